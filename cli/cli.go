@@ -1,0 +1,230 @@
+// Package cli is spoor's command line: one small file per command, each
+// registering itself here. main calls Run; only main calls os.Exit.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/store"
+)
+
+// Env is what a command may touch: its streams and a context that is
+// cancelled on Ctrl-C.
+type Env struct {
+	Ctx    context.Context
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(env *Env, args []string) error
+}
+
+var commands = map[string]command{}
+
+// register adds a command; each cmd_*.go file calls it from init.
+func register(name, summary string, run func(env *Env, args []string) error) {
+	commands[name] = command{name, summary, run}
+}
+
+// UsageError marks a mistake in how the command was called (exit status 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(format, a...)} }
+
+// Workbench opens the interactive workbench; the tui package installs it
+// (cli cannot import tui, which imports the query and store layers only).
+var Workbench func(env *Env, args []string) error
+
+// Run executes one spoor command line and returns the exit status:
+// 0 success, 1 runtime error, 2 usage error.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	err := dispatch(env, args)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "spoor:", err)
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func dispatch(env *Env, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
+		if Workbench == nil {
+			return fmt.Errorf("the workbench is not built into this binary")
+		}
+		return Workbench(env, args)
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "help" {
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				return c.run(env, []string{"-h"})
+			}
+		}
+		printHelp(env.Stdout)
+		return nil
+	}
+	c, ok := commands[name]
+	if !ok {
+		return usagef("unknown command %q%s; run spoor help for the list", name, suggest(name, commandNames()))
+	}
+	return c.run(env, args[1:])
+}
+
+func commandNames() []string {
+	var names []string
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "spoor — a terminal workbench for product analytics")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "usage:")
+	fmt.Fprintln(w, "  spoor [--db PATH]          open the workbench (./spoor.db if present, else the built-in sample)")
+	for _, n := range commandNames() {
+		fmt.Fprintf(w, "  spoor %-20s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every command takes -h. The database is --db PATH, else $SPOOR_DB, else ./spoor.db.")
+}
+
+// newFlags makes a command's flag set; -h prints its usage to stdout.
+func newFlags(env *Env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stdout, "usage: spoor %s %s\n\n", name, usage)
+		fs.SetOutput(env.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(env.Stderr)
+	}
+	return fs
+}
+
+// parse parses flags, turning flag errors into usage errors. Flags may
+// come after positional arguments too (spoor user ID --format json).
+func parse(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &UsageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	fs.Parse(append([]string{"--"}, pos...))
+	return nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ", ") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// dbFlag adds --db to fs.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", "", "database file (default $SPOOR_DB, else ./spoor.db)")
+}
+
+// formatFlag adds --format to fs.
+func formatFlag(fs *flag.FlagSet) *string {
+	return fs.String("format", "", "output format: table, csv, json or markdown (default table on a terminal, csv when piped)")
+}
+
+// commonFlags adds the options every analysis takes (SPEC section 4).
+func commonFlags(fs *flag.FlagSet, c *query.Common) {
+	fs.StringVar(&c.From, "from", "", "first day, YYYY-MM-DD (inclusive, display timezone)")
+	fs.StringVar(&c.To, "to", "", "last day, YYYY-MM-DD (inclusive)")
+	fs.StringVar(&c.Last, "last", "", "relative range anchored at the data's last event, e.g. 30d, 12w")
+	fs.Var((*stringList)(&c.Where), "where", "property filter, repeatable and ANDed: 'country = CN', 'price > 100', 'device in (ios, android)'")
+	fs.StringVar(&c.Segment, "segment", "", "only users in this saved segment")
+	fs.StringVar(&c.By, "by", "", "break down by this property")
+	fs.StringVar(&c.TZ, "tz", "", "display timezone (IANA name), default the database's")
+}
+
+// openDB opens an existing database with a message that says what to do.
+func openDB(flagValue string, readOnly bool) (*store.DB, error) {
+	path := store.ResolvePath(flagValue)
+	db, err := store.Open(path, store.Options{ReadOnly: readOnly})
+	if errors.Is(err, store.ErrNoDatabase) {
+		return nil, fmt.Errorf("no database at %s — run `spoor import FILE` to load events, or `spoor demo` to explore the sample", path)
+	}
+	if err != nil && readOnly && !errors.Is(err, store.ErrNewerSchema) && !errors.Is(err, store.ErrNotSQLite) {
+		// An older schema needs a migration, which read-only cannot do.
+		if db2, err2 := store.Open(path, store.Options{}); err2 == nil {
+			return db2, nil
+		}
+	}
+	return db, err
+}
+
+// loadDataset opens the database read-only and loads its events.
+func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) {
+	db, err := openDB(flagValue, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := query.Load(env.Ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, d, nil
+}
+
+// emit writes v in the resolved format.
+func emit(env *Env, format string, v any) error {
+	f, err := output.Resolve(format, env.Stdout)
+	if err != nil {
+		return &UsageError{err.Error()}
+	}
+	return output.Write(env.Stdout, f, v)
+}
+
+// suggest returns ", did you mean X?" for the names closest to s.
+func suggest(s string, known []string) string {
+	best := query.Closest(s, known, 3)
+	if len(best) == 0 {
+		return ""
+	}
+	return " (did you mean " + strings.Join(best, ", ") + "?)"
+}
+
+// exists reports whether a path exists.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

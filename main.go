@@ -1,0 +1,17 @@
+// Command spoor is a terminal workbench for product analytics.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+
+	"github.com/spoorhq/spoor/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,295 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Common holds the options every analysis takes (SPEC section 4). It is
+// plain data so the CLI, the workbench and spec files all build it.
+type Common struct {
+	From    string   `json:"from,omitempty" toml:"from,omitempty"`   // YYYY-MM-DD, inclusive, display timezone
+	To      string   `json:"to,omitempty" toml:"to,omitempty"`       // YYYY-MM-DD, inclusive
+	Last    string   `json:"last,omitempty" toml:"last,omitempty"`   // e.g. 30d, 12w: anchored at the data's last event
+	Where   []string `json:"where,omitempty" toml:"where,omitempty"` // property filters, ANDed: "country = CN"
+	Segment string   `json:"segment,omitempty" toml:"segment,omitempty"`
+	By      string   `json:"by,omitempty" toml:"by,omitempty"` // breakdown property
+	TZ      string   `json:"tz,omitempty" toml:"tz,omitempty"` // overrides the database's display timezone
+}
+
+// SegmentFunc resolves a segment name to its members, indexed by person.
+type SegmentFunc func(ctx context.Context, d *Dataset, name string) ([]bool, error)
+
+// Scope is Common resolved against a Dataset: the instants, filters and
+// calendar an analysis works with.
+type Scope struct {
+	D        *Dataset
+	Loc      *time.Location
+	From, To int64 // half-open [From, To) in epoch ms; the whole data when no range is given
+	filters  []compiled
+	Members  []bool // nil, or persons kept by --segment
+	By       *Prop  // nil without --by
+}
+
+// Segments, when set, resolves --segment names. The segments package
+// installs it; query cannot import it without a cycle.
+var Segments SegmentFunc
+
+// Resolve checks and resolves the common options.
+func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
+	s := &Scope{D: d, Loc: d.Loc}
+	if c.TZ != "" {
+		loc, err := time.LoadLocation(c.TZ)
+		if err != nil {
+			return nil, fmt.Errorf("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", c.TZ)
+		}
+		s.Loc = loc
+	}
+	if s.Loc == nil {
+		s.Loc = time.UTC
+	}
+	s.From, s.To = d.MinTime, d.MaxTime+1
+	if c.Last != "" {
+		if c.From != "" {
+			return nil, fmt.Errorf("--last and --from both set a range start; use one")
+		}
+		days, err := parseLast(c.Last)
+		if err != nil {
+			return nil, err
+		}
+		lastDay := dayStart(d.MaxTime, s.Loc)
+		s.To = lastDay.AddDate(0, 0, 1).UnixMilli()
+		s.From = lastDay.AddDate(0, 0, 1-days).UnixMilli()
+	}
+	if c.From != "" {
+		t, err := parseDate(c.From, s.Loc)
+		if err != nil {
+			return nil, fmt.Errorf("--from: %w", err)
+		}
+		s.From = t.UnixMilli()
+	}
+	if c.To != "" {
+		t, err := parseDate(c.To, s.Loc)
+		if err != nil {
+			return nil, fmt.Errorf("--to: %w", err)
+		}
+		s.To = t.AddDate(0, 0, 1).UnixMilli()
+	}
+	if s.To < s.From {
+		return nil, fmt.Errorf("the date range ends before it starts (from %s to %s)", c.From, c.To)
+	}
+	for _, w := range c.Where {
+		f, err := ParseFilter(w)
+		if err != nil {
+			return nil, err
+		}
+		cf, err := f.compile(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		s.filters = append(s.filters, cf)
+	}
+	if c.Segment != "" {
+		if Segments == nil {
+			return nil, fmt.Errorf("segments are not available in this build")
+		}
+		m, err := Segments(ctx, d, c.Segment)
+		if err != nil {
+			return nil, err
+		}
+		s.Members = m
+	}
+	if c.By != "" {
+		p, err := d.Prop(ctx, c.By)
+		if err != nil {
+			return nil, err
+		}
+		s.By = p
+	}
+	return s, nil
+}
+
+// InRange reports whether instant t (ms) lies in the date range.
+func (s *Scope) InRange(t int64) bool { return t >= s.From && t < s.To }
+
+// Match reports whether event i passes every --where filter.
+func (s *Scope) Match(i int) bool {
+	for k := range s.filters {
+		if !s.filters[k].ok[s.filters[k].codes[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// Keep reports whether event i is in range and passes the filters.
+func (s *Scope) Keep(i int) bool { return s.InRange(s.D.Time[i]) && s.Match(i) }
+
+// Person reports whether person p passes --segment.
+func (s *Scope) Person(p int) bool { return s.Members == nil || s.Members[p] }
+
+// Filters reports whether any --where filter is set.
+func (s *Scope) Filters() bool { return len(s.filters) > 0 }
+
+func parseDate(v string, loc *time.Location) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02", "20060102", "2006/01/02"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read date %q (use YYYY-MM-DD)", v)
+}
+
+func parseLast(v string) (int, error) {
+	v = strings.TrimSpace(strings.ToLower(v))
+	mult := 1
+	switch {
+	case strings.HasSuffix(v, "d"):
+		v = v[:len(v)-1]
+	case strings.HasSuffix(v, "w"):
+		v, mult = v[:len(v)-1], 7
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("cannot read relative range %q (use e.g. 7d, 30d, 12w)", v)
+	}
+	return n * mult, nil
+}
+
+func dayStart(ms int64, loc *time.Location) time.Time {
+	t := time.UnixMilli(ms).In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}
+
+// ParseDuration reads a window or gap such as 90s, 30m, 2h, 7d, 2w, or a
+// plain number of seconds, and returns milliseconds. A day is always 24h:
+// windows are absolute durations, whatever DST does.
+func ParseDuration(v string) (int64, error) {
+	s := strings.TrimSpace(strings.ToLower(v))
+	if s == "" {
+		return 0, fmt.Errorf("empty duration (use e.g. 30m, 7d)")
+	}
+	unit := int64(1000)
+	switch s[len(s)-1] {
+	case 's':
+		s = s[:len(s)-1]
+	case 'm':
+		s, unit = s[:len(s)-1], 60_000
+	case 'h':
+		s, unit = s[:len(s)-1], 3_600_000
+	case 'd':
+		s, unit = s[:len(s)-1], 86_400_000
+	case 'w':
+		s, unit = s[:len(s)-1], 7*86_400_000
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("cannot read duration %q (use a number with s, m, h, d or w, e.g. 7d)", v)
+	}
+	return int64(f * float64(unit)), nil
+}
+
+// Interval is a calendar bucket size.
+type Interval string
+
+const (
+	Hour  Interval = "hour"
+	Day   Interval = "day"
+	Week  Interval = "week" // starting Monday
+	Month Interval = "month"
+)
+
+// ParseInterval checks an interval name ("" means day).
+func ParseInterval(v string) (Interval, error) {
+	switch Interval(strings.ToLower(v)) {
+	case "", Day:
+		return Day, nil
+	case Hour, Week, Month:
+		return Interval(strings.ToLower(v)), nil
+	}
+	return "", fmt.Errorf("unknown interval %q (use hour, day, week or month)", v)
+}
+
+// Calendar maps instants to calendar buckets in a timezone. Buckets are
+// precomputed boundaries, so DST days of 23 or 25 hours are handled and no
+// per-event time.Time is built.
+type Calendar struct {
+	Interval Interval
+	Loc      *time.Location
+	Starts   []int64 // bucket i is [Starts[i], Starts[i+1]); the last entry closes the final bucket
+}
+
+// NewCalendar covers every instant in [from, to).
+func NewCalendar(iv Interval, loc *time.Location, from, to int64) *Calendar {
+	c := &Calendar{Interval: iv, Loc: loc}
+	t := truncate(time.UnixMilli(from).In(loc), iv)
+	for {
+		c.Starts = append(c.Starts, t.UnixMilli())
+		if t.UnixMilli() >= to {
+			break
+		}
+		t = next(t, iv)
+	}
+	if len(c.Starts) == 1 { // empty range: one empty bucket keeps callers simple
+		c.Starts = append(c.Starts, next(t, iv).UnixMilli())
+	}
+	return c
+}
+
+func truncate(t time.Time, iv Interval) time.Time {
+	y, m, d := t.Date()
+	switch iv {
+	case Hour:
+		return time.Date(y, m, d, t.Hour(), 0, 0, 0, t.Location())
+	case Week:
+		wd := (int(t.Weekday()) + 6) % 7 // Monday = 0
+		return time.Date(y, m, d-wd, 0, 0, 0, 0, t.Location())
+	case Month:
+		return time.Date(y, m, 1, 0, 0, 0, 0, t.Location())
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+func next(t time.Time, iv Interval) time.Time {
+	switch iv {
+	case Hour:
+		return t.Add(time.Hour)
+	case Week:
+		return t.AddDate(0, 0, 7)
+	case Month:
+		return t.AddDate(0, 1, 0)
+	}
+	return t.AddDate(0, 0, 1)
+}
+
+// Len is the number of buckets.
+func (c *Calendar) Len() int { return len(c.Starts) - 1 }
+
+// Bucket returns the bucket of instant t, or -1 outside the calendar.
+func (c *Calendar) Bucket(t int64) int {
+	if t < c.Starts[0] || t >= c.Starts[len(c.Starts)-1] {
+		return -1
+	}
+	lo, hi := 0, len(c.Starts)-1
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if c.Starts[mid] <= t {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// Label is the bucket's start as YYYY-MM-DD (YYYY-MM-DD HH:00 for hours).
+func (c *Calendar) Label(i int) string {
+	t := time.UnixMilli(c.Starts[i]).In(c.Loc)
+	if c.Interval == Hour {
+		return t.Format("2006-01-02 15:00")
+	}
+	return t.Format("2006-01-02")
+}

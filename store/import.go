@@ -1,0 +1,353 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Prop is one flattened property. Value is a string, float64, int64,
+// json.Number, bool or nil.
+type Prop struct {
+	Key   string
+	Value any
+}
+
+// Event is one event as an importer hands it to the store.
+type Event struct {
+	User     string
+	Name     string
+	Time     int64 // epoch milliseconds, UTC
+	Props    []Prop
+	InsertID string // "" when the source has none
+}
+
+// ImportInfo describes the file an import reads, for the ledger.
+type ImportInfo struct {
+	File     string
+	Size     int64
+	SHA256   string
+	Format   string
+	Timezone string
+}
+
+// ImportStats are the counts an import ends with.
+type ImportStats struct {
+	RowsRead   int64
+	Imported   int64
+	Rejected   int64
+	Duplicates int64
+	Report     any // marshalled to JSON into the ledger
+}
+
+// ImportTx imports one file atomically: nothing is visible to readers, and
+// nothing remains after Rollback or a crash, until Commit.
+type ImportTx struct {
+	db       *DB
+	tx       *sql.Tx
+	importID int64
+	insert   *sql.Stmt
+	users    map[string]int64
+	names    map[string]int64
+	nextUser int64
+	nextName int64
+	newUsers [][2]any
+	newNames [][2]any
+
+	// De-duplication. existing holds the sorted dedup hashes stored before
+	// this import; inFile counts the hashes this import has seen so far.
+	existing []uint64
+	inFile   map[uint64]int32
+
+	imported, duplicates int64
+	buf                  []byte
+}
+
+// BeginImport starts importing one file.
+func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, error) {
+	if db.ReadOnly {
+		return nil, fmt.Errorf("%s is open read-only; imports need write access", db.Path)
+	}
+	tx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	t := &ImportTx{db: db, tx: tx, users: map[string]int64{}, names: map[string]int64{}, inFile: map[uint64]int32{}}
+	fail := func(err error) (*ImportTx, error) {
+		tx.Rollback()
+		return nil, fmt.Errorf("begin import: %w", err)
+	}
+	if info.Timezone == "" {
+		info.Timezone = "UTC"
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO imports(file, size, sha256, format, timezone, imported_at)
+		VALUES(?, ?, ?, ?, ?, ?)`, info.File, info.Size, info.SHA256, info.Format, info.Timezone,
+		time.Now().UTC().Format(time.RFC3339))
+	if err != nil {
+		return fail(err)
+	}
+	if t.importID, err = res.LastInsertId(); err != nil {
+		return fail(err)
+	}
+	if err := loadInterned(ctx, tx, "SELECT id, distinct_id FROM users", t.users, &t.nextUser); err != nil {
+		return fail(err)
+	}
+	if err := loadInterned(ctx, tx, "SELECT id, name FROM event_names", t.names, &t.nextName); err != nil {
+		return fail(err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT dedup FROM events ORDER BY dedup")
+	if err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var h int64
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		t.existing = append(t.existing, uint64(h))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	// SQLite orders signed integers; the search below needs unsigned order.
+	sort.Slice(t.existing, func(i, j int) bool { return t.existing[i] < t.existing[j] })
+	t.insert, err = tx.PrepareContext(ctx, `INSERT INTO events(user_id, event_id, time, props, insert_id, dedup, import_id)
+		VALUES(?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fail(err)
+	}
+	return t, nil
+}
+
+func loadInterned(ctx context.Context, tx *sql.Tx, q string, m map[string]int64, next *int64) error {
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
+			return err
+		}
+		m[s] = id
+		if id > *next {
+			*next = id
+		}
+	}
+	return rows.Err()
+}
+
+func (t *ImportTx) intern(m map[string]int64, next *int64, pending *[][2]any, s string) int64 {
+	if id, ok := m[s]; ok {
+		return id
+	}
+	*next++
+	m[s] = *next
+	*pending = append(*pending, [2]any{*next, s})
+	return *next
+}
+
+func (t *ImportTx) existingCount(h uint64) int32 {
+	lo := sort.Search(len(t.existing), func(i int) bool { return t.existing[i] >= h })
+	hi := lo
+	for hi < len(t.existing) && t.existing[hi] == h {
+		hi++
+	}
+	return int32(hi - lo)
+}
+
+// Add stores one event unless it duplicates one already stored. It reports
+// whether the event was new.
+//
+// With an insert id, any earlier event with the same id (stored or in this
+// file) makes it a duplicate. Without one, rows are compared as a multiset:
+// identical rows inside one file are real repeats and all kept, and the n-th
+// copy in this file is a duplicate only if the database already held n.
+func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
+	props := EncodeProps(t.buf[:0], e.Props)
+	t.buf = props
+	var h uint64
+	if e.InsertID != "" {
+		h = xxhash.Sum64String("iid\x00" + e.InsertID)
+	} else {
+		d := xxhash.New()
+		d.WriteString(e.User)
+		d.Write([]byte{0})
+		d.WriteString(e.Name)
+		d.Write([]byte{0})
+		d.WriteString(strconv.FormatInt(e.Time, 10))
+		d.Write([]byte{0})
+		d.Write(props)
+		h = d.Sum64()
+	}
+	n := t.inFile[h] + 1
+	t.inFile[h] = n
+	if e.InsertID != "" {
+		if n > 1 || t.existingCount(h) > 0 {
+			t.duplicates++
+			return false, nil
+		}
+	} else if n <= t.existingCount(h) {
+		t.duplicates++
+		return false, nil
+	}
+	uid := t.intern(t.users, &t.nextUser, &t.newUsers, e.User)
+	nid := t.intern(t.names, &t.nextName, &t.newNames, e.Name)
+	var propsArg, iidArg any
+	if len(e.Props) > 0 {
+		propsArg = string(props)
+	}
+	if e.InsertID != "" {
+		iidArg = e.InsertID
+	}
+	if _, err := t.insert.ExecContext(ctx, uid, nid, e.Time, propsArg, iidArg, int64(h), t.importID); err != nil {
+		return false, fmt.Errorf("store event: %w", err)
+	}
+	t.imported++
+	return true, nil
+}
+
+// Link records that the anonymous id anon belongs to user. A second,
+// different user for the same anonymous id is an identity conflict: the
+// first link is kept and the conflict counted.
+func (t *ImportTx) Link(ctx context.Context, anon, user string) error {
+	if anon == "" || user == "" || anon == user {
+		return nil
+	}
+	aid := t.intern(t.users, &t.nextUser, &t.newUsers, anon)
+	uid := t.intern(t.users, &t.nextUser, &t.newUsers, user)
+	if err := t.flushInterned(ctx); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO identities(anon_id, user_id, import_id) VALUES(?, ?, ?)
+		ON CONFLICT(anon_id) DO UPDATE SET conflicts = conflicts + (identities.user_id != excluded.user_id)`,
+		aid, uid, t.importID)
+	return err
+}
+
+func (t *ImportTx) flushInterned(ctx context.Context) error {
+	for _, p := range t.newUsers {
+		if _, err := t.tx.ExecContext(ctx, "INSERT INTO users(id, distinct_id) VALUES(?, ?)", p[0], p[1]); err != nil {
+			return fmt.Errorf("store user: %w", err)
+		}
+	}
+	t.newUsers = t.newUsers[:0]
+	for _, p := range t.newNames {
+		if _, err := t.tx.ExecContext(ctx, "INSERT INTO event_names(id, name) VALUES(?, ?)", p[0], p[1]); err != nil {
+			return fmt.Errorf("store event name: %w", err)
+		}
+	}
+	t.newNames = t.newNames[:0]
+	return nil
+}
+
+// Counts returns the events imported and the duplicates dropped so far.
+func (t *ImportTx) Counts() (imported, duplicates int64) { return t.imported, t.duplicates }
+
+// Commit makes the import visible and records it in the ledger.
+func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
+	defer t.insert.Close()
+	if err := t.flushInterned(ctx); err != nil {
+		t.tx.Rollback()
+		return err
+	}
+	report, err := json.Marshal(st.Report)
+	if err != nil || st.Report == nil {
+		report = []byte("{}")
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE imports SET rows_read=?, imported=?, rejected=?, duplicates=?, report=? WHERE id=?`,
+		st.RowsRead, t.imported, st.Rejected, t.duplicates, string(report), t.importID); err != nil {
+		t.tx.Rollback()
+		return fmt.Errorf("record import: %w", err)
+	}
+	if t.imported > 0 || len(t.inFile) > 0 {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('data_version', '1')
+			ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
+			t.tx.Rollback()
+			return err
+		}
+	}
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("commit import: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the import; the database is left as it was.
+func (t *ImportTx) Rollback() error {
+	t.insert.Close()
+	return t.tx.Rollback()
+}
+
+// EncodeProps appends the canonical JSON object for props (keys sorted, last
+// value of a repeated key wins) to dst. The encoding is part of the dedup
+// key, so it must stay stable.
+func EncodeProps(dst []byte, props []Prop) []byte {
+	if len(props) == 0 {
+		return append(dst, "{}"...)
+	}
+	idx := make([]int, 0, len(props))
+	for i := range props {
+		idx = append(idx, i)
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return props[idx[a]].Key < props[idx[b]].Key })
+	dst = append(dst, '{')
+	first := true
+	for n, i := range idx {
+		if n+1 < len(idx) && props[idx[n+1]].Key == props[i].Key {
+			continue // a later value of the same key wins
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendJSONString(dst, props[i].Key)
+		dst = append(dst, ':')
+		dst = appendValue(dst, props[i].Value)
+	}
+	return append(dst, '}')
+}
+
+func appendValue(dst []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...)
+	case string:
+		return appendJSONString(dst, x)
+	case bool:
+		return strconv.AppendBool(dst, x)
+	case int64:
+		return strconv.AppendInt(dst, x, 10)
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return append(dst, "null"...)
+		}
+		return strconv.AppendFloat(dst, x, 'g', -1, 64)
+	case json.Number:
+		return append(dst, x...)
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return append(dst, "null"...)
+		}
+		return append(dst, b...)
+	}
+}
+
+func appendJSONString(dst []byte, s string) []byte {
+	b, _ := json.Marshal(s) // never fails for a string
+	return append(dst, b...)
+}

@@ -1,0 +1,86 @@
+package store
+
+// SchemaVersion is the version of the database layout this build writes.
+// Opening a database with a larger version is refused; a smaller one is
+// migrated in place by running the missing steps of migrations.
+const SchemaVersion = 1
+
+// migrations[i] upgrades a database from version i to version i+1.
+var migrations = []string{
+	// 0 -> 1: the initial layout.
+	`
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE event_names (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE users (
+	id          INTEGER PRIMARY KEY,
+	distinct_id TEXT NOT NULL UNIQUE
+);
+-- identities links an anonymous id to the known user it became; analyses
+-- attribute every event of anon_id to user_id, also backwards in time.
+CREATE TABLE identities (
+	anon_id   INTEGER PRIMARY KEY REFERENCES users(id),
+	user_id   INTEGER NOT NULL REFERENCES users(id),
+	import_id INTEGER,
+	conflicts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE imports (
+	id          INTEGER PRIMARY KEY,
+	file        TEXT NOT NULL,
+	size        INTEGER NOT NULL,
+	sha256      TEXT NOT NULL,
+	format      TEXT NOT NULL,
+	rows_read   INTEGER NOT NULL DEFAULT 0,
+	imported    INTEGER NOT NULL DEFAULT 0,
+	rejected    INTEGER NOT NULL DEFAULT 0,
+	duplicates  INTEGER NOT NULL DEFAULT 0,
+	timezone    TEXT NOT NULL DEFAULT 'UTC',
+	report      TEXT NOT NULL DEFAULT '{}',
+	imported_at TEXT NOT NULL
+);
+-- events holds one row per event. time is epoch milliseconds UTC; props is a
+-- JSON object with sorted keys (NULL when empty); dedup is a 64-bit hash of
+-- the insert id when the source has one, else of user+event+time+props.
+CREATE TABLE events (
+	id        INTEGER PRIMARY KEY,
+	user_id   INTEGER NOT NULL,
+	event_id  INTEGER NOT NULL,
+	time      INTEGER NOT NULL,
+	props     TEXT,
+	insert_id TEXT,
+	dedup     INTEGER NOT NULL,
+	import_id INTEGER NOT NULL
+);
+CREATE INDEX events_user_time ON events(user_id, time);
+CREATE INDEX events_event_time ON events(event_id, time);
+CREATE INDEX events_dedup ON events(dedup);
+CREATE TABLE segments (
+	name       TEXT PRIMARY KEY,
+	expr       TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE TABLE audiences (
+	name        TEXT PRIMARY KEY,
+	rule        TEXT NOT NULL,
+	last_count  INTEGER,
+	prev_count  INTEGER,
+	created_at  TEXT NOT NULL,
+	evaluated_at TEXT
+);
+CREATE TABLE analyses (
+	name       TEXT PRIMARY KEY,
+	spec       TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE TABLE alerts (
+	name       TEXT PRIMARY KEY,
+	spec       TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+`,
+}
