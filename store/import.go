@@ -67,6 +67,7 @@ type ImportTx struct {
 	inFile   map[uint64]int32
 
 	imported, duplicates int64
+	linked               bool
 	buf                  []byte
 }
 
@@ -230,6 +231,7 @@ func (t *ImportTx) Link(ctx context.Context, anon, user string) error {
 	if err := t.flushInterned(ctx); err != nil {
 		return err
 	}
+	t.linked = true
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO identities(anon_id, user_id, import_id) VALUES(?, ?, ?)
 		ON CONFLICT(anon_id) DO UPDATE SET conflicts = conflicts + (identities.user_id != excluded.user_id)`,
 		aid, uid, t.importID)
@@ -271,7 +273,7 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 		t.tx.Rollback()
 		return fmt.Errorf("record import: %w", err)
 	}
-	if t.imported > 0 || len(t.inFile) > 0 {
+	if t.imported > 0 || t.linked {
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('data_version', '1')
 			ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
 			t.tx.Rollback()
