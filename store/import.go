@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -69,7 +70,16 @@ type ImportTx struct {
 	imported, duplicates int64
 	linked               bool
 	buf                  []byte
+
+	nextID  int64 // events.id of the next row: ids are assigned here so the chunk knows them
+	pending []any // parameters of rows not yet written, 7 per row
+	batch   *sql.Stmt
+	cols    chunk
 }
+
+// batchRows is how many rows one INSERT statement carries: fewer, larger
+// statements cut the per-statement cost that dominates bulk loads.
+const batchRows = 128
 
 // BeginImport starts importing one file.
 func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, error) {
@@ -103,27 +113,18 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 	if err := loadInterned(ctx, tx, "SELECT id, name FROM event_names", t.names, &t.nextName); err != nil {
 		return fail(err)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT dedup FROM events ORDER BY dedup")
-	if err != nil {
+	if t.existing, err = loadDedup(ctx, tx); err != nil {
 		return fail(err)
 	}
-	for rows.Next() {
-		var h int64
-		if err := rows.Scan(&h); err != nil {
-			rows.Close()
-			return fail(err)
-		}
-		t.existing = append(t.existing, uint64(h))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) + 1 FROM events").Scan(&t.nextID); err != nil {
 		return fail(err)
 	}
-	// SQLite orders signed integers; the search below needs unsigned order.
 	sort.Slice(t.existing, func(i, j int) bool { return t.existing[i] < t.existing[j] })
-	t.insert, err = tx.PrepareContext(ctx, `INSERT INTO events(user_id, event_id, time, props, insert_id, dedup, import_id)
-		VALUES(?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
+	const cols = "INSERT INTO events(id, user_id, event_id, time, props, insert_id, dedup, import_id) VALUES"
+	if t.insert, err = tx.PrepareContext(ctx, cols+"(?,?,?,?,?,?,?,?)"); err != nil {
+		return fail(err)
+	}
+	if t.batch, err = tx.PrepareContext(ctx, cols+strings.Repeat("(?,?,?,?,?,?,?,?),", batchRows-1)+"(?,?,?,?,?,?,?,?)"); err != nil {
 		return fail(err)
 	}
 	return t, nil
@@ -212,11 +213,28 @@ func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
 	if e.InsertID != "" {
 		iidArg = e.InsertID
 	}
-	if _, err := t.insert.ExecContext(ctx, uid, nid, e.Time, propsArg, iidArg, int64(h), t.importID); err != nil {
-		return false, fmt.Errorf("store event: %w", err)
-	}
+	t.cols.add(t.nextID, int32(uid), int32(nid), e.Time, h)
+	t.pending = append(t.pending, t.nextID, uid, nid, e.Time, propsArg, iidArg, int64(h), t.importID)
+	t.nextID++
 	t.imported++
+	if len(t.pending) == 8*batchRows {
+		if _, err := t.batch.ExecContext(ctx, t.pending...); err != nil {
+			return false, fmt.Errorf("store events: %w", err)
+		}
+		t.pending = t.pending[:0]
+	}
 	return true, nil
+}
+
+// flushPending writes the rows of a last, partial batch.
+func (t *ImportTx) flushPending(ctx context.Context) error {
+	for i := 0; i < len(t.pending); i += 8 {
+		if _, err := t.insert.ExecContext(ctx, t.pending[i:i+8]...); err != nil {
+			return fmt.Errorf("store event: %w", err)
+		}
+	}
+	t.pending = t.pending[:0]
+	return nil
 }
 
 // Link records that the anonymous id anon belongs to user. A second,
@@ -259,8 +277,16 @@ func (t *ImportTx) Counts() (imported, duplicates int64) { return t.imported, t.
 
 // Commit makes the import visible and records it in the ledger.
 func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
-	defer t.insert.Close()
+	defer t.closeStmts()
+	if err := t.flushPending(ctx); err != nil {
+		t.tx.Rollback()
+		return err
+	}
 	if err := t.flushInterned(ctx); err != nil {
+		t.tx.Rollback()
+		return err
+	}
+	if err := t.cols.write(ctx, t.tx, t.importID); err != nil {
 		t.tx.Rollback()
 		return err
 	}
@@ -288,8 +314,13 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 
 // Rollback abandons the import; the database is left as it was.
 func (t *ImportTx) Rollback() error {
-	t.insert.Close()
+	t.closeStmts()
 	return t.tx.Rollback()
+}
+
+func (t *ImportTx) closeStmts() {
+	t.insert.Close()
+	t.batch.Close()
 }
 
 // EncodeProps appends the canonical JSON object for props (keys sorted, last

@@ -66,34 +66,40 @@ func (db *DB) LoadRows(ctx context.Context) (*Rows, error) {
 		}
 		r.Canon[i] = c
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil {
-		return nil, err
-	}
-	r.User = make([]int32, 0, n)
-	r.Event = make([]int32, 0, n)
-	r.Time = make([]int64, 0, n)
-	rows, err := tx.QueryContext(ctx, "SELECT user_id, event_id, time FROM events ORDER BY id")
+	ok, n, err := chunksCover(ctx, tx)
 	if err != nil {
 		return nil, err
+	}
+	if ok {
+		return r, loadChunks(ctx, tx, r, n)
+	}
+	return r, loadRowsSQL(ctx, tx, r)
+}
+
+// loadRowsSQL reads the columns from the events rows: the slow path, for
+// databases whose chunks do not cover every row.
+func loadRowsSQL(ctx context.Context, tx *sql.Tx, r *Rows) error {
+	rows, err := tx.QueryContext(ctx, "SELECT user_id, event_id, time FROM events ORDER BY id")
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	for i := 0; rows.Next(); i++ {
 		if i&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		var u, e int32
 		var t int64
 		if err := rows.Scan(&u, &e, &t); err != nil {
-			return nil, err
+			return err
 		}
 		r.User = append(r.User, u)
 		r.Event = append(r.Event, e)
 		r.Time = append(r.Time, t)
 	}
-	return r, rows.Err()
+	return rows.Err()
 }
 
 func loadDict(ctx context.Context, tx *sql.Tx, q string) ([]string, error) {

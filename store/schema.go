@@ -58,7 +58,21 @@ CREATE TABLE events (
 );
 CREATE INDEX events_user_time ON events(user_id, time);
 CREATE INDEX events_event_time ON events(event_id, time);
-CREATE INDEX events_dedup ON events(dedup);
+-- chunks holds each import's events again as compact columns (varint
+-- user ids, event ids, zigzag-delta times, fixed 8-byte dedup hashes), in
+-- id order, written in the same transaction as the rows. Loading them is
+-- how a process gets from the file to the first answer fast (SPEC 7), and
+-- how an import finds the stored dedup hashes without an index on them.
+CREATE TABLE chunks (
+	import_id INTEGER PRIMARY KEY,
+	first_id  INTEGER NOT NULL,
+	last_id   INTEGER NOT NULL,
+	n         INTEGER NOT NULL,
+	users     BLOB NOT NULL,
+	events    BLOB NOT NULL,
+	times     BLOB NOT NULL,
+	dedup     BLOB NOT NULL
+);
 CREATE TABLE segments (
 	name       TEXT PRIMARY KEY,
 	expr       TEXT NOT NULL,

@@ -124,3 +124,48 @@ func TestEncodePropsCanonical(t *testing.T) {
 		t.Fatalf("got %s want %s", got, want)
 	}
 }
+
+func TestChunksAndFallback(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var evs []Event
+	for i := 0; i < 300; i++ { // more than one INSERT batch, and a partial one
+		evs = append(evs, Event{User: "u" + string(rune('a'+i%7)), Name: "e" + string(rune('a'+i%3)), Time: int64(1_700_000_000_000 - i*1000)})
+	}
+	importEvents(t, db, evs)
+	importEvents(t, db, evs[:10]) // all duplicates: no new chunk
+	ctx := context.Background()
+	fromChunks, err := db.LoadRows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromChunks.Time) != 300 {
+		t.Fatalf("chunks gave %d events, want 300", len(fromChunks.Time))
+	}
+	tx, _ := db.SQL.Begin()
+	fromSQL := &Rows{}
+	if err := loadRowsSQL(ctx, tx, fromSQL); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback()
+	for i := range fromSQL.Time {
+		if fromSQL.Time[i] != fromChunks.Time[i] || fromSQL.User[i] != fromChunks.User[i] || fromSQL.Event[i] != fromChunks.Event[i] {
+			t.Fatalf("row %d: chunks %d/%d/%d, rows %d/%d/%d", i, fromChunks.User[i], fromChunks.Event[i], fromChunks.Time[i], fromSQL.User[i], fromSQL.Event[i], fromSQL.Time[i])
+		}
+	}
+	// A row written behind spoor's back makes the chunks stale: readers
+	// must fall back to the rows, never read the stale columns.
+	if _, err := db.SQL.Exec("INSERT INTO events(user_id, event_id, time, dedup, import_id) VALUES(1, 1, 5, 0, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := db.LoadRows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Time) != 301 {
+		t.Fatalf("after a foreign insert: %d events, want 301", len(after.Time))
+	}
+}
