@@ -1,0 +1,450 @@
+package query
+
+import (
+	"context"
+	"runtime"
+	"sync"
+)
+
+// trendsPlan is a validated trends query: which events feed which series,
+// and the calendars to bucket them.
+type trendsPlan struct {
+	s       *Scope
+	measure string
+	windows []int // trailing windows in days for rolling measures, ascending
+
+	events []string // query events in order; {""} for any event
+	slot   []int32  // event id -> index in events, -1 when not selected
+	nCodes int      // breakdown codes per slot: len(By.Values)+1, or 1
+
+	// series maps slot*nCodes+code to a series index (-1: none); labels
+	// names each series.
+	series []int32
+	labels []trendLabel
+
+	cal                *Calendar // the interval buckets of the range
+	days               *Calendar // calendar days from scanFrom, rolling measures only
+	firstDay           int       // index in days of the range's first day
+	scanFrom           int64     // earliest instant read (before From for rolling windows)
+	rangeFrom, rangeTo string
+}
+
+// key returns the slot*nCodes+code of event i, or -1 when the event is not
+// selected.
+func (p *trendsPlan) key(i int) int {
+	sl := p.slot[p.s.D.Event[i]]
+	if sl < 0 {
+		return -1
+	}
+	k := int(sl) * p.nCodes
+	if p.s.By != nil {
+		k += int(p.s.By.Codes[i])
+	}
+	return k
+}
+
+// discoverSeries finds the (event, value) pairs that occur in scope, so
+// memory follows the series that exist, not every value of the property.
+func (p *trendsPlan) discoverSeries(ctx context.Context) error {
+	n := len(p.events) * p.nCodes
+	parts := make([][]bool, 0, 4)
+	var mu sync.Mutex
+	err := p.eachChunk(ctx, func(lo, hi int) error {
+		seen := make([]bool, n)
+		d, s := p.s.D, p.s
+		for u := lo; u < hi; u++ {
+			if !s.Person(u) {
+				continue
+			}
+			if u&255 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			for i := int(d.Start[u]); i < int(d.Start[u+1]); i++ {
+				t := d.Time[i]
+				if t < p.scanFrom {
+					continue
+				}
+				if t >= s.To {
+					break
+				}
+				k := p.key(i)
+				if k < 0 || seen[k] || !s.Match(i) {
+					continue
+				}
+				seen[k] = true
+			}
+		}
+		mu.Lock()
+		parts = append(parts, seen)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	p.series = make([]int32, n)
+	for k := range p.series {
+		p.series[k] = -1
+		for _, seen := range parts {
+			if seen[k] {
+				p.series[k] = int32(len(p.labels))
+				sl, code := k/p.nCodes, k%p.nCodes
+				v := NoneValue
+				if code > 0 {
+					v = p.s.By.Values[code-1]
+				}
+				p.labels = append(p.labels, trendLabel{event: p.events[sl], value: v, by: true})
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// trendsAcc is one worker's counters. Arrays indexed [series*nb+bucket]
+// hold interval counts; [series*(nd+1)+day] difference arrays hold, per
+// window, +1 where a user's covered days start and -1 after they end.
+type trendsAcc struct {
+	total, users []int64
+	seriesUsers  []int64
+	diff         [][]int32
+	hist         []int64 // [series*(nRangeDays+1)+activeDays]
+
+	// Per series, the state of the person being scanned; stamp says which
+	// person it belongs to, so nothing is reset between persons.
+	stamp    []int32
+	lastB    []int32
+	lastDay  []int32
+	covered  [][]int32 // per window: last day already counted
+	inRange  []bool
+	active   []int32 // days active in range, for the histogram
+	touched  []int32
+}
+
+func (p *trendsPlan) newAcc() *trendsAcc {
+	ns, nb := len(p.labels), p.cal.Len()
+	a := &trendsAcc{
+		total:       make([]int64, ns*nb),
+		users:       make([]int64, ns*nb),
+		seriesUsers: make([]int64, ns),
+		stamp:       make([]int32, ns),
+		lastB:       make([]int32, ns),
+		lastDay:     make([]int32, ns),
+		inRange:     make([]bool, ns),
+		active:      make([]int32, ns),
+	}
+	for i := range a.stamp {
+		a.stamp[i] = -1
+	}
+	if p.windows != nil {
+		nd := p.days.Len()
+		for range p.windows {
+			a.diff = append(a.diff, make([]int32, ns*(nd+1)))
+			a.covered = append(a.covered, make([]int32, ns))
+		}
+		if p.measure == MeasureStickiness {
+			a.hist = make([]int64, ns*(nd-p.firstDay+1))
+		}
+	}
+	return a
+}
+
+func (p *trendsPlan) run(ctx context.Context) (*TrendsResult, error) {
+	var mu sync.Mutex
+	var accs []*trendsAcc
+	err := p.eachChunk(ctx, func(lo, hi int) error {
+		a := p.newAcc()
+		if err := p.scan(ctx, a, lo, hi); err != nil {
+			return err
+		}
+		mu.Lock()
+		accs = append(accs, a)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sum := accs[0]
+	for _, a := range accs[1:] {
+		addInt64(sum.total, a.total)
+		addInt64(sum.users, a.users)
+		addInt64(sum.seriesUsers, a.seriesUsers)
+		addInt64(sum.hist, a.hist)
+		for w := range sum.diff {
+			for i, v := range a.diff[w] {
+				sum.diff[w][i] += v
+			}
+		}
+	}
+	return p.result(sum), nil
+}
+
+func addInt64(dst, src []int64) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// scan is the single pass over persons lo..hi-1. Events are ordered by time
+// within a person, so the interval and day of each event are found by
+// moving a cursor forward, not by searching.
+func (p *trendsPlan) scan(ctx context.Context, a *trendsAcc, lo, hi int) error {
+	d, s := p.s.D, p.s
+	nb := p.cal.Len()
+	starts := p.cal.Starts
+	rolling := p.windows != nil
+	var dayStarts []int64
+	nd := 0
+	if rolling {
+		dayStarts = p.days.Starts
+		nd = p.days.Len()
+	}
+	filters := s.Filters()
+	for u := lo; u < hi; u++ {
+		if u&255 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !s.Person(u) {
+			continue
+		}
+		pu := int32(u)
+		b, day := -1, -1
+		a.touched = a.touched[:0]
+		for i := int(d.Start[u]); i < int(d.Start[u+1]); i++ {
+			t := d.Time[i]
+			if t < p.scanFrom {
+				continue
+			}
+			if t >= s.To {
+				break
+			}
+			k := p.key(i)
+			if k < 0 {
+				continue
+			}
+			ser := p.series[k]
+			if ser < 0 || filters && !s.Match(i) {
+				continue
+			}
+			if a.stamp[ser] != pu {
+				a.stamp[ser] = pu
+				a.lastB[ser] = -1
+				a.lastDay[ser] = -1
+				a.inRange[ser] = false
+				a.active[ser] = 0
+				for w := range a.covered {
+					a.covered[w][ser] = -1
+				}
+				a.touched = append(a.touched, ser)
+			}
+			if t >= s.From {
+				if b < 0 {
+					b = p.cal.Bucket(t)
+				}
+				for starts[b+1] <= t {
+					b++
+				}
+				a.total[int(ser)*nb+b]++
+				if a.lastB[ser] != int32(b) {
+					a.lastB[ser] = int32(b)
+					a.users[int(ser)*nb+b]++
+				}
+				if !a.inRange[ser] {
+					a.inRange[ser] = true
+					a.seriesUsers[ser]++
+				}
+			}
+			if !rolling {
+				continue
+			}
+			if day < 0 {
+				day = p.days.Bucket(t)
+			}
+			for dayStarts[day+1] <= t {
+				day++
+			}
+			if a.lastDay[ser] == int32(day) {
+				continue
+			}
+			a.lastDay[ser] = int32(day)
+			if day >= p.firstDay {
+				a.active[ser]++
+			}
+			// The user counts on days day..day+W-1 for window W; days
+			// already covered by an earlier active day are skipped so each
+			// day counts the user once.
+			for w, width := range p.windows {
+				from := max(day, int(a.covered[w][ser])+1)
+				to := min(day+width-1, nd-1)
+				if from > to {
+					continue
+				}
+				a.diff[w][int(ser)*(nd+1)+from]++
+				a.diff[w][int(ser)*(nd+1)+to+1]--
+				a.covered[w][ser] = int32(to)
+			}
+		}
+		if a.hist != nil {
+			stride := nd - p.firstDay + 1
+			for _, ser := range a.touched {
+				if n := a.active[ser]; n > 0 {
+					a.hist[int(ser)*stride+int(n)]++
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// eachChunk runs fn over contiguous person ranges holding about equal
+// numbers of events, in parallel when the data is large enough to pay.
+func (p *trendsPlan) eachChunk(ctx context.Context, fn func(lo, hi int) error) error {
+	return runPersonRanges(ctx, p.s.D, fn)
+}
+
+// runPersonRanges splits persons into up to GOMAXPROCS ranges of about
+// equal event counts and runs fn on each; small data runs in one range.
+func runPersonRanges(ctx context.Context, d *Dataset, fn func(lo, hi int) error) error {
+	workers := runtime.GOMAXPROCS(0)
+	if d.Len() < 200_000 || workers < 2 {
+		return fn(0, len(d.Users))
+	}
+	var bounds []int
+	bounds = append(bounds, 0)
+	per := d.Len() / workers
+	for u := 1; u < len(d.Users) && len(bounds) < workers; u++ {
+		if int(d.Start[u]) >= per*len(bounds) {
+			bounds = append(bounds, u)
+		}
+	}
+	bounds = append(bounds, len(d.Users))
+	errs := make([]error, len(bounds)-1)
+	var wg sync.WaitGroup
+	for w := 0; w+1 < len(bounds); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = fn(bounds[w], bounds[w+1])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// result turns the merged counters into series.
+func (p *trendsPlan) result(a *trendsAcc) *TrendsResult {
+	r := &TrendsResult{Measure: p.measure, Interval: string(p.cal.Interval), From: p.rangeFrom, To: p.rangeTo, plan: p}
+	nb := p.cal.Len()
+	var daily [][]float64 // per window, per series: the values for every day
+	if p.windows != nil {
+		nd := p.days.Len()
+		for w := range p.windows {
+			vals := make([]float64, len(p.labels)*nd)
+			for ser := range p.labels {
+				run := int32(0)
+				for day := 0; day < nd; day++ {
+					run += a.diff[w][ser*(nd+1)+day]
+					vals[ser*nd+day] = float64(run)
+				}
+			}
+			daily = append(daily, vals)
+		}
+	}
+	for ser, l := range p.labels {
+		ts := TrendSeries{Label: l.String(), Event: l.event, Points: make([]TrendPoint, nb)}
+		if l.by {
+			ts.Value = l.value
+		}
+		var events int64
+		for b := 0; b < nb; b++ {
+			events += a.total[ser*nb+b]
+			ts.Points[b] = TrendPoint{T: p.cal.Label(b), Value: p.point(a, daily, ser, b)}
+		}
+		users := a.seriesUsers[ser]
+		switch p.measure {
+		case MeasureTotal:
+			ts.Total = float64(events)
+		case MeasureAvg:
+			if users > 0 {
+				ts.Total = float64(events) / float64(users)
+			}
+		default:
+			ts.Total = float64(users)
+		}
+		if a.hist != nil {
+			stride := p.days.Len() - p.firstDay + 1
+			for n := 1; n < stride; n++ {
+				ts.StickinessHistogram = append(ts.StickinessHistogram, StickinessBin{Days: n, Users: a.hist[ser*stride+n]})
+			}
+		}
+		r.Series = append(r.Series, ts)
+	}
+	trimHistograms(r.Series)
+	orderSeries(r.Series, p.events)
+	return r
+}
+
+// point is the value of series ser in interval b.
+func (p *trendsPlan) point(a *trendsAcc, daily [][]float64, ser, b int) float64 {
+	nb := p.cal.Len()
+	switch p.measure {
+	case MeasureTotal:
+		return float64(a.total[ser*nb+b])
+	case MeasureUsers:
+		return float64(a.users[ser*nb+b])
+	case MeasureAvg:
+		if u := a.users[ser*nb+b]; u > 0 {
+			return float64(a.total[ser*nb+b]) / float64(u)
+		}
+		return 0
+	}
+	// Rolling measures: the days of the interval that lie in the range.
+	nd := p.days.Len()
+	first := max(p.days.Bucket(max(p.cal.Starts[b], p.s.From)), p.firstDay)
+	last := p.days.Bucket(min(p.cal.Starts[b+1], p.s.To) - 1)
+	if first < 0 || last < first {
+		return 0
+	}
+	if p.measure != MeasureStickiness {
+		// A week or month reports its last day's rolling count.
+		return daily[0][ser*nd+last]
+	}
+	// Stickiness is the mean DAU/MAU over the interval's days; days with
+	// no monthly active user have no ratio and are left out.
+	var sum float64
+	n := 0
+	for day := first; day <= last; day++ {
+		if mau := daily[1][ser*nd+day]; mau > 0 {
+			sum += daily[0][ser*nd+day] / mau
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+// trimHistograms drops the bins above the largest day count any series
+// reached, so a year-long range does not print hundreds of empty rows.
+func trimHistograms(ss []TrendSeries) {
+	top := 0
+	for _, s := range ss {
+		for _, b := range s.StickinessHistogram {
+			if b.Users > 0 {
+				top = max(top, b.Days)
+			}
+		}
+	}
+	for i := range ss {
+		if ss[i].StickinessHistogram != nil {
+			ss[i].StickinessHistogram = ss[i].StickinessHistogram[:top]
+		}
+	}
+}

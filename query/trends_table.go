@@ -1,0 +1,51 @@
+package query
+
+import (
+	"strconv"
+
+	"github.com/spoorhq/spoor/output"
+)
+
+// Tables shows one row per interval and a column per series; stickiness
+// adds the histogram of active days with a column per series.
+func (r *TrendsResult) Tables() []output.Table {
+	cols := []string{r.Interval}
+	for _, s := range r.Series {
+		cols = append(cols, s.Label)
+	}
+	t := output.Table{Title: r.Measure + " per " + r.Interval + ", " + r.From + " to " + r.To, Columns: cols}
+	if len(r.Series) > 0 {
+		for b, pt := range r.Series[0].Points {
+			row := []string{pt.T}
+			for _, s := range r.Series {
+				row = append(row, formatMeasure(r.Measure, s.Points[b].Value))
+			}
+			t.Rows = append(t.Rows, row)
+		}
+	}
+	tables := []output.Table{t}
+	if r.Measure == MeasureStickiness && len(r.Series) > 0 {
+		h := output.Table{Title: "users by days active in the range", Columns: append([]string{"days active"}, cols[1:]...)}
+		for n := range r.Series[0].StickinessHistogram {
+			row := []string{strconv.Itoa(n + 1)}
+			for _, s := range r.Series {
+				row = append(row, strconv.FormatInt(s.StickinessHistogram[n].Users, 10))
+			}
+			h.Rows = append(h.Rows, row)
+		}
+		tables = append(tables, h)
+	}
+	return tables
+}
+
+// formatMeasure prints counts as integers and ratios with enough digits to
+// compare.
+func formatMeasure(measure string, v float64) string {
+	switch measure {
+	case MeasureAvg:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case MeasureStickiness:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}

@@ -1,0 +1,210 @@
+package query
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Each case is a small timeline with numbers worked out by hand.
+func TestTrendsHandChecked(t *testing.T) {
+	const basic = `
+u1 view 2026-03-02 10:00 country=CN
+u1 view 2026-03-02 11:00 country=US
+u2 view 2026-03-02 12:00 country=CN
+u1 buy  2026-03-03 09:00
+u2 view 2026-03-04 23:59:59.999
+`
+	cases := []struct {
+		name string
+		tz   string
+		data string
+		q    TrendsQuery
+		want string
+	}{
+		{"total per event", "UTC", basic,
+			TrendsQuery{Events: []string{"view", "buy"}},
+			"view: 03-02=3 03-03=0 03-04=1\nbuy: 03-02=0 03-03=1 03-04=0\n"},
+		{"users of any event is daily active users", "UTC", basic,
+			TrendsQuery{Measure: "users"},
+			"all events: 03-02=2 03-03=1 03-04=1\n"},
+		{"avg events per active user", "UTC", basic,
+			TrendsQuery{Events: []string{"view"}, Measure: "avg"},
+			"view: 03-02=1.50 03-03=0.00 03-04=1.00\n"},
+		{"breakdown by property, (none) for events without it", "UTC", basic,
+			TrendsQuery{Common: Common{By: "country"}},
+			"(none): 03-02=0 03-03=1 03-04=1\nCN: 03-02=2 03-03=0 03-04=0\nUS: 03-02=1 03-03=0 03-04=0\n"},
+		{"breakdown per event, users", "UTC", basic,
+			TrendsQuery{Common: Common{By: "country"}, Events: []string{"view"}, Measure: "users"},
+			"view · CN: 03-02=2 03-03=0 03-04=0\nview · (none): 03-02=0 03-03=0 03-04=1\nview · US: 03-02=1 03-03=0 03-04=0\n"},
+		{"where filter", "UTC", basic,
+			TrendsQuery{Common: Common{Where: []string{"country = CN"}}, Measure: "users"},
+			"all events: 03-02=2 03-03=0 03-04=0\n"},
+		{"week buckets start on Monday", "UTC", `
+u1 a 2026-03-01 23:59:59.999
+u1 a 2026-03-02 00:00
+u2 a 2026-03-08 12:00
+u2 a 2026-03-09 00:00
+`, TrendsQuery{Interval: "week", Measure: "users"},
+			"all events: 02-23=1 03-02=2 03-09=1\n"},
+		{"month buckets", "UTC", `
+u1 a 2026-01-31 23:59:59.999
+u1 a 2026-02-01 00:00
+u1 a 2026-02-28 23:00
+u2 a 2026-03-01 00:00
+`, TrendsQuery{Interval: "month"},
+			"all events: 01-01=1 02-01=2 03-01=1\n"},
+		{"DST start in New York: 23-hour day", "America/New_York", `
+u1 a 2026-03-07 23:30
+u1 a 2026-03-08 01:59
+u1 a 2026-03-08 03:00
+u1 a 2026-03-08 23:30
+u1 a 2026-03-09 00:30
+`, TrendsQuery{},
+			"all events: 03-07=1 03-08=3 03-09=1\n"},
+		{"DST end in New York: 25-hour day in a week bucket", "America/New_York", `
+u1 a 2026-10-31 23:59
+u1 a 2026-11-01 00:30
+u1 a 2026-11-01 23:30
+u1 a 2026-11-02 00:00
+`, TrendsQuery{Interval: "week"},
+			"all events: 10-26=3 11-02=1\n"},
+		{"equal timestamps count twice as events, once as a user", "UTC", `
+u1 a 2026-03-02 10:00
+u1 a 2026-03-02 10:00
+`, TrendsQuery{Measure: "avg"},
+			"all events: 03-02=2.00\n"},
+		{"empty range gives zero points", "UTC", basic,
+			TrendsQuery{Common: Common{From: "2027-01-01", To: "2027-01-03"}, Events: []string{"view"}},
+			"view: 01-01=0 01-02=0 01-03=0\n"},
+		{"date range is inclusive calendar days", "UTC", basic,
+			TrendsQuery{Common: Common{From: "2026-03-03", To: "2026-03-04"}},
+			"all events: 03-03=1 03-04=1\n"},
+		{"last N days anchored at the data's last event", "UTC", basic,
+			TrendsQuery{Common: Common{Last: "2d"}, Events: []string{"view"}},
+			"view: 03-03=0 03-04=1\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := tpTimeline(t, tpLoc(t, c.tz), c.data)
+			if got := trendsPoints(trendsRun(t, d, c.q)); got != c.want {
+				t.Errorf("got\n%swant\n%s", got, c.want)
+			}
+		})
+	}
+}
+
+// Rolling windows: u1 active 03-01 and 03-05, u2 on 03-03, u3 only on 02-24
+// (before the range: its trailing window still reaches into it).
+const trendsRollingData = `
+u3 a 2026-02-24 12:00
+u1 a 2026-03-01 08:00
+u2 a 2026-03-03 08:00
+u1 a 2026-03-05 08:00
+u1 a 2026-03-05 09:00
+u9 a 2026-03-11 08:00
+`
+
+func TestTrendsRolling(t *testing.T) {
+	d := tpTimeline(t, time.UTC, trendsRollingData)
+	rng := Common{From: "2026-03-01", To: "2026-03-10"}
+	cases := []struct {
+		measure, interval, want string
+	}{
+		{"dau", "day", "all events: 03-01=1 03-02=0 03-03=1 03-04=0 03-05=1 03-06=0 03-07=0 03-08=0 03-09=0 03-10=0\n"},
+		// WAU on day D counts users active on D-6..D. 03-01,02: u1 and u3
+		// (02-24 covers to 03-02); 03-03..07: u1, u2; 03-08,09: u1 (03-05
+		// covers to 03-11), u2 (03-03 to 03-09); 03-10: u1.
+		{"wau", "day", "all events: 03-01=2 03-02=2 03-03=2 03-04=2 03-05=2 03-06=2 03-07=2 03-08=2 03-09=2 03-10=1\n"},
+		// A week reports its last day in the range: 03-01 (Sunday), 03-08, 03-10.
+		{"wau", "week", "all events: 02-23=2 03-02=2 03-09=1\n"},
+		{"mau", "day", "all events: 03-01=2 03-02=2 03-03=3 03-04=3 03-05=3 03-06=3 03-07=3 03-08=3 03-09=3 03-10=3\n"},
+		{"mau", "month", "all events: 03-01=3\n"},
+		// DAU/MAU per day: 1/2 0/2 1/3 0/3 1/3 0/3 0/3 0/3 0/3 0/3, mean
+		// (1/2+2/3)/10 = 0.1167.
+		{"stickiness", "month", "all events: 03-01=0.117\n"},
+		// The week of 02-23 holds only 03-01 of the range: 1/2; the week of
+		// 03-02 has 1/3 on 03-03 and 03-05: (2/3)/7 = 0.095.
+		{"stickiness", "week", "all events: 02-23=0.500 03-02=0.095 03-09=0.000\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.measure+"/"+c.interval, func(t *testing.T) {
+			r := trendsRun(t, d, TrendsQuery{Common: rng, Measure: c.measure, Interval: c.interval})
+			if got := trendsPoints(r); got != c.want {
+				t.Errorf("got\n%swant\n%s", got, c.want)
+			}
+		})
+	}
+	r := trendsRun(t, d, TrendsQuery{Common: rng, Measure: "stickiness"})
+	// Active days in the range: u1 on 2 days, u2 on 1; u3 and u9 outside.
+	h := r.Series[0].StickinessHistogram
+	if len(h) != 2 || h[0] != (StickinessBin{1, 1}) || h[1] != (StickinessBin{2, 1}) {
+		t.Errorf("stickiness histogram = %+v, want [{1 1} {2 1}]", h)
+	}
+	if r.Series[0].Total != 2 {
+		t.Errorf("series total = %v, want 2 distinct users in range", r.Series[0].Total)
+	}
+}
+
+// A rolling window in a DST zone counts calendar days, not 24-hour spans.
+func TestTrendsRollingAcrossDST(t *testing.T) {
+	loc := tpLoc(t, "America/New_York")
+	d := tpTimeline(t, loc, `
+u1 a 2026-03-02 00:30
+u2 a 2026-03-08 23:30
+`)
+	r := trendsRun(t, d, TrendsQuery{Common: Common{From: "2026-03-08", To: "2026-03-09"}, Measure: "wau"})
+	// 03-08: u1 (03-02 is within 03-02..03-08) and u2; 03-09: u2 only.
+	if got, want := trendsPoints(r), "all events: 03-08=2 03-09=1\n"; got != want {
+		t.Errorf("got %q want %q", got, want)
+	}
+}
+
+func TestTrendsTopFoldsExactly(t *testing.T) {
+	d := tpTimeline(t, time.UTC, `
+u1 view 2026-03-02 10:00 c=A
+u2 view 2026-03-02 10:00 c=A
+u3 view 2026-03-02 10:00 c=A
+u1 view 2026-03-02 11:00 c=B
+u2 view 2026-03-02 11:00 c=B
+u1 view 2026-03-02 12:00 c=C
+u4 view 2026-03-02 12:00
+`)
+	r := trendsRun(t, d, TrendsQuery{Common: Common{By: "c"}, Events: []string{"view"}, Measure: "users"})
+	if len(r.Series) != 4 {
+		t.Fatalf("want every value as a series, got %d", len(r.Series))
+	}
+	top, err := r.Top(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// other = users of B, C or none: u1, u2, u4 = 3 (a sum would say 4).
+	if got, want := trendsPoints(top), "view · A: 03-02=3\nview · other: 03-02=3\n"; got != want {
+		t.Errorf("got\n%swant\n%s", got, want)
+	}
+}
+
+func TestTrendsErrors(t *testing.T) {
+	d := tpTimeline(t, time.UTC, "u1 view 2026-03-02 10:00\n")
+	for _, c := range []struct {
+		q    TrendsQuery
+		want string
+	}{
+		{TrendsQuery{Events: []string{"veiw"}}, "closest known: view"},
+		{TrendsQuery{Measure: "sessions"}, "unknown measure"},
+		{TrendsQuery{Measure: "dau", Interval: "hour"}, "calendar days"},
+		{TrendsQuery{Interval: "year"}, "unknown interval"},
+		{TrendsQuery{Events: []string{"view", "view"}}, "twice"},
+	} {
+		_, err := d.Trends(context.Background(), c.q)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: err = %v, want it to mention %q", c.q, err, c.want)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := d.Trends(ctx, TrendsQuery{}); err == nil {
+		t.Error("a cancelled query must fail")
+	}
+}
