@@ -112,13 +112,13 @@ type trendsAcc struct {
 
 	// Per series, the state of the person being scanned; stamp says which
 	// person it belongs to, so nothing is reset between persons.
-	stamp    []int32
-	lastB    []int32
-	lastDay  []int32
-	covered  [][]int32 // per window: last day already counted
-	inRange  []bool
-	active   []int32 // days active in range, for the histogram
-	touched  []int32
+	stamp   []int32
+	lastB   []int32
+	lastDay []int32
+	covered [][]int32 // per window: last day already counted
+	inRange []bool
+	active  []int32 // days active in range, for the histogram
+	touched []int32
 }
 
 func (p *trendsPlan) newAcc() *trendsAcc {
