@@ -1,0 +1,45 @@
+package query
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/output"
+)
+
+// Tables shows the prefix tree as indented lines, then the top paths, then
+// the top transitions per step.
+func (r *PathsResult) Tables() []output.Table {
+	dir := "after"
+	if r.Direction == "to" {
+		dir = "before (the tree reads backwards in time)"
+	}
+	tree := output.Table{
+		Title:   "paths " + dir + " the first " + r.Event + ": " + strconv.FormatInt(r.Users, 10) + " users",
+		Columns: []string{"path", "users", "share"},
+	}
+	var walk func(n *PathNode, depth int)
+	walk = func(n *PathNode, depth int) {
+		tree.Rows = append(tree.Rows, []string{strings.Repeat("  ", depth) + n.Event, strconv.FormatInt(n.Users, 10), pathsPercent(n.Share)})
+		for _, c := range n.Children {
+			walk(c, depth+1)
+		}
+	}
+	if r.Users > 0 {
+		walk(r.Tree, 0)
+	}
+	paths := output.Table{
+		Title:   "top " + strconv.Itoa(len(r.Paths)) + " of " + strconv.Itoa(r.DistinctPaths) + " paths",
+		Columns: []string{"rank", "path", "users", "share"},
+	}
+	for i, p := range r.Paths {
+		paths.Rows = append(paths.Rows, []string{strconv.Itoa(i + 1), strings.Join(p.Steps, " → "), strconv.FormatInt(p.Users, 10), pathsPercent(p.Share)})
+	}
+	moves := output.Table{Title: "top transitions per step", Columns: []string{"step", "from", "to", "users", "share"}}
+	for _, t := range r.Transitions {
+		moves.Rows = append(moves.Rows, []string{strconv.Itoa(t.Step), t.From, t.To, strconv.FormatInt(t.Users, 10), pathsPercent(t.Share)})
+	}
+	return []output.Table{tree, paths, moves}
+}
+
+func pathsPercent(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
