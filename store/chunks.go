@@ -4,68 +4,113 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 )
 
-// chunk is one import's events as columns, in id order.
+// chunkEvents bounds the events a chunk holds, so an import's memory does
+// not grow with the file.
+const chunkEvents = 1 << 20
+
+// chunk accumulates events as columns until it is written.
 type chunk struct {
-	firstID, lastID int64
-	user, event     []int32
-	time            []int64
-	dedup           []uint64
+	firstID int64
+	n       int
+	user    []byte // uvarints
+	event   []byte // uvarints
+	time    []byte // zigzag deltas
+	prev    int64
+	dedup   []byte // little-endian uint64s
+	props   map[string]*propCol
 }
 
-func (c *chunk) add(id int64, user, event int32, t int64, h uint64) {
-	if len(c.user) == 0 {
-		c.firstID = id
-	}
-	c.lastID = id
-	c.user = append(c.user, user)
-	c.event = append(c.event, event)
-	c.time = append(c.time, t)
-	c.dedup = append(c.dedup, h)
+// propCol is one property key of a chunk: a dictionary of JSON literals and
+// sparse (row delta, code) pairs, so absent values cost nothing.
+type propCol struct {
+	dict    map[string]uint32
+	lits    []byte // uvarint length + literal, in code order (codes start at 1)
+	pairs   []byte
+	lastRow int
+	set     int
 }
 
-func appendUvarints(dst []byte, v []int32) []byte {
-	for _, x := range v {
-		dst = binary.AppendUvarint(dst, uint64(uint32(x)))
-	}
-	return dst
+func (c *chunk) reset(firstID int64) {
+	*c = chunk{firstID: firstID, user: c.user[:0], event: c.event[:0], time: c.time[:0], dedup: c.dedup[:0], props: map[string]*propCol{}}
 }
 
-// appendTimes zigzag-delta encodes times: exports are mostly chronological,
-// so deltas are small.
-func appendTimes(dst []byte, v []int64) []byte {
-	var prev int64
-	for _, t := range v {
-		dst = binary.AppendVarint(dst, t-prev)
-		prev = t
+// add appends one event; lits[i] is the JSON literal of props[i].Value.
+func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, scratch []byte) []byte {
+	c.user = binary.AppendUvarint(c.user, uint64(uint32(user)))
+	c.event = binary.AppendUvarint(c.event, uint64(uint32(event)))
+	c.time = binary.AppendVarint(c.time, t-c.prev)
+	c.prev = t
+	c.dedup = binary.LittleEndian.AppendUint64(c.dedup, h)
+	row := c.n
+	c.n++
+	for i := range props {
+		if dupKeyLater(props, i) {
+			continue
+		}
+		pc := c.props[props[i].Key]
+		if pc == nil {
+			pc = &propCol{dict: map[string]uint32{}, lastRow: -1}
+			c.props[props[i].Key] = pc
+		}
+		scratch = appendValue(scratch[:0], props[i].Value)
+		code, ok := pc.dict[string(scratch)]
+		if !ok {
+			code = uint32(len(pc.dict) + 1)
+			pc.dict[string(scratch)] = code
+			pc.lits = binary.AppendUvarint(pc.lits, uint64(len(scratch)))
+			pc.lits = append(pc.lits, scratch...)
+		}
+		pc.pairs = binary.AppendUvarint(pc.pairs, uint64(row-pc.lastRow))
+		pc.pairs = binary.AppendUvarint(pc.pairs, uint64(code))
+		pc.lastRow = row
+		pc.set++
 	}
-	return dst
+	return scratch
 }
 
-func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) error {
-	if len(c.user) == 0 {
-		return nil
+// dupKeyLater reports whether a later prop repeats props[i]'s key: the last
+// value of a repeated key wins, as in EncodeProps.
+func dupKeyLater(props []Prop, i int) bool {
+	for j := i + 1; j < len(props); j++ {
+		if props[j].Key == props[i].Key {
+			return true
+		}
 	}
-	dedup := make([]byte, 8*len(c.dedup))
-	for i, h := range c.dedup {
-		binary.LittleEndian.PutUint64(dedup[8*i:], h)
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO chunks(import_id, first_id, last_id, n, users, events, times, dedup)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?)`, importID, c.firstID, c.lastID, len(c.user),
-		appendUvarints(nil, c.user), appendUvarints(nil, c.event), appendTimes(nil, c.time), dedup)
+	return false
+}
+
+func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO chunks(import_id, first_id, n, users, events, times, dedup)
+		VALUES(?, ?, ?, ?, ?, ?, ?)`, importID, c.firstID, c.n, c.user, c.event, c.time, c.dedup)
 	if err != nil {
-		return fmt.Errorf("store columns: %w", err)
+		return 0, fmt.Errorf("store columns: %w", err)
 	}
-	return nil
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	for key, pc := range c.props {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO chunk_props(chunk_id, key, n_set, dict, codes) VALUES(?, ?, ?, ?, ?)`,
+			id, key, pc.set, pc.lits, pc.pairs); err != nil {
+			return 0, fmt.Errorf("store property columns: %w", err)
+		}
+	}
+	return id, nil
 }
+
+var errCorrupt = fmt.Errorf("corrupt column chunk; the database is damaged (restore it or re-import the files)")
 
 func decodeUvarints(dst []int32, b []byte, n int) ([]int32, error) {
 	for i := 0; i < n; i++ {
 		x, k := binary.Uvarint(b)
 		if k <= 0 {
-			return nil, fmt.Errorf("corrupt column chunk")
+			return nil, errCorrupt
 		}
 		dst = append(dst, int32(x))
 		b = b[k:]
@@ -78,7 +123,7 @@ func decodeTimes(dst []int64, b []byte, n int) ([]int64, error) {
 	for i := 0; i < n; i++ {
 		d, k := binary.Varint(b)
 		if k <= 0 {
-			return nil, fmt.Errorf("corrupt column chunk")
+			return nil, errCorrupt
 		}
 		prev += d
 		dst = append(dst, prev)
@@ -87,43 +132,73 @@ func decodeTimes(dst []int64, b []byte, n int) ([]int64, error) {
 	return dst, nil
 }
 
-// chunksCover reports whether the chunks hold exactly the stored events:
-// same count and same last id. Rows written by anything but ImportTx make
-// it false, and readers then fall back to the rows.
-func chunksCover(ctx context.Context, tx *sql.Tx) (bool, int, error) {
-	var n, lastChunk, lastRow sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT sum(n), max(last_id) FROM chunks").Scan(&n, &lastChunk); err != nil {
-		return false, 0, err
+// decodeDict splits a dictionary blob into its JSON literals.
+func decodeDict(b []byte) ([]string, error) {
+	var out []string
+	for len(b) > 0 {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < l {
+			return nil, errCorrupt
+		}
+		out = append(out, string(b[k:k+int(l)]))
+		b = b[k+int(l):]
 	}
-	if err := tx.QueryRowContext(ctx, "SELECT max(id) FROM events").Scan(&lastRow); err != nil {
-		return false, 0, err
+	return out, nil
+}
+
+// decodePairs calls fn(row, code) for each set value of a property column.
+func decodePairs(b []byte, n int, fn func(row int, code uint32)) error {
+	row := -1
+	for len(b) > 0 {
+		d, k := binary.Uvarint(b)
+		if k <= 0 {
+			return errCorrupt
+		}
+		b = b[k:]
+		c, k := binary.Uvarint(b)
+		if k <= 0 {
+			return errCorrupt
+		}
+		b = b[k:]
+		row += int(d)
+		if row >= n {
+			return errCorrupt
+		}
+		fn(row, uint32(c))
 	}
-	if !lastRow.Valid {
-		return !n.Valid, 0, nil
+	return nil
+}
+
+// literalText turns a stored JSON literal into the text analyses compare:
+// strings unquoted, numbers, true/false and null as written.
+func literalText(lit string) string {
+	if strings.HasPrefix(lit, `"`) {
+		var s string
+		if json.Unmarshal([]byte(lit), &s) == nil {
+			return s
+		}
 	}
-	if !n.Valid || lastChunk.Int64 != lastRow.Int64 {
-		return false, 0, nil
-	}
-	// max(id) matching is cheap; also require the count to match, which
-	// SQLite answers from the smallest index.
-	var count int64
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&count); err != nil {
-		return false, 0, err
-	}
-	return count == n.Int64, int(count), nil
+	return lit
 }
 
 // loadChunks appends every chunk's columns to r, in id order.
-func loadChunks(ctx context.Context, tx *sql.Tx, r *Rows, n int) error {
-	r.User = make([]int32, 0, n)
-	r.Event = make([]int32, 0, n)
-	r.Time = make([]int64, 0, n)
+func loadChunks(ctx context.Context, tx *sql.Tx, r *Rows) error {
+	var n sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks").Scan(&n); err != nil {
+		return err
+	}
+	r.User = make([]int32, 0, n.Int64)
+	r.Event = make([]int32, 0, n.Int64)
+	r.Time = make([]int64, 0, n.Int64)
 	rows, err := tx.QueryContext(ctx, "SELECT n, users, events, times FROM chunks ORDER BY first_id")
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		var k int
 		var u, e, t []byte
 		if err := rows.Scan(&k, &u, &e, &t); err != nil {
@@ -142,42 +217,149 @@ func loadChunks(ctx context.Context, tx *sql.Tx, r *Rows, n int) error {
 	return rows.Err()
 }
 
-// loadDedup returns every stored dedup hash (unsorted), from the chunks
-// when they cover the events, else from the rows.
+// loadDedup returns every stored dedup hash, sorted.
 func loadDedup(ctx context.Context, tx *sql.Tx) ([]uint64, error) {
-	ok, _, err := chunksCover(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	var out []uint64
-	if ok {
-		rows, err := tx.QueryContext(ctx, "SELECT dedup FROM chunks ORDER BY first_id")
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var b []byte
-			if err := rows.Scan(&b); err != nil {
-				return nil, err
-			}
-			for i := 0; i+8 <= len(b); i += 8 {
-				out = append(out, binary.LittleEndian.Uint64(b[i:]))
-			}
-		}
-		return out, rows.Err()
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT dedup FROM events")
+	rows, err := tx.QueryContext(ctx, "SELECT dedup FROM chunks ORDER BY first_id")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var out []uint64
 	for rows.Next() {
-		var h int64
-		if err := rows.Scan(&h); err != nil {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
 			return nil, err
 		}
-		out = append(out, uint64(h))
+		for i := 0; i+8 <= len(b); i += 8 {
+			out = append(out, binary.LittleEndian.Uint64(b[i:]))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, rows.Err()
+}
+
+// fillRows writes the events rows of every chunk after setting rows_upto,
+// so SQL sees every event. It runs inside the caller's write transaction.
+func fillRows(ctx context.Context, tx *sql.Tx) error {
+	var upto int64
+	var v sql.NullString
+	if err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key='rows_upto'").Scan(&v); err != nil && err != sql.ErrNoRows {
+		return err
+	}
+	fmt.Sscan(v.String, &upto)
+	type pending struct {
+		id, importID, first int64
+		n                   int
+		u, e, t             []byte
+		dedup               []byte
+	}
+	var todo []pending
+	rows, err := tx.QueryContext(ctx, "SELECT id, import_id, first_id, n, users, events, times, dedup FROM chunks WHERE id > ? ORDER BY id", upto)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.id, &p.importID, &p.first, &p.n, &p.u, &p.e, &p.t, &p.dedup); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, p)
+	}
+	rows.Close()
+	if len(todo) == 0 {
+		return nil
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO events(id, user_id, event_id, time, props, insert_id, dedup, import_id) VALUES(?, ?, ?, ?, ?, NULL, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for _, p := range todo {
+		users, err := decodeUvarints(nil, p.u, p.n)
+		if err != nil {
+			return err
+		}
+		events, err := decodeUvarints(nil, p.e, p.n)
+		if err != nil {
+			return err
+		}
+		times, err := decodeTimes(nil, p.t, p.n)
+		if err != nil {
+			return err
+		}
+		props, err := chunkJSON(ctx, tx, p.id, p.n)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < p.n; i++ {
+			if i&0xfff == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			var pj any
+			if props[i] != "" {
+				pj = props[i]
+			}
+			h := int64(binary.LittleEndian.Uint64(p.dedup[8*i:]))
+			if _, err := ins.ExecContext(ctx, p.first+int64(i), users[i], events[i], times[i], pj, h, p.importID); err != nil {
+				return fmt.Errorf("write event rows: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('rows_upto', ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(p.id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunkJSON rebuilds each event's canonical props JSON (keys sorted, as
+// EncodeProps writes it) from a chunk's property columns; "" for none.
+func chunkJSON(ctx context.Context, tx *sql.Tx, chunkID int64, n int) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT key, dict, codes FROM chunk_props WHERE chunk_id = ? ORDER BY key", chunkID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	bufs := make([][]byte, n)
+	for rows.Next() {
+		var key string
+		var dictB, codes []byte
+		if err := rows.Scan(&key, &dictB, &codes); err != nil {
+			return nil, err
+		}
+		dict, err := decodeDict(dictB)
+		if err != nil {
+			return nil, err
+		}
+		k := appendJSONString(nil, key)
+		var bad bool
+		err = decodePairs(codes, n, func(row int, code uint32) {
+			if code == 0 || int(code) > len(dict) {
+				bad = true
+				return
+			}
+			b := bufs[row]
+			if len(b) == 0 {
+				b = append(b, '{')
+			} else {
+				b = append(b, ',')
+			}
+			b = append(b, k...)
+			b = append(b, ':')
+			bufs[row] = append(b, dict[code-1]...)
+		})
+		if err != nil || bad {
+			return nil, errCorrupt
+		}
+	}
+	out := make([]string, n)
+	for i, b := range bufs {
+		if len(b) > 0 {
+			out[i] = string(append(b, '}'))
+		}
 	}
 	return out, rows.Err()
 }

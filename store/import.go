@@ -37,6 +37,11 @@ type ImportInfo struct {
 	SHA256   string
 	Format   string
 	Timezone string
+	// DeferRows skips writing the SQL rows of the events: only the compact
+	// columns are written, and the rows are filled in by EnsureRows when
+	// SQL first needs them. Bulk imports use it; the columns are the
+	// canonical copy either way.
+	DeferRows bool
 }
 
 // ImportStats are the counts an import ends with.
@@ -71,10 +76,12 @@ type ImportTx struct {
 	linked               bool
 	buf                  []byte
 
-	nextID  int64 // events.id of the next row: ids are assigned here so the chunk knows them
-	pending []any // parameters of rows not yet written, 7 per row
-	batch   *sql.Stmt
-	cols    chunk
+	nextID    int64 // events.id of the next row: ids are assigned here so the chunk knows them
+	pending   []any // parameters of rows not yet written, 8 per row
+	batch     *sql.Stmt
+	cols      chunk
+	deferRows bool
+	scratch   []byte
 }
 
 // batchRows is how many rows one INSERT statement carries: fewer, larger
@@ -116,10 +123,17 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 	if t.existing, err = loadDedup(ctx, tx); err != nil {
 		return fail(err)
 	}
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) + 1 FROM events").Scan(&t.nextID); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(first_id + n), 1) FROM chunks").Scan(&t.nextID); err != nil {
 		return fail(err)
 	}
-	sort.Slice(t.existing, func(i, j int) bool { return t.existing[i] < t.existing[j] })
+	t.cols.reset(t.nextID)
+	t.deferRows = info.DeferRows
+	if !t.deferRows {
+		// Rows written now must follow the rows of every earlier chunk.
+		if err := fillRows(ctx, tx); err != nil {
+			return fail(err)
+		}
+	}
 	const cols = "INSERT INTO events(id, user_id, event_id, time, props, insert_id, dedup, import_id) VALUES"
 	if t.insert, err = tx.PrepareContext(ctx, cols+"(?,?,?,?,?,?,?,?)"); err != nil {
 		return fail(err)
@@ -193,16 +207,21 @@ func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
 		d.Write(props)
 		h = d.Sum64()
 	}
-	n := t.inFile[h] + 1
-	t.inFile[h] = n
 	if e.InsertID != "" {
-		if n > 1 || t.existingCount(h) > 0 {
+		if t.inFile[h] > 0 || t.existingCount(h) > 0 {
 			t.duplicates++
 			return false, nil
 		}
-	} else if n <= t.existingCount(h) {
-		t.duplicates++
-		return false, nil
+		t.inFile[h] = 1
+	} else if have := t.existingCount(h); have > 0 {
+		// Only rows already stored need counting: a row with no stored
+		// copy is new however often this file repeats it.
+		n := t.inFile[h] + 1
+		t.inFile[h] = n
+		if n <= have {
+			t.duplicates++
+			return false, nil
+		}
 	}
 	uid := t.intern(t.users, &t.nextUser, &t.newUsers, e.User)
 	nid := t.intern(t.names, &t.nextName, &t.newNames, e.Name)
@@ -213,17 +232,47 @@ func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
 	if e.InsertID != "" {
 		iidArg = e.InsertID
 	}
-	t.cols.add(t.nextID, int32(uid), int32(nid), e.Time, h)
-	t.pending = append(t.pending, t.nextID, uid, nid, e.Time, propsArg, iidArg, int64(h), t.importID)
+	t.scratch = t.cols.add(int32(uid), int32(nid), e.Time, h, e.Props, t.scratch)
+	if !t.deferRows {
+		t.pending = append(t.pending, t.nextID, uid, nid, e.Time, propsArg, iidArg, int64(h), t.importID)
+		if len(t.pending) == 8*batchRows {
+			if _, err := t.batch.ExecContext(ctx, t.pending...); err != nil {
+				return false, fmt.Errorf("store events: %w", err)
+			}
+			t.pending = t.pending[:0]
+		}
+	}
 	t.nextID++
 	t.imported++
-	if len(t.pending) == 8*batchRows {
-		if _, err := t.batch.ExecContext(ctx, t.pending...); err != nil {
-			return false, fmt.Errorf("store events: %w", err)
+	if t.cols.n == chunkEvents {
+		if err := t.writeChunk(ctx); err != nil {
+			return false, err
 		}
-		t.pending = t.pending[:0]
 	}
 	return true, nil
+}
+
+// writeChunk writes the columns gathered so far (and the rows of a last
+// partial batch) and starts a new chunk.
+func (t *ImportTx) writeChunk(ctx context.Context) error {
+	if t.cols.n == 0 {
+		return nil
+	}
+	if err := t.flushPending(ctx); err != nil {
+		return err
+	}
+	id, err := t.cols.write(ctx, t.tx, t.importID)
+	if err != nil {
+		return err
+	}
+	if !t.deferRows {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('rows_upto', ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(id, 10)); err != nil {
+			return err
+		}
+	}
+	t.cols.reset(t.nextID)
+	return nil
 }
 
 // flushPending writes the rows of a last, partial batch.
@@ -278,15 +327,11 @@ func (t *ImportTx) Counts() (imported, duplicates int64) { return t.imported, t.
 // Commit makes the import visible and records it in the ledger.
 func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 	defer t.closeStmts()
-	if err := t.flushPending(ctx); err != nil {
+	if err := t.writeChunk(ctx); err != nil {
 		t.tx.Rollback()
 		return err
 	}
 	if err := t.flushInterned(ctx); err != nil {
-		t.tx.Rollback()
-		return err
-	}
-	if err := t.cols.write(ctx, t.tx, t.importID); err != nil {
 		t.tx.Rollback()
 		return err
 	}
@@ -330,11 +375,18 @@ func EncodeProps(dst []byte, props []Prop) []byte {
 	if len(props) == 0 {
 		return append(dst, "{}"...)
 	}
-	idx := make([]int, 0, len(props))
+	var small [16]int
+	idx := small[:0]
 	for i := range props {
 		idx = append(idx, i)
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return props[idx[a]].Key < props[idx[b]].Key })
+	// Insertion sort: events carry few properties, and it keeps equal keys
+	// in input order without allocating.
+	for i := 1; i < len(idx); i++ {
+		for j := i; j > 0 && props[idx[j]].Key < props[idx[j-1]].Key; j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
 	dst = append(dst, '{')
 	first := true
 	for n, i := range idx {
@@ -381,6 +433,13 @@ func appendValue(dst []byte, v any) []byte {
 }
 
 func appendJSONString(dst []byte, s string) []byte {
-	b, _ := json.Marshal(s) // never fails for a string
-	return append(dst, b...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80 {
+			b, _ := json.Marshal(s) // rare path: escapes and non-ASCII
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }

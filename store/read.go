@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 )
 
 // Rows is every stored event as parallel columns in storage (id) order,
@@ -66,40 +65,7 @@ func (db *DB) LoadRows(ctx context.Context) (*Rows, error) {
 		}
 		r.Canon[i] = c
 	}
-	ok, n, err := chunksCover(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		return r, loadChunks(ctx, tx, r, n)
-	}
-	return r, loadRowsSQL(ctx, tx, r)
-}
-
-// loadRowsSQL reads the columns from the events rows: the slow path, for
-// databases whose chunks do not cover every row.
-func loadRowsSQL(ctx context.Context, tx *sql.Tx, r *Rows) error {
-	rows, err := tx.QueryContext(ctx, "SELECT user_id, event_id, time FROM events ORDER BY id")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for i := 0; rows.Next(); i++ {
-		if i&0xffff == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		var u, e int32
-		var t int64
-		if err := rows.Scan(&u, &e, &t); err != nil {
-			return err
-		}
-		r.User = append(r.User, u)
-		r.Event = append(r.Event, e)
-		r.Time = append(r.Time, t)
-	}
-	return rows.Err()
+	return r, loadChunks(ctx, tx, r)
 }
 
 func loadDict(ctx context.Context, tx *sql.Tx, q string) ([]string, error) {
@@ -148,35 +114,59 @@ func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropCol
 	if now != version {
 		return nil, fmt.Errorf("the database changed while it was being read; reload")
 	}
-	path := `$."` + strings.ReplaceAll(key, `"`, `\"`) + `"`
-	rows, err := tx.QueryContext(ctx, "SELECT json_extract(props, ?) FROM events ORDER BY id", path)
+	var total sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks").Scan(&total); err != nil {
+		return nil, err
+	}
+	col := &PropColumn{Codes: make([]int32, total.Int64)}
+	rows, err := tx.QueryContext(ctx, `SELECT c.first_id, c.n, p.dict, p.codes FROM chunks c
+		JOIN chunk_props p ON p.chunk_id = c.id AND p.key = ? ORDER BY c.first_id`, key)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	col := &PropColumn{}
+	var firstID sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT min(first_id) FROM chunks").Scan(&firstID); err != nil {
+		return nil, err
+	}
 	dict := map[string]int32{}
-	for i := 0; rows.Next(); i++ {
-		if i&0xffff == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		var s sql.NullString
-		if err := rows.Scan(&s); err != nil {
+	for rows.Next() {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if !s.Valid {
-			col.Codes = append(col.Codes, 0)
-			continue
+		var first int64
+		var n int
+		var dictB, codes []byte
+		if err := rows.Scan(&first, &n, &dictB, &codes); err != nil {
+			return nil, err
 		}
-		c, ok := dict[s.String]
-		if !ok {
-			col.Values = append(col.Values, s.String)
-			c = int32(len(col.Values))
-			dict[s.String] = c
+		lits, err := decodeDict(dictB)
+		if err != nil {
+			return nil, err
 		}
-		col.Codes = append(col.Codes, c)
+		// Map this chunk's codes onto the column's dictionary of texts.
+		local := make([]int32, len(lits)+1)
+		for i, lit := range lits {
+			text := literalText(lit)
+			c, ok := dict[text]
+			if !ok {
+				col.Values = append(col.Values, text)
+				c = int32(len(col.Values))
+				dict[text] = c
+			}
+			local[i+1] = c
+		}
+		base := int(first - firstID.Int64)
+		bad := false
+		if err := decodePairs(codes, n, func(row int, code uint32) {
+			if int(code) >= len(local) || base+row >= len(col.Codes) {
+				bad = true
+				return
+			}
+			col.Codes[base+row] = local[code]
+		}); err != nil || bad {
+			return nil, errCorrupt
+		}
 	}
 	return col, rows.Err()
 }
@@ -184,8 +174,7 @@ func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropCol
 // PropKeys lists the property keys seen in stored events with how many
 // events carry each, most common first.
 func (db *DB) PropKeys(ctx context.Context) ([]string, []int64, error) {
-	rows, err := db.SQL.QueryContext(ctx, `SELECT j.key, count(*) AS n FROM events, json_each(events.props) AS j
-		WHERE events.props IS NOT NULL GROUP BY j.key ORDER BY n DESC, j.key`)
+	rows, err := db.SQL.QueryContext(ctx, `SELECT key, sum(n_set) AS n FROM chunk_props GROUP BY key ORDER BY n DESC, key`)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -202,4 +191,38 @@ func (db *DB) PropKeys(ctx context.Context) ([]string, []int64, error) {
 		counts = append(counts, n)
 	}
 	return keys, counts, rows.Err()
+}
+
+// RowsPending reports whether some events have no SQL rows yet (an import
+// deferred them); EnsureRows fills them in.
+func (db *DB) RowsPending(ctx context.Context) (bool, error) {
+	var upto, last sql.NullInt64
+	if err := db.SQL.QueryRowContext(ctx, "SELECT CAST(value AS INTEGER) FROM settings WHERE key='rows_upto'").Scan(&upto); err != nil && err != sql.ErrNoRows {
+		return false, err
+	}
+	if err := db.SQL.QueryRowContext(ctx, "SELECT max(id) FROM chunks").Scan(&last); err != nil {
+		return false, err
+	}
+	return last.Valid && last.Int64 > upto.Int64, nil
+}
+
+// EnsureRows writes the SQL rows of events whose import deferred them, so
+// SQL queries see every event. It needs write access.
+func (db *DB) EnsureRows(ctx context.Context) error {
+	pending, err := db.RowsPending(ctx)
+	if err != nil || !pending {
+		return err
+	}
+	if db.ReadOnly {
+		return fmt.Errorf("%s has events not yet written as SQL rows, and it is open read-only; open it writable once (e.g. spoor sql 'select 1' as its owner)", db.Path)
+	}
+	tx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fillRows(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

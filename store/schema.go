@@ -58,21 +58,32 @@ CREATE TABLE events (
 );
 CREATE INDEX events_user_time ON events(user_id, time);
 CREATE INDEX events_event_time ON events(event_id, time);
--- chunks holds each import's events again as compact columns (varint
--- user ids, event ids, zigzag-delta times, fixed 8-byte dedup hashes), in
--- id order, written in the same transaction as the rows. Loading them is
--- how a process gets from the file to the first answer fast (SPEC 7), and
--- how an import finds the stored dedup hashes without an index on them.
+-- chunks are the canonical copy of the events as compact columns, in id
+-- order: varint user ids and event ids, zigzag-delta times, 8-byte dedup
+-- hashes, and per property key a dictionary of JSON literals with sparse
+-- (row delta, code) pairs in chunk_props. Imports write them in the same
+-- transaction as the ledger; loading them is how a process gets from the
+-- file to the first answer fast (SPEC 7). The events rows above are the SQL
+-- view of the same data, written with the chunk or filled in later from it
+-- (settings key rows_upto is the last chunk whose rows exist).
 CREATE TABLE chunks (
-	import_id INTEGER PRIMARY KEY,
+	id        INTEGER PRIMARY KEY,
+	import_id INTEGER NOT NULL,
 	first_id  INTEGER NOT NULL,
-	last_id   INTEGER NOT NULL,
 	n         INTEGER NOT NULL,
 	users     BLOB NOT NULL,
 	events    BLOB NOT NULL,
 	times     BLOB NOT NULL,
 	dedup     BLOB NOT NULL
 );
+CREATE TABLE chunk_props (
+	chunk_id INTEGER NOT NULL,
+	key      TEXT NOT NULL,
+	n_set    INTEGER NOT NULL,
+	dict     BLOB NOT NULL,
+	codes    BLOB NOT NULL,
+	PRIMARY KEY (key, chunk_id)
+) WITHOUT ROWID;
 CREATE TABLE segments (
 	name       TEXT PRIMARY KEY,
 	expr       TEXT NOT NULL,

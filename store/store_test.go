@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -125,47 +127,125 @@ func TestEncodePropsCanonical(t *testing.T) {
 	}
 }
 
-func TestChunksAndFallback(t *testing.T) {
+func openTemp(t *testing.T) *DB {
+	t.Helper()
 	db, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	var evs []Event
-	for i := 0; i < 300; i++ { // more than one INSERT batch, and a partial one
-		evs = append(evs, Event{User: "u" + string(rune('a'+i%7)), Name: "e" + string(rune('a'+i%3)), Time: int64(1_700_000_000_000 - i*1000)})
-	}
-	importEvents(t, db, evs)
-	importEvents(t, db, evs[:10]) // all duplicates: no new chunk
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func importInfo(t *testing.T, db *DB, info ImportInfo, evs []Event) {
+	t.Helper()
 	ctx := context.Background()
-	fromChunks, err := db.LoadRows(ctx)
+	tx, err := db.BeginImport(ctx, info)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fromChunks.Time) != 300 {
-		t.Fatalf("chunks gave %d events, want 300", len(fromChunks.Time))
-	}
-	tx, _ := db.SQL.Begin()
-	fromSQL := &Rows{}
-	if err := loadRowsSQL(ctx, tx, fromSQL); err != nil {
-		t.Fatal(err)
-	}
-	tx.Rollback()
-	for i := range fromSQL.Time {
-		if fromSQL.Time[i] != fromChunks.Time[i] || fromSQL.User[i] != fromChunks.User[i] || fromSQL.Event[i] != fromChunks.Event[i] {
-			t.Fatalf("row %d: chunks %d/%d/%d, rows %d/%d/%d", i, fromChunks.User[i], fromChunks.Event[i], fromChunks.Time[i], fromSQL.User[i], fromSQL.Event[i], fromSQL.Time[i])
+	for i := range evs {
+		if _, err := tx.Add(ctx, &evs[i]); err != nil {
+			t.Fatal(err)
 		}
 	}
-	// A row written behind spoor's back makes the chunks stale: readers
-	// must fall back to the rows, never read the stale columns.
-	if _, err := db.SQL.Exec("INSERT INTO events(user_id, event_id, time, dedup, import_id) VALUES(1, 1, 5, 0, 0)"); err != nil {
+	if err := tx.Commit(ctx, ImportStats{}); err != nil {
 		t.Fatal(err)
 	}
-	after, err := db.LoadRows(ctx)
+}
+
+func sqlRows(t *testing.T, db *DB) []string {
+	t.Helper()
+	rows, err := db.SQL.Query(`SELECT e.id, u.distinct_id, n.name, e.time, coalesce(e.props, '') FROM events e
+		JOIN users u ON u.id = e.user_id JOIN event_names n ON n.id = e.event_id ORDER BY e.id`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(after.Time) != 301 {
-		t.Fatalf("after a foreign insert: %d events, want 301", len(after.Time))
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, tm int64
+		var u, n, p string
+		rows.Scan(&id, &u, &n, &tm, &p)
+		out = append(out, fmt.Sprint(id, u, n, tm, p))
 	}
+	return out
+}
+
+// TestDeferredRowsMatchDirect checks that rows filled in later from the
+// columns equal the rows an import writes directly, props JSON included,
+// across chunk boundaries of several imports.
+func TestDeferredRowsMatchDirect(t *testing.T) {
+	var a, b []Event
+	for i := 0; i < 300; i++ {
+		e := Event{User: "u" + strconv.Itoa(i%7), Name: "e" + strconv.Itoa(i%3), Time: int64(1_700_000_000_000 - i*1000)}
+		if i%2 == 0 {
+			e.Props = []Prop{{"price", float64(i) / 4}, {"city", "北京"}}
+		}
+		if i%5 == 0 {
+			e.Props = append(e.Props, Prop{"ok", i%10 == 0}, Prop{"nested.k", nil})
+		}
+		if i < 200 {
+			a = append(a, e)
+		} else {
+			b = append(b, e)
+		}
+	}
+	direct, deferred := openTemp(t), openTemp(t)
+	importInfo(t, direct, ImportInfo{File: "a"}, a)
+	importInfo(t, direct, ImportInfo{File: "b"}, b)
+	importInfo(t, deferred, ImportInfo{File: "a", DeferRows: true}, a)
+	importInfo(t, deferred, ImportInfo{File: "b", DeferRows: true}, b)
+	ctx := context.Background()
+	if p, _ := deferred.RowsPending(ctx); !p {
+		t.Fatal("deferred import reports no pending rows")
+	}
+	if n := len(sqlRows(t, deferred)); n != 0 {
+		t.Fatalf("deferred import wrote %d rows", n)
+	}
+	if err := deferred.EnsureRows(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want, got := sqlRows(t, direct), sqlRows(t, deferred)
+	if len(want) != 300 || len(got) != 300 {
+		t.Fatalf("rows: direct %d, deferred %d, want 300", len(want), len(got))
+	}
+	for i := range want {
+		if want[i] != got[i] {
+			t.Fatalf("row %d: direct %q, deferred %q", i, want[i], got[i])
+		}
+	}
+	// A direct import after a deferred one fills the earlier rows first.
+	importInfo(t, deferred, ImportInfo{File: "c"}, []Event{{User: "z", Name: "e0", Time: 1}})
+	if n := len(sqlRows(t, deferred)); n != 301 {
+		t.Fatalf("after a direct import: %d rows, want 301", n)
+	}
+	col, err := deferred.LoadProp(ctx, "city", mustVersion(t, deferred))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := 0
+	for _, c := range col.Codes {
+		if c != 0 {
+			set++
+			if col.Values[c-1] != "北京" {
+				t.Fatalf("city value %q", col.Values[c-1])
+			}
+		}
+	}
+	if set != 150 {
+		t.Fatalf("city set on %d events, want 150", set)
+	}
+	ok, _ := deferred.LoadProp(ctx, "ok", mustVersion(t, deferred))
+	if len(ok.Values) != 2 || ok.Values[0] != "true" || ok.Values[1] != "false" {
+		t.Fatalf("bool values %q", ok.Values)
+	}
+}
+
+func mustVersion(t *testing.T, db *DB) int64 {
+	v, err := db.DataVersion(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
