@@ -1,0 +1,17 @@
+package cli
+
+func init() {
+	register("demo", "open the workbench on a generated sample scenario", runDemo)
+}
+
+func runDemo(env *Env, args []string) error {
+	fs := newFlags(env, "demo", "[--scenario ecommerce|saas|education]")
+	scenario := fs.String("scenario", "ecommerce", "sample scenario to open")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if Workbench == nil {
+		return usagef("the workbench is not built into this binary")
+	}
+	return Workbench(env, []string{"--scenario", *scenario})
+}

@@ -1,0 +1,505 @@
+// Package tui is the workbench: an interactive terminal UI over the
+// analyses of package query. The root model routes keys and lays out the
+// screen; each tab's query, chart and table live in their own files.
+package tui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/query"
+)
+
+// tabState is one tab: its query, the panel cursor and its last result.
+type tabState struct {
+	a       analysis // nil on tabs whose engine is not in this build
+	row     int      // query panel cursor
+	res     result
+	err     error
+	sel     int    // selected chart item (funnel step, retention cell)
+	scroll  int    // first line of the results shown
+	lastRun string // spec of the last run, so an unchanged query is not re-run
+	ms      int64
+}
+
+// Model is the root of the workbench.
+type Model struct {
+	sh      *shared
+	ctx     context.Context
+	open    opener
+	tabs    [8]*tabState
+	active  int
+	focus   int // 0 query panel, 1 results
+	loading bool
+	spin    spinner.Model
+	dlg     dialog
+	pages   []page
+	status  string
+	isErr   bool
+	seq     int                // newest run; older results are dropped
+	running int                // tab whose run is in flight, -1 when idle
+	cancel  context.CancelFunc // cancels the run in flight
+	loadMS  int64
+}
+
+// New builds the workbench; open is called in the background by Init.
+func New(ctx context.Context, open opener, color bool) *Model {
+	sh := &shared{st: DefaultStyles(color), keys: DefaultKeyMap()}
+	m := &Model{sh: sh, ctx: ctx, open: open, loading: true, running: -1, active: tabFunnel}
+	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
+	for i := range m.tabs {
+		m.tabs[i] = &tabState{a: newAnalysis(i, sh)}
+	}
+	return m
+}
+
+// Init starts loading the data.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(loadCmd(m.ctx, m.open, nil, ""), m.spin.Tick)
+}
+
+func (m *Model) tab() *tabState { return m.tabs[m.active] }
+
+// Update routes a message: global keys first, then the dialog, the page
+// on top, or the active tab.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.sh.width, m.sh.height = msg.Width, msg.Height
+		return m, nil
+	case spinner.TickMsg:
+		if !m.loading && m.running < 0 {
+			return m, nil // let the tick chain stop while idle
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case loadedMsg:
+		return m, m.loaded(msg)
+	case propsMsg:
+		if msg.err != nil {
+			m.setStatus("property keys: "+msg.err.Error(), true)
+		}
+		m.sh.props = msg.props
+		return m, nil
+	case resultMsg:
+		m.finished(msg)
+		return m, nil
+	case valuesMsg:
+		if msg.err != nil {
+			m.setStatus(msg.err.Error(), true)
+			return m, nil
+		}
+		on := msg.onPick
+		m.dlg = newPicker("Value of "+msg.key, msg.values, true, on)
+		return m, nil
+	case rangePickedMsg:
+		next, err := applyRange(msg.c, msg.value)
+		if err != nil {
+			m.setStatus(err.Error(), true)
+		}
+		if next != nil {
+			m.dlg = next
+			return m, nil
+		}
+		return m, m.rerun()
+	case statusMsg:
+		m.setStatus(msg.text, msg.err)
+		return m, nil
+	case pageMsg:
+		m.pages = append(m.pages, msg.p)
+		return m, nil
+	case openSpecMsg:
+		return m, m.openSpec(msg)
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) setStatus(text string, isErr bool) { m.status, m.isErr = text, isErr }
+
+func (m *Model) loaded(msg loadedMsg) tea.Cmd {
+	m.loading = false
+	if msg.err != nil {
+		m.setStatus(msg.err.Error(), true)
+		return nil
+	}
+	first := m.sh.d == nil
+	m.sh.db, m.sh.d, m.sh.source, m.sh.events = msg.db, msg.d, msg.source, msg.events
+	m.loadMS = msg.ms
+	for _, t := range m.tabs {
+		t.lastRun = ""
+		if first && t.a != nil {
+			if s, ok := t.a.(seeder); ok {
+				s.seed(m.sh)
+			}
+		}
+	}
+	m.setStatus(fmt.Sprintf("loaded %s events in %d ms", thousands(msg.d.Len()), msg.ms), false)
+	return tea.Batch(m.rerun(), propsCmd(m.ctx, msg.db))
+}
+
+// seeder is an analysis that picks a sensible first query from the data
+// (the most common events), so every tab opens on a chart.
+type seeder interface{ seed(sh *shared) }
+
+// rerun starts the active tab's query in the background when it changed
+// since its last run, cancelling whatever ran before.
+func (m *Model) rerun() tea.Cmd {
+	t := m.tab()
+	if t.a == nil || m.sh.d == nil {
+		return nil
+	}
+	spec, err := t.a.spec()
+	if err != nil {
+		t.err = err
+		return nil
+	}
+	if string(spec) == t.lastRun {
+		return nil
+	}
+	t.lastRun = string(spec)
+	fn, err := t.a.runner(m.sh)
+	if err != nil {
+		t.res, t.err = nil, err
+		return nil
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.cancel = cancel
+	m.seq++
+	seq, tab, d := m.seq, m.active, m.sh.d
+	wasIdle := m.running < 0
+	m.running = tab
+	run := func() (msg tea.Msg) {
+		start := time.Now()
+		defer func() {
+			// An engine panic becomes an error in the status line, not a
+			// dead terminal.
+			if r := recover(); r != nil {
+				msg = resultMsg{tab: tab, seq: seq, err: fmt.Errorf("the query crashed: %v", r)}
+			}
+		}()
+		res, err := fn(ctx, d)
+		return resultMsg{tab: tab, seq: seq, res: res, err: err, ms: time.Since(start).Milliseconds()}
+	}
+	if wasIdle {
+		return tea.Batch(run, m.spin.Tick)
+	}
+	return run
+}
+
+// finished keeps a run's result unless a newer run has started since.
+func (m *Model) finished(msg resultMsg) {
+	if msg.seq != m.seq {
+		return // stale: its query was changed or cancelled
+	}
+	m.running = -1
+	t := m.tabs[msg.tab]
+	if msg.err != nil {
+		if m.ctx.Err() == nil {
+			t.err = msg.err
+			m.setStatus(tabNames[msg.tab]+": "+msg.err.Error(), true)
+		}
+		return
+	}
+	t.res, t.err, t.ms = msg.res, nil, msg.ms
+	t.sel = min(t.sel, max(msg.res.items()-1, 0))
+	if m.isErr {
+		m.setStatus("", false)
+	}
+}
+
+// switchTab shows tab i and runs its query if it changed.
+func (m *Model) switchTab(i int) tea.Cmd {
+	m.active = (i + len(m.tabs)) % len(m.tabs)
+	m.pages = nil
+	return m.rerun()
+}
+
+// key handles a key press: Ctrl-C always quits; a dialog or page gets keys
+// before the global ones, so q types into text inputs.
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	k := m.sh.keys
+	if key.Matches(msg, k.ForceQuit) {
+		return m.quit()
+	}
+	if m.dlg != nil {
+		d := m.dlg
+		done, cmd := d.update(m.sh, msg)
+		if done {
+			if m.dlg == d {
+				m.dlg = nil
+			}
+			return tea.Batch(cmd, m.rerunAfter(cmd))
+		}
+		return cmd
+	}
+	if n := len(m.pages); n > 0 {
+		p := m.pages[n-1]
+		if !p.typing() && key.Matches(msg, k.Quit) {
+			return m.quit()
+		}
+		closed, cmd := p.update(m.sh, msg)
+		if closed {
+			m.pages = m.pages[:n-1]
+		}
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.pages = append(m.pages, &helpPage{})
+		return nil
+	case key.Matches(msg, k.NextTab):
+		return m.switchTab(m.active + 1)
+	case key.Matches(msg, k.PrevTab):
+		return m.switchTab(m.active - 1)
+	case key.Matches(msg, k.Save):
+		return m.save()
+	case key.Matches(msg, k.Open):
+		return openListCmd()
+	case key.Matches(msg, k.Export):
+		return m.export()
+	case key.Matches(msg, k.Copy):
+		return m.copyResult()
+	case key.Matches(msg, k.Import):
+		return m.importFile()
+	case key.Matches(msg, k.Reload):
+		return m.reload()
+	case key.Matches(msg, k.Back) && m.focus == 1:
+		m.focus = 0
+		return nil
+	}
+	for i, b := range k.Tabs {
+		if key.Matches(msg, b) {
+			return m.switchTab(i)
+		}
+	}
+	if m.tab().a == nil {
+		return nil
+	}
+	if m.focus == 0 {
+		return m.panelKey(msg)
+	}
+	return m.resultsKey(msg)
+}
+
+// rerunAfter re-runs the query once a dialog's edit has been applied. A
+// dialog that chains into another (property, then value) returns a
+// command first; its edit arrives later and triggers the run then.
+func (m *Model) rerunAfter(cmd tea.Cmd) tea.Cmd {
+	if cmd != nil {
+		return nil
+	}
+	return m.rerun()
+}
+
+func (m *Model) quit() tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	return tea.Quit
+}
+
+// panelKey edits the query: move between rows, Enter edits, a adds, d
+// removes, K/J reorder.
+func (m *Model) panelKey(msg tea.KeyMsg) tea.Cmd {
+	k, t := m.sh.keys, m.tab()
+	rows := t.a.rows(m.sh)
+	t.row = min(t.row, len(rows)-1)
+	r := rows[t.row]
+	switch {
+	case key.Matches(msg, k.Up):
+		t.row = max(t.row-1, 0)
+	case key.Matches(msg, k.Down):
+		t.row = min(t.row+1, len(rows)-1)
+	case key.Matches(msg, k.Right):
+		m.focus = 1
+	case key.Matches(msg, k.Enter):
+		if r.edit != nil {
+			m.dlg = r.edit(m.sh)
+		}
+	case key.Matches(msg, k.Add):
+		if r.add != nil {
+			m.dlg = r.add(m.sh)
+		} else if add := firstAdd(rows); add != nil {
+			m.dlg = add(m.sh)
+		}
+	case key.Matches(msg, k.Delete):
+		if r.remove != nil {
+			r.remove()
+			return m.rerun()
+		}
+	case key.Matches(msg, k.MoveUp), key.Matches(msg, k.MoveDown):
+		d := 1
+		if key.Matches(msg, k.MoveUp) {
+			d = -1
+		}
+		if r.move != nil && r.move(d) {
+			t.row += d
+			return m.rerun()
+		}
+	case key.Matches(msg, k.Range):
+		m.dlg = rangeDialog(t.a.common())
+	}
+	return nil
+}
+
+// firstAdd is what a on a row without a list of its own adds: the tab's
+// main list (steps, events).
+func firstAdd(rows []row) func(*shared) dialog {
+	for _, r := range rows {
+		if r.add != nil {
+			return r.add
+		}
+	}
+	return nil
+}
+
+// resultsKey moves the selection in the chart, scrolls, and drills down.
+func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
+	k, t := m.sh.keys, m.tab()
+	n := 0
+	if t.res != nil {
+		n = t.res.items()
+	}
+	switch {
+	case key.Matches(msg, k.Left):
+		m.focus = 0
+	case key.Matches(msg, k.Up):
+		if n > 0 {
+			t.sel = max(t.sel-1, 0)
+		} else {
+			t.scroll = max(t.scroll-1, 0)
+		}
+	case key.Matches(msg, k.Down):
+		if n > 0 {
+			t.sel = min(t.sel+1, n-1)
+		} else {
+			t.scroll++
+		}
+	case msg.String() == "pgdown" || msg.String() == "ctrl+d":
+		t.scroll += 10
+	case msg.String() == "pgup" || msg.String() == "ctrl+u":
+		t.scroll = max(t.scroll-10, 0)
+	case key.Matches(msg, k.Range):
+		m.dlg = rangeDialog(t.a.common())
+	case key.Matches(msg, k.Enter):
+		if t.res == nil || n == 0 {
+			return nil
+		}
+		if o, ok := t.res.(interface{ open(*shared, int) tea.Cmd }); ok {
+			return o.open(m.sh, t.sel)
+		}
+		title, users, ok := t.res.drill(t.sel)
+		if !ok {
+			return nil
+		}
+		m.pages = append(m.pages, usersPage(m.sh, title, users))
+	}
+	return nil
+}
+
+// View draws header, tab bar, body and footer; the body gets whatever
+// height the measured chrome leaves.
+func (m *Model) View() string {
+	if m.sh.width == 0 {
+		return "starting spoor…"
+	}
+	header := m.header()
+	tabs := tabBar(m.sh, m.active)
+	footer := m.footer()
+	h := m.sh.height - lipgloss.Height(header) - lipgloss.Height(tabs) - lipgloss.Height(footer)
+	body := m.body(m.sh.width, max(h, 1))
+	body = lipgloss.NewStyle().Width(m.sh.width).Height(max(h, 1)).MaxHeight(max(h, 1)).Render(body)
+	if m.dlg != nil {
+		body = lipgloss.Place(m.sh.width, max(h, 1), lipgloss.Center, lipgloss.Center, m.dlg.view(m.sh),
+			lipgloss.WithWhitespaceChars(" "))
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, header, tabs, body, footer)
+}
+
+func (m *Model) body(w, h int) string {
+	if n := len(m.pages); n > 0 {
+		return m.pages[n-1].view(m.sh, w, h)
+	}
+	if m.loading {
+		return "\n  " + m.spin.View() + " loading " + m.sh.source + "…"
+	}
+	if m.sh.d == nil {
+		return "\n  " + m.sh.st.Error.Render("could not open the data") + "\n  " + m.status
+	}
+	t := m.tab()
+	if t.a == nil {
+		return comingSoon(m.sh, m.active, w)
+	}
+	return m.analysisView(t, w, h)
+}
+
+// header: the database, event and user counts, the range in effect and
+// the timezone.
+func (m *Model) header() string {
+	st, w := m.sh.st, m.sh.width
+	if m.sh.d == nil {
+		return truncate(st.Header.Render("spoor"), w)
+	}
+	d := m.sh.d
+	rng := "all time"
+	if t := m.tab(); t.a != nil {
+		if s, err := d.Resolve(context.Background(), query.Common{Last: t.a.common().Last, From: t.a.common().From, To: t.a.common().To, TZ: t.a.common().TZ}); err == nil && d.Len() > 0 {
+			rng = day(s.From, s.Loc) + " → " + day(s.To-1, s.Loc)
+		}
+	} else if d.Len() > 0 {
+		rng = day(d.MinTime, d.Loc) + " → " + day(d.MaxTime, d.Loc)
+	}
+	left := st.Header.Render("spoor") + " " + st.Value.Render(m.sh.source)
+	right := st.HeaderDim.Render(fmt.Sprintf("%s events · %s users · %s · %s", thousands(d.Len()), thousands(len(d.Users)), rng, d.Loc))
+	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return truncate(left+" "+right, w)
+	}
+	return left + lipgloss.NewStyle().Width(gap).Render("") + right
+}
+
+func day(ms int64, loc *time.Location) string {
+	return time.UnixMilli(ms).In(loc).Format("2006-01-02")
+}
+
+// footer: what is running or how long the last query took, the status
+// line, then the keys that matter now.
+func (m *Model) footer() string {
+	st, w := m.sh.st, m.sh.width
+	var left string
+	switch t := m.tab(); {
+	case m.running >= 0 || m.loading:
+		left = m.spin.View() + " running"
+	case t.res != nil:
+		left = st.Dim.Render(fmt.Sprintf("query %d ms", t.ms))
+	}
+	if m.status != "" {
+		s := st.Status
+		if m.isErr {
+			s = st.Error
+		}
+		left += " " + s.Render(m.status)
+	}
+	keys := m.sh.keys.ShortHelp()
+	if m.dlg != nil || len(m.pages) > 0 {
+		keys = []key.Binding{m.sh.keys.Enter, m.sh.keys.Back, m.sh.keys.Filter, m.sh.keys.ForceQuit}
+	}
+	var hint string
+	for _, b := range keys {
+		hint += " " + st.FooterKey.Render(b.Help().Key) + " " + st.Footer.Render(b.Help().Desc)
+	}
+	return truncate(left+"  "+hint, w)
+}

@@ -1,0 +1,128 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"github.com/spoorhq/spoor/cli"
+	"github.com/spoorhq/spoor/store"
+)
+
+// Command opens the workbench: spoor [--db PATH], and spoor demo, which
+// passes --scenario. main installs it as cli.Workbench.
+func Command(env *cli.Env, args []string) error {
+	fs := flag.NewFlagSet("spoor", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	dbPath := fs.String("db", "", "database file (default $SPOOR_DB, else ./spoor.db, else the built-in sample)")
+	scenario := fs.String("scenario", "", "open a generated sample scenario instead of a database")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &cli.UsageError{Msg: err.Error()}
+	}
+	open, err := chooseOpener(*dbPath, *scenario)
+	if err != nil {
+		return err
+	}
+	return run(env, open)
+}
+
+// chooseOpener picks the data: an explicit --db or $SPOOR_DB must exist;
+// ./spoor.db is used when present; otherwise the built-in sample.
+func chooseOpener(flagDB, scenario string) (opener, error) {
+	if scenario != "" {
+		return demoOpener(scenario), nil
+	}
+	path := store.ResolvePath(flagDB)
+	explicit := flagDB != "" || os.Getenv("SPOOR_DB") != ""
+	if _, err := os.Stat(path); err != nil {
+		if explicit {
+			return nil, fmt.Errorf("no database at %s — run `spoor import FILE --db %s` to create one, or `spoor demo`", path, path)
+		}
+		return demoOpener(""), nil
+	}
+	return func(ctx context.Context) (*store.DB, string, error) {
+		// Writable, so files can be imported from inside the workbench.
+		db, err := store.Open(path, store.Options{})
+		if err != nil {
+			db, err = store.Open(path, store.Options{ReadOnly: true})
+		}
+		return db, path, err
+	}, nil
+}
+
+// crash remembers a panic in Update or View so it can be written to a log
+// file once the terminal has been restored.
+type crash struct {
+	mu    sync.Mutex
+	value any
+	stack []byte
+}
+
+func (c *crash) catch() {
+	if r := recover(); r != nil {
+		c.mu.Lock()
+		c.value, c.stack = r, debug.Stack()
+		c.mu.Unlock()
+		panic(r) // bubbletea restores the terminal
+	}
+}
+
+// guarded wraps the root model to record panics.
+type guarded struct {
+	m *Model
+	c *crash
+}
+
+func (g guarded) Init() tea.Cmd { return g.m.Init() }
+
+func (g guarded) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer g.c.catch()
+	_, cmd := g.m.Update(msg)
+	return g, cmd
+}
+
+func (g guarded) View() string {
+	defer g.c.catch()
+	return g.m.View()
+}
+
+func run(env *cli.Env, open opener) error {
+	ctx, cancel := context.WithCancel(env.Ctx)
+	defer cancel()
+	color := lipgloss.ColorProfile() != termenv.Ascii
+	m := New(ctx, open, color)
+	c := &crash{}
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(env.Stdout)}
+	if f, ok := env.Stdin.(*os.File); !ok || f != os.Stdin {
+		opts = append(opts, tea.WithInput(env.Stdin))
+	}
+	_, err := tea.NewProgram(guarded{m, c}, opts...).Run()
+	if m.sh.db != nil {
+		m.sh.db.Close()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.value != nil {
+		f, ferr := os.CreateTemp("", "spoor-crash-*.log")
+		if ferr != nil {
+			return fmt.Errorf("the workbench crashed: %v", c.value)
+		}
+		fmt.Fprintf(f, "panic: %v\n\n%s", c.value, c.stack)
+		f.Close()
+		return fmt.Errorf("the workbench crashed: %v (details in %s)", c.value, f.Name())
+	}
+	if errors.Is(err, tea.ErrProgramKilled) && env.Ctx.Err() != nil {
+		return nil // Ctrl-C from outside: a normal way to leave
+	}
+	return err
+}

@@ -1,0 +1,21 @@
+package tui
+
+import tea "github.com/charmbracelet/bubbletea"
+
+// reload reads the database again (after an import from another
+// terminal, say) and re-runs the tabs.
+func (m *Model) reload() tea.Cmd {
+	if m.sh.db == nil || m.loading {
+		return nil
+	}
+	m.loading = true
+	m.setStatus("reloading…", false)
+	return tea.Batch(loadCmd(m.ctx, m.open, m.sh.db, m.sh.source), m.spin.Tick)
+}
+
+// importFile will open a file picker and import with a progress bar once
+// the importers are in the build.
+func (m *Model) importFile() tea.Cmd {
+	m.setStatus("importing from the workbench needs the importers, not in this build yet; use spoor import FILE, then ctrl+r", true)
+	return nil
+}

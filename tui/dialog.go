@@ -1,0 +1,210 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/sahilm/fuzzy"
+)
+
+// dialog is a modal on top of the tab: a picker or a prompt. update
+// reports done when the dialog should close; picking calls the dialog's
+// callback, which changes the query and may return a follow-up command.
+type dialog interface {
+	update(sh *shared, msg tea.KeyMsg) (done bool, cmd tea.Cmd)
+	view(sh *shared) string
+}
+
+// picker fuzzy-filters a list of names as you type. Matching runs on
+// runes, so Chinese names filter like any other; counts sit right-aligned
+// by display width.
+type picker struct {
+	title    string
+	items    []named
+	input    textinput.Model
+	matches  []fuzzy.Match // nil when the filter is empty: all items in order
+	cursor   int
+	freeText bool // enter with no match picks what was typed
+	onPick   func(string) tea.Cmd
+}
+
+func newPicker(title string, items []named, freeText bool, onPick func(string) tea.Cmd) *picker {
+	in := textinput.New()
+	in.Prompt = "› "
+	in.Placeholder = "type to filter"
+	in.Focus()
+	return &picker{title: title, items: items, input: in, freeText: freeText, onPick: onPick}
+}
+
+type namedSource []named
+
+func (s namedSource) String(i int) string { return s[i].name }
+func (s namedSource) Len() int            { return len(s) }
+
+func (p *picker) refilter() {
+	if q := p.input.Value(); q != "" {
+		p.matches = fuzzy.FindFrom(q, namedSource(p.items))
+		if p.matches == nil {
+			p.matches = []fuzzy.Match{}
+		}
+	} else {
+		p.matches = nil
+	}
+	p.cursor = 0
+}
+
+func (p *picker) visible() int {
+	if p.matches != nil {
+		return len(p.matches)
+	}
+	return len(p.items)
+}
+
+func (p *picker) at(i int) (named, []int) {
+	if p.matches != nil {
+		m := p.matches[i]
+		return p.items[m.Index], m.MatchedIndexes
+	}
+	return p.items[i], nil
+}
+
+func (p *picker) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
+	switch msg.String() {
+	case "esc":
+		return true, nil
+	case "up", "ctrl+p", "ctrl+k":
+		p.cursor = max(p.cursor-1, 0)
+		return false, nil
+	case "down", "ctrl+n", "ctrl+j":
+		p.cursor = min(p.cursor+1, max(p.visible()-1, 0))
+		return false, nil
+	case "enter":
+		if p.visible() > 0 {
+			it, _ := p.at(p.cursor)
+			return true, p.onPick(it.name)
+		}
+		if p.freeText && strings.TrimSpace(p.input.Value()) != "" {
+			return true, p.onPick(strings.TrimSpace(p.input.Value()))
+		}
+		return false, nil
+	}
+	before := p.input.Value()
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	if p.input.Value() != before {
+		p.refilter()
+	}
+	return false, cmd
+}
+
+func (p *picker) view(sh *shared) string {
+	w := min(64, sh.width-6)
+	rows := max(3, min(12, sh.height-10))
+	var b strings.Builder
+	b.WriteString(sh.st.DialogTitle.Render(truncate(p.title, w)) + "\n")
+	p.input.Width = w - 3
+	b.WriteString(p.input.View() + "\n")
+	n := p.visible()
+	start := max(0, min(p.cursor-rows/2, n-rows))
+	for i := start; i < n && i < start+rows; i++ {
+		it, hit := p.at(i)
+		count := ""
+		if it.count > 0 {
+			count = thousands(it.count)
+		}
+		name := highlight(sh, truncate(it.name, w-2-len(count)-1), hit)
+		line := name + strings.Repeat(" ", max(1, w-2-lipgloss.Width(name)-len(count))) + sh.st.Dim.Render(count)
+		if i == p.cursor {
+			b.WriteString(sh.st.Cursor.Render("▸ ") + line + "\n")
+		} else {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	switch {
+	case n == 0 && p.freeText:
+		b.WriteString(sh.st.Dim.Render("  no match — enter uses what you typed") + "\n")
+	case n == 0:
+		b.WriteString(sh.st.Dim.Render("  no match") + "\n")
+	case n > rows:
+		b.WriteString(sh.st.Dim.Render(fmt.Sprintf("  %d of %d", min(rows, n), n)) + "\n")
+	}
+	b.WriteString(sh.st.Dim.Render("enter pick · esc cancel"))
+	return sh.st.Dialog.Width(w + 2).Render(b.String())
+}
+
+// highlight underlines the matched characters; hit holds byte offsets of
+// s, which truncation never moves because it only cuts the tail.
+func highlight(sh *shared, s string, hit []int) string {
+	if len(hit) == 0 {
+		return s
+	}
+	marked := make(map[int]bool, len(hit))
+	for _, i := range hit {
+		marked[i] = true
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if marked[i] {
+			b.WriteString(sh.st.Match.Render(string(r)))
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// prompt asks for one line of text, checks it, and hands it on.
+type prompt struct {
+	title, hint string
+	input       textinput.Model
+	check       func(string) error
+	onSubmit    func(string) tea.Cmd
+	err         error
+}
+
+func newPrompt(title, hint, value string, check func(string) error, onSubmit func(string) tea.Cmd) *prompt {
+	in := textinput.New()
+	in.Prompt = "› "
+	in.SetValue(value)
+	in.CursorEnd()
+	in.Focus()
+	return &prompt{title: title, hint: hint, input: in, check: check, onSubmit: onSubmit}
+}
+
+func (p *prompt) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
+	switch {
+	case key.Matches(msg, sh.keys.Back):
+		return true, nil
+	case msg.String() == "enter":
+		v := strings.TrimSpace(p.input.Value())
+		if p.check != nil {
+			if p.err = p.check(v); p.err != nil {
+				return false, nil
+			}
+		}
+		return true, p.onSubmit(v)
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	p.err = nil
+	return false, cmd
+}
+
+func (p *prompt) view(sh *shared) string {
+	w := min(64, sh.width-6)
+	p.input.Width = w - 3
+	var b strings.Builder
+	b.WriteString(sh.st.DialogTitle.Render(truncate(p.title, w)) + "\n")
+	b.WriteString(p.input.View() + "\n")
+	if p.err != nil {
+		b.WriteString(sh.st.Error.Render(fitLines(p.err.Error(), w, 3)) + "\n")
+	} else if p.hint != "" {
+		b.WriteString(sh.st.Dim.Render(fitLines(p.hint, w, 3)) + "\n")
+	}
+	b.WriteString(sh.st.Dim.Render("enter ok · esc cancel"))
+	return sh.st.Dialog.Width(w + 2).Render(b.String())
+}

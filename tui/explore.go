@@ -1,0 +1,230 @@
+package tui
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/store"
+)
+
+// explore is tab 6 (SPEC 4.11): the event list, property keys with their
+// values, one user's timeline, and read-only SQL.
+type explore struct {
+	Show string `json:"show"` // events, properties or sql
+	SQL  string `json:"sql,omitempty"`
+	c    query.Common
+}
+
+func (e *explore) kind() string          { return "explore" }
+func (e *explore) common() *query.Common { return &e.c }
+func (e *explore) spec() ([]byte, error) { return json.Marshal(e) }
+func (e *explore) load(raw []byte) error { return json.Unmarshal(raw, e) }
+
+func (e *explore) rows(sh *shared) []row {
+	return []row{
+		{label: "show", value: e.Show, edit: func(sh *shared) dialog {
+			return choiceDialog("Show", []string{"events", "properties", "sql"}, func(v string) { e.Show = v })
+		}},
+		{label: "user", value: "find a user…", edit: func(sh *shared) dialog { return userDialog(sh) }},
+		{label: "sql", value: orDash(e.SQL), edit: func(sh *shared) dialog {
+			return newPrompt("Read-only SQL", "tables: events(user_id, event_id, time, props), event_names(id, name), users(id, distinct_id), identities, imports, settings",
+				e.SQL, nil, func(v string) tea.Cmd { e.SQL, e.Show = v, "sql"; return nil })
+		}},
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// userDialog picks a user id; Enter shows their timeline.
+func userDialog(sh *shared) dialog {
+	items := make([]named, len(sh.d.Users))
+	for i, u := range sh.d.Users {
+		items[i] = named{name: u, count: int(sh.d.Start[i+1] - sh.d.Start[i])}
+	}
+	db, source := sh.db, sh.source
+	return newPicker("User (events shown right)", items, true, func(u string) tea.Cmd { return timelineCmd(db, source, u) })
+}
+
+func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	switch e.Show {
+	case "properties":
+		props := sh.props
+		return func(ctx context.Context, d *query.Dataset) (result, error) { return propsResult(props), nil }, nil
+	case "sql":
+		if strings.TrimSpace(e.SQL) == "" {
+			return nil, fmt.Errorf("no SQL yet: press Enter on the sql row and type a query")
+		}
+		db, q := sh.db, e.SQL
+		return func(ctx context.Context, d *query.Dataset) (result, error) { return runSQL(ctx, db, q) }, nil
+	}
+	return func(ctx context.Context, d *query.Dataset) (result, error) { return eventsResult(ctx, d) }, nil
+}
+
+// listResult is a plain table result with one selectable item per row.
+type listResult struct {
+	t     output.Table
+	bars  []int // counts drawn as bars in the chart; nil for none
+	enter func(sh *shared, sel int) tea.Cmd
+}
+
+func (r *listResult) Tables() []output.Table { return []output.Table{r.t} }
+func (r *listResult) items() int             { return len(r.t.Rows) }
+func (r *listResult) json() any              { return r.t }
+
+func (r *listResult) drill(sel int) (string, []string, bool) { return "", nil, false }
+
+// line is where row sel sits in the chart (after the title).
+func (r *listResult) line(sel int) int { return sel + 1 }
+
+// open acts on Enter, where a plain list has something to show.
+func (r *listResult) open(sh *shared, sel int) tea.Cmd {
+	if r.enter == nil || sel >= len(r.t.Rows) {
+		return nil
+	}
+	return r.enter(sh, sel)
+}
+
+func (r *listResult) chart(sh *shared, w, sel int) string {
+	if r.bars == nil {
+		return sh.st.Title.Render(r.t.Title)
+	}
+	top := 1
+	for _, v := range r.bars {
+		top = max(top, v)
+	}
+	nameW := min(24, w/3)
+	barW := max(w-nameW-12, 4)
+	var b strings.Builder
+	b.WriteString(sh.st.Title.Render(r.t.Title) + "\n")
+	for i, v := range r.bars {
+		name := padRight(r.t.Rows[i][0], nameW)
+		if i == sel {
+			name = sh.st.Selected.Render(name)
+		}
+		bar := sh.st.Bar.Render(strings.Repeat("█", max(1, v*barW/top)))
+		b.WriteString(name + " " + bar + " " + thousands(v) + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// eventsResult counts events and users per name with first and last seen.
+func eventsResult(ctx context.Context, d *query.Dataset) (result, error) {
+	n := len(d.Names)
+	events, users := make([]int, n), make([]int, n)
+	first, last := make([]int64, n), make([]int64, n)
+	seen := make([]int, n) // person+1 who last counted as a user of each name
+	for p := 0; p+1 < len(d.Start); p++ {
+		if p%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		for i := d.Start[p]; i < d.Start[p+1]; i++ {
+			e, t := d.Event[i], d.Time[i]
+			if events[e] == 0 || t < first[e] {
+				first[e] = t
+			}
+			if t > last[e] {
+				last[e] = t
+			}
+			events[e]++
+			if seen[e] != p+1 {
+				seen[e] = p + 1
+				users[e]++
+			}
+		}
+	}
+	order := eventCounts(d)
+	r := &listResult{t: output.Table{Title: "Events", Columns: []string{"event", "events", "users", "first seen", "last seen"}}}
+	for _, o := range order {
+		id, _ := d.EventID(o.name)
+		r.t.Rows = append(r.t.Rows, []string{o.name, strconv.Itoa(events[id]), strconv.Itoa(users[id]),
+			day(first[id], d.Loc), day(last[id], d.Loc)})
+		r.bars = append(r.bars, events[id])
+	}
+	return r, nil
+}
+
+// propsResult lists property keys; Enter shows a key's values.
+func propsResult(props []named) result {
+	r := &listResult{t: output.Table{Title: "Properties", Columns: []string{"property", "events"}}}
+	for _, p := range props {
+		r.t.Rows = append(r.t.Rows, []string{p.name, strconv.Itoa(p.count)})
+		r.bars = append(r.bars, p.count)
+	}
+	r.enter = func(sh *shared, sel int) tea.Cmd {
+		k := r.t.Rows[sel][0]
+		d := sh.d
+		return func() tea.Msg {
+			p, err := d.Prop(context.Background(), k)
+			if err != nil {
+				return statusMsg{text: err.Error(), err: true}
+			}
+			vals := topValues(p)
+			lines := make([]string, len(vals))
+			for i, v := range vals {
+				lines[i] = padRight(v.name, 40) + " " + padLeft(thousands(v.count), 12)
+			}
+			return pageMsg{p: newListPage(fmt.Sprintf("Values of %s (%d)", k, len(vals)), "", lines, lines, nil)}
+		}
+	}
+	return r
+}
+
+// runSQL runs a query on a connection switched to query_only, so nothing
+// typed here can change the database.
+func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		return nil, err
+	}
+	// The connection goes back to the pool, which the importer also uses.
+	defer conn.ExecContext(context.Background(), "PRAGMA query_only = 0")
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("sql: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	r := &listResult{t: output.Table{Title: "SQL: " + q, Columns: cols}}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			if v.Valid {
+				row[i] = v.String
+			} else {
+				row[i] = "NULL"
+			}
+		}
+		r.t.Rows = append(r.t.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sql: %w", err)
+	}
+	return r, nil
+}

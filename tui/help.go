@@ -1,0 +1,25 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// helpPage is the ? screen: every binding of the keymap, by group.
+type helpPage struct{}
+
+func (p *helpPage) typing() bool { return false }
+
+func (p *helpPage) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
+	return key.Matches(msg, sh.keys.Back) || key.Matches(msg, sh.keys.Help), nil
+}
+
+func (p *helpPage) view(sh *shared, w, h int) string {
+	hm := help.New()
+	hm.Width = w
+	hm.ShowAll = true
+	body := sh.st.Title.Render("Keys") + "\n\n" + hm.FullHelpView(sh.keys.FullHelp()) +
+		"\n\n" + sh.st.Dim.Render(wrap("In the query panel, Enter edits the row under the cursor with a picker that filters as you type; a adds a step or filter, d removes it, K/J move it. In the results, ↑↓ select a funnel step or retention cell and Enter lists its users; Enter on a user shows their timeline. Esc goes back.", w))
+	return fitLines(body, w, h)
+}

@@ -1,0 +1,183 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/aymanbagabas/go-osc52/v2"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/output"
+)
+
+// specDir is where the workbench saves analyses, relative to the working
+// directory, so they can live in git next to the data.
+const specDir = "analyses"
+
+// save asks for a file name and writes the active query as a spec file,
+// the same file spoor run FILE executes.
+func (m *Model) save() tea.Cmd {
+	a := m.tab().a
+	if a == nil || a.kind() == "explore" {
+		m.setStatus("nothing to save on this tab", true)
+		return nil
+	}
+	spec, err := a.spec()
+	if err != nil {
+		m.setStatus(err.Error(), true)
+		return nil
+	}
+	def := filepath.Join(specDir, a.kind()+".json")
+	m.dlg = newPrompt("Save analysis as", "a .json spec file; spoor run FILE runs it headless", def, nil,
+		func(path string) tea.Cmd { return writeFileCmd(path, spec, "saved "+path) })
+	return nil
+}
+
+func writeFileCmd(path string, data []byte, done string) tea.Cmd {
+	return func() tea.Msg {
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return statusMsg{text: err.Error(), err: true}
+			}
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return statusMsg{text: err.Error(), err: true}
+		}
+		return statusMsg{text: done}
+	}
+}
+
+// openListCmd lists the saved spec files in ./analyses and the working
+// directory, newest name order, for the open page.
+func openListCmd() tea.Cmd {
+	return func() tea.Msg {
+		var files []string
+		for _, pattern := range []string{filepath.Join(specDir, "*.json"), "*.json"} {
+			found, _ := filepath.Glob(pattern)
+			for _, f := range found {
+				if kind, err := specKind(f); err == nil && kind != "" {
+					files = append(files, f)
+				}
+			}
+		}
+		sort.Strings(files)
+		if len(files) == 0 {
+			return statusMsg{text: "no saved analyses in ./" + specDir + " or here; press s on a tab to save one", err: true}
+		}
+		lines := make([]string, len(files))
+		for i, f := range files {
+			kind, _ := specKind(f)
+			lines[i] = padRight(kind, 10) + " " + f
+		}
+		return pageMsg{p: newListPage("Saved analyses", "", lines, files, readSpecCmd)}
+	}
+}
+
+func specKind(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var head struct {
+		Analysis string `json:"analysis"`
+	}
+	err = json.Unmarshal(b, &head)
+	return head.Analysis, err
+}
+
+func readSpecCmd(path string) tea.Cmd {
+	return func() tea.Msg {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return statusMsg{text: err.Error(), err: true}
+		}
+		kind, err := specKind(path)
+		if err != nil {
+			return statusMsg{text: path + ": " + err.Error(), err: true}
+		}
+		return openSpecMsg{kind: kind, raw: b, path: path}
+	}
+}
+
+// openSpec loads a saved analysis into the tab of its kind and runs it.
+func (m *Model) openSpec(msg openSpecMsg) tea.Cmd {
+	for i, t := range m.tabs {
+		if t.a == nil || t.a.kind() != msg.kind {
+			continue
+		}
+		if err := t.a.load(msg.raw); err != nil {
+			m.setStatus(msg.path+": "+err.Error(), true)
+			return nil
+		}
+		m.setStatus("opened "+msg.path, false)
+		t.row, t.sel, t.scroll = 0, 0, 0
+		return m.switchTab(i)
+	}
+	m.setStatus(fmt.Sprintf("%s: the workbench has no %q tab in this build", msg.path, msg.kind), true)
+	return nil
+}
+
+var exportFormats = []string{"csv", "markdown", "json"}
+
+// export writes the current result to a file in the chosen format.
+func (m *Model) export() tea.Cmd {
+	t := m.tab()
+	if t.res == nil || t.a == nil {
+		m.setStatus("no result to export on this tab", true)
+		return nil
+	}
+	res, kind := t.res, t.a.kind()
+	m.dlg = choiceDialog("Export the result as", exportFormats, func(f string) {
+		ext := map[string]string{"csv": ".csv", "markdown": ".md", "json": ".json"}[f]
+		m.dlg = newPrompt("Export to file", "", kind+"-result"+ext, nil, func(path string) tea.Cmd {
+			data, err := render(res, f)
+			if err != nil {
+				return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
+			}
+			return writeFileCmd(path, data, "exported "+path)
+		})
+	})
+	return nil
+}
+
+// render formats a result with the CLI's writers.
+func render(res result, format string) ([]byte, error) {
+	var buf bytes.Buffer
+	var v any = res
+	if format == "json" {
+		v = res.json()
+	}
+	err := output.Write(&buf, format, v)
+	return buf.Bytes(), err
+}
+
+// copyResult puts the result, as a Markdown table, on the clipboard with
+// OSC 52, which works over SSH and inside tmux.
+func (m *Model) copyResult() tea.Cmd {
+	t := m.tab()
+	if t.res == nil {
+		m.setStatus("no result to copy on this tab", true)
+		return nil
+	}
+	data, err := render(t.res, "markdown")
+	if err != nil {
+		m.setStatus(err.Error(), true)
+		return nil
+	}
+	return func() tea.Msg {
+		seq := osc52.New(string(data))
+		if os.Getenv("TMUX") != "" {
+			seq = seq.Tmux()
+		} else if strings.HasPrefix(os.Getenv("TERM"), "screen") {
+			seq = seq.Screen()
+		}
+		if _, err := seq.WriteTo(os.Stderr); err != nil {
+			return statusMsg{text: "copy: " + err.Error(), err: true}
+		}
+		return statusMsg{text: fmt.Sprintf("copied %d bytes as Markdown (OSC 52)", len(data))}
+	}
+}

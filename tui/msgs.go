@@ -1,0 +1,57 @@
+package tui
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/store"
+)
+
+// loadedMsg ends the background load of the database.
+type loadedMsg struct {
+	db     *store.DB
+	d      *query.Dataset
+	source string
+	events []named
+	props  []named
+	ms     int64
+	err    error
+}
+
+// resultMsg carries one analysis run back; seq tells stale runs apart.
+type resultMsg struct {
+	tab int
+	seq int
+	res result
+	ms  int64
+	err error
+}
+
+// valuesMsg carries a property's top values for the value picker.
+type valuesMsg struct {
+	key    string
+	values []named
+	onPick func(string) tea.Cmd
+	err    error
+}
+
+// rangePickedMsg applies a date range choice (it may open a prompt).
+type rangePickedMsg struct {
+	c     *query.Common
+	value string
+}
+
+// statusMsg puts a line in the footer; err marks it as an error.
+type statusMsg struct {
+	text string
+	err  bool
+}
+
+// pageMsg opens a page (users list, timeline, saved analyses) over the tab.
+type pageMsg struct{ p page }
+
+// openSpecMsg replaces a tab's query with a saved one.
+type openSpecMsg struct {
+	kind string
+	raw  []byte
+	path string
+}

@@ -1,0 +1,111 @@
+package tui
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/output"
+)
+
+// panelWidth is the query panel's share of the width: a quarter, within
+// bounds that keep both the panel and the chart readable.
+func panelWidth(w int) int { return max(20, min(34, w/4)) }
+
+// analysisView lays out the query panel beside the chart and its table.
+func (m *Model) analysisView(t *tabState, w, h int) string {
+	pw := panelWidth(w)
+	panelStyle := m.sh.st.Panel
+	if m.focus == 0 {
+		panelStyle = m.sh.st.PanelFocused
+	}
+	inner := pw - panelStyle.GetHorizontalFrameSize()
+	panel := panelStyle.Height(h).MaxHeight(h).Render(m.panelView(t, inner, h))
+	rw := w - lipgloss.Width(panel) - 1
+	res := m.resultsView(t, rw, h)
+	return lipgloss.JoinHorizontal(lipgloss.Top, panel, " ", res)
+}
+
+// panelView lists the query's rows as "label value", the cursor row marked.
+func (m *Model) panelView(t *tabState, w, h int) string {
+	st := m.sh.st
+	rows := t.a.rows(m.sh)
+	t.row = min(t.row, len(rows)-1)
+	var b strings.Builder
+	b.WriteString(st.Title.Render(truncate(tabNames[m.active]+" query", w)) + "\n")
+	const lw = 7
+	start := max(0, min(t.row-(h-3)/2, len(rows)-(h-2)))
+	for i := start; i < len(rows) && i-start < h-2; i++ {
+		r := rows[i]
+		label := padRight(r.label, lw)
+		val := truncate(r.value, w-lw-2)
+		line := st.Label.Render(label) + st.Value.Render(val)
+		if i == t.row {
+			marker := "▸ "
+			if m.focus != 0 {
+				marker = "› "
+			}
+			line = st.Cursor.Render(marker) + st.Label.Render(label) + st.Selected.Render(val)
+		} else {
+			line = "  " + line
+		}
+		b.WriteString(line + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// resultsView is the chart, then the exact numbers, scrolled by t.scroll.
+func (m *Model) resultsView(t *tabState, w, h int) string {
+	st := m.sh.st
+	switch {
+	case t.err != nil && t.res == nil:
+		return st.Error.Render(fitLines(wrap(t.err.Error(), w), w, h))
+	case t.res == nil && m.running == m.active:
+		return m.spin.View() + " computing…"
+	case t.res == nil:
+		return st.Dim.Render("no result yet")
+	}
+	var b strings.Builder
+	b.WriteString(t.res.chart(m.sh, w, t.sel))
+	b.WriteString("\n\n")
+	b.WriteString(st.Dim.Render(tableText(t.res)))
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	// Keep the selected item on screen when it is a line of the chart.
+	if l, ok := t.res.(interface{ line(sel int) int }); ok && m.focus == 1 {
+		at := l.line(t.sel)
+		if at < t.scroll {
+			t.scroll = at
+		} else if at >= t.scroll+h {
+			t.scroll = at - h + 1
+		}
+	}
+	t.scroll = min(t.scroll, max(len(lines)-h, 0))
+	return fitLines(strings.Join(lines[t.scroll:], "\n"), w, h)
+}
+
+// tableText renders the exact numbers the way the CLI prints them.
+func tableText(r output.Tabular) string {
+	var buf bytes.Buffer
+	if err := output.Write(&buf, "table", r); err != nil {
+		return err.Error()
+	}
+	return strings.TrimRight(buf.String(), "\n")
+}
+
+// wrap breaks text into lines of at most w cells at spaces.
+func wrap(s string, w int) string {
+	return lipgloss.NewStyle().Width(max(w, 1)).Render(s)
+}
+
+// comingSoon is the panel of a tab whose analysis is not in this build
+// yet; it says what the tab will show.
+func comingSoon(sh *shared, tab, w int) string {
+	what := map[int]string{
+		tabSegments:    "Segments: named user sets defined by behaviour and properties (\"did purchase at least 2 times in the last 30 days\", \"country = CN\"), RFM tiers and lifecycle stages, with their sizes, member lists to export, and one click to use a segment as a filter or breakdown on the other tabs.",
+		tabExperiments: "Experiments: per variant of an A/B property, users, conversions, rate with a 95% confidence interval, lift over control, the p-value, and a sample-ratio-mismatch check, saying plainly when the sample is too small to decide.",
+	}[tab]
+	if what == "" {
+		what = tabNames[tab] + " is not available in this build yet."
+	}
+	return "\n" + sh.st.Title.Render(tabNames[tab]+" — not available yet") + "\n\n" + wrap(what, min(w-2, 72))
+}

@@ -1,0 +1,114 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/store"
+)
+
+// shared is the state every screen reads: size, theme, keys and the open
+// data. The root model owns it and passes it by pointer; only the root's
+// Update writes it.
+type shared struct {
+	width, height int
+	st            Styles
+	keys          KeyMap
+	db            *store.DB
+	d             *query.Dataset
+	source        string  // what the header calls the database: a path or "sample (ecommerce)"
+	events        []named // event names, most frequent first
+	props         []named // property keys, most frequent first
+}
+
+// named is a pickable name with how often it occurs.
+type named struct {
+	name  string
+	count int
+}
+
+// truncate cuts s to width display cells with an ellipsis; CJK characters
+// count two cells, so names never push a column out of line.
+func truncate(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) <= width {
+		return s
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// padRight pads s with spaces to width display cells (after truncating).
+func padRight(s string, width int) string {
+	s = truncate(s, width)
+	if gap := width - ansi.StringWidth(s); gap > 0 {
+		s += strings.Repeat(" ", gap)
+	}
+	return s
+}
+
+// padLeft right-aligns s in width display cells.
+func padLeft(s string, width int) string {
+	s = truncate(s, width)
+	if gap := width - ansi.StringWidth(s); gap > 0 {
+		s = strings.Repeat(" ", gap) + s
+	}
+	return s
+}
+
+// thousands formats n as 12,345.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// percent formats a share (0..1) as 42.5%.
+func percent(f float64) string {
+	return strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
+}
+
+// human formats a number of seconds as 45s, 12m, 3.5h or 2.1d.
+func human(sec float64) string {
+	switch {
+	case sec != sec: // NaN: nobody converted
+		return "-"
+	case sec < 60:
+		return strconv.FormatFloat(sec, 'f', 0, 64) + "s"
+	case sec < 3600:
+		return strconv.FormatFloat(sec/60, 'f', 0, 64) + "m"
+	case sec < 86400:
+		return strconv.FormatFloat(sec/3600, 'f', 1, 64) + "h"
+	}
+	return strconv.FormatFloat(sec/86400, 'f', 1, 64) + "d"
+}
+
+// fitLines crops text to at most h lines, each cut to w cells.
+func fitLines(text string, w, h int) string {
+	lines := strings.Split(text, "\n")
+	if len(lines) > h {
+		lines = lines[:max(h, 0)]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
