@@ -55,7 +55,9 @@ func (p *parser) next() token {
 func (p *parser) fail(t token, msg string) error { return &ParseError{p.expr, t.col, msg} }
 
 // isKw reports whether t is the unquoted keyword kw.
-func isKw(t token, kw string) bool { return t.kind == tWord && !t.quoted && strings.EqualFold(t.text, kw) }
+func isKw(t token, kw string) bool {
+	return t.kind == tWord && !t.quoted && strings.EqualFold(t.text, kw)
+}
 
 // kw consumes keyword kw when it is next.
 func (p *parser) kw(kw string) bool {
