@@ -34,6 +34,15 @@ func naiveTrends(evs []RawEvent, loc *time.Location, q TrendsQuery) (map[string]
 		t, _ := time.ParseInLocation("2006-01-02", q.To, loc)
 		to = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc).UnixMilli()
 	}
+	if len(q.Where) > 0 { // the tests only use "k = x"
+		var kept []RawEvent
+		for _, e := range evs {
+			if e.Props["k"] == "x" {
+				kept = append(kept, e)
+			}
+		}
+		evs = kept
+	}
 	// bucketOf maps a day number to the day number its bucket starts on.
 	bucketOf := func(n int64) int64 {
 		t := dateOf(n)
@@ -120,10 +129,16 @@ func tpRandomEvents(rng *rand.Rand, names []string) []RawEvent {
 		t := base + rng.Int63n(70*86400_000)
 		if i > 0 && rng.Intn(4) == 0 {
 			t = evs[rng.Intn(i)].Time // equal timestamps
-		} else if rng.Intn(3) == 0 && i > 0 {
-			t = evs[i-1].Time + rng.Int63n(2*3600_000) // session-like bursts
+		} else if rng.Intn(2) == 0 && i > 0 {
+			// Session-like bursts, in steps of 10 minutes so gaps often equal
+			// a session gap exactly, sometimes one millisecond more.
+			t = evs[i-1].Time + int64(rng.Intn(10))*600_000 + int64(rng.Intn(2))
 		}
-		evs = append(evs, RawEvent{User: fmt.Sprintf("u%d", rng.Intn(users)), Event: names[rng.Intn(len(names))], Time: t})
+		e := RawEvent{User: fmt.Sprintf("u%d", rng.Intn(users)), Event: names[rng.Intn(len(names))], Time: t}
+		if k := rng.Intn(3); k > 0 {
+			e.Props = map[string]string{"k": []string{"x", "y"}[k-1]}
+		}
+		evs = append(evs, e)
 	}
 	return evs
 }
@@ -147,6 +162,9 @@ func TestTrendsMatchesNaiveReference(t *testing.T) {
 			if _, ok := d.EventID(n); ok && rng.Intn(2) == 0 {
 				q.Events = append(q.Events, n)
 			}
+		}
+		if rng.Intn(4) == 0 {
+			q.Where = []string{"k = x"}
 		}
 		if rng.Intn(2) == 0 {
 			day := time.Date(2026, 2, 15+rng.Intn(70), 0, 0, 0, 0, loc)
