@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/importers"
+	"github.com/spoorhq/spoor/output"
+)
+
+func init() {
+	register("doctor", "data-quality report over the whole database", runDoctor)
+}
+
+// doctorReport renders importers.Doctor as tables; JSON is the struct.
+type doctorReport struct{ *importers.Doctor }
+
+func (d doctorReport) Tables() []output.Table {
+	q := d.Quality
+	checks := output.Table{Title: "data quality", Columns: []string{"check", "count", "detail"}}
+	add := func(check string, n int64, detail string) {
+		checks.Rows = append(checks.Rows, []string{check, strconv.FormatInt(n, 10), detail})
+	}
+	add("events", d.Events, "")
+	add("users", d.Users, "distinct ids before identity stitching")
+	reasons := make([]string, 0, len(q.Rejected))
+	var rejected int64
+	for k, v := range q.Rejected {
+		reasons = append(reasons, k)
+		rejected += v
+	}
+	sort.Strings(reasons)
+	add("rows rejected", rejected, "")
+	for _, k := range reasons {
+		add("  "+k, q.Rejected[k], "")
+	}
+	add("duplicates dropped", q.Duplicates, "")
+	add("events in the future", q.Future, "")
+	add("events before 2000", q.Before2000, "")
+	var variants []string
+	for _, g := range q.NameVariants {
+		variants = append(variants, strings.Join(g, " / "))
+	}
+	add("event-name variants", int64(len(q.NameVariants)), strings.Join(variants, "; "))
+	var conf []string
+	for _, c := range d.Conflicts {
+		conf = append(conf, fmt.Sprintf("%s -> %s (+%d)", c.Anon, c.User, c.Conflicts))
+	}
+	add("identity conflicts", q.IdentityConflicts, strings.Join(conf, "; "))
+	tz := q.Timezone
+	if tz == "" {
+		tz = "(no naive times)"
+	}
+	add("naive times", q.NaiveTimes, "read in "+tz)
+	imports := output.Table{Title: "imports", Columns: []string{"file", "format", "imported at", "read", "imported", "duplicates", "rejected", "tz"}}
+	for _, l := range d.Imports {
+		imports.Rows = append(imports.Rows, []string{l.File, l.Format, l.ImportedAt, strconv.FormatInt(l.RowsRead, 10),
+			strconv.FormatInt(l.Imported, 10), strconv.FormatInt(l.Duplicates, 10), strconv.FormatInt(l.Rejected, 10), l.Timezone})
+	}
+	return []output.Table{checks, imports}
+}
+
+func runDoctor(env *Env, args []string) error {
+	fs := newFlags(env, "doctor", "[--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(*dbPath, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	d, err := importers.Diagnose(env.Ctx, db)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, doctorReport{d})
+}

@@ -1,0 +1,260 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/spoorhq/spoor/importers"
+	"github.com/spoorhq/spoor/store"
+)
+
+func init() {
+	register("import", "load event files (CSV/TSV, JSON, JSON Lines, vendor exports; gzip) into the database", runImport)
+}
+
+const importUsage = `[--db PATH] [flags] FILE...   (- reads standard input)
+
+Formats are detected from content: CSV/TSV (delimiter sniffed), JSON array,
+JSON Lines, and Mixpanel, Amplitude, PostHog, Segment and GA4 exports.
+User, event and time columns are guessed from common names; name them with
+--user/--event/--time. Times: ISO 8601 / RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff]
+[UTC]", "YYYY/MM/DD HH:MM[:SS]", "YYYY-MM-DD HH", "YYYY-MM-DD", YYYYMMDD, and
+epoch numbers in s/ms/us/ns (told by magnitude). --time-format takes a Go
+layout (2006-01-02 15:04), a strftime pattern (%d/%m/%Y %H:%M) or unix,
+unix_ms, unix_us, unix_ns.`
+
+func runImport(env *Env, args []string) error {
+	fs := newFlags(env, "import", importUsage)
+	dbPath := dbFlag(fs)
+	var opt importers.Options
+	var columns, rejects string
+	fs.StringVar(&opt.Format, "format", "", "input format: "+strings.Join(importers.Formats, ", ")+" (default: detect)")
+	fs.StringVar(&opt.Encoding, "encoding", "", "text encoding: utf-8, utf-16, utf-16le, utf-16be, gb18030 (default: detect)")
+	fs.StringVar(&opt.User, "user", "", "user id column (default: guessed)")
+	fs.StringVar(&opt.Event, "event", "", "event name column, or =NAME for one name for every row (default: guessed)")
+	fs.StringVar(&opt.Time, "time", "", "time column (default: guessed)")
+	fs.StringVar(&columns, "columns", "", "comma-separated column names for a file without a header row")
+	fs.StringVar(&opt.TimeFormat, "time-format", "", "explicit time layout (Go layout, strftime %-pattern, or unix/unix_ms/unix_us/unix_ns)")
+	fs.StringVar(&opt.TZ, "tz", "", "timezone of times written without one (IANA name, default UTC)")
+	fs.BoolVar(&opt.Strict, "strict", false, "stop at the first bad row and import nothing from that file")
+	fs.BoolVar(&opt.DryRun, "dry-run", false, "show the detected encoding, format, column mapping and first events; write nothing")
+	fs.StringVar(&rejects, "rejects", "", "write every rejected line with its reason to this file")
+	quiet := fs.Bool("quiet", false, "no progress display")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		return usagef("import needs at least one FILE (or - for standard input); see spoor import -h")
+	}
+	if columns != "" {
+		for _, c := range strings.Split(columns, ",") {
+			opt.Columns = append(opt.Columns, strings.TrimSpace(c))
+		}
+	}
+	opt.Stdin = env.Stdin
+	if rejects != "" {
+		f, err := os.Create(rejects)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		opt.Rejects = f
+	}
+	if opt.DryRun {
+		opt.Preview = 5
+		return dryRun(env, files, opt)
+	}
+	path := store.ResolvePath(*dbPath)
+	db, err := store.Open(path, store.Options{Create: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	prog := newProgress(env.Stderr, *quiet)
+	opt.Progress = prog.update
+	failed := 0
+	var firstErr error
+	for _, f := range files {
+		res, err := importers.ImportFile(env.Ctx, db, f, opt)
+		prog.clear()
+		if err != nil {
+			failed++
+			if firstErr == nil {
+				firstErr = err
+			}
+			fmt.Fprintln(env.Stderr, "spoor:", importError(err))
+			continue
+		}
+		printSummary(env.Stderr, res)
+	}
+	if failed > 0 {
+		if len(files) == 1 {
+			return &quietError{firstErr}
+		}
+		return &quietError{fmt.Errorf("%d of %d files not imported", failed, len(files))}
+	}
+	return nil
+}
+
+// quietError has been reported already; Run prints it once more briefly.
+type quietError struct{ err error }
+
+func (e *quietError) Error() string {
+	var ne *importers.NotEventsError
+	if errors.As(e.err, &ne) {
+		return "nothing imported; the database is unchanged"
+	}
+	return "import failed; the database is unchanged for the failed file"
+}
+
+func importError(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "interrupted; the file was not imported and the database is unchanged"
+	}
+	return err.Error()
+}
+
+func printSummary(w io.Writer, r *importers.Result) {
+	rate := 0.0
+	if s := r.Elapsed.Seconds(); s > 0 {
+		rate = float64(r.RowsRead) / s
+	}
+	fmt.Fprintf(w, "%s: %s, %s: %d rows read, %d imported, %d duplicates, %d rejected", r.File, r.Format, r.Encoding, r.RowsRead, r.Imported, r.Duplicates, r.Rejected)
+	if r.Links > 0 {
+		fmt.Fprintf(w, ", %d identity links", r.Links)
+	}
+	fmt.Fprintf(w, " in %s (%.0f rows/s)\n", r.Elapsed.Round(time.Millisecond), rate)
+	printRejects(w, r)
+	q := r.Quality
+	var notes []string
+	if q.Future > 0 {
+		notes = append(notes, fmt.Sprintf("%d events in the future", q.Future))
+	}
+	if q.Before2000 > 0 {
+		notes = append(notes, fmt.Sprintf("%d events before 2000", q.Before2000))
+	}
+	for _, g := range q.NameVariants {
+		notes = append(notes, "event names that differ only in case or spacing: "+strings.Join(quoteAll(g), ", "))
+	}
+	if q.IdentityConflicts > 0 {
+		notes = append(notes, fmt.Sprintf("%d identity conflicts (an anonymous id linked to several users)", q.IdentityConflicts))
+	}
+	if q.NaiveTimes > 0 {
+		notes = append(notes, fmt.Sprintf("%d times had no zone and were read in %s", q.NaiveTimes, q.Timezone))
+	}
+	for _, n := range notes {
+		fmt.Fprintln(w, "  note:", n)
+	}
+}
+
+func printRejects(w io.Writer, r *importers.Result) {
+	if r.Rejected == 0 {
+		return
+	}
+	reasons := make([]string, 0, len(r.Reasons))
+	for k := range r.Reasons {
+		reasons = append(reasons, k)
+	}
+	sort.Strings(reasons)
+	for _, k := range reasons {
+		fmt.Fprintf(w, "  rejected %d: %s", r.Reasons[k], k)
+		sep := " — e.g. "
+		for _, e := range r.Examples {
+			if e.Reason == k {
+				fmt.Fprintf(w, "%s%s:%d %s", sep, r.File, e.Line, strings.TrimPrefix(strings.TrimPrefix(e.Detail, k), ": "))
+				sep = "; "
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = fmt.Sprintf("%q", x)
+	}
+	return out
+}
+
+func dryRun(env *Env, files []string, opt importers.Options) error {
+	for _, f := range files {
+		res, err := importers.ImportFile(env.Ctx, nil, f, opt)
+		if err != nil {
+			return err
+		}
+		w := env.Stdout
+		fmt.Fprintf(w, "file:      %s\n", res.File)
+		fmt.Fprintf(w, "encoding:  %s", res.Encoding)
+		if res.Gzip {
+			fmt.Fprint(w, ", gzip")
+		}
+		fmt.Fprintf(w, "\nformat:    %s\nmapping:   %s\ntimezone:  %s (for times without a zone)\n", res.Format, res.Mapping, res.Quality.Timezone)
+		scope := "whole file"
+		if res.Truncated {
+			scope = fmt.Sprintf("first %d rows", res.RowsRead)
+		}
+		fmt.Fprintf(w, "checked:   %s: %d rows, %d events, %d rejected\n", scope, res.RowsRead, res.Imported, res.Rejected)
+		printRejects(w, res)
+		fmt.Fprintln(w, "first events:")
+		for _, e := range res.Preview {
+			fmt.Fprintf(w, "  %s  user=%s  event=%s", time.UnixMilli(e.Time).UTC().Format("2006-01-02T15:04:05.000Z"), e.User, e.Name)
+			if e.InsertID != "" {
+				fmt.Fprintf(w, "  insert_id=%s", e.InsertID)
+			}
+			fmt.Fprintf(w, "  %s\n", store.EncodeProps(nil, e.Props))
+		}
+		fmt.Fprintln(w, "(dry run: nothing written)")
+	}
+	return nil
+}
+
+// progress redraws one status line on a terminal, at most ten times a second.
+type progress struct {
+	w   io.Writer
+	tty bool
+	n   int
+}
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, tty: !quiet && ok && isatty.IsTerminal(f.Fd())}
+}
+
+func (p *progress) update(s importers.Progress) {
+	if !p.tty {
+		return
+	}
+	secs := s.Elapsed.Seconds()
+	line := fmt.Sprintf("%s  %s", s.File, mb(s.Bytes))
+	if s.Size > 0 {
+		line += " / " + mb(s.Size)
+	}
+	if secs > 0 {
+		line += fmt.Sprintf("  %d rows  %.0f rows/s", s.Rows, float64(s.Rows)/secs)
+		if s.Size > 0 && s.Bytes > 0 && s.Bytes < s.Size {
+			eta := time.Duration(float64(s.Elapsed) * float64(s.Size-s.Bytes) / float64(s.Bytes))
+			line += "  ETA " + eta.Round(time.Second).String()
+		}
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+	p.n++
+}
+
+func (p *progress) clear() {
+	if p.tty && p.n > 0 {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.n = 0
+	}
+}
+
+func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }

@@ -1,0 +1,199 @@
+package importers
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spoorhq/spoor/store"
+)
+
+// csvReader reads a delimited table with a header row (or --columns).
+type csvReader struct {
+	r      *csv.Reader
+	delim  byte
+	names  []string
+	cols   columnMap
+	ui, ei int // column indexes; ei is -1 for a constant event name
+	ti     int
+	tp     *TimeParser
+}
+
+func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string, cm func([]string) (columnMap, error), tp *TimeParser) (*csvReader, error) {
+	if delim == 0 {
+		delim = sniffDelimiter(head)
+	}
+	var in io.Reader = text
+	if hasLoneCR(head) {
+		in = &crReader{r: text}
+	}
+	r := csv.NewReader(in)
+	r.Comma = rune(delim)
+	r.FieldsPerRecord = -1 // counted against the header here, as a reject
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+	c := &csvReader{r: r, delim: delim, tp: tp}
+	if len(columns) > 0 {
+		c.names = columns
+	} else {
+		h, err := r.Read()
+		if err == io.EOF {
+			return nil, &notEventsError{"empty file: expected a header row, found no data"}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read header: %w", err)
+		}
+		c.names = make([]string, len(h))
+		for i, s := range h {
+			c.names[i] = strings.TrimSpace(s)
+		}
+		if looksLikeData(c.names) {
+			return nil, &notEventsError{fmt.Sprintf("no header row: the first line looks like data (%s); name the columns with --columns user,event,time,...", listFields(c.names))}
+		}
+	}
+	var err error
+	if c.cols, err = cm(c.names); err != nil {
+		return nil, err
+	}
+	c.ui, c.ei, c.ti = index(c.names, c.cols.user), index(c.names, c.cols.event), index(c.names, c.cols.time)
+	return c, nil
+}
+
+func index(names []string, n string) int {
+	if n == "" {
+		return -1
+	}
+	for i, s := range names {
+		if s == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// looksLikeData: a header names things; a row of numbers or times is data.
+func looksLikeData(cells []string) bool {
+	for _, c := range cells {
+		if c != "" && (isPlainNumber(c) || (len(c) >= 8 && allEpochChars(c))) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *csvReader) describe() string {
+	kind := "CSV"
+	switch c.delim {
+	case '\t':
+		kind = "TSV"
+	case ';':
+		kind = "CSV (semicolon)"
+	case '|':
+		kind = "CSV (pipe)"
+	}
+	return fmt.Sprintf("%s, %d columns; %s; other columns become properties", kind, len(c.names), c.cols)
+}
+
+func (c *csvReader) next(r *row) error {
+	rec, err := c.r.Read()
+	if err == io.EOF {
+		return io.EOF
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && !errors.Is(pe.Err, io.ErrUnexpectedEOF) && pe.Err != nil && isCSVSyntax(pe.Err) {
+			r.reset(int64(pe.StartLine))
+			return &rejectError{reason: ReasonBadQuoting, line: int64(pe.StartLine), detail: pe.Err.Error()}
+		}
+		return err
+	}
+	line, _ := c.r.FieldPos(0)
+	r.reset(int64(line))
+	if len(rec) != len(c.names) {
+		return &rejectError{reason: ReasonColumnCount, line: r.line, raw: c.join(rec),
+			detail: fmt.Sprintf("%d fields, the header has %d", len(rec), len(c.names))}
+	}
+	user := rec[c.ui]
+	if missing(user) {
+		return &rejectError{reason: ReasonNoUser, line: r.line, raw: c.join(rec), detail: fmt.Sprintf("%s is %q", c.cols.user, user)}
+	}
+	name := c.cols.constEvent
+	if c.ei >= 0 {
+		name = strings.TrimSpace(rec[c.ei])
+		if name == "" {
+			return &rejectError{reason: ReasonNoEvent, line: r.line, raw: c.join(rec), detail: c.cols.event + " is empty"}
+		}
+	}
+	ts := rec[c.ti]
+	if strings.TrimSpace(ts) == "" {
+		return &rejectError{reason: ReasonNoTime, line: r.line, raw: c.join(rec), detail: c.cols.time + " is empty"}
+	}
+	ms, err := c.tp.Parse(ts)
+	if err != nil {
+		return timeReject(err, r.line, c.join(rec), ts)
+	}
+	// encoding/csv hands out fresh strings per record, so they may be kept.
+	r.ev.User, r.ev.Name, r.ev.Time = user, name, ms
+	for i, v := range rec {
+		if i == c.ui || i == c.ei || i == c.ti || v == "" {
+			continue
+		}
+		r.ev.Props = append(r.ev.Props, store.Prop{Key: c.names[i], Value: cellValue(v)})
+	}
+	return nil
+}
+
+func timeReject(err error, line int64, raw, cell string) error {
+	reason := ReasonBadTime
+	if errors.Is(err, errTimeRange) {
+		reason = ReasonTimeRange
+	}
+	if len(cell) > 60 {
+		cell = cell[:60] + "…"
+	}
+	return &rejectError{reason: reason, line: line, raw: raw, detail: fmt.Sprintf("%q", cell)}
+}
+
+func isCSVSyntax(err error) bool {
+	return errors.Is(err, csv.ErrQuote) || errors.Is(err, csv.ErrBareQuote) || errors.Is(err, csv.ErrTrailingComma)
+}
+
+func (c *csvReader) join(rec []string) string { return strings.Join(rec, string(c.delim)) }
+
+// hasLoneCR reports a carriage return not followed by a newline: old Mac
+// line endings, which encoding/csv would otherwise keep inside a field.
+func hasLoneCR(head []byte) bool {
+	for i, b := range head {
+		if b == '\r' && i+1 < len(head) && head[i+1] != '\n' {
+			return true
+		}
+	}
+	return false
+}
+
+// crReader turns every lone CR into LF (CRLF is left for encoding/csv).
+type crReader struct {
+	r      *bufio.Reader
+	lastCR bool
+}
+
+func (c *crReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := 0; i < n; i++ {
+		if c.lastCR && p[i] != '\n' && i > 0 {
+			p[i-1] = '\n'
+		}
+		c.lastCR = p[i] == '\r'
+	}
+	if n > 0 && c.lastCR {
+		// Decide at the next byte; peek without consuming.
+		if b, e := c.r.Peek(1); e != nil || b[0] != '\n' {
+			p[n-1] = '\n'
+			c.lastCR = false
+		}
+	}
+	return n, err
+}

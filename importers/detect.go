@@ -1,0 +1,133 @@
+package importers
+
+import (
+	"bytes"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Formats --format accepts. csv and tsv share a reader (delimiter aside);
+// the vendor formats are JSON or JSON Lines with a known field layout.
+var Formats = []string{"csv", "tsv", "json", "jsonl", "mixpanel", "amplitude", "posthog", "segment", "ga4"}
+
+// detectFormat tells the container format from the first decoded bytes:
+// '[' is a JSON array, '{' JSON Lines, anything else a delimited table.
+// It refuses empty and binary input before any row is read.
+func detectFormat(head []byte, force string) (string, error) {
+	trimmed := bytes.TrimLeft(head, " \t\r\n\ufeff")
+	if len(trimmed) == 0 {
+		return "", &notEventsError{"empty file: expected an event table (CSV/TSV with a header row, a JSON array or JSON Lines), found no data"}
+	}
+	if off, ok := binaryAt(head); ok {
+		return "", &notEventsError{fmt.Sprintf("binary data: expected text (CSV/TSV, JSON or JSON Lines), found byte 0x%02x at offset %d; if it is compressed, only gzip is read", head[off], off)}
+	}
+	switch force {
+	case "":
+	case "csv", "tsv", "json", "jsonl", "mixpanel", "amplitude", "posthog", "segment", "ga4":
+		return force, nil
+	case "ndjson":
+		return "jsonl", nil
+	default:
+		return "", fmt.Errorf("unknown --format %q (use one of csv, tsv, json, jsonl, mixpanel, amplitude, posthog, segment, ga4)", force)
+	}
+	switch trimmed[0] {
+	case '[':
+		return "json", nil
+	case '{':
+		return "jsonl", nil
+	}
+	return "csv", nil
+}
+
+// binaryAt finds a byte no text file has: NUL, other C0 controls than
+// whitespace, or (in what should be UTF-8 by now) an invalid sequence run
+// that makes more than 5% of the window.
+func binaryAt(head []byte) (int, bool) {
+	bad := 0
+	first := -1
+	for i := 0; i < len(head); {
+		c := head[i]
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' {
+			if c == 0 {
+				return i, true
+			}
+			bad++
+			if first < 0 {
+				first = i
+			}
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && n == 1 && len(head)-i >= utf8.UTFMax {
+			bad++
+			if first < 0 {
+				first = i
+			}
+		}
+		i += n
+	}
+	if bad > 0 && bad*20 > len(head) {
+		return first, true
+	}
+	return 0, false
+}
+
+// sniffDelimiter picks the delimiter that splits the first lines into the
+// same number of fields (more than one), preferring the most fields.
+// Quoted text is skipped so a comma inside quotes does not count.
+func sniffDelimiter(head []byte) byte {
+	lines := bytes.Split(head, []byte("\n"))
+	if len(lines) > 1 && len(head) == sniffSize {
+		lines = lines[:len(lines)-1] // the last one may be cut off
+	}
+	if len(lines) > 20 {
+		lines = lines[:20]
+	}
+	best, bestScore := byte(','), -1
+	for _, d := range []byte{',', '\t', ';', '|'} {
+		counts := map[int]int{}
+		nonEmpty := 0
+		for _, l := range lines {
+			l = bytes.TrimRight(l, "\r")
+			if len(l) == 0 {
+				continue
+			}
+			nonEmpty++
+			counts[countOutsideQuotes(l, d)]++
+		}
+		// score: fields of the most common count, weighted by how many
+		// lines agree on it.
+		for n, agree := range counts {
+			if n == 0 {
+				continue
+			}
+			score := agree*1000 + n
+			if agree*2 < nonEmpty {
+				score = n // inconsistent: weak evidence only
+			}
+			if score > bestScore {
+				best, bestScore = d, score
+			}
+		}
+	}
+	return best
+}
+
+func countOutsideQuotes(l []byte, d byte) int {
+	n := 0
+	quoted := false
+	for _, c := range l {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == d && !quoted:
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,334 @@
+package importers
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spoorhq/spoor/store"
+)
+
+// Options are the import flags (SPEC 3).
+type Options struct {
+	Format     string   // "" detects; else one of Formats
+	Encoding   string   // "" detects; utf-8, utf-16[le|be], gb18030
+	User       string   // user column ("" guesses)
+	Event      string   // event column, or "=NAME" for a constant name
+	Time       string   // time column
+	Columns    []string // names for a file without a header row
+	TimeFormat string   // see NewTimeParser
+	TZ         string   // IANA zone for naive times; "" is UTC
+	Strict     bool     // the first bad row refuses the file
+	DryRun     bool     // parse and show, write nothing
+	Preview    int      // events kept in Result.Preview
+	Rejects    io.Writer
+	Stdin      io.Reader
+	// Progress, when set, is called about ten times a second while a file
+	// is read.
+	Progress func(Progress)
+}
+
+// Progress is a snapshot of one file's import.
+type Progress struct {
+	File    string
+	Bytes   int64 // read from disk so far (compressed bytes for gzip)
+	Size    int64 // -1 when unknown (stdin)
+	Rows    int64
+	Elapsed time.Duration
+}
+
+// Example is one rejected row, for the summary.
+type Example struct {
+	Line   int64  `json:"line"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Result describes one imported (or dry-run) file.
+type Result struct {
+	File       string           `json:"file"`
+	SHA256     string           `json:"sha256"`
+	Format     string           `json:"format"`
+	Encoding   string           `json:"encoding"`
+	Gzip       bool             `json:"gzip"`
+	Mapping    string           `json:"mapping"`
+	Bytes      int64            `json:"bytes"`
+	RowsRead   int64            `json:"rows_read"`
+	Imported   int64            `json:"imported"`
+	Duplicates int64            `json:"duplicates"`
+	Rejected   int64            `json:"rejected"`
+	Links      int64            `json:"identity_links"`
+	Reasons    map[string]int64 `json:"rejects_by_reason"`
+	Examples   []Example        `json:"reject_examples"`
+	Quality    Quality          `json:"quality"`
+	Preview    []store.Event    `json:"-"`
+	Elapsed    time.Duration    `json:"-"`
+	DryRun     bool             `json:"dry_run"`
+	Truncated  bool             `json:"dry_run_truncated,omitempty"`
+}
+
+// dryRunRows bounds how much of a file --dry-run reads.
+const dryRunRows = 10000
+
+// examplesPerReason bounds the examples kept per reject reason.
+const examplesPerReason = 3
+
+// RowError names the row that stopped a --strict import.
+type RowError struct {
+	File   string
+	Line   int64
+	Reason string
+	Detail string
+}
+
+func (e *RowError) Error() string {
+	return fmt.Sprintf("%s:%d: %s (--strict: nothing imported from this file)", e.File, e.Line, strings.TrimPrefix(e.Detail, e.Reason+": "))
+}
+
+// NotEventsError is a file refused whole: not an event table at all.
+type NotEventsError struct {
+	File string
+	Msg  string
+}
+
+func (e *NotEventsError) Error() string { return e.File + ": " + e.Msg }
+
+// ImportFile imports one file (path "-" reads opt.Stdin) in one transaction.
+// With opt.DryRun db may be nil and nothing is written.
+func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*Result, error) {
+	start := time.Now()
+	loc := time.UTC
+	if opt.TZ != "" {
+		var err error
+		if loc, err = time.LoadLocation(opt.TZ); err != nil {
+			return nil, fmt.Errorf("--tz %s: unknown timezone (use an IANA name such as Asia/Shanghai)", opt.TZ)
+		}
+	}
+	tp, err := NewTimeParser(opt.TimeFormat, loc)
+	if err != nil {
+		return nil, err
+	}
+	src, err := openSource(path, opt.Stdin, opt.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	res := &Result{File: src.name, Encoding: src.encoding, Gzip: src.gzip, Reasons: map[string]int64{}, DryRun: opt.DryRun}
+	res.Quality.Timezone = loc.String()
+	refuse := func(err error) (*Result, error) {
+		var ne *notEventsError
+		if errors.As(err, &ne) {
+			return res, &NotEventsError{File: src.name, Msg: ne.msg}
+		}
+		return res, fmt.Errorf("%s: %w", src.name, err)
+	}
+	rd, format, err := openReader(src, opt, tp)
+	if err != nil {
+		return refuse(err)
+	}
+	res.Format, res.Mapping = format, rd.describe()
+
+	var w *writer
+	if !opt.DryRun {
+		if w, err = newWriter(ctx, db, store.ImportInfo{File: src.name, Size: src.size, Format: format, Timezone: loc.String()}); err != nil {
+			return nil, err
+		}
+	}
+	pending := true
+	defer func() {
+		if pending && w != nil {
+			w.tx.Rollback()
+		}
+	}()
+	p := &pump{rd: rd, src: src}
+	batches := p.start(ctx)
+	defer p.stop()
+	var lastProgress time.Time
+	for b := range batches {
+		if b.err != nil {
+			p.stop()
+			return refuse(readError(b.err, b.line))
+		}
+		for i := range b.items {
+			it := &b.items[i]
+			res.RowsRead++
+			if it.rej != nil {
+				if err := res.reject(it.rej, opt); err != nil {
+					return res, fmt.Errorf("write rejects: %w", err)
+				}
+				if opt.Strict {
+					return res, &RowError{File: src.name, Line: it.rej.line, Reason: it.rej.reason, Detail: it.rej.Error()}
+				}
+				continue
+			}
+			r := &it.row
+			if w != nil {
+				if err := w.add(ctx, r, &res.Quality); err != nil {
+					return res, fmt.Errorf("%s:%d: %w", src.name, r.line, err)
+				}
+			} else if !r.noEvt {
+				res.Imported++
+				res.Quality.observe(r.ev.Time, start)
+				res.Links += int64(len(r.links))
+			}
+			if !r.noEvt && len(res.Preview) < opt.Preview {
+				ev := r.ev
+				ev.Props = append([]store.Prop(nil), r.ev.Props...)
+				res.Preview = append(res.Preview, ev)
+			}
+		}
+		p.recycle(b)
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if opt.DryRun && res.RowsRead >= dryRunRows {
+			res.Truncated = true
+			break
+		}
+		if opt.Progress != nil && time.Since(lastProgress) >= 100*time.Millisecond {
+			lastProgress = time.Now()
+			opt.Progress(Progress{File: src.name, Bytes: src.bytesRead(), Size: src.size, Rows: res.RowsRead, Elapsed: time.Since(start)})
+		}
+	}
+	res.Bytes = src.bytesRead()
+	res.SHA256 = src.sha256()
+	res.Elapsed = time.Since(start)
+	if w != nil {
+		res.Imported, res.Duplicates = w.tx.Counts()
+		res.Links = w.links
+	}
+	p.stop() // the reader goroutine is done with tp
+	res.Quality.NaiveTimes = tp.naive
+	if err := res.checkUseful(); err != nil {
+		return refuse(err)
+	}
+	res.Quality.Rejected = res.Reasons
+	res.Quality.Duplicates = res.Duplicates
+	if w == nil {
+		return res, nil
+	}
+	res.Quality.NameVariants = nameVariants(w.names)
+	res.Quality.IdentityConflicts = w.conflicts
+	if opt.Progress != nil {
+		opt.Progress(Progress{File: src.name, Bytes: src.bytesRead(), Size: src.size, Rows: res.RowsRead, Elapsed: time.Since(start)})
+	}
+	pending = false
+	if err := w.tx.Commit(ctx, store.ImportStats{RowsRead: res.RowsRead, Rejected: res.Rejected, Report: res}); err != nil {
+		return res, err
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// checkUseful refuses a file from which nothing at all could be read as an
+// event: header only, or every row rejected.
+func (res *Result) checkUseful() error {
+	if res.Imported+res.Duplicates+res.Links > 0 {
+		return nil
+	}
+	if res.RowsRead == 0 {
+		return &notEventsError{"no rows: expected events after the header, found none (" + res.Mapping + ")"}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "no row could be read as an event: all %d rows rejected (", res.Rejected)
+	b.WriteString(res.reasonList())
+	b.WriteString(")")
+	if len(res.Examples) > 0 {
+		e := res.Examples[0]
+		fmt.Fprintf(&b, "; first at line %d: %s", e.Line, e.Detail)
+	}
+	b.WriteString("; mapping: " + res.Mapping)
+	return &notEventsError{b.String()}
+}
+
+func (res *Result) reasonList() string {
+	keys := make([]string, 0, len(res.Reasons))
+	for k := range res.Reasons {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return res.Reasons[keys[i]] > res.Reasons[keys[j]] || res.Reasons[keys[i]] == res.Reasons[keys[j]] && keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, res.Reasons[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (res *Result) reject(rej *rejectError, opt Options) error {
+	res.Rejected++
+	res.Reasons[rej.reason]++
+	if res.Reasons[rej.reason] <= examplesPerReason {
+		res.Examples = append(res.Examples, Example{Line: rej.line, Reason: rej.reason, Detail: rej.Error()})
+	}
+	if opt.Rejects != nil {
+		raw := strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(rej.raw)
+		_, err := fmt.Fprintf(opt.Rejects, "%s:%d\t%s\t%s\n", res.File, rej.line, rej.Error(), raw)
+		return err
+	}
+	return nil
+}
+
+// readError words a failure that stops reading a file.
+func readError(err error, line int64) error {
+	var ne *notEventsError
+	if errors.As(err, &ne) {
+		return err
+	}
+	if line > 0 {
+		return fmt.Errorf("reading stopped near line %d: %w; nothing imported from this file", line, err)
+	}
+	return fmt.Errorf("%w; nothing imported from this file", err)
+}
+
+// openReader detects the format and builds its reader.
+func openReader(src *source, opt Options, tp *TimeParser) (rowReader, string, error) {
+	head, err := src.text.Peek(sniffSize)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, "", err
+	}
+	format, err := detectFormat(head, opt.Format)
+	if err != nil {
+		return nil, "", err
+	}
+	cm := func(fields []string) (columnMap, error) { return pickColumns(fields, opt.User, opt.Event, opt.Time) }
+	switch format {
+	case "csv", "tsv":
+		var delim byte
+		if format == "tsv" {
+			delim = '\t'
+		}
+		r, err := newCSVReader(src.text, head, delim, opt.Columns, cm, tp)
+		if err != nil {
+			return nil, "", err
+		}
+		if r.delim == '\t' {
+			format = "tsv"
+		}
+		return r, format, nil
+	}
+	var objs jsonObjects
+	trimmed := strings.TrimLeft(string(head[:min(len(head), 64)]), " \t\r\n")
+	if format == "json" || (format != "jsonl" && strings.HasPrefix(trimmed, "[")) {
+		objs = newArrayObjects(src.text)
+	} else {
+		objs = &jsonlObjects{r: src.text}
+	}
+	r, err := newObjectReader(objs, format, tp, cm)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, isArray := objs.(*arrayObjects); isArray && r.layout == "json" {
+		return r, "json", nil
+	}
+	if r.layout == "json" {
+		return r, "jsonl", nil
+	}
+	return r, r.layout, nil
+}

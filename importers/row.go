@@ -1,0 +1,176 @@
+// Package importers reads event exports (CSV/TSV, JSON, JSON Lines, and the
+// Mixpanel, Amplitude, PostHog, Segment and GA4 layouts, gzip or not, in
+// UTF-8, UTF-16 or GB18030) and writes them through store.ImportTx, one
+// transaction per file.
+//
+// The pipeline is: openSource (bytes -> UTF-8 text) -> detectFormat (from
+// content) -> a rowReader per format (text -> row, reused) -> import (rows
+// -> store, rejects counted by reason).
+package importers
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/store"
+)
+
+// row is one parsed input record, reused from row to row by its reader.
+type row struct {
+	ev    store.Event
+	links [][2]string // (anonymous id, user id) pairs this record reveals
+	line  int64       // 1-based line (JSON array: element) where it starts
+	noEvt bool        // the record only links identities (Segment identify)
+}
+
+func (r *row) reset(line int64) {
+	r.ev = store.Event{Props: r.ev.Props[:0]}
+	r.links = r.links[:0]
+	r.line = line
+	r.noEvt = false
+}
+
+// Reject reasons, as counted in the summary and the report.
+const (
+	ReasonBadTime      = "unparseable time"
+	ReasonTimeRange    = "time out of range"
+	ReasonNoUser       = "missing user"
+	ReasonNoEvent      = "missing event"
+	ReasonNoTime       = "missing time"
+	ReasonBadJSON      = "broken JSON"
+	ReasonNotObject    = "not a JSON object"
+	ReasonColumnCount  = "wrong column count"
+	ReasonBadQuoting   = "broken CSV quoting"
+	ReasonInvalidBytes = "invalid text encoding"
+)
+
+// rejectError is a record skipped for a reason; reading goes on after it.
+type rejectError struct {
+	reason string
+	line   int64
+	raw    string // the record as read, for --rejects
+	detail string
+}
+
+func (e *rejectError) Error() string {
+	if e.detail != "" {
+		return e.reason + ": " + e.detail
+	}
+	return e.reason
+}
+
+// rowReader yields the records of one file.
+type rowReader interface {
+	// next fills r; it returns io.EOF at the end, a *rejectError for a
+	// record to skip, and any other error for a file that cannot be read on.
+	next(r *row) error
+	// describe says how fields map to user, event and time, for --dry-run.
+	describe() string
+}
+
+// missing reports whether an id cell means "no value".
+func missing(s string) bool {
+	switch strings.TrimSpace(s) {
+	case "", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "undefined", "nil", "-":
+		return true
+	}
+	return false
+}
+
+// cellValue is a CSV cell as a property value: a plain short number stays a
+// number, anything else (long ids, leading zeros, dates) stays text.
+func cellValue(s string) any {
+	if isPlainNumber(s) {
+		return json.Number(s)
+	}
+	return s
+}
+
+// isPlainNumber: optional minus, digits without a leading zero, optional
+// fraction, at most 15 significant digits so a float64 holds it exactly.
+func isPlainNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	intLen := i - start
+	if intLen == 0 || (intLen > 1 && s[start] == '0') {
+		return false
+	}
+	n := intLen
+	if i < len(s) && s[i] == '.' {
+		i++
+		f := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		if i == f {
+			return false
+		}
+		n += i - f
+	}
+	return i == len(s) && n <= 15
+}
+
+// jsonValue normalises a decoded JSON value for storage: integers too long
+// for a float64 become strings; arrays stay JSON text.
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		s := string(x)
+		if !strings.ContainsAny(s, ".eE") && len(strings.TrimPrefix(s, "-")) > 15 {
+			return s
+		}
+		return x
+	case []any:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return nil
+		}
+		return string(b)
+	}
+	return v
+}
+
+// idString is an id field (user, event name, insert id) as text; ok is
+// false when it is absent or empty.
+func idString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		if missing(x) {
+			return "", false
+		}
+		return x, true
+	case json.Number:
+		return string(x), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	}
+	return "", false
+}
+
+// flatten appends the leaves of v under prefix: nested objects become
+// dotted keys, arrays JSON text.
+func flatten(dst []store.Prop, prefix string, v any) []store.Prop {
+	if m, ok := v.(map[string]any); ok {
+		if len(m) == 0 && prefix != "" {
+			return append(dst, store.Prop{Key: prefix, Value: "{}"})
+		}
+		for k, x := range m {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			dst = flatten(dst, key, x)
+		}
+		return dst
+	}
+	return append(dst, store.Prop{Key: prefix, Value: jsonValue(v)})
+}

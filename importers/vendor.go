@@ -1,0 +1,368 @@
+package importers
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spoorhq/spoor/store"
+)
+
+// objectReader turns JSON objects into rows with one mapping function per
+// layout: a vendor export, or a generic object whose user/event/time
+// fields are guessed like table columns.
+type objectReader struct {
+	src    jsonObjects
+	layout string
+	mapFn  func(m map[string]any, r *row) error
+	tp     *TimeParser
+	cols   columnMap // generic layout only
+	first  map[string]any
+	line   int64
+	raw    string
+	err    error
+}
+
+// vendorFields documents, for --dry-run, where each layout takes its fields.
+var vendorFields = map[string]string{
+	"mixpanel":  "Mixpanel export: event <- event, user <- properties.distinct_id, time <- properties.time, insert id <- properties.$insert_id; identities from $identify ($anon_distinct_id) and $device_id+$user_id",
+	"amplitude": "Amplitude export: event <- event_type, user <- user_id (else device_id), time <- event_time, insert id <- insert_id, event_properties unpacked; identities from device_id+user_id",
+	"posthog":   "PostHog export: event <- event, user <- distinct_id, time <- timestamp, insert id <- uuid, properties unpacked; identities from $anon_distinct_id",
+	"segment":   "Segment: event <- event (page/screen calls by their type), user <- userId (else anonymousId), time <- timestamp, insert id <- messageId, properties unpacked; identities from anonymousId+userId and identify calls",
+	"ga4":       "GA4 BigQuery export: event <- event_name, user <- user_id (else user_pseudo_id), time <- event_timestamp (µs), event_params unpacked; identities from user_pseudo_id+user_id",
+}
+
+// detectLayout recognises a vendor export from the fields of its first
+// object (SPEC 3).
+func detectLayout(m map[string]any) string {
+	props, _ := m["properties"].(map[string]any)
+	switch {
+	case has(m, "event_name") && has(m, "event_timestamp"):
+		return "ga4"
+	case has(m, "event_type") && (has(m, "user_id") || has(m, "device_id")) && has(m, "event_time"):
+		return "amplitude"
+	case has(m, "event") && props != nil && (has(props, "distinct_id") || has(props, "time")) && !has(m, "distinct_id") && !has(m, "timestamp"):
+		return "mixpanel"
+	case has(m, "event") && has(m, "distinct_id"):
+		return "posthog"
+	case (has(m, "userId") || has(m, "anonymousId")) && (has(m, "event") || has(m, "type")):
+		return "segment"
+	}
+	return "json"
+}
+
+func has(m map[string]any, k string) bool { _, ok := m[k]; return ok }
+
+func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]string) (columnMap, error)) (*objectReader, error) {
+	o := &objectReader{src: src, tp: tp}
+	// Peek at the first object (skipping leading broken lines) to detect
+	// the layout; it is replayed as the first row.
+	for {
+		m, line, raw, err := src.object()
+		if err == io.EOF {
+			return nil, &notEventsError{"no JSON objects: expected one event object per line or an array of event objects, found none"}
+		}
+		if _, ok := err.(*rejectError); ok {
+			if line > 1000 {
+				return nil, &notEventsError{"no valid JSON object in the first 1000 lines: expected JSON Lines or a JSON array of event objects"}
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		o.first, o.line, o.raw = m, line, raw
+		break
+	}
+	if layout == "jsonl" || layout == "json" {
+		layout = detectLayout(o.first)
+	}
+	o.layout = layout
+	switch layout {
+	case "mixpanel":
+		o.mapFn = o.mixpanel
+	case "amplitude":
+		o.mapFn = o.amplitude
+	case "posthog":
+		o.mapFn = o.posthog
+	case "segment":
+		o.mapFn = o.segment
+	case "ga4":
+		o.mapFn = o.ga4
+	default:
+		o.layout = "json"
+		keys := make([]string, 0, len(o.first))
+		for _, p := range flatten(nil, "", o.first) {
+			keys = append(keys, p.Key)
+		}
+		sort.Strings(keys)
+		var err error
+		if o.cols, err = cm(keys); err != nil {
+			return nil, err
+		}
+		o.mapFn = o.generic
+	}
+	// The first object was read before the mapping existed; restart so
+	// next() maps it like every other.
+	o.src = &replay{first: o.first, line: o.line, raw: o.raw, rest: src}
+	return o, nil
+}
+
+// replay yields one already-read object, then the rest of the stream.
+type replay struct {
+	first map[string]any
+	line  int64
+	raw   string
+	rest  jsonObjects
+}
+
+func (p *replay) object() (map[string]any, int64, string, error) {
+	if p.first != nil {
+		m := p.first
+		p.first = nil
+		return m, p.line, p.raw, nil
+	}
+	return p.rest.object()
+}
+
+func (o *objectReader) describe() string {
+	if d, ok := vendorFields[o.layout]; ok {
+		return d
+	}
+	return "JSON objects; nested fields flattened with dots; " + o.cols.String() + "; other fields become properties"
+}
+
+func (o *objectReader) next(r *row) error {
+	m, line, raw, err := o.src.object()
+	r.reset(line)
+	if err != nil {
+		return err
+	}
+	if err := o.mapFn(m, r); err != nil {
+		if re, ok := err.(*rejectError); ok {
+			re.line = line
+			if re.raw == "" {
+				re.raw = raw
+				if raw == "" {
+					b, _ := json.Marshal(m)
+					re.raw = string(b)
+				}
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// setCore fills user, event and time, rejecting what is missing.
+func (o *objectReader) setCore(r *row, user, name, ts any, userField, eventField, timeField string) error {
+	u, ok := idString(user)
+	if !ok {
+		return &rejectError{reason: ReasonNoUser, detail: "no " + userField}
+	}
+	n, ok := idString(name)
+	if !ok {
+		return &rejectError{reason: ReasonNoEvent, detail: "no " + eventField}
+	}
+	var tstr string
+	switch t := ts.(type) {
+	case string:
+		tstr = t
+	case json.Number:
+		tstr = string(t)
+	case nil:
+		return &rejectError{reason: ReasonNoTime, detail: "no " + timeField}
+	default:
+		return &rejectError{reason: ReasonBadTime, detail: fmt.Sprintf("%s is %v", timeField, t)}
+	}
+	ms, err := o.tp.Parse(tstr)
+	if err != nil {
+		return timeReject(err, 0, "", tstr)
+	}
+	r.ev.User, r.ev.Name, r.ev.Time = u, n, ms
+	return nil
+}
+
+// rest flattens every field of m not in skip into properties.
+func rest(dst []store.Prop, m map[string]any, skip ...string) []store.Prop {
+outer:
+	for k, v := range m {
+		for _, s := range skip {
+			if k == s {
+				continue outer
+			}
+		}
+		dst = flatten(dst, k, v)
+	}
+	return dst
+}
+
+func (o *objectReader) generic(m map[string]any, r *row) error {
+	r.ev.Props = flatten(r.ev.Props, "", m)
+	var user, name, ts any
+	props := r.ev.Props[:0]
+	for _, p := range r.ev.Props {
+		switch p.Key {
+		case o.cols.user:
+			user = p.Value
+		case o.cols.event:
+			name = p.Value
+		case o.cols.time:
+			ts = p.Value
+		default:
+			props = append(props, p)
+		}
+	}
+	r.ev.Props = props
+	if o.cols.constEvent != "" {
+		name = o.cols.constEvent
+	}
+	return o.setCore(r, user, name, ts, o.cols.user, o.cols.event, o.cols.time)
+}
+
+func (o *objectReader) mixpanel(m map[string]any, r *row) error {
+	props, _ := m["properties"].(map[string]any)
+	if err := o.setCore(r, props["distinct_id"], m["event"], props["time"], "properties.distinct_id", "event", "properties.time"); err != nil {
+		return err
+	}
+	r.ev.InsertID, _ = idString(props["$insert_id"])
+	r.ev.Props = rest(r.ev.Props, props, "distinct_id", "time", "$insert_id")
+	r.ev.Props = rest(r.ev.Props, m, "event", "properties")
+	if r.ev.Name == "$identify" {
+		anon, _ := idString(props["$anon_distinct_id"])
+		known, ok := idString(props["$identified_id"])
+		if !ok {
+			known = r.ev.User
+		}
+		r.links = append(r.links, [2]string{anon, known})
+	}
+	if dev, ok := idString(props["$device_id"]); ok {
+		if user, ok := idString(props["$user_id"]); ok {
+			// Anonymous events carry the device id as distinct_id, either
+			// bare or (simplified ID merge) as "$device:<id>".
+			r.links = append(r.links, [2]string{dev, user}, [2]string{"$device:" + dev, user})
+		}
+	}
+	return nil
+}
+
+func (o *objectReader) amplitude(m map[string]any, r *row) error {
+	user, userField := m["user_id"], "user_id"
+	if _, ok := idString(user); !ok {
+		user, userField = m["device_id"], "device_id"
+	}
+	if err := o.setCore(r, user, m["event_type"], m["event_time"], "user_id or device_id", "event_type", "event_time"); err != nil {
+		return err
+	}
+	r.ev.InsertID, _ = idString(m["insert_id"])
+	if ep, ok := m["event_properties"].(map[string]any); ok {
+		r.ev.Props = rest(r.ev.Props, ep)
+	}
+	r.ev.Props = rest(r.ev.Props, m, userField, "event_type", "event_time", "insert_id", "event_properties")
+	if dev, ok := idString(m["device_id"]); ok && userField == "user_id" {
+		r.links = append(r.links, [2]string{dev, r.ev.User})
+	}
+	return nil
+}
+
+func (o *objectReader) posthog(m map[string]any, r *row) error {
+	if err := o.setCore(r, m["distinct_id"], m["event"], m["timestamp"], "distinct_id", "event", "timestamp"); err != nil {
+		return err
+	}
+	r.ev.InsertID, _ = idString(m["uuid"])
+	props, _ := m["properties"].(map[string]any)
+	r.ev.Props = rest(r.ev.Props, props)
+	r.ev.Props = rest(r.ev.Props, m, "distinct_id", "event", "timestamp", "uuid", "properties")
+	if anon, ok := idString(props["$anon_distinct_id"]); ok {
+		r.links = append(r.links, [2]string{anon, r.ev.User})
+	}
+	return nil
+}
+
+func (o *objectReader) segment(m map[string]any, r *row) error {
+	anon, hasAnon := idString(m["anonymousId"])
+	user, hasUser := idString(m["userId"])
+	if hasAnon && hasUser {
+		r.links = append(r.links, [2]string{anon, user})
+	}
+	typ, _ := m["type"].(string)
+	name := m["event"]
+	switch typ {
+	case "identify", "alias", "group":
+		if typ == "alias" {
+			if prev, ok := idString(m["previousId"]); ok && hasUser {
+				r.links = append(r.links, [2]string{prev, user})
+			}
+		}
+		r.noEvt = true
+		return nil
+	case "page", "screen":
+		if name == nil {
+			name = typ
+		}
+	}
+	who := m["userId"]
+	if !hasUser {
+		who = m["anonymousId"]
+	}
+	if err := o.setCore(r, who, name, m["timestamp"], "userId or anonymousId", "event", "timestamp"); err != nil {
+		return err
+	}
+	r.ev.InsertID, _ = idString(m["messageId"])
+	props, _ := m["properties"].(map[string]any)
+	r.ev.Props = rest(r.ev.Props, props)
+	r.ev.Props = rest(r.ev.Props, m, "userId", "event", "timestamp", "messageId", "properties")
+	return nil
+}
+
+func (o *objectReader) ga4(m map[string]any, r *row) error {
+	pseudo, hasPseudo := idString(m["user_pseudo_id"])
+	user, hasUser := idString(m["user_id"])
+	who, whoField := m["user_id"], "user_id"
+	if !hasUser {
+		who, whoField = m["user_pseudo_id"], "user_pseudo_id"
+	}
+	if err := o.setCore(r, who, m["event_name"], m["event_timestamp"], "user_id or user_pseudo_id", "event_name", "event_timestamp"); err != nil {
+		return err
+	}
+	if hasPseudo && hasUser {
+		r.links = append(r.links, [2]string{pseudo, user})
+	}
+	r.ev.Props = ga4Params(r.ev.Props, "", m["event_params"])
+	r.ev.Props = ga4Params(r.ev.Props, "user_properties.", m["user_properties"])
+	r.ev.Props = rest(r.ev.Props, m, whoField, "event_name", "event_timestamp", "event_params", "user_properties")
+	return nil
+}
+
+// ga4Params unpacks [{key, value: {string_value | int_value | double_value
+// | float_value}}] into flat properties.
+func ga4Params(dst []store.Prop, prefix string, v any) []store.Prop {
+	list, _ := v.([]any)
+	for _, item := range list {
+		p, _ := item.(map[string]any)
+		key, ok := p["key"].(string)
+		if !ok {
+			continue
+		}
+		val, _ := p["value"].(map[string]any)
+		var out any
+		for _, f := range []string{"string_value", "int_value", "double_value", "float_value"} {
+			if x, ok := val[f]; ok && x != nil {
+				out = x
+				if f == "int_value" {
+					if s, ok := x.(string); ok && isPlainNumber(s) {
+						out = json.Number(s) // BigQuery JSON writes INT64 as text
+					}
+				}
+				break
+			}
+		}
+		dst = append(dst, store.Prop{Key: prefix + key, Value: jsonValue(out)})
+	}
+	return dst
+}
+
+// vendorNames lists the layouts for messages.
+func vendorNames() string { return strings.Join(Formats, ", ") }
