@@ -1,0 +1,168 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// lcRow is the expected point: t, new, returning, resurrecting, dormant.
+type lcRow struct {
+	t                      string
+	new, ret, res, dormant int
+	incomplete             bool
+}
+
+func lcCheck(t *testing.T, d *Dataset, q LifecycleQuery, want []lcRow) {
+	t.Helper()
+	r, err := d.Lifecycle(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Points) != len(want) {
+		t.Fatalf("got %d points %+v, want %d", len(r.Points), r.Points, len(want))
+	}
+	for i, w := range want {
+		p := r.Points[i]
+		got := lcRow{p.T, p.New, p.Returning, p.Resurrecting, p.Dormant, p.Incomplete}
+		if got != w {
+			t.Errorf("point %d = %+v, want %+v", i, got, w)
+		}
+	}
+}
+
+const lcBasic = `
+u1 open 2026-03-02 10:00
+u1 open 2026-03-02 11:00
+u1 open 2026-03-03 10:00
+u1 open 2026-03-05 10:00
+u2 open 2026-03-03 10:00
+u2 open 2026-03-04 10:00
+u3 open 2026-03-05 09:00
+`
+
+func TestLifecycleDaily(t *testing.T) {
+	d := NewDataset(rtTimeline(t, time.UTC, lcBasic), time.UTC)
+	lcCheck(t, d, LifecycleQuery{}, []lcRow{
+		{"2026-03-02", 1, 0, 0, 0, false},
+		{"2026-03-03", 1, 1, 0, 0, false},
+		{"2026-03-04", 0, 1, 0, -1, false}, // u1 silent after an active day
+		{"2026-03-05", 1, 0, 1, -1, true},  // u1 back after a gap, u2 silent, u3 new
+	})
+}
+
+func TestLifecycleHistoryBeforeRange(t *testing.T) {
+	d := NewDataset(rtTimeline(t, time.UTC, lcBasic), time.UTC)
+	// u1 and u2 were seen before the range: not new.
+	lcCheck(t, d, LifecycleQuery{Common: Common{From: "2026-03-04"}}, []lcRow{
+		{"2026-03-04", 0, 1, 0, -1, false},
+		{"2026-03-05", 1, 0, 1, -1, true},
+	})
+	lcCheck(t, d, LifecycleQuery{Common: Common{From: "2026-03-03", To: "2026-03-04"}}, []lcRow{
+		{"2026-03-03", 1, 1, 0, 0, false},
+		{"2026-03-04", 0, 1, 0, -1, false},
+	})
+}
+
+func TestLifecycleEvent(t *testing.T) {
+	d := NewDataset(rtTimeline(t, time.UTC, `
+u1 open 2026-03-02 10:00
+u1 buy  2026-03-03 10:00
+u1 buy  2026-03-04 10:00
+u2 buy  2026-03-02 10:00
+u2 open 2026-03-03 10:00
+u2 buy  2026-03-04 10:00
+`), time.UTC)
+	// Active means bought: u1 is new on the day of their first purchase.
+	lcCheck(t, d, LifecycleQuery{Event: "buy"}, []lcRow{
+		{"2026-03-02", 1, 0, 0, 0, false},
+		{"2026-03-03", 1, 0, 0, -1, false},
+		{"2026-03-04", 0, 1, 1, 0, true},
+	})
+	lcCheck(t, d, LifecycleQuery{}, []lcRow{
+		{"2026-03-02", 2, 0, 0, 0, false},
+		{"2026-03-03", 0, 2, 0, 0, false},
+		{"2026-03-04", 0, 2, 0, 0, true},
+	})
+}
+
+func TestLifecycleWeeksStartMonday(t *testing.T) {
+	d := NewDataset(rtTimeline(t, time.UTC, `
+u1 open 2026-03-08 23:00
+u1 open 2026-03-09 00:30
+u2 open 2026-03-02 08:00
+u2 open 2026-03-20 08:00
+`), time.UTC)
+	lcCheck(t, d, LifecycleQuery{Interval: "week"}, []lcRow{
+		{"2026-03-02", 2, 0, 0, 0, false},
+		{"2026-03-09", 0, 1, 0, -1, false},
+		{"2026-03-16", 0, 0, 1, -1, true},
+	})
+}
+
+func TestLifecycleMonthsWhere(t *testing.T) {
+	d := NewDataset(rtTimeline(t, time.UTC, `
+u1 open 2026-01-31 23:00 country=CN
+u1 open 2026-02-10 10:00 country=US
+u1 open 2026-03-01 00:00 country=CN
+u2 open 2026-02-15 10:00 country=CN
+`), time.UTC)
+	// With the filter u1 was not active (in CN) in February.
+	lcCheck(t, d, LifecycleQuery{Interval: "month", Common: Common{Where: []string{"country = CN"}}}, []lcRow{
+		{"2026-01-01", 1, 0, 0, 0, false},
+		{"2026-02-01", 1, 0, 0, -1, false},
+		{"2026-03-01", 0, 0, 1, -1, true},
+	})
+}
+
+func TestLifecycleDSTNewYork(t *testing.T) {
+	ny := rtLoc(t, "America/New_York")
+	// 8 March 2026 has 23 hours in New York. 9 March 00:30 EDT is 04:30
+	// UTC; 7 March 21:00 EST is 8 March 02:00 UTC.
+	evs := rtTimeline(t, ny, `
+u1 open 2026-03-07 21:00
+u1 open 2026-03-09 00:30
+`)
+	d := NewDataset(evs, ny)
+	lcCheck(t, d, LifecycleQuery{}, []lcRow{
+		{"2026-03-07", 1, 0, 0, 0, false},
+		{"2026-03-08", 0, 0, 0, -1, false},
+		{"2026-03-09", 0, 0, 1, 0, true},
+	})
+	lcCheck(t, d, LifecycleQuery{Common: Common{TZ: "UTC"}}, []lcRow{
+		{"2026-03-08", 1, 0, 0, 0, false},
+		{"2026-03-09", 0, 1, 0, 0, true},
+	})
+}
+
+func TestLifecycleEmptyAndSingle(t *testing.T) {
+	d := NewDataset(nil, nil)
+	lcCheck(t, d, LifecycleQuery{}, nil)
+	d = NewDataset(rtTimeline(t, time.UTC, "u1 open 2026-03-02 10:00"), time.UTC)
+	// No point after the data's end: the dormant day would be invented.
+	lcCheck(t, d, LifecycleQuery{}, []lcRow{{"2026-03-02", 1, 0, 0, 0, true}})
+	r, err := d.Lifecycle(context.Background(), LifecycleQuery{Common: Common{From: "2027-01-01", To: "2027-02-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(r)
+	if !strings.Contains(string(b), `"points":[]`) {
+		t.Errorf("empty range: %s", b)
+	}
+}
+
+func TestLifecycleErrors(t *testing.T) {
+	d := NewDataset(rtTimeline(t, time.UTC, "u1 purchase 2026-03-02 10:00"), time.UTC)
+	ctx := context.Background()
+	if _, err := d.Lifecycle(ctx, LifecycleQuery{Event: "purchse"}); err == nil || !strings.Contains(err.Error(), "purchase") {
+		t.Errorf("unknown event: %v", err)
+	}
+	if _, err := d.Lifecycle(ctx, LifecycleQuery{Interval: "fortnight"}); err == nil {
+		t.Error("unknown interval accepted")
+	}
+	if _, err := d.Lifecycle(ctx, LifecycleQuery{Common: Common{By: "plan"}}); err == nil {
+		t.Error("--by accepted")
+	}
+}

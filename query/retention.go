@@ -1,0 +1,373 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+)
+
+// RetentionQuery is a cohort retention analysis (SPEC 4.4).
+//
+// Cohorts come from start events in the date range; return events are
+// followed up to the data's last event, past the end of the range, so a
+// cohort of the range's last week still shows its later weeks.
+type RetentionQuery struct {
+	Common
+	Start     string `json:"start,omitempty" toml:"start,omitempty"`         // "" = any event
+	Return    string `json:"return,omitempty" toml:"return,omitempty"`       // "" = any event
+	Period    string `json:"period,omitempty" toml:"period,omitempty"`       // day (default), week or month
+	Periods   int    `json:"periods,omitempty" toml:"periods,omitempty"`     // periods shown, period 0 included; 0 = DefaultPeriods
+	Unbounded bool   `json:"unbounded,omitempty" toml:"unbounded,omitempty"` // returned in k = returned in k or later
+	Recurring bool   `json:"recurring,omitempty" toml:"recurring,omitempty"` // every period with a start event is a cohort membership
+}
+
+// DefaultPeriods is the number of periods (period 0 included) shown when a
+// query does not say: a month of days, a quarter of weeks, a year of months.
+var DefaultPeriods = map[Interval]int{Day: 31, Week: 12, Month: 12}
+
+// maxPeriods bounds --periods so a typo cannot ask for a huge table.
+const maxPeriods = 1000
+
+// RetentionResult is the cohort table and the average curve.
+type RetentionResult struct {
+	Period    string            `json:"period"`
+	Periods   int               `json:"periods"`
+	Start     string            `json:"start,omitempty"`
+	Return    string            `json:"return,omitempty"`
+	Unbounded bool              `json:"unbounded,omitempty"`
+	Recurring bool              `json:"recurring,omitempty"`
+	Cohorts   []RetentionCohort `json:"cohorts"`
+	// Average[k] is the percent retained in period k, weighted by cohort
+	// size over the cohorts whose period k is complete; it ends where no
+	// non-empty cohort has completed period k.
+	Average   []float64        `json:"average"`
+	By        string           `json:"by,omitempty"`
+	Breakdown []RetentionGroup `json:"breakdown,omitempty"`
+
+	plan *retPlan
+	m    retMembers
+}
+
+// RetentionCohort is one row of the cohort table. Retained[0] is Size:
+// period 0 is the cohort itself.
+type RetentionCohort struct {
+	Start    string    `json:"start"`
+	Size     int       `json:"size"`
+	Retained []int     `json:"retained"`
+	Percent  []float64 `json:"percent"`
+	// IncompleteFrom is the first period cut short by the data's end (the
+	// period holding the last event); it and later ones are left out of
+	// the average. Absent when every reported period is complete.
+	IncompleteFrom *int `json:"incomplete_from,omitempty"`
+}
+
+// RetentionGroup is the cohort table of one value of the --by property of
+// the start event.
+type RetentionGroup struct {
+	Value   string            `json:"value"`
+	Size    int               `json:"size"`
+	Cohorts []RetentionCohort `json:"cohorts"`
+	Average []float64         `json:"average"`
+}
+
+// retPlan is a retention query resolved against a dataset.
+type retPlan struct {
+	s         *Scope
+	q         RetentionQuery
+	iv        Interval
+	periods   int
+	words     int   // uint64 words of return bits per membership
+	startID   int32 // -1 = any event
+	returnID  int32 // -1 = any event
+	cal       *Calendar
+	cohorts   int // buckets 0..cohorts-1 can be cohorts
+	last      int // bucket of the data's last event: the first incomplete one
+	recurring bool
+	unbounded bool
+}
+
+// retMembers holds one entry per cohort membership (a person, or with
+// --recurring a person and period), in person order. Counts and user
+// lists are both read from it, so they always agree.
+type retMembers struct {
+	person []int32
+	cohort []int32  // calendar bucket of the cohort
+	first  []int32  // event index of the start event that made the membership
+	bits   []uint64 // words per membership; bit k = counted as returned in period k
+}
+
+func (m *retMembers) append(o *retMembers) {
+	m.person = append(m.person, o.person...)
+	m.cohort = append(m.cohort, o.cohort...)
+	m.first = append(m.first, o.first...)
+	m.bits = append(m.bits, o.bits...)
+}
+
+func (d *Dataset) planRetention(ctx context.Context, q RetentionQuery) (*retPlan, error) {
+	s, err := d.Resolve(ctx, q.Common)
+	if err != nil {
+		return nil, err
+	}
+	p := &retPlan{s: s, q: q, startID: -1, returnID: -1, recurring: q.Recurring, unbounded: q.Unbounded}
+	switch Interval(strings.ToLower(q.Period)) {
+	case "", Day:
+		p.iv = Day
+	case Week:
+		p.iv = Week
+	case Month:
+		p.iv = Month
+	default:
+		return nil, fmt.Errorf("unknown retention period %q (use day, week or month)", q.Period)
+	}
+	p.periods = q.Periods
+	if p.periods == 0 {
+		p.periods = DefaultPeriods[p.iv]
+	}
+	if p.periods < 1 || p.periods > maxPeriods {
+		return nil, fmt.Errorf("--periods must be between 1 and %d, not %d", maxPeriods, q.Periods)
+	}
+	p.words = (p.periods + 63) / 64
+	for _, e := range []struct {
+		name string
+		id   *int32
+	}{{q.Start, &p.startID}, {q.Return, &p.returnID}} {
+		if e.name == "" {
+			continue
+		}
+		if err := d.CheckEvent(e.name); err != nil {
+			return nil, err
+		}
+		*e.id, _ = d.EventID(e.name)
+	}
+	// Cohorts are the periods overlapping the range clipped to the data;
+	// the calendar runs on to the data's last event for the returns.
+	from, to := max(s.From, d.MinTime), min(s.To, d.MaxTime+1)
+	if d.Len() == 0 || from >= to {
+		return p, nil
+	}
+	p.cal = NewCalendar(p.iv, s.Loc, from, d.MaxTime+1)
+	p.cohorts = p.cal.Bucket(to-1) + 1
+	p.last = p.cal.Bucket(d.MaxTime)
+	return p, nil
+}
+
+// Retention computes the cohort table and the average curve.
+func (d *Dataset) Retention(ctx context.Context, q RetentionQuery) (*RetentionResult, error) {
+	p, err := d.planRetention(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	r := &RetentionResult{Period: string(p.iv), Periods: p.periods, Start: q.Start, Return: q.Return,
+		Unbounded: q.Unbounded, Recurring: q.Recurring, By: q.By, plan: p,
+		Cohorts: []RetentionCohort{}, Average: []float64{}}
+	if p.cal == nil {
+		return r, nil
+	}
+	parts := d.retSplit(2)
+	found := make([]retMembers, len(parts))
+	err = d.retRun(ctx, parts, func(ctx context.Context, part, lo, hi int) error {
+		var sc retScratch
+		for pr := lo; pr < hi; pr++ {
+			if (pr-lo)%retCheckEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			p.person(pr, &sc, &found[part])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.m = found[0]
+	for i := 1; i < len(found); i++ {
+		r.m.append(&found[i])
+	}
+	r.Cohorts, r.Average = p.tally(&r.m, nil, 0)
+	if p.s.By != nil {
+		r.Breakdown = p.breakdown(&r.m)
+	}
+	return r, nil
+}
+
+// retScratch are per-worker buffers reused across persons.
+type retScratch struct {
+	starts  []int32 // cohort buckets of the person, ascending
+	firsts  []int32 // the start event of each
+	returns []int32 // distinct buckets with a return event, ascending
+	cur     retCursor
+}
+
+// person scans person pr's timeline once and appends their memberships.
+func (p *retPlan) person(pr int, sc *retScratch, out *retMembers) {
+	s, d := p.s, p.s.D
+	if !s.Person(pr) {
+		return
+	}
+	lo, hi := int(d.Start[pr]), int(d.Start[pr+1])
+	if lo == hi {
+		return
+	}
+	sc.starts, sc.firsts, sc.returns = sc.starts[:0], sc.firsts[:0], sc.returns[:0]
+	sc.cur.starts = p.cal.Starts
+	sc.cur.seek(d.Time[lo])
+	nb := p.cal.Len()
+	for i := lo; i < hi; i++ {
+		b := sc.cur.at(d.Time[i])
+		if b < 0 {
+			continue // before the calendar: neither a cohort nor a return
+		}
+		if b >= nb {
+			break
+		}
+		ev := d.Event[i]
+		isStart := p.startID < 0 || ev == p.startID
+		isReturn := p.returnID < 0 || ev == p.returnID
+		if !isStart && !isReturn || !s.Match(i) {
+			continue
+		}
+		if isStart && b < p.cohorts && s.InRange(d.Time[i]) {
+			n := len(sc.starts)
+			// The first start event defines the cohort; with --recurring
+			// the first of each period defines that period's membership.
+			if n == 0 || p.recurring && sc.starts[n-1] != int32(b) {
+				sc.starts = append(sc.starts, int32(b))
+				sc.firsts = append(sc.firsts, int32(i))
+			}
+		}
+		if isReturn {
+			if n := len(sc.returns); n == 0 || sc.returns[n-1] != int32(b) {
+				sc.returns = append(sc.returns, int32(b))
+			}
+		}
+	}
+	j := 0 // first return bucket after the current cohort
+	for k, c := range sc.starts {
+		out.person = append(out.person, int32(pr))
+		out.cohort = append(out.cohort, c)
+		out.first = append(out.first, sc.firsts[k])
+		w := len(out.bits)
+		for range p.words {
+			out.bits = append(out.bits, 0)
+		}
+		row := out.bits[w:]
+		row[0] = 1 // period 0 is the cohort itself
+		for j < len(sc.returns) && sc.returns[j] <= c {
+			j++
+		}
+		if p.unbounded {
+			// Returned in k when they returned in cohort+k or later: every
+			// period up to the last return.
+			if n := len(sc.returns); j < n {
+				top := min(int(sc.returns[n-1]-c), p.periods-1)
+				for k := 1; k <= top; k++ {
+					row[k>>6] |= 1 << (k & 63)
+				}
+			}
+			continue
+		}
+		for _, q := range sc.returns[j:] {
+			k := int(q - c)
+			if k >= p.periods {
+				break
+			}
+			row[k>>6] |= 1 << (k & 63)
+		}
+	}
+}
+
+// span is the number of periods reported for cohort bucket c: up to the
+// period holding the data's last event, at most p.periods.
+func (p *retPlan) span(c int) int { return min(p.periods, p.last-c+1) }
+
+// tally counts the memberships whose --by code is code (all when codes is
+// nil) into the cohort table and the average curve.
+func (p *retPlan) tally(m *retMembers, codes []int32, code int32) ([]RetentionCohort, []float64) {
+	size := make([]int, p.cohorts)
+	ret := make([][]int, p.cohorts)
+	for c := range ret {
+		ret[c] = make([]int, p.span(c))
+	}
+	for i, c := range m.cohort {
+		if codes != nil && codes[m.first[i]] != code {
+			continue
+		}
+		size[c]++
+		row, counts := m.bits[i*p.words:(i+1)*p.words], ret[c]
+		for w, word := range row {
+			for word != 0 {
+				k := w*64 + bits.TrailingZeros64(word)
+				word &= word - 1
+				if k < len(counts) {
+					counts[k]++
+				}
+			}
+		}
+	}
+	cohorts := make([]RetentionCohort, p.cohorts)
+	for c := range cohorts {
+		pct := make([]float64, len(ret[c]))
+		for k, n := range ret[c] {
+			if size[c] > 0 {
+				pct[k] = 100 * float64(n) / float64(size[c])
+			}
+		}
+		cohorts[c] = RetentionCohort{Start: p.cal.Label(c), Size: size[c], Retained: ret[c], Percent: pct}
+		if inc := p.last - c; inc < len(ret[c]) {
+			cohorts[c].IncompleteFrom = &inc
+		}
+	}
+	avg := []float64{}
+	for k := 0; k < p.periods; k++ {
+		num, den := 0, 0
+		// Period k of cohort c is complete when it ends before the period
+		// holding the data's last event.
+		for c := 0; c < p.cohorts && c+k < p.last; c++ {
+			num += ret[c][k]
+			den += size[c]
+		}
+		if den == 0 {
+			break // later periods have even fewer complete cohorts
+		}
+		avg = append(avg, 100*float64(num)/float64(den))
+	}
+	return cohorts, avg
+}
+
+// breakdown is one cohort table per value of the start event's --by
+// property, largest first, every value (SPEC 4.10).
+func (p *retPlan) breakdown(m *retMembers) []RetentionGroup {
+	by := p.s.By
+	total := make([]int, len(by.Values)+1)
+	for _, f := range m.first {
+		total[by.Codes[f]]++
+	}
+	var order []int32
+	for code, n := range total {
+		if n > 0 {
+			order = append(order, int32(code))
+		}
+	}
+	label := func(code int32) string {
+		if code == 0 {
+			return "(none)"
+		}
+		return by.Values[code-1]
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if total[a] != total[b] {
+			return total[a] > total[b]
+		}
+		return label(a) < label(b)
+	})
+	groups := make([]RetentionGroup, 0, len(order))
+	for _, code := range order {
+		cohorts, avg := p.tally(m, by.Codes, code)
+		groups = append(groups, RetentionGroup{Value: label(code), Size: total[code], Cohorts: cohorts, Average: avg})
+	}
+	return groups
+}

@@ -1,0 +1,85 @@
+package query
+
+import (
+	"strconv"
+
+	"github.com/spoorhq/spoor/output"
+)
+
+// Tables shows the percent table (with the average row), then the counts,
+// for the whole population and then for each --by value.
+func (r *RetentionResult) Tables() []output.Table {
+	tables := r.groupTables("", r.Cohorts, r.Average)
+	for _, g := range r.Breakdown {
+		tables = append(tables, r.groupTables(r.By+" = "+g.Value+": ", g.Cohorts, g.Average)...)
+	}
+	return tables
+}
+
+func (r *RetentionResult) groupTables(prefix string, cohorts []RetentionCohort, avg []float64) []output.Table {
+	cols := []string{"cohort", "size"}
+	for k := 0; k < r.Periods; k++ {
+		cols = append(cols, r.Period+" "+strconv.Itoa(k))
+	}
+	pct := output.Table{Title: prefix + "retained % (* = period not complete yet)", Columns: cols}
+	cnt := output.Table{Title: prefix + "retained users", Columns: cols}
+	total := 0
+	for _, c := range cohorts {
+		total += c.Size
+		prow := []string{c.Start, strconv.Itoa(c.Size)}
+		crow := []string{c.Start, strconv.Itoa(c.Size)}
+		for k := range r.Periods {
+			if k >= len(c.Retained) {
+				prow, crow = append(prow, ""), append(crow, "")
+				continue
+			}
+			mark := ""
+			if c.IncompleteFrom != nil && k >= *c.IncompleteFrom {
+				mark = "*"
+			}
+			prow = append(prow, strconv.FormatFloat(c.Percent[k], 'f', 1, 64)+"%"+mark)
+			crow = append(crow, strconv.Itoa(c.Retained[k])+mark)
+		}
+		pct.Rows = append(pct.Rows, prow)
+		cnt.Rows = append(cnt.Rows, crow)
+	}
+	arow := []string{"average", strconv.Itoa(total)}
+	for k := range r.Periods {
+		if k < len(avg) {
+			arow = append(arow, strconv.FormatFloat(avg[k], 'f', 1, 64)+"%")
+		} else {
+			arow = append(arow, "")
+		}
+	}
+	pct.Rows = append(pct.Rows, arow)
+	return []output.Table{pct, cnt}
+}
+
+// CellUsers lists the persons counted in row cohort (an index into
+// Cohorts) at period k, in person order: the memberships that produced the
+// counts. For a period not reported for that cohort it returns nil.
+func (r *RetentionResult) CellUsers(cohort, k int) []string {
+	if r.plan == nil || r.plan.cal == nil || cohort < 0 || cohort >= len(r.Cohorts) ||
+		k < 0 || k >= len(r.Cohorts[cohort].Retained) {
+		return nil
+	}
+	users := r.plan.s.D.Users
+	out := []string{}
+	w := r.plan.words
+	for i, c := range r.m.cohort {
+		if int(c) == cohort && r.m.bits[i*w+(k>>6)]&(1<<(k&63)) != 0 {
+			out = append(out, users[r.m.person[i]])
+		}
+	}
+	return out
+}
+
+// CohortIndex finds the row whose cohort starts on date (YYYY-MM-DD).
+func (r *RetentionResult) CohortIndex(date string) (int, bool) {
+	for i, c := range r.Cohorts {
+		if c.Start == date {
+			return i, true
+		}
+	}
+	return 0, false
+}

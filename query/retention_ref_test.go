@@ -1,0 +1,343 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand"
+	"sort"
+	"testing"
+	"time"
+)
+
+// The naive references below recompute retention and lifecycle from the
+// raw events with plain loops and a time.Time per event: no calendar, no
+// cursor, no bit sets. Periods are numbered by civil date arithmetic.
+
+func naivePeriod(ms int64, loc *time.Location, iv Interval) int {
+	t := time.UnixMilli(ms).In(loc)
+	y, m, dd := t.Date()
+	day := int(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	switch iv {
+	case Week:
+		return (day + 3) / 7 // 1970-01-01 was a Thursday; weeks start Monday
+	case Month:
+		return y*12 + int(m) - 1
+	}
+	return day
+}
+
+func naiveLabel(n int, iv Interval) string {
+	switch iv {
+	case Week:
+		return time.Unix(int64(n*7-3)*86400, 0).UTC().Format("2006-01-02")
+	case Month:
+		return time.Date(n/12, time.Month(n%12+1), 1, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+	}
+	return time.Unix(int64(n)*86400, 0).UTC().Format("2006-01-02")
+}
+
+// naiveRange gives the analysis range [from, to) in ms from the inclusive
+// dates, the whole data when a date is empty.
+func naiveRange(evs []RawEvent, loc *time.Location, fromDate, toDate string) (from, to, minT, maxT int64) {
+	minT, maxT = math.MaxInt64, math.MinInt64
+	for _, e := range evs {
+		minT, maxT = min(minT, e.Time), max(maxT, e.Time)
+	}
+	from, to = minT, maxT+1
+	if fromDate != "" {
+		t, _ := time.ParseInLocation("2006-01-02", fromDate, loc)
+		from = t.UnixMilli()
+	}
+	if toDate != "" {
+		t, _ := time.ParseInLocation("2006-01-02", toDate, loc)
+		to = t.AddDate(0, 0, 1).UnixMilli()
+	}
+	return
+}
+
+func naiveMatch(e RawEvent, where string) bool {
+	return where == "" || e.Props["country"] == "CN"
+}
+
+type naiveRetentionResult struct {
+	rows []rtRow
+	avg  []float64
+}
+
+func naiveRetention(evs []RawEvent, loc *time.Location, q RetentionQuery, where string) naiveRetentionResult {
+	iv := Interval(q.Period)
+	if iv == "" {
+		iv = Day
+	}
+	res := naiveRetentionResult{}
+	if len(evs) == 0 {
+		return res
+	}
+	from, to, minT, maxT := naiveRange(evs, loc, q.From, q.To)
+	lo, hi := max(from, minT), min(to, maxT+1)
+	if lo >= hi {
+		return res
+	}
+	first, lastCohort, lastP := naivePeriod(lo, loc, iv), naivePeriod(hi-1, loc, iv), naivePeriod(maxT, loc, iv)
+	byUser := map[string][]RawEvent{}
+	for _, e := range evs {
+		byUser[e.User] = append(byUser[e.User], e)
+	}
+	n := lastCohort - first + 1
+	size := make([]int, n)
+	ret := make([][]int, n)
+	for c := range ret {
+		ret[c] = make([]int, min(q.Periods, lastP-(first+c)+1))
+	}
+	for _, ue := range byUser {
+		starts := map[int]bool{}
+		earliest := int64(math.MaxInt64)
+		returns := map[int]bool{}
+		for _, e := range ue {
+			if !naiveMatch(e, where) {
+				continue
+			}
+			p := naivePeriod(e.Time, loc, iv)
+			if (q.Start == "" || e.Event == q.Start) && e.Time >= from && e.Time < to {
+				if q.Recurring {
+					starts[p] = true
+				} else if e.Time < earliest {
+					earliest = e.Time
+				}
+			}
+			if q.Return == "" || e.Event == q.Return {
+				returns[p] = true
+			}
+		}
+		if !q.Recurring && earliest != math.MaxInt64 {
+			starts[naivePeriod(earliest, loc, iv)] = true
+		}
+		for c := range starts {
+			size[c-first]++
+			for k := range ret[c-first] {
+				hit := k == 0
+				for r := range returns {
+					if r == c+k || q.Unbounded && k > 0 && r >= c+k {
+						hit = true
+					}
+				}
+				if hit {
+					ret[c-first][k]++
+				}
+			}
+		}
+	}
+	for c := range n {
+		inc := lastP - (first + c)
+		if inc >= len(ret[c]) {
+			inc = -1
+		}
+		res.rows = append(res.rows, rtRow{naiveLabel(first+c, iv), size[c], ret[c], inc})
+	}
+	for k := 0; k < q.Periods; k++ {
+		num, den := 0, 0
+		for c := range n {
+			if first+c+k < lastP {
+				num += ret[c][k]
+				den += size[c]
+			}
+		}
+		if den == 0 {
+			break
+		}
+		res.avg = append(res.avg, 100*float64(num)/float64(den))
+	}
+	return res
+}
+
+func naiveLifecycle(evs []RawEvent, loc *time.Location, q LifecycleQuery, where string) []lcRow {
+	iv := Interval(q.Interval)
+	if iv == "" {
+		iv = Day
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	from, to, minT, maxT := naiveRange(evs, loc, q.From, q.To)
+	lo, hi := max(from, minT), min(to, maxT+1)
+	if lo >= hi {
+		return nil
+	}
+	active := map[string]map[int]bool{}
+	for _, e := range evs {
+		if active[e.User] == nil {
+			active[e.User] = map[int]bool{}
+		}
+		if naiveMatch(e, where) && (q.Event == "" || e.Event == q.Event) {
+			active[e.User][naivePeriod(e.Time, loc, iv)] = true
+		}
+	}
+	var rows []lcRow
+	for p := naivePeriod(lo, loc, iv); p <= naivePeriod(hi-1, loc, iv); p++ {
+		row := lcRow{t: naiveLabel(p, iv), incomplete: p == naivePeriod(maxT, loc, iv)}
+		for _, a := range active {
+			before := false
+			for x := range a {
+				if x < p {
+					before = true
+				}
+			}
+			switch {
+			case a[p] && !before:
+				row.new++
+			case a[p] && a[p-1]:
+				row.ret++
+			case a[p]:
+				row.res++
+			case a[p-1]:
+				row.dormant--
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// rtRandom makes a small dataset around the 2026 DST changes, with ties,
+// three event names and a property on some events.
+func rtRandom(rng *rand.Rand) []RawEvent {
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	span := int64(1+rng.Intn(90)) * 86400_000
+	var evs []RawEvent
+	users := 1 + rng.Intn(6)
+	for i, n := 0, rng.Intn(30); i < n; i++ {
+		e := RawEvent{
+			User:  fmt.Sprintf("u%d", rng.Intn(users)),
+			Event: string(rune('a' + rng.Intn(3))),
+			Time:  base + rng.Int63n(span),
+			Props: map[string]string{},
+		}
+		if i > 0 && rng.Intn(6) == 0 {
+			e.Time = evs[rng.Intn(len(evs))].Time // identical timestamps
+		}
+		if rng.Intn(2) == 0 {
+			e.Props["country"] = "CN"
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+func rtRandomCommon(rng *rand.Rand, where *string) (Common, *time.Location) {
+	zones := []string{"UTC", "Europe/Berlin", "America/New_York", "Asia/Shanghai"}
+	loc, err := time.LoadLocation(zones[rng.Intn(len(zones))])
+	if err != nil {
+		loc = time.UTC
+	}
+	var c Common
+	c.TZ = loc.String()
+	if rng.Intn(3) == 0 {
+		d := time.Date(2026, 2, 25, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.Intn(100))
+		c.From = d.Format("2006-01-02")
+		c.To = d.AddDate(0, 0, rng.Intn(40)).Format("2006-01-02")
+	}
+	*where = ""
+	if rng.Intn(3) == 0 {
+		*where = "country = CN"
+		c.Where = []string{*where}
+	}
+	return c, loc
+}
+
+func TestRetentionMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	periods := []string{"day", "week", "month"}
+	for iter := 0; iter < 3000; iter++ {
+		evs := rtRandom(rng)
+		var where string
+		c, loc := rtRandomCommon(rng, &where)
+		q := RetentionQuery{Common: c, Period: periods[rng.Intn(3)], Periods: 1 + rng.Intn(12),
+			Unbounded: rng.Intn(2) == 0, Recurring: rng.Intn(3) == 0}
+		if rng.Intn(10) == 0 {
+			q.Periods = 60 + rng.Intn(20)
+		}
+		if rng.Intn(2) == 0 {
+			q.Start = "a"
+		}
+		if rng.Intn(2) == 0 {
+			q.Return = "b"
+		}
+		// The dataset's own zone is irrelevant: q.TZ decides.
+		d := NewDataset(evs, time.UTC)
+		if q.Start != "" && d.CheckEvent(q.Start) != nil || q.Return != "" && d.CheckEvent(q.Return) != nil {
+			continue
+		}
+		r, err := d.Retention(context.Background(), q)
+		if err != nil {
+			t.Fatalf("iter %d: %v", iter, err)
+		}
+		want := naiveRetention(evs, loc, q, where)
+		if !rtSame(r, want) {
+			t.Fatalf("iter %d, query %+v, events %+v:\n got %+v avg %v\nwant %+v avg %v", iter, q, evs, r.Cohorts, r.Average, want.rows, want.avg)
+		}
+		// Drill-down agrees with the counts.
+		for ci, co := range r.Cohorts {
+			for k, n := range co.Retained {
+				if u := r.CellUsers(ci, k); len(u) != n {
+					t.Fatalf("iter %d: CellUsers(%d,%d) has %d users, count %d", iter, ci, k, len(u), n)
+				}
+			}
+		}
+	}
+}
+
+func rtSame(r *RetentionResult, want naiveRetentionResult) bool {
+	if len(r.Cohorts) != len(want.rows) || len(r.Average) != len(want.avg) {
+		return false
+	}
+	for i, w := range want.rows {
+		c := r.Cohorts[i]
+		inc := -1
+		if c.IncompleteFrom != nil {
+			inc = *c.IncompleteFrom
+		}
+		if c.Start != w.start || c.Size != w.size || inc != w.inc || len(c.Retained) != len(w.retained) {
+			return false
+		}
+		for k := range w.retained {
+			if c.Retained[k] != w.retained[k] {
+				return false
+			}
+		}
+	}
+	for k := range want.avg {
+		if math.Abs(r.Average[k]-want.avg[k]) > 1e-9 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestLifecycleMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	intervals := []string{"day", "week", "month"}
+	for iter := 0; iter < 3000; iter++ {
+		evs := rtRandom(rng)
+		var where string
+		c, loc := rtRandomCommon(rng, &where)
+		q := LifecycleQuery{Common: c, Interval: intervals[rng.Intn(3)]}
+		d := NewDataset(evs, time.UTC)
+		if rng.Intn(2) == 0 && d.CheckEvent("a") == nil {
+			q.Event = "a"
+		}
+		r, err := d.Lifecycle(context.Background(), q)
+		if err != nil {
+			t.Fatalf("iter %d: %v", iter, err)
+		}
+		want := naiveLifecycle(evs, loc, q, where)
+		var got []lcRow
+		for _, p := range r.Points {
+			got = append(got, lcRow{p.T, p.New, p.Returning, p.Resurrecting, p.Dormant, p.Incomplete})
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			sort.Slice(evs, func(i, j int) bool { return evs[i].Time < evs[j].Time })
+			t.Fatalf("iter %d, query %+v, events %+v:\n got %+v\nwant %+v", iter, q, evs, got, want)
+		}
+	}
+}
