@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Reproducible end-to-end benchmark of spoor against DuckDB and the sqlite3
+# CLI on the same generated CSV (SPEC section 7, issue 5).
+#
+#   bench/run.sh                 # 1M and 10M events
+#   SIZES="1000000" bench/run.sh # one size
+#
+# Needs: go, gcc (DuckDB peer uses cgo), sqlite3 (apt-get install sqlite3),
+# GNU time (/usr/bin/time). Data and databases go to bench/data/ (ignored by
+# git); the results table is printed and written to bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")"
+SIZES=${SIZES:-"1000000 10000000"}
+REPEAT=${REPEAT:-3}
+STEPS=${STEPS:-view_item,add_to_cart,begin_checkout,purchase}
+mkdir -p data results
+out=results/$(date -u +%Y%m%dT%H%M%S).md
+
+echo "building spoor and the DuckDB peer..." >&2
+(cd .. && go build -o bench/data/spoor .)
+go build -o data/duckpeer ./duckpeer
+
+# timed CMD...: runs CMD, prints "seconds max_rss_mb" of the run.
+timed() {
+  local tf; tf=$(mktemp)
+  /usr/bin/time -f "%e %M" -o "$tf" "$@" >/dev/null 2>data/last.err || { cat data/last.err >&2; rm -f "$tf"; return 1; }
+  awk '{printf "%.3f %.0f\n", $1, $2/1024}' "$tf"; rm -f "$tf"
+}
+
+# best CMD...: the fastest of $REPEAT runs, with its peak memory.
+best() {
+  local b="" r
+  for _ in $(seq "$REPEAT"); do
+    r=$(timed "$@")
+    if [ -z "$b" ] || awk -v a="${r%% *}" -v c="${b%% *}" 'BEGIN{exit !(a<c)}'; then b=$r; fi
+  done
+  echo "$b"
+}
+
+{
+echo "# spoor benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(go version | cut -d' ' -f3); sqlite3 $(sqlite3 --version | cut -d' ' -f1)"
+echo "times are wall seconds of a fresh process (best of $REPEAT for queries); memory is peak RSS in MB"
+} | tee "$out"
+
+for n in $SIZES; do
+  users=$((n / 55))
+  csv=data/ecommerce-$n.csv
+  if [ ! -s "$csv" ]; then
+    echo "generating $csv ($users users)..." >&2
+    data/spoor sample --scenario ecommerce --users "$users" --days 60 --seed 7 --out "$csv"
+  fi
+  events=$(($(wc -l < "$csv") - 1))
+  size=$(du -m "$csv" | cut -f1)
+  rm -f data/s-$n.db* data/q-$n.sqlite data/d-$n.duckdb*
+
+  imp=$(timed data/spoor import --db data/s-$n.db "$csv")
+  sq=$(timed sqlite3 data/q-$n.sqlite -cmd ".mode csv" -cmd ".import $csv events" "CREATE INDEX ev_user_time ON events(user_id, time);")
+  dl=$(timed data/duckpeer -db data/d-$n.duckdb -csv "$csv")
+  open=$(best data/spoor info --db data/s-$n.db --format json)
+
+  {
+  echo
+  echo "## $events events ($size MB CSV, $users users)"
+  echo
+  echo "| task | spoor | DuckDB | sqlite3 CLI | spoor / peer |"
+  echo "|---|---:|---:|---:|---:|"
+  echo "| import CSV | ${imp% *} s (${imp#* } MB) | ${dl% *} s (${dl#* } MB) | ${sq% *} s (${sq#* } MB) | $(awk -v a="${imp% *}" -v b="${sq% *}" 'BEGIN{printf "%.2f× sqlite3", a/b}') |"
+  echo "| open + summary (spoor info) | ${open% *} s (${open#* } MB) | | | |"
+  } | tee -a "$out"
+
+  for q in funnel retention paths trends lifecycle; do
+    case $q in
+      funnel) args=(funnel --steps "$STEPS" --window 7d) ;;
+      retention) args=(retention --period day --periods 31) ;;
+      paths) args=(paths --from view_item --depth 3 --session-gap 0 --no-collapse) ;;
+      trends) args=(trends --measure users --interval day) ;;
+      lifecycle) args=(lifecycle --interval day) ;;
+    esac
+    s=$(best data/spoor "${args[@]}" --db data/s-$n.db --format json)
+    if [ "$q" = lifecycle ]; then
+      echo "| $q | ${s% *} s (${s#* } MB) | | | |" | tee -a "$out"
+      continue
+    fi
+    d=$(best data/duckpeer -db data/d-$n.duckdb -q "$q" -steps "$STEPS")
+    echo "| $q | ${s% *} s (${s#* } MB) | ${d% *} s (${d#* } MB) | | $(awk -v a="${s% *}" -v b="${d% *}" 'BEGIN{printf "%.2f× DuckDB", a/b}') |" | tee -a "$out"
+  done
+  rss=$(timed data/spoor funnel --steps "$STEPS" --db data/s-$n.db --format json)
+  echo "| bytes per event resident (funnel) | $(awk -v m="${rss#* }" -v e="$events" 'BEGIN{printf "%.1f", m*1048576/e}') | | | |" | tee -a "$out"
+done
+echo >&2
+echo "results written to bench/$out" >&2

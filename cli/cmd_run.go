@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+func init() {
+	register("run", "run a saved analysis spec file (JSON or TOML) headless", runSpec)
+}
+
+func runSpec(env *Env, args []string) error {
+	fs := newFlags(env, "run", "FILE [--db PATH] [--format F]\n\nA spec file names its analysis and the same options as the command, e.g.\n  {\"analysis\": \"funnel\", \"steps\": [{\"event\": \"view_item\"}, {\"event\": \"purchase\"}], \"window\": \"7d\", \"last\": \"30d\"}")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("run takes one spec file (spoor run FILE)")
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	spec, err := query.ParseSpec(data)
+	if err != nil {
+		return usagef("%s: %v", fs.Arg(0), err)
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := spec.Run(env.Ctx, d)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, res)
+}

@@ -1,0 +1,133 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Spec is a saved analysis (SPEC section 5): its kind and its query, kept
+// in a small JSON or TOML file — {"analysis":"funnel","steps":[...]} — so
+// analyses live in git and run headless with spoor run.
+type Spec struct {
+	Analysis string
+	Query    any // a TrendsQuery, FunnelQuery, PathsQuery, RetentionQuery or LifecycleQuery
+}
+
+// analysis is one kind of analysis a spec can hold.
+type analysis struct {
+	newQuery func() any                                                // pointer to a zero query
+	run      func(ctx context.Context, d *Dataset, q any) (any, error) // q as newQuery returns it
+}
+
+var analyses = map[string]analysis{
+	"trends": {func() any { return &TrendsQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+		return d.Trends(ctx, *q.(*TrendsQuery))
+	}},
+	"funnel": {func() any { return &FunnelQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+		return d.Funnel(ctx, *q.(*FunnelQuery))
+	}},
+	"paths": {func() any { return &PathsQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+		return d.Paths(ctx, *q.(*PathsQuery))
+	}},
+	"retention": {func() any { return &RetentionQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+		return d.Retention(ctx, *q.(*RetentionQuery))
+	}},
+	"lifecycle": {func() any { return &LifecycleQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+		return d.Lifecycle(ctx, *q.(*LifecycleQuery))
+	}},
+}
+
+// Analyses lists the kinds a spec may name.
+func Analyses() []string {
+	var out []string
+	for k := range analyses {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// NewSpec wraps a query value (or pointer) of a known kind.
+func NewSpec(q any) (Spec, error) {
+	for name, a := range analyses {
+		want := fmt.Sprintf("%T", a.newQuery())
+		if got := fmt.Sprintf("%T", q); got == want || "*"+got == want {
+			return Spec{Analysis: name, Query: q}, nil
+		}
+	}
+	return Spec{}, fmt.Errorf("no analysis kind for %T", q)
+}
+
+// MarshalJSON writes the query's fields with "analysis" first.
+func (s Spec) MarshalJSON() ([]byte, error) {
+	body, err := json.Marshal(s.Query)
+	if err != nil {
+		return nil, err
+	}
+	head, _ := json.Marshal(s.Analysis)
+	body = bytes.TrimPrefix(body, []byte("{"))
+	if len(bytes.TrimSpace(body)) > 1 {
+		return append(append([]byte(`{"analysis":`), head...), append([]byte(","), body...)...), nil
+	}
+	return append(append([]byte(`{"analysis":`), head...), '}'), nil
+}
+
+// ParseSpec reads a spec file's content: JSON when it starts with "{",
+// TOML otherwise. Unknown keys are errors, so a typo is not silently
+// ignored.
+func ParseSpec(data []byte) (Spec, error) {
+	var fields map[string]any
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	if bytes.HasPrefix(trimmed, []byte("{")) {
+		if err := json.Unmarshal(trimmed, &fields); err != nil {
+			return Spec{}, fmt.Errorf("read spec as JSON: %w", err)
+		}
+	} else if _, err := toml.Decode(string(trimmed), &fields); err != nil {
+		return Spec{}, fmt.Errorf("read spec as TOML: %w", err)
+	}
+	kind, _ := fields["analysis"].(string)
+	a, ok := analyses[kind]
+	if !ok {
+		return Spec{}, fmt.Errorf("spec needs \"analysis\": one of %s (got %q)", strings.Join(Analyses(), ", "), kind)
+	}
+	delete(fields, "analysis")
+	delete(fields, "name") // a label for lists; not part of the query
+	body, err := json.Marshal(fields)
+	if err != nil {
+		return Spec{}, err
+	}
+	q := a.newQuery()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(q); err != nil {
+		return Spec{}, fmt.Errorf("%s spec: %w", kind, err)
+	}
+	return Spec{Analysis: kind, Query: q}, nil
+}
+
+// Run executes the spec's analysis on d.
+func (s Spec) Run(ctx context.Context, d *Dataset) (any, error) {
+	a, ok := analyses[s.Analysis]
+	if !ok {
+		return nil, fmt.Errorf("unknown analysis %q", s.Analysis)
+	}
+	q := s.Query
+	if fmt.Sprintf("%T", q) != fmt.Sprintf("%T", a.newQuery()) {
+		// A query given by value: round-trip it into the pointer form.
+		body, err := json.Marshal(q)
+		if err != nil {
+			return nil, err
+		}
+		q = a.newQuery()
+		if err := json.Unmarshal(body, q); err != nil {
+			return nil, err
+		}
+	}
+	return a.run(ctx, d, q)
+}
