@@ -185,3 +185,15 @@ func SampleSize(p1, p2, alpha, power float64) float64 {
 	num := za*math.Sqrt(2*pbar*(1-pbar)) + zb*math.Sqrt(p1*(1-p1)+p2*(1-p2))
 	return num * num / ((p1 - p2) * (p1 - p2))
 }
+
+// MeanSampleSize is the users needed per group for a two-sided test of a
+// difference in means delta at level alpha with the given power, from the
+// two groups' variances (normal approximation: n = (z_α/2 + z_β)²·(s₁² +
+// s₂²)/δ²). +Inf when delta is 0; NaN when a variance is unknown.
+func MeanSampleSize(var1, var2, delta, alpha, power float64) float64 {
+	if delta == 0 {
+		return math.Inf(1)
+	}
+	z := distuv.UnitNormal.Quantile(1-alpha/2) + distuv.UnitNormal.Quantile(power)
+	return z * z * (var1 + var2) / (delta * delta)
+}

@@ -1,0 +1,241 @@
+// Package experiment evaluates A/B tests (SPEC 4.7): users are assigned to
+// the variant named by their first value of a property, and each variant's
+// conversion to a goal event or funnel after exposure is compared with the
+// control's.
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+// DefaultWindow is the conversion window when none is given: 7 days.
+const DefaultWindow = 7 * 86_400_000
+
+// Query is one experiment to evaluate. It is plain data so the CLI, the
+// workbench and spec files all build it.
+type Query struct {
+	query.Common
+	Variant string   `json:"variant" toml:"variant"`                     // property carrying the variant
+	Control string   `json:"control,omitempty" toml:"control,omitempty"` // default: "control" if present, else the first name in order
+	Goal    string   `json:"goal,omitempty" toml:"goal,omitempty"`       // single conversion event, or
+	Steps   []string `json:"steps,omitempty" toml:"steps,omitempty"`     // a funnel completed after exposure
+	Window  int64    `json:"window_ms,omitempty" toml:"window_ms,omitempty"`
+	// Weights are the intended traffic shares for the sample-ratio check:
+	// by name, or, when Name is empty, in display order (control first,
+	// then the other variants by name). Empty means an even split.
+	Weights []Weight `json:"weights,omitempty" toml:"weights,omitempty"`
+	Revenue string   `json:"revenue,omitempty" toml:"revenue,omitempty"` // numeric property summed over goal events
+	Alpha   float64  `json:"alpha,omitempty" toml:"alpha,omitempty"`     // default 0.05
+	// MDE is the smallest relative lift worth detecting (default 0.10):
+	// an inconclusive test with enough users to detect it at 80% power
+	// shows "no detectable difference", one with fewer "too few users".
+	MDE float64 `json:"mde,omitempty" toml:"mde,omitempty"`
+}
+
+// DefaultMDE is the minimum detectable relative lift when none is given.
+const DefaultMDE = 0.10
+
+// Weight is one intended traffic share.
+type Weight struct {
+	Name  string  `json:"name,omitempty" toml:"name,omitempty"`
+	Share float64 `json:"share" toml:"share"`
+}
+
+// arm is what the scan counts for one variant.
+type arm struct {
+	name       string
+	users      int
+	converted  int
+	inProgress int
+	levels     []int     // funnel: users whose deepest step is k+1 (levels[k])
+	revenue    []float64 // per exposed user, with --revenue
+}
+
+// scan holds one pass over every person.
+type scan struct {
+	arms     map[string]*arm
+	excluded int
+	// conflicts counts excluded users by their sorted set of variants,
+	// so the output can say which variants were mixed.
+	conflicts map[string]int
+}
+
+// Run evaluates the experiment on d.
+func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
+	if q.Variant == "" {
+		return nil, fmt.Errorf("no variant property given (e.g. --variant exp_checkout)")
+	}
+	if q.By != "" {
+		return nil, fmt.Errorf("--by is not supported for experiments: variants are the breakdown")
+	}
+	if (q.Goal == "") == (len(q.Steps) == 0) {
+		return nil, fmt.Errorf("give either a goal event (--goal) or funnel steps (--steps a,b,c)")
+	}
+	steps := q.Steps
+	if q.Goal != "" {
+		steps = []string{q.Goal}
+	}
+	ids := make([]int32, len(steps))
+	for k, e := range steps {
+		if err := d.CheckEvent(e); err != nil {
+			return nil, err
+		}
+		ids[k], _ = d.EventID(e)
+	}
+	if q.Window == 0 {
+		q.Window = DefaultWindow
+	}
+	if q.Window < 0 {
+		return nil, fmt.Errorf("the conversion window must be positive")
+	}
+	if q.Alpha == 0 {
+		q.Alpha = 0.05
+	}
+	if q.Alpha <= 0 || q.Alpha >= 1 {
+		return nil, fmt.Errorf("alpha must be between 0 and 1, got %v", q.Alpha)
+	}
+	if q.MDE == 0 {
+		q.MDE = DefaultMDE
+	}
+	if q.MDE < 0 || math.IsNaN(q.MDE) || math.IsInf(q.MDE, 0) {
+		return nil, fmt.Errorf("the minimum detectable lift must be positive, got %v", q.MDE)
+	}
+	vp, err := d.Prop(ctx, q.Variant)
+	if err != nil {
+		return nil, err
+	}
+	if len(vp.Values) == 0 {
+		return nil, fmt.Errorf("no event carries the property %q; run spoor props to list the known properties", q.Variant)
+	}
+	var rev *query.Prop
+	if q.Revenue != "" {
+		if rev, err = d.Prop(ctx, q.Revenue); err != nil {
+			return nil, err
+		}
+		if len(rev.Values) == 0 {
+			return nil, fmt.Errorf("no event carries the revenue property %q", q.Revenue)
+		}
+	}
+	s, err := d.Resolve(ctx, q.Common)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scan{arms: map[string]*arm{}, conflicts: map[string]int{}}
+	for p := range d.Users {
+		if p%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if s.Person(p) {
+			sc.person(d, s, vp, rev, ids, q.Window, p)
+		}
+	}
+	return analyze(q, steps, sc)
+}
+
+// person assigns person p and measures their conversion.
+func (sc *scan) person(d *query.Dataset, s *query.Scope, vp, rev *query.Prop, ids []int32, window int64, p int) {
+	lo, hi := int(d.Start[p]), int(d.Start[p+1])
+	// The assignment is the earliest event carrying the property, over all
+	// of the person's data: the variant is an attribute of the user, so
+	// neither the date range nor the filters may hide an earlier value.
+	first := -1
+	var seen []int32 // distinct variant codes, tiny
+	for i := lo; i < hi; i++ {
+		c := vp.Codes[i]
+		if c == 0 {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		if !containsCode(seen, c) {
+			seen = append(seen, c)
+		}
+	}
+	// The user is in the experiment when that exposure falls in the date
+	// range and passes the --where filters.
+	if first < 0 || !s.Keep(first) {
+		return
+	}
+	if len(seen) > 1 {
+		sc.excluded++
+		names := make([]string, len(seen))
+		for k, c := range seen {
+			names[k] = vp.Values[c-1]
+		}
+		sort.Strings(names)
+		sc.conflicts[strings.Join(names, " + ")]++
+		return
+	}
+	name := vp.Values[vp.Codes[first]-1]
+	a := sc.arms[name]
+	if a == nil {
+		a = &arm{name: name, levels: make([]int, len(ids))}
+		sc.arms[name] = a
+	}
+	a.users++
+	exposure := d.Time[first]
+	end := exposure + window // inclusive, like the funnel window
+	// "At or after exposure" includes events stored before the exposure
+	// event with the same timestamp.
+	start := first
+	for start > lo && d.Time[start-1] == exposure {
+		start--
+	}
+	// Steps are matched greedily in order: taking the earliest event for
+	// each step can only leave more room for the next, so greedy finds the
+	// deepest level. One event completes at most one step.
+	level, sum := 0, 0.0
+	last := ids[len(ids)-1]
+	value := func(i int) float64 {
+		if c := rev.Codes[i]; c != 0 && !math.IsNaN(rev.Num[c-1]) {
+			return rev.Num[c-1]
+		}
+		return 0
+	}
+	for i := start; i < hi && d.Time[i] <= end; i++ {
+		if !s.Match(i) {
+			continue
+		}
+		ev := d.Event[i]
+		// Revenue sums every goal (last-step) event in the window once the
+		// goal is reached: the one that completes it and any repeat.
+		switch {
+		case level < len(ids) && ev == ids[level]:
+			level++
+			if level == len(ids) && rev != nil {
+				sum += value(i)
+			}
+		case level == len(ids) && ev == last && rev != nil:
+			sum += value(i)
+		}
+	}
+	if level > 0 {
+		a.levels[level-1]++
+	}
+	if level == len(ids) {
+		a.converted++
+	} else if end > d.MaxTime {
+		a.inProgress++
+	}
+	if rev != nil {
+		a.revenue = append(a.revenue, sum)
+	}
+}
+
+func containsCode(cs []int32, c int32) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,520 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+var t0 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+
+const (
+	hour = int64(3_600_000)
+	day  = 24 * hour
+)
+
+func ev(user, name string, at int64, props ...string) query.RawEvent {
+	e := query.RawEvent{User: user, Event: name, Time: at, Props: map[string]string{}}
+	for i := 0; i+1 < len(props); i += 2 {
+		e.Props[props[i]] = props[i+1]
+	}
+	return e
+}
+
+func run(t *testing.T, evs []query.RawEvent, q Query) *Result {
+	t.Helper()
+	r, err := Run(context.Background(), query.NewDataset(evs, time.UTC), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func variant(t *testing.T, r *Result, name string) Variant {
+	t.Helper()
+	for _, v := range r.Variants {
+		if v.Name == name {
+			return v
+		}
+	}
+	t.Fatalf("no variant %q in %+v", name, r.Variants)
+	return Variant{}
+}
+
+// handBuilt is a small timeline whose counts are worked out by hand in
+// the comments.
+func handBuilt() []query.RawEvent {
+	return []query.RawEvent{
+		// A: a1 converts a day after exposure, twice (revenue 10 + 5).
+		ev("a1", "view", t0, "exp", "A"),
+		ev("a1", "buy", t0+day, "price", "10"),
+		ev("a1", "buy", t0+2*day, "price", "5"),
+		// a2 buys 8 days later: outside the 7-day window.
+		ev("a2", "view", t0, "exp", "A"),
+		ev("a2", "buy", t0+8*day, "price", "99"),
+		// a3 buys exactly 7 days later: the window is inclusive.
+		ev("a3", "view", t0, "exp", "A"),
+		ev("a3", "buy", t0+7*day, "price", "20"),
+		// a4 bought before exposure only: not a conversion.
+		ev("a4", "buy", t0, "price", "50"),
+		ev("a4", "view", t0+hour, "exp", "A"),
+		// a5 buys at the same instant as exposure, stored first: "at or
+		// after exposure" counts it.
+		ev("a5", "buy", t0+5*hour, "price", "7"),
+		ev("a5", "view", t0+5*hour, "exp", "A"),
+		// B: b1 converts; b2 does not; b3 sees B twice and converts with a
+		// price that is not a number (revenue 0).
+		ev("b1", "view", t0, "exp", "B"),
+		ev("b1", "buy", t0+2*day, "price", "30"),
+		ev("b2", "view", t0, "exp", "B"),
+		ev("b3", "view", t0, "exp", "B"),
+		ev("b3", "view", t0+day, "exp", "B"),
+		ev("b3", "buy", t0+3*day, "price", "n/a"),
+		// m1 and m2 see both variants: excluded, whatever the order.
+		ev("m1", "view", t0, "exp", "A"),
+		ev("m1", "view", t0+day, "exp", "B"),
+		ev("m1", "buy", t0+day),
+		ev("m2", "view", t0, "exp", "B"),
+		ev("m2", "view", t0+9*day, "exp", "A"),
+		// n1 is never exposed.
+		ev("n1", "buy", t0),
+		ev("n1", "view", t0+10*day),
+	}
+}
+
+func TestHandBuiltSingleGoal(t *testing.T) {
+	r := run(t, handBuilt(), Query{Variant: "exp", Goal: "buy", Revenue: "price"})
+	if r.Control != "A" || len(r.Variants) != 2 {
+		t.Fatalf("control %q, %d variants; want A and 2", r.Control, len(r.Variants))
+	}
+	a, b := variant(t, r, "A"), variant(t, r, "B")
+	if a.Users != 5 || a.Conversions != 3 || b.Users != 3 || b.Conversions != 2 {
+		t.Fatalf("A %d/%d, B %d/%d; want A 3/5, B 2/3", a.Conversions, a.Users, b.Conversions, b.Users)
+	}
+	if r.Excluded != 2 || r.Conflicts["A + B"] != 2 {
+		t.Errorf("excluded %d %v, want 2 {A + B: 2}", r.Excluded, r.Conflicts)
+	}
+	if a.P.Valid() || a.Lift != 0 {
+		t.Errorf("control p %v lift %v; want null p and lift 0", a.P, a.Lift)
+	}
+	// Small counts: Fisher on [[2,1],[3,2]] has every table at least as
+	// likely, P = 1.
+	if b.Test != "fisher" || math.Abs(float64(b.P)-1) > 1e-12 {
+		t.Errorf("B test %s p %v; want fisher 1", b.Test, b.P)
+	}
+	near(t, "B lift", float64(b.Lift), (2.0/3)/(3.0/5)-1, 1e-12)
+	near(t, "B diff", float64(b.Diff), 2.0/3-3.0/5, 1e-12)
+	// Revenue per user: A = (15 + 0 + 20 + 0 + 7)/5, B = (30 + 0 + 0)/3.
+	near(t, "A revenue", float64(a.Rev.Mean), 42.0/5, 1e-12)
+	near(t, "A total", float64(a.Rev.Total), 42, 1e-12)
+	near(t, "B revenue", float64(b.Rev.Mean), 10, 1e-12)
+	mx, vx := meanVar([]float64{30, 0, 0})
+	my, vy := meanVar([]float64{15, 0, 20, 0, 7})
+	w := Welch(3, mx, vx, 5, my, vy, 0.975)
+	near(t, "revenue p", float64(b.Rev.P), w.P, 1e-12)
+	if r.Verdict != VerdictTooFew {
+		t.Errorf("verdict %q, want %q", r.Verdict, VerdictTooFew)
+	}
+	// Even split expected: 5 against 3 of 8.
+	near(t, "SRM chi2", float64(r.SRMChi2), 0.5, 1e-12)
+	// Every user's window ended before the data's end (t0+10d).
+	if a.InProgress+b.InProgress != 0 {
+		t.Errorf("in progress %d, want 0", a.InProgress+b.InProgress)
+	}
+	// A 2-day window loses a3 (7 days) but keeps a1, a5 and b1 (2 days).
+	r = run(t, handBuilt(), Query{Variant: "exp", Goal: "buy", Window: 2 * day})
+	a, b = variant(t, r, "A"), variant(t, r, "B")
+	if a.Conversions != 2 || b.Conversions != 1 {
+		t.Errorf("2d window: A %d B %d conversions, want 2 and 1", a.Conversions, b.Conversions)
+	}
+	// --control B puts B first; lifts flip.
+	r = run(t, handBuilt(), Query{Variant: "exp", Goal: "buy", Control: "B"})
+	if r.Variants[0].Name != "B" || !r.Variants[0].Control || r.Variants[1].Name != "A" {
+		t.Errorf("control B: order %s, %s", r.Variants[0].Name, r.Variants[1].Name)
+	}
+}
+
+func TestHandBuiltFunnel(t *testing.T) {
+	evs := []query.RawEvent{
+		// c1: all three steps after exposure.
+		ev("c1", "land", t0, "exp", "control"),
+		ev("c1", "view", t0+hour),
+		ev("c1", "cart", t0+2*hour),
+		ev("c1", "buy", t0+3*hour),
+		// c2: the view before exposure does not count; after it, cart comes
+		// before view, so only step 1.
+		ev("c2", "view", t0),
+		ev("c2", "land", t0+hour, "exp", "control"),
+		ev("c2", "cart", t0+2*hour),
+		ev("c2", "view", t0+3*hour),
+		// c3: view and cart, no buy.
+		ev("c3", "land", t0, "exp", "control"),
+		ev("c3", "view", t0+hour),
+		ev("c3", "cart", t0+2*hour),
+		// t1: completes, the last step exactly at the window's end.
+		ev("t1", "land", t0, "exp", "test"),
+		ev("t1", "view", t0+day),
+		ev("t1", "cart", t0+day),
+		ev("t1", "buy", t0+7*day),
+		// t2: the buy comes a millisecond too late.
+		ev("t2", "land", t0, "exp", "test"),
+		ev("t2", "view", t0),
+		ev("t2", "cart", t0+hour),
+		ev("t2", "buy", t0+7*day+1),
+	}
+	r := run(t, evs, Query{Variant: "exp", Steps: []string{"view", "cart", "buy"}})
+	c, tr := variant(t, r, "control"), variant(t, r, "test")
+	if !c.Control || r.Control != "control" {
+		t.Errorf("the variant named control is the default control; got %q", r.Control)
+	}
+	want := map[string][]int{"control": {3, 2, 1}, "test": {2, 2, 1}}
+	for _, v := range []Variant{c, tr} {
+		var got []int
+		for _, s := range v.Steps {
+			got = append(got, s.Users)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want[v.Name]) {
+			t.Errorf("%s funnel %v, want %v", v.Name, got, want[v.Name])
+		}
+	}
+	if c.Conversions != 1 || tr.Conversions != 1 {
+		t.Errorf("conversions %d, %d; want 1, 1", c.Conversions, tr.Conversions)
+	}
+	near(t, "test step 3 from previous", float64(tr.Steps[2].StepConv), 0.5, 1e-12)
+	near(t, "control step 2 from exposure", float64(c.Steps[1].Conversion), 2.0/3, 1e-12)
+}
+
+func TestEdgeCases(t *testing.T) {
+	many := func(name string, n, conv int) []query.RawEvent {
+		var evs []query.RawEvent
+		for i := range n {
+			u := fmt.Sprintf("%s%d", name, i)
+			evs = append(evs, ev(u, "see", t0, "exp", name))
+			if i < conv {
+				evs = append(evs, ev(u, "goal", t0+hour))
+			}
+		}
+		return evs
+	}
+	t.Run("zero conversions", func(t *testing.T) {
+		evs := append(many("A", 50, 0), many("B", 50, 0)...)
+		evs = append(evs, ev("x", "goal", t0)) // the goal exists, before any exposure
+		r := run(t, evs, Query{Variant: "exp", Goal: "goal"})
+		b := variant(t, r, "B")
+		if b.Rate != 0 || b.Low != 0 || b.Test != "fisher" || b.P != 1 || b.Lift.Valid() || b.LiftLow.Valid() {
+			t.Errorf("B %+v; want rate 0, CI from 0, Fisher p 1, null lift", b)
+		}
+		near(t, "upper bound", float64(b.High), 0.0713, 5e-5) // Wilson 0/50
+		if r.Verdict != VerdictTooFew || !strings.Contains(r.Text, "no conversions") {
+			t.Errorf("verdict %q", r.Text)
+		}
+	})
+	t.Run("100% conversions", func(t *testing.T) {
+		r := run(t, append(many("A", 40, 40), many("B", 40, 40)...), Query{Variant: "exp", Goal: "goal"})
+		b := variant(t, r, "B")
+		if b.Rate != 1 || b.High != 1 || b.Diff != 0 || b.Lift != 0 || b.P != 1 {
+			t.Errorf("B %+v; want rate 1, upper 1, no difference, p 1", b)
+		}
+	})
+	t.Run("one variant only", func(t *testing.T) {
+		r := run(t, many("A", 30, 10), Query{Variant: "exp", Goal: "goal"})
+		if r.Verdict != VerdictOneVariant || r.SRMP.Valid() || len(r.Variants) != 1 {
+			t.Errorf("verdict %q srm %v; want one variant, null SRM", r.Verdict, r.SRMP)
+		}
+		b, _ := json.Marshal(r)
+		if !strings.Contains(string(b), `"srm_p_value":null`) || !strings.Contains(string(b), `"p_value":null`) {
+			t.Errorf("JSON %s", b)
+		}
+	})
+	t.Run("unequal weights", func(t *testing.T) {
+		evs := append(many("A", 900, 90), many("B", 100, 10)...)
+		r := run(t, evs, Query{Variant: "exp", Goal: "goal", Weights: []Weight{{Share: 90}, {Share: 10}}})
+		if r.SRMMismatch || float64(r.SRMChi2) > 1e-9 {
+			t.Errorf("90/10 split against 90/10 weights: chi2 %v mismatch %v", r.SRMChi2, r.SRMMismatch)
+		}
+		r = run(t, evs, Query{Variant: "exp", Goal: "goal"})
+		if !r.SRMMismatch || !strings.Contains(r.Text, "sample ratio mismatch") {
+			t.Errorf("90/10 split against an even split: srm p %v, text %q", r.SRMP, r.Text)
+		}
+		// By name, in any order.
+		r = run(t, evs, Query{Variant: "exp", Goal: "goal", Weights: []Weight{{Name: "B", Share: 1}, {Name: "A", Share: 9}}})
+		if r.SRMMismatch {
+			t.Errorf("named weights: srm p %v", r.SRMP)
+		}
+		// A named variant nobody saw is an arm with no users: a mismatch.
+		r = run(t, evs, Query{Variant: "exp", Goal: "goal", Weights: []Weight{{Name: "A", Share: 45}, {Name: "B", Share: 5}, {Name: "C", Share: 50}}})
+		if c := variant(t, r, "C"); c.Users != 0 || c.Rate.Valid() || !r.SRMMismatch {
+			t.Errorf("missing C: %+v srm %v", c, r.SRMP)
+		}
+		_, err := Run(context.Background(), query.NewDataset(evs, nil), Query{Variant: "exp", Goal: "goal", Weights: []Weight{{Share: 1}, {Share: 1}, {Share: 1}}})
+		if err == nil || !strings.Contains(err.Error(), "3 weights for 2 variants") {
+			t.Errorf("wrong weight count: %v", err)
+		}
+	})
+	t.Run("users in two variants", func(t *testing.T) {
+		evs := append(many("A", 10, 5), many("B", 10, 5)...)
+		evs = append(evs, ev("A0", "see", t0+day, "exp", "B"), ev("B0", "see", t0+day, "exp", "C"))
+		r := run(t, evs, Query{Variant: "exp", Goal: "goal"})
+		if r.Excluded != 2 || r.Conflicts["A + B"] != 1 || r.Conflicts["B + C"] != 1 {
+			t.Errorf("excluded %d %v", r.Excluded, r.Conflicts)
+		}
+		if variant(t, r, "A").Users != 9 || len(r.Variants) != 2 {
+			t.Errorf("A users %d, %d variants", variant(t, r, "A").Users, len(r.Variants))
+		}
+		var sb strings.Builder
+		if err := output.Write(&sb, "table", r); err != nil || !strings.Contains(sb.String(), "2 users seen with more than one variant, excluded") {
+			t.Errorf("table output says nothing about exclusions: %v\n%s", err, sb.String())
+		}
+	})
+	t.Run("no exposure", func(t *testing.T) {
+		evs := []query.RawEvent{ev("u", "see", t0, "exp", "A"), ev("u", "goal", t0+day)}
+		r := run(t, evs, Query{Variant: "exp", Goal: "goal", Common: query.Common{From: "2024-02-01", To: "2024-02-29"}})
+		if r.Verdict != VerdictNoExposure || len(r.Variants) != 0 {
+			t.Errorf("verdict %q, %d variants", r.Verdict, len(r.Variants))
+		}
+		if _, err := json.Marshal(r); err != nil {
+			t.Error(err)
+		}
+		_, err := Run(context.Background(), query.NewDataset(evs, nil), Query{Variant: "nope", Goal: "goal"})
+		if err == nil || !strings.Contains(err.Error(), "no event carries the property") {
+			t.Errorf("unknown property: %v", err)
+		}
+		_, err = Run(context.Background(), query.NewDataset(evs, nil), Query{Variant: "exp", Goal: "gaol"})
+		if err == nil || !strings.Contains(err.Error(), "goal") {
+			t.Errorf("unknown goal: %v", err)
+		}
+	})
+	t.Run("winner and no difference", func(t *testing.T) {
+		r := run(t, append(many("A", 2000, 200), many("B", 2000, 300)...), Query{Variant: "exp", Goal: "goal"})
+		b := variant(t, r, "B")
+		if r.Verdict != VerdictWinner || r.Winner != "B" || b.Test != "z" || !b.Significant {
+			t.Errorf("verdict %q winner %q: %s", r.Verdict, r.Winner, r.Text)
+		}
+		z, p := ZTest(300, 2000, 200, 2000)
+		near(t, "p", float64(b.P), p, 1e-15)
+		if z < 0 {
+			t.Error("z sign")
+		}
+		r = run(t, append(many("A", 2000, 300), many("B", 2000, 200)...), Query{Variant: "exp", Goal: "goal"})
+		if r.Verdict != VerdictWinner || r.Winner != "A" {
+			t.Errorf("control should win: %s", r.Text)
+		}
+		// 20,000 per arm at 50% can detect a 10% relative lift (needs ~1,570).
+		r = run(t, append(many("A", 20000, 10000), many("B", 20000, 10010)...), Query{Variant: "exp", Goal: "goal"})
+		if r.Verdict != VerdictNoDifference {
+			t.Errorf("verdict %q: %s", r.Verdict, r.Text)
+		}
+		// The same rates on 100 users per arm: too few.
+		r = run(t, append(many("A", 100, 50), many("B", 100, 55)...), Query{Variant: "exp", Goal: "goal"})
+		if r.Verdict != VerdictTooFew || !strings.Contains(r.Text, "needs about") {
+			t.Errorf("verdict %q: %s", r.Verdict, r.Text)
+		}
+		if v := variant(t, r, "B"); float64(v.Needed) != math.Ceil(SampleSize(0.55, 0.5, 0.05, 0.8)) {
+			t.Errorf("needed %v", v.Needed)
+		}
+	})
+}
+
+// naiveOutcome is the reference result for one user.
+type naiveOutcome struct {
+	variant string
+	level   int
+	revenue float64
+}
+
+// naive evaluates the experiment straight from the event list: sort each
+// user's events, take the first variant value, and search every choice of
+// step events for the deepest funnel level.
+func naive(evs []query.RawEvent, prop string, steps []string, window, from, to int64, where func(query.RawEvent) bool, revenue string) (map[string]*naiveOutcome, int) {
+	byUser := map[string][]query.RawEvent{}
+	var order []string
+	for _, e := range evs {
+		if _, ok := byUser[e.User]; !ok {
+			order = append(order, e.User)
+		}
+		byUser[e.User] = append(byUser[e.User], e)
+	}
+	out := map[string]*naiveOutcome{}
+	excluded := 0
+	for _, u := range order {
+		es := byUser[u]
+		sort.SliceStable(es, func(i, j int) bool { return es[i].Time < es[j].Time })
+		values := map[string]bool{}
+		first := -1
+		for i, e := range es {
+			if v, ok := e.Props[prop]; ok {
+				values[v] = true
+				if first < 0 {
+					first = i
+				}
+			}
+		}
+		if first < 0 || es[first].Time < from || es[first].Time >= to || !where(es[first]) {
+			continue
+		}
+		if len(values) > 1 {
+			excluded++
+			continue
+		}
+		exp := es[first].Time
+		var cand []int // events usable for the goal
+		for i, e := range es {
+			if e.Time >= exp && e.Time <= exp+window && where(e) {
+				cand = append(cand, i)
+			}
+		}
+		var deepest func(k, after int) int
+		deepest = func(k, after int) int {
+			if k == len(steps) {
+				return k
+			}
+			best := k
+			for _, i := range cand {
+				if i > after && es[i].Event == steps[k] {
+					best = max(best, deepest(k+1, i))
+				}
+			}
+			return best
+		}
+		o := &naiveOutcome{variant: es[first].Props[prop], level: deepest(0, -1)}
+		if o.level == len(steps) && revenue != "" {
+			// Sum over goal events from the earliest possible completion on.
+			var minDone func(k, after int) int
+			minDone = func(k, after int) int {
+				if k == len(steps) {
+					return after
+				}
+				best := math.MaxInt
+				for _, i := range cand {
+					if i > after && es[i].Event == steps[k] {
+						best = min(best, minDone(k+1, i))
+					}
+				}
+				return best
+			}
+			done := minDone(0, -1)
+			for _, i := range cand {
+				if i >= done && es[i].Event == steps[len(steps)-1] {
+					var f float64
+					if _, err := fmt.Sscan(es[i].Props[revenue], &f); err == nil {
+						o.revenue += f
+					}
+				}
+			}
+		}
+		out[u] = o
+	}
+	return out, excluded
+}
+
+func TestAgainstNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	names := []string{"a", "b", "c", "d"}
+	checked, users := 0, 0
+	for iter := range 300 {
+		var evs []query.RawEvent
+		for u := range 1 + rng.IntN(40) {
+			user := fmt.Sprintf("u%d", u)
+			for range rng.IntN(12) {
+				e := ev(user, names[rng.IntN(len(names))], t0+int64(rng.IntN(20))*day/2)
+				if rng.IntN(4) == 0 {
+					e.Props["exp"] = []string{"A", "B", "C"}[rng.IntN(2+rng.IntN(2))]
+				}
+				if rng.IntN(2) == 0 {
+					e.Props["country"] = []string{"CN", "US"}[rng.IntN(2)]
+				}
+				e.Props["amount"] = fmt.Sprint(rng.IntN(100))
+				evs = append(evs, e)
+			}
+		}
+		steps := []string{names[rng.IntN(4)]}
+		if iter%2 == 1 {
+			for range 1 + rng.IntN(3) {
+				steps = append(steps, names[rng.IntN(4)])
+			}
+		}
+		window := int64(1+rng.IntN(6)) * day
+		q := Query{Variant: "exp", Window: window, Revenue: "amount"}
+		if len(steps) == 1 {
+			q.Goal = steps[0]
+		} else {
+			q.Steps = steps
+		}
+		from, to := int64(math.MinInt64), int64(math.MaxInt64)
+		where := func(query.RawEvent) bool { return true }
+		if iter%3 == 0 {
+			q.From, q.To = "2024-01-03", "2024-01-07"
+			from, to = t0+2*day, t0+7*day
+		}
+		if iter%5 == 0 {
+			q.Where = []string{"country = CN"}
+			where = func(e query.RawEvent) bool { return e.Props["country"] == "CN" }
+		}
+		d := query.NewDataset(evs, time.UTC)
+		r, err := Run(context.Background(), d, q)
+		if err != nil {
+			if strings.Contains(err.Error(), "no event carries") || strings.Contains(err.Error(), "unknown event") {
+				continue
+			}
+			t.Fatal(err)
+		}
+		want, excluded := naive(evs, "exp", steps, window, from, to, where, "amount")
+		if r.Excluded != excluded {
+			t.Fatalf("iter %d: excluded %d, naive %d", iter, r.Excluded, excluded)
+		}
+		type agg struct {
+			users, conv int
+			levels      []int
+			revenue     float64
+		}
+		ref := map[string]*agg{}
+		for _, o := range want {
+			a := ref[o.variant]
+			if a == nil {
+				a = &agg{levels: make([]int, len(steps))}
+				ref[o.variant] = a
+			}
+			a.users++
+			a.revenue += o.revenue
+			if o.level == len(steps) {
+				a.conv++
+			}
+			for k := 0; k < o.level; k++ {
+				a.levels[k]++
+			}
+		}
+		checked++
+		users += len(want)
+		if len(ref) != len(r.Variants) {
+			t.Fatalf("iter %d: %d variants, naive %d", iter, len(r.Variants), len(ref))
+		}
+		for _, v := range r.Variants {
+			a := ref[v.Name]
+			if a == nil || a.users != v.Users || a.conv != v.Conversions {
+				t.Fatalf("iter %d variant %s: %d/%d, naive %+v", iter, v.Name, v.Conversions, v.Users, a)
+			}
+			if math.Abs(float64(v.Rev.Total)-a.revenue) > 1e-9 {
+				t.Fatalf("iter %d variant %s: revenue %v, naive %v", iter, v.Name, v.Rev.Total, a.revenue)
+			}
+			for k, s := range v.Steps {
+				if s.Users != a.levels[k] {
+					t.Fatalf("iter %d variant %s step %d: %d, naive %d", iter, v.Name, k, s.Users, a.levels[k])
+				}
+			}
+		}
+	}
+	// The random timelines must exercise the comparison, not skip it.
+	if checked < 250 || users < 1000 {
+		t.Fatalf("only %d datasets and %d assigned users compared", checked, users)
+	}
+	t.Logf("%d datasets, %d assigned users compared", checked, users)
+}

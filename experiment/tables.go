@@ -1,0 +1,137 @@
+package experiment
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/output"
+)
+
+// Tables renders the result for table, CSV and Markdown output: the
+// per-variant comparison, the funnel and revenue per variant when asked
+// for, and a summary with the sample-ratio check, exclusions and verdict.
+func (r *Result) Tables() []output.Table {
+	goal := r.Goal
+	if goal == "" {
+		goal = strings.Join(r.Steps, " → ")
+	}
+	main := output.Table{
+		Title:   fmt.Sprintf("experiment %s → %s (window %s)", r.Property, goal, seconds(r.WindowSeconds)),
+		Columns: []string{"variant", "users", "conversions", "rate", "95% CI", "lift", "lift 95% CI", "diff", "diff 95% CI", "p-value", "test"},
+	}
+	for _, v := range r.Variants {
+		name := v.Name
+		if v.Control {
+			name += " (control)"
+		}
+		row := []string{name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), interval(v.Low, v.High, true)}
+		if v.Control {
+			row = append(row, "-", "-", "-", "-", "-", "-")
+		} else {
+			row = append(row, signed(float64(v.Lift), true), interval(v.LiftLow, v.LiftHigh, true),
+				signedPP(v.Diff), ppInterval(v.DiffLow, v.DiffHigh), pvalue(v.P), v.Test)
+		}
+		main.Rows = append(main.Rows, row)
+	}
+	tables := []output.Table{main}
+	if len(r.Steps) > 0 && len(r.Variants) > 0 {
+		f := output.Table{Title: "funnel per variant", Columns: []string{"variant", "step", "event", "users", "conversion", "from previous"}}
+		for _, v := range r.Variants {
+			for k, s := range v.Steps {
+				f.Rows = append(f.Rows, []string{v.Name, strconv.Itoa(k + 1), s.Event, count(s.Users), percent(float64(s.Conversion)), percent(float64(s.StepConv))})
+			}
+		}
+		tables = append(tables, f)
+	}
+	if r.Revenue != "" && len(r.Variants) > 0 {
+		m := output.Table{Title: "revenue per user: " + r.Revenue, Columns: []string{"variant", "users", "mean", "sd", "total", "diff", "diff 95% CI", "p-value (Welch)"}}
+		for _, v := range r.Variants {
+			row := []string{v.Name, count(v.Users), money2(float64(v.Rev.Mean)), money2(float64(v.Rev.SD)), money2(float64(v.Rev.Total))}
+			if v.Control {
+				row = append(row, "-", "-", "-")
+			} else {
+				row = append(row, signed(float64(v.Rev.Diff), false), interval(v.Rev.DiffLow, v.Rev.DiffHigh, false), pvalue(v.Rev.P))
+			}
+			m.Rows = append(m.Rows, row)
+		}
+		tables = append(tables, m)
+	}
+	sum := output.Table{Title: "summary", Columns: []string{"check", "result"}}
+	if len(r.Variants) > 1 {
+		var split []string
+		for _, v := range r.Variants {
+			split = append(split, fmt.Sprintf("%s %s (intended %s)", v.Name, percent(v.Share), percent(v.Expected)))
+		}
+		srm := "ok"
+		if r.SRMMismatch {
+			srm = "MISMATCH"
+		}
+		sum.Rows = append(sum.Rows, []string{"sample ratio", fmt.Sprintf("%s: chi-square %.2f, p = %s; %s", srm, float64(r.SRMChi2), pvalue(r.SRMP), strings.Join(split, ", "))})
+	}
+	ex := "none"
+	if r.Excluded > 0 {
+		var keys []string
+		for k := range r.Conflicts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var by []string
+		for _, k := range keys {
+			by = append(by, fmt.Sprintf("%s: %s", k, count(r.Conflicts[k])))
+		}
+		ex = fmt.Sprintf("%s users seen with more than one variant, excluded (%s)", count(r.Excluded), strings.Join(by, ", "))
+	}
+	sum.Rows = append(sum.Rows, []string{"excluded", ex})
+	inProgress := 0
+	for _, v := range r.Variants {
+		inProgress += v.InProgress
+	}
+	if inProgress > 0 {
+		sum.Rows = append(sum.Rows, []string{"in progress", count(inProgress) + " users not converted yet with their window still open at the data's end (counted as not converted)"})
+	}
+	sum.Rows = append(sum.Rows, []string{"verdict", r.Text})
+	return append(tables, sum)
+}
+
+func interval(lo, hi Num, pct bool) string {
+	if !lo.Valid() || !hi.Valid() {
+		return "-"
+	}
+	if pct {
+		return "[" + percent(float64(lo)) + ", " + percent(float64(hi)) + "]"
+	}
+	return "[" + money2(float64(lo)) + ", " + money2(float64(hi)) + "]"
+}
+
+func ppInterval(lo, hi Num) string {
+	if !lo.Valid() || !hi.Valid() {
+		return "-"
+	}
+	return "[" + signedPP(lo) + ", " + signedPP(hi) + "]"
+}
+
+// signedPP writes an absolute rate difference in percentage points.
+func signedPP(d Num) string {
+	if !d.Valid() {
+		return "-"
+	}
+	s := strconv.FormatFloat(float64(d)*100, 'f', 2, 64) + " pp"
+	if d >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+func seconds(s float64) string {
+	switch {
+	case s >= 86400 && int64(s)%86400 == 0:
+		return strconv.FormatInt(int64(s)/86400, 10) + "d"
+	case s >= 3600 && int64(s)%3600 == 0:
+		return strconv.FormatInt(int64(s)/3600, 10) + "h"
+	case s >= 60 && int64(s)%60 == 0:
+		return strconv.FormatInt(int64(s)/60, 10) + "m"
+	}
+	return strconv.FormatFloat(s, 'f', -1, 64) + "s"
+}

@@ -1,0 +1,190 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// comparison is one treatment against the control on the primary metric:
+// the conversion rate, or the mean revenue with --revenue.
+type comparison struct {
+	v      *Variant
+	p      Num
+	effect float64 // treatment − control
+	needed Num     // users per variant for 80% power at the observed effect
+}
+
+// verdict states the outcome in plain words. A treatment significantly
+// better than the control makes the best of them the winner; the control
+// wins when every treatment is significantly worse. Otherwise the test is
+// inconclusive, and the question is whether it had the users to see a lift
+// of MDE: if it had, there is "no detectable difference"; if not, "too few
+// users", with the users needed for the lift actually observed.
+func (r *Result) verdict(q Query, level float64) {
+	c := &r.Variants[0]
+	if len(r.Variants) == 1 {
+		r.Verdict = VerdictOneVariant
+		r.Text = fmt.Sprintf("only one variant (%s, %s users) was exposed: nothing to compare", c.Name, count(c.Users))
+		return
+	}
+	revenue := q.Revenue != ""
+	var mdeUsers float64
+	if revenue {
+		cv := float64(c.Rev.SD * c.Rev.SD)
+		mdeUsers = MeanSampleSize(cv, cv, q.MDE*float64(c.Rev.Mean), level, 0.8)
+	} else {
+		pc := float64(c.Rate)
+		target := pc * (1 + q.MDE)
+		if target > 1 {
+			target = pc * (1 - q.MDE)
+		}
+		mdeUsers = SampleSize(pc, target, level, 0.8)
+	}
+	r.MDEUsers = Num(math.Ceil(mdeUsers))
+	var cmps []comparison
+	for i := 1; i < len(r.Variants); i++ {
+		v := &r.Variants[i]
+		if revenue {
+			cmps = append(cmps, comparison{v, v.Rev.P, float64(v.Rev.Diff), v.Rev.Needed})
+		} else {
+			cmps = append(cmps, comparison{v, v.P, float64(v.Diff), v.Needed})
+		}
+	}
+	sig := func(cm comparison) bool { return cm.p.Valid() && float64(cm.p) < level }
+	var best *comparison
+	worse := 0
+	for k := range cmps {
+		cm := &cmps[k]
+		if sig(*cm) && cm.effect > 0 && (best == nil || cm.effect > best.effect) {
+			best = cm
+		}
+		if sig(*cm) && cm.effect < 0 {
+			worse++
+		}
+	}
+	var parts []string
+	switch {
+	case best != nil:
+		r.Verdict, r.Winner = VerdictWinner, best.v.Name
+		parts = append(parts, fmt.Sprintf("%s beats control %s: %s", best.v.Name, c.Name, r.compare(*best, revenue)))
+	case worse == len(cmps):
+		r.Verdict, r.Winner = VerdictWinner, c.Name
+		parts = append(parts, fmt.Sprintf("control %s wins", c.Name))
+	default:
+		r.Verdict = VerdictNoDifference
+		minUsers := c.Users
+		for _, cm := range cmps {
+			if !sig(cm) {
+				minUsers = min(minUsers, cm.v.Users)
+			}
+		}
+		if !r.MDEUsers.Valid() || float64(r.MDEUsers) > float64(minUsers) {
+			r.Verdict = VerdictTooFew
+		}
+	}
+	for _, cm := range cmps {
+		if best != nil && cm.v == best.v {
+			continue
+		}
+		switch {
+		case sig(cm) && cm.effect > 0:
+			parts = append(parts, fmt.Sprintf("%s is also better: %s", cm.v.Name, r.compare(cm, revenue)))
+		case sig(cm):
+			parts = append(parts, fmt.Sprintf("%s is significantly worse: %s", cm.v.Name, r.compare(cm, revenue)))
+		default:
+			line := fmt.Sprintf("%s vs control %s: %s, not significant", cm.v.Name, c.Name, r.compare(cm, revenue))
+			if r.Verdict == VerdictTooFew && cm.needed.Valid() {
+				line += fmt.Sprintf("; detecting a difference this size at 80%% power needs about %s users per variant (have %s)",
+					count(int(cm.needed)), count(min(cm.v.Users, c.Users)))
+			}
+			parts = append(parts, line)
+		}
+	}
+	lift := "a lift of ±" + strconv.FormatFloat(q.MDE*100, 'f', -1, 64) + "%"
+	switch r.Verdict {
+	case VerdictNoDifference:
+		parts = append(parts, fmt.Sprintf("the test had the users to detect %s at 80%% power", lift))
+	case VerdictTooFew:
+		if r.MDEUsers.Valid() {
+			parts = append(parts, fmt.Sprintf("detecting %s needs about %s users per variant", lift, count(int(r.MDEUsers))))
+		} else {
+			parts = append(parts, "the control has no variation to measure a lift against (no conversions yet)")
+		}
+	}
+	if r.SRMMismatch {
+		parts = append(parts, fmt.Sprintf("WARNING: sample ratio mismatch (p = %s): the split differs from the intended one, so the assignment or its logging may be broken and the comparison biased", pvalue(r.SRMP)))
+	}
+	r.Text = r.Verdict + ": " + strings.Join(parts, "; ")
+}
+
+// compare describes a treatment against the control.
+func (r *Result) compare(cm comparison, revenue bool) string {
+	c := r.Variants[0]
+	v := cm.v
+	test := "z-test"
+	if revenue {
+		test = "Welch t-test"
+		return fmt.Sprintf("mean %s vs %s per user (%s, p = %s, %s)",
+			money2(float64(v.Rev.Mean)), money2(float64(c.Rev.Mean)), signed(float64(v.Rev.Diff), false), pvalue(cm.p), test)
+	}
+	if v.Test == "fisher" {
+		test = "Fisher's exact test"
+	}
+	lift := ""
+	if v.Lift.Valid() {
+		lift = signed(float64(v.Lift), true) + ", "
+	}
+	return fmt.Sprintf("%s vs %s (%sp = %s, %s)", percent(float64(v.Rate)), percent(float64(c.Rate)), lift, pvalue(cm.p), test)
+}
+
+func percent(f float64) string {
+	if math.IsNaN(f) {
+		return "-"
+	}
+	return strconv.FormatFloat(f*100, 'f', 2, 64) + "%"
+}
+
+func signed(f float64, pct bool) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "-"
+	}
+	s := ""
+	if f >= 0 {
+		s = "+"
+	}
+	if pct {
+		return s + strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
+	}
+	return s + money2(f)
+}
+
+func money2(f float64) string {
+	if math.IsNaN(f) {
+		return "-"
+	}
+	return strconv.FormatFloat(f, 'f', 2, 64)
+}
+
+func pvalue(p Num) string {
+	switch {
+	case !p.Valid():
+		return "-"
+	case p < 0.0001:
+		return "<0.0001"
+	}
+	return strconv.FormatFloat(float64(p), 'f', 4, 64)
+}
+
+// count writes n with thousands separators.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + count(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
