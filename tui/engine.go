@@ -4,6 +4,10 @@ package tui
 // what it will hold once its analysis is in the build.
 func newAnalysis(tab int, sh *shared) analysis {
 	switch tab {
+	case tabTrends:
+		return &trends{}
+	case tabPaths:
+		return &paths{}
 	case tabExplore:
 		return &explore{Show: "events"}
 	}

@@ -33,7 +33,7 @@ func (m *Model) panelView(t *tabState, w, h int) string {
 	t.row = min(t.row, len(rows)-1)
 	var b strings.Builder
 	b.WriteString(st.Title.Render(truncate(tabNames[m.active]+" query", w)) + "\n")
-	const lw = 7
+	const lw = 8
 	start := max(0, min(t.row-(h-3)/2, len(rows)-(h-2)))
 	for i := start; i < len(rows) && i-start < h-2; i++ {
 		r := rows[i]

@@ -112,3 +112,6 @@ func fitLines(text string, w, h int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// lipglossWidth is the display width of styled text.
+func lipglossWidth(s string) int { return ansi.StringWidth(s) }

@@ -1,0 +1,61 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+// pathsBranches is how many children of a node the tree draws; the rest
+// are summed in one "… n more" line (the table below lists every path).
+const pathsBranches = 4
+
+// pathsChart draws the prefix tree with users, share and a share bar.
+func pathsChart(sh *shared, r *query.PathsResult, w int) string {
+	dir := "after"
+	if r.Direction == "to" {
+		dir = "leading to"
+	}
+	var b strings.Builder
+	b.WriteString(sh.st.Title.Render(fmt.Sprintf("Paths %s %s — %s users, %s distinct paths", dir, r.Event, thousands(int(r.Users)), thousands(r.DistinctPaths))))
+	if r.Tree == nil || r.Users == 0 {
+		b.WriteString("\n" + sh.st.Dim.Render("nobody did "+r.Event+" in range"))
+		return b.String()
+	}
+	nameW := min(28, max(12, w/3))
+	var walk func(n *query.PathNode, prefix string, last bool, depth int)
+	line := func(prefix, name string, users int64, share float64) {
+		label := truncate(name, max(nameW-lipglossWidth(prefix), 4))
+		pad := max(nameW-lipglossWidth(prefix)-lipglossWidth(label), 0)
+		barW := max(w-nameW-22, 0)
+		bar := sh.st.Bar.Render(strings.Repeat("▇", int(share*float64(barW)+0.5)))
+		b.WriteString("\n" + sh.st.Dim.Render(prefix) + label + strings.Repeat(" ", pad) +
+			fmt.Sprintf(" %8s %6s ", thousands(int(users)), percent(share)) + bar)
+	}
+	walk = func(n *query.PathNode, prefix string, last bool, depth int) {
+		kids := append([]*query.PathNode(nil), n.Children...)
+		sort.SliceStable(kids, func(i, j int) bool { return kids[i].Users > kids[j].Users })
+		for i, k := range kids {
+			if i == pathsBranches {
+				var users int64
+				for _, rest := range kids[i:] {
+					users += rest.Users
+				}
+				line(prefix+"└─ ", fmt.Sprintf("… %d more", len(kids)-i), users, float64(users)/float64(r.Users))
+				break
+			}
+			end := i == len(kids)-1 || i == pathsBranches-1 && len(kids) == pathsBranches
+			branch, next := "├─ ", "│  "
+			if end {
+				branch, next = "└─ ", "   "
+			}
+			line(prefix+branch, k.Event, k.Users, k.Share)
+			walk(k, prefix+next, end, depth+1)
+		}
+	}
+	line("", r.Tree.Event, r.Tree.Users, r.Tree.Share)
+	walk(r.Tree, "", true, 0)
+	return b.String()
+}

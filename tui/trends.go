@@ -1,0 +1,110 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// trends is tab 1: one line per event (or breakdown value) over time.
+type trends struct{ q query.TrendsQuery }
+
+var (
+	trendMeasures  = []string{"total", "users", "avg", "dau", "wau", "mau", "stickiness"}
+	trendIntervals = []string{"day", "week", "month", "hour"}
+	chartSeries    = 5 // breakdown values drawn; the rest fold into "other" (the table keeps all)
+)
+
+func (a *trends) kind() string          { return "trends" }
+func (a *trends) common() *query.Common { return &a.q.Common }
+func (a *trends) spec() ([]byte, error) { return specJSON(a, a.q) }
+func (a *trends) load(raw []byte) error {
+	var q query.TrendsQuery
+	if err := json.Unmarshal(raw, &q); err != nil {
+		return err
+	}
+	a.q = q
+	return nil
+}
+
+// seed starts on the two most common events, daily users.
+func (a *trends) seed(sh *shared) {
+	a.q.Measure, a.q.Interval = "users", "day"
+	for i := 0; i < 2 && i < len(sh.events); i++ {
+		a.q.Events = append(a.q.Events, sh.events[i].name)
+	}
+}
+
+func (a *trends) rows(sh *shared) []row {
+	var rs []row
+	addEvent := func(sh *shared) dialog {
+		return newPicker("Add event", eventItems(sh, false), false, func(v string) tea.Cmd {
+			a.q.Events = append(a.q.Events, v)
+			return nil
+		})
+	}
+	for i := range a.q.Events {
+		i := i
+		rs = append(rs, row{label: fmt.Sprintf("event%d", i+1), value: a.q.Events[i],
+			edit: func(sh *shared) dialog {
+				return newPicker("Event", eventItems(sh, false), false, func(v string) tea.Cmd { a.q.Events[i] = v; return nil })
+			},
+			remove: func() { a.q.Events = slices.Delete(a.q.Events, i, i+1) },
+			move:   func(d int) bool { return swap(a.q.Events, i, i+d) },
+			add:    addEvent,
+		})
+	}
+	plus := "+ event"
+	if len(a.q.Events) == 0 {
+		plus = "all events (+ add)"
+	}
+	rs = append(rs, row{label: "event", value: plus, edit: addEvent, add: addEvent})
+	rs = append(rs,
+		row{label: "measure", value: orDefault(a.q.Measure, "total"), edit: func(sh *shared) dialog {
+			return choiceDialog("Measure", trendMeasures, func(v string) { a.q.Measure = v })
+		}},
+		row{label: "every", value: orDefault(a.q.Interval, "day"), edit: func(sh *shared) dialog {
+			return choiceDialog("Interval", trendIntervals, func(v string) { a.q.Interval = v })
+		}},
+	)
+	return append(rs, commonRows(sh, &a.q.Common, true)...)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	q := a.q
+	q.Events = slices.Clone(q.Events)
+	q.Where = slices.Clone(q.Where)
+	return func(ctx context.Context, d *query.Dataset) (result, error) {
+		full, err := d.Trends(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		top, err := full.Top(ctx, chartSeries)
+		if err != nil {
+			return nil, err
+		}
+		return &trendsResult{full: full, top: top}, nil
+	}, nil
+}
+
+// trendsResult keeps every series for the table and exports, and the
+// folded top series for the chart.
+type trendsResult struct{ full, top *query.TrendsResult }
+
+func (r *trendsResult) Tables() []output.Table              { return r.full.Tables() }
+func (r *trendsResult) json() any                           { return r.full }
+func (r *trendsResult) items() int                          { return 0 }
+func (r *trendsResult) drill(int) (string, []string, bool)  { return "", nil, false }
+func (r *trendsResult) chart(sh *shared, w, sel int) string { return trendsChart(sh, r.top, w) }
