@@ -191,6 +191,17 @@ func addInt64(dst, src []int64) {
 // moving a cursor forward, not by searching.
 func (p *trendsPlan) scan(ctx context.Context, a *trendsAcc, lo, hi int) error {
 	d, s := p.s.D, p.s
+	// Locals rather than fields in the hot loop: the compiler cannot keep
+	// fields of p and a in registers across the slice writes.
+	times, events, offsets := d.Time, d.Event, d.Start
+	slot, series, nCodes := p.slot, p.series, p.nCodes
+	var codes []int32
+	if s.By != nil {
+		codes = s.By.Codes
+	}
+	scanFrom, from, to := p.scanFrom, s.From, s.To
+	total, users, seriesUsers := a.total, a.users, a.seriesUsers
+	stamp, lastB, lastDay, inRange, active := a.stamp, a.lastB, a.lastDay, a.inRange, a.active
 	nb := p.cal.Len()
 	starts := p.cal.Starts
 	rolling := p.windows != nil
@@ -211,48 +222,52 @@ func (p *trendsPlan) scan(ctx context.Context, a *trendsAcc, lo, hi int) error {
 		pu := int32(u)
 		b, day := -1, -1
 		a.touched = a.touched[:0]
-		for i := int(d.Start[u]); i < int(d.Start[u+1]); i++ {
-			t := d.Time[i]
-			if t < p.scanFrom {
+		for i := int(offsets[u]); i < int(offsets[u+1]); i++ {
+			t := times[i]
+			if t < scanFrom {
 				continue
 			}
-			if t >= s.To {
+			if t >= to {
 				break
 			}
-			k := p.key(i)
-			if k < 0 {
+			sl := slot[events[i]]
+			if sl < 0 {
 				continue
 			}
-			ser := p.series[k]
+			k := int(sl) * nCodes
+			if codes != nil {
+				k += int(codes[i])
+			}
+			ser := series[k]
 			if ser < 0 || filters && !s.Match(i) {
 				continue
 			}
-			if a.stamp[ser] != pu {
-				a.stamp[ser] = pu
-				a.lastB[ser] = -1
-				a.lastDay[ser] = -1
-				a.inRange[ser] = false
-				a.active[ser] = 0
+			if stamp[ser] != pu {
+				stamp[ser] = pu
+				lastB[ser] = -1
+				lastDay[ser] = -1
+				inRange[ser] = false
+				active[ser] = 0
 				for w := range a.covered {
 					a.covered[w][ser] = -1
 				}
 				a.touched = append(a.touched, ser)
 			}
-			if t >= s.From {
+			if t >= from {
 				if b < 0 {
 					b = p.cal.Bucket(t)
 				}
 				for starts[b+1] <= t {
 					b++
 				}
-				a.total[int(ser)*nb+b]++
-				if a.lastB[ser] != int32(b) {
-					a.lastB[ser] = int32(b)
-					a.users[int(ser)*nb+b]++
+				total[int(ser)*nb+b]++
+				if lastB[ser] != int32(b) {
+					lastB[ser] = int32(b)
+					users[int(ser)*nb+b]++
 				}
-				if !a.inRange[ser] {
-					a.inRange[ser] = true
-					a.seriesUsers[ser]++
+				if !inRange[ser] {
+					inRange[ser] = true
+					seriesUsers[ser]++
 				}
 			}
 			if !rolling {
@@ -264,31 +279,31 @@ func (p *trendsPlan) scan(ctx context.Context, a *trendsAcc, lo, hi int) error {
 			for dayStarts[day+1] <= t {
 				day++
 			}
-			if a.lastDay[ser] == int32(day) {
+			if lastDay[ser] == int32(day) {
 				continue
 			}
-			a.lastDay[ser] = int32(day)
+			lastDay[ser] = int32(day)
 			if day >= p.firstDay {
-				a.active[ser]++
+				active[ser]++
 			}
 			// The user counts on days day..day+W-1 for window W; days
 			// already covered by an earlier active day are skipped so each
 			// day counts the user once.
 			for w, width := range p.windows {
-				from := max(day, int(a.covered[w][ser])+1)
-				to := min(day+width-1, nd-1)
-				if from > to {
+				lo := max(day, int(a.covered[w][ser])+1)
+				hi := min(day+width-1, nd-1)
+				if lo > hi {
 					continue
 				}
-				a.diff[w][int(ser)*(nd+1)+from]++
-				a.diff[w][int(ser)*(nd+1)+to+1]--
-				a.covered[w][ser] = int32(to)
+				a.diff[w][int(ser)*(nd+1)+lo]++
+				a.diff[w][int(ser)*(nd+1)+hi+1]--
+				a.covered[w][ser] = int32(hi)
 			}
 		}
 		if a.hist != nil {
 			stride := nd - p.firstDay + 1
 			for _, ser := range a.touched {
-				if n := a.active[ser]; n > 0 {
+				if n := active[ser]; n > 0 {
 					a.hist[int(ser)*stride+int(n)]++
 				}
 			}
