@@ -444,6 +444,9 @@ func (p *parser) streak() (Node, error) {
 		if t.kind != tWord {
 			return nil, p.fail(t, "expected an event name after without")
 		}
+		if t.text == s.Event.Name {
+			return nil, p.fail(t, "without must name another event than the streak's")
+		}
 		s.Without = p.next().text
 	}
 	s.Text = p.text(start)

@@ -44,6 +44,7 @@ func TestParseErrors(t *testing.T) {
 		{"streak view_item by product_id >= 3", 36, "expected days after the number"},
 		{"streak view_item by product_id 3 days", 32, "expected >= N days after the streak's event"},
 		{"streak view_item >= 0 days", 21, "a streak lasts at least 1 day"},
+		{"streak a >= 2 days without a", 28, "without must name another event"},
 		{"active 30d", 8, "expected in after active, e.g. active in 14d"},
 		{"silent in 14d", 8, "expected for after silent, e.g. silent for 14d"},
 		{"silent for ever", 12, "expected a window such as 30d, 12w or 24h after for"},
