@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // chunkEvents bounds the events a chunk holds, so an import's memory does
@@ -181,40 +183,68 @@ func literalText(lit string) string {
 	return lit
 }
 
-// loadChunks appends every chunk's columns to r, in id order.
+// loadChunks reads every chunk's columns into r, in id order. Chunks are
+// decoded in parallel, each into its own place of the columns.
 func loadChunks(ctx context.Context, tx *sql.Tx, r *Rows) error {
-	var n sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks").Scan(&n); err != nil {
-		return err
+	type blobs struct {
+		off, n  int
+		u, e, t []byte
 	}
-	r.User = make([]int32, 0, n.Int64)
-	r.Event = make([]int32, 0, n.Int64)
-	r.Time = make([]int64, 0, n.Int64)
+	var todo []blobs
+	total := 0
 	rows, err := tx.QueryContext(ctx, "SELECT n, users, events, times FROM chunks ORDER BY first_id")
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	for rows.Next() {
-		if err := ctx.Err(); err != nil {
+		b := blobs{off: total}
+		if err := rows.Scan(&b.n, &b.u, &b.e, &b.t); err != nil {
+			rows.Close()
 			return err
 		}
-		var k int
-		var u, e, t []byte
-		if err := rows.Scan(&k, &u, &e, &t); err != nil {
-			return err
-		}
-		if r.User, err = decodeUvarints(r.User, u, k); err != nil {
-			return err
-		}
-		if r.Event, err = decodeUvarints(r.Event, e, k); err != nil {
-			return err
-		}
-		if r.Time, err = decodeTimes(r.Time, t, k); err != nil {
+		total += b.n
+		todo = append(todo, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	r.User = make([]int32, total)
+	r.Event = make([]int32, total)
+	r.Time = make([]int64, total)
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, b := range todo {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if ctx.Err() != nil {
+				errs[i] = ctx.Err()
+				return
+			}
+			end := b.off + b.n
+			if _, err := decodeUvarints(r.User[b.off:b.off:end], b.u, b.n); err != nil {
+				errs[i] = err
+				return
+			}
+			if _, err := decodeUvarints(r.Event[b.off:b.off:end], b.e, b.n); err != nil {
+				errs[i] = err
+				return
+			}
+			if _, err := decodeTimes(r.Time[b.off:b.off:end], b.t, b.n); err != nil {
+				errs[i] = err
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // loadDedup returns every stored dedup hash, sorted.
