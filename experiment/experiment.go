@@ -14,8 +14,8 @@ import (
 	"github.com/spoorhq/spoor/query"
 )
 
-// DefaultWindow is the conversion window when none is given: 7 days.
-const DefaultWindow = 7 * 86_400_000
+// DefaultWindow is the conversion window when none is given.
+const DefaultWindow = "7d"
 
 // Query is one experiment to evaluate. It is plain data so the CLI, the
 // workbench and spec files all build it.
@@ -23,9 +23,12 @@ type Query struct {
 	query.Common
 	Variant string   `json:"variant" toml:"variant"`                     // property carrying the variant
 	Control string   `json:"control,omitempty" toml:"control,omitempty"` // default: "control" if present, else the first name in order
-	Goal    string   `json:"goal,omitempty" toml:"goal,omitempty"`       // single conversion event, or
-	Steps   []string `json:"steps,omitempty" toml:"steps,omitempty"`     // a funnel completed after exposure
-	Window  int64    `json:"window_ms,omitempty" toml:"window_ms,omitempty"`
+	// Goal is a single conversion event, optionally with filters
+	// ("purchase where price > 100"); Steps a funnel to complete after
+	// exposure, each step with its own filters as in a funnel spec.
+	Goal   string             `json:"goal,omitempty" toml:"goal,omitempty"`
+	Steps  []query.FunnelStep `json:"steps,omitempty" toml:"steps,omitempty"`
+	Window string             `json:"window,omitempty" toml:"window,omitempty"` // measured from exposure, inclusive; default 7d
 	// Weights are the intended traffic shares for the sample-ratio check:
 	// by name, or, when Name is empty, in display order (control first,
 	// then the other variants by name). Empty means an even split.
@@ -79,20 +82,33 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	}
 	steps := q.Steps
 	if q.Goal != "" {
-		steps = []string{q.Goal}
+		steps = query.FunnelSteps([]string{q.Goal})
 	}
 	ids := make([]int32, len(steps))
-	for k, e := range steps {
-		if err := d.CheckEvent(e); err != nil {
+	filters := make([]*query.Scope, len(steps))
+	for k, st := range steps {
+		if err := d.CheckEvent(st.Event); err != nil {
 			return nil, err
 		}
-		ids[k], _ = d.EventID(e)
+		ids[k], _ = d.EventID(st.Event)
+		if len(st.Where) > 0 {
+			// A scope with only filters: its Match is the step's condition.
+			f, err := d.Resolve(ctx, query.Common{Where: st.Where})
+			if err != nil {
+				return nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+			}
+			filters[k] = f
+		}
 	}
-	if q.Window == 0 {
+	if q.Window == "" {
 		q.Window = DefaultWindow
 	}
-	if q.Window < 0 {
-		return nil, fmt.Errorf("the conversion window must be positive")
+	window, err := query.ParseDuration(q.Window)
+	if err != nil {
+		return nil, fmt.Errorf("--window: %w", err)
+	}
+	if window <= 0 {
+		return nil, fmt.Errorf("the conversion window must be positive, got %q", q.Window)
 	}
 	if q.Alpha == 0 {
 		q.Alpha = 0.05
@@ -134,14 +150,14 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 			}
 		}
 		if s.Person(p) {
-			sc.person(d, s, vp, rev, ids, q.Window, p)
+			sc.person(d, s, vp, rev, ids, filters, window, p)
 		}
 	}
-	return analyze(q, steps, sc)
+	return analyze(q, steps, window, sc)
 }
 
 // person assigns person p and measures their conversion.
-func (sc *scan) person(d *query.Dataset, s *query.Scope, vp, rev *query.Prop, ids []int32, window int64, p int) {
+func (sc *scan) person(d *query.Dataset, s *query.Scope, vp, rev *query.Prop, ids []int32, filters []*query.Scope, window int64, p int) {
 	lo, hi := int(d.Start[p]), int(d.Start[p+1])
 	// The assignment is the earliest event carrying the property, over all
 	// of the person's data: the variant is an attribute of the user, so
@@ -209,12 +225,12 @@ func (sc *scan) person(d *query.Dataset, s *query.Scope, vp, rev *query.Prop, id
 		// Revenue sums every goal (last-step) event in the window once the
 		// goal is reached: the one that completes it and any repeat.
 		switch {
-		case level < len(ids) && ev == ids[level]:
+		case level < len(ids) && ev == ids[level] && (filters[level] == nil || filters[level].Match(i)):
 			level++
 			if level == len(ids) && rev != nil {
 				sum += value(i)
 			}
-		case level == len(ids) && ev == last && rev != nil:
+		case level == len(ids) && ev == last && rev != nil && (filters[level-1] == nil || filters[level-1].Match(i)):
 			sum += value(i)
 		}
 	}

@@ -131,7 +131,7 @@ func TestHandBuiltSingleGoal(t *testing.T) {
 		t.Errorf("in progress %d, want 0", a.InProgress+b.InProgress)
 	}
 	// A 2-day window loses a3 (7 days) but keeps a1, a5 and b1 (2 days).
-	r = run(t, handBuilt(), Query{Variant: "exp", Goal: "buy", Window: 2 * day})
+	r = run(t, handBuilt(), Query{Variant: "exp", Goal: "buy", Window: "2d"})
 	a, b = variant(t, r, "A"), variant(t, r, "B")
 	if a.Conversions != 2 || b.Conversions != 1 {
 		t.Errorf("2d window: A %d B %d conversions, want 2 and 1", a.Conversions, b.Conversions)
@@ -171,7 +171,7 @@ func TestHandBuiltFunnel(t *testing.T) {
 		ev("t2", "cart", t0+hour),
 		ev("t2", "buy", t0+7*day+1),
 	}
-	r := run(t, evs, Query{Variant: "exp", Steps: []string{"view", "cart", "buy"}})
+	r := run(t, evs, Query{Variant: "exp", Steps: query.FunnelSteps([]string{"view", "cart", "buy"})})
 	c, tr := variant(t, r, "control"), variant(t, r, "test")
 	if !c.Control || r.Control != "control" {
 		t.Errorf("the variant named control is the default control; got %q", r.Control)
@@ -334,7 +334,7 @@ type naiveOutcome struct {
 // naive evaluates the experiment straight from the event list: sort each
 // user's events, take the first variant value, and search every choice of
 // step events for the deepest funnel level.
-func naive(evs []query.RawEvent, prop string, steps []string, window, from, to int64, where func(query.RawEvent) bool, revenue string) (map[string]*naiveOutcome, int) {
+func naive(evs []query.RawEvent, prop string, steps []string, stepOK func(k int, e query.RawEvent) bool, window, from, to int64, where func(query.RawEvent) bool, revenue string) (map[string]*naiveOutcome, int) {
 	byUser := map[string][]query.RawEvent{}
 	var order []string
 	for _, e := range evs {
@@ -379,7 +379,7 @@ func naive(evs []query.RawEvent, prop string, steps []string, window, from, to i
 			}
 			best := k
 			for _, i := range cand {
-				if i > after && es[i].Event == steps[k] {
+				if i > after && es[i].Event == steps[k] && stepOK(k, es[i]) {
 					best = max(best, deepest(k+1, i))
 				}
 			}
@@ -395,7 +395,7 @@ func naive(evs []query.RawEvent, prop string, steps []string, window, from, to i
 				}
 				best := math.MaxInt
 				for _, i := range cand {
-					if i > after && es[i].Event == steps[k] {
+					if i > after && es[i].Event == steps[k] && stepOK(k, es[i]) {
 						best = min(best, minDone(k+1, i))
 					}
 				}
@@ -403,7 +403,7 @@ func naive(evs []query.RawEvent, prop string, steps []string, window, from, to i
 			}
 			done := minDone(0, -1)
 			for _, i := range cand {
-				if i >= done && es[i].Event == steps[len(steps)-1] {
+				if i >= done && es[i].Event == steps[len(steps)-1] && stepOK(len(steps)-1, es[i]) {
 					var f float64
 					if _, err := fmt.Sscan(es[i].Props[revenue], &f); err == nil {
 						o.revenue += f
@@ -443,11 +443,22 @@ func TestAgainstNaive(t *testing.T) {
 			}
 		}
 		window := int64(1+rng.IntN(6)) * day
-		q := Query{Variant: "exp", Window: window, Revenue: "amount"}
+		q := Query{Variant: "exp", Window: fmt.Sprintf("%dd", window/day), Revenue: "amount"}
+		specs := append([]string(nil), steps...)
+		stepOK := func(int, query.RawEvent) bool { return true }
+		if iter%7 < 3 {
+			// The last step carries its own filter.
+			specs[len(specs)-1] += " where amount >= 50"
+			stepOK = func(k int, e query.RawEvent) bool {
+				var f float64
+				fmt.Sscan(e.Props["amount"], &f)
+				return k < len(steps)-1 || f >= 50
+			}
+		}
 		if len(steps) == 1 {
-			q.Goal = steps[0]
+			q.Goal = specs[0]
 		} else {
-			q.Steps = steps
+			q.Steps = query.FunnelSteps(specs)
 		}
 		from, to := int64(math.MinInt64), int64(math.MaxInt64)
 		where := func(query.RawEvent) bool { return true }
@@ -467,7 +478,7 @@ func TestAgainstNaive(t *testing.T) {
 			}
 			t.Fatal(err)
 		}
-		want, excluded := naive(evs, "exp", steps, window, from, to, where, "amount")
+		want, excluded := naive(evs, "exp", steps, stepOK, window, from, to, where, "amount")
 		if r.Excluded != excluded {
 			t.Fatalf("iter %d: excluded %d, naive %d", iter, r.Excluded, excluded)
 		}

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/spoorhq/spoor/query"
 )
 
 // Num is a statistic that may be undefined (NaN), written as JSON null.
@@ -140,14 +142,19 @@ type Money struct {
 	Needed   Num `json:"needed_users"` // per variant for 80% power at the observed difference
 }
 
-func analyze(q Query, steps []string, sc *scan) (*Result, error) {
+func analyze(q Query, steps []query.FunnelStep, window int64, sc *scan) (*Result, error) {
 	r := &Result{
-		Property: q.Variant, Steps: q.Steps, Goal: q.Goal, Alpha: q.Alpha,
-		WindowSeconds: float64(q.Window) / 1000, Excluded: sc.excluded,
+		Property: q.Variant, Goal: q.Goal, Alpha: q.Alpha,
+		WindowSeconds: float64(window) / 1000, Excluded: sc.excluded,
 		Revenue: q.Revenue, SRMChi2: nan, SRMP: nan, MDE: q.MDE, MDEUsers: nan,
 	}
 	if len(sc.conflicts) > 0 {
 		r.Conflicts = sc.conflicts
+	}
+	if q.Goal == "" {
+		for _, st := range steps {
+			r.Steps = append(r.Steps, stepLabel(st))
+		}
 	}
 	arms, weights, err := order(q, sc)
 	if err != nil {
@@ -318,12 +325,19 @@ func slicesMin(xs []int) int {
 	return m
 }
 
-func funnel(steps []string, a *arm) []Step {
+func stepLabel(st query.FunnelStep) string {
+	if len(st.Where) == 0 {
+		return st.Event
+	}
+	return st.Event + " where " + strings.Join(st.Where, " where ")
+}
+
+func funnel(steps []query.FunnelStep, a *arm) []Step {
 	out := make([]Step, len(steps))
 	reached := 0
 	for k := len(steps) - 1; k >= 0; k-- {
 		reached += a.levels[k] // users whose deepest step is k+1 or more
-		out[k] = Step{Event: steps[k], Users: reached}
+		out[k] = Step{Event: stepLabel(steps[k]), Users: reached}
 	}
 	prev := a.users
 	for k := range out {
