@@ -21,8 +21,8 @@ const DefaultWindow = "7d"
 // workbench and spec files all build it.
 type Query struct {
 	query.Common
-	Variant string   `json:"variant" toml:"variant"`                     // property carrying the variant
-	Control string   `json:"control,omitempty" toml:"control,omitempty"` // default: "control" if present, else the first name in order
+	Variant string `json:"variant" toml:"variant"`                     // property carrying the variant
+	Control string `json:"control,omitempty" toml:"control,omitempty"` // default: "control" if present, else the first name in order
 	// Goal is a single conversion event, optionally with filters
 	// ("purchase where price > 100"); Steps a funnel to complete after
 	// exposure, each step with its own filters as in a funnel spec.
