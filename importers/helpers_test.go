@@ -84,3 +84,5 @@ func mustImport(t testing.TB, db *store.DB, path string, opt Options) *Result {
 	}
 	return res
 }
+
+var bg = context.Background()

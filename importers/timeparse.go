@@ -104,6 +104,9 @@ func (p *TimeParser) auto(s string) (int64, error) {
 		}
 		return parseEpoch(s, 0)
 	}
+	if isDigit(s[0]) && strings.ContainsAny(s, "eE") && strings.Trim(s, "0123456789.eE+-") == "" {
+		return parseEpoch(s, 0) // 1.5e9 from a spreadsheet
+	}
 	if len(s) >= 10 && isDigit(s[0]) {
 		return p.calendar(s)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
 	"github.com/spoorhq/spoor/store"
 )
@@ -260,7 +259,7 @@ func (o *objectReader) amplitude(m map[string]any, r *row) error {
 	if ep, ok := m["event_properties"].(map[string]any); ok {
 		r.ev.Props = rest(r.ev.Props, ep)
 	}
-	r.ev.Props = rest(r.ev.Props, m, userField, "event_type", "event_time", "insert_id", "event_properties")
+	r.ev.Props = rest(r.ev.Props, m, userField, "user_id", "event_type", "event_time", "insert_id", "event_properties")
 	if dev, ok := idString(m["device_id"]); ok && userField == "user_id" {
 		r.links = append(r.links, [2]string{dev, r.ev.User})
 	}
@@ -313,7 +312,7 @@ func (o *objectReader) segment(m map[string]any, r *row) error {
 	r.ev.InsertID, _ = idString(m["messageId"])
 	props, _ := m["properties"].(map[string]any)
 	r.ev.Props = rest(r.ev.Props, props)
-	r.ev.Props = rest(r.ev.Props, m, "userId", "event", "timestamp", "messageId", "properties")
+	r.ev.Props = rest(r.ev.Props, m, "userId", "event", "type", "timestamp", "messageId", "properties")
 	return nil
 }
 
@@ -332,7 +331,7 @@ func (o *objectReader) ga4(m map[string]any, r *row) error {
 	}
 	r.ev.Props = ga4Params(r.ev.Props, "", m["event_params"])
 	r.ev.Props = ga4Params(r.ev.Props, "user_properties.", m["user_properties"])
-	r.ev.Props = rest(r.ev.Props, m, whoField, "event_name", "event_timestamp", "event_params", "user_properties")
+	r.ev.Props = rest(r.ev.Props, m, whoField, "user_id", "event_name", "event_timestamp", "event_params", "user_properties")
 	return nil
 }
 
@@ -363,6 +362,3 @@ func ga4Params(dst []store.Prop, prefix string, v any) []store.Prop {
 	}
 	return dst
 }
-
-// vendorNames lists the layouts for messages.
-func vendorNames() string { return strings.Join(Formats, ", ") }
