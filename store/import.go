@@ -42,6 +42,9 @@ type ImportInfo struct {
 	// SQL first needs them. Bulk imports use it; the columns are the
 	// canonical copy either way.
 	DeferRows bool
+	// Waiting, when set, is called once if the import has to wait for
+	// another process's import to finish.
+	Waiting func()
 }
 
 // ImportStats are the counts an import ends with.
@@ -93,26 +96,17 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 	if db.ReadOnly {
 		return nil, fmt.Errorf("%s is open read-only; imports need write access", db.Path)
 	}
-	tx, err := db.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("begin import: %w", err)
-	}
-	t := &ImportTx{db: db, tx: tx, users: map[string]int64{}, names: map[string]int64{}, inFile: map[uint64]int32{}}
-	fail := func(err error) (*ImportTx, error) {
-		tx.Rollback()
-		return nil, fmt.Errorf("begin import: %w", err)
-	}
 	if info.Timezone == "" {
 		info.Timezone = "UTC"
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO imports(file, size, sha256, format, timezone, imported_at)
-		VALUES(?, ?, ?, ?, ?, ?)`, info.File, info.Size, info.SHA256, info.Format, info.Timezone,
-		time.Now().UTC().Format(time.RFC3339))
+	tx, importID, err := db.lockForImport(ctx, info)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
-	if t.importID, err = res.LastInsertId(); err != nil {
-		return fail(err)
+	t := &ImportTx{db: db, tx: tx, importID: importID, users: map[string]int64{}, names: map[string]int64{}, inFile: map[uint64]int32{}}
+	fail := func(err error) (*ImportTx, error) {
+		tx.Rollback()
+		return nil, fmt.Errorf("begin import: %w", err)
 	}
 	if err := loadInterned(ctx, tx, "SELECT id, distinct_id FROM users", t.users, &t.nextUser); err != nil {
 		return fail(err)
@@ -142,6 +136,57 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 		return fail(err)
 	}
 	return t, nil
+}
+
+// lockForImport starts the import's transaction with its ledger row, which
+// takes SQLite's write lock. While another import holds it, it waits (and
+// says so once through info.Waiting) until that import ends or ctx is
+// cancelled: two imports serialise instead of failing "database is locked".
+func (db *DB) lockForImport(ctx context.Context, info ImportInfo) (*sql.Tx, int64, error) {
+	said := false
+	for {
+		tx, err := db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, 0, fmt.Errorf("begin import: %w", err)
+		}
+		// Poll the lock briefly here, so waiting is reported at once; the
+		// connection's usual timeout is restored once the lock is held.
+		if _, err := tx.ExecContext(ctx, "PRAGMA busy_timeout = 200"); err != nil {
+			tx.Rollback()
+			return nil, 0, err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO imports(file, size, sha256, format, timezone, imported_at)
+			VALUES(?, ?, ?, ?, ?, ?)`, info.File, info.Size, info.SHA256, info.Format, info.Timezone,
+			time.Now().UTC().Format(time.RFC3339))
+		tx.ExecContext(ctx, "PRAGMA busy_timeout = 10000")
+		if err == nil {
+			id, err := res.LastInsertId()
+			if err != nil {
+				tx.Rollback()
+				return nil, 0, err
+			}
+			return tx, id, nil
+		}
+		tx.Rollback()
+		if !IsBusy(err) {
+			return nil, 0, fmt.Errorf("begin import: %w", err)
+		}
+		if !said && info.Waiting != nil {
+			info.Waiting()
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// IsBusy reports whether err is SQLite's "database is locked": another
+// process holds the write lock.
+func IsBusy(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "database is locked") || strings.Contains(err.Error(), "SQLITE_BUSY"))
 }
 
 func loadInterned(ctx context.Context, tx *sql.Tx, q string, m map[string]int64, next *int64) error {

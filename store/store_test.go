@@ -249,3 +249,51 @@ func mustVersion(t *testing.T, db *DB) int64 {
 	}
 	return v
 }
+
+// TestImportsSerialise holds one import open while a second starts from
+// another connection: the second waits, says so, and completes after the
+// first commits, instead of failing with "database is locked".
+func TestImportsSerialise(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	ctx := context.Background()
+	a, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	first, err := a.BeginImport(ctx, ImportInfo{File: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Add(ctx, &Event{User: "u", Name: "e", Time: 1})
+	waited := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		second, err := b.BeginImport(ctx, ImportInfo{File: "second", Waiting: func() { close(waited) }})
+		if err != nil {
+			done <- err
+			return
+		}
+		second.Add(ctx, &Event{User: "u", Name: "e", Time: 2})
+		done <- second.Commit(ctx, ImportStats{})
+	}()
+	<-waited
+	if err := first.Commit(ctx, ImportStats{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("second import: %v", err)
+	}
+	rows, err := a.LoadRows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows.Time) != 2 {
+		t.Fatalf("%d events, want 2", len(rows.Time))
+	}
+}
