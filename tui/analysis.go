@@ -47,7 +47,10 @@ type row struct {
 	remove       func()
 	move         func(delta int) bool
 	add          func(sh *shared) dialog // 'a' on this row appends an item of its list
+	filter       func(sh *shared) dialog // 'f' adds a property filter to this item
 }
+
+const filterHint = "key = value, key != v, key > 100, key in (a, b), key contains x, key is set"
 
 // specJSON is an analysis in the shape of a spec file: {"analysis": kind,
 // ...the query's own JSON fields}, the file spoor run executes.
@@ -97,16 +100,16 @@ func commonRows(sh *shared, c *query.Common, breakdown bool) []row {
 		i := i
 		rs = append(rs, row{label: "where", value: c.Where[i],
 			edit: func(sh *shared) dialog {
-				return newPrompt("Edit filter", "key = value, key != v, key > 100, key in (a, b)", c.Where[i], checkFilter,
+				return newPrompt("Edit filter", filterHint, c.Where[i], checkFilter,
 					func(v string) tea.Cmd { c.Where[i] = v; return nil })
 			},
 			remove: func() { c.Where = append(c.Where[:i], c.Where[i+1:]...) },
 			move:   func(d int) bool { return swap(c.Where, i, i+d) },
-			add:    func(sh *shared) dialog { return filterDialog(sh, c) },
+			add:    func(sh *shared) dialog { return filterDialog(sh, &c.Where) },
 		})
 	}
-	rs = append(rs, row{label: "where", value: "+ filter", edit: func(sh *shared) dialog { return filterDialog(sh, c) },
-		add: func(sh *shared) dialog { return filterDialog(sh, c) }})
+	rs = append(rs, row{label: "where", value: "+ filter", edit: func(sh *shared) dialog { return filterDialog(sh, &c.Where) },
+		add: func(sh *shared) dialog { return filterDialog(sh, &c.Where) }})
 	if breakdown {
 		by := c.By
 		if by == "" {
@@ -180,11 +183,11 @@ func checkDates(v string) error {
 }
 
 // filterDialog picks a property, then one of its top values (loaded in
-// the background), and adds "key = value".
-func filterDialog(sh *shared, c *query.Common) dialog {
+// the background), and adds "key = value" to where.
+func filterDialog(sh *shared, where *[]string) dialog {
 	return newPicker("Filter on property", sh.props, true, func(k string) tea.Cmd {
 		return loadValues(sh, k, func(v string) tea.Cmd {
-			c.Where = append(c.Where, quoteWord(k)+" = "+quoteWord(v))
+			*where = append(*where, quoteWord(k)+" = "+quoteWord(v))
 			return nil
 		})
 	})

@@ -108,6 +108,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		return m, m.rerun()
+	case dialogMsg:
+		m.dlg = msg.d
+		return m, nil
 	case statusMsg:
 		m.setStatus(msg.text, msg.err)
 		return m, nil
@@ -351,6 +354,12 @@ func (m *Model) panelKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Range):
 		m.dlg = rangeDialog(t.a.common())
+	case key.Matches(msg, k.StepFilter):
+		if r.filter != nil {
+			m.dlg = r.filter(m.sh)
+		} else {
+			m.dlg = filterDialog(m.sh, &t.a.common().Where)
+		}
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ func newAnalysis(tab int, sh *shared) analysis {
 	switch tab {
 	case tabTrends:
 		return &trends{}
+	case tabFunnel:
+		return &funnel{}
 	case tabPaths:
 		return &paths{}
 	case tabExplore:

@@ -11,6 +11,7 @@ type KeyMap struct {
 	Up, Down, Left, Right         key.Binding
 	Enter, Back, Filter           key.Binding
 	Add, Delete, MoveUp, MoveDown key.Binding
+	StepFilter                    key.Binding
 	Range                         key.Binding
 	Save, Open, Export, Copy      key.Binding
 	Import, Reload                key.Binding
@@ -19,29 +20,30 @@ type KeyMap struct {
 // DefaultKeyMap has vim keys and arrows side by side.
 func DefaultKeyMap() KeyMap {
 	k := KeyMap{
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit now")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
-		NextTab:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
-		PrevTab:   key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
-		Up:        key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
-		Down:      key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		Left:      key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "query panel")),
-		Right:     key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "results")),
-		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit / drill down")),
-		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter list")),
-		Add:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add step/filter")),
-		Delete:    key.NewBinding(key.WithKeys("d", "x", "delete"), key.WithHelp("d/x", "remove")),
-		MoveUp:    key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K/⇧↑", "move up")),
-		MoveDown:  key.NewBinding(key.WithKeys("J", "shift+down"), key.WithHelp("J/⇧↓", "move down")),
-		Range:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "date range")),
-		Save:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save analysis")),
-		Open:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open saved")),
-		Export:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export result")),
-		Copy:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy result")),
-		Import:    key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import file")),
-		Reload:    key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload data")),
+		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit now")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
+		NextTab:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
+		PrevTab:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
+		Up:         key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Down:       key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		Left:       key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "query panel")),
+		Right:      key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "results")),
+		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit / drill down")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter list")),
+		Add:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add step/filter")),
+		Delete:     key.NewBinding(key.WithKeys("d", "x", "delete"), key.WithHelp("d/x", "remove")),
+		MoveUp:     key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K/⇧↑", "move up")),
+		MoveDown:   key.NewBinding(key.WithKeys("J", "shift+down"), key.WithHelp("J/⇧↓", "move down")),
+		StepFilter: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter (step or query)")),
+		Range:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "date range")),
+		Save:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save analysis")),
+		Open:       key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open saved")),
+		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export result")),
+		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy result")),
+		Import:     key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import file")),
+		Reload:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload data")),
 	}
 	for i := range k.Tabs {
 		d := string(rune('1' + i))
@@ -61,7 +63,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		tabs,
 		{k.Up, k.Down, k.Left, k.Right, k.Enter, k.Back, k.Filter},
-		{k.Add, k.Delete, k.MoveUp, k.MoveDown, k.Range},
+		{k.Add, k.Delete, k.MoveUp, k.MoveDown, k.StepFilter, k.Range},
 		{k.Save, k.Open, k.Export, k.Copy, k.Import, k.Reload, k.Help, k.Quit, k.ForceQuit},
 	}
 }

@@ -40,6 +40,9 @@ type rangePickedMsg struct {
 	value string
 }
 
+// dialogMsg opens a dialog that follows another (a picker's "other…").
+type dialogMsg struct{ d dialog }
+
 // statusMsg puts a line in the footer; err marks it as an error.
 type statusMsg struct {
 	text string

@@ -94,9 +94,9 @@ func human(sec float64) string {
 	case sec < 3600:
 		return strconv.FormatFloat(sec/60, 'f', 0, 64) + "m"
 	case sec < 86400:
-		return strconv.FormatFloat(sec/3600, 'f', 1, 64) + "h"
+		return strings.TrimSuffix(strconv.FormatFloat(sec/3600, 'f', 1, 64), ".0") + "h"
 	}
-	return strconv.FormatFloat(sec/86400, 'f', 1, 64) + "d"
+	return strings.TrimSuffix(strconv.FormatFloat(sec/86400, 'f', 1, 64), ".0") + "d"
 }
 
 // fitLines crops text to at most h lines, each cut to w cells.

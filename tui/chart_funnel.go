@@ -1,0 +1,82 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/query"
+)
+
+// funnelChart draws one bar per step (users, conversion from step 1) with
+// a line under it for drop-off and time to convert, then the breakdown and
+// the conversion trend.
+func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown, w, sel int) string {
+	st := sh.st
+	var b strings.Builder
+	first, last := 0, 0
+	if len(r.Steps) > 0 {
+		first, last = r.Steps[0].Users, r.Steps[len(r.Steps)-1].Users
+	}
+	overall := 0.0
+	if len(r.Steps) > 0 {
+		overall = r.Steps[len(r.Steps)-1].Conversion
+	}
+	b.WriteString(st.Title.Render(fmt.Sprintf("Funnel · %s · window %s — %s → %s (%s)", r.Mode, human(r.WindowSeconds),
+		thousands(first), thousands(last), percent(overall))))
+	nameW := min(22, max(10, w/4))
+	barW := max(w-nameW-20, 6)
+	for i, s := range r.Steps {
+		name := padRight(fmt.Sprintf("%d %s", i+1, s.Event), nameW)
+		if i == sel {
+			name = st.Selected.Render(name)
+		}
+		full := int(s.Conversion*float64(barW) + 0.5)
+		bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarDrop.Render(strings.Repeat("░", barW-full))
+		b.WriteString("\n" + name + " " + bar + " " + padLeft(thousands(s.Users), 8) + " " + padLeft(percent(s.Conversion), 6))
+		var info []string
+		if i > 0 {
+			info = append(info, percent(s.StepConversion)+" of previous")
+			if s.MedianSeconds != nil {
+				t := "median " + human(*s.MedianSeconds)
+				if s.P25Seconds != nil && s.P75Seconds != nil {
+					t += " (" + human(*s.P25Seconds) + "–" + human(*s.P75Seconds) + ")"
+				}
+				info = append(info, t)
+			}
+		}
+		if i < len(r.Steps)-1 {
+			info = append(info, "↓ "+thousands(s.DropOff)+" dropped")
+		}
+		if s.InProgress > 0 {
+			info = append(info, thousands(s.InProgress)+" in progress")
+		}
+		b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(truncate(strings.Join(info, " · "), w-nameW-1)))
+	}
+	if len(r.Breakdown) > 1 {
+		b.WriteString("\n\n" + st.Title.Render("Conversion by "+r.By))
+		for _, g := range top {
+			if len(g.Steps) == 0 {
+				continue
+			}
+			c := g.Steps[len(g.Steps)-1].Conversion
+			full := int(c*float64(barW) + 0.5)
+			b.WriteString("\n" + padRight(g.Value, nameW) + " " + st.Bar.Render(strings.Repeat("▇", full)) +
+				strings.Repeat(" ", barW-full) + " " + padLeft(thousands(g.Steps[0].Users), 8) + " " + padLeft(percent(c), 6))
+		}
+	}
+	if len(r.Trend) > 1 {
+		data := make([]float64, len(r.Trend))
+		for i, p := range r.Trend {
+			data[i] = p.Conversion * 100
+		}
+		n := len(data)
+		plot := asciigraph.Plot(data, asciigraph.Height(5), asciigraph.Width(max(w-14, 10)), asciigraph.Precision(0),
+			asciigraph.LowerBound(0), asciigraph.XAxisRange(0, float64(n-1)), asciigraph.XAxisTickCount(max(2, min(n, (w-8)/12))),
+			asciigraph.XAxisValueFormatter(func(v float64) string {
+				return shortDate(r.Trend[min(max(int(v+0.5), 0), n-1)].T)
+			}))
+		b.WriteString("\n\n" + st.Title.Render("Conversion % per "+r.Interval+" of step 1") + "\n" + plot)
+	}
+	return b.String()
+}

@@ -1,0 +1,178 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// funnel is tab 2: steps, exclusions, window and mode.
+type funnel struct{ q query.FunnelQuery }
+
+var (
+	funnelModes     = []string{"ordered", "strict", "any"}
+	funnelIntervals = []string{"day", "week", "month"}
+	funnelWindows   = []string{"1h", "1d", "7d", "14d", "30d", "other…"}
+)
+
+func (a *funnel) kind() string          { return "funnel" }
+func (a *funnel) common() *query.Common { return &a.q.Common }
+func (a *funnel) spec() ([]byte, error) { return specJSON(a, a.q) }
+func (a *funnel) load(raw []byte) error {
+	var q query.FunnelQuery
+	if err := json.Unmarshal(raw, &q); err != nil {
+		return err
+	}
+	a.q = q
+	return nil
+}
+
+// seed starts on the four most common events in order of frequency,
+// which in an event export is usually the funnel's own order.
+func (a *funnel) seed(sh *shared) {
+	for i := 0; i < 4 && i < len(sh.events); i++ {
+		a.q.Steps = append(a.q.Steps, query.FunnelStep{Event: sh.events[i].name})
+	}
+}
+
+func (a *funnel) rows(sh *shared) []row {
+	var rs []row
+	addStep := func(sh *shared) dialog {
+		return newPicker(fmt.Sprintf("Add step %d", len(a.q.Steps)+1), eventItems(sh, false), false, func(v string) tea.Cmd {
+			a.q.Steps = append(a.q.Steps, query.FunnelStep{Event: v})
+			return nil
+		})
+	}
+	for i := range a.q.Steps {
+		i := i
+		st := &a.q.Steps[i]
+		rs = append(rs, row{label: fmt.Sprintf("step %d", i+1), value: st.Event,
+			edit: func(sh *shared) dialog {
+				return newPicker(fmt.Sprintf("Step %d event", i+1), eventItems(sh, false), false, func(v string) tea.Cmd {
+					a.q.Steps[i].Event = v
+					return nil
+				})
+			},
+			remove: func() { a.q.Steps = slices.Delete(a.q.Steps, i, i+1); a.fixExclusions() },
+			move:   func(d int) bool { return swap(a.q.Steps, i, i+d) },
+			add:    addStep,
+			filter: func(sh *shared) dialog { return filterDialog(sh, &st.Where) },
+		})
+		for j := range st.Where {
+			j := j
+			rs = append(rs, row{label: "  where", value: st.Where[j],
+				remove: func() { a.q.Steps[i].Where = slices.Delete(a.q.Steps[i].Where, j, j+1) },
+				edit: func(sh *shared) dialog {
+					return newPrompt("Edit step filter", filterHint, a.q.Steps[i].Where[j], checkFilter,
+						func(v string) tea.Cmd { a.q.Steps[i].Where[j] = v; return nil })
+				}})
+		}
+	}
+	rs = append(rs, row{label: "step", value: "+ step (f: step filter)", edit: addStep, add: addStep})
+	for i, ex := range a.q.Exclude {
+		i := i
+		rs = append(rs, row{label: "not", value: fmt.Sprintf("%s (steps %d-%d)", ex.Event, ex.From+1, ex.To+1),
+			remove: func() { a.q.Exclude = slices.Delete(a.q.Exclude, i, i+1) }})
+	}
+	rs = append(rs,
+		row{label: "not", value: "+ exclusion", edit: func(sh *shared) dialog {
+			return newPicker("Exclude users who do this between the first and last step", eventItems(sh, false), false, func(v string) tea.Cmd {
+				a.q.Exclude = append(a.q.Exclude, query.Exclusion{Event: v, From: 0, To: max(len(a.q.Steps)-1, 1)})
+				return nil
+			})
+		}},
+		row{label: "window", value: orDefault(a.q.Window, "7d"), edit: func(sh *shared) dialog {
+			return newPicker("Conversion window", namedList(funnelWindows), true, func(v string) tea.Cmd {
+				if v == "other…" {
+					return func() tea.Msg {
+						return dialogMsg{newPrompt("Conversion window", "a duration: 90m, 36h, 10d, 2w", a.q.Window, checkDuration,
+							func(v string) tea.Cmd { a.q.Window = v; return nil })}
+					}
+				}
+				if err := checkDuration(v); err != nil {
+					return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
+				}
+				a.q.Window = v
+				return nil
+			})
+		}},
+		row{label: "mode", value: orDefault(a.q.Mode, "ordered"), edit: func(sh *shared) dialog {
+			return choiceDialog("Funnel mode", funnelModes, func(v string) { a.q.Mode = v })
+		}},
+		row{label: "trend", value: "per " + orDefault(a.q.Interval, "day"), edit: func(sh *shared) dialog {
+			return choiceDialog("Conversion trend interval", funnelIntervals, func(v string) { a.q.Interval = v })
+		}},
+	)
+	return append(rs, commonRows(sh, &a.q.Common, true)...)
+}
+
+// fixExclusions keeps exclusion ranges inside the steps after a removal.
+func (a *funnel) fixExclusions() {
+	last := max(len(a.q.Steps)-1, 1)
+	for i := range a.q.Exclude {
+		a.q.Exclude[i].To = min(a.q.Exclude[i].To, last)
+		a.q.Exclude[i].From = min(a.q.Exclude[i].From, a.q.Exclude[i].To-1)
+	}
+}
+
+func namedList(vs []string) []named {
+	out := make([]named, len(vs))
+	for i, v := range vs {
+		out[i] = named{name: v}
+	}
+	return out
+}
+
+func (a *funnel) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	if len(a.q.Steps) < 2 {
+		return nil, fmt.Errorf("a funnel needs at least two steps: press a to add one")
+	}
+	q := a.q
+	q.Where = slices.Clone(q.Where)
+	q.Exclude = slices.Clone(q.Exclude)
+	q.Steps = slices.Clone(q.Steps)
+	for i := range q.Steps {
+		q.Steps[i].Where = slices.Clone(q.Steps[i].Where)
+	}
+	return func(ctx context.Context, d *query.Dataset) (result, error) {
+		r, err := d.Funnel(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return &funnelResult{r: r, top: r.TopBreakdown(chartSeries)}, nil
+	}, nil
+}
+
+// funnelResult keeps the top breakdown values for the chart, folded once
+// here rather than in View.
+type funnelResult struct {
+	r   *query.FunnelResult
+	top []query.FunnelBreakdown
+}
+
+func (r *funnelResult) Tables() []output.Table { return r.r.Tables() }
+func (r *funnelResult) json() any              { return r.r }
+func (r *funnelResult) items() int             { return len(r.r.Steps) }
+func (r *funnelResult) line(sel int) int       { return 1 + 2*sel }
+
+func (r *funnelResult) chart(sh *shared, w, sel int) string {
+	return funnelChart(sh, r.r, r.top, w, sel)
+}
+
+// drill lists who dropped off after step sel; on the last step, who
+// converted.
+func (r *funnelResult) drill(sel int) (string, []string, bool) {
+	if sel < 0 || sel >= len(r.r.Steps) {
+		return "", nil, false
+	}
+	s := r.r.Steps[sel]
+	if sel == len(r.r.Steps)-1 {
+		return fmt.Sprintf("Converted: reached step %d %s", sel+1, s.Event), r.r.UsersAt(sel), true
+	}
+	return fmt.Sprintf("Dropped off after step %d %s", sel+1, s.Event), r.r.DroppedAt(sel), true
+}
