@@ -108,23 +108,48 @@ func (r *TrendsResult) Top(ctx context.Context, n int) (*TrendsResult, error) {
 	return p.run(ctx)
 }
 
-func (d *Dataset) planTrends(ctx context.Context, q TrendsQuery) (*trendsPlan, error) {
-	measure := strings.ToLower(q.Measure)
-	if measure == "" {
-		measure = MeasureTotal
-	}
-	switch measure {
+// ParseMeasure checks a trends measure name ("" means total).
+func ParseMeasure(v string) (string, error) {
+	m := strings.ToLower(v)
+	switch m {
+	case "":
+		return MeasureTotal, nil
 	case MeasureTotal, MeasureUsers, MeasureAvg, MeasureDAU, MeasureWAU, MeasureMAU, MeasureStickiness:
-	default:
-		return nil, fmt.Errorf("unknown measure %q (use total, users, avg, dau, wau, mau or stickiness)", q.Measure)
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown measure %q (use total, users, avg, dau, wau, mau or stickiness)", v)
+}
+
+// Check validates the query without data: the measure, the interval, and
+// events listed once.
+func (q TrendsQuery) Check() error {
+	measure, err := ParseMeasure(q.Measure)
+	if err != nil {
+		return err
 	}
 	iv, err := ParseInterval(q.Interval)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if iv == Hour && trendWindows[measure] != nil {
-		return nil, fmt.Errorf("measure %s counts calendar days; use --interval day, week or month", measure)
+		return fmt.Errorf("measure %s counts calendar days; use --interval day, week or month", measure)
 	}
+	seen := map[string]bool{}
+	for _, e := range q.Events {
+		if seen[e] {
+			return fmt.Errorf("event %q is listed twice", e)
+		}
+		seen[e] = true
+	}
+	return nil
+}
+
+func (d *Dataset) planTrends(ctx context.Context, q TrendsQuery) (*trendsPlan, error) {
+	if err := q.Check(); err != nil {
+		return nil, err
+	}
+	measure, _ := ParseMeasure(q.Measure)
+	iv, _ := ParseInterval(q.Interval)
 	s, err := d.Resolve(ctx, q.Common)
 	if err != nil {
 		return nil, err
@@ -142,9 +167,6 @@ func (d *Dataset) planTrends(ctx context.Context, q TrendsQuery) (*trendsPlan, e
 				return nil, err
 			}
 			id, _ := d.EventID(e)
-			if p.slot[id] >= 0 {
-				return nil, fmt.Errorf("event %q is listed twice", e)
-			}
 			p.slot[id] = int32(len(p.events))
 			p.events = append(p.events, e)
 		}

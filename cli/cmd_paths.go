@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"github.com/spoorhq/spoor/query"
+)
+
+func init() {
+	register("paths", "what users do after an event (--from) or did before it (--to)", runPaths)
+}
+
+func runPaths(env *Env, args []string) error {
+	fs := newFlags(env, "paths", "(--from EVENT | --to EVENT) [--depth 4] [--top 10] [--session-gap 30m] [--no-collapse] [--since DATE --until DATE | --last 30d] [--where ...]\n\n"+
+		"--from E follows each user from their first E in the range; --to E looks back from their first E.\n"+
+		"Paths stay within a session (a gap longer than --session-gap ends it; 0 disables sessions),\n"+
+		"show at most --depth steps besides the anchor, and collapse immediate repeats unless --no-collapse.\n"+
+		"A path that stops early ends with (end), or starts with (start) for --to.\n"+
+		"Here --from and --to name events, so the date range is --since and --until (inclusive days).")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	var q query.PathsQuery
+	fs.StringVar(&q.From, "from", "", "anchor event: paths after the user's first one")
+	fs.StringVar(&q.To, "to", "", "anchor event: paths before the user's first one")
+	fs.IntVar(&q.Depth, "depth", 4, "steps after (before) the anchor, 1 to 15")
+	fs.IntVar(&q.Top, "top", 10, "full paths, and transitions per step, to list")
+	fs.StringVar(&q.SessionGap, "session-gap", "30m", "a longer gap between events ends the session (s, m, h, d); 0 disables sessions")
+	fs.BoolVar(&q.NoCollapse, "no-collapse", false, "keep immediate repeats of the same event")
+	fs.StringVar(&q.Common.From, "since", "", "first day, YYYY-MM-DD (inclusive, display timezone)")
+	fs.StringVar(&q.Common.To, "until", "", "last day, YYYY-MM-DD (inclusive)")
+	fs.StringVar(&q.Last, "last", "", "relative range anchored at the data's last event, e.g. 30d, 12w")
+	fs.Var((*stringList)(&q.Where), "where", "event filter, repeatable and ANDed: 'country = CN'; other events are left out of paths")
+	fs.StringVar(&q.Segment, "segment", "", "only users in this saved segment")
+	fs.StringVar(&q.TZ, "tz", "", "display timezone (IANA name), default the database's")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("paths takes no arguments (got %q); name the anchor with --from EVENT or --to EVENT", fs.Arg(0))
+	}
+	if (q.From == "") == (q.To == "") {
+		return usagef("paths need exactly one of --from EVENT or --to EVENT (the date range is --since/--until)")
+	}
+	if q.Depth < 1 || q.Depth > query.MaxPathDepth {
+		return usagef("--depth %d is out of range: paths support 1 to %d steps", q.Depth, query.MaxPathDepth)
+	}
+	if q.Top < 1 {
+		return usagef("--top %d must be at least 1", q.Top)
+	}
+	if _, err := query.ParseDuration(q.SessionGap); err != nil {
+		return usagef("--session-gap: %v", err)
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := d.Paths(env.Ctx, q)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, r)
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+func init() {
+	register("trends", "events, users, averages or active users per day, week or month", runTrends)
+}
+
+func runTrends(env *Env, args []string) error {
+	fs := newFlags(env, "trends", "[--events a,b] [--measure M] [--interval day|week|month] [--by PROP] [--from DATE --to DATE | --last 30d] [--where ...]\n\n"+
+		"Without --events every event counts, so --measure users --interval day is daily active users.\n"+
+		"Measures: total events; users (unique per interval); avg (events per active user);\n"+
+		"dau, wau, mau (users active in the trailing 1, 7, 30 calendar days, reported on each interval's last day);\n"+
+		"stickiness (mean DAU/MAU per interval, and users by number of days active in the range).\n"+
+		"--by gives one series per event and property value; every value is listed.")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	var q query.TrendsQuery
+	commonFlags(fs, &q.Common)
+	events := fs.String("events", "", "comma-separated event names (default: any event)")
+	fs.StringVar(&q.Measure, "measure", "total", "total, users, avg, dau, wau, mau or stickiness")
+	fs.StringVar(&q.Interval, "interval", "day", "day, week (starting Monday), month or hour")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("trends takes no arguments (got %q); name events with --events a,b", fs.Arg(0))
+	}
+	q.Events = trendsEventNames(*events)
+	if err := q.Check(); err != nil {
+		return usagef("%v", err)
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := d.Trends(env.Ctx, q)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, r)
+}
+
+// trendsEventNames reads "a, b,c" as [a b c]; event names may hold spaces inside.
+func trendsEventNames(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
