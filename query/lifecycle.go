@@ -142,19 +142,17 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 	return r, nil
 }
 
-// Tables is one row per interval.
+// Tables is one row per interval; the interval cut short by the data's
+// end says so in its own column.
 func (r *LifecycleResult) Tables() []output.Table {
-	t := output.Table{Columns: []string{r.Interval, "new", "returning", "resurrecting", "dormant"}}
+	t := output.Table{Columns: []string{r.Interval, "new", "returning", "resurrecting", "dormant", "incomplete"}}
 	for _, p := range r.Points {
-		label := p.T
+		inc := ""
 		if p.Incomplete {
-			label += "*"
+			inc = "yes"
 		}
-		t.Rows = append(t.Rows, []string{label, strconv.Itoa(p.New), strconv.Itoa(p.Returning),
-			strconv.Itoa(p.Resurrecting), strconv.Itoa(p.Dormant)})
-	}
-	if len(r.Points) > 0 && r.Points[len(r.Points)-1].Incomplete {
-		t.Title = "* = interval cut short by the data's end"
+		t.Rows = append(t.Rows, []string{p.T, strconv.Itoa(p.New), strconv.Itoa(p.Returning),
+			strconv.Itoa(p.Resurrecting), strconv.Itoa(p.Dormant), inc})
 	}
 	return []output.Table{t}
 }

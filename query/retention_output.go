@@ -17,41 +17,52 @@ func (r *RetentionResult) Tables() []output.Table {
 }
 
 func (r *RetentionResult) groupTables(prefix string, cohorts []RetentionCohort, avg []float64) []output.Table {
+	// The incomplete period is named in its own column rather than marked
+	// in the cells, so the cells stay numbers (aligned, and parseable in CSV).
+	// Periods no cohort has reached yet get no column.
+	n := 0
+	for _, c := range cohorts {
+		n = max(n, len(c.Retained))
+	}
 	cols := []string{"cohort", "size"}
-	for k := 0; k < r.Periods; k++ {
+	for k := range n {
 		cols = append(cols, r.Period+" "+strconv.Itoa(k))
 	}
-	pct := output.Table{Title: prefix + "retained % (* = period not complete yet)", Columns: cols}
+	cols = append(cols, "incomplete from")
+	pct := output.Table{Title: prefix + "retained %", Columns: cols}
 	cnt := output.Table{Title: prefix + "retained users", Columns: cols}
 	total := 0
 	for _, c := range cohorts {
 		total += c.Size
 		prow := []string{c.Start, strconv.Itoa(c.Size)}
 		crow := []string{c.Start, strconv.Itoa(c.Size)}
-		for k := range r.Periods {
-			if k >= len(c.Retained) {
+		for k := range n {
+			switch {
+			case k >= len(c.Retained):
 				prow, crow = append(prow, ""), append(crow, "")
-				continue
+			case c.Size == 0:
+				prow, crow = append(prow, "-"), append(crow, "0")
+			default:
+				prow = append(prow, strconv.FormatFloat(c.Percent[k], 'f', 1, 64)+"%")
+				crow = append(crow, strconv.Itoa(c.Retained[k]))
 			}
-			mark := ""
-			if c.IncompleteFrom != nil && k >= *c.IncompleteFrom {
-				mark = "*"
-			}
-			prow = append(prow, strconv.FormatFloat(c.Percent[k], 'f', 1, 64)+"%"+mark)
-			crow = append(crow, strconv.Itoa(c.Retained[k])+mark)
 		}
-		pct.Rows = append(pct.Rows, prow)
-		cnt.Rows = append(cnt.Rows, crow)
+		inc := ""
+		if c.IncompleteFrom != nil {
+			inc = r.Period + " " + strconv.Itoa(*c.IncompleteFrom)
+		}
+		pct.Rows = append(pct.Rows, append(prow, inc))
+		cnt.Rows = append(cnt.Rows, append(crow, inc))
 	}
 	arow := []string{"average", strconv.Itoa(total)}
-	for k := range r.Periods {
+	for k := range n {
 		if k < len(avg) {
 			arow = append(arow, strconv.FormatFloat(avg[k], 'f', 1, 64)+"%")
 		} else {
 			arow = append(arow, "")
 		}
 	}
-	pct.Rows = append(pct.Rows, arow)
+	pct.Rows = append(pct.Rows, append(arow, ""))
 	return []output.Table{pct, cnt}
 }
 

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+func init() {
+	register("lifecycle", "new, returning, resurrecting and dormant users per interval", runLifecycle)
+}
+
+func runLifecycle(env *Env, args []string) error {
+	fs := newFlags(env, "lifecycle", "[--event E] [--interval day|week|month] [--from D --to D | --last 30d] [--where F] [--segment S] [--tz Z]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	var q query.LifecycleQuery
+	commonFlags(fs, &q.Common)
+	fs.StringVar(&q.Event, "event", "", "what counts as active (default any event)")
+	fs.StringVar(&q.Interval, "interval", "day", "interval: day, week (starting Monday) or month")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch strings.ToLower(q.Interval) {
+	case "day", "week", "month":
+	default:
+		return usagef("unknown --interval %q (use day, week or month)", q.Interval)
+	}
+	if q.By != "" {
+		return usagef("lifecycle has no --by breakdown; use --segment or --where to look at one group")
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := d.Lifecycle(env.Ctx, q)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, r)
+}

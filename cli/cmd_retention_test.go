@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/store"
+)
+
+// rtGoldenDB imports a small fixed product timeline (three weeks of
+// signups, opens and purchases, one Chinese event name) through the store.
+func rtGoldenDB(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rt.db")
+	db, err := store.Open(path, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "golden.csv", Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(`
+u1 signup 2026-03-02T09:00 pro
+u1 open   2026-03-03T10:00
+u1 open   2026-03-05T10:00
+u1 购买    2026-03-09T10:00
+u2 signup 2026-03-02T14:00 free
+u2 open   2026-03-04T10:00
+u2 open   2026-03-12T10:00
+u2 购买    2026-03-12T15:00
+u3 signup 2026-03-03T10:00 free
+u3 open   2026-03-03T11:00
+u3 open   2026-03-10T10:00
+u4 signup 2026-03-04T08:00 pro
+u4 购买    2026-03-04T09:00
+u4 open   2026-03-05T10:00
+u4 open   2026-03-06T10:00
+u4 open   2026-03-16T10:00
+u5 open   2026-03-06T10:00
+u5 signup 2026-03-09T10:00 free
+u5 open   2026-03-11T10:00
+u6 signup 2026-03-10T10:00 pro
+u6 open   2026-03-17T10:00
+u7 signup 2026-03-16T10:00 free
+u7 open   2026-03-18T12:00
+`), "\n") {
+		f := strings.Fields(line)
+		tm, err := time.Parse("2006-01-02T15:04", f[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := store.Event{User: f[0], Name: f[1], Time: tm.UnixMilli()}
+		if len(f) > 3 {
+			e.Props = []store.Prop{{Key: "plan", Value: f[3]}}
+		}
+		if _, err := tx.Add(ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx, store.ImportStats{}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// rtGolden runs spoor with args and compares stdout with
+// testdata/NAME.golden; SPOOR_UPDATE_GOLDEN=1 rewrites the file.
+func rtGolden(t *testing.T, name string, args ...string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), args, nil, &out, &errb); code != 0 {
+		t.Fatalf("spoor %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+	}
+	file := filepath.Join("testdata", name+".golden")
+	if os.Getenv("SPOOR_UPDATE_GOLDEN") != "" {
+		if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run with SPOOR_UPDATE_GOLDEN=1 to create it)", err)
+	}
+	if out.String() != string(want) {
+		t.Errorf("spoor %s:\n%s\nwant (%s):\n%s", strings.Join(args, " "), out.String(), file, want)
+	}
+}
+
+func TestRetentionGolden(t *testing.T) {
+	db := rtGoldenDB(t)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"retention_day", []string{"--periods", "8", "--format", "table"}},
+		{"retention_signup_open_json", []string{"--start", "signup", "--return", "open", "--periods", "4", "--format", "json"}},
+		{"retention_week_unbounded_csv", []string{"--period", "week", "--unbounded", "--format", "csv"}},
+		{"retention_recurring_markdown", []string{"--recurring", "--period", "week", "--periods", "3", "--format", "markdown"}},
+		{"retention_by_plan", []string{"--start", "signup", "--by", "plan", "--periods", "3", "--format", "table"}},
+		{"retention_users", []string{"--start", "signup", "--periods", "8", "--users", "2026-03-02:2", "--format", "csv"}},
+		{"retention_explain", []string{"--start", "signup", "--return", "open", "--periods", "8", "--explain", "u2", "--format", "table"}},
+		// UTC+14 moves every event at or after 10:00 UTC to the next day.
+		{"retention_tz_last_json", []string{"--tz", "Pacific/Kiritimati", "--last", "7d", "--periods", "3", "--format", "json"}},
+		{"retention_week_where", []string{"--period", "week", "--start", "signup", "--where", "plan = pro", "--format", "table"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rtGolden(t, c.name, append([]string{"retention", "--db", db}, c.args...)...)
+		})
+	}
+}
+
+func TestLifecycleGolden(t *testing.T) {
+	db := rtGoldenDB(t)
+	rtGolden(t, "lifecycle_day", "lifecycle", "--db", db, "--format", "table")
+	rtGolden(t, "lifecycle_week_json", "lifecycle", "--db", db, "--interval", "week", "--format", "json")
+	rtGolden(t, "lifecycle_open_csv", "lifecycle", "--db", db, "--event", "open", "--from", "2026-03-09", "--format", "csv")
+}
+
+func TestRetentionCLIErrors(t *testing.T) {
+	db := rtGoldenDB(t)
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"retention", "--db", db, "--start", "sigup"}, 1, "signup"},
+		{[]string{"retention", "--db", db, "--period", "year"}, 2, "use day, week or month"},
+		{[]string{"retention", "--db", db, "--users", "2026-03-02"}, 2, "COHORT:PERIOD"},
+		{[]string{"retention", "--db", db, "--users", "2027-01-01:1"}, 2, "no cohort"},
+		{[]string{"retention", "--db", db, "--users", "2026-03-18:1"}, 2, "periods 0 to 0"},
+		{[]string{"retention", "--db", db, "--explain", "nobody"}, 1, "unknown user"},
+		{[]string{"lifecycle", "--db", db, "--interval", "year"}, 2, "use day, week or month"},
+		{[]string{"lifecycle", "--db", db, "--event", "opn"}, 1, "open"},
+		{[]string{"lifecycle", "--db", filepath.Join(t.TempDir(), "none.db")}, 1, "spoor import"},
+	} {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), c.args, nil, &out, &errb)
+		if code != c.code || !strings.Contains(errb.String(), c.msg) {
+			t.Errorf("spoor %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(c.args, " "), code, errb.String(), c.code, c.msg)
+		}
+	}
+}
