@@ -95,16 +95,17 @@ func pickColumns(fields []string, userFlag, eventFlag, timeFlag string) (columnM
 	}
 	var miss []string
 	if m.user == "" {
-		miss = append(miss, "user (e.g. user_id, distinct_id, uid; or --user COL)")
+		miss = append(miss, "user")
 	}
 	if m.event == "" && m.constEvent == "" {
-		miss = append(miss, "event (e.g. event, event_name, action; or --event COL, or --event =NAME for one name)")
+		miss = append(miss, "event")
 	}
 	if m.time == "" {
-		miss = append(miss, "time (e.g. timestamp, time, created_at; or --time COL)")
+		miss = append(miss, "time")
 	}
 	if len(miss) > 0 {
-		return m, &notEventsError{fmt.Sprintf("not an event table: no %s column; found columns %s", strings.Join(miss, ", no "), listFields(fields))}
+		return m, &notEventsError{fmt.Sprintf("not an event table: expected user, event and time columns (e.g. user_id, event, timestamp); found no %s column among %s; name them with --user COL, --event COL (or --event =NAME for one name) and --time COL",
+			strings.Join(miss, " or "), listFields(fields))}
 	}
 	return m, nil
 }

@@ -135,7 +135,10 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 
 	var w *writer
 	if !opt.DryRun {
-		if w, err = newWriter(ctx, db, store.ImportInfo{File: src.name, Size: src.size, Format: format, Timezone: loc.String()}); err != nil {
+		// Bulk imports write the compact columns only; the store fills in the
+		// SQL rows when SQL first needs them.
+		info := store.ImportInfo{File: src.name, Size: src.size, Format: format, Timezone: loc.String(), DeferRows: true}
+		if w, err = newWriter(ctx, db, info); err != nil {
 			return nil, err
 		}
 	}

@@ -29,7 +29,9 @@ type TimeParser struct {
 	loc    *time.Location // zone for naive times
 	layout string         // explicit Go layout, "" for automatic
 	unit   int64          // explicit epoch unit in ns (0: by magnitude)
-	naive  int64          // values read without a zone, so in loc
+	naive  int64          // accepted values read without a zone, so in loc
+
+	wasNaive bool // the value being parsed had no zone
 }
 
 // NewTimeParser makes a parser. format is "" (detect each value), a Go
@@ -71,6 +73,7 @@ func (p *TimeParser) Parse(s string) (int64, error) {
 	}
 	var ms int64
 	var err error
+	p.wasNaive = false
 	switch {
 	case p.layout != "":
 		var t time.Time
@@ -90,6 +93,9 @@ func (p *TimeParser) Parse(s string) (int64, error) {
 	if ms < minTimeMs || ms >= maxTimeMs {
 		return 0, errTimeRange
 	}
+	if p.wasNaive || p.layout != "" && !strings.ContainsAny(p.layout, "Z-+") {
+		p.naive++
+	}
 	return ms, nil
 }
 
@@ -98,7 +104,7 @@ func (p *TimeParser) auto(s string) (int64, error) {
 		if len(s) == 8 && digits(s) {
 			// YYYYMMDD, unless it cannot be a date: then an epoch.
 			if ms, ok := p.civil(num(s[0:4]), num(s[4:6]), num(s[6:8]), 0, 0, 0, 0); ok {
-				p.naive++
+				p.wasNaive = true
 				return ms, nil
 			}
 		}
@@ -167,7 +173,7 @@ func (p *TimeParser) calendar(s string) (int64, error) {
 	if hasZone {
 		loc = time.UTC
 	} else {
-		p.naive++
+		p.wasNaive = true
 	}
 	ms, ok := p.civilIn(loc, y, mo, d, h, mi, sec, nsec)
 	if !ok {

@@ -58,15 +58,21 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 	o := &objectReader{src: src, tp: tp}
 	// Peek at the first object (skipping leading broken lines) to detect
 	// the layout; it is replayed as the first row.
+	var firstBad *rejectError
+	var early []*rejectError // broken records before the first object, replayed as rejects
 	for {
 		m, line, raw, err := src.object()
-		if err == io.EOF {
+		if err == io.EOF && firstBad == nil {
 			return nil, &notEventsError{"no JSON objects: expected one event object per line or an array of event objects, found none"}
 		}
-		if _, ok := err.(*rejectError); ok {
-			if line > 1000 {
-				return nil, &notEventsError{"no valid JSON object in the first 1000 lines: expected JSON Lines or a JSON array of event objects"}
+		if err == io.EOF || firstBad != nil && line > 1000 {
+			return nil, &notEventsError{fmt.Sprintf("no valid JSON object (first problem at line %d: %s): expected JSON Lines or a JSON array of event objects", firstBad.line, firstBad)}
+		}
+		if re, ok := err.(*rejectError); ok {
+			if firstBad == nil {
+				firstBad = re
 			}
+			early = append(early, re)
 			continue
 		}
 		if err != nil {
@@ -105,12 +111,14 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 	}
 	// The first object was read before the mapping existed; restart so
 	// next() maps it like every other.
-	o.src = &replay{first: o.first, line: o.line, raw: o.raw, rest: src}
+	o.src = &replay{early: early, first: o.first, line: o.line, raw: o.raw, rest: src}
 	return o, nil
 }
 
-// replay yields one already-read object, then the rest of the stream.
+// replay yields the records already read (rejects, then one object), then
+// the rest of the stream.
 type replay struct {
+	early []*rejectError
 	first map[string]any
 	line  int64
 	raw   string
@@ -118,6 +126,11 @@ type replay struct {
 }
 
 func (p *replay) object() (map[string]any, int64, string, error) {
+	if len(p.early) > 0 {
+		re := p.early[0]
+		p.early = p.early[1:]
+		return nil, re.line, re.raw, re
+	}
 	if p.first != nil {
 		m := p.first
 		p.first = nil
