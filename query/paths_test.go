@@ -226,3 +226,21 @@ func TestPathsErrors(t *testing.T) {
 		t.Error("a cancelled query must fail")
 	}
 }
+
+func TestPathsEmptyAndSingleEvent(t *testing.T) {
+	if _, err := NewDataset(nil, time.UTC).Paths(context.Background(), PathsQuery{From: "a"}); err == nil || !strings.Contains(err.Error(), "unknown event") {
+		t.Errorf("paths on no data: err = %v, want unknown event", err)
+	}
+	one := tpTimeline(t, time.UTC, "u1 a 2026-03-02 10:00\n")
+	if got := pathsLines(pathsRun(t, one, PathsQuery{From: "a"})); got != "1: a > (end)\n" {
+		t.Errorf("from: %q", got)
+	}
+	if got := pathsLines(pathsRun(t, one, PathsQuery{To: "a"})); got != "1: (start) > a\n" {
+		t.Errorf("to: %q", got)
+	}
+	// An anchor outside the range leaves no users, and empty lists, not nulls.
+	r := pathsRun(t, one, PathsQuery{From: "a", Common: Common{From: "2026-03-01", To: "2026-03-01"}})
+	if r.Users != 0 || r.Paths == nil || r.Transitions == nil || len(r.Tables()[0].Rows) != 0 {
+		t.Errorf("no anchor in range: %+v", r)
+	}
+}

@@ -178,7 +178,12 @@ func (d *Dataset) planTrends(ctx context.Context, q TrendsQuery) (*trendsPlan, e
 	p.cal = NewCalendar(iv, s.Loc, s.From, s.To)
 	first := dayStart(s.From, s.Loc)
 	last := dayStart(max(s.From, s.To-1), s.Loc)
-	p.rangeFrom, p.rangeTo = first.Format("2006-01-02"), last.Format("2006-01-02")
+	// Without events or a given range there are no days to show (rather
+	// than one empty day in 1970).
+	p.noDays = d.Len() == 0 && q.Common.From == "" && q.Common.To == ""
+	if !p.noDays {
+		p.rangeFrom, p.rangeTo = first.Format("2006-01-02"), last.Format("2006-01-02")
+	}
 	if p.windows != nil {
 		look := p.windows[len(p.windows)-1] - 1
 		p.scanFrom = first.AddDate(0, 0, -look).UnixMilli()

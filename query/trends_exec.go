@@ -27,6 +27,7 @@ type trendsPlan struct {
 	firstDay           int       // index in days of the range's first day
 	scanFrom           int64     // earliest instant read (before From for rolling windows)
 	rangeFrom, rangeTo string
+	noDays             bool // empty dataset and no range: series have no points
 }
 
 // key returns the slot*nCodes+code of event i, or -1 when the event is not
@@ -356,6 +357,9 @@ func runPersonRanges(ctx context.Context, d *Dataset, fn func(lo, hi int) error)
 func (p *trendsPlan) result(a *trendsAcc) *TrendsResult {
 	r := &TrendsResult{Measure: p.measure, Interval: string(p.cal.Interval), From: p.rangeFrom, To: p.rangeTo, plan: p}
 	nb := p.cal.Len()
+	if p.noDays {
+		nb = 0
+	}
 	var daily [][]float64 // per window, per series: the values for every day
 	if p.windows != nil {
 		nd := p.days.Len()

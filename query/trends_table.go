@@ -13,7 +13,11 @@ func (r *TrendsResult) Tables() []output.Table {
 	for _, s := range r.Series {
 		cols = append(cols, s.Label)
 	}
-	t := output.Table{Title: r.Measure + " per " + r.Interval + ", " + r.From + " to " + r.To, Columns: cols}
+	title := r.Measure + " per " + r.Interval + ", " + r.From + " to " + r.To
+	if r.From == "" {
+		title = r.Measure + " per " + r.Interval + ": no events"
+	}
+	t := output.Table{Title: title, Columns: cols}
 	if len(r.Series) > 0 {
 		for b, pt := range r.Series[0].Points {
 			row := []string{pt.T}

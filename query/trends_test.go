@@ -208,3 +208,32 @@ func TestTrendsErrors(t *testing.T) {
 		t.Error("a cancelled query must fail")
 	}
 }
+
+func TestTrendsEmptyAndSingleEvent(t *testing.T) {
+	empty := NewDataset(nil, time.UTC)
+	for _, m := range []string{"total", "users", "avg", "dau", "wau", "mau", "stickiness"} {
+		r := trendsRun(t, empty, TrendsQuery{Measure: m})
+		if len(r.Series) != 1 || len(r.Series[0].Points) != 0 || r.Series[0].Total != 0 || r.From != "" {
+			t.Errorf("%s on no data: %+v, want one series without points", m, r)
+		}
+		if tb := r.Tables(); len(tb[0].Rows) != 0 {
+			t.Errorf("%s on no data: table rows %v", m, tb[0].Rows)
+		}
+	}
+	// A range on empty data still lists its days, with zeros.
+	r := trendsRun(t, empty, TrendsQuery{Common: Common{From: "2026-03-01", To: "2026-03-02"}, Measure: "mau"})
+	if got, want := trendsPoints(r), "all events: 03-01=0 03-02=0\n"; got != want {
+		t.Errorf("empty data with a range: got %q want %q", got, want)
+	}
+	one := tpTimeline(t, time.UTC, "u1 a 2026-03-02 23:59:59.999\n")
+	for m, want := range map[string]string{
+		"total":      "all events: 03-02=1\n",
+		"avg":        "all events: 03-02=1.00\n",
+		"mau":        "all events: 03-02=1\n",
+		"stickiness": "all events: 03-02=1.000\n",
+	} {
+		if got := trendsPoints(trendsRun(t, one, TrendsQuery{Measure: m})); got != want {
+			t.Errorf("%s on one event: got %q want %q", m, got, want)
+		}
+	}
+}
