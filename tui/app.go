@@ -382,6 +382,21 @@ func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
 	if t.res != nil {
 		n = t.res.items()
 	}
+	if g, ok := t.res.(interface{ move(int, string) (int, bool) }); ok && n > 0 {
+		for _, dir := range []struct {
+			b key.Binding
+			d string
+		}{{k.Up, "up"}, {k.Down, "down"}, {k.Left, "left"}, {k.Right, "right"}} {
+			if key.Matches(msg, dir.b) {
+				sel, ok := g.move(t.sel, dir.d)
+				if !ok {
+					m.focus = 0
+				}
+				t.sel = sel
+				return nil
+			}
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Left):
 		m.focus = 0

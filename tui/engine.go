@@ -10,6 +10,10 @@ func newAnalysis(tab int, sh *shared) analysis {
 		return &funnel{}
 	case tabPaths:
 		return &paths{}
+	case tabRetention:
+		return &retention{}
+	case tabLifecycle:
+		return &lifecycle{}
 	case tabExplore:
 		return &explore{Show: "events"}
 	}

@@ -1,0 +1,107 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/query"
+)
+
+const (
+	lifecycleUp   = 8 // rows above the axis
+	lifecycleDown = 4 // rows below it, for dormant users
+)
+
+// lifecycle segments bottom-up, each with its own character so the bars
+// read without color too.
+var lifecycleParts = []struct {
+	name, char string
+}{{"returning", "█"}, {"resurrecting", "▓"}, {"new", "▒"}, {"dormant", "░"}}
+
+// lifecycleChart draws stacked bars per interval: returning, resurrecting
+// and new above the axis, dormant below it, on one scale.
+func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
+	st := sh.st
+	title := st.Title.Render("Lifecycle per " + r.Interval)
+	if r.Event != "" {
+		title += st.Title.Render(" (active = did " + r.Event + ")")
+	}
+	pts := r.Points
+	if len(pts) == 0 {
+		return title + "\n" + st.Dim.Render("no users in range")
+	}
+	const axisW = 7
+	cw := max(1, min(6, (w-axisW)/len(pts)))
+	if len(pts)*cw > w-axisW {
+		pts = pts[len(pts)-(w-axisW)/cw:] // the newest intervals; the table has them all
+	}
+	maxUp, maxDown := 1, 0
+	for _, p := range pts {
+		maxUp = max(maxUp, p.New+p.Returning+p.Resurrecting)
+		maxDown = max(maxDown, abs(p.Dormant))
+	}
+	unit := math.Max(float64(maxUp)/lifecycleUp, float64(maxDown)/lifecycleDown)
+	styles := []lipgloss.Style{st.Series[0], st.Series[2], st.Series[3], st.Negative}
+	cell := func(p query.LifecyclePoint, level float64, below bool) string {
+		if below {
+			if level < float64(abs(p.Dormant)) {
+				return styles[3].Render(strings.Repeat(lifecycleParts[3].char, cw))
+			}
+			return strings.Repeat(" ", cw)
+		}
+		stack := []int{p.Returning, p.Resurrecting, p.New}
+		top := 0
+		for i, v := range stack {
+			top += v
+			if level < float64(top) {
+				return styles[i].Render(strings.Repeat(lifecycleParts[i].char, cw))
+			}
+		}
+		return strings.Repeat(" ", cw)
+	}
+	var b strings.Builder
+	b.WriteString(title)
+	for row := lifecycleUp - 1; row >= 0; row-- {
+		label := ""
+		if row == lifecycleUp-1 {
+			label = thousands(int(unit * lifecycleUp))
+		}
+		b.WriteString("\n" + padLeft(label, axisW-2) + " ┤")
+		for _, p := range pts {
+			b.WriteString(cell(p, (float64(row)+0.5)*unit, false))
+		}
+	}
+	b.WriteString("\n" + padLeft("0", axisW-2) + " ┼" + strings.Repeat("─", len(pts)*cw))
+	downRows := int(math.Ceil(float64(maxDown) / unit))
+	for row := 0; row < min(downRows, lifecycleDown); row++ {
+		label := ""
+		if row == min(downRows, lifecycleDown)-1 {
+			label = "-" + thousands(int(unit*float64(row+1)))
+		}
+		b.WriteString("\n" + padLeft(label, axisW-2) + " ┤")
+		for _, p := range pts {
+			b.WriteString(cell(p, (float64(row)+0.5)*unit, true))
+		}
+	}
+	firstT, lastT := pts[0].T, pts[len(pts)-1].T
+	gap := max(len(pts)*cw-len(firstT)-len(lastT), 1)
+	b.WriteString("\n" + strings.Repeat(" ", axisW) + firstT + strings.Repeat(" ", gap) + lastT)
+	var legend []string
+	for i, part := range lifecycleParts {
+		legend = append(legend, styles[i].Render(part.char)+" "+part.name)
+	}
+	b.WriteString("\n" + wrapJoin(legend, "   ", w))
+	if len(pts) < len(r.Points) {
+		b.WriteString("\n" + st.Dim.Render(fmt.Sprintf("last %d of %d intervals shown; the table has all", len(pts), len(r.Points))))
+	}
+	return b.String()
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

@@ -1,0 +1,102 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/query"
+)
+
+const retentionCell = 5 // "100%" plus the incomplete mark
+
+// retentionChart is the cohort table as a heat map (the cell's shade is its
+// percentage), scrolled sideways to keep the selected period in view, with
+// the average row and the average curve under it.
+func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
+	st := sh.st
+	var b strings.Builder
+	what := "any event"
+	if r.Start != "" {
+		what = r.Start
+	}
+	b.WriteString(st.Title.Render(fmt.Sprintf("Retention by %s cohort of first %s", r.Period, what)))
+	if len(r.Cohorts) == 0 {
+		return b.String() + "\n" + st.Dim.Render("no cohorts in range")
+	}
+	p := max(r.Periods, 1)
+	selC, selK := sel/p, sel%p
+	labelW := 10
+	if w < 60 {
+		labelW = 5 // MM-DD
+	}
+	visible := max((w-labelW-8)/(retentionCell+1), 1)
+	first := max(0, selK-visible+1)
+	last := min(p, first+visible)
+	b.WriteString("\n" + padRight(r.Period, labelW) + " " + padLeft("size", 6) + " ")
+	for k := first; k < last; k++ {
+		b.WriteString(" " + padLeft(strconv.Itoa(k), retentionCell))
+	}
+	for c, co := range r.Cohorts {
+		label := co.Start
+		if labelW < len(label) {
+			label = shortDate(label)
+		}
+		b.WriteString("\n" + padRight(label, labelW) + " " + padLeft(thousands(co.Size), 6) + " ")
+		for k := first; k < last; k++ {
+			b.WriteString(" ")
+			if k >= len(co.Retained) {
+				b.WriteString(strings.Repeat(" ", retentionCell))
+				continue
+			}
+			// The mark has its own column so the % signs line up.
+			mark := " "
+			if co.IncompleteFrom != nil && k >= *co.IncompleteFrom {
+				mark = "*"
+			}
+			cell := padLeft(strconv.Itoa(int(co.Percent[k]+0.5))+"%", retentionCell-1) + mark
+			style := st.Heat[heatLevel(co.Percent[k], len(st.Heat))]
+			if c == selC && k == selK {
+				style = st.Selected
+			}
+			b.WriteString(style.Render(padLeft(cell, retentionCell)))
+		}
+	}
+	b.WriteString("\n" + padRight("average", labelW) + " " + padLeft("", 6) + " ")
+	for k := first; k < last; k++ {
+		cell := ""
+		if k < len(r.Average) {
+			cell = strconv.Itoa(int(r.Average[k]+0.5)) + "% "
+		}
+		b.WriteString(" " + st.Title.Render(padLeft(cell, retentionCell)))
+	}
+	hidden := ""
+	if first > 0 || last < p {
+		hidden = fmt.Sprintf(" · periods %d-%d of %d (→ scrolls)", first, last-1, p-1)
+	}
+	b.WriteString("\n" + st.Dim.Render(truncate("* = period not complete yet"+hidden, w)))
+	if len(r.Average) > 1 {
+		n := len(r.Average)
+		plot := asciigraph.Plot(r.Average, asciigraph.Height(6), asciigraph.Width(max(w-10, 10)), asciigraph.Precision(0),
+			asciigraph.LowerBound(0), asciigraph.UpperBound(100), asciigraph.XAxisRange(0, float64(n-1)),
+			asciigraph.XAxisTickCount(max(2, min(n, (w-8)/6))))
+		b.WriteString("\n\n" + st.Title.Render("Average retained % by "+r.Period) + "\n" + plot)
+	}
+	return b.String()
+}
+
+// heatLevel maps a percentage to one of n shades, darker for higher.
+func heatLevel(pct float64, n int) int {
+	switch {
+	case pct >= 75:
+		return n - 1
+	case pct >= 50:
+		return min(3, n-1)
+	case pct >= 25:
+		return min(2, n-1)
+	case pct >= 10:
+		return min(1, n-1)
+	}
+	return 0
+}

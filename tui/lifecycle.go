@@ -1,0 +1,68 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// lifecycle is tab 5: new, returning, resurrecting and dormant users per
+// interval.
+type lifecycle struct{ q query.LifecycleQuery }
+
+func (a *lifecycle) kind() string          { return "lifecycle" }
+func (a *lifecycle) common() *query.Common { return &a.q.Common }
+func (a *lifecycle) spec() ([]byte, error) { return specJSON(a, a.q) }
+func (a *lifecycle) load(raw []byte) error {
+	var q query.LifecycleQuery
+	if err := json.Unmarshal(raw, &q); err != nil {
+		return err
+	}
+	a.q = q
+	return nil
+}
+
+// seed starts weekly, which reads better than 60 thin daily bars.
+func (a *lifecycle) seed(sh *shared) { a.q.Interval = "week" }
+
+func (a *lifecycle) rows(sh *shared) []row {
+	rs := []row{
+		{label: "active", value: orDefault(a.q.Event, anyEvent), remove: func() { a.q.Event = "" }, edit: func(sh *shared) dialog {
+			return newPicker("Active means did", eventItems(sh, true), false, func(v string) tea.Cmd {
+				if v == anyEvent {
+					v = ""
+				}
+				a.q.Event = v
+				return nil
+			})
+		}},
+		{label: "every", value: orDefault(a.q.Interval, "day"), edit: func(sh *shared) dialog {
+			return choiceDialog("Interval", []string{"day", "week", "month"}, func(v string) { a.q.Interval = v })
+		}},
+	}
+	return append(rs, commonRows(sh, &a.q.Common, false)...)
+}
+
+func (a *lifecycle) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	q := a.q
+	q.Where = slices.Clone(q.Where)
+	return func(ctx context.Context, d *query.Dataset) (result, error) {
+		r, err := d.Lifecycle(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return &lifecycleResult{r: r}, nil
+	}, nil
+}
+
+type lifecycleResult struct{ r *query.LifecycleResult }
+
+func (r *lifecycleResult) Tables() []output.Table              { return r.r.Tables() }
+func (r *lifecycleResult) json() any                           { return r.r }
+func (r *lifecycleResult) items() int                          { return 0 }
+func (r *lifecycleResult) drill(int) (string, []string, bool)  { return "", nil, false }
+func (r *lifecycleResult) chart(sh *shared, w, sel int) string { return lifecycleChart(sh, r.r, w) }

@@ -1,0 +1,129 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// retention is tab 4: cohorts by first start event, returns per period.
+type retention struct{ q query.RetentionQuery }
+
+func (a *retention) kind() string          { return "retention" }
+func (a *retention) common() *query.Common { return &a.q.Common }
+func (a *retention) spec() ([]byte, error) { return specJSON(a, a.q) }
+func (a *retention) load(raw []byte) error {
+	var q query.RetentionQuery
+	if err := json.Unmarshal(raw, &q); err != nil {
+		return err
+	}
+	a.q = q
+	return nil
+}
+
+// seed starts weekly: daily cohorts of a short sample are mostly noise.
+func (a *retention) seed(sh *shared) { a.q.Period = "week" }
+
+func (a *retention) rows(sh *shared) []row {
+	pickEvent := func(title string, set func(string)) func(sh *shared) dialog {
+		return func(sh *shared) dialog {
+			return newPicker(title, eventItems(sh, true), false, func(v string) tea.Cmd {
+				if v == anyEvent {
+					v = ""
+				}
+				set(v)
+				return nil
+			})
+		}
+	}
+	period := query.Interval(orDefault(a.q.Period, "day"))
+	rs := []row{
+		{label: "start", value: orDefault(a.q.Start, anyEvent), edit: pickEvent("Cohort by first event", func(v string) { a.q.Start = v }),
+			remove: func() { a.q.Start = "" }},
+		{label: "return", value: orDefault(a.q.Return, anyEvent), edit: pickEvent("Returned when they did", func(v string) { a.q.Return = v }),
+			remove: func() { a.q.Return = "" }},
+		{label: "period", value: string(period), edit: func(sh *shared) dialog {
+			return choiceDialog("Period", []string{"day", "week", "month"}, func(v string) { a.q.Period, a.q.Periods = v, 0 })
+		}},
+		{label: "periods", value: strconv.Itoa(orInt(a.q.Periods, query.DefaultPeriods[period])), edit: func(sh *shared) dialog {
+			return newPrompt("Periods shown (period 0 included)", "a number from 2 to 400", strconv.Itoa(orInt(a.q.Periods, query.DefaultPeriods[period])),
+				checkPeriods, func(v string) tea.Cmd { a.q.Periods, _ = strconv.Atoi(v); return nil })
+		}},
+		{label: "returns", value: map[bool]string{false: "in period k", true: "in k or later"}[a.q.Unbounded], edit: func(sh *shared) dialog {
+			return choiceDialog("Counts as returned in period k", []string{"in period k", "in k or later"}, func(v string) { a.q.Unbounded = v == "in k or later" })
+		}},
+		{label: "cohort", value: map[bool]string{false: "first time", true: "recurring"}[a.q.Recurring], edit: func(sh *shared) dialog {
+			return choiceDialog("Cohort membership", []string{"first time", "recurring"}, func(v string) { a.q.Recurring = v == "recurring" })
+		}},
+	}
+	return append(rs, commonRows(sh, &a.q.Common, true)...)
+}
+
+func checkPeriods(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 2 || n > 400 {
+		return fmt.Errorf("periods: a number from 2 to 400")
+	}
+	return nil
+}
+
+func (a *retention) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	q := a.q
+	q.Where = slices.Clone(q.Where)
+	return func(ctx context.Context, d *query.Dataset) (result, error) {
+		r, err := d.Retention(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return &retentionResult{r: r}, nil
+	}, nil
+}
+
+// retentionResult selects one cell of the cohort table: item sel is
+// cohort sel/Periods, period sel%Periods.
+type retentionResult struct{ r *query.RetentionResult }
+
+func (r *retentionResult) Tables() []output.Table { return r.r.Tables() }
+func (r *retentionResult) json() any              { return r.r }
+func (r *retentionResult) items() int             { return len(r.r.Cohorts) * r.r.Periods }
+func (r *retentionResult) line(sel int) int       { return 2 + sel/max(r.r.Periods, 1) }
+
+func (r *retentionResult) chart(sh *shared, w, sel int) string {
+	return retentionChart(sh, r.r, w, sel)
+}
+
+func (r *retentionResult) drill(sel int) (string, []string, bool) {
+	p := max(r.r.Periods, 1)
+	c, k := sel/p, sel%p
+	if c >= len(r.r.Cohorts) || k >= len(r.r.Cohorts[c].Retained) {
+		return "", nil, false
+	}
+	return fmt.Sprintf("Cohort %s, %s %d", r.r.Cohorts[c].Start, r.r.Period, k), r.r.CellUsers(c, k), true
+}
+
+// move walks the grid: up/down change cohort, left/right change period;
+// ok is false at the left edge, so focus goes back to the panel.
+func (r *retentionResult) move(sel int, dir string) (int, bool) {
+	p := max(r.r.Periods, 1)
+	c, k := sel/p, sel%p
+	switch dir {
+	case "up":
+		c = max(c-1, 0)
+	case "down":
+		c = min(c+1, max(len(r.r.Cohorts)-1, 0))
+	case "left":
+		if k == 0 {
+			return sel, false
+		}
+		k--
+	case "right":
+		k = min(k+1, p-1)
+	}
+	return c*p + k, true
+}
