@@ -1,0 +1,179 @@
+package segment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// TierNames are the RFM tiers, best first.
+var TierNames = []string{"champions", "loyal", "potential loyalists", "new", "at risk", "can't lose", "hibernating", "lost"}
+
+// tierGrid[r-1][fm-1] is the tier of recency score r and the
+// frequency-monetary score fm = round((F+M)/2), halves up ("potential"
+// is potential loyalists):
+//
+//	        FM=1         FM=2         FM=3                 FM=4        FM=5
+//	R=5     new          potential    potential            champions   champions
+//	R=4     new          potential    potential            loyal       loyal
+//	R=3     hibernating  hibernating  potential loyalists  loyal       loyal
+//	R=2     hibernating  hibernating  at risk              at risk     can't lose
+//	R=1     lost         lost         at risk              at risk     can't lose
+var tierGrid = [5][5]string{
+	{"lost", "lost", "at risk", "at risk", "can't lose"},
+	{"hibernating", "hibernating", "at risk", "at risk", "can't lose"},
+	{"hibernating", "hibernating", "potential loyalists", "loyal", "loyal"},
+	{"new", "potential loyalists", "potential loyalists", "loyal", "loyal"},
+	{"new", "potential loyalists", "potential loyalists", "champions", "champions"},
+}
+
+// Tier names the tier of scores r, f, m (each 1 to 5).
+func Tier(r, f, m int) string { return tierGrid[r-1][(f+m+1)/2-1] }
+
+// RFMOptions choose what counts as a purchase: every event with a numeric
+// Revenue property, or with Event set, every event of that name (revenue 0
+// when missing).
+type RFMOptions struct {
+	Revenue string
+	Event   string
+}
+
+// RFMUser is one customer's values and scores. Recency is in calendar
+// days (display timezone) from the last purchase to the data's last event.
+type RFMUser struct {
+	User        string  `json:"user"`
+	RecencyDays int     `json:"recency_days"`
+	Frequency   int     `json:"frequency"`
+	Monetary    float64 `json:"monetary"`
+	R           int     `json:"r"`
+	F           int     `json:"f"`
+	M           int     `json:"m"`
+	Tier        string  `json:"tier"`
+}
+
+// RFMReport is the tier sizes, and the users when asked.
+type RFMReport struct {
+	Revenue      string       `json:"revenue"`
+	Event        string       `json:"event,omitempty"`
+	Customers    int          `json:"customers"`
+	NonCustomers int          `json:"non_customers"`
+	Tiers        []GroupCount `json:"tiers"`
+	Users        []RFMUser    `json:"users,omitempty"`
+}
+
+// RFM scores every customer. Scores are quintiles of the mid-rank: a value
+// with `less` customers strictly worse and `eq` customers equal to it
+// scores 1 + floor(5 * (less + eq/2) / customers), capped at 5, so equal
+// values always share a score and the result does not depend on order.
+func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []RFMUser, error) {
+	rev, err := d.Prop(ctx, opt.Revenue)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := int32(-1)
+	if opt.Event != "" {
+		if err := d.CheckEvent(opt.Event); err != nil {
+			return nil, nil, err
+		}
+		ev, _ = d.EventID(opt.Event)
+	}
+	lastDay := dayStart(d.MaxTime, d.Loc)
+	var users []RFMUser
+	for p := range d.Users {
+		u := RFMUser{User: d.Users[p]}
+		last := int64(-1)
+		for i := d.Start[p]; i < d.Start[p+1]; i++ {
+			v := math.NaN()
+			if c := rev.Codes[i]; c != 0 {
+				v = rev.Num[c-1]
+			}
+			if ev >= 0 {
+				if d.Event[i] != ev {
+					continue
+				}
+				if math.IsNaN(v) {
+					v = 0
+				}
+			} else if math.IsNaN(v) {
+				continue
+			}
+			u.Frequency++
+			u.Monetary += v
+			last = d.Time[i]
+		}
+		if u.Frequency == 0 {
+			continue
+		}
+		// Rounding absorbs the 23- and 25-hour days of DST changes.
+		u.RecencyDays = int(math.Round(float64(lastDay.UnixMilli()-dayStart(last, d.Loc).UnixMilli()) / 86_400_000))
+		users = append(users, u)
+	}
+	if len(users) == 0 {
+		what := fmt.Sprintf("no event has a numeric %q property", opt.Revenue)
+		if opt.Event != "" {
+			what = fmt.Sprintf("no %s event", opt.Event)
+		}
+		return nil, nil, fmt.Errorf("%s; name the revenue property with --revenue (spoor props lists them)", what)
+	}
+	vals := make([]float64, len(users))
+	for i, u := range users {
+		vals[i] = -float64(u.RecencyDays) // fewer days since is better
+	}
+	r := quintiles(vals)
+	for i, u := range users {
+		vals[i] = float64(u.Frequency)
+	}
+	f := quintiles(vals)
+	for i, u := range users {
+		vals[i] = u.Monetary
+	}
+	m := quintiles(vals)
+	counts := make([]int, len(TierNames))
+	for i := range users {
+		u := &users[i]
+		u.R, u.F, u.M = r[i], f[i], m[i]
+		u.Tier = Tier(u.R, u.F, u.M)
+		for k, t := range TierNames {
+			if t == u.Tier {
+				counts[k]++
+			}
+		}
+	}
+	rep := &RFMReport{Revenue: opt.Revenue, Event: opt.Event, Customers: len(users), NonCustomers: len(d.Users) - len(users),
+		Tiers: groupCounts(TierNames, counts, len(users))}
+	return rep, users, nil
+}
+
+// quintiles scores values 1 to 5, higher values better (see RFM).
+func quintiles(vals []float64) []int {
+	n := len(vals)
+	sorted := append([]float64(nil), vals...)
+	sort.Float64s(sorted)
+	out := make([]int, n)
+	for i, v := range vals {
+		less := sort.SearchFloat64s(sorted, v)
+		eq := sort.SearchFloat64s(sorted, math.Nextafter(v, math.Inf(1))) - less
+		s := 1 + int(5*(float64(less)+float64(eq)/2)/float64(n))
+		out[i] = min(s, 5)
+	}
+	return out
+}
+
+// Tables shows the tiers, or the users when listed.
+func (r *RFMReport) Tables() []output.Table {
+	if r.Users != nil {
+		t := output.Table{Columns: []string{"user", "tier", "r", "f", "m", "recency_days", "frequency", "monetary"}}
+		for _, u := range r.Users {
+			t.Rows = append(t.Rows, []string{u.User, u.Tier, strconv.Itoa(u.R), strconv.Itoa(u.F), strconv.Itoa(u.M),
+				strconv.Itoa(u.RecencyDays), strconv.Itoa(u.Frequency), strconv.FormatFloat(u.Monetary, 'f', -1, 64)})
+		}
+		return []output.Table{t}
+	}
+	title := fmt.Sprintf("RFM tiers by %s: %d customers, %d users without a purchase", r.Revenue, r.Customers, r.NonCustomers)
+	return []output.Table{groupTable(title, "tier", r.Tiers)}
+}

@@ -1,0 +1,257 @@
+package segment
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/store"
+)
+
+// Saved is a stored segment or audience rule.
+type Saved struct {
+	Name      string `json:"name"`
+	Expr      string `json:"expr"`
+	CreatedAt string `json:"created_at"`
+	// Audiences only: users matched at the last and the previous
+	// evaluation (after each import), nil before the first.
+	LastCount   *int64 `json:"last_count,omitempty"`
+	PrevCount   *int64 `json:"prev_count,omitempty"`
+	EvaluatedAt string `json:"evaluated_at,omitempty"`
+}
+
+// ErrNotFound is returned for a name that is not saved.
+var ErrNotFound = errors.New("not found")
+
+// Kind is a table of saved expressions: segments or audiences.
+type Kind struct {
+	Noun  string // segment, audience
+	table string
+	col   string
+}
+
+var (
+	Segments  = Kind{"segment", "segments", "expr"}
+	Audiences = Kind{"audience", "audiences", "rule"}
+)
+
+// CheckName refuses names that would be awkward on a command line or
+// clash with the prefixes --segment understands (stage:, audience:).
+func CheckName(name string) error {
+	if name == "" || len([]rune(name)) > 64 {
+		return fmt.Errorf("a name has 1 to 64 characters")
+	}
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' && r != '.' {
+			return fmt.Errorf("name %q: use letters, digits, _ - and . only", name)
+		}
+	}
+	return nil
+}
+
+// Save stores a validated expression under name. An existing name is
+// refused unless replace is set.
+func (k Kind) Save(ctx context.Context, db *store.DB, name, expr string, replace bool) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	if _, err := Parse(expr); err != nil {
+		return err
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	if replace {
+		// A changed rule starts a new count history.
+		_, err := db.SQL.ExecContext(ctx, `DELETE FROM `+k.table+` WHERE name = ?`, name)
+		if err != nil {
+			return err
+		}
+	}
+	_, err := db.SQL.ExecContext(ctx, `INSERT INTO `+k.table+`(name, `+k.col+`, created_at) VALUES(?, ?, ?)`, name, expr, now)
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return fmt.Errorf("%s %q exists; delete it first or pass --replace", k.Noun, name)
+	}
+	return err
+}
+
+// List returns every saved entry, by name.
+func (k Kind) List(ctx context.Context, db *store.DB) ([]Saved, error) {
+	q := `SELECT name, ` + k.col + `, created_at, NULL, NULL, NULL FROM ` + k.table + ` ORDER BY name`
+	if k.table == "audiences" {
+		q = `SELECT name, rule, created_at, last_count, prev_count, evaluated_at FROM audiences ORDER BY name`
+	}
+	rows, err := db.SQL.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("list %ss: %w", k.Noun, err)
+	}
+	defer rows.Close()
+	var out []Saved
+	for rows.Next() {
+		var s Saved
+		var last, prev sql.NullInt64
+		var at sql.NullString
+		if err := rows.Scan(&s.Name, &s.Expr, &s.CreatedAt, &last, &prev, &at); err != nil {
+			return nil, err
+		}
+		if last.Valid {
+			s.LastCount = &last.Int64
+		}
+		if prev.Valid {
+			s.PrevCount = &prev.Int64
+		}
+		s.EvaluatedAt = at.String
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Get returns one entry; an unknown name's error lists the closest saved.
+func (k Kind) Get(ctx context.Context, db *store.DB, name string) (Saved, error) {
+	all, err := k.List(ctx, db)
+	if err != nil {
+		return Saved{}, err
+	}
+	var names []string
+	for _, s := range all {
+		if s.Name == name {
+			return s, nil
+		}
+		names = append(names, s.Name)
+	}
+	hint := fmt.Sprintf("spoor %s list shows the %d saved", k.Noun, len(names))
+	if near := query.Closest(name, names, 3); len(near) > 0 {
+		hint = "closest: " + strings.Join(near, ", ")
+	}
+	return Saved{}, fmt.Errorf("no %s %q (%s): %w", k.Noun, name, hint, ErrNotFound)
+}
+
+// Delete removes an entry.
+func (k Kind) Delete(ctx context.Context, db *store.DB, name string) error {
+	if _, err := k.Get(ctx, db, name); err != nil {
+		return err
+	}
+	_, err := db.SQL.ExecContext(ctx, `DELETE FROM `+k.table+` WHERE name = ?`, name)
+	return err
+}
+
+// record stores a new audience count, keeping the one before it.
+func record(ctx context.Context, db *store.DB, name string, n int) error {
+	_, err := db.SQL.ExecContext(ctx, `UPDATE audiences SET prev_count = last_count, last_count = ?, evaluated_at = ? WHERE name = ?`,
+		n, time.Now().UTC().Format(time.RFC3339), name)
+	return err
+}
+
+// RefreshAudiences re-evaluates every saved audience rule on the current
+// data and records its size, moving the previous size to prev_count. Call
+// it after each successful import, with the database open for writing.
+// It loads the events only when there is a rule to evaluate.
+func RefreshAudiences(ctx context.Context, db *store.DB) error {
+	rules, err := Audiences.List(ctx, db)
+	if err != nil || len(rules) == 0 {
+		return err
+	}
+	d, err := query.Load(ctx, db)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range rules {
+		m, err := Evaluate(ctx, d, r.Expr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("audience %s: %w", r.Name, err))
+			continue
+		}
+		if err := record(ctx, db, r.Name, count(m)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CountAudience evaluates and records one audience (after it is created).
+func CountAudience(ctx context.Context, db *store.DB, d *query.Dataset, name, rule string) (int, error) {
+	m, err := Evaluate(ctx, d, rule)
+	if err != nil {
+		return 0, err
+	}
+	n := count(m)
+	return n, record(ctx, db, name, n)
+}
+
+func count(m []bool) int {
+	n := 0
+	for _, ok := range m {
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
+// Resolve returns the members of a --segment name: a saved segment,
+// "audience:NAME" for a saved audience rule, or "stage:STAGE" for a
+// lifecycle stage (30-day window).
+func Resolve(ctx context.Context, db *store.DB, d *query.Dataset, name string) ([]bool, error) {
+	if stage, ok := strings.CutPrefix(name, "stage:"); ok {
+		return StageMembers(d, stage, DefaultStageWindow)
+	}
+	k := Segments
+	if rest, ok := strings.CutPrefix(name, "audience:"); ok {
+		k, name = Audiences, rest
+	}
+	s, err := k.Get(ctx, db, name)
+	if err != nil {
+		return nil, err
+	}
+	return Evaluate(ctx, d, s.Expr)
+}
+
+// Install makes --segment resolve names in db for every analysis.
+func Install(db *store.DB) {
+	query.Segments = func(ctx context.Context, d *query.Dataset, name string) ([]bool, error) {
+		return Resolve(ctx, db, d, name)
+	}
+}
+
+// Breakdown returns a per-event property column that splits any analysis
+// by membership of a --segment name: every event of a member carries the
+// value NAME, every other event "not NAME". Analyses that break down by a
+// *query.Prop (Scope.By) use it unchanged.
+func Breakdown(ctx context.Context, db *store.DB, d *query.Dataset, name string) (*query.Prop, error) {
+	m, err := Resolve(ctx, db, d, name)
+	if err != nil {
+		return nil, err
+	}
+	return MembershipProp(d, m, name, "not "+name), nil
+}
+
+// MembershipProp labels each event by whether its person is a member.
+func MembershipProp(d *query.Dataset, members []bool, in, out string) *query.Prop {
+	return LabelProp(d, "segment", []string{in, out}, func(p int) int {
+		if members[p] {
+			return 0
+		}
+		return 1
+	})
+}
+
+// LabelProp builds a per-event property column from a per-person label:
+// label(p) indexes values, or is -1 for no value.
+func LabelProp(d *query.Dataset, key string, values []string, label func(p int) int) *query.Prop {
+	prop := &query.Prop{Key: key, Values: values, Num: make([]float64, len(values)), Codes: make([]int32, d.Len())}
+	for i := range prop.Num {
+		prop.Num[i] = math.NaN() // labels are text, never numbers
+	}
+	for p := range d.Users {
+		c := int32(label(p) + 1)
+		for i := d.Start[p]; i < d.Start[p+1]; i++ {
+			prop.Codes[i] = c
+		}
+	}
+	return prop
+}

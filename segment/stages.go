@@ -1,0 +1,149 @@
+package segment
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// StageNames are the lifecycle stages, in display order.
+var StageNames = []string{"new", "active", "returning", "dormant", "churned"}
+
+// DefaultStageWindow is the stage window in days when none is given.
+const DefaultStageWindow = 30
+
+// Stages puts every person in one lifecycle stage (an index into
+// StageNames) relative to the data's last event, with a window of W
+// calendar days (the last W days end with the last event's day, as "in Wd"):
+//
+//	new        first seen in the last W days
+//	active     seen in the last W days and in the W days before them
+//	returning  seen in the last W days, not in the W days before, but earlier
+//	dormant    last seen in the W days before the last W days
+//	churned    last seen earlier than that (more than 2W days ago)
+func Stages(d *query.Dataset, window int) []int8 {
+	e := &Evaluator{d: d}
+	recent, _ := e.rel(Rel{N: window, Unit: 'd'})
+	before, _ := e.rel(Rel{N: 2 * window, Unit: 'd'})
+	out := make([]int8, len(d.Users))
+	for p := range out {
+		lo, hi := int(d.Start[p]), int(d.Start[p+1])
+		first, last := d.Time[lo], d.Time[hi-1]
+		switch {
+		case last < before:
+			out[p] = 4
+		case last < recent:
+			out[p] = 3
+		case first >= recent:
+			out[p] = 0
+		default:
+			i := lowerBound(d.Time, lo, hi, before)
+			if d.Time[i] < recent {
+				out[p] = 1
+			} else {
+				out[p] = 2
+			}
+		}
+	}
+	return out
+}
+
+// StageMembers returns the persons in one stage.
+func StageMembers(d *query.Dataset, stage string, window int) ([]bool, error) {
+	k := -1
+	for i, s := range StageNames {
+		if s == strings.ToLower(stage) {
+			k = i
+		}
+	}
+	if k < 0 {
+		return nil, fmt.Errorf("unknown lifecycle stage %q (use %s)", stage, strings.Join(StageNames, ", "))
+	}
+	m := make([]bool, len(d.Users))
+	for p, s := range Stages(d, window) {
+		m[p] = int(s) == k
+	}
+	return m, nil
+}
+
+// StageReport counts users per stage; Users lists them when asked.
+type StageReport struct {
+	WindowDays int          `json:"window_days"`
+	Total      int          `json:"total"`
+	Stages     []GroupCount `json:"stages"`
+	Users      []UserGroup  `json:"users,omitempty"`
+}
+
+// GroupCount is the size of one stage or tier.
+type GroupCount struct {
+	Name  string  `json:"name"`
+	Users int     `json:"users"`
+	Share float64 `json:"share"`
+}
+
+// UserGroup is one user's stage or tier.
+type UserGroup struct {
+	User  string `json:"user"`
+	Group string `json:"group"`
+}
+
+// StageSummary counts stages; with users, it lists the users of the
+// stages in only (all stages when only is empty).
+func StageSummary(d *query.Dataset, window int, users bool, only string) (*StageReport, error) {
+	if only != "" {
+		if _, err := StageMembers(d, only, window); err != nil {
+			return nil, err
+		}
+	}
+	st := Stages(d, window)
+	r := &StageReport{WindowDays: window, Total: len(st)}
+	counts := make([]int, len(StageNames))
+	for p, s := range st {
+		counts[s]++
+		if users && (only == "" || strings.EqualFold(only, StageNames[s])) {
+			r.Users = append(r.Users, UserGroup{d.Users[p], StageNames[s]})
+		}
+	}
+	r.Stages = groupCounts(StageNames, counts, len(st))
+	return r, nil
+}
+
+func groupCounts(names []string, counts []int, total int) []GroupCount {
+	out := make([]GroupCount, len(names))
+	for i, n := range names {
+		out[i] = GroupCount{Name: n, Users: counts[i]}
+		if total > 0 {
+			out[i].Share = float64(counts[i]) / float64(total)
+		}
+	}
+	return out
+}
+
+func groupTable(title, col string, gs []GroupCount) output.Table {
+	t := output.Table{Title: title, Columns: []string{col, "users", "share"}}
+	for _, g := range gs {
+		t.Rows = append(t.Rows, []string{g.Name, strconv.Itoa(g.Users), pct(g.Share)})
+	}
+	return t
+}
+
+func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
+
+// Tables shows the counts, or the user list when there is one.
+func (r *StageReport) Tables() []output.Table {
+	if r.Users != nil {
+		return []output.Table{userTable("stage", r.Users)}
+	}
+	return []output.Table{groupTable(fmt.Sprintf("Lifecycle stage (%d-day window), %d users", r.WindowDays, r.Total), "stage", r.Stages)}
+}
+
+func userTable(col string, us []UserGroup) output.Table {
+	t := output.Table{Columns: []string{"user", col}}
+	for _, u := range us {
+		t.Rows = append(t.Rows, []string{u.User, u.Group})
+	}
+	return t
+}
