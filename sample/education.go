@@ -103,7 +103,9 @@ func learner(g *gen) {
 				return
 			}
 			if g.chance(0.68) {
-				g.wait(5*hour, 1)
+				// Homework is done the same evening or on a later day,
+				// at a waking hour.
+				g.later(0.4)
 				if !g.event(eduHomework) {
 					return
 				}

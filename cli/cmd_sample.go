@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"compress/gzip"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spoorhq/spoor/sample"
+	"github.com/spoorhq/spoor/store"
+)
+
+func init() {
+	register("sample", "write a generated sample dataset to a CSV / JSON Lines file or a database", runSample)
+}
+
+func runSample(env *Env, args []string) error {
+	fs := newFlags(env, "sample", "[--scenario S] [--users N] [--days D] [--seed K] (--out FILE.csv|FILE.jsonl[.gz]|- | --db PATH)")
+	scenario := fs.String("scenario", sample.Scenarios[0].Name, "scenario: "+strings.Join(sample.Names(), ", "))
+	users := fs.Int("users", sample.DefaultUsers, "number of users")
+	days := fs.Int("days", sample.DefaultDays, "length of the date range in days")
+	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
+	events := fs.Int64("events", 0, "stop after exactly this many events (users unlimited unless --users is given)")
+	to := fs.String("to", "2026-06-30", "last day of the data, YYYY-MM-DD")
+	tz := fs.String("tz", "", "timezone of the daily and weekly rhythms (default the scenario's)")
+	out := fs.String("out", "", "write a file: .csv or .jsonl (optionally .gz); - writes CSV to standard output")
+	dbPath := fs.String("db", "", "write into this database (created if missing)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("sample takes no arguments (got %q); see spoor sample -h", fs.Arg(0))
+	}
+	if (*out == "") == (*dbPath == "") {
+		return usagef("give one of --out FILE.csv|FILE.jsonl or --db PATH")
+	}
+	cfg := sample.Config{Scenario: *scenario, Users: *users, Days: *days, Seed: *seed, TZ: *tz, MaxEvents: *events}
+	if *events > 0 && !sampleFlagGiven(fs, "users") {
+		cfg.Users = 0
+	}
+	r, err := sample.Resolve(cfg)
+	if err != nil {
+		return &UsageError{err.Error()}
+	}
+	last, err := time.ParseInLocation("2006-01-02", *to, r.Loc)
+	if err != nil {
+		return usagef("--to %q: use YYYY-MM-DD", *to)
+	}
+	cfg.End = last.AddDate(0, 0, 1)
+	began := time.Now()
+	if *dbPath != "" {
+		return sampleToDB(env, cfg, *dbPath, began)
+	}
+	return sampleToFile(env, cfg, r.Scenario, *out, began)
+}
+
+func sampleFlagGiven(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func sampleToDB(env *Env, cfg sample.Config, path string, began time.Time) error {
+	db, err := store.Open(path, store.Options{Create: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// A sample for benchmarks can be large: store the columns now and
+	// leave the SQL rows to EnsureRows, as bulk imports do.
+	n, err := sample.Import(env.Ctx, db, cfg, true)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "stored %d %s events in %s (%s)\n", n, cfg.Scenario, path, sampleRate(n, began))
+	return nil
+}
+
+func sampleToFile(env *Env, cfg sample.Config, sc *sample.Scenario, path string, began time.Time) (err error) {
+	format := "csv"
+	var w io.Writer = env.Stdout
+	if path != "-" {
+		if format, err = sample.FormatOf(path); err != nil {
+			return &UsageError{err.Error()}
+		}
+		var f *os.File
+		if f, err = os.Create(path); err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		w = f
+		if strings.HasSuffix(strings.ToLower(path), ".gz") {
+			// Speed over size: the file is for a benchmark or a demo.
+			zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed) // the level is valid
+			defer func() {
+				if cerr := zw.Close(); err == nil {
+					err = cerr
+				}
+			}()
+			w = zw
+		}
+	}
+	fw, err := sample.NewWriter(w, format, sc.Keys)
+	if err != nil {
+		return err
+	}
+	var n, users int64
+	last := ""
+	err = sample.Generate(env.Ctx, cfg, func(e *store.Event) error {
+		n++
+		if e.User != last {
+			users++ // each user's events are contiguous
+			last = e.User
+		}
+		return fw.Write(e)
+	})
+	if err != nil {
+		return err
+	}
+	if err := fw.Flush(); err != nil {
+		return err
+	}
+	if path != "-" {
+		fmt.Fprintf(env.Stderr, "wrote %d events of %d users to %s (%s)\n", n, users, path, sampleRate(n, began))
+	}
+	return nil
+}
+
+func sampleRate(n int64, began time.Time) string {
+	el := time.Since(began)
+	return fmt.Sprintf("%.1fs, %.0f events/s", el.Seconds(), float64(n)/max(el.Seconds(), 1e-9))
+}
