@@ -244,3 +244,31 @@ func TestPathsEmptyAndSingleEvent(t *testing.T) {
 		t.Errorf("no anchor in range: %+v", r)
 	}
 }
+
+// --segment keeps only its members, in paths and trends alike.
+func TestPathsAndTrendsSegment(t *testing.T) {
+	d := tpTimeline(t, time.UTC, `
+u1 view 2026-03-02 10:00
+u1 cart 2026-03-02 10:01
+u2 view 2026-03-02 10:00
+u3 view 2026-03-03 10:00
+u3 cart 2026-03-03 10:05
+`)
+	saved := Segments
+	t.Cleanup(func() { Segments = saved })
+	Segments = func(ctx context.Context, d *Dataset, name string) ([]bool, error) {
+		m := make([]bool, len(d.Users))
+		for p, u := range d.Users {
+			m[p] = u != "u2"
+		}
+		return m, nil
+	}
+	r := pathsRun(t, d, PathsQuery{Common: Common{Segment: "not u2"}, From: "view"})
+	if got := pathsLines(r); got != "2: view > cart > (end)\n" {
+		t.Errorf("paths in segment: %q", got)
+	}
+	tr := trendsRun(t, d, TrendsQuery{Common: Common{Segment: "not u2"}, Measure: "users"})
+	if got := trendsPoints(tr); got != "all events: 03-02=1 03-03=1\n" {
+		t.Errorf("trends in segment: %q", got)
+	}
+}
