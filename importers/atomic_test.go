@@ -1,0 +1,90 @@
+package importers
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/store"
+)
+
+// buildSpoor builds the real binary from the repository root.
+func buildSpoor(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the spoor binary; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "spoor")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func openCounts(t *testing.T, path string) ([3]int, string) {
+	t.Helper()
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ok string
+	if err := db.SQL.QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil {
+		t.Fatal(err)
+	}
+	e, u, l := counts(t, db)
+	return [3]int{e, u, l}, ok
+}
+
+// An import killed part-way (SIGKILL: no cleanup at all; SIGINT: Ctrl-C)
+// leaves the database as before, not corrupt, and the file then imports.
+func TestInterruptedImport(t *testing.T) {
+	bin := buildSpoor(t)
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "a.db")
+	small := filepath.Join("testdata", "generic.csv")
+	if out, err := exec.Command(bin, "import", "--db", dbPath, small).CombinedOutput(); err != nil {
+		t.Fatalf("seed import: %v\n%s", err, out)
+	}
+	before, _ := openCounts(t, dbPath)
+	const n = 1000000
+	big := genCSV(t, n)
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGINT} {
+		for _, delay := range []time.Duration{300 * time.Millisecond, 1200 * time.Millisecond} {
+			cmd := exec.Command(bin, "import", "--db", dbPath, big)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(delay)
+			cmd.Process.Signal(sig)
+			err := cmd.Wait()
+			if err == nil {
+				t.Skipf("the import finished within %v before %v; the machine is too fast for this test", delay, sig)
+			}
+			if sig == syscall.SIGINT && !strings.Contains(stderr.String(), "interrupted") {
+				t.Errorf("Ctrl-C message: %q", stderr.String())
+			}
+			after, ok := openCounts(t, dbPath)
+			if ok != "ok" || after != before {
+				t.Fatalf("after %v at %v: integrity %q, counts %v, want %v", sig, delay, ok, after, before)
+			}
+		}
+	}
+	out, err := exec.Command(bin, "import", "--db", dbPath, big).CombinedOutput()
+	if err != nil {
+		t.Fatalf("re-import: %v\n%s", err, out)
+	}
+	after, ok := openCounts(t, dbPath)
+	if ok != "ok" || after[0] != before[0]+n || after[2] != before[2]+1 {
+		t.Fatalf("re-import: %v %q (before %v)\n%s", after, ok, before, out)
+	}
+}
+

@@ -1,0 +1,71 @@
+package importers
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// genCSV writes n rows shaped like a product export: 50k users, six event
+// names, epoch-second times, three properties.
+func genCSV(b testing.TB, n int) string {
+	p := filepath.Join(b.TempDir(), "bench.csv")
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	rng := rand.New(rand.NewSource(1))
+	evs := []string{"view", "view_item", "add_to_cart", "checkout", "pay", "search"}
+	ch := []string{"ads", "organic", "email", "social"}
+	dv := []string{"ios", "android", "web"}
+	fmt.Fprintln(w, "user_id,event,timestamp,channel,device,price")
+	t := 1704067200
+	for i := 0; i < n; i++ {
+		t += rng.Intn(3)
+		fmt.Fprintf(w, "u%d,%s,%d,%s,%s,%d.%02d\n", rng.Intn(50000), evs[rng.Intn(6)], t, ch[rng.Intn(4)], dv[rng.Intn(3)], rng.Intn(500), rng.Intn(100))
+	}
+	w.Flush()
+	f.Close()
+	return p
+}
+
+// BenchmarkImportCSV imports a generated CSV into a fresh database per
+// iteration; events/s is the figure to compare with sqlite3 .import.
+func BenchmarkImportCSV(b *testing.B) {
+	for _, n := range []int{100000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			p := genCSV(b, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				db := newDB(b)
+				b.StartTimer()
+				res, err := ImportFile(bg, db, p, Options{})
+				if err != nil || res.Imported != int64(n) {
+					b.Fatal(err, res.Imported)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// BenchmarkParseCSV is the reading side alone (no store), to see how much
+// of an import is parsing.
+func BenchmarkParseCSV(b *testing.B) {
+	p := genCSV(b, 100000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := ImportFile(bg, nil, p, Options{DryRun: true, Preview: 0})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = res
+	}
+}
