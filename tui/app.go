@@ -49,7 +49,7 @@ type Model struct {
 
 // New builds the workbench; open is called in the background by Init.
 func New(ctx context.Context, open opener, color bool) *Model {
-	sh := &shared{st: DefaultStyles(color), keys: DefaultKeyMap()}
+	sh := &shared{st: DefaultStyles(color), keys: DefaultKeyMap(), since: time.Since}
 	m := &Model{sh: sh, ctx: ctx, open: open, loading: true, running: -1, active: tabFunnel}
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
 	for i := range m.tabs {
@@ -60,7 +60,7 @@ func New(ctx context.Context, open opener, color bool) *Model {
 
 // Init starts loading the data.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(loadCmd(m.ctx, m.open, nil, ""), m.spin.Tick)
+	return tea.Batch(loadCmd(m.ctx, m.open, nil, "", m.sh.since), m.spin.Tick)
 }
 
 func (m *Model) tab() *tabState { return m.tabs[m.active] }
@@ -134,7 +134,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		return nil
 	}
 	first := m.sh.d == nil
-	m.sh.db, m.sh.d, m.sh.source, m.sh.events = msg.db, msg.d, msg.source, msg.events
+	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed = msg.db, msg.d, msg.source, msg.events, msg.funnel
 	m.loadMS = msg.ms
 	for _, t := range m.tabs {
 		t.lastRun = ""
@@ -179,7 +179,7 @@ func (m *Model) rerun() tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.cancel = cancel
 	m.seq++
-	seq, tab, d := m.seq, m.active, m.sh.d
+	seq, tab, d, since := m.seq, m.active, m.sh.d, m.sh.since
 	wasIdle := m.running < 0
 	m.running = tab
 	run := func() (msg tea.Msg) {
@@ -192,7 +192,7 @@ func (m *Model) rerun() tea.Cmd {
 			}
 		}()
 		res, err := fn(ctx, d)
-		return resultMsg{tab: tab, seq: seq, res: res, err: err, ms: time.Since(start).Milliseconds()}
+		return resultMsg{tab: tab, seq: seq, res: res, err: err, ms: since(start).Milliseconds()}
 	}
 	if wasIdle {
 		return tea.Batch(run, m.spin.Tick)

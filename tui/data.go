@@ -10,7 +10,7 @@ func (m *Model) reload() tea.Cmd {
 	}
 	m.loading = true
 	m.setStatus("reloading…", false)
-	return tea.Batch(loadCmd(m.ctx, m.open, m.sh.db, m.sh.source), m.spin.Tick)
+	return tea.Batch(loadCmd(m.ctx, m.open, m.sh.db, m.sh.source, m.sh.since), m.spin.Tick)
 }
 
 // importFile will open a file picker and import with a progress bar once

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -32,9 +33,17 @@ type picker struct {
 	onPick   func(string) tea.Cmd
 }
 
-func newPicker(title string, items []named, freeText bool, onPick func(string) tea.Cmd) *picker {
+// newInput is a text input with a steady cursor: a blinking one would
+// redraw the screen twice a second for nothing.
+func newInput(prompt string) textinput.Model {
 	in := textinput.New()
-	in.Prompt = "› "
+	in.Prompt = prompt
+	in.Cursor.SetMode(cursor.CursorStatic)
+	return in
+}
+
+func newPicker(title string, items []named, freeText bool, onPick func(string) tea.Cmd) *picker {
+	in := newInput("› ")
 	in.Placeholder = "type to filter"
 	in.Focus()
 	return &picker{title: title, items: items, input: in, freeText: freeText, onPick: onPick}
@@ -167,8 +176,7 @@ type prompt struct {
 }
 
 func newPrompt(title, hint, value string, check func(string) error, onSubmit func(string) tea.Cmd) *prompt {
-	in := textinput.New()
-	in.Prompt = "› "
+	in := newInput("› ")
 	in.SetValue(value)
 	in.CursorEnd()
 	in.Focus()

@@ -9,19 +9,6 @@ import (
 	"github.com/spoorhq/spoor/store"
 )
 
-// demoOpener opens the built-in sample. Until the sample package is in
-// the build this is a small generated shop; scenario names are accepted
-// but all give the same data.
-func demoOpener(scenario string) opener {
-	return func(ctx context.Context) (*store.DB, string, error) {
-		if scenario == "" {
-			scenario = "ecommerce"
-		}
-		db, err := fixtureDB(ctx, 400, 1)
-		return db, "sample (" + scenario + ")", err
-	}
-}
-
 // fixtureDB writes a deterministic small shop into an in-memory database:
 // a five-step funnel with drop-offs, repeat visits, two countries, and a
 // Chinese event and property value so CJK layout is always exercised.

@@ -32,11 +32,11 @@ func (a *funnel) load(raw []byte) error {
 	return nil
 }
 
-// seed starts on the four most common events in order of frequency,
-// which in an event export is usually the funnel's own order.
+// seed starts on the most common events in the order users first do
+// them, which in an event export is usually the funnel's own order.
 func (a *funnel) seed(sh *shared) {
-	for i := 0; i < 4 && i < len(sh.events); i++ {
-		a.q.Steps = append(a.q.Steps, query.FunnelStep{Event: sh.events[i].name})
+	for _, e := range sh.funnelSeed {
+		a.q.Steps = append(a.q.Steps, query.FunnelStep{Event: e})
 	}
 }
 

@@ -16,7 +16,7 @@ type opener func(ctx context.Context) (db *store.DB, source string, err error)
 
 // loadCmd opens and loads the data: the first thing the workbench does, and
 // again after an import.
-func loadCmd(ctx context.Context, open opener, db *store.DB, source string) tea.Cmd {
+func loadCmd(ctx context.Context, open opener, db *store.DB, source string, since func(time.Time) time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		start := time.Now()
 		var err error
@@ -29,7 +29,9 @@ func loadCmd(ctx context.Context, open opener, db *store.DB, source string) tea.
 		if err != nil {
 			return loadedMsg{err: err}
 		}
-		return loadedMsg{db: db, d: d, source: source, events: eventCounts(d), ms: time.Since(start).Milliseconds()}
+		events := eventCounts(d)
+		return loadedMsg{db: db, d: d, source: source, events: events, funnel: funnelSeed(d, events, 4),
+			ms: since(start).Milliseconds()}
 	}
 }
 
@@ -88,5 +90,46 @@ func topValues(p *query.Prop) []named {
 		out = append(out, named{name: v, count: counts[i+1]})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].count > out[j].count })
+	return out
+}
+
+// funnelSeed picks the n most common events and orders them by the mean
+// position of each user's first occurrence among them, so the first funnel
+// on screen reads like a journey (visit, view, cart, buy).
+func funnelSeed(d *query.Dataset, events []named, n int) []string {
+	n = min(n, len(events))
+	slot := make(map[int32]int, n)
+	for i := 0; i < n; i++ {
+		id, _ := d.EventID(events[i].name)
+		slot[id] = i
+	}
+	rankSum := make([]float64, n)
+	users := make([]int, n)
+	seen := make([]bool, n)
+	for p := 0; p+1 < len(d.Start); p++ {
+		clear(seen)
+		rank := 0
+		for i := d.Start[p]; i < d.Start[p+1] && rank < n; i++ {
+			s, ok := slot[d.Event[i]]
+			if !ok || seen[s] {
+				continue
+			}
+			seen[s] = true
+			rankSum[s] += float64(rank)
+			users[s]++
+			rank++
+		}
+	}
+	out := make([]string, n)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return rankSum[order[a]]/float64(max(users[order[a]], 1)) < rankSum[order[b]]/float64(max(users[order[b]], 1))
+	})
+	for i, s := range order {
+		out[i] = events[s].name
+	}
 	return out
 }

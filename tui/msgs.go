@@ -13,6 +13,7 @@ type loadedMsg struct {
 	source string
 	events []named
 	props  []named
+	funnel []string
 	ms     int64
 	err    error
 }

@@ -32,8 +32,7 @@ type listPage struct {
 }
 
 func newListPage(title, header string, lines, keys []string, onEnter func(string) tea.Cmd) *listPage {
-	in := textinput.New()
-	in.Prompt = "/"
+	in := newInput("/")
 	p := &listPage{title: title, header: header, lines: lines, keys: keys, filter: in, onEnter: onEnter}
 	p.refilter()
 	return p

@@ -3,6 +3,7 @@ package tui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/spoorhq/spoor/query"
@@ -18,9 +19,12 @@ type shared struct {
 	keys          KeyMap
 	db            *store.DB
 	d             *query.Dataset
-	source        string  // what the header calls the database: a path or "sample (ecommerce)"
-	events        []named // event names, most frequent first
-	props         []named // property keys, most frequent first
+	source        string   // what the header calls the database: a path or "sample (ecommerce)"
+	events        []named  // event names, most frequent first
+	props         []named  // property keys, most frequent first
+	funnelSeed    []string // events for the first funnel, in the order users first do them
+	// since measures elapsed time; tests pin it so screens are stable.
+	since func(time.Time) time.Duration
 }
 
 // named is a pickable name with how often it occurs.
