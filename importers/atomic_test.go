@@ -87,4 +87,3 @@ func TestInterruptedImport(t *testing.T) {
 		t.Fatalf("re-import: %v %q (before %v)\n%s", after, ok, before, out)
 	}
 }
-
