@@ -355,7 +355,7 @@ func runPersonRanges(ctx context.Context, d *Dataset, fn func(lo, hi int) error)
 
 // result turns the merged counters into series.
 func (p *trendsPlan) result(a *trendsAcc) *TrendsResult {
-	r := &TrendsResult{Measure: p.measure, Interval: string(p.cal.Interval), From: p.rangeFrom, To: p.rangeTo, plan: p}
+	r := &TrendsResult{Measure: p.measure, Interval: string(p.cal.Interval), From: p.rangeFrom, To: p.rangeTo, Series: []TrendSeries{}, plan: p}
 	nb := p.cal.Len()
 	if p.noDays {
 		nb = 0

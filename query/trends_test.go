@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +220,11 @@ func TestTrendsEmptyAndSingleEvent(t *testing.T) {
 		if tb := r.Tables(); len(tb[0].Rows) != 0 {
 			t.Errorf("%s on no data: table rows %v", m, tb[0].Rows)
 		}
+	}
+	// A breakdown with no values is an empty list in JSON, not null.
+	byEmpty := trendsRun(t, empty, TrendsQuery{Common: Common{By: "k"}})
+	if js, _ := json.Marshal(byEmpty); !strings.Contains(string(js), `"series":[]`) {
+		t.Errorf("empty breakdown JSON: %s", js)
 	}
 	// A range on empty data still lists its days, with zeros.
 	r := trendsRun(t, empty, TrendsQuery{Common: Common{From: "2026-03-01", To: "2026-03-02"}, Measure: "mau"})
