@@ -46,12 +46,21 @@ func (e *UsageError) Error() string { return e.Msg }
 
 func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(format, a...)} }
 
+// ExitStatus lets a command end with its own status after its output, and
+// an optional message on stderr (spoor alerts exits 3 when an alert fires).
+type ExitStatus struct {
+	Code int
+	Msg  string
+}
+
+func (e *ExitStatus) Error() string { return e.Msg }
+
 // Workbench opens the interactive workbench; the tui package installs it
 // (cli cannot import tui, which imports the query and store layers only).
 var Workbench func(env *Env, args []string) error
 
 // Run executes one spoor command line and returns the exit status:
-// 0 success, 1 runtime error, 2 usage error.
+// 0 success, 1 runtime error, 2 usage error, or a command's ExitStatus.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	err := dispatch(env, args)
@@ -60,6 +69,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
+	}
+	var es *ExitStatus
+	if errors.As(err, &es) {
+		if es.Msg != "" {
+			fmt.Fprintln(stderr, "spoor:", es.Msg)
+		}
+		return es.Code
 	}
 	fmt.Fprintln(stderr, "spoor:", err)
 	var ue *UsageError

@@ -1,0 +1,78 @@
+package alert
+
+import (
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// Outcome is one saved alert evaluated over the latest data.
+type Outcome struct {
+	Name   string  `json:"name"`
+	Metric string  `json:"metric"`
+	Fired  bool    `json:"fired"`
+	Points []Point `json:"points"`          // anomalies among the latest points
+	Error  string  `json:"error,omitempty"` // the metric could not be computed
+	// Latest is each series' newest point, so a quiet run still shows
+	// what was checked.
+	Latest []Point `json:"latest"`
+}
+
+// Evaluate checks the latest d.Points points of every series of r.
+func Evaluate(d Definition, r *query.TrendsResult) Outcome {
+	o := Outcome{Name: d.Name, Metric: d.Metric, Points: []Point{}, Latest: []Point{}}
+	for _, s := range r.Series {
+		n := len(s.Points)
+		if n == 0 {
+			continue
+		}
+		for _, p := range Series(s, d.Window, d.Threshold) {
+			if p.Index >= n-d.Points {
+				o.Points = append(o.Points, p)
+			}
+		}
+		o.Latest = append(o.Latest, Point{Series: s.Label, Index: n - 1, T: s.Points[n-1].T, Value: s.Points[n-1].Value})
+	}
+	o.Fired = len(o.Points) > 0
+	return o
+}
+
+// Outcomes is the result of spoor alerts.
+type Outcomes struct {
+	Alerts []Outcome `json:"alerts"`
+	Fired  int       `json:"fired"`
+	Failed int       `json:"failed"`
+}
+
+// Add records one outcome.
+func (r *Outcomes) Add(o Outcome) {
+	r.Alerts = append(r.Alerts, o)
+	if o.Fired {
+		r.Fired++
+	}
+	if o.Error != "" {
+		r.Failed++
+	}
+}
+
+// Tables lists each alert's status and the points that fired it.
+func (r *Outcomes) Tables() []output.Table {
+	t := output.Table{Columns: []string{"alert", "status", "series", "t", "value", "baseline median", "robust z"}}
+	for _, o := range r.Alerts {
+		switch {
+		case o.Error != "":
+			t.Rows = append(t.Rows, []string{o.Name, "error", "", "", "", "", o.Error})
+		case o.Fired:
+			for _, p := range o.Points {
+				t.Rows = append(t.Rows, []string{o.Name, "FIRED " + p.Direction, p.Series, p.T, num(p.Value), num(p.Median), zScore(p.Score)})
+			}
+		default:
+			for _, p := range o.Latest {
+				t.Rows = append(t.Rows, []string{o.Name, "ok", p.Series, p.T, num(p.Value), "", ""})
+			}
+			if len(o.Latest) == 0 {
+				t.Rows = append(t.Rows, []string{o.Name, "ok", "(no data)", "", "", "", ""})
+			}
+		}
+	}
+	return []output.Table{t}
+}

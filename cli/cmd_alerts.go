@@ -1,0 +1,304 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/spoorhq/spoor/alert"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/store"
+)
+
+// AlertFired is the exit status of spoor alerts when an alert fires, so a
+// cron job after an import can act on it; 1 still means an error.
+const AlertFired = 3
+
+func init() {
+	register("alerts", "check saved alerts on the latest data (exit status 3 when one fires); alerts add|list|remove", runAlerts)
+}
+
+const alertsUsage = `[run] [NAME...] | add NAME --metric 'TRENDS ARGS' [--threshold Z] [--window N] [--points N] | list | remove NAME
+
+An alert watches a trends series (the arguments of spoor trends, e.g.
+--metric '--events purchase --measure users') and fires when one of its
+latest points (--points, default 1) breaks from the trailing --window
+points (default 14): robust z = 0.6745·(x − median)/MAD beyond --threshold
+(default 3.5). When MAD is 0 the mean absolute deviation stands in; on a
+perfectly flat baseline any change fires.
+
+spoor alerts evaluates every saved alert (or the named ones) and exits
+with status 3 when at least one fires, 1 when one could not be computed,
+0 otherwise, so it can run from cron after an import.`
+
+func runAlerts(env *Env, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "add":
+			return alertsAdd(env, args[1:])
+		case "list", "ls":
+			return alertsList(env, args[1:])
+		case "remove", "rm":
+			return alertsRemove(env, args[1:])
+		case "run":
+			args = args[1:]
+		}
+	}
+	return alertsRun(env, args)
+}
+
+func alertsAdd(env *Env, args []string) error {
+	fs := newFlags(env, "alerts add", "NAME --metric 'TRENDS ARGS' [--threshold Z] [--window N] [--points N] [--replace]")
+	dbPath := dbFlag(fs)
+	var d alert.Definition
+	fs.StringVar(&d.Metric, "metric", "", "the arguments of spoor trends that give the series, e.g. '--events purchase --measure users'")
+	fs.Float64Var(&d.Threshold, "threshold", alert.DefaultThreshold, "robust z beyond which a point is anomalous")
+	fs.IntVar(&d.Window, "window", alert.DefaultWindow, "trailing points forming the baseline")
+	fs.IntVar(&d.Points, "points", 1, "latest points of each series to check")
+	replace := fs.Bool("replace", false, "replace an alert of the same name")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("alerts add takes one name (spoor alerts add NAME --metric '...')")
+	}
+	d.Name = fs.Arg(0)
+	if err := d.Normalize(); err != nil {
+		return usagef("%v", err)
+	}
+	metric, err := metricArgs(d.Metric)
+	if err != nil {
+		return usagef("--metric: %v", err)
+	}
+	db, err := openDB(*dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// Computing the metric once now catches a typo before cron does.
+	if _, err := trendsSeries(env, db.Path, metric); err != nil {
+		return usagef("--metric %q does not run: %v", d.Metric, err)
+	}
+	if err := alert.Save(env.Ctx, db, d, *replace); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "saved alert %q: fires when the latest %d point(s) of spoor trends %s break from the trailing %d by robust z > %g\n",
+		d.Name, d.Points, d.Metric, d.Window, d.Threshold)
+	return nil
+}
+
+func alertsList(env *Env, args []string) error {
+	fs := newFlags(env, "alerts list", "[--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(*dbPath, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defs, err := alert.List(env.Ctx, db)
+	if err != nil {
+		return err
+	}
+	if defs == nil {
+		defs = []alert.Definition{}
+	}
+	return emit(env, *format, alert.Definitions(defs))
+}
+
+func alertsRemove(env *Env, args []string) error {
+	fs := newFlags(env, "alerts remove", "NAME [--db PATH]")
+	dbPath := dbFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("alerts remove takes one name")
+	}
+	db, err := openDB(*dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	err = alert.Remove(env.Ctx, db, fs.Arg(0))
+	if errors.Is(err, alert.ErrNotFound) {
+		return usagef("%v%s", err, suggest(fs.Arg(0), alertNames(env, db)))
+	}
+	return err
+}
+
+func alertsRun(env *Env, args []string) error {
+	fs := newFlags(env, "alerts", alertsUsage)
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(*dbPath, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defs, err := alert.List(env.Ctx, db)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		byName := map[string]alert.Definition{}
+		for _, d := range defs {
+			byName[d.Name] = d
+		}
+		defs = nil
+		for _, n := range fs.Args() {
+			d, ok := byName[n]
+			if !ok {
+				return usagef("no alert named %q%s; spoor alerts list shows them", n, suggest(n, alertNames(env, db)))
+			}
+			defs = append(defs, d)
+		}
+	}
+	if len(defs) == 0 {
+		fmt.Fprintln(env.Stderr, "no alerts saved; add one with spoor alerts add NAME --metric '--events purchase'")
+		return nil
+	}
+	res := &alert.Outcomes{Alerts: []alert.Outcome{}}
+	for _, d := range defs {
+		metric, err := metricArgs(d.Metric)
+		var r *query.TrendsResult
+		if err == nil {
+			r, err = trendsSeries(env, db.Path, metric)
+		}
+		if err != nil {
+			res.Add(alert.Outcome{Name: d.Name, Metric: d.Metric, Error: err.Error(), Points: []alert.Point{}, Latest: []alert.Point{}})
+			continue
+		}
+		res.Add(alert.Evaluate(d, r))
+	}
+	if err := emit(env, *format, res); err != nil {
+		return err
+	}
+	switch {
+	case res.Fired > 0:
+		return &ExitStatus{Code: AlertFired, Msg: fmt.Sprintf("%d of %d alerts fired", res.Fired, len(defs))}
+	case res.Failed > 0:
+		return &ExitStatus{Code: 1, Msg: fmt.Sprintf("%d of %d alerts could not be computed", res.Failed, len(defs))}
+	}
+	return nil
+}
+
+func alertNames(env *Env, db *store.DB) []string {
+	defs, _ := alert.List(env.Ctx, db)
+	var names []string
+	for _, d := range defs {
+		names = append(names, d.Name)
+	}
+	return names
+}
+
+// metricArgs splits a metric the way a shell would (quotes and
+// backslashes), and refuses the options the alert itself sets.
+func metricArgs(metric string) ([]string, error) {
+	args, err := splitWords(metric)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "db" || name == "format") {
+			return nil, fmt.Errorf("leave %s out of the metric: the alert sets it", a)
+		}
+	}
+	return args, nil
+}
+
+// trendsSeries runs spoor trends with the metric's arguments and reads its
+// JSON: the documented trends contract is all the alert relies on, so the
+// metric takes exactly the options of spoor trends.
+func trendsSeries(env *Env, dbPath string, metric []string) (*query.TrendsResult, error) {
+	cmd, ok := commands["trends"]
+	if !ok {
+		return nil, fmt.Errorf("the trends command is not built into this binary")
+	}
+	var out, errOut bytes.Buffer
+	sub := &Env{Ctx: env.Ctx, Stdin: env.Stdin, Stdout: &out, Stderr: &errOut}
+	args := append(append([]string{}, metric...), "--db", dbPath, "--format", "json")
+	if err := cmd.run(sub, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, fmt.Errorf("the metric asks for help, not a series")
+		}
+		return nil, err
+	}
+	var r query.TrendsResult
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		return nil, fmt.Errorf("read trends output: %w", err)
+	}
+	return &r, nil
+}
+
+// splitWords splits s into words on spaces, honouring '...' and "..."
+// quotes and backslash escapes outside single quotes.
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote rune
+	escaped := false
+	for _, r := range s {
+		switch {
+		case escaped:
+			cur.WriteRune(r)
+			escaped = false
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else if r == '\\' && quote == '"' {
+				escaped = true
+			} else {
+				cur.WriteRune(r)
+			}
+		case r == '\\':
+			escaped, inWord = true, true
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unclosed %c quote in %q", quote, s)
+	}
+	if escaped {
+		return nil, fmt.Errorf("trailing backslash in %q", s)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// trendAlertFlags adds --alerts, --alert-window and --alert-threshold to
+// the trends command's flags. mark returns the trends result itself, or,
+// with --alerts, the result with its anomalous points listed (JSON key
+// "anomalies"; an extra table in the text formats).
+func trendAlertFlags(fs *flag.FlagSet) (mark func(*query.TrendsResult) any) {
+	on := fs.Bool("alerts", false, "list the points that break from their trailing baseline (robust z-score)")
+	window := fs.Int("alert-window", alert.DefaultWindow, "with --alerts: trailing points forming the baseline")
+	threshold := fs.Float64("alert-threshold", alert.DefaultThreshold, "with --alerts: robust z beyond which a point is anomalous")
+	return func(r *query.TrendsResult) any {
+		if !*on {
+			return r
+		}
+		return alert.ForTrends(r, *window, *threshold)
+	}
+}
