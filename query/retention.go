@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -47,7 +48,7 @@ type RetentionResult struct {
 	Breakdown []RetentionGroup `json:"breakdown,omitempty"`
 
 	plan *retPlan
-	m    retMembers
+	m    []retMembers // per scan part, in person order
 }
 
 // RetentionCohort is one row of the cohort table. Retained[0] is Size:
@@ -98,11 +99,12 @@ type retMembers struct {
 	bits   []uint64 // words per membership; bit k = counted as returned in period k
 }
 
-func (m *retMembers) append(o *retMembers) {
-	m.person = append(m.person, o.person...)
-	m.cohort = append(m.cohort, o.cohort...)
-	m.first = append(m.first, o.first...)
-	m.bits = append(m.bits, o.bits...)
+// grow reserves room for n more memberships of words words each.
+func (m *retMembers) grow(n, words int) {
+	m.person = slices.Grow(m.person, n)
+	m.cohort = slices.Grow(m.cohort, n)
+	m.first = slices.Grow(m.first, n)
+	m.bits = slices.Grow(m.bits, n*words)
 }
 
 func (d *Dataset) planRetention(ctx context.Context, q RetentionQuery) (*retPlan, error) {
@@ -169,6 +171,9 @@ func (d *Dataset) Retention(ctx context.Context, q RetentionQuery) (*RetentionRe
 	found := make([]retMembers, len(parts))
 	err = d.retRun(ctx, parts, func(ctx context.Context, part, lo, hi int) error {
 		var sc retScratch
+		if !p.recurring {
+			found[part].grow(hi-lo, p.words) // at most one membership per person
+		}
 		for pr := lo; pr < hi; pr++ {
 			if (pr-lo)%retCheckEvery == 0 {
 				if err := ctx.Err(); err != nil {
@@ -182,13 +187,10 @@ func (d *Dataset) Retention(ctx context.Context, q RetentionQuery) (*RetentionRe
 	if err != nil {
 		return nil, err
 	}
-	r.m = found[0]
-	for i := 1; i < len(found); i++ {
-		r.m.append(&found[i])
-	}
-	r.Cohorts, r.Average = p.tally(&r.m, nil, 0)
+	r.m = found
+	r.Cohorts, r.Average = p.tally(r.m, nil, 0)
 	if p.s.By != nil {
-		r.Breakdown = p.breakdown(&r.m)
+		r.Breakdown = p.breakdown(r.m)
 	}
 	return r, nil
 }
@@ -215,32 +217,43 @@ func (p *retPlan) person(pr int, sc *retScratch, out *retMembers) {
 	sc.cur.starts = p.cal.Starts
 	sc.cur.seek(d.Time[lo])
 	nb := p.cal.Len()
+	times, events, filtered := d.Time, d.Event, s.Filters()
 	for i := lo; i < hi; i++ {
-		b := sc.cur.at(d.Time[i])
+		t := times[i]
+		b := sc.cur.at(t)
 		if b < 0 {
 			continue // before the calendar: neither a cohort nor a return
 		}
 		if b >= nb {
 			break
 		}
-		ev := d.Event[i]
+		ev := events[i]
 		isStart := p.startID < 0 || ev == p.startID
 		isReturn := p.returnID < 0 || ev == p.returnID
-		if !isStart && !isReturn || !s.Match(i) {
+		if !isStart && !isReturn || filtered && !s.Match(i) {
 			continue
 		}
-		if isStart && b < p.cohorts && s.InRange(d.Time[i]) {
-			n := len(sc.starts)
-			// The first start event defines the cohort; with --recurring
-			// the first of each period defines that period's membership.
-			if n == 0 || p.recurring && sc.starts[n-1] != int32(b) {
-				sc.starts = append(sc.starts, int32(b))
-				sc.firsts = append(sc.firsts, int32(i))
-			}
+		// The first start event in range defines the cohort; with
+		// --recurring the first of each period defines that period's
+		// membership.
+		ns := len(sc.starts)
+		if isStart && b < p.cohorts && (ns == 0 || p.recurring && sc.starts[ns-1] != int32(b)) && s.InRange(t) {
+			sc.starts = append(sc.starts, int32(b))
+			sc.firsts = append(sc.firsts, int32(i))
+			ns++
 		}
-		if isReturn {
-			if n := len(sc.returns); n == 0 || sc.returns[n-1] != int32(b) {
-				sc.returns = append(sc.returns, int32(b))
+		nr := len(sc.returns)
+		if isReturn && (nr == 0 || sc.returns[nr-1] != int32(b)) {
+			sc.returns = append(sc.returns, int32(b))
+			nr++
+		}
+		// Once b is a return period and no start event can add a
+		// membership in it, its other events change nothing: skip them.
+		if nr > 0 && sc.returns[nr-1] == int32(b) &&
+			(b >= p.cohorts || ns > 0 && (!p.recurring || sc.starts[ns-1] == int32(b))) {
+			end := p.cal.Starts[b+1]
+			for i+1 < hi && times[i+1] < end {
+				i++
 			}
 		}
 	}
@@ -285,24 +298,26 @@ func (p *retPlan) span(c int) int { return min(p.periods, p.last-c+1) }
 
 // tally counts the memberships whose --by code is code (all when codes is
 // nil) into the cohort table and the average curve.
-func (p *retPlan) tally(m *retMembers, codes []int32, code int32) ([]RetentionCohort, []float64) {
+func (p *retPlan) tally(parts []retMembers, codes []int32, code int32) ([]RetentionCohort, []float64) {
 	size := make([]int, p.cohorts)
 	ret := make([][]int, p.cohorts)
 	for c := range ret {
 		ret[c] = make([]int, p.span(c))
 	}
-	for i, c := range m.cohort {
-		if codes != nil && codes[m.first[i]] != code {
-			continue
-		}
-		size[c]++
-		row, counts := m.bits[i*p.words:(i+1)*p.words], ret[c]
-		for w, word := range row {
-			for word != 0 {
-				k := w*64 + bits.TrailingZeros64(word)
-				word &= word - 1
-				if k < len(counts) {
-					counts[k]++
+	for _, m := range parts {
+		for i, c := range m.cohort {
+			if codes != nil && codes[m.first[i]] != code {
+				continue
+			}
+			size[c]++
+			row, counts := m.bits[i*p.words:(i+1)*p.words], ret[c]
+			for w, word := range row {
+				for word != 0 {
+					k := w*64 + bits.TrailingZeros64(word)
+					word &= word - 1
+					if k < len(counts) {
+						counts[k]++
+					}
 				}
 			}
 		}
@@ -339,11 +354,13 @@ func (p *retPlan) tally(m *retMembers, codes []int32, code int32) ([]RetentionCo
 
 // breakdown is one cohort table per value of the start event's --by
 // property, largest first, every value (SPEC 4.10).
-func (p *retPlan) breakdown(m *retMembers) []RetentionGroup {
+func (p *retPlan) breakdown(parts []retMembers) []RetentionGroup {
 	by := p.s.By
 	total := make([]int, len(by.Values)+1)
-	for _, f := range m.first {
-		total[by.Codes[f]]++
+	for _, m := range parts {
+		for _, f := range m.first {
+			total[by.Codes[f]]++
+		}
 	}
 	var order []int32
 	for code, n := range total {
@@ -366,7 +383,7 @@ func (p *retPlan) breakdown(m *retMembers) []RetentionGroup {
 	})
 	groups := make([]RetentionGroup, 0, len(order))
 	for _, code := range order {
-		cohorts, avg := p.tally(m, by.Codes, code)
+		cohorts, avg := p.tally(parts, by.Codes, code)
 		groups = append(groups, RetentionGroup{Value: label(code), Size: total[code], Cohorts: cohorts, Average: avg})
 	}
 	return groups

@@ -77,9 +77,11 @@ func (r *RetentionResult) CellUsers(cohort, k int) []string {
 	users := r.plan.s.D.Users
 	out := []string{}
 	w := r.plan.words
-	for i, c := range r.m.cohort {
-		if int(c) == cohort && r.m.bits[i*w+(k>>6)]&(1<<(k&63)) != 0 {
-			out = append(out, users[r.m.person[i]])
+	for _, m := range r.m {
+		for i, c := range m.cohort {
+			if int(c) == cohort && m.bits[i*w+(k>>6)]&(1<<(k&63)) != 0 {
+				out = append(out, users[m.person[i]])
+			}
 		}
 	}
 	return out
