@@ -84,6 +84,7 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 		counts[part] = c
 		nw, rt, rs, dm := c[:n], c[n:2*n], c[2*n:3*n], c[3*n:]
 		cur := retCursor{starts: cal.Starts}
+		times, events, filtered := d.Time, d.Event, s.Filters()
 		for pr := lo; pr < hi; pr++ {
 			if (pr-lo)%retCheckEvery == 0 {
 				if err := ctx.Err(); err != nil {
@@ -95,12 +96,12 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 			}
 			cur.seek(d.Time[d.Start[pr]])
 			last := -1 // last active interval; -1 = never active yet
-			for i := int(d.Start[pr]); i < int(d.Start[pr+1]); i++ {
-				b := cur.at(d.Time[i])
+			for i, hi := int(d.Start[pr]), int(d.Start[pr+1]); i < hi; i++ {
+				b := cur.at(times[i])
 				if b >= nb {
 					break
 				}
-				if b == last || eventID >= 0 && d.Event[i] != eventID || !s.Match(i) {
+				if eventID >= 0 && events[i] != eventID || filtered && !s.Match(i) {
 					continue
 				}
 				if b >= first {
@@ -118,6 +119,10 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 					dm[last+1-first]--
 				}
 				last = b
+				// The rest of interval b changes nothing: skip it.
+				for end := cal.Starts[b+1]; i+1 < hi && times[i+1] < end; {
+					i++
+				}
 			}
 			if last >= 0 && last+1 < nb && last+1 >= first {
 				dm[last+1-first]--
