@@ -1,0 +1,148 @@
+package query
+
+// Any-order funnels: a person's level is the largest number of distinct
+// steps done within one window [t, t+window] that starts at a considered
+// step event in range. Steps may share a name with different filters, so
+// "distinct steps" is a maximum bipartite matching between steps and
+// events; events are grouped by the set of steps they can fill (a mask),
+// which keeps the matching tiny.
+
+// stepMask is the set of steps event i can fill.
+func (p *funnelPlan) stepMask(i int) uint64 {
+	var m uint64
+	for _, k := range p.any[p.d.Event[i]] {
+		if p.stepOK(i, int(k)) {
+			m |= 1 << uint(k)
+		}
+	}
+	return m
+}
+
+// anyPerson slides the window over the person's step events in range.
+func (w *funnelWorker) anyPerson(lo, hi int) (level int, open bool) {
+	p, d, s, n := w.p, w.p.d, w.p.s, w.n
+	level = -1
+	w.types = w.types[:0]
+	wl, wh := lo, lo
+	size, dirty := 0, false
+	for i := lo; i < hi && d.Time[i] < s.To; i++ {
+		if d.Time[i] < s.From || !s.Match(i) || p.stepMask(i) == 0 {
+			continue
+		}
+		ts := d.Time[i]
+		for ; wh < hi && d.Time[wh] <= ts+p.window; wh++ {
+			dirty = w.count(wh, 1) || dirty
+		}
+		for ; d.Time[wl] < ts; wl++ {
+			dirty = w.count(wl, -1) || dirty
+		}
+		if dirty {
+			size, dirty = w.maxMatching(), false
+		}
+		l := size - 1
+		o := ts+p.window > p.maxTime
+		if l > level || l == level && !open && o && l < n-1 {
+			level, open, w.start = l, o, i
+		}
+		if level == n-1 {
+			break
+		}
+	}
+	if w.start >= 0 {
+		w.anyChain(lo, hi)
+	}
+	return level, open && level < n-1
+}
+
+// count adds delta to the type of event j; it reports whether j counts.
+func (w *funnelWorker) count(j int, delta int32) bool {
+	if !w.p.s.Match(j) {
+		return false
+	}
+	m := w.p.stepMask(j)
+	if m == 0 {
+		return false
+	}
+	for t := range w.types {
+		if w.types[t].mask == m {
+			w.types[t].count += delta
+			return true
+		}
+	}
+	w.types = append(w.types, anyType{mask: m, count: delta})
+	return true
+}
+
+// maxMatching is the number of distinct steps the window's events fill.
+func (w *funnelWorker) maxMatching() int {
+	if cap(w.used) < len(w.types) {
+		w.used = make([]int32, len(w.types), 2*len(w.types))
+		w.tseen = make([]bool, len(w.types), 2*len(w.types))
+	}
+	w.used, w.tseen = w.used[:len(w.types)], w.tseen[:len(w.types)]
+	for t := range w.used {
+		w.used[t] = 0
+	}
+	for k := range w.assign {
+		w.assign[k] = -1
+	}
+	size := 0
+	for k := 0; k < w.n; k++ {
+		for t := range w.tseen {
+			w.tseen[t] = false
+		}
+		if w.tryType(k) {
+			size++
+		}
+	}
+	return size
+}
+
+// tryType gives step k an event type with room, moving other steps along
+// an augmenting path when needed.
+func (w *funnelWorker) tryType(k int) bool {
+	for t := range w.types {
+		if w.tseen[t] || w.types[t].mask&(1<<uint(k)) == 0 || w.types[t].count <= 0 {
+			continue
+		}
+		w.tseen[t] = true
+		if w.used[t] < w.types[t].count {
+			w.used[t]++
+			w.assign[k] = int32(t)
+			return true
+		}
+		for k2 := 0; k2 < w.n; k2++ {
+			if w.assign[k2] == int32(t) && w.tryType(k2) {
+				w.assign[k] = int32(t)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// anyChain fills w.cur for the counted start: the start event, then each
+// event of its window (in time order) at which the number of distinct
+// steps done grew. Their gaps are the times to convert.
+func (w *funnelWorker) anyChain(lo, hi int) {
+	p, d, s := w.p, w.p.d, w.p.s
+	start := w.start
+	ts := d.Time[start]
+	w.types = w.types[:0]
+	w.count(start, 1)
+	w.cur[0] = int32(start)
+	size := 1
+	g := start
+	for g > lo && d.Time[g-1] == ts {
+		g--
+	}
+	for j := g; j < hi && d.Time[j] <= ts+p.window && size < w.n; j++ {
+		if j == start || !s.Match(j) || !w.count(j, 1) {
+			continue
+		}
+		if m := w.maxMatching(); m > size {
+			w.cur[size] = int32(j)
+			size = m
+		}
+	}
+}

@@ -1,0 +1,400 @@
+package query
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// FunnelResult is a computed funnel. The counts, breakdown and trend are
+// all derived from the per-person result (Level, InProgress, Attempt), so
+// the user lists of UsersAt, DroppedAt and InProgressAt always agree with
+// the numbers.
+type FunnelResult struct {
+	Mode          string              `json:"mode"`
+	WindowSeconds float64             `json:"window_seconds"`
+	Interval      string              `json:"interval"`
+	By            string              `json:"by,omitempty"`
+	Steps         []FunnelStepResult  `json:"steps"`
+	Breakdown     []FunnelBreakdown   `json:"breakdown"` // every value, most step-1 users first
+	Trend         []FunnelTrendPoint  `json:"trend"`     // per interval of the counted step-1 time
+	Query         FunnelQuery         `json:"-"`
+
+	// Level is, per person, the deepest 0-based step reached, or -1 when
+	// the person did no step-1 event in range (or is outside --segment).
+	Level []int8 `json:"-"`
+	// InProgress marks persons who stopped before the last step while the
+	// window of their counted attempt is still open at the data's end.
+	InProgress []bool `json:"-"`
+	// Attempt is the counted attempt's step-1 event (a Dataset index), -1.
+	Attempt []int32 `json:"-"`
+
+	users  []string
+	byProp *Prop
+	// Per step k >= 1, the times to convert (ms) of the persons reaching
+	// it, grouped by breakdown code (byOff[k][c]..byOff[k][c+1]), each
+	// group sorted; without --by there is one group.
+	deltas [][]int64
+	byOff  [][]int
+}
+
+// FunnelStepResult is one row of the funnel.
+type FunnelStepResult struct {
+	Step           int      `json:"step"` // 1-based
+	Event          string   `json:"event"`
+	Where          []string `json:"where,omitempty"`
+	Users          int      `json:"users"`
+	Conversion     float64  `json:"conversion"`      // from step 1
+	StepConversion float64  `json:"step_conversion"` // from the previous step
+	DropOff        int      `json:"drop_off"`        // reached this step, not the next, window closed
+	InProgress     int      `json:"in_progress"`     // reached this step, not the next, window still open
+	// Time to convert from the previous step, over the persons reaching
+	// this step; null for step 1 or when nobody reached it.
+	MedianSeconds *float64 `json:"median_seconds"`
+	P25Seconds    *float64 `json:"p25_seconds"`
+	P75Seconds    *float64 `json:"p75_seconds"`
+}
+
+// FunnelBreakdown is the funnel of one value of the --by property, taken
+// on the step-1 event of each person's counted attempt.
+type FunnelBreakdown struct {
+	Value string             `json:"value"`
+	Steps []FunnelStepResult `json:"steps"`
+}
+
+// FunnelTrendPoint is the conversion of the persons whose counted step-1
+// event falls in one interval.
+type FunnelTrendPoint struct {
+	T          string  `json:"t"`
+	Users      int     `json:"users"`
+	Converted  int     `json:"converted"`
+	InProgress int     `json:"in_progress"`
+	Conversion float64 `json:"conversion"`
+}
+
+func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
+	d := p.d
+	np := len(d.Users)
+	r := &FunnelResult{
+		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
+		By: p.q.By, Query: p.q, users: d.Users, byProp: p.s.By,
+		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
+	}
+	ranges := funnelRanges(d)
+	accs := make([][][]funnelDelta, len(ranges))
+	errs := make([]error, len(ranges))
+	var wg sync.WaitGroup
+	for i, rg := range ranges {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			accs[i], errs[i] = p.scan(ctx, r, rg[0], rg[1])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.collectDeltas(p.n, accs)
+	r.Steps = r.stepRows(p, -1)
+	r.Breakdown = []FunnelBreakdown{}
+	if r.byProp != nil {
+		r.Breakdown = r.breakdown(p)
+	}
+	r.Trend = r.trend(p)
+	return r, nil
+}
+
+// funnelDelta is one person's time to convert into a step, with the
+// breakdown code of their counted attempt.
+type funnelDelta struct {
+	ms   int64
+	code int32
+}
+
+// funnelRanges splits persons into two halves of about equal events when
+// the data is large enough for a second goroutine to pay.
+func funnelRanges(d *Dataset) [][2]int {
+	np := len(d.Users)
+	if d.Len() <= 200_000 || runtime.GOMAXPROCS(0) < 2 {
+		return [][2]int{{0, np}}
+	}
+	half := sort.Search(np, func(u int) bool { return int(d.Start[u]) >= d.Len()/2 })
+	return [][2]int{{0, half}, {half, np}}
+}
+
+// scan evaluates persons lo..hi, writing their per-person result and
+// returning their times to convert per step.
+func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) ([][]funnelDelta, error) {
+	d := p.d
+	w := newFunnelWorker(p)
+	deltas := make([][]funnelDelta, p.n)
+	for u := lo; u < hi; u++ {
+		if (u-lo)&4095 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		level, open := w.person(u)
+		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)
+		if level <= 0 {
+			continue
+		}
+		var code int32
+		if p.s.By != nil {
+			code = p.s.By.Codes[w.start]
+		}
+		for k := 1; k <= level; k++ {
+			deltas[k] = append(deltas[k], funnelDelta{d.Time[w.cur[k]] - d.Time[w.cur[k-1]], code})
+		}
+	}
+	return deltas, nil
+}
+
+// collectDeltas merges the workers' times, grouped by code and sorted.
+func (r *FunnelResult) collectDeltas(n int, accs [][][]funnelDelta) {
+	codes := 1
+	if r.byProp != nil {
+		codes = len(r.byProp.Values) + 1
+	}
+	r.deltas = make([][]int64, n)
+	r.byOff = make([][]int, n)
+	for k := 1; k < n; k++ {
+		off := make([]int, codes+1)
+		for _, a := range accs {
+			for _, x := range a[k] {
+				off[x.code+1]++
+			}
+		}
+		for c := 0; c < codes; c++ {
+			off[c+1] += off[c]
+		}
+		out := make([]int64, off[codes])
+		pos := slices.Clone(off[:codes])
+		for _, a := range accs {
+			for _, x := range a[k] {
+				out[pos[x.code]] = x.ms
+				pos[x.code]++
+			}
+		}
+		for c := 0; c < codes; c++ {
+			slices.Sort(out[off[c]:off[c+1]])
+		}
+		r.deltas[k], r.byOff[k] = out, off
+	}
+}
+
+// stepRows builds the funnel rows for breakdown code c, or for everyone
+// when c < 0.
+func (r *FunnelResult) stepRows(p *funnelPlan, c int) []FunnelStepResult {
+	n := p.n
+	reached := make([]int, n)
+	prog := make([]int, n)
+	for u, l := range r.Level {
+		if l < 0 || c >= 0 && int(r.byProp.Codes[r.Attempt[u]]) != c {
+			continue
+		}
+		for k := 0; k <= int(l); k++ {
+			reached[k]++
+		}
+		if r.InProgress[u] {
+			prog[l]++
+		}
+	}
+	var times func(k int) []int64
+	if c < 0 {
+		times = func(k int) []int64 { return r.allDeltas(k) }
+	} else {
+		times = func(k int) []int64 { return r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]] }
+	}
+	return funnelRows(p.q.Steps, reached, prog, times)
+}
+
+// allDeltas are step k's times for everyone, sorted.
+func (r *FunnelResult) allDeltas(k int) []int64 {
+	if r.byProp == nil {
+		return r.deltas[k]
+	}
+	all := slices.Clone(r.deltas[k])
+	slices.Sort(all)
+	return all
+}
+
+func funnelRows(steps []FunnelStep, reached, prog []int, times func(k int) []int64) []FunnelStepResult {
+	rows := make([]FunnelStepResult, len(steps))
+	for k, st := range steps {
+		row := FunnelStepResult{Step: k + 1, Event: st.Event, Where: st.Where, Users: reached[k], InProgress: prog[k]}
+		row.Conversion = ratio(reached[k], reached[0])
+		if k == 0 {
+			row.StepConversion = ratio(reached[0], reached[0])
+		} else {
+			row.StepConversion = ratio(reached[k], reached[k-1])
+			ts := times(k)
+			row.MedianSeconds = quantileSeconds(ts, 0.5)
+			row.P25Seconds = quantileSeconds(ts, 0.25)
+			row.P75Seconds = quantileSeconds(ts, 0.75)
+		}
+		if k+1 < len(steps) {
+			row.DropOff = reached[k] - reached[k+1] - prog[k]
+		}
+		rows[k] = row
+	}
+	return rows
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// quantileSeconds interpolates linearly between the closest ranks of
+// sorted (the common "type 7" definition; the median of an even count is
+// the mean of the middle two). Nil when sorted is empty.
+func quantileSeconds(sorted []int64, q float64) *float64 {
+	if len(sorted) == 0 {
+		return nil
+	}
+	h := q * float64(len(sorted)-1)
+	i := int(h)
+	v := float64(sorted[i])
+	if i+1 < len(sorted) {
+		v += (h - float64(i)) * float64(sorted[i+1]-sorted[i])
+	}
+	v /= 1000
+	return &v
+}
+
+// breakdown gives one funnel per --by value that has step-1 users.
+func (r *FunnelResult) breakdown(p *funnelPlan) []FunnelBreakdown {
+	counts := make([]int, len(r.byProp.Values)+1)
+	for u, l := range r.Level {
+		if l >= 0 {
+			counts[r.byProp.Codes[r.Attempt[u]]]++
+		}
+	}
+	var out []FunnelBreakdown
+	for c, cnt := range counts {
+		if cnt == 0 {
+			continue
+		}
+		out = append(out, FunnelBreakdown{Value: codeLabel(r.byProp, c), Steps: r.stepRows(p, c)})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Steps[0].Users != out[j].Steps[0].Users {
+			return out[i].Steps[0].Users > out[j].Steps[0].Users
+		}
+		return out[i].Value < out[j].Value
+	})
+	return out
+}
+
+func codeLabel(p *Prop, c int) string {
+	if c == 0 {
+		return NoneValue
+	}
+	return p.Values[c-1]
+}
+
+// TopBreakdown returns the n values with the most step-1 users and folds
+// the rest into one exact "other" funnel (counts and times recomputed, not
+// summed percentages), for charts. The full list stays in Breakdown.
+func (r *FunnelResult) TopBreakdown(n int) []FunnelBreakdown {
+	if len(r.Breakdown) <= n+1 || r.byProp == nil {
+		return r.Breakdown
+	}
+	top := map[string]bool{}
+	for _, b := range r.Breakdown[:n] {
+		top[b.Value] = true
+	}
+	other := make([]bool, len(r.byProp.Values)+1)
+	for c := range other {
+		other[c] = !top[codeLabel(r.byProp, c)]
+	}
+	steps := r.Query.Steps
+	reached := make([]int, len(steps))
+	prog := make([]int, len(steps))
+	for u, l := range r.Level {
+		if l < 0 || !other[r.byProp.Codes[r.Attempt[u]]] {
+			continue
+		}
+		for k := 0; k <= int(l); k++ {
+			reached[k]++
+		}
+		if r.InProgress[u] {
+			prog[l]++
+		}
+	}
+	times := func(k int) []int64 {
+		var ts []int64
+		for c, o := range other {
+			if o {
+				ts = append(ts, r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]]...)
+			}
+		}
+		slices.Sort(ts)
+		return ts
+	}
+	out := slices.Clone(r.Breakdown[:n])
+	return append(out, FunnelBreakdown{Value: OtherValue, Steps: funnelRows(steps, reached, prog, times)})
+}
+
+// trend is the share of persons reaching the last step, per interval of
+// their counted step-1 time.
+func (r *FunnelResult) trend(p *funnelPlan) []FunnelTrendPoint {
+	nb := p.cal.Len()
+	pts := make([]FunnelTrendPoint, nb)
+	for b := range pts {
+		pts[b].T = p.cal.Label(b)
+	}
+	for u, l := range r.Level {
+		if l < 0 {
+			continue
+		}
+		b := p.cal.Bucket(p.d.Time[r.Attempt[u]])
+		if b < 0 {
+			continue // cannot happen: step 1 is in range and the calendar covers it
+		}
+		pts[b].Users++
+		if int(l) == p.n-1 {
+			pts[b].Converted++
+		}
+		if r.InProgress[u] {
+			pts[b].InProgress++
+		}
+	}
+	for b := range pts {
+		pts[b].Conversion = ratio(pts[b].Converted, pts[b].Users)
+	}
+	return pts
+}
+
+// UsersAt lists the persons who reached step k (0-based).
+func (r *FunnelResult) UsersAt(k int) []string {
+	return r.list(func(u int) bool { return int(r.Level[u]) >= k && k >= 0 })
+}
+
+// DroppedAt lists the persons who reached step k but not k+1 and whose
+// window has closed.
+func (r *FunnelResult) DroppedAt(k int) []string {
+	return r.list(func(u int) bool { return int(r.Level[u]) == k && k >= 0 && k < len(r.Steps)-1 && !r.InProgress[u] })
+}
+
+// InProgressAt lists the persons who reached step k but not yet k+1 while
+// their window is still open.
+func (r *FunnelResult) InProgressAt(k int) []string {
+	return r.list(func(u int) bool { return int(r.Level[u]) == k && k >= 0 && r.InProgress[u] })
+}
+
+func (r *FunnelResult) list(keep func(u int) bool) []string {
+	out := []string{}
+	for u := range r.Level {
+		if keep(u) {
+			out = append(out, r.users[u])
+		}
+	}
+	return out
+}

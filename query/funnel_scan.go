@@ -1,0 +1,358 @@
+package query
+
+import "math"
+
+// funnelWorker evaluates one person at a time with buffers reused across
+// persons, so the scan allocates nothing per event.
+//
+// Ordered mode, per step-1 attempt: events after the attempt are taken in
+// time groups (equal timestamps together, since "at or after" is about
+// time, not storage order). For each level k the worker keeps the chain
+// reaching k whose step times are latest in every coordinate: later steps
+// leave less room for an excluded event before the next step, and every
+// later event is at or after all of them, so no other chain can extend
+// further. The chain first reaching the deepest level is the one reported
+// (its step times give the time to convert).
+type funnelWorker struct {
+	p *funnelPlan
+	n int
+
+	valid []bool  // level k has a chain in the current attempt
+	chain []int32 // chain[k*n+j]: event of step j in the level-k chain
+	reach []int32 // the level-k chain as it was when level k was first reached
+
+	lastE []int64 // per exclusion: latest considered event time before the current group
+
+	// equal-time groups
+	group   []int32
+	owner   []int32 // group slot -> step matched to it, or -1
+	seen    []bool
+	cand    []int32
+	candOK  []bool
+	preOK   []bool
+	matchOf []int32 // step -> group slot
+
+	// any mode
+	types  []anyType
+	assign []int32 // step -> type
+	used   []int32 // type -> steps assigned
+	tseen  []bool
+
+	cur   []int32 // the counted attempt's chain, steps 0..level
+	start int     // counted attempt's step-1 event, -1
+}
+
+type anyType struct {
+	mask  uint64
+	count int32
+}
+
+func newFunnelWorker(p *funnelPlan) *funnelWorker {
+	n := p.n
+	return &funnelWorker{
+		p: p, n: n,
+		valid:   make([]bool, n),
+		chain:   make([]int32, n*n),
+		reach:   make([]int32, n*n),
+		lastE:   make([]int64, len(p.excl)),
+		cand:    make([]int32, n*n),
+		candOK:  make([]bool, n),
+		preOK:   make([]bool, n),
+		matchOf: make([]int32, n),
+		assign:  make([]int32, n),
+		cur:     make([]int32, n),
+	}
+}
+
+// person evaluates person u: the deepest level (-1 when no step-1 event
+// in range), whether the counted attempt's window is still open at the
+// data's end, with w.cur and w.start describing the counted attempt.
+//
+// The counted attempt is the earliest attempt reaching the deepest level,
+// except that a user who has not converted is counted on their earliest
+// deepest attempt whose window is still open: they may yet convert, so
+// they are in progress, not dropped.
+func (w *funnelWorker) person(u int) (level int, open bool) {
+	p, d, s := w.p, w.p.d, w.p.s
+	level, w.start = -1, -1
+	if !s.Person(u) {
+		return -1, false
+	}
+	lo, hi := int(d.Start[u]), int(d.Start[u+1])
+	if p.mode == FunnelAny {
+		return w.anyPerson(lo, hi)
+	}
+	for i := lo; i < hi && d.Time[i] < s.To; i++ {
+		if d.Time[i] < s.From || d.Event[i] != p.ev[0] || !s.Match(i) || !p.stepOK(i, 0) {
+			continue
+		}
+		var l int
+		if p.mode == FunnelStrict {
+			l = w.strict(i, hi)
+		} else {
+			l = w.ordered(i, lo, hi)
+		}
+		o := d.Time[i]+p.window > p.maxTime
+		if l > level || l == level && !open && o && l < w.n-1 {
+			level, open, w.start = l, o, i
+			copy(w.cur, w.reach[l*w.n:l*w.n+l+1])
+		}
+		if level == w.n-1 {
+			break // converted: no later attempt can be deeper or earlier
+		}
+	}
+	return level, open && level < w.n-1
+}
+
+// ordered evaluates the attempt starting at event i1 and leaves the chain
+// that first reached each level in w.reach.
+func (w *funnelWorker) ordered(i1, lo, hi int) int {
+	p, d, s, n := w.p, w.p.d, w.p.s, w.n
+	t0 := d.Time[i1]
+	limit := t0 + p.window // inclusive: an event exactly window after step 1 counts
+	for k := range w.valid {
+		w.valid[k] = false
+	}
+	w.valid[0] = true
+	w.chain[0], w.reach[0] = int32(i1), int32(i1)
+	level := 0
+	for e := range w.lastE {
+		w.lastE[e] = math.MinInt64
+	}
+	g := i1
+	for g > lo && d.Time[g-1] == t0 {
+		g-- // events stored before step 1 at the same instant are "at" it
+	}
+	for g < hi && d.Time[g] <= limit && level < n-1 {
+		t := d.Time[g]
+		end := g
+		w.group = w.group[:0]
+		for end < hi && d.Time[end] == t {
+			if end != i1 && len(p.later[d.Event[end]]) > 0 && s.Match(end) {
+				w.group = append(w.group, int32(end))
+			}
+			end++
+		}
+		switch len(w.group) {
+		case 0:
+		case 1:
+			level = w.extendOne(int(w.group[0]), t, level)
+		default:
+			level = w.extendGroup(t, level)
+		}
+		if len(p.excl) > 0 {
+			// Exclusion events at t count only for later steps: "between"
+			// is strict in time.
+			for j := g; j < end; j++ {
+				for _, e := range p.exclBy[d.Event[j]] {
+					if s.Match(j) {
+						w.lastE[e] = t
+					}
+				}
+			}
+		}
+		g = end
+	}
+	if len(p.excl) == 0 || level == n-1 {
+		return level
+	}
+	// An excluded event after a chain's step From, within the window, with
+	// step To not yet done, holds that chain at From. The latest chain of
+	// each level is the least exposed, so it decides.
+	final := 0
+	for k := level; k >= 0; k-- {
+		if w.valid[k] {
+			final = max(final, w.capped(k, w.chain[k*n:]))
+		}
+	}
+	return final
+}
+
+// capped is the level a chain reaching k counts at once the exclusions
+// still open at k (From <= k < To) have seen the whole window: w.lastE.
+func (w *funnelWorker) capped(k int, chain []int32) int {
+	lv := k
+	for _, x := range w.p.excl {
+		if x.from <= k && k < x.to && w.lastE[x.id] > w.p.d.Time[chain[x.from]] {
+			lv = min(lv, x.from)
+		}
+	}
+	return lv
+}
+
+// exclOK reports whether the level-c chain may be extended to step k at
+// time t: no excluded event strictly between its step From and t. A From
+// step beyond c is matched at t itself, which leaves an empty interval.
+func (w *funnelWorker) exclOK(c, k int, t int64) bool {
+	if w.p.exclTo == nil {
+		return true
+	}
+	for _, e := range w.p.exclTo[k] {
+		x := w.p.excl[e]
+		tf := t
+		if x.from <= c {
+			tf = w.p.d.Time[w.chain[c*w.n+x.from]]
+		}
+		if w.lastE[e] > tf {
+			return false
+		}
+	}
+	return true
+}
+
+// setChain records a new best chain for level k and its first reach.
+func (w *funnelWorker) setChain(k int, src []int32, level int) int {
+	n := w.n
+	copy(w.chain[k*n:k*n+k+1], src[:k+1])
+	if !w.valid[k] {
+		w.valid[k] = true
+		copy(w.reach[k*n:k*n+k+1], src[:k+1])
+	}
+	return max(level, k)
+}
+
+// extendOne handles a time group with one candidate event x.
+func (w *funnelWorker) extendOne(x int, t int64, level int) int {
+	p, n := w.p, w.n
+	for _, k32 := range p.later[p.d.Event[x]] { // descending: each step reads the pre-event chain
+		k := int(k32)
+		if !w.valid[k-1] || !p.stepOK(x, k) || !w.exclOK(k-1, k, t) {
+			continue
+		}
+		c := w.cand[:k+1]
+		copy(c, w.chain[(k-1)*n:(k-1)*n+k])
+		c[k] = int32(x)
+		level = w.setChain(k, c, level)
+	}
+	return level
+}
+
+// extendGroup handles several candidate events at one instant: from each
+// level reached before the group, the next steps are matched to distinct
+// events of the group (bipartite matching, since steps may share a name
+// with different filters). For each new level the chain from the lowest
+// starting level wins: its earlier steps are the latest.
+func (w *funnelWorker) extendGroup(t int64, level int) int {
+	n := w.n
+	copy(w.preOK, w.valid)
+	for k := range w.candOK {
+		w.candOK[k] = false
+	}
+	if cap(w.owner) < len(w.group) {
+		w.owner = make([]int32, len(w.group))
+		w.seen = make([]bool, len(w.group))
+	}
+	w.owner, w.seen = w.owner[:len(w.group)], w.seen[:len(w.group)]
+	for c := 0; c < n-1; c++ {
+		if !w.preOK[c] {
+			continue
+		}
+		for g := range w.owner {
+			w.owner[g] = -1
+		}
+		for k := c + 1; k < n; k++ {
+			if !w.exclOK(c, k, t) {
+				break
+			}
+			for g := range w.seen {
+				w.seen[g] = false
+			}
+			if !w.augment(k) {
+				break
+			}
+			if w.candOK[k] {
+				continue
+			}
+			w.candOK[k] = true
+			dst := w.cand[k*n : k*n+k+1]
+			copy(dst, w.chain[c*n:c*n+c+1])
+			for j := c + 1; j <= k; j++ {
+				dst[j] = w.group[w.matchOf[j]]
+			}
+		}
+	}
+	for k := 1; k < n; k++ {
+		if w.candOK[k] {
+			level = w.setChain(k, w.cand[k*n:k*n+k+1], level)
+		}
+	}
+	return level
+}
+
+// augment finds an augmenting path giving step k an event of the group.
+func (w *funnelWorker) augment(k int) bool {
+	for g, x := range w.group {
+		if w.seen[g] || !w.p.matches(int(x), k) {
+			continue
+		}
+		w.seen[g] = true
+		if w.owner[g] < 0 || w.augment(int(w.owner[g])) {
+			w.owner[g] = int32(k)
+			w.matchOf[k] = int32(g)
+			return true
+		}
+	}
+	return false
+}
+
+// strict evaluates the attempt at i1 when steps must be consecutive
+// considered events (events hidden by --where do not break the chain;
+// storage order decides among equal timestamps).
+func (w *funnelWorker) strict(i1, hi int) int {
+	p, d, s, n := w.p, w.p.d, w.p.s, w.n
+	limit := d.Time[i1] + p.window
+	w.reach[0] = int32(i1)
+	level, cur := 0, i1
+	for k := 1; k < n; k++ {
+		nx := cur + 1
+		for nx < hi && !s.Match(nx) {
+			nx++
+		}
+		if nx >= hi || d.Time[nx] > limit || !p.matches(nx, k) || !w.strictExclOK(k, nx) {
+			break
+		}
+		copy(w.reach[k*n:k*n+k], w.reach[(k-1)*n:(k-1)*n+k])
+		w.reach[k*n+k] = int32(nx)
+		level, cur = k, nx
+	}
+	if len(p.excl) == 0 || level == n-1 {
+		return level
+	}
+	for e := range w.lastE {
+		w.lastE[e] = math.MinInt64
+	}
+	for j := i1 + 1; j < hi && d.Time[j] <= limit; j++ {
+		for _, e := range p.exclBy[d.Event[j]] {
+			if s.Match(j) {
+				w.lastE[e] = d.Time[j]
+			}
+		}
+	}
+	final := 0
+	for k := level; k >= 0; k-- {
+		final = max(final, w.capped(k, w.reach[k*n:]))
+	}
+	return final
+}
+
+// strictExclOK checks the exclusions ending at step k: with consecutive
+// steps, the only events strictly between two steps are chain events.
+func (w *funnelWorker) strictExclOK(k, x int) bool {
+	if w.p.exclTo == nil {
+		return true
+	}
+	d, n := w.p.d, w.n
+	row := w.reach[(k-1)*n:]
+	tk := d.Time[x]
+	for _, e := range w.p.exclTo[k] {
+		ex := w.p.excl[e]
+		tf := d.Time[row[ex.from]]
+		for j := ex.from + 1; j < k; j++ {
+			tj := d.Time[row[j]]
+			if d.Event[row[j]] == ex.ev && tj > tf && tj < tk {
+				return false
+			}
+		}
+	}
+	return true
+}
