@@ -13,14 +13,14 @@ import (
 // the user lists of UsersAt, DroppedAt and InProgressAt always agree with
 // the numbers.
 type FunnelResult struct {
-	Mode          string              `json:"mode"`
-	WindowSeconds float64             `json:"window_seconds"`
-	Interval      string              `json:"interval"`
-	By            string              `json:"by,omitempty"`
-	Steps         []FunnelStepResult  `json:"steps"`
-	Breakdown     []FunnelBreakdown   `json:"breakdown"` // every value, most step-1 users first
-	Trend         []FunnelTrendPoint  `json:"trend"`     // per interval of the counted step-1 time
-	Query         FunnelQuery         `json:"-"`
+	Mode          string             `json:"mode"`
+	WindowSeconds float64            `json:"window_seconds"`
+	Interval      string             `json:"interval"`
+	By            string             `json:"by,omitempty"`
+	Steps         []FunnelStepResult `json:"steps"`
+	Breakdown     []FunnelBreakdown  `json:"breakdown"` // every value, most step-1 users first
+	Trend         []FunnelTrendPoint `json:"trend"`     // per interval of the counted step-1 time
+	Query         FunnelQuery        `json:"-"`
 
 	// Level is, per person, the deepest 0-based step reached, or -1 when
 	// the person did no step-1 event in range (or is outside --segment).
