@@ -6,6 +6,7 @@ func TestPathsGolden(t *testing.T) {
 	tpGolden(t, map[string]string{
 		"paths_from_table":        "paths --from view_item --format table",
 		"paths_to_json":           "paths --to purchase --format json",
+		"paths_to_table":          "paths --to purchase --depth 2 --format table",
 		"paths_nocollapse_csv":    "paths --from view_item --no-collapse --depth 2 --format csv",
 		"paths_nosession_md":      "paths --from home --session-gap 0 --since 2026-03-02 --until 2026-03-05 --format markdown",
 		"paths_where_table":       "paths --from home --where country=US --top 3 --format table",

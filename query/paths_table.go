@@ -10,12 +10,12 @@ import (
 // Tables shows the prefix tree as indented lines, then the top paths, then
 // the top transitions per step.
 func (r *PathsResult) Tables() []output.Table {
-	dir := "after"
+	title := "paths after the first " + r.Event + ": " + strconv.FormatInt(r.Users, 10) + " users"
 	if r.Direction == "to" {
-		dir = "before (the tree reads backwards in time)"
+		title = "paths before the first " + r.Event + ", read back from it: " + strconv.FormatInt(r.Users, 10) + " users"
 	}
 	tree := output.Table{
-		Title:   "paths " + dir + " the first " + r.Event + ": " + strconv.FormatInt(r.Users, 10) + " users",
+		Title:   title,
 		Columns: []string{"path", "users", "share"},
 	}
 	var walk func(n *PathNode, depth int)
