@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -24,7 +23,7 @@ type TimelineEvent struct {
 	Time       string          `json:"time"` // RFC 3339 with milliseconds, display timezone
 	Event      string          `json:"event"`
 	ID         string          `json:"id"`         // the distinct id that sent it (the user or a linked anonymous id)
-	Properties json.RawMessage `json:"properties"` // as stored: keys sorted
+	Properties json.RawMessage `json:"properties"` // keys sorted; values as text, as analyses compare them
 }
 
 // Timeline is the result of spoor user.
@@ -59,11 +58,9 @@ func (tl Timeline) Tables() []output.Table {
 	return []output.Table{t}
 }
 
-// flatProps shows a stored props object as key=value pairs in its stored
-// (sorted) key order.
+// flatProps shows a props object as key=value pairs in its key order.
 func flatProps(raw json.RawMessage) string {
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return string(raw)
 	}
@@ -73,136 +70,98 @@ func flatProps(raw json.RawMessage) string {
 		if err != nil {
 			return string(raw)
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
+		v, err := dec.Token()
+		if err != nil {
 			return string(raw)
 		}
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			s = string(v) // a number, bool, null, array or object: as written
-		}
-		parts = append(parts, fmt.Sprintf("%v=%s", k, s))
+		parts = append(parts, fmt.Sprintf("%v=%v", k, v))
 	}
 	return strings.Join(parts, " ")
 }
 
-// UserTimeline finds id's person (following identity links) and returns
-// every event of the person and of the anonymous ids linked to them, in
-// time order (storage order among equal times).
+// UserTimeline finds id's person (following identity links, as analyses
+// do) and returns every event of the person and of the ids linked to them,
+// in time order (storage order among equal times).
+//
+// It reads the stored columns, not the events table: bulk imports defer
+// the SQL rows, and writing ten million of them to show one user would
+// take minutes. Each property key is loaded in turn and only this person's
+// events are kept from it.
 func UserTimeline(ctx context.Context, db *store.DB, id string, loc *time.Location) (Timeline, error) {
 	tl := Timeline{Asked: id, Events: []TimelineEvent{}}
-	var uid int64
-	err := db.SQL.QueryRowContext(ctx, "SELECT id FROM users WHERE distinct_id = ?", id).Scan(&uid)
-	if err == sql.ErrNoRows {
-		return tl, unknownUser(ctx, db, id)
-	}
+	rows, err := db.LoadRows(ctx)
 	if err != nil {
 		return tl, err
 	}
-	link := map[int64]int64{}
-	rows, err := db.SQL.QueryContext(ctx, "SELECT anon_id, user_id FROM identities ORDER BY anon_id")
-	if err != nil {
-		return tl, err
-	}
-	for rows.Next() {
-		var a, u int64
-		if err := rows.Scan(&a, &u); err != nil {
-			rows.Close()
-			return tl, err
-		}
-		link[a] = u
-	}
-	rows.Close()
-	// Follow chains (anon -> device -> user) as the dataset loader does,
-	// at most 32 links so a cycle cannot hang us.
-	canon := func(x int64) int64 {
-		for steps := 0; steps < 32; steps++ {
-			next, ok := link[x]
-			if !ok {
-				break
-			}
-			x = next
-		}
-		return x
-	}
-	person := canon(uid)
-	members := []int64{person}
-	for a := range link {
-		if a != person && canon(a) == person {
-			members = append(members, a)
+	uid := -1
+	for i := 1; i < len(rows.Users); i++ {
+		if rows.Users[i] == id {
+			uid = i
+			break
 		}
 	}
-	sort.Slice(members[1:], func(i, j int) bool { return members[1+i] < members[1+j] })
-	args := make([]any, len(members))
-	for i, m := range members {
-		args[i] = m
+	if uid < 0 {
+		return tl, unknownUser(id, rows.Users[1:])
 	}
-	in := strings.TrimSuffix(strings.Repeat("?,", len(members)), ",")
-	names := map[int64]string{}
-	idRows, err := db.SQL.QueryContext(ctx, "SELECT id, distinct_id FROM users WHERE id IN ("+in+")", args...)
-	if err != nil {
-		return tl, err
-	}
-	for idRows.Next() {
-		var i int64
-		var s string
-		if err := idRows.Scan(&i, &s); err != nil {
-			idRows.Close()
-			return tl, err
+	person := rows.Canon[uid]
+	tl.User = rows.Users[person]
+	var linked []string
+	for i := 1; i < len(rows.Canon); i++ {
+		if rows.Canon[i] == person && int32(i) != person {
+			linked = append(linked, rows.Users[i])
 		}
-		names[i] = s
 	}
-	idRows.Close()
-	tl.User = names[person]
-	tl.IDs = []string{tl.User}
-	var anon []string
-	for _, m := range members[1:] {
-		anon = append(anon, names[m])
-	}
-	sort.Strings(anon)
-	tl.IDs = append(tl.IDs, anon...)
+	sort.Strings(linked)
+	tl.IDs = append([]string{tl.User}, linked...)
 
-	evRows, err := db.SQL.QueryContext(ctx, `SELECT e.time, n.name, e.user_id, coalesce(e.props, '{}')
-		FROM events e JOIN event_names n ON n.id = e.event_id
-		WHERE e.user_id IN (`+in+`) ORDER BY e.time, e.id`, args...)
+	var idx []int
+	for i, u := range rows.User {
+		if rows.Canon[u] == person {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return rows.Time[idx[a]] < rows.Time[idx[b]] })
+	props := make([][]byte, len(idx))
+	keys, _, err := db.PropKeys(ctx)
 	if err != nil {
 		return tl, err
 	}
-	defer evRows.Close()
-	for evRows.Next() {
-		var ms, u int64
-		var name, props string
-		if err := evRows.Scan(&ms, &name, &u, &props); err != nil {
-			return tl, err
+	sort.Strings(keys)
+	for _, key := range keys {
+		col, err := db.LoadProp(ctx, key, rows.Version)
+		if err != nil {
+			return tl, fmt.Errorf("property %q: %w", key, err)
+		}
+		for j, i := range idx {
+			if c := col.Codes[i]; c != 0 {
+				if props[j] == nil {
+					props[j] = []byte{'{'}
+				} else {
+					props[j] = append(props[j], ',')
+				}
+				k, _ := json.Marshal(key)
+				v, _ := json.Marshal(col.Values[c-1])
+				props[j] = append(append(append(props[j], k...), ':'), v...)
+			}
+		}
+	}
+	for j, i := range idx {
+		p := json.RawMessage("{}")
+		if props[j] != nil {
+			p = append(props[j], '}')
 		}
 		tl.Events = append(tl.Events, TimelineEvent{
-			Time:       time.UnixMilli(ms).In(loc).Format("2006-01-02T15:04:05.000Z07:00"),
-			Event:      name,
-			ID:         names[u],
-			Properties: json.RawMessage(props),
+			Time:       time.UnixMilli(rows.Time[i]).In(loc).Format("2006-01-02T15:04:05.000Z07:00"),
+			Event:      rows.Names[rows.Event[i]],
+			ID:         rows.Users[rows.User[i]],
+			Properties: p,
 		})
 	}
-	return tl, evRows.Err()
+	return tl, nil
 }
 
 // unknownUser names the closest known ids.
-func unknownUser(ctx context.Context, db *store.DB, id string) error {
-	rows, err := db.SQL.QueryContext(ctx, "SELECT distinct_id FROM users ORDER BY id")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var known []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return err
-		}
-		known = append(known, s)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
+func unknownUser(id string, known []string) error {
 	if near := query.Closest(id, known, 3); len(near) > 0 {
 		return fmt.Errorf("unknown user %q; closest known ids: %s", id, strings.Join(near, ", "))
 	}
@@ -219,7 +178,7 @@ func runUser(env *Env, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("user takes one user id; see spoor user -h")
 	}
-	db, err := openForSQL(env, *dbPath)
+	db, err := openDB(*dbPath, true)
 	if err != nil {
 		return err
 	}
