@@ -4,6 +4,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 )
 
 // helpPage is the ? screen: every binding of the keymap, by group.
@@ -18,8 +19,14 @@ func (p *helpPage) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
 func (p *helpPage) view(sh *shared, w, h int) string {
 	hm := help.New()
 	hm.Width = w
-	hm.ShowAll = true
-	body := sh.st.Title.Render("Keys") + "\n\n" + hm.FullHelpView(sh.keys.FullHelp()) +
+	groups := sh.keys.FullHelp()
+	cols := hm.FullHelpView(groups)
+	if lipgloss.Width(cols) > w {
+		// Too narrow for every column side by side: two rows of columns.
+		half := (len(groups) + 1) / 2
+		cols = hm.FullHelpView(groups[:half]) + "\n\n" + hm.FullHelpView(groups[half:])
+	}
+	body := sh.st.Title.Render("Keys") + "\n\n" + cols +
 		"\n\n" + sh.st.Dim.Render(wrap("In the query panel, Enter edits the row under the cursor with a picker that filters as you type; a adds a step or filter, d removes it, K/J move it. In the results, ↑↓ select a funnel step or retention cell and Enter lists its users; Enter on a user shows their timeline. Esc goes back.", w))
 	return fitLines(body, w, h)
 }

@@ -10,7 +10,7 @@ import (
 
 // panelWidth is the query panel's share of the width: a quarter, within
 // bounds that keep both the panel and the chart readable.
-func panelWidth(w int) int { return max(20, min(34, w/4)) }
+func panelWidth(w int) int { return max(22, min(34, w*3/10)) }
 
 // analysisView lays out the query panel beside the chart and its table.
 func (m *Model) analysisView(t *tabState, w, h int) string {

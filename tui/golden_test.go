@@ -1,0 +1,72 @@
+package tui
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current screens")
+
+// TestGoldenScreens compares every tab at 80x24 and 120x40, on the fixed
+// fixture, with testdata/<tab>_<w>x<h>.golden (ANSI stripped).
+func TestGoldenScreens(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		for tab, name := range tabNames {
+			t.Run(fmt.Sprintf("%s_%dx%d", name, size[0], size[1]), func(t *testing.T) {
+				h := newHarness(t, size[0], size[1])
+				h.keys(string(rune('1' + tab)))
+				got := h.screen()
+				path := filepath.Join("testdata", fmt.Sprintf("%s_%dx%d.golden", strings.ToLower(name), size[0], size[1]))
+				if *update {
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run go test ./tui -run Golden -update to create it)", err)
+				}
+				if got != string(want) {
+					t.Errorf("screen differs from %s (go test ./tui -run Golden -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+				}
+			})
+		}
+	}
+}
+
+// TestGoldenDialogs pins the picker and the help screen.
+func TestGoldenDialogs(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		keys []string
+	}{
+		{"picker", []string{"j", "<enter>", "优惠"}},
+		{"help", []string{"?"}},
+		{"drill", []string{"l", "j", "<enter>"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, 80, 24)
+			h.keys(c.keys...)
+			got := h.screen()
+			path := filepath.Join("testdata", c.name+"_80x24.golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("screen differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,116 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/store"
+)
+
+// harness drives the root model synchronously: every command runs at
+// once and its message is fed back, except spinner ticks, which only
+// animate. Elapsed times are pinned to zero so screens are stable.
+type harness struct {
+	t *testing.T
+	m *Model
+}
+
+func newHarness(t *testing.T, w, h int) *harness {
+	t.Helper()
+	open := func(ctx context.Context) (*store.DB, string, error) {
+		db, err := fixtureDB(ctx, 400, 1)
+		return db, "fixture", err
+	}
+	m := New(context.Background(), open, false)
+	m.sh.since = func(time.Time) time.Duration { return 0 }
+	hs := &harness{t: t, m: m}
+	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+	hs.run(m.Init())
+	t.Cleanup(func() {
+		if m.sh.db != nil {
+			m.sh.db.Close()
+		}
+	})
+	if m.sh.d == nil {
+		t.Fatalf("the fixture did not load: %s", m.status)
+	}
+	return hs
+}
+
+func (h *harness) send(msg tea.Msg) {
+	h.t.Helper()
+	queue := []tea.Msg{msg}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 1000 {
+			h.t.Fatal("message loop does not settle")
+		}
+		msg := queue[0]
+		queue = queue[1:]
+		if _, ok := msg.(spinner.TickMsg); ok {
+			continue
+		}
+		_, cmd := h.m.Update(msg)
+		queue = append(queue, execute(cmd)...)
+	}
+}
+
+func (h *harness) run(cmd tea.Cmd) {
+	for _, msg := range execute(cmd) {
+		h.send(msg)
+	}
+}
+
+func execute(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if batch, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range batch {
+			out = append(out, execute(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+// keys types a sequence: words in <> are named keys, anything else is
+// typed rune by rune.
+func (h *harness) keys(seq ...string) {
+	h.t.Helper()
+	named := map[string]tea.KeyType{
+		"<enter>": tea.KeyEnter, "<esc>": tea.KeyEsc, "<tab>": tea.KeyTab, "<shift+tab>": tea.KeyShiftTab,
+		"<up>": tea.KeyUp, "<down>": tea.KeyDown, "<left>": tea.KeyLeft, "<right>": tea.KeyRight,
+		"<ctrl+c>": tea.KeyCtrlC, "<backspace>": tea.KeyBackspace, "<shift+up>": tea.KeyShiftUp, "<shift+down>": tea.KeyShiftDown,
+	}
+	for _, s := range seq {
+		if k, ok := named[s]; ok {
+			h.send(tea.KeyMsg{Type: k})
+			continue
+		}
+		for _, r := range s {
+			h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		}
+	}
+}
+
+func (h *harness) screen() string { return ansi.Strip(h.m.View()) }
+
+func (h *harness) contains(want ...string) {
+	h.t.Helper()
+	s := h.screen()
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			h.t.Fatalf("screen lacks %q:\n%s", w, s)
+		}
+	}
+}

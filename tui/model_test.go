@@ -1,0 +1,335 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/query"
+)
+
+func funnelQ(t *testing.T, h *harness) query.FunnelQuery {
+	t.Helper()
+	return h.m.tabs[tabFunnel].a.(*funnel).q
+}
+
+func stepNames(q query.FunnelQuery) []string {
+	var out []string
+	for _, s := range q.Steps {
+		out = append(out, s.Event)
+	}
+	return out
+}
+
+func TestStartsOnSeededFunnel(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	if h.m.active != tabFunnel {
+		t.Fatalf("starts on tab %d, want the funnel", h.m.active)
+	}
+	// The fixture's journey, in the order users first do the four most
+	// common events.
+	want := []string{"page_view", "view_item", "add_to_cart", "领取优惠券"}
+	if got := stepNames(funnelQ(t, h)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("seeded steps %v, want %v", got, want)
+	}
+	if h.m.tab().res == nil {
+		t.Fatal("no funnel result after loading")
+	}
+	h.contains("fixture", "2,822 events", "400 users", "2026-06-01 → 2026-06-30", "UTC", "Funnel ·")
+}
+
+func TestEditStepThroughPicker(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	// Down to step 4, Enter opens the picker, type a fuzzy filter, pick.
+	h.keys("j", "j", "j", "<enter>", "purch", "<enter>")
+	if got := stepNames(funnelQ(t, h)); got[3] != "purchase" {
+		t.Fatalf("step 4 is %q after picking purchase", got[3])
+	}
+	res := h.m.tab().res.(*funnelResult).r
+	want, err := h.m.sh.d.Funnel(context.Background(), funnelQ(t, h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Steps[3].Event != "purchase" || res.Steps[3].Users != want.Steps[3].Users {
+		t.Fatalf("result step 4 = %s %d users, want purchase %d", res.Steps[3].Event, res.Steps[3].Users, want.Steps[3].Users)
+	}
+	h.contains("4 purchase", thousands(want.Steps[3].Users))
+}
+
+func TestPickerFiltersChineseNames(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	h.keys("j", "<enter>", "优惠")
+	p := h.m.dlg.(*picker)
+	if p.visible() != 1 {
+		t.Fatalf("filter 优惠 leaves %d names, want 1", p.visible())
+	}
+	if it, _ := p.at(0); it.name != "领取优惠券" {
+		t.Fatalf("filter 优惠 matched %q", it.name)
+	}
+	// Every line of the dialog has the same display width, CJK included.
+	lines := strings.Split(p.view(h.m.sh), "\n")
+	for _, l := range lines[1:] {
+		if lipgloss.Width(l) != lipgloss.Width(lines[0]) {
+			t.Fatalf("picker line %q is %d cells wide, want %d", l, lipgloss.Width(l), lipgloss.Width(lines[0]))
+		}
+	}
+	h.keys("<enter>")
+	if got := stepNames(funnelQ(t, h))[1]; got != "领取优惠券" {
+		t.Fatalf("step 2 = %q", got)
+	}
+}
+
+func TestAddRemoveReorderSteps(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	h.keys("a", "purchase", "<enter>")
+	want := []string{"page_view", "view_item", "add_to_cart", "领取优惠券", "purchase"}
+	if got := stepNames(funnelQ(t, h)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after add: %v", got)
+	}
+	// Step 4 (the coupon) down one, then remove the new step 5.
+	h.keys("j", "j", "j", "J")
+	want = []string{"page_view", "view_item", "add_to_cart", "purchase", "领取优惠券"}
+	if got := stepNames(funnelQ(t, h)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after move: %v", got)
+	}
+	if h.m.tab().row != 4 {
+		t.Fatalf("cursor at row %d, want it to follow the moved step to 4", h.m.tab().row)
+	}
+	h.keys("d")
+	want = want[:4]
+	if got := stepNames(funnelQ(t, h)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after remove: %v", got)
+	}
+	if n := len(h.m.tab().res.(*funnelResult).r.Steps); n != 4 {
+		t.Fatalf("result has %d steps after the edit", n)
+	}
+}
+
+func TestWindowModeRangeAndFilter(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	rows := h.m.tab().a.rows(h.m.sh)
+	at := func(label string) int {
+		for i, r := range rows {
+			if r.label == label {
+				return i
+			}
+		}
+		t.Fatalf("no %s row", label)
+		return 0
+	}
+	goTo := func(i int) {
+		for h.m.tab().row > i {
+			h.keys("k")
+		}
+		for h.m.tab().row < i {
+			h.keys("j")
+		}
+	}
+	goTo(at("window"))
+	h.keys("<enter>", "1d", "<enter>")
+	goTo(at("mode"))
+	h.keys("<enter>", "strict", "<enter>")
+	h.keys("t", "7d", "<enter>")
+	h.keys("f", "country", "<enter>", "CN", "<enter>")
+	q := funnelQ(t, h)
+	if q.Window != "1d" || q.Mode != "strict" || q.Last != "7d" || !reflect.DeepEqual(q.Where, []string{"country = CN"}) {
+		t.Fatalf("query after edits: window %q mode %q last %q where %v", q.Window, q.Mode, q.Last, q.Where)
+	}
+	got := h.m.tab().res.(*funnelResult).r
+	want, err := h.m.sh.d.Funnel(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Mode != "strict" || got.Steps[0].Users != want.Steps[0].Users || got.Steps[1].Users != want.Steps[1].Users {
+		t.Fatalf("shown result is not the edited query's")
+	}
+	h.contains("2026-06-24 → 2026-06-30")
+	// A typed date range.
+	h.keys("t", "custom…", "<enter>", "<backspace>", "<backspace>", "2026-06-02..2026-06-03", "<enter>")
+	q = funnelQ(t, h)
+	if q.From != "2026-06-02" || q.To != "2026-06-03" || q.Last != "" {
+		t.Fatalf("typed range: from %q to %q last %q", q.From, q.To, q.Last)
+	}
+}
+
+func TestStaleResultsAreDropped(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	t1 := h.m.tab()
+	old := t1.res
+	// A result from an older run arrives after a newer run started.
+	h.m.seq = 7
+	h.send(resultMsg{tab: tabFunnel, seq: 6, res: &funnelResult{r: &query.FunnelResult{}}})
+	if t1.res != old {
+		t.Fatal("a stale result replaced the current one")
+	}
+	// Editing starts a run with a new sequence number and cancels the old.
+	before := h.m.seq
+	h.keys("j", "j", "j", "<enter>", "purchase", "<enter>")
+	if h.m.seq <= before {
+		t.Fatalf("edit did not start a new run (seq %d -> %d)", before, h.m.seq)
+	}
+	// An unchanged query is not re-run.
+	seq := h.m.seq
+	h.keys("2")
+	if h.m.seq != seq {
+		t.Fatal("switching to the same unchanged tab re-ran the query")
+	}
+}
+
+func TestTabsKeysAndQuit(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	for i := 0; i < 8; i++ {
+		h.keys(string(rune('1' + i)))
+		if h.m.active != i {
+			t.Fatalf("key %d shows tab %d", i+1, h.m.active)
+		}
+	}
+	h.keys("<tab>")
+	if h.m.active != 0 {
+		t.Fatalf("tab after the last goes to %d", h.m.active)
+	}
+	h.keys("<shift+tab>")
+	if h.m.active != 7 {
+		t.Fatalf("shift+tab from the first goes to %d", h.m.active)
+	}
+	// q types into a picker; Esc closes it; then q quits.
+	h.keys("2", "<enter>")
+	if h.m.dlg == nil {
+		t.Fatal("enter did not open the step picker")
+	}
+	_, cmd := h.m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	if cmd != nil {
+		if _, quit := cmd().(tea.QuitMsg); quit {
+			t.Fatal("q quit while typing in a picker")
+		}
+	}
+	if p := h.m.dlg.(*picker); p.input.Value() != "q" {
+		t.Fatalf("picker input %q, want q", p.input.Value())
+	}
+	h.keys("<esc>")
+	if h.m.dlg != nil {
+		t.Fatal("esc did not close the picker")
+	}
+	_, cmd = h.m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	if cmd == nil {
+		t.Fatal("q did not quit")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("q did not quit")
+	}
+	_, cmd = h.m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("ctrl+c did not quit")
+	}
+}
+
+func TestDrillDownFunnelAndTimeline(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	res := h.m.tab().res.(*funnelResult).r
+	h.keys("l", "j", "<enter>")
+	p, ok := h.m.pages[len(h.m.pages)-1].(*listPage)
+	if !ok {
+		t.Fatal("enter on step 2 did not list users")
+	}
+	if want := res.DroppedAt(1); !reflect.DeepEqual(p.lines, want) || len(want) != res.Steps[1].DropOff {
+		t.Fatalf("listed %d users, want the %d who dropped after step 2", len(p.lines), res.Steps[1].DropOff)
+	}
+	h.contains("Dropped off after step 2 view_item")
+	// / filters the list; Enter opens the first match's timeline.
+	user := p.lines[0]
+	h.keys("/", user, "<enter>", "<enter>")
+	tl, ok := h.m.pages[len(h.m.pages)-1].(*textPage)
+	if !ok {
+		t.Fatalf("enter on a user did not open the timeline; status %q", h.m.status)
+	}
+	if tl.title != "Timeline of "+user || len(tl.lines) == 0 || !strings.Contains(tl.lines[0], "page_view") {
+		t.Fatalf("timeline %q starts %q", tl.title, tl.lines)
+	}
+	h.keys("<esc>", "<esc>")
+	if len(h.m.pages) != 0 {
+		t.Fatal("esc did not go back to the chart")
+	}
+}
+
+func TestDrillDownRetentionCell(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	h.keys("4", "l", "j", "l")
+	r := h.m.tab().res.(*retentionResult).r
+	h.keys("<enter>")
+	p := h.m.pages[len(h.m.pages)-1].(*listPage)
+	want := r.CellUsers(1, 1)
+	if !reflect.DeepEqual(p.lines, want) || len(want) != r.Cohorts[1].Retained[1] {
+		t.Fatalf("cell (1,1) lists %d users, want %d", len(p.lines), r.Cohorts[1].Retained[1])
+	}
+}
+
+func TestSaveAndReopenSpec(t *testing.T) {
+	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	h := newHarness(t, 100, 30)
+	h.keys("s", "<enter>")
+	b, err := os.ReadFile(filepath.Join(dir, "analyses", "funnel.json"))
+	if err != nil {
+		t.Fatalf("save wrote nothing: %v (status %q)", err, h.m.status)
+	}
+	spec, err := query.ParseSpec(b)
+	if err != nil {
+		t.Fatalf("saved spec does not parse: %v\n%s", err, b)
+	}
+	if got := spec.Query.(*query.FunnelQuery); !reflect.DeepEqual(stepNames(*got), stepNames(funnelQ(t, h))) {
+		t.Fatalf("saved steps %v", stepNames(*got))
+	}
+	// Change the query, then reopen the saved one from the list.
+	h.keys("d")
+	h.keys("o", "<enter>")
+	if len(funnelQ(t, h).Steps) != 4 {
+		t.Fatalf("reopened funnel has %d steps; status %q", len(funnelQ(t, h).Steps), h.m.status)
+	}
+	// Export as CSV.
+	h.keys("e", "<enter>", "<enter>")
+	csv, err := os.ReadFile(filepath.Join(dir, "funnel-result.csv"))
+	if err != nil || !strings.HasPrefix(string(csv), "step,") && !strings.Contains(string(csv), "page_view") {
+		t.Fatalf("export: %v\n%s", err, csv)
+	}
+	var js map[string]any
+	h.keys("e", "json", "<enter>", "<enter>")
+	b, _ = os.ReadFile(filepath.Join(dir, "funnel-result.json"))
+	if err := json.Unmarshal(b, &js); err != nil || js["steps"] == nil {
+		t.Fatalf("json export: %v\n%s", err, b)
+	}
+}
+
+func TestResizeRelayout(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	for _, size := range [][2]int{{80, 24}, {60, 20}, {160, 50}} {
+		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		for tab := 0; tab < 8; tab++ {
+			h.keys(string(rune('1' + tab)))
+			lines := strings.Split(h.screen(), "\n")
+			if len(lines) != size[1] {
+				t.Fatalf("%dx%d tab %d: %d lines", size[0], size[1], tab+1, len(lines))
+			}
+			for _, l := range lines {
+				if w := lipgloss.Width(l); w > size[0] {
+					t.Fatalf("%dx%d tab %d: line %d cells wide: %q", size[0], size[1], tab+1, w, l)
+				}
+			}
+			// Every tab name (or its short form) stays on the tab bar.
+			for i := range tabNames {
+				if !strings.Contains(lines[1], tabNames[i]) && !strings.Contains(lines[1], tabShort[i]) && !strings.Contains(lines[1], tabTiny[i]) {
+					t.Fatalf("%dx%d: tab bar %q lacks tab %d", size[0], size[1], lines[1], i+1)
+				}
+			}
+		}
+	}
+}
