@@ -341,3 +341,57 @@ func TestLifecycleMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestRetentionTwoPartsMatchesNaive runs a dataset large enough to be
+// scanned by two goroutines and checks the merged result.
+func TestRetentionTwoPartsMatchesNaive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large dataset")
+	}
+	d := synthDataset(t, retParallelMin+1000)
+	if n := len(d.retSplit(2)); n != 2 {
+		t.Fatalf("retSplit gave %d parts", n)
+	}
+	evs := make([]RawEvent, 0, d.Len())
+	for p, u := range d.Users {
+		for i := d.Start[p]; i < d.Start[p+1]; i++ {
+			evs = append(evs, RawEvent{User: u, Event: d.Names[d.Event[i]], Time: d.Time[i]})
+		}
+	}
+	ctx := context.Background()
+	for _, q := range []RetentionQuery{
+		{Periods: 31},
+		{Periods: 8, Period: "week", Unbounded: true, Start: "view_item", Return: "purchase"},
+		{Periods: 31, Recurring: true, Return: "purchase", Common: Common{From: "2026-01-20"}},
+	} {
+		r, err := d.Retention(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := naiveRetention(evs, time.UTC, q, ""); !rtSame(r, want) {
+			t.Errorf("%+v: engine and naive differ", q)
+		}
+		if len(r.m) != 2 || len(r.m[1].cohort) == 0 {
+			t.Errorf("%+v: memberships not from two parts", q)
+		}
+		for ci, c := range r.Cohorts {
+			if got := len(r.CellUsers(ci, 1)); len(c.Retained) > 1 && got != c.Retained[1] {
+				t.Errorf("%+v: cohort %d: %d users listed, %d counted", q, ci, got, c.Retained[1])
+			}
+		}
+	}
+	for _, q := range []LifecycleQuery{{}, {Interval: "week", Event: "purchase"}} {
+		r, err := d.Lifecycle(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := naiveLifecycle(evs, time.UTC, q, "")
+		var got []lcRow
+		for _, p := range r.Points {
+			got = append(got, lcRow{p.T, p.New, p.Returning, p.Resurrecting, p.Dormant, p.Incomplete})
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%+v:\n got %v\nwant %v", q, got, want)
+		}
+	}
+}
