@@ -76,7 +76,6 @@ type RetentionGroup struct {
 // retPlan is a retention query resolved against a dataset.
 type retPlan struct {
 	s         *Scope
-	q         RetentionQuery
 	iv        Interval
 	periods   int
 	words     int   // uint64 words of return bits per membership
@@ -112,7 +111,7 @@ func (d *Dataset) planRetention(ctx context.Context, q RetentionQuery) (*retPlan
 	if err != nil {
 		return nil, err
 	}
-	p := &retPlan{s: s, q: q, startID: -1, returnID: -1, recurring: q.Recurring, unbounded: q.Unbounded}
+	p := &retPlan{s: s, startID: -1, returnID: -1, recurring: q.Recurring, unbounded: q.Unbounded}
 	switch Interval(strings.ToLower(q.Period)) {
 	case "", Day:
 		p.iv = Day
