@@ -56,11 +56,14 @@ func TestQuintiles(t *testing.T) {
 		{[]float64{1, 2, 3, 4, 5}, "[1 2 3 4 5]"},
 		{[]float64{5, 4, 3, 2, 1}, "[5 4 3 2 1]"},
 		{[]float64{10, 20, 30, 40, 50, 60, 70, 80, 90, 100}, "[1 1 2 2 3 3 4 4 5 5]"},
-		// Ties share a score from their mid-rank: four 1s sit at 0.4.
-		{[]float64{1, 1, 1, 1, 5}, "[3 3 3 3 5]"},
-		{[]float64{7}, "[3]"},
-		{[]float64{2, 2, 2}, "[3 3 3]"},
-		{[]float64{-3, -1, -1, -2}, "[1 4 4 2]"},
+		// Ties share the score of the lowest of them.
+		{[]float64{1, 1, 1, 1, 5}, "[1 1 1 1 5]"},
+		{[]float64{5, 1, 1, 1, 1}, "[5 1 1 1 1]"},
+		{[]float64{7}, "[1]"},
+		{[]float64{2, 2, 2}, "[1 1 1]"},
+		{[]float64{-3, -1, -1, -2}, "[1 3 3 2]"},
+		// Boundaries: with 6 values, 5 × worse / 6 crosses a whole number at 2, 3 and 5.
+		{[]float64{1, 2, 3, 4, 5, 6}, "[1 1 2 3 4 5]"},
 	}
 	for _, c := range cases {
 		if got := fmt.Sprint(quintiles(c.in)); got != c.want {
@@ -176,8 +179,11 @@ func TestChurnRanking(t *testing.T) {
 	for day := 6; day <= 48; day += 7 { // weekly from 02-06 to 03-20
 		at("u4", 2, day, "e")
 	}
-	at("u5", 3, 1, "e") // quiet but steady
+	at("u5", 2, 26, "e") // quiet but steady
+	at("u5", 3, 1, "e")
 	at("u5", 3, 28, "e")
+	at("u8", 3, 1, "e") // a one-day visitor: not eligible
+	at("u8", 3, 1, "purchase")
 	for day := 18; day <= 28; day++ { // slowing down and silent 3 days
 		at("u6", 3, day, "e")
 	}

@@ -37,7 +37,7 @@ type ChurnUser struct {
 type ChurnReport struct {
 	WindowDays   int         `json:"window_days"`
 	BaselineDays int         `json:"baseline_days"`
-	Eligible     int         `json:"eligible"` // users active in the baseline window
+	Eligible     int         `json:"eligible"` // users with a baseline (see Churn)
 	AtRisk       int         `json:"at_risk"`  // before --top
 	Users        []ChurnUser `json:"users"`
 }
@@ -48,8 +48,9 @@ type ChurnReport struct {
 // baseline is the B days before it, started no earlier than the user's
 // first day. Rates are events per day; activity ratio = recent rate /
 // baseline rate. The usual gap is the median number of days between the
-// user's consecutive active days. Only users with baseline activity are
-// eligible. A user is at risk when the ratio is at most 0.5 (activity fell
+// user's consecutive active days. Eligible users were active in the
+// baseline and on at least two days before the recent window (a one-day
+// visitor has no habit to lose). A user is at risk when the ratio is at most 0.5 (activity fell
 // by half or more) or when the days since last seen exceed twice the
 // usual gap. Score = the larger of 1 - ratio and 1 - 2 × gap / days
 // silent (each within 0..1); ties rank the larger baseline first, then by id.
@@ -82,7 +83,7 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 		lo, hi := int(d.Start[p]), int(d.Start[p+1])
 		u := ChurnUser{User: d.Users[p]}
 		gaps = gaps[:0]
-		prevDay, firstDay, keyAt := -1, -1, -1
+		prevDay, firstDay, keyAt, daysBefore := -1, -1, -1, 0
 		for i := lo; i < hi; i++ {
 			t := d.Time[i]
 			switch {
@@ -98,13 +99,16 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 			if prevDay >= 0 && day > prevDay {
 				gaps = append(gaps, day-prevDay)
 			}
+			if day != prevDay && day < recentDay {
+				daysBefore++
+			}
 			prevDay = day
 			if key < 0 || d.Event[i] == key {
 				keyAt = i
 			}
 		}
-		if u.BaselineEvents == 0 {
-			continue
+		if u.BaselineEvents == 0 || daysBefore < 2 {
+			continue // no habit to break: never active, or a one-day visitor
 		}
 		rep.Eligible++
 		baseDays := recentDay - max(firstDay, cal.Bucket(baseFrom))
@@ -166,7 +170,7 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // Tables lists the users at risk, riskiest first.
 func (r *ChurnReport) Tables() []output.Table {
-	title := fmt.Sprintf("Churn risk: %d of %d users active in the %d-day baseline fell off in the last %d days", r.AtRisk, r.Eligible, r.BaselineDays, r.WindowDays)
+	title := fmt.Sprintf("Churn risk: %d of %d users with a %d-day baseline fell off in the last %d days", r.AtRisk, r.Eligible, r.BaselineDays, r.WindowDays)
 	if len(r.Users) < r.AtRisk {
 		title += fmt.Sprintf(" (top %d shown)", len(r.Users))
 	}

@@ -66,10 +66,10 @@ type RFMReport struct {
 	Users        []RFMUser    `json:"users,omitempty"`
 }
 
-// RFM scores every customer. Scores are quintiles of the mid-rank: a value
-// with `less` customers strictly worse and `eq` customers equal to it
-// scores 1 + floor(5 * (less + eq/2) / customers), capped at 5, so equal
-// values always share a score and the result does not depend on order.
+// RFM scores every customer. A score is the quintile of the customers
+// strictly worse: 1 + floor(5 × worse / customers). Equal values share a
+// score whatever their order, and the commonest tie — the many one-time
+// buyers — keeps the lowest frequency score, 1.
 func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []RFMUser, error) {
 	rev, err := d.Prop(ctx, opt.Revenue)
 	if err != nil {
@@ -109,6 +109,8 @@ func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []R
 		if u.Frequency == 0 {
 			continue
 		}
+		// Sums of prices like 19.99 carry float noise; micro-units are plenty.
+		u.Monetary = math.Round(u.Monetary*1e6) / 1e6
 		// Rounding absorbs the 23- and 25-hour days of DST changes.
 		u.RecencyDays = int(math.Round(float64(lastDay.UnixMilli()-dayStart(last, d.Loc).UnixMilli()) / 86_400_000))
 		users = append(users, u)
@@ -151,15 +153,12 @@ func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []R
 
 // quintiles scores values 1 to 5, higher values better (see RFM).
 func quintiles(vals []float64) []int {
-	n := len(vals)
 	sorted := append([]float64(nil), vals...)
 	sort.Float64s(sorted)
-	out := make([]int, n)
+	out := make([]int, len(vals))
 	for i, v := range vals {
-		less := sort.SearchFloat64s(sorted, v)
-		eq := sort.SearchFloat64s(sorted, math.Nextafter(v, math.Inf(1))) - less
-		s := 1 + int(5*(float64(less)+float64(eq)/2)/float64(n))
-		out[i] = min(s, 5)
+		worse := sort.SearchFloat64s(sorted, v)
+		out[i] = 1 + 5*worse/len(vals)
 	}
 	return out
 }

@@ -26,8 +26,13 @@ type Saved struct {
 	EvaluatedAt string `json:"evaluated_at,omitempty"`
 }
 
-// ErrNotFound is returned for a name that is not saved.
+// ErrNotFound is returned for a name that is not saved (errors.Is).
 var ErrNotFound = errors.New("not found")
+
+type notFound struct{ msg string }
+
+func (e *notFound) Error() string        { return e.msg }
+func (e *notFound) Is(target error) bool { return target == ErrNotFound }
 
 // Kind is a table of saved expressions: segments or audiences.
 type Kind struct {
@@ -127,7 +132,7 @@ func (k Kind) Get(ctx context.Context, db *store.DB, name string) (Saved, error)
 	if near := query.Closest(name, names, 3); len(near) > 0 {
 		hint = "closest: " + strings.Join(near, ", ")
 	}
-	return Saved{}, fmt.Errorf("no %s %q (%s): %w", k.Noun, name, hint, ErrNotFound)
+	return Saved{}, &notFound{fmt.Sprintf("no %s %q (%s)", k.Noun, name, hint)}
 }
 
 // Delete removes an entry.
