@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
+)
+
+func init() {
+	register("audience", "saved audience rules: users to act on now, with evidence, for a messaging tool", runAudience)
+}
+
+const audienceUsage = `create NAME 'RULE' [--replace] | list | show NAME | delete NAME |
+       users NAME [--format csv|json|jsonl|table|markdown] | preview 'RULE' | refresh
+
+A rule is a segment expression (spoor segment -h) that usually names what to act on:
+  did add_to_cart then not begin_checkout within 24h
+  streak view_item by product_id >= 3 days without purchase
+  active in 30d and silent for 14d
+Rules are re-evaluated after each import; list shows the size now and at the import before.`
+
+var audienceCommands = map[string]func(env *Env, args []string) error{
+	"create":  func(env *Env, args []string) error { return saveExpr(env, segment.Audiences, args) },
+	"list":    audienceList,
+	"show":    audienceShow,
+	"delete":  audienceDelete,
+	"users":   audienceUsers,
+	"preview": audiencePreview,
+	"refresh": audienceRefresh,
+}
+
+func runAudience(env *Env, args []string) error {
+	return runSubcommand(env, "audience", audienceUsage, audienceCommands, args)
+}
+
+// AudienceList is spoor audience list.
+type AudienceList []segment.Saved
+
+func (l AudienceList) Tables() []output.Table {
+	t := output.Table{Columns: []string{"name", "rule", "users", "previous", "change", "evaluated_at"}}
+	for _, a := range l {
+		now, prev, change := "-", "-", "-"
+		if a.LastCount != nil {
+			now = strconv.FormatInt(*a.LastCount, 10)
+		}
+		if a.PrevCount != nil {
+			prev = strconv.FormatInt(*a.PrevCount, 10)
+			if a.LastCount != nil {
+				change = fmt.Sprintf("%+d", *a.LastCount-*a.PrevCount)
+			}
+		}
+		t.Rows = append(t.Rows, []string{a.Name, a.Expr, now, prev, change, a.EvaluatedAt})
+	}
+	return []output.Table{t}
+}
+
+func audienceList(env *Env, args []string) error {
+	fs := newFlags(env, "audience list", "[--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	if _, err := positional(fs, args, 0, "no arguments"); err != nil {
+		return err
+	}
+	db, err := openDB(*dbPath, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	list, err := segment.Audiences.List(env.Ctx, db)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, append(AudienceList{}, list...))
+}
+
+func audienceShow(env *Env, args []string) error {
+	fs := newFlags(env, "audience show", "NAME [--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	pos, err := positional(fs, args, 1, "an audience NAME")
+	if err != nil {
+		return err
+	}
+	db, d, a, err := loadSaved(env, segment.Audiences, *dbPath, pos[0])
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, size, err := measure(env, d, a.Name, a.Expr)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, size)
+}
+
+func audienceDelete(env *Env, args []string) error {
+	fs := newFlags(env, "audience delete", "NAME [--db PATH]")
+	dbPath := dbFlag(fs)
+	pos, err := positional(fs, args, 1, "an audience NAME")
+	if err != nil {
+		return err
+	}
+	db, err := openDB(*dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := segment.Audiences.Delete(env.Ctx, db, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "deleted audience %s\n", pos[0])
+	return nil
+}
+
+// AudienceMatch is one user of an audience with why they are in it.
+type AudienceMatch struct {
+	User     string             `json:"user"`
+	Evidence []segment.Evidence `json:"evidence"`
+}
+
+// AudienceUsers is the export of spoor audience users.
+type AudienceUsers []AudienceMatch
+
+func (l AudienceUsers) Tables() []output.Table {
+	t := output.Table{Columns: []string{"user", "evidence"}}
+	for _, m := range l {
+		t.Rows = append(t.Rows, []string{m.User, flatEvidence(m.Evidence)})
+	}
+	return []output.Table{t}
+}
+
+// flatEvidence writes evidence on one line for CSV and tables:
+// "term: detail (event time, ...); term: ...".
+func flatEvidence(ev []segment.Evidence) string {
+	parts := make([]string, len(ev))
+	for i, e := range ev {
+		s := e.Term + ": " + e.Detail
+		var refs []string
+		for _, r := range e.Events {
+			ref := r.Event + " " + r.Time
+			if r.Value != "" {
+				ref += " " + r.Value
+			}
+			refs = append(refs, ref)
+		}
+		if len(refs) > 0 {
+			s += " (" + strings.Join(refs, ", ") + ")"
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, "; ")
+}
+
+// audienceMatches evaluates a rule and explains each match.
+func audienceMatches(env *Env, d *query.Dataset, rule string) (AudienceUsers, error) {
+	n, err := segment.Parse(rule)
+	if err != nil {
+		return nil, &UsageError{err.Error()}
+	}
+	ev, err := segment.Compile(env.Ctx, d, n)
+	if err != nil {
+		return nil, err
+	}
+	warnUnknown(env, d, ev.Unknown)
+	m, err := ev.Members(env.Ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := AudienceUsers{}
+	for p, ok := range m {
+		if ok {
+			out = append(out, AudienceMatch{User: d.Users[p], Evidence: ev.Explain(p)})
+		}
+	}
+	return out, nil
+}
+
+// emitMatches adds jsonl (one object per line) to the usual formats.
+func emitMatches(env *Env, format string, l AudienceUsers) error {
+	if format != "jsonl" {
+		return emit(env, format, l)
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetEscapeHTML(false)
+	for _, m := range l {
+		if err := enc.Encode(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const audienceFormat = "output format: table, csv, json, jsonl or markdown (default table on a terminal, csv when piped)"
+
+func audienceUsers(env *Env, args []string) error {
+	fs := newFlags(env, "audience users", "NAME [--db PATH] [--format csv|json|jsonl|table|markdown]")
+	dbPath := dbFlag(fs)
+	format := fs.String("format", "", audienceFormat)
+	pos, err := positional(fs, args, 1, "an audience NAME")
+	if err != nil {
+		return err
+	}
+	db, d, a, err := loadSaved(env, segment.Audiences, *dbPath, pos[0])
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l, err := audienceMatches(env, d, a.Expr)
+	if err != nil {
+		return err
+	}
+	return emitMatches(env, *format, l)
+}
+
+func audiencePreview(env *Env, args []string) error {
+	fs := newFlags(env, "audience preview", "'RULE' [--db PATH] [--format csv|json|jsonl|table|markdown]")
+	dbPath := dbFlag(fs)
+	format := fs.String("format", "", audienceFormat)
+	pos, err := positional(fs, args, 1, "a rule in quotes")
+	if err != nil {
+		return err
+	}
+	if _, err := segment.Parse(pos[0]); err != nil {
+		return &UsageError{err.Error()}
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l, err := audienceMatches(env, d, pos[0])
+	if err != nil {
+		return err
+	}
+	return emitMatches(env, *format, l)
+}
+
+func audienceRefresh(env *Env, args []string) error {
+	fs := newFlags(env, "audience refresh", "[--db PATH]")
+	dbPath := dbFlag(fs)
+	if _, err := positional(fs, args, 0, "no arguments"); err != nil {
+		return err
+	}
+	db, err := openDB(*dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return segment.RefreshAudiences(env.Ctx, db)
+}

@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"strconv"
+
+	"github.com/spoorhq/spoor/segment"
+)
+
+func init() {
+	register("churn", "users at risk of churning: activity fell against their own baseline, or silent past their usual gap", runChurn)
+}
+
+func runChurn(env *Env, args []string) error {
+	fs := newFlags(env, "churn", "[--window 14d] [--baseline 56d] [--key-event E] [--top N] [--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	window := fs.String("window", "14d", "recent window, ending with the day of the data's last event")
+	baseline := fs.String("baseline", "", "earlier window the recent one is compared with (default 4 × window)")
+	var opt segment.ChurnOptions
+	fs.StringVar(&opt.KeyEvent, "key-event", "", "event shown as the user's last key event (default: their last event)")
+	fs.IntVar(&opt.Top, "top", 0, "show only the N riskiest users (default all)")
+	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
+		return err
+	}
+	var err error
+	if opt.WindowDays, err = wholeDays("window", *window); err != nil {
+		return err
+	}
+	if *baseline != "" {
+		if opt.BaselineDays, err = wholeDays("baseline", *baseline); err != nil {
+			return err
+		}
+	}
+	if opt.Top < 0 {
+		return usagef("--top %s: use a positive number, or 0 for all", strconv.Itoa(opt.Top))
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := segment.Churn(env.Ctx, d, opt)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, rep)
+}

@@ -1,0 +1,411 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
+	"github.com/spoorhq/spoor/store"
+)
+
+func init() {
+	register("segment", "saved user segments (create, list, show, delete, users, preview), RFM tiers and lifecycle stages", runSegment)
+}
+
+const segmentUsage = `create NAME 'EXPR' [--replace] | list | show NAME | delete NAME |
+       users NAME | preview 'EXPR' [--users] | rfm --revenue PROP [--event E] [--users] [--tier T] |
+       stages [--window 30d] [--users] [--stage S]      (each takes --db and --format)
+
+An expression combines, with not, and, or and parentheses:
+  did EVENT [where PROP OP VALUE [and ...]] [>= N | <= N | = N] [in 30d | between DATE and DATE]
+  first_seen | last_seen  before DATE | after DATE | within 7d | between DATE and DATE
+  PROP OP VALUE            the latest value of a property on the user's events
+  did A then [not] B [within 24h]   streak EVENT [by PROP] >= 3 days [without EVENT]
+  active in 30d            silent for 14d
+Windows in days end with the day of the data's last event (display timezone).
+Examples: 'did purchase >= 2 in 30d and not did refund'   'first_seen within 7d'
+          'country = CN'   'did view_item where category = shoes >= 3 in 14d'
+Any analysis takes --segment NAME (also audience:NAME and stage:new|active|returning|dormant|churned).`
+
+// segmentCommands are the subcommands of spoor segment.
+var segmentCommands = map[string]func(env *Env, args []string) error{
+	"create":  segmentCreate,
+	"list":    segmentList,
+	"show":    segmentShow,
+	"delete":  segmentDelete,
+	"users":   segmentUsers,
+	"preview": segmentPreview,
+	"rfm":     segmentRFM,
+	"stages":  segmentStages,
+}
+
+func runSegment(env *Env, args []string) error {
+	return runSubcommand(env, "segment", segmentUsage, segmentCommands, args)
+}
+
+// runSubcommand dispatches "spoor NOUN VERB ...".
+func runSubcommand(env *Env, noun, usage string, cmds map[string]func(*Env, []string) error, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintf(env.Stdout, "usage: spoor %s %s\n", noun, usage)
+		if len(args) == 0 {
+			return usagef("spoor %s needs a subcommand", noun)
+		}
+		return flag.ErrHelp
+	}
+	run, ok := cmds[args[0]]
+	if !ok {
+		var names []string
+		for n := range cmds {
+			names = append(names, n)
+		}
+		return usagef("unknown subcommand %q of spoor %s%s", args[0], noun, suggest(args[0], names))
+	}
+	return run(env, args[1:])
+}
+
+// positional parses flags and requires exactly n positional arguments.
+func positional(fs *flag.FlagSet, args []string, n int, what string) ([]string, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() != n {
+		return nil, usagef("spoor %s needs %s", fs.Name(), what)
+	}
+	return fs.Args(), nil
+}
+
+// warnUnknown names the events an expression uses that the data lacks;
+// they are allowed (the events may arrive later) but are often typos.
+func warnUnknown(env *Env, d *query.Dataset, names []string) {
+	for _, n := range names {
+		fmt.Fprintln(env.Stderr, "spoor: warning:", d.CheckEvent(n))
+	}
+}
+
+// Size is how many users an expression matches.
+type Size struct {
+	Name  string  `json:"name,omitempty"`
+	Expr  string  `json:"expr"`
+	Users int     `json:"users"`
+	Total int     `json:"total"`
+	Share float64 `json:"share"`
+}
+
+func (s Size) Tables() []output.Table {
+	t := output.Table{Columns: []string{"key", "value"}}
+	if s.Name != "" {
+		t.Rows = append(t.Rows, []string{"name", s.Name})
+	}
+	t.Rows = append(t.Rows, []string{"expression", s.Expr}, []string{"users", strconv.Itoa(s.Users)},
+		[]string{"of", strconv.Itoa(s.Total)}, []string{"share", strconv.FormatFloat(100*s.Share, 'f', 1, 64) + "%"})
+	return []output.Table{t}
+}
+
+// measure evaluates expr and returns its members and size.
+func measure(env *Env, d *query.Dataset, name, expr string) ([]bool, Size, error) {
+	n, err := segment.Parse(expr)
+	if err != nil {
+		return nil, Size{}, &UsageError{err.Error()}
+	}
+	ev, err := segment.Compile(env.Ctx, d, n)
+	if err != nil {
+		return nil, Size{}, err
+	}
+	warnUnknown(env, d, ev.Unknown)
+	m, err := ev.Members(env.Ctx)
+	if err != nil {
+		return nil, Size{}, err
+	}
+	s := Size{Name: name, Expr: expr, Total: len(m)}
+	for _, ok := range m {
+		if ok {
+			s.Users++
+		}
+	}
+	if s.Total > 0 {
+		s.Share = float64(s.Users) / float64(s.Total)
+	}
+	return m, s, nil
+}
+
+// UserRow is one exported user.
+type UserRow struct {
+	User string `json:"user"`
+}
+
+// UserList is an exported user list: a JSON array of {"user": ...}.
+type UserList []UserRow
+
+func (l UserList) Tables() []output.Table {
+	t := output.Table{Columns: []string{"user"}}
+	for _, u := range l {
+		t.Rows = append(t.Rows, []string{u.User})
+	}
+	return []output.Table{t}
+}
+
+func memberList(d *query.Dataset, m []bool) UserList {
+	out := UserList{}
+	for p, ok := range m {
+		if ok {
+			out = append(out, UserRow{d.Users[p]})
+		}
+	}
+	return out
+}
+
+// saveExpr stores a segment or audience and reports its size now.
+func saveExpr(env *Env, k segment.Kind, args []string) error {
+	fs := newFlags(env, k.Noun+" create", "NAME 'EXPR' [--replace] [--db PATH]")
+	dbPath := dbFlag(fs)
+	replace := fs.Bool("replace", false, "replace a saved "+k.Noun+" of the same name")
+	pos, err := positional(fs, args, 2, "a NAME and an expression in quotes")
+	if err != nil {
+		return err
+	}
+	if _, err := segment.Parse(pos[1]); err != nil {
+		return &UsageError{err.Error()}
+	}
+	db, err := openDB(*dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	d, err := query.Load(env.Ctx, db)
+	if err != nil {
+		return err
+	}
+	_, size, err := measure(env, d, pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	if err := k.Save(env.Ctx, db, pos[0], pos[1], *replace); err != nil {
+		return err
+	}
+	if k == segment.Audiences {
+		if _, err := segment.CountAudience(env.Ctx, db, d, pos[0], pos[1]); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.Stderr, "saved %s %s: %d of %d users\n", k.Noun, pos[0], size.Users, size.Total)
+	return nil
+}
+
+func segmentCreate(env *Env, args []string) error { return saveExpr(env, segment.Segments, args) }
+
+// SavedList is spoor segment list.
+type SavedList []segment.Saved
+
+func (l SavedList) Tables() []output.Table {
+	t := output.Table{Columns: []string{"name", "expression", "created_at"}}
+	for _, s := range l {
+		t.Rows = append(t.Rows, []string{s.Name, s.Expr, s.CreatedAt})
+	}
+	return []output.Table{t}
+}
+
+func segmentList(env *Env, args []string) error {
+	fs := newFlags(env, "segment list", "[--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	if _, err := positional(fs, args, 0, "no arguments"); err != nil {
+		return err
+	}
+	db, err := openDB(*dbPath, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	list, err := segment.Segments.List(env.Ctx, db)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, append(SavedList{}, list...))
+}
+
+// loadSaved opens the data and looks up a saved segment or audience.
+func loadSaved(env *Env, k segment.Kind, dbPath, name string) (*store.DB, *query.Dataset, segment.Saved, error) {
+	db, d, err := loadDataset(env, dbPath)
+	if err != nil {
+		return nil, nil, segment.Saved{}, err
+	}
+	s, err := k.Get(env.Ctx, db, name)
+	if err != nil {
+		db.Close()
+		return nil, nil, s, err
+	}
+	return db, d, s, nil
+}
+
+func segmentShow(env *Env, args []string) error {
+	fs := newFlags(env, "segment show", "NAME [--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	pos, err := positional(fs, args, 1, "a segment NAME")
+	if err != nil {
+		return err
+	}
+	db, d, s, err := loadSaved(env, segment.Segments, *dbPath, pos[0])
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, size, err := measure(env, d, s.Name, s.Expr)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, size)
+}
+
+func segmentDelete(env *Env, args []string) error {
+	fs := newFlags(env, "segment delete", "NAME [--db PATH]")
+	dbPath := dbFlag(fs)
+	pos, err := positional(fs, args, 1, "a segment NAME")
+	if err != nil {
+		return err
+	}
+	db, err := openDB(*dbPath, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := segment.Segments.Delete(env.Ctx, db, pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "deleted segment %s\n", pos[0])
+	return nil
+}
+
+func segmentUsers(env *Env, args []string) error {
+	fs := newFlags(env, "segment users", "NAME [--db PATH] [--format csv|json|table|markdown]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	pos, err := positional(fs, args, 1, "a segment NAME")
+	if err != nil {
+		return err
+	}
+	db, d, s, err := loadSaved(env, segment.Segments, *dbPath, pos[0])
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, _, err := measure(env, d, s.Name, s.Expr)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, memberList(d, m))
+}
+
+func segmentPreview(env *Env, args []string) error {
+	fs := newFlags(env, "segment preview", "'EXPR' [--users] [--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	users := fs.Bool("users", false, "list the matching users instead of the size")
+	pos, err := positional(fs, args, 1, "an expression in quotes")
+	if err != nil {
+		return err
+	}
+	if _, err := segment.Parse(pos[0]); err != nil {
+		return &UsageError{err.Error()}
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, size, err := measure(env, d, "", pos[0])
+	if err != nil {
+		return err
+	}
+	if *users {
+		return emit(env, *format, memberList(d, m))
+	}
+	return emit(env, *format, size)
+}
+
+func segmentRFM(env *Env, args []string) error {
+	fs := newFlags(env, "segment rfm", "--revenue PROP [--event E] [--users] [--tier T] [--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	var opt segment.RFMOptions
+	fs.StringVar(&opt.Revenue, "revenue", "", "numeric property holding the revenue of a purchase (required)")
+	fs.StringVar(&opt.Event, "event", "", "purchase event: every such event counts (revenue 0 when missing); default every event with a numeric revenue")
+	users := fs.Bool("users", false, "list each customer's scores and tier")
+	tier := fs.String("tier", "", "with --users, only this tier: "+strings.Join(segment.TierNames, ", "))
+	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
+		return err
+	}
+	if opt.Revenue == "" {
+		return usagef("spoor segment rfm needs --revenue PROP, the numeric property holding revenue (spoor props lists them)")
+	}
+	if *tier != "" && !oneOf(segment.TierNames, *tier) {
+		return usagef("unknown --tier %q (use %s)", *tier, strings.Join(segment.TierNames, ", "))
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, list, err := segment.RFM(env.Ctx, d, opt)
+	if err != nil {
+		return err
+	}
+	if *users || *tier != "" {
+		rep.Users = []segment.RFMUser{}
+		for _, u := range list {
+			if *tier == "" || u.Tier == *tier {
+				rep.Users = append(rep.Users, u)
+			}
+		}
+	}
+	return emit(env, *format, rep)
+}
+
+func oneOf(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// wholeDays reads a whole number of days such as 30d or 4w.
+func wholeDays(flagName, v string) (int, error) {
+	ms, err := query.ParseDuration(v)
+	if err != nil || ms <= 0 || ms%86_400_000 != 0 {
+		return 0, usagef("--%s %q: use whole days or weeks, e.g. 14d or 2w", flagName, v)
+	}
+	return int(ms / 86_400_000), nil
+}
+
+func segmentStages(env *Env, args []string) error {
+	fs := newFlags(env, "segment stages", "[--window 30d] [--users] [--stage S] [--db PATH] [--format F]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	window := fs.String("window", strconv.Itoa(segment.DefaultStageWindow)+"d",
+		"stage window: new = first seen in it; active = seen in it and the one before; returning = seen in it, not the one before; dormant = last seen in the one before; churned = earlier")
+	users := fs.Bool("users", false, "list each user's stage")
+	stage := fs.String("stage", "", "with --users, only this stage: "+strings.Join(segment.StageNames, ", "))
+	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
+		return err
+	}
+	w, err := wholeDays("window", *window)
+	if err != nil {
+		return err
+	}
+	if *stage != "" && !oneOf(segment.StageNames, *stage) {
+		return usagef("unknown --stage %q (use %s)", *stage, strings.Join(segment.StageNames, ", "))
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := segment.StageSummary(d, w, *users || *stage != "", *stage)
+	if err != nil {
+		return err
+	}
+	if rep.Users == nil && (*users || *stage != "") {
+		rep.Users = []segment.UserGroup{}
+	}
+	return emit(env, *format, rep)
+}
