@@ -14,6 +14,7 @@ import (
 
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -213,6 +214,7 @@ func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	segment.Install(db) // --segment NAME resolves saved segments of this database
 	d, err := query.Load(env.Ctx, db)
 	if err != nil {
 		db.Close()

@@ -96,6 +96,7 @@ func runImport(env *Env, args []string) error {
 		}
 		printSummary(env.Stderr, res)
 	}
+	refreshAudiences(env, db, failed < len(files))
 	if failed > 0 {
 		if len(files) == 1 {
 			return &quietError{firstErr}
