@@ -26,7 +26,7 @@ func (r *Result) Tables() []output.Table {
 		if v.Control {
 			name += " (control)"
 		}
-		row := []string{name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), interval(v.Low, v.High, true)}
+		row := []string{name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), rateInterval(v.Low, v.High)}
 		if v.Control {
 			row = append(row, "-", "-", "-", "-", "-", "-")
 		} else {
@@ -68,7 +68,7 @@ func (r *Result) Tables() []output.Table {
 		if r.SRMMismatch {
 			srm = "MISMATCH"
 		}
-		sum.Rows = append(sum.Rows, []string{"sample ratio", fmt.Sprintf("%s: chi-square %.2f, p = %s; %s", srm, float64(r.SRMChi2), pvalue(r.SRMP), strings.Join(split, ", "))})
+		sum.Rows = append(sum.Rows, []string{"sample ratio", fmt.Sprintf("%s: chi-square %.2f, %s; %s", srm, float64(r.SRMChi2), pEquals(r.SRMP), strings.Join(split, ", "))})
 	}
 	ex := "none"
 	if r.Excluded > 0 {
@@ -95,12 +95,20 @@ func (r *Result) Tables() []output.Table {
 	return append(tables, sum)
 }
 
+func rateInterval(lo, hi Num) string {
+	if !lo.Valid() || !hi.Valid() {
+		return "-"
+	}
+	return "[" + percent(float64(lo)) + ", " + percent(float64(hi)) + "]"
+}
+
+// interval writes a signed interval, in percent when pct is set.
 func interval(lo, hi Num, pct bool) string {
 	if !lo.Valid() || !hi.Valid() {
 		return "-"
 	}
 	if pct {
-		return "[" + percent(float64(lo)) + ", " + percent(float64(hi)) + "]"
+		return "[" + signed(float64(lo), true) + ", " + signed(float64(hi), true) + "]"
 	}
 	return "[" + money2(float64(lo)) + ", " + money2(float64(hi)) + "]"
 }

@@ -114,7 +114,7 @@ func (r *Result) verdict(q Query, level float64) {
 		}
 	}
 	if r.SRMMismatch {
-		parts = append(parts, fmt.Sprintf("WARNING: sample ratio mismatch (p = %s): the split differs from the intended one, so the assignment or its logging may be broken and the comparison biased", pvalue(r.SRMP)))
+		parts = append(parts, fmt.Sprintf("WARNING: sample ratio mismatch (%s): the split differs from the intended one, so the assignment or its logging may be broken and the comparison biased", pEquals(r.SRMP)))
 	}
 	r.Text = r.Verdict + ": " + strings.Join(parts, "; ")
 }
@@ -126,8 +126,8 @@ func (r *Result) compare(cm comparison, revenue bool) string {
 	test := "z-test"
 	if revenue {
 		test = "Welch t-test"
-		return fmt.Sprintf("mean %s vs %s per user (%s, p = %s, %s)",
-			money2(float64(v.Rev.Mean)), money2(float64(c.Rev.Mean)), signed(float64(v.Rev.Diff), false), pvalue(cm.p), test)
+		return fmt.Sprintf("mean %s vs %s per user (%s, %s, %s)",
+			money2(float64(v.Rev.Mean)), money2(float64(c.Rev.Mean)), signed(float64(v.Rev.Diff), false), pEquals(cm.p), test)
 	}
 	if v.Test == "fisher" {
 		test = "Fisher's exact test"
@@ -136,7 +136,7 @@ func (r *Result) compare(cm comparison, revenue bool) string {
 	if v.Lift.Valid() {
 		lift = signed(float64(v.Lift), true) + ", "
 	}
-	return fmt.Sprintf("%s vs %s (%sp = %s, %s)", percent(float64(v.Rate)), percent(float64(c.Rate)), lift, pvalue(cm.p), test)
+	return fmt.Sprintf("%s vs %s (%s%s, %s)", percent(float64(v.Rate)), percent(float64(c.Rate)), lift, pEquals(cm.p), test)
 }
 
 func percent(f float64) string {
@@ -175,6 +175,14 @@ func pvalue(p Num) string {
 		return "<0.0001"
 	}
 	return strconv.FormatFloat(float64(p), 'f', 4, 64)
+}
+
+// pEquals writes "p = 0.0123" or "p < 0.0001".
+func pEquals(p Num) string {
+	if p.Valid() && p < 0.0001 {
+		return "p < 0.0001"
+	}
+	return "p = " + pvalue(p)
 }
 
 // count writes n with thousands separators.

@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/query"
+)
+
+func init() {
+	register("experiment", "A/B test results: rate, interval, lift, p-value, sample-ratio check and a verdict per variant", runExperiment)
+}
+
+const experimentUsage = `--variant PROP (--goal EVENT | --steps a,b,c) [--control A] [--window 7d] [--weights 50,50] [--revenue PROP] [--from/--to/--last/--where/--segment]
+
+Users are assigned by their first value of PROP (the earliest event carrying
+it, over all their data); that event is the exposure, and the user is in the
+test when it falls in the date range and passes --where. Users seen with more
+than one value are excluded and counted. A user converts by doing the goal
+(or completing the funnel, steps in order) at or after exposure, within the
+window (inclusive). A goal or step may carry filters: 'buy where price > 10'.
+
+Per variant: users, conversions, rate with its 95% Wilson interval, lift
+over the control (relative, with a log risk-ratio interval; absolute, with
+Newcombe's hybrid score interval), two-sided p-value of the pooled z-test,
+or of Fisher's exact test when any count of the 2x2 table is below 5, and a
+sample-ratio-mismatch chi-square against an even split or --weights (in the
+order control, then the other variants by name; or named: A=90,B=10).
+With several variants the significance level is Bonferroni-corrected.
+--revenue sums a numeric property over each user's goal events in the
+window (0 for non-converters) and compares the means with Welch's t-test.
+The verdict: a significant winner; no detectable difference (the test had
+the users to detect a lift of --mde at 80% power); or too few users (with
+the users per variant needed to detect the observed lift).`
+
+func runExperiment(env *Env, args []string) error {
+	fs := newFlags(env, "experiment", experimentUsage)
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	var q experiment.Query
+	commonFlags(fs, &q.Common)
+	fs.StringVar(&q.Variant, "variant", "", "property that carries the variant (required)")
+	fs.StringVar(&q.Control, "control", "", `control variant (default: one named "control", else the first by name)`)
+	fs.StringVar(&q.Goal, "goal", "", "conversion event, optionally with filters: 'purchase where price > 100'")
+	steps := fs.String("steps", "", "funnel goal: comma-separated steps, each optionally with filters")
+	fs.StringVar(&q.Window, "window", experiment.DefaultWindow, "conversion window from exposure, e.g. 24h, 7d, 2w")
+	weights := fs.String("weights", "", "intended split for the sample-ratio check, e.g. 50,50 or A=90,B=10 (default even)")
+	fs.StringVar(&q.Revenue, "revenue", "", "numeric property summed over goal events: compare means per user (Welch's t-test)")
+	fs.Float64Var(&q.Alpha, "alpha", 0.05, "significance level (two-sided)")
+	mde := fs.String("mde", "10%", "smallest relative lift worth detecting, e.g. 5% or 0.05")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("experiment takes no arguments (got %q); see spoor experiment -h", fs.Arg(0))
+	}
+	if q.Variant == "" {
+		return usagef("--variant PROP is required (the property that carries the variant)")
+	}
+	if (q.Goal == "") == (*steps == "") {
+		return usagef("give either --goal EVENT or --steps a,b,c")
+	}
+	if *steps != "" {
+		q.Steps = query.FunnelSteps(splitTopLevel(*steps))
+	}
+	var err error
+	if q.Weights, err = parseWeights(*weights); err != nil {
+		return usagef("--weights: %v", err)
+	}
+	if q.MDE, err = parseShare(*mde); err != nil || q.MDE <= 0 {
+		return usagef("--mde: cannot read %q (use e.g. 10%% or 0.1)", *mde)
+	}
+	if q.By != "" {
+		return usagef("--by is not supported for experiments: the variants are the breakdown")
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := experiment.Run(env.Ctx, d, q)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, r)
+}
+
+// splitTopLevel splits on commas outside parentheses and quotes, so a
+// step filter such as "device in (ios, android)" stays whole.
+func splitTopLevel(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	var quote rune
+	for i, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"' || r == '`':
+			quote = r
+		case r == '(':
+			depth++
+		case r == ')':
+			depth = max(0, depth-1)
+		case r == ',' && depth == 0:
+			out = append(out, strings.TrimSpace(s[start:i]))
+			start = i + 1
+		}
+	}
+	return append(out, strings.TrimSpace(s[start:]))
+}
+
+// parseWeights reads "50,50" (positional) or "A=90,B=10" (named).
+func parseWeights(v string) ([]experiment.Weight, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var out []experiment.Weight
+	for _, part := range strings.Split(v, ",") {
+		name, share, named := strings.Cut(part, "=")
+		if !named {
+			share, name = name, ""
+		}
+		f, err := parseShare(share)
+		if err != nil || f <= 0 {
+			return nil, fmt.Errorf("cannot read %q (use e.g. 50,50 or A=90,B=10)", part)
+		}
+		out = append(out, experiment.Weight{Name: strings.TrimSpace(name), Share: f})
+	}
+	return out, nil
+}
+
+// parseShare reads "10%" as 0.1 and plain numbers as they are.
+func parseShare(v string) (float64, error) {
+	v = strings.TrimSpace(v)
+	div := 1.0
+	if strings.HasSuffix(v, "%") {
+		v, div = strings.TrimSuffix(v, "%"), 100
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	return f / div, err
+}
