@@ -470,3 +470,25 @@ func TestExplainRetention(t *testing.T) {
 		t.Error("unknown user explained")
 	}
 }
+
+func TestRetentionPeriodBoundaries(t *testing.T) {
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC).UnixMilli()
+	const ms = 86_400_000
+	d := NewDataset([]RawEvent{
+		{User: "u1", Event: "signup", Time: day + ms - 1}, // the last millisecond of day 0
+		{User: "u1", Event: "open", Time: day + ms - 1},   // same instant: period 0, not a return
+		{User: "u2", Event: "signup", Time: day},
+		{User: "u2", Event: "open", Time: day + ms}, // the first millisecond of day 1
+		{User: "u3", Event: "open", Time: day + 3*ms},
+	}, time.UTC)
+	r := rtRun(t, d, RetentionQuery{Start: "signup", Return: "open", Periods: 3})
+	rtCheck(t, r, []rtRow{
+		{"2026-03-02", 2, []int{2, 1, 0}, -1},
+		{"2026-03-03", 0, []int{0, 0, 0}, 2},
+		{"2026-03-04", 0, []int{0, 0}, 1},
+		{"2026-03-05", 0, []int{0}, 0},
+	}, []float64{100, 50, 0})
+	if got := r.CellUsers(0, 1); !reflect.DeepEqual(got, []string{"u2"}) {
+		t.Errorf("CellUsers(0,1) = %v", got)
+	}
+}
