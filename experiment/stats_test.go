@@ -68,6 +68,20 @@ func TestNewcombeDifference1998(t *testing.T) {
 	}
 }
 
+func TestRatioCITextbook(t *testing.T) {
+	// Moore, McCabe & Craig, Introduction to the Practice of Statistics,
+	// 9th ed., Example 8.18 (aspirin and blood clots): 45 of 411 major
+	// events on aspirin, 73 of 411 on placebo; relative risk 0.62, 95%
+	// confidence interval 0.4364 to 0.8707. RatioCI gives it as a lift
+	// (ratio − 1).
+	lo, hi := RatioCI(45, 411, 73, 411, z95)
+	near(t, "RR lower", lo+1, 0.4364, 5e-5)
+	near(t, "RR upper", hi+1, 0.8707, 5e-5)
+	if lo, hi := RatioCI(0, 10, 3, 10, z95); !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Errorf("no conversions: %v, %v; want NaN", lo, hi)
+	}
+}
+
 func TestZTestTextbook(t *testing.T) {
 	// OpenIntro Statistics (Diez, Çetinkaya-Rundel, Barr), 4th ed., section
 	// 6.2.3: mammogram group 500 deaths of 44,925, control 505 of 44,910;
