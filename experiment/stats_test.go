@@ -91,6 +91,12 @@ func TestZTestTextbook(t *testing.T) {
 	z, p := ZTest(500, 44925, 505, 44910)
 	near(t, "mammogram z", z, -0.17, 0.01)
 	near(t, "mammogram p", p, 0.87, 0.01)
+	// Minitab "Test and CI for Two Proportions" with the pooled estimate,
+	// 48 of 550 against 56 of 450: Z = -1.92, P-Value = 0.055 (output
+	// quoted in stats.stackexchange.com question 531604).
+	z, p = ZTest(48, 550, 56, 450)
+	near(t, "Minitab z", z, -1.92, 0.005)
+	near(t, "Minitab p", p, 0.055, 0.0005)
 	// No variance at all (0% against 0%, 100% against 100%): no evidence.
 	for _, c := range [][4]int{{0, 10, 0, 30}, {10, 10, 30, 30}} {
 		if z, p := ZTest(c[0], c[1], c[2], c[3]); z != 0 || p != 1 {
