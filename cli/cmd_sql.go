@@ -8,6 +8,7 @@ import (
 
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/store"
+	"modernc.org/sqlite"
 )
 
 func init() {
@@ -51,7 +52,9 @@ func sqlCell(v any) string {
 
 // ReadOnlySQL runs q on one connection of db switched to query_only, so a
 // statement that would write fails instead (the CLI also opens the file
-// read-only: two locks, either enough).
+// read-only). An authorizer on the connection also refuses what those two
+// let through: ATTACH and VACUUM INTO create other files, and PRAGMA
+// query_only could switch the guard off.
 func ReadOnlySQL(ctx context.Context, db *store.DB, q string) (SQLResult, error) {
 	res := SQLResult{Rows: [][]any{}}
 	conn, err := db.SQL.Conn(ctx)
@@ -62,6 +65,17 @@ func ReadOnlySQL(ctx context.Context, db *store.DB, q string) (SQLResult, error)
 	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
 		return res, err
 	}
+	if err := conn.Raw(func(dc any) error {
+		r, ok := dc.(sqlite.AuthorizerRegisterer)
+		if !ok {
+			return fmt.Errorf("the SQLite driver cannot restrict statements")
+		}
+		return r.RegisterAuthorizer(readOnlyAuthorizer)
+	}); err != nil {
+		return res, err
+	}
+	// The authorizer stays with the pooled connection; take it off again.
+	defer conn.Raw(func(dc any) error { return dc.(sqlite.AuthorizerRegisterer).RegisterAuthorizer(nil) })
 	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		return res, sqlError(err)
@@ -89,13 +103,30 @@ func ReadOnlySQL(ctx context.Context, db *store.DB, q string) (SQLResult, error)
 	return res, sqlError(rows.Err())
 }
 
+// readOnlyAuthorizer allows reading statements only.
+func readOnlyAuthorizer(action sqlite.AuthorizerActionCode, arg1, arg2, _, _ string) sqlite.AuthorizerReturnCode {
+	switch action {
+	case sqlite.AuthSelect, sqlite.AuthRead, sqlite.AuthFunction, sqlite.AuthRecursive,
+		sqlite.AuthTransaction, sqlite.AuthSavepoint:
+		return sqlite.AuthorizerOK
+	case sqlite.AuthPragma:
+		// Reading pragmas (table_info, index_list, ...) are fine; writes
+		// are refused by query_only, which must therefore stay on.
+		if strings.EqualFold(arg1, "query_only") && arg2 != "" {
+			return sqlite.AuthorizerDeny
+		}
+		return sqlite.AuthorizerOK
+	}
+	return sqlite.AuthorizerDeny
+}
+
 // sqlError explains a refused write in spoor's words.
 func sqlError(err error) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	if strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "query_only") {
+	if strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "not authorized") || strings.Contains(msg, "authorization denied") {
 		return fmt.Errorf("spoor sql is read-only: this statement would change the database (%v); use spoor import to add events", err)
 	}
 	return fmt.Errorf("sql: %w", err)

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -18,6 +20,7 @@ func TestSQLGolden(t *testing.T) {
 // read-only message and leave the data as it was.
 func TestSQLRefusesWrites(t *testing.T) {
 	shop := exShopDB(t)
+	dir := t.TempDir()
 	count := func() string {
 		_, out, errs := exRun(t, "sql", "--db", shop, "--format", "csv", "SELECT (SELECT count(*) FROM events) || '/' || (SELECT count(*) FROM users) || '/' || (SELECT count(*) FROM settings)")
 		if errs != "" {
@@ -34,6 +37,10 @@ func TestSQLRefusesWrites(t *testing.T) {
 		"DROP TABLE events",
 		"PRAGMA user_version = 99",
 		"SELECT 1; DELETE FROM events",
+		"PRAGMA query_only = 0",
+		"ATTACH '" + filepath.Join(dir, "other.db") + "' AS other",
+		"VACUUM INTO '" + filepath.Join(dir, "copy.db") + "'",
+		"SELECT load_extension('x')",
 	} {
 		code, _, errs := exRun(t, "sql", "--db", shop, q)
 		if code == 0 {
@@ -44,6 +51,16 @@ func TestSQLRefusesWrites(t *testing.T) {
 	}
 	if after := count(); after != before {
 		t.Fatalf("data changed: %s -> %s", before, after)
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Fatalf("files created beside the database: %v", left)
+	}
+	// Reading pragmas still work.
+	if code, out, errs := exRun(t, "sql", "--db", shop, "--format", "csv", "SELECT name FROM pragma_table_info('event_names') ORDER BY cid"); code != 0 || out != "name\nid\nname\n" {
+		t.Errorf("pragma_table_info: exit %d %q %s", code, out, errs)
+	}
+	if code, _, errs := exRun(t, "sql", "--db", shop, "PRAGMA index_list(events)"); code != 0 {
+		t.Errorf("PRAGMA index_list: exit %d %s", code, errs)
 	}
 }
 
