@@ -23,7 +23,7 @@ func (r *Result) Tables() []output.Table {
 	}
 	for _, v := range r.Variants {
 		name := v.Name
-		if v.Control {
+		if v.Control && !strings.Contains(strings.ToLower(name), "control") {
 			name += " (control)"
 		}
 		row := []string{name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), rateInterval(v.Low, v.High)}

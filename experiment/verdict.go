@@ -68,10 +68,10 @@ func (r *Result) verdict(q Query, level float64) {
 	switch {
 	case best != nil:
 		r.Verdict, r.Winner = VerdictWinner, best.v.Name
-		parts = append(parts, fmt.Sprintf("%s beats control %s: %s", best.v.Name, c.Name, r.compare(*best, revenue)))
+		parts = append(parts, fmt.Sprintf("%s beats %s: %s", best.v.Name, controlName(c.Name), r.compare(*best, revenue)))
 	case worse == len(cmps):
 		r.Verdict, r.Winner = VerdictWinner, c.Name
-		parts = append(parts, fmt.Sprintf("control %s wins", c.Name))
+		parts = append(parts, fmt.Sprintf("%s wins", controlName(c.Name)))
 	default:
 		r.Verdict = VerdictNoDifference
 		minUsers := c.Users
@@ -94,7 +94,7 @@ func (r *Result) verdict(q Query, level float64) {
 		case sig(cm):
 			parts = append(parts, fmt.Sprintf("%s is significantly worse: %s", cm.v.Name, r.compare(cm, revenue)))
 		default:
-			line := fmt.Sprintf("%s vs control %s: %s, not significant", cm.v.Name, c.Name, r.compare(cm, revenue))
+			line := fmt.Sprintf("%s vs %s: %s, not significant", cm.v.Name, controlName(c.Name), r.compare(cm, revenue))
 			if r.Verdict == VerdictTooFew && cm.needed.Valid() {
 				line += fmt.Sprintf("; detecting a difference this size at 80%% power needs about %s users per variant (have %s)",
 					count(int(cm.needed)), count(min(cm.v.Users, c.Users)))
@@ -117,6 +117,14 @@ func (r *Result) verdict(q Query, level float64) {
 		parts = append(parts, fmt.Sprintf("WARNING: sample ratio mismatch (%s): the split differs from the intended one, so the assignment or its logging may be broken and the comparison biased", pEquals(r.SRMP)))
 	}
 	r.Text = r.Verdict + ": " + strings.Join(parts, "; ")
+}
+
+// controlName is "control A", or just the name when it says control.
+func controlName(name string) string {
+	if strings.Contains(strings.ToLower(name), "control") {
+		return name
+	}
+	return "control " + name
 }
 
 // compare describes a treatment against the control.
