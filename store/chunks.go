@@ -300,11 +300,36 @@ func fillRows(ctx context.Context, tx *sql.Tx) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO events(id, user_id, event_id, time, props, insert_id, dedup, import_id) VALUES(?, ?, ?, ?, ?, NULL, ?, ?)`)
+	// Filling many rows is faster without maintaining the indexes row by
+	// row: drop them and build them once at the end (still one transaction).
+	var have int64
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&have); err != nil {
+		return err
+	}
+	var adding int64
+	for _, p := range todo {
+		adding += int64(p.n)
+	}
+	rebuild := adding > 100_000 && adding > have
+	if rebuild {
+		for _, ix := range eventIndexes {
+			if _, err := tx.ExecContext(ctx, "DROP INDEX IF EXISTS "+ix.name); err != nil {
+				return err
+			}
+		}
+	}
+	const cols = "INSERT INTO events(id, user_id, event_id, time, props, dedup, import_id) VALUES"
+	one, err := tx.PrepareContext(ctx, cols+"(?,?,?,?,?,?,?)")
 	if err != nil {
 		return err
 	}
-	defer ins.Close()
+	defer one.Close()
+	batch, err := tx.PrepareContext(ctx, cols+strings.Repeat("(?,?,?,?,?,?,?),", batchRows-1)+"(?,?,?,?,?,?,?)")
+	if err != nil {
+		return err
+	}
+	defer batch.Close()
+	args := make([]any, 0, 7*batchRows)
 	for _, p := range todo {
 		users, err := decodeUvarints(nil, p.u, p.n)
 		if err != nil {
@@ -323,26 +348,48 @@ func fillRows(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 		for i := 0; i < p.n; i++ {
-			if i&0xfff == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
 			var pj any
 			if props[i] != "" {
 				pj = props[i]
 			}
 			h := int64(binary.LittleEndian.Uint64(p.dedup[8*i:]))
-			if _, err := ins.ExecContext(ctx, p.first+int64(i), users[i], events[i], times[i], pj, h, p.importID); err != nil {
+			args = append(args, p.first+int64(i), users[i], events[i], times[i], pj, h, p.importID)
+			if len(args) == cap(args) {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if _, err := batch.ExecContext(ctx, args...); err != nil {
+					return fmt.Errorf("write event rows: %w", err)
+				}
+				args = args[:0]
+			}
+		}
+		for i := 0; i < len(args); i += 7 {
+			if _, err := one.ExecContext(ctx, args[i:i+7]...); err != nil {
 				return fmt.Errorf("write event rows: %w", err)
 			}
 		}
+		args = args[:0]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('rows_upto', ?)
 			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(p.id)); err != nil {
 			return err
 		}
 	}
+	if rebuild {
+		for _, ix := range eventIndexes {
+			if _, err := tx.ExecContext(ctx, "CREATE INDEX "+ix.name+" ON events("+ix.cols+")"); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// eventIndexes are the indexes of the events rows (as in schema.go), which
+// fillRows drops and rebuilds around a bulk fill.
+var eventIndexes = []struct{ name, cols string }{
+	{"events_user_time", "user_id, time"},
+	{"events_event_time", "event_id, time"},
 }
 
 // chunkJSON rebuilds each event's canonical props JSON (keys sorted, as

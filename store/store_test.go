@@ -297,3 +297,28 @@ func TestImportsSerialise(t *testing.T) {
 		t.Fatalf("%d events, want 2", len(rows.Time))
 	}
 }
+
+// TestEnsureRowsBulkRebuildsIndexes fills enough deferred rows to take the
+// drop-and-rebuild path, and checks the rows and both indexes are there.
+func TestEnsureRowsBulkRebuildsIndexes(t *testing.T) {
+	db := openTemp(t)
+	evs := make([]Event, 120_000)
+	for i := range evs {
+		evs[i] = Event{User: "u" + strconv.Itoa(i%1000), Name: "e", Time: int64(i)}
+	}
+	importInfo(t, db, ImportInfo{File: "big", DeferRows: true}, evs)
+	if err := db.EnsureRows(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var n, ix int
+	db.SQL.QueryRow("SELECT count(*) FROM events").Scan(&n)
+	db.SQL.QueryRow("SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN ('events_user_time','events_event_time')").Scan(&ix)
+	if n != len(evs) || ix != 2 {
+		t.Fatalf("%d rows and %d indexes, want %d and 2", n, ix, len(evs))
+	}
+	var ok string
+	db.SQL.QueryRow("PRAGMA integrity_check").Scan(&ok)
+	if ok != "ok" {
+		t.Fatalf("integrity_check: %s", ok)
+	}
+}
