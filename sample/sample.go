@@ -126,7 +126,6 @@ func Generate(ctx context.Context, cfg Config, emit func(*store.Event) error) er
 		loc:   r.Loc,
 		first: time.UnixMilli(r.Start).In(r.Loc),
 		days:  r.Days,
-		from:  r.Start,
 		stop:  r.Stop,
 		max:   r.MaxEvents,
 		emit:  emit,
@@ -160,15 +159,15 @@ const (
 // gen is the state of one generation run: the random stream, the current
 // user, and that user's clock, which only moves forward.
 type gen struct {
-	r          *rand.Rand
-	sc         *Scenario
-	loc        *time.Location
-	first      time.Time // local midnight of the first day
-	days       int
-	from, stop int64
-	max, n     int64
-	emit       func(*store.Event) error
-	err        error
+	r      *rand.Rand
+	sc     *Scenario
+	loc    *time.Location
+	first  time.Time // local midnight of the first day
+	days   int
+	stop   int64
+	max, n int64
+	emit   func(*store.Event) error
+	err    error
 
 	weekdayAccept [7]float64
 	hourCum       [2][24]float64

@@ -338,3 +338,28 @@ func TestRhythms(t *testing.T) {
 		t.Errorf("education weekend/weekday lesson ratio %.2f, want weekend lessons", w)
 	}
 }
+
+// TestDSTRange runs a scenario across a daylight-saving change: every
+// event stays inside the local calendar range and each user's clock only
+// moves forward, although one local day has 23 hours.
+func TestDSTRange(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no timezone data:", err)
+	}
+	end := time.Date(2026, 3, 15, 0, 0, 0, 0, ny)
+	cfg := Config{Scenario: "saas", Users: 400, Days: 14, Seed: 6, TZ: "America/New_York", End: end}
+	evs := collect(t, cfg)
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, ny).UnixMilli()
+	for i, e := range evs {
+		if e.Time < from || e.Time >= end.UnixMilli() {
+			t.Fatalf("event %d at %s outside [2026-03-01, 2026-03-15) New York", i, time.UnixMilli(e.Time).In(ny))
+		}
+		if i > 0 && evs[i-1].User == e.User && evs[i-1].Time > e.Time {
+			t.Fatalf("user %s goes back in time at event %d", e.User, i)
+		}
+	}
+	if len(evs) < 400 {
+		t.Fatalf("%d events", len(evs))
+	}
+}
