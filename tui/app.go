@@ -235,6 +235,15 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, k.ForceQuit) {
 		return m.quit()
 	}
+	// Keys typed faster than the terminal is read arrive as one message
+	// ("jjj"); outside a text input each is a command of its own.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
+		var cmds []tea.Cmd
+		for _, r := range msg.Runes {
+			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+		}
+		return tea.Batch(cmds...)
+	}
 	if m.dlg != nil {
 		d := m.dlg
 		done, cmd := d.update(m.sh, msg)
@@ -295,6 +304,15 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return m.panelKey(msg)
 	}
 	return m.resultsKey(msg)
+}
+
+// typing reports whether keys go to a text input.
+func (m *Model) typing() bool {
+	if m.dlg != nil {
+		return true
+	}
+	n := len(m.pages)
+	return n > 0 && m.pages[n-1].typing()
 }
 
 // rerunAfter re-runs the query once a dialog's edit has been applied. A

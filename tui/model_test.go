@@ -333,3 +333,18 @@ func TestResizeRelayout(t *testing.T) {
 		}
 	}
 }
+
+func TestBurstOfKeysActsKeyByKey(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	// A terminal read can deliver "jjj" as one message.
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj")})
+	if h.m.tab().row != 3 {
+		t.Fatalf("cursor on row %d after jjj, want 3", h.m.tab().row)
+	}
+	// Inside a picker the same burst is text.
+	h.keys("<enter>")
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("pur")})
+	if v := h.m.dlg.(*picker).input.Value(); v != "pur" {
+		t.Fatalf("picker input %q, want pur", v)
+	}
+}
