@@ -3,6 +3,7 @@ package segment
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spoorhq/spoor/query"
@@ -94,7 +95,7 @@ func (n *seqNode) explain(lo, hi int, dst []Evidence) []Evidence {
 		if n.b.ev < 0 {
 			detail = "no such follow-up event in the data"
 		} else if n.within > 0 {
-			detail = "no " + n.e.d.Names[n.b.ev] + " within " + time.Duration(n.within*int64(time.Millisecond)).String() + " after it"
+			detail = "no " + n.e.d.Names[n.b.ev] + " within " + human(n.within) + " after it"
 		}
 		return append(dst, Evidence{Term: n.src, Detail: detail, Events: []EventRef{n.e.ref(a)}})
 	}
@@ -102,11 +103,23 @@ func (n *seqNode) explain(lo, hi int, dst []Evidence) []Evidence {
 	if a < 0 {
 		return dst
 	}
-	gap := time.Duration((n.e.d.Time[b] - n.e.d.Time[a]) * int64(time.Millisecond))
-	return append(dst, Evidence{Term: n.src, Detail: "followed after " + gap.String(), Events: []EventRef{n.e.ref(a), n.e.ref(b)}})
+	gap := human(n.e.d.Time[b] - n.e.d.Time[a])
+	return append(dst, Evidence{Term: n.src, Detail: "followed after " + gap, Events: []EventRef{n.e.ref(a), n.e.ref(b)}})
 }
 
 func (n *seqNode) text() string { return n.src }
+
+// human writes a duration without trailing zero units: 24h, 1h30m, 45s.
+func human(ms int64) string {
+	s := (time.Duration(ms) * time.Millisecond).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
 
 // streakNode finds runs of consecutive calendar days with the event,
 // per value of the by property.

@@ -45,8 +45,16 @@ z 2026-03-10T12:00 page_view
 
 	e := compile(t, d, "did add_to_cart then not begin_checkout within 24h")
 	ev := e.Explain(0) // cart1
-	if len(ev) != 1 || ev[0].Detail != "no begin_checkout within 24h0m0s after it" || ev[0].Events[0].Time != "2026-03-09T10:00:00Z" {
+	if len(ev) != 1 || ev[0].Detail != "no begin_checkout within 24h after it" || ev[0].Events[0].Time != "2026-03-09T10:00:00Z" {
 		t.Errorf("evidence %+v", ev)
+	}
+}
+
+func TestHuman(t *testing.T) {
+	for ms, want := range map[int64]string{86_400_000: "24h", 5_400_000: "1h30m", 45_000: "45s", 3_600_000 + 1000: "1h0m1s", 0: "0s", 120_000: "2m"} {
+		if got := human(ms); got != want {
+			t.Errorf("human(%d) = %s, want %s", ms, got, want)
+		}
 	}
 }
 
