@@ -105,6 +105,7 @@ func TestRetentionGolden(t *testing.T) {
 		{"retention_week_unbounded_csv", []string{"--period", "week", "--unbounded", "--format", "csv"}},
 		{"retention_recurring_markdown", []string{"--recurring", "--period", "week", "--periods", "3", "--format", "markdown"}},
 		{"retention_by_plan", []string{"--start", "signup", "--by", "plan", "--periods", "3", "--format", "table"}},
+		{"retention_by_plan_week_json", []string{"--start", "signup", "--by", "plan", "--period", "week", "--periods", "2", "--format", "json"}},
 		{"retention_users", []string{"--start", "signup", "--periods", "8", "--users", "2026-03-02:2", "--format", "csv"}},
 		{"retention_explain", []string{"--start", "signup", "--return", "open", "--periods", "8", "--explain", "u2", "--format", "table"}},
 		// UTC+14 moves every event at or after 10:00 UTC to the next day.
