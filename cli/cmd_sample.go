@@ -18,7 +18,12 @@ func init() {
 }
 
 func runSample(env *Env, args []string) error {
-	fs := newFlags(env, "sample", "[--scenario S] [--users N] [--days D] [--seed K] (--out FILE.csv|FILE.jsonl[.gz]|- | --db PATH)")
+	usage := "[--scenario S] [--users N | --events N] [--days D] [--seed K] [--to DATE] (--out FILE.csv|FILE.jsonl[.gz]|- | --db PATH)\n\nScenarios:"
+	for _, sc := range sample.Scenarios {
+		usage += fmt.Sprintf("\n  %-10s %s", sc.Name, sc.Summary)
+	}
+	usage += "\n\nThe same flags always give the same data. Files import with spoor import and no flags."
+	fs := newFlags(env, "sample", usage)
 	scenario := fs.String("scenario", sample.Scenarios[0].Name, "scenario: "+strings.Join(sample.Names(), ", "))
 	users := fs.Int("users", sample.DefaultUsers, "number of users")
 	days := fs.Int("days", sample.DefaultDays, "length of the date range in days")
