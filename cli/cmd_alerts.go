@@ -28,7 +28,11 @@ An alert watches a trends series (the arguments of spoor trends, e.g.
 latest points (--points, default 1) breaks from the trailing --window
 points (default 14): robust z = 0.6745·(x − median)/MAD beyond --threshold
 (default 3.5). When MAD is 0 the mean absolute deviation stands in; on a
-perfectly flat baseline any change fires.
+perfectly flat baseline any change fires. A 14-point baseline is short: on
+pure noise about 2% of points pass 3.5, so for a noisy daily series prefer
+--window 28 (about 0.7%) or a higher threshold. The baseline does not model
+weekly seasonality; watch weekly series (--interval week) when weekends
+differ a lot from weekdays.
 
 spoor alerts evaluates every saved alert (or the named ones) and exits
 with status 3 when at least one fires, 1 when one could not be computed,

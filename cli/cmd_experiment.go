@@ -20,7 +20,8 @@ it, over all their data); that event is the exposure, and the user is in the
 test when it falls in the date range and passes --where. Users seen with more
 than one value are excluded and counted. A user converts by doing the goal
 (or completing the funnel, steps in order) at or after exposure, within the
-window (inclusive). A goal or step may carry filters: 'buy where price > 10'.
+window (inclusive; it may run past --to). Goal events must pass --where too,
+and a goal or step may carry its own filters: 'buy where price > 10'.
 
 Per variant: users, conversions, rate with its 95% Wilson interval, lift
 over the control (relative, with a log risk-ratio interval; absolute, with

@@ -293,6 +293,25 @@ func TestEdgeCases(t *testing.T) {
 			t.Errorf("unknown goal: %v", err)
 		}
 	})
+	t.Run("several variants: Bonferroni", func(t *testing.T) {
+		// B against A: z = 2.158, p = 0.031 — significant alone, not at
+		// 0.05/2 once a third variant makes two comparisons.
+		two := append(many("A", 1000, 200), many("B", 1000, 240)...)
+		r := run(t, two, Query{Variant: "exp", Goal: "goal"})
+		near(t, "p", float64(variant(t, r, "B").P), 0.0309, 5e-4)
+		if r.Verdict != VerdictWinner || r.Winner != "B" {
+			t.Errorf("two variants: %s", r.Text)
+		}
+		r = run(t, append(two, many("C", 1000, 200)...), Query{Variant: "exp", Goal: "goal"})
+		if b := variant(t, r, "B"); b.Significant || r.Verdict == VerdictWinner || !strings.Contains(r.Methods.Multiple, "Bonferroni over 2") {
+			t.Errorf("three variants: B significant %v, %q, %q", b.Significant, r.Text, r.Methods.Multiple)
+		}
+		// Two significant improvements: the larger wins, the other is named.
+		r = run(t, append(append(many("A", 1000, 100), many("B", 1000, 200)...), many("C", 1000, 300)...), Query{Variant: "exp", Goal: "goal"})
+		if r.Winner != "C" || !strings.Contains(r.Text, "B is also better") {
+			t.Errorf("two winners: %q", r.Text)
+		}
+	})
 	t.Run("winner and no difference", func(t *testing.T) {
 		r := run(t, append(many("A", 2000, 200), many("B", 2000, 300)...), Query{Variant: "exp", Goal: "goal"})
 		b := variant(t, r, "B")
