@@ -45,6 +45,7 @@ type Model struct {
 	running int                // tab whose run is in flight, -1 when idle
 	cancel  context.CancelFunc // cancels the run in flight
 	loadMS  int64
+	imp     *importPage // the import in progress or last finished
 }
 
 // New builds the workbench; open is called in the background by Init.
@@ -73,7 +74,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.sh.width, m.sh.height = msg.Width, msg.Height
 		return m, nil
 	case spinner.TickMsg:
-		if !m.loading && m.running < 0 {
+		if !m.loading && m.running < 0 && (m.imp == nil || m.imp.done) {
 			return m, nil // let the tick chain stop while idle
 		}
 		var cmd tea.Cmd
@@ -117,6 +118,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pageMsg:
 		m.pages = append(m.pages, msg.p)
 		return m, nil
+	case importStartedMsg, importProgressMsg, importDoneMsg:
+		return m, m.importMsg(msg)
 	case openSpecMsg:
 		return m, m.openSpec(msg)
 	case tea.KeyMsg:
@@ -525,6 +528,8 @@ func (m *Model) footer() string {
 	switch t := m.tab(); {
 	case m.running >= 0 || m.loading:
 		left = m.spin.View() + " running"
+	case m.imp != nil && !m.imp.done:
+		left = m.spin.View() + fmt.Sprintf(" importing %.0f%%", m.imp.fraction()*100)
 	case t.res != nil:
 		left = st.Dim.Render(fmt.Sprintf("query %d ms", t.ms))
 	}

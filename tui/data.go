@@ -12,10 +12,3 @@ func (m *Model) reload() tea.Cmd {
 	m.setStatus("reloading…", false)
 	return tea.Batch(loadCmd(m.ctx, m.open, m.sh.db, m.sh.source, m.sh.since), m.spin.Tick)
 }
-
-// importFile will open a file picker and import with a progress bar once
-// the importers are in the build.
-func (m *Model) importFile() tea.Cmd {
-	m.setStatus("importing from the workbench needs the importers, not in this build yet; use spoor import FILE, then ctrl+r", true)
-	return nil
-}

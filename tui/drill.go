@@ -34,6 +34,10 @@ func timelineCmd(db *store.DB, source, user string) tea.Cmd {
 }
 
 func timeline(ctx context.Context, db *store.DB, user string) ([]string, error) {
+	// Bulk imports may defer the SQL rows this reads; write them first.
+	if err := db.EnsureRows(ctx); err != nil {
+		return nil, err
+	}
 	loc, err := db.Timezone(ctx)
 	if err != nil {
 		return nil, err

@@ -184,6 +184,10 @@ func propsResult(props []named) result {
 // runSQL runs a query on a connection switched to query_only, so nothing
 // typed here can change the database.
 func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
+	// Bulk imports may defer the SQL rows; write them so SQL sees every event.
+	if err := db.EnsureRows(ctx); err != nil {
+		return nil, err
+	}
 	conn, err := db.SQL.Conn(ctx)
 	if err != nil {
 		return nil, err

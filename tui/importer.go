@@ -1,0 +1,200 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/importers"
+	"github.com/spoorhq/spoor/store"
+)
+
+// importable are the file names offered by the import picker.
+var importable = []string{".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt", ".gz"}
+
+// importFile lists candidate files under the working directory in the
+// background, then opens a picker over them (a typed path works too).
+func (m *Model) importFile() tea.Cmd {
+	switch {
+	case m.sh.db == nil:
+		return nil
+	case m.sh.db.ReadOnly:
+		m.setStatus(m.sh.db.Path+" is open read-only; imports need write access", true)
+		return nil
+	case m.imp != nil && !m.imp.done:
+		m.pages = append(m.pages, m.imp)
+		return nil
+	}
+	db := m.sh.db
+	ctx := m.ctx
+	return func() tea.Msg {
+		files := findImportable(".", 3, 2000)
+		return dialogMsg{newPicker("Import a file (type to filter, or a path)", files, true, func(path string) tea.Cmd {
+			return startImport(ctx, db, path)
+		})}
+	}
+}
+
+// findImportable walks dir up to depth levels for event files, with their
+// sizes in KB as the picker's counts, stopping after limit files.
+func findImportable(dir string, depth, limit int) []named {
+	var out []named
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if path != dir && (strings.HasPrefix(d.Name(), ".") || strings.Count(path, string(filepath.Separator)) >= depth) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if len(out) >= limit {
+			return filepath.SkipAll
+		}
+		name := strings.ToLower(d.Name())
+		for _, ext := range importable {
+			if strings.HasSuffix(name, ext) {
+				kb := 0
+				if info, err := d.Info(); err == nil {
+					kb = int((info.Size() + 1023) / 1024)
+				}
+				out = append(out, named{name: path, count: kb})
+				break
+			}
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+type importStartedMsg struct{ imp *importPage }
+type importProgressMsg struct{ p importers.Progress }
+type importDoneMsg struct {
+	res *importers.Result
+	err error
+}
+
+// startImport runs the importer in a goroutine; its progress comes back
+// through a channel that waitImport reads one message at a time.
+func startImport(ctx context.Context, db *store.DB, path string) tea.Cmd {
+	return func() tea.Msg {
+		if _, err := os.Stat(path); err != nil {
+			return statusMsg{text: "import: " + err.Error(), err: true}
+		}
+		ch := make(chan tea.Msg, 1)
+		go func() {
+			res, err := importers.ImportFile(ctx, db, path, importers.Options{Progress: func(p importers.Progress) {
+				select { // drop a snapshot rather than slow the import down
+				case ch <- importProgressMsg{p}:
+				default:
+				}
+			}})
+			ch <- importDoneMsg{res, err}
+			close(ch)
+		}()
+		bar := progress.New(progress.WithDefaultGradient())
+		return importStartedMsg{&importPage{path: path, ch: ch, bar: bar, start: time.Now()}}
+	}
+}
+
+func waitImport(ch chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return msg
+	}
+}
+
+// importPage shows an import's progress bar; Esc hides it while the
+// import goes on (I shows it again).
+type importPage struct {
+	path  string
+	ch    chan tea.Msg
+	bar   progress.Model
+	start time.Time
+	last  importers.Progress
+	done  bool
+	res   *importers.Result
+	err   error
+}
+
+func (p *importPage) typing() bool { return false }
+
+func (p *importPage) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
+	return key.Matches(msg, sh.keys.Back) || key.Matches(msg, sh.keys.Enter), nil
+}
+
+func (p *importPage) fraction() float64 {
+	if p.done {
+		return 1
+	}
+	if p.last.Size <= 0 {
+		return 0
+	}
+	return min(float64(p.last.Bytes)/float64(p.last.Size), 1)
+}
+
+func (p *importPage) view(sh *shared, w, h int) string {
+	var b strings.Builder
+	b.WriteString(sh.st.Title.Render(truncate("Importing "+p.path, w)) + "\n\n")
+	p.bar.Width = max(min(w-4, 70), 10)
+	b.WriteString(p.bar.ViewAs(p.fraction()) + "\n\n")
+	b.WriteString(fmt.Sprintf("%s rows read", thousands(int(p.last.Rows))))
+	if p.last.Size > 0 {
+		b.WriteString(fmt.Sprintf(" · %s of %s KB", thousands(int(p.last.Bytes/1024)), thousands(int(p.last.Size/1024))))
+	}
+	switch {
+	case p.err != nil:
+		b.WriteString("\n\n" + sh.st.Error.Render(wrap("import failed: "+p.err.Error(), w)))
+	case p.done:
+		r := p.res
+		b.WriteString("\n\n" + sh.st.Status.Render(fmt.Sprintf("imported %s events (%s duplicates, %s rejected) as %s in %s",
+			thousands(int(r.Imported)), thousands(int(r.Duplicates)), thousands(int(r.Rejected)), r.Format, r.Elapsed.Round(time.Millisecond))))
+		for reason, n := range r.Reasons {
+			b.WriteString("\n  " + sh.st.Dim.Render(fmt.Sprintf("%s rejected: %s", thousands(int(n)), reason)))
+		}
+	}
+	b.WriteString("\n\n" + sh.st.Dim.Render("esc back (the import goes on; I shows it again)"))
+	return fitLines(b.String(), w, h)
+}
+
+// importMsg handles the import's messages; when it ends the data is
+// reloaded so every tab recomputes on it.
+func (m *Model) importMsg(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case importStartedMsg:
+		m.imp = msg.imp
+		m.pages = append(m.pages, msg.imp)
+		return tea.Batch(waitImport(msg.imp.ch), m.spin.Tick)
+	case importProgressMsg:
+		if m.imp == nil {
+			return nil
+		}
+		m.imp.last = msg.p
+		return waitImport(m.imp.ch)
+	case importDoneMsg:
+		if m.imp == nil {
+			return nil
+		}
+		m.imp.done, m.imp.res, m.imp.err = true, msg.res, msg.err
+		if msg.err != nil {
+			m.setStatus("import of "+m.imp.path+" failed: "+msg.err.Error(), true)
+			return nil
+		}
+		m.setStatus(fmt.Sprintf("imported %s events from %s; reloading", thousands(int(msg.res.Imported)), m.imp.path), false)
+		return m.reload()
+	}
+	return nil
+}
