@@ -34,8 +34,8 @@ type FunnelResult struct {
 	users  []string
 	byProp *Prop
 	// Per step k >= 1, the times to convert (ms) of the persons reaching
-	// it, grouped by breakdown code (byOff[k][c]..byOff[k][c+1]), each
-	// group sorted; without --by there is one group.
+	// it, grouped by breakdown code (byOff[k][c]..byOff[k][c+1]); without
+	// --by there is one group. Order inside a group is arbitrary.
 	deltas [][]int64
 	byOff  [][]int
 }
@@ -83,14 +83,14 @@ func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
 		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
 	}
 	ranges := funnelRanges(d)
-	accs := make([][][]funnelDelta, len(ranges))
+	parts := make([]funnelTimes, len(ranges))
 	errs := make([]error, len(ranges))
 	var wg sync.WaitGroup
 	for i, rg := range ranges {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			accs[i], errs[i] = p.scan(ctx, r, rg[0], rg[1])
+			parts[i], errs[i] = p.scan(ctx, r, rg[0], rg[1])
 		}()
 	}
 	wg.Wait()
@@ -99,7 +99,7 @@ func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
 			return nil, err
 		}
 	}
-	r.collectDeltas(p.n, accs)
+	r.collectDeltas(p.n, parts)
 	r.Steps = r.stepRows(p, -1)
 	r.Breakdown = []FunnelBreakdown{}
 	if r.byProp != nil {
@@ -109,11 +109,11 @@ func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
 	return r, nil
 }
 
-// funnelDelta is one person's time to convert into a step, with the
-// breakdown code of their counted attempt.
-type funnelDelta struct {
-	ms   int64
-	code int32
+// funnelTimes are a worker's times to convert (ms) per step, and with
+// --by the breakdown code of each person's counted attempt alongside.
+type funnelTimes struct {
+	ms   [][]int64
+	code [][]int32
 }
 
 // funnelRanges splits persons into two halves of about equal events when
@@ -128,59 +128,61 @@ func funnelRanges(d *Dataset) [][2]int {
 }
 
 // scan evaluates persons lo..hi, writing their per-person result and
-// returning their times to convert per step.
-func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) ([][]funnelDelta, error) {
+// returning their times to convert.
+func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (funnelTimes, error) {
 	d := p.d
 	w := newFunnelWorker(p)
-	deltas := make([][]funnelDelta, p.n)
+	ft := funnelTimes{ms: make([][]int64, p.n), code: make([][]int32, p.n)}
 	for u := lo; u < hi; u++ {
 		if (u-lo)&4095 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ft, ctx.Err()
 		}
 		level, open := w.person(u)
 		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)
-		if level <= 0 {
-			continue
-		}
-		var code int32
-		if p.s.By != nil {
-			code = p.s.By.Codes[w.start]
-		}
 		for k := 1; k <= level; k++ {
-			deltas[k] = append(deltas[k], funnelDelta{d.Time[w.cur[k]] - d.Time[w.cur[k-1]], code})
+			ft.ms[k] = append(ft.ms[k], d.Time[w.cur[k]]-d.Time[w.cur[k-1]])
+			if p.s.By != nil {
+				ft.code[k] = append(ft.code[k], p.s.By.Codes[w.start])
+			}
 		}
 	}
-	return deltas, nil
+	return ft, nil
 }
 
-// collectDeltas merges the workers' times, grouped by code and sorted.
-func (r *FunnelResult) collectDeltas(n int, accs [][][]funnelDelta) {
-	codes := 1
-	if r.byProp != nil {
-		codes = len(r.byProp.Values) + 1
-	}
+// collectDeltas merges the workers' times, grouped by code.
+func (r *FunnelResult) collectDeltas(n int, parts []funnelTimes) {
 	r.deltas = make([][]int64, n)
 	r.byOff = make([][]int, n)
 	for k := 1; k < n; k++ {
+		total := 0
+		for _, ft := range parts {
+			total += len(ft.ms[k])
+		}
+		if r.byProp == nil {
+			out := make([]int64, 0, total)
+			for _, ft := range parts {
+				out = append(out, ft.ms[k]...)
+			}
+			r.deltas[k], r.byOff[k] = out, []int{0, total}
+			continue
+		}
+		codes := len(r.byProp.Values) + 1
 		off := make([]int, codes+1)
-		for _, a := range accs {
-			for _, x := range a[k] {
-				off[x.code+1]++
+		for _, ft := range parts {
+			for _, c := range ft.code[k] {
+				off[c+1]++
 			}
 		}
 		for c := 0; c < codes; c++ {
 			off[c+1] += off[c]
 		}
-		out := make([]int64, off[codes])
+		out := make([]int64, total)
 		pos := slices.Clone(off[:codes])
-		for _, a := range accs {
-			for _, x := range a[k] {
-				out[pos[x.code]] = x.ms
-				pos[x.code]++
+		for _, ft := range parts {
+			for i, c := range ft.code[k] {
+				out[pos[c]] = ft.ms[k][i]
+				pos[c]++
 			}
-		}
-		for c := 0; c < codes; c++ {
-			slices.Sort(out[off[c]:off[c+1]])
 		}
 		r.deltas[k], r.byOff[k] = out, off
 	}
@@ -212,14 +214,13 @@ func (r *FunnelResult) stepRows(p *funnelPlan, c int) []FunnelStepResult {
 	return funnelRows(p.q.Steps, reached, prog, times)
 }
 
-// allDeltas are step k's times for everyone, sorted.
+// allDeltas are step k's times for everyone; a copy when the groups by
+// code must survive the quantiles' reordering.
 func (r *FunnelResult) allDeltas(k int) []int64 {
 	if r.byProp == nil {
 		return r.deltas[k]
 	}
-	all := slices.Clone(r.deltas[k])
-	slices.Sort(all)
-	return all
+	return slices.Clone(r.deltas[k])
 }
 
 func funnelRows(steps []FunnelStep, reached, prog []int, times func(k int) []int64) []FunnelStepResult {
@@ -251,21 +252,57 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// quantileSeconds interpolates linearly between the closest ranks of
-// sorted (the common "type 7" definition; the median of an even count is
-// the mean of the middle two). Nil when sorted is empty.
-func quantileSeconds(sorted []int64, q float64) *float64 {
-	if len(sorted) == 0 {
+// quantileSeconds interpolates linearly between the closest ranks (the
+// common "type 7" definition; the median of an even count is the mean of
+// the middle two). It reorders ts: a selection, not a full sort, since
+// the times of every converter of a big funnel are many. Nil when empty.
+func quantileSeconds(ts []int64, q float64) *float64 {
+	if len(ts) == 0 {
 		return nil
 	}
-	h := q * float64(len(sorted)-1)
+	h := q * float64(len(ts)-1)
 	i := int(h)
-	v := float64(sorted[i])
-	if i+1 < len(sorted) {
-		v += (h - float64(i)) * float64(sorted[i+1]-sorted[i])
+	selectNth(ts, i)
+	v := float64(ts[i])
+	if frac := h - float64(i); frac > 0 {
+		v += frac * float64(slices.Min(ts[i+1:])-ts[i])
 	}
 	v /= 1000
 	return &v
+}
+
+// selectNth reorders a so that a[k] is the k-th smallest, nothing before
+// it larger and nothing after it smaller. The three-way partition keeps
+// runs of equal times (common: many 0 ms gaps) linear.
+func selectNth(a []int64, k int) {
+	lo, hi := 0, len(a)
+	for hi-lo > 16 {
+		x, y, z := a[lo], a[lo+(hi-lo)/2], a[hi-1]
+		p := max(min(x, y), min(max(x, y), z)) // median of three
+		lt, i, gt := lo, lo, hi
+		for i < gt {
+			switch {
+			case a[i] < p:
+				a[lt], a[i] = a[i], a[lt]
+				lt++
+				i++
+			case a[i] > p:
+				gt--
+				a[gt], a[i] = a[i], a[gt]
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt
+		case k >= gt:
+			lo = gt
+		default:
+			return
+		}
+	}
+	slices.Sort(a[lo:hi])
 }
 
 // breakdown gives one funnel per --by value that has step-1 users.
@@ -335,7 +372,6 @@ func (r *FunnelResult) TopBreakdown(n int) []FunnelBreakdown {
 				ts = append(ts, r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]]...)
 			}
 		}
-		slices.Sort(ts)
 		return ts
 	}
 	out := slices.Clone(r.Breakdown[:n])

@@ -1,0 +1,673 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fnData builds a dataset from lines "user event YYYY-MM-DD HH:MM[:SS[.mmm]]
+// [key=value ...]" read in loc, in storage order.
+func fnData(t testing.TB, loc *time.Location, text string) *Dataset {
+	t.Helper()
+	var evs []RawEvent
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) < 4 {
+			t.Fatalf("bad timeline line %q", line)
+		}
+		var tm time.Time
+		var err error
+		for _, layout := range []string{"2006-01-02 15:04:05.000", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+			if tm, err = time.ParseInLocation(layout, f[2]+" "+f[3], loc); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			t.Fatalf("bad time in %q: %v", line, err)
+		}
+		e := RawEvent{User: f[0], Event: f[1], Time: tm.UnixMilli()}
+		for _, kv := range f[4:] {
+			k, v, _ := strings.Cut(kv, "=")
+			if e.Props == nil {
+				e.Props = map[string]string{}
+			}
+			e.Props[k] = v
+		}
+		evs = append(evs, e)
+	}
+	return NewDataset(evs, loc)
+}
+
+func fnRun(t *testing.T, d *Dataset, q FunnelQuery) *FunnelResult {
+	t.Helper()
+	r, err := d.Funnel(context.Background(), q)
+	if err != nil {
+		t.Fatalf("Funnel: %v", err)
+	}
+	return r
+}
+
+// fnLevels renders the per-person result: "u1:2 u2:1* u3:-" (* in
+// progress, - not counted).
+func fnLevels(d *Dataset, r *FunnelResult) string {
+	var parts []string
+	for u, id := range d.Users {
+		s := id + ":"
+		if r.Level[u] < 0 {
+			s += "-"
+		} else {
+			s += strconv.Itoa(int(r.Level[u]))
+		}
+		if r.InProgress[u] {
+			s += "*"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
+
+// fnCounts renders users per step: "3/2/1".
+func fnCounts(r *FunnelResult) string {
+	var parts []string
+	for _, s := range r.Steps {
+		parts = append(parts, strconv.Itoa(s.Users))
+	}
+	return strings.Join(parts, "/")
+}
+
+func steps(names ...string) []FunnelStep { return FunnelSteps(names) }
+
+// "zz" events far after everything else close every window, so users
+// count as dropped rather than in progress unless a case says otherwise.
+const closeWindows = "zz search 2026-06-01 00:00"
+
+func TestFunnelHandChecked(t *testing.T) {
+	vcb := steps("view", "cart", "buy")
+	cases := []struct {
+		name   string
+		data   string
+		q      FunnelQuery
+		levels string
+		counts string
+	}{
+		{"basic ordered", `
+u1 view 2026-01-01 10:00
+u1 cart 2026-01-01 10:05
+u1 buy  2026-01-01 11:00
+u2 view 2026-01-01 10:00
+u2 cart 2026-01-02 10:00
+u3 view 2026-01-01 12:00
+u4 cart 2026-01-01 10:00
+u4 buy  2026-01-01 10:01
+` + closeWindows, FunnelQuery{Steps: vcb}, "u1:2 u2:1 u3:0 u4:- zz:-", "3/2/1"},
+
+		{"window is inclusive: exactly 7d later counts", `
+u1 view 2026-01-01 10:00:00.000
+u1 buy  2026-01-08 10:00:00.000
+` + closeWindows, FunnelQuery{Steps: steps("view", "buy")}, "u1:1 zz:-", "1/1"},
+
+		{"7d plus 1ms is outside the window", `
+u1 view 2026-01-01 10:00:00.000
+u1 buy  2026-01-08 10:00:00.001
+` + closeWindows, FunnelQuery{Steps: steps("view", "buy")}, "u1:0 zz:-", "1/0"},
+
+		{"custom window 90m, boundary and one past", `
+u1 view 2026-01-01 10:00
+u1 buy  2026-01-01 11:30
+u2 view 2026-01-01 10:00
+u2 buy  2026-01-01 11:30:00.001
+` + closeWindows, FunnelQuery{Steps: steps("view", "buy"), Window: "90m"}, "u1:1 u2:0 zz:-", "2/1"},
+
+		{"equal timestamps complete consecutive steps whatever the storage order", `
+u1 buy  2026-01-01 10:00
+u1 cart 2026-01-01 10:00
+u1 view 2026-01-01 10:00
+` + closeWindows, FunnelQuery{Steps: vcb}, "u1:2 zz:-", "1/1/1"},
+
+		{"one event never fills two steps: view, view, buy needs two views", `
+u1 view 2026-01-01 10:00
+u1 buy  2026-01-01 10:05
+u2 view 2026-01-01 10:00
+u2 view 2026-01-01 10:01
+u2 buy  2026-01-01 10:05
+u3 view 2026-01-01 10:00
+u3 view 2026-01-01 10:00
+u3 buy  2026-01-01 10:00
+u4 view 2026-01-01 10:00
+u4 buy  2026-01-01 10:05
+u4 view 2026-01-01 10:10
+` + closeWindows, FunnelQuery{Steps: steps("view", "view", "buy")}, "u1:0 u2:2 u3:2 u4:1 zz:-", "4/3/2"},
+
+		{"deepest over every step-1 occurrence", `
+u1 view 2026-01-01 10:00
+u1 cart 2026-01-02 10:00
+u1 view 2026-01-20 10:00
+u2 view 2026-01-01 10:00
+u2 view 2026-01-10 10:00
+u2 cart 2026-01-11 10:00
+u2 buy  2026-01-12 10:00
+` + closeWindows, FunnelQuery{Steps: vcb}, "u1:1 u2:2 zz:-", "2/2/1"},
+
+		{"events before the first step-1 event are ignored", `
+u1 cart 2026-01-01 09:00
+u1 buy  2026-01-01 09:30
+u1 view 2026-01-01 10:00
+` + closeWindows, FunnelQuery{Steps: vcb}, "u1:0 zz:-", "1/0/0"},
+
+		{"ordered allows other events in between", `
+u1 view   2026-01-01 10:00
+u1 search 2026-01-01 10:01
+u1 cart   2026-01-01 10:02
+u1 buy    2026-01-01 10:03
+` + closeWindows, FunnelQuery{Steps: vcb}, "u1:2 zz:-", "1/1/1"},
+
+		{"strict: any other event breaks the chain", `
+u1 view   2026-01-01 10:00
+u1 search 2026-01-01 10:01
+u1 cart   2026-01-01 10:02
+u1 buy    2026-01-01 10:03
+u2 view   2026-01-01 10:00
+u2 cart   2026-01-01 10:01
+u2 buy    2026-01-01 10:02
+u3 view   2026-01-01 10:00
+u3 cart   2026-01-01 10:01
+u3 view   2026-01-01 10:02
+u3 buy    2026-01-01 10:03
+` + closeWindows, FunnelQuery{Steps: vcb, Mode: "strict"}, "u1:0 u2:2 u3:1 zz:-", "3/2/1"},
+
+		{"strict: events hidden by --where do not break the chain", `
+u1 view   2026-01-01 10:00 os=ios
+u1 search 2026-01-01 10:01 os=web
+u1 cart   2026-01-01 10:02 os=ios
+` + closeWindows, FunnelQuery{Steps: steps("view", "cart"), Mode: "strict", Common: Common{Where: []string{"os = ios"}}}, "u1:1 zz:-", "1/1"},
+
+		{"any order: distinct steps within one window from any of them", `
+u1 buy  2026-01-01 10:00
+u1 view 2026-01-01 10:10
+u1 cart 2026-01-01 10:20
+u2 cart 2026-01-01 10:00
+u2 view 2026-01-09 10:00
+u3 buy  2026-01-01 10:00
+u3 buy  2026-01-01 10:05
+` + closeWindows, FunnelQuery{Steps: vcb, Mode: "any"}, "u1:2 u2:0 u3:0 zz:-", "3/1/1"},
+
+		{"any order: same-named steps need two events", `
+u1 view 2026-01-01 10:00
+u1 buy  2026-01-01 10:05
+u2 buy  2026-01-01 10:00
+u2 view 2026-01-01 10:05
+u2 view 2026-01-01 10:10
+` + closeWindows, FunnelQuery{Steps: steps("view", "view", "buy"), Mode: "any"}, "u1:1 u2:2 zz:-", "2/2/1"},
+
+		{"exclusion over the whole funnel holds the attempt at step 1", `
+u1 view   2026-01-01 10:00
+u1 refund 2026-01-01 10:01
+u1 cart   2026-01-01 10:02
+u1 buy    2026-01-01 10:03
+u2 view   2026-01-01 10:00
+u2 cart   2026-01-01 10:01
+u2 buy    2026-01-01 10:02
+u2 refund 2026-01-01 10:03
+u3 view   2026-01-01 10:00
+u3 cart   2026-01-01 10:01
+u3 refund 2026-01-01 10:02
+u4 view   2026-01-01 10:00
+u4 refund 2026-01-01 10:01
+u4 view   2026-01-01 10:02
+u4 cart   2026-01-01 10:03
+u4 buy    2026-01-01 10:04
+` + closeWindows, FunnelQuery{Steps: vcb, Exclude: []Exclusion{{Event: "refund"}}}, "u1:0 u2:2 u3:0 u4:2 zz:-", "4/2/2"},
+
+		{"exclusion between steps 2 and 3 only", `
+u1 view   2026-01-01 10:00
+u1 refund 2026-01-01 10:01
+u1 cart   2026-01-01 10:02
+u1 buy    2026-01-01 10:03
+u2 view   2026-01-01 10:00
+u2 cart   2026-01-01 10:01
+u2 refund 2026-01-01 10:02
+u2 buy    2026-01-01 10:03
+u3 view   2026-01-01 10:00
+u3 cart   2026-01-01 10:01
+u3 refund 2026-01-01 10:02
+u3 cart   2026-01-01 10:03
+u3 buy    2026-01-01 10:04
+u4 view   2026-01-01 10:00
+u4 cart   2026-01-01 10:01
+u4 refund 2026-01-01 10:01
+u4 buy    2026-01-01 10:01
+` + closeWindows, FunnelQuery{Steps: vcb, Exclude: []Exclusion{{Event: "refund", From: 1, To: 2}}}, "u1:2 u2:1 u3:2 u4:2 zz:-", "4/4/3"},
+
+		{"strict with an exclusion named like a middle step", `
+u1 view 2026-01-01 10:00
+u1 cart 2026-01-01 10:01
+u1 buy  2026-01-01 10:02
+` + closeWindows, FunnelQuery{Steps: vcb, Mode: "strict", Exclude: []Exclusion{{Event: "cart", From: 0, To: 2}}}, "u1:0 zz:-", "1/0/0"},
+
+		{"in progress at the data's end, not dropped", `
+u1 view 2026-01-05 10:00
+u1 cart 2026-01-05 10:01
+u2 view 2026-01-01 10:00
+u2 cart 2026-01-01 10:01
+u3 view 2026-01-01 10:00
+u3 cart 2026-01-01 10:01
+u3 view 2026-01-09 10:00
+u4 view 2026-01-01 10:00
+u4 cart 2026-01-01 10:01
+u4 view 2026-01-09 10:00
+u4 cart 2026-01-09 10:01
+u5 view 2026-01-03 10:00
+u5 cart 2026-01-03 10:01
+u5 buy  2026-01-03 10:02
+zz search 2026-01-10 00:00`, FunnelQuery{Steps: vcb}, "u1:1* u2:1 u3:1 u4:1* u5:2 zz:-", "5/5/1"},
+
+		{"single event: one step-1 user, in progress", `
+u1 view 2026-01-01 10:00`, FunnelQuery{Steps: steps("view", "view")}, "u1:0*", "1/0"},
+
+		{"date range: step 1 in range, later steps may finish after it", `
+u1 view 2026-01-01 23:59:59.999
+u1 cart 2026-01-02 00:00
+u2 view 2026-01-02 00:00
+u2 cart 2026-01-05 00:00
+u3 view 2026-01-02 23:59:59.999
+u4 view 2026-01-03 00:00
+` + closeWindows, FunnelQuery{Steps: steps("view", "cart"), Common: Common{From: "2026-01-02", To: "2026-01-02"}}, "u1:- u2:1 u3:0 u4:- zz:-", "2/1"},
+
+		{"--where applies to every step", `
+u1 view 2026-01-01 10:00 country=CN
+u1 cart 2026-01-01 10:01 country=US
+u1 buy  2026-01-01 10:02 country=CN
+u2 view 2026-01-01 10:00 country=CN
+u2 cart 2026-01-01 10:01 country=CN
+u3 view 2026-01-01 10:00 country=US
+` + closeWindows, FunnelQuery{Steps: vcb, Common: Common{Where: []string{"country = CN"}}}, "u1:0 u2:1 u3:- zz:-", "2/1/0"},
+
+		{"a step's own property filter", `
+u1 view 2026-01-01 10:00
+u1 buy  2026-01-01 10:01 price=50
+u2 view 2026-01-01 10:00
+u2 buy  2026-01-01 10:01 price=150
+u3 view 2026-01-01 10:00
+u3 buy  2026-01-01 10:01 price=50
+u3 buy  2026-01-01 10:02 price=200
+` + closeWindows, FunnelQuery{Steps: FunnelSteps([]string{"view", "buy where price > 100"})}, "u1:0 u2:1 u3:1 zz:-", "3/2"},
+
+		{"same-named steps with different filters at one instant are matched, not taken greedily", `
+u1 view 2026-01-01 10:00 color=blue
+u1 view 2026-01-01 10:05 color=red
+u1 view 2026-01-01 10:05 color=blue
+` + closeWindows, FunnelQuery{Steps: FunnelSteps([]string{"view", "view", "view where color = red"})}, "u1:2 zz:-", "1/1/1"},
+
+		{"window measured in absolute time across the DST change", `
+u1 view 2026-03-07 12:00
+u1 buy  2026-03-14 13:00
+u2 view 2026-03-07 12:00
+u2 buy  2026-03-14 13:00:00.001
+zz search 2026-06-01 00:00`, FunnelQuery{Steps: steps("view", "buy"), Common: Common{TZ: "America/New_York"}}, "u1:1 u2:0 zz:-", "2/1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			loc := time.UTC
+			if c.q.TZ != "" {
+				loc = fnLoc(t, c.q.TZ)
+			}
+			d := fnData(t, loc, c.data)
+			r := fnRun(t, d, c.q)
+			if got := fnLevels(d, r); got != c.levels {
+				t.Errorf("levels %s, want %s", got, c.levels)
+			}
+			if got := fnCounts(r); got != c.counts {
+				t.Errorf("counts %s, want %s", got, c.counts)
+			}
+		})
+	}
+}
+
+func fnLoc(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Skipf("timezone %s not available: %v", name, err)
+	}
+	return loc
+}
+
+func TestFunnelDropOffAndLists(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 view 2026-01-05 10:00
+u1 cart 2026-01-05 10:01
+u2 view 2026-01-01 10:00
+u2 cart 2026-01-01 10:01
+u3 view 2026-01-01 10:00
+u4 view 2026-01-01 10:00
+u4 cart 2026-01-01 10:01
+u4 buy  2026-01-01 10:02
+zz search 2026-01-10 00:00`)
+	r := fnRun(t, d, FunnelQuery{Steps: steps("view", "cart", "buy")})
+	want := []struct{ users, drop, prog int }{{4, 1, 0}, {3, 1, 1}, {1, 0, 0}}
+	for k, w := range want {
+		s := r.Steps[k]
+		if s.Users != w.users || s.DropOff != w.drop || s.InProgress != w.prog {
+			t.Errorf("step %d: users %d drop %d in progress %d, want %+v", k+1, s.Users, s.DropOff, s.InProgress, w)
+		}
+	}
+	if got := r.Steps[1].Conversion; got != 0.75 {
+		t.Errorf("step 2 conversion %v, want 0.75", got)
+	}
+	if got := r.Steps[2].StepConversion; got != 1.0/3 {
+		t.Errorf("step 3 step conversion %v, want 1/3", got)
+	}
+	check := func(name string, got []string, want ...string) {
+		if !slices.Equal(got, want) {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	check("UsersAt(1)", r.UsersAt(1), "u1", "u2", "u4")
+	check("DroppedAt(0)", r.DroppedAt(0), "u3")
+	check("DroppedAt(1)", r.DroppedAt(1), "u2")
+	check("InProgressAt(1)", r.InProgressAt(1), "u1")
+	check("DroppedAt(2)", r.DroppedAt(2))
+	check("UsersAt(2)", r.UsersAt(2), "u4")
+}
+
+func TestFunnelTimeToConvert(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 view 2026-01-01 10:00
+u1 cart 2026-01-01 10:01
+u2 view 2026-01-01 10:00
+u2 cart 2026-01-01 10:02
+u3 view 2026-01-01 10:00
+u3 cart 2026-01-01 10:05
+u3 buy  2026-01-02 10:05
+u4 view 2026-01-01 10:00
+u4 cart 2026-01-01 10:10
+u4 buy  2026-01-01 10:10
+u5 view 2026-01-01 10:00
+`+closeWindows)
+	r := fnRun(t, d, FunnelQuery{Steps: steps("view", "cart", "buy")})
+	// cart after view: 60, 120, 300, 600 s. buy after cart: 86400, 0 s.
+	want := [][3]float64{{105, 210, 375}, {21600, 43200, 64800}}
+	for k, w := range want {
+		s := r.Steps[k+1]
+		got := [3]float64{*s.P25Seconds, *s.MedianSeconds, *s.P75Seconds}
+		if got != w {
+			t.Errorf("step %d quartiles %v, want %v", k+2, got, w)
+		}
+	}
+	if r.Steps[0].MedianSeconds != nil {
+		t.Errorf("step 1 has a time to convert: %v", *r.Steps[0].MedianSeconds)
+	}
+}
+
+func TestFunnelTimeFromLatestEarlierStep(t *testing.T) {
+	// The counted chain is the one that first reached the deepest step;
+	// its earlier steps are the latest that still lead there: cart at
+	// 10:30, not 10:10, so cart→buy is 10 minutes.
+	d := fnData(t, time.UTC, `
+u1 view 2026-01-01 10:00
+u1 cart 2026-01-01 10:10
+u1 cart 2026-01-01 10:30
+u1 buy  2026-01-01 10:40
+u1 buy  2026-01-01 11:40
+`+closeWindows)
+	r := fnRun(t, d, FunnelQuery{Steps: steps("view", "cart", "buy")})
+	if got := *r.Steps[1].MedianSeconds; got != 1800 {
+		t.Errorf("view→cart %v s, want 1800", got)
+	}
+	if got := *r.Steps[2].MedianSeconds; got != 600 {
+		t.Errorf("cart→buy %v s, want 600", got)
+	}
+}
+
+func TestFunnelEmptyDataset(t *testing.T) {
+	d := NewDataset(nil, time.UTC)
+	_, err := d.Funnel(context.Background(), FunnelQuery{Steps: steps("view", "buy")})
+	if err == nil || !strings.Contains(err.Error(), `unknown event "view"`) {
+		t.Fatalf("empty dataset: err %v, want unknown event", err)
+	}
+}
+
+func TestFunnelBreakdownOnCountedAttempt(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 view 2026-01-01 10:00 src=ads
+u1 view 2026-01-10 10:00 src=seo
+u1 cart 2026-01-10 10:01
+u1 buy  2026-01-10 10:02
+u2 view 2026-01-01 10:00 src=ads
+u2 cart 2026-01-01 10:01
+u3 view 2026-01-01 10:00
+u4 view 2026-01-02 10:00 src=ads
+`+closeWindows)
+	r := fnRun(t, d, FunnelQuery{Steps: steps("view", "cart", "buy"), Common: Common{By: "src"}})
+	var got []string
+	for _, b := range r.Breakdown {
+		var c []string
+		for _, s := range b.Steps {
+			c = append(c, strconv.Itoa(s.Users))
+		}
+		got = append(got, b.Value+"="+strings.Join(c, "/"))
+	}
+	want := "ads=2/1/0 (none)=1/0/0 seo=1/1/1"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("breakdown %s, want %s", strings.Join(got, " "), want)
+	}
+	top := r.TopBreakdown(1)
+	if len(top) != 2 || top[1].Value != OtherValue || fnStepUsers(top[1]) != "2/1/1" {
+		t.Fatalf("TopBreakdown(1) = %+v", top)
+	}
+	if *top[1].Steps[2].MedianSeconds != 60 {
+		t.Fatalf("other: cart→buy %v, want 60", *top[1].Steps[2].MedianSeconds)
+	}
+}
+
+func fnStepUsers(b FunnelBreakdown) string {
+	var c []string
+	for _, s := range b.Steps {
+		c = append(c, strconv.Itoa(s.Users))
+	}
+	return strings.Join(c, "/")
+}
+
+func TestFunnelTrendAcrossDST(t *testing.T) {
+	ny := fnLoc(t, "America/New_York")
+	// DST starts 2026-03-08 at 02:00 in New York: that day has 23 hours.
+	d := fnData(t, ny, `
+u1 view 2026-03-07 23:30
+u2 view 2026-03-08 23:30
+u2 buy  2026-03-09 08:00
+u3 view 2026-03-09 00:30
+u3 buy  2026-03-09 00:31
+u4 view 2026-03-09 01:30
+zz search 2026-06-01 00:00`)
+	r := fnRun(t, d, FunnelQuery{Steps: steps("view", "buy"), Interval: "day", Common: Common{From: "2026-03-07", To: "2026-03-09"}})
+	var got []string
+	for _, p := range r.Trend {
+		got = append(got, p.T+":"+strconv.Itoa(p.Converted)+"/"+strconv.Itoa(p.Users))
+	}
+	want := "2026-03-07:0/1 2026-03-08:1/1 2026-03-09:1/2"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("trend %s, want %s", strings.Join(got, " "), want)
+	}
+	if r.Trend[2].Conversion != 0.5 {
+		t.Fatalf("2026-03-09 conversion %v, want 0.5", r.Trend[2].Conversion)
+	}
+	// In UTC the same instants fall on other days.
+	r = fnRun(t, d, FunnelQuery{Steps: steps("view", "buy"), Interval: "day", Common: Common{From: "2026-03-08", To: "2026-03-09", TZ: "UTC"}})
+	got = got[:0]
+	for _, p := range r.Trend {
+		got = append(got, p.T+":"+strconv.Itoa(p.Converted)+"/"+strconv.Itoa(p.Users))
+	}
+	if want := "2026-03-08:0/1 2026-03-09:2/3"; strings.Join(got, " ") != want {
+		t.Fatalf("UTC trend %s, want %s", strings.Join(got, " "), want)
+	}
+}
+
+func TestFunnelSegment(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 view 2026-01-01 10:00
+u1 buy  2026-01-01 10:01
+u2 view 2026-01-01 10:00
+`+closeWindows)
+	old := Segments
+	defer func() { Segments = old }()
+	Segments = func(ctx context.Context, d *Dataset, name string) ([]bool, error) {
+		m := make([]bool, len(d.Users))
+		for u, id := range d.Users {
+			m[u] = id == "u2"
+		}
+		return m, nil
+	}
+	r := fnRun(t, d, FunnelQuery{Steps: steps("view", "buy"), Common: Common{Segment: "only-u2"}})
+	if got := fnLevels(d, r); got != "u1:- u2:0 zz:-" {
+		t.Fatalf("levels %s", got)
+	}
+}
+
+func TestFunnelErrors(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 view 2026-01-01 10:00
+u1 purchase 2026-01-01 10:01`)
+	for _, c := range []struct {
+		q    FunnelQuery
+		want string
+	}{
+		{FunnelQuery{Steps: steps("view", "purchse")}, `closest known: purchase`},
+		{FunnelQuery{}, "at least one step"},
+		{FunnelQuery{Steps: steps("view"), Mode: "sideways"}, "unknown funnel mode"},
+		{FunnelQuery{Steps: steps("view"), Window: "soon"}, "--window"},
+		{FunnelQuery{Steps: steps("view", "purchase"), Exclude: []Exclusion{{Event: "view", From: 1, To: 1}}}, "not two steps"},
+		{FunnelQuery{Steps: steps("view", "purchase"), Exclude: []Exclusion{{Event: "nope"}}}, "exclusion: unknown event"},
+		{FunnelQuery{Steps: steps("view", "purchase"), Mode: "any", Exclude: []Exclusion{{Event: "view"}}}, "ordered or strict"},
+		{FunnelQuery{Steps: FunnelSteps([]string{"view where price >"})}, "step 1 (view)"},
+		{FunnelQuery{Steps: steps("view"), Interval: "fortnight"}, "unknown interval"},
+	} {
+		_, err := d.Funnel(context.Background(), c.q)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: err %v, want %q", c.q, err, c.want)
+		}
+	}
+}
+
+func TestFunnelCancelled(t *testing.T) {
+	d := fnData(t, time.UTC, "u1 view 2026-01-01 10:00")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := d.Funnel(ctx, FunnelQuery{Steps: steps("view")}); err == nil {
+		t.Fatal("a cancelled query returned a result")
+	}
+}
+
+func TestFunnelJSONShape(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 view 2026-01-01 10:00
+u1 buy  2026-01-01 10:01
+`+closeWindows)
+	r := fnRun(t, d, FunnelQuery{Steps: steps("view", "buy")})
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	st := m["steps"].([]any)[1].(map[string]any)
+	for _, k := range []string{"event", "users", "conversion", "step_conversion", "median_seconds", "p25_seconds", "p75_seconds", "drop_off", "in_progress"} {
+		if _, ok := st[k]; !ok {
+			t.Errorf("step JSON lacks %q: %s", k, b)
+		}
+	}
+	if st["median_seconds"].(float64) != 60 || st["users"].(float64) != 1 {
+		t.Errorf("step 2 JSON %v", st)
+	}
+	if bd, ok := m["breakdown"].([]any); !ok || len(bd) != 0 {
+		t.Errorf("breakdown without --by should be [], got %s", b)
+	}
+	if _, ok := m["trend"].([]any); !ok {
+		t.Errorf("no trend in %s", b)
+	}
+}
+
+func TestFunnelExplain(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 view   2026-01-01 10:00
+u1 cart   2026-01-01 10:05
+u1 buy    2026-01-09 10:00
+u2 view   2026-01-01 10:00
+u2 refund 2026-01-01 10:01
+u2 cart   2026-01-01 10:02
+u3 view   2026-05-30 10:00
+u4 search 2026-01-01 10:00
+u5 view   2026-01-01 10:00
+u5 cart   2026-01-01 10:01
+u5 buy    2026-01-01 10:02
+`+closeWindows)
+	q := FunnelQuery{Steps: steps("view", "cart", "buy")}
+	for _, c := range []struct {
+		user string
+		q    FunnelQuery
+		want []string
+	}{
+		{"u1", q, []string{"dropped: reached step 2 of 3 (cart)", "the next buy, at 2026-01-09 10:00:00.000, came after the window closed at 2026-01-08 10:00:00.000", "← step 1 (counted attempt)", "← step 2 (+5m)", "── window closes at 2026-01-08 10:00:00.000 ──"}},
+		{"u2", FunnelQuery{Steps: q.Steps, Exclude: []Exclusion{{Event: "refund"}}}, []string{"dropped: reached step 1 of 3", "excluded: refund at 2026-01-01 10:01:00.000 came after step 1 and before step 3", "(excluded event)"}},
+		{"u3", q, []string{"in progress: reached step 1 of 3", "window stays open until 2026-06-06"}},
+		{"u4", q, []string{"not counted: did no view"}},
+		{"u5", q, []string{"converted: all 3 steps", "(2m)"}},
+		{"u1", FunnelQuery{Steps: q.Steps, Mode: "strict"}, []string{"reached step 2 of 3"}},
+	} {
+		got, err := d.ExplainFunnel(context.Background(), c.q, c.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("explain %s: missing %q in\n%s", c.user, w, got)
+			}
+		}
+	}
+	if _, err := d.ExplainFunnel(context.Background(), q, "nobody"); err == nil {
+		t.Error("explaining an unknown user gave no error")
+	}
+}
+
+func TestFunnelExplainStrictBreak(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 view   2026-01-01 10:00
+u1 search 2026-01-01 10:01
+u1 cart   2026-01-01 10:02
+`+closeWindows)
+	got, err := d.ExplainFunnel(context.Background(), FunnelQuery{Steps: steps("view", "cart"), Mode: "strict"}, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, "search at 2026-01-01 10:01:00.000 came right after step 1 and broke the strict chain") {
+		t.Errorf("strict explanation:\n%s", got)
+	}
+}
+
+func TestQuantileSelection(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for it := 0; it < 300; it++ {
+		n := 1 + rng.Intn(500)
+		ts := make([]int64, n)
+		spread := []int64{1, 3, 1000, 1 << 40}[rng.Intn(4)] // few values: long runs of equal times
+		for i := range ts {
+			ts[i] = rng.Int63n(spread)
+		}
+		for _, q := range []float64{0.25, 0.5, 0.75} {
+			want := deref(refQuantile(ts, q))
+			if got := deref(quantileSeconds(ts, q)); got != want {
+				t.Fatalf("n=%d q=%v: %s, want %s", n, q, got, want)
+			}
+		}
+	}
+}
