@@ -132,7 +132,12 @@ type streakNode struct {
 	without int32 // event id, -1 for none or unknown
 	dayOf   *query.Calendar
 
-	runs  map[int32]*run // scratch, per person
+	// Scratch reused across persons: runs[code] is the current run of a
+	// value, valid only when stamp[code] == gen (one gen per person), so
+	// nothing is cleared or allocated per person.
+	runs  []run
+	stamp []uint32
+	gen   uint32
 	cands []run
 	ws    []int
 }
@@ -151,13 +156,16 @@ func (e *Evaluator) streak(ctx context.Context, s Streak) (cnode, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &streakNode{e: e, src: s.Text, m: m, days: s.Days, without: -1, runs: map[int32]*run{},
+	n := &streakNode{e: e, src: s.Text, m: m, days: s.Days, without: -1,
 		dayOf: query.NewCalendar(query.Day, e.loc(), e.d.MinTime, e.d.MaxTime+1)}
+	codes := 2
 	if s.By != "" {
 		if n.by, err = e.d.Prop(ctx, s.By); err != nil {
 			return nil, err
 		}
+		codes = len(n.by.Values) + 1
 	}
+	n.runs, n.stamp = make([]run, codes), make([]uint32, codes)
 	if s.Without != "" {
 		if id, ok := e.d.EventID(s.Without); ok {
 			n.without = id
@@ -172,7 +180,7 @@ func (e *Evaluator) streak(ctx context.Context, s Streak) (cnode, error) {
 // event spoils, and whether there is one.
 func (n *streakNode) find(lo, hi int) (run, bool) {
 	d := n.e.d
-	clear(n.runs)
+	n.gen++
 	n.cands, n.ws = n.cands[:0], n.ws[:0]
 	if n.m.ev < 0 {
 		return run{}, false
@@ -192,13 +200,10 @@ func (n *streakNode) find(lo, hi int) (run, bool) {
 			}
 		}
 		day := n.dayOf.Bucket(d.Time[i])
-		r := n.runs[code]
+		r := &n.runs[code]
 		switch {
-		case r == nil:
-			r = &run{code: code}
-			n.runs[code] = r
-			fallthrough
-		case day > r.last+1:
+		case n.stamp[code] != n.gen || day > r.last+1:
+			n.stamp[code] = n.gen
 			*r = run{code: code, first: day, last: day, firstEvent: i, lastEvent: i, length: 1, cand: -1}
 		case day == r.last+1:
 			r.last, r.lastEvent = day, i
