@@ -138,11 +138,19 @@ func TestWelchSleep(t *testing.T) {
 }
 
 func TestChiSquareMendel(t *testing.T) {
-	// Mendel's peas against 9:3:3:1 (Agresti, Categorical Data Analysis
-	// 2002, section 1.5.4 reports X² = 0.47, df = 3, P = 0.93; R's
-	// chisq.test gives p-value = 0.9254).
-	chi2, p := ChiSquareGOF([]int{315, 108, 101, 32}, []float64{9, 3, 3, 1})
-	near(t, "X²", chi2, 0.470, 5e-4)
+	// Agresti, Categorical Data Analysis (2nd ed., 2002), section 1.5.4,
+	// testing Mendel's theories: 6,022 yellow and 2,001 green seeds against
+	// 3:1 give X² = 0.015, P-value = 0.90.
+	chi2, p := ChiSquareGOF([]int{6022, 2001}, []float64{3, 1})
+	near(t, "yellow/green X²", chi2, 0.015, 5e-4)
+	near(t, "yellow/green p", p, 0.90, 0.005)
+	// Mendel's dihybrid cross (round yellow 315, round green 108, wrinkled
+	// yellow 101, wrinkled green 32) against 9:3:3:1, the classic
+	// goodness-of-fit example: X² = 0.470, df = 3, P = 0.925 (R:
+	// chisq.test(c(315,108,101,32), p = c(9,3,3,1)/16) prints X-squared =
+	// 0.47002, p-value = 0.9254).
+	chi2, p = ChiSquareGOF([]int{315, 108, 101, 32}, []float64{9, 3, 3, 1})
+	near(t, "X²", chi2, 0.47002, 5e-6)
 	near(t, "p", p, 0.9254, 5e-5)
 	// Even split with one category: no test.
 	if _, p := ChiSquareGOF([]int{5}, []float64{1}); !math.IsNaN(p) {
