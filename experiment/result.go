@@ -387,7 +387,7 @@ func money(a, c stats, control bool, level float64) *Money {
 		m.Diff = 0
 		return m
 	}
-	w := Welch(a.n, a.mean, a.variance, c.n, c.mean, c.variance, 1-level/2)
+	w := Welch(a.n, a.mean, a.variance, c.n, c.mean, c.variance, 0.975) // a 95% interval, like the rates
 	m.Diff = Num(a.mean - c.mean)
 	m.DiffLow, m.DiffHigh, m.P = Num(w.Lo), Num(w.Hi), Num(w.P)
 	m.Needed = Num(math.Ceil(MeanSampleSize(a.variance, c.variance, a.mean-c.mean, level, 0.8)))
