@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -34,6 +36,11 @@ func runPaths(env *Env, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usagef("paths takes no arguments (got %q); name the anchor with --from EVENT or --to EVENT", fs.Arg(0))
+	}
+	for _, anchor := range []string{q.From, q.To} {
+		if _, err := time.Parse("2006-01-02", anchor); err == nil {
+			return usagef("for paths --from and --to name events, not dates (%s); give the date range with --since and --until", anchor)
+		}
 	}
 	if (q.From == "") == (q.To == "") {
 		return usagef("paths need exactly one of --from EVENT or --to EVENT (the date range is --since/--until)")

@@ -14,5 +14,7 @@ func TestPathsGolden(t *testing.T) {
 		"paths_err_both_anchors":  "paths --from home --to purchase",
 		"paths_err_depth":         "paths --from home --depth 16",
 		"paths_err_unknown_event": "paths --from hme",
+		"paths_err_date_anchor":   "paths --from 2026-03-02 --to 2026-03-05",
+		"paths_err_date_anchor2":  "paths --to 2026-03-05",
 	})
 }
