@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+func init() {
+	register("funnel", "conversion funnel: per step users, conversion, drop-off, time to convert", runFunnel)
+}
+
+// FunnelUsers is the JSON shape of spoor funnel --dropped-at and
+// --in-progress-at: the users behind one count of the funnel.
+type FunnelUsers struct {
+	Step  int      `json:"step"` // 1-based
+	Event string   `json:"event"`
+	State string   `json:"state"` // dropped or in_progress
+	Users []string `json:"users"`
+}
+
+func (f FunnelUsers) Tables() []output.Table {
+	what := "reached step %d (%s), did not reach the next, window closed"
+	if f.State == "in_progress" {
+		what = "reached step %d (%s), window still open"
+	}
+	t := output.Table{Title: fmt.Sprintf(what, f.Step, f.Event) + fmt.Sprintf(": %d users", len(f.Users)), Columns: []string{"user"}}
+	for _, u := range f.Users {
+		t.Rows = append(t.Rows, []string{u})
+	}
+	return []output.Table{t}
+}
+
+func runFunnel(env *Env, args []string) error {
+	fs := newFlags(env, "funnel", "--steps a,b,c [--window 7d] [--mode ordered|strict|any] [--exclude E[:FROM-TO]] [--interval day|week|month] [--dropped-at K | --in-progress-at K | --explain USER] [--from D --to D | --last 30d] [--where F] [--segment S] [--by PROP] [--tz Z]")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	var q query.FunnelQuery
+	commonFlags(fs, &q.Common)
+	stepsFlag := fs.String("steps", "", "steps in order, comma-separated; a step may carry filters: 'view,purchase where price > 100'")
+	var stepList, excludes stringList
+	fs.Var(&stepList, "step", "one step, repeatable (for names holding commas): --step 'add, to cart' --step buy")
+	fs.StringVar(&q.Window, "window", query.DefaultFunnelWindow, "conversion window from step 1: s, m, h, d or w, e.g. 30m, 7d")
+	fs.StringVar(&q.Mode, "mode", query.FunnelOrdered, "ordered (others allowed between steps), strict (steps back to back) or any (any order)")
+	fs.Var(&excludes, "exclude", "exclusion event, repeatable: E between step 1 and the last, or E:FROM-TO between two steps (1-based)")
+	fs.StringVar(&q.Interval, "interval", "", "show the conversion trend by day, week or month of step 1")
+	droppedAt := fs.Int("dropped-at", 0, "list the users who reached step K (1-based) but not K+1, window closed")
+	inProgressAt := fs.Int("in-progress-at", 0, "list the users at step K (1-based) whose window is still open")
+	explain := fs.String("explain", "", "show one user's timeline, the events that matched each step, the window and why they stopped")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	specs := splitSteps(*stepsFlag)
+	specs = append(specs, stepList...)
+	if len(specs) == 0 {
+		return usagef("give the steps: --steps view,cart,purchase (or --step repeated)")
+	}
+	q.Steps = query.FunnelSteps(specs)
+	for _, x := range excludes {
+		ex, err := parseExclusion(x, len(q.Steps))
+		if err != nil {
+			return err
+		}
+		q.Exclude = append(q.Exclude, ex)
+	}
+	asks := 0
+	for _, set := range []bool{*droppedAt != 0, *inProgressAt != 0, *explain != ""} {
+		if set {
+			asks++
+		}
+	}
+	if asks > 1 {
+		return usagef("--dropped-at, --in-progress-at and --explain are separate questions; use one")
+	}
+	for _, k := range []int{*droppedAt, *inProgressAt} {
+		if k < 0 || k > len(q.Steps) {
+			return usagef("step %d is not a step of this %d-step funnel (steps count from 1)", k, len(q.Steps))
+		}
+	}
+	if *droppedAt == len(q.Steps) {
+		return usagef("step %d is the last step: users there converted, nobody drops after it", *droppedAt)
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *explain != "" {
+		text, err := d.ExplainFunnel(env.Ctx, q, *explain)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprint(env.Stdout, text)
+		return err
+	}
+	r, err := d.Funnel(env.Ctx, q)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *droppedAt > 0:
+		k := *droppedAt - 1
+		return emit(env, *format, FunnelUsers{Step: *droppedAt, Event: q.Steps[k].Event, State: "dropped", Users: r.DroppedAt(k)})
+	case *inProgressAt > 0:
+		k := *inProgressAt - 1
+		return emit(env, *format, FunnelUsers{Step: *inProgressAt, Event: q.Steps[k].Event, State: "in_progress", Users: r.InProgressAt(k)})
+	}
+	return emit(env, *format, r)
+}
+
+// splitSteps splits a --steps list on commas outside parentheses and
+// quotes, so that a step filter may say "device in (ios, android)".
+func splitSteps(s string) []string {
+	var out []string
+	depth, quote, start := 0, rune(0), 0
+	for i, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"' || r == '`':
+			quote = r
+		case r == '(':
+			depth++
+		case r == ')':
+			depth = max(0, depth-1)
+		case r == ',' && depth == 0:
+			out = appendStep(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return appendStep(out, s[start:])
+}
+
+func appendStep(out []string, s string) []string {
+	if s = strings.TrimSpace(s); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+var exclusionRange = regexp.MustCompile(`^(.*):(\d+)-(\d+)$`)
+
+// parseExclusion reads E or E:FROM-TO (1-based steps) into the 0-based
+// query form.
+func parseExclusion(v string, steps int) (query.Exclusion, error) {
+	m := exclusionRange.FindStringSubmatch(v)
+	if m == nil {
+		if strings.TrimSpace(v) == "" {
+			return query.Exclusion{}, usagef("--exclude needs an event name")
+		}
+		return query.Exclusion{Event: strings.TrimSpace(v)}, nil
+	}
+	from, _ := strconv.Atoi(m[2])
+	to, _ := strconv.Atoi(m[3])
+	if from < 1 || to <= from || to > steps {
+		return query.Exclusion{}, usagef("--exclude %s: FROM-TO must be two steps of this %d-step funnel, first before second, counted from 1 (e.g. %s:1-%d)", v, steps, m[1], steps)
+	}
+	return query.Exclusion{Event: strings.TrimSpace(m[1]), From: from - 1, To: to - 1}, nil
+}
