@@ -185,6 +185,7 @@ func (n *streakNode) find(lo, hi int) (run, bool) {
 	if n.m.ev < 0 {
 		return run{}, false
 	}
+	day := -1 // calendar cursor: a person's events only move forward in time
 	for i := lo; i < hi; i++ {
 		if d.Event[i] == n.without {
 			n.ws = append(n.ws, i)
@@ -199,7 +200,13 @@ func (n *streakNode) find(lo, hi int) (run, bool) {
 				continue // no value, no "same value" streak
 			}
 		}
-		day := n.dayOf.Bucket(d.Time[i])
+		if t := d.Time[i]; day < 0 {
+			day = n.dayOf.Bucket(t)
+		} else {
+			for n.dayOf.Starts[day+1] <= t {
+				day++
+			}
+		}
 		r := &n.runs[code]
 		switch {
 		case n.stamp[code] != n.gen || day > r.last+1:
