@@ -104,6 +104,15 @@ func (r *TrendsResult) Top(ctx context.Context, n int) (*TrendsResult, error) {
 	if r.plan == nil || r.plan.s.By == nil || n <= 0 {
 		return r, nil
 	}
+	perEvent := map[string]int{}
+	fits := true
+	for _, s := range r.Series {
+		perEvent[s.Event]++
+		fits = fits && perEvent[s.Event] <= n
+	}
+	if fits {
+		return r, nil
+	}
 	p := r.plan.fold(r.Series, n)
 	return p.run(ctx)
 }

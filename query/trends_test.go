@@ -243,3 +243,12 @@ func TestTrendsEmptyAndSingleEvent(t *testing.T) {
 		}
 	}
 }
+
+func TestTrendsTopWithFewValuesIsUnchanged(t *testing.T) {
+	d := tpTimeline(t, time.UTC, "u1 a 2026-03-02 10:00 c=A\nu2 a 2026-03-02 10:00 c=B\n")
+	r := trendsRun(t, d, TrendsQuery{Common: Common{By: "c"}})
+	top, err := r.Top(context.Background(), 2)
+	if err != nil || top != r {
+		t.Errorf("Top(2) of two values = %v, %v; want the result itself", top, err)
+	}
+}
