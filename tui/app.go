@@ -6,6 +6,8 @@ package tui
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -228,6 +230,7 @@ func (m *Model) finished(msg resultMsg) {
 func (m *Model) switchTab(i int) tea.Cmd {
 	m.active = (i + len(m.tabs)) % len(m.tabs)
 	m.pages = nil
+	m.focus = 0 // a new tab starts in its query panel
 	return m.rerun()
 }
 
@@ -509,6 +512,15 @@ func (m *Model) header() string {
 	}
 	left := st.Header.Render("spoor") + " " + st.Value.Render(m.sh.source)
 	right := st.HeaderDim.Render(fmt.Sprintf("%s events · %s users · %s · %s", thousands(d.Len()), thousands(len(d.Users)), rng, d.Loc))
+	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
+		// Narrow: compact counts and the database's base name.
+		left = st.Header.Render("spoor") + " " + st.Value.Render(truncate(filepath.Base(m.sh.source), 24))
+		right = st.HeaderDim.Render(fmt.Sprintf("%s ev · %s users · %s · %s", compact(d.Len()), compact(len(d.Users)), rng, d.Loc))
+	}
+	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
+		left = st.Header.Render("spoor")
+		right = st.HeaderDim.Render(fmt.Sprintf("%s ev·%s u·%s·%s", compact(d.Len()), compact(len(d.Users)), strings.ReplaceAll(rng, " ", ""), d.Loc))
+	}
 	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		return truncate(left+" "+right, w)

@@ -98,7 +98,7 @@ func (r *listResult) open(sh *shared, sel int) tea.Cmd {
 
 func (r *listResult) chart(sh *shared, w, sel int) string {
 	if r.bars == nil {
-		return sh.st.Title.Render(r.t.Title)
+		return "" // the table under the chart is the whole result
 	}
 	top := 1
 	for _, v := range r.bars {

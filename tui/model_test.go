@@ -348,3 +348,37 @@ func TestBurstOfKeysActsKeyByKey(t *testing.T) {
 		t.Fatalf("picker input %q, want pur", v)
 	}
 }
+
+func TestExploreSQLIsReadOnly(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	ctx := context.Background()
+	for _, q := range []string{"delete from events", "drop table events", "update settings set value = 'x'"} {
+		if _, err := runSQL(ctx, h.m.sh.db, q); err == nil {
+			t.Fatalf("%q was allowed", q)
+		}
+	}
+	r, err := runSQL(ctx, h.m.sh.db, "select count(*) from events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Tables()[0].Rows[0][0]; got != "2822" {
+		t.Fatalf("events after refused writes: %s, want 2822", got)
+	}
+	// Through the panel: the sql row's prompt runs the query.
+	h.keys("6", "j", "j", "<enter>", "select count(*) as n from users", "<enter>")
+	h.contains("n", "400")
+	if e := h.m.tab().a.(*explore); e.Show != "sql" {
+		t.Fatalf("explore shows %q after a query", e.Show)
+	}
+}
+
+func TestHeaderFitsNarrowWidths(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	for _, w := range []int{120, 80, 60} {
+		h.send(tea.WindowSizeMsg{Width: w, Height: 24})
+		head := strings.Split(h.screen(), "\n")[0]
+		if lipgloss.Width(head) > w || !strings.Contains(head, "UTC") {
+			t.Fatalf("header at width %d: %q", w, head)
+		}
+	}
+}

@@ -66,8 +66,9 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 		return st.Dim.Render("no result yet")
 	}
 	var b strings.Builder
-	b.WriteString(t.res.chart(m.sh, w, t.sel))
-	b.WriteString("\n\n")
+	if chart := t.res.chart(m.sh, w, t.sel); chart != "" {
+		b.WriteString(chart + "\n\n")
+	}
 	b.WriteString(st.Dim.Render(tableText(t.res)))
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	// Keep the selected item on screen when it is a line of the chart.

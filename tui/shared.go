@@ -83,6 +83,17 @@ func thousands(n int) string {
 	return b.String()
 }
 
+// compact formats n as 950, 38.8k or 1.2M, for tight headers.
+func compact(n int) string {
+	switch {
+	case n < 1000:
+		return strconv.Itoa(n)
+	case n < 1_000_000:
+		return strings.TrimSuffix(strconv.FormatFloat(float64(n)/1e3, 'f', 1, 64), ".0") + "k"
+	}
+	return strings.TrimSuffix(strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64), ".0") + "M"
+}
+
 // percent formats a share (0..1) as 42.5%.
 func percent(f float64) string {
 	return strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
