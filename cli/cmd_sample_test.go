@@ -59,7 +59,7 @@ func exShopDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := sample.Import(ctx, db, sample.Config{Users: 6, Days: 10, Seed: 3}, false); err != nil {
+	if _, err := sample.Import(ctx, db, sample.Config{Users: 6, Days: 10, Seed: 9}, false); err != nil {
 		t.Fatal(err)
 	}
 	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "anon.jsonl", Format: "jsonl"})

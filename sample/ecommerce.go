@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"time"
 
 	"github.com/spoorhq/spoor/store"
 )
@@ -78,7 +79,6 @@ func shopper(g *gen) {
 	g.set("device", g.pick(shopDevices))
 	variant := shopVariants[g.r.Intn(2)]
 	g.set("exp_checkout", variant)
-	g.set("utm_source", g.pick(shopChannels))
 	treatment := variant == "treatment"
 
 	var meanGap, churn, buyer float64
@@ -89,6 +89,15 @@ func shopper(g *gen) {
 		meanGap, churn, buyer = 8, 0.22, 1
 	default: // one-visit wonders
 		meanGap, churn, buyer = 12, 0.65, 0.7
+	}
+	// The June 18 ("618") sale brings a burst of bargain hunters from a
+	// promotion: a spike for trend alerts to find, and users who rarely
+	// come back.
+	if g.chance(0.05) && g.onDay(2026, time.June, 18) {
+		g.set("utm_source", "promo_618")
+		meanGap, churn, buyer = 14, 0.75, 1.2
+	} else {
+		g.set("utm_source", g.pick(shopChannels))
 	}
 	refundDue := false
 	for g.alive() {

@@ -213,6 +213,18 @@ func (g *gen) beginUser(u int) {
 	}
 }
 
+// onDay moves a new user's first visit to the given local date, if the
+// range holds it, and reports whether it did.
+func (g *gen) onDay(y int, m time.Month, d int) bool {
+	t := time.Date(y, m, d, 0, 0, 0, 0, g.loc).UnixMilli()
+	if t < g.first.UnixMilli() || t >= g.stop {
+		return false
+	}
+	for !g.place(t) {
+	}
+	return true
+}
+
 // set adds a user property sent with every later event.
 func (g *gen) set(key string, value any) {
 	for i := range g.base {

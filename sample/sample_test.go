@@ -3,6 +3,7 @@ package sample
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -361,5 +362,44 @@ func TestDSTRange(t *testing.T) {
 	}
 	if len(evs) < 400 {
 		t.Fatalf("%d events", len(evs))
+	}
+}
+
+// TestSaleSpike checks the 618 sale: on 2026-06-18 about twice as many
+// shoppers arrive as on a usual day, and none are promo users when the
+// range does not hold the date.
+func TestSaleSpike(t *testing.T) {
+	evs := collect(t, Config{Scenario: "ecommerce", Users: 4000, Seed: 12})
+	newPerDay := map[string]int{}
+	seen := map[string]bool{}
+	promo := 0
+	for _, e := range evs {
+		if !seen[e.User] {
+			seen[e.User] = true
+			day := time.UnixMilli(e.Time).UTC().Format("2006-01-02")
+			newPerDay[day]++
+			if e.Props["utm_source"] == "promo_618" {
+				promo++
+				if day != "2026-06-18" {
+					t.Fatalf("promo user %s arrives on %s", e.User, day)
+				}
+			}
+		}
+	}
+	var others []int
+	for day, n := range newPerDay {
+		if day != "2026-06-18" {
+			others = append(others, n)
+		}
+	}
+	sort.Ints(others)
+	median := others[len(others)/2]
+	if spike := newPerDay["2026-06-18"]; spike < 2*median || promo < 100 {
+		t.Fatalf("2026-06-18: %d new users (%d promo), median day %d", spike, promo, median)
+	}
+	for _, e := range collect(t, Config{Scenario: "ecommerce", Users: 2000, Seed: 12, End: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}) {
+		if e.Props["utm_source"] == "promo_618" {
+			t.Fatalf("promo user %s in a range without June 18", e.User)
+		}
 	}
 }
