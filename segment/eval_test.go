@@ -172,3 +172,73 @@ func TestEvidence(t *testing.T) {
 		t.Errorf("property evidence %+v", ev[2])
 	}
 }
+
+func TestDSTDayWindow(t *testing.T) {
+	ny := mustLoc(t, "America/New_York")
+	// 2026-03-08 has 23 hours in New York; "in 1d" is that whole local day.
+	_, d := timeline(t, ny, `
+x 2026-03-07T23:30 purchase
+y 2026-03-08T00:30 purchase
+w 2026-03-08T23:30 purchase
+z 2026-03-08T23:45 page_view
+`)
+	checkMembers(t, d, "did purchase in 1d", "w y")
+	checkMembers(t, d, "did purchase in 2d", "w x y")
+	checkMembers(t, d, "first_seen after 2026-03-07", "w y z")
+	// 24h is a duration, not a day: 23:30 EST on the 7th is 23h15m before 23:45 EDT.
+	checkMembers(t, d, "did purchase in 24h", "w x y")
+}
+
+func TestNamesAndValues(t *testing.T) {
+	_, d := timeline(t, time.UTC, `
+a 2026-03-01T10:00 购买 城市=上海 price=abc
+b 2026-03-01T10:00 Sign_Up price=12
+`)
+	checkMembers(t, d, "did 购买 >= 1", "a")
+	checkMembers(t, d, "城市 = 上海", "a")
+	checkMembers(t, d, "did 购买 where 城市 = '上海'", "a")
+	checkMembers(t, d, "did 'Sign_Up'", "b")
+	// A non-numeric value never passes a numeric comparison.
+	checkMembers(t, d, "price > 10", "b")
+	checkMembers(t, d, "price <= 1000", "b")
+}
+
+func TestEmptyDataset(t *testing.T) {
+	d := query.NewDataset(nil, time.UTC)
+	for _, expr := range []string{"did a", "not did a", "first_seen within 7d", "x = 1", "streak a >= 2 days", "silent for 1d"} {
+		checkMembers(t, d, expr, "")
+	}
+	if st := Stages(d, 30); len(st) != 0 {
+		t.Errorf("stages %v", st)
+	}
+	if rep, err := Churn(context.Background(), d, ChurnOptions{}); err != nil || len(rep.Users) != 0 {
+		t.Errorf("churn %+v %v", rep, err)
+	}
+	if _, _, err := RFM(context.Background(), d, RFMOptions{Revenue: "revenue"}); err == nil {
+		t.Error("RFM on no data: want an error")
+	}
+}
+
+func TestEvidenceCounts(t *testing.T) {
+	_, d := timeline(t, time.UTC, `
+a 2026-03-01T10:00 view
+a 2026-03-02T10:00 view
+a 2026-03-03T10:00 view
+a 2026-03-04T10:00 view
+a 2026-03-05T10:00 view
+a 2026-03-05T11:00 cart
+a 2026-03-06T10:00 buy
+`)
+	ev := compile(t, d, "did view >= 2").Explain(0)
+	if ev[0].Detail != "5 times, the 3 most recent shown" || len(ev[0].Events) != 3 || ev[0].Events[2].Time != "2026-03-03T10:00:00Z" {
+		t.Errorf("did evidence %+v", ev)
+	}
+	ev = compile(t, d, "did cart then buy within 1d").Explain(0)
+	if ev[0].Detail != "followed after 23h" || ev[0].Events[1].Event != "buy" {
+		t.Errorf("sequence evidence %+v", ev)
+	}
+	ev = compile(t, d, "first_seen before 2026-03-02 or did nothing").Explain(0)
+	if len(ev) != 1 || ev[0].Detail != "first seen 2026-03-01T10:00:00Z" {
+		t.Errorf("or evidence shows only what holds: %+v", ev)
+	}
+}
