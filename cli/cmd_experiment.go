@@ -16,7 +16,8 @@ func init() {
 const experimentUsage = `--variant PROP (--goal EVENT | --steps a,b,c) [--control A] [--window 7d] [--weights 50,50] [--revenue PROP] [--from/--to/--last/--where/--segment]
 
 Users are assigned by their first value of PROP (the earliest event carrying
-it, over all their data); that event is the exposure, and the user is in the
+it, over all their data; empty and null values are no assignment); that
+event is the exposure, and the user is in the
 test when it falls in the date range and passes --where. Users seen with more
 than one value are excluded and counted. A user converts by doing the goal
 (or completing the funnel, steps in order) at or after exposure, within the

@@ -129,6 +129,12 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	if len(vp.Values) == 0 {
 		return nil, fmt.Errorf("no event carries the property %q; run spoor props to list the known properties", q.Variant)
 	}
+	// An empty or null value is no assignment (a blank cell, a JSON null):
+	// counting it as a variant would exclude every user as mixed.
+	assigned := make([]bool, len(vp.Values)+1)
+	for k, v := range vp.Values {
+		assigned[k+1] = v != "" && v != "null"
+	}
 	var rev *query.Prop
 	if q.Revenue != "" {
 		if rev, err = d.Prop(ctx, q.Revenue); err != nil {
@@ -150,14 +156,14 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 			}
 		}
 		if s.Person(p) {
-			sc.person(d, s, vp, rev, ids, filters, window, p)
+			sc.person(d, s, vp, assigned, rev, ids, filters, window, p)
 		}
 	}
 	return analyze(q, steps, window, sc)
 }
 
 // person assigns person p and measures their conversion.
-func (sc *scan) person(d *query.Dataset, s *query.Scope, vp, rev *query.Prop, ids []int32, filters []*query.Scope, window int64, p int) {
+func (sc *scan) person(d *query.Dataset, s *query.Scope, vp *query.Prop, assigned []bool, rev *query.Prop, ids []int32, filters []*query.Scope, window int64, p int) {
 	lo, hi := int(d.Start[p]), int(d.Start[p+1])
 	// The assignment is the earliest event carrying the property, over all
 	// of the person's data: the variant is an attribute of the user, so
@@ -166,7 +172,7 @@ func (sc *scan) person(d *query.Dataset, s *query.Scope, vp, rev *query.Prop, id
 	var seen []int32 // distinct variant codes, tiny
 	for i := lo; i < hi; i++ {
 		c := vp.Codes[i]
-		if c == 0 {
+		if !assigned[c] {
 			continue
 		}
 		if first < 0 {

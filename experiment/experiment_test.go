@@ -85,6 +85,9 @@ func handBuilt() []query.RawEvent {
 		ev("m1", "buy", t0+day),
 		ev("m2", "view", t0, "exp", "B"),
 		ev("m2", "view", t0+9*day, "exp", "A"),
+		// An empty or null variant value is no assignment: a2 stays in A.
+		ev("a2", "view", t0+hour, "exp", ""),
+		ev("a2", "view", t0+2*hour, "exp", "null"),
 		// n1 is never exposed.
 		ev("n1", "buy", t0),
 		ev("n1", "view", t0+10*day),
