@@ -17,9 +17,9 @@ const experimentUsage = `--variant PROP (--goal EVENT | --steps a,b,c) [--contro
 
 Users are assigned by their first value of PROP (the earliest event carrying
 it, over all their data; empty and null values are no assignment); that
-event is the exposure, and the user is in the
-test when it falls in the date range and passes --where. Users seen with more
-than one value are excluded and counted. A user converts by doing the goal
+event is the exposure, and the user is in the test when it falls in the
+date range and passes --where. Users seen with more than one value are
+excluded and counted. A user converts by doing the goal
 (or completing the funnel, steps in order) at or after exposure, within the
 window (inclusive; it may run past --to). Goal events must pass --where too,
 and a goal or step may carry its own filters: 'buy where price > 10'.
