@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spoorhq/spoor/store"
 )
 
 func TestEventsGolden(t *testing.T) {
@@ -55,5 +58,30 @@ func TestEventsErrors(t *testing.T) {
 	}
 	if code, out, _ := exRun(t, "events", "-h"); code != 0 || !strings.Contains(out, "--format") {
 		t.Errorf("events -h: exit %d\n%s", code, out)
+	}
+}
+
+// TestExploreEmptyDatabase runs every explore command on a database with
+// no events: empty results, not errors (an unknown user still is one).
+func TestExploreEmptyDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.db")
+	db, err := store.Open(path, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for args, want := range map[string]string{
+		"events --format json":             "{\n  \"events\": []\n}\n",
+		"props --format json":              "{\n  \"events\": 0,\n  \"properties\": []\n}\n",
+		"sql --format csv SELECT 1 AS one": "one\n1\n",
+		"events --format csv":              "event,events,users,first seen,last seen\n",
+	} {
+		code, out, errs := exRun(t, append(strings.Fields(args), "--db", path)...)
+		if code != 0 || out != want {
+			t.Errorf("spoor %s: exit %d %q %s; want %q", args, code, out, errs, want)
+		}
+	}
+	if code, _, errs := exRun(t, "user", "u1", "--db", path); code != 1 || !strings.Contains(errs, "0 users known") {
+		t.Errorf("user on an empty database: exit %d %q", code, errs)
 	}
 }
