@@ -124,14 +124,16 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 			users = append(users, rows.Users[id])
 		}
 	}
-	p := make([]int32, len(rows.User))
-	for i, u := range rows.User {
+	// The storage-order columns become the Dataset's in place: at 10M
+	// events each copy would cost 40-80 MB of peak memory.
+	p := rows.User
+	for i, u := range p {
 		p[i] = person[rows.Canon[u]]
 	}
 	names := rows.Names[1:]
-	ev := make([]int32, len(rows.Event))
-	for i, e := range rows.Event {
-		ev[i] = e - 1
+	ev := rows.Event
+	for i := range ev {
+		ev[i]--
 	}
 	d := build(users, names, p, ev, rows.Time, loc)
 	d.Version = rows.Version
@@ -199,7 +201,8 @@ func NewDataset(events []RawEvent, loc *time.Location) *Dataset {
 
 // build orders rows by (person, time, storage row) with a counting sort on
 // person and a per-person sort on time, which is nearly free when exports
-// are already chronological.
+// are already chronological. It takes ownership of event and tm, which it
+// permutes in place.
 func build(users, names []string, person, event []int32, tm []int64, loc *time.Location) *Dataset {
 	n := len(person)
 	d := &Dataset{Users: users, Names: names, Loc: loc, props: map[string]*Prop{}, byName: map[string]int32{}}
@@ -233,12 +236,8 @@ func build(users, names []string, person, event []int32, tm []int64, loc *time.L
 			sort.SliceStable(seg, func(a, b int) bool { return tm[seg[a]] < tm[seg[b]] })
 		}
 	}
-	d.Time = make([]int64, n)
-	d.Event = make([]int32, n)
-	for i, r := range d.row {
-		d.Time[i] = tm[r]
-		d.Event[i] = event[r]
-	}
+	permute(d.row, tm, event)
+	d.Time, d.Event = tm, event
 	if n > 0 {
 		d.MinTime, d.MaxTime = d.Time[0], d.Time[0]
 		for _, t := range d.Time {
@@ -251,4 +250,27 @@ func build(users, names []string, person, event []int32, tm []int64, loc *time.L
 		}
 	}
 	return d
+}
+
+// permute rearranges tm and event in place so that position i holds what
+// was at row[i], following each cycle of the permutation once.
+func permute(row []int32, tm []int64, event []int32) {
+	done := make([]uint64, (len(row)+63)/64)
+	for start := range row {
+		if done[start>>6]&(1<<(start&63)) != 0 {
+			continue
+		}
+		t0, e0 := tm[start], event[start]
+		i := start
+		for {
+			done[i>>6] |= 1 << (i & 63)
+			r := int(row[i])
+			if r == start {
+				tm[i], event[i] = t0, e0
+				break
+			}
+			tm[i], event[i] = tm[r], event[r]
+			i = r
+		}
+	}
 }

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -56,5 +57,27 @@ func BenchmarkLoad(b *testing.B) {
 			}
 			b.ReportMetric(float64(n), "events")
 		})
+	}
+}
+
+// BenchmarkLoadFile loads the database named by SPOOR_BENCH_DB (e.g. one
+// made by bench/run.sh), to profile opening at full size.
+func BenchmarkLoadFile(b *testing.B) {
+	path := os.Getenv("SPOOR_BENCH_DB")
+	if path == "" {
+		b.Skip("set SPOOR_BENCH_DB to a spoor database to run this benchmark")
+	}
+	ctx := context.Background()
+	for k := 0; k < b.N; k++ {
+		db, err := store.Open(path, store.Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := Load(ctx, db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(d.Len()), "events")
+		db.Close()
 	}
 }

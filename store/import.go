@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -310,6 +311,9 @@ func (t *ImportTx) writeChunk(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := t.flushInterned(ctx); err != nil {
+		return err
+	}
 	if !t.deferRows {
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('rows_upto', ?)
 			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(id, 10)); err != nil {
@@ -340,9 +344,6 @@ func (t *ImportTx) Link(ctx context.Context, anon, user string) error {
 	}
 	aid := t.intern(t.users, &t.nextUser, &t.newUsers, anon)
 	uid := t.intern(t.users, &t.nextUser, &t.newUsers, user)
-	if err := t.flushInterned(ctx); err != nil {
-		return err
-	}
 	t.linked = true
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO identities(anon_id, user_id, import_id) VALUES(?, ?, ?)
 		ON CONFLICT(anon_id) DO UPDATE SET conflicts = conflicts + (identities.user_id != excluded.user_id)`,
@@ -350,13 +351,30 @@ func (t *ImportTx) Link(ctx context.Context, anon, user string) error {
 	return err
 }
 
+// flushInterned stores the users and event names interned since the last
+// flush. New users also go into user_names as one blob, which is how a
+// reader gets every distinct id without a query row per user.
 func (t *ImportTx) flushInterned(ctx context.Context) error {
-	for _, p := range t.newUsers {
-		if _, err := t.tx.ExecContext(ctx, "INSERT INTO users(id, distinct_id) VALUES(?, ?)", p[0], p[1]); err != nil {
-			return fmt.Errorf("store user: %w", err)
+	if len(t.newUsers) > 0 {
+		ins, err := t.tx.PrepareContext(ctx, "INSERT INTO users(id, distinct_id) VALUES(?, ?)")
+		if err != nil {
+			return err
 		}
+		defer ins.Close()
+		var blob []byte
+		for _, p := range t.newUsers {
+			if _, err := ins.ExecContext(ctx, p[0], p[1]); err != nil {
+				return fmt.Errorf("store user: %w", err)
+			}
+			blob = binary.AppendUvarint(blob, uint64(len(p[1].(string))))
+			blob = append(blob, p[1].(string)...)
+		}
+		if _, err := t.tx.ExecContext(ctx, "INSERT INTO user_names(first_id, n, names) VALUES(?, ?, ?)",
+			t.newUsers[0][0], len(t.newUsers), blob); err != nil {
+			return fmt.Errorf("store user names: %w", err)
+		}
+		t.newUsers = t.newUsers[:0]
 	}
-	t.newUsers = t.newUsers[:0]
 	for _, p := range t.newNames {
 		if _, err := t.tx.ExecContext(ctx, "INSERT INTO event_names(id, name) VALUES(?, ?)", p[0], p[1]); err != nil {
 			return fmt.Errorf("store event name: %w", err)

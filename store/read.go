@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 )
 
@@ -32,7 +33,7 @@ func (db *DB) LoadRows(ctx context.Context) (*Rows, error) {
 		return nil, err
 	}
 	fmt.Sscan(v.String, &r.Version)
-	if r.Users, err = loadDict(ctx, tx, "SELECT id, distinct_id FROM users ORDER BY id"); err != nil {
+	if r.Users, err = loadUserNames(ctx, tx); err != nil {
 		return nil, err
 	}
 	if r.Names, err = loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id"); err != nil {
@@ -66,6 +67,46 @@ func (db *DB) LoadRows(ctx context.Context) (*Rows, error) {
 		r.Canon[i] = c
 	}
 	return r, loadChunks(ctx, tx, r)
+}
+
+// loadUserNames reads every distinct id from the user_names blobs when
+// they cover the users table (ids 1..max contiguous), else row by row.
+func loadUserNames(ctx context.Context, tx *sql.Tx) ([]string, error) {
+	var covered, maxID sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM user_names").Scan(&covered); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&maxID); err != nil {
+		return nil, err
+	}
+	if covered.Int64 != maxID.Int64 {
+		return loadDict(ctx, tx, "SELECT id, distinct_id FROM users ORDER BY id")
+	}
+	out := make([]string, 1, maxID.Int64+1)
+	rows, err := tx.QueryContext(ctx, "SELECT first_id, n, names FROM user_names ORDER BY first_id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var first, n int64
+		var b []byte
+		if err := rows.Scan(&first, &n, &b); err != nil {
+			return nil, err
+		}
+		if first != int64(len(out)) {
+			return nil, errCorrupt
+		}
+		for i := int64(0); i < n; i++ {
+			l, k := binary.Uvarint(b)
+			if k <= 0 || uint64(len(b)-k) < l {
+				return nil, errCorrupt
+			}
+			out = append(out, string(b[k:k+int(l)]))
+			b = b[k+int(l):]
+		}
+	}
+	return out, rows.Err()
 }
 
 func loadDict(ctx context.Context, tx *sql.Tx, q string) ([]string, error) {

@@ -21,6 +21,14 @@ CREATE TABLE users (
 	id          INTEGER PRIMARY KEY,
 	distinct_id TEXT NOT NULL UNIQUE
 );
+-- user_names repeats the distinct ids of users, first_id .. first_id+n-1,
+-- as one blob per import chunk (uvarint length + bytes each): reading
+-- hundreds of thousands of ids is then one row, not one per user.
+CREATE TABLE user_names (
+	first_id INTEGER PRIMARY KEY,
+	n        INTEGER NOT NULL,
+	names    BLOB NOT NULL
+);
 -- identities links an anonymous id to the known user it became; analyses
 -- attribute every event of anon_id to user_id, also backwards in time.
 CREATE TABLE identities (

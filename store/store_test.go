@@ -322,3 +322,41 @@ func TestEnsureRowsBulkRebuildsIndexes(t *testing.T) {
 		t.Fatalf("integrity_check: %s", ok)
 	}
 }
+
+// TestUserNamesBlobsMatchTable checks the blob copy of the distinct ids
+// against the users table, across imports, chunks and identity links.
+func TestUserNamesBlobsMatchTable(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	importInfo(t, db, ImportInfo{File: "a"}, []Event{{User: "u1", Name: "e", Time: 1}, {User: "用户2", Name: "e", Time: 2}})
+	tx, err := db.BeginImport(ctx, ImportInfo{File: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.Add(ctx, &Event{User: "anon-9", Name: "e", Time: 3})
+	tx.Link(ctx, "anon-9", "u1")
+	tx.Link(ctx, "anon-10", "u11")
+	if err := tx.Commit(ctx, ImportStats{}); err != nil {
+		t.Fatal(err)
+	}
+	rtx, _ := db.SQL.Begin()
+	defer rtx.Rollback()
+	fromBlobs, err := loadUserNames(ctx, rtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromTable, err := loadDict(ctx, rtx, "SELECT id, distinct_id FROM users ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(fromBlobs) != fmt.Sprint(fromTable) || len(fromTable) != 6 {
+		t.Fatalf("blobs %q, table %q", fromBlobs, fromTable)
+	}
+	rows, err := db.LoadRows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows.Users[rows.Canon[3]] != "u1" {
+		t.Fatalf("anon-9 stitched to %q, want u1", rows.Users[rows.Canon[3]])
+	}
+}
