@@ -86,6 +86,7 @@ type retPlan struct {
 	last      int // bucket of the data's last event: the first incomplete one
 	recurring bool
 	unbounded bool
+	keepFirst bool // record each membership's start event (for --by and explain)
 }
 
 // retMembers holds one entry per cohort membership (a person, or with
@@ -94,15 +95,17 @@ type retPlan struct {
 type retMembers struct {
 	person []int32
 	cohort []int32  // calendar bucket of the cohort
-	first  []int32  // event index of the start event that made the membership
+	first  []int32  // event index of the start event that made the membership; nil unless keepFirst
 	bits   []uint64 // words per membership; bit k = counted as returned in period k
 }
 
 // grow reserves room for n more memberships of words words each.
-func (m *retMembers) grow(n, words int) {
+func (m *retMembers) grow(n, words int, keepFirst bool) {
 	m.person = slices.Grow(m.person, n)
 	m.cohort = slices.Grow(m.cohort, n)
-	m.first = slices.Grow(m.first, n)
+	if keepFirst {
+		m.first = slices.Grow(m.first, n)
+	}
 	m.bits = slices.Grow(m.bits, n*words)
 }
 
@@ -111,7 +114,7 @@ func (d *Dataset) planRetention(ctx context.Context, q RetentionQuery) (*retPlan
 	if err != nil {
 		return nil, err
 	}
-	p := &retPlan{s: s, startID: -1, returnID: -1, recurring: q.Recurring, unbounded: q.Unbounded}
+	p := &retPlan{s: s, startID: -1, returnID: -1, recurring: q.Recurring, unbounded: q.Unbounded, keepFirst: s.By != nil}
 	switch Interval(strings.ToLower(q.Period)) {
 	case "", Day:
 		p.iv = Day
@@ -171,7 +174,7 @@ func (d *Dataset) Retention(ctx context.Context, q RetentionQuery) (*RetentionRe
 	err = d.retRun(ctx, parts, func(ctx context.Context, part, lo, hi int) error {
 		var sc retScratch
 		if !p.recurring {
-			found[part].grow(hi-lo, p.words) // at most one membership per person
+			found[part].grow(hi-lo, p.words, p.keepFirst) // at most one membership per person
 		}
 		for pr := lo; pr < hi; pr++ {
 			if (pr-lo)%retCheckEvery == 0 {
@@ -260,7 +263,9 @@ func (p *retPlan) person(pr int, sc *retScratch, out *retMembers) {
 	for k, c := range sc.starts {
 		out.person = append(out.person, int32(pr))
 		out.cohort = append(out.cohort, c)
-		out.first = append(out.first, sc.firsts[k])
+		if p.keepFirst {
+			out.first = append(out.first, sc.firsts[k])
+		}
 		w := len(out.bits)
 		for range p.words {
 			out.bits = append(out.bits, 0)

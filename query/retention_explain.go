@@ -67,6 +67,7 @@ func (d *Dataset) ExplainRetention(ctx context.Context, q RetentionQuery, user s
 	var m retMembers
 	if p.cal != nil {
 		var sc retScratch
+		p.keepFirst = true
 		p.person(pr, &sc, &m)
 	}
 	if len(m.cohort) == 0 {
