@@ -38,6 +38,11 @@ type Scope struct {
 // installs it; query cannot import it without a cycle.
 var Segments SegmentFunc
 
+// SegmentBy, when set, resolves --by segment:NAME to a per-event column
+// whose values say whether the event's person is in segment NAME. The
+// segment package installs it.
+var SegmentBy func(ctx context.Context, d *Dataset, name string) (*Prop, error)
+
 // Resolve checks and resolves the common options.
 func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 	s := &Scope{D: d, Loc: d.Loc}
@@ -103,7 +108,11 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 		s.Members = m
 	}
 	if c.By != "" {
-		p, err := d.Prop(ctx, c.By)
+		get := d.Prop
+		if name, ok := strings.CutPrefix(c.By, "segment:"); ok && SegmentBy != nil {
+			get = func(ctx context.Context, _ string) (*Prop, error) { return SegmentBy(ctx, d, name) }
+		}
+		p, err := get(ctx, c.By)
 		if err != nil {
 			return nil, err
 		}
