@@ -63,6 +63,11 @@ func TestSegmentCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"value": 2`) {
 		t.Errorf("trends --segment: exit %d %s %s", code, out, errs)
 	}
+	// --by segment:NAME: a's 2 purchases are "buyers", b's 2 "not buyers".
+	code, out, errs = exRun(t, "trends", "--events", "purchase", "--by", "segment:buyers", "--db", db, "--format", "csv", "--interval", "month")
+	if code != 0 || !strings.Contains(out, "2026-03-01,2,2") || !strings.Contains(out, "buyers") {
+		t.Errorf("trends --by segment: exit %d %s %s", code, out, errs)
+	}
 	code, _, errs = exRun(t, "segment", "preview", "did purchase >= x", "--db", db)
 	if code != 2 || !strings.Contains(errs, "segment: column 17: expected a number after >=") {
 		t.Errorf("parse error: exit %d %q", code, errs)

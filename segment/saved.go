@@ -216,10 +216,14 @@ func Resolve(ctx context.Context, db *store.DB, d *query.Dataset, name string) (
 	return Evaluate(ctx, d, s.Expr)
 }
 
-// Install makes --segment resolve names in db for every analysis.
+// Install makes --segment NAME and --by segment:NAME resolve names in db
+// for every analysis.
 func Install(db *store.DB) {
 	query.Segments = func(ctx context.Context, d *query.Dataset, name string) ([]bool, error) {
 		return Resolve(ctx, db, d, name)
+	}
+	query.SegmentBy = func(ctx context.Context, d *query.Dataset, name string) (*query.Prop, error) {
+		return Breakdown(ctx, db, d, name)
 	}
 }
 

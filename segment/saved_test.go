@@ -70,7 +70,7 @@ func TestSavedSegmentsAndAudiences(t *testing.T) {
 	}
 	// --segment through the query hook, in every analysis's Resolve.
 	Install(db)
-	defer func() { query.Segments = nil }()
+	defer func() { query.Segments, query.SegmentBy = nil, nil }()
 	s, err := d.Resolve(ctx, query.Common{Segment: "buyers"})
 	if err != nil {
 		t.Fatal(err)
@@ -83,10 +83,11 @@ func TestSavedSegmentsAndAudiences(t *testing.T) {
 	}
 
 	// Breakdown: events of members say "buyers", the others "not buyers".
-	prop, err := Breakdown(ctx, db, d, "buyers")
+	bs, err := d.Resolve(ctx, query.Common{By: "segment:buyers"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	prop := bs.By
 	for p := range d.Users {
 		want := "not buyers"
 		if d.Users[p] == "u1" {
