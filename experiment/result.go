@@ -111,8 +111,10 @@ type Variant struct {
 	P        Num `json:"p_value"` // against the control; null for the control
 	// Test is "z" (pooled two-proportion z-test) or "fisher" (Fisher's
 	// exact test, used when any cell of the 2×2 table is below 5).
-	Test        string `json:"test,omitempty"`
-	Significant bool   `json:"significant"`
+	Test string `json:"test,omitempty"`
+	// Significant: P is below alpha (Bonferroni-corrected with several
+	// variants).
+	Significant bool `json:"significant"`
 	// Needed is the users per variant for 80% power at the observed lift.
 	Needed   Num     `json:"needed_users"`
 	Share    float64 `json:"share"`          // observed share of exposed users
@@ -140,6 +142,9 @@ type Money struct {
 	DiffHigh Num `json:"diff_ci_high"`
 	P        Num `json:"p_value"`      // Welch's t-test; null for the control
 	Needed   Num `json:"needed_users"` // per variant for 80% power at the observed difference
+	// Significant: P is below alpha (Bonferroni-corrected with several
+	// variants); the verdict follows it with --revenue.
+	Significant bool `json:"significant"`
 }
 
 func analyze(q Query, steps []query.FunnelStep, window int64, sc *scan) (*Result, error) {
@@ -390,6 +395,7 @@ func money(a, c stats, control bool, level float64) *Money {
 	w := Welch(a.n, a.mean, a.variance, c.n, c.mean, c.variance, 0.975) // a 95% interval, like the rates
 	m.Diff = Num(a.mean - c.mean)
 	m.DiffLow, m.DiffHigh, m.P = Num(w.Lo), Num(w.Hi), Num(w.P)
+	m.Significant = m.P.Valid() && float64(m.P) < level
 	m.Needed = Num(math.Ceil(MeanSampleSize(a.variance, c.variance, a.mean-c.mean, level, 0.8)))
 	return m
 }
