@@ -141,7 +141,13 @@ func printSummary(w io.Writer, r *importers.Result) {
 		notes = append(notes, fmt.Sprintf("%d events in the future", q.Future))
 	}
 	if q.Before2000 > 0 {
-		notes = append(notes, fmt.Sprintf("%d events before 2000", q.Before2000))
+		n := fmt.Sprintf("%d events before 2000", q.Before2000)
+		if q.Before2000*2 > r.Imported {
+			// Most of the file: the time column is likely an offset or a
+			// duration, not a timestamp.
+			n += " — most of the file; is the time column really a timestamp? (" + r.Mapping + ")"
+		}
+		notes = append(notes, n)
 	}
 	for _, g := range q.NameVariants {
 		notes = append(notes, "event names that differ only in case or spacing: "+strings.Join(quoteAll(g), ", "))
@@ -239,6 +245,12 @@ func (p *progress) update(s importers.Progress) {
 	line := fmt.Sprintf("%s  %s", s.File, mb(s.Bytes))
 	if s.Size > 0 {
 		line += " / " + mb(s.Size)
+	}
+	if s.Committing {
+		line += fmt.Sprintf("  %d rows  committing…", s.Rows)
+		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+		p.n++
+		return
 	}
 	if secs > 0 {
 		line += fmt.Sprintf("  %d rows  %.0f rows/s", s.Rows, float64(s.Rows)/secs)

@@ -40,6 +40,9 @@ type Progress struct {
 	Size    int64 // -1 when unknown (stdin)
 	Rows    int64
 	Elapsed time.Duration
+	// Committing is set on the last call, made when every row is read and
+	// the transaction is being committed.
+	Committing bool
 }
 
 // Example is one rejected row, for the summary.
@@ -87,7 +90,7 @@ type RowError struct {
 }
 
 func (e *RowError) Error() string {
-	return fmt.Sprintf("%s:%d: %s (--strict: nothing imported from this file)", e.File, e.Line, strings.TrimPrefix(e.Detail, e.Reason+": "))
+	return fmt.Sprintf("%s:%d: %s (--strict: nothing imported from this file)", e.File, e.Line, e.Detail)
 }
 
 // NotEventsError is a file refused whole: not an event table at all.
@@ -218,7 +221,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	res.Quality.NameVariants = nameVariants(w.names)
 	res.Quality.IdentityConflicts = w.conflicts
 	if opt.Progress != nil {
-		opt.Progress(Progress{File: src.name, Bytes: src.bytesRead(), Size: src.size, Rows: res.RowsRead, Elapsed: time.Since(start)})
+		opt.Progress(Progress{File: src.name, Bytes: src.bytesRead(), Size: src.size, Rows: res.RowsRead, Elapsed: time.Since(start), Committing: true})
 	}
 	pending = false
 	if err := w.tx.Commit(ctx, store.ImportStats{RowsRead: res.RowsRead, Rejected: res.Rejected, Report: res}); err != nil {
