@@ -12,7 +12,7 @@
 //	first_seen (before DATE | after DATE | within N(d|w|h|m) | in N(d|w|h|m) | between DATE and DATE)
 //	last_seen  (the same forms)
 //	PROP OP VALUE                            user property: the latest value set on any of the user's events
-//	did A [where ...] then [not] B [where ...] [within DURATION] [in N(d|w|h|m)]
+//	did A [where ...] then [not] B [where ...] [within DURATION] [in N(d|w|h|m) | between DATE and DATE]
 //	streak EVENT [where ...] [by PROP] >= N days [without EVENT]
 //	active in N(d|w|h|m)                     some event in the window
 //	silent for N(d|w|h|m)                    no event in the window
@@ -46,4 +46,16 @@
 // (display timezone) with the same value of PROP (any value when there is
 // no by). "without E" drops a streak when an E event happened on or after
 // the streak's first day carrying the same PROP value or no PROP at all.
+//
+// An event name the data does not hold matches nothing (so "not did
+// refund" holds for everyone before the first refund is imported); the
+// command line warns about such names with the closest known ones.
+//
+// # Built-in segmentations and where segments are used
+//
+// RFM (RFM) scores customers by quintiles; lifecycle stages (Stages) and
+// churn risk (Churn) are relative to the data's last event. Install makes
+// every analysis accept --segment NAME (a saved segment, audience:NAME or
+// stage:STAGE) and --by segment:NAME; RefreshAudiences re-counts the saved
+// audience rules after an import.
 package segment

@@ -165,7 +165,7 @@ func (e *Evaluator) matcher(ctx context.Context, m EventMatch) (matcher, error) 
 	ev, ok := e.d.EventID(m.Name)
 	if !ok {
 		ev = -1
-		e.Unknown = append(e.Unknown, m.Name)
+		e.unknown(m.Name)
 	}
 	out := matcher{ev: ev}
 	for _, f := range m.Where {
@@ -176,6 +176,16 @@ func (e *Evaluator) matcher(ctx context.Context, m EventMatch) (matcher, error) 
 		out.where = append(out.where, cf)
 	}
 	return out, nil
+}
+
+// unknown notes an event name the data lacks, once.
+func (e *Evaluator) unknown(name string) {
+	for _, u := range e.Unknown {
+		if u == name {
+			return
+		}
+	}
+	e.Unknown = append(e.Unknown, name)
 }
 
 func (m *matcher) match(d *query.Dataset, i int) bool {

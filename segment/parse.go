@@ -182,7 +182,7 @@ func (p *parser) did() (Node, error) {
 		return p.seq(start, a)
 	}
 	d := Did{Event: a, Cmp: ">=", N: 1}
-	if t := p.peek(); t.kind == tOp && strings.Contains(">= <= = > <", t.text) && t.text != "!=" {
+	if t := p.peek(); t.kind == tOp && countOps[t.text] {
 		p.next()
 		n, err := p.count(t.text)
 		if err != nil {
@@ -199,6 +199,9 @@ func (p *parser) did() (Node, error) {
 	}
 	return d, nil
 }
+
+// countOps compare a did term's count.
+var countOps = map[string]bool{">=": true, "<=": true, "=": true, ">": true, "<": true}
 
 func (p *parser) count(after string) (int, error) {
 	t := p.peek()

@@ -170,7 +170,7 @@ func (e *Evaluator) streak(ctx context.Context, s Streak) (cnode, error) {
 		if id, ok := e.d.EventID(s.Without); ok {
 			n.without = id
 		} else {
-			e.Unknown = append(e.Unknown, s.Without)
+			e.unknown(s.Without)
 		}
 	}
 	return n, nil
