@@ -59,7 +59,7 @@ func alertsFixtureDB(t *testing.T) string {
 	return path
 }
 
-func spoor(t *testing.T, args ...string) (code int, stdout, stderr string) {
+func callSpoor(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code = Run(context.Background(), args, strings.NewReader(""), &out, &errOut)
@@ -68,33 +68,33 @@ func spoor(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestAlertsCommand(t *testing.T) {
 	db := alertsFixtureDB(t)
-	if code, _, errOut := spoor(t, "alerts", "--db", db); code != 0 || !strings.Contains(errOut, "no alerts saved") {
+	if code, _, errOut := callSpoor(t, "alerts", "--db", db); code != 0 || !strings.Contains(errOut, "no alerts saved") {
 		t.Fatalf("no alerts: exit %d, %q", code, errOut)
 	}
-	if code, _, errOut := spoor(t, "alerts", "add", "buys", "--metric", "--events buy --interval day", "--db", db); code != 0 {
+	if code, _, errOut := callSpoor(t, "alerts", "add", "buys", "--metric", "--events buy --interval day", "--db", db); code != 0 {
 		t.Fatalf("add: exit %d, %s", code, errOut)
 	}
-	if code, _, errOut := spoor(t, "alerts", "add", "views", "--metric", "--events 'view'", "--threshold", "4", "--db", db); code != 0 {
+	if code, _, errOut := callSpoor(t, "alerts", "add", "views", "--metric", "--events 'view'", "--threshold", "4", "--db", db); code != 0 {
 		t.Fatalf("add views: exit %d, %s", code, errOut)
 	}
 	// A metric that does not run is refused with the trends error.
-	if code, _, errOut := spoor(t, "alerts", "add", "typo", "--metric", "--events biy", "--db", db); code != 2 || !strings.Contains(errOut, "buy") {
+	if code, _, errOut := callSpoor(t, "alerts", "add", "typo", "--metric", "--events biy", "--db", db); code != 2 || !strings.Contains(errOut, "buy") {
 		t.Fatalf("bad metric: exit %d, %q", code, errOut)
 	}
-	if code, _, errOut := spoor(t, "alerts", "add", "own-db", "--metric", "--events buy --db x.db", "--db", db); code != 2 || !strings.Contains(errOut, "leave --db out") {
+	if code, _, errOut := callSpoor(t, "alerts", "add", "own-db", "--metric", "--events buy --db x.db", "--db", db); code != 2 || !strings.Contains(errOut, "leave --db out") {
 		t.Fatalf("metric with --db: exit %d, %q", code, errOut)
 	}
-	if code, _, errOut := spoor(t, "alerts", "add", "buys", "--metric", "--events view", "--db", db); code != 1 || !strings.Contains(errOut, "exists") {
+	if code, _, errOut := callSpoor(t, "alerts", "add", "buys", "--metric", "--events view", "--db", db); code != 1 || !strings.Contains(errOut, "exists") {
 		t.Fatalf("duplicate: exit %d, %q", code, errOut)
 	}
-	code, out, _ := spoor(t, "alerts", "list", "--db", db, "--format", "json")
+	code, out, _ := callSpoor(t, "alerts", "list", "--db", db, "--format", "json")
 	var defs []alert.Definition
 	if err := json.Unmarshal([]byte(out), &defs); code != 0 || err != nil || len(defs) != 2 || defs[0].Name != "buys" || defs[1].Threshold != 4 || defs[0].Window != 14 {
 		t.Fatalf("list: exit %d, %v, %s", code, err, out)
 	}
 	// The buy spike on the last day fires: 40 against a baseline median
 	// of 5.5 with MAD 0.5, robust z = 0.6745·34.5/0.5 = 46.54.
-	code, out, errOut := spoor(t, "alerts", "--db", db, "--format", "json")
+	code, out, errOut := callSpoor(t, "alerts", "--db", db, "--format", "json")
 	if code != AlertFired || !strings.Contains(errOut, "1 of 2 alerts fired") {
 		t.Fatalf("run: exit %d, %q", code, errOut)
 	}
@@ -110,22 +110,22 @@ func TestAlertsCommand(t *testing.T) {
 		t.Fatalf("views: %+v", views)
 	}
 	// Named alerts only; the quiet one exits 0.
-	if code, out, _ := spoor(t, "alerts", "run", "views", "--db", db, "--format", "csv"); code != 0 || !strings.Contains(out, "views,ok,view,2026-03-30,11") {
+	if code, out, _ := callSpoor(t, "alerts", "run", "views", "--db", db, "--format", "csv"); code != 0 || !strings.Contains(out, "views,ok,view,2026-03-30,11") {
 		t.Fatalf("run views: exit %d\n%s", code, out)
 	}
-	if code, _, errOut := spoor(t, "alerts", "run", "vews", "--db", db); code != 2 || !strings.Contains(errOut, "views") {
+	if code, _, errOut := callSpoor(t, "alerts", "run", "vews", "--db", db); code != 2 || !strings.Contains(errOut, "views") {
 		t.Fatalf("unknown name: exit %d, %q", code, errOut)
 	}
-	if code, out, _ := spoor(t, "alerts", "buys", "--db", db, "--format", "table"); code != AlertFired || !strings.Contains(out, "FIRED spike") {
+	if code, out, _ := callSpoor(t, "alerts", "buys", "--db", db, "--format", "table"); code != AlertFired || !strings.Contains(out, "FIRED spike") {
 		t.Fatalf("table: exit %d\n%s", code, out)
 	}
-	if code, _, _ := spoor(t, "alerts", "remove", "buys", "--db", db); code != 0 {
+	if code, _, _ := callSpoor(t, "alerts", "remove", "buys", "--db", db); code != 0 {
 		t.Fatalf("remove: exit %d", code)
 	}
-	if code, _, errOut := spoor(t, "alerts", "remove", "buys", "--db", db); code != 2 || !strings.Contains(errOut, "no such alert") {
+	if code, _, errOut := callSpoor(t, "alerts", "remove", "buys", "--db", db); code != 2 || !strings.Contains(errOut, "no such alert") {
 		t.Fatalf("remove again: exit %d, %q", code, errOut)
 	}
-	if code, _, _ := spoor(t, "alerts", "--db", db); code != 0 {
+	if code, _, _ := callSpoor(t, "alerts", "--db", db); code != 0 {
 		t.Fatalf("after remove: exit %d", code)
 	}
 }
@@ -142,7 +142,7 @@ func TestAlertsMetricError(t *testing.T) {
 		t.Fatal(err)
 	}
 	sdb.Close()
-	code, out, errOut := spoor(t, "alerts", "--db", db, "--format", "csv")
+	code, out, errOut := callSpoor(t, "alerts", "--db", db, "--format", "csv")
 	if code != 1 || !strings.Contains(out, "gone,error") || !strings.Contains(errOut, "could not be computed") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}

@@ -67,7 +67,7 @@ func experimentFixtureDB(t *testing.T) string {
 
 func TestExperimentCommandJSON(t *testing.T) {
 	db := experimentFixtureDB(t)
-	code, out, errOut := spoor(t, "experiment", "--variant", "exp", "--goal", "purchase", "--revenue", "price", "--db", db, "--format", "json")
+	code, out, errOut := callSpoor(t, "experiment", "--variant", "exp", "--goal", "purchase", "--revenue", "price", "--db", db, "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -120,7 +120,7 @@ func TestExperimentCommandJSON(t *testing.T) {
 
 func TestExperimentCommandFunnelAndText(t *testing.T) {
 	db := experimentFixtureDB(t)
-	code, out, errOut := spoor(t, "experiment", "--variant", "exp", "--steps", "cart, purchase where price >= 10", "--db", db, "--format", "table")
+	code, out, errOut := callSpoor(t, "experiment", "--variant", "exp", "--steps", "cart, purchase where price >= 10", "--db", db, "--format", "table")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -131,7 +131,7 @@ func TestExperimentCommandFunnelAndText(t *testing.T) {
 		}
 	}
 	// A 90/10 intended split makes the even split a mismatch.
-	code, out, _ = spoor(t, "experiment", "--variant", "exp", "--goal", "purchase", "--weights", "A=90,B=10", "--db", db, "--format", "csv")
+	code, out, _ = callSpoor(t, "experiment", "--variant", "exp", "--goal", "purchase", "--weights", "A=90,B=10", "--db", db, "--format", "csv")
 	if code != 0 || !strings.Contains(out, "MISMATCH") || !strings.Contains(out, "sample ratio mismatch") {
 		t.Errorf("weights: exit %d\n%s", code, out)
 	}
@@ -155,7 +155,7 @@ func TestExperimentCommandErrors(t *testing.T) {
 		{[]string{"--variant", "exp", "--goal", "purchase", "--by", "price"}, 2, "--by is not supported"},
 		{[]string{"--variant", "exp", "--goal", "purchase", "--mde", "0"}, 2, "--mde"},
 	} {
-		code, _, errOut := spoor(t, append(append([]string{"experiment"}, c.args...), "--db", db)...)
+		code, _, errOut := callSpoor(t, append(append([]string{"experiment"}, c.args...), "--db", db)...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d %q; want %d and %q", c.args, code, errOut, c.code, c.want)
 		}
