@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 
@@ -64,6 +65,13 @@ var Workbench func(env *Env, args []string) error
 // 0 success, 1 runtime error, 2 usage error, or a command's ExitStatus.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	if path := os.Getenv("SPOOR_CPUPROFILE"); path != "" {
+		// For performance work: profile any command (go tool pprof).
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	err := dispatch(env, args)
 	if err == nil {
 		return 0
