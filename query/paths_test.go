@@ -117,6 +117,13 @@ u1 b    2026-03-02 10:40 k=x
 u2 view 2026-03-02 10:00
 u2 b    2026-03-02 10:01 k=x
 `, PathsQuery{Common: Common{Where: []string{"k = x"}}, From: "view"}, "1: view > (end)\n"},
+		{"to: equal timestamps keep storage order, and the gap boundary is inclusive", `
+u1 x    2026-03-02 08:59:59.999
+u1 a    2026-03-02 09:30
+u1 b    2026-03-02 10:00
+u1 pay  2026-03-02 10:00
+u1 c    2026-03-02 10:00
+`, PathsQuery{To: "pay"}, "1: (start) > a > b > pay\n"},
 		{"an anchor alone is a path of its own", `
 u1 view 2026-03-02 10:00
 u1 cart 2026-03-02 12:00

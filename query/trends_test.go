@@ -71,6 +71,12 @@ u1 a 2026-11-01 23:30
 u1 a 2026-11-02 00:00
 `, TrendsQuery{Interval: "week"},
 			"all events: 10-26=3 11-02=1\n"},
+		{"hour buckets", "Asia/Shanghai", `
+u1 a 2026-03-02 09:00
+u1 a 2026-03-02 09:59:59.999
+u2 a 2026-03-02 11:00
+`, TrendsQuery{Interval: "hour", Measure: "users"},
+			"all events: 03-02 09:00=1 03-02 10:00=0 03-02 11:00=1\n"},
 		{"equal timestamps count twice as events, once as a user", "UTC", `
 u1 a 2026-03-02 10:00
 u1 a 2026-03-02 10:00
