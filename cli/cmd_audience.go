@@ -164,7 +164,7 @@ func audienceMatches(env *Env, d *query.Dataset, rule string) (AudienceUsers, er
 	if err != nil {
 		return nil, err
 	}
-	warnUnknown(env, d, ev.Unknown)
+	warnUnknown(env, ev)
 	m, err := ev.Members(env.Ctx)
 	if err != nil {
 		return nil, err

@@ -26,7 +26,8 @@ An expression combines, with not, and, or and parentheses:
   PROP OP VALUE            the latest value of a property on the user's events
   did A then [not] B [within 24h]   streak EVENT [by PROP] >= 3 days [without EVENT]
   active in 30d            silent for 14d
-Windows in days end with the day of the data's last event (display timezone).
+Windows: d and w are calendar days ending with the day of the data's last event
+(display timezone); h and m (minutes) are that long before the last event.
 Examples: 'did purchase >= 2 in 30d and not did refund'   'first_seen within 7d'
           'country = CN'   'did view_item where category = shoes >= 3 in 14d'
 Any analysis takes --segment NAME (also audience:NAME and stage:new|active|returning|dormant|churned).`
@@ -78,11 +79,15 @@ func positional(fs *flag.FlagSet, args []string, n int, what string) ([]string, 
 	return fs.Args(), nil
 }
 
-// warnUnknown names the events an expression uses that the data lacks;
-// they are allowed (the events may arrive later) but are often typos.
-func warnUnknown(env *Env, d *query.Dataset, names []string) {
-	for _, n := range names {
+// warnUnknown names the events and properties an expression uses that the
+// data lacks; they are allowed (they may arrive later) but are often typos.
+func warnUnknown(env *Env, ev *segment.Evaluator) {
+	d := ev.Dataset()
+	for _, n := range ev.Unknown {
 		fmt.Fprintln(env.Stderr, "spoor: warning:", d.CheckEvent(n))
+	}
+	for _, p := range ev.Unset {
+		fmt.Fprintf(env.Stderr, "spoor: warning: no event has a property %q; spoor props lists the known ones\n", p)
 	}
 }
 
@@ -115,7 +120,7 @@ func measure(env *Env, d *query.Dataset, name, expr string) ([]bool, Size, error
 	if err != nil {
 		return nil, Size{}, err
 	}
-	warnUnknown(env, d, ev.Unknown)
+	warnUnknown(env, ev)
 	m, err := ev.Members(env.Ctx)
 	if err != nil {
 		return nil, Size{}, err
@@ -187,7 +192,7 @@ func saveExpr(env *Env, k segment.Kind, args []string) error {
 		return err
 	}
 	if k == segment.Audiences {
-		if _, err := segment.CountAudience(env.Ctx, db, d, pos[0], pos[1]); err != nil {
+		if err := segment.RecordAudience(env.Ctx, db, pos[0], size.Users); err != nil {
 			return err
 		}
 	}

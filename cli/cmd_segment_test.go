@@ -76,6 +76,10 @@ func TestSegmentCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, `warning: unknown event "purchse"; closest known: purchase`) {
 		t.Errorf("unknown event warning: exit %d %q", code, errs)
 	}
+	code, _, errs = exRun(t, "segment", "preview", "contry = CN", "--db", db)
+	if code != 0 || !strings.Contains(errs, `warning: no event has a property "contry"`) {
+		t.Errorf("unset property warning: exit %d %q", code, errs)
+	}
 	code, _, errs = exRun(t, "segment", "show", "buyer", "--db", db)
 	if code != 1 || !strings.Contains(errs, `no segment "buyer" (closest: buyers)`) {
 		t.Errorf("unknown segment: exit %d %q", code, errs)

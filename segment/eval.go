@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ type Evaluator struct {
 	d       *query.Dataset
 	root    cnode
 	Unknown []string // event names the expression uses that the data lacks
+	Unset   []string // property names no event carries
 }
 
 // Evidence says why a user matched one term: the events and when.
@@ -63,6 +65,9 @@ func Evaluate(ctx context.Context, d *query.Dataset, expr string) ([]bool, error
 	}
 	return e.Members(ctx)
 }
+
+// Dataset is the data the evaluator was compiled against.
+func (e *Evaluator) Dataset() *query.Dataset { return e.d }
 
 // Members evaluates every person.
 func (e *Evaluator) Members(ctx context.Context) ([]bool, error) {
@@ -142,7 +147,7 @@ type cfilter struct {
 }
 
 func (e *Evaluator) filter(ctx context.Context, f query.Filter) (cfilter, error) {
-	p, err := e.d.Prop(ctx, f.Prop)
+	p, err := e.prop(ctx, f.Prop)
 	if err != nil {
 		return cfilter{}, err
 	}
@@ -178,14 +183,20 @@ func (e *Evaluator) matcher(ctx context.Context, m EventMatch) (matcher, error) 
 	return out, nil
 }
 
+// prop loads a property column and notes, once, a name no event carries.
+func (e *Evaluator) prop(ctx context.Context, key string) (*query.Prop, error) {
+	p, err := e.d.Prop(ctx, key)
+	if err == nil && len(p.Values) == 0 && !slices.Contains(e.Unset, key) {
+		e.Unset = append(e.Unset, key)
+	}
+	return p, err
+}
+
 // unknown notes an event name the data lacks, once.
 func (e *Evaluator) unknown(name string) {
-	for _, u := range e.Unknown {
-		if u == name {
-			return
-		}
+	if !slices.Contains(e.Unknown, name) {
+		e.Unknown = append(e.Unknown, name)
 	}
-	e.Unknown = append(e.Unknown, name)
 }
 
 func (m *matcher) match(d *query.Dataset, i int) bool {

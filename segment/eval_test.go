@@ -242,3 +242,11 @@ a 2026-03-06T10:00 buy
 		t.Errorf("or evidence shows only what holds: %+v", ev)
 	}
 }
+
+func TestUnsetPropertiesAreReported(t *testing.T) {
+	_, d := timeline(t, time.UTC, basics)
+	e := compile(t, d, "contry = CN or did view_item where categry = shoes or streak view_item by product >= 2 days or country = US")
+	if got := strings.Join(e.Unset, ","); got != "contry,categry,product" {
+		t.Errorf("unset = %q", got)
+	}
+}

@@ -160,7 +160,7 @@ func (e *Evaluator) streak(ctx context.Context, s Streak) (cnode, error) {
 		dayOf: query.NewCalendar(query.Day, e.loc(), e.d.MinTime, e.d.MaxTime+1)}
 	codes := 2
 	if s.By != "" {
-		if n.by, err = e.d.Prop(ctx, s.By); err != nil {
+		if n.by, err = e.prop(ctx, s.By); err != nil {
 			return nil, err
 		}
 		codes = len(n.by.Values) + 1

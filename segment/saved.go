@@ -178,14 +178,10 @@ func RefreshAudiences(ctx context.Context, db *store.DB) error {
 	return errors.Join(errs...)
 }
 
-// CountAudience evaluates and records one audience (after it is created).
-func CountAudience(ctx context.Context, db *store.DB, d *query.Dataset, name, rule string) (int, error) {
-	m, err := Evaluate(ctx, d, rule)
-	if err != nil {
-		return 0, err
-	}
-	n := count(m)
-	return n, record(ctx, db, name, n)
+// RecordAudience stores the size of an audience just evaluated (after it
+// is created), keeping the size before it as the previous one.
+func RecordAudience(ctx context.Context, db *store.DB, name string, users int) error {
+	return record(ctx, db, name, users)
 }
 
 func count(m []bool) int {
