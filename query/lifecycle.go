@@ -96,7 +96,7 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 			}
 			cur.seek(d.Time[d.Start[pr]])
 			last := -1 // last active interval; -1 = never active yet
-			for i, hi := int(d.Start[pr]), int(d.Start[pr+1]); i < hi; i++ {
+			for i, stop := int(d.Start[pr]), int(d.Start[pr+1]); i < stop; i++ {
 				b := cur.at(times[i])
 				if b >= nb {
 					break
@@ -120,7 +120,7 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 				}
 				last = b
 				// The rest of interval b changes nothing: skip it.
-				for end := cal.Starts[b+1]; i+1 < hi && times[i+1] < end; {
+				for end := cal.Starts[b+1]; i+1 < stop && times[i+1] < end; {
 					i++
 				}
 			}
