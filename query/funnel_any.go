@@ -41,11 +41,8 @@ func (w *funnelWorker) anyPerson(lo, hi int) (level int, open bool) {
 		}
 		l := size - 1
 		o := ts+p.window > p.maxTime
-		if l > level || l == level && !open && o && l < n-1 {
+		if l >= level { // the latest start wins ties, as in the other modes
 			level, open, w.start = l, o, i
-		}
-		if level == n-1 {
-			break
 		}
 	}
 	if w.start >= 0 {

@@ -97,7 +97,7 @@ func refFunnel(q *refQuery, all []refEvent) refPerson {
 			lvl, deltas = refAttempt(q, ev, a)
 		}
 		open := ev[a].t+q.window > q.maxTime
-		if lvl > best.level || lvl == best.level && !best.open && open && lvl < n-1 {
+		if lvl >= best.level { // the latest attempt reaching the deepest level counts
 			best = refPerson{level: lvl, open: open, t0: ev[a].t, deltas: deltas, hasTime: true}
 		}
 	}

@@ -1,6 +1,9 @@
 package query
 
-import "math"
+import (
+	"math"
+	"sort"
+)
 
 // funnelWorker evaluates one person at a time with buffers reused across
 // persons, so the scan allocates nothing per event.
@@ -40,6 +43,8 @@ type funnelWorker struct {
 
 	cur   []int32 // the counted attempt's chain, steps 0..level
 	start int     // counted attempt's step-1 event, -1
+
+	lastPos []int32 // ordered without exclusions: step -> last position of its name
 }
 
 type anyType struct {
@@ -61,6 +66,7 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 		matchOf: make([]int32, n),
 		assign:  make([]int32, n),
 		cur:     make([]int32, n),
+		lastPos: make([]int32, n),
 	}
 }
 
@@ -68,10 +74,11 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 // in range), whether the counted attempt's window is still open at the
 // data's end, with w.cur and w.start describing the counted attempt.
 //
-// The counted attempt is the earliest attempt reaching the deepest level,
-// except that a user who has not converted is counted on their earliest
-// deepest attempt whose window is still open: they may yet convert, so
-// they are in progress, not dropped.
+// The counted attempt is the latest step-1 event reaching the deepest
+// level (as PostHog counts from the most recent funnel entry): times to
+// convert run from it, --by reads its properties, and a user whose latest
+// deepest attempt is still open is in progress rather than dropped.
+// Attempts are tried latest first, so a converter usually costs one.
 func (w *funnelWorker) person(u int) (level int, open bool) {
 	p, d, s := w.p, w.p.d, w.p.s
 	level, w.start = -1, -1
@@ -82,8 +89,19 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 	if p.mode == FunnelAny {
 		return w.anyPerson(lo, hi)
 	}
-	for i := lo; i < hi && d.Time[i] < s.To; i++ {
-		if d.Time[i] < s.From || d.Event[i] != p.ev[0] || !s.Match(i) || !p.stepOK(i, 0) {
+	end := lo + sort.Search(hi-lo, func(j int) bool { return d.Time[lo+j] >= s.To })
+	skip := p.mode == FunnelOrdered && len(p.excl) == 0
+	if skip {
+		w.scanNames(lo, hi)
+	}
+	next := -1 // the closest later attempt
+	for i := end - 1; i >= lo && d.Time[i] >= s.From; i-- {
+		if d.Event[i] != p.ev[0] || !s.Match(i) || !p.stepOK(i, 0) {
+			continue
+		}
+		later := next
+		next = i
+		if skip && later >= 0 && w.dominated(i, later, lo) {
 			continue
 		}
 		var l int
@@ -92,16 +110,47 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 		} else {
 			l = w.ordered(i, lo, hi)
 		}
-		o := d.Time[i]+p.window > p.maxTime
-		if l > level || l == level && !open && o && l < w.n-1 {
-			level, open, w.start = l, o, i
+		if l > level {
+			level, open, w.start = l, d.Time[i]+p.window > p.maxTime, i
 			copy(w.cur, w.reach[l*w.n:l*w.n+l+1])
 		}
 		if level == w.n-1 {
-			break // converted: no later attempt can be deeper or earlier
+			break // converted: earlier attempts can only tie, and the latest wins ties
 		}
 	}
 	return level, open && level < w.n-1
+}
+
+// dominated reports whether the attempt at i can do no better than the
+// later attempt at j: with no event from i to j that could fill a later
+// step, every chain from i is also a chain from j, whose window ends later.
+// (Not so with exclusions: a later window may also catch an excluded event.)
+func (w *funnelWorker) dominated(i, j, lo int) bool {
+	d, s := w.p.d, w.p.s
+	g := i
+	for g > lo && d.Time[g-1] == d.Time[i] {
+		g--
+	}
+	for k := g; k <= j; k++ { // j too: with same-named steps it may be i's step 2
+		if k != i && len(w.p.later[d.Event[k]]) > 0 && s.Match(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// scanNames records, per step >= 1, the last position of an event with
+// its name, so an ordered attempt stops once the next step cannot come.
+func (w *funnelWorker) scanNames(lo, hi int) {
+	for k := range w.lastPos {
+		w.lastPos[k] = -1
+	}
+	d := w.p.d
+	for j := lo; j < hi; j++ {
+		for _, k := range w.p.later[d.Event[j]] {
+			w.lastPos[k] = int32(j)
+		}
+	}
 }
 
 // ordered evaluates the attempt starting at event i1 and leaves the chain
@@ -124,6 +173,9 @@ func (w *funnelWorker) ordered(i1, lo, hi int) int {
 		g-- // events stored before step 1 at the same instant are "at" it
 	}
 	for g < hi && d.Time[g] <= limit && level < n-1 {
+		if len(p.excl) == 0 && int(w.lastPos[level+1]) < g {
+			break // no event left can fill the next step
+		}
 		t := d.Time[g]
 		end := g
 		w.group = w.group[:0]

@@ -247,6 +247,13 @@ u4 refund 2026-01-01 10:01
 u4 buy    2026-01-01 10:01
 ` + closeWindows, FunnelQuery{Steps: vcb, Exclude: []Exclusion{{Event: "refund", From: 1, To: 2}}}, "u1:2 u2:1 u3:2 u4:2 zz:-", "4/4/3"},
 
+		{"an excluded event after an earlier attempt's window holds only the later attempt", `
+u1 view   2026-01-01 10:00
+u1 view   2026-01-01 11:00
+u1 cart   2026-01-01 13:00
+u1 refund 2026-01-01 15:30
+zz buy    2026-06-01 00:00`, FunnelQuery{Steps: vcb, Window: "5h", Exclude: []Exclusion{{Event: "refund"}}}, "u1:1 zz:-", "1/1/0"},
+
 		{"strict with an exclusion named like a middle step", `
 u1 view 2026-01-01 10:00
 u1 cart 2026-01-01 10:01
