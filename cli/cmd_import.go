@@ -121,7 +121,11 @@ func importError(err error) string {
 	if errors.Is(err, context.Canceled) {
 		return "interrupted; the file was not imported and the database is unchanged"
 	}
-	return err.Error()
+	msg := err.Error()
+	if strings.Contains(msg, "disk I/O error") || strings.Contains(msg, "disk is full") || strings.Contains(msg, "file too large") {
+		return msg + " — is the disk full (or a file size limit reached)? Free space and import the file again; nothing of it was kept"
+	}
+	return msg
 }
 
 func printSummary(w io.Writer, r *importers.Result) {

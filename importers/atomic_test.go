@@ -87,3 +87,26 @@ func TestInterruptedImport(t *testing.T) {
 		t.Fatalf("re-import: %v %q (before %v)\n%s", after, ok, before, out)
 	}
 }
+
+// A write that fails for lack of space (a file size limit stands in for a
+// full disk) gives a clear message and leaves the database as it was.
+func TestDiskFull(t *testing.T) {
+	bin := buildSpoor(t)
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash for ulimit")
+	}
+	dbPath := filepath.Join(t.TempDir(), "f.db")
+	if out, err := exec.Command(bin, "import", "--db", dbPath, filepath.Join("testdata", "generic.csv")).CombinedOutput(); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	before, _ := openCounts(t, dbPath)
+	big := genCSV(t, 300000)
+	out, err := exec.Command("bash", "-c", `ulimit -f 2000; exec "$0" import --db "$1" "$2"`, bin, dbPath, big).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is the disk full") {
+		t.Fatalf("err %v\n%s", err, out)
+	}
+	after, ok := openCounts(t, dbPath)
+	if ok != "ok" || after != before {
+		t.Fatalf("after a full disk: %v %q, want %v", after, ok, before)
+	}
+}
