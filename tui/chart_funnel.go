@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/guptarohit/asciigraph"
@@ -27,7 +28,11 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 	nameW := min(22, max(10, w/4))
 	barW := max(w-nameW-20, 6)
 	for i, s := range r.Steps {
-		name := padRight(fmt.Sprintf("%d %s", i+1, s.Event), nameW)
+		num := strconv.Itoa(i + 1)
+		if i == sel && st.Plain {
+			num = "▸"
+		}
+		name := padRight(num+" "+s.Event, nameW)
 		if i == sel {
 			name = st.Selected.Render(name)
 		}

@@ -21,7 +21,7 @@ func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 	if r.Start != "" {
 		what = r.Start
 	}
-	b.WriteString(st.Title.Render(fmt.Sprintf("Retention by %s cohort of first %s", r.Period, what)))
+	b.WriteString(st.Title.Render(fmt.Sprintf("Retention by %s of first %s", r.Period, what)))
 	if len(r.Cohorts) == 0 {
 		return b.String() + "\n" + st.Dim.Render("no cohorts in range")
 	}
@@ -59,11 +59,18 @@ func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 			style := st.Heat[heatLevel(co.Percent[k], len(st.Heat))]
 			if c == selC && k == selK {
 				style = st.Selected
+				if st.Plain {
+					cell = cell[:len(cell)-1] + "◂"
+				}
 			}
 			b.WriteString(style.Render(padLeft(cell, retentionCell)))
 		}
 	}
-	b.WriteString("\n" + padRight("average", labelW) + " " + padLeft("", 6) + " ")
+	avg := "average"
+	if labelW < len(avg) {
+		avg = "avg"
+	}
+	b.WriteString("\n" + padRight(avg, labelW) + " " + padLeft("", 6) + " ")
 	for k := first; k < last; k++ {
 		cell := ""
 		if k < len(r.Average) {

@@ -111,6 +111,9 @@ func (r *listResult) chart(sh *shared, w, sel int) string {
 	for i, v := range r.bars {
 		name := padRight(r.t.Rows[i][0], nameW)
 		if i == sel {
+			if sh.st.Plain {
+				name = padRight("▸ "+r.t.Rows[i][0], nameW)
+			}
 			name = sh.st.Selected.Render(name)
 		}
 		bar := sh.st.Bar.Render(strings.Repeat("█", max(1, v*barW/top)))

@@ -24,6 +24,9 @@ type Styles struct {
 	// SeriesColors are asciigraph's ANSI colors for the same series; empty
 	// when the terminal has no colors, so asciigraph writes plain text.
 	SeriesColors []asciigraph.AnsiColor
+	// Plain is set without colors (NO_COLOR, no terminal): reverse video
+	// is gone too, so selections also get a visible mark.
+	Plain bool
 }
 
 // DefaultStyles builds the theme; color is false under NO_COLOR or without
@@ -73,6 +76,9 @@ func DefaultStyles(color bool) Styles {
 	}
 	if color {
 		s.SeriesColors = ansi
+	} else {
+		s.Plain = true
+		s.TabActive = lipgloss.NewStyle().Bold(true)
 	}
 	return s
 }

@@ -35,6 +35,9 @@ func tabBar(sh *shared, active int) string {
 			for i, n := range names {
 				label := string(rune('1'+i)) + " " + n
 				if i == active {
+					if sh.st.Plain {
+						label = "[" + label + "]"
+					}
 					parts[i] = sh.st.TabActive.Render(label)
 				} else {
 					parts[i] = sh.st.Tab.Render(label)
