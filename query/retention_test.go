@@ -163,6 +163,19 @@ func TestRetentionRecurring(t *testing.T) {
 	if got := r.CellUsers(1, 0); !reflect.DeepEqual(got, []string{"u1", "u3"}) {
 		t.Errorf("CellUsers(1,0) = %v", got)
 	}
+	// Recurring and unbounded: a membership counts up to the person's last
+	// return, whichever membership it is.
+	r = rtRun(t, d, RetentionQuery{Periods: 4, Recurring: true, Unbounded: true})
+	rtCheck(t, r, []rtRow{
+		{"2026-03-02", 2, []int{2, 2, 2, 1}, -1},
+		{"2026-03-03", 2, []int{2, 2, 2, 1}, 3},
+		{"2026-03-04", 1, []int{1, 0, 0}, 2},
+		{"2026-03-05", 1, []int{1, 0}, 1},
+		{"2026-03-06", 1, []int{1}, 0},
+	}, []float64{100, 80, 100, 50})
+	if got := r.CellUsers(1, 3); !reflect.DeepEqual(got, []string{"u3"}) {
+		t.Errorf("CellUsers(1,3) = %v", got)
+	}
 }
 
 func TestRetentionStartDiffersFromReturn(t *testing.T) {
