@@ -551,3 +551,39 @@ func TestAgainstNaive(t *testing.T) {
 	}
 	t.Logf("%d datasets, %d assigned users compared", checked, users)
 }
+
+func TestRangeTimezoneAndErrors(t *testing.T) {
+	// Exposure at 2024-01-02 23:30 UTC is 2024-01-03 07:30 in Shanghai:
+	// inside --from 2024-01-03 there, outside it in UTC.
+	at := t0 + day + 23*hour + 30*60_000
+	evs := []query.RawEvent{
+		ev("u", "see", at, "exp", "A"), ev("u", "goal", at+hour),
+		ev("v", "see", at+2*day, "exp", "B"),
+	}
+	r := run(t, evs, Query{Variant: "exp", Goal: "goal", Common: query.Common{From: "2024-01-03", TZ: "Asia/Shanghai"}})
+	if len(r.Variants) != 2 || variant(t, r, "A").Conversions != 1 {
+		t.Errorf("Shanghai: %+v", r.Variants)
+	}
+	r = run(t, evs, Query{Variant: "exp", Goal: "goal", Common: query.Common{From: "2024-01-03"}})
+	if len(r.Variants) != 1 || r.Variants[0].Name != "B" {
+		t.Errorf("UTC: %+v", r.Variants)
+	}
+	d := query.NewDataset(evs, time.UTC)
+	for q, want := range map[*Query]string{
+		{Variant: "exp", Goal: "goal", Window: "soon"}:                             "--window",
+		{Variant: "exp", Goal: "goal", Window: "0"}:                                "must be positive",
+		{Variant: "exp", Goal: "goal", Alpha: 1.5}:                                 "alpha",
+		{Variant: "exp", Goal: "goal", Revenue: "price"}:                           "revenue property",
+		{Variant: "exp", Goal: "goal", Weights: []Weight{{Share: -1}, {Share: 1}}}: "positive",
+		{Variant: "exp", Goal: "goal where price >"}:                               "goal",
+	} {
+		if _, err := Run(context.Background(), d, *q); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: %v, want an error naming %q", *q, err, want)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, d, Query{Variant: "exp", Goal: "goal"}); err == nil {
+		t.Error("a cancelled query must stop")
+	}
+}
