@@ -44,10 +44,15 @@ func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 	}
 	unit := math.Max(float64(maxUp)/lifecycleUp, float64(maxDown)/lifecycleDown)
 	styles := []lipgloss.Style{st.Series[0], st.Series[2], st.Series[3], st.Negative}
+	// Wide bars keep a one-cell gap so neighbours stay apart.
+	bw, gap := cw, ""
+	if cw >= 3 {
+		bw, gap = cw-1, " "
+	}
 	cell := func(p query.LifecyclePoint, level float64, below bool) string {
 		if below {
 			if level < float64(abs(p.Dormant)) {
-				return styles[3].Render(strings.Repeat(lifecycleParts[3].char, cw))
+				return styles[3].Render(strings.Repeat(lifecycleParts[3].char, bw)) + gap
 			}
 			return strings.Repeat(" ", cw)
 		}
@@ -56,7 +61,7 @@ func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 		for i, v := range stack {
 			top += v
 			if level < float64(top) {
-				return styles[i].Render(strings.Repeat(lifecycleParts[i].char, cw))
+				return styles[i].Render(strings.Repeat(lifecycleParts[i].char, bw)) + gap
 			}
 		}
 		return strings.Repeat(" ", cw)
@@ -86,8 +91,8 @@ func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 		}
 	}
 	firstT, lastT := pts[0].T, pts[len(pts)-1].T
-	gap := max(len(pts)*cw-len(firstT)-len(lastT), 1)
-	b.WriteString("\n" + strings.Repeat(" ", axisW) + firstT + strings.Repeat(" ", gap) + lastT)
+	space := max(len(pts)*cw-len(firstT)-len(lastT), 1)
+	b.WriteString("\n" + strings.Repeat(" ", axisW) + firstT + strings.Repeat(" ", space) + lastT)
 	var legend []string
 	for i, part := range lifecycleParts {
 		legend = append(legend, styles[i].Render(part.char)+" "+part.name)

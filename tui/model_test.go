@@ -382,3 +382,39 @@ func TestHeaderFitsNarrowWidths(t *testing.T) {
 		}
 	}
 }
+
+func TestPanicIsRecordedForTheCrashLog(t *testing.T) {
+	c := &crash{}
+	g := guarded{m: &Model{}, c: c} // no shared state: View dereferences nil
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the panic was swallowed; bubbletea must see it to restore the terminal")
+			}
+		}()
+		g.View()
+	}()
+	if c.value == nil || !strings.Contains(string(c.stack), "View") {
+		t.Fatalf("crash not recorded: %v\n%s", c.value, c.stack)
+	}
+}
+
+func TestQueryErrorsGoToTheStatusLine(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	// A filter on a property no event has is valid but a typo in the
+	// operator is not; the typed expression is checked before it runs.
+	h.keys("5", "t", "custom…", "<enter>", "2026-07-01..2026-06-01", "<enter>")
+	if h.m.dlg == nil {
+		t.Fatal("a reversed range was accepted")
+	}
+	h.keys("<esc>")
+	// An engine error (unknown event in a loaded spec) reaches the footer.
+	if err := h.m.tabs[tabFunnel].a.load([]byte(`{"steps":[{"event":"nope"},{"event":"purchase"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	h.keys("2")
+	if !h.m.isErr || !strings.Contains(h.m.status, "unknown event") {
+		t.Fatalf("status %q", h.m.status)
+	}
+	h.contains("unknown event")
+}
