@@ -41,7 +41,7 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int) string {
 	opts := []asciigraph.Option{
 		asciigraph.Height(trendsChartHeight),
 		asciigraph.Width(max(w-labelW-6, 10)),
-		asciigraph.Precision(prec),
+		asciigraph.Precision(prec), asciigraph.YAxisValueFormatter(axisLabel(prec)),
 		asciigraph.LowerBound(0),
 		asciigraph.XAxisRange(0, float64(n-1)),
 		asciigraph.XAxisTickCount(max(2, min(n, (w-labelW)/12))),
@@ -110,4 +110,15 @@ func wrapJoin(items []string, sep string, w int) string {
 		lineW += iw
 	}
 	return b.String()
+}
+
+// axisLabel formats y-axis values with prec decimals, never as "-0".
+func axisLabel(prec uint) asciigraph.YAxisValueFormatterFunc {
+	return func(v float64) string {
+		s := strconv.FormatFloat(v, 'f', int(prec), 64)
+		if strings.Trim(s, "-0.") == "" {
+			return strings.TrimPrefix(s, "-")
+		}
+		return s
+	}
 }

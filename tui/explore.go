@@ -155,7 +155,32 @@ func eventsResult(ctx context.Context, d *query.Dataset) (result, error) {
 			day(first[id], d.Loc), day(last[id], d.Loc)})
 		r.bars = append(r.bars, events[id])
 	}
+	r.enter = func(sh *shared, sel int) tea.Cmd {
+		name := r.t.Rows[sel][0]
+		return func() tea.Msg {
+			users := usersWhoDid(d, name)
+			return pageMsg{p: usersPage(sh, "Users who did "+name, users)}
+		}
+	}
 	return r, nil
+}
+
+// usersWhoDid lists the persons with at least one event of that name.
+func usersWhoDid(d *query.Dataset, name string) []string {
+	id, ok := d.EventID(name)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for p := 0; p+1 < len(d.Start); p++ {
+		for i := d.Start[p]; i < d.Start[p+1]; i++ {
+			if d.Event[i] == id {
+				out = append(out, d.Users[p])
+				break
+			}
+		}
+	}
+	return out
 }
 
 // propsResult lists property keys; Enter shows a key's values.

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -417,4 +418,18 @@ func TestQueryErrorsGoToTheStatusLine(t *testing.T) {
 		t.Fatalf("status %q", h.m.status)
 	}
 	h.contains("unknown event")
+}
+
+func TestExploreEventsFilterAndUsers(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	h.keys("6", "l", "/", "优惠", "<enter>")
+	lr := h.m.tab().res.(*listResult)
+	if got := lr.t.Rows[h.m.tab().sel][0]; got != "领取优惠券" {
+		t.Fatalf("/ 优惠 selected %q", got)
+	}
+	h.keys("<enter>")
+	p := h.m.pages[len(h.m.pages)-1].(*listPage)
+	if want := lr.t.Rows[h.m.tab().sel][2]; fmt.Sprint(len(p.lines)) != want {
+		t.Fatalf("users who did 领取优惠券: %d listed, the table says %s", len(p.lines), want)
+	}
 }
