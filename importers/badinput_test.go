@@ -277,3 +277,19 @@ func TestStdin(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 }
+
+// A file that is UTF-8 for its first 64 KB and GBK later: the later rows
+// are rejected with a hint, not stored as mojibake.
+func TestLateEncodingChange(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("user_id,event,time\n")
+	for b.Len() < 70<<10 {
+		b.WriteString("u1,view,2024-01-01\n")
+	}
+	rows := int64(strings.Count(b.String(), "\n") - 1)
+	gbk, _ := simplifiedchinese.GBK.NewEncoder().String("u2,支付,2024-01-02\n")
+	res := mustImport(t, newDB(t), writeFile(t, "late.csv", b.String()+gbk), Options{})
+	if res.Imported != rows || res.Reasons[ReasonInvalidBytes] != 1 || !strings.Contains(res.Examples[0].Detail, "--encoding gb18030") {
+		t.Fatalf("%+v", res)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spoorhq/spoor/store"
 )
@@ -112,6 +113,14 @@ func (c *csvReader) next(r *row) error {
 	}
 	line, _ := c.r.FieldPos(0)
 	r.reset(int64(line))
+	for _, f := range rec {
+		if !utf8.ValidString(f) {
+			// The encoding was judged on the first 64 KB; a later row
+			// in another encoding would store mojibake.
+			return &rejectError{reason: ReasonInvalidBytes, line: r.line, raw: c.join(rec),
+				detail: "bytes that are not UTF-8 after a UTF-8 start; if the file is GBK, pass --encoding gb18030"}
+		}
+	}
 	if len(rec) != len(c.names) {
 		return &rejectError{reason: ReasonColumnCount, line: r.line, raw: c.join(rec),
 			detail: fmt.Sprintf("%d fields, the header has %d", len(rec), len(c.names))}

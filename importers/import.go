@@ -209,6 +209,9 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 		res.Links = w.links
 	}
 	p.stop() // the reader goroutine is done with tp
+	if err := ctx.Err(); err != nil {
+		return res, err // the reader may have stopped early: never commit a part
+	}
 	res.Quality.NaiveTimes = tp.naive
 	if err := res.checkUseful(); err != nil {
 		return refuse(err)
