@@ -155,7 +155,11 @@ func (p *trendsPlan) run(ctx context.Context) (*TrendsResult, error) {
 	var accs []*trendsAcc
 	err := p.eachChunk(ctx, func(lo, hi int) error {
 		a := p.newAcc()
-		if err := p.scan(ctx, a, lo, hi); err != nil {
+		scan := p.scan
+		if p.windows == nil && p.s.By == nil && !p.s.Filters() {
+			scan = p.scanPlain
+		}
+		if err := scan(ctx, a, lo, hi); err != nil {
 			return err
 		}
 		mu.Lock()

@@ -1,0 +1,63 @@
+package query
+
+import "context"
+
+// scanPlain is scan for the most common query — events or users per
+// interval with no breakdown, filter or rolling window — where a series is
+// the event's slot. Keeping only that work in the loop makes it about
+// twice as fast; the randomized reference test covers both scans.
+func (p *trendsPlan) scanPlain(ctx context.Context, a *trendsAcc, lo, hi int) error {
+	d, s := p.s.D, p.s
+	times, events, offsets := d.Time, d.Event, d.Start
+	slot := p.slot
+	from, to := s.From, s.To
+	total, users, seriesUsers := a.total, a.users, a.seriesUsers
+	starts := p.cal.Starts
+	nb := p.cal.Len()
+	// lastB[ser] is the last interval in which the current person was
+	// counted for ser, -1 before their first event of it.
+	lastB := a.lastB
+	for u := lo; u < hi; u++ {
+		if u&255 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !s.Person(u) {
+			continue
+		}
+		i, end := int(offsets[u]), int(offsets[u+1])
+		for i < end && times[i] < from {
+			i++
+		}
+		if i == end || times[i] >= to {
+			continue
+		}
+		for k := range lastB {
+			lastB[k] = -1
+		}
+		b := p.cal.Bucket(times[i])
+		next := starts[b+1]
+		for ; i < end; i++ {
+			t := times[i]
+			if t >= to {
+				break
+			}
+			for t >= next {
+				b++
+				next = starts[b+1]
+			}
+			ser := slot[events[i]]
+			if ser < 0 {
+				continue
+			}
+			total[int(ser)*nb+b]++
+			if lastB[ser] != int32(b) {
+				if lastB[ser] < 0 {
+					seriesUsers[ser]++
+				}
+				lastB[ser] = int32(b)
+				users[int(ser)*nb+b]++
+			}
+		}
+	}
+	return nil
+}
