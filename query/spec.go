@@ -43,6 +43,13 @@ var analyses = map[string]analysis{
 	}},
 }
 
+// RegisterAnalysis adds a kind of analysis defined outside this package
+// (experiments), so spec files and spoor run can hold it. newQuery returns
+// a pointer to a zero query; run receives that pointer.
+func RegisterAnalysis(name string, newQuery func() any, run func(ctx context.Context, d *Dataset, q any) (any, error)) {
+	analyses[name] = analysis{newQuery, run}
+}
+
 // Analyses lists the kinds a spec may name.
 func Analyses() []string {
 	var out []string
