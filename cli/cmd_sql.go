@@ -153,3 +153,31 @@ func runSQL(env *Env, args []string) error {
 	}
 	return emit(env, *format, res)
 }
+
+// openForSQL opens the database read-only for SQL, first writing the SQL
+// rows of events a bulk import deferred (which needs write access once).
+func openForSQL(env *Env, flagValue string) (*store.DB, error) {
+	db, err := openDB(flagValue, true)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := db.RowsPending(env.Ctx)
+	if err != nil || !pending {
+		return db, err
+	}
+	db.Close()
+	fmt.Fprintln(env.Stderr, "spoor: writing the SQL rows of the last bulk import (once)...")
+	if err := ensureRows(env.Ctx, flagValue); err != nil {
+		return nil, err
+	}
+	return openDB(flagValue, true)
+}
+
+func ensureRows(ctx context.Context, flagValue string) error {
+	db, err := openDB(flagValue, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.EnsureRows(ctx)
+}
