@@ -30,7 +30,8 @@ Windows: d and w are calendar days ending with the day of the data's last event
 (display timezone); h and m (minutes) are that long before the last event.
 Examples: 'did purchase >= 2 in 30d and not did refund'   'first_seen within 7d'
           'country = CN'   'did view_item where category = shoes >= 3 in 14d'
-Any analysis takes --segment NAME (also audience:NAME and stage:new|active|returning|dormant|churned).`
+Any analysis takes --segment NAME (also audience:NAME and stage:new|active|returning|dormant|churned)
+and --by segment:NAME (members labelled NAME, the others "not NAME").`
 
 // segmentCommands are the subcommands of spoor segment.
 var segmentCommands = map[string]func(env *Env, args []string) error{

@@ -388,7 +388,11 @@ func TestMembershipMatchesNaiveReference(t *testing.T) {
 			if err != nil {
 				t.Fatalf("generated %q: %v", expr, err)
 			}
-			got, err := Evaluate(ctx, d, expr)
+			e, err := Compile(ctx, d, n)
+			if err != nil {
+				t.Fatalf("%q: %v", expr, err)
+			}
+			got, err := e.Members(ctx)
 			if err != nil {
 				t.Fatalf("%q: %v", expr, err)
 			}
@@ -403,6 +407,10 @@ func TestMembershipMatchesNaiveReference(t *testing.T) {
 				checked++
 				if want {
 					matched++
+					// Every match can be explained, without panicking.
+					if ev := e.Explain(p); len(ev) == 0 {
+						t.Fatalf("%s, user %s: matched without evidence", expr, u)
+					}
 				}
 			}
 		}

@@ -91,11 +91,12 @@ func (n *seqNode) explain(lo, hi int, dst []Evidence) []Evidence {
 		if a < 0 {
 			return dst
 		}
-		detail := "no " + n.e.d.Names[n.b.ev] + " after it"
-		if n.b.ev < 0 {
-			detail = "no such follow-up event in the data"
-		} else if n.within > 0 {
-			detail = "no " + n.e.d.Names[n.b.ev] + " within " + human(n.within) + " after it"
+		detail := "no follow-up: that event is not in the data"
+		if n.b.ev >= 0 {
+			detail = "no " + n.e.d.Names[n.b.ev] + " after it"
+			if n.within > 0 {
+				detail = "no " + n.e.d.Names[n.b.ev] + " within " + human(n.within) + " after it"
+			}
 		}
 		return append(dst, Evidence{Term: n.src, Detail: detail, Events: []EventRef{n.e.ref(a)}})
 	}

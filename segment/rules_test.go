@@ -48,6 +48,12 @@ z 2026-03-10T12:00 page_view
 	if len(ev) != 1 || ev[0].Detail != "no begin_checkout within 24h after it" || ev[0].Events[0].Time != "2026-03-09T10:00:00Z" {
 		t.Errorf("evidence %+v", ev)
 	}
+	if ev := compile(t, d, "did add_to_cart then not begin_checkout").Explain(0); ev[0].Detail != "no begin_checkout after it" {
+		t.Errorf("evidence without within %+v", ev)
+	}
+	if ev := compile(t, d, "did add_to_cart then not refund within 1h").Explain(0); ev[0].Detail != "no follow-up: that event is not in the data" {
+		t.Errorf("evidence for an unknown follow-up %+v", ev)
+	}
 }
 
 func TestHuman(t *testing.T) {
