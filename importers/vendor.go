@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/spoorhq/spoor/store"
 )
@@ -175,6 +176,11 @@ func (o *objectReader) setCore(r *row, user, name, ts any, userField, eventField
 		return &rejectError{reason: ReasonNoUser, detail: "no " + userField}
 	}
 	n, ok := idString(name)
+	if s, isStr := name.(string); isStr {
+		// Only a user id can be a placeholder like NA; an event is named
+		// whatever it is named, unless blank.
+		n, ok = strings.TrimSpace(s), strings.TrimSpace(s) != ""
+	}
 	if !ok {
 		return &rejectError{reason: ReasonNoEvent, detail: "no " + eventField}
 	}
