@@ -45,6 +45,8 @@ type funnelWorker struct {
 	start int     // counted attempt's step-1 event, -1
 
 	lastPos []int32 // ordered without exclusions: step -> last position of its name
+
+	starts, preStarts []int64 // latestStart: per level, the latest step-1 time reaching it
 }
 
 type anyType struct {
@@ -56,17 +58,19 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 	n := p.n
 	return &funnelWorker{
 		p: p, n: n,
-		valid:   make([]bool, n),
-		chain:   make([]int32, n*n),
-		reach:   make([]int32, n*n),
-		lastE:   make([]int64, len(p.excl)),
-		cand:    make([]int32, n*n),
-		candOK:  make([]bool, n),
-		preOK:   make([]bool, n),
-		matchOf: make([]int32, n),
-		assign:  make([]int32, n),
-		cur:     make([]int32, n),
-		lastPos: make([]int32, n),
+		valid:     make([]bool, n),
+		chain:     make([]int32, n*n),
+		reach:     make([]int32, n*n),
+		lastE:     make([]int64, len(p.excl)),
+		cand:      make([]int32, n*n),
+		candOK:    make([]bool, n),
+		preOK:     make([]bool, n),
+		matchOf:   make([]int32, n),
+		assign:    make([]int32, n),
+		cur:       make([]int32, n),
+		lastPos:   make([]int32, n),
+		starts:    make([]int64, n),
+		preStarts: make([]int64, n),
 	}
 }
 
@@ -91,17 +95,18 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 	}
 	end := lo + sort.Search(hi-lo, func(j int) bool { return d.Time[lo+j] >= s.To })
 	skip := p.mode == FunnelOrdered && len(p.excl) == 0
+	target := w.n - 1 // the level at which the latest-first search may stop
 	if skip {
+		var t0 int64
+		if target, t0 = w.latestStart(lo, hi); target < 0 {
+			return -1, false
+		}
+		// The counted attempt starts at t0: later ones fall short.
+		end = lo + sort.Search(end-lo, func(j int) bool { return d.Time[lo+j] > t0 })
 		w.scanNames(lo, hi)
 	}
-	next := -1 // the closest later attempt
 	for i := end - 1; i >= lo && d.Time[i] >= s.From; i-- {
 		if d.Event[i] != p.ev[0] || !s.Match(i) || !p.stepOK(i, 0) {
-			continue
-		}
-		later := next
-		next = i
-		if skip && later >= 0 && w.dominated(i, later, lo) {
 			continue
 		}
 		var l int
@@ -114,29 +119,11 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 			level, open, w.start = l, d.Time[i]+p.window > p.maxTime, i
 			copy(w.cur, w.reach[l*w.n:l*w.n+l+1])
 		}
-		if level == w.n-1 {
-			break // converted: earlier attempts can only tie, and the latest wins ties
+		if level == target {
+			break // earlier attempts can only tie, and the latest wins ties
 		}
 	}
 	return level, open && level < w.n-1
-}
-
-// dominated reports whether the attempt at i can do no better than the
-// later attempt at j: with no event from i to j that could fill a later
-// step, every chain from i is also a chain from j, whose window ends later.
-// (Not so with exclusions: a later window may also catch an excluded event.)
-func (w *funnelWorker) dominated(i, j, lo int) bool {
-	d, s := w.p.d, w.p.s
-	g := i
-	for g > lo && d.Time[g-1] == d.Time[i] {
-		g--
-	}
-	for k := g; k <= j; k++ { // j too: with same-named steps it may be i's step 2
-		if k != i && len(w.p.later[d.Event[k]]) > 0 && s.Match(k) {
-			return false
-		}
-	}
-	return true
 }
 
 // scanNames records, per step >= 1, the last position of an event with
@@ -290,11 +277,7 @@ func (w *funnelWorker) extendGroup(t int64, level int) int {
 	for k := range w.candOK {
 		w.candOK[k] = false
 	}
-	if cap(w.owner) < len(w.group) {
-		w.owner = make([]int32, len(w.group))
-		w.seen = make([]bool, len(w.group))
-	}
-	w.owner, w.seen = w.owner[:len(w.group)], w.seen[:len(w.group)]
+	w.prepareGroup()
 	for c := 0; c < n-1; c++ {
 		if !w.preOK[c] {
 			continue
@@ -334,7 +317,7 @@ func (w *funnelWorker) extendGroup(t int64, level int) int {
 // augment finds an augmenting path giving step k an event of the group.
 func (w *funnelWorker) augment(k int) bool {
 	for g, x := range w.group {
-		if w.seen[g] || !w.p.matches(int(x), k) {
+		if w.seen[g] || !w.fits(int(x), k) {
 			continue
 		}
 		w.seen[g] = true
