@@ -258,7 +258,14 @@ func (p *trendsPlan) scan(ctx context.Context, a *trendsAcc, lo, hi int) error {
 				}
 				a.touched = append(a.touched, ser)
 			}
-			if t >= from {
+			if t >= from && !inRange[ser] {
+				inRange[ser] = true
+				seriesUsers[ser]++
+			}
+			if !rolling {
+				if t < from {
+					continue
+				}
 				if b < 0 {
 					b = p.cal.Bucket(t)
 				}
@@ -270,12 +277,6 @@ func (p *trendsPlan) scan(ctx context.Context, a *trendsAcc, lo, hi int) error {
 					lastB[ser] = int32(b)
 					users[int(ser)*nb+b]++
 				}
-				if !inRange[ser] {
-					inRange[ser] = true
-					seriesUsers[ser]++
-				}
-			}
-			if !rolling {
 				continue
 			}
 			if day < 0 {
