@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -20,6 +21,7 @@ type csvReader struct {
 	cols   columnMap
 	ui, ei int // column indexes; ei is -1 for a constant event name
 	ti     int
+	props  []int // the other columns, in key order so the store's sort is a no-op
 	tp     *TimeParser
 }
 
@@ -60,6 +62,12 @@ func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string,
 		return nil, err
 	}
 	c.ui, c.ei, c.ti = index(c.names, c.cols.user), index(c.names, c.cols.event), index(c.names, c.cols.time)
+	for i := range c.names {
+		if i != c.ui && i != c.ei && i != c.ti {
+			c.props = append(c.props, i)
+		}
+	}
+	sort.SliceStable(c.props, func(a, b int) bool { return c.names[c.props[a]] < c.names[c.props[b]] })
 	return c, nil
 }
 
@@ -146,11 +154,10 @@ func (c *csvReader) next(r *row) error {
 	}
 	// encoding/csv hands out fresh strings per record, so they may be kept.
 	r.ev.User, r.ev.Name, r.ev.Time = user, name, ms
-	for i, v := range rec {
-		if i == c.ui || i == c.ei || i == c.ti || v == "" {
-			continue
+	for _, i := range c.props {
+		if v := rec[i]; v != "" {
+			r.ev.Props = append(r.ev.Props, store.Prop{Key: c.names[i], Value: cellValue(v)})
 		}
-		r.ev.Props = append(r.ev.Props, store.Prop{Key: c.names[i], Value: cellValue(v)})
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ type writer struct {
 	conflicts int64
 	linked    map[string]string // anonymous id -> user, known before and in this file
 	names     map[string]struct{}
+	lastName  string // rows often repeat the previous name: skip the map then
 }
 
 func newWriter(ctx context.Context, db *store.DB, info store.ImportInfo) (*writer, error) {
@@ -59,8 +60,9 @@ func (w *writer) add(ctx context.Context, r *row, q *Quality) error {
 	if r.noEvt {
 		return nil
 	}
-	if _, ok := w.names[r.ev.Name]; !ok {
+	if r.ev.Name != w.lastName {
 		w.names[r.ev.Name] = struct{}{}
+		w.lastName = r.ev.Name
 	}
 	q.observe(r.ev.Time, w.start)
 	_, err := w.tx.Add(ctx, &r.ev)
