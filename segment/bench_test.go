@@ -105,3 +105,31 @@ func BenchmarkSegments(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBuiltins times churn risk, lifecycle stages and RFM on the
+// same synthetic shop.
+func BenchmarkBuiltins(b *testing.B) {
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("SPOOR_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	d := benchDataset(b, n)
+	ctx := context.Background()
+	if _, err := d.Prop(ctx, "revenue"); err != nil {
+		b.Fatal(err)
+	}
+	run := func(name string, fn func() error) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(d.Len()), "ns/event")
+		})
+	}
+	run("churn", func() error { _, err := Churn(ctx, d, ChurnOptions{}); return err })
+	run("stages", func() error { Stages(d, DefaultStageWindow); return nil })
+	run("rfm", func() error { _, _, err := RFM(ctx, d, RFMOptions{Revenue: "revenue"}); return err })
+}

@@ -1,8 +1,10 @@
 package segment
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,7 +94,14 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 			case t >= baseFrom:
 				u.BaselineEvents++
 			}
-			day := cal.Bucket(t)
+			// A person's events only move forward: step the calendar cursor.
+			day := prevDay
+			if day < 0 {
+				day = cal.Bucket(t)
+			}
+			for cal.Starts[day+1] <= t {
+				day++
+			}
 			if firstDay < 0 {
 				firstDay = day
 			}
@@ -136,15 +145,15 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 		}
 		rep.Users = append(rep.Users, u)
 	}
-	sort.SliceStable(rep.Users, func(i, j int) bool {
-		a, b := rep.Users[i], rep.Users[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
+	// The order is total (ids are unique), so an unstable sort is deterministic.
+	slices.SortFunc(rep.Users, func(a, b ChurnUser) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
 		}
-		if a.BaselineEvents != b.BaselineEvents {
-			return a.BaselineEvents > b.BaselineEvents
+		if c := cmp.Compare(b.BaselineEvents, a.BaselineEvents); c != 0 {
+			return c
 		}
-		return a.User < b.User
+		return strings.Compare(a.User, b.User)
 	})
 	rep.AtRisk = len(rep.Users)
 	if opt.Top > 0 && len(rep.Users) > opt.Top {
