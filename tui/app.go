@@ -521,7 +521,10 @@ func (m *Model) header() string {
 	d := m.sh.d
 	rng := "all time"
 	if t := m.tab(); t.a != nil {
-		if s, err := d.Resolve(context.Background(), query.Common{Last: t.a.common().Last, From: t.a.common().From, To: t.a.common().To, TZ: t.a.common().TZ}); err == nil && d.Len() > 0 {
+		// Only the range: filters could load property columns and a --tz
+		// would read the zone database, and View must not do I/O.
+		c := t.a.common()
+		if s, err := d.Resolve(context.Background(), query.Common{Last: c.Last, From: c.From, To: c.To}); err == nil && d.Len() > 0 {
 			rng = day(s.From, s.Loc) + " → " + day(s.To-1, s.Loc)
 		}
 	} else if d.Len() > 0 {

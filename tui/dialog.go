@@ -111,7 +111,7 @@ func (p *picker) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
 }
 
 func (p *picker) view(sh *shared) string {
-	w := min(64, sh.width-6)
+	w := max(min(64, sh.width-6), 12)
 	rows := max(3, min(12, sh.height-10))
 	var b strings.Builder
 	b.WriteString(sh.st.DialogTitle.Render(truncate(p.title, w)) + "\n")
@@ -203,7 +203,7 @@ func (p *prompt) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
 }
 
 func (p *prompt) view(sh *shared) string {
-	w := min(64, sh.width-6)
+	w := max(min(64, sh.width-6), 12)
 	p.input.Width = w - 3
 	var b strings.Builder
 	b.WriteString(sh.st.DialogTitle.Render(truncate(p.title, w)) + "\n")
