@@ -6,15 +6,12 @@ package tui
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/spoorhq/spoor/query"
 )
 
 // tabState is one tab: its query, the panel cursor and its last result.
@@ -338,143 +335,6 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
-// panelKey edits the query: move between rows, Enter edits, a adds, d
-// removes, K/J reorder.
-func (m *Model) panelKey(msg tea.KeyMsg) tea.Cmd {
-	k, t := m.sh.keys, m.tab()
-	rows := t.a.rows(m.sh)
-	t.row = min(t.row, len(rows)-1)
-	r := rows[t.row]
-	switch {
-	case key.Matches(msg, k.Up):
-		t.row = max(t.row-1, 0)
-	case key.Matches(msg, k.Down):
-		t.row = min(t.row+1, len(rows)-1)
-	case key.Matches(msg, k.Right):
-		m.focus = 1
-	case key.Matches(msg, k.Enter):
-		if r.edit != nil {
-			m.dlg = r.edit(m.sh)
-		}
-	case key.Matches(msg, k.Add):
-		if r.add != nil {
-			m.dlg = r.add(m.sh)
-		} else if add := firstAdd(rows); add != nil {
-			m.dlg = add(m.sh)
-		}
-	case key.Matches(msg, k.Delete):
-		if r.remove != nil {
-			r.remove()
-			return m.rerun()
-		}
-	case key.Matches(msg, k.MoveUp), key.Matches(msg, k.MoveDown):
-		d := 1
-		if key.Matches(msg, k.MoveUp) {
-			d = -1
-		}
-		if r.move != nil && r.move(d) {
-			t.row += d
-			return m.rerun()
-		}
-	case key.Matches(msg, k.Range):
-		m.dlg = rangeDialog(t.a.common())
-	case key.Matches(msg, k.StepFilter):
-		if r.filter != nil {
-			m.dlg = r.filter(m.sh)
-		} else {
-			m.dlg = filterDialog(m.sh, &t.a.common().Where)
-		}
-	}
-	return nil
-}
-
-// firstAdd is what a on a row without a list of its own adds: the tab's
-// main list (steps, events).
-func firstAdd(rows []row) func(*shared) dialog {
-	for _, r := range rows {
-		if r.add != nil {
-			return r.add
-		}
-	}
-	return nil
-}
-
-// resultsKey moves the selection in the chart, scrolls, and drills down.
-func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
-	k, t := m.sh.keys, m.tab()
-	n := 0
-	if t.res != nil {
-		n = t.res.items()
-	}
-	if g, ok := t.res.(interface{ move(int, string) (int, bool) }); ok && n > 0 {
-		for _, dir := range []struct {
-			b key.Binding
-			d string
-		}{{k.Up, "up"}, {k.Down, "down"}, {k.Left, "left"}, {k.Right, "right"}} {
-			if key.Matches(msg, dir.b) {
-				sel, ok := g.move(t.sel, dir.d)
-				if !ok {
-					m.focus = 0
-				}
-				t.sel = sel
-				return nil
-			}
-		}
-	}
-	switch {
-	case key.Matches(msg, k.Left):
-		m.focus = 0
-	case key.Matches(msg, k.Up):
-		if n > 0 {
-			t.sel = max(t.sel-1, 0)
-		} else {
-			t.scroll = max(t.scroll-1, 0)
-		}
-	case key.Matches(msg, k.Down):
-		if n > 0 {
-			t.sel = min(t.sel+1, n-1)
-		} else {
-			t.scroll++
-		}
-	case msg.String() == "pgdown" || msg.String() == "ctrl+d":
-		t.scroll += 10
-	case msg.String() == "pgup" || msg.String() == "ctrl+u":
-		t.scroll = max(t.scroll-10, 0)
-	case key.Matches(msg, k.Range):
-		m.dlg = rangeDialog(t.a.common())
-	case key.Matches(msg, k.Filter):
-		// / on a list result jumps to the row picked by a fuzzy filter.
-		if lr, ok := t.res.(*listResult); ok && n > 0 {
-			items := make([]named, n)
-			for i, r := range lr.t.Rows {
-				items[i] = named{name: r[0]}
-			}
-			m.dlg = newPicker("Find a row", items, false, func(v string) tea.Cmd {
-				for i, r := range lr.t.Rows {
-					if r[0] == v {
-						t.sel = i
-						break
-					}
-				}
-				return nil
-			})
-		}
-	case key.Matches(msg, k.Enter):
-		if t.res == nil || n == 0 {
-			return nil
-		}
-		if o, ok := t.res.(interface{ open(*shared, int) tea.Cmd }); ok {
-			return o.open(m.sh, t.sel)
-		}
-		title, users, ok := t.res.drill(t.sel)
-		if !ok {
-			return nil
-		}
-		m.pages = append(m.pages, usersPage(m.sh, title, users))
-	}
-	return nil
-}
-
 // View draws header, tab bar, body and footer; the body gets whatever
 // height the measured chrome leaves.
 func (m *Model) View() string {
@@ -509,76 +369,4 @@ func (m *Model) body(w, h int) string {
 		return comingSoon(m.sh, m.active, w)
 	}
 	return m.analysisView(t, w, h)
-}
-
-// header: the database, event and user counts, the range in effect and
-// the timezone.
-func (m *Model) header() string {
-	st, w := m.sh.st, m.sh.width
-	if m.sh.d == nil {
-		return truncate(st.Header.Render("spoor"), w)
-	}
-	d := m.sh.d
-	rng := "all time"
-	if t := m.tab(); t.a != nil {
-		// Only the range: filters could load property columns and a --tz
-		// would read the zone database, and View must not do I/O.
-		c := t.a.common()
-		if s, err := d.Resolve(context.Background(), query.Common{Last: c.Last, From: c.From, To: c.To}); err == nil && d.Len() > 0 {
-			rng = day(s.From, s.Loc) + " → " + day(s.To-1, s.Loc)
-		}
-	} else if d.Len() > 0 {
-		rng = day(d.MinTime, d.Loc) + " → " + day(d.MaxTime, d.Loc)
-	}
-	left := st.Header.Render("spoor") + " " + st.Value.Render(m.sh.source)
-	right := st.HeaderDim.Render(fmt.Sprintf("%s events · %s users · %s · %s", thousands(d.Len()), thousands(len(d.Users)), rng, d.Loc))
-	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
-		// Narrow: compact counts and the database's base name.
-		left = st.Header.Render("spoor") + " " + st.Value.Render(truncate(filepath.Base(m.sh.source), 24))
-		right = st.HeaderDim.Render(fmt.Sprintf("%s ev · %s users · %s · %s", compact(d.Len()), compact(len(d.Users)), rng, d.Loc))
-	}
-	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
-		left = st.Header.Render("spoor")
-		right = st.HeaderDim.Render(fmt.Sprintf("%s ev·%s u·%s·%s", compact(d.Len()), compact(len(d.Users)), strings.ReplaceAll(rng, " ", ""), d.Loc))
-	}
-	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
-	if gap < 1 {
-		return truncate(left+" "+right, w)
-	}
-	return left + lipgloss.NewStyle().Width(gap).Render("") + right
-}
-
-func day(ms int64, loc *time.Location) string {
-	return time.UnixMilli(ms).In(loc).Format("2006-01-02")
-}
-
-// footer: what is running or how long the last query took, the status
-// line, then the keys that matter now.
-func (m *Model) footer() string {
-	st, w := m.sh.st, m.sh.width
-	var left string
-	switch t := m.tab(); {
-	case m.running >= 0 || m.loading:
-		left = m.spin.View() + " running"
-	case m.imp != nil && !m.imp.done:
-		left = m.spin.View() + fmt.Sprintf(" importing %.0f%%", m.imp.fraction()*100)
-	case t.res != nil:
-		left = st.Dim.Render(fmt.Sprintf("query %d ms", t.ms))
-	}
-	if m.status != "" {
-		s := st.Status
-		if m.isErr {
-			s = st.Error
-		}
-		left += " " + s.Render(m.status)
-	}
-	keys := m.sh.keys.ShortHelp()
-	if m.dlg != nil || len(m.pages) > 0 {
-		keys = []key.Binding{m.sh.keys.Enter, m.sh.keys.Back, m.sh.keys.Filter, m.sh.keys.ForceQuit}
-	}
-	var hint string
-	for _, b := range keys {
-		hint += " " + st.FooterKey.Render(b.Help().Key) + " " + st.Footer.Render(b.Help().Desc)
-	}
-	return truncate(left+"  "+hint, w)
 }

@@ -1,0 +1,85 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/query"
+)
+
+// header: the database, event and user counts, the range in effect and
+// the timezone.
+func (m *Model) header() string {
+	st, w := m.sh.st, m.sh.width
+	if m.sh.d == nil {
+		return truncate(st.Header.Render("spoor"), w)
+	}
+	d := m.sh.d
+	rng := "all time"
+	if t := m.tab(); t.a != nil {
+		// Only the range: filters could load property columns and a --tz
+		// would read the zone database, and View must not do I/O.
+		c := t.a.common()
+		if s, err := d.Resolve(context.Background(), query.Common{Last: c.Last, From: c.From, To: c.To}); err == nil && d.Len() > 0 {
+			rng = day(s.From, s.Loc) + " → " + day(s.To-1, s.Loc)
+		}
+	} else if d.Len() > 0 {
+		rng = day(d.MinTime, d.Loc) + " → " + day(d.MaxTime, d.Loc)
+	}
+	left := st.Header.Render("spoor") + " " + st.Value.Render(m.sh.source)
+	right := st.HeaderDim.Render(fmt.Sprintf("%s events · %s users · %s · %s", thousands(d.Len()), thousands(len(d.Users)), rng, d.Loc))
+	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
+		// Narrow: compact counts and the database's base name.
+		left = st.Header.Render("spoor") + " " + st.Value.Render(truncate(filepath.Base(m.sh.source), 24))
+		right = st.HeaderDim.Render(fmt.Sprintf("%s ev · %s users · %s · %s", compact(d.Len()), compact(len(d.Users)), rng, d.Loc))
+	}
+	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
+		left = st.Header.Render("spoor")
+		right = st.HeaderDim.Render(fmt.Sprintf("%s ev·%s u·%s·%s", compact(d.Len()), compact(len(d.Users)), strings.ReplaceAll(rng, " ", ""), d.Loc))
+	}
+	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return truncate(left+" "+right, w)
+	}
+	return left + lipgloss.NewStyle().Width(gap).Render("") + right
+}
+
+func day(ms int64, loc *time.Location) string {
+	return time.UnixMilli(ms).In(loc).Format("2006-01-02")
+}
+
+// footer: what is running or how long the last query took, the status
+// line, then the keys that matter now.
+func (m *Model) footer() string {
+	st, w := m.sh.st, m.sh.width
+	var left string
+	switch t := m.tab(); {
+	case m.running >= 0 || m.loading:
+		left = m.spin.View() + " running"
+	case m.imp != nil && !m.imp.done:
+		left = m.spin.View() + fmt.Sprintf(" importing %.0f%%", m.imp.fraction()*100)
+	case t.res != nil:
+		left = st.Dim.Render(fmt.Sprintf("query %d ms", t.ms))
+	}
+	if m.status != "" {
+		s := st.Status
+		if m.isErr {
+			s = st.Error
+		}
+		left += " " + s.Render(m.status)
+	}
+	keys := m.sh.keys.ShortHelp()
+	if m.dlg != nil || len(m.pages) > 0 {
+		keys = []key.Binding{m.sh.keys.Enter, m.sh.keys.Back, m.sh.keys.Filter, m.sh.keys.ForceQuit}
+	}
+	var hint string
+	for _, b := range keys {
+		hint += " " + st.FooterKey.Render(b.Help().Key) + " " + st.Footer.Render(b.Help().Desc)
+	}
+	return truncate(left+"  "+hint, w)
+}

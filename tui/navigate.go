@@ -1,0 +1,143 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// panelKey edits the query: move between rows, Enter edits, a adds, d
+// removes, K/J reorder.
+func (m *Model) panelKey(msg tea.KeyMsg) tea.Cmd {
+	k, t := m.sh.keys, m.tab()
+	rows := t.a.rows(m.sh)
+	t.row = min(t.row, len(rows)-1)
+	r := rows[t.row]
+	switch {
+	case key.Matches(msg, k.Up):
+		t.row = max(t.row-1, 0)
+	case key.Matches(msg, k.Down):
+		t.row = min(t.row+1, len(rows)-1)
+	case key.Matches(msg, k.Right):
+		m.focus = 1
+	case key.Matches(msg, k.Enter):
+		if r.edit != nil {
+			m.dlg = r.edit(m.sh)
+		}
+	case key.Matches(msg, k.Add):
+		if r.add != nil {
+			m.dlg = r.add(m.sh)
+		} else if add := firstAdd(rows); add != nil {
+			m.dlg = add(m.sh)
+		}
+	case key.Matches(msg, k.Delete):
+		if r.remove != nil {
+			r.remove()
+			return m.rerun()
+		}
+	case key.Matches(msg, k.MoveUp), key.Matches(msg, k.MoveDown):
+		d := 1
+		if key.Matches(msg, k.MoveUp) {
+			d = -1
+		}
+		if r.move != nil && r.move(d) {
+			t.row += d
+			return m.rerun()
+		}
+	case key.Matches(msg, k.Range):
+		m.dlg = rangeDialog(t.a.common())
+	case key.Matches(msg, k.StepFilter):
+		if r.filter != nil {
+			m.dlg = r.filter(m.sh)
+		} else {
+			m.dlg = filterDialog(m.sh, &t.a.common().Where)
+		}
+	}
+	return nil
+}
+
+// firstAdd is what a on a row without a list of its own adds: the tab's
+// main list (steps, events).
+func firstAdd(rows []row) func(*shared) dialog {
+	for _, r := range rows {
+		if r.add != nil {
+			return r.add
+		}
+	}
+	return nil
+}
+
+// resultsKey moves the selection in the chart, scrolls, and drills down.
+func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
+	k, t := m.sh.keys, m.tab()
+	n := 0
+	if t.res != nil {
+		n = t.res.items()
+	}
+	if g, ok := t.res.(interface{ move(int, string) (int, bool) }); ok && n > 0 {
+		for _, dir := range []struct {
+			b key.Binding
+			d string
+		}{{k.Up, "up"}, {k.Down, "down"}, {k.Left, "left"}, {k.Right, "right"}} {
+			if key.Matches(msg, dir.b) {
+				sel, ok := g.move(t.sel, dir.d)
+				if !ok {
+					m.focus = 0
+				}
+				t.sel = sel
+				return nil
+			}
+		}
+	}
+	switch {
+	case key.Matches(msg, k.Left):
+		m.focus = 0
+	case key.Matches(msg, k.Up):
+		if n > 0 {
+			t.sel = max(t.sel-1, 0)
+		} else {
+			t.scroll = max(t.scroll-1, 0)
+		}
+	case key.Matches(msg, k.Down):
+		if n > 0 {
+			t.sel = min(t.sel+1, n-1)
+		} else {
+			t.scroll++
+		}
+	case msg.String() == "pgdown" || msg.String() == "ctrl+d":
+		t.scroll += 10
+	case msg.String() == "pgup" || msg.String() == "ctrl+u":
+		t.scroll = max(t.scroll-10, 0)
+	case key.Matches(msg, k.Range):
+		m.dlg = rangeDialog(t.a.common())
+	case key.Matches(msg, k.Filter):
+		// / on a list result jumps to the row picked by a fuzzy filter.
+		if lr, ok := t.res.(*listResult); ok && n > 0 {
+			items := make([]named, n)
+			for i, r := range lr.t.Rows {
+				items[i] = named{name: r[0]}
+			}
+			m.dlg = newPicker("Find a row", items, false, func(v string) tea.Cmd {
+				for i, r := range lr.t.Rows {
+					if r[0] == v {
+						t.sel = i
+						break
+					}
+				}
+				return nil
+			})
+		}
+	case key.Matches(msg, k.Enter):
+		if t.res == nil || n == 0 {
+			return nil
+		}
+		if o, ok := t.res.(interface{ open(*shared, int) tea.Cmd }); ok {
+			return o.open(m.sh, t.sel)
+		}
+		title, users, ok := t.res.drill(t.sel)
+		if !ok {
+			return nil
+		}
+		m.pages = append(m.pages, usersPage(m.sh, title, users))
+	}
+	return nil
+}
