@@ -43,8 +43,7 @@ type Model struct {
 	seq     int                // newest run; older results are dropped
 	running int                // tab whose run is in flight, -1 when idle
 	cancel  context.CancelFunc // cancels the run in flight
-	loadMS  int64
-	imp     *importPage // the import in progress or last finished
+	imp     *importPage        // the import in progress or last finished
 }
 
 // New builds the workbench; open is called in the background by Init.
@@ -137,7 +136,6 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	}
 	first := m.sh.d == nil
 	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed = msg.db, msg.d, msg.source, msg.events, msg.funnel
-	m.loadMS = msg.ms
 	for _, t := range m.tabs {
 		t.lastRun = ""
 		if first && t.a != nil {

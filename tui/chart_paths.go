@@ -25,7 +25,7 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 		return b.String()
 	}
 	nameW := min(28, max(12, w/3))
-	var walk func(n *query.PathNode, prefix string, last bool, depth int)
+	var walk func(n *query.PathNode, prefix string)
 	line := func(prefix, name string, users int64, share float64) {
 		label := truncate(name, max(nameW-lipglossWidth(prefix), 4))
 		pad := max(nameW-lipglossWidth(prefix)-lipglossWidth(label), 0)
@@ -34,7 +34,7 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 		b.WriteString("\n" + sh.st.Dim.Render(prefix) + label + strings.Repeat(" ", pad) +
 			fmt.Sprintf(" %8s %6s ", thousands(int(users)), percent(share)) + bar)
 	}
-	walk = func(n *query.PathNode, prefix string, last bool, depth int) {
+	walk = func(n *query.PathNode, prefix string) {
 		kids := append([]*query.PathNode(nil), n.Children...)
 		sort.SliceStable(kids, func(i, j int) bool { return kids[i].Users > kids[j].Users })
 		for i, k := range kids {
@@ -52,10 +52,10 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 				branch, next = "└─ ", "   "
 			}
 			line(prefix+branch, k.Event, k.Users, k.Share)
-			walk(k, prefix+next, end, depth+1)
+			walk(k, prefix+next)
 		}
 	}
 	line("", r.Tree.Event, r.Tree.Users, r.Tree.Share)
-	walk(r.Tree, "", true, 0)
+	walk(r.Tree, "")
 	return b.String()
 }

@@ -14,7 +14,7 @@ import (
 // timeline.
 func usersPage(sh *shared, title string, users []string) *listPage {
 	return newListPage(fmt.Sprintf("%s — %s users", title, thousands(len(users))), "", users, users,
-		func(u string) tea.Cmd { return timelineCmd(sh.db, sh.source, u) })
+		func(u string) tea.Cmd { return timelineCmd(sh.db, u) })
 }
 
 // timelineLimit keeps a timeline page responsive; the page says when it
@@ -23,7 +23,7 @@ const timelineLimit = 5000
 
 // timelineCmd reads one user's events, with those of the anonymous ids
 // linked to them, in time order.
-func timelineCmd(db *store.DB, source, user string) tea.Cmd {
+func timelineCmd(db *store.DB, user string) tea.Cmd {
 	return func() tea.Msg {
 		lines, err := timeline(context.Background(), db, user)
 		if err != nil {

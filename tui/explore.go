@@ -53,8 +53,8 @@ func userDialog(sh *shared) dialog {
 	for i, u := range sh.d.Users {
 		items[i] = named{name: u, count: int(sh.d.Start[i+1] - sh.d.Start[i])}
 	}
-	db, source := sh.db, sh.source
-	return newPicker("User (events shown right)", items, true, func(u string) tea.Cmd { return timelineCmd(db, source, u) })
+	db := sh.db
+	return newPicker("User (events shown right)", items, true, func(u string) tea.Cmd { return timelineCmd(db, u) })
 }
 
 func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
