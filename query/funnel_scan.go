@@ -44,7 +44,7 @@ type funnelWorker struct {
 	cur   []int32 // the counted attempt's chain, steps 0..level
 	start int     // counted attempt's step-1 event, -1
 
-	lastPos []int32 // ordered without exclusions: step -> last position of its name
+	spent int // events visited by the window scans of the current person
 
 	starts, preStarts []int64 // latestStart: per level, the latest step-1 time reaching it
 }
@@ -68,7 +68,6 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 		matchOf:   make([]int32, n),
 		assign:    make([]int32, n),
 		cur:       make([]int32, n),
-		lastPos:   make([]int32, n),
 		starts:    make([]int64, n),
 		preStarts: make([]int64, n),
 	}
@@ -82,10 +81,9 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 // level (as PostHog counts from the most recent funnel entry): times to
 // convert run from it, --by reads its properties, and a user whose latest
 // deepest attempt is still open is in progress rather than dropped.
-// Attempts are tried latest first, so a converter usually costs one.
 func (w *funnelWorker) person(u int) (level int, open bool) {
 	p, d, s := w.p, w.p.d, w.p.s
-	level, w.start = -1, -1
+	w.start = -1
 	if !s.Person(u) {
 		return -1, false
 	}
@@ -94,55 +92,66 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 		return w.anyPerson(lo, hi)
 	}
 	end := lo + sort.Search(hi-lo, func(j int) bool { return d.Time[lo+j] >= s.To })
-	skip := p.mode == FunnelOrdered && len(p.excl) == 0
-	target := w.n - 1 // the level at which the latest-first search may stop
-	if skip {
-		var t0 int64
-		if target, t0 = w.latestStart(lo, hi); target < 0 {
-			return -1, false
-		}
-		// The counted attempt starts at t0: later ones fall short.
-		end = lo + sort.Search(end-lo, func(j int) bool { return d.Time[lo+j] > t0 })
-		w.scanNames(lo, hi)
+	if p.mode == FunnelStrict || len(p.excl) > 0 {
+		level, open, _ = w.attempts(lo, end, hi, w.n-1, math.MaxInt)
+		return level, open
 	}
+	// Attempts latest first usually settle a person in one or two window
+	// scans; a person with many fruitless attempts (a bot, say) would cost
+	// one scan per attempt, so past a budget one pass over the timeline
+	// finds the deepest level and the time of the attempt to walk.
+	level, open, ok := w.attempts(lo, end, hi, w.n-1, attemptBudget*(hi-lo+16))
+	if ok {
+		return level, open
+	}
+	target, t0 := w.latestStart(lo, hi)
+	if target < 0 {
+		return -1, false
+	}
+	end = lo + sort.Search(end-lo, func(j int) bool { return d.Time[lo+j] > t0 })
+	level, open, _ = w.attempts(lo, end, hi, target, math.MaxInt)
+	return level, open
+}
+
+// attemptBudget is how many events, per event of the person, the window
+// scans of ordered attempts may visit before one pass is cheaper. Tests set
+// it below zero to take the one-pass path every time.
+var attemptBudget = 4
+
+// attempts tries the step-1 events before end, latest first, until one
+// reaches target (earlier ones could only tie, and the latest wins ties).
+// It gives up, ok false, once its window scans have visited more than
+// budget events.
+func (w *funnelWorker) attempts(lo, end, hi, target, budget int) (level int, open, ok bool) {
+	p, d, s := w.p, w.p.d, w.p.s
+	level, w.start, w.spent = -1, -1, 0
 	for i := end - 1; i >= lo && d.Time[i] >= s.From; i-- {
 		if d.Event[i] != p.ev[0] || !s.Match(i) || !p.stepOK(i, 0) {
 			continue
+		}
+		if w.spent > budget {
+			return level, false, false
 		}
 		var l int
 		if p.mode == FunnelStrict {
 			l = w.strict(i, hi)
 		} else {
-			l = w.ordered(i, lo, hi)
+			l = w.ordered(i, lo, hi, target)
 		}
 		if l > level {
 			level, open, w.start = l, d.Time[i]+p.window > p.maxTime, i
 			copy(w.cur, w.reach[l*w.n:l*w.n+l+1])
 		}
 		if level == target {
-			break // earlier attempts can only tie, and the latest wins ties
+			break
 		}
 	}
-	return level, open && level < w.n-1
+	return level, open && level < w.n-1, true
 }
 
-// scanNames records, per step >= 1, the last position of an event with
-// its name, so an ordered attempt stops once the next step cannot come.
-func (w *funnelWorker) scanNames(lo, hi int) {
-	for k := range w.lastPos {
-		w.lastPos[k] = -1
-	}
-	d := w.p.d
-	for j := lo; j < hi; j++ {
-		for _, k := range w.p.later[d.Event[j]] {
-			w.lastPos[k] = int32(j)
-		}
-	}
-}
-
-// ordered evaluates the attempt starting at event i1 and leaves the chain
-// that first reached each level in w.reach.
-func (w *funnelWorker) ordered(i1, lo, hi int) int {
+// ordered evaluates the attempt starting at event i1, up to level stop,
+// and leaves the chain that first reached each level in w.reach.
+func (w *funnelWorker) ordered(i1, lo, hi, stop int) int {
 	p, d, s, n := w.p, w.p.d, w.p.s, w.n
 	t0 := d.Time[i1]
 	limit := t0 + p.window // inclusive: an event exactly window after step 1 counts
@@ -159,10 +168,7 @@ func (w *funnelWorker) ordered(i1, lo, hi int) int {
 	for g > lo && d.Time[g-1] == t0 {
 		g-- // events stored before step 1 at the same instant are "at" it
 	}
-	for g < hi && d.Time[g] <= limit && level < n-1 {
-		if len(p.excl) == 0 && int(w.lastPos[level+1]) < g {
-			break // no event left can fill the next step
-		}
+	for g < hi && d.Time[g] <= limit && level < stop {
 		t := d.Time[g]
 		end := g
 		w.group = w.group[:0]
@@ -190,6 +196,7 @@ func (w *funnelWorker) ordered(i1, lo, hi int) int {
 				}
 			}
 		}
+		w.spent += end - g
 		g = end
 	}
 	if len(p.excl) == 0 || level == n-1 {
