@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/store"
 )
 
 func funnelQ(t *testing.T, h *harness) query.FunnelQuery {
@@ -432,4 +433,33 @@ func TestExploreEventsFilterAndUsers(t *testing.T) {
 	if want := lr.t.Rows[h.m.tab().sel][2]; fmt.Sprint(len(p.lines)) != want {
 		t.Fatalf("users who did 领取优惠券: %d listed, the table says %s", len(p.lines), want)
 	}
+}
+
+func TestEmptyDatabaseAndTinyTerminals(t *testing.T) {
+	open := func(ctx context.Context) (*store.DB, string, error) {
+		db, err := store.Open(":memory:", store.Options{Create: true})
+		return db, "empty", err
+	}
+	m := New(context.Background(), open, false)
+	h := &harness{t: t, m: m}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.run(m.Init())
+	defer m.sh.db.Close()
+	if m.sh.d == nil || m.sh.d.Len() != 0 {
+		t.Fatalf("empty database did not load: %s", m.status)
+	}
+	for _, size := range [][2]int{{100, 30}, {30, 8}, {12, 4}} {
+		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		for tab := 0; tab < 8; tab++ {
+			h.keys(string(rune('1' + tab)))
+			for _, l := range strings.Split(h.screen(), "\n") {
+				if lipgloss.Width(l) > size[0] {
+					t.Fatalf("%dx%d tab %d: line wider than the terminal: %q", size[0], size[1], tab+1, l)
+				}
+			}
+		}
+	}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.keys("2")
+	h.contains("a funnel needs at least two steps")
 }
