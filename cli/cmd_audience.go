@@ -15,7 +15,7 @@ func init() {
 	register("audience", "saved audience rules: users to act on now, with evidence, for a messaging tool", runAudience)
 }
 
-const audienceUsage = `create NAME 'RULE' [--replace] | list | show NAME | delete NAME |
+const audienceUsage = `create NAME 'RULE' [--replace] | list | show NAME [--trend 30d] | delete NAME |
        users NAME [--format csv|json|jsonl|table|markdown] | preview 'RULE' | refresh
 
 A rule is a segment expression (spoor segment -h) that usually names what to act on:
@@ -78,8 +78,8 @@ func audienceList(env *Env, args []string) error {
 }
 
 func audienceShow(env *Env, args []string) error {
-	fs := newFlags(env, "audience show", "NAME [--db PATH] [--format F]")
-	dbPath, format := dbFlag(fs), formatFlag(fs)
+	fs := newFlags(env, "audience show", "NAME [--trend 30d] [--db PATH] [--format F]")
+	dbPath, format, trend := dbFlag(fs), formatFlag(fs), trendFlag(fs)
 	pos, err := positional(fs, args, 1, "an audience NAME")
 	if err != nil {
 		return err
@@ -91,6 +91,9 @@ func audienceShow(env *Env, args []string) error {
 	defer db.Close()
 	_, size, err := measure(env, d, a.Name, a.Expr)
 	if err != nil {
+		return err
+	}
+	if err := addTrend(env, d, &size, *trend); err != nil {
 		return err
 	}
 	return emit(env, *format, size)

@@ -16,8 +16,8 @@ func init() {
 	register("segment", "saved user segments (create, list, show, delete, users, preview), RFM tiers and lifecycle stages", runSegment)
 }
 
-const segmentUsage = `create NAME 'EXPR' [--replace] | list | show NAME | delete NAME |
-       users NAME | preview 'EXPR' [--users] | rfm --revenue PROP [--event E] [--users] [--tier T] |
+const segmentUsage = `create NAME 'EXPR' [--replace] | list | show NAME [--trend 30d] | delete NAME |
+       users NAME | preview 'EXPR' [--users | --trend 30d] | rfm --revenue PROP [--event E] [--users] [--tier T] |
        stages [--window 30d] [--users] [--stage S]      (each takes --db and --format)
 
 An expression combines, with not, and, or and parentheses:
@@ -99,6 +99,8 @@ type Size struct {
 	Users int     `json:"users"`
 	Total int     `json:"total"`
 	Share float64 `json:"share"`
+	// With --trend: the size as of the end of each of the last days.
+	Trend []segment.SizePoint `json:"trend,omitempty"`
 }
 
 func (s Size) Tables() []output.Table {
@@ -108,7 +110,32 @@ func (s Size) Tables() []output.Table {
 	}
 	t.Rows = append(t.Rows, []string{"expression", s.Expr}, []string{"users", strconv.Itoa(s.Users)},
 		[]string{"of", strconv.Itoa(s.Total)}, []string{"share", strconv.FormatFloat(100*s.Share, 'f', 1, 64) + "%"})
+	if s.Trend != nil {
+		return []output.Table{t, segment.TrendTable(s.Trend)}
+	}
 	return []output.Table{t}
+}
+
+// trendFlag adds --trend, the number of days of size history to show.
+func trendFlag(fs *flag.FlagSet) *string {
+	return fs.String("trend", "", "also show the size as of the end of each of the last N days, e.g. 30d")
+}
+
+// addTrend fills s.Trend when --trend was given.
+func addTrend(env *Env, d *query.Dataset, s *Size, flagValue string) error {
+	if flagValue == "" {
+		return nil
+	}
+	days, err := wholeDays("trend", flagValue)
+	if err != nil {
+		return err
+	}
+	n, err := segment.Parse(s.Expr)
+	if err != nil {
+		return err
+	}
+	s.Trend, err = segment.Trend(env.Ctx, d, n, days)
+	return err
 }
 
 // measure evaluates expr and returns its members and size.
@@ -247,8 +274,8 @@ func loadSaved(env *Env, k segment.Kind, dbPath, name string) (*store.DB, *query
 }
 
 func segmentShow(env *Env, args []string) error {
-	fs := newFlags(env, "segment show", "NAME [--db PATH] [--format F]")
-	dbPath, format := dbFlag(fs), formatFlag(fs)
+	fs := newFlags(env, "segment show", "NAME [--trend 30d] [--db PATH] [--format F]")
+	dbPath, format, trend := dbFlag(fs), formatFlag(fs), trendFlag(fs)
 	pos, err := positional(fs, args, 1, "a segment NAME")
 	if err != nil {
 		return err
@@ -260,6 +287,9 @@ func segmentShow(env *Env, args []string) error {
 	defer db.Close()
 	_, size, err := measure(env, d, s.Name, s.Expr)
 	if err != nil {
+		return err
+	}
+	if err := addTrend(env, d, &size, *trend); err != nil {
 		return err
 	}
 	return emit(env, *format, size)
@@ -304,8 +334,8 @@ func segmentUsers(env *Env, args []string) error {
 }
 
 func segmentPreview(env *Env, args []string) error {
-	fs := newFlags(env, "segment preview", "'EXPR' [--users] [--db PATH] [--format F]")
-	dbPath, format := dbFlag(fs), formatFlag(fs)
+	fs := newFlags(env, "segment preview", "'EXPR' [--users | --trend 30d] [--db PATH] [--format F]")
+	dbPath, format, trend := dbFlag(fs), formatFlag(fs), trendFlag(fs)
 	users := fs.Bool("users", false, "list the matching users instead of the size")
 	pos, err := positional(fs, args, 1, "an expression in quotes")
 	if err != nil {
@@ -325,6 +355,9 @@ func segmentPreview(env *Env, args []string) error {
 	}
 	if *users {
 		return emit(env, *format, memberList(d, m))
+	}
+	if err := addTrend(env, d, &size, *trend); err != nil {
+		return err
 	}
 	return emit(env, *format, size)
 }

@@ -49,6 +49,13 @@ func TestSegmentCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &users); code != 0 || err != nil || len(users) != 1 || users[0]["user"] != "a" {
 		t.Errorf("users json: exit %d %v %q", code, err, out)
 	}
+	// a's second purchase is on 03-20: the size history steps there.
+	code, out, errs = exRun(t, "segment", "show", "buyers", "--trend", "13d", "--db", db, "--format", "json")
+	var shown Size
+	if err := json.Unmarshal([]byte(out), &shown); code != 0 || err != nil || len(shown.Trend) != 13 ||
+		shown.Trend[0].Day != "2026-03-19" || shown.Trend[0].Users != 0 || shown.Trend[1].Users != 1 || shown.Trend[12].Total != 6 {
+		t.Errorf("show --trend: exit %d %v %s %s", code, err, out, errs)
+	}
 	code, out, _ = exRun(t, "segment", "list", "--db", db, "--format", "csv")
 	if code != 0 || !strings.Contains(out, "buyers,did purchase >= 2 in 30d and not did refund,") {
 		t.Errorf("list: %q", out)

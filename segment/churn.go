@@ -70,7 +70,7 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 		}
 		key, _ = d.EventID(opt.KeyEvent)
 	}
-	e := &Evaluator{d: d}
+	e := newEvaluator(d)
 	recentFrom, _ := e.rel(Rel{N: opt.WindowDays, Unit: 'd'})
 	baseFrom, _ := e.rel(Rel{N: opt.WindowDays + opt.BaselineDays, Unit: 'd'})
 	cal := query.NewCalendar(query.Day, e.loc(), min(d.MinTime, baseFrom), d.MaxTime+1)

@@ -16,6 +16,8 @@ import (
 // scratch buffers, so one Evaluator must not be used by two goroutines.
 type Evaluator struct {
 	d       *query.Dataset
+	anchor  int64 // "now": relative windows end here (the data's last event, or an as-of instant)
+	asOf    bool  // events after anchor are ignored
 	root    cnode
 	Unknown []string // event names the expression uses that the data lacks
 	Unset   []string // property names no event carries
@@ -44,7 +46,23 @@ type cnode interface {
 
 // Compile resolves names, property columns and windows of n against d.
 func Compile(ctx context.Context, d *query.Dataset, n Node) (*Evaluator, error) {
-	e := &Evaluator{d: d}
+	return compileAt(ctx, newEvaluator(d), n)
+}
+
+// CompileAsOf evaluates n as if the data ended at instant t: later events
+// are ignored and relative windows end at t. Persons with no event by then
+// are not members (Span reports them empty).
+func CompileAsOf(ctx context.Context, d *query.Dataset, n Node, t int64) (*Evaluator, error) {
+	e := newEvaluator(d)
+	if t < d.MaxTime {
+		e.anchor, e.asOf = t, true
+	}
+	return compileAt(ctx, e, n)
+}
+
+func newEvaluator(d *query.Dataset) *Evaluator { return &Evaluator{d: d, anchor: d.MaxTime} }
+
+func compileAt(ctx context.Context, e *Evaluator, n Node) (*Evaluator, error) {
 	root, err := e.compile(ctx, n)
 	if err != nil {
 		return nil, err
@@ -69,27 +87,38 @@ func Evaluate(ctx context.Context, d *query.Dataset, expr string) ([]bool, error
 // Dataset is the data the evaluator was compiled against.
 func (e *Evaluator) Dataset() *query.Dataset { return e.d }
 
+// Span bounds the events of person p the evaluator sees; lo == hi when
+// the person has none (yet, for an as-of evaluation).
+func (e *Evaluator) Span(p int) (int, int) {
+	lo, hi := int(e.d.Start[p]), int(e.d.Start[p+1])
+	if e.asOf {
+		hi = lowerBound(e.d.Time, lo, hi, e.anchor+1)
+	}
+	return lo, hi
+}
+
 // Members evaluates every person.
 func (e *Evaluator) Members(ctx context.Context) ([]bool, error) {
-	d := e.d
-	out := make([]bool, len(d.Users))
+	out := make([]bool, len(e.d.Users))
 	for p := range out {
 		if p&4095 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		out[p] = e.root.eval(int(d.Start[p]), int(d.Start[p+1]))
+		out[p] = e.Match(p)
 	}
 	return out, nil
 }
 
 // Match reports whether person p matches.
 func (e *Evaluator) Match(p int) bool {
-	return e.root.eval(int(e.d.Start[p]), int(e.d.Start[p+1]))
+	lo, hi := e.Span(p)
+	return hi > lo && e.root.eval(lo, hi)
 }
 
 // Explain lists the evidence for person p (who should match).
 func (e *Evaluator) Explain(p int) []Evidence {
-	return e.root.explain(int(e.d.Start[p]), int(e.d.Start[p+1]), nil)
+	lo, hi := e.Span(p)
+	return e.root.explain(lo, hi, nil)
 }
 
 func (e *Evaluator) compile(ctx context.Context, n Node) (cnode, error) {
@@ -220,13 +249,13 @@ func (e *Evaluator) rel(r Rel) (int64, int64) {
 		if r.Unit == 'm' {
 			unit = int64(time.Minute / time.Millisecond)
 		}
-		return d.MaxTime - int64(r.N)*unit + 1, d.MaxTime + 1
+		return e.anchor - int64(r.N)*unit + 1, e.anchor + 1
 	}
 	days := r.N
 	if r.Unit == 'w' {
 		days *= 7
 	}
-	last := dayStart(d.MaxTime, d.Loc)
+	last := dayStart(e.anchor, d.Loc)
 	return last.AddDate(0, 0, 1-days).UnixMilli(), last.AddDate(0, 0, 1).UnixMilli()
 }
 

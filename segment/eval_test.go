@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +249,32 @@ func TestUnsetPropertiesAreReported(t *testing.T) {
 	e := compile(t, d, "contry = CN or did view_item where categry = shoes or streak view_item by product >= 2 days or country = US")
 	if got := strings.Join(e.Unset, ","); got != "contry,categry,product" {
 		t.Errorf("unset = %q", got)
+	}
+}
+
+func TestTrend(t *testing.T) {
+	_, d := timeline(t, time.UTC, `
+a 2026-03-01T10:00 purchase
+a 2026-03-03T10:00 purchase
+b 2026-03-02T10:00 purchase
+b 2026-03-02T11:00 purchase
+c 2026-03-04T09:00 page_view
+`)
+	n, _ := Parse("did purchase >= 2")
+	pts, err := Trend(context.Background(), d, n, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 02-28: nobody yet; 03-01: a (1 purchase); 03-02: b has 2; 03-03: a
+	// too; 03-04: c arrives.
+	want := "[{2026-02-28 0 0 0} {2026-03-01 0 1 0} {2026-03-02 1 2 0.5} {2026-03-03 2 2 1} {2026-03-04 2 3 0.6666666666666666}]"
+	if fmt.Sprint(pts) != want {
+		t.Errorf("trend %v\nwant  %v", pts, want)
+	}
+	// Relative windows end with each day: "in 1d" counts that day only.
+	n, _ = Parse("did purchase in 1d")
+	pts, _ = Trend(context.Background(), d, n, 4)
+	if got := fmt.Sprint(pts); got != "[{2026-03-01 1 1 1} {2026-03-02 1 2 0.5} {2026-03-03 1 2 0.5} {2026-03-04 0 3 0}]" {
+		t.Errorf("windowed trend %v", got)
 	}
 }

@@ -413,6 +413,28 @@ func TestMembershipMatchesNaiveReference(t *testing.T) {
 					}
 				}
 			}
+			// As of a random instant: later events unseen, windows end there.
+			asOf := d.MinTime + rng.Int63n(d.MaxTime-d.MinTime+1)
+			if rng.Intn(2) == 0 {
+				asOf = ref.dayStart(asOf, 1) - 1 // a day's end, as Trend uses
+			}
+			ea, err := CompileAsOf(ctx, d, n, asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			past := naive{loc: loc, maxT: min(asOf, d.MaxTime)}
+			for p, u := range d.Users {
+				var seen []query.RawEvent
+				for _, ev := range byUser[u] {
+					if ev.Time <= past.maxT {
+						seen = append(seen, ev)
+					}
+				}
+				if want := len(seen) > 0 && past.eval(n, seen); ea.Match(p) != want {
+					t.Fatalf("round %d %s, as of %s, user %s: got %v, naive %v\nexpr: %s\nevents: %s", round, loc,
+						time.UnixMilli(asOf).In(loc).Format(time.RFC3339), u, !want, want, expr, dump(byUser[u], loc))
+				}
+			}
 		}
 	}
 	// Guard against a generator whose expressions are all trivially false.

@@ -25,7 +25,7 @@ const DefaultStageWindow = 30
 //	dormant    last seen in the W days before the last W days
 //	churned    last seen earlier than that (more than 2W days ago)
 func Stages(d *query.Dataset, window int) []int8 {
-	e := &Evaluator{d: d}
+	e := newEvaluator(d)
 	recent, _ := e.rel(Rel{N: window, Unit: 'd'})
 	before, _ := e.rel(Rel{N: 2 * window, Unit: 'd'})
 	out := make([]int8, len(d.Users))
