@@ -341,6 +341,9 @@ func TestFunnelMatchesReference(t *testing.T) {
 		if q.From > q.To {
 			q.From, q.To = q.To, q.From
 		}
+		if rng.Intn(4) == 0 {
+			q.By = "p"
+		}
 		if q.Mode != FunnelAny && rng.Intn(2) == 0 {
 			from := rng.Intn(ns - 1)
 			x := Exclusion{Event: d.Names[rng.Intn(len(d.Names))], From: from, To: from + 1 + rng.Intn(ns-1-from)}
@@ -402,6 +405,16 @@ func TestFunnelMatchesReference(t *testing.T) {
 			if k > 0 && len(q.Exclude) == 0 && fmt.Sprint(deref(s.MedianSeconds), deref(s.P25Seconds), deref(s.P75Seconds)) !=
 				fmt.Sprint(deref(refQuantile(deltas[k], 0.5)), deref(refQuantile(deltas[k], 0.25)), deref(refQuantile(deltas[k], 0.75))) {
 				t.Fatalf("iteration %d: step %d quartiles %v %v %v, reference from %v", it, k+1, deref(s.P25Seconds), deref(s.MedianSeconds), deref(s.P75Seconds), deltas[k])
+			}
+		}
+		// The breakdown splits the same persons: its counts add up.
+		for k := range r.Steps {
+			sum := 0
+			for _, b := range r.Breakdown {
+				sum += b.Steps[k].Users
+			}
+			if q.By != "" && sum != reached[k] {
+				t.Fatalf("iteration %d: step %d breakdown users add up to %d, want %d", it, k+1, sum, reached[k])
 			}
 		}
 		checked[p.mode]++

@@ -83,7 +83,7 @@ func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
 		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
 	}
 	ranges := funnelRanges(d)
-	parts := make([]funnelTimes, len(ranges))
+	parts := make([]funnelPart, len(ranges))
 	errs := make([]error, len(ranges))
 	var wg sync.WaitGroup
 	for i, rg := range ranges {
@@ -100,20 +100,34 @@ func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
 		}
 	}
 	r.collectDeltas(p.n, parts)
-	r.Steps = r.stepRows(p, -1)
+	reached := make([]int, p.n)
+	prog := make([]int, p.n)
+	for _, pt := range parts {
+		for l := range p.n {
+			for k := 0; k <= l; k++ {
+				reached[k] += pt.atLevel[l]
+			}
+			prog[l] += pt.prog[l]
+		}
+	}
+	r.Steps = funnelRows(p.q.Steps, reached, prog, r.allDeltas)
 	r.Breakdown = []FunnelBreakdown{}
 	if r.byProp != nil {
 		r.Breakdown = r.breakdown(p)
 	}
-	r.Trend = r.trend(p)
+	r.Trend = trendPoints(p, parts)
 	return r, nil
 }
 
-// funnelTimes are a worker's times to convert (ms) per step, and with
-// --by the breakdown code of each person's counted attempt alongside.
-type funnelTimes struct {
-	ms   [][]int64
-	code [][]int32
+// funnelPart is what a worker counts over its persons: persons per deepest
+// level, in progress per level, per trend interval (persons, converted, in
+// progress), and the times to convert (ms) per step, with --by the
+// breakdown code of each person's counted attempt alongside.
+type funnelPart struct {
+	atLevel, prog []int
+	trend         [][3]int
+	ms            [][]int64
+	code          [][]int32
 }
 
 // funnelRanges splits persons into two halves of about equal events when
@@ -128,29 +142,44 @@ func funnelRanges(d *Dataset) [][2]int {
 }
 
 // scan evaluates persons lo..hi, writing their per-person result and
-// returning their times to convert.
-func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (funnelTimes, error) {
+// returning their counts and times to convert.
+func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (funnelPart, error) {
 	d := p.d
 	w := newFunnelWorker(p)
-	ft := funnelTimes{ms: make([][]int64, p.n), code: make([][]int32, p.n)}
+	pt := funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),
+		ms: make([][]int64, p.n), code: make([][]int32, p.n)}
 	for u := lo; u < hi; u++ {
 		if (u-lo)&4095 == 0 && ctx.Err() != nil {
-			return ft, ctx.Err()
+			return pt, ctx.Err()
 		}
 		level, open := w.person(u)
 		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)
+		if level < 0 {
+			continue
+		}
+		pt.atLevel[level]++
+		// Step 1 is in range, which the calendar covers.
+		b := &pt.trend[p.cal.Bucket(d.Time[w.start])]
+		b[0]++
+		if level == p.n-1 {
+			b[1]++
+		}
+		if open {
+			pt.prog[level]++
+			b[2]++
+		}
 		for k := 1; k <= level; k++ {
-			ft.ms[k] = append(ft.ms[k], d.Time[w.cur[k]]-d.Time[w.cur[k-1]])
+			pt.ms[k] = append(pt.ms[k], d.Time[w.cur[k]]-d.Time[w.cur[k-1]])
 			if p.s.By != nil {
-				ft.code[k] = append(ft.code[k], p.s.By.Codes[w.start])
+				pt.code[k] = append(pt.code[k], p.s.By.Codes[w.start])
 			}
 		}
 	}
-	return ft, nil
+	return pt, nil
 }
 
 // collectDeltas merges the workers' times, grouped by code.
-func (r *FunnelResult) collectDeltas(n int, parts []funnelTimes) {
+func (r *FunnelResult) collectDeltas(n int, parts []funnelPart) {
 	r.deltas = make([][]int64, n)
 	r.byOff = make([][]int, n)
 	for k := 1; k < n; k++ {
@@ -188,14 +217,13 @@ func (r *FunnelResult) collectDeltas(n int, parts []funnelTimes) {
 	}
 }
 
-// stepRows builds the funnel rows for breakdown code c, or for everyone
-// when c < 0.
+// stepRows builds the funnel rows of breakdown code c.
 func (r *FunnelResult) stepRows(p *funnelPlan, c int) []FunnelStepResult {
 	n := p.n
 	reached := make([]int, n)
 	prog := make([]int, n)
 	for u, l := range r.Level {
-		if l < 0 || c >= 0 && int(r.byProp.Codes[r.Attempt[u]]) != c {
+		if l < 0 || int(r.byProp.Codes[r.Attempt[u]]) != c {
 			continue
 		}
 		for k := 0; k <= int(l); k++ {
@@ -205,12 +233,7 @@ func (r *FunnelResult) stepRows(p *funnelPlan, c int) []FunnelStepResult {
 			prog[l]++
 		}
 	}
-	var times func(k int) []int64
-	if c < 0 {
-		times = func(k int) []int64 { return r.allDeltas(k) }
-	} else {
-		times = func(k int) []int64 { return r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]] }
-	}
+	times := func(k int) []int64 { return r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]] }
 	return funnelRows(p.q.Steps, reached, prog, times)
 }
 
@@ -378,31 +401,17 @@ func (r *FunnelResult) TopBreakdown(n int) []FunnelBreakdown {
 	return append(out, FunnelBreakdown{Value: OtherValue, Steps: funnelRows(steps, reached, prog, times)})
 }
 
-// trend is the share of persons reaching the last step, per interval of
-// their counted step-1 time.
-func (r *FunnelResult) trend(p *funnelPlan) []FunnelTrendPoint {
-	nb := p.cal.Len()
-	pts := make([]FunnelTrendPoint, nb)
+// trendPoints is the share of persons reaching the last step, per
+// interval of their counted step-1 time.
+func trendPoints(p *funnelPlan, parts []funnelPart) []FunnelTrendPoint {
+	pts := make([]FunnelTrendPoint, p.cal.Len())
 	for b := range pts {
 		pts[b].T = p.cal.Label(b)
-	}
-	for u, l := range r.Level {
-		if l < 0 {
-			continue
+		for _, pt := range parts {
+			pts[b].Users += pt.trend[b][0]
+			pts[b].Converted += pt.trend[b][1]
+			pts[b].InProgress += pt.trend[b][2]
 		}
-		b := p.cal.Bucket(p.d.Time[r.Attempt[u]])
-		if b < 0 {
-			continue // cannot happen: step 1 is in range and the calendar covers it
-		}
-		pts[b].Users++
-		if int(l) == p.n-1 {
-			pts[b].Converted++
-		}
-		if r.InProgress[u] {
-			pts[b].InProgress++
-		}
-	}
-	for b := range pts {
 		pts[b].Conversion = ratio(pts[b].Converted, pts[b].Users)
 	}
 	return pts
