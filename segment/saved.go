@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 	"unicode"
@@ -41,6 +40,8 @@ type Kind struct {
 	col   string
 }
 
+// Segments and Audiences are the two kinds, stored in the tables of the
+// same names.
 var (
 	Segments  = Kind{"segment", "segments", "expr"}
 	Audiences = Kind{"audience", "audiences", "rule"}
@@ -70,14 +71,15 @@ func (k Kind) Save(ctx context.Context, db *store.DB, name, expr string, replace
 		return err
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
+	q := `INSERT INTO ` + k.table + `(name, ` + k.col + `, created_at) VALUES(?, ?, ?)`
 	if replace {
 		// A changed rule starts a new count history.
-		_, err := db.SQL.ExecContext(ctx, `DELETE FROM `+k.table+` WHERE name = ?`, name)
-		if err != nil {
-			return err
+		q += ` ON CONFLICT(name) DO UPDATE SET ` + k.col + ` = excluded.` + k.col + `, created_at = excluded.created_at`
+		if k == Audiences {
+			q += `, last_count = NULL, prev_count = NULL, evaluated_at = NULL`
 		}
 	}
-	_, err := db.SQL.ExecContext(ctx, `INSERT INTO `+k.table+`(name, `+k.col+`, created_at) VALUES(?, ?, ?)`, name, expr, now)
+	_, err := db.SQL.ExecContext(ctx, q, name, expr, now)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return fmt.Errorf("%s %q exists; delete it first or pass --replace", k.Noun, name)
 	}
@@ -192,71 +194,4 @@ func count(m []bool) int {
 		}
 	}
 	return n
-}
-
-// Resolve returns the members of a --segment name: a saved segment,
-// "audience:NAME" for a saved audience rule, or "stage:STAGE" for a
-// lifecycle stage (30-day window).
-func Resolve(ctx context.Context, db *store.DB, d *query.Dataset, name string) ([]bool, error) {
-	if stage, ok := strings.CutPrefix(name, "stage:"); ok {
-		return StageMembers(d, stage, DefaultStageWindow)
-	}
-	k := Segments
-	if rest, ok := strings.CutPrefix(name, "audience:"); ok {
-		k, name = Audiences, rest
-	}
-	s, err := k.Get(ctx, db, name)
-	if err != nil {
-		return nil, err
-	}
-	return Evaluate(ctx, d, s.Expr)
-}
-
-// Install makes --segment NAME and --by segment:NAME resolve names in db
-// for every analysis.
-func Install(db *store.DB) {
-	query.Segments = func(ctx context.Context, d *query.Dataset, name string) ([]bool, error) {
-		return Resolve(ctx, db, d, name)
-	}
-	query.SegmentBy = func(ctx context.Context, d *query.Dataset, name string) (*query.Prop, error) {
-		return Breakdown(ctx, db, d, name)
-	}
-}
-
-// Breakdown returns a per-event property column that splits any analysis
-// by membership of a --segment name: every event of a member carries the
-// value NAME, every other event "not NAME". Analyses that break down by a
-// *query.Prop (Scope.By) use it unchanged.
-func Breakdown(ctx context.Context, db *store.DB, d *query.Dataset, name string) (*query.Prop, error) {
-	m, err := Resolve(ctx, db, d, name)
-	if err != nil {
-		return nil, err
-	}
-	return MembershipProp(d, m, name, "not "+name), nil
-}
-
-// MembershipProp labels each event by whether its person is a member.
-func MembershipProp(d *query.Dataset, members []bool, in, out string) *query.Prop {
-	return LabelProp(d, "segment", []string{in, out}, func(p int) int {
-		if members[p] {
-			return 0
-		}
-		return 1
-	})
-}
-
-// LabelProp builds a per-event property column from a per-person label:
-// label(p) indexes values, or is -1 for no value.
-func LabelProp(d *query.Dataset, key string, values []string, label func(p int) int) *query.Prop {
-	prop := &query.Prop{Key: key, Values: values, Num: make([]float64, len(values)), Codes: make([]int32, d.Len())}
-	for i := range prop.Num {
-		prop.Num[i] = math.NaN() // labels are text, never numbers
-	}
-	for p := range d.Users {
-		c := int32(label(p) + 1)
-		for i := d.Start[p]; i < d.Start[p+1]; i++ {
-			prop.Codes[i] = c
-		}
-	}
-	return prop
 }

@@ -146,3 +146,34 @@ func TestSavedSegmentsAndAudiences(t *testing.T) {
 		t.Errorf("delete twice: %v", err)
 	}
 }
+
+func TestReplaceResetsAudienceHistory(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(filepath.Join(t.TempDir(), "r.db"), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := Audiences.Save(ctx, db, "x", "did a", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := RecordAudience(ctx, db, "x", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := Audiences.Save(ctx, db, "x", "did b", true); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Audiences.Get(ctx, db, "x")
+	if err != nil || a.Expr != "did b" || a.LastCount != nil || a.EvaluatedAt != "" {
+		t.Errorf("after replace: %+v %v", a, err)
+	}
+	if err := Segments.Save(ctx, db, "s", "did a", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := Segments.Save(ctx, db, "s", "did (", true); err == nil {
+		t.Error("a bad expression replaced a good one")
+	}
+	if s, _ := Segments.Get(ctx, db, "s"); s.Expr != "did a" {
+		t.Errorf("segment after failed replace: %+v", s)
+	}
+}

@@ -1,0 +1,77 @@
+package segment
+
+import (
+	"context"
+	"math"
+	"strings"
+
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/store"
+)
+
+// Resolve returns the members of a --segment name: a saved segment,
+// "audience:NAME" for a saved audience rule, or "stage:STAGE" for a
+// lifecycle stage (30-day window).
+func Resolve(ctx context.Context, db *store.DB, d *query.Dataset, name string) ([]bool, error) {
+	if stage, ok := strings.CutPrefix(name, "stage:"); ok {
+		return StageMembers(d, stage, DefaultStageWindow)
+	}
+	k := Segments
+	if rest, ok := strings.CutPrefix(name, "audience:"); ok {
+		k, name = Audiences, rest
+	}
+	s, err := k.Get(ctx, db, name)
+	if err != nil {
+		return nil, err
+	}
+	return Evaluate(ctx, d, s.Expr)
+}
+
+// Install makes --segment NAME and --by segment:NAME resolve names in db
+// for every analysis.
+func Install(db *store.DB) {
+	query.Segments = func(ctx context.Context, d *query.Dataset, name string) ([]bool, error) {
+		return Resolve(ctx, db, d, name)
+	}
+	query.SegmentBy = func(ctx context.Context, d *query.Dataset, name string) (*query.Prop, error) {
+		return Breakdown(ctx, db, d, name)
+	}
+}
+
+// Breakdown returns a per-event property column that splits any analysis
+// by membership of a --segment name: every event of a member carries the
+// value NAME, every other event "not NAME". Analyses that break down by a
+// *query.Prop (Scope.By) use it unchanged.
+func Breakdown(ctx context.Context, db *store.DB, d *query.Dataset, name string) (*query.Prop, error) {
+	m, err := Resolve(ctx, db, d, name)
+	if err != nil {
+		return nil, err
+	}
+	return MembershipProp(d, m, name, "not "+name), nil
+}
+
+// MembershipProp labels each event by whether its person is a member.
+func MembershipProp(d *query.Dataset, members []bool, in, out string) *query.Prop {
+	return LabelProp(d, "segment", []string{in, out}, func(p int) int {
+		if members[p] {
+			return 0
+		}
+		return 1
+	})
+}
+
+// LabelProp builds a per-event property column from a per-person label:
+// label(p) indexes values, or is -1 for no value.
+func LabelProp(d *query.Dataset, key string, values []string, label func(p int) int) *query.Prop {
+	prop := &query.Prop{Key: key, Values: values, Num: make([]float64, len(values)), Codes: make([]int32, d.Len())}
+	for i := range prop.Num {
+		prop.Num[i] = math.NaN() // labels are text, never numbers
+	}
+	for p := range d.Users {
+		c := int32(label(p) + 1)
+		for i := d.Start[p]; i < d.Start[p+1]; i++ {
+			prop.Codes[i] = c
+		}
+	}
+	return prop
+}
