@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,20 +53,18 @@ type row struct {
 
 const filterHint = "key = value, key != v, key > 100, key in (a, b), key contains x, key is set"
 
-// specJSON is an analysis in the shape of a spec file: {"analysis": kind,
+// specJSON is an analysis as a spec file (query.Spec): {"analysis": kind,
 // ...the query's own JSON fields}, the file spoor run executes.
 func specJSON(a analysis, q any) ([]byte, error) {
-	fields, err := json.Marshal(q)
+	b, err := json.Marshal(query.Spec{Analysis: a.kind(), Query: q})
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(fields, &m); err != nil {
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
 		return nil, err
 	}
-	kind, _ := json.Marshal(a.kind())
-	m["analysis"] = kind
-	return json.MarshalIndent(m, "", "  ")
+	return append(out.Bytes(), '\n'), nil
 }
 
 // convert moves a query between the workbench's state and the engine's

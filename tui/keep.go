@@ -12,6 +12,7 @@ import (
 	"github.com/aymanbagabas/go-osc52/v2"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
 )
 
 // specDir is where the workbench saves analyses, relative to the working
@@ -56,11 +57,13 @@ func writeFileCmd(path string, data []byte, done string) tea.Cmd {
 func openListCmd() tea.Cmd {
 	return func() tea.Msg {
 		var files []string
-		for _, pattern := range []string{filepath.Join(specDir, "*.json"), "*.json"} {
-			found, _ := filepath.Glob(pattern)
-			for _, f := range found {
-				if kind, err := specKind(f); err == nil && kind != "" {
-					files = append(files, f)
+		for _, pattern := range []string{"*.json", "*.toml"} {
+			for _, dir := range []string{specDir, "."} {
+				found, _ := filepath.Glob(filepath.Join(dir, pattern))
+				for _, f := range found {
+					if _, err := readSpec(f); err == nil {
+						files = append(files, f)
+					}
 				}
 			}
 		}
@@ -70,36 +73,35 @@ func openListCmd() tea.Cmd {
 		}
 		lines := make([]string, len(files))
 		for i, f := range files {
-			kind, _ := specKind(f)
-			lines[i] = padRight(kind, 10) + " " + f
+			spec, _ := readSpec(f)
+			lines[i] = padRight(spec.Analysis, 10) + " " + f
 		}
 		return pageMsg{p: newListPage("Saved analyses", "", lines, files, readSpecCmd)}
 	}
 }
 
-func specKind(path string) (string, error) {
+// readSpec reads a JSON or TOML spec file the way spoor run does, so
+// the workbench opens exactly the files the command line accepts.
+func readSpec(path string) (query.Spec, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", err
+		return query.Spec{}, err
 	}
-	var head struct {
-		Analysis string `json:"analysis"`
-	}
-	err = json.Unmarshal(b, &head)
-	return head.Analysis, err
+	return query.ParseSpec(b)
 }
 
 func readSpecCmd(path string) tea.Cmd {
 	return func() tea.Msg {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return statusMsg{text: err.Error(), err: true}
-		}
-		kind, err := specKind(path)
+		spec, err := readSpec(path)
 		if err != nil {
 			return statusMsg{text: path + ": " + err.Error(), err: true}
 		}
-		return openSpecMsg{kind: kind, raw: b, path: path}
+		// The tabs load JSON fields; a TOML spec arrives as its query.
+		raw, err := json.Marshal(spec.Query)
+		if err != nil {
+			return statusMsg{text: path + ": " + err.Error(), err: true}
+		}
+		return openSpecMsg{kind: spec.Analysis, raw: raw, path: path}
 	}
 }
 

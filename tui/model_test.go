@@ -463,3 +463,35 @@ func TestEmptyDatabaseAndTinyTerminals(t *testing.T) {
 	h.keys("2")
 	h.contains("a funnel needs at least two steps")
 }
+
+func TestOpenTOMLSpec(t *testing.T) {
+	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	spec := "analysis = \"retention\"\nperiod = \"day\"\nperiods = 5\nstart = \"page_view\"\n"
+	if err := os.WriteFile("weekly.toml", []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A broken spec is not offered.
+	os.WriteFile("broken.json", []byte(`{"analysis":"funnel","stepz":[]}`), 0o644)
+	h := newHarness(t, 100, 30)
+	h.keys("o")
+	p := h.m.pages[len(h.m.pages)-1].(*listPage)
+	if len(p.lines) != 1 || !strings.Contains(p.lines[0], "weekly.toml") {
+		t.Fatalf("open list %q", p.lines)
+	}
+	h.keys("<enter>")
+	if h.m.active != tabRetention {
+		t.Fatalf("opened spec shows tab %d", h.m.active)
+	}
+	q := h.m.tab().a.(*retention).q
+	if q.Period != "day" || q.Periods != 5 || q.Start != "page_view" {
+		t.Fatalf("opened query %+v", q)
+	}
+	if r := h.m.tab().res.(*retentionResult).r; r.Periods != 5 || r.Period != "day" {
+		t.Fatalf("result of the opened spec: %d %s periods", r.Periods, r.Period)
+	}
+}
