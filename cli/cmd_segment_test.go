@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spoorhq/spoor/store"
 )
 
 // segCSV is a hand-made shop: the last event is z's, 2026-03-31 12:00 UTC.
@@ -179,5 +181,32 @@ func TestAudienceCommands(t *testing.T) {
 	code, _, errs := exRun(t, "audience", "users", "nope", "--db", db)
 	if code != 1 || !strings.Contains(errs, `no audience "nope"`) {
 		t.Errorf("unknown audience: exit %d %q", code, errs)
+	}
+}
+
+func TestSegmentsOnEmptyDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.db")
+	db, err := store.Open(path, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, args := range [][]string{
+		{"segment", "create", "x", "did purchase"},
+		{"segment", "show", "x", "--trend", "7d", "--format", "json"},
+		{"segment", "users", "x", "--format", "json"},
+		{"segment", "stages", "--format", "csv"},
+		{"churn", "--format", "json"},
+		{"audience", "create", "y", "active in 30d and silent for 14d"},
+		{"audience", "users", "y", "--format", "jsonl"},
+		{"audience", "refresh"},
+	} {
+		if code, _, errs := exRun(t, append(args, "--db", path)...); code != 0 {
+			t.Errorf("%v: exit %d %s", args, code, errs)
+		}
+	}
+	code, out, _ := exRun(t, "segment", "users", "x", "--db", path, "--format", "json")
+	if code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("users on no data: %q", out)
 	}
 }
