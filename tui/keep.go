@@ -171,14 +171,19 @@ func (m *Model) copyResult() tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg {
-		seq := osc52.New(string(data))
+		seqs := []osc52.Sequence{osc52.New(string(data))}
+		// Inside tmux the plain sequence reaches tmux's clipboard (with
+		// set-clipboard on); the wrapped one passes through to the outer
+		// terminal (with allow-passthrough on).
 		if os.Getenv("TMUX") != "" {
-			seq = seq.Tmux()
+			seqs = append(seqs, osc52.New(string(data)).Tmux())
 		} else if strings.HasPrefix(os.Getenv("TERM"), "screen") {
-			seq = seq.Screen()
+			seqs[0] = seqs[0].Screen()
 		}
-		if _, err := seq.WriteTo(os.Stderr); err != nil {
-			return statusMsg{text: "copy: " + err.Error(), err: true}
+		for _, seq := range seqs {
+			if _, err := seq.WriteTo(os.Stderr); err != nil {
+				return statusMsg{text: "copy: " + err.Error(), err: true}
+			}
 		}
 		return statusMsg{text: fmt.Sprintf("copied %d bytes as Markdown (OSC 52)", len(data))}
 	}
