@@ -128,7 +128,7 @@ func (w *funnelWorker) anyChain(lo, hi int) {
 	w.types = w.types[:0]
 	w.count(start, 1)
 	w.cur[0] = int32(start)
-	size := 1
+	size := w.maxMatching() // 1; also leaves w.assign for the explanation
 	g := start
 	for g > lo && d.Time[g-1] == ts {
 		g--

@@ -266,7 +266,7 @@ func (e *funnelExplainer) note(j int) string {
 		}
 		label := fmt.Sprintf("step %d", k+1)
 		if p.mode == FunnelAny {
-			label = fmt.Sprintf("%d distinct steps", k+1)
+			label = fmt.Sprintf("%d of %d steps", k+1, p.n)
 		}
 		if k == 0 {
 			return "   ← " + label + " (counted attempt)"
@@ -283,7 +283,18 @@ func (e *funnelExplainer) note(j int) string {
 		if !s.InRange(d.Time[j]) {
 			return "   (step 1 outside the date range)"
 		}
-		return "   (another step-1 attempt)"
+		return fmt.Sprintf("   (another step-1 attempt, reaching step %d)", e.attemptLevel(j)+1)
 	}
 	return ""
+}
+
+// attemptLevel evaluates another attempt, for the timeline; the counted
+// chain was copied out of the worker's buffers already.
+func (e *funnelExplainer) attemptLevel(j int) int {
+	d := e.p.d
+	hi := int(d.Start[e.u+1])
+	if e.p.mode == FunnelStrict {
+		return e.w.strict(j, hi)
+	}
+	return e.w.ordered(j, int(d.Start[e.u]), hi, e.p.n-1)
 }

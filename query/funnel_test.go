@@ -617,6 +617,9 @@ u4 search 2026-01-01 10:00
 u5 view   2026-01-01 10:00
 u5 cart   2026-01-01 10:01
 u5 buy    2026-01-01 10:02
+u6 view   2026-01-01 10:00
+u6 cart   2026-01-01 10:01
+u6 view   2026-01-03 10:00
 `+closeWindows)
 	q := FunnelQuery{Steps: steps("view", "cart", "buy")}
 	for _, c := range []struct {
@@ -629,6 +632,7 @@ u5 buy    2026-01-01 10:02
 		{"u3", q, []string{"in progress: reached step 1 of 3", "window stays open until 2026-06-06"}},
 		{"u4", q, []string{"not counted: did no view"}},
 		{"u5", q, []string{"converted: all 3 steps", "(2m)"}},
+		{"u6", q, []string{"reached step 2 of 3 (cart)", "10:00:00.000  view   ← step 1 (counted attempt)", "2026-01-03 10:00:00.000  view   (another step-1 attempt, reaching step 1)"}},
 		{"u1", FunnelQuery{Steps: q.Steps, Mode: "strict"}, []string{"reached step 2 of 3"}},
 	} {
 		got, err := d.ExplainFunnel(context.Background(), c.q, c.user)
@@ -643,6 +647,27 @@ u5 buy    2026-01-01 10:02
 	}
 	if _, err := d.ExplainFunnel(context.Background(), q, "nobody"); err == nil {
 		t.Error("explaining an unknown user gave no error")
+	}
+}
+
+func TestFunnelExplainAnyOrder(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 buy  2026-01-01 10:00
+u1 view 2026-01-01 10:30
+u2 cart 2026-01-01 10:00
+`+closeWindows)
+	q := FunnelQuery{Steps: steps("view", "cart", "buy"), Mode: "any"}
+	for user, want := range map[string]string{
+		"u1": "did 2 of 3 steps within one window; missing cart before the window closed at 2026-01-08 10:00:00.000",
+		"u2": "did 1 of 3 steps within one window; missing view, buy before",
+	} {
+		got, err := d.ExplainFunnel(context.Background(), q, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(got, want) {
+			t.Errorf("explain %s: missing %q in\n%s", user, want, got)
+		}
 	}
 }
 
