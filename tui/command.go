@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 	"github.com/spoorhq/spoor/cli"
+	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -40,6 +41,9 @@ func Command(env *cli.Env, args []string) error {
 // ./spoor.db is used when present; otherwise the built-in sample.
 func chooseOpener(flagDB, scenario string) (opener, error) {
 	if scenario != "" {
+		if _, err := sample.Lookup(scenario); err != nil {
+			return nil, &cli.UsageError{Msg: err.Error()}
+		}
 		return demoOpener(scenario), nil
 	}
 	path := store.ResolvePath(flagDB)

@@ -73,7 +73,7 @@ func (a *funnel) rows(sh *shared) []row {
 				}})
 		}
 	}
-	rs = append(rs, row{label: "step", value: "+ step (f: step filter)", edit: addStep, add: addStep})
+	rs = append(rs, row{label: "step", value: "+ step", edit: addStep, add: addStep})
 	for i, ex := range a.q.Exclude {
 		i := i
 		rs = append(rs, row{label: "not", value: fmt.Sprintf("%s (steps %d-%d)", ex.Event, ex.From+1, ex.To+1),

@@ -495,3 +495,44 @@ func TestOpenTOMLSpec(t *testing.T) {
 		t.Fatalf("result of the opened spec: %d %s periods", r.Periods, r.Period)
 	}
 }
+
+func TestStepFilterAndTypedWindow(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	// f on step 2 filters that step only.
+	h.keys("j", "f", "device", "<enter>", "ios", "<enter>")
+	q := funnelQ(t, h)
+	if !reflect.DeepEqual(q.Steps[1].Where, []string{"device = ios"}) || len(q.Where) != 0 {
+		t.Fatalf("step filters %v, query filters %v", q.Steps[1].Where, q.Where)
+	}
+	// The filter shows as its own row under the step; d removes it.
+	rows := h.m.tab().a.rows(h.m.sh)
+	if rows[2].label != "  where" || rows[2].value != "device = ios" {
+		t.Fatalf("row 3 is %q %q", rows[2].label, rows[2].value)
+	}
+	want, err := h.m.sh.d.Funnel(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.m.tab().res.(*funnelResult).r; got.Steps[1].Users != want.Steps[1].Users {
+		t.Fatalf("step 2 shows %d users, want %d", got.Steps[1].Users, want.Steps[1].Users)
+	}
+	h.keys("j", "d")
+	if q := funnelQ(t, h); len(q.Steps[1].Where) != 0 {
+		t.Fatalf("step filter not removed: %v", q.Steps[1].Where)
+	}
+	// "other…" chains to a prompt that checks the duration.
+	for h.m.tab().a.rows(h.m.sh)[h.m.tab().row].label != "window" {
+		h.keys("j")
+	}
+	h.keys("<enter>", "other", "<enter>", "<backspace>", "<backspace>", "36x", "<enter>")
+	if p, ok := h.m.dlg.(*prompt); !ok || p.err == nil {
+		t.Fatal("a bad window was accepted")
+	}
+	h.keys("<backspace>", "h", "<enter>")
+	if q := funnelQ(t, h); q.Window != "36h" {
+		t.Fatalf("window %q, want 36h", q.Window)
+	}
+	if got := h.m.tab().res.(*funnelResult).r.WindowSeconds; got != 36*3600 {
+		t.Fatalf("result window %v s", got)
+	}
+}
