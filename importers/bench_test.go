@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -68,4 +69,38 @@ func BenchmarkParseCSV(b *testing.B) {
 		}
 		_ = res
 	}
+}
+
+// BenchmarkImportJSONL is BenchmarkImportCSV's data as JSON Lines.
+func BenchmarkImportJSONL(b *testing.B) {
+	f, err := os.Open(genCSV(b, 200000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	p := filepath.Join(b.TempDir(), "bench.jsonl")
+	out, _ := os.Create(p)
+	w := bufio.NewWriter(out)
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		var u, e, t, c, d, pr string
+		parts := strings.Split(sc.Text(), ",")
+		u, e, t, c, d, pr = parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]
+		fmt.Fprintf(w, `{"user_id":%q,"event":%q,"timestamp":%s,"properties":{"channel":%q,"device":%q,"price":%s}}`+"\n", u, e, t, c, d, pr)
+	}
+	w.Flush()
+	out.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db := newDB(b)
+		b.StartTimer()
+		res, err := ImportFile(bg, db, p, Options{})
+		if err != nil || res.Imported != 200000 {
+			b.Fatal(err, res.Imported)
+		}
+	}
+	b.ReportMetric(200000*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

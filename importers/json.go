@@ -88,21 +88,7 @@ func rejectReason(err error) string {
 	return ReasonBadJSON
 }
 
-func decodeObject(b []byte) (map[string]any, error) {
-	if b[0] != '{' {
-		return nil, errNotObject
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		return nil, err
-	}
-	if d.InputOffset() != int64(len(b)) {
-		return nil, fmt.Errorf("unexpected text after the object at column %d", d.InputOffset()+1)
-	}
-	return m, nil
-}
+func decodeObject(b []byte) (map[string]any, error) { return parseObject(b) }
 
 // arrayObjects reads the elements of one top-level JSON array with the
 // token API, so the array is never held whole. A syntax error cannot be
