@@ -47,7 +47,7 @@ func TestRetentionTaobao(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := naiveRetention(evs, shanghai, q, ""); !rtSame(r, want) {
+		if want := naiveRetention(evs, shanghai, q, "", nil); !rtSame(r, want) {
 			t.Errorf("%+v:\n got %+v %v\nwant %+v %v", q, r.Cohorts, r.Average, want.rows, want.avg)
 		}
 		if q.Start == "" && !q.Recurring {
@@ -65,7 +65,7 @@ func TestRetentionTaobao(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := naiveLifecycle(evs, shanghai, q, "")
+		want := naiveLifecycle(evs, shanghai, q, "", nil)
 		if len(r.Points) != len(want) {
 			t.Fatalf("%+v: %d points, want %d", q, len(r.Points), len(want))
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -65,7 +66,9 @@ type naiveRetentionResult struct {
 	avg  []float64
 }
 
-func naiveRetention(evs []RawEvent, loc *time.Location, q RetentionQuery, where string) naiveRetentionResult {
+// naiveRetention recomputes retention; keep, when not nil, says which
+// users the segment holds.
+func naiveRetention(evs []RawEvent, loc *time.Location, q RetentionQuery, where string, keep func(string) bool) naiveRetentionResult {
 	iv := Interval(q.Period)
 	if iv == "" {
 		iv = Day
@@ -90,7 +93,10 @@ func naiveRetention(evs []RawEvent, loc *time.Location, q RetentionQuery, where 
 	for c := range ret {
 		ret[c] = make([]int, min(q.Periods, lastP-(first+c)+1))
 	}
-	for _, ue := range byUser {
+	for u, ue := range byUser {
+		if keep != nil && !keep(u) {
+			continue
+		}
 		starts := map[int]bool{}
 		earliest := int64(math.MaxInt64)
 		returns := map[int]bool{}
@@ -151,7 +157,7 @@ func naiveRetention(evs []RawEvent, loc *time.Location, q RetentionQuery, where 
 	return res
 }
 
-func naiveLifecycle(evs []RawEvent, loc *time.Location, q LifecycleQuery, where string) []lcRow {
+func naiveLifecycle(evs []RawEvent, loc *time.Location, q LifecycleQuery, where string, keep func(string) bool) []lcRow {
 	iv := Interval(q.Interval)
 	if iv == "" {
 		iv = Day
@@ -166,6 +172,9 @@ func naiveLifecycle(evs []RawEvent, loc *time.Location, q LifecycleQuery, where 
 	}
 	active := map[string]map[int]bool{}
 	for _, e := range evs {
+		if keep != nil && !keep(e.User) {
+			continue
+		}
 		if active[e.User] == nil {
 			active[e.User] = map[int]bool{}
 		}
@@ -246,6 +255,7 @@ func rtRandomCommon(rng *rand.Rand, where *string) (Common, *time.Location) {
 }
 
 func TestRetentionMatchesNaive(t *testing.T) {
+	defer func(old SegmentFunc) { Segments = old }(Segments)
 	rng := rand.New(rand.NewSource(7))
 	periods := []string{"day", "week", "month"}
 	for iter := 0; iter < 3000; iter++ {
@@ -263,6 +273,10 @@ func TestRetentionMatchesNaive(t *testing.T) {
 		if rng.Intn(2) == 0 {
 			q.Return = "b"
 		}
+		if rng.Intn(4) == 0 {
+			q.By = "country"
+		}
+		keep := rtRandomSegment(rng, &q.Common)
 		// The dataset's own zone is irrelevant: q.TZ decides.
 		d := NewDataset(evs, time.UTC)
 		if q.Start != "" && d.CheckEvent(q.Start) != nil || q.Return != "" && d.CheckEvent(q.Return) != nil {
@@ -272,7 +286,7 @@ func TestRetentionMatchesNaive(t *testing.T) {
 		if err != nil {
 			t.Fatalf("iter %d: %v", iter, err)
 		}
-		want := naiveRetention(evs, loc, q, where)
+		want := naiveRetention(evs, loc, q, where, keep)
 		if !rtSame(r, want) {
 			t.Fatalf("iter %d, query %+v, events %+v:\n got %+v avg %v\nwant %+v avg %v", iter, q, evs, r.Cohorts, r.Average, want.rows, want.avg)
 		}
@@ -284,6 +298,86 @@ func TestRetentionMatchesNaive(t *testing.T) {
 				}
 			}
 		}
+		rtCheckBreakdown(t, iter, r)
+		if iter%10 == 0 {
+			rtCheckExplain(t, iter, d, q, r)
+		}
+	}
+}
+
+// rtRandomSegment sometimes restricts the query to a segment of the users
+// whose id ends in an odd digit, and returns that test for the naive side.
+func rtRandomSegment(rng *rand.Rand, c *Common) func(string) bool {
+	Segments = func(ctx context.Context, d *Dataset, name string) ([]bool, error) {
+		m := make([]bool, len(d.Users))
+		for p, u := range d.Users {
+			m[p] = rtOddUser(u)
+		}
+		return m, nil
+	}
+	if rng.Intn(4) != 0 {
+		return nil
+	}
+	c.Segment = "odd"
+	return rtOddUser
+}
+
+func rtOddUser(u string) bool { return (u[len(u)-1]-'0')%2 == 1 }
+
+// rtCheckBreakdown checks that the --by groups add up to the whole table.
+func rtCheckBreakdown(t *testing.T, iter int, r *RetentionResult) {
+	t.Helper()
+	if r.By == "" {
+		return
+	}
+	for ci, c := range r.Cohorts {
+		size, ret := 0, make([]int, len(c.Retained))
+		for _, g := range r.Breakdown {
+			size += g.Cohorts[ci].Size
+			for k, n := range g.Cohorts[ci].Retained {
+				ret[k] += n
+			}
+		}
+		if size != c.Size || fmt.Sprint(ret) != fmt.Sprint(c.Retained) {
+			t.Fatalf("iter %d: cohort %d: groups add up to %d %v, table has %d %v", iter, ci, size, ret, c.Size, c.Retained)
+		}
+	}
+}
+
+// rtCheckExplain explains every user and checks that each period they are
+// said to have returned in lists them in that cell, and nowhere else.
+func rtCheckExplain(t *testing.T, iter int, d *Dataset, q RetentionQuery, r *RetentionResult) {
+	t.Helper()
+	listed := 0
+	for ci, c := range r.Cohorts {
+		for k := range c.Retained {
+			listed += len(r.CellUsers(ci, k))
+		}
+	}
+	explained := 0
+	for _, u := range d.Users {
+		x, err := d.ExplainRetention(context.Background(), q, u)
+		if err != nil {
+			t.Fatalf("iter %d: explain %s: %v", iter, u, err)
+		}
+		for _, c := range x.Cohorts {
+			ci, ok := r.CohortIndex(c.Start)
+			if !ok {
+				t.Fatalf("iter %d: %s explained in cohort %s, not in the table", iter, u, c.Start)
+			}
+			for _, p := range c.Periods {
+				if !p.Returned {
+					continue
+				}
+				explained++
+				if !slices.Contains(r.CellUsers(ci, p.Period), u) {
+					t.Fatalf("iter %d: %s returned in %s period %d by explain, not in the cell", iter, u, c.Start, p.Period)
+				}
+			}
+		}
+	}
+	if explained != listed {
+		t.Fatalf("iter %d: explain finds %d returns, the cells list %d", iter, explained, listed)
 	}
 }
 
@@ -315,6 +409,7 @@ func rtSame(r *RetentionResult, want naiveRetentionResult) bool {
 }
 
 func TestLifecycleMatchesNaive(t *testing.T) {
+	defer func(old SegmentFunc) { Segments = old }(Segments)
 	rng := rand.New(rand.NewSource(11))
 	intervals := []string{"day", "week", "month"}
 	for iter := 0; iter < 3000; iter++ {
@@ -326,11 +421,12 @@ func TestLifecycleMatchesNaive(t *testing.T) {
 		if rng.Intn(2) == 0 && d.CheckEvent("a") == nil {
 			q.Event = "a"
 		}
+		keep := rtRandomSegment(rng, &q.Common)
 		r, err := d.Lifecycle(context.Background(), q)
 		if err != nil {
 			t.Fatalf("iter %d: %v", iter, err)
 		}
-		want := naiveLifecycle(evs, loc, q, where)
+		want := naiveLifecycle(evs, loc, q, where, keep)
 		var got []lcRow
 		for _, p := range r.Points {
 			got = append(got, lcRow{p.T, p.New, p.Returning, p.Resurrecting, p.Dormant, p.Incomplete})
@@ -368,7 +464,7 @@ func TestRetentionTwoPartsMatchesNaive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := naiveRetention(evs, time.UTC, q, ""); !rtSame(r, want) {
+		if want := naiveRetention(evs, time.UTC, q, "", nil); !rtSame(r, want) {
 			t.Errorf("%+v: engine and naive differ", q)
 		}
 		if len(r.m) != 2 || len(r.m[1].cohort) == 0 {
@@ -385,7 +481,7 @@ func TestRetentionTwoPartsMatchesNaive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := naiveLifecycle(evs, time.UTC, q, "")
+		want := naiveLifecycle(evs, time.UTC, q, "", nil)
 		var got []lcRow
 		for _, p := range r.Points {
 			got = append(got, lcRow{p.T, p.New, p.Returning, p.Resurrecting, p.Dormant, p.Incomplete})
