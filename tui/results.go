@@ -20,7 +20,8 @@ func (m *Model) analysisView(t *tabState, w, h int) string {
 		panelStyle = m.sh.st.PanelFocused
 	}
 	inner := pw - panelStyle.GetHorizontalFrameSize()
-	panel := panelStyle.Height(h).MaxHeight(h).Render(m.panelView(t, inner, h))
+	// A fixed width, so the chart does not shift as the query's rows change.
+	panel := panelStyle.Width(pw - panelStyle.GetHorizontalBorderSize()).Height(h).MaxHeight(h).Render(m.panelView(t, inner, h))
 	rw := w - lipgloss.Width(panel) - 1
 	res := m.resultsView(t, rw, h)
 	return lipgloss.JoinHorizontal(lipgloss.Top, panel, " ", res)
