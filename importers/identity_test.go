@@ -49,3 +49,15 @@ func TestDoctorQuality(t *testing.T) {
 		t.Fatalf("quality %+v", q)
 	}
 }
+
+// The ledger records the file's SHA-256, computed while streaming.
+func TestLedgerHash(t *testing.T) {
+	db := newDB(t)
+	mustImport(t, db, writeFile(t, "h.csv", "user_id,event,time\nu,e,2024-01-01\n"), Options{})
+	var h string
+	db.SQL.QueryRow("SELECT sha256 FROM imports").Scan(&h)
+	// printf 'user_id,event,time\nu,e,2024-01-01\n' | sha256sum
+	if h != "e0d4744c46a6a0090e5ad62adfef75b809abf835897f01375c1eb13d47444f72" {
+		t.Fatalf("ledger sha256 %q", h)
+	}
+}

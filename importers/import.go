@@ -227,7 +227,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 		opt.Progress(Progress{File: src.name, Bytes: src.bytesRead(), Size: src.size, Rows: res.RowsRead, Elapsed: time.Since(start), Committing: true})
 	}
 	pending = false
-	if err := w.tx.Commit(ctx, store.ImportStats{RowsRead: res.RowsRead, Rejected: res.Rejected, Report: res}); err != nil {
+	if err := w.tx.Commit(ctx, store.ImportStats{RowsRead: res.RowsRead, Rejected: res.Rejected, Report: res, SHA256: res.SHA256}); err != nil {
 		return res, err
 	}
 	res.Elapsed = time.Since(start)

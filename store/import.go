@@ -55,6 +55,9 @@ type ImportStats struct {
 	Rejected   int64
 	Duplicates int64
 	Report     any // marshalled to JSON into the ledger
+	// SHA256 of the file, when known only once it has been read (a stream);
+	// it replaces ImportInfo.SHA256 in the ledger.
+	SHA256 string
 }
 
 // ImportTx imports one file atomically: nothing is visible to readers, and
@@ -402,8 +405,9 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 	if err != nil || st.Report == nil {
 		report = []byte("{}")
 	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE imports SET rows_read=?, imported=?, rejected=?, duplicates=?, report=? WHERE id=?`,
-		st.RowsRead, t.imported, st.Rejected, t.duplicates, string(report), t.importID); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE imports SET rows_read=?, imported=?, rejected=?, duplicates=?, report=?,
+		sha256 = CASE WHEN ? != '' THEN ? ELSE sha256 END WHERE id=?`,
+		st.RowsRead, t.imported, st.Rejected, t.duplicates, string(report), st.SHA256, st.SHA256, t.importID); err != nil {
 		t.tx.Rollback()
 		return fmt.Errorf("record import: %w", err)
 	}
