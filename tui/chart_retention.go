@@ -17,11 +17,15 @@ const retentionCell = 5 // "100%" plus the incomplete mark
 func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 	st := sh.st
 	var b strings.Builder
-	what := "any event"
+	what := "event"
 	if r.Start != "" {
 		what = r.Start
 	}
-	b.WriteString(st.Title.Render(fmt.Sprintf("Retention by %s of first %s", r.Period, what)))
+	back := "any event"
+	if r.Return != "" {
+		back = r.Return
+	}
+	b.WriteString(st.Title.Render(fmt.Sprintf("Retention by %s of first %s, returning with %s", r.Period, what, back)))
 	if len(r.Cohorts) == 0 {
 		return b.String() + "\n" + st.Dim.Render("no cohorts in range")
 	}
