@@ -110,3 +110,27 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("after a full disk: %v %q, want %v", after, ok, before)
 	}
 }
+
+// Two imports into one database at once serialise: both complete, nothing
+// is lost, neither fails with "database is locked".
+func TestConcurrentImports(t *testing.T) {
+	bin := buildSpoor(t)
+	dbPath := filepath.Join(t.TempDir(), "c.db")
+	a, b := genCSV(t, 200000), filepath.Join("testdata", "generic.csv")
+	ca := exec.Command(bin, "import", "--db", dbPath, a)
+	var ea bytes.Buffer
+	ca.Stderr = &ea
+	if err := ca.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	outB, errB := exec.Command(bin, "import", "--db", dbPath, b).CombinedOutput()
+	errA := ca.Wait()
+	if errA != nil || errB != nil {
+		t.Fatalf("a: %v %s\nb: %v %s", errA, ea.String(), errB, outB)
+	}
+	got, ok := openCounts(t, dbPath)
+	if ok != "ok" || got[0] != 200003 || got[2] != 2 {
+		t.Fatalf("counts %v %q\n%s\n%s", got, ok, ea.String(), outB)
+	}
+}

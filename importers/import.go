@@ -31,6 +31,9 @@ type Options struct {
 	// Progress, when set, is called about ten times a second while a file
 	// is read.
 	Progress func(Progress)
+	// Waiting, when set, is called if the import must wait for another
+	// process's import to the same database to finish.
+	Waiting func()
 }
 
 // Progress is a snapshot of one file's import.
@@ -140,7 +143,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	if !opt.DryRun {
 		// Bulk imports write the compact columns only; the store fills in the
 		// SQL rows when SQL first needs them.
-		info := store.ImportInfo{File: src.name, Size: src.size, Format: format, Timezone: loc.String(), DeferRows: true}
+		info := store.ImportInfo{File: src.name, Size: src.size, Format: format, Timezone: loc.String(), DeferRows: true, Waiting: opt.Waiting}
 		if w, err = newWriter(ctx, db, info); err != nil {
 			return nil, err
 		}
