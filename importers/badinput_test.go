@@ -209,6 +209,7 @@ func TestEncodingsAndLineEndings(t *testing.T) {
 	}
 	u16le, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(text)
 	u16be, _ := unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewEncoder().String(text)
+	u16raw, _ := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder().String(text)
 	cases := []struct{ name, content, enc, force string }{
 		{"utf8", text, "utf-8", ""},
 		{"utf8 bom", "\ufeff" + text, "utf-8 (BOM)", ""},
@@ -217,6 +218,8 @@ func TestEncodingsAndLineEndings(t *testing.T) {
 		{"utf16le", u16le, "utf-16le (BOM)", ""},
 		{"utf16be", u16be, "utf-16be (BOM)", ""},
 		{"utf16le gz", gz(u16le), "utf-16le (BOM)", ""},
+		{"utf16le no BOM", u16raw, "utf-16le (no BOM)", ""},
+		{"utf16le forced", u16raw, "utf-16le", "utf-16le"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
