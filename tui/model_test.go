@@ -328,7 +328,8 @@ func TestResizeRelayout(t *testing.T) {
 			}
 			// Every tab name (or its short form) stays on the tab bar.
 			for i := range tabNames {
-				if !strings.Contains(lines[1], tabNames[i]) && !strings.Contains(lines[1], tabShort[i]) && !strings.Contains(lines[1], tabTiny[i]) {
+				if !strings.Contains(lines[1], tabNames[i]) && !strings.Contains(lines[1], tabShort[i]) &&
+					!strings.Contains(lines[1], tabShort2[i]) && !strings.Contains(lines[1], tabTiny[i]) {
 					t.Fatalf("%dx%d: tab bar %q lacks tab %d", size[0], size[1], lines[1], i+1)
 				}
 			}

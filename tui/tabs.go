@@ -11,8 +11,9 @@ var tabNames = [8]string{"Trends", "Funnel", "Paths", "Retention", "Lifecycle", 
 
 // Shorter spellings for narrow terminals: every tab stays visible.
 var (
-	tabShort = [8]string{"Trends", "Funnel", "Paths", "Retain", "Life", "Explore", "Segs", "A/B"}
-	tabTiny  = [8]string{"Tr", "Fu", "Pa", "Re", "Li", "Ex", "Se", "AB"}
+	tabShort  = [8]string{"Trends", "Funnel", "Paths", "Retain", "Life", "Explore", "Segs", "A/B"}
+	tabShort2 = [8]string{"Trend", "Funnel", "Path", "Ret", "Life", "Expl", "Seg", "A/B"}
+	tabTiny   = [8]string{"Tr", "Fu", "Pa", "Re", "Li", "Ex", "Se", "AB"}
 )
 
 const (
@@ -29,7 +30,7 @@ const (
 // tabBar draws every tab name, the active one highlighted, choosing the
 // longest spelling that fits the width.
 func tabBar(sh *shared, active int) string {
-	for _, names := range [][8]string{tabNames, tabShort, tabTiny} {
+	for _, names := range [][8]string{tabNames, tabShort, tabShort2, tabTiny} {
 		for _, gap := range []string{" ", ""} {
 			parts := make([]string, len(names))
 			for i, n := range names {
