@@ -84,7 +84,12 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 		s.To = t.AddDate(0, 0, 1).UnixMilli()
 	}
 	if s.To < s.From {
-		return nil, fmt.Errorf("the date range ends before it starts (from %s to %s)", c.From, c.To)
+		if c.To != "" && (c.From != "" || c.Last != "") {
+			return nil, fmt.Errorf("the date range ends before it starts (from %s to %s)", c.From, c.To)
+		}
+		// A range that starts after the data (or ends before it) is empty,
+		// not an error: the answer is zero events.
+		s.To = s.From
 	}
 	for _, w := range c.Where {
 		f, err := ParseFilter(w)

@@ -81,3 +81,19 @@ func TestSpecRunsEveryAnalysis(t *testing.T) {
 		t.Fatalf("test covers %d analyses, there are %d", len(specs), len(Analyses()))
 	}
 }
+
+func TestRangeOutsideTheDataIsEmpty(t *testing.T) {
+	d := NewDataset([]RawEvent{{User: "a", Event: "view", Time: 1_767_225_600_000}}, time.UTC)
+	for _, c := range []Common{{From: "2030-01-01"}, {To: "2020-01-01"}} {
+		s, err := d.Resolve(context.Background(), c)
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		if s.InRange(d.Time[0]) || s.To != s.From {
+			t.Fatalf("%+v: range [%d, %d) not empty", c, s.From, s.To)
+		}
+	}
+	if _, err := d.Resolve(context.Background(), Common{From: "2026-02-01", To: "2026-01-01"}); err == nil {
+		t.Fatal("a range given backwards must be an error")
+	}
+}
