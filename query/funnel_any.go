@@ -22,22 +22,31 @@ func (p *funnelPlan) stepMask(i int) uint64 {
 func (w *funnelWorker) anyPerson(lo, hi int) (level int, open bool) {
 	p, d, s, n := w.p, w.p.d, w.p.s, w.n
 	level = -1
-	w.types = w.types[:0]
+	w.resetTypes()
+	// Each event's mask once: the window adds and removes it again.
+	w.masks = w.masks[:0]
+	for j := lo; j < hi; j++ {
+		var m uint64
+		if len(p.any[d.Event[j]]) > 0 && s.Match(j) {
+			m = p.stepMask(j)
+		}
+		w.masks = append(w.masks, m)
+	}
 	wl, wh := lo, lo
 	size, dirty := 0, false
 	for i := lo; i < hi && d.Time[i] < s.To; i++ {
-		if d.Time[i] < s.From || !s.Match(i) || p.stepMask(i) == 0 {
+		if d.Time[i] < s.From || w.masks[i-lo] == 0 {
 			continue
 		}
 		ts := d.Time[i]
 		for ; wh < hi && d.Time[wh] <= ts+p.window; wh++ {
-			dirty = w.count(wh, 1) || dirty
+			dirty = w.countMask(w.masks[wh-lo], 1) || dirty
 		}
 		for ; d.Time[wl] < ts; wl++ {
-			dirty = w.count(wl, -1) || dirty
+			dirty = w.countMask(w.masks[wl-lo], -1) || dirty
 		}
 		if dirty {
-			size, dirty = w.maxMatching(), false
+			size, dirty = w.distinctSteps(), false
 		}
 		l := size - 1
 		o := ts+p.window > p.maxTime
@@ -51,23 +60,40 @@ func (w *funnelWorker) anyPerson(lo, hi int) (level int, open bool) {
 	return level, open && level < n-1
 }
 
-// count adds delta to the type of event j; it reports whether j counts.
-func (w *funnelWorker) count(j int, delta int32) bool {
-	if !w.p.s.Match(j) {
-		return false
-	}
-	m := w.p.stepMask(j)
+// countMask adds delta to the events of type m; it reports whether such
+// events count (m is not empty).
+func (w *funnelWorker) countMask(m uint64, delta int32) bool {
 	if m == 0 {
 		return false
 	}
-	for t := range w.types {
-		if w.types[t].mask == m {
-			w.types[t].count += delta
-			return true
-		}
+	t := 0
+	for t < len(w.types) && w.types[t].mask != m {
+		t++
 	}
-	w.types = append(w.types, anyType{mask: m, count: delta})
+	if t == len(w.types) {
+		w.types = append(w.types, anyType{mask: m})
+		w.multi = w.multi || m&(m-1) != 0
+	}
+	before := w.types[t].count
+	w.types[t].count += delta
+	if after := w.types[t].count; (before == 0) != (after == 0) {
+		w.present += int(after - before) // +1 or -1: a type came or went
+	}
 	return true
+}
+
+func (w *funnelWorker) resetTypes() {
+	w.types, w.present, w.multi = w.types[:0], 0, false
+}
+
+// distinctSteps is the number of distinct steps the window's events fill.
+// When every event fills exactly one step, that is the number of event
+// types present; steps sharing a name need the matching.
+func (w *funnelWorker) distinctSteps() int {
+	if !w.multi {
+		return w.present
+	}
+	return w.maxMatching()
 }
 
 // maxMatching is the number of distinct steps the window's events fill.
@@ -122,22 +148,22 @@ func (w *funnelWorker) tryType(k int) bool {
 // event of its window (in time order) at which the number of distinct
 // steps done grew. Their gaps are the times to convert.
 func (w *funnelWorker) anyChain(lo, hi int) {
-	p, d, s := w.p, w.p.d, w.p.s
+	p, d := w.p, w.p.d
 	start := w.start
 	ts := d.Time[start]
-	w.types = w.types[:0]
-	w.count(start, 1)
+	w.resetTypes()
+	w.countMask(w.masks[start-lo], 1)
 	w.cur[0] = int32(start)
-	size := w.maxMatching() // 1; also leaves w.assign for the explanation
+	size := 1
 	g := start
 	for g > lo && d.Time[g-1] == ts {
 		g--
 	}
 	for j := g; j < hi && d.Time[j] <= ts+p.window && size < w.n; j++ {
-		if j == start || !s.Match(j) || !w.count(j, 1) {
+		if j == start || !w.countMask(w.masks[j-lo], 1) {
 			continue
 		}
-		if m := w.maxMatching(); m > size {
+		if m := w.distinctSteps(); m > size {
 			w.cur[size] = int32(j)
 			size = m
 		}

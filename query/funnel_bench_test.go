@@ -29,3 +29,29 @@ func BenchmarkFunnel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFunnelModes covers the other paths on 1M events: strict and
+// any-order scans, exclusions (one attempt at a time) and a breakdown.
+func BenchmarkFunnelModes(b *testing.B) {
+	st := FunnelSteps([]string{"view_item", "add_to_cart", "begin_checkout", "purchase"})
+	for _, c := range []struct {
+		name string
+		q    FunnelQuery
+	}{
+		{"strict", FunnelQuery{Steps: st, Mode: FunnelStrict}},
+		{"any", FunnelQuery{Steps: st, Mode: FunnelAny}},
+		{"exclusion", FunnelQuery{Steps: st, Exclude: []Exclusion{{Event: "login", From: 1, To: 3}}}},
+		{"interval-week", FunnelQuery{Steps: st, Interval: "week"}},
+	} {
+		b.Run("1M/"+c.name, func(b *testing.B) {
+			d := synthDataset(b, 1_000_000)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := d.Funnel(context.Background(), c.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

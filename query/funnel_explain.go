@@ -142,6 +142,7 @@ func (e *funnelExplainer) why() string {
 	limit := d.Time[w.cur[0]] + p.window
 	closes := "the window closed at " + e.when(limit)
 	if p.mode == FunnelAny {
+		w.maxMatching() // over the counted window, which anyChain left in w.types
 		var missing []string
 		for k := range e.p.n {
 			if w.assign[k] < 0 {

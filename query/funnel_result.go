@@ -158,15 +158,17 @@ func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (fun
 			continue
 		}
 		pt.atLevel[level]++
-		// Step 1 is in range, which the calendar covers.
-		b := &pt.trend[p.cal.Bucket(d.Time[w.start])]
-		b[0]++
-		if level == p.n-1 {
-			b[1]++
-		}
 		if open {
 			pt.prog[level]++
-			b[2]++
+		}
+		if b := p.cal.Bucket(d.Time[w.start]); b >= 0 { // always: step 1 is in range, which the calendar covers
+			pt.trend[b][0]++
+			if level == p.n-1 {
+				pt.trend[b][1]++
+			}
+			if open {
+				pt.trend[b][2]++
+			}
 		}
 		for k := 1; k <= level; k++ {
 			pt.ms[k] = append(pt.ms[k], d.Time[w.cur[k]]-d.Time[w.cur[k-1]])

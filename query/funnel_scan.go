@@ -36,10 +36,13 @@ type funnelWorker struct {
 	matchOf []int32 // step -> group slot
 
 	// any mode
-	types  []anyType
-	assign []int32 // step -> type
-	used   []int32 // type -> steps assigned
-	tseen  []bool
+	types   []anyType
+	present int      // types with a nonzero count
+	multi   bool     // some type fills several steps
+	masks   []uint64 // per event of the person: the steps it can fill
+	assign  []int32  // step -> type
+	used    []int32  // type -> steps assigned
+	tseen   []bool
 
 	cur   []int32 // the counted attempt's chain, steps 0..level
 	start int     // counted attempt's step-1 event, -1
