@@ -75,14 +75,18 @@ type FunnelTrendPoint struct {
 }
 
 func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
-	d := p.d
-	np := len(d.Users)
+	return p.runRanges(ctx, funnelRanges(p.d))
+}
+
+// runRanges evaluates each range of persons in its own goroutine and
+// merges their counts.
+func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelResult, error) {
+	np := len(p.d.Users)
 	r := &FunnelResult{
 		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
-		By: p.q.By, Query: p.q, users: d.Users, byProp: p.s.By,
+		By: p.q.By, Query: p.q, users: p.d.Users, byProp: p.s.By,
 		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
 	}
-	ranges := funnelRanges(d)
 	parts := make([]funnelPart, len(ranges))
 	errs := make([]error, len(ranges))
 	var wg sync.WaitGroup

@@ -703,3 +703,48 @@ func TestQuantileSelection(t *testing.T) {
 		}
 	}
 }
+
+// TestFunnelSplitMerge checks that persons split over several goroutines
+// merge to exactly the single-range result (large data splits in two).
+func TestFunnelSplitMerge(t *testing.T) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	rng := rand.New(rand.NewSource(11))
+	var evs []RawEvent
+	for i := 0; i < 20000; i++ {
+		evs = append(evs, RawEvent{
+			User:  "u" + strconv.Itoa(rng.Intn(700)),
+			Event: []string{"view", "cart", "buy", "search"}[rng.Intn(4)],
+			Time:  base + rng.Int63n(40*86_400_000),
+			Props: map[string]string{"src": []string{"ads", "seo", "mail"}[rng.Intn(3)]},
+		})
+	}
+	d := NewDataset(evs, time.UTC)
+	ctx := context.Background()
+	for _, q := range []FunnelQuery{
+		{Steps: steps("view", "cart", "buy"), Interval: "week", Common: Common{By: "src"}},
+		{Steps: steps("view", "cart", "buy"), Mode: "any", Window: "2d"},
+		{Steps: steps("view", "buy"), Mode: "strict", Exclude: []Exclusion{{Event: "search"}}},
+	} {
+		p, err := d.planFunnel(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		np := len(d.Users)
+		one, err := p.runRanges(ctx, [][2]int{{0, np}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		three, err := p.runRanges(ctx, [][2]int{{0, 100}, {100, 101}, {101, np}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(one)
+		b, _ := json.Marshal(three)
+		if string(a) != string(b) || !slices.Equal(one.Level, three.Level) || !slices.Equal(one.InProgress, three.InProgress) {
+			t.Fatalf("%+v: split result differs:\n%s\n%s", q, a, b)
+		}
+		if one.Steps[1].Users == 0 {
+			t.Fatalf("%+v: nobody reached step 2; the data does not exercise the merge", q)
+		}
+	}
+}
