@@ -154,7 +154,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 			w.tx.Rollback()
 		}
 	}()
-	p := &pump{rd: rd, src: src}
+	p := &pump{rd: rd}
 	batches := p.start(ctx)
 	defer p.stop()
 	var lastProgress time.Time

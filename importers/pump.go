@@ -28,7 +28,6 @@ type batch struct {
 // pump runs a rowReader in its own goroutine.
 type pump struct {
 	rd   rowReader
-	src  *source
 	free chan *batch
 	done chan struct{}
 	once sync.Once

@@ -19,10 +19,6 @@ type objectReader struct {
 	mapFn  func(m map[string]any, r *row) error
 	tp     *TimeParser
 	cols   columnMap // generic layout only
-	first  map[string]any
-	line   int64
-	raw    string
-	err    error
 }
 
 // vendorFields documents, for --dry-run, where each layout takes its fields.
@@ -59,6 +55,9 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 	o := &objectReader{src: src, tp: tp}
 	// Peek at the first object (skipping leading broken lines) to detect
 	// the layout; it is replayed as the first row.
+	var first map[string]any
+	var firstLine int64
+	var firstRaw string
 	var firstBad *rejectError
 	var early []*rejectError // broken records before the first object, replayed as rejects
 	for {
@@ -79,11 +78,11 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 		if err != nil {
 			return nil, err
 		}
-		o.first, o.line, o.raw = m, line, raw
+		first, firstLine, firstRaw = m, line, raw
 		break
 	}
 	if layout == "jsonl" || layout == "json" {
-		layout = detectLayout(o.first)
+		layout = detectLayout(first)
 	}
 	o.layout = layout
 	switch layout {
@@ -99,8 +98,8 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 		o.mapFn = o.ga4
 	default:
 		o.layout = "json"
-		keys := make([]string, 0, len(o.first))
-		for _, p := range flatten(nil, "", o.first) {
+		keys := make([]string, 0, len(first))
+		for _, p := range flatten(nil, "", first) {
 			keys = append(keys, p.Key)
 		}
 		sort.Strings(keys)
@@ -112,7 +111,7 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 	}
 	// The first object was read before the mapping existed; restart so
 	// next() maps it like every other.
-	o.src = &replay{early: early, first: o.first, line: o.line, raw: o.raw, rest: src}
+	o.src = &replay{early: early, first: first, line: firstLine, raw: firstRaw, rest: src}
 	return o, nil
 }
 
