@@ -70,6 +70,14 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 				strings.Repeat(" ", barW-full) + " " + padLeft(thousands(g.Steps[0].Users), 8) + " " + padLeft(percent(c), 6))
 		}
 	}
+	return b.String()
+}
+
+// funnelTrend plots the conversion per interval of step-1 time; it sits
+// under the table so the funnel and its exact numbers come first.
+func funnelTrend(sh *shared, r *query.FunnelResult, w int) string {
+	var b strings.Builder
+	st := sh.st
 	if len(r.Trend) > 1 {
 		data := make([]float64, len(r.Trend))
 		for i, p := range r.Trend {
@@ -81,7 +89,7 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 			asciigraph.XAxisValueFormatter(func(v float64) string {
 				return shortDate(r.Trend[min(max(int(v+0.5), 0), n-1)].T)
 			}))
-		b.WriteString("\n\n" + st.Title.Render("Conversion % per "+r.Interval+" of step 1") + "\n" + plot)
+		b.WriteString(st.Title.Render("Conversion % per "+r.Interval+" of step 1") + "\n" + plot)
 	}
 	return b.String()
 }

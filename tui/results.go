@@ -71,6 +71,12 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 		b.WriteString(chart + "\n\n")
 	}
 	b.WriteString(st.Dim.Render(tableText(t.res)))
+	// A secondary chart (the funnel's conversion trend) follows the table.
+	if a, ok := t.res.(interface{ after(*shared, int) string }); ok {
+		if more := a.after(m.sh, w); more != "" {
+			b.WriteString("\n\n" + more)
+		}
+	}
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	// Keep the selected item on screen when it is a line of the chart.
 	if l, ok := t.res.(interface{ line(sel int) int }); ok && m.focus == 1 {
