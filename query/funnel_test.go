@@ -748,3 +748,42 @@ func TestFunnelSplitMerge(t *testing.T) {
 		}
 	}
 }
+
+// TestFunnelLatestAttemptCounts pins the counted attempt: among attempts
+// reaching the deepest step, the latest (PostHog's most recent entry). It
+// sets the time to convert, the --by value and the trend bucket.
+func TestFunnelLatestAttemptCounts(t *testing.T) {
+	d := fnData(t, time.UTC, `
+u1 view 2026-01-01 10:00 src=ads
+u1 view 2026-01-02 10:00 src=seo
+u1 cart 2026-01-03 10:00
+u2 view 2026-01-01 10:00 src=ads
+u2 cart 2026-01-01 11:00
+u2 view 2026-01-20 10:00 src=mail
+u2 cart 2026-01-20 10:30
+`+closeWindows)
+	r := fnRun(t, d, FunnelQuery{Steps: steps("view", "cart"), Interval: "week", Common: Common{By: "src"}})
+	// u1: from the 2nd view, 1 day; u2: from the view of 01-20, 30 minutes.
+	if got := *r.Steps[1].MedianSeconds; got != (86400+1800)/2 {
+		t.Errorf("median %v s, want %v", got, (86400+1800)/2)
+	}
+	var vals []string
+	for _, b := range r.Breakdown {
+		vals = append(vals, b.Value+"="+fnStepUsers(b))
+	}
+	if got := strings.Join(vals, " "); got != "mail=1/1 seo=1/1" {
+		t.Errorf("breakdown %s, want mail=1/1 seo=1/1", got)
+	}
+	var weeks []string
+	for _, p := range r.Trend {
+		if p.Users > 0 {
+			weeks = append(weeks, p.T)
+		}
+	}
+	if got := strings.Join(weeks, " "); got != "2025-12-29 2026-01-19" {
+		t.Errorf("trend weeks %s, want 2025-12-29 2026-01-19", got)
+	}
+	if got := d.Time[r.Attempt[0]]; got != fnData(t, time.UTC, "x view 2026-01-02 10:00").Time[0] {
+		t.Errorf("u1 counted attempt at %d", got)
+	}
+}
