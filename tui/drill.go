@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -15,6 +17,23 @@ import (
 func usersPage(sh *shared, title string, users []string) *listPage {
 	return newListPage(fmt.Sprintf("%s — %s users", title, thousands(len(users))), "", users, users,
 		func(u string) tea.Cmd { return timelineCmd(sh.db, u) })
+}
+
+// explainer is a result that can say why one user counted as they did:
+// their timeline with the events that matched, the window, where they
+// stopped (the funnel's explanation, SPEC 4.2).
+type explainer interface {
+	explain(ctx context.Context, d *query.Dataset, user string) (string, error)
+}
+
+func explainCmd(e explainer, d *query.Dataset, user string) tea.Cmd {
+	return func() tea.Msg {
+		text, err := e.explain(context.Background(), d, user)
+		if err != nil {
+			return statusMsg{text: "explain " + user + ": " + err.Error(), err: true}
+		}
+		return pageMsg{p: &textPage{title: "Why " + user + " counts as they do", lines: strings.Split(strings.TrimRight(text, "\n"), "\n")}}
+	}
 }
 
 // timelineLimit keeps a timeline page responsive; the page says when it

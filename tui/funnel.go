@@ -164,6 +164,10 @@ func (r *funnelResult) chart(sh *shared, w, sel int) string {
 	return funnelChart(sh, r.r, r.top, w, sel)
 }
 
+func (r *funnelResult) explain(ctx context.Context, d *query.Dataset, user string) (string, error) {
+	return d.ExplainFunnel(ctx, r.r.Query, user)
+}
+
 func (r *funnelResult) after(sh *shared, w int) string { return funnelTrend(sh, r.r, w) }
 
 // drill lists who dropped off after step sel; on the last step, who

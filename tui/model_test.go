@@ -243,9 +243,30 @@ func TestDrillDownFunnelAndTimeline(t *testing.T) {
 		t.Fatalf("listed %d users, want the %d who dropped after step 2", len(p.lines), res.Steps[1].DropOff)
 	}
 	h.contains("Dropped off after step 2 view_item")
-	// / filters the list; Enter opens the first match's timeline.
+	// / filters the list; Enter explains the first match: their timeline
+	// and where they stopped.
 	user := p.lines[0]
 	h.keys("/", user, "<enter>", "<enter>")
+	ex, ok := h.m.pages[len(h.m.pages)-1].(*textPage)
+	if !ok {
+		t.Fatalf("enter on a user did not explain them; status %q", h.m.status)
+	}
+	want, err := h.m.sh.d.ExplainFunnel(context.Background(), funnelQ(t, h), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ex.lines, "\n"); got != strings.TrimRight(want, "\n") || !strings.Contains(got, "view_item") {
+		t.Fatalf("explanation of %s:\n%s\nwant:\n%s", user, got, want)
+	}
+	h.keys("<esc>", "<esc>")
+	if len(h.m.pages) != 0 {
+		t.Fatal("esc did not go back to the chart")
+	}
+	// Enter on a retention cell's user shows their timeline.
+	h.keys("4", "l", "<enter>")
+	cell := h.m.pages[len(h.m.pages)-1].(*listPage)
+	user = cell.lines[0]
+	h.keys("<enter>")
 	tl, ok := h.m.pages[len(h.m.pages)-1].(*textPage)
 	if !ok {
 		t.Fatalf("enter on a user did not open the timeline; status %q", h.m.status)

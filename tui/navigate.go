@@ -137,7 +137,12 @@ func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
 		if !ok {
 			return nil
 		}
-		m.pages = append(m.pages, usersPage(m.sh, title, users))
+		p := usersPage(m.sh, title, users)
+		if e, ok := t.res.(explainer); ok {
+			d := m.sh.d
+			p.onEnter = func(u string) tea.Cmd { return explainCmd(e, d, u) }
+		}
+		m.pages = append(m.pages, p)
 	}
 	return nil
 }
