@@ -344,7 +344,7 @@ func (m *Model) View() string {
 	footer := m.footer()
 	h := m.sh.height - lipgloss.Height(header) - lipgloss.Height(tabs) - lipgloss.Height(footer)
 	body := m.body(m.sh.width, max(h, 1))
-	body = lipgloss.NewStyle().Width(m.sh.width).Height(max(h, 1)).MaxHeight(max(h, 1)).Render(body)
+	body = m.sh.st.Box.Width(m.sh.width).Height(max(h, 1)).MaxHeight(max(h, 1)).Render(body)
 	if m.dlg != nil {
 		body = lipgloss.Place(m.sh.width, max(h, 1), lipgloss.Center, lipgloss.Center, m.dlg.view(m.sh),
 			lipgloss.WithWhitespaceChars(" "))

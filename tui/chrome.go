@@ -46,7 +46,7 @@ func (m *Model) header() string {
 	if gap < 1 {
 		return truncate(left+" "+right, w)
 	}
-	return left + lipgloss.NewStyle().Width(gap).Render("") + right
+	return left + strings.Repeat(" ", gap) + right
 }
 
 func day(ms int64, loc *time.Location) string {

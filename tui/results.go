@@ -102,8 +102,11 @@ func tableText(r output.Tabular) string {
 
 // wrap breaks text into lines of at most w cells at spaces.
 func wrap(s string, w int) string {
-	return lipgloss.NewStyle().Width(max(w, 1)).Render(s)
+	return wrapStyle.Width(max(w, 1)).Render(s)
 }
+
+// wrapStyle only wraps; it has no colors, so it is not part of the theme.
+var wrapStyle = lipgloss.NewStyle()
 
 // comingSoon is the panel of a tab whose analysis is not in this build
 // yet; it says what the tab will show.

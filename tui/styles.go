@@ -19,6 +19,7 @@ type Styles struct {
 	Dialog, DialogTitle     lipgloss.Style
 	Match                   lipgloss.Style
 	Bar, BarDrop, Negative  lipgloss.Style
+	Box                     lipgloss.Style   // unstyled, for sizing blocks
 	Heat                    []lipgloss.Style // light to dark retention cells
 	Series                  []lipgloss.Style // one per chart series, matching SeriesColors
 	// SeriesColors are asciigraph's ANSI colors for the same series; empty
@@ -61,6 +62,7 @@ func DefaultStyles(color bool) Styles {
 		Bar:          lipgloss.NewStyle().Foreground(accent),
 		BarDrop:      lipgloss.NewStyle().Foreground(subtle),
 		Negative:     lipgloss.NewStyle().Foreground(red),
+		Box:          lipgloss.NewStyle(),
 	}
 	for _, c := range []string{"#E8E4FF", "#C9BFFF", "#A08CFF", "#7A5CFF", "#5A3FC0"} {
 		// Dark cells get light text so the percentage stays readable.
