@@ -61,6 +61,7 @@ func TestRefusedFiles(t *testing.T) {
 		{"blank lines", "\n\n  \n", Options{}, "empty file"},
 		{"header only", "user_id,event,time\n", Options{}, "no rows: expected events after the header"},
 		{"binary", string(junk), Options{}, "binary data: expected text"},
+		{"zip", "PK\x03\x04\x14\x00\x00\x00\x08\x00rest", Options{}, "a zip archive: expected an event table; extract it first"},
 		{"nul bytes", "user_id,event,time\nu1,\x00view,2024-01-01\n", Options{}, "binary data"},
 		{"truncated gzip", zbig[:len(zbig)/2], Options{}, "gzip stream is truncated"},
 		{"no columns", "foo,bar,baz\n1x,2x,3x\n", Options{}, `found no user or event or time column among "foo", "bar", "baz"; name them with --user COL`},

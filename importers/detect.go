@@ -18,6 +18,11 @@ func detectFormat(head []byte, force string) (string, error) {
 	if len(trimmed) == 0 {
 		return "", &notEventsError{"empty file: expected an event table (CSV/TSV with a header row, a JSON array or JSON Lines), found no data"}
 	}
+	for _, a := range archives {
+		if bytes.HasPrefix(head, []byte(a.magic)) {
+			return "", &notEventsError{fmt.Sprintf("a %s archive: expected an event table; extract it first (spoor reads gzip, not %s)", a.name, a.name)}
+		}
+	}
 	if off, ok := binaryAt(head); ok {
 		return "", &notEventsError{fmt.Sprintf("binary data: expected text (CSV/TSV, JSON or JSON Lines), found byte 0x%02x at offset %d; if it is compressed, only gzip is read", head[off], off)}
 	}
@@ -37,6 +42,12 @@ func detectFormat(head []byte, force string) (string, error) {
 		return "jsonl", nil
 	}
 	return "csv", nil
+}
+
+// archives are containers analysts are often handed (Amplitude's export is
+// a zip of gzipped files); naming them beats "binary data".
+var archives = []struct{ magic, name string }{
+	{"PK\x03\x04", "zip"}, {"\xfd7zXZ\x00", "xz"}, {"\x28\xb5\x2f\xfd", "zstd"}, {"7z\xbc\xaf\x27\x1c", "7z"},
 }
 
 // binaryAt finds a byte no text file has: NUL, other C0 controls than
