@@ -17,8 +17,11 @@ type trends struct{ q query.TrendsQuery }
 var (
 	trendMeasures  = []string{"total", "users", "avg", "dau", "wau", "mau", "stickiness"}
 	trendIntervals = []string{"day", "week", "month", "hour"}
-	chartSeries    = 5 // breakdown values drawn; the rest fold into "other" (the table keeps all)
 )
+
+// chartSeries is how many breakdown values a chart draws; the rest fold
+// into "other" (the table and exports keep every value).
+const chartSeries = 5
 
 func (a *trends) kind() string          { return "trends" }
 func (a *trends) common() *query.Common { return &a.q.Common }
