@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/output"
@@ -77,7 +79,16 @@ func (a *funnel) rows(sh *shared) []row {
 	for i, ex := range a.q.Exclude {
 		i := i
 		rs = append(rs, row{label: "not", value: fmt.Sprintf("%s (steps %d-%d)", ex.Event, ex.From+1, ex.To+1),
-			remove: func() { a.q.Exclude = slices.Delete(a.q.Exclude, i, i+1) }})
+			remove: func() { a.q.Exclude = slices.Delete(a.q.Exclude, i, i+1) },
+			edit: func(sh *shared) dialog {
+				n := len(a.q.Steps)
+				return newPrompt("Exclude "+ex.Event+" between steps", fmt.Sprintf("FROM-TO, two step numbers from 1 to %d", n),
+					fmt.Sprintf("%d-%d", ex.From+1, ex.To+1), func(v string) error { _, _, err := stepRange(v, n); return err },
+					func(v string) tea.Cmd {
+						a.q.Exclude[i].From, a.q.Exclude[i].To, _ = stepRange(v, n)
+						return nil
+					})
+			}})
 	}
 	rs = append(rs,
 		row{label: "not", value: "+ exclusion", edit: func(sh *shared) dialog {
@@ -109,6 +120,17 @@ func (a *funnel) rows(sh *shared) []row {
 		}},
 	)
 	return append(rs, commonRows(sh, &a.q.Common, true)...)
+}
+
+// stepRange reads "2-4" (1-based, as shown) into 0-based steps.
+func stepRange(v string, steps int) (from, to int, err error) {
+	a, b, ok := strings.Cut(v, "-")
+	from, err1 := strconv.Atoi(strings.TrimSpace(a))
+	to, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || from < 1 || to > steps || from >= to {
+		return 0, 0, fmt.Errorf("write two step numbers FROM-TO with 1 <= FROM < TO <= %d", steps)
+	}
+	return from - 1, to - 1, nil
 }
 
 // fixExclusions keeps exclusion ranges inside the steps after a removal.

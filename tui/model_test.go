@@ -558,3 +558,33 @@ func TestStepFilterAndTypedWindow(t *testing.T) {
 		t.Fatalf("result window %v s", got)
 	}
 }
+
+func TestExclusionRange(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	goRow := func(label string) {
+		for i := 0; i < 30 && h.m.tab().a.rows(h.m.sh)[h.m.tab().row].label != label; i++ {
+			h.keys("j")
+		}
+	}
+	goRow("not")
+	h.keys("<enter>", "purchase", "<enter>")
+	q := funnelQ(t, h)
+	if len(q.Exclude) != 1 || q.Exclude[0] != (query.Exclusion{Event: "purchase", From: 0, To: 3}) {
+		t.Fatalf("exclusion %+v, want purchase over the whole funnel", q.Exclude)
+	}
+	h.keys("<enter>", "<backspace>", "<backspace>", "<backspace>", "3-1", "<enter>")
+	if p, ok := h.m.dlg.(*prompt); !ok || p.err == nil {
+		t.Fatal("a reversed step range was accepted")
+	}
+	h.keys("<backspace>", "<backspace>", "<backspace>", "2-3", "<enter>")
+	if q := funnelQ(t, h); q.Exclude[0].From != 1 || q.Exclude[0].To != 2 {
+		t.Fatalf("exclusion range %+v, want steps 2-3 (1-2 zero-based)", q.Exclude[0])
+	}
+	want, err := h.m.sh.d.Funnel(context.Background(), funnelQ(t, h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.m.tab().res.(*funnelResult).r; got.Steps[2].Users != want.Steps[2].Users {
+		t.Fatalf("shown step 3 %d users, want %d", got.Steps[2].Users, want.Steps[2].Users)
+	}
+}
