@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -63,6 +64,10 @@ type funnelPlan struct {
 	// state and never completes two steps of one chain.
 	later [][]int32
 	any   [][]int32 // event id -> every step with that name (any mode)
+	// Without step filters the steps an event fills follow from its name:
+	// anyType maps an event id to an index in anyMasks (-1: no step).
+	anyType  []int32
+	anyMasks []uint64
 
 	excl   []exclPlan
 	exclTo [][]int   // step -> exclusions ending at that step
@@ -154,6 +159,20 @@ func (d *Dataset) planFunnel(ctx context.Context, q FunnelQuery) (*funnelPlan, e
 		}
 		p.filt = append(p.filt, fs)
 		p.any[id] = append(p.any[id], int32(k))
+	}
+	if p.mode == FunnelAny && !slices.ContainsFunc(q.Steps, func(st FunnelStep) bool { return len(st.Where) > 0 }) {
+		p.anyType = make([]int32, len(d.Names))
+		for id, ks := range p.any {
+			p.anyType[id] = -1
+			if len(ks) > 0 {
+				var m uint64
+				for _, k := range ks {
+					m |= 1 << uint(k)
+				}
+				p.anyType[id] = int32(len(p.anyMasks))
+				p.anyMasks = append(p.anyMasks, m)
+			}
+		}
 	}
 	for k := p.n - 1; k >= 1; k-- {
 		p.later[p.ev[k]] = append(p.later[p.ev[k]], int32(k))

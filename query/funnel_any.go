@@ -22,28 +22,19 @@ func (p *funnelPlan) stepMask(i int) uint64 {
 func (w *funnelWorker) anyPerson(lo, hi int) (level int, open bool) {
 	p, d, s, n := w.p, w.p.d, w.p.s, w.n
 	level = -1
-	w.resetTypes()
-	// Each event's mask once: the window adds and removes it again.
-	w.masks = w.masks[:0]
-	for j := lo; j < hi; j++ {
-		var m uint64
-		if len(p.any[d.Event[j]]) > 0 && s.Match(j) {
-			m = p.stepMask(j)
-		}
-		w.masks = append(w.masks, m)
-	}
+	w.typeEvents(lo, hi)
 	wl, wh := lo, lo
 	size, dirty := 0, false
 	for i := lo; i < hi && d.Time[i] < s.To; i++ {
-		if d.Time[i] < s.From || w.masks[i-lo] == 0 {
+		if d.Time[i] < s.From || w.tids[i-lo] < 0 {
 			continue
 		}
 		ts := d.Time[i]
 		for ; wh < hi && d.Time[wh] <= ts+p.window; wh++ {
-			dirty = w.countMask(w.masks[wh-lo], 1) || dirty
+			dirty = w.countType(w.tids[wh-lo], 1) || dirty
 		}
 		for ; d.Time[wl] < ts; wl++ {
-			dirty = w.countMask(w.masks[wl-lo], -1) || dirty
+			dirty = w.countType(w.tids[wl-lo], -1) || dirty
 		}
 		if dirty {
 			size, dirty = w.distinctSteps(), false
@@ -60,19 +51,54 @@ func (w *funnelWorker) anyPerson(lo, hi int) (level int, open bool) {
 	return level, open && level < n-1
 }
 
-// countMask adds delta to the events of type m; it reports whether such
-// events count (m is not empty).
-func (w *funnelWorker) countMask(m uint64, delta int32) bool {
-	if m == 0 {
+// typeEvents gives each event of the person its type (the index in
+// w.types of its set of steps), or -1 when it fills no step; the window
+// adds and removes each event, so this is done once. Without step filters
+// the type follows from the event name alone.
+func (w *funnelWorker) typeEvents(lo, hi int) {
+	p, d, s := w.p, w.p.d, w.p.s
+	w.types, w.present, w.multi = w.types[:0], 0, false
+	if p.anyType != nil {
+		for _, m := range p.anyMasks {
+			w.addType(m)
+		}
+	}
+	w.tids = w.tids[:0]
+	for j := lo; j < hi; j++ {
+		t := int32(-1)
+		switch {
+		case len(p.any[d.Event[j]]) == 0 || !s.Match(j):
+		case p.anyType != nil:
+			t = p.anyType[d.Event[j]]
+		default:
+			if m := p.stepMask(j); m != 0 {
+				t = w.typeOf(m)
+			}
+		}
+		w.tids = append(w.tids, t)
+	}
+}
+
+func (w *funnelWorker) addType(m uint64) {
+	w.types = append(w.types, anyType{mask: m})
+	w.multi = w.multi || m&(m-1) != 0
+}
+
+func (w *funnelWorker) typeOf(m uint64) int32 {
+	for t := range w.types {
+		if w.types[t].mask == m {
+			return int32(t)
+		}
+	}
+	w.addType(m)
+	return int32(len(w.types) - 1)
+}
+
+// countType adds delta to the events of type t in the window; it reports
+// whether such events count (t >= 0).
+func (w *funnelWorker) countType(t int32, delta int32) bool {
+	if t < 0 {
 		return false
-	}
-	t := 0
-	for t < len(w.types) && w.types[t].mask != m {
-		t++
-	}
-	if t == len(w.types) {
-		w.types = append(w.types, anyType{mask: m})
-		w.multi = w.multi || m&(m-1) != 0
 	}
 	before := w.types[t].count
 	w.types[t].count += delta
@@ -80,10 +106,6 @@ func (w *funnelWorker) countMask(m uint64, delta int32) bool {
 		w.present += int(after - before) // +1 or -1: a type came or went
 	}
 	return true
-}
-
-func (w *funnelWorker) resetTypes() {
-	w.types, w.present, w.multi = w.types[:0], 0, false
 }
 
 // distinctSteps is the number of distinct steps the window's events fill.
@@ -151,8 +173,11 @@ func (w *funnelWorker) anyChain(lo, hi int) {
 	p, d := w.p, w.p.d
 	start := w.start
 	ts := d.Time[start]
-	w.resetTypes()
-	w.countMask(w.masks[start-lo], 1)
+	for t := range w.types {
+		w.types[t].count = 0
+	}
+	w.present = 0
+	w.countType(w.tids[start-lo], 1)
 	w.cur[0] = int32(start)
 	size := 1
 	g := start
@@ -160,7 +185,7 @@ func (w *funnelWorker) anyChain(lo, hi int) {
 		g--
 	}
 	for j := g; j < hi && d.Time[j] <= ts+p.window && size < w.n; j++ {
-		if j == start || !w.countMask(w.masks[j-lo], 1) {
+		if j == start || !w.countType(w.tids[j-lo], 1) {
 			continue
 		}
 		if m := w.distinctSteps(); m > size {

@@ -37,11 +37,11 @@ type funnelWorker struct {
 
 	// any mode
 	types   []anyType
-	present int      // types with a nonzero count
-	multi   bool     // some type fills several steps
-	masks   []uint64 // per event of the person: the steps it can fill
-	assign  []int32  // step -> type
-	used    []int32  // type -> steps assigned
+	present int     // types with a nonzero count
+	multi   bool    // some type fills several steps
+	tids    []int32 // per event of the person: its type, -1 when it fills no step
+	assign  []int32 // step -> type
+	used    []int32 // type -> steps assigned
 	tseen   []bool
 
 	cur   []int32 // the counted attempt's chain, steps 0..level
