@@ -168,6 +168,15 @@ func TestRejectedRows(t *testing.T) {
 	}
 }
 
+// An unclosed quote swallows the following lines into one field; the reject
+// says so rather than just "wrong column count".
+func TestUnclosedQuote(t *testing.T) {
+	res := mustImport(t, newDB(t), writeFile(t, "uq.csv", "user_id,event,time\nu0,e,2024-01-01\nu1,\"open,2024-01-01\nu2,e,2024-01-02\n"), Options{})
+	if res.Imported != 1 || res.Rejected != 1 || res.Examples[0].Line != 3 || !strings.Contains(res.Examples[0].Detail, "runs over 1 more lines (an unclosed quote?)") {
+		t.Fatalf("%+v", res)
+	}
+}
+
 // --strict stops at the first bad row, names it, and imports nothing.
 func TestStrict(t *testing.T) {
 	db, before := seeded(t)

@@ -130,8 +130,15 @@ func (c *csvReader) next(r *row) error {
 		}
 	}
 	if len(rec) != len(c.names) {
-		return &rejectError{reason: ReasonColumnCount, line: r.line, raw: c.join(rec),
-			detail: fmt.Sprintf("%d fields, the header has %d", len(rec), len(c.names))}
+		detail := fmt.Sprintf("%d fields, the header has %d", len(rec), len(c.names))
+		lines := 0
+		for _, f := range rec {
+			lines += strings.Count(strings.TrimRight(f, "\r\n"), "\n")
+		}
+		if lines > 0 {
+			detail += fmt.Sprintf("; a quoted field runs over %d more lines (an unclosed quote?)", lines)
+		}
+		return &rejectError{reason: ReasonColumnCount, line: r.line, raw: c.join(rec), detail: detail}
 	}
 	user := rec[c.ui]
 	if missing(user) {
