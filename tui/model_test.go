@@ -588,3 +588,81 @@ func TestExclusionRange(t *testing.T) {
 		t.Fatalf("shown step 3 %d users, want %d", got.Steps[2].Users, want.Steps[2].Users)
 	}
 }
+
+// goRow moves the panel cursor to the first row with this label.
+func goRow(t *testing.T, h *harness, label string) {
+	t.Helper()
+	h.keys("<esc>") // results focus back to the panel, if there
+	for h.m.tab().row > 0 {
+		h.keys("k")
+	}
+	for i := 0; h.m.tab().a.rows(h.m.sh)[h.m.tab().row].label != label; i++ {
+		if i > 40 {
+			t.Fatalf("no %q row", label)
+		}
+		h.keys("j")
+	}
+}
+
+func TestEveryTabsEditsReachTheEngine(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	ctx := context.Background()
+	d := h.m.sh.d
+
+	h.keys("1")
+	goRow(t, h, "measure")
+	h.keys("<enter>", "wau", "<enter>")
+	goRow(t, h, "event1")
+	h.keys("d")
+	goRow(t, h, "every")
+	h.keys("<enter>", "week", "<enter>")
+	tq := h.m.tab().a.(*trends).q
+	if tq.Measure != "wau" || tq.Interval != "week" || !reflect.DeepEqual(tq.Events, []string{"view_item"}) {
+		t.Fatalf("trends query %+v", tq)
+	}
+	tw, _ := d.Trends(ctx, tq)
+	if got := h.m.tab().res.(*trendsResult).full; !reflect.DeepEqual(got.Series, tw.Series) {
+		t.Fatal("trends shows another result than its query's")
+	}
+
+	h.keys("3")
+	goRow(t, h, "paths")
+	h.keys("<enter>", "before", "<enter>")
+	goRow(t, h, "depth")
+	h.keys("<enter>", "2", "<enter>")
+	pq := h.m.tab().a.(*paths).q
+	if pq.From != "" || pq.To != "view_item" || pq.Depth != 2 {
+		t.Fatalf("paths query %+v", pq)
+	}
+	pw, _ := d.Paths(ctx, pq)
+	if got := h.m.tab().res.(*pathsResult).r; got.Direction != "to" || !reflect.DeepEqual(got.Paths, pw.Paths) {
+		t.Fatal("paths shows another result than its query's")
+	}
+	h.contains("Paths leading to view_item")
+
+	h.keys("4")
+	goRow(t, h, "start")
+	h.keys("<enter>", "add_to_cart", "<enter>")
+	goRow(t, h, "returns")
+	h.keys("<enter>", "later", "<enter>")
+	goRow(t, h, "period")
+	h.keys("<enter>", "day", "<enter>")
+	rq := h.m.tab().a.(*retention).q
+	if rq.Start != "add_to_cart" || !rq.Unbounded || rq.Period != "day" {
+		t.Fatalf("retention query %+v", rq)
+	}
+	rw, _ := d.Retention(ctx, rq)
+	if got := h.m.tab().res.(*retentionResult).r; !reflect.DeepEqual(got.Cohorts, rw.Cohorts) || !reflect.DeepEqual(got.Average, rw.Average) {
+		t.Fatal("retention shows another result than its query's")
+	}
+
+	h.keys("5")
+	goRow(t, h, "active")
+	h.keys("<enter>", "purchase", "<enter>")
+	lq := h.m.tab().a.(*lifecycle).q
+	lw, _ := d.Lifecycle(ctx, lq)
+	if got := h.m.tab().res.(*lifecycleResult).r; lq.Event != "purchase" || !reflect.DeepEqual(got.Points, lw.Points) {
+		t.Fatalf("lifecycle query %+v shows another result", lq)
+	}
+	h.contains("active = did purchase")
+}
