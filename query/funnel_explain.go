@@ -237,7 +237,11 @@ func (e *funnelExplainer) timeline() {
 	} else if hi-lo > explainFull {
 		to = lo + explainFull
 	}
-	fmt.Fprintf(&e.b, "timeline (%s), %d events:\n", p.s.Loc, hi-lo)
+	plural := "s"
+	if hi-lo == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(&e.b, "timeline (%s), %d event%s:\n", p.s.Loc, hi-lo, plural)
 	if from > lo {
 		fmt.Fprintf(&e.b, "  … %d earlier events\n", from-lo)
 	}
