@@ -369,6 +369,7 @@ func codeLabel(p *Prop, c int) string {
 // the rest into one exact "other" funnel (counts and times recomputed, not
 // summed percentages), for charts. The full list stays in Breakdown.
 func (r *FunnelResult) TopBreakdown(n int) []FunnelBreakdown {
+	n = max(n, 0)
 	if len(r.Breakdown) <= n+1 || r.byProp == nil {
 		return r.Breakdown
 	}
