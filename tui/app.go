@@ -236,6 +236,10 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, k.ForceQuit) {
 		return m.quit()
 	}
+	// Information lasts until the next key; errors until a run succeeds.
+	if !m.isErr {
+		m.status = ""
+	}
 	// Keys typed faster than the terminal is read arrive as one message
 	// ("jjj"); outside a text input each is a command of its own.
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {

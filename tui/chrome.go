@@ -73,9 +73,17 @@ func (m *Model) footer() string {
 		}
 		left += " " + s.Render(m.status)
 	}
-	keys := m.sh.keys.ShortHelp()
-	if m.dlg != nil || len(m.pages) > 0 {
-		keys = []key.Binding{m.sh.keys.Enter, m.sh.keys.Back, m.sh.keys.Filter, m.sh.keys.ForceQuit}
+	k := m.sh.keys
+	var keys []key.Binding
+	switch {
+	case m.dlg != nil || len(m.pages) > 0:
+		keys = []key.Binding{k.Enter, k.Back, k.Filter, k.ForceQuit}
+	case m.tab().a == nil:
+		keys = []key.Binding{k.Help, k.NextTab, k.Quit}
+	case m.focus == 1:
+		keys = k.ResultsHelp()
+	default:
+		keys = k.ShortHelp()
 	}
 	var hint string
 	for _, b := range keys {

@@ -29,14 +29,14 @@ func DefaultKeyMap() KeyMap {
 		Down:       key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
 		Left:       key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "query panel")),
 		Right:      key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "results")),
-		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit / drill down")),
+		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit / users")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter list")),
-		Add:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add step/filter")),
+		Add:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
 		Delete:     key.NewBinding(key.WithKeys("d", "x", "delete"), key.WithHelp("d/x", "remove")),
 		MoveUp:     key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K/⇧↑", "move up")),
 		MoveDown:   key.NewBinding(key.WithKeys("J", "shift+down"), key.WithHelp("J/⇧↓", "move down")),
-		StepFilter: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter (step or query)")),
+		StepFilter: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter")),
 		Range:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "date range")),
 		Save:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save analysis")),
 		Open:       key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open saved")),
@@ -54,7 +54,13 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is what the footer shows on an analysis tab.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Help, k.NextTab, k.Enter, k.Add, k.Delete, k.Range, k.Back, k.Quit}
+	return []key.Binding{k.Help, k.Enter, k.Add, k.Delete, k.StepFilter, k.Range, k.Right, k.NextTab, k.Quit}
+}
+
+// ResultsHelp is the footer while the chart has focus.
+func (k KeyMap) ResultsHelp() []key.Binding {
+	drill := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "users"))
+	return []key.Binding{k.Up, drill, k.Left, k.Export, k.Copy, k.Save, k.Help, k.Quit}
 }
 
 // FullHelp is the ? screen, one column per group.
