@@ -32,8 +32,9 @@ type columnMap struct {
 }
 
 // pickColumns resolves --user/--event/--time against the fields, guessing
-// the ones not given. A field named explicitly must exist.
-func pickColumns(fields []string, userFlag, eventFlag, timeFlag string) (columnMap, error) {
+// the ones not given. A column named explicitly must exist in a table; a
+// JSON field (open) need not be in the first object, which may lack it.
+func pickColumns(fields []string, open bool, userFlag, eventFlag, timeFlag string) (columnMap, error) {
 	var m columnMap
 	find := func(flag, name string) (string, error) {
 		for _, f := range fields {
@@ -45,6 +46,9 @@ func pickColumns(fields []string, userFlag, eventFlag, timeFlag string) (columnM
 			if strings.EqualFold(f, name) || normName(f) == normName(name) {
 				return f, nil
 			}
+		}
+		if open {
+			return name, nil
 		}
 		return "", fmt.Errorf("--%s %s: no such column; the columns are %s", flag, name, listFields(fields))
 	}

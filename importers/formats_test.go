@@ -122,9 +122,10 @@ func TestFormatOverrides(t *testing.T) {
 	if _, err := ImportFile(bg, db, p, Options{Format: "xml"}); err == nil {
 		t.Fatal("unknown --format accepted")
 	}
-	j := writeFile(t, "o.jsonl", `{"who":"w1","what":"tap","when":"2024-01-01T00:00:00Z"}`+"\n")
+	// "who" is missing from the first object: named fields need not be there.
+	j := writeFile(t, "o.jsonl", `{"what":"tap","when":"2024-01-01T00:00:00Z"}`+"\n"+`{"who":"w1","what":"tap","when":"2024-01-01T00:00:00Z"}`+"\n")
 	res := mustImport(t, db, j, Options{User: "who", Event: "what", Time: "when"})
-	if res.Imported != 1 || res.Format != "jsonl" {
+	if res.Imported != 1 || res.Rejected != 1 || res.Format != "jsonl" {
 		t.Fatalf("overrides on JSON: %+v", res)
 	}
 	got := stored(t, db)

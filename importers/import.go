@@ -309,7 +309,10 @@ func openReader(src *source, opt Options, tp *TimeParser) (rowReader, string, er
 	if err != nil {
 		return nil, "", err
 	}
-	cm := func(fields []string) (columnMap, error) { return pickColumns(fields, opt.User, opt.Event, opt.Time) }
+	table := format == "csv" || format == "tsv"
+	cm := func(fields []string) (columnMap, error) {
+		return pickColumns(fields, !table, opt.User, opt.Event, opt.Time)
+	}
 	switch format {
 	case "csv", "tsv":
 		var delim byte
