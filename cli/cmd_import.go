@@ -98,6 +98,11 @@ func runImport(env *Env, args []string) error {
 			continue
 		}
 		printSummary(env.Stderr, res)
+		if opt.TZ != "" {
+			if err := adoptTimezone(env, db, opt.TZ); err != nil {
+				return err
+			}
+		}
 	}
 	refreshAudiences(env, db, failed < len(files))
 	if failed > 0 {
@@ -106,6 +111,20 @@ func runImport(env *Env, args []string) error {
 		}
 		return &quietError{fmt.Errorf("%d of %d files not imported", failed, len(files))}
 	}
+	return nil
+}
+
+// adoptTimezone makes --tz the display timezone of a database that has none
+// yet: the analyst who reads naive times as Shanghai time wants Shanghai days.
+func adoptTimezone(env *Env, db *store.DB, tz string) error {
+	cur, err := db.Setting(env.Ctx, "timezone", "")
+	if err != nil || cur != "" {
+		return err
+	}
+	if err := db.SetSetting(env.Ctx, "timezone", tz); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "  note: display timezone of %s set to %s (from --tz)\n", db.Path, tz)
 	return nil
 }
 

@@ -74,6 +74,15 @@ func TestImportCommand(t *testing.T) {
 	if d.Events != 2 || d.Quality.Rejected["unparseable time"] != 2 || d.Quality.Duplicates != 2 || len(d.Quality.NameVariants) != 1 || d.Quality.NaiveTimes != 4 || d.Quality.Timezone != "UTC" {
 		t.Fatalf("doctor: %+v", d)
 	}
+	// The first --tz becomes the display timezone of a database without one.
+	db2 := filepath.Join(dir, "tz.db")
+	code, _, stderr = runCLI(t, "", "import", "--db", db2, "--tz", "Asia/Shanghai", csv)
+	if code != 0 || !strings.Contains(stderr, "display timezone of "+db2+" set to Asia/Shanghai") {
+		t.Fatalf("tz: %d %s", code, stderr)
+	}
+	if _, stdout, _ = runCLI(t, "", "info", "--db", db2, "--format", "json"); !strings.Contains(stdout, `"timezone": "Asia/Shanghai"`) {
+		t.Fatalf("info after --tz: %s", stdout)
+	}
 	rej := filepath.Join(dir, "rejects.txt")
 	runCLI(t, "", "import", "--db", db, "--rejects", rej, csv)
 	if b, _ := os.ReadFile(rej); string(b) != csv+":4\tunparseable time: \"never\"\tu3,buy,never\n" {
