@@ -24,12 +24,13 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 		b.WriteString("\n" + sh.st.Dim.Render("nobody did "+r.Event+" in range"))
 		return b.String()
 	}
-	nameW := min(28, max(12, w/3))
+	// Names get the room first: deep branches indent them.
+	nameW := min(32, max(14, w*45/100))
 	var walk func(n *query.PathNode, prefix string)
 	line := func(prefix, name string, users int64, share float64) {
 		label := truncate(name, max(nameW-lipglossWidth(prefix), 4))
 		pad := max(nameW-lipglossWidth(prefix)-lipglossWidth(label), 0)
-		barW := max(w-nameW-22, 0)
+		barW := max(w-nameW-20, 0)
 		bar := sh.st.Bar.Render(strings.Repeat("▇", int(share*float64(barW)+0.5)))
 		b.WriteString("\n" + sh.st.Dim.Render(prefix) + label + strings.Repeat(" ", pad) +
 			fmt.Sprintf(" %8s %6s ", thousands(int(users)), percent(share)) + bar)
