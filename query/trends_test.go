@@ -258,3 +258,27 @@ func TestTrendsTopWithFewValuesIsUnchanged(t *testing.T) {
 		t.Errorf("Top(2) of two values = %v, %v; want the result itself", top, err)
 	}
 }
+
+// Top folds per event, and recomputes rolling measures exactly.
+func TestTrendsTopPerEventRolling(t *testing.T) {
+	d := tpTimeline(t, time.UTC, `
+u1 view 2026-03-01 10:00 c=A
+u2 view 2026-03-01 10:00 c=A
+u1 view 2026-03-02 10:00 c=B
+u1 view 2026-03-02 10:30 c=C
+u1 buy  2026-03-02 11:00 c=B
+u2 buy  2026-03-02 11:00 c=B
+u3 buy  2026-03-02 11:00 c=C
+`)
+	r := trendsRun(t, d, TrendsQuery{Common: Common{By: "c"}, Events: []string{"view", "buy"}, Measure: "wau"})
+	top, err := r.Top(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// view: A has 2 users; B and C fold into other, where u1 counts once
+	// (a sum of the B and C series would say 2). buy: B has 2, C is other.
+	want := "view · A: 03-01=2 03-02=2\nview · other: 03-01=0 03-02=1\nbuy · B: 03-01=0 03-02=2\nbuy · other: 03-01=0 03-02=1\n"
+	if got := trendsPoints(top); got != want {
+		t.Errorf("got\n%swant\n%s", got, want)
+	}
+}
