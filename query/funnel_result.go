@@ -223,26 +223,6 @@ func (r *FunnelResult) collectDeltas(n int, parts []funnelPart) {
 	}
 }
 
-// stepRows builds the funnel rows of breakdown code c.
-func (r *FunnelResult) stepRows(p *funnelPlan, c int) []FunnelStepResult {
-	n := p.n
-	reached := make([]int, n)
-	prog := make([]int, n)
-	for u, l := range r.Level {
-		if l < 0 || int(r.byProp.Codes[r.Attempt[u]]) != c {
-			continue
-		}
-		for k := 0; k <= int(l); k++ {
-			reached[k]++
-		}
-		if r.InProgress[u] {
-			prog[l]++
-		}
-	}
-	times := func(k int) []int64 { return r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]] }
-	return funnelRows(p.q.Steps, reached, prog, times)
-}
-
 // allDeltas are step k's times for everyone; a copy when the groups by
 // code must survive the quantiles' reordering.
 func (r *FunnelResult) allDeltas(k int) []int64 {
@@ -334,20 +314,40 @@ func selectNth(a []int64, k int) {
 	slices.Sort(a[lo:hi])
 }
 
-// breakdown gives one funnel per --by value that has step-1 users.
+// breakdown gives one funnel per --by value that has step-1 users, from
+// one pass over the persons (values may be many: one per user, say).
 func (r *FunnelResult) breakdown(p *funnelPlan) []FunnelBreakdown {
-	counts := make([]int, len(r.byProp.Values)+1)
+	n := p.n
+	slot := make([]int32, len(r.byProp.Values)+1) // code -> 1 + index in codes, 0 when unseen
+	var codes []int
+	var atLevel, prog []int // per seen code, per level
 	for u, l := range r.Level {
-		if l >= 0 {
-			counts[r.byProp.Codes[r.Attempt[u]]]++
-		}
-	}
-	var out []FunnelBreakdown
-	for c, cnt := range counts {
-		if cnt == 0 {
+		if l < 0 {
 			continue
 		}
-		out = append(out, FunnelBreakdown{Value: codeLabel(r.byProp, c), Steps: r.stepRows(p, c)})
+		c := r.byProp.Codes[r.Attempt[u]]
+		if slot[c] == 0 {
+			codes = append(codes, int(c))
+			slot[c] = int32(len(codes))
+			atLevel = append(atLevel, make([]int, n)...)
+			prog = append(prog, make([]int, n)...)
+		}
+		i := int(slot[c]-1) * n
+		atLevel[i+int(l)]++
+		if r.InProgress[u] {
+			prog[i+int(l)]++
+		}
+	}
+	out := make([]FunnelBreakdown, len(codes))
+	for j, c := range codes {
+		reached := make([]int, n)
+		for l := range n {
+			for k := 0; k <= l; k++ {
+				reached[k] += atLevel[j*n+l]
+			}
+		}
+		times := func(k int) []int64 { return r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]] }
+		out[j] = FunnelBreakdown{Value: codeLabel(r.byProp, c), Steps: funnelRows(p.q.Steps, reached, prog[j*n:j*n+n], times)}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Steps[0].Users != out[j].Steps[0].Users {
