@@ -219,10 +219,22 @@ func (p *funnelPlan) matches(i int, k int) bool {
 	return p.d.Event[i] == p.ev[k] && p.stepOK(i, k)
 }
 
-// Funnel computes a funnel. Persons are the users of the dataset; a
-// person enters at step 1 only with a step-1 event inside the date range,
-// but later steps may complete after the range end, within the window
-// (as PostHog does): a range selects who started, not who finished.
+// Funnel computes a funnel (SPEC 4.2). The choices where the spec leaves
+// room, all checked against the brute-force reference in the tests:
+//   - A person enters only with a step-1 event inside the date range, but
+//     later steps may complete after the range end, within the window (as
+//     PostHog does): a range selects who started, not who finished.
+//   - Ordered: "at or after" compares times, so events at one instant may
+//     fill consecutive steps in any storage order. Strict: steps are
+//     consecutive events in storage order; events hidden by --where are
+//     not there at all, so they neither fill nor break anything.
+//   - The counted attempt is the latest step-1 event reaching the deepest
+//     step; in progress means its window ends after the data's last event.
+//   - Times to convert are those of the chain that first reached the
+//     deepest step, taking the latest events for the earlier steps.
+//   - Any order: level k means k+1 distinct steps in one window starting at
+//     one of them; times are when the count grew.
+//   - Exclusions: see Exclusion.
 func (d *Dataset) Funnel(ctx context.Context, q FunnelQuery) (*FunnelResult, error) {
 	p, err := d.planFunnel(ctx, q)
 	if err != nil {
