@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -131,5 +132,41 @@ func TestFormatOverrides(t *testing.T) {
 	got := stored(t, db)
 	if got[0].User != "w1" || got[0].Name != "tap" || got[0].Time != 1704067200000 {
 		t.Fatalf("%+v", got[0])
+	}
+}
+
+// Variants of the vendor layouts seen in the wild.
+func TestVendorVariants(t *testing.T) {
+	cases := []struct {
+		name, content string
+		want          wantEvent
+		iid           string
+	}{
+		{"amplitude export $insert_id", `{"event_type":"e","user_id":"u","event_time":"2023-06-01T08:00:00Z","$insert_id":"x1","uuid":"z"}`,
+			wantEvent{"u", "e", 1685606400000, `{"uuid":"z"}`}, "x1"},
+		{"amplitude uuid only", `{"event_type":"e","device_id":"d","event_time":"2023-06-01 08:00:00","uuid":"z"}`,
+			wantEvent{"d", "e", 1685606400000, `{}`}, "z"},
+		{"segment originalTimestamp", `{"type":"track","event":"e","userId":"u","originalTimestamp":"2023-06-01T10:00:00+02:00","sentAt":"2023-06-01T08:00:05Z"}`,
+			wantEvent{"u", "e", 1685606400000, `{"sentAt":"2023-06-01T08:00:05Z"}`}, ""},
+		{"mixpanel time in ms", `{"event":"e","properties":{"distinct_id":"u","time":1685606400123}}`,
+			wantEvent{"u", "e", 1685606400123, `{}`}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			db := newDB(t)
+			mustImport(t, db, writeFile(t, "v.jsonl", c.content+"\n"), Options{})
+			got := stored(t, db)
+			if len(got) != 1 || got[0].User != c.want.user || got[0].Name != c.want.name || got[0].Time != c.want.time || got[0].Props != c.want.props {
+				t.Fatalf("%+v want %+v", got, c.want)
+			}
+			// The insert id is seen through de-duplication: the same event
+			// re-exported one second later is a duplicate only if it has one.
+			again := strings.Replace(c.content, `"event":"e"`, `"event":"e","extra":1`, 1)
+			again = strings.Replace(again, `"event_type":"e"`, `"event_type":"e","extra":1`, 1)
+			res := mustImport(t, db, writeFile(t, "w.jsonl", again+"\n"), Options{})
+			if (res.Duplicates == 1) != (c.iid != "") {
+				t.Fatalf("re-export with insert id %q: %d duplicates", c.iid, res.Duplicates)
+			}
+		})
 	}
 }

@@ -51,6 +51,17 @@ func detectLayout(m map[string]any) string {
 
 func has(m map[string]any, k string) bool { _, ok := m[k]; return ok }
 
+// firstPresent returns the first of keys that m holds with a non-null
+// value, else the first key.
+func firstPresent(m map[string]any, keys ...string) string {
+	for _, k := range keys {
+		if v, ok := m[k]; ok && v != nil {
+			return k
+		}
+	}
+	return keys[0]
+}
+
 func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]string) (columnMap, error)) (*objectReader, error) {
 	o := &objectReader{src: src, tp: tp}
 	// Peek at the first object (skipping leading broken lines) to detect
@@ -273,11 +284,14 @@ func (o *objectReader) amplitude(m map[string]any, r *row) error {
 	if err := o.setCore(r, user, m["event_type"], m["event_time"], "user_id or device_id", "event_type", "event_time"); err != nil {
 		return err
 	}
-	r.ev.InsertID, _ = idString(m["insert_id"])
+	// The HTTP API calls it insert_id, the Export API $insert_id; uuid is
+	// Amplitude's own per-event id.
+	iidField := firstPresent(m, "insert_id", "$insert_id", "uuid")
+	r.ev.InsertID, _ = idString(m[iidField])
 	if ep, ok := m["event_properties"].(map[string]any); ok {
 		r.ev.Props = rest(r.ev.Props, ep)
 	}
-	r.ev.Props = rest(r.ev.Props, m, userField, "user_id", "event_type", "event_time", "insert_id", "event_properties")
+	r.ev.Props = rest(r.ev.Props, m, userField, "user_id", "event_type", "event_time", iidField, "event_properties")
 	if dev, ok := idString(m["device_id"]); ok && userField == "user_id" {
 		r.links = append(r.links, [2]string{dev, r.ev.User})
 	}
@@ -324,13 +338,16 @@ func (o *objectReader) segment(m map[string]any, r *row) error {
 	if !hasUser {
 		who = m["anonymousId"]
 	}
-	if err := o.setCore(r, who, name, m["timestamp"], "userId or anonymousId", "event", "timestamp"); err != nil {
+	// timestamp is Segment's corrected time; raw logs may hold only the
+	// client's originalTimestamp or the server's receivedAt.
+	tsField := firstPresent(m, "timestamp", "originalTimestamp", "receivedAt", "sentAt")
+	if err := o.setCore(r, who, name, m[tsField], "userId or anonymousId", "event", "timestamp"); err != nil {
 		return err
 	}
 	r.ev.InsertID, _ = idString(m["messageId"])
 	props, _ := m["properties"].(map[string]any)
 	r.ev.Props = rest(r.ev.Props, props)
-	r.ev.Props = rest(r.ev.Props, m, "userId", "event", "type", "timestamp", "messageId", "properties")
+	r.ev.Props = rest(r.ev.Props, m, "userId", "event", "type", tsField, "messageId", "properties")
 	return nil
 }
 
