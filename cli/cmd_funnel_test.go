@@ -113,6 +113,7 @@ func TestFunnelGolden(t *testing.T) {
 		{"funnel_exclude_table", 0, append(vcb, "--exclude", "退款:1-3", "--format", "table")},
 		{"funnel_any_window_table", 0, []string{"--steps", "buy,view", "--mode", "any", "--window", "1h", "--format", "table"}},
 		{"funnel_step_filter_table", 0, []string{"--step", "view where src = ads", "--step", "buy", "--format", "table"}},
+		{"funnel_cjk_step_table", 0, []string{"--steps", "view,退款,cart", "--format", "table"}},
 		{"funnel_dropped_csv", 0, append(vcb, "--dropped-at", "2", "--format", "csv")},
 		{"funnel_in_progress_table", 0, append(vcb, "--in-progress-at", "1", "--format", "table")},
 		{"funnel_explain", 0, append(vcb, "--exclude", "退款", "--explain", "u4")},
