@@ -210,3 +210,16 @@ func TestSplitWords(t *testing.T) {
 		t.Error("unclosed quote accepted")
 	}
 }
+
+// TestTrendsAlertsFlag runs spoor trends --alerts end to end.
+func TestTrendsAlertsFlag(t *testing.T) {
+	db := alertsFixtureDB(t)
+	code, out, errOut := callSpoor(t, "trends", "--db", db, "--alerts", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"anomalies"`) || !strings.Contains(out, `"series"`) {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = callSpoor(t, "trends", "--db", db, "--format", "json")
+	if code != 0 || strings.Contains(out, `"anomalies"`) {
+		t.Fatalf("without --alerts: exit %d\n%s", code, out)
+	}
+}

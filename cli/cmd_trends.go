@@ -23,6 +23,7 @@ func runTrends(env *Env, args []string) error {
 	events := fs.String("events", "", "comma-separated event names (default: any event)")
 	fs.StringVar(&q.Measure, "measure", "total", "total, users, avg, dau, wau, mau or stickiness")
 	fs.StringVar(&q.Interval, "interval", "day", "day, week (starting Monday), month or hour")
+	mark := trendAlertFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func runTrends(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return emit(env, *format, r)
+	return emit(env, *format, mark(r))
 }
 
 // trendsEventNames reads "a, b,c" as [a b c]; event names may hold spaces inside.
