@@ -24,7 +24,8 @@ type funnelWorker struct {
 	chain []int32 // chain[k*n+j]: event of step j in the level-k chain
 	reach []int32 // the level-k chain as it was when level k was first reached
 
-	lastE []int64 // per exclusion: latest considered event time before the current group
+	lastE  []int64   // per exclusion: latest considered event time before the current group
+	eTimes [][]int64 // strict: per exclusion, the person's considered event times
 
 	// equal-time groups
 	group   []int32
@@ -95,6 +96,9 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 		return w.anyPerson(lo, hi)
 	}
 	end := lo + sort.Search(hi-lo, func(j int) bool { return d.Time[lo+j] >= s.To })
+	if p.mode == FunnelStrict && len(p.excl) > 0 {
+		w.exclusionTimes(lo, hi)
+	}
 	if p.mode == FunnelStrict || len(p.excl) > 0 {
 		level, open, _ = w.attempts(lo, end, hi, w.n-1, math.MaxInt)
 		return level, open
@@ -114,6 +118,26 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 	end = lo + sort.Search(end-lo, func(j int) bool { return d.Time[lo+j] > t0 })
 	level, open, _ = w.attempts(lo, end, hi, target, math.MaxInt)
 	return level, open
+}
+
+// exclusionTimes lists, per exclusion, the times of the person's
+// considered excluded events, so a strict attempt finds the latest one in
+// its window by binary search instead of a scan.
+func (w *funnelWorker) exclusionTimes(lo, hi int) {
+	d, s := w.p.d, w.p.s
+	if w.eTimes == nil {
+		w.eTimes = make([][]int64, len(w.p.excl))
+	}
+	for e := range w.eTimes {
+		w.eTimes[e] = w.eTimes[e][:0]
+	}
+	for j := lo; j < hi; j++ {
+		for _, e := range w.p.exclBy[d.Event[j]] {
+			if s.Match(j) {
+				w.eTimes[e] = append(w.eTimes[e], d.Time[j])
+			}
+		}
+	}
 }
 
 // attemptBudget is how many events, per event of the person, the window
@@ -363,14 +387,10 @@ func (w *funnelWorker) strict(i1, hi int) int {
 	if len(p.excl) == 0 || level == n-1 {
 		return level
 	}
-	for e := range w.lastE {
+	for e, ts := range w.eTimes {
 		w.lastE[e] = math.MinInt64
-	}
-	for j := i1 + 1; j < hi && d.Time[j] <= limit; j++ {
-		for _, e := range p.exclBy[d.Event[j]] {
-			if s.Match(j) {
-				w.lastE[e] = d.Time[j]
-			}
+		if j := sort.Search(len(ts), func(j int) bool { return ts[j] > limit }); j > 0 {
+			w.lastE[e] = ts[j-1]
 		}
 	}
 	final := 0
