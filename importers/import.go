@@ -204,6 +204,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 			opt.Progress(Progress{File: src.name, Bytes: src.bytesRead(), Size: src.size, Rows: res.RowsRead, Elapsed: time.Since(start)})
 		}
 	}
+	p.stop() // the reader goroutine is done with the source and tp
 	res.Bytes = src.bytesRead()
 	res.SHA256 = src.sha256()
 	res.Elapsed = time.Since(start)
@@ -211,7 +212,6 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 		res.Imported, res.Duplicates = w.tx.Counts()
 		res.Links = w.links
 	}
-	p.stop() // the reader goroutine is done with tp
 	if err := ctx.Err(); err != nil {
 		return res, err // the reader may have stopped early: never commit a part
 	}
