@@ -29,7 +29,13 @@ User, event and time columns are guessed from common names; name them with
 [UTC]", "YYYY/MM/DD HH:MM[:SS]", "YYYY-MM-DD HH", "YYYY-MM-DD", YYYYMMDD, and
 epoch numbers in s/ms/us/ns (told by magnitude). --time-format takes a Go
 layout (2006-01-02 15:04), a strftime pattern (%d/%m/%Y %H:%M) or unix,
-unix_ms, unix_us, unix_ns.`
+unix_ms, unix_us, unix_ns.
+
+Examples:
+  spoor import export.jsonl.gz                    # any supported export
+  spoor import --columns user_id,item_id,category_id,behavior_type,timestamp UserBehavior.csv
+  spoor import --user SessionId --event =click clicks.tsv
+  spoor import --tz Asia/Shanghai --dry-run behavior.csv   # check the mapping first`
 
 func runImport(env *Env, args []string) error {
 	fs := newFlags(env, "import", importUsage)
@@ -43,7 +49,7 @@ func runImport(env *Env, args []string) error {
 	fs.StringVar(&opt.Time, "time", "", "time column (default: guessed)")
 	fs.StringVar(&columns, "columns", "", "comma-separated column names for a file without a header row")
 	fs.StringVar(&opt.TimeFormat, "time-format", "", "explicit time layout (Go layout, strftime %-pattern, or unix/unix_ms/unix_us/unix_ns)")
-	fs.StringVar(&opt.TZ, "tz", "", "timezone of times written without one (IANA name, default UTC)")
+	fs.StringVar(&opt.TZ, "tz", "", "timezone of times written without one (IANA name, default UTC); also becomes the display timezone of a database that has none")
 	fs.BoolVar(&opt.Strict, "strict", false, "stop at the first bad row and import nothing from that file")
 	fs.BoolVar(&opt.DryRun, "dry-run", false, "show the detected encoding, format, column mapping and first events; write nothing")
 	fs.StringVar(&rejects, "rejects", "", "write every rejected line with its reason to this file")
