@@ -107,7 +107,21 @@ func Open(path string, opt Options) (*DB, error) {
 		// lazily, so small databases do not pay for it).
 		q += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-262144)"
 	}
-	return openDSN("file:"+path+"?"+q, path, opt, true)
+	db, err := openDSN(fileURI(path)+"?"+q, path, opt, true)
+	if err != nil && cantOpen(err) && !errors.Is(err, ErrNotSQLite) {
+		if opt.ReadOnly {
+			return openReadOnlyDir(path, q, opt, err)
+		}
+		return nil, readOnlyError(path, err)
+	}
+	return db, err
+}
+
+// fileURI makes path a SQLite URI. The driver splits its options off at the
+// first '?' and SQLite ends the path at '#', so a file named "a#1.db" would
+// otherwise silently become "a".
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 func openDSN(dsn, path string, opt Options, file bool) (*DB, error) {

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// ErrReadOnly is returned when a database must be written but its file or
+// directory cannot be.
+var ErrReadOnly = errors.New("database is read-only")
+
+// cantOpen reports SQLite's "unable to open" (the file, or the -shm/-wal
+// files a WAL database needs, cannot be created or opened) and its
+// "readonly database" errors.
+func cantOpen(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "unable to open database file") || strings.Contains(s, "readonly database") ||
+		strings.Contains(s, "SQLITE_CANTOPEN") || strings.Contains(s, "SQLITE_READONLY")
+}
+
+// openReadOnlyDir opens, for reading, a database whose directory cannot be
+// written: SQLite cannot create the -shm file a WAL database needs even to
+// read, but a file without a pending write-ahead log is complete on its own
+// and opens as immutable. A pending log cannot be replayed there, and reading
+// without it would show an older state, so that case is refused.
+func openReadOnlyDir(path, q string, opt Options, cause error) (*DB, error) {
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("%s cannot be read in place: its directory is read-only and it has unfinished writes in %s-wal; copy the database with its -wal file to a writable directory (%v)", path, path, cause)
+	}
+	db, err := openDSN(fileURI(path)+"?"+q+"&immutable=1", path, opt, true)
+	if err != nil {
+		return nil, fmt.Errorf("%s cannot be read: %v (first attempt: %v)", path, err, cause)
+	}
+	return db, nil
+}
+
+// readOnlyError explains a write open that failed because the file or its
+// directory cannot be written.
+func readOnlyError(path string, cause error) error {
+	return fmt.Errorf("%s cannot be written: the file or its directory is read-only (%v); analyses still work on it, imports and saved segments need a writable copy: %w", path, cause, ErrReadOnly)
+}
