@@ -4,6 +4,7 @@
 #
 #   bench/run.sh                 # 1M and 10M events
 #   SIZES="1000000" bench/run.sh # one size
+#   SPOOR_BIN=/path/spoor bench/run.sh  # benchmark a prebuilt binary
 #
 # Needs: go, gcc (DuckDB peer uses cgo), sqlite3 (apt-get install sqlite3),
 # GNU time (/usr/bin/time). Data and databases go to bench/data/ (ignored by
@@ -17,7 +18,7 @@ mkdir -p data results
 out=results/$(date -u +%Y%m%dT%H%M%S).md
 
 echo "building spoor and the DuckDB peer..." >&2
-(cd .. && go build -o bench/data/spoor .)
+if [ -n "${SPOOR_BIN:-}" ]; then cp "$SPOOR_BIN" data/spoor; else (cd .. && go build -o bench/data/spoor .); fi
 go build -o data/duckpeer ./duckpeer
 
 # timed CMD...: runs CMD, prints "seconds max_rss_mb" of the run.
@@ -45,14 +46,14 @@ echo "times are wall seconds of a fresh process (best of $REPEAT for queries); m
 } | tee "$out"
 
 for n in $SIZES; do
-  users=$((n / 55))
   csv=data/ecommerce-$n.csv
   if [ ! -s "$csv" ]; then
-    echo "generating $csv ($users users)..." >&2
-    data/spoor sample --scenario ecommerce --users "$users" --days 60 --seed 7 --out "$csv"
+    echo "generating $csv..." >&2
+    data/spoor sample --scenario ecommerce --events "$n" --days 60 --seed 7 --out "$csv"
   fi
   events=$(($(wc -l < "$csv") - 1))
   size=$(du -m "$csv" | cut -f1)
+  users=$(data/spoor sample -h 2>/dev/null >/dev/null; cut -d, -f1 "$csv" | tail -n +2 | sort -u | wc -l)
   rm -f data/s-$n.db* data/q-$n.sqlite data/d-$n.duckdb*
 
   imp=$(timed data/spoor import --db data/s-$n.db "$csv")
