@@ -53,7 +53,7 @@ for n in $SIZES; do
   fi
   events=$(($(wc -l < "$csv") - 1))
   size=$(du -m "$csv" | cut -f1)
-  users=$(data/spoor sample -h 2>/dev/null >/dev/null; cut -d, -f1 "$csv" | tail -n +2 | sort -u | wc -l)
+  users=$(cut -d, -f1 "$csv" | tail -n +2 | sort -u | wc -l)
   rm -f data/s-$n.db* data/q-$n.sqlite data/d-$n.duckdb*
 
   imp=$(timed data/spoor import --db data/s-$n.db "$csv")
