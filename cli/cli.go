@@ -184,9 +184,29 @@ func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", "", "database file (default $SPOOR_DB, else ./spoor.db)")
 }
 
-// formatFlag adds --format to fs.
+// formatFlag adds --format to fs. The value is checked as it is parsed, so
+// a wrong format is refused even by a command that ends up printing nothing.
 func formatFlag(fs *flag.FlagSet) *string {
-	return fs.String("format", "", "output format: table, csv, json or markdown (default table on a terminal, csv when piped)")
+	s := new(string)
+	fs.Var(formatValue{s}, "format", "output `format`: table, csv, json or markdown (default table on a terminal, csv when piped)")
+	return s
+}
+
+type formatValue struct{ s *string }
+
+func (f formatValue) String() string {
+	if f.s == nil {
+		return ""
+	}
+	return *f.s
+}
+
+func (f formatValue) Set(v string) error {
+	if _, err := output.Resolve(v, nil); err != nil {
+		return err
+	}
+	*f.s = v
+	return nil
 }
 
 // commonFlags adds the options every analysis takes (SPEC section 4).
