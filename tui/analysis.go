@@ -109,6 +109,10 @@ func commonRows(sh *shared, c *query.Common, breakdown bool) []row {
 	}
 	rs = append(rs, row{label: "where", value: "+ filter", edit: func(sh *shared) dialog { return filterDialog(sh, &c.Where) },
 		add: func(sh *shared) dialog { return filterDialog(sh, &c.Where) }})
+	// A segment applied from the Segments tab shows here; d removes it.
+	if c.Segment != "" {
+		rs = append(rs, row{label: "segment", value: c.Segment, remove: func() { c.Segment = "" }})
+	}
 	if breakdown {
 		by := c.By
 		if by == "" {

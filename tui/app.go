@@ -54,6 +54,7 @@ func New(ctx context.Context, open opener, color bool) *Model {
 	for i := range m.tabs {
 		m.tabs[i] = &tabState{a: newAnalysis(i, sh)}
 	}
+	linkTabs(m.tabs[:])
 	return m
 }
 

@@ -23,6 +23,28 @@ func newAnalysis(tab int, sh *shared) analysis {
 		return &lifecycle{}
 	case tabExplore:
 		return &explore{Show: "events"}
+	case tabSegments:
+		return newSegmentsTab()
+	case tabExperiments:
+		return &experimentTab{}
 	}
 	return nil
+}
+
+// linkTabs lets the Segments tab apply a segment as a filter or breakdown
+// to the queries of the other analysis tabs.
+func linkTabs(tabs []*tabState) {
+	s, ok := tabs[tabSegments].a.(*segmentsTab)
+	if !ok {
+		return
+	}
+	s.others = func() []analysis {
+		var out []analysis
+		for i, t := range tabs {
+			if i != tabSegments && t.a != nil && t.a.kind() != "explore" {
+				out = append(out, t.a)
+			}
+		}
+		return out
+	}
 }

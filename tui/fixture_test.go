@@ -39,7 +39,13 @@ func fixtureDB(ctx context.Context, users int, seed int64) (*store.DB, error) {
 				if rng.Float64() > keep[i] {
 					break
 				}
-				props := []store.Prop{{Key: "country", Value: country}, {Key: "device", Value: device}}
+				// A checkout test: even users see control, odd treatment; a few
+				// see the other variant at purchase, so some are excluded.
+				variant := []string{"control", "treatment"}[u%2]
+				if name == "purchase" && u%37 == 5 {
+					variant = []string{"treatment", "control"}[u%2]
+				}
+				props := []store.Prop{{Key: "country", Value: country}, {Key: "device", Value: device}, {Key: "exp_checkout", Value: variant}}
 				if name == "purchase" {
 					props = append(props, store.Prop{Key: "revenue", Value: int64(20 + rng.Intn(200))})
 				}

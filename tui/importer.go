@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/importers"
+	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -80,8 +81,9 @@ func findImportable(dir string, depth, limit int) []named {
 type importStartedMsg struct{ imp *importPage }
 type importProgressMsg struct{ p importers.Progress }
 type importDoneMsg struct {
-	res *importers.Result
-	err error
+	res    *importers.Result
+	err    error
+	audErr error // re-evaluating the audience rules failed (the import stands)
 }
 
 // startImport runs the importer in a goroutine; its progress comes back
@@ -99,7 +101,13 @@ func startImport(ctx context.Context, db *store.DB, path string) tea.Cmd {
 				default:
 				}
 			}})
-			ch <- importDoneMsg{res, err}
+			done := importDoneMsg{res: res, err: err}
+			if err == nil {
+				// As after spoor import: audience rules are re-evaluated so the
+				// Segments tab shows each rule's size now and before.
+				done.audErr = segment.RefreshAudiences(ctx, db)
+			}
+			ch <- done
 			close(ch)
 		}()
 		bar := progress.New(progress.WithDefaultGradient())
@@ -194,6 +202,9 @@ func (m *Model) importMsg(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.setStatus(fmt.Sprintf("imported %s events from %s; reloading", thousands(int(msg.res.Imported)), m.imp.path), false)
+		if msg.audErr != nil {
+			m.setStatus("audience rules not re-evaluated: "+msg.audErr.Error(), true)
+		}
 		return m.reload()
 	}
 	return nil

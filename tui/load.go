@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -24,6 +25,9 @@ func loadCmd(ctx context.Context, open opener, db *store.DB, source string, sinc
 			if db, source, err = open(ctx); err != nil {
 				return loadedMsg{err: err}
 			}
+			// --segment NAME and --by segment:NAME resolve saved segments of
+			// this database on every tab.
+			segment.Install(db)
 		}
 		d, err := query.Load(ctx, db)
 		if err != nil {

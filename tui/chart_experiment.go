@@ -1,0 +1,197 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/experiment"
+)
+
+// experimentChart draws one bar per variant (conversion rate) with its
+// 95% interval as a whisker on the same scale, a line of numbers under
+// each, then the verdict, the sample-ratio check, exclusions and, for a
+// funnel goal, each step's conversion per variant.
+func experimentChart(sh *shared, r *experiment.Result, w int) string {
+	st := sh.st
+	var b strings.Builder
+	goal := r.Goal
+	if goal == "" {
+		goal = strings.Join(r.Steps, " → ")
+	}
+	b.WriteString(st.Title.Render(truncate(fmt.Sprintf("Experiment %s → %s · window %s", r.Property, goal, human(r.WindowSeconds)), w)))
+	if len(r.Variants) == 0 {
+		return b.String() + "\n" + wrap(r.Text, w)
+	}
+	top := 0.0 // the scale ends past the widest whisker
+	for _, v := range r.Variants {
+		if v.High.Valid() {
+			top = max(top, float64(v.High))
+		}
+	}
+	top = niceCeil(top)
+	nameW := min(16, max(8, w/5))
+	barW := max(w-nameW-9, 10)
+	for _, v := range r.Variants {
+		name := v.Name
+		if v.Control {
+			name += " ◆"
+		}
+		b.WriteString("\n" + padRight(name, nameW) + " " + whiskerBar(sh, v, top, barW) + " " + padLeft(rateText(v.Rate), 7))
+		info := []string{thousands(v.Users) + " users", thousands(v.Conversions) + " conv", "95% " + intervalText(v.Low, v.High)}
+		if !v.Control {
+			info = append(info, "lift "+signedPct(v.Lift), "p "+pText(v.P))
+			if v.Significant {
+				info = append(info, "significant")
+			}
+		}
+		b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(truncate(strings.Join(info, " · "), w-nameW-1)))
+	}
+	// The axis: 0 under the bars' start, the scale's end under their end.
+	end := percentShort(top)
+	axis := strings.Repeat(" ", nameW+1) + st.Dim.Render("0%"+strings.Repeat(" ", max(barW-2-len(end), 1))+end)
+	if legend := "  ◆ control · ├─┤ 95% interval"; lipglossWidth(axis)+len([]rune(legend)) <= w {
+		axis += st.Dim.Render(legend)
+	}
+	b.WriteString("\n" + axis)
+	verdict := st.Title
+	if r.Verdict == experiment.VerdictWinner {
+		verdict = st.Status
+	}
+	b.WriteString("\n\n" + verdict.Render(wrap(r.Text, w)))
+	if len(r.Variants) > 1 && r.SRMP.Valid() {
+		var split []string
+		for _, v := range r.Variants {
+			split = append(split, fmt.Sprintf("%s %s", v.Name, percent(v.Share)))
+		}
+		line := fmt.Sprintf("sample ratio ok (p %s): %s", pText(r.SRMP), strings.Join(split, " / "))
+		if r.SRMMismatch {
+			line = st.Error.Render(fmt.Sprintf("SAMPLE RATIO MISMATCH (p %s): %s — check the assignment before trusting the result",
+				pText(r.SRMP), strings.Join(split, " / ")))
+		}
+		b.WriteString("\n" + wrap(line, w))
+	}
+	b.WriteString("\n" + wrap(excludedText(r), w))
+	if len(r.Steps) > 1 {
+		b.WriteString("\n\n" + funnelPerVariant(sh, r, w))
+	}
+	return b.String()
+}
+
+// whiskerBar is the rate as a bar from 0, with the interval drawn over it:
+// ├ at the low end, ─ from the rate to the high end, ┤ at the high end.
+func whiskerBar(sh *shared, v experiment.Variant, top float64, width int) string {
+	if !v.Rate.Valid() || top <= 0 {
+		return strings.Repeat(" ", width)
+	}
+	col := func(x float64) int { return min(max(int(x/top*float64(width)+0.5), 0), width-1) }
+	rate := int(float64(v.Rate)/top*float64(width) + 0.5)
+	lo, hi := col(float64(v.Low)), col(float64(v.High))
+	var b strings.Builder
+	for c := 0; c < width; c++ {
+		switch {
+		case c == lo && lo != hi:
+			b.WriteString(sh.st.Title.Render("├"))
+		case c == hi && lo != hi:
+			b.WriteString(sh.st.Title.Render("┤"))
+		case c < rate:
+			b.WriteString(sh.st.Bar.Render("█"))
+		case c > lo && c < hi:
+			b.WriteString(sh.st.Title.Render("─"))
+		default:
+			b.WriteString(" ")
+		}
+	}
+	return b.String()
+}
+
+// niceCeil rounds a rate up to a round scale end (5%, 10%, 20%, …, 100%).
+func niceCeil(x float64) float64 {
+	for _, s := range []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1} {
+		if x <= s {
+			return s
+		}
+	}
+	return 1
+}
+
+func rateText(n experiment.Num) string {
+	if !n.Valid() {
+		return "-"
+	}
+	return percent(float64(n))
+}
+
+func intervalText(lo, hi experiment.Num) string {
+	if !lo.Valid() || !hi.Valid() {
+		return "-"
+	}
+	return "[" + strconv.FormatFloat(float64(lo)*100, 'f', 1, 64) + "–" + percent(float64(hi)) + "]"
+}
+
+func signedPct(n experiment.Num) string {
+	if !n.Valid() {
+		return "-"
+	}
+	s := percent(float64(n))
+	if n >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+// pText writes a p-value with the precision that matters: 0.043, <0.001.
+func pText(p experiment.Num) string {
+	switch {
+	case !p.Valid():
+		return "-"
+	case p < 0.001:
+		return "<0.001"
+	}
+	return strconv.FormatFloat(float64(p), 'f', 3, 64)
+}
+
+func percentShort(f float64) string {
+	return strconv.FormatFloat(f*100, 'f', -1, 64) + "%"
+}
+
+func excludedText(r *experiment.Result) string {
+	if r.Excluded == 0 {
+		return "excluded: none (every user saw one variant)"
+	}
+	var keys []string
+	for k := range r.Conflicts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var by []string
+	for _, k := range keys {
+		by = append(by, fmt.Sprintf("%s %s", k, thousands(r.Conflicts[k])))
+	}
+	return fmt.Sprintf("excluded: %s users seen with more than one variant (%s)", thousands(r.Excluded), strings.Join(by, ", "))
+}
+
+// funnelPerVariant is one row per step and one column per variant: the
+// share of exposed users who reached the step.
+func funnelPerVariant(sh *shared, r *experiment.Result, w int) string {
+	st := sh.st
+	colW := 10
+	nameW := max(w-colW*len(r.Variants), 8)
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Funnel per variant") + "\n" + padRight("step", nameW))
+	for _, v := range r.Variants {
+		b.WriteString(padLeft(v.Name, colW))
+	}
+	for k, step := range r.Steps {
+		b.WriteString("\n" + padRight(strconv.Itoa(k+1)+" "+step, nameW))
+		for _, v := range r.Variants {
+			cell := "-"
+			if k < len(v.Steps) {
+				cell = rateText(v.Steps[k].Conversion)
+			}
+			b.WriteString(padLeft(cell, colW))
+		}
+	}
+	return b.String()
+}

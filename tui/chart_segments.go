@@ -1,0 +1,110 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/segment"
+)
+
+// savedChart draws the preview (size, share, trend of size) of the
+// expression being written, then one bar per saved entry. It returns the
+// line of the first entry, so the selection can be kept on screen.
+func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
+	st := sh.st
+	var b strings.Builder
+	switch {
+	case r.expr == "":
+		b.WriteString(st.Title.Render("Preview") + "\n" + st.Dim.Render(wrap("Enter on expr to write a segment, e.g. did purchase >= 2 in 30d and not did refund", w)))
+	case r.err != nil:
+		b.WriteString(st.Title.Render(truncate("Preview: "+r.expr, w)) + "\n" + st.Error.Render(wrap(r.err.Error(), w)))
+	default:
+		b.WriteString(st.Title.Render(truncate("Preview: "+r.expr, w)) + "\n")
+		b.WriteString(fmt.Sprintf("%s of %s users (%s) now", thousands(r.users), thousands(r.total), percent(r.share(r.users))))
+		if len(r.unknown) > 0 {
+			b.WriteString("\n" + st.Error.Render(truncate("not in the data: "+strings.Join(r.unknown, ", "), w)))
+		}
+		if len(r.trend) > 1 {
+			b.WriteString("\n" + st.Dim.Render(fmt.Sprintf("members at the end of each of the last %d days", len(r.trend))) + "\n" + sizeTrend(r.trend, w))
+		}
+	}
+	b.WriteString("\n\n" + st.Title.Render("Saved segments and audience rules"))
+	at := strings.Count(b.String(), "\n") + 1
+	if len(r.entries) == 0 {
+		b.WriteString("\n" + st.Dim.Render(wrap("none yet: write an expression, name it, and Enter on save", w)))
+		return b.String(), at
+	}
+	nameW := min(20, max(8, w/4))
+	barW := max(w-nameW-16, 4)
+	for i, e := range r.entries {
+		name := e.Name
+		if e.kind == segment.Audiences {
+			name = "aud:" + name
+		}
+		name = padRight(name, nameW)
+		if i == sel {
+			if st.Plain {
+				name = padRight("▸ "+strings.TrimSpace(name), nameW)
+			}
+			name = st.Selected.Render(name)
+		}
+		if e.err != nil {
+			b.WriteString("\n" + name + " " + st.Error.Render(truncate(e.err.Error(), w-nameW-1)))
+			continue
+		}
+		n := len(e.members)
+		full := int(r.share(n)*float64(barW) + 0.5)
+		bar := st.Bar.Render(strings.Repeat("█", full)) + strings.Repeat(" ", barW-full)
+		line := name + " " + bar + " " + padLeft(thousands(n), 7) + " " + padLeft(percent(r.share(n)), 6)
+		if e.PrevCount != nil && e.LastCount != nil {
+			line += st.Dim.Render(fmt.Sprintf(" was %s", thousands(int(*e.PrevCount))))
+		}
+		b.WriteString("\n" + line)
+	}
+	return b.String(), at
+}
+
+// sizeTrend plots members per day, four rows high.
+func sizeTrend(pts []segment.SizePoint, w int) string {
+	data := make([]float64, len(pts))
+	top := 0.0
+	for i, p := range pts {
+		data[i] = float64(p.Users)
+		top = max(top, data[i])
+	}
+	labelW := len(strconv.Itoa(int(top))) + 2
+	n := len(pts)
+	return asciigraph.Plot(data, asciigraph.Height(4), asciigraph.Width(max(w-labelW-6, 10)), asciigraph.Precision(0),
+		asciigraph.YAxisValueFormatter(axisLabel(0)), asciigraph.LowerBound(0),
+		asciigraph.XAxisRange(0, float64(n-1)), asciigraph.XAxisTickCount(max(2, min(n, (w-labelW)/12))),
+		asciigraph.XAxisValueFormatter(func(v float64) string {
+			return shortDate(pts[min(max(int(v+0.5), 0), n-1)].Day)
+		}))
+}
+
+// groupChart draws RFM tiers or lifecycle stages as bars of their share.
+func groupChart(sh *shared, r *groupResult, w, sel int) string {
+	st := sh.st
+	var b strings.Builder
+	b.WriteString(st.Title.Render(truncate(r.title, w)))
+	nameW := min(20, max(10, w/4))
+	barW := max(w-nameW-17, 4)
+	for i, g := range r.groups {
+		name := padRight(g.Name, nameW)
+		if i == sel {
+			if st.Plain {
+				name = padRight("▸ "+g.Name, nameW)
+			}
+			name = st.Selected.Render(name)
+		}
+		full := int(g.Share*float64(barW) + 0.5)
+		bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarDrop.Render(strings.Repeat("░", barW-full))
+		b.WriteString("\n" + name + " " + bar + " " + padLeft(thousands(g.Users), 7) + " " + padLeft(percent(g.Share), 6))
+	}
+	if r.note != "" {
+		b.WriteString("\n" + st.Dim.Render(wrap(r.note+" · enter lists a group's users", w)))
+	}
+	return b.String()
+}

@@ -1,0 +1,194 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// experimentTab is tab 8 (SPEC 4.7): a variant property, its control, a
+// goal event or funnel steps after exposure, and the conversion window.
+// Its spec is the one spoor run executes ({"analysis":"experiment",...}).
+type experimentTab struct{ q experiment.Query }
+
+// The ecommerce sample's checkout test: the tab opens on it when the data
+// carries the property.
+const (
+	defaultVariantProp = "exp_checkout"
+	defaultGoal        = "purchase"
+)
+
+const (
+	autoControl = "(auto: control, else the first name)"
+	chooseValue = "choose from the values…"
+)
+
+func (a *experimentTab) kind() string          { return "experiment" }
+func (a *experimentTab) common() *query.Common { return &a.q.Common }
+func (a *experimentTab) spec() ([]byte, error) { return specJSON(a, a.q) }
+func (a *experimentTab) load(raw []byte) error {
+	var q experiment.Query
+	if err := json.Unmarshal(raw, &q); err != nil {
+		return err
+	}
+	a.q = q
+	return nil
+}
+
+// seed opens on exp_checkout → purchase when the data has both. Property
+// keys come from the store's per-chunk summary, a small table, so asking
+// here does not scan events.
+func (a *experimentTab) seed(sh *shared) {
+	if _, ok := sh.d.EventID(defaultGoal); !ok || sh.db == nil {
+		return
+	}
+	keys, _, err := sh.db.PropKeys(context.Background())
+	if err == nil && slices.Contains(keys, defaultVariantProp) {
+		a.q.Variant, a.q.Goal = defaultVariantProp, defaultGoal
+	}
+}
+
+func (a *experimentTab) rows(sh *shared) []row {
+	q := &a.q
+	rs := []row{
+		{label: "variant", value: orDefault(q.Variant, "(pick a property)"), edit: func(sh *shared) dialog {
+			return newPicker("Property that names each user's variant", sh.props, true, func(v string) tea.Cmd {
+				if v != q.Variant {
+					q.Control = "" // the old control is no value of the new property
+				}
+				q.Variant = v
+				return nil
+			})
+		}},
+		// Enter lists the property's values (loaded in the background), led
+		// by the automatic choice.
+		{label: "control", value: orDefault(q.Control, "(auto)"), edit: func(sh *shared) dialog {
+			if q.Variant == "" {
+				return newPrompt("Control variant", "pick the variant property first, or type the control's name", q.Control, nil,
+					func(v string) tea.Cmd { q.Control = v; return nil })
+			}
+			return newPicker("Control variant", []named{{name: autoControl}, {name: chooseValue}}, false, func(v string) tea.Cmd {
+				if v == autoControl {
+					q.Control = ""
+					return nil
+				}
+				return loadValues(sh, q.Variant, func(v string) tea.Cmd { q.Control = v; return nil })
+			})
+		}, remove: func() { q.Control = "" }},
+	}
+	goal := q.Goal
+	if goal == "" && len(q.Steps) == 0 {
+		goal = "(pick an event)"
+	} else if goal == "" {
+		goal = fmt.Sprintf("funnel of %d steps", len(q.Steps))
+	}
+	rs = append(rs, row{label: "goal", value: goal, edit: func(sh *shared) dialog {
+		return newPicker("Goal event (converts when done within the window after exposure)", eventItems(sh, false), false, func(v string) tea.Cmd {
+			q.Goal, q.Steps = v, nil
+			return nil
+		})
+	}})
+	addStep := func(sh *shared) dialog {
+		return newPicker(fmt.Sprintf("Add funnel step %d", max(len(q.Steps), 1)+1), eventItems(sh, false), false, func(v string) tea.Cmd {
+			// A goal becomes the funnel's first step.
+			if q.Goal != "" {
+				q.Steps = []query.FunnelStep{{Event: q.Goal}}
+				q.Goal = ""
+			}
+			q.Steps = append(q.Steps, query.FunnelStep{Event: v})
+			return nil
+		})
+	}
+	for i := range q.Steps {
+		i := i
+		rs = append(rs, row{label: fmt.Sprintf("step %d", i+1), value: q.Steps[i].Event,
+			edit: func(sh *shared) dialog {
+				return newPicker(fmt.Sprintf("Step %d event", i+1), eventItems(sh, false), false, func(v string) tea.Cmd {
+					q.Steps[i].Event = v
+					return nil
+				})
+			},
+			remove: func() {
+				q.Steps = slices.Delete(q.Steps, i, i+1)
+				// One step left is a goal.
+				if len(q.Steps) == 1 {
+					q.Goal, q.Steps = q.Steps[0].Event, nil
+				}
+			},
+			move: func(d int) bool { return swap(q.Steps, i, i+d) },
+			add:  addStep,
+		})
+	}
+	rs = append(rs,
+		row{label: "step", value: "+ funnel step", edit: addStep, add: addStep},
+		row{label: "window", value: orDefault(q.Window, experiment.DefaultWindow), edit: func(sh *shared) dialog {
+			return windowDialog("Conversion window after exposure", &q.Window)
+		}},
+		row{label: "revenue", value: orDefault(q.Revenue, "(none)"), edit: func(sh *shared) dialog {
+			items := append([]named{{name: "(none)"}}, sh.props...)
+			return newPicker("Numeric property summed over goal events (Welch's t-test)", items, false, func(v string) tea.Cmd {
+				if v == "(none)" {
+					v = ""
+				}
+				q.Revenue = v
+				return nil
+			})
+		}, remove: func() { q.Revenue = "" }},
+	)
+	return append(rs, commonRows(sh, &q.Common, false)...)
+}
+
+// windowDialog picks a duration from the funnel's presets or a typed one.
+func windowDialog(title string, w *string) dialog {
+	return newPicker(title, namedList(funnelWindows), true, func(v string) tea.Cmd {
+		if v == "other…" {
+			return func() tea.Msg {
+				return dialogMsg{newPrompt(title, "a duration: 90m, 36h, 10d, 2w", *w, checkDuration,
+					func(v string) tea.Cmd { *w = v; return nil })}
+			}
+		}
+		if err := checkDuration(v); err != nil {
+			return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
+		}
+		*w = v
+		return nil
+	})
+}
+
+func (a *experimentTab) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	switch {
+	case a.q.Variant == "":
+		return nil, fmt.Errorf("pick the property that names each user's variant: Enter on the variant row")
+	case a.q.Goal == "" && len(a.q.Steps) < 2:
+		return nil, fmt.Errorf("pick a goal event (Enter on goal) or at least two funnel steps (a adds one)")
+	}
+	q := a.q
+	q.Where = slices.Clone(q.Where)
+	q.Steps = slices.Clone(q.Steps)
+	for i := range q.Steps {
+		q.Steps[i].Where = slices.Clone(q.Steps[i].Where)
+	}
+	q.Weights = slices.Clone(q.Weights)
+	return func(ctx context.Context, d *query.Dataset) (result, error) {
+		r, err := experiment.Run(ctx, d, q)
+		if err != nil {
+			return nil, err
+		}
+		return &experimentResult{r: r}, nil
+	}, nil
+}
+
+// experimentResult draws the variants; its tables and JSON are the CLI's.
+type experimentResult struct{ r *experiment.Result }
+
+func (r *experimentResult) Tables() []output.Table                { return r.r.Tables() }
+func (r *experimentResult) json() any                             { return r.r }
+func (r *experimentResult) items() int                            { return 0 }
+func (r *experimentResult) drill(int) (string, []string, bool)    { return "", nil, false }
+func (r *experimentResult) chart(sh *shared, w, sel int) string   { return experimentChart(sh, r.r, w) }

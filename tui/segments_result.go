@@ -1,0 +1,218 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
+)
+
+// previewDays is how far back the preview's trend of size goes.
+const previewDays = 30
+
+func (a *segmentsTab) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	switch a.Show {
+	case "rfm":
+		rev := a.Revenue
+		return func(ctx context.Context, d *query.Dataset) (result, error) { return rfmResult(ctx, d, rev) }, nil
+	case "stages":
+		w := a.window()
+		return func(ctx context.Context, d *query.Dataset) (result, error) { return stagesResult(d, w) }, nil
+	}
+	expr, entries := a.Expr, append([]savedEntry(nil), a.entries...)
+	return func(ctx context.Context, d *query.Dataset) (result, error) {
+		r := &savedResult{expr: expr, total: len(d.Users)}
+		if strings.TrimSpace(expr) != "" {
+			r.preview(ctx, d)
+		}
+		for _, e := range entries {
+			row := entryRow{savedEntry: e}
+			m, err := segment.Evaluate(ctx, d, e.Expr)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			row.err = err
+			row.members = memberIDs(d, m)
+			r.entries = append(r.entries, row)
+		}
+		return r, nil
+	}, nil
+}
+
+// savedResult is the preview of the expression being written and every
+// saved entry with its size now.
+type savedResult struct {
+	expr    string
+	err     error // the expression does not parse or compile
+	unknown []string
+	users   int
+	total   int
+	trend   []segment.SizePoint
+	entries []entryRow
+	listAt  int // chart line of the first entry, set when drawn
+}
+
+type entryRow struct {
+	savedEntry
+	members []string
+	err     error
+}
+
+func (r *savedResult) preview(ctx context.Context, d *query.Dataset) {
+	n, err := segment.Parse(r.expr)
+	if err != nil {
+		r.err = err
+		return
+	}
+	e, err := segment.Compile(ctx, d, n)
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.unknown = append(e.Unknown, e.Unset...)
+	m, err := e.Members(ctx)
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.users = len(memberIDs(d, m))
+	r.trend, r.err = segment.Trend(ctx, d, n, previewDays)
+}
+
+func (r *savedResult) share(n int) float64 {
+	if r.total == 0 {
+		return 0
+	}
+	return float64(n) / float64(r.total)
+}
+
+func (r *savedResult) items() int       { return len(r.entries) }
+func (r *savedResult) line(sel int) int { return r.listAt + sel }
+
+func (r *savedResult) drill(sel int) (string, []string, bool) {
+	if sel < 0 || sel >= len(r.entries) || r.entries[sel].err != nil {
+		return "", nil, false
+	}
+	e := r.entries[sel]
+	return e.kind.Noun + " " + e.Name, e.members, true
+}
+
+func (r *savedResult) chart(sh *shared, w, sel int) string {
+	text, at := savedChart(sh, r, w, sel)
+	r.listAt = at
+	return text
+}
+
+// Tables lists the saved entries with their sizes, then the preview.
+func (r *savedResult) Tables() []output.Table {
+	t := output.Table{Title: "Saved segments and audience rules", Columns: []string{"kind", "name", "users", "share", "before import", "expression"}}
+	for _, e := range r.entries {
+		users, share := "error", e.err
+		if e.err == nil {
+			users, share = strconv.Itoa(len(e.members)), nil
+		}
+		before := ""
+		if e.PrevCount != nil {
+			before = strconv.FormatInt(*e.PrevCount, 10)
+		}
+		s := percent(r.share(len(e.members)))
+		if share != nil {
+			s = share.Error()
+		}
+		t.Rows = append(t.Rows, []string{e.kind.Noun, e.Name, users, s, before, e.Expr})
+	}
+	out := []output.Table{t}
+	if r.expr != "" && r.err == nil {
+		out = append(out, output.Table{Title: "Preview", Columns: []string{"expression", "users", "of", "share"},
+			Rows: [][]string{{r.expr, strconv.Itoa(r.users), strconv.Itoa(r.total), percent(r.share(r.users))}}})
+	}
+	return out
+}
+
+func (r *savedResult) json() any {
+	type entry struct {
+		Kind  string  `json:"kind"`
+		Name  string  `json:"name"`
+		Expr  string  `json:"expr"`
+		Users int     `json:"users"`
+		Share float64 `json:"share"`
+		Prev  *int64  `json:"previous_users,omitempty"`
+		Error string  `json:"error,omitempty"`
+	}
+	out := struct {
+		Preview any     `json:"preview,omitempty"`
+		Saved   []entry `json:"saved"`
+	}{Saved: []entry{}}
+	for _, e := range r.entries {
+		x := entry{Kind: e.kind.Noun, Name: e.Name, Expr: e.Expr, Users: len(e.members), Share: r.share(len(e.members)), Prev: e.PrevCount}
+		if e.err != nil {
+			x.Error = e.err.Error()
+		}
+		out.Saved = append(out.Saved, x)
+	}
+	if r.expr != "" && r.err == nil {
+		out.Preview = map[string]any{"expr": r.expr, "users": r.users, "total": r.total, "share": r.share(r.users), "trend": r.trend}
+	}
+	return out
+}
+
+// groupResult is RFM tiers or lifecycle stages: counts and shares drawn
+// as bars; Enter lists a group's users.
+type groupResult struct {
+	title  string
+	groups []segment.GroupCount
+	users  [][]string // by group
+	tables []output.Table
+	report any // the CLI's JSON
+	note   string
+}
+
+func (r *groupResult) Tables() []output.Table { return r.tables }
+func (r *groupResult) json() any              { return r.report }
+func (r *groupResult) items() int             { return len(r.groups) }
+func (r *groupResult) line(sel int) int       { return 1 + sel }
+
+func (r *groupResult) drill(sel int) (string, []string, bool) {
+	if sel < 0 || sel >= len(r.groups) {
+		return "", nil, false
+	}
+	return r.groups[sel].Name, r.users[sel], true
+}
+
+func (r *groupResult) chart(sh *shared, w, sel int) string { return groupChart(sh, r, w, sel) }
+
+func rfmResult(ctx context.Context, d *query.Dataset, revenue string) (result, error) {
+	rep, users, err := segment.RFM(ctx, d, segment.RFMOptions{Revenue: revenue})
+	if err != nil {
+		return nil, err
+	}
+	r := &groupResult{title: fmt.Sprintf("RFM tiers by %s: %s customers", revenue, thousands(rep.Customers)),
+		groups: rep.Tiers, users: make([][]string, len(rep.Tiers)), tables: rep.Tables(), report: rep,
+		note: fmt.Sprintf("%s users without a purchase are not scored · shares are of customers", thousands(rep.NonCustomers))}
+	for _, u := range users {
+		for i, t := range rep.Tiers {
+			if t.Name == u.Tier {
+				r.users[i] = append(r.users[i], u.User)
+			}
+		}
+	}
+	return r, nil
+}
+
+func stagesResult(d *query.Dataset, window int) (result, error) {
+	rep, err := segment.StageSummary(d, window, false, "")
+	if err != nil {
+		return nil, err
+	}
+	r := &groupResult{title: fmt.Sprintf("Lifecycle stage (%d-day window): %s users", window, thousands(rep.Total)),
+		groups: rep.Stages, users: make([][]string, len(rep.Stages)), tables: rep.Tables(), report: rep,
+		note: "new: first seen in the window · active: also in the window before · returning: back after a gap · dormant: seen only in the window before · churned: earlier"}
+	for p, s := range segment.Stages(d, window) {
+		r.users[s] = append(r.users[s], d.Users[p])
+	}
+	return r, nil
+}
