@@ -1,11 +1,14 @@
 package tui
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/alert"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -17,8 +20,9 @@ const trendsChartHeight = 10
 var noColorChars = []string{"", "•", "+", "x", "o", "*"}
 
 // trendsChart draws the series as one asciigraph line chart with dates on
-// the x axis and a legend of labels and totals.
-func trendsChart(sh *shared, r *query.TrendsResult, w int) string {
+// the x axis and a legend of labels and totals; anomalous points get a ▲
+// under their column and a line each under the legend.
+func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point) string {
 	title := sh.st.Title.Render(r.Measure + " per " + r.Interval + ", " + r.From + " → " + r.To)
 	if len(r.Series) == 0 || len(r.Series[0].Points) == 0 {
 		return title + "\n" + sh.st.Dim.Render("no events in range")
@@ -38,9 +42,10 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int) string {
 	}
 	labelW := len(strconv.FormatFloat(top, 'f', int(prec), 64)) + 2
 	n := len(r.Series[0].Points)
+	plotW := max(w-labelW-6, 10)
 	opts := []asciigraph.Option{
 		asciigraph.Height(trendsChartHeight),
-		asciigraph.Width(max(w-labelW-6, 10)),
+		asciigraph.Width(plotW),
 		asciigraph.Precision(prec), asciigraph.YAxisValueFormatter(axisLabel(prec)),
 		asciigraph.LowerBound(0),
 		asciigraph.XAxisRange(0, float64(n-1)),
@@ -73,7 +78,67 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int) string {
 		st := sh.st.Series[i%len(sh.st.Series)]
 		legend = append(legend, st.Render(mark)+" "+truncate(s.Label, 24)+" "+sh.st.Dim.Render(formatTotal(r.Measure, s.Total)))
 	}
-	return title + "\n" + plot + "\n" + wrapJoin(legend, "   ", w)
+	out := title + "\n" + plot
+	if len(alerts) > 0 {
+		out += "\n" + alertMarkers(sh, plot, alerts, n, plotW) + "\n" + wrapJoin(legend, "   ", w) + "\n" + alertList(sh, alerts, w)
+		return out
+	}
+	return out + "\n" + wrapJoin(legend, "   ", w)
+}
+
+// chartAlerts finds the anomalous points of the charted series with the
+// defaults of spoor trends --alerts (14 trailing points, robust z 3.5).
+func chartAlerts(r *query.TrendsResult) []alert.Point {
+	var out []alert.Point
+	for _, s := range r.Series {
+		out = append(out, alert.Series(s, alert.DefaultWindow, alert.DefaultThreshold)...)
+	}
+	return out
+}
+
+// alertMarkers is a row with ▲ under each anomalous point. asciigraph
+// stretches n points over the plot's width columns and draws the first on
+// the y axis itself (┼), so point i sits i·(width−1)/(n−1) columns right
+// of the axis.
+func alertMarkers(sh *shared, plot string, alerts []alert.Point, n, width int) string {
+	first := strings.Split(ansi.Strip(plot), "\n")[0]
+	axis := strings.IndexAny(first, "┤┼")
+	if axis < 0 {
+		return ""
+	}
+	start := ansi.StringWidth(first[:axis])
+	row := []rune(strings.Repeat(" ", start+width))
+	for _, a := range alerts {
+		c := start
+		if n > 1 {
+			c += int(math.Round(float64(a.Index) * float64(width-1) / float64(n-1)))
+		}
+		if c < len(row) {
+			row[c] = '▲'
+		}
+	}
+	return sh.st.Error.Render(strings.TrimRight(string(row), " "))
+}
+
+// alertList says what each marker is: when, which series, how far off.
+func alertList(sh *shared, alerts []alert.Point, w int) string {
+	lines := make([]string, 0, len(alerts))
+	for _, a := range alerts {
+		z := "flat baseline"
+		if !math.IsInf(a.Score, 0) {
+			z = "z " + strconv.FormatFloat(a.Score, 'f', 1, 64)
+		}
+		lines = append(lines, sh.st.Error.Render("▲ ")+truncate(fmt.Sprintf("%s %s %s: %s vs median %s (%s)", shortDate(a.T), a.Series, a.Direction,
+			strconv.FormatFloat(a.Value, 'f', -1, 64), strconv.FormatFloat(a.Median, 'f', -1, 64), z), w-2))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 // shortDate drops the year from YYYY-MM-DD labels to save axis room.

@@ -187,8 +187,8 @@ func (a *experimentTab) runner(sh *shared) (func(ctx context.Context, d *query.D
 // experimentResult draws the variants; its tables and JSON are the CLI's.
 type experimentResult struct{ r *experiment.Result }
 
-func (r *experimentResult) Tables() []output.Table                { return r.r.Tables() }
-func (r *experimentResult) json() any                             { return r.r }
-func (r *experimentResult) items() int                            { return 0 }
-func (r *experimentResult) drill(int) (string, []string, bool)    { return "", nil, false }
-func (r *experimentResult) chart(sh *shared, w, sel int) string   { return experimentChart(sh, r.r, w) }
+func (r *experimentResult) Tables() []output.Table              { return r.r.Tables() }
+func (r *experimentResult) json() any                           { return r.r }
+func (r *experimentResult) items() int                          { return 0 }
+func (r *experimentResult) drill(int) (string, []string, bool)  { return "", nil, false }
+func (r *experimentResult) chart(sh *shared, w, sel int) string { return experimentChart(sh, r.r, w) }

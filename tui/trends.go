@@ -7,12 +7,16 @@ import (
 	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/alert"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
 // trends is tab 1: one line per event (or breakdown value) over time.
-type trends struct{ q query.TrendsQuery }
+type trends struct {
+	q          query.TrendsQuery
+	hideAlerts bool // anomaly markers are on unless toggled off
+}
 
 var (
 	trendMeasures  = []string{"total", "users", "avg", "dau", "wau", "mau", "stickiness"}
@@ -74,6 +78,12 @@ func (a *trends) rows(sh *shared) []row {
 		row{label: "every", value: orDefault(a.q.Interval, "day"), edit: func(sh *shared) dialog {
 			return choiceDialog("Interval", trendIntervals, func(v string) { a.q.Interval = v })
 		}},
+		// Enter toggles the anomaly markers; the chart reads the flag when
+		// drawn, so no query runs.
+		row{label: "alerts", value: onOff(!a.hideAlerts), edit: func(sh *shared) dialog {
+			a.hideAlerts = !a.hideAlerts
+			return nil
+		}},
 	)
 	return append(rs, commonRows(sh, &a.q.Common, true)...)
 }
@@ -98,16 +108,25 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 		if err != nil {
 			return nil, err
 		}
-		return &trendsResult{full: full, top: top}, nil
+		return &trendsResult{full: full, top: top, alerts: chartAlerts(top), hide: &a.hideAlerts}, nil
 	}, nil
 }
 
 // trendsResult keeps every series for the table and exports, and the
-// folded top series for the chart.
-type trendsResult struct{ full, top *query.TrendsResult }
+// folded top series for the chart with their anomalous points.
+type trendsResult struct {
+	full, top *query.TrendsResult
+	alerts    []alert.Point
+	hide      *bool // the tab's toggle
+}
 
-func (r *trendsResult) Tables() []output.Table              { return r.full.Tables() }
-func (r *trendsResult) json() any                           { return r.full }
-func (r *trendsResult) items() int                          { return 0 }
-func (r *trendsResult) drill(int) (string, []string, bool)  { return "", nil, false }
-func (r *trendsResult) chart(sh *shared, w, sel int) string { return trendsChart(sh, r.top, w) }
+func (r *trendsResult) Tables() []output.Table             { return r.full.Tables() }
+func (r *trendsResult) json() any                          { return r.full }
+func (r *trendsResult) items() int                         { return 0 }
+func (r *trendsResult) drill(int) (string, []string, bool) { return "", nil, false }
+func (r *trendsResult) chart(sh *shared, w, sel int) string {
+	if *r.hide {
+		return trendsChart(sh, r.top, w, nil)
+	}
+	return trendsChart(sh, r.top, w, r.alerts)
+}

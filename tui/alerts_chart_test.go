@@ -1,0 +1,73 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/query"
+)
+
+// spikeSeries is a steady series of n days (10 or 11, alternating) with
+// one spike of 100 at index at.
+func spikeSeries(n, at int) *query.TrendsResult {
+	s := query.TrendSeries{Label: "signup"}
+	for i := 0; i < n; i++ {
+		v := float64(10 + i%2)
+		if i == at {
+			v = 100
+		}
+		s.Points = append(s.Points, query.TrendPoint{T: fmt.Sprintf("2026-06-%02d", i+1), Value: v})
+	}
+	return &query.TrendsResult{Measure: "total", Interval: "day", From: "2026-06-01", To: fmt.Sprintf("2026-06-%02d", n), Series: []query.TrendSeries{s}}
+}
+
+// The ▲ sits under the spike's peak: the only plot characters on the
+// chart's top row.
+func TestAlertMarkerUnderTheSpike(t *testing.T) {
+	sh := &shared{st: DefaultStyles(false)}
+	for _, c := range []struct{ n, at, w int }{{30, 20, 56}, {30, 20, 86}, {21, 15, 56}, {28, 27, 70}, {60, 40, 100}} {
+		r := spikeSeries(c.n, c.at)
+		alerts := chartAlerts(r)
+		if len(alerts) != 1 || alerts[0].Index != c.at || alerts[0].Direction != "spike" {
+			t.Fatalf("%+v: alerts %+v, want one spike at %d", c, alerts, c.at)
+		}
+		lines := strings.Split(ansi.Strip(trendsChart(sh, r, c.w, alerts)), "\n")
+		top := lines[1] // under the title
+		axis := strings.IndexAny(top, "┤┼")
+		// asciigraph draws a peak as ╭╮ (or ╭─╮): the ▲ must sit on it.
+		first, last := -1, -1
+		for i, ch := range []rune(top) {
+			if i > len([]rune(top[:axis])) && ch != ' ' {
+				if first < 0 {
+					first = i
+				}
+				last = i
+			}
+		}
+		marker := -1
+		for _, l := range lines {
+			if i := strings.Index(l, "▲"); i >= 0 && !strings.HasPrefix(l, "▲") {
+				marker = len([]rune(l[:i]))
+			}
+		}
+		if first < 0 || marker < first || marker > last {
+			t.Fatalf("%+v: ▲ at column %d, the spike's peak at %d-%d:\n%s", c, marker, first, last, strings.Join(lines, "\n"))
+		}
+		if !strings.Contains(lines[len(lines)-1], fmt.Sprintf("▲ 06-%02d signup spike: 100 vs median", c.at+1)) {
+			t.Fatalf("%+v: no list line for the spike:\n%s", c, strings.Join(lines, "\n"))
+		}
+	}
+}
+
+// A series without anomalies gets no marker row and no list.
+func TestNoAlertsOnASteadySeries(t *testing.T) {
+	r := spikeSeries(30, -1)
+	if a := chartAlerts(r); len(a) != 0 {
+		t.Fatalf("steady series has alerts %+v", a)
+	}
+	if s := ansi.Strip(trendsChart(&shared{st: DefaultStyles(false)}, r, 80, nil)); strings.Contains(s, "▲") {
+		t.Fatalf("marker without alerts:\n%s", s)
+	}
+}
