@@ -56,7 +56,7 @@ func spoorBin(t *testing.T) string {
 // dbState is what an interrupted import must leave unchanged.
 type dbState struct {
 	Events, Users, Imports int
-	Integrity             string
+	Integrity              string
 }
 
 func stateOf(t *testing.T, path string) dbState {
@@ -68,7 +68,7 @@ func stateOf(t *testing.T, path string) dbState {
 	defer db.Close()
 	var s dbState
 	for q, dst := range map[string]any{
-		"SELECT count(*) FROM users": &s.Users,
+		"SELECT count(*) FROM users":   &s.Users,
 		"SELECT count(*) FROM imports": &s.Imports, "PRAGMA integrity_check": &s.Integrity,
 	} {
 		if err := db.SQL.QueryRow(q).Scan(dst); err != nil {
