@@ -153,16 +153,15 @@ func checkDays(v string) error {
 // saveDialog saves expr under name as a segment or an audience rule. An
 // entry opened with edit is replaced; any other existing name is refused.
 func (a *segmentsTab) saveDialog(sh *shared) dialog {
-	return choiceDialog("Save "+orDefault(a.Name, "?")+" as", []string{"segment", "audience rule"}, func(v string) {
+	return newPicker("Save "+orDefault(a.Name, "?")+" as", namedList([]string{"segment", "audience rule"}), false, func(v string) tea.Cmd {
 		k := segment.Segments
 		if v != "segment" {
 			k = segment.Audiences
 		}
 		if err := a.save(sh, k); err != nil {
-			a.err = err
-			return
+			return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
 		}
-		a.err = nil
+		return nil
 	})
 }
 
