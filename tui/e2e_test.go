@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/sample"
+	"github.com/spoorhq/spoor/segment"
 )
 
 // tmuxSession drives the built binary in a tmux server of its own (a
@@ -75,9 +77,27 @@ func TestEndToEndInTmux(t *testing.T) {
 	t.Logf("launch to first chart: %v (includes tmux start)", time.Since(start).Round(time.Millisecond))
 
 	for i, want := range []string{"per day", "Funnel ·", "Paths after", "Retention by", "Lifecycle per", "Events",
-		"Segments — not available yet", "Experiments — not available yet"} {
+		"Saved segments and audience rules", "Experiment exp_checkout → purchase"} {
 		s.keys(fmt.Sprint(i + 1))
 		s.waitFor(want, 10*time.Second)
+	}
+
+	// Tab 8 shows the sample's checkout test with the engine's numbers.
+	exp, stages := expectedSampleExperimentAndStages(t)
+	c := exp.Variants[0]
+	s.keys("8")
+	s.waitFor(thousands(c.Users)+" users · "+thousands(c.Conversions)+" conv", 10*time.Second)
+	s.waitFor(percent(float64(c.Rate)), 5*time.Second)
+	// Tab 7: lifecycle stages with their counts.
+	s.keys("7", "Enter")
+	s.waitFor("Show", 5*time.Second)
+	s.text("stages")
+	s.keys("Enter")
+	scr := s.waitFor("Lifecycle stage", 10*time.Second)
+	for _, g := range stages.Stages {
+		if !strings.Contains(scr, thousands(g.Users)) {
+			t.Fatalf("stage %s: %s users not on screen:\n%s", g.Name, thousands(g.Users), scr)
+		}
 	}
 
 	// Edit step 4 of the funnel through the picker.
@@ -87,7 +107,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	s.waitFor("Step 4 event", 5*time.Second)
 	s.text("purchase")
 	s.keys("Enter")
-	scr := s.waitFor("4 purchase", 10*time.Second)
+	scr = s.waitFor("4 purchase", 10*time.Second)
 
 	want := expectedSampleFunnel(t)
 	var line string
@@ -109,6 +129,30 @@ func TestEndToEndInTmux(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// expectedSampleExperimentAndStages computes the sample's checkout test
+// and lifecycle stages outside the workbench.
+func expectedSampleExperimentAndStages(t *testing.T) (*experiment.Result, *segment.StageReport) {
+	ctx := context.Background()
+	db, err := sample.OpenDemo(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d, err := query.Load(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := experiment.Run(ctx, d, experiment.Query{Variant: "exp_checkout", Goal: "purchase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := segment.StageSummary(d, segment.DefaultStageWindow, false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, st
 }
 
 // expectedSampleFunnel computes, outside the workbench, the funnel the
