@@ -1,0 +1,90 @@
+package tui
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/store"
+)
+
+// The workbench opened on a damaged, foreign or newer database (issue 8)
+// shows why it could not open the data, survives every tab key and a tiny
+// terminal without a panic, and writes nothing to the file.
+func TestWorkbenchOnDamagedFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.db")
+	db, err := store.Open(good, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginImport(context.Background(), store.ImportInfo{File: "x.csv", Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3000; i++ {
+		e := store.Event{User: fmt.Sprintf("u%d", i%50), Name: "view", Time: 1_700_000_000_000 + int64(i)*60_000}
+		if _, err := tx.Add(context.Background(), &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(context.Background(), store.ImportStats{RowsRead: 3000}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	orig, _ := os.ReadFile(good)
+
+	newer := filepath.Join(dir, "newer.db")
+	db, err = store.Open(newer, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SQL.Exec(fmt.Sprintf("PRAGMA user_version = %d", store.SchemaVersion+1))
+	db.Close()
+	newerBytes, _ := os.ReadFile(newer)
+
+	for name, c := range map[string]struct {
+		content []byte
+		want    string
+	}{
+		"csv":       {[]byte("user_id,event,time\nu1,a,2024-01-01\n"), "not a spoor database"},
+		"truncated": {orig[:len(orig)/2], "malformed"},
+		"newer":     {newerBytes, "newer spoor"},
+	} {
+		path := filepath.Join(dir, name+".db")
+		os.WriteFile(path, c.content, 0o644)
+		sum := sha256.Sum256(c.content)
+		open := func(ctx context.Context) (*store.DB, string, error) {
+			db, err := store.Open(path, store.Options{ReadOnly: true})
+			if err != nil {
+				return nil, path, err
+			}
+			return db, path, nil
+		}
+		m := New(context.Background(), open, false)
+		h := &harness{t: t, m: m}
+		h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+		h.run(m.Init())
+		if m.sh.db != nil {
+			m.sh.db.Close() // a truncated file may open and fail on reading
+		}
+		s := h.screen()
+		if !strings.Contains(s, "could not open the data") || !strings.Contains(s, c.want) {
+			t.Errorf("%s: screen lacks the reason %q:\n%s", name, c.want, s)
+		}
+		for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "<tab>", "?", "<esc>", "j", "<enter>", "e", "s"} {
+			h.keys(k)
+			h.screen()
+		}
+		h.send(tea.WindowSizeMsg{Width: 10, Height: 3})
+		h.screen()
+		if got, _ := os.ReadFile(path); sha256.Sum256(got) != sum {
+			t.Errorf("%s: the workbench changed the file", name)
+		}
+	}
+}
