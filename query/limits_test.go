@@ -139,3 +139,29 @@ func TestMillionPropertyValues(t *testing.T) {
 		t.Fatalf("%d MB allocated for a million values", grew)
 	}
 }
+
+// A TOML spec of a million nested arrays once overflowed the stack (a
+// fatal error, not a panic); deep nesting is refused with the line, and
+// brackets inside strings and comments do not count.
+func TestSpecNestingLimit(t *testing.T) {
+	deep := "analysis = \"funnel\"\nsteps = " + strings.Repeat("[", 1000000) + strings.Repeat("]", 1000000) + "\n"
+	if _, err := ParseSpec([]byte(deep)); err == nil || !strings.Contains(err.Error(), "line 2: nested deeper than 64") {
+		t.Fatalf("deep TOML: %v", err)
+	}
+	inStrings := "analysis = \"trends\" # [[[[[[\nevents = [\"" + strings.Repeat("[", 100) + "\\\"\", '" + strings.Repeat("{", 100) + "', \"\"\"\n" +
+		strings.Repeat("[", 100) + "\"\"\", '''" + strings.Repeat("[", 100) + "''']\n"
+	s, err := ParseSpec([]byte(inStrings))
+	if err != nil {
+		t.Fatalf("brackets in strings and comments: %v", err)
+	}
+	if ev := s.Query.(*TrendsQuery).Events; len(ev) != 4 || ev[0] != strings.Repeat("[", 100)+`"` || ev[2] != strings.Repeat("[", 100) {
+		t.Fatalf("events %q", ev)
+	}
+	for _, depth := range []int{64, 65} {
+		doc := "analysis = \"funnel\"\nx = " + strings.Repeat("[", depth) + strings.Repeat("]", depth) + "\n"
+		_, err := ParseSpec([]byte(doc))
+		if refused := err != nil && strings.Contains(err.Error(), "nested deeper"); refused != (depth > 64) {
+			t.Fatalf("depth %d: %v", depth, err)
+		}
+	}
+}

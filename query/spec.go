@@ -95,6 +95,8 @@ func ParseSpec(data []byte) (Spec, error) {
 		if err := json.Unmarshal(trimmed, &fields); err != nil {
 			return Spec{}, fmt.Errorf("read spec as JSON: %w", err)
 		}
+	} else if err := checkTOMLDepth(string(trimmed)); err != nil {
+		return Spec{}, fmt.Errorf("read spec as TOML: %w", err)
 	} else if _, err := toml.Decode(string(trimmed), &fields); err != nil {
 		return Spec{}, fmt.Errorf("read spec as TOML: %w", err)
 	}
