@@ -39,7 +39,7 @@ func experimentChart(sh *shared, r *experiment.Result, w int) string {
 			name += " ◆"
 		}
 		b.WriteString("\n" + padRight(name, nameW) + " " + whiskerBar(sh, v, top, barW) + " " + padLeft(rateText(v.Rate), 7))
-		info := []string{thousands(v.Users) + " users", thousands(v.Conversions) + " conv", "95% " + intervalText(v.Low, v.High)}
+		info := []string{thousands(v.Users) + " users", thousands(v.Conversions) + " conv", intervalText(v.Low, v.High)}
 		if !v.Control {
 			info = append(info, "lift "+signedPct(v.Lift), "p "+pText(v.P))
 			if v.Significant {

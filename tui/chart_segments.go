@@ -24,7 +24,7 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 		b.WriteString(st.Title.Render(truncate("Preview: "+r.expr, w)) + "\n")
 		b.WriteString(fmt.Sprintf("%s of %s users (%s) now", thousands(r.users), thousands(r.total), percent(r.share(r.users))))
 		if len(r.unknown) > 0 {
-			b.WriteString("\n" + st.Error.Render(truncate("not in the data: "+strings.Join(r.unknown, ", "), w)))
+			b.WriteString("\n" + st.Error.Render(wrap(strings.Join(r.unknown, "; "), w)))
 		}
 		if len(r.trend) > 1 {
 			b.WriteString("\n" + st.Dim.Render(fmt.Sprintf("members at the end of each of the last %d days", len(r.trend))) + "\n" + sizeTrend(r.trend, w))

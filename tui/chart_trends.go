@@ -120,10 +120,17 @@ func alertMarkers(sh *shared, plot string, alerts []alert.Point, n, width int) s
 	return sh.st.Error.Render(strings.TrimRight(string(row), " "))
 }
 
+// alertListMax keeps the list from pushing the table off small screens.
+const alertListMax = 4
+
 // alertList says what each marker is: when, which series, how far off.
 func alertList(sh *shared, alerts []alert.Point, w int) string {
-	lines := make([]string, 0, len(alerts))
-	for _, a := range alerts {
+	lines := make([]string, 0, alertListMax+1)
+	for i, a := range alerts {
+		if i == alertListMax {
+			lines = append(lines, sh.st.Dim.Render(truncate(fmt.Sprintf("… %d more anomalies (spoor trends --alerts lists them all)", len(alerts)-i), w)))
+			break
+		}
 		z := "flat baseline"
 		if !math.IsInf(a.Score, 0) {
 			z = "z " + strconv.FormatFloat(a.Score, 'f', 1, 64)

@@ -48,6 +48,10 @@ func TestGoldenDialogs(t *testing.T) {
 		{"picker", []string{"j", "<enter>", "优惠"}},
 		{"help", []string{"?"}},
 		{"drill", []string{"l", "j", "<enter>"}},
+		{"segments_preview", []string{"7", "j", "<enter>", "did purchase >= 2 in 30d", "<enter>"}},
+		{"segments_rfm", []string{"7", "<enter>", "rfm", "<enter>"}},
+		{"segments_expr_error", []string{"7", "j", "<enter>", "did purchase >= 2 in"}},
+		{"experiments_funnel", []string{"8", "j", "j", "<enter>", "add_to_cart", "<enter>", "a", "purchase", "<enter>"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, 80, 24)

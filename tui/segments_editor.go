@@ -70,9 +70,9 @@ func (e *exprEditor) view(sh *shared) string {
 		if at < w {
 			b.WriteString(sh.st.Error.Render(strings.Repeat(" ", at)+"^") + "\n")
 		}
-		b.WriteString(sh.st.Error.Render(fitLines(e.err.Error(), w, 2)) + "\n")
+		b.WriteString(sh.st.Error.Render(fitLines(wrap(e.err.Error(), w), w, 3)) + "\n")
 	case e.err != nil:
-		b.WriteString(sh.st.Error.Render(fitLines(e.err.Error(), w, 2)) + "\n")
+		b.WriteString(sh.st.Error.Render(fitLines(wrap(e.err.Error(), w), w, 3)) + "\n")
 	default:
 		b.WriteString(sh.st.Dim.Render(fitLines(wrap(exprHint, w), w, 3)) + "\n")
 	}

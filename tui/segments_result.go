@@ -73,7 +73,15 @@ func (r *savedResult) preview(ctx context.Context, d *query.Dataset) {
 		r.err = err
 		return
 	}
-	r.unknown = append(e.Unknown, e.Unset...)
+	// Names the data lacks match nothing; say so with the closest known.
+	for _, n := range e.Unknown {
+		if err := d.CheckEvent(n); err != nil {
+			r.unknown = append(r.unknown, err.Error())
+		}
+	}
+	for _, k := range e.Unset {
+		r.unknown = append(r.unknown, fmt.Sprintf("no event has property %q", k))
+	}
 	m, err := e.Members(ctx)
 	if err != nil {
 		r.err = err
@@ -125,7 +133,10 @@ func (r *savedResult) Tables() []output.Table {
 		}
 		t.Rows = append(t.Rows, []string{e.kind.Noun, e.Name, users, s, before, e.Expr})
 	}
-	out := []output.Table{t}
+	var out []output.Table
+	if len(t.Rows) > 0 || r.expr == "" || r.err != nil {
+		out = append(out, t)
+	}
 	if r.expr != "" && r.err == nil {
 		out = append(out, output.Table{Title: "Preview", Columns: []string{"expression", "users", "of", "share"},
 			Rows: [][]string{{r.expr, strconv.Itoa(r.users), strconv.Itoa(r.total), percent(r.share(r.users))}}})
