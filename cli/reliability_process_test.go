@@ -301,3 +301,35 @@ func fileHash(t *testing.T, path string) string {
 	}
 	return fmt.Sprintf("%x", sha256.Sum256(b))
 }
+
+// A real full disk (a 3 MB tmpfs, where SQLite gets ENOSPC rather than a
+// file size limit): the import says the disk is full and keeps nothing of
+// the file; the database stays intact and readable.
+func TestFullDiskTmpfs(t *testing.T) {
+	bin := spoorBin(t)
+	dir := filepath.Join(t.TempDir(), "tiny")
+	os.Mkdir(dir, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	path := filepath.Join(dir, "a.db")
+	csv := filepath.Join(t.TempDir(), "seed.csv")
+	os.WriteFile(csv, []byte("user_id,event,time\nz1,seed,2020-01-01\nz2,seed,2020-01-02\n"), 0o644)
+	if out, err := exec.Command(bin, "import", "--db", path, csv).CombinedOutput(); err != nil {
+		t.Fatalf("seed: %v %s", err, out)
+	}
+	before := stateOf(t, path)
+	big := bigCSV(t, bin, 200000)
+	cmd := exec.Command(bin, "import", "--db", path, big)
+	out, _ := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), "is the disk full") {
+		t.Fatalf("import onto a full disk: exit %d\n%s", cmd.ProcessState.ExitCode(), out)
+	}
+	if got := stateOf(t, path); got != before {
+		t.Fatalf("after a full disk: %+v, want %+v", got, before)
+	}
+	if out, err := exec.Command(bin, "trends", "--db", path, "--events", "seed").CombinedOutput(); err != nil {
+		t.Fatalf("reading after a full disk: %v %s", err, out)
+	}
+}
