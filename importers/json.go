@@ -23,6 +23,7 @@ type jsonlObjects struct {
 	r    *bufio.Reader
 	line int64
 	buf  []byte
+	p    jsonParser
 }
 
 // maxLine bounds one JSON line; longer lines are rejected, not buffered.
@@ -48,7 +49,10 @@ func (j *jsonlObjects) object() (map[string]any, int64, string, error) {
 		if err != nil && err != io.EOF {
 			return nil, j.line, "", err
 		}
-		m, derr := decodeObject(b)
+		if j.p.keys == nil {
+			j.p.keys = map[string]string{}
+		}
+		m, derr := j.p.parse(b)
 		if derr != nil {
 			return nil, j.line, string(b), &rejectError{reason: rejectReason(derr), line: j.line, raw: string(b), detail: derr.Error()}
 		}
@@ -88,12 +92,11 @@ func rejectReason(err error) string {
 	return ReasonBadJSON
 }
 
-func decodeObject(b []byte) (map[string]any, error) { return parseObject(b) }
-
 // arrayObjects reads the elements of one top-level JSON array with the
 // token API, so the array is never held whole. A syntax error cannot be
 // skipped (the structure is lost), so it ends the file.
 type arrayObjects struct {
+	p       jsonParser
 	d       *json.Decoder
 	n       int64
 	started bool
@@ -102,7 +105,7 @@ type arrayObjects struct {
 func newArrayObjects(r io.Reader) *arrayObjects {
 	d := json.NewDecoder(r)
 	d.UseNumber()
-	return &arrayObjects{d: d}
+	return &arrayObjects{d: d, p: jsonParser{keys: map[string]string{}}}
 }
 
 func (a *arrayObjects) object() (map[string]any, int64, string, error) {
@@ -127,7 +130,7 @@ func (a *arrayObjects) object() (map[string]any, int64, string, error) {
 	if err := a.d.Decode(&raw); err != nil {
 		return nil, a.n, "", fmt.Errorf("broken JSON in array element %d (byte %d): %w", a.n, a.d.InputOffset(), err)
 	}
-	m, err := decodeObject(bytes.TrimSpace(raw))
+	m, err := a.p.parse(bytes.TrimSpace(raw))
 	if err != nil {
 		return nil, a.n, string(raw), &rejectError{reason: rejectReason(err), line: a.n, raw: string(raw), detail: err.Error()}
 	}

@@ -15,7 +15,13 @@ import (
 // 10000), in one pass. encoding/json scans each line twice and was most of
 // the cost of a JSON Lines import; jsonparse_test.go checks the two agree.
 func parseObject(b []byte) (map[string]any, error) {
-	p := jsonParser{b: b}
+	var p jsonParser
+	return p.parse(b)
+}
+
+// parse decodes b, reusing the parser's scratch buffer and key cache.
+func (p *jsonParser) parse(b []byte) (map[string]any, error) {
+	p.b, p.i, p.depth = b, 0, 0
 	p.ws()
 	if p.i >= len(p.b) || p.b[p.i] != '{' {
 		return nil, errNotObject
@@ -35,7 +41,8 @@ type jsonParser struct {
 	b     []byte
 	i     int
 	depth int
-	buf   []byte // unescaped string scratch
+	buf   []byte            // unescaped string scratch
+	keys  map[string]string // object keys seen, so each is allocated once
 }
 
 const maxJSONDepth = 10000
@@ -109,7 +116,7 @@ func (p *jsonParser) object() (any, error) {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return nil, p.fail("looking for beginning of object key string")
 		}
-		k, err := p.str()
+		k, err := p.key()
 		if err != nil {
 			return nil, err
 		}
@@ -210,6 +217,28 @@ func (p *jsonParser) number() (any, error) {
 		}
 	}
 	return json.Number(p.b[s:p.i]), nil
+}
+
+// key reads an object key: a plain ASCII key is looked up in the cache
+// without allocating (records repeat the same few keys millions of times).
+func (p *jsonParser) key() (string, error) {
+	s := p.i + 1
+	j := s
+	for j < len(p.b) && p.b[j] != '"' && p.b[j] != '\\' && p.b[j] >= 0x20 && p.b[j] < utf8.RuneSelf {
+		j++
+	}
+	if p.keys == nil || j >= len(p.b) || p.b[j] != '"' {
+		return p.str()
+	}
+	p.i = j + 1
+	if k, ok := p.keys[string(p.b[s:j])]; ok {
+		return k, nil
+	}
+	k := string(p.b[s:j])
+	if len(p.keys) < maxCachedKeys {
+		p.keys[k] = k
+	}
+	return k, nil
 }
 
 // str reads a quoted string. Plain ASCII without escapes is one slice

@@ -156,19 +156,37 @@ func idString(v any) (string, bool) {
 	return "", false
 }
 
+// keyCache remembers joined property keys ("properties" + "." + "country")
+// so the same nested key is not built again for every record. It stops
+// growing at maxCachedKeys, so a file with a new key per record cannot
+// exhaust memory.
+type keyCache map[[2]string]string
+
+const maxCachedKeys = 4096
+
+func (kc keyCache) join(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	if s, ok := kc[[2]string{prefix, k}]; ok {
+		return s
+	}
+	s := prefix + "." + k
+	if kc != nil && len(kc) < maxCachedKeys {
+		kc[[2]string{prefix, k}] = s
+	}
+	return s
+}
+
 // flatten appends the leaves of v under prefix: nested objects become
 // dotted keys, arrays JSON text.
-func flatten(dst []store.Prop, prefix string, v any) []store.Prop {
+func flatten(dst []store.Prop, kc keyCache, prefix string, v any) []store.Prop {
 	if m, ok := v.(map[string]any); ok {
 		if len(m) == 0 && prefix != "" {
 			return append(dst, store.Prop{Key: prefix, Value: "{}"})
 		}
 		for k, x := range m {
-			key := k
-			if prefix != "" {
-				key = prefix + "." + k
-			}
-			dst = flatten(dst, key, x)
+			dst = flatten(dst, kc, kc.join(prefix, k), x)
 		}
 		return dst
 	}

@@ -19,6 +19,7 @@ type objectReader struct {
 	mapFn  func(m map[string]any, r *row) error
 	tp     *TimeParser
 	cols   columnMap // generic layout only
+	keys   keyCache
 }
 
 // vendorFields documents, for --dry-run, where each layout takes its fields.
@@ -63,7 +64,7 @@ func firstPresent(m map[string]any, keys ...string) string {
 }
 
 func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]string) (columnMap, error)) (*objectReader, error) {
-	o := &objectReader{src: src, tp: tp}
+	o := &objectReader{src: src, tp: tp, keys: keyCache{}}
 	// Peek at the first object (skipping leading broken lines) to detect
 	// the layout; it is replayed as the first row.
 	var first map[string]any
@@ -110,7 +111,7 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 	default:
 		o.layout = "json"
 		keys := make([]string, 0, len(first))
-		for _, p := range flatten(nil, "", first) {
+		for _, p := range flatten(nil, nil, "", first) {
 			keys = append(keys, p.Key)
 		}
 		sort.Strings(keys)
@@ -214,7 +215,7 @@ func (o *objectReader) setCore(r *row, user, name, ts any, userField, eventField
 }
 
 // rest flattens every field of m not in skip into properties.
-func rest(dst []store.Prop, m map[string]any, skip ...string) []store.Prop {
+func rest(dst []store.Prop, kc keyCache, m map[string]any, skip ...string) []store.Prop {
 outer:
 	for k, v := range m {
 		for _, s := range skip {
@@ -222,13 +223,13 @@ outer:
 				continue outer
 			}
 		}
-		dst = flatten(dst, k, v)
+		dst = flatten(dst, kc, k, v)
 	}
 	return dst
 }
 
 func (o *objectReader) generic(m map[string]any, r *row) error {
-	r.ev.Props = flatten(r.ev.Props, "", m)
+	r.ev.Props = flatten(r.ev.Props, o.keys, "", m)
 	var user, name, ts any
 	props := r.ev.Props[:0]
 	for _, p := range r.ev.Props {
@@ -256,8 +257,8 @@ func (o *objectReader) mixpanel(m map[string]any, r *row) error {
 		return err
 	}
 	r.ev.InsertID, _ = idString(props["$insert_id"])
-	r.ev.Props = rest(r.ev.Props, props, "distinct_id", "time", "$insert_id")
-	r.ev.Props = rest(r.ev.Props, m, "event", "properties")
+	r.ev.Props = rest(r.ev.Props, o.keys, props, "distinct_id", "time", "$insert_id")
+	r.ev.Props = rest(r.ev.Props, o.keys, m, "event", "properties")
 	if r.ev.Name == "$identify" {
 		anon, _ := idString(props["$anon_distinct_id"])
 		known, ok := idString(props["$identified_id"])
@@ -289,9 +290,9 @@ func (o *objectReader) amplitude(m map[string]any, r *row) error {
 	iidField := firstPresent(m, "insert_id", "$insert_id", "uuid")
 	r.ev.InsertID, _ = idString(m[iidField])
 	if ep, ok := m["event_properties"].(map[string]any); ok {
-		r.ev.Props = rest(r.ev.Props, ep)
+		r.ev.Props = rest(r.ev.Props, o.keys, ep)
 	}
-	r.ev.Props = rest(r.ev.Props, m, userField, "user_id", "event_type", "event_time", iidField, "event_properties")
+	r.ev.Props = rest(r.ev.Props, o.keys, m, userField, "user_id", "event_type", "event_time", iidField, "event_properties")
 	if dev, ok := idString(m["device_id"]); ok && userField == "user_id" {
 		r.links = append(r.links, [2]string{dev, r.ev.User})
 	}
@@ -304,8 +305,8 @@ func (o *objectReader) posthog(m map[string]any, r *row) error {
 	}
 	r.ev.InsertID, _ = idString(m["uuid"])
 	props, _ := m["properties"].(map[string]any)
-	r.ev.Props = rest(r.ev.Props, props)
-	r.ev.Props = rest(r.ev.Props, m, "distinct_id", "event", "timestamp", "uuid", "properties")
+	r.ev.Props = rest(r.ev.Props, o.keys, props)
+	r.ev.Props = rest(r.ev.Props, o.keys, m, "distinct_id", "event", "timestamp", "uuid", "properties")
 	if anon, ok := idString(props["$anon_distinct_id"]); ok {
 		r.links = append(r.links, [2]string{anon, r.ev.User})
 	}
@@ -346,8 +347,8 @@ func (o *objectReader) segment(m map[string]any, r *row) error {
 	}
 	r.ev.InsertID, _ = idString(m["messageId"])
 	props, _ := m["properties"].(map[string]any)
-	r.ev.Props = rest(r.ev.Props, props)
-	r.ev.Props = rest(r.ev.Props, m, "userId", "event", "type", tsField, "messageId", "properties")
+	r.ev.Props = rest(r.ev.Props, o.keys, props)
+	r.ev.Props = rest(r.ev.Props, o.keys, m, "userId", "event", "type", tsField, "messageId", "properties")
 	return nil
 }
 
@@ -366,7 +367,7 @@ func (o *objectReader) ga4(m map[string]any, r *row) error {
 	}
 	r.ev.Props = ga4Params(r.ev.Props, "", m["event_params"])
 	r.ev.Props = ga4Params(r.ev.Props, "user_properties.", m["user_properties"])
-	r.ev.Props = rest(r.ev.Props, m, whoField, "user_id", "event_name", "event_timestamp", "event_params", "user_properties")
+	r.ev.Props = rest(r.ev.Props, o.keys, m, whoField, "user_id", "event_name", "event_timestamp", "event_params", "user_properties")
 	return nil
 }
 
