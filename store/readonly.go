@@ -44,3 +44,18 @@ func openReadOnlyDir(path, q string, opt Options, cause error) (*DB, error) {
 func readOnlyError(path string, cause error) error {
 	return fmt.Errorf("%s cannot be written: the file or its directory is read-only (%v); analyses still work on it, imports and saved segments need a writable copy: %w", path, cause, ErrReadOnly)
 }
+
+// checkWritable refuses a write open of a file that cannot be written.
+// SQLite would quietly open it read-only and fail only at the first write
+// with "attempt to write a readonly database"; opening for writing without
+// truncating changes nothing.
+func checkWritable(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if errors.Is(err, os.ErrPermission) {
+		return readOnlyError(path, err)
+	}
+	if err == nil {
+		f.Close()
+	}
+	return nil
+}

@@ -143,6 +143,35 @@ func TestReadOnlyDirectory(t *testing.T) {
 	}
 }
 
+// A read-only file in a writable directory: read opens work, a write open
+// is refused at once with ErrReadOnly instead of SQLite opening it
+// read-only behind our back and failing at the first write.
+func TestReadOnlyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	db, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	importEvents(t, db, someEvents(50, "f"))
+	db.Close()
+	chattrImmutable(t, path)
+	sum := fileHash(t, path)
+	if _, err := Open(path, Options{}); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("write open of a read-only file: %v, want ErrReadOnly", err)
+	}
+	db, err = Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countEvents(t, db); n != 50 {
+		t.Errorf("%d events, want 50", n)
+	}
+	db.Close()
+	if fileHash(t, path) != sum {
+		t.Fatal("the database bytes changed")
+	}
+}
+
 // A read-only directory holding a database with unfinished writes in its
 // -wal (a crash, then the folder copied or locked) is refused rather than
 // read without them: immutable reads would show an older state.

@@ -96,6 +96,11 @@ func Open(path string, opt Options) (*DB, error) {
 	if !exists && opt.ReadOnly {
 		return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
 	}
+	if exists && !opt.ReadOnly {
+		if err := checkWritable(path); err != nil {
+			return nil, err
+		}
+	}
 	// Memory-mapped reads: loading the column chunks then costs no read
 	// syscall per overflow page.
 	q := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(0)&_pragma=mmap_size(4294967296)"
