@@ -71,3 +71,24 @@ func TestNoAlertsOnASteadySeries(t *testing.T) {
 		t.Fatalf("marker without alerts:\n%s", s)
 	}
 }
+
+// Enter on the alerts row hides and shows the markers without a query.
+func TestAlertsToggle(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.keys("1")
+	if n := len(h.m.tab().res.(*trendsResult).alerts); n == 0 {
+		t.Fatal("the fixture's view_item drop on 06-21 is not found")
+	}
+	h.contains("▲ 06-21 view_item drop")
+	seq := h.m.seq
+	goRow(t, h, "alerts")
+	h.keys("<enter>")
+	if !h.m.tab().a.(*trends).hideAlerts || strings.Contains(h.screen(), "▲") {
+		t.Fatalf("alerts still shown after toggling off:\n%s", h.screen())
+	}
+	h.keys("<enter>")
+	h.contains("alerts  on", "▲ 06-21 view_item drop")
+	if h.m.seq != seq {
+		t.Fatal("toggling alerts ran a query")
+	}
+}

@@ -36,8 +36,17 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 		b.WriteString("\n" + st.Dim.Render(wrap("none yet: write an expression, name it, and Enter on save", w)))
 		return b.String(), at
 	}
+	// An audience's size at the import before the last one follows its bar.
+	was := make([]string, len(r.entries))
+	wasW := 0
+	for i, e := range r.entries {
+		if e.PrevCount != nil && e.LastCount != nil {
+			was[i] = " was " + thousands(int(*e.PrevCount))
+			wasW = max(wasW, len(was[i]))
+		}
+	}
 	nameW := min(20, max(8, w/4))
-	barW := max(w-nameW-16, 4)
+	barW := max(w-nameW-16-wasW, 4)
 	for i, e := range r.entries {
 		name := e.Name
 		if e.kind == segment.Audiences {
@@ -58,9 +67,7 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 		full := int(r.share(n)*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + strings.Repeat(" ", barW-full)
 		line := name + " " + bar + " " + padLeft(thousands(n), 7) + " " + padLeft(percent(r.share(n)), 6)
-		if e.PrevCount != nil && e.LastCount != nil {
-			line += st.Dim.Render(fmt.Sprintf(" was %s", thousands(int(*e.PrevCount))))
-		}
+		line += st.Dim.Render(was[i])
 		b.WriteString("\n" + line)
 	}
 	return b.String(), at

@@ -27,6 +27,10 @@ func (m *Model) save() tea.Cmd {
 		m.setStatus("nothing to save on this tab", true)
 		return nil
 	}
+	if a.kind() == "segments" {
+		m.setStatus("segments are saved in the database: Enter on the save row", true)
+		return nil
+	}
 	spec, err := a.spec()
 	if err != nil {
 		m.setStatus(err.Error(), true)

@@ -161,8 +161,31 @@ func (a *segmentsTab) saveDialog(sh *shared) dialog {
 		if err := a.save(sh, k); err != nil {
 			return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
 		}
+		if k == segment.Audiences {
+			return recordAudienceCmd(sh, a.Name, a.Expr, &a.c)
+		}
 		return nil
 	})
+}
+
+// recordAudienceCmd stores a new audience rule's size, as spoor audience
+// create does, so the first import after it shows how the size changed.
+// It evaluates in the background, then re-runs the tab through a range
+// message on the tab's own Common, which nothing else here reads: the
+// root model re-runs after every range change.
+func recordAudienceCmd(sh *shared, name, expr string, c *query.Common) tea.Cmd {
+	db, d := sh.db, sh.d
+	return func() tea.Msg {
+		ctx := context.Background()
+		m, err := segment.Evaluate(ctx, d, expr)
+		if err == nil {
+			err = segment.RecordAudience(ctx, db, name, len(memberIDs(d, m)))
+		}
+		if err != nil {
+			return statusMsg{text: "audience " + name + " saved, but its size was not recorded: " + err.Error(), err: true}
+		}
+		return rangePickedMsg{c: c, value: "all"}
+	}
 }
 
 func (a *segmentsTab) save(sh *shared, k segment.Kind) error {

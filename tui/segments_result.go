@@ -23,11 +23,23 @@ func (a *segmentsTab) runner(sh *shared) (func(ctx context.Context, d *query.Dat
 		w := a.window()
 		return func(ctx context.Context, d *query.Dataset) (result, error) { return stagesResult(d, w) }, nil
 	}
-	expr, entries := a.Expr, append([]savedEntry(nil), a.entries...)
+	// The entries are read again here, not taken from the panel, so sizes
+	// recorded by an import since (audiences' before and now) show.
+	expr, db := a.Expr, sh.db
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
 		r := &savedResult{expr: expr, total: len(d.Users)}
 		if strings.TrimSpace(expr) != "" {
 			r.preview(ctx, d)
+		}
+		var entries []savedEntry
+		for _, k := range []segment.Kind{segment.Segments, segment.Audiences} {
+			list, err := k.List(ctx, db)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range list {
+				entries = append(entries, savedEntry{k, s})
+			}
 		}
 		for _, e := range entries {
 			row := entryRow{savedEntry: e}

@@ -225,7 +225,30 @@ func TestSaveAudienceRule(t *testing.T) {
 	if len(r.entries) != 1 || r.entries[0].ref() != "audience:cart_left" || len(r.entries[0].members) != len(memberIDs(h.m.sh.d, m)) {
 		t.Fatalf("entries %+v", r.entries)
 	}
-	h.contains("aud:cart_left", thousands(len(r.entries[0].members)))
+	before := len(r.entries[0].members)
+	h.contains("aud:cart_left", thousands(before))
+	ctx := context.Background()
+	if s, _ := segment.Audiences.Get(ctx, h.m.sh.db, "cart_left"); s.LastCount == nil || *s.LastCount != int64(before) {
+		t.Fatalf("size at save not recorded: %+v", s)
+	}
+
+	// An import from the workbench re-evaluates the rule: three new users
+	// leave their carts, and the tab shows the size before.
+	path := filepath.Join(t.TempDir(), "more.csv")
+	csv := "user_id,event,time\nnew1,add_to_cart,2026-06-30T10:00:00Z\nnew2,add_to_cart,2026-06-30T11:00:00Z\nnew3,add_to_cart,2026-06-30T12:00:00Z\n"
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.run(startImport(ctx, h.m.sh.db, path))
+	if h.m.imp == nil || !h.m.imp.done || h.m.imp.err != nil {
+		t.Fatalf("import did not finish: %+v (status %q)", h.m.imp, h.m.status)
+	}
+	s, _ := segment.Audiences.Get(ctx, h.m.sh.db, "cart_left")
+	if s.PrevCount == nil || *s.PrevCount != int64(before) || s.LastCount == nil || *s.LastCount != int64(before+3) {
+		t.Fatalf("after the import: last %v prev %v, want %d and %d", s.LastCount, s.PrevCount, before+3, before)
+	}
+	h.keys("<esc>", "7")
+	h.contains("aud:cart_left", thousands(before+3), "was "+thousands(before))
 }
 
 // RFM tiers and lifecycle stages: counts add up to the users they cover,
