@@ -3,6 +3,8 @@ package tui
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -160,5 +162,34 @@ func TestWhiskerBar(t *testing.T) {
 	v = experiment.Variant{Rate: nan, Low: nan, High: nan}
 	if got := whiskerBar(sh, v, 0.5, 10); got != strings.Repeat(" ", 10) {
 		t.Fatalf("undefined rate draws %q", got)
+	}
+}
+
+// The tab saves the spec spoor run executes, and reopens it.
+func TestExperimentSaveAndReopen(t *testing.T) {
+	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	h := newHarness(t, 100, 30)
+	h.keys("8", "s", "<enter>")
+	b, err := os.ReadFile(filepath.Join(dir, "analyses", "experiment.json"))
+	if err != nil {
+		t.Fatalf("save wrote nothing: %v (status %q)", err, h.m.status)
+	}
+	spec, err := query.ParseSpec(b)
+	if err != nil {
+		t.Fatalf("saved spec does not parse: %v\n%s", err, b)
+	}
+	if q := spec.Query.(*experiment.Query); q.Variant != "exp_checkout" || q.Goal != "purchase" {
+		t.Fatalf("saved %+v", q)
+	}
+	goRow(t, h, "goal")
+	h.keys("<enter>", "view_item", "<enter>")
+	h.keys("o", "<enter>")
+	if q := expTab(h).q; q.Goal != "purchase" || h.m.active != tabExperiments {
+		t.Fatalf("reopened %+v on tab %d (status %q)", q, h.m.active, h.m.status)
 	}
 }
