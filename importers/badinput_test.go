@@ -67,6 +67,7 @@ func TestRefusedFiles(t *testing.T) {
 		{"no columns", "foo,bar,baz\n1x,2x,3x\n", Options{}, `found no user or event or time column among "foo", "bar", "baz"; name them with --user COL`},
 		{"no time column", "user_id,event\nu,e\n", Options{}, `found no time column among "user_id", "event"`},
 		{"headerless", "1,2268318,2520377,pv,1511544070\n", Options{}, "no header row: the first line looks like data"},
+		{"headerless words", "alice,login,2024-01-01T00:00:00Z\n", Options{}, "no header row: the first line looks like data"},
 		{"unknown --user", "user_id,event,time\nu,e,2024-01-01\n", Options{User: "who"}, `--user who: no such column; the columns are "user_id", "event", "time"`},
 		{"all rows bad", "user_id,event,time\nu,e,never\nu,e,later\n", Options{}, "no row could be read as an event: all 2 rows rejected (unparseable time 2); first at line 2"},
 		{"json not objects", "[1, 2, 3]", Options{}, "no valid JSON object"},

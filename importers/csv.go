@@ -53,7 +53,7 @@ func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string,
 		for i, s := range h {
 			c.names[i] = strings.TrimSpace(s)
 		}
-		if looksLikeData(c.names) {
+		if looksLikeData(c.names, tp) {
 			return nil, &notEventsError{fmt.Sprintf("no header row: the first line looks like data (%s); name the columns with --columns user,event,time,...", listFields(c.names))}
 		}
 	}
@@ -84,9 +84,16 @@ func index(names []string, n string) int {
 }
 
 // looksLikeData: a header names things; a row of numbers or times is data.
-func looksLikeData(cells []string) bool {
+func looksLikeData(cells []string, tp *TimeParser) bool {
+	probe := *tp // parsing a header cell must not count as a naive time
 	for _, c := range cells {
-		if c != "" && (isPlainNumber(c) || (len(c) >= 8 && allEpochChars(c))) {
+		if c == "" {
+			continue
+		}
+		if isPlainNumber(c) || (len(c) >= 8 && allEpochChars(c)) {
+			return true
+		}
+		if _, err := probe.Parse(c); err == nil && len(c) >= 10 {
 			return true
 		}
 	}
