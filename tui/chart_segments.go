@@ -46,7 +46,9 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 		}
 	}
 	nameW := min(20, max(8, w/4))
-	barW := max(w-nameW-16-wasW, 4)
+	// The bar takes half of what is left; the expression the rest.
+	barW := min(max((w-nameW-16-wasW)/2, 4), 30)
+	exprW := w - nameW - 16 - wasW - barW - 1
 	for i, e := range r.entries {
 		name := e.Name
 		if e.kind == segment.Audiences {
@@ -67,7 +69,10 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 		full := int(r.share(n)*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + strings.Repeat(" ", barW-full)
 		line := name + " " + bar + " " + padLeft(thousands(n), 7) + " " + padLeft(percent(r.share(n)), 6)
-		line += st.Dim.Render(was[i])
+		line += st.Dim.Render(padRight(was[i], wasW))
+		if exprW >= 8 {
+			line += " " + st.Dim.Render(truncate(e.Expr, exprW))
+		}
 		b.WriteString("\n" + line)
 	}
 	return b.String(), at

@@ -49,6 +49,7 @@ func TestGoldenDialogs(t *testing.T) {
 		{"help", []string{"?"}},
 		{"drill", []string{"l", "j", "<enter>"}},
 		{"segments_preview", []string{"7", "j", "<enter>", "did purchase >= 2 in 30d", "<enter>"}},
+		{"segments_saved", []string{"7", "j", "<enter>", "did purchase >= 2", "<enter>", "j", "<enter>", "buyers", "<enter>", "j", "<enter>", "<enter>", "l"}},
 		{"segments_rfm", []string{"7", "<enter>", "rfm", "<enter>"}},
 		{"segments_expr_error", []string{"7", "j", "<enter>", "did purchase >= 2 in"}},
 		{"experiments_funnel", []string{"8", "j", "j", "<enter>", "add_to_cart", "<enter>", "a", "purchase", "<enter>"}},
