@@ -367,9 +367,5 @@ func (m *Model) body(w, h int) string {
 	if m.sh.d == nil {
 		return "\n  " + m.sh.st.Error.Render("could not open the data") + "\n  " + m.status
 	}
-	t := m.tab()
-	if t.a == nil {
-		return comingSoon(m.sh, m.active, w)
-	}
-	return m.analysisView(t, w, h)
+	return m.analysisView(m.tab(), w, h)
 }

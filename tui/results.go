@@ -107,16 +107,3 @@ func wrap(s string, w int) string {
 
 // wrapStyle only wraps; it has no colors, so it is not part of the theme.
 var wrapStyle = lipgloss.NewStyle()
-
-// comingSoon is the panel of a tab whose analysis is not in this build
-// yet; it says what the tab will show.
-func comingSoon(sh *shared, tab, w int) string {
-	what := map[int]string{
-		tabSegments:    "Segments: named user sets defined by behaviour and properties (\"did purchase at least 2 times in the last 30 days\", \"country = CN\"), RFM tiers and lifecycle stages, with their sizes, member lists to export, and one click to use a segment as a filter or breakdown on the other tabs.",
-		tabExperiments: "Experiments: per variant of an A/B property, users, conversions, rate with a 95% confidence interval, lift over control, the p-value, and a sample-ratio-mismatch check, saying plainly when the sample is too small to decide.",
-	}[tab]
-	if what == "" {
-		what = tabNames[tab] + " is not available in this build yet."
-	}
-	return "\n" + sh.st.Title.Render(tabNames[tab]+" — not available yet") + "\n\n" + wrap(what, min(w-2, 72))
-}
