@@ -26,6 +26,8 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+
+	printed bool // emit wrote a result: a failed run is not run again
 }
 
 type command struct {
@@ -115,7 +117,16 @@ func dispatch(env *Env, args []string) error {
 	if !ok {
 		return usagef("unknown command %q%s; run spoor help for the list", name, suggest(name, commandNames()))
 	}
-	return c.run(env, args[1:])
+	// An import committed by another process between reading the events
+	// and a property column fails the read with store.ErrChanged; run
+	// again from the start, unless a result was already printed.
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = c.run(env, args[1:]); !errors.Is(err, store.ErrChanged) || env.printed {
+			break
+		}
+	}
+	return err
 }
 
 func commandNames() []string {
@@ -257,6 +268,7 @@ func emit(env *Env, format string, v any) error {
 	if err != nil {
 		return &UsageError{err.Error()}
 	}
+	env.printed = true
 	return output.Write(env.Stdout, f, v)
 }
 

@@ -153,7 +153,7 @@ func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropCol
 	var now int64
 	fmt.Sscan(v.String, &now)
 	if now != version {
-		return nil, fmt.Errorf("the database changed while it was being read; reload")
+		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}
 	var total sql.NullInt64
 	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks").Scan(&total); err != nil {

@@ -7,6 +7,11 @@ import (
 	"strings"
 )
 
+// ErrChanged is returned when an import committed between reading the
+// events and reading one of their property columns; reading again from
+// the start gives a consistent answer.
+var ErrChanged = errors.New("the database changed while it was being read")
+
 // ErrReadOnly is returned when a database must be written but its file or
 // directory cannot be.
 var ErrReadOnly = errors.New("database is read-only")

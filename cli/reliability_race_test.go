@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/store"
+)
+
+// Analyses while imports keep committing: a property column is read after
+// the events, and an import committed in between used to fail the command
+// with "the database changed while it was being read" (about 1 run in 15
+// before the retry in dispatch). Every run must answer.
+func TestAnalysesWhileImportsCommit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	if code, _, errs := runCLI(t, "", "sample", "--users", "2000", "--db", path); code != 0 {
+		t.Fatal(errs)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var imports atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		db, err := store.Open(path, store.Options{})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer db.Close()
+		for i := 0; ctx.Err() == nil; i++ {
+			tx, err := db.BeginImport(ctx, store.ImportInfo{File: fmt.Sprintf("f%d.csv", i), Format: "csv"})
+			if err != nil {
+				return // cancelled
+			}
+			e := store.Event{User: fmt.Sprintf("x%d", i), Name: "page_view", Time: 1_780_000_000_000 + int64(i),
+				Props: []store.Prop{{Key: "country", Value: "FR"}, {Key: "device", Value: "ios"}}}
+			if _, err := tx.Add(ctx, &e); err != nil {
+				tx.Rollback()
+				return
+			}
+			if err := tx.Commit(ctx, store.ImportStats{RowsRead: 1}); err == nil {
+				imports.Add(1)
+			}
+			// A stream of small files, one commit each; a writer committing
+			// back to back could starve any reader that retries.
+			time.Sleep(40 * time.Millisecond)
+		}
+	}()
+	failures := map[string]int{}
+	runs := 0
+	for ; runs < 1000 && imports.Load() < 30; runs++ {
+		code, _, stderr := safeRun(t, "", "trends", "--db", path, "--events", "page_view", "--by", "country", "--where", "device = ios", "--format", "csv")
+		if code != 0 {
+			failures[strings.TrimSpace(stderr)]++
+		}
+	}
+	stop()
+	wg.Wait()
+	if imports.Load() < 5 {
+		t.Skipf("only %d imports committed during the runs", imports.Load())
+	}
+	for msg, n := range failures {
+		t.Errorf("%d of %d runs failed while %d imports committed: %s", n, runs, imports.Load(), msg)
+	}
+	os.Remove(path)
+}
