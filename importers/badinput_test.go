@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoorhq/spoor/store"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -305,5 +308,32 @@ func TestLateEncodingChange(t *testing.T) {
 	res := mustImport(t, newDB(t), writeFile(t, "late.csv", b.String()+gbk), Options{})
 	if res.Imported != rows || res.Reasons[ReasonInvalidBytes] != 1 || !strings.Contains(res.Examples[0].Detail, "--encoding gb18030") {
 		t.Fatalf("%+v", res)
+	}
+}
+
+// Every way out of an import (refusal, --strict, a dry run stopping early,
+// success) stops the goroutines that read ahead.
+func TestNoGoroutineLeak(t *testing.T) {
+	var big strings.Builder
+	for i := 0; i < 30000; i++ {
+		fmt.Fprintf(&big, `{"user_id":"u%d","event":"e","time":"2024-01-01"}`+"\n", i%100)
+	}
+	bigJ := writeFile(t, "big.jsonl", big.String())
+	bad := writeFile(t, "bad.jsonl", `{"a":1}`+"\n"+`{"b":2}`+"\n")
+	strict := writeFile(t, "strict.jsonl", `{"user_id":"u","event":"e","time":"2024-01-01"}`+"\n"+`{"user_id":"u"}`+"\n"+big.String())
+	before := runtime.NumGoroutine()
+	db := newDB(t)
+	for i := 0; i < 5; i++ {
+		ImportFile(bg, nil, bigJ, Options{DryRun: true})
+		ImportFile(bg, db, bad, Options{})
+		ImportFile(bg, db, strict, Options{Strict: true})
+		ImportFile(bg, db, bigJ, Options{})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		t.Fatalf("%d goroutines before, %d after", before, n)
 	}
 }

@@ -100,6 +100,8 @@ func looksLikeData(cells []string, tp *TimeParser) bool {
 	return false
 }
 
+func (c *csvReader) close() {}
+
 func (c *csvReader) describe() string {
 	kind := "CSV"
 	switch c.delim {

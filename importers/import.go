@@ -137,6 +137,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	if err != nil {
 		return refuse(err)
 	}
+	defer rd.close()
 	res.Format, res.Mapping = format, rd.describe()
 
 	var w *writer
@@ -333,10 +334,11 @@ func openReader(src *source, opt Options, tp *TimeParser) (rowReader, string, er
 	if format == "json" || (format != "jsonl" && strings.HasPrefix(trimmed, "[")) {
 		objs = newArrayObjects(src.text)
 	} else {
-		objs = &jsonlObjects{r: src.text}
+		objs = newParallelLines(&jsonlObjects{r: src.text})
 	}
 	r, err := newObjectReader(objs, format, tp, cm)
 	if err != nil {
+		objs.close()
 		return nil, "", err
 	}
 	if _, isArray := objs.(*arrayObjects); isArray && r.layout == "json" {

@@ -12,9 +12,12 @@ import (
 // jsonObjects yields the objects of a JSON Lines file or a JSON array, one
 // at a time, never holding more than one.
 type jsonObjects interface {
-	// object decodes the next object into a fresh map. It returns io.EOF at
-	// the end and a *rejectError for a record that is not an object.
-	object() (map[string]any, int64, string, error)
+	// object decodes the next object into a fresh map, with its line and
+	// its text (valid until the next call). It returns io.EOF at the end
+	// and a *rejectError for a record that is not an object.
+	object() (map[string]any, int64, []byte, error)
+	// close stops any goroutine reading ahead.
+	close()
 }
 
 // jsonlObjects reads one JSON value per line. A broken line is a reject and
@@ -29,35 +32,45 @@ type jsonlObjects struct {
 // maxLine bounds one JSON line; longer lines are rejected, not buffered.
 const maxLine = 256 << 20
 
-func (j *jsonlObjects) object() (map[string]any, int64, string, error) {
+func (j *jsonlObjects) object() (map[string]any, int64, []byte, error) {
 	for {
 		b, err := j.readLine()
 		if len(b) == 0 && err != nil {
-			return nil, j.line, "", err
+			return nil, j.line, nil, err
 		}
 		j.line++
 		b = bytes.TrimSpace(b)
 		if len(b) == 0 {
 			if err != nil {
-				return nil, j.line, "", err
+				return nil, j.line, nil, err
 			}
 			continue // blank lines are not records
 		}
 		if errors.Is(err, errLineTooLong) {
-			return nil, j.line, "", &rejectError{reason: ReasonBadJSON, line: j.line, raw: string(b[:min(len(b), 200)]) + "…", detail: fmt.Sprintf("line longer than %d MB", maxLine>>20)}
+			return nil, j.line, nil, tooLong(j.line, b)
 		}
 		if err != nil && err != io.EOF {
-			return nil, j.line, "", err
+			return nil, j.line, nil, err
 		}
 		if j.p.keys == nil {
 			j.p.keys = map[string]string{}
 		}
 		m, derr := j.p.parse(b)
 		if derr != nil {
-			return nil, j.line, string(b), &rejectError{reason: rejectReason(derr), line: j.line, raw: string(b), detail: derr.Error()}
+			return nil, j.line, b, parseReject(derr, j.line, b)
 		}
-		return m, j.line, string(b), nil
+		return m, j.line, b, nil
 	}
+}
+
+func (j *jsonlObjects) close() {}
+
+func tooLong(line int64, b []byte) error {
+	return &rejectError{reason: ReasonBadJSON, line: line, raw: string(b[:min(len(b), 200)]) + "…", detail: fmt.Sprintf("line longer than %d MB", maxLine>>20)}
+}
+
+func parseReject(err error, line int64, b []byte) error {
+	return &rejectError{reason: rejectReason(err), line: line, raw: string(b), detail: err.Error()}
 }
 
 var errLineTooLong = errors.New("line too long")
@@ -108,31 +121,33 @@ func newArrayObjects(r io.Reader) *arrayObjects {
 	return &arrayObjects{d: d, p: jsonParser{keys: map[string]string{}}}
 }
 
-func (a *arrayObjects) object() (map[string]any, int64, string, error) {
+func (a *arrayObjects) object() (map[string]any, int64, []byte, error) {
 	if !a.started {
 		tok, err := a.d.Token()
 		if err != nil {
-			return nil, 0, "", fmt.Errorf("broken JSON at the start: %w", err)
+			return nil, 0, nil, fmt.Errorf("broken JSON at the start: %w", err)
 		}
 		if tok != json.Delim('[') {
-			return nil, 0, "", &notEventsError{"expected a JSON array of event objects"}
+			return nil, 0, nil, &notEventsError{"expected a JSON array of event objects"}
 		}
 		a.started = true
 	}
 	if !a.d.More() {
 		if _, err := a.d.Token(); err != nil { // the closing ]
-			return nil, a.n, "", fmt.Errorf("broken JSON after element %d: %w", a.n, err)
+			return nil, a.n, nil, fmt.Errorf("broken JSON after element %d: %w", a.n, err)
 		}
-		return nil, a.n, "", io.EOF
+		return nil, a.n, nil, io.EOF
 	}
 	a.n++
 	var raw json.RawMessage
 	if err := a.d.Decode(&raw); err != nil {
-		return nil, a.n, "", fmt.Errorf("broken JSON in array element %d (byte %d): %w", a.n, a.d.InputOffset(), err)
+		return nil, a.n, nil, fmt.Errorf("broken JSON in array element %d (byte %d): %w", a.n, a.d.InputOffset(), err)
 	}
 	m, err := a.p.parse(bytes.TrimSpace(raw))
 	if err != nil {
-		return nil, a.n, string(raw), &rejectError{reason: rejectReason(err), line: a.n, raw: string(raw), detail: err.Error()}
+		return nil, a.n, raw, parseReject(err, a.n, raw)
 	}
-	return m, a.n, "", nil
+	return m, a.n, raw, nil
 }
+
+func (a *arrayObjects) close() {}

@@ -104,4 +104,5 @@ func (p *pump) recycle(b *batch) {
 func (p *pump) stop() {
 	p.once.Do(func() { close(p.done) })
 	p.wg.Wait()
+	p.rd.close()
 }

@@ -67,6 +67,9 @@ type rowReader interface {
 	next(r *row) error
 	// describe says how fields map to user, event and time, for --dry-run.
 	describe() string
+	// close stops any goroutine the reader runs; next must not be called
+	// after it.
+	close()
 }
 
 // missing reports whether an id cell means "no value".

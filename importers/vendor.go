@@ -69,7 +69,7 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 	// the layout; it is replayed as the first row.
 	var first map[string]any
 	var firstLine int64
-	var firstRaw string
+	var firstRaw []byte
 	var firstBad *rejectError
 	var early []*rejectError // broken records before the first object, replayed as rejects
 	for {
@@ -133,15 +133,17 @@ type replay struct {
 	early []*rejectError
 	first map[string]any
 	line  int64
-	raw   string
+	raw   []byte
 	rest  jsonObjects
 }
 
-func (p *replay) object() (map[string]any, int64, string, error) {
+func (p *replay) close() { p.rest.close() }
+
+func (p *replay) object() (map[string]any, int64, []byte, error) {
 	if len(p.early) > 0 {
 		re := p.early[0]
 		p.early = p.early[1:]
-		return nil, re.line, re.raw, re
+		return nil, re.line, nil, re
 	}
 	if p.first != nil {
 		m := p.first
@@ -150,6 +152,8 @@ func (p *replay) object() (map[string]any, int64, string, error) {
 	}
 	return p.rest.object()
 }
+
+func (o *objectReader) close() { o.src.close() }
 
 func (o *objectReader) describe() string {
 	if d, ok := vendorFields[o.layout]; ok {
@@ -168,11 +172,7 @@ func (o *objectReader) next(r *row) error {
 		if re, ok := err.(*rejectError); ok {
 			re.line = line
 			if re.raw == "" {
-				re.raw = raw
-				if raw == "" {
-					b, _ := json.Marshal(m)
-					re.raw = string(b)
-				}
+				re.raw = string(raw)
 			}
 		}
 		return err
