@@ -98,12 +98,12 @@ func writeCSV(w io.Writer, t Table, titled bool) error {
 }
 
 func escapeMD(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
+	return strings.ReplaceAll(Visible(s), "|", `\|`)
 }
 
 func writeMarkdown(w io.Writer, t Table) error {
 	if t.Title != "" {
-		fmt.Fprintf(w, "### %s\n\n", t.Title)
+		fmt.Fprintf(w, "### %s\n\n", Visible(t.Title))
 	}
 	cols := make([]string, len(t.Columns))
 	seps := make([]string, len(t.Columns))
@@ -171,8 +171,9 @@ func looksNumeric(s string) bool {
 
 func writeTable(w io.Writer, t Table) error {
 	if t.Title != "" {
-		fmt.Fprintln(w, t.Title)
+		fmt.Fprintln(w, Visible(t.Title))
 	}
+	t = visibleTable(t)
 	widths := make([]int, len(t.Columns))
 	for i, c := range t.Columns {
 		widths[i] = Width(c)
@@ -209,4 +210,29 @@ func writeTable(w io.Writer, t Table) error {
 		}
 	}
 	return nil
+}
+
+// visibleTable is t with every cell made Visible; rows without anything
+// to escape are shared, not copied.
+func visibleTable(t Table) Table {
+	t.Columns = visibleRow(t.Columns)
+	rows := make([][]string, len(t.Rows))
+	for i, r := range t.Rows {
+		rows[i] = visibleRow(r)
+	}
+	t.Rows = rows
+	return t
+}
+
+func visibleRow(r []string) []string {
+	for _, c := range r {
+		if Visible(c) != c {
+			out := make([]string, len(r))
+			for j := range r {
+				out[j] = Visible(r[j])
+			}
+			return out
+		}
+	}
+	return r
 }
