@@ -23,6 +23,11 @@ type csvReader struct {
 	ti     int
 	props  []int // the other columns, in key order so the store's sort is a no-op
 	tp     *TimeParser
+	// The previous row's cell and its boxed value, per column: exports
+	// repeat a value down a column (a user's country, device), and reusing
+	// the box saves an allocation per cell.
+	lastRaw []string
+	lastVal []any
 }
 
 func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string, cm func([]string) (columnMap, error), tp *TimeParser) (*csvReader, error) {
@@ -68,6 +73,7 @@ func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string,
 		}
 	}
 	sort.SliceStable(c.props, func(a, b int) bool { return c.names[c.props[a]] < c.names[c.props[b]] })
+	c.lastRaw, c.lastVal = make([]string, len(c.names)), make([]any, len(c.names))
 	return c, nil
 }
 
@@ -171,9 +177,14 @@ func (c *csvReader) next(r *row) error {
 	// encoding/csv hands out fresh strings per record, so they may be kept.
 	r.ev.User, r.ev.Name, r.ev.Time = user, name, ms
 	for _, i := range c.props {
-		if v := rec[i]; v != "" {
-			r.ev.Props = append(r.ev.Props, store.Prop{Key: c.names[i], Value: cellValue(v)})
+		v := rec[i]
+		if v == "" {
+			continue
 		}
+		if v != c.lastRaw[i] || c.lastVal[i] == nil {
+			c.lastRaw[i], c.lastVal[i] = v, cellValue(v)
+		}
+		r.ev.Props = append(r.ev.Props, store.Prop{Key: c.names[i], Value: c.lastVal[i]})
 	}
 	return nil
 }
