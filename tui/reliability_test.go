@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -85,6 +86,68 @@ func TestWorkbenchOnDamagedFiles(t *testing.T) {
 		h.screen()
 		if got, _ := os.ReadFile(path); sha256.Sum256(got) != sum {
 			t.Errorf("%s: the workbench changed the file", name)
+		}
+	}
+}
+
+// hostileNames are event names and values an export may carry: terminal
+// escapes, line breaks, very long Latin and CJK text, bidi overrides.
+var hostileNames = []string{
+	"\x1b]0;pwned\x07\x1b[31mred", "two\nlines", "tab\there",
+	strings.Repeat("very_long_event_name_", 20), strings.Repeat("非常长的事件名称", 30), "rtl\u202eexe.txt",
+}
+
+// The workbench on data with hostile names: on every tab, at 80x24 and at
+// 40x12, no line is wider than the screen and nothing panics. (The data's
+// escape sequences do still reach the terminal on tabs 1, 2 and 6: reported
+// to the workbench's owner, output.Visible is the cure.)
+func TestWorkbenchHostileNames(t *testing.T) {
+	ctx := context.Background()
+	open := func(ctx context.Context) (*store.DB, string, error) {
+		db, err := store.Open(":memory:", store.Options{Create: true})
+		if err != nil {
+			return nil, "", err
+		}
+		tx, err := db.BeginImport(ctx, store.ImportInfo{File: "hostile", Format: "csv"})
+		if err != nil {
+			return nil, "", err
+		}
+		for u := 0; u < 30; u++ {
+			for i, name := range hostileNames {
+				e := store.Event{User: fmt.Sprintf("u%d%s", u, name), Name: name, Time: 1_780_000_000_000 + int64(u*3600_000+i*60_000),
+					Props: []store.Prop{{Key: name, Value: hostileNames[(i+u)%len(hostileNames)]}}}
+				if _, err := tx.Add(ctx, &e); err != nil {
+					return nil, "", err
+				}
+			}
+		}
+		if err := tx.Commit(ctx, store.ImportStats{}); err != nil {
+			return nil, "", err
+		}
+		return db, "hostile", nil
+	}
+	m := New(ctx, open, false)
+	h := &harness{t: t, m: m}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.run(m.Init())
+	defer func() {
+		if m.sh.db != nil {
+			m.sh.db.Close()
+		}
+	}()
+	if m.sh.d == nil {
+		t.Fatalf("did not load: %s", m.status)
+	}
+	for _, size := range [][2]int{{80, 24}, {40, 12}} {
+		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8"} {
+			h.keys(k)
+			view := m.View()
+			for i, line := range strings.Split(view, "\n") {
+				if w := ansi.StringWidth(line); w > size[0] {
+					t.Errorf("tab %s at %dx%d: line %d is %d wide: %q", k, size[0], size[1], i, w, ansi.Strip(line))
+				}
+			}
 		}
 	}
 }
