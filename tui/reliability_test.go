@@ -98,7 +98,7 @@ var hostileNames = []string{
 }
 
 // The workbench on data with hostile names: on every tab, at 80x24 and at
-// 40x12, no line is wider than the screen and nothing panics. (The data's
+// 40x12, the view fits the screen (lines and width) and nothing panics. (The data's
 // escape sequences do still reach the terminal on tabs 1, 2 and 6: reported
 // to the workbench's owner, output.Visible is the cure.)
 func TestWorkbenchHostileNames(t *testing.T) {
@@ -143,6 +143,9 @@ func TestWorkbenchHostileNames(t *testing.T) {
 		for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8"} {
 			h.keys(k)
 			view := m.View()
+			if n := strings.Count(view, "\n") + 1; n > size[1] {
+				t.Errorf("tab %s at %dx%d: %d lines", k, size[0], size[1], n)
+			}
 			for i, line := range strings.Split(view, "\n") {
 				if w := ansi.StringWidth(line); w > size[0] {
 					t.Errorf("tab %s at %dx%d: line %d is %d wide: %q", k, size[0], size[1], i, w, ansi.Strip(line))
