@@ -217,6 +217,10 @@ func (t *ImportTx) intern(m map[string]int64, next *int64, pending *[][2]any, s 
 	if id, ok := m[s]; ok {
 		return id
 	}
+	// A copy: s may be a slice of a whole input line (encoding/csv hands out
+	// fields that share one string per record), which the map would keep
+	// alive for the rest of the import.
+	s = strings.Clone(s)
 	*next++
 	m[s] = *next
 	*pending = append(*pending, [2]any{*next, s})
