@@ -70,7 +70,7 @@ var garbage = [][]string{
 	{"--where", "==="}, {"--where", "price >"}, {"--tz", "Mars/Phobos"}, {"--period", "fortnight"},
 	{"--depth", "-1"}, {"--depth", "99999999999999999999"}, {"--top", "-5"}, {"--no-such-flag"},
 	{"--segment", "no-such-segment"}, {"--from", "2024-05-01", "--to", "2024-04-01"},
-	{"--db", "/nonexistent/dir/x.db"}, {"--db"},
+	{"--db", "/nonexistent/dir/x.db"}, {"--db", "/dev/null"}, {"--db", "."}, {"--db"},
 }
 
 func TestGarbageFlagsNeverPanic(t *testing.T) {

@@ -64,3 +64,18 @@ func checkWritable(path string) error {
 	}
 	return nil
 }
+
+// kindOf names a file mode that is not a regular file.
+func kindOf(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}

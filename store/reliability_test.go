@@ -362,3 +362,28 @@ func lastNonZero(b []byte) int {
 	}
 	return i
 }
+
+// Paths that are not regular files are refused before SQLite sees them:
+// /dev/null once opened as an empty database with /dev/null-journal
+// created beside it, and a FIFO would block the open.
+func TestNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.db")
+	if err := exec.Command("mkfifo", fifo).Run(); err != nil {
+		fifo = ""
+	}
+	for _, path := range []string{dir, "/dev/null", "/dev/zero", fifo} {
+		if path == "" {
+			continue
+		}
+		for _, opt := range []Options{{}, {ReadOnly: true}, {Create: true}} {
+			_, err := Open(path, opt)
+			if !errors.Is(err, ErrNotSQLite) || !strings.Contains(err.Error(), "not a file") {
+				t.Errorf("Open(%s, %+v): %v", path, opt, err)
+			}
+		}
+	}
+	if _, err := os.Stat("/dev/null-journal"); err == nil {
+		t.Errorf("/dev/null-journal exists")
+	}
+}

@@ -61,6 +61,12 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 // checkFile refuses, before SQLite touches it, a file that is not a SQLite
 // database, so a wrong --db never gets written to.
 func checkFile(path string) (exists bool, err error) {
+	// A directory, device or pipe is never a database: SQLite would open
+	// /dev/null as an empty one and create /dev/null-journal beside it,
+	// and opening a FIFO to read its header would block.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return true, fmt.Errorf("%s: %w (it is a %s, not a file)", path, ErrNotSQLite, kindOf(fi.Mode()))
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
