@@ -186,6 +186,26 @@ func TestLongFunnelAndDeepPaths(t *testing.T) {
 	if rows := strings.Count(strings.TrimSpace(out), "\n"); rows != 20 {
 		t.Fatalf("20-step funnel: %d rows\n%s", rows, out)
 	}
+	// The largest funnels: 127 steps (64 in any order) work, one more is
+	// refused with the limit named.
+	for _, c := range []struct {
+		mode  string
+		limit int
+	}{{"ordered", 127}, {"strict", 127}, {"any", 64}} {
+		for _, n := range []int{c.limit, c.limit + 1} {
+			steps := make([]string, n)
+			for i := range steps {
+				steps[i] = []string{"page_view", "view_item", "add_to_cart"}[i%3]
+			}
+			code, out, errs := safeRun(t, "", "funnel", "--db", db, "--steps", strings.Join(steps, ","), "--mode", c.mode, "--format", "csv")
+			if n == c.limit && (code != 0 || strings.Count(strings.TrimSpace(out), "\n") != n) {
+				t.Errorf("%s funnel of %d steps: exit %d %s", c.mode, n, code, errs)
+			}
+			if n > c.limit && (code == 0 || !strings.Contains(errs, fmt.Sprintf("at most %d steps", c.limit))) {
+				t.Errorf("%s funnel of %d steps: exit %d %s", c.mode, n, code, errs)
+			}
+		}
+	}
 	code, _, errs = safeRun(t, "", "paths", "--db", db, "--from", "page_view", "--depth", "1000")
 	if code != 2 || !strings.Contains(errs, "1 to 15") {
 		t.Fatalf("deep paths: exit %d %s", code, errs)
