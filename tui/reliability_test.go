@@ -154,3 +154,92 @@ func TestWorkbenchHostileNames(t *testing.T) {
 		}
 	}
 }
+
+// The workbench open on a file while another connection imports into it:
+// tab switches and reloads during the import never report "locked", a
+// reload then sees the import whole, and ctrl+r after it shows every event.
+func TestWorkbenchDuringImport(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.db")
+	addEvents := func(db *store.DB, file string, n int) error {
+		tx, err := db.BeginImport(ctx, store.ImportInfo{File: file, Format: "csv"})
+		if err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			e := store.Event{User: fmt.Sprintf("%s-%d", file, i%500), Name: []string{"page_view", "purchase"}[i%2],
+				Time: 1_780_000_000_000 + int64(i)*1000, Props: []store.Prop{{Key: "country", Value: []string{"CN", "US"}[i%2]}}}
+			if _, err := tx.Add(ctx, &e); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		return tx.Commit(ctx, store.ImportStats{RowsRead: int64(n)})
+	}
+	db, err := store.Open(path, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := addEvents(db, "seed", 2000); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	open := func(ctx context.Context) (*store.DB, string, error) { // as the workbench's own opener
+		db, err := store.Open(path, store.Options{})
+		return db, path, err
+	}
+	m := New(ctx, open, false)
+	h := &harness{t: t, m: m}
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.run(m.Init())
+	defer func() {
+		if m.sh.db != nil {
+			m.sh.db.Close()
+		}
+	}()
+	if m.sh.d == nil || m.sh.d.Len() != 2000 {
+		t.Fatalf("did not load: %s", m.status)
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		w, err := store.Open(path, store.Options{})
+		if err != nil {
+			done <- err
+			return
+		}
+		defer w.Close()
+		done <- addEvents(w, "more", 100000)
+	}()
+	seen := map[int]bool{}
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("import beside the workbench: %v", err)
+			}
+			running = false
+		default:
+		}
+		for _, k := range []string{"1", "2", "4", "6"} {
+			h.keys(k)
+		}
+		h.send(tea.KeyMsg{Type: tea.KeyCtrlR})
+		if strings.Contains(m.status, "locked") || strings.Contains(m.status, "busy") {
+			t.Fatalf("status during the import: %s", m.status)
+		}
+		if m.sh.d != nil {
+			seen[m.sh.d.Len()] = true
+		}
+	}
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlR})
+	if m.sh.d == nil || m.sh.d.Len() != 102000 {
+		t.Fatalf("after the import and ctrl+r: %v (status %q)", m.sh.d != nil, m.status)
+	}
+	for n := range seen {
+		if n != 2000 && n != 102000 {
+			t.Fatalf("a reload during the import saw %d events", n)
+		}
+	}
+	t.Logf("reloads during the import saw %v", seen)
+}
