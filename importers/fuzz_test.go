@@ -116,3 +116,16 @@ func FuzzDetect(f *testing.F) {
 		fuzzImport(t, data, Options{})
 	})
 }
+
+// FuzzVendor feeds any bytes to each vendor layout forced with --format, so
+// every mapping function sees malformed fields (wrong types, nulls, odd
+// nesting), not only the objects that detection would route to it.
+func FuzzVendor(f *testing.F) {
+	addFixtures(f, "mixpanel.jsonl", "amplitude.jsonl", "posthog.jsonl", "segment.json", "ga4.jsonl")
+	f.Add([]byte(`{"event":1,"properties":[],"distinct_id":{},"timestamp":true,"userId":null,"event_params":"x","user_properties":[1,{"key":2}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, layout := range []string{"mixpanel", "amplitude", "posthog", "segment", "ga4"} {
+			fuzzImport(t, data, Options{Format: layout})
+		}
+	})
+}
