@@ -88,6 +88,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return es.Code
 	}
+	if store.IsBusy(err) {
+		// Imports wait for each other, but any other write gives up after
+		// the busy timeout while an import holds the database for a file.
+		err = fmt.Errorf("%w — another process (an import?) is writing to the database and held it too long; run this again when it has finished", err)
+	}
 	fmt.Fprintln(stderr, "spoor:", err)
 	var ue *UsageError
 	if errors.As(err, &ue) {
