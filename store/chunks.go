@@ -26,6 +26,9 @@ type chunk struct {
 	prev    int64
 	dedup   []byte // little-endian uint64s
 	props   map[string]*propCol
+
+	lastKeys []string // keys of the previous event, by position
+	lastCols []*propCol
 }
 
 // propCol is one property key of a chunk: a dictionary of JSON literals and
@@ -39,11 +42,13 @@ type propCol struct {
 }
 
 func (c *chunk) reset(firstID int64) {
-	*c = chunk{firstID: firstID, user: c.user[:0], event: c.event[:0], time: c.time[:0], dedup: c.dedup[:0], props: map[string]*propCol{}}
+	*c = chunk{firstID: firstID, user: c.user[:0], event: c.event[:0], time: c.time[:0], dedup: c.dedup[:0], props: map[string]*propCol{},
+		lastKeys: c.lastKeys[:0], lastCols: c.lastCols[:0]}
 }
 
-// add appends one event; lits[i] is the JSON literal of props[i].Value.
-func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, scratch []byte) []byte {
+// add appends one event. enc is the event's canonical props encoding and
+// spans locate each kept property's value literal in it.
+func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, enc []byte, spans []propSpan) {
 	c.user = binary.AppendUvarint(c.user, uint64(uint32(user)))
 	c.event = binary.AppendUvarint(c.event, uint64(uint32(event)))
 	c.time = binary.AppendVarint(c.time, t-c.prev)
@@ -51,40 +56,38 @@ func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, scratch 
 	c.dedup = binary.LittleEndian.AppendUint64(c.dedup, h)
 	row := c.n
 	c.n++
-	for i := range props {
-		if dupKeyLater(props, i) {
-			continue
+	for k, sp := range spans {
+		key := props[sp.prop].Key
+		// Rows of one file list the same keys in the same order: the
+		// column found at this position last time is usually the one.
+		var pc *propCol
+		if k < len(c.lastKeys) && c.lastKeys[k] == key {
+			pc = c.lastCols[k]
+		} else {
+			pc = c.props[key]
+			if pc == nil {
+				pc = &propCol{dict: map[string]uint32{}, lastRow: -1}
+				c.props[key] = pc
+			}
+			for len(c.lastKeys) <= k {
+				c.lastKeys = append(c.lastKeys, "")
+				c.lastCols = append(c.lastCols, nil)
+			}
+			c.lastKeys[k], c.lastCols[k] = key, pc
 		}
-		pc := c.props[props[i].Key]
-		if pc == nil {
-			pc = &propCol{dict: map[string]uint32{}, lastRow: -1}
-			c.props[props[i].Key] = pc
-		}
-		scratch = appendValue(scratch[:0], props[i].Value)
-		code, ok := pc.dict[string(scratch)]
+		lit := enc[sp.start:sp.end]
+		code, ok := pc.dict[string(lit)]
 		if !ok {
 			code = uint32(len(pc.dict) + 1)
-			pc.dict[string(scratch)] = code
-			pc.lits = binary.AppendUvarint(pc.lits, uint64(len(scratch)))
-			pc.lits = append(pc.lits, scratch...)
+			pc.dict[string(lit)] = code
+			pc.lits = binary.AppendUvarint(pc.lits, uint64(len(lit)))
+			pc.lits = append(pc.lits, lit...)
 		}
 		pc.pairs = binary.AppendUvarint(pc.pairs, uint64(row-pc.lastRow))
 		pc.pairs = binary.AppendUvarint(pc.pairs, uint64(code))
 		pc.lastRow = row
 		pc.set++
 	}
-	return scratch
-}
-
-// dupKeyLater reports whether a later prop repeats props[i]'s key: the last
-// value of a repeated key wins, as in EncodeProps.
-func dupKeyLater(props []Prop, i int) bool {
-	for j := i + 1; j < len(props); j++ {
-		if props[j].Key == props[i].Key {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) (int64, error) {

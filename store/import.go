@@ -88,7 +88,15 @@ type ImportTx struct {
 	batch     *sql.Stmt
 	cols      chunk
 	deferRows bool
-	scratch   []byte
+
+	// Per-event scratch, reused: canonical props and their value spans,
+	// the dedup digest, the last user and name interned.
+	spans            []propSpan
+	digest           xxhash.Digest
+	num              []byte
+	lastUser         string
+	lastName         string
+	lastUID, lastNID int64
 }
 
 // batchRows is how many rows one INSERT statement carries: fewer, larger
@@ -244,18 +252,20 @@ func (t *ImportTx) existingCount(h uint64) int32 {
 // identical rows inside one file are real repeats and all kept, and the n-th
 // copy in this file is a duplicate only if the database already held n.
 func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
-	props := EncodeProps(t.buf[:0], e.Props)
-	t.buf = props
+	props, spans := encodeProps(t.buf[:0], e.Props, t.spans[:0])
+	t.buf, t.spans = props, spans
 	var h uint64
 	if e.InsertID != "" {
 		h = xxhash.Sum64String("iid\x00" + e.InsertID)
 	} else {
-		d := xxhash.New()
+		d := &t.digest
+		d.Reset()
 		d.WriteString(e.User)
 		d.Write([]byte{0})
 		d.WriteString(e.Name)
 		d.Write([]byte{0})
-		d.WriteString(strconv.FormatInt(e.Time, 10))
+		t.num = strconv.AppendInt(t.num[:0], e.Time, 10)
+		d.Write(t.num)
 		d.Write([]byte{0})
 		d.Write(props)
 		h = d.Sum64()
@@ -276,17 +286,24 @@ func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
 			return false, nil
 		}
 	}
-	uid := t.intern(t.users, &t.nextUser, &t.newUsers, e.User)
-	nid := t.intern(t.names, &t.nextName, &t.newNames, e.Name)
-	var propsArg, iidArg any
-	if len(e.Props) > 0 {
-		propsArg = string(props)
+	// Exports list a user's (and a name's) events together: the previous
+	// id usually answers without a map lookup.
+	if e.User != t.lastUser || t.lastUID == 0 {
+		t.lastUser, t.lastUID = e.User, t.intern(t.users, &t.nextUser, &t.newUsers, e.User)
 	}
-	if e.InsertID != "" {
-		iidArg = e.InsertID
+	if e.Name != t.lastName || t.lastNID == 0 {
+		t.lastName, t.lastNID = e.Name, t.intern(t.names, &t.nextName, &t.newNames, e.Name)
 	}
-	t.scratch = t.cols.add(int32(uid), int32(nid), e.Time, h, e.Props, t.scratch)
+	uid, nid := t.lastUID, t.lastNID
+	t.cols.add(int32(uid), int32(nid), e.Time, h, e.Props, props, spans)
 	if !t.deferRows {
+		var propsArg, iidArg any
+		if len(e.Props) > 0 {
+			propsArg = string(props)
+		}
+		if e.InsertID != "" {
+			iidArg = e.InsertID
+		}
 		t.pending = append(t.pending, t.nextID, uid, nid, e.Time, propsArg, iidArg, int64(h), t.importID)
 		if len(t.pending) == 8*batchRows {
 			if _, err := t.batch.ExecContext(ctx, t.pending...); err != nil {
@@ -443,8 +460,21 @@ func (t *ImportTx) closeStmts() {
 // value of a repeated key wins) to dst. The encoding is part of the dedup
 // key, so it must stay stable.
 func EncodeProps(dst []byte, props []Prop) []byte {
+	dst, _ = encodeProps(dst, props, nil)
+	return dst
+}
+
+// propSpan locates one property's JSON value literal in an encoding.
+type propSpan struct {
+	prop       int // index in props
+	start, end int // dst[start:end] is the value literal
+}
+
+// encodeProps is EncodeProps that also records where each kept value's
+// literal lies, so the column chunk reuses the encoding.
+func encodeProps(dst []byte, props []Prop, spans []propSpan) ([]byte, []propSpan) {
 	if len(props) == 0 {
-		return append(dst, "{}"...)
+		return append(dst, "{}"...), spans
 	}
 	var small [16]int
 	idx := small[:0]
@@ -470,9 +500,11 @@ func EncodeProps(dst []byte, props []Prop) []byte {
 		first = false
 		dst = appendJSONString(dst, props[i].Key)
 		dst = append(dst, ':')
+		start := len(dst)
 		dst = appendValue(dst, props[i].Value)
+		spans = append(spans, propSpan{i, start, len(dst)})
 	}
-	return append(dst, '}')
+	return append(dst, '}'), spans
 }
 
 func appendValue(dst []byte, v any) []byte {
