@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/spoorhq/spoor/cli"
 	"github.com/spoorhq/spoor/tui"
@@ -12,7 +13,9 @@ import (
 
 func main() {
 	cli.Workbench = tui.Command
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Ctrl-C and a plain kill both cancel the command, so an import rolls
+	// back and says it was interrupted.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
