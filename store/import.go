@@ -170,7 +170,7 @@ func (db *DB) lockForImport(ctx context.Context, info ImportInfo) (*sql.Tx, int6
 		res, err := tx.ExecContext(ctx, `INSERT INTO imports(file, size, sha256, format, timezone, imported_at)
 			VALUES(?, ?, ?, ?, ?, ?)`, info.File, info.Size, info.SHA256, info.Format, info.Timezone,
 			time.Now().UTC().Format(time.RFC3339))
-		tx.ExecContext(ctx, "PRAGMA busy_timeout = 10000")
+		tx.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(busyTimeoutMs))
 		if err == nil {
 			id, err := res.LastInsertId()
 			if err != nil {

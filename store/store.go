@@ -22,6 +22,10 @@ import (
 // DefaultPath is the database used when neither --db nor SPOOR_DB is given.
 const DefaultPath = "spoor.db"
 
+// busyTimeoutMs is how long a write waits for another process's write
+// (an import of 10M events holds the lock for about 20 s) before it fails.
+const busyTimeoutMs = 120_000
+
 // ErrNoDatabase is returned by Open when the file does not exist and
 // Options.Create is false.
 var ErrNoDatabase = errors.New("no database")
@@ -109,7 +113,7 @@ func Open(path string, opt Options) (*DB, error) {
 	}
 	// No mmap: pages of a memory-mapped file count as resident memory,
 	// which SPEC 7 budgets at 40 bytes per event for an analysis.
-	q := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(0)"
+	q := "_pragma=busy_timeout(" + strconv.Itoa(busyTimeoutMs) + ")&_pragma=foreign_keys(0)"
 	if opt.ReadOnly {
 		q += "&mode=ro"
 	} else {
