@@ -111,7 +111,7 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 	default:
 		o.layout = "json"
 		keys := make([]string, 0, len(first))
-		for _, p := range flatten(nil, nil, "", first) {
+		for _, p := range flattenRecord(nil, nil, first) {
 			keys = append(keys, p.Key)
 		}
 		sort.Strings(keys)
@@ -228,8 +228,27 @@ outer:
 	return dst
 }
 
+// flattenRecord flattens a generic JSON record. A top-level "properties"
+// object holds the event's properties, as in the vendor exports and in
+// spoor sample's JSON Lines: its keys become properties without the
+// "properties." prefix, unless a top-level field has the same name.
+func flattenRecord(dst []store.Prop, kc keyCache, m map[string]any) []store.Prop {
+	inner, ok := m["properties"].(map[string]any)
+	if !ok {
+		return flatten(dst, kc, "", m)
+	}
+	dst = rest(dst, kc, m, "properties")
+	for k, v := range inner {
+		if _, clash := m[k]; clash {
+			k = kc.join("properties", k)
+		}
+		dst = flatten(dst, kc, k, v)
+	}
+	return dst
+}
+
 func (o *objectReader) generic(m map[string]any, r *row) error {
-	r.ev.Props = flatten(r.ev.Props, o.keys, "", m)
+	r.ev.Props = flattenRecord(r.ev.Props, o.keys, m)
 	var user, name, ts any
 	props := r.ev.Props[:0]
 	for _, p := range r.ev.Props {
