@@ -29,11 +29,18 @@ func Parse(expr string) (Node, error) {
 }
 
 type parser struct {
-	expr string
-	src  []rune
-	toks []token
-	pos  int
+	expr  string
+	src   []rune
+	toks  []token
+	pos   int
+	depth int // open parentheses and nots around the current term
 }
+
+// maxDepth bounds how deeply parentheses and not may nest. The parser
+// recurses once per level, and a million '(' exhausted the goroutine
+// stack: a fatal error no recover can catch. Real expressions nest a few
+// levels.
+const maxDepth = 100
 
 func (p *parser) peek() token { return p.toks[p.pos] }
 
@@ -120,6 +127,12 @@ func (p *parser) and() (Node, error) {
 }
 
 func (p *parser) unary() (Node, error) {
+	if t := p.peek(); isKw(t, "not") || (t.kind == tOp && t.text == "(") {
+		if p.depth++; p.depth > maxDepth {
+			return nil, p.fail(t, "nested deeper than "+strconv.Itoa(maxDepth)+" levels of parentheses and not")
+		}
+		defer func() { p.depth-- }()
+	}
 	if p.kw("not") {
 		x, err := p.unary()
 		if err != nil {
