@@ -96,6 +96,9 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := d.CheckProp(ctx, f.Prop); err != nil {
+			return nil, fmt.Errorf("--where %q: %w", w, err)
+		}
 		cf, err := f.compile(ctx, d)
 		if err != nil {
 			return nil, err
@@ -116,6 +119,8 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 		get := d.Prop
 		if name, ok := strings.CutPrefix(c.By, "segment:"); ok && SegmentBy != nil {
 			get = func(ctx context.Context, _ string) (*Prop, error) { return SegmentBy(ctx, d, name) }
+		} else if err := d.CheckProp(ctx, c.By); err != nil {
+			return nil, fmt.Errorf("--by: %w", err)
 		}
 		p, err := get(ctx, c.By)
 		if err != nil {

@@ -30,6 +30,7 @@ type Dataset struct {
 
 	row    []int32 // event index -> storage row, to place property columns
 	load   func(ctx context.Context, key string) (*store.PropColumn, error)
+	keys   func(ctx context.Context) ([]string, error) // known property keys; nil: not checked
 	mu     sync.Mutex
 	props  map[string]*Prop
 	byName map[string]int32
@@ -139,6 +140,10 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	d.Version = rows.Version
 	d.load = func(ctx context.Context, key string) (*store.PropColumn, error) {
 		return db.LoadProp(ctx, key, rows.Version)
+	}
+	d.keys = func(ctx context.Context) ([]string, error) {
+		keys, _, err := db.PropKeys(ctx)
+		return keys, err
 	}
 	return d, nil
 }

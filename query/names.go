@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -17,6 +18,30 @@ func (d *Dataset) CheckEvent(name string) error {
 		return fmt.Errorf("unknown event %q; run spoor events to list the %d known names", name, len(d.Names))
 	}
 	return fmt.Errorf("unknown event %q; closest known: %s", name, strings.Join(near, ", "))
+}
+
+// CheckProp returns an error naming the closest known property keys when
+// no stored event has the property key. A filter or breakdown on a
+// misspelt key would otherwise answer quietly with nothing or "(none)".
+// Datasets built in memory (tests) do not check.
+func (d *Dataset) CheckProp(ctx context.Context, key string) error {
+	if d.keys == nil || d.Len() == 0 {
+		return nil
+	}
+	keys, err := d.keys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if k == key {
+			return nil
+		}
+	}
+	near := Closest(key, keys, 3)
+	if len(near) == 0 {
+		return fmt.Errorf("no event has the property %q; run spoor props to list the %d known keys", key, len(keys))
+	}
+	return fmt.Errorf("no event has the property %q; closest known: %s", key, strings.Join(near, ", "))
 }
 
 // Closest returns up to n known names nearest to s by edit distance.
