@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/output"
 )
 
 // tabState is one tab: its query, the panel cursor and its last result.
@@ -127,7 +128,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) setStatus(text string, isErr bool) { m.status, m.isErr = text, isErr }
+// setStatus puts a line in the footer; errors may quote the data, so its
+// control characters are shown as escapes.
+func (m *Model) setStatus(text string, isErr bool) { m.status, m.isErr = output.Visible(text), isErr }
 
 func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	m.loading = false

@@ -65,12 +65,12 @@ func experimentChart(sh *shared, r *experiment.Result, w int) string {
 		for _, v := range r.Variants {
 			split = append(split, fmt.Sprintf("%s %s", v.Name, percent(v.Share)))
 		}
-		line := fmt.Sprintf("sample ratio ok (p %s): %s", pText(r.SRMP), strings.Join(split, " / "))
+		line := wrap(fmt.Sprintf("sample ratio ok (p %s): %s", pText(r.SRMP), strings.Join(split, " / ")), w)
 		if r.SRMMismatch {
-			line = st.Error.Render(fmt.Sprintf("SAMPLE RATIO MISMATCH (p %s): %s — check the assignment before trusting the result",
-				pText(r.SRMP), strings.Join(split, " / ")))
+			line = st.Error.Render(wrap(fmt.Sprintf("SAMPLE RATIO MISMATCH (p %s): %s — check the assignment before trusting the result",
+				pText(r.SRMP), strings.Join(split, " / ")), w))
 		}
-		b.WriteString("\n" + wrap(line, w))
+		b.WriteString("\n" + line)
 	}
 	b.WriteString("\n" + wrap(excludedText(r), w))
 	if len(r.Steps) > 1 {

@@ -59,7 +59,7 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 		b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(truncate(strings.Join(info, " · "), w-nameW-1)))
 	}
 	if len(r.Breakdown) > 1 {
-		b.WriteString("\n\n" + st.Title.Render("Conversion by "+r.By))
+		b.WriteString("\n\n" + st.Title.Render(truncate("Conversion by "+r.By, w)))
 		for _, g := range top {
 			if len(g.Steps) == 0 {
 				continue

@@ -24,10 +24,11 @@ var lifecycleParts = []struct {
 // and new above the axis, dormant below it, on one scale.
 func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 	st := sh.st
-	title := st.Title.Render("Lifecycle per " + r.Interval)
+	title := "Lifecycle per " + r.Interval
 	if r.Event != "" {
-		title += st.Title.Render(" (active = did " + r.Event + ")")
+		title += " (active = did " + r.Event + ")"
 	}
+	title = st.Title.Render(truncate(title, w))
 	pts := r.Points
 	if len(pts) == 0 {
 		return title + "\n" + st.Dim.Render("no users in range")

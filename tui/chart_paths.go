@@ -19,9 +19,9 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 		dir = "leading to"
 	}
 	var b strings.Builder
-	b.WriteString(sh.st.Title.Render(fmt.Sprintf("Paths %s %s — %s users, %s distinct paths", dir, r.Event, thousands(int(r.Users)), thousands(r.DistinctPaths))))
+	b.WriteString(sh.st.Title.Render(truncate(fmt.Sprintf("Paths %s %s — %s users, %s distinct paths", dir, r.Event, thousands(int(r.Users)), thousands(r.DistinctPaths)), w)))
 	if r.Tree == nil || r.Users == 0 {
-		b.WriteString("\n" + sh.st.Dim.Render("nobody did "+r.Event+" in range"))
+		b.WriteString("\n" + sh.st.Dim.Render(truncate("nobody did "+r.Event+" in range", w)))
 		return b.String()
 	}
 	// Names get the room first: deep branches indent them.

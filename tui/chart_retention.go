@@ -25,7 +25,7 @@ func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 	if r.Return != "" {
 		back = r.Return
 	}
-	b.WriteString(st.Title.Render(fmt.Sprintf("Retention by %s of first %s, returning with %s", r.Period, what, back)))
+	b.WriteString(st.Title.Render(truncate(fmt.Sprintf("Retention by %s of first %s, returning with %s", r.Period, what, back), w)))
 	if len(r.Cohorts) == 0 {
 		return b.String() + "\n" + st.Dim.Render("no cohorts in range")
 	}

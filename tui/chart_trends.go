@@ -23,7 +23,7 @@ var noColorChars = []string{"", "•", "+", "x", "o", "*"}
 // the x axis and a legend of labels and totals; anomalous points get a ▲
 // under their column and a line each under the legend.
 func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point) string {
-	title := sh.st.Title.Render(r.Measure + " per " + r.Interval + ", " + r.From + " → " + r.To)
+	title := sh.st.Title.Render(truncate(r.Measure+" per "+r.Interval+", "+r.From+" → "+r.To, w))
 	if len(r.Series) == 0 || len(r.Series[0].Points) == 0 {
 		return title + "\n" + sh.st.Dim.Render("no events in range")
 	}

@@ -17,7 +17,7 @@ import (
 func (m *Model) header() string {
 	st, w := m.sh.st, m.sh.width
 	if m.sh.d == nil {
-		return truncate(st.Header.Render("spoor"), w)
+		return clip(st.Header.Render("spoor"), w)
 	}
 	d := m.sh.d
 	rng := "all time"
@@ -31,7 +31,7 @@ func (m *Model) header() string {
 	} else if d.Len() > 0 {
 		rng = day(d.MinTime, d.Loc) + " → " + day(d.MaxTime, d.Loc)
 	}
-	left := st.Header.Render("spoor") + " " + st.Value.Render(m.sh.source)
+	left := st.Header.Render("spoor") + " " + st.Value.Render(truncate(m.sh.source, w))
 	right := st.HeaderDim.Render(fmt.Sprintf("%s events · %s users · %s · %s", thousands(d.Len()), thousands(len(d.Users)), rng, d.Loc))
 	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
 		// Narrow: compact counts and the database's base name.
@@ -44,7 +44,7 @@ func (m *Model) header() string {
 	}
 	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
-		return truncate(left+" "+right, w)
+		return clip(left+" "+right, w)
 	}
 	return left + strings.Repeat(" ", gap) + right
 }
@@ -89,5 +89,5 @@ func (m *Model) footer() string {
 	for _, b := range keys {
 		hint += " " + st.FooterKey.Render(b.Help().Key) + " " + st.Footer.Render(b.Help().Desc)
 	}
-	return truncate(left+"  "+hint, w)
+	return clip(left+"  "+hint, w)
 }

@@ -146,7 +146,8 @@ func (p *picker) view(sh *shared) string {
 }
 
 // highlight underlines the matched characters; hit holds byte offsets of
-// s, which truncation never moves because it only cuts the tail.
+// s, which truncation never moves because it only cuts the tail (a name
+// with control characters, shown escaped, may get the wrong ones marked).
 func highlight(sh *shared, s string, hit []int) string {
 	if len(hit) == 0 {
 		return s
@@ -209,7 +210,7 @@ func (p *prompt) view(sh *shared) string {
 	b.WriteString(sh.st.DialogTitle.Render(truncate(p.title, w)) + "\n")
 	b.WriteString(p.input.View() + "\n")
 	if p.err != nil {
-		b.WriteString(sh.st.Error.Render(fitLines(p.err.Error(), w, 3)) + "\n")
+		b.WriteString(sh.st.Error.Render(fitLines(visibleLines(p.err.Error()), w, 3)) + "\n")
 	} else if p.hint != "" {
 		b.WriteString(sh.st.Dim.Render(fitLines(p.hint, w, 3)) + "\n")
 	}

@@ -107,7 +107,7 @@ func (r *listResult) chart(sh *shared, w, sel int) string {
 	nameW := min(24, w/3)
 	barW := max(w-nameW-12, 4)
 	var b strings.Builder
-	b.WriteString(sh.st.Title.Render(r.t.Title) + "\n")
+	b.WriteString(sh.st.Title.Render(truncate(r.t.Title, w)) + "\n")
 	for i, v := range r.bars {
 		name := padRight(r.t.Rows[i][0], nameW)
 		if i == sel {

@@ -171,7 +171,7 @@ func (p *importPage) view(sh *shared, w, h int) string {
 		b.WriteString("\n\n" + sh.st.Status.Render(fmt.Sprintf("imported %s events (%s duplicates, %s rejected) as %s in %s",
 			thousands(int(r.Imported)), thousands(int(r.Duplicates)), thousands(int(r.Rejected)), r.Format, r.Elapsed.Round(time.Millisecond))))
 		for reason, n := range r.Reasons {
-			b.WriteString("\n  " + sh.st.Dim.Render(fmt.Sprintf("%s rejected: %s", thousands(int(n)), reason)))
+			b.WriteString("\n  " + sh.st.Dim.Render(truncate(fmt.Sprintf("%s rejected: %s", thousands(int(n)), reason), w-2)))
 		}
 	}
 	b.WriteString("\n\n" + sh.st.Dim.Render("esc back (the import goes on; I shows it again)"))

@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -98,9 +100,9 @@ var hostileNames = []string{
 }
 
 // The workbench on data with hostile names: on every tab, at 80x24 and at
-// 40x12, the view fits the screen (lines and width) and nothing panics. (The data's
-// escape sequences do still reach the terminal on tabs 1, 2 and 6: reported
-// to the workbench's owner, output.Visible is the cure.)
+// 40x12, on each query row's editor and on the drill-down pages, the view
+// fits the screen (lines and width), no escape from the data reaches the
+// terminal, and nothing panics.
 func TestWorkbenchHostileNames(t *testing.T) {
 	ctx := context.Background()
 	open := func(ctx context.Context) (*store.DB, string, error) {
@@ -138,20 +140,79 @@ func TestWorkbenchHostileNames(t *testing.T) {
 	if m.sh.d == nil {
 		t.Fatalf("did not load: %s", m.status)
 	}
-	for _, size := range [][2]int{{80, 24}, {40, 12}} {
-		h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
-		for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8"} {
-			h.keys(k)
-			view := m.View()
-			if n := strings.Count(view, "\n") + 1; n > size[1] {
-				t.Errorf("tab %s at %dx%d: %d lines", k, size[0], size[1], n)
-			}
-			for i, line := range strings.Split(view, "\n") {
-				if w := ansi.StringWidth(line); w > size[0] {
-					t.Errorf("tab %s at %dx%d: line %d is %d wide: %q", k, size[0], size[1], i, w, ansi.Strip(line))
-				}
+	// The test renders without colors (no terminal: lipgloss's ASCII
+	// profile), so any ESC byte in a view came from the data.
+	var w, ht int
+	check := func(where string) {
+		t.Helper()
+		view := m.View()
+		if n := strings.Count(view, "\n") + 1; n > ht {
+			t.Errorf("%s at %dx%d: %d lines", where, w, ht, n)
+		}
+		if i := strings.IndexByte(view, 0x1b); i >= 0 {
+			t.Errorf("%s at %dx%d: the data's escape reaches the terminal: %q", where, w, ht, view[max(i-40, 0):min(i+40, len(view))])
+		}
+		for i, line := range strings.Split(view, "\n") {
+			if lw := ansi.StringWidth(line); lw > w {
+				t.Errorf("%s at %dx%d: line %d is %d wide: %q", where, w, ht, i, lw, ansi.Strip(line))
 			}
 		}
+	}
+	for _, size := range [][2]int{{80, 24}, {40, 12}} {
+		w, ht = size[0], size[1]
+		h.send(tea.WindowSizeMsg{Width: w, Height: ht})
+		walkWorkbench(h, check)
+	}
+}
+
+// walkWorkbench visits every tab, each query panel row's editor (event
+// and property pickers, value lists, prompts), then the users behind the
+// first result item and the first user's timeline, calling check on each
+// screen.
+func walkWorkbench(h *harness, check func(where string)) {
+	m := h.m
+	back := func() {
+		for len(m.pages) > 0 || m.dlg != nil {
+			h.keys("<esc>")
+		}
+	}
+	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8"} {
+		h.keys(k)
+		check("tab " + k)
+		for row := 0; row < 12; row++ {
+			h.keys("<enter>")
+			check(fmt.Sprintf("tab %s, row %d's editor", k, row))
+			h.keys("<enter>")
+			check(fmt.Sprintf("tab %s, row %d's editor, picked", k, row))
+			back()
+			h.keys("j")
+		}
+		h.keys("l", "<enter>")
+		check("tab " + k + ", users")
+		h.keys("<enter>")
+		check("tab " + k + ", a user's timeline")
+		back()
+		h.keys("h")
+	}
+}
+
+// Text the workbench styles itself is cut with clip, never shown escaped
+// like the data: in colors, the same walk shows no "\x1b" as text.
+func TestWorkbenchStylesNotEscaped(t *testing.T) {
+	defer lipgloss.SetColorProfile(lipgloss.ColorProfile())
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	h := newHarness(t, 80, 24)
+	colored := false
+	walkWorkbench(h, func(where string) {
+		t.Helper()
+		view := h.m.View()
+		colored = colored || strings.Contains(view, "\x1b[")
+		if i := strings.Index(view, `\x1b`); i >= 0 {
+			t.Errorf("%s: a style's escape is shown as text: %q", where, view[max(i-40, 0):min(i+40, len(view))])
+		}
+	})
+	if !colored {
+		t.Fatal("the views had no colors: the test checks nothing")
 	}
 }
 

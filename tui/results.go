@@ -100,9 +100,11 @@ func tableText(r output.Tabular) string {
 	return strings.TrimRight(buf.String(), "\n")
 }
 
-// wrap breaks text into lines of at most w cells at spaces.
+// wrap breaks text into lines of at most w cells at spaces. Its text is
+// plain and may quote the data (errors, verdicts), so control characters
+// are shown as escapes.
 func wrap(s string, w int) string {
-	return wrapStyle.Width(max(w, 1)).Render(s)
+	return wrapStyle.Width(max(w, 1)).Render(visibleLines(s))
 }
 
 // wrapStyle only wraps; it has no colors, so it is not part of the theme.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -33,9 +34,28 @@ type named struct {
 	count int
 }
 
-// truncate cuts s to width display cells with an ellipsis; CJK characters
-// count two cells, so names never push a column out of line.
+// truncate cuts text from the data (names, values, user ids) to width
+// display cells with an ellipsis; CJK characters count two cells, so names
+// never push a column out of line. Control characters become visible
+// escapes first: an imported name could otherwise retitle the terminal,
+// write its clipboard or break the layout with a line break. Text already
+// styled by lipgloss goes through clip instead, which keeps its escapes.
 func truncate(s string, width int) string {
+	return clip(output.Visible(s), width)
+}
+
+// visibleLines makes each line of text from the data safe to print (see
+// truncate) and keeps the text's own line breaks.
+func visibleLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = output.Visible(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// clip cuts styled text to width display cells with an ellipsis.
+func clip(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}

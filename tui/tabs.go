@@ -60,5 +60,5 @@ func tabBar(sh *shared, active int) string {
 			b.WriteString(sh.st.Tab.Render(label))
 		}
 	}
-	return truncate(b.String(), sh.width)
+	return clip(b.String(), sh.width)
 }
