@@ -48,6 +48,12 @@ func TestDamagedDatabaseCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := len(orig)
+	// The page size is in the header (bytes 16-17, big-endian; 1 means
+	// 65536): cutting a whole last page is what SQLite can notice.
+	page := int(orig[16])<<8 | int(orig[17])
+	if page == 1 {
+		page = 65536
+	}
 	corrupt := func(at int, p []byte) []byte {
 		c := append([]byte{}, orig...)
 		copy(c[at:], p)
@@ -59,9 +65,9 @@ func TestDamagedDatabaseCommands(t *testing.T) {
 		"csv-as-db":  []byte("user_id,event,time\nu1,a,2024-01-01\n"),
 		"binary":     {0x7f, 'E', 'L', 'F', 2, 1, 1, 0},
 		"cut-100":    orig[:100],
-		"cut-1page":  orig[:4096],
+		"cut-1page":  orig[:page],
 		"cut-half":   orig[:n/2],
-		"cut-1page-": orig[:n-4096],
+		"cut-1page-": orig[:n-page],
 		"zeroed-mid": corrupt(n/2, make([]byte, 16384)),
 		"junk-mid":   corrupt(n/3, []byte(strings.Repeat("\xba\xad\xf0\x0d", 4096))),
 	}

@@ -23,8 +23,9 @@ type chunk struct {
 	user    []byte // uvarints
 	event   []byte // uvarints
 	time    []byte // zigzag deltas
-	prev    int64
-	dedup   []byte // little-endian uint64s
+	prev     int64
+	prevUser int32
+	dedup    []byte // little-endian uint64s
 	props   map[string]*propCol
 
 	lastKeys []string // keys of the previous event, by position
@@ -49,7 +50,10 @@ func (c *chunk) reset(firstID int64) {
 // add appends one event. enc is the event's canonical props encoding and
 // spans locate each kept property's value literal in it.
 func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, enc []byte, spans []propSpan) {
-	c.user = binary.AppendUvarint(c.user, uint64(uint32(user)))
+	// Exports list a user's events together: deltas of user ids are
+	// mostly 0 and take one byte.
+	c.user = binary.AppendVarint(c.user, int64(user)-int64(c.prevUser))
+	c.prevUser = user
 	c.event = binary.AppendUvarint(c.event, uint64(uint32(event)))
 	c.time = binary.AppendVarint(c.time, t-c.prev)
 	c.prev = t
@@ -113,6 +117,11 @@ var errCorrupt = fmt.Errorf("corrupt column chunk; the database is damaged (rest
 
 func decodeUvarints(dst []int32, b []byte, n int) ([]int32, error) {
 	for i := 0; i < n; i++ {
+		if len(b) > 0 && b[0] < 0x80 { // one-byte values: the common case
+			dst = append(dst, int32(b[0]))
+			b = b[1:]
+			continue
+		}
 		x, k := binary.Uvarint(b)
 		if k <= 0 {
 			return nil, errCorrupt
@@ -123,9 +132,36 @@ func decodeUvarints(dst []int32, b []byte, n int) ([]int32, error) {
 	return dst, nil
 }
 
+// decodeDeltas reads zigzag varint deltas (the user id column).
+func decodeDeltas(dst []int32, b []byte, n int) ([]int32, error) {
+	var prev int64
+	for i := 0; i < n; i++ {
+		if len(b) > 0 && b[0] < 0x80 {
+			prev += int64(b[0]>>1) ^ -int64(b[0]&1)
+			dst = append(dst, int32(prev))
+			b = b[1:]
+			continue
+		}
+		d, k := binary.Varint(b)
+		if k <= 0 {
+			return nil, errCorrupt
+		}
+		prev += d
+		dst = append(dst, int32(prev))
+		b = b[k:]
+	}
+	return dst, nil
+}
+
 func decodeTimes(dst []int64, b []byte, n int) ([]int64, error) {
 	var prev int64
 	for i := 0; i < n; i++ {
+		if len(b) > 0 && b[0] < 0x80 {
+			prev += int64(b[0]>>1) ^ -int64(b[0]&1)
+			dst = append(dst, prev)
+			b = b[1:]
+			continue
+		}
 		d, k := binary.Varint(b)
 		if k <= 0 {
 			return nil, errCorrupt
@@ -228,7 +264,7 @@ func loadChunks(ctx context.Context, tx *sql.Tx, r *Rows) error {
 				return
 			}
 			end := b.off + b.n
-			if _, err := decodeUvarints(r.User[b.off:b.off:end], b.u, b.n); err != nil {
+			if _, err := decodeDeltas(r.User[b.off:b.off:end], b.u, b.n); err != nil {
 				errs[i] = err
 				return
 			}
@@ -334,7 +370,7 @@ func fillRows(ctx context.Context, tx *sql.Tx) error {
 	defer batch.Close()
 	args := make([]any, 0, 7*batchRows)
 	for _, p := range todo {
-		users, err := decodeUvarints(nil, p.u, p.n)
+		users, err := decodeDeltas(nil, p.u, p.n)
 		if err != nil {
 			return err
 		}
