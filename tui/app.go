@@ -45,6 +45,12 @@ type Model struct {
 	running int                // tab whose run is in flight, -1 when idle
 	cancel  context.CancelFunc // cancels the run in flight
 	imp     *importPage        // the import in progress or last finished
+	// watchEvery > 0 looks for new data in the database file that often
+	// (run sets it; tests drive the looks by hand); newData is set when a
+	// look finds data newer than the screen's.
+	watchEvery time.Duration
+	watching   bool
+	newData    bool
 }
 
 // New builds the workbench; open is called in the background by Init.
@@ -82,6 +88,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case loadedMsg:
 		return m, m.loaded(msg)
+	case watchTickMsg:
+		return m, m.watchTick()
+	case versionMsg:
+		return m, m.versionRead(msg)
 	case propsMsg:
 		if msg.err != nil {
 			m.setStatus("property keys: "+msg.err.Error(), true)
@@ -148,8 +158,9 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 			}
 		}
 	}
+	m.newData = false
 	m.setStatus(fmt.Sprintf("loaded %s events in %d ms", thousands(msg.d.Len()), msg.ms), false)
-	return tea.Batch(m.rerun(), propsCmd(m.ctx, msg.db))
+	return tea.Batch(m.rerun(), propsCmd(m.ctx, msg.db), m.startWatch())
 }
 
 // seeder is an analysis that picks a sensible first query from the data

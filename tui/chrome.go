@@ -66,6 +66,11 @@ func (m *Model) footer() string {
 	case t.res != nil:
 		left = st.Dim.Render(fmt.Sprintf("query %d ms", t.ms))
 	}
+	// The reload hint comes first: an error stays until a run succeeds and
+	// could push it off a narrow screen.
+	if hint := m.newDataHint(); hint != "" {
+		left += " " + st.Status.Render(hint)
+	}
 	if m.status != "" {
 		s := st.Status
 		if m.isErr {

@@ -105,6 +105,7 @@ func run(env *cli.Env, open opener) error {
 	defer cancel()
 	color := lipgloss.ColorProfile() != termenv.Ascii
 	m := New(ctx, open, color)
+	m.watchEvery = watchEvery
 	c := &crash{}
 	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(env.Stdout)}
 	if f, ok := env.Stdin.(*os.File); !ok || f != os.Stdin {
