@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"sync"
@@ -99,6 +100,10 @@ func (d *Dataset) Prop(ctx context.Context, key string) (*Prop, error) {
 
 // Load reads every event of db into a Dataset.
 func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
+	// Loading allocates a few large pointer-free arrays and drops the
+	// storage blobs: collecting more often keeps peak memory
+	// near what stays resident (SPEC 7: 40 bytes per event).
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	rows, err := db.LoadRows(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
