@@ -77,46 +77,8 @@ func audienceList(env *Env, args []string) error {
 	return emit(env, *format, append(AudienceList{}, list...))
 }
 
-func audienceShow(env *Env, args []string) error {
-	fs := newFlags(env, "audience show", "NAME [--trend 30d] [--db PATH] [--format F]")
-	dbPath, format, trend := dbFlag(fs), formatFlag(fs), trendFlag(fs)
-	pos, err := positional(fs, args, 1, "an audience NAME")
-	if err != nil {
-		return err
-	}
-	db, d, a, err := loadSaved(env, segment.Audiences, *dbPath, pos[0])
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	_, size, err := measure(env, d, a.Name, a.Expr)
-	if err != nil {
-		return err
-	}
-	if err := addTrend(env, d, &size, *trend); err != nil {
-		return err
-	}
-	return emit(env, *format, size)
-}
-
-func audienceDelete(env *Env, args []string) error {
-	fs := newFlags(env, "audience delete", "NAME [--db PATH]")
-	dbPath := dbFlag(fs)
-	pos, err := positional(fs, args, 1, "an audience NAME")
-	if err != nil {
-		return err
-	}
-	db, err := openDB(*dbPath, false)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := segment.Audiences.Delete(env.Ctx, db, pos[0]); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "deleted audience %s\n", pos[0])
-	return nil
-}
+func audienceShow(env *Env, args []string) error   { return showSaved(env, segment.Audiences, args) }
+func audienceDelete(env *Env, args []string) error { return deleteSaved(env, segment.Audiences, args) }
 
 // AudienceMatch is one user of an audience with why they are in it.
 type AudienceMatch struct {

@@ -273,14 +273,26 @@ func loadSaved(env *Env, k segment.Kind, dbPath, name string) (*store.DB, *query
 	return db, d, s, nil
 }
 
-func segmentShow(env *Env, args []string) error {
-	fs := newFlags(env, "segment show", "NAME [--trend 30d] [--db PATH] [--format F]")
+func segmentShow(env *Env, args []string) error   { return showSaved(env, segment.Segments, args) }
+func segmentDelete(env *Env, args []string) error { return deleteSaved(env, segment.Segments, args) }
+
+// article is "a segment" or "an audience".
+func article(noun string) string {
+	if strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
+}
+
+// showSaved prints a saved segment's or audience's size (and its trend).
+func showSaved(env *Env, k segment.Kind, args []string) error {
+	fs := newFlags(env, k.Noun+" show", "NAME [--trend 30d] [--db PATH] [--format F]")
 	dbPath, format, trend := dbFlag(fs), formatFlag(fs), trendFlag(fs)
-	pos, err := positional(fs, args, 1, "a segment NAME")
+	pos, err := positional(fs, args, 1, article(k.Noun)+" NAME")
 	if err != nil {
 		return err
 	}
-	db, d, s, err := loadSaved(env, segment.Segments, *dbPath, pos[0])
+	db, d, s, err := loadSaved(env, k, *dbPath, pos[0])
 	if err != nil {
 		return err
 	}
@@ -295,10 +307,11 @@ func segmentShow(env *Env, args []string) error {
 	return emit(env, *format, size)
 }
 
-func segmentDelete(env *Env, args []string) error {
-	fs := newFlags(env, "segment delete", "NAME [--db PATH]")
+// deleteSaved removes a saved segment or audience.
+func deleteSaved(env *Env, k segment.Kind, args []string) error {
+	fs := newFlags(env, k.Noun+" delete", "NAME [--db PATH]")
 	dbPath := dbFlag(fs)
-	pos, err := positional(fs, args, 1, "a segment NAME")
+	pos, err := positional(fs, args, 1, article(k.Noun)+" NAME")
 	if err != nil {
 		return err
 	}
@@ -307,10 +320,10 @@ func segmentDelete(env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := segment.Segments.Delete(env.Ctx, db, pos[0]); err != nil {
+	if err := k.Delete(env.Ctx, db, pos[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "deleted segment %s\n", pos[0])
+	fmt.Fprintf(env.Stderr, "deleted %s %s\n", k.Noun, pos[0])
 	return nil
 }
 
