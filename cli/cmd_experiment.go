@@ -64,7 +64,7 @@ func runExperiment(env *Env, args []string) error {
 		return usagef("give either --goal EVENT or --steps a,b,c")
 	}
 	if *steps != "" {
-		q.Steps = query.FunnelSteps(splitTopLevel(*steps))
+		q.Steps = query.FunnelSteps(splitSteps(*steps))
 	}
 	var err error
 	if q.Weights, err = parseWeights(*weights); err != nil {
@@ -86,32 +86,6 @@ func runExperiment(env *Env, args []string) error {
 		return err
 	}
 	return emit(env, *format, r)
-}
-
-// splitTopLevel splits on commas outside parentheses and quotes, so a
-// step filter such as "device in (ios, android)" stays whole.
-func splitTopLevel(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	var quote rune
-	for i, r := range s {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			}
-		case r == '\'' || r == '"' || r == '`':
-			quote = r
-		case r == '(':
-			depth++
-		case r == ')':
-			depth = max(0, depth-1)
-		case r == ',' && depth == 0:
-			out = append(out, strings.TrimSpace(s[start:i]))
-			start = i + 1
-		}
-	}
-	return append(out, strings.TrimSpace(s[start:]))
 }
 
 // parseWeights reads "50,50" (positional) or "A=90,B=10" (named).

@@ -163,7 +163,7 @@ func TestExperimentCommandErrors(t *testing.T) {
 }
 
 func TestSplitTopLevel(t *testing.T) {
-	got := splitTopLevel("view, cart where device in (ios, android), buy where note = 'a,b'")
+	got := splitSteps("view, cart where device in (ios, android), buy where note = 'a,b'")
 	want := []string{"view", "cart where device in (ios, android)", "buy where note = 'a,b'"}
 	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
 		t.Fatalf("%q", got)
