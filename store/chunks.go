@@ -18,15 +18,15 @@ const chunkEvents = 1 << 20
 
 // chunk accumulates events as columns until it is written.
 type chunk struct {
-	firstID int64
-	n       int
-	user    []byte // uvarints
-	event   []byte // uvarints
-	time    []byte // zigzag deltas
+	firstID  int64
+	n        int
+	user     []byte // uvarints
+	event    []byte // uvarints
+	time     []byte // zigzag deltas
 	prev     int64
 	prevUser int32
 	dedup    []byte // little-endian uint64s
-	props   map[string]*propCol
+	props    map[string]*propCol
 
 	lastKeys []string // keys of the previous event, by position
 	lastCols []*propCol
@@ -382,14 +382,15 @@ func fillRows(ctx context.Context, tx *sql.Tx) error {
 		if err != nil {
 			return err
 		}
-		props, err := chunkJSON(ctx, tx, p.id, p.n)
+		props, err := chunkProps(ctx, tx, p.id, p.n)
 		if err != nil {
 			return err
 		}
+		var buf []byte
 		for i := 0; i < p.n; i++ {
 			var pj any
-			if props[i] != "" {
-				pj = props[i]
+			if buf = props.json(buf[:0], i); len(buf) > 0 {
+				pj = string(buf)
 			}
 			h := int64(binary.LittleEndian.Uint64(p.dedup[8*i:]))
 			args = append(args, p.first+int64(i), users[i], events[i], times[i], pj, h, p.importID)
@@ -431,51 +432,69 @@ var eventIndexes = []struct{ name, cols string }{
 	{"events_event_time", "event_id, time"},
 }
 
-// chunkJSON rebuilds each event's canonical props JSON (keys sorted, as
-// EncodeProps writes it) from a chunk's property columns; "" for none.
-func chunkJSON(ctx context.Context, tx *sql.Tx, chunkID int64, n int) ([]string, error) {
+// chunkCols is a chunk's property columns decoded densely: codes[k][row]
+// is 0 or 1 + the index of the value in lits[k]. Keys are sorted, so rows
+// are rebuilt in EncodeProps' canonical key order.
+type chunkCols struct {
+	keys  [][]byte // JSON-encoded keys
+	lits  [][]string
+	codes [][]uint32
+}
+
+func chunkProps(ctx context.Context, tx *sql.Tx, chunkID int64, n int) (*chunkCols, error) {
 	rows, err := tx.QueryContext(ctx, "SELECT key, dict, codes FROM chunk_props WHERE chunk_id = ? ORDER BY key", chunkID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	bufs := make([][]byte, n)
+	c := &chunkCols{}
 	for rows.Next() {
 		var key string
-		var dictB, codes []byte
-		if err := rows.Scan(&key, &dictB, &codes); err != nil {
+		var dictB, pairs []byte
+		if err := rows.Scan(&key, &dictB, &pairs); err != nil {
 			return nil, err
 		}
 		dict, err := decodeDict(dictB)
 		if err != nil {
 			return nil, err
 		}
-		k := appendJSONString(nil, key)
-		var bad bool
-		err = decodePairs(codes, n, func(row int, code uint32) {
+		codes := make([]uint32, n)
+		bad := false
+		if err := decodePairs(pairs, n, func(row int, code uint32) {
 			if code == 0 || int(code) > len(dict) {
 				bad = true
 				return
 			}
-			b := bufs[row]
-			if len(b) == 0 {
-				b = append(b, '{')
-			} else {
-				b = append(b, ',')
-			}
-			b = append(b, k...)
-			b = append(b, ':')
-			bufs[row] = append(b, dict[code-1]...)
-		})
-		if err != nil || bad {
+			codes[row] = code
+		}); err != nil || bad {
 			return nil, errCorrupt
 		}
+		c.keys = append(c.keys, appendJSONString(nil, key))
+		c.lits = append(c.lits, dict)
+		c.codes = append(c.codes, codes)
 	}
-	out := make([]string, n)
-	for i, b := range bufs {
-		if len(b) > 0 {
-			out[i] = string(append(b, '}'))
+	return c, rows.Err()
+}
+
+// json appends row's canonical props object to dst; nothing when the row
+// has no property.
+func (c *chunkCols) json(dst []byte, row int) []byte {
+	for k, codes := range c.codes {
+		code := codes[row]
+		if code == 0 {
+			continue
 		}
+		if len(dst) == 0 {
+			dst = append(dst, '{')
+		} else {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, c.keys[k]...)
+		dst = append(dst, ':')
+		dst = append(dst, c.lits[k][code-1]...)
 	}
-	return out, rows.Err()
+	if len(dst) > 0 {
+		dst = append(dst, '}')
+	}
+	return dst
 }

@@ -276,15 +276,15 @@ func TestDamagedFiles(t *testing.T) {
 	}
 
 	cases := map[string][]byte{
-		"text":    []byte("user_id,event,time\nu1,a,2024-01-01\n"),
-		"gzip":    {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3},
-		"header":  orig[:10],
-		"100B":    orig[:100],
-		"1page":   orig[:page],
-		"half":    orig[:size/2],
-		"-1page":  orig[:size-page],
-		"-1byte":  orig[:lastNonZero(orig)],
-		"zeroed":  overwrite(orig, size/2, make([]byte, 8192)),
+		"text":   []byte("user_id,event,time\nu1,a,2024-01-01\n"),
+		"gzip":   {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3},
+		"header": orig[:10],
+		"100B":   orig[:100],
+		"1page":  orig[:page],
+		"half":   orig[:size/2],
+		"-1page": orig[:size-page],
+		"-1byte": orig[:lastNonZero(orig)],
+		"zeroed": overwrite(orig, size/2, make([]byte, 8192)),
 		// Two pages' worth, so one whole page (its header too) is garbage.
 		"garbage": overwrite(orig, size/3, []byte(strings.Repeat("\xde\xad\xbe\xef", page/2))),
 		"page1":   overwrite(orig, 100, make([]byte, 3996)),
