@@ -60,21 +60,7 @@ func (l AudienceList) Tables() []output.Table {
 }
 
 func audienceList(env *Env, args []string) error {
-	fs := newFlags(env, "audience list", "[--db PATH] [--format F]")
-	dbPath, format := dbFlag(fs), formatFlag(fs)
-	if _, err := positional(fs, args, 0, "no arguments"); err != nil {
-		return err
-	}
-	db, err := openDB(*dbPath, true)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	list, err := segment.Audiences.List(env.Ctx, db)
-	if err != nil {
-		return err
-	}
-	return emit(env, *format, append(AudienceList{}, list...))
+	return listSaved(env, segment.Audiences, args, func(l []segment.Saved) any { return append(AudienceList{}, l...) })
 }
 
 func audienceShow(env *Env, args []string) error   { return showSaved(env, segment.Audiences, args) }

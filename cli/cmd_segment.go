@@ -242,7 +242,13 @@ func (l SavedList) Tables() []output.Table {
 }
 
 func segmentList(env *Env, args []string) error {
-	fs := newFlags(env, "segment list", "[--db PATH] [--format F]")
+	return listSaved(env, segment.Segments, args, func(l []segment.Saved) any { return append(SavedList{}, l...) })
+}
+
+// listSaved prints the saved segments or audiences; table gives the
+// output's shape (audiences show their counts too).
+func listSaved(env *Env, k segment.Kind, args []string, table func([]segment.Saved) any) error {
+	fs := newFlags(env, k.Noun+" list", "[--db PATH] [--format F]")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	if _, err := positional(fs, args, 0, "no arguments"); err != nil {
 		return err
@@ -252,11 +258,11 @@ func segmentList(env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	list, err := segment.Segments.List(env.Ctx, db)
+	list, err := k.List(env.Ctx, db)
 	if err != nil {
 		return err
 	}
-	return emit(env, *format, append(SavedList{}, list...))
+	return emit(env, *format, table(list))
 }
 
 // loadSaved opens the data and looks up a saved segment or audience.
