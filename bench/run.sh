@@ -87,6 +87,11 @@ for n in $SIZES; do
     d=$(best data/duckpeer -db data/d-$n.duckdb -q "$q" -steps "$STEPS")
     echo "| $q | ${s% *} s (${s#* } MB) | ${d% *} s (${d#* } MB) | | $(awk -v a="${s% *}" -v b="${d% *}" 'BEGIN{printf "%.2f× DuckDB", a/b}') |" | tee -a "$out"
   done
+  # The two engines must give the same answer, not only a fast one.
+  ours=$(data/spoor funnel --steps "$STEPS" --db data/s-$n.db --format csv | tail -n +2 | cut -d, -f3 | tr '\n' ' ' | sed 's/ $//')
+  theirs=$(data/duckpeer -db data/d-$n.duckdb -q funnel -steps "$STEPS" | head -1)
+  if [ "$ours" = "$theirs" ]; then agree="same users per step ($ours)"; else agree="DIFFERENT: spoor $ours, DuckDB $theirs"; fi
+  echo "| funnel answer vs DuckDB | $agree | | | |" | tee -a "$out"
   rss=$(timed data/spoor funnel --steps "$STEPS" --db data/s-$n.db --format json)
   echo "| bytes per event resident (funnel) | $(awk -v m="${rss#* }" -v e="$events" 'BEGIN{printf "%.1f", m*1048576/e}') | | | |" | tee -a "$out"
 done
