@@ -66,7 +66,22 @@ func (db *DB) LoadRows(ctx context.Context) (*Rows, error) {
 		}
 		r.Canon[i] = c
 	}
-	return r, loadChunks(ctx, tx, r)
+	if err := loadChunks(ctx, tx, r); err != nil {
+		return nil, err
+	}
+	// Ids outside the dictionaries mean damaged chunks: refuse them here
+	// rather than let an analysis index out of range.
+	for _, u := range r.User {
+		if u < 1 || int(u) >= len(r.Users) {
+			return nil, errCorrupt
+		}
+	}
+	for _, e := range r.Event {
+		if e < 1 || int(e) >= len(r.Names) {
+			return nil, errCorrupt
+		}
+	}
+	return r, nil
 }
 
 // loadUserNames reads every distinct id from the user_names blobs when

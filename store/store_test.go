@@ -360,3 +360,23 @@ func TestUserNamesBlobsMatchTable(t *testing.T) {
 		t.Fatalf("anon-9 stitched to %q, want u1", rows.Users[rows.Canon[3]])
 	}
 }
+
+// TestChunkIdsOutOfRangeAreCorrupt: a chunk naming a user or event id the
+// dictionaries lack is refused as damage, never handed to the engine.
+func TestChunkIdsOutOfRangeAreCorrupt(t *testing.T) {
+	for _, col := range []string{"users", "events"} {
+		db := openTemp(t)
+		importInfo(t, db, ImportInfo{File: "a"}, []Event{{User: "u1", Name: "e", Time: 1}})
+		// 999 as a zigzag varint delta (users) or a uvarint (events).
+		bad := []byte{0xce, 0x0f}
+		if col == "events" {
+			bad = []byte{0xe7, 0x07}
+		}
+		if _, err := db.SQL.Exec("UPDATE chunks SET "+col+" = ?", bad); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.LoadRows(context.Background()); !errors.Is(err, errCorrupt) {
+			t.Fatalf("%s: %v, want the corrupt-chunk error", col, err)
+		}
+	}
+}
