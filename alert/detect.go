@@ -70,6 +70,30 @@ func Detect(values []float64, window int, threshold float64) []Anomaly {
 	return out
 }
 
+// Last scores the newest value against the trailing window before it, as
+// Detect would; ok is false when the value is NaN or the history too short.
+func Last(values []float64, window int) (a Anomaly, ok bool) {
+	if window <= 0 {
+		window = DefaultWindow
+	}
+	n := len(values)
+	if n == 0 || math.IsNaN(values[n-1]) {
+		return Anomaly{}, false
+	}
+	base := make([]float64, 0, window)
+	for i := n - 2; i >= 0 && len(base) < window; i-- {
+		if !math.IsNaN(values[i]) {
+			base = append(base, values[i])
+		}
+	}
+	if len(base) < MinHistory(window) {
+		return Anomaly{}, false
+	}
+	a = score(base, make([]float64, 0, len(base)), values[n-1])
+	a.Index = n - 1
+	return a, true
+}
+
 // score judges x against the baseline; buf is scratch space.
 func score(base, buf []float64, x float64) Anomaly {
 	buf = append(buf[:0], base...)

@@ -180,3 +180,26 @@ func TestDetectSyntheticSpikes(t *testing.T) {
 		}
 	}
 }
+
+// TestLastScoresTheNewestPoint: Last judges the newest value against the
+// same trailing window Detect uses, so a quiet alert can show its score.
+func TestLastScoresTheNewestPoint(t *testing.T) {
+	vals := []float64{10, 12, 11, 13, 12, 12, 11, 14}
+	a, ok := Last(vals, 7)
+	// Baseline 10 12 11 13 12 12 11: median 12, |dev| 2 0 1 1 0 0 1 → MAD 1;
+	// z = 0.6745 × (14 − 12) / 1 = 1.349.
+	if !ok || a.Median != 12 || a.MAD != 1 || math.Abs(a.Score-1.349) > 1e-9 || a.Index != 7 {
+		t.Fatalf("Last = %+v, %v", a, ok)
+	}
+	for _, dets := range Detect(vals, 7, 1.0) {
+		if dets.Index == 7 && math.Abs(dets.Score-a.Score) > 1e-12 {
+			t.Fatalf("Detect scored %v, Last %v", dets.Score, a.Score)
+		}
+	}
+	if _, ok := Last([]float64{1, 2}, 7); ok {
+		t.Fatal("two points are too short a history")
+	}
+	if _, ok := Last([]float64{1, 2, 3, 4, 5, 6, 7, math.NaN()}, 7); ok {
+		t.Fatal("a NaN newest point has no score")
+	}
+}

@@ -30,7 +30,15 @@ func Evaluate(d Definition, r *query.TrendsResult) Outcome {
 				o.Points = append(o.Points, p)
 			}
 		}
-		o.Latest = append(o.Latest, Point{Series: s.Label, Index: n - 1, T: s.Points[n-1].T, Value: s.Points[n-1].Value})
+		latest := Point{Series: s.Label, Index: n - 1, T: s.Points[n-1].T, Value: s.Points[n-1].Value}
+		vals := make([]float64, n)
+		for i, p := range s.Points {
+			vals[i] = p.Value
+		}
+		if a, ok := Last(vals, d.Window); ok {
+			latest.Median, latest.MAD, latest.Score = a.Median, a.MAD, a.Score
+		}
+		o.Latest = append(o.Latest, latest)
 	}
 	o.Fired = len(o.Points) > 0
 	return o
@@ -67,7 +75,7 @@ func (r *Outcomes) Tables() []output.Table {
 			}
 		default:
 			for _, p := range o.Latest {
-				t.Rows = append(t.Rows, []string{o.Name, "ok", p.Series, p.T, num(p.Value), "", ""})
+				t.Rows = append(t.Rows, []string{o.Name, "ok", p.Series, p.T, num(p.Value), num(p.Median), zScore(p.Score)})
 			}
 			if len(o.Latest) == 0 {
 				t.Rows = append(t.Rows, []string{o.Name, "ok", "(no data)", "", "", "", ""})
