@@ -96,7 +96,12 @@ type Conflict struct {
 
 // Diagnose builds the report for db.
 func Diagnose(ctx context.Context, db *store.DB) (*Doctor, error) {
-	d := &Doctor{Quality: Quality{Rejected: map[string]int64{}, NameVariants: [][]string{}}}
+	d := &Doctor{Quality: Quality{Rejected: map[string]int64{}, NameVariants: [][]string{}}, Conflicts: []Conflict{}, Timezones: []string{}}
+	// Over the whole database, "timezone" names the zones imports assumed
+	// for naive times, or the display timezone when none had any.
+	if loc, err := db.Timezone(ctx); err == nil {
+		d.Quality.Timezone = loc.String()
+	}
 	// Counted from the event columns, which every import writes (the SQL
 	// rows of a bulk import may be deferred).
 	ev, err := db.LoadRows(ctx)
@@ -149,7 +154,9 @@ func Diagnose(ctx context.Context, db *store.DB) (*Doctor, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	d.Quality.Timezone = strings.Join(d.Timezones, ", ")
+	if len(d.Timezones) > 0 {
+		d.Quality.Timezone = strings.Join(d.Timezones, ", ")
+	}
 	names := map[string]struct{}{}
 	if err := loadNames(ctx, db, names); err != nil {
 		return nil, err
