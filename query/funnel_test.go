@@ -11,42 +11,6 @@ import (
 	"time"
 )
 
-// fnData builds a dataset from lines "user event YYYY-MM-DD HH:MM[:SS[.mmm]]
-// [key=value ...]" read in loc, in storage order.
-func fnData(t testing.TB, loc *time.Location, text string) *Dataset {
-	t.Helper()
-	var evs []RawEvent
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 {
-			continue
-		}
-		if len(f) < 4 {
-			t.Fatalf("bad timeline line %q", line)
-		}
-		var tm time.Time
-		var err error
-		for _, layout := range []string{"2006-01-02 15:04:05.000", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
-			if tm, err = time.ParseInLocation(layout, f[2]+" "+f[3], loc); err == nil {
-				break
-			}
-		}
-		if err != nil {
-			t.Fatalf("bad time in %q: %v", line, err)
-		}
-		e := RawEvent{User: f[0], Event: f[1], Time: tm.UnixMilli()}
-		for _, kv := range f[4:] {
-			k, v, _ := strings.Cut(kv, "=")
-			if e.Props == nil {
-				e.Props = map[string]string{}
-			}
-			e.Props[k] = v
-		}
-		evs = append(evs, e)
-	}
-	return NewDataset(evs, loc)
-}
-
 func fnRun(t *testing.T, d *Dataset, q FunnelQuery) *FunnelResult {
 	t.Helper()
 	r, err := d.Funnel(context.Background(), q)
@@ -327,7 +291,7 @@ zz search 2026-06-01 00:00`, FunnelQuery{Steps: steps("view", "buy"), Common: Co
 			if c.q.TZ != "" {
 				loc = fnLoc(t, c.q.TZ)
 			}
-			d := fnData(t, loc, c.data)
+			d := textTimeline(t, loc, c.data)
 			r := fnRun(t, d, c.q)
 			if got := fnLevels(d, r); got != c.levels {
 				t.Errorf("levels %s, want %s", got, c.levels)
@@ -349,7 +313,7 @@ func fnLoc(t testing.TB, name string) *time.Location {
 }
 
 func TestFunnelDropOffAndLists(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-01-05 10:00
 u1 cart 2026-01-05 10:01
 u2 view 2026-01-01 10:00
@@ -387,7 +351,7 @@ zz search 2026-01-10 00:00`)
 }
 
 func TestFunnelTimeToConvert(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-01-01 10:00
 u1 cart 2026-01-01 10:01
 u2 view 2026-01-01 10:00
@@ -419,7 +383,7 @@ func TestFunnelTimeFromLatestEarlierStep(t *testing.T) {
 	// The counted chain is the one that first reached the deepest step;
 	// its earlier steps are the latest that still lead there: cart at
 	// 10:30, not 10:10, so cart→buy is 10 minutes.
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-01-01 10:00
 u1 cart 2026-01-01 10:10
 u1 cart 2026-01-01 10:30
@@ -444,7 +408,7 @@ func TestFunnelEmptyDataset(t *testing.T) {
 }
 
 func TestFunnelBreakdownOnCountedAttempt(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-01-01 10:00 src=ads
 u1 view 2026-01-10 10:00 src=seo
 u1 cart 2026-01-10 10:01
@@ -487,7 +451,7 @@ func fnStepUsers(b FunnelBreakdown) string {
 func TestFunnelTrendAcrossDST(t *testing.T) {
 	ny := fnLoc(t, "America/New_York")
 	// DST starts 2026-03-08 at 02:00 in New York: that day has 23 hours.
-	d := fnData(t, ny, `
+	d := textTimeline(t, ny, `
 u1 view 2026-03-07 23:30
 u2 view 2026-03-08 23:30
 u2 buy  2026-03-09 08:00
@@ -519,7 +483,7 @@ zz search 2026-06-01 00:00`)
 }
 
 func TestFunnelSegment(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-01-01 10:00
 u1 buy  2026-01-01 10:01
 u2 view 2026-01-01 10:00
@@ -540,7 +504,7 @@ u2 view 2026-01-01 10:00
 }
 
 func TestFunnelErrors(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-01-01 10:00
 u1 purchase 2026-01-01 10:01`)
 	for _, c := range []struct {
@@ -565,7 +529,7 @@ u1 purchase 2026-01-01 10:01`)
 }
 
 func TestFunnelCancelled(t *testing.T) {
-	d := fnData(t, time.UTC, "u1 view 2026-01-01 10:00")
+	d := textTimeline(t, time.UTC, "u1 view 2026-01-01 10:00")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := d.Funnel(ctx, FunnelQuery{Steps: steps("view")}); err == nil {
@@ -574,7 +538,7 @@ func TestFunnelCancelled(t *testing.T) {
 }
 
 func TestFunnelJSONShape(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-01-01 10:00
 u1 buy  2026-01-01 10:01
 `+closeWindows)
@@ -605,7 +569,7 @@ u1 buy  2026-01-01 10:01
 }
 
 func TestFunnelExplain(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view   2026-01-01 10:00
 u1 cart   2026-01-01 10:05
 u1 buy    2026-01-09 10:00
@@ -651,7 +615,7 @@ u6 view   2026-01-03 10:00
 }
 
 func TestFunnelExplainAnyOrder(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 buy  2026-01-01 10:00
 u1 view 2026-01-01 10:30
 u2 cart 2026-01-01 10:00
@@ -672,7 +636,7 @@ u2 cart 2026-01-01 10:00
 }
 
 func TestFunnelExplainStrictBreak(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view   2026-01-01 10:00
 u1 search 2026-01-01 10:01
 u1 cart   2026-01-01 10:02
@@ -753,7 +717,7 @@ func TestFunnelSplitMerge(t *testing.T) {
 // reaching the deepest step, the latest (PostHog's most recent entry). It
 // sets the time to convert, the --by value and the trend bucket.
 func TestFunnelLatestAttemptCounts(t *testing.T) {
-	d := fnData(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-01-01 10:00 src=ads
 u1 view 2026-01-02 10:00 src=seo
 u1 cart 2026-01-03 10:00
@@ -783,7 +747,7 @@ u2 cart 2026-01-20 10:30
 	if got := strings.Join(weeks, " "); got != "2025-12-29 2026-01-19" {
 		t.Errorf("trend weeks %s, want 2025-12-29 2026-01-19", got)
 	}
-	if got := d.Time[r.Attempt[0]]; got != fnData(t, time.UTC, "x view 2026-01-02 10:00").Time[0] {
+	if got := d.Time[r.Attempt[0]]; got != textTimeline(t, time.UTC, "x view 2026-01-02 10:00").Time[0] {
 		t.Errorf("u1 counted attempt at %d", got)
 	}
 }

@@ -131,7 +131,7 @@ u1 cart 2026-03-02 12:00
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := tpTimeline(t, time.UTC, c.data)
+			d := textTimeline(t, time.UTC, c.data)
 			if got := pathsLines(pathsRun(t, d, c.q)); got != c.want {
 				t.Errorf("got\n%swant\n%s", got, c.want)
 			}
@@ -140,7 +140,7 @@ u1 cart 2026-03-02 12:00
 }
 
 func TestPathsTreeAndTransitions(t *testing.T) {
-	d := tpTimeline(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-03-02 10:00
 u1 cart 2026-03-02 10:01
 u1 pay  2026-03-02 10:02
@@ -203,7 +203,7 @@ u5 home 2026-03-02 10:00
 }
 
 func TestPathsErrors(t *testing.T) {
-	d := tpTimeline(t, time.UTC, "u1 view 2026-03-02 10:00\n")
+	d := textTimeline(t, time.UTC, "u1 view 2026-03-02 10:00\n")
 	for _, c := range []struct {
 		q    PathsQuery
 		want string
@@ -238,7 +238,7 @@ func TestPathsEmptyAndSingleEvent(t *testing.T) {
 	if _, err := NewDataset(nil, time.UTC).Paths(context.Background(), PathsQuery{From: "a"}); err == nil || !strings.Contains(err.Error(), "unknown event") {
 		t.Errorf("paths on no data: err = %v, want unknown event", err)
 	}
-	one := tpTimeline(t, time.UTC, "u1 a 2026-03-02 10:00\n")
+	one := textTimeline(t, time.UTC, "u1 a 2026-03-02 10:00\n")
 	if got := pathsLines(pathsRun(t, one, PathsQuery{From: "a"})); got != "1: a > (end)\n" {
 		t.Errorf("from: %q", got)
 	}
@@ -254,7 +254,7 @@ func TestPathsEmptyAndSingleEvent(t *testing.T) {
 
 // --segment keeps only its members, in paths and trends alike.
 func TestPathsAndTrendsSegment(t *testing.T) {
-	d := tpTimeline(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-03-02 10:00
 u1 cart 2026-03-02 10:01
 u2 view 2026-03-02 10:00

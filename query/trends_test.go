@@ -94,7 +94,7 @@ u1 a 2026-03-02 10:00
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := tpTimeline(t, tpLoc(t, c.tz), c.data)
+			d := textTimeline(t, tpLoc(t, c.tz), c.data)
 			if got := trendsPoints(trendsRun(t, d, c.q)); got != c.want {
 				t.Errorf("got\n%swant\n%s", got, c.want)
 			}
@@ -114,7 +114,7 @@ u9 a 2026-03-11 08:00
 `
 
 func TestTrendsRolling(t *testing.T) {
-	d := tpTimeline(t, time.UTC, trendsRollingData)
+	d := textTimeline(t, time.UTC, trendsRollingData)
 	rng := Common{From: "2026-03-01", To: "2026-03-10"}
 	cases := []struct {
 		measure, interval, want string
@@ -157,7 +157,7 @@ func TestTrendsRolling(t *testing.T) {
 // A rolling window in a DST zone counts calendar days, not 24-hour spans.
 func TestTrendsRollingAcrossDST(t *testing.T) {
 	loc := tpLoc(t, "America/New_York")
-	d := tpTimeline(t, loc, `
+	d := textTimeline(t, loc, `
 u1 a 2026-03-02 00:30
 u2 a 2026-03-08 23:30
 `)
@@ -169,7 +169,7 @@ u2 a 2026-03-08 23:30
 }
 
 func TestTrendsTopFoldsExactly(t *testing.T) {
-	d := tpTimeline(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-03-02 10:00 c=A
 u2 view 2026-03-02 10:00 c=A
 u3 view 2026-03-02 10:00 c=A
@@ -193,7 +193,7 @@ u4 view 2026-03-02 12:00
 }
 
 func TestTrendsErrors(t *testing.T) {
-	d := tpTimeline(t, time.UTC, "u1 view 2026-03-02 10:00\n")
+	d := textTimeline(t, time.UTC, "u1 view 2026-03-02 10:00\n")
 	for _, c := range []struct {
 		q    TrendsQuery
 		want string
@@ -237,7 +237,7 @@ func TestTrendsEmptyAndSingleEvent(t *testing.T) {
 	if got, want := trendsPoints(r), "all events: 03-01=0 03-02=0\n"; got != want {
 		t.Errorf("empty data with a range: got %q want %q", got, want)
 	}
-	one := tpTimeline(t, time.UTC, "u1 a 2026-03-02 23:59:59.999\n")
+	one := textTimeline(t, time.UTC, "u1 a 2026-03-02 23:59:59.999\n")
 	for m, want := range map[string]string{
 		"total":      "all events: 03-02=1\n",
 		"avg":        "all events: 03-02=1.00\n",
@@ -251,7 +251,7 @@ func TestTrendsEmptyAndSingleEvent(t *testing.T) {
 }
 
 func TestTrendsTopWithFewValuesIsUnchanged(t *testing.T) {
-	d := tpTimeline(t, time.UTC, "u1 a 2026-03-02 10:00 c=A\nu2 a 2026-03-02 10:00 c=B\n")
+	d := textTimeline(t, time.UTC, "u1 a 2026-03-02 10:00 c=A\nu2 a 2026-03-02 10:00 c=B\n")
 	r := trendsRun(t, d, TrendsQuery{Common: Common{By: "c"}})
 	top, err := r.Top(context.Background(), 2)
 	if err != nil || top != r {
@@ -261,7 +261,7 @@ func TestTrendsTopWithFewValuesIsUnchanged(t *testing.T) {
 
 // Top folds per event, and recomputes rolling measures exactly.
 func TestTrendsTopPerEventRolling(t *testing.T) {
-	d := tpTimeline(t, time.UTC, `
+	d := textTimeline(t, time.UTC, `
 u1 view 2026-03-01 10:00 c=A
 u2 view 2026-03-01 10:00 c=A
 u1 view 2026-03-02 10:00 c=B
