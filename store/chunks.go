@@ -222,68 +222,77 @@ func literalText(lit string) string {
 	return lit
 }
 
-// loadChunks reads every chunk's columns into r, in id order. Chunks are
-// decoded in parallel, each into its own place of the columns.
-func loadChunks(ctx context.Context, tx *sql.Tx, r *Rows) error {
-	type blobs struct {
-		off, n  int
-		u, e, t []byte
+// startChunks reads every chunk's columns into r, in id order. Each chunk
+// is decoded in its own goroutine as soon as its blobs are read, so reading
+// (SQLite) and decoding overlap; the caller may go on reading other tables
+// and must call the returned wait before using r's columns.
+func startChunks(ctx context.Context, tx *sql.Tx, r *Rows) (wait func() error, err error) {
+	var total sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks").Scan(&total); err != nil {
+		return nil, err
 	}
-	var todo []blobs
-	total := 0
+	r.User = make([]int32, total.Int64)
+	r.Event = make([]int32, total.Int64)
+	r.Time = make([]int64, total.Int64)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	wait = func() error { wg.Wait(); return firstErr }
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	rows, err := tx.QueryContext(ctx, "SELECT n, users, events, times FROM chunks ORDER BY first_id")
 	if err != nil {
-		return err
+		return nil, err
 	}
+	defer rows.Close()
+	off := 0
 	for rows.Next() {
-		b := blobs{off: total}
-		if err := rows.Scan(&b.n, &b.u, &b.e, &b.t); err != nil {
-			rows.Close()
-			return err
+		var n int
+		var u, e, t []byte
+		if err := rows.Scan(&n, &u, &e, &t); err != nil {
+			wait()
+			return nil, err
 		}
-		total += b.n
-		todo = append(todo, b)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	r.User = make([]int32, total)
-	r.Event = make([]int32, total)
-	r.Time = make([]int64, total)
-	errs := make([]error, len(todo))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, b := range todo {
+		if n < 0 || off+n > len(r.Time) {
+			wait()
+			return nil, errCorrupt
+		}
+		lo, hi := off, off+n
+		off = hi
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			if ctx.Err() != nil {
-				errs[i] = ctx.Err()
+				fail(ctx.Err())
 				return
 			}
-			end := b.off + b.n
-			if _, err := decodeDeltas(r.User[b.off:b.off:end], b.u, b.n); err != nil {
-				errs[i] = err
+			if _, err := decodeDeltas(r.User[lo:lo:hi], u, n); err != nil {
+				fail(err)
 				return
 			}
-			if _, err := decodeUvarints(r.Event[b.off:b.off:end], b.e, b.n); err != nil {
-				errs[i] = err
+			if _, err := decodeUvarints(r.Event[lo:lo:hi], e, n); err != nil {
+				fail(err)
 				return
 			}
-			if _, err := decodeTimes(r.Time[b.off:b.off:end], b.t, b.n); err != nil {
-				errs[i] = err
+			if _, err := decodeTimes(r.Time[lo:lo:hi], t, n); err != nil {
+				fail(err)
 			}
 		}()
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	if err := rows.Err(); err != nil {
+		wait()
+		return nil, err
 	}
-	return nil
+	return wait, nil
 }
 
 // loadDedup returns every stored dedup hash, sorted.

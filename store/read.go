@@ -33,6 +33,13 @@ func (db *DB) LoadRows(ctx context.Context) (*Rows, error) {
 		return nil, err
 	}
 	fmt.Sscan(v.String, &r.Version)
+	// The event columns decode in the background while the dictionaries
+	// and identity links are read.
+	wait, err := startChunks(ctx, tx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer wait()
 	if r.Users, err = loadUserNames(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -66,7 +73,7 @@ func (db *DB) LoadRows(ctx context.Context) (*Rows, error) {
 		}
 		r.Canon[i] = c
 	}
-	if err := loadChunks(ctx, tx, r); err != nil {
+	if err := wait(); err != nil {
 		return nil, err
 	}
 	// Ids outside the dictionaries mean damaged chunks: refuse them here
