@@ -89,7 +89,7 @@ for n in $SIZES; do
   done
   # The two engines must give the same answer, not only a fast one.
   ours=$(data/spoor funnel --steps "$STEPS" --db data/s-$n.db --format csv | tail -n +2 | cut -d, -f3 | tr '\n' ' ' | sed 's/ $//')
-  theirs=$(data/duckpeer -db data/d-$n.duckdb -q funnel -steps "$STEPS" | head -1)
+  theirs=$(data/duckpeer -db data/d-$n.duckdb -q funnel -steps "$STEPS" | sed -n 1p)
   if [ "$ours" = "$theirs" ]; then agree="same users per step ($ours)"; else agree="DIFFERENT: spoor $ours, DuckDB $theirs"; fi
   echo "| funnel answer vs DuckDB | $agree | | | |" | tee -a "$out"
   rss=$(timed data/spoor funnel --steps "$STEPS" --db data/s-$n.db --format json)
