@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -104,7 +105,14 @@ func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) (int64, e
 	if err != nil {
 		return 0, err
 	}
-	for key, pc := range c.props {
+	// Sorted keys: the same import writes the same file, page for page.
+	keys := make([]string, 0, len(c.props))
+	for key := range c.props {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		pc := c.props[key]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chunk_props(chunk_id, key, n_set, dict, codes) VALUES(?, ?, ?, ?, ?)`,
 			id, key, pc.set, pc.lits, pc.pairs); err != nil {
 			return 0, fmt.Errorf("store property columns: %w", err)
@@ -201,6 +209,11 @@ func decodePairs(b []byte, n int, fn func(row int, code uint32)) error {
 			return errCorrupt
 		}
 		b = b[k:]
+		// Rows strictly increase: a zero or oversized step is damage (and
+		// would otherwise index before the chunk or overflow).
+		if d == 0 || d > uint64(n) || c > math.MaxUint32 {
+			return errCorrupt
+		}
 		row += int(d)
 		if row >= n {
 			return errCorrupt

@@ -220,6 +220,9 @@ func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropCol
 			local[i+1] = c
 		}
 		base := int(first - firstID.Int64)
+		if base < 0 || base+n > len(col.Codes) {
+			return nil, errCorrupt
+		}
 		bad := false
 		if err := decodePairs(codes, n, func(row int, code uint32) {
 			if int(code) >= len(local) || base+row >= len(col.Codes) {

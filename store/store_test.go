@@ -380,3 +380,22 @@ func TestChunkIdsOutOfRangeAreCorrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestPropPairsDamageIsAnError: a property column whose row steps are zero
+// or run past the chunk is damage, reported as such, never an index panic.
+func TestPropPairsDamageIsAnError(t *testing.T) {
+	for name, pairs := range map[string][]byte{
+		"zero step":    {0x00, 0x01},
+		"past the end": {0x05, 0x01},
+		"huge step":    {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x01},
+	} {
+		db := openTemp(t)
+		importInfo(t, db, ImportInfo{File: "a"}, []Event{{User: "u1", Name: "e", Time: 1, Props: []Prop{{"k", "v"}}}})
+		if _, err := db.SQL.Exec("UPDATE chunk_props SET codes = ?", pairs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.LoadProp(context.Background(), "k", mustVersion(t, db)); !errors.Is(err, errCorrupt) {
+			t.Errorf("%s: %v, want the corrupt-chunk error", name, err)
+		}
+	}
+}
