@@ -285,9 +285,3 @@ func suggest(s string, known []string) string {
 	}
 	return " (did you mean " + strings.Join(best, ", ") + "?)"
 }
-
-// exists reports whether a path exists.
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}

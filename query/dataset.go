@@ -146,8 +146,17 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	d.load = func(ctx context.Context, key string) (*store.PropColumn, error) {
 		return db.LoadProp(ctx, key, rows.Version)
 	}
+	var keys []string // read once: every --where and --by checks against it
 	d.keys = func(ctx context.Context) ([]string, error) {
-		keys, _, err := db.PropKeys(ctx)
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if keys != nil {
+			return keys, nil
+		}
+		k, _, err := db.PropKeys(ctx)
+		if err == nil {
+			keys = append([]string{}, k...)
+		}
 		return keys, err
 	}
 	return d, nil

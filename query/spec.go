@@ -16,7 +16,7 @@ import (
 // analyses live in git and run headless with spoor run.
 type Spec struct {
 	Analysis string
-	Query    any // a TrendsQuery, FunnelQuery, PathsQuery, RetentionQuery or LifecycleQuery
+	Query    any // *TrendsQuery, *FunnelQuery, *PathsQuery, *RetentionQuery or *LifecycleQuery (or a registered kind)
 }
 
 // analysis is one kind of analysis a spec can hold.
@@ -58,17 +58,6 @@ func Analyses() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// NewSpec wraps a query value (or pointer) of a known kind.
-func NewSpec(q any) (Spec, error) {
-	for name, a := range analyses {
-		want := fmt.Sprintf("%T", a.newQuery())
-		if got := fmt.Sprintf("%T", q); got == want || "*"+got == want {
-			return Spec{Analysis: name, Query: q}, nil
-		}
-	}
-	return Spec{}, fmt.Errorf("no analysis kind for %T", q)
 }
 
 // MarshalJSON writes the query's fields with "analysis" first.
@@ -120,23 +109,12 @@ func ParseSpec(data []byte) (Spec, error) {
 	return Spec{Analysis: kind, Query: q}, nil
 }
 
-// Run executes the spec's analysis on d.
+// Run executes the spec's analysis on d. The query is in the pointer form
+// ParseSpec gives.
 func (s Spec) Run(ctx context.Context, d *Dataset) (any, error) {
 	a, ok := analyses[s.Analysis]
 	if !ok {
 		return nil, fmt.Errorf("unknown analysis %q", s.Analysis)
 	}
-	q := s.Query
-	if fmt.Sprintf("%T", q) != fmt.Sprintf("%T", a.newQuery()) {
-		// A query given by value: round-trip it into the pointer form.
-		body, err := json.Marshal(q)
-		if err != nil {
-			return nil, err
-		}
-		q = a.newQuery()
-		if err := json.Unmarshal(body, q); err != nil {
-			return nil, err
-		}
-	}
-	return a.run(ctx, d, q)
+	return a.run(ctx, d, s.Query)
 }

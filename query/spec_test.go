@@ -10,11 +10,7 @@ import (
 
 func TestSpecRoundTripJSONAndTOML(t *testing.T) {
 	q := FunnelQuery{Common: Common{Last: "30d", Where: []string{"country = CN"}}, Steps: []FunnelStep{{Event: "view"}, {Event: "buy"}}, Window: "1d"}
-	s, err := NewSpec(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := json.Marshal(s)
+	js, err := json.Marshal(Spec{Analysis: "funnel", Query: q})
 	if err != nil {
 		t.Fatal(err)
 	}

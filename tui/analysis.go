@@ -67,16 +67,6 @@ func specJSON(a analysis, q any) ([]byte, error) {
 	return append(out.Bytes(), '\n'), nil
 }
 
-// convert moves a query between the workbench's state and the engine's
-// type through their shared JSON field names.
-func convert(from, to any) error {
-	b, err := json.Marshal(from)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, to)
-}
-
 // rangePresets are the date ranges offered first; relative ranges are
 // anchored at the data's last event (SPEC 4).
 var rangePresets = []string{"all", "7d", "30d", "90d", "custom…"}
