@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -29,7 +29,7 @@ type Dataset struct {
 	MinTime, MaxTime int64          // over all events; 0 when empty
 	Version          int64          // store data version the columns came from
 
-	row    []int32 // event index -> storage row, to place property columns
+	rows   func(ctx context.Context) ([]int32, error) // event index -> storage row, to place property columns
 	load   func(ctx context.Context, key string) (*store.PropColumn, error)
 	keys   func(ctx context.Context) ([]string, error) // known property keys; nil: not checked
 	mu     sync.Mutex
@@ -78,11 +78,15 @@ func (d *Dataset) Prop(ctx context.Context, key string) (*Prop, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load property %q: %w", key, err)
 		}
-		if len(col.Codes) != len(d.row) {
+		rows, err := d.rows(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load property %q: %w", key, err)
+		}
+		if len(col.Codes) != len(rows) || len(rows) != len(d.Time) {
 			return nil, fmt.Errorf("load property %q: the database changed; reload", key)
 		}
 		p.Values = col.Values
-		for i, r := range d.row {
+		for i, r := range rows {
 			p.Codes[i] = col.Codes[r]
 		}
 	}
@@ -104,7 +108,7 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	// storage blobs: collecting more often keeps peak memory
 	// near what stays resident (SPEC 7: 40 bytes per event).
 	defer debug.SetGCPercent(debug.SetGCPercent(50))
-	rows, err := db.LoadRows(ctx)
+	o, err := db.LoadOrdered(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
 	}
@@ -112,39 +116,17 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Persons are the canonical users that have events, in id order.
-	person := make([]int32, len(rows.Users))
-	for i := range person {
-		person[i] = -1
+	users := make([]string, len(o.Person))
+	for p, id := range o.Person {
+		users[p] = o.Users[id]
 	}
-	var users []string
-	for _, u := range rows.User {
-		c := rows.Canon[u]
-		if person[c] < 0 {
-			person[c] = 0 // mark; numbered below in id order
-		}
-	}
-	for id := range person {
-		if person[id] == 0 {
-			person[id] = int32(len(users))
-			users = append(users, rows.Users[id])
-		}
-	}
-	// The storage-order columns become the Dataset's in place: at 10M
-	// events each copy would cost 40-80 MB of peak memory.
-	p := rows.User
-	for i, u := range p {
-		p[i] = person[rows.Canon[u]]
-	}
-	names := rows.Names[1:]
-	ev := rows.Event
-	for i := range ev {
-		ev[i]--
-	}
-	d := build(users, names, p, ev, rows.Time, loc)
-	d.Version = rows.Version
+	d := newDataset(users, o.Names, loc)
+	d.Start, d.Time, d.Event = o.Start, o.Time, o.Event
+	d.MinTime, d.MaxTime = o.MinTime, o.MaxTime
+	d.Version = o.Version
+	d.rows = o.Rows
 	d.load = func(ctx context.Context, key string) (*store.PropColumn, error) {
-		return db.LoadProp(ctx, key, rows.Version)
+		return db.LoadProp(ctx, key, o.Version)
 	}
 	var keys []string // read once: every --where and --by checks against it
 	d.keys = func(ctx context.Context) ([]string, error) {
@@ -218,78 +200,23 @@ func NewDataset(events []RawEvent, loc *time.Location) *Dataset {
 	return d
 }
 
-// build orders rows by (person, time, storage row) with a counting sort on
-// person and a per-person sort on time, which is nearly free when exports
-// are already chronological. It takes ownership of event and tm, which it
-// permutes in place.
-func build(users, names []string, person, event []int32, tm []int64, loc *time.Location) *Dataset {
-	n := len(person)
+func newDataset(users, names []string, loc *time.Location) *Dataset {
 	d := &Dataset{Users: users, Names: names, Loc: loc, props: map[string]*Prop{}, byName: map[string]int32{}}
 	for i, name := range names {
 		d.byName[name] = int32(i)
 	}
-	d.Start = make([]int32, len(users)+1)
-	for _, u := range person {
-		d.Start[u+1]++
-	}
-	for u := 0; u < len(users); u++ {
-		d.Start[u+1] += d.Start[u]
-	}
-	pos := make([]int32, len(users))
-	copy(pos, d.Start[:len(users)])
-	d.row = make([]int32, n)
-	for i, u := range person {
-		d.row[pos[u]] = int32(i)
-		pos[u]++
-	}
-	for u := 0; u < len(users); u++ {
-		seg := d.row[d.Start[u]:d.Start[u+1]]
-		sorted := true
-		for j := 1; j < len(seg); j++ {
-			if tm[seg[j]] < tm[seg[j-1]] {
-				sorted = false
-				break
-			}
-		}
-		if !sorted {
-			sort.SliceStable(seg, func(a, b int) bool { return tm[seg[a]] < tm[seg[b]] })
-		}
-	}
-	permute(d.row, tm, event)
-	d.Time, d.Event = tm, event
-	if n > 0 {
-		d.MinTime, d.MaxTime = d.Time[0], d.Time[0]
-		for _, t := range d.Time {
-			if t < d.MinTime {
-				d.MinTime = t
-			}
-			if t > d.MaxTime {
-				d.MaxTime = t
-			}
-		}
-	}
 	return d
 }
 
-// permute rearranges tm and event in place so that position i holds what
-// was at row[i], following each cycle of the permutation once.
-func permute(row []int32, tm []int64, event []int32) {
-	done := make([]uint64, (len(row)+63)/64)
-	for start := range row {
-		if done[start>>6]&(1<<(start&63)) != 0 {
-			continue
-		}
-		t0, e0 := tm[start], event[start]
-		i := start
-		for {
-			done[i>>6] |= 1 << (i & 63)
-			r := int(row[i])
-			if r == start {
-				tm[i], event[i] = t0, e0
-				break
-			}
-			tm[i], event[i] = tm[r], event[r]
-			i = r
-		}
+// build orders events given in storage order by (person, time, storage
+// row). It takes ownership of event and tm, which it permutes in place.
+func build(users, names []string, person, event []int32, tm []int64, loc *time.Location) *Dataset {
+	d := newDataset(users, names, loc)
+	start, row := store.SortByPerson(len(users), person, event, tm)
+	d.Start, d.Time, d.Event = start, tm, event
+	d.rows = func(context.Context) ([]int32, error) { return row, nil }
+	if len(tm) > 0 {
+		d.MinTime, d.MaxTime = slices.Min(tm), slices.Max(tm)
 	}
+	return d
 }

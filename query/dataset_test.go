@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"fmt"
 	"math/rand"
 	"sort"
@@ -23,9 +24,10 @@ func TestBuildOrdersByPersonThenTime(t *testing.T) {
 			want = append(want, fmt.Sprintf("%s %03d %05d %s", e.User, e.Time, i, e.Event))
 		}
 		sort.Strings(want)
+		row, _ := d.rows(context.Background())
 		for p := range d.Users {
 			for i := d.Start[p]; i < d.Start[p+1]; i++ {
-				got = append(got, fmt.Sprintf("%s %03d %05d %s", d.Users[p], d.Time[i], d.row[i], d.Names[d.Event[i]]))
+				got = append(got, fmt.Sprintf("%s %03d %05d %s", d.Users[p], d.Time[i], row[i], d.Names[d.Event[i]]))
 			}
 		}
 		sort.Strings(got) // persons are in first-seen order; compare as sets of lines
@@ -34,7 +36,7 @@ func TestBuildOrdersByPersonThenTime(t *testing.T) {
 		}
 		for p := range d.Users {
 			for i := d.Start[p] + 1; i < d.Start[p+1]; i++ {
-				if d.Time[i] < d.Time[i-1] || d.Time[i] == d.Time[i-1] && d.row[i] < d.row[i-1] {
+				if d.Time[i] < d.Time[i-1] || d.Time[i] == d.Time[i-1] && row[i] < row[i-1] {
 					t.Fatalf("trial %d: person %s out of order at %d", trial, d.Users[p], i)
 				}
 			}

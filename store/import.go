@@ -438,6 +438,16 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 			t.tx.Rollback()
 			return err
 		}
+		// The import's maps are done with: let the snapshot reuse the memory.
+		t.users, t.names, t.existing, t.inFile = nil, nil, nil, nil
+		version, err := dataVersion(ctx, t.tx)
+		if err == nil {
+			err = writeSnapshot(ctx, t.tx, version)
+		}
+		if err != nil {
+			t.tx.Rollback()
+			return err
+		}
 	}
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("commit import: %w", err)

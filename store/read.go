@@ -27,12 +27,33 @@ func (db *DB) LoadRows(ctx context.Context) (*Rows, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	r := &Rows{}
+	return loadRows(ctx, tx, true)
+}
+
+// dataVersion reads the data version as tx sees it.
+func dataVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
+	return intSetting(ctx, tx, "data_version")
+}
+
+// intSetting reads an integer setting, 0 when unset.
+func intSetting(ctx context.Context, tx *sql.Tx, key string) (int64, error) {
 	var v sql.NullString
-	if err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key='data_version'").Scan(&v); err != nil && err != sql.ErrNoRows {
+	if err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key=?", key).Scan(&v); err != nil && err != sql.ErrNoRows {
+		return 0, err
+	}
+	var n int64
+	fmt.Sscan(v.String, &n)
+	return n, nil
+}
+
+// loadRows reads every event as tx sees it. Without names, Users holds
+// empty strings: only its length (the ids in use) is known.
+func loadRows(ctx context.Context, tx *sql.Tx, names bool) (*Rows, error) {
+	r := &Rows{}
+	var err error
+	if r.Version, err = dataVersion(ctx, tx); err != nil {
 		return nil, err
 	}
-	fmt.Sscan(v.String, &r.Version)
 	// The event columns decode in the background while the dictionaries
 	// and identity links are read.
 	wait, err := startChunks(ctx, tx, r)
@@ -40,7 +61,14 @@ func (db *DB) LoadRows(ctx context.Context) (*Rows, error) {
 		return nil, err
 	}
 	defer wait()
-	if r.Users, err = loadUserNames(ctx, tx); err != nil {
+	if names {
+		r.Users, err = loadUserNames(ctx, tx)
+	} else {
+		var maxID sql.NullInt64
+		err = tx.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&maxID)
+		r.Users = make([]string, maxID.Int64+1)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if r.Names, err = loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id"); err != nil {
@@ -168,12 +196,10 @@ func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropCol
 		return nil, err
 	}
 	defer tx.Rollback()
-	var v sql.NullString
-	if err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key='data_version'").Scan(&v); err != nil && err != sql.ErrNoRows {
+	now, err := dataVersion(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
-	var now int64
-	fmt.Sscan(v.String, &now)
 	if now != version {
 		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}

@@ -3,7 +3,11 @@ package store
 // SchemaVersion is the version of the database layout this build writes.
 // Opening a database with a larger version is refused; a smaller one is
 // migrated in place by running the missing steps of migrations.
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// readableFrom is the oldest schema a read-only open reads as it is:
+// schema 2 only added the snapshot, which readers treat as optional.
+const readableFrom = 1
 
 // migrations[i] upgrades a database from version i to version i+1.
 var migrations = []string{
@@ -115,5 +119,6 @@ CREATE TABLE alerts (
 	spec       TEXT NOT NULL,
 	created_at TEXT NOT NULL
 );
-`,
+`, // 1 -> 2: the events in analysis order (snapshot.go).
+	snapshotSchema,
 }

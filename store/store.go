@@ -192,6 +192,9 @@ func (db *DB) migrate() error {
 	if version == SchemaVersion {
 		return nil
 	}
+	if db.ReadOnly && version >= readableFrom {
+		return nil
+	}
 	if db.ReadOnly {
 		return fmt.Errorf("%s has schema version %d and needs migrating to %d, which a read-only open cannot do", db.Path, version, SchemaVersion)
 	}

@@ -1,0 +1,388 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sync"
+)
+
+// The snapshot is the events in analysis order (Ordered), written by every
+// import inside its transaction, so a process loads it without sorting:
+// the counting sort and permutation of 10M events cost more than reading
+// them. It is split into segments of whole persons (about segmentEvents
+// events each) that decode in parallel. settings.snapshot_version names the
+// data version it was built from; any other version means it is stale and
+// is never read — the chunks are then ordered afresh.
+var segmentEvents = 1 << 20 // a variable so tests can make segments small
+
+// snapshotSchema is migration 1 -> 2.
+const snapshotSchema = `
+CREATE TABLE snapshot (
+	seg       INTEGER PRIMARY KEY,
+	n_persons INTEGER NOT NULL,
+	n_events  INTEGER NOT NULL,
+	persons   BLOB NOT NULL, -- per person: uvarint users.id step, uvarint event count
+	events    BLOB NOT NULL, -- uvarint event index per event
+	times     BLOB NOT NULL  -- per person: zigzag step of its first time, uvarint steps after
+);
+CREATE TABLE snapshot_rows (
+	seg  INTEGER PRIMARY KEY,
+	rows BLOB NOT NULL -- zigzag steps of each event's storage row, read for property columns only
+);`
+
+// LoadOrdered reads every event in analysis order, from the snapshot when
+// it is current, else from the chunks.
+func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
+	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	version, err := dataVersion(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := intSetting(ctx, tx, "snapshot_version")
+	if err != nil {
+		return nil, err
+	}
+	if version > 0 && snap == version {
+		o, err := readSnapshot(ctx, tx, version)
+		if err == nil {
+			o.db, o.fromSnapshot = db, true
+			return o, nil
+		}
+		// A damaged snapshot is only a cache of the chunks: order them.
+		if !errors.Is(err, errCorrupt) {
+			return nil, err
+		}
+	}
+	r, err := loadRows(ctx, tx, true)
+	if err != nil {
+		return nil, err
+	}
+	o := orderRows(r)
+	o.db = db
+	return o, nil
+}
+
+func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, error) {
+	var persons, events, stored sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events), (SELECT sum(n) FROM chunks) FROM snapshot").Scan(&persons, &events, &stored); err != nil {
+		return nil, err
+	}
+	// It must hold every stored event (a lost segment is damage too).
+	if events.Int64 != stored.Int64 || persons.Int64 < 0 || persons.Int64 > events.Int64 || events.Int64 > 1<<31-1 {
+		return nil, errCorrupt
+	}
+	o := &Ordered{Version: version,
+		Person: make([]int32, persons.Int64), Start: make([]int32, persons.Int64+1),
+		Event: make([]int32, events.Int64), Time: make([]int64, events.Int64)}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		ranges   [][2]int64
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	wait := func() error { wg.Wait(); return firstErr }
+	defer wait()
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	rows, err := tx.QueryContext(ctx, "SELECT n_persons, n_events, persons, events, times FROM snapshot ORDER BY seg")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var p0, e0 int
+	for rows.Next() {
+		var np, ne int
+		var pb, eb, tb []byte
+		if err := rows.Scan(&np, &ne, &pb, &eb, &tb); err != nil {
+			return nil, err
+		}
+		if np < 0 || ne < 0 || p0+np > len(o.Person) || e0+ne > len(o.Time) {
+			return nil, errCorrupt
+		}
+		seg := segmentView{o: o, p0: p0, e0: e0, np: np, ne: ne}
+		p0, e0 = p0+np, e0+ne
+		k := len(ranges)
+		ranges = append(ranges, [2]int64{})
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if ctx.Err() != nil {
+				fail(ctx.Err())
+				return
+			}
+			lo, hi, err := seg.decode(pb, eb, tb)
+			if err != nil {
+				fail(err)
+				return
+			}
+			mu.Lock()
+			ranges[k] = [2]int64{lo, hi}
+			mu.Unlock()
+		}()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if p0 != len(o.Person) || e0 != len(o.Time) {
+		return nil, errCorrupt
+	}
+	if o.Users, err = loadUserNames(ctx, tx); err != nil {
+		return nil, err
+	}
+	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	o.Names = names[1:]
+	if err := wait(); err != nil {
+		return nil, err
+	}
+	o.Start[len(o.Person)] = int32(len(o.Time))
+	// Persons are distinct users in ascending id order; event indexes
+	// name stored events. Anything else is damage.
+	prev := int32(0)
+	for _, id := range o.Person {
+		if id <= prev || int(id) >= len(o.Users) {
+			return nil, errCorrupt
+		}
+		prev = id
+	}
+	for _, e := range o.Event {
+		if e < 0 || int(e) >= len(o.Names) {
+			return nil, errCorrupt
+		}
+	}
+	for k, r := range ranges {
+		if k == 0 {
+			o.MinTime, o.MaxTime = r[0], r[1]
+		}
+		o.MinTime, o.MaxTime = min(o.MinTime, r[0]), max(o.MaxTime, r[1])
+	}
+	return o, nil
+}
+
+// segmentView is where one snapshot segment's persons and events go in the
+// Ordered columns.
+type segmentView struct {
+	o              *Ordered
+	p0, e0, np, ne int
+}
+
+// decode fills the segment's persons, starts, events and times and returns
+// the segment's earliest and latest time.
+func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
+	o := s.o
+	var id uint64
+	e := s.e0
+	for p := s.p0; p < s.p0+s.np; p++ {
+		step, k := binary.Uvarint(pb)
+		if k <= 0 || step == 0 {
+			return 0, 0, errCorrupt
+		}
+		pb = pb[k:]
+		id += step
+		n, k := binary.Uvarint(pb)
+		if k <= 0 || n == 0 || n > uint64(s.e0+s.ne-e) || id > 1<<31-1 {
+			return 0, 0, errCorrupt
+		}
+		pb = pb[k:]
+		o.Person[p] = int32(id)
+		o.Start[p] = int32(e)
+		e += int(n)
+	}
+	if e != s.e0+s.ne || len(pb) != 0 {
+		return 0, 0, errCorrupt
+	}
+	ev := o.Event[s.e0 : s.e0+s.ne]
+	for i := range ev {
+		if len(eb) > 0 && eb[0] < 0x80 {
+			ev[i] = int32(eb[0])
+			eb = eb[1:]
+			continue
+		}
+		x, k := binary.Uvarint(eb)
+		if k <= 0 || x > 1<<31-1 {
+			return 0, 0, errCorrupt
+		}
+		ev[i] = int32(x)
+		eb = eb[k:]
+	}
+	if len(eb) != 0 {
+		return 0, 0, errCorrupt
+	}
+	var first int64
+	lo, hi = 1<<63-1, -1<<63
+	for p := s.p0; p < s.p0+s.np; p++ {
+		a, b := int(o.Start[p]), s.e0+s.ne
+		if p+1 < s.p0+s.np {
+			b = int(o.Start[p+1])
+		}
+		d, k := binary.Varint(tb)
+		if k <= 0 {
+			return 0, 0, errCorrupt
+		}
+		tb = tb[k:]
+		first += d
+		t := first
+		o.Time[a] = t
+		for i := a + 1; i < b; i++ {
+			if len(tb) > 0 && tb[0] < 0x80 {
+				t += int64(tb[0])
+				tb = tb[1:]
+			} else {
+				x, k := binary.Uvarint(tb)
+				if k <= 0 {
+					return 0, 0, errCorrupt
+				}
+				t += int64(x)
+				tb = tb[k:]
+			}
+			o.Time[i] = t
+		}
+		lo, hi = min(lo, first), max(hi, t)
+	}
+	if len(tb) != 0 {
+		return 0, 0, errCorrupt
+	}
+	if s.np == 0 {
+		lo, hi = 0, 0
+	}
+	return lo, hi, nil
+}
+
+// writeSnapshot replaces the snapshot with the events as tx sees them,
+// marking it as built from data version.
+func writeSnapshot(ctx context.Context, tx *sql.Tx, version int64) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot; DELETE FROM snapshot_rows;"); err != nil {
+		return fmt.Errorf("store snapshot: %w", err)
+	}
+	// The build holds every event in memory once more: collect more
+	// often so the import's peak stays near what is live.
+	defer debug.SetGCPercent(debug.SetGCPercent(20))
+	r, err := loadRows(ctx, tx, false)
+	if err != nil {
+		return err
+	}
+	o := orderRows(r)
+	var pb, eb, tb, rb []byte
+	seg := 0
+	for p0 := 0; p0 < len(o.Person); seg++ {
+		p1 := p0 + 1
+		for p1 < len(o.Person) && int(o.Start[p1+1]-o.Start[p0]) <= segmentEvents {
+			p1++
+		}
+		pb, eb, tb, rb = o.encode(p0, p1, pb[:0], eb[:0], tb[:0], rb[:0])
+		if _, err := tx.ExecContext(ctx, "INSERT INTO snapshot(seg, n_persons, n_events, persons, events, times) VALUES(?, ?, ?, ?, ?, ?)",
+			seg, p1-p0, o.Start[p1]-o.Start[p0], pb, eb, tb); err != nil {
+			return fmt.Errorf("store snapshot: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO snapshot_rows(seg, rows) VALUES(?, ?)", seg, rb); err != nil {
+			return fmt.Errorf("store snapshot: %w", err)
+		}
+		p0 = p1
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('snapshot_version', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(version))
+	return err
+}
+
+// encode appends persons p0..p1-1 in the snapshot's segment encoding.
+func (o *Ordered) encode(p0, p1 int, pb, eb, tb, rb []byte) ([]byte, []byte, []byte, []byte) {
+	var prevID int32
+	var prevFirst int64
+	prevRow := int64(0)
+	for p := p0; p < p1; p++ {
+		a, b := o.Start[p], o.Start[p+1]
+		pb = binary.AppendUvarint(pb, uint64(o.Person[p]-prevID))
+		pb = binary.AppendUvarint(pb, uint64(b-a))
+		prevID = o.Person[p]
+		tb = binary.AppendVarint(tb, o.Time[a]-prevFirst)
+		prevFirst = o.Time[a]
+		for i := a; i < b; i++ {
+			if i > a {
+				tb = binary.AppendUvarint(tb, uint64(o.Time[i]-o.Time[i-1]))
+			}
+			eb = binary.AppendUvarint(eb, uint64(o.Event[i]))
+			rb = binary.AppendVarint(rb, int64(o.rows[i])-prevRow)
+			prevRow = int64(o.rows[i])
+		}
+	}
+	return pb, eb, tb, rb
+}
+
+// loadSnapshotRows reads the storage row of every event from the snapshot
+// built at version, checking that it is a permutation.
+func (db *DB) loadSnapshotRows(ctx context.Context, version int64, n int) ([]int32, error) {
+	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	now, err := dataVersion(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := intSetting(ctx, tx, "snapshot_version")
+	if err != nil {
+		return nil, err
+	}
+	if now != version || snap != version {
+		return nil, fmt.Errorf("%w; reload", ErrChanged)
+	}
+	out := make([]int32, 0, n)
+	rows, err := tx.QueryContext(ctx, "SELECT rows FROM snapshot_rows ORDER BY seg")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		var prev int64
+		for len(b) > 0 {
+			d, k := binary.Varint(b)
+			if k <= 0 || len(out) == n {
+				return nil, errCorrupt
+			}
+			b = b[k:]
+			prev += d
+			if prev < 0 || prev >= int64(n) {
+				return nil, errCorrupt
+			}
+			out = append(out, int32(prev))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	seen := make([]uint64, (n+63)/64)
+	for _, r := range out {
+		if seen[r>>6]&(1<<(r&63)) != 0 {
+			return nil, errCorrupt
+		}
+		seen[r>>6] |= 1 << (r & 63)
+	}
+	if len(out) != n {
+		return nil, errCorrupt
+	}
+	return out, nil
+}

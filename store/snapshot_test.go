@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// chunkOrder is the reference: the events ordered afresh from the chunks.
+func chunkOrder(t *testing.T, db *DB) *Ordered {
+	t.Helper()
+	r, err := db.LoadRows(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return orderRows(r)
+}
+
+func sameOrder(t *testing.T, what string, got, want *Ordered) {
+	t.Helper()
+	gotRows, err := got.Rows(context.Background())
+	if err != nil {
+		t.Fatalf("%s: rows: %v", what, err)
+	}
+	if got.Version != want.Version || !slices.Equal(got.Person, want.Person) || !slices.Equal(got.Start, want.Start) ||
+		!slices.Equal(got.Event, want.Event) || !slices.Equal(got.Time, want.Time) || !slices.Equal(gotRows, want.rows) ||
+		got.MinTime != want.MinTime || got.MaxTime != want.MaxTime || !slices.Equal(got.Names, want.Names) || !slices.Equal(got.Users, want.Users) {
+		t.Fatalf("%s: snapshot differs from the chunks\n got %+v rows %v\nwant %+v", what, *got, gotRows, *want)
+	}
+}
+
+// TestSnapshotMatchesChunks imports random files one after another (equal
+// timestamps, times out of order, identity links that merge persons,
+// repeats) and checks after each that the snapshot read back is exactly
+// the order computed from the chunks, over segments of a few events.
+func TestSnapshotMatchesChunks(t *testing.T) {
+	defer func(n int) { segmentEvents = n }(segmentEvents)
+	rng := rand.New(rand.NewSource(5))
+	for trial := 0; trial < 40; trial++ {
+		segmentEvents = 1 + rng.Intn(12)
+		db := openTemp(t)
+		ctx := context.Background()
+		for file := 0; file < 1+rng.Intn(4); file++ {
+			tx, err := db.BeginImport(ctx, ImportInfo{File: fmt.Sprint("f", file), Format: "csv"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := rng.Intn(40); i > 0; i-- {
+				e := Event{User: fmt.Sprint("u", rng.Intn(9)), Name: fmt.Sprint("e", rng.Intn(4)),
+					Time: int64(rng.Intn(30)) * 1000 * int64(1+rng.Intn(100000)), Props: []Prop{{"k", float64(rng.Intn(3))}}}
+				if _, err := tx.Add(ctx, &e); err != nil {
+					t.Fatal(err)
+				}
+				if rng.Intn(15) == 0 {
+					if err := tx.Link(ctx, fmt.Sprint("u", rng.Intn(9)), fmt.Sprint("u", rng.Intn(9))); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if err := tx.Commit(ctx, ImportStats{}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.LoadOrdered(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := chunkOrder(t, db)
+			if want.Version > 0 && !got.fromSnapshot {
+				t.Fatalf("trial %d file %d: the snapshot was not used", trial, file)
+			}
+			sameOrder(t, fmt.Sprintf("trial %d file %d", trial, file), got, want)
+		}
+	}
+}
+
+func snapshotDB(t *testing.T) *DB {
+	t.Helper()
+	db := openTemp(t)
+	importEvents(t, db, someEvents(3000, "a"))
+	importEvents(t, db, someEvents(2000, "b"))
+	return db
+}
+
+// A snapshot built from another data version is never read.
+func TestStaleSnapshotIsNotRead(t *testing.T) {
+	ctx := context.Background()
+	db := snapshotDB(t)
+	want := chunkOrder(t, db)
+	// As if an import had committed without rebuilding it.
+	if _, err := db.SQL.Exec("UPDATE settings SET value = '99' WHERE key = 'snapshot_version'"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.LoadOrdered(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.fromSnapshot {
+		t.Fatal("a stale snapshot was read")
+	}
+	sameOrder(t, "stale", got, want)
+}
+
+// A damaged snapshot is only a cache: the chunks answer instead.
+func TestDamagedSnapshotFallsBack(t *testing.T) {
+	ctx := context.Background()
+	for _, damage := range []string{
+		"UPDATE snapshot SET events = x'ffffffff'",
+		"UPDATE snapshot SET times = substr(times, 1, length(times) - 1)",
+		"UPDATE snapshot SET persons = x'0001'",
+		"UPDATE snapshot SET n_events = n_events + 1",
+		"DELETE FROM snapshot WHERE seg = 0",
+	} {
+		db := snapshotDB(t)
+		want := chunkOrder(t, db)
+		if _, err := db.SQL.Exec(damage); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.LoadOrdered(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", damage, err)
+		}
+		if got.fromSnapshot {
+			t.Fatalf("%s: the damaged snapshot was read", damage)
+		}
+		sameOrder(t, damage, got, want)
+	}
+	// The row map is read later, on first use: damage there is an error.
+	for _, damage := range []string{"UPDATE snapshot_rows SET rows = x'02020202'", "UPDATE snapshot_rows SET rows = x'7f'"} {
+		db := snapshotDB(t)
+		if _, err := db.SQL.Exec(damage); err != nil {
+			t.Fatal(err)
+		}
+		o, err := db.LoadOrdered(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.Rows(ctx); !errors.Is(err, errCorrupt) {
+			t.Fatalf("%s: rows error %v, want corrupt", damage, err)
+		}
+	}
+}
+
+// Rows read after another import fail instead of mixing two versions.
+func TestSnapshotRowsAfterImport(t *testing.T) {
+	ctx := context.Background()
+	db := snapshotDB(t)
+	o, err := db.LoadOrdered(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	importEvents(t, db, someEvents(10, "c"))
+	if _, err := o.Rows(ctx); !errors.Is(err, ErrChanged) {
+		t.Fatalf("rows after an import: %v, want ErrChanged", err)
+	}
+}
+
+// A schema 1 file (before the snapshot) still opens read-only and loads
+// from its chunks; a writable open migrates it and the next import builds
+// the snapshot.
+func TestSchemaOneWithoutSnapshot(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	importEvents(t, db, someEvents(500, "a"))
+	want := chunkOrder(t, db)
+	for _, q := range []string{"DROP TABLE snapshot", "DROP TABLE snapshot_rows", "DELETE FROM settings WHERE key = 'snapshot_version'",
+		"UPDATE settings SET value = '1' WHERE key = 'schema_version'", "PRAGMA user_version = 1"} {
+		if _, err := db.SQL.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ro.LoadOrdered(ctx)
+	ro.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameOrder(t, "schema 1 read-only", got, want)
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	importEvents(t, db, someEvents(10, "b"))
+	got, err = db.LoadOrdered(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.fromSnapshot {
+		t.Fatal("no snapshot after migrating and importing")
+	}
+	sameOrder(t, "migrated", got, chunkOrder(t, db))
+}
