@@ -120,9 +120,16 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 		tx.Rollback()
 		return nil, fmt.Errorf("begin import: %w", err)
 	}
-	if err := loadInterned(ctx, tx, "SELECT id, distinct_id FROM users", t.users, &t.nextUser); err != nil {
+	// The user_names blobs read hundreds of thousands of ids in a few rows.
+	users, err := loadUserNames(ctx, tx)
+	if err != nil {
 		return fail(err)
 	}
+	t.users = make(map[string]int64, len(users))
+	for id, s := range users[1:] {
+		t.users[s] = int64(id + 1)
+	}
+	t.nextUser = int64(len(users) - 1)
 	if err := loadInterned(ctx, tx, "SELECT id, name FROM event_names", t.names, &t.nextName); err != nil {
 		return fail(err)
 	}

@@ -87,7 +87,7 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, err
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
-		ranges   [][2]int64
+		timed    bool // o.MinTime and o.MaxTime hold a segment's range
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -116,8 +116,6 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, err
 		}
 		seg := segmentView{o: o, p0: p0, e0: e0, np: np, ne: ne}
 		p0, e0 = p0+np, e0+ne
-		k := len(ranges)
-		ranges = append(ranges, [2]int64{})
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -131,8 +129,14 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, err
 				fail(err)
 				return
 			}
+			if seg.np == 0 {
+				return
+			}
 			mu.Lock()
-			ranges[k] = [2]int64{lo, hi}
+			if !timed {
+				o.MinTime, o.MaxTime, timed = lo, hi, true
+			}
+			o.MinTime, o.MaxTime = min(o.MinTime, lo), max(o.MaxTime, hi)
 			mu.Unlock()
 		}()
 	}
@@ -168,12 +172,6 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, err
 		if e < 0 || int(e) >= len(o.Names) {
 			return nil, errCorrupt
 		}
-	}
-	for k, r := range ranges {
-		if k == 0 {
-			o.MinTime, o.MaxTime = r[0], r[1]
-		}
-		o.MinTime, o.MaxTime = min(o.MinTime, r[0]), max(o.MaxTime, r[1])
 	}
 	return o, nil
 }
@@ -260,9 +258,6 @@ func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
 	}
 	if len(tb) != 0 {
 		return 0, 0, errCorrupt
-	}
-	if s.np == 0 {
-		lo, hi = 0, 0
 	}
 	return lo, hi, nil
 }
