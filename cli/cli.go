@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
@@ -27,7 +28,15 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 
-	printed bool // emit wrote a result: a failed run is not run again
+	printed bool               // emit wrote a result: a failed run is not run again
+	timing  func(phase string) // set by SPOOR_TIMING: prints the time since start
+}
+
+// mark reports the time a phase ended when SPOOR_TIMING is set.
+func (env *Env) mark(phase string) {
+	if env.timing != nil {
+		env.timing(phase)
+	}
 }
 
 type command struct {
@@ -73,6 +82,14 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			pprof.StartCPUProfile(f)
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
+	}
+	if os.Getenv("SPOOR_TIMING") != "" {
+		// For performance work: where a command's wall time goes.
+		start := time.Now()
+		env.timing = func(phase string) {
+			fmt.Fprintf(stderr, "spoor: %-8s %6.1f ms\n", phase, float64(time.Since(start).Microseconds())/1000)
+		}
+		defer env.timing("done")
 	}
 	err := dispatch(env, args)
 	if err == nil {
@@ -259,11 +276,13 @@ func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) 
 		return nil, nil, err
 	}
 	segment.Install(db) // --segment NAME resolves saved segments of this database
+	env.mark("opened")
 	d, err := query.Load(env.Ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
+	env.mark("loaded")
 	return db, d, nil
 }
 
@@ -273,6 +292,7 @@ func emit(env *Env, format string, v any) error {
 	if err != nil {
 		return &UsageError{err.Error()}
 	}
+	env.mark("computed")
 	env.printed = true
 	return output.Write(env.Stdout, f, v)
 }

@@ -28,7 +28,7 @@ CREATE TABLE snapshot (
 	n_events  INTEGER NOT NULL,
 	persons   BLOB NOT NULL, -- per person: uvarint users.id step, uvarint event count
 	events    BLOB NOT NULL, -- uvarint event index per event
-	times     BLOB NOT NULL  -- per person: zigzag step of its first time, uvarint steps after
+	times     BLOB NOT NULL  -- group varints: per person the zigzag step of its first time, then steps
 );
 CREATE TABLE snapshot_rows (
 	seg  INTEGER PRIMARY KEY,
@@ -208,55 +208,46 @@ func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
 	if e != s.e0+s.ne || len(pb) != 0 {
 		return 0, 0, errCorrupt
 	}
-	ev := o.Event[s.e0 : s.e0+s.ne]
-	for i := range ev {
-		if len(eb) > 0 && eb[0] < 0x80 {
-			ev[i] = int32(eb[0])
-			eb = eb[1:]
-			continue
-		}
-		x, k := binary.Uvarint(eb)
-		if k <= 0 || x > 1<<31-1 {
-			return 0, 0, errCorrupt
-		}
-		ev[i] = int32(x)
-		eb = eb[k:]
+	if err := decodeEvents(o.Event[s.e0:s.e0+s.ne], eb); err != nil {
+		return 0, 0, err
 	}
-	if len(eb) != 0 {
-		return 0, 0, errCorrupt
-	}
-	var first int64
+	// Times: one group-varint step per event, the zigzag step between
+	// persons' first times at each person's first event (groupvarint.go).
+	var first, t int64
 	lo, hi = 1<<63-1, -1<<63
-	for p := s.p0; p < s.p0+s.np; p++ {
-		a, b := int(o.Start[p]), s.e0+s.ne
-		if p+1 < s.p0+s.np {
-			b = int(o.Start[p+1])
-		}
-		d, k := binary.Varint(tb)
-		if k <= 0 {
-			return 0, 0, errCorrupt
-		}
-		tb = tb[k:]
-		first += d
-		t := first
-		o.Time[a] = t
-		for i := a + 1; i < b; i++ {
-			if len(tb) > 0 && tb[0] < 0x80 {
-				t += int64(tb[0])
-				tb = tb[1:]
-			} else {
-				x, k := binary.Uvarint(tb)
-				if k <= 0 {
-					return 0, 0, errCorrupt
-				}
-				t += int64(x)
-				tb = tb[k:]
+	pos, left := 0, 0
+	var ctrl byte
+	p, next := s.p0, s.e0
+	tm := o.Time[s.e0 : s.e0+s.ne]
+	for i := range tm {
+		if left == 0 {
+			// A group reads at most 1+4*8 bytes: the padding after the
+			// last one keeps a sound stream in bounds.
+			if pos+33 > len(tb) {
+				return 0, 0, errCorrupt
 			}
-			o.Time[i] = t
+			ctrl, left = tb[pos], 4
+			pos++
 		}
-		lo, hi = min(lo, first), max(hi, t)
+		w := ctrl & 3
+		ctrl >>= 2
+		left--
+		v := binary.LittleEndian.Uint64(tb[pos:]) & groupMask[w]
+		pos += 1 << w
+		if s.e0+i == next {
+			first += int64(v>>1) ^ -int64(v&1)
+			t = first
+			lo = min(lo, t)
+			if p++; p < s.p0+s.np {
+				next = int(o.Start[p])
+			}
+		} else {
+			t += int64(v)
+		}
+		tm[i] = t
+		hi = max(hi, t)
 	}
-	if len(tb) != 0 {
+	if len(tb)-pos != groupPad {
 		return 0, 0, errCorrupt
 	}
 	return lo, hi, nil
@@ -303,23 +294,25 @@ func (o *Ordered) encode(p0, p1 int, pb, eb, tb, rb []byte) ([]byte, []byte, []b
 	var prevID int32
 	var prevFirst int64
 	prevRow := int64(0)
+	steps := make([]uint64, 0, o.Start[p1]-o.Start[p0])
 	for p := p0; p < p1; p++ {
 		a, b := o.Start[p], o.Start[p+1]
 		pb = binary.AppendUvarint(pb, uint64(o.Person[p]-prevID))
 		pb = binary.AppendUvarint(pb, uint64(b-a))
 		prevID = o.Person[p]
-		tb = binary.AppendVarint(tb, o.Time[a]-prevFirst)
+		d := o.Time[a] - prevFirst
+		steps = append(steps, uint64(d<<1^d>>63))
 		prevFirst = o.Time[a]
 		for i := a; i < b; i++ {
 			if i > a {
-				tb = binary.AppendUvarint(tb, uint64(o.Time[i]-o.Time[i-1]))
+				steps = append(steps, uint64(o.Time[i]-o.Time[i-1]))
 			}
 			eb = binary.AppendUvarint(eb, uint64(o.Event[i]))
 			rb = binary.AppendVarint(rb, int64(o.rows[i])-prevRow)
 			prevRow = int64(o.rows[i])
 		}
 	}
-	return pb, eb, tb, rb
+	return pb, eb, appendGroupVarints(tb, steps), rb
 }
 
 // loadSnapshotRows reads the storage row of every event from the snapshot
@@ -380,4 +373,30 @@ func (db *DB) loadSnapshotRows(ctx context.Context, version int64, n int) ([]int
 		return nil, errCorrupt
 	}
 	return out, nil
+}
+
+// decodeEvents reads one uvarint event index per element of ev.
+func decodeEvents(ev []int32, eb []byte) error {
+	if len(eb) == len(ev) {
+		// As many bytes as events: every index is one byte, itself.
+		for i, b := range eb {
+			if b >= 0x80 {
+				return errCorrupt
+			}
+			ev[i] = int32(b)
+		}
+		return nil
+	}
+	for i := range ev {
+		x, k := binary.Uvarint(eb)
+		if k <= 0 || x > 1<<31-1 {
+			return errCorrupt
+		}
+		ev[i] = int32(x)
+		eb = eb[k:]
+	}
+	if len(eb) != 0 {
+		return errCorrupt
+	}
+	return nil
 }

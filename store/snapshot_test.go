@@ -224,3 +224,27 @@ func TestSortHashes(t *testing.T) {
 		}
 	}
 }
+
+// Wide values: steps beyond 32 bits (a user back after 50 days), event
+// indexes beyond one byte, first times before the previous person's.
+func TestSnapshotWideValues(t *testing.T) {
+	defer func(n int) { segmentEvents = n }(segmentEvents)
+	segmentEvents = 5
+	db := openTemp(t)
+	var evs []Event
+	for i := 0; i < 40; i++ {
+		evs = append(evs, Event{User: fmt.Sprint("u", i%7), Name: fmt.Sprint("e", i%300), Time: int64(i%3) * 90 * 86_400_000 * int64(1-2*(i%2))})
+	}
+	for i := 0; i < 300; i++ {
+		evs = append(evs, Event{User: "many", Name: fmt.Sprint("e", i), Time: int64(i) << 33})
+	}
+	importEvents(t, db, evs)
+	got, err := db.LoadOrdered(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.fromSnapshot {
+		t.Fatal("the snapshot was not used")
+	}
+	sameOrder(t, "wide", got, chunkOrder(t, db))
+}
