@@ -98,7 +98,14 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, err
 	}
 	wait := func() error { wg.Wait(); return firstErr }
 	defer wait()
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	// Each segment's blobs are copied into one of a few reused buffers
+	// (RawBytes spares database/sql's own copy): at 10M events that is
+	// 40 MB less fresh memory to fault in on the path every command takes.
+	// Taking a free buffer also bounds the decodes in flight.
+	free := make(chan []byte, runtime.GOMAXPROCS(0))
+	for range cap(free) {
+		free <- nil
+	}
 	rows, err := tx.QueryContext(ctx, "SELECT n_persons, n_events, persons, events, times FROM snapshot ORDER BY seg")
 	if err != nil {
 		return nil, err
@@ -107,8 +114,8 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, err
 	var p0, e0 int
 	for rows.Next() {
 		var np, ne int
-		var pb, eb, tb []byte
-		if err := rows.Scan(&np, &ne, &pb, &eb, &tb); err != nil {
+		var pr, er, tr sql.RawBytes
+		if err := rows.Scan(&np, &ne, &pr, &er, &tr); err != nil {
 			return nil, err
 		}
 		if np < 0 || ne < 0 || p0+np > len(o.Person) || e0+ne > len(o.Time) {
@@ -116,10 +123,12 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, err
 		}
 		seg := segmentView{o: o, p0: p0, e0: e0, np: np, ne: ne}
 		p0, e0 = p0+np, e0+ne
+		buf := <-free
+		buf = append(append(append(buf[:0], pr...), er...), tr...)
+		pb, eb, tb := buf[:len(pr)], buf[len(pr):len(pr)+len(er)], buf[len(pr)+len(er):]
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer func() { free <- buf; wg.Done() }()
 			if ctx.Err() != nil {
 				fail(ctx.Err())
 				return
@@ -267,19 +276,19 @@ func writeSnapshot(ctx context.Context, tx *sql.Tx, version int64) error {
 		return err
 	}
 	o := orderRows(r)
-	var pb, eb, tb, rb []byte
+	var b segmentBlobs
 	seg := 0
 	for p0 := 0; p0 < len(o.Person); seg++ {
 		p1 := p0 + 1
 		for p1 < len(o.Person) && int(o.Start[p1+1]-o.Start[p0]) <= segmentEvents {
 			p1++
 		}
-		pb, eb, tb, rb = o.encode(p0, p1, pb[:0], eb[:0], tb[:0], rb[:0])
+		o.encode(p0, p1, &b)
 		if _, err := tx.ExecContext(ctx, "INSERT INTO snapshot(seg, n_persons, n_events, persons, events, times) VALUES(?, ?, ?, ?, ?, ?)",
-			seg, p1-p0, o.Start[p1]-o.Start[p0], pb, eb, tb); err != nil {
+			seg, p1-p0, o.Start[p1]-o.Start[p0], b.persons, b.events, b.times); err != nil {
 			return fmt.Errorf("store snapshot: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO snapshot_rows(seg, rows) VALUES(?, ?)", seg, rb); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO snapshot_rows(seg, rows) VALUES(?, ?)", seg, b.rows); err != nil {
 			return fmt.Errorf("store snapshot: %w", err)
 		}
 		p0 = p1
@@ -289,22 +298,28 @@ func writeSnapshot(ctx context.Context, tx *sql.Tx, version int64) error {
 	return err
 }
 
-// encode appends persons p0..p1-1 in the snapshot's segment encoding.
-func (o *Ordered) encode(p0, p1 int, pb, eb, tb, rb []byte) ([]byte, []byte, []byte, []byte) {
+// segmentBlobs is one encoded segment; its buffers are reused.
+type segmentBlobs struct {
+	persons, events, times, rows []byte
+	steps                        []uint64
+}
+
+// encode sets b to persons p0..p1-1 in the snapshot's segment encoding.
+func (o *Ordered) encode(p0, p1 int, b *segmentBlobs) {
+	pb, eb, rb, steps := b.persons[:0], b.events[:0], b.rows[:0], b.steps[:0]
 	var prevID int32
 	var prevFirst int64
 	prevRow := int64(0)
-	steps := make([]uint64, 0, o.Start[p1]-o.Start[p0])
 	for p := p0; p < p1; p++ {
-		a, b := o.Start[p], o.Start[p+1]
+		first, end := o.Start[p], o.Start[p+1]
 		pb = binary.AppendUvarint(pb, uint64(o.Person[p]-prevID))
-		pb = binary.AppendUvarint(pb, uint64(b-a))
+		pb = binary.AppendUvarint(pb, uint64(end-first))
 		prevID = o.Person[p]
-		d := o.Time[a] - prevFirst
+		d := o.Time[first] - prevFirst
 		steps = append(steps, uint64(d<<1^d>>63))
-		prevFirst = o.Time[a]
-		for i := a; i < b; i++ {
-			if i > a {
+		prevFirst = o.Time[first]
+		for i := first; i < end; i++ {
+			if i > first {
 				steps = append(steps, uint64(o.Time[i]-o.Time[i-1]))
 			}
 			eb = binary.AppendUvarint(eb, uint64(o.Event[i]))
@@ -312,7 +327,7 @@ func (o *Ordered) encode(p0, p1 int, pb, eb, tb, rb []byte) ([]byte, []byte, []b
 			prevRow = int64(o.rows[i])
 		}
 	}
-	return pb, eb, appendGroupVarints(tb, steps), rb
+	*b = segmentBlobs{persons: pb, events: eb, times: appendGroupVarints(b.times[:0], steps), rows: rb, steps: steps}
 }
 
 // loadSnapshotRows reads the storage row of every event from the snapshot

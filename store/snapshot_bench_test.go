@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"math/rand"
 	"os"
 	"testing"
@@ -48,7 +47,9 @@ func BenchmarkDecodeSegment(b *testing.B) {
 		}
 	}
 	o.Start = append(o.Start, int32(len(o.Time)))
-	pb, eb, tb, _ := o.encode(0, len(o.Person), nil, nil, nil, nil)
+	var blobs segmentBlobs
+	o.encode(0, len(o.Person), &blobs)
+	pb, eb, tb := blobs.persons, blobs.events, blobs.times
 	dst := &Ordered{Person: make([]int32, len(o.Person)), Start: make([]int32, len(o.Start)), Event: make([]int32, len(o.Event)), Time: make([]int64, len(o.Time))}
 	seg := segmentView{o: dst, np: len(o.Person), ne: len(o.Time)}
 	b.SetBytes(int64(len(pb) + len(eb) + len(tb)))
@@ -58,5 +59,4 @@ func BenchmarkDecodeSegment(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	_ = binary.MaxVarintLen64
 }

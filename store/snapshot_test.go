@@ -159,8 +159,7 @@ func TestSnapshotRowsAfterImport(t *testing.T) {
 }
 
 // A schema 1 file (before the snapshot) still opens read-only and loads
-// from its chunks; a writable open migrates it and the next import builds
-// the snapshot.
+// from its chunks; a writable open migrates it and builds the snapshot.
 func TestSchemaOneWithoutSnapshot(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v1.db")
@@ -192,6 +191,14 @@ func TestSchemaOneWithoutSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	got, err = db.LoadOrdered(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.fromSnapshot {
+		t.Fatal("no snapshot after migrating")
+	}
+	sameOrder(t, "migrated", got, want)
 	importEvents(t, db, someEvents(10, "b"))
 	got, err = db.LoadOrdered(ctx)
 	if err != nil {
@@ -200,7 +207,7 @@ func TestSchemaOneWithoutSnapshot(t *testing.T) {
 	if !got.fromSnapshot {
 		t.Fatal("no snapshot after migrating and importing")
 	}
-	sameOrder(t, "migrated", got, chunkOrder(t, db))
+	sameOrder(t, "migrated and imported", got, chunkOrder(t, db))
 }
 
 func TestSortHashes(t *testing.T) {

@@ -208,6 +208,18 @@ func (db *DB) migrate() error {
 			return fmt.Errorf("migrate %s from schema %d: %w", db.Path, v, err)
 		}
 	}
+	if version == 1 {
+		// Events imported before the snapshot existed get one now, once,
+		// rather than being ordered afresh by every command.
+		ctx := context.Background()
+		v, err := dataVersion(ctx, tx)
+		if err == nil && v > 0 {
+			err = writeSnapshot(ctx, tx, v)
+		}
+		if err != nil {
+			return fmt.Errorf("migrate %s to schema 2: %w", db.Path, err)
+		}
+	}
 	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
 		return err
 	}
