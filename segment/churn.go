@@ -46,7 +46,8 @@ type ChurnReport struct {
 
 // Churn ranks users whose activity fell against their own baseline.
 //
-// The recent window is the last W calendar days (as "in Wd"); the
+// The recent window is the last W calendar days (as "in Wd"; days are
+// those of the zone of ctx, see WithZone, else the dataset's); the
 // baseline is the B days before it, started no earlier than the user's
 // first day. Rates are events per day; activity ratio = recent rate /
 // baseline rate. The usual gap is the median number of days between the
@@ -70,10 +71,10 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 		}
 		key, _ = d.EventID(opt.KeyEvent)
 	}
-	e := newEvaluator(d)
+	e := newEvaluator(d, Zone(ctx, d))
 	recentFrom, _ := e.rel(Rel{N: opt.WindowDays, Unit: 'd'})
 	baseFrom, _ := e.rel(Rel{N: opt.WindowDays + opt.BaselineDays, Unit: 'd'})
-	cal := query.NewCalendar(query.Day, e.loc(), min(d.MinTime, baseFrom), d.MaxTime+1)
+	cal := query.NewCalendar(query.Day, e.loc, min(d.MinTime, baseFrom), d.MaxTime+1)
 	lastDay := cal.Bucket(d.MaxTime)
 	recentDay := cal.Bucket(recentFrom)
 	rep := &ChurnReport{WindowDays: opt.WindowDays, BaselineDays: opt.BaselineDays}

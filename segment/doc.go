@@ -36,6 +36,13 @@
 // starts; after D means after D ends. The "within" of a sequence is a plain
 // duration after the first event (24h, 30m, 2d = 48h).
 //
+// The display timezone is the dataset's unless the context carries
+// another (WithZone: a command's or an analysis's --tz). The zone moves
+// only calendar notions: day and week windows, dates, streak days, trend
+// days, lifecycle stages, RFM recency and churn days, and the times shown
+// as evidence. Durations stay absolute: "within 24h" of a sequence and
+// windows in h or m are the same instants in every zone.
+//
 // Sequence: "did A then B within W" holds when some B follows some A within
 // W. "did A then not B within W" is judged on the user's most recent A (in
 // the optional window): it holds when no B follows that A within W — so a

@@ -16,8 +16,9 @@ import (
 // scratch buffers, so one Evaluator must not be used by two goroutines.
 type Evaluator struct {
 	d       *query.Dataset
-	anchor  int64 // "now": relative windows end here (the data's last event, or an as-of instant)
-	asOf    bool  // events after anchor are ignored
+	anchor  int64          // "now": relative windows end here (the data's last event, or an as-of instant)
+	asOf    bool           // events after anchor are ignored
+	loc     *time.Location // calendar days, dates and evidence times (see WithZone)
 	root    cnode
 	Unknown []string // event names the expression uses that the data lacks
 	Unset   []string // property names no event carries
@@ -44,23 +45,26 @@ type cnode interface {
 	text() string
 }
 
-// Compile resolves names, property columns and windows of n against d.
+// Compile resolves names, property columns and windows of n against d,
+// in the timezone of ctx (WithZone) or else the dataset's.
 func Compile(ctx context.Context, d *query.Dataset, n Node) (*Evaluator, error) {
-	return compileAt(ctx, newEvaluator(d), n)
+	return compileAt(ctx, newEvaluator(d, Zone(ctx, d)), n)
 }
 
 // CompileAsOf evaluates n as if the data ended at instant t: later events
 // are ignored and relative windows end at t. Persons with no event by then
 // are not members (Span reports them empty).
 func CompileAsOf(ctx context.Context, d *query.Dataset, n Node, t int64) (*Evaluator, error) {
-	e := newEvaluator(d)
+	e := newEvaluator(d, Zone(ctx, d))
 	if t < d.MaxTime {
 		e.anchor, e.asOf = t, true
 	}
 	return compileAt(ctx, e, n)
 }
 
-func newEvaluator(d *query.Dataset) *Evaluator { return &Evaluator{d: d, anchor: d.MaxTime} }
+func newEvaluator(d *query.Dataset, loc *time.Location) *Evaluator {
+	return &Evaluator{d: d, anchor: d.MaxTime, loc: loc}
+}
 
 func compileAt(ctx context.Context, e *Evaluator, n Node) (*Evaluator, error) {
 	root, err := e.compile(ctx, n)
@@ -241,9 +245,9 @@ func (m *matcher) match(d *query.Dataset, i int) bool {
 }
 
 // rel turns a relative window into [from, to) instants: calendar days
-// ending with the last event's day, or a duration before the last event.
+// (in the evaluator's zone) ending with the last event's day, or a
+// duration before the last event, the same whatever the zone.
 func (e *Evaluator) rel(r Rel) (int64, int64) {
-	d := e.d
 	if r.Unit == 'h' || r.Unit == 'm' {
 		unit := int64(time.Hour / time.Millisecond)
 		if r.Unit == 'm' {
@@ -255,7 +259,7 @@ func (e *Evaluator) rel(r Rel) (int64, int64) {
 	if r.Unit == 'w' {
 		days *= 7
 	}
-	last := dayStart(e.anchor, d.Loc)
+	last := dayStart(e.anchor, e.loc)
 	return last.AddDate(0, 0, 1-days).UnixMilli(), last.AddDate(0, 0, 1).UnixMilli()
 }
 
@@ -277,24 +281,14 @@ func (e *Evaluator) window(w Window) (int64, int64, error) {
 
 // date is the start of day (plus days) of YYYY-MM-DD in the display timezone.
 func (e *Evaluator) date(s string, plus int) (int64, error) {
-	t, err := time.ParseInLocation("2006-01-02", s, e.loc())
+	t, err := time.ParseInLocation("2006-01-02", s, e.loc)
 	if err != nil {
 		return 0, fmt.Errorf("segment: cannot read date %q (use YYYY-MM-DD)", s)
 	}
 	return t.AddDate(0, 0, plus).UnixMilli(), nil
 }
 
-func (e *Evaluator) loc() *time.Location {
-	if e.d.Loc == nil {
-		return time.UTC
-	}
-	return e.d.Loc
-}
-
 func dayStart(ms int64, loc *time.Location) time.Time {
-	if loc == nil {
-		loc = time.UTC
-	}
 	t := time.UnixMilli(ms).In(loc)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
@@ -304,7 +298,7 @@ func (e *Evaluator) ref(i int) EventRef {
 }
 
 func (e *Evaluator) stamp(ms int64) string {
-	return time.UnixMilli(ms).In(e.loc()).Format(time.RFC3339)
+	return time.UnixMilli(ms).In(e.loc).Format(time.RFC3339)
 }
 
 // lowerBound is the first index in [lo, hi) with time >= t.

@@ -11,10 +11,11 @@ import (
 
 // Resolve returns the members of a --segment name: a saved segment,
 // "audience:NAME" for a saved audience rule, or "stage:STAGE" for a
-// lifecycle stage (30-day window).
+// lifecycle stage (30-day window). Calendar days are those of the zone of
+// ctx (WithZone: the analysis's --tz), else the dataset's.
 func Resolve(ctx context.Context, db *store.DB, d *query.Dataset, name string) ([]bool, error) {
 	if stage, ok := strings.CutPrefix(name, "stage:"); ok {
-		return StageMembers(d, stage, DefaultStageWindow)
+		return stageMembers(d, stage, DefaultStageWindow, Zone(ctx, d))
 	}
 	k := Segments
 	if rest, ok := strings.CutPrefix(name, "audience:"); ok {

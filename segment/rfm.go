@@ -44,7 +44,8 @@ type RFMOptions struct {
 }
 
 // RFMUser is one customer's values and scores. Recency is in calendar
-// days (display timezone) from the last purchase to the data's last event.
+// days (display timezone, or the zone of the context: WithZone) from the
+// last purchase to the data's last event.
 type RFMUser struct {
 	User        string  `json:"user"`
 	RecencyDays int     `json:"recency_days"`
@@ -82,7 +83,8 @@ func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []R
 		}
 		ev, _ = d.EventID(opt.Event)
 	}
-	lastDay := dayStart(d.MaxTime, d.Loc)
+	loc := Zone(ctx, d)
+	lastDay := dayStart(d.MaxTime, loc)
 	var users []RFMUser
 	for p := range d.Users {
 		u := RFMUser{User: d.Users[p]}
@@ -112,7 +114,7 @@ func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []R
 		// Sums of prices like 19.99 carry float noise; micro-units are plenty.
 		u.Monetary = math.Round(u.Monetary*1e6) / 1e6
 		// Rounding absorbs the 23- and 25-hour days of DST changes.
-		u.RecencyDays = int(math.Round(float64(lastDay.UnixMilli()-dayStart(last, d.Loc).UnixMilli()) / 86_400_000))
+		u.RecencyDays = int(math.Round(float64(lastDay.UnixMilli()-dayStart(last, loc).UnixMilli()) / 86_400_000))
 		users = append(users, u)
 	}
 	if len(users) == 0 {

@@ -158,7 +158,7 @@ func (e *Evaluator) streak(ctx context.Context, s Streak) (cnode, error) {
 		return nil, err
 	}
 	n := &streakNode{e: e, src: s.Text, m: m, days: s.Days, without: -1,
-		dayOf: query.NewCalendar(query.Day, e.loc(), e.d.MinTime, e.d.MaxTime+1)}
+		dayOf: query.NewCalendar(query.Day, e.loc, e.d.MinTime, e.d.MaxTime+1)}
 	codes := 2
 	if s.By != "" {
 		if n.by, err = e.prop(ctx, s.By); err != nil {

@@ -156,7 +156,9 @@ func record(ctx context.Context, db *store.DB, name string, n int) error {
 // RefreshAudiences re-evaluates every saved audience rule on the current
 // data and records its size, moving the previous size to prev_count. Call
 // it after each successful import, with the database open for writing.
-// It loads the events only when there is a rule to evaluate.
+// It loads the events only when there is a rule to evaluate. Recorded
+// sizes always use the database's display timezone, whatever zone ctx
+// carries, so that successive sizes compare like with like.
 func RefreshAudiences(ctx context.Context, db *store.DB) error {
 	rules, err := Audiences.List(ctx, db)
 	if err != nil || len(rules) == 0 {
@@ -166,6 +168,7 @@ func RefreshAudiences(ctx context.Context, db *store.DB) error {
 	if err != nil {
 		return err
 	}
+	ctx = WithZone(ctx, dataZone(d))
 	var errs []error
 	for _, r := range rules {
 		m, err := Evaluate(ctx, d, r.Expr)

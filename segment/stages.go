@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
@@ -17,15 +18,19 @@ const DefaultStageWindow = 30
 
 // Stages puts every person in one lifecycle stage (an index into
 // StageNames) relative to the data's last event, with a window of W
-// calendar days (the last W days end with the last event's day, as "in Wd"):
+// calendar days of the dataset's display timezone (the last W days end
+// with the last event's day, as "in Wd"):
 //
 //	new        first seen in the last W days
 //	active     seen in the last W days and in the W days before them
 //	returning  seen in the last W days, not in the W days before, but earlier
 //	dormant    last seen in the W days before the last W days
 //	churned    last seen earlier than that (more than 2W days ago)
-func Stages(d *query.Dataset, window int) []int8 {
-	e := newEvaluator(d)
+func Stages(d *query.Dataset, window int) []int8 { return StagesIn(d, window, dataZone(d)) }
+
+// StagesIn is Stages with the calendar days of loc (a --tz).
+func StagesIn(d *query.Dataset, window int, loc *time.Location) []int8 {
+	e := newEvaluator(d, loc)
 	recent, _ := e.rel(Rel{N: window, Unit: 'd'})
 	before, _ := e.rel(Rel{N: 2 * window, Unit: 'd'})
 	out := make([]int8, len(d.Users))
@@ -51,8 +56,13 @@ func Stages(d *query.Dataset, window int) []int8 {
 	return out
 }
 
-// StageMembers returns the persons in one stage.
+// StageMembers returns the persons in one stage, in the dataset's
+// display timezone.
 func StageMembers(d *query.Dataset, stage string, window int) ([]bool, error) {
+	return stageMembers(d, stage, window, dataZone(d))
+}
+
+func stageMembers(d *query.Dataset, stage string, window int, loc *time.Location) ([]bool, error) {
 	k := -1
 	for i, s := range StageNames {
 		if s == strings.ToLower(stage) {
@@ -63,7 +73,7 @@ func StageMembers(d *query.Dataset, stage string, window int) ([]bool, error) {
 		return nil, fmt.Errorf("unknown lifecycle stage %q (use %s)", stage, strings.Join(StageNames, ", "))
 	}
 	m := make([]bool, len(d.Users))
-	for p, s := range Stages(d, window) {
+	for p, s := range StagesIn(d, window, loc) {
 		m[p] = int(s) == k
 	}
 	return m, nil
@@ -90,15 +100,21 @@ type UserGroup struct {
 	Group string `json:"group"`
 }
 
-// StageSummary counts stages; with users, it lists the users of the
-// stages in only (all stages when only is empty).
+// StageSummary counts stages in the dataset's display timezone; with
+// users, it lists the users of the stages in only (all stages when only
+// is empty).
 func StageSummary(d *query.Dataset, window int, users bool, only string) (*StageReport, error) {
+	return StageSummaryIn(d, dataZone(d), window, users, only)
+}
+
+// StageSummaryIn is StageSummary with the calendar days of loc (a --tz).
+func StageSummaryIn(d *query.Dataset, loc *time.Location, window int, users bool, only string) (*StageReport, error) {
 	if only != "" {
-		if _, err := StageMembers(d, only, window); err != nil {
+		if _, err := stageMembers(d, only, window, loc); err != nil {
 			return nil, err
 		}
 	}
-	st := Stages(d, window)
+	st := StagesIn(d, window, loc)
 	r := &StageReport{WindowDays: window, Total: len(st)}
 	counts := make([]int, len(StageNames))
 	for p, s := range st {

@@ -17,7 +17,7 @@ type SizePoint struct {
 }
 
 // Trend evaluates n as of the end of each of the last `days` calendar days
-// (display timezone), the last being the day of the data's last event, so
+// (display timezone, or the zone of ctx: WithZone), the last being the day of the data's last event, so
 // its point is the size now. Each day sees only the events until its end,
 // and its relative windows end there: "in 7d" is that day and the six
 // before, "in 24h" the 24 hours before midnight.
@@ -25,7 +25,7 @@ func Trend(ctx context.Context, d *query.Dataset, n Node, days int) ([]SizePoint
 	if d.Len() == 0 || days <= 0 {
 		return []SizePoint{}, nil
 	}
-	last := dayStart(d.MaxTime, d.Loc)
+	last := dayStart(d.MaxTime, Zone(ctx, d))
 	out := make([]SizePoint, 0, days)
 	for k := days - 1; k >= 0; k-- {
 		day := last.AddDate(0, 0, -k)
