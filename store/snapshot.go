@@ -52,7 +52,7 @@ func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
 		return nil, err
 	}
 	if version > 0 && snap == version {
-		o, err := readSnapshot(ctx, tx, version)
+		o, err := readSnapshot(ctx, tx, version, db.userNames(ctx, tx))
 		if err == nil {
 			o.db, o.fromSnapshot = db, true
 			return o, nil
@@ -71,7 +71,34 @@ func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
 	return o, nil
 }
 
-func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, error) {
+// userNames returns a function giving every distinct id. On a file it
+// starts reading them at once in a transaction of their own, alongside the
+// snapshot's segments, which keep one core busy while the other decodes.
+// A later transaction sees the same ids: users are only ever added.
+func (db *DB) userNames(ctx context.Context, tx *sql.Tx) func() ([]string, error) {
+	if db.oneConn {
+		return func() ([]string, error) { return loadUserNames(ctx, tx) }
+	}
+	type result struct {
+		names []string
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() { done <- r }()
+		own, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			r.err = err
+			return
+		}
+		defer own.Rollback()
+		r.names, r.err = loadUserNames(ctx, own)
+	}()
+	return func() ([]string, error) { r := <-done; return r.names, r.err }
+}
+
+func readSnapshot(ctx context.Context, tx *sql.Tx, version int64, userNames func() ([]string, error)) (*Ordered, error) {
 	var persons, events, stored sql.NullInt64
 	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events), (SELECT sum(n) FROM chunks) FROM snapshot").Scan(&persons, &events, &stored); err != nil {
 		return nil, err
@@ -156,7 +183,7 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version int64) (*Ordered, err
 	if p0 != len(o.Person) || e0 != len(o.Time) {
 		return nil, errCorrupt
 	}
-	if o.Users, err = loadUserNames(ctx, tx); err != nil {
+	if o.Users, err = userNames(); err != nil {
 		return nil, err
 	}
 	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")

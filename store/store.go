@@ -47,6 +47,7 @@ type DB struct {
 	SQL      *sql.DB
 	Path     string
 	ReadOnly bool
+	oneConn  bool // in memory: one connection, so no second transaction alongside
 }
 
 // ResolvePath applies the --db flag, then SPOOR_DB, then the default.
@@ -167,7 +168,7 @@ func openDSN(dsn, path string, opt Options, file bool) (*DB, error) {
 		// An in-memory database lives only as long as its one connection.
 		sqldb.SetMaxOpenConns(1)
 	}
-	db := &DB{SQL: sqldb, Path: path, ReadOnly: opt.ReadOnly}
+	db := &DB{SQL: sqldb, Path: path, ReadOnly: opt.ReadOnly, oneConn: !file}
 	if err := db.migrate(); err != nil {
 		sqldb.Close()
 		return nil, err
