@@ -17,6 +17,8 @@ func init() {
 
 const audienceUsage = `create NAME 'RULE' [--replace] | list | show NAME [--trend 30d] | delete NAME |
        users NAME [--format csv|json|jsonl|table|markdown] | preview 'RULE' | refresh
+       (create, show, users and preview take --tz ZONE: calendar days, streaks and evidence times
+       in that zone; list and refresh keep the sizes taken in the database's zone)
 
 A rule is a segment expression (spoor segment -h) that usually names what to act on:
   did add_to_cart then not begin_checkout within 24h
@@ -147,11 +149,14 @@ func emitMatches(env *Env, format string, l AudienceUsers) error {
 const audienceFormat = "output format: table, csv, json, jsonl or markdown (default table on a terminal, csv when piped)"
 
 func audienceUsers(env *Env, args []string) error {
-	fs := newFlags(env, "audience users", "NAME [--db PATH] [--format csv|json|jsonl|table|markdown]")
-	dbPath := dbFlag(fs)
+	fs := newFlags(env, "audience users", "NAME [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE]")
+	dbPath, tz := dbFlag(fs), tzFlag(fs)
 	format := fs.String("format", "", audienceFormat)
 	pos, err := positional(fs, args, 1, "an audience NAME")
 	if err != nil {
+		return err
+	}
+	if err := useTZ(env, *tz); err != nil {
 		return err
 	}
 	db, d, a, err := loadSaved(env, segment.Audiences, *dbPath, pos[0])
@@ -167,8 +172,8 @@ func audienceUsers(env *Env, args []string) error {
 }
 
 func audiencePreview(env *Env, args []string) error {
-	fs := newFlags(env, "audience preview", "'RULE' [--db PATH] [--format csv|json|jsonl|table|markdown]")
-	dbPath := dbFlag(fs)
+	fs := newFlags(env, "audience preview", "'RULE' [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE]")
+	dbPath, tz := dbFlag(fs), tzFlag(fs)
 	format := fs.String("format", "", audienceFormat)
 	pos, err := positional(fs, args, 1, "a rule in quotes")
 	if err != nil {
@@ -176,6 +181,9 @@ func audiencePreview(env *Env, args []string) error {
 	}
 	if _, err := segment.Parse(pos[0]); err != nil {
 		return &UsageError{err.Error()}
+	}
+	if err := useTZ(env, *tz); err != nil {
+		return err
 	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {

@@ -11,9 +11,9 @@ func init() {
 }
 
 func runChurn(env *Env, args []string) error {
-	fs := newFlags(env, "churn", "[--window 14d] [--baseline 56d] [--key-event E] [--top N] [--db PATH] [--format F]")
-	dbPath, format := dbFlag(fs), formatFlag(fs)
-	window := fs.String("window", "14d", "recent window, ending with the day of the data's last event")
+	fs := newFlags(env, "churn", "[--window 14d] [--baseline 56d] [--key-event E] [--top N] [--db PATH] [--format F] [--tz ZONE]")
+	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
+	window := fs.String("window", "14d", "recent window in calendar days (display timezone, or --tz), ending with the day of the data's last event")
 	baseline := fs.String("baseline", "", "earlier window the recent one is compared with (default 4 × window)")
 	var opt segment.ChurnOptions
 	fs.StringVar(&opt.KeyEvent, "key-event", "", "event shown as the user's last key event (default: their last event)")
@@ -32,6 +32,9 @@ func runChurn(env *Env, args []string) error {
 	}
 	if opt.Top < 0 {
 		return usagef("--top %s: use a positive number, or 0 for all", strconv.Itoa(opt.Top))
+	}
+	if err := useTZ(env, *tz); err != nil {
+		return err
 	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {

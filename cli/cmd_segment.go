@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
@@ -18,7 +19,8 @@ func init() {
 
 const segmentUsage = `create NAME 'EXPR' [--replace] | list | show NAME [--trend 30d] | delete NAME |
        users NAME | preview 'EXPR' [--users | --trend 30d] | rfm --revenue PROP [--event E] [--users] [--tier T] |
-       stages [--window 30d] [--users] [--stage S]      (each takes --db and --format)
+       stages [--window 30d] [--users] [--stage S]      (each takes --db and --format;
+       all but list and delete take --tz ZONE)
 
 An expression combines, with not, and, or and parentheses:
   did EVENT [where PROP OP VALUE [and ...]] [>= N | <= N | = N] [in 30d | between DATE and DATE]
@@ -27,7 +29,8 @@ An expression combines, with not, and, or and parentheses:
   did A then [not] B [within 24h]   streak EVENT [by PROP] >= 3 days [without EVENT]
   active in 30d            silent for 14d
 Windows: d and w are calendar days ending with the day of the data's last event
-(display timezone); h and m (minutes) are that long before the last event.
+(display timezone, or --tz); h and m (minutes) are that long before the last event.
+--tz moves calendar days, dates and streaks only; durations (within 24h, in 6h) stay absolute.
 Examples: 'did purchase >= 2 in 30d and not did refund'   'first_seen within 7d'
           'country = CN'   'did view_item where category = shoes >= 3 in 14d'
 Any analysis takes --segment NAME (also audience:NAME and stage:new|active|returning|dormant|churned)
@@ -78,6 +81,26 @@ func positional(fs *flag.FlagSet, args []string, n int, what string) ([]string, 
 		return nil, usagef("spoor %s needs %s", fs.Name(), what)
 	}
 	return fs.Args(), nil
+}
+
+// tzFlag adds --tz to a command that evaluates rules or built-ins.
+func tzFlag(fs *flag.FlagSet) *string {
+	return fs.String("tz", "", "display timezone (IANA name) for calendar days, dates, streaks and evidence times; default the database's")
+}
+
+// useTZ makes env.Ctx carry the zone tz names (nothing for ""), so every
+// rule, stage, RFM recency or churn day evaluated for this command counts
+// calendar days in it. An unknown zone is a usage error.
+func useTZ(env *Env, tz string) error {
+	if tz == "" {
+		return nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return usagef("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", tz)
+	}
+	env.Ctx = segment.WithZone(env.Ctx, loc)
+	return nil
 }
 
 // warnUnknown names the events and properties an expression uses that the
@@ -193,11 +216,15 @@ func memberList(d *query.Dataset, m []bool) UserList {
 
 // saveExpr stores a segment or audience and reports its size now.
 func saveExpr(env *Env, k segment.Kind, args []string) error {
-	fs := newFlags(env, k.Noun+" create", "NAME 'EXPR' [--replace] [--db PATH]")
-	dbPath := dbFlag(fs)
+	fs := newFlags(env, k.Noun+" create", "NAME 'EXPR' [--replace] [--db PATH] [--tz ZONE]")
+	dbPath, tz := dbFlag(fs), tzFlag(fs)
 	replace := fs.Bool("replace", false, "replace a saved "+k.Noun+" of the same name")
 	pos, err := positional(fs, args, 2, "a NAME and an expression in quotes")
 	if err != nil {
+		return err
+	}
+	dbCtx := env.Ctx // before --tz: the database's own zone
+	if err := useTZ(env, *tz); err != nil {
 		return err
 	}
 	if _, err := segment.Parse(pos[1]); err != nil {
@@ -219,13 +246,22 @@ func saveExpr(env *Env, k segment.Kind, args []string) error {
 	if err := k.Save(env.Ctx, db, pos[0], pos[1], *replace); err != nil {
 		return err
 	}
-	if k == segment.Audiences {
-		if err := segment.RecordAudience(env.Ctx, db, pos[0], size.Users); err != nil {
+	fmt.Fprintf(env.Stderr, "saved %s %s: %d of %d users\n", k.Noun, pos[0], size.Users, size.Total)
+	if k != segment.Audiences {
+		return nil
+	}
+	recorded := size.Users
+	if dbLoc := segment.Zone(dbCtx, d); segment.Zone(env.Ctx, d).String() != dbLoc.String() {
+		// audience list compares sizes taken after each import in the
+		// database's zone (segment.RefreshAudiences): record one of those.
+		m, err := segment.Evaluate(dbCtx, d, pos[1])
+		if err != nil {
 			return err
 		}
+		recorded = len(memberList(d, m))
+		fmt.Fprintf(env.Stderr, "  %d users in the database's timezone %s, the size audience list tracks\n", recorded, dbLoc)
 	}
-	fmt.Fprintf(env.Stderr, "saved %s %s: %d of %d users\n", k.Noun, pos[0], size.Users, size.Total)
-	return nil
+	return segment.RecordAudience(env.Ctx, db, pos[0], recorded)
 }
 
 func segmentCreate(env *Env, args []string) error { return saveExpr(env, segment.Segments, args) }
@@ -292,10 +328,13 @@ func article(noun string) string {
 
 // showSaved prints a saved segment's or audience's size (and its trend).
 func showSaved(env *Env, k segment.Kind, args []string) error {
-	fs := newFlags(env, k.Noun+" show", "NAME [--trend 30d] [--db PATH] [--format F]")
-	dbPath, format, trend := dbFlag(fs), formatFlag(fs), trendFlag(fs)
+	fs := newFlags(env, k.Noun+" show", "NAME [--trend 30d] [--db PATH] [--format F] [--tz ZONE]")
+	dbPath, format, trend, tz := dbFlag(fs), formatFlag(fs), trendFlag(fs), tzFlag(fs)
 	pos, err := positional(fs, args, 1, article(k.Noun)+" NAME")
 	if err != nil {
+		return err
+	}
+	if err := useTZ(env, *tz); err != nil {
 		return err
 	}
 	db, d, s, err := loadSaved(env, k, *dbPath, pos[0])
@@ -334,10 +373,13 @@ func deleteSaved(env *Env, k segment.Kind, args []string) error {
 }
 
 func segmentUsers(env *Env, args []string) error {
-	fs := newFlags(env, "segment users", "NAME [--db PATH] [--format csv|json|table|markdown]")
-	dbPath, format := dbFlag(fs), formatFlag(fs)
+	fs := newFlags(env, "segment users", "NAME [--db PATH] [--format csv|json|table|markdown] [--tz ZONE]")
+	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
 	pos, err := positional(fs, args, 1, "a segment NAME")
 	if err != nil {
+		return err
+	}
+	if err := useTZ(env, *tz); err != nil {
 		return err
 	}
 	db, d, s, err := loadSaved(env, segment.Segments, *dbPath, pos[0])
@@ -353,8 +395,8 @@ func segmentUsers(env *Env, args []string) error {
 }
 
 func segmentPreview(env *Env, args []string) error {
-	fs := newFlags(env, "segment preview", "'EXPR' [--users | --trend 30d] [--db PATH] [--format F]")
-	dbPath, format, trend := dbFlag(fs), formatFlag(fs), trendFlag(fs)
+	fs := newFlags(env, "segment preview", "'EXPR' [--users | --trend 30d] [--db PATH] [--format F] [--tz ZONE]")
+	dbPath, format, trend, tz := dbFlag(fs), formatFlag(fs), trendFlag(fs), tzFlag(fs)
 	users := fs.Bool("users", false, "list the matching users instead of the size")
 	pos, err := positional(fs, args, 1, "an expression in quotes")
 	if err != nil {
@@ -362,6 +404,9 @@ func segmentPreview(env *Env, args []string) error {
 	}
 	if _, err := segment.Parse(pos[0]); err != nil {
 		return &UsageError{err.Error()}
+	}
+	if err := useTZ(env, *tz); err != nil {
+		return err
 	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {
@@ -382,8 +427,8 @@ func segmentPreview(env *Env, args []string) error {
 }
 
 func segmentRFM(env *Env, args []string) error {
-	fs := newFlags(env, "segment rfm", "--revenue PROP [--event E] [--users] [--tier T] [--db PATH] [--format F]")
-	dbPath, format := dbFlag(fs), formatFlag(fs)
+	fs := newFlags(env, "segment rfm", "--revenue PROP [--event E] [--users] [--tier T] [--db PATH] [--format F] [--tz ZONE]")
+	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
 	var opt segment.RFMOptions
 	fs.StringVar(&opt.Revenue, "revenue", "", "numeric property holding the revenue of a purchase (required)")
 	fs.StringVar(&opt.Event, "event", "", "purchase event: every such event counts (revenue 0 when missing); default every event with a numeric revenue")
@@ -397,6 +442,9 @@ func segmentRFM(env *Env, args []string) error {
 	}
 	if *tier != "" && !oneOf(segment.TierNames, *tier) {
 		return usagef("unknown --tier %q (use %s)", *tier, strings.Join(segment.TierNames, ", "))
+	}
+	if err := useTZ(env, *tz); err != nil {
+		return err
 	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {
@@ -437,8 +485,8 @@ func wholeDays(flagName, v string) (int, error) {
 }
 
 func segmentStages(env *Env, args []string) error {
-	fs := newFlags(env, "segment stages", "[--window 30d] [--users] [--stage S] [--db PATH] [--format F]")
-	dbPath, format := dbFlag(fs), formatFlag(fs)
+	fs := newFlags(env, "segment stages", "[--window 30d] [--users] [--stage S] [--db PATH] [--format F] [--tz ZONE]")
+	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
 	window := fs.String("window", strconv.Itoa(segment.DefaultStageWindow)+"d",
 		"stage window: new = first seen in it; active = seen in it and the one before; returning = seen in it, not the one before; dormant = last seen in the one before; churned = earlier")
 	users := fs.Bool("users", false, "list each user's stage")
@@ -453,12 +501,15 @@ func segmentStages(env *Env, args []string) error {
 	if *stage != "" && !oneOf(segment.StageNames, *stage) {
 		return usagef("unknown --stage %q (use %s)", *stage, strings.Join(segment.StageNames, ", "))
 	}
+	if err := useTZ(env, *tz); err != nil {
+		return err
+	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rep, err := segment.StageSummary(d, w, *users || *stage != "", *stage)
+	rep, err := segment.StageSummaryIn(d, segment.Zone(env.Ctx, d), w, *users || *stage != "", *stage)
 	if err != nil {
 		return err
 	}

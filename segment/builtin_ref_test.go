@@ -93,12 +93,15 @@ func naiveChurnOf(r naive, evs []query.RawEvent, w, b int) (naiveChurn, bool) {
 func TestBuiltinsMatchNaiveReference(t *testing.T) {
 	locs := []*time.Location{time.UTC, mustLoc(t, "Asia/Shanghai"), mustLoc(t, "America/New_York")}
 	rng := rand.New(rand.NewSource(11))
-	ctx := context.Background()
 	atRisk := 0
 	for round := 0; round < 120; round++ {
+		// Calendar days in loc, given as a context zone (a --tz) over a
+		// dataset whose own display timezone is often another one.
 		loc := locs[round%len(locs)]
+		stored := locs[(round/len(locs))%len(locs)]
+		ctx := WithZone(context.Background(), loc)
 		evs := randomData(rng, loc)
-		d := query.NewDataset(evs, loc)
+		d := query.NewDataset(evs, stored)
 		byUser := map[string][]query.RawEvent{}
 		for _, e := range evs {
 			byUser[e.User] = append(byUser[e.User], e)
@@ -109,7 +112,7 @@ func TestBuiltinsMatchNaiveReference(t *testing.T) {
 		ref := naive{loc: loc, maxT: d.MaxTime}
 
 		w := 1 + rng.Intn(12)
-		for p, s := range Stages(d, w) {
+		for p, s := range StagesIn(d, w, loc) {
 			if want := naiveStage(ref, byUser[d.Users[p]], w); StageNames[s] != want {
 				t.Fatalf("round %d %s window %d user %s: stage %s, naive %s%s", round, loc, w, d.Users[p], StageNames[s], want, dump(byUser[d.Users[p]], loc))
 			}
