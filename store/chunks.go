@@ -236,13 +236,14 @@ func literalText(lit string) string {
 	return lit
 }
 
-// startChunks reads every chunk's columns into r, in id order. Each chunk
+// startChunks reads the columns of every chunk (or those matching the
+// where clause) into r, in id order. Each chunk
 // is decoded in its own goroutine as soon as its blobs are read, so reading
 // (SQLite) and decoding overlap; the caller may go on reading other tables
 // and must call the returned wait before using r's columns.
-func startChunks(ctx context.Context, tx *sql.Tx, r *Rows) (wait func() error, err error) {
+func startChunks(ctx context.Context, tx *sql.Tx, r *Rows, where string, args ...any) (wait func() error, err error) {
 	var total sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks").Scan(&total); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks "+where, args...).Scan(&total); err != nil {
 		return nil, err
 	}
 	r.User = make([]int32, total.Int64)
@@ -262,7 +263,7 @@ func startChunks(ctx context.Context, tx *sql.Tx, r *Rows) (wait func() error, e
 	}
 	wait = func() error { wg.Wait(); return firstErr }
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	rows, err := tx.QueryContext(ctx, "SELECT n, users, events, times FROM chunks ORDER BY first_id")
+	rows, err := tx.QueryContext(ctx, "SELECT n, users, events, times FROM chunks "+where+" ORDER BY first_id", args...)
 	if err != nil {
 		return nil, err
 	}

@@ -440,6 +440,15 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 		return fmt.Errorf("record import: %w", err)
 	}
 	if t.imported > 0 || t.linked {
+		prevVersion, err := dataVersion(ctx, t.tx)
+		var prevSnap int64
+		if err == nil {
+			prevSnap, err = intSetting(ctx, t.tx, "snapshot_version")
+		}
+		if err != nil {
+			t.tx.Rollback()
+			return err
+		}
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('data_version', '1')
 			ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
 			t.tx.Rollback()
@@ -448,7 +457,11 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 		// The import's maps are done with: let the snapshot reuse the memory.
 		t.users, t.names, t.existing, t.inFile = nil, nil, nil, nil
 		version, err := dataVersion(ctx, t.tx)
-		if err == nil {
+		merged := false
+		if err == nil && !t.linked && prevVersion > 0 && prevSnap == prevVersion {
+			merged, err = mergeSnapshot(ctx, t.tx, t.importID, prevVersion, version)
+		}
+		if err == nil && !merged {
 			err = writeSnapshot(ctx, t.tx, version)
 		}
 		if err != nil {

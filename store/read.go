@@ -56,7 +56,7 @@ func loadRows(ctx context.Context, tx *sql.Tx, names bool) (*Rows, error) {
 	}
 	// The event columns decode in the background while the dictionaries
 	// and identity links are read.
-	wait, err := startChunks(ctx, tx, r)
+	wait, err := startChunks(ctx, tx, r, "")
 	if err != nil {
 		return nil, err
 	}
@@ -74,32 +74,8 @@ func loadRows(ctx context.Context, tx *sql.Tx, names bool) (*Rows, error) {
 	if r.Names, err = loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id"); err != nil {
 		return nil, err
 	}
-	r.Canon = make([]int32, len(r.Users))
-	for i := range r.Canon {
-		r.Canon[i] = int32(i)
-	}
-	links, err := tx.QueryContext(ctx, "SELECT anon_id, user_id FROM identities")
-	if err != nil {
+	if r.Canon, err = loadCanon(ctx, tx, len(r.Users)); err != nil {
 		return nil, err
-	}
-	for links.Next() {
-		var a, u int32
-		if err := links.Scan(&a, &u); err != nil {
-			links.Close()
-			return nil, err
-		}
-		if int(a) < len(r.Canon) && int(u) < len(r.Canon) {
-			r.Canon[a] = u
-		}
-	}
-	links.Close()
-	// Follow chains (anon -> device -> user) to their end, guarding cycles.
-	for i := range r.Canon {
-		c := r.Canon[i]
-		for steps := 0; r.Canon[c] != c && steps < 32; steps++ {
-			c = r.Canon[c]
-		}
-		r.Canon[i] = c
 	}
 	if err := wait(); err != nil {
 		return nil, err
@@ -117,6 +93,40 @@ func loadRows(ctx context.Context, tx *sql.Tx, names bool) (*Rows, error) {
 		}
 	}
 	return r, nil
+}
+
+// loadCanon maps each of n user ids to the person it belongs to: the end
+// of its chain of identity links (anon -> device -> user), guarding cycles.
+func loadCanon(ctx context.Context, tx *sql.Tx, n int) ([]int32, error) {
+	canon := make([]int32, n)
+	for i := range canon {
+		canon[i] = int32(i)
+	}
+	links, err := tx.QueryContext(ctx, "SELECT anon_id, user_id FROM identities")
+	if err != nil {
+		return nil, err
+	}
+	defer links.Close()
+	for links.Next() {
+		var a, u int32
+		if err := links.Scan(&a, &u); err != nil {
+			return nil, err
+		}
+		if a >= 0 && u >= 0 && int(a) < n && int(u) < n {
+			canon[a] = u
+		}
+	}
+	if err := links.Err(); err != nil {
+		return nil, err
+	}
+	for i := range canon {
+		c := canon[i]
+		for steps := 0; canon[c] != c && steps < 32; steps++ {
+			c = canon[c]
+		}
+		canon[i] = c
+	}
+	return canon, nil
 }
 
 // loadUserNames reads every distinct id from the user_names blobs when

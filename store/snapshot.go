@@ -52,7 +52,11 @@ func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
 		return nil, err
 	}
 	if version > 0 && snap == version {
-		o, err := readSnapshot(ctx, tx, version, db.userNames(ctx, tx))
+		var stored int64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM chunks").Scan(&stored); err != nil {
+			return nil, err
+		}
+		o, err := readSnapshot(ctx, tx, version, stored, db.userNames(ctx, tx))
 		if err == nil {
 			o.db, o.fromSnapshot = db, true
 			return o, nil
@@ -98,13 +102,14 @@ func (db *DB) userNames(ctx context.Context, tx *sql.Tx) func() ([]string, error
 	return func() ([]string, error) { r := <-done; return r.names, r.err }
 }
 
-func readSnapshot(ctx context.Context, tx *sql.Tx, version int64, userNames func() ([]string, error)) (*Ordered, error) {
-	var persons, events, stored sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events), (SELECT sum(n) FROM chunks) FROM snapshot").Scan(&persons, &events, &stored); err != nil {
+// readSnapshot decodes the snapshot, which must hold stored events.
+func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, userNames func() ([]string, error)) (*Ordered, error) {
+	var persons, events sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events) FROM snapshot").Scan(&persons, &events); err != nil {
 		return nil, err
 	}
 	// It must hold every stored event (a lost segment is damage too).
-	if events.Int64 != stored.Int64 || persons.Int64 < 0 || persons.Int64 > events.Int64 || events.Int64 > 1<<31-1 {
+	if events.Int64 != stored || persons.Int64 < 0 || persons.Int64 > events.Int64 || events.Int64 > 1<<31-1 {
 		return nil, errCorrupt
 	}
 	o := &Ordered{Version: version,
@@ -292,9 +297,6 @@ func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
 // writeSnapshot replaces the snapshot with the events as tx sees them,
 // marking it as built from data version.
 func writeSnapshot(ctx context.Context, tx *sql.Tx, version int64) error {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot; DELETE FROM snapshot_rows;"); err != nil {
-		return fmt.Errorf("store snapshot: %w", err)
-	}
 	// The build holds every event in memory once more: collect more
 	// often so the import's peak stays near what is live.
 	defer debug.SetGCPercent(debug.SetGCPercent(20))
@@ -303,24 +305,55 @@ func writeSnapshot(ctx context.Context, tx *sql.Tx, version int64) error {
 		return err
 	}
 	o := orderRows(r)
-	var b segmentBlobs
-	seg := 0
-	for p0 := 0; p0 < len(o.Person); seg++ {
+	w, err := newSegmentWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for p0 := 0; p0 < len(o.Person); {
 		p1 := p0 + 1
 		for p1 < len(o.Person) && int(o.Start[p1+1]-o.Start[p0]) <= segmentEvents {
 			p1++
 		}
-		o.encode(p0, p1, &b)
-		if _, err := tx.ExecContext(ctx, "INSERT INTO snapshot(seg, n_persons, n_events, persons, events, times) VALUES(?, ?, ?, ?, ?, ?)",
-			seg, p1-p0, o.Start[p1]-o.Start[p0], b.persons, b.events, b.times); err != nil {
-			return fmt.Errorf("store snapshot: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO snapshot_rows(seg, rows) VALUES(?, ?)", seg, b.rows); err != nil {
-			return fmt.Errorf("store snapshot: %w", err)
+		if err := w.write(o, p0, p1); err != nil {
+			return err
 		}
 		p0 = p1
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('snapshot_version', ?)
+	return w.finish(version)
+}
+
+// segmentWriter replaces the snapshot's segments, one at a time.
+type segmentWriter struct {
+	ctx context.Context
+	tx  *sql.Tx
+	seg int
+	b   segmentBlobs
+}
+
+func newSegmentWriter(ctx context.Context, tx *sql.Tx) (*segmentWriter, error) {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot; DELETE FROM snapshot_rows;"); err != nil {
+		return nil, fmt.Errorf("store snapshot: %w", err)
+	}
+	return &segmentWriter{ctx: ctx, tx: tx}, nil
+}
+
+// write stores persons p0..p1-1 of o as the next segment.
+func (w *segmentWriter) write(o *Ordered, p0, p1 int) error {
+	o.encode(p0, p1, &w.b)
+	if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot(seg, n_persons, n_events, persons, events, times) VALUES(?, ?, ?, ?, ?, ?)",
+		w.seg, p1-p0, o.Start[p1]-o.Start[p0], w.b.persons, w.b.events, w.b.times); err != nil {
+		return fmt.Errorf("store snapshot: %w", err)
+	}
+	if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot_rows(seg, rows) VALUES(?, ?)", w.seg, w.b.rows); err != nil {
+		return fmt.Errorf("store snapshot: %w", err)
+	}
+	w.seg++
+	return nil
+}
+
+// finish marks the snapshot as built from data version.
+func (w *segmentWriter) finish(version int64) error {
+	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO settings(key, value) VALUES('snapshot_version', ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(version))
 	return err
 }
@@ -376,6 +409,11 @@ func (db *DB) loadSnapshotRows(ctx context.Context, version int64, n int) ([]int
 	if now != version || snap != version {
 		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}
+	return snapshotRows(ctx, tx, n)
+}
+
+// snapshotRows reads the storage row of each of the snapshot's n events.
+func snapshotRows(ctx context.Context, tx *sql.Tx, n int) ([]int32, error) {
 	out := make([]int32, 0, n)
 	rows, err := tx.QueryContext(ctx, "SELECT rows FROM snapshot_rows ORDER BY seg")
 	if err != nil {

@@ -40,22 +40,29 @@ func sameOrder(t *testing.T, what string, got, want *Ordered) {
 func TestSnapshotMatchesChunks(t *testing.T) {
 	defer func(n int) { segmentEvents = n }(segmentEvents)
 	rng := rand.New(rand.NewSource(5))
-	for trial := 0; trial < 40; trial++ {
+	merges := snapshotMerges.Load()
+	for trial := 0; trial < 60; trial++ {
 		segmentEvents = 1 + rng.Intn(12)
 		db := openTemp(t)
 		ctx := context.Background()
-		for file := 0; file < 1+rng.Intn(4); file++ {
+		for file := 0; file < 1+rng.Intn(5); file++ {
 			tx, err := db.BeginImport(ctx, ImportInfo{File: fmt.Sprint("f", file), Format: "csv"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := rng.Intn(40); i > 0; i-- {
+			// Big files and small ones (merged into the snapshot), some
+			// with identity links (which rebuild it from scratch).
+			size, links := rng.Intn(80), rng.Intn(3) == 0
+			if file > 0 && rng.Intn(2) == 0 {
+				size = rng.Intn(8)
+			}
+			for i := size; i > 0; i-- {
 				e := Event{User: fmt.Sprint("u", rng.Intn(9)), Name: fmt.Sprint("e", rng.Intn(4)),
 					Time: int64(rng.Intn(30)) * 1000 * int64(1+rng.Intn(100000)), Props: []Prop{{"k", float64(rng.Intn(3))}}}
 				if _, err := tx.Add(ctx, &e); err != nil {
 					t.Fatal(err)
 				}
-				if rng.Intn(15) == 0 {
+				if links && rng.Intn(10) == 0 {
 					if err := tx.Link(ctx, fmt.Sprint("u", rng.Intn(9)), fmt.Sprint("u", rng.Intn(9))); err != nil {
 						t.Fatal(err)
 					}
@@ -74,6 +81,9 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 			}
 			sameOrder(t, fmt.Sprintf("trial %d file %d", trial, file), got, want)
 		}
+	}
+	if n := snapshotMerges.Load() - merges; n < 10 {
+		t.Fatalf("only %d imports merged into the snapshot: the test no longer covers merging", n)
 	}
 }
 

@@ -1,0 +1,144 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"runtime/debug"
+	"slices"
+	"sync/atomic"
+)
+
+// mergeSnapshot rebuilds the snapshot from the one before this import plus
+// the import's own events, instead of ordering every stored event afresh.
+// It applies when that previous snapshot was current (prevVersion), the
+// import linked no identities (so no two persons merged and every old
+// person keeps its events in order) and the import adds at most a quarter
+// of the events already stored: a small file into a large database. It
+// reports whether it applied; the caller then rebuilds from scratch.
+func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, version int64) (bool, error) {
+	var stored, added, maxID sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT sum(CASE WHEN import_id = ?1 THEN 0 ELSE n END),
+		sum(CASE WHEN import_id = ?1 THEN n ELSE 0 END), (SELECT max(id) FROM users) FROM chunks`, importID).Scan(&stored, &added, &maxID); err != nil {
+		return false, err
+	}
+	if stored.Int64 == 0 || added.Int64*4 > stored.Int64 {
+		return false, nil
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(20))
+	idsOnly := func() ([]string, error) { return make([]string, maxID.Int64+1), nil }
+	old, err := readSnapshot(ctx, tx, prevVersion, stored.Int64, idsOnly)
+	if err == nil {
+		old.rows, err = snapshotRows(ctx, tx, int(stored.Int64))
+	}
+	if errors.Is(err, errCorrupt) {
+		return false, nil // the chunks, not the damaged snapshot, decide
+	}
+	if err != nil {
+		return false, err
+	}
+	fresh, err := freshEvents(ctx, tx, importID, int32(stored.Int64), len(old.Users), len(old.Names))
+	if err != nil {
+		return false, err
+	}
+	w, err := newSegmentWriter(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	seg := &Ordered{Start: []int32{0}}
+	flush := func() error {
+		if len(seg.Person) == 0 {
+			return nil
+		}
+		if err := w.write(seg, 0, len(seg.Person)); err != nil {
+			return err
+		}
+		seg.Person, seg.Start, seg.Event, seg.Time, seg.rows = seg.Person[:0], seg.Start[:1], seg.Event[:0], seg.Time[:0], seg.rows[:0]
+		return nil
+	}
+	// Persons in id order: each old person's events merged with its new
+	// ones by time, old first at equal times (their storage rows are lower).
+	i, j := 0, 0
+	for i < len(old.Person) || j < len(fresh) {
+		var id int32
+		switch {
+		case j == len(fresh):
+			id = old.Person[i]
+		case i == len(old.Person):
+			id = fresh[j].person
+		default:
+			id = min(old.Person[i], fresh[j].person)
+		}
+		a, b := 0, 0 // this person's old events
+		if i < len(old.Person) && old.Person[i] == id {
+			a, b = int(old.Start[i]), int(old.Start[i+1])
+			i++
+		}
+		k := j
+		for k < len(fresh) && fresh[k].person == id {
+			k++
+		}
+		n := b - a + k - j
+		if len(seg.Time) > 0 && len(seg.Time)+n > segmentEvents {
+			if err := flush(); err != nil {
+				return false, err
+			}
+		}
+		for a < b || j < k {
+			if j == k || a < b && old.Time[a] <= fresh[j].time {
+				seg.Event, seg.Time, seg.rows = append(seg.Event, old.Event[a]), append(seg.Time, old.Time[a]), append(seg.rows, old.rows[a])
+				a++
+			} else {
+				e := fresh[j]
+				seg.Event, seg.Time, seg.rows = append(seg.Event, e.event), append(seg.Time, e.time), append(seg.rows, e.row)
+				j++
+			}
+		}
+		seg.Person = append(seg.Person, id)
+		seg.Start = append(seg.Start, int32(len(seg.Time)))
+	}
+	if err := flush(); err != nil {
+		return false, err
+	}
+	snapshotMerges.Add(1)
+	return true, w.finish(version)
+}
+
+// snapshotMerges counts merges, so tests can tell which path ran.
+var snapshotMerges atomic.Int64
+
+// freshEvent is one event of the import being committed.
+type freshEvent struct {
+	person, event, row int32
+	time               int64
+}
+
+// freshEvents reads one import's events (storage rows from first on) and
+// orders them by person, time and storage row.
+func freshEvents(ctx context.Context, tx *sql.Tx, importID int64, first int32, users, names int) ([]freshEvent, error) {
+	r := &Rows{}
+	wait, err := startChunks(ctx, tx, r, "WHERE import_id = ?", importID)
+	if err != nil {
+		return nil, err
+	}
+	if err := wait(); err != nil {
+		return nil, err
+	}
+	canon, err := loadCanon(ctx, tx, users)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]freshEvent, len(r.Time))
+	for i := range out {
+		u, e := r.User[i], r.Event[i]
+		if u < 1 || int(u) >= users || e < 1 || int(e) > names {
+			return nil, errCorrupt
+		}
+		out[i] = freshEvent{person: canon[u], event: e - 1, row: first + int32(i), time: r.Time[i]}
+	}
+	slices.SortFunc(out, func(x, y freshEvent) int {
+		return cmp.Or(cmp.Compare(x.person, y.person), cmp.Compare(x.time, y.time), cmp.Compare(x.row, y.row))
+	})
+	return out, nil
+}
