@@ -18,7 +18,8 @@ func init() {
 const audienceUsage = `create NAME 'RULE' [--replace] | list | show NAME [--trend 30d] | delete NAME |
        users NAME [--format csv|json|jsonl|table|markdown] | preview 'RULE' | refresh
        (create, show, users and preview take --tz ZONE: calendar days, streaks and evidence times
-       in that zone; list and refresh keep the sizes taken in the database's zone)
+       in that zone; list --tz shows its times there, but the sizes it keeps, recorded by create
+       and refresh, are taken in the database's zone)
 
 A rule is a segment expression (spoor segment -h) that usually names what to act on:
   did add_to_cart then not begin_checkout within 24h

@@ -20,7 +20,7 @@ func init() {
 const segmentUsage = `create NAME 'EXPR' [--replace] | list | show NAME [--trend 30d] | delete NAME |
        users NAME | preview 'EXPR' [--users | --trend 30d] | rfm --revenue PROP [--event E] [--users] [--tier T] |
        stages [--window 30d] [--users] [--stage S]      (each takes --db and --format;
-       all but list and delete take --tz ZONE)
+       all but delete take --tz ZONE)
 
 An expression combines, with not, and, or and parentheses:
   did EVENT [where PROP OP VALUE [and ...]] [>= N | <= N | = N] [in 30d | between DATE and DATE]
@@ -92,15 +92,21 @@ func tzFlag(fs *flag.FlagSet) *string {
 // rule, stage, RFM recency or churn day evaluated for this command counts
 // calendar days in it. An unknown zone is a usage error.
 func useTZ(env *Env, tz string) error {
+	loc, err := zoneNamed(tz)
+	env.Ctx = segment.WithZone(env.Ctx, loc)
+	return err
+}
+
+// zoneNamed loads a --tz zone: nil for "", a usage error for an unknown name.
+func zoneNamed(tz string) (*time.Location, error) {
 	if tz == "" {
-		return nil
+		return nil, nil
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return usagef("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", tz)
+		return nil, usagef("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", tz)
 	}
-	env.Ctx = segment.WithZone(env.Ctx, loc)
-	return nil
+	return loc, nil
 }
 
 // warnUnknown names the events and properties an expression uses that the
@@ -284,9 +290,14 @@ func segmentList(env *Env, args []string) error {
 // listSaved prints the saved segments or audiences; table gives the
 // output's shape (audiences show their counts too).
 func listSaved(env *Env, k segment.Kind, args []string, table func([]segment.Saved) any) error {
-	fs := newFlags(env, k.Noun+" list", "[--db PATH] [--format F]")
+	fs := newFlags(env, k.Noun+" list", "[--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
+	tz := fs.String("tz", "", "show the created_at and evaluated_at times in this timezone (IANA name), default UTC")
 	if _, err := positional(fs, args, 0, "no arguments"); err != nil {
+		return err
+	}
+	loc, err := zoneNamed(*tz)
+	if err != nil {
 		return err
 	}
 	db, err := openDB(*dbPath, true)
@@ -298,7 +309,20 @@ func listSaved(env *Env, k segment.Kind, args []string, table func([]segment.Sav
 	if err != nil {
 		return err
 	}
+	for i := range list {
+		list[i].CreatedAt, list[i].EvaluatedAt = inZone(list[i].CreatedAt, loc), inZone(list[i].EvaluatedAt, loc)
+	}
 	return emit(env, *format, table(list))
+}
+
+// inZone rewrites a stored RFC 3339 time in loc (unchanged when loc is
+// nil or the text is not such a time).
+func inZone(stamp string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, stamp)
+	if loc == nil || err != nil {
+		return stamp
+	}
+	return t.In(loc).Format(time.RFC3339)
 }
 
 // loadSaved opens the data and looks up a saved segment or audience.

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spoorhq/spoor/segment"
 )
 
 // tzCSV is stored with UTC as the display timezone. Asia/Shanghai is UTC+8:
@@ -168,6 +171,31 @@ func TestAudienceAndChurnTZ(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "saved audience mixed2: 2 of 5 users") || strings.Contains(errs, "database's timezone") {
 		t.Errorf("create --tz UTC: exit %d %q", code, errs)
 	}
+	// list --tz shows the stored UTC times in the zone: the same instants.
+	for _, noun := range []string{"audience", "segment"} {
+		if noun == "segment" {
+			exRun(t, "segment", "create", "s", "did purchase", "--db", db)
+		}
+		_, utc, _ := exRun(t, noun, "list", "--db", db, "--format", "json")
+		code, sh, errs := exRun(t, noun, "list", "--db", db, "--format", "json", "--tz", "Asia/Shanghai")
+		var a, b []segment.Saved
+		if code != 0 || json.Unmarshal([]byte(utc), &a) != nil || json.Unmarshal([]byte(sh), &b) != nil || len(a) == 0 || len(a) != len(b) {
+			t.Fatalf("%s list --tz: exit %d %s\n%s\n%s", noun, code, errs, utc, sh)
+		}
+		for i := range a {
+			pairs := [][2]string{{a[i].CreatedAt, b[i].CreatedAt}}
+			if noun == "audience" { // segments have no evaluated_at
+				pairs = append(pairs, [2]string{a[i].EvaluatedAt, b[i].EvaluatedAt})
+			}
+			for _, pair := range pairs {
+				u, err1 := time.Parse(time.RFC3339, pair[0])
+				s, err2 := time.Parse(time.RFC3339, pair[1])
+				if err1 != nil || err2 != nil || !u.Equal(s) || !strings.HasSuffix(pair[0], "Z") || !strings.HasSuffix(pair[1], "+08:00") {
+					t.Errorf("%s list: %q in UTC, %q in Shanghai", noun, pair[0], pair[1])
+				}
+			}
+		}
+	}
 }
 
 func TestBadTZOnSegmentCommands(t *testing.T) {
@@ -182,7 +210,7 @@ func TestBadTZOnSegmentCommands(t *testing.T) {
 		{"segment", "create", "s2", "did purchase"}, {"segment", "show", "s"}, {"segment", "users", "s"},
 		{"segment", "preview", "did purchase"}, {"segment", "rfm", "--revenue", "revenue"}, {"segment", "stages"},
 		{"audience", "create", "a2", "did purchase"}, {"audience", "show", "a"}, {"audience", "users", "a"},
-		{"audience", "preview", "did purchase"}, {"churn"},
+		{"audience", "preview", "did purchase"}, {"churn"}, {"segment", "list"}, {"audience", "list"},
 	} {
 		code, out, errs := exRun(t, append(args, "--db", db, "--tz", "Mars/Olympus")...)
 		if code != 2 || out != "" || !strings.Contains(errs, `unknown timezone "Mars/Olympus" (use an IANA name`) {
