@@ -28,8 +28,12 @@ const DefaultStageWindow = 30
 //	churned    last seen earlier than that (more than 2W days ago)
 func Stages(d *query.Dataset, window int) []int8 { return StagesIn(d, window, dataZone(d)) }
 
-// StagesIn is Stages with the calendar days of loc (a --tz).
+// StagesIn is Stages with the calendar days of loc (a --tz; nil: the
+// dataset's display timezone).
 func StagesIn(d *query.Dataset, window int, loc *time.Location) []int8 {
+	if loc == nil {
+		loc = dataZone(d)
+	}
 	e := newEvaluator(d, loc)
 	recent, _ := e.rel(Rel{N: window, Unit: 'd'})
 	before, _ := e.rel(Rel{N: 2 * window, Unit: 'd'})
@@ -107,7 +111,8 @@ func StageSummary(d *query.Dataset, window int, users bool, only string) (*Stage
 	return StageSummaryIn(d, dataZone(d), window, users, only)
 }
 
-// StageSummaryIn is StageSummary with the calendar days of loc (a --tz).
+// StageSummaryIn is StageSummary with the calendar days of loc (a --tz;
+// nil: the dataset's display timezone).
 func StageSummaryIn(d *query.Dataset, loc *time.Location, window int, users bool, only string) (*StageReport, error) {
 	if only != "" {
 		if _, err := stageMembers(d, only, window, loc); err != nil {

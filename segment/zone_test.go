@@ -205,8 +205,8 @@ z 2026-03-31T20:00 page_view
 	if got := stages(sh); got != "old:churned new:dormant z:new" {
 		t.Errorf("Shanghai stages %s", got)
 	}
-	if got := fmt.Sprint(Stages(d, 1)); got != fmt.Sprint(StagesIn(d, 1, time.UTC)) {
-		t.Errorf("Stages uses the dataset's zone: %s", got)
+	if got := fmt.Sprint(Stages(d, 1)); got != fmt.Sprint(StagesIn(d, 1, time.UTC)) || got != fmt.Sprint(StagesIn(d, 1, nil)) {
+		t.Errorf("Stages and StagesIn(nil) use the dataset's zone: %s", got)
 	}
 	rep, err := StageSummaryIn(d, sh, 1, true, "dormant")
 	if err != nil || fmt.Sprint(rep.Users) != "[{new dormant}]" {
