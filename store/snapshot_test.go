@@ -222,7 +222,7 @@ func TestSchemaOneWithoutSnapshot(t *testing.T) {
 
 func TestSortHashes(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	for _, n := range []int{0, 1, 2, 100, 5000} {
+	for _, n := range []int{0, 1, 2, 100, 5000, 300000} {
 		a := make([]uint64, n)
 		for i := range a {
 			a[i] = rng.Uint64()
