@@ -30,11 +30,16 @@ late,purchase,2026-03-31T10:00:00Z,20
 z,page_view,2026-03-31T20:00:00Z,
 `
 
-func tzDB(t *testing.T) string {
+func needTZ(t *testing.T) {
 	t.Helper()
 	if _, err := time.LoadLocation("Asia/Shanghai"); err != nil {
 		t.Skipf("timezone data not available: %v", err)
 	}
+}
+
+func tzDB(t *testing.T) string {
+	t.Helper()
+	needTZ(t)
 	dir := t.TempDir()
 	csvPath := filepath.Join(dir, "tz.csv")
 	if err := os.WriteFile(csvPath, []byte(tzCSV), 0o644); err != nil {
@@ -220,5 +225,51 @@ func TestBadTZOnSegmentCommands(t *testing.T) {
 	// Nothing was saved by the refused creates.
 	if _, out, _ := exRun(t, "segment", "list", "--db", db, "--format", "csv"); strings.Contains(out, "s2,") {
 		t.Errorf("segment saved despite a bad --tz: %q", out)
+	}
+}
+
+// A database whose display timezone is Asia/Shanghai (from import --tz):
+// commands answer in Shanghai days unless --tz UTC overrides, and the
+// audience sizes kept after imports stay Shanghai's whatever --tz says.
+func TestTZOverridesDatabaseZone(t *testing.T) {
+	needTZ(t)
+	dir := t.TempDir()
+	csvPath, more := filepath.Join(dir, "tz.csv"), filepath.Join(dir, "more.csv")
+	os.WriteFile(csvPath, []byte(tzCSV), 0o644)
+	// y is a new user before the data's last event: no window moves.
+	os.WriteFile(more, []byte("user_id,event,time\ny,page_view,2026-03-31T19:00:00Z\n"), 0o644)
+	db := filepath.Join(dir, "sh.db")
+	if code, _, errs := exRun(t, "import", "--quiet", "--tz", "Asia/Shanghai", "--db", db, csvPath); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	if code, _, errs := exRun(t, "segment", "create", "streakers", "streak view_item >= 3 days", "--db", db); code != 0 {
+		t.Fatalf("create: %s", errs)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"segment", "preview", "streak view_item >= 3 days", "--users", "--format", "csv"}, "user\nsh3\n"},
+		{[]string{"segment", "preview", "streak view_item >= 3 days", "--users", "--format", "csv", "--tz", "UTC"}, "user\nutc3\n"},
+		{[]string{"trends", "--events", "view_item", "--segment", "streakers", "--interval", "month", "--format", "csv"}, "month,view_item\n2026-03-01,4\n2026-04-01,0\n"},
+		{[]string{"trends", "--events", "view_item", "--segment", "streakers", "--interval", "month", "--format", "csv", "--tz", "UTC"}, "month,view_item\n2026-03-01,3\n"},
+	} {
+		if code, out, errs := exRun(t, append(c.args, "--db", db)...); code != 0 || out != c.want {
+			t.Errorf("%v: exit %d %s\n got %q\nwant %q", c.args, code, errs, out, c.want)
+		}
+	}
+	const rule = "streak view_item >= 3 days or did purchase in 1d"
+	code, _, errs := exRun(t, "audience", "create", "mixed", rule, "--tz", "UTC", "--db", db)
+	if code != 0 || !strings.Contains(errs, "saved audience mixed: 2 of 5 users") ||
+		!strings.Contains(errs, "1 users in the database's timezone Asia/Shanghai") {
+		t.Errorf("create --tz UTC: exit %d %q", code, errs)
+	}
+	// The import's --tz reads naive times; the refresh after it still
+	// counts in the database's zone: 1 now, 1 before.
+	if code, _, errs := exRun(t, "import", "--quiet", "--tz", "UTC", "--db", db, more); code != 0 {
+		t.Fatalf("second import: %s", errs)
+	}
+	if code, out, _ := exRun(t, "audience", "list", "--db", db, "--format", "csv"); code != 0 || !strings.Contains(out, "mixed,"+rule+",1,1,+0,") {
+		t.Errorf("list after import: %q", out)
 	}
 }

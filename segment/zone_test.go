@@ -291,3 +291,29 @@ func personOf(t *testing.T, d *query.Dataset, user string) int {
 	t.Fatalf("no user %s", user)
 	return -1
 }
+
+// Trend days in New York across the spring-forward day: each point sees
+// the events until its local midnight (03-08 ends at 04:00 UTC, not 05:00).
+func TestTrendDaysOnDST(t *testing.T) {
+	ny := mustLoc(t, "America/New_York")
+	// Stored in UTC; New York wall clock in comments.
+	_, d := timeline(t, time.UTC, `
+a 2026-03-08T04:30 e
+b 2026-03-09T03:30 e
+c 2026-03-09T04:30 e
+z 2026-03-09T16:00 e
+`) // a 03-07 23:30 EST, b 03-08 23:30 EDT, c 03-09 00:30 EDT, z 03-09 12:00 EDT
+	n, _ := Parse("active in 1d")
+	for _, c := range []struct {
+		loc  *time.Location
+		want string
+	}{
+		{ny, "[{2026-03-07 1 1 1} {2026-03-08 1 2 0.5} {2026-03-09 2 4 0.5}]"},
+		{time.UTC, "[{2026-03-07 0 0 0} {2026-03-08 1 1 1} {2026-03-09 3 4 0.75}]"},
+	} {
+		pts, err := Trend(WithZone(context.Background(), c.loc), d, n, 3)
+		if err != nil || fmt.Sprint(pts) != c.want {
+			t.Errorf("%s: %v %v, want %s", c.loc, pts, err, c.want)
+		}
+	}
+}
