@@ -89,12 +89,7 @@ func runFunnel(env *Env, args []string) error {
 	}
 	defer db.Close()
 	if *explain != "" {
-		text, err := d.ExplainFunnel(env.Ctx, q, *explain)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprint(env.Stdout, text)
-		return err
+		return explainFunnel(env, *format, d, q, *explain)
 	}
 	r, err := d.Funnel(env.Ctx, q)
 	if err != nil {
@@ -109,6 +104,26 @@ func runFunnel(env *Env, args []string) error {
 		return emit(env, *format, FunnelUsers{Step: *inProgressAt, Event: q.Steps[k].Event, State: "in_progress", Users: r.InProgressAt(k)})
 	}
 	return emit(env, *format, r)
+}
+
+// explainFunnel prints why one user counts where they do: the narrative
+// text on a terminal (table format), the same facts as JSON, CSV or
+// Markdown otherwise.
+func explainFunnel(env *Env, format string, d *query.Dataset, q query.FunnelQuery, user string) error {
+	f, err := output.Resolve(format, env.Stdout)
+	if err != nil {
+		return &UsageError{err.Error()}
+	}
+	x, err := d.FunnelExplanation(env.Ctx, q, user)
+	if err != nil {
+		return err
+	}
+	if f != "table" {
+		return emit(env, f, x)
+	}
+	env.printed = true
+	_, err = fmt.Fprint(env.Stdout, x.Text())
+	return err
 }
 
 // splitSteps splits a --steps list on commas outside parentheses and

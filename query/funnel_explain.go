@@ -15,13 +15,88 @@ const explainContext = 5
 // explainFull is the timeline length shown in full.
 const explainFull = 60
 
-// ExplainFunnel tells why one user counts where they do: the verdict, and
-// their timeline with the events that matched each step, the window and
-// the other attempts. It evaluates the user exactly as Funnel does.
+// Funnel explanation statuses.
+const (
+	ExplainConverted  = "converted"
+	ExplainDropped    = "dropped"
+	ExplainInProgress = "in_progress"
+	ExplainNotCounted = "not_counted"
+)
+
+// FunnelExplain tells why one person counts where they do in a funnel:
+// the verdict, the event that matched each step, and their timeline around
+// the counted attempt. Its JSON keys are documented in docs/json.md.
+type FunnelExplain struct {
+	User          string  `json:"user"`
+	Mode          string  `json:"mode"`
+	WindowSeconds float64 `json:"window_seconds"`
+	Timezone      string  `json:"timezone"`
+	Status        string  `json:"status"`        // converted, dropped, in_progress or not_counted
+	StepsReached  int     `json:"steps_reached"` // distinct steps in any mode; 0 when not counted
+	// Reason says why the person stopped where they did, or why they are
+	// not counted; empty when they converted.
+	Reason        string               `json:"reason"`
+	Verdict       string               `json:"verdict"`      // the one-line answer of the text form
+	WindowStart   *string              `json:"window_start"` // the counted attempt's first event; null when not counted
+	WindowEnd     *string              `json:"window_end"`   // inclusive
+	Steps         []FunnelExplainStep  `json:"steps"`
+	Events        int                  `json:"events"`         // all the person's events
+	EarlierEvents int                  `json:"earlier_events"` // before the timeline shown
+	LaterEvents   int                  `json:"later_events"`   // after it
+	Timeline      []FunnelExplainEvent `json:"timeline"`
+
+	title string // the text form's first line
+	loc   *time.Location
+	limit int64 // window end (ms), when counted
+}
+
+// FunnelExplainStep is one step of the funnel for the explained person.
+type FunnelExplainStep struct {
+	Step    int      `json:"step"` // 1-based
+	Event   string   `json:"event"`
+	Where   []string `json:"where,omitempty"`
+	Reached bool     `json:"reached"`
+	Time    *string  `json:"time"` // the matched event; null when not reached
+	// SecondsFromStart runs from the counted attempt's first event;
+	// SecondsFromPrevious from the previous step's event (ordered and
+	// strict modes, not step 1), as the funnel's time to convert.
+	SecondsFromStart    *float64 `json:"seconds_from_start"`
+	SecondsFromPrevious *float64 `json:"seconds_from_previous"`
+}
+
+// FunnelExplainEvent is one event of the explained timeline.
+type FunnelExplainEvent struct {
+	Time     string `json:"time"`
+	Event    string `json:"event"`
+	Step     int    `json:"step,omitempty"`      // the step it matched (1-based)
+	Note     string `json:"note,omitempty"`      // what it meant to the funnel, as the text says it
+	InWindow bool   `json:"in_window,omitempty"` // inside the counted attempt's window
+
+	ms    int64
+	chain bool // one of the counted chain's events: the text marks it with an arrow
+}
+
+// explainTime is the instant format of explanation JSON: RFC 3339 with
+// milliseconds, as spoor user prints, since equal or near times decide
+// funnel steps.
+const explainTime = "2006-01-02T15:04:05.000Z07:00"
+
+// ExplainFunnel is the text form of FunnelExplanation.
 func (d *Dataset) ExplainFunnel(ctx context.Context, q FunnelQuery, user string) (string, error) {
-	p, err := d.planFunnel(ctx, q)
+	x, err := d.FunnelExplanation(ctx, q, user)
 	if err != nil {
 		return "", err
+	}
+	return x.Text(), nil
+}
+
+// FunnelExplanation tells why one user counts where they do: the verdict,
+// and their timeline with the events that matched each step, the window and
+// the other attempts. It evaluates the user exactly as Funnel does.
+func (d *Dataset) FunnelExplanation(ctx context.Context, q FunnelQuery, user string) (*FunnelExplain, error) {
+	p, err := d.planFunnel(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	u := -1
 	for i, id := range d.Users {
@@ -31,12 +106,12 @@ func (d *Dataset) ExplainFunnel(ctx context.Context, q FunnelQuery, user string)
 		}
 	}
 	if u < 0 {
-		return "", fmt.Errorf("unknown user %q; run spoor user ID or spoor sql to look one up", user)
+		return nil, fmt.Errorf("unknown user %q; run spoor user ID or spoor sql to look one up", user)
 	}
 	w := newFunnelWorker(p)
 	level, open := w.person(u)
 	e := &funnelExplainer{p: p, w: w, u: u, level: level, open: open}
-	return e.text(), nil
+	return e.explain(), nil
 }
 
 type funnelExplainer struct {
@@ -45,7 +120,8 @@ type funnelExplainer struct {
 	u     int
 	level int
 	open  bool
-	b     strings.Builder
+	x     *FunnelExplain
+	match []int // step -> its event in the counted attempt, -1
 }
 
 func (e *funnelExplainer) when(ms int64) string {
@@ -60,40 +136,125 @@ func (e *funnelExplainer) stepName(k int) string {
 	return st.Event + " (" + strings.Join(st.Where, "; ") + ")"
 }
 
-func (e *funnelExplainer) text() string {
+func (e *funnelExplainer) explain() *FunnelExplain {
 	p, n := e.p, e.p.n
 	names := make([]string, n)
 	for k := range names {
 		names[k] = e.stepName(k)
 	}
-	fmt.Fprintf(&e.b, "user %s — funnel %s (%s, window %s)\n", p.d.Users[e.u], strings.Join(names, " → "), p.mode, HumanSeconds(float64(p.window)/1000))
-	fmt.Fprintf(&e.b, "%s\n\n", e.verdict())
+	x := &FunnelExplain{
+		User: p.d.Users[e.u], Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Timezone: p.s.Loc.String(),
+		StepsReached: e.level + 1, Steps: make([]FunnelExplainStep, n), Timeline: []FunnelExplainEvent{},
+		title: fmt.Sprintf("user %s — funnel %s (%s, window %s)", p.d.Users[e.u], strings.Join(names, " → "), p.mode, HumanSeconds(float64(p.window)/1000)),
+		loc:   p.s.Loc,
+	}
+	e.x = x
+	x.Status, x.Reason, x.Verdict = e.verdict()
+	e.matchSteps()
+	for k, st := range p.q.Steps {
+		s := FunnelExplainStep{Step: k + 1, Event: st.Event, Where: st.Where, Reached: e.match[k] >= 0}
+		if s.Reached {
+			t := p.d.Time[e.match[k]]
+			s.Time = ptr(e.stamp(t))
+			s.SecondsFromStart = ptr(float64(t-p.d.Time[e.w.cur[0]]) / 1000)
+			if k > 0 && p.mode != FunnelAny {
+				s.SecondsFromPrevious = ptr(float64(t-p.d.Time[e.match[k-1]]) / 1000)
+			}
+		}
+		x.Steps[k] = s
+	}
+	if e.level >= 0 {
+		t0 := p.d.Time[e.w.cur[0]]
+		x.limit = t0 + p.window
+		x.WindowStart, x.WindowEnd = ptr(e.stamp(t0)), ptr(e.stamp(x.limit))
+	}
 	e.timeline()
-	return e.b.String()
+	return x
 }
 
-// verdict is the one-line answer: where the user counts, and why there.
-func (e *funnelExplainer) verdict() string {
+func ptr[T any](v T) *T { return &v }
+
+func (e *funnelExplainer) stamp(ms int64) string {
+	return time.UnixMilli(ms).In(e.p.s.Loc).Format(explainTime)
+}
+
+// matchSteps finds the event of each step reached. In ordered and strict
+// modes that is the counted chain. In any mode the chain holds the events
+// at which the count of distinct steps grew, not which step each filled:
+// the window's matching of steps to event types decides, and each type
+// hands its events to its steps in time order, the chain's events first.
+func (e *funnelExplainer) matchSteps() {
+	p, w, d := e.p, e.w, e.p.d
+	e.match = make([]int, p.n)
+	for k := range e.match {
+		e.match[k] = -1
+	}
+	if e.level < 0 {
+		return
+	}
+	if p.mode != FunnelAny {
+		for k := 0; k <= e.level; k++ {
+			e.match[k] = int(w.cur[k])
+		}
+		return
+	}
+	w.maxMatching() // over the events anyChain counted, as why() reads it
+	lo, hi := int(d.Start[e.u]), int(d.Start[e.u+1])
+	ts := d.Time[w.start]
+	var cands []int
+	for _, c := range w.cur[:e.level+1] {
+		cands = append(cands, int(c))
+	}
+	g := w.start
+	for g > lo && d.Time[g-1] == ts {
+		g--
+	}
+	for j := g; j < hi && d.Time[j] <= ts+p.window; j++ {
+		if e.level == p.n-1 && j > int(w.cur[p.n-1]) {
+			break // anyChain stopped counting once every step was done
+		}
+		if w.tids[j-lo] >= 0 && !e.inChain(j) {
+			cands = append(cands, j)
+		}
+	}
+	taken := make([]bool, len(cands))
+	for k := range e.match {
+		for c, j := range cands {
+			if !taken[c] && w.assign[k] >= 0 && w.tids[j-lo] == w.assign[k] {
+				taken[c], e.match[k] = true, j
+				break
+			}
+		}
+	}
+}
+
+// verdict is the one-line answer: where the user counts, and why there,
+// with its status and reason apart.
+func (e *funnelExplainer) verdict() (status, reason, line string) {
 	p, w, n := e.p, e.w, e.p.n
 	d := p.d
 	if !p.s.Person(e.u) {
-		return fmt.Sprintf("not counted: not in segment %s", p.q.Segment)
+		reason = "not in segment " + p.q.Segment
+		return ExplainNotCounted, reason, "not counted: " + reason
 	}
 	if e.level < 0 {
-		return "not counted: " + e.noStart()
+		reason = e.noStart()
+		return ExplainNotCounted, reason, "not counted: " + reason
 	}
 	t0 := d.Time[w.cur[0]]
 	if e.level == n-1 {
-		return fmt.Sprintf("converted: all %d steps, from %s to %s (%s)", n, e.when(t0), e.when(d.Time[w.cur[n-1]]), HumanSeconds(float64(d.Time[w.cur[n-1]]-t0)/1000))
+		return ExplainConverted, "", fmt.Sprintf("converted: all %d steps, from %s to %s (%s)", n, e.when(t0), e.when(d.Time[w.cur[n-1]]), HumanSeconds(float64(d.Time[w.cur[n-1]]-t0)/1000))
 	}
 	head := fmt.Sprintf("reached step %d of %d (%s)", e.level+1, n, e.stepName(e.level))
 	if p.mode == FunnelAny {
 		head = fmt.Sprintf("did %d of %d steps within one window", e.level+1, n)
 	}
 	if e.open {
-		return fmt.Sprintf("in progress: %s; the window stays open until %s, after the data's last event at %s", head, e.when(t0+p.window), e.when(p.maxTime))
+		reason = fmt.Sprintf("the window stays open until %s, after the data's last event at %s", e.when(t0+p.window), e.when(p.maxTime))
+		return ExplainInProgress, reason, "in progress: " + head + "; " + reason
 	}
-	return fmt.Sprintf("dropped: %s; %s", head, e.why())
+	reason = e.why()
+	return ExplainDropped, reason, "dropped: " + head + "; " + reason
 }
 
 // noStart says why a user has no step-1 attempt.
@@ -217,19 +378,19 @@ func (e *funnelExplainer) inChain(j int) bool {
 	return false
 }
 
-// timeline prints the user's events with what each meant to the funnel.
+// timeline lists the user's events with what each meant to the funnel:
+// all of them, or for a long timeline the counted window with a few events
+// either side.
 func (e *funnelExplainer) timeline() {
-	p, w := e.p, e.w
+	p, w, x := e.p, e.w, e.x
 	d := p.d
 	lo, hi := int(d.Start[e.u]), int(d.Start[e.u+1])
 	from, to := lo, hi
-	var limit int64 = -1 << 62
 	if e.level >= 0 {
-		limit = d.Time[w.cur[0]] + p.window
 		if hi-lo > explainFull {
 			from = max(lo, int(w.cur[0])-explainContext)
 			to = int(w.cur[0])
-			for to < hi && d.Time[to] <= limit {
+			for to < hi && d.Time[to] <= x.limit {
 				to++
 			}
 			to = min(hi, to+explainContext)
@@ -237,32 +398,27 @@ func (e *funnelExplainer) timeline() {
 	} else if hi-lo > explainFull {
 		to = lo + explainFull
 	}
-	plural := "s"
-	if hi-lo == 1 {
-		plural = ""
+	x.Events, x.EarlierEvents, x.LaterEvents = hi-lo, from-lo, hi-to
+	t0 := int64(0)
+	if e.level >= 0 {
+		t0 = d.Time[w.cur[0]]
 	}
-	fmt.Fprintf(&e.b, "timeline (%s), %d event%s:\n", p.s.Loc, hi-lo, plural)
-	if from > lo {
-		fmt.Fprintf(&e.b, "  … %d earlier events\n", from-lo)
-	}
-	closed := false
 	for j := from; j < to; j++ {
-		if e.level >= 0 && !closed && d.Time[j] > limit {
-			fmt.Fprintf(&e.b, "  ── window closes at %s ──\n", e.when(limit))
-			closed = true
+		t := d.Time[j]
+		ev := FunnelExplainEvent{Time: e.stamp(t), Event: d.Names[d.Event[j]], ms: t, InWindow: e.level >= 0 && t >= t0 && t <= x.limit}
+		ev.Note, ev.chain = e.note(j)
+		for k, m := range e.match {
+			if m == j {
+				ev.Step = k + 1
+			}
 		}
-		fmt.Fprintf(&e.b, "  %s  %s%s\n", e.when(d.Time[j]), d.Names[d.Event[j]], e.note(j))
-	}
-	if e.level >= 0 && !closed {
-		fmt.Fprintf(&e.b, "  ── window closes at %s ──\n", e.when(limit))
-	}
-	if to < hi {
-		fmt.Fprintf(&e.b, "  … %d later events\n", hi-to)
+		x.Timeline = append(x.Timeline, ev)
 	}
 }
 
-// note annotates one event of the timeline.
-func (e *funnelExplainer) note(j int) string {
+// note says what one event of the timeline meant, and whether it is one
+// of the counted chain's events.
+func (e *funnelExplainer) note(j int) (string, bool) {
 	p, w := e.p, e.w
 	d, s := p.d, p.s
 	for k := 0; k <= e.level; k++ {
@@ -274,23 +430,23 @@ func (e *funnelExplainer) note(j int) string {
 			label = fmt.Sprintf("%d of %d steps", k+1, p.n)
 		}
 		if k == 0 {
-			return "   ← " + label + " (counted attempt)"
+			return label + " (counted attempt)", true
 		}
-		return fmt.Sprintf("   ← %s (+%s)", label, HumanSeconds(float64(d.Time[j]-d.Time[w.cur[k-1]])/1000))
+		return fmt.Sprintf("%s (+%s)", label, HumanSeconds(float64(d.Time[j]-d.Time[w.cur[k-1]])/1000)), true
 	}
 	if !s.Match(j) {
-		return "   (hidden by --where)"
+		return "hidden by --where", false
 	}
 	if p.exclBy != nil && len(p.exclBy[d.Event[j]]) > 0 {
-		return "   (excluded event)"
+		return "excluded event", false
 	}
 	if p.mode != FunnelAny && d.Event[j] == p.ev[0] && p.stepOK(j, 0) {
 		if !s.InRange(d.Time[j]) {
-			return "   (step 1 outside the date range)"
+			return "step 1 outside the date range", false
 		}
-		return fmt.Sprintf("   (another step-1 attempt, reaching step %d)", e.attemptLevel(j)+1)
+		return fmt.Sprintf("another step-1 attempt, reaching step %d", e.attemptLevel(j)+1), false
 	}
-	return ""
+	return "", false
 }
 
 // attemptLevel evaluates another attempt, for the timeline; the counted
