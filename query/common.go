@@ -304,11 +304,32 @@ func (c *Calendar) Bucket(t int64) int {
 	return lo
 }
 
-// Label is the bucket's start as YYYY-MM-DD (YYYY-MM-DD HH:00 for hours).
+// Label is the bucket's start as YYYY-MM-DD (YYYY-MM-DD HH:MM for hours).
+// When clocks fall back an hour's wall-clock time happens twice, so those
+// two hours also name their zone ("01:00 EDT", "01:00 EST"); every other
+// label is left bare. The hour skipped when clocks spring forward has no
+// bucket: its neighbours read 01:00 and 03:00.
 func (c *Calendar) Label(i int) string {
 	t := time.UnixMilli(c.Starts[i]).In(c.Loc)
 	if c.Interval == Hour {
-		return t.Format("2006-01-02 15:00")
+		return t.Format("2006-01-02 15:04") + repeatedHourZone(t)
 	}
 	return t.Format("2006-01-02")
+}
+
+// repeatedHourZone is " EDT" when t's wall-clock hour also names the
+// instant an hour before or after it, else "". A zone whose two offsets
+// share an abbreviation gets the offset instead.
+func repeatedHourZone(t time.Time) string {
+	const wallHour = "2006-01-02 15"
+	for _, o := range []time.Time{t.Add(-time.Hour), t.Add(time.Hour)} {
+		if o.Format(wallHour) != t.Format(wallHour) {
+			continue
+		}
+		if zone := t.Format("MST"); zone != o.Format("MST") {
+			return " " + zone
+		}
+		return " " + t.Format("-07:00")
+	}
+	return ""
 }
