@@ -272,6 +272,52 @@ zz view 2026-01-12 00:00 src=seo
 	}
 }
 
+// TestFunnelExplainSegmentAndTrim: a person outside --segment is not
+// counted, with the reason; a long timeline shows the counted window and
+// five events either side, and counts the rest.
+func TestFunnelExplainSegmentAndTrim(t *testing.T) {
+	var b strings.Builder
+	for h := 0; h < 30; h++ { // events 0-29: before the attempt
+		fmt.Fprintf(&b, "u1 search 2026-01-01 %02d:00\n", h%24)
+	}
+	b.WriteString("u1 view 2026-01-03 00:00\nu1 cart 2026-01-03 00:01\n") // 30, 31
+	for h := 0; h < 34; h++ { // 32-65: after the window
+		fmt.Fprintf(&b, "u1 search 2026-01-20 %02d:00\n", h%24)
+	}
+	b.WriteString("u2 view 2026-01-01 10:00\nu2 buy 2026-01-01 10:05\n" + closeWindows)
+	d := textTimeline(t, time.UTC, b.String())
+	q := FunnelQuery{Steps: steps("view", "cart", "buy")}
+	x, err := d.FunnelExplanation(context.Background(), q, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Events != 66 || x.EarlierEvents != 25 || x.LaterEvents != 29 || len(x.Timeline) != 12 ||
+		x.Timeline[5].Step != 1 || x.Timeline[6].Step != 2 || !x.Timeline[6].InWindow || x.Timeline[7].InWindow {
+		t.Errorf("trimmed timeline: %d events, %d earlier, %d later, %d shown: %+v", x.Events, x.EarlierEvents, x.LaterEvents, len(x.Timeline), x.Timeline)
+	}
+	if text := x.Text(); !strings.Contains(text, "  … 25 earlier events\n") || !strings.Contains(text, "  … 29 later events\n") {
+		t.Errorf("text:\n%s", text)
+	}
+
+	old := Segments
+	defer func() { Segments = old }()
+	Segments = func(ctx context.Context, d *Dataset, name string) ([]bool, error) {
+		m := make([]bool, len(d.Users))
+		for u, id := range d.Users {
+			m[u] = id == "u2"
+		}
+		return m, nil
+	}
+	q.Segment = "only-u2"
+	x, err = d.FunnelExplanation(context.Background(), q, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Status != ExplainNotCounted || x.Reason != "not in segment only-u2" || x.StepsReached != 0 || x.WindowStart != nil || x.Steps[0].Reached {
+		t.Errorf("outside the segment: %+v", x)
+	}
+}
+
 // TestFunnelExplainMatchesReference checks explanations of random
 // timelines against the brute-force reference of funnel_ref_test.go (level,
 // window still open, counted attempt, times between steps) and against
