@@ -277,11 +277,12 @@ zz view 2026-01-12 00:00 src=seo
 // five events either side, and counts the rest.
 func TestFunnelExplainSegmentAndTrim(t *testing.T) {
 	var b strings.Builder
-	for h := 0; h < 30; h++ { // events 0-29: before the attempt
+	// Events 0-29 come before the attempt (30, 31), 32-65 after its window.
+	for h := 0; h < 30; h++ {
 		fmt.Fprintf(&b, "u1 search 2026-01-01 %02d:00\n", h%24)
 	}
-	b.WriteString("u1 view 2026-01-03 00:00\nu1 cart 2026-01-03 00:01\n") // 30, 31
-	for h := 0; h < 34; h++ { // 32-65: after the window
+	b.WriteString("u1 view 2026-01-03 00:00\nu1 cart 2026-01-03 00:01\n")
+	for h := 0; h < 34; h++ {
 		fmt.Fprintf(&b, "u1 search 2026-01-20 %02d:00\n", h%24)
 	}
 	b.WriteString("u2 view 2026-01-01 10:00\nu2 buy 2026-01-01 10:05\n" + closeWindows)
