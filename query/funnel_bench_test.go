@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // BenchmarkFunnel times a 4-step ordered funnel with a 7-day window on
@@ -45,6 +46,64 @@ func BenchmarkFunnelModes(b *testing.B) {
 	} {
 		b.Run("1M/"+c.name, func(b *testing.B) {
 			d := synthDataset(b, 1_000_000)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := d.Funnel(context.Background(), c.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// heavyUserDataset is one person replaying a flow 20,000 times within a
+// 7-day window (a bot, a replaying client): a view every 30 s, a cart
+// every 7th, a checkout every 23rd and a login every 50th, never a
+// purchase, so no attempt settles the person early; plus a few ordinary
+// persons.
+func heavyUserDataset() *Dataset {
+	base := int64(1_767_225_600_000) // 2026-01-01
+	var raw []RawEvent
+	for i := 0; i < 20_000; i++ {
+		t := base + int64(i)*30_000
+		raw = append(raw, RawEvent{User: "bot", Event: "view_item", Time: t})
+		for _, e := range []struct {
+			every int
+			name  string
+		}{{7, "add_to_cart"}, {23, "begin_checkout"}, {50, "login"}} {
+			if i%e.every == e.every-1 {
+				raw = append(raw, RawEvent{User: "bot", Event: e.name, Time: t + 1000})
+			}
+		}
+	}
+	for u := 0; u < 100; u++ {
+		t := base + int64(u)*3_600_000
+		for j, name := range []string{"view_item", "add_to_cart", "login", "begin_checkout", "purchase"} {
+			raw = append(raw, RawEvent{User: "u" + itoa(u), Event: name, Time: t + int64(j)*60_000})
+		}
+	}
+	return NewDataset(raw, time.UTC)
+}
+
+// BenchmarkFunnelExclusionsHeavyUser times ordered funnels with exclusions
+// on one person with 20,000 step-1 events inside one window, and on the
+// synthetic 1M events for comparison.
+func BenchmarkFunnelExclusionsHeavyUser(b *testing.B) {
+	st := FunnelSteps([]string{"view_item", "add_to_cart", "begin_checkout", "purchase"})
+	heavy := heavyUserDataset()
+	for _, c := range []struct {
+		name string
+		d    func() *Dataset
+		q    FunnelQuery
+	}{
+		{"heavy/whole-funnel", func() *Dataset { return heavy }, FunnelQuery{Steps: st, Exclude: []Exclusion{{Event: "login"}}}},
+		{"heavy/steps-2-4", func() *Dataset { return heavy }, FunnelQuery{Steps: st, Exclude: []Exclusion{{Event: "login", From: 1, To: 3}}}},
+		{"heavy/strict", func() *Dataset { return heavy }, FunnelQuery{Steps: st, Mode: FunnelStrict, Exclude: []Exclusion{{Event: "login"}}}},
+		{"synth1M/steps-2-4", func() *Dataset { return synthDataset(b, 1_000_000) }, FunnelQuery{Steps: st, Exclude: []Exclusion{{Event: "login", From: 1, To: 3}}}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			d := c.d()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

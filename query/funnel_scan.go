@@ -50,6 +50,9 @@ type funnelWorker struct {
 
 	spent int // events visited by the window scans of the current person
 
+	moved bool         // setChain ran: the sweep's state changed
+	sw    *funnelSweep // ordered funnels with exclusions, heavy persons
+
 	starts, preStarts []int64 // latestStart: per level, the latest step-1 time reaching it
 }
 
@@ -99,17 +102,27 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 	if p.mode == FunnelStrict && len(p.excl) > 0 {
 		w.exclusionTimes(lo, hi)
 	}
-	if p.mode == FunnelStrict || len(p.excl) > 0 {
+	if p.mode == FunnelStrict {
 		level, open, _ = w.attempts(lo, end, hi, w.n-1, math.MaxInt)
 		return level, open
 	}
 	// Attempts latest first usually settle a person in one or two window
 	// scans; a person with many fruitless attempts (a bot, say) would cost
 	// one scan per attempt, so past a budget one pass over the timeline
-	// finds the deepest level and the time of the attempt to walk.
+	// finds the deepest level and the attempt to walk.
 	level, open, ok := w.attempts(lo, end, hi, w.n-1, attemptBudget*(hi-lo+16))
 	if ok {
 		return level, open
+	}
+	if len(p.excl) > 0 {
+		i := w.sweepOrdered(lo, end, hi)
+		if i < 0 {
+			return -1, false
+		}
+		level = w.ordered(i, lo, hi, w.n-1)
+		w.start = i
+		copy(w.cur, w.reach[level*w.n:level*w.n+level+1])
+		return level, d.Time[i]+p.window > p.maxTime && level < w.n-1
 	}
 	target, t0 := w.latestStart(lo, hi)
 	if target < 0 {
@@ -276,6 +289,7 @@ func (w *funnelWorker) exclOK(c, k int, t int64) bool {
 // setChain records a new best chain for level k and its first reach.
 func (w *funnelWorker) setChain(k int, src []int32, level int) int {
 	n := w.n
+	w.moved = true
 	copy(w.chain[k*n:k*n+k+1], src[:k+1])
 	if !w.valid[k] {
 		w.valid[k] = true

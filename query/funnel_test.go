@@ -218,6 +218,45 @@ u1 cart   2026-01-01 13:00
 u1 refund 2026-01-01 15:30
 zz buy    2026-06-01 00:00`, FunnelQuery{Steps: vcb, Window: "5h", Exclude: []Exclusion{{Event: "refund"}}}, "u1:1 zz:-", "1/1/0"},
 
+		{"an excluded event exactly at the window end holds an earlier attempt; one ms later does not", `
+u1 view   2026-01-01 10:00
+u1 cart   2026-01-01 10:30
+u1 view   2026-01-01 11:00
+u1 refund 2026-01-01 15:00:00.000
+u2 view   2026-01-01 10:00
+u2 cart   2026-01-01 10:30
+u2 view   2026-01-01 11:00
+u2 refund 2026-01-01 15:00:00.001
+zz buy    2026-06-01 00:00`, FunnelQuery{Steps: vcb, Window: "5h", Exclude: []Exclusion{{Event: "refund"}}}, "u1:0 u2:1 zz:-", "2/1/0"},
+
+		{"repeated starts: only the attempts after the excluded event convert", `
+u1 view   2026-01-01 10:00
+u1 view   2026-01-01 10:00
+u1 view   2026-01-01 10:01
+u1 refund 2026-01-01 10:02
+u1 view   2026-01-01 10:03
+u1 view   2026-01-01 10:03
+u1 cart   2026-01-01 10:04
+u1 buy    2026-01-01 10:05
+u2 view   2026-01-01 10:00
+u2 view   2026-01-01 10:01
+u2 cart   2026-01-01 10:02
+u2 refund 2026-01-01 10:03
+u2 buy    2026-01-01 10:04
+` + closeWindows, FunnelQuery{Steps: vcb, Exclude: []Exclusion{{Event: "refund"}}}, "u1:2 u2:0 zz:-", "2/1/1"},
+
+		{"repeated starts at one instant with an excluded event at that instant", `
+u1 view   2026-01-01 10:00
+u1 refund 2026-01-01 10:00
+u1 view   2026-01-01 10:00
+u1 buy    2026-01-01 10:00
+u1 view   2026-01-01 10:00
+u2 view   2026-01-01 10:00
+u2 view   2026-01-01 10:00
+u2 refund 2026-01-01 10:01
+u2 buy    2026-01-01 10:02
+` + closeWindows, FunnelQuery{Steps: steps("view", "view", "buy"), Exclude: []Exclusion{{Event: "refund", From: 1, To: 2}}}, "u1:2 u2:1 zz:-", "2/2/1"},
+
 		{"strict with an exclusion named like a middle step", `
 u1 view 2026-01-01 10:00
 u1 cart 2026-01-01 10:01
@@ -292,12 +331,16 @@ zz search 2026-06-01 00:00`, FunnelQuery{Steps: steps("view", "buy"), Common: Co
 				loc = fnLoc(t, c.q.TZ)
 			}
 			d := textTimeline(t, loc, c.data)
-			r := fnRun(t, d, c.q)
-			if got := fnLevels(d, r); got != c.levels {
-				t.Errorf("levels %s, want %s", got, c.levels)
-			}
-			if got := fnCounts(r); got != c.counts {
-				t.Errorf("counts %s, want %s", got, c.counts)
+			// Budget -1 takes the one-pass paths of ordered funnels.
+			defer func() { attemptBudget = 4 }()
+			for _, attemptBudget = range []int{4, -1} {
+				r := fnRun(t, d, c.q)
+				if got := fnLevels(d, r); got != c.levels {
+					t.Errorf("budget %d: levels %s, want %s", attemptBudget, got, c.levels)
+				}
+				if got := fnCounts(r); got != c.counts {
+					t.Errorf("budget %d: counts %s, want %s", attemptBudget, got, c.counts)
+				}
 			}
 		})
 	}
