@@ -74,14 +74,26 @@ func (d *Dataset) Prop(ctx context.Context, key string) (*Prop, error) {
 	}
 	p := &Prop{Key: key, Codes: make([]int32, len(d.Time))}
 	if d.load != nil {
+		// The map to storage order (read once, on the first property)
+		// loads alongside the column, in its own read transaction.
+		type loaded struct {
+			rows []int32
+			err  error
+		}
+		mapped := make(chan loaded, 1)
+		go func() {
+			rows, err := d.rows(ctx)
+			mapped <- loaded{rows, err}
+		}()
 		col, err := d.load(ctx, key)
+		m := <-mapped
+		if err == nil {
+			err = m.err
+		}
 		if err != nil {
 			return nil, fmt.Errorf("load property %q: %w", key, err)
 		}
-		rows, err := d.rows(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load property %q: %w", key, err)
-		}
+		rows := m.rows
 		if len(col.Codes) != len(rows) || len(rows) != len(d.Time) {
 			return nil, fmt.Errorf("load property %q: the database changed; reload", key)
 		}
