@@ -57,16 +57,17 @@ func BenchmarkFunnelModes(b *testing.B) {
 	}
 }
 
-// heavyUserDataset is one person replaying a flow 20,000 times within a
-// 7-day window (a bot, a replaying client): a view every 30 s, a cart
-// every 7th, a checkout every 23rd and a login every 50th, never a
+// heavyUserDataset is one person replaying a flow n times within a
+// 7-day window (a bot, a replaying client): n views evenly over 600,000 s
+// (every 30 s for 20,000), a cart after every 7th view, a checkout after
+// every 23rd and a login after every 50th, never a
 // purchase, so no attempt settles the person early; plus a few ordinary
 // persons.
-func heavyUserDataset() *Dataset {
+func heavyUserDataset(n int) *Dataset {
 	base := int64(1_767_225_600_000) // 2026-01-01
 	var raw []RawEvent
-	for i := 0; i < 20_000; i++ {
-		t := base + int64(i)*30_000
+	for i := 0; i < n; i++ {
+		t := base + int64(i)*(600_000_000/int64(n))
 		raw = append(raw, RawEvent{User: "bot", Event: "view_item", Time: t})
 		for _, e := range []struct {
 			every int
@@ -91,7 +92,7 @@ func heavyUserDataset() *Dataset {
 // synthetic 1M events for comparison.
 func BenchmarkFunnelExclusionsHeavyUser(b *testing.B) {
 	st := FunnelSteps([]string{"view_item", "add_to_cart", "begin_checkout", "purchase"})
-	heavy := heavyUserDataset()
+	heavy := heavyUserDataset(20_000)
 	for _, c := range []struct {
 		name string
 		d    func() *Dataset

@@ -497,6 +497,13 @@ func heavyQuery(rng *rand.Rand) (FunnelQuery, int64) {
 		}
 		q.Exclude = append(q.Exclude, x)
 	}
+	if len(q.Exclude) == 2 && ns > 2 && rng.Intn(2) == 0 {
+		// One exclusion from step 1 and one from the step where it ends:
+		// attempts held by the first keep their own later chains.
+		m := 1 + rng.Intn(ns-2)
+		q.Exclude[0].From, q.Exclude[0].To = 0, m
+		q.Exclude[1].From, q.Exclude[1].To = m, m+1+rng.Intn(ns-1-m)
+	}
 	return q, win
 }
 
@@ -594,6 +601,70 @@ func TestFunnelSweepMatchesAttempts(t *testing.T) {
 		}
 		if runs[0] != runs[1] {
 			t.Fatalf("iteration %d, query %+v: per attempt and sweep differ:\n%s\n%s", it, q, runs[0], runs[1])
+		}
+	}
+	// A bot's thousands of attempts share a handful of states, whatever
+	// the exclusions (the sweep's cost is per state and event).
+	d := heavyUserDataset(3000)
+	st := FunnelSteps([]string{"view_item", "add_to_cart", "begin_checkout", "purchase"})
+	for _, ex := range [][]Exclusion{
+		{{Event: "login"}},
+		{{Event: "login", From: 1, To: 3}},
+		{{Event: "login", From: 0, To: 2}, {Event: "add_to_cart", From: 2, To: 3}},
+	} {
+		p, err := d.planFunnel(ctx, FunnelQuery{Steps: st, Exclude: ex})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := newFunnelWorker(p)
+		bot := slices.Index(d.Users, "bot")
+		personBoth(t, w, bot)
+		if w.sw == nil || w.sw.peak == 0 {
+			t.Fatalf("%+v: the bot never took the sweep", ex)
+		}
+		if w.sw.peak > 2*len(st) {
+			t.Errorf("%+v: %d live states at once", ex, w.sw.peak)
+		}
+	}
+}
+
+// TestFunnelSweepHeldAttempts targets the states the sweep must keep
+// apart: attempts held by an exclusion from step 1 keep their own later
+// chains, and a second exclusion from a middle step then tells them apart
+// by whether its excluded event came after their step. Sweep and one scan
+// per attempt must agree on every person.
+func TestFunnelSweepHeldAttempts(t *testing.T) {
+	rng := rand.New(rand.NewSource(37))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	ctx := context.Background()
+	configs := [][]Exclusion{
+		{{Event: "x", From: 0, To: 2}, {Event: "y", From: 2, To: 3}},
+		{{Event: "x", From: 0, To: 1}, {Event: "y", From: 1, To: 3}},
+		{{Event: "x", From: 0, To: 3}, {Event: "y", From: 1, To: 2}},
+		{{Event: "x", From: 1, To: 2}, {Event: "y", From: 2, To: 3}},
+	}
+	iters := 400
+	if testing.Short() {
+		iters = 50
+	}
+	for it := 0; it < iters; it++ {
+		var raw []RawEvent
+		for u := 0; u < 3; u++ {
+			tm := base
+			for e := 20 + rng.Intn(150); e > 0; e-- {
+				tm += int64(rng.Intn(3)) * 60_000
+				raw = append(raw, RawEvent{User: "u" + strconv.Itoa(u), Event: []string{"a", "a", "b", "c", "d", "x", "y"}[rng.Intn(7)], Time: tm})
+			}
+		}
+		d := NewDataset(raw, time.UTC)
+		q := FunnelQuery{Steps: steps("a", "b", "c", "d"), Window: strconv.Itoa(10+rng.Intn(60)) + "m", Exclude: configs[it%len(configs)]}
+		p, err := d.planFunnel(ctx, q)
+		if err != nil {
+			continue // a name missing from this draw
+		}
+		w := newFunnelWorker(p)
+		for u := range d.Users {
+			personBoth(t, w, u)
 		}
 	}
 }

@@ -15,19 +15,19 @@ import "math"
 // that can still matter evolve identically from then on, so they are
 // merged and advanced once. What can still matter is
 //   - which levels are reached;
-//   - for a level k, the times of its chain's step From for each exclusion
-//     still open at k (From >= 1, From <= k < To): they decide the checks
-//     at step To and the capping at the window end; other chain times are
-//     never read again;
-//   - for an exclusion from step 1 (From = 0), whether an excluded event
-//     has followed the attempt's start ("blocked"): that is all a check
-//     against the start time can tell, and once blocked, the levels below
-//     To are held at step 1 for good, so they are dropped.
-// Within one blocked pattern the reachable chains of earlier starts include
-// those of later ones, so the latest chain per level is shared and the
-// states number about one per level; merging keeps a bot's thousands of
-// attempts down to a handful of states. Each attempt leaves its state when
-// its window ends, and is then capped with its own start and window end.
+//   - for a level k and each exclusion still open at k (From <= k < To),
+//     whether an excluded event has already followed the chain's step
+//     From. The time of step From is only ever compared with the latest
+//     excluded event, at step To and at the window end, and every future
+//     excluded event comes after it, so that one bit is all the time can
+//     still tell; other chain times are never read again;
+//   - for an exclusion from step 1 (From = 0) the bit is the same for every
+//     level ("blocked"), and once set, the levels below To are held at
+//     step 1 for good, so they are dropped.
+// The states of a bot's thousands of attempts thus shrink to a handful,
+// and each group of equal-time events costs O(states × steps). Each attempt
+// leaves its state when its window ends, and is then capped with its own
+// start and window end.
 
 // sweepNode is one state in a union-find forest: attempts point at the
 // node they started in, and merged nodes point at the node they joined.
@@ -60,9 +60,10 @@ type funnelSweep struct {
 	attempts []sweepAttempt // in start order, so also in window-end order
 	dirty    []int32        // states changed by the current group
 	fresh    []int32        // states opened by the current group
-	open     [][]int        // level -> From >= 1 of the exclusions open there
+	open     [][]int        // level -> the exclusions from step >= 2 open there
 	hit      []bool         // exclusion -> an excluded event in the current group
 	cands    []int32        // the group's candidate events
+	peak     int            // most live states at once, for the tests
 }
 
 func newFunnelSweep(p *funnelPlan) *funnelSweep {
@@ -70,7 +71,7 @@ func newFunnelSweep(p *funnelPlan) *funnelSweep {
 	for k := range p.n {
 		for _, x := range p.excl {
 			if x.from >= 1 && x.from <= k && k < x.to {
-				sw.open[k] = append(sw.open[k], x.from)
+				sw.open[k] = append(sw.open[k], x.id)
 			}
 		}
 	}
@@ -136,7 +137,7 @@ func (w *funnelWorker) advance(sl *sweepSlot, t int64) bool {
 // canon drops the levels an exclusion from step 1 holds for good, and
 // hashes what can still matter of the state.
 func (w *funnelWorker) canon(sl *sweepSlot) uint64 {
-	p, d, n, sw := w.p, w.p.d, w.n, w.sw
+	p, sw := w.p, w.sw
 	for e, b := range sl.blocked {
 		if b {
 			for k := 1; k < p.excl[e].to; k++ {
@@ -152,23 +153,32 @@ func (w *funnelWorker) canon(sl *sweepSlot) uint64 {
 			continue
 		}
 		mix(1)
-		for _, f := range sw.open[k] {
-			mix(uint64(d.Time[sl.chain[k*n+f]]))
+		for _, e := range sw.open[k] {
+			if w.followed(sl, k, e) {
+				mix(2)
+			} else {
+				mix(3)
+			}
 		}
 	}
 	for _, b := range sl.blocked {
 		if b {
-			mix(2)
+			mix(4)
 		} else {
-			mix(3)
+			mix(5)
 		}
 	}
 	return h
 }
 
+// followed reports whether an excluded event of exclusion e came after
+// step From of the level-k chain.
+func (w *funnelWorker) followed(sl *sweepSlot, k, e int) bool {
+	return w.lastE[e] > w.p.d.Time[sl.chain[k*w.n+w.p.excl[e].from]]
+}
+
 // sameState compares two canonical states on what can still matter.
 func (w *funnelWorker) sameState(a, b *sweepSlot) bool {
-	d, n := w.p.d, w.n
 	for k := range a.valid {
 		if a.valid[k] != b.valid[k] {
 			return false
@@ -176,8 +186,8 @@ func (w *funnelWorker) sameState(a, b *sweepSlot) bool {
 		if !a.valid[k] {
 			continue
 		}
-		for _, f := range w.sw.open[k] {
-			if d.Time[a.chain[k*n+f]] != d.Time[b.chain[k*n+f]] {
+		for _, e := range w.sw.open[k] {
+			if w.followed(a, k, e) != w.followed(b, k, e) {
 				return false
 			}
 		}
@@ -315,6 +325,7 @@ func (w *funnelWorker) sweepOrdered(lo, end, hi int) int {
 				sw.active = append(sw.active, id)
 			}
 		}
+		sw.peak = max(sw.peak, len(sw.active))
 	}
 	_, _, best = w.sweepFinalize(next, math.MaxInt64, bestLevel, best)
 	return best
@@ -341,8 +352,9 @@ func (w *funnelWorker) sweepGroup(g, hi int) (end int, hit bool) {
 }
 
 // sweepExclusions records the excluded events at t, after the group's
-// extensions ("between" is strict in time), and blocks the states started
-// before t (not the fresh ones) on the exclusions from step 1.
+// extensions ("between" is strict in time), blocks the states started
+// before t (not the fresh ones) on the exclusions from step 1, and has the
+// others hashed again.
 func (w *funnelWorker) sweepExclusions(t int64) {
 	sw := w.sw
 	for e, x := range w.p.excl {
@@ -351,14 +363,12 @@ func (w *funnelWorker) sweepExclusions(t int64) {
 		}
 		sw.hit[e] = false
 		w.lastE[e] = t
-		if x.from != 0 {
-			continue
-		}
 		for _, id := range sw.active {
-			if sl := &sw.slots[sw.nodes[id].slot]; !sl.blocked[e] {
+			sl := &sw.slots[sw.nodes[id].slot]
+			if x.from == 0 && !sl.blocked[e] {
 				sl.blocked[e] = true
-				sw.dirty = append(sw.dirty, id)
 			}
+			sw.dirty = append(sw.dirty, id) // the followed bits may have changed
 		}
 	}
 }
