@@ -30,7 +30,6 @@ type Env struct {
 
 	printed bool               // emit wrote a result: a failed run is not run again
 	timing  func(phase string) // set by SPOOR_TIMING: prints the time since start
-	flags   *flag.FlagSet      // the running command's flags (loadDataset reads --tz)
 }
 
 // mark reports the time a phase ended when SPOOR_TIMING is set.
@@ -177,7 +176,6 @@ func printHelp(w io.Writer) {
 func newFlags(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	env.flags = fs
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stdout, "usage: spoor %s %s\n\n", name, usage)
 		fs.SetOutput(env.Stdout)
@@ -285,11 +283,6 @@ func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) 
 		return nil, nil, err
 	}
 	env.mark("loaded")
-	if env.flags != nil && env.flags.Lookup("tz") != nil {
-		// --segment and --by segment:NAME count calendar days in the
-		// analysis's --tz; a bad zone is reported by the analysis itself.
-		useTZ(env, env.flags.Lookup("tz").Value.String())
-	}
 	return db, d, nil
 }
 

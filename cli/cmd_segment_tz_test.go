@@ -273,3 +273,25 @@ func TestTZOverridesDatabaseZone(t *testing.T) {
 		t.Errorf("list after import: %q", out)
 	}
 }
+
+// A spec file's "tz" reaches its segment as --tz does (query.Resolve puts
+// the zone in the context the segment hooks see).
+func TestSpecSegmentTZ(t *testing.T) {
+	db := tzDB(t)
+	if code, _, errs := exRun(t, "segment", "create", "streakers", "streak view_item >= 3 days", "--db", db); code != 0 {
+		t.Fatalf("create: %s", errs)
+	}
+	for tz, want := range map[string]string{
+		"UTC":           "month,view_item\n2026-03-01,3\n",
+		"Asia/Shanghai": "month,view_item\n2026-03-01,4\n2026-04-01,0\n",
+	} {
+		spec := filepath.Join(t.TempDir(), "s.json")
+		body := `{"analysis": "trends", "events": ["view_item"], "interval": "month", "segment": "streakers", "tz": "` + tz + `"}`
+		if err := os.WriteFile(spec, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, out, errs := exRun(t, "run", spec, "--db", db, "--format", "csv"); code != 0 || out != want {
+			t.Errorf("spoor run with tz %s: exit %d %s\n got %q\nwant %q", tz, code, errs, out, want)
+		}
+	}
+}

@@ -43,6 +43,25 @@ var Segments SegmentFunc
 // segment package installs it.
 var SegmentBy func(ctx context.Context, d *Dataset, name string) (*Prop, error)
 
+type zoneKey struct{}
+
+// WithZone returns a context under which the hooks above (saved segments
+// and their calendar-day rules) evaluate in loc instead of the dataset's
+// display timezone. Resolve sets it from --tz, so an analysis's segment
+// counts days the way its buckets do. A nil loc changes nothing.
+func WithZone(ctx context.Context, loc *time.Location) context.Context {
+	if loc == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, zoneKey{}, loc)
+}
+
+// ZoneOf returns the zone WithZone put in ctx, if any.
+func ZoneOf(ctx context.Context) (*time.Location, bool) {
+	loc, ok := ctx.Value(zoneKey{}).(*time.Location)
+	return loc, ok
+}
+
 // Resolve checks and resolves the common options.
 func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 	s := &Scope{D: d, Loc: d.Loc}
@@ -52,6 +71,7 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 			return nil, fmt.Errorf("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", c.TZ)
 		}
 		s.Loc = loc
+		ctx = WithZone(ctx, loc)
 	}
 	if s.Loc == nil {
 		s.Loc = time.UTC

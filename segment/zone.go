@@ -7,25 +7,21 @@ import (
 	"github.com/spoorhq/spoor/query"
 )
 
-type zoneKey struct{}
-
 // WithZone returns a context under which segments, audience rules, RFM,
 // lifecycle stages and churn count calendar days, read dates and write
 // evidence times in loc instead of the dataset's display timezone: the
 // --tz of the command or analysis that evaluates them. A context carries
 // it because --segment NAME reaches this package through query.Segments,
-// whose signature has no room for a zone. A nil loc changes nothing.
+// whose signature has no room for a zone; query.Resolve sets it from an
+// analysis's --tz (query.WithZone). A nil loc changes nothing.
 func WithZone(ctx context.Context, loc *time.Location) context.Context {
-	if loc == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, zoneKey{}, loc)
+	return query.WithZone(ctx, loc)
 }
 
 // Zone is the timezone calendar notions use: the context's (WithZone),
 // else the dataset's display timezone, else UTC.
 func Zone(ctx context.Context, d *query.Dataset) *time.Location {
-	if loc, ok := ctx.Value(zoneKey{}).(*time.Location); ok {
+	if loc, ok := query.ZoneOf(ctx); ok {
 		return loc
 	}
 	return dataZone(d)
