@@ -626,6 +626,23 @@ func TestFunnelSweepMatchesAttempts(t *testing.T) {
 			t.Errorf("%+v: %d live states at once", ex, w.sw.peak)
 		}
 	}
+	// Starts flooding one instant, some filling step 2 as well: the cart
+	// at that instant is reached, but the logins after it hold the bot at
+	// step 2 (login between steps 2 and 4) or at step 1 (whole funnel).
+	d = floodDataset(1500)
+	for want, ex := range [][]Exclusion{{{Event: "login"}}, {{Event: "login", From: 1, To: 3}}} {
+		p, err := d.planFunnel(ctx, FunnelQuery{Steps: steps("view_item", "view_item", "add_to_cart", "purchase"), Exclude: ex})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := newFunnelWorker(p)
+		if level, _ := personBoth(t, w, slices.Index(d.Users, "bot")); level != want {
+			t.Fatalf("%+v: flood at level %d, want %d", ex, level, want)
+		}
+		if w.sw.peak > 2*len(st) {
+			t.Errorf("%+v: %d live states at once", ex, w.sw.peak)
+		}
+	}
 }
 
 // TestFunnelSweepHeldAttempts targets the states the sweep must keep

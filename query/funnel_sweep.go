@@ -1,6 +1,9 @@
 package query
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Ordered funnels with exclusions cannot use latestStart: whether an
 // attempt is held by an excluded event depends on its own window end, so
@@ -63,6 +66,7 @@ type funnelSweep struct {
 	open     [][]int        // level -> the exclusions from step >= 2 open there
 	hit      []bool         // exclusion -> an excluded event in the current group
 	cands    []int32        // the group's candidate events
+	kinds    []startKind    // the states opened by the current group
 	peak     int            // most live states at once, for the tests
 }
 
@@ -374,37 +378,59 @@ func (w *funnelWorker) sweepExclusions(t int64) {
 }
 
 // sweepStarts opens the attempts starting in the group g..ge. Each sees
-// the group's other events; those whose own event is no candidate see the
-// same ones and share one state.
+// the group's other events. Starts that fill the same later steps (or
+// none) see groups alike but for swapping the two, so they reach the same
+// times and share one state: a flood of starts at one instant costs one
+// state per kind, not one group scan per start.
 func (w *funnelWorker) sweepStarts(g, ge int, t int64) {
 	p, d, sw := w.p, w.p.d, w.sw
-	shared := int32(-1)
+	sw.kinds = sw.kinds[:0]
 	for j := g; j < ge; j++ {
 		if !w.p.s.Match(j) || !w.fits(j, 0) {
 			continue
 		}
-		own := len(p.later[d.Event[j]]) > 0
-		if !own && shared >= 0 {
-			sw.attempts = append(sw.attempts, sweepAttempt{i: int32(j), node: shared})
-			sw.nodes[shared].alive++
-			continue
+		kind, shareable := startKind{ev: -1}, true
+		if ks := p.later[d.Event[j]]; len(ks) > 0 {
+			kind.ev = d.Event[j]
+			shareable = len(ks) <= 64
+			for b, k := range ks {
+				if shareable && p.stepOK(j, int(k)) {
+					kind.mask |= 1 << uint(b)
+				}
+			}
+		}
+		if shareable {
+			if i := slices.IndexFunc(sw.kinds, func(o startKind) bool { return o.ev == kind.ev && o.mask == kind.mask }); i >= 0 {
+				id := sw.kinds[i].node
+				sw.attempts = append(sw.attempts, sweepAttempt{i: int32(j), node: id})
+				sw.nodes[id].alive++
+				continue
+			}
 		}
 		id := sw.newNode(w, j)
 		sw.nodes[id].alive = 1
 		sw.attempts = append(sw.attempts, sweepAttempt{i: int32(j), node: id})
+		if shareable {
+			kind.node = id
+			sw.kinds = append(sw.kinds, kind)
+		}
 		w.group = w.group[:0]
 		for _, x := range sw.cands {
 			if int(x) != j {
 				w.group = append(w.group, x)
 			}
 		}
-		if !own {
-			shared = id
-		}
 		w.advance(&sw.slots[sw.nodes[id].slot], t)
 		sw.fresh = append(sw.fresh, id)
 		sw.dirty = append(sw.dirty, id)
 	}
+}
+
+// startKind is which later steps a starting event could fill.
+type startKind struct {
+	ev   int32  // its event id, -1 when it fills none
+	mask uint64 // bit b: it passes the filters of step p.later[ev][b]
+	node int32
 }
 
 // sweepFinalize caps the attempts whose window ends before upTo, in start
