@@ -63,7 +63,7 @@ type funnelSweep struct {
 	attempts []sweepAttempt // in start order, so also in window-end order
 	dirty    []int32        // states changed by the current group
 	fresh    []int32        // states opened by the current group
-	open     [][]int        // level -> the exclusions from step >= 2 open there
+	open     [][]int        // level k -> the exclusions with 1 <= From <= k < To
 	hit      []bool         // exclusion -> an excluded event in the current group
 	cands    []int32        // the group's candidate events
 	kinds    []startKind    // the states opened by the current group
@@ -246,7 +246,8 @@ func (w *funnelWorker) settle(dirty []int32) {
 
 // capAttempt is the level of the attempt started at t0 in state sl once
 // its window has ended: the capping of ordered, with the attempt's own
-// start for exclusions from step 1.
+// start for exclusions from step 1. The last step is never valid here: a
+// state reaching it is retired as done.
 func (w *funnelWorker) capAttempt(sl *sweepSlot, t0 int64) int {
 	p, d, n := w.p, w.p.d, w.n
 	final := 0
@@ -368,9 +369,8 @@ func (w *funnelWorker) sweepExclusions(t int64) {
 		sw.hit[e] = false
 		w.lastE[e] = t
 		for _, id := range sw.active {
-			sl := &sw.slots[sw.nodes[id].slot]
-			if x.from == 0 && !sl.blocked[e] {
-				sl.blocked[e] = true
+			if x.from == 0 {
+				sw.slots[sw.nodes[id].slot].blocked[e] = true
 			}
 			sw.dirty = append(sw.dirty, id) // the followed bits may have changed
 		}
