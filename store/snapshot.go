@@ -130,6 +130,11 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, userNa
 	}
 	wait := func() error { wg.Wait(); return firstErr }
 	defer wait()
+	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	o.Names = names[1:]
 	// Each segment's blobs are copied into one of a few reused buffers
 	// (RawBytes spares database/sql's own copy): at 10M events that is
 	// 40 MB less fresh memory to fault in on the path every command takes.
@@ -191,28 +196,18 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, userNa
 	if o.Users, err = userNames(); err != nil {
 		return nil, err
 	}
-	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	o.Names = names[1:]
 	if err := wait(); err != nil {
 		return nil, err
 	}
 	o.Start[len(o.Person)] = int32(len(o.Time))
-	// Persons are distinct users in ascending id order; event indexes
-	// name stored events. Anything else is damage.
+	// Persons are distinct users in ascending id order: anything else is
+	// damage (decode checked the event indexes).
 	prev := int32(0)
 	for _, id := range o.Person {
 		if id <= prev || int(id) >= len(o.Users) {
 			return nil, errCorrupt
 		}
 		prev = id
-	}
-	for _, e := range o.Event {
-		if e < 0 || int(e) >= len(o.Names) {
-			return nil, errCorrupt
-		}
 	}
 	return o, nil
 }
@@ -249,7 +244,7 @@ func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
 	if e != s.e0+s.ne || len(pb) != 0 {
 		return 0, 0, errCorrupt
 	}
-	if err := decodeEvents(o.Event[s.e0:s.e0+s.ne], eb); err != nil {
+	if err := decodeEvents(o.Event[s.e0:s.e0+s.ne], eb, len(o.Names)); err != nil {
 		return 0, 0, err
 	}
 	// Times: one group-varint step per event, the zigzag step between
@@ -455,12 +450,13 @@ func snapshotRows(ctx context.Context, tx *sql.Tx, n int) ([]int32, error) {
 	return out, nil
 }
 
-// decodeEvents reads one uvarint event index per element of ev.
-func decodeEvents(ev []int32, eb []byte) error {
-	if len(eb) == len(ev) {
+// decodeEvents reads one uvarint event index per element of ev; each must
+// name one of names events.
+func decodeEvents(ev []int32, eb []byte, names int) error {
+	if len(eb) == len(ev) && names <= 0x80 {
 		// As many bytes as events: every index is one byte, itself.
 		for i, b := range eb {
-			if b >= 0x80 {
+			if int(b) >= names {
 				return errCorrupt
 			}
 			ev[i] = int32(b)
@@ -469,7 +465,7 @@ func decodeEvents(ev []int32, eb []byte) error {
 	}
 	for i := range ev {
 		x, k := binary.Uvarint(eb)
-		if k <= 0 || x > 1<<31-1 {
+		if k <= 0 || x >= uint64(names) {
 			return errCorrupt
 		}
 		ev[i] = int32(x)

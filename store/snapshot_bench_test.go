@@ -50,7 +50,7 @@ func BenchmarkDecodeSegment(b *testing.B) {
 	var blobs segmentBlobs
 	o.encode(0, len(o.Person), &blobs)
 	pb, eb, tb := blobs.persons, blobs.events, blobs.times
-	dst := &Ordered{Person: make([]int32, len(o.Person)), Start: make([]int32, len(o.Start)), Event: make([]int32, len(o.Event)), Time: make([]int64, len(o.Time))}
+	dst := &Ordered{Names: make([]string, 20), Person: make([]int32, len(o.Person)), Start: make([]int32, len(o.Start)), Event: make([]int32, len(o.Event)), Time: make([]int64, len(o.Time))}
 	seg := segmentView{o: dst, np: len(o.Person), ne: len(o.Time)}
 	b.SetBytes(int64(len(pb) + len(eb) + len(tb)))
 	b.ResetTimer()

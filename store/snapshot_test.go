@@ -119,6 +119,7 @@ func TestDamagedSnapshotFallsBack(t *testing.T) {
 	ctx := context.Background()
 	for _, damage := range []string{
 		"UPDATE snapshot SET events = x'ffffffff'",
+		"UPDATE snapshot SET events = unhex(replace(hex(zeroblob(n_events)), '00', '7F'))", // no such event
 		"UPDATE snapshot SET times = substr(times, 1, length(times) - 1)",
 		"UPDATE snapshot SET persons = x'0001'",
 		"UPDATE snapshot SET n_events = n_events + 1",
