@@ -67,10 +67,18 @@ type scan struct {
 	// conflicts counts excluded users by their sorted set of variants,
 	// so the output can say which variants were mixed.
 	conflicts map[string]int
+	// members, when not nil, collects each variant's users (Members).
+	members map[string][]Member
 }
 
 // Run evaluates the experiment on d.
 func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
+	return evaluate(ctx, d, q, nil)
+}
+
+// evaluate runs the experiment, collecting each variant's users into
+// members when it is not nil.
+func evaluate(ctx context.Context, d *query.Dataset, q Query, members map[string][]Member) (*Result, error) {
 	if q.Variant == "" {
 		return nil, fmt.Errorf("no variant property given (e.g. --variant exp_checkout)")
 	}
@@ -148,7 +156,7 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &scan{arms: map[string]*arm{}, conflicts: map[string]int{}}
+	sc := &scan{arms: map[string]*arm{}, conflicts: map[string]int{}, members: members}
 	for p := range d.Users {
 		if p%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -216,6 +224,7 @@ func (sc *scan) person(d *query.Dataset, s *query.Scope, vp *query.Prop, assigne
 	// each step can only leave more room for the next, so greedy finds the
 	// deepest level. One event completes at most one step.
 	level, sum := 0, 0.0
+	var reached int64 // when the goal was reached
 	last := ids[len(ids)-1]
 	value := func(i int) float64 {
 		if c := rev.Codes[i]; c != 0 && !math.IsNaN(rev.Num[c-1]) {
@@ -233,8 +242,11 @@ func (sc *scan) person(d *query.Dataset, s *query.Scope, vp *query.Prop, assigne
 		switch {
 		case level < len(ids) && ev == ids[level] && (filters[level] == nil || filters[level].Match(i)):
 			level++
-			if level == len(ids) && rev != nil {
-				sum += value(i)
+			if level == len(ids) {
+				reached = d.Time[i]
+				if rev != nil {
+					sum += value(i)
+				}
 			}
 		case level == len(ids) && ev == last && rev != nil && (filters[level-1] == nil || filters[level-1].Match(i)):
 			sum += value(i)
@@ -250,6 +262,9 @@ func (sc *scan) person(d *query.Dataset, s *query.Scope, vp *query.Prop, assigne
 	}
 	if rev != nil {
 		a.revenue = append(a.revenue, sum)
+	}
+	if sc.members != nil {
+		sc.members[name] = append(sc.members[name], Member{User: d.Users[p], Exposed: exposure, Converted: level == len(ids), At: reached})
 	}
 }
 

@@ -1,0 +1,124 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+func members(t *testing.T, evs []query.RawEvent, q Query, variant string) []Member {
+	t.Helper()
+	ms, err := Members(context.Background(), query.NewDataset(evs, time.UTC), q, variant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].User < ms[j].User })
+	return ms
+}
+
+// The hand-built timeline's users, worked out in its comments: the
+// excluded (m1, m2) and the never exposed (n1) are nobody's members.
+func TestMembersHandBuilt(t *testing.T) {
+	q := Query{Variant: "exp", Goal: "buy"}
+	wantA := []Member{
+		{User: "a1", Exposed: t0, Converted: true, At: t0 + day},
+		{User: "a2", Exposed: t0},
+		{User: "a3", Exposed: t0, Converted: true, At: t0 + 7*day},
+		{User: "a4", Exposed: t0 + hour},
+		{User: "a5", Exposed: t0 + 5*hour, Converted: true, At: t0 + 5*hour},
+	}
+	if got := members(t, handBuilt(), q, "A"); !reflect.DeepEqual(got, wantA) {
+		t.Errorf("A members\n got %+v\nwant %+v", got, wantA)
+	}
+	wantB := []Member{
+		{User: "b1", Exposed: t0, Converted: true, At: t0 + 2*day},
+		{User: "b2", Exposed: t0},
+		{User: "b3", Exposed: t0, Converted: true, At: t0 + 3*day},
+	}
+	if got := members(t, handBuilt(), q, "B"); !reflect.DeepEqual(got, wantB) {
+		t.Errorf("B members\n got %+v\nwant %+v", got, wantB)
+	}
+	// A funnel goal converts at its last step: b1 has no view after
+	// exposure other than the exposure itself, which completes step 1.
+	fq := Query{Variant: "exp", Steps: query.FunnelSteps([]string{"view", "buy"})}
+	for _, m := range members(t, handBuilt(), fq, "B") {
+		if m.User == "b1" && (!m.Converted || m.At != t0+2*day) {
+			t.Errorf("funnel b1 %+v", m)
+		}
+	}
+	if _, err := Members(context.Background(), query.NewDataset(handBuilt(), time.UTC), q, "C"); err == nil || !strings.Contains(err.Error(), `"C"`) {
+		t.Errorf("unknown variant: %v", err)
+	}
+}
+
+// Every variant's members agree with its counts, with weights and
+// filters on a random timeline.
+func TestMembersMatchCounts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var evs []query.RawEvent
+	for i := range 500 {
+		u := fmt.Sprintf("u%d", i)
+		at := t0 + rng.Int64N(20*day)
+		evs = append(evs, ev(u, "view", at, "exp", []string{"A", "B", "C"}[rng.IntN(3)]))
+		for range rng.IntN(4) {
+			evs = append(evs, ev(u, []string{"goal", "view"}[rng.IntN(2)], at+rng.Int64N(10*day)-day))
+		}
+	}
+	d := query.NewDataset(evs, time.UTC)
+	q := Query{Variant: "exp", Goal: "goal", Weights: []Weight{{Share: 60}, {Share: 20}, {Share: 20}}}
+	r, err := Run(context.Background(), d, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range r.Variants {
+		ms, err := Members(context.Background(), d, q, v.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := 0
+		for _, m := range ms {
+			if m.Converted {
+				conv++
+				if m.At < m.Exposed {
+					t.Errorf("%s converted before exposure: %+v", v.Name, m)
+				}
+			} else if m.At != 0 {
+				t.Errorf("%s: not converted with a time: %+v", v.Name, m)
+			}
+		}
+		if len(ms) != v.Users || conv != v.Conversions {
+			t.Errorf("%s: %d members %d converted; counts %d and %d", v.Name, len(ms), conv, v.Users, v.Conversions)
+		}
+	}
+}
+
+func TestParseWeights(t *testing.T) {
+	for in, want := range map[string][]Weight{
+		"":              nil,
+		"even":          nil,
+		" Even ":        nil,
+		"90/10":         {{Share: 90}, {Share: 10}},
+		"50,25,25":      {{Share: 50}, {Share: 25}, {Share: 25}},
+		"50%, 50%":      {{Share: 0.5}, {Share: 0.5}},
+		"A=90,B=10":     {{Name: "A", Share: 90}, {Name: "B", Share: 10}},
+		"A = 90 / B=10": {{Name: "A", Share: 90}, {Name: "B", Share: 10}},
+	} {
+		got, err := ParseWeights(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseWeights(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for in, part := range map[string]string{"90/0": "0", "50,-50": "-50", "x/1": "x", "/": "", "1,,": "", "inf,1": "inf"} {
+		_, err := ParseWeights(in)
+		if err == nil || !strings.Contains(err.Error(), "cannot read") || !strings.Contains(err.Error(), `"`+part+`"`) {
+			t.Errorf("ParseWeights(%q): %v, want cannot read %q", in, err, part)
+		}
+	}
+}
