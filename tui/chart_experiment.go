@@ -11,9 +11,10 @@ import (
 
 // experimentChart draws one bar per variant (conversion rate) with its
 // 95% interval as a whisker on the same scale, a line of numbers under
-// each, then the verdict, the sample-ratio check, exclusions and, for a
-// funnel goal, each step's conversion per variant.
-func experimentChart(sh *shared, r *experiment.Result, w int) string {
+// each, then the verdict, the sample-ratio check against the intended
+// split (weights, "even" or "90/10"), exclusions and, for a funnel goal,
+// each step's conversion per variant. Variant sel is marked.
+func experimentChart(sh *shared, r *experiment.Result, weights string, w, sel int) string {
 	st := sh.st
 	var b strings.Builder
 	goal := r.Goal
@@ -33,12 +34,19 @@ func experimentChart(sh *shared, r *experiment.Result, w int) string {
 	top = niceCeil(top)
 	nameW := min(16, max(8, w/5))
 	barW := max(w-nameW-9, 10)
-	for _, v := range r.Variants {
+	for i, v := range r.Variants {
 		name := v.Name
 		if v.Control {
 			name += " ◆"
 		}
-		b.WriteString("\n" + padRight(name, nameW) + " " + whiskerBar(sh, v, top, barW) + " " + padLeft(rateText(v.Rate), 7))
+		if i == sel && st.Plain {
+			name = "▸ " + name
+		}
+		name = padRight(name, nameW)
+		if i == sel {
+			name = st.Selected.Render(name)
+		}
+		b.WriteString("\n" + name + " " + whiskerBar(sh, v, top, barW) + " " + padLeft(rateText(v.Rate), 7))
 		info := []string{thousands(v.Users) + " users", thousands(v.Conversions) + " conv", intervalText(v.Low, v.High)}
 		if !v.Control {
 			info = append(info, "lift "+signedPct(v.Lift), "p "+pText(v.P))
@@ -61,22 +69,31 @@ func experimentChart(sh *shared, r *experiment.Result, w int) string {
 	}
 	b.WriteString("\n\n" + verdict.Render(wrap(r.Text, w)))
 	if len(r.Variants) > 1 && r.SRMP.Valid() {
-		var split []string
-		for _, v := range r.Variants {
-			split = append(split, fmt.Sprintf("%s %s", v.Name, percent(v.Share)))
-		}
-		line := wrap(fmt.Sprintf("sample ratio ok (p %s): %s", pText(r.SRMP), strings.Join(split, " / ")), w)
-		if r.SRMMismatch {
-			line = st.Error.Render(wrap(fmt.Sprintf("SAMPLE RATIO MISMATCH (p %s): %s — check the assignment before trusting the result",
-				pText(r.SRMP), strings.Join(split, " / ")), w))
-		}
-		b.WriteString("\n" + line)
+		b.WriteString("\n" + srmLine(sh, r, weights, w))
 	}
 	b.WriteString("\n" + wrap(excludedText(r), w))
 	if len(r.Steps) > 1 {
 		b.WriteString("\n\n" + funnelPerVariant(sh, r, w))
 	}
 	return b.String()
+}
+
+// srmLine is the sample-ratio check against the intended split: each
+// variant's share, with the intended one when the split is not even.
+func srmLine(sh *shared, r *experiment.Result, weights string, w int) string {
+	var split []string
+	for _, v := range r.Variants {
+		part := fmt.Sprintf("%s %s", v.Name, percent(v.Share))
+		if weights != "even" {
+			part += fmt.Sprintf(" (want %s)", percent(v.Expected))
+		}
+		split = append(split, part)
+	}
+	if r.SRMMismatch {
+		return sh.st.Error.Render(wrap(fmt.Sprintf("SRM vs %s: SAMPLE RATIO MISMATCH (p %s): %s — check the assignment before trusting the result",
+			weights, pText(r.SRMP), strings.Join(split, " / ")), w))
+	}
+	return wrap(fmt.Sprintf("SRM vs %s: ok (p %s): %s", weights, pText(r.SRMP), strings.Join(split, " / ")), w)
 }
 
 // whiskerBar is the rate as a bar from 0, with the interval drawn over it:

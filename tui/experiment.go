@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/experiment"
@@ -130,6 +132,17 @@ func (a *experimentTab) rows(sh *shared) []row {
 		row{label: "window", value: orDefault(q.Window, experiment.DefaultWindow), edit: func(sh *shared) dialog {
 			return windowDialog("Conversion window after exposure", &q.Window)
 		}},
+		// The intended split the sample-ratio check tests against; the
+		// engine says when the count does not match the variants.
+		row{label: "weights", value: weightsLabel(q.Weights), edit: func(sh *shared) dialog {
+			cur := ""
+			if len(q.Weights) > 0 {
+				cur = weightsLabel(q.Weights)
+			}
+			return newPrompt("Intended traffic split (sample-ratio check)",
+				"90/10 or 50,25,25 (control first, then the others by name), A=90,B=10, or even", cur, checkWeights,
+				func(v string) tea.Cmd { q.Weights, _ = experiment.ParseWeights(v); return nil })
+		}, remove: func() { q.Weights = nil }},
 		row{label: "revenue", value: orDefault(q.Revenue, "(none)"), edit: func(sh *shared) dialog {
 			items := append([]named{{name: "(none)"}}, sh.props...)
 			return newPicker("Numeric property summed over goal events (Welch's t-test)", items, false, func(v string) tea.Cmd {
@@ -142,6 +155,29 @@ func (a *experimentTab) rows(sh *shared) []row {
 		}, remove: func() { q.Revenue = "" }},
 	)
 	return append(rs, commonRows(sh, &q.Common, false)...)
+}
+
+func checkWeights(v string) error {
+	_, err := experiment.ParseWeights(v)
+	return err
+}
+
+// weightsLabel writes weights the way the row accepts them back: 90/10,
+// A=90,B=10, or even.
+func weightsLabel(ws []experiment.Weight) string {
+	if len(ws) == 0 {
+		return "even"
+	}
+	parts := make([]string, len(ws))
+	sep := "/"
+	for i, w := range ws {
+		parts[i] = strconv.FormatFloat(w.Share, 'g', -1, 64)
+		if w.Name != "" {
+			parts[i] = w.Name + "=" + parts[i]
+			sep = ","
+		}
+	}
+	return strings.Join(parts, sep)
 }
 
 // windowDialog picks a duration from the funnel's presets or a typed one.
@@ -180,15 +216,25 @@ func (a *experimentTab) runner(sh *shared) (func(ctx context.Context, d *query.D
 		if err != nil {
 			return nil, err
 		}
-		return &experimentResult{r: r}, nil
+		return &experimentResult{r: r, q: q, d: d}, nil
 	}, nil
 }
 
 // experimentResult draws the variants; its tables and JSON are the CLI's.
-type experimentResult struct{ r *experiment.Result }
+// It keeps the query and data it ran on, so a variant's users are listed
+// from the same snapshot as its counts.
+type experimentResult struct {
+	r *experiment.Result
+	q experiment.Query
+	d *query.Dataset
+}
 
-func (r *experimentResult) Tables() []output.Table              { return r.r.Tables() }
-func (r *experimentResult) json() any                           { return r.r }
-func (r *experimentResult) items() int                          { return 0 }
-func (r *experimentResult) drill(int) (string, []string, bool)  { return "", nil, false }
-func (r *experimentResult) chart(sh *shared, w, sel int) string { return experimentChart(sh, r.r, w) }
+func (r *experimentResult) Tables() []output.Table { return r.r.Tables() }
+func (r *experimentResult) json() any              { return r.r }
+
+// items are the variants: Enter on one lists its users (open).
+func (r *experimentResult) items() int                         { return len(r.r.Variants) }
+func (r *experimentResult) drill(int) (string, []string, bool) { return "", nil, false }
+func (r *experimentResult) chart(sh *shared, w, sel int) string {
+	return experimentChart(sh, r.r, weightsLabel(r.q.Weights), w, sel)
+}

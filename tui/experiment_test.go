@@ -81,7 +81,7 @@ func TestExperimentOpensOnCheckoutTestAndMatchesNaiveCounts(t *testing.T) {
 	h.contains("Experiment exp_checkout → purchase · window 7d",
 		thousands(c.Users)+" users · "+thousands(c.Conversions)+" conv",
 		percent(float64(tr.Rate)), "lift "+signedPct(tr.Lift), "p "+pText(tr.P),
-		"excluded: "+thousands(excluded)+" users seen with more than one variant", "sample ratio ok")
+		"excluded: "+thousands(excluded)+" users seen with more than one variant", "SRM vs even: ok (p ")
 	if !strings.Contains(h.screen(), r.Text[:40]) {
 		t.Fatalf("verdict %q not on screen", r.Text)
 	}

@@ -174,6 +174,11 @@ func (m *Model) copyResult() tea.Cmd {
 		m.setStatus(err.Error(), true)
 		return nil
 	}
+	return clipboardCmd(data, fmt.Sprintf("copied %d bytes as Markdown (OSC 52)", len(data)))
+}
+
+// clipboardCmd puts data on the clipboard with OSC 52 and says done.
+func clipboardCmd(data []byte, done string) tea.Cmd {
 	return func() tea.Msg {
 		seqs := []osc52.Sequence{osc52.New(string(data))}
 		// Inside tmux the plain sequence reaches tmux's clipboard (with
@@ -189,6 +194,6 @@ func (m *Model) copyResult() tea.Cmd {
 				return statusMsg{text: "copy: " + err.Error(), err: true}
 			}
 		}
-		return statusMsg{text: fmt.Sprintf("copied %d bytes as Markdown (OSC 52)", len(data))}
+		return statusMsg{text: done}
 	}
 }

@@ -29,6 +29,7 @@ type listPage struct {
 	cursor  int
 	filter  textinput.Model
 	onEnter func(key string) tea.Cmd
+	more    string // keys of a page built on the list, for its footer
 }
 
 func newListPage(title, header string, lines, keys []string, onEnter func(string) tea.Cmd) *listPage {
@@ -105,7 +106,7 @@ func (p *listPage) view(sh *shared, w, h int) string {
 	if p.filter.Focused() || p.filter.Value() != "" {
 		foot = p.filter.View() + "  " + foot
 	} else {
-		foot += " · / filter · enter open · esc back"
+		foot += " · / filter · enter open" + p.more + " · esc back"
 	}
 	rows := max(h-used-1, 1)
 	start := max(0, min(p.cursor-rows/2, len(p.shown)-rows))

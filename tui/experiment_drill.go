@@ -1,0 +1,181 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+	"unicode"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/store"
+)
+
+// open lists variant sel's users in the background. experiment.Members
+// repeats the result's scan on the same data and query, so the list holds
+// exactly the users its counts cover.
+func (r *experimentResult) open(sh *shared, sel int) tea.Cmd {
+	if sel < 0 || sel >= len(r.r.Variants) {
+		return nil
+	}
+	v, q, d, db := r.r.Variants[sel], r.q, r.d, sh.db
+	return func() tea.Msg {
+		ms, err := experiment.Members(context.Background(), d, q, v.Name)
+		if err != nil {
+			return statusMsg{text: "users of " + v.Name + ": " + err.Error(), err: true}
+		}
+		loc := d.Loc
+		if q.TZ != "" {
+			// Run has accepted the zone already.
+			if l, err := time.LoadLocation(q.TZ); err == nil {
+				loc = l
+			}
+		}
+		return pageMsg{p: newVariantUsersPage(db, v, ms, loc)}
+	}
+}
+
+// variantUsers is one variant's users as a table, for the page and for
+// export: converted yes/no, exposure and conversion times.
+type variantUsers struct {
+	variant string
+	members []experiment.Member
+	loc     *time.Location
+}
+
+const stampLayout = "2006-01-02 15:04:05"
+
+func (u *variantUsers) stamp(ms int64) string {
+	return time.UnixMilli(ms).In(u.loc).Format(stampLayout)
+}
+
+func (u *variantUsers) Tables() []output.Table {
+	t := output.Table{Title: "users of variant " + u.variant, Columns: []string{"user", "converted", "exposed", "converted at"}}
+	for _, m := range u.members {
+		conv, at := "no", ""
+		if m.Converted {
+			conv, at = "yes", u.stamp(m.At)
+		}
+		t.Rows = append(t.Rows, []string{m.User, conv, u.stamp(m.Exposed), at})
+	}
+	return []output.Table{t}
+}
+
+// json is what JSON export writes: one object per user, times in RFC 3339.
+func (u *variantUsers) json() any {
+	type row struct {
+		User      string `json:"user"`
+		Converted bool   `json:"converted"`
+		Exposed   string `json:"exposed_at"`
+		At        string `json:"converted_at,omitempty"`
+	}
+	out := make([]row, len(u.members))
+	for i, m := range u.members {
+		out[i] = row{User: m.User, Converted: m.Converted, Exposed: time.UnixMilli(m.Exposed).In(u.loc).Format(time.RFC3339)}
+		if m.Converted {
+			out[i].At = time.UnixMilli(m.At).In(u.loc).Format(time.RFC3339)
+		}
+	}
+	return out
+}
+
+// variantUsersPage is the list of a variant's users: Enter shows a user's
+// timeline, e exports the list, y copies it, Esc goes back.
+type variantUsersPage struct {
+	*listPage
+	users *variantUsers
+}
+
+func newVariantUsersPage(db *store.DB, v experiment.Variant, ms []experiment.Member, loc *time.Location) *variantUsersPage {
+	u := &variantUsers{variant: v.Name, members: ms, loc: loc}
+	t := u.Tables()[0]
+	userW := 8
+	for _, r := range t.Rows {
+		userW = min(max(userW, output.Width(r[0])), 24)
+	}
+	line := func(r []string) string {
+		return padRight(truncate(r[0], userW), userW) + "  " + padRight(r[1], 9) + "  " + padRight(r[2], len(stampLayout)) + "  " + r[3]
+	}
+	lines, keys := make([]string, len(t.Rows)), make([]string, len(t.Rows))
+	for i, r := range t.Rows {
+		lines[i], keys[i] = line(r), r[0]
+	}
+	conv := 0
+	for _, m := range ms {
+		if m.Converted {
+			conv++
+		}
+	}
+	title := fmt.Sprintf("Variant %s — %s users, %s converted", v.Name, thousands(len(ms)), thousands(conv))
+	p := newListPage(title, line(t.Columns), lines, keys, func(user string) tea.Cmd { return timelineCmd(db, user) })
+	p.more = " · e export · y copy"
+	return &variantUsersPage{listPage: p, users: u}
+}
+
+func (p *variantUsersPage) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
+	if !p.typing() {
+		switch {
+		case key.Matches(msg, sh.keys.Export):
+			return false, p.export()
+		case key.Matches(msg, sh.keys.Copy):
+			data, err := p.render("markdown")
+			if err != nil {
+				return false, statusCmd(err.Error(), true)
+			}
+			return false, clipboardCmd(data, fmt.Sprintf("copied %s users of %s as Markdown (OSC 52)", thousands(len(p.users.members)), p.users.variant))
+		}
+	}
+	return p.listPage.update(sh, msg)
+}
+
+// export asks for a format, then a file, like the result's export.
+func (p *variantUsersPage) export() tea.Cmd {
+	formats := make([]named, len(exportFormats))
+	for i, f := range exportFormats {
+		formats[i] = named{name: f}
+	}
+	pick := newPicker("Export the users as", formats, false, func(f string) tea.Cmd {
+		ext := map[string]string{"csv": ".csv", "markdown": ".md", "json": ".json"}[f]
+		path := "experiment-" + fileWord(p.users.variant) + "-users" + ext
+		return func() tea.Msg {
+			return dialogMsg{newPrompt("Export to file", "", path, nil, func(path string) tea.Cmd {
+				data, err := p.render(f)
+				if err != nil {
+					return statusCmd(err.Error(), true)
+				}
+				return writeFileCmd(path, data, "exported "+path)
+			})}
+		}
+	})
+	return func() tea.Msg { return dialogMsg{pick} }
+}
+
+// fileWord keeps a variant name's letters and digits for a file name.
+func fileWord(s string) string {
+	out := []rune{}
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' {
+			out = append(out, r)
+		} else {
+			out = append(out, '_')
+		}
+	}
+	return string(out)
+}
+
+func (p *variantUsersPage) render(format string) ([]byte, error) {
+	var buf bytes.Buffer
+	var v any = p.users
+	if format == "json" {
+		v = p.users.json()
+	}
+	err := output.Write(&buf, format, v)
+	return buf.Bytes(), err
+}
+
+func statusCmd(text string, isErr bool) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text: text, err: isErr} }
+}

@@ -1,0 +1,44 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestGoldenExperimentStates pins the Experiments tab's weights and
+// drill-down screens at 80x24 and 120x40 (-update rewrites them).
+func TestGoldenExperimentStates(t *testing.T) {
+	weightsRow := []string{"8", "j", "j", "j", "j", "j", "<enter>"}
+	for _, c := range []struct {
+		name string
+		keys []string
+	}{
+		{"experiments_weights", append(weightsRow[:7:7], "90/10", "<enter>")},
+		{"experiments_weights_error", append(weightsRow[:7:7], "90/0", "<enter>")},
+		{"experiments_drill", []string{"8", "l", "j", "<enter>"}},
+	} {
+		for _, size := range [][2]int{{80, 24}, {120, 40}} {
+			t.Run(fmt.Sprintf("%s_%dx%d", c.name, size[0], size[1]), func(t *testing.T) {
+				h := newHarness(t, size[0], size[1])
+				h.keys(c.keys...)
+				got := h.screen()
+				path := filepath.Join("testdata", fmt.Sprintf("%s_%dx%d.golden", c.name, size[0], size[1]))
+				if *update {
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run go test ./tui -run GoldenExperiment -update to create it)", err)
+				}
+				if got != string(want) {
+					t.Errorf("screen differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
+				}
+			})
+		}
+	}
+}
