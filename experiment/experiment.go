@@ -264,7 +264,8 @@ func (sc *scan) person(d *query.Dataset, s *query.Scope, vp *query.Prop, assigne
 		a.revenue = append(a.revenue, sum)
 	}
 	if sc.members != nil {
-		sc.members[name] = append(sc.members[name], Member{User: d.Users[p], Exposed: exposure, Converted: level == len(ids), At: reached})
+		sc.members[name] = append(sc.members[name], Member{User: d.Users[p], Exposed: exposure,
+			Converted: level == len(ids), At: reached, InProgress: level < len(ids) && end > d.MaxTime})
 	}
 }
 

@@ -8,13 +8,16 @@ import (
 )
 
 // Member is one exposed user of a variant, as the evaluation counted
-// them: exposed at their first assignment, converted when they reached
-// the goal (the funnel's last step) within the window, at time At.
+// them: exposed at their first assignment (ms), converted when they
+// reached the goal (the funnel's last step) within the window, at At
+// (ms, 0 when not), or still in progress when not converted and the
+// window ends after the data's last event.
 type Member struct {
-	User      string `json:"user"`
-	Exposed   int64  `json:"-"` // ms
-	Converted bool   `json:"converted"`
-	At        int64  `json:"-"` // ms; 0 when not converted
+	User       string
+	Exposed    int64
+	Converted  bool
+	At         int64
+	InProgress bool
 }
 
 // Members evaluates q on d and returns the users of one variant in

@@ -72,18 +72,26 @@ func TestMembersMatchCounts(t *testing.T) {
 		}
 	}
 	d := query.NewDataset(evs, time.UTC)
-	q := Query{Variant: "exp", Goal: "goal", Weights: []Weight{{Share: 60}, {Share: 20}, {Share: 20}}}
+	q := Query{Variant: "exp", Goal: "goal", Window: "10d", Weights: []Weight{{Share: 60}, {Share: 20}, {Share: 20}}}
 	r, err := Run(context.Background(), d, q)
 	if err != nil {
 		t.Fatal(err)
 	}
+	anyOpen := 0
 	for _, v := range r.Variants {
+		anyOpen += v.InProgress
 		ms, err := Members(context.Background(), d, q, v.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		conv := 0
+		conv, open := 0, 0
 		for _, m := range ms {
+			if m.InProgress {
+				open++
+				if m.Converted || m.Exposed+10*day <= d.MaxTime {
+					t.Errorf("%s: in progress %+v", v.Name, m)
+				}
+			}
 			if m.Converted {
 				conv++
 				if m.At < m.Exposed {
@@ -93,9 +101,12 @@ func TestMembersMatchCounts(t *testing.T) {
 				t.Errorf("%s: not converted with a time: %+v", v.Name, m)
 			}
 		}
-		if len(ms) != v.Users || conv != v.Conversions {
-			t.Errorf("%s: %d members %d converted; counts %d and %d", v.Name, len(ms), conv, v.Users, v.Conversions)
+		if len(ms) != v.Users || conv != v.Conversions || open != v.InProgress {
+			t.Errorf("%s: %d members %d converted %d in progress; counts %d, %d and %d", v.Name, len(ms), conv, open, v.Users, v.Conversions, v.InProgress)
 		}
+	}
+	if anyOpen == 0 {
+		t.Error("no user in progress: the timeline does not test it")
 	}
 }
 

@@ -56,8 +56,11 @@ func (u *variantUsers) Tables() []output.Table {
 	t := output.Table{Title: "users of variant " + u.variant, Columns: []string{"user", "converted", "exposed", "converted at"}}
 	for _, m := range u.members {
 		conv, at := "no", ""
-		if m.Converted {
+		switch {
+		case m.Converted:
 			conv, at = "yes", u.stamp(m.At)
+		case m.InProgress:
+			at = "window open" // may still convert: the window ends after the data
 		}
 		t.Rows = append(t.Rows, []string{m.User, conv, u.stamp(m.Exposed), at})
 	}
@@ -71,10 +74,11 @@ func (u *variantUsers) json() any {
 		Converted bool   `json:"converted"`
 		Exposed   string `json:"exposed_at"`
 		At        string `json:"converted_at,omitempty"`
+		Open      bool   `json:"window_open"`
 	}
 	out := make([]row, len(u.members))
 	for i, m := range u.members {
-		out[i] = row{User: m.User, Converted: m.Converted, Exposed: time.UnixMilli(m.Exposed).In(u.loc).Format(time.RFC3339)}
+		out[i] = row{User: m.User, Converted: m.Converted, Open: m.InProgress, Exposed: time.UnixMilli(m.Exposed).In(u.loc).Format(time.RFC3339)}
 		if m.Converted {
 			out[i].At = time.UnixMilli(m.At).In(u.loc).Format(time.RFC3339)
 		}
@@ -103,13 +107,10 @@ func newVariantUsersPage(db *store.DB, v experiment.Variant, ms []experiment.Mem
 	for i, r := range t.Rows {
 		lines[i], keys[i] = line(r), r[0]
 	}
-	conv := 0
-	for _, m := range ms {
-		if m.Converted {
-			conv++
-		}
+	title := fmt.Sprintf("Variant %s — %s users, %s converted", v.Name, thousands(v.Users), thousands(v.Conversions))
+	if v.InProgress > 0 {
+		title += fmt.Sprintf(", %s with the window still open", thousands(v.InProgress))
 	}
-	title := fmt.Sprintf("Variant %s — %s users, %s converted", v.Name, thousands(len(ms)), thousands(conv))
 	p := newListPage(title, line(t.Columns), lines, keys, func(user string) tea.Cmd { return timelineCmd(db, user) })
 	p.more = " · e export · y copy"
 	return &variantUsersPage{listPage: p, users: u}

@@ -25,6 +25,7 @@ type naiveMember struct {
 	user      string
 	converted bool
 	at        int64
+	open      bool // not converted, and the window ends after the data
 }
 
 func naiveMembers(t *testing.T, d *query.Dataset, prop, goal string, window int64) map[string][]naiveMember {
@@ -59,6 +60,7 @@ func naiveMembers(t *testing.T, d *query.Dataset, prop, goal string, window int6
 		}
 		if !m.converted {
 			m.at = 0
+			m.open = exposed+window > d.MaxTime
 		}
 		out[v] = append(out[v], m)
 	}
@@ -72,6 +74,8 @@ func rowsOf(ms []naiveMember, loc *time.Location) [][]string {
 		conv, at := "no", ""
 		if m.converted {
 			conv, at = "yes", time.UnixMilli(m.at).In(loc).Format(stampLayout)
+		} else if m.open {
+			at = "window open"
 		}
 		rows = append(rows, []string{m.user, conv, at})
 	}
@@ -275,6 +279,15 @@ func TestExperimentDrillToVariantUsers(t *testing.T) {
 		if len(p.keys) != v.Users {
 			t.Fatalf("%s: %d users listed, the result counts %d", v.Name, len(p.keys), v.Users)
 		}
+		open := 0
+		for _, m := range naive[v.Name] {
+			if m.open {
+				open++
+			}
+		}
+		if open != v.InProgress {
+			t.Fatalf("%s: %d in progress, naive %d", v.Name, v.InProgress, open)
+		}
 		h.contains("Variant "+v.Name+" — "+thousands(v.Users)+" users, "+thousands(v.Conversions)+" converted",
 			"user", "converted at", "e export · y copy · esc back")
 		h.keys("<esc>")
@@ -323,6 +336,7 @@ func TestExperimentDrillToVariantUsers(t *testing.T) {
 		User      string `json:"user"`
 		Converted bool   `json:"converted"`
 		At        string `json:"converted_at"`
+		Open      bool   `json:"window_open"`
 	}
 	if err := json.Unmarshal(b, &objs); err != nil {
 		t.Fatal(err)
@@ -336,7 +350,7 @@ func TestExperimentDrillToVariantUsers(t *testing.T) {
 		if m.converted {
 			at = time.UnixMilli(m.at).In(d.Loc).Format(time.RFC3339)
 		}
-		if o.User != m.user || o.Converted != m.converted || o.At != at {
+		if o.User != m.user || o.Converted != m.converted || o.At != at || o.Open != m.open {
 			t.Fatalf("exported %+v, naive %+v", o, m)
 		}
 	}
@@ -373,28 +387,36 @@ func TestExperimentDrillToVariantUsers(t *testing.T) {
 	}
 }
 
-// With another goal and window, and a date range, the drill still lists
-// what the counts cover.
+// With another goal and a window long enough to reach past the data's
+// end, the drill still lists what the counts cover, users in progress
+// among them.
 func TestExperimentDrillFollowsTheQuery(t *testing.T) {
 	h := newHarness(t, 100, 30)
 	h.keys("8")
 	goRow(t, h, "goal")
 	h.keys("<enter>", "add_to_cart", "<enter>")
 	goRow(t, h, "window")
-	h.keys("<enter>", "1d", "<enter>")
-	naive := naiveMembers(t, h.m.sh.d, "exp_checkout", "add_to_cart", 86_400_000)
+	h.keys("<enter>", "other", "<enter>")
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	h.keys("12d", "<enter>")
+	naive := naiveMembers(t, h.m.sh.d, "exp_checkout", "add_to_cart", 12*86_400_000)
 	h.keys("l", "<enter>")
 	p := topPage(t, h).(*variantUsersPage)
 	if got, want := drillRows(p), rowsOf(naive["control"], h.m.sh.d.Loc); !reflect.DeepEqual(got, want) {
 		t.Fatalf("control on add_to_cart within 1d: %d users, naive %d", len(got), len(want))
 	}
-	conv := 0
+	conv, open := 0, 0
 	for _, m := range naive["control"] {
 		if m.converted {
 			conv++
 		}
+		if m.open {
+			open++
+		}
 	}
-	if v := h.m.tab().res.(*experimentResult).r.Variants[0]; v.Conversions != conv || conv == 0 || conv == len(naive["control"]) {
-		t.Fatalf("control converts %d, naive %d of %d", v.Conversions, conv, len(naive["control"]))
+	v := h.m.tab().res.(*experimentResult).r.Variants[0]
+	if v.Conversions != conv || conv == 0 || conv == len(naive["control"]) || open == 0 || v.InProgress != open {
+		t.Fatalf("control converts %d (naive %d of %d), %d in progress (naive %d)", v.Conversions, conv, len(naive["control"]), v.InProgress, open)
 	}
+	h.contains(thousands(open)+" with the window still open", "window open")
 }
