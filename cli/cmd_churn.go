@@ -11,13 +11,14 @@ func init() {
 }
 
 func runChurn(env *Env, args []string) error {
-	fs := newFlags(env, "churn", "[--window 14d] [--baseline 56d] [--key-event E] [--top N] [--db PATH] [--format F] [--tz ZONE]")
+	fs := newFlags(env, "churn", "[--window 14d] [--baseline 56d] [--key-event E] [--min-score 0.8] [--top N] [--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
 	window := fs.String("window", "14d", "recent window in calendar days (display timezone, or --tz), ending with the day of the data's last event")
 	baseline := fs.String("baseline", "", "earlier window the recent one is compared with (default 4 × window)")
 	var opt segment.ChurnOptions
 	fs.StringVar(&opt.KeyEvent, "key-event", "", "event shown as the user's last key event (default: their last event)")
-	fs.IntVar(&opt.Top, "top", 0, "show only the N riskiest users (default all)")
+	fs.Float64Var(&opt.MinScore, "min-score", segment.DefaultMinScore, "list users scoring at least this, 0 to 1 (0 lists every user with a baseline)")
+	fs.IntVar(&opt.Top, "top", 0, "then show only the N riskiest (default all)")
 	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
 		return err
 	}
@@ -29,6 +30,9 @@ func runChurn(env *Env, args []string) error {
 		if opt.BaselineDays, err = wholeDays("baseline", *baseline); err != nil {
 			return err
 		}
+	}
+	if !(opt.MinScore >= 0 && opt.MinScore <= 1) {
+		return usagef("--min-score %s: use a number from 0 to 1", strconv.FormatFloat(opt.MinScore, 'g', -1, 64))
 	}
 	if opt.Top < 0 {
 		return usagef("--top %s: use a positive number, or 0 for all", strconv.Itoa(opt.Top))

@@ -129,13 +129,31 @@ func TestSegmentBuiltins(t *testing.T) {
 	if code != 0 || out != "user,stage\na,dormant\nb,dormant\n" {
 		t.Errorf("dormant users: %q", out)
 	}
-	// Both stopped: b (3 baseline events, daily) ranks before a (2, ten days apart).
-	code, out, errs = exRun(t, "churn", "--window", "7d", "--db", db, "--format", "csv")
-	want = "user,score,days_since,activity_ratio,usual_gap_days,last_key_event,signals\n" +
-		"b,1.00,9,0.00,1,purchase 2026-03-22T10:00:00Z,\"activity fell 100%; silent 9d, usual gap 1d\"\n" +
-		"a,1.00,11,0.00,10,purchase 2026-03-20T09:00:00Z,activity fell 100%\n"
+	// Both stopped; window 7d, so the window is 03-25..03-31. b: daily
+	// 03-20..03-22, 2 gaps of 1, expected gap (2 + 2 × 7) / 4 = 4, silent 9
+	// days: x = 5/4 + 1 = 2.25, score 0.692. a: 03-10 and 03-20, expected
+	// gap (10 + 14) / 3 = 8, silent 11: x = 3/8 + 7/8 = 1.25, score 0.556.
+	// The default --min-score 0.8 lists neither; 0.6 lists b.
+	code, out, errs = exRun(t, "churn", "--window", "7d", "--min-score", "0", "--db", db, "--format", "csv")
+	want = "user,score,days_since,activity_ratio,usual_gap_days,active_days,last_key_event,signals\n" +
+		"b,0.692,9,0.00,1,3,purchase 2026-03-22T10:00:00Z,\"silent 9d, expected gap 4d: 1.3 gaps overdue; activity fell 100%\"\n" +
+		"a,0.556,11,0.00,10,2,purchase 2026-03-20T09:00:00Z,\"silent 11d, expected gap 8d: 0.4 gaps overdue; activity fell 100%, counted 88% (window shorter than the expected gap)\"\n"
 	if code != 0 || out != want {
 		t.Errorf("churn: exit %d %s\n%s\nwant\n%s", code, errs, out, want)
+	}
+	code, out, errs = exRun(t, "churn", "--window", "7d", "--db", db, "--format", "table")
+	if want := "Churn risk over the last 7 days against a 28-day baseline: 0 of 2 users score at least 0.80\n" +
+		"user  score  days_since  activity_ratio  usual_gap_days  active_days  last_key_event  signals\n"; code != 0 || out != want {
+		t.Errorf("churn default threshold: exit %d %s\n%s\nwant\n%s", code, errs, out, want)
+	}
+	code, out, errs = exRun(t, "churn", "--window", "7d", "--min-score", "0.6", "--key-event", "refund", "--db", db, "--format", "csv")
+	if want := "user,score,days_since,activity_ratio,usual_gap_days,active_days,last_key_event,signals\n" +
+		"b,0.692,9,0.00,1,3,refund 2026-03-21T10:00:00Z,\"silent 9d, expected gap 4d: 1.3 gaps overdue; activity fell 100%\"\n"; code != 0 || out != want {
+		t.Errorf("churn --min-score 0.6: exit %d %s\n%s\nwant\n%s", code, errs, out, want)
+	}
+	code, _, errs = exRun(t, "churn", "--min-score", "1.5", "--db", db)
+	if code != 2 || !strings.Contains(errs, "from 0 to 1") {
+		t.Errorf("churn bad min-score: exit %d %q", code, errs)
 	}
 	code, _, errs = exRun(t, "churn", "--window", "36h", "--db", db)
 	if code != 2 || !strings.Contains(errs, "whole days") {

@@ -147,15 +147,17 @@ func TestAudienceAndChurnTZ(t *testing.T) {
 		// 03-31 or 04-01; utc3's 03-03 10:00 is 28 days before 03-31 in UTC
 		// and, at 18:00 on 03-03 in Shanghai, 29 before 04-01. Active days:
 		// sh3 03-01, 03-02 (UTC) or 03-01..03-03; utc3 03-01..03-03 or
-		// 03-02, 03-03: every usual gap is 1 day. Equal scores rank the
-		// larger baseline (sh3's 4 events) first.
-		{[]string{"churn", "--window", "7d", "--baseline", "28d", "--key-event", "view_item", "--format", "csv"},
-			"user,score,days_since,activity_ratio,usual_gap_days,last_key_event,signals\n" +
-				"sh3,1.00,29,0.00,1,view_item 2026-03-02T16:30:00Z,\"activity fell 100%; silent 29d, usual gap 1d\"\n" +
-				"utc3,1.00,28,0.00,1,view_item 2026-03-03T10:00:00Z,\"activity fell 100%; silent 28d, usual gap 1d\"\n",
-			"user,score,days_since,activity_ratio,usual_gap_days,last_key_event,signals\n" +
-				"sh3,1.00,29,0.00,1,view_item 2026-03-03T00:30:00+08:00,\"activity fell 100%; silent 29d, usual gap 1d\"\n" +
-				"utc3,1.00,29,0.00,1,view_item 2026-03-03T18:00:00+08:00,\"activity fell 100%; silent 29d, usual gap 1d\"\n"},
+		// 03-02, 03-03. Gaps are all 1 day; the expected gap is 4 days
+		// with three active days ((2 + 14) / 4), 5 with two ((1 + 14) / 3):
+		// x = (28 - 4) / 4 + 1 = 7 (0.875), (29 - 4) / 4 + 1 = 7.25 (0.879),
+		// (29 - 5) / 5 + 1 = 5.8 (0.853). The zone decides who ranks first.
+		{[]string{"churn", "--window", "7d", "--baseline", "28d", "--key-event", "view_item", "--min-score", "0", "--format", "csv"},
+			"user,score,days_since,activity_ratio,usual_gap_days,active_days,last_key_event,signals\n" +
+				"utc3,0.875,28,0.00,1,3,view_item 2026-03-03T10:00:00Z,\"silent 28d, expected gap 4d: 6 gaps overdue; activity fell 100%\"\n" +
+				"sh3,0.853,29,0.00,1,2,view_item 2026-03-02T16:30:00Z,\"silent 29d, expected gap 5d: 4.8 gaps overdue; activity fell 100%\"\n",
+			"user,score,days_since,activity_ratio,usual_gap_days,active_days,last_key_event,signals\n" +
+				"sh3,0.879,29,0.00,1,3,view_item 2026-03-03T00:30:00+08:00,\"silent 29d, expected gap 4d: 6.3 gaps overdue; activity fell 100%\"\n" +
+				"utc3,0.853,29,0.00,1,2,view_item 2026-03-03T18:00:00+08:00,\"silent 29d, expected gap 5d: 4.8 gaps overdue; activity fell 100%\"\n"},
 	})
 
 	// create --tz prints the size in that zone, but records the size in

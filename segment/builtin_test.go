@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/spoorhq/spoor/query"
 )
 
 func TestTierGrid(t *testing.T) {
@@ -157,68 +155,5 @@ z 2026-03-31T12:00 e
 	}
 	if _, err := StageMembers(d, "sleepy", 7); err == nil || !strings.Contains(err.Error(), "new, active, returning, dormant, churned") {
 		t.Errorf("unknown stage: %v", err)
-	}
-}
-
-func TestChurnRanking(t *testing.T) {
-	var evs []query.RawEvent
-	at := func(user string, month time.Month, day int, name string) {
-		evs = append(evs, query.RawEvent{User: user, Event: name, Time: time.Date(2026, month, day, 10, 0, 0, 0, time.UTC).UnixMilli()})
-	}
-	for day := 1; day <= 24; day++ { // daily, then gone for a week
-		at("u1", 3, day, "e")
-	}
-	for day := 1; day <= 31; day++ { // steady
-		at("u2", 3, day, "e")
-	}
-	for day := 25; day <= 51; day += 2 { // every 2 days from 02-25 to 03-23, then once
-		at("u3", 2, day, "e")
-	}
-	at("u3", 3, 5, "purchase") // a 15th baseline event: ratio (1/7) / (15/28) = 0.267
-	at("u3", 3, 27, "e")
-	for day := 6; day <= 48; day += 7 { // weekly from 02-06 to 03-20
-		at("u4", 2, day, "e")
-	}
-	at("u5", 2, 26, "e") // quiet but steady
-	at("u5", 3, 1, "e")
-	at("u5", 3, 28, "e")
-	at("u8", 3, 1, "e") // a one-day visitor: not eligible
-	at("u8", 3, 1, "purchase")
-	for day := 18; day <= 28; day++ { // slowing down and silent 3 days
-		at("u6", 3, day, "e")
-	}
-	at("u7", 3, 26, "e") // new: no baseline
-	evs = append(evs, query.RawEvent{User: "z", Event: "e", Time: time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC).UnixMilli()})
-	d := query.NewDataset(evs, time.UTC)
-	rep, err := Churn(context.Background(), d, ChurnOptions{WindowDays: 7, BaselineDays: 28, KeyEvent: "purchase"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, u := range rep.Users {
-		gap := "-"
-		if u.UsualGapDays != nil {
-			gap = num(*u.UsualGapDays)
-		}
-		got = append(got, fmt.Sprintf("%s %.3f since=%d ratio=%.3f gap=%s key=%s [%s]", u.User, u.Score, u.DaysSinceLastSeen, u.ActivityRatio, gap, u.LastKeyEventTime, strings.Join(u.Signals, "; ")))
-	}
-	want := []string{
-		"u1 1.000 since=7 ratio=0.000 gap=1 key= [activity fell 100%; silent 7d, usual gap 1d]",
-		"u4 1.000 since=11 ratio=0.000 gap=7 key= [activity fell 100%]",
-		"u3 0.733 since=4 ratio=0.267 gap=2 key=2026-03-05T10:00:00Z [activity fell 73%]",
-		"u6 0.429 since=3 ratio=0.571 gap=1 key= [silent 3d, usual gap 1d]",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if rep.Eligible != 6 || rep.AtRisk != 4 {
-		t.Errorf("eligible %d at risk %d", rep.Eligible, rep.AtRisk)
-	}
-	rep, err = Churn(context.Background(), d, ChurnOptions{WindowDays: 7, BaselineDays: 28, Top: 2})
-	if err != nil || len(rep.Users) != 2 || rep.AtRisk != 4 || rep.Users[1].User != "u4" || rep.Users[1].LastKeyEvent != "e" {
-		t.Errorf("top 2: %+v %v", rep, err)
-	}
-	if _, err := Churn(context.Background(), d, ChurnOptions{KeyEvent: "purchse"}); err == nil || !strings.Contains(err.Error(), "purchase") {
-		t.Errorf("unknown key event: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,12 +14,28 @@ import (
 	"github.com/spoorhq/spoor/query"
 )
 
+// DefaultMinScore is the score the CLI lists from: evidence x >= 4 on the
+// scale of churnScore, e.g. a user three expected gaps overdue whose
+// activity in the window is gone. On the e-commerce sample it keeps about
+// a third of the users with a baseline, nine in ten of them real churners
+// (docs/segments.md).
+const DefaultMinScore = 0.8
+
+// A user's expected gap blends the median of their own gaps between active
+// days with priorGaps pseudo-gaps of priorGapDays (a weekly habit), so that
+// two or three visits close together are not read as a firm daily habit.
+const (
+	priorGaps    = 2
+	priorGapDays = 7
+)
+
 // ChurnOptions set the windows of churn risk, in calendar days.
 type ChurnOptions struct {
-	WindowDays   int    // the recent window (default 14)
-	BaselineDays int    // the earlier window compared with it (default 4 × WindowDays)
-	KeyEvent     string // shown as "last key event"; default: the last event of any name
-	Top          int    // keep the N riskiest; 0 keeps all
+	WindowDays   int     // the recent window (default 14)
+	BaselineDays int     // the earlier window compared with it (default 4 × WindowDays)
+	KeyEvent     string  // shown as "last key event"; default: the last event of any name
+	MinScore     float64 // list users scoring at least this; 0 lists every eligible user
+	Top          int     // then keep the N riskiest; 0 keeps all
 }
 
 // ChurnUser is one user at risk with the signals that put them there.
@@ -30,6 +47,9 @@ type ChurnUser struct {
 	BaselineEvents    int      `json:"baseline_events"`
 	ActivityRatio     float64  `json:"activity_ratio"`
 	UsualGapDays      *float64 `json:"usual_gap_days"`
+	ActiveDays        int      `json:"active_days"`
+	ExpectedGapDays   float64  `json:"expected_gap_days"`
+	GapsOverdue       float64  `json:"gaps_overdue"`
 	LastKeyEvent      string   `json:"last_key_event"`
 	LastKeyEventTime  string   `json:"last_key_event_time"`
 	Signals           []string `json:"signals"`
@@ -37,14 +57,48 @@ type ChurnUser struct {
 
 // ChurnReport is the ranked list.
 type ChurnReport struct {
-	WindowDays   int         `json:"window_days"`
-	BaselineDays int         `json:"baseline_days"`
-	Eligible     int         `json:"eligible"` // users with a baseline (see Churn)
-	AtRisk       int         `json:"at_risk"`  // before --top
-	Users        []ChurnUser `json:"users"`
+	WindowDays       int         `json:"window_days"`
+	BaselineDays     int         `json:"baseline_days"`
+	MinScore         float64     `json:"min_score"`
+	Eligible         int         `json:"eligible"`           // users with a baseline (see Churn)
+	TooLittleHistory int         `json:"too_little_history"` // active in the baseline, on a single day before the window: not scored
+	AtRisk           int         `json:"at_risk"`            // scoring at least MinScore, before Top
+	Users            []ChurnUser `json:"users"`
 }
 
-// Churn ranks users whose activity fell against their own baseline.
+// churnInput is what a user's score is computed from, and its terms.
+type churnInput struct {
+	window   int     // W, days of the recent window
+	silent   int     // s, calendar days since the user's last active day
+	usualGap float64 // the median of the user's gaps between active days
+	gaps     int     // n, how many such gaps were seen
+	ratio    float64 // recent events per day / baseline events per day
+
+	expected float64 // g = (n × usual gap + 2 × 7) / (n + 2)
+	overdue  float64 // max(0, s - g) / g
+	fell     float64 // max(0, 1 - ratio)
+	cover    float64 // min(1, W / g)
+	evidence float64 // x = overdue + fell × cover
+}
+
+// churnScore is x / (1 + x), where x = overdue + fell × cover adds how
+// many expected gaps the user is overdue by and how far their activity
+// fell, the latter counted in full only when the recent window spans an
+// expected gap (a user who comes every three weeks is no more at risk for
+// having no event in two). See docs/segments.md for a worked example.
+func churnScore(in *churnInput) float64 {
+	n := float64(in.gaps)
+	g := (n*in.usualGap + priorGaps*priorGapDays) / (n + priorGaps)
+	in.expected = g
+	in.overdue = max(0, float64(in.silent)-g) / g
+	in.fell = max(0, 1-in.ratio)
+	in.cover = min(1, float64(in.window)/g)
+	in.evidence = in.overdue + in.fell*in.cover
+	return in.evidence / (1 + in.evidence)
+}
+
+// Churn ranks users whose activity fell against their own baseline or who
+// are silent past their usual return gap.
 //
 // The recent window is the last W calendar days (as "in Wd"; days are
 // those of the zone of ctx, see WithZone, else the dataset's); the
@@ -52,11 +106,11 @@ type ChurnReport struct {
 // first day. Rates are events per day; activity ratio = recent rate /
 // baseline rate. The usual gap is the median number of days between the
 // user's consecutive active days. Eligible users were active in the
-// baseline and on at least two days before the recent window (a one-day
-// visitor has no habit to lose). A user is at risk when the ratio is at most 0.5 (activity fell
-// by half or more) or when the days since last seen exceed twice the
-// usual gap. Score = the larger of 1 - ratio and 1 - 2 × gap / days
-// silent (each within 0..1); ties rank the larger baseline first, then by id.
+// baseline and on at least two days before the recent window; those active
+// in the baseline on a single day before it are counted as too little
+// history and not scored (a one-day visitor has no habit to lose). Scores
+// are those of churnScore; users are listed from opt.MinScore, ranked by
+// score, then days since last seen, then id.
 func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnReport, error) {
 	if opt.WindowDays <= 0 {
 		opt.WindowDays = 14
@@ -77,7 +131,7 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 	cal := query.NewCalendar(query.Day, e.loc, min(d.MinTime, baseFrom), d.MaxTime+1)
 	lastDay := cal.Bucket(d.MaxTime)
 	recentDay := cal.Bucket(recentFrom)
-	rep := &ChurnReport{WindowDays: opt.WindowDays, BaselineDays: opt.BaselineDays}
+	rep := &ChurnReport{WindowDays: opt.WindowDays, BaselineDays: opt.BaselineDays, MinScore: opt.MinScore}
 	var gaps []int
 	for p := range d.Users {
 		if p&4095 == 0 && ctx.Err() != nil {
@@ -117,29 +171,33 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 				keyAt = i
 			}
 		}
-		if u.BaselineEvents == 0 || daysBefore < 2 {
-			continue // no habit to break: never active, or a one-day visitor
+		if u.BaselineEvents == 0 {
+			continue // never active, or gone before the baseline: no habit left to lose
+		}
+		if daysBefore < 2 {
+			rep.TooLittleHistory++
+			continue
 		}
 		rep.Eligible++
 		baseDays := recentDay - max(firstDay, cal.Bucket(baseFrom))
-		ratio := (float64(u.RecentEvents) / float64(opt.WindowDays)) / (float64(u.BaselineEvents) / float64(baseDays))
-		u.ActivityRatio = ratio
-		u.DaysSinceLastSeen = lastDay - prevDay
-		u.Score = max(0, 1-ratio)
-		if ratio <= 0.5 {
-			u.Signals = append(u.Signals, fmt.Sprintf("activity fell %.0f%%", 100*(1-ratio)))
+		in := churnInput{
+			window:   opt.WindowDays,
+			silent:   lastDay - prevDay,
+			usualGap: median(gaps),
+			gaps:     len(gaps),
+			ratio:    (float64(u.RecentEvents) / float64(opt.WindowDays)) / (float64(u.BaselineEvents) / float64(baseDays)),
 		}
-		if len(gaps) > 0 {
-			g := median(gaps)
-			u.UsualGapDays = &g
-			if since := float64(u.DaysSinceLastSeen); since > 2*g {
-				u.Score = max(u.Score, 1-2*g/since)
-				u.Signals = append(u.Signals, fmt.Sprintf("silent %dd, usual gap %sd", u.DaysSinceLastSeen, num(g)))
-			}
-		}
-		if len(u.Signals) == 0 {
+		u.Score = churnScore(&in)
+		if u.Score < opt.MinScore {
 			continue
 		}
+		u.ActivityRatio = in.ratio
+		u.DaysSinceLastSeen = in.silent
+		u.UsualGapDays = &in.usualGap
+		u.ActiveDays = len(gaps) + 1
+		u.ExpectedGapDays = in.expected
+		u.GapsOverdue = in.overdue
+		u.Signals = churnSignals(&in)
 		if keyAt >= 0 {
 			u.LastKeyEvent = d.Names[d.Event[keyAt]]
 			u.LastKeyEventTime = e.stamp(d.Time[keyAt])
@@ -151,7 +209,7 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(b.BaselineEvents, a.BaselineEvents); c != 0 {
+		if c := cmp.Compare(b.DaysSinceLastSeen, a.DaysSinceLastSeen); c != 0 {
 			return c
 		}
 		return strings.Compare(a.User, b.User)
@@ -164,6 +222,27 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 		rep.Users = []ChurnUser{}
 	}
 	return rep, nil
+}
+
+// churnSignals names the terms that raised the score.
+func churnSignals(in *churnInput) []string {
+	s := []string{}
+	if in.overdue > 0 {
+		s = append(s, fmt.Sprintf("silent %dd, expected gap %sd: %s gaps overdue", in.silent, fixed(in.expected, 1), fixed(in.overdue, 1)))
+	}
+	if in.fell > 0 {
+		f := fmt.Sprintf("activity fell %.0f%%", 100*in.fell)
+		if in.cover < 1 {
+			f += fmt.Sprintf(", counted %.0f%% (window shorter than the expected gap)", 100*in.cover)
+		}
+		s = append(s, f)
+	}
+	return s
+}
+
+// fixed formats f with at most prec decimals, without trailing zeros.
+func fixed(f float64, prec int) string {
+	return num(math.Round(f*math.Pow10(prec)) / math.Pow10(prec))
 }
 
 func median(xs []int) float64 {
@@ -180,22 +259,22 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // Tables lists the users at risk, riskiest first.
 func (r *ChurnReport) Tables() []output.Table {
-	title := fmt.Sprintf("Churn risk: %d of %d users with a %d-day baseline fell off in the last %d days", r.AtRisk, r.Eligible, r.BaselineDays, r.WindowDays)
+	title := fmt.Sprintf("Churn risk over the last %d days against a %d-day baseline: %d of %d users score at least %s",
+		r.WindowDays, r.BaselineDays, r.AtRisk, r.Eligible, strconv.FormatFloat(r.MinScore, 'f', 2, 64))
 	if len(r.Users) < r.AtRisk {
 		title += fmt.Sprintf(" (top %d shown)", len(r.Users))
 	}
-	t := output.Table{Title: title, Columns: []string{"user", "score", "days_since", "activity_ratio", "usual_gap_days", "last_key_event", "signals"}}
+	if r.TooLittleHistory > 0 {
+		title += fmt.Sprintf("; %d with a single active day before the window not scored", r.TooLittleHistory)
+	}
+	t := output.Table{Title: title, Columns: []string{"user", "score", "days_since", "activity_ratio", "usual_gap_days", "active_days", "last_key_event", "signals"}}
 	for _, u := range r.Users {
-		gap := "-"
-		if u.UsualGapDays != nil {
-			gap = num(*u.UsualGapDays)
-		}
 		last := "-"
 		if u.LastKeyEvent != "" {
 			last = u.LastKeyEvent + " " + u.LastKeyEventTime
 		}
-		t.Rows = append(t.Rows, []string{u.User, strconv.FormatFloat(u.Score, 'f', 2, 64), strconv.Itoa(u.DaysSinceLastSeen),
-			strconv.FormatFloat(u.ActivityRatio, 'f', 2, 64), gap, last, strings.Join(u.Signals, "; ")})
+		t.Rows = append(t.Rows, []string{u.User, strconv.FormatFloat(u.Score, 'f', 3, 64), strconv.Itoa(u.DaysSinceLastSeen),
+			strconv.FormatFloat(u.ActivityRatio, 'f', 2, 64), num(*u.UsualGapDays), strconv.Itoa(u.ActiveDays), last, strings.Join(u.Signals, "; ")})
 	}
 	return []output.Table{t}
 }
