@@ -194,3 +194,21 @@ func TestChurnLongGapNotYetLate(t *testing.T) {
 		t.Errorf("scores %v: not late should stay low, and the score grow with the silence", scores)
 	}
 }
+
+// The worked example of docs/segments.md.
+func TestChurnDocsExample(t *testing.T) {
+	for _, c := range []struct {
+		in      churnInput
+		score   float64
+		signals string
+	}{
+		{churnInput{window: 14, silent: 29, usualGap: 2.5, gaps: 10}, 0.899, "silent 29d, expected gap 3.3d: 7.9 gaps overdue; activity fell 100%"},
+		{churnInput{window: 14, silent: 14, usualGap: 5, gaps: 4}, 0.712, "silent 14d, expected gap 5.7d: 1.5 gaps overdue; activity fell 100%"},
+		{churnInput{window: 14, silent: 11, usualGap: 21, gaps: 5}, 0.452, "activity fell 100%, counted 82% (window shorter than the expected gap)"},
+	} {
+		score := churnScore(&c.in)
+		if math.Abs(score-c.score) > 5e-4 || strings.Join(churnSignals(&c.in), "; ") != c.signals {
+			t.Errorf("%+v: score %.4f, signals %q; want %.3f %q", c.in, score, churnSignals(&c.in), c.score, c.signals)
+		}
+	}
+}
