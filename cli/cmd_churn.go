@@ -17,7 +17,7 @@ func runChurn(env *Env, args []string) error {
 	baseline := fs.String("baseline", "", "earlier window the recent one is compared with (default 4 × window)")
 	var opt segment.ChurnOptions
 	fs.StringVar(&opt.KeyEvent, "key-event", "", "event shown as the user's last key event (default: their last event)")
-	fs.Float64Var(&opt.MinScore, "min-score", segment.DefaultMinScore, "list users scoring at least this, 0 to 1 (0 lists every user with a baseline)")
+	fs.Float64Var(&opt.MinScore, "min-score", segment.DefaultMinScore, "list users scoring at least this, 0 to 1 (0 lists every scored user)")
 	fs.IntVar(&opt.Top, "top", 0, "then show only the N riskiest (default all)")
 	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
 		return err
