@@ -282,36 +282,49 @@ func order(q Query, sc *scan) ([]*arm, []float64, error) {
 			arms = append(arms, sc.arms[n])
 		}
 	}
-	weights := make([]float64, len(arms))
+	weights, err := ResolveWeights(q.Weights, armNames(arms))
+	if err != nil {
+		return nil, nil, err
+	}
+	return arms, weights, nil
+}
+
+// ResolveWeights gives each variant (in display order: control first,
+// then by name) its intended share from positive weights, positional or
+// named; none is an even split. It says what is wrong when the weights
+// do not fit the variants, so the workbench can check them as they are
+// typed with the words spoor experiment uses.
+func ResolveWeights(ws []Weight, variants []string) ([]float64, error) {
+	weights := make([]float64, len(variants))
 	switch {
-	case len(q.Weights) == 0:
+	case len(ws) == 0:
 		for i := range weights {
 			weights[i] = 1
 		}
-	case q.Weights[0].Name == "":
-		if len(q.Weights) != len(arms) {
-			return nil, nil, fmt.Errorf("%d weights for %d variants (%s, in this order); give one weight per variant or name them (A=50,B=50)",
-				len(q.Weights), len(arms), strings.Join(armNames(arms), ", "))
+	case ws[0].Name == "":
+		if len(ws) != len(variants) {
+			return nil, fmt.Errorf("%d weights for %d variants (%s, in this order); give one weight per variant or name them (A=50,B=50)",
+				len(ws), len(variants), strings.Join(variants, ", "))
 		}
-		for i, w := range q.Weights {
+		for i, w := range ws {
 			weights[i] = w.Share
 		}
 	default:
 		by := map[string]float64{}
-		for _, w := range q.Weights {
+		for _, w := range ws {
 			if w.Name == "" {
-				return nil, nil, fmt.Errorf("weights must be all named (A=50,B=50) or all positional (50,50)")
+				return nil, fmt.Errorf("weights must be all named (A=50,B=50) or all positional (50,50)")
 			}
 			by[w.Name] = w.Share
 		}
-		for i, a := range arms {
-			if by[a.name] == 0 {
-				return nil, nil, fmt.Errorf("no weight for variant %q; variants seen: %s", a.name, strings.Join(armNames(arms), ", "))
+		for i, v := range variants {
+			if by[v] == 0 {
+				return nil, fmt.Errorf("no weight for variant %q; variants seen: %s", v, strings.Join(variants, ", "))
 			}
-			weights[i] = by[a.name]
+			weights[i] = by[v]
 		}
 	}
-	return arms, weights, nil
+	return weights, nil
 }
 
 func armNames(arms []*arm) []string {

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -17,7 +18,12 @@ import (
 // experimentTab is tab 8 (SPEC 4.7): a variant property, its control, a
 // goal event or funnel steps after exposure, and the conversion window.
 // Its spec is the one spoor run executes ({"analysis":"experiment",...}).
-type experimentTab struct{ q experiment.Query }
+type experimentTab struct {
+	q experiment.Query
+	// shown is the tab's result on screen (set by linkTabs), whose
+	// variants the weights prompt checks a split against.
+	shown func() result
+}
 
 // The ecommerce sample's checkout test: the tab opens on it when the data
 // carries the property.
@@ -140,7 +146,8 @@ func (a *experimentTab) rows(sh *shared) []row {
 				cur = weightsLabel(q.Weights)
 			}
 			return newPrompt("Intended traffic split (sample-ratio check)",
-				"90/10 or 50,25,25 (control first, then the others by name), A=90,B=10, or even", cur, checkWeights,
+				"90/10, 50,25,25 (control first, then by name), A=90,B=10 or even", cur,
+				func(v string) error { return a.checkWeights(sh.d, v) },
 				func(v string) tea.Cmd { q.Weights, _ = experiment.ParseWeights(v); return nil })
 		}, remove: func() { q.Weights = nil }},
 		row{label: "revenue", value: orDefault(q.Revenue, "(none)"), edit: func(sh *shared) dialog {
@@ -157,9 +164,39 @@ func (a *experimentTab) rows(sh *shared) []row {
 	return append(rs, commonRows(sh, &q.Common, false)...)
 }
 
-func checkWeights(v string) error {
-	_, err := experiment.ParseWeights(v)
-	return err
+// checkWeights reads a split the way spoor experiment --weights does and,
+// when the result on screen ran this query on this data but for its
+// weights, fits it to that result's variants, so a wrong count is caught
+// in the prompt with the engine's words. Otherwise the run reports it.
+func (a *experimentTab) checkWeights(d *query.Dataset, v string) error {
+	ws, err := experiment.ParseWeights(v)
+	if err != nil || a.shown == nil {
+		return err
+	}
+	r, ok := a.shown().(*experimentResult)
+	if !ok || r.d != d || !sameButWeights(r.q, a.q) {
+		return nil
+	}
+	// A variant without users is one named only by the old weights; the
+	// new ones decide whether it is an arm.
+	var names []string
+	for _, v := range r.r.Variants {
+		if v.Users > 0 {
+			names = append(names, v.Name)
+		}
+	}
+	if _, err := experiment.ResolveWeights(ws, names); err != nil {
+		// The prompt crops long lines; this one is worth reading whole.
+		return errors.New(strings.TrimRight(wrap(err.Error(), 60), " \n"))
+	}
+	return nil
+}
+
+func sameButWeights(x, y experiment.Query) bool {
+	x.Weights, y.Weights = nil, nil
+	bx, err1 := json.Marshal(x)
+	by, err2 := json.Marshal(y)
+	return err1 == nil && err2 == nil && string(bx) == string(by)
 }
 
 // weightsLabel writes weights the way the row accepts them back: 90/10,

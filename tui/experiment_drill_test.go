@@ -194,18 +194,42 @@ func TestExperimentWeightsRow(t *testing.T) {
 		}
 	}
 
-	// One weight too many: the engine's error, word for word what spoor
-	// experiment --weights 50,25,25 prints.
+	// One weight too many for the variants on screen: the prompt says so
+	// in the engine's words, what spoor experiment --weights 50,25,25
+	// prints, and stays open.
 	setWeights(t, h, "50,25,25")
 	want := experiment.Query{Variant: "exp_checkout", Goal: "purchase", Weights: []experiment.Weight{{Share: 50}, {Share: 25}, {Share: 25}}}
 	_, err := experiment.Run(context.Background(), d, want)
 	if err == nil || !strings.Contains(err.Error(), "3 weights for 2 variants (control, treatment, in this order)") {
 		t.Fatalf("engine: %v", err)
 	}
+	pr, ok := h.m.dlg.(*prompt)
+	if !ok || pr.err == nil || strings.Join(strings.Fields(pr.err.Error()), " ") != err.Error() {
+		t.Fatalf("prompt %T error %v, want %v", h.m.dlg, pr.err, err)
+	}
+	h.contains("3 weights for 2 variants (control, treatment, in", "order); give one weight per variant or name them")
+	h.keys("<esc>")
+	// Named weights must name every variant.
+	setWeights(t, h, "control=1,other=1")
+	h.contains(`no weight for variant "treatment"`)
+	h.keys("<esc>")
+	// When the prompt cannot know the variants (the result on screen ran
+	// another query, as while a new run is in flight), it takes the
+	// weights and the run reports the same error.
+	expTab(h).q.Window = "6d"
+	setWeights(t, h, "50,25,25")
+	if h.m.dlg != nil {
+		t.Fatalf("the prompt refused weights it cannot check: %v", h.m.dlg.(*prompt).err)
+	}
+	want.Window = "6d"
+	if _, err = experiment.Run(context.Background(), d, want); err == nil {
+		t.Fatal("engine accepts 3 weights for 2 variants")
+	}
 	if got := h.m.tab().err; got == nil || got.Error() != err.Error() {
 		t.Fatalf("tab error %v, want %v", got, err)
 	}
 	h.contains("3 weights for 2 variants")
+	expTab(h).q.Window = ""
 
 	// Named weights, then even again, then d removes them.
 	setWeights(t, h, "treatment=1,control=1")

@@ -17,6 +17,7 @@ func TestGoldenExperimentStates(t *testing.T) {
 	}{
 		{"experiments_weights", append(weightsRow[:7:7], "90/10", "<enter>")},
 		{"experiments_weights_error", append(weightsRow[:7:7], "90/0", "<enter>")},
+		{"experiments_weights_count", append(weightsRow[:7:7], "50,25,25", "<enter>")},
 		{"experiments_drill", []string{"8", "l", "j", "<enter>"}},
 	} {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
