@@ -67,8 +67,8 @@ type scan struct {
 	// conflicts counts excluded users by their sorted set of variants,
 	// so the output can say which variants were mixed.
 	conflicts map[string]int
-	// members, when not nil, collects each variant's users (Members).
-	members map[string][]Member
+	// members, when not nil, collects one variant's users (Members).
+	members *memberList
 }
 
 // Run evaluates the experiment on d.
@@ -76,9 +76,9 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	return evaluate(ctx, d, q, nil)
 }
 
-// evaluate runs the experiment, collecting each variant's users into
+// evaluate runs the experiment, collecting a variant's users into
 // members when it is not nil.
-func evaluate(ctx context.Context, d *query.Dataset, q Query, members map[string][]Member) (*Result, error) {
+func evaluate(ctx context.Context, d *query.Dataset, q Query, members *memberList) (*Result, error) {
 	if q.Variant == "" {
 		return nil, fmt.Errorf("no variant property given (e.g. --variant exp_checkout)")
 	}
@@ -263,8 +263,8 @@ func (sc *scan) person(d *query.Dataset, s *query.Scope, vp *query.Prop, assigne
 	if rev != nil {
 		a.revenue = append(a.revenue, sum)
 	}
-	if sc.members != nil {
-		sc.members[name] = append(sc.members[name], Member{User: d.Users[p], Exposed: exposure,
+	if sc.members != nil && sc.members.variant == name {
+		sc.members.list = append(sc.members.list, Member{User: d.Users[p], Exposed: exposure,
 			Converted: level == len(ids), At: reached, InProgress: level < len(ids) && end > d.MaxTime})
 	}
 }

@@ -20,18 +20,24 @@ type Member struct {
 	InProgress bool
 }
 
+// memberList collects the users of one variant during a scan.
+type memberList struct {
+	variant string
+	list    []Member
+}
+
 // Members evaluates q on d and returns the users of one variant in
 // person order, with the same assignment, exclusions and conversions as
 // Run, so a drill-down lists exactly the users a variant's counts cover.
 func Members(ctx context.Context, d *query.Dataset, q Query, variant string) ([]Member, error) {
-	members := map[string][]Member{}
+	members := &memberList{variant: variant}
 	r, err := evaluate(ctx, d, q, members)
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range r.Variants {
 		if v.Name == variant {
-			return members[variant], nil
+			return members.list, nil
 		}
 	}
 	return nil, fmt.Errorf("no variant %q among the exposed users", variant)

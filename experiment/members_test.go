@@ -133,3 +133,17 @@ func TestParseWeights(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMembers lists one variant of a 100,000-user test: the scan of
+// Run plus one record per exposed user.
+func BenchmarkMembers(b *testing.B) {
+	d := benchDataset(100_000)
+	ctx := context.Background()
+	q := Query{Variant: "exp", Goal: "purchase"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Members(ctx, d, q, "treatment"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
