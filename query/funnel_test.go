@@ -211,6 +211,18 @@ u4 refund 2026-01-01 10:01
 u4 buy    2026-01-01 10:01
 ` + closeWindows, FunnelQuery{Steps: vcb, Exclude: []Exclusion{{Event: "refund", From: 1, To: 2}}}, "u1:2 u2:1 u3:2 u4:2 zz:-", "4/4/3"},
 
+		{"two exclusions: one that stops the attempt keeps the other's span open", `
+u1 view   2026-01-01 10:00
+u1 cart   2026-01-01 10:01
+u1 refund 2026-01-01 10:02
+u1 buy    2026-01-01 10:03
+u1 spam   2026-01-01 10:04
+u2 view   2026-01-01 10:00
+u2 cart   2026-01-01 10:01
+u2 buy    2026-01-01 10:03
+u2 spam   2026-01-01 10:04
+` + closeWindows, FunnelQuery{Steps: vcb, Exclude: []Exclusion{{Event: "refund", From: 1, To: 2}, {Event: "spam"}}}, "u1:0 u2:2 zz:-", "2/1/1"},
+
 		{"an excluded event after an earlier attempt's window holds only the later attempt", `
 u1 view   2026-01-01 10:00
 u1 view   2026-01-01 11:00
