@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
@@ -47,7 +44,7 @@ func runExperiment(env *Env, args []string) error {
 	fs.StringVar(&q.Goal, "goal", "", "conversion event, optionally with filters: 'purchase where price > 100'")
 	steps := fs.String("steps", "", "funnel goal: comma-separated steps, each optionally with filters")
 	fs.StringVar(&q.Window, "window", experiment.DefaultWindow, "conversion window from exposure, e.g. 24h, 7d, 2w")
-	weights := fs.String("weights", "", "intended split for the sample-ratio check, e.g. 50,50 or A=90,B=10 (default even)")
+	weights := fs.String("weights", "", "intended split for the sample-ratio check, e.g. 50,50, 90/10 or A=90,B=10 (default even)")
 	fs.StringVar(&q.Revenue, "revenue", "", "numeric property summed over goal events: compare means per user (Welch's t-test)")
 	fs.Float64Var(&q.Alpha, "alpha", 0.05, "significance level (two-sided)")
 	mde := fs.String("mde", "10%", "smallest relative lift worth detecting, e.g. 5% or 0.05")
@@ -67,10 +64,10 @@ func runExperiment(env *Env, args []string) error {
 		q.Steps = query.FunnelSteps(splitSteps(*steps))
 	}
 	var err error
-	if q.Weights, err = parseWeights(*weights); err != nil {
+	if q.Weights, err = experiment.ParseWeights(*weights); err != nil {
 		return usagef("--weights: %v", err)
 	}
-	if q.MDE, err = parseShare(*mde); err != nil || q.MDE <= 0 {
+	if q.MDE, err = experiment.ParseShare(*mde); err != nil || q.MDE <= 0 {
 		return usagef("--mde: cannot read %q (use e.g. 10%% or 0.1)", *mde)
 	}
 	if q.By != "" {
@@ -86,35 +83,4 @@ func runExperiment(env *Env, args []string) error {
 		return err
 	}
 	return emit(env, *format, r)
-}
-
-// parseWeights reads "50,50" (positional) or "A=90,B=10" (named).
-func parseWeights(v string) ([]experiment.Weight, error) {
-	if strings.TrimSpace(v) == "" {
-		return nil, nil
-	}
-	var out []experiment.Weight
-	for _, part := range strings.Split(v, ",") {
-		name, share, named := strings.Cut(part, "=")
-		if !named {
-			share, name = name, ""
-		}
-		f, err := parseShare(share)
-		if err != nil || f <= 0 {
-			return nil, fmt.Errorf("cannot read %q (use e.g. 50,50 or A=90,B=10)", part)
-		}
-		out = append(out, experiment.Weight{Name: strings.TrimSpace(name), Share: f})
-	}
-	return out, nil
-}
-
-// parseShare reads "10%" as 0.1 and plain numbers as they are.
-func parseShare(v string) (float64, error) {
-	v = strings.TrimSpace(v)
-	div := 1.0
-	if strings.HasSuffix(v, "%") {
-		v, div = strings.TrimSuffix(v, "%"), 100
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	return f / div, err
 }

@@ -23,7 +23,7 @@ func ParseWeights(v string) ([]Weight, error) {
 		if !named {
 			share, name = name, ""
 		}
-		f, err := parseShare(share)
+		f, err := ParseShare(share)
 		if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 			return nil, fmt.Errorf("cannot read %q (use e.g. 50,50 or A=90,B=10)", part)
 		}
@@ -32,8 +32,8 @@ func ParseWeights(v string) ([]Weight, error) {
 	return out, nil
 }
 
-// parseShare reads "10%" as 0.1 and plain numbers as they are.
-func parseShare(v string) (float64, error) {
+// ParseShare reads "10%" as 0.1 and plain numbers as they are.
+func ParseShare(v string) (float64, error) {
 	v = strings.TrimSpace(v)
 	div := 1.0
 	if strings.HasSuffix(v, "%") {
