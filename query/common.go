@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -259,6 +260,11 @@ type Calendar struct {
 	Interval Interval
 	Loc      *time.Location
 	Starts   []int64 // bucket i is [Starts[i], Starts[i+1]); the last entry closes the final bucket
+
+	// width is every bucket's length when all are equal (hours; days and
+	// weeks with no DST change between): finding a bucket is then one
+	// division instead of a search, per person in every scan.
+	width int64
 }
 
 // NewCalendar covers every instant in [from, to).
@@ -275,7 +281,28 @@ func NewCalendar(iv Interval, loc *time.Location, from, to int64) *Calendar {
 	if len(c.Starts) == 1 { // empty range: one empty bucket keeps callers simple
 		c.Starts = append(c.Starts, next(t, iv).UnixMilli())
 	}
+	c.width = c.Starts[1] - c.Starts[0]
+	for i := 2; i < len(c.Starts); i++ {
+		if c.Starts[i]-c.Starts[i-1] != c.width {
+			c.width = 0
+			break
+		}
+	}
 	return c
+}
+
+// locate returns the bucket of t: -1 before the calendar, Len() after it.
+func (c *Calendar) locate(t int64) int {
+	last := len(c.Starts) - 1
+	switch {
+	case t < c.Starts[0]:
+		return -1
+	case t >= c.Starts[last]:
+		return last
+	case c.width > 0:
+		return int((t - c.Starts[0]) / c.width)
+	}
+	return sort.Search(last+1, func(i int) bool { return c.Starts[i] > t }) - 1
 }
 
 func truncate(t time.Time, iv Interval) time.Time {
@@ -309,19 +336,10 @@ func (c *Calendar) Len() int { return len(c.Starts) - 1 }
 
 // Bucket returns the bucket of instant t, or -1 outside the calendar.
 func (c *Calendar) Bucket(t int64) int {
-	if t < c.Starts[0] || t >= c.Starts[len(c.Starts)-1] {
-		return -1
+	if b := c.locate(t); b < c.Len() {
+		return b
 	}
-	lo, hi := 0, len(c.Starts)-1
-	for lo+1 < hi {
-		mid := (lo + hi) / 2
-		if c.Starts[mid] <= t {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo
+	return -1
 }
 
 // Label is the bucket's start as YYYY-MM-DD (YYYY-MM-DD HH:MM for hours).

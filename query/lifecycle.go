@@ -83,7 +83,7 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 		c := make([]int, 4*n)
 		counts[part] = c
 		nw, rt, rs, dm := c[:n], c[n:2*n], c[2*n:3*n], c[3*n:]
-		cur := retCursor{starts: cal.Starts}
+		cur := retCursor{cal: cal}
 		times, events, filtered := d.Time, d.Event, s.Filters()
 		for pr := lo; pr < hi; pr++ {
 			if (pr-lo)%retCheckEvery == 0 {

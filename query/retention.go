@@ -216,7 +216,7 @@ func (p *retPlan) person(pr int, sc *retScratch, out *retMembers) {
 		return
 	}
 	sc.starts, sc.firsts, sc.returns = sc.starts[:0], sc.firsts[:0], sc.returns[:0]
-	sc.cur.starts = p.cal.Starts
+	sc.cur.cal = p.cal
 	sc.cur.seek(d.Time[lo])
 	nb := p.cal.Len()
 	times, events, filtered := d.Time, d.Event, s.Filters()

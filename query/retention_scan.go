@@ -10,20 +10,21 @@ import (
 // timeline. Events are in time order, so only the first event of a person
 // needs a search; later ones only step forward.
 type retCursor struct {
-	starts []int64 // Calendar.Starts: bucket b is [starts[b], starts[b+1])
-	b      int     // -1 before the calendar, len(starts)-1 after it
+	cal *Calendar
+	b   int // -1 before the calendar, Len() after it
 }
 
 // seek places the cursor at instant t, for a person's first event.
 func (c *retCursor) seek(t int64) int {
-	c.b = sort.Search(len(c.starts), func(i int) bool { return c.starts[i] > t }) - 1
+	c.b = c.cal.locate(t)
 	return c.b
 }
 
 // at returns the bucket of t, which must not be before the previous call's.
-// The result is -1 before the calendar and len(starts)-1 after it.
+// The result is -1 before the calendar and Len() after it.
 func (c *retCursor) at(t int64) int {
-	for c.b < len(c.starts)-1 && t >= c.starts[c.b+1] {
+	starts := c.cal.Starts
+	for c.b < len(starts)-1 && t >= starts[c.b+1] {
 		c.b++
 	}
 	return c.b

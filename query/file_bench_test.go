@@ -1,0 +1,50 @@
+package query
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/spoorhq/spoor/store"
+)
+
+// BenchmarkFileAnalyses runs analyses on a real database once loaded, as
+// the workbench does: SPOOR_BENCH_DB=bench/data/s-10000000.db go test
+// ./query -run '^$' -bench FileAnalyses
+func BenchmarkFileAnalyses(b *testing.B) {
+	path := os.Getenv("SPOOR_BENCH_DB")
+	if path == "" {
+		b.Skip("set SPOOR_BENCH_DB to a database written by spoor import")
+	}
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	d, err := Load(context.Background(), db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("trends", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := d.Trends(context.Background(), TrendsQuery{Measure: "users", Interval: "day"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("funnel", func(b *testing.B) {
+		q := FunnelQuery{Steps: FunnelSteps([]string{"view_item", "add_to_cart", "begin_checkout", "purchase"}), Window: "7d"}
+		for i := 0; i < b.N; i++ {
+			if _, err := d.Funnel(context.Background(), q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("retention", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := d.Retention(context.Background(), RetentionQuery{Period: "day", Periods: 31}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
