@@ -29,12 +29,14 @@ type Dataset struct {
 	MinTime, MaxTime int64          // over all events; 0 when empty
 	Version          int64          // store data version the columns came from
 
-	rows   func(ctx context.Context) ([]int32, error) // event index -> storage row, to place property columns
-	load   func(ctx context.Context, key string) (*store.PropColumn, error)
-	keys   func(ctx context.Context) ([]string, error) // known property keys; nil: not checked
-	mu     sync.Mutex
-	props  map[string]*Prop
-	byName map[string]int32
+	// positions maps each stored event to its index here; load reads a
+	// property column placed by it (store.LoadPropAt).
+	positions func(ctx context.Context) ([]int32, error)
+	load      func(ctx context.Context, key string, pos []int32) (*store.PropColumn, error)
+	keys      func(ctx context.Context) ([]string, error) // known property keys; nil: not checked
+	mu        sync.Mutex
+	props     map[string]*Prop
+	byName    map[string]int32
 }
 
 // Prop is one property of every event, in Dataset order: Codes[i] is 0 when
@@ -72,35 +74,22 @@ func (d *Dataset) Prop(ctx context.Context, key string) (*Prop, error) {
 	if p, ok := d.props[key]; ok {
 		return p, nil
 	}
-	p := &Prop{Key: key, Codes: make([]int32, len(d.Time))}
+	p := &Prop{Key: key}
 	if d.load != nil {
-		// The map to storage order (read once, on the first property)
-		// loads alongside the column, in its own read transaction.
-		type loaded struct {
-			rows []int32
-			err  error
-		}
-		mapped := make(chan loaded, 1)
-		go func() {
-			rows, err := d.rows(ctx)
-			mapped <- loaded{rows, err}
-		}()
-		col, err := d.load(ctx, key)
-		m := <-mapped
-		if err == nil {
-			err = m.err
-		}
+		pos, err := d.positions(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("load property %q: %w", key, err)
 		}
-		rows := m.rows
-		if len(col.Codes) != len(rows) || len(rows) != len(d.Time) {
+		col, err := d.load(ctx, key, pos)
+		if err != nil {
+			return nil, fmt.Errorf("load property %q: %w", key, err)
+		}
+		if len(col.Codes) != len(d.Time) {
 			return nil, fmt.Errorf("load property %q: the database changed; reload", key)
 		}
-		p.Values = col.Values
-		for i, r := range rows {
-			p.Codes[i] = col.Codes[r]
-		}
+		p.Values, p.Codes = col.Values, col.Codes
+	} else {
+		p.Codes = make([]int32, len(d.Time))
 	}
 	p.Num = make([]float64, len(p.Values))
 	for i, v := range p.Values {
@@ -136,9 +125,9 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	d.Start, d.Time, d.Event = o.Start, o.Time, o.Event
 	d.MinTime, d.MaxTime = o.MinTime, o.MaxTime
 	d.Version = o.Version
-	d.rows = o.Rows
-	d.load = func(ctx context.Context, key string) (*store.PropColumn, error) {
-		return db.LoadProp(ctx, key, o.Version)
+	d.positions = o.Positions
+	d.load = func(ctx context.Context, key string, pos []int32) (*store.PropColumn, error) {
+		return db.LoadPropAt(ctx, key, o.Version, pos)
 	}
 	var keys []string // read once: every --where and --by checks against it
 	d.keys = func(ctx context.Context) ([]string, error) {
@@ -191,7 +180,7 @@ func NewDataset(events []RawEvent, loc *time.Location) *Dataset {
 		p[i], ev[i], tm[i] = u, n, e.Time
 	}
 	d := build(users, names, p, ev, tm, loc)
-	d.load = func(ctx context.Context, key string) (*store.PropColumn, error) {
+	d.load = func(ctx context.Context, key string, pos []int32) (*store.PropColumn, error) {
 		col := &store.PropColumn{Codes: make([]int32, len(events))}
 		dict := map[string]int32{}
 		for i, e := range events {
@@ -205,7 +194,7 @@ func NewDataset(events []RawEvent, loc *time.Location) *Dataset {
 				c = int32(len(col.Values))
 				dict[v] = c
 			}
-			col.Codes[i] = c
+			col.Codes[pos[i]] = c
 		}
 		return col, nil
 	}
@@ -226,7 +215,16 @@ func build(users, names []string, person, event []int32, tm []int64, loc *time.L
 	d := newDataset(users, names, loc)
 	start, row := store.SortByPerson(len(users), person, event, tm)
 	d.Start, d.Time, d.Event = start, tm, event
-	d.rows = func(context.Context) ([]int32, error) { return row, nil }
+	var pos []int32 // read under d.mu, by Prop
+	d.positions = func(context.Context) ([]int32, error) {
+		if pos == nil {
+			pos = make([]int32, len(row))
+			for i, r := range row {
+				pos[r] = int32(i)
+			}
+		}
+		return pos, nil
+	}
 	if len(tm) > 0 {
 		d.MinTime, d.MaxTime = slices.Min(tm), slices.Max(tm)
 	}

@@ -24,7 +24,11 @@ func TestBuildOrdersByPersonThenTime(t *testing.T) {
 			want = append(want, fmt.Sprintf("%s %03d %05d %s", e.User, e.Time, i, e.Event))
 		}
 		sort.Strings(want)
-		row, _ := d.rows(context.Background())
+		pos, _ := d.positions(context.Background())
+		row := make([]int32, len(pos)) // event index -> storage row
+		for r, i := range pos {
+			row[i] = int32(r)
+		}
 		for p := range d.Users {
 			for i := d.Start[p]; i < d.Start[p+1]; i++ {
 				got = append(got, fmt.Sprintf("%s %03d %05d %s", d.Users[p], d.Time[i], row[i], d.Names[d.Event[i]]))

@@ -18,25 +18,31 @@ type Ordered struct {
 	Time             []int64 // epoch milliseconds UTC
 	MinTime, MaxTime int64   // 0 when there are no events
 
-	// rows maps each event to its storage row, to place property columns
-	// (which are stored in storage order). A snapshot leaves it to be read
-	// on first use.
+	// rows maps each event to its storage row (built when ordering afresh);
+	// pos is the inverse, where each stored event sits, which places
+	// property columns (stored in storage order). A snapshot reads pos on
+	// first use.
 	rows         []int32
+	pos          []int32
 	db           *DB
 	fromSnapshot bool
 }
 
-// Rows returns each event's storage row. Read from the snapshot on first
-// use, it fails when the data changed since the events were loaded.
-func (o *Ordered) Rows(ctx context.Context) ([]int32, error) {
-	if o.rows == nil && len(o.Time) > 0 {
-		rows, err := o.db.loadSnapshotRows(ctx, o.Version, len(o.Time))
+// Positions returns, for each stored event (in storage order), its index
+// in analysis order. Read from the snapshot on first use, it fails when
+// the data changed since the events were loaded.
+func (o *Ordered) Positions(ctx context.Context) ([]int32, error) {
+	if o.pos == nil && o.rows != nil {
+		o.pos, o.rows = invert(o.rows), nil
+	}
+	if o.pos == nil && len(o.Time) > 0 {
+		pos, err := o.db.loadSnapshotPositions(ctx, o.Version, len(o.Time))
 		if err != nil {
 			return nil, err
 		}
-		o.rows = rows
+		o.pos = pos
 	}
-	return o.rows, nil
+	return o.pos, nil
 }
 
 // orderRows puts storage-order rows into analysis order, reusing r's

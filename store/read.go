@@ -206,6 +206,13 @@ type PropColumn struct {
 // LoadProp reads one property of every event in storage order. It fails if
 // the data changed since version, so a column never mixes two imports.
 func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropColumn, error) {
+	return db.LoadPropAt(ctx, key, version, nil)
+}
+
+// LoadPropAt is LoadProp with the value of stored event i placed at
+// pos[i] (Ordered.Positions: analysis order), without a column in storage
+// order in between.
+func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []int32) (*PropColumn, error) {
 	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -221,6 +228,9 @@ func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropCol
 	var total sql.NullInt64
 	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks").Scan(&total); err != nil {
 		return nil, err
+	}
+	if pos != nil && int64(len(pos)) != total.Int64 {
+		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}
 	col := &PropColumn{Codes: make([]int32, total.Int64)}
 	rows, err := tx.QueryContext(ctx, `SELECT c.first_id, c.n, p.dict, p.codes FROM chunks c
@@ -240,7 +250,7 @@ func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropCol
 		}
 		var first int64
 		var n int
-		var dictB, codes []byte
+		var dictB, codes sql.RawBytes // decoded before the next row: no copy
 		if err := rows.Scan(&first, &n, &dictB, &codes); err != nil {
 			return nil, err
 		}
@@ -270,7 +280,11 @@ func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropCol
 				bad = true
 				return
 			}
-			col.Codes[base+row] = local[code]
+			if pos != nil {
+				col.Codes[pos[base+row]] = local[code]
+			} else {
+				col.Codes[base+row] = local[code]
+			}
 		}); err != nil || bad {
 			return nil, errCorrupt
 		}

@@ -30,9 +30,9 @@ CREATE TABLE snapshot (
 	events    BLOB NOT NULL, -- uvarint event index per event
 	times     BLOB NOT NULL  -- group varints: per person the zigzag step of its first time, then steps
 );
-CREATE TABLE snapshot_rows (
-	seg  INTEGER PRIMARY KEY,
-	rows BLOB NOT NULL -- zigzag steps of each event's storage row, read for property columns only
+CREATE TABLE snapshot_positions (
+	part      INTEGER PRIMARY KEY, -- storage rows part*positionsPart ...
+	positions BLOB NOT NULL        -- zigzag steps of each stored event's index in analysis order
 );`
 
 // LoadOrdered reads every event in analysis order, from the snapshot when
@@ -314,7 +314,7 @@ func writeSnapshot(ctx context.Context, tx *sql.Tx, version int64) error {
 		}
 		p0 = p1
 	}
-	return w.finish(version)
+	return w.finish(invert(o.rows), version)
 }
 
 // segmentWriter replaces the snapshot's segments, one at a time.
@@ -326,7 +326,7 @@ type segmentWriter struct {
 }
 
 func newSegmentWriter(ctx context.Context, tx *sql.Tx) (*segmentWriter, error) {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot; DELETE FROM snapshot_rows;"); err != nil {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot; DELETE FROM snapshot_positions;"); err != nil {
 		return nil, fmt.Errorf("store snapshot: %w", err)
 	}
 	return &segmentWriter{ctx: ctx, tx: tx}, nil
@@ -339,32 +339,53 @@ func (w *segmentWriter) write(o *Ordered, p0, p1 int) error {
 		w.seg, p1-p0, o.Start[p1]-o.Start[p0], w.b.persons, w.b.events, w.b.times); err != nil {
 		return fmt.Errorf("store snapshot: %w", err)
 	}
-	if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot_rows(seg, rows) VALUES(?, ?)", w.seg, w.b.rows); err != nil {
-		return fmt.Errorf("store snapshot: %w", err)
-	}
 	w.seg++
 	return nil
 }
 
-// finish marks the snapshot as built from data version.
-func (w *segmentWriter) finish(version int64) error {
+// finish writes where each stored event sits in analysis order (pos,
+// indexed by storage row) and marks the snapshot as built from data version.
+func (w *segmentWriter) finish(pos []int32, version int64) error {
+	var b []byte
+	for part := 0; part*positionsPart < len(pos); part++ {
+		b = b[:0]
+		prev := int64(0)
+		for _, x := range pos[part*positionsPart : min(len(pos), (part+1)*positionsPart)] {
+			b = binary.AppendVarint(b, int64(x)-prev)
+			prev = int64(x)
+		}
+		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot_positions(part, positions) VALUES(?, ?)", part, b); err != nil {
+			return fmt.Errorf("store snapshot: %w", err)
+		}
+	}
 	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO settings(key, value) VALUES('snapshot_version', ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(version))
 	return err
 }
 
+// positionsPart is how many storage rows one positions blob covers.
+const positionsPart = 1 << 20
+
+// invert returns the inverse of the permutation perm.
+func invert(perm []int32) []int32 {
+	inv := make([]int32, len(perm))
+	for i, x := range perm {
+		inv[x] = int32(i)
+	}
+	return inv
+}
+
 // segmentBlobs is one encoded segment; its buffers are reused.
 type segmentBlobs struct {
-	persons, events, times, rows []byte
-	steps                        []uint64
+	persons, events, times []byte
+	steps                  []uint64
 }
 
 // encode sets b to persons p0..p1-1 in the snapshot's segment encoding.
 func (o *Ordered) encode(p0, p1 int, b *segmentBlobs) {
-	pb, eb, rb, steps := b.persons[:0], b.events[:0], b.rows[:0], b.steps[:0]
+	pb, eb, steps := b.persons[:0], b.events[:0], b.steps[:0]
 	var prevID int32
 	var prevFirst int64
-	prevRow := int64(0)
 	for p := p0; p < p1; p++ {
 		first, end := o.Start[p], o.Start[p+1]
 		pb = binary.AppendUvarint(pb, uint64(o.Person[p]-prevID))
@@ -378,16 +399,14 @@ func (o *Ordered) encode(p0, p1 int, b *segmentBlobs) {
 				steps = append(steps, uint64(o.Time[i]-o.Time[i-1]))
 			}
 			eb = binary.AppendUvarint(eb, uint64(o.Event[i]))
-			rb = binary.AppendVarint(rb, int64(o.rows[i])-prevRow)
-			prevRow = int64(o.rows[i])
 		}
 	}
-	*b = segmentBlobs{persons: pb, events: eb, times: appendGroupVarints(b.times[:0], steps), rows: rb, steps: steps}
+	*b = segmentBlobs{persons: pb, events: eb, times: appendGroupVarints(b.times[:0], steps), steps: steps}
 }
 
-// loadSnapshotRows reads the storage row of every event from the snapshot
-// built at version, checking that it is a permutation.
-func (db *DB) loadSnapshotRows(ctx context.Context, version int64, n int) ([]int32, error) {
+// loadSnapshotPositions reads, from the snapshot built at version, where
+// each stored event sits in analysis order.
+func (db *DB) loadSnapshotPositions(ctx context.Context, version int64, n int) ([]int32, error) {
 	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -404,19 +423,20 @@ func (db *DB) loadSnapshotRows(ctx context.Context, version int64, n int) ([]int
 	if now != version || snap != version {
 		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}
-	return snapshotRows(ctx, tx, n)
+	return snapshotPositions(ctx, tx, n)
 }
 
-// snapshotRows reads the storage row of each of the snapshot's n events.
-func snapshotRows(ctx context.Context, tx *sql.Tx, n int) ([]int32, error) {
+// snapshotPositions reads the analysis index of each of the n stored
+// events, checking that they form a permutation.
+func snapshotPositions(ctx context.Context, tx *sql.Tx, n int) ([]int32, error) {
 	out := make([]int32, 0, n)
-	rows, err := tx.QueryContext(ctx, "SELECT rows FROM snapshot_rows ORDER BY seg")
+	rows, err := tx.QueryContext(ctx, "SELECT positions FROM snapshot_positions ORDER BY part")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var b []byte
+		var b sql.RawBytes
 		if err := rows.Scan(&b); err != nil {
 			return nil, err
 		}

@@ -43,7 +43,6 @@ func BenchmarkDecodeSegment(b *testing.B) {
 			}
 			o.Time = append(o.Time, t)
 			o.Event = append(o.Event, int32(rng.Intn(20)))
-			o.rows = append(o.rows, int32(len(o.rows)))
 		}
 	}
 	o.Start = append(o.Start, int32(len(o.Time)))

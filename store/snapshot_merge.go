@@ -30,7 +30,10 @@ func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, versi
 	idsOnly := func() ([]string, error) { return make([]string, maxID.Int64+1), nil }
 	old, err := readSnapshot(ctx, tx, prevVersion, stored.Int64, idsOnly)
 	if err == nil {
-		old.rows, err = snapshotRows(ctx, tx, int(stored.Int64))
+		var pos []int32
+		if pos, err = snapshotPositions(ctx, tx, int(stored.Int64)); err == nil {
+			old.rows = invert(pos)
+		}
 	}
 	if errors.Is(err, errCorrupt) {
 		return false, nil // the chunks, not the damaged snapshot, decide
@@ -47,6 +50,8 @@ func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, versi
 		return false, err
 	}
 	seg := &Ordered{Start: []int32{0}}
+	pos := make([]int32, stored.Int64+added.Int64) // storage row -> new analysis index
+	at := int32(0)                                 // analysis index of seg's first event
 	flush := func() error {
 		if len(seg.Person) == 0 {
 			return nil
@@ -54,7 +59,8 @@ func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, versi
 		if err := w.write(seg, 0, len(seg.Person)); err != nil {
 			return err
 		}
-		seg.Person, seg.Start, seg.Event, seg.Time, seg.rows = seg.Person[:0], seg.Start[:1], seg.Event[:0], seg.Time[:0], seg.rows[:0]
+		at += int32(len(seg.Time))
+		seg.Person, seg.Start, seg.Event, seg.Time = seg.Person[:0], seg.Start[:1], seg.Event[:0], seg.Time[:0]
 		return nil
 	}
 	// Persons in id order: each old person's events merged with its new
@@ -86,14 +92,16 @@ func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, versi
 			}
 		}
 		for a < b || j < k {
+			var row int32
 			if j == k || a < b && old.Time[a] <= fresh[j].time {
-				seg.Event, seg.Time, seg.rows = append(seg.Event, old.Event[a]), append(seg.Time, old.Time[a]), append(seg.rows, old.rows[a])
+				seg.Event, seg.Time, row = append(seg.Event, old.Event[a]), append(seg.Time, old.Time[a]), old.rows[a]
 				a++
 			} else {
 				e := fresh[j]
-				seg.Event, seg.Time, seg.rows = append(seg.Event, e.event), append(seg.Time, e.time), append(seg.rows, e.row)
+				seg.Event, seg.Time, row = append(seg.Event, e.event), append(seg.Time, e.time), e.row
 				j++
 			}
+			pos[row] = at + int32(len(seg.Time)-1)
 		}
 		seg.Person = append(seg.Person, id)
 		seg.Start = append(seg.Start, int32(len(seg.Time)))
@@ -102,7 +110,7 @@ func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, versi
 		return false, err
 	}
 	snapshotMerges.Add(1)
-	return true, w.finish(version)
+	return true, w.finish(pos, version)
 }
 
 // snapshotMerges counts merges, so tests can tell which path ran.

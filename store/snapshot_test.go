@@ -22,14 +22,15 @@ func chunkOrder(t *testing.T, db *DB) *Ordered {
 
 func sameOrder(t *testing.T, what string, got, want *Ordered) {
 	t.Helper()
-	gotRows, err := got.Rows(context.Background())
+	gotPos, err := got.Positions(context.Background())
 	if err != nil {
-		t.Fatalf("%s: rows: %v", what, err)
+		t.Fatalf("%s: positions: %v", what, err)
 	}
+	wantPos := invert(want.rows)
 	if got.Version != want.Version || !slices.Equal(got.Person, want.Person) || !slices.Equal(got.Start, want.Start) ||
-		!slices.Equal(got.Event, want.Event) || !slices.Equal(got.Time, want.Time) || !slices.Equal(gotRows, want.rows) ||
+		!slices.Equal(got.Event, want.Event) || !slices.Equal(got.Time, want.Time) || !slices.Equal(gotPos, wantPos) ||
 		got.MinTime != want.MinTime || got.MaxTime != want.MaxTime || !slices.Equal(got.Names, want.Names) || !slices.Equal(got.Users, want.Users) {
-		t.Fatalf("%s: snapshot differs from the chunks\n got %+v rows %v\nwant %+v", what, *got, gotRows, *want)
+		t.Fatalf("%s: snapshot differs from the chunks\n got %+v positions %v\nwant %+v positions %v", what, *got, gotPos, *want, wantPos)
 	}
 }
 
@@ -139,8 +140,9 @@ func TestDamagedSnapshotFallsBack(t *testing.T) {
 		}
 		sameOrder(t, damage, got, want)
 	}
-	// The row map is read later, on first use: damage there is an error.
-	for _, damage := range []string{"UPDATE snapshot_rows SET rows = x'02020202'", "UPDATE snapshot_rows SET rows = x'7f'"} {
+	// Positions are read later, on first use: damage there is an error.
+	for _, damage := range []string{"UPDATE snapshot_positions SET positions = x'02020202'", "UPDATE snapshot_positions SET positions = x'7f'",
+		"DELETE FROM snapshot_positions"} {
 		db := snapshotDB(t)
 		if _, err := db.SQL.Exec(damage); err != nil {
 			t.Fatal(err)
@@ -149,14 +151,14 @@ func TestDamagedSnapshotFallsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := o.Rows(ctx); !errors.Is(err, errCorrupt) {
-			t.Fatalf("%s: rows error %v, want corrupt", damage, err)
+		if _, err := o.Positions(ctx); !errors.Is(err, errCorrupt) {
+			t.Fatalf("%s: positions error %v, want corrupt", damage, err)
 		}
 	}
 }
 
-// Rows read after another import fail instead of mixing two versions.
-func TestSnapshotRowsAfterImport(t *testing.T) {
+// Positions read after another import fail instead of mixing two versions.
+func TestSnapshotPositionsAfterImport(t *testing.T) {
 	ctx := context.Background()
 	db := snapshotDB(t)
 	o, err := db.LoadOrdered(ctx)
@@ -164,8 +166,8 @@ func TestSnapshotRowsAfterImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	importEvents(t, db, someEvents(10, "c"))
-	if _, err := o.Rows(ctx); !errors.Is(err, ErrChanged) {
-		t.Fatalf("rows after an import: %v, want ErrChanged", err)
+	if _, err := o.Positions(ctx); !errors.Is(err, ErrChanged) {
+		t.Fatalf("positions after an import: %v, want ErrChanged", err)
 	}
 }
 
@@ -180,7 +182,7 @@ func TestSchemaOneWithoutSnapshot(t *testing.T) {
 	}
 	importEvents(t, db, someEvents(500, "a"))
 	want := chunkOrder(t, db)
-	for _, q := range []string{"DROP TABLE snapshot", "DROP TABLE snapshot_rows", "DELETE FROM settings WHERE key = 'snapshot_version'",
+	for _, q := range []string{"DROP TABLE snapshot", "DROP TABLE snapshot_positions", "DELETE FROM settings WHERE key = 'snapshot_version'",
 		"UPDATE settings SET value = '1' WHERE key = 'schema_version'", "PRAGMA user_version = 1"} {
 		if _, err := db.SQL.Exec(q); err != nil {
 			t.Fatal(err)
