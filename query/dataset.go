@@ -117,9 +117,14 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	users := make([]string, len(o.Person))
-	for p, id := range o.Person {
-		users[p] = o.Users[id]
+	// Persons are users with events in id order: when every user is one
+	// (no stitching, no event-less ids), their names are the users' as is.
+	users := o.Users[min(1, len(o.Users)):]
+	if len(o.Person) != len(users) {
+		users = make([]string, len(o.Person))
+		for p, id := range o.Person {
+			users[p] = o.Users[id]
+		}
 	}
 	d := newDataset(users, o.Names, loc)
 	d.Start, d.Time, d.Event = o.Start, o.Time, o.Event
