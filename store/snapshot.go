@@ -56,7 +56,7 @@ func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM chunks").Scan(&stored); err != nil {
 			return nil, err
 		}
-		o, err := readSnapshot(ctx, tx, version, stored, db.userNames(ctx, tx))
+		o, err := readSnapshot(ctx, tx, version, stored, db.userNames(ctx, tx), db.readerAt(ctx, version))
 		if err == nil {
 			o.db, o.fromSnapshot = db, true
 			return o, nil
@@ -75,10 +75,37 @@ func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
 	return o, nil
 }
 
+// readerAt returns a function opening another read transaction that must
+// see data version (nil for an in-memory database: one connection).
+func (db *DB) readerAt(ctx context.Context, version int64) func() (*sql.Tx, error) {
+	if db.oneConn {
+		return nil
+	}
+	return func() (*sql.Tx, error) {
+		tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		now, err := dataVersion(ctx, tx)
+		var snap int64
+		if err == nil {
+			snap, err = intSetting(ctx, tx, "snapshot_version")
+		}
+		if err == nil && (now != version || snap != version) {
+			err = fmt.Errorf("%w; reload", ErrChanged)
+		}
+		if err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		return tx, nil
+	}
+}
+
 // userNames returns a function giving every distinct id. On a file it
 // starts reading them at once in a transaction of their own, alongside the
-// snapshot's segments, which keep one core busy while the other decodes.
-// A later transaction sees the same ids: users are only ever added.
+// snapshot's segments. A later transaction sees the same ids: users are
+// only ever added.
 func (db *DB) userNames(ctx context.Context, tx *sql.Tx) func() ([]string, error) {
 	if db.oneConn {
 		return func() ([]string, error) { return loadUserNames(ctx, tx) }
@@ -103,100 +130,101 @@ func (db *DB) userNames(ctx context.Context, tx *sql.Tx) func() ([]string, error
 }
 
 // readSnapshot decodes the snapshot, which must hold stored events.
-func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, userNames func() ([]string, error)) (*Ordered, error) {
-	var persons, events sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events) FROM snapshot").Scan(&persons, &events); err != nil {
+func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, userNames func() ([]string, error), more func() (*sql.Tx, error)) (*Ordered, error) {
+	type segment struct{ p0, e0, np, ne int }
+	var segs []segment
+	var persons, events int
+	meta, err := tx.QueryContext(ctx, "SELECT seg, n_persons, n_events FROM snapshot ORDER BY seg")
+	if err != nil {
+		return nil, err
+	}
+	for meta.Next() {
+		var k, np, ne int
+		if err := meta.Scan(&k, &np, &ne); err != nil {
+			meta.Close()
+			return nil, err
+		}
+		if k != len(segs) || np < 0 || ne < np || events+ne > 1<<31-1 {
+			meta.Close()
+			return nil, errCorrupt
+		}
+		segs = append(segs, segment{persons, events, np, ne})
+		persons, events = persons+np, events+ne
+	}
+	meta.Close()
+	if err := meta.Err(); err != nil {
 		return nil, err
 	}
 	// It must hold every stored event (a lost segment is damage too).
-	if events.Int64 != stored || persons.Int64 < 0 || persons.Int64 > events.Int64 || events.Int64 > 1<<31-1 {
+	if int64(events) != stored {
 		return nil, errCorrupt
 	}
 	o := &Ordered{Version: version,
-		Person: make([]int32, persons.Int64), Start: make([]int32, persons.Int64+1),
-		Event: make([]int32, events.Int64), Time: make([]int64, events.Int64)}
+		Person: make([]int32, persons), Start: make([]int32, persons+1),
+		Event: make([]int32, events), Time: make([]int64, events)}
+	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	o.Names = names[1:]
+	// Segments are read and decoded by one worker per core, each in its own
+	// read transaction at the same version, so reading (SQLite) is shared
+	// as well as decoding; blobs are decoded where SQLite hands them over
+	// (RawBytes), never copied again.
+	workers := 1
+	if more != nil {
+		workers = max(1, min(runtime.GOMAXPROCS(0), len(segs)))
+	}
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
 		timed    bool // o.MinTime and o.MaxTime hold a segment's range
 	)
-	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		mu.Unlock()
-	}
-	wait := func() error { wg.Wait(); return firstErr }
-	defer wait()
-	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	o.Names = names[1:]
-	// Each segment's blobs are copied into one of a few reused buffers
-	// (RawBytes spares database/sql's own copy): at 10M events that is
-	// 40 MB less fresh memory to fault in on the path every command takes.
-	// Taking a free buffer also bounds the decodes in flight.
-	free := make(chan []byte, runtime.GOMAXPROCS(0))
-	for range cap(free) {
-		free <- nil
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT n_persons, n_events, persons, events, times FROM snapshot ORDER BY seg")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var p0, e0 int
-	for rows.Next() {
-		var np, ne int
-		var pr, er, tr sql.RawBytes
-		if err := rows.Scan(&np, &ne, &pr, &er, &tr); err != nil {
-			return nil, err
-		}
-		if np < 0 || ne < 0 || p0+np > len(o.Person) || e0+ne > len(o.Time) {
-			return nil, errCorrupt
-		}
-		seg := segmentView{o: o, p0: p0, e0: e0, np: np, ne: ne}
-		p0, e0 = p0+np, e0+ne
-		buf := <-free
-		buf = append(append(append(buf[:0], pr...), er...), tr...)
-		pb, eb, tb := buf[:len(pr)], buf[len(pr):len(pr)+len(er)], buf[len(pr)+len(er):]
+	for w := range workers {
 		wg.Add(1)
 		go func() {
-			defer func() { free <- buf; wg.Done() }()
-			if ctx.Err() != nil {
-				fail(ctx.Err())
-				return
-			}
-			lo, hi, err := seg.decode(pb, eb, tb)
+			defer wg.Done()
+			err := func() error {
+				wtx := tx
+				if w > 0 {
+					var err error
+					if wtx, err = more(); err != nil {
+						return err
+					}
+					defer wtx.Rollback()
+				}
+				for k := w; k < len(segs); k += workers {
+					sg := segs[k]
+					lo, hi, err := readSegment(ctx, wtx, k, segmentView{o: o, p0: sg.p0, e0: sg.e0, np: sg.np, ne: sg.ne})
+					if err != nil {
+						return err
+					}
+					if sg.np > 0 {
+						mu.Lock()
+						if !timed {
+							o.MinTime, o.MaxTime, timed = lo, hi, true
+						}
+						o.MinTime, o.MaxTime = min(o.MinTime, lo), max(o.MaxTime, hi)
+						mu.Unlock()
+					}
+				}
+				return nil
+			}()
 			if err != nil {
-				fail(err)
-				return
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
 			}
-			if seg.np == 0 {
-				return
-			}
-			mu.Lock()
-			if !timed {
-				o.MinTime, o.MaxTime, timed = lo, hi, true
-			}
-			o.MinTime, o.MaxTime = min(o.MinTime, lo), max(o.MaxTime, hi)
-			mu.Unlock()
 		}()
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	if p0 != len(o.Person) || e0 != len(o.Time) {
-		return nil, errCorrupt
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	if o.Users, err = userNames(); err != nil {
-		return nil, err
-	}
-	if err := wait(); err != nil {
 		return nil, err
 	}
 	o.Start[len(o.Person)] = int32(len(o.Time))
@@ -210,6 +238,26 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, userNa
 		prev = id
 	}
 	return o, nil
+}
+
+// readSegment reads segment k and decodes it into place.
+func readSegment(ctx context.Context, tx *sql.Tx, k int, seg segmentView) (lo, hi int64, err error) {
+	rows, err := tx.QueryContext(ctx, "SELECT persons, events, times FROM snapshot WHERE seg = ?", k)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, 0, err
+		}
+		return 0, 0, errCorrupt
+	}
+	var pb, eb, tb sql.RawBytes // valid until the next row: decoded at once
+	if err := rows.Scan(&pb, &eb, &tb); err != nil {
+		return 0, 0, err
+	}
+	return seg.decode(pb, eb, tb)
 }
 
 // segmentView is where one snapshot segment's persons and events go in the

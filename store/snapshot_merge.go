@@ -28,7 +28,7 @@ func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, versi
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(20))
 	idsOnly := func() ([]string, error) { return make([]string, maxID.Int64+1), nil }
-	old, err := readSnapshot(ctx, tx, prevVersion, stored.Int64, idsOnly)
+	old, err := readSnapshot(ctx, tx, prevVersion, stored.Int64, idsOnly, nil)
 	if err == nil {
 		var pos []int32
 		if pos, err = snapshotPositions(ctx, tx, int(stored.Int64)); err == nil {
