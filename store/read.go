@@ -213,18 +213,11 @@ func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropCol
 // pos[i] (Ordered.Positions: analysis order), without a column in storage
 // order in between.
 func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []int32) (*PropColumn, error) {
-	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.beginAt(ctx, version, false)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	now, err := dataVersion(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	if now != version {
-		return nil, fmt.Errorf("%w; reload", ErrChanged)
-	}
 	var total sql.NullInt64
 	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks").Scan(&total); err != nil {
 		return nil, err

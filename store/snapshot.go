@@ -76,30 +76,36 @@ func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
 }
 
 // readerAt returns a function opening another read transaction that must
-// see data version (nil for an in-memory database: one connection).
+// see the snapshot of data version (nil for an in-memory database: one
+// connection).
 func (db *DB) readerAt(ctx context.Context, version int64) func() (*sql.Tx, error) {
 	if db.oneConn {
 		return nil
 	}
-	return func() (*sql.Tx, error) {
-		tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			return nil, err
-		}
-		now, err := dataVersion(ctx, tx)
-		var snap int64
-		if err == nil {
-			snap, err = intSetting(ctx, tx, "snapshot_version")
-		}
-		if err == nil && (now != version || snap != version) {
-			err = fmt.Errorf("%w; reload", ErrChanged)
-		}
-		if err != nil {
-			tx.Rollback()
-			return nil, err
-		}
-		return tx, nil
+	return func() (*sql.Tx, error) { return db.beginAt(ctx, version, true) }
+}
+
+// beginAt starts a read transaction that sees data version (and, with
+// snapshot, a snapshot built from it), else fails with ErrChanged: what a
+// reader loads later must never mix with what it loaded before an import.
+func (db *DB) beginAt(ctx context.Context, version int64, snapshot bool) (*sql.Tx, error) {
+	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
 	}
+	now, err := dataVersion(ctx, tx)
+	snap := version
+	if err == nil && snapshot {
+		snap, err = intSetting(ctx, tx, "snapshot_version")
+	}
+	if err == nil && (now != version || snap != version) {
+		err = fmt.Errorf("%w; reload", ErrChanged)
+	}
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
 }
 
 // userNames returns a function giving every distinct id. On a file it
@@ -455,22 +461,11 @@ func (o *Ordered) encode(p0, p1 int, b *segmentBlobs) {
 // loadSnapshotPositions reads, from the snapshot built at version, where
 // each stored event sits in analysis order.
 func (db *DB) loadSnapshotPositions(ctx context.Context, version int64, n int) ([]int32, error) {
-	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.beginAt(ctx, version, true)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	now, err := dataVersion(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := intSetting(ctx, tx, "snapshot_version")
-	if err != nil {
-		return nil, err
-	}
-	if now != version || snap != version {
-		return nil, fmt.Errorf("%w; reload", ErrChanged)
-	}
 	return snapshotPositions(ctx, tx, n)
 }
 
