@@ -38,6 +38,18 @@ CREATE TABLE snapshot_positions (
 // LoadOrdered reads every event in analysis order, from the snapshot when
 // it is current, else from the chunks.
 func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
+	// The snapshot's segments are read in several transactions; an import
+	// committing between their starts is seen as ErrChanged, and the load
+	// simply starts again at the new version.
+	for attempt := 1; ; attempt++ {
+		o, err := db.loadOrdered(ctx)
+		if !errors.Is(err, ErrChanged) || attempt == 3 {
+			return o, err
+		}
+	}
+}
+
+func (db *DB) loadOrdered(ctx context.Context) (*Ordered, error) {
 	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err

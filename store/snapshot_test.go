@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -267,4 +268,54 @@ func TestSnapshotWideValues(t *testing.T) {
 		t.Fatal("the snapshot was not used")
 	}
 	sameOrder(t, "wide", got, chunkOrder(t, db))
+}
+
+// Loads running while imports commit never fail and always see one whole
+// version: the events of exactly the imports committed before it.
+func TestLoadWhileImporting(t *testing.T) {
+	defer func(n int) { segmentEvents = n }(segmentEvents)
+	segmentEvents = 50 // several segments, so several read transactions
+	ctx := context.Background()
+	db := openTemp(t)
+	importEvents(t, db, someEvents(400, "base"))
+	totals := map[int64]int{1: 400}
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 15; i++ {
+			importEvents(t, db, someEvents(30, fmt.Sprint("more", i)))
+			mu.Lock()
+			totals[int64(i+2)] = 400 + 30*(i+1)
+			mu.Unlock()
+		}
+	}()
+	loads := 0
+	for running := true; running; loads++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		o, err := db.LoadOrdered(ctx)
+		if err != nil {
+			t.Fatalf("load %d: %v", loads, err)
+		}
+		mu.Lock()
+		want, ok := totals[o.Version]
+		mu.Unlock()
+		if !ok || len(o.Time) != want || int(o.Start[len(o.Person)]) != want {
+			t.Fatalf("load %d at version %d: %d events, want %d", loads, o.Version, len(o.Time), want)
+		}
+	}
+	sameOrder(t, "after the imports", mustLoad(t, db), chunkOrder(t, db))
+}
+
+func mustLoad(t *testing.T, db *DB) *Ordered {
+	t.Helper()
+	o, err := db.LoadOrdered(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
