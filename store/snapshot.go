@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"sync"
 )
 
@@ -353,121 +352,6 @@ func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
 		return 0, 0, errCorrupt
 	}
 	return lo, hi, nil
-}
-
-// writeSnapshot replaces the snapshot with the events as tx sees them,
-// marking it as built from data version.
-func writeSnapshot(ctx context.Context, tx *sql.Tx, version int64) error {
-	// The build holds every event in memory once more: collect more
-	// often so the import's peak stays near what is live.
-	defer debug.SetGCPercent(debug.SetGCPercent(20))
-	r, err := loadRows(ctx, tx, false)
-	if err != nil {
-		return err
-	}
-	o := orderRows(r)
-	w, err := newSegmentWriter(ctx, tx)
-	if err != nil {
-		return err
-	}
-	for p0 := 0; p0 < len(o.Person); {
-		p1 := p0 + 1
-		for p1 < len(o.Person) && int(o.Start[p1+1]-o.Start[p0]) <= segmentEvents {
-			p1++
-		}
-		if err := w.write(o, p0, p1); err != nil {
-			return err
-		}
-		p0 = p1
-	}
-	return w.finish(invert(o.rows), version)
-}
-
-// segmentWriter replaces the snapshot's segments, one at a time.
-type segmentWriter struct {
-	ctx context.Context
-	tx  *sql.Tx
-	seg int
-	b   segmentBlobs
-}
-
-func newSegmentWriter(ctx context.Context, tx *sql.Tx) (*segmentWriter, error) {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot; DELETE FROM snapshot_positions;"); err != nil {
-		return nil, fmt.Errorf("store snapshot: %w", err)
-	}
-	return &segmentWriter{ctx: ctx, tx: tx}, nil
-}
-
-// write stores persons p0..p1-1 of o as the next segment.
-func (w *segmentWriter) write(o *Ordered, p0, p1 int) error {
-	o.encode(p0, p1, &w.b)
-	if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot(seg, n_persons, n_events, persons, events, times) VALUES(?, ?, ?, ?, ?, ?)",
-		w.seg, p1-p0, o.Start[p1]-o.Start[p0], w.b.persons, w.b.events, w.b.times); err != nil {
-		return fmt.Errorf("store snapshot: %w", err)
-	}
-	w.seg++
-	return nil
-}
-
-// finish writes where each stored event sits in analysis order (pos,
-// indexed by storage row) and marks the snapshot as built from data version.
-func (w *segmentWriter) finish(pos []int32, version int64) error {
-	var b []byte
-	for part := 0; part*positionsPart < len(pos); part++ {
-		b = b[:0]
-		prev := int64(0)
-		for _, x := range pos[part*positionsPart : min(len(pos), (part+1)*positionsPart)] {
-			b = binary.AppendVarint(b, int64(x)-prev)
-			prev = int64(x)
-		}
-		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot_positions(part, positions) VALUES(?, ?)", part, b); err != nil {
-			return fmt.Errorf("store snapshot: %w", err)
-		}
-	}
-	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO settings(key, value) VALUES('snapshot_version', ?)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(version))
-	return err
-}
-
-// positionsPart is how many storage rows one positions blob covers.
-const positionsPart = 1 << 20
-
-// invert returns the inverse of the permutation perm.
-func invert(perm []int32) []int32 {
-	inv := make([]int32, len(perm))
-	for i, x := range perm {
-		inv[x] = int32(i)
-	}
-	return inv
-}
-
-// segmentBlobs is one encoded segment; its buffers are reused.
-type segmentBlobs struct {
-	persons, events, times []byte
-	steps                  []uint64
-}
-
-// encode sets b to persons p0..p1-1 in the snapshot's segment encoding.
-func (o *Ordered) encode(p0, p1 int, b *segmentBlobs) {
-	pb, eb, steps := b.persons[:0], b.events[:0], b.steps[:0]
-	var prevID int32
-	var prevFirst int64
-	for p := p0; p < p1; p++ {
-		first, end := o.Start[p], o.Start[p+1]
-		pb = binary.AppendUvarint(pb, uint64(o.Person[p]-prevID))
-		pb = binary.AppendUvarint(pb, uint64(end-first))
-		prevID = o.Person[p]
-		d := o.Time[first] - prevFirst
-		steps = append(steps, uint64(d<<1^d>>63))
-		prevFirst = o.Time[first]
-		for i := first; i < end; i++ {
-			if i > first {
-				steps = append(steps, uint64(o.Time[i]-o.Time[i-1]))
-			}
-			eb = binary.AppendUvarint(eb, uint64(o.Event[i]))
-		}
-	}
-	*b = segmentBlobs{persons: pb, events: eb, times: appendGroupVarints(b.times[:0], steps), steps: steps}
 }
 
 // loadSnapshotPositions reads, from the snapshot built at version, where
