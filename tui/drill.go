@@ -12,11 +12,13 @@ import (
 	"github.com/spoorhq/spoor/store"
 )
 
-// usersPage lists the users behind a chart item; Enter shows one user's
-// timeline.
-func usersPage(sh *shared, title string, users []string) *listPage {
-	return newListPage(fmt.Sprintf("%s — %s users", title, thousands(len(users))), "", users, users,
+// usersPage lists the users behind a chart item on the tab of that kind;
+// Enter shows one user's timeline, e and y export and copy the list.
+func usersPage(sh *shared, kind, title string, users []string) *listPage {
+	p := newListPage(fmt.Sprintf("%s — %s users", title, thousands(len(users))), "", users, users,
 		func(u string) tea.Cmd { return timelineCmd(sh.db, u) })
+	p.users = newUserList(kind, title, users)
+	return p
 }
 
 // explainer is a result that can say why one user counted as they did:

@@ -1,13 +1,10 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
-	"unicode"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/output"
@@ -38,8 +35,8 @@ func (r *experimentResult) open(sh *shared, sel int) tea.Cmd {
 	}
 }
 
-// variantUsers is one variant's users as a table, for the page and for
-// export: converted yes/no, exposure and conversion times.
+// variantUsers is one variant's users as the page's table (exported as
+// is) and its JSON: converted yes/no, exposure and conversion times.
 type variantUsers struct {
 	variant string
 	members []experiment.Member
@@ -52,8 +49,8 @@ func (u *variantUsers) stamp(ms int64) string {
 	return time.UnixMilli(ms).In(u.loc).Format(stampLayout)
 }
 
-func (u *variantUsers) Tables() []output.Table {
-	t := output.Table{Title: "users of variant " + u.variant, Columns: []string{"user", "converted", "exposed", "converted at"}}
+func (u *variantUsers) table() output.Table {
+	t := output.Table{Title: "Variant " + u.variant, Columns: []string{"user", "converted", "exposed", "converted at"}}
 	for _, m := range u.members {
 		conv, at := "no", ""
 		switch {
@@ -64,7 +61,7 @@ func (u *variantUsers) Tables() []output.Table {
 		}
 		t.Rows = append(t.Rows, []string{m.User, conv, u.stamp(m.Exposed), at})
 	}
-	return []output.Table{t}
+	return t
 }
 
 // json is what JSON export writes: one object per user, times in RFC 3339.
@@ -86,16 +83,11 @@ func (u *variantUsers) json() any {
 	return out
 }
 
-// variantUsersPage is the list of a variant's users: Enter shows a user's
-// timeline, e exports the list, y copies it, Esc goes back.
-type variantUsersPage struct {
-	*listPage
-	users *variantUsers
-}
-
-func newVariantUsersPage(db *store.DB, v experiment.Variant, ms []experiment.Member, loc *time.Location) *variantUsersPage {
+// newVariantUsersPage lists a variant's users: Enter shows a user's
+// timeline; e and y export and copy the list with its columns.
+func newVariantUsersPage(db *store.DB, v experiment.Variant, ms []experiment.Member, loc *time.Location) *listPage {
 	u := &variantUsers{variant: v.Name, members: ms, loc: loc}
-	t := u.Tables()[0]
+	t := u.table()
 	userW := 8
 	for _, r := range t.Rows {
 		userW = min(max(userW, output.Width(r[0])), 24)
@@ -112,71 +104,7 @@ func newVariantUsersPage(db *store.DB, v experiment.Variant, ms []experiment.Mem
 		title += fmt.Sprintf(", %s with the window still open", thousands(v.InProgress))
 	}
 	p := newListPage(title, line(t.Columns), lines, keys, func(user string) tea.Cmd { return timelineCmd(db, user) })
-	p.more = " · e export · y copy"
-	return &variantUsersPage{listPage: p, users: u}
-}
-
-func (p *variantUsersPage) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
-	if !p.typing() {
-		switch {
-		case key.Matches(msg, sh.keys.Export):
-			return false, p.export()
-		case key.Matches(msg, sh.keys.Copy):
-			data, err := p.render("markdown")
-			if err != nil {
-				return false, statusCmd(err.Error(), true)
-			}
-			return false, clipboardCmd(data, fmt.Sprintf("copied %s users of %s as Markdown (OSC 52)", thousands(len(p.users.members)), p.users.variant))
-		}
-	}
-	return p.listPage.update(sh, msg)
-}
-
-// export asks for a format, then a file, like the result's export.
-func (p *variantUsersPage) export() tea.Cmd {
-	formats := make([]named, len(exportFormats))
-	for i, f := range exportFormats {
-		formats[i] = named{name: f}
-	}
-	pick := newPicker("Export the users as", formats, false, func(f string) tea.Cmd {
-		ext := map[string]string{"csv": ".csv", "markdown": ".md", "json": ".json"}[f]
-		path := "experiment-" + fileWord(p.users.variant) + "-users" + ext
-		return func() tea.Msg {
-			return dialogMsg{newPrompt("Export to file", "", path, nil, func(path string) tea.Cmd {
-				data, err := p.render(f)
-				if err != nil {
-					return statusCmd(err.Error(), true)
-				}
-				return writeFileCmd(path, data, "exported "+path)
-			})}
-		}
-	})
-	return func() tea.Msg { return dialogMsg{pick} }
-}
-
-// fileWord keeps a variant name's letters and digits for a file name.
-func fileWord(s string) string {
-	out := []rune{}
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' {
-			out = append(out, r)
-		} else {
-			out = append(out, '_')
-		}
-	}
-	return string(out)
-}
-
-func (p *variantUsersPage) render(format string) ([]byte, error) {
-	var buf bytes.Buffer
-	var v any = p.users
-	if format == "json" {
-		v = p.users.json()
-	}
-	err := output.Write(&buf, format, v)
-	return buf.Bytes(), err
-}
-
-func statusCmd(text string, isErr bool) tea.Cmd {
-	return func() tea.Msg { return statusMsg{text: text, err: isErr} }
+	name := "Variant " + v.Name
+	p.users = &userList{name: name, file: listFile("experiment", name), table: t, json: u.json()}
+	return p
 }

@@ -84,9 +84,9 @@ func rowsOf(ms []naiveMember, loc *time.Location) [][]string {
 
 // drillRows drops the exposure column, which the naive reference checks
 // through the conversions it implies.
-func drillRows(p *variantUsersPage) [][]string {
+func drillRows(p *listPage) [][]string {
 	var rows [][]string
-	for _, r := range p.users.Tables()[0].Rows {
+	for _, r := range p.users.table.Rows {
 		rows = append(rows, []string{r[0], r[1], r[3]})
 	}
 	return rows
@@ -293,8 +293,8 @@ func TestExperimentDrillToVariantUsers(t *testing.T) {
 			h.keys("j")
 		}
 		h.keys("<enter>")
-		p, ok := topPage(t, h).(*variantUsersPage)
-		if !ok {
+		p, ok := topPage(t, h).(*listPage)
+		if !ok || p.users == nil {
 			t.Fatalf("variant %s opened %T", v.Name, topPage(t, h))
 		}
 		if got, want := drillRows(p), rowsOf(naive[v.Name], d.Loc); !reflect.DeepEqual(got, want) {
@@ -323,7 +323,7 @@ func TestExperimentDrillToVariantUsers(t *testing.T) {
 
 	// Treatment, then a user's timeline, then back step by step.
 	h.keys("l", "j", "<enter>")
-	p := topPage(t, h).(*variantUsersPage)
+	p := topPage(t, h).(*listPage)
 	first := naive["treatment"][0]
 	h.contains(first.user)
 	h.keys("<enter>")
@@ -400,9 +400,9 @@ func TestExperimentDrillToVariantUsers(t *testing.T) {
 	h.keys("y")
 	os.Stderr = saved
 	f.Close()
-	md, _ := p.render("markdown")
+	md, _ := p.users.render("markdown")
 	seq, _ := os.ReadFile(f.Name())
-	if !strings.Contains(string(seq), base64.StdEncoding.EncodeToString(md)) || !strings.Contains(h.m.status, "copied "+thousands(len(objs))+" users of treatment") {
+	if !strings.Contains(string(seq), base64.StdEncoding.EncodeToString(md)) || !strings.Contains(h.m.status, "copied "+thousands(len(objs))+" users (Variant treatment)") {
 		t.Fatalf("copy: status %q, %d bytes written", h.m.status, len(seq))
 	}
 	h.keys("<esc>")
@@ -425,7 +425,7 @@ func TestExperimentDrillFollowsTheQuery(t *testing.T) {
 	h.keys("12d", "<enter>")
 	naive := naiveMembers(t, h.m.sh.d, "exp_checkout", "add_to_cart", 12*86_400_000)
 	h.keys("l", "<enter>")
-	p := topPage(t, h).(*variantUsersPage)
+	p := topPage(t, h).(*listPage)
 	if got, want := drillRows(p), rowsOf(naive["control"], h.m.sh.d.Loc); !reflect.DeepEqual(got, want) {
 		t.Fatalf("control on add_to_cart within 1d: %d users, naive %d", len(got), len(want))
 	}

@@ -159,7 +159,7 @@ func eventsResult(ctx context.Context, d *query.Dataset) (result, error) {
 		name := r.t.Rows[sel][0]
 		return func() tea.Msg {
 			users := usersWhoDid(d, name)
-			return pageMsg{p: usersPage(sh, "Users who did "+name, users)}
+			return pageMsg{p: usersPage(sh, "explore", "Users who did "+name, users)}
 		}
 	}
 	return r, nil

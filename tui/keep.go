@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	tea "github.com/charmbracelet/bubbletea"
@@ -196,4 +197,116 @@ func clipboardCmd(data []byte, done string) tea.Cmd {
 		}
 		return statusMsg{text: done}
 	}
+}
+
+// userList is a page of users as e and y take it: the columns the page
+// shows, with exact values rather than the truncated lines (user first),
+// and the list's name for the status line, the Markdown title and the
+// file name. Every users page exports and copies through it, so the
+// files, formats and messages are the same on every tab.
+type userList struct {
+	name  string // what the list is: "Dropped off after step 1 signup", "Variant B"
+	file  string // file name without the format's extension
+	table output.Table
+	json  any // what JSON export writes; nil writes one object per row by column
+}
+
+// newUserList is a list of users on the tab of that kind, the file named
+// KIND-NAME-users.EXT; add the page's other columns to its table.
+func newUserList(kind, name string, users []string) *userList {
+	l := &userList{name: name, file: listFile(kind, name), table: output.Table{Title: name, Columns: []string{"user"}}}
+	for _, u := range users {
+		l.table.Rows = append(l.table.Rows, []string{u})
+	}
+	return l
+}
+
+// listFile names a list's export: the tab, then the list's name in lower
+// case with every run of other characters as one dash, and users once.
+func listFile(kind, name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	word := b.String()
+	switch {
+	case word == "":
+		word = "users"
+	case word != "users" && !strings.HasPrefix(word, "users-"):
+		word += "-users"
+	}
+	return kind + "-" + word
+}
+
+func (l *userList) count() string { return thousands(len(l.table.Rows)) }
+
+func (l *userList) render(format string) ([]byte, error) {
+	var v any = tableOnly{l.table}
+	if format == "json" {
+		v = l.json
+		if v == nil {
+			v = l.objects()
+		}
+	}
+	var buf bytes.Buffer
+	err := output.Write(&buf, format, v)
+	return buf.Bytes(), err
+}
+
+// objects is the table as JSON objects keyed by column, [{"user": ...}]
+// for a plain list, as spoor segment users prints it.
+func (l *userList) objects() []map[string]string {
+	out := make([]map[string]string, len(l.table.Rows))
+	for i, r := range l.table.Rows {
+		out[i] = make(map[string]string, len(r))
+		for j, c := range l.table.Columns {
+			out[i][c] = r[j]
+		}
+	}
+	return out
+}
+
+// exportDialog asks for a format, then a file, like the result's export.
+func (l *userList) exportDialog() dialog {
+	title := fmt.Sprintf("Export %s users as", l.count())
+	return newPicker(title, namedList(exportFormats), false, func(f string) tea.Cmd {
+		ext := map[string]string{"csv": ".csv", "markdown": ".md", "json": ".json"}[f]
+		return func() tea.Msg {
+			return dialogMsg{newPrompt("Export to file", "", l.file+ext, nil, func(path string) tea.Cmd {
+				data, err := l.render(f)
+				if err != nil {
+					return statusCmd(err.Error(), true)
+				}
+				return writeFileCmd(path, data, fmt.Sprintf("exported %s users (%s) to %s", l.count(), l.name, path))
+			})}
+		}
+	})
+}
+
+// copy puts the list on the clipboard as a Markdown table, like y on a
+// result.
+func (l *userList) copy() tea.Cmd {
+	data, err := l.render("markdown")
+	if err != nil {
+		return statusCmd(err.Error(), true)
+	}
+	return clipboardCmd(data, fmt.Sprintf("copied %s users (%s) as Markdown (OSC 52)", l.count(), l.name))
+}
+
+// tableOnly renders one table through the CLI's writers.
+type tableOnly struct{ t output.Table }
+
+func (r tableOnly) Tables() []output.Table { return []output.Table{r.t} }
+
+func statusCmd(text string, isErr bool) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text: text, err: isErr} }
 }

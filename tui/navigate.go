@@ -137,7 +137,7 @@ func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
 		if !ok {
 			return nil
 		}
-		p := usersPage(m.sh, title, users)
+		p := usersPage(m.sh, t.a.kind(), title, users)
 		if e, ok := t.res.(explainer); ok {
 			d := m.sh.d
 			p.onEnter = func(u string) tea.Cmd { return explainCmd(e, d, u) }

@@ -29,7 +29,8 @@ type listPage struct {
 	cursor  int
 	filter  textinput.Model
 	onEnter func(key string) tea.Cmd
-	more    string // keys of a page built on the list, for its footer
+	// users is set when the rows are users: e exports them, y copies them.
+	users *userList
 }
 
 func newListPage(title, header string, lines, keys []string, onEnter func(string) tea.Cmd) *listPage {
@@ -90,6 +91,11 @@ func (p *listPage) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
 		if len(p.shown) > 0 && p.onEnter != nil {
 			return false, p.onEnter(p.keys[p.shown[p.cursor]])
 		}
+	case key.Matches(msg, k.Export) && p.users != nil:
+		l := p.users
+		return false, func() tea.Msg { return dialogMsg{l.exportDialog()} }
+	case key.Matches(msg, k.Copy) && p.users != nil:
+		return false, p.users.copy()
 	}
 	return false, nil
 }
@@ -106,7 +112,11 @@ func (p *listPage) view(sh *shared, w, h int) string {
 	if p.filter.Focused() || p.filter.Value() != "" {
 		foot = p.filter.View() + "  " + foot
 	} else {
-		foot += " · / filter · enter open" + p.more + " · esc back"
+		foot += " · / filter · enter open"
+		if p.users != nil {
+			foot += " · e export · y copy"
+		}
+		foot += " · esc back"
 	}
 	rows := max(h-used-1, 1)
 	start := max(0, min(p.cursor-rows/2, len(p.shown)-rows))

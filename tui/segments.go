@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
@@ -222,7 +220,7 @@ func (a *segmentsTab) delete(sh *shared, e savedEntry) {
 const (
 	actEdit      = "edit (load into expr and name)"
 	actUsers     = "users"
-	actExport    = "export users (CSV or JSON)"
+	actExport    = "export users (CSV, Markdown or JSON)"
 	actFilter    = "apply as filter (--segment) on the other tabs"
 	actBreakdown = "apply as breakdown (by segment:NAME) on the other tabs"
 	actClear     = "remove segment filters and breakdowns from the other tabs"
@@ -239,11 +237,11 @@ func (a *segmentsTab) actions(sh *shared, e savedEntry) dialog {
 			a.editing = &e
 		case actUsers:
 			return membersCmd(sh, e.ref(), func(users []string) tea.Msg {
-				return pageMsg{p: usersPage(sh, e.kind.Noun+" "+e.Name, users)}
+				return pageMsg{p: usersPage(sh, a.kind(), e.kind.Noun+" "+e.Name, users)}
 			})
 		case actExport:
 			return membersCmd(sh, e.ref(), func(users []string) tea.Msg {
-				return dialogMsg{exportUsersDialog(e.kind.Noun+"-"+e.Name, users)}
+				return dialogMsg{newUserList(a.kind(), e.kind.Noun+" "+e.Name, users).exportDialog()}
 			})
 		case actFilter, actBreakdown, actClear:
 			return a.apply(e, v)
@@ -322,42 +320,3 @@ func memberIDs(d *query.Dataset, m []bool) []string {
 	}
 	return out
 }
-
-// exportUsersDialog writes users as CSV or JSON ([{"user": ...}], as spoor
-// segment users prints), asking for the format, then the file.
-func exportUsersDialog(base string, users []string) dialog {
-	return newPicker(fmt.Sprintf("Export %s users as", thousands(len(users))), namedList([]string{"csv", "json"}), false, func(f string) tea.Cmd {
-		return func() tea.Msg {
-			return dialogMsg{newPrompt("Export to file", "", base+"-users."+f, nil, func(path string) tea.Cmd {
-				data, err := usersFile(users, f)
-				if err != nil {
-					return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
-				}
-				return writeFileCmd(path, data, fmt.Sprintf("exported %s users to %s", thousands(len(users)), path))
-			})}
-		}
-	})
-}
-
-func usersFile(users []string, format string) ([]byte, error) {
-	if format == "json" {
-		objs := make([]map[string]string, len(users))
-		for i, u := range users {
-			objs[i] = map[string]string{"user": u}
-		}
-		b, err := json.MarshalIndent(objs, "", "  ")
-		return append(b, '\n'), err
-	}
-	t := output.Table{Columns: []string{"user"}}
-	for _, u := range users {
-		t.Rows = append(t.Rows, []string{u})
-	}
-	var buf bytes.Buffer
-	err := output.Write(&buf, "csv", tableOnly{t})
-	return buf.Bytes(), err
-}
-
-// tableOnly renders one table through the CLI's writers.
-type tableOnly struct{ t output.Table }
-
-func (r tableOnly) Tables() []output.Table { return []output.Table{r.t} }
