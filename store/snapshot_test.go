@@ -319,3 +319,31 @@ func mustLoad(t *testing.T, db *DB) *Ordered {
 	}
 	return o
 }
+
+// FuzzSegmentDecode feeds arbitrary blobs to the segment decoder: damage
+// must come back as an error, never a panic or a write out of place.
+func FuzzSegmentDecode(f *testing.F) {
+	o := &Ordered{Person: []int32{3, 5}, Start: []int32{0, 2, 3}, Event: []int32{0, 1, 0}, Time: []int64{10, 20, 5}, Names: []string{"a", "b"}}
+	var b segmentBlobs
+	o.encode(0, 2, &b)
+	f.Add(2, 3, b.persons, b.events, b.times)
+	f.Add(1, 1, []byte{1, 1}, []byte{0}, append([]byte{0, 0}, make([]byte, groupPad)...))
+	f.Fuzz(func(t *testing.T, np, ne int, pb, eb, tb []byte) {
+		if np < 0 || ne < np || ne > 1<<12 {
+			return
+		}
+		dst := &Ordered{Names: []string{"a", "b"}, Person: make([]int32, np+1), Start: make([]int32, np+2), Event: make([]int32, ne+1), Time: make([]int64, ne+1)}
+		seg := segmentView{o: dst, p0: 1, e0: 1, np: np, ne: ne}
+		if _, _, err := seg.decode(pb, eb, tb); err != nil {
+			return
+		}
+		if dst.Person[0] != 0 || dst.Event[0] != 0 || dst.Time[0] != 0 {
+			t.Fatal("wrote before the segment")
+		}
+		for _, e := range dst.Event {
+			if e < 0 || e >= 2 {
+				t.Fatalf("event index %d accepted", e)
+			}
+		}
+	})
+}
