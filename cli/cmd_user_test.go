@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spoorhq/spoor/store"
+
+	"github.com/spoorhq/spoor/query"
 )
 
 func TestUserGolden(t *testing.T) {
@@ -26,13 +28,13 @@ func TestUserGolden(t *testing.T) {
 // timeline, which holds the linked ids' events in time order.
 func TestUserLinks(t *testing.T) {
 	shop := exShopDB(t)
-	var first Timeline
+	var first query.Timeline
 	for i, id := range []string{"u3", "anon-3", "dev-9"} {
 		code, out, errs := exRun(t, "user", id, "--db", shop, "--format", "json")
 		if code != 0 {
 			t.Fatal(errs)
 		}
-		var tl Timeline
+		var tl query.Timeline
 		if err := json.Unmarshal([]byte(out), &tl); err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +160,7 @@ func TestUserRandomLinks(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("round %d %s: %s", round, id, errs)
 			}
-			var tl Timeline
+			var tl query.Timeline
 			if err := json.Unmarshal([]byte(out), &tl); err != nil {
 				t.Fatal(err)
 			}
