@@ -240,3 +240,19 @@ func TestListFileNames(t *testing.T) {
 		}
 	}
 }
+
+// An empty list still exports a well-formed file: a header, [] and an
+// empty table, so a script reading it needs no special case.
+func TestEmptyUserListRenders(t *testing.T) {
+	l := newUserList("funnel", "Dropped off after step 1 a", nil)
+	for format, want := range map[string]string{
+		"csv":      "user\n",
+		"json":     "[]\n",
+		"markdown": "### Dropped off after step 1 a\n\n| user |\n|---|\n",
+	} {
+		b, err := l.render(format)
+		if err != nil || string(b) != want {
+			t.Errorf("%s: %q (%v), want %q", format, b, err, want)
+		}
+	}
+}
