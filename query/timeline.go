@@ -80,8 +80,8 @@ func flatProps(raw json.RawMessage) string {
 //
 // It reads the stored columns, not the events table: bulk imports defer
 // the SQL rows, and writing ten million of them to show one user would
-// take minutes. Each property key is loaded in turn and only this person's
-// events are kept from it.
+// take minutes. Properties come from the chunks holding the person's
+// events only (store.PropsOf).
 func UserTimeline(ctx context.Context, db *store.DB, id string, loc *time.Location) (Timeline, error) {
 	tl := Timeline{Asked: id, Events: []TimelineEvent{}}
 	rows, err := db.LoadRows(ctx)
@@ -109,38 +109,41 @@ func UserTimeline(ctx context.Context, db *store.DB, id string, loc *time.Locati
 	sort.Strings(linked)
 	tl.IDs = append([]string{tl.User}, linked...)
 
-	var idx []int
+	var idx []int // storage rows of the person's events, ascending
 	for i, u := range rows.User {
 		if rows.Canon[u] == person {
 			idx = append(idx, i)
 		}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return rows.Time[idx[a]] < rows.Time[idx[b]] })
-	props := make([][]byte, len(idx))
-	keys, _, err := db.PropKeys(ctx)
+	kv, err := db.PropsOf(ctx, rows.Version, idx)
 	if err != nil {
 		return tl, err
 	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		col, err := db.LoadProp(ctx, key, rows.Version)
-		if err != nil {
-			return tl, fmt.Errorf("property %q: %w", key, err)
+	props := make([][]byte, len(idx))
+	for j, m := range kv {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
 		}
-		for j, i := range idx {
-			if c := col.Codes[i]; c != 0 {
-				if props[j] == nil {
-					props[j] = []byte{'{'}
-				} else {
-					props[j] = append(props[j], ',')
-				}
-				k, _ := json.Marshal(key)
-				v, _ := json.Marshal(col.Values[c-1])
-				props[j] = append(append(append(props[j], k...), ':'), v...)
+		sort.Strings(keys)
+		for _, key := range keys {
+			if props[j] == nil {
+				props[j] = []byte{'{'}
+			} else {
+				props[j] = append(props[j], ',')
 			}
+			k, _ := json.Marshal(key)
+			v, _ := json.Marshal(m[key])
+			props[j] = append(append(append(props[j], k...), ':'), v...)
 		}
 	}
-	for j, i := range idx {
+	order := make([]int, len(idx)) // time order, storage order among equal times
+	for j := range order {
+		order[j] = j
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rows.Time[idx[order[a]]] < rows.Time[idx[order[b]]] })
+	for _, j := range order {
+		i := idx[j]
 		p := json.RawMessage("{}")
 		if props[j] != nil {
 			p = append(props[j], '}')

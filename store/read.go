@@ -340,3 +340,90 @@ func (db *DB) EnsureRows(ctx context.Context) error {
 	}
 	return tx.Commit()
 }
+
+// PropsOf returns the properties of the stored events at the given storage
+// rows (ascending), as key -> text (strings unquoted, as analyses compare
+// them). It reads only the chunks holding those rows, so showing one
+// user's events costs a few chunks, not a column of every event.
+func (db *DB) PropsOf(ctx context.Context, version int64, rows []int) ([]map[string]string, error) {
+	tx, err := db.beginAt(ctx, version, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	out := make([]map[string]string, len(rows))
+	type span struct {
+		id          int64
+		first, n, k int // chunk rows first..first+n-1; rows[k:] start in it
+	}
+	var spans []span
+	cs, err := tx.QueryContext(ctx, "SELECT id, first_id - (SELECT min(first_id) FROM chunks), n FROM chunks ORDER BY first_id")
+	if err != nil {
+		return nil, err
+	}
+	k := 0
+	for cs.Next() {
+		var sp span
+		if err := cs.Scan(&sp.id, &sp.first, &sp.n); err != nil {
+			cs.Close()
+			return nil, err
+		}
+		for k < len(rows) && rows[k] < sp.first {
+			k++ // before this chunk: not a stored row
+		}
+		if k < len(rows) && rows[k] < sp.first+sp.n {
+			sp.k = k
+			spans = append(spans, sp)
+		}
+	}
+	cs.Close()
+	if err := cs.Err(); err != nil {
+		return nil, err
+	}
+	for _, sp := range spans {
+		ps, err := tx.QueryContext(ctx, "SELECT key, dict, codes FROM chunk_props WHERE chunk_id = ?", sp.id)
+		if err != nil {
+			return nil, err
+		}
+		for ps.Next() {
+			var key string
+			var dictB, codes sql.RawBytes
+			if err := ps.Scan(&key, &dictB, &codes); err != nil {
+				ps.Close()
+				return nil, err
+			}
+			lits, err := decodeDict(dictB)
+			if err != nil {
+				ps.Close()
+				return nil, err
+			}
+			j, bad := sp.k, false
+			// Both the pairs and rows ascend: one merge-like pass.
+			err = decodePairs(codes, sp.n, func(row int, code uint32) {
+				for j < len(rows) && rows[j] < sp.first+row {
+					j++
+				}
+				if j == len(rows) || rows[j] != sp.first+row {
+					return
+				}
+				if code == 0 || int(code) > len(lits) {
+					bad = true
+					return
+				}
+				if out[j] == nil {
+					out[j] = map[string]string{}
+				}
+				out[j][key] = literalText(lits[code-1])
+			})
+			if err != nil || bad {
+				ps.Close()
+				return nil, errCorrupt
+			}
+		}
+		ps.Close()
+		if err := ps.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -347,3 +347,60 @@ func FuzzSegmentDecode(f *testing.F) {
 		}
 	})
 }
+
+// PropsOf agrees with whole property columns for any ascending rows.
+func TestPropsOf(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	rng := rand.New(rand.NewSource(9))
+	for f := 0; f < 3; f++ {
+		var evs []Event
+		for i := 0; i < 300; i++ {
+			var props []Prop
+			if rng.Intn(3) > 0 {
+				props = append(props, Prop{"city", fmt.Sprint("c", rng.Intn(5))})
+			}
+			if rng.Intn(2) == 0 {
+				props = append(props, Prop{"price", float64(rng.Intn(100)) / 4})
+			}
+			evs = append(evs, Event{User: fmt.Sprint("u", rng.Intn(20)), Name: "e", Time: int64(rng.Intn(1e6)), Props: props})
+		}
+		importEvents(t, db, evs)
+	}
+	version := mustVersion(t, db)
+	cols := map[string]*PropColumn{}
+	for _, k := range []string{"city", "price"} {
+		c, err := db.LoadProp(ctx, k, version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols[k] = c
+	}
+	n := len(cols["city"].Codes)
+	for trial := 0; trial < 50; trial++ {
+		var rows []int
+		for r := 0; r < n; r++ {
+			if rng.Intn(10) == 0 {
+				rows = append(rows, r)
+			}
+		}
+		got, err := db.PropsOf(ctx, version, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, r := range rows {
+			want := map[string]string{}
+			for k, c := range cols {
+				if code := c.Codes[r]; code != 0 {
+					want[k] = c.Values[code-1]
+				}
+			}
+			if len(want) == 0 {
+				want = nil
+			}
+			if fmt.Sprint(got[j]) != fmt.Sprint(want) {
+				t.Fatalf("row %d: %v, want %v", r, got[j], want)
+			}
+		}
+	}
+}
