@@ -19,6 +19,7 @@ type TimelineEvent struct {
 	Event      string          `json:"event"`
 	ID         string          `json:"id"`         // the distinct id that sent it (the user or a linked anonymous id)
 	Properties json.RawMessage `json:"properties"` // keys sorted; values as text, as analyses compare them
+	Millis     int64           `json:"-"`          // the time as epoch milliseconds
 }
 
 // Timeline is the result of spoor user.
@@ -151,6 +152,7 @@ func UserTimeline(ctx context.Context, db *store.DB, id string, loc *time.Locati
 		tl.Events = append(tl.Events, TimelineEvent{
 			Time:       time.UnixMilli(rows.Time[i]).In(loc).Format("2006-01-02T15:04:05.000Z07:00"),
 			Event:      rows.Names[rows.Event[i]],
+			Millis:     rows.Time[i],
 			ID:         rows.Users[rows.User[i]],
 			Properties: p,
 		})

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -55,46 +54,30 @@ func timelineCmd(db *store.DB, user string) tea.Cmd {
 }
 
 func timeline(ctx context.Context, db *store.DB, user string) ([]string, error) {
-	// Bulk imports may defer the SQL rows this reads; write them first.
-	if err := db.EnsureRows(ctx); err != nil {
-		return nil, err
-	}
 	loc, err := db.Timezone(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.SQL.QueryContext(ctx, `
-		WITH me AS (SELECT id FROM users WHERE distinct_id = ?),
-		ids AS (SELECT id FROM me UNION SELECT anon_id FROM identities WHERE user_id IN (SELECT id FROM me))
-		SELECT e.time, n.name, e.props FROM events e JOIN event_names n ON n.id = e.event_id
-		WHERE e.user_id IN (SELECT id FROM ids) ORDER BY e.time, e.id LIMIT ?`, user, timelineLimit+1)
+	// From the stored columns, as spoor user does: the SQL rows a bulk
+	// import deferred would take minutes to write at 10M events.
+	tl, err := query.UserTimeline(ctx, db, user, loc)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	if len(tl.Events) == 0 {
+		return nil, fmt.Errorf("no events for this user")
+	}
 	var lines []string
-	for rows.Next() {
-		var t int64
-		var name string
-		var props sql.NullString
-		if err := rows.Scan(&t, &name, &props); err != nil {
-			return nil, err
-		}
+	for _, e := range tl.Events {
 		if len(lines) == timelineLimit {
 			lines = append(lines, fmt.Sprintf("… stopped at %d events; spoor user %s prints them all", timelineLimit, user))
 			break
 		}
-		line := time.UnixMilli(t).In(loc).Format("2006-01-02 15:04:05") + "  " + padRight(name, 18)
-		if props.Valid && props.String != "{}" {
-			line += "  " + props.String
+		line := time.UnixMilli(e.Millis).In(loc).Format("2006-01-02 15:04:05") + "  " + padRight(e.Event, 18)
+		if len(e.Properties) > 0 && string(e.Properties) != "{}" {
+			line += "  " + string(e.Properties)
 		}
 		lines = append(lines, line)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(lines) == 0 {
-		return nil, fmt.Errorf("no events for this user")
 	}
 	return lines, nil
 }
