@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
+	"github.com/mattn/go-isatty"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/store"
 	"modernc.org/sqlite"
@@ -167,17 +169,29 @@ func openForSQL(env *Env, flagValue string) (*store.DB, error) {
 	}
 	db.Close()
 	fmt.Fprintln(env.Stderr, "spoor: writing the SQL rows of the last bulk import (once)...")
-	if err := ensureRows(env.Ctx, flagValue); err != nil {
+	if err := ensureRows(env, flagValue); err != nil {
 		return nil, err
 	}
 	return openDB(flagValue, true)
 }
 
-func ensureRows(ctx context.Context, flagValue string) error {
+func ensureRows(env *Env, flagValue string) error {
 	db, err := openDB(flagValue, false)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return db.EnsureRows(ctx)
+	f, ok := env.Stderr.(*os.File)
+	if !ok || !isatty.IsTerminal(f.Fd()) {
+		return db.EnsureRows(env.Ctx)
+	}
+	// About 5 s per million events: say how far it is.
+	defer fmt.Fprint(f, "\r\x1b[K")
+	return db.EnsureRowsProgress(env.Ctx, func(done, total int64, indexing bool) {
+		if indexing {
+			fmt.Fprintf(f, "\r\x1b[K%d rows written, building the indexes…", total)
+			return
+		}
+		fmt.Fprintf(f, "\r\x1b[K%d of %d rows (%.0f%%)", done, total, 100*float64(done)/float64(max(total, 1)))
+	})
 }

@@ -399,7 +399,11 @@ func flagPass(a []uint64, shift uint) (bounds [257]int) {
 
 // fillRows writes the events rows of every chunk after setting rows_upto,
 // so SQL sees every event. It runs inside the caller's write transaction.
-func fillRows(ctx context.Context, tx *sql.Tx) error {
+//
+// progress, when not nil, hears how many of the total rows are written
+// (every few thousand rows), then once more with indexing set while the
+// indexes are rebuilt.
+func fillRows(ctx context.Context, tx *sql.Tx, progress func(done, total int64, indexing bool)) error {
 	var upto int64
 	var v sql.NullString
 	if err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key='rows_upto'").Scan(&v); err != nil && err != sql.ErrNoRows {
@@ -459,6 +463,7 @@ func fillRows(ctx context.Context, tx *sql.Tx) error {
 	}
 	defer batch.Close()
 	args := make([]any, 0, 7*batchRows)
+	var done int64
 	for _, p := range todo {
 		users, err := decodeDeltas(nil, p.u, p.n)
 		if err != nil {
@@ -488,6 +493,9 @@ func fillRows(ctx context.Context, tx *sql.Tx) error {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+				if done += batchRows; progress != nil && done%(512*batchRows) == 0 {
+					progress(done, adding, false)
+				}
 				if _, err := batch.ExecContext(ctx, args...); err != nil {
 					return fmt.Errorf("write event rows: %w", err)
 				}
@@ -506,6 +514,9 @@ func fillRows(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	if rebuild {
+		if progress != nil {
+			progress(adding, adding, true)
+		}
 		for _, ix := range eventIndexes {
 			if _, err := tx.ExecContext(ctx, "CREATE INDEX "+ix.name+" ON events("+ix.cols+")"); err != nil {
 				return err

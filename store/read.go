@@ -322,7 +322,12 @@ func (db *DB) RowsPending(ctx context.Context) (bool, error) {
 
 // EnsureRows writes the SQL rows of events whose import deferred them, so
 // SQL queries see every event. It needs write access.
-func (db *DB) EnsureRows(ctx context.Context) error {
+func (db *DB) EnsureRows(ctx context.Context) error { return db.EnsureRowsProgress(ctx, nil) }
+
+// EnsureRowsProgress is EnsureRows telling progress how far it is (rows
+// written of the total, then indexing), for a wait that takes a while at
+// millions of events.
+func (db *DB) EnsureRowsProgress(ctx context.Context, progress func(done, total int64, indexing bool)) error {
 	pending, err := db.RowsPending(ctx)
 	if err != nil || !pending {
 		return err
@@ -335,7 +340,7 @@ func (db *DB) EnsureRows(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fillRows(ctx, tx); err != nil {
+	if err := fillRows(ctx, tx, progress); err != nil {
 		return err
 	}
 	return tx.Commit()
