@@ -54,57 +54,24 @@ func (l PropList) Tables() []output.Table {
 // ListProps counts, for every property key (of the events named event, or
 // of all events when event is ""), the events carrying it and its values,
 // keeping the top most common (all when top is 0). Keys are ordered by
-// events carrying them, then by name. It reads the stored columns one key
-// at a time, so memory stays at one column whatever the number of keys.
+// events carrying them, then by name. The store streams the column chunks,
+// so memory stays at one chunk whatever the number of events and keys.
 func ListProps(ctx context.Context, db *store.DB, event string, top int) (PropList, error) {
 	out := PropList{Event: event, Properties: []PropStat{}}
-	rows, err := db.LoadRows(ctx)
+	events, counts, ok, err := db.CountProps(ctx, event)
 	if err != nil {
 		return out, err
 	}
-	want := int32(-1)
-	if event != "" {
-		for id, name := range rows.Names {
-			if id > 0 && name == event {
-				want = int32(id)
-			}
-		}
-		if want < 0 {
-			near := query.Closest(event, rows.Names[1:], 3)
-			if len(near) == 0 {
-				return out, fmt.Errorf("unknown event %q; run spoor events to list the known names", event)
-			}
-			return out, fmt.Errorf("unknown event %q; closest known: %s", event, strings.Join(near, ", "))
-		}
+	if !ok {
+		return out, unknownEvent(ctx, db, event)
 	}
-	for _, e := range rows.Event {
-		if want < 0 || e == want {
-			out.Events++
-		}
-	}
-	keys, _, err := db.PropKeys(ctx)
-	if err != nil {
-		return out, err
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		col, err := db.LoadProp(ctx, key, rows.Version)
-		if err != nil {
-			return out, fmt.Errorf("property %q: %w", key, err)
-		}
-		counts := make([]int, len(col.Values)+1)
-		for i, c := range col.Codes {
-			if c != 0 && (want < 0 || rows.Event[i] == want) {
-				counts[c]++
-			}
-		}
-		st := PropStat{Key: key}
-		var vals []ValueCount
-		for c := 1; c < len(counts); c++ {
-			if counts[c] > 0 {
-				st.Events += counts[c]
-				vals = append(vals, ValueCount{col.Values[c-1], counts[c]})
-			}
+	out.Events = events
+	for _, kc := range counts {
+		st := PropStat{Key: kc.Key}
+		vals := make([]ValueCount, len(kc.Values))
+		for i, v := range kc.Values {
+			vals[i] = ValueCount{v, kc.Counts[i]}
+			st.Events += kc.Counts[i]
 		}
 		if st.Events == 0 {
 			continue
@@ -131,6 +98,28 @@ func ListProps(ctx context.Context, db *store.DB, event string, top int) (PropLi
 		return a.Key < b.Key
 	})
 	return out, nil
+}
+
+// unknownEvent names the closest stored event names.
+func unknownEvent(ctx context.Context, db *store.DB, event string) error {
+	rows, err := db.SQL.QueryContext(ctx, "SELECT name FROM event_names ORDER BY id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		names = append(names, n)
+	}
+	near := query.Closest(event, names, 3)
+	if len(near) == 0 {
+		return fmt.Errorf("unknown event %q; run spoor events to list the known names", event)
+	}
+	return fmt.Errorf("unknown event %q; closest known: %s", event, strings.Join(near, ", "))
 }
 
 func runProps(env *Env, args []string) error {
