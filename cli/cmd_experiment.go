@@ -1,7 +1,6 @@
 package cli
 
 import (
-
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
 )
