@@ -71,6 +71,8 @@ type RetentionGroup struct {
 	Size    int               `json:"size"`
 	Cohorts []RetentionCohort `json:"cohorts"`
 	Average []float64         `json:"average"`
+
+	code int32 // the --by code its memberships carry, for GroupCellUsers
 }
 
 // retPlan is a retention query resolved against a dataset.
@@ -374,7 +376,7 @@ func (p *retPlan) breakdown(parts []retMembers) []RetentionGroup {
 	}
 	label := func(code int32) string {
 		if code == 0 {
-			return "(none)"
+			return NoneValue
 		}
 		return by.Values[code-1]
 	}
@@ -388,7 +390,7 @@ func (p *retPlan) breakdown(parts []retMembers) []RetentionGroup {
 	groups := make([]RetentionGroup, 0, len(order))
 	for _, code := range order {
 		cohorts, avg := p.tally(parts, by.Codes, code)
-		groups = append(groups, RetentionGroup{Value: label(code), Size: total[code], Cohorts: cohorts, Average: avg})
+		groups = append(groups, RetentionGroup{Value: label(code), Size: total[code], Cohorts: cohorts, Average: avg, code: code})
 	}
 	return groups
 }

@@ -70,6 +70,13 @@ func (r *RetentionResult) groupTables(prefix string, cohorts []RetentionCohort, 
 // Cohorts) at period k, in person order: the memberships that produced the
 // counts. For a period not reported for that cohort it returns nil.
 func (r *RetentionResult) CellUsers(cohort, k int) []string {
+	return r.cellUsers(cohort, k, nil, 0)
+}
+
+// cellUsers lists the persons of one cell, only those of the memberships
+// whose --by code is code when codes is not nil: the same filter tally
+// counts with, so a list always has as many users as its cell says.
+func (r *RetentionResult) cellUsers(cohort, k int, codes []int32, code int32) []string {
 	if r.plan == nil || r.plan.cal == nil || cohort < 0 || cohort >= len(r.Cohorts) ||
 		k < 0 || k >= len(r.Cohorts[cohort].Retained) {
 		return nil
@@ -79,7 +86,8 @@ func (r *RetentionResult) CellUsers(cohort, k int) []string {
 	w := r.plan.words
 	for _, m := range r.m {
 		for i, c := range m.cohort {
-			if int(c) == cohort && m.bits[i*w+(k>>6)]&(1<<(k&63)) != 0 {
+			if int(c) == cohort && m.bits[i*w+(k>>6)]&(1<<(k&63)) != 0 &&
+				(codes == nil || codes[m.first[i]] == code) {
 				out = append(out, users[m.person[i]])
 			}
 		}
