@@ -13,15 +13,23 @@ func init() {
 }
 
 // RetentionCell is the JSON shape of spoor retention --users: the users
-// counted in one cell of the cohort table.
+// counted in one cell of the cohort table, or with --group of one --by
+// group's table. Group is a pointer because "" is a value a group can have.
 type RetentionCell struct {
 	Cohort string   `json:"cohort"`
 	Period int      `json:"period"`
+	By     string   `json:"by,omitempty"`
+	Group  *string  `json:"group,omitempty"`
 	Users  []string `json:"users"`
 }
 
 func (c RetentionCell) Tables() []output.Table {
-	t := output.Table{Title: "cohort " + c.Cohort + ", period " + strconv.Itoa(c.Period), Columns: []string{"user"}}
+	title := "cohort " + c.Cohort + ", period " + strconv.Itoa(c.Period)
+	if c.Group != nil {
+		// As the group's own tables are titled.
+		title = c.By + " = " + *c.Group + ": " + title
+	}
+	t := output.Table{Title: title, Columns: []string{"user"}}
 	for _, u := range c.Users {
 		t.Rows = append(t.Rows, []string{u})
 	}
@@ -29,7 +37,7 @@ func (c RetentionCell) Tables() []output.Table {
 }
 
 func runRetention(env *Env, args []string) error {
-	fs := newFlags(env, "retention", "[--start E] [--return E] [--period day|week|month] [--periods N] [--unbounded] [--recurring] [--users COHORT:PERIOD] [--explain USER] [--from D --to D | --last 30d] [--where F] [--segment S] [--by PROP] [--tz Z]")
+	fs := newFlags(env, "retention", "[--start E] [--return E] [--period day|week|month] [--periods N] [--unbounded] [--recurring] [--users COHORT:PERIOD [--group VALUE]] [--explain USER] [--from D --to D | --last 30d] [--where F] [--segment S] [--by PROP] [--tz Z]")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.RetentionQuery
 	commonFlags(fs, &q.Common)
@@ -39,7 +47,15 @@ func runRetention(env *Env, args []string) error {
 	fs.IntVar(&q.Periods, "periods", 0, "periods shown, period 0 included (default 31 days, 12 weeks or 12 months)")
 	fs.BoolVar(&q.Unbounded, "unbounded", false, "count a user in period k when they came back in period k or any later one")
 	fs.BoolVar(&q.Recurring, "recurring", false, "every period with a start event is a cohort membership, not only the first")
-	cell := fs.String("users", "", "list the users of one cell: COHORT:PERIOD, the cohort's start date (or its row, from 0) and the period, e.g. 2026-03-02:1")
+	cell := fs.String("users", "", "list the users of one cell of the overall table (of a --by group's with --group): COHORT:PERIOD, the cohort's start date (or its row, from 0) and the period, e.g. 2026-03-02:1")
+	// The group is its own flag, not a third part of --users: values may
+	// hold ':' or be empty, and it reads like the table it picks
+	// ("plan = pro"), as segment rfm --tier and stages --stage do.
+	var group *string
+	fs.Func("group", "with --users and --by: list that cell of the table of the group `VALUE`, named as the tables name it (\"(none)\": start events without the property)", func(v string) error {
+		group = &v
+		return nil
+	})
 	explain := fs.String("explain", "", "show why this user counts where they do: their cohorts and return events per period")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -54,6 +70,9 @@ func runRetention(env *Env, args []string) error {
 	}
 	if *cell != "" && *explain != "" {
 		return usagef("--users and --explain are separate questions; use one")
+	}
+	if group != nil && (*cell == "" || q.By == "") {
+		return usagef("--group picks the --by group whose cell --users lists; give --users COHORT:PERIOD and --by PROP with it")
 	}
 	var cohort string
 	var period int
@@ -95,5 +114,15 @@ func runRetention(env *Env, args []string) error {
 	if period >= len(r.Cohorts[row].Retained) {
 		return usagef("cohort %s has periods 0 to %d so far", r.Cohorts[row].Start, len(r.Cohorts[row].Retained)-1)
 	}
-	return emit(env, *format, RetentionCell{Cohort: r.Cohorts[row].Start, Period: period, Users: r.CellUsers(row, period)})
+	out := RetentionCell{Cohort: r.Cohorts[row].Start, Period: period}
+	if group == nil {
+		out.Users = r.CellUsers(row, period)
+		return emit(env, *format, out)
+	}
+	g, err := r.FindGroup(*group)
+	if err != nil {
+		return usagef("--group: %v", err)
+	}
+	out.By, out.Group, out.Users = r.By, &r.Breakdown[g].Value, r.GroupCellUsers(g, row, period)
+	return emit(env, *format, out)
 }

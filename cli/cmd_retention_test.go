@@ -3,12 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -107,6 +111,12 @@ func TestRetentionGolden(t *testing.T) {
 		{"retention_by_plan", []string{"--start", "signup", "--by", "plan", "--periods", "3", "--format", "table"}},
 		{"retention_by_plan_week_json", []string{"--start", "signup", "--by", "plan", "--period", "week", "--periods", "2", "--format", "json"}},
 		{"retention_users", []string{"--start", "signup", "--periods", "8", "--users", "2026-03-02:2", "--format", "csv"}},
+		// Week 1 of the 2026-03-02 cohort: u1, u2 and u3 overall; the
+		// free group's table counts u2 and u3.
+		{"retention_users_group_json", []string{"--start", "signup", "--period", "week", "--periods", "2", "--by", "plan",
+			"--users", "2026-03-02:1", "--group", "free", "--format", "json"}},
+		{"retention_users_group", []string{"--start", "signup", "--period", "week", "--periods", "2", "--by", "plan",
+			"--users", "2026-03-02:1", "--group", "pro", "--format", "table"}},
 		{"retention_explain", []string{"--start", "signup", "--return", "open", "--periods", "8", "--explain", "u2", "--format", "table"}},
 		// UTC+14 moves every event at or after 10:00 UTC to the next day.
 		{"retention_tz_last_json", []string{"--tz", "Pacific/Kiritimati", "--last", "7d", "--periods", "3", "--format", "json"}},
@@ -138,6 +148,14 @@ func TestRetentionCLIErrors(t *testing.T) {
 		{[]string{"retention", "--db", db, "--users", "2027-01-01:1"}, 2, "no cohort"},
 		{[]string{"retention", "--db", db, "--users", "2026-03-18:1"}, 2, "periods 0 to 0"},
 		{[]string{"retention", "--db", db, "--explain", "nobody"}, 1, "unknown user"},
+		{[]string{"retention", "--db", db, "--by", "plan", "--group", "pro"}, 2, "--group picks the --by group"},
+		{[]string{"retention", "--db", db, "--users", "2026-03-02:1", "--group", "pro"}, 2, "--group picks the --by group"},
+		{[]string{"retention", "--db", db, "--start", "signup", "--by", "plan", "--users", "2026-03-02:1", "--group", "Pro"}, 2,
+			`--group: no group "Pro" in the breakdown by plan; the groups, largest first: "free", "pro"`},
+		// An empty value is a group name too (a stored ""), not a missing flag.
+		{[]string{"retention", "--db", db, "--by", "plan", "--users", "2026-03-02:1", "--group="}, 2, `no group "" in the breakdown`},
+		{[]string{"retention", "--db", db, "--by", "plan", "--users", "2026-03-02:1", "--group", "Pro"}, 2,
+			`the groups, largest first: "free", "pro", "(none)" (no plan on the start event)`},
 		{[]string{"lifecycle", "--db", db, "--interval", "year"}, 2, "use day, week or month"},
 		{[]string{"lifecycle", "--db", db, "--event", "opn"}, 1, "open"},
 		{[]string{"lifecycle", "--db", filepath.Join(t.TempDir(), "none.db")}, 1, "spoor import"},
@@ -147,5 +165,43 @@ func TestRetentionCLIErrors(t *testing.T) {
 		if code != c.code || !strings.Contains(errb.String(), c.msg) {
 			t.Errorf("spoor %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(c.args, " "), code, errb.String(), c.code, c.msg)
 		}
+	}
+}
+
+// TestRetentionGroupUsersMatchTable lists every cell of every --by group
+// through the command and checks it against the count the same query's
+// JSON breakdown shows for that cell.
+func TestRetentionGroupUsersMatchTable(t *testing.T) {
+	db := rtGoldenDB(t)
+	base := []string{"retention", "--db", db, "--by", "plan", "--period", "week", "--periods", "3", "--format", "json"}
+	run := func(args ...string) []byte {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := Run(context.Background(), append(slices.Clone(base), args...), nil, &out, &errb); code != 0 {
+			t.Fatalf("spoor %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+		}
+		return out.Bytes()
+	}
+	var table query.RetentionResult
+	if err := json.Unmarshal(run(), &table); err != nil {
+		t.Fatal(err)
+	}
+	cells := 0
+	for _, g := range table.Breakdown {
+		for _, c := range g.Cohorts {
+			for k, n := range c.Retained {
+				var cell RetentionCell
+				if err := json.Unmarshal(run("--users", fmt.Sprintf("%s:%d", c.Start, k), "--group", g.Value), &cell); err != nil {
+					t.Fatal(err)
+				}
+				if len(cell.Users) != n || cell.Group == nil || *cell.Group != g.Value {
+					t.Errorf("group %q cell %s:%d: %+v, table counts %d", g.Value, c.Start, k, cell, n)
+				}
+				cells++
+			}
+		}
+	}
+	if len(table.Breakdown) != 3 || cells == 0 {
+		t.Fatalf("%d groups, %d cells: the fixture should have free, pro and (none)", len(table.Breakdown), cells)
 	}
 }
