@@ -86,7 +86,7 @@ func (m *Model) footer() string {
 	case m.tab().a == nil:
 		keys = []key.Binding{k.Help, k.NextTab, k.Quit}
 	case m.focus == 1:
-		keys = k.ResultsHelp()
+		keys = k.ResultsHelp(resultKeys(k, m.tab().res)...)
 	default:
 		keys = k.ShortHelp()
 	}

@@ -193,14 +193,24 @@ func (r *funnelResult) explain(ctx context.Context, d *query.Dataset, user strin
 func (r *funnelResult) after(sh *shared, w int) string { return funnelTrend(sh, r.r, w) }
 
 // drill lists who dropped off after step sel; on the last step, who
-// converted.
+// converted. p lists who is still in progress (funnel_inprogress.go).
 func (r *funnelResult) drill(sel int) (string, []string, bool) {
 	if sel < 0 || sel >= len(r.r.Steps) {
 		return "", nil, false
 	}
 	s := r.r.Steps[sel]
 	if sel == len(r.r.Steps)-1 {
-		return fmt.Sprintf("Converted: reached step %d %s", sel+1, s.Event), r.r.UsersAt(sel), true
+		return fmt.Sprintf("Converted: reached step %d %s", sel+1, s.Event) + r.overall(), r.r.UsersAt(sel), true
 	}
-	return fmt.Sprintf("Dropped off after step %d %s", sel+1, s.Event), r.r.DroppedAt(sel), true
+	return fmt.Sprintf("Dropped off after step %d %s", sel+1, s.Event) + r.overall(), r.r.DroppedAt(sel), true
+}
+
+// overall says, with a breakdown on, that a step's users are those of
+// every value: the chart shows the top values, but the lists come from the
+// steps' totals.
+func (r *funnelResult) overall() string {
+	if r.r.By == "" {
+		return ""
+	}
+	return " (overall, every " + r.r.By + ")"
 }

@@ -27,6 +27,6 @@ func (p *helpPage) view(sh *shared, w, h int) string {
 		cols = hm.FullHelpView(groups[:half]) + "\n\n" + hm.FullHelpView(groups[half:])
 	}
 	body := sh.st.Title.Render("Keys") + "\n\n" + cols +
-		"\n\n" + sh.st.Dim.Render(wrap("In the query panel, Enter edits the row under the cursor with a picker that filters as you type; a adds a step or filter, d removes it, K/J move it. In the results, ↑↓ select a funnel step, retention cell or experiment variant and Enter lists its users (a variant's with converted yes/no and when). On any list of users, e exports it (CSV, Markdown or JSON) and y copies it as Markdown; Enter on a user shows their timeline. Esc goes back. On Experiments, the weights row sets the intended split for the sample-ratio check: 90/10, 50,25,25, A=90,B=10 or even.", w))
+		"\n\n" + sh.st.Dim.Render(wrap("In the query panel, Enter edits the row under the cursor with a picker that filters as you type; a adds a step or filter, d removes it, K/J move it. In the results, ↑↓ select a funnel step, retention cell or experiment variant and Enter lists its users (a variant's with converted yes/no and when). On a funnel step p lists those still in progress. On any list of users, e exports it (CSV, Markdown or JSON) and y copies it as Markdown; Enter on a user shows their timeline. Esc goes back. On Experiments, the weights row sets the intended split for the sample-ratio check: 90/10, 50,25,25, A=90,B=10 or even.", w))
 	return fitLines(body, w, h)
 }

@@ -10,6 +10,7 @@ type KeyMap struct {
 	Tabs                          [8]key.Binding
 	Up, Down, Left, Right         key.Binding
 	Enter, Back, Filter           key.Binding
+	InProgress                    key.Binding // a funnel step's users whose window is still open
 	Add, Delete, MoveUp, MoveDown key.Binding
 	StepFilter                    key.Binding
 	Range                         key.Binding
@@ -32,6 +33,7 @@ func DefaultKeyMap() KeyMap {
 		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit / users")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter list")),
+		InProgress: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "in progress")),
 		Add:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
 		Delete:     key.NewBinding(key.WithKeys("d", "x", "delete"), key.WithHelp("d/x", "remove")),
 		MoveUp:     key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K/⇧↑", "move up")),
@@ -57,10 +59,12 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Enter, k.Add, k.Delete, k.StepFilter, k.Range, k.Right, k.NextTab, k.Quit}
 }
 
-// ResultsHelp is the footer while the chart has focus.
-func (k KeyMap) ResultsHelp() []key.Binding {
+// ResultsHelp is the footer while the chart has focus; extra are the
+// keys the result handles itself (the funnel's p), shown beside Enter.
+func (k KeyMap) ResultsHelp(extra ...key.Binding) []key.Binding {
 	drill := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "users"))
-	return []key.Binding{k.Up, drill, k.Left, k.Export, k.Copy, k.Save, k.Help, k.Quit}
+	keys := append([]key.Binding{k.Up, drill}, extra...)
+	return append(keys, k.Left, k.Export, k.Copy, k.Save, k.Help, k.Quit)
 }
 
 // FullHelp is the ? screen, one column per group.
@@ -68,7 +72,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	tabs := append([]key.Binding{k.NextTab, k.PrevTab}, k.Tabs[:]...)
 	return [][]key.Binding{
 		tabs,
-		{k.Up, k.Down, k.Left, k.Right, k.Enter, k.Back, k.Filter},
+		{k.Up, k.Down, k.Left, k.Right, k.Enter, k.InProgress, k.Back, k.Filter},
 		{k.Add, k.Delete, k.MoveUp, k.MoveDown, k.StepFilter, k.Range},
 		{k.Save, k.Open, k.Export, k.Copy, k.Import, k.Reload, k.Help, k.Quit, k.ForceQuit},
 	}

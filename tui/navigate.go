@@ -88,6 +88,11 @@ func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
 			}
 		}
 	}
+	if kr, ok := t.res.(keyedResult); ok && n > 0 {
+		if cmd, handled := kr.key(m.sh, t.sel, msg); handled {
+			return cmd
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Left):
 		m.focus = 0
