@@ -323,3 +323,45 @@ func TestRetentionGroupCellsMatchNaive(t *testing.T) {
 		t.Fatalf("only %d group cells checked", cells)
 	}
 }
+
+// TestRetentionGroupTwoPartsMatchNaive lists group cells of a dataset
+// large enough to be scanned by two goroutines, so memberships come from
+// both parts.
+func TestRetentionGroupTwoPartsMatchNaive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large dataset")
+	}
+	s := synthDataset(t, retParallelMin+1000)
+	evs := make([]RawEvent, 0, s.Len())
+	plans := []string{"pro", "free", "other"}
+	for p, u := range s.Users {
+		for i := s.Start[p]; i < s.Start[p+1]; i++ {
+			e := RawEvent{User: u, Event: s.Names[s.Event[i]], Time: s.Time[i], Props: map[string]string{}}
+			// A function of user and time, so tied events agree.
+			if h := (int64(p)*31 + s.Time[i]/1000) % 4; h < 3 {
+				e.Props["plan"] = plans[h]
+			}
+			evs = append(evs, e)
+		}
+	}
+	d := NewDataset(evs, time.UTC)
+	q := RetentionQuery{Periods: 8, Period: "week", Start: "view_item", Return: "purchase", Common: Common{By: "plan"}}
+	r := rtRun(t, d, q)
+	if len(r.m) != 2 || len(r.m[1].cohort) == 0 {
+		t.Fatalf("memberships not from two parts")
+	}
+	want := naiveGroupCells(evs, time.UTC, q, "", nil)
+	if len(r.Breakdown) != 4 {
+		t.Fatalf("%d groups, want pro, free, other and (none)", len(r.Breakdown))
+	}
+	for g, grp := range r.Breakdown {
+		for ci, co := range grp.Cohorts {
+			for k, n := range co.Retained {
+				got := slices.Sorted(slices.Values(r.GroupCellUsers(g, ci, k)))
+				if w := want[fmt.Sprintf("%s|%s|%d", grp.Value, co.Start, k)]; len(got) != n || !slices.Equal(got, w) {
+					t.Fatalf("group %q cell %s:%d lists %d users, table counts %d, naive %d", grp.Value, co.Start, k, len(got), n, len(w))
+				}
+			}
+		}
+	}
+}
