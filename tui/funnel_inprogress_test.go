@@ -296,6 +296,46 @@ func TestFunnelInProgressRandomized(t *testing.T) {
 	}
 }
 
+// In strict and any modes, whose levels and windows count differently,
+// the page still lists exactly the engine's in-progress users, as many as
+// the table says.
+func TestFunnelInProgressOtherModes(t *testing.T) {
+	for _, mode := range []string{"strict", "any"} {
+		t.Run(mode, func(t *testing.T) {
+			h := harnessOn(t, 100, 30, 300, 6)
+			goRow(t, h, "window")
+			h.keys("<enter>", "30d", "<enter>")
+			goRow(t, h, "mode")
+			h.keys("<enter>", mode, "<enter>")
+			q := funnelQ(t, h)
+			if q.Mode != mode || q.Window != "30d" {
+				t.Fatalf("mode %q window %q", q.Mode, q.Window)
+			}
+			r, err := h.m.sh.d.Funnel(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for k := range q.Steps {
+				selectStep(h, k)
+				h.keys("p")
+				var got []string
+				if len(h.m.pages) > 0 {
+					got = topPage(t, h).(*listPage).lines
+					h.keys("<esc>")
+				}
+				if !reflect.DeepEqual(got, nilIfEmpty(r.InProgressAt(k))) || tableInProgress(t, h, k) != len(got) {
+					t.Fatalf("step %d: listed %d, engine %d, table %d", k+1, len(got), len(r.InProgressAt(k)), tableInProgress(t, h, k))
+				}
+				total += len(got)
+			}
+			if total == 0 {
+				t.Fatal("nobody in progress at any step: the case checks nothing")
+			}
+		})
+	}
+}
+
 func nilIfEmpty(s []string) []string {
 	if len(s) == 0 {
 		return nil
