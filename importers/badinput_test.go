@@ -260,29 +260,6 @@ func TestEncodingsAndLineEndings(t *testing.T) {
 	}
 }
 
-// A 10 MB single line (one huge property) is read whole, in CSV and JSONL.
-func TestHugeLine(t *testing.T) {
-	huge := strings.Repeat("x", 10<<20)
-	db := newDB(t)
-	res := mustImport(t, db, writeFile(t, "h.csv", "user_id,event,time,blob\nu,e,2024-01-01,"+huge+"\nu,f,2024-01-02,small\n"), Options{})
-	if res.Imported != 2 {
-		t.Fatalf("csv: %+v", res)
-	}
-	res = mustImport(t, db, writeFile(t, "h.jsonl", `{"user_id":"u","event":"g","time":"2024-01-03","blob":"`+huge+`"}`+"\n"+`{"user_id":"u","event":"h","time":"2024-01-04"}`+"\n"), Options{})
-	if res.Imported != 2 {
-		t.Fatalf("jsonl: %+v", res)
-	}
-	var n int
-	db.SQL.QueryRow("SELECT count(*) FROM events WHERE length(json_extract(props, '$.blob')) = ?", len(huge)).Scan(&n)
-	if err := db.EnsureRows(bg); err != nil {
-		t.Fatal(err)
-	}
-	db.SQL.QueryRow("SELECT count(*) FROM events WHERE length(json_extract(props, '$.blob')) = ?", len(huge)).Scan(&n)
-	if n != 2 {
-		t.Fatalf("%d events carry the 10 MB value, want 2", n)
-	}
-}
-
 func TestStdin(t *testing.T) {
 	db := newDB(t)
 	raw, err := os.ReadFile(filepath.Join("testdata", "posthog.jsonl"))

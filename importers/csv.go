@@ -136,7 +136,14 @@ func (c *csvReader) next(r *row) error {
 	}
 	line, _ := c.r.FieldPos(0)
 	r.reset(int64(line))
-	for _, f := range rec {
+	for i, f := range rec {
+		if len(f) > maxValue {
+			what := fmt.Sprintf("column %d", i+1)
+			if i < len(c.names) {
+				what = fmt.Sprintf("column %q", c.names[i])
+			}
+			return tooLongReject(r.line, c.clipJoin(rec), what, len(f))
+		}
 		if !utf8.ValidString(f) {
 			// The encoding was judged on the first 64 KB; a later row
 			// in another encoding would store mojibake.
@@ -205,6 +212,22 @@ func isCSVSyntax(err error) bool {
 }
 
 func (c *csvReader) join(rec []string) string { return strings.Join(rec, string(c.delim)) }
+
+// clipJoin is join for a record with a field over maxValue, without
+// building the whole line first.
+func (c *csvReader) clipJoin(rec []string) string {
+	var b []byte
+	for i, f := range rec {
+		if i > 0 {
+			b = append(b, c.delim)
+		}
+		b = append(b, f[:min(len(f), 256)]...)
+		if len(b) > 256 {
+			break
+		}
+	}
+	return clip(b)
+}
 
 // hasLoneCR reports a carriage return not followed by a newline: old Mac
 // line endings, which encoding/csv would otherwise keep inside a field.

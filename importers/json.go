@@ -53,7 +53,7 @@ func (j *jsonlObjects) object() (map[string]any, int64, []byte, error) {
 			return nil, j.line, nil, err
 		}
 		if j.p.keys == nil {
-			j.p.keys = map[string]string{}
+			j.p = newJSONParser()
 		}
 		m, derr := j.p.parse(b)
 		if derr != nil {
@@ -70,24 +70,52 @@ func tooLong(line int64, b []byte) error {
 }
 
 func parseReject(err error, line int64, b []byte) error {
-	return &rejectError{reason: rejectReason(err), line: line, raw: string(b), detail: err.Error()}
+	var long *valueTooLong
+	if errors.As(err, &long) {
+		return tooLongReject(line, clipRaw(b), long.what, long.n)
+	}
+	return &rejectError{reason: rejectReason(err), line: line, raw: clipRaw(b), detail: err.Error()}
 }
 
 var errLineTooLong = errors.New("line too long")
 
-// readLine returns the next line without its newline, reusing one buffer.
+// lineChunk is the piece size a long line is read in. Growing one buffer
+// to a 100 MB line leaves its smaller predecessors behind (about four times
+// the line, until the GC returns them); pieces joined once cost two times.
+const lineChunk = 1 << 20
+
+// readLine returns the next line without its newline, reusing one buffer
+// for lines up to lineChunk. A longer line is returned in a buffer of its
+// own, which the caller may keep.
 func (j *jsonlObjects) readLine() ([]byte, error) {
 	j.buf = j.buf[:0]
-	over := false
+	var pieces [][]byte
+	n, over := 0, false
 	for {
 		chunk, err := j.r.ReadSlice('\n')
-		if len(j.buf)+len(chunk) <= maxLine {
-			j.buf = append(j.buf, chunk...)
-		} else {
+		if !over && n+len(chunk) > maxLine {
 			over = true // keep reading to the newline, dropping the rest
+			if len(pieces) > 0 {
+				j.buf, pieces = pieces[0], nil // enough to show the start
+			}
+		}
+		if !over {
+			if len(j.buf) > 0 && len(j.buf)+len(chunk) > max(cap(j.buf), lineChunk) {
+				pieces = append(pieces, j.buf)
+				j.buf = make([]byte, 0, lineChunk)
+			}
+			j.buf = append(j.buf, chunk...)
+			n += len(chunk)
 		}
 		if err == bufio.ErrBufferFull {
 			continue
+		}
+		if len(pieces) > 0 {
+			line := make([]byte, 0, n)
+			for _, p := range pieces {
+				line = append(line, p...)
+			}
+			j.buf = append(line, j.buf...)
 		}
 		if over {
 			return j.buf, errLineTooLong
@@ -118,7 +146,7 @@ type arrayObjects struct {
 func newArrayObjects(r io.Reader) *arrayObjects {
 	d := json.NewDecoder(r)
 	d.UseNumber()
-	return &arrayObjects{d: d, p: jsonParser{keys: map[string]string{}}}
+	return &arrayObjects{d: d, p: newJSONParser()}
 }
 
 func (a *arrayObjects) object() (map[string]any, int64, []byte, error) {

@@ -29,9 +29,14 @@ type lineBatch struct {
 	starts []int
 	lines  []int64
 	long   []bool // the line was too long and is not in the arena
-	res    []lineResult
-	end    error // what stopped reading after these lines (io.EOF at the end)
-	done   chan struct{}
+	// big is a line longer than batchBytes, kept in the buffer it was read
+	// into instead of copied to the arena (a 100 MB line would otherwise
+	// be held twice); bigAt is its index, -1 for none. One per batch.
+	big   []byte
+	bigAt int
+	res   []lineResult
+	end   error // what stopped reading after these lines (io.EOF at the end)
+	done  chan struct{}
 }
 
 type lineResult struct {
@@ -56,6 +61,9 @@ func newParallelLines(src *jsonlObjects) *parallelLines {
 }
 
 func (b *lineBatch) text(i int) []byte {
+	if i == b.bigAt {
+		return b.big
+	}
 	end := len(b.arena)
 	if i+1 < len(b.starts) {
 		end = b.starts[i+1]
@@ -73,6 +81,7 @@ func (p *parallelLines) feed() {
 		default:
 			b = &lineBatch{}
 		}
+		b.big, b.bigAt = nil, -1
 		b.done = make(chan struct{})
 		for len(b.lines) < batchLines && len(b.arena) < batchBytes {
 			line, err := p.src.readLine()
@@ -98,11 +107,20 @@ func (p *parallelLines) feed() {
 				t = t[:min(len(t), 200)]
 			}
 			b.starts = append(b.starts, len(b.arena))
-			b.arena = append(b.arena, t...)
+			big := len(t) > batchBytes
+			if big {
+				b.big, b.bigAt = t, len(b.lines)
+				p.src.buf = nil // the batch owns it now
+			} else {
+				b.arena = append(b.arena, t...)
+			}
 			b.lines = append(b.lines, p.src.line)
 			b.long = append(b.long, long)
 			if err == io.EOF {
 				b.end = io.EOF
+				break
+			}
+			if big {
 				break
 			}
 		}
@@ -124,7 +142,7 @@ func (p *parallelLines) feed() {
 }
 
 func (p *parallelLines) parse() {
-	jp := jsonParser{keys: map[string]string{}}
+	jp := newJSONParser()
 	for b := range p.work {
 		b.res = b.res[:0]
 		for i := range b.lines {

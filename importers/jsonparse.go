@@ -43,6 +43,31 @@ type jsonParser struct {
 	depth int
 	buf   []byte            // unescaped string scratch
 	keys  map[string]string // object keys seen, so each is allocated once
+	// limit, when set, refuses a string or number longer than it before it
+	// is copied out of b, so a giant value costs no memory of its own.
+	limit int
+	key   string // the key whose value is being read, to name a long one
+}
+
+// newJSONParser is the importers' parser: keys cached, values up to
+// maxValue.
+func newJSONParser() jsonParser {
+	return jsonParser{keys: map[string]string{}, limit: maxValue}
+}
+
+// valueTooLong is a string or number over the parser's limit.
+type valueTooLong struct {
+	what string
+	n    int // bytes, or 0 when only known to be over the limit
+}
+
+func (e *valueTooLong) Error() string { return e.what + " is longer than 1 MB" }
+
+func (p *jsonParser) tooLong(n int, isKey bool) error {
+	if isKey {
+		return &valueTooLong{"a property name", n}
+	}
+	return &valueTooLong{fmt.Sprintf("property %q", p.key), n}
 }
 
 const maxJSONDepth = 10000
@@ -78,7 +103,7 @@ func (p *jsonParser) value() (any, error) {
 	case c == '[':
 		return p.array()
 	case c == '"':
-		return p.str()
+		return p.str(false)
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	case c == 't':
@@ -116,10 +141,11 @@ func (p *jsonParser) object() (any, error) {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return nil, p.fail("looking for beginning of object key string")
 		}
-		k, err := p.key()
+		k, err := p.readKey()
 		if err != nil {
 			return nil, err
 		}
+		p.key = k
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
 			return nil, p.fail("after object key")
@@ -216,19 +242,25 @@ func (p *jsonParser) number() (any, error) {
 			return nil, p.fail("in exponent of numeric literal")
 		}
 	}
+	if p.limit > 0 && p.i-s > p.limit {
+		return nil, p.tooLong(p.i-s, false)
+	}
 	return json.Number(p.b[s:p.i]), nil
 }
 
-// key reads an object key: a plain ASCII key is looked up in the cache
+// readKey reads an object key: a plain ASCII key is looked up in the cache
 // without allocating (records repeat the same few keys millions of times).
-func (p *jsonParser) key() (string, error) {
+func (p *jsonParser) readKey() (string, error) {
 	s := p.i + 1
 	j := s
 	for j < len(p.b) && p.b[j] != '"' && p.b[j] != '\\' && p.b[j] >= 0x20 && p.b[j] < utf8.RuneSelf {
 		j++
 	}
 	if p.keys == nil || j >= len(p.b) || p.b[j] != '"' {
-		return p.str()
+		return p.str(true)
+	}
+	if p.limit > 0 && j-s > p.limit {
+		return "", p.tooLong(j-s, true)
 	}
 	p.i = j + 1
 	if k, ok := p.keys[string(p.b[s:j])]; ok {
@@ -243,7 +275,7 @@ func (p *jsonParser) key() (string, error) {
 
 // str reads a quoted string. Plain ASCII without escapes is one slice
 // conversion; anything else goes through unescaping and UTF-8 repair.
-func (p *jsonParser) str() (string, error) {
+func (p *jsonParser) str(isKey bool) (string, error) {
 	p.i++ // opening quote
 	s := p.i
 	plain := true
@@ -251,12 +283,15 @@ func (p *jsonParser) str() (string, error) {
 		c := p.b[p.i]
 		switch {
 		case c == '"':
+			if p.limit > 0 && plain && p.i-s > p.limit {
+				return "", p.tooLong(p.i-s, isKey)
+			}
 			if plain {
 				out := string(p.b[s:p.i])
 				p.i++
 				return out, nil
 			}
-			return p.slowStr(s)
+			return p.slowStr(s, isKey)
 		case c == '\\':
 			plain = false
 			p.i += 2
@@ -274,10 +309,14 @@ func (p *jsonParser) str() (string, error) {
 
 // slowStr unescapes b[s:p.i] (p.i at the closing quote), as encoding/json's
 // unquote does.
-func (p *jsonParser) slowStr(s int) (string, error) {
+func (p *jsonParser) slowStr(s int, isKey bool) (string, error) {
 	in := p.b[s:p.i]
 	out := p.buf[:0]
 	for r := 0; r < len(in); {
+		if p.limit > 0 && len(out) > p.limit {
+			p.buf = out[:0]
+			return "", p.tooLong(0, isKey)
+		}
 		c := in[r]
 		switch {
 		case c == '\\':
@@ -333,6 +372,10 @@ func (p *jsonParser) slowStr(s int) (string, error) {
 			r += size
 			out = utf8.AppendRune(out, rr) // invalid bytes become U+FFFD
 		}
+	}
+	if p.limit > 0 && len(out) > p.limit {
+		p.buf = out[:0]
+		return "", p.tooLong(len(out), isKey)
 	}
 	p.buf = out
 	p.i++ // closing quote

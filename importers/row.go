@@ -10,8 +10,10 @@ package importers
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spoorhq/spoor/store"
 )
@@ -43,7 +45,70 @@ const (
 	ReasonColumnCount  = "wrong column count"
 	ReasonBadQuoting   = "broken CSV quoting"
 	ReasonInvalidBytes = "invalid text encoding"
+	ReasonTooLong      = "value too long"
 )
+
+// maxValue bounds one value (a property, the user, the event name, the
+// insert id) in bytes of UTF-8. PostHog and Mixpanel refuse events over
+// 1 MB at ingestion, so no real export holds more; a longer value is a
+// broken or hostile file, and refusing its row early keeps the import's
+// memory at a small multiple of the longest line instead of ~10x.
+const maxValue = 1 << 20
+
+// clipRaw is a record's text for --rejects: whole, unless it is longer than
+// maxValue, when its first 200 bytes stand for it (a rejects file of
+// copies of 100 MB lines would help no one).
+func clipRaw(b []byte) string {
+	if len(b) <= maxValue {
+		return string(b)
+	}
+	return clip(b)
+}
+
+// clip is the first 200 bytes of b, cut at a character boundary, and "…".
+func clip(b []byte) string {
+	n := min(len(b), 200)
+	for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "…"
+}
+
+// tooLongReject words the reject of a row holding a value over maxValue.
+func tooLongReject(line int64, raw string, what string, n int) *rejectError {
+	size := fmt.Sprintf("%d bytes (%.1f MB)", n, float64(n)/(1<<20))
+	if n <= 0 {
+		size = "longer than 1 MB"
+	}
+	return &rejectError{reason: ReasonTooLong, line: line, raw: raw,
+		detail: fmt.Sprintf("%s is %s; values are kept up to 1 MB (as PostHog and Mixpanel accept), so shorten or drop it and import the row again", what, size)}
+}
+
+// longField names the first value of r longer than maxValue, with its
+// length; n is 0 when every value fits.
+func longField(r *row) (what string, n int) {
+	for _, f := range [...]struct{ what, s string }{{"the user id", r.ev.User}, {"the event name", r.ev.Name}, {"the insert id", r.ev.InsertID}} {
+		if len(f.s) > maxValue {
+			return f.what, len(f.s)
+		}
+	}
+	for _, p := range r.ev.Props {
+		if len(p.Key) > maxValue {
+			return "a property name", len(p.Key)
+		}
+		var l int
+		switch v := p.Value.(type) {
+		case string:
+			l = len(v)
+		case json.Number:
+			l = len(v)
+		}
+		if l > maxValue {
+			return fmt.Sprintf("property %q", p.Key), l
+		}
+	}
+	return "", 0
+}
 
 // rejectError is a record skipped for a reason; reading goes on after it.
 type rejectError struct {

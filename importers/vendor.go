@@ -172,10 +172,15 @@ func (o *objectReader) next(r *row) error {
 		if re, ok := err.(*rejectError); ok {
 			re.line = line
 			if re.raw == "" {
-				re.raw = string(raw)
+				re.raw = clipRaw(raw)
 			}
 		}
 		return err
+	}
+	// The parser refuses long strings and numbers; an array kept as JSON
+	// text can still come out longer.
+	if what, n := longField(r); n > 0 {
+		return tooLongReject(line, clipRaw(raw), what, n)
 	}
 	return nil
 }
