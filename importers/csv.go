@@ -136,7 +136,9 @@ func (c *csvReader) next(r *row) error {
 	}
 	line, _ := c.r.FieldPos(0)
 	r.reset(int64(line))
+	size := 0
 	for i, f := range rec {
+		size += len(f) + 1
 		if len(f) > maxValue {
 			what := fmt.Sprintf("column %d", i+1)
 			if i < len(c.names) {
@@ -150,6 +152,9 @@ func (c *csvReader) next(r *row) error {
 			return &rejectError{reason: ReasonInvalidBytes, line: r.line, raw: c.join(rec),
 				detail: "bytes that are not UTF-8 after a UTF-8 start; if the file is GBK, pass --encoding gb18030"}
 		}
+	}
+	if size > maxRow {
+		return rowTooLong(r.line, c.clipJoin(rec), "the row", size-1)
 	}
 	if len(rec) != len(c.names) {
 		detail := fmt.Sprintf("%d fields, the header has %d", len(rec), len(c.names))

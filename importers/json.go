@@ -26,11 +26,9 @@ type jsonlObjects struct {
 	r    *bufio.Reader
 	line int64
 	buf  []byte
+	long int // the length of a line readLine found over maxRow
 	p    jsonParser
 }
-
-// maxLine bounds one JSON line; longer lines are rejected, not buffered.
-const maxLine = 256 << 20
 
 func (j *jsonlObjects) object() (map[string]any, int64, []byte, error) {
 	for {
@@ -47,7 +45,7 @@ func (j *jsonlObjects) object() (map[string]any, int64, []byte, error) {
 			continue // blank lines are not records
 		}
 		if errors.Is(err, errLineTooLong) {
-			return nil, j.line, nil, tooLong(j.line, b)
+			return nil, j.line, nil, tooLong(j.line, b, j.long)
 		}
 		if err != nil && err != io.EOF {
 			return nil, j.line, nil, err
@@ -65,8 +63,10 @@ func (j *jsonlObjects) object() (map[string]any, int64, []byte, error) {
 
 func (j *jsonlObjects) close() {}
 
-func tooLong(line int64, b []byte) error {
-	return &rejectError{reason: ReasonBadJSON, line: line, raw: string(b[:min(len(b), 200)]) + "…", detail: fmt.Sprintf("line longer than %d MB", maxLine>>20)}
+// tooLong is the reject of a line over maxRow, of which b is the start
+// and n the length.
+func tooLong(line int64, b []byte, n int) error {
+	return rowTooLong(line, clip(b), "the line", n)
 }
 
 func parseReject(err error, line int64, b []byte) error {
@@ -93,7 +93,7 @@ func (j *jsonlObjects) readLine() ([]byte, error) {
 	n, over := 0, false
 	for {
 		chunk, err := j.r.ReadSlice('\n')
-		if !over && n+len(chunk) > maxLine {
+		if !over && n+len(chunk) > maxRow {
 			over = true // keep reading to the newline, dropping the rest
 			if len(pieces) > 0 {
 				j.buf, pieces = pieces[0], nil // enough to show the start
@@ -105,8 +105,8 @@ func (j *jsonlObjects) readLine() ([]byte, error) {
 				j.buf = make([]byte, 0, lineChunk)
 			}
 			j.buf = append(j.buf, chunk...)
-			n += len(chunk)
 		}
+		n += len(chunk)
 		if err == bufio.ErrBufferFull {
 			continue
 		}
@@ -118,6 +118,7 @@ func (j *jsonlObjects) readLine() ([]byte, error) {
 			j.buf = append(line, j.buf...)
 		}
 		if over {
+			j.long = len(bytes.TrimRight(chunk, "\r\n")) + n - len(chunk)
 			return j.buf, errLineTooLong
 		}
 		return j.buf, err
@@ -170,6 +171,9 @@ func (a *arrayObjects) object() (map[string]any, int64, []byte, error) {
 	var raw json.RawMessage
 	if err := a.d.Decode(&raw); err != nil {
 		return nil, a.n, nil, fmt.Errorf("broken JSON in array element %d (byte %d): %w", a.n, a.d.InputOffset(), err)
+	}
+	if len(raw) > maxRow {
+		return nil, a.n, raw, rowTooLong(a.n, clip(raw), "the array element", len(raw))
 	}
 	m, err := a.p.parse(bytes.TrimSpace(raw))
 	if err != nil {

@@ -28,7 +28,7 @@ type lineBatch struct {
 	arena  []byte
 	starts []int
 	lines  []int64
-	long   []bool // the line was too long and is not in the arena
+	long   []int // the length of a line over maxRow, only the start of which is in the arena; else 0
 	// big is a line longer than batchBytes, kept in the buffer it was read
 	// into instead of copied to the arena (a 100 MB line would otherwise
 	// be held twice); bigAt is its index, -1 for none. One per batch.
@@ -102,9 +102,9 @@ func (p *parallelLines) feed() {
 				b.end = err
 				break
 			}
-			long := errors.Is(err, errLineTooLong)
-			if long {
-				t = t[:min(len(t), 200)]
+			long := 0
+			if errors.Is(err, errLineTooLong) {
+				long, t = p.src.long, t[:min(len(t), 200)]
 			}
 			b.starts = append(b.starts, len(b.arena))
 			big := len(t) > batchBytes
@@ -146,8 +146,8 @@ func (p *parallelLines) parse() {
 	for b := range p.work {
 		b.res = b.res[:0]
 		for i := range b.lines {
-			if b.long[i] {
-				b.res = append(b.res, lineResult{err: tooLong(b.lines[i], b.text(i))})
+			if b.long[i] > 0 {
+				b.res = append(b.res, lineResult{err: tooLong(b.lines[i], b.text(i), b.long[i])})
 				continue
 			}
 			m, err := jp.parse(b.text(i))

@@ -46,6 +46,7 @@ const (
 	ReasonBadQuoting   = "broken CSV quoting"
 	ReasonInvalidBytes = "invalid text encoding"
 	ReasonTooLong      = "value too long"
+	ReasonRowTooLong   = "row too long"
 )
 
 // maxValue bounds one value (a property, the user, the event name, the
@@ -54,6 +55,13 @@ const (
 // broken or hostile file, and refusing its row early keeps the import's
 // memory at a small multiple of the longest line instead of ~10x.
 const maxValue = 1 << 20
+
+// maxRow bounds one record (a JSON line or array element, or the cells of
+// a CSV row), so that a row of many values just under maxValue cannot cost
+// a laptop's memory either: an accepted row is copied about ten times on
+// its way to the store. A JSON line over it is skipped as it is read,
+// without being held.
+const maxRow = 16 << 20
 
 // clipRaw is a record's text for --rejects: whole, unless it is longer than
 // maxValue, when its first 200 bytes stand for it (a rejects file of
@@ -81,7 +89,13 @@ func tooLongReject(line int64, raw string, what string, n int) *rejectError {
 		size = "longer than 1 MB"
 	}
 	return &rejectError{reason: ReasonTooLong, line: line, raw: raw,
-		detail: fmt.Sprintf("%s is %s; values are kept up to 1 MB (as PostHog and Mixpanel accept), so shorten or drop it and import the row again", what, size)}
+		detail: fmt.Sprintf("%s is %s; values are kept up to 1 MB (PostHog and Mixpanel refuse events over 1 MB), so shorten or drop it and import the row again", what, size)}
+}
+
+// rowTooLong words the reject of a record over maxRow; n is its length.
+func rowTooLong(line int64, raw string, what string, n int) *rejectError {
+	return &rejectError{reason: ReasonRowTooLong, line: line, raw: raw,
+		detail: fmt.Sprintf("%s is %d bytes (%.1f MB); rows are kept up to 16 MB and values up to 1 MB (PostHog and Mixpanel refuse events over 1 MB), so split or shorten it and import the row again", what, n, float64(n)/(1<<20))}
 }
 
 // longField names the first value of r longer than maxValue, with its
