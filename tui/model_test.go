@@ -666,3 +666,17 @@ func TestEveryTabsEditsReachTheEngine(t *testing.T) {
 	}
 	h.contains("active = did purchase")
 }
+
+// With a breakdown on, a retention cell's list is the overall table's and
+// its title says so (the heat map stays the overall table).
+func TestRetentionDrillWithBreakdownSaysOverall(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	r, err := h.m.sh.d.Retention(context.Background(), query.RetentionQuery{Common: query.Common{By: "device"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, users, ok := (&retentionResult{r: r}).drill(max(r.Periods, 1) + 1)
+	if !ok || !strings.HasSuffix(title, "(overall, every device)") || !reflect.DeepEqual(users, r.CellUsers(1, 1)) {
+		t.Fatalf("drill with --by: %q, %d users (want %d)", title, len(users), len(r.CellUsers(1, 1)))
+	}
+}

@@ -104,7 +104,12 @@ func (r *retentionResult) drill(sel int) (string, []string, bool) {
 	if c >= len(r.r.Cohorts) || k >= len(r.r.Cohorts[c].Retained) {
 		return "", nil, false
 	}
-	return fmt.Sprintf("Cohort %s, %s %d", r.r.Cohorts[c].Start, r.r.Period, k), r.r.CellUsers(c, k), true
+	title := fmt.Sprintf("Cohort %s, %s %d", r.r.Cohorts[c].Start, r.r.Period, k)
+	if r.r.By != "" {
+		// The heat map is the overall table even with a breakdown on.
+		title += " (overall, every " + r.r.By + ")"
+	}
+	return title, r.r.CellUsers(c, k), true
 }
 
 // move walks the grid: up/down change cohort, left/right change period;
