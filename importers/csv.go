@@ -16,6 +16,7 @@ import (
 // csvReader reads a delimited table with a header row (or --columns).
 type csvReader struct {
 	r      *csv.Reader
+	guard  *lineGuard
 	delim  byte
 	names  []string
 	cols   columnMap
@@ -38,12 +39,13 @@ func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string,
 	if hasLoneCR(head) {
 		in = &crReader{r: text}
 	}
-	r := csv.NewReader(in)
+	guard := &lineGuard{r: in, delim: delim, limit: maxRow}
+	r := csv.NewReader(bufio.NewReaderSize(guard, 64<<10))
 	r.Comma = rune(delim)
 	r.FieldsPerRecord = -1 // counted against the header here, as a reject
 	r.LazyQuotes = true
 	r.ReuseRecord = true
-	c := &csvReader{r: r, delim: delim, tp: tp}
+	c := &csvReader{r: r, guard: guard, delim: delim, tp: tp}
 	if len(columns) > 0 {
 		c.names = columns
 	} else {
@@ -126,6 +128,7 @@ func (c *csvReader) next(r *row) error {
 	if err == io.EOF {
 		return io.EOF
 	}
+	long := c.guard.cutIn(c.r.InputOffset())
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && !errors.Is(pe.Err, io.ErrUnexpectedEOF) && pe.Err != nil && isCSVSyntax(pe.Err) {
@@ -136,6 +139,9 @@ func (c *csvReader) next(r *row) error {
 	}
 	line, _ := c.r.FieldPos(0)
 	r.reset(int64(line))
+	if long > 0 {
+		return rowTooLong(r.line, c.clipJoin(rec), "the row", long)
+	}
 	size := 0
 	for i, f := range rec {
 		size += len(f) + 1
