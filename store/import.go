@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -508,8 +509,18 @@ func encodeProps(dst []byte, props []Prop, spans []propSpan) ([]byte, []propSpan
 	}
 	var small [16]int
 	idx := small[:0]
+	text := 0
 	for i := range props {
 		idx = append(idx, i)
+		if s, ok := props[i].Value.(string); ok {
+			text += len(s)
+		}
+	}
+	if text > 64<<10 {
+		// Long values (up to the importers' 1 MB each): one allocation
+		// instead of a buffer grown append by append, which left about
+		// five times the row behind.
+		dst = slices.Grow(dst, text+len(props)*32)
 	}
 	// Insertion sort: events carry few properties, and it keeps equal keys
 	// in input order without allocating.
