@@ -208,3 +208,58 @@ func TestLongLineMemory(t *testing.T) {
 		}
 	}
 }
+
+// A row just within the limits (15 values of almost 1 MB) is imported, and
+// what it costs on its way to the store is bounded too: about 6x the row
+// for JSON Lines, 7x for a JSON array; CSV pays encoding/csv's growing
+// buffers on top (about 14x, a 200 MB worst case at the 16 MB limit).
+func TestAcceptedRowMemory(t *testing.T) {
+	v := strings.Repeat("v", maxValue-10)
+	wide := ""
+	for i := 0; i < 15; i++ {
+		wide += fmt.Sprintf(`"p%02d":"%s",`, i, v)
+	}
+	csvHead := "user_id,event,time"
+	for i := 0; i < 15; i++ {
+		csvHead += fmt.Sprintf(",p%02d", i)
+	}
+	n := len(wide)
+	for _, c := range []struct {
+		file, content string
+		limit         float64
+	}{
+		{"a.jsonl", jsonFirst + "\n" + jsonHuge + wide + `"z":1}` + "\n" + jsonLast + "\n", 8},
+		{"a.json", "[" + jsonFirst + ",\n" + jsonHuge + wide + `"z":1},` + "\n" + jsonLast + "]\n", 9},
+		{"a.csv", csvHead + "\nu1,before,2024-01-01" + strings.Repeat(",a", 15) + "\nu1,huge,2024-01-01," + strings.Repeat(v+",", 14) + v + "\n", 16},
+	} {
+		path := writeFile(t, c.file, c.content)
+		db := newDB(t)
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		res := mustImport(t, db, path, Options{})
+		runtime.ReadMemStats(&m1)
+		ratio := float64(m1.TotalAlloc-m0.TotalAlloc) / float64(n)
+		t.Logf("%s: %.1fx a %d MB row", c.file, ratio, n>>20)
+		if res.Rejected != 0 || res.Imported < 2 {
+			t.Fatalf("%s: %+v", c.file, res)
+		}
+		if ratio > c.limit {
+			t.Errorf("%s: %.1fx the row allocated, want at most %.0fx", c.file, ratio, c.limit)
+		}
+		ev := stored(t, db)
+		var huge storedEvent
+		for _, e := range ev {
+			if e.Name == "huge" {
+				huge = e
+			}
+		}
+		want := strings.TrimSuffix(wide, ",")
+		if c.file != "a.csv" {
+			want += `,"z":1`
+		}
+		if huge.Props != "{"+want+"}" {
+			t.Fatalf("%s: stored props of %d bytes, want %d", c.file, len(huge.Props), len(want)+2)
+		}
+	}
+}
