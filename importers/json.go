@@ -3,9 +3,7 @@ package importers
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 )
 
@@ -133,53 +131,3 @@ func rejectReason(err error) string {
 	}
 	return ReasonBadJSON
 }
-
-// arrayObjects reads the elements of one top-level JSON array with the
-// token API, so the array is never held whole. A syntax error cannot be
-// skipped (the structure is lost), so it ends the file.
-type arrayObjects struct {
-	p       jsonParser
-	d       *json.Decoder
-	n       int64
-	started bool
-}
-
-func newArrayObjects(r io.Reader) *arrayObjects {
-	d := json.NewDecoder(r)
-	d.UseNumber()
-	return &arrayObjects{d: d, p: newJSONParser()}
-}
-
-func (a *arrayObjects) object() (map[string]any, int64, []byte, error) {
-	if !a.started {
-		tok, err := a.d.Token()
-		if err != nil {
-			return nil, 0, nil, fmt.Errorf("broken JSON at the start: %w", err)
-		}
-		if tok != json.Delim('[') {
-			return nil, 0, nil, &notEventsError{"expected a JSON array of event objects"}
-		}
-		a.started = true
-	}
-	if !a.d.More() {
-		if _, err := a.d.Token(); err != nil { // the closing ]
-			return nil, a.n, nil, fmt.Errorf("broken JSON after element %d: %w", a.n, err)
-		}
-		return nil, a.n, nil, io.EOF
-	}
-	a.n++
-	var raw json.RawMessage
-	if err := a.d.Decode(&raw); err != nil {
-		return nil, a.n, nil, fmt.Errorf("broken JSON in array element %d (byte %d): %w", a.n, a.d.InputOffset(), err)
-	}
-	if len(raw) > maxRow {
-		return nil, a.n, raw, rowTooLong(a.n, clip(raw), "the array element", len(raw))
-	}
-	m, err := a.p.parse(bytes.TrimSpace(raw))
-	if err != nil {
-		return nil, a.n, raw, parseReject(err, a.n, raw)
-	}
-	return m, a.n, raw, nil
-}
-
-func (a *arrayObjects) close() {}
