@@ -56,6 +56,9 @@ func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string,
 		if err != nil {
 			return nil, fmt.Errorf("read header: %w", err)
 		}
+		if n := guard.cutIn(r.InputOffset()); n > 0 {
+			return nil, &notEventsError{fmt.Sprintf("the header row is %d bytes, over the 16 MB a row may have: not a table of events", n)}
+		}
 		c.names = make([]string, len(h))
 		for i, s := range h {
 			c.names[i] = strings.TrimSpace(s)

@@ -127,6 +127,17 @@ func TestLongValueRejected(t *testing.T) {
 	}
 }
 
+// A header row over maxRow refuses the file, rather than have its cut
+// blamed on the first row.
+func TestLongHeader(t *testing.T) {
+	header := "user_id,event,time," + strings.Repeat("h", maxRow)
+	_, err := ImportFile(bg, newDB(t), writeFile(t, "h.csv", header+"\nu1,e,2024-01-01,a\n"), Options{})
+	var ne *NotEventsError
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), fmt.Sprintf("the header row is %d bytes", len(header))) {
+		t.Fatalf("%v", err)
+	}
+}
+
 func TestLongValueStrict(t *testing.T) {
 	for _, c := range append(valueCases(2 << 20)[:4], rowCases(20 << 20)[1:3]...) {
 		t.Run(c.name, func(t *testing.T) {
