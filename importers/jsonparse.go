@@ -9,17 +9,12 @@ import (
 	"unicode/utf8"
 )
 
-// parseObject decodes one JSON object the way encoding/json decodes into
+// parse decodes one JSON object the way encoding/json decodes into
 // map[string]any with UseNumber (numbers as json.Number, invalid UTF-8 and
 // lone surrogates as U+FFFD, the last of repeated keys wins, nesting up to
-// 10000), in one pass. encoding/json scans each line twice and was most of
-// the cost of a JSON Lines import; jsonparse_test.go checks the two agree.
-func parseObject(b []byte) (map[string]any, error) {
-	var p jsonParser
-	return p.parse(b)
-}
-
-// parse decodes b, reusing the parser's scratch buffer and key cache.
+// 10000), in one pass, reusing the parser's scratch buffer and key cache.
+// encoding/json scans each line twice and was most of the cost of a JSON
+// Lines import; jsonparse_test.go checks the two agree.
 func (p *jsonParser) parse(b []byte) (map[string]any, error) {
 	p.b, p.i, p.depth = b, 0, 0
 	p.ws()

@@ -100,3 +100,9 @@ func FuzzParseObject(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { agree(t, b) })
 }
+
+// parseObject is parse with a fresh parser.
+func parseObject(b []byte) (map[string]any, error) {
+	var p jsonParser
+	return p.parse(b)
+}

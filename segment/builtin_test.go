@@ -153,7 +153,7 @@ z 2026-03-31T12:00 e
 	if err != nil || fmt.Sprint(rep.Users) != "[{d1 dormant} {d2 dormant}]" {
 		t.Errorf("dormant users %v %v", rep.Users, err)
 	}
-	if _, err := StageMembers(d, "sleepy", 7); err == nil || !strings.Contains(err.Error(), "new, active, returning, dormant, churned") {
+	if _, err := stageMembers(d, "sleepy", 7, dataZone(d)); err == nil || !strings.Contains(err.Error(), "new, active, returning, dormant, churned") {
 		t.Errorf("unknown stage: %v", err)
 	}
 }

@@ -60,12 +60,7 @@ func StagesIn(d *query.Dataset, window int, loc *time.Location) []int8 {
 	return out
 }
 
-// StageMembers returns the persons in one stage, in the dataset's
-// display timezone.
-func StageMembers(d *query.Dataset, stage string, window int) ([]bool, error) {
-	return stageMembers(d, stage, window, dataZone(d))
-}
-
+// stageMembers returns the persons in one stage, its days counted in loc.
 func stageMembers(d *query.Dataset, stage string, window int, loc *time.Location) ([]bool, error) {
 	k := -1
 	for i, s := range StageNames {
