@@ -61,14 +61,7 @@ func loadRows(ctx context.Context, tx *sql.Tx, names bool) (*Rows, error) {
 		return nil, err
 	}
 	defer wait()
-	if names {
-		r.Users, err = loadUserNames(ctx, tx)
-	} else {
-		var maxID sql.NullInt64
-		err = tx.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&maxID)
-		r.Users = make([]string, maxID.Int64+1)
-	}
-	if err != nil {
+	if r.Users, err = userIDs(ctx, tx, names); err != nil {
 		return nil, err
 	}
 	if r.Names, err = loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id"); err != nil {
@@ -127,6 +120,18 @@ func loadCanon(ctx context.Context, tx *sql.Tx, n int) ([]int32, error) {
 		canon[i] = c
 	}
 	return canon, nil
+}
+
+// userIDs returns a slot per users.id (index 0 unused) holding its
+// distinct id, or, without names, an empty string: enough to know the ids
+// in use without reading hundreds of thousands of strings.
+func userIDs(ctx context.Context, tx *sql.Tx, names bool) ([]string, error) {
+	if names {
+		return loadUserNames(ctx, tx)
+	}
+	var maxID sql.NullInt64
+	err := tx.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&maxID)
+	return make([]string, maxID.Int64+1), err
 }
 
 // loadUserNames reads every distinct id from the user_names blobs when

@@ -35,20 +35,9 @@ CREATE TABLE snapshot_positions (
 );`
 
 // LoadOrdered reads every event in analysis order, from the snapshot when
-// it is current, else from the chunks.
+// it is current, else from the chunks, in one read transaction: what it
+// returns is one data version, whatever imports commit meanwhile.
 func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
-	// The snapshot's segments are read in several transactions; an import
-	// committing between their starts is seen as ErrChanged, and the load
-	// simply starts again at the new version.
-	for attempt := 1; ; attempt++ {
-		o, err := db.loadOrdered(ctx)
-		if !errors.Is(err, ErrChanged) || attempt == 3 {
-			return o, err
-		}
-	}
-}
-
-func (db *DB) loadOrdered(ctx context.Context) (*Ordered, error) {
 	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -67,7 +56,7 @@ func (db *DB) loadOrdered(ctx context.Context) (*Ordered, error) {
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM chunks").Scan(&stored); err != nil {
 			return nil, err
 		}
-		o, err := readSnapshot(ctx, tx, version, stored, db.userNames(ctx, tx), db.readerAt(ctx, version))
+		o, err := readSnapshot(ctx, tx, version, stored, true)
 		if err == nil {
 			o.db, o.fromSnapshot = db, true
 			return o, nil
@@ -84,16 +73,6 @@ func (db *DB) loadOrdered(ctx context.Context) (*Ordered, error) {
 	o := orderRows(r)
 	o.db = db
 	return o, nil
-}
-
-// readerAt returns a function opening another read transaction that must
-// see the snapshot of data version (nil for an in-memory database: one
-// connection).
-func (db *DB) readerAt(ctx context.Context, version int64) func() (*sql.Tx, error) {
-	if db.oneConn {
-		return nil
-	}
-	return func() (*sql.Tx, error) { return db.beginAt(ctx, version, true) }
 }
 
 // beginAt starts a read transaction that sees data version (and, with
@@ -119,129 +98,99 @@ func (db *DB) beginAt(ctx context.Context, version int64, snapshot bool) (*sql.T
 	return tx, nil
 }
 
-// userNames returns a function giving every distinct id. On a file it
-// starts reading them at once in a transaction of their own, alongside the
-// snapshot's segments. A later transaction sees the same ids: users are
-// only ever added.
-func (db *DB) userNames(ctx context.Context, tx *sql.Tx) func() ([]string, error) {
-	if db.oneConn {
-		return func() ([]string, error) { return loadUserNames(ctx, tx) }
-	}
-	type result struct {
-		names []string
-		err   error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() { done <- r }()
-		own, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			r.err = err
-			return
-		}
-		defer own.Rollback()
-		r.names, r.err = loadUserNames(ctx, own)
-	}()
-	return func() ([]string, error) { r := <-done; return r.names, r.err }
-}
-
-// readSnapshot decodes the snapshot, which must hold stored events.
-func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, userNames func() ([]string, error), more func() (*sql.Tx, error)) (*Ordered, error) {
-	type segment struct{ p0, e0, np, ne int }
-	var segs []segment
-	var persons, events int
-	meta, err := tx.QueryContext(ctx, "SELECT seg, n_persons, n_events FROM snapshot ORDER BY seg")
-	if err != nil {
-		return nil, err
-	}
-	for meta.Next() {
-		var k, np, ne int
-		if err := meta.Scan(&k, &np, &ne); err != nil {
-			meta.Close()
-			return nil, err
-		}
-		if k != len(segs) || np < 0 || ne < np || events+ne > 1<<31-1 {
-			meta.Close()
-			return nil, errCorrupt
-		}
-		segs = append(segs, segment{persons, events, np, ne})
-		persons, events = persons+np, events+ne
-	}
-	meta.Close()
-	if err := meta.Err(); err != nil {
+// readSnapshot decodes the snapshot, which must hold stored events. Without
+// names, Users holds empty strings: only the ids in use are known.
+func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names bool) (*Ordered, error) {
+	var persons, events sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events) FROM snapshot").Scan(&persons, &events); err != nil {
 		return nil, err
 	}
 	// It must hold every stored event (a lost segment is damage too).
-	if int64(events) != stored {
+	if events.Int64 != stored || persons.Int64 < 0 || persons.Int64 > events.Int64 || events.Int64 > 1<<31-1 {
 		return nil, errCorrupt
 	}
 	o := &Ordered{Version: version,
-		Person: make([]int32, persons), Start: make([]int32, persons+1),
-		Event: make([]int32, events), Time: make([]int64, events)}
-	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
+		Person: make([]int32, persons.Int64), Start: make([]int32, persons.Int64+1),
+		Event: make([]int32, events.Int64), Time: make([]int64, events.Int64)}
+	eventNames, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
 	if err != nil {
 		return nil, err
 	}
-	o.Names = names[1:]
-	// Segments are read and decoded by one worker per core, each in its own
-	// read transaction at the same version, so reading (SQLite) is shared
-	// as well as decoding; blobs are decoded where SQLite hands them over
-	// (RawBytes), never copied again.
-	workers := 1
-	if more != nil {
-		workers = max(1, min(runtime.GOMAXPROCS(0), len(segs)))
-	}
+	o.Names = eventNames[1:]
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
 		timed    bool // o.MinTime and o.MaxTime hold a segment's range
 	)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := func() error {
-				wtx := tx
-				if w > 0 {
-					var err error
-					if wtx, err = more(); err != nil {
-						return err
-					}
-					defer wtx.Rollback()
-				}
-				for k := w; k < len(segs); k += workers {
-					sg := segs[k]
-					lo, hi, err := readSegment(ctx, wtx, k, segmentView{o: o, p0: sg.p0, e0: sg.e0, np: sg.np, ne: sg.ne})
-					if err != nil {
-						return err
-					}
-					if sg.np > 0 {
-						mu.Lock()
-						if !timed {
-							o.MinTime, o.MaxTime, timed = lo, hi, true
-						}
-						o.MinTime, o.MaxTime = min(o.MinTime, lo), max(o.MaxTime, hi)
-						mu.Unlock()
-					}
-				}
-				return nil
-			}()
-			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	// SQLite reads the segments in order while the other cores decode the
+	// ones already read. Each segment's blobs are copied into one of a few
+	// reused buffers (RawBytes spares database/sql's own copy); taking a
+	// free buffer also bounds the decodes in flight.
+	free := make(chan []byte, runtime.GOMAXPROCS(0))
+	for range cap(free) {
+		free <- nil
+	}
+	err = func() error {
+		rows, err := tx.QueryContext(ctx, "SELECT n_persons, n_events, persons, events, times FROM snapshot ORDER BY seg")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var p0, e0 int
+		for rows.Next() {
+			var np, ne int
+			var pr, er, tr sql.RawBytes
+			if err := rows.Scan(&np, &ne, &pr, &er, &tr); err != nil {
+				return err
 			}
-		}()
-	}
+			if np < 0 || ne < np || p0+np > len(o.Person) || e0+ne > len(o.Time) {
+				return errCorrupt
+			}
+			seg := segmentView{o: o, p0: p0, e0: e0, np: np, ne: ne}
+			p0, e0 = p0+np, e0+ne
+			buf := <-free
+			buf = append(append(append(buf[:0], pr...), er...), tr...)
+			pb, eb, tb := buf[:len(pr)], buf[len(pr):len(pr)+len(er)], buf[len(pr)+len(er):]
+			wg.Add(1)
+			go func() {
+				defer func() { free <- buf; wg.Done() }()
+				lo, hi, err := seg.decode(pb, eb, tb)
+				if err != nil {
+					fail(err)
+					return
+				}
+				if seg.np > 0 {
+					mu.Lock()
+					if !timed {
+						o.MinTime, o.MaxTime, timed = lo, hi, true
+					}
+					o.MinTime, o.MaxTime = min(o.MinTime, lo), max(o.MaxTime, hi)
+					mu.Unlock()
+				}
+			}()
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if p0 != len(o.Person) || e0 != len(o.Time) {
+			return errCorrupt
+		}
+		o.Users, err = userIDs(ctx, tx, names)
+		return err
+	}()
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err == nil {
+		err = firstErr
 	}
-	if o.Users, err = userNames(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	o.Start[len(o.Person)] = int32(len(o.Time))
@@ -255,26 +204,6 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, userNa
 		prev = id
 	}
 	return o, nil
-}
-
-// readSegment reads segment k and decodes it into place.
-func readSegment(ctx context.Context, tx *sql.Tx, k int, seg segmentView) (lo, hi int64, err error) {
-	rows, err := tx.QueryContext(ctx, "SELECT persons, events, times FROM snapshot WHERE seg = ?", k)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return 0, 0, err
-		}
-		return 0, 0, errCorrupt
-	}
-	var pb, eb, tb sql.RawBytes // valid until the next row: decoded at once
-	if err := rows.Scan(&pb, &eb, &tb); err != nil {
-		return 0, 0, err
-	}
-	return seg.decode(pb, eb, tb)
 }
 
 // segmentView is where one snapshot segment's persons and events go in the

@@ -18,17 +18,16 @@ import (
 // of the events already stored: a small file into a large database. It
 // reports whether it applied; the caller then rebuilds from scratch.
 func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, version int64) (bool, error) {
-	var stored, added, maxID sql.NullInt64
+	var stored, added sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `SELECT sum(CASE WHEN import_id = ?1 THEN 0 ELSE n END),
-		sum(CASE WHEN import_id = ?1 THEN n ELSE 0 END), (SELECT max(id) FROM users) FROM chunks`, importID).Scan(&stored, &added, &maxID); err != nil {
+		sum(CASE WHEN import_id = ?1 THEN n ELSE 0 END) FROM chunks`, importID).Scan(&stored, &added); err != nil {
 		return false, err
 	}
 	if stored.Int64 == 0 || added.Int64*4 > stored.Int64 {
 		return false, nil
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(20))
-	idsOnly := func() ([]string, error) { return make([]string, maxID.Int64+1), nil }
-	old, err := readSnapshot(ctx, tx, prevVersion, stored.Int64, idsOnly, nil)
+	old, err := readSnapshot(ctx, tx, prevVersion, stored.Int64, false)
 	if err == nil {
 		var pos []int32
 		if pos, err = snapshotPositions(ctx, tx, int(stored.Int64)); err == nil {

@@ -47,7 +47,6 @@ type DB struct {
 	SQL      *sql.DB
 	Path     string
 	ReadOnly bool
-	oneConn  bool // in memory: one connection, so no second transaction alongside
 }
 
 // ResolvePath applies the --db flag, then SPOOR_DB, then the default.
@@ -168,7 +167,7 @@ func openDSN(dsn, path string, opt Options, file bool) (*DB, error) {
 		// An in-memory database lives only as long as its one connection.
 		sqldb.SetMaxOpenConns(1)
 	}
-	db := &DB{SQL: sqldb, Path: path, ReadOnly: opt.ReadOnly, oneConn: !file}
+	db := &DB{SQL: sqldb, Path: path, ReadOnly: opt.ReadOnly}
 	if err := db.migrate(); err != nil {
 		sqldb.Close()
 		return nil, err
