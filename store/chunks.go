@@ -141,13 +141,14 @@ func decodeUvarints(dst []int32, b []byte, n int) ([]int32, error) {
 	return dst, nil
 }
 
-// decodeDeltas reads zigzag varint deltas (the user id column).
-func decodeDeltas(dst []int32, b []byte, n int) ([]int32, error) {
+// decodeSteps reads n zigzag varint steps and appends their running sums
+// (the user id and time columns).
+func decodeSteps[T int32 | int64](dst []T, b []byte, n int) ([]T, error) {
 	var prev int64
 	for i := 0; i < n; i++ {
 		if len(b) > 0 && b[0] < 0x80 {
 			prev += int64(b[0]>>1) ^ -int64(b[0]&1)
-			dst = append(dst, int32(prev))
+			dst = append(dst, T(prev))
 			b = b[1:]
 			continue
 		}
@@ -156,27 +157,7 @@ func decodeDeltas(dst []int32, b []byte, n int) ([]int32, error) {
 			return nil, errCorrupt
 		}
 		prev += d
-		dst = append(dst, int32(prev))
-		b = b[k:]
-	}
-	return dst, nil
-}
-
-func decodeTimes(dst []int64, b []byte, n int) ([]int64, error) {
-	var prev int64
-	for i := 0; i < n; i++ {
-		if len(b) > 0 && b[0] < 0x80 {
-			prev += int64(b[0]>>1) ^ -int64(b[0]&1)
-			dst = append(dst, prev)
-			b = b[1:]
-			continue
-		}
-		d, k := binary.Varint(b)
-		if k <= 0 {
-			return nil, errCorrupt
-		}
-		prev += d
-		dst = append(dst, prev)
+		dst = append(dst, T(prev))
 		b = b[k:]
 	}
 	return dst, nil
@@ -290,7 +271,7 @@ func startChunks(ctx context.Context, tx *sql.Tx, r *Rows, where string, args ..
 				fail(ctx.Err())
 				return
 			}
-			if _, err := decodeDeltas(r.User[lo:lo:hi], u, n); err != nil {
+			if _, err := decodeSteps(r.User[lo:lo:hi], u, n); err != nil {
 				fail(err)
 				return
 			}
@@ -298,7 +279,7 @@ func startChunks(ctx context.Context, tx *sql.Tx, r *Rows, where string, args ..
 				fail(err)
 				return
 			}
-			if _, err := decodeTimes(r.Time[lo:lo:hi], t, n); err != nil {
+			if _, err := decodeSteps(r.Time[lo:lo:hi], t, n); err != nil {
 				fail(err)
 			}
 		}()
@@ -465,7 +446,7 @@ func fillRows(ctx context.Context, tx *sql.Tx, progress func(done, total int64, 
 	args := make([]any, 0, 7*batchRows)
 	var done int64
 	for _, p := range todo {
-		users, err := decodeDeltas(nil, p.u, p.n)
+		users, err := decodeSteps[int32](nil, p.u, p.n)
 		if err != nil {
 			return err
 		}
@@ -473,7 +454,7 @@ func fillRows(ctx context.Context, tx *sql.Tx, progress func(done, total int64, 
 		if err != nil {
 			return err
 		}
-		times, err := decodeTimes(nil, p.t, p.n)
+		times, err := decodeSteps[int64](nil, p.t, p.n)
 		if err != nil {
 			return err
 		}
