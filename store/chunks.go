@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -177,8 +176,10 @@ func decodeDict(b []byte) ([]string, error) {
 	return out, nil
 }
 
-// decodePairs calls fn(row, code) for each set value of a property column.
-func decodePairs(b []byte, n int, fn func(row int, code uint32)) error {
+// decodePairs calls fn(row, lit) for each set value of a property column
+// of n rows whose dictionary holds lits literals: lit indexes it (the
+// stored code minus one). Any row or code out of range is damage.
+func decodePairs(b []byte, n, lits int, fn func(row, lit int)) error {
 	row := -1
 	for len(b) > 0 {
 		d, k := binary.Uvarint(b)
@@ -193,14 +194,14 @@ func decodePairs(b []byte, n int, fn func(row int, code uint32)) error {
 		b = b[k:]
 		// Rows strictly increase: a zero or oversized step is damage (and
 		// would otherwise index before the chunk or overflow).
-		if d == 0 || d > uint64(n) || c > math.MaxUint32 {
+		if d == 0 || d > uint64(n) || c == 0 || c > uint64(lits) {
 			return errCorrupt
 		}
 		row += int(d)
 		if row >= n {
 			return errCorrupt
 		}
-		fn(row, uint32(c))
+		fn(row, int(c)-1)
 	}
 	return nil
 }
@@ -541,15 +542,8 @@ func chunkProps(ctx context.Context, tx *sql.Tx, chunkID int64, n int) (*chunkCo
 			return nil, err
 		}
 		codes := make([]uint32, n)
-		bad := false
-		if err := decodePairs(pairs, n, func(row int, code uint32) {
-			if code == 0 || int(code) > len(dict) {
-				bad = true
-				return
-			}
-			codes[row] = code
-		}); err != nil || bad {
-			return nil, errCorrupt
+		if err := decodePairs(pairs, n, len(dict), func(row, lit int) { codes[row] = uint32(lit + 1) }); err != nil {
+			return nil, err
 		}
 		c.keys = append(c.keys, appendJSONString(nil, key))
 		c.lits = append(c.lits, dict)

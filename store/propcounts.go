@@ -92,20 +92,16 @@ func (db *DB) CountProps(ctx context.Context, event string) (events int, props [
 		if err != nil {
 			return 0, nil, false, err
 		}
-		local := make([]int, len(lits)+1)
-		ev := names[id]
-		bad := false
-		if err := decodePairs(codes, n, func(row int, code uint32) {
-			switch {
-			case code == 0 || int(code) > len(lits) || want != 0 && row >= len(ev):
-				bad = true
-			case want == 0 || ev[row] == want:
-				local[code]++
+		local := make([]int, len(lits))
+		ev := names[id] // n event ids: every row decodePairs gives is in it
+		if err := decodePairs(codes, n, len(lits), func(row, lit int) {
+			if want == 0 || ev[row] == want {
+				local[lit]++
 			}
-		}); err != nil || bad {
-			return 0, nil, false, errCorrupt
+		}); err != nil {
+			return 0, nil, false, err
 		}
-		for c, k := range local[1:] {
+		for c, k := range local {
 			if k == 0 {
 				continue
 			}

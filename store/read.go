@@ -257,7 +257,7 @@ func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []i
 			return nil, err
 		}
 		// Map this chunk's codes onto the column's dictionary of texts.
-		local := make([]int32, len(lits)+1)
+		local := make([]int32, len(lits))
 		for i, lit := range lits {
 			text := literalText(lit)
 			c, ok := dict[text]
@@ -266,25 +266,21 @@ func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []i
 				c = int32(len(col.Values))
 				dict[text] = c
 			}
-			local[i+1] = c
+			local[i] = c
 		}
 		base := int(first - firstID.Int64)
 		if base < 0 || base+n > len(col.Codes) {
 			return nil, errCorrupt
 		}
-		bad := false
-		if err := decodePairs(codes, n, func(row int, code uint32) {
-			if int(code) >= len(local) || base+row >= len(col.Codes) {
-				bad = true
-				return
-			}
+		// decodePairs keeps row < n, so base+row is in range.
+		if err := decodePairs(codes, n, len(lits), func(row, lit int) {
 			if pos != nil {
-				col.Codes[pos[base+row]] = local[code]
+				col.Codes[pos[base+row]] = local[lit]
 			} else {
-				col.Codes[base+row] = local[code]
+				col.Codes[base+row] = local[lit]
 			}
-		}); err != nil || bad {
-			return nil, errCorrupt
+		}); err != nil {
+			return nil, err
 		}
 	}
 	return col, rows.Err()
@@ -407,27 +403,23 @@ func (db *DB) PropsOf(ctx context.Context, version int64, rows []int) ([]map[str
 				ps.Close()
 				return nil, err
 			}
-			j, bad := sp.k, false
+			j := sp.k
 			// Both the pairs and rows ascend: one merge-like pass.
-			err = decodePairs(codes, sp.n, func(row int, code uint32) {
+			err = decodePairs(codes, sp.n, len(lits), func(row, lit int) {
 				for j < len(rows) && rows[j] < sp.first+row {
 					j++
 				}
 				if j == len(rows) || rows[j] != sp.first+row {
 					return
 				}
-				if code == 0 || int(code) > len(lits) {
-					bad = true
-					return
-				}
 				if out[j] == nil {
 					out[j] = map[string]string{}
 				}
-				out[j][key] = literalText(lits[code-1])
+				out[j][key] = literalText(lits[lit])
 			})
-			if err != nil || bad {
+			if err != nil {
 				ps.Close()
-				return nil, errCorrupt
+				return nil, err
 			}
 		}
 		ps.Close()
