@@ -433,3 +433,18 @@ func methods(q Query, m int) Methods {
 	}
 	return out
 }
+
+// ConflictsText lists the mixes of variants users were excluded for, in
+// name order, each as format applied to the mix and its users.
+func (r *Result) ConflictsText(format func(mix string, users int) string) []string {
+	mixes := make([]string, 0, len(r.Conflicts))
+	for k := range r.Conflicts {
+		mixes = append(mixes, k)
+	}
+	sort.Strings(mixes)
+	out := make([]string, len(mixes))
+	for i, k := range mixes {
+		out[i] = format(k, r.Conflicts[k])
+	}
+	return out
+}

@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -72,15 +71,7 @@ func (r *Result) Tables() []output.Table {
 	}
 	ex := "none"
 	if r.Excluded > 0 {
-		var keys []string
-		for k := range r.Conflicts {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var by []string
-		for _, k := range keys {
-			by = append(by, fmt.Sprintf("%s: %s", k, count(r.Conflicts[k])))
-		}
+		by := r.ConflictsText(func(mix string, n int) string { return mix + ": " + count(n) })
 		ex = fmt.Sprintf("%s users seen with more than one variant, excluded (%s)", count(r.Excluded), strings.Join(by, ", "))
 	}
 	sum.Rows = append(sum.Rows, []string{"excluded", ex})

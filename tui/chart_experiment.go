@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -177,15 +176,7 @@ func excludedText(r *experiment.Result) string {
 	if r.Excluded == 0 {
 		return "excluded: none (every user saw one variant)"
 	}
-	var keys []string
-	for k := range r.Conflicts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var by []string
-	for _, k := range keys {
-		by = append(by, fmt.Sprintf("%s %s", k, thousands(r.Conflicts[k])))
-	}
+	by := r.ConflictsText(func(mix string, n int) string { return mix + " " + thousands(n) })
 	return fmt.Sprintf("excluded: %s users seen with more than one variant (%s)", thousands(r.Excluded), strings.Join(by, ", "))
 }
 
