@@ -1,8 +1,11 @@
 package query
 
 import (
+	"context"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // funnelWorker evaluates one person at a time with buffers reused across
@@ -434,4 +437,114 @@ func (w *funnelWorker) strictExclOK(k, x int) bool {
 		}
 	}
 	return true
+}
+
+func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
+	return p.runRanges(ctx, funnelRanges(p.d))
+}
+
+// runRanges evaluates each range of persons in its own goroutine and
+// merges their counts.
+func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelResult, error) {
+	np := len(p.d.Users)
+	r := &FunnelResult{
+		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
+		By: p.q.By, Query: p.q, users: p.d.Users, byProp: p.s.By,
+		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
+	}
+	parts := make([]funnelPart, len(ranges))
+	errs := make([]error, len(ranges))
+	var wg sync.WaitGroup
+	for i, rg := range ranges {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = p.scan(ctx, r, rg[0], rg[1])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.collectDeltas(p.n, parts)
+	reached := make([]int, p.n)
+	prog := make([]int, p.n)
+	for _, pt := range parts {
+		for l := range p.n {
+			for k := 0; k <= l; k++ {
+				reached[k] += pt.atLevel[l]
+			}
+			prog[l] += pt.prog[l]
+		}
+	}
+	r.Steps = funnelRows(p.q.Steps, reached, prog, r.allDeltas)
+	r.Breakdown = []FunnelBreakdown{}
+	if r.byProp != nil {
+		r.Breakdown = r.breakdown(p)
+	}
+	r.Trend = trendPoints(p, parts)
+	return r, nil
+}
+
+// funnelPart is what a worker counts over its persons: persons per deepest
+// level, in progress per level, per trend interval (persons, converted, in
+// progress), and the times to convert (ms) per step, with --by the
+// breakdown code of each person's counted attempt alongside.
+type funnelPart struct {
+	atLevel, prog []int
+	trend         [][3]int
+	ms            [][]int64
+	code          [][]int32
+}
+
+// funnelRanges splits persons into two halves of about equal events when
+// the data is large enough for a second goroutine to pay.
+func funnelRanges(d *Dataset) [][2]int {
+	np := len(d.Users)
+	if d.Len() <= 200_000 || runtime.GOMAXPROCS(0) < 2 {
+		return [][2]int{{0, np}}
+	}
+	half := sort.Search(np, func(u int) bool { return int(d.Start[u]) >= d.Len()/2 })
+	return [][2]int{{0, half}, {half, np}}
+}
+
+// scan evaluates persons lo..hi, writing their per-person result and
+// returning their counts and times to convert.
+func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (funnelPart, error) {
+	d := p.d
+	w := newFunnelWorker(p)
+	pt := funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),
+		ms: make([][]int64, p.n), code: make([][]int32, p.n)}
+	for u := lo; u < hi; u++ {
+		if (u-lo)&4095 == 0 && ctx.Err() != nil {
+			return pt, ctx.Err()
+		}
+		level, open := w.person(u)
+		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)
+		if level < 0 {
+			continue
+		}
+		pt.atLevel[level]++
+		if open {
+			pt.prog[level]++
+		}
+		if b := p.cal.Bucket(d.Time[w.start]); b >= 0 { // always: step 1 is in range, which the calendar covers
+			pt.trend[b][0]++
+			if level == p.n-1 {
+				pt.trend[b][1]++
+			}
+			if open {
+				pt.trend[b][2]++
+			}
+		}
+		for k := 1; k <= level; k++ {
+			pt.ms[k] = append(pt.ms[k], d.Time[w.cur[k]]-d.Time[w.cur[k-1]])
+			if p.s.By != nil {
+				pt.code[k] = append(pt.code[k], p.s.By.Codes[w.start])
+			}
+		}
+	}
+	return pt, nil
 }
