@@ -8,10 +8,12 @@ import (
 	"syscall"
 
 	"github.com/spoorhq/spoor/cli"
+	"github.com/spoorhq/spoor/termquery"
 	"github.com/spoorhq/spoor/tui"
 )
 
 func main() {
+	termquery.Restore()
 	cli.Workbench = tui.Command
 	// Ctrl-C and a plain kill both cancel the command, so an import rolls
 	// back and says it was interrupted.

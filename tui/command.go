@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -15,6 +16,7 @@ import (
 	"github.com/spoorhq/spoor/cli"
 	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/store"
+	"github.com/spoorhq/spoor/termquery"
 )
 
 // Command opens the workbench: spoor [--db PATH], and spoor demo, which
@@ -104,6 +106,14 @@ func run(env *cli.Env, open opener) error {
 	ctx, cancel := context.WithCancel(env.Ctx)
 	defer cancel()
 	color := lipgloss.ColorProfile() != termenv.Ascii
+	// Nothing asked the terminal for its background at start-up (package
+	// termquery): ask now, before bubbletea owns the terminal, waiting at
+	// most half a second for one that never answers.
+	if f, ok := env.Stdout.(*os.File); ok {
+		if dark, ok := termquery.DarkBackground(f, 500*time.Millisecond); ok {
+			lipgloss.SetHasDarkBackground(dark)
+		}
+	}
 	m := New(ctx, open, color)
 	m.watchEvery = watchEvery
 	c := &crash{}

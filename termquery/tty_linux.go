@@ -1,0 +1,5 @@
+package termquery
+
+import "syscall"
+
+const getTermios, setTermios = syscall.TCGETS, syscall.TCSETS
