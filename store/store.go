@@ -47,6 +47,7 @@ type DB struct {
 	SQL      *sql.DB
 	Path     string
 	ReadOnly bool
+	user     userConn // typed SQL runs here (usersql.go)
 }
 
 // ResolvePath applies the --db flag, then SPOOR_DB, then the default.
@@ -176,7 +177,12 @@ func openDSN(dsn, path string, opt Options, file bool) (*DB, error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.SQL.Close() }
+func (db *DB) Close() error {
+	if db.user.db != nil {
+		db.user.db.Close()
+	}
+	return db.SQL.Close()
+}
 
 func (db *DB) migrate() error {
 	var version int

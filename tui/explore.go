@@ -2,8 +2,8 @@ package tui
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -209,54 +209,50 @@ func propsResult(props []named) result {
 	return r
 }
 
-// runSQL runs a query on a connection switched to query_only, so nothing
-// typed here can change the database.
+// The SQL box shows at most this many rows and bytes of values: they are
+// all held for the table.
+const (
+	sqlMaxRows  = 10_000
+	sqlMaxBytes = 64 << 20
+)
+
+// runSQL runs typed SQL through the store's guard, the one spoor sql uses:
+// a read-only connection on which nothing typed here can write.
 func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
 	// Bulk imports may defer the SQL rows; write them so SQL sees every event.
-	if err := db.EnsureRows(ctx); err != nil {
-		return nil, err
-	}
-	conn, err := db.SQL.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
-		return nil, err
-	}
-	// The connection goes back to the pool, which the importer also uses.
-	defer conn.ExecContext(context.Background(), "PRAGMA query_only = 0")
-	rows, err := conn.QueryContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("sql: %w", err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	r := &listResult{t: output.Table{Title: "SQL: " + q, Columns: cols}}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
+	if !db.ReadOnly {
+		if err := db.EnsureRows(ctx); err != nil {
 			return nil, err
 		}
-		row := make([]string, len(cols))
+	}
+	r := &listResult{t: output.Table{Title: "SQL: " + q}}
+	errFull := errors.New("full")
+	size := 0
+	err := db.QueryUser(ctx, q, func(cols []string) error {
+		r.t.Columns = cols
+		return nil
+	}, func(vals []any) error {
+		row := make([]string, len(vals))
 		for i, v := range vals {
-			if v.Valid {
-				row[i] = v.String
-			} else {
+			if v == nil {
 				row[i] = "NULL"
+			} else {
+				row[i] = fmt.Sprint(v)
 			}
+			size += len(row[i])
+		}
+		if len(r.t.Rows) == sqlMaxRows || size > sqlMaxBytes {
+			return errFull
 		}
 		r.t.Rows = append(r.t.Rows, row)
+		return nil
+	})
+	if err == errFull {
+		r.t.Title = fmt.Sprintf("SQL (first %s rows only; add a LIMIT): %s", thousands(len(r.t.Rows)), q)
+		err = nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sql: %w", err)
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -3,17 +3,21 @@ package tui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/store"
+	"github.com/spoorhq/spoor/store/storetest"
 )
 
 func funnelQ(t *testing.T, h *harness) query.FunnelQuery {
@@ -376,9 +380,9 @@ func TestBurstOfKeysActsKeyByKey(t *testing.T) {
 func TestExploreSQLIsReadOnly(t *testing.T) {
 	h := newHarness(t, 100, 30)
 	ctx := context.Background()
-	for _, q := range []string{"delete from events", "drop table events", "update settings set value = 'x'"} {
-		if _, err := runSQL(ctx, h.m.sh.db, q); err == nil {
-			t.Fatalf("%q was allowed", q)
+	for _, q := range storetest.SQLAttacks(t.TempDir()) {
+		if _, err := runSQL(ctx, h.m.sh.db, q); !errors.Is(err, store.ErrSQLWrite) {
+			t.Fatalf("%q: %v, want it refused", q, err)
 		}
 	}
 	r, err := runSQL(ctx, h.m.sh.db, "select count(*) from events")
@@ -394,6 +398,66 @@ func TestExploreSQLIsReadOnly(t *testing.T) {
 	if e := h.m.tab().a.(*explore); e.Show != "sql" {
 		t.Fatalf("explore shows %q after a query", e.Show)
 	}
+}
+
+// TestExploreSQLOnAFile runs the attacks through the workbench's SQL box on
+// a database file opened as the workbench opens it (writable, so it can
+// import): the file's events stay, no file appears beside it, and an import
+// after the attacks gets the write lock (BEGIN IMMEDIATE left nothing open).
+func TestExploreSQLOnAFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "spoor.db")
+	db, err := store.Open(path, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sample.Import(ctx, db, sample.Config{Users: 20, Days: 5, Seed: 1}, false); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	open := func(ctx context.Context) (*store.DB, string, error) {
+		db, err := store.Open(path, store.Options{})
+		return db, path, err
+	}
+	m := New(ctx, open, false)
+	h := &harness{t: t, m: m}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.run(m.Init())
+	defer m.sh.db.Close()
+	if m.sh.d == nil || m.sh.db.ReadOnly {
+		t.Fatalf("not opened writable: %s", m.status)
+	}
+	count := func() string {
+		r, err := runSQL(ctx, m.sh.db, "select count(*) from events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Tables()[0].Rows[0][0]
+	}
+	before := count()
+	attacks := t.TempDir()
+	for _, q := range storetest.SQLAttacks(attacks) {
+		if _, err := runSQL(ctx, m.sh.db, q); !errors.Is(err, store.ErrSQLWrite) {
+			t.Errorf("%q: %v, want it refused", q, err)
+		}
+	}
+	if after := count(); after != before || before == "0" {
+		t.Fatalf("events %s -> %s", before, after)
+	}
+	if left, _ := os.ReadDir(attacks); len(left) > 0 {
+		t.Fatalf("files created: %v", left)
+	}
+	c, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	tx, err := m.sh.db.BeginImport(c, store.ImportInfo{File: "x", Format: "jsonl"})
+	if err != nil {
+		t.Fatalf("import after the attacks: %v", err)
+	}
+	tx.Rollback()
+	// The panel says what was refused, in place.
+	h.keys("6", "j", "j", "<enter>", "PRAGMA journal_mode=DELETE", "<enter>")
+	h.contains("PRAGMA journal_mode = DELETE")
 }
 
 func TestHeaderFitsNarrowWidths(t *testing.T) {
