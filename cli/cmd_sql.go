@@ -1,8 +1,11 @@
 package cli
 
 import (
-	"context"
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -10,31 +13,24 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/store"
-	"modernc.org/sqlite"
 )
 
 func init() {
 	register("sql", "run a read-only SQL query on the database", runSQL)
 }
 
-// SQLResult is the result of spoor sql: its columns and rows as SQLite
-// returned them (integers, reals, text, blobs as text, NULL as null).
-type SQLResult struct {
-	Columns []string `json:"columns"`
-	Rows    [][]any  `json:"rows"`
-}
+// Rows past these stop spoor sql (a recursive CTE can produce rows without
+// end): CSV and JSON stream row by row, but the table and Markdown formats
+// must hold every row to align the columns.
+const (
+	sqlMaxRows = 1_000_000
+	sqlMaxMB   = 256
+)
 
-func (r SQLResult) Tables() []output.Table {
-	t := output.Table{Columns: r.Columns, Rows: make([][]string, len(r.Rows))}
-	for i, row := range r.Rows {
-		cells := make([]string, len(row))
-		for j, v := range row {
-			cells[j] = sqlCell(v)
-		}
-		t.Rows[i] = cells
-	}
-	return []output.Table{t}
-}
+// sqlResult is what spoor sql returns for the text formats it cannot stream.
+type sqlResult struct{ t output.Table }
+
+func (r sqlResult) Tables() []output.Table { return []output.Table{r.t} }
 
 func sqlCell(v any) string {
 	switch x := v.(type) {
@@ -52,91 +48,121 @@ func sqlCell(v any) string {
 	return fmt.Sprint(v)
 }
 
-// ReadOnlySQL runs q on one connection of db switched to query_only, so a
-// statement that would write fails instead (the CLI also opens the file
-// read-only). An authorizer on the connection also refuses what those two
-// let through: ATTACH and VACUUM INTO create other files, and PRAGMA
-// query_only could switch the guard off.
-func ReadOnlySQL(ctx context.Context, db *store.DB, q string) (SQLResult, error) {
-	res := SQLResult{Rows: [][]any{}}
-	conn, err := db.SQL.Conn(ctx)
-	if err != nil {
-		return res, err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
-		return res, err
-	}
-	if err := conn.Raw(func(dc any) error {
-		r, ok := dc.(sqlite.AuthorizerRegisterer)
-		if !ok {
-			return fmt.Errorf("the SQLite driver cannot restrict statements")
-		}
-		return r.RegisterAuthorizer(readOnlyAuthorizer)
-	}); err != nil {
-		return res, err
-	}
-	// The authorizer stays with the pooled connection; take it off again.
-	defer conn.Raw(func(dc any) error { return dc.(sqlite.AuthorizerRegisterer).RegisterAuthorizer(nil) })
-	rows, err := conn.QueryContext(ctx, q)
-	if err != nil {
-		return res, sqlError(err)
-	}
-	defer rows.Close()
-	if res.Columns, err = rows.Columns(); err != nil {
-		return res, err
-	}
-	for rows.Next() {
-		vals := make([]any, len(res.Columns))
-		ptrs := make([]any, len(vals))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return res, sqlError(err)
-		}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				vals[i] = string(b) // blobs and some text come as bytes; show them as text
-			}
-		}
-		res.Rows = append(res.Rows, vals)
-	}
-	return res, sqlError(rows.Err())
+// sqlWriter writes the rows of spoor sql as they come: CSV and JSON
+// ({"columns": [...], "rows": [[...], ...]}) straight to the output, the
+// table and Markdown formats once the last row is in.
+type sqlWriter struct {
+	w        io.Writer
+	format   string
+	maxRows  int
+	maxBytes int64
+
+	rows  int
+	bytes int64
+	csv   *output.CSVWriter
+	json  *bufio.Writer
+	table output.Table
 }
 
-// readOnlyAuthorizer allows reading statements only.
-func readOnlyAuthorizer(action sqlite.AuthorizerActionCode, arg1, arg2, _, _ string) sqlite.AuthorizerReturnCode {
-	switch action {
-	case sqlite.AuthSelect, sqlite.AuthRead, sqlite.AuthFunction, sqlite.AuthRecursive,
-		sqlite.AuthTransaction, sqlite.AuthSavepoint:
-		return sqlite.AuthorizerOK
-	case sqlite.AuthPragma:
-		// Reading pragmas (table_info, index_list, ...) are fine; writes
-		// are refused by query_only, which must therefore stay on.
-		if strings.EqualFold(arg1, "query_only") && arg2 != "" {
-			return sqlite.AuthorizerDeny
-		}
-		return sqlite.AuthorizerOK
-	}
-	return sqlite.AuthorizerDeny
+// errSQLLimit stops a query that returned more than the limits allow.
+type errSQLLimit struct{ what string }
+
+func (e errSQLLimit) Error() string {
+	return "stopped after " + e.what + ": add a LIMIT to the query, or raise --max-rows / --max-mb"
 }
 
-// sqlError explains a refused write in spoor's words.
-func sqlError(err error) error {
-	if err == nil {
+func (s *sqlWriter) columns(cols []string) error {
+	switch s.format {
+	case "csv":
+		s.csv = output.NewCSVWriter(s.w)
+		return s.csv.Write(cols)
+	case "json":
+		s.json = bufio.NewWriter(s.w)
+		b, err := jsonIndent(cols, "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.json, "{\n  \"columns\": %s,\n  \"rows\": [", b)
 		return nil
 	}
-	msg := err.Error()
-	if strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "not authorized") || strings.Contains(msg, "authorization denied") {
-		return fmt.Errorf("spoor sql is read-only: this statement would change the database (%v); use spoor import to add events", err)
+	s.table.Columns = cols
+	return nil
+}
+
+func (s *sqlWriter) row(vals []any) error {
+	if s.rows >= s.maxRows {
+		return errSQLLimit{fmt.Sprintf("%d rows (--max-rows)", s.maxRows)}
 	}
-	return fmt.Errorf("sql: %w", err)
+	for _, v := range vals {
+		if str, ok := v.(string); ok {
+			s.bytes += int64(len(str))
+		} else {
+			s.bytes += 8
+		}
+	}
+	if s.bytes > s.maxBytes {
+		return errSQLLimit{fmt.Sprintf("%d rows and %d MB of values (--max-mb)", s.rows, s.maxBytes>>20)}
+	}
+	s.rows++
+	if s.format == "json" {
+		b, err := jsonIndent(vals, "    ")
+		if err != nil {
+			return err
+		}
+		if s.rows > 1 {
+			s.json.WriteByte(',')
+		}
+		s.json.WriteString("\n    ")
+		_, err = s.json.Write(b)
+		return err
+	}
+	cells := make([]string, len(vals))
+	for i, v := range vals {
+		cells[i] = sqlCell(v)
+	}
+	if s.csv != nil {
+		return s.csv.Write(cells)
+	}
+	s.table.Rows = append(s.table.Rows, cells)
+	return nil
+}
+
+// close ends the output: what was written stays well-formed even when the
+// query stopped early.
+func (s *sqlWriter) close() error {
+	switch {
+	case s.csv != nil:
+		return s.csv.Flush()
+	case s.json != nil:
+		if s.rows > 0 {
+			s.json.WriteString("\n  ")
+		}
+		s.json.WriteString("]\n}\n")
+		return s.json.Flush()
+	case s.table.Columns != nil:
+		return output.Write(s.w, s.format, sqlResult{s.table})
+	}
+	return nil
+}
+
+// jsonIndent is v as the JSON the other commands write (two-space indent,
+// no HTML escaping), each line after the first starting with prefix.
+func jsonIndent(v any, prefix string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(prefix, "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 func runSQL(env *Env, args []string) error {
-	fs := newFlags(env, "sql", "QUERY [--db PATH] [--format F]\n\nTables: events(id, user_id, event_id, time ms, props JSON, ...), event_names(id, name),\nusers(id, distinct_id), identities(anon_id, user_id), imports, settings.")
+	fs := newFlags(env, "sql", "QUERY [--db PATH] [--format F] [--max-rows N] [--max-mb N]\n\nTables: events(id, user_id, event_id, time ms, props JSON, ...), event_names(id, name),\nusers(id, distinct_id), identities(anon_id, user_id), imports, settings.\nThe query runs read-only: statements that would write, ATTACH, VACUUM, BEGIN and\npragmas that set something are refused.")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
+	maxRows := fs.Int("max-rows", sqlMaxRows, "stop with an error after this many rows")
+	maxMB := fs.Int("max-mb", sqlMaxMB, "stop with an error after this many megabytes of values")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -144,16 +170,25 @@ func runSQL(env *Env, args []string) error {
 	if q == "" {
 		return usagef("sql needs a query, e.g. spoor sql \"SELECT name FROM event_names\"")
 	}
+	if *maxRows <= 0 || *maxMB <= 0 {
+		return usagef("--max-rows and --max-mb must be positive")
+	}
+	f, err := output.Resolve(*format, env.Stdout)
+	if err != nil {
+		return &UsageError{err.Error()}
+	}
 	db, err := openForSQL(env, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	res, err := ReadOnlySQL(env.Ctx, db, q)
-	if err != nil {
-		return err
+	w := &sqlWriter{w: env.Stdout, format: f, maxRows: *maxRows, maxBytes: int64(*maxMB) << 20}
+	err = db.QueryUser(env.Ctx, q, w.columns, w.row)
+	env.printed = w.rows > 0 // rows went out: a failed run is not run again
+	if cerr := w.close(); err == nil {
+		err = cerr
 	}
-	return emit(env, *format, res)
+	return err
 }
 
 // openForSQL opens the database read-only for SQL, first writing the SQL

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spoorhq/spoor/store/storetest"
 )
 
 func TestSQLGolden(t *testing.T) {
@@ -29,19 +31,7 @@ func TestSQLRefusesWrites(t *testing.T) {
 		return out
 	}
 	before := count()
-	for _, q := range []string{
-		"DELETE FROM events",
-		"UPDATE users SET distinct_id = 'x'",
-		"INSERT INTO settings(key, value) VALUES('k', 'v')",
-		"CREATE TABLE t(a)",
-		"DROP TABLE events",
-		"PRAGMA user_version = 99",
-		"SELECT 1; DELETE FROM events",
-		"PRAGMA query_only = 0",
-		"ATTACH '" + filepath.Join(dir, "other.db") + "' AS other",
-		"VACUUM INTO '" + filepath.Join(dir, "copy.db") + "'",
-		"SELECT load_extension('x')",
-	} {
+	for _, q := range storetest.SQLAttacks(dir) {
 		code, _, errs := exRun(t, "sql", "--db", shop, q)
 		if code == 0 {
 			t.Errorf("%s: succeeded", q)
@@ -61,6 +51,10 @@ func TestSQLRefusesWrites(t *testing.T) {
 	}
 	if code, _, errs := exRun(t, "sql", "--db", shop, "PRAGMA index_list(events)"); code != 0 {
 		t.Errorf("PRAGMA index_list: exit %d %s", code, errs)
+	}
+	// Switching the journal used to fail as "disk I/O error".
+	if _, _, errs := exRun(t, "sql", "--db", shop, "PRAGMA journal_mode=DELETE"); !strings.Contains(errs, "refused PRAGMA journal_mode = DELETE") {
+		t.Errorf("journal_mode: %q", errs)
 	}
 }
 
@@ -86,5 +80,39 @@ func TestSQLDeferredRows(t *testing.T) {
 	n := strings.TrimSpace(strings.TrimPrefix(out, "n\n"))
 	if !strings.Contains(ev, `"events": `+n+",") || n == "0" {
 		t.Fatalf("SQL counts %s events, info says %s", n, ev)
+	}
+}
+
+// TestSQLStopsAtLimits checks a query without end (the recursive CTE that
+// once grew to 7.4 GB) stops at --max-rows or --max-mb with a clear error,
+// and what was written is well-formed: whole CSV rows, closed JSON.
+func TestSQLStopsAtLimits(t *testing.T) {
+	shop := exShopDB(t)
+	endless := "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x, printf('%.1000c', 'a') AS pad FROM c"
+	code, out, errs := exRun(t, "sql", "--db", shop, "--format", "csv", "--max-rows", "5", endless)
+	if code != 1 || !strings.Contains(errs, "stopped after 5 rows (--max-rows)") {
+		t.Fatalf("exit %d: %q", code, errs)
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 6 || !strings.HasPrefix(lines[5], "5,aaa") {
+		t.Fatalf("csv: %d lines, last %.20q", len(lines), lines[len(lines)-1])
+	}
+	code, out, errs = exRun(t, "sql", "--db", shop, "--format", "json", "--max-mb", "1", endless)
+	if code != 1 || !strings.Contains(errs, "MB of values (--max-mb)") {
+		t.Fatalf("exit %d: %q", code, errs)
+	}
+	var res struct {
+		Columns []string
+		Rows    [][]any
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("the JSON written before the stop is not whole: %v", err)
+	}
+	// 1 MB of 1000-byte values and 8-byte numbers: 1040 rows fit.
+	if len(res.Rows) != 1040 || res.Rows[1039][0] != float64(1040) {
+		t.Fatalf("%d rows before the stop", len(res.Rows))
+	}
+	// Raised limits let a bounded query through.
+	if code, out, errs := exRun(t, "sql", "--db", shop, "--format", "csv", "--max-rows", "2", "SELECT 1 UNION ALL SELECT 2"); code != 0 || out != "1\n1\n2\n" {
+		t.Fatalf("exactly at the limit: exit %d %q %s", code, out, errs)
 	}
 }

@@ -86,15 +86,32 @@ func writeCSV(w io.Writer, t Table, titled bool) error {
 	if titled && t.Title != "" {
 		fmt.Fprintf(w, "# %s\n", t.Title)
 	}
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	if err := cw.Write(t.Columns); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(t.Rows); err != nil {
-		return err
+	for _, r := range t.Rows {
+		if err := cw.Write(r); err != nil {
+			return err
+		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
+}
+
+// CSVWriter writes CSV records one at a time: every CSV spoor writes goes
+// through it, the tables above and the rows spoor sql streams.
+type CSVWriter struct{ cw *csv.Writer }
+
+// NewCSVWriter writes CSV to w.
+func NewCSVWriter(w io.Writer) *CSVWriter { return &CSVWriter{cw: csv.NewWriter(w)} }
+
+// Write writes one record.
+func (c *CSVWriter) Write(record []string) error { return c.cw.Write(record) }
+
+// Flush writes what is buffered and reports any error writing so far.
+func (c *CSVWriter) Flush() error {
+	c.cw.Flush()
+	return c.cw.Error()
 }
 
 func escapeMD(s string) string {
