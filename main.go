@@ -1,8 +1,18 @@
 // Command spoor is a terminal workbench for product analytics.
+//
+// Its packages stand in floors, and a package imports only packages on
+// floors below its own (layers_test.go keeps this true):
+//
+//	5  main                       wires the front ends: cli parses the workbench's flags, tui.Run opens it
+//	4  cli, tui                   the command line and the workbench; neither imports the other
+//	3  alert, segment, experiment alerts on trends, user segments, A/B tests: built on the engine
+//	2  query, importers, sample   the analysis engine; reading exports; generated data
+//	1  store, output, termquery   the SQLite file; tables as text, CSV, JSON, Markdown; asking the terminal
 package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,11 +24,16 @@ import (
 
 func main() {
 	termquery.Restore()
-	cli.Workbench = tui.Command
 	// Ctrl-C and a plain kill both cancel the command, so an import rolls
 	// back and says it was interrupted.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := cli.Run(ctx, workbench, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// workbench wires the command line to the workbench: cli parses its flags,
+// tui runs it, and neither imports the other.
+func workbench(ctx context.Context, o cli.WorkbenchOptions, in io.Reader, out io.Writer) error {
+	return tui.Run(ctx, tui.Options(o), in, out)
 }

@@ -1,5 +1,9 @@
 // Package cli is spoor's command line: one small file per command, each
-// registering itself here. main calls Run; only main calls os.Exit.
+// registering itself here. main calls Run; only main calls os.Exit. It
+// imports the engine and the packages built on it (query, segment,
+// experiment, alert), importers, sample, store and output, but not tui:
+// the workbench's flags are parsed here (cmd_workbench.go) and main passes
+// tui.Run in as the Workbench.
 package cli
 
 import (
@@ -27,6 +31,8 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+
+	workbench Workbench // nil in tests: the workbench is not built in
 
 	printed bool               // emit wrote a result: a failed run is not run again
 	timing  func(phase string) // set by SPOOR_TIMING: prints the time since start
@@ -68,14 +74,11 @@ type ExitStatus struct {
 
 func (e *ExitStatus) Error() string { return e.Msg }
 
-// Workbench opens the interactive workbench; the tui package installs it
-// (cli cannot import tui, which imports the query and store layers only).
-var Workbench func(env *Env, args []string) error
-
 // Run executes one spoor command line and returns the exit status:
 // 0 success, 1 runtime error, 2 usage error, or a command's ExitStatus.
-func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr}
+// wb opens the workbench (nil where it is not built in).
+func Run(ctx context.Context, wb Workbench, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, workbench: wb}
 	if path := os.Getenv("SPOOR_CPUPROFILE"); path != "" {
 		// For performance work: profile any command (go tool pprof).
 		if f, err := os.Create(path); err == nil {
@@ -120,10 +123,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func dispatch(env *Env, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-		if Workbench == nil {
-			return fmt.Errorf("the workbench is not built into this binary")
-		}
-		return Workbench(env, args)
+		return runWorkbench(env, args)
 	}
 	name := args[0]
 	if name == "-h" || name == "--help" || name == "help" {

@@ -62,7 +62,7 @@ func alertsFixtureDB(t *testing.T) string {
 func callSpoor(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = Run(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	code = Run(context.Background(), nil, args, strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

@@ -10,8 +10,5 @@ func runDemo(env *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if Workbench == nil {
-		return usagef("the workbench is not built into this binary")
-	}
-	return Workbench(env, []string{"--scenario", *scenario})
+	return openWorkbench(env, WorkbenchOptions{Scenario: *scenario})
 }

@@ -74,7 +74,7 @@ u8 view   2026-03-17T10:00 ads
 func fnGolden(t *testing.T, name string, wantCode int, args ...string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, nil, &out, &errb)
+	code := Run(context.Background(), nil, args, nil, &out, &errb)
 	if code != wantCode {
 		t.Fatalf("spoor %s: exit %d, want %d: %s", strings.Join(args, " "), code, wantCode, errb.String())
 	}

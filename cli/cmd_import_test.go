@@ -13,7 +13,7 @@ import (
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	code := Run(context.Background(), nil, args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

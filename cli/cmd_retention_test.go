@@ -80,7 +80,7 @@ u7 open   2026-03-18T12:00
 func rtGolden(t *testing.T, name string, args ...string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	if code := Run(context.Background(), args, nil, &out, &errb); code != 0 {
+	if code := Run(context.Background(), nil, args, nil, &out, &errb); code != 0 {
 		t.Fatalf("spoor %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
 	}
 	file := filepath.Join("testdata", name+".golden")
@@ -161,7 +161,7 @@ func TestRetentionCLIErrors(t *testing.T) {
 		{[]string{"lifecycle", "--db", filepath.Join(t.TempDir(), "none.db")}, 1, "spoor import"},
 	} {
 		var out, errb bytes.Buffer
-		code := Run(context.Background(), c.args, nil, &out, &errb)
+		code := Run(context.Background(), nil, c.args, nil, &out, &errb)
 		if code != c.code || !strings.Contains(errb.String(), c.msg) {
 			t.Errorf("spoor %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(c.args, " "), code, errb.String(), c.code, c.msg)
 		}
@@ -177,7 +177,7 @@ func TestRetentionGroupUsersMatchTable(t *testing.T) {
 	run := func(args ...string) []byte {
 		t.Helper()
 		var out, errb bytes.Buffer
-		if code := Run(context.Background(), append(slices.Clone(base), args...), nil, &out, &errb); code != 0 {
+		if code := Run(context.Background(), nil, append(slices.Clone(base), args...), nil, &out, &errb); code != 0 {
 			t.Fatalf("spoor %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
 		}
 		return out.Bytes()

@@ -19,7 +19,7 @@ import (
 func exRun(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	code := Run(context.Background(), nil, args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -88,7 +88,7 @@ func tpGolden(t *testing.T, cases map[string]string) {
 		t.Run(name, func(t *testing.T) {
 			args := append(strings.Fields(line), "--db", db)
 			var out, errOut bytes.Buffer
-			code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut)
+			code := Run(context.Background(), nil, args, strings.NewReader(""), &out, &errOut)
 			got := "$ spoor " + line + "\n" + out.String()
 			if code != 0 || errOut.Len() > 0 {
 				got += "[exit " + string(rune('0'+code)) + "] " + errOut.String()

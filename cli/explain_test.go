@@ -108,7 +108,7 @@ func TestFunnelExplainJSONKeys(t *testing.T) {
 func runOut(t *testing.T, args ...string) (string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), args, nil, &out, &errb)
+	code := Run(context.Background(), nil, args, nil, &out, &errb)
 	if code != 0 {
 		return errb.String(), code
 	}

@@ -34,7 +34,7 @@ func safeRun(t *testing.T, stdin string, args ...string) (code int, stdout, stde
 				done <- result{panicked: fmt.Sprintf("%v\n%s", r, debug.Stack())}
 			}
 		}()
-		c := Run(ctx, args, strings.NewReader(stdin), &out, &errb)
+		c := Run(ctx, nil, args, strings.NewReader(stdin), &out, &errb)
 		done <- result{code: c, out: out.String(), err: errb.String()}
 	}()
 	select {

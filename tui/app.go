@@ -1,6 +1,9 @@
 // Package tui is the workbench: an interactive terminal UI over the
-// analyses of package query. The root model routes keys and lays out the
-// screen; each tab's query, chart and table live in their own files.
+// analyses of packages query, segment, experiment and alert, importing
+// files through importers. The root model routes keys and lays out the
+// screen; each tab's query, chart and table live in their own files. It
+// does not import cli: package cli parses the workbench's flags and main
+// hands them to Run.
 package tui
 
 import (

@@ -3,8 +3,8 @@ package tui
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -13,30 +13,26 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
-	"github.com/spoorhq/spoor/cli"
 	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/store"
 	"github.com/spoorhq/spoor/termquery"
 )
 
-// Command opens the workbench: spoor [--db PATH], and spoor demo, which
-// passes --scenario. main installs it as cli.Workbench.
-func Command(env *cli.Env, args []string) error {
-	fs := flag.NewFlagSet("spoor", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	dbPath := fs.String("db", "", "database file (default $SPOOR_DB, else ./spoor.db, else the built-in sample)")
-	scenario := fs.String("scenario", "", "open a generated sample scenario instead of a database")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &cli.UsageError{Msg: err.Error()}
-	}
-	open, err := chooseOpener(*dbPath, *scenario)
+// Options are the workbench's command-line choices, parsed by package cli
+// (spoor [--db PATH], and spoor demo, which sets Scenario).
+type Options struct {
+	DB       string // database file; "" means $SPOOR_DB, else ./spoor.db, else the built-in sample
+	Scenario string // open this generated sample scenario instead of a database
+}
+
+// Run opens the workbench on in and out until the user quits or ctx is
+// cancelled (a cancelled ctx is a normal way to leave, not an error).
+func Run(ctx context.Context, o Options, in io.Reader, out io.Writer) error {
+	open, err := chooseOpener(o.DB, o.Scenario)
 	if err != nil {
 		return err
 	}
-	return run(env, open)
+	return run(ctx, open, in, out)
 }
 
 // chooseOpener picks the data: an explicit --db or $SPOOR_DB must exist;
@@ -44,7 +40,7 @@ func Command(env *cli.Env, args []string) error {
 func chooseOpener(flagDB, scenario string) (opener, error) {
 	if scenario != "" {
 		if _, err := sample.Lookup(scenario); err != nil {
-			return nil, &cli.UsageError{Msg: err.Error()}
+			return nil, err
 		}
 		return demoOpener(scenario), nil
 	}
@@ -102,14 +98,14 @@ func (g guarded) View() string {
 	return g.m.View()
 }
 
-func run(env *cli.Env, open opener) error {
-	ctx, cancel := context.WithCancel(env.Ctx)
+func run(outer context.Context, open opener, in io.Reader, out io.Writer) error {
+	ctx, cancel := context.WithCancel(outer)
 	defer cancel()
 	color := lipgloss.ColorProfile() != termenv.Ascii
 	// Nothing asked the terminal for its background at start-up (package
 	// termquery): ask now, before bubbletea owns the terminal, waiting at
 	// most half a second for one that never answers.
-	if f, ok := env.Stdout.(*os.File); ok {
+	if f, ok := out.(*os.File); ok {
 		if dark, ok := termquery.DarkBackground(f, 500*time.Millisecond); ok {
 			lipgloss.SetHasDarkBackground(dark)
 		}
@@ -117,9 +113,9 @@ func run(env *cli.Env, open opener) error {
 	m := New(ctx, open, color)
 	m.watchEvery = watchEvery
 	c := &crash{}
-	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(env.Stdout)}
-	if f, ok := env.Stdin.(*os.File); !ok || f != os.Stdin {
-		opts = append(opts, tea.WithInput(env.Stdin))
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out)}
+	if f, ok := in.(*os.File); !ok || f != os.Stdin {
+		opts = append(opts, tea.WithInput(in))
 	}
 	_, err := tea.NewProgram(guarded{m, c}, opts...).Run()
 	if m.sh.db != nil {
@@ -136,7 +132,7 @@ func run(env *cli.Env, open opener) error {
 		f.Close()
 		return fmt.Errorf("the workbench crashed: %v (details in %s)", c.value, f.Name())
 	}
-	if errors.Is(err, tea.ErrProgramKilled) && env.Ctx.Err() != nil {
+	if errors.Is(err, tea.ErrProgramKilled) && outer.Err() != nil {
 		return nil // Ctrl-C from outside: a normal way to leave
 	}
 	return err
