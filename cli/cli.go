@@ -12,11 +12,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
@@ -172,38 +175,103 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "Every command takes -h. The database is --db PATH, else $SPOOR_DB, else ./spoor.db.")
 }
 
-// newFlags makes a command's flag set; -h prints its usage to stdout.
+// newFlags makes a command's flag set; -h prints its usage to stdout. A
+// mistake prints nothing here: parse returns it as one usage error.
 func newFlags(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	// The flag package writes its error to Output and then calls Usage,
+	// for -h too but with nothing written: that tells the two apart.
+	failed := &flagFailure{}
+	fs.SetOutput(failed)
 	fs.Usage = func() {
+		if failed.seen {
+			failed.seen = false
+			return
+		}
 		fmt.Fprintf(env.Stdout, "usage: spoor %s %s\n\n", name, usage)
 		fs.SetOutput(env.Stdout)
 		fs.PrintDefaults()
-		fs.SetOutput(env.Stderr)
+		fs.SetOutput(failed)
 	}
 	return fs
 }
 
+// flagFailure swallows the flag package's own error text (parse words it).
+type flagFailure struct{ seen bool }
+
+func (f *flagFailure) Write(p []byte) (int, error) { f.seen = true; return len(p), nil }
+
 // parse parses flags, turning flag errors into usage errors. Flags may
 // come after positional arguments too (spoor user ID --format json).
+// "--" ends the flags, and an argument that starts with "-" but cannot
+// be a flag (its name would hold a space: spoor sql "-- note\nselect 1")
+// is positional.
 func parse(fs *flag.FlagSet, args []string) error {
 	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
+	for len(args) > 0 {
+		a := args[0]
+		if a == "--" {
+			pos = append(pos, args[1:]...)
+			break
+		}
+		name, ok := flagName(a)
+		if !ok {
+			pos = append(pos, a)
+			args = args[1:]
+			continue
+		}
+		n := 1 // this flag, and its value when it takes one and has no =
+		if f := fs.Lookup(name); f != nil && !strings.Contains(a, "=") && !isBool(f) && len(args) > 1 {
+			n = 2
+		}
+		if err := fs.Parse(args[:n]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return err
 			}
-			return &UsageError{err.Error()}
+			return flagError(fs, name, err)
 		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+		args = args[n:]
 	}
 	fs.Parse(append([]string{"--"}, pos...))
+	if f := fs.Lookup("tz"); f != nil {
+		// A zone no one has is a mistake in the command line (exit 2),
+		// found before any data is read.
+		if _, err := zoneNamed(f.Value.String()); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// flagName is the name of a flag argument (-x, --name, --name=value); ok
+// is false for "-" and for text no flag could be called.
+func flagName(a string) (string, bool) {
+	if len(a) < 2 || a[0] != '-' {
+		return "", false
+	}
+	name := strings.TrimPrefix(a[1:], "-")
+	name, _, _ = strings.Cut(name, "=")
+	if name == "" || name[0] == '-' || strings.ContainsFunc(name, unicode.IsSpace) {
+		return "", false
+	}
+	return name, true
+}
+
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// flagError words a flag mistake: an unknown flag names the closest known
+// ones; flags are written --name, as the usage shows them.
+func flagError(fs *flag.FlagSet, name string, err error) error {
+	if fs.Lookup(name) == nil && name != "h" && name != "help" {
+		var known []string
+		fs.VisitAll(func(f *flag.Flag) { known = append(known, "--"+f.Name) })
+		return usagef("unknown flag --%s for spoor %s%s; spoor %s -h lists its flags", name, fs.Name(), suggest("--"+name, known), fs.Name())
+	}
+	msg := strings.Replace(err.Error(), " -"+name, " --"+name, 1)
+	return &UsageError{msg}
 }
 
 // stringList is a repeatable string flag.
@@ -258,6 +326,9 @@ func openDB(flagValue string, readOnly bool) (*store.DB, error) {
 	path := store.ResolvePath(flagValue)
 	db, err := store.Open(path, store.Options{ReadOnly: readOnly})
 	if errors.Is(err, store.ErrNoDatabase) {
+		if err := dirMissing(path); err != nil {
+			return nil, fmt.Errorf("no database at %s: %w", path, err)
+		}
 		return nil, fmt.Errorf("no database at %s — run `spoor import FILE` to load events, or `spoor demo` to explore the sample", path)
 	}
 	if err != nil && readOnly && !errors.Is(err, store.ErrNewerSchema) && !errors.Is(err, store.ErrNotSQLite) {
@@ -267,6 +338,17 @@ func openDB(flagValue string, readOnly bool) (*store.DB, error) {
 		}
 	}
 	return db, err
+}
+
+// dirMissing says so when the directory that would hold the database
+// file path does not exist (a mistyped --db), which opening it would
+// otherwise report as a read-only or missing file.
+func dirMissing(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("the directory %s does not exist (check --db, or create the directory first)", dir)
+	}
+	return nil
 }
 
 // loadDataset opens the database read-only and loads its events.

@@ -45,7 +45,7 @@ func TestEventsCounts(t *testing.T) {
 }
 
 func TestEventsErrors(t *testing.T) {
-	code, _, errs := exRun(t, "events", "--db", "/nonexistent/x.db")
+	code, _, errs := exRun(t, "events", "--db", filepath.Join(t.TempDir(), "x.db"))
 	if code != 1 || !strings.Contains(errs, "spoor import") {
 		t.Errorf("missing db: exit %d %q", code, errs)
 	}

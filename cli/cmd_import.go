@@ -80,6 +80,9 @@ func runImport(env *Env, args []string) error {
 		return dryRun(env, files, opt)
 	}
 	path := store.ResolvePath(*dbPath)
+	if err := dirMissing(path); err != nil {
+		return fmt.Errorf("cannot create %s: %w", path, err)
+	}
 	db, err := store.Open(path, store.Options{Create: true})
 	if err != nil {
 		return err

@@ -69,6 +69,9 @@ func sampleFlagGiven(fs *flag.FlagSet, name string) bool {
 }
 
 func sampleToDB(env *Env, cfg sample.Config, path string, began time.Time) error {
+	if err := dirMissing(path); err != nil {
+		return fmt.Errorf("cannot create %s: %w", path, err)
+	}
 	db, err := store.Open(path, store.Options{Create: true})
 	if err != nil {
 		return err
