@@ -84,7 +84,7 @@ func funnelTrend(sh *shared, r *query.FunnelResult, w int) string {
 			data[i] = p.Conversion * 100
 		}
 		n := len(data)
-		plot := asciigraph.Plot(data, asciigraph.Height(5), asciigraph.Width(max(w-14, 10)), asciigraph.Precision(0), asciigraph.YAxisValueFormatter(axisLabel(0)),
+		plot := plotLines([]lineSeries{{values: data}}, max(w-14, 10), asciigraph.Height(5), asciigraph.Precision(0), asciigraph.YAxisValueFormatter(axisLabel(0)),
 			asciigraph.LowerBound(0), asciigraph.XAxisRange(0, float64(n-1)), asciigraph.XAxisTickCount(max(2, min(n, (w-8)/12))),
 			asciigraph.XAxisValueFormatter(func(v float64) string {
 				return shortDate(r.Trend[min(max(int(v+0.5), 0), n-1)].T)

@@ -89,7 +89,7 @@ func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 	b.WriteString("\n" + st.Dim.Render(truncate("* = period not complete yet"+hidden, w)))
 	if len(r.Average) > 1 {
 		n := len(r.Average)
-		plot := asciigraph.Plot(r.Average, asciigraph.Height(6), asciigraph.Width(max(w-10, 10)), asciigraph.Precision(0), asciigraph.YAxisValueFormatter(axisLabel(0)),
+		plot := plotLines([]lineSeries{{values: r.Average}}, max(w-10, 10), asciigraph.Height(6), asciigraph.Precision(0), asciigraph.YAxisValueFormatter(axisLabel(0)),
 			asciigraph.LowerBound(0), asciigraph.UpperBound(100), asciigraph.XAxisRange(0, float64(n-1)),
 			asciigraph.XAxisTickCount(max(2, min(n, (w-8)/6))))
 		b.WriteString("\n\n" + st.Title.Render("Average retained % by "+r.Period) + "\n" + plot)

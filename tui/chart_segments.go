@@ -88,7 +88,7 @@ func sizeTrend(pts []segment.SizePoint, w int) string {
 	}
 	labelW := len(strconv.Itoa(int(top))) + 2
 	n := len(pts)
-	return asciigraph.Plot(data, asciigraph.Height(4), asciigraph.Width(max(w-labelW-6, 10)), asciigraph.Precision(0),
+	return plotLines([]lineSeries{{values: data}}, max(w-labelW-6, 10), asciigraph.Height(4), asciigraph.Precision(0),
 		asciigraph.YAxisValueFormatter(axisLabel(0)), asciigraph.LowerBound(0),
 		asciigraph.XAxisRange(0, float64(n-1)), asciigraph.XAxisTickCount(max(2, min(n, (w-labelW)/12))),
 		asciigraph.XAxisValueFormatter(func(v float64) string {

@@ -27,13 +27,23 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point)
 	if len(r.Series) == 0 || len(r.Series[0].Points) == 0 {
 		return title + "\n" + sh.st.Dim.Render("no events in range")
 	}
-	data := make([][]float64, len(r.Series))
 	top := 0.0
+	lines := make([]lineSeries, len(r.Series))
 	for i, s := range r.Series {
-		data[i] = make([]float64, len(s.Points))
+		lines[i].values = make([]float64, len(s.Points))
 		for j, p := range s.Points {
-			data[i][j] = p.Value
+			lines[i].values[j] = p.Value
 			top = math.Max(top, p.Value)
+		}
+		switch {
+		case len(sh.st.SeriesColors) > 0:
+			lines[i].color = sh.st.SeriesColors[i%len(sh.st.SeriesColors)]
+		case len(r.Series) > 1:
+			// Without colors each series has its own character.
+			if ch := noColorChars[i%len(noColorChars)]; ch != "" {
+				cs := asciigraph.CreateCharSet(ch)
+				lines[i].chars = &cs
+			}
 		}
 	}
 	prec := uint(0)
@@ -43,9 +53,8 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point)
 	labelW := len(strconv.FormatFloat(top, 'f', int(prec), 64)) + 2
 	n := len(r.Series[0].Points)
 	plotW := max(w-labelW-6, 10)
-	opts := []asciigraph.Option{
+	plot := plotLines(lines, plotW,
 		asciigraph.Height(trendsChartHeight),
-		asciigraph.Width(plotW),
 		asciigraph.Precision(prec), asciigraph.YAxisValueFormatter(axisLabel(prec)),
 		asciigraph.LowerBound(0),
 		asciigraph.XAxisRange(0, float64(n-1)),
@@ -54,21 +63,7 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point)
 			i := min(max(int(math.Round(v)), 0), n-1)
 			return shortDate(r.Series[0].Points[i].T)
 		}),
-	}
-	if len(sh.st.SeriesColors) > 0 {
-		opts = append(opts, asciigraph.SeriesColors(sh.st.SeriesColors[:min(len(data), len(sh.st.SeriesColors))]...))
-	} else if len(data) > 1 {
-		var cs []asciigraph.CharSet
-		for i := range data {
-			c := asciigraph.DefaultCharSet
-			if ch := noColorChars[i%len(noColorChars)]; ch != "" {
-				c = asciigraph.CreateCharSet(ch)
-			}
-			cs = append(cs, c)
-		}
-		opts = append(opts, asciigraph.SeriesChars(cs...))
-	}
-	plot := asciigraph.PlotMany(data, opts...)
+	)
 	var legend []string
 	for i, s := range r.Series {
 		mark := "━"
@@ -96,10 +91,9 @@ func chartAlerts(r *query.TrendsResult) []alert.Point {
 	return out
 }
 
-// alertMarkers is a row with ▲ under each anomalous point. asciigraph
-// stretches n points over the plot's width columns and draws the first on
-// the y axis itself (┼), so point i sits i·(width−1)/(n−1) columns right
-// of the axis.
+// alertMarkers is a row with ▲ under each anomalous point: asciigraph
+// draws the first column on the y axis itself (┼), so point i sits
+// pointColumn columns right of the axis.
 func alertMarkers(sh *shared, plot string, alerts []alert.Point, n, width int) string {
 	first := strings.Split(ansi.Strip(plot), "\n")[0]
 	axis := strings.IndexAny(first, "┤┼")
@@ -109,11 +103,7 @@ func alertMarkers(sh *shared, plot string, alerts []alert.Point, n, width int) s
 	start := ansi.StringWidth(first[:axis])
 	row := []rune(strings.Repeat(" ", start+width))
 	for _, a := range alerts {
-		c := start
-		if n > 1 {
-			c += int(math.Round(float64(a.Index) * float64(width-1) / float64(n-1)))
-		}
-		if c < len(row) {
+		if c := start + pointColumn(a.Index, n, width); c < len(row) {
 			row[c] = '▲'
 		}
 	}
