@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -128,13 +130,36 @@ func checkFilter(v string) error {
 }
 
 func rangeDialog(c *query.Common) dialog {
-	items := make([]named, len(rangePresets))
-	for i, p := range rangePresets {
-		items[i] = named{name: p}
-	}
-	return newPicker("Date range (relative ranges end at the data's last event)", items, true, func(v string) tea.Cmd {
+	p := newPicker("Date range (relative ranges end at the data's last event)", namedList(rangePresets), true, func(v string) tea.Cmd {
 		return func() tea.Msg { return rangePickedMsg{c: c, value: v} }
 	})
+	p.typed = func(v string) (string, error) {
+		var probe query.Common
+		if _, err := applyRange(&probe, v); err != nil {
+			return "", err
+		}
+		return "range " + rangeLabel(&probe), nil
+	}
+	return p
+}
+
+// windowPresets are the durations a window picker offers; any other
+// can be typed.
+var windowPresets = []string{"1h", "1d", "7d", "14d", "30d"}
+
+// windowDialog picks a duration from the presets or a typed one.
+func windowDialog(title string, w *string) dialog {
+	p := newPicker(title+" (or type one: 90m, 36h, 10d, 2w)", namedList(windowPresets), true, func(v string) tea.Cmd {
+		*w = v
+		return nil
+	})
+	p.typed = func(v string) (string, error) {
+		if err := checkDuration(v); err != nil {
+			return "", err
+		}
+		return "window " + v, nil
+	}
+	return p
 }
 
 // applyRange sets the range from a preset, a relative span (45d, 12w) or
@@ -176,14 +201,66 @@ func checkDates(v string) error {
 }
 
 // filterDialog picks a property, then one of its top values (loaded in
-// the background), and adds "key = value" to where.
+// the background) or a typed condition, and adds it to where.
 func filterDialog(sh *shared, where *[]string) dialog {
 	return newPicker("Filter on property", sh.props, true, func(k string) tea.Cmd {
-		return loadValues(sh, k, func(v string) tea.Cmd {
-			*where = append(*where, quoteWord(k)+" = "+quoteWord(v))
-			return nil
+		return loadValues(sh, k, func(values []named) dialog {
+			return filterValueDialog(k, values, func(expr string) { *where = append(*where, expr) })
 		})
 	})
+}
+
+// filterValueDialog picks a value of property k, filtering k = value, or
+// reads a typed condition in the filter language (> 100, != US,
+// in (a, b), contains x, is set), showing the filter it makes.
+func filterValueDialog(k string, values []named, add func(expr string)) dialog {
+	p := newPicker("Value of "+k+" (or type > 100, != US, in (a, b), contains x, is set)", values, true, func(v string) tea.Cmd {
+		add(quoteWord(k) + " = " + quoteWord(v))
+		return nil
+	})
+	p.typed = func(v string) (string, error) {
+		expr, err := typedFilter(k, v)
+		if err != nil {
+			return "", err
+		}
+		f, _ := query.ParseFilter(expr)
+		what := "filter " + expr
+		if (f.Op == "=" || f.Op == "!=") && !slices.ContainsFunc(values, func(n named) bool { return n.name == f.Values[0] }) {
+			what += " (no event has this value)"
+		}
+		return what, nil
+	}
+	p.onTyped = func(v string) tea.Cmd {
+		expr, _ := typedFilter(k, v)
+		add(expr)
+		return nil
+	}
+	return p
+}
+
+// operatorStart is how a typed condition begins, as opposed to a value.
+var operatorStart = []string{"=", "!", "<", ">", "in (", "in(", "not in", "contains ", "is set", "is not set"}
+
+// typedFilter reads what was typed for property k: a condition that
+// starts with an operator, or else a value to equal.
+func typedFilter(k, v string) (string, error) {
+	expr := quoteWord(k) + " " + v
+	_, err := query.ParseFilter(expr)
+	if err == nil {
+		return expr, nil
+	}
+	low := strings.ToLower(v)
+	for _, op := range operatorStart {
+		if strings.HasPrefix(low, op) {
+			// Point at the typed text, not at the property put before it.
+			var fe *query.FilterError
+			if errors.As(err, &fe) {
+				return "", fmt.Errorf("column %d: %s", max(fe.Col-len([]rune(quoteWord(k)))-1, 1), fe.Msg)
+			}
+			return "", err
+		}
+	}
+	return quoteWord(k) + " = " + quoteWord(v), nil
 }
 
 func swap[T any](s []T, i, j int) bool {
@@ -206,7 +283,7 @@ func eventItems(sh *shared, any bool) []named {
 const anyEvent = "(any event)"
 
 // choiceDialog picks one of a fixed set of values.
-func choiceDialog(title string, values []string, set func(string)) dialog {
+func choiceDialog(title string, values []string, set func(string)) *picker {
 	items := make([]named, len(values))
 	for i, v := range values {
 		items[i] = named{name: v}

@@ -104,14 +104,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case resultMsg:
 		m.finished(msg)
 		return m, nil
-	case valuesMsg:
-		if msg.err != nil {
-			m.setStatus(msg.err.Error(), true)
-			return m, nil
-		}
-		on := msg.onPick
-		m.dlg = newPicker("Value of "+msg.key, msg.values, true, on)
-		return m, nil
 	case rangePickedMsg:
 		next, err := applyRange(msg.c, msg.value)
 		if err != nil {

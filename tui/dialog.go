@@ -22,15 +22,25 @@ type dialog interface {
 
 // picker fuzzy-filters a list of names as you type. Matching runs on
 // runes, so Chinese names filter like any other; counts sit right-aligned
-// by display width.
+// by display width. A name typed exactly comes first.
+//
+// A picker that also reads typed values (typed is set: a window, a range,
+// a filter value) puts what was typed on a row of its own above the
+// suggestions, with what it will do, and that row is picked unless the
+// arrows move to a suggestion: typing 3d gives 3d, never the 30d it
+// happens to match.
 type picker struct {
 	title    string
 	items    []named
 	input    textinput.Model
 	matches  []fuzzy.Match // nil when the filter is empty: all items in order
-	cursor   int
-	freeText bool // enter with no match picks what was typed
+	cursor   int           // -1: the typed row
+	freeText bool          // enter with no match picks what was typed
 	onPick   func(string) tea.Cmd
+	// typed reads text that is no item, saying what it will do; onTyped
+	// (onPick when nil) is given it.
+	typed   func(string) (string, error)
+	onTyped func(string) tea.Cmd
 }
 
 // newInput is a text input with a steady cursor: a blinking one would
@@ -55,15 +65,36 @@ func (s namedSource) String(i int) string { return s[i].name }
 func (s namedSource) Len() int            { return len(s) }
 
 func (p *picker) refilter() {
-	if q := p.input.Value(); q != "" {
+	q := p.input.Value()
+	p.matches = nil
+	if q != "" {
 		p.matches = fuzzy.FindFrom(q, namedSource(p.items))
 		if p.matches == nil {
 			p.matches = []fuzzy.Match{}
 		}
-	} else {
-		p.matches = nil
+		// An exact name leads, however the fuzzy score ranks it.
+		for i, m := range p.matches {
+			if p.items[m.Index].name == q {
+				copy(p.matches[1:i+1], p.matches[:i])
+				p.matches[0] = m
+				break
+			}
+		}
 	}
 	p.cursor = 0
+	if p.typedRow() {
+		p.cursor = -1
+	}
+}
+
+// typedRow reports whether the typed text has a row of its own: the
+// picker reads typed values and no item has that exact name.
+func (p *picker) typedRow() bool {
+	v := strings.TrimSpace(p.input.Value())
+	if p.typed == nil || v == "" {
+		return false
+	}
+	return p.visible() == 0 || p.itemAt(0).name != v
 }
 
 func (p *picker) visible() int {
@@ -71,6 +102,11 @@ func (p *picker) visible() int {
 		return len(p.matches)
 	}
 	return len(p.items)
+}
+
+func (p *picker) itemAt(i int) named {
+	it, _ := p.at(i)
+	return it
 }
 
 func (p *picker) at(i int) (named, []int) {
@@ -82,22 +118,34 @@ func (p *picker) at(i int) (named, []int) {
 }
 
 func (p *picker) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
+	top := 0
+	if p.typedRow() {
+		top = -1
+	}
 	switch msg.String() {
 	case "esc":
 		return true, nil
 	case "up", "ctrl+p", "ctrl+k":
-		p.cursor = max(p.cursor-1, 0)
+		p.cursor = max(p.cursor-1, top)
 		return false, nil
 	case "down", "ctrl+n", "ctrl+j":
-		p.cursor = min(p.cursor+1, max(p.visible()-1, 0))
+		p.cursor = min(p.cursor+1, max(p.visible()-1, top))
 		return false, nil
 	case "enter":
-		if p.visible() > 0 {
-			it, _ := p.at(p.cursor)
-			return true, p.onPick(it.name)
-		}
-		if p.freeText && strings.TrimSpace(p.input.Value()) != "" {
-			return true, p.onPick(strings.TrimSpace(p.input.Value()))
+		v := strings.TrimSpace(p.input.Value())
+		switch {
+		case p.cursor < 0:
+			if _, err := p.typed(v); err != nil {
+				return false, nil // the typed row says why
+			}
+			if p.onTyped != nil {
+				return true, p.onTyped(v)
+			}
+			return true, p.onPick(v)
+		case p.visible() > 0:
+			return true, p.onPick(p.itemAt(p.cursor).name)
+		case p.freeText && v != "":
+			return true, p.onPick(v)
 		}
 		return false, nil
 	}
@@ -117,6 +165,21 @@ func (p *picker) view(sh *shared) string {
 	b.WriteString(sh.st.DialogTitle.Render(truncate(p.title, w)) + "\n")
 	p.input.Width = w - 3
 	b.WriteString(p.input.View() + "\n")
+	if p.typedRow() {
+		// What Enter does with the typed text, or why it cannot.
+		line := ""
+		if what, err := p.typed(strings.TrimSpace(p.input.Value())); err != nil {
+			line = sh.st.Error.Render(truncate(err.Error(), w-2))
+		} else {
+			line = truncate("enter → "+what, w-2)
+		}
+		if p.cursor < 0 {
+			b.WriteString(sh.st.Cursor.Render("▸ ") + line + "\n")
+		} else {
+			b.WriteString("  " + line + "\n")
+		}
+		rows--
+	}
 	n := p.visible()
 	start := max(0, min(p.cursor-rows/2, n-rows))
 	for i := start; i < n && i < start+rows; i++ {
@@ -134,6 +197,7 @@ func (p *picker) view(sh *shared) string {
 		}
 	}
 	switch {
+	case n == 0 && p.typed != nil:
 	case n == 0 && p.freeText:
 		b.WriteString(sh.st.Dim.Render("  no match — enter uses what you typed") + "\n")
 	case n == 0:

@@ -86,7 +86,9 @@ func (a *experimentTab) rows(sh *shared) []row {
 					q.Control = ""
 					return nil
 				}
-				return loadValues(sh, q.Variant, func(v string) tea.Cmd { q.Control = v; return nil })
+				return loadValues(sh, q.Variant, func(values []named) dialog {
+					return newPicker("Control variant: value of "+q.Variant, values, true, func(v string) tea.Cmd { q.Control = v; return nil })
+				})
 			})
 		}, remove: func() { q.Control = "" }},
 	}
@@ -215,23 +217,6 @@ func weightsLabel(ws []experiment.Weight) string {
 		}
 	}
 	return strings.Join(parts, sep)
-}
-
-// windowDialog picks a duration from the funnel's presets or a typed one.
-func windowDialog(title string, w *string) dialog {
-	return newPicker(title, namedList(funnelWindows), true, func(v string) tea.Cmd {
-		if v == "other…" {
-			return func() tea.Msg {
-				return dialogMsg{newPrompt(title, "a duration: 90m, 36h, 10d, 2w", *w, checkDuration,
-					func(v string) tea.Cmd { *w = v; return nil })}
-			}
-		}
-		if err := checkDuration(v); err != nil {
-			return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
-		}
-		*w = v
-		return nil
-	})
 }
 
 func (a *experimentTab) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {

@@ -19,7 +19,6 @@ type funnel struct{ q query.FunnelQuery }
 var (
 	funnelModes     = []string{"ordered", "strict", "any"}
 	funnelIntervals = []string{"day", "week", "month"}
-	funnelWindows   = []string{"1h", "1d", "7d", "14d", "30d", "other…"}
 )
 
 func (a *funnel) kind() string          { return "funnel" }
@@ -98,19 +97,7 @@ func (a *funnel) rows(sh *shared) []row {
 			})
 		}},
 		row{label: "window", value: orDefault(a.q.Window, "7d"), edit: func(sh *shared) dialog {
-			return newPicker("Conversion window", namedList(funnelWindows), true, func(v string) tea.Cmd {
-				if v == "other…" {
-					return func() tea.Msg {
-						return dialogMsg{newPrompt("Conversion window", "a duration: 90m, 36h, 10d, 2w", a.q.Window, checkDuration,
-							func(v string) tea.Cmd { a.q.Window = v; return nil })}
-					}
-				}
-				if err := checkDuration(v); err != nil {
-					return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
-				}
-				a.q.Window = v
-				return nil
-			})
+			return windowDialog("Conversion window", &a.q.Window)
 		}},
 		row{label: "mode", value: orDefault(a.q.Mode, "ordered"), edit: func(sh *shared) dialog {
 			return choiceDialog("Funnel mode", funnelModes, func(v string) { a.q.Mode = v })

@@ -72,15 +72,15 @@ func eventCounts(d *query.Dataset) []named {
 }
 
 // loadValues loads a property's values with their event counts, most
-// frequent first, then opens a picker over them.
-func loadValues(sh *shared, k string, onPick func(string) tea.Cmd) tea.Cmd {
+// frequent first, then opens the dialog pick builds over them.
+func loadValues(sh *shared, k string, pick func(values []named) dialog) tea.Cmd {
 	d := sh.d
 	return func() tea.Msg {
 		p, err := d.Prop(context.Background(), k)
 		if err != nil {
-			return valuesMsg{key: k, err: err}
+			return statusMsg{text: err.Error(), err: true}
 		}
-		return valuesMsg{key: k, values: topValues(p), onPick: onPick}
+		return dialogMsg{pick(topValues(p))}
 	}
 }
 

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -25,14 +24,6 @@ type resultMsg struct {
 	res result
 	ms  int64
 	err error
-}
-
-// valuesMsg carries a property's top values for the value picker.
-type valuesMsg struct {
-	key    string
-	values []named
-	onPick func(string) tea.Cmd
-	err    error
 }
 
 // rangePickedMsg applies a date range choice (it may open a prompt).

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -68,9 +69,16 @@ func (a *paths) rows(sh *shared) []row {
 			})
 		}},
 		{label: "depth", value: strconv.Itoa(orInt(a.q.Depth, 4)), edit: func(sh *shared) dialog {
-			return choiceDialog("Steps shown", []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}, func(v string) {
+			p := choiceDialog(fmt.Sprintf("Steps shown (1 to %d)", query.MaxPathDepth), []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}, func(v string) {
 				a.q.Depth, _ = strconv.Atoi(v)
 			})
+			p.typed = func(v string) (string, error) {
+				if n, err := strconv.Atoi(v); err != nil || n < 1 || n > query.MaxPathDepth {
+					return "", fmt.Errorf("depth: a number of steps from 1 to %d", query.MaxPathDepth)
+				}
+				return "depth " + v, nil
+			}
+			return p
 		}},
 		{label: "session", value: orDefault(a.q.SessionGap, "30m"), edit: func(sh *shared) dialog {
 			return newPrompt("Session gap", "a longer gap ends the path: 30m, 2h, 1d; 0 disables sessions", a.q.SessionGap,

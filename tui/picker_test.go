@@ -1,0 +1,125 @@
+package tui
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+// TestTypedValueWinsOverSuggestion: a picker that reads typed values
+// takes what was typed, not the preset it happens to match.
+func TestTypedValueWinsOverSuggestion(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	// Funnel window: 3d, not 30d.
+	goRow(t, h, "window")
+	h.keys("<enter>", "3d")
+	h.contains("enter → window 3d")
+	h.keys("<enter>")
+	if q := funnelQ(t, h); q.Window != "3d" {
+		t.Fatalf("window %q after typing 3d", q.Window)
+	}
+	if got := h.m.tab().res.(*funnelResult).r.WindowSeconds; got != 3*86400 {
+		t.Fatalf("result window %v s", got)
+	}
+	// The arrows still pick a suggestion.
+	h.keys("<enter>", "3d", "<down>", "<enter>")
+	if q := funnelQ(t, h); q.Window != "30d" {
+		t.Fatalf("window %q after moving to the 30d suggestion", q.Window)
+	}
+	// Range: 3d is the last three days.
+	h.keys("t", "3d", "<enter>")
+	if c := funnelQ(t, h).Common; c.Last != "3d" {
+		t.Fatalf("range %+v after typing 3d", c)
+	}
+
+	// Paths depth: 0 is refused in place (it used to give 10), 1 is the
+	// exact preset, 12 is typed.
+	h.keys("3")
+	paths := func() query.PathsQuery { return h.m.tab().a.(*paths).q }
+	goRow(t, h, "depth")
+	h.keys("<enter>", "0", "<enter>")
+	if _, open := h.m.dlg.(*picker); !open || paths().Depth != 0 {
+		t.Fatalf("depth 0 accepted as %d", paths().Depth)
+	}
+	h.contains("depth: a number of steps from 1 to 15")
+	h.keys("<backspace>", "1", "<enter>")
+	if d := paths().Depth; d != 1 {
+		t.Fatalf("depth %d after typing 1", d)
+	}
+	h.keys("<enter>", "12", "<enter>")
+	if d := paths().Depth; d != 12 || h.m.tab().res.(*pathsResult).r.Depth != 12 {
+		t.Fatalf("depth %d after typing 12", d)
+	}
+}
+
+func TestExactNameLeadsThePicker(t *testing.T) {
+	p := newPicker("Event", namedList([]string{"page_view", "view_item_list", "view"}), false, nil)
+	for _, r := range "view" {
+		p.update(&shared{keys: DefaultKeyMap()}, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+	if got := p.itemAt(0).name; got != "view" {
+		t.Fatalf("first match %q for an exact name", got)
+	}
+}
+
+// TestFilterValueTakesOperators types conditions at the value prompt of
+// the filter row: each is added as typed, shown first as the filter it
+// makes, and the chart is the engine's for that filter.
+func TestFilterValueTakesOperators(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	h.keys("1")
+	goRow(t, h, "event1")
+	h.keys("<enter>", "purchase", "<enter>")
+	trendsQ := func() query.TrendsQuery { return h.m.tab().a.(*trends).q }
+	for _, c := range []struct{ prop, typed, want string }{
+		{"revenue", "> 100", "revenue > 100"},
+		{"country", "!= US", "country != US"},
+		{"country", "in (CN, DE)", "country in (CN, DE)"},
+		{"device", "contains o", "device contains o"},
+		{"revenue", "is set", "revenue is set"},
+		{"country", "IN", "country = IN"}, // a value, not the in operator
+	} {
+		goRow(t, h, "where")
+		h.keys("<enter>", c.prop, "<enter>", c.typed)
+		h.contains("enter → filter " + c.want)
+		h.keys("<enter>")
+		q := trendsQ()
+		if !reflect.DeepEqual(q.Where, []string{c.want}) {
+			t.Fatalf("typed %q: where %q", c.typed, q.Where)
+		}
+		want, err := h.m.sh.d.Trends(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := h.m.tab().res.(*trendsResult).full
+		if got.Series[0].Total != want.Series[0].Total {
+			t.Fatalf("%s: %v shown, engine %v", c.want, got.Series[0].Total, want.Series[0].Total)
+		}
+		if c.want == "revenue > 100" && want.Series[0].Total == 0 {
+			t.Fatal("the fixture has purchases over 100; the filter matched none")
+		}
+		goRow(t, h, "where")
+		h.keys("d")
+	}
+	// A broken condition stays in the prompt with the parser's words.
+	goRow(t, h, "where")
+	h.keys("<enter>", "revenue", "<enter>", "> lots", "<enter>")
+	if _, open := h.m.dlg.(*picker); !open {
+		t.Fatal("a broken condition closed the prompt")
+	}
+	h.contains("is not a number")
+	if q := trendsQ(); len(q.Where) != 0 {
+		t.Fatalf("where %q after a broken condition", q.Where)
+	}
+	// A stored value picked from the list is still k = v.
+	h.keys("<esc>")
+	goRow(t, h, "where")
+	h.keys("<enter>", "country", "<enter>", "<down>", "<enter>")
+	if q := trendsQ(); len(q.Where) != 1 || q.Where[0] != "country = US" && q.Where[0] != "country = CN" && q.Where[0] != "country = DE" {
+		t.Fatalf("where %q after picking a listed value", q.Where)
+	}
+}
