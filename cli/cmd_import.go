@@ -17,13 +17,15 @@ import (
 )
 
 func init() {
-	register("import", "load event files (CSV/TSV, JSON, JSON Lines, vendor exports; gzip) into the database", runImport)
+	register("import", "load event files (CSV/TSV, JSON, JSON Lines, vendor exports; gzip, zstd, zip) into the database", runImport)
 }
 
 const importUsage = `[--db PATH] [flags] FILE...   (- reads standard input)
 
 Formats are detected from content: CSV/TSV (delimiter sniffed), JSON array,
-JSON Lines, and Mixpanel, Amplitude, PostHog, Segment and GA4 exports.
+JSON Lines, and Mixpanel, Amplitude, PostHog, Segment and GA4 exports,
+plain or compressed with gzip or zstd. A .zip (Amplitude's Export API
+download) is read member after member, gzipped or not, as one import.
 User, event and time columns are guessed from common names; name them with
 --user/--event/--time. Times: ISO 8601 / RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff]
 [UTC]", "YYYY/MM/DD HH:MM[:SS]", "YYYY-MM-DD HH", "YYYY-MM-DD", YYYYMMDD, and
@@ -237,8 +239,8 @@ func dryRun(env *Env, files []string, opt importers.Options) error {
 		w := env.Stdout
 		fmt.Fprintf(w, "file:      %s\n", res.File)
 		fmt.Fprintf(w, "encoding:  %s", res.Encoding)
-		if res.Gzip {
-			fmt.Fprint(w, ", gzip")
+		if res.Compression != "" {
+			fmt.Fprint(w, ", "+res.Compression)
 		}
 		fmt.Fprintf(w, "\nformat:    %s\nmapping:   %s\ntimezone:  %s (for times without a zone)\n", res.Format, res.Mapping, res.Quality.Timezone)
 		scope := "whole file"

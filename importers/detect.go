@@ -20,11 +20,11 @@ func detectFormat(head []byte, force string) (string, error) {
 	}
 	for _, a := range archives {
 		if bytes.HasPrefix(head, []byte(a.magic)) {
-			return "", &notEventsError{fmt.Sprintf("a %s archive: expected an event table; extract it first (spoor reads gzip, not %s)", a.name, a.name)}
+			return "", &notEventsError{fmt.Sprintf("%s %s archive: spoor reads gzip, zstd, zip and Parquet, not %s; extract it first (%s) and import what comes out", a.article, a.name, a.name, a.how)}
 		}
 	}
 	if off, ok := binaryAt(head); ok {
-		return "", &notEventsError{fmt.Sprintf("binary data: expected text (CSV/TSV, JSON or JSON Lines), found byte 0x%02x at offset %d; if it is compressed, only gzip is read", head[off], off)}
+		return "", &notEventsError{fmt.Sprintf("binary data: expected text (CSV/TSV, JSON or JSON Lines), found byte 0x%02x at offset %d; if it is compressed, spoor reads gzip, zstd and zip", head[off], off)}
 	}
 	switch force {
 	case "":
@@ -44,10 +44,12 @@ func detectFormat(head []byte, force string) (string, error) {
 	return "csv", nil
 }
 
-// archives are containers analysts are often handed (Amplitude's export is
-// a zip of gzipped files); naming them beats "binary data".
-var archives = []struct{ magic, name string }{
-	{"PK\x03\x04", "zip"}, {"\xfd7zXZ\x00", "xz"}, {"\x28\xb5\x2f\xfd", "zstd"}, {"7z\xbc\xaf\x27\x1c", "7z"},
+// archives are containers spoor does not open; naming them (and how to
+// open them) beats "binary data". gzip, zstd and zip are read before
+// detection and so never reach it.
+var archives = []struct{ magic, article, name, how string }{
+	{"\xfd7zXZ\x00", "an", "xz", "xz -d FILE"}, {"7z\xbc\xaf\x27\x1c", "a", "7z", "7z x FILE"},
+	{"BZh91AY&SY", "a", "bzip2", "bunzip2 FILE"}, {"Rar!\x1a\x07", "a", "RAR", "unrar x FILE"},
 }
 
 // binaryAt finds a byte no text file has: NUL, other C0 controls than

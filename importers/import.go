@@ -57,25 +57,27 @@ type Example struct {
 
 // Result describes one imported (or dry-run) file.
 type Result struct {
-	File       string           `json:"file"`
-	SHA256     string           `json:"sha256"`
-	Format     string           `json:"format"`
-	Encoding   string           `json:"encoding"`
-	Gzip       bool             `json:"gzip"`
-	Mapping    string           `json:"mapping"`
-	Bytes      int64            `json:"bytes"`
-	RowsRead   int64            `json:"rows_read"`
-	Imported   int64            `json:"imported"`
-	Duplicates int64            `json:"duplicates"`
-	Rejected   int64            `json:"rejected"`
-	Links      int64            `json:"identity_links"`
-	Reasons    map[string]int64 `json:"rejects_by_reason"`
-	Examples   []Example        `json:"reject_examples"`
-	Quality    Quality          `json:"quality"`
-	Preview    []store.Event    `json:"-"`
-	Elapsed    time.Duration    `json:"-"`
-	DryRun     bool             `json:"dry_run"`
-	Truncated  bool             `json:"dry_run_truncated,omitempty"`
+	File     string `json:"file"`
+	SHA256   string `json:"sha256"`
+	Format   string `json:"format"`
+	Encoding string `json:"encoding"`
+	Gzip     bool   `json:"gzip"`
+	// Compression is "gzip", "zstd" or empty (for a zip: its first member's).
+	Compression string           `json:"compression,omitempty"`
+	Mapping     string           `json:"mapping"`
+	Bytes       int64            `json:"bytes"`
+	RowsRead    int64            `json:"rows_read"`
+	Imported    int64            `json:"imported"`
+	Duplicates  int64            `json:"duplicates"`
+	Rejected    int64            `json:"rejected"`
+	Links       int64            `json:"identity_links"`
+	Reasons     map[string]int64 `json:"rejects_by_reason"`
+	Examples    []Example        `json:"reject_examples"`
+	Quality     Quality          `json:"quality"`
+	Preview     []store.Event    `json:"-"`
+	Elapsed     time.Duration    `json:"-"`
+	DryRun      bool             `json:"dry_run"`
+	Truncated   bool             `json:"dry_run_truncated,omitempty"`
 }
 
 // dryRunRows bounds how much of a file --dry-run reads.
@@ -124,7 +126,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 		return nil, err
 	}
 	defer src.Close()
-	res := &Result{File: src.name, Encoding: src.encoding, Gzip: src.gzip, Reasons: map[string]int64{}, DryRun: opt.DryRun}
+	res := &Result{File: src.name, Reasons: map[string]int64{}, DryRun: opt.DryRun}
 	res.Quality.Timezone = loc.String()
 	refuse := func(err error) (*Result, error) {
 		var ne *notEventsError
@@ -139,6 +141,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	}
 	defer rd.close()
 	res.Format, res.Mapping = format, rd.describe()
+	res.Encoding, res.Compression, res.Gzip = src.encoding, src.compression, src.compression == "gzip"
 
 	var w *writer
 	if !opt.DryRun {
@@ -302,12 +305,28 @@ func readError(err error, line int64) error {
 
 // openReader detects the format and builds its reader.
 func openReader(src *source, opt Options, tp *TimeParser) (rowReader, string, error) {
+	if src.zip != nil {
+		return newZipReader(src, opt.Encoding, func(member *source) (rowReader, string, error) {
+			return openTextReader(member, opt, tp)
+		})
+	}
+	return openTextReader(src, opt, tp)
+}
+
+// openTextReader detects the format of decoded text and builds its reader.
+func openTextReader(src *source, opt Options, tp *TimeParser) (rowReader, string, error) {
 	head, err := src.text.Peek(sniffSize)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, "", err
 	}
 	format, err := detectFormat(head, opt.Format)
 	if err != nil {
+		var ne *notEventsError
+		if errors.As(err, &ne) && strings.HasPrefix(ne.msg, "binary data") {
+			if c := compressionByName(src.name); c != "" {
+				return nil, "", &notEventsError{c}
+			}
+		}
 		return nil, "", err
 	}
 	table := format == "csv" || format == "tsv"

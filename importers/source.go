@@ -1,11 +1,13 @@
 package importers
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/zstd"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
@@ -24,16 +27,19 @@ import (
 // the format. Only this window is ever held; the rest streams.
 const sniffSize = 64 << 10
 
-// source is one input file as decoded UTF-8 text.
+// source is one input file as decoded UTF-8 text, or (zip, parquet) the
+// random-access file a reader of its own takes apart.
 type source struct {
-	name     string
-	size     int64 // on disk; -1 for standard input
-	raw      *countingReader
-	text     *bufio.Reader
-	gzip     bool
-	encoding string
-	closer   io.Closer
-	sum      hash.Hash
+	name        string
+	size        int64 // on disk; -1 for standard input
+	raw         *countingReader
+	text        *bufio.Reader
+	compression string // "gzip", "zstd" or ""
+	encoding    string
+	closer      io.Closer
+	sum         hash.Hash
+	zip         *zip.Reader // a zip archive: its members are read in turn
+	parquet     *os.File    // a Parquet file (read through its footer)
 }
 
 // countingReader counts the bytes read from disk (for progress) and hashes
@@ -51,18 +57,42 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openSource opens path ("-" is stdin), undoes gzip (found by its magic
-// bytes, whatever the file is called) and decodes the text to UTF-8.
+// countingReaderAt counts the bytes a zip or Parquet reader fetches, for
+// progress (the hash is taken whole when the file is opened).
+type countingReaderAt struct {
+	r io.ReaderAt
+	n *atomic.Int64
+}
+
+func (c countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// Magic numbers of the containers told apart by their first bytes.
+const (
+	zipMagic      = "PK\x03\x04"
+	zipEmptyMagic = "PK\x05\x06"
+	gzipMagic     = "\x1f\x8b"
+	zstdMagic     = "\x28\xb5\x2f\xfd"
+	parquetMagic  = "PAR1"
+)
+
+// openSource opens path ("-" is stdin), undoes gzip and zstd (found by
+// their magic bytes, whatever the file is called) and decodes the text to
+// UTF-8. A zip archive or a Parquet file is left for its own reader.
 // encName forces an encoding: utf-8, utf-16, utf-16le, utf-16be, gb18030, gbk.
 func openSource(path string, stdin io.Reader, encName string) (*source, error) {
 	s := &source{name: path, size: -1, sum: sha256.New()}
 	var r io.Reader
+	var f *os.File
 	if path == "-" {
 		s.name = "stdin"
 		r = stdin
 	} else {
-		f, err := os.Open(path)
-		if err != nil {
+		var err error
+		if f, err = os.Open(path); err != nil {
 			return nil, err
 		}
 		if st, err := f.Stat(); err == nil {
@@ -77,39 +107,126 @@ func openSource(path string, stdin io.Reader, encName string) (*source, error) {
 	}
 	s.raw = &countingReader{r: r, sum: s.sum}
 	br := bufio.NewReaderSize(s.raw, 256<<10)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+	magic, _ := br.Peek(4)
+	random := string(magic) == zipMagic || string(magic) == zipEmptyMagic || string(magic) == parquetMagic
+	if random && (f == nil || s.size < 0) {
+		s.Close()
+		return nil, fmt.Errorf("%s: a %s file cannot be read from standard input (its directory is at the end); save it and name the file", s.name, kindOf(magic))
+	}
+	if random {
+		// Both are read by offset, not in order: hash the file whole
+		// first so the ledger knows it when it comes again, and count
+		// for progress only what their readers fetch.
+		s.sum.Reset()
+		if _, err := io.Copy(s.sum, io.NewSectionReader(f, 0, s.size)); err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.raw.n.Store(0)
+		ra := countingReaderAt{r: f, n: &s.raw.n}
+		if string(magic) == parquetMagic {
+			s.parquet = f
+			return s, nil
+		}
+		zr, err := zip.NewReader(ra, s.size)
 		if err != nil {
 			s.Close()
-			return nil, fmt.Errorf("%s: broken gzip header: %w", s.name, err)
+			return nil, fmt.Errorf("%s: a broken zip archive (%v): was it cut short while downloading? Download it again", s.name, err)
 		}
-		s.gzip = true
-		br = bufio.NewReaderSize(truncatedGzip{zr}, 256<<10)
+		s.zip = zr
+		return s, nil
 	}
-	enc, name, skip, err := detectEncoding(br, encName)
+	text, compression, encoding, err := decodeText(br, &s.raw.n, encName)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("%s: %w", s.name, err)
 	}
-	if skip > 0 {
-		br.Discard(skip)
-	}
-	s.encoding = name
-	if enc != nil {
-		s.text = bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), 256<<10)
-	} else {
-		s.text = br
-	}
+	s.text, s.compression, s.encoding = text, compression, encoding
 	return s, nil
 }
 
-// truncatedGzip names the failure of a gzip stream cut short.
-type truncatedGzip struct{ r io.Reader }
+func kindOf(magic []byte) string {
+	if string(magic) == parquetMagic {
+		return "Parquet"
+	}
+	return "zip"
+}
 
-func (t truncatedGzip) Read(p []byte) (int, error) {
+// decodeText undoes gzip or zstd in br and decodes what comes out to UTF-8.
+// raw counts the compressed bytes read, against which bombGuard measures.
+func decodeText(br *bufio.Reader, raw *atomic.Int64, encName string) (*bufio.Reader, string, string, error) {
+	compression := ""
+	magic, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(magic, []byte(gzipMagic)):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, "", "", fmt.Errorf("broken gzip header: %w", err)
+		}
+		compression = "gzip"
+		br = bufio.NewReaderSize(&bombGuard{r: truncated{zr, "gzip"}, raw: raw, out: new(int64)}, 256<<10)
+	case string(magic) == zstdMagic:
+		// One goroutine and a bounded window: a hostile frame cannot
+		// claim more than 128 MB of memory.
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(128<<20), zstd.WithDecoderMaxWindow(128<<20))
+		if err != nil {
+			return nil, "", "", fmt.Errorf("broken zstd stream: %w", err)
+		}
+		compression = "zstd"
+		br = bufio.NewReaderSize(&bombGuard{r: truncated{zr, "zstd"}, raw: raw, out: new(int64)}, 256<<10)
+	}
+	enc, name, skip, err := detectEncoding(br, encName)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if skip > 0 {
+		br.Discard(skip)
+	}
+	if enc != nil {
+		return bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), 256<<10), compression, name, nil
+	}
+	return br, compression, name, nil
+}
+
+// truncated names the failure of a compressed stream cut short.
+type truncated struct {
+	r    io.Reader
+	kind string
+}
+
+func (t truncated) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	if err == io.ErrUnexpectedEOF {
-		err = fmt.Errorf("the gzip stream is truncated (the file was cut short): %w", err)
+		err = fmt.Errorf("the %s stream is truncated (the file was cut short): %w", t.kind, err)
+	} else if err != nil && err != io.EOF && !errors.Is(err, errBomb) {
+		err = fmt.Errorf("broken %s data: %w", t.kind, err)
+	}
+	return n, err
+}
+
+// A decompression bomb expands a small file a thousandfold and more; real
+// exports of events compress 5-50x. Past bombFloor bytes of output, more
+// than bombRatio times the compressed bytes read stops the import.
+var bombFloor int64 = 256 << 20 // a variable so tests can lower it
+
+const bombRatio = 500
+
+var errBomb = errors.New("decompression bomb")
+
+// bombGuard stops a decompressed stream that grows out of all proportion
+// to its compressed input.
+// The members of a zip share one count of output.
+type bombGuard struct {
+	r   io.Reader
+	raw *atomic.Int64
+	out *int64
+}
+
+func (b *bombGuard) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	*b.out += int64(n)
+	if out := *b.out; out > bombFloor && out > bombRatio*b.raw.Load() {
+		return n, fmt.Errorf("%w: %d MB of data came out of %d KB read: this is not an export of events (which compress 5-50x)", errBomb, out>>20, b.raw.Load()>>10)
 	}
 	return n, err
 }
@@ -233,4 +350,21 @@ func hasControls(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// compressionByName names the compression of a binary file by its suffix,
+// for the formats without a reliable magic number (brotli has none):
+// "" when the name says nothing.
+func compressionByName(name string) string {
+	lower := strings.ToLower(name)
+	for _, c := range []struct{ suffix, msg string }{
+		{".br", "brotli-compressed (.br): spoor reads gzip, zstd and zip; decompress it first (brotli -d FILE) and import the result"},
+		{".lz4", "lz4-compressed (.lz4): spoor reads gzip, zstd and zip; decompress it first (lz4 -d FILE) and import the result"},
+		{".snappy", "snappy-compressed (.snappy): spoor reads gzip, zstd and zip; decompress it first and import the result"},
+	} {
+		if strings.HasSuffix(lower, c.suffix) {
+			return c.msg
+		}
+	}
+	return ""
 }
