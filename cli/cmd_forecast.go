@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spoorhq/spoor/forecast"
+	"github.com/spoorhq/spoor/query"
+)
+
+func init() {
+	register("forecast", "a trends series continued into the future, with 80%/95% intervals and a backtest", runForecast)
+}
+
+func runForecast(env *Env, args []string) error {
+	fs := newFlags(env, "forecast", "[--events a,b] [--measure M] [--interval hour|day|week|month] [--by PROP] [--from DATE --to DATE | --last 30d] [--where ...] [--horizon N]\n\n"+
+		"Continues each trends series (the flags are trends') for --horizon intervals with exponential\n"+
+		"smoothing — ETS with additive error, none/additive/damped trend and none/additive seasonality\n"+
+		"(a week of days, a day of hours), the model chosen by AICc — and its 80% and 95% prediction\n"+
+		"intervals. Past points far outside their one-step forecast (sales, outages) are reported as\n"+
+		"anomalies and left out of the fit. Every series reports its rolling-origin backtest: MASE against\n"+
+		"seasonal naive and the share of held-out points its intervals held. Under two seasons of history\n"+
+		"(14 days, 48 hours) a series is refused.")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	var q query.TrendsQuery
+	commonFlags(fs, &q.Common)
+	events := fs.String("events", "", "comma-separated event names (default: any event)")
+	fs.StringVar(&q.Measure, "measure", "total", "total, users, avg, dau, wau, mau or stickiness")
+	fs.StringVar(&q.Interval, "interval", "day", "day, week (starting Monday), month or hour")
+	horizon := fs.Int("horizon", 0, "intervals to forecast (default 14 days, 48 hours, 8 weeks or 6 months)")
+	top := fs.Int("top", 10, "with --by: forecast the largest N values (the rest folded into other)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("forecast takes no arguments (got %q); name events with --events a,b", fs.Arg(0))
+	}
+	q.Events = trendsEventNames(*events)
+	if err := q.Check(); err != nil {
+		return usagef("%v", err)
+	}
+	iv, _ := query.ParseInterval(q.Interval)
+	if *horizon == 0 {
+		*horizon = forecast.DefaultHorizon(iv)
+	}
+	if *horizon < 1 || *horizon > forecast.MaxHorizon {
+		return usagef("--horizon %d is out of range (use 1 to %d)", *horizon, forecast.MaxHorizon)
+	}
+	if *top < 1 {
+		return usagef("--top must be at least 1")
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := d.Trends(env.Ctx, q)
+	if err == nil {
+		r, err = r.Top(env.Ctx, *top)
+	}
+	if err != nil {
+		return err
+	}
+	res, err := forecast.Trends(env.Ctx, d, q, r, *horizon)
+	if err != nil {
+		return err
+	}
+	if len(res.Series) == 1 && res.Series[0].Refused != "" {
+		return fmt.Errorf("cannot forecast %s: %s", res.Series[0].Name, res.Series[0].Refused)
+	}
+	return emit(env, *format, res)
+}

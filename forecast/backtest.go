@@ -1,0 +1,107 @@
+package forecast
+
+import "math"
+
+// Backtest is how a forecast of this kind did on the series' own history.
+type Backtest struct {
+	// MASE is the mean absolute error scaled, per origin, by the in-sample
+	// mean absolute error of the one-step seasonal-naive forecast on the
+	// training part (Hyndman & Koehler 2006): below 1 is better than
+	// seasonal naive.
+	MASE float64
+	// RelMAE is the model's mean absolute error over the seasonal-naive
+	// forecast's on the same held-out points (same origins and horizons).
+	RelMAE     float64
+	Coverage80 float64 // share of held-out points inside their 80% interval
+	Coverage95 float64
+	Origins    int // forecast origins evaluated
+	Points     int // held-out (origin, step) pairs scored
+	Horizon    int // steps ahead forecast from each origin
+}
+
+// MaxOrigins bounds the refits a backtest does.
+const MaxOrigins = 30
+
+// RollingOrigin backtests Select on y: from each origin o in the last part
+// of the series, the model is chosen and fitted on y[:o] only and forecasts
+// y[o], …, y[o+h-1] (as far as the data goes). Origins start once three
+// seasons are known and cover the last third of the series at most, spaced
+// so at most MaxOrigins refits run. NaN points are not scored. ok is
+// false when the history leaves no origin.
+func RollingOrigin(y []float64, m, h int) (bt Backtest, ok bool) {
+	n := len(y)
+	first := max(MinPoints(m)+max(m, 1), n-max(n/3, 3*max(m, 1)))
+	if h < 1 || first >= n {
+		return Backtest{}, false
+	}
+	stride := max(1, (n-first+MaxOrigins-1)/MaxOrigins)
+	var sumScaled, sumAbs, sumNaive float64
+	var in80, in95 int
+	bt.Horizon = h
+	for o := first; o < n; o += stride {
+		train := y[:o]
+		f, err := Select(train, m)
+		if err != nil {
+			continue
+		}
+		scale := naiveScale(train, max(m, 1))
+		if scale == 0 || math.IsNaN(scale) {
+			continue
+		}
+		bt.Origins++
+		fc := f.Forecast(min(h, n-o))
+		for j, p := range fc {
+			v := y[o+j]
+			naive := seasonalNaive(train, max(m, 1), j+1)
+			if math.IsNaN(v) || math.IsNaN(naive) {
+				continue
+			}
+			e := math.Abs(v - p.Value)
+			sumScaled += e / scale
+			sumAbs += e
+			sumNaive += math.Abs(v - naive)
+			if v >= p.Lo80 && v <= p.Hi80 {
+				in80++
+			}
+			if v >= p.Lo95 && v <= p.Hi95 {
+				in95++
+			}
+			bt.Points++
+		}
+	}
+	if bt.Points == 0 {
+		return Backtest{}, false
+	}
+	np := float64(bt.Points)
+	bt.MASE = sumScaled / np
+	bt.RelMAE = sumAbs / sumNaive
+	if sumNaive == 0 {
+		bt.RelMAE = math.NaN()
+	}
+	bt.Coverage80 = float64(in80) / np
+	bt.Coverage95 = float64(in95) / np
+	return bt, true
+}
+
+// naiveScale is the in-sample mean absolute error of the one-step
+// seasonal-naive forecast ŷ_t = y_{t−m}.
+func naiveScale(y []float64, m int) float64 {
+	s, n := 0.0, 0
+	for t := m; t < len(y); t++ {
+		if d := y[t] - y[t-m]; !math.IsNaN(d) {
+			s += math.Abs(d)
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / float64(n)
+}
+
+// seasonalNaive forecasts h steps after the end of y with the last
+// observed value of the same season position.
+func seasonalNaive(y []float64, m, h int) float64 {
+	k := (h-1)/m + 1
+	return y[len(y)+h-k*m-1]
+}

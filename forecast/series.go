@@ -1,0 +1,164 @@
+package forecast
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/spoorhq/spoor/output"
+)
+
+// Result is the forecast of every series of one trends query.
+type Result struct {
+	Measure  string   `json:"measure"`
+	Interval string   `json:"interval"`
+	Period   int      `json:"period"` // seasonal period in intervals (7 for days)
+	Horizon  int      `json:"horizon"`
+	Note     string   `json:"note,omitempty"` // e.g. the partial last interval left out
+	Series   []Series `json:"series"`
+}
+
+// Series is one series' forecast, backtest and anomalies. When the series
+// cannot be forecast, Refused says why and the rest is empty.
+type Series struct {
+	Name      string        `json:"name"`
+	Model     string        `json:"model,omitempty"`
+	Forecast  []FuturePoint `json:"forecast"`
+	Backtest  *BacktestJSON `json:"backtest"` // null when the history leaves no origin
+	Anomalies []Anomaly     `json:"anomalies"`
+	Refused   string        `json:"refused,omitempty"`
+
+	// Past is the history with its expected band (for charts); not in JSON.
+	Past []PastPoint `json:"-"`
+}
+
+// FuturePoint is one forecast step.
+type FuturePoint struct {
+	T     string  `json:"t"`
+	Value float64 `json:"value"`
+	Lo80  float64 `json:"lo80"`
+	Hi80  float64 `json:"hi80"`
+	Lo95  float64 `json:"lo95"`
+	Hi95  float64 `json:"hi95"`
+}
+
+// PastPoint is one observed interval with its one-step forecast band.
+type PastPoint struct {
+	T               string
+	Value, Expected float64
+	Lo, Hi          float64
+	Anomaly         bool
+}
+
+// Anomaly is a past point outside its band (Fit.Band).
+type Anomaly struct {
+	T        string  `json:"t"`
+	Value    float64 `json:"value"`
+	Expected float64 `json:"expected"`
+	Lo       float64 `json:"lo"`
+	Hi       float64 `json:"hi"`
+}
+
+// BacktestJSON is Backtest as documented in docs/json.md; rel_mae is null
+// when seasonal naive made no error.
+type BacktestJSON struct {
+	MASE       float64  `json:"mase"`
+	RelMAE     *float64 `json:"rel_mae"`
+	Coverage80 float64  `json:"coverage80"`
+	Coverage95 float64  `json:"coverage95"`
+	Origins    int      `json:"origins"`
+	Points     int      `json:"points"`
+	Horizon    int      `json:"horizon"`
+}
+
+// ForSeries forecasts y (labelled t) h steps with seasonal period m;
+// future(k) labels the k-th step ahead (1-based). A series under two
+// seasons comes back Refused, with a message that says what to do.
+func ForSeries(name string, t []string, y []float64, m, h int, future func(k int) string) Series {
+	s := Series{Name: name, Forecast: []FuturePoint{}, Anomalies: []Anomaly{}}
+	f, err := Select(y, m)
+	if errors.Is(err, ErrShort) {
+		s.Refused = fmt.Sprintf("%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range", len(y), MinPoints(m), m)
+		return s
+	}
+	if err != nil {
+		s.Refused = err.Error()
+		return s
+	}
+	s.Model = f.Model.String()
+	if f.Log {
+		s.Model += " of log(1+y)"
+	}
+	for k, p := range f.Forecast(h) {
+		s.Forecast = append(s.Forecast, FuturePoint{T: future(k + 1), Value: p.Value, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
+	}
+	out := map[int]bool{}
+	for _, i := range f.Outliers {
+		out[i] = true
+	}
+	for i, v := range y {
+		lo, hi := f.Band(i)
+		s.Past = append(s.Past, PastPoint{T: t[i], Value: v, Expected: f.Expected(i), Lo: lo, Hi: hi, Anomaly: out[i]})
+		if out[i] {
+			s.Anomalies = append(s.Anomalies, Anomaly{T: t[i], Value: v, Expected: f.Expected(i), Lo: lo, Hi: hi})
+		}
+	}
+	if bt, ok := RollingOrigin(y, m, h); ok {
+		j := &BacktestJSON{MASE: bt.MASE, Coverage80: bt.Coverage80, Coverage95: bt.Coverage95, Origins: bt.Origins, Points: bt.Points, Horizon: bt.Horizon}
+		if !math.IsNaN(bt.RelMAE) {
+			j.RelMAE = &bt.RelMAE
+		}
+		s.Backtest = j
+	}
+	return s
+}
+
+// Tables shows each series' forecast, then its anomalies.
+func (r *Result) Tables() []output.Table {
+	var out []output.Table
+	for _, s := range r.Series {
+		if s.Refused != "" {
+			out = append(out, output.Table{Title: s.Name + ": no forecast", Columns: []string{"reason"}, Rows: [][]string{{s.Refused}}})
+			continue
+		}
+		t := output.Table{Title: s.Name + " — " + s.Model + "; " + s.BacktestText(), Columns: []string{r.Interval, "forecast", "lo80", "hi80", "lo95", "hi95"}}
+		for _, p := range s.Forecast {
+			t.Rows = append(t.Rows, []string{p.T, num(p.Value), num(p.Lo80), num(p.Hi80), num(p.Lo95), num(p.Hi95)})
+		}
+		out = append(out, t)
+		if len(s.Anomalies) > 0 {
+			a := output.Table{Title: s.Name + " — past points outside their expected band (anomalies)", Columns: []string{r.Interval, "value", "expected", "lo", "hi"}}
+			for _, p := range s.Anomalies {
+				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi)})
+			}
+			out = append(out, a)
+		}
+	}
+	if r.Note != "" && len(out) > 0 {
+		out[0].Title += " (" + r.Note + ")"
+	}
+	return out
+}
+
+// BacktestText is the backtest in one line, for titles and the workbench.
+func (s Series) BacktestText() string {
+	b := s.Backtest
+	if b == nil {
+		return "too little history for a backtest"
+	}
+	txt := fmt.Sprintf("backtest MASE %.2f", b.MASE)
+	if b.RelMAE != nil {
+		txt += fmt.Sprintf(" (MAE %.2f× seasonal naive's)", *b.RelMAE)
+	}
+	return txt + fmt.Sprintf(", 80%% interval held %.0f%% and 95%% held %.0f%% of %d points (%d origins, up to %d ahead)",
+		100*b.Coverage80, 100*b.Coverage95, b.Points, b.Origins, b.Horizon)
+}
+
+// num prints with one decimal below 100 and none above.
+func num(v float64) string {
+	if math.Abs(v) >= 100 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}

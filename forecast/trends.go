@@ -1,0 +1,105 @@
+package forecast
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+// SeasonOf is the seasonal period of an interval: a day of hours, a week
+// of days, a year of weeks or months.
+func SeasonOf(iv query.Interval) int {
+	switch iv {
+	case query.Hour:
+		return 24
+	case query.Week:
+		return 52
+	case query.Month:
+		return 12
+	}
+	return 7
+}
+
+// DefaultHorizon is two weeks of days, two days of hours, eight weeks or
+// six months.
+func DefaultHorizon(iv query.Interval) int {
+	switch iv {
+	case query.Hour:
+		return 48
+	case query.Week:
+		return 8
+	case query.Month:
+		return 6
+	}
+	return 14
+}
+
+// MaxHorizon bounds --horizon.
+const MaxHorizon = 1000
+
+// Trends forecasts every series of r, the result of query q on d, h
+// intervals ahead. An interval the range covers only in part (the data
+// ends mid-day, --from starts mid-week) is left out, since its count is
+// not comparable with the others; Result.Note says so.
+func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult, h int) (*Result, error) {
+	iv, err := query.ParseInterval(q.Interval)
+	if err != nil {
+		return nil, err
+	}
+	if h < 1 || h > MaxHorizon {
+		return nil, fmt.Errorf("--horizon %d is out of range (use 1 to %d)", h, MaxHorizon)
+	}
+	s, err := d.Resolve(ctx, q.Common)
+	if err != nil {
+		return nil, err
+	}
+	m := SeasonOf(iv)
+	out := &Result{Measure: r.Measure, Interval: r.Interval, Period: m, Horizon: h, Series: []Series{}}
+	cal := query.NewCalendar(iv, s.Loc, s.From, s.To)
+	lo, hi := 0, cal.Len()
+	if len(r.Series) > 0 && len(r.Series[0].Points) != hi {
+		return nil, fmt.Errorf("internal: %d points for %d intervals", len(r.Series[0].Points), hi)
+	}
+	var dropped []string
+	// Up to 2% of an interval uncovered still counts as whole (data that
+	// ends at 23:59 covers its day). Without --from or --last the data
+	// simply starts with its first event, whatever the hour.
+	ranged := q.From != "" || q.Last != ""
+	if ranged && hi > 0 && s.From-cal.Starts[0] > (cal.Starts[1]-cal.Starts[0])/50 {
+		dropped = append(dropped, "first "+string(iv)+" "+cal.Label(0))
+		lo++
+	}
+	if hi > lo && cal.Starts[hi]-s.To > (cal.Starts[hi]-cal.Starts[hi-1])/50 {
+		dropped = append(dropped, "last "+string(iv)+" "+cal.Label(hi-1))
+		hi--
+	}
+	if len(dropped) > 0 {
+		out.Note = "left out the partly covered "
+		for i, x := range dropped {
+			if i > 0 {
+				out.Note += " and "
+			}
+			out.Note += x
+		}
+	}
+	// The labels of the intervals after the last one kept.
+	width := map[query.Interval]time.Duration{query.Hour: time.Hour, query.Day: 25 * time.Hour, query.Week: 7 * 25 * time.Hour, query.Month: 32 * 24 * time.Hour}[iv]
+	end := cal.Starts[max(hi, 0)]
+	ahead := query.NewCalendar(iv, s.Loc, end, end+int64(h)*width.Milliseconds())
+	future := func(k int) string { return ahead.Label(k - 1) }
+	for _, sr := range r.Series {
+		var t []string
+		var y []float64
+		for _, p := range sr.Points[lo:hi] {
+			t = append(t, p.T)
+			y = append(y, p.Value)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out.Series = append(out.Series, ForSeries(sr.Label, t, y, m, h, future))
+	}
+	return out, nil
+}
