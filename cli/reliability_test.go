@@ -59,7 +59,7 @@ var cmdLines = [][]string{
 	{"segment", "rfm", "--revenue", "price"}, {"segment", "stages"},
 	{"audience", "list"}, {"audience", "preview", "did purchase"}, {"audience", "refresh"},
 	{"alerts", "list"}, {"alerts", "run"}, {"alerts", "add", "a1", "--metric", "--events purchase"},
-	{"experiment", "--variant", "utm_source", "--goal", "purchase"}, {"churn"},
+	{"experiment", "--variant", "utm_source", "--goal", "purchase"}, {"churn"}, {"forecast"},
 	{"run", "spec.json"}, {"import", "e.csv"}, {"sample", "--out", "s.csv"}, {"demo"},
 }
 
