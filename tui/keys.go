@@ -69,9 +69,10 @@ func (k KeyMap) ResultsHelp(extra ...key.Binding) []key.Binding {
 
 // FullHelp is the ? screen, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	tabs := append([]key.Binding{k.NextTab, k.PrevTab}, k.Tabs[:]...)
+	// One line for 1-8: the tab bar names them.
+	byNumber := key.NewBinding(key.WithKeys("1"), key.WithHelp("1-8", "tab by number"))
 	return [][]key.Binding{
-		tabs,
+		{k.NextTab, k.PrevTab, byNumber},
 		{k.Up, k.Down, k.Left, k.Right, k.Enter, k.InProgress, k.Back, k.Filter},
 		{k.Add, k.Delete, k.MoveUp, k.MoveDown, k.StepFilter, k.Range},
 		{k.Save, k.Open, k.Export, k.Copy, k.Import, k.Reload, k.Help, k.Quit, k.ForceQuit},

@@ -108,15 +108,17 @@ func (p *listPage) view(sh *shared, w, h int) string {
 		b.WriteString(sh.st.Label.Render(truncate("  "+p.header, w)) + "\n")
 		used++
 	}
-	foot := fmt.Sprintf("%d of %d", len(p.shown), len(p.lines))
+	foot := sh.st.Dim.Render(fmt.Sprintf("%d of %d", len(p.shown), len(p.lines)))
 	if p.filter.Focused() || p.filter.Value() != "" {
+		// The input is styled (its cursor): clip, not truncate, keeps its
+		// escapes working rather than printing them.
 		foot = p.filter.View() + "  " + foot
 	} else {
-		foot += " · / filter · enter open"
+		more := " · / filter · enter open"
 		if p.users != nil {
-			foot += " · e export · y copy"
+			more += " · e export · y copy"
 		}
-		foot += " · esc back"
+		foot += sh.st.Dim.Render(more + " · esc back")
 	}
 	rows := max(h-used-1, 1)
 	start := max(0, min(p.cursor-rows/2, len(p.shown)-rows))
@@ -131,7 +133,7 @@ func (p *listPage) view(sh *shared, w, h int) string {
 	for i := len(p.shown) - start; i < rows; i++ {
 		b.WriteString("\n")
 	}
-	b.WriteString(sh.st.Dim.Render(truncate(foot, w)))
+	b.WriteString(clip(foot, w))
 	return b.String()
 }
 
