@@ -171,7 +171,7 @@ func (m *Model) rerun() tea.Cmd {
 	}
 	spec, err := t.a.spec()
 	if err != nil {
-		t.err = err
+		t.res, t.err = nil, err
 		return nil
 	}
 	if string(spec) == t.lastRun {
@@ -219,7 +219,9 @@ func (m *Model) finished(msg resultMsg) {
 	t := m.tabs[msg.tab]
 	if msg.err != nil {
 		if m.ctx.Err() == nil {
-			t.err = msg.err
+			// The error takes the old result's place: a result left on
+			// screen would pass for the answer to the query that failed.
+			t.res, t.err = nil, msg.err
 			m.setStatus(tabNames[msg.tab]+": "+msg.err.Error(), true)
 		}
 		return

@@ -746,3 +746,28 @@ func TestRetentionDrillWithBreakdownSaysOverall(t *testing.T) {
 		t.Fatalf("drill with --by: %q, %d users (want %d)", title, len(users), len(r.CellUsers(1, 1)))
 	}
 }
+
+// TestErrorReplacesTheResult types a bad query on Explore: its error
+// shows where the results were (not only in the footer beside the old
+// table), and a good query brings a table back.
+func TestErrorReplacesTheResult(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	h.keys("6")
+	h.contains("first seen") // the events table
+	goRow(t, h, "sql")
+	h.keys("<enter>", "select nope from nowhere", "<enter>")
+	scr := h.screen()
+	if strings.Contains(scr, "first seen") {
+		t.Fatalf("the events table stayed beside the SQL error:\n%s", scr)
+	}
+	body := strings.Join(strings.Split(scr, "\n")[2:28], "\n") // above the footer
+	if !strings.Contains(body, "no such table") {
+		t.Fatalf("the error is not in the results:\n%s", scr)
+	}
+	goRow(t, h, "sql")
+	h.keys("<enter>", "<ctrl+u>", "select 41 + 1 as answer", "<enter>")
+	h.contains("answer", "42")
+	if h.m.isErr {
+		t.Fatalf("status still an error: %q", h.m.status)
+	}
+}
