@@ -48,6 +48,7 @@ type row struct {
 	label, value string
 	edit         func(sh *shared) dialog
 	remove       func()
+	drop         func(sh *shared) tea.Cmd // d on a stored item (a saved segment): deletes it in the background
 	move         func(delta int) bool
 	add          func(sh *shared) dialog // 'a' on this row appends an item of its list
 	filter       func(sh *shared) dialog // 'f' adds a property filter to this item
@@ -111,8 +112,14 @@ func commonRows(sh *shared, c *query.Common, breakdown bool) []row {
 			by = "(none)"
 		}
 		rs = append(rs, row{label: "by", value: by, edit: func(sh *shared) dialog {
-			items := append([]named{{name: "(none)"}}, sh.props...)
-			return newPicker("Break down by property", items, false, func(v string) tea.Cmd {
+			// Saved segments split users into members and the rest, as
+			// --by segment:NAME does.
+			items := []named{{name: "(none)"}}
+			for _, e := range sh.saved {
+				items = append(items, named{name: "segment:" + e.ref()})
+			}
+			items = append(items, sh.props...)
+			return newPicker("Break down by property or saved segment", items, false, func(v string) tea.Cmd {
 				if v == "(none)" {
 					v = ""
 				}

@@ -101,6 +101,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.sh.props = msg.props
 		return m, nil
+	case savedMsg:
+		return m, m.savedRead(msg)
 	case resultMsg:
 		m.finished(msg)
 		return m, nil
@@ -155,7 +157,24 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	}
 	m.newData = false
 	m.setStatus(fmt.Sprintf("loaded %s events in %d ms", thousands(msg.d.Len()), msg.ms), false)
-	return tea.Batch(m.rerun(), propsCmd(m.ctx, msg.db), m.startWatch())
+	return tea.Batch(m.rerun(), propsCmd(m.ctx, msg.db), savedListCmd(msg.db, ""), m.startWatch())
+}
+
+// savedRead keeps the saved segments the by pickers and the Segments tab
+// list, and re-runs that tab, whose sizes come from them.
+func (m *Model) savedRead(msg savedMsg) tea.Cmd {
+	m.sh.saved, m.sh.savedErr = msg.entries, msg.err
+	if s, ok := m.tabs[tabSegments].a.(*segmentsTab); ok && msg.saved != nil {
+		s.editing = msg.saved
+	}
+	if msg.status != "" {
+		m.setStatus(msg.status, false)
+	}
+	m.tabs[tabSegments].lastRun = ""
+	if m.active == tabSegments {
+		return m.rerun()
+	}
+	return nil
 }
 
 // seeder is an analysis that picks a sensible first query from the data

@@ -30,6 +30,9 @@ func (m *Model) panelKey(msg tea.KeyMsg) tea.Cmd {
 			m.dlg = add(m.sh)
 		}
 	case key.Matches(msg, k.Delete):
+		if r.drop != nil {
+			return r.drop(m.sh)
+		}
 		if r.remove != nil {
 			r.remove()
 			return m.rerun()

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,28 +10,27 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
+	"github.com/spoorhq/spoor/store"
 )
 
 // segmentsTab is tab 7 (SPEC 4.6, 4.9): the saved segments and audience
 // rules with their sizes, an expression being written (previewed with its
 // size, share and trend of size), RFM tiers and lifecycle stages.
 //
-// The saved entries are kept here as well as in the database so the panel
-// can list them; they are re-read after every change made from this tab,
-// and they are part of the spec, so a change re-runs the tab.
+// The saved entries live in the database; the root keeps the list in
+// shared (sh.saved), read in the background after a load and after every
+// save or delete, and re-runs this tab when it changes.
 type segmentsTab struct {
-	Show    string   `json:"show"` // saved, rfm or stages
-	Expr    string   `json:"expr,omitempty"`
-	Name    string   `json:"name,omitempty"`
-	Revenue string   `json:"revenue,omitempty"`
-	Window  int      `json:"window_days,omitempty"`
-	Saved   []string `json:"saved,omitempty"` // "kind name = expr" of every saved entry, as listed
-	entries []savedEntry
-	editing *savedEntry // the entry loaded into expr/name, replaced on save
+	Show    string `json:"show"` // saved, rfm or stages
+	Expr    string `json:"expr,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Revenue string `json:"revenue,omitempty"`
+	Window  int    `json:"window_days,omitempty"`
+	// editing is the entry loaded into expr/name, replaced on save.
+	editing *savedEntry
 	c       query.Common
 	// others are the analyses of the other tabs, which "apply" edits.
 	others func() []analysis
-	err    error // reading the saved entries failed
 }
 
 // savedEntry is a saved segment or audience rule.
@@ -65,26 +63,37 @@ func (a *segmentsTab) load(raw []byte) error {
 	return nil
 }
 
-// seed reads the saved entries; the segments and audiences tables are
-// small, so this does not hold the screen up.
-func (a *segmentsTab) seed(sh *shared) { a.reread(sh) }
+// savedMsg carries the saved segments and audience rules, read again
+// after a load and after every save or delete; status says what changed.
+type savedMsg struct {
+	entries []savedEntry
+	err     error
+	status  string
+	saved   *savedEntry // the entry just saved, edited from now on
+}
 
-func (a *segmentsTab) reread(sh *shared) {
-	a.entries, a.Saved, a.err = nil, nil, nil
-	if sh.db == nil {
-		return
+// savedListCmd reads the saved entries in the background; status is the
+// footer's line once they are read (the save or delete that led here).
+func savedListCmd(db *store.DB, status string) tea.Cmd {
+	return func() tea.Msg {
+		msg := savedMsg{status: status}
+		msg.entries, msg.err = listSaved(context.Background(), db)
+		return msg
 	}
+}
+
+func listSaved(ctx context.Context, db *store.DB) ([]savedEntry, error) {
+	var out []savedEntry
 	for _, k := range []segment.Kind{segment.Segments, segment.Audiences} {
-		list, err := k.List(context.Background(), sh.db)
+		list, err := k.List(ctx, db)
 		if err != nil {
-			a.err = err
-			return
+			return nil, err
 		}
 		for _, s := range list {
-			a.entries = append(a.entries, savedEntry{k, s})
-			a.Saved = append(a.Saved, k.Noun+" "+s.Name+" = "+s.Expr)
+			out = append(out, savedEntry{k, s})
 		}
 	}
+	return out, nil
 }
 
 func (a *segmentsTab) window() int {
@@ -123,19 +132,18 @@ func (a *segmentsTab) rows(sh *shared) []row {
 		}},
 		row{label: "save", value: "as " + name, edit: func(sh *shared) dialog { return a.saveDialog(sh) }},
 	)
-	for i := range a.entries {
-		e := a.entries[i]
+	for _, e := range sh.saved {
 		label := "seg"
 		if e.kind == segment.Audiences {
 			label = "aud"
 		}
 		rs = append(rs, row{label: label, value: e.Name,
-			edit:   func(sh *shared) dialog { return a.actions(sh, e) },
-			remove: func() { a.delete(sh, e) },
+			edit: func(sh *shared) dialog { return a.actions(sh, e) },
+			drop: func(sh *shared) tea.Cmd { return a.delete(sh, e) },
 		})
 	}
-	if a.err != nil {
-		rs = append(rs, row{label: "error", value: a.err.Error()})
+	if sh.savedErr != nil {
+		rs = append(rs, row{label: "error", value: sh.savedErr.Error()})
 	}
 	return rs
 }
@@ -156,65 +164,56 @@ func (a *segmentsTab) saveDialog(sh *shared) dialog {
 		if v != "segment" {
 			k = segment.Audiences
 		}
-		if err := a.save(sh, k); err != nil {
-			return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
-		}
-		if k == segment.Audiences {
-			return recordAudienceCmd(sh, a.Name, a.Expr, &a.c)
-		}
-		return nil
+		return a.save(sh, k)
 	})
 }
 
-// recordAudienceCmd stores a new audience rule's size, as spoor audience
-// create does, so the first import after it shows how the size changed.
-// It evaluates in the background, then re-runs the tab through a range
-// message on the tab's own Common, which nothing else here reads: the
-// root model re-runs after every range change.
-func recordAudienceCmd(sh *shared, name, expr string, c *query.Common) tea.Cmd {
-	db, d := sh.db, sh.d
-	return func() tea.Msg {
-		ctx := context.Background()
-		m, err := segment.Evaluate(ctx, d, expr)
-		if err == nil {
-			err = segment.RecordAudience(ctx, db, name, len(memberIDs(d, m)))
-		}
-		if err != nil {
-			return statusMsg{text: "audience " + name + " saved, but its size was not recorded: " + err.Error(), err: true}
-		}
-		return rangePickedMsg{c: c, value: "all"}
-	}
-}
-
-func (a *segmentsTab) save(sh *shared, k segment.Kind) error {
+// save writes the entry in the background (another process may hold the
+// database for an import) and then lists the entries again. A new
+// audience rule's size is recorded too, as spoor audience create does, so
+// the first import after it shows how the size changed.
+func (a *segmentsTab) save(sh *shared, k segment.Kind) tea.Cmd {
 	switch {
 	case a.Name == "":
-		return errors.New("type a name first (Enter on the name row)")
+		return statusCmd("type a name first (Enter on the name row)", true)
 	case strings.TrimSpace(a.Expr) == "":
-		return errors.New("type an expression first (Enter on the expr row)")
+		return statusCmd("type an expression first (Enter on the expr row)", true)
 	}
 	replace := a.editing != nil && a.editing.Name == a.Name && a.editing.kind == k
-	if err := k.Save(context.Background(), sh.db, a.Name, a.Expr, replace); err != nil {
-		return err
-	}
-	a.reread(sh)
-	for i := range a.entries {
-		if a.entries[i].kind == k && a.entries[i].Name == a.Name {
-			a.editing = &a.entries[i]
+	db, d, name, expr := sh.db, sh.d, a.Name, a.Expr
+	return func() tea.Msg {
+		ctx := context.Background()
+		if err := k.Save(ctx, db, name, expr, replace); err != nil {
+			return statusMsg{text: err.Error(), err: true}
 		}
+		status := "saved " + k.Noun + " " + name
+		if k == segment.Audiences {
+			m, err := segment.Evaluate(ctx, d, expr)
+			if err == nil {
+				err = segment.RecordAudience(ctx, db, name, len(memberIDs(d, m)))
+			}
+			if err != nil {
+				status = "audience " + name + " saved, but its size was not recorded: " + err.Error()
+			}
+		}
+		msg := savedListCmd(db, status)().(savedMsg)
+		msg.saved = &savedEntry{kind: k, Saved: segment.Saved{Name: name, Expr: expr}}
+		return msg
 	}
-	return nil
 }
 
-func (a *segmentsTab) delete(sh *shared, e savedEntry) {
-	if err := e.kind.Delete(context.Background(), sh.db, e.Name); err != nil {
-		a.err = err
-		return
-	}
+// delete removes a saved entry in the background, then lists them again.
+func (a *segmentsTab) delete(sh *shared, e savedEntry) tea.Cmd {
 	if a.editing != nil && a.editing.Name == e.Name && a.editing.kind == e.kind {
 		a.editing = nil
 	}
-	a.reread(sh)
+	db := sh.db
+	return func() tea.Msg {
+		if err := e.kind.Delete(context.Background(), db, e.Name); err != nil {
+			return statusMsg{text: err.Error(), err: true}
+		}
+		return savedListCmd(db, "deleted "+e.kind.Noun+" "+e.Name)()
+	}
 }
 
 const (
@@ -246,7 +245,7 @@ func (a *segmentsTab) actions(sh *shared, e savedEntry) dialog {
 		case actFilter, actBreakdown, actClear:
 			return a.apply(e, v)
 		case actDelete:
-			a.delete(sh, e)
+			return a.delete(sh, e)
 		}
 		return nil
 	})

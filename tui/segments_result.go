@@ -31,15 +31,9 @@ func (a *segmentsTab) runner(sh *shared) (func(ctx context.Context, d *query.Dat
 		if strings.TrimSpace(expr) != "" {
 			r.preview(ctx, d)
 		}
-		var entries []savedEntry
-		for _, k := range []segment.Kind{segment.Segments, segment.Audiences} {
-			list, err := k.List(ctx, db)
-			if err != nil {
-				return nil, err
-			}
-			for _, s := range list {
-				entries = append(entries, savedEntry{k, s})
-			}
+		entries, err := listSaved(ctx, db)
+		if err != nil {
+			return nil, err
 		}
 		for _, e := range entries {
 			row := entryRow{savedEntry: e}

@@ -309,3 +309,46 @@ func TestRFMAndStagesDrill(t *testing.T) {
 	}
 	h.contains("Lifecycle stage (7-day window)")
 }
+
+// TestByPickerOffersSegments saves a segment on tab 7, then picks
+// segment:NAME in the funnel's by picker: the breakdown is the engine's
+// for --by segment:NAME, members and the rest.
+func TestByPickerOffersSegments(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("7")
+	goRow(t, h, "expr")
+	h.keys("<enter>", "did purchase", "<enter>")
+	goRow(t, h, "name")
+	h.keys("<enter>", "buyers", "<enter>")
+	goRow(t, h, "save")
+	h.keys("<enter>", "segment", "<enter>")
+	h.contains("saved segment buyers")
+	if len(h.m.sh.saved) != 1 {
+		t.Fatalf("saved list %+v", h.m.sh.saved)
+	}
+	h.keys("2")
+	goRow(t, h, "by")
+	h.keys("<enter>", "segment:buy")
+	h.contains("segment:buyers")
+	h.keys("<enter>")
+	q := funnelQ(t, h)
+	if q.By != "segment:buyers" {
+		t.Fatalf("by %q", q.By)
+	}
+	want, err := h.m.sh.d.Funnel(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := h.m.tab().res.(*funnelResult).r
+	if !reflect.DeepEqual(got.Breakdown, want.Breakdown) || len(got.Breakdown) != 2 {
+		t.Fatalf("breakdown %+v, want the engine's %+v (members and the rest)", got.Breakdown, want.Breakdown)
+	}
+	// Deleting it (d on its row, in the background) takes it off the list.
+	h.keys("7")
+	goRow(t, h, "seg")
+	h.keys("d")
+	if len(h.m.sh.saved) != 0 {
+		t.Fatalf("saved list after d: %+v", h.m.sh.saved)
+	}
+	h.contains("deleted segment buyers")
+}

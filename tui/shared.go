@@ -20,10 +20,12 @@ type shared struct {
 	keys          KeyMap
 	db            *store.DB
 	d             *query.Dataset
-	source        string   // what the header calls the database: a path or "sample (ecommerce)"
-	events        []named  // event names, most frequent first
-	props         []named  // property keys, most frequent first
-	funnelSeed    []string // events for the first funnel, in the order users first do them
+	source        string       // what the header calls the database: a path or "sample (ecommerce)"
+	events        []named      // event names, most frequent first
+	props         []named      // property keys, most frequent first
+	funnelSeed    []string     // events for the first funnel, in the order users first do them
+	saved         []savedEntry // saved segments and audience rules (savedMsg)
+	savedErr      error        // reading them failed
 	// since measures elapsed time; tests pin it so screens are stable.
 	since func(time.Time) time.Duration
 }
