@@ -357,13 +357,13 @@ func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	segment.Install(db) // --segment NAME resolves saved segments of this database
 	env.mark("opened")
 	d, err := query.Load(env.Ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
+	d.Segments = segment.Resolver{DB: db} // --segment NAME resolves saved segments of this database
 	env.mark("loaded")
 	return db, d, nil
 }

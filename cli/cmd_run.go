@@ -3,7 +3,7 @@ package cli
 import (
 	"os"
 
-	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/specfile"
 )
 
 func init() {
@@ -23,7 +23,7 @@ func runSpec(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	spec, err := query.ParseSpec(data)
+	spec, err := specfile.Parse(data)
 	if err != nil {
 		return usagef("%s: %v", fs.Arg(0), err)
 	}

@@ -20,8 +20,15 @@ type Common struct {
 	TZ      string   `json:"tz,omitempty" toml:"tz,omitempty"` // overrides the database's display timezone
 }
 
-// SegmentFunc resolves a segment name to its members, indexed by person.
-type SegmentFunc func(ctx context.Context, d *Dataset, name string) ([]bool, error)
+// SegmentResolver resolves the segment names analyses take: --segment NAME
+// to its members, indexed by person, and --by segment:NAME to a per-event
+// column saying whether the event's person is a member. A Dataset holds
+// one (Dataset.Segments); package segment provides it over a database, as
+// query cannot import segment.
+type SegmentResolver interface {
+	Members(ctx context.Context, d *Dataset, name string) ([]bool, error)
+	Breakdown(ctx context.Context, d *Dataset, name string) (*Prop, error)
+}
 
 // Scope is Common resolved against a Dataset: the instants, filters and
 // calendar an analysis works with.
@@ -34,19 +41,10 @@ type Scope struct {
 	By       *Prop  // nil without --by
 }
 
-// Segments, when set, resolves --segment names. The segments package
-// installs it; query cannot import it without a cycle.
-var Segments SegmentFunc
-
-// SegmentBy, when set, resolves --by segment:NAME to a per-event column
-// whose values say whether the event's person is in segment NAME. The
-// segment package installs it.
-var SegmentBy func(ctx context.Context, d *Dataset, name string) (*Prop, error)
-
 type zoneKey struct{}
 
-// WithZone returns a context under which the hooks above (saved segments
-// and their calendar-day rules) evaluate in loc instead of the dataset's
+// WithZone returns a context under which the Dataset's SegmentResolver
+// (saved segments and their calendar-day rules) evaluates in loc instead of the dataset's
 // display timezone. Resolve sets it from --tz, so an analysis's segment
 // counts days the way its buckets do. A nil loc changes nothing.
 func WithZone(ctx context.Context, loc *time.Location) context.Context {
@@ -126,10 +124,10 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 		s.filters = append(s.filters, cf)
 	}
 	if c.Segment != "" {
-		if Segments == nil {
+		if d.Segments == nil {
 			return nil, fmt.Errorf("segments are not available in this build")
 		}
-		m, err := Segments(ctx, d, c.Segment)
+		m, err := d.Segments.Members(ctx, d, c.Segment)
 		if err != nil {
 			return nil, err
 		}
@@ -137,8 +135,8 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 	}
 	if c.By != "" {
 		get := d.Prop
-		if name, ok := strings.CutPrefix(c.By, "segment:"); ok && SegmentBy != nil {
-			get = func(ctx context.Context, _ string) (*Prop, error) { return SegmentBy(ctx, d, name) }
+		if name, ok := strings.CutPrefix(c.By, "segment:"); ok && d.Segments != nil {
+			get = func(ctx context.Context, _ string) (*Prop, error) { return d.Segments.Breakdown(ctx, d, name) }
 		} else if err := d.CheckProp(ctx, c.By); err != nil {
 			return nil, fmt.Errorf("--by: %w", err)
 		}

@@ -29,6 +29,10 @@ type Dataset struct {
 	MinTime, MaxTime int64          // over all events; 0 when empty
 	Version          int64          // store data version the columns came from
 
+	// Segments resolves --segment NAME and --by segment:NAME; nil knows no
+	// names. Whoever loads the Dataset sets it before sharing it.
+	Segments SegmentResolver
+
 	// positions maps each stored event to its index here; load reads a
 	// property column placed by it (store.LoadPropAt).
 	positions func(ctx context.Context) ([]int32, error)

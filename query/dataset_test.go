@@ -47,3 +47,18 @@ func TestBuildOrdersByPersonThenTime(t *testing.T) {
 		}
 	}
 }
+
+// segmentWhere resolves every --segment name to the users keep accepts.
+type segmentWhere func(user string) bool
+
+func (keep segmentWhere) Members(ctx context.Context, d *Dataset, name string) ([]bool, error) {
+	m := make([]bool, len(d.Users))
+	for p, u := range d.Users {
+		m[p] = keep(u)
+	}
+	return m, nil
+}
+
+func (keep segmentWhere) Breakdown(ctx context.Context, d *Dataset, name string) (*Prop, error) {
+	return nil, fmt.Errorf("no --by segment:%s in these tests", name)
+}

@@ -300,15 +300,7 @@ func TestFunnelExplainSegmentAndTrim(t *testing.T) {
 		t.Errorf("text:\n%s", text)
 	}
 
-	old := Segments
-	defer func() { Segments = old }()
-	Segments = func(ctx context.Context, d *Dataset, name string) ([]bool, error) {
-		m := make([]bool, len(d.Users))
-		for u, id := range d.Users {
-			m[u] = id == "u2"
-		}
-		return m, nil
-	}
+	d.Segments = segmentWhere(func(id string) bool { return id == "u2" })
 	q.Segment = "only-u2"
 	x, err = d.FunnelExplanation(context.Background(), q, "u1")
 	if err != nil {

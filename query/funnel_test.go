@@ -543,15 +543,7 @@ u1 view 2026-01-01 10:00
 u1 buy  2026-01-01 10:01
 u2 view 2026-01-01 10:00
 `+closeWindows)
-	old := Segments
-	defer func() { Segments = old }()
-	Segments = func(ctx context.Context, d *Dataset, name string) ([]bool, error) {
-		m := make([]bool, len(d.Users))
-		for u, id := range d.Users {
-			m[u] = id == "u2"
-		}
-		return m, nil
-	}
+	d.Segments = segmentWhere(func(id string) bool { return id == "u2" })
 	r := fnRun(t, d, FunnelQuery{Steps: steps("view", "buy"), Common: Common{Segment: "only-u2"}})
 	if got := fnLevels(d, r); got != "u1:- u2:0 zz:-" {
 		t.Fatalf("levels %s", got)

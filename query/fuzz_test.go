@@ -42,7 +42,7 @@ func FuzzParseSpec(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		spec, err := ParseSpec([]byte(s))
+		spec, err := Builtin().ParseSpec([]byte(s))
 		if err != nil {
 			return
 		}
@@ -50,7 +50,7 @@ func FuzzParseSpec(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal %q: %v", s, err)
 		}
-		if _, err := ParseSpec(js); err != nil && !strings.Contains(err.Error(), "NaN") {
+		if _, err := Builtin().ParseSpec(js); err != nil && !strings.Contains(err.Error(), "NaN") {
 			t.Fatalf("spec %q re-parsed from %s: %v", s, js, err)
 		}
 	})

@@ -145,12 +145,12 @@ func TestMillionPropertyValues(t *testing.T) {
 // brackets inside strings and comments do not count.
 func TestSpecNestingLimit(t *testing.T) {
 	deep := "analysis = \"funnel\"\nsteps = " + strings.Repeat("[", 1000000) + strings.Repeat("]", 1000000) + "\n"
-	if _, err := ParseSpec([]byte(deep)); err == nil || !strings.Contains(err.Error(), "line 2: nested deeper than 64") {
+	if _, err := Builtin().ParseSpec([]byte(deep)); err == nil || !strings.Contains(err.Error(), "line 2: nested deeper than 64") {
 		t.Fatalf("deep TOML: %v", err)
 	}
 	inStrings := "analysis = \"trends\" # [[[[[[\nevents = [\"" + strings.Repeat("[", 100) + "\\\"\", '" + strings.Repeat("{", 100) + "', \"\"\"\n" +
 		strings.Repeat("[", 100) + "\"\"\", '''" + strings.Repeat("[", 100) + "''']\n"
-	s, err := ParseSpec([]byte(inStrings))
+	s, err := Builtin().ParseSpec([]byte(inStrings))
 	if err != nil {
 		t.Fatalf("brackets in strings and comments: %v", err)
 	}
@@ -159,7 +159,7 @@ func TestSpecNestingLimit(t *testing.T) {
 	}
 	for _, depth := range []int{64, 65} {
 		doc := "analysis = \"funnel\"\nx = " + strings.Repeat("[", depth) + strings.Repeat("]", depth) + "\n"
-		_, err := ParseSpec([]byte(doc))
+		_, err := Builtin().ParseSpec([]byte(doc))
 		if refused := err != nil && strings.Contains(err.Error(), "nested deeper"); refused != (depth > 64) {
 			t.Fatalf("depth %d: %v", depth, err)
 		}

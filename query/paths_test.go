@@ -261,15 +261,7 @@ u2 view 2026-03-02 10:00
 u3 view 2026-03-03 10:00
 u3 cart 2026-03-03 10:05
 `)
-	saved := Segments
-	t.Cleanup(func() { Segments = saved })
-	Segments = func(ctx context.Context, d *Dataset, name string) ([]bool, error) {
-		m := make([]bool, len(d.Users))
-		for p, u := range d.Users {
-			m[p] = u != "u2"
-		}
-		return m, nil
-	}
+	d.Segments = segmentWhere(func(id string) bool { return id != "u2" })
 	r := pathsRun(t, d, PathsQuery{Common: Common{Segment: "not u2"}, From: "view"})
 	if got := pathsLines(r); got != "2: view > cart > (end)\n" {
 		t.Errorf("paths in segment: %q", got)

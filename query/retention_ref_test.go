@@ -255,7 +255,6 @@ func rtRandomCommon(rng *rand.Rand, where *string) (Common, *time.Location) {
 }
 
 func TestRetentionMatchesNaive(t *testing.T) {
-	defer func(old SegmentFunc) { Segments = old }(Segments)
 	rng := rand.New(rand.NewSource(7))
 	periods := []string{"day", "week", "month"}
 	for iter := 0; iter < 3000; iter++ {
@@ -279,6 +278,7 @@ func TestRetentionMatchesNaive(t *testing.T) {
 		keep := rtRandomSegment(rng, &q.Common)
 		// The dataset's own zone is irrelevant: q.TZ decides.
 		d := NewDataset(evs, time.UTC)
+		d.Segments = segmentWhere(rtOddUser)
 		if q.Start != "" && d.CheckEvent(q.Start) != nil || q.Return != "" && d.CheckEvent(q.Return) != nil {
 			continue
 		}
@@ -308,13 +308,6 @@ func TestRetentionMatchesNaive(t *testing.T) {
 // rtRandomSegment sometimes restricts the query to a segment of the users
 // whose id ends in an odd digit, and returns that test for the naive side.
 func rtRandomSegment(rng *rand.Rand, c *Common) func(string) bool {
-	Segments = func(ctx context.Context, d *Dataset, name string) ([]bool, error) {
-		m := make([]bool, len(d.Users))
-		for p, u := range d.Users {
-			m[p] = rtOddUser(u)
-		}
-		return m, nil
-	}
 	if rng.Intn(4) != 0 {
 		return nil
 	}
@@ -409,7 +402,6 @@ func rtSame(r *RetentionResult, want naiveRetentionResult) bool {
 }
 
 func TestLifecycleMatchesNaive(t *testing.T) {
-	defer func(old SegmentFunc) { Segments = old }(Segments)
 	rng := rand.New(rand.NewSource(11))
 	intervals := []string{"day", "week", "month"}
 	for iter := 0; iter < 3000; iter++ {
@@ -418,6 +410,7 @@ func TestLifecycleMatchesNaive(t *testing.T) {
 		c, loc := rtRandomCommon(rng, &where)
 		q := LifecycleQuery{Common: c, Interval: intervals[rng.Intn(3)]}
 		d := NewDataset(evs, time.UTC)
+		d.Segments = segmentWhere(rtOddUser)
 		if rng.Intn(2) == 0 && d.CheckEvent("a") == nil {
 			q.Event = "a"
 		}

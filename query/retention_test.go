@@ -391,16 +391,8 @@ u4 open 2026-03-04 10:00 plan=pro
 }
 
 func TestRetentionSegment(t *testing.T) {
-	old := Segments
-	defer func() { Segments = old }()
-	Segments = func(ctx context.Context, d *Dataset, name string) ([]bool, error) {
-		m := make([]bool, len(d.Users))
-		for p, u := range d.Users {
-			m[p] = u != "u2"
-		}
-		return m, nil
-	}
 	d := NewDataset(rtTimeline(t, time.UTC, rtBasic), time.UTC)
+	d.Segments = segmentWhere(func(id string) bool { return id != "u2" })
 	r := rtRun(t, d, RetentionQuery{Periods: 4, Common: Common{Segment: "not-u2"}})
 	if c := r.Cohorts[0]; c.Size != 1 || !reflect.DeepEqual(c.Retained, []int{1, 1, 0, 1}) {
 		t.Errorf("cohort 0 = %+v", c)

@@ -16,42 +16,44 @@ import (
 // analyses live in git and run headless with spoor run.
 type Spec struct {
 	Analysis string
-	Query    any // *TrendsQuery, *FunnelQuery, *PathsQuery, *RetentionQuery or *LifecycleQuery (or a registered kind)
+	Query    any // *TrendsQuery, *FunnelQuery, *PathsQuery, *RetentionQuery or *LifecycleQuery (or another kind's)
+
+	run func(ctx context.Context, d *Dataset, q any) (any, error) // set by Analyses.ParseSpec
 }
 
-// analysis is one kind of analysis a spec can hold.
-type analysis struct {
-	newQuery func() any                                                // pointer to a zero query
-	run      func(ctx context.Context, d *Dataset, q any) (any, error) // q as newQuery returns it
+// Analysis is one kind of analysis a spec can hold.
+type Analysis struct {
+	NewQuery func() any                                                // pointer to a zero query
+	Run      func(ctx context.Context, d *Dataset, q any) (any, error) // q as NewQuery returns it
 }
 
-var analyses = map[string]analysis{
-	"trends": {func() any { return &TrendsQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-		return d.Trends(ctx, *q.(*TrendsQuery))
-	}},
-	"funnel": {func() any { return &FunnelQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-		return d.Funnel(ctx, *q.(*FunnelQuery))
-	}},
-	"paths": {func() any { return &PathsQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-		return d.Paths(ctx, *q.(*PathsQuery))
-	}},
-	"retention": {func() any { return &RetentionQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-		return d.Retention(ctx, *q.(*RetentionQuery))
-	}},
-	"lifecycle": {func() any { return &LifecycleQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-		return d.Lifecycle(ctx, *q.(*LifecycleQuery))
-	}},
+// Analyses are the kinds a spec may name, by name.
+type Analyses map[string]Analysis
+
+// Builtin returns this package's analyses, in a new map: kinds defined
+// above query (experiments) are added to it by whoever reads specs.
+func Builtin() Analyses {
+	return Analyses{
+		"trends": {func() any { return &TrendsQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+			return d.Trends(ctx, *q.(*TrendsQuery))
+		}},
+		"funnel": {func() any { return &FunnelQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+			return d.Funnel(ctx, *q.(*FunnelQuery))
+		}},
+		"paths": {func() any { return &PathsQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+			return d.Paths(ctx, *q.(*PathsQuery))
+		}},
+		"retention": {func() any { return &RetentionQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+			return d.Retention(ctx, *q.(*RetentionQuery))
+		}},
+		"lifecycle": {func() any { return &LifecycleQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
+			return d.Lifecycle(ctx, *q.(*LifecycleQuery))
+		}},
+	}
 }
 
-// RegisterAnalysis adds a kind of analysis defined outside this package
-// (experiments), so spec files and spoor run can hold it. newQuery returns
-// a pointer to a zero query; run receives that pointer.
-func RegisterAnalysis(name string, newQuery func() any, run func(ctx context.Context, d *Dataset, q any) (any, error)) {
-	analyses[name] = analysis{newQuery, run}
-}
-
-// Analyses lists the kinds a spec may name.
-func Analyses() []string {
+// Names lists the kinds, sorted.
+func (analyses Analyses) Names() []string {
 	var out []string
 	for k := range analyses {
 		out = append(out, k)
@@ -76,8 +78,8 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 
 // ParseSpec reads a spec file's content: JSON when it starts with "{",
 // TOML otherwise. Unknown keys are errors, so a typo is not silently
-// ignored.
-func ParseSpec(data []byte) (Spec, error) {
+// ignored. The analysis must be one of analyses.
+func (analyses Analyses) ParseSpec(data []byte) (Spec, error) {
 	var fields map[string]any
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if bytes.HasPrefix(trimmed, []byte("{")) {
@@ -92,7 +94,7 @@ func ParseSpec(data []byte) (Spec, error) {
 	kind, _ := fields["analysis"].(string)
 	a, ok := analyses[kind]
 	if !ok {
-		return Spec{}, fmt.Errorf("spec needs \"analysis\": one of %s (got %q)", strings.Join(Analyses(), ", "), kind)
+		return Spec{}, fmt.Errorf("spec needs \"analysis\": one of %s (got %q)", strings.Join(analyses.Names(), ", "), kind)
 	}
 	delete(fields, "analysis")
 	delete(fields, "name") // a label for lists; not part of the query
@@ -100,21 +102,19 @@ func ParseSpec(data []byte) (Spec, error) {
 	if err != nil {
 		return Spec{}, err
 	}
-	q := a.newQuery()
+	q := a.NewQuery()
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(q); err != nil {
 		return Spec{}, fmt.Errorf("%s spec: %w", kind, err)
 	}
-	return Spec{Analysis: kind, Query: q}, nil
+	return Spec{Analysis: kind, Query: q, run: a.Run}, nil
 }
 
-// Run executes the spec's analysis on d. The query is in the pointer form
-// ParseSpec gives.
+// Run executes the analysis of a spec ParseSpec read on d.
 func (s Spec) Run(ctx context.Context, d *Dataset) (any, error) {
-	a, ok := analyses[s.Analysis]
-	if !ok {
-		return nil, fmt.Errorf("unknown analysis %q", s.Analysis)
+	if s.run == nil {
+		return nil, fmt.Errorf("analysis %q was not read by ParseSpec", s.Analysis)
 	}
-	return a.run(ctx, d, s.Query)
+	return s.run(ctx, d, s.Query)
 }

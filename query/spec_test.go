@@ -17,7 +17,7 @@ func TestSpecRoundTripJSONAndTOML(t *testing.T) {
 	if !strings.HasPrefix(string(js), `{"analysis":"funnel",`) {
 		t.Fatalf("json %s", js)
 	}
-	back, err := ParseSpec(js)
+	back, err := Builtin().ParseSpec(js)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestSpecRoundTripJSONAndTOML(t *testing.T) {
 		t.Fatalf("round trip lost fields: %+v", got)
 	}
 	tomlSpec := "analysis = \"retention\"\nname = \"weekly\"\nperiod = \"week\"\nstart = \"注册\"\nunbounded = true\nlast = \"12w\"\n"
-	r, err := ParseSpec([]byte(tomlSpec))
+	r, err := Builtin().ParseSpec([]byte(tomlSpec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +43,9 @@ func TestSpecErrors(t *testing.T) {
 		`{"analysis":"funnel",`:               `read spec as JSON`,
 		"analysis = ":                         `read spec as TOML`,
 	} {
-		_, err := ParseSpec([]byte(in))
+		_, err := Builtin().ParseSpec([]byte(in))
 		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("ParseSpec(%q) = %v, want an error containing %q", in, err, want)
+			t.Errorf("Builtin().ParseSpec(%q) = %v, want an error containing %q", in, err, want)
 		}
 	}
 }
@@ -64,7 +64,7 @@ func TestSpecRunsEveryAnalysis(t *testing.T) {
 		"lifecycle": `{"analysis":"lifecycle"}`,
 	}
 	for kind, js := range specs {
-		s, err := ParseSpec([]byte(js))
+		s, err := Builtin().ParseSpec([]byte(js))
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
 		}
@@ -73,8 +73,8 @@ func TestSpecRunsEveryAnalysis(t *testing.T) {
 			t.Fatalf("%s: run: %v", kind, err)
 		}
 	}
-	if len(specs) != len(Analyses()) {
-		t.Fatalf("test covers %d analyses, there are %d", len(specs), len(Analyses()))
+	if len(specs) != len(Builtin()) {
+		t.Fatalf("test covers %d analyses, there are %d", len(specs), len(Builtin()))
 	}
 }
 

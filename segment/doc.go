@@ -61,8 +61,8 @@
 // # Built-in segmentations and where segments are used
 //
 // RFM (RFM) scores customers by quintiles; lifecycle stages (Stages) and
-// churn risk (Churn) are relative to the data's last event. Install makes
-// every analysis accept --segment NAME (a saved segment, audience:NAME or
-// stage:STAGE) and --by segment:NAME; RefreshAudiences re-counts the saved
-// audience rules after an import.
+// churn risk (Churn) are relative to the data's last event. A Resolver,
+// set as a Dataset's Segments, makes every analysis accept --segment NAME
+// (a saved segment, audience:NAME or stage:STAGE) and --by segment:NAME;
+// RefreshAudiences re-counts the saved audience rules after an import.
 package segment

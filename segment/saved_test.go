@@ -68,9 +68,8 @@ func TestSavedSegmentsAndAudiences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// --segment through the query hook, in every analysis's Resolve.
-	Install(db)
-	defer func() { query.Segments, query.SegmentBy = nil, nil }()
+	// --segment through the Dataset's resolver, in every analysis's Resolve.
+	d.Segments = Resolver{DB: db}
 	s, err := d.Resolve(ctx, query.Common{Segment: "buyers"})
 	if err != nil {
 		t.Fatal(err)

@@ -11,8 +11,8 @@ import (
 // lifecycle stages and churn count calendar days, read dates and write
 // evidence times in loc instead of the dataset's display timezone: the
 // --tz of the command or analysis that evaluates them. A context carries
-// it because --segment NAME reaches this package through query.Segments,
-// whose signature has no room for a zone; query.Resolve sets it from an
+// it because --segment NAME reaches this package through the Dataset's
+// query.SegmentResolver, whose signature has no room for a zone; query.Resolve sets it from an
 // analysis's --tz (query.WithZone). A nil loc changes nothing.
 func WithZone(ctx context.Context, loc *time.Location) context.Context {
 	return query.WithZone(ctx, loc)

@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/specfile"
 )
 
 // naiveMember is one user of a variant, found person by person: the
@@ -265,7 +266,7 @@ func TestExperimentWeightsSaveAndReopen(t *testing.T) {
 	if err != nil {
 		t.Fatalf("save wrote nothing: %v (status %q)", err, h.m.status)
 	}
-	spec, err := query.ParseSpec(b)
+	spec, err := specfile.Parse(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/specfile"
 )
 
 // naiveArms counts, person by person, the users and converters of each
@@ -179,7 +180,7 @@ func TestExperimentSaveAndReopen(t *testing.T) {
 	if err != nil {
 		t.Fatalf("save wrote nothing: %v (status %q)", err, h.m.status)
 	}
-	spec, err := query.ParseSpec(b)
+	spec, err := specfile.Parse(b)
 	if err != nil {
 		t.Fatalf("saved spec does not parse: %v\n%s", err, b)
 	}

@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/specfile"
 )
 
 // specDir is where the workbench saves analyses, relative to the working
@@ -92,7 +93,7 @@ func readSpec(path string) (query.Spec, error) {
 	if err != nil {
 		return query.Spec{}, err
 	}
-	return query.ParseSpec(b)
+	return specfile.Parse(b)
 }
 
 func readSpecCmd(path string) tea.Cmd {

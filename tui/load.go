@@ -25,14 +25,14 @@ func loadCmd(ctx context.Context, open opener, db *store.DB, source string, sinc
 			if db, source, err = open(ctx); err != nil {
 				return loadedMsg{err: err}
 			}
-			// --segment NAME and --by segment:NAME resolve saved segments of
-			// this database on every tab.
-			segment.Install(db)
 		}
 		d, err := query.Load(ctx, db)
 		if err != nil {
 			return loadedMsg{err: err}
 		}
+		// --segment NAME and --by segment:NAME resolve saved segments of
+		// this database on every tab.
+		d.Segments = segment.Resolver{DB: db}
 		events := eventCounts(d)
 		return loadedMsg{db: db, d: d, source: source, events: events, funnel: funnelSeed(d, events, 4),
 			ms: since(start).Milliseconds()}

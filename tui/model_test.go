@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/sample"
+	"github.com/spoorhq/spoor/specfile"
 	"github.com/spoorhq/spoor/store"
 	"github.com/spoorhq/spoor/store/storetest"
 )
@@ -309,7 +310,7 @@ func TestSaveAndReopenSpec(t *testing.T) {
 	if err != nil {
 		t.Fatalf("save wrote nothing: %v (status %q)", err, h.m.status)
 	}
-	spec, err := query.ParseSpec(b)
+	spec, err := specfile.Parse(b)
 	if err != nil {
 		t.Fatalf("saved spec does not parse: %v\n%s", err, b)
 	}

@@ -299,10 +299,10 @@ func breaksDown(a analysis) bool {
 func membersCmd(sh *shared, ref string, then func([]string) tea.Msg) tea.Cmd {
 	d := sh.d
 	return func() tea.Msg {
-		if query.Segments == nil {
+		if d.Segments == nil {
 			return statusMsg{text: "segments are not available on this data", err: true}
 		}
-		m, err := query.Segments(context.Background(), d, ref)
+		m, err := d.Segments.Members(context.Background(), d, ref)
 		if err != nil {
 			return statusMsg{text: ref + ": " + err.Error(), err: true}
 		}

@@ -1,15 +1,17 @@
-package experiment
+package specfile
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
 )
 
 func TestExperimentSpecRuns(t *testing.T) {
-	spec, err := query.ParseSpec([]byte(`{"analysis":"experiment","variant":"v","goal":"buy","window":"1d"}`))
+	spec, err := Parse([]byte(`{"analysis":"experiment","variant":"v","goal":"buy","window":"1d"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +24,7 @@ func TestExperimentSpecRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := res.(*Result)
+	r := res.(*experiment.Result)
 	if len(r.Variants) != 2 {
 		t.Fatalf("%d variants, want 2", len(r.Variants))
 	}
@@ -34,5 +36,16 @@ func TestExperimentSpecRuns(t *testing.T) {
 		if v.Users != 1 || v.Conversions != want {
 			t.Fatalf("variant %s: %d users %d conversions", v.Name, v.Users, v.Conversions)
 		}
+	}
+}
+
+// Every kind a spec may name parses, whatever was imported or initialised
+// first: query's five and experiment.
+func TestAnalysesNamed(t *testing.T) {
+	if got := strings.Join(Analyses().Names(), " "); got != "experiment funnel lifecycle paths retention trends" {
+		t.Errorf("analyses: %s", got)
+	}
+	if _, err := query.Builtin().ParseSpec([]byte(`{"analysis":"experiment"}`)); err == nil {
+		t.Error("query alone knows experiments")
 	}
 }

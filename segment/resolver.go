@@ -28,15 +28,19 @@ func Resolve(ctx context.Context, db *store.DB, d *query.Dataset, name string) (
 	return Evaluate(ctx, d, s.Expr)
 }
 
-// Install makes --segment NAME and --by segment:NAME resolve names in db
-// for every analysis.
-func Install(db *store.DB) {
-	query.Segments = func(ctx context.Context, d *query.Dataset, name string) ([]bool, error) {
-		return Resolve(ctx, db, d, name)
-	}
-	query.SegmentBy = func(ctx context.Context, d *query.Dataset, name string) (*query.Prop, error) {
-		return Breakdown(ctx, db, d, name)
-	}
+// Resolver resolves --segment NAME and --by segment:NAME against the saved
+// segments and audiences of DB. Set it as the Dataset's Segments:
+// d.Segments = segment.Resolver{DB: db}.
+type Resolver struct{ DB *store.DB }
+
+// Members is Resolve on r's database.
+func (r Resolver) Members(ctx context.Context, d *query.Dataset, name string) ([]bool, error) {
+	return Resolve(ctx, r.DB, d, name)
+}
+
+// Breakdown is Breakdown on r's database.
+func (r Resolver) Breakdown(ctx context.Context, d *query.Dataset, name string) (*query.Prop, error) {
+	return Breakdown(ctx, r.DB, d, name)
 }
 
 // Breakdown returns a per-event property column that splits any analysis
