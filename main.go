@@ -3,12 +3,12 @@
 // Its packages stand in floors, and a package imports only packages on
 // floors below its own (layers_test.go keeps this true):
 //
-//	6  main                       wires the front ends: cli parses the workbench's flags, tui.Run opens it
-//	5  cli, tui                   the command line and the workbench; neither imports the other
-//	4  specfile                   spec files: the kinds of analysis a saved spec may name
-//	3  alert, segment, experiment alerts on trends, user segments, A/B tests: built on the engine
-//	2  query, importers, sample   the analysis engine; reading exports; generated data
-//	1  store, output, termquery   the SQLite file; tables as text, CSV, JSON, Markdown; asking the terminal
+//	6  main                                  wires the front ends: cli parses the workbench's flags, tui.Run opens it
+//	5  cli, tui                              the command line and the workbench; neither imports the other
+//	4  specfile                              spec files: the kinds of analysis a saved spec may name
+//	3  alert, segment, experiment, forecast  built on the engine: alerts, segments, A/B tests, forecasts
+//	2  query, importers, sample              the analysis engine; reading exports; generated data
+//	1  store, output, termquery              the SQLite file; tables as text, CSV, JSON, Markdown; asking the terminal
 package main
 
 import (
