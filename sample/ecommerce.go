@@ -74,9 +74,17 @@ var catalog = func() []product {
 // shopper generates one customer: acquired on some day through a channel,
 // then sessions whose spacing depends on how engaged they are and stretches
 // out over time until they churn.
-func shopper(g *gen) {
+func shopper(g *gen) { shopperWith(g, nil, nil) }
+
+// shopperWith is shopper with a scenario's own user properties (setup,
+// called once the device is known) and a broken checkout: while broken
+// reports true a session ends before begin_checkout.
+func shopperWith(g *gen, setup func(*gen), broken func() bool) {
 	g.set("country", g.pick(shopCountry))
 	g.set("device", g.pick(shopDevices))
+	if setup != nil {
+		setup(g)
+	}
 	variant := shopVariants[g.r.Intn(2)]
 	g.set("exp_checkout", variant)
 	treatment := variant == "treatment"
@@ -93,7 +101,7 @@ func shopper(g *gen) {
 	// The June 18 ("618") sale brings a burst of bargain hunters from a
 	// promotion: a spike for trend alerts to find, and users who rarely
 	// come back.
-	if g.chance(0.05) && g.onDay(2026, time.June, 18) {
+	if !g.sc.noSale && g.chance(0.05) && g.onDay(2026, time.June, 18) {
 		g.set("utm_source", "promo_618")
 		meanGap, churn, buyer = 14, 0.75, 1.2
 	} else {
@@ -108,7 +116,7 @@ func shopper(g *gen) {
 			}
 			g.wait(20*second, 1)
 		}
-		bought, ok := shopSession(g, treatment, buyer)
+		bought, ok := shopSession(g, treatment, buyer, broken)
 		if !ok {
 			return
 		}
@@ -127,7 +135,7 @@ func shopper(g *gen) {
 }
 
 // shopSession is one visit; it reports whether it ended in a purchase.
-func shopSession(g *gen, treatment bool, buyer float64) (bought, ok bool) {
+func shopSession(g *gen, treatment bool, buyer float64, broken func() bool) (bought, ok bool) {
 	if !g.event("session_start") {
 		return false, false
 	}
@@ -156,7 +164,7 @@ func shopSession(g *gen, treatment bool, buyer float64) (bought, ok bool) {
 			g.wait(30*second, 1)
 		}
 	}
-	if len(cart) == 0 || !g.chance(min(0.5*buyer, 0.85)) {
+	if len(cart) == 0 || !g.chance(min(0.5*buyer, 0.85)) || broken != nil && broken() {
 		return false, true
 	}
 	g.wait(90*second, 1)

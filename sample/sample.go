@@ -22,12 +22,13 @@ type Scenario struct {
 	TZ      string       // the business's home timezone: diurnal and weekly rhythms follow it
 	Keys    []string     // every property key it emits, sorted (the CSV columns)
 	user    func(g *gen) // generates one user's whole timeline
+	noSale  bool         // the shop without its 618 sale
 	weekday [7]float64   // relative activity by weekday, Sunday first
 	hours   [2][24]float64
 }
 
 // Scenarios lists the generators, the default first.
-var Scenarios = []*Scenario{ecommerce, saas, education}
+var Scenarios = []*Scenario{ecommerce, saas, education, incident}
 
 // Names lists the scenario names.
 func Names() []string {

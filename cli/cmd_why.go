@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spoorhq/spoor/forecast"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/why"
+)
+
+func init() {
+	register("why", "why a metric moved: every property value (and pair) ranked by its contribution to the change", runWhy)
+}
+
+func runWhy(env *Env, args []string) error {
+	fs := newFlags(env, "why", "[--events a,b] [--measure total|users | --sum PROP | --steps a,b,c [--window 7d]] [--before FROM..TO --after FROM..TO] [--props a,b] [--where ...]\n\n"+
+		"Ranks every property value, and pairs of values of two properties, by its contribution to the\n"+
+		"change of the metric from --before to --after (dates inclusive; a longer before period is scaled\n"+
+		"to the after period's length). Counts: contributions add up to the change exactly, and a\n"+
+		"chi-square test says whether the value's share changed (Bonferroni-adjusted). Conversion\n"+
+		"(--steps): each value's contribution splits into mix and rate effects, tested with a\n"+
+		"two-proportion z-test. Values with under 10 units are folded. Without periods: the latest\n"+
+		"anomaly of the daily series (spoor forecast's) against the same weekday of up to 4 weeks before.")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	var q why.Query
+	fs.StringVar(&q.From, "from", "", "not used: give --before and --after")
+	fs.Var((*stringList)(&q.Where), "where", "property filter, repeatable and ANDed: 'country = CN'")
+	fs.StringVar(&q.Segment, "segment", "", "only users in this saved segment")
+	fs.StringVar(&q.TZ, "tz", "", "display timezone (IANA name), default the database's")
+	events := fs.String("events", "", "comma-separated event names (default: any event)")
+	fs.StringVar(&q.Measure, "measure", "total", "total (events) or users (each counted once per period)")
+	fs.StringVar(&q.Sum, "sum", "", "sum this numeric property over the events instead of counting them")
+	steps := fs.String("steps", "", "a funnel's steps: explain its conversion")
+	fs.StringVar(&q.Window, "window", query.DefaultFunnelWindow, "with --steps: conversion window")
+	before := fs.String("before", "", "the earlier period, FROM..TO or one day (YYYY-MM-DD)")
+	after := fs.String("after", "", "the later period, FROM..TO or one day")
+	props := fs.String("props", "", "candidate properties, comma-separated (default: every property)")
+	top := fs.Int("top", 20, "rows of the table (json lists every value)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("why takes no arguments (got %q)", fs.Arg(0))
+	}
+	if q.From != "" {
+		return usagef("why compares two periods: give --before FROM..TO and --after FROM..TO")
+	}
+	if *top < 1 {
+		return usagef("--top must be at least 1")
+	}
+	if w, err := query.ParseDuration(q.Window); err != nil || w <= 0 {
+		return usagef("--window %q: use a positive duration such as 30m or 7d", q.Window)
+	}
+	q.Events = trendsEventNames(*events)
+	if q.Measure != query.MeasureTotal && q.Measure != query.MeasureUsers {
+		return usagef("--measure %q: why explains total or users", q.Measure)
+	}
+	if *steps != "" {
+		q.Steps = query.FunnelSteps(splitSteps(*steps))
+		if len(q.Steps) < 2 || len(q.Events) > 0 || q.Sum != "" {
+			return usagef("--steps needs two or more steps and no --events or --sum")
+		}
+	}
+	if (*before == "") != (*after == "") {
+		return usagef("give both --before and --after, or neither (the latest anomaly)")
+	}
+	if *before != "" {
+		b, err := parsePeriod(*before)
+		if err != nil {
+			return usagef("--before: %v", err)
+		}
+		a, err := parsePeriod(*after)
+		if err != nil {
+			return usagef("--after: %v", err)
+		}
+		q.Before, q.After = []why.Period{b}, a
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *props != "" {
+		q.Keys = trendsEventNames(*props)
+		for _, k := range q.Keys {
+			if err := d.CheckProp(env.Ctx, k); err != nil {
+				return usagef("--props: %v", err)
+			}
+		}
+	} else if q.Keys, _, err = db.PropKeys(env.Ctx); err != nil {
+		return err
+	}
+	if q.After.From == "" {
+		if err := latestAnomaly(env, d, &q); err != nil {
+			return err
+		}
+	}
+	r, err := why.Analyze(env.Ctx, d, q)
+	if err != nil {
+		return err
+	}
+	why.TableRows = *top
+	return emit(env, *format, r)
+}
+
+// parsePeriod reads FROM..TO or a single day.
+func parsePeriod(v string) (why.Period, error) {
+	from, to, ok := strings.Cut(v, "..")
+	if !ok {
+		to = from
+	}
+	for _, s := range []string{from, to} {
+		if _, err := time.Parse("2006-01-02", strings.TrimSpace(s)); err != nil {
+			return why.Period{}, fmt.Errorf("cannot read %q (use YYYY-MM-DD..YYYY-MM-DD or one day)", v)
+		}
+	}
+	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+	if to < from {
+		return why.Period{}, fmt.Errorf("%s ends before it starts", v)
+	}
+	return why.Period{From: from, To: to}, nil
+}
+
+// latestAnomaly sets the periods to the daily series' latest anomaly (the
+// forecast's detector) against the same weekday of up to four weeks before.
+func latestAnomaly(env *Env, d *query.Dataset, q *why.Query) error {
+	if len(q.Steps) > 0 || q.Sum != "" {
+		return usagef("with --steps or --sum give the periods: --before FROM..TO --after FROM..TO")
+	}
+	tq := query.TrendsQuery{Common: query.Common{Where: q.Where, Segment: q.Segment, TZ: q.TZ}, Events: q.Events, Measure: q.Measure, Interval: "day"}
+	r, err := d.Trends(env.Ctx, tq)
+	if err != nil {
+		return err
+	}
+	f, err := forecast.Trends(env.Ctx, d, tq, r, 1)
+	if err != nil {
+		return err
+	}
+	s := f.Series[0]
+	if s.Refused != "" {
+		return fmt.Errorf("cannot find an anomaly: %s; or give --before and --after", s.Refused)
+	}
+	if len(s.Anomalies) == 0 {
+		return fmt.Errorf("the daily series has no anomaly (no day outside its expected band); name the periods with --before FROM..TO --after FROM..TO")
+	}
+	day := s.Anomalies[len(s.Anomalies)-1].T
+	t, _ := time.Parse("2006-01-02", day)
+	first := s.Past[0].T
+	q.After = why.Period{From: day, To: day}
+	for k := 1; k <= 4; k++ {
+		b := t.AddDate(0, 0, -7*k).Format("2006-01-02")
+		if b < first {
+			break
+		}
+		q.Before = append(q.Before, why.Period{From: b, To: b})
+	}
+	if len(q.Before) == 0 {
+		return fmt.Errorf("the latest anomaly, %s, has no earlier week to compare with; give --before and --after", day)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package why
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/spoorhq/spoor/output"
+)
+
+// TableRows is how many contributors the text formats list (JSON has all).
+var TableRows = 20
+
+// Tables shows the ranking, then the top cause's users.
+func (r *Result) Tables() []output.Table {
+	title := fmt.Sprintf("why %s moved: %s against %s — before %s, after %s, change %s. %s",
+		r.Metric, r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.Verdict)
+	cols := []string{"property", "value", "before", "after", "contribution", "share"}
+	rate := len(r.Contributors) > 0 && r.Contributors[0].Mix != nil
+	if rate {
+		cols = append(cols, "mix", "rate")
+	}
+	cols = append(cols, "p", "significant")
+	t := output.Table{Title: title, Columns: cols}
+	shown := 0
+	for _, c := range r.Contributors {
+		if c.Folded == 0 && shown >= TableRows {
+			continue
+		}
+		if c.Folded == 0 {
+			shown++
+		}
+		row := []string{c.Property, c.Value, num(c.Before), num(c.After), num(c.Contribution), pct(c.Share)}
+		if rate {
+			row = append(row, opt(c.Mix), opt(c.Rate))
+		}
+		p := ""
+		if c.P != nil {
+			p = pText(*c.P)
+		}
+		sig := ""
+		if c.Significant {
+			sig = "yes"
+		}
+		t.Rows = append(t.Rows, append(row, p, sig))
+	}
+	if n := len(r.Contributors) - len(t.Rows); n > 0 {
+		t.Title += fmt.Sprintf(" (%d more values in --format json)", n)
+	}
+	out := []output.Table{t}
+	if r.Drill != nil {
+		d := output.Table{Title: fmt.Sprintf("users of %s = %s: %d (the %d that changed most)", r.Drill.Property, r.Drill.Value, r.Drill.Users, len(r.Drill.Top)),
+			Columns: []string{"user", "before", "after"}}
+		for _, u := range r.Drill.Top {
+			d.Rows = append(d.Rows, []string{u.User, num(u.Before), num(u.After)})
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func num(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	if math.Abs(v) < 1 {
+		return strconv.FormatFloat(v, 'f', 4, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+func pct(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(100**v, 'f', 1, 64) + "%"
+}
+
+func opt(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return num(*v)
+}

@@ -1,0 +1,507 @@
+package why
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+// Period is a range of whole days, inclusive, YYYY-MM-DD.
+type Period struct{ From, To string }
+
+func (p Period) String() string {
+	if p.From == p.To {
+		return p.From
+	}
+	return p.From + ".." + p.To
+}
+
+// Query is a metric and the periods to compare. The metric is one of:
+// events (Measure total), users (Measure users: each user counted once
+// per period, under the properties of their first matching event), the
+// sum of property Sum over the events, or the conversion of the funnel
+// Steps (entrants are grouped by their step-1 event).
+type Query struct {
+	query.Common                    // Where, Segment and TZ apply; the range and By do not
+	Events       []string           // empty: any event (not for funnels)
+	Measure      string             // total or users
+	Sum          string             // with Measure total: sum this property instead of counting
+	Steps        []query.FunnelStep // a funnel's conversion
+	Window       string             // funnel window
+	Before       []Period           // pooled; with several, their total length scales counts
+	After        Period
+	Keys         []string // candidate properties
+}
+
+// Limits on the search; they bound time and memory whatever the data.
+const (
+	MinUnits  = 10 // a value with fewer units in both periods together is folded
+	PairProps = 6  // properties whose values are paired: the ones with the largest contributions
+	PairTop   = 12 // values of each such property taken into pairs
+	Alpha     = 0.01
+)
+
+// Result ranks every value's contribution to the change.
+type Result struct {
+	Metric       string        `json:"metric"`
+	BeforePeriod string        `json:"before_period"`
+	AfterPeriod  string        `json:"after_period"`
+	Scale        float64       `json:"scale"` // before amounts were multiplied by this (after length / before length)
+	Before       float64       `json:"before"`
+	After        float64       `json:"after"`
+	Change       float64       `json:"change"`
+	Test         string        `json:"test"`
+	Verdict      string        `json:"verdict"`
+	Explained    bool          `json:"explained"`
+	Contributors []Contributor `json:"contributors"`
+	Drill        *Drill        `json:"drill"`
+}
+
+// Contributor is one property value or pair of values.
+type Contributor struct {
+	Property     string   `json:"property"`
+	Value        string   `json:"value"`
+	Before       float64  `json:"before"`
+	After        float64  `json:"after"`
+	Contribution float64  `json:"contribution"`
+	Share        *float64 `json:"share"` // contribution / change; null when the change is 0
+	Mix          *float64 `json:"mix,omitempty"`
+	Rate         *float64 `json:"rate,omitempty"`
+	P            *float64 `json:"p"` // Bonferroni-adjusted over every tested value; null when not tested
+	Significant  bool     `json:"significant"`
+	Folded       int      `json:"folded,omitempty"` // values folded into this row (too few units to judge)
+	Units        [2]int   `json:"units"`            // units before and after (events, users or entrants), unscaled
+
+	props []string
+	codes []int32
+}
+
+// Drill lists the users of the top contributor.
+type Drill struct {
+	Property string      `json:"property"`
+	Value    string      `json:"value"`
+	Users    int         `json:"users"`
+	Top      []DrillUser `json:"top"` // the 20 with the largest change, largest first
+}
+
+// DrillUser is one user's amount in each period (unscaled).
+type DrillUser struct {
+	User   string  `json:"user"`
+	Before float64 `json:"before"`
+	After  float64 `json:"after"`
+}
+
+// units is the metric's atoms: event index (for its properties), period
+// (0 before, 1 after), amount and entrant weight.
+type units struct {
+	idx    []int32
+	period []uint8
+	num    []float64
+	den    []float64
+	person []int32
+}
+
+func (u *units) add(i int, per uint8, num, den float64, person int) {
+	u.idx = append(u.idx, int32(i))
+	u.period = append(u.period, per)
+	u.num = append(u.num, num)
+	u.den = append(u.den, den)
+	u.person = append(u.person, int32(person))
+}
+
+// Analyze computes the contributions.
+func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
+	if len(q.Before) == 0 || q.After.From == "" {
+		return nil, fmt.Errorf("no periods to compare")
+	}
+	kind := Count
+	switch {
+	case len(q.Steps) > 0:
+		kind = Rate
+	case q.Sum != "":
+		kind = Sum
+	}
+	u := &units{}
+	var days [2]int
+	for k, p := range append([]Period{q.After}, q.Before...) {
+		per := uint8(1)
+		if k > 0 {
+			per = 0
+		}
+		n, err := collect(ctx, d, q, kind, p, per, u)
+		if err != nil {
+			return nil, err
+		}
+		days[per] += n
+	}
+	res := &Result{Metric: metricName(q), AfterPeriod: q.After.String(), Contributors: []Contributor{}}
+	var bp []string
+	for _, p := range q.Before {
+		bp = append(bp, p.String())
+	}
+	res.BeforePeriod = strings.Join(bp, ", ")
+	scale := 1.0
+	if kind != Rate {
+		scale = float64(days[1]) / float64(days[0])
+	}
+	res.Scale = scale
+	var tot [2]Cell
+	for k := range u.idx {
+		tot[u.period[k]].add(u.num[k], u.den[k])
+	}
+	if kind == Rate {
+		res.Before, res.After = ratio(tot[0].Num, tot[0].Den), ratio(tot[1].Num, tot[1].Den)
+		res.Test = "two-proportion z-test of the value's conversion before against after"
+	} else {
+		res.Before, res.After = tot[0].Num*scale, tot[1].Num
+		res.Test = "chi-square (1 df) on the 2×2 table value/rest × before/after: did the value's share change"
+		if kind == Sum {
+			res.Test = "none (sums are not counts)"
+		}
+	}
+	res.Change = res.After - res.Before
+	if len(u.idx) == 0 {
+		res.Verdict = "no units in either period: nothing to explain"
+		return res, nil
+	}
+
+	// Single properties.
+	cols := make([]*query.Prop, 0, len(q.Keys))
+	var singles [][]Contributor
+	for _, key := range q.Keys {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p, err := d.Prop(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, p)
+		cells := map[int32]*[2]Cell{}
+		for k, i := range u.idx {
+			c := p.Codes[i]
+			g := cells[c]
+			if g == nil {
+				g = &[2]Cell{}
+				cells[c] = g
+			}
+			g[u.period[k]].add(u.num[k], u.den[k])
+		}
+		singles = append(singles, groups(kind, []string{key}, cells, func(c int32) ([]int32, string) {
+			return []int32{c}, label(p, c)
+		}, tot, scale))
+	}
+	var all []Contributor
+	for _, s := range singles {
+		all = append(all, s...)
+	}
+
+	// Pairs, among the properties with the largest single contributions
+	// and each one's largest values: at most PairProps·(PairProps−1)/2
+	// passes over the units, each with a (PairTop+1)² table.
+	order := make([]int, len(cols))
+	best := make([]float64, len(cols))
+	for k, s := range singles {
+		order[k] = k
+		for _, c := range s {
+			if c.Folded == 0 && c.codes[0] != 0 {
+				best[k] = max(best[k], math.Abs(c.Contribution))
+			}
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return best[order[a]] > best[order[b]] })
+	order = order[:min(len(order), PairProps)]
+	remap := make([]map[int32]int32, len(cols))
+	values := make([][]int32, len(cols))
+	for _, k := range order {
+		remap[k] = map[int32]int32{}
+		for _, c := range singles[k] { // ranked by |contribution|
+			// A missing value pairs with nothing: "(none)" of a key the
+			// event type never has would only repeat the other value.
+			if c.Folded == 0 && c.codes[0] != 0 && len(values[k]) < PairTop {
+				values[k] = append(values[k], c.codes[0])
+				remap[k][c.codes[0]] = int32(len(values[k]))
+			}
+		}
+	}
+	for x := 0; x < len(order); x++ {
+		for y := x + 1; y < len(order); y++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			a, b := min(order[x], order[y]), max(order[x], order[y]) // named in the order of Keys
+			pa, pb := cols[a], cols[b]
+			// Dense code lookups for this pass.
+			w := int32(PairTop + 1)
+			cells := map[int32]*[2]Cell{}
+			table := make([][2]Cell, w*w)
+			for k, i := range u.idx {
+				ka, kb := remap[a][pa.Codes[i]], remap[b][pb.Codes[i]]
+				if ka == 0 || kb == 0 {
+					continue
+				}
+				table[ka*w+kb][u.period[k]].add(u.num[k], u.den[k])
+			}
+			for key := range table {
+				if table[key][0].N+table[key][1].N > 0 {
+					cells[int32(key)] = &table[key]
+				}
+			}
+			pair := groups(kind, []string{q.Keys[a], q.Keys[b]}, cells, func(key int32) ([]int32, string) {
+				ca, cb := values[a][key/w-1], values[b][key%w-1]
+				return []int32{ca, cb}, label(pa, ca) + "," + label(pb, cb)
+			}, tot, scale)
+			for _, c := range pair {
+				if c.Folded == 0 { // small pairs are left out, not folded: their values are listed singly
+					all = append(all, c)
+				}
+			}
+		}
+	}
+
+	// Significance, adjusted for the number of values tested.
+	tested := 0
+	for _, c := range all {
+		if c.P != nil {
+			tested++
+		}
+	}
+	for k := range all {
+		if all[k].P != nil {
+			adj := min(1, *all[k].P*float64(tested))
+			all[k].P = &adj
+			all[k].Significant = adj < Alpha
+		}
+		if res.Change != 0 {
+			sh := all[k].Contribution / res.Change
+			all[k].Share = &sh
+		}
+	}
+	// Ranked by |contribution|; folded rows, not judged, come last.
+	sort.SliceStable(all, func(i, j int) bool {
+		if (all[i].Folded > 0) != (all[j].Folded > 0) {
+			return all[j].Folded > 0
+		}
+		ai, aj := math.Abs(all[i].Contribution), math.Abs(all[j].Contribution)
+		if ai != aj {
+			return ai > aj
+		}
+		return all[i].Property+"="+all[i].Value < all[j].Property+"="+all[j].Value
+	})
+	res.Contributors = all
+	res.verdict(kind)
+	if top := res.cause(); top != nil {
+		res.Drill = drill(d, cols, q.Keys, u, top)
+	}
+	return res, nil
+}
+
+// groups turns one property's (or pair's) cells into contributors, the
+// values with fewer than MinUnits units folded into one row, ranked by
+// |contribution|.
+func groups(kind Kind, props []string, cells map[int32]*[2]Cell, name func(int32) ([]int32, string), tot [2]Cell, scale float64) []Contributor {
+	var out []Contributor
+	var small [2]Cell
+	folded := 0
+	for key, g := range cells {
+		if g[0].N+g[1].N < MinUnits {
+			small[0].Num += g[0].Num
+			small[0].Den += g[0].Den
+			small[0].N += g[0].N
+			small[1].Num += g[1].Num
+			small[1].Den += g[1].Den
+			small[1].N += g[1].N
+			folded++
+			continue
+		}
+		codes, v := name(key)
+		out = append(out, contributor(kind, props, v, codes, g[0], g[1], tot, scale))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ai, aj := math.Abs(out[i].Contribution), math.Abs(out[j].Contribution)
+		if ai != aj {
+			return ai > aj
+		}
+		return out[i].Value < out[j].Value
+	})
+	if folded > 0 {
+		c := contributor(kind, props, fmt.Sprintf("(%d small values)", folded), nil, small[0], small[1], tot, scale)
+		c.P, c.Folded = nil, folded
+		out = append(out, c)
+	}
+	return out
+}
+
+func contributor(kind Kind, props []string, value string, codes []int32, g0, g1 Cell, tot [2]Cell, scale float64) Contributor {
+	ct := contribute(kind, g0, g1, tot[0], tot[1], scale)
+	c := Contributor{Property: strings.Join(props, ","), Value: value, Before: ct.Before, After: ct.After,
+		Contribution: ct.Contribution, Units: [2]int{int(g0.N), int(g1.N)}, props: props, codes: codes}
+	if kind == Rate {
+		c.Mix, c.Rate = &ct.Mix, &ct.Rate
+	}
+	if !math.IsNaN(ct.P) {
+		c.P = &ct.P
+	}
+	return c
+}
+
+func label(p *query.Prop, c int32) string {
+	if c == 0 {
+		return query.NoneValue
+	}
+	return p.Values[c-1]
+}
+
+// cause is the contributor the verdict names: the largest significant
+// one, else the largest (nil when every row is folded).
+func (r *Result) cause() *Contributor {
+	var first *Contributor
+	for k := range r.Contributors {
+		c := &r.Contributors[k]
+		if c.Folded > 0 {
+			continue
+		}
+		if c.Significant {
+			return c
+		}
+		if first == nil {
+			first = c
+		}
+	}
+	return first
+}
+
+// verdict says whether one value explains the change: the largest
+// significant contributor (its share changed differently from the rest)
+// carries at least half of it. Values that merely shrank or grew with
+// everything else (a "(none)" holding most events) explain nothing. When a
+// pair holding that value accounts for most of the value's contribution,
+// the pair is the narrower cause and is named (and moved first).
+func (r *Result) verdict(kind Kind) {
+	top := r.cause()
+	if top == nil || r.Change == 0 {
+		r.Verdict = "no change to explain"
+		return
+	}
+	if len(top.codes) == 1 && top.Significant {
+		for k := range r.Contributors {
+			c := &r.Contributors[k]
+			if len(c.codes) == 2 && c.Contribution*top.Contribution > 0 && math.Abs(c.Contribution) >= 0.8*math.Abs(top.Contribution) &&
+				c.Significant && containsValue(c, top) {
+				top = c
+				break
+			}
+		}
+	}
+	// The named cause goes first.
+	for k := range r.Contributors {
+		if &r.Contributors[k] == top {
+			pick := *top
+			copy(r.Contributors[1:k+1], r.Contributors[:k])
+			r.Contributors[0] = pick
+			top = &r.Contributors[0]
+			break
+		}
+	}
+	share := top.Contribution / r.Change
+	what := top.Property + " = " + top.Value
+	if kind == Sum || top.P == nil {
+		r.Verdict = fmt.Sprintf("%s accounts for %.0f%% of the change (sums are not tested)", what, 100*share)
+		r.Explained = share >= 0.5
+		return
+	}
+	if share >= 0.5 && top.Significant {
+		r.Explained = true
+		r.Verdict = fmt.Sprintf("%s explains %.0f%% of the change (p %s)", what, 100*share, pText(*top.P))
+		return
+	}
+	r.Verdict = fmt.Sprintf("no single value explains the change: the largest, %s, accounts for %.0f%% of it", what, 100*share)
+	if !top.Significant {
+		r.Verdict += ", no more than its size predicts (not significant)"
+	}
+}
+
+func containsValue(pair, single *Contributor) bool {
+	props := strings.Split(pair.Property, ",")
+	for k, p := range props {
+		if p == single.Property && pair.codes[k] == single.codes[0] {
+			return true
+		}
+	}
+	return false
+}
+
+func pText(p float64) string {
+	if p < 1e-4 {
+		return "< 0.0001"
+	}
+	return fmt.Sprintf("%.4f", p)
+}
+
+// drill sums each user's amount in the top contributor's group.
+func drill(d *query.Dataset, cols []*query.Prop, keys []string, u *units, top *Contributor) *Drill {
+	var match []*query.Prop
+	for _, p := range top.props {
+		for k, key := range keys {
+			if key == p {
+				match = append(match, cols[k])
+			}
+		}
+	}
+	per := map[int32]*[2]float64{}
+	for k, i := range u.idx {
+		ok := true
+		for j, p := range match {
+			ok = ok && p.Codes[i] == top.codes[j]
+		}
+		if !ok {
+			continue
+		}
+		g := per[u.person[k]]
+		if g == nil {
+			g = &[2]float64{}
+			per[u.person[k]] = g
+		}
+		g[u.period[k]] += u.num[k]
+	}
+	out := &Drill{Property: top.Property, Value: top.Value, Users: len(per), Top: []DrillUser{}}
+	for p, g := range per {
+		out.Top = append(out.Top, DrillUser{User: d.Users[p], Before: g[0], After: g[1]})
+	}
+	sort.Slice(out.Top, func(i, j int) bool {
+		a, b := math.Abs(out.Top[i].After-out.Top[i].Before), math.Abs(out.Top[j].After-out.Top[j].Before)
+		if a != b {
+			return a > b
+		}
+		return out.Top[i].User < out.Top[j].User
+	})
+	out.Top = out.Top[:min(len(out.Top), 20)]
+	return out
+}
+
+func metricName(q Query) string {
+	switch {
+	case len(q.Steps) > 0:
+		var s []string
+		for _, st := range q.Steps {
+			s = append(s, st.Event)
+		}
+		return "conversion of " + strings.Join(s, " → ")
+	case q.Sum != "":
+		return "sum of " + q.Sum + " over " + eventsName(q.Events)
+	case q.Measure == query.MeasureUsers:
+		return "users doing " + eventsName(q.Events)
+	}
+	return eventsName(q.Events)
+}
+
+func eventsName(ev []string) string {
+	if len(ev) == 0 {
+		return query.AnyEventLabel
+	}
+	return strings.Join(ev, ", ")
+}
