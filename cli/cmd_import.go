@@ -56,12 +56,21 @@ func runImport(env *Env, args []string) error {
 	fs.BoolVar(&opt.DryRun, "dry-run", false, "show the detected encoding, format, column mapping and first events; write nothing")
 	fs.StringVar(&rejects, "rejects", "", "write every rejected line with its reason to this file")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	maxExpand := fs.Int("max-expand", importers.DefaultMaxExpand, "refuse a file that grows to more than this many times its size on disk as it is decompressed (0: no limit)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	files := fs.Args()
 	if len(files) == 0 {
 		return usagef("import needs at least one FILE (or - for standard input); see spoor import -h")
+	}
+	switch {
+	case *maxExpand < 0:
+		return usagef("--max-expand %d: give a ratio of 1 or more, or 0 for no limit", *maxExpand)
+	case *maxExpand == 0:
+		opt.MaxExpand = -1
+	default:
+		opt.MaxExpand = *maxExpand
 	}
 	if columns != "" {
 		for _, c := range strings.Split(columns, ",") {

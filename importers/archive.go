@@ -104,8 +104,8 @@ func (z *zipReader) advance() (string, error) {
 			return "", fmt.Errorf("member %s of the zip: %w", f.Name, err)
 		}
 		z.closer, z.curName = rc, f.Name
-		guarded := &bombGuard{r: zipMemberErrors{rc}, raw: &z.src.raw.n, out: &z.out}
-		text, compression, encoding, err := decodeText(bufio.NewReaderSize(guarded, 256<<10), &z.src.raw.n, z.enc)
+		guarded := &bombGuard{r: zipMemberErrors{rc}, raw: &z.src.raw.n, out: &z.out, ratio: z.src.maxExpand}
+		text, compression, encoding, err := decodeText(bufio.NewReaderSize(guarded, 256<<10), &z.src.raw.n, z.enc, z.src.maxExpand)
 		if err != nil {
 			return "", fmt.Errorf("member %s of the zip: %w", f.Name, err)
 		}

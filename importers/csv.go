@@ -67,6 +67,9 @@ func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string,
 			return nil, &notEventsError{fmt.Sprintf("no header row: the first line looks like data (%s); name the columns with --columns user,event,time,...", listFields(c.names))}
 		}
 	}
+	if len(c.names) > maxProps+3 { // the user, event and time columns are not properties
+		return nil, &notEventsError{fmt.Sprintf("%d columns: events are kept with up to %d properties (Mixpanel keeps 2,000); cut the columns you do not need (for example with cut or xsv) and import again", len(c.names), maxProps)}
+	}
 	var err error
 	if c.cols, err = cm(c.names); err != nil {
 		return nil, err

@@ -34,6 +34,11 @@ type Options struct {
 	// Waiting, when set, is called if the import must wait for another
 	// process's import to the same database to finish.
 	Waiting func()
+	// MaxExpand bounds how many times its compressed size a gzip, zstd or
+	// zip file may grow as it is read (past 256 MB): 0 is
+	// DefaultMaxExpand, negative is no limit. Past it the file is refused
+	// whole as a decompression bomb.
+	MaxExpand int
 }
 
 // Progress is a snapshot of one file's import.
@@ -121,7 +126,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	if err != nil {
 		return nil, err
 	}
-	src, err := openSource(path, opt.Stdin, opt.Encoding)
+	src, err := openSource(path, opt.Stdin, opt.Encoding, opt.MaxExpand)
 	if err != nil {
 		return nil, err
 	}

@@ -72,6 +72,9 @@ func parseReject(err error, line int64, b []byte) error {
 	if errors.As(err, &long) {
 		return tooLongReject(line, clipRaw(b), long.what, long.n)
 	}
+	if errors.Is(err, errTooManyKeys) {
+		return tooManyProps(line, clipRaw(b), "the record", "keys")
+	}
 	return &rejectError{reason: rejectReason(err), line: line, raw: clipRaw(b), detail: err.Error()}
 }
 

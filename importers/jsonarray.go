@@ -102,7 +102,7 @@ func (a *arrayObjects) object() (map[string]any, int64, []byte, error) {
 	raw := a.buf
 	m, err := a.p.parse(raw)
 	var long *valueTooLong
-	if errors.Is(err, errNotObject) && !json.Valid(raw) || err != nil && !errors.Is(err, errNotObject) && !errors.As(err, &long) {
+	if errors.Is(err, errNotObject) && !json.Valid(raw) || err != nil && !errors.Is(err, errNotObject) && !errors.As(err, &long) && !errors.Is(err, errTooManyKeys) {
 		return nil, a.n, nil, a.broken("", err) // as encoding/json would have refused it
 	}
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // encoding/json scans each line twice and was most of the cost of a JSON
 // Lines import; jsonparse_test.go checks the two agree.
 func (p *jsonParser) parse(b []byte) (map[string]any, error) {
-	p.b, p.i, p.depth = b, 0, 0
+	p.b, p.i, p.depth, p.nkeys = b, 0, 0, 0
 	p.ws()
 	if p.i >= len(p.b) || p.b[p.i] != '{' {
 		return nil, errNotObject
@@ -42,13 +42,19 @@ type jsonParser struct {
 	// is copied out of b, so a giant value costs no memory of its own.
 	limit int
 	key   string // the key whose value is being read, to name a long one
+	// maxKeys, when set, refuses a record with more object keys than it
+	// (nested and in arrays too) before building the rest of it.
+	maxKeys, nkeys int
 }
 
 // newJSONParser is the importers' parser: keys cached, values up to
 // maxValue.
 func newJSONParser() jsonParser {
-	return jsonParser{keys: map[string]string{}, limit: maxValue}
+	return jsonParser{keys: map[string]string{}, limit: maxValue, maxKeys: maxProps}
 }
+
+// errTooManyKeys is a record with more than the parser's maxKeys keys.
+var errTooManyKeys = errors.New("too many keys")
 
 // valueTooLong is a string or number over the parser's limit.
 type valueTooLong struct {
@@ -135,6 +141,9 @@ func (p *jsonParser) object() (any, error) {
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return nil, p.fail("looking for beginning of object key string")
+		}
+		if p.nkeys++; p.maxKeys > 0 && p.nkeys > p.maxKeys {
+			return nil, errTooManyKeys
 		}
 		k, err := p.readKey()
 		if err != nil {

@@ -47,6 +47,7 @@ const (
 	ReasonInvalidBytes = "invalid text encoding"
 	ReasonTooLong      = "value too long"
 	ReasonRowTooLong   = "row too long"
+	ReasonTooManyProps = "too many properties"
 )
 
 // maxValue bounds one value (a property, the user, the event name, the
@@ -62,6 +63,20 @@ const maxValue = 1 << 20
 // its size on its way to the store. A longer JSON line or array element,
 // or CSV line, is cut short as it is read, not held.
 const maxRow = 16 << 20
+
+// maxProps bounds the properties of one event: the keys of a JSON record
+// (nested objects and objects in arrays included) or the columns of a CSV
+// file. Mixpanel keeps up to 2,000 properties per event and Amplitude's SDK
+// refuses more than 1,000, so no real export comes near; a record of a
+// million keys is hostile, and refusing it bounds each event's work.
+const maxProps = 10000
+
+// tooManyProps words the reject of a record over maxProps; what is "the
+// record" or "the header", unit "keys" or "columns".
+func tooManyProps(line int64, raw, what, unit string) *rejectError {
+	return &rejectError{reason: ReasonTooManyProps, line: line, raw: raw,
+		detail: fmt.Sprintf("%s has more than %d %s; events are kept with up to %d properties (Mixpanel keeps 2,000), so drop the extra fields (or keep them in one field as JSON text) and import the row again", what, maxProps, unit, maxProps)}
+}
 
 // clipRaw is a record's text for --rejects: whole, unless it is longer than
 // maxValue, when its first 200 bytes stand for it (a rejects file of

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // EncodeProps appends the canonical JSON object for props (keys sorted, last
@@ -42,12 +43,24 @@ func encodeProps(dst []byte, props []Prop, spans []propSpan) ([]byte, []propSpan
 		// five times the row behind.
 		dst = slices.Grow(dst, text+len(props)*32)
 	}
-	// Insertion sort: events carry few properties, and it keeps equal keys
-	// in input order without allocating.
-	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && props[idx[j]].Key < props[idx[j-1]].Key; j-- {
-			idx[j], idx[j-1] = idx[j-1], idx[j]
+	// Equal keys stay in input order, so the last value can win.
+	if len(idx) <= len(small) {
+		// Insertion sort: events mostly carry few properties, and it
+		// needs no allocation.
+		for i := 1; i < len(idx); i++ {
+			for j := i; j > 0 && props[idx[j]].Key < props[idx[j-1]].Key; j-- {
+				idx[j], idx[j-1] = idx[j-1], idx[j]
+			}
 		}
+	} else {
+		// O(k log k): insertion sort took minutes on one event of a
+		// million keys. Ties broken by index keep the input order.
+		slices.SortFunc(idx, func(a, b int) int {
+			if c := strings.Compare(props[a].Key, props[b].Key); c != 0 {
+				return c
+			}
+			return a - b
+		})
 	}
 	dst = append(dst, '{')
 	first := true

@@ -17,6 +17,15 @@ import (
 // not grow with the file.
 const chunkEvents = 1 << 20
 
+// chunkKeys and chunkBytes end a chunk early, so that neither rows of many
+// distinct keys (1M keys across 100 rows held 1 GB) nor long distinct
+// values (150 rows of 1 MB held 1.2 GB, and SQLite refuses a blob over
+// 1 GB) make a chunk's memory grow with the file.
+const (
+	chunkKeys  = 1 << 16
+	chunkBytes = 64 << 20
+)
+
 // chunk accumulates events as columns until it is written.
 type chunk struct {
 	firstID  int64
@@ -28,6 +37,7 @@ type chunk struct {
 	prevUser int32
 	dedup    []byte // little-endian uint64s
 	props    map[string]*propCol
+	bytes    int // held in the props' dictionaries and pairs, about
 
 	lastKeys []string // keys of the previous event, by position
 	lastCols []*propCol
@@ -73,6 +83,7 @@ func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, enc []by
 			if pc == nil {
 				pc = &propCol{dict: map[string]uint32{}, lastRow: -1}
 				c.props[key] = pc
+				c.bytes += len(key)
 			}
 			for len(c.lastKeys) <= k {
 				c.lastKeys = append(c.lastKeys, "")
@@ -87,12 +98,20 @@ func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, enc []by
 			pc.dict[string(lit)] = code
 			pc.lits = binary.AppendUvarint(pc.lits, uint64(len(lit)))
 			pc.lits = append(pc.lits, lit...)
+			c.bytes += 2 * len(lit) // the literal and its dictionary key
 		}
+		n := len(pc.pairs)
 		pc.pairs = binary.AppendUvarint(pc.pairs, uint64(row-pc.lastRow))
 		pc.pairs = binary.AppendUvarint(pc.pairs, uint64(code))
+		c.bytes += len(pc.pairs) - n
 		pc.lastRow = row
 		pc.set++
 	}
+}
+
+// full reports whether the chunk should be written before more events.
+func (c *chunk) full() bool {
+	return c.n == chunkEvents || len(c.props) >= chunkKeys || c.bytes >= chunkBytes
 }
 
 func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) (int64, error) {

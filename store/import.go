@@ -320,7 +320,7 @@ func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
 	}
 	t.nextID++
 	t.imported++
-	if t.cols.n == chunkEvents {
+	if t.cols.full() {
 		if err := t.writeChunk(ctx); err != nil {
 			return false, err
 		}
