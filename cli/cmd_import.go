@@ -37,7 +37,21 @@ Examples:
   spoor import export.jsonl.gz                    # any supported export
   spoor import --columns user_id,item_id,category_id,behavior_type,timestamp UserBehavior.csv
   spoor import --user SessionId --event =click clicks.tsv
-  spoor import --tz Asia/Shanghai --dry-run behavior.csv   # check the mapping first`
+  spoor import --tz Asia/Shanghai --dry-run behavior.csv   # check the mapping first
+  spoor import --event-map pv=view,cart=add_to_cart,fav=favorite,buy=purchase \
+      --columns user_id,item_id,category_id,behavior_type,timestamp UserBehavior.csv
+  spoor import --user session_id --event =view --time eventdate+timeframe:ms items.csv
+  spoor import --source-tz America/Los_Angeles mixpanel-2019.json   # legacy Mixpanel project time
+
+--time A+B:UNIT takes the time from two columns: A is a time or a date (read
+like any time column, in --tz when it has no zone) and B is added to it: a
+number in ms, s, us, min or h (Diginetica eventdate+timeframe:ms, GA360
+visitId+time:ms), or a time of day HH:MM[:SS] with :clock (date+clock:clock).
+--event-map maps codes to names (Tianchi 1=click,2=fav,3=cart,4=buy; GA360
+eCommerceAction_type 0-6); a file holds one CODE=NAME per line.
+--source-tz ZONE reads epoch numbers as ZONE's wall clock, not UTC: legacy
+Mixpanel projects export "time" in the project's timezone. Times written
+with a zone are not shifted.`
 
 func runImport(env *Env, args []string) error {
 	fs := newFlags(env, "import", importUsage)
@@ -48,7 +62,9 @@ func runImport(env *Env, args []string) error {
 	fs.StringVar(&opt.Encoding, "encoding", "", "text encoding: utf-8, utf-16, utf-16le, utf-16be, gb18030 (default: detect)")
 	fs.StringVar(&opt.User, "user", "", "user id column (default: guessed)")
 	fs.StringVar(&opt.Event, "event", "", "event name column, or =NAME for one name for every row (default: guessed)")
-	fs.StringVar(&opt.Time, "time", "", "time column (default: guessed)")
+	fs.StringVar(&opt.Time, "time", "", "time column (default: guessed), or A+B:UNIT for column A plus an offset column B in UNIT (ms, s, us, min, h; clock for HH:MM[:SS])")
+	fs.StringVar(&opt.EventMap, "event-map", "", "rename coded events: CODE=NAME,... or a file of CODE=NAME lines (codes not in the map are kept)")
+	fs.StringVar(&opt.SourceTZ, "source-tz", "", "zone whose wall clock the file's epoch times were written in (legacy Mixpanel projects), instead of UTC")
 	fs.StringVar(&columns, "columns", "", "comma-separated column names for a file without a header row")
 	fs.StringVar(&opt.TimeFormat, "time-format", "", "explicit time layout (Go layout, strftime %-pattern, or unix/unix_ms/unix_us/unix_ns)")
 	fs.StringVar(&opt.TZ, "tz", "", "timezone of times written without one (IANA name, default UTC); also becomes the display timezone of a database that has none")
@@ -71,6 +87,13 @@ func runImport(env *Env, args []string) error {
 		opt.MaxExpand = -1
 	default:
 		opt.MaxExpand = *maxExpand
+	}
+	if err := importers.CheckShaping(opt); err != nil {
+		var ue *importers.UsageError
+		if errors.As(err, &ue) {
+			return usagef("%s", ue.Msg)
+		}
+		return err
 	}
 	if columns != "" {
 		for _, c := range strings.Split(columns, ",") {
@@ -252,6 +275,15 @@ func dryRun(env *Env, files []string, opt importers.Options) error {
 			fmt.Fprint(w, ", "+res.Compression)
 		}
 		fmt.Fprintf(w, "\nformat:    %s\nmapping:   %s\ntimezone:  %s (for times without a zone)\n", res.Format, res.Mapping, res.Quality.Timezone)
+		if res.SourceTZ != "" {
+			fmt.Fprintf(w, "source tz: epoch times read as %s wall clock (--source-tz)\n", res.SourceTZ)
+		}
+		if res.EventMap != "" {
+			fmt.Fprintf(w, "event map: %s\n", res.EventMap)
+			if len(res.Unmapped) > 0 {
+				fmt.Fprintf(w, "           not in the map, kept as they are: %s\n", strings.Join(quoteAll(res.Unmapped[:min(len(res.Unmapped), 10)]), ", "))
+			}
+		}
 		scope := "whole file"
 		if res.Truncated {
 			scope = fmt.Sprintf("first %d rows", res.RowsRead)

@@ -9,10 +9,7 @@ import (
 // The public datasets in ../shared/data import with the event and user
 // counts their SOURCE.md gives, using only flags a user would pass.
 func TestPublicDatasets(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("public datasets not found at %s (see /work/shared/data): %v", dir, err)
-	}
+	dir := sharedData(t)
 	cases := []struct {
 		name, file    string
 		opt           Options
@@ -50,7 +47,7 @@ func TestPublicDatasets(t *testing.T) {
 // 19-digit ids (GA360 fullVisitorId, REES46 category_id) stay exact: they
 // never pass through a float64.
 func TestLongIDsExact(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "data")
+	dir := sharedData(t)
 	ga := filepath.Join(dir, "google-merch-store-ga360", "all_sessions.csv")
 	if _, err := os.Stat(ga); err != nil {
 		t.Skipf("GA360 sample absent: %v", err)

@@ -19,7 +19,9 @@ type Options struct {
 	Encoding   string   // "" detects; utf-8, utf-16[le|be], gb18030
 	User       string   // user column ("" guesses)
 	Event      string   // event column, or "=NAME" for a constant name
-	Time       string   // time column
+	Time       string   // time column, or A+B:UNIT (see parseTimeFlag)
+	EventMap   string   // --event-map: CODE=NAME,... or a file of them
+	SourceTZ   string   // --source-tz: zone whose wall clock epoch times are in
 	Columns    []string // names for a file without a header row
 	TimeFormat string   // see NewTimeParser
 	TZ         string   // IANA zone for naive times; "" is UTC
@@ -83,6 +85,11 @@ type Result struct {
 	Elapsed     time.Duration    `json:"-"`
 	DryRun      bool             `json:"dry_run"`
 	Truncated   bool             `json:"dry_run_truncated,omitempty"`
+	// Shaping flags as applied: the --event-map entries, the event names
+	// it did not cover (kept as they are), and --source-tz.
+	EventMap string   `json:"event_map,omitempty"`
+	Unmapped []string `json:"event_map_unmapped,omitempty"`
+	SourceTZ string   `json:"source_tz,omitempty"`
 }
 
 // dryRunRows bounds how much of a file --dry-run reads.
@@ -126,6 +133,10 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	if err != nil {
 		return nil, err
 	}
+	sh, err := parseShaping(&opt, tp)
+	if err != nil {
+		return nil, err
+	}
 	src, err := openSource(path, opt.Stdin, opt.Encoding, opt.MaxExpand)
 	if err != nil {
 		return nil, err
@@ -144,8 +155,24 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	if err != nil {
 		return refuse(err)
 	}
+	if sh.sum != nil {
+		if err := checkOffsetColumn(rd, sh.sum); err != nil {
+			rd.close()
+			return res, err
+		}
+	}
+	if sh.names != nil || sh.sum != nil {
+		sh.rowReader = rd
+		rd = sh
+	}
 	defer rd.close()
 	res.Format, res.Mapping = format, rd.describe()
+	if sh.names != nil {
+		res.EventMap = describeEventMap(sh.names)
+	}
+	if tp.epochLoc != nil {
+		res.SourceTZ = tp.epochLoc.String()
+	}
 	res.Encoding, res.Compression, res.Gzip = src.encoding, src.compression, src.compression == "gzip"
 
 	var w *writer
@@ -225,6 +252,9 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 		return res, err // the reader may have stopped early: never commit a part
 	}
 	res.Quality.NaiveTimes = tp.naive
+	if sh.names != nil {
+		res.Unmapped = sh.unmappedNames()
+	}
 	if err := res.checkUseful(); err != nil {
 		return refuse(err)
 	}

@@ -30,8 +30,12 @@ type TimeParser struct {
 	layout string         // explicit Go layout, "" for automatic
 	unit   int64          // explicit epoch unit in ns (0: by magnitude)
 	naive  int64          // accepted values read without a zone, so in loc
+	// epochLoc (--source-tz) is the zone whose wall clock epoch numbers
+	// were written in (legacy Mixpanel projects): nil for true UTC.
+	epochLoc *time.Location
 
 	wasNaive bool // the value being parsed had no zone
+	wasEpoch bool // the value being parsed was an epoch number
 }
 
 // NewTimeParser makes a parser. format is "" (detect each value), a Go
@@ -73,7 +77,7 @@ func (p *TimeParser) Parse(s string) (int64, error) {
 	}
 	var ms int64
 	var err error
-	p.wasNaive = false
+	p.wasNaive, p.wasEpoch = false, false
 	switch {
 	case p.layout != "":
 		var t time.Time
@@ -84,11 +88,15 @@ func (p *TimeParser) Parse(s string) (int64, error) {
 		ms = t.UnixMilli()
 	case p.unit != 0:
 		ms, err = parseEpoch(s, p.unit)
+		p.wasEpoch = true
 	default:
 		ms, err = p.auto(s)
 	}
 	if err != nil {
 		return 0, err
+	}
+	if p.wasEpoch && p.epochLoc != nil {
+		ms = wallToUTC(ms, p.epochLoc)
 	}
 	if ms < minTimeMs || ms >= maxTimeMs {
 		return 0, errTimeRange
@@ -108,9 +116,11 @@ func (p *TimeParser) auto(s string) (int64, error) {
 				return ms, nil
 			}
 		}
+		p.wasEpoch = true
 		return parseEpoch(s, 0)
 	}
 	if isDigit(s[0]) && strings.ContainsAny(s, "eE") && strings.Trim(s, "0123456789.eE+-") == "" {
+		p.wasEpoch = true
 		return parseEpoch(s, 0) // 1.5e9 from a spreadsheet
 	}
 	if len(s) >= 10 && isDigit(s[0]) {
@@ -273,6 +283,15 @@ func daysIn(y, m int) int {
 		return 30
 	}
 	return 31
+}
+
+// wallToUTC reads epoch ms whose "UTC" clock is really loc's wall clock
+// (Mixpanel projects created before 2023 export times that way) and
+// returns the true UTC instant. In a DST gap or overlap time.Date's rule
+// picks the instant.
+func wallToUTC(ms int64, loc *time.Location) int64 {
+	t := time.UnixMilli(ms).UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UnixMilli()
 }
 
 // parseEpoch reads an integer or fractional epoch number exactly (no float).
