@@ -24,6 +24,9 @@ type csvReader struct {
 	ti     int
 	props  []int // the other columns, in key order so the store's sort is a no-op
 	tp     *TimeParser
+	// layout names a vendor export recognised from the header (csvLayout),
+	// whose rows are read as objects (csvObjects); shape says which.
+	layout, shape string
 	// The previous row's cell and its boxed value, per column: exports
 	// repeat a value down a column (a user's country, device), and reusing
 	// the box saves an allocation per cell.
@@ -31,7 +34,9 @@ type csvReader struct {
 	lastVal []any
 }
 
-func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string, cm func([]string) (columnMap, error), tp *TimeParser) (*csvReader, error) {
+// With vendors set, a header naming a vendor export's columns (csvLayout)
+// sets c.layout and leaves the mapping to the caller.
+func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string, vendors bool, cm func([]string) (columnMap, error), tp *TimeParser) (*csvReader, error) {
 	if delim == 0 {
 		delim = sniffDelimiter(head)
 	}
@@ -65,6 +70,11 @@ func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string,
 		}
 		if looksLikeData(c.names, tp) {
 			return nil, &notEventsError{fmt.Sprintf("no header row: the first line looks like data (%s); name the columns with --columns user,event,time,...", listFields(c.names))}
+		}
+		if vendors {
+			if c.layout, c.shape = csvLayout(c.names); c.layout != "" {
+				return c, nil
+			}
 		}
 	}
 	if len(c.names) > maxProps+3 { // the user, event and time columns are not properties
@@ -130,54 +140,10 @@ func (c *csvReader) describe() string {
 }
 
 func (c *csvReader) next(r *row) error {
-	rec, err := c.r.Read()
-	if err == io.EOF {
-		return io.EOF
-	}
-	long := c.guard.cutIn(c.r.InputOffset())
+	rec, line, err := c.record()
+	r.reset(line)
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) && !errors.Is(pe.Err, io.ErrUnexpectedEOF) && pe.Err != nil && isCSVSyntax(pe.Err) {
-			r.reset(int64(pe.StartLine))
-			return &rejectError{reason: ReasonBadQuoting, line: int64(pe.StartLine), detail: pe.Err.Error()}
-		}
 		return err
-	}
-	line, _ := c.r.FieldPos(0)
-	r.reset(int64(line))
-	if long > 0 {
-		return rowTooLong(r.line, c.clipJoin(rec), "the row", long)
-	}
-	size := 0
-	for i, f := range rec {
-		size += len(f) + 1
-		if len(f) > maxValue {
-			what := fmt.Sprintf("column %d", i+1)
-			if i < len(c.names) {
-				what = fmt.Sprintf("column %q", c.names[i])
-			}
-			return tooLongReject(r.line, c.clipJoin(rec), what, len(f))
-		}
-		if !utf8.ValidString(f) {
-			// The encoding was judged on the first 64 KB; a later row
-			// in another encoding would store mojibake.
-			return &rejectError{reason: ReasonInvalidBytes, line: r.line, raw: c.join(rec),
-				detail: "bytes that are not UTF-8 after a UTF-8 start; if the file is GBK, pass --encoding gb18030"}
-		}
-	}
-	if size > maxRow {
-		return rowTooLong(r.line, c.clipJoin(rec), "the row", size-1)
-	}
-	if len(rec) != len(c.names) {
-		detail := fmt.Sprintf("%d fields, the header has %d", len(rec), len(c.names))
-		lines := 0
-		for _, f := range rec {
-			lines += strings.Count(strings.TrimRight(f, "\r\n"), "\n")
-		}
-		if lines > 0 {
-			detail += fmt.Sprintf("; a quoted field runs over %d more lines (an unclosed quote?)", lines)
-		}
-		return &rejectError{reason: ReasonColumnCount, line: r.line, raw: c.join(rec), detail: detail}
 	}
 	user := rec[c.ui]
 	if missing(user) {
@@ -211,6 +177,60 @@ func (c *csvReader) next(r *row) error {
 		r.ev.Props = append(r.ev.Props, store.Prop{Key: c.names[i], Value: c.lastVal[i]})
 	}
 	return nil
+}
+
+// record reads the next row whole, checked against the limits, the
+// encoding and the header's column count; line is where it starts.
+func (c *csvReader) record() ([]string, int64, error) {
+	rec, err := c.r.Read()
+	if err == io.EOF {
+		return nil, 0, io.EOF
+	}
+	long := c.guard.cutIn(c.r.InputOffset())
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && !errors.Is(pe.Err, io.ErrUnexpectedEOF) && pe.Err != nil && isCSVSyntax(pe.Err) {
+			return nil, int64(pe.StartLine), &rejectError{reason: ReasonBadQuoting, line: int64(pe.StartLine), detail: pe.Err.Error()}
+		}
+		return nil, 0, err
+	}
+	l, _ := c.r.FieldPos(0)
+	line := int64(l)
+	if long > 0 {
+		return nil, line, rowTooLong(line, c.clipJoin(rec), "the row", long)
+	}
+	size := 0
+	for i, f := range rec {
+		size += len(f) + 1
+		if len(f) > maxValue {
+			what := fmt.Sprintf("column %d", i+1)
+			if i < len(c.names) {
+				what = fmt.Sprintf("column %q", c.names[i])
+			}
+			return nil, line, tooLongReject(line, c.clipJoin(rec), what, len(f))
+		}
+		if !utf8.ValidString(f) {
+			// The encoding was judged on the first 64 KB; a later row
+			// in another encoding would store mojibake.
+			return nil, line, &rejectError{reason: ReasonInvalidBytes, line: line, raw: c.join(rec),
+				detail: "bytes that are not UTF-8 after a UTF-8 start; if the file is GBK, pass --encoding gb18030"}
+		}
+	}
+	if size > maxRow {
+		return nil, line, rowTooLong(line, c.clipJoin(rec), "the row", size-1)
+	}
+	if len(rec) != len(c.names) {
+		detail := fmt.Sprintf("%d fields, the header has %d", len(rec), len(c.names))
+		lines := 0
+		for _, f := range rec {
+			lines += strings.Count(strings.TrimRight(f, "\r\n"), "\n")
+		}
+		if lines > 0 {
+			detail += fmt.Sprintf("; a quoted field runs over %d more lines (an unclosed quote?)", lines)
+		}
+		return nil, line, &rejectError{reason: ReasonColumnCount, line: line, raw: c.join(rec), detail: detail}
+	}
+	return rec, line, nil
 }
 
 func timeReject(err error, line int64, raw, cell string) error {

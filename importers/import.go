@@ -216,10 +216,14 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 				if err := w.add(ctx, r, &res.Quality); err != nil {
 					return res, fmt.Errorf("%s:%d: %w", src.name, r.line, err)
 				}
-			} else if !r.noEvt {
-				res.Imported++
-				res.Quality.observe(r.ev.Time, start)
-				res.Links += int64(len(r.links))
+			} else {
+				// --dry-run counts the links rows reveal, before the
+				// writer drops those already known.
+				res.Links += int64(len(r.links) + len(r.members))
+				if !r.noEvt {
+					res.Imported++
+					res.Quality.observe(r.ev.Time, start)
+				}
 			}
 			if !r.noEvt && len(res.Preview) < opt.Preview {
 				ev := r.ev
@@ -241,6 +245,9 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 		}
 	}
 	p.stop() // the reader goroutine is done with the source and tp
+	// Said again now that the rows are read: a reader may have learnt how
+	// its fields came (PostHog properties as JSON text, unpacked or not).
+	res.Mapping = rd.describe()
 	res.Bytes = src.bytesRead()
 	res.SHA256 = src.sha256()
 	res.Elapsed = time.Since(start)
@@ -374,9 +381,19 @@ func openTextReader(src *source, opt Options, tp *TimeParser) (rowReader, string
 		if format == "tsv" {
 			delim = '\t'
 		}
-		r, err := newCSVReader(src.text, head, delim, opt.Columns, cm, tp)
+		// Columns named by flags ask for the table mapping.
+		vendors := opt.User == "" && opt.Event == "" && opt.Time == ""
+		r, err := newCSVReader(src.text, head, delim, opt.Columns, vendors, cm, tp)
 		if err != nil {
 			return nil, "", err
+		}
+		if r.layout != "" {
+			o, err := newObjectReader(newCSVObjects(r, r.layout), r.layout, tp, cm)
+			if err != nil {
+				return nil, "", err
+			}
+			o.shape = r.shape
+			return o, o.layout, nil
 		}
 		if r.delim == '\t' {
 			format = "tsv"
@@ -385,9 +402,13 @@ func openTextReader(src *source, opt Options, tp *TimeParser) (rowReader, string
 	}
 	var objs jsonObjects
 	trimmed := strings.TrimLeft(string(head[:min(len(head), 64)]), " \t\r\n")
-	if format == "json" || (format != "jsonl" && strings.HasPrefix(trimmed, "[")) {
+	shape := ""
+	switch {
+	case isPage(head):
+		objs, shape = newPageObjects(src.text), `events from the "results" array of API pages`
+	case format == "json" || (format != "jsonl" && strings.HasPrefix(trimmed, "[")):
 		objs = newArrayObjects(src.text)
-	} else {
+	default:
 		objs = newParallelLines(&jsonlObjects{r: src.text})
 	}
 	r, err := newObjectReader(objs, format, tp, cm)
@@ -395,7 +416,8 @@ func openTextReader(src *source, opt Options, tp *TimeParser) (rowReader, string
 		objs.close()
 		return nil, "", err
 	}
-	if _, isArray := objs.(*arrayObjects); isArray && r.layout == "json" {
+	r.shape = shape
+	if _, isJSONL := objs.(*parallelLines); !isJSONL && r.layout == "json" {
 		return r, "json", nil
 	}
 	if r.layout == "json" {

@@ -22,13 +22,24 @@ import (
 type row struct {
 	ev    store.Event
 	links [][2]string // (anonymous id, user id) pairs this record reveals
-	line  int64       // 1-based line (JSON array: element) where it starts
-	noEvt bool        // the record only links identities (Segment identify)
+	// members are ids the vendor itself resolved to one person (Amplitude's
+	// amplitude_id, PostHog's person_id), which the file may never link.
+	members []member
+	line    int64 // 1-based line (JSON array: element) where it starts
+	noEvt   bool  // the record only links identities (Segment identify)
+}
+
+// member says id belongs to the person the vendor calls node; known marks
+// an id the vendor says is an identified user (not an anonymous device).
+type member struct {
+	id, node string
+	known    bool
 }
 
 func (r *row) reset(line int64) {
 	r.ev = store.Event{Props: r.ev.Props[:0]}
 	r.links = r.links[:0]
+	r.members = r.members[:0]
 	r.line = line
 	r.noEvt = false
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spoorhq/spoor/store"
@@ -20,13 +22,19 @@ type objectReader struct {
 	tp     *TimeParser
 	cols   columnMap // generic layout only
 	keys   keyCache
+	shape  string // how the records were found, when not plain JSON (a page, a CSV)
+	// Vendor fields that hold a JSON object as text (PostHog's ClickHouse
+	// rows): the parser that unpacks them, and counts for --dry-run.
+	inner    jsonParser
+	unpacked map[string]int64 // field -> rows whose text was unpacked
+	kept     map[string]int64 // field -> rows whose text is not an object, kept whole
 }
 
 // vendorFields documents, for --dry-run, where each layout takes its fields.
 var vendorFields = map[string]string{
-	"mixpanel":  "Mixpanel export: event <- event, user <- properties.distinct_id, time <- properties.time, insert id <- properties.$insert_id; identities from $identify ($anon_distinct_id) and $device_id+$user_id",
-	"amplitude": "Amplitude export: event <- event_type, user <- user_id (else device_id), time <- event_time, insert id <- insert_id, event_properties unpacked; identities from device_id+user_id",
-	"posthog":   "PostHog export: event <- event, user <- distinct_id, time <- timestamp, insert id <- uuid, properties unpacked; identities from $anon_distinct_id",
+	"mixpanel":  "Mixpanel export: event <- event, user <- properties.distinct_id, time <- properties.time, insert id <- properties.$insert_id; identities from $identify ($anon_distinct_id or $anon_id -> $identified_id) and $device_id+$user_id",
+	"amplitude": "Amplitude export: event <- event_type, user <- user_id (else device_id), time <- event_time, insert id <- insert_id, event_properties unpacked; identities from device_id+user_id and amplitude_id",
+	"posthog":   "PostHog export: event <- event, user <- distinct_id, time <- timestamp, insert id <- uuid (API pages: id), properties and person_properties unpacked; identities from $anon_distinct_id and person_id",
 	"segment":   "Segment: event <- event (page/screen calls by their type), user <- userId (else anonymousId), time <- timestamp, insert id <- messageId, properties unpacked; identities from anonymousId+userId and identify calls",
 	"ga4":       "GA4 BigQuery export: event <- event_name, user <- user_id (else user_pseudo_id), time <- event_timestamp (µs), event_params unpacked; identities from user_pseudo_id+user_id",
 }
@@ -40,7 +48,7 @@ func detectLayout(m map[string]any) string {
 		return "ga4"
 	case has(m, "event_type") && (has(m, "user_id") || has(m, "device_id")) && has(m, "event_time"):
 		return "amplitude"
-	case has(m, "event") && props != nil && (has(props, "distinct_id") || has(props, "time")) && !has(m, "distinct_id") && !has(m, "timestamp"):
+	case has(m, "event") && props != nil && (has(props, "distinct_id") || has(props, "time") || has(props, "$identified_id")) && !has(m, "distinct_id") && !has(m, "timestamp"):
 		return "mixpanel"
 	case has(m, "event") && has(m, "distinct_id"):
 		return "posthog"
@@ -64,7 +72,7 @@ func firstPresent(m map[string]any, keys ...string) string {
 }
 
 func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]string) (columnMap, error)) (*objectReader, error) {
-	o := &objectReader{src: src, tp: tp, keys: keyCache{}}
+	o := &objectReader{src: src, tp: tp, keys: keyCache{}, inner: newJSONParser(), unpacked: map[string]int64{}, kept: map[string]int64{}}
 	// Peek at the first object (skipping leading broken lines) to detect
 	// the layout; it is replayed as the first row.
 	var first map[string]any
@@ -156,10 +164,55 @@ func (p *replay) object() (map[string]any, int64, []byte, error) {
 func (o *objectReader) close() { o.src.close() }
 
 func (o *objectReader) describe() string {
-	if d, ok := vendorFields[o.layout]; ok {
-		return d
+	d, ok := vendorFields[o.layout]
+	if !ok {
+		d = "JSON objects; nested fields flattened with dots; " + o.cols.String() + "; other fields become properties"
 	}
-	return "JSON objects; nested fields flattened with dots; " + o.cols.String() + "; other fields become properties"
+	if o.shape != "" {
+		d = o.shape + "; " + d
+	}
+	// What the rows read so far held (--dry-run describes the file after
+	// reading it): text fields unpacked, or kept because they were not
+	// JSON objects.
+	for _, f := range sortedKeys(o.unpacked) {
+		d += fmt.Sprintf("; %s given as JSON text in %d rows: unpacked", f, o.unpacked[f])
+	}
+	for _, f := range sortedKeys(o.kept) {
+		d += fmt.Sprintf("; %s in %d rows is text that is not a JSON object: kept whole as property %q", f, o.kept[f], f)
+	}
+	return d
+}
+
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// object returns m[key] as an object: PostHog's ClickHouse rows hold
+// properties as JSON text, unpacked here like a nested object (and put
+// back into m, so the field flattens like one). Text that is not a JSON
+// object stays as it is, counted for --dry-run.
+func (o *objectReader) object(m map[string]any, key string) map[string]any {
+	switch v := m[key].(type) {
+	case map[string]any:
+		return v
+	case string:
+		if t := strings.TrimSpace(v); strings.HasPrefix(t, "{") {
+			if obj, err := o.inner.parse([]byte(t)); err == nil {
+				o.unpacked[key]++
+				m[key] = obj
+				return obj
+			}
+		}
+		if strings.TrimSpace(v) != "" {
+			o.kept[key]++
+		}
+	}
+	return nil
 }
 
 func (o *objectReader) next(r *row) error {
@@ -277,20 +330,29 @@ func (o *objectReader) generic(m map[string]any, r *row) error {
 
 func (o *objectReader) mixpanel(m map[string]any, r *row) error {
 	props, _ := m["properties"].(map[string]any)
+	if name, _ := m["event"].(string); name == "$identify" {
+		// Exports carry $anon_distinct_id; the identify API's own form
+		// ($identified_id, $anon_id) may come without distinct_id or time,
+		// and is then a link, not an event.
+		anon, hasAnon := idString(props[firstPresent(props, "$anon_distinct_id", "$anon_id")])
+		known, hasKnown := idString(props["$identified_id"])
+		if !hasKnown {
+			known, hasKnown = idString(props["distinct_id"])
+		}
+		if hasAnon && hasKnown {
+			r.links = append(r.links, [2]string{anon, known})
+			if _, ok := idString(props["distinct_id"]); !ok || props["time"] == nil {
+				r.noEvt = true
+				return nil
+			}
+		}
+	}
 	if err := o.setCore(r, props["distinct_id"], m["event"], props["time"], "properties.distinct_id", "event", "properties.time"); err != nil {
 		return err
 	}
 	r.ev.InsertID, _ = idString(props["$insert_id"])
 	r.ev.Props = rest(r.ev.Props, o.keys, props, "distinct_id", "time", "$insert_id")
 	r.ev.Props = rest(r.ev.Props, o.keys, m, "event", "properties")
-	if r.ev.Name == "$identify" {
-		anon, _ := idString(props["$anon_distinct_id"])
-		known, ok := idString(props["$identified_id"])
-		if !ok {
-			known = r.ev.User
-		}
-		r.links = append(r.links, [2]string{anon, known})
-	}
 	if dev, ok := idString(props["$device_id"]); ok {
 		if user, ok := idString(props["$user_id"]); ok {
 			// Anonymous events carry the device id as distinct_id, either
@@ -317,8 +379,20 @@ func (o *objectReader) amplitude(m map[string]any, r *row) error {
 		r.ev.Props = rest(r.ev.Props, o.keys, ep)
 	}
 	r.ev.Props = rest(r.ev.Props, o.keys, m, userField, "user_id", "event_type", "event_time", iidField, "event_properties")
-	if dev, ok := idString(m["device_id"]); ok && userField == "user_id" {
+	dev, hasDev := idString(m["device_id"])
+	if hasDev && userField == "user_id" {
 		r.links = append(r.links, [2]string{dev, r.ev.User})
+	}
+	// amplitude_id is Amplitude's own resolution of the user: devices it
+	// merged before the export window carry it without a user_id.
+	if aid, ok := idString(m["amplitude_id"]); ok {
+		node := "amplitude_id:" + aid
+		if userField == "user_id" {
+			r.members = append(r.members, member{r.ev.User, node, true})
+		}
+		if hasDev {
+			r.members = append(r.members, member{dev, node, false})
+		}
 	}
 	return nil
 }
@@ -327,14 +401,41 @@ func (o *objectReader) posthog(m map[string]any, r *row) error {
 	if err := o.setCore(r, m["distinct_id"], m["event"], m["timestamp"], "distinct_id", "event", "timestamp"); err != nil {
 		return err
 	}
-	r.ev.InsertID, _ = idString(m["uuid"])
-	props, _ := m["properties"].(map[string]any)
+	// Exports and ClickHouse rows call the event's id uuid, the events API
+	// id.
+	iidField := firstPresent(m, "uuid", "id")
+	r.ev.InsertID, _ = idString(m[iidField])
+	props := o.object(m, "properties")
+	o.object(m, "person_properties")
+	skip := []string{"distinct_id", "event", "timestamp", iidField, "properties"}
+	if props == nil {
+		skip = skip[:4] // text that is not an object stays a property
+	}
 	r.ev.Props = rest(r.ev.Props, o.keys, props)
-	r.ev.Props = rest(r.ev.Props, o.keys, m, "distinct_id", "event", "timestamp", "uuid", "properties")
+	r.ev.Props = rest(r.ev.Props, o.keys, m, skip...)
 	if anon, ok := idString(props["$anon_distinct_id"]); ok {
 		r.links = append(r.links, [2]string{anon, r.ev.User})
 	}
+	// person_id is PostHog's resolution of the person: distinct ids merged
+	// before the export window share it.
+	if pid, ok := idString(m["person_id"]); ok {
+		r.members = append(r.members, member{r.ev.User, "person_id:" + pid, posthogIdentified(props, r.ev.User, r.ev.Name)})
+	}
 	return nil
+}
+
+// posthogIdentified tells whether distinct id user is an identified user
+// rather than an anonymous device: posthog-js marks events $is_identified,
+// and its anonymous distinct id is the $device_id. It only decides which
+// id names a merged person, never whether ids merge.
+func posthogIdentified(props map[string]any, user, event string) bool {
+	if v, ok := props["$is_identified"].(bool); ok {
+		return v
+	}
+	if dev, ok := idString(props["$device_id"]); ok {
+		return dev != user
+	}
+	return event == "$identify"
 }
 
 func (o *objectReader) segment(m map[string]any, r *row) error {
@@ -377,6 +478,7 @@ func (o *objectReader) segment(m map[string]any, r *row) error {
 }
 
 func (o *objectReader) ga4(m map[string]any, r *row) error {
+	ga4Canonical(m, "")
 	pseudo, hasPseudo := idString(m["user_pseudo_id"])
 	user, hasUser := idString(m["user_id"])
 	who, whoField := m["user_id"], "user_id"
@@ -395,6 +497,71 @@ func (o *objectReader) ga4(m map[string]any, r *row) error {
 	return nil
 }
 
+// ga4Int64 are the INT64 fields of the GA4 BigQuery export schema (by
+// their last name: event_params.value.int_value, items.quantity, ...).
+// bq extract writes INT64 as JSON text, the client libraries as numbers.
+var ga4Int64 = map[string]bool{
+	"event_timestamp": true, "event_previous_timestamp": true, "event_bundle_sequence_id": true,
+	"event_server_timestamp_offset": true, "user_first_touch_timestamp": true, "time_zone_offset_seconds": true,
+	"total_item_quantity": true, "unique_items": true, "quantity": true, "int_value": true,
+	"set_timestamp_micros": true, "batch_event_index": true, "batch_page_id": true, "batch_ordering_id": true,
+}
+
+// ga4Canonical rewrites a GA4 row so the same event reads the same however
+// it was exported: bq extract omits NULL fields and writes INT64 as text;
+// the client libraries write explicit nulls, INT64 as numbers and FLOAT64
+// as Python/JavaScript print it (49.0 or 49). Nulls and objects left empty
+// are dropped, INT64 text becomes a number, and fractional numbers take
+// their shortest form, so de-duplication sees one event. It reports
+// whether v is empty once canonical.
+func ga4Canonical(v any, key string) (any, bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, true
+	case map[string]any:
+		for k, e := range x {
+			c, empty := ga4Canonical(e, k)
+			if empty {
+				delete(x, k)
+			} else {
+				x[k] = c
+			}
+		}
+		return x, len(x) == 0 && key != ""
+	case []any:
+		for i, e := range x {
+			x[i], _ = ga4Canonical(e, key)
+		}
+	case string:
+		if ga4Int64[key] && isInteger(x) {
+			return json.Number(x), false
+		}
+	case json.Number:
+		if strings.ContainsAny(string(x), ".eE") {
+			// Up to 1e15, where the shortest form is still a plain number
+			// (beyond it, a long integer would become text: see jsonValue).
+			if f, err := strconv.ParseFloat(string(x), 64); err == nil && math.Abs(f) < 1e15 {
+				return json.Number(strconv.FormatFloat(f, 'f', -1, 64)), false
+			}
+		}
+	}
+	return v, false
+}
+
+// isInteger: optional minus, then digits without a leading zero.
+func isInteger(s string) bool {
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || len(d) > 1 && d[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if !isDigit(d[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // ga4Params unpacks [{key, value: {string_value | int_value | double_value
 // | float_value}}] into flat properties.
 func ga4Params(dst []store.Prop, prefix string, v any) []store.Prop {
@@ -409,12 +576,7 @@ func ga4Params(dst []store.Prop, prefix string, v any) []store.Prop {
 		var out any
 		for _, f := range []string{"string_value", "int_value", "double_value", "float_value"} {
 			if x, ok := val[f]; ok && x != nil {
-				out = x
-				if f == "int_value" {
-					if s, ok := x.(string); ok && isPlainNumber(s) {
-						out = json.Number(s) // BigQuery JSON writes INT64 as text
-					}
-				}
+				out = x // int_value text is a number by now (ga4Canonical)
 				break
 			}
 		}
