@@ -26,6 +26,7 @@ type tabState struct {
 	err     error
 	sel     int    // selected chart item (funnel step, retention cell)
 	scroll  int    // first line of the results shown
+	xoff    int    // first column of the tables shown (← → on wide tables)
 	lastRun string // spec of the last run, so an unchanged query is not re-run
 	ms      int64
 }

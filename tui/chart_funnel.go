@@ -25,7 +25,7 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 	}
 	b.WriteString(st.Title.Render(fmt.Sprintf("Funnel · %s · window %s — %s → %s (%s)", r.Mode, human(r.WindowSeconds),
 		thousands(first), thousands(last), percent(overall))))
-	nameW := min(22, max(10, w/4))
+	nameW := funnelNameW(w)
 	barW := max(w-nameW-20, 6)
 	for i, s := range r.Steps {
 		num := strconv.Itoa(i + 1)
@@ -39,24 +39,9 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 		full := int(s.Conversion*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarDrop.Render(strings.Repeat("░", barW-full))
 		b.WriteString("\n" + name + " " + bar + " " + padLeft(thousands(s.Users), 8) + " " + padLeft(percent(s.Conversion), 6))
-		var info []string
-		if i > 0 {
-			info = append(info, percent(s.StepConversion)+" of previous")
-			if s.MedianSeconds != nil {
-				t := "median " + human(*s.MedianSeconds)
-				if s.P25Seconds != nil && s.P75Seconds != nil {
-					t += " (" + human(*s.P25Seconds) + "–" + human(*s.P75Seconds) + ")"
-				}
-				info = append(info, t)
-			}
+		for _, l := range strings.Split(funnelInfo(r, i, w-nameW-1), "\n") {
+			b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(l))
 		}
-		if i < len(r.Steps)-1 {
-			info = append(info, "↓ "+thousands(s.DropOff)+" dropped")
-		}
-		if s.InProgress > 0 {
-			info = append(info, thousands(s.InProgress)+" in progress")
-		}
-		b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(truncate(strings.Join(info, " · "), w-nameW-1)))
 	}
 	if len(r.Breakdown) > 1 {
 		b.WriteString("\n\n" + st.Title.Render(truncate("Conversion by "+r.By, w)))
@@ -71,6 +56,34 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 		}
 	}
 	return b.String()
+}
+
+// funnelNameW is the width of the step names beside the bars.
+func funnelNameW(w int) int { return min(22, max(10, w/4)) }
+
+// funnelInfo is the line (or lines, wrapped at its separators to width
+// w) under step i's bar: conversion from the previous step, time to
+// convert, drop-off and users in progress.
+func funnelInfo(r *query.FunnelResult, i, w int) string {
+	s := r.Steps[i]
+	var info []string
+	if i > 0 {
+		info = append(info, percent(s.StepConversion)+" of previous")
+		if s.MedianSeconds != nil {
+			t := "median " + human(*s.MedianSeconds)
+			if s.P25Seconds != nil && s.P75Seconds != nil {
+				t += " (" + human(*s.P25Seconds) + "–" + human(*s.P75Seconds) + ")"
+			}
+			info = append(info, t)
+		}
+	}
+	if i < len(r.Steps)-1 {
+		info = append(info, "↓ "+thousands(s.DropOff)+" dropped")
+	}
+	if s.InProgress > 0 {
+		info = append(info, thousands(s.InProgress)+" in progress")
+	}
+	return fitLines(visibleLines(wrapJoin(info, " · ", w)), w, 3)
 }
 
 // funnelTrend plots the conversion per interval of step-1 time; it sits

@@ -86,7 +86,8 @@ func (m *Model) footer() string {
 	case m.tab().a == nil:
 		keys = []key.Binding{k.Help, k.NextTab, k.Quit}
 	case m.focus == 1:
-		keys = k.ResultsHelp(resultKeys(k, m.tab().res)...)
+		res := m.tab().res
+		keys = k.ResultsHelp(res != nil && tableWidth(res) > resultsWidth(w), resultKeys(k, res)...)
 	default:
 		keys = k.ShortHelp()
 	}

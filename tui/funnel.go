@@ -167,7 +167,16 @@ type funnelResult struct {
 func (r *funnelResult) Tables() []output.Table { return r.r.Tables() }
 func (r *funnelResult) json() any              { return r.r }
 func (r *funnelResult) items() int             { return len(r.r.Steps) }
-func (r *funnelResult) line(sel int) int       { return 1 + 2*sel }
+
+// line is where step sel's bar is: after the title, each step before it
+// takes its bar and its info lines.
+func (r *funnelResult) line(w, sel int) int {
+	at := 1
+	for i := 0; i < sel && i < len(r.r.Steps); i++ {
+		at += 1 + strings.Count(funnelInfo(r.r, i, w-funnelNameW(w)-1), "\n") + 1
+	}
+	return at
+}
 
 func (r *funnelResult) chart(sh *shared, w, sel int) string {
 	return funnelChart(sh, r.r, r.top, w, sel)

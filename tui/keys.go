@@ -10,6 +10,7 @@ type KeyMap struct {
 	Tabs                          [8]key.Binding
 	Up, Down, Left, Right         key.Binding
 	Enter, Back, Filter           key.Binding
+	ScrollLeft, ScrollRight       key.Binding // a wide table sideways (← → too where they do not move a selection)
 	InProgress                    key.Binding // a funnel step's users whose window is still open
 	Add, Delete, MoveUp, MoveDown key.Binding
 	StepFilter                    key.Binding
@@ -21,31 +22,33 @@ type KeyMap struct {
 // DefaultKeyMap has vim keys and arrows side by side.
 func DefaultKeyMap() KeyMap {
 	k := KeyMap{
-		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit now")),
-		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
-		NextTab:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
-		PrevTab:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
-		Up:         key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
-		Down:       key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		Left:       key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "query panel")),
-		Right:      key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "results")),
-		Enter:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit / users")),
-		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter list")),
-		InProgress: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "in progress")),
-		Add:        key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
-		Delete:     key.NewBinding(key.WithKeys("d", "x", "delete"), key.WithHelp("d/x", "remove")),
-		MoveUp:     key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K/⇧↑", "move up")),
-		MoveDown:   key.NewBinding(key.WithKeys("J", "shift+down"), key.WithHelp("J/⇧↓", "move down")),
-		StepFilter: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter")),
-		Range:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "date range")),
-		Save:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save analysis")),
-		Open:       key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open saved")),
-		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export result")),
-		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy result")),
-		Import:     key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import file")),
-		Reload:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload data")),
+		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit now")),
+		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
+		NextTab:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab")),
+		PrevTab:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
+		Up:          key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Down:        key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		Left:        key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h/<", "panel; wide table left")),
+		Right:       key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l/>", "results; wide table right")),
+		ScrollLeft:  key.NewBinding(key.WithKeys("<"), key.WithHelp("</←", "table left")),
+		ScrollRight: key.NewBinding(key.WithKeys(">"), key.WithHelp(">/→", "table right")),
+		Enter:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit / users")),
+		Back:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter list")),
+		InProgress:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "in progress")),
+		Add:         key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
+		Delete:      key.NewBinding(key.WithKeys("d", "x", "delete"), key.WithHelp("d/x", "remove")),
+		MoveUp:      key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K/⇧↑", "move up")),
+		MoveDown:    key.NewBinding(key.WithKeys("J", "shift+down"), key.WithHelp("J/⇧↓", "move down")),
+		StepFilter:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter")),
+		Range:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "date range")),
+		Save:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save analysis")),
+		Open:        key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open saved")),
+		Export:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export result")),
+		Copy:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy result")),
+		Import:      key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "import file")),
+		Reload:      key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload data")),
 	}
 	for i := range k.Tabs {
 		d := string(rune('1' + i))
@@ -56,15 +59,21 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is what the footer shows on an analysis tab.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Help, k.Enter, k.Add, k.Delete, k.StepFilter, k.Range, k.Right, k.NextTab, k.Quit}
+	results := key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("→/l", "results"))
+	return []key.Binding{k.Help, k.Enter, k.Add, k.Delete, k.StepFilter, k.Range, results, k.NextTab, k.Quit}
 }
 
 // ResultsHelp is the footer while the chart has focus; extra are the
-// keys the result handles itself (the funnel's p), shown beside Enter.
-func (k KeyMap) ResultsHelp(extra ...key.Binding) []key.Binding {
+// keys the result handles itself (the funnel's p), shown beside Enter;
+// wide says the tables are wider than the screen.
+func (k KeyMap) ResultsHelp(wide bool, extra ...key.Binding) []key.Binding {
 	drill := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "users"))
 	keys := append([]key.Binding{k.Up, drill}, extra...)
-	return append(keys, k.Left, k.Export, k.Copy, k.Save, k.Help, k.Quit)
+	if wide {
+		keys = append(keys, key.NewBinding(key.WithKeys(">"), key.WithHelp("←→", "scroll table")))
+	}
+	panel := key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("←/h", "query panel"))
+	return append(keys, panel, k.Export, k.Copy, k.Save, k.Help, k.Quit)
 }
 
 // FullHelp is the ? screen, one column per group.

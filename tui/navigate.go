@@ -97,8 +97,16 @@ func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	}
 	switch {
+	case key.Matches(msg, k.ScrollLeft):
+		m.scrollTable(t, -scrollStep)
+	case key.Matches(msg, k.ScrollRight):
+		m.scrollTable(t, scrollStep)
+	case key.Matches(msg, k.Right):
+		m.scrollTable(t, scrollStep)
 	case key.Matches(msg, k.Left):
-		m.focus = 0
+		if !m.scrollTable(t, -scrollStep) {
+			m.focus = 0
+		}
 	case key.Matches(msg, k.Up):
 		if n > 0 {
 			t.sel = max(t.sel-1, 0)

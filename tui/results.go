@@ -5,12 +5,16 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spoorhq/spoor/output"
 )
 
 // panelWidth is the query panel's share of the width: a quarter, within
 // bounds that keep both the panel and the chart readable.
 func panelWidth(w int) int { return max(22, min(34, w*3/10)) }
+
+// resultsWidth is what the panel and the gap beside it leave the results.
+func resultsWidth(w int) int { return max(w-panelWidth(w)-1, 1) }
 
 // analysisView lays out the query panel beside the chart and its table.
 func (m *Model) analysisView(t *tabState, w, h int) string {
@@ -22,8 +26,7 @@ func (m *Model) analysisView(t *tabState, w, h int) string {
 	inner := pw - panelStyle.GetHorizontalFrameSize()
 	// A fixed width, so the chart does not shift as the query's rows change.
 	panel := panelStyle.Width(pw - panelStyle.GetHorizontalBorderSize()).Height(h).MaxHeight(h).Render(m.panelView(t, inner, h))
-	rw := w - lipgloss.Width(panel) - 1
-	res := m.resultsView(t, rw, h)
+	res := m.resultsView(t, resultsWidth(w), h)
 	return lipgloss.JoinHorizontal(lipgloss.Top, panel, " ", res)
 }
 
@@ -70,7 +73,7 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 	if chart := t.res.chart(m.sh, w, t.sel); chart != "" {
 		b.WriteString(chart + "\n\n")
 	}
-	b.WriteString(st.Dim.Render(tableText(t.res)))
+	b.WriteString(st.Dim.Render(scrollLines(tableText(t.res), t.xoff, w)))
 	// A secondary chart (the funnel's conversion trend) follows the table.
 	if a, ok := t.res.(interface{ after(*shared, int) string }); ok {
 		if more := a.after(m.sh, w); more != "" {
@@ -79,8 +82,8 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 	}
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	// Keep the selected item on screen when it is a line of the chart.
-	if l, ok := t.res.(interface{ line(sel int) int }); ok && m.focus == 1 {
-		at := l.line(t.sel)
+	if l, ok := t.res.(interface{ line(w, sel int) int }); ok && m.focus == 1 {
+		at := l.line(w, t.sel)
 		if at < t.scroll {
 			t.scroll = at
 		} else if at >= t.scroll+h {
@@ -91,13 +94,62 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 	return fitLines(strings.Join(lines[t.scroll:], "\n"), w, h)
 }
 
-// tableText renders the exact numbers the way the CLI prints them.
+// tableText renders the exact numbers the way the CLI prints them,
+// without the spaces that pad lines to the table's width.
 func tableText(r output.Tabular) string {
 	var buf bytes.Buffer
 	if err := output.Write(&buf, "table", r); err != nil {
 		return err.Error()
 	}
-	return strings.TrimRight(buf.String(), "\n")
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tableWidth is the widest line of the result's tables.
+func tableWidth(r output.Tabular) int {
+	w := 0
+	for _, l := range strings.Split(tableText(r), "\n") {
+		w = max(w, ansi.StringWidth(l))
+	}
+	return w
+}
+
+// scrollLines shows the cells [x, x+w) of each line of plain text, with
+// … where a line goes on past either edge, and nowhere else.
+func scrollLines(text string, x, w int) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lw := ansi.StringWidth(l)
+		cut := ansi.Cut(l, x, x+w)
+		if lw > x+w {
+			cut = ansi.Truncate(cut, w-1, "") + "…"
+		}
+		if x > 0 && lw > x {
+			cut = "…" + ansi.TruncateLeft(cut, 1, "")
+		}
+		lines[i] = cut
+	}
+	return strings.Join(lines, "\n")
+}
+
+// scrollStep is how far ← and → move a wide table.
+const scrollStep = 8
+
+// scrollTable moves the tables sideways by d cells, within their width;
+// it reports false at the left edge, where ← goes back to the panel.
+func (m *Model) scrollTable(t *tabState, d int) bool {
+	if t.res == nil {
+		return false
+	}
+	room := tableWidth(t.res) - resultsWidth(m.sh.width)
+	if d < 0 && t.xoff == 0 || d > 0 && t.xoff >= room {
+		return false
+	}
+	t.xoff = max(0, min(t.xoff+d, room))
+	return true
 }
 
 // wrap breaks text into lines of at most w cells at spaces. Its text is

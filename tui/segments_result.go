@@ -104,8 +104,8 @@ func (r *savedResult) share(n int) float64 {
 	return float64(n) / float64(r.total)
 }
 
-func (r *savedResult) items() int       { return len(r.entries) }
-func (r *savedResult) line(sel int) int { return r.listAt + sel }
+func (r *savedResult) items() int          { return len(r.entries) }
+func (r *savedResult) line(w, sel int) int { return r.listAt + sel }
 
 func (r *savedResult) drill(sel int) (string, []string, bool) {
 	if sel < 0 || sel >= len(r.entries) || r.entries[sel].err != nil {
@@ -191,7 +191,7 @@ type groupResult struct {
 func (r *groupResult) Tables() []output.Table { return r.tables }
 func (r *groupResult) json() any              { return r.report }
 func (r *groupResult) items() int             { return len(r.groups) }
-func (r *groupResult) line(sel int) int       { return 1 + sel }
+func (r *groupResult) line(w, sel int) int    { return 1 + sel }
 
 func (r *groupResult) drill(sel int) (string, []string, bool) {
 	if sel < 0 || sel >= len(r.groups) {

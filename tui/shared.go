@@ -143,8 +143,11 @@ func fitLines(text string, w, h int) string {
 		lines = lines[:max(h, 0)]
 	}
 	for i, l := range lines {
-		if ansi.StringWidth(l) > w {
+		// Padding past the edge is no text lost, so it gets no mark.
+		if ansi.StringWidth(l) > w && ansi.StringWidth(strings.TrimRight(ansi.Strip(l), " ")) > w {
 			lines[i] = ansi.Truncate(l, w, "…")
+		} else if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
 		}
 	}
 	return strings.Join(lines, "\n")
