@@ -147,7 +147,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		return nil
 	}
 	first := m.sh.d == nil
-	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed = msg.db, msg.d, msg.source, msg.events, msg.funnel
+	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed, m.sh.picks = msg.db, msg.d, msg.source, msg.events, msg.funnel, msg.picks
 	for _, t := range m.tabs {
 		t.lastRun = ""
 		if first && t.a != nil {

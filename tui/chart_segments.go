@@ -17,7 +17,7 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 	var b strings.Builder
 	switch {
 	case r.expr == "":
-		b.WriteString(st.Title.Render("Preview") + "\n" + st.Dim.Render(wrap("Enter on expr to write a segment, e.g. did purchase >= 2 in 30d and not did refund", w)))
+		b.WriteString(st.Title.Render("Preview") + "\n" + st.Dim.Render(wrap("Enter on expr to write a segment, e.g. "+exprExample(sh), w)))
 	case r.err != nil:
 		b.WriteString(st.Title.Render(truncate("Preview: "+r.expr, w)) + "\n" + st.Error.Render(wrap(r.err.Error(), w)))
 	default:
@@ -119,4 +119,16 @@ func groupChart(sh *shared, r *groupResult, w, sel int) string {
 		b.WriteString("\n" + st.Dim.Render(wrap(r.note+" · enter lists a group's users", w)))
 	}
 	return b.String()
+}
+
+// exprExample is a segment expression on this data's own events: users
+// who came back (its repeated event) and never reached the last step of
+// the first funnel (its journey's end).
+func exprExample(sh *shared) string {
+	ev := orDefault(sh.picks.repeat, "login")
+	ex := "did " + quoteWord(ev) + " >= 2 in 30d"
+	if n := len(sh.funnelSeed); n > 0 && sh.funnelSeed[n-1] != ev {
+		ex += " and not did " + quoteWord(sh.funnelSeed[n-1])
+	}
+	return ex
 }

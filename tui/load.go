@@ -35,7 +35,7 @@ func loadCmd(ctx context.Context, open opener, db *store.DB, source string, sinc
 		d.Segments = segment.Resolver{DB: db}
 		events := eventCounts(d)
 		return loadedMsg{db: db, d: d, source: source, events: events, funnel: funnelSeed(d, events, 4),
-			ms: since(start).Milliseconds()}
+			picks: pickDefaults(d, events), ms: since(start).Milliseconds()}
 	}
 }
 

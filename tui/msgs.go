@@ -13,6 +13,7 @@ type loadedMsg struct {
 	events []named
 	props  []named
 	funnel []string
+	picks  picks
 	ms     int64
 	err    error
 }

@@ -27,15 +27,9 @@ func (a *paths) load(raw []byte) error {
 	return nil
 }
 
-// seed starts after the second most common event: the first is usually a
-// page view that everything follows.
-func (a *paths) seed(sh *shared) {
-	if len(sh.events) > 1 {
-		a.q.From = sh.events[1].name
-	} else if len(sh.events) == 1 {
-		a.q.From = sh.events[0].name
-	}
-}
+// seed starts after the data's path anchor (pickDefaults): a common
+// event that its users follow with another.
+func (a *paths) seed(sh *shared) { a.q.From = sh.picks.anchor }
 
 func (a *paths) rows(sh *shared) []row {
 	dir, anchor := "after", a.q.From

@@ -27,8 +27,11 @@ func (a *retention) load(raw []byte) error {
 	return nil
 }
 
-// seed starts weekly: daily cohorts of a short sample are mostly noise.
-func (a *retention) seed(sh *shared) { a.q.Period = "week" }
+// seed starts weekly (daily cohorts of a short sample are mostly noise),
+// counting as a return the event most users do on more than one day:
+// with any event, a system event (a trial expiring on its own) would
+// count as the user coming back.
+func (a *retention) seed(sh *shared) { a.q.Period, a.q.Return = "week", sh.picks.repeat }
 
 func (a *retention) rows(sh *shared) []row {
 	pickEvent := func(title string, set func(string)) func(sh *shared) dialog {

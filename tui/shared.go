@@ -24,6 +24,7 @@ type shared struct {
 	events        []named      // event names, most frequent first
 	props         []named      // property keys, most frequent first
 	funnelSeed    []string     // events for the first funnel, in the order users first do them
+	picks         picks        // the data's repeated event and path anchor, for first queries and hints
 	saved         []savedEntry // saved segments and audience rules (savedMsg)
 	savedErr      error        // reading them failed
 	// since measures elapsed time; tests pin it so screens are stable.

@@ -1,0 +1,108 @@
+package tui
+
+import (
+	"slices"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+// picks are the first queries' choices made from the data rather than
+// from fixed names, so each demo and each imported file opens on
+// something true: a system event (a trial expiring on its own) is no
+// return, and a path from an event nothing follows is empty.
+type picks struct {
+	// repeat is the event most users do on two or more days: what
+	// retention counts as a return and what the segment hint counts.
+	repeat string
+	// anchor is where the paths open: a common event that most of its
+	// users follow with another within a session.
+	anchor string
+}
+
+// pickCandidates is how many of the most common events are considered.
+const pickCandidates = 8
+
+// followGap is how soon another event must come for a path to go on; the
+// paths tab's default session gap.
+const followGap = 30 * 60 * 1000
+
+func pickDefaults(d *query.Dataset, events []named) picks {
+	n := min(pickCandidates, len(events))
+	if n == 0 {
+		return picks{}
+	}
+	slot := make(map[int32]int, n)
+	for i := 0; i < n; i++ {
+		id, _ := d.EventID(events[i].name)
+		slot[id] = i
+	}
+	const dayMs = 24 * 60 * 60 * 1000
+	users, followed, repeaters := make([]int, n), make([]int, n), make([]int, n)
+	lastDay := make([]int64, n)
+	did, wasFollowed, repeated := make([]bool, n), make([]bool, n), make([]bool, n)
+	for p := 0; p+1 < len(d.Start); p++ {
+		clear(did)
+		clear(wasFollowed)
+		clear(repeated)
+		lo, hi := d.Start[p], d.Start[p+1]
+		for i := lo; i < hi; i++ {
+			s, ok := slot[d.Event[i]]
+			if !ok {
+				continue
+			}
+			day := d.Time[i] / dayMs
+			if !did[s] {
+				did[s], lastDay[s] = true, day
+			} else if day != lastDay[s] {
+				repeated[s] = true
+			}
+			// Followed: the next event that is not a repeat of this one
+			// comes within the gap of the one before it.
+			j := i + 1
+			for j < hi && d.Event[j] == d.Event[i] {
+				j++
+			}
+			if j < hi && d.Time[j]-d.Time[j-1] <= followGap {
+				wasFollowed[s] = true
+			}
+		}
+		for s := 0; s < n; s++ {
+			if did[s] {
+				users[s]++
+			}
+			if wasFollowed[s] {
+				followed[s]++
+			}
+			if repeated[s] {
+				repeaters[s]++
+			}
+		}
+	}
+	var out picks
+	if best := slices.Index(repeaters, slices.Max(repeaters)); repeaters[best] > 0 {
+		out.repeat = events[best].name
+	}
+	// The second most common event first: the first is usually a page
+	// view that everything follows. Then the others, by frequency; failing
+	// a majority followed, the most followed.
+	order := []int{}
+	if n > 1 {
+		order = append(order, 1)
+	}
+	order = append(order, 0)
+	for i := 2; i < n; i++ {
+		order = append(order, i)
+	}
+	best := order[0]
+	for _, s := range order {
+		if 2*followed[s] >= users[s] && users[s] > 0 {
+			out.anchor = events[s].name
+			return out
+		}
+		if followed[s] > followed[best] {
+			best = s
+		}
+	}
+	out.anchor = events[best].name
+	return out
+}
