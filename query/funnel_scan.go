@@ -3,9 +3,7 @@ package query
 import (
 	"context"
 	"math"
-	"runtime"
 	"sort"
-	"sync"
 )
 
 // funnelWorker evaluates one person at a time with buffers reused across
@@ -440,7 +438,7 @@ func (w *funnelWorker) strictExclOK(k, x int) bool {
 }
 
 func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
-	return p.runRanges(ctx, funnelRanges(p.d))
+	return p.runRanges(ctx, p.d.personRanges())
 }
 
 // runRanges evaluates each range of persons in its own goroutine and
@@ -453,20 +451,12 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
 	}
 	parts := make([]funnelPart, len(ranges))
-	errs := make([]error, len(ranges))
-	var wg sync.WaitGroup
-	for i, rg := range ranges {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			parts[i], errs[i] = p.scan(ctx, r, rg[0], rg[1])
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	err := eachRange(ctx, ranges, func(part, lo, hi int) (err error) {
+		parts[part], err = p.scan(ctx, r, lo, hi)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	r.collectDeltas(p.n, parts)
 	reached := make([]int, p.n)
@@ -499,17 +489,6 @@ type funnelPart struct {
 	code          [][]int32
 }
 
-// funnelRanges splits persons into two halves of about equal events when
-// the data is large enough for a second goroutine to pay.
-func funnelRanges(d *Dataset) [][2]int {
-	np := len(d.Users)
-	if d.Len() <= 200_000 || runtime.GOMAXPROCS(0) < 2 {
-		return [][2]int{{0, np}}
-	}
-	half := sort.Search(np, func(u int) bool { return int(d.Start[u]) >= d.Len()/2 })
-	return [][2]int{{0, half}, {half, np}}
-}
-
 // scan evaluates persons lo..hi, writing their per-person result and
 // returning their counts and times to convert.
 func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (funnelPart, error) {
@@ -518,8 +497,8 @@ func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (fun
 	pt := funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),
 		ms: make([][]int64, p.n), code: make([][]int32, p.n)}
 	for u := lo; u < hi; u++ {
-		if (u-lo)&4095 == 0 && ctx.Err() != nil {
-			return pt, ctx.Err()
+		if err := stopped(ctx, lo, u); err != nil {
+			return pt, err
 		}
 		level, open := w.person(u)
 		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)

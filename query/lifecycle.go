@@ -77,19 +77,17 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 	cal := NewCalendar(iv, s.Loc, d.MinTime, to)
 	first, nb := cal.Bucket(from), cal.Bucket(to-1)+1
 	n := nb - first
-	parts := d.retSplit(2)
+	parts := d.personRanges()
 	counts := make([][]int, len(parts)) // per part: new, returning, resurrecting, dormant per interval
-	err = d.retRun(ctx, parts, func(ctx context.Context, part, lo, hi int) error {
+	err = eachRange(ctx, parts, func(part, lo, hi int) error {
 		c := make([]int, 4*n)
 		counts[part] = c
 		nw, rt, rs, dm := c[:n], c[n:2*n], c[2*n:3*n], c[3*n:]
 		cur := retCursor{cal: cal}
 		times, events, filtered := d.Time, d.Event, s.Filters()
 		for pr := lo; pr < hi; pr++ {
-			if (pr-lo)%retCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
+			if err := stopped(ctx, lo, pr); err != nil {
+				return err
 			}
 			if !s.Person(pr) || d.Start[pr] == d.Start[pr+1] {
 				continue

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 )
 
 // PathsQuery is a paths analysis (SPEC 4.3): what users do after the first
@@ -93,22 +92,20 @@ func (d *Dataset) Paths(ctx context.Context, q PathsQuery) (*PathsResult, error)
 	if err != nil {
 		return nil, err
 	}
-	var mu sync.Mutex
-	counts := map[pathKey]int64{}
-	err = runPersonRanges(ctx, d, func(lo, hi int) error {
-		part := map[pathKey]int64{}
-		if err := p.scan(ctx, part, lo, hi); err != nil {
-			return err
-		}
-		mu.Lock()
-		for k, n := range part {
-			counts[k] += n
-		}
-		mu.Unlock()
-		return nil
+	ranges := d.personRanges()
+	parts := make([]map[pathKey]int64, len(ranges))
+	err = eachRange(ctx, ranges, func(part, lo, hi int) error {
+		parts[part] = map[pathKey]int64{}
+		return p.scan(ctx, parts[part], lo, hi)
 	})
 	if err != nil {
 		return nil, err
+	}
+	counts := parts[0]
+	for _, part := range parts[1:] {
+		for k, n := range part {
+			counts[k] += n
+		}
 	}
 	return p.result(counts), nil
 }
@@ -173,8 +170,8 @@ func (d *Dataset) planPaths(ctx context.Context, q PathsQuery) (*pathsPlan, erro
 func (p *pathsPlan) scan(ctx context.Context, counts map[pathKey]int64, lo, hi int) error {
 	d, s := p.s.D, p.s
 	for u := lo; u < hi; u++ {
-		if u&255 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if err := stopped(ctx, lo, u); err != nil {
+			return err
 		}
 		if !s.Person(u) {
 			continue

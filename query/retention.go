@@ -171,18 +171,16 @@ func (d *Dataset) Retention(ctx context.Context, q RetentionQuery) (*RetentionRe
 	if p.cal == nil {
 		return r, nil
 	}
-	parts := d.retSplit(2)
+	parts := d.personRanges()
 	found := make([]retMembers, len(parts))
-	err = d.retRun(ctx, parts, func(ctx context.Context, part, lo, hi int) error {
+	err = eachRange(ctx, parts, func(part, lo, hi int) error {
 		var sc retScratch
 		if !p.recurring {
 			found[part].grow(hi-lo, p.words, p.keepFirst) // at most one membership per person
 		}
 		for pr := lo; pr < hi; pr++ {
-			if (pr-lo)%retCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
+			if err := stopped(ctx, lo, pr); err != nil {
+				return err
 			}
 			p.person(pr, &sc, &found[part])
 		}

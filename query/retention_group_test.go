@@ -331,7 +331,7 @@ func TestRetentionGroupTwoPartsMatchNaive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large dataset")
 	}
-	s := synthDataset(t, retParallelMin+1000)
+	s := synthDataset(t, parallelMin+1000)
 	evs := make([]RawEvent, 0, s.Len())
 	plans := []string{"pro", "free", "other"}
 	for p, u := range s.Users {

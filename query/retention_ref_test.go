@@ -437,9 +437,9 @@ func TestRetentionTwoPartsMatchesNaive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large dataset")
 	}
-	d := synthDataset(t, retParallelMin+1000)
-	if n := len(d.retSplit(2)); n != 2 {
-		t.Fatalf("retSplit gave %d parts", n)
+	d := synthDataset(t, parallelMin+1000)
+	if n := len(d.splitPersons(2)); n != 2 {
+		t.Fatalf("splitPersons gave %d parts", n)
 	}
 	evs := make([]RawEvent, 0, d.Len())
 	for p, u := range d.Users {

@@ -2,8 +2,6 @@ package query
 
 import (
 	"context"
-	"runtime"
-	"sync"
 )
 
 // trendsPlan is a validated trends query: which events feed which series,
@@ -48,17 +46,18 @@ func (p *trendsPlan) key(i int) int {
 // memory follows the series that exist, not every value of the property.
 func (p *trendsPlan) discoverSeries(ctx context.Context) error {
 	n := len(p.events) * p.nCodes
-	parts := make([][]bool, 0, 4)
-	var mu sync.Mutex
-	err := p.eachChunk(ctx, func(lo, hi int) error {
+	ranges := p.s.D.personRanges()
+	parts := make([][]bool, len(ranges))
+	err := eachRange(ctx, ranges, func(part, lo, hi int) error {
 		seen := make([]bool, n)
+		parts[part] = seen
 		d, s := p.s.D, p.s
 		for u := lo; u < hi; u++ {
 			if !s.Person(u) {
 				continue
 			}
-			if u&255 == 0 && ctx.Err() != nil {
-				return ctx.Err()
+			if err := stopped(ctx, lo, u); err != nil {
+				return err
 			}
 			for i := int(d.Start[u]); i < int(d.Start[u+1]); i++ {
 				t := d.Time[i]
@@ -75,9 +74,6 @@ func (p *trendsPlan) discoverSeries(ctx context.Context) error {
 				seen[k] = true
 			}
 		}
-		mu.Lock()
-		parts = append(parts, seen)
-		mu.Unlock()
 		return nil
 	})
 	if err != nil {
@@ -151,21 +147,16 @@ func (p *trendsPlan) newAcc() *trendsAcc {
 }
 
 func (p *trendsPlan) run(ctx context.Context) (*TrendsResult, error) {
-	var mu sync.Mutex
-	var accs []*trendsAcc
-	err := p.eachChunk(ctx, func(lo, hi int) error {
+	ranges := p.s.D.personRanges()
+	accs := make([]*trendsAcc, len(ranges))
+	err := eachRange(ctx, ranges, func(part, lo, hi int) error {
 		a := p.newAcc()
+		accs[part] = a
 		scan := p.scan
 		if p.windows == nil && p.s.By == nil && !p.s.Filters() {
 			scan = p.scanPlain
 		}
-		if err := scan(ctx, a, lo, hi); err != nil {
-			return err
-		}
-		mu.Lock()
-		accs = append(accs, a)
-		mu.Unlock()
-		return nil
+		return scan(ctx, a, lo, hi)
 	})
 	if err != nil {
 		return nil, err
@@ -218,8 +209,8 @@ func (p *trendsPlan) scan(ctx context.Context, a *trendsAcc, lo, hi int) error {
 	}
 	filters := s.Filters()
 	for u := lo; u < hi; u++ {
-		if u&255 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if err := stopped(ctx, lo, u); err != nil {
+			return err
 		}
 		if !s.Person(u) {
 			continue
@@ -316,46 +307,6 @@ func (p *trendsPlan) scan(ctx context.Context, a *trendsAcc, lo, hi int) error {
 		}
 	}
 	return nil
-}
-
-// eachChunk runs fn over contiguous person ranges holding about equal
-// numbers of events, in parallel when the data is large enough to pay.
-func (p *trendsPlan) eachChunk(ctx context.Context, fn func(lo, hi int) error) error {
-	return runPersonRanges(ctx, p.s.D, fn)
-}
-
-// runPersonRanges splits persons into up to GOMAXPROCS ranges of about
-// equal event counts and runs fn on each; small data runs in one range.
-func runPersonRanges(ctx context.Context, d *Dataset, fn func(lo, hi int) error) error {
-	workers := runtime.GOMAXPROCS(0)
-	if d.Len() < 200_000 || workers < 2 {
-		return fn(0, len(d.Users))
-	}
-	var bounds []int
-	bounds = append(bounds, 0)
-	per := d.Len() / workers
-	for u := 1; u < len(d.Users) && len(bounds) < workers; u++ {
-		if int(d.Start[u]) >= per*len(bounds) {
-			bounds = append(bounds, u)
-		}
-	}
-	bounds = append(bounds, len(d.Users))
-	errs := make([]error, len(bounds)-1)
-	var wg sync.WaitGroup
-	for w := 0; w+1 < len(bounds); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[w] = fn(bounds[w], bounds[w+1])
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
 }
 
 // result turns the merged counters into series.

@@ -18,8 +18,8 @@ func (p *trendsPlan) scanPlain(ctx context.Context, a *trendsAcc, lo, hi int) er
 	// counted for ser, -1 before their first event of it.
 	lastB := a.lastB
 	for u := lo; u < hi; u++ {
-		if u&255 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if err := stopped(ctx, lo, u); err != nil {
+			return err
 		}
 		if !s.Person(u) {
 			continue
