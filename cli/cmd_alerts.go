@@ -38,20 +38,20 @@ spoor alerts evaluates every saved alert (or the named ones) and exits
 with status 3 when at least one fires, 1 when one could not be computed,
 0 otherwise, so it can run from cron after an import.`
 
+// alertsCommands are the subcommands of spoor alerts; without one it runs
+// the alerts named, or all.
+var alertsCommands = map[string]func(env *Env, args []string) error{
+	"":       alertsRun,
+	"run":    alertsRun,
+	"add":    alertsAdd,
+	"list":   alertsList,
+	"ls":     alertsList,
+	"remove": alertsRemove,
+	"rm":     alertsRemove,
+}
+
 func runAlerts(env *Env, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "add":
-			return alertsAdd(env, args[1:])
-		case "list", "ls":
-			return alertsList(env, args[1:])
-		case "remove", "rm":
-			return alertsRemove(env, args[1:])
-		case "run":
-			args = args[1:]
-		}
-	}
-	return alertsRun(env, args)
+	return runSubcommand(env, "alerts", alertsUsage, alertsCommands, args)
 }
 
 func alertsAdd(env *Env, args []string) error {

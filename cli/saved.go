@@ -18,8 +18,15 @@ import (
 // dispatcher, the --tz and --trend flags, and saving, listing, showing
 // and deleting a saved expression.
 
-// runSubcommand dispatches "spoor NOUN VERB ...".
+// runSubcommand dispatches "spoor NOUN VERB ...". A noun with a default
+// verb, cmds[""], runs it on arguments that name no verb, help included
+// (spoor alerts [NAME...] checks alerts).
 func runSubcommand(env *Env, noun, usage string, cmds map[string]func(*Env, []string) error, args []string) error {
+	if def, ok := cmds[""]; ok {
+		if len(args) == 0 || args[0] == "" || cmds[args[0]] == nil {
+			return def(env, args)
+		}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintf(env.Stdout, "usage: spoor %s %s\n", noun, usage)
 		if len(args) == 0 {

@@ -420,12 +420,24 @@ func (t *ImportTx) Counts() (imported, duplicates int64) { return t.imported, t.
 // Commit makes the import visible and records it in the ledger.
 func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 	defer t.closeStmts()
-	if err := t.writeChunk(ctx); err != nil {
+	if err := t.finish(ctx, st); err != nil {
 		t.tx.Rollback()
 		return err
 	}
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("commit import: %w", err)
+	}
+	return nil
+}
+
+// finish writes the import's last rows, users and names, its ledger row,
+// the new data version and the snapshot, inside the transaction; Commit
+// rolls it back when this fails.
+func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
+	if err := t.writeChunk(ctx); err != nil {
+		return err
+	}
 	if err := t.flushInterned(ctx); err != nil {
-		t.tx.Rollback()
 		return err
 	}
 	report, err := json.Marshal(st.Report)
@@ -435,7 +447,6 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 	if _, err := t.tx.ExecContext(ctx, `UPDATE imports SET rows_read=?, imported=?, rejected=?, duplicates=?, report=?,
 		sha256 = CASE WHEN ? != '' THEN ? ELSE sha256 END WHERE id=?`,
 		st.RowsRead, t.imported, st.Rejected, t.duplicates, string(report), st.SHA256, st.SHA256, t.importID); err != nil {
-		t.tx.Rollback()
 		return fmt.Errorf("record import: %w", err)
 	}
 	if t.imported > 0 || t.linked {
@@ -445,12 +456,10 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 			prevSnap, err = intSetting(ctx, t.tx, "snapshot_version")
 		}
 		if err != nil {
-			t.tx.Rollback()
 			return err
 		}
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('data_version', '1')
 			ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
-			t.tx.Rollback()
 			return err
 		}
 		// The import's maps are done with: let the snapshot reuse the memory.
@@ -464,12 +473,8 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 			err = writeSnapshot(ctx, t.tx, version)
 		}
 		if err != nil {
-			t.tx.Rollback()
 			return err
 		}
-	}
-	if err := t.tx.Commit(); err != nil {
-		return fmt.Errorf("commit import: %w", err)
 	}
 	return nil
 }

@@ -1,7 +1,8 @@
 // Package store owns the SQLite file: its schema and migrations, the
 // interning of user ids and event names, the import ledger and settings.
-// Importers write through ImportTx; the query engine reads events through
-// Scan and LoadProp.
+// Importers write through ImportTx (BeginImport, Add, Link, Commit); the
+// query engine reads events through LoadOrdered (the columns ordered by
+// person and time) and properties through LoadPropAt and PropKeys.
 package store
 
 import (
