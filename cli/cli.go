@@ -38,6 +38,7 @@ type Env struct {
 	workbench Workbench // nil in tests: the workbench is not built in
 
 	printed bool               // emit wrote a result: a failed run is not run again
+	flags   *flag.FlagSet      // the command's flags (newFlags), where emit finds --raw
 	timing  func(phase string) // set by SPOOR_TIMING: prints the time since start
 }
 
@@ -179,6 +180,7 @@ func printHelp(w io.Writer) {
 // mistake prints nothing here: parse returns it as one usage error.
 func newFlags(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	env.flags = fs
 	// The flag package writes its error to Output and then calls Usage,
 	// for -h too but with nothing written: that tells the two apart.
 	failed := &flagFailure{}
@@ -290,7 +292,24 @@ func dbFlag(fs *flag.FlagSet) *string {
 func formatFlag(fs *flag.FlagSet) *string {
 	s := new(string)
 	fs.Var(formatValue{s}, "format", "output `format`: table, csv, json or markdown (default table on a terminal, csv when piped)")
+	rawFlag(fs)
 	return s
+}
+
+// rawFlag adds --raw, which every command with CSV output takes.
+func rawFlag(fs *flag.FlagSet) {
+	fs.Bool("raw", false, "CSV: write cells starting with = + - @ as they are (by default they get a leading ' so a spreadsheet does not run them as formulas)")
+}
+
+// outputOptions are the options --raw sets.
+func (env *Env) outputOptions() output.Options {
+	var opt output.Options
+	if env.flags != nil {
+		if f := env.flags.Lookup("raw"); f != nil {
+			opt.Raw = f.Value.String() == "true"
+		}
+	}
+	return opt
 }
 
 type formatValue struct{ s *string }
@@ -376,7 +395,7 @@ func emit(env *Env, format string, v any) error {
 	}
 	env.mark("computed")
 	env.printed = true
-	return output.Write(env.Stdout, f, v)
+	return output.WriteOptions(env.Stdout, f, v, env.outputOptions())
 }
 
 // suggest returns ", did you mean X?" for the names closest to s.

@@ -153,6 +153,7 @@ func audienceUsers(env *Env, args []string) error {
 	fs := newFlags(env, "audience users", "NAME [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE]")
 	dbPath, tz := dbFlag(fs), tzFlag(fs)
 	format := fs.String("format", "", audienceFormat)
+	rawFlag(fs)
 	pos, err := positional(fs, args, 1, "an audience NAME")
 	if err != nil {
 		return err
@@ -176,6 +177,7 @@ func audiencePreview(env *Env, args []string) error {
 	fs := newFlags(env, "audience preview", "'RULE' [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE]")
 	dbPath, tz := dbFlag(fs), tzFlag(fs)
 	format := fs.String("format", "", audienceFormat)
+	rawFlag(fs)
 	pos, err := positional(fs, args, 1, "a rule in quotes")
 	if err != nil {
 		return err

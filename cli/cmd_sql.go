@@ -54,6 +54,7 @@ func sqlCell(v any) string {
 type sqlWriter struct {
 	w        io.Writer
 	format   string
+	opt      output.Options
 	maxRows  int
 	maxBytes int64
 
@@ -74,7 +75,7 @@ func (e errSQLLimit) Error() string {
 func (s *sqlWriter) columns(cols []string) error {
 	switch s.format {
 	case "csv":
-		s.csv = output.NewCSVWriter(s.w)
+		s.csv = output.NewCSVWriter(s.w, s.opt)
 		return s.csv.Write(cols)
 	case "json":
 		s.json = bufio.NewWriter(s.w)
@@ -140,7 +141,7 @@ func (s *sqlWriter) close() error {
 		s.json.WriteString("]\n}\n")
 		return s.json.Flush()
 	case s.table.Columns != nil:
-		return output.Write(s.w, s.format, sqlResult{s.table})
+		return output.WriteOptions(s.w, s.format, sqlResult{s.table}, s.opt)
 	}
 	return nil
 }
@@ -182,7 +183,7 @@ func runSQL(env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	w := &sqlWriter{w: env.Stdout, format: f, maxRows: *maxRows, maxBytes: int64(*maxMB) << 20}
+	w := &sqlWriter{w: env.Stdout, format: f, opt: env.outputOptions(), maxRows: *maxRows, maxBytes: int64(*maxMB) << 20}
 	err = db.QueryUser(env.Ctx, q, w.columns, w.row)
 	env.printed = w.rows > 0 // rows went out: a failed run is not run again
 	if cerr := w.close(); err == nil {

@@ -40,7 +40,7 @@ func Resolve(flagValue string, w io.Writer) (string, error) {
 	case "md":
 		return "markdown", nil
 	case "":
-		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		if isTerminal(w) {
 			return "table", nil
 		}
 		return "csv", nil
@@ -48,9 +48,26 @@ func Resolve(flagValue string, w io.Writer) (string, error) {
 	return "", fmt.Errorf("unknown --format %q (use table, csv, json or markdown)", flagValue)
 }
 
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+// Options change how results are written.
+type Options struct {
+	// Raw writes CSV cells that a spreadsheet would run as formulas as
+	// they are, without the leading ' that neutralises them (CSVWriter).
+	Raw bool
+}
+
 // Write renders v in format. v is marshalled for json; for the other
 // formats it must be Tabular.
 func Write(w io.Writer, format string, v any) error {
+	return WriteOptions(w, format, v, Options{})
+}
+
+// WriteOptions is Write with options.
+func WriteOptions(w io.Writer, format string, v any, opt Options) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -69,7 +86,7 @@ func Write(w io.Writer, format string, v any) error {
 		var err error
 		switch format {
 		case "csv":
-			err = writeCSV(w, tb, len(tables) > 1)
+			err = writeCSV(w, tb, len(tables) > 1, opt)
 		case "markdown":
 			err = writeMarkdown(w, tb)
 		default:
@@ -82,11 +99,11 @@ func Write(w io.Writer, format string, v any) error {
 	return nil
 }
 
-func writeCSV(w io.Writer, t Table, titled bool) error {
+func writeCSV(w io.Writer, t Table, titled bool, opt Options) error {
+	cw := NewCSVWriter(w, opt)
 	if titled && t.Title != "" {
-		fmt.Fprintf(w, "# %s\n", t.Title)
+		fmt.Fprintf(w, "# %s\n", cw.text(t.Title))
 	}
-	cw := NewCSVWriter(w)
 	if err := cw.Write(t.Columns); err != nil {
 		return err
 	}
@@ -99,19 +116,105 @@ func writeCSV(w io.Writer, t Table, titled bool) error {
 }
 
 // CSVWriter writes CSV records one at a time: every CSV spoor writes goes
-// through it, the tables above and the rows spoor sql streams.
-type CSVWriter struct{ cw *csv.Writer }
+// through it, the tables above and the rows spoor sql streams. Cells are
+// untrusted (imported names and values), so:
+//   - to a terminal, control characters are escaped as in the table
+//     format (Visible); to a file or a pipe the data stays as it is, but
+//     controls other than tab and newline are escaped (fileSafe);
+//   - a cell (header or value) starting with =, +, -, @, tab or CR gets a
+//     leading ', the OWASP advice against formula injection, unless
+//     Options.Raw. A plain number (-5, +1.5e3, -12.5%) and a lone "-" are
+//     left as they are: a spreadsheet reads them as values, no formula can
+//     hide in them, and quoting would turn every negative number into text.
+type CSVWriter struct {
+	cw       *csv.Writer
+	terminal bool
+	raw      bool
+	cells    []string
+}
 
 // NewCSVWriter writes CSV to w.
-func NewCSVWriter(w io.Writer) *CSVWriter { return &CSVWriter{cw: csv.NewWriter(w)} }
+func NewCSVWriter(w io.Writer, opt Options) *CSVWriter {
+	return &CSVWriter{cw: csv.NewWriter(w), terminal: isTerminal(w), raw: opt.Raw}
+}
 
 // Write writes one record.
-func (c *CSVWriter) Write(record []string) error { return c.cw.Write(record) }
+func (c *CSVWriter) Write(record []string) error {
+	c.cells = c.cells[:0]
+	for _, s := range record {
+		if !c.raw && formulaLike(s) {
+			s = "'" + s
+		}
+		c.cells = append(c.cells, c.text(s))
+	}
+	return c.cw.Write(c.cells)
+}
+
+// text escapes s for where the CSV goes.
+func (c *CSVWriter) text(s string) string {
+	if c.terminal {
+		return Visible(s)
+	}
+	return fileSafe(s)
+}
 
 // Flush writes what is buffered and reports any error writing so far.
 func (c *CSVWriter) Flush() error {
 	c.cw.Flush()
 	return c.cw.Error()
+}
+
+// formulaLike reports a cell a spreadsheet would evaluate: one starting
+// with =, +, -, @, tab or CR, unless it is a plain number or a lone "-".
+func formulaLike(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '@', '\t', '\r':
+		return true
+	case '+', '-':
+		return s != "-" && !plainNumber(s)
+	}
+	return false
+}
+
+// plainNumber: a sign, digits with an optional fraction, an optional
+// exponent and an optional %; nothing a formula could be made of.
+func plainNumber(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	n := digits()
+	if i < len(s) && s[i] == '.' {
+		i++
+		n += digits()
+	}
+	if n == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && s[i] == '%' {
+		i++
+	}
+	return i == len(s)
 }
 
 func escapeMD(s string) string {
