@@ -33,7 +33,7 @@ func Evaluate(d Definition, r *query.TrendsResult) Outcome {
 		latest := Point{Series: s.Label, Index: n - 1, T: s.Points[n-1].T, Value: s.Points[n-1].Value}
 		vals := make([]float64, n)
 		for i, p := range s.Points {
-			vals[i] = p.Value
+			vals[i] = float64(p.Value)
 		}
 		if a, ok := Last(vals, d.Window); ok {
 			latest.Median, latest.MAD, latest.Score = a.Median, a.MAD, a.Score
@@ -71,11 +71,11 @@ func (r *Outcomes) Tables() []output.Table {
 			t.Rows = append(t.Rows, []string{o.Name, "error", "", "", "", "", o.Error})
 		case o.Fired:
 			for _, p := range o.Points {
-				t.Rows = append(t.Rows, []string{o.Name, "FIRED " + p.Direction, p.Series, p.T, num(p.Value), num(p.Median), zScore(p.Score)})
+				t.Rows = append(t.Rows, []string{o.Name, "FIRED " + p.Direction, p.Series, p.T, valueText(p.Value), num(p.Median), zScore(p.Score)})
 			}
 		default:
 			for _, p := range o.Latest {
-				t.Rows = append(t.Rows, []string{o.Name, "ok", p.Series, p.T, num(p.Value), num(p.Median), zScore(p.Score)})
+				t.Rows = append(t.Rows, []string{o.Name, "ok", p.Series, p.T, valueText(p.Value), num(p.Median), zScore(p.Score)})
 			}
 			if len(o.Latest) == 0 {
 				t.Rows = append(t.Rows, []string{o.Name, "ok", "(no data)", "", "", "", ""})

@@ -12,14 +12,14 @@ import (
 
 // Point is an anomalous point of a named series, for listing and charts.
 type Point struct {
-	Series    string  `json:"series"`
-	Index     int     `json:"index"` // position in the series' points
-	T         string  `json:"t"`     // the interval's first day, as in the trends output
-	Value     float64 `json:"value"`
-	Median    float64 `json:"median"`
-	MAD       float64 `json:"mad"`
-	Score     float64 `json:"score"` // robust z; ±Inf (JSON "inf"/"-inf") on a flat baseline
-	Direction string  `json:"direction"`
+	Series    string    `json:"series"`
+	Index     int       `json:"index"` // position in the series' points
+	T         string    `json:"t"`     // the interval's first day, as in the trends output
+	Value     query.Num `json:"value"` // null when undefined (avg with no active user)
+	Median    float64   `json:"median"`
+	MAD       float64   `json:"mad"`
+	Score     float64   `json:"score"` // robust z; ±Inf (JSON "inf"/"-inf") on a flat baseline
+	Direction string    `json:"direction"`
 }
 
 // MarshalJSON writes an infinite score as the string "inf" or "-inf",
@@ -47,7 +47,7 @@ func scoreSign(s float64) string {
 func Series(s query.TrendSeries, window int, threshold float64) []Point {
 	vals := make([]float64, len(s.Points))
 	for i, p := range s.Points {
-		vals[i] = p.Value
+		vals[i] = float64(p.Value) // an undefined point (NaN) is skipped by Detect
 	}
 	var out []Point
 	for _, a := range Detect(vals, window, threshold) {
@@ -55,7 +55,7 @@ func Series(s query.TrendSeries, window int, threshold float64) []Point {
 		if a.Spike() {
 			dir = "spike"
 		}
-		out = append(out, Point{Series: s.Label, Index: a.Index, T: s.Points[a.Index].T, Value: a.Value,
+		out = append(out, Point{Series: s.Label, Index: a.Index, T: s.Points[a.Index].T, Value: query.Num(a.Value),
 			Median: a.Median, MAD: a.MAD, Score: a.Score, Direction: dir})
 	}
 	return out
@@ -100,12 +100,19 @@ func AnomalyTable(ps []Point, window int, threshold float64) output.Table {
 		Columns: []string{"series", "t", "value", "baseline median", "MAD", "robust z", "direction"},
 	}
 	for _, p := range ps {
-		t.Rows = append(t.Rows, []string{p.Series, p.T, num(p.Value), num(p.Median), num(p.MAD), zScore(p.Score), p.Direction})
+		t.Rows = append(t.Rows, []string{p.Series, p.T, valueText(p.Value), num(p.Median), num(p.MAD), zScore(p.Score), p.Direction})
 	}
 	return t
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func valueText(v query.Num) string {
+	if !v.Valid() {
+		return "-"
+	}
+	return num(float64(v))
+}
 
 func zScore(z float64) string {
 	if math.IsInf(z, 0) {

@@ -16,7 +16,7 @@ import (
 func series(label string, vals ...float64) query.TrendSeries {
 	s := query.TrendSeries{Label: label}
 	for i, v := range vals {
-		s.Points = append(s.Points, query.TrendPoint{T: fmt.Sprintf("2026-03-%02d", i+1), Value: v})
+		s.Points = append(s.Points, query.TrendPoint{T: fmt.Sprintf("2026-03-%02d", i+1), Value: query.Num(v)})
 	}
 	return s
 }

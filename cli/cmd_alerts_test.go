@@ -155,7 +155,7 @@ func TestTrendAlertFlags(t *testing.T) {
 		if i == 19 {
 			v = 40
 		}
-		r.Series[0].Points = append(r.Series[0].Points, query.TrendPoint{T: fmt.Sprintf("2026-03-%02d", i+1), Value: v})
+		r.Series[0].Points = append(r.Series[0].Points, query.TrendPoint{T: fmt.Sprintf("2026-03-%02d", i+1), Value: query.Num(v)})
 	}
 	fs := flag.NewFlagSet("trends", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

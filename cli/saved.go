@@ -96,11 +96,11 @@ func warnUnknown(env *Env, ev *segment.Evaluator) {
 
 // Size is how many users an expression matches.
 type Size struct {
-	Name  string  `json:"name,omitempty"`
-	Expr  string  `json:"expr"`
-	Users int     `json:"users"`
-	Total int     `json:"total"`
-	Share float64 `json:"share"`
+	Name  string    `json:"name,omitempty"`
+	Expr  string    `json:"expr"`
+	Users int       `json:"users"`
+	Total int       `json:"total"`
+	Share query.Num `json:"share"` // null when the data has no user
 	// With --trend: the size as of the end of each of the last days.
 	Trend []segment.SizePoint `json:"trend,omitempty"`
 }
@@ -111,7 +111,7 @@ func (s Size) Tables() []output.Table {
 		t.Rows = append(t.Rows, []string{"name", s.Name})
 	}
 	t.Rows = append(t.Rows, []string{"expression", s.Expr}, []string{"users", strconv.Itoa(s.Users)},
-		[]string{"of", strconv.Itoa(s.Total)}, []string{"share", strconv.FormatFloat(100*s.Share, 'f', 1, 64) + "%"})
+		[]string{"of", strconv.Itoa(s.Total)}, []string{"share", query.Percent(s.Share)})
 	if s.Trend != nil {
 		return []output.Table{t, segment.TrendTable(s.Trend)}
 	}
@@ -161,9 +161,7 @@ func measure(env *Env, d *query.Dataset, name, expr string) ([]bool, Size, error
 			s.Users++
 		}
 	}
-	if s.Total > 0 {
-		s.Share = float64(s.Users) / float64(s.Total)
-	}
+	s.Share = query.Ratio(s.Users, s.Total)
 	return m, s, nil
 }
 

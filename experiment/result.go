@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -12,21 +11,9 @@ import (
 )
 
 // Num is a statistic that may be undefined (NaN), written as JSON null.
-type Num float64
+type Num = query.Num
 
-// MarshalJSON writes NaN and ±Inf as null.
-func (n Num) MarshalJSON() ([]byte, error) {
-	f := float64(n)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(f)
-}
-
-// Valid reports whether the statistic is defined.
-func (n Num) Valid() bool { return !math.IsNaN(float64(n)) && !math.IsInf(float64(n), 0) }
-
-var nan = Num(math.NaN())
+var nan = query.Undefined
 
 // Verdicts, in plain words.
 const (
@@ -152,6 +139,7 @@ func analyze(q Query, steps []query.FunnelStep, window int64, sc *scan) (*Result
 		Property: q.Variant, Goal: q.Goal, Alpha: q.Alpha,
 		WindowSeconds: float64(window) / 1000, Excluded: sc.excluded,
 		Revenue: q.Revenue, SRMChi2: nan, SRMP: nan, MDE: q.MDE, MDEUsers: nan,
+		Variants: []Variant{}, // [] in JSON when nobody was exposed
 	}
 	if len(sc.conflicts) > 0 {
 		r.Conflicts = sc.conflicts
@@ -359,18 +347,11 @@ func funnel(steps []query.FunnelStep, a *arm) []Step {
 	}
 	prev := a.users
 	for k := range out {
-		out[k].Conversion = ratio(out[k].Users, a.users)
-		out[k].StepConv = ratio(out[k].Users, prev)
+		out[k].Conversion = query.Ratio(out[k].Users, a.users)
+		out[k].StepConv = query.Ratio(out[k].Users, prev)
 		prev = out[k].Users
 	}
 	return out
-}
-
-func ratio(a, b int) Num {
-	if b == 0 {
-		return nan
-	}
-	return Num(float64(a) / float64(b))
 }
 
 type stats struct {

@@ -94,7 +94,7 @@ func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query
 		var y []float64
 		for _, p := range sr.Points[lo:hi] {
 			t = append(t, p.T)
-			y = append(y, p.Value)
+			y = append(y, float64(p.Value)) // NaN (undefined) is a missing point to Select
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -43,8 +43,8 @@ type FunnelStepResult struct {
 	Event          string   `json:"event"`
 	Where          []string `json:"where,omitempty"`
 	Users          int      `json:"users"`
-	Conversion     float64  `json:"conversion"`      // from step 1
-	StepConversion float64  `json:"step_conversion"` // from the previous step
+	Conversion     Num      `json:"conversion"`      // from step 1; null when nobody did step 1
+	StepConversion Num      `json:"step_conversion"` // from the previous step; null when nobody reached it
 	DropOff        int      `json:"drop_off"`        // reached this step, not the next, window closed
 	InProgress     int      `json:"in_progress"`     // reached this step, not the next, window still open
 	// Time to convert from the previous step, over the persons reaching
@@ -64,11 +64,11 @@ type FunnelBreakdown struct {
 // FunnelTrendPoint is the conversion of the persons whose counted step-1
 // event falls in one interval.
 type FunnelTrendPoint struct {
-	T          string  `json:"t"`
-	Users      int     `json:"users"`
-	Converted  int     `json:"converted"`
-	InProgress int     `json:"in_progress"`
-	Conversion float64 `json:"conversion"`
+	T          string `json:"t"`
+	Users      int    `json:"users"`
+	Converted  int    `json:"converted"`
+	InProgress int    `json:"in_progress"`
+	Conversion Num    `json:"conversion"` // null when nobody started in the interval
 }
 
 // collectDeltas merges the workers' times, grouped by code.
@@ -123,11 +123,11 @@ func funnelRows(steps []FunnelStep, reached, prog []int, times func(k int) []int
 	rows := make([]FunnelStepResult, len(steps))
 	for k, st := range steps {
 		row := FunnelStepResult{Step: k + 1, Event: st.Event, Where: st.Where, Users: reached[k], InProgress: prog[k]}
-		row.Conversion = ratio(reached[k], reached[0])
+		row.Conversion = Ratio(reached[k], reached[0])
 		if k == 0 {
-			row.StepConversion = ratio(reached[0], reached[0])
+			row.StepConversion = Ratio(reached[0], reached[0])
 		} else {
-			row.StepConversion = ratio(reached[k], reached[k-1])
+			row.StepConversion = Ratio(reached[k], reached[k-1])
 			ts := times(k)
 			row.MedianSeconds = quantileSeconds(ts, 0.5)
 			row.P25Seconds = quantileSeconds(ts, 0.25)
@@ -139,13 +139,6 @@ func funnelRows(steps []FunnelStep, reached, prog []int, times func(k int) []int
 		rows[k] = row
 	}
 	return rows
-}
-
-func ratio(a, b int) float64 {
-	if b == 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
 }
 
 // quantileSeconds interpolates linearly between the closest ranks (the
@@ -306,7 +299,7 @@ func trendPoints(p *funnelPlan, parts []funnelPart) []FunnelTrendPoint {
 			pts[b].Converted += pt.trend[b][1]
 			pts[b].InProgress += pt.trend[b][2]
 		}
-		pts[b].Conversion = ratio(pts[b].Converted, pts[b].Users)
+		pts[b].Conversion = Ratio(pts[b].Converted, pts[b].Users)
 	}
 	return pts
 }

@@ -58,8 +58,13 @@ func (r *FunnelResult) stepLabel(s FunnelStepResult) string {
 	return s.Event + " (" + strings.Join(s.Where, "; ") + ")"
 }
 
-// Percent formats a share as 12.3%.
-func Percent(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
+// Percent formats a share as 12.3%, and an undefined one as "-".
+func Percent(f Num) string {
+	if !f.Valid() {
+		return "-"
+	}
+	return strconv.FormatFloat(100*float64(f), 'f', 1, 64) + "%"
+}
 
 func humanPtr(s *float64) string {
 	if s == nil {

@@ -42,7 +42,7 @@ func TestTenThousandEventNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Series[0].Total != float64(len(evs)) {
+	if tr.Series[0].Total != Num(len(evs)) {
 		t.Fatalf("total %v, want %d", tr.Series[0].Total, len(evs))
 	}
 	// Ten thousand series, one per named event, each its own count.
@@ -59,7 +59,7 @@ func TestTenThousandEventNames(t *testing.T) {
 		t.Fatalf("%d series, want %d", len(tr.Series), len(all))
 	}
 	for _, s := range tr.Series {
-		if s.Total != float64(perName[s.Event]) {
+		if s.Total != Num(perName[s.Event]) {
 			t.Fatalf("%s: %v, want %d", s.Event, s.Total, perName[s.Event])
 		}
 	}

@@ -60,7 +60,7 @@ type PathsResult struct {
 type Path struct {
 	Steps []string `json:"steps"`
 	Users int64    `json:"users"`
-	Share float64  `json:"share"`
+	Share Num      `json:"share"`
 }
 
 // PathNode is a node of the prefix tree. The root is the anchor event; for
@@ -69,7 +69,7 @@ type Path struct {
 type PathNode struct {
 	Event    string      `json:"event"`
 	Users    int64       `json:"users"`
-	Share    float64     `json:"share"`
+	Share    Num         `json:"share"`
 	Children []*PathNode `json:"children,omitempty"`
 
 	index map[string]*PathNode // children by event, while building
@@ -79,11 +79,11 @@ type PathNode struct {
 // k is the k-th move away from the anchor: after it for --from, before it
 // for --to.
 type PathTransition struct {
-	Step  int     `json:"step"`
-	From  string  `json:"from"`
-	To    string  `json:"to"`
-	Users int64   `json:"users"`
-	Share float64 `json:"share"`
+	Step  int    `json:"step"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Users int64  `json:"users"`
+	Share Num    `json:"share"`
 }
 
 // Paths computes a paths analysis.
@@ -274,12 +274,7 @@ func (p *pathsPlan) result(counts map[pathKey]int64) *PathsResult {
 		}
 		return out
 	}
-	share := func(n int64) float64 {
-		if r.Users == 0 {
-			return 0
-		}
-		return float64(n) / float64(r.Users)
-	}
+	share := func(n int64) Num { return Ratio(n, r.Users) }
 	named := make(map[pathKey][]string, len(keys))
 	for _, k := range keys {
 		named[k] = names(k)
@@ -368,7 +363,7 @@ func (n *PathNode) child(event string) *PathNode {
 }
 
 // finish sets shares and orders children by users, then name.
-func (n *PathNode) finish(share func(int64) float64) {
+func (n *PathNode) finish(share func(int64) Num) {
 	n.Share = share(n.Users)
 	n.index = nil
 	sort.Slice(n.Children, func(i, j int) bool {

@@ -20,7 +20,7 @@ func (r *PathsResult) Tables() []output.Table {
 	}
 	var walk func(n *PathNode, depth int)
 	walk = func(n *PathNode, depth int) {
-		tree.Rows = append(tree.Rows, []string{strings.Repeat("  ", depth) + n.Event, strconv.FormatInt(n.Users, 10), pathsPercent(n.Share)})
+		tree.Rows = append(tree.Rows, []string{strings.Repeat("  ", depth) + n.Event, strconv.FormatInt(n.Users, 10), Percent(n.Share)})
 		for _, c := range n.Children {
 			walk(c, depth+1)
 		}
@@ -33,13 +33,11 @@ func (r *PathsResult) Tables() []output.Table {
 		Columns: []string{"rank", "path", "users", "share"},
 	}
 	for i, p := range r.Paths {
-		paths.Rows = append(paths.Rows, []string{strconv.Itoa(i + 1), strings.Join(p.Steps, " → "), strconv.FormatInt(p.Users, 10), pathsPercent(p.Share)})
+		paths.Rows = append(paths.Rows, []string{strconv.Itoa(i + 1), strings.Join(p.Steps, " → "), strconv.FormatInt(p.Users, 10), Percent(p.Share)})
 	}
 	moves := output.Table{Title: "top transitions per step", Columns: []string{"step", "from", "to", "users", "share"}}
 	for _, t := range r.Transitions {
-		moves.Rows = append(moves.Rows, []string{strconv.Itoa(t.Step), t.From, t.To, strconv.FormatInt(t.Users, 10), pathsPercent(t.Share)})
+		moves.Rows = append(moves.Rows, []string{strconv.Itoa(t.Step), t.From, t.To, strconv.FormatInt(t.Users, 10), Percent(t.Share)})
 	}
 	return []output.Table{tree, paths, moves}
 }
-
-func pathsPercent(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }

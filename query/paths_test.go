@@ -159,7 +159,7 @@ u5 home 2026-03-02 10:00
 	var tree []string
 	var walk func(n *PathNode, depth int)
 	walk = func(n *PathNode, depth int) {
-		tree = append(tree, strings.Repeat(" ", depth)+n.Event+" "+strconv.FormatInt(n.Users, 10)+" "+strconv.FormatFloat(n.Share, 'f', 2, 64))
+		tree = append(tree, strings.Repeat(" ", depth)+n.Event+" "+strconv.FormatInt(n.Users, 10)+" "+strconv.FormatFloat(float64(n.Share), 'f', 2, 64))
 		for _, c := range n.Children {
 			walk(c, depth+1)
 		}

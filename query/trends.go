@@ -64,7 +64,7 @@ type TrendSeries struct {
 	Label  string       `json:"label"`
 	Event  string       `json:"event,omitempty"` // "" = any event
 	Value  string       `json:"value,omitempty"` // breakdown value, with --by
-	Total  float64      `json:"total"`
+	Total  Num          `json:"total"`           // null for avg with no active user
 	Points []TrendPoint `json:"points"`
 	// StickinessHistogram (measure stickiness) counts users by the number
 	// of calendar days of the range on which they were active.
@@ -73,8 +73,8 @@ type TrendSeries struct {
 
 // TrendPoint is the value of one interval, labelled by its first day.
 type TrendPoint struct {
-	T     string  `json:"t"`
-	Value float64 `json:"value"`
+	T     string `json:"t"`
+	Value Num    `json:"value"` // null where undefined: avg with no active user, stickiness with no monthly user
 }
 
 // StickinessBin is the number of users active on exactly Days days.

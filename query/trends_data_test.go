@@ -3,7 +3,6 @@ package query
 import (
 	"context"
 	"encoding/csv"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,7 +49,7 @@ func TestTrendsAndPathsOnTaobaoSample(t *testing.T) {
 	}
 	documented := map[string]float64{"pv": 3926, "cart": 190, "fav": 128, "buy": 77}
 	for _, s := range r.Series {
-		if s.Total != documented[s.Label] {
+		if s.Total != Num(documented[s.Label]) {
 			t.Errorf("%s: %v events, SOURCE.md says %v", s.Label, s.Total, documented[s.Label])
 		}
 	}
@@ -76,7 +75,7 @@ func TestTrendsAndPathsOnTaobaoSample(t *testing.T) {
 				t.Fatalf("%+v: series %q has %d points, reference %+v", q, s.Label, len(s.Points), w)
 			}
 			for i, p := range s.Points {
-				if p.T != w.labels[i] || !(math.Abs(p.Value-w.values[i]) <= 1e-9) {
+				if p.T != w.labels[i] || !sameNum(p.Value, w.values[i]) {
 					t.Errorf("%+v: %q point %s = %v, reference %s %v", q, s.Label, p.T, p.Value, w.labels[i], w.values[i])
 				}
 			}

@@ -344,13 +344,11 @@ func (p *trendsPlan) result(a *trendsAcc) *TrendsResult {
 		users := a.seriesUsers[ser]
 		switch p.measure {
 		case MeasureTotal:
-			ts.Total = float64(events)
+			ts.Total = Num(events)
 		case MeasureAvg:
-			if users > 0 {
-				ts.Total = float64(events) / float64(users)
-			}
+			ts.Total = Ratio(events, users)
 		default:
-			ts.Total = float64(users)
+			ts.Total = Num(users)
 		}
 		if a.hist != nil {
 			stride := p.days.Len() - p.firstDay + 1
@@ -365,30 +363,31 @@ func (p *trendsPlan) result(a *trendsAcc) *TrendsResult {
 	return r
 }
 
-// point is the value of series ser in interval b.
-func (p *trendsPlan) point(a *trendsAcc, daily [][]float64, ser, b int) float64 {
+// point is the value of series ser in interval b: undefined for avg
+// with no active user and stickiness with no monthly active user.
+func (p *trendsPlan) point(a *trendsAcc, daily [][]float64, ser, b int) Num {
 	nb := p.cal.Len()
 	switch p.measure {
 	case MeasureTotal:
-		return float64(a.total[ser*nb+b])
+		return Num(a.total[ser*nb+b])
 	case MeasureUsers:
-		return float64(a.users[ser*nb+b])
+		return Num(a.users[ser*nb+b])
 	case MeasureAvg:
-		if u := a.users[ser*nb+b]; u > 0 {
-			return float64(a.total[ser*nb+b]) / float64(u)
-		}
-		return 0
+		return Ratio(a.total[ser*nb+b], a.users[ser*nb+b])
 	}
 	// Rolling measures: the days of the interval that lie in the range.
 	nd := p.days.Len()
 	first := max(p.days.Bucket(max(p.cal.Starts[b], p.s.From)), p.firstDay)
 	last := p.days.Bucket(min(p.cal.Starts[b+1], p.s.To) - 1)
 	if first < 0 || last < first {
+		if p.measure == MeasureStickiness {
+			return Undefined
+		}
 		return 0
 	}
 	if p.measure != MeasureStickiness {
 		// A week or month reports its last day's rolling count.
-		return daily[0][ser*nd+last]
+		return Num(daily[0][ser*nd+last])
 	}
 	// Stickiness is the mean DAU/MAU over the interval's days; days with
 	// no monthly active user have no ratio and are left out.
@@ -401,9 +400,9 @@ func (p *trendsPlan) point(a *trendsAcc, daily [][]float64, ser, b int) float64 
 		}
 	}
 	if n == 0 {
-		return 0
+		return Undefined
 	}
-	return sum / float64(n)
+	return Num(sum / float64(n))
 }
 
 // trimHistograms drops the bins above the largest day count any series

@@ -152,6 +152,8 @@ func naiveTrends(evs []RawEvent, loc *time.Location, q TrendsQuery) map[string]*
 						ns.values[bi] = float64(total)
 					case len(users) > 0:
 						ns.values[bi] = float64(total) / float64(len(users))
+					default: // avg with no active user: undefined
+						ns.values[bi] = math.NaN()
 					}
 				case "stickiness":
 					sum, n := 0.0, 0
@@ -162,6 +164,7 @@ func naiveTrends(evs []RawEvent, loc *time.Location, q TrendsQuery) map[string]*
 							n++
 						}
 					}
+					ns.values[bi] = math.NaN() // no day with a monthly active user
 					if n > 0 {
 						ns.values[bi] = sum / float64(n)
 					}
@@ -186,6 +189,7 @@ func naiveTrends(evs []RawEvent, loc *time.Location, q TrendsQuery) map[string]*
 			case "total":
 				ns.total = float64(events)
 			case "avg":
+				ns.total = math.NaN()
 				if len(users) > 0 {
 					ns.total = float64(events) / float64(len(users))
 				}
@@ -270,12 +274,12 @@ func TestTrendsMatchesNaiveReference(t *testing.T) {
 				t.Fatalf("iter %d %s %+v: series %q has %d points, reference %+v", iter, loc, q, s.Label, len(s.Points), w)
 			}
 			for i, p := range s.Points {
-				if p.T != w.labels[i] || !(math.Abs(p.Value-w.values[i]) <= 1e-9) {
+				if p.T != w.labels[i] || !sameNum(p.Value, w.values[i]) {
 					t.Fatalf("iter %d %s %+v: series %q point %d = %s %v, reference %s %v\nevents %+v",
 						iter, loc, q, s.Label, i, p.T, p.Value, w.labels[i], w.values[i], evs)
 				}
 			}
-			if !(math.Abs(s.Total-w.total) <= 1e-9) {
+			if !sameNum(s.Total, w.total) {
 				t.Fatalf("iter %d %s %+v: series %q total %v, reference %v", iter, loc, q, s.Label, s.Total, w.total)
 			}
 			if q.Measure == "stickiness" {
@@ -292,4 +296,13 @@ func TestTrendsMatchesNaiveReference(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sameNum compares a result with a reference value: both undefined (NaN),
+// or equal up to rounding.
+func sameNum(n Num, want float64) bool {
+	if math.IsNaN(want) {
+		return !n.Valid()
+	}
+	return math.Abs(float64(n)-want) <= 1e-9
 }

@@ -43,12 +43,15 @@ func (r *TrendsResult) Tables() []output.Table {
 }
 
 // formatMeasure prints counts as integers and ratios with enough digits to
-// compare.
-func formatMeasure(measure string, v float64) string {
-	switch measure {
-	case MeasureAvg:
+// compare; an undefined ratio is "-".
+func formatMeasure(measure string, n Num) string {
+	v := float64(n)
+	switch {
+	case !n.Valid():
+		return "-"
+	case measure == MeasureAvg:
 		return strconv.FormatFloat(v, 'f', 2, 64)
-	case MeasureStickiness:
+	case measure == MeasureStickiness:
 		return strconv.FormatFloat(v, 'f', 3, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64)

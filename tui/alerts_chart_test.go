@@ -18,7 +18,7 @@ func spikeSeries(n, at int) *query.TrendsResult {
 		if i == at {
 			v = 100
 		}
-		s.Points = append(s.Points, query.TrendPoint{T: fmt.Sprintf("2026-06-%02d", i+1), Value: v})
+		s.Points = append(s.Points, query.TrendPoint{T: fmt.Sprintf("2026-06-%02d", i+1), Value: query.Num(v)})
 	}
 	return &query.TrendsResult{Measure: "total", Interval: "day", From: "2026-06-01", To: fmt.Sprintf("2026-06-%02d", n), Series: []query.TrendSeries{s}}
 }

@@ -19,12 +19,12 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 	if len(r.Steps) > 0 {
 		first, last = r.Steps[0].Users, r.Steps[len(r.Steps)-1].Users
 	}
-	overall := 0.0
+	overall := query.Undefined
 	if len(r.Steps) > 0 {
 		overall = r.Steps[len(r.Steps)-1].Conversion
 	}
 	b.WriteString(st.Title.Render(fmt.Sprintf("Funnel · %s · window %s — %s → %s (%s)", r.Mode, human(r.WindowSeconds),
-		thousands(first), thousands(last), percent(overall))))
+		thousands(first), thousands(last), query.Percent(overall))))
 	nameW := funnelNameW(w)
 	barW := max(w-nameW-20, 6)
 	for i, s := range r.Steps {
@@ -36,9 +36,9 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 		if i == sel {
 			name = st.Selected.Render(name)
 		}
-		full := int(s.Conversion*float64(barW) + 0.5)
+		full := int(s.Conversion.Or(0)*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarDrop.Render(strings.Repeat("░", barW-full))
-		b.WriteString("\n" + name + " " + bar + " " + padLeft(thousands(s.Users), 8) + " " + padLeft(percent(s.Conversion), 6))
+		b.WriteString("\n" + name + " " + bar + " " + padLeft(thousands(s.Users), 8) + " " + padLeft(query.Percent(s.Conversion), 6))
 		for _, l := range strings.Split(funnelInfo(r, i, w-nameW-1), "\n") {
 			b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(l))
 		}
@@ -50,9 +50,9 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 				continue
 			}
 			c := g.Steps[len(g.Steps)-1].Conversion
-			full := int(c*float64(barW) + 0.5)
+			full := int(c.Or(0)*float64(barW) + 0.5)
 			b.WriteString("\n" + padRight(g.Value, nameW) + " " + st.Bar.Render(strings.Repeat("▇", full)) +
-				strings.Repeat(" ", barW-full) + " " + padLeft(thousands(g.Steps[0].Users), 8) + " " + padLeft(percent(c), 6))
+				strings.Repeat(" ", barW-full) + " " + padLeft(thousands(g.Steps[0].Users), 8) + " " + padLeft(query.Percent(c), 6))
 		}
 	}
 	return b.String()
@@ -68,7 +68,7 @@ func funnelInfo(r *query.FunnelResult, i, w int) string {
 	s := r.Steps[i]
 	var info []string
 	if i > 0 {
-		info = append(info, percent(s.StepConversion)+" of previous")
+		info = append(info, query.Percent(s.StepConversion)+" of previous")
 		if s.MedianSeconds != nil {
 			t := "median " + human(*s.MedianSeconds)
 			if s.P25Seconds != nil && s.P75Seconds != nil {
@@ -94,7 +94,7 @@ func funnelTrend(sh *shared, r *query.FunnelResult, w int) string {
 	if len(r.Trend) > 1 {
 		data := make([]float64, len(r.Trend))
 		for i, p := range r.Trend {
-			data[i] = p.Conversion * 100
+			data[i] = float64(p.Conversion) * 100 // NaN (nobody started) is a gap
 		}
 		n := len(data)
 		plot := plotLines([]lineSeries{{values: data}}, max(w-14, 10), asciigraph.Height(5), asciigraph.Precision(0), asciigraph.YAxisValueFormatter(axisLabel(0)),

@@ -32,8 +32,8 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point)
 	for i, s := range r.Series {
 		lines[i].values = make([]float64, len(s.Points))
 		for j, p := range s.Points {
-			lines[i].values[j] = p.Value
-			top = math.Max(top, p.Value)
+			lines[i].values[j] = float64(p.Value) // NaN (undefined) is a gap
+			top = math.Max(top, p.Value.Or(0))
 		}
 		switch {
 		case len(sh.st.SeriesColors) > 0:
@@ -126,7 +126,7 @@ func alertList(sh *shared, alerts []alert.Point, w int) string {
 			z = "z " + strconv.FormatFloat(a.Score, 'f', 1, 64)
 		}
 		lines = append(lines, sh.st.Error.Render("▲ ")+truncate(fmt.Sprintf("%s %s %s: %s vs median %s (%s)", shortDate(a.T), a.Series, a.Direction,
-			strconv.FormatFloat(a.Value, 'f', -1, 64), strconv.FormatFloat(a.Median, 'f', -1, 64), z), w-2))
+			strconv.FormatFloat(float64(a.Value), 'f', -1, 64), strconv.FormatFloat(a.Median, 'f', -1, 64), z), w-2))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -146,8 +146,12 @@ func shortDate(t string) string {
 	return t
 }
 
-func formatTotal(measure string, v float64) string {
-	if measure == "avg" || v != math.Trunc(v) {
+func formatTotal(measure string, n query.Num) string {
+	v := float64(n)
+	switch {
+	case !n.Valid():
+		return "-"
+	case measure == "avg" || v != math.Trunc(v):
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	}
 	return thousands(int(v))

@@ -116,9 +116,9 @@ func TestEndToEndInTmux(t *testing.T) {
 			line = l
 		}
 	}
-	if !strings.Contains(line, thousands(want.Steps[3].Users)) || !strings.Contains(line, percent(want.Steps[3].Conversion)) {
+	if !strings.Contains(line, thousands(want.Steps[3].Users)) || !strings.Contains(line, query.Percent(want.Steps[3].Conversion)) {
 		t.Fatalf("step 4 line %q does not show %s users (%s); screen:\n%s", line, thousands(want.Steps[3].Users),
-			percent(want.Steps[3].Conversion), scr)
+			query.Percent(want.Steps[3].Conversion), scr)
 	}
 	// q quits: the pane's only process ends, and with it the server.
 	s.keys("q")

@@ -100,7 +100,7 @@ func TestTrendsPeakAtEveryWidth(t *testing.T) {
 	peak := 0.0
 	for _, s := range r.Series {
 		for _, p := range s.Points {
-			peak = max(peak, p.Value)
+			peak = max(peak, p.Value.Or(0))
 		}
 	}
 	for w := 50; w <= 220; w += 3 {
@@ -118,7 +118,7 @@ func TestTrendsPeakAtEveryWidth(t *testing.T) {
 	peak = 0
 	for _, s := range r.Series {
 		for _, p := range s.Points {
-			peak = max(peak, p.Value)
+			peak = max(peak, p.Value.Or(0))
 		}
 	}
 	for _, w := range []int{80, 120, 200} {

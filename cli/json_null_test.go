@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// nullFixtureDB holds three users (UTC):
+//
+//	u1  signup 01-01 10:00, view 01-01 11:00, buy 01-03 10:00  (country US, variant A on signup)
+//	u2  signup 01-01 12:00                                      (country US)
+//	u3  view 01-05 09:00                                        (country CN)
+func nullFixtureDB(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "e.csv")
+	rows := "user_id,event,time,country,variant\n" +
+		"u1,signup,2024-01-01 10:00:00,US,A\n" +
+		"u1,view,2024-01-01 11:00:00,US,\n" +
+		"u1,buy,2024-01-03 10:00:00,US,\n" +
+		"u2,signup,2024-01-01 12:00:00,US,\n" +
+		"u3,view,2024-01-05 09:00:00,CN,\n"
+	if err := os.WriteFile(csv, []byte(rows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "n.db")
+	if code, _, errs := runCLI(t, "", "import", csv, "--db", db, "--quiet"); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	return db
+}
+
+// jsonOf runs spoor with --format json and decodes the result.
+func jsonOf(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	code, out, errs := runCLI(t, "", append(args, "--format", "json")...)
+	if code != 0 {
+		t.Fatalf("spoor %s: exit %d: %s", strings.Join(args, " "), code, errs)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("spoor %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return v
+}
+
+// pick walks a decoded JSON value by keys and indexes.
+func pick(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			v = v.(map[string]any)[k]
+		case int:
+			v = v.([]any)[k]
+		}
+	}
+	return v
+}
+
+// Issue 14.20: an undefined ratio is null, never 0; an empty list is [].
+func TestJSONUndefinedIsNull(t *testing.T) {
+	db := nullFixtureDB(t)
+	f := jsonOf(t, "funnel", "--steps", "signup,buy,view,buy", "--db", db, "--interval", "day")
+	// signup 2 users; buy 1 (u1); no view after it (0 of 1); so the
+	// second buy follows a step nobody reached: 0/0.
+	steps := f["steps"]
+	for i, want := range []any{1.0, 0.5, 0.0, nil} {
+		if got := pick(steps, i, "step_conversion"); got != want {
+			t.Errorf("funnel step %d step_conversion = %v, want %v", i+1, got, want)
+		}
+	}
+	if got := pick(steps, 3, "conversion"); got != 0.0 {
+		t.Errorf("funnel step 4 conversion = %v, want 0 (0 of 2)", got)
+	}
+	// Nobody started on 01-02: its trend conversion is undefined.
+	trend := map[string]any{}
+	for _, p := range f["trend"].([]any) {
+		trend[pick(p, "t").(string)] = pick(p, "conversion")
+	}
+	if trend["2024-01-01"] != 0.0 || trend["2024-01-02"] != nil {
+		t.Errorf("funnel trend conversions %v, want 0 on 01-01 and null on 01-02", trend)
+	}
+
+	empty := jsonOf(t, "funnel", "--steps", "signup,view", "--from", "2030-01-01", "--to", "2030-01-02", "--db", db)
+	for i := range 2 {
+		if c, sc := pick(empty, "steps", i, "conversion"), pick(empty, "steps", i, "step_conversion"); c != nil || sc != nil {
+			t.Errorf("funnel on an empty range, step %d: conversion %v, step_conversion %v; want null", i+1, c, sc)
+		}
+	}
+
+	avg := jsonOf(t, "trends", "--measure", "avg", "--from", "2024-01-01", "--to", "2024-01-03", "--db", db)
+	pts := pick(avg, "series", 0, "points").([]any)
+	got := []any{pick(pts, 0, "value"), pick(pts, 1, "value"), pick(pts, 2, "value")}
+	if want := []any{1.5, nil, 1.0}; !reflect.DeepEqual(got, want) {
+		t.Errorf("trends avg per day %v, want %v (3 events of 2 users; nobody on 01-02; 1 of 1)", got, want)
+	}
+	if tot := pick(avg, "series", 0, "total"); tot != 4.0/2 {
+		t.Errorf("trends avg total %v, want 2 (4 events of u1 and u2)", tot)
+	}
+	none := jsonOf(t, "trends", "--measure", "avg", "--from", "2030-01-01", "--to", "2030-01-01", "--db", db)
+	if v, tot := pick(none, "series", 0, "points", 0, "value"), pick(none, "series", 0, "total"); v != nil || tot != nil {
+		t.Errorf("trends avg with no active user: value %v total %v, want null", v, tot)
+	}
+
+	// No one was active in the 30 days up to 2023-12-31: no DAU/MAU ratio.
+	st := jsonOf(t, "trends", "--measure", "stickiness", "--from", "2023-12-31", "--to", "2024-01-01", "--db", db)
+	pts = pick(st, "series", 0, "points").([]any)
+	if v0, v1 := pick(pts, 0, "value"), pick(pts, 1, "value"); v0 != nil || v1 != 1.0 {
+		t.Errorf("stickiness %v, %v; want null on 12-31 and 1 on 01-01 (2 of 2 monthly users active)", v0, v1)
+	}
+
+	ex := jsonOf(t, "experiment", "--variant", "variant", "--goal", "buy", "--from", "2024-01-04", "--db", db)
+	if v, ok := ex["variants"].([]any); !ok || len(v) != 0 {
+		t.Errorf("experiment with no exposure: variants %#v, want []", ex["variants"])
+	}
+}
