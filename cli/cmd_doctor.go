@@ -39,6 +39,11 @@ func (d doctorReport) Tables() []output.Table {
 	add("duplicates dropped", q.Duplicates, "")
 	add("events in the future", q.Future, "")
 	add("events before 2000", q.Before2000, "")
+	if o := q.Outliers; o != nil {
+		add("outlying events", o.Before+o.After, o.Text())
+	} else {
+		add("outlying events", 0, "")
+	}
 	var variants []string
 	for _, g := range q.NameVariants {
 		variants = append(variants, strings.Join(g, " / "))

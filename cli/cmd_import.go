@@ -289,6 +289,9 @@ func dryRun(env *Env, files []string, opt importers.Options) error {
 			scope = fmt.Sprintf("first %d rows", res.RowsRead)
 		}
 		fmt.Fprintf(w, "checked:   %s: %d rows, %d events, %d rejected\n", scope, res.RowsRead, res.Imported, res.Rejected)
+		for _, warn := range timeWarnings(res) {
+			fmt.Fprintln(w, "warning:  ", warn)
+		}
 		printRejects(w, res)
 		fmt.Fprintln(w, "first events:")
 		for _, e := range res.Preview {
@@ -301,6 +304,27 @@ func dryRun(env *Env, files []string, opt importers.Options) error {
 		fmt.Fprintln(w, "(dry run: nothing written)")
 	}
 	return nil
+}
+
+// timeWarnings are the signs, in the rows --dry-run checked, that the time
+// column was guessed or read wrong: events in 1970 or in the future, or a
+// few events far from the rest.
+func timeWarnings(res *importers.Result) []string {
+	q := res.Quality
+	ts := func(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05Z") }
+	var out []string
+	if q.Before2000 > 0 {
+		out = append(out, fmt.Sprintf("%d of %d events are before 2000 (earliest %s): is the time column a timestamp, and in the unit guessed? Name it with --time COL, the unit with --time-format unix|unix_ms|unix_us|unix_ns (%s)",
+			q.Before2000, res.Imported, ts(res.TimeMin), res.Mapping))
+	}
+	if q.Future > 0 {
+		out = append(out, fmt.Sprintf("%d of %d events are in the future (latest %s): is the time column a timestamp, and in the unit guessed? (%s)",
+			q.Future, res.Imported, ts(res.TimeMax), res.Mapping))
+	}
+	if q.Outliers != nil {
+		out = append(out, q.Outliers.Text())
+	}
+	return out
 }
 
 // progress redraws one status line on a terminal, at most ten times a second.

@@ -142,3 +142,64 @@ func TestShapingFlagsCLI(t *testing.T) {
 		}
 	}
 }
+
+// --dry-run warns when the time column puts events in 1970 or the future,
+// or a few events far from the rest; doctor reports the latter with the
+// --from that leaves them out, and that --from does.
+func TestTimeWarnings(t *testing.T) {
+	dir := t.TempDir()
+	sh := filepath.Join("..", "importers", "testdata", "shaping")
+	taobao := []string{"--columns", "user_id,item_id,category_id,behavior_type,timestamp", "--event-map", "pv=view,buy=purchase", filepath.Join(sh, "taobao_user_behavior.csv")}
+	code, stdout, _ := runCLI(t, "", append([]string{"import", "--dry-run"}, taobao...)...)
+	want := "warning:   1 event lies far before the rest (earliest 2017-09-11, 75 days before the bulk starts on 2017-11-25): --from 2017-11-25 leaves it out"
+	if code != 0 || !strings.Contains(stdout, want) {
+		t.Fatalf("outlier: %d\n%s", code, stdout)
+	}
+	// An offset column guessed as the time: everything lands in 1970.
+	offsets := filepath.Join(dir, "hits.csv")
+	os.WriteFile(offsets, []byte("user_id,event,time\na,view,122213\nb,view,268947\n"), 0o644)
+	code, stdout, _ = runCLI(t, "", "import", "--dry-run", offsets)
+	if code != 0 || !strings.Contains(stdout, "warning:   2 of 2 events are before 2000 (earliest 1970-01-02T09:56:53Z): is the time column a timestamp") {
+		t.Fatalf("1970: %d\n%s", code, stdout)
+	}
+	future := filepath.Join(dir, "future.csv")
+	os.WriteFile(future, []byte("user,event,time\na,view,2024-01-01\nb,view,2099-01-01\n"), 0o644)
+	code, stdout, _ = runCLI(t, "", "import", "--dry-run", future)
+	if code != 0 || !strings.Contains(stdout, "warning:   1 of 2 events are in the future (latest 2099-01-01T00:00:00Z)") {
+		t.Fatalf("future: %d\n%s", code, stdout)
+	}
+	// A clean file warns of nothing.
+	if _, stdout, _ = runCLI(t, "", "import", "--dry-run", filepath.Join(sh, "mixpanel_legacy.jsonl")); strings.Contains(stdout, "warning") {
+		t.Fatalf("clean file:\n%s", stdout)
+	}
+
+	db := filepath.Join(dir, "s.db")
+	if code, _, stderr := runCLI(t, "", append([]string{"import", "--db", db}, taobao...)...); code != 0 {
+		t.Fatalf("import: %s", stderr)
+	}
+	code, stdout, _ = runCLI(t, "", "doctor", "--db", db, "--format", "json")
+	var d struct {
+		Quality struct {
+			Outliers struct {
+				Before, After int64
+				From          string
+			} `json:"outliers"`
+		} `json:"quality"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil || code != 0 {
+		t.Fatalf("doctor: %v\n%s", err, stdout)
+	}
+	if o := d.Quality.Outliers; o.Before != 1 || o.After != 0 || o.From != "2017-11-25" {
+		t.Fatalf("doctor outliers %+v", o)
+	}
+	if _, stdout, _ = runCLI(t, "", "doctor", "--db", db); !strings.Contains(stdout, "outlying events") || !strings.Contains(stdout, "--from 2017-11-25 leaves it out") {
+		t.Fatalf("doctor table:\n%s", stdout)
+	}
+	// The --from given leaves out exactly the stray event (user 1000169's only one).
+	if got := funnelUsers(t, db, "--steps", "view", "--from", d.Quality.Outliers.From); !equalInts(got, []int{3}) {
+		t.Fatalf("view users from %s: %v; want [3] (4 without --from)", d.Quality.Outliers.From, got)
+	}
+	if got := funnelUsers(t, db, "--steps", "view"); !equalInts(got, []int{4}) {
+		t.Fatalf("view users: %v", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -90,6 +91,8 @@ type Result struct {
 	EventMap string   `json:"event_map,omitempty"`
 	Unmapped []string `json:"event_map_unmapped,omitempty"`
 	SourceTZ string   `json:"source_tz,omitempty"`
+	// The earliest and latest time checked by --dry-run, epoch ms.
+	TimeMin, TimeMax int64 `json:"-"`
 }
 
 // dryRunRows bounds how much of a file --dry-run reads.
@@ -194,6 +197,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	batches := p.start(ctx)
 	defer p.stop()
 	var lastProgress time.Time
+	var times []int64 // --dry-run: the times checked, for the warnings
 	for b := range batches {
 		if b.err != nil {
 			p.stop()
@@ -223,6 +227,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 				if !r.noEvt {
 					res.Imported++
 					res.Quality.observe(r.ev.Time, start)
+					times = append(times, r.ev.Time)
 				}
 			}
 			if !r.noEvt && len(res.Preview) < opt.Preview {
@@ -261,6 +266,11 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	res.Quality.NaiveTimes = tp.naive
 	if sh.names != nil {
 		res.Unmapped = sh.unmappedNames()
+	}
+	if len(times) > 0 {
+		slices.Sort(times)
+		res.TimeMin, res.TimeMax = times[0], times[len(times)-1]
+		res.Quality.Outliers = FindOutliers(times, loc)
 	}
 	if err := res.checkUseful(); err != nil {
 		return refuse(err)

@@ -3,6 +3,7 @@ package importers
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -22,6 +23,8 @@ type Quality struct {
 	IdentityConflicts int64            `json:"identity_conflicts"`
 	Timezone          string           `json:"timezone"`
 	NaiveTimes        int64            `json:"naive_times"`
+	// Outliers (--dry-run and doctor only): a few events far from the rest.
+	Outliers *Outliers `json:"outliers,omitempty"`
 }
 
 // y2000 is 2000-01-01T00:00:00Z in epoch ms: earlier events are suspicious
@@ -122,6 +125,11 @@ func Diagnose(ctx context.Context, db *store.DB) (*Doctor, error) {
 		}
 	}
 	d.Events = int64(len(ev.Time))
+	loc, err := db.Timezone(ctx)
+	if err != nil {
+		loc = time.UTC
+	}
+	d.Quality.Outliers = FindOutliers(slices.Sorted(slices.Values(ev.Time)), loc)
 	rows, err := db.SQL.QueryContext(ctx, `SELECT file, format, imported_at, rows_read, imported, rejected, duplicates, timezone, report FROM imports ORDER BY id`)
 	if err != nil {
 		return nil, err
