@@ -2,8 +2,11 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -40,22 +43,59 @@ func (m *Model) save() tea.Cmd {
 	}
 	def := filepath.Join(specDir, a.kind()+".json")
 	m.dlg = newPrompt("Save analysis as", "a .json spec file; spoor run FILE runs it headless", def, nil,
-		func(path string) tea.Cmd { return writeFileCmd(path, spec, "saved "+path) })
+		func(path string) tea.Cmd {
+			return writeFileCmd(path, spec, func(p string) string { return "saved " + p })
+		})
 	return nil
 }
 
-func writeFileCmd(path string, data []byte, done string) tea.Cmd {
+// writeFileCmd writes data to path, or, when a file is there already, to
+// the first free path-2, path-3… beside it: nothing is overwritten. done
+// is the status line, told the name written.
+func writeFileCmd(path string, data []byte, done func(path string) string) tea.Cmd {
 	return func() tea.Msg {
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return statusMsg{text: err.Error(), err: true}
 			}
 		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+		wrote, err := writeNew(path, data)
+		if err != nil {
 			return statusMsg{text: err.Error(), err: true}
 		}
-		return statusMsg{text: done}
+		text := done(wrote)
+		if wrote != path {
+			text += " (" + path + " exists)"
+		}
+		return statusMsg{text: text}
 	}
+}
+
+// writeNew creates path, or the first of path-2, path-3… (before the
+// extension) that does not exist; O_EXCL makes the check and the create
+// one step, so a file made meanwhile is not overwritten either.
+func writeNew(path string, data []byte) (string, error) {
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	for n := 1; n < 1000; n++ {
+		p := path
+		if n > 1 {
+			p = fmt.Sprintf("%s-%d%s", base, n, ext)
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return "", err
+		}
+		return p, f.Close()
+	}
+	return "", fmt.Errorf("%s and 999 numbered copies exist; choose another name", path)
 }
 
 // openListCmd lists the saved spec files in ./analyses and the working
@@ -139,27 +179,69 @@ func (m *Model) export() tea.Cmd {
 		return nil
 	}
 	res, kind := t.res, t.a.kind()
+	spec, _ := t.a.spec()
+	head := queryHeader(t.a, m.sh.d)
 	m.dlg = choiceDialog("Export the result as", exportFormats, func(f string) {
 		ext := map[string]string{"csv": ".csv", "markdown": ".md", "json": ".json"}[f]
-		m.dlg = newPrompt("Export to file", "", kind+"-result"+ext, nil, func(path string) tea.Cmd {
-			data, err := render(res, f)
+		m.dlg = newPrompt("Export to file", "an existing file is kept: the export gets a -2, -3… name", kind+"-result"+ext, nil, func(path string) tea.Cmd {
+			data, err := exportResult(res, f, head, spec)
 			if err != nil {
-				return func() tea.Msg { return statusMsg{text: err.Error(), err: true} }
+				return statusCmd(err.Error(), true)
 			}
-			return writeFileCmd(path, data, "exported "+path)
+			return writeFileCmd(path, data, func(p string) string { return "exported " + p })
 		})
 	})
 	return nil
 }
 
-// render formats a result with the CLI's writers.
-func render(res result, format string) ([]byte, error) {
+// queryHeader says what a result answers: the analysis, the range with
+// its dates, the filters, segment and breakdown.
+func queryHeader(a analysis, d *query.Dataset) string {
+	c := a.common()
+	parts := []string{"spoor " + a.kind(), "range " + rangeLabel(c)}
+	if d != nil {
+		if s, err := d.Resolve(context.Background(), query.Common{Last: c.Last, From: c.From, To: c.To}); err == nil && d.Len() > 0 {
+			parts[1] += " (" + day(s.From, s.Loc) + " → " + day(s.To-1, s.Loc) + ")"
+		}
+	}
+	if len(c.Where) > 0 {
+		parts = append(parts, "where "+strings.Join(c.Where, " and "))
+	}
+	if c.Segment != "" {
+		parts = append(parts, "segment "+c.Segment)
+	}
+	if c.By != "" {
+		parts = append(parts, "by "+c.By)
+	}
+	return output.Visible(strings.Join(parts, " · "))
+}
+
+// exportResult formats a result with the CLI's writers, led by what it
+// answers: a # line in CSV (as CSV with several tables titles them), a
+// quoted line in Markdown, and in JSON the spec file (what spoor run
+// runs) beside the result.
+func exportResult(res result, format, head string, spec []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	var v any = res
-	if format == "json" {
-		v = res.json()
+	switch format {
+	case "json":
+		v = struct {
+			Query  json.RawMessage `json:"query"`
+			Result any             `json:"result"`
+		}{spec, res.json()}
+	case "csv":
+		buf.WriteString("# " + head + "\n")
+	case "markdown":
+		buf.WriteString("> " + head + "\n\n")
 	}
 	err := output.Write(&buf, format, v)
+	return buf.Bytes(), err
+}
+
+// render formats a result with the CLI's writers, as it is copied.
+func render(res result, format string) ([]byte, error) {
+	var buf bytes.Buffer
+	err := output.Write(&buf, format, res)
 	return buf.Bytes(), err
 }
 
@@ -287,7 +369,9 @@ func (l *userList) exportDialog() dialog {
 				if err != nil {
 					return statusCmd(err.Error(), true)
 				}
-				return writeFileCmd(path, data, fmt.Sprintf("exported %s users (%s) to %s", l.count(), l.name, path))
+				return writeFileCmd(path, data, func(p string) string {
+					return fmt.Sprintf("exported %s users (%s) to %s", l.count(), l.name, p)
+				})
 			})}
 		}
 	})

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -329,12 +330,34 @@ func TestSaveAndReopenSpec(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(csv), "step,") && !strings.Contains(string(csv), "page_view") {
 		t.Fatalf("export: %v\n%s", err, csv)
 	}
-	var js map[string]any
+	var js struct {
+		Query  map[string]any `json:"query"`
+		Result map[string]any `json:"result"`
+	}
 	h.keys("e", "json", "<enter>", "<enter>")
 	b, _ = os.ReadFile(filepath.Join(dir, "funnel-result.json"))
-	if err := json.Unmarshal(b, &js); err != nil || js["steps"] == nil {
+	if err := json.Unmarshal(b, &js); err != nil || js.Result["steps"] == nil || js.Query["analysis"] != "funnel" {
 		t.Fatalf("json export: %v\n%s", err, b)
 	}
+	// With a filter, a range and a breakdown, exporting again keeps the
+	// first file, writes -2 beside it, and its header says the query.
+	goRow(t, h, "where")
+	h.keys("<enter>", "country", "<enter>", "!= US", "<enter>", "t", "7d", "<enter>")
+	goRow(t, h, "by")
+	h.keys("<enter>", "device", "<enter>")
+	h.keys("e", "<enter>", "<enter>")
+	again, err := os.ReadFile(filepath.Join(dir, "funnel-result-2.csv"))
+	if err != nil {
+		t.Fatalf("second export: %v (status %q)", err, h.m.status)
+	}
+	if first, _ := os.ReadFile(filepath.Join(dir, "funnel-result.csv")); !bytes.Equal(first, csv) {
+		t.Fatal("the second export overwrote the first")
+	}
+	head := "# spoor funnel · range last 7d (2026-06-24 → 2026-06-30) · where country != US · by device\n"
+	if !strings.HasPrefix(string(again), head) {
+		t.Fatalf("export header:\n%s\nwant %q", again, head)
+	}
+	h.contains("funnel-result-2.csv (funnel-result.csv exists)")
 }
 
 func TestResizeRelayout(t *testing.T) {
