@@ -382,8 +382,7 @@ func (m *Model) View() string {
 	body := m.body(m.sh.width, max(h, 1))
 	body = m.sh.st.Box.Width(m.sh.width).Height(max(h, 1)).MaxHeight(max(h, 1)).Render(body)
 	if m.dlg != nil {
-		body = lipgloss.Place(m.sh.width, max(h, 1), lipgloss.Center, lipgloss.Center, m.dlg.view(m.sh),
-			lipgloss.WithWhitespaceChars(" "))
+		body = overlay(body, m.dlg.view(m.sh), m.sh.width, max(h, 1))
 	}
 	return lipgloss.JoinVertical(lipgloss.Left, header, tabs, body, footer)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/sahilm/fuzzy"
 )
 
@@ -280,4 +281,42 @@ func (p *prompt) view(sh *shared) string {
 	}
 	b.WriteString(sh.st.Dim.Render("enter ok · esc cancel"))
 	return sh.st.Dialog.Width(w + 2).Render(b.String())
+}
+
+// overlay draws the dialog fg centred over the screen bg (w x h cells),
+// which stays visible around it: the dialog edits what is behind it.
+func overlay(bg, fg string, w, h int) string {
+	lines := strings.Split(bg, "\n")
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	box := strings.Split(fg, "\n")
+	bw := lipgloss.Width(fg)
+	top, left := max((h-len(box))/2, 0), max((w-bw)/2, 0)
+	for i, l := range box {
+		y := top + i
+		if y >= len(lines) {
+			break
+		}
+		under := lines[y]
+		before := ansi.Truncate(under, left, "")
+		if gap := left - ansi.StringWidth(before); gap > 0 {
+			before += strings.Repeat(" ", gap)
+		}
+		after := ansi.TruncateLeft(under, left+bw, "")
+		if ansi.StringWidth(under) <= left+bw {
+			after = ""
+		}
+		// Reset around the box so no style runs into or out of it.
+		lines[y] = clip(before+reset(before)+l+strings.Repeat(" ", max(bw-ansi.StringWidth(l), 0))+reset(l)+after, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// reset is the SGR reset after styled text, nothing after plain text.
+func reset(s string) string {
+	if strings.Contains(s, "\x1b[") {
+		return "\x1b[0m"
+	}
+	return ""
 }

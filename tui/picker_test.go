@@ -3,9 +3,11 @@ package tui
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spoorhq/spoor/query"
 )
@@ -121,5 +123,20 @@ func TestFilterValueTakesOperators(t *testing.T) {
 	h.keys("<enter>", "country", "<enter>", "<down>", "<enter>")
 	if q := trendsQ(); len(q.Where) != 1 || q.Where[0] != "country = US" && q.Where[0] != "country = CN" && q.Where[0] != "country = DE" {
 		t.Fatalf("where %q after picking a listed value", q.Where)
+	}
+}
+
+// TestDialogOverlaysTheScreen: a picker is drawn over the tab, which
+// stays visible around it, and no line grows past the width.
+func TestDialogOverlaysTheScreen(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 35}} {
+		h := newHarness(t, size[0], size[1])
+		h.keys("j", "<enter>")
+		h.contains("Step 2 event", "Funnel query", "Funnel · ordered", "step 1", "by ")
+		for i, l := range strings.Split(h.screen(), "\n") {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Fatalf("%dx%d line %d is %d cells: %q", size[0], size[1], i, w, l)
+			}
+		}
 	}
 }
