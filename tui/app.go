@@ -59,7 +59,7 @@ type Model struct {
 
 // New builds the workbench; open is called in the background by Init.
 func New(ctx context.Context, open opener, color bool) *Model {
-	sh := &shared{st: DefaultStyles(color), keys: DefaultKeyMap(), since: time.Since}
+	sh := &shared{st: DefaultStyles(color), keys: DefaultKeyMap(), since: time.Since, countDelay: countDelay}
 	m := &Model{sh: sh, ctx: ctx, open: open, loading: true, running: -1, active: tabFunnel}
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
 	for i := range m.tabs {
@@ -101,6 +101,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setStatus("property keys: "+msg.err.Error(), true)
 		}
 		m.sh.props = msg.props
+		return m, nil
+	case exprTickMsg, exprCountMsg:
+		if e, ok := m.dlg.(*exprEditor); ok {
+			return m, e.message(m.ctx, m.sh, msg)
+		}
 		return m, nil
 	case savedMsg:
 		return m, m.savedRead(msg)

@@ -28,6 +28,7 @@ func newHarness(t *testing.T, w, h int) *harness {
 	}
 	m := New(context.Background(), open, false)
 	m.sh.since = func(time.Time) time.Duration { return 0 }
+	m.sh.countDelay = 0
 	hs := &harness{t: t, m: m}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.run(m.Init())

@@ -124,7 +124,7 @@ func (a *segmentsTab) rows(sh *shared) []row {
 	name := orDefault(a.Name, "(type a name)")
 	rs = append(rs,
 		row{label: "expr", value: orDefault(a.Expr, "(type an expression)"), edit: func(sh *shared) dialog {
-			return newExprEditor(a.Expr, func(v string) tea.Cmd { a.Expr = v; return nil })
+			return newExprEditor(a.Expr, sh.countDelay, func(v string) tea.Cmd { a.Expr = v; return nil })
 		}, remove: func() { a.Expr, a.editing = "", nil }},
 		row{label: "name", value: name, edit: func(sh *shared) dialog {
 			return newPrompt("Name", "letters, digits, _ - and .", a.Name, segment.CheckName,

@@ -1,8 +1,11 @@
 package tui
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -18,16 +21,35 @@ type exprEditor struct {
 	input    textinput.Model
 	err      error
 	onSubmit func(string) tea.Cmd
+	// The size of the expression as typed is counted in the background
+	// once typing pauses (countDelay); a newer expression cancels the
+	// count in flight. seq tells the current one apart.
+	seq    int
+	delay  time.Duration
+	cancel context.CancelFunc
+	count  string // "123 users (4.5%)", "counting…" or why not
+}
+
+// countDelay is the pause in typing after which the size is counted
+// (shared.countDelay; tests shorten it).
+const countDelay = 300 * time.Millisecond
+
+// exprTickMsg says typing paused on expression seq; exprCountMsg brings
+// its size.
+type exprTickMsg struct{ seq int }
+type exprCountMsg struct {
+	seq  int
+	text string
 }
 
 const exprHint = "did EVENT [where P = V] [>= N] [in 30d] · first_seen within 7d · country = CN · and / or / not · ( )"
 
-func newExprEditor(value string, onSubmit func(string) tea.Cmd) *exprEditor {
+func newExprEditor(value string, delay time.Duration, onSubmit func(string) tea.Cmd) *exprEditor {
 	in := newInput("› ")
 	in.SetValue(value)
 	in.CursorEnd()
 	in.Focus()
-	e := &exprEditor{input: in, onSubmit: onSubmit}
+	e := &exprEditor{input: in, onSubmit: onSubmit, delay: delay}
 	e.check()
 	return e
 }
@@ -42,17 +64,76 @@ func (e *exprEditor) check() {
 func (e *exprEditor) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
 	switch {
 	case key.Matches(msg, sh.keys.Back):
+		e.close()
 		return true, nil
 	case msg.String() == "enter":
 		if e.err != nil {
 			return false, nil
 		}
+		e.close()
 		return true, e.onSubmit(strings.TrimSpace(e.input.Value()))
 	}
+	before := e.input.Value()
 	var cmd tea.Cmd
 	e.input, cmd = e.input.Update(msg)
+	if e.input.Value() == before {
+		return false, cmd
+	}
 	e.check()
-	return false, cmd
+	return false, tea.Batch(cmd, e.recount())
+}
+
+// recount drops the count in flight and, when the expression parses,
+// asks for a new one after the pause.
+func (e *exprEditor) recount() tea.Cmd {
+	e.seq++
+	if e.cancel != nil {
+		e.cancel()
+		e.cancel = nil
+	}
+	e.count = ""
+	if e.err != nil || strings.TrimSpace(e.input.Value()) == "" {
+		return nil
+	}
+	seq := e.seq
+	return tea.Tick(e.delay, func(time.Time) tea.Msg { return exprTickMsg{seq} })
+}
+
+// message handles the count's messages (the root routes them here).
+func (e *exprEditor) message(ctx context.Context, sh *shared, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case exprTickMsg:
+		if msg.seq != e.seq || sh.d == nil {
+			return nil
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		e.cancel, e.count = cancel, "counting…"
+		d, expr, seq := sh.d, strings.TrimSpace(e.input.Value()), e.seq
+		return func() tea.Msg {
+			defer cancel()
+			m, err := segment.Evaluate(ctx, d, expr)
+			switch {
+			case ctx.Err() != nil:
+				return nil // a newer expression or a closed editor
+			case err != nil:
+				return exprCountMsg{seq, err.Error()}
+			}
+			n := len(memberIDs(d, m))
+			return exprCountMsg{seq, fmt.Sprintf("%s users (%s of %s)", thousands(n), percent(float64(n)/float64(max(len(d.Users), 1))), thousands(len(d.Users)))}
+		}
+	case exprCountMsg:
+		if msg.seq == e.seq {
+			e.count = msg.text
+		}
+	}
+	return nil
+}
+
+// close stops a count in flight when the editor goes away.
+func (e *exprEditor) close() {
+	if e.cancel != nil {
+		e.cancel()
+	}
 }
 
 func (e *exprEditor) view(sh *shared) string {
@@ -74,6 +155,9 @@ func (e *exprEditor) view(sh *shared) string {
 	case e.err != nil:
 		b.WriteString(sh.st.Error.Render(fitLines(wrap(e.err.Error(), w), w, 3)) + "\n")
 	default:
+		if e.count != "" {
+			b.WriteString(sh.st.Status.Render(truncate("now: "+e.count, w)) + "\n")
+		}
 		b.WriteString(sh.st.Dim.Render(fitLines(wrap(exprHint, w), w, 3)) + "\n")
 	}
 	b.WriteString(sh.st.Dim.Render("enter preview · esc cancel"))

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/query"
@@ -351,4 +352,60 @@ func TestByPickerOffersSegments(t *testing.T) {
 		t.Fatalf("saved list after d: %+v", h.m.sh.saved)
 	}
 	h.contains("deleted segment buyers")
+}
+
+// TestExprEditorCountsLive types an expression in the segment editor:
+// once it parses, its size shows while typing goes on, equal to the
+// naive count; a count for an older text is dropped.
+func TestExprEditorCountsLive(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	d := h.m.sh.d
+	h.keys("7")
+	goRow(t, h, "expr")
+	h.keys("<enter>", "did purchase >= 2")
+	e, ok := h.m.dlg.(*exprEditor)
+	if !ok {
+		t.Fatalf("editor not open: %T", h.m.dlg)
+	}
+	n := len(naiveCount(d, "purchase", 2))
+	want := thousands(n) + " users (" + percent(float64(n)/400) + " of 400)"
+	if e.count != want {
+		t.Fatalf("count %q, want %q", e.count, want)
+	}
+	h.contains("now: " + want)
+	h.keys("0")
+	if n := len(naiveCount(d, "purchase", 20)); e.count != thousands(n)+" users ("+percent(float64(n)/400)+" of 400)" {
+		t.Fatalf("after >= 20: count %q (naive %d)", e.count, n)
+	}
+	// A count that comes back for an older text is not shown.
+	h.m.Update(exprCountMsg{seq: e.seq - 1, text: "stale"})
+	if e.count == "stale" {
+		t.Fatal("a stale count replaced the current one")
+	}
+	// Text that does not parse shows no count.
+	h.keys(" in")
+	if e.count != "" {
+		t.Fatalf("count %q for an expression that does not parse", e.count)
+	}
+}
+
+// TestExprEditorWaitsForAPause checks the debounce: keys typed within
+// the delay start one count, for the last text.
+func TestExprEditorWaitsForAPause(t *testing.T) {
+	e := newExprEditor("", time.Hour, func(string) tea.Cmd { return nil })
+	sh := &shared{keys: DefaultKeyMap()}
+	var ticks int
+	for _, r := range "did purchase" {
+		_, cmd := e.update(sh, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		if cmd != nil {
+			ticks++
+		}
+	}
+	// Every key schedules a tick, but only the last one's seq is current.
+	if e.seq != len("did purchase") || ticks == 0 {
+		t.Fatalf("seq %d after %d keys", e.seq, len("did purchase"))
+	}
+	if cmd := e.message(context.Background(), sh, exprTickMsg{seq: e.seq - 1}); cmd != nil || e.count != "" {
+		t.Fatal("an earlier pause started a count")
+	}
 }

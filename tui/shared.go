@@ -29,6 +29,9 @@ type shared struct {
 	savedErr      error        // reading them failed
 	// since measures elapsed time; tests pin it so screens are stable.
 	since func(time.Time) time.Duration
+	// countDelay is how long typing must pause before the segment
+	// editor counts the expression's users; tests shorten it.
+	countDelay time.Duration
 }
 
 // named is a pickable name with how often it occurs.
