@@ -387,6 +387,14 @@ func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) 
 	return db, d, nil
 }
 
+// noteEmpty says on stderr why a result may be empty: a --where value no
+// event has, a date range outside the data (query.Dataset.EmptyNotes).
+func noteEmpty(env *Env, d *query.Dataset, c query.Common) {
+	for _, n := range d.EmptyNotes(env.Ctx, c) {
+		fmt.Fprintln(env.Stderr, "spoor: note:", n)
+	}
+}
+
 // emit writes v in the resolved format.
 func emit(env *Env, format string, v any) error {
 	f, err := output.Resolve(format, env.Stdout)

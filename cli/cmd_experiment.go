@@ -81,5 +81,6 @@ func runExperiment(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	noteEmpty(env, d, q.Common)
 	return emit(env, *format, r)
 }

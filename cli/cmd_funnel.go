@@ -95,6 +95,7 @@ func runFunnel(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	noteEmpty(env, d, q.Common)
 	switch {
 	case *droppedAt > 0:
 		k := *droppedAt - 1

@@ -37,5 +37,6 @@ func runLifecycle(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	noteEmpty(env, d, q.Common)
 	return emit(env, *format, r)
 }

@@ -63,5 +63,6 @@ func runPaths(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	noteEmpty(env, d, q.Common)
 	return emit(env, *format, r)
 }

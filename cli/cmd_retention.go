@@ -100,6 +100,7 @@ func runRetention(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	noteEmpty(env, d, q.Common)
 	if *cell == "" {
 		return emit(env, *format, r)
 	}

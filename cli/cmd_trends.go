@@ -43,6 +43,7 @@ func runTrends(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	noteEmpty(env, d, q.Common)
 	return emit(env, *format, mark(r))
 }
 

@@ -118,3 +118,28 @@ func TestJSONUndefinedIsNull(t *testing.T) {
 		t.Errorf("experiment with no exposure: variants %#v, want []", ex["variants"])
 	}
 }
+
+// Issue 14.18: a --where value no event has, or a range outside the data,
+// still answers (exit 0) and says why on stderr.
+func TestEmptyResultNotes(t *testing.T) {
+	db := nullFixtureDB(t)
+	for _, c := range []struct {
+		args []string
+		note string
+	}{
+		{[]string{"trends", "--where", "country = us"}, `spoor: note: --where "country = us": no event has country "us"; closest stored values: "US"`},
+		{[]string{"funnel", "--steps", "signup,buy", "--from", "2030-01-01"}, "spoor: note: the date range from 2030-01-01 lies outside the data, which runs from 2024-01-01 to 2024-01-05"},
+		{[]string{"retention", "--where", "country = cn"}, `closest stored values: "CN"`},
+		{[]string{"lifecycle", "--to", "2023-12-01"}, "the date range up to 2023-12-01 lies outside the data"},
+		{[]string{"paths", "--from", "signup", "--where", "country = us"}, `no event has country "us"`},
+		{[]string{"experiment", "--variant", "variant", "--goal", "buy", "--where", "country = us"}, `no event has country "us"`},
+	} {
+		code, out, errs := runCLI(t, "", append(c.args, "--db", db, "--format", "csv")...)
+		if code != 0 || out == "" || strings.TrimSpace(errs) != c.note && !strings.Contains(errs, c.note) {
+			t.Errorf("spoor %s: exit %d, stderr %q; want exit 0 and %q", strings.Join(c.args, " "), code, errs, c.note)
+		}
+	}
+	if code, _, errs := runCLI(t, "", "trends", "--where", "country = US", "--db", db); code != 0 || errs != "" {
+		t.Errorf("a matching filter: exit %d, stderr %q; want no note", code, errs)
+	}
+}
