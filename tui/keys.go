@@ -65,10 +65,17 @@ func (k KeyMap) ShortHelp() []key.Binding {
 
 // ResultsHelp is the footer while the chart has focus; extra are the
 // keys the result handles itself (the funnel's p), shown beside Enter;
-// wide says the tables are wider than the screen.
-func (k KeyMap) ResultsHelp(wide bool, extra ...key.Binding) []key.Binding {
-	drill := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "users"))
-	keys := append([]key.Binding{k.Up, drill}, extra...)
+// drill says Enter lists users there (not on Paths or Lifecycle, whose
+// charts have nothing to select); wide says the tables are wider than
+// the screen.
+func (k KeyMap) ResultsHelp(drill, wide bool, extra ...key.Binding) []key.Binding {
+	var keys []key.Binding
+	if drill {
+		keys = append(keys, k.Up, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "users")))
+	} else {
+		keys = append(keys, key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑↓", "scroll")))
+	}
+	keys = append(keys, extra...)
 	if wide {
 		keys = append(keys, key.NewBinding(key.WithKeys(">"), key.WithHelp("←→", "scroll table")))
 	}

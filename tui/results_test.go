@@ -50,3 +50,25 @@ func TestWideTableScrolls(t *testing.T) {
 		t.Fatal("> did not scroll the retention table")
 	}
 }
+
+// TestEnterUsersOnlyWhereItWorks: the results footer offers "enter
+// users" on tabs whose items list users, and not on Paths or Lifecycle,
+// where Enter has nothing to open.
+func TestEnterUsersOnlyWhereItWorks(t *testing.T) {
+	h := newHarness(t, 160, 40)
+	for tab, offers := range map[string]bool{"1": false, "2": true, "3": false, "4": true, "5": false} {
+		h.keys(tab, "l")
+		footer := h.screen()[strings.LastIndex(h.screen(), "\n"):]
+		if strings.Contains(footer, "enter users") != offers {
+			t.Errorf("tab %s: footer %q, enter users offered: want %v", tab, footer, offers)
+		}
+		if !offers {
+			pages := len(h.m.pages)
+			h.keys("<enter>")
+			if len(h.m.pages) != pages || h.m.dlg != nil {
+				t.Errorf("tab %s: enter opened something it does not advertise", tab)
+			}
+		}
+		h.keys("<esc>")
+	}
+}
