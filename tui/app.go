@@ -55,6 +55,9 @@ type Model struct {
 	watchEvery time.Duration
 	watching   bool
 	newData    bool
+	// fresh is set when another database replaces the open one (after an
+	// import from the sample): the next load starts every tab over.
+	fresh bool
 }
 
 // New builds the workbench; open is called in the background by Init.
@@ -151,7 +154,17 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		m.setStatus(msg.err.Error(), true)
 		return nil
 	}
-	first := m.sh.d == nil
+	first := m.sh.d == nil || m.fresh
+	if m.fresh {
+		if m.sh.db != nil && m.sh.db != msg.db {
+			m.sh.db.Close()
+		}
+		for i, t := range m.tabs {
+			*t = tabState{a: newAnalysis(i, m.sh)}
+		}
+		linkTabs(m.tabs[:])
+		m.fresh = false
+	}
 	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed, m.sh.picks = msg.db, msg.d, msg.source, msg.events, msg.funnel, msg.picks
 	for _, t := range m.tabs {
 		t.lastRun = ""

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -36,11 +37,61 @@ func (m *Model) importFile() tea.Cmd {
 	}
 	db := m.sh.db
 	ctx := m.ctx
+	// The sample lives in memory: a file imported into it would be mixed
+	// with made-up events and lost on quit. It goes into a database file,
+	// which the workbench then shows.
+	sample := db.Path == ":memory:"
 	return func() tea.Msg {
 		files := findImportable(".", 3, 2000)
-		return dialogMsg{newPicker("Import a file (type to filter, or a path)", files, true, func(path string) tea.Cmd {
-			return startImport(ctx, db, path)
+		title := "Import a file (type to filter, or a path)"
+		if sample {
+			title = "Import a file into a database file, not the sample (type to filter, or a path)"
+		}
+		return dialogMsg{newPicker(title, files, true, func(path string) tea.Cmd {
+			if !sample {
+				return startImport(ctx, db, path)
+			}
+			return func() tea.Msg {
+				return dialogMsg{newPrompt("Database to import "+filepath.Base(path)+" into",
+					"a new file is created (an existing one gets the events added); the workbench then opens it",
+					store.ResolvePath(""), nil, func(dbPath string) tea.Cmd { return startImportInto(ctx, dbPath, path) })}
+			}
 		})}
+	}
+}
+
+// startImportInto imports a file into the database at dbPath, creating
+// it when missing; once done, the workbench switches to it. A failed
+// import leaves no database it created behind.
+func startImportInto(ctx context.Context, dbPath, path string) tea.Cmd {
+	return func() tea.Msg {
+		if _, err := os.Stat(path); err != nil {
+			return statusMsg{text: "import: " + err.Error(), err: true}
+		}
+		_, statErr := os.Stat(dbPath)
+		created := errors.Is(statErr, fs.ErrNotExist)
+		db, err := store.Open(dbPath, store.Options{Create: true})
+		if err != nil {
+			return statusMsg{text: "import: " + err.Error(), err: true}
+		}
+		msg := startImport(ctx, db, path)()
+		if started, ok := msg.(importStartedMsg); ok {
+			started.imp.into, started.imp.created = db, created
+			return started
+		}
+		db.Close()
+		if created {
+			removeDB(dbPath)
+		}
+		return msg
+	}
+}
+
+// removeDB deletes a database file this workbench created, with SQLite's
+// side files.
+func removeDB(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		os.Remove(path + suffix)
 	}
 }
 
@@ -136,6 +187,10 @@ type importPage struct {
 	done  bool
 	res   *importers.Result
 	err   error
+	// into is the database file the sample's import goes into (nil when
+	// importing into the open database); created says the import made it.
+	into    *store.DB
+	created bool
 }
 
 func (p *importPage) typing() bool { return false }
@@ -199,13 +254,35 @@ func (m *Model) importMsg(msg tea.Msg) tea.Cmd {
 		m.imp.done, m.imp.res, m.imp.err = true, msg.res, msg.err
 		if msg.err != nil {
 			m.setStatus("import of "+m.imp.path+" failed: "+msg.err.Error(), true)
+			if db := m.imp.into; db != nil {
+				db.Close()
+				if m.imp.created {
+					removeDB(db.Path)
+				}
+			}
 			return nil
 		}
 		m.setStatus(fmt.Sprintf("imported %s events from %s; reloading", thousands(int(msg.res.Imported)), m.imp.path), false)
 		if msg.audErr != nil {
 			m.setStatus("audience rules not re-evaluated: "+msg.audErr.Error(), true)
 		}
+		if db := m.imp.into; db != nil {
+			return m.switchTo(db)
+		}
 		return m.reload()
 	}
 	return nil
+}
+
+// switchTo opens db in place of the sample: its data is loaded and every
+// tab starts over on it, as when the workbench opens a file.
+func (m *Model) switchTo(db *store.DB) tea.Cmd {
+	path := db.Path
+	m.open = func(ctx context.Context) (*store.DB, string, error) {
+		db, err := store.Open(path, store.Options{})
+		return db, path, err
+	}
+	m.loading, m.fresh = true, true
+	m.setStatus("opening "+path+"…", false)
+	return tea.Batch(loadCmd(m.ctx, m.open, db, path, m.sh.since), m.spin.Tick)
 }
