@@ -60,7 +60,7 @@ func runForecast(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := forecast.Trends(env.Ctx, d, q, r, *horizon)
+	res, err := forecast.Trends(env.Ctx, d, q, r, *horizon, -1)
 	if err != nil {
 		return err
 	}

@@ -134,7 +134,7 @@ func latestAnomaly(env *Env, d *query.Dataset, q *why.Query) error {
 	if err != nil {
 		return err
 	}
-	f, err := forecast.Trends(env.Ctx, d, tq, r, 1)
+	f, err := forecast.Trends(env.Ctx, d, tq, r, 1, 0)
 	if err != nil {
 		return err
 	}
@@ -146,16 +146,8 @@ func latestAnomaly(env *Env, d *query.Dataset, q *why.Query) error {
 		return fmt.Errorf("the daily series has no anomaly (no day outside its expected band); name the periods with --before FROM..TO --after FROM..TO")
 	}
 	day := s.Anomalies[len(s.Anomalies)-1].T
-	t, _ := time.Parse("2006-01-02", day)
-	first := s.Past[0].T
 	q.After = why.Period{From: day, To: day}
-	for k := 1; k <= 4; k++ {
-		b := t.AddDate(0, 0, -7*k).Format("2006-01-02")
-		if b < first {
-			break
-		}
-		q.Before = append(q.Before, why.Period{From: b, To: b})
-	}
+	q.Before = why.SameWeekdays(day, s.Past[0].T, 4)
 	if len(q.Before) == 0 {
 		return fmt.Errorf("the latest anomaly, %s, has no earlier week to compare with; give --before and --after", day)
 	}

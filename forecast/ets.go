@@ -234,8 +234,36 @@ func FitModel(y []float64, m int, mod Model, mask []bool) *Fit {
 			errs = append(errs, v-f.Fitted[i])
 		}
 	}
-	f.Scale = 1.4826 * mad(errs)
+	f.Scale = robustScale(errs, y, mask)
 	return f
+}
+
+// robustScale is the standard deviation of the one-step errors estimated
+// robustly: 1.4826·MAD, or 1.2533 times the mean absolute deviation when
+// more than half the errors are equal (a regular series fits exactly but
+// for a spike), as the trailing-baseline detector does. It is at least a
+// millionth of the series' mean size, so rounding noise on an exact fit
+// is not a scale every point exceeds.
+func robustScale(errs, y []float64, mask []bool) float64 {
+	s := 1.4826 * mad(errs)
+	if s == 0 && len(errs) > 0 {
+		med := median(append([]float64(nil), errs...))
+		for _, e := range errs {
+			s += math.Abs(e - med)
+		}
+		s = 1.2533 * s / float64(len(errs))
+	}
+	size, n := 0.0, 0
+	for i, v := range y {
+		if !mask[i] {
+			size += math.Abs(v)
+			n++
+		}
+	}
+	if n > 0 {
+		s = max(s, 1e-6*size/float64(n))
+	}
+	return s
 }
 
 // states is the state vector at the start: level, slope, seasonal terms

@@ -73,9 +73,10 @@ type BacktestJSON struct {
 }
 
 // ForSeries forecasts y (labelled t) h steps with seasonal period m;
-// future(k) labels the k-th step ahead (1-based). A series under two
+// future(k) labels the k-th step ahead (1-based); backtest runs
+// RollingOrigin (the costly part: a model choice per origin). A series under two
 // seasons comes back Refused, with a message that says what to do.
-func ForSeries(name string, t []string, y []float64, m, h int, future func(k int) string) Series {
+func ForSeries(name string, t []string, y []float64, m, h int, future func(k int) string, backtest bool) Series {
 	s := Series{Name: name, Forecast: []FuturePoint{}, Anomalies: []Anomaly{}}
 	f, err := Select(y, m)
 	if errors.Is(err, ErrShort) {
@@ -103,6 +104,9 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 		if out[i] {
 			s.Anomalies = append(s.Anomalies, Anomaly{T: t[i], Value: v, Expected: f.Expected(i), Lo: lo, Hi: hi})
 		}
+	}
+	if !backtest {
+		return s
 	}
 	if bt, ok := RollingOrigin(y, m, h); ok {
 		j := &BacktestJSON{MASE: bt.MASE, Coverage80: bt.Coverage80, Coverage95: bt.Coverage95, Origins: bt.Origins, Points: bt.Points, Horizon: bt.Horizon}

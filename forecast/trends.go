@@ -40,10 +40,11 @@ func DefaultHorizon(iv query.Interval) int {
 const MaxHorizon = 1000
 
 // Trends forecasts every series of r, the result of query q on d, h
-// intervals ahead. An interval the range covers only in part (the data
+// intervals ahead, backtesting the first backtests series (all when
+// negative; the workbench backtests only the first, to answer quickly). An interval the range covers only in part (the data
 // ends mid-day, --from starts mid-week) is left out, since its count is
 // not comparable with the others; Result.Note says so.
-func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult, h int) (*Result, error) {
+func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult, h, backtests int) (*Result, error) {
 	iv, err := query.ParseInterval(q.Interval)
 	if err != nil {
 		return nil, err
@@ -89,7 +90,7 @@ func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query
 	end := cal.Starts[max(hi, 0)]
 	ahead := query.NewCalendar(iv, s.Loc, end, end+int64(h)*width.Milliseconds())
 	future := func(k int) string { return ahead.Label(k - 1) }
-	for _, sr := range r.Series {
+	for k, sr := range r.Series {
 		var t []string
 		var y []float64
 		for _, p := range sr.Points[lo:hi] {
@@ -99,7 +100,7 @@ func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out.Series = append(out.Series, ForSeries(sr.Label, t, y, m, h, future))
+		out.Series = append(out.Series, ForSeries(sr.Label, t, y, m, h, future, backtests < 0 || k < backtests))
 	}
 	return out, nil
 }

@@ -91,7 +91,9 @@ func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
 			}
 		}
 	}
-	if kr, ok := t.res.(keyedResult); ok && n > 0 {
+	// A result's own keys work with no item too (F shows the trends
+	// forecast before it has anomalies to select).
+	if kr, ok := t.res.(keyedResult); ok {
 		if cmd, handled := kr.key(m.sh, t.sel, msg); handled {
 			return cmd
 		}

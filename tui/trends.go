@@ -8,14 +8,16 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/alert"
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
 // trends is tab 1: one line per event (or breakdown value) over time.
 type trends struct {
-	q          query.TrendsQuery
-	hideAlerts bool // anomaly markers are on unless toggled off
+	q            query.TrendsQuery
+	hideAlerts   bool // anomaly markers are on unless toggled off
+	showForecast bool // F: the chart continues as a forecast with its band
 }
 
 var (
@@ -84,6 +86,12 @@ func (a *trends) rows(sh *shared) []row {
 			a.hideAlerts = !a.hideAlerts
 			return nil
 		}},
+		// The forecast is computed with every run; Enter (or F on the
+		// chart) only shows or hides it.
+		row{label: "future", value: onOff(a.showForecast), edit: func(sh *shared) dialog {
+			a.showForecast = !a.showForecast
+			return nil
+		}},
 	)
 	return append(rs, commonRows(sh, &a.q.Common, true)...)
 }
@@ -108,23 +116,36 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 		if err != nil {
 			return nil, err
 		}
-		return &trendsResult{full: full, top: top, alerts: chartAlerts(top), hide: &a.hideAlerts}, nil
+		r := &trendsResult{q: q, full: full, top: top, alerts: chartAlerts(top), hide: &a.hideAlerts, show: &a.showForecast}
+		iv, _ := query.ParseInterval(q.Interval)
+		r.fc, r.fcErr = forecast.Trends(ctx, d, q, top, forecast.DefaultHorizon(iv), 1)
+		return r, nil
 	}, nil
 }
 
 // trendsResult keeps every series for the table and exports, and the
 // folded top series for the chart with their anomalous points.
 type trendsResult struct {
+	q         query.TrendsQuery
 	full, top *query.TrendsResult
 	alerts    []alert.Point
 	hide      *bool // the tab's toggle
+	show      *bool // the forecast's toggle
+	fc        *forecast.Result
+	fcErr     error
 }
 
-func (r *trendsResult) Tables() []output.Table             { return r.full.Tables() }
-func (r *trendsResult) json() any                          { return r.full }
-func (r *trendsResult) items() int                         { return 0 }
+func (r *trendsResult) Tables() []output.Table { return r.full.Tables() }
+func (r *trendsResult) json() any              { return r.full }
+
+// items are the forecast's anomalies while it is shown (w explains the
+// selected one); at least one, so F reaches the result without them.
+func (r *trendsResult) items() int                         { return max(1, len(r.forecastAnomalies())) }
 func (r *trendsResult) drill(int) (string, []string, bool) { return "", nil, false }
 func (r *trendsResult) chart(sh *shared, w, sel int) string {
+	if *r.show {
+		return forecastChart(sh, r, w, sel)
+	}
 	if *r.hide {
 		return trendsChart(sh, r.top, w, nil)
 	}

@@ -6,12 +6,32 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spoorhq/spoor/query"
 )
 
 // Period is a range of whole days, inclusive, YYYY-MM-DD.
 type Period struct{ From, To string }
+
+// SameWeekdays is the default before period of an anomaly on day: the
+// same weekday of each of the weeks before, up to weeks of them, none
+// before first (all YYYY-MM-DD).
+func SameWeekdays(day, first string, weeks int) []Period {
+	t, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return nil
+	}
+	var out []Period
+	for k := 1; k <= weeks; k++ {
+		b := t.AddDate(0, 0, -7*k).Format("2006-01-02")
+		if b < first {
+			break
+		}
+		out = append(out, Period{From: b, To: b})
+	}
+	return out
+}
 
 func (p Period) String() string {
 	if p.From == p.To {
@@ -190,6 +210,12 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 				cells[c] = g
 			}
 			g[u.period[k]].add(u.num[k], u.den[k])
+		}
+		if len(cells) == 1 {
+			// One value holds every unit (a key these events never have):
+			// it splits nothing, so it explains nothing.
+			singles = append(singles, nil)
+			continue
 		}
 		singles = append(singles, groups(kind, []string{key}, cells, func(c int32) ([]int32, string) {
 			return []int32{c}, label(p, c)

@@ -1,0 +1,118 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/query"
+)
+
+// F on the trends chart shows the forecast without running a query; the
+// marked anomalies are exactly the past points outside the drawn band (one
+// detector); w on one opens spoor why's ranking for its day; F hides it.
+func TestForecastToggleAndWhy(t *testing.T) {
+	h := newHarness(t, 110, 50)
+	h.keys("1", "l")
+	seq := h.m.seq
+	h.keys("F")
+	h.contains("forecast 14 ahead (F hides)", "backtest MASE", "dotted: forecast")
+	if h.m.seq != seq {
+		t.Fatal("showing the forecast ran a query")
+	}
+	r := h.m.tab().res.(*trendsResult)
+	if r.fc == nil || len(r.fc.Series) != 2 {
+		t.Fatalf("forecast %+v err %v", r.fc, r.fcErr)
+	}
+	marked := map[string]bool{}
+	for _, a := range r.forecastAnomalies() {
+		marked[a.pt.Series+" "+a.pt.T] = true
+	}
+	outside := 0
+	for _, s := range r.fc.Series {
+		for _, p := range s.Past {
+			if p.Value < p.Lo || p.Value > p.Hi {
+				outside++
+				if !marked[s.Name+" "+p.T] {
+					t.Errorf("%s %s is outside its band [%v, %v] but not marked", s.Name, p.T, p.Lo, p.Hi)
+				}
+			}
+		}
+	}
+	if outside != len(marked) {
+		t.Errorf("%d points outside their bands, %d marked", outside, len(marked))
+	}
+	// The fixture's days have no anomaly: w says so.
+	if outside == 0 {
+		h.keys("w")
+		h.contains("no anomaly to explain")
+	}
+	h.keys("F")
+	if s := h.screen(); strings.Contains(s, "forecast 14 ahead") {
+		t.Fatalf("F did not hide the forecast:\n%s", s)
+	}
+}
+
+// A shop whose checkouts follow a weekly rhythm for five weeks, with one
+// day of android checkouts five times the usual: the forecast marks that
+// day, draws a dotted continuation, and w explains it by device. The data
+// ends at noon, so its last day is left out as partial.
+func TestForecastAnomalyWhy(t *testing.T) {
+	var ev []query.RawEvent
+	for d := 0; d < 35; d++ {
+		day := time.Date(2026, 5, 4+d, 12, 0, 0, 0, time.UTC)
+		n := []int{20, 18, 18, 19, 22, 30, 28}[d%7] + (d*7)%3
+		for k := 0; k < n; k++ {
+			for _, dev := range []string{"ios", "android"} {
+				reps := 1
+				if d == 30 && dev == "android" {
+					reps = 5
+				}
+				for r := 0; r < reps; r++ {
+					ev = append(ev, query.RawEvent{User: fmt.Sprintf("%s%d-%d", dev, k, r), Event: "checkout", Time: day.UnixMilli() + int64(k*1000), Props: map[string]string{"device": dev}})
+				}
+			}
+		}
+	}
+	d := query.NewDataset(ev, time.UTC)
+	sh := &shared{st: DefaultStyles(false), keys: DefaultKeyMap(), d: d, props: []named{{name: "device"}}}
+	tab := &trends{q: query.TrendsQuery{Events: []string{"checkout"}, Measure: "total", Interval: "day"}, showForecast: true}
+	run, err := tab.runner(sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := run(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.(*trendsResult)
+	as := r.forecastAnomalies()
+	if len(as) != 1 || as[0].pt.T != "2026-06-03" || as[0].pt.Direction != "spike" || r.items() != 1 {
+		t.Fatalf("anomalies %+v", as)
+	}
+	chart := r.chart(sh, 100, 0)
+	last := r.fc.Series[0].Forecast[13].T[5:]
+	for _, want := range []string{"·", "▲", "› ▲ 06-03 checkout spike", last, "backtest MASE"} {
+		if !strings.Contains(chart, want) {
+			t.Errorf("chart lacks %q:\n%s", want, chart)
+		}
+	}
+	cmd, handled := r.key(sh, 0, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("w")})
+	if !handled {
+		t.Fatal("w not handled")
+	}
+	msgs := execute(cmd)
+	page, ok := msgs[0].(pageMsg)
+	if !ok {
+		t.Fatalf("w gave %+v", msgs)
+	}
+	text := strings.Join(page.p.(*textPage).lines, "\n")
+	for _, want := range []string{"2026-06-03 against 2026-05-27, 2026-05-20, 2026-05-13, 2026-05-06", "device = android explains", "android"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("why page lacks %q:\n%s", want, text)
+		}
+	}
+}
