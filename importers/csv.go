@@ -245,7 +245,7 @@ func timeReject(err error, line int64, raw, cell string) error {
 }
 
 func isCSVSyntax(err error) bool {
-	return errors.Is(err, csv.ErrQuote) || errors.Is(err, csv.ErrBareQuote) || errors.Is(err, csv.ErrTrailingComma)
+	return errors.Is(err, csv.ErrQuote) || errors.Is(err, csv.ErrBareQuote)
 }
 
 func (c *csvReader) join(rec []string) string { return strings.Join(rec, string(c.delim)) }

@@ -11,7 +11,6 @@ type loadedMsg struct {
 	d      *query.Dataset
 	source string
 	events []named
-	props  []named
 	funnel []string
 	picks  picks
 	ms     int64
