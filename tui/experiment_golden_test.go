@@ -2,8 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -24,21 +22,7 @@ func TestGoldenExperimentStates(t *testing.T) {
 			t.Run(fmt.Sprintf("%s_%dx%d", c.name, size[0], size[1]), func(t *testing.T) {
 				h := newHarness(t, size[0], size[1])
 				h.keys(c.keys...)
-				got := h.screen()
-				path := filepath.Join("testdata", fmt.Sprintf("%s_%dx%d.golden", c.name, size[0], size[1]))
-				if *update {
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./tui -run GoldenExperiment -update to create it)", err)
-				}
-				if got != string(want) {
-					t.Errorf("screen differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
-				}
+				golden(t, fmt.Sprintf("%s_%dx%d", c.name, size[0], size[1]), h.screen())
 			})
 		}
 	}

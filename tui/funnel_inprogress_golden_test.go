@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -24,21 +22,7 @@ func TestGoldenFunnelInProgress(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, 80, 24)
 			h.keys(c.keys...)
-			got := h.screen()
-			path := filepath.Join("testdata", c.name+"_80x24.golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./tui -run GoldenFunnelInProgress -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("screen differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
-			}
+			golden(t, c.name+"_80x24", h.screen())
 		})
 	}
 }

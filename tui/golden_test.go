@@ -11,6 +11,26 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current screens")
 
+// golden compares a screen with testdata/NAME.golden, or rewrites the file
+// under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./tui -run %s -update creates it)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Errorf("screen differs from %s (go test ./tui -run %s -update rewrites it):\n--- got\n%s\n--- want\n%s", path, t.Name(), got, want)
+	}
+}
+
 // TestGoldenScreens compares every tab at 80x24 and 120x40, on the fixed
 // fixture, with testdata/<tab>_<w>x<h>.golden (ANSI stripped).
 func TestGoldenScreens(t *testing.T) {
@@ -19,21 +39,7 @@ func TestGoldenScreens(t *testing.T) {
 			t.Run(fmt.Sprintf("%s_%dx%d", name, size[0], size[1]), func(t *testing.T) {
 				h := newHarness(t, size[0], size[1])
 				h.keys(string(rune('1' + tab)))
-				got := h.screen()
-				path := filepath.Join("testdata", fmt.Sprintf("%s_%dx%d.golden", strings.ToLower(name), size[0], size[1]))
-				if *update {
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./tui -run Golden -update to create it)", err)
-				}
-				if got != string(want) {
-					t.Errorf("screen differs from %s (go test ./tui -run Golden -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-				}
+				golden(t, fmt.Sprintf("%s_%dx%d", strings.ToLower(name), size[0], size[1]), h.screen())
 			})
 		}
 	}
@@ -57,21 +63,7 @@ func TestGoldenDialogs(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, 80, 24)
 			h.keys(c.keys...)
-			got := h.screen()
-			path := filepath.Join("testdata", c.name+"_80x24.golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("screen differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
-			}
+			golden(t, c.name+"_80x24", h.screen())
 		})
 	}
 }
