@@ -416,6 +416,8 @@ func openTextReader(src *source, opt Options, tp *TimeParser) (rowReader, string
 	switch {
 	case isPage(head):
 		objs, shape = newPageObjects(src.text), `events from the "results" array of API pages`
+	case isStream(head):
+		objs, shape = newStreamObjects(src.text), "pretty-printed JSON objects, one after another"
 	case format == "json" || (format != "jsonl" && strings.HasPrefix(trimmed, "[")):
 		objs = newArrayObjects(src.text)
 	default:

@@ -22,6 +22,15 @@ type arrayObjects struct {
 	started bool
 	buf     []byte
 	stack   []byte // open brackets of the element being read
+	stream  bool   // the elements are objects one after another, not in an array
+}
+
+// unit names what a.n counts, in messages.
+func (a *arrayObjects) unit() string {
+	if a.stream {
+		return "object"
+	}
+	return "array element"
 }
 
 func newArrayObjects(r *bufio.Reader) *arrayObjects {
@@ -51,7 +60,7 @@ func (a *arrayObjects) broken(what string, err error) error {
 	if err == io.EOF {
 		err = errors.New("unexpected end of JSON input")
 	}
-	return fmt.Errorf("broken JSON in array element %d (byte %d): %s%w", a.n, a.off, what, err)
+	return fmt.Errorf("broken JSON in %s %d (byte %d): %s%w", a.unit(), a.n, a.off, what, err)
 }
 
 func (a *arrayObjects) object() (map[string]any, int64, []byte, error) {
@@ -92,12 +101,17 @@ func (a *arrayObjects) object() (map[string]any, int64, []byte, error) {
 	if c == ']' || c == ',' {
 		return nil, a.n, nil, a.broken("", fmt.Errorf("invalid character %q looking for beginning of value", c))
 	}
+	return a.read()
+}
+
+// read reads the element starting here (the a.n-th) and parses it.
+func (a *arrayObjects) read() (map[string]any, int64, []byte, error) {
 	size, err := a.element()
 	if err != nil {
 		return nil, a.n, nil, a.broken("", err)
 	}
 	if size > maxRow {
-		return nil, a.n, a.buf, rowTooLong(a.n, clip(a.buf), "the array element", size)
+		return nil, a.n, a.buf, rowTooLong(a.n, clip(a.buf), "the "+a.unit(), size)
 	}
 	raw := a.buf
 	m, err := a.p.parse(raw)

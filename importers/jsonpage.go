@@ -220,3 +220,47 @@ func (p *pageObjects) broken(what string, c byte, err error) error {
 	}
 	return fmt.Errorf("broken JSON page after element %d: %w", p.arr.n, err)
 }
+
+// streamObjects reads JSON objects written one after another, each over
+// several lines: pretty-printed output (jq . of a JSON Lines file, or one
+// event saved from an API), which JSON Lines would see as broken lines.
+// Each object is read like an array element.
+type streamObjects struct{ a *arrayObjects }
+
+// isStream tells pretty-printed objects from JSON Lines: the first line is
+// a lone {, which no JSON Lines record is.
+func isStream(head []byte) bool {
+	i := skipWS(head, 0)
+	if i >= len(head) || head[i] != '{' {
+		return false
+	}
+	for _, c := range head[i+1:] {
+		switch c {
+		case '\n':
+			return true
+		case ' ', '\t', '\r':
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+func newStreamObjects(r *bufio.Reader) *streamObjects {
+	a := newArrayObjects(r)
+	a.stream = true
+	return &streamObjects{a}
+}
+
+func (s *streamObjects) close() {}
+
+func (s *streamObjects) object() (map[string]any, int64, []byte, error) {
+	if _, err := s.a.skipSpace(); err != nil {
+		if err == io.EOF {
+			return nil, s.a.n, nil, io.EOF
+		}
+		return nil, s.a.n, nil, err
+	}
+	s.a.n++
+	return s.a.read()
+}

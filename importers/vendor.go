@@ -74,35 +74,39 @@ func firstPresent(m map[string]any, keys ...string) string {
 func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]string) (columnMap, error)) (*objectReader, error) {
 	o := &objectReader{src: src, tp: tp, keys: keyCache{}, inner: newJSONParser(), unpacked: map[string]int64{}, kept: map[string]int64{}}
 	// Peek at the first object (skipping leading broken lines) to detect
-	// the layout; it is replayed as the first row.
+	// the layout; it is replayed as the first row. A vendor CSV's layout is
+	// known from its header, and its rows go as they come (an empty or
+	// all-rejected file is then worded as a table's).
 	var first map[string]any
 	var firstLine int64
 	var firstRaw []byte
-	var firstBad *rejectError
 	var early []*rejectError // broken records before the first object, replayed as rejects
-	for {
-		m, line, raw, err := src.object()
-		if err == io.EOF && firstBad == nil {
-			return nil, &notEventsError{"no JSON objects: expected one event object per line or an array of event objects, found none"}
-		}
-		if err == io.EOF || firstBad != nil && line > 1000 {
-			return nil, &notEventsError{fmt.Sprintf("no valid JSON object (first problem at line %d: %s): expected JSON Lines or a JSON array of event objects", firstBad.line, firstBad)}
-		}
-		if re, ok := err.(*rejectError); ok {
-			if firstBad == nil {
-				firstBad = re
+	if _, isCSV := src.(*csvObjects); !isCSV {
+		var firstBad *rejectError
+		for {
+			m, line, raw, err := src.object()
+			if err == io.EOF && firstBad == nil {
+				return nil, &notEventsError{"no JSON objects: expected one event object per line or an array of event objects, found none"}
 			}
-			early = append(early, re)
-			continue
+			if err == io.EOF || firstBad != nil && line > 1000 {
+				return nil, &notEventsError{fmt.Sprintf("no valid JSON object (first problem at line %d: %s): expected JSON Lines or a JSON array of event objects", firstBad.line, firstBad)}
+			}
+			if re, ok := err.(*rejectError); ok {
+				if firstBad == nil {
+					firstBad = re
+				}
+				early = append(early, re)
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			first, firstLine, firstRaw = m, line, raw
+			break
 		}
-		if err != nil {
-			return nil, err
+		if layout == "jsonl" || layout == "json" {
+			layout = detectLayout(first)
 		}
-		first, firstLine, firstRaw = m, line, raw
-		break
-	}
-	if layout == "jsonl" || layout == "json" {
-		layout = detectLayout(first)
 	}
 	o.layout = layout
 	switch layout {
@@ -129,9 +133,11 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 		}
 		o.mapFn = o.generic
 	}
-	// The first object was read before the mapping existed; restart so
-	// next() maps it like every other.
-	o.src = &replay{early: early, first: first, line: firstLine, raw: firstRaw, rest: src}
+	if first != nil {
+		// The first object was read before the mapping existed; restart
+		// so next() maps it like every other.
+		o.src = &replay{early: early, first: first, line: firstLine, raw: firstRaw, rest: src}
+	}
 	return o, nil
 }
 

@@ -1,6 +1,8 @@
 package importers_test
 
 import (
+	"archive/zip"
+	"compress/gzip"
 	"context"
 	"os"
 	"path/filepath"
@@ -242,7 +244,8 @@ func TestMixpanelIdentifyAPI(t *testing.T) {
 
 // amplitude_id stitches across imports: an Amplitude download is one file
 // per hour, and the identified hour may come in a later import than the
-// anonymous one, or before it.
+// anonymous one, or before it; and across the members of the download's
+// zip.
 func TestAmplitudeIDAcrossFiles(t *testing.T) {
 	b, err := os.ReadFile(vendorFile("amplitude_export.json"))
 	if err != nil {
@@ -263,6 +266,27 @@ func TestAmplitudeIDAcrossFiles(t *testing.T) {
 		importAll(t, db, order...)
 		check(t, db, []shapeWant{amplitudeWant, reversed}[i])
 	}
+	// The download itself: a zip of gzipped hourly files, the later hour
+	// first in the archive; one import.
+	dl := filepath.Join(dir, "download.zip")
+	f, err := os.Create(dl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, m := range []struct{ name, text string }{{"123/123_2024-03-01_10#0.json.gz", lines[1] + lines[2] + lines[4]}, {"123/123_2024-03-01_9#0.json.gz", lines[0] + lines[3]}} {
+		w, _ := zw.Create(m.name)
+		gz := gzip.NewWriter(w)
+		gz.Write([]byte(m.text))
+		gz.Close()
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	db := openDB(t)
+	importAll(t, db, dl)
+	check(t, db, reversed)
 }
 
 // --dry-run says what it unpacked: ClickHouse rows whose properties are
