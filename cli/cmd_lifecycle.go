@@ -11,7 +11,9 @@ func init() {
 }
 
 func runLifecycle(env *Env, args []string) error {
-	fs := newFlags(env, "lifecycle", "[--event E] [--interval day|week|month] [--from D --to D | --last 30d] [--where F] [--segment S] [--tz Z]")
+	fs := newFlags(env, "lifecycle", "[--event E] [--interval day|week|month] [--from D --to D | --last 30d] [--where F] [--segment S] [--by PROP] [--tz Z]\n\n"+
+		"--by PROP groups each user by PROP on their first active event (the one that made them new);\n"+
+		"--by segment:NAME by membership of a saved segment. The groups add up to the overall counts.")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.LifecycleQuery
 	commonFlags(fs, &q.Common)
@@ -24,9 +26,6 @@ func runLifecycle(env *Env, args []string) error {
 	case "day", "week", "month":
 	default:
 		return usagef("unknown --interval %q (use day, week or month)", q.Interval)
-	}
-	if q.By != "" {
-		return usagef("lifecycle has no --by breakdown; use --segment or --where to look at one group")
 	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -19,11 +20,24 @@ type LifecycleQuery struct {
 	Interval string `json:"interval,omitempty" toml:"interval,omitempty"` // day (default), week or month
 }
 
-// LifecycleResult is one point per interval of the range.
+// LifecycleResult is one point per interval of the range, and with --by
+// the same per group.
 type LifecycleResult struct {
-	Interval string           `json:"interval"`
-	Event    string           `json:"event,omitempty"`
-	Points   []LifecyclePoint `json:"points"`
+	Interval  string               `json:"interval"`
+	Event     string               `json:"event,omitempty"`
+	Points    []LifecyclePoint     `json:"points"`
+	By        string               `json:"by,omitempty"`
+	Breakdown []LifecycleBreakdown `json:"breakdown,omitempty"`
+}
+
+// LifecycleBreakdown is the lifecycle of one --by group: the persons whose
+// first active event (the one that made them new) carries Value. A person
+// belongs to one group, so the groups' points add up to the overall ones.
+type LifecycleBreakdown struct {
+	Value string `json:"value"`
+	// Users counts the group's persons active before the range ends.
+	Users  int              `json:"users"`
+	Points []LifecyclePoint `json:"points"`
 }
 
 // LifecyclePoint counts persons in one interval. Dormant is negative: the
@@ -46,9 +60,6 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 	if err != nil {
 		return nil, err
 	}
-	if s.By != nil {
-		return nil, fmt.Errorf("lifecycle has no --by breakdown; use --segment or --where to look at one group")
-	}
 	var iv Interval
 	switch Interval(strings.ToLower(q.Interval)) {
 	case "", Day:
@@ -67,7 +78,10 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 		}
 		eventID, _ = d.EventID(q.Event)
 	}
-	r := &LifecycleResult{Interval: string(iv), Event: q.Event, Points: []LifecyclePoint{}}
+	r := &LifecycleResult{Interval: string(iv), Event: q.Event, Points: []LifecyclePoint{}, By: q.By}
+	if s.By != nil {
+		r.Breakdown = []LifecycleBreakdown{}
+	}
 	from, to := max(s.From, d.MinTime), min(s.To, d.MaxTime+1)
 	if d.Len() == 0 || from >= to {
 		return r, nil
@@ -78,11 +92,12 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 	first, nb := cal.Bucket(from), cal.Bucket(to-1)+1
 	n := nb - first
 	parts := d.personRanges()
-	counts := make([][]int, len(parts)) // per part: new, returning, resurrecting, dormant per interval
+	// Per part, per group code (always 0 without --by): the persons, then
+	// new, returning, resurrecting and dormant per interval.
+	counts := make([]map[int32][]int, len(parts))
 	err = eachRange(ctx, parts, func(part, lo, hi int) error {
-		c := make([]int, 4*n)
-		counts[part] = c
-		nw, rt, rs, dm := c[:n], c[n:2*n], c[2*n:3*n], c[3*n:]
+		groups := map[int32][]int{}
+		counts[part] = groups
 		cur := retCursor{cal: cal}
 		times, events, filtered := d.Time, d.Event, s.Filters()
 		for pr := lo; pr < hi; pr++ {
@@ -93,7 +108,8 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 				continue
 			}
 			cur.seek(d.Time[d.Start[pr]])
-			last := -1 // last active interval; -1 = never active yet
+			var nw, rt, rs, dm []int // the person's group's counts, from their first active event
+			last := -1               // last active interval; -1 = never active yet
 			for i, stop := int(d.Start[pr]), int(d.Start[pr+1]); i < stop; i++ {
 				b := cur.at(times[i])
 				if b >= nb {
@@ -101,6 +117,19 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 				}
 				if eventID >= 0 && events[i] != eventID || filtered && !s.Match(i) {
 					continue
+				}
+				if last < 0 {
+					code := int32(0)
+					if s.By != nil {
+						code = s.By.Codes[i]
+					}
+					c := groups[code]
+					if c == nil {
+						c = make([]int, 1+4*n)
+						groups[code] = c
+					}
+					c[0]++
+					nw, rt, rs, dm = c[1:1+n], c[1+n:1+2*n], c[1+2*n:1+3*n], c[1+3*n:]
 				}
 				if b >= first {
 					switch {
@@ -132,16 +161,50 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 		return nil, err
 	}
 	lastBucket := cal.Bucket(d.MaxTime)
-	for k := range n {
-		pt := LifecyclePoint{T: cal.Label(first + k), Incomplete: first+k == lastBucket}
-		for _, c := range counts {
-			pt.New += c[k]
-			pt.Returning += c[n+k]
-			pt.Resurrecting += c[2*n+k]
-			pt.Dormant += c[3*n+k]
+	points := func(keep func(code int32) bool) ([]LifecyclePoint, int) {
+		pts := make([]LifecyclePoint, n)
+		users := 0
+		for k := range pts {
+			pts[k] = LifecyclePoint{T: cal.Label(first + k), Incomplete: first+k == lastBucket}
 		}
-		r.Points = append(r.Points, pt)
+		for _, groups := range counts {
+			for code, c := range groups {
+				if !keep(code) {
+					continue
+				}
+				users += c[0]
+				for k := range pts {
+					pts[k].New += c[1+k]
+					pts[k].Returning += c[1+n+k]
+					pts[k].Resurrecting += c[1+2*n+k]
+					pts[k].Dormant += c[1+3*n+k]
+				}
+			}
+		}
+		return pts, users
 	}
+	r.Points, _ = points(func(int32) bool { return true })
+	if s.By == nil {
+		return r, nil
+	}
+	seen := map[int32]bool{}
+	for _, groups := range counts {
+		for code := range groups {
+			if !seen[code] {
+				seen[code] = true
+				g := LifecycleBreakdown{Value: codeLabel(s.By, int(code))}
+				g.Points, g.Users = points(func(c int32) bool { return c == code })
+				r.Breakdown = append(r.Breakdown, g)
+			}
+		}
+	}
+	sort.Slice(r.Breakdown, func(i, j int) bool {
+		a, b := r.Breakdown[i], r.Breakdown[j]
+		if a.Users != b.Users {
+			return a.Users > b.Users
+		}
+		return a.Value < b.Value
+	})
 	return r, nil
 }
 
@@ -150,12 +213,24 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 func (r *LifecycleResult) Tables() []output.Table {
 	t := output.Table{Columns: []string{r.Interval, "new", "returning", "resurrecting", "dormant", "incomplete"}}
 	for _, p := range r.Points {
-		inc := ""
-		if p.Incomplete {
-			inc = "yes"
-		}
-		t.Rows = append(t.Rows, []string{p.T, strconv.Itoa(p.New), strconv.Itoa(p.Returning),
-			strconv.Itoa(p.Resurrecting), strconv.Itoa(p.Dormant), inc})
+		t.Rows = append(t.Rows, lifecycleRow(p))
 	}
-	return []output.Table{t}
+	if r.By == "" {
+		return []output.Table{t}
+	}
+	bt := output.Table{Title: "breakdown by " + r.By, Columns: append([]string{r.By, "users"}, t.Columns...)}
+	for _, g := range r.Breakdown {
+		for _, p := range g.Points {
+			bt.Rows = append(bt.Rows, append([]string{g.Value, strconv.Itoa(g.Users)}, lifecycleRow(p)...))
+		}
+	}
+	return []output.Table{t, bt}
+}
+
+func lifecycleRow(p LifecyclePoint) []string {
+	inc := ""
+	if p.Incomplete {
+		inc = "yes"
+	}
+	return []string{p.T, strconv.Itoa(p.New), strconv.Itoa(p.Returning), strconv.Itoa(p.Resurrecting), strconv.Itoa(p.Dormant), inc}
 }

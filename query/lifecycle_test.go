@@ -162,9 +162,6 @@ func TestLifecycleErrors(t *testing.T) {
 	if _, err := d.Lifecycle(ctx, LifecycleQuery{Interval: "fortnight"}); err == nil {
 		t.Error("unknown interval accepted")
 	}
-	if _, err := d.Lifecycle(ctx, LifecycleQuery{Common: Common{By: "plan"}}); err == nil {
-		t.Error("--by accepted")
-	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := d.Lifecycle(cancelled, LifecycleQuery{}); err == nil {

@@ -140,4 +140,6 @@ func rangeText(c Common) string {
 	return "up to " + c.To
 }
 
-func dayText(ms int64, loc *time.Location) string { return time.UnixMilli(ms).In(loc).Format("2006-01-02") }
+func dayText(ms int64, loc *time.Location) string {
+	return time.UnixMilli(ms).In(loc).Format("2006-01-02")
+}
