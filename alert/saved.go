@@ -77,7 +77,7 @@ func Save(ctx context.Context, db *store.DB, d Definition, replace bool) error {
 			return fmt.Errorf("an alert named %q exists; remove it first or use --replace", d.Name)
 		}
 	}
-	_, err = db.SQL.ExecContext(ctx, "INSERT OR REPLACE INTO alerts (name, spec, created_at) VALUES (?, ?, ?)",
+	_, err = db.Exec(ctx, "INSERT OR REPLACE INTO alerts (name, spec, created_at) VALUES (?, ?, ?)",
 		d.Name, string(body), time.Now().UTC().Format(time.RFC3339))
 	if err != nil {
 		return fmt.Errorf("save alert %q: %w", d.Name, err)
@@ -115,7 +115,7 @@ func Get(ctx context.Context, db *store.DB, name string) (Definition, error) {
 
 // Remove deletes a saved alert.
 func Remove(ctx context.Context, db *store.DB, name string) error {
-	res, err := db.SQL.ExecContext(ctx, "DELETE FROM alerts WHERE name = ?", name)
+	res, err := db.Exec(ctx, "DELETE FROM alerts WHERE name = ?", name)
 	if err != nil {
 		return fmt.Errorf("remove alert %q: %w", name, err)
 	}

@@ -350,12 +350,8 @@ func openDB(flagValue string, readOnly bool) (*store.DB, error) {
 		}
 		return nil, fmt.Errorf("no database at %s — run `spoor import FILE` to load events, or `spoor demo` to explore the sample", path)
 	}
-	if err != nil && readOnly && !errors.Is(err, store.ErrNewerSchema) && !errors.Is(err, store.ErrNotSQLite) {
-		// An older schema needs a migration, which read-only cannot do.
-		if db2, err2 := store.Open(path, store.Options{}); err2 == nil {
-			return db2, nil
-		}
-	}
+	// No fallback to a writable open: a command that only reads never
+	// migrates or otherwise changes a file (store.Open says what to run).
 	return db, err
 }
 

@@ -76,6 +76,7 @@ func runImport(env *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	imported := false // some file was committed
 	files := fs.Args()
 	if len(files) == 0 {
 		return usagef("import needs at least one FILE (or - for standard input); see spoor import -h")
@@ -117,11 +118,22 @@ func runImport(env *Env, args []string) error {
 	if err := dirMissing(path); err != nil {
 		return fmt.Errorf("cannot create %s: %w", path, err)
 	}
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, os.ErrNotExist)
 	db, err := store.Open(path, store.Options{Create: true})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() {
+		db.Close()
+		if created && !imported {
+			// Nothing went into the file this run created: an empty
+			// database would hide the workbench's built-in sample.
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(path + suffix)
+			}
+		}
+	}()
 	prog := newProgress(env.Stderr, *quiet)
 	opt.Progress = prog.update
 	opt.Waiting = func() {
@@ -140,6 +152,7 @@ func runImport(env *Env, args []string) error {
 			fmt.Fprintln(env.Stderr, "spoor:", importError(err))
 			continue
 		}
+		imported = imported || res.Imported > 0 || res.Links > 0
 		printSummary(env.Stderr, res)
 		if opt.TZ != "" {
 			if err := adoptTimezone(env, db, opt.TZ); err != nil {

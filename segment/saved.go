@@ -79,7 +79,7 @@ func (k Kind) Save(ctx context.Context, db *store.DB, name, expr string, replace
 			q += `, last_count = NULL, prev_count = NULL, evaluated_at = NULL`
 		}
 	}
-	_, err := db.SQL.ExecContext(ctx, q, name, expr, now)
+	_, err := db.Exec(ctx, q, name, expr, now)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return fmt.Errorf("%s %q exists; delete it first or pass --replace", k.Noun, name)
 	}
@@ -142,13 +142,13 @@ func (k Kind) Delete(ctx context.Context, db *store.DB, name string) error {
 	if _, err := k.Get(ctx, db, name); err != nil {
 		return err
 	}
-	_, err := db.SQL.ExecContext(ctx, `DELETE FROM `+k.table+` WHERE name = ?`, name)
+	_, err := db.Exec(ctx, `DELETE FROM `+k.table+` WHERE name = ?`, name)
 	return err
 }
 
 // record stores a new audience count, keeping the one before it.
 func record(ctx context.Context, db *store.DB, name string, n int) error {
-	_, err := db.SQL.ExecContext(ctx, `UPDATE audiences SET prev_count = last_count, last_count = ?, evaluated_at = ? WHERE name = ?`,
+	_, err := db.Exec(ctx, `UPDATE audiences SET prev_count = last_count, last_count = ?, evaluated_at = ? WHERE name = ?`,
 		n, time.Now().UTC().Format(time.RFC3339), name)
 	return err
 }

@@ -107,6 +107,9 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 	if db.ReadOnly {
 		return nil, fmt.Errorf("%s is open read-only; imports need write access", db.Path)
 	}
+	if err := db.CheckSame(); err != nil {
+		return nil, err
+	}
 	if info.Timezone == "" {
 		info.Timezone = "UTC"
 	}
@@ -419,6 +422,7 @@ func (t *ImportTx) Counts() (imported, duplicates int64) { return t.imported, t.
 
 // Commit makes the import visible and records it in the ledger.
 func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
+	defer t.db.truncateWAL() // runs last: the transaction has ended either way
 	defer t.closeStmts()
 	if err := t.finish(ctx, st); err != nil {
 		t.tx.Rollback()
@@ -448,6 +452,11 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 		sha256 = CASE WHEN ? != '' THEN ? ELSE sha256 END WHERE id=?`,
 		st.RowsRead, t.imported, st.Rejected, t.duplicates, string(report), st.SHA256, st.SHA256, t.importID); err != nil {
 		return fmt.Errorf("record import: %w", err)
+	}
+	// The file may have been deleted or replaced while the rows were read.
+	if err := t.db.CheckSame(); err != nil {
+		t.tx.Rollback()
+		return err
 	}
 	if t.imported > 0 || t.linked {
 		prevVersion, err := dataVersion(ctx, t.tx)
@@ -482,7 +491,29 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 // Rollback abandons the import; the database is left as it was.
 func (t *ImportTx) Rollback() error {
 	t.closeStmts()
-	return t.tx.Rollback()
+	err := t.tx.Rollback()
+	t.db.truncateWAL()
+	return err
+}
+
+// truncateWAL copies the write-ahead log into the database and cuts it to
+// zero bytes. An import writes its pages there first: without this, a
+// failed one (a full disk) leaves a log as large as what it had written,
+// and a finished one leaves it until the last connection closes. A reader
+// in the middle of a transaction keeps the log; it is not waited for.
+func (db *DB) truncateWAL() {
+	if db.ReadOnly || db.Path == ":memory:" {
+		return
+	}
+	ctx := context.Background()
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	conn.ExecContext(ctx, "PRAGMA busy_timeout = 100")
+	conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(busyTimeoutMs))
 }
 
 func (t *ImportTx) closeStmts() {

@@ -336,6 +336,9 @@ func (db *DB) EnsureRowsProgress(ctx context.Context, progress func(done, total 
 	if db.ReadOnly {
 		return fmt.Errorf("%s has events not yet written as SQL rows, and it is open read-only; open it writable once (e.g. spoor sql 'select 1' as its owner)", db.Path)
 	}
+	if err := db.CheckSame(); err != nil {
+		return err
+	}
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return err

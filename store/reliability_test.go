@@ -188,6 +188,11 @@ func TestReadOnlyDirectoryPendingWAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	importEvents(t, db, someEvents(200, "w"))
+	// The import truncates the log as it ends; a write after it stays there,
+	// as after a crash.
+	if _, err := db.SQL.Exec("INSERT INTO settings(key, value) VALUES('crash', 'pending')"); err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(t.TempDir(), "ro")
 	os.Mkdir(dir, 0o755)
 	for _, suffix := range []string{"", "-wal"} { // no -shm, as after a copy
@@ -206,7 +211,8 @@ func TestReadOnlyDirectoryPendingWAL(t *testing.T) {
 
 // A full disk, simulated by a page limit on the import's connection, fails
 // the import with SQLite's "full" error; the rollback leaves the database
-// as it was, and a later import within the limit works.
+// as it was with an empty -wal (the pages it wrote there are not left
+// behind), and a later import within the limit works.
 func TestFullDiskPageLimit(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(filepath.Join(t.TempDir(), "f.db"), Options{Create: true})
@@ -215,7 +221,11 @@ func TestFullDiskPageLimit(t *testing.T) {
 	}
 	defer db.Close()
 	importEvents(t, db, someEvents(100, "seed"))
-	db.SQL.SetMaxOpenConns(1) // the pragma is per connection
+	db.SQL.SetMaxOpenConns(1) // the pragmas are per connection
+	// A small cache spills the import's pages into the -wal as it goes.
+	if _, err := db.SQL.Exec("PRAGMA cache_size = 16"); err != nil {
+		t.Fatal(err)
+	}
 	var pages int
 	db.SQL.QueryRow("PRAGMA page_count").Scan(&pages)
 	if _, err := db.SQL.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages+20)); err != nil {
@@ -241,6 +251,9 @@ func TestFullDiskPageLimit(t *testing.T) {
 	}
 	if n := countEvents(t, db); n != 100 {
 		t.Fatalf("%d events after the failed import, want 100", n)
+	}
+	if fi, err := os.Stat(db.Path + "-wal"); err == nil && fi.Size() > 0 {
+		t.Fatalf("the failed import left a %d-byte -wal", fi.Size())
 	}
 	if ok := integrity(t, db); ok != "ok" {
 		t.Fatalf("integrity: %s", ok)

@@ -284,10 +284,11 @@ func TestLoadWhileImporting(t *testing.T) {
 	go func() {
 		defer close(done)
 		for i := 0; i < 15; i++ {
-			importEvents(t, db, someEvents(30, fmt.Sprint("more", i)))
+			// Known before the import commits, so no load sees it first.
 			mu.Lock()
 			totals[int64(i+2)] = 400 + 30*(i+1)
 			mu.Unlock()
+			importEvents(t, db, someEvents(30, fmt.Sprint("more", i)))
 		}
 	}()
 	loads := 0

@@ -9,10 +9,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,13 +36,24 @@ var ErrNoDatabase = errors.New("no database")
 // ErrNewerSchema is returned when the file was written by a newer spoor.
 var ErrNewerSchema = errors.New("database written by a newer spoor")
 
-// ErrNotSQLite is returned when the file exists but is not a SQLite database.
+// ErrNotSQLite is returned when the file exists but is not a spoor
+// database: not SQLite at all, or another program's SQLite file.
 var ErrNotSQLite = errors.New("not a spoor database")
 
-// Options control how a database is opened.
+// ErrDamaged is returned when the file is a SQLite database whose content is
+// cut short or broken (a copy that stopped, a full disk).
+var ErrDamaged = errors.New("database is damaged")
+
+// ErrEmpty is returned when a command that only reads or adds to a database
+// opens an empty file: only import and sample --db give a file its schema.
+var ErrEmpty = errors.New("empty database")
+
+// Options control how a database is opened. Whatever they say, a file that
+// is neither empty nor a spoor database is refused before anything writes
+// to it.
 type Options struct {
-	Create   bool // create the file (and schema) when missing
-	ReadOnly bool // never write: no migration, no WAL checkpoint
+	Create   bool // create the file when missing, give an empty file the schema
+	ReadOnly bool // never write: no migration, no WAL checkpoint, a mode=ro connection
 }
 
 // DB is an open spoor database.
@@ -49,6 +62,10 @@ type DB struct {
 	Path     string
 	ReadOnly bool
 	user     userConn // typed SQL runs here (usersql.go)
+	// cleanup: a read-only open created the -wal/-shm files (usersql.go's
+	// Close removes them again when it is the last to use them).
+	cleanup bool
+	id      fileID // the file opened, to notice it deleted or replaced
 }
 
 // ResolvePath applies the --db flag, then SPOOR_DB, then the default.
@@ -64,78 +81,136 @@ func ResolvePath(flagValue string) string {
 
 var sqliteMagic = []byte("SQLite format 3\x00")
 
+// header is what checkFile learns from a file's first 100 bytes.
+type header struct {
+	exists, empty bool
+	damaged       string // why the file is cut short, when it is
+}
+
 // checkFile refuses, before SQLite touches it, a file that is not a SQLite
 // database, so a wrong --db never gets written to.
-func checkFile(path string) (exists bool, err error) {
+func checkFile(path string) (header, error) {
+	var h header
 	// A directory, device or pipe is never a database: SQLite would open
 	// /dev/null as an empty one and create /dev/null-journal beside it,
 	// and opening a FIFO to read its header would block.
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return true, fmt.Errorf("%s: %w (it is a %s, not a file)", path, ErrNotSQLite, kindOf(fi.Mode()))
+		return header{exists: true}, fmt.Errorf("%s: %w (it is a %s, not a file)", path, ErrNotSQLite, kindOf(fi.Mode()))
 	}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
+		return h, nil
 	}
 	if err != nil {
-		return false, err
+		return h, err
 	}
 	defer f.Close()
-	head := make([]byte, len(sqliteMagic))
+	h.exists = true
+	head := make([]byte, 100)
 	n, err := io.ReadFull(f, head)
 	if n == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
-		return true, nil // empty file: SQLite treats it as a new database
+		h.empty = true // empty file: SQLite treats it as a new database
+		return h, nil
 	}
-	if n < len(head) || !bytes.Equal(head, sqliteMagic) {
-		return true, fmt.Errorf("%s: %w (expected a SQLite file written by spoor import)", path, ErrNotSQLite)
+	if n < len(sqliteMagic) || !bytes.Equal(head[:len(sqliteMagic)], sqliteMagic) {
+		return h, fmt.Errorf("%s: %w (expected a SQLite file written by spoor import)", path, ErrNotSQLite)
 	}
-	return true, nil
+	if n < len(head) {
+		h.damaged = fmt.Sprintf("the file ends after %d bytes, inside its header", n)
+		return h, nil
+	}
+	// The header counts the file's pages (valid when the counter at 92
+	// matches the change counter at 24). Without a pending write-ahead log,
+	// a file shorter than that was cut short.
+	pageSize := int64(binary.BigEndian.Uint16(head[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	pages := int64(binary.BigEndian.Uint32(head[28:32]))
+	fi, err := f.Stat()
+	if err == nil && bytes.Equal(head[24:28], head[92:96]) && fi.Size() < pages*pageSize {
+		if wal, err := os.Stat(path + "-wal"); err != nil || wal.Size() == 0 {
+			h.damaged = fmt.Sprintf("the file has %d bytes, its header says %d", fi.Size(), pages*pageSize)
+		}
+	}
+	return h, nil
+}
+
+// damagedError explains a database SQLite cannot read.
+func damagedError(path, why string) error {
+	return fmt.Errorf("%s: %w (%s): it was probably cut short by a copy that stopped or a full disk; restore it from a backup, or import the source files again into a new database (spoor import FILE --db NEW.db); `spoor doctor --db NEW.db` then checks it", path, ErrDamaged, why)
 }
 
 // Open opens (and with Create, creates) the database at path, migrating an
-// older schema in place and refusing a newer one.
+// older schema in place and refusing a newer one. Only a spoor database is
+// migrated, and only an empty file gets the schema (with Create); any other
+// SQLite file is refused without a byte of it changed.
 func Open(path string, opt Options) (*DB, error) {
 	if path == ":memory:" {
-		return openDSN("file::memory:?_pragma=busy_timeout(10000)", path, opt, false)
+		db, err := openDSN("file::memory:?_pragma=busy_timeout(10000)", path, opt, false)
+		if err == nil {
+			err = db.prepare(opt)
+		}
+		return db, err
 	}
-	exists, err := checkFile(path)
+	h, err := checkFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if !exists && !opt.Create {
+	if !h.exists && (!opt.Create || opt.ReadOnly) {
 		return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
 	}
-	if !exists && opt.ReadOnly {
-		return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
+	if h.damaged != "" {
+		return nil, damagedError(path, h.damaged)
 	}
-	if exists && !opt.ReadOnly {
+	if h.exists && !opt.ReadOnly {
 		if err := checkWritable(path); err != nil {
 			return nil, err
 		}
 	}
-	if !exists {
+	if !h.exists {
 		if err := createFile(path); err != nil {
 			return nil, err
 		}
 	}
 	// No mmap: pages of a memory-mapped file count as resident memory,
-	// which SPEC 7 budgets at 40 bytes per event for an analysis.
+	// which SPEC 7 budgets at 40 bytes per event for an analysis. The
+	// switch to WAL waits until the file is known to be spoor's (prepare).
 	q := "_pragma=busy_timeout(" + strconv.Itoa(busyTimeoutMs) + ")&_pragma=foreign_keys(0)"
 	if opt.ReadOnly {
 		q += "&mode=ro"
 	} else {
 		// A 64 MB page cache keeps the index pages of a bulk row fill in
 		// memory; imports write compact chunks and need little of it.
-		q += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"
+		// mode=rw: a file deleted meanwhile is not quietly made anew.
+		q += "&mode=rw&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"
 	}
+	fresh := opt.ReadOnly && !exists(path+"-wal") && !exists(path+"-shm")
 	db, err := openDSN(fileURI(path)+"?"+q, path, opt, true)
+	if err == nil {
+		db.cleanup = fresh
+		if db.id, err = statID(path); err == nil {
+			err = db.prepare(opt)
+		}
+		if err != nil {
+			db.Close()
+		}
+	}
 	if err != nil && cantOpen(err) && !errors.Is(err, ErrNotSQLite) {
 		if opt.ReadOnly {
 			return openReadOnlyDir(path, q, opt, err)
 		}
 		return nil, readOnlyError(path, err)
 	}
-	return db, err
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // fileURI makes path a SQLite URI. The driver splits its options off at the
@@ -169,12 +244,7 @@ func openDSN(dsn, path string, opt Options, file bool) (*DB, error) {
 		// An in-memory database lives only as long as its one connection.
 		sqldb.SetMaxOpenConns(1)
 	}
-	db := &DB{SQL: sqldb, Path: path, ReadOnly: opt.ReadOnly}
-	if err := db.migrate(); err != nil {
-		sqldb.Close()
-		return nil, err
-	}
-	return db, nil
+	return &DB{SQL: sqldb, Path: path, ReadOnly: opt.ReadOnly}, nil
 }
 
 // Close closes the database.
@@ -182,20 +252,72 @@ func (db *DB) Close() error {
 	if db.user.db != nil {
 		db.user.db.Close()
 	}
-	return db.SQL.Close()
+	err := db.SQL.Close()
+	db.removeLeftovers()
+	return err
 }
 
-func (db *DB) migrate() error {
+// prepare classifies the opened file by reading it, before anything is
+// written: an empty database gets the schema (Create only), a spoor database
+// is migrated (unless read-only) and switched to WAL, and anything else is
+// refused as it is.
+func (db *DB) prepare(opt Options) error {
 	var version int
-	if err := db.SQL.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+	var tables []string
+	err := db.SQL.QueryRow("PRAGMA user_version").Scan(&version)
+	if err == nil {
+		tables, err = tableNames(db.SQL)
+	}
+	if err != nil {
 		if strings.Contains(err.Error(), "not a database") || strings.Contains(err.Error(), "malformed") {
-			return fmt.Errorf("%s: %w: %v", db.Path, ErrNotSQLite, err)
+			return damagedError(db.Path, err.Error())
 		}
 		return fmt.Errorf("read schema version of %s: %w", db.Path, err)
 	}
-	if version > SchemaVersion {
+	ours := slices.Contains(tables, "settings") && slices.Contains(tables, "chunks")
+	switch {
+	case len(tables) == 0 && version == 0:
+		if !opt.Create {
+			return fmt.Errorf("%s: %w: it holds no events yet; load some with spoor import FILE --db %s", db.Path, ErrEmpty, db.Path)
+		}
+	case version == 0 || !ours:
+		shown := tables
+		if len(shown) > 5 {
+			shown = append(shown[:5:5], "...")
+		}
+		return fmt.Errorf("%s: %w: it is another program's SQLite database (tables %s), left as it is; give spoor a file of its own with --db", db.Path, ErrNotSQLite, strings.Join(shown, ", "))
+	case version > SchemaVersion:
 		return fmt.Errorf("%s has schema version %d, this spoor knows up to %d: %w; upgrade spoor (go install ...@latest)", db.Path, version, SchemaVersion, ErrNewerSchema)
 	}
+	if !db.ReadOnly && db.Path != ":memory:" {
+		// Spoor's databases live in WAL mode: readers never wait for an import.
+		if _, err := db.SQL.Exec("PRAGMA journal_mode=WAL"); err != nil {
+			return err
+		}
+	}
+	return db.migrate(version)
+}
+
+func tableNames(q interface {
+	Query(string, ...any) (*sql.Rows, error)
+}) ([]string, error) {
+	rows, err := q.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+func (db *DB) migrate(version int) error {
 	if version == SchemaVersion {
 		return nil
 	}
@@ -249,9 +371,18 @@ func (db *DB) Setting(ctx context.Context, key, def string) (string, error) {
 
 // SetSetting stores a setting.
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
-	_, err := db.SQL.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES(?, ?)
+	_, err := db.Exec(ctx, `INSERT INTO settings(key, value) VALUES(?, ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
+}
+
+// Exec runs a writing statement, first checking that the path still names
+// the file that was opened. Every write outside an import goes through it.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := db.CheckSame(); err != nil {
+		return nil, err
+	}
+	return db.SQL.ExecContext(ctx, q, args...)
 }
 
 // DataVersion changes whenever events or identities change; readers compare

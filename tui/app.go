@@ -51,13 +51,15 @@ type Model struct {
 	imp     *importPage        // the import in progress or last finished
 	// watchEvery > 0 looks for new data in the database file that often
 	// (run sets it; tests drive the looks by hand); newData is set when a
-	// look finds data newer than the screen's.
+	// look finds data newer than the screen's; replaced when it finds the
+	// path names another file, or none (watch.go).
 	watchEvery time.Duration
 	watching   bool
 	newData    bool
 	// fresh is set when another database replaces the open one (after an
 	// import from the sample): the next load starts every tab over.
-	fresh bool
+	fresh    bool
+	replaced bool
 }
 
 // New builds the workbench; open is called in the background by Init.
@@ -155,10 +157,10 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		return nil
 	}
 	first := m.sh.d == nil || m.fresh
+	if m.sh.db != nil && m.sh.db != msg.db {
+		m.sh.db.Close() // another database now, or the file now at the path
+	}
 	if m.fresh {
-		if m.sh.db != nil && m.sh.db != msg.db {
-			m.sh.db.Close()
-		}
 		for i, t := range m.tabs {
 			*t = tabState{a: newAnalysis(i, m.sh)}
 		}
@@ -174,7 +176,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 			}
 		}
 	}
-	m.newData = false
+	m.newData, m.replaced = false, false
 	m.setStatus(fmt.Sprintf("loaded %s events in %d ms", thousands(msg.d.Len()), msg.ms), false)
 	return tea.Batch(m.rerun(), propsCmd(m.ctx, msg.db), savedListCmd(msg.db, ""), m.startWatch())
 }

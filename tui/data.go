@@ -1,14 +1,25 @@
 package tui
 
-import tea "github.com/charmbracelet/bubbletea"
+import (
+	"errors"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/store"
+)
 
 // reload reads the database again (after an import from another
-// terminal, say) and re-runs the tabs.
+// terminal, say) and re-runs the tabs. When the path no longer names the
+// file that was opened (deleted, or a backup restored over it), it opens
+// what the path holds now.
 func (m *Model) reload() tea.Cmd {
 	if m.sh.db == nil || m.loading {
 		return nil
 	}
 	m.loading = true
 	m.setStatus("reloading…", false)
-	return tea.Batch(loadCmd(m.ctx, m.open, m.sh.db, m.sh.source, m.sh.since), m.spin.Tick)
+	db := m.sh.db
+	if errors.Is(db.CheckSame(), store.ErrReplaced) {
+		db = nil
+	}
+	return tea.Batch(loadCmd(m.ctx, m.open, db, m.sh.source, m.sh.since), m.spin.Tick)
 }

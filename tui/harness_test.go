@@ -91,7 +91,7 @@ func (h *harness) keys(seq ...string) {
 	named := map[string]tea.KeyType{
 		"<enter>": tea.KeyEnter, "<esc>": tea.KeyEsc, "<tab>": tea.KeyTab, "<shift+tab>": tea.KeyShiftTab,
 		"<up>": tea.KeyUp, "<down>": tea.KeyDown, "<left>": tea.KeyLeft, "<right>": tea.KeyRight,
-		"<ctrl+c>": tea.KeyCtrlC, "<ctrl+u>": tea.KeyCtrlU, "<backspace>": tea.KeyBackspace, "<shift+up>": tea.KeyShiftUp, "<shift+down>": tea.KeyShiftDown,
+		"<ctrl+c>": tea.KeyCtrlC, "<ctrl+u>": tea.KeyCtrlU, "<ctrl+r>": tea.KeyCtrlR, "<backspace>": tea.KeyBackspace, "<shift+up>": tea.KeyShiftUp, "<shift+down>": tea.KeyShiftDown,
 	}
 	for _, s := range seq {
 		if k, ok := named[s]; ok {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -46,16 +47,22 @@ func (m *Model) watchTick() tea.Cmd {
 	}
 	ctx, db := m.ctx, m.sh.db
 	return func() tea.Msg {
+		if err := db.CheckSame(); err != nil {
+			return versionMsg{db: db, err: err}
+		}
 		v, err := db.DataVersion(ctx)
 		return versionMsg{db: db, v: v, err: err}
 	}
 }
 
-// versionRead notes new data and schedules the next look. Versions only
-// grow, so a look that started before a reload cannot flag the reloaded
-// data as stale. A failed look (the file busy or gone) is not worth a
-// message: the next one tries again.
+// versionRead notes new data, or a file deleted or replaced, and
+// schedules the next look. Versions only grow, so a look that started
+// before a reload cannot flag the reloaded data as stale. Another failed
+// look (the file busy) is not worth a message: the next one tries again.
 func (m *Model) versionRead(msg versionMsg) tea.Cmd {
+	if msg.db == m.sh.db && errors.Is(msg.err, store.ErrReplaced) {
+		m.replaced = true
+	}
 	if msg.err == nil && msg.db == m.sh.db && m.sh.d != nil && msg.v > m.sh.d.Version {
 		m.newData = true
 	}
@@ -67,6 +74,9 @@ func (m *Model) versionRead(msg versionMsg) tea.Cmd {
 
 // newDataHint is the footer's note while the screen shows older data.
 func (m *Model) newDataHint() string {
+	if m.replaced {
+		return m.sh.db.Path + " was deleted or replaced: imports and saves are refused; press " + m.sh.keys.Reload.Help().Key + " to reopen"
+	}
 	if !m.newData {
 		return ""
 	}
