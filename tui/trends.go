@@ -139,8 +139,8 @@ func (r *trendsResult) Tables() []output.Table { return r.full.Tables() }
 func (r *trendsResult) json() any              { return r.full }
 
 // items are the forecast's anomalies while it is shown (w explains the
-// selected one); at least one, so F reaches the result without them.
-func (r *trendsResult) items() int                         { return max(1, len(r.forecastAnomalies())) }
+// selected one); without them ↑/↓ scroll the table.
+func (r *trendsResult) items() int                         { return len(r.forecastAnomalies()) }
 func (r *trendsResult) drill(int) (string, []string, bool) { return "", nil, false }
 func (r *trendsResult) chart(sh *shared, w, sel int) string {
 	if *r.show {
