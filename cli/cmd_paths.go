@@ -11,7 +11,7 @@ func init() {
 }
 
 func runPaths(env *Env, args []string) error {
-	fs := newFlags(env, "paths", "(--from EVENT | --to EVENT) [--depth 4] [--top 10] [--session-gap 30m] [--no-collapse] [--since DATE --until DATE | --last 30d] [--where ...]\n\n"+
+	fs := newFlags(env, "paths", "(--from EVENT | --to EVENT) [--depth 4] [--top 10] [--session-gap 30m] [--no-collapse] [--since DATE --until DATE | --last 30d] [--where ...] [--by PROP]\n\n"+
 		"--from E follows each user from their first E in the range; --to E looks back from their first E.\n"+
 		"Paths stay within a session (a gap longer than --session-gap ends it; 0 disables sessions),\n"+
 		"show at most --depth steps besides the anchor, and collapse immediate repeats unless --no-collapse.\n"+
@@ -31,6 +31,7 @@ func runPaths(env *Env, args []string) error {
 	fs.Var((*stringList)(&q.Where), "where", "event filter, repeatable and ANDed: 'country = CN'; other events are left out of paths")
 	fs.StringVar(&q.Segment, "segment", "", "only users in this saved segment")
 	fs.StringVar(&q.TZ, "tz", "", "display timezone (IANA name), default the database's")
+	fs.StringVar(&q.By, "by", "", "paths per value of this property on each user's anchor event (or segment:NAME)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

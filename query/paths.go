@@ -53,6 +53,19 @@ type PathsResult struct {
 	Paths         []Path           `json:"paths"`
 	Tree          *PathNode        `json:"tree"`
 	Transitions   []PathTransition `json:"transitions"`
+	By            string           `json:"by,omitempty"`
+	Breakdown     []PathsGroup     `json:"breakdown,omitempty"` // with --by, most users first
+}
+
+// PathsGroup is the paths of one --by group: the users whose anchor event
+// (their first one in range) carries Value. Shares are of the group's users.
+type PathsGroup struct {
+	Value         string           `json:"value"`
+	Users         int64            `json:"users"`
+	DistinctPaths int              `json:"distinct_paths"`
+	Paths         []Path           `json:"paths"`
+	Tree          *PathNode        `json:"tree"`
+	Transitions   []PathTransition `json:"transitions"`
 }
 
 // Path is one full path in time order: the anchor first for --from and
@@ -93,21 +106,52 @@ func (d *Dataset) Paths(ctx context.Context, q PathsQuery) (*PathsResult, error)
 		return nil, err
 	}
 	ranges := d.personRanges()
-	parts := make([]map[pathKey]int64, len(ranges))
+	parts := make([]map[groupedPath]int64, len(ranges))
 	err = eachRange(ctx, ranges, func(part, lo, hi int) error {
-		parts[part] = map[pathKey]int64{}
+		parts[part] = map[groupedPath]int64{}
 		return p.scan(ctx, parts[part], lo, hi)
 	})
 	if err != nil {
 		return nil, err
 	}
-	counts := parts[0]
-	for _, part := range parts[1:] {
+	all := map[pathKey]int64{}
+	groups := map[int32]map[pathKey]int64{}
+	for _, part := range parts {
 		for k, n := range part {
-			counts[k] += n
+			all[k.path] += n
+			if p.s.By != nil {
+				if groups[k.code] == nil {
+					groups[k.code] = map[pathKey]int64{}
+				}
+				groups[k.code][k.path] += n
+			}
 		}
 	}
-	return p.result(counts), nil
+	r := p.result(all)
+	if p.s.By == nil {
+		return r, nil
+	}
+	r.By, r.Breakdown = q.By, make([]PathsGroup, 0, len(groups))
+	for code, counts := range groups {
+		g := p.result(counts)
+		r.Breakdown = append(r.Breakdown, PathsGroup{Value: codeLabel(p.s.By, int(code)), Users: g.Users,
+			DistinctPaths: g.DistinctPaths, Paths: g.Paths, Tree: g.Tree, Transitions: g.Transitions})
+	}
+	sort.Slice(r.Breakdown, func(i, j int) bool {
+		a, b := r.Breakdown[i], r.Breakdown[j]
+		if a.Users != b.Users {
+			return a.Users > b.Users
+		}
+		return a.Value < b.Value
+	})
+	return r, nil
+}
+
+// groupedPath is a path counted for the --by code of its anchor event (0
+// without --by).
+type groupedPath struct {
+	code int32
+	path pathKey
 }
 
 // pathsPlan is a validated paths query.
@@ -125,9 +169,6 @@ type pathsPlan struct {
 func (d *Dataset) planPaths(ctx context.Context, q PathsQuery) (*pathsPlan, error) {
 	if (q.From == "") == (q.To == "") {
 		return nil, fmt.Errorf("paths need exactly one anchor: --from EVENT (what users do after it) or --to EVENT (what they did before it)")
-	}
-	if q.By != "" {
-		return nil, fmt.Errorf("paths have no breakdown; filter with --where or --segment instead of --by")
 	}
 	p := &pathsPlan{name: q.From, backward: q.To != "", depth: q.Depth, top: q.Top, collapse: !q.NoCollapse}
 	if p.backward {
@@ -167,7 +208,7 @@ func (d *Dataset) planPaths(ctx context.Context, q PathsQuery) (*pathsPlan, erro
 // scan adds the path of every person in lo..hi-1 who did the anchor event.
 // Events failing --where are not part of any path and do not keep a
 // session alive.
-func (p *pathsPlan) scan(ctx context.Context, counts map[pathKey]int64, lo, hi int) error {
+func (p *pathsPlan) scan(ctx context.Context, counts map[groupedPath]int64, lo, hi int) error {
 	d, s := p.s.D, p.s
 	for u := lo; u < hi; u++ {
 		if err := stopped(ctx, lo, u); err != nil {
@@ -236,7 +277,11 @@ func (p *pathsPlan) scan(ctx context.Context, counts map[pathKey]int64, lo, hi i
 				key[n] = pathStepStart
 			}
 		}
-		counts[key]++
+		k := groupedPath{path: key}
+		if s.By != nil {
+			k.code = s.By.Codes[at]
+		}
+		counts[k]++
 	}
 	return nil
 }

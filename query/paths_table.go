@@ -39,5 +39,16 @@ func (r *PathsResult) Tables() []output.Table {
 	for _, t := range r.Transitions {
 		moves.Rows = append(moves.Rows, []string{strconv.Itoa(t.Step), t.From, t.To, strconv.FormatInt(t.Users, 10), Percent(t.Share)})
 	}
-	return []output.Table{tree, paths, moves}
+	if r.By == "" {
+		return []output.Table{tree, paths, moves}
+	}
+	// Per group, its top paths (JSON has each group's tree and moves too).
+	groups := output.Table{Title: "top paths by " + r.By, Columns: []string{r.By, "users", "rank", "path", "path users", "share"}}
+	for _, g := range r.Breakdown {
+		for i, p := range g.Paths {
+			groups.Rows = append(groups.Rows, []string{g.Value, strconv.FormatInt(g.Users, 10), strconv.Itoa(i + 1),
+				strings.Join(p.Steps, " → "), strconv.FormatInt(p.Users, 10), Percent(p.Share)})
+		}
+	}
+	return []output.Table{tree, paths, moves, groups}
 }

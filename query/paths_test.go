@@ -214,7 +214,6 @@ func TestPathsErrors(t *testing.T) {
 		{PathsQuery{From: "view", Depth: MaxPathDepth + 1}, "1 to 15 steps"},
 		{PathsQuery{From: "view", Depth: -1}, "out of range"},
 		{PathsQuery{From: "view", SessionGap: "soon"}, "--session-gap"},
-		{PathsQuery{From: "view", Common: Common{By: "k"}}, "no breakdown"},
 	} {
 		_, err := d.Paths(context.Background(), c.q)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
