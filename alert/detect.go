@@ -1,5 +1,5 @@
 // Package alert finds the points of a series that break from their
-// trailing baseline (SPEC 4.8) and keeps saved alert definitions that
+// trailing baseline (docs/semantics.md#churn-risk-and-alerts) and keeps saved alert definitions that
 // spoor alerts evaluates after each import.
 package alert
 

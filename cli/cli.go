@@ -329,7 +329,7 @@ func (f formatValue) Set(v string) error {
 	return nil
 }
 
-// commonFlags adds the options every analysis takes (SPEC section 4).
+// commonFlags adds the options every analysis takes (docs/semantics.md#common-options).
 func commonFlags(fs *flag.FlagSet, c *query.Common) {
 	fs.StringVar(&c.From, "from", "", "first day, YYYY-MM-DD (inclusive, display timezone)")
 	fs.StringVar(&c.To, "to", "", "last day, YYYY-MM-DD (inclusive)")

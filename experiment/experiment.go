@@ -1,4 +1,4 @@
-// Package experiment evaluates A/B tests (SPEC 4.7): users are assigned to
+// Package experiment evaluates A/B tests (docs/semantics.md#experiments): users are assigned to
 // the variant named by their first value of a property, and each variant's
 // conversion to a goal event or funnel after exposure is compared with the
 // control's.

@@ -8,7 +8,7 @@ import (
 )
 
 // The same file twice adds nothing; overlapping files add only the copies
-// of a row beyond those already stored (SPEC 3 multiset rule).
+// of a row beyond those already stored (docs/semantics.md#import: the multiset rule).
 func TestIdempotence(t *testing.T) {
 	db := newDB(t)
 	a := "user_id,event,time\nu1,view,2024-01-01\nu1,view,2024-01-01\nu2,buy,2024-01-02\nu3,view,2024-01-03\n"

@@ -14,7 +14,7 @@ import (
 	"github.com/spoorhq/spoor/store"
 )
 
-// Options are the import flags (SPEC 3).
+// Options are the import flags (docs/semantics.md#import).
 type Options struct {
 	Format     string   // "" detects; else one of Formats
 	Encoding   string   // "" detects; utf-8, utf-16[le|be], gb18030

@@ -40,7 +40,7 @@ var vendorFields = map[string]string{
 }
 
 // detectLayout recognises a vendor export from the fields of its first
-// object (SPEC 3).
+// object (docs/semantics.md#import).
 func detectLayout(m map[string]any) string {
 	props, _ := m["properties"].(map[string]any)
 	switch {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Common holds the options every analysis takes (SPEC section 4). It is
+// Common holds the options every analysis takes (docs/semantics.md#common-options). It is
 // plain data so the CLI, the workbench and spec files all build it.
 type Common struct {
 	From    string   `json:"from,omitempty" toml:"from,omitempty"`   // YYYY-MM-DD, inclusive, display timezone

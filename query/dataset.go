@@ -111,7 +111,7 @@ func (d *Dataset) Prop(ctx context.Context, key string) (*Prop, error) {
 func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	// Loading allocates a few large pointer-free arrays and drops the
 	// storage blobs: collecting more often keeps peak memory
-	// near what stays resident (SPEC 7: 40 bytes per event).
+	// near what stays resident (the budget: 40 bytes per event).
 	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	o, err := db.LoadOrdered(ctx)
 	if err != nil {

@@ -26,7 +26,7 @@ type Exclusion struct {
 	To    int    `json:"to" toml:"to"`
 }
 
-// FunnelQuery is a funnel analysis (SPEC 4.2).
+// FunnelQuery is a funnel analysis (docs/semantics.md#funnels).
 type FunnelQuery struct {
 	Common
 	Steps    []FunnelStep `json:"steps" toml:"steps"`
@@ -219,7 +219,7 @@ func (p *funnelPlan) matches(i int, k int) bool {
 	return p.d.Event[i] == p.ev[k] && p.stepOK(i, k)
 }
 
-// Funnel computes a funnel (SPEC 4.2). The choices where the spec leaves
+// Funnel computes a funnel (docs/semantics.md#funnels). The choices where the rules leave
 // room, all checked against the brute-force reference in the tests:
 //   - A person enters only with a step-1 event inside the date range, but
 //     later steps may complete after the range end, within the window (as

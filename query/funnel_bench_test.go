@@ -7,7 +7,7 @@ import (
 )
 
 // BenchmarkFunnel times a 4-step ordered funnel with a 7-day window on
-// the synthetic data, once loaded (SPEC 7: under 0.2 s at 10M events).
+// the synthetic data, once loaded (budget: under 0.2 s at 10M events).
 func BenchmarkFunnel(b *testing.B) {
 	q := FunnelQuery{Steps: FunnelSteps([]string{"view_item", "add_to_cart", "begin_checkout", "purchase"}), Window: "7d"}
 	for _, size := range []struct {

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// The reference below restates SPEC 4.2 as literally as possible, by
+// The reference below restates docs/semantics.md#funnels as literally as possible, by
 // brute force over every combination of events, and shares no code with
 // the engine except ParseFilter/Filter.Test for property conditions.
 
@@ -553,7 +553,7 @@ func TestFunnelSweepMatchesReference(t *testing.T) {
 				// With several exclusions the reference lets a chain run
 				// past one exclusion (held at its From) to close another,
 				// where the engine stops the chain at the first: a rare
-				// case the SPEC leaves open, so only sweep and per-attempt
+				// case the rules leave open, so only sweep and per-attempt
 				// scans are compared there.
 				continue
 			}

@@ -11,7 +11,7 @@ import (
 )
 
 // LifecycleQuery sorts the active persons of each interval by how they got
-// there (SPEC 4.5). "Active" means did Event ("" = any event) passing the
+// there (docs/semantics.md#lifecycle). "Active" means did Event ("" = any event) passing the
 // --where filters; the history before the date range counts, so "new"
 // means active for the first time in the whole data.
 type LifecycleQuery struct {

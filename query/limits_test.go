@@ -85,8 +85,8 @@ func TestTenThousandEventNames(t *testing.T) {
 }
 
 // A million events, each with its own value of "oid": filtering on one
-// value finds that event, and a breakdown by it keeps every value (SPEC
-// 4.10: no silent caps) without a blow-up in memory.
+// value finds that event, and a breakdown by it keeps every value (no
+// silent caps: docs/semantics.md#common-options) without a blow-up in memory.
 func TestMillionPropertyValues(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a million events; skipped with -short")

@@ -6,7 +6,7 @@ import (
 	"sort"
 )
 
-// PathsQuery is a paths analysis (SPEC 4.3): what users do after the first
+// PathsQuery is a paths analysis (docs/semantics.md#paths): what users do after the first
 // From event in range, or what they did before the first To event. The
 // date range is Common.From / Common.To (JSON "from" / "to"); the anchor
 // events are "from_event" / "to_event".

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// RetentionQuery is a cohort retention analysis (SPEC 4.4).
+// RetentionQuery is a cohort retention analysis (docs/semantics.md#retention).
 //
 // Cohorts come from start events in the date range; return events are
 // followed up to the data's last event, past the end of the range, so a
@@ -357,7 +357,7 @@ func (p *retPlan) tally(parts []retMembers, codes []int32, code int32) ([]Retent
 }
 
 // breakdown is one cohort table per value of the start event's --by
-// property, largest first, every value (SPEC 4.10).
+// property, largest first, every value (docs/semantics.md#common-options).
 func (p *retPlan) breakdown(parts []retMembers) []RetentionGroup {
 	by := p.s.By
 	total := make([]int, len(by.Values)+1)

@@ -11,7 +11,7 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Spec is a saved analysis (SPEC section 5): its kind and its query, kept
+// Spec is a saved analysis (docs/semantics.md#spec-files): its kind and its query, kept
 // in a small JSON or TOML file — {"analysis":"funnel","steps":[...]} — so
 // analyses live in git and run headless with spoor run.
 type Spec struct {

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// TrendsQuery is a trends analysis (SPEC 4.1).
+// TrendsQuery is a trends analysis (docs/semantics.md#trends).
 type TrendsQuery struct {
 	Common
 	Events   []string `json:"events,omitempty" toml:"events,omitempty"`     // empty = any event

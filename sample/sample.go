@@ -1,5 +1,5 @@
 // Package sample generates realistic, deterministic event data for demos,
-// tests and benchmarks (SPEC section 8): the same Config always yields the
+// tests and benchmarks: the same Config always yields the
 // same events, in the same order.
 package sample
 

@@ -75,7 +75,7 @@ CREATE INDEX events_event_time ON events(event_id, time);
 -- hashes, and per property key a dictionary of JSON literals with sparse
 -- (row delta, code) pairs in chunk_props. Imports write them in the same
 -- transaction as the ledger; loading them is how a process gets from the
--- file to the first answer fast (SPEC 7). The events rows above are the SQL
+-- file to the first answer fast. The events rows above are the SQL
 -- view of the same data, written with the chunk or filled in later from it
 -- (settings key rows_upto is the last chunk whose rows exist).
 CREATE TABLE chunks (

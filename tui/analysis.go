@@ -71,7 +71,7 @@ func specJSON(a analysis, q any) ([]byte, error) {
 }
 
 // rangePresets are the date ranges offered first; relative ranges are
-// anchored at the data's last event (SPEC 4).
+// anchored at the data's last event (docs/semantics.md#common-options).
 var rangePresets = []string{"all", "7d", "30d", "90d", "custom…"}
 
 func rangeLabel(c *query.Common) string {

@@ -22,7 +22,7 @@ func usersPage(sh *shared, kind, title string, users []string) *listPage {
 
 // explainer is a result that can say why one user counted as they did:
 // their timeline with the events that matched, the window, where they
-// stopped (the funnel's explanation, SPEC 4.2).
+// stopped (the funnel's explanation, docs/semantics.md#funnels).
 type explainer interface {
 	explain(ctx context.Context, d *query.Dataset, user string) (string, error)
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/spoorhq/spoor/query"
 )
 
-// experimentTab is tab 8 (SPEC 4.7): a variant property, its control, a
+// experimentTab is tab 8 (docs/semantics.md#experiments): a variant property, its control, a
 // goal event or funnel steps after exposure, and the conversion window.
 // Its spec is the one spoor run executes ({"analysis":"experiment",...}).
 type experimentTab struct {

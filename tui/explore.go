@@ -14,7 +14,7 @@ import (
 	"github.com/spoorhq/spoor/store"
 )
 
-// explore is tab 6 (SPEC 4.11): the event list, property keys with their
+// explore is tab 6: the event list, property keys with their
 // values, one user's timeline, and read-only SQL.
 type explore struct {
 	Show string `json:"show"` // events, properties or sql

@@ -8,7 +8,7 @@ import (
 )
 
 // A funnel step's users whose window is still open at the data's end are
-// counted apart from those who dropped off (SPEC 4.2), so they are listed
+// counted apart from those who dropped off (docs/semantics.md#funnels), so they are listed
 // apart too: Enter keeps opening the drop-off, p opens these.
 
 func (r *funnelResult) resultKeys(k KeyMap) []key.Binding { return []key.Binding{k.InProgress} }

@@ -14,7 +14,7 @@ import (
 	"github.com/spoorhq/spoor/store"
 )
 
-// naiveInProgress is a deliberately plain reading of SPEC 4.2 for an
+// naiveInProgress is a deliberately plain reading of docs/semantics.md#funnels for an
 // ordered funnel without filters or exclusions over all time: every step-1
 // event starts an attempt that takes the steps greedily, in order, each
 // from a later event within the inclusive window; a person's level is the

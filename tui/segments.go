@@ -13,7 +13,7 @@ import (
 	"github.com/spoorhq/spoor/store"
 )
 
-// segmentsTab is tab 7 (SPEC 4.6, 4.9): the saved segments and audience
+// segmentsTab is tab 7 (docs/semantics.md#segments-and-audiences): the saved segments and audience
 // rules with their sizes, an expression being written (previewed with its
 // size, share and trend of size), RFM tiers and lifecycle stages.
 //

@@ -6,7 +6,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
-// tabNames are the tabs in SPEC 6 order, on keys 1-8.
+// tabNames are the tabs in the product's order, on keys 1-8.
 var tabNames = [8]string{"Trends", "Funnel", "Paths", "Retention", "Lifecycle", "Explore", "Segments", "Experiments"}
 
 // Shorter spellings for narrow terminals: every tab stays visible.
