@@ -34,7 +34,7 @@ type objectReader struct {
 var vendorFields = map[string]string{
 	"mixpanel":  "Mixpanel export: event <- event, user <- properties.distinct_id, time <- properties.time, insert id <- properties.$insert_id; identities from $identify ($anon_distinct_id or $anon_id -> $identified_id) and $device_id+$user_id",
 	"amplitude": "Amplitude export: event <- event_type, user <- user_id (else device_id), time <- event_time, insert id <- insert_id, event_properties unpacked; identities from device_id+user_id and amplitude_id",
-	"posthog":   "PostHog export: event <- event, user <- distinct_id, time <- timestamp, insert id <- uuid (API pages: id), properties and person_properties unpacked; identities from $anon_distinct_id and person_id",
+	"posthog":   "PostHog export: event <- event, user <- distinct_id, time <- timestamp, insert id <- uuid (API pages: id), properties and person_properties unpacked; identities from $anon_distinct_id, person_id and (API pages) person.distinct_ids",
 	"segment":   "Segment: event <- event (page/screen calls by their type), user <- userId (else anonymousId), time <- timestamp, insert id <- messageId, properties unpacked; identities from anonymousId+userId and identify calls",
 	"ga4":       "GA4 BigQuery export: event <- event_name, user <- user_id (else user_pseudo_id), time <- event_timestamp (µs), event_params unpacked; identities from user_pseudo_id+user_id",
 }
@@ -424,8 +424,18 @@ func (o *objectReader) posthog(m map[string]any, r *row) error {
 	}
 	// person_id is PostHog's resolution of the person: distinct ids merged
 	// before the export window share it.
+	known := posthogIdentified(props, r.ev.User, r.ev.Name)
 	if pid, ok := idString(m["person_id"]); ok {
-		r.members = append(r.members, member{r.ev.User, "person_id:" + pid, posthogIdentified(props, r.ev.User, r.ev.Name)})
+		r.members = append(r.members, member{r.ev.User, "person_id:" + pid, known})
+	}
+	// The events API names the person by its first distinct id
+	// (person.distinct_ids, cut to one), the same on all its events.
+	if person, ok := m["person"].(map[string]any); ok {
+		if ids, _ := person["distinct_ids"].([]any); len(ids) > 0 {
+			if first, ok := idString(ids[0]); ok {
+				r.members = append(r.members, member{r.ev.User, "person.distinct_ids:" + first, known})
+			}
+		}
 	}
 	return nil
 }
