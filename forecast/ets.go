@@ -226,7 +226,6 @@ func FitModel(y []float64, m int, mod Model, mask []bool) *Fit {
 		return nil
 	}
 	f.N = n
-	f.Sigma = math.Sqrt(sse / float64(n-k))
 	f.AICc = float64(n)*math.Log(max(sse, 1e-300)/float64(n)) + 2*float64(k) + 2*float64(k*(k+1))/float64(n-k-1)
 	errs := make([]float64, 0, len(y))
 	for i, v := range y {
@@ -235,6 +234,18 @@ func FitModel(y []float64, m int, mod Model, mask []bool) *Fit {
 		}
 	}
 	f.Scale = robustScale(errs, y, mask)
+	// The intervals' sigma counts the left-out points too, each error cut
+	// to the outlier threshold: surprises keep coming at the rate the
+	// history had them, but one sale day should not set the width.
+	clip := OutlierZ * f.Scale
+	for i, v := range y {
+		if mask[i] && !math.IsNaN(v) {
+			e := min(math.Abs(v-f.Fitted[i]), clip)
+			sse += e * e
+			n++
+		}
+	}
+	f.Sigma = math.Sqrt(sse / float64(n-k))
 	return f
 }
 
