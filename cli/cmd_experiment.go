@@ -9,7 +9,7 @@ func init() {
 	register("experiment", "A/B test results: rate, interval, lift, p-value, sample-ratio check and a verdict per variant", runExperiment)
 }
 
-const experimentUsage = `--variant PROP (--goal EVENT | --steps a,b,c) [--control A] [--window 7d] [--weights 50,50] [--revenue PROP] [--from/--to/--last/--where/--segment]
+const experimentUsage = `--variant PROP (--goal EVENT | --steps a,b,c) [--control A] [--window 7d] [--weights 50,50] [--revenue PROP] [--from/--to/--last/--where/--segment/--by]
 
 Users are assigned by their first value of PROP (the earliest event carrying
 it, over all their data; empty and null values are no assignment); that
@@ -31,7 +31,11 @@ With several variants the significance level is Bonferroni-corrected.
 window (0 for non-converters) and compares the means with Welch's t-test.
 The verdict: a significant winner; no detectable difference (the test had
 the users to detect a lift of --mde at 80% power); or too few users (with
-the users per variant needed to detect the observed lift).`
+the users per variant needed to detect the observed lift).
+--by PROP (or segment:NAME) also compares the variants within each group
+(variant x group), a user's group being PROP on their exposure event; each
+group is tested against the overall control on its own users (separate tests:
+no correction for the number of groups).`
 
 func runExperiment(env *Env, args []string) error {
 	fs := newFlags(env, "experiment", experimentUsage)
@@ -68,9 +72,6 @@ func runExperiment(env *Env, args []string) error {
 	}
 	if q.MDE, err = experiment.ParseShare(*mde); err != nil || q.MDE <= 0 {
 		return usagef("--mde: cannot read %q (use e.g. 10%% or 0.1)", *mde)
-	}
-	if q.By != "" {
-		return usagef("--by is not supported for experiments: the variants are the breakdown")
 	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {

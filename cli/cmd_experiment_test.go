@@ -152,7 +152,6 @@ func TestExperimentCommandErrors(t *testing.T) {
 		{[]string{"--variant", "exp", "--goal", "purchase", "--weights", "50,x"}, 2, "--weights"},
 		{[]string{"--variant", "exp", "--goal", "purchase", "--weights", "1,1,1"}, 1, "3 weights for 2 variants"},
 		{[]string{"--variant", "exp", "--goal", "purchase", "--control", "C"}, 1, "variants seen: A, B"},
-		{[]string{"--variant", "exp", "--goal", "purchase", "--by", "price"}, 2, "--by is not supported"},
 		{[]string{"--variant", "exp", "--goal", "purchase", "--mde", "0"}, 2, "--mde"},
 	} {
 		code, _, errOut := callSpoor(t, append(append([]string{"experiment"}, c.args...), "--db", db)...)

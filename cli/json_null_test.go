@@ -143,3 +143,36 @@ func TestEmptyResultNotes(t *testing.T) {
 		t.Errorf("a matching filter: exit %d, stderr %q; want no note", code, errs)
 	}
 }
+
+// Issue 14.21: lifecycle, paths and experiment take --by, a segment too
+// (members labelled by its name, the others "not NAME").
+func TestByEveryAnalysis(t *testing.T) {
+	db := nullFixtureDB(t)
+	if code, _, errs := runCLI(t, "", "segment", "create", "buyers", "did buy", "--db", db); code != 0 {
+		t.Fatalf("segment create: %s", errs)
+	}
+	groups := func(args ...string) map[string]any {
+		v := jsonOf(t, append(args, "--db", db)...)
+		out := map[string]any{}
+		for _, g := range v["breakdown"].([]any) {
+			g := g.(map[string]any)
+			out[g["value"].(string)] = g["users"]
+		}
+		return out
+	}
+	// u1 bought; u2 and u3 did not. Lifecycle counts the users active
+	// before the range ends, paths the users who did the anchor.
+	if got, want := groups("lifecycle", "--by", "segment:buyers"), map[string]any{"buyers": 1.0, "not buyers": 2.0}; !reflect.DeepEqual(got, want) {
+		t.Errorf("lifecycle --by segment:buyers: %v, want %v", got, want)
+	}
+	if got, want := groups("lifecycle", "--by", "country"), map[string]any{"US": 2.0, "CN": 1.0}; !reflect.DeepEqual(got, want) {
+		t.Errorf("lifecycle --by country: %v, want %v", got, want)
+	}
+	if got, want := groups("paths", "--from", "view", "--by", "segment:buyers"), map[string]any{"buyers": 1.0, "not buyers": 1.0}; !reflect.DeepEqual(got, want) {
+		t.Errorf("paths --by segment:buyers: %v, want %v", got, want)
+	}
+	ex := jsonOf(t, "experiment", "--variant", "variant", "--goal", "buy", "--by", "segment:buyers", "--db", db)
+	if b := ex["breakdown"].([]any); len(b) != 1 || pick(b, 0, "value") != "buyers" || pick(b, 0, "variants", 0, "conversions") != 1.0 {
+		t.Errorf("experiment --by segment:buyers: %v", ex["breakdown"])
+	}
+}

@@ -82,9 +82,6 @@ func evaluate(ctx context.Context, d *query.Dataset, q Query, members *memberLis
 	if q.Variant == "" {
 		return nil, fmt.Errorf("no variant property given (e.g. --variant exp_checkout)")
 	}
-	if q.By != "" {
-		return nil, fmt.Errorf("--by is not supported for experiments: variants are the breakdown")
-	}
 	if (q.Goal == "") == (len(q.Steps) == 0) {
 		return nil, fmt.Errorf("give either a goal event (--goal) or funnel steps (--steps a,b,c)")
 	}
@@ -156,18 +153,70 @@ func evaluate(ctx context.Context, d *query.Dataset, q Query, members *memberLis
 	if err != nil {
 		return nil, err
 	}
-	sc := &scan{arms: map[string]*arm{}, conflicts: map[string]int{}, members: members}
+	newScan := func() *scan { return &scan{arms: map[string]*arm{}, conflicts: map[string]int{}} }
+	sc := newScan()
+	sc.members = members
+	groups := map[int32]*scan{} // with --by: a scan per group code
 	for p := range d.Users {
 		if p%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		if s.Person(p) {
-			sc.person(d, s, vp, assigned, rev, ids, filters, window, p)
+		if !s.Person(p) {
+			continue
+		}
+		sc.person(d, s, vp, assigned, rev, ids, filters, window, p)
+		if s.By == nil {
+			continue
+		}
+		if first := exposureOf(d, vp, assigned, p); first >= 0 {
+			g := groups[s.By.Codes[first]]
+			if g == nil {
+				g = newScan()
+				groups[s.By.Codes[first]] = g
+			}
+			g.person(d, s, vp, assigned, rev, ids, filters, window, p)
 		}
 	}
-	return analyze(q, steps, window, sc)
+	r, err := analyze(q, steps, window, sc)
+	if err != nil || s.By == nil {
+		return r, err
+	}
+	// Each group is the experiment over its users alone, against the
+	// overall control (a group without it says so instead).
+	r.By, r.Breakdown = q.By, make([]Group, 0, len(groups))
+	gq := q
+	gq.Control = r.Control
+	for code, g := range groups {
+		grp := Group{Value: query.NoneValue}
+		if code > 0 {
+			grp.Value = s.By.Values[code-1]
+		}
+		if grp.Result, err = analyze(gq, steps, window, g); err != nil {
+			grp.Result, grp.Note = nil, err.Error()
+		}
+		r.Breakdown = append(r.Breakdown, grp)
+	}
+	sort.Slice(r.Breakdown, func(i, j int) bool {
+		a, b := r.Breakdown[i], r.Breakdown[j]
+		if a.exposed() != b.exposed() {
+			return a.exposed() > b.exposed()
+		}
+		return a.Value < b.Value
+	})
+	return r, nil
+}
+
+// exposureOf is person p's exposure event (the earliest carrying a
+// variant), or -1.
+func exposureOf(d *query.Dataset, vp *query.Prop, assigned []bool, p int) int {
+	for i := int(d.Start[p]); i < int(d.Start[p+1]); i++ {
+		if assigned[vp.Codes[i]] {
+			return i
+		}
+	}
+	return -1
 }
 
 // person assigns person p and measures their conversion.
@@ -176,17 +225,10 @@ func (sc *scan) person(d *query.Dataset, s *query.Scope, vp *query.Prop, assigne
 	// The assignment is the earliest event carrying the property, over all
 	// of the person's data: the variant is an attribute of the user, so
 	// neither the date range nor the filters may hide an earlier value.
-	first := -1
+	first := exposureOf(d, vp, assigned, p)
 	var seen []int32 // distinct variant codes, tiny
-	for i := lo; i < hi; i++ {
-		c := vp.Codes[i]
-		if !assigned[c] {
-			continue
-		}
-		if first < 0 {
-			first = i
-		}
-		if !containsCode(seen, c) {
+	for i := max(first, lo); first >= 0 && i < hi; i++ {
+		if c := vp.Codes[i]; assigned[c] && !containsCode(seen, c) {
 			seen = append(seen, c)
 		}
 	}

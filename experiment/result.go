@@ -59,6 +59,30 @@ type Result struct {
 	Text      string         `json:"verdict_text"`
 	// Methods names the statistics, so a reader can check them.
 	Methods Methods `json:"methods"`
+	// With --by: the experiment within each group (variant x group), a
+	// user's group being the property on their exposure event.
+	By        string  `json:"by,omitempty"`
+	Breakdown []Group `json:"breakdown,omitempty"`
+}
+
+// Group is the experiment over one --by group's users alone, against the
+// overall control; Note says why a group has no Result (its users never
+// saw the control).
+type Group struct {
+	Value string `json:"value"`
+	Note  string `json:"note,omitempty"`
+	*Result
+}
+
+// exposed counts the group's users in the test, for ordering groups.
+func (g Group) exposed() int {
+	n := 0
+	if g.Result != nil {
+		for _, v := range g.Variants {
+			n += v.Users
+		}
+	}
+	return n
 }
 
 // Methods documents which statistics produced the numbers.

@@ -83,7 +83,27 @@ func (r *Result) Tables() []output.Table {
 		sum.Rows = append(sum.Rows, []string{"in progress", count(inProgress) + " users not converted yet with their window still open at the data's end (counted as not converted)"})
 	}
 	sum.Rows = append(sum.Rows, []string{"verdict", r.Text})
-	return append(tables, sum)
+	tables = append(tables, sum)
+	if r.By == "" {
+		return tables
+	}
+	// Variant x group: each group's own comparison with the control.
+	bt := output.Table{Title: "by " + r.By + " (each group against the control)",
+		Columns: []string{r.By, "variant", "users", "conversions", "rate", "lift", "p-value", "verdict"}}
+	for _, g := range r.Breakdown {
+		if g.Result == nil {
+			bt.Rows = append(bt.Rows, []string{g.Value, "-", "-", "-", "-", "-", "-", g.Note})
+			continue
+		}
+		for _, v := range g.Variants {
+			lift, p := "-", "-"
+			if !v.Control {
+				lift, p = signed(float64(v.Lift), true), pvalue(v.P)
+			}
+			bt.Rows = append(bt.Rows, []string{g.Value, v.Name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), lift, p, g.Verdict})
+		}
+	}
+	return append(tables, bt)
 }
 
 func rateInterval(lo, hi Num) string {
