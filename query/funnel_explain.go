@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/spoorhq/spoor/output"
 )
 
 // explainContext is how many events around the counted window an
@@ -145,7 +147,7 @@ func (e *funnelExplainer) explain() *FunnelExplain {
 	x := &FunnelExplain{
 		User: p.d.Users[e.u], Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Timezone: p.s.Loc.String(),
 		StepsReached: e.level + 1, Steps: make([]FunnelExplainStep, n), Timeline: []FunnelExplainEvent{},
-		title: fmt.Sprintf("user %s — funnel %s (%s, window %s)", p.d.Users[e.u], strings.Join(names, " → "), p.mode, HumanSeconds(float64(p.window)/1000)),
+		title: fmt.Sprintf("user %s — funnel %s (%s, window %s)", p.d.Users[e.u], strings.Join(names, " → "), p.mode, output.Duration(float64(p.window)/1000)),
 		loc:   p.s.Loc,
 	}
 	e.x = x
@@ -243,7 +245,7 @@ func (e *funnelExplainer) verdict() (status, reason, line string) {
 	}
 	t0 := d.Time[w.cur[0]]
 	if e.level == n-1 {
-		return ExplainConverted, "", fmt.Sprintf("converted: all %d steps, from %s to %s (%s)", n, e.when(t0), e.when(d.Time[w.cur[n-1]]), HumanSeconds(float64(d.Time[w.cur[n-1]]-t0)/1000))
+		return ExplainConverted, "", fmt.Sprintf("converted: all %d steps, from %s to %s (%s)", n, e.when(t0), e.when(d.Time[w.cur[n-1]]), output.Duration(float64(d.Time[w.cur[n-1]]-t0)/1000))
 	}
 	head := fmt.Sprintf("reached step %d of %d (%s)", e.level+1, n, e.stepName(e.level))
 	if p.mode == FunnelAny {
@@ -432,7 +434,7 @@ func (e *funnelExplainer) note(j int) (string, bool) {
 		if k == 0 {
 			return label + " (counted attempt)", true
 		}
-		return fmt.Sprintf("%s (+%s)", label, HumanSeconds(float64(d.Time[j]-d.Time[w.cur[k-1]])/1000)), true
+		return fmt.Sprintf("%s (+%s)", label, output.Duration(float64(d.Time[j]-d.Time[w.cur[k-1]])/1000)), true
 	}
 	if !s.Match(j) {
 		return "hidden by --where", false

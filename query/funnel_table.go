@@ -2,7 +2,6 @@ package query
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -12,7 +11,7 @@ import (
 // Tables shows the funnel, the breakdown (every value) when --by is set,
 // and the conversion trend when an interval was asked for.
 func (r *FunnelResult) Tables() []output.Table {
-	title := fmt.Sprintf("funnel (%s, window %s)", r.Mode, HumanSeconds(r.WindowSeconds))
+	title := fmt.Sprintf("funnel (%s, window %s)", r.Mode, output.Duration(r.WindowSeconds))
 	tabs := []output.Table{{Title: title, Columns: []string{"step", "event", "users", "conversion", "step conversion", "drop-off", "in progress", "median time"}}}
 	for _, s := range r.Steps {
 		tabs[0].Rows = append(tabs[0].Rows, []string{
@@ -58,45 +57,13 @@ func (r *FunnelResult) stepLabel(s FunnelStepResult) string {
 	return s.Event + " (" + strings.Join(s.Where, "; ") + ")"
 }
 
-// Percent formats a share as 12.3%, and an undefined one as "-".
-func Percent(f Num) string {
-	if !f.Valid() {
-		return "-"
-	}
-	return strconv.FormatFloat(100*float64(f), 'f', 1, 64) + "%"
-}
+// Percent formats a share as 12.3%, and an undefined one as "-"
+// (output.Percent, for the nullable shares of the results).
+func Percent(f Num) string { return output.Percent(float64(f)) }
 
 func humanPtr(s *float64) string {
 	if s == nil {
 		return "-"
 	}
-	return HumanSeconds(*s)
-}
-
-// HumanSeconds formats a duration for people: 850ms, 45s, 12m 5s, 3h 20m,
-// 2d 4h (two units at most, rounded down).
-func HumanSeconds(sec float64) string {
-	if sec < 1 {
-		return strconv.Itoa(int(math.Round(sec*1000))) + "ms"
-	}
-	s := int64(sec)
-	switch {
-	case s < 60:
-		if sec != math.Trunc(sec) {
-			return strconv.FormatFloat(sec, 'f', 1, 64) + "s"
-		}
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return twoUnits(s/60, "m", s%60, "s")
-	case s < 86400:
-		return twoUnits(s/3600, "h", s%3600/60, "m")
-	}
-	return twoUnits(s/86400, "d", s%86400/3600, "h")
-}
-
-func twoUnits(a int64, ua string, b int64, ub string) string {
-	if b == 0 {
-		return fmt.Sprintf("%d%s", a, ua)
-	}
-	return fmt.Sprintf("%d%s %d%s", a, ua, b, ub)
+	return output.Duration(*s)
 }

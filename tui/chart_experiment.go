@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/output"
 )
 
 // experimentChart draws one bar per variant (conversion rate) with its
@@ -20,7 +21,7 @@ func experimentChart(sh *shared, r *experiment.Result, weights string, w, sel in
 	if goal == "" {
 		goal = strings.Join(r.Steps, " → ")
 	}
-	b.WriteString(st.Title.Render(truncate(fmt.Sprintf("Experiment %s → %s · window %s", r.Property, goal, human(r.WindowSeconds)), w)))
+	b.WriteString(st.Title.Render(truncate(fmt.Sprintf("Experiment %s → %s · window %s", r.Property, goal, output.Duration(r.WindowSeconds)), w)))
 	if len(r.Variants) == 0 {
 		return b.String() + "\n" + wrap(r.Text, w)
 	}
@@ -46,7 +47,7 @@ func experimentChart(sh *shared, r *experiment.Result, weights string, w, sel in
 			name = st.Selected.Render(name)
 		}
 		b.WriteString("\n" + name + " " + whiskerBar(sh, v, top, barW) + " " + padLeft(rateText(v.Rate), 7))
-		info := []string{thousands(v.Users) + " users", thousands(v.Conversions) + " conv", intervalText(v.Low, v.High)}
+		info := []string{output.Count(v.Users) + " users", output.Count(v.Conversions) + " conv", intervalText(v.Low, v.High)}
 		if !v.Control {
 			info = append(info, "lift "+signedPct(v.Lift), "p "+pText(v.P))
 			if v.Significant {
@@ -82,9 +83,9 @@ func experimentChart(sh *shared, r *experiment.Result, weights string, w, sel in
 func srmLine(sh *shared, r *experiment.Result, weights string, w int) string {
 	var split []string
 	for _, v := range r.Variants {
-		part := fmt.Sprintf("%s %s", v.Name, percent(v.Share))
+		part := fmt.Sprintf("%s %s", v.Name, output.Percent(v.Share))
 		if weights != "even" {
-			part += fmt.Sprintf(" (want %s)", percent(v.Expected))
+			part += fmt.Sprintf(" (want %s)", output.Percent(v.Expected))
 		}
 		split = append(split, part)
 	}
@@ -136,21 +137,21 @@ func rateText(n experiment.Num) string {
 	if !n.Valid() {
 		return "-"
 	}
-	return percent(float64(n))
+	return output.Percent(float64(n))
 }
 
 func intervalText(lo, hi experiment.Num) string {
 	if !lo.Valid() || !hi.Valid() {
 		return "-"
 	}
-	return "[" + strconv.FormatFloat(float64(lo)*100, 'f', 1, 64) + "–" + percent(float64(hi)) + "]"
+	return "[" + strconv.FormatFloat(float64(lo)*100, 'f', 1, 64) + "–" + output.Percent(float64(hi)) + "]"
 }
 
 func signedPct(n experiment.Num) string {
 	if !n.Valid() {
 		return "-"
 	}
-	s := percent(float64(n))
+	s := output.Percent(float64(n))
 	if n >= 0 {
 		s = "+" + s
 	}
@@ -176,8 +177,8 @@ func excludedText(r *experiment.Result) string {
 	if r.Excluded == 0 {
 		return "excluded: none (every user saw one variant)"
 	}
-	by := r.ConflictsText(func(mix string, n int) string { return mix + " " + thousands(n) })
-	return fmt.Sprintf("excluded: %s users seen with more than one variant (%s)", thousands(r.Excluded), strings.Join(by, ", "))
+	by := r.ConflictsText(func(mix string, n int) string { return mix + " " + output.Count(n) })
+	return fmt.Sprintf("excluded: %s users seen with more than one variant (%s)", output.Count(r.Excluded), strings.Join(by, ", "))
 }
 
 // funnelPerVariant is one row per step and one column per variant: the

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -23,8 +24,8 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 	if len(r.Steps) > 0 {
 		overall = r.Steps[len(r.Steps)-1].Conversion
 	}
-	b.WriteString(st.Title.Render(fmt.Sprintf("Funnel · %s · window %s — %s → %s (%s)", r.Mode, human(r.WindowSeconds),
-		thousands(first), thousands(last), query.Percent(overall))))
+	b.WriteString(st.Title.Render(fmt.Sprintf("Funnel · %s · window %s — %s → %s (%s)", r.Mode, output.Duration(r.WindowSeconds),
+		output.Count(first), output.Count(last), query.Percent(overall))))
 	nameW := funnelNameW(w)
 	barW := max(w-nameW-20, 6)
 	for i, s := range r.Steps {
@@ -38,7 +39,7 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 		}
 		full := int(s.Conversion.Or(0)*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarDrop.Render(strings.Repeat("░", barW-full))
-		b.WriteString("\n" + name + " " + bar + " " + padLeft(thousands(s.Users), 8) + " " + padLeft(query.Percent(s.Conversion), 6))
+		b.WriteString("\n" + name + " " + bar + " " + padLeft(output.Count(s.Users), 8) + " " + padLeft(query.Percent(s.Conversion), 6))
 		for _, l := range strings.Split(funnelInfo(r, i, w-nameW-1), "\n") {
 			b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(l))
 		}
@@ -52,7 +53,7 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 			c := g.Steps[len(g.Steps)-1].Conversion
 			full := int(c.Or(0)*float64(barW) + 0.5)
 			b.WriteString("\n" + padRight(g.Value, nameW) + " " + st.Bar.Render(strings.Repeat("▇", full)) +
-				strings.Repeat(" ", barW-full) + " " + padLeft(thousands(g.Steps[0].Users), 8) + " " + padLeft(query.Percent(c), 6))
+				strings.Repeat(" ", barW-full) + " " + padLeft(output.Count(g.Steps[0].Users), 8) + " " + padLeft(query.Percent(c), 6))
 		}
 	}
 	return b.String()
@@ -70,18 +71,18 @@ func funnelInfo(r *query.FunnelResult, i, w int) string {
 	if i > 0 {
 		info = append(info, query.Percent(s.StepConversion)+" of previous")
 		if s.MedianSeconds != nil {
-			t := "median " + human(*s.MedianSeconds)
+			t := "median " + output.Duration(*s.MedianSeconds)
 			if s.P25Seconds != nil && s.P75Seconds != nil {
-				t += " (" + human(*s.P25Seconds) + "–" + human(*s.P75Seconds) + ")"
+				t += " (" + output.Duration(*s.P25Seconds) + "–" + output.Duration(*s.P75Seconds) + ")"
 			}
 			info = append(info, t)
 		}
 	}
 	if i < len(r.Steps)-1 {
-		info = append(info, "↓ "+thousands(s.DropOff)+" dropped")
+		info = append(info, "↓ "+output.Count(s.DropOff)+" dropped")
 	}
 	if s.InProgress > 0 {
-		info = append(info, thousands(s.InProgress)+" in progress")
+		info = append(info, output.Count(s.InProgress)+" in progress")
 	}
 	return fitLines(visibleLines(wrapJoin(info, " · ", w)), w, 3)
 }

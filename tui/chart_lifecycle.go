@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -72,7 +73,7 @@ func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 	for row := lifecycleUp - 1; row >= 0; row-- {
 		label := ""
 		if row == lifecycleUp-1 {
-			label = thousands(int(unit * lifecycleUp))
+			label = output.Count(int(unit * lifecycleUp))
 		}
 		b.WriteString("\n" + padLeft(label, axisW-2) + " ┤")
 		for _, p := range pts {
@@ -84,7 +85,7 @@ func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 	for row := 0; row < min(downRows, lifecycleDown); row++ {
 		label := ""
 		if row == min(downRows, lifecycleDown)-1 {
-			label = "-" + thousands(int(unit*float64(row+1)))
+			label = "-" + output.Count(int(unit*float64(row+1)))
 		}
 		b.WriteString("\n" + padLeft(label, axisW-2) + " ┤")
 		for _, p := range pts {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -19,7 +20,7 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 		dir = "leading to"
 	}
 	var b strings.Builder
-	b.WriteString(sh.st.Title.Render(truncate(fmt.Sprintf("Paths %s %s — %s users, %s distinct paths", dir, r.Event, thousands(int(r.Users)), thousands(r.DistinctPaths)), w)))
+	b.WriteString(sh.st.Title.Render(truncate(fmt.Sprintf("Paths %s %s — %s users, %s distinct paths", dir, r.Event, output.Count(int(r.Users)), output.Count(r.DistinctPaths)), w)))
 	if r.Tree == nil || r.Users == 0 {
 		b.WriteString("\n" + sh.st.Dim.Render(truncate("nobody did "+r.Event+" in range", w)))
 		return b.String()
@@ -33,7 +34,7 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 		barW := max(w-nameW-20, 0)
 		bar := sh.st.Bar.Render(strings.Repeat("▇", int(share*float64(barW)+0.5)))
 		b.WriteString("\n" + sh.st.Dim.Render(prefix) + label + strings.Repeat(" ", pad) +
-			fmt.Sprintf(" %8s %6s ", thousands(int(users)), percent(share)) + bar)
+			fmt.Sprintf(" %8s %6s ", output.Count(int(users)), output.Percent(share)) + bar)
 	}
 	walk = func(n *query.PathNode, prefix string) {
 		kids := append([]*query.PathNode(nil), n.Children...)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -47,7 +48,7 @@ func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 		if labelW < len(label) {
 			label = shortDate(label)
 		}
-		b.WriteString("\n" + padRight(label, labelW) + " " + padLeft(thousands(co.Size), 6) + " ")
+		b.WriteString("\n" + padRight(label, labelW) + " " + padLeft(output.Count(co.Size), 6) + " ")
 		for k := first; k < last; k++ {
 			b.WriteString(" ")
 			if k >= len(co.Retained) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/segment"
 )
 
@@ -22,7 +23,7 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 		b.WriteString(st.Title.Render(truncate("Preview: "+r.expr, w)) + "\n" + st.Error.Render(wrap(r.err.Error(), w)))
 	default:
 		b.WriteString(st.Title.Render(truncate("Preview: "+r.expr, w)) + "\n")
-		b.WriteString(fmt.Sprintf("%s of %s users (%s) now", thousands(r.users), thousands(r.total), percent(r.share(r.users))))
+		b.WriteString(fmt.Sprintf("%s of %s users (%s) now", output.Count(r.users), output.Count(r.total), output.Percent(r.share(r.users))))
 		if len(r.unknown) > 0 {
 			b.WriteString("\n" + st.Error.Render(wrap(strings.Join(r.unknown, "; "), w)))
 		}
@@ -41,7 +42,7 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 	wasW := 0
 	for i, e := range r.entries {
 		if e.PrevCount != nil && e.LastCount != nil {
-			was[i] = " was " + thousands(int(*e.PrevCount))
+			was[i] = " was " + output.Count(int(*e.PrevCount))
 			wasW = max(wasW, len(was[i]))
 		}
 	}
@@ -68,7 +69,7 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 		n := len(e.members)
 		full := int(r.share(n)*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + strings.Repeat(" ", barW-full)
-		line := name + " " + bar + " " + padLeft(thousands(n), 7) + " " + padLeft(percent(r.share(n)), 6)
+		line := name + " " + bar + " " + padLeft(output.Count(n), 7) + " " + padLeft(output.Percent(r.share(n)), 6)
 		line += st.Dim.Render(padRight(was[i], wasW))
 		if exprW >= 8 {
 			line += " " + st.Dim.Render(truncate(e.Expr, exprW))
@@ -113,7 +114,7 @@ func groupChart(sh *shared, r *groupResult, w, sel int) string {
 		}
 		full := int(g.Share*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarDrop.Render(strings.Repeat("░", barW-full))
-		b.WriteString("\n" + name + " " + bar + " " + padLeft(thousands(g.Users), 7) + " " + padLeft(percent(g.Share), 6))
+		b.WriteString("\n" + name + " " + bar + " " + padLeft(output.Count(g.Users), 7) + " " + padLeft(output.Percent(g.Share), 6))
 	}
 	if r.note != "" {
 		b.WriteString("\n" + st.Dim.Render(wrap(r.note+" · enter lists a group's users", w)))

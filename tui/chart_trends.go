@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/guptarohit/asciigraph"
 	"github.com/spoorhq/spoor/alert"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -154,7 +155,7 @@ func formatTotal(measure string, n query.Num) string {
 	case measure == "avg" || v != math.Trunc(v):
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	}
-	return thousands(int(v))
+	return output.Count(int(v))
 }
 
 // wrapJoin joins items with sep, starting a new line when one would pass w.

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"github.com/spoorhq/spoor/output"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,7 +88,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	c := exp.Variants[0]
 	s.keys("8")
 	s.waitFor(thousands(c.Users)+" users · "+thousands(c.Conversions)+" conv", 10*time.Second)
-	s.waitFor(percent(float64(c.Rate)), 5*time.Second)
+	s.waitFor(output.Percent(float64(c.Rate)), 5*time.Second)
 	// Tab 7: lifecycle stages with their counts.
 	s.keys("7", "Enter")
 	s.waitFor("Show", 5*time.Second)

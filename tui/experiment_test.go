@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"github.com/spoorhq/spoor/output"
 	"math"
 	"os"
 	"path/filepath"
@@ -81,7 +82,7 @@ func TestExperimentOpensOnCheckoutTestAndMatchesNaiveCounts(t *testing.T) {
 	c, tr := r.Variants[0], r.Variants[1]
 	h.contains("Experiment exp_checkout → purchase · window 7d",
 		thousands(c.Users)+" users · "+thousands(c.Conversions)+" conv",
-		percent(float64(tr.Rate)), "lift "+signedPct(tr.Lift), "p "+pText(tr.P),
+		output.Percent(float64(tr.Rate)), "lift "+signedPct(tr.Lift), "p "+pText(tr.P),
 		"excluded: "+thousands(excluded)+" users seen with more than one variant", "SRM vs even: ok (p ")
 	if !strings.Contains(h.screen(), r.Text[:40]) {
 		t.Fatalf("verdict %q not on screen", r.Text)
@@ -134,7 +135,7 @@ func TestExperimentEditsReachTheEngine(t *testing.T) {
 			t.Fatalf("%s funnel %+v, want %+v", v.Name, v.Steps, w.Steps)
 		}
 	}
-	h.contains("Funnel per variant", "2 purchase", percent(float64(got.Variants[0].Steps[1].Conversion)))
+	h.contains("Funnel per variant", "2 purchase", output.Percent(float64(got.Variants[0].Steps[1].Conversion)))
 	// Removing a step leaves a goal again.
 	goRow(t, h, "step 2")
 	h.keys("d")

@@ -117,7 +117,7 @@ func (r *listResult) chart(sh *shared, w, sel int) string {
 			name = sh.st.Selected.Render(name)
 		}
 		bar := sh.st.Bar.Render(strings.Repeat("█", max(1, v*barW/top)))
-		b.WriteString(name + " " + bar + " " + thousands(v) + "\n")
+		b.WriteString(name + " " + bar + " " + output.Count(v) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -201,7 +201,7 @@ func propsResult(props []named) result {
 			vals := topValues(p)
 			lines := make([]string, len(vals))
 			for i, v := range vals {
-				lines[i] = padRight(v.name, 40) + " " + padLeft(thousands(v.count), 12)
+				lines[i] = padRight(v.name, 40) + " " + padLeft(output.Count(v.count), 12)
 			}
 			return pageMsg{p: newListPage(fmt.Sprintf("Values of %s (%d)", k, len(vals)), "", lines, lines, nil)}
 		}
@@ -248,7 +248,7 @@ func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
 		return nil
 	})
 	if err == errFull {
-		r.t.Title = fmt.Sprintf("SQL (first %s rows only; add a LIMIT): %s", thousands(len(r.t.Rows)), q)
+		r.t.Title = fmt.Sprintf("SQL (first %s rows only; add a LIMIT): %s", output.Count(len(r.t.Rows)), q)
 		err = nil
 	}
 	if err != nil {

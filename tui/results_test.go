@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 	"testing"
+
+	"github.com/spoorhq/spoor/output"
 )
 
 // TestWideTableScrolls opens the funnel at 120x35, where its table's last
@@ -70,5 +72,29 @@ func TestEnterUsersOnlyWhereItWorks(t *testing.T) {
 			}
 		}
 		h.keys("<esc>")
+	}
+}
+
+// TestChartAndTableAgree: the funnel chart's times and counts are written
+// as its table writes them (it said "median 3.5h" over "3h 30m", and
+// bars said 2,500 over 2500).
+func TestChartAndTableAgree(t *testing.T) {
+	h := newHarness(t, 160, 50)
+	r := h.m.tab().res.(*funnelResult).r
+	chart := r.Tables()[0]
+	scr := h.screen()
+	for i, s := range r.Steps {
+		row := chart.Rows[i]
+		if !strings.Contains(scr, " "+row[2]+" ") {
+			t.Errorf("step %d: the chart lacks the table's users %q", i+1, row[2])
+		}
+		if s.MedianSeconds != nil && !strings.Contains(scr, "median "+output.Duration(*s.MedianSeconds)) {
+			t.Errorf("step %d: the chart lacks median %q", i+1, output.Duration(*s.MedianSeconds))
+		}
+	}
+	h.keys("6")
+	ev := h.m.tab().res.(*listResult)
+	if line := strings.Split(h.screen(), "\n")[3]; !strings.Contains(line, " "+ev.t.Rows[0][1]) {
+		t.Errorf("explore bar %q lacks the table's count %q", line, ev.t.Rows[0][1])
 	}
 }

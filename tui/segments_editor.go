@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/segment"
 )
 
@@ -119,7 +120,7 @@ func (e *exprEditor) message(ctx context.Context, sh *shared, msg tea.Msg) tea.C
 				return exprCountMsg{seq, err.Error()}
 			}
 			n := len(memberIDs(d, m))
-			return exprCountMsg{seq, fmt.Sprintf("%s users (%s of %s)", thousands(n), percent(float64(n)/float64(max(len(d.Users), 1))), thousands(len(d.Users)))}
+			return exprCountMsg{seq, fmt.Sprintf("%s users (%s of %s)", output.Count(n), output.Percent(float64(n)/float64(max(len(d.Users), 1))), output.Count(len(d.Users)))}
 		}
 	case exprCountMsg:
 		if msg.seq == e.seq {

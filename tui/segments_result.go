@@ -133,7 +133,7 @@ func (r *savedResult) Tables() []output.Table {
 		if e.PrevCount != nil {
 			before = strconv.FormatInt(*e.PrevCount, 10)
 		}
-		s := percent(r.share(len(e.members)))
+		s := output.Percent(r.share(len(e.members)))
 		if share != nil {
 			s = share.Error()
 		}
@@ -145,7 +145,7 @@ func (r *savedResult) Tables() []output.Table {
 	}
 	if r.expr != "" && r.err == nil {
 		out = append(out, output.Table{Title: "Preview", Columns: []string{"expression", "users", "of", "share"},
-			Rows: [][]string{{r.expr, strconv.Itoa(r.users), strconv.Itoa(r.total), percent(r.share(r.users))}}})
+			Rows: [][]string{{r.expr, strconv.Itoa(r.users), strconv.Itoa(r.total), output.Percent(r.share(r.users))}}})
 	}
 	return out
 }
@@ -207,9 +207,9 @@ func rfmResult(ctx context.Context, d *query.Dataset, revenue string) (result, e
 	if err != nil {
 		return nil, err
 	}
-	r := &groupResult{title: fmt.Sprintf("RFM tiers by %s: %s customers", revenue, thousands(rep.Customers)),
+	r := &groupResult{title: fmt.Sprintf("RFM tiers by %s: %s customers", revenue, output.Count(rep.Customers)),
 		groups: rep.Tiers, users: make([][]string, len(rep.Tiers)), tables: rep.Tables(), report: rep,
-		note: fmt.Sprintf("%s users without a purchase are not scored · shares are of customers", thousands(rep.NonCustomers))}
+		note: fmt.Sprintf("%s users without a purchase are not scored · shares are of customers", output.Count(rep.NonCustomers))}
 	for _, u := range users {
 		for i, t := range rep.Tiers {
 			if t.Name == u.Tier {
@@ -225,7 +225,7 @@ func stagesResult(d *query.Dataset, window int) (result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &groupResult{title: fmt.Sprintf("Lifecycle stage (%d-day window): %s users", window, thousands(rep.Total)),
+	r := &groupResult{title: fmt.Sprintf("Lifecycle stage (%d-day window): %s users", window, output.Count(rep.Total)),
 		groups: rep.Stages, users: make([][]string, len(rep.Stages)), tables: rep.Tables(), report: rep,
 		note: "new: first seen in the window · active: also in the window before · returning: back after a gap · dormant: seen only in the window before · churned: earlier"}
 	for p, s := range segment.Stages(d, window) {

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"encoding/json"
+	"github.com/spoorhq/spoor/output"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -74,7 +75,7 @@ func TestSegmentWriteSaveApplyExportDelete(t *testing.T) {
 	if last := r.trend[len(r.trend)-1]; len(r.trend) != previewDays || last.Users != len(want) {
 		t.Fatalf("trend of %d days ends at %d users, want %d days ending at %d", len(r.trend), last.Users, previewDays, len(want))
 	}
-	h.contains(thousands(len(want))+" of 400 users ("+percent(float64(len(want))/400)+") now", "members at the end of each of the last 30 days")
+	h.contains(thousands(len(want))+" of 400 users ("+output.Percent(float64(len(want))/400)+") now", "members at the end of each of the last 30 days")
 
 	// Name it and save it as a segment.
 	goRow(t, h, "name")
@@ -368,13 +369,13 @@ func TestExprEditorCountsLive(t *testing.T) {
 		t.Fatalf("editor not open: %T", h.m.dlg)
 	}
 	n := len(naiveCount(d, "purchase", 2))
-	want := thousands(n) + " users (" + percent(float64(n)/400) + " of 400)"
+	want := thousands(n) + " users (" + output.Percent(float64(n)/400) + " of 400)"
 	if e.count != want {
 		t.Fatalf("count %q, want %q", e.count, want)
 	}
 	h.contains("now: " + want)
 	h.keys("0")
-	if n := len(naiveCount(d, "purchase", 20)); e.count != thousands(n)+" users ("+percent(float64(n)/400)+" of 400)" {
+	if n := len(naiveCount(d, "purchase", 20)); e.count != thousands(n)+" users ("+output.Percent(float64(n)/400)+" of 400)" {
 		t.Fatalf("after >= 20: count %q (naive %d)", e.count, n)
 	}
 	// A count that comes back for an older text is not shown.

@@ -120,26 +120,6 @@ func compact(n int) string {
 	return strings.TrimSuffix(strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64), ".0") + "M"
 }
 
-// percent formats a share (0..1) as 42.5%.
-func percent(f float64) string {
-	return strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
-}
-
-// human formats a number of seconds as 45s, 12m, 3.5h or 2.1d.
-func human(sec float64) string {
-	switch {
-	case sec != sec: // NaN: nobody converted
-		return "-"
-	case sec < 60:
-		return strconv.FormatFloat(sec, 'f', 0, 64) + "s"
-	case sec < 3600:
-		return strconv.FormatFloat(sec/60, 'f', 0, 64) + "m"
-	case sec < 86400:
-		return strings.TrimSuffix(strconv.FormatFloat(sec/3600, 'f', 1, 64), ".0") + "h"
-	}
-	return strings.TrimSuffix(strconv.FormatFloat(sec/86400, 'f', 1, 64), ".0") + "d"
-}
-
 // fitLines crops text to at most h lines, each cut to w cells.
 func fitLines(text string, w, h int) string {
 	lines := strings.Split(text, "\n")
