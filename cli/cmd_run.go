@@ -1,7 +1,8 @@
 package cli
 
 import (
-	"os"
+	"errors"
+	iofs "io/fs"
 
 	"github.com/spoorhq/spoor/specfile"
 )
@@ -19,11 +20,11 @@ func runSpec(env *Env, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("run takes one spec file (spoor run FILE)")
 	}
-	data, err := os.ReadFile(fs.Arg(0))
-	if err != nil {
+	spec, err := specfile.Read(fs.Arg(0))
+	var pe *iofs.PathError
+	if errors.As(err, &pe) { // the file could not be read: a runtime error
 		return err
 	}
-	spec, err := specfile.Parse(data)
 	if err != nil {
 		return usagef("%s: %v", fs.Arg(0), err)
 	}

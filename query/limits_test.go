@@ -142,9 +142,10 @@ func TestMillionPropertyValues(t *testing.T) {
 
 // A TOML spec of a million nested arrays once overflowed the stack (a
 // fatal error, not a panic); deep nesting is refused with the line, and
-// brackets inside strings and comments do not count.
+// brackets inside strings and comments do not count. (A spec that large is
+// now refused for its size first: this one is 60 KB.)
 func TestSpecNestingLimit(t *testing.T) {
-	deep := "analysis = \"funnel\"\nsteps = " + strings.Repeat("[", 1000000) + strings.Repeat("]", 1000000) + "\n"
+	deep := "analysis = \"funnel\"\nsteps = " + strings.Repeat("[", 30000) + strings.Repeat("]", 30000) + "\n"
 	if _, err := Builtin().ParseSpec([]byte(deep)); err == nil || !strings.Contains(err.Error(), "line 2: nested deeper than 64") {
 		t.Fatalf("deep TOML: %v", err)
 	}
@@ -162,6 +163,49 @@ func TestSpecNestingLimit(t *testing.T) {
 		_, err := Builtin().ParseSpec([]byte(doc))
 		if refused := err != nil && strings.Contains(err.Error(), "nested deeper"); refused != (depth > 64) {
 			t.Fatalf("depth %d: %v", depth, err)
+		}
+	}
+}
+
+// The attack of issue 20.5: a 16 KB TOML spec of one dotted key
+// a.a.a….b = 1 took 26 s and 919 MB to decode. Dotted keys are bounded like
+// nesting, before decoding; dots in quoted parts, strings and numbers do
+// not count; and a spec over MaxSpecSize is refused before anything else.
+func TestSpecDottedKeyLimit(t *testing.T) {
+	attack := "analysis = \"trends\"\n" + strings.Repeat("a.", 8000) + "b = 1\n"
+	if _, err := Builtin().ParseSpec([]byte(attack)); err == nil || !strings.Contains(err.Error(), "line 2: a dotted key nested deeper than 64 levels") {
+		t.Fatalf("dotted attack: %v", err)
+	}
+	for _, parts := range []int{65, 66} { // 64 and 65 dots
+		doc := "analysis = \"trends\"\n" + strings.TrimSuffix(strings.Repeat("a . ", parts), ". ") + "= 1\n"
+		_, err := Builtin().ParseSpec([]byte(doc))
+		if refused := err != nil && strings.Contains(err.Error(), "dotted key"); refused != (parts > 65) {
+			t.Fatalf("%d parts: %v", parts, err)
+		}
+	}
+	dots := strings.Repeat(".", 100)
+	ok := "analysis = \"trends\"\nevents = [\"" + dots + "\", '" + dots + "']\n\"" + dots + "\".x = 1.5\n"
+	if _, err := Builtin().ParseSpec([]byte(ok)); err == nil || !strings.Contains(err.Error(), "unknown field") {
+		t.Fatalf("dots in strings: %v", err) // decoded, then refused for its unknown key
+	}
+	big := "analysis = \"trends\"\n#" + strings.Repeat("x", MaxSpecSize) + "\n"
+	if _, err := Builtin().ParseSpec([]byte(big)); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("large spec: %v", err)
+	}
+}
+
+// A spec whose "analysis" is not a string says it wants one (issue 20.10).
+func TestSpecAnalysisMustBeText(t *testing.T) {
+	for in, got := range map[string]string{
+		`{"analysis": 5, "events": ["a"]}`: "got 5, a number",
+		"analysis = 5\n":                   "got 5, a number",
+		`{"analysis": ["trends"]}`:         "got a list",
+		`{"analysis": null}`:               "got null",
+		"analysis = true\n":                "got true, a boolean",
+	} {
+		_, err := Builtin().ParseSpec([]byte(in))
+		if err == nil || !strings.Contains(err.Error(), `spec "analysis" must be a string naming the analysis, one of funnel, lifecycle, paths, retention, trends (`+got+")") {
+			t.Errorf("%s: %v", in, err)
 		}
 	}
 }

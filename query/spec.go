@@ -80,6 +80,9 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 // TOML otherwise. Unknown keys are errors, so a typo is not silently
 // ignored. The analysis must be one of analyses.
 func (analyses Analyses) ParseSpec(data []byte) (Spec, error) {
+	if len(data) > MaxSpecSize {
+		return Spec{}, fmt.Errorf("a spec of %d bytes is too large: spec files are kept under %d KB (a saved analysis is usually under 2 KB)", len(data), MaxSpecSize>>10)
+	}
 	var fields map[string]any
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if bytes.HasPrefix(trimmed, []byte("{")) {
@@ -91,7 +94,10 @@ func (analyses Analyses) ParseSpec(data []byte) (Spec, error) {
 	} else if _, err := toml.Decode(string(trimmed), &fields); err != nil {
 		return Spec{}, fmt.Errorf("read spec as TOML: %w", err)
 	}
-	kind, _ := fields["analysis"].(string)
+	kind, isText := fields["analysis"].(string)
+	if v, given := fields["analysis"]; given && !isText {
+		return Spec{}, fmt.Errorf("spec \"analysis\" must be a string naming the analysis, one of %s (got %s)", strings.Join(analyses.Names(), ", "), describeValue(v))
+	}
 	a, ok := analyses[kind]
 	if !ok {
 		return Spec{}, fmt.Errorf("spec needs \"analysis\": one of %s (got %q)", strings.Join(analyses.Names(), ", "), kind)
@@ -117,4 +123,21 @@ func (s Spec) Run(ctx context.Context, d *Dataset) (any, error) {
 		return nil, fmt.Errorf("analysis %q was not read by ParseSpec", s.Analysis)
 	}
 	return s.run(ctx, d, s.Query)
+}
+
+// describeValue names a decoded JSON or TOML value for an error message.
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return fmt.Sprintf("%v, a boolean", x)
+	case float64, int64:
+		return fmt.Sprintf("%v, a number", x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a table"
+	}
+	return fmt.Sprintf("%v", v)
 }

@@ -99,16 +99,24 @@ func writeNew(path string, data []byte) (string, error) {
 }
 
 // openListCmd lists the saved spec files in ./analyses and the working
-// directory, newest name order, for the open page.
+// directory, in name order, for the open page. A file is listed when its
+// first 4 KB name an analysis (specfile.Kind); it is read whole and
+// decoded only when opened, so a directory of large or hostile files
+// costs at most 4 KB a file, for the first maxListed files.
 func openListCmd() tea.Cmd {
 	return func() tea.Msg {
-		var files []string
+		var files, lines []string
+		kinds := map[string]string{}
+		seen := 0
 		for _, pattern := range []string{"*.json", "*.toml"} {
 			for _, dir := range []string{specDir, "."} {
 				found, _ := filepath.Glob(filepath.Join(dir, pattern))
 				for _, f := range found {
-					if _, err := readSpec(f); err == nil {
-						files = append(files, f)
+					if seen++; seen > maxListed {
+						break
+					}
+					if k := specfile.Kind(f); k != "" {
+						files, kinds[f] = append(files, f), k
 					}
 				}
 			}
@@ -117,28 +125,19 @@ func openListCmd() tea.Cmd {
 		if len(files) == 0 {
 			return statusMsg{text: "no saved analyses in ./" + specDir + " or here; press s on a tab to save one", err: true}
 		}
-		lines := make([]string, len(files))
-		for i, f := range files {
-			spec, _ := readSpec(f)
-			lines[i] = padRight(spec.Analysis, 10) + " " + f
+		for _, f := range files {
+			lines = append(lines, padRight(kinds[f], 10)+" "+f)
 		}
 		return pageMsg{p: newListPage("Saved analyses", "", lines, files, readSpecCmd)}
 	}
 }
 
-// readSpec reads a JSON or TOML spec file the way spoor run does, so
-// the workbench opens exactly the files the command line accepts.
-func readSpec(path string) (query.Spec, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return query.Spec{}, err
-	}
-	return specfile.Parse(b)
-}
+// maxListed bounds the files the open page looks at.
+const maxListed = 1000
 
 func readSpecCmd(path string) tea.Cmd {
 	return func() tea.Msg {
-		spec, err := readSpec(path)
+		spec, err := specfile.Read(path) // as spoor run reads it
 		if err != nil {
 			return statusMsg{text: path + ": " + err.Error(), err: true}
 		}

@@ -585,15 +585,18 @@ func TestOpenTOMLSpec(t *testing.T) {
 	if err := os.WriteFile("weekly.toml", []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// A broken spec is not offered.
+	// A broken spec is offered (the list reads only each file's head) and
+	// says what is wrong when opened.
 	os.WriteFile("broken.json", []byte(`{"analysis":"funnel","stepz":[]}`), 0o644)
 	h := newHarness(t, 100, 30)
 	h.keys("o")
 	p := h.m.pages[len(h.m.pages)-1].(*listPage)
-	if len(p.lines) != 1 || !strings.Contains(p.lines[0], "weekly.toml") {
+	if len(p.lines) != 2 || !strings.Contains(p.lines[0], "broken.json") || !strings.Contains(p.lines[1], "weekly.toml") {
 		t.Fatalf("open list %q", p.lines)
 	}
 	h.keys("<enter>")
+	h.contains(`broken.json: funnel spec: json: unknown field "stepz"`)
+	h.keys("o", "j", "<enter>")
 	if h.m.active != tabRetention {
 		t.Fatalf("opened spec shows tab %d", h.m.active)
 	}
