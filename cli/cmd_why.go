@@ -7,6 +7,7 @@ import (
 
 	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/why"
 )
 
@@ -36,7 +37,7 @@ func runWhy(env *Env, args []string) error {
 	fs.StringVar(&q.Window, "window", query.DefaultFunnelWindow, "with --steps: conversion window")
 	before := fs.String("before", "", "the earlier period, FROM..TO or one day (YYYY-MM-DD)")
 	after := fs.String("after", "", "the later period, FROM..TO or one day")
-	props := fs.String("props", "", "candidate properties, comma-separated (default: every property)")
+	props := fs.String("props", "", "candidate properties, comma-separated, segment:NAME for a saved segment (default: every property and saved segment)")
 	top := fs.Int("top", 20, "rows of the table (json lists every value)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -85,12 +86,25 @@ func runWhy(env *Env, args []string) error {
 	if *props != "" {
 		q.Keys = trendsEventNames(*props)
 		for _, k := range q.Keys {
+			if strings.HasPrefix(k, "segment:") {
+				continue // checked when resolved
+			}
 			if err := d.CheckProp(env.Ctx, k); err != nil {
 				return usagef("--props: %v", err)
 			}
 		}
-	} else if q.Keys, _, err = db.PropKeys(env.Ctx); err != nil {
-		return err
+	} else {
+		// Every property, and every saved segment (in or out of it).
+		if q.Keys, _, err = db.PropKeys(env.Ctx); err != nil {
+			return err
+		}
+		saved, err := segment.Segments.List(env.Ctx, db)
+		if err != nil {
+			return err
+		}
+		for _, s := range saved {
+			q.Keys = append(q.Keys, "segment:"+s.Name)
+		}
 	}
 	if q.After.From == "" {
 		if err := latestAnomaly(env, d, &q); err != nil {

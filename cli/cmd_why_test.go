@@ -38,6 +38,14 @@ func TestWhyFindsTheIncident(t *testing.T) {
 			t.Errorf("%v: top %+v explained %v", metric, top, r.Explained)
 		}
 	}
+	// A saved segment is a candidate too: in or out of it.
+	if code, _, errs := runCLI(t, "", "segment", "create", "droid", "device = android", "--db", db); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := runCLI(t, "", append([]string{"why", "--db", db, "--events", "begin_checkout"}, periods...)...)
+	if code != 0 || !strings.Contains(out, `"property": "segment:droid"`) {
+		t.Errorf("segment candidate: exit %d %s", code, errs)
+	}
 	for _, f := range []string{"table", "csv", "markdown"} {
 		code, out, errs := runCLI(t, "", "why", "--db", db, "--events", "begin_checkout", "--before", "2026-06-03..2026-06-16", "--after", "2026-06-17..2026-06-30", "--format", f)
 		if code != 0 || !strings.Contains(out, "android,3.2") {

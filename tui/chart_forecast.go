@@ -14,6 +14,7 @@ import (
 	"github.com/spoorhq/spoor/alert"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/why"
 )
 
@@ -96,6 +97,11 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 	}
 	for _, p := range sh.props {
 		q.Keys = append(q.Keys, p.name)
+	}
+	for _, e := range sh.saved {
+		if e.kind.Noun == segment.Segments.Noun {
+			q.Keys = append(q.Keys, "segment:"+e.Name)
+		}
 	}
 	q.After = why.Period{From: a.pt.T, To: a.pt.T}
 	q.Before = why.SameWeekdays(a.pt.T, r.fc.Series[a.series].Past[0].T, 4)

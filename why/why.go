@@ -54,7 +54,7 @@ type Query struct {
 	Window       string             // funnel window
 	Before       []Period           // pooled; with several, their total length scales counts
 	After        Period
-	Keys         []string // candidate properties
+	Keys         []string // candidate properties; "segment:NAME" is a saved segment (in or out)
 }
 
 // Limits on the search; they bound time and memory whatever the data.
@@ -196,7 +196,12 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p, err := d.Prop(ctx, key)
+		get := d.Prop
+		if name, ok := strings.CutPrefix(key, "segment:"); ok && d.Segments != nil {
+			// A saved segment: in or out of it, per event's person.
+			get = func(ctx context.Context, _ string) (*query.Prop, error) { return d.Segments.Breakdown(ctx, d, name) }
+		}
+		p, err := get(ctx, key)
 		if err != nil {
 			return nil, err
 		}
