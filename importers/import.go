@@ -197,6 +197,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	batches := p.start(ctx)
 	defer p.stop()
 	var lastProgress time.Time
+	dryLinks := map[[2]string]bool{}
 	var times []int64 // --dry-run: the times checked, for the warnings
 	for b := range batches {
 		if b.err != nil {
@@ -221,9 +222,20 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 					return res, fmt.Errorf("%s:%d: %w", src.name, r.line, err)
 				}
 			} else {
-				// --dry-run counts the links rows reveal, before the
-				// writer drops those already known.
-				res.Links += int64(len(r.links) + len(r.members))
+				// --dry-run counts the distinct links rows reveal (at most
+				// dryRunRows rows are read), not those already stored.
+				for _, l := range r.links {
+					if l[0] != "" && l[1] != "" && l[0] != l[1] && !dryLinks[l] {
+						dryLinks[l] = true
+						res.Links++
+					}
+				}
+				for _, m := range r.members {
+					if l := [2]string{m.id, m.node}; m.id != "" && !dryLinks[l] {
+						dryLinks[l] = true
+						res.Links++
+					}
+				}
 				if !r.noEvt {
 					res.Imported++
 					res.Quality.observe(r.ev.Time, start)

@@ -307,3 +307,19 @@ func TestDryRunUnpacked(t *testing.T) {
 		t.Errorf("properties %v, want a (unpacked) and properties (kept)", got)
 	}
 }
+
+// --dry-run counts each link a file reveals once: Mixpanel's two
+// identified rows both say d-100 and $device:d-100 are u-ann (2 links,
+// not 4); Amplitude's rows tie u-amy, dev-A1, dev-A2 to amplitude_id 111
+// and dev-B1, dev-B2 to 222, and dev-A2 to u-amy (6).
+func TestDryRunLinks(t *testing.T) {
+	for file, want := range map[string]int64{"mixpanel_export.jsonl": 2, "amplitude_export.json": 6} {
+		res, err := importers.ImportFile(context.Background(), nil, vendorFile(file), importers.Options{DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Links != want {
+			t.Errorf("%s: dry run reveals %d links, want %d", file, res.Links, want)
+		}
+	}
+}
