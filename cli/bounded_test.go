@@ -33,17 +33,10 @@ func TestImportMaxExpand(t *testing.T) {
 // escapes and spreadsheet formulas (issue 20.8, 20.9).
 func hostileDB(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	src := filepath.Join(dir, "h.jsonl")
-	os.WriteFile(src, []byte(`{"user_id":"=HYPERLINK(\"http://evil\",\"x\")","event":"\u001b]0;pwned\u0007","time":"2024-01-01T00:00:00Z","plan":"-2+3+cmd|' /C calc'!A0","n":-5}
+	return fixtureDB(t, fixture{db: "h.db", file: "h.jsonl", content: `{"user_id":"=HYPERLINK(\"http://evil\",\"x\")","event":"\u001b]0;pwned\u0007","time":"2024-01-01T00:00:00Z","plan":"-2+3+cmd|' /C calc'!A0","n":-5}
 {"user_id":"u2","event":"@SUM(A1)","time":"2024-01-01T01:00:00Z","plan":"pro","n":3}
 {"user_id":"u2","event":"\u001b[2J","time":"2024-01-02T01:00:00Z","plan":"pro","n":3}
-`), 0o644)
-	db := filepath.Join(dir, "h.db")
-	if code, _, stderr := runCLI(t, "", "import", "--db", db, src); code != 0 {
-		t.Fatalf("import: %s", stderr)
-	}
-	return db
+`})
 }
 
 // noControls fails when out holds a C0 control other than tab and newline,

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,17 +22,7 @@ import (
 // spike).
 func alertsFixtureDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "alerts.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "fixture", Format: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var evs []store.Event
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	for day := range 30 {
 		buys := 5 + day%2
@@ -42,21 +31,14 @@ func alertsFixtureDB(t *testing.T) string {
 		}
 		for k := range 10 + day%2 {
 			e := store.Event{User: fmt.Sprintf("u%d", k), Name: "view", Time: start.AddDate(0, 0, day).Add(time.Duration(k) * time.Minute).UnixMilli()}
-			if _, err := tx.Add(ctx, &e); err != nil {
-				t.Fatal(err)
-			}
+			evs = append(evs, e)
 		}
 		for k := range buys {
 			e := store.Event{User: fmt.Sprintf("u%d", k), Name: "buy", Time: start.AddDate(0, 0, day).Add(time.Hour + time.Duration(k)*time.Minute).UnixMilli()}
-			if _, err := tx.Add(ctx, &e); err != nil {
-				t.Fatal(err)
-			}
+			evs = append(evs, e)
 		}
 	}
-	if err := tx.Commit(ctx, store.ImportStats{}); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return fixtureDB(t, fixture{db: "alerts.db", file: "fixture", events: evs})
 }
 
 func callSpoor(t *testing.T, args ...string) (code int, stdout, stderr string) {

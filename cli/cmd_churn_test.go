@@ -1,12 +1,7 @@
 package cli
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
-
-	"github.com/spoorhq/spoor/sample"
-	"github.com/spoorhq/spoor/store"
 )
 
 // churnSampleDB is the e-commerce sample with 300 users, enough for
@@ -14,16 +9,7 @@ import (
 // visitors and newcomers.
 func churnSampleDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "shop.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := sample.Import(context.Background(), db, sample.Config{Users: 300, Seed: 1}, false); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return fixtureDB(t, fixture{db: "shop.db", sample: []string{"--users", "300", "--seed", "1"}})
 }
 
 func TestChurnGolden(t *testing.T) {

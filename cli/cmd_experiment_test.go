@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,23 +19,10 @@ import (
 // outside the 7-day window; each B buyer also adds to cart first.
 func experimentFixtureDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "exp.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "fixture", Format: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var evs []store.Event
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).UnixMilli()
 	add := func(user, name string, at int64, props ...store.Prop) {
-		e := store.Event{User: user, Name: name, Time: at, Props: props}
-		if _, err := tx.Add(ctx, &e); err != nil {
-			t.Fatal(err)
-		}
+		evs = append(evs, store.Event{User: user, Name: name, Time: at, Props: props})
 	}
 	const day = int64(86_400_000)
 	for _, arm := range []struct {
@@ -59,10 +44,7 @@ func experimentFixtureDB(t *testing.T) string {
 	add("a1", "land", start+2*day, store.Prop{Key: "exp", Value: "B"})
 	add("b1", "land", start+2*day, store.Prop{Key: "exp", Value: "A"})
 	add("a40", "purchase", start+8*day+39*60_000)
-	if err := tx.Commit(ctx, store.ImportStats{}); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return fixtureDB(t, fixture{db: "exp.db", file: "fixture", events: evs})
 }
 
 func TestExperimentCommandJSON(t *testing.T) {

@@ -7,9 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/spoorhq/spoor/store"
 )
 
 // fnGoldenDB imports a small fixed shop timeline through the store: three
@@ -17,18 +14,7 @@ import (
 // (a Chinese event name), users still in progress at the data's end.
 func fnGoldenDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "funnel.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "funnel.csv", Format: "csv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(`
+	return fixtureDB(t, fixture{db: "funnel.db", file: "funnel.csv", events: timeline(t, "src", `
 u1 view   2026-03-02T09:00 ads
 u1 cart   2026-03-02T09:05
 u1 buy    2026-03-02T09:30
@@ -48,24 +34,7 @@ u6 view   2026-03-16T09:00
 u6 cart   2026-03-16T09:10
 u7 cart   2026-03-04T09:00
 u8 view   2026-03-17T10:00 ads
-`), "\n") {
-		f := strings.Fields(line)
-		tm, err := time.Parse("2006-01-02T15:04", f[2])
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := store.Event{User: f[0], Name: f[1], Time: tm.UnixMilli()}
-		if len(f) > 3 {
-			e.Props = []store.Prop{{Key: "src", Value: f[3]}}
-		}
-		if _, err := tx.Add(ctx, &e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(ctx, store.ImportStats{}); err != nil {
-		t.Fatal(err)
-	}
-	return path
+`)})
 }
 
 // fnGolden runs spoor and compares stdout (or stderr with the exit status

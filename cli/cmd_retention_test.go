@@ -10,28 +10,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spoorhq/spoor/query"
-	"github.com/spoorhq/spoor/store"
 )
 
 // rtGoldenDB imports a small fixed product timeline (three weeks of
 // signups, opens and purchases, one Chinese event name) through the store.
 func rtGoldenDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "rt.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "golden.csv", Format: "csv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(`
+	return fixtureDB(t, fixture{db: "rt.db", file: "golden.csv", events: timeline(t, "plan", `
 u1 signup 2026-03-02T09:00 pro
 u1 open   2026-03-03T10:00
 u1 open   2026-03-05T10:00
@@ -55,24 +42,7 @@ u6 signup 2026-03-10T10:00 pro
 u6 open   2026-03-17T10:00
 u7 signup 2026-03-16T10:00 free
 u7 open   2026-03-18T12:00
-`), "\n") {
-		f := strings.Fields(line)
-		tm, err := time.Parse("2006-01-02T15:04", f[2])
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := store.Event{User: f[0], Name: f[1], Time: tm.UnixMilli()}
-		if len(f) > 3 {
-			e.Props = []store.Prop{{Key: "plan", Value: f[3]}}
-		}
-		if _, err := tx.Add(ctx, &e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(ctx, store.ImportStats{}); err != nil {
-		t.Fatal(err)
-	}
-	return path
+`)})
 }
 
 // rtGolden runs spoor with args and compares stdout with

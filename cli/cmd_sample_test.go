@@ -52,52 +52,21 @@ func exGolden(t *testing.T, name string, args ...string) {
 // a device id linked to the anonymous id (a chain).
 func exShopDB(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "shop.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := sample.Import(ctx, db, sample.Config{Users: 6, Days: 10, Seed: 9}, false); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "anon.jsonl", Format: "jsonl"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := time.Date(2026, 6, 21, 9, 30, 0, 0, time.UTC).UnixMilli()
-	for i, e := range []store.Event{
-		{User: "dev-9", Name: "app_open", Time: at - 60_000, Props: []store.Prop{{Key: "device", Value: "ios"}}},
-		{User: "anon-3", Name: "page_view", Time: at, Props: []store.Prop{{Key: "page", Value: "home"}, {Key: "utm_source", Value: "email"}}},
-		{User: "anon-3", Name: "view_item", Time: at + 15_000, Props: []store.Prop{{Key: "product_id", Value: "p0042"}, {Key: "price", Value: 19.99}, {Key: "in_stock", Value: true}}},
-	} {
-		e := e
-		if _, err := tx.Add(ctx, &e); err != nil {
-			t.Fatalf("event %d: %v", i, err)
-		}
-	}
-	if err := tx.Link(ctx, "anon-3", "u3"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Link(ctx, "dev-9", "anon-3"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx, store.ImportStats{RowsRead: 3}); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return fixtureDB(t, fixture{db: "shop.db", sample: []string{"--users", "6", "--days", "10", "--seed", "9"}, file: "anon.jsonl",
+		events: []store.Event{
+			{User: "dev-9", Name: "app_open", Time: at - 60_000, Props: []store.Prop{{Key: "device", Value: "ios"}}},
+			{User: "anon-3", Name: "page_view", Time: at, Props: []store.Prop{{Key: "page", Value: "home"}, {Key: "utm_source", Value: "email"}}},
+			{User: "anon-3", Name: "view_item", Time: at + 15_000, Props: []store.Prop{{Key: "product_id", Value: "p0042"}, {Key: "price", Value: 19.99}, {Key: "in_stock", Value: true}}},
+		},
+		links: [][2]string{{"anon-3", "u3"}, {"dev-9", "anon-3"}}})
 }
 
 // exEduDB is a small education sample: Chinese names and values, and the
 // Asia/Shanghai display timezone.
 func exEduDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "edu.db")
-	if code, _, errs := exRun(t, "sample", "--scenario", "education", "--users", "30", "--days", "20", "--seed", "2", "--db", path); code != 0 {
-		t.Fatalf("sample: %s", errs)
-	}
-	return path
+	return fixtureDB(t, fixture{db: "edu.db", sample: []string{"--scenario", "education", "--users", "30", "--days", "20", "--seed", "2"}})
 }
 
 func TestSampleGolden(t *testing.T) {

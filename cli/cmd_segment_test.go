@@ -28,16 +28,8 @@ z,page_view,2026-03-31T12:00:00Z,,US,
 
 func segDB(t *testing.T) (string, string) {
 	t.Helper()
-	dir := t.TempDir()
-	csvPath := filepath.Join(dir, "shop.csv")
-	if err := os.WriteFile(csvPath, []byte(segCSV), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	db := filepath.Join(dir, "shop.db")
-	if code, _, errs := exRun(t, "import", "--quiet", "--db", db, csvPath); code != 0 {
-		t.Fatalf("import: %s", errs)
-	}
-	return db, dir
+	db := fixtureDB(t, fixture{db: "shop.db", file: "shop.csv", content: segCSV})
+	return db, filepath.Dir(db)
 }
 
 func TestSegmentCommands(t *testing.T) {

@@ -40,16 +40,7 @@ func needTZ(t *testing.T) {
 func tzDB(t *testing.T) string {
 	t.Helper()
 	needTZ(t)
-	dir := t.TempDir()
-	csvPath := filepath.Join(dir, "tz.csv")
-	if err := os.WriteFile(csvPath, []byte(tzCSV), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	db := filepath.Join(dir, "tz.db")
-	if code, _, errs := exRun(t, "import", "--quiet", "--db", db, csvPath); code != 0 {
-		t.Fatalf("import: %s", errs)
-	}
-	return db
+	return fixtureDB(t, fixture{db: "tz.db", file: "tz.csv", content: tzCSV})
 }
 
 // tzCase runs one command with and without --tz Asia/Shanghai and

@@ -7,9 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/spoorhq/spoor/store"
 )
 
 // tpFixtureDB writes the small fixed dataset of the trends and paths
@@ -18,18 +15,7 @@ import (
 // country property.
 func tpFixtureDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "fixture.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "fixture", Format: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const data = `
+	return fixtureDB(t, fixture{db: "fixture.db", file: "fixture", events: timeline(t, "country", `
 u1 home        2026-03-02T09:00 CN
 u1 view_item   2026-03-02T09:01 CN
 u1 view_item   2026-03-02T09:02 CN
@@ -55,28 +41,7 @@ u5 home        2026-03-10T07:00 US
 u5 搜索        2026-03-10T07:05 US
 u5 add_to_cart 2026-03-10T07:06 US
 u5 purchase    2026-03-10T07:07 US
-`
-	for _, line := range strings.Split(strings.TrimSpace(data), "\n") {
-		f := strings.Fields(line)
-		tm, err := time.Parse("2006-01-02T15:04", f[2])
-		if err != nil {
-			tm, err = time.Parse("2006-01-02T15:04:05.000", f[2])
-		}
-		if err != nil {
-			t.Fatalf("fixture time %q: %v", f[2], err)
-		}
-		e := store.Event{User: f[0], Name: f[1], Time: tm.UnixMilli()}
-		if f[3] != "-" {
-			e.Props = []store.Prop{{Key: "country", Value: f[3]}}
-		}
-		if _, err := tx.Add(ctx, &e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(ctx, store.ImportStats{}); err != nil {
-		t.Fatal(err)
-	}
-	return path
+`)})
 }
 
 // tpGolden runs each command line against the fixture and compares its

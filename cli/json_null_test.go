@@ -2,8 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,22 +14,12 @@ import (
 //	u3  view 01-05 09:00                                        (country CN)
 func nullFixtureDB(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	csv := filepath.Join(dir, "e.csv")
-	rows := "user_id,event,time,country,variant\n" +
+	return fixtureDB(t, fixture{db: "n.db", file: "e.csv", content: "user_id,event,time,country,variant\n" +
 		"u1,signup,2024-01-01 10:00:00,US,A\n" +
 		"u1,view,2024-01-01 11:00:00,US,\n" +
 		"u1,buy,2024-01-03 10:00:00,US,\n" +
 		"u2,signup,2024-01-01 12:00:00,US,\n" +
-		"u3,view,2024-01-05 09:00:00,CN,\n"
-	if err := os.WriteFile(csv, []byte(rows), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	db := filepath.Join(dir, "n.db")
-	if code, _, errs := runCLI(t, "", "import", csv, "--db", db, "--quiet"); code != 0 {
-		t.Fatalf("import: %s", errs)
-	}
-	return db
+		"u3,view,2024-01-05 09:00:00,CN,\n"})
 }
 
 // jsonOf runs spoor with --format json and decodes the result.

@@ -27,11 +27,7 @@ var (
 
 func sampleDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "s.db")
-	if code, _, errs := runCLI(t, "", "sample", "--users", "300", "--db", path); code != 0 {
-		t.Fatalf("sample: %s", errs)
-	}
-	return path
+	return fixtureDB(t, fixture{db: "s.db", sample: []string{"--users", "300"}})
 }
 
 // A damaged or foreign --db: every command exits non-zero with a message,
