@@ -115,7 +115,7 @@ func runWhy(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	why.TableRows = *top
+	r.Rows = *top
 	return emit(env, *format, r)
 }
 

@@ -8,8 +8,9 @@ import (
 	"github.com/spoorhq/spoor/output"
 )
 
-// TableRows is how many contributors the text formats list (JSON has all).
-var TableRows = 20
+// DefaultRows is how many contributors the text formats list when
+// Result.Rows is 0 (JSON lists all).
+const DefaultRows = 20
 
 // Tables shows the ranking, then the top cause's users.
 func (r *Result) Tables() []output.Table {
@@ -22,9 +23,12 @@ func (r *Result) Tables() []output.Table {
 	}
 	cols = append(cols, "p", "significant")
 	t := output.Table{Title: title, Columns: cols}
-	shown := 0
+	shown, rows := 0, r.Rows
+	if rows <= 0 {
+		rows = DefaultRows
+	}
 	for _, c := range r.Contributors {
-		if c.Folded == 0 && shown >= TableRows {
+		if c.Folded == 0 && shown >= rows {
 			continue
 		}
 		if c.Folded == 0 {

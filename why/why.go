@@ -79,6 +79,8 @@ type Result struct {
 	Explained    bool          `json:"explained"`
 	Contributors []Contributor `json:"contributors"`
 	Drill        *Drill        `json:"drill"`
+
+	Rows int `json:"-"` // contributors the text formats list; 0: DefaultRows
 }
 
 // Contributor is one property value or pair of values.
