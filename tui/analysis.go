@@ -10,37 +10,8 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
-
-// analysis is one tab's query. The tab edits it through its rows; a run
-// snapshots it (runner copies everything it needs) so the background query
-// never reads state that Update is changing.
-type analysis interface {
-	kind() string // the spec file's "analysis" value
-	common() *query.Common
-	rows(sh *shared) []row
-	// spec is the query as a spec file; equal specs give equal results.
-	spec() ([]byte, error)
-	// load replaces the query with a spec file's fields.
-	load(raw []byte) error
-	// runner returns the query to run in the background, or an error
-	// saying why it cannot run yet (no steps chosen).
-	runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error)
-}
-
-// result is what a run produced: exact tables (for the table under the
-// chart and for export), a chart, and drill-down targets.
-type result interface {
-	output.Tabular
-	// chart draws the picture for width w; sel is the selected item.
-	chart(sh *shared, w, sel int) string
-	items() int // selectable items (funnel steps, retention cells); 0 for none
-	// drill returns the users behind item sel, with a title.
-	drill(sel int) (title string, users []string, ok bool)
-	json() any // what JSON export writes
-}
 
 // row is one line of the query panel. Enter calls edit; the list rows
 // (steps, filters) can also be removed and moved.

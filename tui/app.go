@@ -70,7 +70,6 @@ func New(ctx context.Context, open opener, color bool) *Model {
 	for i := range m.tabs {
 		m.tabs[i] = &tabState{a: newAnalysis(i, sh)}
 	}
-	linkTabs(m.tabs[:])
 	return m
 }
 
@@ -111,6 +110,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if e, ok := m.dlg.(*exprEditor); ok {
 			return m, e.message(m.ctx, m.sh, msg)
 		}
+		return m, nil
+	case applySegmentMsg:
+		m.setStatus(applySegment(m.tabs[:], msg), false)
 		return m, nil
 	case savedMsg:
 		return m, m.savedRead(msg)
@@ -164,16 +166,13 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		for i, t := range m.tabs {
 			*t = tabState{a: newAnalysis(i, m.sh)}
 		}
-		linkTabs(m.tabs[:])
 		m.fresh = false
 	}
 	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed, m.sh.picks = msg.db, msg.d, msg.source, msg.events, msg.funnel, msg.picks
 	for _, t := range m.tabs {
 		t.lastRun = ""
 		if first && t.a != nil {
-			if s, ok := t.a.(seeder); ok {
-				s.seed(m.sh)
-			}
+			t.a.seed(m.sh)
 		}
 	}
 	m.newData, m.replaced = false, false
@@ -197,10 +196,6 @@ func (m *Model) savedRead(msg savedMsg) tea.Cmd {
 	}
 	return nil
 }
-
-// seeder is an analysis that picks a sensible first query from the data
-// (the most common events), so every tab opens on a chart.
-type seeder interface{ seed(sh *shared) }
 
 // rerun starts the active tab's query in the background when it changed
 // since its last run, cancelling whatever ran before.
@@ -262,11 +257,13 @@ func (m *Model) finished(msg resultMsg) {
 			// The error takes the old result's place: a result left on
 			// screen would pass for the answer to the query that failed.
 			t.res, t.err = nil, msg.err
+			t.a.shown(nil)
 			m.setStatus(tabNames[msg.tab]+": "+msg.err.Error(), true)
 		}
 		return
 	}
 	t.res, t.err, t.ms = msg.res, nil, msg.ms
+	t.a.shown(msg.res)
 	t.sel = min(t.sel, max(msg.res.items()-1, 0))
 	if m.isErr {
 		m.setStatus("", false)

@@ -87,7 +87,11 @@ func (m *Model) footer() string {
 		keys = []key.Binding{k.Help, k.NextTab, k.Quit}
 	case m.focus == 1:
 		res := m.tab().res
-		keys = k.ResultsHelp(res != nil && res.items() > 0, res != nil && tableWidth(res) > resultsWidth(w), resultKeys(k, res)...)
+		var extra []key.Binding
+		if res != nil {
+			extra = res.resultKeys(k)
+		}
+		keys = k.ResultsHelp(res != nil && res.items() > 0, res != nil && tableWidth(res) > resultsWidth(w), extra...)
 	default:
 		keys = k.ShortHelp()
 	}

@@ -30,25 +30,3 @@ func newAnalysis(tab int, sh *shared) analysis {
 	}
 	return nil
 }
-
-// linkTabs lets the Segments tab apply a segment as a filter or breakdown
-// to the queries of the other analysis tabs, and the Experiments tab check
-// weights against the variants on screen.
-func linkTabs(tabs []*tabState) {
-	if e, ok := tabs[tabExperiments].a.(*experimentTab); ok {
-		e.shown = func() result { return tabs[tabExperiments].res }
-	}
-	s, ok := tabs[tabSegments].a.(*segmentsTab)
-	if !ok {
-		return
-	}
-	s.others = func() []analysis {
-		var out []analysis
-		for i, t := range tabs {
-			if i != tabSegments && t.a != nil && t.a.kind() != "explore" {
-				out = append(out, t.a)
-			}
-		}
-		return out
-	}
-}

@@ -19,11 +19,14 @@ import (
 // goal event or funnel steps after exposure, and the conversion window.
 // Its spec is the one spoor run executes ({"analysis":"experiment",...}).
 type experimentTab struct {
+	analysisBase
 	q experiment.Query
-	// shown is the tab's result on screen (set by linkTabs), whose
-	// variants the weights prompt checks a split against.
-	shown func() result
+	// last is the tab's result on screen, whose variants the weights
+	// prompt checks a split against.
+	last *experimentResult
 }
+
+func (a *experimentTab) shown(res result) { a.last, _ = res.(*experimentResult) }
 
 // The ecommerce sample's checkout test: the tab opens on it when the data
 // carries the property.
@@ -172,11 +175,11 @@ func (a *experimentTab) rows(sh *shared) []row {
 // in the prompt with the engine's words. Otherwise the run reports it.
 func (a *experimentTab) checkWeights(d *query.Dataset, v string) error {
 	ws, err := experiment.ParseWeights(v)
-	if err != nil || a.shown == nil {
+	if err != nil {
 		return err
 	}
-	r, ok := a.shown().(*experimentResult)
-	if !ok || r.d != d || !sameButWeights(r.q, a.q) {
+	r := a.last
+	if r == nil || r.d != d || !sameButWeights(r.q, a.q) {
 		return nil
 	}
 	// A variant without users is one named only by the old weights; the
@@ -246,6 +249,7 @@ func (a *experimentTab) runner(sh *shared) (func(ctx context.Context, d *query.D
 // It keeps the query and data it ran on, so a variant's users are listed
 // from the same snapshot as its counts.
 type experimentResult struct {
+	resultBase
 	r *experiment.Result
 	q experiment.Query
 	d *query.Dataset
@@ -255,8 +259,7 @@ func (r *experimentResult) Tables() []output.Table { return r.r.Tables() }
 func (r *experimentResult) json() any              { return r.r }
 
 // items are the variants: Enter on one lists its users (open).
-func (r *experimentResult) items() int                         { return len(r.r.Variants) }
-func (r *experimentResult) drill(int) (string, []string, bool) { return "", nil, false }
+func (r *experimentResult) items() int { return len(r.r.Variants) }
 func (r *experimentResult) chart(sh *shared, w, sel int) string {
 	return experimentChart(sh, r.r, weightsLabel(r.q.Weights), w, sel)
 }

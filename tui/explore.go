@@ -17,6 +17,7 @@ import (
 // explore is tab 6: the event list, property keys with their
 // values, one user's timeline, and read-only SQL.
 type explore struct {
+	analysisBase
 	Show string `json:"show"` // events, properties or sql
 	SQL  string `json:"sql,omitempty"`
 	c    query.Common
@@ -74,6 +75,7 @@ func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset
 
 // listResult is a plain table result with one selectable item per row.
 type listResult struct {
+	resultBase
 	t     output.Table
 	bars  []int // counts drawn as bars in the chart; nil for none
 	enter func(sh *shared, sel int) tea.Cmd
@@ -82,8 +84,6 @@ type listResult struct {
 func (r *listResult) Tables() []output.Table { return []output.Table{r.t} }
 func (r *listResult) items() int             { return len(r.t.Rows) }
 func (r *listResult) json() any              { return r.t }
-
-func (r *listResult) drill(sel int) (string, []string, bool) { return "", nil, false }
 
 // line is where row sel sits in the chart (after the title).
 func (r *listResult) line(w, sel int) int { return sel + 1 }

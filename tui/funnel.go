@@ -14,7 +14,10 @@ import (
 )
 
 // funnel is tab 2: steps, exclusions, window and mode.
-type funnel struct{ q query.FunnelQuery }
+type funnel struct {
+	analysisBase
+	q query.FunnelQuery
+}
 
 var (
 	funnelModes     = []string{"ordered", "strict", "any"}
@@ -160,6 +163,7 @@ func (a *funnel) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 // funnelResult keeps the top breakdown values for the chart, folded once
 // here rather than in View.
 type funnelResult struct {
+	resultBase
 	r   *query.FunnelResult
 	top []query.FunnelBreakdown
 }

@@ -37,7 +37,7 @@ func (r *funnelResult) inProgress(sh *shared, sel int) tea.Cmd {
 		return statusCmd(fmt.Sprintf("nobody is in progress at step %d %s", sel+1, s.Event), false)
 	}
 	p := usersPage(sh, "funnel", fmt.Sprintf("In progress at step %d %s", sel+1, s.Event)+r.overall(), users)
-	d := sh.d
-	p.onEnter = func(u string) tea.Cmd { return explainCmd(r, d, u) }
+	d, db := sh.d, sh.db
+	p.onEnter = func(u string) tea.Cmd { return explainCmd(r, d, db, u) }
 	return func() tea.Msg { return pageMsg{p: p} }
 }

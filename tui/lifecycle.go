@@ -12,7 +12,10 @@ import (
 
 // lifecycle is tab 5: new, returning, resurrecting and dormant users per
 // interval.
-type lifecycle struct{ q query.LifecycleQuery }
+type lifecycle struct {
+	analysisBase
+	q query.LifecycleQuery
+}
 
 func (a *lifecycle) kind() string          { return "lifecycle" }
 func (a *lifecycle) common() *query.Common { return &a.q.Common }
@@ -59,10 +62,11 @@ func (a *lifecycle) runner(sh *shared) (func(ctx context.Context, d *query.Datas
 	}, nil
 }
 
-type lifecycleResult struct{ r *query.LifecycleResult }
+type lifecycleResult struct {
+	resultBase
+	r *query.LifecycleResult
+}
 
 func (r *lifecycleResult) Tables() []output.Table              { return r.r.Tables() }
 func (r *lifecycleResult) json() any                           { return r.r }
-func (r *lifecycleResult) items() int                          { return 0 }
-func (r *lifecycleResult) drill(int) (string, []string, bool)  { return "", nil, false }
 func (r *lifecycleResult) chart(sh *shared, w, sel int) string { return lifecycleChart(sh, r.r, w) }

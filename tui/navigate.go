@@ -76,13 +76,15 @@ func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
 	if t.res != nil {
 		n = t.res.items()
 	}
-	if g, ok := t.res.(interface{ move(int, string) (int, bool) }); ok && n > 0 {
+	if t.res != nil && n > 0 {
 		for _, dir := range []struct {
 			b key.Binding
 			d string
 		}{{k.Up, "up"}, {k.Down, "down"}, {k.Left, "left"}, {k.Right, "right"}} {
-			if key.Matches(msg, dir.b) {
-				sel, ok := g.move(t.sel, dir.d)
+			if !key.Matches(msg, dir.b) {
+				continue
+			}
+			if sel, ok, grid := t.res.move(t.sel, dir.d); grid {
 				if !ok {
 					m.focus = 0
 				}
@@ -93,8 +95,8 @@ func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	// A result's own keys work with no item too (F shows the trends
 	// forecast before it has anomalies to select).
-	if kr, ok := t.res.(keyedResult); ok {
-		if cmd, handled := kr.key(m.sh, t.sel, msg); handled {
+	if t.res != nil {
+		if cmd, handled := t.res.key(m.sh, t.sel, msg); handled {
 			return cmd
 		}
 	}
@@ -148,18 +150,16 @@ func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
 		if t.res == nil || n == 0 {
 			return nil
 		}
-		if o, ok := t.res.(interface{ open(*shared, int) tea.Cmd }); ok {
-			return o.open(m.sh, t.sel)
+		if cmd := t.res.open(m.sh, t.sel); cmd != nil {
+			return cmd
 		}
 		title, users, ok := t.res.drill(t.sel)
 		if !ok {
 			return nil
 		}
 		p := usersPage(m.sh, t.a.kind(), title, users)
-		if e, ok := t.res.(explainer); ok {
-			d := m.sh.d
-			p.onEnter = func(u string) tea.Cmd { return explainCmd(e, d, u) }
-		}
+		res, d, db := t.res, m.sh.d, m.sh.db
+		p.onEnter = func(u string) tea.Cmd { return explainCmd(res, d, db, u) }
 		m.pages = append(m.pages, p)
 	}
 	return nil

@@ -13,7 +13,10 @@ import (
 )
 
 // paths is tab 3: what users do after (or before) an event, as a tree.
-type paths struct{ q query.PathsQuery }
+type paths struct {
+	analysisBase
+	q query.PathsQuery
+}
 
 func (a *paths) kind() string          { return "paths" }
 func (a *paths) common() *query.Common { return &a.q.Common }
@@ -109,10 +112,11 @@ func (a *paths) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) 
 	}, nil
 }
 
-type pathsResult struct{ r *query.PathsResult }
+type pathsResult struct {
+	resultBase
+	r *query.PathsResult
+}
 
 func (r *pathsResult) Tables() []output.Table              { return r.r.Tables() }
 func (r *pathsResult) json() any                           { return r.r }
-func (r *pathsResult) items() int                          { return 0 }
-func (r *pathsResult) drill(int) (string, []string, bool)  { return "", nil, false }
 func (r *pathsResult) chart(sh *shared, w, sel int) string { return pathsChart(sh, r.r, w) }

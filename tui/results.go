@@ -75,15 +75,12 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 	}
 	b.WriteString(st.Dim.Render(scrollLines(tableText(t.res), t.xoff, w)))
 	// A secondary chart (the funnel's conversion trend) follows the table.
-	if a, ok := t.res.(interface{ after(*shared, int) string }); ok {
-		if more := a.after(m.sh, w); more != "" {
-			b.WriteString("\n\n" + more)
-		}
+	if more := t.res.after(m.sh, w); more != "" {
+		b.WriteString("\n\n" + more)
 	}
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	// Keep the selected item on screen when it is a line of the chart.
-	if l, ok := t.res.(interface{ line(w, sel int) int }); ok && m.focus == 1 {
-		at := l.line(w, t.sel)
+	if at := t.res.line(w, t.sel); at >= 0 && m.focus == 1 {
 		if at < t.scroll {
 			t.scroll = at
 		} else if at >= t.scroll+h {

@@ -13,7 +13,10 @@ import (
 )
 
 // retention is tab 4: cohorts by first start event, returns per period.
-type retention struct{ q query.RetentionQuery }
+type retention struct {
+	analysisBase
+	q query.RetentionQuery
+}
 
 func (a *retention) kind() string          { return "retention" }
 func (a *retention) common() *query.Common { return &a.q.Common }
@@ -90,7 +93,10 @@ func (a *retention) runner(sh *shared) (func(ctx context.Context, d *query.Datas
 
 // retentionResult selects one cell of the cohort table: item sel is
 // cohort sel/Periods, period sel%Periods.
-type retentionResult struct{ r *query.RetentionResult }
+type retentionResult struct {
+	resultBase
+	r *query.RetentionResult
+}
 
 func (r *retentionResult) Tables() []output.Table { return r.r.Tables() }
 func (r *retentionResult) json() any              { return r.r }
@@ -117,7 +123,7 @@ func (r *retentionResult) drill(sel int) (string, []string, bool) {
 
 // move walks the grid: up/down change cohort, left/right change period;
 // ok is false at the left edge, so focus goes back to the panel.
-func (r *retentionResult) move(sel int, dir string) (int, bool) {
+func (r *retentionResult) move(sel int, dir string) (int, bool, bool) {
 	p := max(r.r.Periods, 1)
 	c, k := sel/p, sel%p
 	switch dir {
@@ -127,11 +133,11 @@ func (r *retentionResult) move(sel int, dir string) (int, bool) {
 		c = min(c+1, max(len(r.r.Cohorts)-1, 0))
 	case "left":
 		if k == 0 {
-			return sel, false
+			return sel, false, true
 		}
 		k--
 	case "right":
 		k = min(k+1, p-1)
 	}
-	return c*p + k, true
+	return c*p + k, true, true
 }

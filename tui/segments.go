@@ -21,6 +21,7 @@ import (
 // shared (sh.saved), read in the background after a load and after every
 // save or delete, and re-runs this tab when it changes.
 type segmentsTab struct {
+	analysisBase
 	Show    string `json:"show"` // saved, rfm or stages
 	Expr    string `json:"expr,omitempty"`
 	Name    string `json:"name,omitempty"`
@@ -29,8 +30,6 @@ type segmentsTab struct {
 	// editing is the entry loaded into expr/name, replaced on save.
 	editing *savedEntry
 	c       query.Common
-	// others are the analyses of the other tabs, which "apply" edits.
-	others func() []analysis
 }
 
 // savedEntry is a saved segment or audience rule.
@@ -243,7 +242,8 @@ func (a *segmentsTab) actions(sh *shared, e savedEntry) dialog {
 				return dialogMsg{newUserList(a.kind(), e.kind.Noun+" "+e.Name, users).exportDialog()}
 			})
 		case actFilter, actBreakdown, actClear:
-			return a.apply(e, v)
+			ref, how := e.ref(), v
+			return func() tea.Msg { return applySegmentMsg{ref: ref, how: how} }
 		case actDelete:
 			return a.delete(sh, e)
 		}
@@ -251,37 +251,41 @@ func (a *segmentsTab) actions(sh *shared, e savedEntry) dialog {
 	})
 }
 
-// apply sets the entry as every other tab's --segment, or as the
-// breakdown of those that break down, or clears both.
-func (a *segmentsTab) apply(e savedEntry, how string) tea.Cmd {
-	if a.others == nil {
-		return nil
-	}
+// applySegmentMsg sets a saved entry as the --segment of every other
+// analysis tab, or as the breakdown of those that break down, or clears
+// both (how is the action picked); the root applies it.
+type applySegmentMsg struct{ ref, how string }
+
+// applySegment applies msg to the analyses of the tabs other than
+// Segments and Explore, and says which changed.
+func applySegment(tabs []*tabState, msg applySegmentMsg) string {
 	var names []string
-	for _, o := range a.others() {
-		c := o.common()
-		switch how {
+	for i, t := range tabs {
+		if i == tabSegments || t.a == nil || t.a.kind() == "explore" {
+			continue
+		}
+		c := t.a.common()
+		switch msg.how {
 		case actFilter:
-			c.Segment = e.ref()
+			c.Segment = msg.ref
 		case actBreakdown:
-			if !breaksDown(o) {
+			if !breaksDown(t.a) {
 				continue
 			}
-			c.By = "segment:" + e.ref()
+			c.By = "segment:" + msg.ref
 		case actClear:
 			c.Segment = ""
 			if strings.HasPrefix(c.By, "segment:") {
 				c.By = ""
 			}
 		}
-		names = append(names, o.kind())
+		names = append(names, t.a.kind())
 	}
-	text := map[string]string{
-		actFilter:    "only " + e.ref() + " members now on: ",
-		actBreakdown: "broken down by " + e.ref() + " on: ",
+	return map[string]string{
+		actFilter:    "only " + msg.ref + " members now on: ",
+		actBreakdown: "broken down by " + msg.ref + " on: ",
 		actClear:     "segment filters and breakdowns removed from: ",
-	}[how] + strings.Join(names, ", ")
-	return func() tea.Msg { return statusMsg{text: text} }
+	}[msg.how] + strings.Join(names, ", ")
 }
 
 // breaksDown reports whether an analysis has a breakdown row.

@@ -52,6 +52,7 @@ func (a *segmentsTab) runner(sh *shared) (func(ctx context.Context, d *query.Dat
 // savedResult is the preview of the expression being written and every
 // saved entry with its size now.
 type savedResult struct {
+	resultBase
 	expr    string
 	err     error // the expression does not parse or compile
 	unknown []string
@@ -180,6 +181,7 @@ func (r *savedResult) json() any {
 // groupResult is RFM tiers or lifecycle stages: counts and shares drawn
 // as bars; Enter lists a group's users.
 type groupResult struct {
+	resultBase
 	title  string
 	groups []segment.GroupCount
 	users  [][]string // by group

@@ -15,6 +15,7 @@ import (
 
 // trends is tab 1: one line per event (or breakdown value) over time.
 type trends struct {
+	analysisBase
 	q            query.TrendsQuery
 	hideAlerts   bool // anomaly markers are on unless toggled off
 	showForecast bool // F: the chart continues as a forecast with its band
@@ -126,6 +127,7 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 // trendsResult keeps every series for the table and exports, and the
 // folded top series for the chart with their anomalous points.
 type trendsResult struct {
+	resultBase
 	q         query.TrendsQuery
 	full, top *query.TrendsResult
 	alerts    []alert.Point
@@ -140,8 +142,7 @@ func (r *trendsResult) json() any              { return r.full }
 
 // items are the forecast's anomalies while it is shown (w explains the
 // selected one); without them ↑/↓ scroll the table.
-func (r *trendsResult) items() int                         { return len(r.forecastAnomalies()) }
-func (r *trendsResult) drill(int) (string, []string, bool) { return "", nil, false }
+func (r *trendsResult) items() int { return len(r.forecastAnomalies()) }
 func (r *trendsResult) chart(sh *shared, w, sel int) string {
 	if *r.show {
 		return forecastChart(sh, r, w, sel)

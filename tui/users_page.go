@@ -20,18 +20,17 @@ func usersPage(sh *shared, kind, title string, users []string) *listPage {
 	return p
 }
 
-// explainer is a result that can say why one user counted as they did:
-// their timeline with the events that matched, the window, where they
-// stopped (the funnel's explanation, docs/semantics.md#funnels).
-type explainer interface {
-	explain(ctx context.Context, d *query.Dataset, user string) (string, error)
-}
-
-func explainCmd(e explainer, d *query.Dataset, user string) tea.Cmd {
+// explainCmd shows why user counts as they do in res (the funnel's
+// explanation: their timeline with the events that matched, the window,
+// where they stopped), or their plain timeline when res explains nothing.
+func explainCmd(res result, d *query.Dataset, db *store.DB, user string) tea.Cmd {
 	return func() tea.Msg {
-		text, err := e.explain(context.Background(), d, user)
+		text, err := res.explain(context.Background(), d, user)
 		if err != nil {
 			return statusMsg{text: "explain " + user + ": " + err.Error(), err: true}
+		}
+		if text == "" {
+			return timelineCmd(db, user)()
 		}
 		return pageMsg{p: &textPage{title: "Why " + user + " counts as they do", lines: strings.Split(strings.TrimRight(text, "\n"), "\n")}}
 	}
