@@ -355,6 +355,22 @@ func openDB(flagValue string, readOnly bool) (*store.DB, error) {
 	return db, err
 }
 
+// openWrite opens the database for a command that writes to it; a write
+// that has to wait for an import in another process says so, as import does.
+func openWrite(env *Env, flagValue string) (*store.DB, error) {
+	db, err := openDB(flagValue, false)
+	if err != nil {
+		return nil, err
+	}
+	db.Waiting = func() { waitingNote(env, db.Path) }
+	return db, nil
+}
+
+// waitingNote tells that another import holds the database's write lock.
+func waitingNote(env *Env, path string) {
+	fmt.Fprintf(env.Stderr, "spoor: another import is writing to %s; waiting for it to finish (Ctrl-C stops)\n", path)
+}
+
 // dirMissing says so when the directory that would hold the database
 // file path does not exist (a mistyped --db), which opening it would
 // otherwise report as a read-only or missing file.

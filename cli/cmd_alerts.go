@@ -77,7 +77,7 @@ func alertsAdd(env *Env, args []string) error {
 	if err != nil {
 		return usagef("--metric: %v", err)
 	}
-	db, err := openDB(*dbPath, false)
+	db, err := openWrite(env, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func alertsRemove(env *Env, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("alerts remove takes one name")
 	}
-	db, err := openDB(*dbPath, false)
+	db, err := openWrite(env, *dbPath)
 	if err != nil {
 		return err
 	}

@@ -206,7 +206,7 @@ func audienceRefresh(env *Env, args []string) error {
 	if _, err := positional(fs, args, 0, "no arguments"); err != nil {
 		return err
 	}
-	db, err := openDB(*dbPath, false)
+	db, err := openWrite(env, *dbPath)
 	if err != nil {
 		return err
 	}

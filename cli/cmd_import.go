@@ -136,9 +136,7 @@ func runImport(env *Env, args []string) error {
 	}()
 	prog := newProgress(env.Stderr, *quiet)
 	opt.Progress = prog.update
-	opt.Waiting = func() {
-		fmt.Fprintf(env.Stderr, "spoor: another import is writing to %s; waiting for it to finish (Ctrl-C stops)\n", path)
-	}
+	opt.Waiting = func() { waitingNote(env, path) }
 	failed := 0
 	var firstErr error
 	for _, f := range files {

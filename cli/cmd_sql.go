@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -206,13 +208,17 @@ func openForSQL(env *Env, flagValue string) (*store.DB, error) {
 	db.Close()
 	fmt.Fprintln(env.Stderr, "spoor: writing the SQL rows of the last bulk import (once)...")
 	if err := ensureRows(env, flagValue); err != nil {
+		if errors.Is(err, store.ErrReadOnly) {
+			path := store.ResolvePath(flagValue)
+			return nil, fmt.Errorf("%s: the last bulk import left the SQL rows of its events to be written on first use, and this file cannot be written. Run once, as a user who can write it: spoor sql --db %s 'SELECT 1'; or query a copy: cp %s %s-wal /tmp/ (the -wal only if present) and spoor sql --db /tmp/%s '...'. Analyses (trends, funnel, ...) work on it as it is", path, path, path, path, filepath.Base(path))
+		}
 		return nil, err
 	}
 	return openDB(flagValue, true)
 }
 
 func ensureRows(env *Env, flagValue string) error {
-	db, err := openDB(flagValue, false)
+	db, err := openWrite(env, flagValue)
 	if err != nil {
 		return err
 	}

@@ -290,6 +290,13 @@ func TestReadOnlyDirectoryCommands(t *testing.T) {
 			t.Errorf("spoor %q in a read-only directory: %v %s", args, err, out)
 		}
 	}
+	// The sample deferred its SQL rows, which cannot be written here: spoor
+	// sql says exactly what to run (issue 20.10), not "database is locked".
+	cmd := exec.Command(bin, "sql", "--db", path, "SELECT count(*) FROM events")
+	out, _ := cmd.CombinedOutput()
+	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), "Run once, as a user who can write it: spoor sql --db "+path) {
+		t.Errorf("spoor sql on deferred rows in a read-only directory: %s", out)
+	}
 	if fileHash(t, path) != sum {
 		t.Fatal("the database bytes changed")
 	}

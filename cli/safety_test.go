@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func sha(t *testing.T, path string) [32]byte {
@@ -79,5 +80,44 @@ func TestFailedImportCreatesNoDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(db); err != nil {
 		t.Fatalf("the import that stored events left no database: %v", err)
+	}
+}
+
+// holdWriteLock takes path's write lock as another process's import would,
+// and releases it after d.
+func holdWriteLock(t *testing.T, path string, d time.Duration) {
+	t.Helper()
+	c, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetMaxOpenConns(1)
+	if _, err := c.Exec("BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(d, func() {
+		c.Exec("ROLLBACK")
+		c.Close()
+	})
+}
+
+// Writes that find an import under way wait for it and say so, as import
+// does (issue 20.10): segment create, and spoor sql writing the rows a bulk
+// import deferred (it once failed at once with "database is locked").
+func TestWritesWaitForAnImport(t *testing.T) {
+	edu := exEduDB(t) // sample --db defers the SQL rows, as bulk imports do
+	for _, args := range [][]string{
+		{"segment", "create", "s", "did login"},
+		{"sql", "--format", "csv", "SELECT count(*) > 0 FROM events"},
+	} {
+		holdWriteLock(t, edu, 1500*time.Millisecond)
+		start := time.Now()
+		code, out, errs := exRun(t, append(args, "--db", edu)...)
+		if code != 0 || !strings.Contains(errs, "another import is writing to "+edu+"; waiting for it to finish") {
+			t.Fatalf("%v: exit %d %q %q", args, code, out, errs)
+		}
+		if waited := time.Since(start); waited < time.Second {
+			t.Fatalf("%v finished in %v while the lock was held", args, waited)
+		}
 	}
 }

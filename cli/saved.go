@@ -207,7 +207,7 @@ func saveExpr(env *Env, k segment.Kind, args []string) error {
 	if _, err := segment.Parse(pos[1]); err != nil {
 		return &UsageError{err.Error()}
 	}
-	db, err := openDB(*dbPath, false)
+	db, err := openWrite(env, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -335,7 +335,7 @@ func deleteSaved(env *Env, k segment.Kind, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(*dbPath, false)
+	db, err := openWrite(env, *dbPath)
 	if err != nil {
 		return err
 	}

@@ -339,15 +339,23 @@ func (db *DB) EnsureRowsProgress(ctx context.Context, progress func(done, total 
 	if err := db.CheckSame(); err != nil {
 		return err
 	}
-	tx, err := db.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fillRows(ctx, tx, progress); err != nil {
-		return err
-	}
-	return tx.Commit()
+	// The write lock first (waiting for an import in another process, and
+	// saying so): a transaction that read first and wrote later would fail
+	// at once with "database is locked" if that import committed meanwhile.
+	return db.waitForLock(ctx, func(conn *sql.Conn) error {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE key = 'rows_lock'"); err != nil {
+			return err
+		}
+		if err := fillRows(ctx, tx, progress); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
 }
 
 // PropsOf returns the properties of the stored events at the given storage

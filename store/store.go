@@ -61,7 +61,10 @@ type DB struct {
 	SQL      *sql.DB
 	Path     string
 	ReadOnly bool
-	user     userConn // typed SQL runs here (usersql.go)
+	// Waiting, when set, is called once when a write (Exec, EnsureRows)
+	// has to wait for another process's import to finish.
+	Waiting func()
+	user    userConn // typed SQL runs here (usersql.go)
 	// cleanup: a read-only open created the -wal/-shm files (usersql.go's
 	// Close removes them again when it is the last to use them).
 	cleanup bool
@@ -378,11 +381,51 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 
 // Exec runs a writing statement, first checking that the path still names
 // the file that was opened. Every write outside an import goes through it.
+// While another process's import holds the write lock it waits (saying so
+// once through Waiting) until that import ends or ctx is cancelled.
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if err := db.CheckSame(); err != nil {
 		return nil, err
 	}
-	return db.SQL.ExecContext(ctx, q, args...)
+	var res sql.Result
+	err := db.waitForLock(ctx, func(conn *sql.Conn) (err error) {
+		res, err = conn.ExecContext(ctx, q, args...)
+		return err
+	})
+	return res, err
+}
+
+// waitForLock runs write on one connection that polls the write lock
+// briefly, so waiting is reported at once, and tries again while it is
+// busy. The connection's usual timeout is restored after.
+func (db *DB) waitForLock(ctx context.Context, write func(*sql.Conn) error) error {
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if db.Path != ":memory:" {
+		if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 200"); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.Background(), "PRAGMA busy_timeout = "+strconv.Itoa(busyTimeoutMs))
+	}
+	said := false
+	for {
+		err := write(conn)
+		if !IsBusy(err) {
+			return err
+		}
+		if !said && db.Waiting != nil {
+			db.Waiting()
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // DataVersion changes whenever events or identities change; readers compare
