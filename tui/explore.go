@@ -219,11 +219,10 @@ const (
 // runSQL runs typed SQL through the store's guard, the one spoor sql uses:
 // a read-only connection on which nothing typed here can write.
 func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
-	// Bulk imports may defer the SQL rows; write them so SQL sees every event.
-	if !db.ReadOnly {
-		if err := db.EnsureRows(ctx); err != nil {
-			return nil, err
-		}
+	// Bulk imports may defer the SQL rows; write them so SQL sees every
+	// event (on a read-only file, the error says what to run).
+	if err := db.EnsureRows(ctx); err != nil {
+		return nil, err
 	}
 	r := &listResult{t: output.Table{Title: "SQL: " + q}}
 	errFull := errors.New("full")
