@@ -136,19 +136,6 @@ func TestRetentionBoundedDaily(t *testing.T) {
 	}
 }
 
-func TestRetentionUnbounded(t *testing.T) {
-	d := NewDataset(rtTimeline(t, time.UTC, rtBasic), time.UTC)
-	r := rtRun(t, d, RetentionQuery{Periods: 4, Unbounded: true})
-	rtCheck(t, r, []rtRow{
-		// u1 last returns on D3, u2 on D2: counted in every period up to it.
-		{"2026-03-02", 2, []int{2, 2, 2, 1}, -1},
-		{"2026-03-03", 1, []int{1, 1, 1, 1}, 3},
-		{"2026-03-04", 0, []int{0, 0, 0}, 2},
-		{"2026-03-05", 0, []int{0, 0}, 1},
-		{"2026-03-06", 0, []int{0}, 0},
-	}, []float64{100, 100, 100, 50})
-}
-
 func TestRetentionRecurring(t *testing.T) {
 	d := NewDataset(rtTimeline(t, time.UTC, rtBasic), time.UTC)
 	r := rtRun(t, d, RetentionQuery{Periods: 4, Recurring: true})
@@ -176,88 +163,6 @@ func TestRetentionRecurring(t *testing.T) {
 	if got := r.CellUsers(1, 3); !reflect.DeepEqual(got, []string{"u3"}) {
 		t.Errorf("CellUsers(1,3) = %v", got)
 	}
-}
-
-func TestRetentionStartDiffersFromReturn(t *testing.T) {
-	d := NewDataset(rtTimeline(t, time.UTC, `
-u1 signup 2026-03-02 10:00
-u1 open   2026-03-04 10:00
-u2 signup 2026-03-02 10:00
-u2 signup 2026-03-03 10:00
-u3 open   2026-03-02 09:00
-u3 signup 2026-03-03 09:00
-u3 open   2026-03-03 18:00
-u3 open   2026-03-04 18:00
-u4 other  2026-03-07 00:00
-`), time.UTC)
-	r := rtRun(t, d, RetentionQuery{Start: "signup", Return: "open", Periods: 3})
-	rtCheck(t, r, []rtRow{
-		// u2's second signup is not a return; u3's open before signing up
-		// neither makes a cohort nor a return.
-		{"2026-03-02", 2, []int{2, 0, 1}, -1},
-		{"2026-03-03", 1, []int{1, 1, 0}, -1},
-		{"2026-03-04", 0, []int{0, 0, 0}, -1},
-		{"2026-03-05", 0, []int{0, 0, 0}, 2},
-		{"2026-03-06", 0, []int{0, 0}, 1},
-		{"2026-03-07", 0, []int{0}, 0},
-	}, []float64{100, 100.0 / 3, 100.0 / 3})
-}
-
-func TestRetentionPeriodZeroIsCohort(t *testing.T) {
-	// u1 never does the return event: period 0 is still 100%.
-	d := NewDataset(rtTimeline(t, time.UTC, `
-u1 signup 2026-03-02 10:00
-u1 open   2026-03-03 10:00
-u2 buy    2026-03-05 10:00
-`), time.UTC)
-	r := rtRun(t, d, RetentionQuery{Start: "signup", Return: "buy", Periods: 2})
-	rtCheck(t, r, []rtRow{
-		{"2026-03-02", 1, []int{1, 0}, -1},
-		{"2026-03-03", 0, []int{0, 0}, -1},
-		{"2026-03-04", 0, []int{0, 0}, 1},
-		{"2026-03-05", 0, []int{0}, 0},
-	}, []float64{100, 0})
-	if r.Cohorts[0].Percent[0] != 100 || r.Cohorts[0].Percent[1] != 0 {
-		t.Errorf("percent = %v", r.Cohorts[0].Percent)
-	}
-}
-
-func TestRetentionWeeksStartMonday(t *testing.T) {
-	d := NewDataset(rtTimeline(t, time.UTC, `
-u1 open 2026-03-08 23:00
-u1 open 2026-03-09 00:30
-u2 open 2026-03-02 00:00
-u2 open 2026-03-08 23:59
-u3 open 2026-03-10 12:00
-u3 open 2026-03-24 12:00
-`), time.UTC)
-	r := rtRun(t, d, RetentionQuery{Period: "week", Periods: 4})
-	rtCheck(t, r, []rtRow{
-		// Sunday 8 March is in the week of Monday 2 March; Monday 9 March starts the next.
-		{"2026-03-02", 2, []int{2, 1, 0, 0}, 3},
-		{"2026-03-09", 1, []int{1, 0, 1}, 2},
-		{"2026-03-16", 0, []int{0, 0}, 1},
-		{"2026-03-23", 0, []int{0}, 0},
-	}, []float64{100, 100.0 / 3, 0})
-}
-
-func TestRetentionMonths(t *testing.T) {
-	d := NewDataset(rtTimeline(t, time.UTC, `
-u1 open 2026-01-31 23:00
-u1 open 2026-02-01 00:10
-u1 open 2026-03-15 10:00
-u4 open 2026-01-05 10:00
-u2 open 2026-02-28 10:00
-u2 open 2026-03-01 10:00
-u3 open 2026-04-10 10:00
-`), time.UTC)
-	r := rtRun(t, d, RetentionQuery{Period: "month", Periods: 3})
-	rtCheck(t, r, []rtRow{
-		{"2026-01-01", 2, []int{2, 1, 1}, -1},
-		{"2026-02-01", 1, []int{1, 1, 0}, 2},
-		{"2026-03-01", 0, []int{0, 0}, 1},
-		{"2026-04-01", 1, []int{1}, 0},
-	}, []float64{100, 200.0 / 3, 50})
 }
 
 func TestRetentionDSTBerlin(t *testing.T) {
@@ -321,34 +226,6 @@ func TestRetentionSingleEvent(t *testing.T) {
 	if r.Periods != 31 || r.Period != "day" {
 		t.Errorf("defaults: %s x %d", r.Period, r.Periods)
 	}
-}
-
-func TestRetentionWhereAppliesToStartAndReturn(t *testing.T) {
-	d := NewDataset(rtTimeline(t, time.UTC, `
-u1 open 2026-03-02 10:00 country=CN
-u1 open 2026-03-03 10:00 country=US
-u1 open 2026-03-04 10:00 country=CN
-u2 open 2026-03-02 10:00 country=US
-u2 open 2026-03-03 10:00 country=CN
-u3 x    2026-03-05 10:00 country=US
-`), time.UTC)
-	r := rtRun(t, d, RetentionQuery{Periods: 3, Common: Common{Where: []string{"country = CN"}}})
-	rtCheck(t, r, []rtRow{
-		{"2026-03-02", 1, []int{1, 0, 1}, -1},
-		{"2026-03-03", 1, []int{1, 0, 0}, 2},
-		{"2026-03-04", 0, []int{0, 0}, 1},
-		{"2026-03-05", 0, []int{0}, 0},
-	}, []float64{100, 0, 100})
-}
-
-func TestRetentionRangeCohortsReturnsBeyond(t *testing.T) {
-	d := NewDataset(rtTimeline(t, time.UTC, rtBasic), time.UTC)
-	// Cohorts from 3 March only: u1's first start event in range is then
-	// on the 3rd; returns after the range still count.
-	r := rtRun(t, d, RetentionQuery{Periods: 4, Common: Common{From: "2026-03-03", To: "2026-03-03"}})
-	rtCheck(t, r, []rtRow{{"2026-03-03", 2, []int{2, 0, 1, 1}, 3}}, []float64{100, 0, 50})
-	r = rtRun(t, d, RetentionQuery{Periods: 4, Common: Common{Last: "2d"}})
-	rtCheck(t, r, []rtRow{{"2026-03-05", 1, []int{1, 0}, 1}, {"2026-03-06", 1, []int{1}, 0}}, []float64{100})
 }
 
 func TestRetentionBreakdown(t *testing.T) {

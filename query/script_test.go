@@ -2,6 +2,8 @@ package query
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,7 +25,8 @@ import (
 //
 // Timeline times are read in the load's zone (default UTC), which is also
 // the dataset's display timezone. An eval's output is the analysis's
-// rendering below (scriptOutput). Indented lines belong to the command
+// rendering below (scriptOutput: funnel, paths, trends, retention,
+// lifecycle). Indented lines belong to the command
 // above them; blank lines and other comments are ignored.
 func TestScripts(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.test"))
@@ -153,7 +156,59 @@ func scriptOutput(t *testing.T, d *Dataset, spec Spec) []string {
 			t.Fatal(err)
 		}
 		return []string{strings.TrimSuffix(trendsPoints(r), "\n")}
+	case *RetentionQuery:
+		r, err := d.Retention(context.Background(), *q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []string{retentionLines(t, r)}
+	case *LifecycleQuery:
+		r, err := d.Lifecycle(context.Background(), *q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []string{lifecycleLines(r)}
 	}
 	t.Fatalf("no script rendering for %s", spec.Analysis)
 	return nil
+}
+
+// retentionLines renders one line per cohort, "START size N retained
+// A B C [incomplete from K]", and "average X Y Z" (percent, two decimals).
+// It also checks that each percent is its count over the cohort's size.
+func retentionLines(t *testing.T, r *RetentionResult) string {
+	t.Helper()
+	var lines []string
+	for _, c := range r.Cohorts {
+		l := c.Start + " size " + strconv.Itoa(c.Size) + " retained"
+		for k, n := range c.Retained {
+			l += " " + strconv.Itoa(n)
+			if c.Size > 0 && math.Abs(c.Percent[k]-100*float64(n)/float64(c.Size)) > 1e-9 {
+				t.Errorf("cohort %s percent[%d] = %v for %d of %d", c.Start, k, c.Percent[k], n, c.Size)
+			}
+		}
+		if c.IncompleteFrom != nil {
+			l += " incomplete from " + strconv.Itoa(*c.IncompleteFrom)
+		}
+		lines = append(lines, l)
+	}
+	l := "average"
+	for _, v := range r.Average {
+		l += " " + strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	return strings.Join(append(lines, l), "\n")
+}
+
+// lifecycleLines renders one line per interval: "T new N returning N
+// resurrecting N dormant N [incomplete]".
+func lifecycleLines(r *LifecycleResult) string {
+	var lines []string
+	for _, p := range r.Points {
+		l := fmt.Sprintf("%s new %d returning %d resurrecting %d dormant %d", p.T, p.New, p.Returning, p.Resurrecting, p.Dormant)
+		if p.Incomplete {
+			l += " incomplete"
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "\n")
 }
