@@ -405,3 +405,32 @@ func TestNotARegularFile(t *testing.T) {
 		t.Errorf("/dev/null-journal exists")
 	}
 }
+
+// Several writers opening one new file at once (two imports started
+// together) all get the schema once: the second must not run the
+// migrations again after the first committed them ("table settings
+// already exists").
+func TestConcurrentCreate(t *testing.T) {
+	for round := 0; round < 5; round++ {
+		path := filepath.Join(t.TempDir(), "new.db")
+		const n = 4
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			go func() {
+				<-start
+				db, err := Open(path, Options{Create: true})
+				if err == nil {
+					err = db.Close()
+				}
+				errs <- err
+			}()
+		}
+		close(start)
+		for i := 0; i < n; i++ {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+}

@@ -227,7 +227,7 @@ func fileURI(path string) string {
 // chunks are large blobs, read in 16× fewer page reads than with 4 KB. The
 // page size is fixed by the first write, which here is the switch to WAL.
 func createFile(path string) error {
-	sqldb, err := sql.Open("sqlite", fileURI(path)+"?_pragma=page_size(65536)")
+	sqldb, err := sql.Open("sqlite", fileURI(path)+"?_pragma=busy_timeout("+strconv.Itoa(busyTimeoutMs)+")&_pragma=page_size(65536)")
 	if err != nil {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
@@ -335,6 +335,19 @@ func (db *DB) migrate(version int) error {
 		return err
 	}
 	defer tx.Rollback()
+	// Two imports may open one new file at once: both read version 0, and
+	// the second must not run the migrations again once the first has
+	// committed them. A write that leaves nothing behind takes the write
+	// lock, waiting out the other, and the version read after it is the truth.
+	if _, err := tx.Exec("CREATE TABLE migrate_lock(x); DROP TABLE migrate_lock"); err != nil {
+		return fmt.Errorf("migrate %s: %w", db.Path, err)
+	}
+	if err := tx.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version >= SchemaVersion {
+		return nil
+	}
 	for v := version; v < SchemaVersion; v++ {
 		if _, err := tx.Exec(migrations[v]); err != nil {
 			return fmt.Errorf("migrate %s from schema %d: %w", db.Path, v, err)
