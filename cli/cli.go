@@ -267,7 +267,7 @@ func isBool(f *flag.Flag) bool {
 // flagError words a flag mistake: an unknown flag names the closest known
 // ones; flags are written --name, as the usage shows them.
 func flagError(fs *flag.FlagSet, name string, err error) error {
-	if fs.Lookup(name) == nil && name != "h" && name != "help" {
+	if fs.Lookup(name) == nil {
 		var known []string
 		fs.VisitAll(func(f *flag.Flag) { known = append(known, "--"+f.Name) })
 		return usagef("unknown flag --%s for spoor %s%s; spoor %s -h lists its flags", name, fs.Name(), suggest("--"+name, known), fs.Name())

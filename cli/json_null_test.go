@@ -159,6 +159,11 @@ func TestByEveryAnalysis(t *testing.T) {
 	if got, want := groups("paths", "--from", "view", "--by", "segment:buyers"), map[string]any{"buyers": 1.0, "not buyers": 1.0}; !reflect.DeepEqual(got, want) {
 		t.Errorf("paths --by segment:buyers: %v, want %v", got, want)
 	}
+	for _, cmd := range []string{"lifecycle", "paths", "experiment"} {
+		if code, out, _ := runCLI(t, "", cmd, "-h"); code != 0 || !strings.Contains(out, "\n  -by string") {
+			t.Errorf("spoor %s -h does not list --by:\n%s", cmd, out)
+		}
+	}
 	ex := jsonOf(t, "experiment", "--variant", "variant", "--goal", "buy", "--by", "segment:buyers", "--db", db)
 	if b := ex["breakdown"].([]any); len(b) != 1 || pick(b, 0, "value") != "buyers" || pick(b, 0, "variants", 0, "conversions") != 1.0 {
 		t.Errorf("experiment --by segment:buyers: %v", ex["breakdown"])
