@@ -86,6 +86,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.sh.width, m.sh.height = msg.Width, msg.Height
+		m.followResults(m.tab())
 		return m, nil
 	case spinner.TickMsg:
 		if !m.loading && m.running < 0 && (m.imp == nil || m.imp.done) {
@@ -100,12 +101,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.watchTick()
 	case versionMsg:
 		return m, m.versionRead(msg)
-	case propsMsg:
-		if msg.err != nil {
-			m.setStatus("property keys: "+msg.err.Error(), true)
-		}
-		m.sh.props = msg.props
-		return m, nil
 	case exprTickMsg, exprCountMsg:
 		if e, ok := m.dlg.(*exprEditor); ok {
 			return m, e.message(m.ctx, m.sh, msg)
@@ -169,6 +164,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		m.fresh = false
 	}
 	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed, m.sh.picks = msg.db, msg.d, msg.source, msg.events, msg.funnel, msg.picks
+	m.sh.props = msg.props
 	for _, t := range m.tabs {
 		t.lastRun = ""
 		if first && t.a != nil {
@@ -177,7 +173,10 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	}
 	m.newData, m.replaced = false, false
 	m.setStatus(fmt.Sprintf("loaded %s events in %d ms", thousands(msg.d.Len()), msg.ms), false)
-	return tea.Batch(m.rerun(), propsCmd(m.ctx, msg.db), savedListCmd(msg.db, ""), m.startWatch())
+	if msg.propsErr != nil {
+		m.setStatus("property keys: "+msg.propsErr.Error(), true)
+	}
+	return tea.Batch(m.rerun(), savedListCmd(msg.db, ""), m.startWatch())
 }
 
 // savedRead keeps the saved segments the by pickers and the Segments tab

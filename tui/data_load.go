@@ -34,27 +34,21 @@ func loadCmd(ctx context.Context, open opener, db *store.DB, source string, sinc
 		// this database on every tab.
 		d.Segments = segment.Resolver{DB: db}
 		events := eventCounts(d)
+		props, propsErr := propKeys(ctx, db)
 		return loadedMsg{db: db, d: d, source: source, events: events, funnel: funnelSeed(d, events, 4),
-			picks: pickDefaults(d, events), ms: since(start).Milliseconds()}
+			props: props, propsErr: propsErr, picks: pickDefaults(d, events), ms: since(start).Milliseconds()}
 	}
 }
 
-// propsMsg carries the property keys, loaded after the first chart
-// because scanning every event's JSON takes a while on big databases.
-type propsMsg struct {
-	props []named
-	err   error
-}
-
-func propsCmd(ctx context.Context, db *store.DB) tea.Cmd {
-	return func() tea.Msg {
-		keys, counts, err := db.PropKeys(ctx)
-		ps := make([]named, len(keys))
-		for i, k := range keys {
-			ps[i] = named{name: k, count: int(counts[i])}
-		}
-		return propsMsg{props: ps, err: err}
+// propKeys lists the property keys, most frequent first, from the
+// store's per-chunk summary (a small table: no event is scanned).
+func propKeys(ctx context.Context, db *store.DB) ([]named, error) {
+	keys, counts, err := db.PropKeys(ctx)
+	ps := make([]named, len(keys))
+	for i, k := range keys {
+		ps[i] = named{name: k, count: int(counts[i])}
 	}
+	return ps, err
 }
 
 // eventCounts counts events per name, most frequent first.

@@ -52,15 +52,13 @@ func (a *experimentTab) load(raw []byte) error {
 	return nil
 }
 
-// seed opens on exp_checkout → purchase when the data has both. Property
-// keys come from the store's per-chunk summary, a small table, so asking
-// here does not scan events.
+// seed opens on exp_checkout → purchase when the data has both (the
+// property keys are read with the data, in the load command).
 func (a *experimentTab) seed(sh *shared) {
-	if _, ok := sh.d.EventID(defaultGoal); !ok || sh.db == nil {
+	if _, ok := sh.d.EventID(defaultGoal); !ok {
 		return
 	}
-	keys, _, err := sh.db.PropKeys(context.Background())
-	if err == nil && slices.Contains(keys, defaultVariantProp) {
+	if slices.ContainsFunc(sh.props, func(p named) bool { return p.name == defaultVariantProp }) {
 		a.q.Variant, a.q.Goal = defaultVariantProp, defaultGoal
 	}
 }

@@ -13,8 +13,11 @@ type loadedMsg struct {
 	events []named
 	funnel []string
 	picks  picks
-	ms     int64
-	err    error
+	props  []named // property keys, most frequent first
+	// propsErr: the property keys could not be read (the data could).
+	propsErr error
+	ms       int64
+	err      error
 }
 
 // resultMsg carries one analysis run back; seq tells stale runs apart.

@@ -69,8 +69,14 @@ func firstAdd(rows []row) func(*shared) dialog {
 	return nil
 }
 
-// resultsKey moves the selection in the chart, scrolls, and drills down.
+// resultsKey moves the selection in the chart, scrolls, and drills down;
+// then the scroll follows.
 func (m *Model) resultsKey(msg tea.KeyMsg) tea.Cmd {
+	defer m.followResults(m.tab())
+	return m.resultsAction(msg)
+}
+
+func (m *Model) resultsAction(msg tea.KeyMsg) tea.Cmd {
 	k, t := m.sh.keys, m.tab()
 	n := 0
 	if t.res != nil {

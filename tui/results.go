@@ -34,17 +34,17 @@ func (m *Model) analysisView(t *tabState, w, h int) string {
 func (m *Model) panelView(t *tabState, w, h int) string {
 	st := m.sh.st
 	rows := t.a.rows(m.sh)
-	t.row = min(t.row, len(rows)-1)
+	cur := min(t.row, len(rows)-1)
 	var b strings.Builder
 	b.WriteString(st.Title.Render(truncate(tabNames[m.active]+" query", w)) + "\n")
 	const lw = 8
-	start := max(0, min(t.row-(h-3)/2, len(rows)-(h-2)))
+	start := max(0, min(cur-(h-3)/2, len(rows)-(h-2)))
 	for i := start; i < len(rows) && i-start < h-2; i++ {
 		r := rows[i]
 		label := padRight(r.label, lw)
 		val := truncate(r.value, w-lw-2)
 		line := st.Label.Render(label) + st.Value.Render(val)
-		if i == t.row {
+		if i == cur {
 			marker := "▸ "
 			if m.focus != 0 {
 				marker = "› "
@@ -58,7 +58,9 @@ func (m *Model) panelView(t *tabState, w, h int) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// resultsView is the chart, then the exact numbers, scrolled by t.scroll.
+// resultsView is the chart, then the exact numbers, from line t.scroll
+// (kept in range and on the selection by followResults, not here: View
+// changes no state).
 func (m *Model) resultsView(t *tabState, w, h int) string {
 	st := m.sh.st
 	switch {
@@ -69,17 +71,36 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 	case t.res == nil:
 		return st.Dim.Render("no result yet")
 	}
+	lines := m.resultLines(t, w)
+	top := max(min(t.scroll, len(lines)-h), 0)
+	return fitLines(strings.Join(lines[top:], "\n"), w, h)
+}
+
+// resultLines are the results drawn at width w: the chart, the tables
+// (scrolled sideways by t.xoff) and what follows them.
+func (m *Model) resultLines(t *tabState, w int) []string {
 	var b strings.Builder
 	if chart := t.res.chart(m.sh, w, t.sel); chart != "" {
 		b.WriteString(chart + "\n\n")
 	}
-	b.WriteString(st.Dim.Render(scrollLines(tableText(t.res), t.xoff, w)))
+	b.WriteString(m.sh.st.Dim.Render(scrollLines(tableText(t.res), t.xoff, w)))
 	// A secondary chart (the funnel's conversion trend) follows the table.
 	if more := t.res.after(m.sh, w); more != "" {
 		b.WriteString("\n\n" + more)
 	}
-	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	// Keep the selected item on screen when it is a line of the chart.
+	return strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+}
+
+// followResults keeps t.scroll within the results and, while they have
+// focus, on the selected item when it is a line of the chart. Keys and
+// resizes call it; View only reads t.scroll.
+func (m *Model) followResults(t *tabState) {
+	if t.res == nil {
+		t.scroll = 0
+		return
+	}
+	w := resultsWidth(m.sh.width)
+	h := max(m.sh.height-3, 1) // header, tab bar and footer take a line each
 	if at := t.res.line(w, t.sel); at >= 0 && m.focus == 1 {
 		if at < t.scroll {
 			t.scroll = at
@@ -87,8 +108,7 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 			t.scroll = at - h + 1
 		}
 	}
-	t.scroll = min(t.scroll, max(len(lines)-h, 0))
-	return fitLines(strings.Join(lines[t.scroll:], "\n"), w, h)
+	t.scroll = max(min(t.scroll, len(m.resultLines(t, w))-h), 0)
 }
 
 // tableText renders the exact numbers the way the CLI prints them,
