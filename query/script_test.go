@@ -25,9 +25,9 @@ import (
 //
 // Timeline times are read in the load's zone (default UTC), which is also
 // the dataset's display timezone. An eval's output is the analysis's
-// rendering below (scriptOutput: funnel, paths, trends, retention,
-// lifecycle). Indented lines belong to the command
-// above them; blank lines and other comments are ignored.
+// rendering in scriptOutput (funnel, paths, trends, retention, lifecycle).
+// Indented lines belong to the command above them; blank lines and other
+// comments are ignored.
 func TestScripts(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.test"))
 	if err != nil || len(files) == 0 {
