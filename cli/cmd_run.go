@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"github.com/spoorhq/spoor/query"
 	iofs "io/fs"
 
 	"github.com/spoorhq/spoor/specfile"
@@ -36,6 +37,9 @@ func runSpec(env *Env, args []string) error {
 	res, err := spec.Run(env.Ctx, d)
 	if err != nil {
 		return err
+	}
+	if q, ok := spec.Query.(interface{ CommonOptions() query.Common }); ok {
+		noteEmpty(env, d, q.CommonOptions())
 	}
 	return emit(env, *format, res)
 }

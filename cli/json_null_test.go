@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -126,6 +128,13 @@ func TestEmptyResultNotes(t *testing.T) {
 		if code != 0 || out == "" || strings.TrimSpace(errs) != c.note && !strings.Contains(errs, c.note) {
 			t.Errorf("spoor %s: exit %d, stderr %q; want exit 0 and %q", strings.Join(c.args, " "), code, errs, c.note)
 		}
+	}
+	spec := filepath.Join(t.TempDir(), "l.json")
+	if err := os.WriteFile(spec, []byte(`{"analysis": "lifecycle", "where": ["country = us"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "", "run", spec, "--db", db, "--format", "csv"); code != 0 || !strings.Contains(errs, `closest stored values: "US"`) {
+		t.Errorf("spoor run: exit %d, stderr %q; want the note", code, errs)
 	}
 	if code, _, errs := runCLI(t, "", "trends", "--where", "country = US", "--db", db); code != 0 || errs != "" {
 		t.Errorf("a matching filter: exit %d, stderr %q; want no note", code, errs)

@@ -49,6 +49,10 @@ func (d *Dataset) EmptyNotes(ctx context.Context, c Common) []string {
 	return notes
 }
 
+// CommonOptions returns the options every analysis takes, for code that
+// holds any analysis's query (a spec file's): each query embeds Common.
+func (c *Common) CommonOptions() Common { return *c }
+
 // filterNote says why filter f keeps no event, or "" when some stored value
 // passes it.
 func filterNote(f Filter, p *Prop) string {
