@@ -19,6 +19,13 @@ func (m *Model) reload() tea.Cmd {
 	m.setStatus("reloading…", false)
 	db := m.sh.db
 	if errors.Is(db.CheckSame(), store.ErrReplaced) {
+		// Close the old file before opening the new one: its -wal and -shm
+		// still sit at the path, and its last close removes them; shared
+		// with the file now there, they would mix two databases' pages.
+		if m.cancel != nil {
+			m.cancel()
+		}
+		db.Close()
 		db = nil
 	}
 	return tea.Batch(loadCmd(m.ctx, m.open, db, m.sh.source, m.sh.since), m.spin.Tick)
