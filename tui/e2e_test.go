@@ -87,7 +87,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	exp, stages := expectedSampleExperimentAndStages(t)
 	c := exp.Variants[0]
 	s.keys("8")
-	s.waitFor(thousands(c.Users)+" users · "+thousands(c.Conversions)+" conv", 10*time.Second)
+	s.waitFor(output.Count(c.Users)+" users · "+output.Count(c.Conversions)+" conv", 10*time.Second)
 	s.waitFor(output.Percent(float64(c.Rate)), 5*time.Second)
 	// Tab 7: lifecycle stages with their counts.
 	s.keys("7", "Enter")
@@ -96,8 +96,8 @@ func TestEndToEndInTmux(t *testing.T) {
 	s.keys("Enter")
 	scr := s.waitFor("Lifecycle stage", 10*time.Second)
 	for _, g := range stages.Stages {
-		if !strings.Contains(scr, thousands(g.Users)) {
-			t.Fatalf("stage %s: %s users not on screen:\n%s", g.Name, thousands(g.Users), scr)
+		if !strings.Contains(scr, output.Count(g.Users)) {
+			t.Fatalf("stage %s: %s users not on screen:\n%s", g.Name, output.Count(g.Users), scr)
 		}
 	}
 
@@ -117,8 +117,8 @@ func TestEndToEndInTmux(t *testing.T) {
 			line = l
 		}
 	}
-	if !strings.Contains(line, thousands(want.Steps[3].Users)) || !strings.Contains(line, query.Percent(want.Steps[3].Conversion)) {
-		t.Fatalf("step 4 line %q does not show %s users (%s); screen:\n%s", line, thousands(want.Steps[3].Users),
+	if !strings.Contains(line, output.Count(want.Steps[3].Users)) || !strings.Contains(line, query.Percent(want.Steps[3].Conversion)) {
+		t.Fatalf("step 4 line %q does not show %s users (%s); screen:\n%s", line, output.Count(want.Steps[3].Users),
 			query.Percent(want.Steps[3].Conversion), scr)
 	}
 	// q quits: the pane's only process ends, and with it the server.

@@ -53,7 +53,7 @@ func (m *Model) importFile() tea.Cmd {
 			}
 			return func() tea.Msg {
 				return dialogMsg{newPrompt("Database to import "+filepath.Base(path)+" into",
-					"a new file is created (an existing one gets the events added); the workbench then opens it",
+					"created if missing (else the events are added); then opened",
 					store.ResolvePath(""), nil, func(dbPath string) tea.Cmd { return startImportInto(ctx, dbPath, path) })}
 			}
 		})}
