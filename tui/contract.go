@@ -13,7 +13,8 @@ import (
 // panel's rows) whose runs produce results (a chart, exact tables and
 // what the keys of the results focus do). Both interfaces list every
 // method the root calls; the optional ones have a do-nothing form in
-// analysisBase and resultBase, which every tab and result embeds. A tab
+// analysisBase and resultBase, which a tab or result embeds unless it has
+// every optional method of its own (the Experiments tab). A tab
 // that lacks a required method, or overrides an optional one with the
 // wrong signature, fails to compile rather than silently losing a key.
 //

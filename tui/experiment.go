@@ -19,7 +19,6 @@ import (
 // goal event or funnel steps after exposure, and the conversion window.
 // Its spec is the one spoor run executes ({"analysis":"experiment",...}).
 type experimentTab struct {
-	analysisBase
 	q experiment.Query
 	// last is the tab's result on screen, whose variants the weights
 	// prompt checks a split against.
