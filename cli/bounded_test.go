@@ -83,3 +83,26 @@ func TestCSVOutputHostile(t *testing.T) {
 		t.Fatalf("json: code %d\n%s", code, out)
 	}
 }
+
+// TestRangeAttacks (issue 20.10): an overflowing window, a relative range
+// past 100 years and a NaN comparison are refused with what to use.
+func TestRangeAttacks(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	if code, _, stderr := runCLI(t, "", "sample", "--db", db, "--events", "500"); code != 0 {
+		t.Fatalf("sample: %s", stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"funnel", "--steps", "session_start,purchase", "--window", "106751991167d"}, `--window: duration "106751991167d" is too long: at most 36500d (100 years)`},
+		{[]string{"trends", "--last", "9999999999999w"}, `relative range "9999999999999w" is too long`},
+		{[]string{"trends", "--where", "price > NaN"}, `"NaN" is not a finite number`},
+		{[]string{"audience", "preview", "did purchase in 99999999999d"}, "too long"},
+	} {
+		code, out, stderr := runCLI(t, "", append(c.args, "--db", db)...)
+		if code == 0 || out != "" || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: code %d, stdout %q, stderr %q; want %q", c.args, code, out, stderr, c.msg)
+		}
+	}
+}

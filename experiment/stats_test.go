@@ -275,3 +275,16 @@ func TestStatsAgainstNaive(t *testing.T) {
 		near(t, "power at SampleSize", pow, 0.8, 1e-9)
 	}
 }
+
+// NaN and infinities are not shares (--mde NaN was accepted: NaN <= 0 is
+// false).
+func TestParseShareFinite(t *testing.T) {
+	for _, v := range []string{"NaN", "nan%", "Inf", "-inf", "+Inf%"} {
+		if _, err := ParseShare(v); err == nil {
+			t.Errorf("ParseShare(%q) accepted", v)
+		}
+	}
+	if f, err := ParseShare("10%"); err != nil || f != 0.1 {
+		t.Errorf("ParseShare(10%%) = %v, %v", f, err)
+	}
+}

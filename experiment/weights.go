@@ -32,7 +32,8 @@ func ParseWeights(v string) ([]Weight, error) {
 	return out, nil
 }
 
-// ParseShare reads "10%" as 0.1 and plain numbers as they are.
+// ParseShare reads "10%" as 0.1 and plain numbers as they are; NaN and
+// infinities are errors.
 func ParseShare(v string) (float64, error) {
 	v = strings.TrimSpace(v)
 	div := 1.0
@@ -40,5 +41,8 @@ func ParseShare(v string) (float64, error) {
 		v, div = strings.TrimSuffix(v, "%"), 100
 	}
 	f, err := strconv.ParseFloat(v, 64)
+	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		err = fmt.Errorf("%q is not a finite number", v)
+	}
 	return f / div, err
 }

@@ -2,7 +2,9 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -180,8 +182,8 @@ func parseDate(v string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("cannot read date %q (use YYYY-MM-DD)", v)
 }
 
-func parseLast(v string) (int, error) {
-	v = strings.TrimSpace(strings.ToLower(v))
+func parseLast(given string) (int, error) {
+	v := strings.TrimSpace(strings.ToLower(given))
 	mult := 1
 	switch {
 	case strings.HasSuffix(v, "d"):
@@ -191,10 +193,25 @@ func parseLast(v string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("cannot read relative range %q (use e.g. 7d, 30d, 12w)", v)
+		return 0, fmt.Errorf("cannot read relative range %q (use e.g. 7d, 30d, 12w)", given)
+	}
+	if n > MaxDays/mult {
+		return 0, fmt.Errorf("relative range %q is too long: at most %dd (100 years)", given, MaxDays)
 	}
 	return n * mult, nil
 }
+
+// MaxDays bounds every duration and relative range spoor reads: 100
+// years, longer than any export, and far below where adding a duration to
+// a time in milliseconds would overflow (106751991167d wrapped to a
+// negative window, and a funnel converted nobody).
+const MaxDays = 36_500
+
+// MaxDuration is MaxDays in milliseconds.
+const MaxDuration = MaxDays * 86_400_000
+
+// ErrTooLong is a duration over MaxDuration.
+var ErrTooLong = errors.New("too long")
 
 func dayStart(ms int64, loc *time.Location) time.Time {
 	t := time.UnixMilli(ms).In(loc)
@@ -223,8 +240,11 @@ func ParseDuration(v string) (int64, error) {
 		s, unit = s[:len(s)-1], 7*86_400_000
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 {
+	if err != nil || !(f >= 0) || math.IsInf(f, 0) { // !(f >= 0) is also NaN
 		return 0, fmt.Errorf("cannot read duration %q (use a number with s, m, h, d or w, e.g. 7d)", v)
+	}
+	if f*float64(unit) > MaxDuration {
+		return 0, fmt.Errorf("duration %q is %w: at most %dd (100 years)", v, ErrTooLong, MaxDays)
 	}
 	return int64(f * float64(unit)), nil
 }

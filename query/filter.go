@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -95,8 +96,10 @@ func ParseFilter(expr string) (Filter, error) {
 			return f, sc.fail("expected a value after " + f.Op)
 		}
 		if f.Op != "=" && f.Op != "!=" && f.Op != "contains" {
-			if _, err := strconv.ParseFloat(v, 64); err != nil {
+			if x, err := strconv.ParseFloat(v, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
 				return f, &FilterError{expr, opCol + 1, f.Op + " compares numbers; " + strconv.Quote(v) + " is not a number"}
+			} else if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return f, &FilterError{expr, opCol + 1, f.Op + " compares numbers; " + strconv.Quote(v) + " is not a finite number"}
 			}
 		}
 		f.Values = []string{v}

@@ -1,6 +1,9 @@
 package segment
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -321,8 +324,10 @@ func (p *parser) filter() (query.Filter, error) {
 		return f, p.fail(v, "expected a value after "+f.Op)
 	}
 	if f.Op != "=" && f.Op != "!=" && f.Op != "contains" {
-		if _, err := strconv.ParseFloat(v.text, 64); err != nil {
+		if x, err := strconv.ParseFloat(v.text, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
 			return f, p.fail(v, "expected a number after "+f.Op+" ("+f.Op+" compares numbers)")
+		} else if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return f, p.fail(v, "expected a finite number after "+f.Op+" ("+f.Op+" compares numbers)")
 		}
 	}
 	f.Values = []string{p.next().text}
@@ -371,6 +376,9 @@ func (p *parser) rel(after string) (Rel, error) {
 	if err != nil || n <= 0 || !strings.ContainsRune("dwhm", rune(unit)) {
 		return Rel{}, p.fail(t, msg)
 	}
+	if ms := map[byte]int64{'m': 60_000, 'h': 3_600_000, 'd': 86_400_000, 'w': 7 * 86_400_000}[unit]; int64(n) > query.MaxDuration/ms {
+		return Rel{}, p.fail(t, fmt.Sprintf("the window %s is too long: at most %dd (100 years)", t.text, query.MaxDays))
+	}
 	p.next()
 	return Rel{N: n, Unit: unit}, nil
 }
@@ -416,6 +424,9 @@ func (p *parser) seq(start token, a EventMatch) (Node, error) {
 	if p.kw("within") {
 		t := p.peek()
 		ms, err := query.ParseDuration(t.text)
+		if t.kind == tWord && errors.Is(err, query.ErrTooLong) {
+			return nil, p.fail(t, err.Error())
+		}
 		if t.kind != tWord || err != nil || ms <= 0 {
 			return nil, p.fail(t, "expected a duration such as 24h or 30m after within")
 		}
