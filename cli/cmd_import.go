@@ -17,16 +17,16 @@ import (
 )
 
 func init() {
-	register("import", "load event files (CSV/TSV, JSON, JSON Lines, vendor exports; gzip, zstd, zip) into the database", runImport)
+	register("import", "load event files (CSV/TSV, JSON, JSON Lines, Parquet, vendor exports; gzip, zstd, zip) into the database", runImport)
 }
 
 const importUsage = `[--db PATH] [flags] FILE...   (- reads standard input)
 
 Formats are detected from content: CSV/TSV (delimiter sniffed), JSON array,
-JSON Lines, and Mixpanel, Amplitude, PostHog, Segment and GA4 exports in
-their shapes (PostHog API pages, ClickHouse rows and CSV export,
-mixpanel-utils CSV, GA4 bq extract or client rows), plain or compressed
-with gzip or zstd. A .zip (Amplitude's Export API
+JSON Lines, Parquet, and Mixpanel, Amplitude, PostHog, Segment and GA4
+exports in their shapes (PostHog API pages, ClickHouse rows, CSV export and
+Parquet batch export, mixpanel-utils CSV, GA4 bq extract or client rows),
+plain or compressed with gzip or zstd. A .zip (Amplitude's Export API
 download) is read member after member, gzipped or not, as one import.
 User, event and time columns are guessed from common names; name them with
 --user/--event/--time. Times: ISO 8601 / RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff]

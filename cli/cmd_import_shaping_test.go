@@ -57,6 +57,8 @@ func TestShapedExportsFunnels(t *testing.T) {
 			[]string{"--steps", "Sign Up,Purchase"}, []int{2, 1}},
 		{"amplitude zip", []string{amplitudeZip(t, filepath.Join(fx, "amplitude_export"))},
 			[]string{"--steps", "page_view,sign_up,purchase"}, []int{3, 2, 1}},
+		{"posthog parquet", []string{filepath.Join(fx, "posthog_parquet", "events.parquet")},
+			[]string{"--steps", "$pageview,signed_up,purchase"}, []int{3, 2, 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

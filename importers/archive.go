@@ -113,8 +113,11 @@ func (z *zipReader) advance() (string, error) {
 			z.skipped++
 			continue
 		}
-		if head, _ := text.Peek(4); string(head) == zipMagic {
+		switch head, _ := text.Peek(4); string(head) {
+		case zipMagic:
 			return "", &notEventsError{fmt.Sprintf("member %s of the zip is itself a zip archive: extract the outer one and import the files inside", f.Name)}
+		case parquetMagic: // read by offset, so not from inside a stream
+			return "", &notEventsError{fmt.Sprintf("member %s of the zip is a Parquet file: extract it and import it as a file", f.Name)}
 		}
 		ms := &source{name: f.Name, text: text, compression: compression, encoding: encoding}
 		rd, format, err := z.open(ms)

@@ -374,6 +374,9 @@ func openReader(src *source, opt Options, tp *TimeParser) (rowReader, string, er
 			return openTextReader(member, opt, tp)
 		})
 	}
+	if src.parquet != nil {
+		return openParquetReader(src, opt, tp)
+	}
 	return openTextReader(src, opt, tp)
 }
 

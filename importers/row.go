@@ -1,4 +1,4 @@
-// Package importers reads event exports (CSV/TSV, JSON, JSON Lines, and the
+// Package importers reads event exports (CSV/TSV, JSON, JSON Lines, Parquet, and the
 // Mixpanel, Amplitude, PostHog, Segment and GA4 layouts, gzip or not, in
 // UTF-8, UTF-16 or GB18030) and writes them through store.ImportTx, one
 // transaction per file.
