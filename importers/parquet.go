@@ -26,7 +26,8 @@ import (
 // parquetObjects yields the rows of a Parquet file as JSON-like objects.
 type parquetObjects struct {
 	file   *parquet.File
-	r      *parquet.Reader
+	r      *parquet.GenericReader[map[string]any]
+	buf    []map[string]any
 	fields map[string]parquet.Node // top-level columns by name
 	row    int64
 	closed bool
@@ -57,7 +58,7 @@ func openParquet(src *source) (po *parquetObjects, err error) {
 		return nil, fmt.Errorf("%w: its columns claim %d MB uncompressed in a %d KB file, more than %d times: not an export of events; if it is, pass --max-expand with a larger ratio (0: no limit)",
 			errBomb, total>>20, src.size>>10, src.maxExpand)
 	}
-	po = &parquetObjects{file: f, r: parquet.NewReader(f), fields: map[string]parquet.Node{}}
+	po = &parquetObjects{file: f, r: parquet.NewGenericReader[map[string]any](f, f.Schema()), buf: make([]map[string]any, 1), fields: map[string]parquet.Node{}}
 	for _, fl := range f.Schema().Fields() {
 		po.fields[fl.Name()] = fl
 	}
@@ -73,13 +74,14 @@ func (p *parquetObjects) object() (m map[string]any, line int64, raw []byte, err
 			m, err = nil, fmt.Errorf("a damaged Parquet file: row %d cannot be decoded (%v)", p.row+1, x)
 		}
 	}()
-	m = map[string]any{}
-	if err := p.r.Read(&m); err != nil {
-		if errors.Is(err, io.EOF) {
+	p.buf[0] = map[string]any{}
+	if n, err := p.r.Read(p.buf); n == 0 {
+		if err == nil || errors.Is(err, io.EOF) {
 			return nil, p.row, nil, io.EOF
 		}
 		return nil, p.row, nil, fmt.Errorf("a damaged Parquet file: row %d: %w", p.row+1, err)
 	}
+	m = p.buf[0]
 	p.row++
 	for k, v := range m {
 		m[k] = parquetValue(v, p.fields[k])
