@@ -79,7 +79,7 @@ type result interface {
 	after(sh *shared, w int) string
 	// line is the chart line of item sel at width w, kept on screen while
 	// it is selected; -1 when items are not lines of the chart.
-	line(w, sel int) int
+	line(sh *shared, w, sel int) int
 }
 
 // resultBase is the do-nothing form of a result's optional methods.
@@ -94,5 +94,5 @@ func (resultBase) key(*shared, int, tea.KeyMsg) (tea.Cmd, bool) { return nil, fa
 func (resultBase) explain(context.Context, *query.Dataset, string) (string, error) {
 	return "", nil
 }
-func (resultBase) after(*shared, int) string { return "" }
-func (resultBase) line(int, int) int         { return -1 }
+func (resultBase) after(*shared, int) string  { return "" }
+func (resultBase) line(*shared, int, int) int { return -1 }

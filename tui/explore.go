@@ -86,7 +86,7 @@ func (r *listResult) items() int             { return len(r.t.Rows) }
 func (r *listResult) json() any              { return r.t }
 
 // line is where row sel sits in the chart (after the title).
-func (r *listResult) line(w, sel int) int { return sel + 1 }
+func (r *listResult) line(_ *shared, w, sel int) int { return sel + 1 }
 
 // open acts on Enter, where a plain list has something to show.
 func (r *listResult) open(sh *shared, sel int) tea.Cmd {

@@ -174,7 +174,7 @@ func (r *funnelResult) items() int             { return len(r.r.Steps) }
 
 // line is where step sel's bar is: after the title, each step before it
 // takes its bar and its info lines.
-func (r *funnelResult) line(w, sel int) int {
+func (r *funnelResult) line(_ *shared, w, sel int) int {
 	at := 1
 	for i := 0; i < sel && i < len(r.r.Steps); i++ {
 		at += 1 + strings.Count(funnelInfo(r.r, i, w-funnelNameW(w)-1), "\n") + 1

@@ -101,7 +101,7 @@ func (m *Model) followResults(t *tabState) {
 	}
 	w := resultsWidth(m.sh.width)
 	h := max(m.sh.height-3, 1) // header, tab bar and footer take a line each
-	if at := t.res.line(w, t.sel); at >= 0 && m.focus == 1 {
+	if at := t.res.line(m.sh, w, t.sel); at >= 0 && m.focus == 1 {
 		if at < t.scroll {
 			t.scroll = at
 		} else if at >= t.scroll+h {

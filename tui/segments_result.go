@@ -60,7 +60,6 @@ type savedResult struct {
 	total   int
 	trend   []segment.SizePoint
 	entries []entryRow
-	listAt  int // chart line of the first entry, set when drawn
 }
 
 type entryRow struct {
@@ -105,8 +104,14 @@ func (r *savedResult) share(n int) float64 {
 	return float64(n) / float64(r.total)
 }
 
-func (r *savedResult) items() int          { return len(r.entries) }
-func (r *savedResult) line(w, sel int) int { return r.listAt + sel }
+func (r *savedResult) items() int { return len(r.entries) }
+
+// line is where entry sel is drawn: after the preview, whose height
+// depends on the width and the data's example expression.
+func (r *savedResult) line(sh *shared, w, sel int) int {
+	_, at := savedChart(sh, r, w, sel)
+	return at + sel
+}
 
 func (r *savedResult) drill(sel int) (string, []string, bool) {
 	if sel < 0 || sel >= len(r.entries) || r.entries[sel].err != nil {
@@ -117,8 +122,7 @@ func (r *savedResult) drill(sel int) (string, []string, bool) {
 }
 
 func (r *savedResult) chart(sh *shared, w, sel int) string {
-	text, at := savedChart(sh, r, w, sel)
-	r.listAt = at
+	text, _ := savedChart(sh, r, w, sel)
 	return text
 }
 
@@ -190,10 +194,10 @@ type groupResult struct {
 	note   string
 }
 
-func (r *groupResult) Tables() []output.Table { return r.tables }
-func (r *groupResult) json() any              { return r.report }
-func (r *groupResult) items() int             { return len(r.groups) }
-func (r *groupResult) line(w, sel int) int    { return 1 + sel }
+func (r *groupResult) Tables() []output.Table         { return r.tables }
+func (r *groupResult) json() any                      { return r.report }
+func (r *groupResult) items() int                     { return len(r.groups) }
+func (r *groupResult) line(_ *shared, w, sel int) int { return 1 + sel }
 
 func (r *groupResult) drill(sel int) (string, []string, bool) {
 	if sel < 0 || sel >= len(r.groups) {
