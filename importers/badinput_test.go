@@ -67,6 +67,7 @@ func TestRefusedFiles(t *testing.T) {
 		{"zip", "PK\x03\x04\x14\x00\x00\x00\x08\x00rest", Options{}, "a broken zip archive (zip: not a valid zip file): was it cut short while downloading? Download it again"},
 		{"xz", "\xfd7zXZ\x00\x00rest", Options{}, "an xz archive: spoor reads gzip, zstd, zip and Parquet, not xz; extract it first (xz -d FILE)"},
 		{"7z", "7z\xbc\xaf\x27\x1c\x00\x04rest", Options{}, "a 7z archive: spoor reads gzip, zstd, zip and Parquet, not 7z; extract it first (7z x FILE)"},
+		{"xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00rest", Options{}, "this is an Excel workbook (.xls) or another old Office file, whatever its name: save it as CSV"},
 		{"nul bytes", "user_id,event,time\nu1,\x00view,2024-01-01\n", Options{}, "binary data"},
 		{"truncated gzip", zbig[:len(zbig)/2], Options{}, "gzip stream is truncated"},
 		{"no columns", "foo,bar,baz\n1x,2x,3x\n", Options{}, `found no user or event or time column among "foo", "bar", "baz"; name them with --user COL`},

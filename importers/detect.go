@@ -18,6 +18,9 @@ func detectFormat(head []byte, force string) (string, error) {
 	if len(trimmed) == 0 {
 		return "", &notEventsError{"empty file: expected an event table (CSV/TSV with a header row, a JSON array or JSON Lines), found no data"}
 	}
+	if bytes.HasPrefix(head, []byte(oleMagic)) {
+		return "", &notEventsError{"this is an Excel workbook (.xls) or another old Office file, whatever its name: save it as CSV (File > Save As > CSV UTF-8) and import that"}
+	}
 	for _, a := range archives {
 		if bytes.HasPrefix(head, []byte(a.magic)) {
 			return "", &notEventsError{fmt.Sprintf("%s %s archive: spoor reads gzip, zstd, zip and Parquet, not %s; extract it first (%s) and import what comes out", a.article, a.name, a.name, a.how)}
@@ -51,6 +54,9 @@ var archives = []struct{ magic, article, name, how string }{
 	{"\xfd7zXZ\x00", "an", "xz", "xz -d FILE"}, {"7z\xbc\xaf\x27\x1c", "a", "7z", "7z x FILE"},
 	{"BZh91AY&SY", "a", "bzip2", "bunzip2 FILE"}, {"Rar!\x1a\x07", "a", "RAR", "unrar x FILE"},
 }
+
+// oleMagic starts an OLE2 compound file: Excel 97-2003 .xls, old .doc.
+const oleMagic = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 // binaryAt finds a byte no text file has: NUL, other C0 controls than
 // whitespace, or (in what should be UTF-8 by now) an invalid sequence run
