@@ -63,8 +63,9 @@ type timeSum struct {
 var offsetUnits = map[string]float64{"ms": 1, "s": 1000, "us": 0.001, "min": 60000, "h": 3600000, "clock": 0}
 
 // parseTimeFlag splits --time into the base column and, for A+B:UNIT, the
-// offset. A plain column name (even one holding "+") has no ":UNIT" suffix
-// after a "+": it is returned whole.
+// offset. A "+" inside the name without ":UNIT" is refused, asking for the
+// unit (forgetting it is the likely mistake); a name starting or ending
+// with "+" is returned whole.
 func parseTimeFlag(flag string) (string, *timeSum, error) {
 	plus := strings.LastIndex(flag, "+")
 	if plus <= 0 || plus == len(flag)-1 {
