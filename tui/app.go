@@ -127,6 +127,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case dialogMsg:
 		m.dlg = msg.d
 		return m, nil
+	case selectMsg:
+		if t := m.tab(); t.res != nil && msg.item < t.res.items() {
+			t.sel = msg.item
+		}
+		return m, nil
 	case statusMsg:
 		m.setStatus(msg.text, msg.err)
 		return m, nil
@@ -183,8 +188,12 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 // list, and re-runs that tab, whose sizes come from them.
 func (m *Model) savedRead(msg savedMsg) tea.Cmd {
 	m.sh.saved, m.sh.savedErr = msg.entries, msg.err
-	if s, ok := m.tabs[tabSegments].a.(*segmentsTab); ok && msg.saved != nil {
-		s.editing = msg.saved
+	if msg.saved != nil {
+		for _, t := range m.tabs {
+			if t.a != nil {
+				t.a.stored(msg.saved)
+			}
+		}
 	}
 	if msg.status != "" {
 		m.setStatus(msg.status, false)

@@ -41,13 +41,17 @@ type analysis interface {
 	// shown is told the tab's result each time one arrives (nil after an
 	// error), for checks that compare an edit with what is on screen.
 	shown(res result)
+	// stored is told that a saved segment or audience was written (the
+	// Segments tab goes on editing what it saved).
+	stored(e *savedEntry)
 }
 
 // analysisBase is the do-nothing form of an analysis' optional methods.
 type analysisBase struct{}
 
-func (analysisBase) seed(*shared) {}
-func (analysisBase) shown(result) {}
+func (analysisBase) seed(*shared)       {}
+func (analysisBase) shown(result)       {}
+func (analysisBase) stored(*savedEntry) {}
 
 // result is what a run produced: exact tables (for the table under the
 // chart and for export), a chart, and what its items open.

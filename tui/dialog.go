@@ -21,6 +21,19 @@ type dialog interface {
 	view(sh *shared) string
 }
 
+// pickerWidth is the widest a picker or prompt grows, in columns.
+const pickerWidth = 64
+
+// dialogWidth is the width of a dialog's text on sh's screen, at most most.
+func dialogWidth(sh *shared, most int) int { return max(min(most, sh.width-6), 12) }
+
+// inputView draws a text input at width w without changing it: View only
+// reads, and update sets the same width before the input handles a key.
+func inputView(in textinput.Model, w int) string {
+	in.Width = w
+	return in.View()
+}
+
 // picker fuzzy-filters a list of names as you type. Matching runs on
 // runes, so Chinese names filter like any other; counts sit right-aligned
 // by display width. A name typed exactly comes first.
@@ -152,6 +165,7 @@ func (p *picker) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
 	}
 	before := p.input.Value()
 	var cmd tea.Cmd
+	p.input.Width = dialogWidth(sh, pickerWidth) - 3 // the input scrolls at the width it is drawn at
 	p.input, cmd = p.input.Update(msg)
 	if p.input.Value() != before {
 		p.refilter()
@@ -160,12 +174,11 @@ func (p *picker) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
 }
 
 func (p *picker) view(sh *shared) string {
-	w := max(min(64, sh.width-6), 12)
+	w := dialogWidth(sh, pickerWidth)
 	rows := max(3, min(12, sh.height-10))
 	var b strings.Builder
 	b.WriteString(sh.st.DialogTitle.Render(truncate(p.title, w)) + "\n")
-	p.input.Width = w - 3
-	b.WriteString(p.input.View() + "\n")
+	b.WriteString(inputView(p.input, w-3) + "\n")
 	if p.typedRow() {
 		// What Enter does with the typed text, or why it cannot.
 		line := ""
@@ -263,17 +276,17 @@ func (p *prompt) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
 		return true, p.onSubmit(v)
 	}
 	var cmd tea.Cmd
+	p.input.Width = dialogWidth(sh, pickerWidth) - 3
 	p.input, cmd = p.input.Update(msg)
 	p.err = nil
 	return false, cmd
 }
 
 func (p *prompt) view(sh *shared) string {
-	w := max(min(64, sh.width-6), 12)
-	p.input.Width = w - 3
+	w := dialogWidth(sh, pickerWidth)
 	var b strings.Builder
 	b.WriteString(sh.st.DialogTitle.Render(truncate(p.title, w)) + "\n")
-	b.WriteString(p.input.View() + "\n")
+	b.WriteString(inputView(p.input, w-3) + "\n")
 	if p.err != nil {
 		b.WriteString(sh.st.Error.Render(fitLines(visibleLines(p.err.Error()), w, 3)) + "\n")
 	} else if p.hint != "" {

@@ -25,7 +25,8 @@ type experimentTab struct {
 	last *experimentResult
 }
 
-func (a *experimentTab) shown(res result) { a.last, _ = res.(*experimentResult) }
+func (a *experimentTab) shown(res result)   { a.last, _ = res.(*experimentResult) }
+func (a *experimentTab) stored(*savedEntry) {}
 
 // The ecommerce sample's checkout test: the tab opens on it when the data
 // carries the property.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
@@ -84,6 +85,28 @@ type listResult struct {
 func (r *listResult) Tables() []output.Table { return []output.Table{r.t} }
 func (r *listResult) items() int             { return len(r.t.Rows) }
 func (r *listResult) json() any              { return r.t }
+
+// resultKeys: / jumps to the row picked by a fuzzy filter.
+func (r *listResult) resultKeys(k KeyMap) []key.Binding { return []key.Binding{k.Filter} }
+
+func (r *listResult) key(sh *shared, _ int, msg tea.KeyMsg) (tea.Cmd, bool) {
+	if !key.Matches(msg, sh.keys.Filter) || len(r.t.Rows) == 0 {
+		return nil, false
+	}
+	items := make([]named, len(r.t.Rows))
+	for i, row := range r.t.Rows {
+		items[i] = named{name: row[0]}
+	}
+	find := newPicker("Find a row", items, false, func(v string) tea.Cmd {
+		for i, row := range r.t.Rows {
+			if row[0] == v {
+				return func() tea.Msg { return selectMsg{i} }
+			}
+		}
+		return nil
+	})
+	return func() tea.Msg { return dialogMsg{find} }, true
+}
 
 // line is where row sel sits in the chart (after the title).
 func (r *listResult) line(_ *shared, w, sel int) int { return sel + 1 }

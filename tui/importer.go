@@ -212,8 +212,9 @@ func (p *importPage) fraction() float64 {
 func (p *importPage) view(sh *shared, w, h int) string {
 	var b strings.Builder
 	b.WriteString(sh.st.Title.Render(truncate("Importing "+p.path, w)) + "\n\n")
-	p.bar.Width = max(min(w-4, 70), 10)
-	b.WriteString(p.bar.ViewAs(p.fraction()) + "\n\n")
+	bar := p.bar // a copy: View draws at the width it has, changing nothing
+	bar.Width = max(min(w-4, 70), 10)
+	b.WriteString(bar.ViewAs(p.fraction()) + "\n\n")
 	b.WriteString(fmt.Sprintf("%s rows read", thousands(int(p.last.Rows))))
 	if p.last.Size > 0 {
 		b.WriteString(fmt.Sprintf(" · %s of %s KB", thousands(int(p.last.Bytes/1024)), thousands(int(p.last.Size/1024))))

@@ -38,6 +38,9 @@ type rangePickedMsg struct {
 // dialogMsg opens a dialog that follows another (a picker's "other…").
 type dialogMsg struct{ d dialog }
 
+// selectMsg selects item of the active tab's result (a row found with /).
+type selectMsg struct{ item int }
+
 // statusMsg puts a line in the footer; err marks it as an error.
 type statusMsg struct {
 	text string

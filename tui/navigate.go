@@ -135,23 +135,6 @@ func (m *Model) resultsAction(msg tea.KeyMsg) tea.Cmd {
 		t.scroll = max(t.scroll-10, 0)
 	case key.Matches(msg, k.Range):
 		m.dlg = rangeDialog(t.a.common())
-	case key.Matches(msg, k.Filter):
-		// / on a list result jumps to the row picked by a fuzzy filter.
-		if lr, ok := t.res.(*listResult); ok && n > 0 {
-			items := make([]named, n)
-			for i, r := range lr.t.Rows {
-				items[i] = named{name: r[0]}
-			}
-			m.dlg = newPicker("Find a row", items, false, func(v string) tea.Cmd {
-				for i, r := range lr.t.Rows {
-					if r[0] == v {
-						t.sel = i
-						break
-					}
-				}
-				return nil
-			})
-		}
 	case key.Matches(msg, k.Enter):
 		if t.res == nil || n == 0 {
 			return nil

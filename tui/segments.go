@@ -258,6 +258,9 @@ type applySegmentMsg struct{ ref, how string }
 
 // applySegment applies msg to the analyses of the tabs other than
 // Segments and Explore, and says which changed.
+// stored keeps editing the entry just saved, so saving it again replaces it.
+func (a *segmentsTab) stored(e *savedEntry) { a.editing = e }
+
 func applySegment(tabs []*tabState, msg applySegmentMsg) string {
 	var names []string
 	for i, t := range tabs {

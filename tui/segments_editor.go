@@ -76,6 +76,7 @@ func (e *exprEditor) update(sh *shared, msg tea.KeyMsg) (bool, tea.Cmd) {
 	}
 	before := e.input.Value()
 	var cmd tea.Cmd
+	e.input.Width = dialogWidth(sh, exprWidth) - 3
 	e.input, cmd = e.input.Update(msg)
 	if e.input.Value() == before {
 		return false, cmd
@@ -137,12 +138,14 @@ func (e *exprEditor) close() {
 	}
 }
 
+// exprWidth is the widest the segment expression editor grows.
+const exprWidth = 76
+
 func (e *exprEditor) view(sh *shared) string {
-	w := max(min(76, sh.width-6), 12)
-	e.input.Width = w - 3
+	w := dialogWidth(sh, exprWidth)
 	var b strings.Builder
 	b.WriteString(sh.st.DialogTitle.Render("Segment expression") + "\n")
-	b.WriteString(e.input.View() + "\n")
+	b.WriteString(inputView(e.input, w-3) + "\n")
 	var pe *segment.ParseError
 	switch {
 	case errors.As(e.err, &pe):
