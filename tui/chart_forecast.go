@@ -48,6 +48,9 @@ func (r *trendsResult) forecastAnomalies() []fcAnomaly {
 	return out
 }
 
+// enter: nothing; w explains the selected anomaly (resultKeys names it).
+func (r *trendsResult) enter() string { return "" }
+
 func (r *trendsResult) resultKeys(k KeyMap) []key.Binding {
 	if *r.show {
 		return []key.Binding{k.Forecast, k.Why}

@@ -91,7 +91,11 @@ func (m *Model) footer() string {
 		if res != nil {
 			extra = res.resultKeys(k)
 		}
-		keys = k.ResultsHelp(res != nil && res.items() > 0, res != nil && tableWidth(res) > resultsWidth(w), extra...)
+		items, enter := false, ""
+		if res != nil && res.items() > 0 {
+			items, enter = true, res.enter()
+		}
+		keys = k.ResultsHelp(items, enter, res != nil && tableWidth(res) > resultsWidth(w), extra...)
 	default:
 		keys = k.ShortHelp()
 	}

@@ -67,6 +67,9 @@ type result interface {
 	// open acts on Enter on item sel when it is not a users list (a
 	// variant's table); nil lets drill list the users.
 	open(sh *shared, sel int) tea.Cmd
+	// enter names what Enter does on an item, for the footer ("users":
+	// drill lists them); "" when Enter does nothing there.
+	enter() string
 	// move walks items laid out as a grid (retention's cells): grid is
 	// false for a list, which ↑↓ step through; ok is false at the left
 	// edge, where focus goes back to the panel.
@@ -92,6 +95,7 @@ type resultBase struct{}
 func (resultBase) items() int                                   { return 0 }
 func (resultBase) drill(int) (string, []string, bool)           { return "", nil, false }
 func (resultBase) open(*shared, int) tea.Cmd                    { return nil }
+func (resultBase) enter() string                                { return "users" }
 func (resultBase) move(sel int, _ string) (int, bool, bool)     { return sel, true, false }
 func (resultBase) resultKeys(KeyMap) []key.Binding              { return nil }
 func (resultBase) key(*shared, int, tea.KeyMsg) (tea.Cmd, bool) { return nil, false }

@@ -77,9 +77,10 @@ func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset
 // listResult is a plain table result with one selectable item per row.
 type listResult struct {
 	resultBase
-	t     output.Table
-	bars  []int // counts drawn as bars in the chart; nil for none
-	enter func(sh *shared, sel int) tea.Cmd
+	t       output.Table
+	bars    []int // counts drawn as bars in the chart; nil for none
+	onEnter func(sh *shared, sel int) tea.Cmd
+	does    string // what onEnter shows, named in the footer
 }
 
 func (r *listResult) Tables() []output.Table { return []output.Table{r.t} }
@@ -112,11 +113,18 @@ func (r *listResult) key(sh *shared, _ int, msg tea.KeyMsg) (tea.Cmd, bool) {
 func (r *listResult) line(_ *shared, w, sel int) int { return sel + 1 }
 
 // open acts on Enter, where a plain list has something to show.
+func (r *listResult) enter() string {
+	if r.onEnter == nil {
+		return ""
+	}
+	return r.does
+}
+
 func (r *listResult) open(sh *shared, sel int) tea.Cmd {
-	if r.enter == nil || sel >= len(r.t.Rows) {
+	if r.onEnter == nil || sel >= len(r.t.Rows) {
 		return nil
 	}
-	return r.enter(sh, sel)
+	return r.onEnter(sh, sel)
 }
 
 func (r *listResult) chart(sh *shared, w, sel int) string {
@@ -171,14 +179,14 @@ func eventsResult(ctx context.Context, d *query.Dataset) (result, error) {
 		}
 	}
 	order := eventCounts(d)
-	r := &listResult{t: output.Table{Title: "Events", Columns: []string{"event", "events", "users", "first seen", "last seen"}}}
+	r := &listResult{t: output.Table{Title: "Events", Columns: []string{"event", "events", "users", "first seen", "last seen"}}, does: "users"}
 	for _, o := range order {
 		id, _ := d.EventID(o.name)
 		r.t.Rows = append(r.t.Rows, []string{o.name, strconv.Itoa(events[id]), strconv.Itoa(users[id]),
 			day(first[id], d.Loc), day(last[id], d.Loc)})
 		r.bars = append(r.bars, events[id])
 	}
-	r.enter = func(sh *shared, sel int) tea.Cmd {
+	r.onEnter = func(sh *shared, sel int) tea.Cmd {
 		name := r.t.Rows[sel][0]
 		return func() tea.Msg {
 			users := usersWhoDid(d, name)
@@ -208,12 +216,12 @@ func usersWhoDid(d *query.Dataset, name string) []string {
 
 // propsResult lists property keys; Enter shows a key's values.
 func propsResult(props []named) result {
-	r := &listResult{t: output.Table{Title: "Properties", Columns: []string{"property", "events"}}}
+	r := &listResult{t: output.Table{Title: "Properties", Columns: []string{"property", "events"}}, does: "values"}
 	for _, p := range props {
 		r.t.Rows = append(r.t.Rows, []string{p.name, strconv.Itoa(p.count)})
 		r.bars = append(r.bars, p.count)
 	}
-	r.enter = func(sh *shared, sel int) tea.Cmd {
+	r.onEnter = func(sh *shared, sel int) tea.Cmd {
 		k := r.t.Rows[sel][0]
 		d := sh.d
 		return func() tea.Msg {

@@ -68,14 +68,17 @@ func (k KeyMap) ShortHelp() []key.Binding {
 
 // ResultsHelp is the footer while the chart has focus; extra are the
 // keys the result handles itself (the funnel's p), shown beside Enter;
-// drill says Enter lists users there (not on Paths or Lifecycle, whose
-// charts have nothing to select); wide says the tables are wider than
-// the screen.
-func (k KeyMap) ResultsHelp(drill, wide bool, extra ...key.Binding) []key.Binding {
+// items says the result has items to select (not on Paths or Lifecycle,
+// whose charts have nothing to select) and enter names what Enter does on
+// one ("" for nothing); wide says the tables are wider than the screen.
+func (k KeyMap) ResultsHelp(items bool, enter string, wide bool, extra ...key.Binding) []key.Binding {
 	var keys []key.Binding
-	if drill {
-		keys = append(keys, k.Up, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "users")))
-	} else {
+	switch {
+	case items && enter != "":
+		keys = append(keys, k.Up, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", enter)))
+	case items:
+		keys = append(keys, k.Up)
+	default:
 		keys = append(keys, key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑↓", "scroll")))
 	}
 	keys = append(keys, extra...)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -96,5 +98,36 @@ func TestChartAndTableAgree(t *testing.T) {
 	ev := h.m.tab().res.(*listResult)
 	if line := strings.Split(h.screen(), "\n")[3]; !strings.Contains(line, " "+ev.t.Rows[0][1]) {
 		t.Errorf("explore bar %q lacks the table's count %q", line, ev.t.Rows[0][1])
+	}
+}
+
+// TestFooterNamesWhatEnterDoes: the footer names Enter only where it acts,
+// and with what it opens: the events list lists users, the property list
+// values, an SQL result and the trends forecast's anomalies nothing (w
+// explains an anomaly).
+func TestFooterNamesWhatEnterDoes(t *testing.T) {
+	k := DefaultKeyMap()
+	enterHelp := func(items bool, enter string) string {
+		for _, b := range k.ResultsHelp(items, enter, false) {
+			if b.Help().Key == "enter" {
+				return b.Help().Desc
+			}
+		}
+		return ""
+	}
+	events := &listResult{does: "users", onEnter: func(*shared, int) tea.Cmd { return nil }}
+	sqlRows := &listResult{}
+	trendsRes := &trendsResult{}
+	for _, c := range []struct {
+		name string
+		res  result
+		want string
+	}{{"events", events, "users"}, {"sql", sqlRows, ""}, {"trends anomalies", trendsRes, ""}, {"funnel", &funnelResult{}, "users"}} {
+		if got := enterHelp(true, c.res.enter()); got != c.want {
+			t.Errorf("%s: footer says enter %q, want %q", c.name, got, c.want)
+		}
+	}
+	if got := enterHelp(false, "users"); got != "" {
+		t.Errorf("no items: footer says enter %q", got)
 	}
 }
