@@ -201,22 +201,7 @@ func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
 	for _, p := range fc.Series[0].Forecast {
 		labels = append(labels, p.T)
 	}
-	prec := uint(0)
-	if top < 10 {
-		prec = 2
-	}
-	labelW := len(strconv.FormatFloat(top, 'f', int(prec), 64)) + 2
-	plotW := max(w-labelW-6, 10)
-	plot := plotLines(lines, plotW,
-		asciigraph.Height(trendsChartHeight),
-		asciigraph.Precision(prec), asciigraph.YAxisValueFormatter(axisLabel(prec)),
-		asciigraph.LowerBound(0),
-		asciigraph.XAxisRange(0, float64(n-1)),
-		asciigraph.XAxisTickCount(max(2, min(n, (w-labelW)/12))),
-		asciigraph.XAxisValueFormatter(func(v float64) string {
-			return shortDate(labels[min(max(int(math.Round(v)), 0), n-1)])
-		}),
-	)
+	plot, plotW := datedPlot(lines, top, w, n, func(i int) string { return labels[i] })
 	title := sh.st.Title.Render(truncate(fmt.Sprintf("%s per %s, forecast %d ahead (F hides) — %s %s", r.top.Measure, r.top.Interval, h, fc.Series[0].Name, fc.Series[0].Model), w))
 	bt := sh.st.Dim.Render(truncate(fc.Series[0].BacktestText(), w))
 	legend := sh.st.Dim.Render(truncate("solid: history · dotted: forecast · ˙ band: expected range (95% ahead); ▲ outside it", w))

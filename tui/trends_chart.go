@@ -20,6 +20,29 @@ const trendsChartHeight = 10
 // colors (NO_COLOR), so lines stay apart.
 var noColorChars = []string{"", "•", "+", "x", "o", "*"}
 
+// datedPlot draws lines of n points each, none above top, as one line
+// chart w columns wide with dates on the x axis (date(i) is point i's);
+// plotW is the width of the plot area, where markers go under it.
+func datedPlot(lines []lineSeries, top float64, w, n int, date func(i int) string) (plot string, plotW int) {
+	prec := uint(0)
+	if top < 10 {
+		prec = 2
+	}
+	labelW := len(strconv.FormatFloat(top, 'f', int(prec), 64)) + 2
+	plotW = max(w-labelW-6, 10)
+	plot = plotLines(lines, plotW,
+		asciigraph.Height(trendsChartHeight),
+		asciigraph.Precision(prec), asciigraph.YAxisValueFormatter(axisLabel(prec)),
+		asciigraph.LowerBound(0),
+		asciigraph.XAxisRange(0, float64(n-1)),
+		asciigraph.XAxisTickCount(max(2, min(n, (w-labelW)/12))),
+		asciigraph.XAxisValueFormatter(func(v float64) string {
+			return shortDate(date(min(max(int(math.Round(v)), 0), n-1)))
+		}),
+	)
+	return plot, plotW
+}
+
 // trendsChart draws the series as one asciigraph line chart with dates on
 // the x axis and a legend of labels and totals; anomalous points get a ▲
 // under their column and a line each under the legend.
@@ -47,24 +70,8 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point)
 			}
 		}
 	}
-	prec := uint(0)
-	if top < 10 {
-		prec = 2
-	}
-	labelW := len(strconv.FormatFloat(top, 'f', int(prec), 64)) + 2
 	n := len(r.Series[0].Points)
-	plotW := max(w-labelW-6, 10)
-	plot := plotLines(lines, plotW,
-		asciigraph.Height(trendsChartHeight),
-		asciigraph.Precision(prec), asciigraph.YAxisValueFormatter(axisLabel(prec)),
-		asciigraph.LowerBound(0),
-		asciigraph.XAxisRange(0, float64(n-1)),
-		asciigraph.XAxisTickCount(max(2, min(n, (w-labelW)/12))),
-		asciigraph.XAxisValueFormatter(func(v float64) string {
-			i := min(max(int(math.Round(v)), 0), n-1)
-			return shortDate(r.Series[0].Points[i].T)
-		}),
-	)
+	plot, plotW := datedPlot(lines, top, w, n, func(i int) string { return r.Series[0].Points[i].T })
 	var legend []string
 	for i, s := range r.Series {
 		mark := "━"
