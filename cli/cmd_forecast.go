@@ -22,21 +22,14 @@ func runForecast(env *Env, args []string) error {
 		"(14 days, 48 hours) a series is refused.")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.TrendsQuery
-	commonFlags(fs, &q.Common)
-	events := fs.String("events", "", "comma-separated event names (default: any event)")
-	fs.StringVar(&q.Measure, "measure", "total", "total, users, avg, dau, wau, mau or stickiness")
-	fs.StringVar(&q.Interval, "interval", "day", "day, week (starting Monday), month or hour")
+	check := trendsFlags(fs, &q)
 	horizon := fs.Int("horizon", 0, "intervals to forecast (default 14 days, 48 hours, 8 weeks or 6 months)")
 	top := fs.Int("top", 10, "with --by: forecast the largest N values (the rest folded into other)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("forecast takes no arguments (got %q); name events with --events a,b", fs.Arg(0))
-	}
-	q.Events = trendsEventNames(*events)
-	if err := q.Check(); err != nil {
-		return usagef("%v", err)
+	if err := check(); err != nil {
+		return err
 	}
 	iv, _ := query.ParseInterval(q.Interval)
 	if *horizon == 0 {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"strings"
 
 	"github.com/spoorhq/spoor/query"
@@ -19,20 +20,13 @@ func runTrends(env *Env, args []string) error {
 		"--by gives one series per event and property value; every value is listed.")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.TrendsQuery
-	commonFlags(fs, &q.Common)
-	events := fs.String("events", "", "comma-separated event names (default: any event)")
-	fs.StringVar(&q.Measure, "measure", "total", "total, users, avg, dau, wau, mau or stickiness")
-	fs.StringVar(&q.Interval, "interval", "day", "day, week (starting Monday), month or hour")
+	check := trendsFlags(fs, &q)
 	mark := trendAlertFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("trends takes no arguments (got %q); name events with --events a,b", fs.Arg(0))
-	}
-	q.Events = trendsEventNames(*events)
-	if err := q.Check(); err != nil {
-		return usagef("%v", err)
+	if err := check(); err != nil {
+		return err
 	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {
@@ -45,6 +39,26 @@ func runTrends(env *Env, args []string) error {
 	}
 	noteEmpty(env, d, q.Common)
 	return emit(env, *format, mark(r))
+}
+
+// trendsFlags adds the flags of a trends query (trends, forecast) to fs;
+// check, once fs is parsed, fills q's events and says what is wrong with
+// it as a usage error.
+func trendsFlags(fs *flag.FlagSet, q *query.TrendsQuery) (check func() error) {
+	commonFlags(fs, &q.Common)
+	events := fs.String("events", "", "comma-separated event names (default: any event)")
+	fs.StringVar(&q.Measure, "measure", "total", "total, users, avg, dau, wau, mau or stickiness")
+	fs.StringVar(&q.Interval, "interval", "day", "day, week (starting Monday), month or hour")
+	return func() error {
+		if fs.NArg() > 0 {
+			return usagef("%s takes no arguments (got %q); name events with --events a,b", fs.Name(), fs.Arg(0))
+		}
+		q.Events = trendsEventNames(*events)
+		if err := q.Check(); err != nil {
+			return usagef("%v", err)
+		}
+		return nil
+	}
 }
 
 // trendsEventNames reads "a, b,c" as [a b c]; event names may hold spaces inside.
