@@ -98,6 +98,12 @@ for n in $SIZES; do
   # breakdown) are the heaviest common case.
   rss=$(timed data/spoor funnel --steps "$STEPS" --where country=US --by device --db data/s-$n.db --format json)
   echo "| funnel --where --by: time, bytes per event | ${rss% *} s, $(awk -v m="${rss#* }" -v e="$events" 'BEGIN{printf "%.1f", m*1048576/e}') | | | |" | tee -a "$out"
+  # spoor why ranks every property of the units (issue 16: under 2 s at
+  # 10M events), on the incident sample, whose drop is in late June.
+  rm -f data/i-$n.db*
+  data/spoor sample --scenario incident --events "$n" --db data/i-$n.db >/dev/null
+  w=$(best data/spoor why --db data/i-$n.db --events begin_checkout --before 2026-06-03..2026-06-16 --after 2026-06-17..2026-06-30 --format json)
+  echo "| why (incident sample, every property ranked) | ${w% *} s (${w#* } MB) | | | |" | tee -a "$out"
 done
 echo >&2
 echo "results written to bench/$out" >&2

@@ -211,13 +211,15 @@ type PropColumn struct {
 // LoadProp reads one property of every event in storage order. It fails if
 // the data changed since version, so a column never mixes two imports.
 func (db *DB) LoadProp(ctx context.Context, key string, version int64) (*PropColumn, error) {
-	return db.LoadPropAt(ctx, key, version, nil)
+	return db.LoadPropAt(ctx, key, version, nil, -1)
 }
 
 // LoadPropAt is LoadProp with the value of stored event i placed at
 // pos[i] (Ordered.Positions: analysis order), without a column in storage
-// order in between.
-func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []int32) (*PropColumn, error) {
+// order in between, in a column of size codes (size < 0: one per event). A
+// negative pos[i] leaves event i out: reading a few events' values skips
+// the scattered writes of a whole column, most of its time.
+func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []int32, size int) (*PropColumn, error) {
 	tx, err := db.beginAt(ctx, version, false)
 	if err != nil {
 		return nil, err
@@ -230,7 +232,10 @@ func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []i
 	if pos != nil && int64(len(pos)) != total.Int64 {
 		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}
-	col := &PropColumn{Codes: make([]int32, total.Int64)}
+	if size < 0 {
+		size = int(total.Int64)
+	}
+	col := &PropColumn{Codes: make([]int32, size)}
 	rows, err := tx.QueryContext(ctx, `SELECT c.first_id, c.n, p.dict, p.codes FROM chunks c
 		JOIN chunk_props p ON p.chunk_id = c.id AND p.key = ? ORDER BY c.first_id`, key)
 	if err != nil {
@@ -269,13 +274,15 @@ func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []i
 			local[i] = c
 		}
 		base := int(first - firstID.Int64)
-		if base < 0 || base+n > len(col.Codes) {
+		if base < 0 || int64(base+n) > total.Int64 {
 			return nil, errCorrupt
 		}
 		// decodePairs keeps row < n, so base+row is in range.
 		if err := decodePairs(codes, n, len(lits), func(row, lit int) {
 			if pos != nil {
-				col.Codes[pos[base+row]] = local[lit]
+				if at := pos[base+row]; at >= 0 {
+					col.Codes[at] = local[lit]
+				}
 			} else {
 				col.Codes[base+row] = local[lit]
 			}

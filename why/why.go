@@ -3,9 +3,13 @@ package why
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spoorhq/spoor/query"
@@ -191,26 +195,33 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		return res, nil
 	}
 
-	// Single properties.
+	// Single properties. Only the units' values are read, every column
+	// at once: reading them is most of the time at millions of events.
+	pick, err := d.Pick(ctx, u.idx)
+	if err != nil {
+		return nil, err
+	}
+	loaded, errs := loadProps(ctx, d, pick, q.Keys)
 	cols := make([]*query.Prop, 0, len(q.Keys))
 	var singles [][]Contributor
-	for _, key := range q.Keys {
+	for n, key := range q.Keys {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		get := d.Prop
+		p, err := loaded[n], errs[n]
 		if name, ok := strings.CutPrefix(key, "segment:"); ok && d.Segments != nil {
 			// A saved segment: in or out of it, per event's person.
-			get = func(ctx context.Context, _ string) (*query.Prop, error) { return d.Segments.Breakdown(ctx, d, name) }
+			if p, err = d.Segments.Breakdown(ctx, d, name); err == nil {
+				p = p.At(u.idx)
+			}
 		}
-		p, err := get(ctx, key)
 		if err != nil {
 			return nil, err
 		}
 		cols = append(cols, p)
 		cells := map[int32]*[2]Cell{}
-		for k, i := range u.idx {
-			c := p.Codes[i]
+		for k := range u.idx {
+			c := p.Codes[k]
 			g := cells[c]
 			if g == nil {
 				g = &[2]Cell{}
@@ -272,8 +283,8 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 			w := int32(PairTop + 1)
 			cells := map[int32]*[2]Cell{}
 			table := make([][2]Cell, w*w)
-			for k, i := range u.idx {
-				ka, kb := remap[a][pa.Codes[i]], remap[b][pb.Codes[i]]
+			for k := range u.idx {
+				ka, kb := remap[a][pa.Codes[k]], remap[b][pb.Codes[k]]
 				if ka == 0 || kb == 0 {
 					continue
 				}
@@ -340,7 +351,10 @@ func groups(kind Kind, props []string, cells map[int32]*[2]Cell, name func(int32
 	var out []Contributor
 	var small [2]Cell
 	folded := 0
-	for key, g := range cells {
+	// In code order: the folded sums are floats, and a map's order would
+	// change their last digits from run to run.
+	for _, key := range slices.Sorted(maps.Keys(cells)) {
+		g := cells[key]
 		if g[0].N+g[1].N < MinUnits {
 			small[0].Num += g[0].Num
 			small[0].Den += g[0].Den
@@ -486,10 +500,10 @@ func drill(d *query.Dataset, cols []*query.Prop, keys []string, u *units, top *C
 		}
 	}
 	per := map[int32]*[2]float64{}
-	for k, i := range u.idx {
+	for k := range u.idx {
 		ok := true
 		for j, p := range match {
-			ok = ok && p.Codes[i] == top.codes[j]
+			ok = ok && p.Codes[k] == top.codes[j]
 		}
 		if !ok {
 			continue
@@ -537,4 +551,29 @@ func eventsName(ev []string) string {
 		return query.AnyEventLabel
 	}
 	return strings.Join(ev, ", ")
+}
+
+// loadProps reads the columns of keys (saved segments aside) at the
+// picked units, one column per processor at a time.
+func loadProps(ctx context.Context, d *query.Dataset, pick *query.Picked, keys []string) ([]*query.Prop, []error) {
+	props, errs := make([]*query.Prop, len(keys)), make([]error, len(keys))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(keys)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range next {
+				props[n], errs[n] = pick.Prop(ctx, keys[n])
+			}
+		}()
+	}
+	for n, key := range keys {
+		if !strings.HasPrefix(key, "segment:") || d.Segments == nil {
+			next <- n
+		}
+	}
+	close(next)
+	wg.Wait()
+	return props, errs
 }

@@ -181,3 +181,21 @@ func TestRandomAgainstRecount(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldedSumIsStable: the small values' sum is added in one order, so
+// a run's output does not change with map order (floats are not
+// associative: 1e16 + 1 - 1e16 depends on the order).
+func TestFoldedSumIsStable(t *testing.T) {
+	cells := map[int32]*[2]Cell{}
+	for c, v := range []float64{1e16, 1, -1e16, 1, 3, -1e16, 1e16, 0.5} {
+		cells[int32(c)] = &[2]Cell{{Num: v, N: 1}, {Num: v, N: 1}}
+	}
+	name := func(c int32) ([]int32, string) { return []int32{c}, fmt.Sprint(c) }
+	first := groups(Sum, []string{"k"}, cells, name, [2]Cell{}, 1)
+	for range 50 {
+		got := groups(Sum, []string{"k"}, cells, name, [2]Cell{}, 1)
+		if got[0].Before != first[0].Before || got[0].Folded != 8 {
+			t.Fatalf("folded before %v (%d values), then %v", first[0].Before, first[0].Folded, got[0].Before)
+		}
+	}
+}
