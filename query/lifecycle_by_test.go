@@ -93,17 +93,7 @@ func TestLifecycleByMatchesGroupsAlone(t *testing.T) {
 		active := func(e RawEvent) bool {
 			return (q.Event == "" || e.Event == q.Event) && (q.Where == nil || e.Props["kind"] == "x")
 		}
-		sorted := append([]RawEvent(nil), evs...)
-		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Time < sorted[j].Time })
-		group := map[string]string{}
-		for _, e := range sorted {
-			if _, ok := group[e.User]; !ok && active(e) {
-				group[e.User] = NoneValue
-				if v, ok := e.Props["plan"]; ok {
-					group[e.User] = v
-				}
-			}
-		}
+		group := firstGroups(evs, "plan", active)
 		r, err := d.Lifecycle(context.Background(), q)
 		if err != nil {
 			t.Fatal(err)
@@ -137,4 +127,22 @@ func TestLifecycleByMatchesGroupsAlone(t *testing.T) {
 	if checked < 100 {
 		t.Errorf("only %d groups compared", checked)
 	}
+}
+
+// firstGroups is the slow reference for --by on lifecycle and paths: a
+// user's group is prop on the earliest of their events that counts
+// (NoneValue when that event lacks it); a user with no such event has none.
+func firstGroups(evs []RawEvent, prop string, counts func(RawEvent) bool) map[string]string {
+	sorted := append([]RawEvent(nil), evs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Time < sorted[j].Time })
+	group := map[string]string{}
+	for _, e := range sorted {
+		if _, ok := group[e.User]; !ok && counts(e) {
+			group[e.User] = NoneValue
+			if v, ok := e.Props[prop]; ok {
+				group[e.User] = v
+			}
+		}
+	}
+	return group
 }

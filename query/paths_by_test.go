@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
-	"sort"
 	"testing"
 	"time"
 )
@@ -95,17 +94,9 @@ func TestPathsByMatchesGroupsAlone(t *testing.T) {
 		if q.Common.From != "" {
 			lo = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC).UnixMilli()
 		}
-		sorted := append([]RawEvent(nil), evs...)
-		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Time < sorted[j].Time })
-		group := map[string]string{}
-		for _, e := range sorted {
-			if _, ok := group[e.User]; !ok && e.Event == "a" && e.Time >= lo && (q.Where == nil || e.Props["ok"] == "1") {
-				group[e.User] = NoneValue
-				if v, ok := e.Props["src"]; ok {
-					group[e.User] = v
-				}
-			}
-		}
+		group := firstGroups(evs, "src", func(e RawEvent) bool {
+			return e.Event == "a" && e.Time >= lo && (q.Where == nil || e.Props["ok"] == "1")
+		})
 		r, err := d.Paths(context.Background(), q)
 		if err != nil {
 			t.Fatal(err)
