@@ -22,10 +22,29 @@ type harness struct {
 
 func newHarness(t *testing.T, w, h int) *harness {
 	t.Helper()
-	open := func(ctx context.Context) (*store.DB, string, error) {
+	hs := startHarness(t, w, h, func(ctx context.Context) (*store.DB, string, error) {
 		db, err := fixtureDB(ctx, 400, 1)
 		return db, "fixture", err
+	})
+	if hs.m.sh.d == nil {
+		t.Fatalf("the fixture did not load: %s", hs.m.status)
 	}
+	return hs
+}
+
+// fileHarness opens the workbench on the database file at path as its own
+// opener does (writable when it can be).
+func fileHarness(t *testing.T, path string, w, h int) *harness {
+	t.Helper()
+	return startHarness(t, w, h, func(ctx context.Context) (*store.DB, string, error) {
+		db, err := store.Open(path, store.Options{})
+		return db, path, err
+	})
+}
+
+// startHarness starts the workbench with open at w x h, and closes
+// whatever database it has open when the test ends.
+func startHarness(t *testing.T, w, h int, open func(context.Context) (*store.DB, string, error)) *harness {
 	m := New(context.Background(), open, false)
 	m.sh.since = func(time.Time) time.Duration { return 0 }
 	m.sh.countDelay = 0
@@ -37,9 +56,6 @@ func newHarness(t *testing.T, w, h int) *harness {
 			m.sh.db.Close()
 		}
 	})
-	if m.sh.d == nil {
-		t.Fatalf("the fixture did not load: %s", m.status)
-	}
 	return hs
 }
 

@@ -440,15 +440,8 @@ func TestExploreSQLOnAFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	open := func(ctx context.Context) (*store.DB, string, error) {
-		db, err := store.Open(path, store.Options{})
-		return db, path, err
-	}
-	m := New(ctx, open, false)
-	h := &harness{t: t, m: m}
-	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	h.run(m.Init())
-	defer m.sh.db.Close()
+	h := fileHarness(t, path, 100, 30)
+	m := h.m
 	if m.sh.d == nil || m.sh.db.ReadOnly {
 		t.Fatalf("not opened writable: %s", m.status)
 	}

@@ -232,19 +232,8 @@ func TestWorkbenchDuringImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	open := func(ctx context.Context) (*store.DB, string, error) { // as the workbench's own opener
-		db, err := store.Open(path, store.Options{})
-		return db, path, err
-	}
-	m := New(ctx, open, false)
-	h := &harness{t: t, m: m}
-	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
-	h.run(m.Init())
-	defer func() {
-		if m.sh.db != nil {
-			m.sh.db.Close()
-		}
-	}()
+	h := fileHarness(t, path, 80, 24)
+	m := h.m
 	if m.sh.d == nil || m.sh.d.Len() != 2000 {
 		t.Fatalf("did not load: %s", m.status)
 	}
@@ -325,19 +314,8 @@ func TestWorkbenchNoticesNewData(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	open := func(ctx context.Context) (*store.DB, string, error) {
-		db, err := store.Open(path, store.Options{})
-		return db, path, err
-	}
-	m := New(ctx, open, false)
-	h := &harness{t: t, m: m}
-	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
-	h.run(m.Init())
-	defer func() {
-		if m.sh.db != nil {
-			m.sh.db.Close()
-		}
-	}()
+	h := fileHarness(t, path, 80, 24)
+	m := h.m
 	if m.sh.d == nil || m.sh.d.Len() != 1000 {
 		t.Fatalf("did not load: %s", m.status)
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/store"
 )
@@ -33,16 +32,9 @@ func TestDatabaseReplacedUnderTheWorkbench(t *testing.T) {
 	mk(path, 10)
 	backup := filepath.Join(dir, "backup.db")
 	mk(backup, 30)
-	open := func(ctx context.Context) (*store.DB, string, error) {
-		db, err := store.Open(path, store.Options{})
-		return db, path, err
-	}
-	m := New(ctx, open, false)
-	h := &harness{t: t, m: m}
-	h.send(tea.WindowSizeMsg{Width: 200, Height: 30})
-	h.run(m.Init())
+	h := fileHarness(t, path, 200, 30)
+	m := h.m
 	old := m.sh.db
-	defer func() { m.sh.db.Close() }()
 	h.run(m.watchTick())
 	if m.replaced {
 		t.Fatal("flagged before anything happened")
