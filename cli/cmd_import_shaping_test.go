@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -67,23 +68,11 @@ func TestShapedExportsFunnels(t *testing.T) {
 			if code != 0 || strings.Contains(stderr, "rejected 1") {
 				t.Fatalf("import: %d %s", code, stderr)
 			}
-			if got := funnelUsers(t, db, c.funnel...); !equalInts(got, c.want) {
+			if got := funnelUsers(t, db, c.funnel...); !slices.Equal(got, c.want) {
 				t.Fatalf("funnel %v: %v; want %v", c.funnel, got, c.want)
 			}
 		})
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // amplitudeZip zips the fixture's members, gzipped, as the Export API does.
@@ -198,10 +187,10 @@ func TestTimeWarnings(t *testing.T) {
 		t.Fatalf("doctor table:\n%s", stdout)
 	}
 	// The --from given leaves out exactly the stray event (user 1000169's only one).
-	if got := funnelUsers(t, db, "--steps", "view", "--from", d.Quality.Outliers.From); !equalInts(got, []int{3}) {
+	if got := funnelUsers(t, db, "--steps", "view", "--from", d.Quality.Outliers.From); !slices.Equal(got, []int{3}) {
 		t.Fatalf("view users from %s: %v; want [3] (4 without --from)", d.Quality.Outliers.From, got)
 	}
-	if got := funnelUsers(t, db, "--steps", "view"); !equalInts(got, []int{4}) {
+	if got := funnelUsers(t, db, "--steps", "view"); !slices.Equal(got, []int{4}) {
 		t.Fatalf("view users: %v", got)
 	}
 }

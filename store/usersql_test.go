@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -75,7 +76,7 @@ func TestQueryUserRefusesAttacks(t *testing.T) {
 				t.Errorf("%s: %q: %v, want it refused as a write", mode, q, err)
 			}
 		}
-		if after := countsOf(t, db); !equal(before, after) {
+		if after := countsOf(t, db); !slices.Equal(before, after) {
 			t.Errorf("%s: data changed: %v -> %v", mode, before, after)
 		}
 		if left, _ := os.ReadDir(attackDir); len(left) > 0 {
@@ -100,16 +101,4 @@ func TestQueryUserRefusesAttacks(t *testing.T) {
 			db.Close()
 		}
 	}
-}
-
-func equal(a, b []any) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
