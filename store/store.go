@@ -232,10 +232,29 @@ func createFile(path string) error {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	defer sqldb.Close()
-	if _, err := sqldb.Exec("PRAGMA journal_mode=WAL"); err != nil {
-		return fmt.Errorf("create %s: %w", path, readOnlyError(path, err))
+	if err := setWAL(sqldb); err != nil {
+		if cantOpen(err) {
+			err = readOnlyError(path, err)
+		}
+		return fmt.Errorf("create %s: %w", path, err)
 	}
 	return nil
+}
+
+// setWAL switches a database to WAL mode. The switch needs the file to
+// itself and SQLite answers "database is locked" at once, without waiting on
+// the busy timeout, while another process opens or creates the same file
+// (two imports started together), so it is retried for as long as that
+// timeout.
+func setWAL(sqldb *sql.DB) error {
+	deadline := time.Now().Add(busyTimeoutMs * time.Millisecond)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		_, err := sqldb.Exec("PRAGMA journal_mode=WAL")
+		if !IsBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
 }
 
 func openDSN(dsn, path string, opt Options, file bool) (*DB, error) {
@@ -265,12 +284,7 @@ func (db *DB) Close() error {
 // is migrated (unless read-only) and switched to WAL, and anything else is
 // refused as it is.
 func (db *DB) prepare(opt Options) error {
-	var version int
-	var tables []string
-	err := db.SQL.QueryRow("PRAGMA user_version").Scan(&version)
-	if err == nil {
-		tables, err = tableNames(db.SQL)
-	}
+	version, tables, err := db.schemaSnapshot()
 	if err != nil {
 		if strings.Contains(err.Error(), "not a database") || strings.Contains(err.Error(), "malformed") {
 			return damagedError(db.Path, err.Error())
@@ -294,11 +308,27 @@ func (db *DB) prepare(opt Options) error {
 	}
 	if !db.ReadOnly && db.Path != ":memory:" {
 		// Spoor's databases live in WAL mode: readers never wait for an import.
-		if _, err := db.SQL.Exec("PRAGMA journal_mode=WAL"); err != nil {
+		if err := setWAL(db.SQL); err != nil {
 			return err
 		}
 	}
 	return db.migrate(version)
+}
+
+// schemaSnapshot reads the schema version and the table names in one read
+// transaction: read apart, another process creating the schema in between
+// makes a new spoor file look like another program's (version 0, tables).
+func (db *DB) schemaSnapshot() (version int, tables []string, err error) {
+	tx, err := db.SQL.Begin()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer tx.Rollback()
+	if err = tx.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		return 0, nil, err
+	}
+	tables, err = tableNames(tx)
+	return version, tables, err
 }
 
 func tableNames(q interface {
