@@ -33,7 +33,10 @@ func (r *Result) verdict(q Query, level float64) {
 	var mdeUsers float64
 	if revenue {
 		cv := float64(c.Rev.SD * c.Rev.SD)
-		mdeUsers = MeanSampleSize(cv, cv, q.MDE*float64(c.Rev.Mean), level, 0.8)
+		mdeUsers = math.NaN()
+		if cv > 0 { // with no spread every size "suffices": no answer
+			mdeUsers = MeanSampleSize(cv, cv, q.MDE*float64(c.Rev.Mean), level, 0.8)
+		}
 	} else {
 		pc := float64(c.Rate)
 		target := pc * (1 + q.MDE)
@@ -110,13 +113,28 @@ func (r *Result) verdict(q Query, level float64) {
 		if r.MDEUsers.Valid() {
 			parts = append(parts, fmt.Sprintf("detecting %s needs about %s users per variant", lift, count(int(r.MDEUsers))))
 		} else {
-			parts = append(parts, "the control has no variation to measure a lift against (no conversions yet)")
+			parts = append(parts, noBaseline(c, revenue))
 		}
 	}
 	if r.SRMMismatch {
 		parts = append(parts, fmt.Sprintf("WARNING: sample ratio mismatch (%s): the split differs from the intended one, so the assignment or its logging may be broken and the comparison biased", pEquals(r.SRMP)))
 	}
 	r.Text = r.Verdict + ": " + strings.Join(parts, "; ")
+}
+
+// noBaseline says why no sample size can be given for a lift of MDE: the
+// control has nothing to measure a relative lift against.
+func noBaseline(c *Variant, revenue bool) string {
+	switch {
+	case !revenue:
+		return "the control has no conversions yet, so there is no rate to measure a lift against"
+	case c.Users < 2:
+		return fmt.Sprintf("the control has %s user, too few to measure the spread of revenue per user", count(c.Users))
+	case float64(c.Rev.Mean) == 0:
+		return "the control has no revenue yet, so there is no mean to measure a lift against"
+	default:
+		return "every control user has the same revenue, so the spread of revenue per user cannot be measured"
+	}
 }
 
 // controlName is "control A", or just the name when it says control.
