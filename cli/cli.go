@@ -399,9 +399,30 @@ func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) 
 	return db, d, nil
 }
 
+// openEngine opens the data source --db names for a command that only
+// runs analyses: the database's events loaded into memory. close releases
+// it once the command is done.
+func openEngine(env *Env, flagValue string) (e query.Engine, close func() error, err error) {
+	db, d, err := loadDataset(env, flagValue)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, db.Close, nil
+}
+
+// localOnly returns the in-memory Dataset behind e, or an error naming
+// what needs one (a per-user explanation reads the person's events).
+func localOnly(e query.Engine, what string) (*query.Dataset, error) {
+	d, ok := e.(*query.Dataset)
+	if !ok {
+		return nil, fmt.Errorf("%s needs a local spoor database for now", what)
+	}
+	return d, nil
+}
+
 // noteEmpty says on stderr why a result may be empty: a --where value no
-// event has, a date range outside the data (query.Dataset.EmptyNotes).
-func noteEmpty(env *Env, d *query.Dataset, c query.Common) {
+// event has, a date range outside the data (query.Engine.EmptyNotes).
+func noteEmpty(env *Env, d query.Engine, c query.Common) {
 	for _, n := range d.EmptyNotes(env.Ctx, c) {
 		fmt.Fprintln(env.Stderr, "spoor: note:", n)
 	}

@@ -83,13 +83,17 @@ func runFunnel(env *Env, args []string) error {
 	if *droppedAt == len(q.Steps) {
 		return usagef("step %d is the last step: users there converted, nobody drops after it", *droppedAt)
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	d, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeData()
 	if *explain != "" {
-		return explainFunnel(env, *format, d, q, *explain)
+		local, err := localOnly(d, "--explain")
+		if err != nil {
+			return err
+		}
+		return explainFunnel(env, *format, local, q, *explain)
 	}
 	r, err := d.Funnel(env.Ctx, q)
 	if err != nil {

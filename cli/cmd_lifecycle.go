@@ -27,11 +27,11 @@ func runLifecycle(env *Env, args []string) error {
 	default:
 		return usagef("unknown --interval %q (use day, week or month)", q.Interval)
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	d, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeData()
 	r, err := d.Lifecycle(env.Ctx, q)
 	if err != nil {
 		return err

@@ -55,11 +55,11 @@ func runPaths(env *Env, args []string) error {
 	if _, err := query.ParseDuration(q.SessionGap); err != nil {
 		return usagef("--session-gap: %v", err)
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	d, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeData()
 	r, err := d.Paths(env.Ctx, q)
 	if err != nil {
 		return err

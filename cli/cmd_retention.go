@@ -84,13 +84,17 @@ func runRetention(env *Env, args []string) error {
 		}
 		cohort, period = c, k
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	d, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeData()
 	if *explain != "" {
-		x, err := d.ExplainRetention(env.Ctx, q, *explain)
+		local, err := localOnly(d, "--explain")
+		if err != nil {
+			return err
+		}
+		x, err := local.ExplainRetention(env.Ctx, q, *explain)
 		if err != nil {
 			return err
 		}

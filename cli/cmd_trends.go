@@ -28,11 +28,11 @@ func runTrends(env *Env, args []string) error {
 	if err := check(); err != nil {
 		return err
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	d, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeData()
 	r, err := d.Trends(env.Ctx, q)
 	if err != nil {
 		return err

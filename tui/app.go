@@ -170,6 +170,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	}
 	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed, m.sh.picks = msg.db, msg.d, msg.source, msg.events, msg.funnel, msg.picks
 	m.sh.props = msg.props
+	m.sh.eng = msg.d
 	for _, t := range m.tabs {
 		t.lastRun = ""
 		if first && t.a != nil {

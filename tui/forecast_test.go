@@ -78,7 +78,7 @@ func TestForecastAnomalyWhy(t *testing.T) {
 		}
 	}
 	d := query.NewDataset(ev, time.UTC)
-	sh := &shared{st: DefaultStyles(false), keys: DefaultKeyMap(), d: d, props: []named{{name: "device"}}}
+	sh := &shared{st: DefaultStyles(false), keys: DefaultKeyMap(), d: d, eng: d, props: []named{{name: "device"}}}
 	tab := &trends{q: query.TrendsQuery{Events: []string{"checkout"}, Measure: "total", Interval: "day"}, showForecast: true}
 	run, err := tab.runner(sh)
 	if err != nil {

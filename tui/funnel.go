@@ -151,8 +151,9 @@ func (a *funnel) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 	for i := range q.Steps {
 		q.Steps[i].Where = slices.Clone(q.Steps[i].Where)
 	}
+	eng := sh.eng
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
-		r, err := d.Funnel(ctx, q)
+		r, err := eng.Funnel(ctx, q)
 		if err != nil {
 			return nil, err
 		}

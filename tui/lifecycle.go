@@ -53,8 +53,9 @@ func (a *lifecycle) rows(sh *shared) []row {
 func (a *lifecycle) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	q := a.q
 	q.Where = slices.Clone(q.Where)
+	eng := sh.eng
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
-		r, err := d.Lifecycle(ctx, q)
+		r, err := eng.Lifecycle(ctx, q)
 		if err != nil {
 			return nil, err
 		}

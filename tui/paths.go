@@ -103,8 +103,9 @@ func checkDuration(v string) error {
 func (a *paths) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	q := a.q
 	q.Where = slices.Clone(q.Where)
+	eng := sh.eng
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
-		r, err := d.Paths(ctx, q)
+		r, err := eng.Paths(ctx, q)
 		if err != nil {
 			return nil, err
 		}

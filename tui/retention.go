@@ -82,8 +82,9 @@ func checkPeriods(v string) error {
 func (a *retention) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	q := a.q
 	q.Where = slices.Clone(q.Where)
+	eng := sh.eng
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
-		r, err := d.Retention(ctx, q)
+		r, err := eng.Retention(ctx, q)
 		if err != nil {
 			return nil, err
 		}

@@ -20,13 +20,16 @@ type shared struct {
 	keys          KeyMap
 	db            *store.DB
 	d             *query.Dataset
-	source        string       // what the header calls the database: a path or "sample (ecommerce)"
-	events        []named      // event names, most frequent first
-	props         []named      // property keys, most frequent first
-	funnelSeed    []string     // events for the first funnel, in the order users first do them
-	picks         picks        // the data's repeated event and path anchor, for first queries and hints
-	saved         []savedEntry // saved segments and audience rules (savedMsg)
-	savedErr      error        // reading them failed
+	// eng runs the analysis tabs (trends, funnel, retention, paths,
+	// lifecycle): d itself, or a backend that compiles them elsewhere.
+	eng        query.Engine
+	source     string       // what the header calls the database: a path or "sample (ecommerce)"
+	events     []named      // event names, most frequent first
+	props      []named      // property keys, most frequent first
+	funnelSeed []string     // events for the first funnel, in the order users first do them
+	picks      picks        // the data's repeated event and path anchor, for first queries and hints
+	saved      []savedEntry // saved segments and audience rules (savedMsg)
+	savedErr   error        // reading them failed
 	// since measures elapsed time; tests pin it so screens are stable.
 	since func(time.Time) time.Duration
 	// countDelay is how long typing must pause before the segment

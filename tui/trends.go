@@ -108,8 +108,9 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 	q := a.q
 	q.Events = slices.Clone(q.Events)
 	q.Where = slices.Clone(q.Where)
+	eng := sh.eng
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
-		full, err := d.Trends(ctx, q)
+		full, err := eng.Trends(ctx, q)
 		if err != nil {
 			return nil, err
 		}
