@@ -18,7 +18,7 @@ var floors = map[string]int{
 	"specfile": 4,
 	"alert":    3, "segment": 3, "experiment": 3, "forecast": 3, "why": 3,
 	"query": 2, "importers": 2, "sample": 2,
-	"store": 1, "output": 1, "termquery": 1,
+	"store": 1, "output": 1, "termquery": 1, "clickhouse": 1,
 }
 
 func TestLayers(t *testing.T) {

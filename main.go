@@ -8,7 +8,7 @@
 //	4  specfile                              spec files: the kinds of analysis a saved spec may name
 //	3  alert, segment, experiment, forecast, why  built on the engine: alerts, segments, A/B tests, forecasts, contribution analysis
 //	2  query, importers, sample              the analysis engine; reading exports; generated data
-//	1  store, output, termquery              the SQLite file; tables as text, CSV, JSON, Markdown; asking the terminal
+//	1  store, output, termquery, clickhouse  the SQLite file; tables as text, CSV, JSON, Markdown; asking the terminal; a ClickHouse server
 package main
 
 import (
