@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spoorhq/spoor/attribution"
+	"github.com/spoorhq/spoor/query"
+)
+
+func init() {
+	register("attribution", "credit conversions to the touchpoints before them (first, last, linear, time decay, position), with ROI from a spend file", runAttribution)
+}
+
+func runAttribution(env *Env, args []string) error {
+	fs := newFlags(env, "attribution", "--conversion EVENT --touch PROP [--model first|last|linear|time_decay|position] [--window 30d] [--half-life 7d] [--revenue PROP] [--spend FILE] [--from D --to D | --last 30d] [--where ...] [--segment NAME]\n\n"+
+		"Credits each conversion in the range to the touches before it: events other than the\n"+
+		"conversion, at or before its time and inside the lookback --window, whose --touch property\n"+
+		"is set. Each conversion is worth 1, split by the model; conversions without a touch are\n"+
+		"(direct). Touches at one instant keep the order they were stored in (first touch: the\n"+
+		"earliest stored; last touch: the latest). --where filters the conversion events.\n"+
+		"--spend FILE: CSV of touch value, date (YYYY-MM-DD), cost; the days in range count.")
+	dbPath, format := dbFlag(fs), formatFlag(fs)
+	var q attribution.Query
+	commonFlags(fs, &q.Common)
+	fs.StringVar(&q.Conversion, "conversion", "", "the conversion event (required)")
+	fs.StringVar(&q.Touch, "touch", "", "the touch property, e.g. utm_source, campaign, channel (required)")
+	fs.StringVar(&q.Model, "model", attribution.Last, "first, last, linear, time_decay or position")
+	window := fs.String("window", "30d", "lookback before each conversion")
+	halfLife := fs.String("half-life", "7d", "time_decay: a touch this much older than another weighs half")
+	fs.StringVar(&q.Revenue, "revenue", "", "numeric property of the conversion to credit the same way")
+	spend := fs.String("spend", "", "CSV of touch value, date, cost: adds cost, cost per conversion, ROAS and ROI")
+	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
+		return err
+	}
+	if q.Conversion == "" || q.Touch == "" {
+		return usagef("give --conversion EVENT and --touch PROP (spoor attribution -h)")
+	}
+	if err := attribution.CheckModel(q.Model); err != nil {
+		return usagef("--model: %v", err)
+	}
+	if q.By != "" {
+		return usagef("attribution takes no --by: the touch property is the breakdown")
+	}
+	var err error
+	if q.Window, err = positiveDuration("window", *window); err != nil {
+		return err
+	}
+	if q.HalfLife, err = positiveDuration("half-life", *halfLife); err != nil {
+		return err
+	}
+	if *spend != "" {
+		f, err := os.Open(*spend)
+		if err != nil {
+			return fmt.Errorf("--spend: %w", err)
+		}
+		q.Spend, err = attribution.ReadSpend(f, *spend)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	db, d, err := loadDataset(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := attribution.Compute(env.Ctx, d, q)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "--conversion") || strings.HasPrefix(err.Error(), "no event has") {
+			return usagef("%v", err)
+		}
+		return err
+	}
+	noteEmpty(env, d, q.Common)
+	if r.SpendOutside > 0 {
+		fmt.Fprintf(env.Stderr, "spoor: note: %d spend rows fall outside %s..%s and are not counted\n", r.SpendOutside, r.From, r.To)
+	}
+	return emit(env, *format, r)
+}
+
+// positiveDuration reads a duration flag that must be above zero.
+func positiveDuration(name, v string) (int64, error) {
+	ms, err := query.ParseDuration(v)
+	if err != nil || ms <= 0 {
+		return 0, usagef("--%s %q: use a positive duration such as 12h or 7d", name, v)
+	}
+	return ms, nil
+}
