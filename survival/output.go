@@ -1,0 +1,54 @@
+package survival
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// Tables are the groups' summary, then every curve point.
+func (r *Result) Tables() []output.Table {
+	title := fmt.Sprintf("time from first %s to %s", r.Start, r.Event)
+	if r.By != "" {
+		title += " by " + r.By
+		if r.LogrankP.Valid() {
+			title += fmt.Sprintf("; log-rank chi-square %.2f on %d df, p = %s", float64(r.LogrankChi2), r.LogrankDF, pValue(r.LogrankP))
+		}
+	}
+	sum := output.Table{Title: title, Columns: []string{"group", "users", "events", "censored", "median", "median_lo95", "median_hi95"}}
+	curve := output.Table{Title: "survival after each event time (95% log-log band)",
+		Columns: []string{"group", "t", "t_seconds", "at_risk", "events", "survival", "lo95", "hi95"}}
+	for _, g := range r.Groups {
+		sum.Rows = append(sum.Rows, []string{g.Name, output.Count(g.Users), output.Count(g.Events), output.Count(g.Censored),
+			duration(g.MedianSeconds), duration(g.MedianLo95), duration(g.MedianHi95)})
+		for _, p := range g.Curve {
+			curve.Rows = append(curve.Rows, []string{g.Name, output.Duration(p.TSeconds), strconv.FormatFloat(p.TSeconds, 'f', -1, 64),
+				output.Count(p.AtRisk), output.Count(p.Events), fraction(query.Num(p.Survival)), fraction(p.Lo95), fraction(p.Hi95)})
+		}
+	}
+	return []output.Table{sum, curve}
+}
+
+// duration is a median as a readable duration; "-" when not reached.
+func duration(n query.Num) string {
+	if !n.Valid() {
+		return "-"
+	}
+	return output.Duration(float64(n))
+}
+
+func fraction(n query.Num) string {
+	if !n.Valid() {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(n), 'f', 4, 64)
+}
+
+func pValue(p query.Num) string {
+	if p < 0.0001 {
+		return "< 0.0001"
+	}
+	return strconv.FormatFloat(float64(p), 'f', 4, 64)
+}
