@@ -33,26 +33,6 @@ func lcCheck(t *testing.T, d *Dataset, q LifecycleQuery, want []lcRow) {
 	}
 }
 
-func TestLifecycleDSTNewYork(t *testing.T) {
-	ny := rtLoc(t, "America/New_York")
-	// 8 March 2026 has 23 hours in New York. 9 March 00:30 EDT is 04:30
-	// UTC; 7 March 21:00 EST is 8 March 02:00 UTC.
-	evs := rtTimeline(t, ny, `
-u1 open 2026-03-07 21:00
-u1 open 2026-03-09 00:30
-`)
-	d := NewDataset(evs, ny)
-	lcCheck(t, d, LifecycleQuery{}, []lcRow{
-		{"2026-03-07", 1, 0, 0, 0, false},
-		{"2026-03-08", 0, 0, 0, -1, false},
-		{"2026-03-09", 0, 0, 1, 0, true},
-	})
-	lcCheck(t, d, LifecycleQuery{Common: Common{TZ: "UTC"}}, []lcRow{
-		{"2026-03-08", 1, 0, 0, 0, false},
-		{"2026-03-09", 0, 1, 0, 0, true},
-	})
-}
-
 func TestLifecycleEmptyAndSingle(t *testing.T) {
 	d := NewDataset(nil, nil)
 	lcCheck(t, d, LifecycleQuery{}, nil)

@@ -57,6 +57,7 @@ import (
 //	retention users       per non-empty cell: START period K: users
 //	retention breakdown   per --by value: VALUE size N, its cohorts and average
 //	                      as above, then the titles of the result's tables
+//	retention trace USER  retention --explain's JSON, as funnel trace
 //	lifecycle             per interval: T new N returning N resurrecting N
 //	                      dormant N [incomplete]
 //
@@ -211,6 +212,13 @@ func scriptOutput(t *testing.T, c *querytest.Cmd, d *Dataset, spec Spec, view []
 			noView(t, c, view)
 			return trendsPoints(r), nil
 		case *RetentionQuery:
+			if len(view) > 0 && view[0] == "trace" {
+				x, err := d.ExplainRetention(ctx, *q, arg())
+				if err != nil {
+					return "", err
+				}
+				return traceJSON(x)
+			}
 			r, err := d.Retention(ctx, *q)
 			if err != nil {
 				return "", err
@@ -325,7 +333,13 @@ func funnelExplainView(ctx context.Context, d *Dataset, q FunnelQuery, view, use
 	if err != nil {
 		return "", err
 	}
-	raw, err := json.Marshal(x)
+	return traceJSON(x)
+}
+
+// traceJSON is v's JSON as a trace view shows it: keys in order, an object
+// of plain values on one line.
+func traceJSON(v any) (string, error) {
+	raw, err := json.Marshal(v)
 	if err != nil {
 		return "", err
 	}
