@@ -23,6 +23,7 @@ import (
 type Client struct {
 	src      *Source
 	addr     string // HOST:PORT queried: the source's, or a shard's
+	database string // the default database of queries
 	http     *http.Client
 	settings url.Values
 }
@@ -35,8 +36,9 @@ type Settings map[string]string
 // until the first query.
 func NewClient(src *Source) *Client {
 	return &Client{
-		src:  src,
-		addr: src.Addr(),
+		src:      src,
+		addr:     src.Addr(),
+		database: src.Database,
 		http: &http.Client{Transport: &http.Transport{
 			Proxy:               nil, // a loopback or LAN server is reached directly
 			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -163,7 +165,7 @@ func (c *Client) Insert(ctx context.Context, q string, data io.Reader) error {
 // and calls done; when ctx ends first the query is killed on the server.
 func (c *Client) do(ctx context.Context, q string, data io.Reader, extra url.Values, format string) (io.Reader, func(), error) {
 	id := newQueryID()
-	params := url.Values{"database": {c.src.Database}, "query_id": {id}}
+	params := url.Values{"database": {c.database}, "query_id": {id}}
 	for k, v := range c.settings {
 		params[k] = v
 	}

@@ -18,14 +18,16 @@
 //	prop_values Array(String)  each key's value as the local engine compares it:
 //	                           strings unquoted, numbers, true/false, null and
 //	                           nested JSON as written
-//	id          UInt64         the event's id in the local database: the local
-//	                           engine's order among events of one person at
-//	                           one time, and push's watermark
+//	id          UInt64         the event's position in the local database's
+//	                           storage order (0-based): the local engine's
+//	                           order among events of one person at one time,
+//	                           and push's watermark
 //
 // ENGINE = MergeTree ORDER BY (person, time, id). With a cluster the rows sit
 // in TABLE_local on every shard and TABLE is a Distributed table over them,
 // sharded by cityHash64(person), so each person's events are on one shard.
-// Push's progress is in the table TABLE_spoor_push (see package push).
+// Push's progress is in the table TABLE_spoor_push (see package push);
+// Describe sets Table.ShardedByPerson, Local and Cluster for such a table.
 //
 // A property's value is prop_values[indexOf(prop_keys, 'key')]; the key is
 // present when indexOf(...) > 0. Table.Prop builds these expressions for

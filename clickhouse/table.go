@@ -1,0 +1,275 @@
+package clickhouse
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Table is how to read spoor's event model from a table: SQL expressions
+// for the person, the time and the event of a row, and for a property. A
+// compiler builds its queries from these and never names a column itself,
+// so the same compiled analysis runs on every layout.
+type Table struct {
+	Source *Source
+	// From is the table to read, quoted: `db`.`t` (for a pushed cluster
+	// table, the Distributed table).
+	From string
+	// Person is the stitched person (String); DistinctID the id the event
+	// arrived with (String); Time epoch milliseconds (Int64); Event the
+	// event name (String).
+	Person, DistinctID, Time, Event string
+	// Tiebreak orders a person's events at one time as the local engine
+	// does (its import order); empty when the table has no such column.
+	Tiebreak string
+	// Where keeps the rows that are events (a NULL time or user is not);
+	// "1" when every row is.
+	Where string
+	// Columns are the table's columns and their ClickHouse types.
+	Columns []Column
+	// ShardedByPerson is true when From is a Distributed table whose shards
+	// each hold all of a person's events (what push writes with a cluster),
+	// so per-person work may run on each shard alone (Local, Cluster).
+	ShardedByPerson bool
+	Local, Cluster  string
+	props           map[string]Column // schema "columns": the property columns
+}
+
+// Column is a table column.
+type Column struct{ Name, Type string }
+
+// Prop returns SQL for the text of property key on a row, as the local
+// engine compares it (strings unquoted; numbers, true/false, null and
+// nested JSON as written), and SQL that is 1 where the row has the key.
+func (t *Table) Prop(key string) (value, present string) {
+	switch t.Source.Schema {
+	case "spoor":
+		idx := "indexOf(prop_keys, " + String(key) + ")"
+		return "prop_values[" + idx + "]", "(" + idx + " > 0)"
+	case "posthog":
+		// visitParam functions find "key": in the JSON text (the key as it
+		// is written there, escapes included). PostHog writes a space after
+		// the colon, which visitParamExtractString does not skip, so the
+		// raw value is trimmed and a string is decoded from a JSON object
+		// rebuilt around it.
+		k, _ := json.Marshal(key)
+		needle := String(string(k[1 : len(k)-1]))
+		raw := "replaceRegexpOne(visitParamExtractRaw(properties, " + needle + "), '^\\\\s+', '')"
+		value = "if(startsWith(" + raw + ", '\"'), visitParamExtractString(concat('{\"v\":', " + raw + ", '}'), 'v'), " + raw + ")"
+		return value, "visitParamHas(properties, " + needle + ")"
+	}
+	c, ok := t.props[key]
+	switch {
+	case !ok:
+		return "''", "0"
+	case strings.HasPrefix(c.Type, "Nullable("):
+		return "ifNull(toString(" + Ident(c.Name) + "), '')", "isNotNull(" + Ident(c.Name) + ")"
+	case c.Type == "String":
+		return Ident(c.Name), "1"
+	}
+	return "toString(" + Ident(c.Name) + ")", "1"
+}
+
+// PropKeys returns SQL for the array of a row's property keys.
+func (t *Table) PropKeys() string {
+	switch t.Source.Schema {
+	case "spoor":
+		return "prop_keys"
+	case "posthog":
+		// Every "key": in the JSON text: nested objects' keys are listed
+		// too (18.16 has no JSON parser that lists only the top level).
+		// Inside a JSON string every quote is escaped, so no value is
+		// taken for a key.
+		return `extractAll(properties, '"((?:[^"\\\\]|\\\\.)*)"\\s*:')`
+	}
+	var names []string
+	for name := range t.props {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "emptyArrayString()"
+	}
+	// A column's key is listed where the row has a value.
+	var parts []string
+	for _, n := range names {
+		_, present := t.Prop(n)
+		parts = append(parts, "if("+present+", ["+String(n)+"], emptyArrayString())")
+	}
+	return "arrayConcat(" + strings.Join(parts, ", ") + ")"
+}
+
+// Describe reads the table's columns and checks it has what its schema
+// needs, explaining a missing table or column.
+func Describe(ctx context.Context, c *Client) (*Table, error) {
+	s := c.Source()
+	t := &Table{Source: s, From: Ident(s.Database) + "." + Ident(s.Table), Where: "1"}
+	cols, engine, err := columns(ctx, c, s.Table)
+	if err != nil {
+		return nil, err
+	}
+	has := map[string]string{}
+	for _, col := range cols {
+		has[col.Name] = col.Type
+	}
+	t.Columns = cols
+	need := func(names ...string) error {
+		var missing []string
+		for _, n := range names {
+			if _, ok := has[n]; !ok {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		var present []string
+		for _, col := range cols {
+			present = append(present, col.Name)
+		}
+		return fmt.Errorf("table %s.%s at %s has no column %s that a %s table has (its columns: %s)", s.Database, s.Table, c.Addr(), strings.Join(missing, ", "), schemaName(s), strings.Join(present, ", "))
+	}
+	switch s.Schema {
+	case "spoor":
+		if err := need("person", "distinct_id", "time", "event", "prop_keys", "prop_values", "id"); err != nil {
+			return nil, err
+		}
+		t.Person, t.DistinctID, t.Time, t.Event, t.Tiebreak = "person", "distinct_id", "time", "event", "id"
+		if strings.HasPrefix(engine, "Distributed") && s.Cluster != "" {
+			t.ShardedByPerson = true
+			t.Local = Ident(s.Database) + "." + Ident(s.Table+LocalSuffix)
+			t.Cluster = s.Cluster
+		}
+	case "posthog":
+		if err := need("event", "distinct_id", "timestamp", "properties"); err != nil {
+			return nil, err
+		}
+		t.DistinctID, t.Event = "distinct_id", "event"
+		if t.Time, err = timeExpr("timestamp", has["timestamp"]); err != nil {
+			return nil, err
+		}
+		switch strings.TrimSuffix(strings.TrimPrefix(has["person_id"], "Nullable("), ")") {
+		case "":
+			t.Person = "distinct_id"
+		case "UUID":
+			t.Person = "if(ifNull(person_id, toUUID('00000000-0000-0000-0000-000000000000')) = toUUID('00000000-0000-0000-0000-000000000000'), distinct_id, toString(person_id))"
+		default:
+			t.Person = "if(ifNull(toString(person_id), '') = '', distinct_id, toString(person_id))"
+		}
+		if _, ok := has["uuid"]; ok {
+			t.Tiebreak = "uuid"
+		}
+	case "columns":
+		if err := need(s.UserCol, s.EventCol, s.TimeCol); err != nil {
+			return nil, err
+		}
+		user := "ifNull(toString(" + Ident(s.UserCol) + "), '')"
+		t.Person, t.DistinctID = user, user
+		t.Event = "ifNull(toString(" + Ident(s.EventCol) + "), '')"
+		if t.Time, err = timeExpr(s.TimeCol, has[s.TimeCol]); err != nil {
+			return nil, err
+		}
+		var where []string
+		for _, col := range []string{s.UserCol, s.TimeCol} {
+			if strings.HasPrefix(has[col], "Nullable(") {
+				where = append(where, "isNotNull("+Ident(col)+")")
+			}
+		}
+		if len(where) > 0 {
+			t.Where = strings.Join(where, " AND ")
+		}
+		t.props = map[string]Column{}
+		for _, col := range cols {
+			if col.Name != s.UserCol && col.Name != s.EventCol && col.Name != s.TimeCol {
+				t.props[col.Name] = col
+			}
+		}
+	}
+	return t, nil
+}
+
+// LocalSuffix names the table on each shard under push's Distributed table.
+const LocalSuffix = "_local"
+
+func schemaName(s *Source) string {
+	switch s.Schema {
+	case "spoor":
+		return "spoor push"
+	case "posthog":
+		return "PostHog events"
+	}
+	return "user=" + s.UserCol + "&event=" + s.EventCol + "&time=" + s.TimeCol
+}
+
+// timeExpr is SQL for a time column as epoch milliseconds.
+func timeExpr(col, typ string) (string, error) {
+	base := strings.TrimSuffix(strings.TrimPrefix(typ, "Nullable("), ")")
+	q := Ident(col)
+	if strings.HasPrefix(typ, "Nullable(") {
+		q = "assumeNotNull(" + q + ")"
+	}
+	switch {
+	case base == "Date":
+		return "toInt64(toUInt16(" + q + ")) * 86400000", nil
+	case base == "DateTime" || strings.HasPrefix(base, "DateTime("):
+		return "toInt64(toUInt32(" + q + ")) * 1000", nil
+	case strings.HasPrefix(base, "DateTime64("):
+		// Only servers newer than 18.16 have DateTime64, and with it this.
+		return "toUnixTimestamp64Milli(" + q + ")", nil
+	case strings.HasPrefix(base, "Int") || strings.HasPrefix(base, "UInt"):
+		return "toInt64(" + q + ")", nil
+	}
+	return "", fmt.Errorf("the time column %s is %s: spoor reads a DateTime, Date, DateTime64 or an integer of epoch milliseconds", col, typ)
+}
+
+// columns reads a table's columns and engine, explaining a missing table.
+func columns(ctx context.Context, c *Client, table string) ([]Column, string, error) {
+	s := c.Source()
+	r, err := c.Query(ctx, "SELECT name, type FROM system.columns WHERE database = "+String(s.Database)+" AND table = "+String(table)+" ORDER BY position")
+	if err != nil {
+		// 18.16's system.columns has no position column.
+		if IsCode(err, CodeNoSuchColumn, CodeUnknownIdent) {
+			r, err = c.Query(ctx, "SELECT name, type FROM system.columns WHERE database = "+String(s.Database)+" AND table = "+String(table))
+		}
+		if IsCode(err, CodeUnknownDatabase) {
+			return nil, "", missingTable(ctx, c, table)
+		}
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	if len(r.Rows) == 0 {
+		return nil, "", missingTable(ctx, c, table)
+	}
+	var cols []Column
+	for _, row := range r.Rows {
+		cols = append(cols, Column{row[0], row[1]})
+	}
+	e, err := c.Query(ctx, "SELECT engine FROM system.tables WHERE database = "+String(s.Database)+" AND name = "+String(table))
+	if err != nil {
+		return nil, "", err
+	}
+	engine := ""
+	if len(e.Rows) == 1 {
+		engine = e.Rows[0][0]
+	}
+	return cols, engine, nil
+}
+
+// missingTable explains why a table is not there: no database, or no table.
+func missingTable(ctx context.Context, c *Client, table string) error {
+	s := c.Source()
+	hint := "check the name"
+	if s.Schema == "spoor" {
+		hint = "copy a local database there with: spoor push --db FILE --to '" + s.String() + "'"
+	}
+	sys := *c
+	sys.database = "system" // the source's may be the one missing
+	r, err := sys.Query(ctx, "SELECT count() FROM system.databases WHERE name = "+String(s.Database))
+	if err == nil && len(r.Rows) == 1 && r.Rows[0][0] == "0" {
+		return fmt.Errorf("ClickHouse at %s has no database %s (%s)", c.Addr(), s.Database, hint)
+	}
+	return fmt.Errorf("ClickHouse at %s has no table %s.%s (%s)", c.Addr(), s.Database, table, hint)
+}

@@ -1,0 +1,362 @@
+// Package push copies a local spoor database into a ClickHouse table
+// (spoor push): the table layout is clickhouse's (see its package doc).
+//
+// A push is idempotent and safe to repeat after it was interrupted. Events
+// are sent in storage order, in INSERTs of at most one block each (so each
+// lands whole or not at all on every shard), and after each the table
+// TABLE_spoor_push records how far the push got (the watermark). A push
+// starts at the watermark and skips the ids of an INSERT that landed before
+// its watermark was written. Identity stitching is resolved locally: each
+// event carries its person as the local database stitches it. When a later
+// import links ids whose events were already pushed (the stitching of
+// pushed ids changed), those ids' events are deleted on the server and sent
+// again with their new person, checked by counting each id's events on the
+// server against the local database.
+package push
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/store"
+)
+
+// Options tune a push.
+type Options struct {
+	// Progress, when set, is called after each INSERT with the events sent
+	// so far and the number to send.
+	Progress func(done, total int64)
+	// Batch is the number of events per INSERT; at most one ClickHouse
+	// block (max_insert_block_size, 1,048,576 rows) so an INSERT is whole
+	// or absent. Default 500,000.
+	Batch int
+}
+
+// Result says what a push did.
+type Result struct {
+	Events     int64 // events in the local database
+	Sent       int64 // events inserted by this push
+	Restitched int64 // already-pushed events sent again with a new person
+	Created    bool  // the table was created
+}
+
+const defaultBatch = 500_000
+
+// columns is the INSERT's column list, in the order rows are written.
+const columns = "(person, distinct_id, time, event, prop_keys, prop_values, id)"
+
+// tableDDL is the layout the clickhouse package documents.
+const tableDDL = `(
+	person      String,
+	distinct_id String,
+	time        Int64,
+	event       String,
+	prop_keys   Array(String),
+	prop_values Array(String),
+	id          UInt64
+) ENGINE = MergeTree ORDER BY (person, time, id)`
+
+// Push copies the events of db that the table lacks.
+func Push(ctx context.Context, db *store.DB, c *clickhouse.Client, opt Options) (Result, error) {
+	var res Result
+	src := c.Source()
+	if src.Schema != "spoor" {
+		return res, fmt.Errorf("spoor push writes its own table layout; leave out schema=, user=, event= and time= (this URL reads an existing %s table)", src.Schema)
+	}
+	if opt.Batch <= 0 || opt.Batch > 1<<20 {
+		opt.Batch = defaultBatch
+	}
+	rows, err := db.LoadRows(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Events = int64(len(rows.Time))
+	source, err := sourceID(ctx, db)
+	if err != nil {
+		return res, err
+	}
+	t, err := prepare(ctx, c)
+	if err != nil {
+		return res, err
+	}
+	res.Created = t.created
+	mark, err := t.watermark(ctx)
+	if err != nil {
+		return res, err
+	}
+	if mark == nil {
+		// A table push did not fill: take it only when it is empty.
+		r, err := c.Query(ctx, "SELECT count() FROM "+t.dist)
+		if err != nil {
+			return res, err
+		}
+		if r.Rows[0][0] != "0" {
+			return res, fmt.Errorf("table %s.%s already holds %s events that spoor push did not write; push to a new table (?table=NAME)", src.Database, src.Table, r.Rows[0][0])
+		}
+		mark = &watermark{source: source}
+	}
+	if mark.source != source {
+		return res, fmt.Errorf("table %s.%s holds events pushed from another spoor database (%s); push this one to a new table (?table=NAME)", src.Database, src.Table, mark.source)
+	}
+	if mark.pushed > uint64(len(rows.Time)) {
+		return res, fmt.Errorf("table %s.%s holds %d events pushed from this database, more than it has now (%d): was it replaced by an older copy? push to a new table", src.Database, src.Table, mark.pushed, len(rows.Time))
+	}
+	p := &pusher{t: t, db: db, rows: rows, opt: opt, source: source}
+	stitch := fingerprint(rows.Canon, int(mark.users))
+	if mark.users > 0 && stitch != mark.stitch {
+		n, err := p.restitch(ctx, mark.pushed)
+		if err != nil {
+			return res, err
+		}
+		res.Restitched = n
+		if err := t.record(ctx, watermark{pushed: mark.pushed, users: uint64(len(rows.Users)), stitch: fingerprint(rows.Canon, len(rows.Users)), source: source}); err != nil {
+			return res, err
+		}
+	}
+	res.Sent, err = p.send(ctx, mark.pushed)
+	return res, err
+}
+
+// sourceID names the local database: its first import's file hash and
+// time, the same for every copy of the file and different for another
+// database.
+func sourceID(ctx context.Context, db *store.DB) (string, error) {
+	var sum, at string
+	err := db.SQL.QueryRowContext(ctx, "SELECT sha256, imported_at FROM imports ORDER BY id LIMIT 1").Scan(&sum, &at)
+	if err != nil {
+		return "", fmt.Errorf("the database has no import to push: %w", err)
+	}
+	return sum[:min(12, len(sum))] + " imported " + at, nil
+}
+
+// fingerprint hashes the person of users 1..users-1: equal fingerprints
+// mean the pushed events' persons are still right.
+func fingerprint(canon []int32, users int) uint64 {
+	h := xxhash.New()
+	var b [4]byte
+	for u := 1; u < users && u < len(canon); u++ {
+		binary.LittleEndian.PutUint32(b[:], uint32(canon[u]))
+		h.Write(b[:])
+	}
+	return h.Sum64()
+}
+
+type pusher struct {
+	t      *target
+	db     *store.DB
+	rows   *store.Rows
+	opt    Options
+	source string
+}
+
+// send inserts the events from row from on, in batches, recording the
+// watermark after each.
+func (p *pusher) send(ctx context.Context, from uint64) (int64, error) {
+	total := int64(len(p.rows.Time)) - int64(from)
+	if total == 0 {
+		return 0, nil
+	}
+	// An INSERT that landed before its watermark was written: its ids are
+	// on the server already.
+	present := map[uint64]bool{}
+	if _, _, err := p.t.c.Each(ctx, "SELECT id FROM "+p.t.dist+" WHERE id >= "+strconv.FormatUint(from, 10), func(row []string) error {
+		id, err := strconv.ParseUint(row[0], 10, 64)
+		present[id] = true
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	var sent int64
+	b := p.newBatch(ctx)
+	stop := errors.New("stop")
+	err := p.db.EachProps(ctx, p.rows.Version, int(from), func(row int, keys, values []string) error {
+		if !present[uint64(row)] {
+			b.add(p.rows, row, keys, values)
+		}
+		if row+1 == len(p.rows.Time) || b.n == p.opt.Batch {
+			n := b.n
+			if err := b.finish(); err != nil {
+				return err
+			}
+			sent += int64(n)
+			if err := p.t.record(ctx, watermark{pushed: uint64(row + 1), users: uint64(len(p.rows.Users)), stitch: fingerprint(p.rows.Canon, len(p.rows.Users)), source: p.source}); err != nil {
+				return err
+			}
+			if p.opt.Progress != nil {
+				p.opt.Progress(int64(row+1)-int64(from), total)
+			}
+			if row+1 == len(p.rows.Time) {
+				return stop
+			}
+			b = p.newBatch(ctx)
+		}
+		return nil
+	})
+	if errors.Is(err, stop) {
+		err = nil
+	} else {
+		b.abort(err)
+	}
+	return sent, err
+}
+
+// restitch makes the server's copy of the first pushed events agree with
+// the local stitching: every distinct id whose events there differ from
+// the local ones in person or number is deleted and sent again.
+func (p *pusher) restitch(ctx context.Context, pushed uint64) (int64, error) {
+	r := p.rows
+	want := map[string]int64{} // distinct id + "\x00" + person -> events
+	for row := 0; row < int(pushed); row++ {
+		u := r.User[row]
+		want[r.Users[u]+"\x00"+r.Users[r.Canon[u]]]++
+	}
+	stale := map[string]bool{}
+	have := map[string]bool{}
+	_, _, err := p.t.c.Each(ctx, "SELECT distinct_id, person, count() FROM "+p.t.dist+" WHERE id < "+strconv.FormatUint(pushed, 10)+" GROUP BY distinct_id, person", func(row []string) error {
+		n, err := strconv.ParseInt(row[2], 10, 64)
+		k := row[0] + "\x00" + row[1]
+		have[k] = true
+		if want[k] != n {
+			stale[row[0]] = true
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for k := range want {
+		if !have[k] {
+			stale[k[:strings.IndexByte(k, 0)]] = true
+		}
+	}
+	if len(stale) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, 0, len(stale))
+	for id := range stale {
+		ids = append(ids, id)
+	}
+	if err := p.t.delete(ctx, "id < "+strconv.FormatUint(pushed, 10)+" AND distinct_id IN ("+clickhouse.Strings(ids)+")"); err != nil {
+		return 0, err
+	}
+	var sent int64
+	b := p.newBatch(ctx)
+	stop := errors.New("stop")
+	err = p.db.EachProps(ctx, r.Version, 0, func(row int, keys, values []string) error {
+		if row >= int(pushed) {
+			return stop
+		}
+		if stale[r.Users[r.User[row]]] {
+			b.add(r, row, keys, values)
+			sent++
+		}
+		if b.n == p.opt.Batch {
+			if err := b.finish(); err != nil {
+				return err
+			}
+			b = p.newBatch(ctx)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stop) {
+		b.abort(err)
+		return sent, err
+	}
+	return sent, b.finish()
+}
+
+// batch streams one INSERT's rows to the server as they are made.
+type batch struct {
+	pw   *io.PipeWriter
+	w    *bufio.Writer
+	done chan error
+	n    int
+	line []byte
+}
+
+func (p *pusher) newBatch(ctx context.Context) *batch {
+	pr, pw := io.Pipe()
+	b := &batch{pw: pw, w: bufio.NewWriterSize(pw, 256<<10), done: make(chan error, 1)}
+	go func() {
+		err := p.t.c.Insert(ctx, "INSERT INTO "+p.t.dist+" "+columns+" FORMAT TabSeparated", pr)
+		pr.CloseWithError(err) // a failed INSERT stops the writer too
+		b.done <- err
+	}()
+	return b
+}
+
+func (b *batch) add(r *store.Rows, row int, keys, values []string) {
+	u := r.User[row]
+	l := b.line[:0]
+	l = clickhouse.AppendTSV(l, r.Users[r.Canon[u]])
+	l = append(l, '\t')
+	l = clickhouse.AppendTSV(l, r.Users[u])
+	l = append(l, '\t')
+	l = strconv.AppendInt(l, r.Time[row], 10)
+	l = append(l, '\t')
+	l = clickhouse.AppendTSV(l, r.Names[r.Event[row]])
+	l = append(l, '\t')
+	l = clickhouse.AppendTSVArray(l, keys)
+	l = append(l, '\t')
+	l = clickhouse.AppendTSVArray(l, values)
+	l = append(l, '\t')
+	l = strconv.AppendInt(l, int64(row), 10)
+	l = append(l, '\n')
+	b.line = l
+	b.w.Write(l) // an error here comes back from the INSERT
+	b.n++
+}
+
+// finish ends the INSERT and waits for the server to take it.
+func (b *batch) finish() error {
+	err := b.w.Flush()
+	b.pw.CloseWithError(err)
+	if ierr := <-b.done; ierr != nil {
+		return ierr
+	}
+	return err
+}
+
+// abort ends the INSERT with an error, so the server drops it.
+func (b *batch) abort(err error) {
+	if err == nil {
+		err = errors.New("push stopped")
+	}
+	b.pw.CloseWithError(err)
+	<-b.done
+}
+
+// watermark is a row of TABLE_spoor_push.
+type watermark struct {
+	pushed, users, stitch uint64
+	source                string
+}
+
+func (t *target) watermark(ctx context.Context) (*watermark, error) {
+	r, err := t.c.Query(ctx, "SELECT pushed, users, stitch, source FROM "+t.meta+" ORDER BY seq DESC LIMIT 1")
+	if err != nil || len(r.Rows) == 0 {
+		return nil, err
+	}
+	var w watermark
+	row := r.Rows[0]
+	w.pushed, _ = strconv.ParseUint(row[0], 10, 64)
+	w.users, _ = strconv.ParseUint(row[1], 10, 64)
+	w.stitch, _ = strconv.ParseUint(row[2], 10, 64)
+	w.source = row[3]
+	return &w, nil
+}
+
+func (t *target) record(ctx context.Context, w watermark) error {
+	return t.c.Exec(ctx, fmt.Sprintf("INSERT INTO %s (seq, pushed, users, stitch, source, at) SELECT (SELECT max(seq) + 1 FROM %s), %d, %d, %d, %s, toDateTime(%d)",
+		t.meta, t.meta, w.pushed, w.users, w.stitch, clickhouse.String(w.source), time.Now().Unix()))
+}

@@ -1,0 +1,275 @@
+package push
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/clickhouse/chtest"
+	"github.com/spoorhq/spoor/importers"
+	"github.com/spoorhq/spoor/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
+
+var bg = context.Background()
+
+// segmentLines writes n Segment-style events: anonymous ids a0..a9 until
+// they sign up, users u0..u9, properties with characters to escape.
+func segmentLines(r *rand.Rand, n int, day int, links bool) string {
+	var b strings.Builder
+	nasty := []string{"plain", `it's`, `back\slash`, "tab\there", "new\nline", `'; DROP TABLE x; --`, "ünï", `\N`}
+	for i := 0; i < n; i++ {
+		who := r.Intn(10)
+		id := fmt.Sprintf(`"anonymousId":"a%d"`, who)
+		if r.Intn(2) == 0 {
+			id = fmt.Sprintf(`"userId":"u%d"`, who)
+		}
+		if links && who < 3 && r.Intn(3) == 0 {
+			// a0..a2 sign up: an event with both ids links them.
+			id = fmt.Sprintf(`"anonymousId":"a%d","userId":"u%d"`, who, who)
+		}
+		props := fmt.Sprintf(`{"plan":%q,"n":%d`, nasty[r.Intn(len(nasty))], r.Intn(5))
+		if r.Intn(3) == 0 {
+			props += `,"nested":{"x":[1,2]},"flag":true,"nothing":null`
+		}
+		props += "}"
+		fmt.Fprintf(&b, `{%s,"type":"track","event":"e%d","timestamp":"2024-03-%02dT%02d:%02d:%02d.%03dZ","properties":%s}`+"\n",
+			id, r.Intn(4), day, r.Intn(24), r.Intn(60), r.Intn(60), r.Intn(1000), props)
+	}
+	return b.String()
+}
+
+func importText(t *testing.T, db *store.DB, dir, name, text string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importers.ImportFile(bg, db, p, importers.Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// localRows is what the table must hold: one line per event, by id.
+func localRows(t *testing.T, db *store.DB) []string {
+	t.Helper()
+	r, err := db.LoadRows(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	err = db.EachProps(bg, r.Version, 0, func(row int, keys, values []string) error {
+		u := r.User[row]
+		out = append(out, fmt.Sprintf("%d|%s|%s|%d|%s|%q|%q", row, r.Users[r.Canon[u]], r.Users[u], r.Time[row], r.Names[r.Event[row]], keys, values))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func serverRows(t *testing.T, c *clickhouse.Client) []string {
+	t.Helper()
+	res, err := c.Query(bg, "SELECT id, person, distinct_id, time, event, prop_keys, prop_values FROM "+clickhouse.Ident(c.Source().Table)+" ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, row := range res.Rows {
+		keys, err1 := clickhouse.ParseArray(row[5])
+		values, err2 := clickhouse.ParseArray(row[6])
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if keys == nil {
+			keys = []string{}
+		}
+		if values == nil {
+			values = []string{}
+		}
+		out = append(out, fmt.Sprintf("%s|%s|%s|%s|%s|%q|%q", row[0], row[1], row[2], row[3], row[4], keys, values))
+	}
+	return out
+}
+
+func sameRows(t *testing.T, what string, db *store.DB, c *clickhouse.Client) {
+	t.Helper()
+	want, got := localRows(t, db), serverRows(t, c)
+	if !slices.Equal(want, got) {
+		t.Errorf("%s: the server holds %d events, the local database %d", what, len(got), len(want))
+		for i := 0; i < len(want) && i < len(got); i++ {
+			if want[i] != got[i] {
+				t.Errorf("first difference at %d:\nlocal  %s\nserver %s", i, want[i], got[i])
+				break
+			}
+		}
+	}
+}
+
+func newClient(t *testing.T, raw string) *clickhouse.Client {
+	t.Helper()
+	src, err := clickhouse.ParseURL(raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return clickhouse.NewClient(src)
+}
+
+func TestPushIdempotentAndIncremental(t *testing.T) {
+	c := chtest.Get(t)
+	for _, cluster := range []bool{false, true} {
+		t.Run(map[bool]string{false: "one server", true: "two shards"}[cluster], func(t *testing.T) {
+			dbName := c.NewDatabase(t)
+			q := "table=events"
+			if cluster {
+				q += "&cluster=" + chtest.ClusterName
+			}
+			cl := newClient(t, c.URL(0, dbName, q))
+			dir := t.TempDir()
+			db, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Create: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			r := rand.New(rand.NewSource(1))
+			importText(t, db, dir, "1.jsonl", segmentLines(r, 700, 1, false))
+
+			opt := Options{Batch: 128}
+			res, err := Push(bg, db, cl, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Created || res.Sent != res.Events || res.Events == 0 {
+				t.Errorf("first push: %+v", res)
+			}
+			sameRows(t, "first push", db, cl)
+
+			res, err = Push(bg, db, cl, opt)
+			if err != nil || res.Sent != 0 || res.Created || res.Restitched != 0 {
+				t.Errorf("second push sent something: %+v %v", res, err)
+			}
+			sameRows(t, "second push", db, cl)
+
+			// A second import: new events, and a0..a2 sign up, which
+			// restitches their earlier events.
+			before := res.Events
+			importText(t, db, dir, "2.jsonl", segmentLines(r, 300, 2, true))
+			res, err = Push(bg, db, cl, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Sent != res.Events-before || res.Restitched == 0 {
+				t.Errorf("incremental push: %+v (before: %d events)", res, before)
+			}
+			t.Logf("incremental push: %+v", res)
+			sameRows(t, "incremental push", db, cl)
+
+			// An interrupted push: the last INSERT landed but its watermark
+			// was not written, and the one before did not land at all.
+			meta := clickhouse.Ident(dbName) + "." + clickhouse.Ident("events"+MetaSuffix)
+			w := res.Events - 100
+			lost := res.Events - 60
+			if _, err := c.Exec(0, fmt.Sprintf("INSERT INTO %s SELECT max(seq)+1, %d, any(users), any(stitch), any(source), now() FROM %s", meta, w, meta)); err != nil {
+				t.Fatal(err)
+			}
+			deleteFrom(t, c, dbName, cluster, fmt.Sprintf("id >= %d AND id < %d", w, lost))
+			res, err = Push(bg, db, cl, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Sent != lost-w {
+				t.Errorf("resumed push sent %d events, want the %d that were lost", res.Sent, lost-w)
+			}
+			sameRows(t, "resumed push", db, cl)
+
+			if cluster {
+				// Each server holds some events and each person sits on one.
+				var total int
+				persons := map[string]int{}
+				for i := range c.Servers {
+					out, err := c.Exec(i, "SELECT DISTINCT person FROM "+dbName+".events_local")
+					if err != nil {
+						t.Fatal(err)
+					}
+					n := 0
+					for _, p := range strings.Fields(out) {
+						persons[p]++
+						n++
+					}
+					if n == 0 {
+						t.Errorf("server %d holds no person", i)
+					}
+					total += n
+				}
+				for p, n := range persons {
+					if n > 1 {
+						t.Errorf("person %s is on %d shards", p, n)
+					}
+				}
+			}
+		})
+	}
+}
+
+// deleteFrom deletes rows on the server(s) behind the test's back.
+func deleteFrom(t *testing.T, c *chtest.Cluster, db string, cluster bool, cond string) {
+	t.Helper()
+	servers, table := []int{0}, db+".events"
+	if cluster {
+		servers, table = []int{0, 1}, db+".events_local"
+	}
+	for _, i := range servers {
+		if _, err := c.Exec(i, "ALTER TABLE "+table+" DELETE WHERE "+cond); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			out, err := c.Exec(i, "SELECT count() FROM system.mutations WHERE is_done = 0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(out) == "0" {
+				break
+			}
+		}
+	}
+}
+
+func TestPushRefusesForeignTables(t *testing.T) {
+	c := chtest.Get(t)
+	dbName := c.NewDatabase(t)
+	dir := t.TempDir()
+	open := func(name string) *store.DB {
+		db, err := store.Open(filepath.Join(dir, name), store.Options{Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		importText(t, db, dir, name+".jsonl", segmentLines(rand.New(rand.NewSource(int64(len(name)))), 50, 1, false))
+		return db
+	}
+	a, b := open("a.db"), open("bb.db")
+	cl := newClient(t, c.URL(0, dbName, "table=events"))
+	if _, err := Push(bg, a, cl, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Push(bg, b, cl, Options{}); err == nil || !strings.Contains(err.Error(), "pushed from another spoor database") {
+		t.Errorf("pushing a second database to the table: %v", err)
+	}
+	if _, err := c.Exec(0, "CREATE TABLE "+dbName+".other (person String, distinct_id String, time Int64, event String, prop_keys Array(String), prop_values Array(String), id UInt64) ENGINE = MergeTree ORDER BY id"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(0, "INSERT INTO "+dbName+".other (id) VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Push(bg, a, newClient(t, c.URL(0, dbName, "table=other")), Options{}); err == nil || !strings.Contains(err.Error(), "did not write") {
+		t.Errorf("pushing into a table of someone else's: %v", err)
+	}
+}

@@ -1,0 +1,172 @@
+package push
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/spoorhq/spoor/clickhouse"
+)
+
+// target is where a push writes: the table (or, with a cluster, the
+// Distributed table and the local table on every host) and the watermark
+// table.
+type target struct {
+	c       *clickhouse.Client // the URL's server, with insert settings
+	dist    string             // the table inserted into and read: `db`.`t`
+	local   string             // with a cluster, `db`.`t_local` on every host
+	meta    string             // `db`.`t_spoor_push`, on the URL's server
+	hosts   []*clickhouse.Client
+	created bool
+}
+
+// MetaSuffix names the watermark table beside the events table.
+const MetaSuffix = "_spoor_push"
+
+// prepare creates what is missing: the database, the events table(s) and
+// the watermark table.
+func prepare(ctx context.Context, c *clickhouse.Client) (*target, error) {
+	src := c.Source()
+	db := clickhouse.Ident(src.Database)
+	t := &target{
+		c:    c.With(clickhouse.Settings{"insert_distributed_sync": "1"}),
+		dist: db + "." + clickhouse.Ident(src.Table),
+		meta: db + "." + clickhouse.Ident(src.Table+MetaSuffix),
+	}
+	exists, err := tableExists(ctx, c, src.Table)
+	if err != nil {
+		return nil, err
+	}
+	if src.Cluster == "" {
+		t.hosts = []*clickhouse.Client{c}
+		if err := c.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+			return nil, err
+		}
+		if !exists {
+			if err := c.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+t.dist+" "+tableDDL); err != nil {
+				return nil, err
+			}
+			t.created = true
+		}
+	} else {
+		t.local = db + "." + clickhouse.Ident(src.Table+clickhouse.LocalSuffix)
+		if t.hosts, err = hosts(ctx, c); err != nil {
+			return nil, err
+		}
+		for _, h := range t.hosts {
+			if err := h.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+				return nil, err
+			}
+			if err := h.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+t.local+" "+tableDDL); err != nil {
+				return nil, err
+			}
+		}
+		if !exists {
+			// Each person's events on one shard, so per-person work runs
+			// on each shard alone.
+			q := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s AS %s ENGINE = Distributed(%s, %s, %s, cityHash64(person))",
+				t.dist, t.local, clickhouse.Ident(src.Cluster), db, clickhouse.Ident(src.Table+clickhouse.LocalSuffix))
+			if err := c.Exec(ctx, q); err != nil {
+				return nil, err
+			}
+			t.created = true
+		}
+	}
+	err = c.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+t.meta+` (
+	seq    UInt64,
+	pushed UInt64,
+	users  UInt64,
+	stitch UInt64,
+	source String,
+	at     DateTime
+) ENGINE = MergeTree ORDER BY seq`)
+	return t, err
+}
+
+func tableExists(ctx context.Context, c *clickhouse.Client, table string) (bool, error) {
+	r, err := c.Query(ctx, "SELECT count() FROM system.tables WHERE database = "+clickhouse.String(c.Source().Database)+" AND name = "+clickhouse.String(table))
+	if err != nil {
+		return false, err
+	}
+	return r.Rows[0][0] != "0", nil
+}
+
+// hosts are clients for every host of the URL's cluster. Tables are
+// created on each through its HTTP interface: ON CLUSTER needs ZooKeeper,
+// which a plain cluster of servers (and 18.16 without it) lacks. A host's
+// HTTP address is the URL's shards= list, or else its native port shifted
+// as the URL's server's is (the default ports, 9000 and 8123, on every host).
+func hosts(ctx context.Context, c *clickhouse.Client) ([]*clickhouse.Client, error) {
+	src := c.Source()
+	r, err := c.Query(ctx, "SELECT host_address, port, is_local FROM system.clusters WHERE cluster = "+clickhouse.String(src.Cluster)+" ORDER BY shard_num, replica_num")
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Rows) == 0 {
+		return nil, fmt.Errorf("ClickHouse at %s has no cluster %s (see SELECT DISTINCT cluster FROM system.clusters)", c.Addr(), src.Cluster)
+	}
+	if len(src.Shards) > 0 {
+		if len(src.Shards) != len(r.Rows) {
+			return nil, fmt.Errorf("shards= names %d HTTP addresses but cluster %s has %d hosts", len(src.Shards), src.Cluster, len(r.Rows))
+		}
+		var hs []*clickhouse.Client
+		for _, a := range src.Shards {
+			hs = append(hs, c.At(a))
+		}
+		return hs, nil
+	}
+	offset, found := 0, false
+	for _, row := range r.Rows {
+		if row[2] == "1" {
+			tcp, _ := strconv.Atoi(row[1])
+			offset, found = src.Port-tcp, true
+			break
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("ClickHouse at %s is not itself a host of cluster %s, so the hosts' HTTP ports cannot be told: name them with &shards=HOST:PORT,HOST:PORT (in the order of system.clusters)", c.Addr(), src.Cluster)
+	}
+	var hs []*clickhouse.Client
+	for _, row := range r.Rows {
+		tcp, _ := strconv.Atoi(row[1])
+		if row[2] == "1" {
+			hs = append(hs, c)
+			continue
+		}
+		hs = append(hs, c.At(net.JoinHostPort(row[0], strconv.Itoa(tcp+offset))))
+	}
+	return hs, nil
+}
+
+// delete removes the events matching cond from the table on every host
+// and waits until the deletion is done (a mutation runs in the background).
+func (t *target) delete(ctx context.Context, cond string) error {
+	table, name := t.dist, t.c.Source().Table
+	if t.local != "" {
+		table, name = t.local, name+clickhouse.LocalSuffix
+	}
+	for _, h := range t.hosts {
+		// The condition lists distinct ids: allow a long statement.
+		big := h.With(clickhouse.Settings{"max_query_size": strconv.Itoa(len(cond) + 4096)})
+		if err := big.Exec(ctx, "ALTER TABLE "+table+" DELETE WHERE "+cond); err != nil {
+			return err
+		}
+		for {
+			r, err := h.Query(ctx, "SELECT count() FROM system.mutations WHERE database = "+clickhouse.String(h.Source().Database)+" AND table = "+clickhouse.String(name)+" AND is_done = 0")
+			if err != nil {
+				return err
+			}
+			if r.Rows[0][0] == "0" {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
