@@ -16,7 +16,8 @@ func init() {
 }
 
 const audienceUsage = `create NAME 'RULE' [--replace] | list | show NAME [--trend 30d] | delete NAME |
-       users NAME [--format csv|json|jsonl|table|markdown] | preview 'RULE' | refresh
+       users NAME [--format csv|json|jsonl|table|markdown] | preview 'RULE' | refresh |
+       backtest NAME --goal EVENT [--days 60] [--within 7d]
        (create, show, users and preview take --tz ZONE: calendar days, streaks and evidence times
        in that zone; list --tz shows its times there, but the sizes it keeps, recorded by create
        and refresh, are taken in the database's zone)

@@ -57,7 +57,7 @@ var cmdLines = [][]string{
 	{"paths", "--from", "page_view"}, {"retention"}, {"lifecycle"},
 	{"segment", "list"}, {"segment", "preview", "did purchase"}, {"segment", "create", "s1", "did purchase"},
 	{"segment", "rfm", "--revenue", "price"}, {"segment", "stages"},
-	{"audience", "list"}, {"audience", "preview", "did purchase"}, {"audience", "refresh"},
+	{"audience", "list"}, {"audience", "preview", "did purchase"}, {"audience", "refresh"}, {"audience", "backtest", "a1", "--goal", "purchase"},
 	{"alerts", "list"}, {"alerts", "run"}, {"alerts", "add", "a1", "--metric", "--events purchase"},
 	{"experiment", "--variant", "utm_source", "--goal", "purchase"}, {"attribution", "--conversion", "purchase", "--touch", "utm_source"}, {"churn"}, {"forecast"}, {"survival", "--start", "page_view", "--event", "purchase"}, {"why", "--before", "2024-01-01", "--after", "2024-01-02"},
 	{"run", "spec.json"}, {"import", "e.csv"}, {"sample", "--out", "s.csv"}, {"demo"},

@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
+)
+
+func init() {
+	audienceCommands["backtest"] = audienceBacktest
+}
+
+// audienceBacktest replays a saved rule over the last days: members,
+// new members and how many reached the goal anyway, per day.
+func audienceBacktest(env *Env, args []string) error {
+	fs := newFlags(env, "audience backtest", "NAME --goal EVENT [--days 60] [--within 7d] [--db PATH] [--format F] [--tz ZONE]\n\n"+
+		"Evaluates the saved rule as of the end of each of the last --days days (the last is the day of the\n"+
+		"data's last event): the rule sees only the events before the next midnight, and its windows end\n"+
+		"there. Per day: members, new members (not members the day before), and the members who did the\n"+
+		"goal within --within of that midnight — the baseline an intervention must beat.")
+	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
+	days := fs.Int("days", 60, "days to replay, ending with the day of the data's last event")
+	goal := fs.String("goal", "", "the event that counts as converting (required)")
+	within := fs.String("within", "7d", "how long after each day's end a goal event counts")
+	pos, err := positional(fs, args, 1, "an audience NAME")
+	if err != nil {
+		return err
+	}
+	if *goal == "" {
+		return usagef("audience backtest needs --goal EVENT")
+	}
+	if *days < 1 || *days > segment.MaxBacktestDays {
+		return usagef("--days must be from 1 to %d", segment.MaxBacktestDays)
+	}
+	w, err := query.ParseDuration(*within)
+	if err != nil || w <= 0 {
+		return usagef("--within %q: use a positive duration such as 24h or 7d", *within)
+	}
+	if err := useTZ(env, *tz); err != nil {
+		return err
+	}
+	db, d, a, err := loadSaved(env, segment.Audiences, *dbPath, pos[0])
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := segment.Parse(a.Expr)
+	if err != nil {
+		return err
+	}
+	ev, err := segment.Compile(env.Ctx, d, n)
+	if err != nil {
+		return err
+	}
+	warnUnknown(env, ev)
+	r, err := segment.Backtest(env.Ctx, d, n, *days, *goal, w)
+	if err != nil {
+		return err
+	}
+	r.Rule = a.Expr
+	return emit(env, *format, r)
+}
