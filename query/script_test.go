@@ -112,7 +112,11 @@ func TestScripts(t *testing.T) {
 			if len(view) == 0 {
 				t.Fatalf("%s: eval ANALYSIS [VIEW [ARG]] {query}", c.Where())
 			}
-			t.Run(name, func(t *testing.T) {
+			label := c.Name // the comment just above, else the load's
+			if label == "" {
+				label = name
+			}
+			t.Run(label, func(t *testing.T) {
 				spec, err := Builtin().ParseSpec([]byte(`{"analysis":"` + view[0] + `"` + specFields(js) + `}`))
 				if err != nil {
 					t.Fatalf("%s: %v", c.Where(), err)

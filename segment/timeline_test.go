@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"context"
 	"sort"
 	"strings"
 	"testing"
@@ -47,16 +46,6 @@ func timeline(t testing.TB, loc *time.Location, text string) ([]query.RawEvent, 
 	return evs, query.NewDataset(evs, loc)
 }
 
-// members evaluates expr and returns the matching users, sorted.
-func members(t testing.TB, d *query.Dataset, expr string) []string {
-	t.Helper()
-	m, err := Evaluate(context.Background(), d, expr)
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	return usersOf(d, m)
-}
-
 func usersOf(d *query.Dataset, m []bool) []string {
 	out := []string{}
 	for p, ok := range m {
@@ -66,14 +55,6 @@ func usersOf(d *query.Dataset, m []bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func checkMembers(t *testing.T, d *query.Dataset, expr, want string) {
-	t.Helper()
-	got := strings.Join(members(t, d, expr), " ")
-	if got != want {
-		t.Errorf("%s\n got: %s\nwant: %s", expr, got, want)
-	}
 }
 
 func mustLoc(t testing.TB, name string) *time.Location {

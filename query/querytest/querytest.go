@@ -8,7 +8,7 @@
 //
 // A script is a sequence of commands:
 //
-//	# the case's name: the comment just above a command
+//	# the case's name: the comment block just above a command
 //	COMMAND ARGUMENTS
 //		indented lines: the command's input or its expected output
 //
@@ -41,7 +41,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected outputs in testd
 type Cmd struct {
 	File string
 	Line int    // of the command, from 1
-	Name string // the comment just above the command, "" when none
+	Name string // the comment block just above the command, "" when none
 	Verb string // the command's first word
 	Args string // the rest of its line
 	Body []string
@@ -84,7 +84,8 @@ func Parse(file, src string) ([]*Cmd, error) {
 	var cmds []*Cmd
 	comment := ""
 	open := false // the line above is the last command or its body
-	for i, raw := range strings.Split(src, "\n") {
+	lines := strings.Split(src, "\n")
+	for i, raw := range lines {
 		line := strings.TrimRight(raw, " \t\r")
 		switch {
 		case line == "":
@@ -99,7 +100,11 @@ func Parse(file, src string) ([]*Cmd, error) {
 		case line[0] == ' ':
 			return nil, fmt.Errorf("%s:%d: indent with a tab", file, i+1)
 		case line[0] == '#':
-			comment, open = strings.TrimSpace(line[1:]), false
+			if open || comment == "" || !strings.HasPrefix(lines[max(i-1, 0)], "#") {
+				comment = "" // a new comment block
+			}
+			comment = strings.TrimSpace(comment + " " + strings.TrimSpace(line[1:]))
+			open = false
 		default:
 			verb, args, _ := strings.Cut(line, " ")
 			cmds = append(cmds, &Cmd{File: file, Line: i + 1, Name: comment, Verb: verb, Args: strings.TrimSpace(args), from: i + 1, to: i + 1})
@@ -170,12 +175,13 @@ type Event struct {
 }
 
 // Timeline reads one event per line, "USER EVENT YYYY-MM-DD
-// HH:MM[:SS[.mmm]] [KEY=VALUE ...]", the time in loc, in the order given.
+// HH:MM[:SS[.mmm]] [KEY=VALUE ...]", the time in loc, in the order given;
+// a line starting with # is a comment.
 func Timeline(loc *time.Location, lines []string) ([]Event, error) {
 	var evs []Event
 	for _, line := range lines {
 		f := strings.Fields(line)
-		if len(f) == 0 {
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
 			continue
 		}
 		if len(f) < 4 {

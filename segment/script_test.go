@@ -1,0 +1,165 @@
+package segment
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/query/querytest"
+)
+
+// TestScripts runs the hand-checked segment timelines in testdata/*.test,
+// scripts in query/querytest's format (as the engine's, query/testdata):
+//
+//	# the case's name
+//	load [tz=ZONE]
+//		USER EVENT YYYY-MM-DD HH:MM[:SS[.mmm]] [KEY=VALUE ...]
+//
+//	eval [tz=ZONE] EXPRESSION
+//		the users in the segment, sorted ("-" for none), then the
+//		expression's unknown events and unset properties, if any
+//
+//	explain [tz=ZONE] USER EXPRESSION
+//		per term that holds for USER: "TERM: DETAIL", then its events,
+//		one a line: TIME EVENT [VALUE]
+//
+//	trend [tz=ZONE] DAYS EXPRESSION
+//		per day of the last DAYS: DAY users/total share
+//
+// load reads a timeline in ZONE (default UTC), also the dataset's display
+// timezone; the comment above it names the case. tz= evaluates in another
+// zone (the commands' --tz) without changing the data. A failed
+// evaluation's output is "error: ...".
+func TestScripts(t *testing.T) {
+	var d *query.Dataset
+	name := ""
+	querytest.Run(t, filepath.Join("testdata", "*.test"), func(t *testing.T, c *querytest.Cmd) {
+		if c.Verb == "load" {
+			d, name = scriptLoad(t, c), c.Name
+			return
+		}
+		if d == nil {
+			return // its load was skipped
+		}
+		ctx, args := context.Background(), c.Args
+		if zone, ok := strings.CutPrefix(args, "tz="); ok {
+			zone, args, _ = strings.Cut(zone, " ")
+			loc, err := time.LoadLocation(zone)
+			if err != nil {
+				t.Logf("%s: timezone %s not available, skipped: %v", c.Where(), zone, err)
+				return
+			}
+			ctx = WithZone(ctx, loc)
+		}
+		label := c.Name // the comment just above, else the load's
+		if label == "" {
+			label = name
+		}
+		t.Run(label, func(t *testing.T) {
+			out, err := scriptOutput(ctx, t, c, d, args)
+			if err != nil {
+				out = "error: " + err.Error()
+			}
+			c.Check(t, out)
+		})
+	})
+}
+
+func scriptLoad(t *testing.T, c *querytest.Cmd) *query.Dataset {
+	loc := time.UTC
+	if zone, ok := strings.CutPrefix(c.Args, "tz="); ok {
+		var err error
+		if loc, err = time.LoadLocation(zone); err != nil {
+			t.Logf("%s: timezone %s not available, case skipped: %v", c.Where(), zone, err)
+			return nil
+		}
+	} else if c.Args != "" {
+		t.Fatalf("%s: load takes only tz=ZONE", c.Where())
+	}
+	evs, err := querytest.Timeline(loc, c.Body)
+	if err != nil {
+		t.Fatalf("%s: %v", c.Where(), err)
+	}
+	raw := make([]query.RawEvent, len(evs))
+	for i, e := range evs {
+		raw[i] = query.RawEvent{User: e.User, Event: e.Name, Time: e.Time, Props: e.Props}
+	}
+	return query.NewDataset(raw, loc)
+}
+
+func scriptOutput(ctx context.Context, t *testing.T, c *querytest.Cmd, d *query.Dataset, args string) (string, error) {
+	var b strings.Builder
+	switch c.Verb {
+	case "eval":
+		m, err := Evaluate(ctx, d, args)
+		if err != nil {
+			return "", err
+		}
+		users := usersOf(d, m)
+		if len(users) == 0 {
+			users = []string{"-"}
+		}
+		b.WriteString(strings.Join(users, " ") + "\n")
+		n, _ := Parse(args)
+		e, err := Compile(ctx, d, n)
+		if err != nil {
+			return "", err
+		}
+		if len(e.Unknown) > 0 {
+			b.WriteString("unknown events: " + strings.Join(e.Unknown, ", ") + "\n")
+		}
+		if len(e.Unset) > 0 {
+			b.WriteString("unset properties: " + strings.Join(e.Unset, ", ") + "\n")
+		}
+	case "explain":
+		user, expr, _ := strings.Cut(args, " ")
+		n, err := Parse(expr)
+		if err != nil {
+			return "", err
+		}
+		e, err := Compile(ctx, d, n)
+		if err != nil {
+			return "", err
+		}
+		p := -1
+		for i, u := range d.Users {
+			if u == user {
+				p = i
+			}
+		}
+		if p < 0 {
+			t.Fatalf("%s: no user %s in the timeline", c.Where(), user)
+		}
+		for _, ev := range e.Explain(p) {
+			fmt.Fprintf(&b, "%s: %s\n", ev.Term, ev.Detail)
+			for _, r := range ev.Events {
+				fmt.Fprintf(&b, "  %s %s %s\n", r.Time, r.Event, r.Value)
+			}
+		}
+	case "trend":
+		days, expr, _ := strings.Cut(args, " ")
+		k, err := strconv.Atoi(days)
+		if err != nil {
+			t.Fatalf("%s: trend DAYS EXPRESSION: %v", c.Where(), err)
+		}
+		n, err := Parse(expr)
+		if err != nil {
+			return "", err
+		}
+		pts, err := Trend(ctx, d, n, k)
+		if err != nil {
+			return "", err
+		}
+		for _, p := range pts {
+			fmt.Fprintf(&b, "%s %d/%d %s\n", p.Day, p.Users, p.Total, strconv.FormatFloat(p.Share, 'g', -1, 64))
+		}
+	default:
+		t.Fatalf("%s: unknown command %q (load, eval, explain or trend)", c.Where(), c.Verb)
+	}
+	return b.String(), nil
+}
