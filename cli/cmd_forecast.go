@@ -13,12 +13,13 @@ func init() {
 
 func runForecast(env *Env, args []string) error {
 	fs := newFlags(env, "forecast", "[--events a,b] [--measure M] [--interval hour|day|week|month] [--by PROP] [--from DATE --to DATE | --last 30d] [--where ...] [--horizon N]\n\n"+
-		"Continues each trends series (the flags are trends') for --horizon intervals with exponential\n"+
-		"smoothing — ETS with additive error, none/additive/damped trend and none/additive seasonality\n"+
-		"(a week of days, a day of hours), the model chosen by AICc — and its 80% and 95% prediction\n"+
-		"intervals. Past points far outside their one-step forecast (sales, outages) are reported as\n"+
-		"anomalies and left out of the fit. Every series reports its rolling-origin backtest: MASE against\n"+
-		"seasonal naive and the share of held-out points its intervals held. Under two seasons of history\n"+
+		"Continues each trends series (the flags are trends') for --horizon intervals: the mean of the five\n"+
+		"best of seasonal naive, naive with drift and exponential smoothing (ETS: none/additive/damped trend,\n"+
+		"none/additive season of a week of days or a day of hours, on y or log(1+y)), ranked by rolling-origin\n"+
+		"cross-validation on the series' past, with 80% and 95% intervals from the quantiles of those errors.\n"+
+		"Past points far outside their one-step forecast (sales, outages) are reported as anomalies and left\n"+
+		"out of the fit. Every series reports its rolling-origin backtest: MASE against seasonal naive and the\n"+
+		"share of held-out points its intervals held. Under two seasons of history\n"+
 		"(14 days, 48 hours) a series is refused.")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.TrendsQuery

@@ -22,13 +22,26 @@ type Backtest struct {
 // MaxOrigins bounds the refits a backtest does.
 const MaxOrigins = 30
 
-// RollingOrigin backtests Select on y: from each origin o in the last part
-// of the series, the model is chosen and fitted on y[:o] only and forecasts
-// y[o], …, y[o+h-1] (as far as the data goes). Origins start once three
-// seasons are known and cover the last third of the series at most, spaced
-// so at most MaxOrigins refits run. NaN points are not scored. ok is
-// false when the history leaves no origin.
+// RollingOrigin backtests Choose on y: from each origin o in the last part
+// of the series, the method is chosen, fitted and calibrated on a copy of
+// y[:o] only and forecasts y[o], …, y[o+h-1] (as far as the data goes).
+// Origins start once three seasons are known and cover the last third of
+// the series at most, spaced so at most MaxOrigins refits run. NaN points
+// are not scored. ok is false when the history leaves no origin.
 func RollingOrigin(y []float64, m, h int) (bt Backtest, ok bool) {
+	return rollingOrigin(y, m, h, func(train []float64) ([]Point, error) {
+		c, err := Choose(train, m, h)
+		if err != nil {
+			return nil, err
+		}
+		return c.Forecast(h), nil
+	})
+}
+
+// rollingOrigin is RollingOrigin with the forecaster given: forecast gets
+// a copy of the points before the origin, never a slice of y, so nothing
+// it does can reach the held-out points.
+func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Point, error)) (bt Backtest, ok bool) {
 	n := len(y)
 	first := max(MinPoints(m)+max(m, 1), n-max(n/3, 3*max(m, 1)))
 	if h < 1 || first >= n {
@@ -39,18 +52,17 @@ func RollingOrigin(y []float64, m, h int) (bt Backtest, ok bool) {
 	var in80, in95 int
 	bt.Horizon = h
 	for o := first; o < n; o += stride {
-		train := y[:o]
-		f, err := Select(train, m)
-		if err != nil {
-			continue
-		}
+		train := append([]float64(nil), y[:o]...)
 		scale := naiveScale(train, max(m, 1))
 		if scale == 0 || math.IsNaN(scale) {
 			continue
 		}
+		fc, err := forecast(train)
+		if err != nil {
+			continue
+		}
 		bt.Origins++
-		fc := f.Forecast(min(h, n-o))
-		for j, p := range fc {
+		for j, p := range fc[:min(h, n-o)] {
 			v := y[o+j]
 			naive := seasonalNaive(train, max(m, 1), j+1)
 			if math.IsNaN(v) || math.IsNaN(naive) {

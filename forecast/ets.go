@@ -1,18 +1,21 @@
-// Package forecast extends a series into the future with exponential
-// smoothing (ETS, the state-space form of Holt-Winters) and says how much
-// to trust it: prediction intervals from the model's own error variance,
-// and a rolling-origin backtest on the series' history.
+// Package forecast extends a series into the future and says how much to
+// trust it: Choose averages the best of seasonal naive, drift and
+// exponential smoothing (ETS, the state-space form of Holt-Winters) by
+// rolling-origin cross-validation and calibrates the prediction intervals
+// on those errors; RollingOrigin backtests the whole method on the
+// series' history.
 //
-// The family is additive error, no/additive/damped trend, no/additive
-// seasonality: ETS(A,N,N), (A,A,N), (A,Ad,N), (A,N,A), (A,A,A), (A,Ad,A),
-// chosen by AICc (Hyndman, Koehler, Ord & Snyder, "Forecasting with
-// Exponential Smoothing", 2008). Additive forms only, because event counts
-// may be zero (multiplicative forms divide by the level) and additive
-// models have exact closed-form forecast variances, so the 80% and 95%
-// intervals need no simulation. Points far from the one-step forecast
-// (promotions, holidays, outages) are outliers: they are left out of the
-// state updates and the likelihood, so a one-day spike is neither learnt
-// as trend nor widens every interval.
+// The ETS family is additive error, no/additive/damped trend, no/additive
+// seasonality: ETS(A,N,N), (A,A,N), (A,Ad,N), (A,N,A), (A,A,A), (A,Ad,A)
+// (Hyndman, Koehler, Ord & Snyder, "Forecasting with Exponential
+// Smoothing", 2008). Additive forms only, because event counts may be zero
+// (multiplicative forms divide by the level); the log(1+y) scale stands in
+// for them. Select chooses one by AICc with the outliers left out: points
+// far from the one-step forecast (promotions, holidays, outages), left out
+// of the state updates and the likelihood, so a one-day spike is neither
+// learnt as trend nor widens every interval. Its one-step band is the
+// anomaly detector, and its closed-form variances give the intervals of a
+// series too short to cross-validate.
 package forecast
 
 import (
@@ -84,7 +87,8 @@ type Fit struct {
 	N        int // points the likelihood uses (not outliers)
 	K        int // estimated parameters counted by AICc
 
-	nonNeg bool // every observed value ≥ 0: intervals are cut at 0
+	nonNeg bool   // every observed value ≥ 0: intervals are cut at 0
+	start  states // the state before the first point, to replay the fit
 }
 
 // ErrShort says the series is too short to fit any model.
@@ -220,7 +224,7 @@ func FitModel(y []float64, m int, mod Model, mask []bool) *Fit {
 	if !ok {
 		return nil
 	}
-	f := &Fit{Model: mod, Params: optimize(y, mask, m, mod, init), Period: m, K: k, nonNeg: nonNegative(y)}
+	f := &Fit{Model: mod, Params: optimize(y, mask, m, mod, init), Period: m, K: k, nonNeg: nonNegative(y), start: init}
 	sse, n := f.filter(y, mask, init)
 	if n <= k+1 {
 		return nil
@@ -420,6 +424,24 @@ func (s *step) forecast(i int) float64 {
 	}
 	if s.mod.Seasonal {
 		v += s.season[i%s.m]
+	}
+	return v
+}
+
+// ahead is the j-step forecast from the state before point o: the
+// damped sum φ + … + φ^j of the slope and the season term of o+j−1.
+func (s *step) ahead(o, j int) float64 {
+	v := s.level
+	if s.mod.Trend {
+		phi, damp, pow := s.phi(), 0.0, 1.0
+		for range j {
+			pow *= phi
+			damp += pow
+		}
+		v += damp * s.slope
+	}
+	if s.mod.Seasonal {
+		v += s.season[(o+j-1)%s.m]
 	}
 	return v
 }

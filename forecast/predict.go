@@ -50,7 +50,10 @@ func (f *Fit) Forecast(h int) []Point {
 // Variance of the h-step forecast error, σ²(1 + Σ_{j<h} c_j²) with
 // c_j = α + β(φ + … + φ^j) + γ·[j ≡ 0 mod m] (Hyndman et al. 2008, 6.3,
 // class 1 models): each past error's weight in the error h steps on.
-func (f *Fit) Variance(h int) float64 {
+func (f *Fit) Variance(h int) float64 { return f.Sigma * f.Sigma * f.varianceFactor(h) }
+
+// varianceFactor is Variance over σ²: how the error spread grows with h.
+func (f *Fit) varianceFactor(h int) float64 {
 	p := f.Params
 	phi := 1.0
 	if f.Model.Damped {
@@ -69,7 +72,7 @@ func (f *Fit) Variance(h int) float64 {
 		}
 		sum += c * c
 	}
-	return f.Sigma * f.Sigma * sum
+	return sum
 }
 
 // Band is the range a past point is expected in: its one-step forecast ±
@@ -84,9 +87,4 @@ func (f *Fit) Band(i int) (lo, hi float64) {
 func (f *Fit) Expected(i int) float64 { return f.back(f.Fitted[i]) }
 
 // back maps a value of the model's scale to the series'.
-func (f *Fit) back(v float64) float64 {
-	if f.Log {
-		return math.Expm1(v)
-	}
-	return v
-}
+func (f *Fit) back(v float64) float64 { return back(v, f.Log) }

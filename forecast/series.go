@@ -78,7 +78,7 @@ type BacktestJSON struct {
 // seasons comes back Refused, with a message that says what to do.
 func ForSeries(name string, t []string, y []float64, m, h int, future func(k int) string, backtest bool) Series {
 	s := Series{Name: name, Forecast: []FuturePoint{}, Anomalies: []Anomaly{}}
-	f, err := Select(y, m)
+	c, err := Choose(y, m, h)
 	if errors.Is(err, ErrShort) {
 		s.Refused = fmt.Sprintf("%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range", len(y), MinPoints(m), m)
 		return s
@@ -87,13 +87,11 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 		s.Refused = err.Error()
 		return s
 	}
-	s.Model = f.Model.String()
-	if f.Log {
-		s.Model += " of log(1+y)"
-	}
-	for k, p := range f.Forecast(h) {
+	s.Model = c.String()
+	for k, p := range c.Forecast(h) {
 		s.Forecast = append(s.Forecast, FuturePoint{T: future(k + 1), Value: p.Value, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
 	}
+	f := c.Robust
 	out := map[int]bool{}
 	for _, i := range f.Outliers {
 		out[i] = true

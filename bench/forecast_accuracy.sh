@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The forecast backtest table of README "Forecast and why": every sample
+# scenario (total and users, daily) and every public dataset in
+# ../shared/data with at least 8 weeks of daily data (GA360, DIGINETICA)
+# or hourly data (YOOCHOOSE, Tianchi), forecast at the default horizon
+# (14 days, 48 hours) with `spoor forecast --format json`.
+#
+#   bench/forecast_accuracy.sh            # prints the markdown table
+#   SHARED=/path/to/shared/data bench/forecast_accuracy.sh
+#
+# The model column names the best of the methods averaged (+ how many
+# more). Needs go, jq and GNU time. Databases go to bench/data/forecast/ (ignored).
+# A row misses the bar (bold) when mase or rel_mae is ≥ 1 or cov80 is
+# outside 70–90%.
+set -euo pipefail
+cd "$(dirname "$0")"
+# The shared datasets: the first shared/data folder above the repository.
+if [ -z "${SHARED:-}" ]; then
+  d=$(cd .. && pwd)
+  while [ "$d" != / ] && [ ! -d "$d/shared/data" ]; do d=$(dirname "$d"); done
+  SHARED=$d/shared/data
+fi
+dir=data/forecast
+mkdir -p "$dir"
+(cd .. && go build -o bench/$dir/spoor .)
+spoor=$dir/spoor
+
+for s in ecommerce saas education incident; do
+  [ -f "$dir/$s.db" ] || $spoor sample --scenario "$s" --db "$dir/$s.db" >/dev/null 2>&1
+done
+imp() { # imp NAME FILE FLAGS...
+  local name=$1 file=$SHARED/$2; shift 2
+  if [ ! -f "$file" ]; then echo "skipping $name: $file absent" >&2; return; fi
+  [ -f "$dir/$name.db" ] || $spoor import --db "$dir/$name.db" "$@" "$file" >/dev/null 2>&1
+}
+imp ga360 google-merch-store-ga360/all_sessions.csv --user fullVisitorId --event type --time visitId
+imp diginetica diginetica-sample/sample_train-item-views.csv --user session_id --event =view --time eventdate
+imp yoochoose yoochoose-rsc15-100k/yoochoose-clicks-100k_train_full.txt --user SessionId --event =click
+imp tianchi tianchi-mobile-2014/tianchi_mobile_user_behavior_sample.csv --tz Asia/Shanghai
+
+echo "| series | model | mase | rel_mae | cov80 | cov95 | points/origins | time |"
+echo "|---|---|---|---|---|---|---|---|"
+row() { # row LABEL DB FLAGS...
+  local name=$1 db=$dir/$2.db; shift 2
+  [ -f "$db" ] || return 0
+  /usr/bin/time -f "%e" -o "$dir/time" $spoor forecast --db "$db" --format json "$@" >"$dir/out.json" 2>/dev/null
+  jq -r --arg name "$name" --arg time "$(cat "$dir/time")" '.series[0] as $s | $s.backtest as $b |
+    def pct: (. * 100 | round | tostring) + "%";
+    def f2: (. * 1000 | round / 1000 | tostring);
+    def mark(bad): if bad then "**" + . + "**" else . end;
+    "| \($name) | \($s.model | sub("^mean of "; "") | split(", ") | .[0] + (if length > 1 then " +\(length - 1)" else "" end)) | \($b.mase | f2 | mark($b.mase >= 1)) | \(if $b.rel_mae == null then "-" else ($b.rel_mae | f2 | mark($b.rel_mae >= 1)) end) | \($b.coverage80 | pct | mark($b.coverage80 < 0.7 or $b.coverage80 > 0.9)) | \($b.coverage95 | pct) | \($b.points)/\($b.origins) | \($time) s |"' "$dir/out.json"
+}
+for s in ecommerce saas education incident; do
+  row "$s total" "$s"
+  row "$s users" "$s" --measure users
+done
+row "GA360 daily total" ga360
+row "GA360 daily users" ga360 --measure users
+row "diginetica daily total" diginetica
+row "diginetica daily users" diginetica --measure users
+row "yoochoose hourly" yoochoose --interval hour
+row "tianchi hourly" tianchi --interval hour

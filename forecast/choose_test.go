@@ -1,0 +1,200 @@
+package forecast
+
+import (
+	"math"
+	"math/rand"
+	"slices"
+	"testing"
+)
+
+// ahead by hand, from the Holt-Winters state of TestHoltWintersByHand
+// (ℓ = 11.5, b = .9, s = (1, −1.2) by position, next point at position 0,
+// origin 2): h=1: 11.5+.9+1 = 13.4; h=2: 11.5+1.8−1.2 = 12.1; h=3:
+// 11.5+2.7+1 = 15.2. Damped with φ = .5, h=2: 11.5+(.5+.25)·.9−1.2 = 10.975.
+func TestAheadByHand(t *testing.T) {
+	st := step{m: 2, mod: Model{Trend: true, Seasonal: true}, level: 11.5, slope: 0.9, season: []float64{1, -1.2}}
+	for j, w := range []float64{13.4, 12.1, 15.2} {
+		near(t, "ahead", st.ahead(2, j+1), w, 1e-12)
+	}
+	st.mod.Damped, st.p.Phi = true, 0.5
+	near(t, "damped ahead", st.ahead(2, 2), 10.975, 1e-12)
+	if st.ahead(2, 1) != st.forecast(2) {
+		t.Error("one step ahead differs from the one-step forecast")
+	}
+}
+
+// The benchmarks by hand on y = 1…6 with m = 3, from origin 6. Seasonal
+// naive: steps 1, 4, 5 repeat y[3], y[3], y[4] = 4, 4, 5, with spread √1,
+// √2, √2 (one season back, then two). Drift: 6 + j·(6−1)/5, spread
+// √(j(1+j/5)).
+func TestBenchmarksByHand(t *testing.T) {
+	y := []float64{1, 2, 3, 4, 5, 6}
+	c := &Choice{y: y, clean: y, mask: make([]bool, 6), m: 3}
+	sn := c.predictor(Method{Kind: SeasonalNaive}, 6)
+	for _, w := range []struct{ j, v, s float64 }{{1, 4, 1}, {3, 6, 1}, {4, 4, math.Sqrt2}, {5, 5, math.Sqrt2}} {
+		j := int(w.j)
+		near(t, "seasonal naive", sn.point(6, j), w.v, 0)
+		near(t, "seasonal naive spread", sn.spread(6, j), w.s, 1e-15)
+	}
+	dr := c.predictor(Method{Kind: Drift}, 6)
+	near(t, "drift h1", dr.point(6, 1), 7, 1e-12)
+	near(t, "drift h2", dr.point(6, 2), 8, 1e-12)
+	near(t, "drift spread h2", dr.spread(6, 2), math.Sqrt(2.8), 1e-12)
+	// From origin 4 the drift is (4−1)/3 = 1 too: 4 + 2 = 6.
+	near(t, "drift from origin 4", dr.point(4, 2), 6, 1e-12)
+}
+
+// The conformal quantiles by hand, scores 1…19 (n = 19): the upper 90% is
+// the ⌈20·.9⌉ = 18th, the lower 10% the ⌊20·.1⌋ = 2nd; 97.5% asks for
+// the 20th and gets the largest, 2.5% the 0th and gets the smallest.
+func TestConformalQuantileByHand(t *testing.T) {
+	s := make([]float64, 19)
+	for i := range s {
+		s[i] = float64(i + 1)
+	}
+	for p, w := range map[float64]float64{0.9: 18, 0.1: 2, 0.975: 19, 0.025: 1} {
+		if got := conformalQuantile(s, p); got != w {
+			t.Errorf("q(%v) = %v, want %v", p, got, w)
+		}
+	}
+}
+
+// A calibrated interval by hand: seasonal naive on y = (0, 1, 3, 0, 1, 3),
+// m = 3, with the 80% score quantiles ±0.5 on log(1+y). Step 1 repeats 0:
+// [max(e^−.5 − 1, 0), e^.5 − 1] = [0, 0.6487]; step 2 repeats 1:
+// e^(log 2 + .5) − 1 = 2.2974 and 2e^−.5 − 1 = 0.2131, while the 95%
+// bound 2e^−1 − 1 < 0 is cut at 0; step 4 repeats 0 two seasons back, spread
+// √2: e^(.5·√2) − 1 = 1.0281.
+func TestCalibratedIntervalByHand(t *testing.T) {
+	y := []float64{0, 1, 3, 0, 1, 3}
+	c := &Choice{y: y, clean: y, mask: make([]bool, 6), m: 3, nonNeg: true, Calibrated: true,
+		Methods: []Method{{Kind: SeasonalNaive}}, q: [4]float64{-1, -0.5, 0.5, 1}}
+	fc := c.Forecast(4)
+	near(t, "step 1 value", fc[0].Value, 0, 1e-12)
+	near(t, "step 1 lo80", fc[0].Lo80, 0, 0)
+	near(t, "step 1 hi80", fc[0].Hi80, math.Expm1(0.5), 1e-12)
+	near(t, "step 2 hi80", fc[1].Hi80, math.Expm1(math.Log(2)+0.5), 1e-12)
+	near(t, "step 2 lo80", fc[1].Lo80, 2*math.Exp(-0.5)-1, 1e-12)
+	near(t, "step 2 lo95 (cut at 0)", fc[1].Lo95, 0, 0)
+	near(t, "step 4 hi80", fc[3].Hi80, math.Expm1(0.5*math.Sqrt2), 1e-12)
+}
+
+// The cross-validation's smoothing forecasts against the slow way: for
+// every origin, filter the series up to it from the fit's start with the
+// same parameters and forecast from the end state with Fit.Forecast.
+func TestCrossValidationMatchesReplay(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	for trial := range 12 {
+		y := weekly(40+r.Intn(30), 100, r.Float64()*2-1, 3+5*r.Float64(), int64(trial))
+		mask := make([]bool, len(y))
+		mask[r.Intn(len(y))] = true
+		c := &Choice{y: y, clean: y, mask: mask, m: 7, nonNeg: true}
+		me := Method{Kind: Smoothing, Model: Models[trial%len(Models)], Log: trial%2 == 1}
+		o0 := cvStart(len(y), 7)
+		p := c.predictor(me, o0)
+		z := y
+		if me.Log {
+			z = make([]float64, len(y))
+			for i, v := range y {
+				z[i] = math.Log1p(v)
+			}
+		}
+		f := FitModel(z[:o0], 7, me.Model, mask[:o0])
+		for o := o0; o < len(y); o++ {
+			ref := *f
+			ref.filter(z[:o], mask[:o], f.start)
+			for j, w := range ref.Forecast(9) {
+				near(t, me.String()+" forecast", p.point(o, j+1), w.Value, 1e-9*math.Abs(w.Value)+1e-9)
+			}
+			p.advance(o)
+		}
+	}
+}
+
+// The backtest never shows the forecaster a held-out point: it gets a copy
+// of exactly the points before the origin (writing to it changes nothing),
+// and the points scored are the ones after.
+func TestBacktestNeverSeesHoldout(t *testing.T) {
+	y := weekly(60, 200, 1, 5, 11)
+	orig := slices.Clone(y)
+	var origins []int
+	bt, ok := rollingOrigin(y, 7, 5, func(train []float64) ([]Point, error) {
+		o := len(train)
+		if !slices.Equal(train, y[:o]) {
+			t.Fatalf("origin %d: training data differs from the series' first %d points", o, o)
+		}
+		origins = append(origins, o)
+		for i := range train {
+			train[i] = 1e9 // must not reach y
+		}
+		// Forecast the truth: a forecaster that saw the future would score
+		// perfectly, so a perfect score shows the scored points are y[o:].
+		out := make([]Point, 5)
+		for j := range out {
+			if o+j < len(orig) {
+				v := orig[o+j]
+				out[j] = Point{Value: v, Lo80: v, Hi80: v, Lo95: v, Hi95: v}
+			}
+		}
+		return out, nil
+	})
+	if !ok || !slices.Equal(y, orig) {
+		t.Fatal("the forecaster changed the series")
+	}
+	if bt.MASE != 0 || bt.Coverage80 != 1 || len(origins) != bt.Origins || origins[0] != 39 {
+		t.Fatalf("%+v, origins %v", bt, origins)
+	}
+	// End to end: the real method's forecasts from each origin are the same
+	// whatever the held-out points are.
+	record := func(y []float64) map[int][]Point {
+		got := map[int][]Point{}
+		rollingOrigin(y, 7, 7, func(train []float64) ([]Point, error) {
+			c, err := Choose(train, 7, 7)
+			if err != nil {
+				return nil, err
+			}
+			got[len(train)] = c.Forecast(7)
+			return got[len(train)], nil
+		})
+		return got
+	}
+	base := record(y)
+	for _, cut := range []int{45, 52} {
+		z := slices.Clone(y)
+		for i := cut; i < len(z); i++ {
+			z[i] = 3*z[i] + 1000
+		}
+		alt := record(z)
+		for o, fc := range base {
+			if o <= cut && !slices.Equal(fc, alt[o]) {
+				t.Errorf("changing the points from %d on changed the forecast from origin %d", cut, o)
+			}
+		}
+	}
+}
+
+// A series too short to cross-validate (three weeks) keeps the robust
+// ETS forecast and its normal intervals; a longer one is calibrated and
+// averages Combine methods, best first.
+func TestChooseFallsBackWhenShort(t *testing.T) {
+	short, err := Choose(weekly(21, 100, 0, 3, 1), 7, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if short.Calibrated || len(short.Methods) != 1 || !slices.Equal(short.Forecast(7), short.Robust.Forecast(7)) {
+		t.Errorf("21 days: calibrated %v, methods %v", short.Calibrated, short.Methods)
+	}
+	long, err := Choose(weekly(70, 200, 2, 3, 1), 7, 14)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !long.Calibrated || len(long.Methods) != Combine || long.CVOrigins != 23 {
+		t.Errorf("70 days: calibrated %v, methods %v, origins %d", long.Calibrated, long.Methods, long.CVOrigins)
+	}
+	truth := weekly(84, 200, 2, 0, 1)
+	for j, p := range long.Forecast(14) {
+		if math.Abs(p.Value-truth[70+j]) > 12 || !(p.Lo95 <= p.Lo80 && p.Lo80 <= p.Value && p.Value <= p.Hi80 && p.Hi80 <= p.Hi95) {
+			t.Errorf("step %d: %+v, truth %.1f", j+1, p, truth[70+j])
+		}
+	}
+}
