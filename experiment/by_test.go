@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"reflect"
 	"sort"
 	"testing"
 	"time"
@@ -27,56 +26,6 @@ func (keep usersIn) Members(_ context.Context, d *query.Dataset, _ string) ([]bo
 
 func (usersIn) Breakdown(context.Context, *query.Dataset, string) (*query.Prop, error) {
 	return nil, errors.New("not in these tests")
-}
-
-// Issue 14.21: experiment --by compares the variants within each group, a
-// user's group being the property on their exposure event.
-func TestByHandChecked(t *testing.T) {
-	evs := []query.RawEvent{
-		ev("c1", "view", t0, "exp", "control", "dev", "ios"),
-		ev("c1", "buy", t0+hour),
-		ev("c2", "view", t0, "exp", "control", "dev", "web"),
-		ev("t1", "view", t0, "exp", "test", "dev", "ios"),
-		ev("t1", "buy", t0+hour),
-		ev("t2", "view", t0, "exp", "test", "dev", "ios"),
-		ev("t2", "buy", t0+hour, "dev", "web"), // a later device does not move t2
-		ev("t3", "view", t0, "exp", "test"),
-	}
-	r := run(t, evs, Query{Variant: "exp", Goal: "buy", Common: query.Common{By: "dev"}})
-	type cell struct {
-		users, conv int
-	}
-	got := map[string]map[string]cell{}
-	var order, notes []string
-	for _, g := range r.Breakdown {
-		order = append(order, g.Value)
-		if g.Result == nil {
-			notes = append(notes, g.Value+": "+g.Note)
-			continue
-		}
-		got[g.Value] = map[string]cell{}
-		for _, v := range g.Variants {
-			got[g.Value][v.Name] = cell{v.Users, v.Conversions}
-		}
-	}
-	// ios: control c1 (converted), test t1, t2 (both converted); web: c2;
-	// (none): t3 only, so no control to compare with.
-	if want := []string{"ios", "web", "(none)"}; !reflect.DeepEqual(order, want) {
-		t.Errorf("groups %v, want %v (most exposed users first)", order, want)
-	}
-	want := map[string]map[string]cell{
-		"ios": {"control": {1, 1}, "test": {2, 2}},
-		"web": {"control": {1, 0}},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
-	}
-	if len(notes) != 1 || notes[0] != `(none): control variant "control" has no exposed users; variants seen: test` {
-		t.Errorf("notes %q", notes)
-	}
-	if r.By != "dev" || len(r.Variants) != 2 || r.Variants[1].Users != 3 {
-		t.Errorf("overall: by %q, variants %+v", r.By, r.Variants)
-	}
 }
 
 // Each group's result equals the experiment over that group's users alone

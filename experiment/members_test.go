@@ -5,58 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spoorhq/spoor/query"
 )
-
-func members(t *testing.T, evs []query.RawEvent, q Query, variant string) []Member {
-	t.Helper()
-	ms, err := Members(context.Background(), query.NewDataset(evs, time.UTC), q, variant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].User < ms[j].User })
-	return ms
-}
-
-// The hand-built timeline's users, worked out in its comments: the
-// excluded (m1, m2) and the never exposed (n1) are nobody's members.
-func TestMembersHandBuilt(t *testing.T) {
-	q := Query{Variant: "exp", Goal: "buy"}
-	wantA := []Member{
-		{User: "a1", Exposed: t0, Converted: true, At: t0 + day},
-		{User: "a2", Exposed: t0},
-		{User: "a3", Exposed: t0, Converted: true, At: t0 + 7*day},
-		{User: "a4", Exposed: t0 + hour},
-		{User: "a5", Exposed: t0 + 5*hour, Converted: true, At: t0 + 5*hour},
-	}
-	if got := members(t, handBuilt(), q, "A"); !reflect.DeepEqual(got, wantA) {
-		t.Errorf("A members\n got %+v\nwant %+v", got, wantA)
-	}
-	wantB := []Member{
-		{User: "b1", Exposed: t0, Converted: true, At: t0 + 2*day},
-		{User: "b2", Exposed: t0},
-		{User: "b3", Exposed: t0, Converted: true, At: t0 + 3*day},
-	}
-	if got := members(t, handBuilt(), q, "B"); !reflect.DeepEqual(got, wantB) {
-		t.Errorf("B members\n got %+v\nwant %+v", got, wantB)
-	}
-	// A funnel goal converts at its last step: b1 has no view after
-	// exposure other than the exposure itself, which completes step 1.
-	fq := Query{Variant: "exp", Steps: query.FunnelSteps([]string{"view", "buy"})}
-	for _, m := range members(t, handBuilt(), fq, "B") {
-		if m.User == "b1" && (!m.Converted || m.At != t0+2*day) {
-			t.Errorf("funnel b1 %+v", m)
-		}
-	}
-	if _, err := Members(context.Background(), query.NewDataset(handBuilt(), time.UTC), q, "C"); err == nil || !strings.Contains(err.Error(), `"C"`) {
-		t.Errorf("unknown variant: %v", err)
-	}
-}
 
 // Every variant's members agree with its counts, with weights and
 // filters on a random timeline.
