@@ -36,7 +36,7 @@ func (f FunnelUsers) Tables() []output.Table {
 }
 
 func runFunnel(env *Env, args []string) error {
-	fs := newFlags(env, "funnel", "--steps a,b,c [--window 7d] [--mode ordered|strict|any] [--exclude E[:FROM-TO]] [--interval day|week|month] [--dropped-at K | --in-progress-at K | --explain USER] [--from D --to D | --last 30d] [--where F] [--segment S] [--by PROP] [--tz Z]")
+	fs := newFlags(env, "funnel", "--steps a,b,c [--window 7d] [--mode ordered|strict|any] [--exclude E[:FROM-TO]] [--interval day|week|month] [--semantics spoor|posthog|mixpanel|amplitude|clickhouse] [--option NAME] [--dropped-at K | --in-progress-at K | --explain USER | --compare | --explain-diff A,B] [--from D --to D | --last 30d] [--where F] [--segment S] [--by PROP] [--tz Z]")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.FunnelQuery
 	commonFlags(fs, &q.Common)
@@ -50,6 +50,11 @@ func runFunnel(env *Env, args []string) error {
 	droppedAt := fs.Int("dropped-at", 0, "list the users who reached step K (1-based) but not K+1, window closed")
 	inProgressAt := fs.Int("in-progress-at", 0, "list the users at step K (1-based) whose window is still open")
 	explain := fs.String("explain", "", "show one user's timeline, the events that matched each step, the window and why they stopped")
+	fs.StringVar(&q.Semantics, "semantics", query.SemSpoor, "count as spoor, posthog, mixpanel, amplitude or clickhouse does (docs/semantics.md#vendor-semantics)")
+	var options stringList
+	fs.Var(&options, "option", "a ClickHouse windowFunnel option, repeatable: strict_order, strict_deduplication, strict_increase, strict_once, allow_reentry")
+	compare := fs.Bool("compare", false, "count the funnel under every semantics, one row each")
+	explainDiff := fs.String("explain-diff", "", "A,B: list the users semantics A and B count differently, with each one's reason")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +64,7 @@ func runFunnel(env *Env, args []string) error {
 		return usagef("give the steps: --steps view,cart,purchase (or --step repeated)")
 	}
 	q.Steps = query.FunnelSteps(specs)
+	q.Options = options
 	for _, x := range excludes {
 		ex, err := parseExclusion(x, len(q.Steps))
 		if err != nil {
@@ -67,13 +73,23 @@ func runFunnel(env *Env, args []string) error {
 		q.Exclude = append(q.Exclude, ex)
 	}
 	asks := 0
-	for _, set := range []bool{*droppedAt != 0, *inProgressAt != 0, *explain != ""} {
+	for _, set := range []bool{*droppedAt != 0, *inProgressAt != 0, *explain != "", *compare, *explainDiff != ""} {
 		if set {
 			asks++
 		}
 	}
 	if asks > 1 {
-		return usagef("--dropped-at, --in-progress-at and --explain are separate questions; use one")
+		return usagef("--dropped-at, --in-progress-at, --explain, --compare and --explain-diff are separate questions; use one")
+	}
+	var diffA, diffB string
+	if *explainDiff != "" {
+		a, b, ok := strings.Cut(*explainDiff, ",")
+		if diffA, diffB = strings.TrimSpace(a), strings.TrimSpace(b); !ok || diffA == "" || diffB == "" || strings.Contains(diffB, ",") {
+			return usagef("--explain-diff takes two semantics, e.g. --explain-diff posthog,mixpanel (of %s)", strings.Join(query.Semantics, ", "))
+		}
+	}
+	if (*compare || *explainDiff != "") && q.Semantics != query.SemSpoor {
+		return usagef("--semantics picks one product's rules; --compare and --explain-diff name their own")
 	}
 	for _, k := range []int{*droppedAt, *inProgressAt} {
 		if k < 0 || k > len(q.Steps) {
@@ -94,6 +110,22 @@ func runFunnel(env *Env, args []string) error {
 			return err
 		}
 		return explainFunnel(env, *format, local, q, *explain)
+	}
+	if *compare {
+		c, err := d.CompareFunnel(env.Ctx, q)
+		if err != nil {
+			return err
+		}
+		noteEmpty(env, d, q.Common)
+		return emit(env, *format, c)
+	}
+	if *explainDiff != "" {
+		x, err := d.DiffFunnel(env.Ctx, q, diffA, diffB)
+		if err != nil {
+			return err
+		}
+		noteEmpty(env, d, q.Common)
+		return emit(env, *format, x)
 	}
 	r, err := d.Funnel(env.Ctx, q)
 	if err != nil {

@@ -34,6 +34,11 @@ type FunnelQuery struct {
 	Mode     string       `json:"mode,omitempty" toml:"mode,omitempty"`     // ordered (default), strict, any
 	Exclude  []Exclusion  `json:"exclude,omitempty" toml:"exclude,omitempty"`
 	Interval string       `json:"interval,omitempty" toml:"interval,omitempty"` // trend buckets of step-1 time, default day
+	// Semantics names whose counting rules to follow: spoor (default),
+	// posthog, mixpanel, amplitude or clickhouse; Options are ClickHouse
+	// windowFunnel options (docs/semantics.md#vendor-semantics).
+	Semantics string   `json:"semantics,omitempty" toml:"semantics,omitempty"`
+	Options   []string `json:"options,omitempty" toml:"options,omitempty"`
 }
 
 // Funnel modes.
@@ -56,6 +61,8 @@ type funnelPlan struct {
 	window  int64 // ms, inclusive
 	maxTime int64 // the data's last event: windows ending after it are still open
 	cal     *Calendar
+	sem     string    // one of Semantics
+	ch      chOptions // windowFunnel options, clickhouse semantics
 
 	ev   []int32      // step -> event id
 	filt [][]compiled // step -> its own filters
@@ -118,6 +125,9 @@ func (d *Dataset) planFunnel(ctx context.Context, q FunnelQuery) (*funnelPlan, e
 	}
 	if p.mode == FunnelAny && p.n > 64 {
 		return nil, fmt.Errorf("an any-order funnel takes at most 64 steps, got %d", p.n)
+	}
+	if err := p.planSemantics(); err != nil {
+		return nil, err
 	}
 	w := q.Window
 	if w == "" {

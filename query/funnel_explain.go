@@ -31,6 +31,7 @@ const (
 type FunnelExplain struct {
 	User          string  `json:"user"`
 	Mode          string  `json:"mode"`
+	Semantics     string  `json:"semantics,omitempty"` // another product's rules; absent for spoor's
 	WindowSeconds float64 `json:"window_seconds"`
 	Timezone      string  `json:"timezone"`
 	Status        string  `json:"status"`        // converted, dropped, in_progress or not_counted
@@ -112,6 +113,9 @@ func (d *Dataset) FunnelExplanation(ctx context.Context, q FunnelQuery, user str
 	}
 	w := newFunnelWorker(p)
 	level, open := w.person(u)
+	if w.err != nil {
+		return nil, w.err
+	}
 	e := &funnelExplainer{p: p, w: w, u: u, level: level, open: open}
 	return e.explain(), nil
 }
@@ -144,10 +148,14 @@ func (e *funnelExplainer) explain() *FunnelExplain {
 	for k := range names {
 		names[k] = e.stepName(k)
 	}
+	rules := p.mode
+	if p.sem != SemSpoor {
+		rules += ", " + p.sem + " semantics"
+	}
 	x := &FunnelExplain{
-		User: p.d.Users[e.u], Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Timezone: p.s.Loc.String(),
+		User: p.d.Users[e.u], Mode: p.mode, Semantics: p.semLabel(), WindowSeconds: float64(p.window) / 1000, Timezone: p.s.Loc.String(),
 		StepsReached: e.level + 1, Steps: make([]FunnelExplainStep, n), Timeline: []FunnelExplainEvent{},
-		title: fmt.Sprintf("user %s — funnel %s (%s, window %s)", p.d.Users[e.u], strings.Join(names, " → "), p.mode, output.Duration(float64(p.window)/1000)),
+		title: fmt.Sprintf("user %s — funnel %s (%s, window %s)", p.d.Users[e.u], strings.Join(names, " → "), rules, output.Duration(float64(p.window)/1000)),
 		loc:   p.s.Loc,
 	}
 	e.x = x
@@ -299,6 +307,9 @@ func (e *funnelExplainer) noStart() string {
 // why explains a drop: what kept the next step from happening in time.
 func (e *funnelExplainer) why() string {
 	p, w := e.p, e.w
+	if p.sem != SemSpoor {
+		return e.vendorWhy()
+	}
 	d, s := p.d, p.s
 	hi := int(d.Start[e.u+1])
 	last := int(w.cur[e.level])
@@ -445,6 +456,9 @@ func (e *funnelExplainer) note(j int) (string, bool) {
 	if p.mode != FunnelAny && d.Event[j] == p.ev[0] && p.stepOK(j, 0) {
 		if !s.InRange(d.Time[j]) {
 			return "step 1 outside the date range", false
+		}
+		if p.sem != SemSpoor {
+			return "a step-1 event, not the counted one", false
 		}
 		return fmt.Sprintf("another step-1 attempt, reaching step %d", e.attemptLevel(j)+1), false
 	}

@@ -11,6 +11,8 @@ import (
 // the numbers.
 type FunnelResult struct {
 	Mode          string             `json:"mode"`
+	Semantics     string             `json:"semantics,omitempty"` // another product's rules; absent for spoor's
+	Options       []string           `json:"options,omitempty"`   // windowFunnel options (clickhouse)
 	WindowSeconds float64            `json:"window_seconds"`
 	Interval      string             `json:"interval"`
 	By            string             `json:"by,omitempty"`

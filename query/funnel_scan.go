@@ -55,6 +55,16 @@ type funnelWorker struct {
 	sw    *funnelSweep // ordered funnels with exclusions, heavy persons
 
 	starts, preStarts []int64 // latestStart: per level, the latest step-1 time reaching it
+
+	// other products' semantics (funnel_semantics.go, funnel_clickhouse.go)
+	u               int // the person being evaluated
+	err             error
+	chList          []chEntry
+	chFirst, chLast []int64
+	chSeqs          [][]chSeq
+	chStop, chAt    int // why windowFunnel stopped, at which row (-1)
+	ph              []phEntered
+	phMax           []int32
 }
 
 type anyType struct {
@@ -78,6 +88,8 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 		cur:       make([]int32, n),
 		starts:    make([]int64, n),
 		preStarts: make([]int64, n),
+		chFirst:   make([]int64, n),
+		chLast:    make([]int64, n),
 	}
 }
 
@@ -91,11 +103,14 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 // deepest attempt is still open is in progress rather than dropped.
 func (w *funnelWorker) person(u int) (level int, open bool) {
 	p, d, s := w.p, w.p.d, w.p.s
-	w.start = -1
+	w.start, w.u = -1, u
 	if !s.Person(u) {
 		return -1, false
 	}
 	lo, hi := int(d.Start[u]), int(d.Start[u+1])
+	if p.sem != SemSpoor {
+		return w.vendorPerson(lo, hi), false
+	}
 	if p.mode == FunnelAny {
 		return w.anyPerson(lo, hi)
 	}
@@ -447,6 +462,7 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 	np := len(p.d.Users)
 	r := &FunnelResult{
 		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
+		Semantics: p.semLabel(), Options: p.q.Options,
 		By: p.q.By, Query: p.q, users: p.d.Users, byProp: p.s.By,
 		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
 	}
@@ -501,6 +517,9 @@ func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (fun
 			return pt, err
 		}
 		level, open := w.person(u)
+		if w.err != nil {
+			return pt, w.err
+		}
 		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)
 		if level < 0 {
 			continue

@@ -1,0 +1,54 @@
+package query
+
+import (
+	"fmt"
+	"slices"
+)
+
+// vendorWhy explains a drop under another product's semantics: what its
+// rules did with the next step.
+func (e *funnelExplainer) vendorWhy() string {
+	p, w := e.p, e.w
+	d := p.d
+	k := e.level + 1
+	if p.sem == SemClickHouse && w.chAt >= 0 {
+		at := fmt.Sprintf("%s at %s", d.Names[d.Event[w.chAt]], e.when(d.Time[w.chAt]))
+		switch w.chStop {
+		case chBroken:
+			return fmt.Sprintf("strict_order: %s meets no step and ends the search", at)
+		case chDuplicate:
+			return fmt.Sprintf("strict_deduplication: %s repeats a step already reached and ends the search", at)
+		case chOutOfOrder:
+			return fmt.Sprintf("strict_order: %s fills a step whose previous step was never reached, which ends the search", at)
+		}
+	}
+	prefix := ""
+	if p.sem == SemMixpanel {
+		prefix = fmt.Sprintf("Mixpanel enters a user once, at their first %s in the range (%s); ", e.stepName(0), e.when(d.Time[w.cur[0]]))
+	}
+	limit := d.Time[w.cur[0]] + p.window
+	closes := "the window closed at " + e.when(limit)
+	j := e.nextStep(k)
+	switch {
+	case j < 0:
+		return prefix + fmt.Sprintf("no %s at or after step %d", e.stepName(k), e.level+1)
+	case (p.sem == SemPostHog || p.sem == SemClickHouse) && !p.s.InRange(d.Time[j]) && d.Time[j] <= limit:
+		return fmt.Sprintf("the next %s, at %s, is after the date range, and %s reads only the range's events", e.stepName(k), e.when(d.Time[j]), p.sem)
+	case d.Time[j] > limit:
+		return prefix + fmt.Sprintf("the next %s, at %s, came after %s", e.stepName(k), e.when(d.Time[j]), closes)
+	}
+	return prefix + fmt.Sprintf("no %s could follow step %d within the window under %s's rules", e.stepName(k), e.level+1, p.sem)
+}
+
+// nextStep is the first considered event at or after the counted chain's
+// last event, not in it, that can be step k; -1 when none.
+func (e *funnelExplainer) nextStep(k int) int {
+	p, d := e.p, e.p.d
+	last := d.Time[e.w.cur[e.level]]
+	for j := int(d.Start[e.u]); j < int(d.Start[e.u+1]); j++ {
+		if d.Time[j] >= last && !slices.Contains(e.w.cur[:e.level+1], int32(j)) && p.s.Match(j) && p.matches(j, k) {
+			return j
+		}
+	}
+	return -1
+}

@@ -1,0 +1,120 @@
+package query
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// semLevels renders, per semantics, each user's 0-based level as
+// fnLevels does: "spoor u1:2 | posthog u1:1 | ...".
+func semLevels(t *testing.T, d *Dataset, q FunnelQuery, sems ...string) string {
+	t.Helper()
+	var out []string
+	for _, sem := range sems {
+		q.Semantics = sem
+		out = append(out, sem+" "+fnLevels(d, fnRun(t, d, q)))
+	}
+	return strings.Join(out, " | ")
+}
+
+// TestFunnelSemanticsDiffer holds, on small timelines, each place where
+// the products count the same funnel differently
+// (docs/semantics.md#vendor-semantics).
+func TestFunnelSemanticsDiffer(t *testing.T) {
+	all := Semantics
+	for _, c := range []struct {
+		name     string
+		timeline string
+		q        FunnelQuery
+		want     string
+	}{{
+		// Mixpanel's documented example: the window runs from the first
+		// A and a later A does not restart it; the others reach C from
+		// the A at 13:30.
+		name: "window from the first step-1 event",
+		timeline: `
+u A 2026-01-05 13:00
+u A 2026-01-05 13:30
+u B 2026-01-05 13:45
+u C 2026-01-05 14:15`,
+		q:    FunnelQuery{Steps: steps("A", "B", "C"), Window: "1h"},
+		want: "spoor u:2 | posthog u:2 | mixpanel u:1 | amplitude u:2 | clickhouse u:2",
+	}, {
+		// windowFunnel's default mode lets one row fill both view steps.
+		name: "one event, two same-named steps",
+		timeline: `
+u view 2026-01-05 10:00
+u buy  2026-01-05 10:05`,
+		q:    FunnelQuery{Steps: steps("view", "view", "buy")},
+		want: "spoor u:0 | posthog u:0 | mixpanel u:0 | amplitude u:0 | clickhouse u:2",
+	}, {
+		// PostHog and windowFunnel read only the range's events; the
+		// others let later steps finish after it, within the window.
+		name: "conversion after the range",
+		timeline: `
+u view 2026-01-05 23:00
+u buy  2026-01-06 01:00`,
+		q:    FunnelQuery{Common: Common{From: "2026-01-05", To: "2026-01-05"}, Steps: steps("view", "buy"), Window: "1d"},
+		want: "spoor u:1 | posthog u:0 | mixpanel u:1 | amplitude u:1 | clickhouse u:0",
+	}, {
+		// Mixpanel's unique users enter once, at their first step 1.
+		name: "only the first entry counts",
+		timeline: `
+u view 2026-01-01 10:00
+u view 2026-01-10 10:00
+u buy  2026-01-10 10:05`,
+		q:    FunnelQuery{Steps: steps("view", "buy"), Window: "1d"},
+		want: "spoor u:1 | posthog u:1 | mixpanel u:0 | amplitude u:1 | clickhouse u:1",
+	}, {
+		// PostHog's strict funnel keeps a step that its own event
+		// repeats; spoor's (and Amplitude's exact order) break there.
+		name: "strict: a repeated step",
+		timeline: `
+u A 2026-01-05 10:00
+u B 2026-01-05 10:01
+u B 2026-01-05 10:02
+u C 2026-01-05 10:03`,
+		q:    FunnelQuery{Steps: steps("A", "B", "C"), Mode: FunnelStrict},
+		want: "spoor u:1 | posthog u:2 | amplitude u:1",
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			d := textTimeline(t, time.UTC, c.timeline+"\n"+closeWindows)
+			sems := all
+			if c.q.Mode == FunnelStrict {
+				sems = []string{SemSpoor, SemPostHog, SemAmplitude}
+			}
+			got := strings.ReplaceAll(semLevels(t, d, c.q, sems...), " zz:-", "")
+			if got != c.want {
+				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}
+
+// TestFunnelSemanticsCountedAttempt: spoor counts the latest step-1
+// event reaching the deepest step, Amplitude the earliest ("earliest,
+// longest path"), Mixpanel its only entry, and PostHog and windowFunnel
+// stop at the first full conversion, so --by reads different events.
+func TestFunnelSemanticsCountedAttempt(t *testing.T) {
+	d := textTimeline(t, time.UTC, `
+u view 2026-01-05 10:00 plan=a
+u buy  2026-01-05 10:05
+u view 2026-01-07 10:00 plan=b
+u buy  2026-01-07 10:05
+`+closeWindows)
+	q := FunnelQuery{Steps: steps("view", "buy"), Window: "1d", Common: Common{By: "plan"}}
+	for sem, want := range map[string]string{SemSpoor: "b", SemAmplitude: "a", SemMixpanel: "a", SemPostHog: "a", SemClickHouse: "a"} {
+		q.Semantics = sem
+		r := fnRun(t, d, q)
+		var got []string
+		for _, b := range r.Breakdown {
+			if b.Steps[1].Users == 1 {
+				got = append(got, b.Value)
+			}
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("%s: converted under plan %v, want %s", sem, got, want)
+		}
+	}
+}
