@@ -112,7 +112,11 @@ func runFunnel(env *Env, args []string) error {
 		return explainFunnel(env, *format, local, q, *explain)
 	}
 	if *compare {
-		c, err := d.CompareFunnel(env.Ctx, q)
+		local, err := localOnly(d, "--compare")
+		if err != nil {
+			return err
+		}
+		c, err := local.CompareFunnel(env.Ctx, q)
 		if err != nil {
 			return err
 		}
@@ -120,7 +124,11 @@ func runFunnel(env *Env, args []string) error {
 		return emit(env, *format, c)
 	}
 	if *explainDiff != "" {
-		x, err := d.DiffFunnel(env.Ctx, q, diffA, diffB)
+		local, err := localOnly(d, "--explain-diff")
+		if err != nil {
+			return err
+		}
+		x, err := local.DiffFunnel(env.Ctx, q, diffA, diffB)
 		if err != nil {
 			return err
 		}
