@@ -10,48 +10,6 @@ import (
 	"time"
 )
 
-// Issue 14.21: lifecycle --by groups each person by the property on their
-// first active event; worked out by hand.
-func TestLifecycleByHandChecked(t *testing.T) {
-	d := NewDataset(rtTimeline(t, time.UTC, `
-u1 open 2026-03-02 10:00 plan=free
-u1 open 2026-03-03 10:00 plan=pro
-u1 open 2026-03-05 10:00
-u2 open 2026-03-03 10:00 plan=pro
-u2 open 2026-03-04 10:00
-u3 open 2026-03-05 09:00
-`), time.UTC)
-	r, err := d.Lifecycle(context.Background(), LifecycleQuery{Common: Common{By: "plan"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	type row = [5]any
-	got := map[string][]row{}
-	var order []string
-	for _, g := range r.Breakdown {
-		order = append(order, fmt.Sprintf("%s:%d", g.Value, g.Users))
-		for _, p := range g.Points {
-			got[g.Value] = append(got[g.Value], row{p.T[5:], p.New, p.Returning, p.Resurrecting, p.Dormant})
-		}
-	}
-	// Every group has one user; ties are ordered by value.
-	if want := []string{"(none):1", "free:1", "pro:1"}; !reflect.DeepEqual(order, want) {
-		t.Errorf("groups %v, want %v", order, want)
-	}
-	want := map[string][]row{
-		// u1 stays free although later events say pro: new, returning, silent, back.
-		"free":   {{"03-02", 1, 0, 0, 0}, {"03-03", 0, 1, 0, 0}, {"03-04", 0, 0, 0, -1}, {"03-05", 0, 0, 1, 0}},
-		"pro":    {{"03-02", 0, 0, 0, 0}, {"03-03", 1, 0, 0, 0}, {"03-04", 0, 1, 0, 0}, {"03-05", 0, 0, 0, -1}},
-		"(none)": {{"03-02", 0, 0, 0, 0}, {"03-03", 0, 0, 0, 0}, {"03-04", 0, 0, 0, 0}, {"03-05", 1, 0, 0, 0}},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got  %v\nwant %v", got, want)
-	}
-	if r.By != "plan" || len(r.Tables()) != 2 {
-		t.Errorf("by %q, %d tables; want plan and a breakdown table", r.By, len(r.Tables()))
-	}
-}
-
 // Each group's lifecycle equals the lifecycle of that group's users alone
 // (run through --segment), the group being found by a slow reference: the
 // property on the user's first active event.

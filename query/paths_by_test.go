@@ -9,46 +9,6 @@ import (
 	"time"
 )
 
-// Issue 14.21: paths --by gives the paths of each group, a user's group
-// being the property on their anchor event; worked out by hand.
-func TestPathsByHandChecked(t *testing.T) {
-	d := textTimeline(t, time.UTC, `
-u1 view 2026-03-02 10:00 src=ad
-u1 cart 2026-03-02 10:05
-u1 buy  2026-03-02 10:06
-u2 home 2026-03-02 11:00 src=mail
-u2 view 2026-03-02 11:01 src=ad
-u2 view 2026-03-02 11:02 src=mail
-u2 exit 2026-03-02 11:03
-u3 view 2026-03-02 12:00
-u3 cart 2026-03-02 12:01
-`)
-	r := pathsRun(t, d, PathsQuery{From: "view", Depth: 2, Common: Common{By: "src"}})
-	got := map[string]string{}
-	var order []string
-	for _, g := range r.Breakdown {
-		order = append(order, fmt.Sprintf("%s:%d", g.Value, g.Users))
-		got[g.Value] = pathsLines(&PathsResult{Paths: g.Paths})
-	}
-	// u2's anchor is their first view (src=ad), whatever the second says.
-	if want := []string{"ad:2", "(none):1"}; !reflect.DeepEqual(order, want) {
-		t.Errorf("groups %v, want %v", order, want)
-	}
-	want := map[string]string{
-		"ad":     "1: view > cart > buy\n1: view > exit > (end)\n",
-		"(none)": "1: view > cart > (end)\n",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %q\nwant %q", got, want)
-	}
-	if g := r.Breakdown[0]; g.Tree.Users != 2 || g.Paths[0].Share != 0.5 || g.Transitions[0].Share != 0.5 {
-		t.Errorf("group ad: tree %d users, shares %v %v; want 2 users and halves", g.Tree.Users, g.Paths[0].Share, g.Transitions[0].Share)
-	}
-	if r.Users != 3 || len(r.Tables()) != 4 {
-		t.Errorf("overall %d users, %d tables; want 3 and a by-group table", r.Users, len(r.Tables()))
-	}
-}
-
 // Each group's paths equal the paths of that group's users alone (through
 // --segment), the group found by a slow reference: the property on the
 // user's first anchor event in range that passes --where.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -31,90 +30,6 @@ u6 open 2026-03-03 08:00 plan=pro
 u6 open 2026-03-04 08:00 plan=free
 u7 open 2026-03-05 08:00
 `
-
-// rtGroupCells checks GroupCellUsers of the group labelled value against
-// want ("cohort:period" -> users in person order), and that every other
-// cell of that group's table is empty.
-func rtGroupCells(t *testing.T, r *RetentionResult, value string, want map[string][]string) {
-	t.Helper()
-	g, err := r.FindGroup(value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := 0
-	for ci, c := range r.Breakdown[g].Cohorts {
-		for k, n := range c.Retained {
-			got := r.GroupCellUsers(g, ci, k)
-			w, ok := want[fmt.Sprintf("%d:%d", ci, k)]
-			if ok {
-				seen++
-			} else {
-				w = []string{}
-			}
-			if !reflect.DeepEqual(got, w) {
-				t.Errorf("%q cell %d:%d = %v, want %v", value, ci, k, got, w)
-			}
-			if len(got) != n {
-				t.Errorf("%q cell %d:%d lists %d users, the table counts %d", value, ci, k, len(got), n)
-			}
-		}
-	}
-	if seen != len(want) {
-		t.Errorf("%q: %d of the expected cells are not in its table", value, len(want)-seen)
-	}
-}
-
-func TestRetentionGroupCellUsers(t *testing.T) {
-	d := NewDataset(rtTimeline(t, time.UTC, rtGroups), time.UTC)
-	r := rtRun(t, d, RetentionQuery{Periods: 3, Common: Common{By: "plan"}})
-	rtCheck(t, r, []rtRow{
-		{"2026-03-02", 5, []int{5, 3, 2}, -1},
-		{"2026-03-03", 1, []int{1, 1, 0}, 2},
-		{"2026-03-04", 0, []int{0, 0}, 1},
-		{"2026-03-05", 1, []int{1}, 0},
-	}, []float64{100, 4.0 / 6 * 100, 40})
-	// Ties on size (pro 2, (none) 2; the rest 1) are in label order.
-	var values []string
-	for _, g := range r.Breakdown {
-		values = append(values, g.Value)
-	}
-	if want := []string{"(none)", "pro", "", "free", "other"}; !reflect.DeepEqual(values, want) {
-		t.Fatalf("groups %q, want %q", values, want)
-	}
-	// The overall cell and one group's cell are different lists.
-	if got := r.CellUsers(0, 1); !reflect.DeepEqual(got, []string{"u1", "u2", "u4"}) {
-		t.Errorf("overall cell 0:1 = %v", got)
-	}
-	rtGroupCells(t, r, "pro", map[string][]string{"0:0": {"u1"}, "0:1": {"u1"}, "1:0": {"u6"}, "1:1": {"u6"}})
-	rtGroupCells(t, r, "free", map[string][]string{"0:0": {"u2"}, "0:1": {"u2"}})
-	rtGroupCells(t, r, "other", map[string][]string{"0:0": {"u4"}, "0:1": {"u4"}})
-	rtGroupCells(t, r, "", map[string][]string{"0:0": {"u5"}, "0:2": {"u5"}})
-	rtGroupCells(t, r, NoneValue, map[string][]string{"0:0": {"u3"}, "0:2": {"u3"}, "3:0": {"u7"}})
-
-	for _, c := range [][3]int{{-1, 0, 0}, {5, 0, 0}, {0, 4, 0}, {0, 3, 1}, {0, 0, 3}} {
-		if got := r.GroupCellUsers(c[0], c[1], c[2]); got != nil {
-			t.Errorf("GroupCellUsers%v = %v, want nil", c, got)
-		}
-	}
-}
-
-// With --recurring each period's first start event decides that
-// membership's group, so one user can sit in several groups.
-func TestRetentionGroupCellUsersRecurring(t *testing.T) {
-	d := NewDataset(rtTimeline(t, time.UTC, rtGroups), time.UTC)
-	r := rtRun(t, d, RetentionQuery{Periods: 3, Recurring: true, Common: Common{By: "plan"}})
-	rtGroupCells(t, r, "free", map[string][]string{"0:0": {"u2"}, "0:1": {"u2"}, "1:0": {"u1"}, "2:0": {"u6"}})
-	rtGroupCells(t, r, "pro", map[string][]string{"0:0": {"u1"}, "0:1": {"u1"}, "1:0": {"u6"}, "1:1": {"u6"}, "2:0": {"u3"}})
-	rtGroupCells(t, r, NoneValue, map[string][]string{
-		"0:0": {"u3"}, "0:2": {"u3"},
-		"1:0": {"u2", "u4"},
-		"2:0": {"u5"},
-		"3:0": {"u7"},
-	})
-	if got := r.CellUsers(1, 0); !reflect.DeepEqual(got, []string{"u1", "u2", "u4", "u6"}) {
-		t.Errorf("overall cell 1:0 = %v", got)
-	}
-}
 
 func TestRetentionFindGroupErrors(t *testing.T) {
 	d := NewDataset(rtTimeline(t, time.UTC, rtGroups), time.UTC)

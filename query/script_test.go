@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query/querytest"
 )
 
@@ -51,15 +52,21 @@ import (
 //	paths tree            users and distinct paths, then a node per line:
 //	                      event users share, indented by depth
 //	paths transitions     per move: step from > to users
+//	paths breakdown       per --by group: "VALUE" users, distinct paths, tree
+//	                      users; its paths (users share: a > b) and moves
+//	                      (step from > to users share); the tables' titles
 //	trends                per series: label: MM-DD=value ...
 //	retention             per cohort: START size N retained N ... [incomplete from K],
 //	                      then the average in percent
-//	retention users       per non-empty cell: START period K: users
-//	retention breakdown   per --by value: VALUE size N, its cohorts and average
-//	                      as above, then the titles of the result's tables
+//	retention users       per non-empty cell: START period K: users, then
+//	                      those of each --by group's table: "VALUE" START ...
+//	retention breakdown   per --by group: "VALUE" size N, its cohorts and
+//	                      average as above, then the titles of the tables
 //	retention trace USER  retention --explain's JSON, as funnel trace
 //	lifecycle             per interval: T new N returning N resurrecting N
 //	                      dormant N [incomplete]
+//	lifecycle breakdown   per --by group: "VALUE" users N and its intervals,
+//	                      then the titles of the tables
 //
 // Ratios are exact (the shortest form of the float64), "-" when
 // undefined; user lists are "-" when empty. A funnel runs with and
@@ -233,8 +240,7 @@ func scriptOutput(t *testing.T, c *querytest.Cmd, d *Dataset, spec Spec, view []
 			if err != nil {
 				return "", err
 			}
-			noView(t, c, view)
-			return lifecycleLines(r), nil
+			return lifecycleView(t, c, r, view), nil
 		}
 		t.Fatalf("%s: no script rendering for %s", c.Where(), spec.Analysis)
 		return "", nil
@@ -482,6 +488,18 @@ func pathsView(t *testing.T, c *querytest.Cmd, r *PathsResult, view []string) st
 		for _, tr := range r.Transitions {
 			fmt.Fprintf(&b, "%d %s > %s %d\n", tr.Step, tr.From, tr.To, tr.Users)
 		}
+	case "breakdown":
+		fmt.Fprintf(&b, "by %s, users %d\n", r.By, r.Users)
+		for _, g := range r.Breakdown {
+			fmt.Fprintf(&b, "%q users %d distinct paths %d, tree users %d\n", g.Value, g.Users, g.DistinctPaths, g.Tree.Users)
+			for _, p := range g.Paths {
+				fmt.Fprintf(&b, "  %d %s: %s\n", p.Users, ratio(p.Share), strings.Join(p.Steps, " > "))
+			}
+			for _, tr := range g.Transitions {
+				fmt.Fprintf(&b, "  %d %s > %s %d %s\n", tr.Step, tr.From, tr.To, tr.Users, ratio(tr.Share))
+			}
+		}
+		b.WriteString(strings.Join(tableTitles(r.Tables()), "\n"))
 	default:
 		t.Fatalf("%s: unknown paths view %q", c.Where(), strings.Join(view, " "))
 	}
@@ -495,18 +513,13 @@ func retentionView(t *testing.T, c *querytest.Cmd, r *RetentionResult, view []st
 		return retentionLines(t, r.Cohorts, r.Average)
 	case "users":
 		var b strings.Builder
-		for i, co := range r.Cohorts {
-			for k, n := range co.Retained {
-				users := r.CellUsers(i, k)
-				if len(users) != n {
-					t.Errorf("%s: cohort %s period %d counts %d, lists %v", c.Where(), co.Start, k, n, users)
-				}
-				if len(users) > 0 {
-					fmt.Fprintf(&b, "%s period %d: %s\n", co.Start, k, strings.Join(users, " "))
-				}
-			}
-			if users := r.CellUsers(i, len(co.Retained)); users != nil {
-				t.Errorf("%s: cohort %s lists %v past its reported periods", c.Where(), co.Start, users)
+		cells(t, c, &b, "", r.Cohorts, func(i, k int) []string { return r.CellUsers(i, k) })
+		for g, grp := range r.Breakdown {
+			cells(t, c, &b, fmt.Sprintf("%q ", grp.Value), grp.Cohorts, func(i, k int) []string { return r.GroupCellUsers(g, i, k) })
+		}
+		for _, g := range []int{-1, len(r.Breakdown)} {
+			if users := r.GroupCellUsers(g, 0, 0); users != nil {
+				t.Errorf("%s: group %d, which the result does not have, lists %v", c.Where(), g, users)
 			}
 		}
 		return b.String()
@@ -520,18 +533,39 @@ func retentionView(t *testing.T, c *querytest.Cmd, r *RetentionResult, view []st
 			if total != g.Size {
 				t.Errorf("%s: %s has size %d, its cohorts sum to %d", c.Where(), g.Value, g.Size, total)
 			}
-			lines = append(lines, g.Value+" size "+strconv.Itoa(g.Size))
+			lines = append(lines, fmt.Sprintf("%q size %d", g.Value, g.Size))
 			for _, l := range strings.Split(retentionLines(t, g.Cohorts, g.Average), "\n") {
 				lines = append(lines, "  "+l)
 			}
 		}
-		for _, tb := range r.Tables() {
-			lines = append(lines, "table "+tb.Title)
-		}
-		return strings.Join(lines, "\n")
+		return strings.Join(append(lines, tableTitles(r.Tables())...), "\n")
 	}
 	t.Fatalf("%s: unknown retention view %q", c.Where(), strings.Join(view, " "))
 	return ""
+}
+
+// cells writes each non-empty cell of a cohort table, "[GROUP ]START
+// period K: users", from list; it checks that every cell lists as many
+// users as it counts, and that cells the table does not have list none.
+func cells(t *testing.T, c *querytest.Cmd, b *strings.Builder, group string, cohorts []RetentionCohort, list func(i, k int) []string) {
+	t.Helper()
+	for i, co := range cohorts {
+		for k, n := range co.Retained {
+			users := list(i, k)
+			if users == nil || len(users) != n {
+				t.Errorf("%s: %scohort %s period %d counts %d, lists %#v", c.Where(), group, co.Start, k, n, users)
+			}
+			if len(users) > 0 {
+				fmt.Fprintf(b, "%s%s period %d: %s\n", group, co.Start, k, strings.Join(users, " "))
+			}
+		}
+		if users := list(i, len(co.Retained)); users != nil {
+			t.Errorf("%s: %scohort %s lists %v past its reported periods", c.Where(), group, co.Start, users)
+		}
+	}
+	if users := list(len(cohorts), 0); users != nil {
+		t.Errorf("%s: %sa cohort past the last lists %v", c.Where(), group, users)
+	}
 }
 
 // retentionLines renders one line per cohort, "START size N retained
@@ -579,11 +613,39 @@ func retentionLines(t *testing.T, cohorts []RetentionCohort, avg []float64) stri
 	return strings.Join(append(lines, l), "\n")
 }
 
+func lifecycleView(t *testing.T, c *querytest.Cmd, r *LifecycleResult, view []string) string {
+	t.Helper()
+	switch strings.Join(view, " ") {
+	case "":
+		return lifecycleLines(r.Points)
+	case "breakdown":
+		lines := []string{"by " + r.By}
+		for _, g := range r.Breakdown {
+			lines = append(lines, fmt.Sprintf("%q users %d", g.Value, g.Users))
+			for _, l := range strings.Split(lifecycleLines(g.Points), "\n") {
+				lines = append(lines, "  "+l)
+			}
+		}
+		return strings.Join(append(lines, tableTitles(r.Tables())...), "\n")
+	}
+	t.Fatalf("%s: unknown lifecycle view %q", c.Where(), strings.Join(view, " "))
+	return ""
+}
+
+// tableTitles lists the titles of a result's tables, as "table TITLE".
+func tableTitles(tables []output.Table) []string {
+	var lines []string
+	for _, tb := range tables {
+		lines = append(lines, "table "+tb.Title)
+	}
+	return lines
+}
+
 // lifecycleLines renders one line per interval: "T new N returning N
 // resurrecting N dormant N [incomplete]".
-func lifecycleLines(r *LifecycleResult) string {
+func lifecycleLines(points []LifecyclePoint) string {
 	var lines []string
-	for _, p := range r.Points {
+	for _, p := range points {
 		l := fmt.Sprintf("%s new %d returning %d resurrecting %d dormant %d", p.T, p.New, p.Returning, p.Resurrecting, p.Dormant)
 		if p.Incomplete {
 			l += " incomplete"
