@@ -99,6 +99,20 @@ func runEvents(env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("events takes no arguments (got %q); to see one event's properties run spoor props %s", fs.Arg(0), fs.Arg(0))
 	}
+	if src, err := chSource(*dbPath); err != nil || src != nil {
+		if err != nil {
+			return err
+		}
+		loc, err := exploreLoc(time.UTC, *tz)
+		if err != nil {
+			return err
+		}
+		list, err := chEvents(env, src, loc)
+		if err != nil {
+			return err
+		}
+		return emit(env, *format, list)
+	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {
 		return err

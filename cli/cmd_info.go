@@ -51,6 +51,16 @@ func runInfo(env *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if src, err := chSource(*dbPath); err != nil || src != nil {
+		if err != nil {
+			return err
+		}
+		info, err := chInfo(env, src)
+		if err != nil {
+			return err
+		}
+		return emit(env, *format, info)
+	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {
 		return err

@@ -135,6 +135,16 @@ func runProps(env *Env, args []string) error {
 	if *top < 0 {
 		return usagef("--top must be 0 (all) or more")
 	}
+	if src, err := chSource(*dbPath); err != nil || src != nil {
+		if err != nil {
+			return err
+		}
+		res, err := chProps(env, src, fs.Arg(0), *top)
+		if err != nil {
+			return err
+		}
+		return emit(env, *format, res)
+	}
 	db, err := openDB(*dbPath, true)
 	if err != nil {
 		return err

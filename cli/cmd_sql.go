@@ -180,13 +180,21 @@ func runSQL(env *Env, args []string) error {
 	if err != nil {
 		return &UsageError{err.Error()}
 	}
-	db, err := openForSQL(env, *dbPath)
+	w := &sqlWriter{w: env.Stdout, format: f, opt: env.outputOptions(), maxRows: *maxRows, maxBytes: int64(*maxMB) << 20}
+	src, err := chSource(*dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	w := &sqlWriter{w: env.Stdout, format: f, opt: env.outputOptions(), maxRows: *maxRows, maxBytes: int64(*maxMB) << 20}
-	err = db.QueryUser(env.Ctx, q, w.columns, w.row)
+	if src != nil {
+		err = chSQL(env, src, q, w)
+	} else {
+		db, err := openForSQL(env, *dbPath)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		err = db.QueryUser(env.Ctx, q, w.columns, w.row)
+	}
 	env.printed = w.rows > 0 // rows went out: a failed run is not run again
 	if cerr := w.close(); err == nil {
 		err = cerr

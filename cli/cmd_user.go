@@ -1,6 +1,10 @@
 package cli
 
-import "github.com/spoorhq/spoor/query"
+import (
+	"time"
+
+	"github.com/spoorhq/spoor/query"
+)
 
 func init() {
 	register("user", "one user's full timeline, including their linked anonymous ids", runUser)
@@ -15,6 +19,20 @@ func runUser(env *Env, args []string) error {
 	}
 	if fs.NArg() != 1 {
 		return usagef("user takes one user id; see spoor user -h")
+	}
+	if src, err := chSource(*dbPath); err != nil || src != nil {
+		if err != nil {
+			return err
+		}
+		loc, err := exploreLoc(time.UTC, *tz)
+		if err != nil {
+			return err
+		}
+		tl, err := chUser(env, src, fs.Arg(0), loc)
+		if err != nil {
+			return err
+		}
+		return emit(env, *format, tl)
 	}
 	db, err := openDB(*dbPath, true)
 	if err != nil {

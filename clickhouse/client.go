@@ -68,6 +68,15 @@ func (c *Client) With(s Settings) *Client {
 	return &d
 }
 
+// InDatabase returns a client whose queries default to database name: for
+// statements such as CREATE DATABASE that run before the source's database
+// exists.
+func (c *Client) InDatabase(name string) *Client {
+	d := *c
+	d.database = name
+	return &d
+}
+
 // At returns a client for another server (a shard) with the same user,
 // password and settings.
 func (c *Client) At(addr string) *Client {
@@ -102,6 +111,12 @@ func (c *Client) Query(ctx context.Context, q string) (*Result, error) {
 // row (wait_end_of_query), so an error in the middle of a query is an error
 // here, never a truncated answer.
 func (c *Client) Each(ctx context.Context, q string, fn func(row []string) error) (names, types []string, err error) {
+	return c.EachHeader(ctx, q, nil, fn)
+}
+
+// EachHeader is Each that also calls header, when set, with the columns'
+// names and types before the first row.
+func (c *Client) EachHeader(ctx context.Context, q string, header func(names, types []string) error, fn func(row []string) error) (names, types []string, err error) {
 	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "TabSeparatedWithNamesAndTypes")
 	if err != nil {
 		return nil, nil, err
@@ -123,6 +138,11 @@ func (c *Client) Each(ctx context.Context, q string, fn func(row []string) error
 			names = unescapeRow(row, nil)
 		case 1:
 			types = unescapeRow(row, nil)
+			if header != nil {
+				if err := header(names, types); err != nil {
+					return names, types, err
+				}
+			}
 		default:
 			unescapeRow(row, types)
 			if err := fn(row); err != nil {
@@ -329,7 +349,8 @@ func AppendTSVArray(dst []byte, ss []string) []byte {
 }
 
 // ParseArray reads an Array(String) or numeric array field of a result,
-// e.g. ['a','b\'c'] or [1,2], into its elements.
+// e.g. ['a','b\'c'] or [1,2], into its elements. An array of tuples,
+// [('k','v'),('k2','v2')], reads flattened: k, v, k2, v2.
 func ParseArray(s string) ([]string, error) {
 	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
 		return nil, fmt.Errorf("not an array: %.40q", s)
@@ -337,6 +358,12 @@ func ParseArray(s string) ([]string, error) {
 	s = s[1 : len(s)-1]
 	var out []string
 	for len(s) > 0 {
+		for len(s) > 0 && s[0] == '(' {
+			s = s[1:]
+		}
+		if len(s) == 0 {
+			break
+		}
 		if s[0] == '\'' {
 			var b strings.Builder
 			i := 1
@@ -361,12 +388,15 @@ func ParseArray(s string) ([]string, error) {
 			out = append(out, b.String())
 			s = s[i+1:]
 		} else {
-			j := strings.IndexByte(s, ',')
+			j := strings.IndexAny(s, ",)")
 			if j < 0 {
 				j = len(s)
 			}
 			out = append(out, s[:j])
 			s = s[j:]
+		}
+		for len(s) > 0 && s[0] == ')' {
+			s = s[1:]
 		}
 		if len(s) > 0 {
 			if s[0] != ',' {

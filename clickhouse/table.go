@@ -265,9 +265,8 @@ func missingTable(ctx context.Context, c *Client, table string) error {
 	if s.Schema == "spoor" {
 		hint = "copy a local database there with: spoor push --db FILE --to '" + s.String() + "'"
 	}
-	sys := *c
-	sys.database = "system" // the source's may be the one missing
-	r, err := sys.Query(ctx, "SELECT count() FROM system.databases WHERE name = "+String(s.Database))
+	// In "system": the source's database may be the one missing.
+	r, err := c.InDatabase("system").Query(ctx, "SELECT count() FROM system.databases WHERE name = "+String(s.Database))
 	if err == nil && len(r.Rows) == 1 && r.Rows[0][0] == "0" {
 		return fmt.Errorf("ClickHouse at %s has no database %s (%s)", c.Addr(), s.Database, hint)
 	}

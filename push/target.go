@@ -41,7 +41,7 @@ func prepare(ctx context.Context, c *clickhouse.Client) (*target, error) {
 	}
 	if src.Cluster == "" {
 		t.hosts = []*clickhouse.Client{c}
-		if err := c.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+		if err := c.InDatabase("system").Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
 			return nil, err
 		}
 		if !exists {
@@ -56,7 +56,7 @@ func prepare(ctx context.Context, c *clickhouse.Client) (*target, error) {
 			return nil, err
 		}
 		for _, h := range t.hosts {
-			if err := h.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+			if err := h.InDatabase("system").Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
 				return nil, err
 			}
 			if err := h.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+t.local+" "+tableDDL); err != nil {
@@ -86,7 +86,7 @@ func prepare(ctx context.Context, c *clickhouse.Client) (*target, error) {
 }
 
 func tableExists(ctx context.Context, c *clickhouse.Client, table string) (bool, error) {
-	r, err := c.Query(ctx, "SELECT count() FROM system.tables WHERE database = "+clickhouse.String(c.Source().Database)+" AND name = "+clickhouse.String(table))
+	r, err := c.InDatabase("system").Query(ctx, "SELECT count() FROM system.tables WHERE database = "+clickhouse.String(c.Source().Database)+" AND name = "+clickhouse.String(table))
 	if err != nil {
 		return false, err
 	}
@@ -100,7 +100,7 @@ func tableExists(ctx context.Context, c *clickhouse.Client, table string) (bool,
 // as the URL's server's is (the default ports, 9000 and 8123, on every host).
 func hosts(ctx context.Context, c *clickhouse.Client) ([]*clickhouse.Client, error) {
 	src := c.Source()
-	r, err := c.Query(ctx, "SELECT host_address, port, is_local FROM system.clusters WHERE cluster = "+clickhouse.String(src.Cluster)+" ORDER BY shard_num, replica_num")
+	r, err := c.InDatabase("system").Query(ctx, "SELECT host_address, port, is_local FROM system.clusters WHERE cluster = "+clickhouse.String(src.Cluster)+" ORDER BY shard_num, replica_num")
 	if err != nil {
 		return nil, err
 	}

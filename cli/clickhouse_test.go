@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/clickhouse/chtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
+
+// The exploring commands answer the same on a pushed ClickHouse table, on
+// one server and on the two-shard cluster, as on the local database.
+func TestClickHouseCommandsMatchLocal(t *testing.T) {
+	c := chtest.Get(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	var b strings.Builder
+	b.WriteString("user_id,event,time,plan,note\n")
+	r := rand.New(rand.NewSource(3))
+	for i := 0; i < 400; i++ {
+		fmt.Fprintf(&b, "u%d,e%d,2024-03-%02dT%02d:00:%02d.%03dZ,%s,\"it's \"\"q\"\" \\\\ %d\"\n", r.Intn(30), r.Intn(5), 1+r.Intn(9), r.Intn(24), r.Intn(60), r.Intn(1000), []string{"free", "pro", "'; DROP TABLE events; --"}[r.Intn(3)], r.Intn(3))
+	}
+	csv := filepath.Join(dir, "e.csv")
+	os.WriteFile(csv, []byte(b.String()), 0o644)
+	if code, _, stderr := runCLI(t, "", "import", "--db", db, csv); code != 0 {
+		t.Fatal(stderr)
+	}
+	name := c.NewDatabase(t)
+	for _, url := range []string{c.URL(0, name, "table=one"), c.URL(1, name, "table=two&cluster="+chtest.ClusterName)} {
+		code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url)
+		if code != 0 || !strings.Contains(out, "created the table and pushed 400 new events") {
+			t.Fatalf("push: %d %s %s", code, out, stderr)
+		}
+		code, out, _ = runCLI(t, "", "push", "--db", db, "--to", url)
+		if code != 0 || !strings.Contains(out, "pushed 0 new events") {
+			t.Errorf("second push: %s", out)
+		}
+		for _, args := range [][]string{
+			{"events", "--format", "json"},
+			{"props", "--format", "json"},
+			{"props", "e1", "--top", "0", "--format", "json"},
+			{"user", "u7", "--format", "json", "--tz", "Asia/Shanghai"},
+			{"sql", "SELECT count() AS n FROM " + strings.SplitN(strings.SplitN(url, "table=", 2)[1], "&", 2)[0], "--format", "json"},
+		} {
+			lc, local, lerr := runCLI(t, "", append(args, "--db", db)...)
+			if args[0] == "sql" {
+				local, lc = "{\n  \"columns\": [\n    \"n\"\n  ],\n  \"rows\": [\n    [\n      400\n    ]\n  ]\n}\n", 0
+			}
+			cc, remote, cerr := runCLI(t, "", append(args, "--db", url)...)
+			if lc != 0 || cc != 0 || local != remote {
+				t.Errorf("%s on %s:\nlocal (%d) %s%s\nclickhouse (%d) %s%s", args, url, lc, local, lerr, cc, remote, cerr)
+			}
+		}
+		_, local, _ := runCLI(t, "", "info", "--db", db, "--format", "json")
+		_, remote, _ := runCLI(t, "", "info", "--db", url, "--format", "json")
+		src, _ := clickhouse.ParseURL(url, nil)
+		if strings.Replace(local, `"`+db+`"`, `"`+src.String()+`"`, 1) != remote {
+			t.Errorf("info:\n%s\n%s", local, remote)
+		}
+		// spoor sql passes only what reads: the server refuses the rest.
+		code, _, stderr = runCLI(t, "", "sql", "--db", url, "DROP TABLE "+name+".one")
+		if code != 1 || !strings.Contains(stderr, "readonly mode") {
+			t.Errorf("DROP: %d %s", code, stderr)
+		}
+	}
+	if out, _ := c.Exec(0, "SELECT count() FROM "+name+".one"); strings.TrimSpace(out) != "400" {
+		t.Errorf("after the refused DROP: %q", out)
+	}
+}
+
+// A password is never printed: not in errors, not in spoor info.
+func TestClickHousePasswordNeverPrinted(t *testing.T) {
+	c := chtest.Get(t)
+	name := c.NewDatabase(t)
+	if _, err := c.Exec(0, "CREATE TABLE "+name+".t (person String, distinct_id String, time Int64, event String, prop_keys Array(String), prop_values Array(String), id UInt64) ENGINE = MergeTree ORDER BY (person, time, id)"); err != nil {
+		t.Fatal(err)
+	}
+	good := c.PasswordURL(0, name, "table=t")
+	bad := strings.Replace(good, "%25@", "wrongHunter2@", 1)
+	for _, tc := range []struct {
+		args []string
+		env  string
+		code int
+		want string
+	}{
+		{[]string{"info", "--db", good}, "", 0, "clickhouse://spoor:***@"},
+		{[]string{"info", "--db", bad}, "", 1, `refused user "spoor": wrong user name or password`},
+		{[]string{"events", "--db", bad}, "", 1, `refused user "spoor"`},
+		{[]string{"info", "--db", strings.Replace(bad, "/"+name, ":notaport/"+name, 1)}, "", 2, "the port is not a number"},
+		{[]string{"info", "--db", "clickhouse://" + chtest.User + "@" + c.Servers[0].HTTPAddr() + "/" + name + "?table=t"}, chtest.Password, 0, "clickhouse://spoor:***@"},
+		{[]string{"info", "--db", "clickhouse://" + chtest.User + "@" + c.Servers[0].HTTPAddr() + "/" + name + "?table=t"}, "wrongHunter2", 1, "wrong user name or password"},
+		{[]string{"info", "--db", c.URL(0, name, "table=missing")}, "", 1, "has no table " + name + ".missing (copy a local database there with: spoor push"},
+	} {
+		t.Setenv(clickhouse.PasswordEnv, tc.env)
+		code, out, stderr := runCLI(t, "", tc.args...)
+		all := out + stderr
+		if code != tc.code || !strings.Contains(all, tc.want) {
+			t.Errorf("%s: exit %d, want %d saying %q:\n%s", tc.args, code, tc.code, tc.want, all)
+		}
+		for _, secret := range []string{"wrongHunter2", chtest.Password, url0Escaped(chtest.Password)} {
+			if strings.Contains(all, secret) {
+				t.Errorf("%s printed the password:\n%s", tc.args, all)
+			}
+		}
+	}
+}
+
+func url0Escaped(s string) string { return strings.ReplaceAll(s, "%", "%25") }

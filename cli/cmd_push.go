@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/push"
+)
+
+func init() {
+	register("push", "copy a local database into a ClickHouse table (again: only what is new)", runPush)
+}
+
+func runPush(env *Env, args []string) error {
+	fs := newFlags(env, "push", "--to clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE?table=TABLE[&cluster=NAME] [--db PATH]\n\nCreates the table when missing (with &cluster=NAME a table on every host and a\nDistributed table over them, each person's events on one shard) and sends the\nevents it lacks: pushing again sends nothing, after an import only the new\nevents. The password may come from $"+clickhouse.PasswordEnv+".")
+	dbPath := dbFlag(fs)
+	to := fs.String("to", "", "the ClickHouse table to copy into, as a clickhouse:// URL")
+	batch := fs.Int("batch", 0, "events per INSERT (default 500000, at most 1048576)")
+	quiet := fs.Bool("quiet", false, "no progress display")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("push takes no arguments (got %q); name the target with --to URL", fs.Arg(0))
+	}
+	if *to == "" {
+		return usagef("push needs --to clickhouse://HOST:PORT/DATABASE?table=TABLE")
+	}
+	if !clickhouse.IsURL(*to) {
+		return usagef("--to is a ClickHouse URL starting with %s", clickhouse.Scheme)
+	}
+	src, err := clickhouse.ParseURL(*to, os.Getenv)
+	if err != nil {
+		return &UsageError{err.Error()}
+	}
+	if s, err := chSource(*dbPath); err != nil || s != nil {
+		return usagef("push copies a local database file (--db PATH) into ClickHouse; --db names a ClickHouse table")
+	}
+	if *batch < 0 || *batch > 1<<20 {
+		return usagef("--batch must be between 1 and 1048576 events")
+	}
+	db, err := openDB(*dbPath, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	opt := push.Options{Batch: *batch}
+	f, ok := env.Stderr.(*os.File)
+	if !*quiet && ok && isatty.IsTerminal(f.Fd()) {
+		opt.Progress = func(done, total int64) {
+			fmt.Fprintf(f, "\r\x1b[Kpushed %d of %d events (%.0f%%)", done, total, 100*float64(done)/float64(max(total, 1)))
+		}
+		defer fmt.Fprint(f, "\r\x1b[K")
+	}
+	res, err := push.Push(env.Ctx, db, clickhouse.NewClient(src), opt)
+	if err != nil {
+		return err
+	}
+	env.printed = true
+	verb := "pushed"
+	if res.Created {
+		verb = "created the table and pushed"
+	}
+	fmt.Fprintf(env.Stdout, "%s %d new events to %s (the local database has %d)\n", verb, res.Sent, src, res.Events)
+	if res.Restitched > 0 {
+		fmt.Fprintf(env.Stdout, "re-sent %d events already there whose ids a newer import linked to another person\n", res.Restitched)
+	}
+	return nil
+}
