@@ -188,9 +188,9 @@ func runSQL(env *Env, args []string) error {
 	if src != nil {
 		err = chSQL(env, src, q, w)
 	} else {
-		db, err := openForSQL(env, *dbPath)
-		if err != nil {
-			return err
+		db, oerr := openForSQL(env, *dbPath)
+		if oerr != nil {
+			return oerr
 		}
 		defer db.Close()
 		err = db.QueryUser(env.Ctx, q, w.columns, w.row)

@@ -61,6 +61,7 @@ var cmdLines = [][]string{
 	{"alerts", "list"}, {"alerts", "run"}, {"alerts", "add", "a1", "--metric", "--events purchase"},
 	{"experiment", "--variant", "utm_source", "--goal", "purchase"}, {"attribution", "--conversion", "purchase", "--touch", "utm_source"}, {"churn"}, {"forecast"}, {"survival", "--start", "page_view", "--event", "purchase"}, {"why", "--before", "2024-01-01", "--after", "2024-01-02"},
 	{"run", "spec.json"}, {"import", "e.csv"}, {"sample", "--out", "s.csv"}, {"demo"},
+	{"push", "--to", "clickhouse://127.0.0.1:1/db?table=t"},
 }
 
 // garbage are flag values no command may accept silently.
