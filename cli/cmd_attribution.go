@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spoorhq/spoor/attribution"
 	"github.com/spoorhq/spoor/query"
@@ -68,9 +67,6 @@ func runAttribution(env *Env, args []string) error {
 	defer db.Close()
 	r, err := attribution.Compute(env.Ctx, d, q)
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "--conversion") || strings.HasPrefix(err.Error(), "no event has") {
-			return usagef("%v", err)
-		}
 		return err
 	}
 	noteEmpty(env, d, q.Common)

@@ -16,7 +16,8 @@ func init() {
 }
 
 const audienceUsage = `create NAME 'RULE' [--replace] | list | show NAME [--trend 30d] | delete NAME |
-       users NAME [--format csv|json|jsonl|table|markdown] | preview 'RULE' | refresh |
+       users NAME [--holdout 10% [--goal EVENT]] [--format csv|json|jsonl|table|markdown] |
+       report NAME [--goal EVENT] [--window 14d] | preview 'RULE' | refresh |
        backtest NAME --goal EVENT [--days 60] [--within 7d]
        (create, show, users and preview take --tz ZONE: calendar days, streaks and evidence times
        in that zone; list --tz shows its times there, but the sizes it keeps, recorded by create
@@ -26,7 +27,9 @@ A rule is a segment expression (spoor segment -h) that usually names what to act
   did add_to_cart then not begin_checkout within 24h
   streak view_item by product_id >= 3 days without purchase
   active in 30d and silent for 14d
-Rules are re-evaluated after each import; list shows the size now and at the import before.`
+Rules are re-evaluated after each import; list shows the size now and at the import before.
+users --holdout 10% keeps a stable share of the audience out of the file as a control group and
+records the split; report then measures the lift of the goal against that control group.`
 
 var audienceCommands = map[string]func(env *Env, args []string) error{
 	"create":  func(env *Env, args []string) error { return saveExpr(env, segment.Audiences, args) },
@@ -34,6 +37,7 @@ var audienceCommands = map[string]func(env *Env, args []string) error{
 	"show":    audienceShow,
 	"delete":  audienceDelete,
 	"users":   audienceUsers,
+	"report":  audienceReport,
 	"preview": audiencePreview,
 	"refresh": audienceRefresh,
 }
@@ -151,11 +155,16 @@ func emitMatches(env *Env, format string, l AudienceUsers) error {
 const audienceFormat = "output format: table, csv, json, jsonl or markdown (default table on a terminal, csv when piped)"
 
 func audienceUsers(env *Env, args []string) error {
-	fs := newFlags(env, "audience users", "NAME [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE]")
+	fs := newFlags(env, "audience users", "NAME [--holdout 10% [--goal EVENT]] [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE]")
 	dbPath, tz := dbFlag(fs), tzFlag(fs)
 	format := fs.String("format", "", audienceFormat)
 	rawFlag(fs)
+	hold := holdoutFlags(fs)
 	pos, err := positional(fs, args, 1, "an audience NAME")
+	if err != nil {
+		return err
+	}
+	share, err := hold.check()
 	if err != nil {
 		return err
 	}
@@ -169,6 +178,9 @@ func audienceUsers(env *Env, args []string) error {
 	defer db.Close()
 	l, err := audienceMatches(env, d, a.Expr)
 	if err != nil {
+		return err
+	}
+	if l, err = holdOut(env, *dbPath, db, d, a.Name, share, *hold.goal, l); err != nil {
 		return err
 	}
 	return emitMatches(env, *format, l)

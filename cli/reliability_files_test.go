@@ -19,6 +19,7 @@ var (
 		{"paths", "--from", "page_view"}, {"retention"}, {"lifecycle"}, {"churn"},
 		{"segment", "preview", "did purchase"}, {"segment", "list"}, {"audience", "list"}, {"alerts", "run"},
 		{"experiment", "--variant", "utm_source", "--goal", "purchase"},
+		{"attribution", "--conversion", "purchase", "--touch", "utm_source"},
 	}
 	writeCmds = [][]string{
 		{"import", "e.csv"}, {"segment", "create", "s1", "did purchase"}, {"alerts", "add", "a1", "--metric", "--events purchase"},

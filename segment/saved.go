@@ -142,6 +142,11 @@ func (k Kind) Delete(ctx context.Context, db *store.DB, name string) error {
 	if _, err := k.Get(ctx, db, name); err != nil {
 		return err
 	}
+	if k == Audiences {
+		if err := deleteHoldouts(ctx, db, name); err != nil {
+			return err
+		}
+	}
 	_, err := db.Exec(ctx, `DELETE FROM `+k.table+` WHERE name = ?`, name)
 	return err
 }

@@ -3,10 +3,11 @@ package store
 // SchemaVersion is the version of the database layout this build writes.
 // Opening a database with a larger version is refused; a smaller one is
 // migrated in place by running the missing steps of migrations.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // readableFrom is the oldest schema a read-only open reads as it is:
-// schema 2 only added the snapshot, which readers treat as optional.
+// schema 2 only added the snapshot and schema 3 the audience holdouts,
+// which readers treat as optional (HasTable).
 const readableFrom = 1
 
 // migrations[i] upgrades a database from version i to version i+1.
@@ -121,4 +122,27 @@ CREATE TABLE alerts (
 );
 `, // 1 -> 2: the events in analysis order (snapshot.go).
 	snapshotSchema,
+	// 2 -> 3: audience exports with a holdout (segment/holdout.go). Each
+	// export is a row; each person is assigned to the exported (treated)
+	// or held-out (control) group once, by the export that first saw them,
+	// and keeps that group on every later export.
+	`
+CREATE TABLE audience_exports (
+	id          INTEGER PRIMARY KEY,
+	audience    TEXT NOT NULL,
+	exported_at INTEGER NOT NULL, -- epoch milliseconds UTC
+	holdout     REAL NOT NULL,    -- fraction held out of the people new in this export
+	goal        TEXT,             -- the event the campaign aims at, if named
+	treated     INTEGER NOT NULL, -- people in the file
+	control     INTEGER NOT NULL  -- people of the audience held out
+);
+CREATE INDEX audience_exports_audience ON audience_exports(audience, id);
+CREATE TABLE audience_holdout (
+	audience  TEXT NOT NULL,
+	user      TEXT NOT NULL, -- distinct id of the identified user
+	control   INTEGER NOT NULL,
+	export_id INTEGER NOT NULL REFERENCES audience_exports(id),
+	PRIMARY KEY (audience, user)
+) WITHOUT ROWID;
+`,
 }
