@@ -78,6 +78,7 @@ func audienceDelete(env *Env, args []string) error { return deleteSaved(env, seg
 type AudienceMatch struct {
 	User     string             `json:"user"`
 	Evidence []segment.Evidence `json:"evidence"`
+	Items    []string           `json:"items,omitzero"` // --recommend: the user's top items
 }
 
 // AudienceUsers is the export of spoor audience users.
@@ -85,8 +86,16 @@ type AudienceUsers []AudienceMatch
 
 func (l AudienceUsers) Tables() []output.Table {
 	t := output.Table{Columns: []string{"user", "evidence"}}
+	items := 0
 	for _, m := range l {
-		t.Rows = append(t.Rows, []string{m.User, flatEvidence(m.Evidence)})
+		items = max(items, len(m.Items))
+	}
+	for k := 1; k <= items; k++ {
+		t.Columns = append(t.Columns, "item_"+strconv.Itoa(k))
+	}
+	for _, m := range l {
+		row := append([]string{m.User, flatEvidence(m.Evidence)}, m.Items...)
+		t.Rows = append(t.Rows, append(row, make([]string, len(t.Columns)-len(row))...))
 	}
 	return []output.Table{t}
 }
@@ -155,9 +164,10 @@ func emitMatches(env *Env, format string, l AudienceUsers) error {
 const audienceFormat = "output format: table, csv, json, jsonl or markdown (default table on a terminal, csv when piped)"
 
 func audienceUsers(env *Env, args []string) error {
-	fs := newFlags(env, "audience users", "NAME [--holdout 10% [--goal EVENT]] [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE]")
+	fs := newFlags(env, "audience users", "NAME [--holdout 10% [--goal EVENT]] [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE] [--recommend PROP [--top 3]]")
 	dbPath, tz := dbFlag(fs), tzFlag(fs)
 	format := fs.String("format", "", audienceFormat)
+	rec, top := recommendFlags(fs)
 	rawFlag(fs)
 	hold := holdoutFlags(fs)
 	pos, err := positional(fs, args, 1, "an audience NAME")
@@ -178,6 +188,10 @@ func audienceUsers(env *Env, args []string) error {
 	defer db.Close()
 	l, err := audienceMatches(env, d, a.Expr)
 	if err != nil {
+		return err
+	}
+	// Items first: a mistake in --recommend stops before the split is recorded.
+	if err := addRecommendations(env, d, l, *rec, *top); err != nil {
 		return err
 	}
 	if l, err = holdOut(env, *dbPath, db, d, a.Name, share, *hold.goal, l); err != nil {

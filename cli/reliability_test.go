@@ -62,6 +62,7 @@ var cmdLines = [][]string{
 	{"experiment", "--variant", "utm_source", "--goal", "purchase"}, {"attribution", "--conversion", "purchase", "--touch", "utm_source"}, {"churn"}, {"forecast"}, {"survival", "--start", "page_view", "--event", "purchase"}, {"why", "--before", "2024-01-01", "--after", "2024-01-02"},
 	{"run", "spec.json"}, {"import", "e.csv"}, {"sample", "--out", "s.csv"}, {"demo"},
 	{"push", "--to", "clickhouse://127.0.0.1:1/db?table=t"},
+	{"recommend", "--item", "product_id"},
 }
 
 // garbage are flag values no command may accept silently.
