@@ -112,3 +112,36 @@ func TestClickHousePasswordNeverPrinted(t *testing.T) {
 }
 
 func url0Escaped(s string) string { return strings.ReplaceAll(s, "%", "%25") }
+
+// spoor import --db clickhouse://... imports through a local copy kept for
+// the table and pushes: importing a file again adds nothing, a new file
+// exactly its events.
+func TestImportIntoClickHouse(t *testing.T) {
+	c := chtest.Get(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	name := c.NewDatabase(t)
+	url := c.URL(0, name, "table=ev&cluster="+chtest.ClusterName)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	os.WriteFile(a, []byte("user_id,event,time\nu1,view,2024-01-01\nu2,view,2024-01-02\nu1,buy,2024-01-03\n"), 0o644)
+	os.WriteFile(b, []byte("user_id,event,time\nu3,view,2024-01-04\nu1,view,2024-01-01\n"), 0o644)
+	count := func() string {
+		out, err := c.Exec(0, "SELECT count() FROM "+name+".ev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(out)
+	}
+	for _, step := range []struct {
+		file, stdout, count string
+	}{
+		{a, "created the table and pushed 3 new events", "3"},
+		{a, "pushed 0 new events", "3"},
+		{b, "pushed 1 new events", "4"}, // u1's view of 2024-01-01 is a duplicate
+	} {
+		code, out, stderr := runCLI(t, "", "import", "--db", url, step.file)
+		if code != 0 || !strings.Contains(out, step.stdout) || !strings.Contains(stderr, "importing into the local copy") || count() != step.count {
+			t.Errorf("import %s: exit %d, %s events on the server (want %s)\n%s%s", step.file, code, count(), step.count, out, stderr)
+		}
+	}
+}

@@ -117,6 +117,19 @@ func runImport(env *Env, args []string) error {
 		return dryRun(env, files, opt)
 	}
 	path := store.ResolvePath(*dbPath)
+	src, err := chSource(*dbPath)
+	if err != nil {
+		return err
+	}
+	if src != nil {
+		// Into ClickHouse through a local copy kept for the table: the
+		// copy de-duplicates and stitches identities across imports as a
+		// local database does, and push sends what is new.
+		if path, err = mirrorPath(src); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "spoor: importing into the local copy %s, then pushing it to %s\n", path, src)
+	}
 	if err := dirMissing(path); err != nil {
 		return fmt.Errorf("cannot create %s: %w", path, err)
 	}
@@ -161,6 +174,11 @@ func runImport(env *Env, args []string) error {
 		}
 	}
 	refreshAudiences(env, db, failed < len(files))
+	if src != nil && failed < len(files) {
+		if err := pushTo(env, db, src, 0, *quiet); err != nil {
+			return err
+		}
+	}
 	if failed > 0 {
 		if len(files) == 1 {
 			return &quietError{firstErr}

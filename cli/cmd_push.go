@@ -3,11 +3,14 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 
 	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/push"
+	"github.com/spoorhq/spoor/store"
 )
 
 func init() {
@@ -47,9 +50,15 @@ func runPush(env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	opt := push.Options{Batch: *batch}
+	return pushTo(env, db, src, *batch, *quiet)
+}
+
+// pushTo pushes db to the source's table, with progress on a terminal, and
+// says what it did.
+func pushTo(env *Env, db *store.DB, src *clickhouse.Source, batch int, quiet bool) error {
+	opt := push.Options{Batch: batch}
 	f, ok := env.Stderr.(*os.File)
-	if !*quiet && ok && isatty.IsTerminal(f.Fd()) {
+	if !quiet && ok && isatty.IsTerminal(f.Fd()) {
 		opt.Progress = func(done, total int64) {
 			fmt.Fprintf(f, "\r\x1b[Kpushed %d of %d events (%.0f%%)", done, total, 100*float64(done)/float64(max(total, 1)))
 		}
@@ -69,4 +78,25 @@ func runPush(env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "re-sent %d events already there whose ids a newer import linked to another person\n", res.Restitched)
 	}
 	return nil
+}
+
+// mirrorPath is the local copy spoor import --db clickhouse://... keeps for
+// a table, in the user's cache directory: one per server, database and
+// table.
+func mirrorPath(src *clickhouse.Source) (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory for the local copy of the ClickHouse table (%v); import into a file and spoor push it", err)
+	}
+	dir = filepath.Join(dir, "spoor")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' {
+			return r
+		}
+		return '-'
+	}, src.Addr()+"-"+src.Database+"-"+src.Table)
+	return filepath.Join(dir, "clickhouse-"+name+".db"), nil
 }
