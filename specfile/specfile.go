@@ -1,5 +1,5 @@
 // Package specfile reads spec files, the saved analyses spoor run and the
-// workbench open. A spec may name query's analyses and experiment's: a
+// workbench open. A spec may name query's analyses, experiment's and survival's: a
 // kind of analysis defined above query joins them in Analyses, so which
 // kinds exist never depends on which packages' init functions ran.
 package specfile
@@ -13,12 +13,14 @@ import (
 
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/survival"
 )
 
 // Analyses returns every kind a spec may name, in a new map.
 func Analyses() query.Analyses {
 	a := query.Builtin()
 	a["experiment"] = experiment.SpecAnalysis()
+	a["survival"] = survival.SpecAnalysis()
 	return a
 }
 

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,18 +11,51 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/survival"
 )
 
-// retention is tab 4: cohorts by first start event, returns per period.
+// retention is tab 4: cohorts by first start event, returns per period;
+// or, in its survival view, Kaplan–Meier curves of the time from the
+// first start event to a target event.
 type retention struct {
 	analysisBase
 	q query.RetentionQuery
+	// survival shows the survival view, whose query is sq: a spec of
+	// kind "survival" (loadKind switches to it).
+	survival bool
+	sq       survival.Query
 }
 
-func (a *retention) kind() string          { return "retention" }
-func (a *retention) common() *query.Common { return &a.q.Common }
-func (a *retention) spec() ([]byte, error) { return specJSON(a, a.q) }
+func (a *retention) kind() string {
+	if a.survival {
+		return "survival"
+	}
+	return "retention"
+}
+
+func (a *retention) common() *query.Common {
+	if a.survival {
+		return &a.sq.Common
+	}
+	return &a.q.Common
+}
+
+func (a *retention) spec() ([]byte, error) {
+	if a.survival {
+		return specJSON(a, a.sq)
+	}
+	return specJSON(a, a.q)
+}
+
 func (a *retention) load(raw []byte) error {
+	if a.survival {
+		var q survival.Query
+		if err := json.Unmarshal(raw, &q); err != nil {
+			return err
+		}
+		a.sq = q
+		return nil
+	}
 	var q query.RetentionQuery
 	if err := json.Unmarshal(raw, &q); err != nil {
 		return err
@@ -30,11 +64,49 @@ func (a *retention) load(raw []byte) error {
 	return nil
 }
 
+// loadKind opens a spec of either kind the tab holds.
+func (a *retention) loadKind(kind string, raw []byte) (bool, error) {
+	if kind != "retention" && kind != "survival" {
+		return false, nil
+	}
+	was := a.survival
+	a.survival = kind == "survival"
+	err := a.load(raw)
+	if err != nil {
+		a.survival = was
+	}
+	return true, err
+}
+
 // seed starts weekly (daily cohorts of a short sample are mostly noise),
 // counting as a return the event most users do on more than one day:
 // with any event, a system event (a trial expiring on its own) would
-// count as the user coming back.
+// count as the user coming back. The survival view starts from the
+// first event to that same event, once chosen.
 func (a *retention) seed(sh *shared) { a.q.Period, a.q.Return = "week", sh.picks.repeat }
+
+// viewRow switches between the cohort table and the survival curves;
+// the first switch to survival carries the range, filters and start event
+// over.
+func (a *retention) viewRow() row {
+	return row{label: "view", value: map[bool]string{false: "cohorts", true: "survival"}[a.survival], edit: func(sh *shared) dialog {
+		return choiceDialog("Show", []string{"cohorts", "survival"}, func(v string) {
+			a.survival = v == "survival"
+			if a.survival && a.sq.Start == "" && a.sq.Event == "" {
+				a.sq.Common = a.q.Common
+				a.sq.Where = slices.Clone(a.q.Where)
+				a.sq.Start, a.sq.Event = a.q.Start, a.q.Return
+				// The first and last of the events users do first, in
+				// that order (session_start → purchase), where the
+				// cohort has none.
+				if seed := sh.funnelSeed; len(seed) > 1 {
+					a.sq.Start = cmp.Or(a.sq.Start, seed[0])
+					a.sq.Event = seed[len(seed)-1]
+				}
+			}
+		})
+	}}
+}
 
 func (a *retention) rows(sh *shared) []row {
 	pickEvent := func(title string, set func(string)) func(sh *shared) dialog {
@@ -48,8 +120,12 @@ func (a *retention) rows(sh *shared) []row {
 			})
 		}
 	}
+	if a.survival {
+		return a.survivalRows(sh)
+	}
 	period := query.Interval(orDefault(a.q.Period, "day"))
 	rs := []row{
+		a.viewRow(),
 		{label: "start", value: orDefault(a.q.Start, anyEvent), edit: pickEvent("Cohort by first event", func(v string) { a.q.Start = v }),
 			remove: func() { a.q.Start = "" }},
 		{label: "return", value: orDefault(a.q.Return, anyEvent), edit: pickEvent("Returned when they did", func(v string) { a.q.Return = v }),
@@ -80,6 +156,9 @@ func checkPeriods(v string) error {
 }
 
 func (a *retention) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	if a.survival {
+		return a.survivalRunner()
+	}
 	q := a.q
 	q.Where = slices.Clone(q.Where)
 	eng := sh.eng

@@ -150,13 +150,31 @@ func readSpecCmd(path string) tea.Cmd {
 	}
 }
 
+// severalKinds is a tab that holds more than one kind of analysis (the
+// Retention tab's cohorts and survival curves): loadKind switches it to
+// kind and loads the spec, or reports that it holds no such kind.
+type severalKinds interface {
+	loadKind(kind string, raw []byte) (held bool, err error)
+}
+
 // openSpec loads a saved analysis into the tab of its kind and runs it.
 func (m *Model) openSpec(msg openSpecMsg) tea.Cmd {
 	for i, t := range m.tabs {
-		if t.a == nil || t.a.kind() != msg.kind {
+		if t.a == nil {
 			continue
 		}
-		if err := t.a.load(msg.raw); err != nil {
+		var err error
+		if k, ok := t.a.(severalKinds); ok {
+			held := false
+			if held, err = k.loadKind(msg.kind, msg.raw); !held {
+				continue
+			}
+		} else if t.a.kind() != msg.kind {
+			continue
+		} else {
+			err = t.a.load(msg.raw)
+		}
+		if err != nil {
 			m.setStatus(msg.path+": "+err.Error(), true)
 			return nil
 		}
