@@ -343,6 +343,12 @@ func commonFlags(fs *flag.FlagSet, c *query.Common) {
 // openDB opens an existing database with a message that says what to do.
 func openDB(flagValue string, readOnly bool) (*store.DB, error) {
 	path := store.ResolvePath(flagValue)
+	if src, err := chSource(flagValue); err != nil || src != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("this command does not run on ClickHouse yet: --db names the table %s; give it a local spoor database file (on ClickHouse: info, events, props, user, sql)", src)
+	}
 	db, err := store.Open(path, store.Options{ReadOnly: readOnly})
 	if errors.Is(err, store.ErrNoDatabase) {
 		if err := dirMissing(path); err != nil {

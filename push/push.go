@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -215,18 +214,22 @@ func (p *pusher) send(ctx context.Context, from uint64) (int64, error) {
 // the local ones in person or number is deleted and sent again.
 func (p *pusher) restitch(ctx context.Context, pushed uint64) (int64, error) {
 	r := p.rows
-	want := map[string]int64{} // distinct id + "\x00" + person -> events
+	want := make([]int64, len(r.Users)) // pushed events per user id
 	for row := 0; row < int(pushed); row++ {
-		u := r.User[row]
-		want[r.Users[u]+"\x00"+r.Users[r.Canon[u]]]++
+		want[r.User[row]]++
 	}
+	uid := make(map[string]int32, len(r.Users))
+	for u := 1; u < len(r.Users); u++ {
+		uid[r.Users[u]] = int32(u)
+	}
+	right := make([]bool, len(r.Users)) // the server has u's events, all with u's person
 	stale := map[string]bool{}
-	have := map[string]bool{}
 	_, _, err := p.t.c.Each(ctx, "SELECT distinct_id, person, count() FROM "+p.t.dist+" WHERE id < "+strconv.FormatUint(pushed, 10)+" GROUP BY distinct_id, person", func(row []string) error {
 		n, err := strconv.ParseInt(row[2], 10, 64)
-		k := row[0] + "\x00" + row[1]
-		have[k] = true
-		if want[k] != n {
+		u, ok := uid[row[0]]
+		if ok && row[1] == r.Users[r.Canon[u]] && n == want[u] {
+			right[u] = true
+		} else {
 			stale[row[0]] = true
 		}
 		return err
@@ -234,9 +237,9 @@ func (p *pusher) restitch(ctx context.Context, pushed uint64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	for k := range want {
-		if !have[k] {
-			stale[k[:strings.IndexByte(k, 0)]] = true
+	for u, n := range want {
+		if n > 0 && !right[u] {
+			stale[r.Users[u]] = true
 		}
 	}
 	if len(stale) == 0 {
