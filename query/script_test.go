@@ -56,6 +56,8 @@ import (
 //	                      users; its paths (users share: a > b) and moves
 //	                      (step from > to users share); the tables' titles
 //	trends                per series: label: MM-DD=value ...
+//	trends top N          the same, the top N values and an exact other
+//	trends histogram      per series: its total, and users by active days
 //	retention             per cohort: START size N retained N ... [incomplete from K],
 //	                      then the average in percent
 //	retention users       per non-empty cell: START period K: users, then
@@ -220,8 +222,7 @@ func scriptOutput(t *testing.T, c *querytest.Cmd, d *Dataset, spec Spec, view []
 			if err != nil {
 				return "", err
 			}
-			noView(t, c, view)
-			return trendsPoints(r), nil
+			return trendsView(ctx, t, c, r, view)
 		case *RetentionQuery:
 			if len(view) > 0 && view[0] == "trace" {
 				x, err := d.ExplainRetention(ctx, *q, arg())
@@ -251,11 +252,34 @@ func scriptOutput(t *testing.T, c *querytest.Cmd, d *Dataset, spec Spec, view []
 	return out
 }
 
-func noView(t *testing.T, c *querytest.Cmd, view []string) {
+func trendsView(ctx context.Context, t *testing.T, c *querytest.Cmd, r *TrendsResult, view []string) (string, error) {
 	t.Helper()
-	if len(view) > 0 {
-		t.Fatalf("%s: unknown view %q", c.Where(), strings.Join(view, " "))
+	switch {
+	case len(view) == 0:
+		return trendsPoints(r), nil
+	case view[0] == "top" && len(view) == 2:
+		n, err := strconv.Atoi(view[1])
+		if err != nil {
+			t.Fatalf("%s: top N: %v", c.Where(), err)
+		}
+		top, err := r.Top(ctx, n)
+		if err != nil {
+			return "", err
+		}
+		return trendsPoints(top), nil
+	case view[0] == "histogram" && len(view) == 1:
+		var b strings.Builder
+		for _, s := range r.Series {
+			fmt.Fprintf(&b, "%s: total %s", s.Label, ratio(s.Total))
+			for _, h := range s.StickinessHistogram {
+				fmt.Fprintf(&b, ", %d days %d", h.Days, h.Users)
+			}
+			b.WriteString("\n")
+		}
+		return b.String(), nil
 	}
+	t.Fatalf("%s: unknown trends view %q", c.Where(), strings.Join(view, " "))
+	return "", nil
 }
 
 // ratio is a Num as scripts print it: exact, "-" when undefined.
