@@ -62,54 +62,76 @@ func ZoneOf(ctx context.Context) (*time.Location, bool) {
 	return loc, ok
 }
 
-// Resolve checks and resolves the common options.
-func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
-	s := &Scope{D: d, Loc: d.Loc}
+// Span is the part of Common that needs no events besides the data's
+// first and last instants: the display zone and the half-open range
+// [From, To) in epoch ms. A backend that keeps the events elsewhere
+// resolves it as Resolve does.
+type Span struct {
+	Loc      *time.Location
+	From, To int64
+}
+
+// Span resolves the zone (--tz over loc, the data's display zone) and the
+// range of c over data whose events run from minTime to maxTime.
+func (c Common) Span(loc *time.Location, minTime, maxTime int64) (Span, error) {
+	s := Span{Loc: loc}
 	if c.TZ != "" {
 		loc, err := time.LoadLocation(c.TZ)
 		if err != nil {
-			return nil, fmt.Errorf("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", c.TZ)
+			return s, fmt.Errorf("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", c.TZ)
 		}
 		s.Loc = loc
-		ctx = WithZone(ctx, loc)
 	}
 	if s.Loc == nil {
 		s.Loc = time.UTC
 	}
-	s.From, s.To = d.MinTime, d.MaxTime+1
+	s.From, s.To = minTime, maxTime+1
 	if c.Last != "" {
 		if c.From != "" {
-			return nil, fmt.Errorf("--last and --from both set a range start; use one")
+			return s, fmt.Errorf("--last and --from both set a range start; use one")
 		}
 		days, err := parseLast(c.Last)
 		if err != nil {
-			return nil, err
+			return s, err
 		}
-		lastDay := dayStart(d.MaxTime, s.Loc)
+		lastDay := dayStart(maxTime, s.Loc)
 		s.To = lastDay.AddDate(0, 0, 1).UnixMilli()
 		s.From = lastDay.AddDate(0, 0, 1-days).UnixMilli()
 	}
 	if c.From != "" {
 		t, err := parseDate(c.From, s.Loc)
 		if err != nil {
-			return nil, fmt.Errorf("--from: %w", err)
+			return s, fmt.Errorf("--from: %w", err)
 		}
 		s.From = t.UnixMilli()
 	}
 	if c.To != "" {
 		t, err := parseDate(c.To, s.Loc)
 		if err != nil {
-			return nil, fmt.Errorf("--to: %w", err)
+			return s, fmt.Errorf("--to: %w", err)
 		}
 		s.To = t.AddDate(0, 0, 1).UnixMilli()
 	}
 	if s.To < s.From {
 		if c.To != "" && (c.From != "" || c.Last != "") {
-			return nil, fmt.Errorf("the date range ends before it starts (from %s to %s)", c.From, c.To)
+			return s, fmt.Errorf("the date range ends before it starts (from %s to %s)", c.From, c.To)
 		}
 		// A range that starts after the data (or ends before it) is empty,
 		// not an error: the answer is zero events.
 		s.To = s.From
+	}
+	return s, nil
+}
+
+// Resolve checks and resolves the common options.
+func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
+	span, err := c.Span(d.Loc, d.MinTime, d.MaxTime)
+	if err != nil {
+		return nil, err
+	}
+	s := &Scope{D: d, Loc: span.Loc, From: span.From, To: span.To}
+	if c.TZ != "" {
+		ctx = WithZone(ctx, s.Loc)
 	}
 	for _, w := range c.Where {
 		f, err := ParseFilter(w)

@@ -107,37 +107,7 @@ func FunnelSteps(specs []string) []FunnelStep {
 
 func (d *Dataset) planFunnel(ctx context.Context, q FunnelQuery) (*funnelPlan, error) {
 	p := &funnelPlan{q: q, d: d, n: len(q.Steps), maxTime: d.MaxTime}
-	if p.n == 0 {
-		return nil, fmt.Errorf("a funnel needs at least one step (e.g. --steps view,cart,purchase)")
-	}
-	if p.n > 127 {
-		return nil, fmt.Errorf("a funnel takes at most 127 steps, got %d", p.n)
-	}
-	switch strings.ToLower(q.Mode) {
-	case "", FunnelOrdered:
-		p.mode = FunnelOrdered
-	case FunnelStrict:
-		p.mode = FunnelStrict
-	case FunnelAny, "unordered":
-		p.mode = FunnelAny
-	default:
-		return nil, fmt.Errorf("unknown funnel mode %q (use ordered, strict or any)", q.Mode)
-	}
-	if p.mode == FunnelAny && p.n > 64 {
-		return nil, fmt.Errorf("an any-order funnel takes at most 64 steps, got %d", p.n)
-	}
-	if err := p.planSemantics(); err != nil {
-		return nil, err
-	}
-	w := q.Window
-	if w == "" {
-		w = DefaultFunnelWindow
-	}
-	var err error
-	if p.window, err = ParseDuration(w); err != nil {
-		return nil, fmt.Errorf("--window: %w", err)
-	}
-	iv, err := ParseInterval(q.Interval)
+	iv, err := p.shape()
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +120,65 @@ func (d *Dataset) planFunnel(ctx context.Context, q FunnelQuery) (*funnelPlan, e
 		return nil, err
 	}
 	p.cal = NewCalendar(iv, p.s.Loc, p.s.From, p.s.To)
+	if err := p.index(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// shape checks what the query says without data: the number of steps,
+// the mode, the window and the trend interval.
+func (p *funnelPlan) shape() (Interval, error) {
+	q := p.q
+	if p.n == 0 {
+		return "", fmt.Errorf("a funnel needs at least one step (e.g. --steps view,cart,purchase)")
+	}
+	if p.n > 127 {
+		return "", fmt.Errorf("a funnel takes at most 127 steps, got %d", p.n)
+	}
+	switch strings.ToLower(q.Mode) {
+	case "", FunnelOrdered:
+		p.mode = FunnelOrdered
+	case FunnelStrict:
+		p.mode = FunnelStrict
+	case FunnelAny, "unordered":
+		p.mode = FunnelAny
+	default:
+		return "", fmt.Errorf("unknown funnel mode %q (use ordered, strict or any)", q.Mode)
+	}
+	if p.mode == FunnelAny && p.n > 64 {
+		return "", fmt.Errorf("an any-order funnel takes at most 64 steps, got %d", p.n)
+	}
+	if err := p.planSemantics(); err != nil {
+		return "", err
+	}
+	w := q.Window
+	if w == "" {
+		w = DefaultFunnelWindow
+	}
+	var err error
+	if p.window, err = ParseDuration(w); err != nil {
+		return "", fmt.Errorf("--window: %w", err)
+	}
+	if len(q.Exclude) > 0 && p.mode == FunnelAny {
+		return "", fmt.Errorf("exclusions need an ordered or strict funnel: in any order there is no 'between two steps'")
+	}
+	for _, x := range q.Exclude {
+		to := x.To
+		if to == 0 {
+			to = p.n - 1
+		}
+		if x.From < 0 || to <= x.From || to >= p.n {
+			return "", fmt.Errorf("exclusion %s: steps %d to %d are not two steps of this %d-step funnel (1-based, from before to)", x.Event, x.From+1, to+1, p.n)
+		}
+	}
+	return ParseInterval(q.Interval)
+}
+
+// index resolves the steps and exclusions against the dataset's names and
+// properties.
+func (p *funnelPlan) index(ctx context.Context) error {
+	d, q := p.d, p.q
 	p.later = make([][]int32, len(d.Names))
 	p.any = make([][]int32, len(d.Names))
 	for k, st := range q.Steps {
@@ -159,11 +188,11 @@ func (d *Dataset) planFunnel(ctx context.Context, q FunnelQuery) (*funnelPlan, e
 		for _, w := range st.Where {
 			f, err := ParseFilter(w)
 			if err != nil {
-				return nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+				return fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
 			}
 			c, err := f.compile(ctx, d)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			fs = append(fs, c)
 		}
@@ -188,29 +217,23 @@ func (d *Dataset) planFunnel(ctx context.Context, q FunnelQuery) (*funnelPlan, e
 		p.later[p.ev[k]] = append(p.later[p.ev[k]], int32(k))
 	}
 	if len(q.Exclude) > 0 {
-		if p.mode == FunnelAny {
-			return nil, fmt.Errorf("exclusions need an ordered or strict funnel: in any order there is no 'between two steps'")
-		}
 		p.exclTo = make([][]int, p.n)
 		p.exclBy = make([][]int32, len(d.Names))
 	}
 	for i, x := range q.Exclude {
 		if err := d.CheckEvent(x.Event); err != nil {
-			return nil, fmt.Errorf("exclusion: %w", err)
+			return fmt.Errorf("exclusion: %w", err)
 		}
 		to := x.To
 		if to == 0 {
 			to = p.n - 1
-		}
-		if x.From < 0 || to <= x.From || to >= p.n {
-			return nil, fmt.Errorf("exclusion %s: steps %d to %d are not two steps of this %d-step funnel (1-based, from before to)", x.Event, x.From+1, to+1, p.n)
 		}
 		id, _ := d.EventID(x.Event)
 		p.excl = append(p.excl, exclPlan{id: i, ev: id, from: x.From, to: to})
 		p.exclTo[to] = append(p.exclTo[to], i)
 		p.exclBy[id] = append(p.exclBy[id], int32(i))
 	}
-	return p, nil
+	return nil
 }
 
 // stepOK reports whether event i passes step k's own filters (its name is

@@ -28,6 +28,8 @@ type FunnelResult struct {
 	// window of their counted attempt is still open at the data's end.
 	InProgress []bool `json:"-"`
 	// Attempt is the counted attempt's step-1 event (a Dataset index), -1.
+	// In a result assembled by FunnelFromPersons it is the person's own
+	// index, which its --by column is indexed by.
 	Attempt []int32 `json:"-"`
 
 	users  []string

@@ -474,6 +474,13 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 	if err != nil {
 		return nil, err
 	}
+	p.finish(r, parts)
+	return r, nil
+}
+
+// finish derives the counts, breakdown and trend from the per-person
+// result and the parts' counts and times.
+func (p *funnelPlan) finish(r *FunnelResult, parts []funnelPart) {
 	r.collectDeltas(p.n, parts)
 	reached := make([]int, p.n)
 	prog := make([]int, p.n)
@@ -491,7 +498,6 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 		r.Breakdown = r.breakdown(p)
 	}
 	r.Trend = trendPoints(p, parts)
-	return r, nil
 }
 
 // funnelPart is what a worker counts over its persons: persons per deepest
