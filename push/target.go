@@ -3,7 +3,6 @@ package push
 import (
 	"context"
 	"fmt"
-	"net"
 	"strconv"
 	"time"
 
@@ -18,7 +17,7 @@ type target struct {
 	dist    string             // the table inserted into and read: `db`.`t`
 	local   string             // with a cluster, `db`.`t_local` on every host
 	meta    string             // `db`.`t_spoor_push`, on the URL's server
-	hosts   []*clickhouse.Client
+	hosts   []clickhouse.Host
 	created bool
 }
 
@@ -40,7 +39,7 @@ func prepare(ctx context.Context, c *clickhouse.Client) (*target, error) {
 		return nil, err
 	}
 	if src.Cluster == "" {
-		t.hosts = []*clickhouse.Client{c}
+		t.hosts = []clickhouse.Host{{Client: c}}
 		if err := c.InDatabase("system").Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
 			return nil, err
 		}
@@ -52,7 +51,7 @@ func prepare(ctx context.Context, c *clickhouse.Client) (*target, error) {
 		}
 	} else {
 		t.local = db + "." + clickhouse.Ident(src.Table+clickhouse.LocalSuffix)
-		if t.hosts, err = hosts(ctx, c); err != nil {
+		if t.hosts, err = clickhouse.Hosts(ctx, c); err != nil {
 			return nil, err
 		}
 		for _, h := range t.hosts {
@@ -91,53 +90,6 @@ func tableExists(ctx context.Context, c *clickhouse.Client, table string) (bool,
 		return false, err
 	}
 	return r.Rows[0][0] != "0", nil
-}
-
-// hosts are clients for every host of the URL's cluster. Tables are
-// created on each through its HTTP interface: ON CLUSTER needs ZooKeeper,
-// which a plain cluster of servers (and 18.16 without it) lacks. A host's
-// HTTP address is the URL's shards= list, or else its native port shifted
-// as the URL's server's is (the default ports, 9000 and 8123, on every host).
-func hosts(ctx context.Context, c *clickhouse.Client) ([]*clickhouse.Client, error) {
-	src := c.Source()
-	r, err := c.InDatabase("system").Query(ctx, "SELECT host_address, port, is_local FROM system.clusters WHERE cluster = "+clickhouse.String(src.Cluster)+" ORDER BY shard_num, replica_num")
-	if err != nil {
-		return nil, err
-	}
-	if len(r.Rows) == 0 {
-		return nil, fmt.Errorf("ClickHouse at %s has no cluster %s (see SELECT DISTINCT cluster FROM system.clusters)", c.Addr(), src.Cluster)
-	}
-	if len(src.Shards) > 0 {
-		if len(src.Shards) != len(r.Rows) {
-			return nil, fmt.Errorf("shards= names %d HTTP addresses but cluster %s has %d hosts", len(src.Shards), src.Cluster, len(r.Rows))
-		}
-		var hs []*clickhouse.Client
-		for _, a := range src.Shards {
-			hs = append(hs, c.At(a))
-		}
-		return hs, nil
-	}
-	offset, found := 0, false
-	for _, row := range r.Rows {
-		if row[2] == "1" {
-			tcp, _ := strconv.Atoi(row[1])
-			offset, found = src.Port-tcp, true
-			break
-		}
-	}
-	if !found {
-		return nil, fmt.Errorf("ClickHouse at %s is not itself a host of cluster %s, so the hosts' HTTP ports cannot be told: name them with &shards=HOST:PORT,HOST:PORT (in the order of system.clusters)", c.Addr(), src.Cluster)
-	}
-	var hs []*clickhouse.Client
-	for _, row := range r.Rows {
-		tcp, _ := strconv.Atoi(row[1])
-		if row[2] == "1" {
-			hs = append(hs, c)
-			continue
-		}
-		hs = append(hs, c.At(net.JoinHostPort(row[0], strconv.Itoa(tcp+offset))))
-	}
-	return hs, nil
 }
 
 // delete removes the events matching cond from the table on every host
