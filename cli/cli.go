@@ -21,6 +21,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/spoorhq/spoor/chquery"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
@@ -406,9 +407,22 @@ func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) 
 }
 
 // openEngine opens the data source --db names for a command that only
-// runs analyses: the database's events loaded into memory. close releases
-// it once the command is done.
+// runs analyses: the database's events loaded into memory, or a ClickHouse
+// table the analyses are compiled for. close releases it once the command
+// is done.
 func openEngine(env *Env, flagValue string) (e query.Engine, close func() error, err error) {
+	src, err := chSource(flagValue)
+	if err != nil {
+		return nil, nil, err
+	}
+	if src != nil {
+		c, t, err := openClickHouse(env, src)
+		if err != nil {
+			return nil, nil, err
+		}
+		// A ClickHouse table's display zone is UTC, as spoor info says.
+		return chquery.New(c, t, time.UTC), func() error { return nil }, nil
+	}
 	db, d, err := loadDataset(env, flagValue)
 	if err != nil {
 		return nil, nil, err

@@ -1,0 +1,228 @@
+// Package chquery runs spoor's analyses on a ClickHouse table: each query
+// value of package query (the same ones the local engine runs) is compiled
+// to SQL that does the per-person work on the server — on every shard of a
+// cluster whose table is sharded by person — and brings back result cells,
+// or at most one row per person, never the events. The rows are turned into
+// the local engine's result types by package query's own assemblers, so the
+// numbers, their output and the user lists behind them are the same.
+//
+// Only functions ClickHouse 18.16 has are used. No ClickHouse funnel
+// function is: windowFunnel counts seconds on old servers, lets one event
+// fill two steps and has no strict mode. Per-person array work stays linear
+// in the person's events: lambdas never capture an array (18.16 copies a
+// captured array once per element, which is quadratic), running maxima are
+// built from arrayCumSumNonNegative.
+package chquery
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/query"
+)
+
+// Engine is query.Engine over one ClickHouse table.
+type Engine struct {
+	c   *clickhouse.Client
+	t   *clickhouse.Table
+	loc *time.Location // the display zone, for calendar buckets
+
+	mu    sync.Mutex
+	facts *facts
+}
+
+var _ query.Engine = (*Engine)(nil)
+
+// New returns an engine reading table t through c; loc is the display
+// timezone (nil: UTC), as a local database's is.
+func New(c *clickhouse.Client, t *clickhouse.Table, loc *time.Location) *Engine {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Engine{c: c.With(clickhouse.Settings{
+		// Filters on many values compare with IN lists longer than the
+		// default limit of 256 KiB of query text.
+		"max_query_size": strconv.Itoa(64 << 20),
+	}), t: t, loc: loc}
+}
+
+// facts are what the local engine knows of its data before any query:
+// the first and last instants and the event names.
+type facts struct {
+	min, max, count int64
+	names           []string
+	known           map[string]bool
+}
+
+// data reads the facts once per engine.
+func (e *Engine) data(ctx context.Context) (*facts, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.facts != nil {
+		return e.facts, nil
+	}
+	t := e.t
+	r, err := e.c.Query(ctx, "SELECT "+t.Event+" AS e, min("+t.Time+"), max("+t.Time+"), count() FROM "+t.From+" WHERE "+t.Where+" GROUP BY e ORDER BY e")
+	if err != nil {
+		return nil, err
+	}
+	f := &facts{known: map[string]bool{}}
+	for i, row := range r.Rows {
+		lo, err1 := strconv.ParseInt(row[1], 10, 64)
+		hi, err2 := strconv.ParseInt(row[2], 10, 64)
+		n, err3 := strconv.ParseInt(row[3], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			return nil, fmt.Errorf("ClickHouse answered %q for the events named %q", strings.Join(row[1:], " "), row[0])
+		}
+		if i == 0 || lo < f.min {
+			f.min = lo
+		}
+		if i == 0 || hi > f.max {
+			f.max = hi
+		}
+		f.count += n
+		f.names = append(f.names, row[0])
+		f.known[row[0]] = true
+	}
+	e.facts = f
+	return f, nil
+}
+
+// checkEvent says, as the local engine does, that an event name is unknown.
+func (f *facts) checkEvent(name string) error {
+	if f.known[name] {
+		return nil
+	}
+	near := query.Closest(name, f.names, 3)
+	if len(near) == 0 {
+		return fmt.Errorf("unknown event %q; run spoor events to list the %d known names", name, len(f.names))
+	}
+	return fmt.Errorf("unknown event %q; closest known: %s", name, strings.Join(near, ", "))
+}
+
+// span resolves the range and zone of c as the local engine does.
+func (e *Engine) span(ctx context.Context, c query.Common) (*facts, query.Span, error) {
+	if c.Segment != "" {
+		return nil, query.Span{}, fmt.Errorf("--segment is not available on ClickHouse yet: saved segments live in a local database")
+	}
+	if strings.HasPrefix(c.By, "segment:") {
+		return nil, query.Span{}, fmt.Errorf("--by segment:NAME is not available on ClickHouse yet: saved segments live in a local database")
+	}
+	f, err := e.data(ctx)
+	if err != nil {
+		return nil, query.Span{}, err
+	}
+	s, err := c.Span(e.loc, f.min, f.max)
+	return f, s, err
+}
+
+// eachPerson runs a per-person query where the events are: on the table,
+// or on a table sharded by person on every shard's local table at once
+// (each shard holds all of its persons' events), so what comes back is
+// one row per person and never an event. fn is called from one goroutine.
+func (e *Engine) eachPerson(ctx context.Context, sql func(from string) string, fn func(row []string) error) error {
+	if !e.t.ShardedByPerson {
+		_, _, err := e.c.Each(ctx, sql(e.t.From), fn)
+		return err
+	}
+	shards, err := e.shards(ctx)
+	if err != nil {
+		return err
+	}
+	results := make([]*clickhouse.Result, len(shards))
+	errs := make([]error, len(shards))
+	var wg sync.WaitGroup
+	for i, c := range shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = c.Query(ctx, sql(e.t.Local))
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		for _, row := range r.Rows {
+			if err := fn(row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// EmptyNotes: a range outside the data (the --where notes need every
+// stored value and are left to local databases).
+func (e *Engine) EmptyNotes(ctx context.Context, c query.Common) []string {
+	c.Segment, c.By = "", ""
+	f, s, err := e.span(ctx, c)
+	if err != nil || f.count == 0 {
+		return nil
+	}
+	if s.To <= f.min || s.From > f.max {
+		day := func(ms int64) string { return time.UnixMilli(ms).In(s.Loc).Format("2006-01-02") }
+		return []string{fmt.Sprintf("the date range lies outside the data, which runs from %s to %s", day(f.min), day(f.max))}
+	}
+	return nil
+}
+
+// Retention is not compiled yet.
+func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.RetentionResult, error) {
+	return nil, errNotYet("retention")
+}
+
+// Paths is not compiled yet.
+func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsResult, error) {
+	return nil, errNotYet("paths")
+}
+
+// Lifecycle is not compiled yet.
+func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.LifecycleResult, error) {
+	return nil, errNotYet("lifecycle")
+}
+
+func errNotYet(what string) error {
+	return fmt.Errorf("%s is not compiled for ClickHouse yet; copy the events to a local database to run it", what)
+}
+
+// stages builds a per-person query as nested SELECTs, each adding
+// columns computed from the previous one's. (Aliases within one SELECT
+// would do, but ClickHouse 18.16 expands each use of an alias into a copy
+// of its expression, and chains of them grow exponentially.)
+type stages struct {
+	list [][]string
+}
+
+// next starts a stage: what it defines may use every earlier stage.
+func (s *stages) next() { s.list = append(s.list, nil) }
+
+// let defines a column of the current stage.
+func (s *stages) let(name, expr string) {
+	if len(s.list) == 0 {
+		s.next()
+	}
+	last := len(s.list) - 1
+	s.list[last] = append(s.list[last], expr+" AS "+name)
+}
+
+// wrap nests the stages around the innermost SELECT.
+func (s *stages) wrap(inner string) string {
+	for _, st := range s.list {
+		if len(st) > 0 {
+			inner = "SELECT *, " + strings.Join(st, ", ") + " FROM (" + inner + ")"
+		}
+	}
+	return inner
+}
+
+// Trends is not compiled yet.
+func (e *Engine) Trends(ctx context.Context, q query.TrendsQuery) (*query.TrendsResult, error) {
+	return nil, errNotYet("trends")
+}

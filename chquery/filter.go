@@ -1,0 +1,105 @@
+package chquery
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/query"
+)
+
+// maxValues bounds the distinct values of a property read to decide a
+// comparison (see condition).
+const maxValues = 1_000_000
+
+// conditions compiles filter expressions (--where, a step's own) to one SQL
+// condition on a row, "1" when there are none.
+func (e *Engine) conditions(ctx context.Context, exprs []string) (string, error) {
+	var parts []string
+	for _, x := range exprs {
+		f, err := query.ParseFilter(x)
+		if err != nil {
+			return "", err
+		}
+		c, err := e.condition(ctx, f)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, c)
+	}
+	if len(parts) == 0 {
+		return "1", nil
+	}
+	return "(" + strings.Join(parts, " AND ") + ")", nil
+}
+
+// condition is SQL true exactly where the local engine keeps an event:
+// a missing property passes only the negative operators. Equality with
+// text compares as text; where the local engine compares numbers or
+// text case-insensitively (Filter.Test, with Go's number syntax and case
+// folding) the stored values are read once and tested by that same code,
+// and the row's value must be one that passed.
+func (e *Engine) condition(ctx context.Context, f query.Filter) (string, error) {
+	value, has := e.t.Prop(f.Prop)
+	negative := f.Op == "!=" || f.Op == "not in" || f.Op == "is not set"
+	switch f.Op {
+	case "is set":
+		return has, nil
+	case "is not set":
+		return "NOT " + has, nil
+	case "=", "!=", "in", "not in":
+		if !anyNumber(f.Values) {
+			in := "(" + has + " AND " + value + " IN (" + clickhouse.Strings(f.Values) + "))"
+			if negative {
+				return "NOT " + in, nil
+			}
+			return in, nil
+		}
+	}
+	passing, err := e.passing(ctx, f, value, has)
+	if err != nil {
+		return "", err
+	}
+	in := "0"
+	if len(passing) > 0 {
+		in = "(" + has + " AND " + value + " IN (" + clickhouse.Strings(passing) + "))"
+	}
+	if negative {
+		return "(NOT " + has + " OR " + in + ")", nil
+	}
+	return in, nil
+}
+
+// passing reads the property's distinct values and keeps those f passes.
+func (e *Engine) passing(ctx context.Context, f query.Filter, value, has string) ([]string, error) {
+	r, err := e.c.Query(ctx, "SELECT DISTINCT "+value+" FROM "+e.t.From+" WHERE "+e.t.Where+" AND "+has+" LIMIT "+strconv.Itoa(maxValues+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Rows) > maxValues {
+		return nil, fmt.Errorf("filter on %q: the property has more than %d distinct values; compare with = or in instead", f.Prop, maxValues)
+	}
+	var out []string
+	for _, row := range r.Rows {
+		num, err := strconv.ParseFloat(row[0], 64)
+		if err != nil {
+			num = math.NaN()
+		}
+		if f.Test(row[0], num) {
+			out = append(out, row[0])
+		}
+	}
+	return out, nil
+}
+
+func anyNumber(vs []string) bool {
+	for _, v := range vs {
+		if _, err := strconv.ParseFloat(v, 64); err == nil {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,373 @@
+package chquery
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/query"
+)
+
+// neg stands for "no chain": below any time, and far enough from the
+// Int64 limits that differences of it and a time cannot overflow.
+const neg = "toInt64(-4611686018427387904)"
+
+// Funnel compiles an ordered funnel to one query that returns a row per
+// person who did step 1 in range (docs/semantics.md#funnels):
+//
+//  1. The person's step events (each event is of at most one step class:
+//     a name with its step filters, --where applied) sorted by time and
+//     storage order, taken in groups of equal time.
+//  2. Per level k, the latest step-1 time of a chain that has done steps
+//     1..k by each group (A_k). A chain that reached level j before a group
+//     reaches k in it when the group holds, class by class, as many events
+//     as steps j+1..k take (one event never fills two steps; equal times
+//     fill consecutive steps in any order), within the window of its start.
+//     A_k is the running maximum of that over groups: no array is captured
+//     by a lambda, so this is linear in the person's events.
+//  3. The deepest level's latest start is the counted attempt; its times to
+//     convert follow the chain that reaches the level first (greedy from the
+//     start, taking the earliest event of each step) and, back from there,
+//     the latest events of the earlier steps — the chain the local engine
+//     reports. Each step is one pass over that step's events.
+//
+// Strict and any-order funnels and exclusions are not compiled yet: they
+// return an error saying so rather than a different number.
+func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.FunnelResult, error) {
+	f, span, err := e.span(ctx, q.Common)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := query.FunnelFromPersons(q, span, nil); err != nil { // the query's own checks, as locally
+		return nil, err
+	}
+	for _, st := range q.Steps {
+		if err := f.checkEvent(st.Event); err != nil {
+			return nil, err
+		}
+	}
+	switch m := strings.ToLower(q.Mode); {
+	case q.Semantics != "" && !strings.EqualFold(q.Semantics, query.SemSpoor):
+		return nil, errNotYet("--semantics " + q.Semantics)
+	case m != "" && m != query.FunnelOrdered:
+		return nil, errNotYet("the " + m + " funnel mode")
+	case len(q.Exclude) > 0:
+		return nil, errNotYet("a funnel with exclusions")
+	}
+	sql, err := e.funnelSQL(ctx, q, span)
+	if err != nil {
+		return nil, err
+	}
+	window, _ := query.ParseDuration(windowOf(q))
+	var persons []query.FunnelPerson
+	err = e.eachPerson(ctx, sql, func(row []string) error {
+		ps, err := funnelPerson(row, q.By != "")
+		if err != nil {
+			return err
+		}
+		ps.Open = ps.Start+window > f.max
+		persons = append(persons, ps)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(persons, func(a, b query.FunnelPerson) int { return strings.Compare(a.User, b.User) })
+	return query.FunnelFromPersons(q, span, persons)
+}
+
+func windowOf(q query.FunnelQuery) string {
+	if q.Window == "" {
+		return query.DefaultFunnelWindow
+	}
+	return q.Window
+}
+
+// funnelPerson reads one row: person, level, start, deltas[, by, has].
+func funnelPerson(row []string, by bool) (query.FunnelPerson, error) {
+	var ps query.FunnelPerson
+	want := 4
+	if by {
+		want = 6
+	}
+	if len(row) != want {
+		return ps, fmt.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(row), want)
+	}
+	ps.User = row[0]
+	lvl, err1 := strconv.Atoi(row[1])
+	start, err2 := strconv.ParseInt(row[2], 10, 64)
+	deltas, err3 := intArray(row[3])
+	if err := firstErr(err1, err2, err3); err != nil {
+		return ps, fmt.Errorf("funnel: reading ClickHouse's row for %q: %w", row[0], err)
+	}
+	ps.Level, ps.Start, ps.Deltas = lvl, start, deltas
+	if by {
+		ps.By, ps.HasBy = row[4], row[5] == "1"
+	}
+	return ps, nil
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// intArray reads a ClickHouse array of integers: [1,-2,3].
+func intArray(s string) ([]int64, error) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "[") || !strings.HasSuffix(s, "]") {
+		return nil, fmt.Errorf("not an array: %q", s)
+	}
+	s = s[1 : len(s)-1]
+	out := []int64{}
+	if s == "" {
+		return out, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// stepClasses numbers the steps' classes: steps with the same name and the
+// same filters are one class (their events interchangeable). Steps sharing
+// a name with different filters could both claim one event, which the
+// counting in funnelSQL does not model: those are refused.
+func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) {
+	cls := make([]int, len(steps))
+	var where [][]string
+	var names []string
+	index := map[string]int{}
+	byName := map[string]int{}
+	for s, st := range steps {
+		key := st.Event + "\x00" + strings.Join(st.Where, "\x00")
+		c, ok := index[key]
+		if !ok {
+			if k, clash := byName[st.Event]; clash {
+				return nil, nil, nil, errNotYet(fmt.Sprintf("a funnel whose steps %d and %d are both %q with different filters", k+1, s+1, st.Event))
+			}
+			c = len(names) + 1
+			index[key] = c
+			byName[st.Event] = s
+			names = append(names, st.Event)
+			where = append(where, st.Where)
+		}
+		cls[s] = c
+	}
+	return cls, where, names, nil
+}
+
+// funnelSQL returns the per-person query over a table (the table, or a
+// shard's local table).
+func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (func(from string) string, error) {
+	t := e.t
+	n := len(q.Steps)
+	window, err := query.ParseDuration(windowOf(q))
+	if err != nil {
+		return nil, err
+	}
+	cls, classWhere, classNames, err := stepClasses(q.Steps)
+	if err != nil {
+		return nil, err
+	}
+	K := len(classNames)
+	c1 := cls[0]
+	where, err := e.conditions(ctx, q.Where)
+	if err != nil {
+		return nil, err
+	}
+	var classIf []string
+	for c := 1; c <= K; c++ {
+		cond, err := e.conditions(ctx, classWhere[c-1])
+		if err != nil {
+			return nil, fmt.Errorf("step filter: %w", err)
+		}
+		classIf = append(classIf, "("+t.Event+" = "+clickhouse.String(classNames[c-1])+" AND "+cond+"), "+strconv.Itoa(c))
+	}
+	tiebreak := t.Tiebreak
+	if tiebreak == "" {
+		tiebreak = "0"
+	}
+	tuple := "toInt64(" + t.Time + "), " + tiebreak + ", toUInt8(multiIf(" + strings.Join(classIf, ", ") + ", 0)) AS cls"
+	if q.By != "" {
+		v, has := t.Prop(q.By)
+		tuple += ", " + v + ", toUInt8(" + has + ")"
+	}
+	inner := func(from string) string {
+		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
+			" FROM " + from +
+			" WHERE " + t.Where + " AND " + t.Event + " IN (" + clickhouse.Strings(classNames) + ")" +
+			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) +
+			" AND " + where + " AND cls > 0" +
+			" GROUP BY person"
+	}
+
+	// Aliases within one SELECT are expanded into copies of their
+	// expressions (see stages), so a new stage starts wherever a chain of
+	// aliases would otherwise double at each step: at each level, and
+	// every few steps of the chains.
+	var st stages
+	st.let("T", "arrayMap(x -> x.1, ev)")
+	st.let("C", "arrayMap(x -> x.3, ev)")
+	st.let("isEnd", "arrayMap((a, b) -> a != b, T, arrayPushBack(arrayPopFront(T), "+neg+"))")
+	st.let("GT", "arrayFilter((x, y) -> y, T, isEnd)")
+	for c := 1; c <= K; c++ {
+		st.let(fmt.Sprintf("cum%d", c), fmt.Sprintf("arrayFilter((x, y) -> y, arrayCumSum(arrayMap(x -> toInt64(x = %d), C)), isEnd)", c))
+		st.let(fmt.Sprintf("TX%d", c), fmt.Sprintf("arrayFilter((x, y) -> y = %d, T, C)", c))
+	}
+	st.next()
+	for c := 1; c <= K; c++ {
+		st.let(fmt.Sprintf("G%d", c), fmt.Sprintf("arrayMap((a, b) -> a - b, cum%d, arrayPushFront(arrayPopBack(cum%d), toInt64(0)))", c, c))
+	}
+	// need(j, k): per class, how many of steps j+1..k (1-based) it fills.
+	need := func(j, k int) map[int]int {
+		m := map[int]int{}
+		for s := j; s < k; s++ {
+			m[cls[s]]++
+		}
+		return m
+	}
+	for k := 1; k <= n; k++ {
+		params := []string{"gt"}
+		args := []string{"GT"}
+		for c := 1; c <= K; c++ {
+			params = append(params, fmt.Sprintf("g%d", c))
+			args = append(args, fmt.Sprintf("G%d", c))
+		}
+		best := ""
+		for j := 0; j < k; j++ {
+			var conds []string
+			for c, m := range need(j, k) {
+				conds = append(conds, fmt.Sprintf("g%d >= %d", c, m))
+			}
+			val := "if(gt < " + lit(span.To) + ", gt, " + neg + ")"
+			if j > 0 {
+				params = append(params, fmt.Sprintf("p%d", j))
+				args = append(args, fmt.Sprintf("PA%d", j))
+				val = fmt.Sprintf("p%d", j)
+			}
+			term := "if(" + strings.Join(conds, " AND ") + ", " + val + ", " + neg + ")"
+			if best == "" {
+				best = term
+			} else {
+				best = "greatest(" + best + ", " + term + ")"
+			}
+		}
+		if k > 1 {
+			st.next()
+			st.let(fmt.Sprintf("PA%d", k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(A%d), %s)", k-1, neg))
+			st.let(fmt.Sprintf("last%d", k-1), fmt.Sprintf("arrayElement(A%d, -1)", k-1))
+		}
+		st.let(fmt.Sprintf("B%d", k), "arrayMap(("+strings.Join(params, ", ")+") -> if("+best+" >= gt - "+lit(window)+", "+best+", "+neg+"), "+strings.Join(args, ", ")+")")
+		st.let(fmt.Sprintf("A%d", k), fmt.Sprintf("arrayMap((a, b) -> a + b, B%d, arrayCumSumNonNegative(arrayMap(d -> -d, arrayDifference(B%d))))", k, k))
+	}
+	st.next()
+	st.let(fmt.Sprintf("last%d", n), fmt.Sprintf("arrayElement(A%d, -1)", n))
+	st.next()
+	level, start := "-1", neg
+	for k := 1; k <= n; k++ {
+		level = fmt.Sprintf("if(last%d > %s, %d, %s)", k, neg, k-1, level)
+		start = fmt.Sprintf("if(last%d > %s, last%d, %s)", k, neg, k, start)
+	}
+	st.let("level", level)
+	st.let("t0", start)
+
+	// The counted attempt's chain, for the times to convert.
+	deltas := "emptyArrayInt64()"
+	if n > 1 {
+		st.next()
+		// att: the counted step-1 event, the last of its class at t0.
+		st.let("att", count(fmt.Sprintf("TX%d", c1), "<=", "t0"))
+		prevSame := func(s int) int { // the closest earlier step >= 1 of s's class
+			for p := s - 1; p >= 1; p-- {
+				if cls[p] == cls[s] {
+					return p
+				}
+			}
+			return -1
+		}
+		nextSame := func(s int) int {
+			for p := s + 1; p < n; p++ {
+				if cls[p] == cls[s] {
+					return p
+				}
+			}
+			return -1
+		}
+		for s := 1; s < n; s++ {
+			prev := "t0"
+			if s > 1 {
+				prev = fmt.Sprintf("e%d", s-1)
+			}
+			lo := "(" + count(fmt.Sprintf("TX%d", cls[s]), "<", prev) + " + 1)"
+			if p := prevSame(s); p > 0 {
+				lo = fmt.Sprintf("greatest(%s, o%d + 1)", lo, p)
+			}
+			if cls[s] == c1 { // skip the start event
+				lo = fmt.Sprintf("arrayMap((h, s) -> h + toInt64(h = s), [%s], [att])[1]", lo)
+			}
+			st.next()
+			st.let(fmt.Sprintf("o%d", s), lo)
+			st.let(fmt.Sprintf("e%d", s), fmt.Sprintf("arrayElement(TX%d, o%d)", cls[s], s))
+		}
+		for s := n - 1; s >= 1; s-- {
+			// The latest event of step s at or before the next step's
+			// (for the deepest step, at or before its greedy time, so a
+			// later event at that same time leaves the earlier steps
+			// more room), below the next same-class step's.
+			bound := fmt.Sprintf("e%d", s)
+			if s < n-1 {
+				bound = fmt.Sprintf("if(level = %d, e%d, b%d)", s, s, s+1)
+			}
+			hi := count(fmt.Sprintf("TX%d", cls[s]), "<=", bound)
+			if p := nextSame(s); p > 0 {
+				hi = fmt.Sprintf("least(%s, if(level >= %d, ob%d - 1, %d))", hi, p, p, math.MaxInt32)
+			}
+			if cls[s] == c1 { // skip the start event
+				hi = fmt.Sprintf("arrayMap((h, s) -> h - toInt64(h = s), [%s], [att])[1]", hi)
+			}
+			st.next()
+			st.let(fmt.Sprintf("ob%d", s), hi)
+			st.let(fmt.Sprintf("b%d", s), fmt.Sprintf("arrayElement(TX%d, ob%d)", cls[s], s))
+		}
+		var ds []string
+		for s := 1; s < n; s++ {
+			prev := "t0"
+			if s > 1 {
+				prev = fmt.Sprintf("b%d", s-1)
+			}
+			ds = append(ds, fmt.Sprintf("b%d - %s", s, prev))
+		}
+		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
+	}
+	cols := []string{"person", "level", "t0", deltas}
+	if q.By != "" {
+		st.next()
+		st.let("byRow", fmt.Sprintf("arrayElement(arrayFilter(x -> x.1 = t0 AND x.3 = %d, ev), -1)", c1))
+		cols = append(cols, "tupleElement(byRow, 4)", "tupleElement(byRow, 5)")
+	}
+	return func(from string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	}, nil
+}
+
+// count is SQL for the number of elements of arr that are op v (a
+// scalar). v is named outside the lambda too: 18.16 drops from a
+// subquery's * a column that its outer SELECT uses only inside a lambda.
+func count(arr, op, v string) string {
+	return "(toInt64(arrayCount(x -> x " + op + " " + v + ", " + arr + ")) + 0 * (" + v + "))"
+}
+
+func lit(v int64) string { return "toInt64(" + strconv.FormatInt(v, 10) + ")" }

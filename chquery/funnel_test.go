@@ -1,0 +1,136 @@
+package chquery
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/clickhouse/chtest"
+	"github.com/spoorhq/spoor/query"
+)
+
+var day0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+
+// sameFunnel runs q on the three backends and fails unless every number
+// and every user list agrees.
+func sameFunnel(t *testing.T, b *backends, q query.FunnelQuery) *query.FunnelResult {
+	t.Helper()
+	ctx := context.Background()
+	want, werr := b.local.Funnel(ctx, q)
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+		got, err := e.Funnel(ctx, q)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("%s: %+v: error %v, local error %v", name, q, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		wj, _ := json.Marshal(want)
+		gj, _ := json.Marshal(got)
+		if string(wj) != string(gj) {
+			t.Fatalf("%s: %+v:\n got %s\nwant %s", name, q, gj, wj)
+		}
+		for k := range q.Steps {
+			for _, lists := range [][2][]string{{got.UsersAt(k), want.UsersAt(k)}, {got.DroppedAt(k), want.DroppedAt(k)}, {got.InProgressAt(k), want.InProgressAt(k)}} {
+				g, w := slices.Sorted(slices.Values(lists[0])), slices.Sorted(slices.Values(lists[1]))
+				if !slices.Equal(g, w) {
+					t.Fatalf("%s: %+v: users of step %d: got %v, want %v", name, q, k+1, g, w)
+				}
+			}
+		}
+	}
+	return want
+}
+
+func TestFunnelHandChecked(t *testing.T) {
+	c := chtest.Get(t)
+	db := c.NewDatabase(t)
+	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
+	raw := []query.RawEvent{
+		{User: "u1", Event: "view", Time: at(10, 0)}, {User: "u1", Event: "cart", Time: at(10, 5)}, {User: "u1", Event: "buy", Time: at(11, 0)},
+		{User: "u2", Event: "view", Time: at(10, 0)}, {User: "u2", Event: "cart", Time: at(34, 0)},
+		{User: "u3", Event: "view", Time: at(12, 0)},
+		{User: "u4", Event: "cart", Time: at(10, 0)}, {User: "u4", Event: "buy", Time: at(10, 1)},
+		{User: "zz", Event: "other", Time: at(24*30, 0)},
+	}
+	b := load(t, c, db, raw, time.UTC)
+	r := sameFunnel(t, b, query.FunnelQuery{Steps: query.FunnelSteps([]string{"view", "cart", "buy"})})
+	var users []int
+	for _, s := range r.Steps {
+		users = append(users, s.Users)
+	}
+	if !slices.Equal(users, []int{3, 2, 1}) {
+		t.Fatalf("users per step %v, want 3 2 1", users)
+	}
+}
+
+// TestFunnelMatchesLocal compares the compiled ordered funnel with the local
+// engine on many random small datasets: few distinct times (many equal
+// timestamps, in shuffled storage order), same-named steps, step filters,
+// --where, --by, date ranges and windows in milliseconds that land on
+// event times.
+func TestFunnelMatchesLocal(t *testing.T) {
+	c := chtest.Get(t)
+	db := c.NewDatabase(t)
+	rng := rand.New(rand.NewSource(12))
+	const hour = int64(3_600_000)
+	datasets, queries := 12, 8
+	if testing.Short() {
+		datasets = 3
+	}
+	for it := 0; it < datasets; it++ {
+		names := []string{"a", "b", "c", "d"}[:2+rng.Intn(3)]
+		slots := []int{3, 8, 60}[rng.Intn(3)]
+		var raw []query.RawEvent
+		for u := 0; u < 1+rng.Intn(30); u++ {
+			for e := rng.Intn(12); e > 0; e-- {
+				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: day0 + int64(rng.Intn(slots))*hour + int64(rng.Intn(2))}
+				if rng.Intn(2) == 0 {
+					re.Props = map[string]string{"p": []string{"x", "y", "10", "9.5"}[rng.Intn(4)]}
+				}
+				raw = append(raw, re)
+			}
+		}
+		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
+		b := load(t, c, db, raw, time.UTC)
+		for qi := 0; qi < queries; qi++ {
+			q := query.FunnelQuery{}
+			win := []int64{0, 1, 2, 3, 5, 24}[rng.Intn(6)]*hour + int64(rng.Intn(2))
+			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			filterPerName := map[string][]string{}
+			for k := 0; k < 2+rng.Intn(3); k++ {
+				st := query.FunnelStep{Event: names[rng.Intn(len(names))]}
+				w, seen := filterPerName[st.Event]
+				if !seen {
+					if rng.Intn(3) == 0 {
+						w = []string{[]string{"p = x", "p != y", "p > 9", "p is set"}[rng.Intn(4)]}
+					}
+					filterPerName[st.Event] = w
+				}
+				st.Where = w
+				q.Steps = append(q.Steps, st)
+			}
+			if rng.Intn(4) == 0 {
+				q.Where = []string{[]string{"p != y", "p is set", "p = x", "p in (x, 10)", "p <= 10"}[rng.Intn(5)]}
+			}
+			if rng.Intn(3) == 0 {
+				q.By = "p"
+			}
+			if rng.Intn(3) == 0 {
+				q.From = "2026-01-01"
+				q.To = "2026-01-02"
+				if rng.Intn(2) == 0 {
+					q.From = "2026-01-02"
+				}
+			}
+			if rng.Intn(3) == 0 {
+				q.Interval = []string{"hour", "week"}[rng.Intn(2)]
+			}
+			sameFunnel(t, b, q)
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spoorhq/spoor/clickhouse/chtest"
+)
+
+// The analysis commands print the same on a pushed table, on one server
+// and on the two-shard cluster, as on the local database; options the
+// compiler does not handle yet fail saying so rather than answering
+// differently.
+func TestClickHouseAnalysesMatchLocal(t *testing.T) {
+	c := chtest.Get(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	var b strings.Builder
+	b.WriteString("user_id,event,time,plan,price\n")
+	r := rand.New(rand.NewSource(5))
+	for i := 0; i < 600; i++ {
+		fmt.Fprintf(&b, "u%d,%s,2024-03-%02dT%02d:%02d:00.%03dZ,%s,%d\n", r.Intn(40), []string{"view", "cart", "buy", "open"}[r.Intn(4)],
+			1+r.Intn(9), r.Intn(24), r.Intn(4)*15, r.Intn(2), []string{"free", "pro", "it's \\ '; DROP TABLE x; --"}[r.Intn(3)], r.Intn(200))
+	}
+	csv := filepath.Join(dir, "e.csv")
+	os.WriteFile(csv, []byte(b.String()), 0o644)
+	if code, _, stderr := runCLI(t, "", "import", "--db", db, csv); code != 0 {
+		t.Fatal(stderr)
+	}
+	name := c.NewDatabase(t)
+	for _, url := range []string{c.URL(0, name, "table=one"), c.URL(0, name, "table=two&cluster="+chtest.ClusterName)} {
+		if code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url); code != 0 {
+			t.Fatalf("push: %d %s %s", code, out, stderr)
+		}
+		for _, args := range [][]string{
+			{"funnel", "--steps", "view,cart,buy"},
+			{"funnel", "--steps", "view,view,buy", "--window", "1h", "--by", "plan"},
+			{"funnel", "--steps", "view,cart where price > 100,buy", "--where", "plan != free", "--interval", "week", "--tz", "America/New_York"},
+			{"funnel", "--steps", "view,buy", "--where", `plan = "it's \ '; DROP TABLE x; --"`, "--from", "2024-03-02", "--to", "2024-03-05"},
+			{"funnel", "--steps", "view,cart,buy", "--dropped-at", "2"},
+		} {
+			args = append(args, "--format", "json")
+			lc, local, lerr := runCLI(t, "", append(args, "--db", db)...)
+			cc, remote, cerr := runCLI(t, "", append(args, "--db", url)...)
+			if lc != 0 || cc != 0 || local != remote {
+				t.Errorf("%s on %s:\nlocal (%d) %s%s\nclickhouse (%d) %s%s", args, url, lc, local, lerr, cc, remote, cerr)
+			}
+		}
+		for _, args := range [][]string{
+			{"funnel", "--steps", "view,buy", "--mode", "strict"},
+			{"funnel", "--steps", "view,buy", "--exclude", "cart"},
+		} {
+			code, _, stderr := runCLI(t, "", append(args, "--db", url)...)
+			if code != 1 || !strings.Contains(stderr, "not compiled for ClickHouse yet") {
+				t.Errorf("%s on %s: exit %d: %s", args, url, code, stderr)
+			}
+		}
+	}
+}
