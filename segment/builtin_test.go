@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -70,53 +69,9 @@ func TestQuintiles(t *testing.T) {
 	}
 }
 
-func TestRFM(t *testing.T) {
-	// Five customers with distinct recency, frequency and monetary ranks
-	// land on the grid's diagonal; n1 never paid. Last event 03-31.
-	var b strings.Builder
-	buy := func(user string, day, times int, each int) {
-		for k := 0; k < times; k++ {
-			fmt.Fprintf(&b, "%s 2026-03-%02dT%02d:00 purchase revenue=%d\n", user, day, 8+k, each)
-		}
-	}
-	buy("c1", 31, 5, 100) // R 0 days, F 5, M 500
-	buy("c2", 30, 4, 100) // 1 day, 4, 400
-	buy("c3", 21, 3, 100) // 10 days, 3, 300
-	buy("c4", 11, 2, 100) // 20 days, 2, 200
-	buy("c5", 1, 1, 100)  // 30 days, 1, 100
-	b.WriteString("c5 2026-03-02T10:00 purchase\n")
-	b.WriteString("n1 2026-03-31T23:00 page_view\n")
-	_, d := timeline(t, time.UTC, b.String())
-	rep, users, err := RFM(context.Background(), d, RFMOptions{Revenue: "revenue"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := []string{}
-	for _, u := range users {
-		got = append(got, fmt.Sprintf("%s:%d%d%d:%s:%d/%d/%g", u.User, u.R, u.F, u.M, u.Tier, u.RecencyDays, u.Frequency, u.Monetary))
-	}
-	want := "c1:555:champions:0/5/500 c2:444:loyal:1/4/400 c3:333:potential loyalists:10/3/300 c4:222:hibernating:20/2/200 c5:111:lost:30/1/100"
-	if strings.Join(got, " ") != want {
-		t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
-	}
-	if rep.Customers != 5 || rep.NonCustomers != 1 || rep.Tiers[0].Users != 1 || rep.Tiers[0].Share != 0.2 {
-		t.Errorf("report %+v", rep)
-	}
-	// With --event, the purchase without revenue counts (as 0) and moves
-	// c5's recency to 03-02: 29 days.
-	_, users, err = RFM(context.Background(), d, RFMOptions{Revenue: "revenue", Event: "purchase"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u := users[4]; u.User != "c5" || u.Frequency != 2 || u.RecencyDays != 29 || u.Monetary != 100 {
-		t.Errorf("c5 with --event: %+v", u)
-	}
-	if _, _, err := RFM(context.Background(), d, RFMOptions{Revenue: "price"}); err == nil || !strings.Contains(err.Error(), `no event has a numeric "price" property`) {
-		t.Errorf("missing revenue: %v", err)
-	}
-}
-
-func TestStages(t *testing.T) {
+// The stages and their sizes on this timeline are in testdata/builtins.test;
+// here, a summary's list of one stage's users, and an unknown stage.
+func TestStageSummaryUsers(t *testing.T) {
 	// Window 7 days, last event 03-31: recent [03-25, 04-01), before [03-18, 03-25).
 	_, d := timeline(t, time.UTC, `
 n1 2026-03-26T10:00 e
@@ -133,23 +88,7 @@ d2 2026-03-18T00:00 e
 c1 2026-03-17T23:59 e
 z 2026-03-31T12:00 e
 `)
-	st := Stages(d, 7)
-	var got []string
-	for p, s := range st {
-		got = append(got, d.Users[p]+":"+StageNames[s])
-	}
-	want := "n1:new n2:new a1:active a2:active r1:returning d1:dormant d2:dormant c1:churned z:new"
-	if strings.Join(got, " ") != want {
-		t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
-	}
-	rep, err := StageSummary(d, 7, false, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(rep.Stages) != "[{new 3 0.3333333333333333} {active 2 0.2222222222222222} {returning 1 0.1111111111111111} {dormant 2 0.2222222222222222} {churned 1 0.1111111111111111}]" {
-		t.Errorf("summary %v", rep.Stages)
-	}
-	rep, err = StageSummary(d, 7, true, "dormant")
+	rep, err := StageSummary(d, 7, true, "dormant")
 	if err != nil || fmt.Sprint(rep.Users) != "[{d1 dormant} {d2 dormant}]" {
 		t.Errorf("dormant users %v %v", rep.Users, err)
 	}

@@ -31,6 +31,14 @@ import (
 //	trend [tz=ZONE] DAYS EXPRESSION
 //		per day of the last DAYS: DAY users/total share
 //
+//	stages [tz=ZONE] DAYS
+//		per user: USER STAGE, with a window of DAYS; then per stage:
+//		stage NAME users share
+//
+//	rfm [tz=ZONE] REVENUE [EVENT]
+//		per customer: USER RFM TIER: recency, frequency, monetary; then
+//		the customers and non-customers, and per tier: tier NAME users share
+//
 // load reads a timeline in ZONE (default UTC), also the dataset's display
 // timezone; the comment above it names the case. tz= evaluates in another
 // zone (the commands' --tz) without changing the data. A failed
@@ -158,8 +166,47 @@ func scriptOutput(ctx context.Context, t *testing.T, c *querytest.Cmd, d *query.
 		for _, p := range pts {
 			fmt.Fprintf(&b, "%s %d/%d %s\n", p.Day, p.Users, p.Total, strconv.FormatFloat(p.Share, 'g', -1, 64))
 		}
+	case "stages":
+		days, err := strconv.Atoi(args)
+		if err != nil {
+			t.Fatalf("%s: stages DAYS: %v", c.Where(), err)
+		}
+		for p, st := range StagesIn(d, days, Zone(ctx, d)) {
+			fmt.Fprintf(&b, "%s %s\n", d.Users[p], StageNames[st])
+		}
+		rep, err := StageSummaryIn(d, Zone(ctx, d), days, false, "")
+		if err != nil {
+			return "", err
+		}
+		writeCounts(&b, "stage", rep.Stages)
+	case "rfm":
+		f := strings.Fields(args)
+		if len(f) == 0 || len(f) > 2 {
+			t.Fatalf("%s: rfm REVENUE [EVENT]", c.Where())
+		}
+		opt := RFMOptions{Revenue: f[0]}
+		if len(f) == 2 {
+			opt.Event = f[1]
+		}
+		rep, users, err := RFM(ctx, d, opt)
+		if err != nil {
+			return "", err
+		}
+		for _, u := range users {
+			fmt.Fprintf(&b, "%s %d%d%d %s: recency %d frequency %d monetary %s\n", u.User, u.R, u.F, u.M, u.Tier,
+				u.RecencyDays, u.Frequency, strconv.FormatFloat(u.Monetary, 'g', -1, 64))
+		}
+		fmt.Fprintf(&b, "customers %d non-customers %d\n", rep.Customers, rep.NonCustomers)
+		writeCounts(&b, "tier", rep.Tiers)
 	default:
-		t.Fatalf("%s: unknown command %q (load, eval, explain or trend)", c.Where(), c.Verb)
+		t.Fatalf("%s: unknown command %q (load, eval, explain, trend, stages or rfm)", c.Where(), c.Verb)
 	}
 	return b.String(), nil
+}
+
+// writeCounts writes the sizes of stages or tiers: KIND NAME users share.
+func writeCounts(b *strings.Builder, kind string, counts []GroupCount) {
+	for _, g := range counts {
+		fmt.Fprintf(b, "%s %s %d %s\n", kind, g.Name, g.Users, strconv.FormatFloat(g.Share, 'g', -1, 64))
+	}
 }

@@ -19,42 +19,11 @@ new 2026-03-31T10:00 purchase revenue=20
 z 2026-03-31T20:00 page_view
 `)
 	shCtx := WithZone(context.Background(), sh)
-	// RFM recency: old's last purchase is 03-30 in UTC (1 day before z's
-	// 03-31) and 03-30 23:00 in Shanghai (2 days before z's 04-01).
-	recency := func(ctx context.Context) string {
-		_, users, err := RFM(ctx, d, RFMOptions{Revenue: "revenue"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, u := range users {
-			out = append(out, fmt.Sprintf("%s:%d", u.User, u.RecencyDays))
-		}
-		return strings.Join(out, " ")
-	}
-	if got := recency(context.Background()); got != "old:1 new:0" {
-		t.Errorf("UTC recency %s", got)
-	}
-	if got := recency(shCtx); got != "old:2 new:1" {
-		t.Errorf("Shanghai recency %s", got)
-	}
-
-	// Stages with a 1-day window: the last day is 03-31 in UTC, 04-01 in
-	// Shanghai, where new's 18:00 event falls on the day before and old's
-	// 23:00 two days before.
-	stages := func(loc *time.Location) string {
-		var out []string
-		for p, s := range StagesIn(d, 1, loc) {
-			out = append(out, d.Users[p]+":"+StageNames[s])
-		}
-		return strings.Join(out, " ")
-	}
-	if got := stages(time.UTC); got != "old:dormant new:new z:new" {
-		t.Errorf("UTC stages %s", got)
-	}
-	if got := stages(sh); got != "old:churned new:dormant z:new" {
-		t.Errorf("Shanghai stages %s", got)
-	}
+	// RFM recency, stages and trends in either zone are in
+	// testdata/builtins.test; here the functions' zone defaults, a
+	// summary's users and stage:NAME. Stages with a 1-day window: the
+	// last day is 04-01 in Shanghai, where new's 18:00 event falls on the
+	// day before.
 	if got := fmt.Sprint(Stages(d, 1)); got != fmt.Sprint(StagesIn(d, 1, time.UTC)) || got != fmt.Sprint(StagesIn(d, 1, nil)) {
 		t.Errorf("Stages and StagesIn(nil) use the dataset's zone: %s", got)
 	}
@@ -76,21 +45,6 @@ z 2026-03-31T20:00 page_view
 		m, err := Resolve(c.ctx, nil, d30, "stage:"+c.stage)
 		if got := strings.Join(usersOf(d30, m), " "); err != nil || got != c.who {
 			t.Errorf("stage:%s in %s: %q %v, want %q", c.stage, Zone(c.ctx, d30), got, err, c.who)
-		}
-	}
-
-	// Trend days are the zone's: the last point is the last event's local day.
-	n, _ := Parse("did purchase in 1d")
-	for _, c := range []struct {
-		ctx  context.Context
-		want string
-	}{
-		{context.Background(), "[{2026-03-30 1 1 1} {2026-03-31 1 3 0.3333333333333333}]"},
-		{shCtx, "[{2026-03-31 1 2 0.5} {2026-04-01 0 3 0}]"},
-	} {
-		pts, err := Trend(c.ctx, d, n, 2)
-		if err != nil || fmt.Sprint(pts) != c.want {
-			t.Errorf("trend %v %v, want %s", pts, err, c.want)
 		}
 	}
 }
