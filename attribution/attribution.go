@@ -55,15 +55,36 @@ const revenueScale = 1e6
 // not apply (the touch property is the breakdown).
 type Query struct {
 	query.Common
-	Conversion string
-	Touch      string
-	Model      string
-	Window     int64 // lookback in ms; 0: DefaultWindow
-	HalfLife   int64 // time_decay's half-life in ms; 0: DefaultHalfLife
-	Revenue    string
+	Conversion string `json:"conversion" toml:"conversion"`
+	Touch      string `json:"touch" toml:"touch"`
+	Model      string `json:"model,omitempty" toml:"model,omitempty"`         // default last
+	Window     string `json:"window,omitempty" toml:"window,omitempty"`       // lookback, default 30d
+	HalfLife   string `json:"half_life,omitempty" toml:"half_life,omitempty"` // time_decay's, default 7d
+	Revenue    string `json:"revenue,omitempty" toml:"revenue,omitempty"`
 	// Spend, when not nil, adds cost, cost per conversion, ROAS and ROI:
 	// the rows whose day lies in the range count.
-	Spend []SpendRow
+	Spend []SpendRow `json:"-" toml:"-"`
+}
+
+// SpecAnalysis lets attributions be saved as spec files and run with spoor
+// run: {"analysis":"attribution","conversion":"purchase","touch":"utm_source"}.
+func SpecAnalysis() query.Analysis {
+	return query.Analysis{
+		NewQuery: func() any { return &Query{} },
+		Run:      func(ctx context.Context, d *query.Dataset, q any) (any, error) { return Compute(ctx, d, *q.(*Query)) },
+	}
+}
+
+// duration reads a positive duration, or def when v is empty.
+func duration(name, v string, def int64) (int64, error) {
+	if v == "" {
+		return def, nil
+	}
+	ms, err := query.ParseDuration(v)
+	if err != nil || ms <= 0 {
+		return 0, fmt.Errorf("%s %q: use a positive duration such as 12h or 7d", name, v)
+	}
+	return ms, nil
 }
 
 // Result is the credit of every touch value under one model.
@@ -112,20 +133,22 @@ func CheckModel(m string) error {
 
 // Compute credits every conversion in range.
 func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
+	if q.Model == "" {
+		q.Model = Last
+	}
 	if err := CheckModel(q.Model); err != nil {
 		return nil, err
 	}
 	if q.By != "" {
 		return nil, fmt.Errorf("attribution takes no --by: the touch property is the breakdown")
 	}
-	if q.Window == 0 {
-		q.Window = DefaultWindow
+	window, err := duration("--window", q.Window, DefaultWindow)
+	if err != nil {
+		return nil, err
 	}
-	if q.HalfLife == 0 {
-		q.HalfLife = DefaultHalfLife
-	}
-	if q.Window < 0 || q.HalfLife < 0 {
-		return nil, fmt.Errorf("the window and the half-life must be positive")
+	halfLife, err := duration("--half-life", q.HalfLife, DefaultHalfLife)
+	if err != nil {
+		return nil, err
 	}
 	if q.Conversion == "" || q.Touch == "" {
 		return nil, fmt.Errorf("name the conversion event and the touch property")
@@ -174,7 +197,7 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 				continue
 			}
 			t := d.Time[i]
-			for a < hi && d.Time[a] < t-q.Window {
+			for a < hi && d.Time[a] < t-window {
 				a++
 			}
 			for b < hi && d.Time[b] <= t {
@@ -190,17 +213,17 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 			if rev != nil {
 				micro = revenueMicro(rev, i)
 			}
-			c.add(p, w.credit(q.Model, q.HalfLife), micro)
+			c.add(p, w.credit(q.Model, halfLife), micro)
 		}
 	}
 	r := &Result{
 		Model: q.Model, Conversion: q.Conversion, Touch: q.Touch,
-		WindowSeconds: float64(q.Window) / 1000, Conversions: c.conversions, Revenue: query.Undefined,
+		WindowSeconds: float64(window) / 1000, Conversions: c.conversions, Revenue: query.Undefined,
 		Rows: []Row{},
 	}
 	r.From, r.To = rangeDays(s)
 	if q.Model == TimeDecay {
-		h := float64(q.HalfLife) / 1000
+		h := float64(halfLife) / 1000
 		r.HalfLifeSeconds = &h
 	}
 	if rev != nil {

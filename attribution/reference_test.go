@@ -17,7 +17,7 @@ import (
 // rules, on the events as given (their order in the slice is the storage
 // order): for each conversion, scan every event for the same user's
 // touches, sort them by (time, storage order), and weigh them.
-func reference(events []query.RawEvent, q Query, from, to int64) map[string]want {
+func reference(events []query.RawEvent, q Query, window, halfLife, from, to int64) map[string]want {
 	type touch struct {
 		value string
 		t     int64
@@ -45,7 +45,7 @@ func reference(events []query.RawEvent, q Query, from, to int64) map[string]want
 		var ts []touch
 		for j, e := range events {
 			v, set := e.Props[q.Touch]
-			if e.User == c.User && e.Event != q.Conversion && set && e.Time <= c.Time && c.Time-e.Time <= q.Window {
+			if e.User == c.User && e.Event != q.Conversion && set && e.Time <= c.Time && c.Time-e.Time <= window {
 				ts = append(ts, touch{v, e.Time, j})
 			}
 		}
@@ -85,10 +85,10 @@ func reference(events []query.RawEvent, q Query, from, to int64) map[string]want
 		case TimeDecay:
 			total := 0.0
 			for _, x := range ts {
-				total += math.Pow(2, -float64(c.Time-x.t)/float64(q.HalfLife))
+				total += math.Pow(2, -float64(c.Time-x.t)/float64(halfLife))
 			}
 			for _, x := range ts {
-				give(x.value, c.User, math.Pow(2, -float64(c.Time-x.t)/float64(q.HalfLife))/total, rev)
+				give(x.value, c.User, math.Pow(2, -float64(c.Time-x.t)/float64(halfLife))/total, rev)
 			}
 		}
 	}
@@ -124,8 +124,8 @@ func TestAgainstReference(t *testing.T) {
 			events = append(events, e)
 		}
 		d := query.NewDataset(events, time.UTC)
-		q := Query{Conversion: "purchase", Touch: "src", Revenue: "rev",
-			Window: int64(1+rng.Intn(10)) * 12 * hour, HalfLife: int64(1+rng.Intn(100)) * hour}
+		wh, hh := 12*(1+rng.Intn(10)), 1+rng.Intn(100)
+		q := Query{Conversion: "purchase", Touch: "src", Revenue: "rev", Window: fmt.Sprintf("%dh", wh), HalfLife: fmt.Sprintf("%dh", hh)}
 		from, to := int64(math.MinInt64), int64(math.MaxInt64)
 		if rng.Intn(3) == 0 {
 			f, l := rng.Intn(20), rng.Intn(20)
@@ -145,7 +145,7 @@ func TestAgainstReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w := reference(events, q, from, to)
+			w := reference(events, q, int64(wh)*hour, int64(hh)*hour, from, to)
 			t.Run(fmt.Sprint(iter, model), func(t *testing.T) {
 				checkRowsLoose(t, r, w)
 			})

@@ -42,13 +42,12 @@ func runAttribution(env *Env, args []string) error {
 	if q.By != "" {
 		return usagef("attribution takes no --by: the touch property is the breakdown")
 	}
-	var err error
-	if q.Window, err = positiveDuration("window", *window); err != nil {
-		return err
+	for name, v := range map[string]string{"window": *window, "half-life": *halfLife} {
+		if _, err := positiveDuration(name, v); err != nil {
+			return err
+		}
 	}
-	if q.HalfLife, err = positiveDuration("half-life", *halfLife); err != nil {
-		return err
-	}
+	q.Window, q.HalfLife = *window, *halfLife
 	if *spend != "" {
 		f, err := os.Open(*spend)
 		if err != nil {

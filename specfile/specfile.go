@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 
+	"github.com/spoorhq/spoor/attribution"
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/survival"
@@ -21,6 +22,7 @@ func Analyses() query.Analyses {
 	a := query.Builtin()
 	a["experiment"] = experiment.SpecAnalysis()
 	a["survival"] = survival.SpecAnalysis()
+	a["attribution"] = attribution.SpecAnalysis()
 	return a
 }
 

@@ -40,9 +40,9 @@ func TestExperimentSpecRuns(t *testing.T) {
 }
 
 // Every kind a spec may name parses, whatever was imported or initialised
-// first: query's five, experiment and survival.
+// first: query's five, experiment, survival and attribution.
 func TestAnalysesNamed(t *testing.T) {
-	if got := strings.Join(Analyses().Names(), " "); got != "experiment funnel lifecycle paths retention survival trends" {
+	if got := strings.Join(Analyses().Names(), " "); got != "attribution experiment funnel lifecycle paths retention survival trends" {
 		t.Errorf("analyses: %s", got)
 	}
 	if _, err := query.Builtin().ParseSpec([]byte(`{"analysis":"experiment"}`)); err == nil {
