@@ -154,40 +154,30 @@ func audienceReport(env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	ex, err := segment.Exports(env.Ctx, db, a.Name)
+	if *goal != "" {
+		if err := d.CheckEvent(*goal); err != nil {
+			return usagef("--goal: %v", err)
+		}
+	}
+	c, err := segment.MeasureCampaign(env.Ctx, db, d, a.Name, *goal, w)
 	if err != nil {
 		return err
 	}
-	if len(ex) == 0 {
+	if c == nil {
 		return fmt.Errorf("audience %s has no export with a holdout yet; export it with spoor audience users %s --holdout 10%%", a.Name, a.Name)
 	}
-	last := ex[len(ex)-1]
-	for k := len(ex) - 1; k >= 0 && *goal == ""; k-- {
-		*goal = ex[k].Goal // the latest export's that named one
+	if c.Goal == "" {
+		return usagef("name the goal event: --goal EVENT (none was recorded with the exports)")
 	}
-	if *goal == "" {
-		return usagef("name the goal event: --goal EVENT (none was recorded with the export)")
-	}
-	if err := d.CheckEvent(*goal); err != nil {
-		return usagef("--goal: %v", err)
-	}
-	as, err := segment.Assignments(env.Ctx, db, a.Name)
-	if err != nil {
-		return err
-	}
-	tr, co, open, err := segment.Conversions(env.Ctx, d, as, *goal, w)
-	if err != nil {
-		return err
-	}
-	if open > 0 {
+	if c.Open > 0 {
 		fmt.Fprintf(env.Stderr, "spoor: note: %d people have not converted and their %s window runs past the data's last event (%s): import newer events for the final count\n",
-			open, output.Duration(float64(w)/1000), time.UnixMilli(d.MaxTime).In(d.Loc).Format(time.RFC3339))
+			c.Open, output.Duration(float64(w)/1000), time.UnixMilli(d.MaxTime).In(d.Loc).Format(time.RFC3339))
 	}
 	stamp := func(ms int64) string { return time.UnixMilli(ms).In(d.Loc).Format(time.RFC3339) }
 	r := AudienceReport{
-		Audience: a.Name, Goal: *goal, WindowSeconds: float64(w) / 1000, Exports: len(ex),
-		FirstExport: stamp(ex[0].At), LastExport: stamp(last.At),
-		HoldoutLift: experiment.CompareHoldout(experiment.HoldoutGroup(tr), experiment.HoldoutGroup(co)),
+		Audience: a.Name, Goal: c.Goal, WindowSeconds: float64(w) / 1000, Exports: len(c.Exports),
+		FirstExport: stamp(c.Exports[0].At), LastExport: stamp(c.Exports[len(c.Exports)-1].At),
+		HoldoutLift: experiment.CompareHoldout(experiment.HoldoutGroup(c.Treated), experiment.HoldoutGroup(c.Control)),
 	}
 	return emit(env, *format, r)
 }

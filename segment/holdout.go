@@ -266,3 +266,36 @@ func deleteHoldouts(ctx context.Context, db *store.DB, name string) error {
 		return err
 	})
 }
+
+// Campaign is an audience's recorded exports and how each group did on a
+// goal.
+type Campaign struct {
+	Exports          []Export // oldest first; never empty
+	Goal             string   // "" when none was given or recorded: no outcome
+	Treated, Control Outcome
+	Open             int // Conversions' open windows
+}
+
+// MeasureCampaign reads the exports of audience name and counts the goal
+// in each group within window ms (Conversions). An empty goal is the
+// latest export's that named one. It returns nil when the audience has
+// no export with a holdout.
+func MeasureCampaign(ctx context.Context, db *store.DB, d *query.Dataset, name, goal string, window int64) (*Campaign, error) {
+	ex, err := Exports(ctx, db, name)
+	if err != nil || len(ex) == 0 {
+		return nil, err
+	}
+	c := &Campaign{Exports: ex, Goal: goal}
+	for k := len(ex) - 1; k >= 0 && c.Goal == ""; k-- {
+		c.Goal = ex[k].Goal
+	}
+	if c.Goal == "" {
+		return c, nil
+	}
+	as, err := Assignments(ctx, db, name)
+	if err != nil {
+		return nil, err
+	}
+	c.Treated, c.Control, c.Open, err = Conversions(ctx, d, as, c.Goal, window)
+	return c, err
+}
