@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/guptarohit/asciigraph"
 	"github.com/spoorhq/spoor/output"
@@ -75,8 +76,24 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 			line += " " + st.Dim.Render(truncate(e.Expr, exprW))
 		}
 		b.WriteString("\n" + line)
+		if e.campaign != nil {
+			b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(truncate(campaignText(e, r.loc), w-nameW-1)))
+		}
 	}
 	return b.String(), at
+}
+
+// campaignText is an audience's lift and last export, under its bar:
+// the lift first, as the narrowest screens cut the end.
+func campaignText(e entryRow, loc *time.Location) string {
+	c := e.campaign
+	last := c.Exports[len(c.Exports)-1]
+	export := fmt.Sprintf("export %s, %s of %s held out", exportDay(last.At, loc), output.Count(c.Control.Users), output.Count(c.Control.Users+c.Treated.Users))
+	if c.Goal == "" {
+		return "no goal recorded (export with --goal EVENT) · " + export
+	}
+	l := e.lift()
+	return fmt.Sprintf("lift %s %s p %s (%s, 14d) · %s incremental · %s", signedPct(l.Lift), intervalText(l.Low, l.High), pText(l.P), c.Goal, numText(l.Incremental), export)
 }
 
 // sizeTrend plots members per day, four rows high.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
@@ -27,7 +29,7 @@ func (a *segmentsTab) runner(sh *shared) (func(ctx context.Context, d *query.Dat
 	// recorded by an import since (audiences' before and now) show.
 	expr, db := a.Expr, sh.db
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
-		r := &savedResult{expr: expr, total: len(d.Users)}
+		r := &savedResult{expr: expr, total: len(d.Users), loc: d.Loc}
 		if strings.TrimSpace(expr) != "" {
 			r.preview(ctx, d)
 		}
@@ -43,6 +45,12 @@ func (a *segmentsTab) runner(sh *shared) (func(ctx context.Context, d *query.Dat
 			}
 			row.err = err
 			row.members = memberIDs(d, m)
+			if e.kind == segment.Audiences {
+				// An audience exported with a holdout shows its campaign's lift.
+				if row.campaign, err = segment.MeasureCampaign(ctx, db, d, e.Name, "", campaignWindow); err != nil {
+					return nil, err
+				}
+			}
 			r.entries = append(r.entries, row)
 		}
 		return r, nil
@@ -60,12 +68,23 @@ type savedResult struct {
 	total   int
 	trend   []segment.SizePoint
 	entries []entryRow
+	loc     *time.Location // display timezone, for export times
 }
 
 type entryRow struct {
 	savedEntry
-	members []string
-	err     error
+	members  []string
+	err      error
+	campaign *segment.Campaign // an audience's exports with a holdout; nil without
+}
+
+// campaignWindow is how long after their export a person's goal counts
+// in the lift the tab shows: spoor audience report's default.
+const campaignWindow = 14 * 86_400_000
+
+// lift is the campaign's statistics (meaningful when it has a goal).
+func (e entryRow) lift() experiment.HoldoutLift {
+	return experiment.CompareHoldout(experiment.HoldoutGroup(e.campaign.Treated), experiment.HoldoutGroup(e.campaign.Control))
 }
 
 func (r *savedResult) preview(ctx context.Context, d *query.Dataset) {
@@ -110,6 +129,11 @@ func (r *savedResult) items() int { return len(r.entries) }
 // depends on the width and the data's example expression.
 func (r *savedResult) line(sh *shared, w, sel int) int {
 	_, at := savedChart(sh, r, w, sel)
+	for _, e := range r.entries[:min(sel, len(r.entries))] {
+		if e.campaign != nil {
+			at++ // its campaign's line
+		}
+	}
 	return at + sel
 }
 
@@ -148,11 +172,53 @@ func (r *savedResult) Tables() []output.Table {
 	if len(t.Rows) > 0 || r.expr == "" || r.err != nil {
 		out = append(out, t)
 	}
+	if c := r.campaigns(); len(c.Rows) > 0 {
+		out = append(out, c)
+	}
 	if r.expr != "" && r.err == nil {
 		out = append(out, output.Table{Title: "Preview", Columns: []string{"expression", "users", "of", "share"},
 			Rows: [][]string{{r.expr, strconv.Itoa(r.users), strconv.Itoa(r.total), output.Percent(r.share(r.users))}}})
 	}
 	return out
+}
+
+// campaigns lists the audiences exported with a holdout: the last
+// export and the lift of the goal recorded with them.
+func (r *savedResult) campaigns() output.Table {
+	t := output.Table{Title: "Audience campaigns (lift of the goal within 14d of each person's export)",
+		Columns: []string{"audience", "exports", "last export", "treated", "control", "goal", "treated rate", "control rate", "lift", "ci_low", "ci_high", "p_value", "incremental"}}
+	for _, e := range r.entries {
+		c := e.campaign
+		if c == nil {
+			continue
+		}
+		last := c.Exports[len(c.Exports)-1]
+		row := []string{e.Name, strconv.Itoa(len(c.Exports)), exportDay(last.At, r.loc), strconv.Itoa(c.Treated.Users), strconv.Itoa(c.Control.Users), orDefault(c.Goal, "-")}
+		if c.Goal == "" {
+			row = append(row, "-", "-", "-", "-", "-", "-", "-")
+		} else {
+			l := e.lift()
+			row = append(row, output.Percent(float64(query.Ratio(c.Treated.Converted, c.Treated.Users))), output.Percent(float64(query.Ratio(c.Control.Converted, c.Control.Users))),
+				output.Percent(float64(l.Lift)), output.Percent(float64(l.Low)), output.Percent(float64(l.High)), pText(l.P), numText(l.Incremental))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+func numText(n experiment.Num) string {
+	if !n.Valid() {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(n), 'f', 1, 64)
+}
+
+// exportDay is an export's day in the display timezone.
+func exportDay(ms int64, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return time.UnixMilli(ms).In(loc).Format("2006-01-02")
 }
 
 func (r *savedResult) json() any {
@@ -164,6 +230,9 @@ func (r *savedResult) json() any {
 		Share float64 `json:"share"`
 		Prev  *int64  `json:"previous_users,omitempty"`
 		Error string  `json:"error,omitempty"`
+		// An audience exported with a holdout: spoor audience report's
+		// numbers for the recorded goal.
+		Campaign any `json:"campaign,omitempty"`
 	}
 	out := struct {
 		Preview any     `json:"preview,omitempty"`
@@ -173,6 +242,13 @@ func (r *savedResult) json() any {
 		x := entry{Kind: e.kind.Noun, Name: e.Name, Expr: e.Expr, Users: len(e.members), Share: r.share(len(e.members)), Prev: e.PrevCount}
 		if e.err != nil {
 			x.Error = e.err.Error()
+		}
+		if c := e.campaign; c != nil {
+			camp := map[string]any{"exports": len(c.Exports), "last_export": time.UnixMilli(c.Exports[len(c.Exports)-1].At).In(r.loc).Format(time.RFC3339), "goal": c.Goal}
+			if c.Goal != "" {
+				camp["report"] = e.lift()
+			}
+			x.Campaign = camp
 		}
 		out.Saved = append(out.Saved, x)
 	}
