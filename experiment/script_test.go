@@ -20,7 +20,7 @@ import (
 // testdata/*.test, scripts in query/querytest's format (as the engine's,
 // query/testdata):
 //
-//	# the case's name
+//	# a case's name
 //	load [tz=ZONE]
 //		USER EVENT YYYY-MM-DD HH:MM[:SS[.mmm]] [KEY=VALUE ...]
 //
@@ -39,25 +39,20 @@ import (
 //		per member, by id: USER exposed TIME [converted TIME] [in progress]
 //
 // load reads a timeline in ZONE (default UTC), also the dataset's display
-// timezone; the comment above it names the case. Statistics are printed
+// timezone. Statistics are printed
 // to 12 significant digits, "-" when undefined; a failed query's output
 // is "error: ...".
 func TestScripts(t *testing.T) {
 	var d *query.Dataset
-	name := ""
 	querytest.Run(t, filepath.Join("testdata", "*.test"), func(t *testing.T, c *querytest.Cmd) {
 		if c.Verb == "load" {
-			d, name = scriptLoad(t, c), c.Name
+			d = scriptLoad(t, c)
 			return
 		}
 		if d == nil {
 			return // its load was skipped
 		}
-		label := c.Name // the comment just above, else the load's
-		if label == "" {
-			label = name
-		}
-		t.Run(label, func(t *testing.T) {
+		t.Run(c.Name, func(t *testing.T) {
 			words, js, _ := strings.Cut(c.Args, "{")
 			var q Query
 			dec := json.NewDecoder(strings.NewReader("{" + js))
@@ -90,20 +85,11 @@ func TestScripts(t *testing.T) {
 	})
 }
 
+// scriptLoad is the dataset of a load command, nil when it is skipped.
 func scriptLoad(t *testing.T, c *querytest.Cmd) *query.Dataset {
-	loc := time.UTC
-	if zone, ok := strings.CutPrefix(c.Args, "tz="); ok {
-		var err error
-		if loc, err = time.LoadLocation(zone); err != nil {
-			t.Logf("%s: timezone %s not available, case skipped: %v", c.Where(), zone, err)
-			return nil
-		}
-	} else if c.Args != "" {
-		t.Fatalf("%s: load takes only tz=ZONE", c.Where())
-	}
-	evs, err := querytest.Timeline(loc, c.Body)
-	if err != nil {
-		t.Fatalf("%s: %v", c.Where(), err)
+	evs, loc, ok := querytest.Load(t, c)
+	if !ok {
+		return nil
 	}
 	raw := make([]query.RawEvent, len(evs))
 	for i, e := range evs {

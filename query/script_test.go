@@ -22,7 +22,7 @@ import (
 // (commands, tab-indented lines under them, -rewrite) is querytest's; the
 // commands are
 //
-//	# the case's name
+//	# a case's name
 //	load [tz=ZONE]
 //		USER EVENT YYYY-MM-DD HH:MM[:SS[.mmm]] [KEY=VALUE ...]
 //
@@ -32,8 +32,7 @@ import (
 //		the expected output
 //
 // load reads a timeline in ZONE (default UTC), which is also the
-// dataset's display timezone; the comment above it names the case.
-// segment makes --segment NAME the users listed. eval runs a query on the
+// dataset's display timezone. segment makes --segment NAME the users listed. eval runs a query on the
 // last load and renders the VIEW of its result (an error as "error: ..."):
 //
 //	funnel                levels USER:STEP ... (* in progress, - not counted), counts N/N/N
@@ -78,26 +77,13 @@ import (
 // a cell lists as many users as it counts.
 func TestScripts(t *testing.T) {
 	var d *Dataset
-	name := ""
 	querytest.Run(t, filepath.Join("testdata", "*.test"), func(t *testing.T, c *querytest.Cmd) {
 		switch c.Verb {
 		case "load":
-			loc := time.UTC
-			if zone, ok := strings.CutPrefix(c.Args, "tz="); ok {
-				var err error
-				if loc, err = time.LoadLocation(zone); err != nil {
-					t.Logf("%s: timezone %s not available, case skipped: %v", c.Where(), zone, err)
-					d = nil
-					return
-				}
-			} else if c.Args != "" {
-				t.Fatalf("%s: load takes only tz=ZONE", c.Where())
+			d = nil
+			if evs, loc, ok := querytest.Load(t, c); ok {
+				d = NewDataset(rawEvents(evs), loc)
 			}
-			evs, err := querytest.Timeline(loc, c.Body)
-			if err != nil {
-				t.Fatalf("%s: %v", c.Where(), err)
-			}
-			d, name = NewDataset(rawEvents(evs), loc), c.Name
 		case "segment":
 			if d == nil {
 				return
@@ -121,11 +107,7 @@ func TestScripts(t *testing.T) {
 			if len(view) == 0 {
 				t.Fatalf("%s: eval ANALYSIS [VIEW [ARG]] {query}", c.Where())
 			}
-			label := c.Name // the comment just above, else the load's
-			if label == "" {
-				label = name
-			}
-			t.Run(label, func(t *testing.T) {
+			t.Run(c.Name, func(t *testing.T) {
 				spec, err := Builtin().ParseSpec([]byte(`{"analysis":"` + view[0] + `"` + specFields(js) + `}`))
 				if err != nil {
 					t.Fatalf("%s: %v", c.Where(), err)

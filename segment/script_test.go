@@ -16,7 +16,7 @@ import (
 // TestScripts runs the hand-checked segment timelines in testdata/*.test,
 // scripts in query/querytest's format (as the engine's, query/testdata):
 //
-//	# the case's name
+//	# a case's name
 //	load [tz=ZONE]
 //		USER EVENT YYYY-MM-DD HH:MM[:SS[.mmm]] [KEY=VALUE ...]
 //
@@ -40,15 +40,14 @@ import (
 //		the customers and non-customers, and per tier: tier NAME users share
 //
 // load reads a timeline in ZONE (default UTC), also the dataset's display
-// timezone; the comment above it names the case. tz= evaluates in another
+// timezone. tz= evaluates in another
 // zone (the commands' --tz) without changing the data. A failed
 // evaluation's output is "error: ...".
 func TestScripts(t *testing.T) {
 	var d *query.Dataset
-	name := ""
 	querytest.Run(t, filepath.Join("testdata", "*.test"), func(t *testing.T, c *querytest.Cmd) {
 		if c.Verb == "load" {
-			d, name = scriptLoad(t, c), c.Name
+			d = scriptLoad(t, c)
 			return
 		}
 		if d == nil {
@@ -64,11 +63,7 @@ func TestScripts(t *testing.T) {
 			}
 			ctx = WithZone(ctx, loc)
 		}
-		label := c.Name // the comment just above, else the load's
-		if label == "" {
-			label = name
-		}
-		t.Run(label, func(t *testing.T) {
+		t.Run(c.Name, func(t *testing.T) {
 			out, err := scriptOutput(ctx, t, c, d, args)
 			if err != nil {
 				out = "error: " + err.Error()
@@ -78,20 +73,11 @@ func TestScripts(t *testing.T) {
 	})
 }
 
+// scriptLoad is the dataset of a load command, nil when it is skipped.
 func scriptLoad(t *testing.T, c *querytest.Cmd) *query.Dataset {
-	loc := time.UTC
-	if zone, ok := strings.CutPrefix(c.Args, "tz="); ok {
-		var err error
-		if loc, err = time.LoadLocation(zone); err != nil {
-			t.Logf("%s: timezone %s not available, case skipped: %v", c.Where(), zone, err)
-			return nil
-		}
-	} else if c.Args != "" {
-		t.Fatalf("%s: load takes only tz=ZONE", c.Where())
-	}
-	evs, err := querytest.Timeline(loc, c.Body)
-	if err != nil {
-		t.Fatalf("%s: %v", c.Where(), err)
+	evs, loc, ok := querytest.Load(t, c)
+	if !ok {
+		return nil
 	}
 	raw := make([]query.RawEvent, len(evs))
 	for i, e := range evs {

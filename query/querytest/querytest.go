@@ -8,7 +8,7 @@
 //
 // A script is a sequence of commands:
 //
-//	# the case's name: the comment block just above a command
+//	# a case's name: the comment block above its commands
 //	COMMAND ARGUMENTS
 //		indented lines: the command's input or its expected output
 //
@@ -41,7 +41,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected outputs in testd
 type Cmd struct {
 	File string
 	Line int    // of the command, from 1
-	Name string // the comment block just above the command, "" when none
+	Name string // the comment block just above the command, else the name of the one before
 	Verb string // the command's first word
 	Args string // the rest of its line
 	Body []string
@@ -59,8 +59,8 @@ func (c *Cmd) Where() string { return fmt.Sprintf("%s:%d", c.File, c.Line) }
 func (c *Cmd) Text() string { return strings.Join(c.Body, "\n") }
 
 // Check compares got with the command's body, line by line; blank lines
-// of got are left out (a blank line does not end a body, so a body cannot
-// hold one). With -rewrite it records got in place of the body instead.
+// of got are left out (a blank line ends a body, so a body cannot hold
+// one). With -rewrite it records got in place of the body instead.
 func (c *Cmd) Check(t testing.TB, got string) {
 	t.Helper()
 	var lines []string
@@ -100,12 +100,15 @@ func Parse(file, src string) ([]*Cmd, error) {
 		case line[0] == ' ':
 			return nil, fmt.Errorf("%s:%d: indent with a tab", file, i+1)
 		case line[0] == '#':
-			if open || comment == "" || !strings.HasPrefix(lines[max(i-1, 0)], "#") {
+			if i == 0 || !strings.HasPrefix(lines[i-1], "#") {
 				comment = "" // a new comment block
 			}
 			comment = strings.TrimSpace(comment + " " + strings.TrimSpace(line[1:]))
 			open = false
 		default:
+			if comment == "" && len(cmds) > 0 {
+				comment = cmds[len(cmds)-1].Name
+			}
 			verb, args, _ := strings.Cut(line, " ")
 			cmds = append(cmds, &Cmd{File: file, Line: i + 1, Name: comment, Verb: verb, Args: strings.TrimSpace(args), from: i + 1, to: i + 1})
 			comment, open = "", true
@@ -165,6 +168,29 @@ func rewritten(src string, cmds []*Cmd) string {
 		next = c.to
 	}
 	return strings.Join(append(out, lines[next:]...), "\n")
+}
+
+// Load reads a load command, "load [tz=ZONE]" and its timeline, the
+// times in ZONE (default UTC), which a runner makes the dataset's display
+// timezone. ok is false when this machine lacks ZONE's rules: the case is
+// skipped, and the runner skips its commands.
+func Load(t testing.TB, c *Cmd) (evs []Event, loc *time.Location, ok bool) {
+	t.Helper()
+	loc = time.UTC
+	if zone, found := strings.CutPrefix(c.Args, "tz="); found {
+		var err error
+		if loc, err = time.LoadLocation(zone); err != nil {
+			t.Logf("%s: timezone %s not available, case skipped: %v", c.Where(), zone, err)
+			return nil, nil, false
+		}
+	} else if c.Args != "" {
+		t.Fatalf("%s: load takes only tz=ZONE", c.Where())
+	}
+	evs, err := Timeline(loc, c.Body)
+	if err != nil {
+		t.Fatalf("%s: %v", c.Where(), err)
+	}
+	return evs, loc, true
 }
 
 // Event is one line of a timeline.
