@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,12 @@ import (
 //	rfm [tz=ZONE] REVENUE [EVENT]
 //		per customer: USER RFM TIER: recency, frequency, monetary; then
 //		the customers and non-customers, and per tier: tier NAME users share
+//
+// //	churn [tz=ZONE] WINDOW BASELINE [key=EVENT] [min=SCORE] [top=N]
+//
+//	per user listed: USER score, days since last seen, usual and
+//	expected gap, active days, recent and baseline events, [the last
+//	key event]: signals; then the counts and the table's title
 //
 // load reads a timeline in ZONE (default UTC), also the dataset's display
 // timezone. tz= evaluates in another
@@ -184,8 +191,49 @@ func scriptOutput(ctx context.Context, t *testing.T, c *querytest.Cmd, d *query.
 		}
 		fmt.Fprintf(&b, "customers %d non-customers %d\n", rep.Customers, rep.NonCustomers)
 		writeCounts(&b, "tier", rep.Tiers)
+	case "churn":
+		opt, f := ChurnOptions{}, strings.Fields(args)
+		if len(f) < 2 {
+			t.Fatalf("%s: churn WINDOW BASELINE [key=EVENT] [min=SCORE] [top=N]", c.Where())
+		}
+		var errs [5]error
+		opt.WindowDays, errs[0] = strconv.Atoi(f[0])
+		opt.BaselineDays, errs[1] = strconv.Atoi(f[1])
+		for _, kv := range f[2:] {
+			switch k, v, _ := strings.Cut(kv, "="); k {
+			case "key":
+				opt.KeyEvent = v
+			case "min":
+				opt.MinScore, errs[2] = strconv.ParseFloat(v, 64)
+			case "top":
+				opt.Top, errs[3] = strconv.Atoi(v)
+			default:
+				errs[4] = fmt.Errorf("unknown option %q", kv)
+			}
+		}
+		if err := errors.Join(errs[:]...); err != nil {
+			t.Fatalf("%s: %v", c.Where(), err)
+		}
+		rep, err := Churn(ctx, d, opt)
+		if err != nil {
+			return "", err
+		}
+		num := func(v float64) string { return strconv.FormatFloat(v, 'g', 12, 64) }
+		for _, u := range rep.Users {
+			gap := "-"
+			if u.UsualGapDays != nil {
+				gap = num(*u.UsualGapDays)
+			}
+			fmt.Fprintf(&b, "%s score %s since %d gap %s expected %s active %d recent %d baseline %d",
+				u.User, num(u.Score), u.DaysSinceLastSeen, gap, num(u.ExpectedGapDays), u.ActiveDays, u.RecentEvents, u.BaselineEvents)
+			if u.LastKeyEvent != "" {
+				fmt.Fprintf(&b, " key %s %s", u.LastKeyEvent, u.LastKeyEventTime)
+			}
+			fmt.Fprintf(&b, ": %s\n", strings.Join(u.Signals, "; "))
+		}
+		fmt.Fprintf(&b, "eligible %d too little history %d at risk %d\ntable %s\n", rep.Eligible, rep.TooLittleHistory, rep.AtRisk, rep.Tables()[0].Title)
 	default:
-		t.Fatalf("%s: unknown command %q (load, eval, explain, trend, stages or rfm)", c.Where(), c.Verb)
+		t.Fatalf("%s: unknown command %q (load, eval, explain, trend, stages, rfm or churn)", c.Where(), c.Verb)
 	}
 	return b.String(), nil
 }

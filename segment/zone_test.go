@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/spoorhq/spoor/query"
 )
 
 func TestBuiltinsFollowZone(t *testing.T) {
@@ -45,42 +43,6 @@ z 2026-03-31T20:00 page_view
 		m, err := Resolve(c.ctx, nil, d30, "stage:"+c.stage)
 		if got := strings.Join(usersOf(d30, m), " "); err != nil || got != c.who {
 			t.Errorf("stage:%s in %s: %q %v, want %q", c.stage, Zone(c.ctx, d30), got, err, c.who)
-		}
-	}
-}
-
-func TestChurnDaysFollowZone(t *testing.T) {
-	sh := mustLoc(t, "Asia/Shanghai")
-	// u is active daily at 15:30 UTC = 23:30 Shanghai, then at 16:30 UTC =
-	// 00:30 Shanghai, until 03-20; the data ends 03-31 20:00 UTC.
-	var evs []query.RawEvent
-	for day := 1; day <= 20; day++ {
-		at := time.Date(2026, 3, day, 15, 30, 0, 0, time.UTC)
-		if day%2 == 0 {
-			at = at.Add(time.Hour)
-		}
-		evs = append(evs, query.RawEvent{User: "u", Event: "e", Time: at.UnixMilli()})
-	}
-	evs = append(evs, query.RawEvent{User: "z", Event: "e", Time: time.Date(2026, 3, 31, 20, 0, 0, 0, time.UTC).UnixMilli()})
-	d := query.NewDataset(evs, time.UTC)
-	for _, c := range []struct {
-		ctx  context.Context
-		want string
-	}{
-		// UTC: 20 active days 03-01..03-20, gap 1; silent 11 days to 03-31.
-		{context.Background(), "since=11 gap=1 key=2026-03-20T16:30:00Z"},
-		// Shanghai: 03-01 23:30, then 03-03 00:30 and 03-03 23:30, ...: the
-		// even days jump a local day, so the days are 1,3,3,5,5,...,21 and
-		// the gaps all 2; 03-21 to 04-01 is 11 days.
-		{WithZone(context.Background(), sh), "since=11 gap=2 key=2026-03-21T00:30:00+08:00"},
-	} {
-		rep, err := Churn(c.ctx, d, ChurnOptions{WindowDays: 7, BaselineDays: 28})
-		if err != nil || len(rep.Users) != 1 {
-			t.Fatalf("churn %+v %v", rep, err)
-		}
-		u := rep.Users[0]
-		if got := fmt.Sprintf("since=%d gap=%s key=%s", u.DaysSinceLastSeen, num(*u.UsualGapDays), u.LastKeyEventTime); got != c.want {
-			t.Errorf("got %s, want %s", got, c.want)
 		}
 	}
 }
