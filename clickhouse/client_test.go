@@ -1,6 +1,7 @@
 package clickhouse_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -46,20 +47,17 @@ func TestStringLiteralsCompareLiterally(t *testing.T) {
 			t.Errorf("%q came back as %q", s, r.Rows)
 		}
 	}
-	// Through a table: TSV data in, a quoted literal in WHERE, arrays.
-	if err := cl.Exec(ctx, "CREATE TABLE "+clickhouse.Ident("we`ird\\name")+" (k UInt32, v String, a Array(String)) ENGINE = Memory"); err != nil {
+	// Through a table: RowBinary data in, a quoted literal in WHERE, arrays.
+	if err := cl.Exec(ctx, "CREATE TABLE "+clickhouse.Ident("we`ird\\name")+" (k UInt64, v String, a Array(String)) ENGINE = Memory"); err != nil {
 		t.Fatal(err)
 	}
 	var data []byte
 	for i, s := range nasty {
-		data = append(data, itoa(i)...)
-		data = append(data, '\t')
-		data = clickhouse.AppendTSV(data, s)
-		data = append(data, '\t')
-		data = clickhouse.AppendTSVArray(data, []string{s, "x" + s})
-		data = append(data, '\n')
+		data = clickhouse.AppendUInt64(data, uint64(i))
+		data = clickhouse.AppendString(data, s)
+		data = clickhouse.AppendStrings(data, []string{s, "x" + s})
 	}
-	if err := cl.Insert(ctx, "INSERT INTO "+clickhouse.Ident("we`ird\\name")+" FORMAT TabSeparated", strings.NewReader(string(data))); err != nil {
+	if err := cl.Insert(ctx, "INSERT INTO "+clickhouse.Ident("we`ird\\name")+" FORMAT RowBinary", bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
 	}
 	for i, s := range nasty {
