@@ -314,6 +314,40 @@ func unescapeTSV(s string) string {
 	return b.String()
 }
 
+// AppendTSV appends s escaped as a TabSeparated field, for Insert's data.
+func AppendTSV(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			dst = append(dst, '\\', '\\')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case 0:
+			dst = append(dst, '\\', '0')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// AppendTSVArray appends ss as a TabSeparated Array(String) field: each
+// element a quoted literal, which has no tab or newline left to escape.
+func AppendTSVArray(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, String(s)...)
+	}
+	return append(dst, ']')
+}
+
 // ParseArray reads an Array(String) or numeric array field of a result,
 // e.g. ['a','b\'c'] or [1,2], into its elements. An array of tuples,
 // [('k','v'),('k2','v2')], reads flattened: k, v, k2, v2.

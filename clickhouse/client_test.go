@@ -60,23 +60,38 @@ func TestStringLiteralsCompareLiterally(t *testing.T) {
 	if err := cl.Insert(ctx, "INSERT INTO "+clickhouse.Ident("we`ird\\name")+" FORMAT RowBinary", bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
 	}
+	// And the same as TabSeparated, ids after the first lot.
+	var tsv []byte
 	for i, s := range nasty {
-		r, err := cl.Query(ctx, "SELECT k, v, a FROM "+clickhouse.Ident("we`ird\\name")+" WHERE v = "+clickhouse.String(s)+" AND a[2] = "+clickhouse.String("x"+s))
+		tsv = strconv.AppendInt(tsv, int64(len(nasty)+i), 10)
+		tsv = append(tsv, '\t')
+		tsv = clickhouse.AppendTSV(tsv, s)
+		tsv = append(tsv, '\t')
+		tsv = clickhouse.AppendTSVArray(tsv, []string{s, "x" + s})
+		tsv = append(tsv, '\n')
+	}
+	if err := cl.Insert(ctx, "INSERT INTO "+clickhouse.Ident("we`ird\\name")+" FORMAT TabSeparated", bytes.NewReader(tsv)); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range nasty {
+		r, err := cl.Query(ctx, "SELECT k, v, a FROM "+clickhouse.Ident("we`ird\\name")+" WHERE v = "+clickhouse.String(s)+" AND a[2] = "+clickhouse.String("x"+s)+" ORDER BY k")
 		if err != nil {
 			t.Fatalf("%q: %v", s, err)
 		}
-		if len(r.Rows) != 1 || r.Rows[0][0] != itoa(i) || r.Rows[0][1] != s {
+		if len(r.Rows) != 2 || r.Rows[0][0] != itoa(i) || r.Rows[1][0] != itoa(len(nasty)+i) {
 			t.Errorf("%q: rows %q", s, r.Rows)
 			continue
 		}
-		a, err := clickhouse.ParseArray(r.Rows[0][2])
-		if err != nil || len(a) != 2 || a[0] != s || a[1] != "x"+s {
-			t.Errorf("%q: array %q read as %q (%v)", s, r.Rows[0][2], a, err)
+		for _, row := range r.Rows {
+			a, err := clickhouse.ParseArray(row[2])
+			if row[1] != s || err != nil || len(a) != 2 || a[0] != s || a[1] != "x"+s {
+				t.Errorf("%q: read back as %q, array %q (%v)", s, row[1], a, err)
+			}
 		}
 	}
 	// The table is still there: no value ended a statement.
 	r, err := cl.Query(ctx, "SELECT count() FROM "+clickhouse.Ident("we`ird\\name"))
-	if err != nil || r.Rows[0][0] != itoa(len(nasty)) {
+	if err != nil || r.Rows[0][0] != itoa(2*len(nasty)) {
 		t.Errorf("count: %v %v", r, err)
 	}
 }
