@@ -221,8 +221,3 @@ func (s *stages) wrap(inner string) string {
 	}
 	return inner
 }
-
-// Trends is not compiled yet.
-func (e *Engine) Trends(ctx context.Context, q query.TrendsQuery) (*query.TrendsResult, error) {
-	return nil, errNotYet("trends")
-}

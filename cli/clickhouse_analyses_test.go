@@ -42,6 +42,11 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "view,cart where price > 100,buy", "--where", "plan != free", "--interval", "week", "--tz", "America/New_York"},
 			{"funnel", "--steps", "view,buy", "--where", `plan = "it's \ '; DROP TABLE x; --"`, "--from", "2024-03-02", "--to", "2024-03-05"},
 			{"funnel", "--steps", "view,cart,buy", "--dropped-at", "2"},
+			{"trends"},
+			{"trends", "--measure", "users", "--by", "plan", "--where", "price >= 50"},
+			{"trends", "--events", "view,buy", "--measure", "wau", "--interval", "week", "--tz", "Australia/Lord_Howe"},
+			{"trends", "--measure", "stickiness", "--from", "2024-03-03", "--to", "2024-03-08"},
+			{"trends", "--measure", "avg", "--interval", "hour", "--last", "2d", "--tz", "Asia/Kolkata"},
 		} {
 			args = append(args, "--format", "json")
 			lc, local, lerr := runCLI(t, "", append(args, "--db", db)...)
