@@ -59,7 +59,7 @@ var cmdLines = [][]string{
 	{"segment", "rfm", "--revenue", "price"}, {"segment", "stages"},
 	{"audience", "list"}, {"audience", "preview", "did purchase"}, {"audience", "refresh"}, {"audience", "backtest", "a1", "--goal", "purchase"},
 	{"alerts", "list"}, {"alerts", "run"}, {"alerts", "add", "a1", "--metric", "--events purchase"},
-	{"experiment", "--variant", "utm_source", "--goal", "purchase"}, {"attribution", "--conversion", "purchase", "--touch", "utm_source"}, {"churn"}, {"forecast"}, {"survival", "--start", "page_view", "--event", "purchase"}, {"why", "--before", "2024-01-01", "--after", "2024-01-02"},
+	{"experiment", "--variant", "utm_source", "--goal", "purchase"}, {"attribution", "--conversion", "purchase", "--touch", "utm_source"}, {"churn"}, {"forecast"}, {"survival", "--start", "page_view", "--event", "purchase"}, {"match", "--conditions", "page_view,purchase", "--pattern", "(?1).*(?2)"}, {"why", "--before", "2024-01-01", "--after", "2024-01-02"},
 	{"run", "spec.json"}, {"import", "e.csv"}, {"sample", "--out", "s.csv"}, {"demo"},
 	{"push", "--to", "clickhouse://127.0.0.1:1/db?table=t"},
 	{"recommend", "--item", "product_id"},
