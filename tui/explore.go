@@ -19,9 +19,12 @@ import (
 // values, one user's timeline, and read-only SQL.
 type explore struct {
 	analysisBase
-	Show string `json:"show"` // events, properties or sql
+	Show string `json:"show"` // events, properties, sql or sequence
 	SQL  string `json:"sql,omitempty"`
-	c    query.Common
+	// Conditions and Pattern are the sequence view's (tui/sequence.go).
+	Conditions string `json:"conditions,omitempty"`
+	Pattern    string `json:"pattern,omitempty"`
+	c          query.Common
 }
 
 func (e *explore) kind() string          { return "explore" }
@@ -30,16 +33,16 @@ func (e *explore) spec() ([]byte, error) { return json.Marshal(e) }
 func (e *explore) load(raw []byte) error { return json.Unmarshal(raw, e) }
 
 func (e *explore) rows(sh *shared) []row {
-	return []row{
+	return append([]row{
 		{label: "show", value: e.Show, edit: func(sh *shared) dialog {
-			return choiceDialog("Show", []string{"events", "properties", "sql"}, func(v string) { e.Show = v })
+			return choiceDialog("Show", []string{"events", "properties", "sql", "sequence"}, func(v string) { e.Show = v })
 		}},
 		{label: "user", value: "find a user…", edit: func(sh *shared) dialog { return userDialog(sh) }},
 		{label: "sql", value: orDash(e.SQL), edit: func(sh *shared) dialog {
 			return newPrompt("Read-only SQL", "tables: events(user_id, event_id, time, props), event_names(id, name), users(id, distinct_id), identities, imports, settings",
 				e.SQL, nil, func(v string) tea.Cmd { e.SQL, e.Show = v, "sql"; return nil })
 		}},
-	}
+	}, e.sequenceRows()...)
 }
 
 func orDash(s string) string {
@@ -70,6 +73,8 @@ func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset
 		}
 		db, q := sh.db, e.SQL
 		return func(ctx context.Context, d *query.Dataset) (result, error) { return runSQL(ctx, db, q) }, nil
+	case "sequence":
+		return e.sequenceRunner()
 	}
 	return func(ctx context.Context, d *query.Dataset) (result, error) { return eventsResult(ctx, d) }, nil
 }
