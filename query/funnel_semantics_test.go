@@ -1,6 +1,8 @@
 package query
 
 import (
+	"context"
+	"math/rand"
 	"strings"
 	"testing"
 	"time"
@@ -117,4 +119,82 @@ u buy  2026-01-07 10:05
 			t.Errorf("%s: converted under plan %v, want %s", sem, got, want)
 		}
 	}
+}
+
+// TestVendorSemanticsMatchReference checks Amplitude and Mixpanel against
+// brute-force restatements of their documented rules on random persons:
+// Amplitude, the deepest level over every step-1 event in range (the
+// reference's enumeration of every chain) and the earliest attempt
+// reaching it; Mixpanel, the deepest chain of events in stored order from
+// the first step-1 event in range.
+func TestVendorSemanticsMatchReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(21))
+	ctx := context.Background()
+	for it := 0; it < 2000; it++ {
+		raw, byUser := heavyRandom(rng, 1+rng.Intn(3), 1, 14)
+		d := NewDataset(raw, time.UTC)
+		q, win := heavyQuery(rng)
+		q.Exclude = nil
+		if rng.Intn(3) == 0 {
+			q.Mode = FunnelStrict
+		}
+		for _, sem := range []string{SemAmplitude, SemMixpanel} {
+			if sem == SemMixpanel && q.Mode == FunnelStrict {
+				continue
+			}
+			q.Semantics = sem
+			p, err := d.planFunnel(ctx, q)
+			if err != nil {
+				t.Fatalf("iteration %d: %v", it, err)
+			}
+			rq := &refQuery{steps: q.Steps, window: win, mode: p.mode, where: q.Where, from: p.s.From, to: p.s.To, maxTime: d.MaxTime}
+			w := newFunnelWorker(p)
+			for u, id := range d.Users {
+				level, _ := w.person(u)
+				var ev []refEvent
+				for _, e := range byUser[id] {
+					if refFilterOK(rq.where, e) {
+						ev = append(ev, e)
+					}
+				}
+				wantLevel, wantT0 := -1, int64(0)
+				for a := range ev {
+					if ev[a].t < rq.from || ev[a].t >= rq.to || !rq.stepOK(ev[a], 0) {
+						continue
+					}
+					if sem == SemMixpanel {
+						wantLevel, wantT0 = refInOrder(rq, ev, a), ev[a].t
+						break
+					}
+					if l, _ := refAttempt(rq, ev, a); l > wantLevel {
+						wantLevel, wantT0 = l, ev[a].t
+					}
+				}
+				if level != wantLevel || level >= 0 && d.Time[w.cur[0]] != wantT0 {
+					t.Fatalf("iteration %d, %s, user %s: level %d at %d, reference %d at %d\nquery %+v\nevents %v",
+						it, sem, id, level, d.Time[w.cur[0]], wantLevel, wantT0, q, byUser[id])
+				}
+			}
+		}
+	}
+}
+
+// refInOrder is the deepest level of any chain from ev[a] whose events
+// come one after another in stored order within the window.
+func refInOrder(q *refQuery, ev []refEvent, a int) int {
+	best := 0
+	var rec func(prev, k int)
+	rec = func(prev, k int) {
+		best = max(best, k-1)
+		if k == len(q.steps) {
+			return
+		}
+		for j := prev + 1; j < len(ev); j++ {
+			if ev[j].t <= ev[a].t+q.window && q.stepOK(ev[j], k) {
+				rec(j, k+1)
+			}
+		}
+	}
+	rec(a, 1)
+	return best
 }
