@@ -244,7 +244,7 @@ func chUser(env *Env, src *clickhouse.Source, id string, loc *time.Location) (qu
 		e := query.TimelineEvent{Time: time.UnixMilli(ms).In(loc).Format("2006-01-02T15:04:05.000Z07:00"), Event: row[1], ID: row[2], Millis: ms}
 		ids[row[2]] = true
 		if t.Source.Schema == "posthog" {
-			e.Properties = json.RawMessage(row[3])
+			e.Properties = jsonTexts(row[3])
 		} else {
 			obj, err := pairsJSON(row[3])
 			if err != nil {
@@ -286,6 +286,13 @@ func pairsJSON(s string) (json.RawMessage, error) {
 // chSQL runs spoor sql on the ClickHouse server with readonly=1, so the
 // server itself refuses anything that writes or changes a setting.
 func chSQL(env *Env, src *clickhouse.Source, q string, w *sqlWriter) error {
+	// readonly=1 still lets KILL QUERY through: only statements that read
+	// are sent at all.
+	switch kw := firstKeyword(q); kw {
+	case "SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "EXISTS", "EXPLAIN", "(":
+	default:
+		return fmt.Errorf("spoor sql on ClickHouse only reads: %s is not sent (use SELECT, WITH, SHOW, DESCRIBE, EXISTS or EXPLAIN)", kw)
+	}
 	c := clickhouse.NewClient(src)
 	ro := c.With(clickhouse.Settings{
 		"readonly": "1",
@@ -336,4 +343,66 @@ func sqlValue(cell, typ string) any {
 		}
 	}
 	return cell
+}
+
+// firstKeyword is the statement's first word, upper-cased, after
+// whitespace and comments; "(" for a parenthesised query.
+func firstKeyword(q string) string {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n")
+		switch {
+		case strings.HasPrefix(q, "--"):
+			i := strings.IndexByte(q, '\n')
+			if i < 0 {
+				return ""
+			}
+			q = q[i:]
+		case strings.HasPrefix(q, "/*"):
+			i := strings.Index(q, "*/")
+			if i < 0 {
+				return ""
+			}
+			q = q[i+2:]
+		case strings.HasPrefix(q, "("):
+			return "("
+		default:
+			end := strings.IndexFunc(q, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+			})
+			if end < 0 {
+				end = len(q)
+			}
+			return strings.ToUpper(q[:end])
+		}
+	}
+}
+
+// jsonTexts turns a JSON object of properties into the timeline's form:
+// keys sorted, each value the text analyses compare (strings unquoted,
+// anything else as written). Text that is not an object is kept as it is.
+func jsonTexts(raw string) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &m) != nil {
+		return json.RawMessage(strconv.Quote(raw))
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b := []byte{'{'}
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		text := string(m[k])
+		var s string
+		if json.Unmarshal(m[k], &s) == nil {
+			text = s
+		}
+		kb, _ := json.Marshal(k)
+		vb, _ := json.Marshal(text)
+		b = append(append(append(b, kb...), ':'), vb...)
+	}
+	return append(b, '}')
 }

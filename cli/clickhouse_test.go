@@ -63,10 +63,19 @@ func TestClickHouseCommandsMatchLocal(t *testing.T) {
 		if strings.Replace(local, `"`+db+`"`, `"`+src.String()+`"`, 1) != remote {
 			t.Errorf("info:\n%s\n%s", local, remote)
 		}
-		// spoor sql passes only what reads: the server refuses the rest.
-		code, _, stderr = runCLI(t, "", "sql", "--db", url, "DROP TABLE "+name+".one")
-		if code != 1 || !strings.Contains(stderr, "readonly mode") {
-			t.Errorf("DROP: %d %s", code, stderr)
+		// spoor sql sends only what reads, and the server refuses
+		// anything else with readonly=1.
+		for q, msg := range map[string]string{
+			"DROP TABLE " + name + ".one":                                "DROP is not sent",
+			"/* x */ -- y\n kill query where 1":                          "KILL is not sent",
+			"SELECT 1; DROP TABLE " + name + ".one":                      "Multi-statements are not allowed",
+			"SELECT * FROM file('x', 'CSV', 'a String')":                 "Table functions are forbidden in readonly mode",
+			"WITH 1 AS x SELECT x FROM system.one SETTINGS readonly = 0": "readonly",
+		} {
+			code, _, stderr = runCLI(t, "", "sql", "--db", url, q)
+			if code != 1 || !strings.Contains(stderr, msg) {
+				t.Errorf("%s: %d %s", q, code, stderr)
+			}
 		}
 	}
 	if out, _ := c.Exec(0, "SELECT count() FROM "+name+".one"); strings.TrimSpace(out) != "400" {
@@ -143,6 +152,52 @@ func TestImportIntoClickHouse(t *testing.T) {
 		code, out, stderr := runCLI(t, "", "import", "--db", url, step.file)
 		if code != 0 || !strings.Contains(out, step.stdout) || !strings.Contains(stderr, "importing into the local copy") || count() != step.count {
 			t.Errorf("import %s: exit %d, %s events on the server (want %s)\n%s%s", step.file, code, count(), step.count, out, stderr)
+		}
+	}
+}
+
+// The exploring commands read a PostHog events table and a table named
+// by its columns.
+func TestClickHouseExistingTables(t *testing.T) {
+	c := chtest.Get(t)
+	name := c.NewDatabase(t)
+	const p1 = "11111111-1111-1111-1111-111111111111"
+	for _, q := range []string{
+		"CREATE TABLE " + name + ".ph (uuid UUID, event String, distinct_id String, person_id UUID, timestamp DateTime, properties String) ENGINE = MergeTree ORDER BY timestamp",
+		"INSERT INTO " + name + ".ph SELECT generateUUIDv4(), 'view', 'd1', toUUID('" + p1 + "'), toDateTime(1700000000), " + clickhouse.String(`{"plan": "pro", "n": 1}`),
+		"INSERT INTO " + name + ".ph SELECT generateUUIDv4(), 'buy', 'd2', toUUID('" + p1 + "'), toDateTime(1700000100), " + clickhouse.String(`{"plan": "free"}`),
+		"INSERT INTO " + name + ".ph SELECT generateUUIDv4(), 'view', 'd3', toUUID('00000000-0000-0000-0000-000000000000'), toDateTime(1700000200), '{}'",
+		"CREATE TABLE " + name + ".cols (uid String, name String, ts Int64, plan Nullable(String)) ENGINE = MergeTree ORDER BY ts",
+		"INSERT INTO " + name + ".cols VALUES ('d1', 'view', 1700000000000, 'pro'), ('d1', 'buy', 1700000100000, 'free'), ('d3', 'view', 1700000200000, NULL)",
+	} {
+		if _, err := c.Exec(0, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ph, cols := c.URL(0, name, "table=ph&schema=posthog"), c.URL(0, name, "table=cols&user=uid&event=name&time=ts")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"info", "--db", ph}, "events,3\nusers,2\nevent names,2\nfirst seen,2023-11-14T22:13:20Z\nlast seen,2023-11-14T22:16:40Z\n"},
+		{[]string{"events", "--db", ph}, "view,2,2,2023-11-14T22:13:20Z,2023-11-14T22:16:40Z\nbuy,1,1,2023-11-14T22:15:00Z,2023-11-14T22:15:00Z\n"},
+		{[]string{"props", "--db", ph}, "plan,2,66.7%,2,\"free (1), pro (1)\"\nn,1,33.3%,1,1 (1)\n"},
+		{[]string{"props", "view", "--db", ph}, "n,1,50.0%,1,1 (1)\nplan,1,50.0%,1,pro (1)\n"},
+		{[]string{"user", "d2", "--db", ph}, "time,event,id,properties\n2023-11-14T22:13:20.000Z,view,d1,n=1 plan=pro\n2023-11-14T22:15:00.000Z,buy,d2,plan=free\n"},
+		{[]string{"info", "--db", cols}, "events,3\nusers,2\n"},
+		{[]string{"props", "--db", cols}, "plan,2,66.7%,2,\"free (1), pro (1)\"\n"},
+		{[]string{"user", "d1", "--db", cols, "--tz", "Asia/Shanghai"}, "time,event,properties\n2023-11-15T06:13:20.000+08:00,view,plan=pro\n2023-11-15T06:15:00.000+08:00,buy,plan=free\n"},
+		{[]string{"props", "nope", "--db", cols}, "unknown event \"nope\""},
+		{[]string{"user", "d2", "--db", ph, "--format", "json"}, `"user": "` + p1 + `",
+  "ids": [
+    "` + p1 + `",
+    "d1",
+    "d2"
+  ],`},
+	} {
+		_, out, stderr := runCLI(t, "", tc.args...)
+		if !strings.Contains(out+stderr, tc.want) {
+			t.Errorf("%s:\n%s%s\nwant it to hold:\n%s", tc.args, out, stderr, tc.want)
 		}
 	}
 }
