@@ -9,25 +9,57 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/attribution"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
-// funnel is tab 2: steps, exclusions, window and mode.
+// funnel is tab 2: steps, exclusions, window and mode; or, in its
+// attribution view (attribution.go), credit of conversions to touches.
 type funnel struct {
 	analysisBase
-	q query.FunnelQuery
+	q    query.FunnelQuery
+	View string // viewFunnel ("") or viewAttribution
+	attr attributionView
 }
+
+func (a *funnel) attributing() bool { return a.View == viewAttribution }
 
 var (
 	funnelModes     = []string{"ordered", "strict", "any"}
 	funnelIntervals = []string{"day", "week", "month"}
 )
 
-func (a *funnel) kind() string          { return "funnel" }
-func (a *funnel) common() *query.Common { return &a.q.Common }
-func (a *funnel) spec() ([]byte, error) { return specJSON(a, a.q) }
+func (a *funnel) kind() string {
+	if a.attributing() {
+		return "attribution"
+	}
+	return "funnel"
+}
+
+func (a *funnel) common() *query.Common {
+	if a.attributing() {
+		return &a.attr.q.Common
+	}
+	return &a.q.Common
+}
+
+func (a *funnel) spec() ([]byte, error) {
+	if a.attributing() {
+		return specJSON(a, a.attr.q)
+	}
+	return specJSON(a, a.q)
+}
+
 func (a *funnel) load(raw []byte) error {
+	if a.attributing() {
+		var q attribution.Query
+		if err := json.Unmarshal(raw, &q); err != nil {
+			return err
+		}
+		a.attr.q = q
+		return nil
+	}
 	var q query.FunnelQuery
 	if err := json.Unmarshal(raw, &q); err != nil {
 		return err
@@ -45,6 +77,9 @@ func (a *funnel) seed(sh *shared) {
 }
 
 func (a *funnel) rows(sh *shared) []row {
+	if a.attributing() {
+		return append(a.attr.rows(sh), a.viewRow())
+	}
 	var rs []row
 	addStep := func(sh *shared) dialog {
 		return newPicker(fmt.Sprintf("Add step %d", len(a.q.Steps)+1), eventItems(sh, false), false, func(v string) tea.Cmd {
@@ -109,7 +144,8 @@ func (a *funnel) rows(sh *shared) []row {
 			return choiceDialog("Conversion trend interval", funnelIntervals, func(v string) { a.q.Interval = v })
 		}},
 	)
-	return append(rs, commonRows(sh, &a.q.Common, true)...)
+	// The view row comes last, where it moves no row people reach by habit.
+	return append(append(rs, commonRows(sh, &a.q.Common, true)...), a.viewRow())
 }
 
 // stepRange reads "2-4" (1-based, as shown) into 0-based steps.
@@ -141,6 +177,9 @@ func namedList(vs []string) []named {
 }
 
 func (a *funnel) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	if a.attributing() {
+		return a.attr.runner()
+	}
 	if len(a.q.Steps) < 2 {
 		return nil, fmt.Errorf("a funnel needs at least two steps: press a to add one")
 	}
