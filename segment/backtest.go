@@ -40,8 +40,10 @@ const MaxBacktestDays = 3660
 // evaluated the same way), and the members with a goal event in
 // [midnight, midnight + within).
 //
-// It is the result of evaluating the rule from scratch as of every
-// midnight (CompileAsOf), computed in one pass over each person's events:
+// It is the result of compiling and evaluating the rule from scratch
+// with its anchor just before every midnight (as CompileAsOf does before
+// the data's last event; on the last day too, here), computed in one
+// pass over each person's events:
 // every term keeps its state (a count in a sliding window, the latest
 // value, the last unanswered event, the current streak) and advances it
 // from one midnight to the next, so the cost is the events plus persons ×

@@ -13,8 +13,13 @@ func (r *Result) Tables() []output.Table {
 	title := fmt.Sprintf("time from first %s to %s", r.Start, r.Event)
 	if r.By != "" {
 		title += " by " + r.By
-		if r.LogrankP.Valid() {
+		switch {
+		case r.LogrankP.Valid():
 			title += fmt.Sprintf("; log-rank chi-square %.2f on %d df, p = %s", float64(r.LogrankChi2), r.LogrankDF, pValue(r.LogrankP))
+		case len(r.Groups) > MaxLogrankGroups:
+			title += fmt.Sprintf("; no log-rank test over %d groups", MaxLogrankGroups)
+		case len(r.Groups) > 1:
+			title += "; no log-rank test: fewer than two groups at risk at an event time"
 		}
 	}
 	sum := output.Table{Title: title, Columns: []string{"group", "users", "events", "censored", "median", "median_lo95", "median_hi95"}}
