@@ -183,11 +183,6 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	return nil, errNotYet("paths")
 }
 
-// Lifecycle is not compiled yet.
-func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.LifecycleResult, error) {
-	return nil, errNotYet("lifecycle")
-}
-
 func errNotYet(what string) error {
 	return fmt.Errorf("%s is not compiled for ClickHouse yet; copy the events to a local database to run it", what)
 }

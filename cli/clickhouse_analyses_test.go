@@ -47,6 +47,8 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"trends", "--events", "view,buy", "--measure", "wau", "--interval", "week", "--tz", "Australia/Lord_Howe"},
 			{"trends", "--measure", "stickiness", "--from", "2024-03-03", "--to", "2024-03-08"},
 			{"trends", "--measure", "avg", "--interval", "hour", "--last", "2d", "--tz", "Asia/Kolkata"},
+			{"lifecycle"},
+			{"lifecycle", "--event", "buy", "--interval", "week", "--by", "plan", "--from", "2024-03-04", "--to", "2024-03-06"},
 		} {
 			args = append(args, "--format", "json")
 			lc, local, lerr := runCLI(t, "", append(args, "--db", db)...)

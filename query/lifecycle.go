@@ -53,6 +53,19 @@ type LifecyclePoint struct {
 	Incomplete bool `json:"incomplete,omitempty"`
 }
 
+// interval is the query's interval: day (default), week or month.
+func (q LifecycleQuery) interval() (Interval, error) {
+	switch Interval(strings.ToLower(q.Interval)) {
+	case "", Day:
+		return Day, nil
+	case Week:
+		return Week, nil
+	case Month:
+		return Month, nil
+	}
+	return "", fmt.Errorf("unknown lifecycle interval %q (use day, week or month)", q.Interval)
+}
+
 // Lifecycle computes new, returning, resurrecting and dormant persons per
 // interval in one pass over each person's timeline.
 func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleResult, error) {
@@ -60,16 +73,9 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 	if err != nil {
 		return nil, err
 	}
-	var iv Interval
-	switch Interval(strings.ToLower(q.Interval)) {
-	case "", Day:
-		iv = Day
-	case Week:
-		iv = Week
-	case Month:
-		iv = Month
-	default:
-		return nil, fmt.Errorf("unknown lifecycle interval %q (use day, week or month)", q.Interval)
+	iv, err := q.interval()
+	if err != nil {
+		return nil, err
 	}
 	eventID := int32(-1)
 	if q.Event != "" {
@@ -160,7 +166,13 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 	if err != nil {
 		return nil, err
 	}
-	lastBucket := cal.Bucket(d.MaxTime)
+	r.finish(s.By, cal, first, n, cal.Bucket(d.MaxTime), counts)
+	return r, nil
+}
+
+// finish sums the counts, per part and per --by code: persons, then new,
+// returning, resurrecting and dormant per interval first..first+n-1.
+func (r *LifecycleResult) finish(by *Prop, cal *Calendar, first, n, lastBucket int, counts []map[int32][]int) {
 	points := func(keep func(code int32) bool) ([]LifecyclePoint, int) {
 		pts := make([]LifecyclePoint, n)
 		users := 0
@@ -184,15 +196,15 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 		return pts, users
 	}
 	r.Points, _ = points(func(int32) bool { return true })
-	if s.By == nil {
-		return r, nil
+	if by == nil {
+		return
 	}
 	seen := map[int32]bool{}
 	for _, groups := range counts {
 		for code := range groups {
 			if !seen[code] {
 				seen[code] = true
-				g := LifecycleBreakdown{Value: codeLabel(s.By, int(code))}
+				g := LifecycleBreakdown{Value: codeLabel(by, int(code))}
 				g.Points, g.Users = points(func(c int32) bool { return c == code })
 				r.Breakdown = append(r.Breakdown, g)
 			}
@@ -205,7 +217,6 @@ func (d *Dataset) Lifecycle(ctx context.Context, q LifecycleQuery) (*LifecycleRe
 		}
 		return a.Value < b.Value
 	})
-	return r, nil
 }
 
 // Tables is one row per interval; the interval cut short by the data's
