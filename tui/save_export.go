@@ -239,7 +239,7 @@ func queryHeader(a analysis, d *query.Dataset) string {
 // runs) beside the result.
 func exportResult(res result, format, head string, spec []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	var v any = res
+	var v any = fullTables(res)
 	switch format {
 	case "json":
 		v = struct {
@@ -258,8 +258,20 @@ func exportResult(res result, format, head string, spec []byte) ([]byte, error) 
 // render formats a result with the CLI's writers, as it is copied.
 func render(res result, format string) ([]byte, error) {
 	var buf bytes.Buffer
-	err := output.Write(&buf, format, res)
+	err := output.Write(&buf, format, fullTables(res))
 	return buf.Bytes(), err
+}
+
+// abridged is a result whose screen table leaves rows out (survival
+// curves); full is every row, for exports and copies.
+type abridged interface{ full() output.Tabular }
+
+// fullTables is what exports write of res: every row.
+func fullTables(res result) output.Tabular {
+	if a, ok := res.(abridged); ok {
+		return a.full()
+	}
+	return res
 }
 
 // copyResult puts the result, as a Markdown table, on the clipboard with

@@ -40,20 +40,52 @@ func (a *retention) survivalRunner() (func(ctx context.Context, d *query.Dataset
 		if err != nil {
 			return nil, err
 		}
-		return &survivalResult{r: r}, nil
+		return newSurvivalResult(r), nil
 	}, nil
 }
 
-// survivalResult is the survival view's curves; it has no items (the
-// table lists every point).
+// survivalResult is the survival view's curves; it has no items. A curve
+// has a point per distinct event time, 180,000 of them on 10M events,
+// and the screen redraws its table on every key: it shows at most
+// viewPoints per group, while exports and copies write every point.
 type survivalResult struct {
 	resultBase
-	r *survival.Result
+	r     *survival.Result // every point
+	shown *survival.Result // at most viewPoints per group
+	cut   bool             // shown lacks some points
 }
 
-func (r *survivalResult) Tables() []output.Table { return r.r.Tables() }
-func (r *survivalResult) json() any              { return r.r }
-func (r *survivalResult) enter() string          { return "" }
+// viewPoints bounds the curve rows drawn per group.
+const viewPoints = 200
+
+func newSurvivalResult(r *survival.Result) *survivalResult {
+	shown := *r
+	shown.Groups = slices.Clone(r.Groups)
+	res := &survivalResult{r: r, shown: &shown}
+	for i, g := range shown.Groups {
+		if n := len(g.Curve); n > viewPoints {
+			// Evenly spaced points, the first and the last among them.
+			c := make([]survival.Point, viewPoints)
+			for k := range c {
+				c[k] = g.Curve[k*(n-1)/(viewPoints-1)]
+			}
+			shown.Groups[i].Curve, res.cut = c, true
+		}
+	}
+	return res
+}
+
+func (r *survivalResult) Tables() []output.Table {
+	ts := r.shown.Tables()
+	if r.cut {
+		ts[1].Title += fmt.Sprintf("; at most %d points per group shown, export (e) writes every one", viewPoints)
+	}
+	return ts
+}
+
+func (r *survivalResult) full() output.Tabular { return r.r }
+func (r *survivalResult) json() any             { return r.r }
+func (r *survivalResult) enter() string         { return "" }
 
 func (r *survivalResult) chart(sh *shared, w, _ int) string { return survivalChart(sh, r.r, w) }
 

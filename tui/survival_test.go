@@ -100,3 +100,28 @@ func TestStepColumns(t *testing.T) {
 		t.Errorf("columns %v", got)
 	}
 }
+
+// TestSurvivalTableAbridged: a curve of 1,000 points shows 200 on screen,
+// the first and the last among them, and an export writes all 1,000.
+func TestSurvivalTableAbridged(t *testing.T) {
+	g := survival.Group{Name: "all users", Users: 1000, Events: 1000}
+	for i := range 1000 {
+		g.Curve = append(g.Curve, survival.Point{TSeconds: float64(i + 1), AtRisk: 1000 - i, Events: 1, Survival: float64(999-i) / 1000})
+	}
+	res := newSurvivalResult(&survival.Result{Start: "a", Event: "b", Groups: []survival.Group{g}})
+	curve := res.Tables()[1]
+	if len(curve.Rows) != viewPoints || curve.Rows[0][2] != "1" || curve.Rows[viewPoints-1][2] != "1000" ||
+		!strings.Contains(curve.Title, "export (e) writes every one") {
+		t.Fatalf("screen table: %d rows, first %v, last %v, title %q", len(curve.Rows), curve.Rows[0], curve.Rows[len(curve.Rows)-1], curve.Title)
+	}
+	out, err := exportResult(res, "csv", "spoor survival", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(out), "\nall users,"); n != 1000+1 { // the summary row and every point
+		t.Errorf("export has %d rows of the group, want 1001", n)
+	}
+	if len(res.r.Groups[0].Curve) != 1000 {
+		t.Errorf("the full result lost points: %d", len(res.r.Groups[0].Curve))
+	}
+}
