@@ -84,8 +84,8 @@ func (r *survivalResult) Tables() []output.Table {
 }
 
 func (r *survivalResult) full() output.Tabular { return r.r }
-func (r *survivalResult) json() any             { return r.r }
-func (r *survivalResult) enter() string         { return "" }
+func (r *survivalResult) json() any            { return r.r }
+func (r *survivalResult) enter() string        { return "" }
 
 func (r *survivalResult) chart(sh *shared, w, _ int) string { return survivalChart(sh, r.r, w) }
 
