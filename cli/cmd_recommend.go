@@ -19,16 +19,17 @@ const recommendUsage = `--item PROP [--top 5] [--method item|sknn|popular] [--bu
 
 Learns from the events in range that carry PROP (views, carts, buys alike),
 each user's time-ordered items with repeats in a row counted once. A session
-ends at a gap over --session-gap (0: a user's whole timeline is one).
+ends at a gap over --session-gap between two item events (0: a user's whole
+timeline is one).
 
 Methods: item (default) ranks the items most often in a session with the
 user's 10 most recent items (shrunk cosine, 50 kept per item, the newest item
 weighing most); sknn finds the 100 sessions of other users most like those
-10 items (among each item's 500 most recent sessions) and ranks the items in
-them by summed similarity; popular ranks by sessions. Each fills up with the
-most popular items. Items the user viewed stay candidates. Items the user bought (--buy, default the first of purchase,
-buy, order_completed, ... that carries PROP) are left out unless
---include-bought.
+10 items (among the 500 most recent sessions holding one of them) and ranks
+the items in them by summed similarity; popular ranks by sessions. Each fills
+up with the most popular items. Items the user viewed stay candidates. Items
+the user bought (--buy, default the first of purchase, buy, order_completed,
+... that carries PROP) are left out unless --include-bought.
 
 --evaluate hides each user's last item, learns from the rest, and reports how
 often each method has it in its top 10 (hit rate) and 1/rank (MRR).

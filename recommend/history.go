@@ -7,9 +7,9 @@
 // Everything works on a History: each user's interactions with items (the
 // events in range that carry the item property), time ordered, with
 // consecutive repeats of one item inside a session collapsed into one
-// entry. A session ends at a gap longer than the session gap (paths'
-// convention, default 30 minutes); a gap of 0 makes each user's whole
-// timeline one session.
+// entry. A session ends at a gap longer than the session gap between two
+// of the user's item events (paths' default, 30 minutes); a gap of 0
+// makes each user's whole timeline one session.
 package recommend
 
 import (
@@ -71,6 +71,14 @@ func Build(ctx context.Context, d *query.Dataset, s *query.Scope, item, buy stri
 		return nil, err
 	}
 	h := &History{Item: item, Items: p.Values, Buy: buyName, Gap: gap}
+	n := 0 // events with an item: the most entries there can be
+	for _, c := range p.Codes {
+		if c != 0 {
+			n++
+		}
+	}
+	h.item, h.when = make([]int32, 0, n), make([]int64, 0, n)
+	h.bought, h.sessAt = make([]bool, 0, n), make([]bool, 0, n)
 	for u := range d.Users {
 		if u%1024 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"runtime"
@@ -79,7 +80,8 @@ func purchases(h *History) *baskets {
 	return b
 }
 
-// index is baskets with each item's baskets, oldest basket first.
+// index is baskets with each item's baskets, oldest first (by time, then
+// basket).
 type index struct {
 	*baskets
 	count  []int32 // item -> baskets holding it
@@ -101,7 +103,12 @@ func newIndex(b *baskets, items int) *index {
 	for k := range order {
 		order[k] = int32(k)
 	}
-	slices.SortStableFunc(order, func(p, q int32) int { return cmpInt64(b.when[p], b.when[q]) })
+	slices.SortFunc(order, func(p, q int32) int { // by time, then basket
+		if c := cmp.Compare(b.when[p], b.when[q]); c != 0 {
+			return c
+		}
+		return cmp.Compare(p, q)
+	})
 	x.post = make([]int32, len(b.items))
 	x.pos = make([]int32, len(b.items))
 	fill := append([]int32(nil), x.pstart[:items]...)
@@ -112,16 +119,6 @@ func newIndex(b *baskets, items int) *index {
 		}
 	}
 	return x
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // neighbours are each item's most associated items, best first.

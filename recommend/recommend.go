@@ -24,7 +24,7 @@ var Methods = []string{ItemKNN, SKNN, Popular}
 // session-based kNN (Ludewig & Jannach 2018) and checked by the evaluation.
 const (
 	ContextItems   = 10  // a user's most recent distinct items that make the query
-	SampleSessions = 500 // sknn: each query item's most recent sessions that may be neighbours
+	SampleSessions = 500 // sknn: the most recent sessions holding a query item that may be neighbours
 	NeighbourSess  = 100 // sknn: the most similar of those that vote
 )
 
@@ -71,6 +71,7 @@ type workspace struct {
 	skip    []bool    // item -> excluded (bought)
 	acc     []float64 // sknn: basket -> similarity so far
 	accd    []int32   // baskets with a similarity
+	cur     []int32   // sknn: per query item, its next posting to merge
 	ctx     []int32
 	weight  []float64
 	top     *topK
@@ -167,25 +168,45 @@ func (w *workspace) add(j int32, s float64) {
 }
 
 // neighbourSessions scores by session-based kNN with recency-weighted
-// query items (V-SKNN): a candidate is one of each query item's
-// SampleSessions most recent sessions of other users (the user's own
-// sessions hold the query itself); its similarity is the sum of the
+// query items (V-SKNN): the candidates are the SampleSessions most recent
+// sessions of other users holding a query item (the user's own sessions
+// hold the query itself); a candidate's similarity is the sum of the
 // weights of the query items it holds (ties: the more recent session);
 // the NeighbourSess most similar vote for each of their items with their
-// similarity.
+// similarity. The candidates come from merging the query items' postings
+// from their newest end, so the work is bounded by SampleSessions × the
+// query's length whatever the items' popularity.
 func (m *Model) neighbourSessions(u int, w *workspace) {
 	x := m.x
-	for k, c := range w.ctx {
-		lo := max(x.pstart[c], x.pstart[c+1]-SampleSessions)
-		for _, b := range x.post[lo:x.pstart[c+1]] {
-			if x.user[b] == int32(u) {
+	w.cur = w.cur[:0]
+	for _, c := range w.ctx {
+		w.cur = append(w.cur, x.pstart[c+1]-1)
+	}
+	for {
+		best := -1 // the query item whose next posting is the newest (time, then basket)
+		for k, q := range w.cur {
+			if q < x.pstart[w.ctx[k]] {
 				continue
 			}
-			if w.acc[b] == 0 {
-				w.accd = append(w.accd, b)
+			if best < 0 || newer(x, x.post[q], x.post[w.cur[best]]) {
+				best = k
 			}
-			w.acc[b] += w.weight[k]
 		}
+		if best < 0 {
+			break
+		}
+		b := x.post[w.cur[best]]
+		w.cur[best]--
+		if x.user[b] == int32(u) {
+			continue
+		}
+		if w.acc[b] == 0 {
+			if len(w.accd) == SampleSessions {
+				break
+			}
+			w.accd = append(w.accd, b)
+		}
+		w.acc[b] += w.weight[best]
 	}
 	w.nearest.reset()
 	for _, b := range w.accd {
@@ -198,6 +219,12 @@ func (m *Model) neighbourSessions(u int, w *workspace) {
 			w.add(j, s.score)
 		}
 	}
+}
+
+// newer orders postings as they lie in each item's list: by time, then
+// basket.
+func newer(x *index, a, b int32) bool {
+	return x.when[a] > x.when[b] || x.when[a] == x.when[b] && a > b
 }
 
 // ForUsers returns the top n items of every user of the History, by

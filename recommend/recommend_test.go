@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -285,5 +286,45 @@ func TestHostileInput(t *testing.T) {
 	h = history(t, evs, "", DefaultGap)
 	if _, err := Recommend(ctx, h, Options{}); err == nil {
 		t.Fatal("cancelled: no error")
+	}
+}
+
+// sknn samples the SampleSessions most recent sessions holding a query
+// item: 100 old sessions {A,B,Yi} would match the query (A, B) best, but
+// 500 newer sessions {A,Xi} are the candidates, and of those the 100 most
+// recent (equal similarity) vote.
+func TestSKNNSamplesRecentSessions(t *testing.T) {
+	var b strings.Builder
+	for i := range 600 {
+		minute := 100 * (i + 1)
+		if i < 100 {
+			fmt.Fprintf(&b, "o%d view %d A\no%d view %d B\no%d view %d Y%d\n", i, minute, i, minute+1, i, minute+2, i)
+		} else {
+			fmt.Fprintf(&b, "o%d view %d A\no%d view %d X%d\n", i, minute, i, minute+1, i)
+		}
+	}
+	b.WriteString("me view 99000 A\nme view 99001 B\n")
+	h := history(t, timeline(b.String()), "", DefaultGap)
+	m, err := Train(bg, h, SKNN, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := m.workspace(10)
+	u := slices.Index(h.Users, "me")
+	m.query(u, w)
+	m.neighbourSessions(u, w)
+	var got []string
+	for _, j := range w.scored {
+		got = append(got, h.Items[j])
+	}
+	slices.Sort(got)
+	var want []string
+	for i := 500; i < 600; i++ {
+		want = append(want, fmt.Sprint("X", i))
+	}
+	want = append(want, "A")
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("voted for %v\nwant %v", got, want)
 	}
 }
