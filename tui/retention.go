@@ -81,8 +81,7 @@ func (a *retention) loadKind(kind string, raw []byte) (bool, error) {
 // seed starts weekly (daily cohorts of a short sample are mostly noise),
 // counting as a return the event most users do on more than one day:
 // with any event, a system event (a trial expiring on its own) would
-// count as the user coming back. The survival view starts from the
-// first event to that same event, once chosen.
+// count as the user coming back.
 func (a *retention) seed(sh *shared) { a.q.Period, a.q.Return = "week", sh.picks.repeat }
 
 // viewRow switches between the cohort table and the survival curves;
@@ -95,10 +94,11 @@ func (a *retention) viewRow() row {
 			if a.survival && a.sq.Start == "" && a.sq.Event == "" {
 				a.sq.Common = a.q.Common
 				a.sq.Where = slices.Clone(a.q.Where)
+				// The cohort's start event, else the first of the events
+				// users do first; the last of those as the target
+				// (session_start → add_to_cart on the sample), else the
+				// return event.
 				a.sq.Start, a.sq.Event = a.q.Start, a.q.Return
-				// The first and last of the events users do first, in
-				// that order (session_start → purchase), where the
-				// cohort has none.
 				if seed := sh.funnelSeed; len(seed) > 1 {
 					a.sq.Start = cmp.Or(a.sq.Start, seed[0])
 					a.sq.Event = seed[len(seed)-1]
