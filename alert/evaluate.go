@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -17,28 +18,34 @@ type Outcome struct {
 	Latest []Point `json:"latest"`
 }
 
-// Evaluate checks the latest d.Points points of every series of r.
-func Evaluate(d Definition, r *query.TrendsResult) Outcome {
+// Evaluate checks the latest d.Points judged points of every series of r,
+// judged by js (forecast.DetectTrends with d's window and threshold). A
+// partly covered last interval is not judged, so the newest point checked
+// is the last complete one.
+func Evaluate(d Definition, r *query.TrendsResult, js [][]forecast.Judgement) Outcome {
 	o := Outcome{Name: d.Name, Metric: d.Metric, Points: []Point{}, Latest: []Point{}}
-	for _, s := range r.Series {
+	for k, s := range r.Series {
 		n := len(s.Points)
 		if n == 0 {
 			continue
 		}
-		for _, p := range Series(s, d.Window, d.Threshold) {
-			if p.Index >= n-d.Points {
-				o.Points = append(o.Points, p)
+		var judged []int
+		for i, j := range js[k] {
+			if j.Judged {
+				judged = append(judged, i)
 			}
 		}
-		latest := Point{Series: s.Label, Index: n - 1, T: s.Points[n-1].T, Value: s.Points[n-1].Value}
-		vals := make([]float64, n)
-		for i, p := range s.Points {
-			vals[i] = float64(p.Value)
+		for _, i := range judged[max(0, len(judged)-d.Points):] {
+			if js[k][i].Anomaly {
+				o.Points = append(o.Points, point(s, i, js[k][i]))
+			}
 		}
-		if a, ok := Last(vals, d.Window); ok {
-			latest.Median, latest.MAD, latest.Score = a.Median, a.MAD, a.Score
+		if len(judged) == 0 {
+			o.Latest = append(o.Latest, Point{Series: s.Label, Index: n - 1, T: s.Points[n-1].T, Value: s.Points[n-1].Value})
+			continue
 		}
-		o.Latest = append(o.Latest, latest)
+		last := judged[len(judged)-1]
+		o.Latest = append(o.Latest, point(s, last, js[k][last]))
 	}
 	o.Fired = len(o.Points) > 0
 	return o
@@ -64,18 +71,18 @@ func (r *Outcomes) Add(o Outcome) {
 
 // Tables lists each alert's status and the points that fired it.
 func (r *Outcomes) Tables() []output.Table {
-	t := output.Table{Columns: []string{"alert", "status", "series", "t", "value", "baseline median", "robust z"}}
+	t := output.Table{Columns: []string{"alert", "status", "series", "t", "value", "expected", "score"}}
 	for _, o := range r.Alerts {
 		switch {
 		case o.Error != "":
 			t.Rows = append(t.Rows, []string{o.Name, "error", "", "", "", "", o.Error})
 		case o.Fired:
 			for _, p := range o.Points {
-				t.Rows = append(t.Rows, []string{o.Name, "FIRED " + p.Direction, p.Series, p.T, valueText(p.Value), num(p.Median), zScore(p.Score)})
+				t.Rows = append(t.Rows, []string{o.Name, "FIRED " + p.Direction, p.Series, p.T, valueText(p.Value), num(p.Expected), zScore(p.Score)})
 			}
 		default:
 			for _, p := range o.Latest {
-				t.Rows = append(t.Rows, []string{o.Name, "ok", p.Series, p.T, valueText(p.Value), num(p.Median), zScore(p.Score)})
+				t.Rows = append(t.Rows, []string{o.Name, "ok", p.Series, p.T, valueText(p.Value), num(p.Expected), zScore(p.Score)})
 			}
 			if len(o.Latest) == 0 {
 				t.Rows = append(t.Rows, []string{o.Name, "ok", "(no data)", "", "", "", ""})

@@ -1,3 +1,7 @@
+// Package alert marks the anomalous points of trends series with the one
+// detector, forecast.Detect (docs/semantics.md#churn-risk-and-alerts), and
+// keeps saved alert definitions that spoor alerts evaluates after each
+// import.
 package alert
 
 import (
@@ -6,20 +10,32 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
-// Point is an anomalous point of a named series, for listing and charts.
+// Defaults of an alert and of trends --alerts: the detector's.
+const (
+	DefaultWindow    = forecast.TrailingWindow // the fallback's trailing points
+	DefaultThreshold = forecast.OutlierZ       // robust standard deviations
+)
+
+// Point is a judged point of a named series, for listing and charts.
 type Point struct {
-	Series    string    `json:"series"`
-	Index     int       `json:"index"` // position in the series' points
-	T         string    `json:"t"`     // the interval's first day, as in the trends output
-	Value     query.Num `json:"value"` // null when undefined (avg with no active user)
-	Median    float64   `json:"median"`
-	MAD       float64   `json:"mad"`
-	Score     float64   `json:"score"` // robust z; ±Inf (JSON "inf"/"-inf") on a flat baseline
-	Direction string    `json:"direction"`
+	Series   string    `json:"series"`
+	Index    int       `json:"index"` // position in the series' points
+	T        string    `json:"t"`     // the interval's first day, as in the trends output
+	Value    query.Num `json:"value"` // null when undefined (avg with no active user)
+	Expected float64   `json:"expected"`
+	Lo       float64   `json:"lo"`
+	Hi       float64   `json:"hi"`
+	// Score is how far Value is from Expected in robust standard
+	// deviations (on log(1+y) for a log model); ±Inf (JSON "inf"/"-inf")
+	// on a flat trailing baseline.
+	Score     float64 `json:"score"`
+	Direction string  `json:"direction"`
+	Detector  string  `json:"detector"` // "forecast", or "trailing" for a series too short to forecast
 }
 
 // MarshalJSON writes an infinite score as the string "inf" or "-inf",
@@ -43,20 +59,24 @@ func scoreSign(s float64) string {
 	return ""
 }
 
-// Series finds the anomalous points of one trend series.
-func Series(s query.TrendSeries, window int, threshold float64) []Point {
-	vals := make([]float64, len(s.Points))
-	for i, p := range s.Points {
-		vals[i] = float64(p.Value) // an undefined point (NaN) is skipped by Detect
+// point is the judged point i of s.
+func point(s query.TrendSeries, i int, j forecast.Judgement) Point {
+	dir := "drop"
+	if j.Value > j.Expected {
+		dir = "spike"
 	}
+	return Point{Series: s.Label, Index: i, T: s.Points[i].T, Value: s.Points[i].Value, Expected: j.Expected, Lo: j.Lo, Hi: j.Hi,
+		Score: j.Score, Direction: dir, Detector: j.Detector}
+}
+
+// Series lists the anomalous points of one trend series, given the
+// detector's judgement of each of its points (forecast.DetectTrends).
+func Series(s query.TrendSeries, js []forecast.Judgement) []Point {
 	var out []Point
-	for _, a := range Detect(vals, window, threshold) {
-		dir := "drop"
-		if a.Spike() {
-			dir = "spike"
+	for i, j := range js {
+		if j.Anomaly {
+			out = append(out, point(s, i, j))
 		}
-		out = append(out, Point{Series: s.Label, Index: a.Index, T: s.Points[a.Index].T, Value: query.Num(a.Value),
-			Median: a.Median, MAD: a.MAD, Score: a.Score, Direction: dir})
 	}
 	return out
 }
@@ -72,18 +92,12 @@ type TrendsAlerts struct {
 	Anomalies []Point `json:"anomalies"`
 }
 
-// ForTrends marks the anomalies of every series of r (window and
-// threshold ≤ 0 mean the defaults, 14 points and 3.5).
-func ForTrends(r *query.TrendsResult, window int, threshold float64) *TrendsAlerts {
-	if window <= 0 {
-		window = DefaultWindow
-	}
-	if threshold <= 0 {
-		threshold = DefaultThreshold
-	}
+// ForTrends marks the anomalies of every series of r, judged by js
+// (forecast.DetectTrends with this window and threshold).
+func ForTrends(r *query.TrendsResult, js [][]forecast.Judgement, window int, threshold float64) *TrendsAlerts {
 	ta := &TrendsAlerts{TrendsResult: r, Window: window, Threshold: threshold, Anomalies: []Point{}}
-	for _, s := range r.Series {
-		ta.Anomalies = append(ta.Anomalies, Series(s, window, threshold)...)
+	for k, s := range r.Series {
+		ta.Anomalies = append(ta.Anomalies, Series(s, js[k])...)
 	}
 	return ta
 }
@@ -96,22 +110,23 @@ func (ta *TrendsAlerts) Tables() []output.Table {
 // AnomalyTable lists anomalous points.
 func AnomalyTable(ps []Point, window int, threshold float64) output.Table {
 	t := output.Table{
-		Title:   fmt.Sprintf("anomalies (robust z beyond %g against the trailing %d points)", threshold, window),
-		Columns: []string{"series", "t", "value", "baseline median", "MAD", "robust z", "direction"},
+		Title:   fmt.Sprintf("anomalies (beyond %g robust standard deviations of the one-step forecast; for a series too short to forecast, of the trailing %d points' median)", threshold, window),
+		Columns: []string{"series", "t", "value", "expected", "lo", "hi", "score", "direction", "detector"},
 	}
 	for _, p := range ps {
-		t.Rows = append(t.Rows, []string{p.Series, p.T, valueText(p.Value), num(p.Median), num(p.MAD), zScore(p.Score), p.Direction})
+		t.Rows = append(t.Rows, []string{p.Series, p.T, valueText(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), zScore(p.Score), p.Direction, p.Detector})
 	}
 	return t
 }
 
-func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+// num rounds to 2 decimals: the expected value and band are estimates.
+func num(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 
 func valueText(v query.Num) string {
 	if !v.Valid() {
 		return "-"
 	}
-	return num(float64(v))
+	return strconv.FormatFloat(float64(v), 'f', -1, 64)
 }
 
 func zScore(z float64) string {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -21,6 +22,20 @@ func series(label string, vals ...float64) query.TrendSeries {
 	return s
 }
 
+// judge is what spoor alerts does with a result whose series are all
+// judged (a daily period; these short series get the trailing fallback).
+func judge(r *query.TrendsResult, window int) [][]forecast.Judgement {
+	var out [][]forecast.Judgement
+	for _, s := range r.Series {
+		y := make([]float64, len(s.Points))
+		for i, p := range s.Points {
+			y[i] = float64(p.Value)
+		}
+		out = append(out, forecast.Detect(y, 7, DefaultThreshold, window))
+	}
+	return out
+}
+
 func TestEvaluateLatestPoints(t *testing.T) {
 	base := []float64{10, 11, 10, 11, 10, 11, 10, 11}
 	// "a" spikes at point 8 and drops at the last point 10; "b" is quiet;
@@ -30,7 +45,7 @@ func TestEvaluateLatestPoints(t *testing.T) {
 	c := series("c", 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6)
 	r := &query.TrendsResult{Series: []query.TrendSeries{a, b, c}}
 	d := Definition{Name: "x", Metric: "--events e", Threshold: 3.5, Window: 14, Points: 1}
-	o := Evaluate(d, r)
+	o := Evaluate(d, r, judge(r, 14))
 	if !o.Fired || len(o.Points) != 2 || o.Points[0].Series != "a" || o.Points[0].T != "2026-03-11" || o.Points[0].Direction != "drop" ||
 		o.Points[1].Series != "c" || o.Points[1].Direction != "spike" {
 		t.Fatalf("latest point: %+v", o.Points)
@@ -40,7 +55,7 @@ func TestEvaluateLatestPoints(t *testing.T) {
 	}
 	// With the last three points checked, a's spike on day 9 counts too.
 	d.Points = 3
-	if o := Evaluate(d, r); len(o.Points) != 3 || o.Points[0].T != "2026-03-09" {
+	if o := Evaluate(d, r, judge(r, 14)); len(o.Points) != 3 || o.Points[0].T != "2026-03-09" {
 		t.Fatalf("last 3 points: %+v", o.Points)
 	}
 	// A flat baseline's infinite score is written as "inf" in JSON.
@@ -53,7 +68,8 @@ func TestEvaluateLatestPoints(t *testing.T) {
 		t.Fatalf("finite score: %s", body)
 	}
 	// Quiet and empty series do not fire.
-	if o := Evaluate(d, &query.TrendsResult{Series: []query.TrendSeries{b, {Label: "empty"}}}); o.Fired || len(o.Latest) != 1 {
+	quiet := &query.TrendsResult{Series: []query.TrendSeries{b, {Label: "empty"}}}
+	if o := Evaluate(d, quiet, judge(quiet, 14)); o.Fired || len(o.Latest) != 1 {
 		t.Fatalf("quiet: %+v", o)
 	}
 }
@@ -63,13 +79,13 @@ func TestForTrendsBreakdown(t *testing.T) {
 		series("buy · CN", 3, 4, 3, 4, 3, 4, 3, 4, 20),
 		series("buy · US", 3, 4, 3, 4, 3, 4, 3, 4, 3),
 	}}
-	ta := ForTrends(r, 0, 0)
-	if ta.Window != DefaultWindow || ta.Threshold != DefaultThreshold || len(ta.Anomalies) != 1 || ta.Anomalies[0].Series != "buy · CN" || ta.Anomalies[0].Index != 8 {
+	ta := ForTrends(r, judge(r, 14), DefaultWindow, DefaultThreshold)
+	if len(ta.Anomalies) != 1 || ta.Anomalies[0].Series != "buy · CN" || ta.Anomalies[0].Index != 8 || ta.Anomalies[0].Detector != forecast.DetectorTrailing {
 		t.Fatalf("%+v", ta)
 	}
 	tables := ta.Tables()
 	last := tables[len(tables)-1]
-	if len(last.Rows) != 1 || last.Rows[0][0] != "buy · CN" || last.Rows[0][6] != "spike" {
+	if len(last.Rows) != 1 || last.Rows[0][0] != "buy · CN" || last.Rows[0][7] != "spike" {
 		t.Fatalf("anomaly table: %+v", last)
 	}
 }
@@ -116,5 +132,17 @@ func TestSavedDefinitions(t *testing.T) {
 		if err := Save(ctx, db, bad, false); err == nil {
 			t.Errorf("saved %+v", bad)
 		}
+	}
+}
+
+// A point the detector did not judge (a partly covered last interval) is
+// neither checked nor the latest: the newest judged point is.
+func TestEvaluateSkipsUnjudged(t *testing.T) {
+	r := &query.TrendsResult{Series: []query.TrendSeries{series("a", 10, 11, 10, 11, 10, 11, 10, 11, 30, 1)}}
+	js := judge(r, 14)
+	js[0][9] = forecast.Judgement{} // as DetectTrends leaves a partial interval
+	o := Evaluate(Definition{Name: "x", Threshold: 3.5, Window: 14, Points: 1}, r, js)
+	if !o.Fired || len(o.Points) != 1 || o.Points[0].Index != 8 || o.Latest[0].Index != 8 || o.Latest[0].Detector != forecast.DetectorTrailing {
+		t.Fatalf("%+v", o)
 	}
 }

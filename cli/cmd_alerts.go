@@ -2,13 +2,14 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"strings"
 
 	"github.com/spoorhq/spoor/alert"
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -25,14 +26,15 @@ const alertsUsage = `[run] [NAME...] | add NAME --metric 'TRENDS ARGS' [--thresh
 
 An alert watches a trends series (the arguments of spoor trends, e.g.
 --metric '--events purchase --measure users') and fires when one of its
-latest points (--points, default 1) breaks from the trailing --window
-points (default 14): robust z = 0.6745·(x − median)/MAD beyond --threshold
-(default 3.5). When MAD is 0 the mean absolute deviation stands in; on a
-perfectly flat baseline any change fires. A 14-point baseline is short: on
-pure noise about 2% of points pass 3.5, so for a noisy daily series prefer
---window 28 (about 0.7%) or a higher threshold. The baseline does not model
-weekly seasonality; watch weekly series (--interval week) when weekends
-differ a lot from weekdays.
+latest complete points (--points, default 1) lies outside its expected
+band: more than --threshold (default 3.5) robust standard deviations from
+its one-step forecast. This is the one detector of spoor forecast's
+anomalies, spoor trends --alerts and the workbench's markers: an
+exponential-smoothing model with the weekly (daily) season, fitted with
+the anomalies left out. A series too short to forecast (under two seasons:
+14 days, 48 hours) is judged instead by robust z against the median of its
+trailing --window points (default 14). A partly covered last interval
+(today so far) is not judged: its count is not comparable yet.
 
 spoor alerts evaluates every saved alert (or the named ones) and exits
 with status 3 when at least one fires, 1 when one could not be computed,
@@ -59,8 +61,8 @@ func alertsAdd(env *Env, args []string) error {
 	dbPath := dbFlag(fs)
 	var d alert.Definition
 	fs.StringVar(&d.Metric, "metric", "", "the arguments of spoor trends that give the series, e.g. '--events purchase --measure users'")
-	fs.Float64Var(&d.Threshold, "threshold", alert.DefaultThreshold, "robust z beyond which a point is anomalous")
-	fs.IntVar(&d.Window, "window", alert.DefaultWindow, "trailing points forming the baseline")
+	fs.Float64Var(&d.Threshold, "threshold", alert.DefaultThreshold, "robust standard deviations from the expected value beyond which a point is anomalous")
+	fs.IntVar(&d.Window, "window", alert.DefaultWindow, "trailing points forming the baseline of a series too short to forecast")
 	fs.IntVar(&d.Points, "points", 1, "latest points of each series to check")
 	replace := fs.Bool("replace", false, "replace an alert of the same name")
 	if err := parse(fs, args); err != nil {
@@ -83,14 +85,14 @@ func alertsAdd(env *Env, args []string) error {
 	}
 	defer db.Close()
 	// Computing the metric once now catches a typo before cron does.
-	if _, err := trendsSeries(env, db.Path, metric); err != nil {
+	if _, _, err := metricSeries(env, db.Path, metric, d.Window, d.Threshold); err != nil {
 		return usagef("--metric %q does not run: %v", d.Metric, err)
 	}
 	if err := alert.Save(env.Ctx, db, d, *replace); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "saved alert %q: fires when the latest %d point(s) of spoor trends %s break from the trailing %d by robust z > %g\n",
-		d.Name, d.Points, d.Metric, d.Window, d.Threshold)
+	fmt.Fprintf(env.Stderr, "saved alert %q: fires when the latest %d complete point(s) of spoor trends %s lie more than %g robust standard deviations from their expected value\n",
+		d.Name, d.Points, d.Metric, d.Threshold)
 	return nil
 }
 
@@ -173,14 +175,15 @@ func alertsRun(env *Env, args []string) error {
 	for _, d := range defs {
 		metric, err := metricArgs(d.Metric)
 		var r *query.TrendsResult
+		var js [][]forecast.Judgement
 		if err == nil {
-			r, err = trendsSeries(env, db.Path, metric)
+			r, js, err = metricSeries(env, db.Path, metric, d.Window, d.Threshold)
 		}
 		if err != nil {
 			res.Add(alert.Outcome{Name: d.Name, Metric: d.Metric, Error: err.Error(), Points: []alert.Point{}, Latest: []alert.Point{}})
 			continue
 		}
-		res.Add(alert.Evaluate(d, r))
+		res.Add(alert.Evaluate(d, r, js))
 	}
 	if err := emit(env, *format, res); err != nil {
 		return err
@@ -219,28 +222,37 @@ func metricArgs(metric string) ([]string, error) {
 	return args, nil
 }
 
-// trendsSeries runs spoor trends with the metric's arguments and reads its
-// JSON: the documented trends contract is all the alert relies on, so the
-// metric takes exactly the options of spoor trends.
-func trendsSeries(env *Env, dbPath string, metric []string) (*query.TrendsResult, error) {
-	cmd, ok := commands["trends"]
-	if !ok {
-		return nil, fmt.Errorf("the trends command is not built into this binary")
-	}
+// metricSeries computes an alert's metric — the arguments of spoor
+// trends — and judges its points as spoor trends --alerts does, with the
+// alert's window and threshold.
+func metricSeries(env *Env, dbPath string, metric []string, window int, threshold float64) (*query.TrendsResult, [][]forecast.Judgement, error) {
 	var out, errOut bytes.Buffer
 	sub := &Env{Ctx: env.Ctx, Stdin: env.Stdin, Stdout: &out, Stderr: &errOut}
-	args := append(append([]string{}, metric...), "--db", dbPath, "--format", "json")
-	if err := cmd.run(sub, args); err != nil {
+	fs := newFlags(sub, "trends", "")
+	var q query.TrendsQuery
+	check := trendsFlags(fs, &q)
+	trendAlertFlags(fs) // the metric may say --alerts: the alert judges anyway
+	if err := parse(fs, metric); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, fmt.Errorf("the metric asks for help, not a series")
+			return nil, nil, fmt.Errorf("the metric asks for help, not a series")
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	var r query.TrendsResult
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-		return nil, fmt.Errorf("read trends output: %w", err)
+	if err := check(); err != nil {
+		return nil, nil, err
 	}
-	return &r, nil
+	e, closeData, err := openEngine(sub, dbPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer closeData()
+	r, err := e.Trends(env.Ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, _ := e.(*query.Dataset)
+	js, err := forecast.DetectTrends(env.Ctx, d, q, r, threshold, window)
+	return r, js, err
 }
 
 // splitWords splits s into words on spaces, honouring '...' and "..."
@@ -294,15 +306,24 @@ func splitWords(s string) ([]string, error) {
 // trendAlertFlags adds --alerts, --alert-window and --alert-threshold to
 // the trends command's flags. mark returns the trends result itself, or,
 // with --alerts, the result with its anomalous points listed (JSON key
-// "anomalies"; an extra table in the text formats).
-func trendAlertFlags(fs *flag.FlagSet) (mark func(*query.TrendsResult) any) {
-	on := fs.Bool("alerts", false, "list the points that break from their trailing baseline (robust z-score)")
-	window := fs.Int("alert-window", alert.DefaultWindow, "with --alerts: trailing points forming the baseline")
-	threshold := fs.Float64("alert-threshold", alert.DefaultThreshold, "with --alerts: robust z beyond which a point is anomalous")
-	return func(r *query.TrendsResult) any {
+// "anomalies"; an extra table in the text formats), judged by the one
+// detector (forecast.DetectTrends).
+func trendAlertFlags(fs *flag.FlagSet) (mark func(context.Context, query.Engine, query.TrendsQuery, *query.TrendsResult) (any, error)) {
+	on := fs.Bool("alerts", false, "list the points outside their expected band (the forecast's anomalies)")
+	window := fs.Int("alert-window", alert.DefaultWindow, "with --alerts: trailing points forming the baseline of a series too short to forecast")
+	threshold := fs.Float64("alert-threshold", alert.DefaultThreshold, "with --alerts: robust standard deviations beyond which a point is anomalous")
+	return func(ctx context.Context, e query.Engine, q query.TrendsQuery, r *query.TrendsResult) (any, error) {
 		if !*on {
-			return r
+			return r, nil
 		}
-		return alert.ForTrends(r, *window, *threshold)
+		if *window < 1 || *threshold <= 0 {
+			return nil, usagef("--alert-window and --alert-threshold must be positive")
+		}
+		d, _ := e.(*query.Dataset) // another engine has every interval judged
+		js, err := forecast.DetectTrends(ctx, d, q, r, *threshold, *window)
+		if err != nil {
+			return nil, err
+		}
+		return alert.ForTrends(r, js, *window, *threshold), nil
 	}
 }

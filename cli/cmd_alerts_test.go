@@ -12,14 +12,15 @@ import (
 	"time"
 
 	"github.com/spoorhq/spoor/alert"
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
 
 // alertsFixtureDB holds 30 days of 2026-03: 10 or 11 "view" events a day
-// (quiet), and "buy" events 5 or 6 a day except 40 on the last day (a
-// spike).
+// (quiet), the last at 23:59 so every day is covered whole, and "buy"
+// events 5 or 6 a day except 40 on the last day (a spike).
 func alertsFixtureDB(t *testing.T) string {
 	t.Helper()
 	var evs []store.Event
@@ -30,7 +31,7 @@ func alertsFixtureDB(t *testing.T) string {
 			buys = 40
 		}
 		for k := range 10 + day%2 {
-			e := store.Event{User: fmt.Sprintf("u%d", k), Name: "view", Time: start.AddDate(0, 0, day).Add(time.Duration(k) * time.Minute).UnixMilli()}
+			e := store.Event{User: fmt.Sprintf("u%d", k), Name: "view", Time: start.AddDate(0, 0, day).Add(24*time.Hour - time.Duration(k+1)*time.Minute).UnixMilli()}
 			evs = append(evs, e)
 		}
 		for k := range buys {
@@ -74,8 +75,8 @@ func TestAlertsCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &defs); code != 0 || err != nil || len(defs) != 2 || defs[0].Name != "buys" || defs[1].Threshold != 4 || defs[0].Window != 14 {
 		t.Fatalf("list: exit %d, %v, %s", code, err, out)
 	}
-	// The buy spike on the last day fires: 40 against a baseline median
-	// of 5.5 with MAD 0.5, robust z = 0.6745·34.5/0.5 = 46.54.
+	// The buy spike on the last day fires: 40, where the forecast detector
+	// expected 5 or 6 within a narrow band.
 	code, out, errOut := callSpoor(t, "alerts", "--db", db, "--format", "json")
 	if code != AlertFired || !strings.Contains(errOut, "1 of 2 alerts fired") {
 		t.Fatalf("run: exit %d, %q", code, errOut)
@@ -85,7 +86,8 @@ func TestAlertsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	buys, views := res.Alerts[0], res.Alerts[1]
-	if !buys.Fired || len(buys.Points) != 1 || buys.Points[0].T != "2026-03-30" || buys.Points[0].Value != 40 || buys.Points[0].Median != 5.5 || fmt.Sprintf("%.2f", buys.Points[0].Score) != "46.54" {
+	if p := buys.Points; !buys.Fired || len(p) != 1 || p[0].T != "2026-03-30" || p[0].Value != 40 || p[0].Expected < 5 || p[0].Expected > 6 ||
+		p[0].Hi >= 40 || p[0].Score < 3.5 || p[0].Detector != forecast.DetectorForecast {
 		t.Fatalf("buys: %+v", buys)
 	}
 	if views.Fired || len(views.Latest) != 1 || views.Latest[0].Value != 11 {
@@ -141,7 +143,16 @@ func TestTrendAlertFlags(t *testing.T) {
 	}
 	fs := flag.NewFlagSet("trends", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	mark := trendAlertFlags(fs)
+	flags := trendAlertFlags(fs)
+	q := query.TrendsQuery{Interval: "day"}
+	mark := func(r *query.TrendsResult) any {
+		// No local dataset: every interval is judged.
+		out, err := flags(context.Background(), nil, q, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
 	if err := fs.Parse(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +178,7 @@ func TestTrendAlertFlags(t *testing.T) {
 		t.Fatalf("%s", buf.String())
 	}
 	buf.Reset()
-	if err := output.Write(&buf, "table", mark(r)); err != nil || !strings.Contains(buf.String(), "anomalies (robust z beyond 3.5 against the trailing 7 points)") {
+	if err := output.Write(&buf, "table", mark(r)); err != nil || !strings.Contains(buf.String(), "anomalies (beyond 3.5 robust standard deviations of the one-step forecast; for a series too short to forecast, of the trailing 7 points' median)") {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
 }

@@ -38,7 +38,11 @@ func runTrends(env *Env, args []string) error {
 		return err
 	}
 	noteEmpty(env, d, q.Common)
-	return emit(env, *format, mark(r))
+	out, err := mark(env.Ctx, d, q, r)
+	if err != nil {
+		return err
+	}
+	return emit(env, *format, out)
 }
 
 // trendsFlags adds the flags of a trends query (trends, forecast) to fs;

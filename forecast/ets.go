@@ -162,15 +162,22 @@ func Select(y []float64, m int) (*Fit, error) {
 		if !found {
 			break
 		}
-		best = choose()
+		// Leaving out so many points that no model fits any more (a
+		// series that alternates exactly but for one spike): keep the
+		// round before.
+		next := choose()
+		if next == nil {
+			break
+		}
+		best = next
 	}
 	if best == nil {
 		return nil, fmt.Errorf("%w: %d points", ErrShort, len(y))
 	}
-	// The anomalies are exactly the points outside Band in the final fit
+	// The anomalies are the forecast detector's verdicts on the final fit
 	// (usually the points it left out).
-	for i, v := range y {
-		if lo, hi := best.Band(i); !math.IsNaN(v) && best.Scale > 0 && (v < lo || v > hi) {
+	for i, j := range best.judge(y, OutlierZ) {
+		if j.Anomaly {
 			best.Outliers = append(best.Outliers, i)
 		}
 	}
@@ -255,18 +262,23 @@ func FitModel(y []float64, m int, mod Model, mask []bool) *Fit {
 
 // robustScale is the standard deviation of the one-step errors estimated
 // robustly: 1.4826·MAD, or 1.2533 times the mean absolute deviation when
-// more than half the errors are equal (a regular series fits exactly but
-// for a spike), as the trailing-baseline detector does. It is at least a
-// millionth of the series' mean size, so rounding noise on an exact fit
-// is not a scale every point exceeds.
+// that is ten times larger — more than half the errors (nearly) equal: a
+// regular series fits exactly but for some points, as the trailing
+// detector does for MAD = 0. Nearly, because a fit's errors on equal
+// values differ by rounding, and a MAD of rounding noise would make every
+// other point an outlier (5, 6, 5, 6, … under a weekly model). It is at
+// least a millionth of the series' mean size, so rounding noise on an
+// exact fit is not a scale every point exceeds.
 func robustScale(errs, y []float64, mask []bool) float64 {
 	s := 1.4826 * mad(errs)
-	if s == 0 && len(errs) > 0 {
-		med := median(append([]float64(nil), errs...))
+	if len(errs) > 0 {
+		med, meanAD := median(append([]float64(nil), errs...)), 0.0
 		for _, e := range errs {
-			s += math.Abs(e - med)
+			meanAD += math.Abs(e - med)
 		}
-		s = 1.2533 * s / float64(len(errs))
+		if m := 1.2533 * meanAD / float64(len(errs)); s < m/10 {
+			s = m
+		}
 	}
 	size, n := 0.0, 0
 	for i, v := range y {

@@ -75,14 +75,6 @@ func (f *Fit) varianceFactor(h int) float64 {
 	return sum
 }
 
-// Band is the range a past point is expected in: its one-step forecast ±
-// OutlierZ robust deviations. A point outside it is an outlier (Fit.Outliers):
-// the band drawn over history and the anomalies are one rule.
-func (f *Fit) Band(i int) (lo, hi float64) {
-	w := OutlierZ * f.Scale
-	return f.back(f.Fitted[i] - w), f.back(f.Fitted[i] + w)
-}
-
 // Expected is point i's one-step forecast on the series' scale.
 func (f *Fit) Expected(i int) float64 { return f.back(f.Fitted[i]) }
 

@@ -51,13 +51,14 @@ type PastPoint struct {
 	Anomaly         bool
 }
 
-// Anomaly is a past point outside its band (Fit.Band).
+// Anomaly is a past point outside its band: a Judgement of Detect.
 type Anomaly struct {
 	T        string  `json:"t"`
 	Value    float64 `json:"value"`
 	Expected float64 `json:"expected"`
 	Lo       float64 `json:"lo"`
 	Hi       float64 `json:"hi"`
+	Detector string  `json:"detector"` // "forecast", or "trailing" for a series too short to forecast
 }
 
 // BacktestJSON is Backtest as documented in docs/json.md; rel_mae is null
@@ -79,30 +80,21 @@ type BacktestJSON struct {
 func ForSeries(name string, t []string, y []float64, m, h int, future func(k int) string, backtest bool) Series {
 	s := Series{Name: name, Forecast: []FuturePoint{}, Anomalies: []Anomaly{}}
 	c, err := Choose(y, m, h)
-	if errors.Is(err, ErrShort) {
-		s.Refused = fmt.Sprintf("%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range", len(y), MinPoints(m), m)
-		return s
-	}
 	if err != nil {
+		if errors.Is(err, ErrShort) {
+			err = fmt.Errorf("%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range", len(y), MinPoints(m), m)
+		}
 		s.Refused = err.Error()
+		// Its anomalies are the fallback detector's, as everywhere else.
+		s.judged(t, Detect(y, m, OutlierZ, TrailingWindow), false)
 		return s
 	}
 	s.Model = c.String()
 	for k, p := range c.Forecast(h) {
 		s.Forecast = append(s.Forecast, FuturePoint{T: future(k + 1), Value: p.Value, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
 	}
-	f := c.Robust
-	out := map[int]bool{}
-	for _, i := range f.Outliers {
-		out[i] = true
-	}
-	for i, v := range y {
-		lo, hi := f.Band(i)
-		s.Past = append(s.Past, PastPoint{T: t[i], Value: v, Expected: f.Expected(i), Lo: lo, Hi: hi, Anomaly: out[i]})
-		if out[i] {
-			s.Anomalies = append(s.Anomalies, Anomaly{T: t[i], Value: v, Expected: f.Expected(i), Lo: lo, Hi: hi})
-		}
-	}
+	// Choose's robust fit is the one Detect makes of y: the same detector.
+	s.judged(t, c.Robust.judge(y, OutlierZ), true)
 	if !backtest {
 		return s
 	}
@@ -114,6 +106,19 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 		s.Backtest = j
 	}
 	return s
+}
+
+// judged lists the anomalies of js (and, with past, every point with its
+// band, for charts).
+func (s *Series) judged(t []string, js []Judgement, past bool) {
+	for i, j := range js {
+		if past {
+			s.Past = append(s.Past, PastPoint{T: t[i], Value: j.Value, Expected: j.Expected, Lo: j.Lo, Hi: j.Hi, Anomaly: j.Anomaly})
+		}
+		if j.Anomaly {
+			s.Anomalies = append(s.Anomalies, Anomaly{T: t[i], Value: j.Value, Expected: j.Expected, Lo: j.Lo, Hi: j.Hi, Detector: j.Detector})
+		}
+	}
 }
 
 // Tables shows each series' forecast, then its anomalies.

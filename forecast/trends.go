@@ -41,9 +41,10 @@ const MaxHorizon = 1000
 
 // Trends forecasts every series of r, the result of query q on d, h
 // intervals ahead, backtesting the first backtests series (all when
-// negative; the workbench backtests only the first, to answer quickly). An interval the range covers only in part (the data
-// ends mid-day, --from starts mid-week) is left out, since its count is
-// not comparable with the others; Result.Note says so.
+// negative; the workbench backtests only the first, to answer quickly).
+// An interval the range covers only in part (the data ends mid-day,
+// --from starts mid-week) is left out, since its count is not comparable
+// with the others; Result.Note says so.
 func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult, h, backtests int) (*Result, error) {
 	iv, err := query.ParseInterval(q.Interval)
 	if err != nil {
@@ -52,16 +53,50 @@ func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query
 	if h < 1 || h > MaxHorizon {
 		return nil, fmt.Errorf("--horizon %d is out of range (use 1 to %d)", h, MaxHorizon)
 	}
-	s, err := d.Resolve(ctx, q.Common)
+	sp, err := complete(ctx, d, q, r)
 	if err != nil {
 		return nil, err
 	}
-	m := SeasonOf(iv)
-	out := &Result{Measure: r.Measure, Interval: r.Interval, Period: m, Horizon: h, Series: []Series{}}
+	m, future := SeasonOf(iv), sp.ahead(h)
+	out := &Result{Measure: r.Measure, Interval: r.Interval, Period: m, Horizon: h, Note: sp.note, Series: []Series{}}
+	for k, sr := range r.Series {
+		var t []string
+		for _, p := range sr.Points[sp.lo:sp.hi] {
+			t = append(t, p.T)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		// NaN (undefined) is a missing point to Choose and Detect.
+		out.Series = append(out.Series, ForSeries(sr.Label, t, values(sr.Points[sp.lo:sp.hi]), m, h, future, backtests < 0 || k < backtests))
+	}
+	return out, nil
+}
+
+// span is the complete intervals of a trends result, [lo, hi), the note
+// naming those left out, and the labels of the intervals after hi.
+type span struct {
+	lo, hi int
+	note   string
+	// ahead(h) labels the h intervals after the last kept: its k-th, 1-based.
+	ahead func(h int) func(k int) string
+}
+
+// complete finds the intervals of r (query q on d) the range covers
+// whole.
+func complete(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult) (span, error) {
+	iv, err := query.ParseInterval(q.Interval)
+	if err != nil {
+		return span{}, err
+	}
+	s, err := d.Resolve(ctx, q.Common)
+	if err != nil {
+		return span{}, err
+	}
 	cal := query.NewCalendar(iv, s.Loc, s.From, s.To)
 	lo, hi := 0, cal.Len()
 	if len(r.Series) > 0 && len(r.Series[0].Points) != hi {
-		return nil, fmt.Errorf("internal: %d points for %d intervals", len(r.Series[0].Points), hi)
+		return span{}, fmt.Errorf("internal: %d points for %d intervals", len(r.Series[0].Points), hi)
 	}
 	var dropped []string
 	// Up to 2% of an interval uncovered still counts as whole (data that
@@ -76,31 +111,22 @@ func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query
 		dropped = append(dropped, "last "+string(iv)+" "+cal.Label(hi-1))
 		hi--
 	}
+	sp := span{lo: lo, hi: hi}
 	if len(dropped) > 0 {
-		out.Note = "left out the partly covered "
+		sp.note = "left out the partly covered "
 		for i, x := range dropped {
 			if i > 0 {
-				out.Note += " and "
+				sp.note += " and "
 			}
-			out.Note += x
+			sp.note += x
 		}
 	}
 	// The labels of the intervals after the last one kept.
 	width := map[query.Interval]time.Duration{query.Hour: time.Hour, query.Day: 25 * time.Hour, query.Week: 7 * 25 * time.Hour, query.Month: 32 * 24 * time.Hour}[iv]
 	end := cal.Starts[max(hi, 0)]
-	ahead := query.NewCalendar(iv, s.Loc, end, end+int64(h)*width.Milliseconds())
-	future := func(k int) string { return ahead.Label(k - 1) }
-	for k, sr := range r.Series {
-		var t []string
-		var y []float64
-		for _, p := range sr.Points[lo:hi] {
-			t = append(t, p.T)
-			y = append(y, float64(p.Value)) // NaN (undefined) is a missing point to Select
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		out.Series = append(out.Series, ForSeries(sr.Label, t, y, m, h, future, backtests < 0 || k < backtests))
+	sp.ahead = func(h int) func(k int) string {
+		cal := query.NewCalendar(iv, s.Loc, end, end+int64(h)*width.Milliseconds())
+		return func(k int) string { return cal.Label(k - 1) }
 	}
-	return out, nil
+	return sp, nil
 }

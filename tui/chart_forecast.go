@@ -42,7 +42,7 @@ func (r *trendsResult) forecastAnomalies() []fcAnomaly {
 			if p.Value < p.Expected {
 				dir = "drop"
 			}
-			out = append(out, fcAnomaly{series: s, index: i, pt: alert.Point{Index: i, T: p.T, Series: fs.Name, Value: query.Num(p.Value), Median: p.Expected, Direction: dir}})
+			out = append(out, fcAnomaly{series: s, index: i, pt: alert.Point{Index: i, T: p.T, Series: fs.Name, Value: query.Num(p.Value), Expected: p.Expected, Lo: p.Lo, Hi: p.Hi, Direction: dir}})
 		}
 	}
 	return out
@@ -141,7 +141,9 @@ func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
 		case r.fc != nil && len(r.fc.Series) > 0:
 			msg += ": " + r.fc.Series[0].Refused
 		}
-		return trendsChart(sh, r.top, w, nil) + "\n" + sh.st.Error.Render(truncate(msg, w))
+		// A series too short to forecast keeps the markers of the
+		// detector's fallback, as with the forecast hidden.
+		return trendsChart(sh, r.top, w, r.markers()) + "\n" + sh.st.Error.Render(truncate(msg, w))
 	}
 	fc := r.fc
 	past := len(fc.Series[0].Past)

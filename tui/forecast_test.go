@@ -3,11 +3,15 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/alert"
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -56,11 +60,10 @@ func TestForecastToggleAndWhy(t *testing.T) {
 	}
 }
 
-// A shop whose checkouts follow a weekly rhythm for five weeks, with one
-// day of android checkouts five times the usual: the forecast marks that
-// day, draws a dotted continuation, and w explains it by device. The data
-// ends at noon, so its last day is left out as partial.
-func TestForecastAnomalyWhy(t *testing.T) {
+// weeklyShop: checkouts with a weekly rhythm for five weeks, by device,
+// with one day (2026-06-03) of android checkouts five times the usual. The
+// data ends at noon, so its last day is partial.
+func weeklyShop() *query.Dataset {
 	var ev []query.RawEvent
 	for d := 0; d < 35; d++ {
 		day := time.Date(2026, 5, 4+d, 12, 0, 0, 0, time.UTC)
@@ -77,9 +80,15 @@ func TestForecastAnomalyWhy(t *testing.T) {
 			}
 		}
 	}
-	d := query.NewDataset(ev, time.UTC)
+	return query.NewDataset(ev, time.UTC)
+}
+
+// runTrends runs the trends tab's query q on d as the workbench does,
+// with the forecast shown or not.
+func runTrends(t *testing.T, d *query.Dataset, q query.TrendsQuery, show bool) (*shared, *trendsResult) {
+	t.Helper()
 	sh := &shared{st: DefaultStyles(false), keys: DefaultKeyMap(), d: d, eng: d, props: []named{{name: "device"}}}
-	tab := &trends{q: query.TrendsQuery{Events: []string{"checkout"}, Measure: "total", Interval: "day"}, showForecast: true}
+	tab := &trends{q: q, showForecast: show}
 	run, err := tab.runner(sh)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +97,13 @@ func TestForecastAnomalyWhy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := res.(*trendsResult)
+	return sh, res.(*trendsResult)
+}
+
+// On weeklyShop the forecast marks the spike day, draws a dotted
+// continuation, and w explains it by device.
+func TestForecastAnomalyWhy(t *testing.T) {
+	sh, r := runTrends(t, weeklyShop(), query.TrendsQuery{Events: []string{"checkout"}, Measure: "total", Interval: "day"}, true)
 	as := r.forecastAnomalies()
 	if len(as) != 1 || as[0].pt.T != "2026-06-03" || as[0].pt.Direction != "spike" || r.items() != 1 {
 		t.Fatalf("anomalies %+v", as)
@@ -113,6 +128,50 @@ func TestForecastAnomalyWhy(t *testing.T) {
 	for _, want := range []string{"2026-06-03 against 2026-05-27, 2026-05-20, 2026-05-13, 2026-05-06", "device = android explains", "android"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("why page lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// One detector in the workbench: the trends chart's ▲ markers with the
+// forecast hidden are the forecast's anomalies (the points outside its
+// band) — on weeklyShop the spike day only, not the partial last day —
+// and over a range too short to forecast both views mark the trailing
+// fallback's days. spoor forecast, trends --alerts and alerts agree with
+// the same detector (cli's TestOneDetectorEverywhere).
+func TestOneDetectorInTheWorkbench(t *testing.T) {
+	d := weeklyShop()
+	days := func(ps []alert.Point) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.T)
+		}
+		return out
+	}
+	q := query.TrendsQuery{Events: []string{"checkout"}, Measure: "total", Interval: "day"}
+	_, hidden := runTrends(t, d, q, false)
+	_, shown := runTrends(t, d, q, true)
+	var fromForecast []alert.Point
+	for _, a := range shown.forecastAnomalies() {
+		fromForecast = append(fromForecast, a.pt)
+	}
+	if got := days(hidden.alerts); !slices.Equal(got, []string{"2026-06-03"}) || !slices.Equal(days(fromForecast), got) {
+		t.Fatalf("markers %v, forecast's anomalies %v; want [2026-06-03] in both", got, days(fromForecast))
+	}
+	if hidden.alerts[0].Detector != forecast.DetectorForecast {
+		t.Fatalf("detector %q", hidden.alerts[0].Detector)
+	}
+	// 13 days: no forecast; the fallback flags the spike and, knowing no
+	// weekly season, Sunday 05-31 too. The forecast view keeps the markers.
+	q.From, q.To = "2026-05-24", "2026-06-05"
+	sh, hidden := runTrends(t, d, q, false)
+	_, shown = runTrends(t, d, q, true)
+	if got := days(hidden.alerts); !slices.Equal(got, []string{"2026-05-31", "2026-06-03"}) || hidden.alerts[0].Detector != forecast.DetectorTrailing {
+		t.Fatalf("fallback markers %+v", hidden.alerts)
+	}
+	chart := ansi.Strip(shown.chart(sh, 100, 0))
+	for _, want := range []string{"no forecast", "▲ 05-31 checkout spike", "▲ 06-03 checkout spike"} {
+		if !strings.Contains(chart, want) {
+			t.Errorf("the forecast view lacks %q:\n%s", want, chart)
 		}
 	}
 }

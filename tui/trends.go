@@ -118,7 +118,11 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 		if err != nil {
 			return nil, err
 		}
-		r := &trendsResult{q: q, full: full, top: top, alerts: chartAlerts(top), hide: &a.hideAlerts, show: &a.showForecast}
+		alerts, err := chartAlerts(ctx, d, q, top)
+		if err != nil {
+			return nil, err
+		}
+		r := &trendsResult{q: q, full: full, top: top, alerts: alerts, hide: &a.hideAlerts, show: &a.showForecast}
 		iv, _ := query.ParseInterval(q.Interval)
 		r.fc, r.fcErr = forecast.Trends(ctx, d, q, top, forecast.DefaultHorizon(iv), 1)
 		return r, nil
@@ -148,8 +152,13 @@ func (r *trendsResult) chart(sh *shared, w, sel int) string {
 	if *r.show {
 		return forecastChart(sh, r, w, sel)
 	}
+	return trendsChart(sh, r.top, w, r.markers())
+}
+
+// markers are the anomalies the chart marks: none when toggled off.
+func (r *trendsResult) markers() []alert.Point {
 	if *r.hide {
-		return trendsChart(sh, r.top, w, nil)
+		return nil
 	}
-	return trendsChart(sh, r.top, w, r.alerts)
+	return r.alerts
 }

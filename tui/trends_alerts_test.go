@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -29,8 +30,8 @@ func TestAlertMarkerUnderTheSpike(t *testing.T) {
 	sh := &shared{st: DefaultStyles(false)}
 	for _, c := range []struct{ n, at, w int }{{30, 20, 56}, {30, 20, 86}, {21, 15, 56}, {28, 27, 70}, {60, 40, 100}} {
 		r := spikeSeries(c.n, c.at)
-		alerts := chartAlerts(r)
-		if len(alerts) != 1 || alerts[0].Index != c.at || alerts[0].Direction != "spike" {
+		alerts, err := chartAlerts(context.Background(), nil, query.TrendsQuery{Interval: "day"}, r)
+		if err != nil || len(alerts) != 1 || alerts[0].Index != c.at || alerts[0].Direction != "spike" {
 			t.Fatalf("%+v: alerts %+v, want one spike at %d", c, alerts, c.at)
 		}
 		lines := strings.Split(ansi.Strip(trendsChart(sh, r, c.w, alerts)), "\n")
@@ -55,7 +56,7 @@ func TestAlertMarkerUnderTheSpike(t *testing.T) {
 		if first < 0 || marker < first || marker > last {
 			t.Fatalf("%+v: ▲ at column %d, the spike's peak at %d-%d:\n%s", c, marker, first, last, strings.Join(lines, "\n"))
 		}
-		if !strings.Contains(lines[len(lines)-1], fmt.Sprintf("▲ 06-%02d signup spike: 100 vs median", c.at+1)) {
+		if !strings.Contains(lines[len(lines)-1], fmt.Sprintf("▲ 06-%02d signup spike: 100, expected", c.at+1)) {
 			t.Fatalf("%+v: no list line for the spike:\n%s", c, strings.Join(lines, "\n"))
 		}
 	}
@@ -64,7 +65,7 @@ func TestAlertMarkerUnderTheSpike(t *testing.T) {
 // A series without anomalies gets no marker row and no list.
 func TestNoAlertsOnASteadySeries(t *testing.T) {
 	r := spikeSeries(30, -1)
-	if a := chartAlerts(r); len(a) != 0 {
+	if a, _ := chartAlerts(context.Background(), nil, query.TrendsQuery{Interval: "day"}, r); len(a) != 0 {
 		t.Fatalf("steady series has alerts %+v", a)
 	}
 	if s := ansi.Strip(trendsChart(&shared{st: DefaultStyles(false)}, r, 80, nil)); strings.Contains(s, "▲") {
@@ -76,10 +77,18 @@ func TestNoAlertsOnASteadySeries(t *testing.T) {
 func TestAlertsToggle(t *testing.T) {
 	h := newHarness(t, 80, 24)
 	h.keys("1")
+	// All events, counted: the fixture's fall on 06-21 (its users stop
+	// arriving) is outside the forecast's band.
+	goRow(t, h, "measure")
+	h.keys("<enter>", "total", "<enter>")
+	goRow(t, h, "event1")
+	h.keys("d")
+	goRow(t, h, "event1")
+	h.keys("d")
 	if n := len(h.m.tab().res.(*trendsResult).alerts); n == 0 {
-		t.Fatal("the fixture's view_item drop on 06-21 is not found")
+		t.Fatalf("the fixture's drop on 06-21 is not found:\n%s", h.screen())
 	}
-	h.contains("▲ 06-21 view_item drop")
+	h.contains("▲ 06-21 all events drop")
 	seq := h.m.seq
 	goRow(t, h, "alerts")
 	h.keys("<enter>")
@@ -87,7 +96,7 @@ func TestAlertsToggle(t *testing.T) {
 		t.Fatalf("alerts still shown after toggling off:\n%s", h.screen())
 	}
 	h.keys("<enter>")
-	h.contains("alerts  on", "▲ 06-21 view_item drop")
+	h.contains("alerts  on", "▲ 06-21 all events drop")
 	if h.m.seq != seq {
 		t.Fatal("toggling alerts ran a query")
 	}

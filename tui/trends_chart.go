@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/guptarohit/asciigraph"
 	"github.com/spoorhq/spoor/alert"
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -89,14 +91,19 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point)
 	return out + "\n" + wrapJoin(legend, "   ", w)
 }
 
-// chartAlerts finds the anomalous points of the charted series with the
-// defaults of spoor trends --alerts (14 trailing points, robust z 3.5).
-func chartAlerts(r *query.TrendsResult) []alert.Point {
-	var out []alert.Point
-	for _, s := range r.Series {
-		out = append(out, alert.Series(s, alert.DefaultWindow, alert.DefaultThreshold)...)
+// chartAlerts finds the anomalous points of the charted series (q's
+// result on d) with the one detector and the defaults of spoor trends
+// --alerts: the points the forecast draws outside its band.
+func chartAlerts(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult) ([]alert.Point, error) {
+	js, err := forecast.DetectTrends(ctx, d, q, r, alert.DefaultThreshold, alert.DefaultWindow)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	var out []alert.Point
+	for k, s := range r.Series {
+		out = append(out, alert.Series(s, js[k])...)
+	}
+	return out, nil
 }
 
 // alertMarkers is a row with ▲ under each anomalous point: asciigraph
@@ -131,10 +138,10 @@ func alertList(sh *shared, alerts []alert.Point, w int) string {
 		}
 		z := "flat baseline"
 		if !math.IsInf(a.Score, 0) {
-			z = "z " + strconv.FormatFloat(a.Score, 'f', 1, 64)
+			z = strconv.FormatFloat(a.Score, 'f', 1, 64) + " robust sd"
 		}
-		lines = append(lines, sh.st.Error.Render("▲ ")+truncate(fmt.Sprintf("%s %s %s: %s vs median %s (%s)", shortDate(a.T), a.Series, a.Direction,
-			strconv.FormatFloat(float64(a.Value), 'f', -1, 64), strconv.FormatFloat(a.Median, 'f', -1, 64), z), w-2))
+		lines = append(lines, sh.st.Error.Render("▲ ")+truncate(fmt.Sprintf("%s %s %s: %s, expected %s (%s)", shortDate(a.T), a.Series, a.Direction,
+			fnum(float64(a.Value)), fnum(a.Expected), z), w-2))
 	}
 	return strings.Join(lines, "\n")
 }
