@@ -104,7 +104,12 @@ func Push(ctx context.Context, db *store.DB, c *clickhouse.Client, opt Options) 
 		if r.Rows[0][0] != "0" {
 			return res, fmt.Errorf("table %s.%s already holds %s events that spoor push did not write; push to a new table (?table=NAME)", src.Database, src.Table, r.Rows[0][0])
 		}
+		// Claimed before the first INSERT, so a first push interrupted
+		// after one is resumed like any other.
 		mark = &watermark{source: source}
+		if err := t.record(ctx, *mark); err != nil {
+			return res, err
+		}
 	}
 	if mark.source != source {
 		return res, fmt.Errorf("table %s.%s holds events pushed from another spoor database (%s); push this one to a new table (?table=NAME)", src.Database, src.Table, mark.source)
@@ -113,6 +118,11 @@ func Push(ctx context.Context, db *store.DB, c *clickhouse.Client, opt Options) 
 		return res, fmt.Errorf("table %s.%s holds %d events pushed from this database, more than it has now (%d): was it replaced by an older copy? push to a new table", src.Database, src.Table, mark.pushed, len(rows.Time))
 	}
 	p := &pusher{t: t, db: db, rows: rows, opt: opt, source: source}
+	// An INSERT that landed before its watermark was written: its ids are
+	// on the server already.
+	if p.present, err = t.idsFrom(ctx, mark.pushed); err != nil {
+		return res, err
+	}
 	stitch := fingerprint(rows.Canon, int(mark.users))
 	if mark.users > 0 && stitch != mark.stitch {
 		n, err := p.restitch(ctx, mark.pushed)
@@ -153,11 +163,28 @@ func fingerprint(canon []int32, users int) uint64 {
 }
 
 type pusher struct {
-	t      *target
-	db     *store.DB
-	rows   *store.Rows
-	opt    Options
-	source string
+	t       *target
+	db      *store.DB
+	rows    *store.Rows
+	opt     Options
+	source  string
+	present map[uint64]bool // ids past the watermark on the server already
+}
+
+// idsFrom reads the ids from on that the server holds: at most one INSERT's.
+func (t *target) idsFrom(ctx context.Context, from uint64) (map[uint64]bool, error) {
+	present := map[uint64]bool{}
+	_, _, err := t.c.Each(ctx, "SELECT id FROM "+t.dist+" WHERE id >= "+strconv.FormatUint(from, 10), func(row []string) error {
+		id, err := strconv.ParseUint(row[0], 10, 64)
+		present[id] = true
+		return err
+	})
+	return present, err
+}
+
+// onServer reports whether event row is (to be) on the server already.
+func (p *pusher) onServer(row int, pushed uint64) bool {
+	return uint64(row) < pushed || p.present[uint64(row)]
 }
 
 // send inserts the events from row from on, in batches, recording the
@@ -167,21 +194,11 @@ func (p *pusher) send(ctx context.Context, from uint64) (int64, error) {
 	if total == 0 {
 		return 0, nil
 	}
-	// An INSERT that landed before its watermark was written: its ids are
-	// on the server already.
-	present := map[uint64]bool{}
-	if _, _, err := p.t.c.Each(ctx, "SELECT id FROM "+p.t.dist+" WHERE id >= "+strconv.FormatUint(from, 10), func(row []string) error {
-		id, err := strconv.ParseUint(row[0], 10, 64)
-		present[id] = true
-		return err
-	}); err != nil {
-		return 0, err
-	}
 	var sent int64
 	b := p.newBatch(ctx)
 	stop := errors.New("stop")
 	err := p.db.EachProps(ctx, p.rows.Version, int(from), func(row int, keys, values []string) error {
-		if !present[uint64(row)] {
+		if !p.present[uint64(row)] {
 			b.add(p.rows, row, keys, values)
 		}
 		if row+1 == len(p.rows.Time) || b.n == p.opt.Batch {
@@ -211,14 +228,17 @@ func (p *pusher) send(ctx context.Context, from uint64) (int64, error) {
 	return sent, err
 }
 
-// restitch makes the server's copy of the first pushed events agree with
-// the local stitching: every distinct id whose events there differ from
+// restitch makes the server's copy of the pushed events (those before the
+// watermark and those an unrecorded INSERT left past it) agree with the
+// local stitching: every distinct id whose events there differ from
 // the local ones in person or number is deleted and sent again.
 func (p *pusher) restitch(ctx context.Context, pushed uint64) (int64, error) {
 	r := p.rows
-	want := make([]int64, len(r.Users)) // pushed events per user id
-	for row := 0; row < int(pushed); row++ {
-		want[r.User[row]]++
+	want := make([]int64, len(r.Users)) // events on the server per user id
+	for row := range r.User {
+		if p.onServer(row, pushed) {
+			want[r.User[row]]++
+		}
 	}
 	uid := make(map[string]int32, len(r.Users))
 	for u := 1; u < len(r.Users); u++ {
@@ -226,7 +246,7 @@ func (p *pusher) restitch(ctx context.Context, pushed uint64) (int64, error) {
 	}
 	right := make([]bool, len(r.Users)) // the server has u's events, all with u's person
 	stale := map[string]bool{}
-	_, _, err := p.t.c.Each(ctx, "SELECT distinct_id, person, count() FROM "+p.t.dist+" WHERE id < "+strconv.FormatUint(pushed, 10)+" GROUP BY distinct_id, person", func(row []string) error {
+	_, _, err := p.t.c.Each(ctx, "SELECT distinct_id, person, count() FROM "+p.t.dist+" GROUP BY distinct_id, person", func(row []string) error {
 		n, err := strconv.ParseInt(row[2], 10, 64)
 		u, ok := uid[row[0]]
 		if ok && row[1] == r.Users[r.Canon[u]] && n == want[u] {
@@ -251,17 +271,17 @@ func (p *pusher) restitch(ctx context.Context, pushed uint64) (int64, error) {
 	for id := range stale {
 		ids = append(ids, id)
 	}
-	if err := p.t.delete(ctx, "id < "+strconv.FormatUint(pushed, 10)+" AND distinct_id IN ("+clickhouse.Strings(ids)+")"); err != nil {
+	if err := p.t.delete(ctx, "distinct_id IN ("+clickhouse.Strings(ids)+")"); err != nil {
 		return 0, err
 	}
 	var sent int64
 	b := p.newBatch(ctx)
 	stop := errors.New("stop")
 	err = p.db.EachProps(ctx, r.Version, 0, func(row int, keys, values []string) error {
-		if row >= int(pushed) {
+		if uint64(row) >= pushed && len(p.present) == 0 {
 			return stop
 		}
-		if stale[r.Users[r.User[row]]] {
+		if p.onServer(row, pushed) && stale[r.Users[r.User[row]]] {
 			b.add(r, row, keys, values)
 			sent++
 		}
@@ -282,11 +302,13 @@ func (p *pusher) restitch(ctx context.Context, pushed uint64) (int64, error) {
 
 // batch streams one INSERT's rows to the server as they are made.
 type batch struct {
-	pw   *io.PipeWriter
-	w    *bufio.Writer
-	done chan error
-	n    int
-	line []byte
+	pw     *io.PipeWriter
+	w      *bufio.Writer
+	done   chan error
+	waited bool
+	err    error // the INSERT's, once waited for
+	n      int
+	line   []byte
 }
 
 func (p *pusher) newBatch(ctx context.Context) *batch {
@@ -319,19 +341,28 @@ func (b *batch) add(r *store.Rows, row int, keys, values []string) {
 func (b *batch) finish() error {
 	err := b.w.Flush()
 	b.pw.CloseWithError(err)
-	if ierr := <-b.done; ierr != nil {
+	if ierr := b.wait(); ierr != nil {
 		return ierr
 	}
 	return err
 }
 
-// abort ends the INSERT with an error, so the server drops it.
+// abort ends the INSERT with an error, so the server drops it (a finished
+// one is left as it is).
 func (b *batch) abort(err error) {
 	if err == nil {
 		err = errors.New("push stopped")
 	}
 	b.pw.CloseWithError(err)
-	<-b.done
+	b.wait()
+}
+
+// wait waits for the INSERT's answer, once.
+func (b *batch) wait() error {
+	if !b.waited {
+		b.err, b.waited = <-b.done, true
+	}
+	return b.err
 }
 
 // watermark is a row of TABLE_spoor_push.

@@ -177,7 +177,7 @@ func TestPushIdempotentAndIncremental(t *testing.T) {
 			meta := clickhouse.Ident(dbName) + "." + clickhouse.Ident("events"+MetaSuffix)
 			w := res.Events - 100
 			lost := res.Events - 60
-			if _, err := c.Exec(0, fmt.Sprintf("INSERT INTO %s SELECT max(seq)+1, %d, any(users), any(stitch), any(source), now() FROM %s", meta, w, meta)); err != nil {
+			if _, err := c.Exec(0, fmt.Sprintf("INSERT INTO %s SELECT max(seq)+1, %d, argMax(users, seq), argMax(stitch, seq), argMax(source, seq), now() FROM %s", meta, w, meta)); err != nil {
 				t.Fatal(err)
 			}
 			deleteFrom(t, c, dbName, cluster, fmt.Sprintf("id >= %d AND id < %d", w, lost))
@@ -189,6 +189,22 @@ func TestPushIdempotentAndIncremental(t *testing.T) {
 				t.Errorf("resumed push sent %d events, want the %d that were lost", res.Sent, lost-w)
 			}
 			sameRows(t, "resumed push", db, cl)
+
+			// Interrupted again, past the watermark, and then an import
+			// links a5 (whose events are on both sides of it) to u5.
+			w = res.Events - 30
+			if _, err := c.Exec(0, fmt.Sprintf("INSERT INTO %s SELECT max(seq)+1, %d, argMax(users, seq), argMax(stitch, seq), argMax(source, seq), now() FROM %s", meta, w, meta)); err != nil {
+				t.Fatal(err)
+			}
+			importText(t, db, dir, "3.jsonl", `{"anonymousId":"a5","userId":"u5","type":"track","event":"signup","timestamp":"2024-03-03T00:00:00Z"}`+"\n")
+			res, err = Push(bg, db, cl, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Sent != 1 || res.Restitched == 0 {
+				t.Errorf("push after a relinking import: %+v", res)
+			}
+			sameRows(t, "relinked after an interruption", db, cl)
 
 			if cluster {
 				// Each server holds some events and each person sits on one.
@@ -272,4 +288,33 @@ func TestPushRefusesForeignTables(t *testing.T) {
 	if _, err := Push(bg, a, newClient(t, c.URL(0, dbName, "table=other")), Options{}); err == nil || !strings.Contains(err.Error(), "did not write") {
 		t.Errorf("pushing into a table of someone else's: %v", err)
 	}
+}
+
+// A push cancelled part way (Ctrl-C) leaves what it sent; the next push
+// sends the rest, nothing twice.
+func TestPushCancelledResumes(t *testing.T) {
+	c := chtest.Get(t)
+	dbName := c.NewDatabase(t)
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	importText(t, db, dir, "1.jsonl", segmentLines(rand.New(rand.NewSource(9)), 500, 1, true))
+	cl := newClient(t, c.URL(1, dbName, "table=events&cluster="+chtest.ClusterName))
+	ctx, cancel := context.WithCancel(bg)
+	_, err = Push(ctx, db, cl, Options{Batch: 100, Progress: func(done, total int64) {
+		if done >= 200 {
+			cancel()
+		}
+	}})
+	if err == nil {
+		t.Fatal("the cancelled push succeeded")
+	}
+	res, err := Push(bg, db, cl, Options{Batch: 100})
+	if err != nil || res.Sent != 300 {
+		t.Errorf("resumed: %+v %v", res, err)
+	}
+	sameRows(t, "after a cancelled push", db, cl)
 }
