@@ -173,11 +173,6 @@ func (e *Engine) EmptyNotes(ctx context.Context, c query.Common) []string {
 	return nil
 }
 
-// Retention is not compiled yet.
-func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.RetentionResult, error) {
-	return nil, errNotYet("retention")
-}
-
 // Paths is not compiled yet.
 func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsResult, error) {
 	return nil, errNotYet("paths")

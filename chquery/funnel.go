@@ -76,6 +76,7 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	if err != nil {
 		return nil, err
 	}
+	// Shards answer in any order: user lists are by id.
 	slices.SortFunc(persons, func(a, b query.FunnelPerson) int { return strings.Compare(a.User, b.User) })
 	return query.FunnelFromPersons(q, span, persons)
 }
@@ -358,6 +359,7 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 		st.let("byRow", fmt.Sprintf("arrayElement(arrayFilter(x -> x.1 = t0 AND x.3 = %d, ev), -1)", c1))
 		cols = append(cols, "tupleElement(byRow, 4)", "tupleElement(byRow, 5)")
 	}
+
 	return func(from string) string {
 		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
 	}, nil

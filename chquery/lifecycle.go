@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
@@ -48,23 +47,8 @@ func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.
 	if q.Event != "" {
 		cond += " AND " + t.Event + " = " + clickhouse.String(q.Event)
 	}
-	date := "toDate(toDateTime(intDiv(" + t.Time + ", 1000)), " + clickhouse.String(span.Loc.String()) + ")"
-	var ord string
-	var at func(n int64) int64
-	switch strings.ToLower(q.Interval) {
-	case "week":
-		// Mondays are days 4, 11, ... since 1970-01-01 (a Thursday).
-		ord = "intDiv(toInt64(toUInt16(toMonday(" + date + "))) - 4, 7)"
-		at = func(n int64) int64 { return dayNoon(n*7+4, span.Loc) }
-	case "month":
-		ord = "toInt64(intDiv(toYYYYMM(" + date + "), 100) * 12 + toYYYYMM(" + date + ") % 100 - 1)"
-		at = func(n int64) int64 {
-			return time.Date(int(n/12), time.Month(n%12+1), 1, 12, 0, 0, 0, span.Loc).UnixMilli()
-		}
-	default:
-		ord = "toInt64(toUInt16(" + date + "))"
-		at = func(n int64) int64 { return dayNoon(n, span.Loc) }
-	}
+	iv, _ := query.ParseInterval(q.Interval)
+	ord, at := e.ordinal(iv, span.Loc)
 	group := "('', toUInt8(0))"
 	if q.By != "" {
 		v, has := t.Prop(q.By)
@@ -99,4 +83,21 @@ func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.
 		return nil, err
 	}
 	return query.LifecycleFromCells(q, span, f.min, f.max, f.count == 0, cells)
+}
+
+// ordinal is SQL numbering the day, week or month in loc that holds an
+// event so that consecutive periods differ by one, and the way back from
+// a number to an instant inside its period.
+func (e *Engine) ordinal(iv query.Interval, loc *time.Location) (string, func(int64) int64) {
+	date := "toDate(toDateTime(intDiv(" + e.t.Time + ", 1000)), " + clickhouse.String(loc.String()) + ")"
+	switch iv {
+	case query.Week:
+		// Mondays are days 4, 11, ... since 1970-01-01 (a Thursday).
+		return "intDiv(toInt64(toUInt16(toMonday(" + date + "))) - 4, 7)", func(n int64) int64 { return dayNoon(n*7+4, loc) }
+	case query.Month:
+		return "toInt64(intDiv(toYYYYMM(" + date + "), 100) * 12 + toYYYYMM(" + date + ") % 100 - 1)", func(n int64) int64 {
+			return time.Date(int(n/12), time.Month(n%12+1), 1, 12, 0, 0, 0, loc).UnixMilli()
+		}
+	}
+	return "toInt64(toUInt16(" + date + "))", func(n int64) int64 { return dayNoon(n, loc) }
 }

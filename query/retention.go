@@ -89,6 +89,7 @@ type retPlan struct {
 	recurring bool
 	unbounded bool
 	keepFirst bool // record each membership's start event (for --by and explain)
+	users     []string // person index -> id, for the user lists
 }
 
 // retMembers holds one entry per cohort membership (a person, or with
@@ -116,7 +117,31 @@ func (d *Dataset) planRetention(ctx context.Context, q RetentionQuery) (*retPlan
 	if err != nil {
 		return nil, err
 	}
-	p := &retPlan{s: s, startID: -1, returnID: -1, recurring: q.Recurring, unbounded: q.Unbounded, keepFirst: s.By != nil}
+	p, err := newRetPlan(q, s)
+	if err != nil {
+		return nil, err
+	}
+	p.users = d.Users
+	for _, e := range []struct {
+		name string
+		id   *int32
+	}{{q.Start, &p.startID}, {q.Return, &p.returnID}} {
+		if e.name == "" {
+			continue
+		}
+		if err := d.CheckEvent(e.name); err != nil {
+			return nil, err
+		}
+		*e.id, _ = d.EventID(e.name)
+	}
+	p.calendar(d.MinTime, d.MaxTime, d.Len() == 0)
+	return p, nil
+}
+
+// newRetPlan checks what the query says without data: the period and the
+// number of periods.
+func newRetPlan(q RetentionQuery, s *Scope) (*retPlan, error) {
+	p := &retPlan{s: s, startID: -1, returnID: -1, recurring: q.Recurring, unbounded: q.Unbounded, keepFirst: q.By != ""}
 	switch Interval(strings.ToLower(q.Period)) {
 	case "", Day:
 		p.iv = Day
@@ -135,28 +160,22 @@ func (d *Dataset) planRetention(ctx context.Context, q RetentionQuery) (*retPlan
 		return nil, fmt.Errorf("--periods must be between 1 and %d, not %d", maxPeriods, q.Periods)
 	}
 	p.words = (p.periods + 63) / 64
-	for _, e := range []struct {
-		name string
-		id   *int32
-	}{{q.Start, &p.startID}, {q.Return, &p.returnID}} {
-		if e.name == "" {
-			continue
-		}
-		if err := d.CheckEvent(e.name); err != nil {
-			return nil, err
-		}
-		*e.id, _ = d.EventID(e.name)
-	}
-	// Cohorts are the periods overlapping the range clipped to the data;
-	// the calendar runs on to the data's last event for the returns.
-	from, to := max(s.From, d.MinTime), min(s.To, d.MaxTime+1)
-	if d.Len() == 0 || from >= to {
-		return p, nil
-	}
-	p.cal = NewCalendar(p.iv, s.Loc, from, d.MaxTime+1)
-	p.cohorts = p.cal.Bucket(to-1) + 1
-	p.last = p.cal.Bucket(d.MaxTime)
 	return p, nil
+}
+
+// calendar places the periods over data whose events run from minTime to
+// maxTime. Cohorts are the periods overlapping the range clipped to the
+// data; the calendar runs on to the data's last event for the returns.
+// Without data or range there is no calendar.
+func (p *retPlan) calendar(minTime, maxTime int64, empty bool) {
+	s := p.s
+	from, to := max(s.From, minTime), min(s.To, maxTime+1)
+	if empty || from >= to {
+		return
+	}
+	p.cal = NewCalendar(p.iv, s.Loc, from, maxTime+1)
+	p.cohorts = p.cal.Bucket(to-1) + 1
+	p.last = p.cal.Bucket(maxTime)
 }
 
 // Retention computes the cohort table and the average curve.
@@ -259,12 +278,19 @@ func (p *retPlan) person(pr int, sc *retScratch, out *retMembers) {
 			}
 		}
 	}
+	p.add(pr, sc.starts, sc.firsts, sc.returns, out)
+}
+
+// add appends person pr's memberships: their cohort periods (starts, with
+// the start event of each in firsts) and the periods they returned in,
+// both ascending.
+func (p *retPlan) add(pr int, starts, firsts, returns []int32, out *retMembers) {
 	j := 0 // first return bucket after the current cohort
-	for k, c := range sc.starts {
+	for k, c := range starts {
 		out.person = append(out.person, int32(pr))
 		out.cohort = append(out.cohort, c)
 		if p.keepFirst {
-			out.first = append(out.first, sc.firsts[k])
+			out.first = append(out.first, firsts[k])
 		}
 		w := len(out.bits)
 		for range p.words {
@@ -272,21 +298,21 @@ func (p *retPlan) person(pr int, sc *retScratch, out *retMembers) {
 		}
 		row := out.bits[w:]
 		row[0] = 1 // period 0 is the cohort itself
-		for j < len(sc.returns) && sc.returns[j] <= c {
+		for j < len(returns) && returns[j] <= c {
 			j++
 		}
 		if p.unbounded {
 			// Returned in k when they returned in cohort+k or later: every
 			// period up to the last return.
-			if n := len(sc.returns); j < n {
-				top := min(int(sc.returns[n-1]-c), p.periods-1)
+			if n := len(returns); j < n {
+				top := min(int(returns[n-1]-c), p.periods-1)
 				for k := 1; k <= top; k++ {
 					row[k>>6] |= 1 << (k & 63)
 				}
 			}
 			continue
 		}
-		for _, q := range sc.returns[j:] {
+		for _, q := range returns[j:] {
 			k := int(q - c)
 			if k >= p.periods {
 				break

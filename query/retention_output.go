@@ -81,7 +81,7 @@ func (r *RetentionResult) cellUsers(cohort, k int, codes []int32, code int32) []
 		k < 0 || k >= len(r.Cohorts[cohort].Retained) {
 		return nil
 	}
-	users := r.plan.s.D.Users
+	users := r.plan.users
 	out := []string{}
 	w := r.plan.words
 	for _, m := range r.m {

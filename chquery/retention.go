@@ -1,0 +1,106 @@
+package chquery
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/query"
+)
+
+// Retention compiles cohort retention (docs/semantics.md#retention): per
+// person, on each shard, the periods of their start events in the cohort
+// range (the first, or with --recurring each), the --by value on each such
+// period's first start event, and the periods they returned in. One row
+// per person with a cohort comes back; query.RetentionFromPersons builds
+// the memberships, table, average and user lists from them as the local
+// engine does.
+func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.RetentionResult, error) {
+	f, span, err := e.span(ctx, q.Common)
+	if err != nil {
+		return nil, err
+	}
+	empty, err := query.RetentionFromPersons(q, span, f.min, f.max, true, nil)
+	if err != nil {
+		return nil, err // the period and periods
+	}
+	for _, name := range []string{q.Start, q.Return} {
+		if name != "" {
+			if err := f.checkEvent(name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	from, to := max(span.From, f.min), min(span.To, f.max+1)
+	if f.count == 0 || from >= to {
+		return query.RetentionFromPersons(q, span, f.min, f.max, f.count == 0, nil)
+	}
+	iv := query.Interval(strings.ToLower(empty.Period))
+	cal := query.NewCalendar(iv, span.Loc, from, f.max+1)
+	cohortEnd := cal.Starts[cal.Bucket(to-1)+1]
+	t := e.t
+	where, err := e.conditions(ctx, q.Where)
+	if err != nil {
+		return nil, err
+	}
+	isStart, isReturn := "1", "1"
+	if q.Start != "" {
+		isStart = "(" + t.Event + " = " + clickhouse.String(q.Start) + ")"
+	}
+	if q.Return != "" {
+		isReturn = "(" + t.Event + " = " + clickhouse.String(q.Return) + ")"
+	}
+	inStart := isStart + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(min(span.To, cohortEnd))
+	ord, at := e.ordinal(iv, span.Loc)
+	v, has := "''", "0"
+	if q.By != "" {
+		v, has = t.Prop(q.By)
+	}
+	tiebreak := t.Tiebreak
+	if tiebreak == "" {
+		tiebreak = "0"
+	}
+	firsts := "arrayFilter((x, k) -> k, S0, arrayMap((a, b) -> a != b, arrayMap(x -> x.1, S0), arrayPushFront(arrayPopBack(arrayMap(x -> x.1, S0)), toInt64(-1))))"
+	if !q.Recurring {
+		firsts = "arraySlice(" + firsts + ", 1, 1)"
+	}
+	sql := func(from string) string {
+		persons := "SELECT " + t.Person + " AS person," +
+			" arraySort(x -> (x.1, x.2, x.3), groupArrayIf((" + ord + ", " + t.Time + ", " + tiebreak + ", " + v + ", toUInt8(" + has + ")), " + inStart + ")) AS S0," +
+			" arraySort(groupUniqArrayIf(" + ord + ", " + isReturn + ")) AS R" +
+			" FROM " + from + " WHERE " + t.Where + " AND " + where + " AND " + t.Time + " >= " + lit(cal.Starts[0]) + " AND (" + isStart + " OR " + isReturn + ")" +
+			" GROUP BY person HAVING length(S0) > 0"
+		return "SELECT person, arrayMap(x -> x.1, F), arrayMap(x -> x.4, F), arrayMap(x -> x.5, F), R FROM (SELECT person, " + firsts + " AS F, R FROM (" + persons + "))"
+	}
+	var persons []query.RetentionPerson
+	err = e.eachPerson(ctx, sql, func(row []string) error {
+		starts, err1 := intArray(row[1])
+		by, err2 := clickhouse.ParseArray(row[2])
+		has, err3 := intArray(row[3])
+		returns, err4 := intArray(row[4])
+		if err := firstErr(err1, err2, err3, err4); err != nil {
+			return fmt.Errorf("retention: reading ClickHouse's row for %q: %w", row[0], err)
+		}
+		ps := query.RetentionPerson{User: row[0]}
+		for i, s := range starts {
+			ps.Starts = append(ps.Starts, at(s))
+			if q.By != "" {
+				ps.By = append(ps.By, by[i])
+				ps.HasBy = append(ps.HasBy, has[i] == 1)
+			}
+		}
+		for _, r := range returns {
+			ps.Returns = append(ps.Returns, at(r))
+		}
+		persons = append(persons, ps)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Shards answer in any order: user lists are by id.
+	slices.SortFunc(persons, func(a, b query.RetentionPerson) int { return strings.Compare(a.User, b.User) })
+	return query.RetentionFromPersons(q, span, f.min, f.max, false, persons)
+}

@@ -1,0 +1,90 @@
+package chquery
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/clickhouse/chtest"
+	"github.com/spoorhq/spoor/query"
+)
+
+// TestRetentionMatchesLocal compares retention per day, week and month,
+// bounded and unbounded, recurring or not, with start and return events,
+// --where, --by and ranges in DST zones, and the users of every cell, on
+// one server and the 2-shard cluster.
+func TestRetentionMatchesLocal(t *testing.T) {
+	c := chtest.Get(t)
+	db := c.NewDatabase(t)
+	rng := rand.New(rand.NewSource(41))
+	zones := []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"}
+	datasets, queries := 6, 8
+	if testing.Short() {
+		datasets = 2
+	}
+	ctx := context.Background()
+	for it := 0; it < datasets; it++ {
+		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
+		base := time.Date(2026, time.Month(1+rng.Intn(11)), 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+		var raw []query.RawEvent
+		for u := 0; u < 1+rng.Intn(25); u++ {
+			for e := rng.Intn(15); e > 0; e-- {
+				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: []string{"a", "b"}[rng.Intn(2)], Time: base + rng.Int63n(60*86_400_000)}
+				if rng.Intn(2) == 0 {
+					re.Props = map[string]string{"p": []string{"x", "y", ""}[rng.Intn(3)]}
+				}
+				raw = append(raw, re)
+			}
+		}
+		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
+		b := load(t, c, db, raw, loc)
+		for qi := 0; qi < queries; qi++ {
+			q := query.RetentionQuery{Period: []string{"day", "week", "month"}[rng.Intn(3)], Periods: []int{0, 3, 10}[rng.Intn(3)],
+				Unbounded: rng.Intn(3) == 0, Recurring: rng.Intn(3) == 0}
+			if rng.Intn(2) == 0 {
+				q.Start = "a"
+			}
+			if rng.Intn(2) == 0 {
+				q.Return = "b"
+			}
+			if rng.Intn(3) == 0 {
+				q.By = "p"
+			}
+			if rng.Intn(3) == 0 {
+				q.Where = []string{"p != y"}
+			}
+			if rng.Intn(2) == 0 {
+				from := time.UnixMilli(base).In(loc).AddDate(0, 0, rng.Intn(40))
+				q.From = from.Format("2006-01-02")
+				q.To = from.AddDate(0, 0, rng.Intn(30)).Format("2006-01-02")
+			}
+			want, werr := b.local.Retention(ctx, q)
+			for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+				got, err := e.Retention(ctx, q)
+				if (err != nil) != (werr != nil) {
+					t.Fatalf("%s: %+v: error %v, local error %v", name, q, err, werr)
+				}
+				if err != nil {
+					continue
+				}
+				wj, _ := json.Marshal(want)
+				gj, _ := json.Marshal(got)
+				if string(wj) != string(gj) {
+					t.Fatalf("%s: %+v:\n got %s\nwant %s", name, q, gj, wj)
+				}
+				for ci, co := range want.Cohorts {
+					for k := range co.Retained {
+						g, w := slices.Sorted(slices.Values(got.CellUsers(ci, k))), slices.Sorted(slices.Values(want.CellUsers(ci, k)))
+						if !slices.Equal(g, w) {
+							t.Fatalf("%s: %+v: users of cohort %d period %d: got %v, want %v", name, q, ci, k, g, w)
+						}
+					}
+				}
+			}
+		}
+	}
+}
