@@ -88,7 +88,7 @@ type retPlan struct {
 	last      int // bucket of the data's last event: the first incomplete one
 	recurring bool
 	unbounded bool
-	keepFirst bool // record each membership's start event (for --by and explain)
+	keepFirst bool     // record each membership's start event (for --by and explain)
 	users     []string // person index -> id, for the user lists
 }
 
