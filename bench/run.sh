@@ -7,8 +7,9 @@
 #   SPOOR_BIN=/path/spoor bench/run.sh  # benchmark a prebuilt binary
 #
 # Needs: go, gcc (DuckDB peer uses cgo), sqlite3 (apt-get install sqlite3),
-# GNU time (/usr/bin/time). Data and databases go to bench/data/ (ignored by
-# git); the results table is printed and written to bench/results/.
+# GNU time (/usr/bin/time); clickhouse-server for the ClickHouse rows. Data
+# and databases go to bench/data/ (ignored by git); the results table is
+# printed and written to bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")"
 SIZES=${SIZES:-"1000000 10000000"}
@@ -44,6 +45,18 @@ echo
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(go version | cut -d' ' -f3); sqlite3 $(sqlite3 --version | cut -d' ' -f1)"
 echo "times are wall seconds of a fresh process (best of $REPEAT for queries); memory is peak RSS in MB"
 } | tee "$out"
+
+# ClickHouse rows (issue 12) when clickhouse-server is installed: the test
+# harness's two servers, a two-shard cluster on loopback, for this run.
+CH=""
+if command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ]; then
+  rm -f data/ch.addr
+  mkfifo data/ch.hold 2>/dev/null || true
+  (cd .. && go run ./clickhouse/chtest/chserve < bench/data/ch.hold > bench/data/ch.addr) &
+  exec 9> data/ch.hold # chserve stops when this closes, at exit
+  for _ in $(seq 600); do [ -s data/ch.addr ] && break; sleep 0.1; done
+  if [ -s data/ch.addr ]; then CH=1; else echo "ClickHouse servers did not start; no ClickHouse rows" >&2; fi
+fi
 
 for n in $SIZES; do
   csv=data/ecommerce-$n.csv
@@ -104,6 +117,24 @@ for n in $SIZES; do
   data/spoor sample --scenario incident --events "$n" --db data/i-$n.db >/dev/null
   w=$(best data/spoor why --db data/i-$n.db --events begin_checkout --before 2026-06-03..2026-06-16 --after 2026-06-17..2026-06-30 --format json)
   echo "| why (incident sample, every property ranked) | ${w% *} s (${w#* } MB) | | | |" | tee -a "$out"
+  if [ -n "$CH" ]; then
+    # spoor push into one ClickHouse server and into the two-shard cluster
+    # (fresh tables), then again (nothing new), and info read on the server.
+    read -r ch0 ch1 cluster < data/ch.addr
+    one="clickhouse://127.0.0.1:${ch0#*:}/bench?table=e$n"
+    two="clickhouse://127.0.0.1:${ch0#*:}/bench?table=c$n&cluster=$cluster"
+    p1=$(timed data/spoor push --db data/s-$n.db --to "$one" --quiet)
+    p2=$(timed data/spoor push --db data/s-$n.db --to "$two" --quiet)
+    pa=$(timed data/spoor push --db data/s-$n.db --to "$one" --quiet)
+    ci=$(best data/spoor info --db "$one" --format json)
+    cc=$(best data/spoor info --db "$two" --format json)
+    {
+    echo "| push to ClickHouse (one server) | ${p1% *} s (${p1#* } MB) | | | |"
+    echo "| push to ClickHouse (2-shard cluster) | ${p2% *} s (${p2#* } MB) | | | |"
+    echo "| push again (nothing new) | ${pa% *} s (${pa#* } MB) | | | |"
+    echo "| info on ClickHouse: one server / cluster | ${ci% *} s / ${cc% *} s | | | |"
+    } | tee -a "$out"
+  fi
 done
 echo >&2
 echo "results written to bench/$out" >&2
