@@ -208,6 +208,12 @@ func (e *funnelExplainer) matchSteps() {
 		}
 		return
 	}
+	if p.sem != SemSpoor { // PostHog: each event filled the first step it meets
+		for _, j := range w.cur[:e.level+1] {
+			e.match[p.phSteps(int(j), nil)[0]-1] = int(j)
+		}
+		return
+	}
 	w.maxMatching() // over the events anyChain counted, as why() reads it
 	lo, hi := int(d.Start[e.u]), int(d.Start[e.u+1])
 	ts := d.Time[w.start]

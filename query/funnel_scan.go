@@ -65,6 +65,7 @@ type funnelWorker struct {
 	chStop, chAt    int // why windowFunnel stopped, at which row (-1)
 	ph              []phEntered
 	phMax           []int32
+	phQueue         [][]int32 // posthog any order: per step, its events in the window
 }
 
 type anyType struct {

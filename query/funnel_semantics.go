@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -25,7 +26,7 @@ var Semantics = []string{SemSpoor, SemPostHog, SemMixpanel, SemAmplitude, SemCli
 // semanticsModes are the modes each semantics reproduces.
 var semanticsModes = map[string][]string{
 	SemSpoor:      {FunnelOrdered, FunnelStrict, FunnelAny},
-	SemPostHog:    {FunnelOrdered, FunnelStrict},
+	SemPostHog:    {FunnelOrdered, FunnelStrict, FunnelAny},
 	SemMixpanel:   {FunnelOrdered},
 	SemAmplitude:  {FunnelOrdered, FunnelStrict},
 	SemClickHouse: {FunnelOrdered},
@@ -83,6 +84,9 @@ func (w *funnelWorker) vendorPerson(lo, hi int) int {
 	case SemClickHouse:
 		return w.clickhousePerson(lo, hi)
 	case SemPostHog:
+		if w.p.mode == FunnelAny {
+			return w.posthogAny(lo, hi)
+		}
 		return w.posthogPerson(lo, hi)
 	case SemMixpanel:
 		return w.mixpanelPerson(lo, hi)
@@ -285,4 +289,66 @@ func (p *funnelPlan) semLabel() string {
 		return ""
 	}
 	return p.sem
+}
+
+// posthogAny ports PostHog's unordered funnel (funnel-udf/src/
+// unordered_steps.rs, without exclusions and breakdowns): each event of
+// the range meeting a step joins the queue of the first step it meets
+// (PostHog's choice among several ends up the first, its sort key being
+// empty), every queue drops the events more than the window before it,
+// and the level is the most queues ever non-empty at once; the counted
+// chain is the queues' oldest events then, in time order.
+func (w *funnelWorker) posthogAny(lo, hi int) int {
+	p, d, s, n := w.p, w.p.d, w.p.s, w.n
+	if len(w.phQueue) < n {
+		w.phQueue = make([][]int32, n)
+	}
+	q := w.phQueue[:n]
+	for k := range q {
+		q[k] = q[k][:0]
+	}
+	filled, best := 0, 0
+	var steps []int32
+	for j := lo; j < hi; j++ {
+		if !s.InRange(d.Time[j]) || !s.Match(j) {
+			continue
+		}
+		if steps = p.phSteps(j, steps[:0]); len(steps) == 0 {
+			continue
+		}
+		k := steps[0] - 1
+		if len(q[k]) == 0 {
+			filled++
+		}
+		q[k] = append(q[k], int32(j))
+		for x := range q {
+			if len(q[x]) == 0 {
+				continue
+			}
+			drop := 0
+			for drop < len(q[x]) && d.Time[j]-d.Time[q[x][drop]] > p.window {
+				drop++
+			}
+			q[x] = q[x][drop:]
+			if len(q[x]) == 0 {
+				filled--
+			}
+		}
+		if filled > best {
+			best = filled
+			w.phMax = w.phMax[:0]
+			for x := range q {
+				if len(q[x]) > 0 {
+					w.phMax = append(w.phMax, q[x][0])
+				}
+			}
+			slices.SortStableFunc(w.phMax, func(a, b int32) int { return cmp.Compare(d.Time[a], d.Time[b]) })
+		}
+	}
+	if best == 0 {
+		return -1
+	}
+	copy(w.cur, w.phMax)
+	w.start = int(w.cur[0])
+	return best - 1
 }

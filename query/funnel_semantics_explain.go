@@ -3,6 +3,8 @@ package query
 import (
 	"fmt"
 	"slices"
+
+	"github.com/spoorhq/spoor/output"
 )
 
 // vendorWhy explains a drop under another product's semantics: what its
@@ -21,6 +23,9 @@ func (e *funnelExplainer) vendorWhy() string {
 		case chOutOfOrder:
 			return fmt.Sprintf("strict_order: %s fills a step whose previous step was never reached, which ends the search", at)
 		}
+	}
+	if p.mode == FunnelAny {
+		return fmt.Sprintf("no window of %s held more than %d of the %d steps (each event counts for the first step it meets)", output.Duration(float64(p.window)/1000), e.level+1, p.n)
 	}
 	prefix := ""
 	if p.sem == SemMixpanel {

@@ -79,12 +79,38 @@ u B 2026-01-05 10:02
 u C 2026-01-05 10:03`,
 		q:    FunnelQuery{Steps: steps("A", "B", "C"), Mode: FunnelStrict},
 		want: "spoor u:1 | posthog u:2 | amplitude u:1",
+	}, {
+		// Any order: PostHog counts distinct steps in a trailing window,
+		// each event for the first step it meets; spoor matches events to
+		// steps, so the pro view fills the second step.
+		name: "any order: an event meeting two steps",
+		timeline: `
+u C    2026-01-05 10:00
+u A    2026-01-05 10:30
+u B    2026-01-05 10:50
+v view 2026-01-05 10:00 plan=pro
+v view 2026-01-05 10:10 plan=free
+w A    2026-01-05 10:00
+w B    2026-01-05 10:40
+w C    2026-01-05 11:30`,
+		q:    FunnelQuery{Steps: steps("A", "B", "C"), Mode: FunnelAny, Window: "1h"},
+		want: "spoor u:2 v:- w:1 | posthog u:2 v:- w:1",
+	}, {
+		name: "any order: same-named steps",
+		timeline: `
+v view 2026-01-05 10:00 plan=pro
+v view 2026-01-05 10:10 plan=free`,
+		q:    FunnelQuery{Steps: steps("view", "view where plan = pro"), Mode: FunnelAny, Window: "1h"},
+		want: "spoor v:1 | posthog v:0",
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			d := textTimeline(t, time.UTC, c.timeline+"\n"+closeWindows)
 			sems := all
-			if c.q.Mode == FunnelStrict {
+			switch c.q.Mode {
+			case FunnelStrict:
 				sems = []string{SemSpoor, SemPostHog, SemAmplitude}
+			case FunnelAny:
+				sems = []string{SemSpoor, SemPostHog}
 			}
 			got := strings.ReplaceAll(semLevels(t, d, c.q, sems...), " zz:-", "")
 			if got != c.want {
