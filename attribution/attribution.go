@@ -181,6 +181,10 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	conv, _ := d.EventID(q.Conversion)
 	c := newCredit(len(touch.Values) + 1)
 	w := weigher{slot: make([]int32, len(touch.Values)+1)}
+	// A conversion reads every event of its lookback: a person with many
+	// conversions close together costs conversions × lookback events, so
+	// cancellation is checked by work done, not only between persons.
+	work := 0
 	for p := range d.Users {
 		if p%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -204,6 +208,13 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 				b++
 			}
 			w.reset()
+			work += b - a
+			if work > 1<<20 {
+				work = 0
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			for j := a; j < b; j++ {
 				if d.Event[j] != conv && touch.Codes[j] != 0 {
 					w.add(touch.Codes[j], t-d.Time[j])

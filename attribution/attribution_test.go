@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -258,5 +259,27 @@ func TestSplitInt(t *testing.T) {
 		if sum != total {
 			t.Errorf("%d split into %v", total, parts)
 		}
+	}
+}
+
+// TestCancelInsideOnePerson: one person with 30000 conversions among
+// 30000 touches inside a long lookback is hundreds of millions of steps;
+// a cancelled query stops inside that person, not after it.
+func TestCancelInsideOnePerson(t *testing.T) {
+	var evs []query.RawEvent
+	for i := 0; i < 30_000; i++ {
+		evs = append(evs, query.RawEvent{User: "bot", Event: "visit", Time: int64(i) * 1000, Props: map[string]string{"src": "A"}},
+			query.RawEvent{User: "bot", Event: "purchase", Time: int64(i)*1000 + 1})
+	}
+	d := query.NewDataset(evs, time.UTC)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := Compute(ctx, d, Query{Conversion: "purchase", Touch: "src", Model: Linear})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v after %v", err, time.Since(start))
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("stopped after %v", el)
 	}
 }
