@@ -272,10 +272,9 @@ type refCHRow struct {
 func refWindowFunnel(window int64, o chOptions, rows []refCHRow) int {
 	n := len(rows[0].conds)
 	type ev struct {
-		t    int64
-		typ  int
-		uid  int
-		seqn int
+		t   int64
+		typ int
+		uid int
 	}
 	var list []ev
 	uid := 1

@@ -40,7 +40,6 @@ type Matcher struct {
 	next []bool
 	path []int
 	best []int
-	iter int
 	ctx  context.Context
 }
 
