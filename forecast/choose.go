@@ -88,7 +88,7 @@ type Choice struct {
 	mask   []bool    // left out of the fits: missing or outlier
 	m      int
 	nonNeg bool
-	q      [4]float64 // score quantiles for lo95, lo80, hi80, hi95
+	q      [4]float64 // score quantiles for lo95, lo80, hi80, hi95: −q95, −q80, q80, q95
 }
 
 // MinScores is the fewest rolling-origin errors Choose calibrates
@@ -105,11 +105,13 @@ const MinScores = 30
 // (outliers, which no method foresees, not scored), each refitted on the
 // whole of y.
 //
-// The 80% and 95% intervals are the empirical quantiles of the
-// combination's own cross-validation errors, each divided by the growth of
-// the error spread with the step (the mean of the methods' theoretical
-// growth): a normalised split-conformal interval on log(1+y) for counts,
-// so that errors of busy and quiet intervals are comparable. The normal
+// The 80% and 95% intervals are the point forecast ± the 80% and 95%
+// empirical quantiles of the combination's own absolute cross-validation
+// errors, each divided by the growth of the error spread with the step
+// (the mean of the methods' theoretical growth): a normalised
+// split-conformal interval, on log(1+y) for counts so that errors of busy
+// and quiet intervals are comparable. Symmetric, because the bias of the
+// cross-validation window (a growth phase, say) need not last; the normal
 // approximation it replaces held 55% to 95% of held-out points on real
 // series instead of 80%.
 //
@@ -170,10 +172,12 @@ func Choose(y []float64, m, h int) (*Choice, error) {
 		return c, nil
 	}
 	c.Methods, c.Calibrated, c.CVOrigins, c.CVScores = methods, true, n-o0, len(scores)
-	sort.Float64s(scores)
-	for i, p := range []float64{0.025, 0.1, 0.9, 0.975} {
-		c.q[i] = conformalQuantile(scores, p)
+	for i, v := range scores {
+		scores[i] = math.Abs(v)
 	}
+	sort.Float64s(scores)
+	q80, q95 := conformalQuantile(scores, 0.8), conformalQuantile(scores, 0.95)
+	c.q = [4]float64{-q95, -q80, q80, q95}
 	return c, nil
 }
 
@@ -197,17 +201,11 @@ func cvStart(n, m int) int {
 }
 
 // conformalQuantile is the p-quantile of sorted scores with the
-// split-conformal finite-sample correction: the ⌈(n+1)p⌉-th smallest for
-// an upper bound, the ⌊(n+1)p⌋-th for a lower one, clipped to the range.
+// split-conformal finite-sample correction: the ⌈(n+1)p⌉-th smallest,
+// the largest when that is past the end.
 func conformalQuantile(s []float64, p float64) float64 {
-	n := len(s)
-	var k int
-	if p > 0.5 {
-		k = int(math.Ceil(float64(n+1) * p))
-	} else {
-		k = int(math.Floor(float64(n+1) * p))
-	}
-	return s[min(max(k, 1), n)-1]
+	k := int(math.Ceil(float64(len(s)+1) * p))
+	return s[min(k, len(s))-1]
 }
 
 // predictor forecasts from an origin: point(o, j) is the j-step forecast

@@ -44,15 +44,15 @@ func TestBenchmarksByHand(t *testing.T) {
 	near(t, "drift from origin 4", dr.point(4, 2), 6, 1e-12)
 }
 
-// The conformal quantiles by hand, scores 1…19 (n = 19): the upper 90% is
-// the ⌈20·.9⌉ = 18th, the lower 10% the ⌊20·.1⌋ = 2nd; 97.5% asks for
-// the 20th and gets the largest, 2.5% the 0th and gets the smallest.
+// The conformal quantiles by hand, scores 1…19 (n = 19): the 80% is the
+// ⌈20·.8⌉ = 16th, the 90% the 18th; 95% asks for the 19th, 97.5% for the
+// 20th and gets the largest.
 func TestConformalQuantileByHand(t *testing.T) {
 	s := make([]float64, 19)
 	for i := range s {
 		s[i] = float64(i + 1)
 	}
-	for p, w := range map[float64]float64{0.9: 18, 0.1: 2, 0.975: 19, 0.025: 1} {
+	for p, w := range map[float64]float64{0.8: 16, 0.9: 18, 0.95: 19, 0.975: 19} {
 		if got := conformalQuantile(s, p); got != w {
 			t.Errorf("q(%v) = %v, want %v", p, got, w)
 		}
