@@ -227,6 +227,9 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 			c.add(p, w.credit(q.Model, halfLife), micro)
 		}
 	}
+	if c.overflow {
+		return nil, fmt.Errorf("the conversions' %s adds up past 9.2 trillion: too large to credit exactly (in millionths); filter the conversions or check the property", q.Revenue)
+	}
 	r := &Result{
 		Model: q.Model, Conversion: q.Conversion, Touch: q.Touch,
 		WindowSeconds: float64(window) / 1000, Conversions: c.conversions, Revenue: query.Undefined,
@@ -466,6 +469,8 @@ type credit struct {
 	lastUser        []int // person who last credited the code, +1
 	conversions     int
 	micro           int64
+	absMicro        int64 // sum of |revenue|
+	overflow        bool  // absMicro would pass math.MaxInt64
 }
 
 func newCredit(n int) *credit {
@@ -475,6 +480,13 @@ func newCredit(n int) *credit {
 func (c *credit) add(p int, shares []share, micro int64) {
 	c.conversions++
 	c.micro += micro
+	// Every row's revenue is at most the sum of the absolute revenues:
+	// while that fits in an int64, no sum overflows.
+	if abs := max(micro, -micro); c.absMicro > math.MaxInt64-abs {
+		c.overflow = true
+	} else {
+		c.absMicro += abs
+	}
 	var rev []int64
 	if micro != 0 {
 		rev = splitInt(micro, shares)

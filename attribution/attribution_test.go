@@ -283,3 +283,20 @@ func TestCancelInsideOnePerson(t *testing.T) {
 		t.Errorf("stopped after %v", el)
 	}
 }
+
+// TestRevenueTooLarge: revenue whose sum would overflow the exact
+// integer credits is refused, not wrapped around.
+func TestRevenueTooLarge(t *testing.T) {
+	d := query.NewDataset([]query.RawEvent{
+		ev("u1", "purchase", 1, "rev", "4e12"), ev("u2", "purchase", 1, "rev", "-4e12"), ev("u3", "purchase", 1, "rev", "4e12"),
+	}, time.UTC)
+	_, err := Compute(context.Background(), d, Query{Conversion: "purchase", Touch: "rev", Revenue: "rev"})
+	if err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("err %v", err)
+	}
+	d = query.NewDataset([]query.RawEvent{ev("u1", "purchase", 1, "rev", "4e12"), ev("u2", "purchase", 1, "rev", "-4e12")}, time.UTC)
+	r, err := Compute(context.Background(), d, Query{Conversion: "purchase", Touch: "src", Revenue: "rev"})
+	if err != nil || r.Revenue != 0 {
+		t.Fatalf("%v %v", r, err)
+	}
+}
