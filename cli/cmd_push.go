@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -60,11 +62,16 @@ func pushTo(env *Env, db *store.DB, src *clickhouse.Source, batch int, quiet boo
 	f, ok := env.Stderr.(*os.File)
 	if !quiet && ok && isatty.IsTerminal(f.Fd()) {
 		opt.Progress = func(done, total int64) {
-			fmt.Fprintf(f, "\r\x1b[Kpushed %d of %d events (%.0f%%)", done, total, 100*float64(done)/float64(max(total, 1)))
+			fmt.Fprintf(f, "\r\x1b[Ksent %d of %d events (%.0f%%)", done, total, 100*float64(done)/float64(max(total, 1)))
 		}
-		defer fmt.Fprint(f, "\r\x1b[K")
 	}
 	res, err := push.Push(env.Ctx, db, clickhouse.NewClient(src), opt)
+	if opt.Progress != nil {
+		fmt.Fprint(f, "\r\x1b[K") // the progress line goes before anything is said
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted; the events sent so far stay in the table, and pushing again sends the rest")
+	}
 	if err != nil {
 		return err
 	}

@@ -32,8 +32,8 @@ import (
 
 // Options tune a push.
 type Options struct {
-	// Progress, when set, is called after each INSERT with the events sent
-	// so far and the number to send.
+	// Progress, when set, is called with the events sent so far and the
+	// number to send: every 65,536 events streamed and after each INSERT.
 	Progress func(done, total int64)
 	// Batch is the number of events per INSERT; at most one ClickHouse
 	// block (max_insert_block_size, 1,048,576 rows) so an INSERT is whole
@@ -200,6 +200,9 @@ func (p *pusher) send(ctx context.Context, from uint64) (int64, error) {
 	err := p.db.EachProps(ctx, p.rows.Version, int(from), func(row int, keys, values []string) error {
 		if !p.present[uint64(row)] {
 			b.add(p.rows, row, keys, values)
+		}
+		if p.opt.Progress != nil && (row+1-int(from))%(1<<16) == 0 {
+			p.opt.Progress(int64(row+1)-int64(from), total)
 		}
 		if row+1 == len(p.rows.Time) || b.n == p.opt.Batch {
 			n := b.n
