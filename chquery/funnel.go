@@ -35,8 +35,9 @@ const neg = "toInt64(-4611686018427387904)"
 //     the latest events of the earlier steps — the chain the local engine
 //     reports. Each step is one pass over that step's events.
 //
-// Strict and any-order funnels and exclusions are not compiled yet: they
-// return an error saying so rather than a different number.
+// A strict funnel is compiled by strictSQL. Any-order funnels and
+// exclusions are not compiled yet: they return an error saying so rather
+// than a different number.
 func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.FunnelResult, error) {
 	f, span, err := e.span(ctx, q.Common)
 	if err != nil {
@@ -53,12 +54,18 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	switch m := strings.ToLower(q.Mode); {
 	case q.Semantics != "" && !strings.EqualFold(q.Semantics, query.SemSpoor):
 		return nil, errNotYet("--semantics " + q.Semantics)
-	case m != "" && m != query.FunnelOrdered:
+	case m != "" && m != query.FunnelOrdered && m != query.FunnelStrict:
 		return nil, errNotYet("the " + m + " funnel mode")
+	case m == query.FunnelStrict && len(q.Steps) > 63:
+		return nil, errNotYet("a strict funnel of more than 63 steps")
 	case len(q.Exclude) > 0:
 		return nil, errNotYet("a funnel with exclusions")
 	}
-	sql, err := e.funnelSQL(ctx, q, span)
+	build := e.funnelSQL
+	if strings.EqualFold(q.Mode, query.FunnelStrict) {
+		build = e.strictSQL
+	}
+	sql, err := build(ctx, q, span)
 	if err != nil {
 		return nil, err
 	}
@@ -373,3 +380,89 @@ func count(arr, op, v string) string {
 }
 
 func lit(v int64) string { return "toInt64(" + strconv.FormatInt(v, 10) + ")" }
+
+// strictSQL returns the per-person query of a strict funnel: the steps are
+// consecutive events (in time and storage order, among those --where
+// keeps). Each event carries the mask of the steps it matches; the event
+// k places after a start must match step k within the start's window, so
+// every start's level comes from n shifted copies of the person's arrays
+// (linear), and the counted attempt is the last start reaching the
+// deepest level, whose chain is the events that follow it.
+func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (func(from string) string, error) {
+	t := e.t
+	n := len(q.Steps)
+	window, err := query.ParseDuration(windowOf(q))
+	if err != nil {
+		return nil, err
+	}
+	where, err := e.conditions(ctx, q.Where)
+	if err != nil {
+		return nil, err
+	}
+	var bits []string
+	for k, st := range q.Steps {
+		cond, err := e.conditions(ctx, st.Where)
+		if err != nil {
+			return nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+		}
+		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s AND %s), %d)", t.Event, clickhouse.String(st.Event), cond, k))
+	}
+	tiebreak := t.Tiebreak
+	if tiebreak == "" {
+		tiebreak = "0"
+	}
+	tuple := "toInt64(" + t.Time + "), " + tiebreak + ", " + strings.Join(bits, " + ")
+	if q.By != "" {
+		v, has := t.Prop(q.By)
+		tuple += ", " + v + ", toUInt8(" + has + ")"
+	}
+	inner := func(from string) string {
+		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
+			" FROM " + from +
+			" WHERE " + t.Where + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) +
+			" AND " + where + " GROUP BY person"
+	}
+	var st stages
+	st.let("T", "arrayMap(x -> x.1, ev)")
+	st.let("M", "arrayMap(x -> x.3, ev)")
+	st.next()
+	params := []string{"t0", "m0"}
+	args := []string{"T", "M"}
+	for k := 1; k < n; k++ {
+		st.let(fmt.Sprintf("T%d", k), fmt.Sprintf("arrayResize(arraySlice(T, %d), length(T), %s)", k+1, neg))
+		st.let(fmt.Sprintf("M%d", k), fmt.Sprintf("arrayResize(arraySlice(M, %d), length(M), toUInt64(0))", k+1))
+		params = append(params, fmt.Sprintf("t%d", k), fmt.Sprintf("m%d", k))
+		args = append(args, fmt.Sprintf("T%d", k), fmt.Sprintf("M%d", k))
+	}
+	// lv: 0 when the event starts nothing, else the steps its chain does.
+	lv := strconv.Itoa(n)
+	for k := n - 1; k >= 1; k-- {
+		lv = fmt.Sprintf("if(bitTest(m%d, %d) AND t%d >= t0 AND t%d <= t0 + %s, %s, %d)", k, k, k, k, lit(window), lv, k)
+	}
+	lv = fmt.Sprintf("if(bitTest(m0, 0) AND t0 < %s, %s, 0)", lit(span.To), lv)
+	st.next()
+	st.let("LV", "arrayMap(("+strings.Join(params, ", ")+") -> "+lv+", "+strings.Join(args, ", ")+")")
+	st.next()
+	st.let("top", "arrayReduce('max', LV)")
+	st.next()
+	st.let("level", "toInt64(top) - 1")
+	// The last start reaching the deepest level.
+	st.let("idx", "toInt64(length(LV)) - toInt64(arrayFirstIndex((x, m) -> x = m, arrayReverse(LV), arrayResize([top], length(LV), top))) + 1")
+	st.next()
+	st.let("t0", "arrayElement(T, idx)")
+	deltas := "emptyArrayInt64()"
+	if n > 1 {
+		var ds []string
+		for k := 1; k < n; k++ {
+			ds = append(ds, fmt.Sprintf("arrayElement(T, idx + %d) - arrayElement(T, idx + %d)", k, k-1))
+		}
+		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
+	}
+	cols := []string{"person", "level", "t0", deltas}
+	if q.By != "" {
+		cols = append(cols, "tupleElement(arrayElement(ev, idx), 4)", "tupleElement(arrayElement(ev, idx), 5)")
+	}
+	return func(from string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	}, nil
+}

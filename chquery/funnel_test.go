@@ -68,7 +68,7 @@ func TestFunnelHandChecked(t *testing.T) {
 	}
 }
 
-// TestFunnelMatchesLocal compares the compiled ordered funnel with the local
+// TestFunnelMatchesLocal compares the compiled ordered and strict funnels with the local
 // engine on many random small datasets: few distinct times (many equal
 // timestamps, in shuffled storage order), same-named steps, step filters,
 // --where, --by, date ranges and windows in milliseconds that land on
@@ -98,7 +98,7 @@ func TestFunnelMatchesLocal(t *testing.T) {
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
 		b := load(t, c, db, raw, time.UTC)
 		for qi := 0; qi < queries; qi++ {
-			q := query.FunnelQuery{}
+			q := query.FunnelQuery{Mode: []string{"", query.FunnelStrict}[rng.Intn(2)]}
 			win := []int64{0, 1, 2, 3, 5, 24}[rng.Intn(6)]*hour + int64(rng.Intn(2))
 			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
 			filterPerName := map[string][]string{}
@@ -160,4 +160,8 @@ func TestFunnelHeavyPerson(t *testing.T) {
 	}
 	t.Logf("200,000 events of one person, 4 steps: %v (a shared machine)", time.Since(start))
 	sameFunnel(t, b, q)
+	q.Mode = query.FunnelStrict
+	start = time.Now()
+	sameFunnel(t, b, q)
+	t.Logf("the same, strict, on the three engines: %v", time.Since(start))
 }

@@ -44,6 +44,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "view,cart where price > 100,buy", "--where", "plan != free", "--interval", "week", "--tz", "America/New_York"},
 			{"funnel", "--steps", "view,buy", "--where", `plan = "it's \ '; DROP TABLE x; --"`, "--from", "2024-03-02", "--to", "2024-03-05"},
 			{"funnel", "--steps", "view,cart,buy", "--dropped-at", "2"},
+			{"funnel", "--steps", "view,cart,cart,buy", "--mode", "strict", "--window", "2h", "--by", "plan", "--where", "price > 20"},
 			{"trends"},
 			{"trends", "--measure", "users", "--by", "plan", "--where", "price >= 50"},
 			{"trends", "--events", "view,buy", "--measure", "wau", "--interval", "week", "--tz", "Australia/Lord_Howe"},
@@ -63,7 +64,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			}
 		}
 		for _, args := range [][]string{
-			{"funnel", "--steps", "view,buy", "--mode", "strict"},
+			{"funnel", "--steps", "view,buy", "--mode", "any"},
 			{"funnel", "--steps", "view,buy", "--exclude", "cart"},
 		} {
 			code, _, stderr := runCLI(t, "", append(args, "--db", url)...)
