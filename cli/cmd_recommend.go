@@ -49,7 +49,7 @@ func runRecommend(env *Env, args []string) error {
 	fs.IntVar(&opt.Neighbours, "neighbours", recommend.DefaultNeighbours, "associations kept per item (memory: items × this)")
 	buy := fs.String("buy", "", "the event that means the user bought the item (default: detected, see above)")
 	fs.BoolVar(&opt.IncludeBought, "include-bought", false, "also offer items the user already bought")
-	gap := fs.String("session-gap", "30m", "a longer gap between events ends the session (s, m, h, d); 0: one session per user")
+	gap := fs.String("session-gap", "30m", "a longer gap between two item events ends the session (s, m, h, d); 0: one session per user")
 	evaluate := fs.Bool("evaluate", false, "evaluate the methods: hide each user's last item")
 	assoc := fs.Bool("associations", false, "list item-to-item associations instead of per-user items")
 	of := fs.String("of", "", "--associations: only this item's")
@@ -93,9 +93,6 @@ func runRecommend(env *Env, args []string) error {
 	var res any
 	switch {
 	case *evaluate:
-		if err := h.Usable(); err != nil {
-			return err
-		}
 		res, err = recommend.Evaluate(env.Ctx, h, opt.Neighbours, opt.IncludeBought)
 	case *assoc:
 		res, err = recommend.Associate(env.Ctx, h, *co, *of, opt.Top, opt.Neighbours)

@@ -38,6 +38,9 @@ type EvalMethod struct {
 // entry stays in the training data. Users are sessions for data imported
 // with the session as the user (yoochoose, diginetica).
 func Evaluate(ctx context.Context, h *History, k int, includeBought bool) (*Evaluation, error) {
+	if err := h.Usable(); err != nil {
+		return nil, err
+	}
 	train, hidden := h.withoutLast()
 	ev := &Evaluation{Item: h.Item, K: EvalK, Users: h.Len()}
 	for _, it := range hidden {

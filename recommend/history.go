@@ -117,7 +117,7 @@ func Build(ctx context.Context, d *query.Dataset, s *query.Scope, item, buy stri
 // buyEvent resolves the buy event: the one named, which must carry the
 // item property, or the first of buyNames that does. id is -1 for none.
 func buyEvent(d *query.Dataset, p *query.Prop, name string) (id int32, _ string, _ error) {
-	carries := map[int32]bool{}
+	carries := make([]bool, len(d.Names)) // event -> some event of that name has the item
 	for i, c := range p.Codes {
 		if c != 0 {
 			carries[d.Event[i]] = true

@@ -88,6 +88,7 @@ type index struct {
 	pstart []int32 // item i's postings are post[pstart[i]:pstart[i+1]]
 	post   []int32 // basket
 	pos    []int32 // the item's place in that basket
+	ptime  []int64 // that basket's time: sknn's merge reads it in order, not at random
 	total  int     // baskets
 }
 
@@ -111,10 +112,11 @@ func newIndex(b *baskets, items int) *index {
 	})
 	x.post = make([]int32, len(b.items))
 	x.pos = make([]int32, len(b.items))
+	x.ptime = make([]int64, len(b.items))
 	fill := append([]int32(nil), x.pstart[:items]...)
 	for _, k := range order {
 		for p, it := range b.of(k) {
-			x.post[fill[it]], x.pos[fill[it]] = k, int32(p)
+			x.post[fill[it]], x.pos[fill[it]], x.ptime[fill[it]] = k, int32(p), b.when[k]
 			fill[it]++
 		}
 	}

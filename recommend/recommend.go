@@ -72,10 +72,10 @@ type workspace struct {
 	acc     []float64 // sknn: basket -> similarity so far
 	accd    []int32   // baskets with a similarity
 	cur     []int32   // sknn: per query item, its next posting to merge
-	ctx     []int32
-	weight  []float64
-	top     *topK
-	nearest *topK
+	ctx     []int32   // the query: the user's recent items, oldest first
+	weight  []float64 // their weights
+	top     *topK     // the n best items
+	nearest *topK     // sknn: the NeighbourSess most similar sessions
 }
 
 func (m *Model) workspace(n int) *workspace {
@@ -110,7 +110,7 @@ func (m *Model) query(u int, w *workspace) {
 	}
 }
 
-// Recommend returns user u's top n items, best first: the method's
+// recommend returns user u's top n items, best first: the method's
 // candidates, then the most popular items to fill n. Items u bought are
 // left out unless includeBought.
 func (m *Model) recommend(u, n int, includeBought bool, w *workspace) []int32 {
@@ -188,7 +188,7 @@ func (m *Model) neighbourSessions(u int, w *workspace) {
 			if q < x.pstart[w.ctx[k]] {
 				continue
 			}
-			if best < 0 || newer(x, x.post[q], x.post[w.cur[best]]) {
+			if best < 0 || newer(x, q, w.cur[best]) {
 				best = k
 			}
 		}
@@ -221,10 +221,10 @@ func (m *Model) neighbourSessions(u int, w *workspace) {
 	}
 }
 
-// newer orders postings as they lie in each item's list: by time, then
-// basket.
-func newer(x *index, a, b int32) bool {
-	return x.when[a] > x.when[b] || x.when[a] == x.when[b] && a > b
+// newer orders postings p and q as they lie in each item's list: by
+// time, then basket.
+func newer(x *index, p, q int32) bool {
+	return x.ptime[p] > x.ptime[q] || x.ptime[p] == x.ptime[q] && x.post[p] > x.post[q]
 }
 
 // ForUsers returns the top n items of every user of the History, by
