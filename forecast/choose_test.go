@@ -198,3 +198,18 @@ func TestChooseFallsBackWhenShort(t *testing.T) {
 		}
 	}
 }
+
+// Choose fits only the latest MaxHistory points: a longer series forecasts
+// as its tail does.
+func TestChooseUsesTheLatestHistory(t *testing.T) {
+	y := weekly(MaxHistory+30, 100, 0.01, 3, 9)
+	y[5] = 1e6 // far back: must not matter
+	a, err := Choose(y, 7, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Choose(y[30:], 7, 7)
+	if !slices.Equal(a.Forecast(7), b.Forecast(7)) {
+		t.Fatal("points before the last MaxHistory changed the forecast")
+	}
+}

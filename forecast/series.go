@@ -93,8 +93,9 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 	for k, p := range c.Forecast(h) {
 		s.Forecast = append(s.Forecast, FuturePoint{T: future(k + 1), Value: p.Value, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
 	}
-	// Choose's robust fit is the one Detect makes of y: the same detector.
-	s.judged(t, c.Robust.judge(y, OutlierZ), true)
+	// The anomalies and the band are Detect's over the whole history, as
+	// everywhere (Choose may fit only the latest MaxHistory points).
+	s.judged(t, Detect(y, m, OutlierZ, TrailingWindow), true)
 	if !backtest {
 		return s
 	}
