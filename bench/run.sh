@@ -134,6 +134,34 @@ for n in $SIZES; do
     echo "| push again (nothing new) | ${pa% *} s (${pa#* } MB) | | | |"
     echo "| info on ClickHouse: one server / cluster | ${ci% *} s / ${cc% *} s | | | |"
     } | tee -a "$out"
+    # The analyses compiled to ClickHouse SQL, end to end (a fresh process),
+    # on one server and on the cluster; the funnel beside a hand-written
+    # windowFunnel query on the same server (issue 12's budget: 1.5×). The
+    # two count differently (windowFunnel: whole seconds, one event may
+    # fill two steps), so their answers are printed side by side.
+    wf=""
+    i=0
+    for s in ${STEPS//,/ }; do i=$((i+1)); wf="$wf, event = '$s'"; done
+    hand="SELECT level, count() FROM (SELECT person, windowFunnel(604800)(toDateTime(intDiv(time, 1000))$wf) AS level FROM bench.e$n GROUP BY person) GROUP BY level ORDER BY level"
+    hf=$(best data/spoor sql --db "$one" "$hand" --format json)
+    for q in funnel retention trends lifecycle; do
+      case $q in
+        funnel) args=(funnel --steps "$STEPS" --window 7d) ;;
+        retention) args=(retention --period day --periods 31) ;;
+        trends) args=(trends --measure users --interval day) ;;
+        lifecycle) args=(lifecycle --interval day) ;;
+      esac
+      c1=$(best data/spoor "${args[@]}" --db "$one" --format json)
+      c2=$(best data/spoor "${args[@]}" --db "$two" --format json)
+      ratio=""
+      if [ "$q" = funnel ]; then ratio=$(awk -v a="${c1% *}" -v b="${hf% *}" 'BEGIN{printf "%.2f× windowFunnel (%.3f s)", a/b, b}'); fi
+      echo "| $q on ClickHouse: one server / cluster | ${c1% *} s / ${c2% *} s | | | $ratio |" | tee -a "$out"
+    done
+    ours=$(data/spoor funnel --steps "$STEPS" --db "$one" --format csv | tail -n +2 | cut -d, -f3 | tr '\n' ' ' | sed 's/ $//')
+    local=$(data/spoor funnel --steps "$STEPS" --db data/s-$n.db --format csv | tail -n +2 | cut -d, -f3 | tr '\n' ' ' | sed 's/ $//')
+    theirs=$(data/spoor sql --db "$one" "$hand" --format csv | tail -n +2 | tr '\n' ' ')
+    if [ "$ours" = "$local" ]; then same="same as local ($ours)"; else same="DIFFERENT from local: ClickHouse $ours, local $local"; fi
+    echo "| funnel on ClickHouse: users per step | $same; windowFunnel persons per level: $theirs | | | |" | tee -a "$out"
   fi
 done
 echo >&2

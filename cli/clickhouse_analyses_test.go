@@ -33,6 +33,8 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 	if code, _, stderr := runCLI(t, "", "import", "--db", db, csv); code != 0 {
 		t.Fatal(stderr)
 	}
+	spec := filepath.Join(dir, "f.json")
+	os.WriteFile(spec, []byte(`{"analysis": "funnel", "steps": [{"event": "view"}, {"event": "buy"}], "window": "90m", "by": "plan"}`), 0o644)
 	name := c.NewDatabase(t)
 	for _, url := range []string{c.URL(0, name, "table=one"), c.URL(0, name, "table=two&cluster="+chtest.ClusterName)} {
 		if code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url); code != 0 {
@@ -51,6 +53,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"trends", "--measure", "stickiness", "--from", "2024-03-03", "--to", "2024-03-08"},
 			{"trends", "--measure", "avg", "--interval", "hour", "--last", "2d", "--tz", "Asia/Kolkata"},
 			{"lifecycle"},
+			{"run", spec},
 			{"retention"},
 			{"retention", "--start", "view", "--return", "buy", "--period", "week", "--unbounded", "--by", "plan"},
 			{"retention", "--recurring", "--periods", "4", "--where", "price < 150", "--tz", "America/New_York", "--users", "2024-03-02:1"},

@@ -29,11 +29,11 @@ func runSpec(env *Env, args []string) error {
 	if err != nil {
 		return usagef("%s: %v", fs.Arg(0), err)
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	d, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeData()
 	res, err := spec.Run(env.Ctx, d)
 	if err != nil {
 		return err

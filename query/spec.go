@@ -18,13 +18,16 @@ type Spec struct {
 	Analysis string
 	Query    any // *TrendsQuery, *FunnelQuery, *PathsQuery, *RetentionQuery or *LifecycleQuery (or another kind's)
 
-	run func(ctx context.Context, d *Dataset, q any) (any, error) // set by Analyses.ParseSpec
+	kind Analysis // set by Analyses.ParseSpec
 }
 
-// Analysis is one kind of analysis a spec can hold.
+// Analysis is one kind of analysis a spec can hold. A kind of the query
+// model runs on any Engine (OnEngine); one built on the Dataset's columns
+// (experiments, attribution) runs on a Dataset only (Run).
 type Analysis struct {
 	NewQuery func() any                                                // pointer to a zero query
 	Run      func(ctx context.Context, d *Dataset, q any) (any, error) // q as NewQuery returns it
+	OnEngine func(ctx context.Context, e Engine, q any) (any, error)   // nil: Run, on a Dataset
 }
 
 // Analyses are the kinds a spec may name, by name.
@@ -34,20 +37,20 @@ type Analyses map[string]Analysis
 // above query (experiments) are added to it by whoever reads specs.
 func Builtin() Analyses {
 	return Analyses{
-		"trends": {func() any { return &TrendsQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-			return d.Trends(ctx, *q.(*TrendsQuery))
+		"trends": {NewQuery: func() any { return &TrendsQuery{} }, OnEngine: func(ctx context.Context, e Engine, q any) (any, error) {
+			return e.Trends(ctx, *q.(*TrendsQuery))
 		}},
-		"funnel": {func() any { return &FunnelQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-			return d.Funnel(ctx, *q.(*FunnelQuery))
+		"funnel": {NewQuery: func() any { return &FunnelQuery{} }, OnEngine: func(ctx context.Context, e Engine, q any) (any, error) {
+			return e.Funnel(ctx, *q.(*FunnelQuery))
 		}},
-		"paths": {func() any { return &PathsQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-			return d.Paths(ctx, *q.(*PathsQuery))
+		"paths": {NewQuery: func() any { return &PathsQuery{} }, OnEngine: func(ctx context.Context, e Engine, q any) (any, error) {
+			return e.Paths(ctx, *q.(*PathsQuery))
 		}},
-		"retention": {func() any { return &RetentionQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-			return d.Retention(ctx, *q.(*RetentionQuery))
+		"retention": {NewQuery: func() any { return &RetentionQuery{} }, OnEngine: func(ctx context.Context, e Engine, q any) (any, error) {
+			return e.Retention(ctx, *q.(*RetentionQuery))
 		}},
-		"lifecycle": {func() any { return &LifecycleQuery{} }, func(ctx context.Context, d *Dataset, q any) (any, error) {
-			return d.Lifecycle(ctx, *q.(*LifecycleQuery))
+		"lifecycle": {NewQuery: func() any { return &LifecycleQuery{} }, OnEngine: func(ctx context.Context, e Engine, q any) (any, error) {
+			return e.Lifecycle(ctx, *q.(*LifecycleQuery))
 		}},
 	}
 }
@@ -114,15 +117,23 @@ func (analyses Analyses) ParseSpec(data []byte) (Spec, error) {
 	if err := dec.Decode(q); err != nil {
 		return Spec{}, fmt.Errorf("%s spec: %w", kind, err)
 	}
-	return Spec{Analysis: kind, Query: q, run: a.Run}, nil
+	return Spec{Analysis: kind, Query: q, kind: a}, nil
 }
 
-// Run executes the analysis of a spec ParseSpec read on d.
-func (s Spec) Run(ctx context.Context, d *Dataset) (any, error) {
-	if s.run == nil {
+// Run executes the analysis of a spec ParseSpec read on e: a kind of the
+// query model on any Engine, another kind on a Dataset only.
+func (s Spec) Run(ctx context.Context, e Engine) (any, error) {
+	if s.kind.OnEngine != nil {
+		return s.kind.OnEngine(ctx, e, s.Query)
+	}
+	if s.kind.Run == nil {
 		return nil, fmt.Errorf("analysis %q was not read by ParseSpec", s.Analysis)
 	}
-	return s.run(ctx, d, s.Query)
+	d, ok := e.(*Dataset)
+	if !ok {
+		return nil, fmt.Errorf("a %s spec needs a local spoor database for now", s.Analysis)
+	}
+	return s.kind.Run(ctx, d, s.Query)
 }
 
 // describeValue names a decoded JSON or TOML value for an error message.
