@@ -80,7 +80,11 @@ func stepSpec(st FunnelStep) string {
 func (c *FunnelCompare) Tables() []output.Table {
 	t := output.Table{Title: fmt.Sprintf("funnel (%s) under each product's semantics", c.Mode), Columns: []string{"semantics"}}
 	for k, s := range c.Steps {
-		t.Columns = append(t.Columns, fmt.Sprintf("%d. %s", k+1, s))
+		col := fmt.Sprintf("%d. %s", k+1, s)
+		if c.Mode == FunnelAny { // the column counts users who did that many distinct steps
+			col = fmt.Sprintf("any %d of %d", k+1, len(c.Steps))
+		}
+		t.Columns = append(t.Columns, col)
 	}
 	t.Columns = append(t.Columns, "conversion")
 	for _, r := range c.Rows {
