@@ -17,6 +17,7 @@ package push
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -144,8 +145,11 @@ func Push(ctx context.Context, db *store.DB, c *clickhouse.Client, opt Options) 
 func sourceID(ctx context.Context, db *store.DB) (string, error) {
 	var sum, at string
 	err := db.SQL.QueryRowContext(ctx, "SELECT sha256, imported_at FROM imports ORDER BY id LIMIT 1").Scan(&sum, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("%s has no events to push: import a file into it first", db.Path)
+	}
 	if err != nil {
-		return "", fmt.Errorf("the database has no import to push: %w", err)
+		return "", err
 	}
 	return sum[:min(12, len(sum))] + " imported " + at, nil
 }

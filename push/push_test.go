@@ -318,3 +318,19 @@ func TestPushCancelledResumes(t *testing.T) {
 	}
 	sameRows(t, "after a cancelled push", db, cl)
 }
+
+func TestPushEmptyDatabase(t *testing.T) {
+	c := chtest.Get(t)
+	db, err := store.Open(filepath.Join(t.TempDir(), "empty.db"), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = Push(bg, db, newClient(t, c.URL(0, "default", "table=never")), Options{})
+	if err == nil || !strings.Contains(err.Error(), "has no events to push: import a file into it first") {
+		t.Errorf("pushing an empty database: %v", err)
+	}
+	if out, _ := c.Exec(0, "EXISTS TABLE default.never"); strings.TrimSpace(out) != "0" {
+		t.Errorf("pushing an empty database created the table")
+	}
+}
