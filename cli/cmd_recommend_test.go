@@ -129,6 +129,26 @@ func TestAudienceRecommend(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "user,evidence,item_1,item_2,item_3\n") {
 		t.Fatalf("csv: %q", out)
 	}
+	// With a holdout the treated users keep their items; a mistake in
+	// --recommend records no split.
+	code, out, errs = runCLI(t, "", "audience", "users", "--db", db, "all", "--holdout", "50%", "--recommend", "product_id", "--top", "2", "--format", "json")
+	if code != 0 {
+		t.Fatalf("holdout: exit %d: %s", code, errs)
+	}
+	got = nil
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range got {
+		if strings.Join(m.Items, " ") != want[m.User] {
+			t.Errorf("holdout: %s: %v, want %s", m.User, m.Items, want[m.User])
+		}
+	}
+	before, _ := os.ReadFile(db)
+	code, _, errs = runCLI(t, "", "audience", "users", "--db", db, "all", "--holdout", "20%", "--recommend", "sku")
+	if after, _ := os.ReadFile(db); code != 1 || !strings.Contains(errs, `no event has the property "sku"`) || string(after) != string(before) {
+		t.Fatalf("bad --recommend with --holdout: exit %d %q, database changed: %v", code, errs, string(after) != string(before))
+	}
 	// Without --recommend the export is as before: no items key.
 	_, out, _ = runCLI(t, "", "audience", "users", "--db", db, "all", "--format", "jsonl")
 	if strings.Contains(out, "items") {
