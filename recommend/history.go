@@ -36,7 +36,6 @@ type History struct {
 	Items  []string // item index -> the property's value
 	Users  []string // history user -> the dataset's user id (only users with an item)
 	Buy    string   // the buy event ("" when none carries the item)
-	Gap    int64    // session gap in ms; 0: a user's timeline is one session
 	start  []int32
 	end    []int32
 	item   []int32 // entry -> item index
@@ -70,7 +69,7 @@ func Build(ctx context.Context, d *query.Dataset, s *query.Scope, item, buy stri
 	if err != nil {
 		return nil, err
 	}
-	h := &History{Item: item, Items: p.Values, Buy: buyName, Gap: gap}
+	h := &History{Item: item, Items: p.Values, Buy: buyName}
 	n := 0 // events with an item: the most entries there can be
 	for _, c := range p.Codes {
 		if c != 0 {
