@@ -128,17 +128,18 @@ func (r *Result) Tables() []output.Table {
 	for _, s := range r.Series {
 		if s.Refused != "" {
 			out = append(out, output.Table{Title: s.Name + ": no forecast", Columns: []string{"reason"}, Rows: [][]string{{s.Refused}}})
-			continue
+		} else {
+			t := output.Table{Title: s.Name + " — " + s.Model + "; " + s.BacktestText(), Columns: []string{r.Interval, "forecast", "lo80", "hi80", "lo95", "hi95"}}
+			for _, p := range s.Forecast {
+				t.Rows = append(t.Rows, []string{p.T, num(p.Value), num(p.Lo80), num(p.Hi80), num(p.Lo95), num(p.Hi95)})
+			}
+			out = append(out, t)
 		}
-		t := output.Table{Title: s.Name + " — " + s.Model + "; " + s.BacktestText(), Columns: []string{r.Interval, "forecast", "lo80", "hi80", "lo95", "hi95"}}
-		for _, p := range s.Forecast {
-			t.Rows = append(t.Rows, []string{p.T, num(p.Value), num(p.Lo80), num(p.Hi80), num(p.Lo95), num(p.Hi95)})
-		}
-		out = append(out, t)
 		if len(s.Anomalies) > 0 {
-			a := output.Table{Title: s.Name + " — past points outside their expected band (anomalies)", Columns: []string{r.Interval, "value", "expected", "lo", "hi"}}
+			// A refused series' are the trailing fallback's, named so.
+			a := output.Table{Title: s.Name + " — past points outside their expected band (anomalies)", Columns: []string{r.Interval, "value", "expected", "lo", "hi", "detector"}}
 			for _, p := range s.Anomalies {
-				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi)})
+				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), p.Detector})
 			}
 			out = append(out, a)
 		}
