@@ -66,10 +66,10 @@ const Combine = 5
 
 // Choice is the forecast Choose makes for one series.
 type Choice struct {
-	// Robust is the ETS fit chosen by AICc with the outliers left out: its
-	// one-step band over the history is the anomaly detector, and its
-	// outliers are left out of (or, for the benchmarks, replaced by their
-	// expected value in) every candidate's fit.
+	// Robust is the ETS fit chosen by AICc with the outliers left out —
+	// the fit Detect makes of the same points — and its outliers are left
+	// out of (or, for the benchmarks, replaced by their expected value in)
+	// every candidate's fit.
 	Robust *Fit
 	// Methods are the candidates averaged, best first by cross-validated
 	// error. When the history is too short to cross-validate, it is
