@@ -158,19 +158,43 @@ func (e *Engine) eachPerson(ctx context.Context, sql func(from string) string, f
 	return nil
 }
 
-// EmptyNotes: a range outside the data (the --where notes need every
-// stored value and are left to local databases).
+// EmptyNotes says what the local engine's notes say: a date range outside
+// the data, a --where filter no stored value passes (read from the
+// property's distinct values, as the filter's own check reads them).
 func (e *Engine) EmptyNotes(ctx context.Context, c query.Common) []string {
 	c.Segment, c.By = "", ""
 	f, s, err := e.span(ctx, c)
 	if err != nil || f.count == 0 {
 		return nil
 	}
-	if s.To <= f.min || s.From > f.max {
-		day := func(ms int64) string { return time.UnixMilli(ms).In(s.Loc).Format("2006-01-02") }
-		return []string{fmt.Sprintf("the date range lies outside the data, which runs from %s to %s", day(f.min), day(f.max))}
+	var notes []string
+	if n := query.RangeNote(c, s, f.min, f.max); n != "" {
+		notes = append(notes, n)
 	}
-	return nil
+	for _, w := range c.Where {
+		flt, err := query.ParseFilter(w)
+		if err != nil {
+			return nil
+		}
+		switch flt.Op {
+		case "=", "in", "contains", ">", ">=", "<", "<=":
+		default:
+			continue
+		}
+		value, has := e.t.Prop(flt.Prop)
+		r, err := e.c.Query(ctx, "SELECT DISTINCT "+value+" FROM "+e.t.From+" WHERE "+e.t.Where+" AND "+has+" LIMIT "+strconv.Itoa(maxValues))
+		if err != nil {
+			return notes
+		}
+		values := make([]string, len(r.Rows))
+		for i, row := range r.Rows {
+			values[i] = row[0]
+		}
+		if note := query.FilterNote(flt, values); note != "" {
+			notes = append(notes, fmt.Sprintf("--where %q: %s", w, note))
+		}
+	}
+	return notes
 }
 
 // Paths is not compiled yet.

@@ -48,6 +48,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "view,cart,buy", "--dropped-at", "2"},
 			{"funnel", "--steps", "view,cart,cart,buy", "--mode", "strict", "--window", "2h", "--by", "plan", "--where", "price > 20"},
 			{"trends"},
+			{"trends", "--where", "plan = Pro", "--where", "price > 500", "--from", "2023-01-01", "--to", "2023-01-31"},
 			{"trends", "--measure", "users", "--by", "plan", "--where", "price >= 50"},
 			{"trends", "--events", "view,buy", "--measure", "wau", "--interval", "week", "--tz", "Australia/Lord_Howe"},
 			{"trends", "--measure", "stickiness", "--from", "2024-03-03", "--to", "2024-03-08"},
@@ -62,7 +63,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			args = append(args, "--format", "json")
 			lc, local, lerr := runCLI(t, "", append(args, "--db", db)...)
 			cc, remote, cerr := runCLI(t, "", append(args, "--db", url)...)
-			if lc != 0 || cc != 0 || sameUsers(local) != sameUsers(remote) {
+			if lc != 0 || cc != 0 || sameUsers(local) != sameUsers(remote) || lerr != cerr {
 				t.Errorf("%s on %s:\nlocal (%d) %s%s\nclickhouse (%d) %s%s", args, url, lc, local, lerr, cc, remote, cerr)
 			}
 		}

@@ -29,9 +29,8 @@ func (d *Dataset) EmptyNotes(ctx context.Context, c Common) []string {
 		return nil
 	}
 	var notes []string
-	if s.To <= d.MinTime || s.From > d.MaxTime {
-		notes = append(notes, fmt.Sprintf("the date range %s lies outside the data, which runs from %s to %s",
-			rangeText(c), dayText(d.MinTime, s.Loc), dayText(d.MaxTime, s.Loc)))
+	if n := RangeNote(c, Span{Loc: s.Loc, From: s.From, To: s.To}, d.MinTime, d.MaxTime); n != "" {
+		notes = append(notes, n)
 	}
 	for _, w := range c.Where {
 		f, err := ParseFilter(w)
@@ -146,4 +145,21 @@ func rangeText(c Common) string {
 
 func dayText(ms int64, loc *time.Location) string {
 	return time.UnixMilli(ms).In(loc).Format("2006-01-02")
+}
+
+// RangeNote says that the range of c, resolved to span, lies outside data
+// running from minTime to maxTime; "" when it does not.
+func RangeNote(c Common, span Span, minTime, maxTime int64) string {
+	if span.To <= minTime || span.From > maxTime {
+		return fmt.Sprintf("the date range %s lies outside the data, which runs from %s to %s",
+			rangeText(c), dayText(minTime, span.Loc), dayText(maxTime, span.Loc))
+	}
+	return ""
+}
+
+// FilterNote says why filter f keeps no event of data whose stored values
+// of f's property are values (for a backend that reads them elsewhere);
+// "" when some value passes.
+func FilterNote(f Filter, values []string) string {
+	return filterNote(f, newProp(f.Prop, values, nil))
 }
