@@ -2,7 +2,6 @@ package chquery
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand"
 	"slices"
 	"strconv"
@@ -19,21 +18,7 @@ var day0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 // and every user list agrees.
 func sameFunnel(t *testing.T, b *backends, q query.FunnelQuery) *query.FunnelResult {
 	t.Helper()
-	ctx := context.Background()
-	want, werr := b.local.Funnel(ctx, q)
-	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
-		got, err := e.Funnel(ctx, q)
-		if (err != nil) != (werr != nil) {
-			t.Fatalf("%s: %+v: error %v, local error %v", name, q, err, werr)
-		}
-		if err != nil {
-			continue
-		}
-		wj, _ := json.Marshal(want)
-		gj, _ := json.Marshal(got)
-		if string(wj) != string(gj) {
-			t.Fatalf("%s: %+v:\n got %s\nwant %s", name, q, gj, wj)
-		}
+	return same(t, b, q, func(e query.Engine) (*query.FunnelResult, error) { return e.Funnel(context.Background(), q) }, func(name string, got, want *query.FunnelResult) {
 		for k := range q.Steps {
 			for _, lists := range [][2][]string{{got.UsersAt(k), want.UsersAt(k)}, {got.DroppedAt(k), want.DroppedAt(k)}, {got.InProgressAt(k), want.InProgressAt(k)}} {
 				g, w := slices.Sorted(slices.Values(lists[0])), slices.Sorted(slices.Values(lists[1]))
@@ -42,8 +27,7 @@ func sameFunnel(t *testing.T, b *backends, q query.FunnelQuery) *query.FunnelRes
 				}
 			}
 		}
-	}
-	return want
+	})
 }
 
 func TestFunnelHandChecked(t *testing.T) {

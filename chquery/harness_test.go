@@ -2,10 +2,13 @@ package chquery
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"math/rand"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -97,4 +100,50 @@ func load(t testing.TB, c *chtest.Cluster, db string, raw []query.RawEvent, loc 
 		t.Fatal("the Distributed table is not read as sharded by person")
 	}
 	return b
+}
+
+// same runs one analysis on the local engine and on both ClickHouse
+// backends and fails unless each errs when the local one does and
+// otherwise gives the same JSON; check, when set, then compares what the
+// JSON leaves out (the user lists behind the counts).
+func same[R any](t *testing.T, b *backends, q any, run func(query.Engine) (R, error), check func(name string, got, want R)) R {
+	t.Helper()
+	want, werr := run(b.local)
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+		got, err := run(e)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("%s: %+v: error %v, local error %v", name, q, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		wj, _ := json.Marshal(want)
+		gj, _ := json.Marshal(got)
+		if string(wj) != string(gj) {
+			t.Fatalf("%s: %+v:\n got %s\nwant %s", name, q, gj, wj)
+		}
+		if check != nil {
+			check(name, got, want)
+		}
+	}
+	return want
+}
+
+// randomZoned is a random timeline of up to 25 users in a random zone of
+// zones, over days from the first of a random month: events a and b, half
+// of them with a property p of x, y or empty, shuffled out of time order.
+func randomZoned(rng *rand.Rand, zones []string, days int64) (raw []query.RawEvent, loc *time.Location, base int64) {
+	loc, _ = time.LoadLocation(zones[rng.Intn(len(zones))])
+	base = time.Date(2026, time.Month(1+rng.Intn(11)), 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	for u := 0; u < 1+rng.Intn(25); u++ {
+		for e := rng.Intn(15); e > 0; e-- {
+			re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: []string{"a", "b"}[rng.Intn(2)], Time: base + rng.Int63n(days*86_400_000)}
+			if rng.Intn(2) == 0 {
+				re.Props = map[string]string{"p": []string{"x", "y", ""}[rng.Intn(3)]}
+			}
+			raw = append(raw, re)
+		}
+	}
+	rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
+	return raw, loc, base
 }

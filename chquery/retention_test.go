@@ -2,10 +2,8 @@ package chquery
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -28,19 +26,7 @@ func TestRetentionMatchesLocal(t *testing.T) {
 	}
 	ctx := context.Background()
 	for it := 0; it < datasets; it++ {
-		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
-		base := time.Date(2026, time.Month(1+rng.Intn(11)), 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(25); u++ {
-			for e := rng.Intn(15); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: []string{"a", "b"}[rng.Intn(2)], Time: base + rng.Int63n(60*86_400_000)}
-				if rng.Intn(2) == 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", ""}[rng.Intn(3)]}
-				}
-				raw = append(raw, re)
-			}
-		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
+		raw, loc, base := randomZoned(rng, zones, 60)
 		b := load(t, c, db, raw, loc)
 		for qi := 0; qi < queries; qi++ {
 			q := query.RetentionQuery{Period: []string{"day", "week", "month"}[rng.Intn(3)], Periods: []int{0, 3, 10}[rng.Intn(3)],
@@ -62,20 +48,7 @@ func TestRetentionMatchesLocal(t *testing.T) {
 				q.From = from.Format("2006-01-02")
 				q.To = from.AddDate(0, 0, rng.Intn(30)).Format("2006-01-02")
 			}
-			want, werr := b.local.Retention(ctx, q)
-			for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
-				got, err := e.Retention(ctx, q)
-				if (err != nil) != (werr != nil) {
-					t.Fatalf("%s: %+v: error %v, local error %v", name, q, err, werr)
-				}
-				if err != nil {
-					continue
-				}
-				wj, _ := json.Marshal(want)
-				gj, _ := json.Marshal(got)
-				if string(wj) != string(gj) {
-					t.Fatalf("%s: %+v:\n got %s\nwant %s", name, q, gj, wj)
-				}
+			same(t, b, q, func(e query.Engine) (*query.RetentionResult, error) { return e.Retention(ctx, q) }, func(name string, got, want *query.RetentionResult) {
 				for ci, co := range want.Cohorts {
 					for k := range co.Retained {
 						g, w := slices.Sorted(slices.Values(got.CellUsers(ci, k))), slices.Sorted(slices.Values(want.CellUsers(ci, k)))
@@ -84,7 +57,7 @@ func TestRetentionMatchesLocal(t *testing.T) {
 						}
 					}
 				}
-			}
+			})
 		}
 	}
 }

@@ -2,7 +2,6 @@ package chquery
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand"
 	"strconv"
 	"testing"
@@ -14,30 +13,7 @@ import (
 
 func sameTrends(t *testing.T, b *backends, q query.TrendsQuery) {
 	t.Helper()
-	ctx := context.Background()
-	want, werr := b.local.Trends(ctx, q)
-	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
-		got, err := e.Trends(ctx, q)
-		if (err != nil) != (werr != nil) {
-			t.Fatalf("%s: %+v: error %v, local error %v", name, q, err, werr)
-		}
-		if err != nil {
-			continue
-		}
-		wj, _ := json.Marshal(want)
-		gj, _ := json.Marshal(got)
-		if string(wj) != string(gj) {
-			for i := range min(len(got.Series), len(want.Series)) {
-				g, w := got.Series[i], want.Series[i]
-				for j := range min(len(g.Points), len(w.Points)) {
-					if g.Points[j] != w.Points[j] {
-						t.Fatalf("%s: %+v: series %s, point %d: got %v, want %v", name, q, w.Label, j, g.Points[j], w.Points[j])
-					}
-				}
-			}
-			t.Fatalf("%s: %+v:\n got %s\nwant %s", name, q, gj, wj)
-		}
-	}
+	same(t, b, q, func(e query.Engine) (*query.TrendsResult, error) { return e.Trends(context.Background(), q) }, nil)
 }
 
 // TestTrendsMatchesLocal compares every measure and interval with the
