@@ -14,6 +14,7 @@ import (
 
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/query/querytest"
+	"github.com/spoorhq/spoor/query/querytest/scriptload"
 )
 
 // TestScripts runs the hand-checked experiment timelines in
@@ -46,7 +47,7 @@ func TestScripts(t *testing.T) {
 	var d *query.Dataset
 	querytest.Run(t, filepath.Join("testdata", "*.test"), func(t *testing.T, c *querytest.Cmd) {
 		if c.Verb == "load" {
-			d = scriptLoad(t, c)
+			d = scriptload.Dataset(t, c)
 			return
 		}
 		if d == nil {
@@ -83,19 +84,6 @@ func TestScripts(t *testing.T) {
 			c.Check(t, out)
 		})
 	})
-}
-
-// scriptLoad is the dataset of a load command, nil when it is skipped.
-func scriptLoad(t *testing.T, c *querytest.Cmd) *query.Dataset {
-	evs, loc, ok := querytest.Load(t, c)
-	if !ok {
-		return nil
-	}
-	raw := make([]query.RawEvent, len(evs))
-	for i, e := range evs {
-		raw[i] = query.RawEvent{User: e.User, Event: e.Name, Time: e.Time, Props: e.Props}
-	}
-	return query.NewDataset(raw, loc)
 }
 
 // stat is a statistic as scripts print it.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/query/querytest"
+	"github.com/spoorhq/spoor/query/querytest/scriptload"
 )
 
 // TestScripts runs the hand-checked segment timelines in testdata/*.test,
@@ -40,9 +41,8 @@ import (
 //		per customer: USER RFM TIER: recency, frequency, monetary; then
 //		the customers and non-customers, and per tier: tier NAME users share
 //
-// //	churn [tz=ZONE] WINDOW BASELINE [key=EVENT] [min=SCORE] [top=N]
-//
-//	per user listed: USER score, days since last seen, usual and
+//	churn [tz=ZONE] WINDOW BASELINE [key=EVENT] [min=SCORE] [top=N]
+//		per user listed: USER score, days since last seen, usual and
 //	expected gap, active days, recent and baseline events, [the last
 //	key event]: signals; then the counts and the table's title
 //
@@ -54,7 +54,7 @@ func TestScripts(t *testing.T) {
 	var d *query.Dataset
 	querytest.Run(t, filepath.Join("testdata", "*.test"), func(t *testing.T, c *querytest.Cmd) {
 		if c.Verb == "load" {
-			d = scriptLoad(t, c)
+			d = scriptload.Dataset(t, c)
 			return
 		}
 		if d == nil {
@@ -78,19 +78,6 @@ func TestScripts(t *testing.T) {
 			c.Check(t, out)
 		})
 	})
-}
-
-// scriptLoad is the dataset of a load command, nil when it is skipped.
-func scriptLoad(t *testing.T, c *querytest.Cmd) *query.Dataset {
-	evs, loc, ok := querytest.Load(t, c)
-	if !ok {
-		return nil
-	}
-	raw := make([]query.RawEvent, len(evs))
-	for i, e := range evs {
-		raw[i] = query.RawEvent{User: e.User, Event: e.Name, Time: e.Time, Props: e.Props}
-	}
-	return query.NewDataset(raw, loc)
 }
 
 func scriptOutput(ctx context.Context, t *testing.T, c *querytest.Cmd, d *query.Dataset, args string) (string, error) {
