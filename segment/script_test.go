@@ -43,8 +43,8 @@ import (
 //
 //	churn [tz=ZONE] WINDOW BASELINE [key=EVENT] [min=SCORE] [top=N]
 //		per user listed: USER score, days since last seen, usual and
-//	expected gap, active days, recent and baseline events, [the last
-//	key event]: signals; then the counts and the table's title
+//		expected gap, active days, recent and baseline events, [the last
+//		key event]: signals; then the counts and the table's title
 //
 // load reads a timeline in ZONE (default UTC), also the dataset's display
 // timezone. tz= evaluates in another
