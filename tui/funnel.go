@@ -28,6 +28,9 @@ func (a *funnel) attributing() bool { return a.View == viewAttribution }
 var (
 	funnelModes     = []string{"ordered", "strict", "any"}
 	funnelIntervals = []string{"day", "week", "month"}
+	// funnelCHOptions are ClickHouse windowFunnel's options, which the
+	// options row toggles under the clickhouse semantics.
+	funnelCHOptions = []string{query.CHStrictOrder, query.CHStrictDedup, query.CHStrictIncrease, query.CHStrictOnce, query.CHAllowReentry}
 )
 
 func (a *funnel) kind() string {
@@ -140,6 +143,29 @@ func (a *funnel) rows(sh *shared) []row {
 		row{label: "mode", value: orDefault(a.q.Mode, "ordered"), edit: func(sh *shared) dialog {
 			return choiceDialog("Funnel mode", funnelModes, func(v string) { a.q.Mode = v })
 		}},
+		// "rules", not "semantics": labels fit the panel's 8 columns.
+		row{label: "rules", value: orDefault(a.q.Semantics, query.SemSpoor), edit: func(sh *shared) dialog {
+			return choiceDialog("Count as which product does (--semantics)", query.Semantics, func(v string) {
+				a.q.Semantics = v
+				if v != query.SemClickHouse {
+					a.q.Options = nil // only windowFunnel has options; the engine refuses them elsewhere
+				}
+			})
+		}},
+	)
+	// A spec file may spell it in capitals, as the engine accepts.
+	if strings.EqualFold(strings.TrimSpace(a.q.Semantics), query.SemClickHouse) {
+		rs = append(rs, row{label: "options", value: orDefault(strings.Join(a.q.Options, ","), "none"), edit: func(sh *shared) dialog {
+			return choiceDialog("Toggle a windowFunnel option (pick a set one to clear it)", funnelCHOptions, func(v string) {
+				if i := slices.Index(a.q.Options, v); i >= 0 {
+					a.q.Options = slices.Delete(a.q.Options, i, i+1)
+				} else {
+					a.q.Options = append(a.q.Options, v)
+				}
+			})
+		}})
+	}
+	rs = append(rs,
 		row{label: "trend", value: "per " + orDefault(a.q.Interval, "day"), edit: func(sh *shared) dialog {
 			return choiceDialog("Conversion trend interval", funnelIntervals, func(v string) { a.q.Interval = v })
 		}},
@@ -187,6 +213,7 @@ func (a *funnel) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 	q.Where = slices.Clone(q.Where)
 	q.Exclude = slices.Clone(q.Exclude)
 	q.Steps = slices.Clone(q.Steps)
+	q.Options = slices.Clone(q.Options)
 	for i := range q.Steps {
 		q.Steps[i].Where = slices.Clone(q.Steps[i].Where)
 	}

@@ -24,7 +24,15 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 	if len(r.Steps) > 0 {
 		overall = r.Steps[len(r.Steps)-1].Conversion
 	}
-	b.WriteString(st.Title.Render(fmt.Sprintf("Funnel · %s · window %s — %s → %s (%s)", r.Mode, output.Duration(r.WindowSeconds),
+	// Another product's rules are named, so its numbers are not read as spoor's.
+	rules := ""
+	if r.Semantics != "" {
+		rules = r.Semantics + " · "
+		if len(r.Options) > 0 {
+			rules = r.Semantics + " " + strings.Join(r.Options, ",") + " · "
+		}
+	}
+	b.WriteString(st.Title.Render(fmt.Sprintf("Funnel · %s%s · window %s — %s → %s (%s)", rules, r.Mode, output.Duration(r.WindowSeconds),
 		output.Count(first), output.Count(last), query.Percent(overall))))
 	nameW := funnelNameW(w)
 	barW := max(w-nameW-20, 6)

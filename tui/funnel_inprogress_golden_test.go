@@ -16,7 +16,7 @@ func TestGoldenFunnelInProgress(t *testing.T) {
 		{"funnel_results_focus", []string{"l", "j"}},
 		{"funnel_inprogress", []string{"l", "j", "p"}},
 		{"funnel_inprogress_explain", []string{"l", "j", "p", "<enter>"}},
-		{"funnel_inprogress_by", []string{"j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "<enter>", "country", "<enter>", "l", "j", "j", "p"}},
+		{"funnel_inprogress_by", []string{"j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "<enter>", "country", "<enter>", "l", "j", "j", "p"}},
 		{"funnel_inprogress_none", []string{"l", "p"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
