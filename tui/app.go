@@ -138,6 +138,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pageMsg:
 		m.pages = append(m.pages, msg.p)
 		return m, nil
+	case backtestMsg:
+		msg.p.finish(msg)
+		return m, nil
 	case importStartedMsg, importProgressMsg, importDoneMsg:
 		return m, m.importMsg(msg)
 	case openSpecMsg:
@@ -282,6 +285,11 @@ func (m *Model) finished(msg resultMsg) {
 // switchTab shows tab i and runs its query if it changed.
 func (m *Model) switchTab(i int) tea.Cmd {
 	m.active = (i + len(m.tabs)) % len(m.tabs)
+	for _, p := range m.pages {
+		if c, ok := p.(interface{ close() }); ok {
+			c.close() // a back-test still running is stale now
+		}
+	}
 	m.pages = nil
 	m.focus = 0 // a new tab starts in its query panel
 	return m.rerun()

@@ -13,6 +13,7 @@ type KeyMap struct {
 	ScrollLeft, ScrollRight       key.Binding // a wide table sideways (← → too where they do not move a selection)
 	InProgress                    key.Binding // a funnel step's users whose window is still open
 	Forecast, Why                 key.Binding // the trends chart's forecast; why its selected anomaly moved
+	Backtest                      key.Binding // replay the selected saved audience over the last days
 	Add, Delete, MoveUp, MoveDown key.Binding
 	StepFilter                    key.Binding
 	Range                         key.Binding
@@ -40,6 +41,7 @@ func DefaultKeyMap() KeyMap {
 		InProgress:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "in progress")),
 		Forecast:    key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "forecast")),
 		Why:         key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "why (anomaly)")),
+		Backtest:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "back-test audience")),
 		Add:         key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add")),
 		Delete:      key.NewBinding(key.WithKeys("d", "x", "delete"), key.WithHelp("d/x", "remove")),
 		MoveUp:      key.NewBinding(key.WithKeys("K", "shift+up"), key.WithHelp("K/⇧↑", "move up")),
@@ -96,7 +98,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.NextTab, k.PrevTab, byNumber},
 		{k.Up, k.Down, k.Left, k.Right, k.Enter, k.InProgress, k.Back, k.Filter},
-		{k.Add, k.Delete, k.MoveUp, k.MoveDown, k.StepFilter, k.Range, k.Forecast, k.Why},
+		{k.Add, k.Delete, k.MoveUp, k.MoveDown, k.StepFilter, k.Range, k.Forecast, k.Why, k.Backtest},
 		{k.Save, k.Open, k.Export, k.Copy, k.Import, k.Reload, k.Help, k.Quit, k.ForceQuit},
 	}
 }
