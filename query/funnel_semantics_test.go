@@ -224,3 +224,26 @@ func refInOrder(q *refQuery, ev []refEvent, a int) int {
 	rec(a, 1)
 	return best
 }
+
+// The funnel table's title names another product's rules and options,
+// and stays as before under spoor's.
+func TestFunnelSemanticsTitle(t *testing.T) {
+	d := textTimeline(t, time.UTC, "u A 2026-01-05 13:00\nu B 2026-01-05 13:30")
+	for _, c := range []struct {
+		sem  string
+		opts []string
+		want string
+	}{
+		{"", nil, "funnel (ordered, window 1h)"},
+		{SemMixpanel, nil, "funnel (mixpanel rules, ordered, window 1h)"},
+		{SemClickHouse, []string{"strict_order"}, "funnel (clickhouse rules strict_order, ordered, window 1h)"},
+	} {
+		r, err := d.Funnel(context.Background(), FunnelQuery{Steps: steps("A", "B"), Window: "1h", Semantics: c.sem, Options: c.opts})
+		if err != nil {
+			t.Fatalf("%s: %v", c.sem, err)
+		}
+		if got := r.Tables()[0].Title; got != c.want {
+			t.Errorf("%s %v: title %q, want %q", c.sem, c.opts, got, c.want)
+		}
+	}
+}

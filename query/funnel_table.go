@@ -12,6 +12,13 @@ import (
 // and the conversion trend when an interval was asked for.
 func (r *FunnelResult) Tables() []output.Table {
 	title := fmt.Sprintf("funnel (%s, window %s)", r.Mode, output.Duration(r.WindowSeconds))
+	if r.Semantics != "" { // another product's rules: say whose
+		title = fmt.Sprintf("funnel (%s rules", r.Semantics)
+		if len(r.Options) > 0 {
+			title += " " + strings.Join(r.Options, ",")
+		}
+		title += fmt.Sprintf(", %s, window %s)", r.Mode, output.Duration(r.WindowSeconds))
+	}
 	tabs := []output.Table{{Title: title, Columns: []string{"step", "event", "users", "conversion", "step conversion", "drop-off", "in progress", "median time"}}}
 	for _, s := range r.Steps {
 		tabs[0].Rows = append(tabs[0].Rows, []string{
