@@ -4,12 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/spoorhq/spoor/store/storetest"
 )
 
 // The public datasets in ../shared/data import with the event and user
 // counts their SOURCE.md gives, using only flags a user would pass.
 func TestPublicDatasets(t *testing.T) {
-	dir := sharedData(t)
+	dir := storetest.SharedData(t)
 	cases := []struct {
 		name, file    string
 		opt           Options
@@ -47,7 +49,7 @@ func TestPublicDatasets(t *testing.T) {
 // 19-digit ids (GA360 fullVisitorId, REES46 category_id) stay exact: they
 // never pass through a float64.
 func TestLongIDsExact(t *testing.T) {
-	dir := sharedData(t)
+	dir := storetest.SharedData(t)
 	ga := filepath.Join(dir, "google-merch-store-ga360", "all_sessions.csv")
 	if _, err := os.Stat(ga); err != nil {
 		t.Skipf("GA360 sample absent: %v", err)

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/spoorhq/spoor/store/storetest"
 )
 
 func TestParseTimeFlag(t *testing.T) {
@@ -207,28 +209,10 @@ func TestTimeSumRejects(t *testing.T) {
 	unchanged(t, db2, before)
 }
 
-// sharedData finds the shared/data folder by walking up from the package
-// (worktrees sit at different depths), or skips.
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir, _ := filepath.Abs(".")
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no shared/data folder above this package: the public datasets are absent")
-		}
-		dir = parent
-	}
-}
-
 // The public datasets import with the new flags to the counts their
 // SOURCE.md gives.
 func TestPublicDatasetsShaped(t *testing.T) {
-	dir := sharedData(t)
+	dir := storetest.SharedData(t)
 	cases := []struct {
 		name, file      string
 		opt             Options

@@ -9,25 +9,8 @@ import (
 	"github.com/spoorhq/spoor/importers"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
+	"github.com/spoorhq/spoor/store/storetest"
 )
-
-// sharedData finds the shared/data folder by walking up from the package
-// (worktrees sit at different depths), or skips.
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir, _ := filepath.Abs(".")
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no shared/data folder above this package: the public datasets are absent")
-		}
-		dir = parent
-	}
-}
 
 // publicDatasets are the four datasets of the README's evaluation table,
 // imported with the flags the README gives.
@@ -50,7 +33,7 @@ var publicDatasets = []struct {
 // more than two standard errors of a binomial at popularity's rate), and
 // the figures are those of the README's table.
 func TestPublicDatasetsBeatPopularity(t *testing.T) {
-	dir := sharedData(t)
+	dir := storetest.SharedData(t)
 	want := map[string][2]float64{ // default method's hit rate@10, MRR@10, as in README
 		"yoochoose": {0.4701, 0.2496}, "diginetica": {0.2046, 0.1016}, "rees46": {0.2245, 0.1546}, "taobao": {0.1395, 0.0688},
 	}

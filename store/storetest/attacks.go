@@ -1,5 +1,6 @@
 // Package storetest holds what tests of several packages share about the
-// store: the statements every SQL box must refuse.
+// store: the statements every SQL box must refuse, and where the public
+// datasets are.
 package storetest
 
 import "path/filepath"

@@ -1,0 +1,26 @@
+package storetest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// SharedData finds the shared/data folder of public datasets by walking up
+// from the test's package (worktrees sit at different depths), or skips the
+// test when there is none.
+func SharedData(t testing.TB) string {
+	t.Helper()
+	dir, _ := filepath.Abs(".")
+	for {
+		p := filepath.Join(dir, "shared", "data")
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("no shared/data folder above this package: the public datasets are absent")
+		}
+		dir = parent
+	}
+}
