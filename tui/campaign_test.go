@@ -21,10 +21,6 @@ import (
 func TestSegmentsShowCampaignLift(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "c.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := func(day int) int64 { return time.Date(2026, 3, day, 10, 0, 0, 0, time.UTC).UnixMilli() }
 	var evs []store.Event
 	var users []string
@@ -36,18 +32,7 @@ func TestSegmentsShowCampaignLift(t *testing.T) {
 	for _, u := range []string{"u2", "u3", "u4", "u6", "u1"} {
 		evs = append(evs, store.Event{User: u, Name: "purchase", Time: at(5)})
 	}
-	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "c.csv", Format: "csv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range evs {
-		if _, err := tx.Add(ctx, &evs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(ctx, store.ImportStats{RowsRead: int64(len(evs))}); err != nil {
-		t.Fatal(err)
-	}
+	db := importedDB(t, path, evs)
 	for _, a := range []string{"promo", "zplain"} {
 		if err := segment.Audiences.Save(ctx, db, a, "did add_to_cart", false); err != nil {
 			t.Fatal(err)

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -45,13 +44,8 @@ func pickRules(t *testing.T, h *harness, sem string) {
 // window spoor converts both (u1 from the second view), Mixpanel enters u1
 // once, on Jan 1, whose window closes before the purchase: 2 → 1.
 func TestFunnelSemanticsRow(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := func(day, hour, min int) int64 { return time.Date(2026, 1, day, hour, min, 0, 0, time.UTC).UnixMilli() }
 	evs := []store.Event{
 		{User: "u1", Name: "view", Time: at(1, 10, 0)},
@@ -60,18 +54,7 @@ func TestFunnelSemanticsRow(t *testing.T) {
 		{User: "u2", Name: "view", Time: at(2, 10, 0)},
 		{User: "u2", Name: "buy", Time: at(2, 10, 30)},
 	}
-	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "s.csv", Format: "csv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range evs {
-		if _, err := tx.Add(ctx, &evs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(ctx, store.ImportStats{RowsRead: int64(len(evs))}); err != nil {
-		t.Fatal(err)
-	}
+	db := importedDB(t, path, evs)
 	db.Close()
 	wd, _ := os.Getwd()
 	if err := os.Chdir(dir); err != nil {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -130,4 +131,28 @@ func (h *harness) contains(want ...string) {
 			h.t.Fatalf("screen lacks %q:\n%s", w, s)
 		}
 	}
+}
+
+// importedDB makes a database at path holding evs, imported as one file,
+// and leaves it open for the test to add saved rules before it closes it.
+func importedDB(t *testing.T, path string, evs []store.Event) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(path, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginImport(ctx, store.ImportInfo{File: filepath.Base(path) + ".csv", Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range evs {
+		if _, err := tx.Add(ctx, &evs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx, store.ImportStats{RowsRead: int64(len(evs))}); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

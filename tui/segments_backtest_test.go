@@ -30,10 +30,6 @@ import (
 func TestSegmentsBacktest(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "b.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := func(day, h, m int) int64 { return time.Date(2026, 3, day, h, m, 0, 0, time.UTC).UnixMilli() }
 	evs := []store.Event{
 		{User: "u5", Name: "view", Time: at(1, 10, 0)}, {User: "u5", Name: "buy", Time: at(7, 10, 0)},
@@ -43,18 +39,7 @@ func TestSegmentsBacktest(t *testing.T) {
 		{User: "u4", Name: "view", Time: at(9, 0, 30)},
 		{User: "zz", Name: "ping", Time: at(10, 12, 0)},
 	}
-	tx, err := db.BeginImport(ctx, store.ImportInfo{File: "b.csv", Format: "csv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range evs {
-		if _, err := tx.Add(ctx, &evs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tx.Commit(ctx, store.ImportStats{RowsRead: int64(len(evs))}); err != nil {
-		t.Fatal(err)
-	}
+	db := importedDB(t, path, evs)
 	if err := segment.Segments.Save(ctx, db, "buyers", "did buy", false); err != nil {
 		t.Fatal(err)
 	}
