@@ -19,6 +19,7 @@ var floors = map[string]int{
 	"segment": 3, "experiment": 3, "forecast": 3, "why": 3, "attribution": 3, "survival": 3, "recommend": 3, "chquery": 3, "sequence": 3,
 	"query": 2, "importers": 2, "sample": 2, "push": 2,
 	"store": 1, "output": 1, "termquery": 1, "clickhouse": 1,
+	"i18n": 0,
 }
 
 func TestLayers(t *testing.T) {

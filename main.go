@@ -10,6 +10,7 @@
 //	3  chquery                               the engine's analyses compiled to ClickHouse SQL
 //	2  query, importers, sample, push        the analysis engine; reading exports; generated data; copying to ClickHouse
 //	1  store, output, termquery, clickhouse  the SQLite file; tables as text, CSV, JSON, Markdown; asking the terminal; a ClickHouse server
+//	0  i18n                                  the interface language: every text a person reads, in English or Chinese
 package main
 
 import (

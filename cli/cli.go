@@ -22,6 +22,7 @@ import (
 	"unicode"
 
 	"github.com/spoorhq/spoor/chquery"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
@@ -99,7 +100,14 @@ func Run(ctx context.Context, wb Workbench, args []string, stdin io.Reader, stdo
 		}
 		defer env.timing("done")
 	}
-	err := dispatch(env, args)
+	args, langFlag := langArg(args)
+	lang, err := i18n.Detect(langFlag, os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "spoor:", err)
+		return 2
+	}
+	i18n.Set(lang)
+	err = dispatch(env, args)
 	if err == nil {
 		return 0
 	}
@@ -387,6 +395,31 @@ func dirMissing(path string) error {
 		return fmt.Errorf("the directory %s does not exist (check --db, or create the directory first)", dir)
 	}
 	return nil
+}
+
+// langArg takes --lang out of args, wherever it stands before a "--", so
+// every command accepts it: the interface language is chosen before any
+// command parses its flags or prints its help.
+func langArg(args []string) (rest []string, lang string) {
+	rest = make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		if v, ok := strings.CutPrefix(strings.TrimLeft(a, "-"), "lang="); ok && strings.HasPrefix(a, "-") {
+			lang = v
+			continue
+		}
+		if (a == "--lang" || a == "-lang") && i+1 < len(args) {
+			lang = args[i+1]
+			i++
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return rest, lang
 }
 
 // loadDataset opens the database read-only and loads its events.

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/spoorhq/spoor/i18n"
+)
+
+// catalogCalls are the i18n functions whose first argument is a message
+// key: a string literal, so the keys can be read out of the source.
+var catalogCalls = map[string]bool{"T": true, "Errorf": true, "N": true}
+
+// sourceKeys reads every message key the module's code passes to the
+// catalog, with where it is, and the calls whose key is not a literal.
+func sourceKeys(t *testing.T) (keys map[string]string, nonLiteral []string) {
+	keys = map[string]string{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "bench" || d.Name() == "testdata" || d.Name() == "i18n") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 || !isCatalogCall(call.Fun) {
+				return true
+			}
+			key, ok := literal(call.Args[0])
+			if !ok {
+				nonLiteral = append(nonLiteral, fset.Position(call.Pos()).String())
+				return true
+			}
+			key = strings.ReplaceAll(key, "%w", "%v") // as the catalog keeps it
+			if _, seen := keys[key]; !seen {
+				keys[key] = fset.Position(call.Pos()).String()
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys, nonLiteral
+}
+
+// isCatalogCall matches i18n.T(...) and i18n.Chinese.T(...).
+func isCatalogCall(fun ast.Expr) bool {
+	sel, ok := fun.(*ast.SelectorExpr)
+	if !ok || !catalogCalls[sel.Sel.Name] {
+		return false
+	}
+	switch x := sel.X.(type) {
+	case *ast.Ident:
+		return x.Name == "i18n"
+	case *ast.SelectorExpr:
+		id, ok := x.X.(*ast.Ident)
+		return ok && id.Name == "i18n"
+	}
+	return false
+}
+
+// literal is the value of a string literal or a + of them.
+func literal(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(e.Value)
+		return s, err == nil
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		a, ok1 := literal(e.X)
+		b, ok2 := literal(e.Y)
+		return a + b, ok1 && ok2
+	case *ast.ParenExpr:
+		return literal(e.X)
+	}
+	return "", false
+}
+
+// TestCatalogComplete fails when a message the code shows has no Chinese,
+// when a key is not a literal (it could not be checked), when the Chinese
+// has a text no code shows any more, or when one key has two texts.
+func TestCatalogComplete(t *testing.T) {
+	keys, nonLiteral := sourceKeys(t)
+	for _, at := range nonLiteral {
+		t.Errorf("%s: the message key is not a string literal; write it at the call, or mark it with i18n.N and show it with i18n.Text", at)
+	}
+	var missing []string
+	for key, at := range keys {
+		if !i18n.Has(i18n.Chinese, key) {
+			missing = append(missing, at+": "+strconv.Quote(key))
+		}
+	}
+	sort.Strings(missing)
+	for _, m := range missing {
+		t.Errorf("no Chinese for %s: add it to the package's zh.go", m)
+	}
+	for _, key := range i18n.Keys(i18n.Chinese) {
+		if _, used := keys[key]; !used {
+			t.Errorf("the Chinese catalog has %q, which no code shows: remove it from its zh.go", key)
+		}
+	}
+	for _, c := range i18n.Conflicts() {
+		t.Errorf("one key, two texts: %s", c)
+	}
+}

@@ -1,0 +1,243 @@
+// Package i18n is spoor's interface language: every text a person reads
+// (workbench, help, headers, errors, hints) goes through its catalog, in
+// English or Chinese. Machine interfaces (JSON keys, CSV and JSON output,
+// spec-file keys, flag names, event and property names) never do, so they
+// stay byte-identical across languages.
+//
+// A message's key is its English text, written as a string literal at the
+// call (i18n.T, i18n.Errorf, i18n.N): a test reads the keys out of the
+// source and fails when one has no Chinese. Each package registers its
+// Chinese in its own zh.go:
+//
+//	func init() { i18n.Chinese.Add(map[string]string{"%d users": "%d 个用户"}) }
+//
+// The catalog is golang.org/x/text/message: it was already a dependency
+// (the GBK decoder), and it brings plural selection and locale number
+// forms. Numbers given to a message are printed with thousands separators,
+// so ports, years and ids are passed as strings.
+package i18n
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+)
+
+// Lang is an interface language.
+type Lang string
+
+// The interface languages.
+const (
+	English Lang = "en"
+	Chinese Lang = "zh"
+)
+
+// Langs lists the interface languages, English first.
+var Langs = []Lang{English, Chinese}
+
+func (l Lang) tag() language.Tag {
+	if l == Chinese {
+		return language.SimplifiedChinese
+	}
+	return language.English
+}
+
+var (
+	current atomic.Value // Lang
+	mu      sync.Mutex
+	builder = catalog.NewBuilder(catalog.Fallback(language.English))
+	// registered holds every key given a translation, per language, to
+	// answer Has and to find conflicting translations of one key.
+	registered = map[Lang]map[string]string{}
+	conflicts  []string
+	printers   sync.Map // Lang -> *message.Printer
+)
+
+// Set makes l the language of every later message.
+func Set(l Lang) { current.Store(l) }
+
+// Current is the language messages are given in now (English until Set).
+func Current() Lang {
+	if l, ok := current.Load().(Lang); ok {
+		return l
+	}
+	return English
+}
+
+// Parse reads a language name: "zh", "zh-CN", "zh_CN.UTF-8", "en", "C".
+func Parse(s string) (Lang, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case strings.HasPrefix(s, "zh"):
+		return Chinese, true
+	case strings.HasPrefix(s, "en"), s == "c", s == "posix", strings.HasPrefix(s, "c."):
+		return English, true
+	}
+	return English, false
+}
+
+// Detect picks the interface language: the --lang flag's value, else
+// $SPOOR_LANG, else the locale (LC_ALL, then LC_MESSAGES, then LANG, as
+// POSIX orders them) when it names Chinese; English otherwise. A flag or
+// $SPOOR_LANG naming no language is an error that says what to write.
+func Detect(flag string, getenv func(string) string) (Lang, error) {
+	for _, v := range []struct{ from, value string }{{"--lang", flag}, {"$SPOOR_LANG", getenv("SPOOR_LANG")}} {
+		if v.value == "" {
+			continue
+		}
+		l, ok := Parse(v.value)
+		if !ok {
+			return English, fmt.Errorf("%s %q is not an interface language: use zh (中文) or en", v.from, v.value)
+		}
+		return l, nil
+	}
+	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(name); v != "" {
+			if l, _ := Parse(v); l == Chinese {
+				return Chinese, nil
+			}
+			return English, nil
+		}
+	}
+	return English, nil
+}
+
+// Add registers l's text for each English key. A key given two different
+// texts is a conflict the catalog test reports.
+func (l Lang) Add(msgs map[string]string) {
+	mu.Lock()
+	defer mu.Unlock()
+	m := registered[l]
+	if m == nil {
+		m = map[string]string{}
+		registered[l] = m
+	}
+	for key, text := range msgs {
+		key, text = plainW(key), plainW(text)
+		if old, ok := m[key]; ok && old != text {
+			conflicts = append(conflicts, fmt.Sprintf("%s: %q is %q and %q", l, key, old, text))
+			continue
+		}
+		m[key] = text
+		if err := builder.SetString(l.tag(), key, text); err != nil {
+			conflicts = append(conflicts, fmt.Sprintf("%s: %q: %v", l, key, err))
+		}
+	}
+}
+
+// AddPlural registers l's plural forms of a key, chosen by the argument
+// at position arg (1-based) and printed with format, e.g. for English
+//
+//	English.AddPlural("%d users", 1, "%d", "=1", "%d user", "other", "%d users")
+func (l Lang) AddPlural(key string, arg int, format string, cases ...any) {
+	mu.Lock()
+	defer mu.Unlock()
+	m := registered[l]
+	if m == nil {
+		m = map[string]string{}
+		registered[l] = m
+	}
+	key = plainW(key)
+	m[key] = fmt.Sprint(cases...)
+	if err := builder.Set(l.tag(), key, plural.Selectf(arg, format, cases...)); err != nil {
+		conflicts = append(conflicts, fmt.Sprintf("%s: %q: %v", l, key, err))
+	}
+}
+
+// Has reports whether l has its own text for key.
+func Has(l Lang, key string) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	_, ok := registered[l][plainW(key)]
+	return ok
+}
+
+// Keys lists the keys l has a text for, sorted.
+func Keys(l Lang) []string {
+	mu.Lock()
+	defer mu.Unlock()
+	keys := make([]string, 0, len(registered[l]))
+	for k := range registered[l] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Conflicts lists keys registered twice with different texts.
+func Conflicts() []string {
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]string(nil), conflicts...)
+}
+
+func (l Lang) printer() *message.Printer {
+	if p, ok := printers.Load(l); ok {
+		return p.(*message.Printer)
+	}
+	p, _ := printers.LoadOrStore(l, message.NewPrinter(l.tag(), message.Catalog(builder)))
+	return p.(*message.Printer)
+}
+
+// T is the message key in the current language, formatted with args as
+// fmt.Sprintf would (numbers grouped by thousands). key is a literal.
+func T(key string, args ...any) string { return Current().T(key, args...) }
+
+// T is the message key in l.
+func (l Lang) T(key string, args ...any) string {
+	return l.printer().Sprintf(plainW(key), args...)
+}
+
+// Text is s in the current language, where s is a key marked with N
+// elsewhere (a tab name from a table, say): no formatting.
+func Text(s string) string { return Current().printer().Sprintf(escapePercent(s)) }
+
+// N marks a literal as a message key without translating it, for keys kept
+// in tables and translated later by Text.
+func N(key string) string { return key }
+
+// Errorf is fmt.Errorf with the message from the catalog in the current
+// language: %w wraps as it does there, so errors.Is and errors.As see the
+// wrapped error.
+func Errorf(key string, args ...any) error {
+	wrapped := fmt.Errorf(key, args...)
+	return &localized{msg: T(key, args...), wrapped: wrapped}
+}
+
+type localized struct {
+	msg     string
+	wrapped error
+}
+
+func (e *localized) Error() string { return e.msg }
+
+func (e *localized) Unwrap() []error {
+	switch w := e.wrapped.(type) {
+	case interface{ Unwrap() error }:
+		if u := w.Unwrap(); u != nil {
+			return []error{u}
+		}
+	case interface{ Unwrap() []error }:
+		return w.Unwrap()
+	}
+	return nil
+}
+
+// plainW turns %w into %v: the printer knows no %w, and Errorf keeps the
+// wrapping through fmt.Errorf.
+func plainW(s string) string { return strings.ReplaceAll(s, "%w", "%v") }
+
+// escapePercent keeps a plain text's % signs from reading as verbs.
+func escapePercent(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	return strings.ReplaceAll(s, "%", "%%")
+}

@@ -1,0 +1,82 @@
+package i18n
+
+import (
+	"errors"
+	"io/fs"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDetect(t *testing.T) {
+	cases := []struct {
+		flag string
+		env  map[string]string
+		want Lang
+		err  bool
+	}{
+		{"", nil, English, false},
+		{"zh", nil, Chinese, false},
+		{"en", map[string]string{"SPOOR_LANG": "zh"}, English, false}, // the flag wins
+		{"", map[string]string{"SPOOR_LANG": "zh_CN"}, Chinese, false},
+		{"", map[string]string{"SPOOR_LANG": "en", "LANG": "zh_CN.UTF-8"}, English, false},
+		{"", map[string]string{"LANG": "zh_CN.UTF-8"}, Chinese, false},
+		{"", map[string]string{"LANG": "zh_TW.UTF-8"}, Chinese, false},
+		{"", map[string]string{"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, English, false}, // LC_ALL first
+		{"", map[string]string{"LC_MESSAGES": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, Chinese, false},
+		{"", map[string]string{"LANG": "fr_FR.UTF-8"}, English, false},
+		{"fr", nil, English, true},
+		{"", map[string]string{"SPOOR_LANG": "klingon"}, English, true},
+	}
+	for _, c := range cases {
+		got, err := Detect(c.flag, env(c.env))
+		if got != c.want || (err != nil) != c.err {
+			t.Errorf("Detect(%q, %v) = %v, %v; want %v, error %v", c.flag, c.env, got, err, c.want, c.err)
+		}
+	}
+}
+
+func TestCatalog(t *testing.T) {
+	defer Set(Current())
+	Chinese.Add(map[string]string{"test: %d users in %s": "测试：%[2]s 有 %[1]d 个用户", "test: read %s: %w": "测试：读取 %s 失败：%w"})
+	English.AddPlural("test: %d users in %s", 1, "%d", "=1", "test: %d user in %[2]s", "other", "test: %d users in %[2]s")
+	Set(English)
+	if got := T("test: %d users in %s", 1, "Beijing"); got != "test: 1 user in Beijing" {
+		t.Errorf("English singular: %q", got)
+	}
+	if got := T("test: %d users in %s", 12345, "Beijing"); got != "test: 12,345 users in Beijing" {
+		t.Errorf("English plural: %q", got)
+	}
+	if got := T("test: no entry %d", 5000); got != "test: no entry 5,000" {
+		t.Errorf("a key with no entry is its own English: %q", got)
+	}
+	Set(Chinese)
+	if got := T("test: %d users in %s", 12345, "北京"); got != "测试：北京 有 12,345 个用户" {
+		t.Errorf("Chinese: %q", got)
+	}
+	err := Errorf("test: read %s: %w", "a.csv", fs.ErrNotExist)
+	if err.Error() != "测试：读取 a.csv 失败：file does not exist" || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Errorf: %q, wraps %v", err, errors.Is(err, fs.ErrNotExist))
+	}
+	if !Has(Chinese, "test: read %s: %w") || Has(Chinese, "test: no entry %d") {
+		t.Error("Has")
+	}
+	Chinese.Add(map[string]string{"test: %d users in %s": "别的"})
+	if len(Conflicts()) == 0 {
+		t.Error("a second, different text for one key is a conflict")
+	}
+}
+
+func TestForms(t *testing.T) {
+	defer Set(Current())
+	d := time.Date(2026, 6, 18, 0, 0, 0, 0, time.UTC)
+	Set(English)
+	if MonthDay(d) != "Jun 18" || YearMonth(d) != "Jun 2026" || Weekday(time.Monday) != "Mon" || Int(1234567) != "1,234,567" {
+		t.Error(MonthDay(d), YearMonth(d), Weekday(time.Monday), Int(1234567))
+	}
+	Set(Chinese)
+	if MonthDay(d) != "6月18日" || YearMonth(d) != "2026年6月" || Weekday(time.Monday) != "周一" || Int(1234567) != "1,234,567" {
+		t.Error(MonthDay(d), YearMonth(d), Weekday(time.Monday), Int(1234567))
+	}
+}
