@@ -197,11 +197,6 @@ func (e *Engine) EmptyNotes(ctx context.Context, c query.Common) []string {
 	return notes
 }
 
-// Paths is not compiled yet.
-func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsResult, error) {
-	return nil, errNotYet("paths")
-}
-
 func errNotYet(what string) error {
 	return fmt.Errorf("%s is not compiled for ClickHouse yet; copy the events to a local database to run it", what)
 }

@@ -59,6 +59,9 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"retention", "--start", "view", "--return", "buy", "--period", "week", "--unbounded", "--by", "plan"},
 			{"retention", "--recurring", "--periods", "4", "--where", "price < 150", "--tz", "America/New_York", "--users", "2024-03-02:1"},
 			{"lifecycle", "--event", "buy", "--interval", "week", "--by", "plan", "--from", "2024-03-04", "--to", "2024-03-06"},
+			{"paths", "--from", "view"},
+			{"paths", "--to", "buy", "--depth", "6", "--session-gap", "2h", "--no-collapse", "--by", "plan", "--where", "price > 20", "--tz", "America/New_York", "--since", "2024-03-02", "--until", "2024-03-07"},
+			{"paths", "--from", "cart", "--session-gap", "0", "--top", "3"},
 		} {
 			args = append(args, "--format", "json")
 			lc, local, lerr := runCLI(t, "", append(args, "--db", db)...)

@@ -114,6 +114,12 @@ func (d *Dataset) Paths(ctx context.Context, q PathsQuery) (*PathsResult, error)
 	if err != nil {
 		return nil, err
 	}
+	return p.assemble(q, parts...), nil
+}
+
+// assemble builds the result, and with --by the breakdown, from the
+// counts of distinct paths.
+func (p *pathsPlan) assemble(q PathsQuery, parts ...map[groupedPath]int64) *PathsResult {
 	all := map[pathKey]int64{}
 	groups := map[int32]map[pathKey]int64{}
 	for _, part := range parts {
@@ -129,7 +135,7 @@ func (d *Dataset) Paths(ctx context.Context, q PathsQuery) (*PathsResult, error)
 	}
 	r := p.result(all)
 	if p.s.By == nil {
-		return r, nil
+		return r
 	}
 	r.By, r.Breakdown = q.By, make([]PathsGroup, 0, len(groups))
 	for code, counts := range groups {
@@ -144,7 +150,7 @@ func (d *Dataset) Paths(ctx context.Context, q PathsQuery) (*PathsResult, error)
 		}
 		return a.Value < b.Value
 	})
-	return r, nil
+	return r
 }
 
 // groupedPath is a path counted for the --by code of its anchor event (0
@@ -167,6 +173,23 @@ type pathsPlan struct {
 }
 
 func (d *Dataset) planPaths(ctx context.Context, q PathsQuery) (*pathsPlan, error) {
+	p, err := planPathsOptions(q)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.CheckEvent(p.name); err != nil {
+		return nil, err
+	}
+	p.anchor, _ = d.EventID(p.name)
+	if p.s, err = d.Resolve(ctx, q.Common); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// planPathsOptions checks and resolves what needs no data: the anchor,
+// depth, top and session gap.
+func planPathsOptions(q PathsQuery) (*pathsPlan, error) {
 	if (q.From == "") == (q.To == "") {
 		return nil, fmt.Errorf("paths need exactly one anchor: --from EVENT (what users do after it) or --to EVENT (what they did before it)")
 	}
@@ -174,10 +197,6 @@ func (d *Dataset) planPaths(ctx context.Context, q PathsQuery) (*pathsPlan, erro
 	if p.backward {
 		p.name = q.To
 	}
-	if err := d.CheckEvent(p.name); err != nil {
-		return nil, err
-	}
-	p.anchor, _ = d.EventID(p.name)
 	if p.depth == 0 {
 		p.depth = 4
 	}
@@ -199,10 +218,28 @@ func (d *Dataset) planPaths(ctx context.Context, q PathsQuery) (*pathsPlan, erro
 		return nil, fmt.Errorf("--session-gap: %w", err)
 	}
 	p.gap = g
-	if p.s, err = d.Resolve(ctx, q.Common); err != nil {
-		return nil, err
-	}
 	return p, nil
+}
+
+// PathsPlan is a paths query checked without its data, for a backend that
+// counts the paths where the events are (package chquery): the anchor
+// event, the steps and the session gap each path is cut to.
+type PathsPlan struct {
+	Anchor   string
+	Backward bool  // --to: paths lead up to the anchor
+	Depth    int   // steps besides the anchor
+	GapMs    int64 // a longer gap ends the session; 0: no sessions
+	Collapse bool  // immediate repeats count once
+}
+
+// PlanPaths checks q as Dataset.Paths does, except for its names (the
+// backend's to check).
+func PlanPaths(q PathsQuery) (PathsPlan, error) {
+	p, err := planPathsOptions(q)
+	if err != nil {
+		return PathsPlan{}, err
+	}
+	return PathsPlan{Anchor: p.name, Backward: p.backward, Depth: p.depth, GapMs: p.gap, Collapse: p.collapse}, nil
 }
 
 // scan adds the path of every person in lo..hi-1 who did the anchor event.
