@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -60,6 +61,7 @@ type command struct {
 var commands = map[string]command{}
 
 // register adds a command; each cmd_*.go file calls it from init.
+// summary is a key marked with i18n.N: help shows it in the interface language.
 func register(name, summary string, run func(env *Env, args []string) error) {
 	commands[name] = command{name, summary, run}
 }
@@ -69,7 +71,8 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(format, a...)} }
+// usagef's format is a message key: the text is the catalog's.
+func usagef(format string, a ...any) error { return &UsageError{i18n.T(format, a...)} }
 
 // ExitStatus lets a command end with its own status after its output, and
 // an optional message on stderr (spoor alerts exits 3 when an alert fires).
@@ -124,7 +127,7 @@ func Run(ctx context.Context, wb Workbench, args []string, stdin io.Reader, stdo
 	if store.IsBusy(err) {
 		// Imports wait for each other, but any other write gives up after
 		// the busy timeout while an import holds the database for a file.
-		err = fmt.Errorf("%w — another process (an import?) is writing to the database and held it too long; run this again when it has finished", err)
+		err = i18n.Errorf("%w — another process (an import?) is writing to the database and held it too long; run this again when it has finished", err)
 	}
 	fmt.Fprintln(stderr, "spoor:", err)
 	var ue *UsageError
@@ -174,15 +177,16 @@ func commandNames() []string {
 }
 
 func printHelp(w io.Writer) {
-	fmt.Fprintln(w, "spoor — a terminal workbench for product analytics")
+	fmt.Fprintln(w, i18n.T("spoor — a terminal workbench for product analytics"))
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "usage:")
-	fmt.Fprintln(w, "  spoor [--db PATH]          open the workbench (./spoor.db if present, else the built-in sample)")
+	fmt.Fprintln(w, i18n.T("usage:"))
+	fmt.Fprintf(w, "  spoor %-20s %s\n", "[--db PATH]", i18n.T("open the workbench (./spoor.db if present, else the built-in sample)"))
 	for _, n := range commandNames() {
-		fmt.Fprintf(w, "  spoor %-20s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  spoor %-20s %s\n", n, i18n.Text(commands[n].summary))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Every command takes -h. The database is --db PATH, else $SPOOR_DB, else ./spoor.db.")
+	fmt.Fprintln(w, i18n.T("Every command takes -h and --lang zh|en. The database is --db PATH, else $SPOOR_DB, else ./spoor.db."))
+	fmt.Fprintln(w, i18n.T("The interface language is --lang zh|en, else $SPOOR_LANG, else the locale (LC_ALL, LC_MESSAGES or LANG starting with zh means Chinese); English otherwise.\nJSON and CSV output, flag names and spec-file keys are the same in every language."))
 }
 
 // newFlags makes a command's flag set; -h prints its usage to stdout. A
@@ -199,13 +203,31 @@ func newFlags(env *Env, name, usage string) *flag.FlagSet {
 			failed.seen = false
 			return
 		}
-		fmt.Fprintf(env.Stdout, "usage: spoor %s %s\n\n", name, usage)
-		fs.SetOutput(env.Stdout)
-		fs.PrintDefaults()
+		fmt.Fprintf(env.Stdout, "%s\n\n", i18n.T("usage: spoor %s %s", name, usage))
+		printDefaults(env.Stdout, fs)
 		fs.SetOutput(failed)
 	}
 	return fs
 }
+
+// printDefaults is the flag package's list of flags, its "(default x)"
+// in the interface language, and --lang, which every command takes
+// (Run reads it before the command's flags are parsed).
+func printDefaults(w io.Writer, fs *flag.FlagSet) {
+	var b strings.Builder
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		if m := defaultNote.FindStringSubmatchIndex(line); m != nil {
+			line = line[:m[0]] + i18n.T(" (default %s)", line[m[2]:m[3]]) + line[m[4]:]
+		}
+		io.WriteString(w, line)
+	}
+	fmt.Fprintf(w, "  -lang zh|en\n    \t%s\n", i18n.T("interface language: zh (中文) or en; default $SPOOR_LANG, else the locale (spoor help says more)"))
+}
+
+// defaultNote is the flag package's " (default x)" at the end of a line.
+var defaultNote = regexp.MustCompile(` \(default (.*)\)(\n?)$`)
 
 // flagFailure swallows the flag package's own error text (parse words it).
 type flagFailure struct{ seen bool }
@@ -293,21 +315,21 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // dbFlag adds --db to fs.
 func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", "", "database file (default $SPOOR_DB, else ./spoor.db)")
+	return fs.String("db", "", i18n.T("database file (default $SPOOR_DB, else ./spoor.db)"))
 }
 
 // formatFlag adds --format to fs. The value is checked as it is parsed, so
 // a wrong format is refused even by a command that ends up printing nothing.
 func formatFlag(fs *flag.FlagSet) *string {
 	s := new(string)
-	fs.Var(formatValue{s}, "format", "output `format`: table, csv, json or markdown (default table on a terminal, csv when piped)")
+	fs.Var(formatValue{s}, "format", i18n.T("output `format`: table, csv, json or markdown (default table on a terminal, csv when piped)"))
 	rawFlag(fs)
 	return s
 }
 
 // rawFlag adds --raw, which every command with CSV output takes.
 func rawFlag(fs *flag.FlagSet) {
-	fs.Bool("raw", false, "CSV: write cells starting with = + - @ as they are (by default they get a leading ' so a spreadsheet does not run them as formulas)")
+	fs.Bool("raw", false, i18n.T("CSV: write cells starting with = + - @ as they are (by default they get a leading ' so a spreadsheet does not run them as formulas)"))
 }
 
 // outputOptions are the options --raw sets.
@@ -340,13 +362,13 @@ func (f formatValue) Set(v string) error {
 
 // commonFlags adds the options every analysis takes (docs/semantics.md#common-options).
 func commonFlags(fs *flag.FlagSet, c *query.Common) {
-	fs.StringVar(&c.From, "from", "", "first day, YYYY-MM-DD (inclusive, display timezone)")
-	fs.StringVar(&c.To, "to", "", "last day, YYYY-MM-DD (inclusive)")
-	fs.StringVar(&c.Last, "last", "", "relative range anchored at the data's last event, e.g. 30d, 12w")
-	fs.Var((*stringList)(&c.Where), "where", "property filter, repeatable and ANDed: 'country = CN', 'price > 100', 'device in (ios, android)'")
-	fs.StringVar(&c.Segment, "segment", "", "only users in this saved segment")
-	fs.StringVar(&c.By, "by", "", "break down by this property")
-	fs.StringVar(&c.TZ, "tz", "", "display timezone (IANA name), default the database's")
+	fs.StringVar(&c.From, "from", "", i18n.T("first day, YYYY-MM-DD (inclusive, display timezone)"))
+	fs.StringVar(&c.To, "to", "", i18n.T("last day, YYYY-MM-DD (inclusive)"))
+	fs.StringVar(&c.Last, "last", "", i18n.T("relative range anchored at the data's last event, e.g. 30d, 12w"))
+	fs.Var((*stringList)(&c.Where), "where", i18n.T("property filter, repeatable and ANDed: 'country = CN', 'price > 100', 'device in (ios, android)'"))
+	fs.StringVar(&c.Segment, "segment", "", i18n.T("only users in this saved segment"))
+	fs.StringVar(&c.By, "by", "", i18n.T("break down by this property"))
+	fs.StringVar(&c.TZ, "tz", "", i18n.T("display timezone (IANA name), default the database's"))
 }
 
 // openDB opens an existing database with a message that says what to do.
@@ -356,14 +378,14 @@ func openDB(flagValue string, readOnly bool) (*store.DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("this command does not run on ClickHouse yet: --db names the table %s; give it a local spoor database file (on ClickHouse: info, events, props, user, sql)", src)
+		return nil, i18n.Errorf("this command does not run on ClickHouse yet: --db names the table %s; give it a local spoor database file (on ClickHouse: info, events, props, user, sql)", src)
 	}
 	db, err := store.Open(path, store.Options{ReadOnly: readOnly})
 	if errors.Is(err, store.ErrNoDatabase) {
 		if err := dirMissing(path); err != nil {
-			return nil, fmt.Errorf("no database at %s: %w", path, err)
+			return nil, i18n.Errorf("no database at %s: %w", path, err)
 		}
-		return nil, fmt.Errorf("no database at %s — run `spoor import FILE` to load events, or `spoor demo` to explore the sample", path)
+		return nil, i18n.Errorf("no database at %s — run `spoor import FILE` to load events, or `spoor demo` to explore the sample", path)
 	}
 	// No fallback to a writable open: a command that only reads never
 	// migrates or otherwise changes a file (store.Open says what to run).
@@ -383,7 +405,7 @@ func openWrite(env *Env, flagValue string) (*store.DB, error) {
 
 // waitingNote tells that another import holds the database's write lock.
 func waitingNote(env *Env, path string) {
-	fmt.Fprintf(env.Stderr, "spoor: another import is writing to %s; waiting for it to finish (Ctrl-C stops)\n", path)
+	fmt.Fprintln(env.Stderr, "spoor:", i18n.T("another import is writing to %s; waiting for it to finish (Ctrl-C stops)", path))
 }
 
 // dirMissing says so when the directory that would hold the database
@@ -392,7 +414,7 @@ func waitingNote(env *Env, path string) {
 func dirMissing(path string) error {
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("the directory %s does not exist (check --db, or create the directory first)", dir)
+		return i18n.Errorf("the directory %s does not exist (check --db, or create the directory first)", dir)
 	}
 	return nil
 }
@@ -468,7 +490,7 @@ func openEngine(env *Env, flagValue string) (e query.Engine, close func() error,
 func localOnly(e query.Engine, what string) (*query.Dataset, error) {
 	d, ok := e.(*query.Dataset)
 	if !ok {
-		return nil, fmt.Errorf("%s needs a local spoor database for now", what)
+		return nil, i18n.Errorf("%s needs a local spoor database for now", what)
 	}
 	return d, nil
 }
@@ -477,7 +499,7 @@ func localOnly(e query.Engine, what string) (*query.Dataset, error) {
 // event has, a date range outside the data (query.Engine.EmptyNotes).
 func noteEmpty(env *Env, d query.Engine, c query.Common) {
 	for _, n := range d.EmptyNotes(env.Ctx, c) {
-		fmt.Fprintln(env.Stderr, "spoor: note:", n)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), n)
 	}
 }
 
@@ -498,5 +520,5 @@ func suggest(s string, known []string) string {
 	if len(best) == 0 {
 		return ""
 	}
-	return " (did you mean " + strings.Join(best, ", ") + "?)"
+	return i18n.T(" (did you mean %s?)", strings.Join(best, ", "))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spoorhq/spoor/alert"
 	"github.com/spoorhq/spoor/forecast"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -19,7 +20,7 @@ import (
 const AlertFired = 3
 
 func init() {
-	register("alerts", "check saved alerts on the latest data (exit status 3 when one fires); alerts add|list|remove", runAlerts)
+	register("alerts", i18n.N("check saved alerts on the latest data (exit status 3 when one fires); alerts add|list|remove"), runAlerts)
 }
 
 const alertsUsage = `[run] [NAME...] | add NAME --metric 'TRENDS ARGS' [--threshold Z] [--window N] [--points N] | list | remove NAME
@@ -73,7 +74,7 @@ func alertsAdd(env *Env, args []string) error {
 	}
 	d.Name = fs.Arg(0)
 	if err := d.Normalize(); err != nil {
-		return usagef("%v", err)
+		return &UsageError{err.Error()}
 	}
 	metric, err := metricArgs(d.Metric)
 	if err != nil {

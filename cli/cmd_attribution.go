@@ -5,11 +5,12 @@ import (
 	"os"
 
 	"github.com/spoorhq/spoor/attribution"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("attribution", "credit conversions to the touchpoints before them (first, last, linear, time decay, position), with ROI from a spend file", runAttribution)
+	register("attribution", i18n.N("credit conversions to the touchpoints before them (first, last, linear, time decay, position), with ROI from a spend file"), runAttribution)
 }
 
 func runAttribution(env *Env, args []string) error {

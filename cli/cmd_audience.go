@@ -6,13 +6,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
 
 func init() {
-	register("audience", "saved audience rules: users to act on now, with evidence, for a messaging tool", runAudience)
+	register("audience", i18n.N("saved audience rules: users to act on now, with evidence, for a messaging tool"), runAudience)
 }
 
 const audienceUsage = `create NAME 'RULE' [--replace] | list | show NAME [--trend 30d] | delete NAME |

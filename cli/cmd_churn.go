@@ -3,11 +3,12 @@ package cli
 import (
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/segment"
 )
 
 func init() {
-	register("churn", "users at risk of churning: activity fell against their own baseline, or silent past their usual gap", runChurn)
+	register("churn", i18n.N("users at risk of churning: activity fell against their own baseline, or silent past their usual gap"), runChurn)
 }
 
 func runChurn(env *Env, args []string) error {

@@ -1,7 +1,9 @@
 package cli
 
+import "github.com/spoorhq/spoor/i18n"
+
 func init() {
-	register("demo", "open the workbench on a generated sample scenario", runDemo)
+	register("demo", i18n.N("open the workbench on a generated sample scenario"), runDemo)
 }
 
 func runDemo(env *Env, args []string) error {

@@ -6,12 +6,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/importers"
 	"github.com/spoorhq/spoor/output"
 )
 
 func init() {
-	register("doctor", "data-quality report over the whole database", runDoctor)
+	register("doctor", i18n.N("data-quality report over the whole database"), runDoctor)
 }
 
 // doctorReport renders importers.Doctor as tables; JSON is the struct.

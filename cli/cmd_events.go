@@ -5,12 +5,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("events", "event names with counts, users, first and last seen", runEvents)
+	register("events", i18n.N("event names with counts, users, first and last seen"), runEvents)
 }
 
 // EventStat is one row of spoor events.

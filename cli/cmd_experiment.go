@@ -2,11 +2,12 @@ package cli
 
 import (
 	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("experiment", "A/B test results: rate, interval, lift, p-value, sample-ratio check and a verdict per variant", runExperiment)
+	register("experiment", i18n.N("A/B test results: rate, interval, lift, p-value, sample-ratio check and a verdict per variant"), runExperiment)
 }
 
 const experimentUsage = `--variant PROP (--goal EVENT | --steps a,b,c) [--control A] [--window 7d] [--weights 50,50] [--revenue PROP] [--from/--to/--last/--where/--segment/--by]

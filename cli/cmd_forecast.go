@@ -4,11 +4,12 @@ import (
 	"fmt"
 
 	"github.com/spoorhq/spoor/forecast"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("forecast", "a trends series continued into the future, with 80%/95% intervals and a backtest", runForecast)
+	register("forecast", i18n.N("a trends series continued into the future, with 80 and 95 percent intervals and a backtest"), runForecast)
 }
 
 func runForecast(env *Env, args []string) error {

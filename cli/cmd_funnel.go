@@ -6,12 +6,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("funnel", "conversion funnel: per step users, conversion, drop-off, time to convert", runFunnel)
+	register("funnel", i18n.N("conversion funnel: per step users, conversion, drop-off, time to convert"), runFunnel)
 }
 
 // FunnelUsers is the JSON shape of spoor funnel --dropped-at and

@@ -12,12 +12,13 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/importers"
 	"github.com/spoorhq/spoor/store"
 )
 
 func init() {
-	register("import", "load event files (CSV/TSV, JSON, JSON Lines, Parquet, vendor exports; gzip, zstd, zip) into the database", runImport)
+	register("import", i18n.N("load event files (CSV/TSV, JSON, JSON Lines, Parquet, vendor exports; gzip, zstd, zip) into the database"), runImport)
 }
 
 const importUsage = `[--db PATH] [flags] FILE...   (- reads standard input)
@@ -94,7 +95,7 @@ func runImport(env *Env, args []string) error {
 	if err := importers.CheckShaping(opt); err != nil {
 		var ue *importers.UsageError
 		if errors.As(err, &ue) {
-			return usagef("%s", ue.Msg)
+			return &UsageError{ue.Msg}
 		}
 		return err
 	}

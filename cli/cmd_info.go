@@ -4,12 +4,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("info", "summary of the database: events, users, names, time span", runInfo)
+	register("info", i18n.N("summary of the database: events, users, names, time span"), runInfo)
 }
 
 // Info is the JSON shape of spoor info.

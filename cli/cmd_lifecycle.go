@@ -3,11 +3,12 @@ package cli
 import (
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("lifecycle", "new, returning, resurrecting and dormant users per interval", runLifecycle)
+	register("lifecycle", i18n.N("new, returning, resurrecting and dormant users per interval"), runLifecycle)
 }
 
 func runLifecycle(env *Env, args []string) error {

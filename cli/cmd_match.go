@@ -3,11 +3,12 @@ package cli
 import (
 	"fmt"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/sequence"
 )
 
 func init() {
-	register("match", "which users did A, then B within an hour, with no C between: ClickHouse's sequence patterns", runMatch)
+	register("match", i18n.N("which users did A, then B within an hour, with no C between: ClickHouse's sequence patterns"), runMatch)
 }
 
 func runMatch(env *Env, args []string) error {

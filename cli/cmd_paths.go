@@ -3,11 +3,12 @@ package cli
 import (
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("paths", "what users do after an event (--from) or did before it (--to)", runPaths)
+	register("paths", i18n.N("what users do after an event (--from) or did before it (--to)"), runPaths)
 }
 
 func runPaths(env *Env, args []string) error {

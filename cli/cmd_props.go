@@ -7,13 +7,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
 
 func init() {
-	register("props", "property keys with their most common values, of all events or of one", runProps)
+	register("props", i18n.N("property keys with their most common values, of all events or of one"), runProps)
 }
 
 // ValueCount is one property value and the events carrying it.

@@ -11,12 +11,13 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/push"
 	"github.com/spoorhq/spoor/store"
 )
 
 func init() {
-	register("push", "copy a local database into a ClickHouse table (again: only what is new)", runPush)
+	register("push", i18n.N("copy a local database into a ClickHouse table (again: only what is new)"), runPush)
 }
 
 func runPush(env *Env, args []string) error {

@@ -4,12 +4,13 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/recommend"
 )
 
 func init() {
-	register("recommend", "items to offer each user from behaviour (session kNN, co-occurrence), item associations, and a holdout evaluation", runRecommend)
+	register("recommend", i18n.N("items to offer each user from behaviour (session kNN, co-occurrence), item associations, and a holdout evaluation"), runRecommend)
 }
 
 const recommendUsage = `--item PROP [--top 5] [--method item|sknn|popular] [--buy EVENT] [--include-bought]

@@ -4,12 +4,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("retention", "cohort retention table and average curve", runRetention)
+	register("retention", i18n.N("cohort retention table and average curve"), runRetention)
 }
 
 // RetentionCell is the JSON shape of spoor retention --users: the users

@@ -5,11 +5,12 @@ import (
 	"github.com/spoorhq/spoor/query"
 	iofs "io/fs"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/specfile"
 )
 
 func init() {
-	register("run", "run a saved analysis spec file (JSON or TOML) headless", runSpec)
+	register("run", i18n.N("run a saved analysis spec file (JSON or TOML) headless"), runSpec)
 }
 
 func runSpec(env *Env, args []string) error {

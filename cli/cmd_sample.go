@@ -9,12 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/store"
 )
 
 func init() {
-	register("sample", "write a generated sample dataset to a CSV / JSON Lines file or a database", runSample)
+	register("sample", i18n.N("write a generated sample dataset to a CSV / JSON Lines file or a database"), runSample)
 }
 
 func runSample(env *Env, args []string) error {

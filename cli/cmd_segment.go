@@ -4,12 +4,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/segment"
 )
 
 func init() {
-	register("segment", "saved user segments (create, list, show, delete, users, preview), RFM tiers and lifecycle stages", runSegment)
+	register("segment", i18n.N("saved user segments (create, list, show, delete, users, preview), RFM tiers and lifecycle stages"), runSegment)
 }
 
 const segmentUsage = `create NAME 'EXPR' [--replace] | list | show NAME [--trend 30d] | delete NAME |

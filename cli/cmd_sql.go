@@ -13,12 +13,13 @@ import (
 	"strings"
 
 	"github.com/mattn/go-isatty"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/store"
 )
 
 func init() {
-	register("sql", "run a read-only SQL query on the database", runSQL)
+	register("sql", i18n.N("run a read-only SQL query on the database"), runSQL)
 }
 
 // Rows past these stop spoor sql (a recursive CTE can produce rows without

@@ -1,11 +1,12 @@
 package cli
 
 import (
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/survival"
 )
 
 func init() {
-	register("survival", "time until users do something, counting the ones still waiting (Kaplan–Meier)", runSurvival)
+	register("survival", i18n.N("time until users do something, counting the ones still waiting (Kaplan–Meier)"), runSurvival)
 }
 
 func runSurvival(env *Env, args []string) error {

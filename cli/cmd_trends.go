@@ -4,11 +4,12 @@ import (
 	"flag"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("trends", "events, users, averages or active users per day, week or month", runTrends)
+	register("trends", i18n.N("events, users, averages or active users per day, week or month"), runTrends)
 }
 
 func runTrends(env *Env, args []string) error {
@@ -59,7 +60,7 @@ func trendsFlags(fs *flag.FlagSet, q *query.TrendsQuery) (check func() error) {
 		}
 		q.Events = trendsEventNames(*events)
 		if err := q.Check(); err != nil {
-			return usagef("%v", err)
+			return &UsageError{err.Error()}
 		}
 		return nil
 	}

@@ -3,11 +3,12 @@ package cli
 import (
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
 func init() {
-	register("user", "one user's full timeline, including their linked anonymous ids", runUser)
+	register("user", i18n.N("one user's full timeline, including their linked anonymous ids"), runUser)
 }
 
 func runUser(env *Env, args []string) error {

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/spoorhq/spoor/forecast"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/why"
 )
 
 func init() {
-	register("why", "why a metric moved: every property value (and pair) ranked by its contribution to the change", runWhy)
+	register("why", i18n.N("why a metric moved: every property value (and pair) ranked by its contribution to the change"), runWhy)
 }
 
 func runWhy(env *Env, args []string) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
@@ -28,7 +29,7 @@ func runSubcommand(env *Env, noun, usage string, cmds map[string]func(*Env, []st
 		}
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(env.Stdout, "usage: spoor %s %s\n", noun, usage)
+		fmt.Fprintln(env.Stdout, i18n.T("usage: spoor %s %s", noun, usage))
 		if len(args) == 0 {
 			return usagef("spoor %s needs a subcommand", noun)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/mattn/go-runewidth"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Table is one titled grid of cells.
@@ -45,7 +46,7 @@ func Resolve(flagValue string, w io.Writer) (string, error) {
 		}
 		return "csv", nil
 	}
-	return "", fmt.Errorf("unknown --format %q (use table, csv, json or markdown)", flagValue)
+	return "", i18n.Errorf("unknown --format %q (use table, csv, json or markdown)", flagValue)
 }
 
 func isTerminal(w io.Writer) bool {
@@ -67,7 +68,17 @@ func Write(w io.Writer, format string, v any) error {
 }
 
 // WriteOptions is Write with options.
+//
+// CSV and JSON are machine interfaces: they are written in English
+// whatever the interface language, so a script reads the same bytes under
+// --lang zh and --lang en. A result's Tables may therefore title and head
+// its tables through the catalog (i18n.T): a person reading the table or
+// Markdown form sees the interface language, the CSV keeps English.
 func WriteOptions(w io.Writer, format string, v any, opt Options) error {
+	if format == "csv" || format == "json" {
+		defer i18n.Set(i18n.Current())
+		i18n.Set(i18n.English)
+	}
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -76,7 +87,7 @@ func WriteOptions(w io.Writer, format string, v any, opt Options) error {
 	}
 	t, ok := v.(Tabular)
 	if !ok {
-		return fmt.Errorf("this result has no %s form; use --format json", format)
+		return i18n.Errorf("this result has no %s form; use --format json", format)
 	}
 	tables := t.Tables()
 	for i, tb := range tables {

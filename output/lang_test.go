@@ -1,0 +1,56 @@
+package output
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/spoorhq/spoor/i18n"
+)
+
+func init() {
+	i18n.Chinese.Add(map[string]string{"users by %s": "按 %s 的用户数", "users": "用户数"})
+}
+
+// langTables heads its table through the catalog, as analyses do.
+type langTables struct{}
+
+func (langTables) Tables() []Table {
+	return []Table{
+		{Title: i18n.T("users by %s", "country"), Columns: []string{"country", i18n.T("users")}, Rows: [][]string{{"中国", "1200"}, {"US", "7"}}},
+		{Title: i18n.T("users"), Columns: []string{i18n.T("users")}},
+	}
+}
+
+// CSV and JSON are the same bytes in every interface language; the table
+// and Markdown forms are in the interface language, CJK cells aligned by
+// display width; writing leaves the interface language as it was.
+func TestMachineFormatsStayEnglish(t *testing.T) {
+	defer i18n.Set(i18n.Current())
+	write := func(l i18n.Lang, format string) string {
+		i18n.Set(l)
+		var b bytes.Buffer
+		if err := Write(&b, format, langTables{}); err != nil {
+			t.Fatal(err)
+		}
+		if i18n.Current() != l {
+			t.Fatalf("writing %s changed the language to %s", format, i18n.Current())
+		}
+		return b.String()
+	}
+	for _, f := range []string{"csv", "json"} {
+		if en, zh := write(i18n.English, f), write(i18n.Chinese, f); en != zh {
+			t.Errorf("%s differs:\nen %q\nzh %q", f, en, zh)
+		}
+	}
+	if got := write(i18n.Chinese, "csv"); !strings.HasPrefix(got, "# users by country\ncountry,users\n") {
+		t.Errorf("csv under zh: %q", got)
+	}
+	want := "按 country 的用户数\ncountry  用户数\n中国       1200\nUS            7\n"
+	if got := write(i18n.Chinese, "table"); !strings.HasPrefix(got, want) {
+		t.Errorf("table under zh:\n%s\nwant\n%s", got, want)
+	}
+	if got := write(i18n.Chinese, "markdown"); !strings.Contains(got, "### 按 country 的用户数\n\n| country | 用户数 |") {
+		t.Errorf("markdown under zh:\n%s", got)
+	}
+}
