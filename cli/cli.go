@@ -43,6 +43,9 @@ type Env struct {
 	printed bool               // emit wrote a result: a failed run is not run again
 	flags   *flag.FlagSet      // the command's flags (newFlags), where emit finds --raw
 	timing  func(phase string) // set by SPOOR_TIMING: prints the time since start
+	// keepLang: --lang or $SPOOR_LANG chose the language, which the
+	// workbench then keeps over the one its database remembers.
+	keepLang bool
 }
 
 // mark reports the time a phase ended when SPOOR_TIMING is set.
@@ -110,6 +113,7 @@ func Run(ctx context.Context, wb Workbench, args []string, stdin io.Reader, stdo
 		return 2
 	}
 	i18n.Set(lang)
+	env.keepLang = langFlag != "" || os.Getenv("SPOOR_LANG") != ""
 	err = dispatch(env, args)
 	if err == nil {
 		return 0

@@ -15,6 +15,7 @@ import (
 type WorkbenchOptions struct {
 	DB       string // --db; "" means $SPOOR_DB, else ./spoor.db, else the built-in sample
 	Scenario string // a generated sample scenario instead of a database (spoor demo)
+	KeepLang bool   // --lang or $SPOOR_LANG chose the language: the database's remembered one does not replace it
 }
 
 // Workbench opens the interactive workbench. main passes tui.Run to Run:
@@ -44,6 +45,7 @@ func openWorkbench(env *Env, o WorkbenchOptions) error {
 			return &UsageError{Msg: err.Error()}
 		}
 	}
+	o.KeepLang = env.keepLang
 	if env.workbench == nil {
 		return fmt.Errorf("the workbench is not built into this binary")
 	}

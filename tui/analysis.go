@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -25,7 +25,8 @@ type row struct {
 	filter       func(sh *shared) dialog // 'f' adds a property filter to this item
 }
 
-const filterHint = "key = value, key != v, key > 100, key in (a, b), key contains x, key is set"
+// filterHint is the filter language by example (catalog key).
+var filterHint = i18n.N("key = value, key != v, key > 100, key in (a, b), key contains x, key is set")
 
 // specJSON is an analysis as a spec file (query.Spec): {"analysis": kind,
 // ...the query's own JSON fields}, the file spoor run executes.
@@ -43,27 +44,27 @@ func specJSON(a analysis, q any) ([]byte, error) {
 
 // rangePresets are the date ranges offered first; relative ranges are
 // anchored at the data's last event (docs/semantics.md#common-options).
-var rangePresets = []string{"all", "7d", "30d", "90d", "custom…"}
+var rangePresets = []string{i18n.N("all"), "7d", "30d", "90d", i18n.N("custom…")}
 
 func rangeLabel(c *query.Common) string {
 	switch {
 	case c.Last != "":
-		return "last " + c.Last
+		return i18n.T("last %s", c.Last)
 	case c.From != "" || c.To != "":
 		return c.From + ".." + c.To
 	}
-	return "all"
+	return i18n.T("all")
 }
 
 // commonRows are the rows every analysis has: date range, filters and
 // breakdown.
 func commonRows(sh *shared, c *query.Common, breakdown bool) []row {
-	rs := []row{{label: "range", value: rangeLabel(c), edit: func(sh *shared) dialog { return rangeDialog(c) }}}
+	rs := []row{{label: i18n.T("range"), value: rangeLabel(c), edit: func(sh *shared) dialog { return rangeDialog(c) }}}
 	for i := range c.Where {
 		i := i
-		rs = append(rs, row{label: "where", value: c.Where[i],
+		rs = append(rs, row{label: i18n.T("where"), value: c.Where[i],
 			edit: func(sh *shared) dialog {
-				return newPrompt("Edit filter", filterHint, c.Where[i], checkFilter,
+				return newPrompt(i18n.T("Edit filter"), i18n.Text(filterHint), c.Where[i], checkFilter,
 					func(v string) tea.Cmd { c.Where[i] = v; return nil })
 			},
 			remove: func() { c.Where = append(c.Where[:i], c.Where[i+1:]...) },
@@ -71,27 +72,27 @@ func commonRows(sh *shared, c *query.Common, breakdown bool) []row {
 			add:    func(sh *shared) dialog { return filterDialog(sh, &c.Where) },
 		})
 	}
-	rs = append(rs, row{label: "where", value: "+ filter", edit: func(sh *shared) dialog { return filterDialog(sh, &c.Where) },
+	rs = append(rs, row{label: i18n.T("where"), value: i18n.T("+ filter"), edit: func(sh *shared) dialog { return filterDialog(sh, &c.Where) },
 		add: func(sh *shared) dialog { return filterDialog(sh, &c.Where) }})
 	// A segment applied from the Segments tab shows here; d removes it.
 	if c.Segment != "" {
-		rs = append(rs, row{label: "segment", value: c.Segment, remove: func() { c.Segment = "" }})
+		rs = append(rs, row{label: i18n.T("segment"), value: c.Segment, remove: func() { c.Segment = "" }})
 	}
 	if breakdown {
 		by := c.By
 		if by == "" {
-			by = "(none)"
+			by = i18n.Text(noneChoice)
 		}
-		rs = append(rs, row{label: "by", value: by, edit: func(sh *shared) dialog {
+		rs = append(rs, row{label: i18n.T("by"), value: by, edit: func(sh *shared) dialog {
 			// Saved segments split users into members and the rest, as
 			// --by segment:NAME does.
-			items := []named{{name: "(none)"}}
+			items := []named{choice(noneChoice)}
 			for _, e := range sh.saved {
 				items = append(items, named{name: "segment:" + e.ref()})
 			}
 			items = append(items, sh.props...)
-			return newPicker("Break down by property or saved segment", items, false, func(v string) tea.Cmd {
-				if v == "(none)" {
+			return newPicker(i18n.T("Break down by property or saved segment"), items, false, func(v string) tea.Cmd {
+				if v == noneChoice {
 					v = ""
 				}
 				c.By = v
@@ -108,7 +109,7 @@ func checkFilter(v string) error {
 }
 
 func rangeDialog(c *query.Common) dialog {
-	p := newPicker("Date range (relative ranges end at the data's last event)", namedList(rangePresets), true, func(v string) tea.Cmd {
+	p := newPicker(i18n.T("Date range (relative ranges end at the data's last event)"), choices(rangePresets), true, func(v string) tea.Cmd {
 		return func() tea.Msg { return rangePickedMsg{c: c, value: v} }
 	})
 	p.typed = func(v string) (string, error) {
@@ -116,7 +117,7 @@ func rangeDialog(c *query.Common) dialog {
 		if _, err := applyRange(&probe, v); err != nil {
 			return "", err
 		}
-		return "range " + rangeLabel(&probe), nil
+		return i18n.T("range %s", rangeLabel(&probe)), nil
 	}
 	return p
 }
@@ -127,7 +128,7 @@ var windowPresets = []string{"1h", "1d", "7d", "14d", "30d"}
 
 // windowDialog picks a duration from the presets or a typed one.
 func windowDialog(title string, w *string) dialog {
-	p := newPicker(title+" (or type one: 90m, 36h, 10d, 2w)", namedList(windowPresets), true, func(v string) tea.Cmd {
+	p := newPicker(i18n.T("%s (or type one: 90m, 36h, 10d, 2w)", title), namedList(windowPresets), true, func(v string) tea.Cmd {
 		*w = v
 		return nil
 	})
@@ -135,7 +136,7 @@ func windowDialog(title string, w *string) dialog {
 		if err := checkDuration(v); err != nil {
 			return "", err
 		}
-		return "window " + v, nil
+		return i18n.T("window %s", v), nil
 	}
 	return p
 }
@@ -151,7 +152,7 @@ func applyRange(c *query.Common, v string) (dialog, error) {
 		if cur == ".." {
 			cur = ""
 		}
-		return newPrompt("Date range", "YYYY-MM-DD..YYYY-MM-DD (either side may be empty)", cur, checkDates,
+		return newPrompt(i18n.T("Date range"), i18n.T("YYYY-MM-DD..YYYY-MM-DD (either side may be empty)"), cur, checkDates,
 			func(v string) tea.Cmd { return func() tea.Msg { return rangePickedMsg{c: c, value: v} } }), nil
 	case strings.Contains(v, ".."):
 		if err := checkDates(v); err != nil {
@@ -161,7 +162,7 @@ func applyRange(c *query.Common, v string) (dialog, error) {
 		c.Last, c.From, c.To = "", strings.TrimSpace(from), strings.TrimSpace(to)
 	default:
 		if _, err := query.ParseDuration(v); err != nil || !strings.HasSuffix(v, "d") && !strings.HasSuffix(v, "w") {
-			return nil, fmt.Errorf("range %q: use all, 7d, 30d, 90d, 12w or FROM..TO dates", v)
+			return nil, i18n.Errorf("range %q: use all, 7d, 30d, 90d, 12w or FROM..TO dates", v)
 		}
 		c.Last, c.From, c.To = v, "", ""
 	}
@@ -171,7 +172,7 @@ func applyRange(c *query.Common, v string) (dialog, error) {
 func checkDates(v string) error {
 	from, to, ok := strings.Cut(v, "..")
 	if !ok {
-		return fmt.Errorf("write the range as FROM..TO, e.g. 2026-06-01..2026-06-30")
+		return i18n.Errorf("write the range as FROM..TO, e.g. 2026-06-01..2026-06-30")
 	}
 	probe := query.NewDataset(nil, nil)
 	_, err := probe.Resolve(context.Background(), query.Common{From: strings.TrimSpace(from), To: strings.TrimSpace(to)})
@@ -181,7 +182,7 @@ func checkDates(v string) error {
 // filterDialog picks a property, then one of its top values (loaded in
 // the background) or a typed condition, and adds it to where.
 func filterDialog(sh *shared, where *[]string) dialog {
-	return newPicker("Filter on property", sh.props, true, func(k string) tea.Cmd {
+	return newPicker(i18n.T("Filter on property"), sh.props, true, func(k string) tea.Cmd {
 		return loadValues(sh, k, func(values []named) dialog {
 			return filterValueDialog(k, values, func(expr string) { *where = append(*where, expr) })
 		})
@@ -192,7 +193,7 @@ func filterDialog(sh *shared, where *[]string) dialog {
 // reads a typed condition in the filter language (> 100, != US,
 // in (a, b), contains x, is set), showing the filter it makes.
 func filterValueDialog(k string, values []named, add func(expr string)) dialog {
-	p := newPicker("Value of "+k+" (or type > 100, != US, in (a, b), contains x, is set)", values, true, func(v string) tea.Cmd {
+	p := newPicker(i18n.T("Value of %s (or type > 100, != US, in (a, b), contains x, is set)", k), values, true, func(v string) tea.Cmd {
 		add(quoteWord(k) + " = " + quoteWord(v))
 		return nil
 	})
@@ -202,9 +203,9 @@ func filterValueDialog(k string, values []named, add func(expr string)) dialog {
 			return "", err
 		}
 		f, _ := query.ParseFilter(expr)
-		what := "filter " + expr
+		what := i18n.T("filter %s", expr)
 		if (f.Op == "=" || f.Op == "!=") && !slices.ContainsFunc(values, func(n named) bool { return n.name == f.Values[0] }) {
-			what += " (no event has this value)"
+			what = i18n.T("filter %s (no event has this value)", expr)
 		}
 		return what, nil
 	}
@@ -233,7 +234,7 @@ func typedFilter(k, v string) (string, error) {
 			// Point at the typed text, not at the property put before it.
 			var fe *query.FilterError
 			if errors.As(err, &fe) {
-				return "", fmt.Errorf("column %d: %s", max(fe.Col-len([]rune(quoteWord(k)))-1, 1), fe.Msg)
+				return "", i18n.Errorf("column %d: %s", max(fe.Col-len([]rune(quoteWord(k)))-1, 1), fe.Msg)
 			}
 			return "", err
 		}
@@ -255,10 +256,24 @@ func eventItems(sh *shared, any bool) []named {
 	if !any {
 		return sh.events
 	}
-	return append([]named{{name: anyEvent}}, sh.events...)
+	return append([]named{choice(anyEvent)}, sh.events...)
 }
 
-const anyEvent = "(any event)"
+// anyEvent and noneChoice are picker choices that name no event or
+// property; they are what picking them gives, shown translated.
+var (
+	anyEvent   = i18n.N("(any event)")
+	noneChoice = i18n.N("(none)")
+)
+
+// choices are fixed options of a picker (catalog keys), shown translated.
+func choices(keys []string) []named {
+	out := make([]named, len(keys))
+	for i, k := range keys {
+		out[i] = choice(k)
+	}
+	return out
+}
 
 // choiceDialog picks one of a fixed set of values.
 func choiceDialog(title string, values []string, set func(string)) *picker {

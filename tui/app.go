@@ -8,13 +8,13 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -60,6 +60,9 @@ type Model struct {
 	// import from the sample): the next load starts every tab over.
 	fresh    bool
 	replaced bool
+	// keepLang is set when --lang or $SPOOR_LANG chose the language: the
+	// one remembered in the database does not replace it.
+	keepLang bool
 }
 
 // New builds the workbench; open is called in the background by Init.
@@ -174,6 +177,10 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed, m.sh.picks = msg.db, msg.d, msg.source, msg.events, msg.funnel, msg.picks
 	m.sh.props = msg.props
 	m.sh.eng = msg.d
+	if first && !m.keepLang && msg.lang != "" && msg.lang != i18n.Current() {
+		i18n.Set(msg.lang)
+		m.sh.keys = DefaultKeyMap()
+	}
 	for _, t := range m.tabs {
 		t.lastRun = ""
 		if first && t.a != nil {
@@ -181,9 +188,9 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		}
 	}
 	m.newData, m.replaced = false, false
-	m.setStatus(fmt.Sprintf("loaded %s events in %d ms", thousands(msg.d.Len()), msg.ms), false)
+	m.setStatus(i18n.T("loaded %s events in %d ms", thousands(msg.d.Len()), msg.ms), false)
 	if msg.propsErr != nil {
-		m.setStatus("property keys: "+msg.propsErr.Error(), true)
+		m.setStatus(i18n.T("property keys: %s", msg.propsErr.Error()), true)
 	}
 	return tea.Batch(m.rerun(), savedListCmd(msg.db, ""), m.startWatch())
 }
@@ -245,7 +252,7 @@ func (m *Model) rerun() tea.Cmd {
 			// An engine panic becomes an error in the status line, not a
 			// dead terminal.
 			if r := recover(); r != nil {
-				msg = resultMsg{tab: tab, seq: seq, err: fmt.Errorf("the query crashed: %v", r)}
+				msg = resultMsg{tab: tab, seq: seq, err: i18n.Errorf("the query crashed: %v", r)}
 			}
 		}()
 		res, err := fn(ctx, d)
@@ -270,7 +277,7 @@ func (m *Model) finished(msg resultMsg) {
 			// screen would pass for the answer to the query that failed.
 			t.res, t.err = nil, msg.err
 			t.a.shown(nil)
-			m.setStatus(tabNames[msg.tab]+": "+msg.err.Error(), true)
+			m.setStatus(i18n.T("%s: %s", i18n.Text(tabNames[msg.tab]), msg.err.Error()), true)
 		}
 		return
 	}
@@ -343,6 +350,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		m.pages = append(m.pages, &helpPage{})
 		return nil
+	case key.Matches(msg, k.Lang):
+		return m.switchLang()
 	case key.Matches(msg, k.NextTab):
 		return m.switchTab(m.active + 1)
 	case key.Matches(msg, k.PrevTab):
@@ -407,7 +416,7 @@ func (m *Model) quit() tea.Cmd {
 // height the measured chrome leaves.
 func (m *Model) View() string {
 	if m.sh.width == 0 {
-		return "starting spoor…"
+		return i18n.T("starting spoor…")
 	}
 	header := m.header()
 	tabs := tabBar(m.sh, m.active)
@@ -426,10 +435,10 @@ func (m *Model) body(w, h int) string {
 		return m.pages[n-1].view(m.sh, w, h)
 	}
 	if m.loading {
-		return "\n  " + m.spin.View() + " loading " + m.sh.source + "…"
+		return "\n  " + m.spin.View() + " " + i18n.T("loading %s…", m.sh.source)
 	}
 	if m.sh.d == nil {
-		return "\n  " + m.sh.st.Error.Render("could not open the data") + "\n  " + m.status
+		return "\n  " + m.sh.st.Error.Render(i18n.T("could not open the data")) + "\n  " + m.status
 	}
 	return m.analysisView(m.tab(), w, h)
 }

@@ -2,13 +2,13 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -20,7 +20,7 @@ func (m *Model) header() string {
 		return clip(st.Header.Render("spoor"), w)
 	}
 	d := m.sh.d
-	rng := "all time"
+	rng := i18n.T("all time")
 	if t := m.tab(); t.a != nil {
 		// Only the range: filters could load property columns and a --tz
 		// would read the zone database, and View must not do I/O.
@@ -32,15 +32,15 @@ func (m *Model) header() string {
 		rng = day(d.MinTime, d.Loc) + " → " + day(d.MaxTime, d.Loc)
 	}
 	left := st.Header.Render("spoor") + " " + st.Value.Render(truncate(m.sh.source, w))
-	right := st.HeaderDim.Render(fmt.Sprintf("%s events · %s users · %s · %s", thousands(d.Len()), thousands(len(d.Users)), rng, d.Loc))
+	right := st.HeaderDim.Render(i18n.T("%s events · %s users · %s · %s", thousands(d.Len()), thousands(len(d.Users)), rng, d.Loc))
 	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
 		// Narrow: compact counts and the database's base name.
 		left = st.Header.Render("spoor") + " " + st.Value.Render(truncate(filepath.Base(m.sh.source), 24))
-		right = st.HeaderDim.Render(fmt.Sprintf("%s ev · %s users · %s · %s", compact(d.Len()), compact(len(d.Users)), rng, d.Loc))
+		right = st.HeaderDim.Render(i18n.T("%s ev · %s users · %s · %s", compact(d.Len()), compact(len(d.Users)), rng, d.Loc))
 	}
 	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
 		left = st.Header.Render("spoor")
-		right = st.HeaderDim.Render(fmt.Sprintf("%s ev·%s u·%s·%s", compact(d.Len()), compact(len(d.Users)), strings.ReplaceAll(rng, " ", ""), d.Loc))
+		right = st.HeaderDim.Render(i18n.T("%s ev·%s u·%s·%s", compact(d.Len()), compact(len(d.Users)), strings.ReplaceAll(rng, " ", ""), d.Loc))
 	}
 	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
@@ -60,11 +60,11 @@ func (m *Model) footer() string {
 	var left string
 	switch t := m.tab(); {
 	case m.running >= 0 || m.loading:
-		left = m.spin.View() + " running"
+		left = m.spin.View() + " " + i18n.T("running")
 	case m.imp != nil && !m.imp.done:
-		left = m.spin.View() + fmt.Sprintf(" importing %.0f%%", m.imp.fraction()*100)
+		left = m.spin.View() + " " + i18n.T("importing %.0f%%", m.imp.fraction()*100)
 	case t.res != nil:
-		left = st.Dim.Render(fmt.Sprintf("query %d ms", t.ms))
+		left = st.Dim.Render(i18n.T("query %d ms", t.ms))
 	}
 	// The reload hint comes first: an error stays until a run succeeds and
 	// could push it off a narrow screen.

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/store"
 	"github.com/spoorhq/spoor/termquery"
@@ -23,6 +24,9 @@ import (
 type Options struct {
 	DB       string // database file; "" means $SPOOR_DB, else ./spoor.db, else the built-in sample
 	Scenario string // open this generated sample scenario instead of a database
+	// KeepLang says --lang or $SPOOR_LANG chose the interface language, so
+	// the one remembered in the database (the L key) does not replace it.
+	KeepLang bool
 }
 
 // Run opens the workbench on in and out until the user quits or ctx is
@@ -32,7 +36,7 @@ func Run(ctx context.Context, o Options, in io.Reader, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return run(ctx, open, in, out)
+	return run(ctx, open, o.KeepLang, in, out)
 }
 
 // chooseOpener picks the data: an explicit --db or $SPOOR_DB must exist;
@@ -48,7 +52,7 @@ func chooseOpener(flagDB, scenario string) (opener, error) {
 	explicit := flagDB != "" || os.Getenv("SPOOR_DB") != ""
 	if _, err := os.Stat(path); err != nil {
 		if explicit {
-			return nil, fmt.Errorf("no database at %s — run `spoor import FILE --db %s` to create one, or `spoor demo`", path, path)
+			return nil, i18n.Errorf("no database at %s — run `spoor import FILE --db %s` to create one, or `spoor demo`", path, path)
 		}
 		return demoOpener(""), nil
 	}
@@ -98,7 +102,7 @@ func (g guarded) View() string {
 	return g.m.View()
 }
 
-func run(outer context.Context, open opener, in io.Reader, out io.Writer) error {
+func run(outer context.Context, open opener, keepLang bool, in io.Reader, out io.Writer) error {
 	ctx, cancel := context.WithCancel(outer)
 	defer cancel()
 	color := lipgloss.ColorProfile() != termenv.Ascii
@@ -112,6 +116,7 @@ func run(outer context.Context, open opener, in io.Reader, out io.Writer) error 
 	}
 	m := New(ctx, open, color)
 	m.watchEvery = watchEvery
+	m.keepLang = keepLang
 	c := &crash{}
 	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out)}
 	if f, ok := in.(*os.File); !ok || f != os.Stdin {
@@ -126,11 +131,11 @@ func run(outer context.Context, open opener, in io.Reader, out io.Writer) error 
 	if c.value != nil {
 		f, ferr := os.CreateTemp("", "spoor-crash-*.log")
 		if ferr != nil {
-			return fmt.Errorf("the workbench crashed: %v", c.value)
+			return i18n.Errorf("the workbench crashed: %v", c.value)
 		}
 		fmt.Fprintf(f, "panic: %v\n\n%s", c.value, c.stack)
 		f.Close()
-		return fmt.Errorf("the workbench crashed: %v (details in %s)", c.value, f.Name())
+		return i18n.Errorf("the workbench crashed: %v (details in %s)", c.value, f.Name())
 	}
 	if errors.Is(err, tea.ErrProgramKilled) && outer.Err() != nil {
 		return nil // Ctrl-C from outside: a normal way to leave

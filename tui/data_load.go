@@ -36,7 +36,7 @@ func loadCmd(ctx context.Context, open opener, db *store.DB, source string, sinc
 		events := eventCounts(d)
 		props, propsErr := propKeys(ctx, db)
 		return loadedMsg{db: db, d: d, source: source, events: events, funnel: funnelSeed(d, events, 4),
-			props: props, propsErr: propsErr, picks: pickDefaults(d, events), ms: since(start).Milliseconds()}
+			props: props, propsErr: propsErr, picks: pickDefaults(d, events), lang: storedLang(ctx, db), ms: since(start).Milliseconds()}
 	}
 }
 

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/sahilm/fuzzy"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // dialog is a modal on top of the tab: a picker or a prompt. update
@@ -68,14 +68,14 @@ func newInput(prompt string) textinput.Model {
 
 func newPicker(title string, items []named, freeText bool, onPick func(string) tea.Cmd) *picker {
 	in := newInput("› ")
-	in.Placeholder = "type to filter"
+	in.Placeholder = i18n.T("type to filter")
 	in.Focus()
 	return &picker{title: title, items: items, input: in, freeText: freeText, onPick: onPick}
 }
 
 type namedSource []named
 
-func (s namedSource) String(i int) string { return s[i].name }
+func (s namedSource) String(i int) string { return s[i].shown() }
 func (s namedSource) Len() int            { return len(s) }
 
 func (p *picker) refilter() {
@@ -88,7 +88,7 @@ func (p *picker) refilter() {
 		}
 		// An exact name leads, however the fuzzy score ranks it.
 		for i, m := range p.matches {
-			if p.items[m.Index].name == q {
+			if it := p.items[m.Index]; it.name == q || it.shown() == q {
 				copy(p.matches[1:i+1], p.matches[:i])
 				p.matches[0] = m
 				break
@@ -108,7 +108,11 @@ func (p *picker) typedRow() bool {
 	if p.typed == nil || v == "" {
 		return false
 	}
-	return p.visible() == 0 || p.itemAt(0).name != v
+	if p.visible() == 0 {
+		return true
+	}
+	first := p.itemAt(0)
+	return first.name != v && first.shown() != v
 }
 
 func (p *picker) visible() int {
@@ -185,7 +189,7 @@ func (p *picker) view(sh *shared) string {
 		if what, err := p.typed(strings.TrimSpace(p.input.Value())); err != nil {
 			line = sh.st.Error.Render(truncate(err.Error(), w-2))
 		} else {
-			line = truncate("enter → "+what, w-2)
+			line = truncate(i18n.T("enter → %s", what), w-2)
 		}
 		if p.cursor < 0 {
 			b.WriteString(sh.st.Cursor.Render("▸ ") + line + "\n")
@@ -202,7 +206,7 @@ func (p *picker) view(sh *shared) string {
 		if it.count > 0 {
 			count = thousands(it.count)
 		}
-		name := highlight(sh, truncate(it.name, w-2-len(count)-1), hit)
+		name := highlight(sh, truncate(it.shown(), w-2-len(count)-1), hit)
 		line := name + strings.Repeat(" ", max(1, w-2-lipgloss.Width(name)-len(count))) + sh.st.Dim.Render(count)
 		if i == p.cursor {
 			b.WriteString(sh.st.Cursor.Render("▸ ") + line + "\n")
@@ -213,13 +217,13 @@ func (p *picker) view(sh *shared) string {
 	switch {
 	case n == 0 && p.typed != nil:
 	case n == 0 && p.freeText:
-		b.WriteString(sh.st.Dim.Render("  no match — enter uses what you typed") + "\n")
+		b.WriteString(sh.st.Dim.Render("  "+i18n.T("no match — enter uses what you typed")) + "\n")
 	case n == 0:
-		b.WriteString(sh.st.Dim.Render("  no match") + "\n")
+		b.WriteString(sh.st.Dim.Render("  "+i18n.T("no match")) + "\n")
 	case n > rows:
-		b.WriteString(sh.st.Dim.Render(fmt.Sprintf("  %d of %d", min(rows, n), n)) + "\n")
+		b.WriteString(sh.st.Dim.Render("  "+i18n.T("%d of %d", min(rows, n), n)) + "\n")
 	}
-	b.WriteString(sh.st.Dim.Render("enter pick · esc cancel"))
+	b.WriteString(sh.st.Dim.Render(i18n.T("enter pick · esc cancel")))
 	return sh.st.Dialog.Width(w + 2).Render(b.String())
 }
 
@@ -292,7 +296,7 @@ func (p *prompt) view(sh *shared) string {
 	} else if p.hint != "" {
 		b.WriteString(sh.st.Dim.Render(fitLines(p.hint, w, 3)) + "\n")
 	}
-	b.WriteString(sh.st.Dim.Render("enter ok · esc cancel"))
+	b.WriteString(sh.st.Dim.Render(i18n.T("enter ok · esc cancel")))
 	return sh.st.Dialog.Width(w + 2).Render(b.String())
 }
 

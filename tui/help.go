@@ -1,13 +1,13 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // helpPage is the ? screen: every binding of the keymap, by group, then
@@ -15,7 +15,8 @@ import (
 // for it.
 type helpPage struct{ top int }
 
-const helpText = "In the query panel, Enter edits the row under the cursor with a picker that filters as you type; a adds a step or filter, d removes it, K/J move it. In the results, ↑↓ select a funnel step, retention cell or experiment variant and Enter lists its users (a variant's with converted yes/no and when). On a funnel step p lists those still in progress. On any list of users, e exports it (CSV, Markdown or JSON) and y copies it as Markdown; Enter on a user shows their timeline. On Segments, b back-tests the selected audience against a goal over 60 days. Esc goes back. On Experiments, the weights row sets the intended split for the sample-ratio check: 90/10, 50,25,25, A=90,B=10 or even."
+// helpText is how the screens fit together, shown under the keys.
+var helpText = i18n.N("In the query panel, Enter edits the row under the cursor with a picker that filters as you type; a adds a step or filter, d removes it, K/J move it. In the results, ↑↓ select a funnel step, retention cell or experiment variant and Enter lists its users (a variant's with converted yes/no and when). On a funnel step p lists those still in progress. On any list of users, e exports it (CSV, Markdown or JSON) and y copies it as Markdown; Enter on a user shows their timeline. On Segments, b back-tests the selected audience against a goal over 60 days. Esc goes back. On Experiments, the weights row sets the intended split for the sample-ratio check: 90/10, 50,25,25, A=90,B=10 or even.")
 
 func (p *helpPage) typing() bool { return false }
 
@@ -55,7 +56,7 @@ func helpLines(sh *shared, w int) []string {
 			break
 		}
 	}
-	body := sh.st.Title.Render("Keys") + "\n\n" + cols + "\n\n" + sh.st.Dim.Render(wrap(helpText, w))
+	body := sh.st.Title.Render(i18n.T("Keys")) + "\n\n" + cols + "\n\n" + sh.st.Dim.Render(wrap(i18n.Text(helpText), w))
 	return strings.Split(body, "\n")
 }
 
@@ -67,6 +68,6 @@ func (p *helpPage) view(sh *shared, w, h int) string {
 	rows := max(h-1, 1)
 	top := min(p.top, len(lines)-rows)
 	end := top + rows
-	foot := sh.st.Dim.Render(truncate(fmt.Sprintf("lines %d-%d of %d · ↑↓ scroll · esc back", top+1, end, len(lines)), w))
+	foot := sh.st.Dim.Render(truncate(i18n.T("lines %d-%d of %d · ↑↓ scroll · esc back", top+1, end, len(lines)), w))
 	return fitLines(strings.Join(lines[top:end], "\n"), w, rows) + "\n" + foot
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -16,8 +17,10 @@ type loadedMsg struct {
 	props  []named // property keys, most frequent first
 	// propsErr: the property keys could not be read (the data could).
 	propsErr error
-	ms       int64
-	err      error
+	// lang is the interface language remembered in the database, "" for none.
+	lang i18n.Lang
+	ms   int64
+	err  error
 }
 
 // resultMsg carries one analysis run back; seq tells stale runs apart.

@@ -1,13 +1,13 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/sahilm/fuzzy"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // page covers the tab body until Esc: a users list, a timeline, the saved
@@ -108,17 +108,17 @@ func (p *listPage) view(sh *shared, w, h int) string {
 		b.WriteString(sh.st.Label.Render(truncate("  "+p.header, w)) + "\n")
 		used++
 	}
-	foot := sh.st.Dim.Render(fmt.Sprintf("%d of %d", len(p.shown), len(p.lines)))
+	foot := sh.st.Dim.Render(i18n.T("%d of %d", len(p.shown), len(p.lines)))
 	if p.filter.Focused() || p.filter.Value() != "" {
 		// The input is styled (its cursor): clip, not truncate, keeps its
 		// escapes working rather than printing them.
 		foot = p.filter.View() + "  " + foot
 	} else {
-		more := " · / filter · enter open"
+		more := i18n.T(" · / filter · enter open")
 		if p.users != nil {
-			more += " · e export · y copy"
+			more += i18n.T(" · e export · y copy")
 		}
-		foot += sh.st.Dim.Render(more + " · esc back")
+		foot += sh.st.Dim.Render(more + i18n.T(" · esc back"))
 	}
 	rows := max(h-used-1, 1)
 	start := max(0, min(p.cursor-rows/2, len(p.shown)-rows))
@@ -174,6 +174,6 @@ func (p *textPage) view(sh *shared, w, h int) string {
 	for i := end - p.top; i < rows; i++ {
 		b.WriteString("\n")
 	}
-	b.WriteString(sh.st.Dim.Render(truncate(fmt.Sprintf("lines %d-%d of %d · ↑↓ scroll · esc back", min(p.top+1, end), end, len(p.lines)), w)))
+	b.WriteString(sh.st.Dim.Render(truncate(i18n.T("lines %d-%d of %d · ↑↓ scroll · esc back", min(p.top+1, end), end, len(p.lines)), w)))
 	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -36,7 +37,7 @@ func (m *Model) panelView(t *tabState, w, h int) string {
 	rows := t.a.rows(m.sh)
 	cur := min(t.row, len(rows)-1)
 	var b strings.Builder
-	b.WriteString(st.Title.Render(truncate(tabNames[m.active]+" query", w)) + "\n")
+	b.WriteString(st.Title.Render(truncate(i18n.T("%s query", i18n.Text(tabNames[m.active])), w)) + "\n")
 	const lw = 8
 	start := max(0, min(cur-(h-3)/2, len(rows)-(h-2)))
 	for i := start; i < len(rows) && i-start < h-2; i++ {
@@ -67,9 +68,9 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 	case t.err != nil && t.res == nil:
 		return st.Error.Render(fitLines(wrap(t.err.Error(), w), w, h))
 	case t.res == nil && m.running == m.active:
-		return m.spin.View() + " computing…"
+		return m.spin.View() + " " + i18n.T("computing…")
 	case t.res == nil:
-		return st.Dim.Render("no result yet")
+		return st.Dim.Render(i18n.T("no result yet"))
 	}
 	lines := m.resultLines(t, w)
 	top := max(min(t.scroll, len(lines)-h), 0)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
@@ -37,11 +38,26 @@ type shared struct {
 	countDelay time.Duration
 }
 
-// named is a pickable name with how often it occurs.
+// named is a pickable name with how often it occurs. label, when set,
+// is shown instead of name: a choice the workbench offers (all, custom…,
+// (none)) in the interface language, while picking still gives name.
 type named struct {
 	name  string
 	count int
+	label string
 }
+
+// shown is what a picker writes for n.
+func (n named) shown() string {
+	if n.label != "" {
+		return n.label
+	}
+	return n.name
+}
+
+// choice is a fixed option of a picker, key being a catalog key marked
+// with i18n.N: shown translated, picked as key.
+func choice(key string) named { return named{name: key, label: i18n.Text(key)} }
 
 // truncate cuts text from the data (names, values, user ids) to width
 // display cells with an ellipsis; CJK characters count two cells, so names
