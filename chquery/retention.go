@@ -62,17 +62,26 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 	if tiebreak == "" {
 		tiebreak = "0"
 	}
-	firsts := "arrayFilter((x, k) -> k, S0, arrayMap((a, b) -> a != b, arrayMap(x -> x.1, S0), arrayPushFront(arrayPopBack(arrayMap(x -> x.1, S0)), toInt64(-1))))"
-	if !q.Recurring {
-		firsts = "arraySlice(" + firsts + ", 1, 1)"
+	// The first start event (of each period, with --recurring) is the
+	// least (time, storage order) among them: an argMin, so no person's
+	// events are collected or sorted.
+	first := func(what string) string {
+		return "argMinIf((" + what + "), (" + t.Time + ", " + tiebreak + "), " + inStart + ")"
 	}
 	sql := func(from string) string {
-		persons := "SELECT " + t.Person + " AS person," +
-			" arraySort(x -> (x.1, x.2, x.3), groupArrayIf((" + ord + ", " + t.Time + ", " + tiebreak + ", " + v + ", toUInt8(" + has + ")), " + inStart + ")) AS S0," +
-			" arraySort(groupUniqArrayIf(" + ord + ", " + isReturn + ")) AS R" +
-			" FROM " + from + " WHERE " + t.Where + " AND " + where + " AND " + t.Time + " >= " + lit(cal.Starts[0]) + " AND (" + isStart + " OR " + isReturn + ")" +
-			" GROUP BY person HAVING length(S0) > 0"
-		return "SELECT person, arrayMap(x -> x.1, F), arrayMap(x -> x.4, F), arrayMap(x -> x.5, F), R FROM (SELECT person, " + firsts + " AS F, R FROM (" + persons + "))"
+		rows := " FROM " + from + " WHERE " + t.Where + " AND " + where + " AND " + t.Time + " >= " + lit(cal.Starts[0]) + " AND (" + isStart + " OR " + isReturn + ")"
+		if !q.Recurring {
+			return "SELECT person, [tupleElement(f, 1)], [tupleElement(f, 2)], [tupleElement(f, 3)], R FROM (SELECT " + t.Person + " AS person, " +
+				first(ord+", "+v+", toUInt8("+has+")") + " AS f," +
+				" arraySort(groupUniqArrayIf(" + ord + ", " + isReturn + ")) AS R" + rows +
+				" GROUP BY person HAVING countIf(" + inStart + ") > 0)"
+		}
+		// Per person and period, then per person.
+		periods := "SELECT " + t.Person + " AS person, " + ord + " AS o, countIf(" + inStart + ") > 0 AS started, " + first(v+", toUInt8("+has+")") + " AS f," +
+			" countIf(" + isReturn + ") > 0 AS returned" + rows + " GROUP BY person, o"
+		return "SELECT person, arrayMap(x -> x.1, S), arrayMap(x -> x.2, S), arrayMap(x -> x.3, S), R FROM (SELECT person," +
+			" arraySort(groupArrayIf((o, tupleElement(f, 1), tupleElement(f, 2)), started)) AS S, arraySort(groupArrayIf(o, returned)) AS R" +
+			" FROM (" + periods + ") GROUP BY person HAVING length(S) > 0)"
 	}
 	var persons []query.RetentionPerson
 	err = e.eachPerson(ctx, sql, func(row []string) error {
