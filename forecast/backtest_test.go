@@ -49,3 +49,35 @@ func TestBacktestNeedsHistory(t *testing.T) {
 		t.Errorf("40 days: %+v %v", bt, ok)
 	}
 }
+
+// The backtest's figures by hand, with a forecaster that always says 2.5:
+// m = 2, y = 1 3 2 4 1 3 4 5, origins 6 and 7 (three seasons and the
+// MinPoints before the first), one step ahead.
+//
+//	origin 6: scale (|2−1|+|4−3|+|1−2|+|3−4|)/4 = 1; y 4, naive y[4] = 1
+//	origin 7: scale (1+1+1+1+|4−1|)/5 = 1.4;         y 5, naive y[5] = 3
+//
+// MASE = (1.5/1 + 2.5/1.4)/2, naive MASE = (3/1 + 2/1.4)/2, relMAE =
+// (1.5+2.5)/(3+2): the held-out points are harder than the history (naive
+// MASE 2.21), so MASE is above 1 though the forecaster beats naive.
+func TestBacktestFiguresByHand(t *testing.T) {
+	y := []float64{1, 3, 2, 4, 1, 3, 4, 5}
+	var trains []int
+	bt, ok := rollingOrigin(y, 2, 1, func(train []float64) ([]Point, error) {
+		trains = append(trains, len(train))
+		return []Point{{Value: 2.5, Lo80: 2, Hi80: 3, Lo95: 0, Hi95: 10}}, nil
+	})
+	if !ok || bt.Origins != 2 || bt.Points != 2 || len(trains) != 2 || trains[0] != 6 || trains[1] != 7 {
+		t.Fatalf("ok %v origins %d points %d trains %v", ok, bt.Origins, bt.Points, trains)
+	}
+	near := func(got, want float64) bool { return math.Abs(got-want) < 1e-12 }
+	if w := (1.5 + 2.5/1.4) / 2; !near(bt.MASE, w) {
+		t.Errorf("MASE %v, want %v", bt.MASE, w)
+	}
+	if w := (3 + 2/1.4) / 2; !near(bt.NaiveMASE, w) {
+		t.Errorf("naive MASE %v, want %v", bt.NaiveMASE, w)
+	}
+	if !near(bt.RelMAE, 0.8) || bt.Coverage80 != 0 || bt.Coverage95 != 1 {
+		t.Errorf("relMAE %v coverage %v %v, want 0.8, 0, 1", bt.RelMAE, bt.Coverage80, bt.Coverage95)
+	}
+}

@@ -66,6 +66,7 @@ type Anomaly struct {
 type BacktestJSON struct {
 	MASE       float64  `json:"mase"`
 	RelMAE     *float64 `json:"rel_mae"`
+	NaiveMASE  float64  `json:"naive_mase"`
 	Coverage80 float64  `json:"coverage80"`
 	Coverage95 float64  `json:"coverage95"`
 	Origins    int      `json:"origins"`
@@ -100,7 +101,7 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 		return s
 	}
 	if bt, ok := RollingOrigin(y, m, h); ok {
-		j := &BacktestJSON{MASE: bt.MASE, Coverage80: bt.Coverage80, Coverage95: bt.Coverage95, Origins: bt.Origins, Points: bt.Points, Horizon: bt.Horizon}
+		j := &BacktestJSON{MASE: bt.MASE, NaiveMASE: bt.NaiveMASE, Coverage80: bt.Coverage80, Coverage95: bt.Coverage95, Origins: bt.Origins, Points: bt.Points, Horizon: bt.Horizon}
 		if !math.IsNaN(bt.RelMAE) {
 			j.RelMAE = &bt.RelMAE
 		}
