@@ -15,8 +15,8 @@ import (
 var floors = map[string]int{
 	".":   6,
 	"cli": 5, "tui": 5,
-	"specfile": 4, "alert": 4,
-	"segment": 3, "experiment": 3, "forecast": 3, "why": 3, "attribution": 3, "survival": 3, "recommend": 3, "chquery": 3, "sequence": 3,
+	"specfile": 4, "alert": 4, "chquery": 4,
+	"segment": 3, "experiment": 3, "forecast": 3, "why": 3, "attribution": 3, "survival": 3, "recommend": 3, "sequence": 3,
 	"query": 2, "importers": 2, "sample": 2, "push": 2,
 	"store": 1, "output": 1, "termquery": 1, "clickhouse": 1,
 	"i18n": 0,

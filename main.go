@@ -6,8 +6,8 @@
 //	6  main                                  wires the front ends: cli parses the workbench's flags, tui.Run opens it
 //	5  cli, tui                              the command line and the workbench; neither imports the other
 //	4  specfile, alert                       spec files: the kinds of analysis a saved spec may name; saved alerts, judged by forecast's detector
+//	4  chquery                               the engine's analyses and segments compiled to ClickHouse SQL
 //	3  segment, experiment, forecast, why, attribution, survival, recommend, sequence  built on the engine: segments, A/B tests, forecasts and the anomaly detector, contribution analysis, attribution and ROI, survival curves, recommendations, sequence patterns
-//	3  chquery                               the engine's analyses compiled to ClickHouse SQL
 //	2  query, importers, sample, push        the analysis engine; reading exports; generated data; copying to ClickHouse
 //	1  store, output, termquery, clickhouse  the SQLite file; tables as text, CSV, JSON, Markdown; asking the terminal; a ClickHouse server
 //	0  i18n                                  the interface language: every text a person reads, in English or Chinese

@@ -23,15 +23,25 @@ import (
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
 )
 
 // Engine is query.Engine over one ClickHouse table.
 type Engine struct {
-	c   *clickhouse.Client
-	t   *clickhouse.Table
-	loc *time.Location // the display zone, for calendar buckets
+	c *clickhouse.Client
+	// t is what an analysis reads: base, or base scoped to a --segment and
+	// a --by segment:NAME (scope).
+	t      *clickhouse.Table
+	base   *clickhouse.Table // the table as opened: its facts, property values and segments
+	scoped bool
+	loc    *time.Location // the display zone, for calendar buckets
+	rules  segment.Rules  // saved --segment names; nil: none
+	cache  *cache         // shared by the engine and its scoped copies
+}
 
+type cache struct {
 	mu    sync.Mutex
 	facts *facts
 }
@@ -48,7 +58,15 @@ func New(c *clickhouse.Client, t *clickhouse.Table, loc *time.Location) *Engine 
 		// Filters on many values compare with IN lists longer than the
 		// default limit of 256 KiB of query text.
 		"max_query_size": strconv.Itoa(64 << 20),
-	}), t: t, loc: loc}
+	}), t: t, base: t, loc: loc, cache: &cache{}}
+}
+
+// WithRules returns the engine resolving saved --segment names (a segment
+// NAME, audience:NAME) with r; stage:STAGE needs none.
+func (e *Engine) WithRules(r segment.Rules) *Engine {
+	c := *e
+	c.rules = r
+	return &c
 }
 
 // facts are what the local engine knows of its data before any query:
@@ -61,12 +79,12 @@ type facts struct {
 
 // data reads the facts once per engine.
 func (e *Engine) data(ctx context.Context) (*facts, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.facts != nil {
-		return e.facts, nil
+	e.cache.mu.Lock()
+	defer e.cache.mu.Unlock()
+	if e.cache.facts != nil {
+		return e.cache.facts, nil
 	}
-	t := e.t
+	t := e.base
 	r, err := e.c.Query(ctx, "SELECT "+t.Event+" AS e, min("+t.Time+"), max("+t.Time+"), count() FROM "+t.From+" WHERE "+t.Where+" GROUP BY e ORDER BY e")
 	if err != nil {
 		return nil, err
@@ -89,7 +107,7 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 		f.names = append(f.names, row[0])
 		f.known[row[0]] = true
 	}
-	e.facts = f
+	e.cache.facts = f
 	return f, nil
 }
 
@@ -105,13 +123,11 @@ func (f *facts) checkEvent(name string) error {
 	return fmt.Errorf("unknown event %q; closest known: %s", name, strings.Join(near, ", "))
 }
 
-// span resolves the range and zone of c as the local engine does.
+// span resolves the range and zone of c as the local engine does. An
+// analysis that takes --segment and --by segment:NAME calls scope instead.
 func (e *Engine) span(ctx context.Context, c query.Common) (*facts, query.Span, error) {
-	if c.Segment != "" {
-		return nil, query.Span{}, fmt.Errorf("--segment is not available on ClickHouse yet: saved segments live in a local database")
-	}
-	if strings.HasPrefix(c.By, "segment:") {
-		return nil, query.Span{}, fmt.Errorf("--by segment:NAME is not available on ClickHouse yet: saved segments live in a local database")
+	if !e.scoped && (c.Segment != "" || strings.HasPrefix(c.By, "segment:")) {
+		return nil, query.Span{}, i18n.Errorf("--segment and --by segment:NAME are not compiled for this analysis on ClickHouse yet")
 	}
 	f, err := e.data(ctx)
 	if err != nil {

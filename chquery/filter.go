@@ -44,6 +44,12 @@ func (e *Engine) conditions(ctx context.Context, exprs []string) (string, error)
 // and the row's value must be one that passed.
 func (e *Engine) condition(ctx context.Context, f query.Filter) (string, error) {
 	value, has := e.t.Prop(f.Prop)
+	return e.test(ctx, f, value, has)
+}
+
+// test is SQL true where filter f keeps a value: the SQL value and has
+// (whether it is set) of a row, or of a person's latest row that has it.
+func (e *Engine) test(ctx context.Context, f query.Filter, value, has string) (string, error) {
 	negative := f.Op == "!=" || f.Op == "not in" || f.Op == "is not set"
 	switch f.Op {
 	case "is set":
@@ -59,7 +65,7 @@ func (e *Engine) condition(ctx context.Context, f query.Filter) (string, error) 
 			return in, nil
 		}
 	}
-	passing, err := e.passing(ctx, f, value, has)
+	passing, err := e.passing(ctx, f)
 	if err != nil {
 		return "", err
 	}
@@ -74,8 +80,9 @@ func (e *Engine) condition(ctx context.Context, f query.Filter) (string, error) 
 }
 
 // passing reads the property's distinct values and keeps those f passes.
-func (e *Engine) passing(ctx context.Context, f query.Filter, value, has string) ([]string, error) {
-	r, err := e.c.Query(ctx, "SELECT DISTINCT "+value+" FROM "+e.t.From+" WHERE "+e.t.Where+" AND "+has+" LIMIT "+strconv.Itoa(maxValues+1))
+func (e *Engine) passing(ctx context.Context, f query.Filter) ([]string, error) {
+	value, has := e.base.Prop(f.Prop)
+	r, err := e.c.Query(ctx, "SELECT DISTINCT "+value+" FROM "+e.base.From+" WHERE "+e.base.Where+" AND "+has+" LIMIT "+strconv.Itoa(maxValues+1))
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ const neg = "toInt64(-4611686018427387904)"
 // exclusions are not compiled yet: they return an error saying so rather
 // than a different number.
 func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.FunnelResult, error) {
-	f, span, err := e.span(ctx, q.Common)
+	e, f, span, err := e.scope(ctx, q.Common)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 // that the next does not follow is dormant. The counts per group, interval
 // and kind come back and query.LifecycleFromCells reports the range.
 func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.LifecycleResult, error) {
-	f, span, err := e.span(ctx, q.Common)
+	e, f, span, err := e.scope(ctx, q.Common)
 	if err != nil {
 		return nil, err
 	}

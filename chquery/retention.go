@@ -18,7 +18,7 @@ import (
 // the memberships, table, average and user lists from them as the local
 // engine does.
 func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.RetentionResult, error) {
-	f, span, err := e.span(ctx, q.Common)
+	e, f, span, err := e.scope(ctx, q.Common)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func (e *Engine) Trends(ctx context.Context, q query.TrendsQuery) (*query.Trends
 	if err := q.Check(); err != nil {
 		return nil, err
 	}
-	f, span, err := e.span(ctx, q.Common)
+	e, f, span, err := e.scope(ctx, q.Common)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,12 @@ type Table struct {
 	// so per-person work may run on each shard alone (Local, Cluster).
 	ShardedByPerson bool
 	Local, Cluster  string
-	props           map[string]Column // schema "columns": the property columns
+	// Distributed is true when From is a Distributed table.
+	Distributed bool
+	// Virtual are properties computed from other columns, by key: the SQL
+	// of the value and of whether it is set (a --by segment:NAME label).
+	Virtual map[string][2]string
+	props   map[string]Column // schema "columns": the property columns
 }
 
 // Column is a table column.
@@ -44,6 +49,9 @@ type Column struct{ Name, Type string }
 // engine compares it (strings unquoted; numbers, true/false, null and
 // nested JSON as written), and SQL that is 1 where the row has the key.
 func (t *Table) Prop(key string) (value, present string) {
+	if v, ok := t.Virtual[key]; ok {
+		return v[0], v[1]
+	}
 	switch t.Source.Schema {
 	case "spoor":
 		idx := "indexOf(prop_keys, " + String(key) + ")"
@@ -115,6 +123,7 @@ func Describe(ctx context.Context, c *Client) (*Table, error) {
 		has[col.Name] = col.Type
 	}
 	t.Columns = cols
+	t.Distributed = strings.HasPrefix(engine, "Distributed")
 	need := func(names ...string) error {
 		var missing []string
 		for _, n := range names {

@@ -449,19 +449,26 @@ type seenNode struct {
 }
 
 func (e *Evaluator) seen(s Seen) (cnode, error) {
-	n := &seenNode{e: e, src: s.Text, last: s.Last, from: math.MinInt64, to: math.MaxInt64}
+	n := &seenNode{e: e, src: s.Text, last: s.Last}
 	var err error
+	n.from, n.to, err = e.seenRange(s)
+	return n, err
+}
+
+// seenRange is the [from, to) the first or last event's time must lie in.
+func (e *Evaluator) seenRange(s Seen) (from, to int64, err error) {
+	from, to = math.MinInt64, math.MaxInt64
 	switch s.Op {
 	case "before":
-		n.to, err = e.date(s.Date, 0)
+		to, err = e.date(s.Date, 0)
 	case "after":
-		n.from, err = e.date(s.Date, 1)
+		from, err = e.date(s.Date, 1)
 	case "within":
-		n.from, _ = e.rel(s.Rel)
+		from, _ = e.rel(s.Rel)
 	case "between":
-		n.from, n.to, err = e.window(Window{From: s.Date, To: s.To})
+		from, to, err = e.window(Window{From: s.Date, To: s.To})
 	}
-	return n, err
+	return from, to, err
 }
 
 func (n *seenNode) at(lo, hi int) int {

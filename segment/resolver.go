@@ -14,41 +14,55 @@ import (
 // lifecycle stage (30-day window). Calendar days are those of the zone of
 // ctx (WithZone: the analysis's --tz), else the dataset's.
 func Resolve(ctx context.Context, db *store.DB, d *query.Dataset, name string) ([]bool, error) {
-	if stage, ok := strings.CutPrefix(name, "stage:"); ok {
-		return stageMembers(d, stage, DefaultStageWindow, Zone(ctx, d))
+	return Resolver{DB: db}.Members(ctx, d, name)
+}
+
+// Rules looks up the expression of a saved --segment name: a segment NAME
+// or audience:NAME.
+type Rules func(ctx context.Context, name string) (string, error)
+
+// SavedIn looks names up among the saved segments and audiences of db.
+func SavedIn(db *store.DB) Rules {
+	return func(ctx context.Context, name string) (string, error) {
+		k := Segments
+		if rest, ok := strings.CutPrefix(name, "audience:"); ok {
+			k, name = Audiences, rest
+		}
+		s, err := k.Get(ctx, db, name)
+		return s.Expr, err
 	}
-	k := Segments
-	if rest, ok := strings.CutPrefix(name, "audience:"); ok {
-		k, name = Audiences, rest
-	}
-	s, err := k.Get(ctx, db, name)
-	if err != nil {
-		return nil, err
-	}
-	return Evaluate(ctx, d, s.Expr)
 }
 
 // Resolver resolves --segment NAME and --by segment:NAME against the saved
-// segments and audiences of DB. Set it as the Dataset's Segments:
-// d.Segments = segment.Resolver{DB: db}.
-type Resolver struct{ DB *store.DB }
-
-// Members is Resolve on r's database.
-func (r Resolver) Members(ctx context.Context, d *query.Dataset, name string) ([]bool, error) {
-	return Resolve(ctx, r.DB, d, name)
+// segments and audiences of DB (or of Rules, when set). Set it as the
+// Dataset's Segments: d.Segments = segment.Resolver{DB: db}.
+type Resolver struct {
+	DB    *store.DB
+	Rules Rules
 }
 
-// Breakdown is Breakdown on r's database.
-func (r Resolver) Breakdown(ctx context.Context, d *query.Dataset, name string) (*query.Prop, error) {
-	return Breakdown(ctx, r.DB, d, name)
+// Members returns the members of a --segment name (see Resolve).
+func (r Resolver) Members(ctx context.Context, d *query.Dataset, name string) ([]bool, error) {
+	if stage, ok := strings.CutPrefix(name, "stage:"); ok {
+		return stageMembers(d, stage, DefaultStageWindow, Zone(ctx, d))
+	}
+	rules := r.Rules
+	if rules == nil {
+		rules = SavedIn(r.DB)
+	}
+	expr, err := rules(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return Evaluate(ctx, d, expr)
 }
 
 // Breakdown returns a per-event property column that splits any analysis
 // by membership of a --segment name: every event of a member carries the
 // value NAME, every other event "not NAME". Analyses that break down by a
 // *query.Prop (Scope.By) use it unchanged.
-func Breakdown(ctx context.Context, db *store.DB, d *query.Dataset, name string) (*query.Prop, error) {
-	m, err := Resolve(ctx, db, d, name)
+func (r Resolver) Breakdown(ctx context.Context, d *query.Dataset, name string) (*query.Prop, error) {
+	m, err := r.Members(ctx, d, name)
 	if err != nil {
 		return nil, err
 	}

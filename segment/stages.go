@@ -34,9 +34,7 @@ func StagesIn(d *query.Dataset, window int, loc *time.Location) []int8 {
 	if loc == nil {
 		loc = dataZone(d)
 	}
-	e := newEvaluator(d, loc)
-	recent, _ := e.rel(Rel{N: window, Unit: 'd'})
-	before, _ := e.rel(Rel{N: 2 * window, Unit: 'd'})
+	recent, before := NewClock(d.MaxTime, loc).Stages(window)
 	out := make([]int8, len(d.Users))
 	for p := range out {
 		lo, hi := int(d.Start[p]), int(d.Start[p+1])
@@ -60,16 +58,21 @@ func StagesIn(d *query.Dataset, window int, loc *time.Location) []int8 {
 	return out
 }
 
-// stageMembers returns the persons in one stage, its days counted in loc.
-func stageMembers(d *query.Dataset, stage string, window int, loc *time.Location) ([]bool, error) {
-	k := -1
+// StageIndex is the index in StageNames of a stage name, in any case.
+func StageIndex(stage string) (int, error) {
 	for i, s := range StageNames {
 		if s == strings.ToLower(stage) {
-			k = i
+			return i, nil
 		}
 	}
-	if k < 0 {
-		return nil, fmt.Errorf("unknown lifecycle stage %q (use %s)", stage, strings.Join(StageNames, ", "))
+	return -1, fmt.Errorf("unknown lifecycle stage %q (use %s)", stage, strings.Join(StageNames, ", "))
+}
+
+// stageMembers returns the persons in one stage, its days counted in loc.
+func stageMembers(d *query.Dataset, stage string, window int, loc *time.Location) ([]bool, error) {
+	k, err := StageIndex(stage)
+	if err != nil {
+		return nil, err
 	}
 	m := make([]bool, len(d.Users))
 	for p, s := range StagesIn(d, window, loc) {
