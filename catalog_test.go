@@ -16,7 +16,7 @@ import (
 
 // catalogCalls are the i18n functions whose first argument is a message
 // key: a string literal, so the keys can be read out of the source.
-var catalogCalls = map[string]bool{"T": true, "Errorf": true, "N": true}
+var catalogCalls = map[string]bool{"T": true, "Errorf": true, "N": true, "M": true}
 
 // wrappers are functions that hand their first argument to the catalog as
 // a message key (cli's usagef, a usage error): their calls are read as

@@ -5,7 +5,7 @@
 // stay byte-identical across languages.
 //
 // A message's key is its English text, written as a string literal at the
-// call (i18n.T, i18n.Errorf, i18n.N): a test reads the keys out of the
+// call (i18n.T, i18n.Errorf, i18n.N, i18n.M): a test reads the keys out of the
 // source and fails when one has no Chinese. Each package registers its
 // Chinese in its own zh.go:
 //
@@ -241,3 +241,46 @@ func escapePercent(s string) string {
 	}
 	return strings.ReplaceAll(s, "%", "%%")
 }
+
+// Error is an error whose text is a catalog key read in the current
+// language when shown: for sentinel errors, made before the language is
+// chosen and compared with errors.Is. Mark the key with N:
+//
+//	var ErrEmpty error = i18n.Error(i18n.N("empty database"))
+type Error string
+
+func (e Error) Error() string { return Text(string(e)) }
+
+// Msg is a sentence kept to be shown later or in two languages: a result's
+// reason or verdict, which its JSON gives in English (machine output is
+// the same in every language) and its text forms in the current language.
+// Made by M.
+type Msg struct {
+	key  string
+	args []any
+}
+
+// M keeps the message key with args, as T would format them. An argument
+// that is itself a Msg is shown in the same language as the whole.
+func M(key string, args ...any) Msg { return Msg{key: key, args: args} }
+
+// In is the message in l.
+func (m Msg) In(l Lang) string {
+	if m.key == "" {
+		return ""
+	}
+	args := make([]any, len(m.args))
+	for i, a := range m.args {
+		if sub, ok := a.(Msg); ok {
+			a = sub.In(l)
+		}
+		args[i] = a
+	}
+	return l.T(m.key, args...)
+}
+
+// String is the message in the current language.
+func (m Msg) String() string { return m.In(Current()) }
+
+// IsZero reports whether m holds no message.
+func (m Msg) IsZero() bool { return m.key == "" }

@@ -80,3 +80,32 @@ func TestForms(t *testing.T) {
 		t.Error(MonthDay(d), YearMonth(d), Weekday(time.Monday), Int(1234567))
 	}
 }
+
+func TestMsgAndError(t *testing.T) {
+	defer Set(Current())
+	Chinese.Add(map[string]string{
+		"test: dropped at step %d: %s": "测试：在第 %d 步流失：%s",
+		"test: no %s":                  "测试：没有 %s",
+		"test: empty database":         "测试：空数据库",
+	})
+	m := M("test: dropped at step %d: %s", 2000, M("test: no %s", "buy"))
+	Set(Chinese)
+	if got := m.String(); got != "测试：在第 2,000 步流失：测试：没有 buy" {
+		t.Errorf("Msg in the current language: %q", got)
+	}
+	if got := m.In(English); got != "test: dropped at step 2,000: test: no buy" {
+		t.Errorf("Msg in English, the inner message too: %q", got)
+	}
+	if !M("").IsZero() || m.IsZero() || M("").In(Chinese) != "" {
+		t.Error("IsZero")
+	}
+	var errEmpty error = Error(N("test: empty database"))
+	wrapped := Errorf("test: no %s: %w", "a.db", errEmpty)
+	if errEmpty.Error() != "测试：空数据库" || !errors.Is(wrapped, errEmpty) {
+		t.Errorf("Error: %q, Is %v", errEmpty, errors.Is(wrapped, errEmpty))
+	}
+	Set(English)
+	if errEmpty.Error() != "test: empty database" {
+		t.Errorf("Error in English: %q", errEmpty)
+	}
+}

@@ -1,10 +1,11 @@
 package query
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Interval is a calendar bucket size.
@@ -25,7 +26,7 @@ func ParseInterval(v string) (Interval, error) {
 	case Hour, Week, Month:
 		return Interval(strings.ToLower(v)), nil
 	}
-	return "", fmt.Errorf("unknown interval %q (use hour, day, week or month)", v)
+	return "", i18n.Errorf("unknown interval %q (use hour, day, week or month)", v)
 }
 
 // Calendar maps instants to calendar buckets in a timezone. Buckets are

@@ -2,12 +2,12 @@ package query
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Common holds the options every analysis takes (docs/semantics.md#common-options). It is
@@ -78,7 +78,7 @@ func (c Common) Span(loc *time.Location, minTime, maxTime int64) (Span, error) {
 	if c.TZ != "" {
 		loc, err := time.LoadLocation(c.TZ)
 		if err != nil {
-			return s, fmt.Errorf("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", c.TZ)
+			return s, i18n.Errorf("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", c.TZ)
 		}
 		s.Loc = loc
 	}
@@ -88,7 +88,7 @@ func (c Common) Span(loc *time.Location, minTime, maxTime int64) (Span, error) {
 	s.From, s.To = minTime, maxTime+1
 	if c.Last != "" {
 		if c.From != "" {
-			return s, fmt.Errorf("--last and --from both set a range start; use one")
+			return s, i18n.Errorf("--last and --from both set a range start; use one")
 		}
 		days, err := parseLast(c.Last)
 		if err != nil {
@@ -101,20 +101,20 @@ func (c Common) Span(loc *time.Location, minTime, maxTime int64) (Span, error) {
 	if c.From != "" {
 		t, err := parseDate(c.From, s.Loc)
 		if err != nil {
-			return s, fmt.Errorf("--from: %w", err)
+			return s, i18n.Errorf("--from: %w", err)
 		}
 		s.From = t.UnixMilli()
 	}
 	if c.To != "" {
 		t, err := parseDate(c.To, s.Loc)
 		if err != nil {
-			return s, fmt.Errorf("--to: %w", err)
+			return s, i18n.Errorf("--to: %w", err)
 		}
 		s.To = t.AddDate(0, 0, 1).UnixMilli()
 	}
 	if s.To < s.From {
 		if c.To != "" && (c.From != "" || c.Last != "") {
-			return s, fmt.Errorf("the date range ends before it starts (from %s to %s)", c.From, c.To)
+			return s, i18n.Errorf("the date range ends before it starts (from %s to %s)", c.From, c.To)
 		}
 		// A range that starts after the data (or ends before it) is empty,
 		// not an error: the answer is zero events.
@@ -139,7 +139,7 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 			return nil, err
 		}
 		if err := d.CheckProp(ctx, f.Prop); err != nil {
-			return nil, fmt.Errorf("--where %q: %w", w, err)
+			return nil, i18n.Errorf("--where %q: %w", w, err)
 		}
 		cf, err := f.compile(ctx, d)
 		if err != nil {
@@ -149,7 +149,7 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 	}
 	if c.Segment != "" {
 		if d.Segments == nil {
-			return nil, fmt.Errorf("segments are not available in this build")
+			return nil, i18n.Errorf("segments are not available in this build")
 		}
 		m, err := d.Segments.Members(ctx, d, c.Segment)
 		if err != nil {
@@ -162,7 +162,7 @@ func (d *Dataset) Resolve(ctx context.Context, c Common) (*Scope, error) {
 		if name, ok := strings.CutPrefix(c.By, "segment:"); ok && d.Segments != nil {
 			get = func(ctx context.Context, _ string) (*Prop, error) { return d.Segments.Breakdown(ctx, d, name) }
 		} else if err := d.CheckProp(ctx, c.By); err != nil {
-			return nil, fmt.Errorf("--by: %w", err)
+			return nil, i18n.Errorf("--by: %w", err)
 		}
 		p, err := get(ctx, c.By)
 		if err != nil {
@@ -201,7 +201,7 @@ func parseDate(v string, loc *time.Location) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("cannot read date %q (use YYYY-MM-DD)", v)
+	return time.Time{}, i18n.Errorf("cannot read date %q (use YYYY-MM-DD)", v)
 }
 
 func parseLast(given string) (int, error) {
@@ -215,10 +215,10 @@ func parseLast(given string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("cannot read relative range %q (use e.g. 7d, 30d, 12w)", given)
+		return 0, i18n.Errorf("cannot read relative range %q (use e.g. 7d, 30d, 12w)", given)
 	}
 	if n > MaxDays/mult {
-		return 0, fmt.Errorf("relative range %q is too long: at most %dd (100 years)", given, MaxDays)
+		return 0, i18n.Errorf("relative range %q is too long: at most %sd (100 years)", given, strconv.Itoa(MaxDays))
 	}
 	return n * mult, nil
 }
@@ -233,7 +233,7 @@ const MaxDays = 36_500
 const MaxDuration = MaxDays * 86_400_000
 
 // ErrTooLong is a duration over MaxDuration.
-var ErrTooLong = errors.New("too long")
+var ErrTooLong error = i18n.Error(i18n.N("too long"))
 
 func dayStart(ms int64, loc *time.Location) time.Time {
 	t := time.UnixMilli(ms).In(loc)
@@ -246,7 +246,7 @@ func dayStart(ms int64, loc *time.Location) time.Time {
 func ParseDuration(v string) (int64, error) {
 	s := strings.TrimSpace(strings.ToLower(v))
 	if s == "" {
-		return 0, fmt.Errorf("empty duration (use e.g. 30m, 7d)")
+		return 0, i18n.Errorf("empty duration (use e.g. 30m, 7d)")
 	}
 	unit := int64(1000)
 	switch s[len(s)-1] {
@@ -263,10 +263,10 @@ func ParseDuration(v string) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(f >= 0) || math.IsInf(f, 0) { // !(f >= 0) is also NaN
-		return 0, fmt.Errorf("cannot read duration %q (use a number with s, m, h, d or w, e.g. 7d)", v)
+		return 0, i18n.Errorf("cannot read duration %q (use a number with s, m, h, d or w, e.g. 7d)", v)
 	}
 	if f*float64(unit) > MaxDuration {
-		return 0, fmt.Errorf("duration %q is %w: at most %dd (100 years)", v, ErrTooLong, MaxDays)
+		return 0, i18n.Errorf("duration %q is %w: at most %sd (100 years)", v, ErrTooLong, strconv.Itoa(MaxDays))
 	}
 	return int64(f * float64(unit)), nil
 }

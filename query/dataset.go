@@ -5,7 +5,6 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"runtime/debug"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -117,14 +117,14 @@ func (d *Dataset) loadProp(ctx context.Context, key string) (*Prop, error) {
 	pos, err := d.positions(ctx)
 	d.posMu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("load property %q: %w", key, err)
+		return nil, i18n.Errorf("load property %q: %w", key, err)
 	}
 	col, err := d.load(ctx, key, pos, -1)
 	if err != nil {
-		return nil, fmt.Errorf("load property %q: %w", key, err)
+		return nil, i18n.Errorf("load property %q: %w", key, err)
 	}
 	if len(col.Codes) != len(d.Time) {
-		return nil, fmt.Errorf("load property %q: the database changed; reload", key)
+		return nil, i18n.Errorf("load property %q: the database changed; reload", key)
 	}
 	return newProp(key, col.Values, col.Codes), nil
 }
@@ -150,7 +150,7 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	o, err := db.LoadOrdered(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load events: %w", err)
+		return nil, i18n.Errorf("load events: %w", err)
 	}
 	loc, err := db.Timezone(ctx)
 	if err != nil {

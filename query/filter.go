@@ -3,11 +3,12 @@ package query
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Filter is one property condition: "country = CN", "price > 100",
@@ -26,7 +27,7 @@ type FilterError struct {
 }
 
 func (e *FilterError) Error() string {
-	return fmt.Sprintf("filter %q, column %d: %s", e.Expr, e.Col, e.Msg)
+	return i18n.T("filter %q, column %d: %s", e.Expr, e.Col, e.Msg)
 }
 
 // ParseFilter reads a filter expression. Names and values may be quoted
@@ -39,7 +40,7 @@ func ParseFilter(expr string) (Filter, error) {
 		return f, err
 	}
 	if f.Prop == "" {
-		return f, sc.fail("expected a property name (e.g. country = CN)")
+		return f, sc.fail(i18n.T("expected a property name (e.g. country = CN)"))
 	}
 	sc.space()
 	opCol := sc.pos
@@ -59,14 +60,14 @@ func ParseFilter(expr string) (Filter, error) {
 	case sc.keyword("is set"):
 		f.Op = "is set"
 	default:
-		return f, sc.fail("expected an operator: = != > >= < <= in, not in, contains, is set, is not set")
+		return f, sc.fail(i18n.T("expected an operator: = != > >= < <= in, not in, contains, is set, is not set"))
 	}
 	sc.space()
 	switch f.Op {
 	case "is set", "is not set":
 	case "in", "not in":
 		if !sc.lit("(") {
-			return f, sc.fail("expected ( after " + f.Op + ", e.g. device in (ios, android)")
+			return f, sc.fail(i18n.T("expected ( after %s, e.g. device in (ios, android)", f.Op))
 		}
 		for {
 			sc.space()
@@ -75,7 +76,7 @@ func ParseFilter(expr string) (Filter, error) {
 				return f, err
 			}
 			if v == "" && sc.peek() != '\'' && sc.peek() != '"' {
-				return f, sc.fail("expected a value")
+				return f, sc.fail(i18n.T("expected a value"))
 			}
 			f.Values = append(f.Values, v)
 			sc.space()
@@ -85,7 +86,7 @@ func ParseFilter(expr string) (Filter, error) {
 			if sc.lit(")") {
 				break
 			}
-			return f, sc.fail("expected , or ) in the value list")
+			return f, sc.fail(i18n.T("expected , or ) in the value list"))
 		}
 	default:
 		v, err := sc.rest()
@@ -93,20 +94,20 @@ func ParseFilter(expr string) (Filter, error) {
 			return f, err
 		}
 		if v == "" {
-			return f, sc.fail("expected a value after " + f.Op)
+			return f, sc.fail(i18n.T("expected a value after %s", f.Op))
 		}
 		if f.Op != "=" && f.Op != "!=" && f.Op != "contains" {
 			if x, err := strconv.ParseFloat(v, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
-				return f, &FilterError{expr, opCol + 1, f.Op + " compares numbers; " + strconv.Quote(v) + " is not a number"}
+				return f, &FilterError{expr, opCol + 1, i18n.T("%s compares numbers; %q is not a number", f.Op, v)}
 			} else if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-				return f, &FilterError{expr, opCol + 1, f.Op + " compares numbers; " + strconv.Quote(v) + " is not a finite number"}
+				return f, &FilterError{expr, opCol + 1, i18n.T("%s compares numbers; %q is not a finite number", f.Op, v)}
 			}
 		}
 		f.Values = []string{v}
 	}
 	sc.space()
 	if sc.pos < len(sc.src) {
-		return f, sc.fail("unexpected text after the filter")
+		return f, sc.fail(i18n.T("unexpected text after the filter"))
 	}
 	return f, nil
 }

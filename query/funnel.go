@@ -2,9 +2,10 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // FunnelStep is one funnel step: an event name and the step's own
@@ -131,10 +132,10 @@ func (d *Dataset) planFunnel(ctx context.Context, q FunnelQuery) (*funnelPlan, e
 func (p *funnelPlan) shape() (Interval, error) {
 	q := p.q
 	if p.n == 0 {
-		return "", fmt.Errorf("a funnel needs at least one step (e.g. --steps view,cart,purchase)")
+		return "", i18n.Errorf("a funnel needs at least one step (e.g. --steps view,cart,purchase)")
 	}
 	if p.n > 127 {
-		return "", fmt.Errorf("a funnel takes at most 127 steps, got %d", p.n)
+		return "", i18n.Errorf("a funnel takes at most 127 steps, got %d", p.n)
 	}
 	switch strings.ToLower(q.Mode) {
 	case "", FunnelOrdered:
@@ -144,10 +145,10 @@ func (p *funnelPlan) shape() (Interval, error) {
 	case FunnelAny, "unordered":
 		p.mode = FunnelAny
 	default:
-		return "", fmt.Errorf("unknown funnel mode %q (use ordered, strict or any)", q.Mode)
+		return "", i18n.Errorf("unknown funnel mode %q (use ordered, strict or any)", q.Mode)
 	}
 	if p.mode == FunnelAny && p.n > 64 {
-		return "", fmt.Errorf("an any-order funnel takes at most 64 steps, got %d", p.n)
+		return "", i18n.Errorf("an any-order funnel takes at most 64 steps, got %d", p.n)
 	}
 	if err := p.planSemantics(); err != nil {
 		return "", err
@@ -158,10 +159,10 @@ func (p *funnelPlan) shape() (Interval, error) {
 	}
 	var err error
 	if p.window, err = ParseDuration(w); err != nil {
-		return "", fmt.Errorf("--window: %w", err)
+		return "", i18n.Errorf("--window: %w", err)
 	}
 	if len(q.Exclude) > 0 && p.mode == FunnelAny {
-		return "", fmt.Errorf("exclusions need an ordered or strict funnel: in any order there is no 'between two steps'")
+		return "", i18n.Errorf("exclusions need an ordered or strict funnel: in any order there is no 'between two steps'")
 	}
 	for _, x := range q.Exclude {
 		to := x.To
@@ -169,7 +170,7 @@ func (p *funnelPlan) shape() (Interval, error) {
 			to = p.n - 1
 		}
 		if x.From < 0 || to <= x.From || to >= p.n {
-			return "", fmt.Errorf("exclusion %s: steps %d to %d are not two steps of this %d-step funnel (1-based, from before to)", x.Event, x.From+1, to+1, p.n)
+			return "", i18n.Errorf("exclusion %s: steps %d to %d are not two steps of this %d-step funnel (1-based, from before to)", x.Event, x.From+1, to+1, p.n)
 		}
 	}
 	return ParseInterval(q.Interval)
@@ -188,7 +189,7 @@ func (p *funnelPlan) index(ctx context.Context) error {
 		for _, w := range st.Where {
 			f, err := ParseFilter(w)
 			if err != nil {
-				return fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+				return i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
 			}
 			c, err := f.compile(ctx, d)
 			if err != nil {
@@ -222,7 +223,7 @@ func (p *funnelPlan) index(ctx context.Context) error {
 	}
 	for i, x := range q.Exclude {
 		if err := d.CheckEvent(x.Event); err != nil {
-			return fmt.Errorf("exclusion: %w", err)
+			return i18n.Errorf("exclusion: %w", err)
 		}
 		to := x.To
 		if to == 0 {

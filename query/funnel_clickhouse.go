@@ -2,10 +2,11 @@ package query
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // ClickHouse's windowFunnel, ported from
@@ -57,13 +58,13 @@ func parseCHOptions(opts []string) (chOptions, error) {
 		case CHAllowReentry:
 			o.allowReentry = true
 		case "strict":
-			return o, fmt.Errorf("--option strict was renamed strict_deduplication in ClickHouse; use --option strict_deduplication")
+			return o, i18n.Errorf("--option strict was renamed strict_deduplication in ClickHouse; use --option strict_deduplication")
 		default:
-			return o, fmt.Errorf("unknown windowFunnel option %q (use %s, %s, %s, %s or %s)", name, CHStrictOrder, CHStrictDedup, CHStrictIncrease, CHStrictOnce, CHAllowReentry)
+			return o, i18n.Errorf("unknown windowFunnel option %q (use %s, %s, %s, %s or %s)", name, CHStrictOrder, CHStrictDedup, CHStrictIncrease, CHStrictOnce, CHAllowReentry)
 		}
 	}
 	if o.allowReentry && !o.strictOrder {
-		return o, fmt.Errorf("--option allow_reentry needs --option strict_order, as in ClickHouse")
+		return o, i18n.Errorf("--option allow_reentry needs --option strict_order, as in ClickHouse")
 	}
 	return o, nil
 }
@@ -281,7 +282,7 @@ func (w *funnelWorker) chStrictOnce(es []chEntry) int {
 					return done(n)
 				}
 				if created++; created > chMaxChains {
-					w.err = fmt.Errorf("windowFunnel strict_once: user %s has more than %d partial chains at %s (events of one instant filling several steps); ClickHouse would enumerate them all — drop strict_once or make the steps distinct",
+					w.err = i18n.Errorf("windowFunnel strict_once: user %s has more than %d partial chains at %s (events of one instant filling several steps); ClickHouse would enumerate them all — drop strict_once or make the steps distinct",
 						w.p.d.Users[w.u], chMaxChains, time.UnixMilli(e.t).UTC().Format(time.RFC3339Nano))
 					return deepest()
 				}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -30,7 +31,9 @@ type FunnelCompareRow struct {
 // FunnelCompareSkip names a semantics left out, and why.
 type FunnelCompareSkip struct {
 	Semantics string `json:"semantics"`
-	Reason    string `json:"reason"`
+	Reason    string `json:"reason"` // in English, as all JSON
+
+	reason i18n.Msg // shown in the tables
 }
 
 // CompareFunnel computes q under every semantics; --option values apply
@@ -50,7 +53,7 @@ func (d *Dataset) CompareFunnel(ctx context.Context, q FunnelQuery) (*FunnelComp
 		p, err := d.planFunnel(ctx, qs)
 		var un unsupportedError
 		if errors.As(err, &un) {
-			c.Skipped = append(c.Skipped, FunnelCompareSkip{Semantics: sem, Reason: err.Error()})
+			c.Skipped = append(c.Skipped, FunnelCompareSkip{Semantics: sem, Reason: un.msg.In(i18n.English), reason: un.msg})
 			continue
 		}
 		if err != nil {
@@ -103,7 +106,7 @@ func (c *FunnelCompare) Tables() []output.Table {
 	if len(c.Skipped) > 0 {
 		s := output.Table{Title: "not compared", Columns: []string{"semantics", "why"}}
 		for _, k := range c.Skipped {
-			s.Rows = append(s.Rows, []string{k.Semantics, k.Reason})
+			s.Rows = append(s.Rows, []string{k.Semantics, k.reason.String()})
 		}
 		out = append(out, s)
 	}
@@ -134,6 +137,8 @@ type FunnelDiffSide struct {
 	Status       string `json:"status"`        // as FunnelExplain's
 	Reason       string `json:"reason"`        // empty when converted
 	Verdict      string `json:"verdict"`
+
+	verdict i18n.Msg // shown in the table
 }
 
 // DiffFunnel counts q under semantics a and b (q's --option values go to
@@ -149,7 +154,7 @@ func (d *Dataset) DiffFunnel(ctx context.Context, q FunnelQuery, a, b string) (*
 		}
 		p, err := d.planFunnel(ctx, qs)
 		if err != nil {
-			return nil, fmt.Errorf("--explain-diff %s: %w", sem, err)
+			return nil, i18n.Errorf("--explain-diff %s: %w", sem, err)
 		}
 		plans[i] = p
 		if res[i], err = p.run(ctx); err != nil {
@@ -174,7 +179,9 @@ func (d *Dataset) DiffFunnel(ctx context.Context, q FunnelQuery, a, b string) (*
 			level, open := workers[i].person(u)
 			e := &funnelExplainer{p: plans[i], w: workers[i], u: u, level: level, open: open}
 			side.StepsReached = level + 1
-			side.Status, side.Reason, side.Verdict = e.verdict()
+			var reason i18n.Msg
+			side.Status, reason, side.verdict = e.verdict()
+			side.Reason, side.Verdict = reason.In(i18n.English), side.verdict.In(i18n.English)
 		}
 		diff.Users = append(diff.Users, du)
 	}
@@ -188,7 +195,7 @@ func (f *FunnelDiff) Tables() []output.Table {
 		Columns: []string{"user", f.A + " steps", f.B + " steps", f.A, f.B},
 	}
 	for _, u := range f.Users {
-		t.Rows = append(t.Rows, []string{u.User, strconv.Itoa(u.A.StepsReached), strconv.Itoa(u.B.StepsReached), u.A.Verdict, u.B.Verdict})
+		t.Rows = append(t.Rows, []string{u.User, strconv.Itoa(u.A.StepsReached), strconv.Itoa(u.B.StepsReached), u.A.verdict.String(), u.B.verdict.String()})
 	}
 	return []output.Table{t}
 }

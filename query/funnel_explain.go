@@ -2,10 +2,10 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -37,7 +37,9 @@ type FunnelExplain struct {
 	Status        string  `json:"status"`        // converted, dropped, in_progress or not_counted
 	StepsReached  int     `json:"steps_reached"` // distinct steps in any mode; 0 when not counted
 	// Reason says why the person stopped where they did, or why they are
-	// not counted; empty when they converted.
+	// not counted; empty when they converted. Reason, Verdict and the
+	// timeline's notes are English, as all JSON; the text forms show them
+	// in the interface language.
 	Reason        string               `json:"reason"`
 	Verdict       string               `json:"verdict"`      // the one-line answer of the text form
 	WindowStart   *string              `json:"window_start"` // the counted attempt's first event; null when not counted
@@ -48,9 +50,10 @@ type FunnelExplain struct {
 	LaterEvents   int                  `json:"later_events"`   // after it
 	Timeline      []FunnelExplainEvent `json:"timeline"`
 
-	title string // the text form's first line
-	loc   *time.Location
-	limit int64 // window end (ms), when counted
+	reason, verdict i18n.Msg
+	title           i18n.Msg // the text form's first line
+	loc             *time.Location
+	limit           int64 // window end (ms), when counted
 }
 
 // FunnelExplainStep is one step of the funnel for the explained person.
@@ -75,6 +78,7 @@ type FunnelExplainEvent struct {
 	Note     string `json:"note,omitempty"`      // what it meant to the funnel, as the text says it
 	InWindow bool   `json:"in_window,omitempty"` // inside the counted attempt's window
 
+	note  i18n.Msg
 	ms    int64
 	chain bool // one of the counted chain's events: the text marks it with an arrow
 }
@@ -109,7 +113,7 @@ func (d *Dataset) FunnelExplanation(ctx context.Context, q FunnelQuery, user str
 		}
 	}
 	if u < 0 {
-		return nil, fmt.Errorf("unknown user %q; run spoor user ID or spoor sql to look one up", user)
+		return nil, i18n.Errorf("unknown user %q; run spoor user ID or spoor sql to look one up", user)
 	}
 	w := newFunnelWorker(p)
 	level, open := w.person(u)
@@ -148,18 +152,19 @@ func (e *funnelExplainer) explain() *FunnelExplain {
 	for k := range names {
 		names[k] = e.stepName(k)
 	}
-	rules := p.mode
+	rules := i18n.M("%s", p.mode)
 	if p.sem != SemSpoor {
-		rules += ", " + p.sem + " semantics"
+		rules = i18n.M("%s, %s semantics", p.mode, p.sem)
 	}
 	x := &FunnelExplain{
 		User: p.d.Users[e.u], Mode: p.mode, Semantics: p.semLabel(), WindowSeconds: float64(p.window) / 1000, Timezone: p.s.Loc.String(),
 		StepsReached: e.level + 1, Steps: make([]FunnelExplainStep, n), Timeline: []FunnelExplainEvent{},
-		title: fmt.Sprintf("user %s — funnel %s (%s, window %s)", p.d.Users[e.u], strings.Join(names, " → "), rules, output.Duration(float64(p.window)/1000)),
+		title: i18n.M("user %s — funnel %s (%s, window %s)", p.d.Users[e.u], strings.Join(names, " → "), rules, output.Duration(float64(p.window)/1000)),
 		loc:   p.s.Loc,
 	}
 	e.x = x
-	x.Status, x.Reason, x.Verdict = e.verdict()
+	x.Status, x.reason, x.verdict = e.verdict()
+	x.Reason, x.Verdict = x.reason.In(i18n.English), x.verdict.In(i18n.English)
 	e.matchSteps()
 	for k, st := range p.q.Steps {
 		s := FunnelExplainStep{Step: k + 1, Event: st.Event, Where: st.Where, Reached: e.match[k] >= 0}
@@ -246,35 +251,35 @@ func (e *funnelExplainer) matchSteps() {
 
 // verdict is the one-line answer: where the user counts, and why there,
 // with its status and reason apart.
-func (e *funnelExplainer) verdict() (status, reason, line string) {
+func (e *funnelExplainer) verdict() (status string, reason, line i18n.Msg) {
 	p, w, n := e.p, e.w, e.p.n
 	d := p.d
 	if !p.s.Person(e.u) {
-		reason = "not in segment " + p.q.Segment
-		return ExplainNotCounted, reason, "not counted: " + reason
+		reason = i18n.M("not in segment %s", p.q.Segment)
+		return ExplainNotCounted, reason, i18n.M("not counted: %s", reason)
 	}
 	if e.level < 0 {
 		reason = e.noStart()
-		return ExplainNotCounted, reason, "not counted: " + reason
+		return ExplainNotCounted, reason, i18n.M("not counted: %s", reason)
 	}
 	t0 := d.Time[w.cur[0]]
 	if e.level == n-1 {
-		return ExplainConverted, "", fmt.Sprintf("converted: all %d steps, from %s to %s (%s)", n, e.when(t0), e.when(d.Time[w.cur[n-1]]), output.Duration(float64(d.Time[w.cur[n-1]]-t0)/1000))
+		return ExplainConverted, i18n.Msg{}, i18n.M("converted: all %d steps, from %s to %s (%s)", n, e.when(t0), e.when(d.Time[w.cur[n-1]]), output.Duration(float64(d.Time[w.cur[n-1]]-t0)/1000))
 	}
-	head := fmt.Sprintf("reached step %d of %d (%s)", e.level+1, n, e.stepName(e.level))
+	head := i18n.M("reached step %d of %d (%s)", e.level+1, n, e.stepName(e.level))
 	if p.mode == FunnelAny {
-		head = fmt.Sprintf("did %d of %d steps within one window", e.level+1, n)
+		head = i18n.M("did %d of %d steps within one window", e.level+1, n)
 	}
 	if e.open {
-		reason = fmt.Sprintf("the window stays open until %s, after the data's last event at %s", e.when(t0+p.window), e.when(p.maxTime))
-		return ExplainInProgress, reason, "in progress: " + head + "; " + reason
+		reason = i18n.M("the window stays open until %s, after the data's last event at %s", e.when(t0+p.window), e.when(p.maxTime))
+		return ExplainInProgress, reason, i18n.M("in progress: %s; %s", head, reason)
 	}
 	reason = e.why()
-	return ExplainDropped, reason, "dropped: " + head + "; " + reason
+	return ExplainDropped, reason, i18n.M("dropped: %s; %s", head, reason)
 }
 
 // noStart says why a user has no step-1 attempt.
-func (e *funnelExplainer) noStart() string {
+func (e *funnelExplainer) noStart() i18n.Msg {
 	p, d := e.p, e.p.d
 	lo, hi := int(d.Start[e.u]), int(d.Start[e.u+1])
 	var named, inRange, kept int
@@ -295,23 +300,21 @@ func (e *funnelExplainer) noStart() string {
 			kept++
 		}
 	}
-	first := "did no " + p.q.Steps[0].Event
-	if p.mode == FunnelAny {
-		first = "did none of the steps"
-	}
 	switch {
+	case named == 0 && p.mode == FunnelAny:
+		return i18n.M("did none of the steps")
 	case named == 0:
-		return first
+		return i18n.M("did no %s", p.q.Steps[0].Event)
 	case inRange == 0:
-		return fmt.Sprintf("%d step events, none in the date range %s to %s", named, e.when(p.s.From), e.when(p.s.To-1))
+		return i18n.M("%d step events, none in the date range %s to %s", named, e.when(p.s.From), e.when(p.s.To-1))
 	case kept == 0:
-		return fmt.Sprintf("%d step events in range, all filtered out by --where", inRange)
+		return i18n.M("%d step events in range, all filtered out by --where", inRange)
 	}
-	return fmt.Sprintf("%d step events in range, none passing the step's own filters", kept)
+	return i18n.M("%d step events in range, none passing the step's own filters", kept)
 }
 
 // why explains a drop: what kept the next step from happening in time.
-func (e *funnelExplainer) why() string {
+func (e *funnelExplainer) why() i18n.Msg {
 	p, w := e.p, e.w
 	if p.sem != SemSpoor {
 		return e.vendorWhy()
@@ -320,7 +323,7 @@ func (e *funnelExplainer) why() string {
 	hi := int(d.Start[e.u+1])
 	last := int(w.cur[e.level])
 	limit := d.Time[w.cur[0]] + p.window
-	closes := "the window closed at " + e.when(limit)
+	closes := i18n.M("the window closed at %s", e.when(limit))
 	if p.mode == FunnelAny {
 		w.maxMatching() // over the counted window, which anyChain left in w.types
 		var missing []string
@@ -329,7 +332,7 @@ func (e *funnelExplainer) why() string {
 				missing = append(missing, e.stepName(k))
 			}
 		}
-		return fmt.Sprintf("missing %s before %s", strings.Join(missing, ", "), closes)
+		return i18n.M("missing %s before %s", strings.Join(missing, ", "), closes)
 	}
 	for _, x := range p.excl {
 		if x.from != e.level {
@@ -338,7 +341,7 @@ func (e *funnelExplainer) why() string {
 		tf := d.Time[w.cur[x.from]]
 		for j := int(d.Start[e.u]); j < hi; j++ {
 			if d.Event[j] == x.ev && d.Time[j] > tf && d.Time[j] <= limit && s.Match(j) {
-				return fmt.Sprintf("excluded: %s at %s came after step %d and before step %d", d.Names[x.ev], e.when(d.Time[j]), x.from+1, x.to+1)
+				return i18n.M("excluded: %s at %s came after step %d and before step %d", d.Names[x.ev], e.when(d.Time[j]), x.from+1, x.to+1)
 			}
 		}
 	}
@@ -350,11 +353,11 @@ func (e *funnelExplainer) why() string {
 		}
 		switch {
 		case nx >= hi:
-			return fmt.Sprintf("no event after step %d", e.level+1)
+			return i18n.M("no event after step %d", e.level+1)
 		case d.Time[nx] > limit:
-			return fmt.Sprintf("the next event, at %s, came after %s", e.when(d.Time[nx]), closes)
+			return i18n.M("the next event, at %s, came after %s", e.when(d.Time[nx]), closes)
 		case !p.matches(nx, k):
-			return fmt.Sprintf("%s at %s came right after step %d and broke the strict chain", d.Names[d.Event[nx]], e.when(d.Time[nx]), e.level+1)
+			return i18n.M("%s at %s came right after step %d and broke the strict chain", d.Names[d.Event[nx]], e.when(d.Time[nx]), e.level+1)
 		}
 		return e.excluded(k, d.Time[nx])
 	}
@@ -363,15 +366,15 @@ func (e *funnelExplainer) why() string {
 			continue
 		}
 		if d.Time[j] > limit {
-			return fmt.Sprintf("the next %s, at %s, came after %s", e.stepName(k), e.when(d.Time[j]), closes)
+			return i18n.M("the next %s, at %s, came after %s", e.stepName(k), e.when(d.Time[j]), closes)
 		}
 		return e.excluded(k, d.Time[j])
 	}
-	return fmt.Sprintf("no %s at or after step %d", e.stepName(k), e.level+1)
+	return i18n.M("no %s at or after step %d", e.stepName(k), e.level+1)
 }
 
 // excluded names the exclusion that stopped step k at time t.
-func (e *funnelExplainer) excluded(k int, t int64) string {
+func (e *funnelExplainer) excluded(k int, t int64) i18n.Msg {
 	p, w := e.p, e.w
 	d := p.d
 	for _, x := range p.excl {
@@ -381,11 +384,11 @@ func (e *funnelExplainer) excluded(k int, t int64) string {
 		tf := d.Time[w.cur[x.from]]
 		for j := int(d.Start[e.u]); j < int(d.Start[e.u+1]); j++ {
 			if d.Event[j] == x.ev && d.Time[j] > tf && d.Time[j] < t && p.s.Match(j) {
-				return fmt.Sprintf("excluded: %s at %s happened between step %d and step %d", d.Names[x.ev], e.when(d.Time[j]), x.from+1, x.to+1)
+				return i18n.M("excluded: %s at %s happened between step %d and step %d", d.Names[x.ev], e.when(d.Time[j]), x.from+1, x.to+1)
 			}
 		}
 	}
-	return fmt.Sprintf("no %s could follow step %d within the window", e.stepName(k), e.level+1)
+	return i18n.M("no %s could follow step %d within the window", e.stepName(k), e.level+1)
 }
 
 func (e *funnelExplainer) inChain(j int) bool {
@@ -425,7 +428,8 @@ func (e *funnelExplainer) timeline() {
 	for j := from; j < to; j++ {
 		t := d.Time[j]
 		ev := FunnelExplainEvent{Time: e.stamp(t), Event: d.Names[d.Event[j]], ms: t, InWindow: e.level >= 0 && t >= t0 && t <= x.limit}
-		ev.Note, ev.chain = e.note(j)
+		ev.note, ev.chain = e.note(j)
+		ev.Note = ev.note.In(i18n.English)
 		for k, m := range e.match {
 			if m == j {
 				ev.Step = k + 1
@@ -437,38 +441,38 @@ func (e *funnelExplainer) timeline() {
 
 // note says what one event of the timeline meant, and whether it is one
 // of the counted chain's events.
-func (e *funnelExplainer) note(j int) (string, bool) {
+func (e *funnelExplainer) note(j int) (i18n.Msg, bool) {
 	p, w := e.p, e.w
 	d, s := p.d, p.s
 	for k := 0; k <= e.level; k++ {
 		if int(w.cur[k]) != j {
 			continue
 		}
-		label := fmt.Sprintf("step %d", k+1)
+		label := i18n.M("step %d", k+1)
 		if p.mode == FunnelAny {
-			label = fmt.Sprintf("%d of %d steps", k+1, p.n)
+			label = i18n.M("%d of %d steps", k+1, p.n)
 		}
 		if k == 0 {
-			return label + " (counted attempt)", true
+			return i18n.M("%s (counted attempt)", label), true
 		}
-		return fmt.Sprintf("%s (+%s)", label, output.Duration(float64(d.Time[j]-d.Time[w.cur[k-1]])/1000)), true
+		return i18n.M("%s (+%s)", label, output.Duration(float64(d.Time[j]-d.Time[w.cur[k-1]])/1000)), true
 	}
 	if !s.Match(j) {
-		return "hidden by --where", false
+		return i18n.M("hidden by --where"), false
 	}
 	if p.exclBy != nil && len(p.exclBy[d.Event[j]]) > 0 {
-		return "excluded event", false
+		return i18n.M("excluded event"), false
 	}
 	if p.mode != FunnelAny && d.Event[j] == p.ev[0] && p.stepOK(j, 0) {
 		if !s.InRange(d.Time[j]) {
-			return "step 1 outside the date range", false
+			return i18n.M("step 1 outside the date range"), false
 		}
 		if p.sem != SemSpoor {
-			return "a step-1 event, not the counted one", false
+			return i18n.M("a step-1 event, not the counted one"), false
 		}
-		return fmt.Sprintf("another step-1 attempt, reaching step %d", e.attemptLevel(j)+1), false
+		return i18n.M("another step-1 attempt, reaching step %d", e.attemptLevel(j)+1), false
 	}
-	return "", false
+	return i18n.Msg{}, false
 }
 
 // attemptLevel evaluates another attempt, for the timeline; the counted

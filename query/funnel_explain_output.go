@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -14,24 +15,24 @@ import (
 // the line where the counted window closes.
 func (x *FunnelExplain) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n%s\n\n", x.title, x.Verdict)
-	fmt.Fprintf(&b, "timeline (%s), %d event%s:\n", x.Timezone, x.Events, plural(x.Events))
+	fmt.Fprintf(&b, "%s\n%s\n\n", x.title, x.verdict)
+	fmt.Fprintln(&b, i18n.T("%s:", i18n.T("timeline (%s), %d events", x.Timezone, x.Events)))
 	if x.EarlierEvents > 0 {
-		fmt.Fprintf(&b, "  … %d earlier events\n", x.EarlierEvents)
+		fmt.Fprintf(&b, "  … %s\n", i18n.T("%d earlier events", x.EarlierEvents))
 	}
 	counted, closed := x.WindowEnd != nil, false
 	for _, ev := range x.Timeline {
 		if counted && !closed && ev.ms > x.limit {
-			fmt.Fprintf(&b, "  ── window closes at %s ──\n", x.when(x.limit))
+			fmt.Fprintf(&b, "  ── %s ──\n", i18n.T("window closes at %s", x.when(x.limit)))
 			closed = true
 		}
 		fmt.Fprintf(&b, "  %s  %s%s\n", x.when(ev.ms), ev.Event, ev.textNote())
 	}
 	if counted && !closed {
-		fmt.Fprintf(&b, "  ── window closes at %s ──\n", x.when(x.limit))
+		fmt.Fprintf(&b, "  ── %s ──\n", i18n.T("window closes at %s", x.when(x.limit)))
 	}
 	if x.LaterEvents > 0 {
-		fmt.Fprintf(&b, "  … %d later events\n", x.LaterEvents)
+		fmt.Fprintf(&b, "  … %s\n", i18n.T("%d later events", x.LaterEvents))
 	}
 	return b.String()
 }
@@ -42,21 +43,14 @@ func (x *FunnelExplain) when(ms int64) string {
 	return time.UnixMilli(ms).In(x.loc).Format("2006-01-02 15:04:05.000")
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 func (ev FunnelExplainEvent) textNote() string {
 	switch {
-	case ev.Note == "":
+	case ev.note.IsZero():
 		return ""
 	case ev.chain:
-		return "   ← " + ev.Note
+		return "   ← " + ev.note.String()
 	}
-	return "   (" + ev.Note + ")"
+	return "   " + i18n.T("(%s)", ev.note.String())
 }
 
 // Tables gives the CSV and Markdown forms: the verdict, the steps with
@@ -69,39 +63,39 @@ func (x *FunnelExplain) Tables() []output.Table {
 		return *s
 	}
 	verdict := output.Table{
-		Title:   x.title,
-		Columns: []string{"status", "steps reached", "window start", "window end", "reason"},
-		Rows:    [][]string{{x.Status, fmt.Sprintf("%d of %d", x.StepsReached, len(x.Steps)), window(x.WindowStart), window(x.WindowEnd), x.Reason}},
+		Title:   x.title.String(),
+		Columns: []string{i18n.T("status"), i18n.T("steps reached"), i18n.T("window start"), i18n.T("window end"), i18n.T("reason")},
+		Rows:    [][]string{{x.Status, i18n.T("%d of %d", x.StepsReached, len(x.Steps)), window(x.WindowStart), window(x.WindowEnd), x.reason.String()}},
 	}
-	steps := output.Table{Title: "steps", Columns: []string{"step", "event", "reached", "time", "from start", "from previous"}}
+	steps := output.Table{Title: i18n.T("steps"), Columns: []string{i18n.T("step"), i18n.T("event"), i18n.T("reached"), i18n.T("time"), i18n.T("from start"), i18n.T("from previous")}}
 	for _, s := range x.Steps {
 		name := s.Event
 		if len(s.Where) > 0 {
 			name += " (" + strings.Join(s.Where, "; ") + ")"
 		}
-		row := []string{strconv.Itoa(s.Step), name, "no", "", "", ""}
+		row := []string{strconv.Itoa(s.Step), name, i18n.T("no"), "", "", ""}
 		if s.Reached {
-			row[2], row[3], row[4], row[5] = "yes", *s.Time, humanPtr(s.SecondsFromStart), humanPtr(s.SecondsFromPrevious)
+			row[2], row[3], row[4], row[5] = i18n.T("yes"), *s.Time, humanPtr(s.SecondsFromStart), humanPtr(s.SecondsFromPrevious)
 		}
 		steps.Rows = append(steps.Rows, row)
 	}
-	title := fmt.Sprintf("timeline (%s), %d event%s", x.Timezone, x.Events, plural(x.Events))
+	title := i18n.T("timeline (%s), %d events", x.Timezone, x.Events)
 	if x.EarlierEvents+x.LaterEvents > 0 {
-		title += fmt.Sprintf(", %d earlier and %d later not shown", x.EarlierEvents, x.LaterEvents)
+		title = i18n.T("timeline (%s), %d events, %d earlier and %d later not shown", x.Timezone, x.Events, x.EarlierEvents, x.LaterEvents)
 	}
-	tl := output.Table{Title: title, Columns: []string{"time", "event", "step", "in window", "note"}}
+	tl := output.Table{Title: title, Columns: []string{i18n.T("time"), i18n.T("event"), i18n.T("step"), i18n.T("in window"), i18n.T("note")}}
 	for _, ev := range x.Timeline {
 		step, in := "", ""
 		if ev.Step > 0 {
 			step = strconv.Itoa(ev.Step)
 		}
 		if x.WindowEnd != nil {
-			in = "no"
+			in = i18n.T("no")
 			if ev.InWindow {
-				in = "yes"
+				in = i18n.T("yes")
 			}
 		}
-		tl.Rows = append(tl.Rows, []string{ev.Time, ev.Event, step, in, ev.Note})
+		tl.Rows = append(tl.Rows, []string{ev.Time, ev.Event, step, in, ev.note.String()})
 	}
 	return []output.Table{verdict, steps, tl}
 }

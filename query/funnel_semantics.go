@@ -2,10 +2,11 @@ package query
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Funnel semantics: whose counting rules a funnel follows
@@ -42,25 +43,28 @@ func (p *funnelPlan) planSemantics() error {
 	}
 	modes, ok := semanticsModes[sem]
 	if !ok {
-		return fmt.Errorf("unknown funnel semantics %q (use %s)", q.Semantics, strings.Join(Semantics, ", "))
+		return i18n.Errorf("unknown funnel semantics %q (use %s)", q.Semantics, strings.Join(Semantics, ", "))
 	}
 	p.sem = sem
 	if len(q.Options) > 0 && sem != SemClickHouse {
-		return fmt.Errorf("--option names a ClickHouse windowFunnel option; it needs --semantics clickhouse")
+		return i18n.Errorf("--option names a ClickHouse windowFunnel option; it needs --semantics clickhouse")
 	}
 	if !slices.Contains(modes, p.mode) {
-		hint := ""
 		if sem == SemClickHouse && p.mode == FunnelStrict {
-			hint = " (windowFunnel's nearest is --option strict_order)"
+			return unsupportedError{i18n.M("--semantics %s reproduces the %s mode, not %s (windowFunnel's nearest is --option strict_order)", sem, modes[0], p.mode)}
 		}
-		return unsupportedError{fmt.Sprintf("--semantics %s reproduces the %s mode%s, not %s%s", sem, strings.Join(modes, " and "), plural(len(modes)), p.mode, hint)}
+		if len(modes) == 1 {
+			return unsupportedError{i18n.M("--semantics %s reproduces the %s mode, not %s", sem, modes[0], p.mode)}
+		}
+		// A semantics reproducing all three modes never gets here.
+		return unsupportedError{i18n.M("--semantics %s reproduces the %s and %s modes, not %s", sem, modes[0], modes[1], p.mode)}
 	}
 	if sem != SemSpoor && len(q.Exclude) > 0 {
-		return unsupportedError{fmt.Sprintf("exclusions are computed with spoor's semantics only; drop --exclude or --semantics %s", sem)}
+		return unsupportedError{i18n.M("exclusions are computed with spoor's semantics only; drop --exclude or --semantics %s", sem)}
 	}
 	if sem == SemClickHouse {
 		if p.n > chMaxSteps {
-			return fmt.Errorf("ClickHouse's windowFunnel takes at most %d steps, got %d", chMaxSteps, p.n)
+			return i18n.Errorf("ClickHouse's windowFunnel takes at most %d steps, got %d", chMaxSteps, p.n)
 		}
 		var err error
 		if p.ch, err = parseCHOptions(q.Options); err != nil {
@@ -71,10 +75,11 @@ func (p *funnelPlan) planSemantics() error {
 }
 
 // unsupportedError says a semantics cannot reproduce part of a query:
-// --compare leaves that semantics out rather than failing.
-type unsupportedError struct{ msg string }
+// --compare leaves that semantics out rather than failing, and gives the
+// reason in English in its JSON.
+type unsupportedError struct{ msg i18n.Msg }
 
-func (e unsupportedError) Error() string { return e.msg }
+func (e unsupportedError) Error() string { return e.msg.String() }
 
 // vendorPerson evaluates person u under another product's semantics. It
 // sets w.start and w.cur like person, and never reports a person in

@@ -2,11 +2,11 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -63,7 +63,7 @@ func (q LifecycleQuery) interval() (Interval, error) {
 	case Month:
 		return Month, nil
 	}
-	return "", fmt.Errorf("unknown lifecycle interval %q (use day, week or month)", q.Interval)
+	return "", i18n.Errorf("unknown lifecycle interval %q (use day, week or month)", q.Interval)
 }
 
 // Lifecycle computes new, returning, resurrecting and dormant persons per

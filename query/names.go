@@ -2,9 +2,10 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // CheckEvent returns an error naming the closest known event names when
@@ -15,9 +16,9 @@ func (d *Dataset) CheckEvent(name string) error {
 	}
 	near := Closest(name, d.Names, 3)
 	if len(near) == 0 {
-		return fmt.Errorf("unknown event %q; run spoor events to list the %d known names", name, len(d.Names))
+		return i18n.Errorf("unknown event %q; run spoor events to list the %d known names", name, len(d.Names))
 	}
-	return fmt.Errorf("unknown event %q; closest known: %s", name, strings.Join(near, ", "))
+	return i18n.Errorf("unknown event %q; closest known: %s", name, strings.Join(near, i18n.T(", ")))
 }
 
 // CheckProp returns an error naming the closest known property keys when
@@ -39,9 +40,9 @@ func (d *Dataset) CheckProp(ctx context.Context, key string) error {
 	}
 	near := Closest(key, keys, 3)
 	if len(near) == 0 {
-		return fmt.Errorf("no event has the property %q; run spoor props to list the %d known keys", key, len(keys))
+		return i18n.Errorf("no event has the property %q; run spoor props to list the %d known keys", key, len(keys))
 	}
-	return fmt.Errorf("no event has the property %q; closest known: %s", key, strings.Join(near, ", "))
+	return i18n.Errorf("no event has the property %q; closest known: %s", key, strings.Join(near, i18n.T(", ")))
 }
 
 // Closest returns up to n known names nearest to s by edit distance.

@@ -2,11 +2,12 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // closestScanMax bounds how many stored values an empty-filter note
@@ -42,7 +43,7 @@ func (d *Dataset) EmptyNotes(ctx context.Context, c Common) []string {
 			return nil
 		}
 		if note := filterNote(f, p); note != "" {
-			notes = append(notes, fmt.Sprintf("--where %q: %s", w, note))
+			notes = append(notes, i18n.T("--where %q: %s", w, note))
 		}
 	}
 	return notes
@@ -66,9 +67,9 @@ func filterNote(f Filter, p *Prop) string {
 		if len(missing) < len(f.Values) {
 			return "" // some value is stored: the filter keeps its events
 		}
-		msg := fmt.Sprintf("no event has %s %s", f.Prop, strings.Join(missing, " or "))
+		values := strings.Join(missing, i18n.T(" or "))
 		if len(p.Values) > closestScanMax {
-			return msg + fmt.Sprintf(" (%d distinct values; spoor props %s lists the common ones)", len(p.Values), f.Prop)
+			return i18n.T("no event has %s %s (%d distinct values; spoor props %s lists the common ones)", f.Prop, values, len(p.Values), f.Prop)
 		}
 		var near []string
 		seen := map[string]bool{}
@@ -81,15 +82,15 @@ func filterNote(f Filter, p *Prop) string {
 			}
 		}
 		if len(near) > 0 {
-			return msg + "; closest stored values: " + strings.Join(near, ", ")
+			return i18n.T("no event has %s %s; closest stored values: %s", f.Prop, values, strings.Join(near, ", "))
 		}
-		return msg + fmt.Sprintf("; spoor props %s lists its values", f.Prop)
+		return i18n.T("no event has %s %s; spoor props %s lists its values", f.Prop, values, f.Prop)
 	case "contains", ">", ">=", "<", "<=":
 		if anyValue(p, f) {
 			return ""
 		}
 		if f.Op == "contains" {
-			return fmt.Sprintf("no value of %s contains %q", f.Prop, f.Values[0])
+			return i18n.T("no value of %s contains %q", f.Prop, f.Values[0])
 		}
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, n := range p.Num {
@@ -98,9 +99,9 @@ func filterNote(f Filter, p *Prop) string {
 			}
 		}
 		if lo > hi {
-			return fmt.Sprintf("no event has a numeric %s", f.Prop)
+			return i18n.T("no event has a numeric %s", f.Prop)
 		}
-		return fmt.Sprintf("no event has %s %s %s; its numbers run from %s to %s", f.Prop, f.Op, f.Values[0],
+		return i18n.T("no event has %s %s %s; its numbers run from %s to %s", f.Prop, f.Op, f.Values[0],
 			strconv.FormatFloat(lo, 'f', -1, 64), strconv.FormatFloat(hi, 'f', -1, 64))
 	}
 	return ""
@@ -136,11 +137,11 @@ func anyValue(p *Prop, f Filter) bool {
 func rangeText(c Common) string {
 	switch {
 	case c.From != "" && c.To != "":
-		return c.From + " to " + c.To
+		return i18n.T("%s to %s", c.From, c.To)
 	case c.From != "":
-		return "from " + c.From
+		return i18n.T("from %s", c.From)
 	}
-	return "up to " + c.To
+	return i18n.T("up to %s", c.To)
 }
 
 func dayText(ms int64, loc *time.Location) string {
@@ -151,7 +152,7 @@ func dayText(ms int64, loc *time.Location) string {
 // running from minTime to maxTime; "" when it does not.
 func RangeNote(c Common, span Span, minTime, maxTime int64) string {
 	if span.To <= minTime || span.From > maxTime {
-		return fmt.Sprintf("the date range %s lies outside the data, which runs from %s to %s",
+		return i18n.T("the date range %s lies outside the data, which runs from %s to %s",
 			rangeText(c), dayText(minTime, span.Loc), dayText(maxTime, span.Loc))
 	}
 	return ""

@@ -2,8 +2,9 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"sort"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // PathsQuery is a paths analysis (docs/semantics.md#paths): what users do after the first
@@ -191,7 +192,7 @@ func (d *Dataset) planPaths(ctx context.Context, q PathsQuery) (*pathsPlan, erro
 // depth, top and session gap.
 func planPathsOptions(q PathsQuery) (*pathsPlan, error) {
 	if (q.From == "") == (q.To == "") {
-		return nil, fmt.Errorf("paths need exactly one anchor: --from EVENT (what users do after it) or --to EVENT (what they did before it)")
+		return nil, i18n.Errorf("paths need exactly one anchor: --from EVENT (what users do after it) or --to EVENT (what they did before it)")
 	}
 	p := &pathsPlan{name: q.From, backward: q.To != "", depth: q.Depth, top: q.Top, collapse: !q.NoCollapse}
 	if p.backward {
@@ -201,13 +202,13 @@ func planPathsOptions(q PathsQuery) (*pathsPlan, error) {
 		p.depth = 4
 	}
 	if p.depth < 1 || p.depth > MaxPathDepth {
-		return nil, fmt.Errorf("--depth %d is out of range: paths support 1 to %d steps", q.Depth, MaxPathDepth)
+		return nil, i18n.Errorf("--depth %d is out of range: paths support 1 to %d steps", q.Depth, MaxPathDepth)
 	}
 	if p.top == 0 {
 		p.top = 10
 	}
 	if p.top < 0 {
-		return nil, fmt.Errorf("--top %d must be positive", q.Top)
+		return nil, i18n.Errorf("--top %d must be positive", q.Top)
 	}
 	gap := q.SessionGap
 	if gap == "" {
@@ -215,7 +216,7 @@ func planPathsOptions(q PathsQuery) (*pathsPlan, error) {
 	}
 	g, err := ParseDuration(gap)
 	if err != nil {
-		return nil, fmt.Errorf("--session-gap: %w", err)
+		return nil, i18n.Errorf("--session-gap: %w", err)
 	}
 	p.gap = g
 	return p, nil

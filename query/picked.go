@@ -2,7 +2,8 @@ package query
 
 import (
 	"context"
-	"fmt"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Picked reads property values of a few events only: an analysis that
@@ -61,7 +62,7 @@ func (s *Picked) Prop(ctx context.Context, key string) (*Prop, error) {
 	}
 	col, err := d.load(ctx, key, s.pos, len(s.idx))
 	if err != nil {
-		return nil, fmt.Errorf("load property %q: %w", key, err)
+		return nil, i18n.Errorf("load property %q: %w", key, err)
 	}
 	for _, dup := range s.dups {
 		col.Codes[dup[0]] = col.Codes[dup[1]]

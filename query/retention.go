@@ -2,11 +2,12 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"math/bits"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // RetentionQuery is a cohort retention analysis (docs/semantics.md#retention).
@@ -150,14 +151,14 @@ func newRetPlan(q RetentionQuery, s *Scope) (*retPlan, error) {
 	case Month:
 		p.iv = Month
 	default:
-		return nil, fmt.Errorf("unknown retention period %q (use day, week or month)", q.Period)
+		return nil, i18n.Errorf("unknown retention period %q (use day, week or month)", q.Period)
 	}
 	p.periods = q.Periods
 	if p.periods == 0 {
 		p.periods = DefaultPeriods[p.iv]
 	}
 	if p.periods < 1 || p.periods > maxPeriods {
-		return nil, fmt.Errorf("--periods must be between 1 and %d, not %d", maxPeriods, q.Periods)
+		return nil, i18n.Errorf("--periods must be between 1 and %d, not %d", maxPeriods, q.Periods)
 	}
 	p.words = (p.periods + 63) / 64
 	return p, nil

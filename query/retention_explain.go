@@ -2,11 +2,11 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -16,8 +16,10 @@ import (
 type RetentionExplain struct {
 	User    string                   `json:"user"`
 	Period  string                   `json:"period"`
-	Reason  string                   `json:"reason,omitempty"` // why the person is in no cohort
+	Reason  string                   `json:"reason,omitempty"` // why the person is in no cohort, in English as all JSON
 	Cohorts []RetentionExplainCohort `json:"cohorts"`
+
+	reason i18n.Msg // Reason as the tables show it
 }
 
 // RetentionExplainCohort is one cohort membership of the person.
@@ -57,11 +59,12 @@ func (d *Dataset) ExplainRetention(ctx context.Context, q RetentionQuery, user s
 		}
 	}
 	if pr < 0 {
-		return nil, fmt.Errorf("unknown user %q; run spoor user ID to check the id", user)
+		return nil, i18n.Errorf("unknown user %q; run spoor user ID to check the id", user)
 	}
 	x := &RetentionExplain{User: user, Period: string(p.iv), Cohorts: []RetentionExplainCohort{}}
 	if !p.s.Person(pr) {
-		x.Reason = "not in segment " + q.Segment
+		x.reason = i18n.M("not in segment %s", q.Segment)
+		x.Reason = x.reason.In(i18n.English)
 		return x, nil
 	}
 	var m retMembers
@@ -71,14 +74,17 @@ func (d *Dataset) ExplainRetention(ctx context.Context, q RetentionQuery, user s
 		p.person(pr, &sc, &m)
 	}
 	if len(m.cohort) == 0 {
-		start := "an event"
-		if q.Start != "" {
-			start = strconv.Quote(q.Start)
+		switch {
+		case q.Start == "" && p.s.Filters():
+			x.reason = i18n.M("no event in the date range that passes the filters")
+		case q.Start == "":
+			x.reason = i18n.M("no event in the date range")
+		case p.s.Filters():
+			x.reason = i18n.M("no %q in the date range that passes the filters", q.Start)
+		default:
+			x.reason = i18n.M("no %q in the date range", q.Start)
 		}
-		x.Reason = "no " + start + " in the date range"
-		if p.s.Filters() {
-			x.Reason += " that passes the filters"
-		}
+		x.Reason = x.reason.In(i18n.English)
 		return x, nil
 	}
 	ev := func(i int) RetentionEvent {
@@ -112,21 +118,21 @@ func (d *Dataset) ExplainRetention(ctx context.Context, q RetentionQuery, user s
 // Tables lists each membership's periods with their return events.
 func (x *RetentionExplain) Tables() []output.Table {
 	if len(x.Cohorts) == 0 {
-		return []output.Table{{Title: "user " + x.User, Columns: []string{"cohort", "reason"}, Rows: [][]string{{"(none)", x.Reason}}}}
+		return []output.Table{{Title: i18n.T("user %s", x.User), Columns: []string{i18n.T("cohort"), i18n.T("reason")}, Rows: [][]string{{i18n.T("(none)"), x.reason.String()}}}}
 	}
 	var out []output.Table
 	for _, c := range x.Cohorts {
 		t := output.Table{
-			Title:   fmt.Sprintf("user %s: cohort %s (start: %s at %s)", x.User, c.Start, c.StartEvent.Event, c.StartEvent.Time),
-			Columns: []string{x.Period, "start", "returned", "return events"},
+			Title:   i18n.T("user %s: cohort %s (start: %s at %s)", x.User, c.Start, c.StartEvent.Event, c.StartEvent.Time),
+			Columns: []string{x.Period, i18n.T("start"), i18n.T("returned"), i18n.T("return events")},
 		}
 		for _, p := range c.Periods {
-			ret := "no"
+			ret := i18n.T("no")
 			if p.Returned {
-				ret = "yes"
+				ret = i18n.T("yes")
 			}
 			if p.Incomplete {
-				ret += " (incomplete)"
+				ret = i18n.T("%s (incomplete)", ret)
 			}
 			var evs []string
 			for _, e := range p.Events {

@@ -1,10 +1,10 @@
 package query
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // groupListMax bounds how many groups an unknown-group message names; the
@@ -29,7 +29,7 @@ func (r *RetentionResult) GroupCellUsers(g, cohort, k int) []string {
 // error lists them.
 func (r *RetentionResult) FindGroup(value string) (int, error) {
 	if r.By == "" {
-		return 0, fmt.Errorf("no breakdown to pick a group from (use --by)")
+		return 0, i18n.Errorf("no breakdown to pick a group from (use --by)")
 	}
 	found := -1
 	for g, grp := range r.Breakdown {
@@ -38,7 +38,7 @@ func (r *RetentionResult) FindGroup(value string) (int, error) {
 		}
 		if found >= 0 {
 			// A stored value spelt like the label of the missing value.
-			return 0, fmt.Errorf("two groups are labelled %q: the start events without %s and those whose %s is %q; they cannot be told apart by name",
+			return 0, i18n.Errorf("two groups are labelled %q: the start events without %s and those whose %s is %q; they cannot be told apart by name",
 				value, r.By, r.By, value)
 		}
 		found = g
@@ -47,7 +47,7 @@ func (r *RetentionResult) FindGroup(value string) (int, error) {
 		return found, nil
 	}
 	if len(r.Breakdown) == 0 {
-		return 0, fmt.Errorf("no group %q: the breakdown by %s has no groups (no cohort in range)", value, r.By)
+		return 0, i18n.Errorf("no group %q: the breakdown by %s has no groups (no cohort in range)", value, r.By)
 	}
 	names := make([]string, 0, len(r.Breakdown))
 	quoted := make([]string, 0, min(len(r.Breakdown), groupListMax)+1)
@@ -58,19 +58,18 @@ func (r *RetentionResult) FindGroup(value string) (int, error) {
 		}
 		q := strconv.Quote(grp.Value)
 		if grp.code == 0 {
-			q += " (no " + r.By + " on the start event)"
+			q += i18n.T(" (no %s on the start event)", r.By)
 		}
 		quoted = append(quoted, q)
 	}
 	if n := len(r.Breakdown) - groupListMax; n > 0 {
-		quoted = append(quoted, fmt.Sprintf("and %d more (all are in the table)", n))
+		quoted = append(quoted, i18n.T("and %d more (all are in the table)", n))
 	}
-	msg := fmt.Sprintf("no group %q in the breakdown by %s; the groups, largest first: %s", value, r.By, strings.Join(quoted, ", "))
 	if near := Closest(value, names, 3); len(near) > 0 && len(r.Breakdown) > groupListMax {
 		for i, n := range near {
 			near[i] = strconv.Quote(n)
 		}
-		msg += "; closest: " + strings.Join(near, ", ")
+		return 0, i18n.Errorf("no group %q in the breakdown by %s; the groups, largest first: %s; closest: %s", value, r.By, strings.Join(quoted, i18n.T(", ")), strings.Join(near, ", "))
 	}
-	return 0, errors.New(msg)
+	return 0, i18n.Errorf("no group %q in the breakdown by %s; the groups, largest first: %s", value, r.By, strings.Join(quoted, i18n.T(", ")))
 }

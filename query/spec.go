@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Spec is a saved analysis (docs/semantics.md#spec-files): its kind and its query, kept
@@ -84,26 +85,26 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 // ignored. The analysis must be one of analyses.
 func (analyses Analyses) ParseSpec(data []byte) (Spec, error) {
 	if len(data) > MaxSpecSize {
-		return Spec{}, fmt.Errorf("a spec of %d bytes is too large: spec files are kept under %d KB (a saved analysis is usually under 2 KB)", len(data), MaxSpecSize>>10)
+		return Spec{}, i18n.Errorf("a spec of %d bytes is too large: spec files are kept under %d KB (a saved analysis is usually under 2 KB)", len(data), MaxSpecSize>>10)
 	}
 	var fields map[string]any
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if bytes.HasPrefix(trimmed, []byte("{")) {
 		if err := json.Unmarshal(trimmed, &fields); err != nil {
-			return Spec{}, fmt.Errorf("read spec as JSON: %w", err)
+			return Spec{}, i18n.Errorf("read spec as JSON: %w", err)
 		}
 	} else if err := checkTOMLDepth(string(trimmed)); err != nil {
-		return Spec{}, fmt.Errorf("read spec as TOML: %w", err)
+		return Spec{}, i18n.Errorf("read spec as TOML: %w", err)
 	} else if _, err := toml.Decode(string(trimmed), &fields); err != nil {
-		return Spec{}, fmt.Errorf("read spec as TOML: %w", err)
+		return Spec{}, i18n.Errorf("read spec as TOML: %w", err)
 	}
 	kind, isText := fields["analysis"].(string)
 	if v, given := fields["analysis"]; given && !isText {
-		return Spec{}, fmt.Errorf("spec \"analysis\" must be a string naming the analysis, one of %s (got %s)", strings.Join(analyses.Names(), ", "), describeValue(v))
+		return Spec{}, i18n.Errorf("spec \"analysis\" must be a string naming the analysis, one of %s (got %s)", strings.Join(analyses.Names(), ", "), describeValue(v))
 	}
 	a, ok := analyses[kind]
 	if !ok {
-		return Spec{}, fmt.Errorf("spec needs \"analysis\": one of %s (got %q)", strings.Join(analyses.Names(), ", "), kind)
+		return Spec{}, i18n.Errorf("spec needs \"analysis\": one of %s (got %q)", strings.Join(analyses.Names(), ", "), kind)
 	}
 	delete(fields, "analysis")
 	delete(fields, "name") // a label for lists; not part of the query
@@ -115,7 +116,7 @@ func (analyses Analyses) ParseSpec(data []byte) (Spec, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(q); err != nil {
-		return Spec{}, fmt.Errorf("%s spec: %w", kind, err)
+		return Spec{}, i18n.Errorf("%s spec: %w", kind, err)
 	}
 	return Spec{Analysis: kind, Query: q, kind: a}, nil
 }
@@ -127,11 +128,11 @@ func (s Spec) Run(ctx context.Context, e Engine) (any, error) {
 		return s.kind.OnEngine(ctx, e, s.Query)
 	}
 	if s.kind.Run == nil {
-		return nil, fmt.Errorf("analysis %q was not read by ParseSpec", s.Analysis)
+		return nil, i18n.Errorf("analysis %q was not read by ParseSpec", s.Analysis)
 	}
 	d, ok := e.(*Dataset)
 	if !ok {
-		return nil, fmt.Errorf("a %s spec needs a local spoor database for now", s.Analysis)
+		return nil, i18n.Errorf("a %s spec needs a local spoor database for now", s.Analysis)
 	}
 	return s.kind.Run(ctx, d, s.Query)
 }

@@ -1,8 +1,9 @@
 package query
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // maxSpecDepth bounds how deeply a TOML spec may nest arrays and inline
@@ -51,13 +52,13 @@ func checkTOMLDepth(s string) error {
 			i = j + len(quote) - 1
 		case '[', '{':
 			if depth++; depth > maxSpecDepth {
-				return fmt.Errorf("line %d: nested deeper than %d levels", line, maxSpecDepth)
+				return i18n.Errorf("line %d: nested deeper than %d levels", line, maxSpecDepth)
 			}
 		case ']', '}':
 			depth--
 		case '.':
 			if dots++; dots > maxSpecDepth {
-				return fmt.Errorf("line %d: a dotted key nested deeper than %d levels", line, maxSpecDepth)
+				return i18n.Errorf("line %d: a dotted key nested deeper than %d levels", line, maxSpecDepth)
 			}
 		}
 		// Only key parts, quoted parts and spaces continue a dotted key.

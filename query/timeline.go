@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/store"
 )
@@ -163,7 +164,7 @@ func UserTimeline(ctx context.Context, db *store.DB, id string, loc *time.Locati
 // unknownUser names the closest known ids.
 func unknownUser(id string, known []string) error {
 	if near := Closest(id, known, 3); len(near) > 0 {
-		return fmt.Errorf("unknown user %q; closest known ids: %s", id, strings.Join(near, ", "))
+		return i18n.Errorf("unknown user %q; closest known ids: %s", id, strings.Join(near, ", "))
 	}
-	return fmt.Errorf("unknown user %q (%d users known); list some with spoor sql \"SELECT distinct_id FROM users LIMIT 20\"", id, len(known))
+	return i18n.Errorf("unknown user %q (%d users known); list some with spoor sql \"SELECT distinct_id FROM users LIMIT 20\"", id, len(known))
 }

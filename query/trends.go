@@ -2,9 +2,10 @@ package query
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // TrendsQuery is a trends analysis (docs/semantics.md#trends).
@@ -126,7 +127,7 @@ func ParseMeasure(v string) (string, error) {
 	case MeasureTotal, MeasureUsers, MeasureAvg, MeasureDAU, MeasureWAU, MeasureMAU, MeasureStickiness:
 		return m, nil
 	}
-	return "", fmt.Errorf("unknown measure %q (use total, users, avg, dau, wau, mau or stickiness)", v)
+	return "", i18n.Errorf("unknown measure %q (use total, users, avg, dau, wau, mau or stickiness)", v)
 }
 
 // Check validates the query without data: the measure, the interval, and
@@ -141,12 +142,12 @@ func (q TrendsQuery) Check() error {
 		return err
 	}
 	if iv == Hour && trendWindows[measure] != nil {
-		return fmt.Errorf("measure %s counts calendar days; use --interval day, week or month", measure)
+		return i18n.Errorf("measure %s counts calendar days; use --interval day, week or month", measure)
 	}
 	seen := map[string]bool{}
 	for _, e := range q.Events {
 		if seen[e] {
-			return fmt.Errorf("event %q is listed twice", e)
+			return i18n.Errorf("event %q is listed twice", e)
 		}
 		seen[e] = true
 	}
