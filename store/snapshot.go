@@ -14,10 +14,11 @@ import (
 // import inside its transaction, so a process loads it without sorting:
 // the counting sort and permutation of 10M events cost more than reading
 // them. It is split into segments of whole persons (about segmentEvents
-// events each) that decode in parallel. settings.snapshot_version names the
+// events each) that decode in parallel while SQLite reads the next: small
+// enough that 1M events keep both cores busy and the read buffers small. settings.snapshot_version names the
 // data version it was built from; any other version means it is stale and
 // is never read — the chunks are then ordered afresh.
-var segmentEvents = 1 << 20 // a variable so tests can make segments small
+var segmentEvents = 1 << 18 // a variable so tests can make segments small
 
 // snapshotSchema is migration 1 -> 2.
 const snapshotSchema = `
@@ -111,7 +112,7 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 	}
 	o := &Ordered{Version: version,
 		Person: make([]int32, persons.Int64), Start: make([]int32, persons.Int64+1),
-		Event: make([]int32, events.Int64), Time: make([]int64, events.Int64)}
+		Event: hugePages(make([]int32, events.Int64)), Time: hugePages(make([]int64, events.Int64))}
 	eventNames, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
 	if err != nil {
 		return nil, err
@@ -156,12 +157,7 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 			}
 			seg := segmentView{o: o, p0: p0, e0: e0, np: np, ne: ne}
 			p0, e0 = p0+np, e0+ne
-			buf := <-free
-			buf = append(append(append(buf[:0], pr...), er...), tr...)
-			pb, eb, tb := buf[:len(pr)], buf[len(pr):len(pr)+len(er)], buf[len(pr)+len(er):]
-			wg.Add(1)
-			go func() {
-				defer func() { free <- buf; wg.Done() }()
+			decode := func(pb, eb, tb []byte) {
 				lo, hi, err := seg.decode(pb, eb, tb)
 				if err != nil {
 					fail(err)
@@ -175,6 +171,19 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 					o.MinTime, o.MaxTime = min(o.MinTime, lo), max(o.MaxTime, hi)
 					mu.Unlock()
 				}
+			}
+			if e0 == len(o.Time) {
+				// The last segment: nothing is left to read meanwhile, so
+				// it is decoded in place, without a copy.
+				decode(pr, er, tr)
+				continue
+			}
+			buf := <-free
+			buf = append(append(append(buf[:0], pr...), er...), tr...)
+			wg.Add(1)
+			go func() {
+				defer func() { free <- buf; wg.Done() }()
+				decode(buf[:len(pr)], buf[len(pr):len(pr)+len(er)], buf[len(pr)+len(er):])
 			}()
 		}
 		if err := rows.Err(); err != nil {
@@ -243,42 +252,39 @@ func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
 	}
 	// Times: one group-varint step per event, the zigzag step between
 	// persons' first times at each person's first event (groupvarint.go).
-	var first, t int64
-	lo, hi = 1<<63-1, -1<<63
-	pos, left := 0, 0
-	var ctrl byte
-	p, next := s.p0, s.e0
+	// The raw steps are read first, in whole groups with no branch on the
+	// data, then summed person by person: one loop doing both ran at a
+	// fifth of the speed.
 	tm := o.Time[s.e0 : s.e0+s.ne]
-	for i := range tm {
-		if left == 0 {
-			// A group reads at most 1+4*8 bytes: the padding after the
-			// last one keeps a sound stream in bounds.
-			if pos+33 > len(tb) {
-				return 0, 0, errCorrupt
-			}
-			ctrl, left = tb[pos], 4
-			pos++
-		}
-		w := ctrl & 3
-		ctrl >>= 2
-		left--
-		v := binary.LittleEndian.Uint64(tb[pos:]) & groupMask[w]
-		pos += 1 << w
-		if s.e0+i == next {
-			first += int64(v>>1) ^ -int64(v&1)
-			t = first
-			lo = min(lo, t)
-			if p++; p < s.p0+s.np {
-				next = int(o.Start[p])
-			}
-		} else {
-			t += int64(v)
-		}
-		tm[i] = t
-		hi = max(hi, t)
+	pos, err := readGroupVarints(tm, tb)
+	if err != nil {
+		return 0, 0, err
 	}
 	if len(tb)-pos != groupPad {
 		return 0, 0, errCorrupt
+	}
+	var first int64
+	lo, hi = 1<<63-1, -1<<63
+	for p := s.p0; p < s.p0+s.np; p++ {
+		from, to := int(o.Start[p])-s.e0, s.ne
+		if p+1 < s.p0+s.np {
+			to = int(o.Start[p+1]) - s.e0
+		}
+		v := uint64(tm[from])
+		first += int64(v>>1) ^ -int64(v&1)
+		t, steps := first, int64(0)
+		tm[from] = t
+		for i := from + 1; i < to; i++ {
+			steps |= tm[i]
+			t += tm[i]
+			tm[i] = t
+		}
+		// Steps within a person are unsigned, so its first time is its
+		// earliest and its last its latest; a step past int64 is damage.
+		if steps < 0 || t < first {
+			return 0, 0, errCorrupt
+		}
+		lo, hi = min(lo, first), max(hi, t)
 	}
 	return lo, hi, nil
 }
