@@ -5,7 +5,7 @@ import "github.com/spoorhq/spoor/i18n"
 func init() {
 	i18n.Chinese.Add(map[string]string{
 		"unknown interval %q (use hour, day, week or month)":                  "未知的粒度 %q（可用 hour、day、week 或 month）",
-		"unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)": "未知的时区 %q（请用 IANA 时区名，如 Asia/Shanghai 或 UTC）",
+		"unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)": "未知时区 %q（请用 IANA 名称，例如 Asia/Shanghai 或 UTC）",
 		"--last and --from both set a range start; use one":                   "--last 和 --from 都在设定时间范围的起点，只能用其中一个",
 		"--from: %w": "--from：%w",
 		"--to: %w":   "--to：%w",
@@ -148,7 +148,7 @@ func init() {
 		"window start":                             "窗口期开始",
 		"window end":                               "窗口期结束",
 		"reason":                                   "原因",
-		"%d of %d":                                 "%d/%d",
+		"%d of %d":                                 "%d / %d",
 		"steps":                                    "步骤",
 		"step":                                     "步骤",
 		"event":                                    "事件",
