@@ -275,13 +275,84 @@ func choices(keys []string) []named {
 	return out
 }
 
-// choiceDialog picks one of a fixed set of values.
+// choiceDialog picks one of a fixed set of values, shown as valueLabel
+// writes them.
 func choiceDialog(title string, values []string, set func(string)) *picker {
 	items := make([]named, len(values))
 	for i, v := range values {
-		items[i] = named{name: v}
+		items[i] = named{name: v, label: valueLabel(v)}
 	}
 	return newPicker(title, items, false, func(v string) tea.Cmd { set(v); return nil })
+}
+
+// valueLabel is a query's keyword value (a mode, an interval, a measure,
+// a view) as the panel and the pickers show it: the spec keeps the
+// keyword, a person reads it in the interface language. Other values
+// (names, durations, product names) are shown as they are.
+func valueLabel(v string) string {
+	switch v {
+	case "ordered":
+		return i18n.T("ordered")
+	case "strict":
+		return i18n.T("strict")
+	case "any":
+		return i18n.T("any")
+	case "hour":
+		return i18n.T("hour")
+	case "day":
+		return i18n.T("day")
+	case "week":
+		return i18n.T("week")
+	case "month":
+		return i18n.T("month")
+	case "total":
+		return i18n.T("total")
+	case "users":
+		return i18n.T("users")
+	case "avg":
+		return i18n.T("avg")
+	case "stickiness":
+		return i18n.T("stickiness")
+	case "after":
+		return i18n.T("after")
+	case "before":
+		return i18n.T("before")
+	case "yes":
+		return i18n.T("yes")
+	case "no":
+		return i18n.T("no")
+	case "on":
+		return i18n.T("on")
+	case "off":
+		return i18n.T("off")
+	case "cohorts":
+		return i18n.T("cohorts")
+	case "survival":
+		return i18n.T("survival")
+	case "in period k":
+		return i18n.T("in period k")
+	case "in k or later":
+		return i18n.T("in k or later")
+	case "first time":
+		return i18n.T("first time")
+	case "recurring":
+		return i18n.T("recurring")
+	case "funnel":
+		return i18n.T("funnel")
+	case "attribution":
+		return i18n.T("attribution")
+	case "events":
+		return i18n.T("events")
+	case "properties":
+		return i18n.T("properties")
+	case "sequence":
+		return i18n.T("sequence")
+	case "saved":
+		return i18n.T("saved")
+	case "stages":
+		return i18n.T("stages")
+	}
+	return v
 }
 
 // quoteWord quotes a filter name or value that holds spaces or operator

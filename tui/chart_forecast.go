@@ -3,7 +3,6 @@ package tui
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/guptarohit/asciigraph"
 	"github.com/spoorhq/spoor/alert"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
@@ -63,7 +63,7 @@ func (r *trendsResult) key(sh *shared, sel int, msg tea.KeyMsg) (tea.Cmd, bool) 
 	case key.Matches(msg, sh.keys.Forecast):
 		*r.show = !*r.show
 		if *r.show && r.fcErr != nil {
-			return statusCmd("forecast: "+r.fcErr.Error(), true), true
+			return statusCmd(i18n.T("forecast: %v", r.fcErr), true), true
 		}
 		return nil, true
 	case key.Matches(msg, sh.keys.Why):
@@ -77,13 +77,13 @@ func (r *trendsResult) key(sh *shared, sel int, msg tea.KeyMsg) (tea.Cmd, bool) 
 func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 	as := r.forecastAnomalies()
 	if !*r.show {
-		return statusCmd("F shows the forecast; w explains one of its anomalies", false)
+		return statusCmd(i18n.T("F shows the forecast; w explains one of its anomalies"), false)
 	}
 	if len(as) == 0 {
-		return statusCmd("no anomaly to explain: every point is inside its band", false)
+		return statusCmd(i18n.T("no anomaly to explain: every point is inside its band"), false)
 	}
 	if iv, _ := query.ParseInterval(r.q.Interval); iv != query.Day {
-		return statusCmd("why compares days: set every to day", false)
+		return statusCmd(i18n.T("why compares days: set every to day"), false)
 	}
 	a := as[min(sel, len(as)-1)]
 	s := r.top.Series[a.series]
@@ -109,22 +109,22 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 	q.After = why.Period{From: a.pt.T, To: a.pt.T}
 	q.Before = why.SameWeekdays(a.pt.T, r.fc.Series[a.series].Past[0].T, 4)
 	if len(q.Before) == 0 {
-		return statusCmd(a.pt.T+" has no earlier week to compare with", false)
+		return statusCmd(i18n.T("%s has no earlier week to compare with", a.pt.T), false)
 	}
 	d := sh.d
 	return func() tea.Msg {
 		res, err := why.Analyze(context.Background(), d, q)
 		if err != nil {
-			return statusMsg{text: "why: " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("why: %v", err), err: true}
 		}
 		// The verdict and the totals get lines of their own: the table's
 		// title would be cut at the screen's width.
-		b := bytes.NewBufferString(fmt.Sprintf("%s against %s\nbefore %s, after %s, change %s\n%s\n\n",
+		b := bytes.NewBufferString(i18n.T("%s against %s\nbefore %s, after %s, change %s\n%s\n\n",
 			res.AfterPeriod, res.BeforePeriod, fnum(res.Before), fnum(res.After), fnum(res.Change), res.Verdict))
 		if err := output.Write(b, "table", res); err != nil {
-			return statusMsg{text: "why: " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("why: %v", err), err: true}
 		}
-		return pageMsg{p: &textPage{title: "Why " + s.Label + " moved on " + a.pt.T, lines: strings.Split(strings.TrimRight(b.String(), "\n"), "\n")}}
+		return pageMsg{p: &textPage{title: i18n.T("Why %s moved on %s", s.Label, a.pt.T), lines: strings.Split(strings.TrimRight(b.String(), "\n"), "\n")}}
 	}
 }
 
@@ -134,12 +134,12 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 // are marked, sel highlighted in the list under the legend.
 func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
 	if r.fc == nil || len(r.fc.Series) == 0 || r.fc.Series[0].Refused != "" {
-		msg := "no forecast"
+		msg := i18n.T("no forecast")
 		switch {
 		case r.fcErr != nil:
-			msg += ": " + r.fcErr.Error()
+			msg = i18n.T("no forecast: %s", r.fcErr.Error())
 		case r.fc != nil && len(r.fc.Series) > 0:
-			msg += ": " + r.fc.Series[0].Refused
+			msg = i18n.T("no forecast: %s", r.fc.Series[0].Refused)
 		}
 		// A series too short to forecast keeps the markers of the
 		// detector's fallback, as with the forecast hidden.
@@ -204,9 +204,9 @@ func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
 		labels = append(labels, p.T)
 	}
 	plot, plotW := datedPlot(lines, top, w, n, func(i int) string { return labels[i] })
-	title := sh.st.Title.Render(truncate(fmt.Sprintf("%s per %s, forecast %d ahead (F hides) — %s %s", r.top.Measure, r.top.Interval, h, fc.Series[0].Name, fc.Series[0].Model), w))
+	title := sh.st.Title.Render(truncate(i18n.T("%s per %s, forecast %d ahead (F hides) — %s %s", valueLabel(r.top.Measure), valueLabel(r.top.Interval), h, fc.Series[0].Name, fc.Series[0].Model), w))
 	bt := sh.st.Dim.Render(truncate(fc.Series[0].BacktestText(), w))
-	legend := sh.st.Dim.Render(truncate("solid: history · dotted: forecast · ˙ band: expected range (95% ahead); ▲ outside it", w))
+	legend := sh.st.Dim.Render(truncate(i18n.T("solid: history · dotted: forecast · ˙ band: expected range (95%% ahead); ▲ outside it"), w))
 	out := title + "\n" + plot
 	as := r.forecastAnomalies()
 	if len(as) > 0 {
@@ -228,7 +228,7 @@ func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
 			continue
 		}
 		if i == first+alertListMax {
-			out += "\n" + sh.st.Dim.Render(truncate(fmt.Sprintf("… %d more (spoor forecast lists them all)", len(as)-i), w))
+			out += "\n" + sh.st.Dim.Render(truncate(i18n.T("… %d more (spoor forecast lists them all)", len(as)-i), w))
 			break
 		}
 		mark := "  "
@@ -236,11 +236,11 @@ func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
 			mark = "› "
 		}
 		band := r.fc.Series[a.series].Past[a.index]
-		out += "\n" + mark + sh.st.Error.Render("▲ ") + truncate(fmt.Sprintf("%s %s %s: %s, expected %s (band %s–%s)", shortDate(a.pt.T), a.pt.Series, a.pt.Direction,
+		out += "\n" + mark + sh.st.Error.Render("▲ ") + truncate(i18n.T("%s %s %s: %s, expected %s (band %s–%s)", shortDate(a.pt.T), a.pt.Series, direction(a.pt.Direction),
 			fnum(float64(a.pt.Value)), fnum(band.Expected), fnum(math.Max(band.Lo, 0)), fnum(band.Hi)), w-4)
 	}
 	if len(as) > 0 {
-		out += "\n" + sh.st.Dim.Render(truncate("↑/↓ picks an anomaly, w explains it (spoor why)", w))
+		out += "\n" + sh.st.Dim.Render(truncate(i18n.T("↑/↓ picks an anomaly, w explains it (spoor why)"), w))
 	}
 	return out
 }

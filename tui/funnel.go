@@ -10,6 +10,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/attribution"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -85,7 +86,7 @@ func (a *funnel) rows(sh *shared) []row {
 	}
 	var rs []row
 	addStep := func(sh *shared) dialog {
-		return newPicker(fmt.Sprintf("Add step %d", len(a.q.Steps)+1), eventItems(sh, false), false, func(v string) tea.Cmd {
+		return newPicker(i18n.T("Add step %d", len(a.q.Steps)+1), eventItems(sh, false), false, func(v string) tea.Cmd {
 			a.q.Steps = append(a.q.Steps, query.FunnelStep{Event: v})
 			return nil
 		})
@@ -93,9 +94,9 @@ func (a *funnel) rows(sh *shared) []row {
 	for i := range a.q.Steps {
 		i := i
 		st := &a.q.Steps[i]
-		rs = append(rs, row{label: fmt.Sprintf("step %d", i+1), value: st.Event,
+		rs = append(rs, row{label: i18n.T("step %d", i+1), value: st.Event,
 			edit: func(sh *shared) dialog {
-				return newPicker(fmt.Sprintf("Step %d event", i+1), eventItems(sh, false), false, func(v string) tea.Cmd {
+				return newPicker(i18n.T("Step %d event", i+1), eventItems(sh, false), false, func(v string) tea.Cmd {
 					a.q.Steps[i].Event = v
 					return nil
 				})
@@ -107,22 +108,22 @@ func (a *funnel) rows(sh *shared) []row {
 		})
 		for j := range st.Where {
 			j := j
-			rs = append(rs, row{label: "  where", value: st.Where[j],
+			rs = append(rs, row{label: "  " + i18n.T("where"), value: st.Where[j],
 				remove: func() { a.q.Steps[i].Where = slices.Delete(a.q.Steps[i].Where, j, j+1) },
 				edit: func(sh *shared) dialog {
-					return newPrompt("Edit step filter", filterHint, a.q.Steps[i].Where[j], checkFilter,
+					return newPrompt(i18n.T("Edit step filter"), i18n.Text(filterHint), a.q.Steps[i].Where[j], checkFilter,
 						func(v string) tea.Cmd { a.q.Steps[i].Where[j] = v; return nil })
 				}})
 		}
 	}
-	rs = append(rs, row{label: "step", value: "+ step", edit: addStep, add: addStep})
+	rs = append(rs, row{label: i18n.T("step"), value: i18n.T("+ step"), edit: addStep, add: addStep})
 	for i, ex := range a.q.Exclude {
 		i := i
-		rs = append(rs, row{label: "not", value: fmt.Sprintf("%s (steps %d-%d)", ex.Event, ex.From+1, ex.To+1),
+		rs = append(rs, row{label: i18n.T("not"), value: i18n.T("%s (steps %d-%d)", ex.Event, ex.From+1, ex.To+1),
 			remove: func() { a.q.Exclude = slices.Delete(a.q.Exclude, i, i+1) },
 			edit: func(sh *shared) dialog {
 				n := len(a.q.Steps)
-				return newPrompt("Exclude "+ex.Event+" between steps", fmt.Sprintf("FROM-TO, two step numbers from 1 to %d", n),
+				return newPrompt(i18n.T("Exclude %s between steps", ex.Event), i18n.T("FROM-TO, two step numbers from 1 to %d", n),
 					fmt.Sprintf("%d-%d", ex.From+1, ex.To+1), func(v string) error { _, _, err := stepRange(v, n); return err },
 					func(v string) tea.Cmd {
 						a.q.Exclude[i].From, a.q.Exclude[i].To, _ = stepRange(v, n)
@@ -131,21 +132,21 @@ func (a *funnel) rows(sh *shared) []row {
 			}})
 	}
 	rs = append(rs,
-		row{label: "not", value: "+ exclusion", edit: func(sh *shared) dialog {
-			return newPicker("Exclude users who do this between the first and last step", eventItems(sh, false), false, func(v string) tea.Cmd {
+		row{label: i18n.T("not"), value: i18n.T("+ exclusion"), edit: func(sh *shared) dialog {
+			return newPicker(i18n.T("Exclude users who do this between the first and last step"), eventItems(sh, false), false, func(v string) tea.Cmd {
 				a.q.Exclude = append(a.q.Exclude, query.Exclusion{Event: v, From: 0, To: max(len(a.q.Steps)-1, 1)})
 				return nil
 			})
 		}},
-		row{label: "window", value: orDefault(a.q.Window, "7d"), edit: func(sh *shared) dialog {
-			return windowDialog("Conversion window", &a.q.Window)
+		row{label: i18n.T("window"), value: orDefault(a.q.Window, "7d"), edit: func(sh *shared) dialog {
+			return windowDialog(i18n.T("Conversion window"), &a.q.Window)
 		}},
-		row{label: "mode", value: orDefault(a.q.Mode, "ordered"), edit: func(sh *shared) dialog {
-			return choiceDialog("Funnel mode", funnelModes, func(v string) { a.q.Mode = v })
+		row{label: i18n.T("mode"), value: valueLabel(orDefault(a.q.Mode, "ordered")), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Funnel mode"), funnelModes, func(v string) { a.q.Mode = v })
 		}},
 		// "rules", not "semantics": labels fit the panel's 8 columns.
-		row{label: "rules", value: orDefault(a.q.Semantics, query.SemSpoor), edit: func(sh *shared) dialog {
-			return choiceDialog("Count as which product does (--semantics)", query.Semantics, func(v string) {
+		row{label: i18n.T("rules"), value: orDefault(a.q.Semantics, query.SemSpoor), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Count as which product does (--semantics)"), query.Semantics, func(v string) {
 				a.q.Semantics = v
 				if v != query.SemClickHouse {
 					a.q.Options = nil // only windowFunnel has options; the engine refuses them elsewhere
@@ -155,8 +156,8 @@ func (a *funnel) rows(sh *shared) []row {
 	)
 	// A spec file may spell it in capitals, as the engine accepts.
 	if strings.EqualFold(strings.TrimSpace(a.q.Semantics), query.SemClickHouse) {
-		rs = append(rs, row{label: "options", value: orDefault(strings.Join(a.q.Options, ","), "none"), edit: func(sh *shared) dialog {
-			return choiceDialog("Toggle a windowFunnel option (pick a set one to clear it)", funnelCHOptions, func(v string) {
+		rs = append(rs, row{label: i18n.T("options"), value: orDefault(strings.Join(a.q.Options, ","), i18n.T("none")), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Toggle a windowFunnel option (pick a set one to clear it)"), funnelCHOptions, func(v string) {
 				if i := slices.Index(a.q.Options, v); i >= 0 {
 					a.q.Options = slices.Delete(a.q.Options, i, i+1)
 				} else {
@@ -166,8 +167,8 @@ func (a *funnel) rows(sh *shared) []row {
 		}})
 	}
 	rs = append(rs,
-		row{label: "trend", value: "per " + orDefault(a.q.Interval, "day"), edit: func(sh *shared) dialog {
-			return choiceDialog("Conversion trend interval", funnelIntervals, func(v string) { a.q.Interval = v })
+		row{label: i18n.T("trend"), value: i18n.T("per %s", valueLabel(orDefault(a.q.Interval, "day"))), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Conversion trend interval"), funnelIntervals, func(v string) { a.q.Interval = v })
 		}},
 	)
 	// The view row comes last, where it moves no row people reach by habit.
@@ -180,7 +181,7 @@ func stepRange(v string, steps int) (from, to int, err error) {
 	from, err1 := strconv.Atoi(strings.TrimSpace(a))
 	to, err2 := strconv.Atoi(strings.TrimSpace(b))
 	if !ok || err1 != nil || err2 != nil || from < 1 || to > steps || from >= to {
-		return 0, 0, fmt.Errorf("write two step numbers FROM-TO with 1 <= FROM < TO <= %d", steps)
+		return 0, 0, i18n.Errorf("write two step numbers FROM-TO with 1 <= FROM < TO <= %d", steps)
 	}
 	return from - 1, to - 1, nil
 }
@@ -207,7 +208,7 @@ func (a *funnel) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 		return a.attr.runner()
 	}
 	if len(a.q.Steps) < 2 {
-		return nil, fmt.Errorf("a funnel needs at least two steps: press a to add one")
+		return nil, i18n.Errorf("a funnel needs at least two steps: press a to add one")
 	}
 	q := a.q
 	q.Where = slices.Clone(q.Where)
@@ -267,9 +268,9 @@ func (r *funnelResult) drill(sel int) (string, []string, bool) {
 	}
 	s := r.r.Steps[sel]
 	if sel == len(r.r.Steps)-1 {
-		return fmt.Sprintf("Converted: reached step %d %s", sel+1, s.Event) + r.overall(), r.r.UsersAt(sel), true
+		return i18n.T("Converted: reached step %d %s", sel+1, s.Event) + r.overall(), r.r.UsersAt(sel), true
 	}
-	return fmt.Sprintf("Dropped off after step %d %s", sel+1, s.Event) + r.overall(), r.r.DroppedAt(sel), true
+	return i18n.T("Dropped off after step %d %s", sel+1, s.Event) + r.overall(), r.r.DroppedAt(sel), true
 }
 
 // overall says, with a breakdown on, that a step's users are those of
@@ -279,5 +280,5 @@ func (r *funnelResult) overall() string {
 	if r.r.By == "" {
 		return ""
 	}
-	return " (overall, every " + r.r.By + ")"
+	return i18n.T(" (overall, every %s)", r.r.By)
 }

@@ -1,11 +1,11 @@
 package tui
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -32,8 +32,8 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 			rules = r.Semantics + " " + strings.Join(r.Options, ",") + " · "
 		}
 	}
-	b.WriteString(st.Title.Render(fmt.Sprintf("Funnel · %s%s · window %s — %s → %s (%s)", rules, r.Mode, output.Duration(r.WindowSeconds),
-		output.Count(first), output.Count(last), query.Percent(overall))))
+	b.WriteString(st.Title.Render(i18n.T("Funnel · %s%s · window %s — %s → %s (%s)", rules, valueLabel(r.Mode), output.Duration(r.WindowSeconds),
+		thousands(first), thousands(last), query.Percent(overall))))
 	nameW := funnelNameW(w)
 	barW := max(w-nameW-20, 6)
 	for i, s := range r.Steps {
@@ -47,13 +47,13 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 		}
 		full := int(s.Conversion.Or(0)*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarDrop.Render(strings.Repeat("░", barW-full))
-		b.WriteString("\n" + name + " " + bar + " " + padLeft(output.Count(s.Users), 8) + " " + padLeft(query.Percent(s.Conversion), 6))
+		b.WriteString("\n" + name + " " + bar + " " + padLeft(thousands(s.Users), 8) + " " + padLeft(query.Percent(s.Conversion), 6))
 		for _, l := range strings.Split(funnelInfo(r, i, w-nameW-1), "\n") {
 			b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(l))
 		}
 	}
 	if len(r.Breakdown) > 1 {
-		b.WriteString("\n\n" + st.Title.Render(truncate("Conversion by "+r.By, w)))
+		b.WriteString("\n\n" + st.Title.Render(truncate(i18n.T("Conversion by %s", r.By), w)))
 		for _, g := range top {
 			if len(g.Steps) == 0 {
 				continue
@@ -61,7 +61,7 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 			c := g.Steps[len(g.Steps)-1].Conversion
 			full := int(c.Or(0)*float64(barW) + 0.5)
 			b.WriteString("\n" + padRight(g.Value, nameW) + " " + st.Bar.Render(strings.Repeat("▇", full)) +
-				strings.Repeat(" ", barW-full) + " " + padLeft(output.Count(g.Steps[0].Users), 8) + " " + padLeft(query.Percent(c), 6))
+				strings.Repeat(" ", barW-full) + " " + padLeft(thousands(g.Steps[0].Users), 8) + " " + padLeft(query.Percent(c), 6))
 		}
 	}
 	return b.String()
@@ -77,20 +77,20 @@ func funnelInfo(r *query.FunnelResult, i, w int) string {
 	s := r.Steps[i]
 	var info []string
 	if i > 0 {
-		info = append(info, query.Percent(s.StepConversion)+" of previous")
+		info = append(info, i18n.T("%s of previous", query.Percent(s.StepConversion)))
 		if s.MedianSeconds != nil {
-			t := "median " + output.Duration(*s.MedianSeconds)
+			t := i18n.T("median %s", output.Duration(*s.MedianSeconds))
 			if s.P25Seconds != nil && s.P75Seconds != nil {
-				t += " (" + output.Duration(*s.P25Seconds) + "–" + output.Duration(*s.P75Seconds) + ")"
+				t = i18n.T("median %s (%s–%s)", output.Duration(*s.MedianSeconds), output.Duration(*s.P25Seconds), output.Duration(*s.P75Seconds))
 			}
 			info = append(info, t)
 		}
 	}
 	if i < len(r.Steps)-1 {
-		info = append(info, "↓ "+output.Count(s.DropOff)+" dropped")
+		info = append(info, i18n.T("↓ %d dropped", s.DropOff))
 	}
 	if s.InProgress > 0 {
-		info = append(info, output.Count(s.InProgress)+" in progress")
+		info = append(info, i18n.T("%d in progress", s.InProgress))
 	}
 	return fitLines(visibleLines(wrapJoin(info, " · ", w)), w, 3)
 }
@@ -111,7 +111,8 @@ func funnelTrend(sh *shared, r *query.FunnelResult, w int) string {
 			asciigraph.XAxisValueFormatter(func(v float64) string {
 				return shortDate(r.Trend[min(max(int(v+0.5), 0), n-1)].T)
 			}))
-		b.WriteString(st.Title.Render("Conversion % per "+r.Interval+" of step 1") + "\n" + plot)
+		plot = axisDates(plot, n, func(i int) string { return r.Trend[i].T })
+		b.WriteString(st.Title.Render(i18n.T("Conversion %% per %s of step 1", valueLabel(r.Interval))) + "\n" + plot)
 	}
 	return b.String()
 }

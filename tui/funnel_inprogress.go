@@ -1,10 +1,9 @@
 package tui
 
 import (
-	"fmt"
-
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // A funnel step's users whose window is still open at the data's end are
@@ -30,13 +29,13 @@ func (r *funnelResult) inProgress(sh *shared, sel int) tea.Cmd {
 	}
 	s := r.r.Steps[sel]
 	if sel == len(r.r.Steps)-1 {
-		return statusCmd(fmt.Sprintf("step %d %s is the last: its users converted, enter lists them", sel+1, s.Event), false)
+		return statusCmd(i18n.T("step %d %s is the last: its users converted, enter lists them", sel+1, s.Event), false)
 	}
 	users := r.r.InProgressAt(sel)
 	if len(users) == 0 {
-		return statusCmd(fmt.Sprintf("nobody is in progress at step %d %s", sel+1, s.Event), false)
+		return statusCmd(i18n.T("nobody is in progress at step %d %s", sel+1, s.Event), false)
 	}
-	p := usersPage(sh, "funnel", fmt.Sprintf("In progress at step %d %s", sel+1, s.Event)+r.overall(), users)
+	p := usersPage(sh, "funnel", i18n.T("In progress at step %d %s", sel+1, s.Event)+r.overall(), users)
 	d, db := sh.d, sh.db
 	p.onEnter = func(u string) tea.Cmd { return explainCmd(r, d, db, u) }
 	return func() tea.Msg { return pageMsg{p: p} }

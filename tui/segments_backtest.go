@@ -192,10 +192,11 @@ func backtestChart(sh *shared, days []segment.BacktestDay, w int) string {
 	}
 	labelW := len(strconv.Itoa(top)) + 2
 	n := len(days)
-	return plotLines(series, max(w-labelW-6, 10), asciigraph.Height(min(6, max(top, 1))), asciigraph.Precision(0),
+	plot := plotLines(series, max(w-labelW-6, 10), asciigraph.Height(min(6, max(top, 1))), asciigraph.Precision(0),
 		asciigraph.YAxisValueFormatter(axisLabel(0)), asciigraph.LowerBound(0),
 		asciigraph.XAxisRange(0, float64(n-1)), asciigraph.XAxisTickCount(max(2, min(n, (w-labelW)/12))),
 		asciigraph.XAxisValueFormatter(func(v float64) string {
 			return shortDate(days[min(max(int(v+0.5), 0), n-1)].Day)
 		}))
+	return axisDates(plot, n, func(i int) string { return days[i].Day })
 }

@@ -106,12 +106,13 @@ func sizeTrend(pts []segment.SizePoint, w int) string {
 	}
 	labelW := len(strconv.Itoa(int(top))) + 2
 	n := len(pts)
-	return plotLines([]lineSeries{{values: data}}, max(w-labelW-6, 10), asciigraph.Height(4), asciigraph.Precision(0),
+	plot := plotLines([]lineSeries{{values: data}}, max(w-labelW-6, 10), asciigraph.Height(4), asciigraph.Precision(0),
 		asciigraph.YAxisValueFormatter(axisLabel(0)), asciigraph.LowerBound(0),
 		asciigraph.XAxisRange(0, float64(n-1)), asciigraph.XAxisTickCount(max(2, min(n, (w-labelW)/12))),
 		asciigraph.XAxisValueFormatter(func(v float64) string {
 			return shortDate(pts[min(max(int(v+0.5), 0), n-1)].Day)
 		}))
+	return axisDates(plot, n, func(i int) string { return pts[i].Day })
 }
 
 // groupChart draws RFM tiers or lifecycle stages as bars of their share.

@@ -3,12 +3,12 @@ package tui
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/alert"
 	"github.com/spoorhq/spoor/forecast"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -53,43 +53,43 @@ func (a *trends) seed(sh *shared) {
 func (a *trends) rows(sh *shared) []row {
 	var rs []row
 	addEvent := func(sh *shared) dialog {
-		return newPicker("Add event", eventItems(sh, false), false, func(v string) tea.Cmd {
+		return newPicker(i18n.T("Add event"), eventItems(sh, false), false, func(v string) tea.Cmd {
 			a.q.Events = append(a.q.Events, v)
 			return nil
 		})
 	}
 	for i := range a.q.Events {
 		i := i
-		rs = append(rs, row{label: fmt.Sprintf("event%d", i+1), value: a.q.Events[i],
+		rs = append(rs, row{label: i18n.T("event%d", i+1), value: a.q.Events[i],
 			edit: func(sh *shared) dialog {
-				return newPicker("Event", eventItems(sh, false), false, func(v string) tea.Cmd { a.q.Events[i] = v; return nil })
+				return newPicker(i18n.T("Event"), eventItems(sh, false), false, func(v string) tea.Cmd { a.q.Events[i] = v; return nil })
 			},
 			remove: func() { a.q.Events = slices.Delete(a.q.Events, i, i+1) },
 			move:   func(d int) bool { return swap(a.q.Events, i, i+d) },
 			add:    addEvent,
 		})
 	}
-	plus := "+ event"
+	plus := i18n.T("+ event")
 	if len(a.q.Events) == 0 {
-		plus = "all events (+ add)"
+		plus = i18n.T("all events (+ add)")
 	}
-	rs = append(rs, row{label: "event", value: plus, edit: addEvent, add: addEvent})
+	rs = append(rs, row{label: i18n.T("event"), value: plus, edit: addEvent, add: addEvent})
 	rs = append(rs,
-		row{label: "measure", value: orDefault(a.q.Measure, "total"), edit: func(sh *shared) dialog {
-			return choiceDialog("Measure", trendMeasures, func(v string) { a.q.Measure = v })
+		row{label: i18n.T("measure"), value: valueLabel(orDefault(a.q.Measure, "total")), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Measure"), trendMeasures, func(v string) { a.q.Measure = v })
 		}},
-		row{label: "every", value: orDefault(a.q.Interval, "day"), edit: func(sh *shared) dialog {
-			return choiceDialog("Interval", trendIntervals, func(v string) { a.q.Interval = v })
+		row{label: i18n.T("every"), value: valueLabel(orDefault(a.q.Interval, "day")), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Interval"), trendIntervals, func(v string) { a.q.Interval = v })
 		}},
 		// Enter toggles the anomaly markers; the chart reads the flag when
 		// drawn, so no query runs.
-		row{label: "alerts", value: onOff(!a.hideAlerts), edit: func(sh *shared) dialog {
+		row{label: i18n.T("alerts"), value: onOff(!a.hideAlerts), edit: func(sh *shared) dialog {
 			a.hideAlerts = !a.hideAlerts
 			return nil
 		}},
 		// The forecast is computed with every run; Enter (or F on the
 		// chart) only shows or hides it.
-		row{label: "future", value: onOff(a.showForecast), edit: func(sh *shared) dialog {
+		row{label: i18n.T("future"), value: onOff(a.showForecast), edit: func(sh *shared) dialog {
 			a.showForecast = !a.showForecast
 			return nil
 		}},

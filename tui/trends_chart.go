@@ -2,16 +2,16 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/guptarohit/asciigraph"
 	"github.com/spoorhq/spoor/alert"
 	"github.com/spoorhq/spoor/forecast"
-	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -42,16 +42,65 @@ func datedPlot(lines []lineSeries, top float64, w, n int, date func(i int) strin
 			return shortDate(date(min(max(int(math.Round(v)), 0), n-1)))
 		}),
 	)
-	return plot, plotW
+	return axisDates(plot, n, date), plotW
+}
+
+// axisDates places the x-axis labels of a plot over n points (drawn with
+// XAxisRange(0, n-1)) by display width: asciigraph centres a label by its
+// runes, which pushes a Chinese date (6月18日, two cells a character) off
+// its tick and past the edge. Labels go where asciigraph puts ASCII ones:
+// centred on each ┬ of the axis, skipped when they would touch the one
+// before.
+func axisDates(plot string, n int, date func(i int) string) string {
+	lines := strings.Split(plot, "\n")
+	axis := -1
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], "└") {
+			axis = i
+			break
+		}
+	}
+	if axis < 0 || n < 1 {
+		return plot
+	}
+	var ticks []int
+	for c, r := range []rune(ansi.Strip(lines[axis])) { // one cell a rune: box drawing
+		if r == '┬' {
+			ticks = append(ticks, c)
+		}
+	}
+	var b strings.Builder
+	at, lastEnd := 0, -1
+	for j, c := range ticks {
+		i := 0
+		if len(ticks) > 1 {
+			i = int(math.Round(float64(j) / float64(len(ticks)-1) * float64(n-1)))
+		}
+		label := shortDate(date(min(max(i, 0), n-1)))
+		lw := ansi.StringWidth(label)
+		start := max(c-lw/2, 0)
+		if start <= lastEnd {
+			continue
+		}
+		b.WriteString(strings.Repeat(" ", start-at) + label)
+		at = start + lw
+		lastEnd = at
+	}
+	if axis+1 < len(lines) {
+		lines[axis+1] = b.String()
+	} else if b.Len() > 0 {
+		lines = append(lines, b.String())
+	}
+	return strings.Join(lines, "\n")
 }
 
 // trendsChart draws the series as one asciigraph line chart with dates on
 // the x axis and a legend of labels and totals; anomalous points get a ▲
 // under their column and a line each under the legend.
 func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point) string {
-	title := sh.st.Title.Render(truncate(r.Measure+" per "+r.Interval+", "+r.From+" → "+r.To, w))
+	title := sh.st.Title.Render(truncate(i18n.T("%s per %s, %s → %s", valueLabel(r.Measure), valueLabel(r.Interval), r.From, r.To), w))
 	if len(r.Series) == 0 || len(r.Series[0].Points) == 0 {
-		return title + "\n" + sh.st.Dim.Render("no events in range")
+		return title + "\n" + sh.st.Dim.Render(i18n.T("no events in range"))
 	}
 	top := 0.0
 	lines := make([]lineSeries, len(r.Series))
@@ -133,14 +182,14 @@ func alertList(sh *shared, alerts []alert.Point, w int) string {
 	lines := make([]string, 0, alertListMax+1)
 	for i, a := range alerts {
 		if i == alertListMax {
-			lines = append(lines, sh.st.Dim.Render(truncate(fmt.Sprintf("… %d more anomalies (spoor trends --alerts lists them all)", len(alerts)-i), w)))
+			lines = append(lines, sh.st.Dim.Render(truncate(i18n.T("… %d more anomalies (spoor trends --alerts lists them all)", len(alerts)-i), w)))
 			break
 		}
-		z := "flat baseline"
+		z := i18n.T("flat baseline")
 		if !math.IsInf(a.Score, 0) {
-			z = strconv.FormatFloat(a.Score, 'f', 1, 64) + " robust sd"
+			z = i18n.T("%s robust sd", strconv.FormatFloat(a.Score, 'f', 1, 64))
 		}
-		lines = append(lines, sh.st.Error.Render("▲ ")+truncate(fmt.Sprintf("%s %s %s: %s, expected %s (%s)", shortDate(a.T), a.Series, a.Direction,
+		lines = append(lines, sh.st.Error.Render("▲ ")+truncate(i18n.T("%s %s %s: %s, expected %s (%s)", shortDate(a.T), a.Series, direction(a.Direction),
 			fnum(float64(a.Value)), fnum(a.Expected), z), w-2))
 	}
 	return strings.Join(lines, "\n")
@@ -148,17 +197,35 @@ func alertList(sh *shared, alerts []alert.Point, w int) string {
 
 func onOff(on bool) string {
 	if on {
-		return "on"
+		return valueLabel("on")
 	}
-	return "off"
+	return valueLabel("off")
 }
 
-// shortDate drops the year from YYYY-MM-DD labels to save axis room.
-func shortDate(t string) string {
-	if len(t) >= 10 {
-		return t[5:]
+// direction is an anomaly's direction (alert's "spike" or "drop") as a
+// person reads it.
+func direction(d string) string {
+	switch d {
+	case "spike":
+		return i18n.T("spike")
+	case "drop":
+		return i18n.T("drop")
 	}
-	return t
+	return d
+}
+
+// shortDate drops the year from YYYY-MM-DD labels to save axis room:
+// 06-18 in English, 6月18日 in Chinese (an hour keeps its time after it).
+func shortDate(t string) string {
+	if len(t) < 10 {
+		return t
+	}
+	if i18n.Current() == i18n.Chinese {
+		if d, err := time.Parse("2006-01-02", t[:10]); err == nil {
+			return i18n.MonthDay(d) + t[10:]
+		}
+	}
+	return t[5:]
 }
 
 func formatTotal(measure string, n query.Num) string {
@@ -169,7 +236,7 @@ func formatTotal(measure string, n query.Num) string {
 	case measure == "avg" || v != math.Trunc(v):
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	}
-	return output.Count(int(v))
+	return thousands(int(v))
 }
 
 // wrapJoin joins items with sep, starting a new line when one would pass w.

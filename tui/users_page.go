@@ -2,11 +2,11 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -14,7 +14,7 @@ import (
 // usersPage lists the users behind a chart item on the tab of that kind;
 // Enter shows one user's timeline, e and y export and copy the list.
 func usersPage(sh *shared, kind, title string, users []string) *listPage {
-	p := newListPage(fmt.Sprintf("%s — %s users", title, thousands(len(users))), "", users, users,
+	p := newListPage(i18n.T("%s — %d users", title, len(users)), "", users, users,
 		func(u string) tea.Cmd { return timelineCmd(sh.db, u) })
 	p.users = newUserList(kind, title, users)
 	return p
@@ -27,12 +27,12 @@ func explainCmd(res result, d *query.Dataset, db *store.DB, user string) tea.Cmd
 	return func() tea.Msg {
 		text, err := res.explain(context.Background(), d, user)
 		if err != nil {
-			return statusMsg{text: "explain " + user + ": " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("explain %s: %v", user, err), err: true}
 		}
 		if text == "" {
 			return timelineCmd(db, user)()
 		}
-		return pageMsg{p: &textPage{title: "Why " + user + " counts as they do", lines: strings.Split(strings.TrimRight(text, "\n"), "\n")}}
+		return pageMsg{p: &textPage{title: i18n.T("Why %s counts as they do", user), lines: strings.Split(strings.TrimRight(text, "\n"), "\n")}}
 	}
 }
 
@@ -46,9 +46,9 @@ func timelineCmd(db *store.DB, user string) tea.Cmd {
 	return func() tea.Msg {
 		lines, err := timeline(context.Background(), db, user)
 		if err != nil {
-			return statusMsg{text: "timeline of " + user + ": " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("timeline of %s: %v", user, err), err: true}
 		}
-		return pageMsg{p: &textPage{title: "Timeline of " + user, lines: lines}}
+		return pageMsg{p: &textPage{title: i18n.T("Timeline of %s", user), lines: lines}}
 	}
 }
 
@@ -64,12 +64,12 @@ func timeline(ctx context.Context, db *store.DB, user string) ([]string, error) 
 		return nil, err
 	}
 	if len(tl.Events) == 0 {
-		return nil, fmt.Errorf("no events for this user")
+		return nil, i18n.Errorf("no events for this user")
 	}
 	var lines []string
 	for _, e := range tl.Events {
 		if len(lines) == timelineLimit {
-			lines = append(lines, fmt.Sprintf("… stopped at %d events; spoor user %s prints them all", timelineLimit, user))
+			lines = append(lines, i18n.T("… stopped at %d events; spoor user %s prints them all", timelineLimit, user))
 			break
 		}
 		line := time.UnixMilli(e.Millis).In(loc).Format("2006-01-02 15:04:05") + "  " + padRight(e.Event, 18)
