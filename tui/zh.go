@@ -167,7 +167,7 @@ func init() {
 
 		// funnel.go
 		"Add step %d":                            "添加步骤 %d",
-		"step %d":                                "步骤 %d",
+		"step %d":                                "第 %d 步",
 		"Step %d event":                          "步骤 %d 的事件",
 		"Edit step filter":                       "编辑步骤筛选条件",
 		"step":                                   "步骤",
