@@ -5,6 +5,7 @@
 //
 //	6  main                                  wires the front ends: cli parses the workbench's flags, tui.Run opens it
 //	5  cli, tui                              the command line and the workbench; neither imports the other
+//	4  chquery                               the engine's analyses, A/B tests and churn compiled to ClickHouse SQL
 //	4  specfile, alert                       spec files: the kinds of analysis a saved spec may name; saved alerts, judged by forecast's detector
 //	4  chquery                               the engine's analyses and segments compiled to ClickHouse SQL
 //	3  segment, experiment, forecast, why, attribution, survival, recommend, sequence  built on the engine: segments, A/B tests, forecasts and the anomaly detector, contribution analysis, attribution and ROI, survival curves, recommendations, sequence patterns

@@ -2,11 +2,11 @@ package chquery
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -98,12 +98,12 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	var counts []query.PathCount
 	err = e.eachPerson(ctx, sql, func(row []string) error {
 		if len(row) != 5 {
-			return fmt.Errorf("paths: ClickHouse sent %d columns, expected 5", len(row))
+			return i18n.Errorf("paths: ClickHouse sent %d columns, expected %d", len(row), 5)
 		}
 		steps, err1 := clickhouse.ParseArray(row[0])
 		n, err2 := strconv.ParseInt(row[4], 10, 64)
 		if err := firstErr(err1, err2); err != nil {
-			return fmt.Errorf("paths: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
+			return i18n.Errorf("paths: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
 		}
 		counts = append(counts, query.PathCount{Steps: steps, Early: row[1] == "1", By: row[2], HasBy: row[3] == "1", Users: n})
 		return nil

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/spoorhq/spoor/chquery"
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
@@ -74,12 +75,18 @@ func runExperiment(env *Env, args []string) error {
 	if q.MDE, err = experiment.ParseShare(*mde); err != nil || q.MDE <= 0 {
 		return usagef("--mde: cannot read %q (use e.g. 10%% or 0.1)", *mde)
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	d, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	r, err := experiment.Run(env.Ctx, d, q)
+	defer closeData()
+	var r *experiment.Result
+	switch e := d.(type) {
+	case *chquery.Engine:
+		r, err = e.Experiment(env.Ctx, q)
+	case *query.Dataset:
+		r, err = experiment.Run(env.Ctx, e, q)
+	}
 	if err != nil {
 		return err
 	}

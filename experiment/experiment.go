@@ -79,15 +79,9 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 // evaluate runs the experiment, collecting a variant's users into
 // members when it is not nil.
 func evaluate(ctx context.Context, d *query.Dataset, q Query, members *memberList) (*Result, error) {
-	if q.Variant == "" {
-		return nil, fmt.Errorf("no variant property given (e.g. --variant exp_checkout)")
-	}
-	if (q.Goal == "") == (len(q.Steps) == 0) {
-		return nil, fmt.Errorf("give either a goal event (--goal) or funnel steps (--steps a,b,c)")
-	}
-	steps := q.Steps
-	if q.Goal != "" {
-		steps = query.FunnelSteps([]string{q.Goal})
+	q, steps, window, err := check(q)
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]int32, len(steps))
 	filters := make([]*query.Scope, len(steps))
@@ -105,58 +99,35 @@ func evaluate(ctx context.Context, d *query.Dataset, q Query, members *memberLis
 			filters[k] = f
 		}
 	}
-	if q.Window == "" {
-		q.Window = DefaultWindow
-	}
-	window, err := query.ParseDuration(q.Window)
-	if err != nil {
-		return nil, fmt.Errorf("--window: %w", err)
-	}
-	if window <= 0 {
-		return nil, fmt.Errorf("the conversion window must be positive, got %q", q.Window)
-	}
-	if q.Alpha == 0 {
-		q.Alpha = 0.05
-	}
-	if q.Alpha <= 0 || q.Alpha >= 1 {
-		return nil, fmt.Errorf("alpha must be between 0 and 1, got %v", q.Alpha)
-	}
-	if q.MDE == 0 {
-		q.MDE = DefaultMDE
-	}
-	if q.MDE < 0 || math.IsNaN(q.MDE) || math.IsInf(q.MDE, 0) {
-		return nil, fmt.Errorf("the minimum detectable lift must be positive, got %v", q.MDE)
-	}
 	vp, err := d.Prop(ctx, q.Variant)
 	if err != nil {
 		return nil, err
 	}
-	if len(vp.Values) == 0 {
-		return nil, fmt.Errorf("no event carries the property %q; run spoor props to list the known properties", q.Variant)
+	if err := checkVariant(q, len(vp.Values) > 0); err != nil {
+		return nil, err
 	}
 	// An empty or null value is no assignment (a blank cell, a JSON null):
 	// counting it as a variant would exclude every user as mixed.
 	assigned := make([]bool, len(vp.Values)+1)
 	for k, v := range vp.Values {
-		assigned[k+1] = v != "" && v != "null"
+		assigned[k+1] = Assigned(v)
 	}
 	var rev *query.Prop
 	if q.Revenue != "" {
 		if rev, err = d.Prop(ctx, q.Revenue); err != nil {
 			return nil, err
 		}
-		if len(rev.Values) == 0 {
-			return nil, fmt.Errorf("no event carries the revenue property %q", q.Revenue)
+		if err := checkRevenue(q, len(rev.Values) > 0); err != nil {
+			return nil, err
 		}
 	}
 	s, err := d.Resolve(ctx, q.Common)
 	if err != nil {
 		return nil, err
 	}
-	newScan := func() *scan { return &scan{arms: map[string]*arm{}, conflicts: map[string]int{}} }
 	sc := newScan()
 	sc.members = members
-	groups := map[int32]*scan{} // with --by: a scan per group code
+	groups := map[group]*scan{} // with --by: a scan per group
 	for p := range d.Users {
 		if p%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -171,27 +142,104 @@ func evaluate(ctx context.Context, d *query.Dataset, q Query, members *memberLis
 			continue
 		}
 		if first := exposureOf(d, vp, assigned, p); first >= 0 {
-			g := groups[s.By.Codes[first]]
+			code := s.By.Codes[first]
+			key := group{has: code > 0}
+			if code > 0 {
+				key.value = s.By.Values[code-1]
+			}
+			g := groups[key]
 			if g == nil {
 				g = newScan()
-				groups[s.By.Codes[first]] = g
+				groups[key] = g
 			}
 			g.person(d, s, vp, assigned, rev, ids, filters, window, p)
 		}
 	}
+	return finish(q, steps, window, sc, groups)
+}
+
+// check checks what q asks without its data and fills in the defaults:
+// the steps (the goal as a one-step funnel) and the window in ms.
+func check(q Query) (Query, []query.FunnelStep, int64, error) {
+	if q.Variant == "" {
+		return q, nil, 0, fmt.Errorf("no variant property given (e.g. --variant exp_checkout)")
+	}
+	if (q.Goal == "") == (len(q.Steps) == 0) {
+		return q, nil, 0, fmt.Errorf("give either a goal event (--goal) or funnel steps (--steps a,b,c)")
+	}
+	steps := q.Steps
+	if q.Goal != "" {
+		steps = query.FunnelSteps([]string{q.Goal})
+	}
+	if q.Window == "" {
+		q.Window = DefaultWindow
+	}
+	window, err := query.ParseDuration(q.Window)
+	if err != nil {
+		return q, nil, 0, fmt.Errorf("--window: %w", err)
+	}
+	if window <= 0 {
+		return q, nil, 0, fmt.Errorf("the conversion window must be positive, got %q", q.Window)
+	}
+	if q.Alpha == 0 {
+		q.Alpha = 0.05
+	}
+	if q.Alpha <= 0 || q.Alpha >= 1 {
+		return q, nil, 0, fmt.Errorf("alpha must be between 0 and 1, got %v", q.Alpha)
+	}
+	if q.MDE == 0 {
+		q.MDE = DefaultMDE
+	}
+	if q.MDE < 0 || math.IsNaN(q.MDE) || math.IsInf(q.MDE, 0) {
+		return q, nil, 0, fmt.Errorf("the minimum detectable lift must be positive, got %v", q.MDE)
+	}
+	return q, steps, window, nil
+}
+
+// checkVariant fails when no event carries the variant property.
+func checkVariant(q Query, carried bool) error {
+	if !carried {
+		return fmt.Errorf("no event carries the property %q; run spoor props to list the known properties", q.Variant)
+	}
+	return nil
+}
+
+// checkRevenue fails when no event carries the revenue property.
+func checkRevenue(q Query, carried bool) error {
+	if !carried {
+		return fmt.Errorf("no event carries the revenue property %q", q.Revenue)
+	}
+	return nil
+}
+
+// Assigned reports whether a value of the variant property assigns a
+// variant: an empty or null value does not.
+func Assigned(v string) bool { return v != "" && v != "null" }
+
+// group is a --by group: the value on the users' exposure events, or
+// none (has false).
+type group struct {
+	value string
+	has   bool
+}
+
+func newScan() *scan { return &scan{arms: map[string]*arm{}, conflicts: map[string]int{}} }
+
+// finish analyzes the scan and, with --by, each group's: the experiment
+// over the group's users alone, against the overall control (a group
+// without it says so instead).
+func finish(q Query, steps []query.FunnelStep, window int64, sc *scan, groups map[group]*scan) (*Result, error) {
 	r, err := analyze(q, steps, window, sc)
-	if err != nil || s.By == nil {
+	if err != nil || q.By == "" {
 		return r, err
 	}
-	// Each group is the experiment over its users alone, against the
-	// overall control (a group without it says so instead).
 	r.By, r.Breakdown = q.By, make([]Group, 0, len(groups))
 	gq := q
 	gq.Control = r.Control
-	for code, g := range groups {
+	for key, g := range groups {
 		grp := Group{Value: query.NoneValue}
-		if code > 0 {
-			grp.Value = s.By.Values[code-1]
+		if key.has {
+			grp.Value = key.value
 		}
 		if grp.Result, err = analyze(gq, steps, window, g); err != nil {
 			grp.Result, grp.Note = nil, err.Error()

@@ -3,6 +3,7 @@ package experiment
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -384,8 +385,12 @@ type stats struct {
 	total          float64
 }
 
-// moments uses Welford's update, stable for large sums of revenue.
+// moments uses Welford's update, stable for large sums of revenue, over
+// the values in ascending order: the sums of floating-point numbers depend
+// on their order, and users come in a different order from each backend
+// (import order locally, shard by shard on ClickHouse).
 func moments(xs []float64) stats {
+	xs = slices.Sorted(slices.Values(xs))
 	s := stats{n: len(xs)}
 	m2 := 0.0
 	for i, x := range xs {

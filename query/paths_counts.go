@@ -1,6 +1,6 @@
 package query
 
-import "fmt"
+import "github.com/spoorhq/spoor/i18n"
 
 // PathCount is one distinct path and how many users took it, as a backend
 // that walks each person's events where they are (package chquery)
@@ -43,7 +43,7 @@ func PathsFromCounts(q PathsQuery, counts []PathCount) (*PathsResult, error) {
 	part := make(map[groupedPath]int64, len(counts))
 	for _, c := range counts {
 		if len(c.Steps) > p.depth || (len(c.Steps) < p.depth) != c.Early {
-			return nil, fmt.Errorf("paths: a counted path has %d steps (early end %v) for depth %d", len(c.Steps), c.Early, p.depth)
+			return nil, i18n.Errorf("paths: a counted path has %d steps (early end %v) for depth %d", len(c.Steps), c.Early, p.depth)
 		}
 		var k groupedPath
 		for i := range k.path {

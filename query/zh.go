@@ -75,6 +75,7 @@ func init() {
 		"the date range %s lies outside the data, which runs from %s to %s":                                            "时间范围 %s 不在数据之内，数据从 %s 到 %s",
 		"paths need exactly one anchor: --from EVENT (what users do after it) or --to EVENT (what they did before it)": "路径需要且只需要一个锚点事件：--from EVENT（用户之后做了什么）或 --to EVENT（用户之前做了什么）",
 		"--depth %d is out of range: paths support 1 to %d steps":                                                      "--depth %d 超出范围：路径支持 1 到 %d 步",
+		"paths: a counted path has %d steps (early end %v) for depth %d":                                               "路径：一条计数的路径有 %d 步（提前结束 %v），深度为 %d",
 		"--top %d must be positive":                            "--top %d 必须是正数",
 		"--session-gap: %w":                                    "--session-gap：%w",
 		"unknown retention period %q (use day, week or month)": "未知的留存周期 %q（可用 day、week 或 month）",

@@ -1,0 +1,166 @@
+package chquery
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/i18n"
+)
+
+// Experiment evaluates an A/B test (docs/semantics.md#experiments) where
+// the events are. Per person, on each shard: the variants they carried
+// (their earliest carrying one is the exposure, over all their data), and
+// whether that exposure is in the test (in range, passing --where); then
+// the steps done in order from the exposure's instant through the window
+// (each step the first matching event after the previous one: a linear
+// pass per step), and with --revenue the revenue texts of the goal events
+// counted. Users with the same outcome come back as one counted row, so
+// without --revenue what crosses the network is a few cells.
+// experiment.FromExposures makes the statistics as the local engine does.
+func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experiment.Result, error) {
+	f, span, err := e.span(ctx, q.Common)
+	if err != nil {
+		return nil, err
+	}
+	t := e.t
+	variant, hasVariant := t.Prop(q.Variant)
+	revenue, hasRevenue := t.Prop(q.Revenue)
+	var a experiment.Assignment
+	if a.VariantCarried, err = e.any(ctx, hasVariant); err != nil {
+		return nil, err
+	}
+	if q.Revenue != "" {
+		if a.RevenueCarried, err = e.any(ctx, hasRevenue); err != nil {
+			return nil, err
+		}
+	}
+	steps, window, err := experiment.Check(q, a)
+	if err != nil {
+		return nil, err
+	}
+	n := len(steps)
+	if n > 63 {
+		return nil, i18n.Errorf("an experiment funnel of more than 63 steps is not compiled for ClickHouse yet; copy the events to a local database to run it")
+	}
+	for _, st := range steps {
+		if err := f.checkEvent(st.Event); err != nil {
+			return nil, err
+		}
+	}
+	where, err := e.conditions(ctx, q.Where)
+	if err != nil {
+		return nil, err
+	}
+	var bits, names []string
+	for k, st := range steps {
+		cond, err := e.conditions(ctx, st.Where)
+		if err != nil {
+			return nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+		}
+		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s AND %s AND %s), %d)", t.Event, clickhouse.String(st.Event), cond, where, k))
+		names = append(names, st.Event)
+	}
+	tiebreak := t.Tiebreak
+	if tiebreak == "" {
+		tiebreak = "0"
+	}
+	byValue, byHas := "''", "0"
+	if q.By != "" {
+		byValue, byHas = t.Prop(q.By)
+	}
+	if q.Revenue == "" {
+		revenue, hasRevenue = "''", "0"
+	}
+	// A value that assigns nothing (empty, null) reads as ''.
+	assigned := "(" + hasVariant + " AND " + variant + " NOT IN ('', 'null'))"
+	inner := func(from string) string {
+		return "SELECT " + t.Person + " AS person, arraySort(groupUniqArrayIf(" + variant + ", " + assigned + ")) AS seen," +
+			" arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", if(" + assigned + ", " + variant + ", ''), toUInt8(" + where + "), " +
+			strings.Join(bits, " + ") + ", " + byValue + ", toUInt8(" + byHas + "), " + revenue + ", toUInt8(" + hasRevenue + ")))) AS ev" +
+			" FROM " + from + " WHERE " + t.Where + " AND (" + assigned + " OR (" + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
+			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) + "))" +
+			" GROUP BY person HAVING length(seen) > 0"
+	}
+	var st stages
+	st.let("T", "arrayMap(x -> x.1, ev)")
+	st.let("V", "arrayMap(x -> x.3, ev)")
+	st.let("M", "arrayMap(x -> x.5, ev)")
+	st.let("I", "arrayEnumerate(ev)")
+	st.next()
+	st.let("fi", "arrayFirstIndex(x -> x != '', V)")
+	st.next()
+	st.let("x0", "arrayElement(ev, fi)")
+	st.next()
+	st.let("e0", "tupleElement(x0, 1)")
+	st.next()
+	st.let("inTest", "toUInt8(e0 >= "+lit(span.From)+" AND e0 < "+lit(span.To)+" AND tupleElement(x0, 4) = 1)")
+	// ei: the last event in the window (inclusive); p0: the one before
+	// the first at the exposure's instant.
+	st.let("ei", count("T", "<=", "e0 + "+lit(window)))
+	st.let("p0", count("T", "<", "e0"))
+	past := "(toInt64(length(T)) + 1)"
+	for k := 1; k <= n; k++ {
+		st.next()
+		prev := fmt.Sprintf("p%d", k-1)
+		found := fmt.Sprintf("(toInt64(arrayFirstIndex((m, i) -> bitTest(m, %d) AND i > %s, M, I)) + 0 * (%s))", k-1, prev, prev)
+		st.let(fmt.Sprintf("q%d", k), found)
+		st.next()
+		st.let(fmt.Sprintf("p%d", k), fmt.Sprintf("if(q%d > 0 AND q%d <= ei, q%d, %s)", k, k, k, past))
+	}
+	st.next()
+	level := "0"
+	for k := 1; k <= n; k++ {
+		level += fmt.Sprintf(" + toInt64(p%d <= ei)", k)
+	}
+	st.let("level", level)
+	st.next()
+	st.let("open", "toUInt8(level < "+strconv.Itoa(n)+" AND e0 + "+lit(window)+" > "+lit(f.max)+")")
+	rev := "emptyArrayString()"
+	if q.Revenue != "" {
+		last := fmt.Sprintf("p%d", n)
+		// Short of the goal, the last step is past every event: none.
+		rev = fmt.Sprintf("arrayMap(x -> x.8, arrayFilter((x, i) -> x.9 = 1 AND bitTest(x.5, %d) AND i >= %s AND i <= ei, ev, I))", n-1, last)
+		// last and ei named outside the lambda too (see count).
+		rev = "arraySlice(" + rev + ", 1 + 0 * (" + last + ") + 0 * (ei))"
+	}
+	st.let("rv", rev)
+	sql := func(from string) string {
+		return "SELECT seen, V[fi] AS variant, inTest, level, open, rv, tupleElement(x0, 6) AS byv, tupleElement(x0, 7) AS byh, count()" +
+			" FROM (" + st.wrap(inner(from)) + ") GROUP BY seen, variant, inTest, level, open, rv, byv, byh"
+	}
+	var exposures []experiment.Exposure
+	err = e.eachPerson(ctx, sql, func(row []string) error {
+		if len(row) != 9 {
+			return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 9)
+		}
+		seen, err1 := clickhouse.ParseArray(row[0])
+		lvl, err2 := strconv.Atoi(row[3])
+		rv, err3 := clickhouse.ParseArray(row[5])
+		users, err4 := strconv.Atoi(row[8])
+		if err := firstErr(err1, err2, err3, err4); err != nil {
+			return i18n.Errorf("experiment: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
+		}
+		slices.Sort(seen)
+		exposures = append(exposures, experiment.Exposure{Users: users, Variants: seen, Variant: row[1], InTest: row[2] == "1",
+			Level: lvl, InProgress: row[4] == "1", Revenue: rv, By: row[6], HasBy: row[7] == "1"})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return experiment.FromExposures(q, a, exposures)
+}
+
+// any reports whether some event has cond.
+func (e *Engine) any(ctx context.Context, cond string) (bool, error) {
+	r, err := e.c.Query(ctx, "SELECT count() FROM (SELECT 1 FROM "+e.t.From+" WHERE "+e.t.Where+" AND "+cond+" LIMIT 1)")
+	if err != nil {
+		return false, err
+	}
+	return len(r.Rows) == 1 && r.Rows[0][0] == "1", nil
+}

@@ -1,0 +1,138 @@
+package chquery
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/clickhouse/chtest"
+	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/query"
+)
+
+// sameExperiment runs q locally and on both ClickHouse backends and fails
+// unless each errs when the local one does and otherwise gives the same JSON.
+func sameExperiment(t *testing.T, b *backends, q experiment.Query) *experiment.Result {
+	t.Helper()
+	ctx := context.Background()
+	want, werr := experiment.Run(ctx, b.local, q)
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+		got, err := e.Experiment(ctx, q)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("%s: %+v: error %v, local error %v", name, q, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		wj, _ := json.Marshal(want)
+		gj, _ := json.Marshal(got)
+		if string(wj) != string(gj) {
+			t.Fatalf("%s: %+v:\n got %s\nwant %s", name, q, gj, wj)
+		}
+	}
+	return want
+}
+
+func TestExperimentHandChecked(t *testing.T) {
+	c := chtest.Get(t)
+	db := c.NewDatabase(t)
+	at := func(m int) int64 { return day0 + int64(m)*60_000 }
+	v := func(x string) map[string]string { return map[string]string{"v": x} }
+	raw := []query.RawEvent{
+		// a1: exposed to A, buys 10 and 5 within the window; a2: exposed to
+		// A, no buy; a3: a buy at the exposure's instant, stored before it.
+		{User: "a1", Event: "open", Time: at(0), Props: v("A")}, {User: "a1", Event: "buy", Time: at(5), Props: map[string]string{"rev": "10"}},
+		{User: "a1", Event: "buy", Time: at(6), Props: map[string]string{"rev": "5"}},
+		{User: "a2", Event: "open", Time: at(0), Props: v("A")},
+		{User: "a3", Event: "buy", Time: at(1), Props: map[string]string{"rev": "2.5"}}, {User: "a3", Event: "open", Time: at(1), Props: v("A")},
+		// b1: B, buys after the window; b2: B then A, excluded; b3: an
+		// empty value is no assignment, then B with a buy.
+		{User: "b1", Event: "open", Time: at(0), Props: v("B")}, {User: "b1", Event: "buy", Time: at(2*60 + 1)},
+		{User: "b2", Event: "open", Time: at(0), Props: v("B")}, {User: "b2", Event: "open", Time: at(3), Props: v("A")},
+		{User: "b3", Event: "open", Time: at(0), Props: v("")}, {User: "b3", Event: "open", Time: at(1), Props: v("B")}, {User: "b3", Event: "buy", Time: at(2)},
+		{User: "zz", Event: "buy", Time: at(600)},
+	}
+	b := load(t, c, db, raw, time.UTC)
+	r := sameExperiment(t, b, experiment.Query{Variant: "v", Goal: "buy", Window: "2h", Revenue: "rev"})
+	got := map[string][2]int{}
+	for _, x := range r.Variants {
+		got[x.Name] = [2]int{x.Users, x.Conversions}
+	}
+	if got["A"] != [2]int{3, 2} || got["B"] != [2]int{2, 1} || r.Excluded != 1 {
+		t.Fatalf("users, conversions %v, excluded %d; want A 3 2, B 2 1, 1 excluded", got, r.Excluded)
+	}
+	if tot := r.Variants[0].Rev.Total; r.Variants[0].Name != "A" || tot != 17.5 {
+		t.Fatalf("A's revenue %v, want 17.5", tot)
+	}
+}
+
+// TestExperimentMatchesLocal compares experiments with the local engine on
+// random data: ms and equal times in shuffled storage order, variants
+// mixed, empty and null, goals and funnels with step filters, --where,
+// --by, ranges in DST zones, revenue that is not always a number.
+func TestExperimentMatchesLocal(t *testing.T) {
+	c := chtest.Get(t)
+	db := c.NewDatabase(t)
+	rng := rand.New(rand.NewSource(9))
+	zones := []string{"America/New_York", "Australia/Lord_Howe", "Europe/London"}
+	datasets, queries := 8, 8
+	if testing.Short() {
+		datasets = 3
+	}
+	for it := 0; it < datasets; it++ {
+		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
+		base := time.Date(2026, []time.Month{3, 10, 11}[rng.Intn(3)], 1+rng.Intn(28), 0, 0, 0, 0, loc).UnixMilli()
+		var raw []query.RawEvent
+		for u := 0; u < 1+rng.Intn(40); u++ {
+			tm := base + rng.Int63n(5*86_400_000)
+			for e := rng.Intn(12); e > 0; e-- {
+				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: []string{"open", "view", "buy", "buy"}[rng.Intn(4)], Time: tm, Props: map[string]string{}}
+				if rng.Intn(3) == 0 {
+					re.Props["v"] = []string{"A", "A", "B", "B", "C", "", "null"}[rng.Intn(7)]
+				}
+				if rng.Intn(2) == 0 {
+					re.Props["p"] = []string{"x", "y", "10"}[rng.Intn(3)]
+				}
+				if rng.Intn(2) == 0 {
+					re.Props["rev"] = []string{"1", "2.5", "0.1", "1e2", "x", "-3", "0.2"}[rng.Intn(7)]
+				}
+				raw = append(raw, re)
+				tm += []int64{0, 0, 1, 60_000, 3_600_000, 86_400_000}[rng.Intn(6)]
+			}
+		}
+		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
+		b := load(t, c, db, raw, loc)
+		for qi := 0; qi < queries; qi++ {
+			q := experiment.Query{Variant: "v", Window: []string{"", "1ms", "1h", "1d", "3d"}[rng.Intn(5)]}
+			if rng.Intn(2) == 0 {
+				q.Goal = []string{"buy", "buy where p = x", "view"}[rng.Intn(3)]
+			} else {
+				q.Steps = query.FunnelSteps([]string{"view", "buy"})
+				if rng.Intn(2) == 0 {
+					q.Steps = query.FunnelSteps([]string{"open", "buy where p != y", "buy"})
+				}
+			}
+			if rng.Intn(2) == 0 {
+				q.Revenue = "rev"
+			}
+			if rng.Intn(3) == 0 {
+				q.By = "p"
+			}
+			if rng.Intn(4) == 0 {
+				q.Where = []string{[]string{"p != y", "p is set", "p in (x, 10)"}[rng.Intn(3)]}
+			}
+			if rng.Intn(3) == 0 {
+				from := time.UnixMilli(base).In(loc).AddDate(0, 0, rng.Intn(3))
+				q.From = from.Format("2006-01-02")
+				q.To = from.AddDate(0, 0, rng.Intn(3)).Format("2006-01-02")
+			}
+			if rng.Intn(5) == 0 {
+				q.Control = "B"
+			}
+			sameExperiment(t, b, q)
+		}
+	}
+}
