@@ -21,7 +21,7 @@ func TestImportMaxExpand(t *testing.T) {
 	gz := filepath.Join(dir, "rows.csv.gz")
 	os.WriteFile(gz, b.Bytes(), 0o644)
 	db := filepath.Join(dir, "s.db")
-	if code, _, stderr := runCLI(t, "", "import", "--db", db, "--max-expand", "0", gz); code != 0 || !strings.Contains(stderr, "100000 imported") {
+	if code, _, stderr := runCLI(t, "", "import", "--db", db, "--max-expand", "0", gz); code != 0 || !strings.Contains(stderr, "100,000 imported") {
 		t.Fatalf("--max-expand 0: code %d\n%s", code, stderr)
 	}
 	if code, _, _ := runCLI(t, "", "import", "--db", db, "--max-expand", "-1", gz); code != 2 {

@@ -227,6 +227,11 @@ func printDefaults(w io.Writer, fs *flag.FlagSet) {
 		}
 		io.WriteString(w, line)
 	}
+	langHelp(w)
+}
+
+// langHelp describes --lang as the flag list describes a flag.
+func langHelp(w io.Writer) {
 	fmt.Fprintf(w, "  -lang zh|en\n    \t%s\n", i18n.T("interface language: zh (中文) or en; default $SPOOR_LANG, else the locale (spoor help says more)"))
 }
 

@@ -2,12 +2,13 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 
 	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/query"
@@ -194,9 +195,9 @@ func chUnknownEvent(env *Env, c *clickhouse.Client, t *clickhouse.Table, event s
 		names = append(names, row[0])
 	}
 	if near := query.Closest(event, names, 3); len(near) > 0 {
-		return fmt.Errorf("unknown event %q; closest known: %s", event, strings.Join(near, ", "))
+		return i18n.Errorf("unknown event %q; closest known: %s", event, strings.Join(near, ", "))
 	}
-	return fmt.Errorf("unknown event %q; run spoor events to list the known names", event)
+	return i18n.Errorf("unknown event %q; run spoor events to list the known names", event)
 }
 
 // chUser is spoor user on a ClickHouse table: the person of id, their ids,
@@ -212,7 +213,7 @@ func chUser(env *Env, src *clickhouse.Source, id string, loc *time.Location) (qu
 		return tl, err
 	}
 	if len(r.Rows) == 0 {
-		return tl, fmt.Errorf("unknown user %q: no event of %s has it as its user or person", id, src.Table)
+		return tl, i18n.Errorf("unknown user %q: no event of %s has it as its user or person", id, src.Table)
 	}
 	tl.User = r.Rows[0][0]
 	person := t.Person + " = " + clickhouse.String(tl.User)
@@ -269,7 +270,7 @@ func chUser(env *Env, src *clickhouse.Source, id string, loc *time.Location) (qu
 func pairsJSON(s string) (json.RawMessage, error) {
 	elems, err := clickhouse.ParseArray(s)
 	if err != nil || len(elems)%2 != 0 {
-		return nil, fmt.Errorf("unreadable properties %.60q", s)
+		return nil, i18n.Errorf("unreadable properties %.60q", s)
 	}
 	b := []byte{'{'}
 	for i := 0; i < len(elems); i += 2 {
@@ -291,7 +292,7 @@ func chSQL(env *Env, src *clickhouse.Source, q string, w *sqlWriter) error {
 	switch kw := firstKeyword(q); kw {
 	case "SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "EXISTS", "EXPLAIN", "(":
 	default:
-		return fmt.Errorf("spoor sql on ClickHouse only reads: %s is not sent (use SELECT, WITH, SHOW, DESCRIBE, EXISTS or EXPLAIN)", kw)
+		return i18n.Errorf("spoor sql on ClickHouse only reads: %s is not sent (use SELECT, WITH, SHOW, DESCRIBE, EXISTS or EXPLAIN)", kw)
 	}
 	c := clickhouse.NewClient(src)
 	ro := c.With(clickhouse.Settings{

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spoorhq/spoor/alert"
@@ -23,9 +24,9 @@ func init() {
 	register("alerts", i18n.N("check saved alerts on the latest data (exit status 3 when one fires); alerts add|list|remove"), runAlerts)
 }
 
-const alertsUsage = `[run] [NAME...] | add NAME --metric 'TRENDS ARGS' [--threshold Z] [--window N] [--points N] | list | remove NAME
-
-An alert watches a trends series (the arguments of spoor trends, e.g.
+// alertsUsage is the synopsis and, in the interface language, what it means.
+func alertsUsage() string {
+	return `[run] [NAME...] | add NAME --metric 'TRENDS ARGS' [--threshold Z] [--window N] [--points N] | list | remove NAME` + "\n\n" + i18n.T(`An alert watches a trends series (the arguments of spoor trends, e.g.
 --metric '--events purchase --measure users') and fires when one of its
 latest complete points (--points, default 1) lies outside its expected
 band: more than --threshold (default 3.5) robust standard deviations from
@@ -39,7 +40,8 @@ trailing --window points (default 14). A partly covered last interval
 
 spoor alerts evaluates every saved alert (or the named ones) and exits
 with status 3 when at least one fires, 1 when one could not be computed,
-0 otherwise, so it can run from cron after an import.`
+0 otherwise, so it can run from cron after an import.`)
+}
 
 // alertsCommands are the subcommands of spoor alerts; without one it runs
 // the alerts named, or all.
@@ -54,18 +56,18 @@ var alertsCommands = map[string]func(env *Env, args []string) error{
 }
 
 func runAlerts(env *Env, args []string) error {
-	return runSubcommand(env, "alerts", alertsUsage, alertsCommands, args)
+	return runSubcommand(env, "alerts", alertsUsage(), alertsCommands, args)
 }
 
 func alertsAdd(env *Env, args []string) error {
 	fs := newFlags(env, "alerts add", "NAME --metric 'TRENDS ARGS' [--threshold Z] [--window N] [--points N] [--replace]")
 	dbPath := dbFlag(fs)
 	var d alert.Definition
-	fs.StringVar(&d.Metric, "metric", "", "the arguments of spoor trends that give the series, e.g. '--events purchase --measure users'")
-	fs.Float64Var(&d.Threshold, "threshold", alert.DefaultThreshold, "robust standard deviations from the expected value beyond which a point is anomalous")
-	fs.IntVar(&d.Window, "window", alert.DefaultWindow, "trailing points forming the baseline of a series too short to forecast")
-	fs.IntVar(&d.Points, "points", 1, "latest points of each series to check")
-	replace := fs.Bool("replace", false, "replace an alert of the same name")
+	fs.StringVar(&d.Metric, "metric", "", i18n.T("the arguments of spoor trends that give the series, e.g. '--events purchase --measure users'"))
+	fs.Float64Var(&d.Threshold, "threshold", alert.DefaultThreshold, i18n.T("robust standard deviations from the expected value beyond which a point is anomalous"))
+	fs.IntVar(&d.Window, "window", alert.DefaultWindow, i18n.T("trailing points forming the baseline of a series too short to forecast"))
+	fs.IntVar(&d.Points, "points", 1, i18n.T("latest points of each series to check"))
+	replace := fs.Bool("replace", false, i18n.T("replace an alert of the same name"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -92,8 +94,8 @@ func alertsAdd(env *Env, args []string) error {
 	if err := alert.Save(env.Ctx, db, d, *replace); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "saved alert %q: fires when the latest %d complete point(s) of spoor trends %s lie more than %g robust standard deviations from their expected value\n",
-		d.Name, d.Points, d.Metric, d.Threshold)
+	fmt.Fprintln(env.Stderr, i18n.T("saved alert %q: fires when the latest %d complete point(s) of spoor trends %s lie more than %v robust standard deviations from their expected value",
+		d.Name, d.Points, d.Metric, strconv.FormatFloat(d.Threshold, 'g', -1, 64)))
 	return nil
 }
 
@@ -140,7 +142,7 @@ func alertsRemove(env *Env, args []string) error {
 }
 
 func alertsRun(env *Env, args []string) error {
-	fs := newFlags(env, "alerts", alertsUsage)
+	fs := newFlags(env, "alerts", alertsUsage())
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -169,7 +171,7 @@ func alertsRun(env *Env, args []string) error {
 		}
 	}
 	if len(defs) == 0 {
-		fmt.Fprintln(env.Stderr, "no alerts saved; add one with spoor alerts add NAME --metric '--events purchase'")
+		fmt.Fprintln(env.Stderr, i18n.T("no alerts saved; add one with spoor alerts add NAME --metric '--events purchase'"))
 		return nil
 	}
 	res := &alert.Outcomes{Alerts: []alert.Outcome{}}
@@ -217,7 +219,7 @@ func metricArgs(metric string) ([]string, error) {
 	for _, a := range args {
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if strings.HasPrefix(a, "-") && (name == "db" || name == "format") {
-			return nil, fmt.Errorf("leave %s out of the metric: the alert sets it", a)
+			return nil, i18n.Errorf("leave %s out of the metric: the alert sets it", a)
 		}
 	}
 	return args, nil
@@ -235,7 +237,7 @@ func metricSeries(env *Env, dbPath string, metric []string, window int, threshol
 	trendAlertFlags(fs) // the metric may say --alerts: the alert judges anyway
 	if err := parse(fs, metric); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, nil, fmt.Errorf("the metric asks for help, not a series")
+			return nil, nil, i18n.Errorf("the metric asks for help, not a series")
 		}
 		return nil, nil, err
 	}
@@ -293,10 +295,10 @@ func splitWords(s string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, fmt.Errorf("unclosed %c quote in %q", quote, s)
+		return nil, i18n.Errorf("unclosed %c quote in %q", quote, s)
 	}
 	if escaped {
-		return nil, fmt.Errorf("trailing backslash in %q", s)
+		return nil, i18n.Errorf("trailing backslash in %q", s)
 	}
 	if inWord {
 		words = append(words, cur.String())
@@ -310,9 +312,9 @@ func splitWords(s string) ([]string, error) {
 // "anomalies"; an extra table in the text formats), judged by the one
 // detector (forecast.DetectTrends).
 func trendAlertFlags(fs *flag.FlagSet) (mark func(context.Context, query.Engine, query.TrendsQuery, *query.TrendsResult) (any, error)) {
-	on := fs.Bool("alerts", false, "list the points outside their expected band (the forecast's anomalies)")
-	window := fs.Int("alert-window", alert.DefaultWindow, "with --alerts: trailing points forming the baseline of a series too short to forecast")
-	threshold := fs.Float64("alert-threshold", alert.DefaultThreshold, "with --alerts: robust standard deviations beyond which a point is anomalous")
+	on := fs.Bool("alerts", false, i18n.T("list the points outside their expected band (the forecast's anomalies)"))
+	window := fs.Int("alert-window", alert.DefaultWindow, i18n.T("with --alerts: trailing points forming the baseline of a series too short to forecast"))
+	threshold := fs.Float64("alert-threshold", alert.DefaultThreshold, i18n.T("with --alerts: robust standard deviations beyond which a point is anomalous"))
 	return func(ctx context.Context, e query.Engine, q query.TrendsQuery, r *query.TrendsResult) (any, error) {
 		if !*on {
 			return r, nil

@@ -14,24 +14,24 @@ func init() {
 }
 
 func runAttribution(env *Env, args []string) error {
-	fs := newFlags(env, "attribution", "--conversion EVENT --touch PROP [--model first|last|linear|time_decay|position] [--window 30d] [--half-life 7d] [--revenue PROP] [--spend FILE] [--from D --to D | --last 30d] [--where ...] [--segment NAME]\n\n"+
+	fs := newFlags(env, "attribution", "--conversion EVENT --touch PROP [--model first|last|linear|time_decay|position] [--window 30d] [--half-life 7d] [--revenue PROP] [--spend FILE] [--from D --to D | --last 30d] [--where ...] [--segment NAME]\n\n"+i18n.T(
 		"Credits each conversion in the range to the touches before it: events other than the\n"+
-		"conversion, at or before its time and inside the lookback --window, whose --touch property\n"+
-		"is set. Each conversion is worth 1, split by the model; conversions without a touch are\n"+
-		"(direct). Touches at one instant keep the order they were stored in (first touch: the\n"+
-		"earliest stored; last touch: the latest). --where filters the conversion events.\n"+
-		"--spend FILE: CSV of touch value, date (YYYY-MM-DD), cost; the days in range count.")
+			"conversion, at or before its time and inside the lookback --window, whose --touch property\n"+
+			"is set. Each conversion is worth 1, split by the model; conversions without a touch are\n"+
+			"(direct). Touches at one instant keep the order they were stored in (first touch: the\n"+
+			"earliest stored; last touch: the latest). --where filters the conversion events.\n"+
+			"--spend FILE: CSV of touch value, date (YYYY-MM-DD), cost; the days in range count."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q attribution.Query
 	commonFlags(fs, &q.Common)
-	fs.StringVar(&q.Conversion, "conversion", "", "the conversion event (required)")
-	fs.StringVar(&q.Touch, "touch", "", "the touch property, e.g. utm_source, campaign, channel (required)")
-	fs.StringVar(&q.Model, "model", attribution.Last, "first, last, linear, time_decay or position")
-	window := fs.String("window", "30d", "lookback before each conversion")
-	halfLife := fs.String("half-life", "7d", "time_decay: a touch this much older than another weighs half")
-	fs.StringVar(&q.Revenue, "revenue", "", "numeric property of the conversion to credit the same way")
-	spend := fs.String("spend", "", "CSV of touch value, date, cost: adds cost, cost per conversion, ROAS and ROI")
-	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
+	fs.StringVar(&q.Conversion, "conversion", "", i18n.T("the conversion event (required)"))
+	fs.StringVar(&q.Touch, "touch", "", i18n.T("the touch property, e.g. utm_source, campaign, channel (required)"))
+	fs.StringVar(&q.Model, "model", attribution.Last, i18n.T("first, last, linear, time_decay or position"))
+	window := fs.String("window", "30d", i18n.T("lookback before each conversion"))
+	halfLife := fs.String("half-life", "7d", i18n.T("time_decay: a touch this much older than another weighs half"))
+	fs.StringVar(&q.Revenue, "revenue", "", i18n.T("numeric property of the conversion to credit the same way"))
+	spend := fs.String("spend", "", i18n.T("CSV of touch value, date, cost: adds cost, cost per conversion, ROAS and ROI"))
+	if _, err := positional(fs, args, 0, i18n.T("no positional arguments (flags only)")); err != nil {
 		return err
 	}
 	if q.Conversion == "" || q.Touch == "" {
@@ -52,7 +52,7 @@ func runAttribution(env *Env, args []string) error {
 	if *spend != "" {
 		f, err := os.Open(*spend)
 		if err != nil {
-			return fmt.Errorf("--spend: %w", err)
+			return i18n.Errorf("--spend: %w", err)
 		}
 		q.Spend, err = attribution.ReadSpend(f, *spend)
 		f.Close()
@@ -71,7 +71,7 @@ func runAttribution(env *Env, args []string) error {
 	}
 	noteEmpty(env, d, q.Common)
 	if r.SpendOutside > 0 {
-		fmt.Fprintf(env.Stderr, "spoor: note: %d spend rows fall outside %s..%s and are not counted\n", r.SpendOutside, r.From, r.To)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("%d spend rows fall outside %s..%s and are not counted", r.SpendOutside, r.From, r.To))
 	}
 	return emit(env, *format, r)
 }

@@ -16,21 +16,23 @@ func init() {
 	register("audience", i18n.N("saved audience rules: users to act on now, with evidence, for a messaging tool"), runAudience)
 }
 
-const audienceUsage = `create NAME 'RULE' [--replace] | list | show NAME [--trend 30d] | delete NAME |
+// audienceUsage is the synopsis and, in the interface language, what it means.
+func audienceUsage() string {
+	return `create NAME 'RULE' [--replace] | list | show NAME [--trend 30d] | delete NAME |
        users NAME [--holdout 10% [--goal EVENT]] [--format csv|json|jsonl|table|markdown] |
        report NAME [--goal EVENT] [--window 14d] | preview 'RULE' | refresh |
-       backtest NAME --goal EVENT [--days 60] [--within 7d]
-       (create, show, users and preview take --tz ZONE: calendar days, streaks and evidence times
-       in that zone; list --tz shows its times there, but the sizes it keeps, recorded by create
-       and refresh, are taken in the database's zone)
+       backtest NAME --goal EVENT [--days 60] [--within 7d]` + "\n\n" + i18n.T(`create, show, users and preview take --tz ZONE: calendar days, streaks and evidence times
+in that zone; list --tz shows its times there, but the sizes it keeps, recorded by create
+and refresh, are taken in the database's zone.
 
 A rule is a segment expression (spoor segment -h) that usually names what to act on:
   did add_to_cart then not begin_checkout within 24h
   streak view_item by product_id >= 3 days without purchase
   active in 30d and silent for 14d
 Rules are re-evaluated after each import; list shows the size now and at the import before.
-users --holdout 10% keeps a stable share of the audience out of the file as a control group and
-records the split; report then measures the lift of the goal against that control group.`
+users --holdout 10%% keeps a stable share of the audience out of the file as a control group and
+records the split; report then measures the lift of the goal against that control group.`)
+}
 
 var audienceCommands = map[string]func(env *Env, args []string) error{
 	"create":  func(env *Env, args []string) error { return saveExpr(env, segment.Audiences, args) },
@@ -44,7 +46,7 @@ var audienceCommands = map[string]func(env *Env, args []string) error{
 }
 
 func runAudience(env *Env, args []string) error {
-	return runSubcommand(env, "audience", audienceUsage, audienceCommands, args)
+	return runSubcommand(env, "audience", audienceUsage(), audienceCommands, args)
 }
 
 // AudienceList is spoor audience list.
@@ -162,16 +164,14 @@ func emitMatches(env *Env, format string, l AudienceUsers) error {
 	return nil
 }
 
-const audienceFormat = "output format: table, csv, json, jsonl or markdown (default table on a terminal, csv when piped)"
-
 func audienceUsers(env *Env, args []string) error {
 	fs := newFlags(env, "audience users", "NAME [--holdout 10% [--goal EVENT]] [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE] [--recommend PROP [--top 3]]")
 	dbPath, tz := dbFlag(fs), tzFlag(fs)
-	format := fs.String("format", "", audienceFormat)
+	format := fs.String("format", "", i18n.T("output format: table, csv, json, jsonl or markdown (default table on a terminal, csv when piped)"))
 	rec, top := recommendFlags(fs)
 	rawFlag(fs)
 	hold := holdoutFlags(fs)
-	pos, err := positional(fs, args, 1, "an audience NAME")
+	pos, err := positional(fs, args, 1, i18n.T("an audience NAME"))
 	if err != nil {
 		return err
 	}
@@ -204,9 +204,9 @@ func audienceUsers(env *Env, args []string) error {
 func audiencePreview(env *Env, args []string) error {
 	fs := newFlags(env, "audience preview", "'RULE' [--db PATH] [--format csv|json|jsonl|table|markdown] [--tz ZONE]")
 	dbPath, tz := dbFlag(fs), tzFlag(fs)
-	format := fs.String("format", "", audienceFormat)
+	format := fs.String("format", "", i18n.T("output format: table, csv, json, jsonl or markdown (default table on a terminal, csv when piped)"))
 	rawFlag(fs)
-	pos, err := positional(fs, args, 1, "a rule in quotes")
+	pos, err := positional(fs, args, 1, i18n.T("a rule in quotes"))
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func audiencePreview(env *Env, args []string) error {
 func audienceRefresh(env *Env, args []string) error {
 	fs := newFlags(env, "audience refresh", "[--db PATH]")
 	dbPath := dbFlag(fs)
-	if _, err := positional(fs, args, 0, "no arguments"); err != nil {
+	if _, err := positional(fs, args, 0, i18n.T("no arguments")); err != nil {
 		return err
 	}
 	db, err := openWrite(env, *dbPath)

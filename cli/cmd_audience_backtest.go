@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
@@ -12,16 +13,16 @@ func init() {
 // audienceBacktest replays a saved rule over the last days: members,
 // new members and how many reached the goal anyway, per day.
 func audienceBacktest(env *Env, args []string) error {
-	fs := newFlags(env, "audience backtest", "NAME --goal EVENT [--days 60] [--within 7d] [--db PATH] [--format F] [--tz ZONE]\n\n"+
+	fs := newFlags(env, "audience backtest", "NAME --goal EVENT [--days 60] [--within 7d] [--db PATH] [--format F] [--tz ZONE]\n\n"+i18n.T(
 		"Evaluates the saved rule as of the end of each of the last --days days (the last is the day of the\n"+
-		"data's last event): the rule sees only the events before the next midnight, and its windows end\n"+
-		"there. Per day: members, new members (not members the day before), and the members who did the\n"+
-		"goal within --within of that midnight — the baseline an intervention must beat.")
+			"data's last event): the rule sees only the events before the next midnight, and its windows end\n"+
+			"there. Per day: members, new members (not members the day before), and the members who did the\n"+
+			"goal within --within of that midnight — the baseline an intervention must beat."))
 	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
-	days := fs.Int("days", 60, "days to replay, ending with the day of the data's last event")
-	goal := fs.String("goal", "", "the event that counts as converting (required)")
-	within := fs.String("within", "7d", "how long after each day's end a goal event counts")
-	pos, err := positional(fs, args, 1, "an audience NAME")
+	days := fs.Int("days", 60, i18n.T("days to replay, ending with the day of the data's last event"))
+	goal := fs.String("goal", "", i18n.T("the event that counts as converting (required)"))
+	within := fs.String("within", "7d", i18n.T("how long after each day's end a goal event counts"))
+	pos, err := positional(fs, args, 1, i18n.T("an audience NAME"))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
+
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
@@ -22,8 +24,8 @@ type holdoutOptions struct {
 
 func holdoutFlags(fs *flag.FlagSet) holdoutOptions {
 	return holdoutOptions{
-		share: fs.String("holdout", "", "hold this share of the audience out of the file as a control group, e.g. 10%; the split is recorded (spoor audience report)"),
-		goal:  fs.String("goal", "", "with --holdout: the event the campaign aims at, recorded as audience report's default goal"),
+		share: fs.String("holdout", "", i18n.T("hold this share of the audience out of the file as a control group, e.g. 10%%; the split is recorded (spoor audience report)")),
+		goal:  fs.String("goal", "", i18n.T("with --holdout: the event the campaign aims at, recorded as audience report's default goal")),
 	}
 }
 
@@ -72,16 +74,16 @@ func holdOut(env *Env, dbPath string, ro *store.DB, d *query.Dataset, name strin
 		if keep, e, err = segment.RecordExport(env.Ctx, db, name, ids, share, goal, time.Now()); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(env.Stderr, "spoor: export %d of audience %s recorded at %s: %d users in the file, %d held out as the control group\n",
-			e.ID, name, time.UnixMilli(e.At).In(d.Loc).Format(time.RFC3339), e.Treated, e.Control)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("export %s of audience %s recorded at %s: %d users in the file, %d held out as the control group",
+			strconv.FormatInt(int64(e.ID), 10), name, time.UnixMilli(e.At).In(d.Loc).Format(time.RFC3339), e.Treated, e.Control))
 	} else {
 		var last *segment.Export
 		var err error
 		if keep, last, err = segment.Unrecorded(env.Ctx, ro, name, ids); err != nil || last == nil {
 			return l, err
 		}
-		fmt.Fprintf(env.Stderr, "spoor: note: audience %s has a holdout: its control group (%d of %d now) is left out; this export is not recorded — pass --holdout to record it\n",
-			name, len(ids)-len(keep), len(ids))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("audience %s has a holdout: its control group (%d of %d now) is left out; this export is not recorded — pass --holdout to record it",
+			name, len(ids)-len(keep), len(ids)))
 	}
 	in := make(map[string]bool, len(keep))
 	for _, u := range keep {
@@ -132,16 +134,16 @@ func (r AudienceReport) Tables() []output.Table {
 }
 
 func audienceReport(env *Env, args []string) error {
-	fs := newFlags(env, "audience report", "NAME [--goal EVENT] [--window 14d] [--db PATH] [--format F]\n\n"+
+	fs := newFlags(env, "audience report", "NAME [--goal EVENT] [--window 14d] [--db PATH] [--format F]\n\n"+i18n.T(
 		"Treated (exported) against held-out people of an audience exported with --holdout: who did the\n"+
-		"goal event after the export that first included them, within --window. Lift is relative\n"+
-		"(treated rate / control rate − 1) with a 95% interval and p-value (z-test, Fisher's exact test\n"+
-		"for small counts, as spoor experiment); incremental = treated conversions − treated users ×\n"+
-		"control rate.")
+			"goal event after the export that first included them, within --window. Lift is relative\n"+
+			"(treated rate / control rate − 1) with a 95%% interval and p-value (z-test, Fisher's exact test\n"+
+			"for small counts, as spoor experiment); incremental = treated conversions − treated users ×\n"+
+			"control rate."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
-	goal := fs.String("goal", "", "the goal event (default: the one recorded with the latest export that named one)")
-	window := fs.String("window", "14d", "how long after their export a person's goal counts")
-	pos, err := positional(fs, args, 1, "an audience NAME")
+	goal := fs.String("goal", "", i18n.T("the goal event (default: the one recorded with the latest export that named one)"))
+	window := fs.String("window", "14d", i18n.T("how long after their export a person's goal counts"))
+	pos, err := positional(fs, args, 1, i18n.T("an audience NAME"))
 	if err != nil {
 		return err
 	}
@@ -164,14 +166,14 @@ func audienceReport(env *Env, args []string) error {
 		return err
 	}
 	if c == nil {
-		return fmt.Errorf("audience %s has no export with a holdout yet; export it with spoor audience users %s --holdout 10%%", a.Name, a.Name)
+		return i18n.Errorf("audience %s has no export with a holdout yet; export it with spoor audience users %s --holdout 10%%", a.Name, a.Name)
 	}
 	if c.Goal == "" {
 		return usagef("name the goal event: --goal EVENT (none was recorded with the exports)")
 	}
 	if c.Open > 0 {
-		fmt.Fprintf(env.Stderr, "spoor: note: %d people have not converted and their %s window runs past the data's last event (%s): import newer events for the final count\n",
-			c.Open, output.Duration(float64(w)/1000), time.UnixMilli(d.MaxTime).In(d.Loc).Format(time.RFC3339))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("%d people have not converted and their %s window runs past the data's last event (%s): import newer events for the final count",
+			c.Open, output.Duration(float64(w)/1000), time.UnixMilli(d.MaxTime).In(d.Loc).Format(time.RFC3339)))
 	}
 	stamp := func(ms int64) string { return time.UnixMilli(ms).In(d.Loc).Format(time.RFC3339) }
 	r := AudienceReport{

@@ -14,13 +14,13 @@ func init() {
 func runChurn(env *Env, args []string) error {
 	fs := newFlags(env, "churn", "[--window 14d] [--baseline 56d] [--key-event E] [--min-score 0.8] [--top N] [--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
-	window := fs.String("window", "14d", "recent window in calendar days (display timezone, or --tz), ending with the day of the data's last event")
-	baseline := fs.String("baseline", "", "earlier window the recent one is compared with (default 4 × window)")
+	window := fs.String("window", "14d", i18n.T("recent window in calendar days (display timezone, or --tz), ending with the day of the data's last event"))
+	baseline := fs.String("baseline", "", i18n.T("earlier window the recent one is compared with (default 4 × window)"))
 	var opt segment.ChurnOptions
-	fs.StringVar(&opt.KeyEvent, "key-event", "", "event shown as the user's last key event (default: their last event)")
-	fs.Float64Var(&opt.MinScore, "min-score", segment.DefaultMinScore, "list users scoring at least this, 0 to 1 (0 lists every scored user)")
-	fs.IntVar(&opt.Top, "top", 0, "then show only the N riskiest (default all)")
-	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
+	fs.StringVar(&opt.KeyEvent, "key-event", "", i18n.T("event shown as the user's last key event (default: their last event)"))
+	fs.Float64Var(&opt.MinScore, "min-score", segment.DefaultMinScore, i18n.T("list users scoring at least this, 0 to 1 (0 lists every scored user)"))
+	fs.IntVar(&opt.Top, "top", 0, i18n.T("then show only the N riskiest (default all)"))
+	if _, err := positional(fs, args, 0, i18n.T("no positional arguments (flags only)")); err != nil {
 		return err
 	}
 	var err error

@@ -8,7 +8,7 @@ func init() {
 
 func runDemo(env *Env, args []string) error {
 	fs := newFlags(env, "demo", "[--scenario ecommerce|saas|education]")
-	scenario := fs.String("scenario", "ecommerce", "sample scenario to open")
+	scenario := fs.String("scenario", "ecommerce", i18n.T("sample scenario to open"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -93,7 +93,7 @@ func formatSeen(ms int64, loc *time.Location) string {
 func runEvents(env *Env, args []string) error {
 	fs := newFlags(env, "events", "[--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
-	tz := fs.String("tz", "", "display timezone for first / last seen (IANA name), default the database's")
+	tz := fs.String("tz", "", i18n.T("display timezone for first / last seen (IANA name), default the database's"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
@@ -13,20 +11,20 @@ func init() {
 }
 
 func runForecast(env *Env, args []string) error {
-	fs := newFlags(env, "forecast", "[--events a,b] [--measure M] [--interval hour|day|week|month] [--by PROP] [--from DATE --to DATE | --last 30d] [--where ...] [--horizon N]\n\n"+
+	fs := newFlags(env, "forecast", "[--events a,b] [--measure M] [--interval hour|day|week|month] [--by PROP] [--from DATE --to DATE | --last 30d] [--where ...] [--horizon N]\n\n"+i18n.T(
 		"Continues each trends series (the flags are trends') for --horizon intervals: the mean of the five\n"+
-		"best of seasonal naive, naive with drift and exponential smoothing (ETS: none/additive/damped trend,\n"+
-		"none/additive season of a week of days or a day of hours, on y or log(1+y)), ranked by rolling-origin\n"+
-		"cross-validation on the series' past, with 80% and 95% intervals from the quantiles of those errors.\n"+
-		"Past points far outside their one-step forecast (sales, outages) are reported as anomalies and left\n"+
-		"out of the fit. Every series reports its rolling-origin backtest: MASE against seasonal naive and the\n"+
-		"share of held-out points its intervals held. Under two seasons of history\n"+
-		"(14 days, 48 hours) a series is refused.")
+			"best of seasonal naive, naive with drift and exponential smoothing (ETS: none/additive/damped trend,\n"+
+			"none/additive season of a week of days or a day of hours, on y or log(1+y)), ranked by rolling-origin\n"+
+			"cross-validation on the series' past, with 80%% and 95%% intervals from the quantiles of those errors.\n"+
+			"Past points far outside their one-step forecast (sales, outages) are reported as anomalies and left\n"+
+			"out of the fit. Every series reports its rolling-origin backtest: MASE against seasonal naive and the\n"+
+			"share of held-out points its intervals held. Under two seasons of history\n"+
+			"(14 days, 48 hours) a series is refused."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.TrendsQuery
 	check := trendsFlags(fs, &q)
-	horizon := fs.Int("horizon", 0, "intervals to forecast (default 14 days, 48 hours, 8 weeks or 6 months)")
-	top := fs.Int("top", 10, "with --by: forecast the largest N values (the rest folded into other)")
+	horizon := fs.Int("horizon", 0, i18n.T("intervals to forecast (default 14 days, 48 hours, 8 weeks or 6 months)"))
+	top := fs.Int("top", 10, i18n.T("with --by: forecast the largest N values (the rest folded into other)"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -60,7 +58,7 @@ func runForecast(env *Env, args []string) error {
 		return err
 	}
 	if len(res.Series) == 1 && res.Series[0].Refused != "" {
-		return fmt.Errorf("cannot forecast %s: %s", res.Series[0].Name, res.Series[0].Refused)
+		return i18n.Errorf("cannot forecast %s: %s", res.Series[0].Name, res.Series[0].Refused)
 	}
 	return emit(env, *format, res)
 }

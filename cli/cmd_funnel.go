@@ -41,21 +41,21 @@ func runFunnel(env *Env, args []string) error {
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.FunnelQuery
 	commonFlags(fs, &q.Common)
-	stepsFlag := fs.String("steps", "", "steps in order, comma-separated; a step may carry filters: 'view,purchase where price > 100'")
+	stepsFlag := fs.String("steps", "", i18n.T("steps in order, comma-separated; a step may carry filters: 'view,purchase where price > 100'"))
 	var stepList, excludes stringList
-	fs.Var(&stepList, "step", "one step, repeatable (for names holding commas): --step 'add, to cart' --step buy")
-	fs.StringVar(&q.Window, "window", query.DefaultFunnelWindow, "conversion window from step 1: s, m, h, d or w, e.g. 30m, 7d")
-	fs.StringVar(&q.Mode, "mode", query.FunnelOrdered, "ordered (others allowed between steps), strict (steps back to back) or any (any order)")
-	fs.Var(&excludes, "exclude", "exclusion event, repeatable: E between step 1 and the last, or E:FROM-TO between two steps (1-based)")
-	fs.StringVar(&q.Interval, "interval", "", "show the conversion trend by day, week or month of step 1")
-	droppedAt := fs.Int("dropped-at", 0, "list the users who reached step K (1-based) but not K+1, window closed")
-	inProgressAt := fs.Int("in-progress-at", 0, "list the users at step K (1-based) whose window is still open")
-	explain := fs.String("explain", "", "show one user's timeline, the events that matched each step, the window and why they stopped")
-	fs.StringVar(&q.Semantics, "semantics", query.SemSpoor, "count as spoor, posthog, mixpanel, amplitude or clickhouse does (docs/semantics.md#vendor-semantics)")
+	fs.Var(&stepList, "step", i18n.T("one step, repeatable (for names holding commas): --step 'add, to cart' --step buy"))
+	fs.StringVar(&q.Window, "window", query.DefaultFunnelWindow, i18n.T("conversion window from step 1: s, m, h, d or w, e.g. 30m, 7d"))
+	fs.StringVar(&q.Mode, "mode", query.FunnelOrdered, i18n.T("ordered (others allowed between steps), strict (steps back to back) or any (any order)"))
+	fs.Var(&excludes, "exclude", i18n.T("exclusion event, repeatable: E between step 1 and the last, or E:FROM-TO between two steps (1-based)"))
+	fs.StringVar(&q.Interval, "interval", "", i18n.T("show the conversion trend by day, week or month of step 1"))
+	droppedAt := fs.Int("dropped-at", 0, i18n.T("list the users who reached step K (1-based) but not K+1, window closed"))
+	inProgressAt := fs.Int("in-progress-at", 0, i18n.T("list the users at step K (1-based) whose window is still open"))
+	explain := fs.String("explain", "", i18n.T("show one user's timeline, the events that matched each step, the window and why they stopped"))
+	fs.StringVar(&q.Semantics, "semantics", query.SemSpoor, i18n.T("count as spoor, posthog, mixpanel, amplitude or clickhouse does (docs/semantics.md#vendor-semantics)"))
 	var options stringList
-	fs.Var(&options, "option", "a ClickHouse windowFunnel option, repeatable: strict_order, strict_deduplication, strict_increase, strict_once, allow_reentry")
-	compare := fs.Bool("compare", false, "count the funnel under every semantics, one row each")
-	explainDiff := fs.String("explain-diff", "", "A,B: list the users semantics A and B count differently, with each one's reason")
+	fs.Var(&options, "option", i18n.T("a ClickHouse windowFunnel option, repeatable: strict_order, strict_deduplication, strict_increase, strict_once, allow_reentry"))
+	compare := fs.Bool("compare", false, i18n.T("count the funnel under every semantics, one row each"))
+	explainDiff := fs.String("explain-diff", "", i18n.T("A,B: list the users semantics A and B count differently, with each one's reason"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

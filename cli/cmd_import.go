@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/importers"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -21,9 +23,9 @@ func init() {
 	register("import", i18n.N("load event files (CSV/TSV, JSON, JSON Lines, Parquet, vendor exports; gzip, zstd, zip) into the database"), runImport)
 }
 
-const importUsage = `[--db PATH] [flags] FILE...   (- reads standard input)
-
-Formats are detected from content: CSV/TSV (delimiter sniffed), JSON array,
+// importUsage is the synopsis and, in the interface language, what it means.
+func importUsage() string {
+	return `[--db PATH] [flags] FILE...   (- reads standard input)` + "\n\n" + i18n.T(`Formats are detected from content: CSV/TSV (delimiter sniffed), JSON array,
 JSON Lines, Parquet, and Mixpanel, Amplitude, PostHog, Segment and GA4
 exports in their shapes (PostHog API pages, ClickHouse rows, CSV export and
 Parquet batch export, mixpanel-utils CSV, GA4 bq extract or client rows),
@@ -33,7 +35,7 @@ User, event and time columns are guessed from common names; name them with
 --user/--event/--time. Times: ISO 8601 / RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff]
 [UTC]", "YYYY/MM/DD HH:MM[:SS]", "YYYY-MM-DD HH", "YYYY-MM-DD", YYYYMMDD, and
 epoch numbers in s/ms/us/ns (told by magnitude). --time-format takes a Go
-layout (2006-01-02 15:04), a strftime pattern (%d/%m/%Y %H:%M) or unix,
+layout (2006-01-02 15:04), a strftime pattern (%%d/%%m/%%Y %%H:%%M) or unix,
 unix_ms, unix_us, unix_ns.
 
 Examples:
@@ -54,28 +56,29 @@ visitId+time:ms), or a time of day HH:MM[:SS] with :clock (date+clock:clock).
 eCommerceAction_type 0-6); a file holds one CODE=NAME per line.
 --source-tz ZONE reads epoch numbers as ZONE's wall clock, not UTC: legacy
 Mixpanel projects export "time" in the project's timezone. Times written
-with a zone are not shifted.`
+with a zone are not shifted.`)
+}
 
 func runImport(env *Env, args []string) error {
-	fs := newFlags(env, "import", importUsage)
+	fs := newFlags(env, "import", importUsage())
 	dbPath := dbFlag(fs)
 	var opt importers.Options
 	var columns, rejects string
-	fs.StringVar(&opt.Format, "format", "", "input format: "+strings.Join(importers.Formats, ", ")+" (default: detect)")
-	fs.StringVar(&opt.Encoding, "encoding", "", "text encoding: utf-8, utf-16, utf-16le, utf-16be, gb18030 (default: detect)")
-	fs.StringVar(&opt.User, "user", "", "user id column (default: guessed)")
-	fs.StringVar(&opt.Event, "event", "", "event name column, or =NAME for one name for every row (default: guessed)")
-	fs.StringVar(&opt.Time, "time", "", "time column (default: guessed), or A+B:UNIT for column A plus an offset column B in UNIT (ms, s, us, min, h; clock for HH:MM[:SS])")
-	fs.StringVar(&opt.EventMap, "event-map", "", "rename coded events: CODE=NAME,... or a file of CODE=NAME lines (codes not in the map are kept)")
-	fs.StringVar(&opt.SourceTZ, "source-tz", "", "zone whose wall clock the file's epoch times were written in (legacy Mixpanel projects), instead of UTC")
-	fs.StringVar(&columns, "columns", "", "comma-separated column names for a file without a header row")
-	fs.StringVar(&opt.TimeFormat, "time-format", "", "explicit time layout (Go layout, strftime %-pattern, or unix/unix_ms/unix_us/unix_ns)")
-	fs.StringVar(&opt.TZ, "tz", "", "timezone of times written without one (IANA name, default UTC); also becomes the display timezone of a database that has none")
-	fs.BoolVar(&opt.Strict, "strict", false, "stop at the first bad row and import nothing from that file")
-	fs.BoolVar(&opt.DryRun, "dry-run", false, "show the detected encoding, format, column mapping and first events; write nothing")
-	fs.StringVar(&rejects, "rejects", "", "write every rejected line with its reason to this file")
-	quiet := fs.Bool("quiet", false, "no progress display")
-	maxExpand := fs.Int("max-expand", importers.DefaultMaxExpand, "refuse a file that grows to more than this many times its size on disk as it is decompressed (0: no limit)")
+	fs.StringVar(&opt.Format, "format", "", i18n.T("input format: %s (default: detect)", strings.Join(importers.Formats, ", ")))
+	fs.StringVar(&opt.Encoding, "encoding", "", i18n.T("text encoding: utf-8, utf-16, utf-16le, utf-16be, gb18030 (default: detect)"))
+	fs.StringVar(&opt.User, "user", "", i18n.T("user id column (default: guessed)"))
+	fs.StringVar(&opt.Event, "event", "", i18n.T("event name column, or =NAME for one name for every row (default: guessed)"))
+	fs.StringVar(&opt.Time, "time", "", i18n.T("time column (default: guessed), or A+B:UNIT for column A plus an offset column B in UNIT (ms, s, us, min, h; clock for HH:MM[:SS])"))
+	fs.StringVar(&opt.EventMap, "event-map", "", i18n.T("rename coded events: CODE=NAME,... or a file of CODE=NAME lines (codes not in the map are kept)"))
+	fs.StringVar(&opt.SourceTZ, "source-tz", "", i18n.T("zone whose wall clock the file's epoch times were written in (legacy Mixpanel projects), instead of UTC"))
+	fs.StringVar(&columns, "columns", "", i18n.T("comma-separated column names for a file without a header row"))
+	fs.StringVar(&opt.TimeFormat, "time-format", "", i18n.T("explicit time layout (Go layout, strftime %%-pattern, or unix/unix_ms/unix_us/unix_ns)"))
+	fs.StringVar(&opt.TZ, "tz", "", i18n.T("timezone of times written without one (IANA name, default UTC); also becomes the display timezone of a database that has none"))
+	fs.BoolVar(&opt.Strict, "strict", false, i18n.T("stop at the first bad row and import nothing from that file"))
+	fs.BoolVar(&opt.DryRun, "dry-run", false, i18n.T("show the detected encoding, format, column mapping and first events; write nothing"))
+	fs.StringVar(&rejects, "rejects", "", i18n.T("write every rejected line with its reason to this file"))
+	quiet := fs.Bool("quiet", false, i18n.T("no progress display"))
+	maxExpand := fs.Int("max-expand", importers.DefaultMaxExpand, i18n.T("refuse a file that grows to more than this many times its size on disk as it is decompressed (0: no limit)"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -129,10 +132,10 @@ func runImport(env *Env, args []string) error {
 		if path, err = mirrorPath(src); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stderr, "spoor: importing into the local copy %s, then pushing it to %s\n", path, src)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("importing into the local copy %s, then pushing it to %s", path, src))
 	}
 	if err := dirMissing(path); err != nil {
-		return fmt.Errorf("cannot create %s: %w", path, err)
+		return i18n.Errorf("cannot create %s: %w", path, err)
 	}
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
@@ -184,7 +187,7 @@ func runImport(env *Env, args []string) error {
 		if len(files) == 1 {
 			return &quietError{firstErr}
 		}
-		return &quietError{fmt.Errorf("%d of %d files not imported", failed, len(files))}
+		return &quietError{i18n.Errorf("%d of %d files not imported", failed, len(files))}
 	}
 	return nil
 }
@@ -199,7 +202,7 @@ func adoptTimezone(env *Env, db *store.DB, tz string) error {
 	if err := db.SetSetting(env.Ctx, "timezone", tz); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "  note: display timezone of %s set to %s (from --tz)\n", db.Path, tz)
+	fmt.Fprintln(env.Stderr, " ", i18n.T("note:"), i18n.T("display timezone of %s set to %s (from --tz)", db.Path, tz))
 	return nil
 }
 
@@ -209,18 +212,18 @@ type quietError struct{ err error }
 func (e *quietError) Error() string {
 	var ne *importers.NotEventsError
 	if errors.As(e.err, &ne) {
-		return "nothing imported; the database is unchanged"
+		return i18n.T("nothing imported; the database is unchanged")
 	}
-	return "import failed; the database is unchanged for the failed file"
+	return i18n.T("import failed; the database is unchanged for the failed file")
 }
 
 func importError(err error) string {
 	if errors.Is(err, context.Canceled) {
-		return "interrupted; the file was not imported and the database is unchanged"
+		return i18n.T("interrupted; the file was not imported and the database is unchanged")
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "disk I/O error") || strings.Contains(msg, "disk is full") || strings.Contains(msg, "file too large") {
-		return msg + " — is the disk full (or a file size limit reached)? Free space and import the file again; nothing of it was kept"
+		return i18n.T("%s — is the disk full (or a file size limit reached)? Free space and import the file again; nothing of it was kept", msg)
 	}
 	return msg
 }
@@ -230,37 +233,37 @@ func printSummary(w io.Writer, r *importers.Result) {
 	if s := r.Elapsed.Seconds(); s > 0 {
 		rate = float64(r.RowsRead) / s
 	}
-	fmt.Fprintf(w, "%s: %s, %s: %d rows read, %d imported, %d duplicates, %d rejected", r.File, r.Format, r.Encoding, r.RowsRead, r.Imported, r.Duplicates, r.Rejected)
+	fmt.Fprint(w, i18n.T("%s: %s, %s: %d rows read, %d imported, %d duplicates, %d rejected", r.File, r.Format, r.Encoding, r.RowsRead, r.Imported, r.Duplicates, r.Rejected))
 	if r.Links > 0 {
-		fmt.Fprintf(w, ", %d identity links", r.Links)
+		fmt.Fprint(w, i18n.T(", %d identity links", r.Links))
 	}
-	fmt.Fprintf(w, " in %s (%.0f rows/s)\n", r.Elapsed.Round(time.Millisecond), rate)
+	fmt.Fprintln(w, i18n.T(" in %s (%d rows/s)", r.Elapsed.Round(time.Millisecond), int64(math.Round(rate))))
 	printRejects(w, r)
 	q := r.Quality
 	var notes []string
 	if q.Future > 0 {
-		notes = append(notes, fmt.Sprintf("%d events in the future", q.Future))
+		notes = append(notes, i18n.T("%d events in the future", q.Future))
 	}
 	if q.Before2000 > 0 {
-		n := fmt.Sprintf("%d events before 2000", q.Before2000)
+		n := i18n.T("%d events before %s", q.Before2000, "2000")
 		if q.Before2000*2 > r.Imported {
 			// Most of the file: the time column is likely an offset or a
 			// duration, not a timestamp.
-			n += " — most of the file; is the time column really a timestamp? (" + r.Mapping + ")"
+			n += i18n.T(" — most of the file; is the time column really a timestamp? (%s)", r.Mapping)
 		}
 		notes = append(notes, n)
 	}
 	for _, g := range q.NameVariants {
-		notes = append(notes, "event names that differ only in case or spacing: "+strings.Join(quoteAll(g), ", "))
+		notes = append(notes, i18n.T("event names that differ only in case or spacing: %s", strings.Join(quoteAll(g), ", ")))
 	}
 	if q.IdentityConflicts > 0 {
-		notes = append(notes, fmt.Sprintf("%d identity conflicts (an anonymous id linked to several users)", q.IdentityConflicts))
+		notes = append(notes, i18n.T("%d identity conflicts (an anonymous id linked to several users)", q.IdentityConflicts))
 	}
 	if q.NaiveTimes > 0 {
-		notes = append(notes, fmt.Sprintf("%d times had no zone and were read in %s", q.NaiveTimes, q.Timezone))
+		notes = append(notes, i18n.T("%d times had no zone and were read in %s", q.NaiveTimes, q.Timezone))
 	}
 	for _, n := range notes {
-		fmt.Fprintln(w, "  note:", n)
+		fmt.Fprintln(w, " ", i18n.T("note:"), n)
 	}
 }
 
@@ -274,8 +277,8 @@ func printRejects(w io.Writer, r *importers.Result) {
 	}
 	sort.Strings(reasons)
 	for _, k := range reasons {
-		fmt.Fprintf(w, "  rejected %d: %s", r.Reasons[k], k)
-		sep := " — e.g. "
+		fmt.Fprint(w, "  ", i18n.T("rejected %d: %s", r.Reasons[k], k))
+		sep := i18n.T(" — e.g. ")
 		for _, e := range r.Examples {
 			if e.Reason == k {
 				fmt.Fprintf(w, "%s%s:%d %s", sep, r.File, e.Line, strings.TrimPrefix(strings.TrimPrefix(e.Detail, k), ": "))
@@ -301,31 +304,38 @@ func dryRun(env *Env, files []string, opt importers.Options) error {
 			return err
 		}
 		w := env.Stdout
-		fmt.Fprintf(w, "file:      %s\n", res.File)
-		fmt.Fprintf(w, "encoding:  %s", res.Encoding)
+		// Labels padded to one display width, so the values line up in
+		// Chinese (two columns a character) as in English.
+		const labelWidth = 10 // "source tz:", the longest
+		label := func(s string) string { return output.Pad(s, labelWidth, false) + " " }
+		fmt.Fprintln(w, label(i18n.T("file:"))+res.File)
+		encoding := res.Encoding
 		if res.Compression != "" {
-			fmt.Fprint(w, ", "+res.Compression)
+			encoding += ", " + res.Compression
 		}
-		fmt.Fprintf(w, "\nformat:    %s\nmapping:   %s\ntimezone:  %s (for times without a zone)\n", res.Format, res.Mapping, res.Quality.Timezone)
+		fmt.Fprintln(w, label(i18n.T("encoding:"))+encoding)
+		fmt.Fprintln(w, label(i18n.T("format:"))+res.Format)
+		fmt.Fprintln(w, label(i18n.T("mapping:"))+res.Mapping)
+		fmt.Fprintln(w, label(i18n.T("timezone:"))+i18n.T("%s (for times without a zone)", res.Quality.Timezone))
 		if res.SourceTZ != "" {
-			fmt.Fprintf(w, "source tz: epoch times read as %s wall clock (--source-tz)\n", res.SourceTZ)
+			fmt.Fprintln(w, label(i18n.T("source tz:"))+i18n.T("epoch times read as %s wall clock (--source-tz)", res.SourceTZ))
 		}
 		if res.EventMap != "" {
-			fmt.Fprintf(w, "event map: %s\n", res.EventMap)
+			fmt.Fprintln(w, label(i18n.T("event map:"))+res.EventMap)
 			if len(res.Unmapped) > 0 {
-				fmt.Fprintf(w, "           not in the map, kept as they are: %s\n", strings.Join(quoteAll(res.Unmapped[:min(len(res.Unmapped), 10)]), ", "))
+				fmt.Fprintln(w, label("")+i18n.T("not in the map, kept as they are: %s", strings.Join(quoteAll(res.Unmapped[:min(len(res.Unmapped), 10)]), ", ")))
 			}
 		}
-		scope := "whole file"
+		checked := i18n.T("whole file: %d rows, %d events, %d rejected", res.RowsRead, res.Imported, res.Rejected)
 		if res.Truncated {
-			scope = fmt.Sprintf("first %d rows", res.RowsRead)
+			checked = i18n.T("first %d rows: %d rows, %d events, %d rejected", res.RowsRead, res.RowsRead, res.Imported, res.Rejected)
 		}
-		fmt.Fprintf(w, "checked:   %s: %d rows, %d events, %d rejected\n", scope, res.RowsRead, res.Imported, res.Rejected)
+		fmt.Fprintln(w, label(i18n.T("checked:"))+checked)
 		for _, warn := range timeWarnings(res) {
-			fmt.Fprintln(w, "warning:  ", warn)
+			fmt.Fprintln(w, label(i18n.T("warning:"))+warn)
 		}
 		printRejects(w, res)
-		fmt.Fprintln(w, "first events:")
+		fmt.Fprintln(w, i18n.T("first events:"))
 		for _, e := range res.Preview {
 			fmt.Fprintf(w, "  %s  user=%s  event=%s", time.UnixMilli(e.Time).UTC().Format("2006-01-02T15:04:05.000Z"), e.User, e.Name)
 			if e.InsertID != "" {
@@ -333,7 +343,7 @@ func dryRun(env *Env, files []string, opt importers.Options) error {
 			}
 			fmt.Fprintf(w, "  %s\n", store.EncodeProps(nil, e.Props))
 		}
-		fmt.Fprintln(w, "(dry run: nothing written)")
+		fmt.Fprintln(w, i18n.T("(dry run: nothing written)"))
 	}
 	return nil
 }
@@ -346,11 +356,11 @@ func timeWarnings(res *importers.Result) []string {
 	ts := func(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05Z") }
 	var out []string
 	if q.Before2000 > 0 {
-		out = append(out, fmt.Sprintf("%d of %d events are before 2000 (earliest %s): is the time column a timestamp, and in the unit guessed? Name it with --time COL, the unit with --time-format unix|unix_ms|unix_us|unix_ns (%s)",
-			q.Before2000, res.Imported, ts(res.TimeMin), res.Mapping))
+		out = append(out, i18n.T("%d of %d events are before %s (earliest %s): is the time column a timestamp, and in the unit guessed? Name it with --time COL, the unit with --time-format unix|unix_ms|unix_us|unix_ns (%s)",
+			q.Before2000, res.Imported, "2000", ts(res.TimeMin), res.Mapping))
 	}
 	if q.Future > 0 {
-		out = append(out, fmt.Sprintf("%d of %d events are in the future (latest %s): is the time column a timestamp, and in the unit guessed? (%s)",
+		out = append(out, i18n.T("%d of %d events are in the future (latest %s): is the time column a timestamp, and in the unit guessed? (%s)",
 			q.Future, res.Imported, ts(res.TimeMax), res.Mapping))
 	}
 	if q.Outliers != nil {
@@ -381,16 +391,16 @@ func (p *progress) update(s importers.Progress) {
 		line += " / " + mb(s.Size)
 	}
 	if s.Committing {
-		line += fmt.Sprintf("  %d rows  committing…", s.Rows)
+		line += "  " + i18n.T("%d rows  committing…", s.Rows)
 		fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 		p.n++
 		return
 	}
 	if secs > 0 {
-		line += fmt.Sprintf("  %d rows  %.0f rows/s", s.Rows, float64(s.Rows)/secs)
+		line += "  " + i18n.T("%d rows  %d rows/s", s.Rows, int64(float64(s.Rows)/secs))
 		if s.Size > 0 && s.Bytes > 0 && s.Bytes < s.Size {
 			eta := time.Duration(float64(s.Elapsed) * float64(s.Size-s.Bytes) / float64(s.Bytes))
-			line += "  ETA " + eta.Round(time.Second).String()
+			line += "  " + i18n.T("ETA %s", eta.Round(time.Second).String())
 		}
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K%s", line)

@@ -12,14 +12,14 @@ func init() {
 }
 
 func runLifecycle(env *Env, args []string) error {
-	fs := newFlags(env, "lifecycle", "[--event E] [--interval day|week|month] [--from D --to D | --last 30d] [--where F] [--segment S] [--by PROP] [--tz Z]\n\n"+
+	fs := newFlags(env, "lifecycle", "[--event E] [--interval day|week|month] [--from D --to D | --last 30d] [--where F] [--segment S] [--by PROP] [--tz Z]\n\n"+i18n.T(
 		"--by PROP groups each user by PROP on their first active event (the one that made them new);\n"+
-		"--by segment:NAME by membership of a saved segment. The groups add up to the overall counts.")
+			"--by segment:NAME by membership of a saved segment. The groups add up to the overall counts."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.LifecycleQuery
 	commonFlags(fs, &q.Common)
-	fs.StringVar(&q.Event, "event", "", "what counts as active (default any event)")
-	fs.StringVar(&q.Interval, "interval", "day", "interval: day, week (starting Monday) or month")
+	fs.StringVar(&q.Event, "event", "", i18n.T("what counts as active (default any event)"))
+	fs.StringVar(&q.Interval, "interval", "day", i18n.T("interval: day, week (starting Monday) or month"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -12,20 +12,20 @@ func init() {
 }
 
 func runMatch(env *Env, args []string) error {
-	fs := newFlags(env, "match", "--conditions a,b,c --pattern '(?1).*(?2)(?t<=3600)(?3)' [--from D --to D | --last 30d] [--where F] [--segment S] [--tz Z]\n\n"+
+	fs := newFlags(env, "match", "--conditions a,b,c --pattern '(?1).*(?2)(?t<=3600)(?3)' [--from D --to D | --last 30d] [--where F] [--segment S] [--tz Z]\n\n"+i18n.T(
 		"ClickHouse's sequenceMatch, sequenceCount and sequenceMatchEvents for every user: (?N) is an\n"+
-		"event meeting condition N, . any one event, .* any number, (?t<=S) the seconds between the two\n"+
-		"matched events around it (also <, >=, >, ==). Events meeting no condition are dropped first, so\n"+
-		"(?1)(?2) means no other condition's event between. A condition is an event name, or\n"+
-		"'event where filter'. See docs/semantics.md#sequence-patterns.")
+			"event meeting condition N, . any one event, .* any number, (?t<=S) the seconds between the two\n"+
+			"matched events around it (also <, >=, >, ==). Events meeting no condition are dropped first, so\n"+
+			"(?1)(?2) means no other condition's event between. A condition is an event name, or\n"+
+			"'event where filter'. See docs/semantics.md#sequence-patterns."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q sequence.Query
 	commonFlags(fs, &q.Common)
-	condsFlag := fs.String("conditions", "", "the conditions, comma-separated, numbered from 1: 'view,purchase where price > 100,refund'")
+	condsFlag := fs.String("conditions", "", i18n.T("the conditions, comma-separated, numbered from 1: 'view,purchase where price > 100,refund'"))
 	var condList stringList
-	fs.Var(&condList, "condition", "one condition, repeatable (for names holding commas)")
-	fs.StringVar(&q.Pattern, "pattern", "", "the pattern over the conditions, e.g. '(?1).*(?2)'")
-	if _, err := positional(fs, args, 0, "no arguments (give --conditions and --pattern)"); err != nil {
+	fs.Var(&condList, "condition", i18n.T("one condition, repeatable (for names holding commas)"))
+	fs.StringVar(&q.Pattern, "pattern", "", i18n.T("the pattern over the conditions, e.g. '(?1).*(?2)'"))
+	if _, err := positional(fs, args, 0, i18n.T("no arguments (give --conditions and --pattern)")); err != nil {
 		return err
 	}
 	q.Conditions = append(splitSteps(*condsFlag), condList...)
@@ -48,7 +48,7 @@ func runMatch(env *Env, args []string) error {
 		return err
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintln(env.Stderr, "spoor: note:", n)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), n)
 	}
 	noteEmpty(env, d, q.Common)
 	return emit(env, *format, r)

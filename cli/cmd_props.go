@@ -118,15 +118,15 @@ func unknownEvent(ctx context.Context, db *store.DB, event string) error {
 	}
 	near := query.Closest(event, names, 3)
 	if len(near) == 0 {
-		return fmt.Errorf("unknown event %q; run spoor events to list the known names", event)
+		return i18n.Errorf("unknown event %q; run spoor events to list the known names", event)
 	}
-	return fmt.Errorf("unknown event %q; closest known: %s", event, strings.Join(near, ", "))
+	return i18n.Errorf("unknown event %q; closest known: %s", event, strings.Join(near, ", "))
 }
 
 func runProps(env *Env, args []string) error {
 	fs := newFlags(env, "props", "[EVENT] [--top N] [--db PATH] [--format F]")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
-	top := fs.Int("top", 5, "most common values to show per property (0: all)")
+	top := fs.Int("top", 5, i18n.T("most common values to show per property (0: all)"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

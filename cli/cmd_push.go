@@ -12,6 +12,7 @@ import (
 
 	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/push"
 	"github.com/spoorhq/spoor/store"
 )
@@ -21,11 +22,11 @@ func init() {
 }
 
 func runPush(env *Env, args []string) error {
-	fs := newFlags(env, "push", "--to clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE?table=TABLE[&cluster=NAME] [--db PATH]\n\nCreates the table when missing (with &cluster=NAME a table on every host and a\nDistributed table over them, each person's events on one shard) and sends the\nevents it lacks: pushing again sends nothing, after an import only the new\nevents. The password may come from $"+clickhouse.PasswordEnv+".")
+	fs := newFlags(env, "push", "--to clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE?table=TABLE[&cluster=NAME] [--db PATH]\n\n"+i18n.T("Creates the table when missing (with &cluster=NAME a table on every host and a\nDistributed table over them, each person's events on one shard) and sends the\nevents it lacks: pushing again sends nothing, after an import only the new\nevents. The password may come from $%s.", clickhouse.PasswordEnv))
 	dbPath := dbFlag(fs)
-	to := fs.String("to", "", "the ClickHouse table to copy into, as a clickhouse:// URL")
-	batch := fs.Int("batch", 0, "events per INSERT (default 500000, at most 1048576)")
-	quiet := fs.Bool("quiet", false, "no progress display")
+	to := fs.String("to", "", i18n.T("the ClickHouse table to copy into, as a clickhouse:// URL"))
+	batch := fs.Int("batch", 0, i18n.T("events per INSERT (default 500000, at most 1048576)"))
+	quiet := fs.Bool("quiet", false, i18n.T("no progress display"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func pushTo(env *Env, db *store.DB, src *clickhouse.Source, batch int, quiet boo
 	f, ok := env.Stderr.(*os.File)
 	if !quiet && ok && isatty.IsTerminal(f.Fd()) {
 		opt.Progress = func(done, total int64) {
-			fmt.Fprintf(f, "\r\x1b[Ksent %d of %d events (%.0f%%)", done, total, 100*float64(done)/float64(max(total, 1)))
+			fmt.Fprint(f, "\r\x1b[K"+i18n.T("sent %d of %d events (%s)", done, total, output.Percent(float64(done)/float64(max(total, 1)))))
 		}
 	}
 	res, err := push.Push(env.Ctx, db, clickhouse.NewClient(src), opt)
@@ -71,19 +72,19 @@ func pushTo(env *Env, db *store.DB, src *clickhouse.Source, batch int, quiet boo
 		fmt.Fprint(f, "\r\x1b[K") // the progress line goes before anything is said
 	}
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted; the events sent so far stay in the table, and pushing again sends the rest")
+		return i18n.Errorf("interrupted; the events sent so far stay in the table, and pushing again sends the rest")
 	}
 	if err != nil {
 		return err
 	}
 	env.printed = true
-	verb := "pushed"
 	if res.Created {
-		verb = "created the table and pushed"
+		fmt.Fprintln(env.Stdout, i18n.T("created the table and pushed %d new events to %s (the local database has %d)", res.Sent, src, res.Events))
+	} else {
+		fmt.Fprintln(env.Stdout, i18n.T("pushed %d new events to %s (the local database has %d)", res.Sent, src, res.Events))
 	}
-	fmt.Fprintf(env.Stdout, "%s %d new events to %s (the local database has %d)\n", verb, res.Sent, src, res.Events)
 	if res.Restitched > 0 {
-		fmt.Fprintf(env.Stdout, "re-sent %d events already there whose ids a newer import linked to another person\n", res.Restitched)
+		fmt.Fprintln(env.Stdout, i18n.T("re-sent %d events already there whose ids a newer import linked to another person", res.Restitched))
 	}
 	return nil
 }
@@ -94,7 +95,7 @@ func pushTo(env *Env, db *store.DB, src *clickhouse.Source, batch int, quiet boo
 func mirrorPath(src *clickhouse.Source) (string, error) {
 	dir, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no cache directory for the local copy of the ClickHouse table (%v); import into a file and spoor push it", err)
+		return "", i18n.Errorf("no cache directory for the local copy of the ClickHouse table (%v); import into a file and spoor push it", err)
 	}
 	dir = filepath.Join(dir, "spoor")
 	if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -13,12 +13,12 @@ func init() {
 	register("recommend", i18n.N("items to offer each user from behaviour (session kNN, co-occurrence), item associations, and a holdout evaluation"), runRecommend)
 }
 
-const recommendUsage = `--item PROP [--top 5] [--method item|sknn|popular] [--buy EVENT] [--include-bought]
+// recommendUsage is the synopsis and, in the interface language, what it means.
+func recommendUsage() string {
+	return `--item PROP [--top 5] [--method item|sknn|popular] [--buy EVENT] [--include-bought]
        [--session-gap 30m] [--from/--to/--last/--where/--segment] [--format F]
        --item PROP --evaluate            hit rate@10 and MRR@10 of every method, last item hidden
-       --item PROP --associations [--of ITEM] [--co viewed|bought] [--top 5]
-
-Learns from the events in range that carry PROP (views, carts, buys alike),
+       --item PROP --associations [--of ITEM] [--co viewed|bought] [--top 5]` + "\n\n" + i18n.T(`Learns from the events in range that carry PROP (views, carts, buys alike),
 each user's time-ordered items with repeats in a row counted once. A session
 ends at a gap over --session-gap between two item events (0: a user's whole
 timeline is one).
@@ -36,26 +36,27 @@ the user bought (--buy, default the first of purchase, buy, order_completed,
 often each method has it in its top 10 (hit rate) and 1/rank (MRR).
 --associations lists items' most associated items (support, confidence,
 lift): co-viewed in a session, or co-bought by a user; two items count as
-together when at most 50 distinct items apart in the session.`
+together when at most 50 distinct items apart in the session.`)
+}
 
 func runRecommend(env *Env, args []string) error {
-	fs := newFlags(env, "recommend", recommendUsage)
+	fs := newFlags(env, "recommend", recommendUsage())
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var c query.Common
 	rangeFlags(fs, &c)
-	item := fs.String("item", "", "the item property, e.g. product_id (required)")
+	item := fs.String("item", "", i18n.T("the item property, e.g. product_id (required)"))
 	var opt recommend.Options
-	fs.IntVar(&opt.Top, "top", 5, "items per user, or associations per item")
-	fs.StringVar(&opt.Method, "method", recommend.ItemKNN, "item, sknn or popular")
-	fs.IntVar(&opt.Neighbours, "neighbours", recommend.DefaultNeighbours, "associations kept per item (memory: items × this)")
-	buy := fs.String("buy", "", "the event that means the user bought the item (default: detected, see above)")
-	fs.BoolVar(&opt.IncludeBought, "include-bought", false, "also offer items the user already bought")
-	gap := fs.String("session-gap", "30m", "a longer gap between two item events ends the session (s, m, h, d); 0: one session per user")
-	evaluate := fs.Bool("evaluate", false, "evaluate the methods: hide each user's last item")
-	assoc := fs.Bool("associations", false, "list item-to-item associations instead of per-user items")
-	of := fs.String("of", "", "--associations: only this item's")
-	co := fs.String("co", recommend.CoViewed, "--associations: viewed (same session) or bought (same user)")
-	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
+	fs.IntVar(&opt.Top, "top", 5, i18n.T("items per user, or associations per item"))
+	fs.StringVar(&opt.Method, "method", recommend.ItemKNN, i18n.T("item, sknn or popular"))
+	fs.IntVar(&opt.Neighbours, "neighbours", recommend.DefaultNeighbours, i18n.T("associations kept per item (memory: items × this)"))
+	buy := fs.String("buy", "", i18n.T("the event that means the user bought the item (default: detected, see above)"))
+	fs.BoolVar(&opt.IncludeBought, "include-bought", false, i18n.T("also offer items the user already bought"))
+	gap := fs.String("session-gap", "30m", i18n.T("a longer gap between two item events ends the session (s, m, h, d); 0: one session per user"))
+	evaluate := fs.Bool("evaluate", false, i18n.T("evaluate the methods: hide each user's last item"))
+	assoc := fs.Bool("associations", false, i18n.T("list item-to-item associations instead of per-user items"))
+	of := fs.String("of", "", i18n.T("--associations: only this item's"))
+	co := fs.String("co", recommend.CoViewed, i18n.T("--associations: viewed (same session) or bought (same user)"))
+	if _, err := positional(fs, args, 0, i18n.T("no positional arguments (flags only)")); err != nil {
 		return err
 	}
 	if *item == "" {
@@ -131,15 +132,15 @@ func recommendHistory(env *Env, d *query.Dataset, c query.Common, item, buy stri
 	}
 	noteEmpty(env, d, c)
 	if h.Buy == "" && h.Len() > 0 {
-		fmt.Fprintf(env.Stderr, "spoor: note: no purchase event carries %s, so no item counts as bought; name one with --buy EVENT\n", item)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("no purchase event carries %s, so no item counts as bought; name one with --buy EVENT", item))
 	}
 	return h, nil
 }
 
 // recommendFlags adds audience users' --recommend PROP and --top N.
 func recommendFlags(fs *flag.FlagSet) (prop *string, top *int) {
-	prop = fs.String("recommend", "", "add each user's top items of this property (as spoor recommend --item PROP; users with no item get the most popular)")
-	top = fs.Int("top", 3, "--recommend: items per user")
+	prop = fs.String("recommend", "", i18n.T("add each user's top items of this property (as spoor recommend --item PROP; users with no item get the most popular)"))
+	top = fs.Int("top", 3, i18n.T("--recommend: items per user"))
 	return prop, top
 }
 

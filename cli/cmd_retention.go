@@ -42,13 +42,13 @@ func runRetention(env *Env, args []string) error {
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.RetentionQuery
 	commonFlags(fs, &q.Common)
-	fs.StringVar(&q.Start, "start", "", "event that puts a user in a cohort (default any event)")
-	fs.StringVar(&q.Return, "return", "", "event that counts as coming back (default any event)")
-	fs.StringVar(&q.Period, "period", "day", "cohort and return period: day, week or month (weeks start Monday)")
-	fs.IntVar(&q.Periods, "periods", 0, "periods shown, period 0 included (default 31 days, 12 weeks or 12 months)")
-	fs.BoolVar(&q.Unbounded, "unbounded", false, "count a user in period k when they came back in period k or any later one")
-	fs.BoolVar(&q.Recurring, "recurring", false, "every period with a start event is a cohort membership, not only the first")
-	cell := fs.String("users", "", "list the users of one cell of the overall table (of a --by group's with --group): COHORT:PERIOD, the cohort's start date (or its row, from 0) and the period, e.g. 2026-03-02:1")
+	fs.StringVar(&q.Start, "start", "", i18n.T("event that puts a user in a cohort (default any event)"))
+	fs.StringVar(&q.Return, "return", "", i18n.T("event that counts as coming back (default any event)"))
+	fs.StringVar(&q.Period, "period", "day", i18n.T("cohort and return period: day, week or month (weeks start Monday)"))
+	fs.IntVar(&q.Periods, "periods", 0, i18n.T("periods shown, period 0 included (default 31 days, 12 weeks or 12 months)"))
+	fs.BoolVar(&q.Unbounded, "unbounded", false, i18n.T("count a user in period k when they came back in period k or any later one"))
+	fs.BoolVar(&q.Recurring, "recurring", false, i18n.T("every period with a start event is a cohort membership, not only the first"))
+	cell := fs.String("users", "", i18n.T("list the users of one cell of the overall table (of a --by group's with --group): COHORT:PERIOD, the cohort's start date (or its row, from 0) and the period, e.g. 2026-03-02:1"))
 	// The group is its own flag, not a third part of --users: values may
 	// hold ':' or be empty, and it reads like the table it picks
 	// ("plan = pro"), as segment rfm --tier and stages --stage do.
@@ -57,7 +57,7 @@ func runRetention(env *Env, args []string) error {
 		group = &v
 		return nil
 	})
-	explain := fs.String("explain", "", "show why this user counts where they do: their cohorts and return events per period")
+	explain := fs.String("explain", "", i18n.T("show why this user counts where they do: their cohorts and return events per period"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

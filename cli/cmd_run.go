@@ -2,8 +2,9 @@ package cli
 
 import (
 	"errors"
-	"github.com/spoorhq/spoor/query"
 	iofs "io/fs"
+
+	"github.com/spoorhq/spoor/query"
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/specfile"
@@ -14,7 +15,7 @@ func init() {
 }
 
 func runSpec(env *Env, args []string) error {
-	fs := newFlags(env, "run", "FILE [--db PATH] [--format F]\n\nA spec file names its analysis and the same options as the command, e.g.\n  {\"analysis\": \"funnel\", \"steps\": [{\"event\": \"view_item\"}, {\"event\": \"purchase\"}], \"window\": \"7d\", \"last\": \"30d\"}")
+	fs := newFlags(env, "run", "FILE [--db PATH] [--format F]\n\n"+i18n.T("A spec file names its analysis and the same options as the command, e.g.")+"\n  {\"analysis\": \"funnel\", \"steps\": [{\"event\": \"view_item\"}, {\"event\": \"purchase\"}], \"window\": \"7d\", \"last\": \"30d\"}")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err

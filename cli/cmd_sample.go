@@ -19,21 +19,21 @@ func init() {
 }
 
 func runSample(env *Env, args []string) error {
-	usage := "[--scenario S] [--users N | --events N] [--days D] [--seed K] [--to DATE] (--out FILE.csv|FILE.jsonl[.gz]|- | --db PATH)\n\nScenarios:"
+	usage := "[--scenario S] [--users N | --events N] [--days D] [--seed K] [--to DATE] (--out FILE.csv|FILE.jsonl[.gz]|- | --db PATH)\n\n" + i18n.T("Scenarios:")
 	for _, sc := range sample.Scenarios {
-		usage += fmt.Sprintf("\n  %-10s %s", sc.Name, sc.Summary)
+		usage += fmt.Sprintf("\n  %-10s %s", sc.Name, i18n.Text(sc.Summary))
 	}
-	usage += "\n\nThe same flags always give the same data. Files import with spoor import and no flags."
+	usage += "\n\n" + i18n.T("The same flags always give the same data. Files import with spoor import and no flags.")
 	fs := newFlags(env, "sample", usage)
-	scenario := fs.String("scenario", sample.Scenarios[0].Name, "scenario: "+strings.Join(sample.Names(), ", "))
-	users := fs.Int("users", sample.DefaultUsers, "number of users")
-	days := fs.Int("days", sample.DefaultDays, "length of the date range in days")
-	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
-	events := fs.Int64("events", 0, "stop after exactly this many events (users unlimited unless --users is given)")
-	to := fs.String("to", "2026-06-30", "last day of the data, YYYY-MM-DD")
-	tz := fs.String("tz", "", "timezone of the daily and weekly rhythms (default the scenario's)")
-	out := fs.String("out", "", "write a file: .csv or .jsonl (optionally .gz); - writes CSV to standard output")
-	dbPath := fs.String("db", "", "write into this database (created if missing)")
+	scenario := fs.String("scenario", sample.Scenarios[0].Name, i18n.T("scenario: %s", strings.Join(sample.Names(), ", ")))
+	users := fs.Int("users", sample.DefaultUsers, i18n.T("number of users"))
+	days := fs.Int("days", sample.DefaultDays, i18n.T("length of the date range in days"))
+	seed := fs.Int64("seed", 1, i18n.T("random seed: the same seed gives the same data"))
+	events := fs.Int64("events", 0, i18n.T("stop after exactly this many events (users unlimited unless --users is given)"))
+	to := fs.String("to", "2026-06-30", i18n.T("last day of the data, YYYY-MM-DD"))
+	tz := fs.String("tz", "", i18n.T("timezone of the daily and weekly rhythms (default the scenario's)"))
+	out := fs.String("out", "", i18n.T("write a file: .csv or .jsonl (optionally .gz); - writes CSV to standard output"))
+	dbPath := fs.String("db", "", i18n.T("write into this database (created if missing)"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func sampleFlagGiven(fs *flag.FlagSet, name string) bool {
 
 func sampleToDB(env *Env, cfg sample.Config, path string, began time.Time) error {
 	if err := dirMissing(path); err != nil {
-		return fmt.Errorf("cannot create %s: %w", path, err)
+		return i18n.Errorf("cannot create %s: %w", path, err)
 	}
 	db, err := store.Open(path, store.Options{Create: true})
 	if err != nil {
@@ -84,7 +84,7 @@ func sampleToDB(env *Env, cfg sample.Config, path string, began time.Time) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "stored %d %s events in %s (%s)\n", n, cfg.Scenario, path, sampleRate(n, began))
+	fmt.Fprintln(env.Stderr, i18n.T("stored %d %s events in %s (%s)", n, cfg.Scenario, path, sampleRate(n, began)))
 	return nil
 }
 
@@ -137,7 +137,7 @@ func sampleToFile(env *Env, cfg sample.Config, sc *sample.Scenario, path string,
 		return err
 	}
 	if path != "-" {
-		fmt.Fprintf(env.Stderr, "wrote %d events of %d users to %s (%s)\n", n, users, path, sampleRate(n, began))
+		fmt.Fprintln(env.Stderr, i18n.T("wrote %d events of %d users to %s (%s)", n, users, path, sampleRate(n, began)))
 	}
 	return nil
 }

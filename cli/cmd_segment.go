@@ -13,10 +13,11 @@ func init() {
 	register("segment", i18n.N("saved user segments (create, list, show, delete, users, preview), RFM tiers and lifecycle stages"), runSegment)
 }
 
-const segmentUsage = `create NAME 'EXPR' [--replace] | list | show NAME [--trend 30d] | delete NAME |
+// segmentUsage is the synopsis and, in the interface language, what it means.
+func segmentUsage() string {
+	return `create NAME 'EXPR' [--replace] | list | show NAME [--trend 30d] | delete NAME |
        users NAME | preview 'EXPR' [--users | --trend 30d] | rfm --revenue PROP [--event E] [--users] [--tier T] |
-       stages [--window 30d] [--users] [--stage S]      (each takes --db and --format;
-       all but delete take --tz ZONE)
+       stages [--window 30d] [--users] [--stage S]` + "\n\n" + i18n.T(`Each takes --db and --format; all but delete take --tz ZONE.
 
 An expression combines, with not, and, or and parentheses:
   did EVENT [where PROP OP VALUE [and ...]] [>= N | <= N | = N] [in 30d | between DATE and DATE]
@@ -30,7 +31,8 @@ Windows: d and w are calendar days ending with the day of the data's last event
 Examples: 'did purchase >= 2 in 30d and not did refund'   'first_seen within 7d'
           'country = CN'   'did view_item where category = shoes >= 3 in 14d'
 Any analysis takes --segment NAME (also audience:NAME and stage:new|active|returning|dormant|churned)
-and --by segment:NAME (members labelled NAME, the others "not NAME").`
+and --by segment:NAME (members labelled NAME, the others "not NAME").`)
+}
 
 // segmentCommands are the subcommands of spoor segment.
 var segmentCommands = map[string]func(env *Env, args []string) error{
@@ -45,7 +47,7 @@ var segmentCommands = map[string]func(env *Env, args []string) error{
 }
 
 func runSegment(env *Env, args []string) error {
-	return runSubcommand(env, "segment", segmentUsage, segmentCommands, args)
+	return runSubcommand(env, "segment", segmentUsage(), segmentCommands, args)
 }
 
 func segmentCreate(env *Env, args []string) error { return saveExpr(env, segment.Segments, args) }
@@ -71,7 +73,7 @@ func segmentDelete(env *Env, args []string) error { return deleteSaved(env, segm
 func segmentUsers(env *Env, args []string) error {
 	fs := newFlags(env, "segment users", "NAME [--db PATH] [--format csv|json|table|markdown] [--tz ZONE]")
 	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
-	pos, err := positional(fs, args, 1, "a segment NAME")
+	pos, err := positional(fs, args, 1, i18n.T("a segment NAME"))
 	if err != nil {
 		return err
 	}
@@ -93,8 +95,8 @@ func segmentUsers(env *Env, args []string) error {
 func segmentPreview(env *Env, args []string) error {
 	fs := newFlags(env, "segment preview", "'EXPR' [--users | --trend 30d] [--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format, trend, tz := dbFlag(fs), formatFlag(fs), trendFlag(fs), tzFlag(fs)
-	users := fs.Bool("users", false, "list the matching users instead of the size")
-	pos, err := positional(fs, args, 1, "an expression in quotes")
+	users := fs.Bool("users", false, i18n.T("list the matching users instead of the size"))
+	pos, err := positional(fs, args, 1, i18n.T("an expression in quotes"))
 	if err != nil {
 		return err
 	}
@@ -126,11 +128,11 @@ func segmentRFM(env *Env, args []string) error {
 	fs := newFlags(env, "segment rfm", "--revenue PROP [--event E] [--users] [--tier T] [--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
 	var opt segment.RFMOptions
-	fs.StringVar(&opt.Revenue, "revenue", "", "numeric property holding the revenue of a purchase (required)")
-	fs.StringVar(&opt.Event, "event", "", "purchase event: every such event counts (revenue 0 when missing); default every event with a numeric revenue")
-	users := fs.Bool("users", false, "list each customer's scores and tier")
-	tier := fs.String("tier", "", "with --users, only this tier: "+strings.Join(segment.TierNames, ", "))
-	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
+	fs.StringVar(&opt.Revenue, "revenue", "", i18n.T("numeric property holding the revenue of a purchase (required)"))
+	fs.StringVar(&opt.Event, "event", "", i18n.T("purchase event: every such event counts (revenue 0 when missing); default every event with a numeric revenue"))
+	users := fs.Bool("users", false, i18n.T("list each customer's scores and tier"))
+	tier := fs.String("tier", "", i18n.T("with --users, only this tier: %s", strings.Join(segment.TierNames, ", ")))
+	if _, err := positional(fs, args, 0, i18n.T("no positional arguments (flags only)")); err != nil {
 		return err
 	}
 	if opt.Revenue == "" {
@@ -175,10 +177,10 @@ func segmentStages(env *Env, args []string) error {
 	fs := newFlags(env, "segment stages", "[--window 30d] [--users] [--stage S] [--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
 	window := fs.String("window", strconv.Itoa(segment.DefaultStageWindow)+"d",
-		"stage window: new = first seen in it; active = seen in it and the one before; returning = seen in it, not the one before; dormant = last seen in the one before; churned = earlier")
-	users := fs.Bool("users", false, "list each user's stage")
-	stage := fs.String("stage", "", "with --users, only this stage: "+strings.Join(segment.StageNames, ", "))
-	if _, err := positional(fs, args, 0, "no positional arguments (flags only)"); err != nil {
+		i18n.T("stage window: new = first seen in it; active = seen in it and the one before; returning = seen in it, not the one before; dormant = last seen in the one before; churned = earlier"))
+	users := fs.Bool("users", false, i18n.T("list each user's stage"))
+	stage := fs.String("stage", "", i18n.T("with --users, only this stage: %s", strings.Join(segment.StageNames, ", ")))
+	if _, err := positional(fs, args, 0, i18n.T("no positional arguments (flags only)")); err != nil {
 		return err
 	}
 	w, err := wholeDays("window", *window)

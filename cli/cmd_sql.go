@@ -163,10 +163,10 @@ func jsonIndent(v any, prefix string) ([]byte, error) {
 }
 
 func runSQL(env *Env, args []string) error {
-	fs := newFlags(env, "sql", "QUERY [--db PATH] [--format F] [--max-rows N] [--max-mb N]\n\nTables: events(id, user_id, event_id, time ms, props JSON, ...), event_names(id, name),\nusers(id, distinct_id), identities(anon_id, user_id), imports, settings.\nThe query runs read-only: statements that would write, ATTACH, VACUUM, BEGIN and\npragmas that set something are refused.")
+	fs := newFlags(env, "sql", "QUERY [--db PATH] [--format F] [--max-rows N] [--max-mb N]\n\n"+i18n.T("Tables: events(id, user_id, event_id, time ms, props JSON, ...), event_names(id, name),\nusers(id, distinct_id), identities(anon_id, user_id), imports, settings.\nThe query runs read-only: statements that would write, ATTACH, VACUUM, BEGIN and\npragmas that set something are refused."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
-	maxRows := fs.Int("max-rows", sqlMaxRows, "stop with an error after this many rows")
-	maxMB := fs.Int("max-mb", sqlMaxMB, "stop with an error after this many megabytes of values")
+	maxRows := fs.Int("max-rows", sqlMaxRows, i18n.T("stop with an error after this many rows"))
+	maxMB := fs.Int("max-mb", sqlMaxMB, i18n.T("stop with an error after this many megabytes of values"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -215,11 +215,11 @@ func openForSQL(env *Env, flagValue string) (*store.DB, error) {
 		return db, err
 	}
 	db.Close()
-	fmt.Fprintln(env.Stderr, "spoor: writing the SQL rows of the last bulk import (once)...")
+	fmt.Fprintln(env.Stderr, "spoor:", i18n.T("writing the SQL rows of the last bulk import (once)..."))
 	if err := ensureRows(env, flagValue); err != nil {
 		if errors.Is(err, store.ErrReadOnly) {
 			path := store.ResolvePath(flagValue)
-			return nil, fmt.Errorf("%s: the last bulk import left the SQL rows of its events to be written on first use, and this file cannot be written. Run once, as a user who can write it: spoor sql --db %s 'SELECT 1'; or query a copy: cp %s %s-wal /tmp/ (the -wal only if present) and spoor sql --db /tmp/%s '...'. Analyses (trends, funnel, ...) work on it as it is", path, path, path, path, filepath.Base(path))
+			return nil, i18n.Errorf("%s: the last bulk import left the SQL rows of its events to be written on first use, and this file cannot be written. Run once, as a user who can write it: spoor sql --db %s 'SELECT 1'; or query a copy: cp %s %s-wal /tmp/ (the -wal only if present) and spoor sql --db /tmp/%s '...'. Analyses (trends, funnel, ...) work on it as it is", path, path, path, path, filepath.Base(path))
 		}
 		return nil, err
 	}
@@ -240,9 +240,9 @@ func ensureRows(env *Env, flagValue string) error {
 	defer fmt.Fprint(f, "\r\x1b[K")
 	return db.EnsureRowsProgress(env.Ctx, func(done, total int64, indexing bool) {
 		if indexing {
-			fmt.Fprintf(f, "\r\x1b[K%d rows written, building the indexes…", total)
+			fmt.Fprint(f, "\r\x1b[K"+i18n.T("%d rows written, building the indexes…", total))
 			return
 		}
-		fmt.Fprintf(f, "\r\x1b[K%d of %d rows (%.0f%%)", done, total, 100*float64(done)/float64(max(total, 1)))
+		fmt.Fprint(f, "\r\x1b[K"+i18n.T("%d of %d rows (%s)", done, total, output.Percent(float64(done)/float64(max(total, 1)))))
 	})
 }

@@ -10,17 +10,17 @@ func init() {
 }
 
 func runSurvival(env *Env, args []string) error {
-	fs := newFlags(env, "survival", "--start EVENT --event EVENT [--by PROP] [--from D --to D | --last 30d] [--where F] [--segment S] [--tz Z]\n\n"+
+	fs := newFlags(env, "survival", "--start EVENT --event EVENT [--by PROP] [--from D --to D | --last 30d] [--where F] [--segment S] [--tz Z]\n\n"+i18n.T(
 		"Each user's clock starts at their first --start event in the range; the event is their first\n"+
-		"--event at or after it (at the same instant counts, the start event itself does not). Users\n"+
-		"without it are censored at the data's last event. Kaplan–Meier estimate with a 95% log-log\n"+
-		"(exponential Greenwood) band, the median with its interval, and with --by a log-rank test.")
+			"--event at or after it (at the same instant counts, the start event itself does not). Users\n"+
+			"without it are censored at the data's last event. Kaplan–Meier estimate with a 95%% log-log\n"+
+			"(exponential Greenwood) band, the median with its interval, and with --by a log-rank test."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q survival.Query
 	commonFlags(fs, &q.Common)
-	fs.StringVar(&q.Start, "start", "", "the event that starts each user's clock (required)")
-	fs.StringVar(&q.Event, "event", "", "the event waited for (required)")
-	if _, err := positional(fs, args, 0, "no arguments (give --start and --event)"); err != nil {
+	fs.StringVar(&q.Start, "start", "", i18n.T("the event that starts each user's clock (required)"))
+	fs.StringVar(&q.Event, "event", "", i18n.T("the event waited for (required)"))
+	if _, err := positional(fs, args, 0, i18n.T("no arguments (give --start and --event)")); err != nil {
 		return err
 	}
 	if q.Start == "" || q.Event == "" {

@@ -13,12 +13,12 @@ func init() {
 }
 
 func runTrends(env *Env, args []string) error {
-	fs := newFlags(env, "trends", "[--events a,b] [--measure M] [--interval day|week|month] [--by PROP] [--from DATE --to DATE | --last 30d] [--where ...]\n\n"+
+	fs := newFlags(env, "trends", "[--events a,b] [--measure M] [--interval day|week|month] [--by PROP] [--from DATE --to DATE | --last 30d] [--where ...]\n\n"+i18n.T(
 		"Without --events every event counts, so --measure users --interval day is daily active users.\n"+
-		"Measures: total events; users (unique per interval); avg (events per active user);\n"+
-		"dau, wau, mau (users active in the trailing 1, 7, 30 calendar days, reported on each interval's last day);\n"+
-		"stickiness (mean DAU/MAU per interval, and users by number of days active in the range).\n"+
-		"--by gives one series per event and property value; every value is listed.")
+			"Measures: total events; users (unique per interval); avg (events per active user);\n"+
+			"dau, wau, mau (users active in the trailing 1, 7, 30 calendar days, reported on each interval's last day);\n"+
+			"stickiness (mean DAU/MAU per interval, and users by number of days active in the range).\n"+
+			"--by gives one series per event and property value; every value is listed."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q query.TrendsQuery
 	check := trendsFlags(fs, &q)
@@ -51,9 +51,9 @@ func runTrends(env *Env, args []string) error {
 // it as a usage error.
 func trendsFlags(fs *flag.FlagSet, q *query.TrendsQuery) (check func() error) {
 	commonFlags(fs, &q.Common)
-	events := fs.String("events", "", "comma-separated event names (default: any event)")
-	fs.StringVar(&q.Measure, "measure", "total", "total, users, avg, dau, wau, mau or stickiness")
-	fs.StringVar(&q.Interval, "interval", "day", "day, week (starting Monday), month or hour")
+	events := fs.String("events", "", i18n.T("comma-separated event names (default: any event)"))
+	fs.StringVar(&q.Measure, "measure", "total", i18n.T("total, users, avg, dau, wau, mau or stickiness"))
+	fs.StringVar(&q.Interval, "interval", "day", i18n.T("day, week (starting Monday), month or hour"))
 	return func() error {
 		if fs.NArg() > 0 {
 			return usagef("%s takes no arguments (got %q); name events with --events a,b", fs.Name(), fs.Arg(0))

@@ -14,7 +14,7 @@ func init() {
 func runUser(env *Env, args []string) error {
 	fs := newFlags(env, "user", "ID [--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
-	tz := fs.String("tz", "", "display timezone (IANA name), default the database's")
+	tz := fs.String("tz", "", i18n.T("display timezone (IANA name), default the database's"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

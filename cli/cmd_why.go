@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -17,29 +16,29 @@ func init() {
 }
 
 func runWhy(env *Env, args []string) error {
-	fs := newFlags(env, "why", "[--events a,b] [--measure total|users | --sum PROP | --steps a,b,c [--window 7d]] [--before FROM..TO --after FROM..TO] [--props a,b] [--where ...]\n\n"+
+	fs := newFlags(env, "why", "[--events a,b] [--measure total|users | --sum PROP | --steps a,b,c [--window 7d]] [--before FROM..TO --after FROM..TO] [--props a,b] [--where ...]\n\n"+i18n.T(
 		"Ranks every property value, and pairs of values of two properties, by its contribution to the\n"+
-		"change of the metric from --before to --after (dates inclusive; a longer before period is scaled\n"+
-		"to the after period's length). Counts: contributions add up to the change exactly, and a\n"+
-		"chi-square test says whether the value's share changed (Bonferroni-adjusted). Conversion\n"+
-		"(--steps): each value's contribution splits into mix and rate effects, tested with a\n"+
-		"two-proportion z-test. Values with under 10 units are folded. Without periods: the latest\n"+
-		"anomaly of the daily series (spoor forecast's) against the same weekday of up to 4 weeks before.")
+			"change of the metric from --before to --after (dates inclusive; a longer before period is scaled\n"+
+			"to the after period's length). Counts: contributions add up to the change exactly, and a\n"+
+			"chi-square test says whether the value's share changed (Bonferroni-adjusted). Conversion\n"+
+			"(--steps): each value's contribution splits into mix and rate effects, tested with a\n"+
+			"two-proportion z-test. Values with under 10 units are folded. Without periods: the latest\n"+
+			"anomaly of the daily series (spoor forecast's) against the same weekday of up to 4 weeks before."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q why.Query
-	fs.StringVar(&q.From, "from", "", "not used: give --before and --after")
-	fs.Var((*stringList)(&q.Where), "where", "property filter, repeatable and ANDed: 'country = CN'")
-	fs.StringVar(&q.Segment, "segment", "", "only users in this saved segment")
-	fs.StringVar(&q.TZ, "tz", "", "display timezone (IANA name), default the database's")
-	events := fs.String("events", "", "comma-separated event names (default: any event)")
-	fs.StringVar(&q.Measure, "measure", "total", "total (events) or users (each counted once per period)")
-	fs.StringVar(&q.Sum, "sum", "", "sum this numeric property over the events instead of counting them")
-	steps := fs.String("steps", "", "a funnel's steps: explain its conversion")
-	fs.StringVar(&q.Window, "window", query.DefaultFunnelWindow, "with --steps: conversion window")
-	before := fs.String("before", "", "the earlier period, FROM..TO or one day (YYYY-MM-DD)")
-	after := fs.String("after", "", "the later period, FROM..TO or one day")
-	props := fs.String("props", "", "candidate properties, comma-separated, segment:NAME for a saved segment (default: every property and saved segment)")
-	top := fs.Int("top", 20, "rows of the table (json lists every value)")
+	fs.StringVar(&q.From, "from", "", i18n.T("not used: give --before and --after"))
+	fs.Var((*stringList)(&q.Where), "where", i18n.T("property filter, repeatable and ANDed: 'country = CN'"))
+	fs.StringVar(&q.Segment, "segment", "", i18n.T("only users in this saved segment"))
+	fs.StringVar(&q.TZ, "tz", "", i18n.T("display timezone (IANA name), default the database's"))
+	events := fs.String("events", "", i18n.T("comma-separated event names (default: any event)"))
+	fs.StringVar(&q.Measure, "measure", "total", i18n.T("total (events) or users (each counted once per period)"))
+	fs.StringVar(&q.Sum, "sum", "", i18n.T("sum this numeric property over the events instead of counting them"))
+	steps := fs.String("steps", "", i18n.T("a funnel's steps: explain its conversion"))
+	fs.StringVar(&q.Window, "window", query.DefaultFunnelWindow, i18n.T("with --steps: conversion window"))
+	before := fs.String("before", "", i18n.T("the earlier period, FROM..TO or one day (YYYY-MM-DD)"))
+	after := fs.String("after", "", i18n.T("the later period, FROM..TO or one day"))
+	props := fs.String("props", "", i18n.T("candidate properties, comma-separated, segment:NAME for a saved segment (default: every property and saved segment)"))
+	top := fs.Int("top", 20, i18n.T("rows of the table (json lists every value)"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -128,12 +127,12 @@ func parsePeriod(v string) (why.Period, error) {
 	}
 	for _, s := range []string{from, to} {
 		if _, err := time.Parse("2006-01-02", strings.TrimSpace(s)); err != nil {
-			return why.Period{}, fmt.Errorf("cannot read %q (use YYYY-MM-DD..YYYY-MM-DD or one day)", v)
+			return why.Period{}, i18n.Errorf("cannot read %q (use YYYY-MM-DD..YYYY-MM-DD or one day)", v)
 		}
 	}
 	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
 	if to < from {
-		return why.Period{}, fmt.Errorf("%s ends before it starts", v)
+		return why.Period{}, i18n.Errorf("%s ends before it starts", v)
 	}
 	return why.Period{From: from, To: to}, nil
 }
@@ -155,16 +154,16 @@ func latestAnomaly(env *Env, d *query.Dataset, q *why.Query) error {
 	}
 	s := f.Series[0]
 	if s.Refused != "" {
-		return fmt.Errorf("cannot find an anomaly: %s; or give --before and --after", s.Refused)
+		return i18n.Errorf("cannot find an anomaly: %s; or give --before and --after", s.Refused)
 	}
 	if len(s.Anomalies) == 0 {
-		return fmt.Errorf("the daily series has no anomaly (no day outside its expected band); name the periods with --before FROM..TO --after FROM..TO")
+		return i18n.Errorf("the daily series has no anomaly (no day outside its expected band); name the periods with --before FROM..TO --after FROM..TO")
 	}
 	day := s.Anomalies[len(s.Anomalies)-1].T
 	q.After = why.Period{From: day, To: day}
 	q.Before = why.SameWeekdays(day, s.Past[0].T, 4)
 	if len(q.Before) == 0 {
-		return fmt.Errorf("the latest anomaly, %s, has no earlier week to compare with; give --before and --after", day)
+		return i18n.Errorf("the latest anomaly, %s, has no earlier week to compare with; give --before and --after", day)
 	}
 	return nil
 }

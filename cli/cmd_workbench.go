@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
+
+	"github.com/spoorhq/spoor/i18n"
 
 	"github.com/spoorhq/spoor/sample"
 )
@@ -26,8 +27,8 @@ type Workbench func(ctx context.Context, o WorkbenchOptions, in io.Reader, out i
 func runWorkbench(env *Env, args []string) error {
 	fs := flag.NewFlagSet("spoor", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	dbPath := fs.String("db", "", "database file (default $SPOOR_DB, else ./spoor.db, else the built-in sample)")
-	scenario := fs.String("scenario", "", "open a generated sample scenario instead of a database")
+	dbPath := fs.String("db", "", i18n.T("database file (default $SPOOR_DB, else ./spoor.db, else the built-in sample)"))
+	scenario := fs.String("scenario", "", i18n.T("open a generated sample scenario instead of a database"))
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -47,7 +48,7 @@ func openWorkbench(env *Env, o WorkbenchOptions) error {
 	}
 	o.KeepLang = env.keepLang
 	if env.workbench == nil {
-		return fmt.Errorf("the workbench is not built into this binary")
+		return i18n.Errorf("the workbench is not built into this binary")
 	}
 	return env.workbench(env.Ctx, o, env.Stdin, env.Stdout)
 }

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -29,7 +28,8 @@ func runSubcommand(env *Env, noun, usage string, cmds map[string]func(*Env, []st
 		}
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(env.Stdout, i18n.T("usage: spoor %s %s", noun, usage))
+		fmt.Fprintf(env.Stdout, "%s\n\n", i18n.T("usage: spoor %s %s", noun, usage))
+		langHelp(env.Stdout)
 		if len(args) == 0 {
 			return usagef("spoor %s needs a subcommand", noun)
 		}
@@ -59,7 +59,7 @@ func positional(fs *flag.FlagSet, args []string, n int, what string) ([]string, 
 
 // tzFlag adds --tz to a command that evaluates rules or built-ins.
 func tzFlag(fs *flag.FlagSet) *string {
-	return fs.String("tz", "", "display timezone (IANA name) for calendar days, dates, streaks and evidence times; default the database's")
+	return fs.String("tz", "", i18n.T("display timezone (IANA name) for calendar days, dates, streaks and evidence times; default the database's"))
 }
 
 // useTZ makes env.Ctx carry the zone tz names (nothing for ""), so every
@@ -88,10 +88,10 @@ func zoneNamed(tz string) (*time.Location, error) {
 func warnUnknown(env *Env, ev *segment.Evaluator) {
 	d := ev.Dataset()
 	for _, n := range ev.Unknown {
-		fmt.Fprintln(env.Stderr, "spoor: warning:", d.CheckEvent(n))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("warning:"), d.CheckEvent(n))
 	}
 	for _, p := range ev.Unset {
-		fmt.Fprintf(env.Stderr, "spoor: warning: no event has a property %q; spoor props lists the known ones\n", p)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("warning:"), i18n.T("no event has a property %q; spoor props lists the known ones", p))
 	}
 }
 
@@ -121,7 +121,7 @@ func (s Size) Tables() []output.Table {
 
 // trendFlag adds --trend, the number of days of size history to show.
 func trendFlag(fs *flag.FlagSet) *string {
-	return fs.String("trend", "", "also show the size as of the end of each of the last N days, e.g. 30d")
+	return fs.String("trend", "", i18n.T("also show the size as of the end of each of the last N days, e.g. 30d"))
 }
 
 // addTrend fills s.Trend when --trend was given.
@@ -196,8 +196,8 @@ func memberList(d *query.Dataset, m []bool) UserList {
 func saveExpr(env *Env, k segment.Kind, args []string) error {
 	fs := newFlags(env, k.Noun+" create", "NAME 'EXPR' [--replace] [--db PATH] [--tz ZONE]")
 	dbPath, tz := dbFlag(fs), tzFlag(fs)
-	replace := fs.Bool("replace", false, "replace a saved "+k.Noun+" of the same name")
-	pos, err := positional(fs, args, 2, "a NAME and an expression in quotes")
+	replace := fs.Bool("replace", false, kindText(k, i18n.T("replace a saved segment of the same name"), i18n.T("replace a saved audience of the same name")))
+	pos, err := positional(fs, args, 2, i18n.T("a NAME and an expression in quotes"))
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func saveExpr(env *Env, k segment.Kind, args []string) error {
 	if err := k.Save(env.Ctx, db, pos[0], pos[1], *replace); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "saved %s %s: %d of %d users\n", k.Noun, pos[0], size.Users, size.Total)
+	fmt.Fprintln(env.Stderr, kindText(k, i18n.T("saved segment %s: %d of %d users", pos[0], size.Users, size.Total), i18n.T("saved audience %s: %d of %d users", pos[0], size.Users, size.Total)))
 	if k != segment.Audiences {
 		return nil
 	}
@@ -237,7 +237,7 @@ func saveExpr(env *Env, k segment.Kind, args []string) error {
 			return err
 		}
 		recorded = len(memberList(d, m))
-		fmt.Fprintf(env.Stderr, "  %d users in the database's timezone %s, the size audience list tracks\n", recorded, dbLoc)
+		fmt.Fprintln(env.Stderr, " ", i18n.T("%d users in the database's timezone %s, the size audience list tracks", recorded, dbLoc))
 	}
 	return segment.RecordAudience(env.Ctx, db, pos[0], recorded)
 }
@@ -247,8 +247,8 @@ func saveExpr(env *Env, k segment.Kind, args []string) error {
 func listSaved(env *Env, k segment.Kind, args []string, table func([]segment.Saved) any) error {
 	fs := newFlags(env, k.Noun+" list", "[--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format := dbFlag(fs), formatFlag(fs)
-	tz := fs.String("tz", "", "show the created_at and evaluated_at times in this timezone (IANA name), default UTC")
-	if _, err := positional(fs, args, 0, "no arguments"); err != nil {
+	tz := fs.String("tz", "", i18n.T("show the created_at and evaluated_at times in this timezone (IANA name), default UTC"))
+	if _, err := positional(fs, args, 0, i18n.T("no arguments")); err != nil {
 		return err
 	}
 	loc, err := zoneNamed(*tz)
@@ -294,19 +294,20 @@ func loadSaved(env *Env, k segment.Kind, dbPath, name string) (*store.DB, *query
 	return db, d, s, nil
 }
 
-// article is "a segment" or "an audience".
-func article(noun string) string {
-	if strings.ContainsRune("aeiou", rune(noun[0])) {
-		return "an " + noun
+// kindText picks the text about a segment or about an audience: each is
+// a whole sentence in the catalog, as languages word them differently.
+func kindText(k segment.Kind, aboutSegment, aboutAudience string) string {
+	if k.Noun == segment.Audiences.Noun {
+		return aboutAudience
 	}
-	return "a " + noun
+	return aboutSegment
 }
 
 // showSaved prints a saved segment's or audience's size (and its trend).
 func showSaved(env *Env, k segment.Kind, args []string) error {
 	fs := newFlags(env, k.Noun+" show", "NAME [--trend 30d] [--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format, trend, tz := dbFlag(fs), formatFlag(fs), trendFlag(fs), tzFlag(fs)
-	pos, err := positional(fs, args, 1, article(k.Noun)+" NAME")
+	pos, err := positional(fs, args, 1, kindText(k, i18n.T("a segment NAME"), i18n.T("an audience NAME")))
 	if err != nil {
 		return err
 	}
@@ -332,7 +333,7 @@ func showSaved(env *Env, k segment.Kind, args []string) error {
 func deleteSaved(env *Env, k segment.Kind, args []string) error {
 	fs := newFlags(env, k.Noun+" delete", "NAME [--db PATH]")
 	dbPath := dbFlag(fs)
-	pos, err := positional(fs, args, 1, article(k.Noun)+" NAME")
+	pos, err := positional(fs, args, 1, kindText(k, i18n.T("a segment NAME"), i18n.T("an audience NAME")))
 	if err != nil {
 		return err
 	}
@@ -344,7 +345,7 @@ func deleteSaved(env *Env, k segment.Kind, args []string) error {
 	if err := k.Delete(env.Ctx, db, pos[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "deleted %s %s\n", k.Noun, pos[0])
+	fmt.Fprintln(env.Stderr, kindText(k, i18n.T("deleted segment %s", pos[0]), i18n.T("deleted audience %s", pos[0])))
 	return nil
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/store"
 )
@@ -16,6 +17,6 @@ func refreshAudiences(env *Env, db *store.DB, imported bool) {
 		return
 	}
 	if err := segment.RefreshAudiences(env.Ctx, db); err != nil {
-		fmt.Fprintln(env.Stderr, "spoor: warning: audience rules not re-evaluated:", err)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("warning:"), i18n.T("audience rules not re-evaluated:"), err)
 	}
 }
