@@ -165,8 +165,8 @@ func init() {
 		"spoor %s needs %s":                                "spoor %s 的参数应为：%s",
 		"--%s %q: use whole days or weeks, e.g. 14d or 2w": "--%s %q：请用整天或整周，例如 14d 或 2w",
 		// cli/clickhouse.go
-		"unknown event %q; closest known: %s":                                                                      "没有事件 %q；最接近的已知事件：%s",
-		"unknown event %q; run spoor events to list the known names":                                               "没有事件 %q；运行 spoor events 查看已知的事件名",
+		"unknown event %q; closest known: %s":                                                                      "未知事件 %q；最接近的已有事件：%s",
+		"unknown event %q; run spoor events to list the known names":                                               "未知事件 %q；运行 spoor events 查看已有的事件名",
 		"unknown user %q: no event of %s has it as its user or person":                                             "没有用户 %q：%s 中没有哪个事件的用户或人员是它",
 		"unreadable properties %.60q":                                                                              "无法读取的属性 %.60q",
 		"spoor sql on ClickHouse only reads: %s is not sent (use SELECT, WITH, SHOW, DESCRIBE, EXISTS or EXPLAIN)": "ClickHouse 上的 spoor sql 只读：不会发送 %s（请用 SELECT、WITH、SHOW、DESCRIBE、EXISTS 或 EXPLAIN）",
