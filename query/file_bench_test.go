@@ -3,7 +3,9 @@ package query
 import (
 	"context"
 	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/spoorhq/spoor/store"
 )
@@ -26,6 +28,7 @@ func BenchmarkFileAnalyses(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("trends", func(b *testing.B) {
+		defer cpuPerOp(b)()
 		for i := 0; i < b.N; i++ {
 			if _, err := d.Trends(context.Background(), TrendsQuery{Measure: "users", Interval: "day"}); err != nil {
 				b.Fatal(err)
@@ -34,6 +37,7 @@ func BenchmarkFileAnalyses(b *testing.B) {
 	})
 	b.Run("funnel", func(b *testing.B) {
 		q := FunnelQuery{Steps: FunnelSteps([]string{"view_item", "add_to_cart", "begin_checkout", "purchase"}), Window: "7d"}
+		defer cpuPerOp(b)()
 		for i := 0; i < b.N; i++ {
 			if _, err := d.Funnel(context.Background(), q); err != nil {
 				b.Fatal(err)
@@ -41,10 +45,26 @@ func BenchmarkFileAnalyses(b *testing.B) {
 		}
 	})
 	b.Run("retention", func(b *testing.B) {
+		defer cpuPerOp(b)()
 		for i := 0; i < b.N; i++ {
 			if _, err := d.Retention(context.Background(), RetentionQuery{Period: "day", Periods: 31}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+}
+
+// cpuPerOp reports the process's CPU time (user + system) per operation:
+// on a machine shared with other work, wall time per op moves with their
+// load, CPU time much less. Call as defer cpuPerOp(b)().
+func cpuPerOp(b *testing.B) func() {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	start := cpu()
+	return func() {
+		b.ReportMetric(float64((cpu()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	}
 }

@@ -52,7 +52,7 @@ func FunnelFromPersons(q FunnelQuery, span Span, persons []FunnelPerson) (*Funne
 		p.s.By = r.byProp
 	}
 	pt := funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),
-		ms: make([][]int64, p.n), code: make([][]int32, p.n)}
+		ms: make([]blocks[int64], p.n), code: make([]blocks[int32], p.n)}
 	for u, ps := range persons {
 		if ps.Level < 0 || ps.Level >= p.n || len(ps.Deltas) != ps.Level {
 			return nil, fmt.Errorf("funnel: person %q has level %d and %d times for a %d-step funnel", ps.User, ps.Level, len(ps.Deltas), p.n)
@@ -73,9 +73,9 @@ func FunnelFromPersons(q FunnelQuery, span Span, persons []FunnelPerson) (*Funne
 			}
 		}
 		for k := 1; k <= ps.Level; k++ {
-			pt.ms[k] = append(pt.ms[k], ps.Deltas[k-1])
+			pt.ms[k].add(ps.Deltas[k-1])
 			if r.byProp != nil {
-				pt.code[k] = append(pt.code[k], r.byProp.Codes[u])
+				pt.code[k].add(r.byProp.Codes[u])
 			}
 		}
 	}

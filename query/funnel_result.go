@@ -82,12 +82,12 @@ func (r *FunnelResult) collectDeltas(n int, parts []funnelPart) {
 	for k := 1; k < n; k++ {
 		total := 0
 		for _, ft := range parts {
-			total += len(ft.ms[k])
+			total += ft.ms[k].Len()
 		}
 		if r.byProp == nil {
 			out := make([]int64, 0, total)
 			for _, ft := range parts {
-				out = append(out, ft.ms[k]...)
+				ft.ms[k].each(func(ms []int64) { out = append(out, ms...) })
 			}
 			r.deltas[k], r.byOff[k] = out, []int{0, total}
 			continue
@@ -95,9 +95,11 @@ func (r *FunnelResult) collectDeltas(n int, parts []funnelPart) {
 		codes := len(r.byProp.Values) + 1
 		off := make([]int, codes+1)
 		for _, ft := range parts {
-			for _, c := range ft.code[k] {
-				off[c+1]++
-			}
+			ft.code[k].each(func(cs []int32) {
+				for _, c := range cs {
+					off[c+1]++
+				}
+			})
 		}
 		for c := 0; c < codes; c++ {
 			off[c+1] += off[c]
@@ -105,10 +107,18 @@ func (r *FunnelResult) collectDeltas(n int, parts []funnelPart) {
 		out := make([]int64, total)
 		pos := slices.Clone(off[:codes])
 		for _, ft := range parts {
-			for i, c := range ft.code[k] {
-				out[pos[c]] = ft.ms[k][i]
-				pos[c]++
-			}
+			// Codes and times were added together: block i of one is
+			// block i of the other.
+			var cs [][]int32
+			ft.code[k].each(func(c []int32) { cs = append(cs, c) })
+			i := 0
+			ft.ms[k].each(func(ms []int64) {
+				for j, c := range cs[i] {
+					out[pos[c]] = ms[j]
+					pos[c]++
+				}
+				i++
+			})
 		}
 		r.deltas[k], r.byOff[k] = out, off
 	}

@@ -508,8 +508,8 @@ func (p *funnelPlan) finish(r *FunnelResult, parts []funnelPart) {
 type funnelPart struct {
 	atLevel, prog []int
 	trend         [][3]int
-	ms            [][]int64
-	code          [][]int32
+	ms            []blocks[int64]
+	code          []blocks[int32]
 }
 
 // scan evaluates persons lo..hi, writing their per-person result and
@@ -518,7 +518,7 @@ func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (fun
 	d := p.d
 	w := newFunnelWorker(p)
 	pt := funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),
-		ms: make([][]int64, p.n), code: make([][]int32, p.n)}
+		ms: make([]blocks[int64], p.n), code: make([]blocks[int32], p.n)}
 	for u := lo; u < hi; u++ {
 		if err := stopped(ctx, lo, u); err != nil {
 			return pt, err
@@ -545,9 +545,9 @@ func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (fun
 			}
 		}
 		for k := 1; k <= level; k++ {
-			pt.ms[k] = append(pt.ms[k], d.Time[w.cur[k]]-d.Time[w.cur[k-1]])
+			pt.ms[k].add(d.Time[w.cur[k]] - d.Time[w.cur[k-1]])
 			if p.s.By != nil {
-				pt.code[k] = append(pt.code[k], p.s.By.Codes[w.start])
+				pt.code[k].add(p.s.By.Codes[w.start])
 			}
 		}
 	}
