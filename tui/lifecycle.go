@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -34,8 +35,8 @@ func (a *lifecycle) seed(sh *shared) { a.q.Interval = "week" }
 
 func (a *lifecycle) rows(sh *shared) []row {
 	rs := []row{
-		{label: "active", value: orDefault(a.q.Event, anyEvent), remove: func() { a.q.Event = "" }, edit: func(sh *shared) dialog {
-			return newPicker("Active means did", eventItems(sh, true), false, func(v string) tea.Cmd {
+		{label: i18n.T("active"), value: orDefault(a.q.Event, i18n.Text(anyEvent)), remove: func() { a.q.Event = "" }, edit: func(sh *shared) dialog {
+			return newPicker(i18n.T("Active means did"), eventItems(sh, true), false, func(v string) tea.Cmd {
 				if v == anyEvent {
 					v = ""
 				}
@@ -43,8 +44,8 @@ func (a *lifecycle) rows(sh *shared) []row {
 				return nil
 			})
 		}},
-		{label: "every", value: orDefault(a.q.Interval, "day"), edit: func(sh *shared) dialog {
-			return choiceDialog("Interval", []string{"day", "week", "month"}, func(v string) { a.q.Interval = v })
+		{label: i18n.T("every"), value: valueLabel(orDefault(a.q.Interval, "day")), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Interval"), []string{"day", "week", "month"}, func(v string) { a.q.Interval = v })
 		}},
 	}
 	return append(rs, commonRows(sh, &a.q.Common, false)...)

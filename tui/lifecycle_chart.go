@@ -1,12 +1,11 @@
 package tui
 
 import (
-	"fmt"
 	"math"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -16,23 +15,23 @@ const (
 )
 
 // lifecycle segments bottom-up, each with its own character so the bars
-// read without color too.
+// read without color too; names are catalog keys.
 var lifecycleParts = []struct {
 	name, char string
-}{{"returning", "█"}, {"resurrecting", "▓"}, {"new", "▒"}, {"dormant", "░"}}
+}{{i18n.N("returning"), "█"}, {i18n.N("resurrecting"), "▓"}, {i18n.N("new"), "▒"}, {i18n.N("dormant"), "░"}}
 
 // lifecycleChart draws stacked bars per interval: returning, resurrecting
 // and new above the axis, dormant below it, on one scale.
 func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 	st := sh.st
-	title := "Lifecycle per " + r.Interval
+	title := i18n.T("Lifecycle per %s", valueLabel(r.Interval))
 	if r.Event != "" {
-		title += " (active = did " + r.Event + ")"
+		title = i18n.T("Lifecycle per %s (active = did %s)", valueLabel(r.Interval), r.Event)
 	}
 	title = st.Title.Render(truncate(title, w))
 	pts := r.Points
 	if len(pts) == 0 {
-		return title + "\n" + st.Dim.Render("no users in range")
+		return title + "\n" + st.Dim.Render(i18n.T("no users in range"))
 	}
 	const axisW = 7
 	cw := max(1, min(6, (w-axisW)/len(pts)))
@@ -73,7 +72,7 @@ func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 	for row := lifecycleUp - 1; row >= 0; row-- {
 		label := ""
 		if row == lifecycleUp-1 {
-			label = output.Count(int(unit * lifecycleUp))
+			label = thousands(int(unit * lifecycleUp))
 		}
 		b.WriteString("\n" + padLeft(label, axisW-2) + " ┤")
 		for _, p := range pts {
@@ -85,7 +84,7 @@ func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 	for row := 0; row < min(downRows, lifecycleDown); row++ {
 		label := ""
 		if row == min(downRows, lifecycleDown)-1 {
-			label = "-" + output.Count(int(unit*float64(row+1)))
+			label = "-" + thousands(int(unit*float64(row+1)))
 		}
 		b.WriteString("\n" + padLeft(label, axisW-2) + " ┤")
 		for _, p := range pts {
@@ -97,11 +96,11 @@ func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 	b.WriteString("\n" + strings.Repeat(" ", axisW) + firstT + strings.Repeat(" ", space) + lastT)
 	var legend []string
 	for i, part := range lifecycleParts {
-		legend = append(legend, styles[i].Render(part.char)+" "+part.name)
+		legend = append(legend, styles[i].Render(part.char)+" "+i18n.Text(part.name))
 	}
 	b.WriteString("\n" + wrapJoin(legend, "   ", w))
 	if len(pts) < len(r.Points) {
-		b.WriteString("\n" + st.Dim.Render(fmt.Sprintf("last %d of %d intervals shown; the table has all", len(pts), len(r.Points))))
+		b.WriteString("\n" + st.Dim.Render(i18n.T("last %d of %d intervals shown; the table has all", len(pts), len(r.Points))))
 	}
 	return b.String()
 }

@@ -3,11 +3,11 @@ package tui
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -44,8 +44,8 @@ func (a *paths) rows(sh *shared) []row {
 		collapse = "no"
 	}
 	rs := []row{
-		{label: "paths", value: dir, edit: func(sh *shared) dialog {
-			return choiceDialog("Paths after the event, or leading to it", []string{"after", "before"}, func(v string) {
+		{label: i18n.T("paths"), value: valueLabel(dir), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Paths after the event, or leading to it"), []string{"after", "before"}, func(v string) {
 				ev := a.q.From + a.q.To
 				a.q.From, a.q.To = "", ""
 				if v == "before" {
@@ -55,8 +55,8 @@ func (a *paths) rows(sh *shared) []row {
 				}
 			})
 		}},
-		{label: "event", value: orDefault(anchor, "(pick one)"), edit: func(sh *shared) dialog {
-			return newPicker("Anchor event", eventItems(sh, false), false, func(v string) tea.Cmd {
+		{label: i18n.T("event"), value: orDefault(anchor, i18n.T("(pick one)")), edit: func(sh *shared) dialog {
+			return newPicker(i18n.T("Anchor event"), eventItems(sh, false), false, func(v string) tea.Cmd {
 				if a.q.To != "" {
 					a.q.To = v
 				} else {
@@ -65,24 +65,24 @@ func (a *paths) rows(sh *shared) []row {
 				return nil
 			})
 		}},
-		{label: "depth", value: strconv.Itoa(orInt(a.q.Depth, 4)), edit: func(sh *shared) dialog {
-			p := choiceDialog(fmt.Sprintf("Steps shown (1 to %d)", query.MaxPathDepth), []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}, func(v string) {
+		{label: i18n.T("depth"), value: strconv.Itoa(orInt(a.q.Depth, 4)), edit: func(sh *shared) dialog {
+			p := choiceDialog(i18n.T("Steps shown (1 to %d)", query.MaxPathDepth), []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}, func(v string) {
 				a.q.Depth, _ = strconv.Atoi(v)
 			})
 			p.typed = func(v string) (string, error) {
 				if n, err := strconv.Atoi(v); err != nil || n < 1 || n > query.MaxPathDepth {
-					return "", fmt.Errorf("depth: a number of steps from 1 to %d", query.MaxPathDepth)
+					return "", i18n.Errorf("depth: a number of steps from 1 to %d", query.MaxPathDepth)
 				}
-				return "depth " + v, nil
+				return i18n.T("depth %s", v), nil
 			}
 			return p
 		}},
-		{label: "session", value: orDefault(a.q.SessionGap, "30m"), edit: func(sh *shared) dialog {
-			return newPrompt("Session gap", "a longer gap ends the path: 30m, 2h, 1d; 0 disables sessions", a.q.SessionGap,
+		{label: i18n.T("session"), value: orDefault(a.q.SessionGap, "30m"), edit: func(sh *shared) dialog {
+			return newPrompt(i18n.T("Session gap"), i18n.T("a longer gap ends the path: 30m, 2h, 1d; 0 disables sessions"), a.q.SessionGap,
 				checkDuration, func(v string) tea.Cmd { a.q.SessionGap = v; return nil })
 		}},
-		{label: "repeats", value: "collapse " + collapse, edit: func(sh *shared) dialog {
-			return choiceDialog("Collapse immediate repeats of an event", []string{"yes", "no"}, func(v string) { a.q.NoCollapse = v == "no" })
+		{label: i18n.T("repeats"), value: i18n.T("collapse %s", valueLabel(collapse)), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Collapse immediate repeats of an event"), []string{"yes", "no"}, func(v string) { a.q.NoCollapse = v == "no" })
 		}},
 	}
 	return append(rs, commonRows(sh, &a.q.Common, false)...)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -15,14 +16,14 @@ const pathsBranches = 4
 
 // pathsChart draws the prefix tree with users, share and a share bar.
 func pathsChart(sh *shared, r *query.PathsResult, w int) string {
-	dir := "after"
+	title := i18n.T("Paths after %s — %d users, %d distinct paths", r.Event, r.Users, r.DistinctPaths)
 	if r.Direction == "to" {
-		dir = "leading to"
+		title = i18n.T("Paths leading to %s — %d users, %d distinct paths", r.Event, r.Users, r.DistinctPaths)
 	}
 	var b strings.Builder
-	b.WriteString(sh.st.Title.Render(truncate(fmt.Sprintf("Paths %s %s — %s users, %s distinct paths", dir, r.Event, output.Count(int(r.Users)), output.Count(r.DistinctPaths)), w)))
+	b.WriteString(sh.st.Title.Render(truncate(title, w)))
 	if r.Tree == nil || r.Users == 0 {
-		b.WriteString("\n" + sh.st.Dim.Render(truncate("nobody did "+r.Event+" in range", w)))
+		b.WriteString("\n" + sh.st.Dim.Render(truncate(i18n.T("nobody did %s in range", r.Event), w)))
 		return b.String()
 	}
 	// Names get the room first: deep branches indent them.
@@ -34,7 +35,7 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 		barW := max(w-nameW-20, 0)
 		bar := sh.st.Bar.Render(strings.Repeat("▇", int(share*float64(barW)+0.5)))
 		b.WriteString("\n" + sh.st.Dim.Render(prefix) + label + strings.Repeat(" ", pad) +
-			fmt.Sprintf(" %8s %6s ", output.Count(int(users)), output.Percent(share)) + bar)
+			fmt.Sprintf(" %8s %6s ", thousands(int(users)), output.Percent(share)) + bar)
 	}
 	walk = func(n *query.PathNode, prefix string) {
 		kids := append([]*query.PathNode(nil), n.Children...)
@@ -45,7 +46,7 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 				for _, rest := range kids[i:] {
 					users += rest.Users
 				}
-				line(prefix+"└─ ", fmt.Sprintf("… %d more", len(kids)-i), users, float64(users)/float64(r.Users))
+				line(prefix+"└─ ", i18n.T("… %d more", len(kids)-i), users, float64(users)/float64(r.Users))
 				break
 			}
 			end := i == len(kids)-1 || i == pathsBranches-1 && len(kids) == pathsBranches

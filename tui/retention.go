@@ -4,11 +4,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/survival"
@@ -88,8 +88,8 @@ func (a *retention) seed(sh *shared) { a.q.Period, a.q.Return = "week", sh.picks
 // the first switch to survival carries the range, filters and start event
 // over.
 func (a *retention) viewRow() row {
-	return row{label: "view", value: map[bool]string{false: "cohorts", true: "survival"}[a.survival], edit: func(sh *shared) dialog {
-		return choiceDialog("Show", []string{"cohorts", "survival"}, func(v string) {
+	return row{label: i18n.T("view"), value: valueLabel(map[bool]string{false: "cohorts", true: "survival"}[a.survival]), edit: func(sh *shared) dialog {
+		return choiceDialog(i18n.T("Show"), []string{"cohorts", "survival"}, func(v string) {
 			a.survival = v == "survival"
 			if a.survival && a.sq.Start == "" && a.sq.Event == "" {
 				a.sq.Common = a.q.Common
@@ -126,22 +126,22 @@ func (a *retention) rows(sh *shared) []row {
 	period := query.Interval(orDefault(a.q.Period, "day"))
 	rs := []row{
 		a.viewRow(),
-		{label: "start", value: orDefault(a.q.Start, anyEvent), edit: pickEvent("Cohort by first event", func(v string) { a.q.Start = v }),
+		{label: i18n.T("start"), value: orDefault(a.q.Start, i18n.Text(anyEvent)), edit: pickEvent(i18n.T("Cohort by first event"), func(v string) { a.q.Start = v }),
 			remove: func() { a.q.Start = "" }},
-		{label: "return", value: orDefault(a.q.Return, anyEvent), edit: pickEvent("Returned when they did", func(v string) { a.q.Return = v }),
+		{label: i18n.T("return"), value: orDefault(a.q.Return, i18n.Text(anyEvent)), edit: pickEvent(i18n.T("Returned when they did"), func(v string) { a.q.Return = v }),
 			remove: func() { a.q.Return = "" }},
-		{label: "period", value: string(period), edit: func(sh *shared) dialog {
-			return choiceDialog("Period", []string{"day", "week", "month"}, func(v string) { a.q.Period, a.q.Periods = v, 0 })
+		{label: i18n.T("period"), value: valueLabel(string(period)), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Period"), []string{"day", "week", "month"}, func(v string) { a.q.Period, a.q.Periods = v, 0 })
 		}},
-		{label: "periods", value: strconv.Itoa(orInt(a.q.Periods, query.DefaultPeriods[period])), edit: func(sh *shared) dialog {
-			return newPrompt("Periods shown (period 0 included)", "a number from 2 to 400", strconv.Itoa(orInt(a.q.Periods, query.DefaultPeriods[period])),
+		{label: i18n.T("periods"), value: strconv.Itoa(orInt(a.q.Periods, query.DefaultPeriods[period])), edit: func(sh *shared) dialog {
+			return newPrompt(i18n.T("Periods shown (period 0 included)"), i18n.T("a number from 2 to 400"), strconv.Itoa(orInt(a.q.Periods, query.DefaultPeriods[period])),
 				checkPeriods, func(v string) tea.Cmd { a.q.Periods, _ = strconv.Atoi(v); return nil })
 		}},
-		{label: "returns", value: map[bool]string{false: "in period k", true: "in k or later"}[a.q.Unbounded], edit: func(sh *shared) dialog {
-			return choiceDialog("Counts as returned in period k", []string{"in period k", "in k or later"}, func(v string) { a.q.Unbounded = v == "in k or later" })
+		{label: i18n.T("returns"), value: valueLabel(map[bool]string{false: "in period k", true: "in k or later"}[a.q.Unbounded]), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Counts as returned in period k"), []string{"in period k", "in k or later"}, func(v string) { a.q.Unbounded = v == "in k or later" })
 		}},
-		{label: "cohort", value: map[bool]string{false: "first time", true: "recurring"}[a.q.Recurring], edit: func(sh *shared) dialog {
-			return choiceDialog("Cohort membership", []string{"first time", "recurring"}, func(v string) { a.q.Recurring = v == "recurring" })
+		{label: i18n.T("cohort"), value: valueLabel(map[bool]string{false: "first time", true: "recurring"}[a.q.Recurring]), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Cohort membership"), []string{"first time", "recurring"}, func(v string) { a.q.Recurring = v == "recurring" })
 		}},
 	}
 	return append(rs, commonRows(sh, &a.q.Common, true)...)
@@ -150,7 +150,7 @@ func (a *retention) rows(sh *shared) []row {
 func checkPeriods(v string) error {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 2 || n > 400 {
-		return fmt.Errorf("periods: a number from 2 to 400")
+		return i18n.Errorf("periods: a number from 2 to 400")
 	}
 	return nil
 }
@@ -193,10 +193,10 @@ func (r *retentionResult) drill(sel int) (string, []string, bool) {
 	if c >= len(r.r.Cohorts) || k >= len(r.r.Cohorts[c].Retained) {
 		return "", nil, false
 	}
-	title := fmt.Sprintf("Cohort %s, %s %d", r.r.Cohorts[c].Start, r.r.Period, k)
+	title := i18n.T("Cohort %s, %s %d", r.r.Cohorts[c].Start, valueLabel(r.r.Period), k)
 	if r.r.By != "" {
 		// The heat map is the overall table even with a breakdown on.
-		title += " (overall, every " + r.r.By + ")"
+		title += i18n.T(" (overall, every %s)", r.r.By)
 	}
 	return title, r.r.CellUsers(c, k), true
 }

@@ -1,12 +1,11 @@
 package tui
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/guptarohit/asciigraph"
-	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -18,28 +17,28 @@ const retentionCell = 5 // "100%" plus the incomplete mark
 func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 	st := sh.st
 	var b strings.Builder
-	what := "event"
+	what := i18n.T("event")
 	if r.Start != "" {
 		what = r.Start
 	}
-	back := "any event"
+	back := i18n.T("any event")
 	if r.Return != "" {
 		back = r.Return
 	}
-	b.WriteString(st.Title.Render(truncate(fmt.Sprintf("Retention by %s of first %s, returning with %s", r.Period, what, back), w)))
+	b.WriteString(st.Title.Render(truncate(i18n.T("Retention by %s of first %s, returning with %s", valueLabel(r.Period), what, back), w)))
 	if len(r.Cohorts) == 0 {
-		return b.String() + "\n" + st.Dim.Render("no cohorts in range")
+		return b.String() + "\n" + st.Dim.Render(i18n.T("no cohorts in range"))
 	}
 	p := max(r.Periods, 1)
 	selC, selK := sel/p, sel%p
 	labelW := 10
 	if w < 60 {
-		labelW = 5 // MM-DD
+		labelW = lipglossWidth(shortDate("2026-12-28")) // 12-28, 12月28日
 	}
 	visible := max((w-labelW-8)/(retentionCell+1), 1)
 	first := max(0, selK-visible+1)
 	last := min(p, first+visible)
-	b.WriteString("\n" + padRight(r.Period, labelW) + " " + padLeft("size", 6) + " ")
+	b.WriteString("\n" + padRight(valueLabel(r.Period), labelW) + " " + padLeft(i18n.T("size"), 6) + " ")
 	for k := first; k < last; k++ {
 		b.WriteString(" " + padLeft(strconv.Itoa(k), retentionCell))
 	}
@@ -48,7 +47,7 @@ func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 		if labelW < len(label) {
 			label = shortDate(label)
 		}
-		b.WriteString("\n" + padRight(label, labelW) + " " + padLeft(output.Count(co.Size), 6) + " ")
+		b.WriteString("\n" + padRight(label, labelW) + " " + padLeft(thousands(co.Size), 6) + " ")
 		for k := first; k < last; k++ {
 			b.WriteString(" ")
 			if k >= len(co.Retained) {
@@ -71,9 +70,9 @@ func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 			b.WriteString(style.Render(padLeft(cell, retentionCell)))
 		}
 	}
-	avg := "average"
-	if labelW < len(avg) {
-		avg = "avg"
+	avg := i18n.T("average")
+	if labelW < lipglossWidth(avg) {
+		avg = i18n.T("avg") // unreached in Chinese: 平均 fits
 	}
 	b.WriteString("\n" + padRight(avg, labelW) + " " + padLeft("", 6) + " ")
 	for k := first; k < last; k++ {
@@ -85,15 +84,15 @@ func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 	}
 	hidden := ""
 	if first > 0 || last < p {
-		hidden = fmt.Sprintf(" · periods %d-%d of %d (→ scrolls)", first, last-1, p-1)
+		hidden = i18n.T(" · periods %d-%d of %d (→ scrolls)", first, last-1, p-1)
 	}
-	b.WriteString("\n" + st.Dim.Render(truncate("* = period not complete yet"+hidden, w)))
+	b.WriteString("\n" + st.Dim.Render(truncate(i18n.T("* = period not complete yet")+hidden, w)))
 	if len(r.Average) > 1 {
 		n := len(r.Average)
 		plot := plotLines([]lineSeries{{values: r.Average}}, max(w-10, 10), asciigraph.Height(6), asciigraph.Precision(0), asciigraph.YAxisValueFormatter(axisLabel(0)),
 			asciigraph.LowerBound(0), asciigraph.UpperBound(100), asciigraph.XAxisRange(0, float64(n-1)),
 			asciigraph.XAxisTickCount(max(2, min(n, (w-8)/6))))
-		b.WriteString("\n\n" + st.Title.Render("Average retained % by "+r.Period) + "\n" + plot)
+		b.WriteString("\n\n" + st.Title.Render(i18n.T("Average retained %% by %s", valueLabel(r.Period))) + "\n" + plot)
 	}
 	return b.String()
 }

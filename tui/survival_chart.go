@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/survival"
@@ -23,15 +25,15 @@ func (a *retention) survivalRows(sh *shared) []row {
 	}
 	rs := []row{
 		a.viewRow(),
-		{label: "start", value: orDefault(a.sq.Start, "-"), edit: pick("Clock starts at the first", func(v string) { a.sq.Start = v })},
-		{label: "event", value: orDefault(a.sq.Event, "-"), edit: pick("Time until the first", func(v string) { a.sq.Event = v })},
+		{label: i18n.T("start"), value: orDefault(a.sq.Start, "-"), edit: pick(i18n.T("Clock starts at the first"), func(v string) { a.sq.Start = v })},
+		{label: i18n.T("event"), value: orDefault(a.sq.Event, "-"), edit: pick(i18n.T("Time until the first"), func(v string) { a.sq.Event = v })},
 	}
 	return append(rs, commonRows(sh, &a.sq.Common, true)...)
 }
 
 func (a *retention) survivalRunner() (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	if a.sq.Start == "" || a.sq.Event == "" {
-		return nil, fmt.Errorf("pick the start and the target event: Enter on the start and event rows")
+		return nil, i18n.Errorf("pick the start and the target event: Enter on the start and event rows")
 	}
 	q := a.sq
 	q.Where = slices.Clone(q.Where)
@@ -78,7 +80,7 @@ func newSurvivalResult(r *survival.Result) *survivalResult {
 func (r *survivalResult) Tables() []output.Table {
 	ts := r.shown.Tables()
 	if r.cut {
-		ts[1].Title += fmt.Sprintf("; at most %d points per group shown, export (e) writes every one", viewPoints)
+		ts[1].Title += i18n.T("; at most %d points per group shown, export (e) writes every one", viewPoints)
 	}
 	return ts
 }
@@ -97,13 +99,13 @@ const survivalChartHeight = 10
 // counts the users still waiting as censored, not as failures.
 func survivalChart(sh *shared, r *survival.Result, w int) string {
 	st := sh.st
-	title := "Still waiting for " + r.Event + " after first " + r.Start
+	title := i18n.T("Still waiting for %s after first %s", r.Event, r.Start)
 	if r.By != "" {
-		title += " by " + r.By
+		title = i18n.T("Still waiting for %s after first %s, by %s", r.Event, r.Start, r.By)
 	}
 	out := st.Title.Render(truncate(title, w))
 	if len(r.Groups) == 0 {
-		return out + "\n" + st.Dim.Render("nobody did "+r.Start+" in range")
+		return out + "\n" + st.Dim.Render(i18n.T("nobody did %s in range", r.Start))
 	}
 	tmax := 0.0
 	for _, g := range r.Groups {
@@ -136,27 +138,26 @@ func survivalChart(sh *shared, r *survival.Result, w int) string {
 		asciigraph.LowerBound(0), asciigraph.UpperBound(100),
 		asciigraph.XAxisRange(0, tmax/unit), asciigraph.XAxisTickCount(max(2, min(8, cols/10))),
 		asciigraph.XAxisValueFormatter(func(v float64) string { return trimFloat(v) }))
-	out += "\n" + plot + "\n" + st.Dim.Render(padLeft(name+" since first "+r.Start, w-2))
+	out += "\n" + plot + "\n" + st.Dim.Render(padLeft(i18n.T("%s since first %s", name, r.Start), w-2))
 	var legend []string
 	for i, g := range groups {
 		mark := "━"
 		if len(st.SeriesColors) == 0 && noColorChars[i%len(noColorChars)] != "" {
 			mark = noColorChars[i%len(noColorChars)]
 		}
-		median := "median " + output.Duration(float64(g.MedianSeconds))
+		median := i18n.T("median %s", output.Duration(float64(g.MedianSeconds)))
 		if !g.MedianSeconds.Valid() {
-			median = "median not reached"
+			median = i18n.T("median not reached")
 		}
 		legend = append(legend, clip(st.Series[i%len(st.Series)].Render(mark)+" "+truncate(g.Name, 20)+" "+
-			st.Dim.Render(fmt.Sprintf("%s of %s did it · %s censored · %s", output.Count(g.Events), output.Count(g.Users),
-				output.Count(g.Censored), median)), w))
+			st.Dim.Render(i18n.T("%d of %d did it · %d censored · %s", g.Events, g.Users, g.Censored, median)), w))
 	}
 	out += "\n" + strings.Join(legend, "\n")
 	// Censored users are not failures: they were still waiting when the
 	// data ends, and count as at risk until then.
-	note := "censored: still waiting at the data's last event"
+	note := i18n.T("censored: still waiting at the data's last event")
 	if r.LogrankP.Valid() {
-		note += fmt.Sprintf(" · log-rank p = %.4f", float64(r.LogrankP))
+		note += i18n.T(" · log-rank p = %s", strconv.FormatFloat(float64(r.LogrankP), 'f', 4, 64))
 	}
 	out += "\n" + st.Dim.Render(truncate(note, w))
 	return out
@@ -183,13 +184,13 @@ func stepColumns(curve []survival.Point, tmax float64, cols int) []float64 {
 func timeUnit(sec float64) (float64, string) {
 	switch {
 	case sec >= 3*86400:
-		return 86400, "days"
+		return 86400, i18n.T("days")
 	case sec >= 3*3600:
-		return 3600, "hours"
+		return 3600, i18n.T("hours")
 	case sec >= 180:
-		return 60, "minutes"
+		return 60, i18n.T("minutes")
 	}
-	return 1, "seconds"
+	return 1, i18n.T("seconds")
 }
 
 func trimFloat(v float64) string {

@@ -260,5 +260,87 @@ func init() {
 		"… %d more (spoor forecast lists them all)":                                             "… 还有 %d 个（spoor forecast 可列出全部）",
 		"%s %s %s: %s, expected %s (band %s–%s)":                                                "%s %s %s：%s，预期 %s（区间 %s–%s）",
 		"↑/↓ picks an anomaly, w explains it (spoor why)":                                       "↑/↓ 选择异常，w 解释原因（spoor why）",
+
+		// paths.go
+		"paths": "方向",
+		"Paths after the event, or leading to it": "事件之后的路径，或通往事件的路径",
+		"(pick one)":                            "（请选择）",
+		"Anchor event":                          "起止事件",
+		"depth":                                 "深度",
+		"Steps shown (1 to %d)":                 "显示步数（1 到 %d）",
+		"depth: a number of steps from 1 to %d": "深度：1 到 %d 之间的步数",
+		"depth %s":                              "深度 %s",
+		"session":                               "会话",
+		"Session gap":                           "会话间隔",
+		"a longer gap ends the path: 30m, 2h, 1d; 0 disables sessions": "超过此间隔即结束路径：30m、2h、1d；0 表示不切分会话",
+		"repeats":                                "重复",
+		"collapse %s":                            "合并：%s",
+		"Collapse immediate repeats of an event": "合并连续重复的同一事件",
+
+		// paths_chart.go
+		"Paths after %s — %d users, %d distinct paths":      "%s 之后的路径 — %d 个用户，%d 条不同路径",
+		"Paths leading to %s — %d users, %d distinct paths": "通往 %s 的路径 — %d 个用户，%d 条不同路径",
+		"nobody did %s in range":                            "所选时间范围内没有用户做过 %s",
+		"… %d more":                                         "… 另外 %d 项",
+
+		// retention.go
+		"view":                              "视图",
+		"Show":                              "显示",
+		"start":                             "开始",
+		"Cohort by first event":             "按首次做的事件划分同期群",
+		"return":                            "回访",
+		"Returned when they did":            "做了此事件即算回访",
+		"period":                            "周期",
+		"Period":                            "周期",
+		"periods":                           "期数",
+		"Periods shown (period 0 included)": "显示期数（含第 0 期）",
+		"a number from 2 to 400":            "2 到 400 之间的数",
+		"returns":                           "回访算",
+		"Counts as returned in period k":    "第 k 期的回访口径",
+		"cohort":                            "同期群",
+		"Cohort membership":                 "同期群归属",
+		"periods: a number from 2 to 400":   "期数：2 到 400 之间的数",
+		"Cohort %s, %s %d":                  "同期群 %s，第 %[3]d %[2]s",
+
+		// retention_chart.go
+		"any event": "任意事件",
+		"Retention by %s of first %s, returning with %s": "留存：按首次 %[2]s 的%[1]s划分同期群，以 %[3]s 计回访",
+		"no cohorts in range":                            "所选时间范围内没有同期群",
+		"size":                                           "人数",
+		"average":                                        "平均",
+		" · periods %d-%d of %d (→ scrolls)":             " · 第 %d-%d 期，共 %d 期（→ 滚动）",
+		"* = period not complete yet":                    "* = 该期尚未结束",
+		"Average retained %% by %s":                      "平均留存率（%%），按%s",
+
+		// survival_chart.go
+		"Clock starts at the first": "从首次做此事件开始计时",
+		"Time until the first":      "到首次做此事件为止",
+		"pick the start and the target event: Enter on the start and event rows": "请选择起始事件和目标事件：在起始行和事件行按 Enter",
+		"; at most %d points per group shown, export (e) writes every one":       "；每组最多显示 %d 个点，导出（e）包含全部",
+		"Still waiting for %s after first %s":                                    "首次 %[2]s 之后仍未做 %[1]s 的比例",
+		"Still waiting for %s after first %s, by %s":                             "首次 %[2]s 之后仍未做 %[1]s 的比例，按 %[3]s 拆分",
+		"%s since first %s":                                "首次 %[2]s 之后的%[1]s",
+		"median not reached":                               "中位数未到达",
+		"%d of %d did it · %d censored · %s":               "%[2]d 人中 %[1]d 人做了 · %[3]d 人删失 · %[4]s",
+		"censored: still waiting at the data's last event": "删失：到数据最后一个事件时仍在等待",
+		" · log-rank p = %s":                               " · 对数秩检验 p = %s",
+		"days":                                             "天数",
+		"hours":                                            "小时数",
+		"minutes":                                          "分钟数",
+		"seconds":                                          "秒数",
+
+		// lifecycle.go
+		"active":           "活跃",
+		"Active means did": "做了此事件即算活跃",
+
+		// lifecycle_chart.go
+		"returning":                          "留存",
+		"resurrecting":                       "回流",
+		"new":                                "新增",
+		"dormant":                            "沉睡",
+		"Lifecycle per %s":                   "生命周期 · 按%s",
+		"Lifecycle per %s (active = did %s)": "生命周期 · 按%s（活跃 = 做了 %s）",
+		"no users in range":                  "所选时间范围内没有用户",
+		"last %d of %d intervals shown; the table has all": "显示最近 %d 个区间（共 %d 个）；表格包含全部",
 	})
 }
