@@ -8,6 +8,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // A zip archive (Amplitude's Export API hands out a zip of gzipped JSON
@@ -31,17 +33,17 @@ func zipMembers(zr *zip.Reader) ([]*zip.File, error) {
 	}
 	switch {
 	case names["[Content_Types].xml"] && names["xl/workbook.xml"]:
-		return nil, &notEventsError{"this is an Excel workbook (.xlsx), whatever its name: save it as CSV (File > Save As > CSV UTF-8) and import that"}
+		return nil, &notEventsError{msg: i18n.T("this is an Excel workbook (.xlsx), whatever its name: save it as CSV (File > Save As > CSV UTF-8) and import that")}
 	case names["[Content_Types].xml"] && names["word/document.xml"]:
-		return nil, &notEventsError{"this is a Word document (.docx), not an event table"}
+		return nil, &notEventsError{msg: i18n.T("this is a Word document (.docx), not an event table")}
 	case names["mimetype"] && names["content.xml"]:
-		return nil, &notEventsError{"this is an OpenDocument file (.ods/.odt), whatever its name: save it as CSV and import that"}
+		return nil, &notEventsError{msg: i18n.T("this is an OpenDocument file (.ods/.odt), whatever its name: save it as CSV and import that")}
 	case len(files) == 0:
-		return nil, &notEventsError{"an empty zip archive: it holds no files"}
+		return nil, &notEventsError{msg: i18n.T("an empty zip archive: it holds no files")}
 	}
 	for _, f := range files {
 		if f.Flags&0x1 != 0 {
-			return nil, &notEventsError{fmt.Sprintf("member %s of the zip is encrypted: extract it with its password first", f.Name)}
+			return nil, &notEventsError{msg: i18n.T("member %s of the zip is encrypted: extract it with its password first", f.Name)}
 		}
 	}
 	return files, nil
@@ -76,7 +78,7 @@ func newZipReader(src *source, encName string, open func(*source) (rowReader, st
 	z := &zipReader{src: src, members: members, open: open, enc: encName, i: -1}
 	format, err := z.advance()
 	if err == io.EOF {
-		return nil, "", &notEventsError{fmt.Sprintf("every one of the %d files in the zip archive is empty", len(members))}
+		return nil, "", &notEventsError{msg: i18n.T("every one of the %d files in the zip archive is empty", len(members))}
 	}
 	if err != nil {
 		z.close()
@@ -99,15 +101,15 @@ func (z *zipReader) advance() (string, error) {
 		rc, err := f.Open()
 		if err != nil {
 			if errors.Is(err, zip.ErrAlgorithm) {
-				return "", &notEventsError{fmt.Sprintf("member %s of the zip uses compression method %d, which spoor does not read: zip it again with ordinary (deflate) compression", f.Name, f.Method)}
+				return "", &notEventsError{msg: i18n.T("member %s of the zip uses compression method %d, which spoor does not read: zip it again with ordinary (deflate) compression", f.Name, f.Method)}
 			}
-			return "", fmt.Errorf("member %s of the zip: %w", f.Name, err)
+			return "", i18n.Errorf("member %s of the zip: %w", f.Name, err)
 		}
 		z.closer, z.curName = rc, f.Name
 		guarded := &bombGuard{r: zipMemberErrors{rc}, raw: &z.src.raw.n, out: &z.out, ratio: z.src.maxExpand}
 		text, compression, encoding, err := decodeText(bufio.NewReaderSize(guarded, 256<<10), &z.src.raw.n, z.enc, z.src.maxExpand)
 		if err != nil {
-			return "", fmt.Errorf("member %s of the zip: %w", f.Name, err)
+			return "", i18n.Errorf("member %s of the zip: %w", f.Name, err)
 		}
 		if head, _ := text.Peek(1); len(head) == 0 {
 			z.skipped++
@@ -115,18 +117,18 @@ func (z *zipReader) advance() (string, error) {
 		}
 		switch head, _ := text.Peek(4); string(head) {
 		case zipMagic:
-			return "", &notEventsError{fmt.Sprintf("member %s of the zip is itself a zip archive: extract the outer one and import the files inside", f.Name)}
+			return "", &notEventsError{msg: i18n.T("member %s of the zip is itself a zip archive: extract the outer one and import the files inside", f.Name)}
 		case parquetMagic: // read by offset, so not from inside a stream
-			return "", &notEventsError{fmt.Sprintf("member %s of the zip is a Parquet file: extract it and import it as a file", f.Name)}
+			return "", &notEventsError{msg: i18n.T("member %s of the zip is a Parquet file: extract it and import it as a file", f.Name)}
 		}
 		ms := &source{name: f.Name, text: text, compression: compression, encoding: encoding}
 		rd, format, err := z.open(ms)
 		if err != nil {
 			var ne *notEventsError
 			if errors.As(err, &ne) {
-				return "", &notEventsError{fmt.Sprintf("member %s of the zip: %s", f.Name, ne.msg)}
+				return "", &notEventsError{msg: i18n.T("member %s of the zip: %s", f.Name, ne.msg)}
 			}
-			return "", fmt.Errorf("member %s of the zip: %w", f.Name, err)
+			return "", i18n.Errorf("member %s of the zip: %w", f.Name, err)
 		}
 		if z.src.encoding == "" { // the archive is described by its first member
 			z.src.encoding, z.src.compression = encoding, compression
@@ -165,7 +167,7 @@ func (z *zipReader) next(r *row) error {
 			return rej
 		}
 		if err != io.EOF {
-			return fmt.Errorf("member %s of the zip: %w", z.curName, err)
+			return i18n.Errorf("member %s of the zip: %w", z.curName, err)
 		}
 		if _, err := z.advance(); err != nil {
 			return err
@@ -191,9 +193,9 @@ func (m zipMemberErrors) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
 	switch {
 	case errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrFormat):
-		err = fmt.Errorf("damaged (%v): download the archive again", err)
+		err = i18n.Errorf("damaged (%v): download the archive again", err)
 	case err == io.ErrUnexpectedEOF:
-		err = fmt.Errorf("cut short: download the archive again")
+		err = i18n.Errorf("cut short: download the archive again")
 	}
 	return n, err
 }

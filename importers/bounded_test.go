@@ -68,7 +68,7 @@ func TestWideCSVRefused(t *testing.T) {
 	b.WriteString("\nu,e,2024-01-01\n")
 	_, err := ImportFile(bg, newDB(t), writeFile(t, "wide.csv", b.String()), Options{})
 	var ne *NotEventsError
-	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "10004 columns") || !strings.Contains(err.Error(), "up to 10000 properties") {
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "10,004 columns") || !strings.Contains(err.Error(), "up to 10,000 properties") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -3,6 +3,8 @@ package importers
 import (
 	"fmt"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Common names of the user, event and time columns, most specific first.
@@ -50,7 +52,7 @@ func pickColumns(fields []string, open bool, userFlag, eventFlag, timeFlag strin
 		if open {
 			return name, nil
 		}
-		return "", fmt.Errorf("--%s %s: no such column; the columns are %s", flag, name, listFields(fields))
+		return "", i18n.Errorf("--%s %s: no such column; the columns are %s", flag, name, listFields(fields))
 	}
 	taken := map[string]bool{}
 	guess := func(cands []string) string {
@@ -67,7 +69,7 @@ func pickColumns(fields []string, open bool, userFlag, eventFlag, timeFlag strin
 	if strings.HasPrefix(eventFlag, "=") {
 		m.constEvent = eventFlag[1:]
 		if m.constEvent == "" {
-			return m, fmt.Errorf("--event =NAME needs a name after =")
+			return m, i18n.Errorf("--event =NAME needs a name after =")
 		}
 	} else if eventFlag != "" {
 		if m.event, err = find("event", eventFlag); err != nil {
@@ -108,7 +110,7 @@ func pickColumns(fields []string, open bool, userFlag, eventFlag, timeFlag strin
 		miss = append(miss, "time")
 	}
 	if len(miss) > 0 {
-		return m, &notEventsError{fmt.Sprintf("not an event table: expected user, event and time columns (e.g. user_id, event, timestamp); found no %s column among %s; name them with --user COL, --event COL (or --event =NAME for one name) and --time COL",
+		return m, &notEventsError{msg: i18n.T("not an event table: expected user, event and time columns (e.g. user_id, event, timestamp); found no %s column among %s; name them with --user COL, --event COL (or --event =NAME for one name) and --time COL",
 			strings.Join(miss, " or "), listFields(fields))}
 	}
 	return m, nil
@@ -143,6 +145,14 @@ func listFields(fields []string) string {
 
 // notEventsError is a file that is not an event table at all; the import
 // refuses it whole and leaves the database unchanged.
-type notEventsError struct{ msg string }
+type notEventsError struct {
+	msg  string
+	kind int // notEventsBinary, notEventsNoObjects: what a caller tells apart
+}
+
+const (
+	notEventsBinary = 1 + iota
+	notEventsNoObjects
+)
 
 func (e *notEventsError) Error() string { return e.msg }

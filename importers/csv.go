@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -56,20 +57,20 @@ func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string,
 	} else {
 		h, err := r.Read()
 		if err == io.EOF {
-			return nil, &notEventsError{"empty file: expected a header row, found no data"}
+			return nil, &notEventsError{msg: i18n.T("empty file: expected a header row, found no data")}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read header: %w", err)
+			return nil, i18n.Errorf("read header: %w", err)
 		}
 		if n := guard.cutIn(r.InputOffset()); n > 0 {
-			return nil, &notEventsError{fmt.Sprintf("the header row is %d bytes, over the 16 MB a row may have: not a table of events", n)}
+			return nil, &notEventsError{msg: i18n.T("the header row is %d bytes, over the 16 MB a row may have: not a table of events", n)}
 		}
 		c.names = make([]string, len(h))
 		for i, s := range h {
 			c.names[i] = strings.TrimSpace(s)
 		}
 		if looksLikeData(c.names, tp) {
-			return nil, &notEventsError{fmt.Sprintf("no header row: the first line looks like data (%s); name the columns with --columns user,event,time,...", listFields(c.names))}
+			return nil, &notEventsError{msg: i18n.T("no header row: the first line looks like data (%s); name the columns with --columns user,event,time,...", listFields(c.names))}
 		}
 		if vendors {
 			if c.layout, c.shape = csvLayout(c.names); c.layout != "" {
@@ -78,7 +79,7 @@ func newCSVReader(text *bufio.Reader, head []byte, delim byte, columns []string,
 		}
 	}
 	if len(c.names) > maxProps+3 { // the user, event and time columns are not properties
-		return nil, &notEventsError{fmt.Sprintf("%d columns: events are kept with up to %d properties (Mixpanel keeps 2,000); cut the columns you do not need (for example with cut or xsv) and import again", len(c.names), maxProps)}
+		return nil, &notEventsError{msg: i18n.T("%d columns: events are kept with up to %d properties (Mixpanel keeps 2,000); cut the columns you do not need (for example with cut or xsv) and import again", len(c.names), maxProps)}
 	}
 	var err error
 	if c.cols, err = cm(c.names); err != nil {

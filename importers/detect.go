@@ -2,8 +2,9 @@ package importers
 
 import (
 	"bytes"
-	"fmt"
 	"unicode/utf8"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Formats --format accepts. csv and tsv share a reader (delimiter aside);
@@ -16,18 +17,18 @@ var Formats = []string{"csv", "tsv", "json", "jsonl", "mixpanel", "amplitude", "
 func detectFormat(head []byte, force string) (string, error) {
 	trimmed := bytes.TrimLeft(head, " \t\r\n\ufeff")
 	if len(trimmed) == 0 {
-		return "", &notEventsError{"empty file: expected an event table (CSV/TSV with a header row, a JSON array or JSON Lines), found no data"}
+		return "", &notEventsError{msg: i18n.T("empty file: expected an event table (CSV/TSV with a header row, a JSON array or JSON Lines), found no data")}
 	}
 	if bytes.HasPrefix(head, []byte(oleMagic)) {
-		return "", &notEventsError{"this is an Excel workbook (.xls) or another old Office file, whatever its name: save it as CSV (File > Save As > CSV UTF-8) and import that"}
+		return "", &notEventsError{msg: i18n.T("this is an Excel workbook (.xls) or another old Office file, whatever its name: save it as CSV (File > Save As > CSV UTF-8) and import that")}
 	}
 	for _, a := range archives {
 		if bytes.HasPrefix(head, []byte(a.magic)) {
-			return "", &notEventsError{fmt.Sprintf("%s %s archive: spoor reads gzip, zstd, zip and Parquet, not %s; extract it first (%s) and import what comes out", a.article, a.name, a.name, a.how)}
+			return "", &notEventsError{msg: i18n.T("%s %s archive: spoor reads gzip, zstd, zip and Parquet, not %s; extract it first (%s) and import what comes out", a.article, a.name, a.name, a.how)}
 		}
 	}
 	if off, ok := binaryAt(head); ok {
-		return "", &notEventsError{fmt.Sprintf("binary data: expected text (CSV/TSV, JSON or JSON Lines), found byte 0x%02x at offset %d; if it is compressed, spoor reads gzip, zstd and zip", head[off], off)}
+		return "", &notEventsError{msg: i18n.T("binary data: expected text (CSV/TSV, JSON or JSON Lines), found byte 0x%02x at offset %d; if it is compressed, spoor reads gzip, zstd and zip", head[off], off), kind: notEventsBinary}
 	}
 	switch force {
 	case "":
@@ -36,7 +37,7 @@ func detectFormat(head []byte, force string) (string, error) {
 	case "ndjson":
 		return "jsonl", nil
 	default:
-		return "", fmt.Errorf("unknown --format %q (use one of csv, tsv, json, jsonl, mixpanel, amplitude, posthog, segment, ga4)", force)
+		return "", i18n.Errorf("unknown --format %q (use one of csv, tsv, json, jsonl, mixpanel, amplitude, posthog, segment, ga4)", force)
 	}
 	switch trimmed[0] {
 	case '[':

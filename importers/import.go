@@ -8,9 +8,11 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -110,7 +112,7 @@ type RowError struct {
 }
 
 func (e *RowError) Error() string {
-	return fmt.Sprintf("%s:%d: %s (--strict: nothing imported from this file)", e.File, e.Line, e.Detail)
+	return i18n.T("%s:%s: %s (--strict: nothing imported from this file)", e.File, strconv.FormatInt(e.Line, 10), e.Detail)
 }
 
 // NotEventsError is a file refused whole: not an event table at all.
@@ -129,7 +131,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	if opt.TZ != "" {
 		var err error
 		if loc, err = time.LoadLocation(opt.TZ); err != nil {
-			return nil, fmt.Errorf("--tz %s: unknown timezone (use an IANA name such as Asia/Shanghai)", opt.TZ)
+			return nil, i18n.Errorf("--tz %s: unknown timezone (use an IANA name such as Asia/Shanghai)", opt.TZ)
 		}
 	}
 	tp, err := NewTimeParser(opt.TimeFormat, loc)
@@ -152,7 +154,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 		if errors.As(err, &ne) {
 			return res, &NotEventsError{File: src.name, Msg: ne.msg}
 		}
-		return res, fmt.Errorf("%s: %w", src.name, err)
+		return res, i18n.Errorf("%s: %w", src.name, err)
 	}
 	rd, format, err := openReader(src, opt, tp)
 	if err != nil {
@@ -209,7 +211,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 			res.RowsRead++
 			if it.rej != nil {
 				if err := res.reject(it.rej, opt); err != nil {
-					return res, fmt.Errorf("write rejects: %w", err)
+					return res, i18n.Errorf("write rejects: %w", err)
 				}
 				if opt.Strict {
 					return res, &RowError{File: src.name, Line: it.rej.line, Reason: it.rej.reason, Detail: it.rej.Error()}
@@ -219,7 +221,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 			r := &it.row
 			if w != nil {
 				if err := w.add(ctx, r, &res.Quality); err != nil {
-					return res, fmt.Errorf("%s:%d: %w", src.name, r.line, err)
+					return res, i18n.Errorf("%s:%s: %w", src.name, strconv.FormatInt(r.line, 10), err)
 				}
 			} else {
 				// --dry-run counts the distinct links rows reveal (at most
@@ -312,18 +314,13 @@ func (res *Result) checkUseful() error {
 		return nil
 	}
 	if res.RowsRead == 0 {
-		return &notEventsError{"no rows: expected events after the header, found none (" + res.Mapping + ")"}
+		return &notEventsError{msg: i18n.T("no rows: expected events after the header, found none (%s)", res.Mapping)}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "no row could be read as an event: all %d rows rejected (", res.Rejected)
-	b.WriteString(res.reasonList())
-	b.WriteString(")")
 	if len(res.Examples) > 0 {
 		e := res.Examples[0]
-		fmt.Fprintf(&b, "; first at line %d: %s", e.Line, e.Detail)
+		return &notEventsError{msg: i18n.T("no row could be read as an event: all %d rows rejected (%s); first at line %d: %s; mapping: %s", res.Rejected, res.reasonList(), e.Line, e.Detail, res.Mapping)}
 	}
-	b.WriteString("; mapping: " + res.Mapping)
-	return &notEventsError{b.String()}
+	return &notEventsError{msg: i18n.T("no row could be read as an event: all %d rows rejected (%s); mapping: %s", res.Rejected, res.reasonList(), res.Mapping)}
 }
 
 func (res *Result) reasonList() string {
@@ -336,9 +333,9 @@ func (res *Result) reasonList() string {
 	})
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, res.Reasons[k])
+		parts[i] = i18n.T("%s %d", i18n.Text(k), res.Reasons[k])
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, i18n.T(", "))
 }
 
 func (res *Result) reject(rej *rejectError, opt Options) error {
@@ -362,9 +359,9 @@ func readError(err error, line int64) error {
 		return err
 	}
 	if line > 0 {
-		return fmt.Errorf("reading stopped near line %d: %w; nothing imported from this file", line, err)
+		return i18n.Errorf("reading stopped near line %d: %w; nothing imported from this file", line, err)
 	}
-	return fmt.Errorf("%w; nothing imported from this file", err)
+	return i18n.Errorf("%w; nothing imported from this file", err)
 }
 
 // openReader detects the format and builds its reader.
@@ -389,9 +386,9 @@ func openTextReader(src *source, opt Options, tp *TimeParser) (rowReader, string
 	format, err := detectFormat(head, opt.Format)
 	if err != nil {
 		var ne *notEventsError
-		if errors.As(err, &ne) && strings.HasPrefix(ne.msg, "binary data") {
+		if errors.As(err, &ne) && ne.kind == notEventsBinary {
 			if c := compressionByName(src.name); c != "" {
-				return nil, "", &notEventsError{c}
+				return nil, "", &notEventsError{msg: c}
 			}
 		}
 		return nil, "", err

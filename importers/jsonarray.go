@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // arrayObjects reads the elements of one top-level JSON array, one at a
@@ -70,7 +72,7 @@ func (a *arrayObjects) object() (map[string]any, int64, []byte, error) {
 		case err != nil:
 			return nil, 0, nil, fmt.Errorf("broken JSON at the start: %w", err)
 		case c == '{':
-			return nil, 0, nil, &notEventsError{"expected a JSON array of event objects"}
+			return nil, 0, nil, &notEventsError{msg: i18n.T("expected a JSON array of event objects")}
 		case c != '[':
 			return nil, 0, nil, fmt.Errorf("broken JSON at the start: invalid character %q looking for beginning of value", c)
 		}

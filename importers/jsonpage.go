@@ -3,8 +3,9 @@ package importers
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // pageObjects reads the events of API pages: one JSON object (or several,
@@ -120,7 +121,7 @@ func (p *pageObjects) object() (map[string]any, int64, []byte, error) {
 			return nil, p.arr.n, nil, io.EOF
 		}
 		if err != nil || c != '{' {
-			return nil, p.arr.n, nil, p.broken(fmt.Sprintf("expected a page object {\"results\": [...]} (page %d)", p.pages+1), c, err)
+			return nil, p.arr.n, nil, p.broken(i18n.T("expected a page object {\"results\": [...]} (page %d)", p.pages+1), c, err)
 		}
 		p.r.Discard(1)
 		p.pages++
@@ -139,11 +140,11 @@ func (p *pageObjects) toResults() error {
 			return err
 		}
 		if end {
-			return &notEventsError{fmt.Sprintf("page %d has no \"results\" array of events", p.pages)}
+			return &notEventsError{msg: i18n.T("page %d has no \"results\" array of events", p.pages)}
 		}
 		if key == "results" {
 			if c, err := p.arr.skipSpace(); err != nil || c != '[' {
-				return p.broken("\"results\" is not an array", c, err)
+				return p.broken(i18n.T("\"results\" is not an array"), c, err)
 			}
 			p.arr.started = false
 			p.inArr = true
@@ -181,7 +182,7 @@ func (p *pageObjects) key() (string, bool, error) {
 		return "", true, nil
 	}
 	if err != nil || c != '"' {
-		return "", false, p.broken("expected a field name in the page object", c, err)
+		return "", false, p.broken(i18n.T("expected a field name in the page object"), c, err)
 	}
 	if _, err := p.arr.element(); err != nil {
 		return "", false, p.broken("", 0, err)
@@ -191,7 +192,7 @@ func (p *pageObjects) key() (string, bool, error) {
 		return "", false, p.broken("", 0, err)
 	}
 	if c, err := p.arr.skipSpace(); err != nil || c != ':' {
-		return "", false, p.broken("expected : after a field name", c, err)
+		return "", false, p.broken(i18n.T("expected : after a field name"), c, err)
 	}
 	p.r.Discard(1)
 	return key, false, nil
@@ -211,14 +212,14 @@ func (p *pageObjects) skipValue() error {
 func (p *pageObjects) broken(what string, c byte, err error) error {
 	switch {
 	case err == io.EOF:
-		err = fmt.Errorf("unexpected end of JSON input")
+		err = i18n.Errorf("unexpected end of JSON input")
 	case err == nil:
-		err = fmt.Errorf("found %q", c)
+		err = i18n.Errorf("found %q", c)
 	}
 	if what != "" {
-		return fmt.Errorf("broken JSON page after element %d: %s: %w", p.arr.n, what, err)
+		return i18n.Errorf("broken JSON page after element %d: %s: %w", p.arr.n, what, err)
 	}
-	return fmt.Errorf("broken JSON page after element %d: %w", p.arr.n, err)
+	return i18n.Errorf("broken JSON page after element %d: %w", p.arr.n, err)
 }
 
 // streamObjects reads JSON objects written one after another, each over

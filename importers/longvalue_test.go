@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // longCase is a file with a normal row, a row holding a value over
@@ -133,7 +135,7 @@ func TestLongHeader(t *testing.T) {
 	header := "user_id,event,time," + strings.Repeat("h", maxRow)
 	_, err := ImportFile(bg, newDB(t), writeFile(t, "h.csv", header+"\nu1,e,2024-01-01,a\n"), Options{})
 	var ne *NotEventsError
-	if !errors.As(err, &ne) || !strings.Contains(err.Error(), fmt.Sprintf("the header row is %d bytes", len(header))) {
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "the header row is "+i18n.Int(int64(len(header)))+" bytes") {
 		t.Fatalf("%v", err)
 	}
 }

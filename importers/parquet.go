@@ -9,12 +9,12 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Parquet files (PostHog's batch exports, warehouse extracts) are read
@@ -40,13 +40,13 @@ func openParquet(src *source) (po *parquetObjects, err error) {
 	defer func() {
 		// A damaged file can make the decoder panic: refuse it instead.
 		if p := recover(); p != nil {
-			po, err = nil, fmt.Errorf("a damaged Parquet file (%v)", p)
+			po, err = nil, i18n.Errorf("a damaged Parquet file (%v)", p)
 		}
 	}()
 	ra := countingReaderAt{r: src.parquet, n: &src.raw.n}
 	f, err := parquet.OpenFile(ra, src.size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
-		return nil, fmt.Errorf("a damaged Parquet file (%v): was it cut short? Write or download it again", err)
+		return nil, i18n.Errorf("a damaged Parquet file (%v): was it cut short? Write or download it again", err)
 	}
 	var total int64
 	for _, rg := range f.Metadata().RowGroups {
@@ -55,7 +55,7 @@ func openParquet(src *source) (po *parquetObjects, err error) {
 		}
 	}
 	if src.maxExpand >= 0 && total > bombFloor && total > src.maxExpand*src.size {
-		return nil, fmt.Errorf("%w: its columns claim %d MB uncompressed in a %d KB file, more than %d times: not an export of events; if it is, pass --max-expand with a larger ratio (0: no limit)",
+		return nil, i18n.Errorf("%w: its columns claim %d MB uncompressed in a %d KB file, more than %d times: not an export of events; if it is, pass --max-expand with a larger ratio (0: no limit)",
 			errBomb, total>>20, src.size>>10, src.maxExpand)
 	}
 	po = &parquetObjects{file: f, r: parquet.NewGenericReader[map[string]any](f, f.Schema()), buf: make([]map[string]any, 1), fields: map[string]parquet.Node{}}
@@ -71,7 +71,7 @@ func (p *parquetObjects) object() (m map[string]any, line int64, raw []byte, err
 	}
 	defer func() {
 		if x := recover(); x != nil {
-			m, err = nil, fmt.Errorf("a damaged Parquet file: row %d cannot be decoded (%v)", p.row+1, x)
+			m, err = nil, i18n.Errorf("a damaged Parquet file: row %d cannot be decoded (%v)", p.row+1, x)
 		}
 	}()
 	p.buf[0] = map[string]any{}
@@ -79,7 +79,7 @@ func (p *parquetObjects) object() (m map[string]any, line int64, raw []byte, err
 		if err == nil || errors.Is(err, io.EOF) {
 			return nil, p.row, nil, io.EOF
 		}
-		return nil, p.row, nil, fmt.Errorf("a damaged Parquet file: row %d: %w", p.row+1, err)
+		return nil, p.row, nil, i18n.Errorf("a damaged Parquet file: row %d: %w", p.row+1, err)
 	}
 	m = p.buf[0]
 	p.row++
@@ -283,8 +283,8 @@ func openParquetReader(src *source, opt Options, tp *TimeParser) (rowReader, str
 	if err != nil {
 		po.close()
 		var ne *notEventsError
-		if errors.As(err, &ne) && strings.HasPrefix(ne.msg, "no JSON objects") {
-			return nil, "", &notEventsError{"no rows: the Parquet file holds a schema and no events"}
+		if errors.As(err, &ne) && ne.kind == notEventsNoObjects {
+			return nil, "", &notEventsError{msg: i18n.T("no rows: the Parquet file holds a schema and no events")}
 		}
 		return nil, "", err
 	}

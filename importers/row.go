@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -44,21 +45,23 @@ func (r *row) reset(line int64) {
 	r.noEvt = false
 }
 
-// Reject reasons, as counted in the summary and the report.
-const (
-	ReasonBadTime      = "unparseable time"
-	ReasonTimeRange    = "time out of range"
-	ReasonNoUser       = "missing user"
-	ReasonNoEvent      = "missing event"
-	ReasonNoTime       = "missing time"
-	ReasonBadJSON      = "broken JSON"
-	ReasonNotObject    = "not a JSON object"
-	ReasonColumnCount  = "wrong column count"
-	ReasonBadQuoting   = "broken CSV quoting"
-	ReasonInvalidBytes = "invalid text encoding"
-	ReasonTooLong      = "value too long"
-	ReasonRowTooLong   = "row too long"
-	ReasonTooManyProps = "too many properties"
+// Reject reasons, as counted in the summary and the report: the JSON and
+// the report keep them as they are, a person reads them through the
+// catalog (i18n.Text).
+var (
+	ReasonBadTime      = i18n.N("unparseable time")
+	ReasonTimeRange    = i18n.N("time out of range")
+	ReasonNoUser       = i18n.N("missing user")
+	ReasonNoEvent      = i18n.N("missing event")
+	ReasonNoTime       = i18n.N("missing time")
+	ReasonBadJSON      = i18n.N("broken JSON")
+	ReasonNotObject    = i18n.N("not a JSON object")
+	ReasonColumnCount  = i18n.N("wrong column count")
+	ReasonBadQuoting   = i18n.N("broken CSV quoting")
+	ReasonInvalidBytes = i18n.N("invalid text encoding")
+	ReasonTooLong      = i18n.N("value too long")
+	ReasonRowTooLong   = i18n.N("row too long")
+	ReasonTooManyProps = i18n.N("too many properties")
 )
 
 // maxValue bounds one value (a property, the user, the event name, the

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Shaping flags: exports that need a hand to become events. --event-map
@@ -162,7 +164,7 @@ func ParseEventMap(flag string) (map[string]string, error) {
 			lines = append(lines, sc.Text())
 		}
 		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("--event-map %s: %w", flag, err)
+			return nil, i18n.Errorf("--event-map %s: %w", flag, err)
 		}
 		if n > maxEventMap {
 			return nil, &UsageError{fmt.Sprintf("--event-map %s: over 1 MB; a map of event codes to names is a short list", flag)}

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"hash"
 	"io"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/spoorhq/spoor/i18n"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
@@ -103,7 +103,7 @@ func openSource(path string, stdin io.Reader, encName string, maxExpand int) (*s
 		if st, err := f.Stat(); err == nil {
 			if st.IsDir() {
 				f.Close()
-				return nil, fmt.Errorf("%s is a directory; name the files in it", path)
+				return nil, i18n.Errorf("%s is a directory; name the files in it", path)
 			}
 			s.size = st.Size()
 		}
@@ -116,7 +116,7 @@ func openSource(path string, stdin io.Reader, encName string, maxExpand int) (*s
 	random := string(magic) == zipMagic || string(magic) == zipEmptyMagic || string(magic) == parquetMagic
 	if random && (f == nil || s.size < 0) {
 		s.Close()
-		return nil, fmt.Errorf("%s: a %s file cannot be read from standard input (its directory is at the end); save it and name the file", s.name, kindOf(magic))
+		return nil, i18n.Errorf("%s: a %s file cannot be read from standard input (its directory is at the end); save it and name the file", s.name, kindOf(magic))
 	}
 	if random {
 		// Both are read by offset, not in order: hash the file whole
@@ -136,7 +136,7 @@ func openSource(path string, stdin io.Reader, encName string, maxExpand int) (*s
 		zr, err := zip.NewReader(ra, s.size)
 		if err != nil {
 			s.Close()
-			return nil, fmt.Errorf("%s: a broken zip archive (%v): was it cut short while downloading? Download it again", s.name, err)
+			return nil, i18n.Errorf("%s: a broken zip archive (%v): was it cut short while downloading? Download it again", s.name, err)
 		}
 		s.zip = zr
 		return s, nil
@@ -144,7 +144,7 @@ func openSource(path string, stdin io.Reader, encName string, maxExpand int) (*s
 	text, compression, encoding, err := decodeText(br, &s.raw.n, encName, s.maxExpand)
 	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("%s: %w", s.name, err)
+		return nil, i18n.Errorf("%s: %w", s.name, err)
 	}
 	s.text, s.compression, s.encoding = text, compression, encoding
 	return s, nil
@@ -167,7 +167,7 @@ func decodeText(br *bufio.Reader, raw *atomic.Int64, encName string, maxExpand i
 	case bytes.HasPrefix(magic, []byte(gzipMagic)):
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, "", "", fmt.Errorf("broken gzip header: %w", err)
+			return nil, "", "", i18n.Errorf("broken gzip header: %w", err)
 		}
 		compression = "gzip"
 		br = bufio.NewReaderSize(&bombGuard{r: truncated{zr, "gzip"}, raw: raw, out: new(int64), ratio: maxExpand}, 256<<10)
@@ -176,7 +176,7 @@ func decodeText(br *bufio.Reader, raw *atomic.Int64, encName string, maxExpand i
 		// claim more than 128 MB of memory.
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(128<<20), zstd.WithDecoderMaxWindow(128<<20))
 		if err != nil {
-			return nil, "", "", fmt.Errorf("broken zstd stream: %w", err)
+			return nil, "", "", i18n.Errorf("broken zstd stream: %w", err)
 		}
 		compression = "zstd"
 		br = bufio.NewReaderSize(&bombGuard{r: truncated{zr, "zstd"}, raw: raw, out: new(int64), ratio: maxExpand}, 256<<10)
@@ -203,9 +203,9 @@ type truncated struct {
 func (t truncated) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	if err == io.ErrUnexpectedEOF {
-		err = fmt.Errorf("the %s stream is truncated (the file was cut short): %w", t.kind, err)
+		err = i18n.Errorf("the %s stream is truncated (the file was cut short): %w", t.kind, err)
 	} else if err != nil && err != io.EOF && !errors.Is(err, errBomb) {
-		err = fmt.Errorf("broken %s data: %w", t.kind, err)
+		err = i18n.Errorf("broken %s data: %w", t.kind, err)
 	}
 	return n, err
 }
@@ -239,7 +239,7 @@ func (b *bombGuard) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	*b.out += int64(n)
 	if out := *b.out; b.ratio >= 0 && out > bombFloor && out > b.ratio*b.raw.Load() {
-		return n, fmt.Errorf("%w: %d MB of data came out of %d KB read, more than %d times: this is not an export of events (which compress 3-50x); if it is, pass --max-expand with a larger ratio (0: no limit)", errBomb, out>>20, b.raw.Load()>>10, b.ratio)
+		return n, i18n.Errorf("%w: %d MB of data came out of %d KB read, more than %d times: this is not an export of events (which compress 3-50x); if it is, pass --max-expand with a larger ratio (0: no limit)", errBomb, out>>20, b.raw.Load()>>10, b.ratio)
 	}
 	return n, err
 }
@@ -293,7 +293,7 @@ func detectEncoding(br *bufio.Reader, force string) (encoding.Encoding, string, 
 	case "gb18030", "gbk", "gb2312", "cp936":
 		return simplifiedchinese.GB18030, "gb18030", 0, nil
 	default:
-		return nil, "", 0, fmt.Errorf("unknown --encoding %q (use utf-8, utf-16, utf-16le, utf-16be or gb18030)", force)
+		return nil, "", 0, i18n.Errorf("unknown --encoding %q (use utf-8, utf-16, utf-16le, utf-16be or gb18030)", force)
 	}
 	if validUTF8Prefix(head) {
 		return nil, "utf-8", 0, nil
@@ -371,12 +371,12 @@ func hasControls(b []byte) bool {
 func compressionByName(name string) string {
 	lower := strings.ToLower(name)
 	for _, c := range []struct{ suffix, msg string }{
-		{".br", "brotli-compressed (.br): spoor reads gzip, zstd and zip; decompress it first (brotli -d FILE) and import the result"},
-		{".lz4", "lz4-compressed (.lz4): spoor reads gzip, zstd and zip; decompress it first (lz4 -d FILE) and import the result"},
-		{".snappy", "snappy-compressed (.snappy): spoor reads gzip, zstd and zip; decompress it first and import the result"},
+		{".br", i18n.N("brotli-compressed (.br): spoor reads gzip, zstd and zip; decompress it first (brotli -d FILE) and import the result")},
+		{".lz4", i18n.N("lz4-compressed (.lz4): spoor reads gzip, zstd and zip; decompress it first (lz4 -d FILE) and import the result")},
+		{".snappy", i18n.N("snappy-compressed (.snappy): spoor reads gzip, zstd and zip; decompress it first and import the result")},
 	} {
 		if strings.HasSuffix(lower, c.suffix) {
-			return c.msg
+			return i18n.Text(c.msg)
 		}
 	}
 	return ""

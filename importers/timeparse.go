@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Time values are parsed by hand for the layouts exports actually use,
@@ -426,7 +428,7 @@ func strftimeLayout(f string) (string, error) {
 		}
 		i++
 		if i == len(f) {
-			return "", errors.New("--time-format ends with a lone %")
+			return "", i18n.Errorf("--time-format ends with a lone %%")
 		}
 		switch f[i] {
 		case 'Y':
@@ -474,7 +476,7 @@ func strftimeLayout(f string) (string, error) {
 		case '%':
 			b.WriteByte('%')
 		default:
-			return "", errors.New("--time-format: unsupported directive %" + string(f[i]))
+			return "", i18n.Errorf("--time-format: unsupported directive %%%c", f[i])
 		}
 	}
 	return b.String(), nil

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -86,10 +87,10 @@ func newObjectReader(src jsonObjects, layout string, tp *TimeParser, cm func([]s
 		for {
 			m, line, raw, err := src.object()
 			if err == io.EOF && firstBad == nil {
-				return nil, &notEventsError{"no JSON objects: expected one event object per line or an array of event objects, found none"}
+				return nil, &notEventsError{msg: i18n.T("no JSON objects: expected one event object per line or an array of event objects, found none"), kind: notEventsNoObjects}
 			}
 			if err == io.EOF || firstBad != nil && line > 1000 {
-				return nil, &notEventsError{fmt.Sprintf("no valid JSON object (first problem at line %d: %s): expected JSON Lines or a JSON array of event objects", firstBad.line, firstBad)}
+				return nil, &notEventsError{msg: i18n.T("no valid JSON object (first problem at line %d: %s): expected JSON Lines or a JSON array of event objects", firstBad.line, firstBad)}
 			}
 			if re, ok := err.(*rejectError); ok {
 				if firstBad == nil {

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // chunkEvents bounds the events a chunk holds, so an import's memory does
@@ -118,7 +120,7 @@ func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) (int64, e
 	res, err := tx.ExecContext(ctx, `INSERT INTO chunks(import_id, first_id, n, users, events, times, dedup)
 		VALUES(?, ?, ?, ?, ?, ?, ?)`, importID, c.firstID, c.n, c.user, c.event, c.time, c.dedup)
 	if err != nil {
-		return 0, fmt.Errorf("store columns: %w", err)
+		return 0, i18n.Errorf("store columns: %w", err)
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
@@ -134,13 +136,13 @@ func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) (int64, e
 		pc := c.props[key]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chunk_props(chunk_id, key, n_set, dict, codes) VALUES(?, ?, ?, ?, ?)`,
 			id, key, pc.set, pc.lits, pc.pairs); err != nil {
-			return 0, fmt.Errorf("store property columns: %w", err)
+			return 0, i18n.Errorf("store property columns: %w", err)
 		}
 	}
 	return id, nil
 }
 
-var errCorrupt = fmt.Errorf("corrupt column chunk; the database is damaged (restore it or re-import the files)")
+var errCorrupt error = i18n.Error(i18n.N("corrupt column chunk; the database is damaged (restore it or re-import the files)"))
 
 func decodeUvarints(dst []int32, b []byte, n int) ([]int32, error) {
 	for i := 0; i < n; i++ {
@@ -498,14 +500,14 @@ func fillRows(ctx context.Context, tx *sql.Tx, progress func(done, total int64, 
 					progress(done, adding, false)
 				}
 				if _, err := batch.ExecContext(ctx, args...); err != nil {
-					return fmt.Errorf("write event rows: %w", err)
+					return i18n.Errorf("write event rows: %w", err)
 				}
 				args = args[:0]
 			}
 		}
 		for i := 0; i < len(args); i += 7 {
 			if _, err := one.ExecContext(ctx, args[i:i+7]...); err != nil {
-				return fmt.Errorf("write event rows: %w", err)
+				return i18n.Errorf("write event rows: %w", err)
 			}
 		}
 		args = args[:0]

@@ -3,15 +3,16 @@ package store
 import (
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // ErrReplaced is returned before a write when the database's path no longer
 // names the file that was opened: it was deleted, moved or replaced (a
 // backup restored over it). Writing on would go into a file nobody can see,
 // and leave -wal/-shm files at the path that break the file now there.
-var ErrReplaced = errors.New("the database file was deleted or replaced since it was opened")
+var ErrReplaced error = i18n.Error(i18n.N("the database file was deleted or replaced since it was opened"))
 
 // fileID is the opened file (device and inode, through os.SameFile).
 type fileID struct{ fi os.FileInfo }
@@ -31,11 +32,11 @@ func (db *DB) CheckSame() error {
 	fi, err := os.Stat(db.Path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%s: %w (it is gone); nothing was written: open it again (spoor --db %s) to see what the path holds now", db.Path, ErrReplaced, db.Path)
+		return i18n.Errorf("%s: %w (it is gone); nothing was written: open it again (spoor --db %s) to see what the path holds now", db.Path, ErrReplaced, db.Path)
 	case err != nil:
 		return err
 	case !os.SameFile(fi, db.id.fi):
-		return fmt.Errorf("%s: %w (another file is at that path now); nothing was written: open it again to work on the file there", db.Path, ErrReplaced)
+		return i18n.Errorf("%s: %w (another file is at that path now); nothing was written: open it again to work on the file there", db.Path, ErrReplaced)
 	}
 	return nil
 }

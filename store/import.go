@@ -5,13 +5,13 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Prop is one flattened property. Value is a string, float64, int64,
@@ -105,7 +105,7 @@ const batchRows = 128
 // BeginImport starts importing one file.
 func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, error) {
 	if db.ReadOnly {
-		return nil, fmt.Errorf("%s is open read-only; imports need write access", db.Path)
+		return nil, i18n.Errorf("%s is open read-only; imports need write access", db.Path)
 	}
 	if err := db.CheckSame(); err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 	t := &ImportTx{db: db, tx: tx, importID: importID, users: map[string]int64{}, names: map[string]int64{}, inFile: map[uint64]int32{}}
 	fail := func(err error) (*ImportTx, error) {
 		tx.Rollback()
-		return nil, fmt.Errorf("begin import: %w", err)
+		return nil, i18n.Errorf("begin import: %w", err)
 	}
 	// The user_names blobs read hundreds of thousands of ids in a few rows.
 	users, err := loadUserNames(ctx, tx)
@@ -168,7 +168,7 @@ func (db *DB) lockForImport(ctx context.Context, info ImportInfo) (*sql.Tx, int6
 	for {
 		tx, err := db.SQL.BeginTx(ctx, nil)
 		if err != nil {
-			return nil, 0, fmt.Errorf("begin import: %w", err)
+			return nil, 0, i18n.Errorf("begin import: %w", err)
 		}
 		// Poll the lock briefly here, so waiting is reported at once; the
 		// connection's usual timeout is restored once the lock is held.
@@ -190,7 +190,7 @@ func (db *DB) lockForImport(ctx context.Context, info ImportInfo) (*sql.Tx, int6
 		}
 		tx.Rollback()
 		if !IsBusy(err) {
-			return nil, 0, fmt.Errorf("begin import: %w", err)
+			return nil, 0, i18n.Errorf("begin import: %w", err)
 		}
 		if !said && info.Waiting != nil {
 			info.Waiting()
@@ -316,7 +316,7 @@ func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
 		t.pending = append(t.pending, t.nextID, uid, nid, e.Time, propsArg, iidArg, int64(h), t.importID)
 		if len(t.pending) == 8*batchRows {
 			if _, err := t.batch.ExecContext(ctx, t.pending...); err != nil {
-				return false, fmt.Errorf("store events: %w", err)
+				return false, i18n.Errorf("store events: %w", err)
 			}
 			t.pending = t.pending[:0]
 		}
@@ -361,7 +361,7 @@ func (t *ImportTx) writeChunk(ctx context.Context) error {
 func (t *ImportTx) flushPending(ctx context.Context) error {
 	for i := 0; i < len(t.pending); i += 8 {
 		if _, err := t.insert.ExecContext(ctx, t.pending[i:i+8]...); err != nil {
-			return fmt.Errorf("store event: %w", err)
+			return i18n.Errorf("store event: %w", err)
 		}
 	}
 	t.pending = t.pending[:0]
@@ -397,20 +397,20 @@ func (t *ImportTx) flushInterned(ctx context.Context) error {
 		var blob []byte
 		for _, p := range t.newUsers {
 			if _, err := ins.ExecContext(ctx, p[0], p[1]); err != nil {
-				return fmt.Errorf("store user: %w", err)
+				return i18n.Errorf("store user: %w", err)
 			}
 			blob = binary.AppendUvarint(blob, uint64(len(p[1].(string))))
 			blob = append(blob, p[1].(string)...)
 		}
 		if _, err := t.tx.ExecContext(ctx, "INSERT INTO user_names(first_id, n, names) VALUES(?, ?, ?)",
 			t.newUsers[0][0], len(t.newUsers), blob); err != nil {
-			return fmt.Errorf("store user names: %w", err)
+			return i18n.Errorf("store user names: %w", err)
 		}
 		t.newUsers = t.newUsers[:0]
 	}
 	for _, p := range t.newNames {
 		if _, err := t.tx.ExecContext(ctx, "INSERT INTO event_names(id, name) VALUES(?, ?)", p[0], p[1]); err != nil {
-			return fmt.Errorf("store event name: %w", err)
+			return i18n.Errorf("store event name: %w", err)
 		}
 	}
 	t.newNames = t.newNames[:0]
@@ -429,7 +429,7 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 		return err
 	}
 	if err := t.tx.Commit(); err != nil {
-		return fmt.Errorf("commit import: %w", err)
+		return i18n.Errorf("commit import: %w", err)
 	}
 	return nil
 }
@@ -451,7 +451,7 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 	if _, err := t.tx.ExecContext(ctx, `UPDATE imports SET rows_read=?, imported=?, rejected=?, duplicates=?, report=?,
 		sha256 = CASE WHEN ? != '' THEN ? ELSE sha256 END WHERE id=?`,
 		st.RowsRead, t.imported, st.Rejected, t.duplicates, string(report), st.SHA256, st.SHA256, t.importID); err != nil {
-		return fmt.Errorf("record import: %w", err)
+		return i18n.Errorf("record import: %w", err)
 	}
 	// The file may have been deleted or replaced while the rows were read.
 	if err := t.db.CheckSame(); err != nil {

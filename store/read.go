@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Rows is every stored event as parallel columns in storage (id) order,
@@ -230,7 +232,7 @@ func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []i
 		return nil, err
 	}
 	if pos != nil && int64(len(pos)) != total.Int64 {
-		return nil, fmt.Errorf("%w; reload", ErrChanged)
+		return nil, i18n.Errorf("%w; reload", ErrChanged)
 	}
 	if size < 0 {
 		size = int(total.Int64)
@@ -341,7 +343,7 @@ func (db *DB) EnsureRowsProgress(ctx context.Context, progress func(done, total 
 		return err
 	}
 	if db.ReadOnly {
-		return fmt.Errorf("%s has events not yet written as SQL rows, and it is open read-only; open it writable once (e.g. spoor sql 'select 1' as its owner)", db.Path)
+		return i18n.Errorf("%s has events not yet written as SQL rows, and it is open read-only; open it writable once (e.g. spoor sql 'select 1' as its owner)", db.Path)
 	}
 	if err := db.CheckSame(); err != nil {
 		return err

@@ -2,19 +2,20 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // ErrChanged is returned when an import committed between reading the
 // events and reading one of their property columns; reading again from
 // the start gives a consistent answer.
-var ErrChanged = errors.New("the database changed while it was being read")
+var ErrChanged error = i18n.Error(i18n.N("the database changed while it was being read"))
 
 // ErrReadOnly is returned when a database must be written but its file or
 // directory cannot be.
-var ErrReadOnly = errors.New("database is read-only")
+var ErrReadOnly error = i18n.Error(i18n.N("database is read-only"))
 
 // cantOpen reports SQLite's "unable to open" (the file, or the -shm/-wal
 // files a WAL database needs, cannot be created or opened) and its
@@ -35,11 +36,11 @@ func cantOpen(err error) bool {
 // without it would show an older state, so that case is refused.
 func openReadOnlyDir(path, q string, opt Options, cause error) (*DB, error) {
 	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
-		return nil, fmt.Errorf("%s cannot be read in place: its directory is read-only and it has unfinished writes in %s-wal; copy the database with its -wal file to a writable directory (%v)", path, path, cause)
+		return nil, i18n.Errorf("%s cannot be read in place: its directory is read-only and it has unfinished writes in %s-wal; copy the database with its -wal file to a writable directory (%v)", path, path, cause)
 	}
 	db, err := openDSN(fileURI(path)+"?"+q+"&immutable=1", path, opt, true)
 	if err != nil {
-		return nil, fmt.Errorf("%s cannot be read: %v (first attempt: %v)", path, err, cause)
+		return nil, i18n.Errorf("%s cannot be read: %v (first attempt: %v)", path, err, cause)
 	}
 	return db, nil
 }
@@ -47,7 +48,7 @@ func openReadOnlyDir(path, q string, opt Options, cause error) (*DB, error) {
 // readOnlyError explains a write open that failed because the file or its
 // directory cannot be written.
 func readOnlyError(path string, cause error) error {
-	return fmt.Errorf("%s cannot be written: the file or its directory is read-only (%v); analyses still work on it, imports and saved segments need a writable copy: %w", path, cause, ErrReadOnly)
+	return i18n.Errorf("%s cannot be written: the file or its directory is read-only (%v); analyses still work on it, imports and saved segments need a writable copy: %w", path, cause, ErrReadOnly)
 }
 
 // checkWritable refuses a write open of a file that cannot be written.
@@ -69,13 +70,13 @@ func checkWritable(path string) error {
 func kindOf(m os.FileMode) string {
 	switch {
 	case m.IsDir():
-		return "directory"
+		return i18n.T("directory")
 	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
+		return i18n.T("named pipe")
 	case m&os.ModeSocket != 0:
-		return "socket"
+		return i18n.T("socket")
 	case m&os.ModeDevice != 0:
-		return "device"
+		return i18n.T("device")
 	}
-	return "special file"
+	return i18n.T("special file")
 }

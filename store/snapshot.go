@@ -5,9 +5,10 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"runtime"
 	"sync"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // The snapshot is the events in analysis order (Ordered), written by every
@@ -90,7 +91,7 @@ func (db *DB) beginAt(ctx context.Context, version int64, snapshot bool) (*sql.T
 		snap, err = intSetting(ctx, tx, "snapshot_version")
 	}
 	if err == nil && (now != version || snap != version) {
-		err = fmt.Errorf("%w; reload", ErrChanged)
+		err = i18n.Errorf("%w; reload", ErrChanged)
 	}
 	if err != nil {
 		tx.Rollback()

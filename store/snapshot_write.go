@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime/debug"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // writeSnapshot replaces the snapshot with the events as tx sees them,
@@ -46,7 +48,7 @@ type segmentWriter struct {
 
 func newSegmentWriter(ctx context.Context, tx *sql.Tx) (*segmentWriter, error) {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot; DELETE FROM snapshot_positions;"); err != nil {
-		return nil, fmt.Errorf("store snapshot: %w", err)
+		return nil, i18n.Errorf("store snapshot: %w", err)
 	}
 	return &segmentWriter{ctx: ctx, tx: tx}, nil
 }
@@ -56,7 +58,7 @@ func (w *segmentWriter) write(o *Ordered, p0, p1 int) error {
 	o.encode(p0, p1, &w.b)
 	if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot(seg, n_persons, n_events, persons, events, times) VALUES(?, ?, ?, ?, ?, ?)",
 		w.seg, p1-p0, o.Start[p1]-o.Start[p0], w.b.persons, w.b.events, w.b.times); err != nil {
-		return fmt.Errorf("store snapshot: %w", err)
+		return i18n.Errorf("store snapshot: %w", err)
 	}
 	w.seg++
 	return nil
@@ -74,7 +76,7 @@ func (w *segmentWriter) finish(pos []int32, version int64) error {
 			prev = int64(x)
 		}
 		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot_positions(part, positions) VALUES(?, ?)", part, b); err != nil {
-			return fmt.Errorf("store snapshot: %w", err)
+			return i18n.Errorf("store snapshot: %w", err)
 		}
 	}
 	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO settings(key, value) VALUES('snapshot_version', ?)

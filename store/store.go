@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
@@ -31,22 +32,22 @@ const busyTimeoutMs = 120_000
 
 // ErrNoDatabase is returned by Open when the file does not exist and
 // Options.Create is false.
-var ErrNoDatabase = errors.New("no database")
+var ErrNoDatabase error = i18n.Error(i18n.N("no database"))
 
 // ErrNewerSchema is returned when the file was written by a newer spoor.
-var ErrNewerSchema = errors.New("database written by a newer spoor")
+var ErrNewerSchema error = i18n.Error(i18n.N("database written by a newer spoor"))
 
 // ErrNotSQLite is returned when the file exists but is not a spoor
 // database: not SQLite at all, or another program's SQLite file.
-var ErrNotSQLite = errors.New("not a spoor database")
+var ErrNotSQLite error = i18n.Error(i18n.N("not a spoor database"))
 
 // ErrDamaged is returned when the file is a SQLite database whose content is
 // cut short or broken (a copy that stopped, a full disk).
-var ErrDamaged = errors.New("database is damaged")
+var ErrDamaged error = i18n.Error(i18n.N("database is damaged"))
 
 // ErrEmpty is returned when a command that only reads or adds to a database
 // opens an empty file: only import and sample --db give a file its schema.
-var ErrEmpty = errors.New("empty database")
+var ErrEmpty error = i18n.Error(i18n.N("empty database"))
 
 // Options control how a database is opened. Whatever they say, a file that
 // is neither empty nor a spoor database is refused before anything writes
@@ -98,7 +99,7 @@ func checkFile(path string) (header, error) {
 	// /dev/null as an empty one and create /dev/null-journal beside it,
 	// and opening a FIFO to read its header would block.
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return header{exists: true}, fmt.Errorf("%s: %w (it is a %s, not a file)", path, ErrNotSQLite, kindOf(fi.Mode()))
+		return header{exists: true}, i18n.Errorf("%s: %w (it is a %s, not a file)", path, ErrNotSQLite, kindOf(fi.Mode()))
 	}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -116,7 +117,7 @@ func checkFile(path string) (header, error) {
 		return h, nil
 	}
 	if n < len(sqliteMagic) || !bytes.Equal(head[:len(sqliteMagic)], sqliteMagic) {
-		return h, fmt.Errorf("%s: %w (expected a SQLite file written by spoor import)", path, ErrNotSQLite)
+		return h, i18n.Errorf("%s: %w (expected a SQLite file written by spoor import)", path, ErrNotSQLite)
 	}
 	if n < len(head) {
 		h.damaged = fmt.Sprintf("the file ends after %d bytes, inside its header", n)
@@ -141,7 +142,7 @@ func checkFile(path string) (header, error) {
 
 // damagedError explains a database SQLite cannot read.
 func damagedError(path, why string) error {
-	return fmt.Errorf("%s: %w (%s): it was probably cut short by a copy that stopped or a full disk; restore it from a backup, or import the source files again into a new database (spoor import FILE --db NEW.db); `spoor doctor --db NEW.db` then checks it", path, ErrDamaged, why)
+	return i18n.Errorf("%s: %w (%s): it was probably cut short by a copy that stopped or a full disk; restore it from a backup, or import the source files again into a new database (spoor import FILE --db NEW.db); `spoor doctor --db NEW.db` then checks it", path, ErrDamaged, why)
 }
 
 // Open opens (and with Create, creates) the database at path, migrating an
@@ -161,7 +162,7 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	if !h.exists && (!opt.Create || opt.ReadOnly) {
-		return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
+		return nil, i18n.Errorf("%w at %s", ErrNoDatabase, path)
 	}
 	if h.damaged != "" {
 		return nil, damagedError(path, h.damaged)
@@ -229,14 +230,14 @@ func fileURI(path string) string {
 func createFile(path string) error {
 	sqldb, err := sql.Open("sqlite", fileURI(path)+"?_pragma=busy_timeout("+strconv.Itoa(busyTimeoutMs)+")&_pragma=page_size(65536)")
 	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
+		return i18n.Errorf("create %s: %w", path, err)
 	}
 	defer sqldb.Close()
 	if err := setWAL(sqldb); err != nil {
 		if cantOpen(err) {
 			err = readOnlyError(path, err)
 		}
-		return fmt.Errorf("create %s: %w", path, err)
+		return i18n.Errorf("create %s: %w", path, err)
 	}
 	return nil
 }
@@ -260,7 +261,7 @@ func setWAL(sqldb *sql.DB) error {
 func openDSN(dsn, path string, opt Options, file bool) (*DB, error) {
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, i18n.Errorf("open %s: %w", path, err)
 	}
 	if !file {
 		// An in-memory database lives only as long as its one connection.
@@ -289,22 +290,22 @@ func (db *DB) prepare(opt Options) error {
 		if strings.Contains(err.Error(), "not a database") || strings.Contains(err.Error(), "malformed") {
 			return damagedError(db.Path, err.Error())
 		}
-		return fmt.Errorf("read schema version of %s: %w", db.Path, err)
+		return i18n.Errorf("read schema version of %s: %w", db.Path, err)
 	}
 	ours := slices.Contains(tables, "settings") && slices.Contains(tables, "chunks")
 	switch {
 	case len(tables) == 0 && version == 0:
 		if !opt.Create {
-			return fmt.Errorf("%s: %w: it holds no events yet; load some with spoor import FILE --db %s", db.Path, ErrEmpty, db.Path)
+			return i18n.Errorf("%s: %w: it holds no events yet; load some with spoor import FILE --db %s", db.Path, ErrEmpty, db.Path)
 		}
 	case version == 0 || !ours:
 		shown := tables
 		if len(shown) > 5 {
 			shown = append(shown[:5:5], "...")
 		}
-		return fmt.Errorf("%s: %w: it is another program's SQLite database (tables %s), left as it is; give spoor a file of its own with --db", db.Path, ErrNotSQLite, strings.Join(shown, ", "))
+		return i18n.Errorf("%s: %w: it is another program's SQLite database (tables %s), left as it is; give spoor a file of its own with --db", db.Path, ErrNotSQLite, strings.Join(shown, ", "))
 	case version > SchemaVersion:
-		return fmt.Errorf("%s has schema version %d, this spoor knows up to %d: %w; upgrade spoor (go install ...@latest)", db.Path, version, SchemaVersion, ErrNewerSchema)
+		return i18n.Errorf("%s has schema version %d, this spoor knows up to %d: %w; upgrade spoor (go install ...@latest)", db.Path, version, SchemaVersion, ErrNewerSchema)
 	}
 	if !db.ReadOnly && db.Path != ":memory:" {
 		// Spoor's databases live in WAL mode: readers never wait for an import.
@@ -358,7 +359,7 @@ func (db *DB) migrate(version int) error {
 		return nil
 	}
 	if db.ReadOnly {
-		return fmt.Errorf("%s has schema version %d and needs migrating to %d, which a read-only open cannot do", db.Path, version, SchemaVersion)
+		return i18n.Errorf("%s has schema version %d and needs migrating to %d, which a read-only open cannot do", db.Path, version, SchemaVersion)
 	}
 	tx, err := db.SQL.Begin()
 	if err != nil {
@@ -370,7 +371,7 @@ func (db *DB) migrate(version int) error {
 	// committed them. A write that leaves nothing behind takes the write
 	// lock, waiting out the other, and the version read after it is the truth.
 	if _, err := tx.Exec("CREATE TABLE migrate_lock(x); DROP TABLE migrate_lock"); err != nil {
-		return fmt.Errorf("migrate %s: %w", db.Path, err)
+		return i18n.Errorf("migrate %s: %w", db.Path, err)
 	}
 	if err := tx.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
 		return err
@@ -380,7 +381,7 @@ func (db *DB) migrate(version int) error {
 	}
 	for v := version; v < SchemaVersion; v++ {
 		if _, err := tx.Exec(migrations[v]); err != nil {
-			return fmt.Errorf("migrate %s from schema %d: %w", db.Path, v, err)
+			return i18n.Errorf("migrate %s from schema %d: %w", db.Path, v, err)
 		}
 	}
 	if version == 1 {
@@ -392,7 +393,7 @@ func (db *DB) migrate(version int) error {
 			err = writeSnapshot(ctx, tx, v)
 		}
 		if err != nil {
-			return fmt.Errorf("migrate %s to schema 2: %w", db.Path, err)
+			return i18n.Errorf("migrate %s to schema 2: %w", db.Path, err)
 		}
 	}
 	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {

@@ -3,18 +3,18 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
+	"github.com/spoorhq/spoor/i18n"
 	"modernc.org/sqlite"
 )
 
 // ErrSQLWrite is returned when SQL a person typed would change something:
 // a table, a setting of the file, another file (ATTACH, VACUUM INTO) or the
 // connection's guard itself.
-var ErrSQLWrite = errors.New("SQL here is read-only")
+var ErrSQLWrite error = i18n.Error(i18n.N("SQL here is read-only"))
 
 // userConn holds the connection that runs typed SQL. A writable database
 // (the workbench imports into the one it shows) gets a second handle opened
@@ -73,7 +73,7 @@ func (db *DB) QueryUser(ctx context.Context, q string, cols func([]string) error
 	if err := conn.Raw(func(dc any) error {
 		r, ok := dc.(sqlite.AuthorizerRegisterer)
 		if !ok {
-			return fmt.Errorf("the SQLite driver cannot restrict statements")
+			return i18n.Errorf("the SQLite driver cannot restrict statements")
 		}
 		return r.RegisterAuthorizer(guard)
 	}); err != nil {
@@ -169,7 +169,7 @@ func userError(err error, denied string) error {
 		if denied == "" {
 			denied = "a statement that changes the database"
 		}
-		return fmt.Errorf("%w: refused %s (%v); use spoor import to add events", ErrSQLWrite, denied, err)
+		return i18n.Errorf("%w: refused %s (%v); use spoor import to add events", ErrSQLWrite, denied, err)
 	}
-	return fmt.Errorf("sql: %w", err)
+	return i18n.Errorf("sql: %w", err)
 }
