@@ -53,7 +53,7 @@ func runRetention(env *Env, args []string) error {
 	// hold ':' or be empty, and it reads like the table it picks
 	// ("plan = pro"), as segment rfm --tier and stages --stage do.
 	var group *string
-	fs.Func("group", "with --users and --by: list that cell of the table of the group `VALUE`, named as the tables name it (\"(none)\": start events without the property)", func(v string) error {
+	fs.Func("group", i18n.T("with --users and --by: list that cell of the table of the group `VALUE`, named as the tables name it (\"(none)\": start events without the property)"), func(v string) error {
 		group = &v
 		return nil
 	})

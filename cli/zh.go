@@ -372,6 +372,7 @@ func init() {
 		"count a user in period k when they came back in period k or any later one":  "用户在第 k 期或之后任一期回访，都计入第 k 期",
 		"every period with a start event is a cohort membership, not only the first": "每个有起始事件的周期都算一次同期群归属，而不只是第一次",
 		"list the users of one cell of the overall table (of a --by group's with --group): COHORT:PERIOD, the cohort's start date (or its row, from 0) and the period, e.g. 2026-03-02:1": "列出总表中某个单元格的用户（配合 --group 时为某个 --by 分组的表）：COHORT:PERIOD，即同期群的起始日期（或从 0 开始的行号）和周期，例如 2026-03-02:1",
+		"with --users and --by: list that cell of the table of the group `VALUE`, named as the tables name it (\"(none)\": start events without the property)":                            "配合 --users 和 --by：列出分组 `VALUE` 的表中那个单元格的用户，分组名按表中所写（\"(none)\"：不带该属性的起始事件）",
 		"show why this user counts where they do: their cohorts and return events per period":                                                                                             "说明这个用户为什么计在那里：所属的同期群和每期的回访事件",
 		// cli/cmd_run.go
 		"A spec file names its analysis and the same options as the command, e.g.": "spec 文件写明分析类型，以及与命令相同的选项，例如：",

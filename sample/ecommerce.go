@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -14,7 +15,7 @@ import (
 // (exp_checkout), acquisition channels, devices, repeat buyers and churners.
 var ecommerce = &Scenario{
 	Name:    "ecommerce",
-	Summary: "online shop: session_start → page_view → view_item → add_to_cart → begin_checkout → purchase",
+	Summary: i18n.N("online shop: session_start → page_view → view_item → add_to_cart → begin_checkout → purchase"),
 	TZ:      "UTC",
 	Keys:    []string{"category", "country", "coupon", "device", "exp_checkout", "items", "page", "price", "product_id", "revenue", "utm_source"},
 	user:    shopper,

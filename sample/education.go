@@ -1,13 +1,16 @@
 package sample
 
-import "github.com/spoorhq/spoor/store"
+import (
+	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/store"
+)
 
 // education is a Chinese online tutoring business, with Chinese event names
 // and property values: parents browse courses, book a trial lesson, sign
 // up, buy a first package of lessons, attend weekly and renew — or not.
 var education = &Scenario{
 	Name:    "education",
-	Summary: "online tutoring (Chinese names): 试听课 → 注册 → 首次付费 → 续费",
+	Summary: i18n.N("online tutoring (Chinese names): 试听课 → 注册 → 首次付费 → 续费"),
 	TZ:      "Asia/Shanghai",
 	Keys:    []string{"channel", "city", "course", "package", "revenue", "teacher"},
 	user:    learner,

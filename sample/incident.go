@@ -1,5 +1,7 @@
 package sample
 
+import "github.com/spoorhq/spoor/i18n"
+
 // incident is the online shop with a mobile app release gone wrong: from
 // two weeks before the end, users on android with app version 3.2 can no
 // longer start checkout (the button does nothing), while every other
@@ -7,7 +9,7 @@ package sample
 // pair; it is the planted cause of the why tests.
 var incident = &Scenario{
 	Name:    "incident",
-	Summary: "the online shop where android users on app 3.2 stop reaching checkout two weeks before the end",
+	Summary: i18n.N("the online shop where android users on app 3.2 stop reaching checkout two weeks before the end"),
 	TZ:      ecommerce.TZ,
 	Keys:    []string{"app_version", "category", "country", "coupon", "device", "exp_checkout", "items", "page", "price", "product_id", "revenue", "utm_source"},
 	user:    incidentShopper,

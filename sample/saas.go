@@ -1,6 +1,9 @@
 package sample
 
-import "github.com/spoorhq/spoor/store"
+import (
+	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/store"
+)
 
 // saas is a B2B reporting tool with a 14-day trial: sign up, activate by
 // creating a first project, invite teammates, upgrade — or let the trial
@@ -8,7 +11,7 @@ import "github.com/spoorhq/spoor/store"
 // use the product less and less and then cancel.
 var saas = &Scenario{
 	Name:    "saas",
-	Summary: "B2B tool with a trial: sign_up → create_project → invite_teammate → upgrade",
+	Summary: i18n.N("B2B tool with a trial: sign_up → create_project → invite_teammate → upgrade"),
 	TZ:      "UTC",
 	Keys:    []string{"company_size", "plan", "platform", "revenue", "template", "utm_source"},
 	user:    trialist,

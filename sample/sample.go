@@ -18,7 +18,7 @@ import (
 // Scenario is one business the generator can imitate.
 type Scenario struct {
 	Name    string
-	Summary string
+	Summary string       // a key marked with i18n.N: show it with i18n.Text
 	TZ      string       // the business's home timezone: diurnal and weekly rhythms follow it
 	Keys    []string     // every property key it emits, sorted (the CSV columns)
 	user    func(g *gen) // generates one user's whole timeline

@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// langAnalyses are command lines of every analysis on the ecommerce sample
+// (sampleDB), each form that prints a table of its own.
+func langAnalyses(t *testing.T, db string) [][]string {
+	code, out, errs := runCLI(t, "", "segment", "preview", "did purchase", "--users", "--db", db, "--format", "csv")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	buyer := strings.Split(out, "\n")[1]
+	cmds := [][]string{
+		{"events"}, {"info"}, {"props"}, {"props", "view_item"}, {"doctor"}, {"user", buyer},
+		{"trends", "--events", "purchase", "--measure", "users", "--interval", "week"},
+		{"trends", "--by", "country"}, {"trends", "--measure", "stickiness"},
+		{"trends", "--events", "page_view", "--alerts"},
+		{"funnel", "--steps", "view_item,add_to_cart,purchase"},
+		{"funnel", "--steps", "view_item,add_to_cart,purchase", "--interval", "week", "--by", "device"},
+		{"funnel", "--steps", "view_item,add_to_cart,purchase", "--semantics", "clickhouse", "--option", "strict_order"},
+		{"funnel", "--steps", "view_item,purchase", "--compare"},
+		{"funnel", "--steps", "view_item,purchase", "--explain-diff", "posthog,mixpanel"},
+		{"funnel", "--steps", "view_item,purchase", "--dropped-at", "1"},
+		{"funnel", "--steps", "view_item,purchase", "--explain", buyer},
+		{"retention", "--start", "session_start", "--period", "week"},
+		{"retention", "--period", "week", "--by", "device"},
+		{"retention", "--period", "week", "--explain", buyer},
+		{"lifecycle", "--interval", "week"}, {"lifecycle", "--interval", "week", "--by", "device"},
+		{"paths", "--from", "view_item"}, {"paths", "--to", "purchase", "--by", "device"},
+		{"experiment", "--variant", "exp_checkout", "--goal", "purchase", "--revenue", "revenue"},
+		{"experiment", "--variant", "exp_checkout", "--steps", "view_item,add_to_cart,purchase", "--by", "device"},
+		{"churn"}, {"segment", "preview", "did purchase", "--trend", "7d"},
+		{"segment", "rfm", "--revenue", "revenue"}, {"segment", "stages"},
+		{"audience", "preview", "did add_to_cart then not purchase within 24h"},
+		{"attribution", "--conversion", "purchase", "--touch", "utm_source"},
+		{"survival", "--start", "session_start", "--event", "purchase", "--by", "device"},
+		{"forecast", "--events", "page_view", "--horizon", "7"},
+		{"why", "--events", "page_view", "--before", "2026-06-01..2026-06-07", "--after", "2026-06-08..2026-06-14"},
+		{"recommend", "--item", "product_id", "--top", "3"},
+		{"recommend", "--item", "product_id", "--evaluate"},
+		{"recommend", "--item", "product_id", "--associations", "--top", "3"},
+		{"match", "--conditions", "view_item,purchase", "--pattern", "(?1).*(?2)"},
+		{"sql", "SELECT name FROM event_names ORDER BY id LIMIT 3"},
+	}
+	for i := range cmds {
+		cmds[i] = append(cmds[i], "--db", db)
+	}
+	return cmds
+}
+
+// Issue 18.3: machine output does not depend on the interface language:
+// every analysis's JSON and CSV are the same bytes under --lang zh and en,
+// and so is its exit status.
+func TestMachineOutputSameInEveryLanguage(t *testing.T) {
+	db := sampleDB(t)
+	for _, args := range langAnalyses(t, db) {
+		for _, f := range []string{"json", "csv"} {
+			a := append(append([]string(nil), args...), "--format", f)
+			codeEn, en, errs := runCLI(t, "", append(a, "--lang", "en")...)
+			codeZh, zh, _ := runCLI(t, "", append(a, "--lang", "zh")...)
+			if codeEn != 0 {
+				t.Errorf("spoor %s: exit %d: %s", strings.Join(a, " "), codeEn, errs)
+				continue
+			}
+			if codeZh != codeEn || zh != en {
+				t.Errorf("spoor %s: under --lang zh exit %d and\n%s\nunder en exit %d and\n%s", strings.Join(a, " "), codeZh, zh, codeEn, en)
+			}
+		}
+	}
+}
+
+// Issue 18.5: every command's -h (and every subcommand's) is Chinese under
+// --lang zh, but for flag names, placeholders, the values and examples
+// the usage line shows, and the names in allowedWords.
+func TestHelpInChinese(t *testing.T) {
+	var helps [][]string
+	for _, n := range commandNames() {
+		helps = append(helps, []string{n})
+	}
+	for _, sub := range []string{"create", "list", "show", "delete", "users", "preview", "rfm", "stages"} {
+		helps = append(helps, []string{"segment", sub})
+	}
+	for _, sub := range []string{"create", "list", "show", "delete", "users", "preview", "report", "refresh", "backtest"} {
+		helps = append(helps, []string{"audience", sub})
+	}
+	for _, sub := range []string{"add", "list", "remove"} {
+		helps = append(helps, []string{"alerts", sub})
+	}
+	for _, args := range helps {
+		code, out, errs := runCLI(t, "", append(args, "-h", "--lang", "zh")...)
+		if code != 0 || errs != "" {
+			t.Errorf("spoor %s -h: exit %d, %s", strings.Join(args, " "), code, errs)
+			continue
+		}
+		if !strings.Contains(out, "-lang zh|en") {
+			t.Errorf("spoor %s -h does not show --lang", strings.Join(args, " "))
+		}
+		if _, en, _ := runCLI(t, "", append(args, "-h", "--lang", "en")...); strings.Contains(out+en, "%!") {
+			t.Errorf("spoor %s -h: a broken format verb:\n%s\n%s", strings.Join(args, " "), out, en)
+		}
+		// The usage line (up to the first blank line) is as typed: its
+		// words are the flags' values and placeholders the text may name.
+		synopsis, text, _ := strings.Cut(out, "\n\n")
+		own := map[string]bool{}
+		for _, w := range latinWords(synopsis) {
+			own[w] = true
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if m := flagLine.FindStringSubmatch(line); m != nil {
+				own[m[1]] = true
+				continue
+			}
+			if bad := english(line, allowedWords, own); len(bad) > 0 {
+				t.Errorf("spoor %s -h: English %q in %q", strings.Join(args, " "), bad, line)
+			}
+		}
+	}
+	code, out, _ := runCLI(t, "", "help", "--lang", "zh")
+	for _, line := range strings.Split(out, "\n") {
+		if bad := english(line, allowedWords, nil); code != 0 || len(bad) > 0 {
+			t.Errorf("spoor help: English %q in %q", bad, line)
+		}
+	}
+}
+
+// flagLine is a line of the flag list naming a flag: "  -name placeholder".
+var flagLine = regexp.MustCompile(`^  -([a-z-]+)( \S+)?$`)
+
+// allowedWords may stay in Latin letters in Chinese text: names of
+// products, formats, methods and statistics as Chinese analysts write
+// them; what a person types: command and subcommand names, flag values
+// (--format table, --interval day, RFM tiers), the keywords of segment
+// expressions, the SQL schema's tables and columns, and the event and
+// column names of the examples; the type placeholders of the flag package.
+var allowedWords = wordSet(`alerts attribution audience churn demo doctor events experiment forecast funnel
+	import info lifecycle match paths props push recommend retention run sample sql survival trends user why help
+	create list delete show users preview rfm stages report refresh backtest add remove
+	did then where and or in between before after within streak by days without silent for active first_seen last_seen
+	id props time identities imports settings event_names distinct_id anon_id user_id
+	purchase buy campaign channel timestamp sessionid upgrade android null clock min spec
+	champions loyal potential loyalists at risk can lose hibernating lost
+	ecommerce saas education incident
+	spoor clickhouse posthog mixpanel amplitude segment ga4 tianchi diginetica ga360
+	csv tsv json jsonl lines toml parquet markdown md table sql select with show describe exists explain
+	attach vacuum begin pragma pragmas gzip gz zstd zip utf gb18030 utc iana iso rfc go strftime unix ms us ns
+	api bq extract utils export windowfunnel sequencematch sequencecount sequencematchevents distributed insert
+	cron roi roas mase mrr knn sknn ets srm wilson newcombe fisher welch bonferroni kaplan meier greenwood
+	log rank chi lc all messages lang db spoor_db spoor_lang zh en ctrl
+	string int float value duration uint
+	day week month hour total users avg dau wau mau stickiness ordered strict any first last linear
+	time_decay position item popular viewed bought new active returning dormant churned resurrecting
+	control direct end start other not name`)
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// latinWords are the words in Latin letters of s, lower-cased, split at
+// anything else (so view_item gives view and item).
+func latinWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsLetter(r) })
+}
+
+// quoted are examples in quotes, written as typed.
+var quoted = regexp.MustCompile(`'[^'\n]*'|"[^"\n]*"|` + "`[^`\n]*`")
+
+// english lists the English words of s outside the allowed sets: tokens
+// that are flags (-x, --name), variables ($X), placeholders (NAME, all
+// capitals), paths, numbers with units (7d), names with _ . / : = @ and
+// quoted examples are not words.
+func english(s string, allowed ...map[string]bool) []string {
+	s = quoted.ReplaceAllString(s, " ")
+	var bad []string
+	tokens := strings.FieldsFunc(s, func(r rune) bool {
+		return r > unicode.MaxASCII || unicode.IsSpace(r) || strings.ContainsRune("()[]{},;|<>!?", r)
+	})
+	for _, tok := range tokens {
+		if strings.HasPrefix(tok, "-") || strings.HasPrefix(tok, "$") || strings.ContainsAny(tok, "0123456789_./:=@#%*+\\'\"`&~") {
+			continue
+		}
+		if len(tok) < 2 || strings.ToUpper(tok) == tok {
+			continue
+		}
+		for _, w := range latinWords(tok) {
+			ok := false
+			for _, a := range allowed {
+				ok = ok || a[w]
+			}
+			if !ok {
+				bad = append(bad, w)
+			}
+		}
+	}
+	sort.Strings(bad)
+	return bad
+}
