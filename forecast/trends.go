@@ -82,6 +82,17 @@ type span struct {
 	ahead func(h int) func(k int) string
 }
 
+// dateStamped says whether d's first and last events are both at midnight
+// in loc: data stamped with dates only. Events with real times almost never
+// land on 00:00:00.000 at both ends.
+func dateStamped(d *query.Dataset, loc *time.Location) bool {
+	midnight := func(ms int64) bool {
+		t := time.UnixMilli(ms).In(loc)
+		return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+	}
+	return d.Len() > 0 && midnight(d.MinTime) && midnight(d.MaxTime)
+}
+
 // complete finds the intervals of r (query q on d) the range covers
 // whole.
 func complete(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult) (span, error) {
@@ -107,7 +118,14 @@ func complete(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *que
 		dropped = append(dropped, "first "+string(iv)+" "+cal.Label(0))
 		lo++
 	}
-	if hi > lo && cal.Starts[hi]-s.To > (cal.Starts[hi]-cal.Starts[hi-1])/50 {
+	dataEnd := s.To
+	if q.To == "" && q.Last == "" && iv != query.Hour && dateStamped(d, s.Loc) {
+		// The data has dates, not times (an export's "eventdate" column):
+		// its last event stands for the whole of its day, not for a day
+		// cut short at 00:00.
+		dataEnd = query.NewCalendar(query.Day, s.Loc, d.MaxTime, d.MaxTime+1).Starts[1]
+	}
+	if hi > lo && cal.Starts[hi]-dataEnd > (cal.Starts[hi]-cal.Starts[hi-1])/50 {
 		dropped = append(dropped, "last "+string(iv)+" "+cal.Label(hi-1))
 		hi--
 	}
