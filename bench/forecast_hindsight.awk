@@ -12,7 +12,8 @@
 #   points
 { y[n++] = $1 + 0 }
 function abs(x) { return x < 0 ? -x : x }
-# median of a[0..k-1] as forecast's sort-and-take-middle (upper middle).
+# A median of a[0..k-1] (sorted in place): the upper middle value; for an
+# even k any value between the two middles has the same absolute error.
 function med(a, k,   i, j, t) {
   for (i = 1; i < k; i++) { t = a[i]; for (j = i - 1; j >= 0 && a[j] > t; j--) a[j+1] = a[j]; a[j+1] = t }
   return a[int(k/2)]

@@ -51,8 +51,8 @@ func TestBacktestNeedsHistory(t *testing.T) {
 }
 
 // The backtest's figures by hand, with a forecaster that always says 2.5:
-// m = 2, y = 1 3 2 4 1 3 4 5, origins 6 and 7 (three seasons and the
-// MinPoints before the first), one step ahead.
+// m = 2, y = 1 3 2 4 1 3 4 5, origins 6 and 7 (the first needs MinPoints(2)
+// and a season, 4 + 2 points, before it), one step ahead.
 //
 //	origin 6: scale (|2−1|+|4−3|+|1−2|+|3−4|)/4 = 1; y 4, naive y[4] = 1
 //	origin 7: scale (1+1+1+1+|4−1|)/5 = 1.4;         y 5, naive y[5] = 3
