@@ -6,11 +6,11 @@ package experiment
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -94,7 +94,7 @@ func evaluate(ctx context.Context, d *query.Dataset, q Query, members *memberLis
 			// A scope with only filters: its Match is the step's condition.
 			f, err := d.Resolve(ctx, query.Common{Where: st.Where})
 			if err != nil {
-				return nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+				return nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
 			}
 			filters[k] = f
 		}
@@ -162,10 +162,10 @@ func evaluate(ctx context.Context, d *query.Dataset, q Query, members *memberLis
 // the steps (the goal as a one-step funnel) and the window in ms.
 func check(q Query) (Query, []query.FunnelStep, int64, error) {
 	if q.Variant == "" {
-		return q, nil, 0, fmt.Errorf("no variant property given (e.g. --variant exp_checkout)")
+		return q, nil, 0, i18n.Errorf("no variant property given (e.g. --variant exp_checkout)")
 	}
 	if (q.Goal == "") == (len(q.Steps) == 0) {
-		return q, nil, 0, fmt.Errorf("give either a goal event (--goal) or funnel steps (--steps a,b,c)")
+		return q, nil, 0, i18n.Errorf("give either a goal event (--goal) or funnel steps (--steps a,b,c)")
 	}
 	steps := q.Steps
 	if q.Goal != "" {
@@ -176,22 +176,22 @@ func check(q Query) (Query, []query.FunnelStep, int64, error) {
 	}
 	window, err := query.ParseDuration(q.Window)
 	if err != nil {
-		return q, nil, 0, fmt.Errorf("--window: %w", err)
+		return q, nil, 0, i18n.Errorf("--window: %w", err)
 	}
 	if window <= 0 {
-		return q, nil, 0, fmt.Errorf("the conversion window must be positive, got %q", q.Window)
+		return q, nil, 0, i18n.Errorf("the conversion window must be positive, got %q", q.Window)
 	}
 	if q.Alpha == 0 {
 		q.Alpha = 0.05
 	}
 	if q.Alpha <= 0 || q.Alpha >= 1 {
-		return q, nil, 0, fmt.Errorf("alpha must be between 0 and 1, got %v", q.Alpha)
+		return q, nil, 0, i18n.Errorf("alpha must be between 0 and 1, got %v", q.Alpha)
 	}
 	if q.MDE == 0 {
 		q.MDE = DefaultMDE
 	}
 	if q.MDE < 0 || math.IsNaN(q.MDE) || math.IsInf(q.MDE, 0) {
-		return q, nil, 0, fmt.Errorf("the minimum detectable lift must be positive, got %v", q.MDE)
+		return q, nil, 0, i18n.Errorf("the minimum detectable lift must be positive, got %v", q.MDE)
 	}
 	return q, steps, window, nil
 }
@@ -199,7 +199,7 @@ func check(q Query) (Query, []query.FunnelStep, int64, error) {
 // checkVariant fails when no event carries the variant property.
 func checkVariant(q Query, carried bool) error {
 	if !carried {
-		return fmt.Errorf("no event carries the property %q; run spoor props to list the known properties", q.Variant)
+		return i18n.Errorf("no event carries the property %q; run spoor props to list the known properties", q.Variant)
 	}
 	return nil
 }
@@ -207,7 +207,7 @@ func checkVariant(q Query, carried bool) error {
 // checkRevenue fails when no event carries the revenue property.
 func checkRevenue(q Query, carried bool) error {
 	if !carried {
-		return fmt.Errorf("no event carries the revenue property %q", q.Revenue)
+		return i18n.Errorf("no event carries the revenue property %q", q.Revenue)
 	}
 	return nil
 }
@@ -242,7 +242,7 @@ func finish(q Query, steps []query.FunnelStep, window int64, sc *scan, groups ma
 			grp.Value = key.value
 		}
 		if grp.Result, err = analyze(gq, steps, window, g); err != nil {
-			grp.Result, grp.Note = nil, err.Error()
+			grp.Result, grp.Note, grp.note = nil, i18n.InEnglish(err), i18n.ErrorMsg(err)
 		}
 		r.Breakdown = append(r.Breakdown, grp)
 	}

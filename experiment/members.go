@@ -2,8 +2,8 @@ package experiment
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -40,5 +40,5 @@ func Members(ctx context.Context, d *query.Dataset, q Query, variant string) ([]
 			return members.list, nil
 		}
 	}
-	return nil, fmt.Errorf("no variant %q among the exposed users", variant)
+	return nil, i18n.Errorf("no variant %q among the exposed users", variant)
 }

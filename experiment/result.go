@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -57,13 +58,15 @@ type Result struct {
 	Revenue   string         `json:"revenue_property,omitempty"`
 	Verdict   string         `json:"verdict"`
 	Winner    string         `json:"winner,omitempty"`
-	Text      string         `json:"verdict_text"`
+	Text      string         `json:"verdict_text"` // in English, as all JSON; VerdictText shows it
 	// Methods names the statistics, so a reader can check them.
 	Methods Methods `json:"methods"`
 	// With --by: the experiment within each group (variant x group), a
 	// user's group being the property on their exposure event.
 	By        string  `json:"by,omitempty"`
 	Breakdown []Group `json:"breakdown,omitempty"`
+
+	text i18n.Msg // the verdict's sentence, Text in any language
 }
 
 // Group is the experiment over one --by group's users alone, against the
@@ -71,8 +74,10 @@ type Result struct {
 // saw the control).
 type Group struct {
 	Value string `json:"value"`
-	Note  string `json:"note,omitempty"`
+	Note  string `json:"note,omitempty"` // in English, as all JSON
 	*Result
+
+	note i18n.Msg // Note as the tables show it
 }
 
 // exposed counts the group's users in the test, for ordering groups.
@@ -180,9 +185,10 @@ func analyze(q Query, steps []query.FunnelStep, window int64, sc *scan) (*Result
 	}
 	if len(arms) == 0 {
 		r.Verdict = VerdictNoExposure
-		r.Text = fmt.Sprintf("no exposure: no user in the selected range carries %s", q.Variant)
 		if r.Excluded > 0 {
-			r.Text += fmt.Sprintf(" with a single variant (%d seen with several were excluded)", r.Excluded)
+			r.say(i18n.M("no exposure: no user in the selected range carries %s with a single variant (%d seen with several were excluded)", q.Variant, r.Excluded))
+		} else {
+			r.say(i18n.M("no exposure: no user in the selected range carries %s", q.Variant))
 		}
 		r.Methods = methods(q, 0)
 		return r, nil
@@ -262,7 +268,7 @@ func analyze(q Query, steps []query.FunnelStep, window int64, sc *scan) (*Result
 func order(q Query, sc *scan) ([]*arm, []float64, error) {
 	for _, w := range q.Weights {
 		if w.Share <= 0 || math.IsNaN(w.Share) || math.IsInf(w.Share, 0) {
-			return nil, nil, fmt.Errorf("weights must be positive numbers, got %v", w.Share)
+			return nil, nil, i18n.Errorf("weights must be positive numbers, got %v", w.Share)
 		}
 		if w.Name != "" && sc.arms[w.Name] == nil {
 			sc.arms[w.Name] = &arm{name: w.Name, levels: make([]int, max(1, len(q.Steps)))}
@@ -287,7 +293,7 @@ func order(q Query, sc *scan) ([]*arm, []float64, error) {
 		}
 	}
 	if sc.arms[control] == nil {
-		return nil, nil, fmt.Errorf("control variant %q has no exposed users; variants seen: %s", control, strings.Join(names, ", "))
+		return nil, nil, i18n.Errorf("control variant %q has no exposed users; variants seen: %s", control, strings.Join(names, ", "))
 	}
 	arms := []*arm{sc.arms[control]}
 	for _, n := range names {
@@ -316,7 +322,7 @@ func ResolveWeights(ws []Weight, variants []string) ([]float64, error) {
 		}
 	case ws[0].Name == "":
 		if len(ws) != len(variants) {
-			return nil, fmt.Errorf("%d weights for %d variants (%s, in this order); give one weight per variant or name them (A=50,B=50)",
+			return nil, i18n.Errorf("%d weights for %d variants (%s, in this order); give one weight per variant or name them (A=50,B=50)",
 				len(ws), len(variants), strings.Join(variants, ", "))
 		}
 		for i, w := range ws {
@@ -326,13 +332,13 @@ func ResolveWeights(ws []Weight, variants []string) ([]float64, error) {
 		by := map[string]float64{}
 		for _, w := range ws {
 			if w.Name == "" {
-				return nil, fmt.Errorf("weights must be all named (A=50,B=50) or all positional (50,50)")
+				return nil, i18n.Errorf("weights must be all named (A=50,B=50) or all positional (50,50)")
 			}
 			by[w.Name] = w.Share
 		}
 		for i, v := range variants {
 			if by[v] == 0 {
-				return nil, fmt.Errorf("no weight for variant %q; variants seen: %s", v, strings.Join(variants, ", "))
+				return nil, i18n.Errorf("no weight for variant %q; variants seen: %s", v, strings.Join(variants, ", "))
 			}
 			weights[i] = by[v]
 		}

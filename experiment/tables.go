@@ -1,10 +1,10 @@
 package experiment
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -17,13 +17,13 @@ func (r *Result) Tables() []output.Table {
 		goal = strings.Join(r.Steps, " → ")
 	}
 	main := output.Table{
-		Title:   fmt.Sprintf("experiment %s → %s (window %s)", r.Property, goal, seconds(r.WindowSeconds)),
-		Columns: []string{"variant", "users", "conversions", "rate", "95% CI", "lift", "lift 95% CI", "diff", "diff 95% CI", "p-value", "test"},
+		Title:   i18n.T("experiment %s → %s (window %s)", r.Property, goal, seconds(r.WindowSeconds)),
+		Columns: []string{i18n.T("variant"), i18n.T("users"), i18n.T("conversions"), i18n.T("rate"), i18n.T("95%% CI"), i18n.T("lift"), i18n.T("lift 95%% CI"), i18n.T("diff"), i18n.T("diff 95%% CI"), i18n.T("p-value"), i18n.T("test")},
 	}
 	for _, v := range r.Variants {
 		name := v.Name
 		if v.Control && !strings.Contains(strings.ToLower(name), "control") {
-			name += " (control)"
+			name = i18n.T("%s (control)", name)
 		}
 		row := []string{name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), rateInterval(v.Low, v.High)}
 		if v.Control {
@@ -36,7 +36,7 @@ func (r *Result) Tables() []output.Table {
 	}
 	tables := []output.Table{main}
 	if len(r.Steps) > 0 && len(r.Variants) > 0 {
-		f := output.Table{Title: "funnel per variant", Columns: []string{"variant", "step", "event", "users", "conversion", "from previous"}}
+		f := output.Table{Title: i18n.T("funnel per variant"), Columns: []string{i18n.T("variant"), i18n.T("step"), i18n.T("event"), i18n.T("users"), i18n.T("conversion"), i18n.T("from previous")}}
 		for _, v := range r.Variants {
 			for k, s := range v.Steps {
 				f.Rows = append(f.Rows, []string{v.Name, strconv.Itoa(k + 1), s.Event, count(s.Users), percent(float64(s.Conversion)), percent(float64(s.StepConv))})
@@ -45,7 +45,7 @@ func (r *Result) Tables() []output.Table {
 		tables = append(tables, f)
 	}
 	if r.Revenue != "" && len(r.Variants) > 0 {
-		m := output.Table{Title: "revenue per user: " + r.Revenue, Columns: []string{"variant", "users", "mean", "sd", "total", "diff", "diff 95% CI", "p-value (Welch)"}}
+		m := output.Table{Title: i18n.T("revenue per user: %s", r.Revenue), Columns: []string{i18n.T("variant"), i18n.T("users"), i18n.T("mean"), i18n.T("sd"), "total", i18n.T("diff"), i18n.T("diff 95%% CI"), i18n.T("p-value (Welch)")}}
 		for _, v := range r.Variants {
 			row := []string{v.Name, count(v.Users), money2(float64(v.Rev.Mean)), money2(float64(v.Rev.SD)), money2(float64(v.Rev.Total))}
 			if v.Control {
@@ -57,42 +57,42 @@ func (r *Result) Tables() []output.Table {
 		}
 		tables = append(tables, m)
 	}
-	sum := output.Table{Title: "summary", Columns: []string{"check", "result"}}
+	sum := output.Table{Title: i18n.T("summary"), Columns: []string{i18n.T("check"), i18n.T("result")}}
 	if len(r.Variants) > 1 {
 		var split []string
 		for _, v := range r.Variants {
-			split = append(split, fmt.Sprintf("%s %s (intended %s)", v.Name, percent(v.Share), percent(v.Expected)))
+			split = append(split, i18n.T("%s %s (intended %s)", v.Name, percent(v.Share), percent(v.Expected)))
 		}
-		srm := "ok"
+		srm := i18n.T("ok")
 		if r.SRMMismatch {
-			srm = "MISMATCH"
+			srm = i18n.T("MISMATCH")
 		}
-		sum.Rows = append(sum.Rows, []string{"sample ratio", fmt.Sprintf("%s: chi-square %.2f, %s; %s", srm, float64(r.SRMChi2), pEquals(r.SRMP), strings.Join(split, ", "))})
+		sum.Rows = append(sum.Rows, []string{i18n.T("sample ratio"), i18n.T("%s: chi-square %s, %s; %s", srm, strconv.FormatFloat(float64(r.SRMChi2), 'f', 2, 64), pEquals(r.SRMP), strings.Join(split, i18n.T(", ")))})
 	}
-	ex := "none"
+	ex := i18n.T("none")
 	if r.Excluded > 0 {
 		by := r.ConflictsText(func(mix string, n int) string { return mix + ": " + count(n) })
-		ex = fmt.Sprintf("%s users seen with more than one variant, excluded (%s)", count(r.Excluded), strings.Join(by, ", "))
+		ex = i18n.T("%s users seen with more than one variant, excluded (%s)", count(r.Excluded), strings.Join(by, i18n.T(", ")))
 	}
-	sum.Rows = append(sum.Rows, []string{"excluded", ex})
+	sum.Rows = append(sum.Rows, []string{i18n.T("excluded"), ex})
 	inProgress := 0
 	for _, v := range r.Variants {
 		inProgress += v.InProgress
 	}
 	if inProgress > 0 {
-		sum.Rows = append(sum.Rows, []string{"in progress", count(inProgress) + " users not converted yet with their window still open at the data's end (counted as not converted)"})
+		sum.Rows = append(sum.Rows, []string{i18n.T("in progress"), i18n.T("%s users not converted yet with their window still open at the data's end (counted as not converted)", count(inProgress))})
 	}
-	sum.Rows = append(sum.Rows, []string{"verdict", r.Text})
+	sum.Rows = append(sum.Rows, []string{i18n.T("verdict"), r.VerdictText()})
 	tables = append(tables, sum)
 	if r.By == "" {
 		return tables
 	}
 	// Variant x group: each group's own comparison with the control.
-	bt := output.Table{Title: "by " + r.By + " (each group against the control)",
-		Columns: []string{r.By, "variant", "users", "conversions", "rate", "lift", "p-value", "verdict"}}
+	bt := output.Table{Title: i18n.T("by %s (each group against the control)", r.By),
+		Columns: []string{r.By, i18n.T("variant"), i18n.T("users"), i18n.T("conversions"), i18n.T("rate"), i18n.T("lift"), i18n.T("p-value"), i18n.T("verdict")}}
 	for _, g := range r.Breakdown {
 		if g.Result == nil {
-			bt.Rows = append(bt.Rows, []string{g.Value, "-", "-", "-", "-", "-", "-", g.Note})
+			bt.Rows = append(bt.Rows, []string{g.Value, "-", "-", "-", "-", "-", "-", g.note.String()})
 			continue
 		}
 		for _, v := range g.Variants {
@@ -100,7 +100,7 @@ func (r *Result) Tables() []output.Table {
 			if !v.Control {
 				lift, p = signed(float64(v.Lift), true), pvalue(v.P)
 			}
-			bt.Rows = append(bt.Rows, []string{g.Value, v.Name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), lift, p, g.Verdict})
+			bt.Rows = append(bt.Rows, []string{g.Value, v.Name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), lift, p, verdictName(g.Verdict).String()})
 		}
 	}
 	return append(tables, bt)

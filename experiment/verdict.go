@@ -1,10 +1,11 @@
 package experiment
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // comparison is one treatment against the control on the primary metric:
@@ -26,7 +27,7 @@ func (r *Result) verdict(q Query, level float64) {
 	c := &r.Variants[0]
 	if len(r.Variants) == 1 {
 		r.Verdict = VerdictOneVariant
-		r.Text = fmt.Sprintf("only one variant (%s, %s users) was exposed: nothing to compare", c.Name, count(c.Users))
+		r.say(i18n.M("only one variant (%s, %s users) was exposed: nothing to compare", c.Name, count(c.Users)))
 		return
 	}
 	revenue := q.Revenue != ""
@@ -67,14 +68,14 @@ func (r *Result) verdict(q Query, level float64) {
 			worse++
 		}
 	}
-	var parts []string
+	var parts sentences
 	switch {
 	case best != nil:
 		r.Verdict, r.Winner = VerdictWinner, best.v.Name
-		parts = append(parts, fmt.Sprintf("%s beats %s: %s", best.v.Name, controlName(c.Name), r.compare(*best, revenue)))
+		parts = append(parts, i18n.M("%s beats %s: %s", best.v.Name, controlName(c.Name), r.compare(*best, revenue)))
 	case worse == len(cmps):
 		r.Verdict, r.Winner = VerdictWinner, c.Name
-		parts = append(parts, fmt.Sprintf("%s wins", controlName(c.Name)))
+		parts = append(parts, i18n.M("%s wins", controlName(c.Name)))
 	default:
 		r.Verdict = VerdictNoDifference
 		minUsers := c.Users
@@ -93,76 +94,111 @@ func (r *Result) verdict(q Query, level float64) {
 		}
 		switch {
 		case sig(cm) && cm.effect > 0:
-			parts = append(parts, fmt.Sprintf("%s is also better: %s", cm.v.Name, r.compare(cm, revenue)))
+			parts = append(parts, i18n.M("%s is also better: %s", cm.v.Name, r.compare(cm, revenue)))
 		case sig(cm):
-			parts = append(parts, fmt.Sprintf("%s is significantly worse: %s", cm.v.Name, r.compare(cm, revenue)))
+			parts = append(parts, i18n.M("%s is significantly worse: %s", cm.v.Name, r.compare(cm, revenue)))
 		default:
-			line := fmt.Sprintf("%s vs %s: %s, not significant", cm.v.Name, controlName(c.Name), r.compare(cm, revenue))
+			line := i18n.M("%s vs %s: %s, not significant", cm.v.Name, controlName(c.Name), r.compare(cm, revenue))
 			if r.Verdict == VerdictTooFew && cm.needed.Valid() {
-				line += fmt.Sprintf("; detecting a difference this size at 80%% power needs about %s users per variant (have %s)",
-					count(int(cm.needed)), count(min(cm.v.Users, c.Users)))
+				line = i18n.M("%s vs %s: %s, not significant; detecting a difference this size at 80%% power needs about %s users per variant (have %s)",
+					cm.v.Name, controlName(c.Name), r.compare(cm, revenue), count(int(cm.needed)), count(min(cm.v.Users, c.Users)))
 			}
 			parts = append(parts, line)
 		}
 	}
-	lift := "a lift of ±" + strconv.FormatFloat(q.MDE*100, 'f', -1, 64) + "%"
+	lift := strconv.FormatFloat(q.MDE*100, 'f', -1, 64)
 	switch r.Verdict {
 	case VerdictNoDifference:
-		parts = append(parts, fmt.Sprintf("the test had the users to detect %s at 80%% power", lift))
+		parts = append(parts, i18n.M("the test had the users to detect a lift of ±%s%% at 80%% power", lift))
 	case VerdictTooFew:
 		if r.MDEUsers.Valid() {
-			parts = append(parts, fmt.Sprintf("detecting %s needs about %s users per variant", lift, count(int(r.MDEUsers))))
+			parts = append(parts, i18n.M("detecting a lift of ±%s%% needs about %s users per variant", lift, count(int(r.MDEUsers))))
 		} else {
 			parts = append(parts, noBaseline(c, revenue))
 		}
 	}
 	if r.SRMMismatch {
-		parts = append(parts, fmt.Sprintf("WARNING: sample ratio mismatch (%s): the split differs from the intended one, so the assignment or its logging may be broken and the comparison biased", pEquals(r.SRMP)))
+		parts = append(parts, i18n.M("WARNING: sample ratio mismatch (%s): the split differs from the intended one, so the assignment or its logging may be broken and the comparison biased", pEquals(r.SRMP)))
 	}
-	r.Text = r.Verdict + ": " + strings.Join(parts, "; ")
+	r.say(i18n.M("%s: %s", verdictName(r.Verdict), parts))
+}
+
+// say sets the verdict's sentence: Text in English for the JSON, text for
+// the tables and the workbench (VerdictText).
+func (r *Result) say(m i18n.Msg) {
+	r.text, r.Text = m, m.In(i18n.English)
+}
+
+// VerdictText is the verdict's sentence in the interface language (Text
+// is the JSON's English).
+func (r *Result) VerdictText() string { return r.text.String() }
+
+// verdictName is a verdict as a person reads it.
+func verdictName(v string) i18n.Msg {
+	switch v {
+	case VerdictWinner:
+		return i18n.M("significant winner")
+	case VerdictNoDifference:
+		return i18n.M("no detectable difference")
+	case VerdictTooFew:
+		return i18n.M("too few users")
+	case VerdictOneVariant:
+		return i18n.M("one variant only")
+	}
+	return i18n.M("no exposure")
+}
+
+// sentences are a verdict's parts, joined as the language writes a list
+// of clauses.
+type sentences []i18n.Msg
+
+func (s sentences) In(l i18n.Lang) string {
+	parts := make([]string, len(s))
+	for i, m := range s {
+		parts[i] = m.In(l)
+	}
+	return strings.Join(parts, i18n.M("; ").In(l))
 }
 
 // noBaseline says why no sample size can be given for a lift of MDE: the
 // control has nothing to measure a relative lift against.
-func noBaseline(c *Variant, revenue bool) string {
+func noBaseline(c *Variant, revenue bool) i18n.Msg {
 	switch {
 	case !revenue:
-		return "the control has no conversions yet, so there is no rate to measure a lift against"
+		return i18n.M("the control has no conversions yet, so there is no rate to measure a lift against")
 	case c.Users < 2:
-		return fmt.Sprintf("the control has %s user, too few to measure the spread of revenue per user", count(c.Users))
+		return i18n.M("the control has %s user, too few to measure the spread of revenue per user", count(c.Users))
 	case float64(c.Rev.Mean) == 0:
-		return "the control has no revenue yet, so there is no mean to measure a lift against"
+		return i18n.M("the control has no revenue yet, so there is no mean to measure a lift against")
 	default:
-		return "every control user has the same revenue, so the spread of revenue per user cannot be measured"
+		return i18n.M("every control user has the same revenue, so the spread of revenue per user cannot be measured")
 	}
 }
 
 // controlName is "control A", or just the name when it says control.
-func controlName(name string) string {
+func controlName(name string) i18n.Msg {
 	if strings.Contains(strings.ToLower(name), "control") {
-		return name
+		return i18n.M("%s", name)
 	}
-	return "control " + name
+	return i18n.M("control %s", name)
 }
 
 // compare describes a treatment against the control.
-func (r *Result) compare(cm comparison, revenue bool) string {
+func (r *Result) compare(cm comparison, revenue bool) i18n.Msg {
 	c := r.Variants[0]
 	v := cm.v
 	test := "z-test"
 	if revenue {
-		test = "Welch t-test"
-		return fmt.Sprintf("mean %s vs %s per user (%s, %s, %s)",
-			money2(float64(v.Rev.Mean)), money2(float64(c.Rev.Mean)), signed(float64(v.Rev.Diff), false), pEquals(cm.p), test)
+		return i18n.M("mean %s vs %s per user (%s, %s, %s)",
+			money2(float64(v.Rev.Mean)), money2(float64(c.Rev.Mean)), signed(float64(v.Rev.Diff), false), pEquals(cm.p), "Welch t-test")
 	}
 	if v.Test == "fisher" {
 		test = "Fisher's exact test"
 	}
-	lift := ""
 	if v.Lift.Valid() {
-		lift = signed(float64(v.Lift), true) + ", "
+		return i18n.M("%s vs %s (%s, %s, %s)", percent(float64(v.Rate)), percent(float64(c.Rate)), signed(float64(v.Lift), true), pEquals(cm.p), test)
 	}
-	return fmt.Sprintf("%s vs %s (%s%s, %s)", percent(float64(v.Rate)), percent(float64(c.Rate)), lift, pEquals(cm.p), test)
+	return i18n.M("%s vs %s (%s, %s)", percent(float64(v.Rate)), percent(float64(c.Rate)), pEquals(cm.p), test)
 }
 
 func percent(f float64) string {

@@ -1,10 +1,11 @@
 package experiment
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // ParseWeights reads an intended split as the command line's --weights
@@ -25,7 +26,7 @@ func ParseWeights(v string) ([]Weight, error) {
 		}
 		f, err := ParseShare(share)
 		if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, fmt.Errorf("cannot read %q (use e.g. 50,50 or A=90,B=10)", part)
+			return nil, i18n.Errorf("cannot read %q (use e.g. 50,50 or A=90,B=10)", part)
 		}
 		out = append(out, Weight{Name: strings.TrimSpace(name), Share: f})
 	}
@@ -42,7 +43,7 @@ func ParseShare(v string) (float64, error) {
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
-		err = fmt.Errorf("%q is not a finite number", v)
+		err = i18n.Errorf("%q is not a finite number", v)
 	}
 	return f / div, err
 }

@@ -208,12 +208,38 @@ func N(key string) string { return key }
 // wrapped error.
 func Errorf(key string, args ...any) error {
 	wrapped := fmt.Errorf(key, args...)
-	return &localized{msg: T(key, args...), wrapped: wrapped}
+	return &localized{msg: T(key, args...), wrapped: wrapped, key: key, args: args}
 }
 
 type localized struct {
 	msg     string
 	wrapped error
+	key     string // with args, for InEnglish
+	args    []any
+}
+
+// InEnglish is err's text in English, for an error kept in machine
+// output (a JSON field), which reads the same in every language.
+func InEnglish(err error) string { return ErrorMsg(err).In(English) }
+
+// ErrorMsg keeps err's message to show later in either language, as M
+// does: the messages of Errorf and Error, wrapped ones too, follow the
+// language; any other error's text is its own.
+func ErrorMsg(err error) Msg {
+	switch e := err.(type) {
+	case *localized:
+		args := make([]any, len(e.args))
+		for i, a := range e.args {
+			if sub, ok := a.(error); ok {
+				a = ErrorMsg(sub)
+			}
+			args[i] = a
+		}
+		return Msg{key: e.key, args: args}
+	case Error:
+		return Msg{key: escapePercent(string(e))}
+	}
+	return Msg{key: "%s", args: []any{err.Error()}}
 }
 
 func (e *localized) Error() string { return e.msg }
@@ -261,7 +287,8 @@ type Msg struct {
 }
 
 // M keeps the message key with args, as T would format them. An argument
-// that is itself a Msg is shown in the same language as the whole.
+// that is itself a Msg (or has an In(Lang) method) is shown in the same
+// language as the whole.
 func M(key string, args ...any) Msg { return Msg{key: key, args: args} }
 
 // In is the message in l.
@@ -271,7 +298,7 @@ func (m Msg) In(l Lang) string {
 	}
 	args := make([]any, len(m.args))
 	for i, a := range m.args {
-		if sub, ok := a.(Msg); ok {
+		if sub, ok := a.(interface{ In(Lang) string }); ok {
 			a = sub.In(l)
 		}
 		args[i] = a

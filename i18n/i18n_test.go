@@ -109,3 +109,25 @@ func TestMsgAndError(t *testing.T) {
 		t.Errorf("Error in English: %q", errEmpty)
 	}
 }
+
+func TestInEnglish(t *testing.T) {
+	defer Set(Current())
+	Chinese.Add(map[string]string{
+		"test: group %s: %w":  "测试：分组 %s：%w",
+		"test: no control %q": "测试：没有对照组 %q",
+	})
+	Set(Chinese)
+	err := Errorf("test: group %s: %w", "ios", Errorf("test: no control %q", "A"))
+	if err.Error() != `测试：分组 ios：测试：没有对照组 "A"` {
+		t.Errorf("Chinese: %q", err)
+	}
+	if got := InEnglish(err); got != `test: group ios: test: no control "A"` {
+		t.Errorf("InEnglish: %q", got)
+	}
+	if got := InEnglish(Errorf("test: no %s: %w", "file", fs.ErrNotExist)); got != "test: no file: file does not exist" {
+		t.Errorf("InEnglish of a wrapped plain error: %q", got)
+	}
+	if got := InEnglish(Error(N("test: empty database"))); got != "test: empty database" {
+		t.Errorf("InEnglish of an Error: %q", got)
+	}
+}
