@@ -2,10 +2,10 @@ package segment
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -50,13 +50,13 @@ const MaxBacktestDays = 3660
 // days, not days × events.
 func Backtest(ctx context.Context, d *query.Dataset, n Node, days int, goal string, within int64) (*BacktestResult, error) {
 	if days < 1 || days > MaxBacktestDays {
-		return nil, fmt.Errorf("backtest: days must be from 1 to %d", MaxBacktestDays)
+		return nil, i18n.Errorf("backtest: days must be from 1 to %d", MaxBacktestDays)
 	}
 	if within <= 0 {
-		return nil, fmt.Errorf("backtest: the goal window must be positive")
+		return nil, i18n.Errorf("backtest: the goal window must be positive")
 	}
 	if err := d.CheckEvent(goal); err != nil {
-		return nil, fmt.Errorf("--goal: %w", err)
+		return nil, i18n.Errorf("--goal: %w", err)
 	}
 	goalID, _ := d.EventID(goal)
 	r := &BacktestResult{Goal: goal, Within: within, Days: []BacktestDay{}}
@@ -126,7 +126,7 @@ func Backtest(ctx context.Context, d *query.Dataset, n Node, days int, goal stri
 
 // Tables shows one row per day.
 func (r *BacktestResult) Tables() []output.Table {
-	t := output.Table{Title: fmt.Sprintf("%s, then %s within %s of the day's end", r.Rule, r.Goal, human(r.Within)),
+	t := output.Table{Title: i18n.T("%s, then %s within %s of the day's end", r.Rule, r.Goal, human(r.Within)),
 		Columns: []string{"day", "members", "new_members", "converted", "rate", "goal_window"}}
 	for i, d := range r.Days {
 		// A window still open at the data's end undercounts conversions.
@@ -205,7 +205,7 @@ func (b *backtest) compile(ctx context.Context, n Node) (dnode, error) {
 		from, _ := b.rel(n.Rel)
 		return &dActive{b: b, from: from, silent: n.Silent}, nil
 	}
-	return nil, fmt.Errorf("segment: cannot backtest %T", n)
+	return nil, i18n.Errorf("segment: cannot backtest %T", n)
 }
 
 func (b *backtest) compileAll(ctx context.Context, ns []Node) ([]dnode, error) {

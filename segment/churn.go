@@ -3,13 +3,13 @@ package segment
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -52,7 +52,9 @@ type ChurnUser struct {
 	GapsOverdue       float64  `json:"gaps_overdue"`
 	LastKeyEvent      string   `json:"last_key_event"`
 	LastKeyEventTime  string   `json:"last_key_event_time"`
-	Signals           []string `json:"signals"`
+	Signals           []string `json:"signals"` // in English, as all JSON; SignalsText shows them
+
+	signals []i18n.Msg
 }
 
 // ChurnReport is the ranked list.
@@ -197,7 +199,11 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 		u.ActiveDays = len(gaps) + 1
 		u.ExpectedGapDays = in.expected
 		u.GapsOverdue = in.overdue
-		u.Signals = churnSignals(&in)
+		u.signals = churnSignals(&in)
+		u.Signals = make([]string, len(u.signals))
+		for i, m := range u.signals {
+			u.Signals[i] = m.In(i18n.English)
+		}
 		if keyAt >= 0 {
 			u.LastKeyEvent = d.Names[d.Event[keyAt]]
 			u.LastKeyEventTime = e.stamp(d.Time[keyAt])
@@ -225,17 +231,16 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 }
 
 // churnSignals names the terms that raised the score.
-func churnSignals(in *churnInput) []string {
-	s := []string{}
+func churnSignals(in *churnInput) []i18n.Msg {
+	var s []i18n.Msg
 	if in.overdue > 0 {
-		s = append(s, fmt.Sprintf("silent %dd, expected gap %sd: %s gaps overdue", in.silent, fixed(in.expected, 1), fixed(in.overdue, 1)))
+		s = append(s, i18n.M("silent %sd, expected gap %sd: %s gaps overdue", strconv.Itoa(in.silent), fixed(in.expected, 1), fixed(in.overdue, 1)))
 	}
-	if in.fell > 0 {
-		f := fmt.Sprintf("activity fell %.0f%%", 100*in.fell)
-		if in.cover < 1 {
-			f += fmt.Sprintf(", counted %.0f%% (window shorter than the expected gap)", 100*in.cover)
-		}
-		s = append(s, f)
+	switch {
+	case in.fell > 0 && in.cover < 1:
+		s = append(s, i18n.M("activity fell %s%%, counted %s%% (window shorter than the expected gap)", strconv.FormatFloat(100*in.fell, 'f', 0, 64), strconv.FormatFloat(100*in.cover, 'f', 0, 64)))
+	case in.fell > 0:
+		s = append(s, i18n.M("activity fell %s%%", strconv.FormatFloat(100*in.fell, 'f', 0, 64)))
 	}
 	return s
 }
@@ -259,22 +264,32 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // Tables lists the users at risk, riskiest first.
 func (r *ChurnReport) Tables() []output.Table {
-	title := fmt.Sprintf("Churn risk over the last %d days against a %d-day baseline: %d of %d users score at least %s",
+	title := i18n.T("Churn risk over the last %d days against a %d-day baseline: %d of %d users score at least %s",
 		r.WindowDays, r.BaselineDays, r.AtRisk, r.Eligible, strconv.FormatFloat(r.MinScore, 'f', 2, 64))
 	if len(r.Users) < r.AtRisk {
-		title += fmt.Sprintf(" (top %d shown)", len(r.Users))
+		title += i18n.T(" (top %d shown)", len(r.Users))
 	}
 	if r.TooLittleHistory > 0 {
-		title += fmt.Sprintf("; %d with a single active day before the window not scored", r.TooLittleHistory)
+		title += i18n.T("; %d with a single active day before the window not scored", r.TooLittleHistory)
 	}
-	t := output.Table{Title: title, Columns: []string{"user", "score", "days_since", "activity_ratio", "usual_gap_days", "active_days", "last_key_event", "signals"}}
+	t := output.Table{Title: title, Columns: []string{i18n.T("user"), i18n.T("score"), i18n.T("days_since"), i18n.T("activity_ratio"), i18n.T("usual_gap_days"), i18n.T("active_days"), i18n.T("last_key_event"), i18n.T("signals")}}
 	for _, u := range r.Users {
 		last := "-"
 		if u.LastKeyEvent != "" {
 			last = u.LastKeyEvent + " " + u.LastKeyEventTime
 		}
 		t.Rows = append(t.Rows, []string{u.User, strconv.FormatFloat(u.Score, 'f', 3, 64), strconv.Itoa(u.DaysSinceLastSeen),
-			strconv.FormatFloat(u.ActivityRatio, 'f', 2, 64), num(*u.UsualGapDays), strconv.Itoa(u.ActiveDays), last, strings.Join(u.Signals, "; ")})
+			strconv.FormatFloat(u.ActivityRatio, 'f', 2, 64), num(*u.UsualGapDays), strconv.Itoa(u.ActiveDays), last, u.SignalsText()})
 	}
 	return []output.Table{t}
+}
+
+// SignalsText is the user's signals in the interface language (Signals is
+// the JSON's English).
+func (u ChurnUser) SignalsText() string {
+	parts := make([]string, len(u.signals))
+	for i, m := range u.signals {
+		parts[i] = m.String()
+	}
+	return strings.Join(parts, i18n.T("; "))
 }

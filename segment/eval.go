@@ -2,13 +2,13 @@ package segment
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -156,7 +156,7 @@ func (e *Evaluator) compile(ctx context.Context, n Node) (cnode, error) {
 		from, _ := e.rel(n.Rel)
 		return &activeNode{e: e, src: n.Text, from: from, silent: n.Silent}, nil
 	}
-	return nil, fmt.Errorf("segment: cannot evaluate %T", n)
+	return nil, i18n.Errorf("segment: cannot evaluate %T", n)
 }
 
 func (e *Evaluator) compileAll(ctx context.Context, ns []Node) ([]cnode, error) {
@@ -283,7 +283,7 @@ func (e *Evaluator) window(w Window) (int64, int64, error) {
 func (e *Evaluator) date(s string, plus int) (int64, error) {
 	t, err := time.ParseInLocation("2006-01-02", s, e.loc)
 	if err != nil {
-		return 0, fmt.Errorf("segment: cannot read date %q (use YYYY-MM-DD)", s)
+		return 0, i18n.Errorf("segment: cannot read date %q (use YYYY-MM-DD)", s)
 	}
 	return t.AddDate(0, 0, plus).UnixMilli(), nil
 }

@@ -5,10 +5,10 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
-	"fmt"
 	"math"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -51,7 +51,7 @@ type Assignment struct {
 // to write (the treated ones, in the order given) and the export.
 func RecordExport(ctx context.Context, db *store.DB, name string, users []string, frac float64, goal string, now time.Time) ([]string, Export, error) {
 	if !(frac > 0 && frac < 1) {
-		return nil, Export{}, fmt.Errorf("the holdout is a share above 0%% and below 100%%")
+		return nil, Export{}, i18n.Errorf("the holdout is a share above 0%% and below 100%%")
 	}
 	e := Export{Audience: name, At: now.UnixMilli(), Holdout: frac, Goal: goal}
 	var keep []string
@@ -95,7 +95,7 @@ func RecordExport(ctx context.Context, db *store.DB, name string, users []string
 		return err
 	})
 	if err != nil {
-		return nil, Export{}, fmt.Errorf("record the export of audience %s: %w", name, err)
+		return nil, Export{}, i18n.Errorf("record the export of audience %s: %w", name, err)
 	}
 	return keep, e, nil
 }

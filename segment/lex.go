@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // ParseError points at the column (1-based, in runes) of an expression
@@ -14,7 +16,7 @@ type ParseError struct {
 	Msg  string
 }
 
-func (e *ParseError) Error() string { return fmt.Sprintf("segment: column %d: %s", e.Col, e.Msg) }
+func (e *ParseError) Error() string { return i18n.T("segment: column %d: %s", e.Col, e.Msg) }
 
 type tokKind int
 
@@ -55,7 +57,7 @@ func lex(expr string) ([]token, error) {
 				j++
 			}
 			if j >= len(src) {
-				return nil, &ParseError{expr, start + 1, "unclosed quote " + string(r)}
+				return nil, &ParseError{expr, start + 1, i18n.T("unclosed quote %c", r)}
 			}
 			toks = append(toks, token{kind: tWord, text: string(src[i+1 : j]), col: start + 1, end: j + 1, quoted: true})
 			i = j + 1
@@ -66,7 +68,7 @@ func lex(expr string) ([]token, error) {
 			}
 			op := string(src[i : i+w])
 			if op == "!" {
-				return nil, &ParseError{expr, start + 1, "expected != (a lone ! is not an operator; use not)"}
+				return nil, &ParseError{expr, start + 1, i18n.T("expected != (a lone ! is not an operator; use not)")}
 			}
 			if op == "==" {
 				op = "="
@@ -86,7 +88,7 @@ func lex(expr string) ([]token, error) {
 func (t token) describe() string {
 	switch {
 	case t.kind == tEOF:
-		return "the end of the expression"
+		return i18n.T("the end of the expression")
 	case t.quoted:
 		return fmt.Sprintf("%q", t.text)
 	}

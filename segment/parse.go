@@ -2,12 +2,12 @@ package segment
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -19,14 +19,14 @@ func Parse(expr string) (Node, error) {
 	}
 	p := &parser{expr: expr, src: []rune(expr), toks: toks}
 	if p.peek().kind == tEOF {
-		return nil, p.fail(p.peek(), "expected a condition, e.g. did purchase >= 2 in 30d")
+		return nil, p.fail(p.peek(), i18n.T("expected a condition, e.g. did purchase >= 2 in 30d"))
 	}
 	n, err := p.or()
 	if err != nil {
 		return nil, err
 	}
 	if t := p.peek(); t.kind != tEOF {
-		return nil, p.fail(t, "expected and, or or the end of the expression, found "+t.describe())
+		return nil, p.fail(t, i18n.T("expected and, or or the end of the expression, found %s", t.describe()))
 	}
 	return n, nil
 }
@@ -132,7 +132,7 @@ func (p *parser) and() (Node, error) {
 func (p *parser) unary() (Node, error) {
 	if t := p.peek(); isKw(t, "not") || (t.kind == tOp && t.text == "(") {
 		if p.depth++; p.depth > maxDepth {
-			return nil, p.fail(t, "nested deeper than "+strconv.Itoa(maxDepth)+" levels of parentheses and not")
+			return nil, p.fail(t, i18n.T("nested deeper than %d levels of parentheses and not", maxDepth))
 		}
 		defer func() { p.depth-- }()
 	}
@@ -149,7 +149,7 @@ func (p *parser) unary() (Node, error) {
 			return nil, err
 		}
 		if !p.op(")") {
-			return nil, p.fail(p.peek(), "expected ) to close the ( at column "+strconv.Itoa(open.col)+", found "+p.peek().describe())
+			return nil, p.fail(p.peek(), i18n.T("expected ) to close the ( at column %d, found %s", open.col, p.peek().describe()))
 		}
 		return n, nil
 	}
@@ -160,12 +160,10 @@ func (p *parser) unary() (Node, error) {
 var reserved = map[string]bool{"and": true, "or": true, "then": true, "where": true, "in": true,
 	"between": true, "within": true, "by": true, "without": true, "for": true, "days": true}
 
-const termHint = "expected a condition (did, first_seen, last_seen, active, silent, streak, or PROP OP VALUE)"
-
 func (p *parser) term() (Node, error) {
 	t := p.peek()
 	if t.kind != tWord || (!t.quoted && reserved[strings.ToLower(t.text)]) {
-		return nil, p.fail(t, termHint+", found "+t.describe())
+		return nil, p.fail(t, i18n.T("expected a condition (did, first_seen, last_seen, active, silent, streak, or PROP OP VALUE), found %s", t.describe()))
 	}
 	switch {
 	case isKw(t, "did"):
@@ -193,7 +191,7 @@ func (p *parser) did() (Node, error) {
 	}
 	if p.kw("then") {
 		if negate {
-			return nil, p.fail(p.toks[p.pos-1], "a sequence cannot follow did not; write did A then not B")
+			return nil, p.fail(p.toks[p.pos-1], i18n.T("a sequence cannot follow did not; write did A then not B"))
 		}
 		return p.seq(start, a)
 	}
@@ -223,7 +221,7 @@ func (p *parser) count(after string) (int, error) {
 	t := p.peek()
 	n, err := strconv.Atoi(t.text)
 	if t.kind != tWord || err != nil || n < 0 {
-		return 0, p.fail(t, "expected a number after "+after)
+		return 0, p.fail(t, i18n.T("expected a number after %s", after))
 	}
 	p.next()
 	return n, nil
@@ -233,7 +231,7 @@ func (p *parser) count(after string) (int, error) {
 func (p *parser) event(after string) (EventMatch, error) {
 	t := p.peek()
 	if t.kind != tWord || (!t.quoted && (reserved[strings.ToLower(t.text)] || strings.EqualFold(t.text, "not"))) {
-		return EventMatch{}, p.fail(t, "expected an event name after "+after+", found "+t.describe())
+		return EventMatch{}, p.fail(t, i18n.T("expected an event name after %s, found %s", after, t.describe()))
 	}
 	m := EventMatch{Name: p.next().text}
 	if !p.kw("where") {
@@ -274,7 +272,7 @@ func (p *parser) filter() (query.Filter, error) {
 	var f query.Filter
 	t := p.peek()
 	if t.kind != tWord {
-		return f, p.fail(t, "expected a property name, found "+t.describe())
+		return f, p.fail(t, i18n.T("expected a property name, found %s", t.describe()))
 	}
 	f.Prop = p.next().text
 	opTok := p.peek()
@@ -294,20 +292,20 @@ func (p *parser) filter() (query.Filter, error) {
 			f.Op = "is not set"
 		}
 		if !p.kw("set") {
-			return f, p.fail(p.peek(), "expected set after "+strings.TrimSuffix(f.Op, " set"))
+			return f, p.fail(p.peek(), i18n.T("expected set after %s", strings.TrimSuffix(f.Op, " set")))
 		}
 		return f, nil
 	default:
-		return f, p.fail(opTok, "expected an operator after "+f.Prop+" (= != > >= < <= in, not in, contains, is set), found "+opTok.describe())
+		return f, p.fail(opTok, i18n.T("expected an operator after %s (= != > >= < <= in, not in, contains, is set), found %s", f.Prop, opTok.describe()))
 	}
 	if f.Op == "in" || f.Op == "not in" {
 		if !p.op("(") {
-			return f, p.fail(p.peek(), "expected ( after "+f.Op+", e.g. device in (ios, android)")
+			return f, p.fail(p.peek(), i18n.T("expected ( after %s, e.g. device in (ios, android)", f.Op))
 		}
 		for {
 			v := p.peek()
 			if v.kind != tWord {
-				return f, p.fail(v, "expected a value in the list")
+				return f, p.fail(v, i18n.T("expected a value in the list"))
 			}
 			f.Values = append(f.Values, p.next().text)
 			if p.op(",") {
@@ -316,18 +314,18 @@ func (p *parser) filter() (query.Filter, error) {
 			if p.op(")") {
 				return f, nil
 			}
-			return f, p.fail(p.peek(), "expected , or ) in the value list")
+			return f, p.fail(p.peek(), i18n.T("expected , or ) in the value list"))
 		}
 	}
 	v := p.peek()
 	if v.kind != tWord {
-		return f, p.fail(v, "expected a value after "+f.Op)
+		return f, p.fail(v, i18n.T("expected a value after %s", f.Op))
 	}
 	if f.Op != "=" && f.Op != "!=" && f.Op != "contains" {
 		if x, err := strconv.ParseFloat(v.text, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
-			return f, p.fail(v, "expected a number after "+f.Op+" ("+f.Op+" compares numbers)")
+			return f, p.fail(v, i18n.T("expected a number after %s (%[1]s compares numbers)", f.Op))
 		} else if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return f, p.fail(v, "expected a finite number after "+f.Op+" ("+f.Op+" compares numbers)")
+			return f, p.fail(v, i18n.T("expected a finite number after %s (%[1]s compares numbers)", f.Op))
 		}
 	}
 	f.Values = []string{p.next().text}
@@ -353,21 +351,21 @@ func (p *parser) between() (string, string, error) {
 		return "", "", err
 	}
 	if !p.kw("and") {
-		return "", "", p.fail(p.peek(), "expected and after between "+from)
+		return "", "", p.fail(p.peek(), i18n.T("expected and after between %s", from))
 	}
 	to, err := p.date("and")
 	if err != nil {
 		return "", "", err
 	}
 	if to < from {
-		return "", "", p.fail(p.toks[p.pos-1], "the range ends before it starts")
+		return "", "", p.fail(p.toks[p.pos-1], i18n.T("the range ends before it starts"))
 	}
 	return from, to, nil
 }
 
 func (p *parser) rel(after string) (Rel, error) {
 	t := p.peek()
-	msg := "expected a window such as 30d, 12w or 24h after " + after
+	msg := i18n.T("expected a window such as 30d, 12w or 24h after %s", after)
 	if t.kind != tWord || len(t.text) < 2 {
 		return Rel{}, p.fail(t, msg)
 	}
@@ -377,7 +375,7 @@ func (p *parser) rel(after string) (Rel, error) {
 		return Rel{}, p.fail(t, msg)
 	}
 	if ms := map[byte]int64{'m': 60_000, 'h': 3_600_000, 'd': 86_400_000, 'w': 7 * 86_400_000}[unit]; int64(n) > query.MaxDuration/ms {
-		return Rel{}, p.fail(t, fmt.Sprintf("the window %s is too long: at most %dd (100 years)", t.text, query.MaxDays))
+		return Rel{}, p.fail(t, i18n.T("the window %s is too long: at most %sd (100 years)", t.text, strconv.Itoa(query.MaxDays)))
 	}
 	p.next()
 	return Rel{N: n, Unit: unit}, nil
@@ -386,7 +384,7 @@ func (p *parser) rel(after string) (Rel, error) {
 func (p *parser) date(after string) (string, error) {
 	t := p.peek()
 	if _, err := time.Parse("2006-01-02", t.text); t.kind != tWord || err != nil {
-		return "", p.fail(t, "expected a date YYYY-MM-DD after "+after)
+		return "", p.fail(t, i18n.T("expected a date YYYY-MM-DD after %s", after))
 	}
 	return p.next().text, nil
 }
@@ -406,7 +404,7 @@ func (p *parser) seen() (Node, error) {
 		s.Op = "between"
 		s.Date, s.To, err = p.between()
 	default:
-		return nil, p.fail(t, "expected before, after, within or between after "+strings.ToLower(start.text))
+		return nil, p.fail(t, i18n.T("expected before, after, within or between after %s", strings.ToLower(start.text)))
 	}
 	if err != nil {
 		return nil, err
@@ -428,7 +426,7 @@ func (p *parser) seq(start token, a EventMatch) (Node, error) {
 			return nil, p.fail(t, err.Error())
 		}
 		if t.kind != tWord || err != nil || ms <= 0 {
-			return nil, p.fail(t, "expected a duration such as 24h or 30m after within")
+			return nil, p.fail(t, i18n.T("expected a duration such as 24h or 30m after within"))
 		}
 		p.next()
 		s.Within = ms
@@ -450,29 +448,29 @@ func (p *parser) streak() (Node, error) {
 	if p.kw("by") {
 		t := p.peek()
 		if t.kind != tWord {
-			return nil, p.fail(t, "expected a property name after by")
+			return nil, p.fail(t, i18n.T("expected a property name after by"))
 		}
 		s.By = p.next().text
 	}
 	if !p.op(">=") {
-		return nil, p.fail(p.peek(), "expected >= N days after the streak's event")
+		return nil, p.fail(p.peek(), i18n.T("expected >= N days after the streak's event"))
 	}
 	if s.Days, err = p.count(">="); err != nil {
 		return nil, err
 	}
 	if s.Days < 1 {
-		return nil, p.fail(p.toks[p.pos-1], "a streak lasts at least 1 day")
+		return nil, p.fail(p.toks[p.pos-1], i18n.T("a streak lasts at least 1 day"))
 	}
 	if !p.kw("days") && !p.kw("day") {
-		return nil, p.fail(p.peek(), "expected days after the number")
+		return nil, p.fail(p.peek(), i18n.T("expected days after the number"))
 	}
 	if p.kw("without") {
 		t := p.peek()
 		if t.kind != tWord {
-			return nil, p.fail(t, "expected an event name after without")
+			return nil, p.fail(t, i18n.T("expected an event name after without"))
 		}
 		if t.text == s.Event.Name {
-			return nil, p.fail(t, "without must name another event than the streak's")
+			return nil, p.fail(t, i18n.T("without must name another event than the streak's"))
 		}
 		s.Without = p.next().text
 	}
@@ -488,7 +486,7 @@ func (p *parser) active() (Node, error) {
 		want = "for"
 	}
 	if !p.kw(want) && !(want == "in" && p.kw("within")) {
-		return nil, p.fail(p.peek(), "expected "+want+" after "+strings.ToLower(start.text)+", e.g. "+strings.ToLower(start.text)+" "+want+" 14d")
+		return nil, p.fail(p.peek(), i18n.T("expected %s after %s, e.g. %[2]s %[1]s 14d", want, strings.ToLower(start.text)))
 	}
 	var err error
 	if a.Rel, err = p.rel(want); err != nil {

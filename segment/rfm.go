@@ -2,11 +2,11 @@ package segment
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -118,11 +118,10 @@ func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []R
 		users = append(users, u)
 	}
 	if len(users) == 0 {
-		what := fmt.Sprintf("no event has a numeric %q property", opt.Revenue)
 		if opt.Event != "" {
-			what = fmt.Sprintf("no %s event", opt.Event)
+			return nil, nil, i18n.Errorf("no %s event; name the revenue property with --revenue (spoor props lists them)", opt.Event)
 		}
-		return nil, nil, fmt.Errorf("%s; name the revenue property with --revenue (spoor props lists them)", what)
+		return nil, nil, i18n.Errorf("no event has a numeric %q property; name the revenue property with --revenue (spoor props lists them)", opt.Revenue)
 	}
 	vals := make([]float64, len(users))
 	for i, u := range users {
@@ -175,6 +174,6 @@ func (r *RFMReport) Tables() []output.Table {
 		}
 		return []output.Table{t}
 	}
-	title := fmt.Sprintf("RFM tiers by %s: %d customers, %d users without a purchase", r.Revenue, r.Customers, r.NonCustomers)
+	title := i18n.T("RFM tiers by %s: %d customers, %d users without a purchase", r.Revenue, r.Customers, r.NonCustomers)
 	return []output.Table{groupTable(title, "tier", r.Tiers)}
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -26,7 +26,7 @@ type Saved struct {
 }
 
 // ErrNotFound is returned for a name that is not saved (errors.Is).
-var ErrNotFound = errors.New("not found")
+var ErrNotFound error = i18n.Error(i18n.N("not found"))
 
 type notFound struct{ msg string }
 
@@ -47,15 +47,25 @@ var (
 	Audiences = Kind{"audience", "audiences", "rule"}
 )
 
+// noun is the kind as a sentence names it.
+func (k Kind) noun() string {
+	if k == Audiences {
+		return i18n.T("audience")
+	}
+	return i18n.T("segment")
+}
+
+var ()
+
 // CheckName refuses names that would be awkward on a command line or
 // clash with the prefixes --segment understands (stage:, audience:).
 func CheckName(name string) error {
 	if name == "" || len([]rune(name)) > 64 {
-		return fmt.Errorf("a name has 1 to 64 characters")
+		return i18n.Errorf("a name has 1 to 64 characters")
 	}
 	for _, r := range name {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' && r != '.' {
-			return fmt.Errorf("name %q: use letters, digits, _ - and . only", name)
+			return i18n.Errorf("name %q: use letters, digits, _ - and . only", name)
 		}
 	}
 	return nil
@@ -81,7 +91,7 @@ func (k Kind) Save(ctx context.Context, db *store.DB, name, expr string, replace
 	}
 	_, err := db.Exec(ctx, q, name, expr, now)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
-		return fmt.Errorf("%s %q exists; delete it first or pass --replace", k.Noun, name)
+		return i18n.Errorf("%s %q exists; delete it first or pass --replace", k.noun(), name)
 	}
 	return err
 }
@@ -94,7 +104,7 @@ func (k Kind) List(ctx context.Context, db *store.DB) ([]Saved, error) {
 	}
 	rows, err := db.SQL.QueryContext(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("list %ss: %w", k.Noun, err)
+		return nil, i18n.Errorf("list %s: %w", k.noun(), err)
 	}
 	defer rows.Close()
 	var out []Saved
@@ -130,11 +140,10 @@ func (k Kind) Get(ctx context.Context, db *store.DB, name string) (Saved, error)
 		}
 		names = append(names, s.Name)
 	}
-	hint := fmt.Sprintf("spoor %s list shows the %d saved", k.Noun, len(names))
 	if near := query.Closest(name, names, 3); len(near) > 0 {
-		hint = "closest: " + strings.Join(near, ", ")
+		return Saved{}, &notFound{i18n.T("no %s %q (closest: %s)", k.noun(), name, strings.Join(near, ", "))}
 	}
-	return Saved{}, &notFound{fmt.Sprintf("no %s %q (%s)", k.Noun, name, hint)}
+	return Saved{}, &notFound{i18n.T("no %s %q (spoor %s list shows the %d saved)", k.noun(), name, k.Noun, len(names))}
 }
 
 // Delete removes an entry.
@@ -178,7 +187,7 @@ func RefreshAudiences(ctx context.Context, db *store.DB) error {
 	for _, r := range rules {
 		m, err := Evaluate(ctx, d, r.Expr)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("audience %s: %w", r.Name, err))
+			errs = append(errs, i18n.Errorf("audience %s: %w", r.Name, err))
 			continue
 		}
 		if err := record(ctx, db, r.Name, count(m)); err != nil {

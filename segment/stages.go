@@ -1,11 +1,11 @@
 package segment
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -65,7 +65,7 @@ func StageIndex(stage string) (int, error) {
 			return i, nil
 		}
 	}
-	return -1, fmt.Errorf("unknown lifecycle stage %q (use %s)", stage, strings.Join(StageNames, ", "))
+	return -1, i18n.Errorf("unknown lifecycle stage %q (use %s)", stage, strings.Join(StageNames, ", "))
 }
 
 // stageMembers returns the persons in one stage, its days counted in loc.
@@ -142,7 +142,7 @@ func groupCounts(names []string, counts []int, total int) []GroupCount {
 }
 
 func groupTable(title, col string, gs []GroupCount) output.Table {
-	t := output.Table{Title: title, Columns: []string{col, "users", "share"}}
+	t := output.Table{Title: title, Columns: []string{col, i18n.T("users"), i18n.T("share")}}
 	for _, g := range gs {
 		t.Rows = append(t.Rows, []string{g.Name, strconv.Itoa(g.Users), pct(g.Share)})
 	}
@@ -156,7 +156,7 @@ func (r *StageReport) Tables() []output.Table {
 	if r.Users != nil {
 		return []output.Table{userTable("stage", r.Users)}
 	}
-	return []output.Table{groupTable(fmt.Sprintf("Lifecycle stage (%d-day window), %d users", r.WindowDays, r.Total), "stage", r.Stages)}
+	return []output.Table{groupTable(i18n.T("Lifecycle stage (%d-day window), %d users", r.WindowDays, r.Total), i18n.T("stage"), r.Stages)}
 }
 
 func userTable(col string, us []UserGroup) output.Table {
