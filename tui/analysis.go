@@ -351,6 +351,12 @@ func valueLabel(v string) string {
 		return i18n.T("saved")
 	case "stages":
 		return i18n.T("stages")
+	case "segment":
+		return i18n.T("segment")
+	case "audience":
+		return i18n.T("audience")
+	case "audience rule":
+		return i18n.T("audience rule")
 	}
 	return v
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -95,7 +96,7 @@ type resultBase struct{}
 func (resultBase) items() int                                   { return 0 }
 func (resultBase) drill(int) (string, []string, bool)           { return "", nil, false }
 func (resultBase) open(*shared, int) tea.Cmd                    { return nil }
-func (resultBase) enter() string                                { return "users" }
+func (resultBase) enter() string                                { return i18n.T("list users") }
 func (resultBase) move(sel int, _ string) (int, bool, bool)     { return sel, true, false }
 func (resultBase) resultKeys(KeyMap) []key.Binding              { return nil }
 func (resultBase) key(*shared, int, tea.KeyMsg) (tea.Cmd, bool) { return nil, false }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
@@ -34,12 +35,12 @@ func (e *explore) load(raw []byte) error { return json.Unmarshal(raw, e) }
 
 func (e *explore) rows(sh *shared) []row {
 	return append([]row{
-		{label: "show", value: e.Show, edit: func(sh *shared) dialog {
-			return choiceDialog("Show", []string{"events", "properties", "sql", "sequence"}, func(v string) { e.Show = v })
+		{label: i18n.T("show"), value: valueLabel(e.Show), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Show"), []string{"events", "properties", "sql", "sequence"}, func(v string) { e.Show = v })
 		}},
-		{label: "user", value: "find a user…", edit: func(sh *shared) dialog { return userDialog(sh) }},
+		{label: i18n.T("user"), value: i18n.T("find a user…"), edit: func(sh *shared) dialog { return userDialog(sh) }},
 		{label: "sql", value: orDash(e.SQL), edit: func(sh *shared) dialog {
-			return newPrompt("Read-only SQL", "tables: events(user_id, event_id, time, props), event_names(id, name), users(id, distinct_id), identities, imports, settings",
+			return newPrompt(i18n.T("Read-only SQL"), i18n.T("tables: events(user_id, event_id, time, props), event_names(id, name), users(id, distinct_id), identities, imports, settings"),
 				e.SQL, nil, func(v string) tea.Cmd { e.SQL, e.Show = v, "sql"; return nil })
 		}},
 	}, e.sequenceRows()...)
@@ -59,7 +60,7 @@ func userDialog(sh *shared) dialog {
 		items[i] = named{name: u, count: int(sh.d.Start[i+1] - sh.d.Start[i])}
 	}
 	db := sh.db
-	return newPicker("User (events shown right)", items, true, func(u string) tea.Cmd { return timelineCmd(db, u) })
+	return newPicker(i18n.T("User (events shown right)"), items, true, func(u string) tea.Cmd { return timelineCmd(db, u) })
 }
 
 func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
@@ -69,7 +70,7 @@ func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset
 		return func(ctx context.Context, d *query.Dataset) (result, error) { return propsResult(props), nil }, nil
 	case "sql":
 		if strings.TrimSpace(e.SQL) == "" {
-			return nil, fmt.Errorf("no SQL yet: press Enter on the sql row and type a query")
+			return nil, i18n.Errorf("no SQL yet: press Enter on the sql row and type a query")
 		}
 		db, q := sh.db, e.SQL
 		return func(ctx context.Context, d *query.Dataset) (result, error) { return runSQL(ctx, db, q) }, nil
@@ -82,15 +83,44 @@ func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset
 // listResult is a plain table result with one selectable item per row.
 type listResult struct {
 	resultBase
-	t       output.Table
-	bars    []int // counts drawn as bars in the chart; nil for none
+	t    output.Table
+	bars []int // counts drawn as bars in the chart; nil for none
+	// head titles the table and names its columns (nil: t's own) when it
+	// is written, in the language of the moment: the screen's, or English
+	// for CSV and JSON exports (output.Write).
+	head    func() (title string, cols []string)
 	onEnter func(sh *shared, sel int) tea.Cmd
-	does    string // what onEnter shows, named in the footer
+	does    string // what onEnter shows, named in the footer (a catalog key)
 }
 
-func (r *listResult) Tables() []output.Table { return []output.Table{r.t} }
+// Footer names of what Enter does on a list's row.
+var (
+	listUsers    = i18n.N("list users")
+	listValues   = i18n.N("show values")
+	listTimeline = i18n.N("show timeline")
+)
+
+func (r *listResult) table() output.Table {
+	t := r.t
+	if r.head != nil {
+		title, cols := r.head()
+		t.Title = title
+		if cols != nil {
+			t.Columns = cols
+		}
+	}
+	return t
+}
+
+func (r *listResult) Tables() []output.Table { return []output.Table{r.table()} }
 func (r *listResult) items() int             { return len(r.t.Rows) }
-func (r *listResult) json() any              { return r.t }
+func (r *listResult) json() any              { return listJSON{r} }
+
+// listJSON marshals the table when it is written, in the export's
+// language.
+type listJSON struct{ r *listResult }
+
+func (l listJSON) MarshalJSON() ([]byte, error) { return json.Marshal(l.r.table()) }
 
 // resultKeys: / jumps to the row picked by a fuzzy filter.
 func (r *listResult) resultKeys(k KeyMap) []key.Binding { return []key.Binding{k.Filter} }
@@ -103,7 +133,7 @@ func (r *listResult) key(sh *shared, _ int, msg tea.KeyMsg) (tea.Cmd, bool) {
 	for i, row := range r.t.Rows {
 		items[i] = named{name: row[0]}
 	}
-	find := newPicker("Find a row", items, false, func(v string) tea.Cmd {
+	find := newPicker(i18n.T("Find a row"), items, false, func(v string) tea.Cmd {
 		for i, row := range r.t.Rows {
 			if row[0] == v {
 				return func() tea.Msg { return selectMsg{i} }
@@ -122,7 +152,7 @@ func (r *listResult) enter() string {
 	if r.onEnter == nil {
 		return ""
 	}
-	return r.does
+	return i18n.Text(r.does)
 }
 
 func (r *listResult) open(sh *shared, sel int) tea.Cmd {
@@ -143,7 +173,7 @@ func (r *listResult) chart(sh *shared, w, sel int) string {
 	nameW := min(24, w/3)
 	barW := max(w-nameW-12, 4)
 	var b strings.Builder
-	b.WriteString(sh.st.Title.Render(truncate(r.t.Title, w)) + "\n")
+	b.WriteString(sh.st.Title.Render(truncate(r.table().Title, w)) + "\n")
 	for i, v := range r.bars {
 		name := padRight(r.t.Rows[i][0], nameW)
 		if i == sel {
@@ -153,7 +183,7 @@ func (r *listResult) chart(sh *shared, w, sel int) string {
 			name = sh.st.Selected.Render(name)
 		}
 		bar := sh.st.Bar.Render(strings.Repeat("█", max(1, v*barW/top)))
-		b.WriteString(name + " " + bar + " " + output.Count(v) + "\n")
+		b.WriteString(name + " " + bar + " " + thousands(v) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -184,7 +214,9 @@ func eventsResult(ctx context.Context, d *query.Dataset) (result, error) {
 		}
 	}
 	order := eventCounts(d)
-	r := &listResult{t: output.Table{Title: "Events", Columns: []string{"event", "events", "users", "first seen", "last seen"}}, does: "users"}
+	r := &listResult{does: listUsers, head: func() (string, []string) {
+		return i18n.T("Events"), []string{i18n.T("event"), i18n.T("events"), i18n.T("users"), i18n.T("first seen"), i18n.T("last seen")}
+	}}
 	for _, o := range order {
 		id, _ := d.EventID(o.name)
 		r.t.Rows = append(r.t.Rows, []string{o.name, strconv.Itoa(events[id]), strconv.Itoa(users[id]),
@@ -195,7 +227,7 @@ func eventsResult(ctx context.Context, d *query.Dataset) (result, error) {
 		name := r.t.Rows[sel][0]
 		return func() tea.Msg {
 			users := usersWhoDid(d, name)
-			return pageMsg{p: usersPage(sh, "explore", "Users who did "+name, users)}
+			return pageMsg{p: usersPage(sh, "explore", i18n.T("Users who did %s", name), users)}
 		}
 	}
 	return r, nil
@@ -221,7 +253,9 @@ func usersWhoDid(d *query.Dataset, name string) []string {
 
 // propsResult lists property keys; Enter shows a key's values.
 func propsResult(props []named) result {
-	r := &listResult{t: output.Table{Title: "Properties", Columns: []string{"property", "events"}}, does: "values"}
+	r := &listResult{does: listValues, head: func() (string, []string) {
+		return i18n.T("Properties"), []string{i18n.T("property"), i18n.T("events")}
+	}}
 	for _, p := range props {
 		r.t.Rows = append(r.t.Rows, []string{p.name, strconv.Itoa(p.count)})
 		r.bars = append(r.bars, p.count)
@@ -237,9 +271,9 @@ func propsResult(props []named) result {
 			vals := topValues(p)
 			lines := make([]string, len(vals))
 			for i, v := range vals {
-				lines[i] = padRight(v.name, 40) + " " + padLeft(output.Count(v.count), 12)
+				lines[i] = padRight(v.name, 40) + " " + padLeft(thousands(v.count), 12)
 			}
-			return pageMsg{p: newListPage(fmt.Sprintf("Values of %s (%d)", k, len(vals)), "", lines, lines, nil)}
+			return pageMsg{p: newListPage(i18n.T("Values of %s (%d)", k, len(vals)), "", lines, lines, nil)}
 		}
 	}
 	return r
@@ -283,7 +317,8 @@ func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
 		return nil
 	})
 	if err == errFull {
-		r.t.Title = fmt.Sprintf("SQL (first %s rows only; add a LIMIT): %s", output.Count(len(r.t.Rows)), q)
+		n := len(r.t.Rows)
+		r.head = func() (string, []string) { return i18n.T("SQL (first %d rows only; add a LIMIT): %s", n, q), nil }
 		err = nil
 	}
 	if err != nil {

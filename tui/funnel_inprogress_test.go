@@ -89,7 +89,7 @@ func TestFunnelInProgressUsers(t *testing.T) {
 	naive := naiveInProgress(h.m.sh.d, stepNames(q), 7*24*time.Hour)
 	selectStep(h, 1)
 	// The footer names the key while the funnel's chart has focus.
-	h.contains("enter users p in progress")
+	h.contains("enter list users p in progress")
 	h.keys("p")
 	p, ok := topPage(t, h).(*listPage)
 	if !ok {

@@ -3,11 +3,11 @@ package tui
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/store"
@@ -103,38 +103,38 @@ func (a *segmentsTab) window() int {
 }
 
 func (a *segmentsTab) rows(sh *shared) []row {
-	rs := []row{{label: "show", value: a.Show, edit: func(sh *shared) dialog {
-		return choiceDialog("Show", segmentViews, func(v string) { a.Show = v })
+	rs := []row{{label: i18n.T("show"), value: valueLabel(a.Show), edit: func(sh *shared) dialog {
+		return choiceDialog(i18n.T("Show"), segmentViews, func(v string) { a.Show = v })
 	}}}
 	switch a.Show {
 	case "rfm":
-		return append(rs, row{label: "revenue", value: a.Revenue, edit: func(sh *shared) dialog {
-			return newPicker("Revenue property (numeric; each event with it is a purchase)", sh.props, true, func(v string) tea.Cmd {
+		return append(rs, row{label: i18n.T("revenue"), value: a.Revenue, edit: func(sh *shared) dialog {
+			return newPicker(i18n.T("Revenue property (numeric; each event with it is a purchase)"), sh.props, true, func(v string) tea.Cmd {
 				a.Revenue = v
 				return nil
 			})
 		}})
 	case "stages":
-		return append(rs, row{label: "window", value: strconv.Itoa(a.window()) + "d", edit: func(sh *shared) dialog {
-			return newPrompt("Stage window", "days: new = first seen in the last N days, dormant = seen only in the N before", strconv.Itoa(a.window()),
+		return append(rs, row{label: i18n.T("window"), value: strconv.Itoa(a.window()) + "d", edit: func(sh *shared) dialog {
+			return newPrompt(i18n.T("Stage window"), i18n.T("days: new = first seen in the last N days, dormant = seen only in the N before"), strconv.Itoa(a.window()),
 				checkDays, func(v string) tea.Cmd { a.Window, _ = strconv.Atoi(strings.TrimSuffix(v, "d")); return nil })
 		}})
 	}
-	name := orDefault(a.Name, "(type a name)")
+	name := orDefault(a.Name, i18n.T("(type a name)"))
 	rs = append(rs,
-		row{label: "expr", value: orDefault(a.Expr, "(type an expression)"), edit: func(sh *shared) dialog {
+		row{label: i18n.T("expr"), value: orDefault(a.Expr, i18n.T("(type an expression)")), edit: func(sh *shared) dialog {
 			return newExprEditor(a.Expr, sh.countDelay, func(v string) tea.Cmd { a.Expr = v; return nil })
 		}, remove: func() { a.Expr, a.editing = "", nil }},
-		row{label: "name", value: name, edit: func(sh *shared) dialog {
-			return newPrompt("Name", "letters, digits, _ - and .", a.Name, segment.CheckName,
+		row{label: i18n.T("name"), value: name, edit: func(sh *shared) dialog {
+			return newPrompt(i18n.T("Name"), i18n.T("letters, digits, _ - and ."), a.Name, segment.CheckName,
 				func(v string) tea.Cmd { a.Name = v; return nil })
 		}},
-		row{label: "save", value: "as " + name, edit: func(sh *shared) dialog { return a.saveDialog(sh) }},
+		row{label: i18n.T("save"), value: i18n.T("as %s", name), edit: func(sh *shared) dialog { return a.saveDialog(sh) }},
 	)
 	for _, e := range sh.saved {
-		label := "seg"
+		label := i18n.T("seg")
 		if e.kind == segment.Audiences {
-			label = "aud"
+			label = i18n.T("aud")
 		}
 		rs = append(rs, row{label: label, value: e.Name,
 			edit: func(sh *shared) dialog { return a.actions(sh, e) },
@@ -142,7 +142,7 @@ func (a *segmentsTab) rows(sh *shared) []row {
 		})
 	}
 	if sh.savedErr != nil {
-		rs = append(rs, row{label: "error", value: sh.savedErr.Error()})
+		rs = append(rs, row{label: i18n.T("error"), value: sh.savedErr.Error()})
 	}
 	return rs
 }
@@ -150,7 +150,7 @@ func (a *segmentsTab) rows(sh *shared) []row {
 func checkDays(v string) error {
 	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
 	if err != nil || n < 1 {
-		return fmt.Errorf("a number of days, at least 1")
+		return i18n.Errorf("a number of days, at least 1")
 	}
 	return nil
 }
@@ -158,9 +158,9 @@ func checkDays(v string) error {
 // saveDialog saves expr under name as a segment or an audience rule. An
 // entry opened with edit is replaced; any other existing name is refused.
 func (a *segmentsTab) saveDialog(sh *shared) dialog {
-	return newPicker("Save "+orDefault(a.Name, "?")+" as", namedList([]string{"segment", "audience rule"}), false, func(v string) tea.Cmd {
+	return newPicker(i18n.T("Save %s as", orDefault(a.Name, "?")), []named{choice(saveSegment), choice(saveAudience)}, false, func(v string) tea.Cmd {
 		k := segment.Segments
-		if v != "segment" {
+		if v != saveSegment {
 			k = segment.Audiences
 		}
 		return a.save(sh, k)
@@ -174,9 +174,9 @@ func (a *segmentsTab) saveDialog(sh *shared) dialog {
 func (a *segmentsTab) save(sh *shared, k segment.Kind) tea.Cmd {
 	switch {
 	case a.Name == "":
-		return statusCmd("type a name first (Enter on the name row)", true)
+		return statusCmd(i18n.T("type a name first (Enter on the name row)"), true)
 	case strings.TrimSpace(a.Expr) == "":
-		return statusCmd("type an expression first (Enter on the expr row)", true)
+		return statusCmd(i18n.T("type an expression first (Enter on the expr row)"), true)
 	}
 	replace := a.editing != nil && a.editing.Name == a.Name && a.editing.kind == k
 	db, d, name, expr := sh.db, sh.d, a.Name, a.Expr
@@ -185,14 +185,14 @@ func (a *segmentsTab) save(sh *shared, k segment.Kind) tea.Cmd {
 		if err := k.Save(ctx, db, name, expr, replace); err != nil {
 			return statusMsg{text: err.Error(), err: true}
 		}
-		status := "saved " + k.Noun + " " + name
+		status := i18n.T("saved %s %s", valueLabel(k.Noun), name)
 		if k == segment.Audiences {
 			m, err := segment.Evaluate(ctx, d, expr)
 			if err == nil {
 				err = segment.RecordAudience(ctx, db, name, len(memberIDs(d, m)))
 			}
 			if err != nil {
-				status = "audience " + name + " saved, but its size was not recorded: " + err.Error()
+				status = i18n.T("audience %s saved, but its size was not recorded: %v", name, err)
 			}
 		}
 		msg := savedListCmd(db, status)().(savedMsg)
@@ -211,35 +211,42 @@ func (a *segmentsTab) delete(sh *shared, e savedEntry) tea.Cmd {
 		if err := e.kind.Delete(context.Background(), db, e.Name); err != nil {
 			return statusMsg{text: err.Error(), err: true}
 		}
-		return savedListCmd(db, "deleted "+e.kind.Noun+" "+e.Name)()
+		return savedListCmd(db, i18n.T("deleted %s %s", valueLabel(e.kind.Noun), e.Name))()
 	}
 }
 
-const (
-	actEdit      = "edit (load into expr and name)"
-	actUsers     = "users"
-	actExport    = "export users (CSV, Markdown or JSON)"
-	actFilter    = "apply as filter (--segment) on the other tabs"
-	actBreakdown = "apply as breakdown (by segment:NAME) on the other tabs"
-	actClear     = "remove segment filters and breakdowns from the other tabs"
-	actDelete    = "delete"
+// What Enter on a saved entry offers (catalog keys, shown translated).
+var (
+	actEdit      = i18n.N("edit (load into expr and name)")
+	actUsers     = i18n.N("list users")
+	actExport    = i18n.N("export users (CSV, Markdown or JSON)")
+	actFilter    = i18n.N("apply as filter (--segment) on the other tabs")
+	actBreakdown = i18n.N("apply as breakdown (by segment:NAME) on the other tabs")
+	actClear     = i18n.N("remove segment filters and breakdowns from the other tabs")
+	actDelete    = i18n.N("delete")
+)
+
+// The kinds a saveDialog offers (catalog keys).
+var (
+	saveSegment  = i18n.N("segment")
+	saveAudience = i18n.N("audience rule")
 )
 
 // actions is what Enter on a saved entry offers.
 func (a *segmentsTab) actions(sh *shared, e savedEntry) dialog {
 	acts := []string{actEdit, actUsers, actExport, actFilter, actBreakdown, actClear, actDelete}
-	return newPicker(e.kind.Noun+" "+e.Name+": "+e.Expr, namedList(acts), false, func(v string) tea.Cmd {
+	return newPicker(i18n.T("%s %s: %s", valueLabel(e.kind.Noun), e.Name, e.Expr), choices(acts), false, func(v string) tea.Cmd {
 		switch v {
 		case actEdit:
 			a.Expr, a.Name = e.Expr, e.Name
 			a.editing = &e
 		case actUsers:
 			return membersCmd(sh, e.ref(), func(users []string) tea.Msg {
-				return pageMsg{p: usersPage(sh, a.kind(), e.kind.Noun+" "+e.Name, users)}
+				return pageMsg{p: usersPage(sh, a.kind(), valueLabel(e.kind.Noun)+" "+e.Name, users)}
 			})
 		case actExport:
 			return membersCmd(sh, e.ref(), func(users []string) tea.Msg {
-				return dialogMsg{newUserList(a.kind(), e.kind.Noun+" "+e.Name, users).exportDialog()}
+				return dialogMsg{newUserList(a.kind(), valueLabel(e.kind.Noun)+" "+e.Name, users).exportDialog()}
 			})
 		case actFilter, actBreakdown, actClear:
 			ref, how := e.ref(), v
@@ -282,19 +289,22 @@ func applySegment(tabs []*tabState, msg applySegmentMsg) string {
 				c.By = ""
 			}
 		}
-		names = append(names, t.a.kind())
+		names = append(names, i18n.Text(tabNames[i]))
 	}
-	return map[string]string{
-		actFilter:    "only " + msg.ref + " members now on: ",
-		actBreakdown: "broken down by " + msg.ref + " on: ",
-		actClear:     "segment filters and breakdowns removed from: ",
-	}[msg.how] + strings.Join(names, ", ")
+	on := strings.Join(names, i18n.T(", "))
+	switch msg.how {
+	case actFilter:
+		return i18n.T("only %s members now on: %s", msg.ref, on)
+	case actBreakdown:
+		return i18n.T("broken down by %s on: %s", msg.ref, on)
+	}
+	return i18n.T("segment filters and breakdowns removed from: %s", on)
 }
 
 // breaksDown reports whether an analysis has a breakdown row.
 func breaksDown(a analysis) bool {
 	for _, r := range a.rows(&shared{}) {
-		if r.label == "by" {
+		if r.label == i18n.T("by") {
 			return true
 		}
 	}
@@ -307,11 +317,11 @@ func membersCmd(sh *shared, ref string, then func([]string) tea.Msg) tea.Cmd {
 	d := sh.d
 	return func() tea.Msg {
 		if d.Segments == nil {
-			return statusMsg{text: "segments are not available on this data", err: true}
+			return statusMsg{text: i18n.T("segments are not available on this data"), err: true}
 		}
 		m, err := d.Segments.Members(context.Background(), d, ref)
 		if err != nil {
-			return statusMsg{text: ref + ": " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("%s: %s", ref, err.Error()), err: true}
 		}
 		return then(memberIDs(d, m))
 	}

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
@@ -32,11 +32,11 @@ func (r *savedResult) key(sh *shared, sel int, msg tea.KeyMsg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	if sel < 0 || sel >= len(r.entries) {
-		return statusCmd("no saved audience to back-test: save an expression as an audience rule first", false), true
+		return statusCmd(i18n.T("no saved audience to back-test: save an expression as an audience rule first"), false), true
 	}
 	e := r.entries[sel]
 	if e.kind != segment.Audiences {
-		return statusCmd("b back-tests audience rules; "+e.Name+" is a segment", false), true
+		return statusCmd(i18n.T("b back-tests audience rules; %s is a segment", e.Name), false), true
 	}
 	goal := ""
 	if e.campaign != nil {
@@ -56,8 +56,8 @@ func backtestPrompt(sh *shared, d *query.Dataset, e savedEntry, goal string) dia
 	if goal == "" && len(sh.funnelSeed) > 0 {
 		goal = sh.funnelSeed[len(sh.funnelSeed)-1]
 	}
-	hint := fmt.Sprintf("the event that counts as converting: members as of each of the last %d days' end who did it within %s after", backtestDays, backtestWithin)
-	return newPrompt("Back-test audience "+e.Name+": goal event", hint, goal, d.CheckEvent, func(goal string) tea.Cmd {
+	hint := i18n.T("the event that counts as converting: members as of each of the last %d days' end who did it within %s after", backtestDays, backtestWithin)
+	return newPrompt(i18n.T("Back-test audience %s: goal event", e.Name), hint, goal, d.CheckEvent, func(goal string) tea.Cmd {
 		return backtestCmd(d, e, goal)
 	})
 }
@@ -82,7 +82,7 @@ type backtestMsg struct {
 // backtestCmd opens the page and runs the back-test in the background.
 func backtestCmd(d *query.Dataset, e savedEntry, goal string) tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &backtestPage{title: fmt.Sprintf("Back-test of audience %s: %s within %s, last %d days", e.Name, goal, backtestWithin, backtestDays), cancel: cancel}
+	p := &backtestPage{title: i18n.T("Back-test of audience %s: %s within %s, last %d days", e.Name, goal, backtestWithin, backtestDays), cancel: cancel}
 	within, _ := query.ParseDuration(backtestWithin)
 	run := func() tea.Msg {
 		defer cancel()
@@ -139,7 +139,7 @@ func (p *backtestPage) lines(sh *shared, w int) []string {
 	case p.err != nil:
 		return strings.Split(sh.st.Error.Render(wrap(output.Visible(p.err.Error()), w)), "\n")
 	case p.r == nil:
-		return []string{sh.st.Dim.Render("back-testing…")}
+		return []string{sh.st.Dim.Render(i18n.T("back-testing…"))}
 	}
 	var b bytes.Buffer
 	if err := output.Write(&b, "table", p.r); err != nil {
@@ -148,7 +148,7 @@ func (p *backtestPage) lines(sh *shared, w int) []string {
 	var out []string
 	if len(p.r.Days) > 1 {
 		out = append(out, strings.Split(backtestChart(sh, p.r.Days, w), "\n")...)
-		out = append(out, sh.st.Dim.Render("── members   ·· converted (goal within "+backtestWithin+" of the day's end; open windows undercount)"), "")
+		out = append(out, sh.st.Dim.Render(i18n.T("── members   ·· converted (goal within %s of the day's end; open windows undercount)", backtestWithin)), "")
 	}
 	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
 		out = append(out, output.Visible(l))
@@ -169,7 +169,7 @@ func (p *backtestPage) view(sh *shared, w, h int) string {
 	for i := end - p.top; i < rows; i++ {
 		b.WriteString("\n")
 	}
-	b.WriteString(sh.st.Dim.Render(truncate(fmt.Sprintf("lines %d-%d of %d · ↑↓ scroll · esc back to the list", min(p.top+1, end), end, len(lines)), w)))
+	b.WriteString(sh.st.Dim.Render(truncate(i18n.T("lines %d-%d of %d · ↑↓ scroll · esc back to the list", min(p.top+1, end), end, len(lines)), w)))
 	return b.String()
 }
 

@@ -1,12 +1,12 @@
 package tui
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/guptarohit/asciigraph"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/segment"
 )
@@ -19,23 +19,23 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 	var b strings.Builder
 	switch {
 	case r.expr == "":
-		b.WriteString(st.Title.Render("Preview") + "\n" + st.Dim.Render(wrap("Enter on expr to write a segment, e.g. "+exprExample(sh), w)))
+		b.WriteString(st.Title.Render(i18n.T("Preview")) + "\n" + st.Dim.Render(wrap(i18n.T("Enter on expr to write a segment, e.g. %s", exprExample(sh)), w)))
 	case r.err != nil:
-		b.WriteString(st.Title.Render(truncate("Preview: "+r.expr, w)) + "\n" + st.Error.Render(wrap(r.err.Error(), w)))
+		b.WriteString(st.Title.Render(truncate(i18n.T("Preview: %s", r.expr), w)) + "\n" + st.Error.Render(wrap(r.err.Error(), w)))
 	default:
-		b.WriteString(st.Title.Render(truncate("Preview: "+r.expr, w)) + "\n")
-		b.WriteString(fmt.Sprintf("%s of %s users (%s) now", output.Count(r.users), output.Count(r.total), output.Percent(r.share(r.users))))
+		b.WriteString(st.Title.Render(truncate(i18n.T("Preview: %s", r.expr), w)) + "\n")
+		b.WriteString(i18n.T("%d of %d users (%s) now", r.users, r.total, output.Percent(r.share(r.users))))
 		if len(r.unknown) > 0 {
 			b.WriteString("\n" + st.Error.Render(wrap(strings.Join(r.unknown, "; "), w)))
 		}
 		if len(r.trend) > 1 {
-			b.WriteString("\n" + st.Dim.Render(fmt.Sprintf("members at the end of each of the last %d days", len(r.trend))) + "\n" + sizeTrend(r.trend, w))
+			b.WriteString("\n" + st.Dim.Render(i18n.T("members at the end of each of the last %d days", len(r.trend))) + "\n" + sizeTrend(r.trend, w))
 		}
 	}
-	b.WriteString("\n\n" + st.Title.Render("Saved segments and audience rules"))
+	b.WriteString("\n\n" + st.Title.Render(i18n.T("Saved segments and audience rules")))
 	at := strings.Count(b.String(), "\n") + 1
 	if len(r.entries) == 0 {
-		b.WriteString("\n" + st.Dim.Render(wrap("none yet: write an expression, name it, and Enter on save", w)))
+		b.WriteString("\n" + st.Dim.Render(wrap(i18n.T("none yet: write an expression, name it, and Enter on save"), w)))
 		return b.String(), at
 	}
 	// An audience's size at the import before the last one follows its bar.
@@ -43,8 +43,8 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 	wasW := 0
 	for i, e := range r.entries {
 		if e.PrevCount != nil && e.LastCount != nil {
-			was[i] = " was " + output.Count(int(*e.PrevCount))
-			wasW = max(wasW, len(was[i]))
+			was[i] = " " + i18n.T("was %d", *e.PrevCount)
+			wasW = max(wasW, lipglossWidth(was[i]))
 		}
 	}
 	nameW := min(20, max(8, w/4))
@@ -70,7 +70,7 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 		n := len(e.members)
 		full := int(r.share(n)*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + strings.Repeat(" ", barW-full)
-		line := name + " " + bar + " " + padLeft(output.Count(n), 7) + " " + padLeft(output.Percent(r.share(n)), 6)
+		line := name + " " + bar + " " + padLeft(thousands(n), 7) + " " + padLeft(output.Percent(r.share(n)), 6)
 		line += st.Dim.Render(padRight(was[i], wasW))
 		if exprW >= 8 {
 			line += " " + st.Dim.Render(truncate(e.Expr, exprW))
@@ -88,12 +88,12 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 func campaignText(e entryRow, loc *time.Location) string {
 	c := e.campaign
 	last := c.Exports[len(c.Exports)-1]
-	export := fmt.Sprintf("export %s, %s of %s held out", exportDay(last.At, loc), output.Count(c.Control.Users), output.Count(c.Control.Users+c.Treated.Users))
+	export := i18n.T("export %s, %d of %d held out", exportDay(last.At, loc), c.Control.Users, c.Control.Users+c.Treated.Users)
 	if c.Goal == "" {
-		return "no goal recorded (export with --goal EVENT) · " + export
+		return i18n.T("no goal recorded (export with --goal EVENT) · %s", export)
 	}
 	l := e.lift()
-	return fmt.Sprintf("lift %s %s p %s (%s, 14d) · %s incremental · %s", signedPct(l.Lift), intervalText(l.Low, l.High), pText(l.P), c.Goal, numText(l.Incremental), export)
+	return i18n.T("lift %s %s p %s (%s, 14d) · %s incremental · %s", signedPct(l.Lift), intervalText(l.Low, l.High), pText(l.P), c.Goal, numText(l.Incremental), export)
 }
 
 // sizeTrend plots members per day, four rows high.
@@ -132,10 +132,10 @@ func groupChart(sh *shared, r *groupResult, w, sel int) string {
 		}
 		full := int(g.Share*float64(barW) + 0.5)
 		bar := st.Bar.Render(strings.Repeat("█", full)) + st.BarDrop.Render(strings.Repeat("░", barW-full))
-		b.WriteString("\n" + name + " " + bar + " " + padLeft(output.Count(g.Users), 7) + " " + padLeft(output.Percent(g.Share), 6))
+		b.WriteString("\n" + name + " " + bar + " " + padLeft(thousands(g.Users), 7) + " " + padLeft(output.Percent(g.Share), 6))
 	}
 	if r.note != "" {
-		b.WriteString("\n" + st.Dim.Render(wrap(r.note+" · enter lists a group's users", w)))
+		b.WriteString("\n" + st.Dim.Render(wrap(r.note+i18n.T(" · enter lists a group's users"), w)))
 	}
 	return b.String()
 }

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/segment"
 )
@@ -43,7 +43,8 @@ type exprCountMsg struct {
 	text string
 }
 
-const exprHint = "did EVENT [where P = V] [>= N] [in 30d] · first_seen within 7d · country = CN · and / or / not · ( )"
+// exprHint is the expression language by example (a catalog key).
+var exprHint = i18n.N("did EVENT [where P = V] [>= N] [in 30d] · first_seen within 7d · country = CN · and / or / not · ( )")
 
 func newExprEditor(value string, delay time.Duration, onSubmit func(string) tea.Cmd) *exprEditor {
 	in := newInput("› ")
@@ -109,7 +110,7 @@ func (e *exprEditor) message(ctx context.Context, sh *shared, msg tea.Msg) tea.C
 			return nil
 		}
 		ctx, cancel := context.WithCancel(ctx)
-		e.cancel, e.count = cancel, "counting…"
+		e.cancel, e.count = cancel, i18n.T("counting…")
 		d, expr, seq := sh.d, strings.TrimSpace(e.input.Value()), e.seq
 		return func() tea.Msg {
 			defer cancel()
@@ -121,7 +122,7 @@ func (e *exprEditor) message(ctx context.Context, sh *shared, msg tea.Msg) tea.C
 				return exprCountMsg{seq, err.Error()}
 			}
 			n := len(memberIDs(d, m))
-			return exprCountMsg{seq, fmt.Sprintf("%s users (%s of %s)", output.Count(n), output.Percent(float64(n)/float64(max(len(d.Users), 1))), output.Count(len(d.Users)))}
+			return exprCountMsg{seq, i18n.T("%d users (%s of %d)", n, output.Percent(float64(n)/float64(max(len(d.Users), 1))), len(d.Users))}
 		}
 	case exprCountMsg:
 		if msg.seq == e.seq {
@@ -144,7 +145,7 @@ const exprWidth = 76
 func (e *exprEditor) view(sh *shared) string {
 	w := dialogWidth(sh, exprWidth)
 	var b strings.Builder
-	b.WriteString(sh.st.DialogTitle.Render("Segment expression") + "\n")
+	b.WriteString(sh.st.DialogTitle.Render(i18n.T("Segment expression")) + "\n")
 	b.WriteString(inputView(e.input, w-3) + "\n")
 	var pe *segment.ParseError
 	switch {
@@ -160,10 +161,10 @@ func (e *exprEditor) view(sh *shared) string {
 		b.WriteString(sh.st.Error.Render(fitLines(wrap(e.err.Error(), w), w, 3)) + "\n")
 	default:
 		if e.count != "" {
-			b.WriteString(sh.st.Status.Render(truncate("now: "+e.count, w)) + "\n")
+			b.WriteString(sh.st.Status.Render(truncate(i18n.T("now: %s", e.count), w)) + "\n")
 		}
-		b.WriteString(sh.st.Dim.Render(fitLines(wrap(exprHint, w), w, 3)) + "\n")
+		b.WriteString(sh.st.Dim.Render(fitLines(wrap(i18n.Text(exprHint), w), w, 3)) + "\n")
 	}
-	b.WriteString(sh.st.Dim.Render("enter preview · esc cancel"))
+	b.WriteString(sh.st.Dim.Render(i18n.T("enter preview · esc cancel")))
 	return sh.st.Dialog.Width(w + 2).Render(b.String())
 }

@@ -2,12 +2,12 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
@@ -105,7 +105,7 @@ func (r *savedResult) preview(ctx context.Context, d *query.Dataset) {
 		}
 	}
 	for _, k := range e.Unset {
-		r.unknown = append(r.unknown, fmt.Sprintf("no event has property %q", k))
+		r.unknown = append(r.unknown, i18n.T("no event has property %q", k))
 	}
 	m, err := e.Members(ctx)
 	if err != nil {
@@ -152,9 +152,9 @@ func (r *savedResult) chart(sh *shared, w, sel int) string {
 
 // Tables lists the saved entries with their sizes, then the preview.
 func (r *savedResult) Tables() []output.Table {
-	t := output.Table{Title: "Saved segments and audience rules", Columns: []string{"kind", "name", "users", "share", "before import", "expression"}}
+	t := output.Table{Title: i18n.T("Saved segments and audience rules"), Columns: []string{i18n.T("kind"), i18n.T("name"), i18n.T("users"), i18n.T("share"), i18n.T("before import"), i18n.T("expression")}}
 	for _, e := range r.entries {
-		users, share := "error", e.err
+		users, share := i18n.T("error"), e.err
 		if e.err == nil {
 			users, share = strconv.Itoa(len(e.members)), nil
 		}
@@ -166,7 +166,7 @@ func (r *savedResult) Tables() []output.Table {
 		if share != nil {
 			s = share.Error()
 		}
-		t.Rows = append(t.Rows, []string{e.kind.Noun, e.Name, users, s, before, e.Expr})
+		t.Rows = append(t.Rows, []string{valueLabel(e.kind.Noun), e.Name, users, s, before, e.Expr})
 	}
 	var out []output.Table
 	if len(t.Rows) > 0 || r.expr == "" || r.err != nil {
@@ -176,7 +176,7 @@ func (r *savedResult) Tables() []output.Table {
 		out = append(out, c)
 	}
 	if r.expr != "" && r.err == nil {
-		out = append(out, output.Table{Title: "Preview", Columns: []string{"expression", "users", "of", "share"},
+		out = append(out, output.Table{Title: i18n.T("Preview"), Columns: []string{i18n.T("expression"), i18n.T("users"), i18n.T("of"), i18n.T("share")},
 			Rows: [][]string{{r.expr, strconv.Itoa(r.users), strconv.Itoa(r.total), output.Percent(r.share(r.users))}}})
 	}
 	return out
@@ -185,8 +185,9 @@ func (r *savedResult) Tables() []output.Table {
 // campaigns lists the audiences exported with a holdout: the last
 // export and the lift of the goal recorded with them.
 func (r *savedResult) campaigns() output.Table {
-	t := output.Table{Title: "Audience campaigns (lift of the goal within 14d of each person's export)",
-		Columns: []string{"audience", "exports", "last export", "treated", "control", "goal", "treated rate", "control rate", "lift", "ci_low", "ci_high", "p_value", "incremental"}}
+	t := output.Table{Title: i18n.T("Audience campaigns (lift of the goal within 14d of each person's export)"),
+		Columns: []string{i18n.T("audience"), i18n.T("exports"), i18n.T("last export"), i18n.T("treated"), i18n.T("control"), i18n.T("goal"), i18n.T("treated rate"),
+			i18n.T("control rate"), i18n.T("lift"), i18n.T("ci_low"), i18n.T("ci_high"), i18n.T("p_value"), i18n.T("incremental")}}
 	for _, e := range r.entries {
 		c := e.campaign
 		if c == nil {
@@ -264,13 +265,12 @@ type groupResult struct {
 	resultBase
 	title  string
 	groups []segment.GroupCount
-	users  [][]string // by group
-	tables []output.Table
-	report any // the CLI's JSON
+	users  [][]string                           // by group
+	report interface{ Tables() []output.Table } // the CLI's tables and JSON
 	note   string
 }
 
-func (r *groupResult) Tables() []output.Table         { return r.tables }
+func (r *groupResult) Tables() []output.Table         { return r.report.Tables() }
 func (r *groupResult) json() any                      { return r.report }
 func (r *groupResult) items() int                     { return len(r.groups) }
 func (r *groupResult) line(_ *shared, w, sel int) int { return 1 + sel }
@@ -289,9 +289,9 @@ func rfmResult(ctx context.Context, d *query.Dataset, revenue string) (result, e
 	if err != nil {
 		return nil, err
 	}
-	r := &groupResult{title: fmt.Sprintf("RFM tiers by %s: %s customers", revenue, output.Count(rep.Customers)),
-		groups: rep.Tiers, users: make([][]string, len(rep.Tiers)), tables: rep.Tables(), report: rep,
-		note: fmt.Sprintf("%s users without a purchase are not scored · shares are of customers", output.Count(rep.NonCustomers))}
+	r := &groupResult{title: i18n.T("RFM tiers by %s: %d customers", revenue, rep.Customers),
+		groups: rep.Tiers, users: make([][]string, len(rep.Tiers)), report: rep,
+		note: i18n.T("%d users without a purchase are not scored · shares are of customers", rep.NonCustomers)}
 	for _, u := range users {
 		for i, t := range rep.Tiers {
 			if t.Name == u.Tier {
@@ -307,9 +307,9 @@ func stagesResult(d *query.Dataset, window int) (result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &groupResult{title: fmt.Sprintf("Lifecycle stage (%d-day window): %s users", window, output.Count(rep.Total)),
-		groups: rep.Stages, users: make([][]string, len(rep.Stages)), tables: rep.Tables(), report: rep,
-		note: "new: first seen in the window · active: also in the window before · returning: back after a gap · dormant: seen only in the window before · churned: earlier"}
+	r := &groupResult{title: i18n.T("Lifecycle stage (%s-day window): %d users", strconv.Itoa(window), rep.Total),
+		groups: rep.Stages, users: make([][]string, len(rep.Stages)), report: rep,
+		note: i18n.T("new: first seen in the window · active: also in the window before · returning: back after a gap · dormant: seen only in the window before · churned: earlier")}
 	for p, s := range segment.Stages(d, window) {
 		r.users[s] = append(r.users[s], d.Users[p])
 	}

@@ -114,7 +114,7 @@ func TestSegmentWriteSaveApplyExportDelete(t *testing.T) {
 	if got := funnelQ(t, h).Segment; got != "buyers" {
 		t.Fatalf("funnel segment %q after apply", got)
 	}
-	if !strings.Contains(h.m.status, "funnel") {
+	if !strings.Contains(h.m.status, "Funnel") {
 		t.Fatalf("status %q does not name the tabs", h.m.status)
 	}
 	h.keys("2")

@@ -3,14 +3,13 @@ package tui
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/sequence"
 )
@@ -22,12 +21,12 @@ import (
 // sequenceRows are the Explore rows that set the conditions and pattern.
 func (e *explore) sequenceRows() []row {
 	return []row{
-		{label: "conds", value: orDash(e.Conditions), edit: func(sh *shared) dialog {
-			return newPrompt("Sequence conditions", "numbered from 1, comma-separated: view_item,add_to_cart,purchase where value > 50",
+		{label: i18n.T("conds"), value: orDash(e.Conditions), edit: func(sh *shared) dialog {
+			return newPrompt(i18n.T("Sequence conditions"), i18n.T("numbered from 1, comma-separated: view_item,add_to_cart,purchase where value > 50"),
 				e.Conditions, nil, func(v string) tea.Cmd { e.Conditions, e.Show = v, "sequence"; return nil })
 		}},
-		{label: "pattern", value: orDash(e.Pattern), edit: func(sh *shared) dialog {
-			return newPrompt("Sequence pattern", "(?N) condition N · . any event · .* any events · (?t<=3600) seconds between, e.g. (?1).*(?2)(?t<=3600)(?3)",
+		{label: i18n.T("pattern"), value: orDash(e.Pattern), edit: func(sh *shared) dialog {
+			return newPrompt(i18n.T("Sequence pattern"), i18n.T("(?N) condition N · . any event · .* any events · (?t<=3600) seconds between, e.g. (?1).*(?2)(?t<=3600)(?3)"),
 				e.Pattern, e.checkPattern, func(v string) tea.Cmd { e.Pattern, e.Show = v, "sequence"; return nil })
 		}},
 	}
@@ -73,7 +72,7 @@ func splitConditions(s string) []string {
 func (e *explore) sequenceRunner() (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	conds := splitConditions(e.Conditions)
 	if len(conds) == 0 || strings.TrimSpace(e.Pattern) == "" {
-		return nil, fmt.Errorf("no pattern yet: set the conditions and the pattern rows, e.g. view_item,purchase and (?1).*(?2)")
+		return nil, i18n.Errorf("no pattern yet: set the conditions and the pattern rows, e.g. view_item,purchase and (?1).*(?2)")
 	}
 	q := sequence.Query{Common: e.c, Conditions: conds, Pattern: e.Pattern}
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
@@ -94,8 +93,9 @@ func sequenceResult(d *query.Dataset, r *sequence.Result) result {
 		}
 	}
 	slices.SortStableFunc(users, func(a, b sequence.UserResult) int { return cmp.Compare(b.Count, a.Count) })
-	title := fmt.Sprintf("%s of %s users match %s", output.Count(r.Matched), output.Count(len(r.Users)), r.Pattern)
-	lr := &listResult{t: output.Table{Title: title, Columns: []string{"user", "matches", "first match"}}, does: "timeline"}
+	lr := &listResult{does: listTimeline, head: func() (string, []string) {
+		return i18n.T("%d of %d users match %s", r.Matched, len(r.Users), r.Pattern), []string{i18n.T("user"), i18n.T("matches"), i18n.T("first match")}
+	}}
 	for _, u := range users {
 		lr.t.Rows = append(lr.t.Rows, []string{u.User, strconv.Itoa(u.Count), strings.Join(u.EventTimes, " ")})
 		lr.bars = append(lr.bars, u.Count)
@@ -103,7 +103,7 @@ func sequenceResult(d *query.Dataset, r *sequence.Result) result {
 	lr.onEnter = func(sh *shared, sel int) tea.Cmd {
 		u := users[sel]
 		return func() tea.Msg {
-			return pageMsg{p: &textPage{title: fmt.Sprintf("Timeline of %s — first match of %s marked", u.User, r.Pattern), lines: sequenceTimeline(d, u)}}
+			return pageMsg{p: &textPage{title: i18n.T("Timeline of %s — first match of %s marked", u.User, r.Pattern), lines: sequenceTimeline(d, u)}}
 		}
 	}
 	return lr
@@ -118,12 +118,12 @@ func sequenceTimeline(d *query.Dataset, u sequence.UserResult) []string {
 	var lines []string
 	for j := d.Start[u.Person]; j < d.Start[u.Person+1]; j++ {
 		if len(lines) == timelineLimit {
-			lines = append(lines, fmt.Sprintf("… stopped at %d events; spoor user %s prints them all", timelineLimit, u.User))
+			lines = append(lines, i18n.T("… stopped at %d events; spoor user %s prints them all", timelineLimit, u.User))
 			break
 		}
 		line := time.UnixMilli(d.Time[j]).In(d.Loc).Format("2006-01-02 15:04:05") + "  " + padRight(d.Names[d.Event[j]], 18)
 		if k, ok := atom[j]; ok {
-			line += fmt.Sprintf("  ← match event %d of %d", k, len(u.Events))
+			line += "  " + i18n.T("← match event %d of %d", k, len(u.Events))
 		}
 		lines = append(lines, line)
 	}
