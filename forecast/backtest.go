@@ -33,7 +33,9 @@ const MaxOrigins = 30
 // y[:o] only and forecasts y[o], …, y[o+h-1] (as far as the data goes).
 // Origins start once three seasons are known and cover the last third of
 // the series at most, spaced so at most MaxOrigins refits run. NaN points
-// are not scored. ok is false when the history leaves no origin.
+// are not scored. An origin whose history since its last long empty run
+// (SinceGap) is too short to forecast from is skipped, and MASE's scale is
+// that history's. ok is false when the history leaves no origin.
 func RollingOrigin(y []float64, m, h int) (bt Backtest, ok bool) {
 	return rollingOrigin(y, m, h, func(train []float64) ([]Point, error) {
 		c, err := Choose(train, m, h)
@@ -59,7 +61,10 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 	bt.Horizon = h
 	for o := first; o < n; o += stride {
 		train := append([]float64(nil), y[:o]...)
-		scale := naiveScale(train, max(m, 1))
+		// Scaled by the history Choose rests on: before a long empty run
+		// the in-sample error is that of forecasting zeros from zeros, and
+		// an origin inside one has no scale (nothing to forecast from).
+		scale := naiveScale(train[SinceGap(train, m):], max(m, 1))
 		if scale == 0 || math.IsNaN(scale) {
 			continue
 		}

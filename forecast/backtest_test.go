@@ -81,3 +81,23 @@ func TestBacktestFiguresByHand(t *testing.T) {
 		t.Errorf("relMAE %v coverage %v %v, want 0.8, 0, 1", bt.RelMAE, bt.Coverage80, bt.Coverage95)
 	}
 }
+
+// The backtest scales each origin by the history Choose rests on: y is
+// TestBacktestFiguresByHand's series behind a stray 5 and four empty
+// intervals (a gap for m = 2). Origin 7 has two points since the gap, too
+// few for a scale, and is skipped; origins 8–12 see [1 3 2], [1 3 2 4], …
+// and have scales 1, 1, 1, 1 and 1.4 — not those of the zeros before
+// (origin 8's would be 10/6).
+func TestBacktestScalesSinceTheGap(t *testing.T) {
+	y := []float64{5, 0, 0, 0, 0, 1, 3, 2, 4, 1, 3, 4, 5}
+	bt, ok := rollingOrigin(y, 2, 1, func(train []float64) ([]Point, error) {
+		return []Point{{Value: 2.5, Lo80: 2, Hi80: 3, Lo95: 0, Hi95: 10}}, nil
+	})
+	if !ok || bt.Origins != 5 || bt.Points != 5 {
+		t.Fatalf("ok %v origins %d points %d, want 5 and 5", ok, bt.Origins, bt.Points)
+	}
+	// Errors |4−2.5|, |1−2.5|, |3−2.5|, |4−2.5|, |5−2.5|.
+	if w := (1.5 + 1.5 + 0.5 + 1.5 + 2.5/1.4) / 5; math.Abs(bt.MASE-w) > 1e-12 {
+		t.Errorf("MASE %v, want %v", bt.MASE, w)
+	}
+}

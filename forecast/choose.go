@@ -98,6 +98,32 @@ type Choice struct {
 // backtest, the last 1,000 of them 6 s (shared machine, load 18).
 const MaxHistory = 1000
 
+// SinceGap is where the history a forecast rests on starts: after the last
+// run of at least MinPoints(m) intervals (two seasons) without a single
+// event (0 or missing), 0 when there is none. Nothing was recorded in such
+// a run — tracking off, a product not launched yet, one stray early event
+// before it — so what came before says nothing of the level since, and the
+// run itself would teach every method that the series is zero. A series
+// that ends in such a run starts at the run: nothing has been recorded
+// for two seasons, and that is the history to forecast from.
+func SinceGap(y []float64, m int) int {
+	start, run := 0, 0
+	for i, v := range y {
+		if v == 0 || math.IsNaN(v) {
+			run++
+			continue
+		}
+		if run >= MinPoints(m) {
+			start = i
+		}
+		run = 0
+	}
+	if run >= MinPoints(m) {
+		start = len(y) - run
+	}
+	return start
+}
+
 // MinScores is the fewest rolling-origin errors Choose calibrates
 // intervals on; with fewer, it keeps the model's normal intervals.
 const MinScores = 30
@@ -122,10 +148,11 @@ const MinScores = 30
 // approximation it replaces held 55% to 95% of held-out points on real
 // series instead of 80%.
 //
-// Only the last MaxHistory points are used. Deterministic: the same y
-// gives the same forecast. Under MinPoints(m) points it returns ErrShort,
-// like Select.
+// Only the points from SinceGap on are used, the last MaxHistory of them.
+// Deterministic: the same y gives the same forecast. Under MinPoints(m)
+// points it returns ErrShort, like Select.
 func Choose(y []float64, m, h int) (*Choice, error) {
+	y = y[SinceGap(y, m):]
 	y = y[max(0, len(y)-MaxHistory):]
 	robust, err := Select(y, m)
 	if err != nil {

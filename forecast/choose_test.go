@@ -1,6 +1,8 @@
 package forecast
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"math/rand"
 	"slices"
@@ -211,5 +213,59 @@ func TestChooseUsesTheLatestHistory(t *testing.T) {
 	b, _ := Choose(y[30:], 7, 7)
 	if !slices.Equal(a.Forecast(7), b.Forecast(7)) {
 		t.Fatal("points before the last MaxHistory changed the forecast")
+	}
+}
+
+// SinceGap by hand, m = 2 (a long empty run is MinPoints(2) = 4 intervals
+// of 0 or missing).
+func TestSinceGapByHand(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		y    []float64
+		want int
+	}{
+		{nil, 0},
+		{[]float64{1, 2, 3}, 0},
+		{[]float64{5, 0, 0, 0, 0, 3, 4}, 5},
+		{[]float64{5, 0, 0, 0, 3, 4}, 0}, // three empty: not a gap
+		{[]float64{1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 7, 8}, 11}, // the last gap
+		{[]float64{1, nan, 0, nan, 0, 2}, 5},                   // missing counts as empty
+		{[]float64{0, 0, 0, 0, 6, 7}, 4},                       // leading emptiness
+		{[]float64{0, 0, 0, 0, 0}, 0},                          // all empty
+		{[]float64{3, 4, 0, 0, 0, 0, 0}, 2},                    // it ends in a gap: the gap
+		{[]float64{3, 4, 0, 0, 0}, 0},                          // a short trailing run
+		{[]float64{3, 0, 0, 0, 0, -1, 2}, 5},                   // any non-zero value ends a run
+	} {
+		if got := SinceGap(c.y, 2); got != c.want {
+			t.Errorf("SinceGap(%v) = %d, want %d", c.y, got, c.want)
+		}
+	}
+}
+
+// One stray event, three empty weeks, then eight weeks of data: Choose
+// forecasts as from the eight weeks alone; with only ten days after the
+// gap it refuses, and ForSeries says why.
+func TestChooseStartsAfterAGap(t *testing.T) {
+	data := weekly(56, 100, 0.2, 3, 5)
+	y := append(append([]float64{9}, make([]float64, 21)...), data...)
+	a, err := Choose(y, 7, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Choose(data, 7, 7)
+	if !slices.Equal(a.Forecast(7), b.Forecast(7)) || a.String() != b.String() {
+		t.Fatal("the history before the empty weeks changed the forecast")
+	}
+	short := y[:22+10]
+	if _, err := Choose(short, 7, 7); !errors.Is(err, ErrShort) {
+		t.Fatalf("10 days after the gap: %v, want ErrShort", err)
+	}
+	labels := make([]string, len(short))
+	for i := range labels {
+		labels[i] = fmt.Sprintf("d%d", i)
+	}
+	s := ForSeries("x", labels, short, 7, 7, func(k int) string { return "" }, true)
+	if want := "10 intervals since d22, after 14 or more with no event; a forecast needs at least 14 (two seasons of 7)"; s.Refused != want {
+		t.Errorf("refused %q, want %q", s.Refused, want)
 	}
 }

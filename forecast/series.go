@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -82,7 +83,9 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 	s := Series{Name: name, Forecast: []FuturePoint{}, Anomalies: []Anomaly{}}
 	c, err := Choose(y, m, h)
 	if err != nil {
-		if errors.Is(err, ErrShort) {
+		if start := SinceGap(y, m); errors.Is(err, ErrShort) && start > 0 {
+			err = errors.New(i18n.T("%d intervals since %s, after %d or more with no event; a forecast needs at least %d (two seasons of %d)", len(y)-start, t[start], MinPoints(m), MinPoints(m), m))
+		} else if errors.Is(err, ErrShort) {
 			err = fmt.Errorf("%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range", len(y), MinPoints(m), m)
 		}
 		s.Refused = err.Error()
