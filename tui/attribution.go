@@ -2,13 +2,13 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/attribution"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -70,8 +70,8 @@ func (a *funnel) loadKind(kind string, raw []byte) (bool, error) {
 // viewRow switches the Funnel tab between its views; the attribution view
 // starts from the funnel's last step.
 func (a *funnel) viewRow() row {
-	return row{label: "view", value: orDefault(a.View, viewFunnel), edit: func(sh *shared) dialog {
-		return choiceDialog("Funnel tab view", []string{viewFunnel, viewAttribution}, func(v string) {
+	return row{label: i18n.T("view"), value: valueLabel(orDefault(a.View, viewFunnel)), edit: func(sh *shared) dialog {
+		return choiceDialog(i18n.T("Funnel tab view"), []string{viewFunnel, viewAttribution}, func(v string) {
 			a.View = v
 			if v == viewAttribution && a.attr.q.Conversion == "" && a.attr.q.Touch == "" {
 				// The first switch carries the range and filters over.
@@ -87,35 +87,35 @@ func (a *funnel) viewRow() row {
 func (v *attributionView) rows(sh *shared) []row {
 	q := &v.q
 	return append([]row{
-		{label: "convert", value: orDefault(q.Conversion, "(pick an event)"), edit: func(sh *shared) dialog {
-			return newPicker("Conversion event (each one is credited)", eventItems(sh, false), false, func(s string) tea.Cmd {
+		{label: i18n.T("convert"), value: orDefault(q.Conversion, i18n.T("(pick an event)")), edit: func(sh *shared) dialog {
+			return newPicker(i18n.T("Conversion event (each one is credited)"), eventItems(sh, false), false, func(s string) tea.Cmd {
 				q.Conversion = s
 				return nil
 			})
 		}},
-		{label: "touch", value: orDefault(q.Touch, "(pick a property)"), edit: func(sh *shared) dialog {
-			return newPicker("Touch property (utm_source, campaign, channel…)", sh.props, false, func(s string) tea.Cmd {
+		{label: i18n.T("touch"), value: orDefault(q.Touch, i18n.T("(pick a property)")), edit: func(sh *shared) dialog {
+			return newPicker(i18n.T("Touch property (utm_source, campaign, channel…)"), sh.props, false, func(s string) tea.Cmd {
 				q.Touch = s
 				return nil
 			})
 		}},
-		{label: "window", value: orDefault(q.Window, "30d"), edit: func(sh *shared) dialog {
-			return windowDialog("Lookback before each conversion", &q.Window)
+		{label: i18n.T("window"), value: orDefault(q.Window, "30d"), edit: func(sh *shared) dialog {
+			return windowDialog(i18n.T("Lookback before each conversion"), &q.Window)
 		}},
-		{label: "decay", value: "half-life " + orDefault(q.HalfLife, "7d"), edit: func(sh *shared) dialog {
-			return windowDialog("Time decay half-life", &q.HalfLife)
+		{label: i18n.T("decay"), value: i18n.T("half-life %s", orDefault(q.HalfLife, "7d")), edit: func(sh *shared) dialog {
+			return windowDialog(i18n.T("Time decay half-life"), &q.HalfLife)
 		}},
-		{label: "revenue", value: orDefault(q.Revenue, "(none)"), remove: func() { q.Revenue = "" }, edit: func(sh *shared) dialog {
-			return newPicker("Revenue property of the conversion (credited the same way)", append([]named{{name: "(none)"}}, sh.props...), false, func(s string) tea.Cmd {
-				if s == "(none)" {
+		{label: i18n.T("revenue"), value: orDefault(q.Revenue, i18n.Text(noneChoice)), remove: func() { q.Revenue = "" }, edit: func(sh *shared) dialog {
+			return newPicker(i18n.T("Revenue property of the conversion (credited the same way)"), append([]named{choice(noneChoice)}, sh.props...), false, func(s string) tea.Cmd {
+				if s == noneChoice {
 					s = ""
 				}
 				q.Revenue = s
 				return nil
 			})
 		}},
-		{label: "order", value: "by " + orDefault(q.Model, attribution.Last), edit: func(sh *shared) dialog {
-			return choiceDialog("Order the values by the credit of", attribution.Models, func(s string) { q.Model = s })
+		{label: i18n.T("order"), value: i18n.T("by %s", modelLabel(orDefault(q.Model, attribution.Last))), edit: func(sh *shared) dialog {
+			return choiceDialog(i18n.T("Order the values by the credit of"), attribution.Models, func(s string) { q.Model = s })
 		}},
 	}, commonRows(sh, &q.Common, false)...)
 }
@@ -123,9 +123,9 @@ func (v *attributionView) rows(sh *shared) []row {
 func (v *attributionView) runner() (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	switch {
 	case v.q.Conversion == "":
-		return nil, fmt.Errorf("pick the conversion event: Enter on convert")
+		return nil, i18n.Errorf("pick the conversion event: Enter on convert")
 	case v.q.Touch == "":
-		return nil, fmt.Errorf("pick the touch property (utm_source, campaign…): Enter on touch")
+		return nil, i18n.Errorf("pick the touch property (utm_source, campaign…): Enter on touch")
 	}
 	q := v.q
 	q.Where = slices.Clone(q.Where)
@@ -202,9 +202,13 @@ func (r *attributionResult) credit(k int, v string) attribution.Row {
 // the revenue the same way when a revenue property is set.
 func (r *attributionResult) Tables() []output.Table {
 	m := r.models[0]
-	conv := output.Table{Title: fmt.Sprintf("%s credited by %s under each model (%d conversions, lookback %s)", m.Conversion, m.Touch, m.Conversions, output.Duration(m.WindowSeconds)),
-		Columns: append([]string{"touch"}, attribution.Models...)}
-	rev := output.Table{Title: "revenue credited under each model", Columns: conv.Columns}
+	cols := []string{i18n.T("touch")}
+	for _, model := range attribution.Models {
+		cols = append(cols, modelLabel(model))
+	}
+	conv := output.Table{Title: i18n.T("%s credited by %s under each model (%d conversions, lookback %s)", m.Conversion, m.Touch, m.Conversions, output.Duration(m.WindowSeconds)),
+		Columns: cols}
+	rev := output.Table{Title: i18n.T("revenue credited under each model"), Columns: conv.Columns}
 	for _, v := range r.values {
 		c, rv := []string{v}, []string{v}
 		for k := range r.models {
@@ -232,11 +236,11 @@ func (r *attributionResult) chart(sh *shared, w, _ int) string {
 	st := sh.st
 	m := r.models[0]
 	var b strings.Builder
-	title := fmt.Sprintf("%s credited by %s · %s conversions · lookback %s · half-life %s", m.Conversion, m.Touch,
-		output.Count(m.Conversions), output.Duration(m.WindowSeconds), output.Duration(*r.models[slices.Index(attribution.Models, attribution.TimeDecay)].HalfLifeSeconds))
+	title := i18n.T("%s credited by %s · %d conversions · lookback %s · half-life %s", m.Conversion, m.Touch,
+		m.Conversions, output.Duration(m.WindowSeconds), output.Duration(*r.models[slices.Index(attribution.Models, attribution.TimeDecay)].HalfLifeSeconds))
 	b.WriteString(st.Title.Render(truncate(title, w)))
 	if len(r.values) == 0 {
-		b.WriteString("\n" + st.Dim.Render(wrap("no conversions in the range", w)))
+		b.WriteString("\n" + st.Dim.Render(wrap(i18n.T("no conversions in the range"), w)))
 		return b.String()
 	}
 	top := 0.0
@@ -246,7 +250,10 @@ func (r *attributionResult) chart(sh *shared, w, _ int) string {
 		}
 	}
 	nameW := min(18, max(8, w/5))
-	modelW := len(attribution.TimeDecay)
+	modelW := 0
+	for _, model := range attribution.Models {
+		modelW = max(modelW, lipglossWidth(modelLabel(model)))
+	}
 	numW := 9
 	barW := max(w-nameW-modelW-numW-3, 4)
 	for _, v := range r.values {
@@ -255,11 +262,9 @@ func (r *attributionResult) chart(sh *shared, w, _ int) string {
 			if k == 0 {
 				name = v
 			}
-			label := model
+			label := st.Dim.Render(padRight(modelLabel(model), modelW))
 			if model == orDefault(r.order, attribution.Last) {
-				label = st.Label.Render(padRight(model, modelW))
-			} else {
-				label = st.Dim.Render(padRight(model, modelW))
+				label = st.Label.Render(padRight(modelLabel(model), modelW))
 			}
 			c := r.credit(k, v).Conversions
 			full := 0
@@ -270,6 +275,24 @@ func (r *attributionResult) chart(sh *shared, w, _ int) string {
 			b.WriteString("\n" + padRight(truncate(name, nameW), nameW) + " " + label + " " + bar + " " + padLeft(strconv.FormatFloat(c, 'f', 1, 64), numW))
 		}
 	}
-	b.WriteString("\n" + st.Dim.Render(wrap("each conversion counts once, split by the model; (direct): no touch in the lookback", w)))
+	b.WriteString("\n" + st.Dim.Render(wrap(i18n.T("each conversion counts once, split by the model; (direct): no touch in the lookback"), w)))
 	return b.String()
+}
+
+// modelLabel is an attribution model (its --model value) as a person
+// reads it.
+func modelLabel(model string) string {
+	switch model {
+	case attribution.First:
+		return i18n.T("first")
+	case attribution.Last:
+		return i18n.T("last")
+	case attribution.Linear:
+		return i18n.T("linear")
+	case attribution.TimeDecay:
+		return i18n.T("time_decay")
+	case attribution.Position:
+		return i18n.T("position")
+	}
+	return model
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -16,7 +17,7 @@ func (m *Model) reload() tea.Cmd {
 		return nil
 	}
 	m.loading = true
-	m.setStatus("reloading…", false)
+	m.setStatus(i18n.T("reloading…"), false)
 	db := m.sh.db
 	if errors.Is(db.CheckSame(), store.ErrReplaced) {
 		// Close the old file before opening the new one: its -wal and -shm

@@ -87,7 +87,7 @@ func TestEndToEndInTmux(t *testing.T) {
 	exp, stages := expectedSampleExperimentAndStages(t)
 	c := exp.Variants[0]
 	s.keys("8")
-	s.waitFor(output.Count(c.Users)+" users · "+output.Count(c.Conversions)+" conv", 10*time.Second)
+	s.waitFor(thousands(c.Users)+" users · "+thousands(c.Conversions)+" conv", 10*time.Second)
 	s.waitFor(output.Percent(float64(c.Rate)), 5*time.Second)
 	// Tab 7: lifecycle stages with their counts.
 	s.keys("7", "Enter")

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -35,9 +35,10 @@ const (
 	defaultGoal        = "purchase"
 )
 
-const (
-	autoControl = "(auto: control, else the first name)"
-	chooseValue = "choose from the values…"
+// The control picker's two first choices (catalog keys).
+var (
+	autoControl = i18n.N("(auto: control, else the first name)")
+	chooseValue = i18n.N("choose from the values…")
 )
 
 func (a *experimentTab) kind() string          { return "experiment" }
@@ -66,8 +67,8 @@ func (a *experimentTab) seed(sh *shared) {
 func (a *experimentTab) rows(sh *shared) []row {
 	q := &a.q
 	rs := []row{
-		{label: "variant", value: orDefault(q.Variant, "(pick a property)"), edit: func(sh *shared) dialog {
-			return newPicker("Property that names each user's variant", sh.props, true, func(v string) tea.Cmd {
+		{label: i18n.T("variant"), value: orDefault(q.Variant, i18n.T("(pick a property)")), edit: func(sh *shared) dialog {
+			return newPicker(i18n.T("Property that names each user's variant"), sh.props, true, func(v string) tea.Cmd {
 				if v != q.Variant {
 					q.Control = "" // the old control is no value of the new property
 				}
@@ -77,36 +78,36 @@ func (a *experimentTab) rows(sh *shared) []row {
 		}},
 		// Enter lists the property's values (loaded in the background), led
 		// by the automatic choice.
-		{label: "control", value: orDefault(q.Control, "(auto)"), edit: func(sh *shared) dialog {
+		{label: i18n.T("control"), value: orDefault(q.Control, i18n.T("(auto)")), edit: func(sh *shared) dialog {
 			if q.Variant == "" {
-				return newPrompt("Control variant", "pick the variant property first, or type the control's name", q.Control, nil,
+				return newPrompt(i18n.T("Control variant"), i18n.T("pick the variant property first, or type the control's name"), q.Control, nil,
 					func(v string) tea.Cmd { q.Control = v; return nil })
 			}
-			return newPicker("Control variant", []named{{name: autoControl}, {name: chooseValue}}, false, func(v string) tea.Cmd {
+			return newPicker(i18n.T("Control variant"), []named{choice(autoControl), choice(chooseValue)}, false, func(v string) tea.Cmd {
 				if v == autoControl {
 					q.Control = ""
 					return nil
 				}
 				return loadValues(sh, q.Variant, func(values []named) dialog {
-					return newPicker("Control variant: value of "+q.Variant, values, true, func(v string) tea.Cmd { q.Control = v; return nil })
+					return newPicker(i18n.T("Control variant: value of %s", q.Variant), values, true, func(v string) tea.Cmd { q.Control = v; return nil })
 				})
 			})
 		}, remove: func() { q.Control = "" }},
 	}
 	goal := q.Goal
 	if goal == "" && len(q.Steps) == 0 {
-		goal = "(pick an event)"
+		goal = i18n.T("(pick an event)")
 	} else if goal == "" {
-		goal = fmt.Sprintf("funnel of %d steps", len(q.Steps))
+		goal = i18n.T("funnel of %d steps", len(q.Steps))
 	}
-	rs = append(rs, row{label: "goal", value: goal, edit: func(sh *shared) dialog {
-		return newPicker("Goal event (converts when done within the window after exposure)", eventItems(sh, false), false, func(v string) tea.Cmd {
+	rs = append(rs, row{label: i18n.T("goal"), value: goal, edit: func(sh *shared) dialog {
+		return newPicker(i18n.T("Goal event (converts when done within the window after exposure)"), eventItems(sh, false), false, func(v string) tea.Cmd {
 			q.Goal, q.Steps = v, nil
 			return nil
 		})
 	}})
 	addStep := func(sh *shared) dialog {
-		return newPicker(fmt.Sprintf("Add funnel step %d", max(len(q.Steps), 1)+1), eventItems(sh, false), false, func(v string) tea.Cmd {
+		return newPicker(i18n.T("Add funnel step %d", max(len(q.Steps), 1)+1), eventItems(sh, false), false, func(v string) tea.Cmd {
 			// A goal becomes the funnel's first step.
 			if q.Goal != "" {
 				q.Steps = []query.FunnelStep{{Event: q.Goal}}
@@ -118,9 +119,9 @@ func (a *experimentTab) rows(sh *shared) []row {
 	}
 	for i := range q.Steps {
 		i := i
-		rs = append(rs, row{label: fmt.Sprintf("step %d", i+1), value: q.Steps[i].Event,
+		rs = append(rs, row{label: i18n.T("step %d", i+1), value: q.Steps[i].Event,
 			edit: func(sh *shared) dialog {
-				return newPicker(fmt.Sprintf("Step %d event", i+1), eventItems(sh, false), false, func(v string) tea.Cmd {
+				return newPicker(i18n.T("Step %d event", i+1), eventItems(sh, false), false, func(v string) tea.Cmd {
 					q.Steps[i].Event = v
 					return nil
 				})
@@ -137,26 +138,26 @@ func (a *experimentTab) rows(sh *shared) []row {
 		})
 	}
 	rs = append(rs,
-		row{label: "step", value: "+ funnel step", edit: addStep, add: addStep},
-		row{label: "window", value: orDefault(q.Window, experiment.DefaultWindow), edit: func(sh *shared) dialog {
-			return windowDialog("Conversion window after exposure", &q.Window)
+		row{label: i18n.T("step"), value: i18n.T("+ funnel step"), edit: addStep, add: addStep},
+		row{label: i18n.T("window"), value: orDefault(q.Window, experiment.DefaultWindow), edit: func(sh *shared) dialog {
+			return windowDialog(i18n.T("Conversion window after exposure"), &q.Window)
 		}},
 		// The intended split the sample-ratio check tests against; the
 		// engine says when the count does not match the variants.
-		row{label: "weights", value: weightsLabel(q.Weights), edit: func(sh *shared) dialog {
+		row{label: i18n.T("weights"), value: weightsLabel(q.Weights), edit: func(sh *shared) dialog {
 			cur := ""
 			if len(q.Weights) > 0 {
 				cur = weightsLabel(q.Weights)
 			}
-			return newPrompt("Intended traffic split (sample-ratio check)",
-				"90/10, 50,25,25 (control first, then by name), A=90,B=10 or even", cur,
+			return newPrompt(i18n.T("Intended traffic split (sample-ratio check)"),
+				i18n.T("90/10, 50,25,25 (control first, then by name), A=90,B=10 or even"), cur,
 				func(v string) error { return a.checkWeights(sh.d, v) },
 				func(v string) tea.Cmd { q.Weights, _ = experiment.ParseWeights(v); return nil })
 		}, remove: func() { q.Weights = nil }},
-		row{label: "revenue", value: orDefault(q.Revenue, "(none)"), edit: func(sh *shared) dialog {
-			items := append([]named{{name: "(none)"}}, sh.props...)
-			return newPicker("Numeric property summed over goal events (Welch's t-test)", items, false, func(v string) tea.Cmd {
-				if v == "(none)" {
+		row{label: i18n.T("revenue"), value: orDefault(q.Revenue, i18n.Text(noneChoice)), edit: func(sh *shared) dialog {
+			items := append([]named{choice(noneChoice)}, sh.props...)
+			return newPicker(i18n.T("Numeric property summed over goal events (Welch's t-test)"), items, false, func(v string) tea.Cmd {
+				if v == noneChoice {
 					v = ""
 				}
 				q.Revenue = v
@@ -223,9 +224,9 @@ func weightsLabel(ws []experiment.Weight) string {
 func (a *experimentTab) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	switch {
 	case a.q.Variant == "":
-		return nil, fmt.Errorf("pick the property that names each user's variant: Enter on the variant row")
+		return nil, i18n.Errorf("pick the property that names each user's variant: Enter on the variant row")
 	case a.q.Goal == "" && len(a.q.Steps) < 2:
-		return nil, fmt.Errorf("pick a goal event (Enter on goal) or at least two funnel steps (a adds one)")
+		return nil, i18n.Errorf("pick a goal event (Enter on goal) or at least two funnel steps (a adds one)")
 	}
 	q := a.q
 	q.Where = slices.Clone(q.Where)

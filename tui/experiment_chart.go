@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -21,9 +22,9 @@ func experimentChart(sh *shared, r *experiment.Result, weights string, w, sel in
 	if goal == "" {
 		goal = strings.Join(r.Steps, " → ")
 	}
-	b.WriteString(st.Title.Render(truncate(fmt.Sprintf("Experiment %s → %s · window %s", r.Property, goal, output.Duration(r.WindowSeconds)), w)))
+	b.WriteString(st.Title.Render(truncate(i18n.T("Experiment %s → %s · window %s", r.Property, goal, output.Duration(r.WindowSeconds)), w)))
 	if len(r.Variants) == 0 {
-		return b.String() + "\n" + wrap(r.Text, w)
+		return b.String() + "\n" + wrap(r.VerdictText(), w)
 	}
 	top := 0.0 // the scale ends past the widest whisker
 	for _, v := range r.Variants {
@@ -47,11 +48,11 @@ func experimentChart(sh *shared, r *experiment.Result, weights string, w, sel in
 			name = st.Selected.Render(name)
 		}
 		b.WriteString("\n" + name + " " + whiskerBar(sh, v, top, barW) + " " + padLeft(rateText(v.Rate), 7))
-		info := []string{output.Count(v.Users) + " users", output.Count(v.Conversions) + " conv", intervalText(v.Low, v.High)}
+		info := []string{i18n.T("%d users", v.Users), i18n.T("%d conv", v.Conversions), intervalText(v.Low, v.High)}
 		if !v.Control {
-			info = append(info, "lift "+signedPct(v.Lift), "p "+pText(v.P))
+			info = append(info, i18n.T("lift %s", signedPct(v.Lift)), "p "+pText(v.P))
 			if v.Significant {
-				info = append(info, "significant")
+				info = append(info, i18n.T("significant"))
 			}
 		}
 		b.WriteString("\n" + strings.Repeat(" ", nameW+1) + st.Dim.Render(truncate(strings.Join(info, " · "), w-nameW-1)))
@@ -59,7 +60,7 @@ func experimentChart(sh *shared, r *experiment.Result, weights string, w, sel in
 	// The axis: 0 under the bars' start, the scale's end under their end.
 	end := percentShort(top)
 	axis := strings.Repeat(" ", nameW+1) + st.Dim.Render("0%"+strings.Repeat(" ", max(barW-2-len(end), 1))+end)
-	if legend := "  ◆ control · ├─┤ 95% interval"; lipglossWidth(axis)+len([]rune(legend)) <= w {
+	if legend := "  " + i18n.T("◆ control · ├─┤ 95%% interval"); lipglossWidth(axis)+lipglossWidth(legend) <= w {
 		axis += st.Dim.Render(legend)
 	}
 	b.WriteString("\n" + axis)
@@ -67,7 +68,7 @@ func experimentChart(sh *shared, r *experiment.Result, weights string, w, sel in
 	if r.Verdict == experiment.VerdictWinner {
 		verdict = st.Status
 	}
-	b.WriteString("\n\n" + verdict.Render(wrap(r.Text, w)))
+	b.WriteString("\n\n" + verdict.Render(wrap(r.VerdictText(), w)))
 	if len(r.Variants) > 1 && r.SRMP.Valid() {
 		b.WriteString("\n" + srmLine(sh, r, weights, w))
 	}
@@ -85,15 +86,23 @@ func srmLine(sh *shared, r *experiment.Result, weights string, w int) string {
 	for _, v := range r.Variants {
 		part := fmt.Sprintf("%s %s", v.Name, output.Percent(v.Share))
 		if weights != "even" {
-			part += fmt.Sprintf(" (want %s)", output.Percent(v.Expected))
+			part += i18n.T(" (want %s)", output.Percent(v.Expected))
 		}
 		split = append(split, part)
 	}
 	if r.SRMMismatch {
-		return sh.st.Error.Render(wrap(fmt.Sprintf("SRM vs %s: SAMPLE RATIO MISMATCH (p %s): %s — check the assignment before trusting the result",
-			weights, pText(r.SRMP), strings.Join(split, " / ")), w))
+		return sh.st.Error.Render(wrap(i18n.T("SRM vs %s: SAMPLE RATIO MISMATCH (p %s): %s — check the assignment before trusting the result",
+			weightsText(weights), pText(r.SRMP), strings.Join(split, " / ")), w))
 	}
-	return wrap(fmt.Sprintf("SRM vs %s: ok (p %s): %s", weights, pText(r.SRMP), strings.Join(split, " / ")), w)
+	return wrap(i18n.T("SRM vs %s: ok (p %s): %s", weightsText(weights), pText(r.SRMP), strings.Join(split, " / ")), w)
+}
+
+// weightsText is the intended split as a person reads it.
+func weightsText(weights string) string {
+	if weights == "even" {
+		return i18n.T("even")
+	}
+	return weights
 }
 
 // whiskerBar is the rate as a bar from 0, with the interval drawn over it:
@@ -175,10 +184,10 @@ func percentShort(f float64) string {
 
 func excludedText(r *experiment.Result) string {
 	if r.Excluded == 0 {
-		return "excluded: none (every user saw one variant)"
+		return i18n.T("excluded: none (every user saw one variant)")
 	}
-	by := r.ConflictsText(func(mix string, n int) string { return mix + " " + output.Count(n) })
-	return fmt.Sprintf("excluded: %s users seen with more than one variant (%s)", output.Count(r.Excluded), strings.Join(by, ", "))
+	by := r.ConflictsText(func(mix string, n int) string { return mix + " " + thousands(n) })
+	return i18n.T("excluded: %d users seen with more than one variant (%s)", r.Excluded, strings.Join(by, i18n.T(", ")))
 }
 
 // funnelPerVariant is one row per step and one column per variant: the
@@ -188,7 +197,7 @@ func funnelPerVariant(sh *shared, r *experiment.Result, w int) string {
 	colW := 10
 	nameW := max(w-colW*len(r.Variants), 8)
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Funnel per variant") + "\n" + padRight("step", nameW))
+	b.WriteString(st.Title.Render(i18n.T("Funnel per variant")) + "\n" + padRight(i18n.T("step"), nameW))
 	for _, v := range r.Variants {
 		b.WriteString(padLeft(v.Name, colW))
 	}

@@ -2,11 +2,11 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/store"
 )
@@ -22,7 +22,7 @@ func (r *experimentResult) open(sh *shared, sel int) tea.Cmd {
 	return func() tea.Msg {
 		ms, err := experiment.Members(context.Background(), d, q, v.Name)
 		if err != nil {
-			return statusMsg{text: "users of " + v.Name + ": " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("users of %s: %v", v.Name, err), err: true}
 		}
 		loc := d.Loc
 		if q.TZ != "" {
@@ -49,6 +49,8 @@ func (u *variantUsers) stamp(ms int64) string {
 	return time.UnixMilli(ms).In(u.loc).Format(stampLayout)
 }
 
+// table is in English whatever the interface language: it is what CSV,
+// JSON and the clipboard get (the page shows it translated).
 func (u *variantUsers) table() output.Table {
 	t := output.Table{Title: "Variant " + u.variant, Columns: []string{"user", "converted", "exposed", "converted at"}}
 	for _, m := range u.members {
@@ -93,18 +95,23 @@ func newVariantUsersPage(db *store.DB, v experiment.Variant, ms []experiment.Mem
 		userW = min(max(userW, output.Width(r[0])), 24)
 	}
 	line := func(r []string) string {
-		return padRight(truncate(r[0], userW), userW) + "  " + padRight(r[1], 9) + "  " + padRight(r[2], len(stampLayout)) + "  " + r[3]
+		at := r[3]
+		if at == "window open" {
+			at = i18n.T("window open")
+		}
+		return padRight(truncate(r[0], userW), userW) + "  " + padRight(valueLabel(r[1]), 9) + "  " + padRight(r[2], len(stampLayout)) + "  " + at
 	}
 	lines, keys := make([]string, len(t.Rows)), make([]string, len(t.Rows))
 	for i, r := range t.Rows {
 		lines[i], keys[i] = line(r), r[0]
 	}
-	title := fmt.Sprintf("Variant %s — %s users, %s converted", v.Name, thousands(v.Users), thousands(v.Conversions))
+	title := i18n.T("Variant %s — %d users, %d converted", v.Name, v.Users, v.Conversions)
 	if v.InProgress > 0 {
-		title += fmt.Sprintf(", %s with the window still open", thousands(v.InProgress))
+		title = i18n.T("Variant %s — %d users, %d converted, %d with the window still open", v.Name, v.Users, v.Conversions, v.InProgress)
 	}
-	p := newListPage(title, line(t.Columns), lines, keys, func(user string) tea.Cmd { return timelineCmd(db, user) })
-	name := "Variant " + v.Name
+	head := line([]string{i18n.T("user"), i18n.T("converted"), i18n.T("exposed"), i18n.T("converted at")})
+	p := newListPage(title, head, lines, keys, func(user string) tea.Cmd { return timelineCmd(db, user) })
+	name := i18n.T("Variant %s", v.Name)
 	p.users = &userList{name: name, file: listFile("experiment", name), table: t, json: u.json()}
 	return p
 }

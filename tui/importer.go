@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/importers"
 	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/store"
@@ -29,7 +29,7 @@ func (m *Model) importFile() tea.Cmd {
 	case m.sh.db == nil:
 		return nil
 	case m.sh.db.ReadOnly:
-		m.setStatus(m.sh.db.Path+" is open read-only; imports need write access", true)
+		m.setStatus(i18n.T("%s is open read-only; imports need write access", m.sh.db.Path), true)
 		return nil
 	case m.imp != nil && !m.imp.done:
 		m.pages = append(m.pages, m.imp)
@@ -43,17 +43,17 @@ func (m *Model) importFile() tea.Cmd {
 	sample := db.Path == ":memory:"
 	return func() tea.Msg {
 		files := findImportable(".", 3, 2000)
-		title := "Import a file (type to filter, or a path)"
+		title := i18n.T("Import a file (type to filter, or a path)")
 		if sample {
-			title = "Import a file into a database file, not the sample (type to filter, or a path)"
+			title = i18n.T("Import a file into a database file, not the sample (type to filter, or a path)")
 		}
 		return dialogMsg{newPicker(title, files, true, func(path string) tea.Cmd {
 			if !sample {
 				return startImport(ctx, db, path)
 			}
 			return func() tea.Msg {
-				return dialogMsg{newPrompt("Database to import "+filepath.Base(path)+" into",
-					"created if missing (else the events are added); then opened",
+				return dialogMsg{newPrompt(i18n.T("Database to import %s into", filepath.Base(path)),
+					i18n.T("created if missing (else the events are added); then opened"),
 					store.ResolvePath(""), nil, func(dbPath string) tea.Cmd { return startImportInto(ctx, dbPath, path) })}
 			}
 		})}
@@ -66,13 +66,13 @@ func (m *Model) importFile() tea.Cmd {
 func startImportInto(ctx context.Context, dbPath, path string) tea.Cmd {
 	return func() tea.Msg {
 		if _, err := os.Stat(path); err != nil {
-			return statusMsg{text: "import: " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("import: %v", err), err: true}
 		}
 		_, statErr := os.Stat(dbPath)
 		created := errors.Is(statErr, fs.ErrNotExist)
 		db, err := store.Open(dbPath, store.Options{Create: true})
 		if err != nil {
-			return statusMsg{text: "import: " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("import: %v", err), err: true}
 		}
 		msg := startImport(ctx, db, path)()
 		if started, ok := msg.(importStartedMsg); ok {
@@ -142,7 +142,7 @@ type importDoneMsg struct {
 func startImport(ctx context.Context, db *store.DB, path string) tea.Cmd {
 	return func() tea.Msg {
 		if _, err := os.Stat(path); err != nil {
-			return statusMsg{text: "import: " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("import: %v", err), err: true}
 		}
 		ch := make(chan tea.Msg, 1)
 		go func() {
@@ -211,26 +211,26 @@ func (p *importPage) fraction() float64 {
 
 func (p *importPage) view(sh *shared, w, h int) string {
 	var b strings.Builder
-	b.WriteString(sh.st.Title.Render(truncate("Importing "+p.path, w)) + "\n\n")
+	b.WriteString(sh.st.Title.Render(truncate(i18n.T("Importing %s", p.path), w)) + "\n\n")
 	bar := p.bar // a copy: View draws at the width it has, changing nothing
 	bar.Width = max(min(w-4, 70), 10)
 	b.WriteString(bar.ViewAs(p.fraction()) + "\n\n")
-	b.WriteString(fmt.Sprintf("%s rows read", thousands(int(p.last.Rows))))
+	b.WriteString(i18n.T("%d rows read", p.last.Rows))
 	if p.last.Size > 0 {
-		b.WriteString(fmt.Sprintf(" · %s of %s KB", thousands(int(p.last.Bytes/1024)), thousands(int(p.last.Size/1024))))
+		b.WriteString(i18n.T(" · %d of %d KB", p.last.Bytes/1024, p.last.Size/1024))
 	}
 	switch {
 	case p.err != nil:
-		b.WriteString("\n\n" + sh.st.Error.Render(wrap("import failed: "+p.err.Error(), w)))
+		b.WriteString("\n\n" + sh.st.Error.Render(wrap(i18n.T("import failed: %v", p.err), w)))
 	case p.done:
 		r := p.res
-		b.WriteString("\n\n" + sh.st.Status.Render(fmt.Sprintf("imported %s events (%s duplicates, %s rejected) as %s in %s",
-			thousands(int(r.Imported)), thousands(int(r.Duplicates)), thousands(int(r.Rejected)), r.Format, r.Elapsed.Round(time.Millisecond))))
+		b.WriteString("\n\n" + sh.st.Status.Render(i18n.T("imported %d events (%d duplicates, %d rejected) as %s in %s",
+			r.Imported, r.Duplicates, r.Rejected, r.Format, r.Elapsed.Round(time.Millisecond).String())))
 		for reason, n := range r.Reasons {
-			b.WriteString("\n  " + sh.st.Dim.Render(truncate(fmt.Sprintf("%s rejected: %s", thousands(int(n)), reason), w-2)))
+			b.WriteString("\n  " + sh.st.Dim.Render(truncate(i18n.T("%d rejected: %s", n, reason), w-2)))
 		}
 	}
-	b.WriteString("\n\n" + sh.st.Dim.Render("esc back (the import goes on; I shows it again)"))
+	b.WriteString("\n\n" + sh.st.Dim.Render(i18n.T("esc back (the import goes on; I shows it again)")))
 	return fitLines(b.String(), w, h)
 }
 
@@ -254,7 +254,7 @@ func (m *Model) importMsg(msg tea.Msg) tea.Cmd {
 		}
 		m.imp.done, m.imp.res, m.imp.err = true, msg.res, msg.err
 		if msg.err != nil {
-			m.setStatus("import of "+m.imp.path+" failed: "+msg.err.Error(), true)
+			m.setStatus(i18n.T("import of %s failed: %v", m.imp.path, msg.err), true)
 			if db := m.imp.into; db != nil {
 				db.Close()
 				if m.imp.created {
@@ -263,9 +263,9 @@ func (m *Model) importMsg(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
-		m.setStatus(fmt.Sprintf("imported %s events from %s; reloading", thousands(int(msg.res.Imported)), m.imp.path), false)
+		m.setStatus(i18n.T("imported %d events from %s; reloading", msg.res.Imported, m.imp.path), false)
 		if msg.audErr != nil {
-			m.setStatus("audience rules not re-evaluated: "+msg.audErr.Error(), true)
+			m.setStatus(i18n.T("audience rules not re-evaluated: %v", msg.audErr), true)
 		}
 		if db := m.imp.into; db != nil {
 			return m.switchTo(db)
@@ -284,6 +284,6 @@ func (m *Model) switchTo(db *store.DB) tea.Cmd {
 		return db, path, err
 	}
 	m.loading, m.fresh = true, true
-	m.setStatus("opening "+path+"…", false)
+	m.setStatus(i18n.T("opening %s…", path), false)
 	return tea.Batch(loadCmd(m.ctx, m.open, db, path, m.sh.since), m.spin.Tick)
 }

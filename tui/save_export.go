@@ -15,6 +15,7 @@ import (
 
 	"github.com/aymanbagabas/go-osc52/v2"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/specfile"
@@ -29,11 +30,11 @@ const specDir = "analyses"
 func (m *Model) save() tea.Cmd {
 	a := m.tab().a
 	if a == nil || a.kind() == "explore" {
-		m.setStatus("nothing to save on this tab", true)
+		m.setStatus(i18n.T("nothing to save on this tab"), true)
 		return nil
 	}
 	if a.kind() == "segments" {
-		m.setStatus("segments are saved in the database: Enter on the save row", true)
+		m.setStatus(i18n.T("segments are saved in the database: Enter on the save row"), true)
 		return nil
 	}
 	spec, err := a.spec()
@@ -42,9 +43,9 @@ func (m *Model) save() tea.Cmd {
 		return nil
 	}
 	def := filepath.Join(specDir, a.kind()+".json")
-	m.dlg = newPrompt("Save analysis as", "a .json spec file; spoor run FILE runs it headless", def, nil,
+	m.dlg = newPrompt(i18n.T("Save analysis as"), i18n.T("a .json spec file; spoor run FILE runs it headless"), def, nil,
 		func(path string) tea.Cmd {
-			return writeFileCmd(path, spec, func(p string) string { return "saved " + p })
+			return writeFileCmd(path, spec, func(p string) string { return i18n.T("saved %s", p) })
 		})
 	return nil
 }
@@ -65,7 +66,7 @@ func writeFileCmd(path string, data []byte, done func(path string) string) tea.C
 		}
 		text := done(wrote)
 		if wrote != path {
-			text += " (" + path + " exists)"
+			text += i18n.T(" (%s exists)", path)
 		}
 		return statusMsg{text: text}
 	}
@@ -95,7 +96,7 @@ func writeNew(path string, data []byte) (string, error) {
 		}
 		return p, f.Close()
 	}
-	return "", fmt.Errorf("%s and 999 numbered copies exist; choose another name", path)
+	return "", i18n.Errorf("%s and 999 numbered copies exist; choose another name", path)
 }
 
 // openListCmd lists the saved spec files in ./analyses and the working
@@ -123,12 +124,12 @@ func openListCmd() tea.Cmd {
 		}
 		sort.Strings(files)
 		if len(files) == 0 {
-			return statusMsg{text: "no saved analyses in ./" + specDir + " or here; press s on a tab to save one", err: true}
+			return statusMsg{text: i18n.T("no saved analyses in ./%s or here; press s on a tab to save one", specDir), err: true}
 		}
 		for _, f := range files {
 			lines = append(lines, padRight(kinds[f], 10)+" "+f)
 		}
-		return pageMsg{p: newListPage("Saved analyses", "", lines, files, readSpecCmd)}
+		return pageMsg{p: newListPage(i18n.T("Saved analyses"), "", lines, files, readSpecCmd)}
 	}
 }
 
@@ -139,12 +140,12 @@ func readSpecCmd(path string) tea.Cmd {
 	return func() tea.Msg {
 		spec, err := specfile.Read(path) // as spoor run reads it
 		if err != nil {
-			return statusMsg{text: path + ": " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("%s: %s", path, err.Error()), err: true}
 		}
 		// The tabs load JSON fields; a TOML spec arrives as its query.
 		raw, err := json.Marshal(spec.Query)
 		if err != nil {
-			return statusMsg{text: path + ": " + err.Error(), err: true}
+			return statusMsg{text: i18n.T("%s: %s", path, err.Error()), err: true}
 		}
 		return openSpecMsg{kind: spec.Analysis, raw: raw, path: path}
 	}
@@ -175,14 +176,14 @@ func (m *Model) openSpec(msg openSpecMsg) tea.Cmd {
 			err = t.a.load(msg.raw)
 		}
 		if err != nil {
-			m.setStatus(msg.path+": "+err.Error(), true)
+			m.setStatus(i18n.T("%s: %s", msg.path, err.Error()), true)
 			return nil
 		}
-		m.setStatus("opened "+msg.path, false)
+		m.setStatus(i18n.T("opened %s", msg.path), false)
 		t.row, t.sel, t.scroll = 0, 0, 0
 		return m.switchTab(i)
 	}
-	m.setStatus(fmt.Sprintf("%s: the workbench has no %q tab in this build", msg.path, msg.kind), true)
+	m.setStatus(i18n.T("%s: the workbench has no %q tab in this build", msg.path, msg.kind), true)
 	return nil
 }
 
@@ -192,20 +193,20 @@ var exportFormats = []string{"csv", "markdown", "json"}
 func (m *Model) export() tea.Cmd {
 	t := m.tab()
 	if t.res == nil || t.a == nil {
-		m.setStatus("no result to export on this tab", true)
+		m.setStatus(i18n.T("no result to export on this tab"), true)
 		return nil
 	}
 	res, kind := t.res, t.a.kind()
 	spec, _ := t.a.spec()
 	head := queryHeader(t.a, m.sh.d)
-	m.dlg = choiceDialog("Export the result as", exportFormats, func(f string) {
+	m.dlg = choiceDialog(i18n.T("Export the result as"), exportFormats, func(f string) {
 		ext := map[string]string{"csv": ".csv", "markdown": ".md", "json": ".json"}[f]
-		m.dlg = newPrompt("Export to file", "an existing file is kept: the export gets a -2, -3… name", kind+"-result"+ext, nil, func(path string) tea.Cmd {
+		m.dlg = newPrompt(i18n.T("Export to file"), i18n.T("an existing file is kept: the export gets a -2, -3… name"), kind+"-result"+ext, nil, func(path string) tea.Cmd {
 			data, err := exportResult(res, f, head, spec)
 			if err != nil {
 				return statusCmd(err.Error(), true)
 			}
-			return writeFileCmd(path, data, func(p string) string { return "exported " + p })
+			return writeFileCmd(path, data, func(p string) string { return i18n.T("exported %s", p) })
 		})
 	})
 	return nil
@@ -279,7 +280,7 @@ func fullTables(res result) output.Tabular {
 func (m *Model) copyResult() tea.Cmd {
 	t := m.tab()
 	if t.res == nil {
-		m.setStatus("no result to copy on this tab", true)
+		m.setStatus(i18n.T("no result to copy on this tab"), true)
 		return nil
 	}
 	data, err := render(t.res, "markdown")
@@ -287,7 +288,7 @@ func (m *Model) copyResult() tea.Cmd {
 		m.setStatus(err.Error(), true)
 		return nil
 	}
-	return clipboardCmd(data, fmt.Sprintf("copied %d bytes as Markdown (OSC 52)", len(data)))
+	return clipboardCmd(data, i18n.T("copied %d bytes as Markdown (OSC 52)", len(data)))
 }
 
 // clipboardCmd puts data on the clipboard with OSC 52 and says done.
@@ -304,7 +305,7 @@ func clipboardCmd(data []byte, done string) tea.Cmd {
 		}
 		for _, seq := range seqs {
 			if _, err := seq.WriteTo(os.Stderr); err != nil {
-				return statusMsg{text: "copy: " + err.Error(), err: true}
+				return statusMsg{text: i18n.T("copy: %v", err), err: true}
 			}
 		}
 		return statusMsg{text: done}
@@ -359,8 +360,6 @@ func listFile(kind, name string) string {
 	return kind + "-" + word
 }
 
-func (l *userList) count() string { return thousands(len(l.table.Rows)) }
-
 func (l *userList) render(format string) ([]byte, error) {
 	var v any = tableOnly{l.table}
 	if format == "json" {
@@ -389,17 +388,17 @@ func (l *userList) objects() []map[string]string {
 
 // exportDialog asks for a format, then a file, like the result's export.
 func (l *userList) exportDialog() dialog {
-	title := fmt.Sprintf("Export %s users as", l.count())
+	title := i18n.T("Export %d users as", len(l.table.Rows))
 	return newPicker(title, namedList(exportFormats), false, func(f string) tea.Cmd {
 		ext := map[string]string{"csv": ".csv", "markdown": ".md", "json": ".json"}[f]
 		return func() tea.Msg {
-			return dialogMsg{newPrompt("Export to file", "", l.file+ext, nil, func(path string) tea.Cmd {
+			return dialogMsg{newPrompt(i18n.T("Export to file"), "", l.file+ext, nil, func(path string) tea.Cmd {
 				data, err := l.render(f)
 				if err != nil {
 					return statusCmd(err.Error(), true)
 				}
 				return writeFileCmd(path, data, func(p string) string {
-					return fmt.Sprintf("exported %s users (%s) to %s", l.count(), l.name, p)
+					return i18n.T("exported %d users (%s) to %s", len(l.table.Rows), l.name, p)
 				})
 			})}
 		}
@@ -413,7 +412,7 @@ func (l *userList) copy() tea.Cmd {
 	if err != nil {
 		return statusCmd(err.Error(), true)
 	}
-	return clipboardCmd(data, fmt.Sprintf("copied %s users (%s) as Markdown (OSC 52)", l.count(), l.name))
+	return clipboardCmd(data, i18n.T("copied %d users (%s) as Markdown (OSC 52)", len(l.table.Rows), l.name))
 }
 
 // tableOnly renders one table through the CLI's writers.

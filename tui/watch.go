@@ -5,6 +5,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -75,10 +76,10 @@ func (m *Model) versionRead(msg versionMsg) tea.Cmd {
 // newDataHint is the footer's note while the screen shows older data.
 func (m *Model) newDataHint() string {
 	if m.replaced {
-		return m.sh.db.Path + " was deleted or replaced: imports and saves are refused; press " + m.sh.keys.Reload.Help().Key + " to reopen"
+		return i18n.T("%s was deleted or replaced: imports and saves are refused; press %s to reopen", m.sh.db.Path, m.sh.keys.Reload.Help().Key)
 	}
 	if !m.newData {
 		return ""
 	}
-	return "new data: press " + m.sh.keys.Reload.Help().Key + " to reload"
+	return i18n.T("new data: press %s to reload", m.sh.keys.Reload.Help().Key)
 }
