@@ -81,15 +81,15 @@ func stepSpec(st FunnelStep) string {
 
 // Tables shows one row per semantics, users per step, and the skipped.
 func (c *FunnelCompare) Tables() []output.Table {
-	t := output.Table{Title: fmt.Sprintf("funnel (%s) under each product's semantics", c.Mode), Columns: []string{"semantics"}}
+	t := output.Table{Title: i18n.T("funnel (%s) under each product's semantics", c.Mode), Columns: []string{i18n.T("semantics")}}
 	for k, s := range c.Steps {
 		col := fmt.Sprintf("%d. %s", k+1, s)
 		if c.Mode == FunnelAny { // the column counts users who did that many distinct steps
-			col = fmt.Sprintf("any %d of %d", k+1, len(c.Steps))
+			col = i18n.T("any %d of %d", k+1, len(c.Steps))
 		}
 		t.Columns = append(t.Columns, col)
 	}
-	t.Columns = append(t.Columns, "conversion")
+	t.Columns = append(t.Columns, i18n.T("conversion"))
 	for _, r := range c.Rows {
 		name := r.Semantics
 		if len(r.Options) > 0 {
@@ -104,7 +104,7 @@ func (c *FunnelCompare) Tables() []output.Table {
 	}
 	out := []output.Table{t}
 	if len(c.Skipped) > 0 {
-		s := output.Table{Title: "not compared", Columns: []string{"semantics", "why"}}
+		s := output.Table{Title: i18n.T("not compared"), Columns: []string{i18n.T("semantics"), i18n.T("why")}}
 		for _, k := range c.Skipped {
 			s.Rows = append(s.Rows, []string{k.Semantics, k.reason.String()})
 		}
@@ -191,8 +191,8 @@ func (d *Dataset) DiffFunnel(ctx context.Context, q FunnelQuery, a, b string) (*
 // Tables shows the differing users with both verdicts.
 func (f *FunnelDiff) Tables() []output.Table {
 	t := output.Table{
-		Title:   fmt.Sprintf("%d users counted differently under %s and %s (step 1: %d and %d users)", len(f.Users), f.A, f.B, f.Counted[0], f.Counted[1]),
-		Columns: []string{"user", f.A + " steps", f.B + " steps", f.A, f.B},
+		Title:   i18n.T("%d users counted differently under %s and %s (step 1: %d and %d users)", len(f.Users), f.A, f.B, f.Counted[0], f.Counted[1]),
+		Columns: []string{i18n.T("user"), i18n.T("%s steps", f.A), i18n.T("%s steps", f.B), f.A, f.B},
 	}
 	for _, u := range f.Users {
 		t.Rows = append(t.Rows, []string{u.User, strconv.Itoa(u.A.StepsReached), strconv.Itoa(u.B.StepsReached), u.A.verdict.String(), u.B.verdict.String()})

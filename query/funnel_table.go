@@ -5,21 +5,21 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
 // Tables shows the funnel, the breakdown (every value) when --by is set,
 // and the conversion trend when an interval was asked for.
 func (r *FunnelResult) Tables() []output.Table {
-	title := fmt.Sprintf("funnel (%s, window %s)", r.Mode, output.Duration(r.WindowSeconds))
+	title := i18n.T("funnel (%s, window %s)", r.Mode, output.Duration(r.WindowSeconds))
 	if r.Semantics != "" { // another product's rules: say whose
-		title = fmt.Sprintf("funnel (%s rules", r.Semantics)
+		title = i18n.T("funnel (%s rules, %s, window %s)", r.Semantics, r.Mode, output.Duration(r.WindowSeconds))
 		if len(r.Options) > 0 {
-			title += " " + strings.Join(r.Options, ",")
+			title = i18n.T("funnel (%s rules %s, %s, window %s)", r.Semantics, strings.Join(r.Options, ","), r.Mode, output.Duration(r.WindowSeconds))
 		}
-		title += fmt.Sprintf(", %s, window %s)", r.Mode, output.Duration(r.WindowSeconds))
 	}
-	tabs := []output.Table{{Title: title, Columns: []string{"step", "event", "users", "conversion", "step conversion", "drop-off", "in progress", "median time"}}}
+	tabs := []output.Table{{Title: title, Columns: []string{i18n.T("step"), i18n.T("event"), i18n.T("users"), i18n.T("conversion"), i18n.T("step conversion"), i18n.T("drop-off"), i18n.T("in progress"), i18n.T("median time")}}}
 	for _, s := range r.Steps {
 		tabs[0].Rows = append(tabs[0].Rows, []string{
 			strconv.Itoa(s.Step), r.stepLabel(s), strconv.Itoa(s.Users), Percent(s.Conversion), Percent(s.StepConversion),
@@ -27,11 +27,11 @@ func (r *FunnelResult) Tables() []output.Table {
 		})
 	}
 	if r.By != "" {
-		bt := output.Table{Title: "breakdown by " + r.By, Columns: []string{r.By}}
+		bt := output.Table{Title: i18n.T("breakdown by %s", r.By), Columns: []string{r.By}}
 		for _, s := range r.Steps {
 			bt.Columns = append(bt.Columns, fmt.Sprintf("%d. %s", s.Step, r.stepLabel(s)))
 		}
-		bt.Columns = append(bt.Columns, "conversion")
+		bt.Columns = append(bt.Columns, i18n.T("conversion"))
 		for _, b := range r.Breakdown {
 			row := []string{b.Value}
 			for _, s := range b.Steps {
@@ -43,7 +43,7 @@ func (r *FunnelResult) Tables() []output.Table {
 		tabs = append(tabs, bt)
 	}
 	if r.Query.Interval != "" {
-		tt := output.Table{Title: "conversion by " + r.Interval + " of step 1", Columns: []string{r.Interval, "users", "converted", "in progress", "conversion"}}
+		tt := output.Table{Title: i18n.T("conversion by %s of step 1", periodName(r.Interval)), Columns: []string{periodName(r.Interval), i18n.T("users"), i18n.T("converted"), i18n.T("in progress"), i18n.T("conversion")}}
 		for _, p := range r.Trend {
 			tt.Rows = append(tt.Rows, []string{p.T, strconv.Itoa(p.Users), strconv.Itoa(p.Converted), strconv.Itoa(p.InProgress), Percent(p.Conversion)})
 		}
@@ -56,7 +56,7 @@ func (r *FunnelResult) Tables() []output.Table {
 // counts persons who did that many distinct steps.
 func (r *FunnelResult) stepLabel(s FunnelStepResult) string {
 	if r.Mode == FunnelAny {
-		return fmt.Sprintf("any %d of %d", s.Step, len(r.Steps))
+		return i18n.T("any %d of %d", s.Step, len(r.Steps))
 	}
 	if len(s.Where) == 0 {
 		return s.Event
@@ -73,4 +73,35 @@ func humanPtr(s *float64) string {
 		return "-"
 	}
 	return output.Duration(*s)
+}
+
+// periodName is an interval or retention period (hour, day, week, month)
+// as a person reads it in a table.
+func periodName(p string) string {
+	switch p {
+	case "hour":
+		return i18n.T("hour")
+	case "day":
+		return i18n.T("day")
+	case "week":
+		return i18n.T("week")
+	case "month":
+		return i18n.T("month")
+	}
+	return p
+}
+
+// periodNumber is the k-th period of a retention row: "week 2".
+func periodNumber(p string, k int) string {
+	switch p {
+	case "hour":
+		return i18n.T("hour %d", k)
+	case "day":
+		return i18n.T("day %d", k)
+	case "week":
+		return i18n.T("week %d", k)
+	case "month":
+		return i18n.T("month %d", k)
+	}
+	return p + " " + strconv.Itoa(k)
 }

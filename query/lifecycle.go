@@ -222,14 +222,14 @@ func (r *LifecycleResult) finish(by *Prop, cal *Calendar, first, n, lastBucket i
 // Tables is one row per interval; the interval cut short by the data's
 // end says so in its own column.
 func (r *LifecycleResult) Tables() []output.Table {
-	t := output.Table{Columns: []string{r.Interval, "new", "returning", "resurrecting", "dormant", "incomplete"}}
+	t := output.Table{Columns: []string{periodName(r.Interval), i18n.T("new"), i18n.T("returning"), i18n.T("resurrecting"), i18n.T("dormant"), i18n.T("incomplete")}}
 	for _, p := range r.Points {
 		t.Rows = append(t.Rows, lifecycleRow(p))
 	}
 	if r.By == "" {
 		return []output.Table{t}
 	}
-	bt := output.Table{Title: "breakdown by " + r.By, Columns: append([]string{r.By, "users"}, t.Columns...)}
+	bt := output.Table{Title: i18n.T("breakdown by %s", r.By), Columns: append([]string{r.By, i18n.T("users")}, t.Columns...)}
 	for _, g := range r.Breakdown {
 		for _, p := range g.Points {
 			bt.Rows = append(bt.Rows, append([]string{g.Value, strconv.Itoa(g.Users)}, lifecycleRow(p)...))
@@ -241,7 +241,7 @@ func (r *LifecycleResult) Tables() []output.Table {
 func lifecycleRow(p LifecyclePoint) []string {
 	inc := ""
 	if p.Incomplete {
-		inc = "yes"
+		inc = i18n.T("yes")
 	}
 	return []string{p.T, strconv.Itoa(p.New), strconv.Itoa(p.Returning), strconv.Itoa(p.Resurrecting), strconv.Itoa(p.Dormant), inc}
 }

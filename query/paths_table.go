@@ -4,19 +4,20 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
 // Tables shows the prefix tree as indented lines, then the top paths, then
 // the top transitions per step.
 func (r *PathsResult) Tables() []output.Table {
-	title := "paths after the first " + r.Event + ": " + strconv.FormatInt(r.Users, 10) + " users"
+	title := i18n.T("paths after the first %s: %s users", r.Event, strconv.FormatInt(r.Users, 10))
 	if r.Direction == "to" {
-		title = "paths before the first " + r.Event + ", read back from it: " + strconv.FormatInt(r.Users, 10) + " users"
+		title = i18n.T("paths before the first %s, read back from it: %s users", r.Event, strconv.FormatInt(r.Users, 10))
 	}
 	tree := output.Table{
 		Title:   title,
-		Columns: []string{"path", "users", "share"},
+		Columns: []string{i18n.T("path"), i18n.T("users"), i18n.T("share")},
 	}
 	var walk func(n *PathNode, depth int)
 	walk = func(n *PathNode, depth int) {
@@ -29,13 +30,13 @@ func (r *PathsResult) Tables() []output.Table {
 		walk(r.Tree, 0)
 	}
 	paths := output.Table{
-		Title:   "top " + strconv.Itoa(len(r.Paths)) + " of " + strconv.Itoa(r.DistinctPaths) + " paths",
-		Columns: []string{"rank", "path", "users", "share"},
+		Title:   i18n.T("top %s of %s paths", strconv.Itoa(len(r.Paths)), strconv.Itoa(r.DistinctPaths)),
+		Columns: []string{i18n.T("rank"), i18n.T("path"), i18n.T("users"), i18n.T("share")},
 	}
 	for i, p := range r.Paths {
 		paths.Rows = append(paths.Rows, []string{strconv.Itoa(i + 1), strings.Join(p.Steps, " → "), strconv.FormatInt(p.Users, 10), Percent(p.Share)})
 	}
-	moves := output.Table{Title: "top transitions per step", Columns: []string{"step", "from", "to", "users", "share"}}
+	moves := output.Table{Title: i18n.T("top transitions per step"), Columns: []string{i18n.T("step"), i18n.T("from"), i18n.T("to"), i18n.T("users"), i18n.T("share")}}
 	for _, t := range r.Transitions {
 		moves.Rows = append(moves.Rows, []string{strconv.Itoa(t.Step), t.From, t.To, strconv.FormatInt(t.Users, 10), Percent(t.Share)})
 	}
@@ -43,7 +44,7 @@ func (r *PathsResult) Tables() []output.Table {
 		return []output.Table{tree, paths, moves}
 	}
 	// Per group, its top paths (JSON has each group's tree and moves too).
-	groups := output.Table{Title: "top paths by " + r.By, Columns: []string{r.By, "users", "rank", "path", "path users", "share"}}
+	groups := output.Table{Title: i18n.T("top paths by %s", r.By), Columns: []string{r.By, i18n.T("users"), i18n.T("rank"), i18n.T("path"), i18n.T("path users"), i18n.T("share")}}
 	for _, g := range r.Breakdown {
 		for i, p := range g.Paths {
 			groups.Rows = append(groups.Rows, []string{g.Value, strconv.FormatInt(g.Users, 10), strconv.Itoa(i + 1),

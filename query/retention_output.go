@@ -3,6 +3,7 @@ package query
 import (
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -24,13 +25,13 @@ func (r *RetentionResult) groupTables(prefix string, cohorts []RetentionCohort, 
 	for _, c := range cohorts {
 		n = max(n, len(c.Retained))
 	}
-	cols := []string{"cohort", "size"}
+	cols := []string{i18n.T("cohort"), i18n.T("size")}
 	for k := range n {
-		cols = append(cols, r.Period+" "+strconv.Itoa(k))
+		cols = append(cols, periodNumber(r.Period, k))
 	}
-	cols = append(cols, "incomplete from")
-	pct := output.Table{Title: prefix + "retained %", Columns: cols}
-	cnt := output.Table{Title: prefix + "retained users", Columns: cols}
+	cols = append(cols, i18n.T("incomplete from"))
+	pct := output.Table{Title: prefix + i18n.T("retained %%"), Columns: cols}
+	cnt := output.Table{Title: prefix + i18n.T("retained users"), Columns: cols}
 	total := 0
 	for _, c := range cohorts {
 		total += c.Size
@@ -49,12 +50,12 @@ func (r *RetentionResult) groupTables(prefix string, cohorts []RetentionCohort, 
 		}
 		inc := ""
 		if c.IncompleteFrom != nil {
-			inc = r.Period + " " + strconv.Itoa(*c.IncompleteFrom)
+			inc = periodNumber(r.Period, *c.IncompleteFrom)
 		}
 		pct.Rows = append(pct.Rows, append(prow, inc))
 		cnt.Rows = append(cnt.Rows, append(crow, inc))
 	}
-	arow := []string{"average", strconv.Itoa(total)}
+	arow := []string{i18n.T("average"), strconv.Itoa(total)}
 	for k := range n {
 		if k < len(avg) {
 			arow = append(arow, strconv.FormatFloat(avg[k], 'f', 1, 64)+"%")

@@ -32,19 +32,19 @@ type Timeline struct {
 }
 
 func (tl Timeline) Tables() []output.Table {
-	title := "user " + tl.User
+	title := i18n.T("user %s", tl.User)
 	if tl.Asked != tl.User {
-		title = tl.Asked + " is linked to user " + tl.User
+		title = i18n.T("%s is linked to user %s", tl.Asked, tl.User)
 	}
 	if len(tl.IDs) > 1 {
-		title += " (ids " + strings.Join(tl.IDs, ", ") + ")"
+		title = i18n.T("%s (ids %s)", title, strings.Join(tl.IDs, ", "))
 	}
-	t := output.Table{Title: fmt.Sprintf("%s: %d events", title, len(tl.Events)), Columns: []string{"time", "event"}}
+	t := output.Table{Title: i18n.T("%s: %d events", title, len(tl.Events)), Columns: []string{i18n.T("time"), i18n.T("event")}}
 	linked := len(tl.IDs) > 1
 	if linked {
-		t.Columns = append(t.Columns, "id")
+		t.Columns = append(t.Columns, i18n.T("id"))
 	}
-	t.Columns = append(t.Columns, "properties")
+	t.Columns = append(t.Columns, i18n.T("properties"))
 	for _, e := range tl.Events {
 		row := []string{e.Time, e.Event}
 		if linked {

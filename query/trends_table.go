@@ -3,19 +3,20 @@ package query
 import (
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
 // Tables shows one row per interval and a column per series; stickiness
 // adds the histogram of active days with a column per series.
 func (r *TrendsResult) Tables() []output.Table {
-	cols := []string{r.Interval}
+	cols := []string{periodName(r.Interval)}
 	for _, s := range r.Series {
 		cols = append(cols, s.Label)
 	}
-	title := r.Measure + " per " + r.Interval + ", " + r.From + " to " + r.To
+	title := i18n.T("%s per %s, %s to %s", r.Measure, periodName(r.Interval), r.From, r.To)
 	if r.From == "" {
-		title = r.Measure + " per " + r.Interval + ": no events"
+		title = i18n.T("%s per %s: no events", r.Measure, periodName(r.Interval))
 	}
 	t := output.Table{Title: title, Columns: cols}
 	if len(r.Series) > 0 {
@@ -29,7 +30,7 @@ func (r *TrendsResult) Tables() []output.Table {
 	}
 	tables := []output.Table{t}
 	if r.Measure == MeasureStickiness && len(r.Series) > 0 {
-		h := output.Table{Title: "users by days active in the range", Columns: append([]string{"days active"}, cols[1:]...)}
+		h := output.Table{Title: i18n.T("users by days active in the range"), Columns: append([]string{i18n.T("days active")}, cols[1:]...)}
 		for n := range r.Series[0].StickinessHistogram {
 			row := []string{strconv.Itoa(n + 1)}
 			for _, s := range r.Series {

@@ -132,3 +132,19 @@ u2 buy 2026-01-01 11:30`)
 		t.Errorf("Chinese converted verdict:\n%s", zh2Text)
 	}
 }
+
+// The funnel table is titled and headed in Chinese; its cells stay numbers.
+func TestFunnelTableChinese(t *testing.T) {
+	d := textTimeline(t, time.UTC, `
+u1 view 2026-01-01 10:00
+u1 buy 2026-01-01 10:01`)
+	r, err := d.Funnel(context.Background(), FunnelQuery{Steps: steps("view", "buy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chinese(t)
+	tb := r.Tables()[0]
+	if tb.Title != "漏斗（ordered，窗口期 7d）" || strings.Join(tb.Columns, ",") != "步骤,事件,用户数,转化率,步骤转化率,流失,进行中,耗时中位数" || strings.Join(tb.Rows[1], ",") != "2,buy,1,100.0%,100.0%,0,0,1m" {
+		t.Errorf("Chinese funnel table: %+v", tb)
+	}
+}
