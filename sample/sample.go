@@ -5,13 +5,13 @@ package sample
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -46,7 +46,7 @@ func Lookup(name string) (*Scenario, error) {
 			return s, nil
 		}
 	}
-	return nil, fmt.Errorf("unknown scenario %q (use one of %s)", name, strings.Join(Names(), ", "))
+	return nil, i18n.Errorf("unknown scenario %q (use one of %s)", name, strings.Join(Names(), ", "))
 }
 
 // Defaults for Config fields left zero.
@@ -88,7 +88,7 @@ func Resolve(cfg Config) (*Resolved, error) {
 		return nil, err
 	}
 	if cfg.Users < 0 || cfg.Days < 0 || cfg.MaxEvents < 0 {
-		return nil, fmt.Errorf("users, days and events must not be negative")
+		return nil, i18n.Errorf("users, days and events must not be negative")
 	}
 	if cfg.Users == 0 && cfg.MaxEvents == 0 {
 		cfg.Users = DefaultUsers
@@ -101,7 +101,7 @@ func Resolve(cfg Config) (*Resolved, error) {
 	}
 	loc, err := time.LoadLocation(cfg.TZ)
 	if err != nil {
-		return nil, fmt.Errorf("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", cfg.TZ)
+		return nil, i18n.Errorf("unknown timezone %q (use an IANA name such as Asia/Shanghai or UTC)", cfg.TZ)
 	}
 	end := cfg.End
 	if end.IsZero() {

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -34,7 +35,7 @@ func FormatOf(name string) (string, error) {
 	case strings.HasSuffix(lower, ".jsonl"), strings.HasSuffix(lower, ".ndjson"):
 		return "jsonl", nil
 	}
-	return "", fmt.Errorf("cannot tell the format of %q: name it .csv or .jsonl", name)
+	return "", i18n.Errorf("cannot tell the format of %q: name it .csv or .jsonl", name)
 }
 
 // NewWriter starts a file of format "csv" or "jsonl"; keys are the CSV
@@ -54,7 +55,7 @@ func NewWriter(w io.Writer, format string, keys []string) (*Writer, error) {
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("unknown sample format %q (use csv or jsonl)", format)
+		return nil, i18n.Errorf("unknown sample format %q (use csv or jsonl)", format)
 	}
 	return fw, nil
 }
