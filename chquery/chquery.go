@@ -218,23 +218,63 @@ func errNotYet(what string) error {
 }
 
 // stages builds a per-person query as nested SELECTs, each adding
-// columns computed from the previous one's. (Aliases within one SELECT
-// would do, but ClickHouse 18.16 expands each use of an alias into a copy
-// of its expression, and chains of them grow exponentially.)
+// columns computed from the previous one's. Within one SELECT a column may
+// use another's alias, but ClickHouse 18.16 expands each use of an alias
+// into a copy of its expression, so chains of them grow exponentially;
+// and each nested SELECT costs a pass over the person's arrays. So a
+// stage ends where the caller says (next) and wherever the expanded text
+// of a column would pass maxExpanded.
 type stages struct {
 	list [][]string
+	size map[string]int // the current stage's aliases: their expanded length
 }
 
-// next starts a stage: what it defines may use every earlier stage.
-func (s *stages) next() { s.list = append(s.list, nil) }
+// maxExpanded bounds the expanded text of one column of a stage.
+const maxExpanded = 16 << 10
 
-// let defines a column of the current stage.
+// next starts a stage: what it defines may use every earlier stage. An
+// alias used inside a lambda's body must come from an earlier stage:
+// expanded there, its expression would run per array element.
+func (s *stages) next() {
+	s.list = append(s.list, nil)
+	s.size = map[string]int{}
+}
+
+// let defines a column of the current stage, or of a new one when its
+// expansion would be too long.
 func (s *stages) let(name, expr string) {
 	if len(s.list) == 0 {
 		s.next()
 	}
+	n := s.expanded(expr)
+	if n > maxExpanded && len(s.list[len(s.list)-1]) > 0 {
+		s.next()
+		n = len(expr)
+	}
 	last := len(s.list) - 1
 	s.list[last] = append(s.list[last], expr+" AS "+name)
+	s.size[name] = n
+}
+
+// expanded is the length of expr once the current stage's aliases in it
+// are replaced by their expansions.
+func (s *stages) expanded(expr string) int {
+	n := len(expr)
+	for i := 0; i < len(expr); {
+		j := i
+		for j < len(expr) && (expr[j] == '_' || expr[j] >= 'a' && expr[j] <= 'z' || expr[j] >= 'A' && expr[j] <= 'Z' || j > i && expr[j] >= '0' && expr[j] <= '9') {
+			j++
+		}
+		if j == i {
+			i++
+			continue
+		}
+		if m, ok := s.size[expr[i:j]]; ok {
+			n += m - (j - i)
+		}
+		i = j
+	}
+	return n
 }
 
 // wrap nests the stages around the innermost SELECT.

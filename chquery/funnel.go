@@ -35,9 +35,11 @@ const neg = "toInt64(-4611686018427387904)"
 //     the latest events of the earlier steps — the chain the local engine
 //     reports. Each step is one pass over that step's events.
 //
-// A strict funnel is compiled by strictSQL. Any-order funnels and
-// exclusions are not compiled yet: they return an error saying so rather
-// than a different number.
+// This is the general form, for steps that repeat a class; steps of all
+// different names take distinctSQL, a strict funnel strictSQL and an
+// any-order one anySQL. Exclusions and other products' semantics are not
+// compiled yet: they return an error saying so rather than a different
+// number.
 func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.FunnelResult, error) {
 	e, f, span, err := e.scope(ctx, q.Common)
 	if err != nil {
@@ -52,20 +54,25 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		}
 	}
 	switch m := strings.ToLower(q.Mode); {
-	case q.Semantics != "" && !strings.EqualFold(q.Semantics, query.SemSpoor):
-		return nil, errNotYet("--semantics " + q.Semantics)
-	case m != "" && m != query.FunnelOrdered && m != query.FunnelStrict:
-		return nil, errNotYet("the " + m + " funnel mode")
 	case m == query.FunnelStrict && len(q.Steps) > 63:
 		return nil, errNotYet("a strict funnel of more than 63 steps")
 	case len(q.Exclude) > 0:
 		return nil, errNotYet("a funnel with exclusions")
 	}
-	build := e.funnelSQL
-	if strings.EqualFold(q.Mode, query.FunnelStrict) {
-		build = e.strictSQL
+	vendor := !strings.EqualFold(strings.TrimSpace(q.Semantics), query.SemSpoor) && strings.TrimSpace(q.Semantics) != ""
+	var sql func(from string) string
+	switch {
+	case vendor:
+		sql, err = e.vendorSQL(ctx, q, span, f)
+	case strings.EqualFold(q.Mode, query.FunnelStrict):
+		sql, err = e.strictSQL(ctx, q, span)
+	case strings.EqualFold(q.Mode, query.FunnelAny) || strings.EqualFold(q.Mode, "unordered"):
+		sql, err = e.anySQL(ctx, q, span, f)
+	case distinctNames(q.Steps):
+		sql, err = e.distinctSQL(ctx, q, span, f)
+	default:
+		sql, err = e.funnelSQL(ctx, q, span, f)
 	}
-	sql, err := build(ctx, q, span)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +83,7 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		if err != nil {
 			return err
 		}
-		ps.Open = ps.Start+window > f.max
+		ps.Open = !vendor && ps.Start+window > f.max // other products have no "in progress"
 		persons = append(persons, ps)
 		return nil
 	})
@@ -149,6 +156,18 @@ func intArray(s string) ([]int64, error) {
 	return out, nil
 }
 
+// distinctNames reports whether no two steps share an event name.
+func distinctNames(steps []query.FunnelStep) bool {
+	seen := map[string]bool{}
+	for _, st := range steps {
+		if seen[st.Event] {
+			return false
+		}
+		seen[st.Event] = true
+	}
+	return true
+}
+
 // stepClasses numbers the steps' classes: steps with the same name and the
 // same filters are one class (their events interchangeable). Steps sharing
 // a name with different filters could both claim one event, which the
@@ -179,7 +198,7 @@ func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) 
 
 // funnelSQL returns the per-person query over a table (the table, or a
 // shard's local table).
-func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (func(from string) string, error) {
+func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
 	t := e.t
 	n := len(q.Steps)
 	window, err := query.ParseDuration(windowOf(q))
@@ -204,31 +223,21 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 		}
 		classIf = append(classIf, "("+t.Event+" = "+clickhouse.String(classNames[c-1])+" AND "+cond+"), "+strconv.Itoa(c))
 	}
-	tiebreak := t.Tiebreak
-	if tiebreak == "" {
-		tiebreak = "0"
+	if err := packedSpan(f); err != nil {
+		return nil, err
 	}
-	tuple := "toInt64(" + t.Time + "), " + tiebreak + ", toUInt8(multiIf(" + strings.Join(classIf, ", ") + ", 0)) AS cls"
-	if q.By != "" {
-		v, has := t.Prop(q.By)
-		tuple += ", " + v + ", toUInt8(" + has + ")"
-	}
-	inner := func(from string) string {
-		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
-			" FROM " + from +
-			" WHERE " + t.Where + " AND " + t.Event + " IN (" + clickhouse.Strings(classNames) + ")" +
-			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) +
-			" AND " + where + " AND cls > 0" +
-			" GROUP BY person"
-	}
+	base := f.min
+	// The counted attempt's --by value is that of its step-1 event, the
+	// last stored at t0.
+	inner := e.personKeys(q, span, f, window, where, classIf, classNames, "code = "+strconv.Itoa(c1))
 
 	// Aliases within one SELECT are expanded into copies of their
 	// expressions (see stages), so a new stage starts wherever a chain of
 	// aliases would otherwise double at each step: at each level, and
 	// every few steps of the chains.
 	var st stages
-	st.let("T", "arrayMap(x -> x.1, ev)")
-	st.let("C", "arrayMap(x -> x.3, ev)")
+	st.let("T", "arrayMap(k -> bitShiftRight(k, "+strconv.Itoa(codeBits)+") + "+lit(base)+", K)")
+	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
 	st.let("isEnd", "arrayMap((a, b) -> a != b, T, arrayPushBack(arrayPopFront(T), "+neg+"))")
 	st.let("GT", "arrayFilter((x, y) -> y, T, isEnd)")
 	for c := 1; c <= K; c++ {
@@ -363,8 +372,8 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 	cols := []string{"person", "level", "t0", deltas}
 	if q.By != "" {
 		st.next()
-		st.let("byRow", fmt.Sprintf("arrayElement(arrayFilter(x -> x.1 = t0 AND x.3 = %d, ev), -1)", c1))
-		cols = append(cols, "tupleElement(byRow, 4)", "tupleElement(byRow, 5)")
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0, byEv), -1)")
+		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 
 	return func(from string) string {

@@ -47,6 +47,9 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "view,buy", "--where", `plan = "it's \ '; DROP TABLE x; --"`, "--from", "2024-03-02", "--to", "2024-03-05"},
 			{"funnel", "--steps", "view,cart,buy", "--dropped-at", "2"},
 			{"funnel", "--steps", "view,cart,cart,buy", "--mode", "strict", "--window", "2h", "--by", "plan", "--where", "price > 20"},
+			{"funnel", "--steps", "buy,view,cart", "--mode", "any", "--window", "3h", "--by", "plan", "--in-progress-at", "1"},
+			{"funnel", "--steps", "view,cart,buy", "--semantics", "mixpanel", "--by", "plan", "--window", "2h"},
+			{"funnel", "--steps", "view,view,buy", "--semantics", "clickhouse", "--where", "price > 20"},
 			{"trends"},
 			{"trends", "--where", "plan = Pro", "--where", "price > 500", "--from", "2023-01-01", "--to", "2023-01-31"},
 			{"trends", "--measure", "users", "--by", "plan", "--where", "price >= 50"},
@@ -73,8 +76,8 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			}
 		}
 		for _, args := range [][]string{
-			{"funnel", "--steps", "view,buy", "--mode", "any"},
 			{"funnel", "--steps", "view,buy", "--exclude", "cart"},
+			{"funnel", "--steps", "view,buy", "--semantics", "posthog"},
 		} {
 			code, _, stderr := runCLI(t, "", append(args, "--db", url)...)
 			if code != 1 || !strings.Contains(stderr, "not compiled for ClickHouse yet") {

@@ -42,6 +42,7 @@ func FunnelFromPersons(q FunnelQuery, span Span, persons []FunnelPerson) (*Funne
 	np := len(persons)
 	r := &FunnelResult{
 		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
+		Semantics: p.semLabel(), Options: q.Options,
 		By: q.By, Query: q, users: make([]string, np),
 		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
 	}

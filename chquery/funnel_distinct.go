@@ -1,0 +1,175 @@
+package chquery
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/query"
+)
+
+// codeBits is how many low bits of a packed event key hold its code (a
+// step or class number), the rest the time in ms since the data's first
+// event: one Int64 per event sorts by (time, code) with a plain arraySort,
+// which costs a fraction of sorting tuples by a lambda.
+const codeBits = 8
+
+// maxPackedSpan is the longest span of event times a packed key holds.
+const maxPackedSpan = int64(1)<<(62-codeBits) - 1
+
+// packed returns SQL for an event's packed key, code being its step or
+// class number (0: none); base is the data's first event time.
+func (e *Engine) packed(base int64, code string) string {
+	return "(toInt64(" + e.t.Time + ") - " + lit(base) + ") * " + strconv.Itoa(1<<codeBits) + " + (" + code + " AS code)"
+}
+
+// personKeys is the innermost SELECT of a packed funnel: per person, K,
+// the sorted packed keys of the events in the span's range up to the
+// window after it that pass --where and have a code (cases are multiIf's
+// condition, code pairs; names their event names), and with --by, byEv,
+// the (time, tiebreak, value, has) of the events byCode keeps, in stored
+// order.
+func (e *Engine) personKeys(q query.FunnelQuery, span query.Span, f *facts, window int64, where string, cases, names []string, byCode string) func(from string) string {
+	t := e.t
+	code := "toInt64(multiIf(" + strings.Join(cases, ", ") + ", 0))"
+	byArray := ""
+	if q.By != "" {
+		v, has := t.Prop(q.By)
+		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + ")), " + byCode + ")) AS byEv"
+	}
+	hi := min(span.To+window, f.max+1)
+	return func(from string) string {
+		return "SELECT " + t.Person + " AS person, arraySort(groupArray(" + e.packed(f.min, code) + ")) AS K" + byArray +
+			" FROM " + from +
+			" WHERE " + t.Where + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
+			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(hi) +
+			" AND " + where + " AND code > 0" +
+			" GROUP BY person"
+	}
+}
+
+// packedSpan checks that the data's times fit a packed key.
+func packedSpan(f *facts) error {
+	if f.max-f.min > maxPackedSpan {
+		return fmt.Errorf("the events span more than %d years, more than a ClickHouse funnel handles", maxPackedSpan/(365*86_400_000))
+	}
+	return nil
+}
+
+// distinctSQL is the ordered funnel whose steps all have different event
+// names, so each event can fill at most one step (the common case, and
+// the one ClickHouse's own windowFunnel serves). The person's events are
+// packed keys sorted by (time, step), so events of one instant come in
+// step order and each may extend the chains its own instant began: the
+// "at or after" of the ordered mode. Per step k, A_k is the running
+// maximum over events of the latest step-1 time of a chain that has done
+// steps 1..k by that event; event i of step k extends A_{k-1} as it was
+// before i (so one event fills one step) when within the window. Each
+// step costs two array passes (the running maximum is built from
+// arrayCumSumNonNegative), linear in the person's events.
+//
+// The counted attempt starts at the deepest step's latest start t0. Its
+// chain is the one that reached that step first — the first event where
+// A_D equals t0 — and, back from there, the latest event of each earlier
+// step before the next step's event: the chain the local engine reports.
+func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
+	t := e.t
+	n := len(q.Steps)
+	window, err := query.ParseDuration(windowOf(q))
+	if err != nil {
+		return nil, err
+	}
+	if err := packedSpan(f); err != nil {
+		return nil, err
+	}
+	where, err := e.conditions(ctx, q.Where)
+	if err != nil {
+		return nil, err
+	}
+	base := f.min
+	var codes []string
+	var names []string
+	for k, st := range q.Steps {
+		cond, err := e.conditions(ctx, st.Where)
+		if err != nil {
+			return nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+		}
+		codes = append(codes, "("+t.Event+" = "+clickhouse.String(st.Event)+" AND "+cond+"), "+strconv.Itoa(k+1))
+		names = append(names, st.Event)
+	}
+	// The counted attempt's --by value is that of its step-1 event, the
+	// last stored at t0.
+	inner := e.personKeys(q, span, f, window, where, codes, names, "code = 1")
+	// Starts are kept negated (NA_k = -A_k, a running minimum), so that
+	// each step's pass compares and selects without arithmetic: the
+	// functions an array pass applies per element are its cost.
+	shift := strconv.Itoa(codeBits)
+	const big = "toInt64(4611686018427387904)" // -neg: a negated "no chain"
+	var st stages
+	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
+	st.let("NTW", "arrayMap(k -> "+lit(window)+" - bitShiftRight(k, "+shift+"), K)")
+	for k := 1; k <= n; k++ {
+		var nb string
+		if k == 1 {
+			nb = fmt.Sprintf("arrayMap((c, k) -> if(c = 1 AND k < %s, -bitShiftRight(k, %s), %s), C, K)", lit((span.To-base)<<codeBits), shift, big)
+		} else {
+			st.let(fmt.Sprintf("PA%d", k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(NA%d), %s)", k-1, big))
+			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, PA%d, NTW)", k, big, k-1)
+		}
+		st.let(fmt.Sprintf("NB%d", k), nb)
+		st.let(fmt.Sprintf("NA%d", k), fmt.Sprintf("arrayMap((b, s) -> b - s, NB%d, arrayCumSumNonNegative(arrayDifference(NB%d)))", k, k))
+		st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayElement(NA%d, -1)", k))
+	}
+	level, start := "-1", neg
+	for k := 1; k <= n; k++ {
+		level = fmt.Sprintf("if(last%d < %s, %d, %s)", k, big, k-1, level)
+		start = fmt.Sprintf("if(last%d < %s, -last%d, %s)", k, big, k, start)
+	}
+	st.let("level", level)
+	st.let("t0", start)
+	deltas := "emptyArrayInt64()"
+	if n > 1 {
+		// Per middle step, where its events are (IX) and how many came up
+		// to each event (CNT): the latest before an index j is IX[CNT[j]].
+		for k := 2; k < n; k++ {
+			st.let(fmt.Sprintf("CNT%d", k), fmt.Sprintf("arrayCumSum(arrayMap(c -> toUInt32(c = %d), C))", k))
+			st.let(fmt.Sprintf("IX%d", k), fmt.Sprintf("arrayFilter((i, c) -> c = %d, arrayEnumerate(C), C)", k))
+		}
+		// J_k: the index of the chain's step-k event (0 past the level).
+		for k := n; k >= 2; k-- {
+			first := fmt.Sprintf("indexOf(NA%d, -t0)", k)
+			j := fmt.Sprintf("if(level = %d, %s, 0)", k-1, first)
+			if k < n {
+				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, arrayElement(IX%d, arrayElement(CNT%d, J%d)), 0)", k-1, first, k-1, k, k, k+1)
+			}
+			st.let(fmt.Sprintf("J%d", k), j)
+		}
+		var ds []string
+		prev := "t0"
+		for k := 2; k <= n; k++ {
+			cur := fmt.Sprintf("bitShiftRight(arrayElement(K, J%d), %d)", k, codeBits)
+			ds = append(ds, cur+" - "+prev)
+			prev = cur
+		}
+		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
+	}
+	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
+	if q.By != "" {
+		st.next()
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")
+		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
+	}
+	return func(from string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	}, nil
+}
+
+// tiebreakOf is SQL ordering a person's events at one time as stored.
+func tiebreakOf(t *clickhouse.Table) string {
+	if t.Tiebreak == "" {
+		return "0"
+	}
+	return t.Tiebreak
+}

@@ -1,0 +1,211 @@
+package chquery
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/query"
+)
+
+// Other products' funnel semantics (docs/semantics.md#vendor-semantics),
+// compiled where they can be exactly: Mixpanel's, and ClickHouse's
+// windowFunnel without options. The rest say they are not compiled yet.
+
+// vendorSQL returns the per-person query of q under another product's
+// semantics, or an error saying it is not compiled.
+func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
+	switch sem := strings.ToLower(strings.TrimSpace(q.Semantics)); {
+	case sem == query.SemMixpanel:
+		return e.mixpanelSQL(ctx, q, span)
+	case sem == query.SemClickHouse && len(q.Options) == 0:
+		return e.windowFunnelSQL(ctx, q, span, f)
+	case sem == query.SemClickHouse:
+		return nil, errNotYet("--semantics clickhouse with --option")
+	default:
+		return nil, errNotYet("--semantics " + q.Semantics)
+	}
+}
+
+// stepBits returns SQL for the mask of the steps an event meets (bit k:
+// step k+1, its name and its own filters) and the steps' event names.
+func (e *Engine) stepBits(ctx context.Context, steps []query.FunnelStep) (string, []string, error) {
+	var bits, names []string
+	for k, st := range steps {
+		cond, err := e.conditions(ctx, st.Where)
+		if err != nil {
+			return "", nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+		}
+		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s AND %s), %d)", e.t.Event, clickhouse.String(st.Event), cond, k))
+		names = append(names, st.Event)
+	}
+	return "(" + strings.Join(bits, " + ") + ")", names, nil
+}
+
+// mixpanelSQL: the person enters once, at their first step-1 event in
+// range, and each later step is the first event after the previous
+// step's (in time and stored order) that meets it, within the window of
+// the entry, which may fall after the range. One pass per step, each
+// reading only the previous step's position.
+func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (func(from string) string, error) {
+	t := e.t
+	n := len(q.Steps)
+	window, err := query.ParseDuration(windowOf(q))
+	if err != nil {
+		return nil, err
+	}
+	where, err := e.conditions(ctx, q.Where)
+	if err != nil {
+		return nil, err
+	}
+	mask, names, err := e.stepBits(ctx, q.Steps)
+	if err != nil {
+		return nil, err
+	}
+	tuple := "toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + mask + " AS mask"
+	if q.By != "" {
+		v, has := t.Prop(q.By)
+		tuple += ", " + v + ", toUInt8(" + has + ")"
+	}
+	inner := func(from string) string {
+		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
+			" FROM " + from +
+			" WHERE " + t.Where + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
+			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) +
+			" AND " + where + " AND mask > 0 GROUP BY person"
+	}
+	var st stages
+	st.let("T", "arrayMap(x -> x.1, ev)")
+	st.let("M", "arrayMap(x -> x.3, ev)")
+	st.let("J", "arrayEnumerate(ev)")
+	st.let("i1", "toInt64(arrayFirstIndex((t, m) -> bitTest(m, 0) AND t < "+lit(span.To)+", T, M))")
+	st.next()
+	st.let("lim", "arrayElement(T, i1) + "+lit(window))
+	for k := 1; k < n; k++ {
+		prev := fmt.Sprintf("i%d", k)
+		st.next()
+		// prev and lim are named outside the lambda as well (see count).
+		st.let(fmt.Sprintf("i%d", k+1), fmt.Sprintf("if(%s > 0, toInt64(arrayFirstIndex((t, m, j) -> j > %s AND bitTest(m, %d) AND t <= lim, T, M, J)), 0) + 0 * (%s + lim)", prev, prev, k, prev))
+	}
+	st.next()
+	level := "-1"
+	for k := 1; k <= n; k++ {
+		level = fmt.Sprintf("if(i%d > 0, %d, %s)", k, k-1, level)
+	}
+	st.let("level", level)
+	var ds []string
+	for k := 2; k <= n; k++ {
+		ds = append(ds, fmt.Sprintf("arrayElement(T, i%d) - arrayElement(T, i%d)", k, k-1))
+	}
+	deltas := "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
+	if n == 1 {
+		deltas = "emptyArrayInt64()"
+	}
+	cols := []string{"person", "level", "arrayElement(T, i1)", deltas}
+	if q.By != "" {
+		cols = append(cols, "tupleElement(arrayElement(ev, i1), 4)", "tupleElement(arrayElement(ev, i1), 5)")
+	}
+	return func(from string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	}, nil
+}
+
+// windowFunnelSQL is ClickHouse's windowFunnel without options, in
+// milliseconds (query/funnel_clickhouse.go): over the person's events in
+// the range that pass --where, each event is an entry per step it meets
+// (so one event may fill two steps), sorted by (time, step). An entry of
+// step k extends the chain of step k-1 when within the window of that
+// chain's start; per step the latest start is kept, which is the running
+// maximum of distinctSQL. The chain counted is the one that last reached
+// the deepest step — or first reached the last step, where windowFunnel
+// stops — and, back from it, the latest entry of each step before.
+func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
+	t := e.t
+	n := len(q.Steps)
+	window, err := query.ParseDuration(windowOf(q))
+	if err != nil {
+		return nil, err
+	}
+	if err := packedSpan(f); err != nil {
+		return nil, err
+	}
+	where, err := e.conditions(ctx, q.Where)
+	if err != nil {
+		return nil, err
+	}
+	mask, names, err := e.stepBits(ctx, q.Steps)
+	if err != nil {
+		return nil, err
+	}
+	base := f.min
+	unit := strconv.Itoa(1 << codeBits)
+	var entries []string
+	for k := 0; k < n; k++ {
+		entries = append(entries, fmt.Sprintf("if(bitTest(mask, %d), rel + %d, 0)", k, k+1))
+	}
+	byArray := ""
+	if q.By != "" {
+		v, has := t.Prop(q.By)
+		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + ")), bitTest(mask, 0))) AS byEv"
+	}
+	inner := func(from string) string {
+		return "SELECT " + t.Person + " AS person, arraySort(arrayFilter(k -> k > 0, groupArrayArray([" + strings.Join(entries, ", ") + "]))) AS K" + byArray +
+			" FROM (SELECT *, " + mask + " AS mask, (toInt64(" + t.Time + ") - " + lit(base) + ") * " + unit + " AS rel FROM " + from +
+			" WHERE " + t.Where + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
+			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) +
+			" AND " + where + ") WHERE mask > 0 GROUP BY person"
+	}
+	shift := strconv.Itoa(codeBits)
+	const big = "toInt64(4611686018427387904)"
+	var st stages
+	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
+	st.let("NTW", "arrayMap(k -> "+lit(window)+" - bitShiftRight(k, "+shift+"), K)")
+	for k := 1; k <= n; k++ {
+		var nb string
+		if k == 1 {
+			nb = fmt.Sprintf("arrayMap((c, k) -> if(c = 1, -bitShiftRight(k, %s), %s), C, K)", shift, big)
+		} else {
+			st.let(fmt.Sprintf("PA%d", k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(NA%d), %s)", k-1, big))
+			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, PA%d, NTW)", k, big, k-1)
+		}
+		st.let(fmt.Sprintf("NB%d", k), nb)
+		st.let(fmt.Sprintf("NA%d", k), fmt.Sprintf("arrayMap((b, s) -> b - s, NB%d, arrayCumSumNonNegative(arrayDifference(NB%d)))", k, k))
+		st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayElement(NA%d, -1)", k))
+		if k < n {
+			// Where step k was reached (VI) and how often up to each
+			// entry (VC): the last before entry j is VI[VC[j-1]].
+			st.let(fmt.Sprintf("VC%d", k), fmt.Sprintf("arrayCumSum(arrayMap(b -> toUInt32(b < %s), NB%d))", big, k))
+			st.let(fmt.Sprintf("VI%d", k), fmt.Sprintf("arrayFilter((i, b) -> b < %s, arrayEnumerate(NB%d), NB%d)", big, k, k))
+		}
+	}
+	level := "-1"
+	for k := 1; k <= n; k++ {
+		level = fmt.Sprintf("if(last%d < %s, %d, %s)", k, big, k-1, level)
+	}
+	st.let("level", level)
+	// J_k: the entry of the counted chain's step k (0 past the level).
+	st.let(fmt.Sprintf("J%d", n), fmt.Sprintf("if(level = %d, toInt64(arrayFirstIndex(x -> x < %s, NA%d)), 0)", n-1, big, n))
+	for k := n - 1; k >= 1; k-- {
+		st.let(fmt.Sprintf("J%d", k), fmt.Sprintf("multiIf(level = %d, toInt64(arrayElement(VI%d, -1)), level > %d, toInt64(arrayElement(VI%d, arrayElement(VC%d, J%d - 1))), 0)", k-1, k, k-1, k, k, k+1))
+	}
+	st.let("t0", "bitShiftRight(arrayElement(K, J1), "+shift+")")
+	var ds []string
+	for k := 2; k <= n; k++ {
+		ds = append(ds, fmt.Sprintf("bitShiftRight(arrayElement(K, J%d), %s) - bitShiftRight(arrayElement(K, J%d), %s)", k, shift, k-1, shift))
+	}
+	deltas := "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
+	if n == 1 {
+		deltas = "emptyArrayInt64()"
+	}
+	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
+	if q.By != "" {
+		st.next()
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")
+		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
+	}
+	return func(from string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	}, nil
+}
