@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -53,7 +54,7 @@ func (e *Engine) personKeys(q query.FunnelQuery, span query.Span, f *facts, wind
 // packedSpan checks that the data's times fit a packed key.
 func packedSpan(f *facts) error {
 	if f.max-f.min > maxPackedSpan {
-		return fmt.Errorf("the events span more than %d years, more than a ClickHouse funnel handles", maxPackedSpan/(365*86_400_000))
+		return i18n.Errorf("the events span more than %d years, more than a ClickHouse funnel handles", maxPackedSpan/(365*86_400_000))
 	}
 	return nil
 }
