@@ -351,6 +351,14 @@ func valueLabel(v string) string {
 		return i18n.T("saved")
 	case "stages":
 		return i18n.T("stages")
+	case "rfm":
+		return "RFM"
+	case "csv":
+		return "CSV"
+	case "markdown":
+		return "Markdown"
+	case "json":
+		return "JSON"
 	case "segment":
 		return i18n.T("segment")
 	case "audience":

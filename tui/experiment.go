@@ -144,7 +144,7 @@ func (a *experimentTab) rows(sh *shared) []row {
 		}},
 		// The intended split the sample-ratio check tests against; the
 		// engine says when the count does not match the variants.
-		row{label: i18n.T("weights"), value: weightsLabel(q.Weights), edit: func(sh *shared) dialog {
+		row{label: i18n.T("weights"), value: weightsText(weightsLabel(q.Weights)), edit: func(sh *shared) dialog {
 			cur := ""
 			if len(q.Weights) > 0 {
 				cur = weightsLabel(q.Weights)

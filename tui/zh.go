@@ -87,7 +87,7 @@ func init() {
 		"no result yet": "尚无结果",
 
 		// help.go
-		"In the query panel, Enter edits the row under the cursor with a picker that filters as you type; a adds a step or filter, d removes it, K/J move it. In the results, ↑↓ select a funnel step, retention cell or experiment variant and Enter lists its users (a variant's with converted yes/no and when). On a funnel step p lists those still in progress. On any list of users, e exports it (CSV, Markdown or JSON) and y copies it as Markdown; Enter on a user shows their timeline. On Segments, b back-tests the selected audience against a goal over 60 days. Esc goes back. On Experiments, the weights row sets the intended split for the sample-ratio check: 90/10, 50,25,25, A=90,B=10 or even.": "在查询面板中，Enter 用边输入边筛选的选择器编辑光标所在行；a 添加步骤或筛选条件，d 删除，K/J 调整顺序。在结果中，↑↓ 选择漏斗步骤、留存单元格或实验组，Enter 列出其用户（实验组的用户附带是否转化及转化时间）。在漏斗步骤上按 p 列出仍在进行中的用户。在任何用户列表中，e 导出（CSV、Markdown 或 JSON），y 以 Markdown 复制；在用户上按 Enter 查看其时间线。在分群标签页，b 用目标事件回测所选受众最近 60 天的表现。Esc 返回。在 A/B 实验标签页，weights 行设定样本比例检验的预期分流：90/10、50,25,25、A=90,B=10 或 even。",
+		"In the query panel, Enter edits the row under the cursor with a picker that filters as you type; a adds a step or filter, d removes it, K/J move it. In the results, ↑↓ select a funnel step, retention cell or experiment variant and Enter lists its users (a variant's with converted yes/no and when). On a funnel step p lists those still in progress. On any list of users, e exports it (CSV, Markdown or JSON) and y copies it as Markdown; Enter on a user shows their timeline. On Segments, b back-tests the selected audience against a goal over 60 days. Esc goes back. On Experiments, the weights row sets the intended split for the sample-ratio check: 90/10, 50,25,25, A=90,B=10 or even.": "在查询面板中，Enter 用边输入边筛选的选择器编辑光标所在行；a 添加步骤或筛选条件，d 删除，K/J 调整顺序。在结果中，↑↓ 选择漏斗步骤、留存单元格或实验组，Enter 列出其用户（实验组的用户附带是否转化及转化时间）。在漏斗步骤上按 p 列出仍在进行中的用户。在任何用户列表中，e 导出（CSV、Markdown 或 JSON），y 以 Markdown 复制；在用户上按 Enter 查看其时间线。在分群标签页，b 用目标事件回测所选受众最近 60 天的表现。Esc 返回。在 A/B 实验标签页，分流行设定样本比例检验的预期分流：90/10、50,25,25、A=90,B=10 或 even。",
 		"Keys": "按键",
 		"lines %d-%d of %d · ↑↓ scroll · esc back": "第 %d-%d 行，共 %d 行 · ↑↓ 滚动 · esc 返回",
 
@@ -513,8 +513,8 @@ func init() {
 		"significant":                    "显著",
 		"◆ control · ├─┤ 95%% interval":  "◆ 对照组 · ├─┤ 95%% 置信区间",
 		" (want %s)":                     "（预期 %s）",
-		"SRM vs %s: SAMPLE RATIO MISMATCH (p %s): %s — check the assignment before trusting the result": "样本比例检验（对比 %s）：样本比例不匹配（p %s）：%s — 请先检查分组再相信结果",
-		"SRM vs %s: ok (p %s): %s": "样本比例检验（对比 %s）：正常（p %s）：%s",
+		"SRM vs %s: SAMPLE RATIO MISMATCH (p %s): %s — check the assignment before trusting the result": "样本比例检验（预期 %s）：样本比例不匹配（p %s）：%s — 请先检查分组再相信结果",
+		"SRM vs %s: ok (p %s): %s": "样本比例检验（预期 %s）：正常（p %s）：%s",
 		"even":                     "均分",
 		"excluded: none (every user saw one variant)":             "排除：无（每个用户只见过一个实验组）",
 		"excluded: %d users seen with more than one variant (%s)": "排除：%d 个用户见过多个实验组（%s）",
