@@ -58,7 +58,7 @@ func runForecast(env *Env, args []string) error {
 		return err
 	}
 	if len(res.Series) == 1 && res.Series[0].Refused != "" {
-		return i18n.Errorf("cannot forecast %s: %s", res.Series[0].Name, res.Series[0].Refused)
+		return i18n.Errorf("cannot forecast %s: %s", res.Series[0].Name, res.Series[0].RefusedText())
 	}
 	return emit(env, *format, res)
 }

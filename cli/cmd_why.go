@@ -154,7 +154,7 @@ func latestAnomaly(env *Env, d *query.Dataset, q *why.Query) error {
 	}
 	s := f.Series[0]
 	if s.Refused != "" {
-		return i18n.Errorf("cannot find an anomaly: %s; or give --before and --after", s.Refused)
+		return i18n.Errorf("cannot find an anomaly: %s; or give --before and --after", s.RefusedText())
 	}
 	if len(s.Anomalies) == 0 {
 		return i18n.Errorf("the daily series has no anomaly (no day outside its expected band); name the periods with --before FROM..TO --after FROM..TO")

@@ -19,10 +19,10 @@
 package forecast
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"sort"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Model names one member of the family.
@@ -92,7 +92,7 @@ type Fit struct {
 }
 
 // ErrShort says the series is too short to fit any model.
-var ErrShort = errors.New("series too short")
+var ErrShort error = i18n.Error(i18n.N("series too short"))
 
 // MinPoints is the shortest series Select fits: two full seasons, so the
 // seasonal terms are estimated from more than one occurrence each.
@@ -104,7 +104,7 @@ func MinPoints(period int) int { return 2 * max(period, 2) }
 // are treated as missing.
 func Select(y []float64, m int) (*Fit, error) {
 	if len(y) < MinPoints(m) {
-		return nil, fmt.Errorf("%w: %d points, need %d (two seasons of %d)", ErrShort, len(y), MinPoints(m), m)
+		return nil, i18n.Errorf("%w: %d points, need %d (two seasons of %d)", ErrShort, len(y), MinPoints(m), m)
 	}
 	mask := make([]bool, len(y)) // true: left out
 	for i, v := range y {
@@ -172,7 +172,7 @@ func Select(y []float64, m int) (*Fit, error) {
 		best = next
 	}
 	if best == nil {
-		return nil, fmt.Errorf("%w: %d points", ErrShort, len(y))
+		return nil, i18n.Errorf("%w: %d points", ErrShort, len(y))
 	}
 	// The anomalies are the forecast detector's verdicts on the final fit
 	// (usually the points it left out).

@@ -2,7 +2,6 @@ package forecast
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 
@@ -16,9 +15,14 @@ type Result struct {
 	Interval string   `json:"interval"`
 	Period   int      `json:"period"` // seasonal period in intervals (7 for days)
 	Horizon  int      `json:"horizon"`
-	Note     string   `json:"note,omitempty"` // e.g. the partial last interval left out
+	Note     string   `json:"note,omitempty"` // e.g. the partial last interval left out; English, as all JSON
 	Series   []Series `json:"series"`
+
+	note i18n.Msg // Note as a person reads it (NoteText)
 }
+
+// NoteText is Note in the interface language.
+func (r *Result) NoteText() string { return r.note.String() }
 
 // Series is one series' forecast, backtest and anomalies. When the series
 // cannot be forecast, Refused says why and the rest is empty.
@@ -28,11 +32,17 @@ type Series struct {
 	Forecast  []FuturePoint `json:"forecast"`
 	Backtest  *BacktestJSON `json:"backtest"` // null when the history leaves no origin
 	Anomalies []Anomaly     `json:"anomalies"`
-	Refused   string        `json:"refused,omitempty"`
+	Refused   string        `json:"refused,omitempty"` // English, as all JSON; RefusedText shows it
 
 	// Past is the history with its expected band (for charts); not in JSON.
 	Past []PastPoint `json:"-"`
+
+	refused i18n.Msg
 }
+
+// RefusedText is why the series has no forecast, in the interface
+// language; "" when it has one.
+func (s Series) RefusedText() string { return s.refused.String() }
 
 // FuturePoint is one forecast step.
 type FuturePoint struct {
@@ -84,11 +94,13 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 	c, err := Choose(y, m, h)
 	if err != nil {
 		if start := SinceGap(y, m); errors.Is(err, ErrShort) && start > 0 {
-			err = errors.New(i18n.T("%d intervals since %s, after %d or more with no event; a forecast needs at least %d (two seasons of %d)", len(y)-start, t[start], MinPoints(m), MinPoints(m), m))
+			s.refused = i18n.M("%d intervals since %s, after %d or more with no event; a forecast needs at least %d (two seasons of %d)", len(y)-start, t[start], MinPoints(m), MinPoints(m), m)
 		} else if errors.Is(err, ErrShort) {
-			err = fmt.Errorf("%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range", len(y), MinPoints(m), m)
+			s.refused = i18n.M("%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range", len(y), MinPoints(m), m)
+		} else {
+			s.refused = i18n.ErrorMsg(err)
 		}
-		s.Refused = err.Error()
+		s.Refused = s.refused.In(i18n.English)
 		// Its anomalies are the fallback detector's, as everywhere else.
 		s.judged(t, Detect(y, m, OutlierZ, TrailingWindow), false)
 		return s
@@ -131,9 +143,9 @@ func (r *Result) Tables() []output.Table {
 	var out []output.Table
 	for _, s := range r.Series {
 		if s.Refused != "" {
-			out = append(out, output.Table{Title: s.Name + ": no forecast", Columns: []string{"reason"}, Rows: [][]string{{s.Refused}}})
+			out = append(out, output.Table{Title: i18n.T("%s: no forecast", s.Name), Columns: []string{i18n.T("reason")}, Rows: [][]string{{s.RefusedText()}}})
 		} else {
-			t := output.Table{Title: s.Name + " — " + s.Model + "; " + s.BacktestText(), Columns: []string{r.Interval, "forecast", "lo80", "hi80", "lo95", "hi95"}}
+			t := output.Table{Title: s.Name + " — " + s.Model + "; " + s.BacktestText(), Columns: []string{r.Interval, i18n.T("forecast"), "lo80", "hi80", "lo95", "hi95"}}
 			for _, p := range s.Forecast {
 				t.Rows = append(t.Rows, []string{p.T, num(p.Value), num(p.Lo80), num(p.Hi80), num(p.Lo95), num(p.Hi95)})
 			}
@@ -141,7 +153,7 @@ func (r *Result) Tables() []output.Table {
 		}
 		if len(s.Anomalies) > 0 {
 			// A refused series' are the trailing fallback's, named so.
-			a := output.Table{Title: s.Name + " — past points outside their expected band (anomalies)", Columns: []string{r.Interval, "value", "expected", "lo", "hi", "detector"}}
+			a := output.Table{Title: i18n.T("%s — past points outside their expected band (anomalies)", s.Name), Columns: []string{r.Interval, i18n.T("value"), i18n.T("expected"), "lo", "hi", i18n.T("detector")}}
 			for _, p := range s.Anomalies {
 				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), p.Detector})
 			}
@@ -149,7 +161,7 @@ func (r *Result) Tables() []output.Table {
 		}
 	}
 	if r.Note != "" && len(out) > 0 {
-		out[0].Title += " (" + r.Note + ")"
+		out[0].Title = i18n.T("%s (%s)", out[0].Title, r.NoteText())
 	}
 	return out
 }
@@ -158,14 +170,15 @@ func (r *Result) Tables() []output.Table {
 func (s Series) BacktestText() string {
 	b := s.Backtest
 	if b == nil {
-		return "too little history for a backtest"
+		return i18n.T("too little history for a backtest")
 	}
-	txt := fmt.Sprintf("backtest MASE %.2f", b.MASE)
+	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
 	if b.RelMAE != nil {
-		txt += fmt.Sprintf(" (MAE %.2f× seasonal naive's)", *b.RelMAE)
+		return i18n.T("backtest MASE %s (MAE %s× seasonal naive's), 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)",
+			f(b.MASE, 2), f(*b.RelMAE, 2), f(100*b.Coverage80, 0), f(100*b.Coverage95, 0), b.Points, b.Origins, b.Horizon)
 	}
-	return txt + fmt.Sprintf(", 80%% interval held %.0f%% and 95%% held %.0f%% of %d points (%d origins, up to %d ahead)",
-		100*b.Coverage80, 100*b.Coverage95, b.Points, b.Origins, b.Horizon)
+	return i18n.T("backtest MASE %s, 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)",
+		f(b.MASE, 2), f(100*b.Coverage80, 0), f(100*b.Coverage95, 0), b.Points, b.Origins, b.Horizon)
 }
 
 // num prints with one decimal below 100 and none above.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -51,14 +52,14 @@ func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query
 		return nil, err
 	}
 	if h < 1 || h > MaxHorizon {
-		return nil, fmt.Errorf("--horizon %d is out of range (use 1 to %d)", h, MaxHorizon)
+		return nil, i18n.Errorf("--horizon %d is out of range (use 1 to %d)", h, MaxHorizon)
 	}
 	sp, err := complete(ctx, d, q, r)
 	if err != nil {
 		return nil, err
 	}
 	m, future := SeasonOf(iv), sp.ahead(h)
-	out := &Result{Measure: r.Measure, Interval: r.Interval, Period: m, Horizon: h, Note: sp.note, Series: []Series{}}
+	out := &Result{Measure: r.Measure, Interval: r.Interval, Period: m, Horizon: h, Note: sp.note.In(i18n.English), note: sp.note, Series: []Series{}}
 	for k, sr := range r.Series {
 		var t []string
 		for _, p := range sr.Points[sp.lo:sp.hi] {
@@ -77,7 +78,7 @@ func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query
 // naming those left out, and the labels of the intervals after hi.
 type span struct {
 	lo, hi int
-	note   string
+	note   i18n.Msg
 	// ahead(h) labels the h intervals after the last kept: its k-th, 1-based.
 	ahead func(h int) func(k int) string
 }
@@ -109,13 +110,13 @@ func complete(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *que
 	if len(r.Series) > 0 && len(r.Series[0].Points) != hi {
 		return span{}, fmt.Errorf("internal: %d points for %d intervals", len(r.Series[0].Points), hi)
 	}
-	var dropped []string
+	var first, last []any // interval and label of a partly covered end left out
 	// Up to 2% of an interval uncovered still counts as whole (data that
 	// ends at 23:59 covers its day). Without --from or --last the data
 	// simply starts with its first event, whatever the hour.
 	ranged := q.From != "" || q.Last != ""
 	if ranged && hi > 0 && s.From-cal.Starts[0] > (cal.Starts[1]-cal.Starts[0])/50 {
-		dropped = append(dropped, "first "+string(iv)+" "+cal.Label(0))
+		first = []any{string(iv), cal.Label(0)}
 		lo++
 	}
 	dataEnd := s.To
@@ -126,18 +127,17 @@ func complete(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *que
 		dataEnd = query.NewCalendar(query.Day, s.Loc, d.MaxTime, d.MaxTime+1).Starts[1]
 	}
 	if hi > lo && cal.Starts[hi]-dataEnd > (cal.Starts[hi]-cal.Starts[hi-1])/50 {
-		dropped = append(dropped, "last "+string(iv)+" "+cal.Label(hi-1))
+		last = []any{string(iv), cal.Label(hi - 1)}
 		hi--
 	}
 	sp := span{lo: lo, hi: hi}
-	if len(dropped) > 0 {
-		sp.note = "left out the partly covered "
-		for i, x := range dropped {
-			if i > 0 {
-				sp.note += " and "
-			}
-			sp.note += x
-		}
+	switch {
+	case first != nil && last != nil:
+		sp.note = i18n.M("left out the partly covered first %s %s and last %s %s", append(first, last...)...)
+	case first != nil:
+		sp.note = i18n.M("left out the partly covered first %s %s", first...)
+	case last != nil:
+		sp.note = i18n.M("left out the partly covered last %s %s", last...)
 	}
 	// The labels of the intervals after the last one kept.
 	width := map[query.Interval]time.Duration{query.Hour: time.Hour, query.Day: 25 * time.Hour, query.Week: 7 * 25 * time.Hour, query.Month: 32 * 24 * time.Hour}[iv]

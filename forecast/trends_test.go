@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -54,8 +55,8 @@ func TestCompleteDateStamped(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sp.hi-sp.lo != c.hi || !strings.HasPrefix(sp.note, c.note) || (c.note == "") != (sp.note == "") {
-			t.Errorf("%s: %d intervals kept, note %q; want %d, %q", c.name, sp.hi-sp.lo, sp.note, c.hi, c.note)
+		if note := sp.note.In(i18n.English); sp.hi-sp.lo != c.hi || !strings.HasPrefix(note, c.note) || (c.note == "") != (note == "") {
+			t.Errorf("%s: %d intervals kept, note %q; want %d, %q", c.name, sp.hi-sp.lo, sp.note.In(i18n.English), c.hi, c.note)
 		}
 	}
 }

@@ -5,5 +5,24 @@ import "github.com/spoorhq/spoor/i18n"
 func init() {
 	i18n.Chinese.Add(map[string]string{
 		"%d intervals since %s, after %d or more with no event; a forecast needs at least %d (two seasons of %d)": "自 %[2]s 起只有 %[1]d 个区间（此前连续 %[3]d 个以上区间没有事件）；预测至少需要 %[4]d 个（%[5]d 的两个周期）",
+		"series too short":                           "序列太短",
+		"%w: %d points, need %d (two seasons of %d)": "%w：只有 %d 个点，需要 %d 个（%d 的两个周期）",
+		"%w: %d points":                              "%w：只有 %d 个点",
+		"%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range": "历史只有 %d 个区间；预测至少需要 %d 个（%d 的两个周期）——请扩大时间范围",
+		"%s: no forecast": "%s：无法预测",
+		"reason":          "原因",
+		"forecast":        "预测",
+		"%s — past points outside their expected band (anomalies)": "%s — 超出预期区间的历史点（异常）",
+		"value":                             "值",
+		"expected":                          "预期值",
+		"detector":                          "检测方法",
+		"%s (%s)":                           "%s（%s）",
+		"too little history for a backtest": "历史数据太少，无法回测",
+		"backtest MASE %s (MAE %s× seasonal naive's), 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)": "回测 MASE %s（MAE 为季节性朴素预测的 %s 倍），80%% 区间覆盖了 %s%%、95%% 区间覆盖了 %s%%，共 %d 个点（%d 个起点，最多向前 %d 步）",
+		"backtest MASE %s, 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)":                            "回测 MASE %s，80%% 区间覆盖了 %s%%、95%% 区间覆盖了 %s%%，共 %d 个点（%d 个起点，最多向前 %d 步）",
+		"--horizon %d is out of range (use 1 to %d)":             "--horizon %d 超出范围（可用 1 到 %d）",
+		"left out the partly covered first %s %s and last %s %s": "已略去只覆盖了一部分的首个 %s（%s）和最后一个 %s（%s）",
+		"left out the partly covered first %s %s":                "已略去只覆盖了一部分的首个 %s（%s）",
+		"left out the partly covered last %s %s":                 "已略去只覆盖了一部分的最后一个 %s（%s）",
 	})
 }

@@ -139,7 +139,7 @@ func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
 		case r.fcErr != nil:
 			msg = i18n.T("no forecast: %s", r.fcErr.Error())
 		case r.fc != nil && len(r.fc.Series) > 0:
-			msg = i18n.T("no forecast: %s", r.fc.Series[0].Refused)
+			msg = i18n.T("no forecast: %s", r.fc.Series[0].RefusedText())
 		}
 		// A series too short to forecast keeps the markers of the
 		// detector's fallback, as with the forecast hidden.
@@ -218,7 +218,7 @@ func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
 		out += "\n" + alertMarkers(sh, plot, pts, n, plotW)
 	}
 	out += "\n" + legend + "\n" + bt
-	if note := fc.Note; note != "" {
+	if note := fc.NoteText(); note != "" {
 		out += "\n" + sh.st.Dim.Render(truncate(note, w))
 	}
 	// The list shows alertListMax anomalies, scrolled to keep sel in view.
