@@ -20,7 +20,7 @@ func init() {
 		"too little history for a backtest": "历史数据太少，无法回测",
 		"backtest MASE %s (MAE %s× seasonal naive's), 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)": "回测 MASE %s（MAE 为季节性朴素预测的 %s 倍），80%% 区间覆盖了 %s%%、95%% 区间覆盖了 %s%%，共 %d 个点（%d 个起点，最多向前 %d 步）",
 		"backtest MASE %s, 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)":                            "回测 MASE %s，80%% 区间覆盖了 %s%%、95%% 区间覆盖了 %s%%，共 %d 个点（%d 个起点，最多向前 %d 步）",
-		"--horizon %d is out of range (use 1 to %d)":             "--horizon %d 超出范围（可用 1 到 %d）",
+		"--horizon %d is out of range (use 1 to %d)":             "--horizon %d 超出范围（请用 1 到 %d）",
 		"left out the partly covered first %s %s and last %s %s": "已略去只覆盖了一部分的首个 %s（%s）和最后一个 %s（%s）",
 		"left out the partly covered first %s %s":                "已略去只覆盖了一部分的首个 %s（%s）",
 		"left out the partly covered last %s %s":                 "已略去只覆盖了一部分的最后一个 %s（%s）",
