@@ -487,7 +487,7 @@ func init() {
 		"choose from the values…":                 "从取值中选择…",
 		"variant":                                 "分组",
 		"(pick a property)":                       "（请选择属性）",
-		"Property that names each user's variant": "标记每个用户所在实验组的属性",
+		"Property that names each user's variant": "标记每个用户所在分组的属性",
 		"(auto)":          "（自动）",
 		"Control variant": "对照组",
 		"pick the variant property first, or type the control's name":                 "请先选择实验组属性，或直接输入对照组名称",
@@ -502,7 +502,7 @@ func init() {
 		"Intended traffic split (sample-ratio check)":                                 "预期流量分配（样本比例检验）",
 		"90/10, 50,25,25 (control first, then by name), A=90,B=10 or even":            "90/10、50,25,25（对照组在前，其余按名称）、A=90,B=10 或 even",
 		"Numeric property summed over goal events (Welch's t-test)":                   "对目标事件求和的数值属性（Welch t 检验）",
-		"pick the property that names each user's variant: Enter on the variant row":  "请选择标记实验组的属性：在实验组行按 Enter",
+		"pick the property that names each user's variant: Enter on the variant row":  "请选择标记分组的属性：在分组行按 Enter",
 		"pick a goal event (Enter on goal) or at least two funnel steps (a adds one)": "请选择目标事件（在目标行按 Enter），或至少两个漏斗步骤（按 a 添加）",
 
 		// experiment_chart.go
