@@ -74,6 +74,7 @@ func (e *Engine) WithRules(r segment.Rules) *Engine {
 type facts struct {
 	min, max, count int64
 	names           []string
+	counts          []int // events of each name
 	known           map[string]bool
 }
 
@@ -105,6 +106,7 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 		}
 		f.count += n
 		f.names = append(f.names, row[0])
+		f.counts = append(f.counts, int(n))
 		f.known[row[0]] = true
 	}
 	e.cache.facts = f
@@ -285,4 +287,14 @@ func (s *stages) wrap(inner string) string {
 		}
 	}
 	return inner
+}
+
+// CheckEvent says, as the local engine does, that the table holds no event
+// of that name, with the closest names it holds; nil when it holds some.
+func (e *Engine) CheckEvent(ctx context.Context, name string) error {
+	f, err := e.data(ctx)
+	if err != nil {
+		return err
+	}
+	return f.checkEvent(name)
 }

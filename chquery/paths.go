@@ -25,7 +25,7 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	if err != nil {
 		return nil, err
 	}
-	f, span, err := e.span(ctx, q.Common)
+	e, f, span, err := e.scope(ctx, q.Common)
 	if err != nil {
 		return nil, err
 	}

@@ -162,7 +162,8 @@ func TestSegmentMatchesLocal(t *testing.T) {
 	t.Logf("%d expressions", exprs)
 }
 
-// TestSegmentScopesAnalyses runs every compiled analysis with --segment
+// TestSegmentScopesAnalyses runs every compiled analysis (trends,
+// funnel, retention, paths, lifecycle) with --segment
 // (saved segments, audiences and stages) and --by segment:NAME on random
 // data: the same JSON as the local engine.
 func TestSegmentScopesAnalyses(t *testing.T) {
@@ -203,6 +204,8 @@ func TestSegmentScopesAnalyses(t *testing.T) {
 			same(t, b, fq, func(e query.Engine) (*query.FunnelResult, error) { return e.Funnel(ctx, fq) }, nil)
 			rq := query.RetentionQuery{Common: cm, Period: "week"}
 			same(t, b, rq, func(e query.Engine) (*query.RetentionResult, error) { return e.Retention(ctx, rq) }, nil)
+			pq := query.PathsQuery{Common: cm, From: "a", Depth: 2}
+			same(t, b, pq, func(e query.Engine) (*query.PathsResult, error) { return e.Paths(ctx, pq) }, nil)
 			lq := query.LifecycleQuery{Common: cm, Interval: "week"}
 			same(t, b, lq, func(e query.Engine) (*query.LifecycleResult, error) { return e.Lifecycle(ctx, lq) }, nil)
 		}

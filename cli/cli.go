@@ -375,6 +375,7 @@ func commonFlags(fs *flag.FlagSet, c *query.Common) {
 	fs.StringVar(&c.To, "to", "", i18n.T("last day, YYYY-MM-DD (inclusive)"))
 	fs.StringVar(&c.Last, "last", "", i18n.T("relative range anchored at the data's last event, e.g. 30d, 12w"))
 	fs.Var((*stringList)(&c.Where), "where", i18n.T("property filter, repeatable and ANDed: 'country = CN', 'price > 100', 'device in (ios, android)'"))
+	segmentsFlag(fs)
 	fs.StringVar(&c.Segment, "segment", "", i18n.T("only users in this saved segment"))
 	fs.StringVar(&c.By, "by", "", i18n.T("break down by this property"))
 	fs.StringVar(&c.TZ, "tz", "", i18n.T("display timezone (IANA name), default the database's"))
@@ -484,8 +485,12 @@ func openEngine(env *Env, flagValue string) (e query.Engine, close func() error,
 		if err != nil {
 			return nil, nil, err
 		}
+		path, err := segmentsPath(env, src)
+		if err != nil {
+			return nil, nil, err
+		}
 		// A ClickHouse table's display zone is UTC, as spoor info says.
-		return chquery.New(c, t, time.UTC), func() error { return nil }, nil
+		return chquery.New(c, t, time.UTC).WithRules(segment.SavedAt(path, src.String())), func() error { return nil }, nil
 	}
 	db, d, err := loadDataset(env, flagValue)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spoorhq/spoor/i18n"
 
+	"github.com/spoorhq/spoor/chquery"
 	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
@@ -203,85 +204,11 @@ func chUnknownEvent(env *Env, c *clickhouse.Client, t *clickhouse.Table, event s
 // chUser is spoor user on a ClickHouse table: the person of id, their ids,
 // and their events in time order.
 func chUser(env *Env, src *clickhouse.Source, id string, loc *time.Location) (query.Timeline, error) {
-	tl := query.Timeline{Asked: id, Events: []query.TimelineEvent{}}
 	c, t, err := openClickHouse(env, src)
 	if err != nil {
-		return tl, err
+		return query.Timeline{Asked: id, Events: []query.TimelineEvent{}}, err
 	}
-	r, err := c.Query(env.Ctx, "SELECT "+t.Person+" FROM "+t.From+" WHERE "+t.Where+" AND ("+t.DistinctID+" = "+clickhouse.String(id)+" OR "+t.Person+" = "+clickhouse.String(id)+") LIMIT 1")
-	if err != nil {
-		return tl, err
-	}
-	if len(r.Rows) == 0 {
-		return tl, i18n.Errorf("unknown user %q: no event of %s has it as its user or person", id, src.Table)
-	}
-	tl.User = r.Rows[0][0]
-	person := t.Person + " = " + clickhouse.String(tl.User)
-	props := "properties"
-	switch t.Source.Schema {
-	case "spoor":
-		props = "arrayMap((k, v) -> (k, v), prop_keys, prop_values)"
-	case "columns":
-		var pairs []string
-		for _, col := range t.Columns {
-			if col.Name == src.UserCol || col.Name == src.EventCol || col.Name == src.TimeCol {
-				continue
-			}
-			v, p := t.Prop(col.Name)
-			pairs = append(pairs, "("+clickhouse.String(col.Name)+", "+v+", toUInt8("+p+"))")
-		}
-		props = "arrayMap(x -> (x.1, x.2), arrayFilter(x -> x.3 = 1, [" + strings.Join(pairs, ", ") + "]))"
-		if len(pairs) == 0 {
-			props = "[]"
-		}
-	}
-	order := t.Time
-	if t.Tiebreak != "" {
-		order += ", " + t.Tiebreak
-	}
-	ids := map[string]bool{}
-	_, _, err = c.Each(env.Ctx, "SELECT "+t.Time+", "+t.Event+", "+t.DistinctID+", "+props+" FROM "+t.From+" WHERE "+t.Where+" AND "+person+" ORDER BY "+order, func(row []string) error {
-		ms := atoi64(row[0])
-		e := query.TimelineEvent{Time: time.UnixMilli(ms).In(loc).Format("2006-01-02T15:04:05.000Z07:00"), Event: row[1], ID: row[2], Millis: ms}
-		ids[row[2]] = true
-		if t.Source.Schema == "posthog" {
-			e.Properties = jsonTexts(row[3])
-		} else {
-			obj, err := pairsJSON(row[3])
-			if err != nil {
-				return err
-			}
-			e.Properties = obj
-		}
-		tl.Events = append(tl.Events, e)
-		return nil
-	})
-	delete(ids, tl.User)
-	var linked []string
-	for id := range ids {
-		linked = append(linked, id)
-	}
-	sort.Strings(linked)
-	tl.IDs = append([]string{tl.User}, linked...)
-	return tl, err
-}
-
-// pairsJSON turns a result's [('k','v'),...] into a JSON object of texts.
-func pairsJSON(s string) (json.RawMessage, error) {
-	elems, err := clickhouse.ParseArray(s)
-	if err != nil || len(elems)%2 != 0 {
-		return nil, i18n.Errorf("unreadable properties %.60q", s)
-	}
-	b := []byte{'{'}
-	for i := 0; i < len(elems); i += 2 {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		k, _ := json.Marshal(elems[i])
-		v, _ := json.Marshal(elems[i+1])
-		b = append(append(append(b, k...), ':'), v...)
-	}
-	return append(b, '}'), nil
+	return chquery.New(c, t, loc).Timeline(env.Ctx, id, loc)
 }
 
 // chSQL runs spoor sql on the ClickHouse server with readonly=1, so the
@@ -376,34 +303,4 @@ func firstKeyword(q string) string {
 			return strings.ToUpper(q[:end])
 		}
 	}
-}
-
-// jsonTexts turns a JSON object of properties into the timeline's form:
-// keys sorted, each value the text analyses compare (strings unquoted,
-// anything else as written). Text that is not an object is kept as it is.
-func jsonTexts(raw string) json.RawMessage {
-	var m map[string]json.RawMessage
-	if json.Unmarshal([]byte(raw), &m) != nil {
-		return json.RawMessage(strconv.Quote(raw))
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	b := []byte{'{'}
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		text := string(m[k])
-		var s string
-		if json.Unmarshal(m[k], &s) == nil {
-			text = s
-		}
-		kb, _ := json.Marshal(k)
-		vb, _ := json.Marshal(text)
-		b = append(append(append(b, kb...), ':'), vb...)
-	}
-	return append(b, '}')
 }

@@ -92,6 +92,7 @@ func TestClickHousePasswordNeverPrinted(t *testing.T) {
 	}
 	good := c.PasswordURL(0, name, "table=t")
 	bad := strings.Replace(good, "%25@", "wrongHunter2@", 1)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no saved segments for the table
 	for _, tc := range []struct {
 		args []string
 		env  string
@@ -104,7 +105,8 @@ func TestClickHousePasswordNeverPrinted(t *testing.T) {
 		{[]string{"info", "--db", strings.Replace(bad, "/"+name, ":notaport/"+name, 1)}, "", 2, "the port is not a number"},
 		{[]string{"info", "--db", "clickhouse://" + chtest.User + "@" + c.Servers[0].HTTPAddr() + "/" + name + "?table=t"}, chtest.Password, 0, "clickhouse://spoor:***@"},
 		{[]string{"info", "--db", "clickhouse://" + chtest.User + "@" + c.Servers[0].HTTPAddr() + "/" + name + "?table=t"}, "wrongHunter2", 1, "wrong user name or password"},
-		{[]string{"segment", "list", "--db", good}, "", 1, "does not run on ClickHouse yet: --db names the table clickhouse://spoor:***@"},
+		{[]string{"segment", "rfm", "--revenue", "price", "--db", good}, "", 1, "does not run on ClickHouse yet: --db names the table clickhouse://spoor:***@"},
+		{[]string{"trends", "--segment", "nope", "--db", good}, "", 1, "the segments of clickhouse://spoor:***@"},
 		{[]string{"info", "--db", c.URL(0, name, "table=missing")}, "", 1, "has no table " + name + ".missing (copy a local database there with: spoor push"},
 	} {
 		t.Setenv(clickhouse.PasswordEnv, tc.env)

@@ -171,6 +171,7 @@ func audienceUsers(env *Env, args []string) error {
 	rec, top := recommendFlags(fs)
 	rawFlag(fs)
 	hold := holdoutFlags(fs)
+	segmentsFlag(fs)
 	pos, err := positional(fs, args, 1, i18n.T("an audience NAME"))
 	if err != nil {
 		return err
@@ -181,6 +182,24 @@ func audienceUsers(env *Env, args []string) error {
 	}
 	if err := useTZ(env, *tz); err != nil {
 		return err
+	}
+	cs, err := chSavedFor(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	if cs != nil {
+		if share > 0 || *rec != "" {
+			return usagef("--holdout and --recommend are not computed on ClickHouse yet; leave them out, or run them on a local spoor database")
+		}
+		a, err := cs.get(env, segment.Audiences, pos[0])
+		if err != nil {
+			return err
+		}
+		_, ids, err := cs.measure(env, a.Name, a.Expr, true)
+		if err != nil {
+			return err
+		}
+		return emitMatches(env, *format, matches(env, ids))
 	}
 	db, d, a, err := loadSaved(env, segment.Audiences, *dbPath, pos[0])
 	if err != nil {
@@ -206,6 +225,7 @@ func audiencePreview(env *Env, args []string) error {
 	dbPath, tz := dbFlag(fs), tzFlag(fs)
 	format := fs.String("format", "", i18n.T("output format: table, csv, json, jsonl or markdown (default table on a terminal, csv when piped)"))
 	rawFlag(fs)
+	segmentsFlag(fs)
 	pos, err := positional(fs, args, 1, i18n.T("a rule in quotes"))
 	if err != nil {
 		return err
@@ -215,6 +235,17 @@ func audiencePreview(env *Env, args []string) error {
 	}
 	if err := useTZ(env, *tz); err != nil {
 		return err
+	}
+	cs, err := chSavedFor(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	if cs != nil {
+		_, ids, err := cs.measure(env, "", pos[0], true)
+		if err != nil {
+			return err
+		}
+		return emitMatches(env, *format, matches(env, ids))
 	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {
@@ -231,8 +262,16 @@ func audiencePreview(env *Env, args []string) error {
 func audienceRefresh(env *Env, args []string) error {
 	fs := newFlags(env, "audience refresh", "[--db PATH]")
 	dbPath := dbFlag(fs)
+	segmentsFlag(fs)
 	if _, err := positional(fs, args, 0, i18n.T("no arguments")); err != nil {
 		return err
+	}
+	cs, err := chSavedFor(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	if cs != nil {
+		return cs.refresh(env)
 	}
 	db, err := openWrite(env, *dbPath)
 	if err != nil {

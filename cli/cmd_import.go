@@ -129,7 +129,7 @@ func runImport(env *Env, args []string) error {
 		// Into ClickHouse through a local copy kept for the table: the
 		// copy de-duplicates and stitches identities across imports as a
 		// local database does, and push sends what is new.
-		if path, err = mirrorPath(src); err != nil {
+		if path, err = src.LocalCopy(); err != nil {
 			return err
 		}
 		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("importing into the local copy %s, then pushing it to %s", path, src))

@@ -30,6 +30,7 @@ func runPaths(env *Env, args []string) error {
 	fs.StringVar(&q.Common.To, "until", "", i18n.T("last day, YYYY-MM-DD (inclusive)"))
 	fs.StringVar(&q.Last, "last", "", i18n.T("relative range anchored at the data's last event, e.g. 30d, 12w"))
 	fs.Var((*stringList)(&q.Where), "where", i18n.T("event filter, repeatable and ANDed: 'country = CN'; other events are left out of paths"))
+	segmentsFlag(fs)
 	fs.StringVar(&q.Segment, "segment", "", i18n.T("only users in this saved segment"))
 	fs.StringVar(&q.TZ, "tz", "", i18n.T("display timezone (IANA name), default the database's"))
 	fs.StringVar(&q.By, "by", "", i18n.T("paths per value of this property on each user's anchor event (or segment:NAME)"))

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/mattn/go-isatty"
 
@@ -87,25 +85,4 @@ func pushTo(env *Env, db *store.DB, src *clickhouse.Source, batch int, quiet boo
 		fmt.Fprintln(env.Stdout, i18n.T("re-sent %d events already there whose ids a newer import linked to another person", res.Restitched))
 	}
 	return nil
-}
-
-// mirrorPath is the local copy spoor import --db clickhouse://... keeps for
-// a table, in the user's cache directory: one per server, database and
-// table.
-func mirrorPath(src *clickhouse.Source) (string, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", i18n.Errorf("no cache directory for the local copy of the ClickHouse table (%v); import into a file and spoor push it", err)
-	}
-	dir = filepath.Join(dir, "spoor")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	name := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' {
-			return r
-		}
-		return '-'
-	}, src.Addr()+"-"+src.Database+"-"+src.Table)
-	return filepath.Join(dir, "clickhouse-"+name+".db"), nil
 }

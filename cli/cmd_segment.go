@@ -73,12 +73,28 @@ func segmentDelete(env *Env, args []string) error { return deleteSaved(env, segm
 func segmentUsers(env *Env, args []string) error {
 	fs := newFlags(env, "segment users", "NAME [--db PATH] [--format csv|json|table|markdown] [--tz ZONE]")
 	dbPath, format, tz := dbFlag(fs), formatFlag(fs), tzFlag(fs)
+	segmentsFlag(fs)
 	pos, err := positional(fs, args, 1, i18n.T("a segment NAME"))
 	if err != nil {
 		return err
 	}
 	if err := useTZ(env, *tz); err != nil {
 		return err
+	}
+	cs, err := chSavedFor(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	if cs != nil {
+		s, err := cs.get(env, segment.Segments, pos[0])
+		if err != nil {
+			return err
+		}
+		_, ids, err := cs.measure(env, s.Name, s.Expr, true)
+		if err != nil {
+			return err
+		}
+		return emit(env, *format, userList(ids))
 	}
 	db, d, s, err := loadSaved(env, segment.Segments, *dbPath, pos[0])
 	if err != nil {
@@ -96,6 +112,7 @@ func segmentPreview(env *Env, args []string) error {
 	fs := newFlags(env, "segment preview", "'EXPR' [--users | --trend 30d] [--db PATH] [--format F] [--tz ZONE]")
 	dbPath, format, trend, tz := dbFlag(fs), formatFlag(fs), trendFlag(fs), tzFlag(fs)
 	users := fs.Bool("users", false, i18n.T("list the matching users instead of the size"))
+	segmentsFlag(fs)
 	pos, err := positional(fs, args, 1, i18n.T("an expression in quotes"))
 	if err != nil {
 		return err
@@ -105,6 +122,23 @@ func segmentPreview(env *Env, args []string) error {
 	}
 	if err := useTZ(env, *tz); err != nil {
 		return err
+	}
+	cs, err := chSavedFor(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	if cs != nil {
+		if err := noTrend(*trend); err != nil {
+			return err
+		}
+		size, ids, err := cs.measure(env, "", pos[0], *users)
+		if err != nil {
+			return err
+		}
+		if *users {
+			return emit(env, *format, userList(ids))
+		}
+		return emit(env, *format, size)
 	}
 	db, d, err := loadDataset(env, *dbPath)
 	if err != nil {

@@ -196,6 +196,7 @@ func memberList(d *query.Dataset, m []bool) UserList {
 func saveExpr(env *Env, k segment.Kind, args []string) error {
 	fs := newFlags(env, k.Noun+" create", "NAME 'EXPR' [--replace] [--db PATH] [--tz ZONE]")
 	dbPath, tz := dbFlag(fs), tzFlag(fs)
+	segmentsFlag(fs)
 	replace := fs.Bool("replace", false, kindText(k, i18n.T("replace a saved segment of the same name"), i18n.T("replace a saved audience of the same name")))
 	pos, err := positional(fs, args, 2, i18n.T("a NAME and an expression in quotes"))
 	if err != nil {
@@ -207,6 +208,13 @@ func saveExpr(env *Env, k segment.Kind, args []string) error {
 	}
 	if _, err := segment.Parse(pos[1]); err != nil {
 		return &UsageError{err.Error()}
+	}
+	cs, err := chSavedFor(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	if cs != nil {
+		return cs.save(env, k, pos[0], pos[1], *replace)
 	}
 	db, err := openWrite(env, *dbPath)
 	if err != nil {
@@ -246,6 +254,7 @@ func saveExpr(env *Env, k segment.Kind, args []string) error {
 // output's shape (audiences show their counts too).
 func listSaved(env *Env, k segment.Kind, args []string, table func([]segment.Saved) any) error {
 	fs := newFlags(env, k.Noun+" list", "[--db PATH] [--format F] [--tz ZONE]")
+	segmentsFlag(fs)
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	tz := fs.String("tz", "", i18n.T("show the created_at and evaluated_at times in this timezone (IANA name), default UTC"))
 	if _, err := positional(fs, args, 0, i18n.T("no arguments")); err != nil {
@@ -255,12 +264,7 @@ func listSaved(env *Env, k segment.Kind, args []string, table func([]segment.Sav
 	if err != nil {
 		return err
 	}
-	db, err := openDB(*dbPath, true)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	list, err := k.List(env.Ctx, db)
+	list, err := savedList(env, k, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -268,6 +272,24 @@ func listSaved(env *Env, k segment.Kind, args []string, table func([]segment.Sav
 		list[i].CreatedAt, list[i].EvaluatedAt = inZone(list[i].CreatedAt, loc), inZone(list[i].EvaluatedAt, loc)
 	}
 	return emit(env, *format, table(list))
+}
+
+// savedList reads the saved entries of the database, or of a ClickHouse
+// table's local database.
+func savedList(env *Env, k segment.Kind, dbPath string) ([]segment.Saved, error) {
+	cs, err := chSavedFor(env, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	if cs != nil {
+		return cs.list(env, k)
+	}
+	db, err := openDB(dbPath, true)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return k.List(env.Ctx, db)
 }
 
 // inZone rewrites a stored RFC 3339 time in loc (unchanged when loc is
@@ -306,6 +328,7 @@ func kindText(k segment.Kind, aboutSegment, aboutAudience string) string {
 // showSaved prints a saved segment's or audience's size (and its trend).
 func showSaved(env *Env, k segment.Kind, args []string) error {
 	fs := newFlags(env, k.Noun+" show", "NAME [--trend 30d] [--db PATH] [--format F] [--tz ZONE]")
+	segmentsFlag(fs)
 	dbPath, format, trend, tz := dbFlag(fs), formatFlag(fs), trendFlag(fs), tzFlag(fs)
 	pos, err := positional(fs, args, 1, kindText(k, i18n.T("a segment NAME"), i18n.T("an audience NAME")))
 	if err != nil {
@@ -313,6 +336,24 @@ func showSaved(env *Env, k segment.Kind, args []string) error {
 	}
 	if err := useTZ(env, *tz); err != nil {
 		return err
+	}
+	cs, err := chSavedFor(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	if cs != nil {
+		if err := noTrend(*trend); err != nil {
+			return err
+		}
+		s, err := cs.get(env, k, pos[0])
+		if err != nil {
+			return err
+		}
+		size, _, err := cs.measure(env, s.Name, s.Expr, false)
+		if err != nil {
+			return err
+		}
+		return emit(env, *format, size)
 	}
 	db, d, s, err := loadSaved(env, k, *dbPath, pos[0])
 	if err != nil {
@@ -333,11 +374,24 @@ func showSaved(env *Env, k segment.Kind, args []string) error {
 func deleteSaved(env *Env, k segment.Kind, args []string) error {
 	fs := newFlags(env, k.Noun+" delete", "NAME [--db PATH]")
 	dbPath := dbFlag(fs)
+	segmentsFlag(fs)
 	pos, err := positional(fs, args, 1, kindText(k, i18n.T("a segment NAME"), i18n.T("an audience NAME")))
 	if err != nil {
 		return err
 	}
-	db, err := openWrite(env, *dbPath)
+	cs, err := chSavedFor(env, *dbPath)
+	if err != nil {
+		return err
+	}
+	var db *store.DB
+	if cs != nil {
+		if _, err := cs.get(env, k, pos[0]); err != nil {
+			return err
+		}
+		db, err = cs.open(env, true)
+	} else {
+		db, err = openWrite(env, *dbPath)
+	}
 	if err != nil {
 		return err
 	}

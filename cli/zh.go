@@ -167,8 +167,6 @@ func init() {
 		// cli/clickhouse.go
 		"unknown event %q; closest known: %s":                                                                      "未知事件 %q；最接近的已有事件：%s",
 		"unknown event %q; run spoor events to list the known names":                                               "未知事件 %q；运行 spoor events 查看已有的事件名",
-		"unknown user %q: no event of %s has it as its user or person":                                             "没有用户 %q：%s 中没有哪个事件的用户或人员是它",
-		"unreadable properties %.60q":                                                                              "无法读取的属性 %.60q",
 		"spoor sql on ClickHouse only reads: %s is not sent (use SELECT, WITH, SHOW, DESCRIBE, EXISTS or EXPLAIN)": "ClickHouse 上的 spoor sql 只读：不会发送 %s（请用 SELECT、WITH、SHOW、DESCRIBE、EXISTS 或 EXPLAIN）",
 		// cli/cmd_alerts.go
 		"An alert watches a trends series (the arguments of spoor trends, e.g.\n--metric '--events purchase --measure users') and fires when one of its\nlatest complete points (--points, default 1) lies outside its expected\nband: more than --threshold (default 3.5) robust standard deviations from\nits one-step forecast. This is the one detector of spoor forecast's\nanomalies, spoor trends --alerts and the workbench's markers: an\nexponential-smoothing model with the weekly (daily) season, fitted with\nthe anomalies left out. A series too short to forecast (under two seasons:\n14 days, 48 hours) is judged instead by robust z against the median of its\ntrailing --window points (default 14). A partly covered last interval\n(today so far) is not judged: its count is not comparable yet.\n\nspoor alerts evaluates every saved alert (or the named ones) and exits\nwith status 3 when at least one fires, 1 when one could not be computed,\n0 otherwise, so it can run from cron after an import.": "告警盯住一条趋势序列（即 spoor trends 的参数，例如\n--metric '--events purchase --measure users'），当最近的完整数据点\n（--points，默认 1 个）落在预期区间之外时触发：与一步预测相差超过\n--threshold（默认 3.5）个稳健标准差。spoor forecast 的异常、\nspoor trends --alerts 和工作台上的异常标记用的都是这同一个检测器：\n带周（或日）季节性的指数平滑模型，拟合时剔除异常点。序列太短、\n不够预测时（不足两个季节：14 天或 48 小时），改用稳健 z 值，\n与最近 --window 个点（默认 14）的中位数比较。最后一个未覆盖完整的\n周期（比如截至目前的今天）不做判断：它的计数还不可比。\n\nspoor alerts 检查所有已保存的告警（或指定的几个），至少一个触发时\n退出状态为 3，有告警无法计算时为 1，否则为 0，因此可以在导入后由 cron 运行。",
@@ -340,14 +338,13 @@ func init() {
 		"most common values to show per property (0: all)": "每个属性显示的最常见取值个数（0：全部）",
 		// cli/cmd_push.go
 		"Creates the table when missing (with &cluster=NAME a table on every host and a\nDistributed table over them, each person's events on one shard) and sends the\nevents it lacks: pushing again sends nothing, after an import only the new\nevents. The password may come from $%s.": "表不存在时先建表（带 &cluster=NAME 时在每台主机上建表，并在其上建一张 Distributed 表，\n同一用户的事件落在同一个分片上），然后发送表中缺少的事件：再次推送不会重复发送，\n导入之后只发送新事件。密码可以来自 $%s。",
-		"the ClickHouse table to copy into, as a clickhouse:// URL":                                                "要复制到的 ClickHouse 表，写成 clickhouse:// URL",
-		"events per INSERT (default 500000, at most 1048576)":                                                      "每条 INSERT 的事件数（默认 500000，最多 1048576）",
-		"sent %d of %d events (%s)":                                                                                "已发送 %d / %d 个事件（%s）",
-		"interrupted; the events sent so far stay in the table, and pushing again sends the rest":                  "已中断；已发送的事件留在表中，再次推送会发送剩下的部分",
-		"created the table and pushed %d new events to %s (the local database has %d)":                             "已建表，并向 %[2]s 推送了 %[1]d 个新事件（本地数据库共 %[3]d 个）",
-		"pushed %d new events to %s (the local database has %d)":                                                   "已向 %[2]s 推送 %[1]d 个新事件（本地数据库共 %[3]d 个）",
-		"re-sent %d events already there whose ids a newer import linked to another person":                        "重新发送了 %d 个已在表中的事件：较新的导入把它们的 ID 关联到了另一个用户",
-		"no cache directory for the local copy of the ClickHouse table (%v); import into a file and spoor push it": "没有缓存目录可存放 ClickHouse 表的本地副本（%v）；请导入到文件，再用 spoor push 推送",
+		"the ClickHouse table to copy into, as a clickhouse:// URL":                               "要复制到的 ClickHouse 表，写成 clickhouse:// URL",
+		"events per INSERT (default 500000, at most 1048576)":                                     "每条 INSERT 的事件数（默认 500000，最多 1048576）",
+		"sent %d of %d events (%s)":                                                               "已发送 %d / %d 个事件（%s）",
+		"interrupted; the events sent so far stay in the table, and pushing again sends the rest": "已中断；已发送的事件留在表中，再次推送会发送剩下的部分",
+		"created the table and pushed %d new events to %s (the local database has %d)":            "已建表，并向 %[2]s 推送了 %[1]d 个新事件（本地数据库共 %[3]d 个）",
+		"pushed %d new events to %s (the local database has %d)":                                  "已向 %[2]s 推送 %[1]d 个新事件（本地数据库共 %[3]d 个）",
+		"re-sent %d events already there whose ids a newer import linked to another person":       "重新发送了 %d 个已在表中的事件：较新的导入把它们的 ID 关联到了另一个用户",
 		// cli/cmd_recommend.go
 		"Learns from the events in range that carry PROP (views, carts, buys alike),\neach user's time-ordered items with repeats in a row counted once. A session\nends at a gap over --session-gap between two item events (0: a user's whole\ntimeline is one).\n\nMethods: item (default) ranks the items most often in a session with the\nuser's 10 most recent items (shrunk cosine, 50 kept per item, the newest item\nweighing most); sknn finds the 100 sessions of other users most like those\n10 items (among the 500 most recent sessions holding one of them) and ranks\nthe items in them by summed similarity; popular ranks by sessions. Each fills\nup with the most popular items. Items the user viewed stay candidates. Items\nthe user bought (--buy, default the first of purchase, buy, order_completed,\n... that carries PROP) are left out unless --include-bought.\n\n--evaluate hides each user's last item, learns from the rest, and reports how\noften each method has it in its top 10 (hit rate) and 1/rank (MRR).\n--associations lists items' most associated items (support, confidence,\nlift): co-viewed in a session, or co-bought by a user; two items count as\ntogether when at most 50 distinct items apart in the session.": "从范围内带有 PROP 的事件中学习（浏览、加购、购买一视同仁），每个用户的商品按时间排列，\n连续重复只算一次。两个商品事件之间的间隔超过 --session-gap 即结束会话\n（0：用户的整条时间线算一个会话）。\n\n方法：item（默认）对与用户最近 10 个商品在同一会话中出现最多的商品排序\n（收缩余弦相似度，每个商品保留 50 个，越新的商品权重越大）；sknn 找出其他用户中\n与这 10 个商品最相似的 100 个会话（在含有其中某个商品的最近 500 个会话里找），\n按相似度之和对其中的商品排序；popular 按会话数排序。不足时都用最热门的商品补齐。\n用户浏览过的商品仍是候选。用户买过的商品（--buy，默认取 purchase、buy、\norder_completed…中第一个带有 PROP 的事件）会被排除，除非加上 --include-bought。\n\n--evaluate 隐藏每个用户的最后一个商品，用其余数据学习，报告每种方法把它排进前 10 的\n比例（命中率）和 1/名次（MRR）。\n--associations 列出每个商品关联度最高的商品（支持度、置信度、提升度）：\n同一会话中共同浏览，或同一用户共同购买；两个商品在会话中相隔不超过 50 个不同商品才算一起出现。",
 		"the item property, e.g. product_id (required)":                                                                        "商品属性，例如 product_id（必填）",
@@ -456,5 +453,21 @@ func init() {
 		"deleted audience %s": "已删除受众 %s",
 		// cli/segments_hook.go
 		"audience rules not re-evaluated:": "受众规则没有重新计算：",
+	})
+}
+
+// Saved segments and audiences on a ClickHouse --db (segments_ch.go).
+func init() {
+	i18n.Chinese.Add(map[string]string{
+		"with a ClickHouse --db: the local spoor database its saved segments and audiences are kept in (default $SPOOR_SEGMENTS, else the local copy kept for the table)": "--db 为 ClickHouse 表时：保存其分群和受众的本地 spoor 数据库（默认 $SPOOR_SEGMENTS，否则为该表的本地副本）",
+		"cannot create %s: %w": "无法创建 %s：%w",
+		"no %s %q: the saved segments and audiences of %s are kept in %s, which does not exist yet (spoor %s create NAME 'EXPR' --db URL saves one there; --segments FILE reads another spoor database's)": "没有 %s %q：%s 的已保存分群和受众保存在 %s，该文件尚不存在（spoor %s create NAME 'EXPR' --db URL 会在那里保存一个；--segments FILE 读取另一个 spoor 数据库中的）",
+		"spoor: warning:": "spoor：警告：",
+		"spoor: note: on ClickHouse the users are listed without evidence":                             "spoor：提示：在 ClickHouse 上列出的用户不附证据",
+		"--trend is not computed on ClickHouse yet; leave it out, or run it on a local spoor database": "--trend 在 ClickHouse 上尚未计算；请去掉它，或在本地 spoor 数据库上运行",
+		"saved %s %s in %s: %d of %d users":                                                            "已在 %[3]s 保存 %[1]s %[2]s：%[5]d 个用户中的 %[4]d 个",
+		"  %d users in UTC, the size audience list tracks":                                             "  按 UTC 计为 %d 个用户，即 audience list 跟踪的规模",
+		"audience %s: %w": "受众 %s：%w",
+		"--holdout and --recommend are not computed on ClickHouse yet; leave them out, or run them on a local spoor database": "--holdout 和 --recommend 在 ClickHouse 上尚未计算；请去掉它们，或在本地 spoor 数据库上运行",
 	})
 }

@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Scheme starts every ClickHouse data source URL.
@@ -207,3 +211,25 @@ func (s Source) GoString() string { return s.String() }
 // Format keeps every verb (%v, %+v, %s) to String, so no formatting of a
 // Source prints the password field.
 func (s Source) Format(f fmt.State, verb rune) { fmt.Fprint(f, s.String()) }
+
+// LocalCopy is the local spoor database kept for the table, in the user's
+// cache directory (one per server, database and table): spoor import
+// --db clickhouse://... imports into it and pushes what is new, and the
+// table's saved segments and audiences are kept in it.
+func (s *Source) LocalCopy() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", i18n.Errorf("no cache directory for the local copy of the ClickHouse table (%v); import into a file and spoor push it", err)
+	}
+	dir = filepath.Join(dir, "spoor")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' {
+			return r
+		}
+		return '-'
+	}, s.Addr()+"-"+s.Database+"-"+s.Table)
+	return filepath.Join(dir, "clickhouse-"+name+".db"), nil
+}

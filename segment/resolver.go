@@ -2,9 +2,11 @@ package segment
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -30,6 +32,24 @@ func SavedIn(db *store.DB) Rules {
 		}
 		s, err := k.Get(ctx, db, name)
 		return s.Expr, err
+	}
+}
+
+// SavedAt looks names up among the saved segments and audiences of the
+// spoor database at path, opened read-only at each look-up: those of a
+// ClickHouse table, kept beside it. owner names the table in the error
+// when the file does not exist yet.
+func SavedAt(path, owner string) Rules {
+	return func(ctx context.Context, name string) (string, error) {
+		db, err := store.Open(path, store.Options{ReadOnly: true})
+		if errors.Is(err, store.ErrNoDatabase) {
+			return "", i18n.Errorf("no saved segment %q: the segments of %s are kept in %s, which does not exist yet (spoor segment create NAME 'EXPR' --db URL saves one there; --segments FILE reads another spoor database's)", name, owner, path)
+		}
+		if err != nil {
+			return "", err
+		}
+		defer db.Close()
+		return SavedIn(db)(ctx, name)
 	}
 }
 

@@ -8,12 +8,14 @@ package tui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
@@ -63,6 +65,8 @@ type Model struct {
 	// keepLang is set when --lang or $SPOOR_LANG chose the language: the
 	// one remembered in the database does not replace it.
 	keepLang bool
+	// src, when set, is the ClickHouse table to show instead of open's database.
+	src *clickhouse.Source
 }
 
 // New builds the workbench; open is called in the background by Init.
@@ -78,6 +82,9 @@ func New(ctx context.Context, open opener, color bool) *Model {
 
 // Init starts loading the data.
 func (m *Model) Init() tea.Cmd {
+	if m.src != nil {
+		return tea.Batch(remoteLoadCmd(m.ctx, m.src, m.sh.since), m.spin.Tick)
+	}
 	return tea.Batch(loadCmd(m.ctx, m.open, nil, "", m.sh.since), m.spin.Tick)
 }
 
@@ -164,7 +171,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		m.setStatus(msg.err.Error(), true)
 		return nil
 	}
-	first := m.sh.d == nil || m.fresh
+	first := (m.sh.d == nil && m.sh.remote == nil) || m.fresh
 	if m.sh.db != nil && m.sh.db != msg.db {
 		m.sh.db.Close() // another database now, or the file now at the path
 	}
@@ -176,21 +183,31 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	}
 	m.sh.db, m.sh.d, m.sh.source, m.sh.events, m.sh.funnelSeed, m.sh.picks = msg.db, msg.d, msg.source, msg.events, msg.funnel, msg.picks
 	m.sh.props = msg.props
-	m.sh.eng = msg.d
+	m.sh.eng, m.sh.remote = msg.d, msg.remote
+	if msg.remote != nil {
+		m.sh.eng = msg.remote.eng
+	}
 	if first && !m.keepLang && msg.lang != "" && msg.lang != i18n.Current() {
 		i18n.Set(msg.lang)
 		m.sh.keys = DefaultKeyMap()
 	}
-	for _, t := range m.tabs {
+	for i, t := range m.tabs {
 		t.lastRun = ""
-		if first && t.a != nil {
+		if first && t.a != nil && (msg.remote == nil || onServer(i)) {
 			t.a.seed(m.sh)
 		}
 	}
 	m.newData, m.replaced = false, false
-	m.setStatus(i18n.T("loaded %s events in %d ms", thousands(msg.d.Len()), msg.ms), false)
+	if msg.remote != nil {
+		m.setStatus(i18n.T("opened %s events on ClickHouse in %d ms", thousands(msg.remote.over.Events), msg.ms), false)
+	} else {
+		m.setStatus(i18n.T("loaded %s events in %d ms", thousands(msg.d.Len()), msg.ms), false)
+	}
 	if msg.propsErr != nil {
 		m.setStatus(i18n.T("property keys: %s", msg.propsErr.Error()), true)
+	}
+	if msg.remote != nil {
+		return tea.Batch(m.rerun(), remoteSavedCmd(msg.remote))
 	}
 	return tea.Batch(m.rerun(), savedListCmd(msg.db, ""), m.startWatch())
 }
@@ -220,7 +237,7 @@ func (m *Model) savedRead(msg savedMsg) tea.Cmd {
 // since its last run, cancelling whatever ran before.
 func (m *Model) rerun() tea.Cmd {
 	t := m.tab()
-	if t.a == nil || m.sh.d == nil {
+	if t.a == nil || (m.sh.d == nil && m.sh.remote == nil) || (m.sh.remote != nil && !onServer(m.active)) {
 		return nil
 	}
 	spec, err := t.a.spec()
@@ -377,7 +394,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return m.switchTab(i)
 		}
 	}
-	if m.tab().a == nil {
+	if m.tab().a == nil || (m.sh.remote != nil && !onServer(m.active)) {
 		return nil
 	}
 	if m.focus == 0 {
@@ -437,8 +454,12 @@ func (m *Model) body(w, h int) string {
 	if m.loading {
 		return "\n  " + m.spin.View() + " " + i18n.T("loading %s…", m.sh.source)
 	}
-	if m.sh.d == nil {
+	if m.sh.d == nil && m.sh.remote == nil {
 		return "\n  " + m.sh.st.Error.Render(i18n.T("could not open the data")) + "\n  " + m.status
+	}
+	if m.sh.remote != nil && !onServer(m.active) {
+		text := wrap(i18n.T("The %s tab needs the events in a local spoor database, so it does not run on a ClickHouse table. On ClickHouse: Trends, Funnel, Paths, Retention and Lifecycle run on the server, with their user lists and timelines. To use this tab, copy the events into a local database (spoor import --db FILE) and open that.", i18n.Text(tabNames[m.active])), w-4)
+		return "\n  " + m.sh.st.Error.Render(strings.ReplaceAll(text, "\n", "\n  "))
 	}
 	return m.analysisView(m.tab(), w, h)
 }

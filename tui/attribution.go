@@ -71,7 +71,11 @@ func (a *funnel) loadKind(kind string, raw []byte) (bool, error) {
 // starts from the funnel's last step.
 func (a *funnel) viewRow() row {
 	return row{label: i18n.T("view"), value: valueLabel(orDefault(a.View, viewFunnel)), edit: func(sh *shared) dialog {
-		return choiceDialog(i18n.T("Funnel tab view"), []string{viewFunnel, viewAttribution}, func(v string) {
+		views := []string{viewFunnel, viewAttribution}
+		if sh.remote != nil {
+			views = views[:1] // attribution reads local events
+		}
+		return choiceDialog(i18n.T("Funnel tab view"), views, func(v string) {
 			a.View = v
 			if v == viewAttribution && a.attr.q.Conversion == "" && a.attr.q.Touch == "" {
 				// The first switch carries the range and filters over.

@@ -16,6 +16,17 @@ import (
 // the timezone.
 func (m *Model) header() string {
 	st, w := m.sh.st, m.sh.width
+	if m.sh.remote != nil {
+		left := st.Header.Render("spoor") + " " + st.Value.Render(truncate(m.sh.source, w))
+		events, users, rng, loc := m.remoteCounts(false)
+		right := st.HeaderDim.Render(i18n.T("%s events · %s users · %s · %s", events, users, rng, loc))
+		if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
+			events, users, rng, loc = m.remoteCounts(true)
+			left = st.Header.Render("spoor") + " " + st.Value.Render(truncate(m.sh.remote.src.Table, 24))
+			right = st.HeaderDim.Render(i18n.T("%s ev · %s users · %s · %s", events, users, rng, loc))
+		}
+		return joinHeader(left, right, w)
+	}
 	if m.sh.d == nil {
 		return clip(st.Header.Render("spoor"), w)
 	}
@@ -42,6 +53,11 @@ func (m *Model) header() string {
 		left = st.Header.Render("spoor")
 		right = st.HeaderDim.Render(i18n.T("%s ev·%s u·%s·%s", compact(d.Len()), compact(len(d.Users)), strings.ReplaceAll(rng, " ", ""), d.Loc))
 	}
+	return joinHeader(left, right, w)
+}
+
+// joinHeader puts left and right at the ends of a line w cells wide.
+func joinHeader(left, right string, w int) string {
 	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		return clip(left+" "+right, w)

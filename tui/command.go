@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/store"
@@ -32,11 +33,19 @@ type Options struct {
 // Run opens the workbench on in and out until the user quits or ctx is
 // cancelled (a cancelled ctx is a normal way to leave, not an error).
 func Run(ctx context.Context, o Options, in io.Reader, out io.Writer) error {
+	if path := store.ResolvePath(o.DB); o.Scenario == "" && clickhouse.IsURL(path) {
+		// A ClickHouse table: the analyses run on the server.
+		src, err := clickhouse.ParseURL(path, os.Getenv)
+		if err != nil {
+			return err
+		}
+		return run(ctx, nil, src, o.KeepLang, in, out)
+	}
 	open, err := chooseOpener(o.DB, o.Scenario)
 	if err != nil {
 		return err
 	}
-	return run(ctx, open, o.KeepLang, in, out)
+	return run(ctx, open, nil, o.KeepLang, in, out)
 }
 
 // chooseOpener picks the data: an explicit --db or $SPOOR_DB must exist;
@@ -102,7 +111,7 @@ func (g guarded) View() string {
 	return g.m.View()
 }
 
-func run(outer context.Context, open opener, keepLang bool, in io.Reader, out io.Writer) error {
+func run(outer context.Context, open opener, src *clickhouse.Source, keepLang bool, in io.Reader, out io.Writer) error {
 	ctx, cancel := context.WithCancel(outer)
 	defer cancel()
 	color := lipgloss.ColorProfile() != termenv.Ascii
@@ -115,6 +124,7 @@ func run(outer context.Context, open opener, keepLang bool, in io.Reader, out io
 		}
 	}
 	m := New(ctx, open, color)
+	m.src = src
 	m.watchEvery = watchEvery
 	m.keepLang = keepLang
 	c := &crash{}

@@ -68,6 +68,9 @@ func eventCounts(d *query.Dataset) []named {
 // loadValues loads a property's values with their event counts, most
 // frequent first, then opens the dialog pick builds over them.
 func loadValues(sh *shared, k string, pick func(values []named) dialog) tea.Cmd {
+	if sh.remote != nil {
+		return remoteValues(sh.remote, k, pick)
+	}
 	d := sh.d
 	return func() tea.Msg {
 		p, err := d.Prop(context.Background(), k)

@@ -13,6 +13,11 @@ import (
 // file that was opened (deleted, or a backup restored over it), it opens
 // what the path holds now.
 func (m *Model) reload() tea.Cmd {
+	if m.sh.remote != nil && !m.loading {
+		// A new engine: the table's counts and names are read again.
+		m.loading = true
+		return tea.Batch(remoteLoadCmd(m.ctx, m.sh.remote.src, m.sh.since), m.spin.Tick)
+	}
 	if m.sh.db == nil || m.loading {
 		return nil
 	}

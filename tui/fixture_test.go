@@ -13,7 +13,12 @@ import (
 // a five-step funnel with drop-offs, repeat visits, two countries, and a
 // Chinese event and property value so CJK layout is always exercised.
 func fixtureDB(ctx context.Context, users int, seed int64) (*store.DB, error) {
-	db, err := store.Open(":memory:", store.Options{Create: true})
+	return fixtureDBAt(ctx, ":memory:", users, seed)
+}
+
+// fixtureDBAt is fixtureDB in a database file at path.
+func fixtureDBAt(ctx context.Context, path string, users int, seed int64) (*store.DB, error) {
+	db, err := store.Open(path, store.Options{Create: true})
 	if err != nil {
 		return nil, err
 	}

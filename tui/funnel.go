@@ -205,6 +205,9 @@ func namedList(vs []string) []named {
 
 func (a *funnel) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	if a.attributing() {
+		if sh.d == nil {
+			return nil, i18n.Errorf("the attribution view needs a local spoor database; on ClickHouse the Funnel tab shows the funnel")
+		}
 		return a.attr.runner()
 	}
 	if len(a.q.Steps) < 2 {

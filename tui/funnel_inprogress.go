@@ -36,7 +36,9 @@ func (r *funnelResult) inProgress(sh *shared, sel int) tea.Cmd {
 		return statusCmd(i18n.T("nobody is in progress at step %d %s", sel+1, s.Event), false)
 	}
 	p := usersPage(sh, "funnel", i18n.T("In progress at step %d %s", sel+1, s.Event)+r.overall(), users)
-	d, db := sh.d, sh.db
-	p.onEnter = func(u string) tea.Cmd { return explainCmd(r, d, db, u) }
+	if sh.remote == nil { // on ClickHouse, Enter shows the user's timeline
+		d, db := sh.d, sh.db
+		p.onEnter = func(u string) tea.Cmd { return explainCmd(r, d, db, u) }
+	}
 	return func() tea.Msg { return pageMsg{p: p} }
 }

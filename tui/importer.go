@@ -26,6 +26,9 @@ var importable = []string{".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt", 
 // background, then opens a picker over them (a typed path works too).
 func (m *Model) importFile() tea.Cmd {
 	switch {
+	case m.sh.remote != nil:
+		m.setStatus(i18n.T("events go into a ClickHouse table with spoor import --db URL FILE, or spoor push; then press %s to reload", m.sh.keys.Reload.Help().Key), true)
+		return nil
 	case m.sh.db == nil:
 		return nil
 	case m.sh.db.ReadOnly:

@@ -17,6 +17,8 @@ type loadedMsg struct {
 	props  []named // property keys, most frequent first
 	// propsErr: the property keys could not be read (the data could).
 	propsErr error
+	// remote is set, and db and d are nil, when the data is a ClickHouse table.
+	remote *remote
 	// lang is the interface language remembered in the database, "" for none.
 	lang i18n.Lang
 	ms   int64

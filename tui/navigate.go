@@ -147,8 +147,10 @@ func (m *Model) resultsAction(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		p := usersPage(m.sh, t.a.kind(), title, users)
-		res, d, db := t.res, m.sh.d, m.sh.db
-		p.onEnter = func(u string) tea.Cmd { return explainCmd(res, d, db, u) }
+		if m.sh.remote == nil { // on ClickHouse, Enter shows the user's timeline
+			res, d, db := t.res, m.sh.d, m.sh.db
+			p.onEnter = func(u string) tea.Cmd { return explainCmd(res, d, db, u) }
+		}
 		m.pages = append(m.pages, p)
 	}
 	return nil

@@ -24,6 +24,7 @@ type shared struct {
 	// eng runs the analysis tabs (trends, funnel, retention, paths,
 	// lifecycle): d itself, or a backend that compiles them elsewhere.
 	eng        query.Engine
+	remote     *remote      // a ClickHouse table, when that is the data (db and d are nil)
 	source     string       // what the header calls the database: a path or "sample (ecommerce)"
 	events     []named      // event names, most frequent first
 	props      []named      // property keys, most frequent first

@@ -118,11 +118,14 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 		if err != nil {
 			return nil, err
 		}
-		alerts, err := chartAlerts(ctx, d, q, top)
-		if err != nil {
+		r := &trendsResult{q: q, full: full, top: top, hide: &a.hideAlerts, show: &a.showForecast}
+		if d == nil { // a ClickHouse table: the detector and forecast read local events
+			r.fcErr = i18n.Errorf("the forecast and the anomaly markers need a local spoor database")
+			return r, nil
+		}
+		if r.alerts, err = chartAlerts(ctx, d, q, top); err != nil {
 			return nil, err
 		}
-		r := &trendsResult{q: q, full: full, top: top, alerts: alerts, hide: &a.hideAlerts, show: &a.showForecast}
 		iv, _ := query.ParseInterval(q.Interval)
 		r.fc, r.fcErr = forecast.Trends(ctx, d, q, top, forecast.DefaultHorizon(iv), 1)
 		return r, nil

@@ -15,7 +15,12 @@ import (
 // Enter shows one user's timeline, e and y export and copy the list.
 func usersPage(sh *shared, kind, title string, users []string) *listPage {
 	p := newListPage(i18n.T("%s — %d users", title, len(users)), "", users, users,
-		func(u string) tea.Cmd { return timelineCmd(sh.db, u) })
+		func(u string) tea.Cmd {
+			if sh.remote != nil {
+				return remoteTimelineCmd(sh.remote, u)
+			}
+			return timelineCmd(sh.db, u)
+		})
 	p.users = newUserList(kind, title, users)
 	return p
 }
@@ -66,6 +71,11 @@ func timeline(ctx context.Context, db *store.DB, user string) ([]string, error) 
 	if len(tl.Events) == 0 {
 		return nil, i18n.Errorf("no events for this user")
 	}
+	return timelineLines(tl, loc, user), nil
+}
+
+// timelineLines are a timeline's events, a line each, times in loc.
+func timelineLines(tl query.Timeline, loc *time.Location, user string) []string {
 	var lines []string
 	for _, e := range tl.Events {
 		if len(lines) == timelineLimit {
@@ -78,5 +88,5 @@ func timeline(ctx context.Context, db *store.DB, user string) ([]string, error) 
 		}
 		lines = append(lines, line)
 	}
-	return lines, nil
+	return lines
 }

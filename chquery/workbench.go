@@ -1,0 +1,218 @@
+package chquery
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/query"
+)
+
+// What the workbench and the commands show of a table besides analyses:
+// its size, names, property keys and values, and one user's timeline,
+// each computed on the server.
+
+// Overview is the size of the table and its event names with their
+// counts, most frequent first.
+type Overview struct {
+	Events, Users int
+	Min, Max      int64 // the first and last instants (ms)
+	Names         []string
+	Counts        []int
+}
+
+// Overview counts the table's events and persons.
+func (e *Engine) Overview(ctx context.Context) (*Overview, error) {
+	f, err := e.data(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := e.base
+	r, err := e.c.Query(ctx, "SELECT uniqExact("+t.Person+") FROM "+t.From+" WHERE "+t.Where)
+	if err != nil {
+		return nil, err
+	}
+	o := &Overview{Events: int(f.count), Min: f.min, Max: f.max, Names: f.names, Counts: f.counts}
+	o.Users, _ = strconv.Atoi(r.Rows[0][0])
+	return o, nil
+}
+
+// PropKeys lists the property keys with the events that carry each, most
+// frequent first.
+func (e *Engine) PropKeys(ctx context.Context) ([]string, []int, error) {
+	t := e.base
+	var keys []string
+	var counts []int
+	_, _, err := e.c.Each(ctx, "SELECT k, count() AS n FROM "+t.From+" ARRAY JOIN "+t.PropKeys()+" AS k WHERE "+t.Where+" GROUP BY k ORDER BY n DESC, k", func(row []string) error {
+		k := row[0]
+		if t.Source.Schema == "posthog" {
+			// The key as written in the JSON: unescape it.
+			var s string
+			if json.Unmarshal([]byte(`"`+k+`"`), &s) == nil {
+				k = s
+			}
+		}
+		n, _ := strconv.Atoi(row[1])
+		keys, counts = append(keys, k), append(counts, n)
+		return nil
+	})
+	return keys, counts, err
+}
+
+// maxPicked bounds the values a picker lists.
+const maxPicked = 1000
+
+// Values lists a property's most frequent values (at most 1000) with the
+// events that carry each.
+func (e *Engine) Values(ctx context.Context, key string) ([]string, []int, error) {
+	t := e.base
+	v, has := t.Prop(key)
+	var values []string
+	var counts []int
+	_, _, err := e.c.Each(ctx, "SELECT "+v+" AS v, count() AS n FROM "+t.From+" WHERE "+t.Where+" AND "+has+" GROUP BY v ORDER BY n DESC, v LIMIT "+strconv.Itoa(maxPicked), func(row []string) error {
+		n, _ := strconv.Atoi(row[1])
+		values, counts = append(values, row[0]), append(counts, n)
+		return nil
+	})
+	return values, counts, err
+}
+
+// JourneyOrder orders events by the mean rank, among them, of each
+// person's first event of that name, as the workbench's first funnel on a
+// local database is ordered: it reads like a journey (visit, view, cart,
+// buy).
+func (e *Engine) JourneyOrder(ctx context.Context, events []string) ([]string, error) {
+	if len(events) < 2 {
+		return events, nil
+	}
+	t := e.base
+	firsts := "SELECT " + t.Person + " AS p, " + t.Event + " AS ev, min(" + t.Time + ") AS first FROM " + t.From + " WHERE " + t.Where +
+		" AND " + t.Event + " IN (" + clickhouse.Strings(events) + ") GROUP BY p, ev"
+	r, err := e.c.Query(ctx, "SELECT x.2 AS ev, avg(rank) AS r FROM (SELECT p, arraySort(groupArray((first, ev))) AS fs FROM ("+firsts+") GROUP BY p)"+
+		" ARRAY JOIN fs AS x, arrayEnumerate(fs) AS rank GROUP BY ev ORDER BY r, ev")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(r.Rows))
+	for i, row := range r.Rows {
+		out[i] = row[0]
+	}
+	return out, nil
+}
+
+// Timeline is spoor user on the table: the person of id (a person or a
+// distinct id), their ids, and their events in time order, times in loc.
+func (e *Engine) Timeline(ctx context.Context, id string, loc *time.Location) (query.Timeline, error) {
+	tl := query.Timeline{Asked: id, Events: []query.TimelineEvent{}}
+	c, t := e.c, e.base
+	src := t.Source
+	r, err := c.Query(ctx, "SELECT "+t.Person+" FROM "+t.From+" WHERE "+t.Where+" AND ("+t.DistinctID+" = "+clickhouse.String(id)+" OR "+t.Person+" = "+clickhouse.String(id)+") LIMIT 1")
+	if err != nil {
+		return tl, err
+	}
+	if len(r.Rows) == 0 {
+		return tl, i18n.Errorf("unknown user %q: no event of %s has it as its user or person", id, src.Table)
+	}
+	tl.User = r.Rows[0][0]
+	person := t.Person + " = " + clickhouse.String(tl.User)
+	props := "properties"
+	switch t.Source.Schema {
+	case "spoor":
+		props = "arrayMap((k, v) -> (k, v), prop_keys, prop_values)"
+	case "columns":
+		var pairs []string
+		for _, col := range t.Columns {
+			if col.Name == src.UserCol || col.Name == src.EventCol || col.Name == src.TimeCol {
+				continue
+			}
+			v, p := t.Prop(col.Name)
+			pairs = append(pairs, "("+clickhouse.String(col.Name)+", "+v+", toUInt8("+p+"))")
+		}
+		props = "arrayMap(x -> (x.1, x.2), arrayFilter(x -> x.3 = 1, [" + strings.Join(pairs, ", ") + "]))"
+		if len(pairs) == 0 {
+			props = "[]"
+		}
+	}
+	order := t.Time
+	if t.Tiebreak != "" {
+		order += ", " + t.Tiebreak
+	}
+	ids := map[string]bool{}
+	_, _, err = c.Each(ctx, "SELECT "+t.Time+", "+t.Event+", "+t.DistinctID+", "+props+" FROM "+t.From+" WHERE "+t.Where+" AND "+person+" ORDER BY "+order, func(row []string) error {
+		ms, _ := strconv.ParseInt(row[0], 10, 64)
+		ev := query.TimelineEvent{Time: time.UnixMilli(ms).In(loc).Format("2006-01-02T15:04:05.000Z07:00"), Event: row[1], ID: row[2], Millis: ms}
+		ids[row[2]] = true
+		if t.Source.Schema == "posthog" {
+			ev.Properties = jsonTexts(row[3])
+		} else {
+			obj, err := pairsJSON(row[3])
+			if err != nil {
+				return err
+			}
+			ev.Properties = obj
+		}
+		tl.Events = append(tl.Events, ev)
+		return nil
+	})
+	delete(ids, tl.User)
+	var linked []string
+	for id := range ids {
+		linked = append(linked, id)
+	}
+	sort.Strings(linked)
+	tl.IDs = append([]string{tl.User}, linked...)
+	return tl, err
+}
+
+// pairsJSON turns a result's [('k','v'),...] into a JSON object of texts.
+func pairsJSON(s string) (json.RawMessage, error) {
+	elems, err := clickhouse.ParseArray(s)
+	if err != nil || len(elems)%2 != 0 {
+		return nil, i18n.Errorf("unreadable properties %.60q", s)
+	}
+	b := []byte{'{'}
+	for i := 0; i < len(elems); i += 2 {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, _ := json.Marshal(elems[i])
+		v, _ := json.Marshal(elems[i+1])
+		b = append(append(append(b, k...), ':'), v...)
+	}
+	return append(b, '}'), nil
+}
+
+// jsonTexts turns a JSON object of properties into the timeline's form:
+// keys sorted, each value the text analyses compare (strings unquoted,
+// anything else as written). Text that is not an object is kept as it is.
+func jsonTexts(raw string) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &m) != nil {
+		return json.RawMessage(strconv.Quote(raw))
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b := []byte{'{'}
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		text := string(m[k])
+		var s string
+		if json.Unmarshal(m[k], &s) == nil {
+			text = s
+		}
+		kb, _ := json.Marshal(k)
+		vb, _ := json.Marshal(text)
+		b = append(append(append(b, kb...), ':'), vb...)
+	}
+	return append(b, '}')
+}

@@ -1,0 +1,156 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sort"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/chquery"
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/segment"
+	"github.com/spoorhq/spoor/store"
+)
+
+// remote is a ClickHouse table the workbench shows instead of a local
+// database: the analysis tabs compile their queries for the server (its
+// engine is sh.eng), and the pickers, user lists and timelines are read
+// from it too; no event is loaded. A stale run is cancelled on the server
+// as well: the engine's client kills a query whose context ends.
+type remote struct {
+	eng   *chquery.Engine
+	src   *clickhouse.Source
+	over  *chquery.Overview
+	saved string // the local database of its saved segments and audiences
+}
+
+// onServer reports whether a tab computes on a ClickHouse table.
+func onServer(tab int) bool {
+	switch tab {
+	case tabTrends, tabFunnel, tabPaths, tabRetention, tabLifecycle:
+		return true
+	}
+	return false
+}
+
+// remoteLoadCmd connects to the table and reads what the workbench shows
+// before any analysis: the counts, event names, property keys and the
+// first funnel's events.
+func remoteLoadCmd(ctx context.Context, src *clickhouse.Source, since func(time.Time) time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		start := time.Now()
+		c := clickhouse.NewClient(src)
+		t, err := clickhouse.Describe(ctx, c)
+		if err != nil {
+			return loadedMsg{err: err}
+		}
+		// Saved segments are kept beside the table, as the commands keep
+		// them: $SPOOR_SEGMENTS, else the local copy kept for the table.
+		path := os.Getenv("SPOOR_SEGMENTS")
+		if path == "" {
+			if path, err = src.LocalCopy(); err != nil {
+				return loadedMsg{err: err}
+			}
+		}
+		// A ClickHouse table's display zone is UTC, as spoor info says.
+		eng := chquery.New(c, t, time.UTC).WithRules(segment.SavedAt(path, src.String()))
+		over, err := eng.Overview(ctx)
+		if err != nil {
+			return loadedMsg{err: err}
+		}
+		events := make([]named, len(over.Names))
+		for i, n := range over.Names {
+			events[i] = named{name: n, count: over.Counts[i]}
+		}
+		sort.SliceStable(events, func(i, j int) bool { return events[i].count > events[j].count })
+		var seed []string
+		for _, e := range events[:min(4, len(events))] {
+			seed = append(seed, e.name)
+		}
+		if ordered, err := eng.JourneyOrder(ctx, seed); err == nil {
+			seed = ordered
+		}
+		keys, counts, propsErr := eng.PropKeys(ctx)
+		props := make([]named, len(keys))
+		for i, k := range keys {
+			props[i] = named{name: k, count: counts[i]}
+		}
+		// The first queries open on the most common event and the
+		// journey's first (the local picks read every event).
+		var p picks
+		if len(seed) > 0 {
+			p = picks{repeat: events[0].name, anchor: seed[0]}
+		}
+		return loadedMsg{remote: &remote{eng: eng, src: src, over: over, saved: path}, source: src.String(), events: events, funnel: seed,
+			picks: p, props: props, propsErr: propsErr, ms: since(start).Milliseconds()}
+	}
+}
+
+// remoteSavedCmd reads the saved segments and audiences kept for the
+// table, for the by and segment pickers; none before the first is saved.
+func remoteSavedCmd(r *remote) tea.Cmd {
+	return func() tea.Msg {
+		db, err := store.Open(r.saved, store.Options{ReadOnly: true})
+		if errors.Is(err, store.ErrNoDatabase) {
+			return savedMsg{}
+		}
+		if err != nil {
+			return savedMsg{err: err}
+		}
+		defer db.Close()
+		msg := savedMsg{}
+		msg.entries, msg.err = listSaved(context.Background(), db)
+		return msg
+	}
+}
+
+// remoteValues opens the value picker of a property over its most
+// frequent values on the server.
+func remoteValues(r *remote, k string, pick func(values []named) dialog) tea.Cmd {
+	return func() tea.Msg {
+		values, counts, err := r.eng.Values(context.Background(), k)
+		if err != nil {
+			return statusMsg{text: err.Error(), err: true}
+		}
+		out := make([]named, len(values))
+		for i, v := range values {
+			out[i] = named{name: v, count: counts[i]}
+		}
+		return dialogMsg{pick(out)}
+	}
+}
+
+// remoteTimelineCmd shows one user's events read from the server.
+func remoteTimelineCmd(r *remote, user string) tea.Cmd {
+	return func() tea.Msg {
+		tl, err := r.eng.Timeline(context.Background(), user, time.UTC)
+		if err != nil {
+			return statusMsg{text: i18n.T("timeline of %s: %v", user, err), err: true}
+		}
+		return pageMsg{p: &textPage{title: i18n.T("Timeline of %s", user), lines: timelineLines(tl, time.UTC, user)}}
+	}
+}
+
+// remoteCounts are the header's counts, range and zone on a ClickHouse table.
+func (m *Model) remoteCounts(compactly bool) (events, users, rng string, loc *time.Location) {
+	o := m.sh.remote.over
+	rng = i18n.T("all time")
+	if o.Events > 0 {
+		c := query.Common{}
+		if t := m.tab(); t.a != nil {
+			ac := t.a.common()
+			c = query.Common{Last: ac.Last, From: ac.From, To: ac.To}
+		}
+		if s, err := c.Span(time.UTC, o.Min, o.Max); err == nil {
+			rng = day(s.From, s.Loc) + " → " + day(s.To-1, s.Loc)
+		}
+	}
+	if compactly {
+		return compact(o.Events), compact(o.Users), rng, time.UTC
+	}
+	return thousands(o.Events), thousands(o.Users), rng, time.UTC
+}
