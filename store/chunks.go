@@ -47,12 +47,19 @@ type chunk struct {
 
 // propCol is one property key of a chunk: a dictionary of JSON literals and
 // sparse (row delta, code) pairs, so absent values cost nothing.
+//
+// A column set on most rows is stored densely instead (see denseCodes):
+// a 0 byte, then one uvarint code per row, 0 where the row lacks the key.
+// A pair never starts with 0 (row steps are at least 1), so the first byte
+// tells the two apart. Keys on every row (country, device) take one byte
+// a row instead of two: 4 bytes an event on the e-commerce sample.
 type propCol struct {
 	dict    map[string]uint32
 	lits    []byte // uvarint length + literal, in code order (codes start at 1)
 	pairs   []byte
 	lastRow int
 	set     int
+	wide    int // bytes beyond the first of the set rows' codes
 }
 
 func (c *chunk) reset(firstID int64) {
@@ -104,7 +111,9 @@ func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, enc []by
 		}
 		n := len(pc.pairs)
 		pc.pairs = binary.AppendUvarint(pc.pairs, uint64(row-pc.lastRow))
+		m := len(pc.pairs)
 		pc.pairs = binary.AppendUvarint(pc.pairs, uint64(code))
+		pc.wide += len(pc.pairs) - m - 1
 		c.bytes += len(pc.pairs) - n
 		pc.lastRow = row
 		pc.set++
@@ -132,14 +141,39 @@ func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) (int64, e
 		keys = append(keys, key)
 	}
 	sort.Strings(keys)
+	var dense []byte
 	for _, key := range keys {
 		pc := c.props[key]
+		codes := pc.pairs
+		if 1+c.n+pc.wide < len(pc.pairs) {
+			dense = pc.denseCodes(dense[:0], c.n)
+			codes = dense
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chunk_props(chunk_id, key, n_set, dict, codes) VALUES(?, ?, ?, ?, ?)`,
-			id, key, pc.set, pc.lits, pc.pairs); err != nil {
+			id, key, pc.set, pc.lits, codes); err != nil {
 			return 0, i18n.Errorf("store property columns: %w", err)
 		}
 	}
 	return id, nil
+}
+
+// denseCodes appends the column in the dense encoding: 0, then the code
+// of each of the chunk's n rows.
+func (pc *propCol) denseCodes(dst []byte, n int) []byte {
+	dst = append(dst, 0)
+	next := 0
+	// The pairs were written by add: sound, rows ascending and below n.
+	decodePairs(pc.pairs, n, len(pc.dict), func(row, lit int) {
+		for ; next < row; next++ {
+			dst = append(dst, 0)
+		}
+		dst = binary.AppendUvarint(dst, uint64(lit+1))
+		next++
+	})
+	for ; next < n; next++ {
+		dst = append(dst, 0)
+	}
+	return dst
 }
 
 var errCorrupt error = i18n.Error(i18n.N("corrupt column chunk; the database is damaged (restore it or re-import the files)"))
@@ -199,8 +233,12 @@ func decodeDict(b []byte) ([]string, error) {
 
 // decodePairs calls fn(row, lit) for each set value of a property column
 // of n rows whose dictionary holds lits literals: lit indexes it (the
-// stored code minus one). Any row or code out of range is damage.
+// stored code minus one). The column is pairs or dense (propCol). Any row
+// or code out of range is damage.
 func decodePairs(b []byte, n, lits int, fn func(row, lit int)) error {
+	if len(b) > 0 && b[0] == 0 {
+		return decodeDense(b[1:], n, lits, fn)
+	}
 	row := -1
 	for len(b) > 0 {
 		d, k := binary.Uvarint(b)
@@ -223,6 +261,32 @@ func decodePairs(b []byte, n, lits int, fn func(row, lit int)) error {
 			return errCorrupt
 		}
 		fn(row, int(c)-1)
+	}
+	return nil
+}
+
+// decodeDense reads exactly n codes, one per row.
+func decodeDense(b []byte, n, lits int, fn func(row, lit int)) error {
+	for row := 0; row < n; row++ {
+		var c uint64
+		if len(b) > 0 && b[0] < 0x80 {
+			c, b = uint64(b[0]), b[1:]
+		} else {
+			var k int
+			if c, k = binary.Uvarint(b); k <= 0 {
+				return errCorrupt
+			}
+			b = b[k:]
+		}
+		if c > uint64(lits) {
+			return errCorrupt
+		}
+		if c > 0 {
+			fn(row, int(c)-1)
+		}
+	}
+	if len(b) != 0 {
+		return errCorrupt
 	}
 	return nil
 }
@@ -315,7 +379,10 @@ func startChunks(ctx context.Context, tx *sql.Tx, r *Rows, where string, args ..
 
 // loadDedup returns every stored dedup hash, sorted.
 func loadDedup(ctx context.Context, tx *sql.Tx) ([]uint64, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT dedup FROM chunks ORDER BY first_id")
+	// In rowid order, not first_id's: the hashes are sorted anyway, and
+	// ORDER BY first_id (no index) put every blob through SQLite's sorter,
+	// a third of a small import's time into a 10M-event database.
+	rows, err := tx.QueryContext(ctx, "SELECT dedup FROM chunks")
 	if err != nil {
 		return nil, err
 	}

@@ -382,12 +382,16 @@ func TestChunkIdsOutOfRangeAreCorrupt(t *testing.T) {
 }
 
 // TestPropPairsDamageIsAnError: a property column whose row steps are zero
-// or run past the chunk is damage, reported as such, never an index panic.
+// or run past the chunk, or a dense one with too few, too many or unknown
+// codes, is damage, reported as such, never an index panic.
 func TestPropPairsDamageIsAnError(t *testing.T) {
 	for name, pairs := range map[string][]byte{
-		"zero step":    {0x00, 0x01},
-		"past the end": {0x05, 0x01},
-		"huge step":    {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x01},
+		"zero step":      {0x01, 0x01, 0x00, 0x01},
+		"past the end":   {0x05, 0x01},
+		"dense, no code": {0x00},
+		"dense, unknown": {0x00, 0x02},
+		"dense, extra":   {0x00, 0x01, 0x01},
+		"huge step":      {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x01},
 	} {
 		db := openTemp(t)
 		importInfo(t, db, ImportInfo{File: "a"}, []Event{{User: "u1", Name: "e", Time: 1, Props: []Prop{{"k", "v"}}}})
@@ -396,6 +400,57 @@ func TestPropPairsDamageIsAnError(t *testing.T) {
 		}
 		if _, err := db.LoadProp(context.Background(), "k", mustVersion(t, db)); !errors.Is(err, errCorrupt) {
 			t.Errorf("%s: %v, want the corrupt-chunk error", name, err)
+		}
+	}
+}
+
+// TestDensePropColumns: a key on every row (with codes past one byte) or
+// on most rows is stored densely, a rare key as pairs, and each reads back
+// the value of every event, and nothing where the event lacks the key.
+func TestDensePropColumns(t *testing.T) {
+	db := openTemp(t)
+	var evs []Event
+	want := map[string][]string{}
+	for i := 0; i < 1000; i++ {
+		e := Event{User: fmt.Sprintf("u%d", i%37), Name: "e", Time: int64(i)}
+		set := func(key, v string) {
+			e.Props = append(e.Props, Prop{key, v})
+			want[key] = append(want[key], v)
+		}
+		set("all", fmt.Sprintf("v%d", i%300))
+		if i%4 != 0 {
+			set("most", fmt.Sprintf("m%d", i%3))
+		} else {
+			want["most"] = append(want["most"], "")
+		}
+		if i%10 == 0 {
+			set("rare", "r")
+		} else {
+			want["rare"] = append(want["rare"], "")
+		}
+		evs = append(evs, e)
+	}
+	importInfo(t, db, ImportInfo{File: "a"}, evs)
+	for key, dense := range map[string]bool{"all": true, "most": true, "rare": false} {
+		var first string
+		if err := db.SQL.QueryRow("SELECT hex(substr(codes, 1, 1)) FROM chunk_props WHERE key = ?", key).Scan(&first); err != nil {
+			t.Fatal(err)
+		}
+		if (first == "00") != dense {
+			t.Errorf("%s: first byte %s, want dense=%v", key, first, dense)
+		}
+		col, err := db.LoadProp(context.Background(), key, mustVersion(t, db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range col.Codes {
+			got := ""
+			if c > 0 {
+				got = col.Values[c-1]
+			}
+			if got != want[key][i] {
+				t.Fatalf("%s event %d: %q, want %q", key, i, got, want[key][i])
+			}
 		}
 	}
 }
