@@ -4,7 +4,14 @@
 #
 #   bench/run.sh                 # 1M and 10M events
 #   SIZES="1000000" bench/run.sh # one size
+#   SIZES="10000000 100000000" bench/run.sh  # 10M and 100M (issue 19)
 #   SPOOR_BIN=/path/spoor bench/run.sh  # benchmark a prebuilt binary
+#
+# 100M events need about 30 GB of disk under bench/data (an 8.6 GB CSV and
+# the three databases) and a few GB of memory; nothing holds the CSV in
+# memory. Above CH_MAX events (default 10M) the ClickHouse rows are left
+# out, and above WHY_MAX (default 10M) the why row, which imports a second
+# sample of the same size.
 #
 # Needs: go, gcc (DuckDB peer uses cgo), sqlite3 (apt-get install sqlite3),
 # GNU time (/usr/bin/time); clickhouse-server for the ClickHouse rows. Data
@@ -14,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SIZES=${SIZES:-"1000000 10000000"}
 REPEAT=${REPEAT:-3}
+CH_MAX=${CH_MAX:-10000000}
+WHY_MAX=${WHY_MAX:-10000000}
 STEPS=${STEPS:-view_item,add_to_cart,begin_checkout,purchase}
 mkdir -p data results
 out=results/$(date -u +%Y%m%dT%H%M%S).md
@@ -49,7 +58,9 @@ echo "times are wall seconds of a fresh process (best of $REPEAT for queries); m
 # ClickHouse rows (issue 12) when clickhouse-server is installed: the test
 # harness's two servers, a two-shard cluster on loopback, for this run.
 CH=""
-if command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ]; then
+small=""
+for n in $SIZES; do if [ "$n" -le "$CH_MAX" ]; then small=1; fi; done
+if [ -n "$small" ] && { command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ]; }; then
   rm -f data/ch.addr
   mkfifo data/ch.hold 2>/dev/null || true
   (cd .. && go run ./clickhouse/chtest/chserve < bench/data/ch.hold > bench/data/ch.addr) &
@@ -66,13 +77,16 @@ for n in $SIZES; do
   fi
   events=$(($(wc -l < "$csv") - 1))
   size=$(du -m "$csv" | cut -f1)
-  users=$(cut -d, -f1 "$csv" | tail -n +2 | sort -u | wc -l)
   rm -f data/s-$n.db* data/q-$n.sqlite data/d-$n.duckdb*
 
   imp=$(timed data/spoor import --db data/s-$n.db "$csv")
   sq=$(timed sqlite3 data/q-$n.sqlite -cmd ".mode csv" -cmd ".import $csv events" "CREATE INDEX ev_user_time ON events(user_id, time);")
   dl=$(timed data/duckpeer -db data/d-$n.duckdb -csv "$csv")
   open=$(best data/spoor info --db data/s-$n.db --format json)
+  # Distinct user ids of the file, as spoor counted them on import (a sort
+  # of the CSV's first column took minutes at 100M).
+  users=$(data/spoor info --db data/s-$n.db --format json | sed -n 's/^ *"users": \([0-9]*\),*$/\1/p')
+  perev() { awk -v b="$(du -b "$1" | cut -f1)" -v e="$events" 'BEGIN{printf "%.1f", b/e}'; }
 
   {
   echo
@@ -82,6 +96,7 @@ for n in $SIZES; do
   echo "|---|---:|---:|---:|---:|"
   echo "| import CSV | ${imp% *} s (${imp#* } MB) | ${dl% *} s (${dl#* } MB) | ${sq% *} s (${sq#* } MB) | $(awk -v a="${imp% *}" -v b="${sq% *}" 'BEGIN{printf "%.2f× sqlite3", a/b}') |"
   echo "| open + summary (spoor info) | ${open% *} s (${open#* } MB) | | | |"
+  echo "| database file, bytes per event | $(perev data/s-$n.db) | $(perev data/d-$n.duckdb) (no property columns) | $(perev data/q-$n.sqlite) | |"
   } | tee -a "$out"
 
   for q in funnel retention paths trends lifecycle; do
@@ -111,13 +126,19 @@ for n in $SIZES; do
   # breakdown) are the heaviest common case.
   rss=$(timed data/spoor funnel --steps "$STEPS" --where country=US --by device --db data/s-$n.db --format json)
   echo "| funnel --where --by: time, bytes per event | ${rss% *} s, $(awk -v m="${rss#* }" -v e="$events" 'BEGIN{printf "%.1f", m*1048576/e}') | | | |" | tee -a "$out"
+  # An analysis with one property column (issue 19: at most 20 bytes per
+  # event resident).
+  rss=$(timed data/spoor trends --measure users --interval day --by country --db data/s-$n.db --format json)
+  echo "| trends --by country: time, bytes per event | ${rss% *} s, $(awk -v m="${rss#* }" -v e="$events" 'BEGIN{printf "%.1f", m*1048576/e}') | | | |" | tee -a "$out"
   # spoor why ranks every property of the units (issue 16: under 2 s at
   # 10M events), on the incident sample, whose drop is in late June.
-  rm -f data/i-$n.db*
-  data/spoor sample --scenario incident --events "$n" --db data/i-$n.db >/dev/null
-  w=$(best data/spoor why --db data/i-$n.db --events begin_checkout --before 2026-06-03..2026-06-16 --after 2026-06-17..2026-06-30 --format json)
-  echo "| why (incident sample, every property ranked) | ${w% *} s (${w#* } MB) | | | |" | tee -a "$out"
-  if [ -n "$CH" ]; then
+  if [ "$n" -le "$WHY_MAX" ]; then
+    rm -f data/i-$n.db*
+    data/spoor sample --scenario incident --events "$n" --db data/i-$n.db >/dev/null
+    w=$(best data/spoor why --db data/i-$n.db --events begin_checkout --before 2026-06-03..2026-06-16 --after 2026-06-17..2026-06-30 --format json)
+    echo "| why (incident sample, every property ranked) | ${w% *} s (${w#* } MB) | | | |" | tee -a "$out"
+  fi
+  if [ -n "$CH" ] && [ "$n" -le "$CH_MAX" ]; then
     # spoor push into one ClickHouse server and into the two-shard cluster
     # (fresh tables), then again (nothing new), and info read on the server.
     read -r ch0 ch1 cluster < data/ch.addr
