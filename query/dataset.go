@@ -37,11 +37,15 @@ type Dataset struct {
 	// property column placed by it (store.LoadPropAt).
 	positions func(ctx context.Context) ([]int32, error)
 	load      func(ctx context.Context, key string, pos []int32, size int) (*store.PropColumn, error)
-	keys      func(ctx context.Context) ([]string, error) // known property keys; nil: not checked
-	posMu     sync.Mutex                                  // held while positions runs
-	mu        sync.Mutex                                  // guards props and keys; never held while loading a column
-	props     map[string]*propLoad
-	byName    map[string]int32
+	// loadOrdered, when set, reads a whole column in Dataset order without
+	// holding every position (store.Ordered.LoadPropOrdered); positions
+	// then serve only picked events (picked.go).
+	loadOrdered func(ctx context.Context, key string) (*store.PropColumn, error)
+	keys        func(ctx context.Context) ([]string, error) // known property keys; nil: not checked
+	posMu       sync.Mutex                                  // held while positions runs
+	mu          sync.Mutex                                  // guards props and keys; never held while loading a column
+	props       map[string]*propLoad
+	byName      map[string]int32
 }
 
 // Prop is one property of every event, in Dataset order: Codes[i] is 0 when
@@ -113,13 +117,20 @@ func (d *Dataset) loadProp(ctx context.Context, key string) (*Prop, error) {
 	if d.load == nil {
 		return newProp(key, nil, make([]int32, len(d.Time))), nil
 	}
-	d.posMu.Lock() // positions are computed or read on first use
-	pos, err := d.positions(ctx)
-	d.posMu.Unlock()
-	if err != nil {
-		return nil, i18n.Errorf("load property %q: %w", key, err)
+	var col *store.PropColumn
+	var err error
+	if d.loadOrdered != nil {
+		col, err = d.loadOrdered(ctx, key)
+	} else {
+		d.posMu.Lock() // positions are computed or read on first use
+		var pos []int32
+		pos, err = d.positions(ctx)
+		d.posMu.Unlock()
+		if err != nil {
+			return nil, i18n.Errorf("load property %q: %w", key, err)
+		}
+		col, err = d.load(ctx, key, pos, -1)
 	}
-	col, err := d.load(ctx, key, pos, -1)
 	if err != nil {
 		return nil, i18n.Errorf("load property %q: %w", key, err)
 	}
@@ -172,6 +183,9 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	d.positions = o.Positions
 	d.load = func(ctx context.Context, key string, pos []int32, size int) (*store.PropColumn, error) {
 		return db.LoadPropAt(ctx, key, o.Version, pos, size)
+	}
+	if o.FromSnapshot() {
+		d.loadOrdered = o.LoadPropOrdered
 	}
 	var keys []string // read once: every --where and --by checks against it
 	d.keys = func(ctx context.Context) ([]string, error) {

@@ -40,11 +40,11 @@ func sameOrder(t *testing.T, what string, got, want *Ordered) {
 // repeats) and checks after each that the snapshot read back is exactly
 // the order computed from the chunks, over segments of a few events.
 func TestSnapshotMatchesChunks(t *testing.T) {
-	defer func(n int) { segmentEvents = n }(segmentEvents)
+	defer func(n, m int) { segmentEvents, positionsPart = n, m }(segmentEvents, positionsPart)
 	rng := rand.New(rand.NewSource(5))
 	merges := snapshotMerges.Load()
 	for trial := 0; trial < 60; trial++ {
-		segmentEvents = 1 + rng.Intn(12)
+		segmentEvents, positionsPart = 1+rng.Intn(12), 1+rng.Intn(20)
 		db := openTemp(t)
 		ctx := context.Background()
 		for file := 0; file < 1+rng.Intn(5); file++ {
@@ -82,6 +82,25 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 				t.Fatalf("trial %d file %d: the snapshot was not used", trial, file)
 			}
 			sameOrder(t, fmt.Sprintf("trial %d file %d", trial, file), got, want)
+			// A column read through positions streamed part by part is
+			// the one placed by all the positions at once.
+			if got.fromSnapshot {
+				streamed, err := got.LoadPropOrdered(ctx, "k")
+				if err != nil {
+					t.Fatal(err)
+				}
+				pos, err := got.Positions(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				placed, err := db.LoadPropAt(ctx, "k", got.Version, pos, -1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(streamed.Codes, placed.Codes) || !slices.Equal(streamed.Values, placed.Values) {
+					t.Fatalf("trial %d file %d: streamed column %v %v, placed %v %v", trial, file, streamed.Codes, streamed.Values, placed.Codes, placed.Values)
+				}
+			}
 		}
 	}
 	if n := snapshotMerges.Load() - merges; n < 10 {
@@ -402,6 +421,32 @@ func TestPropsOf(t *testing.T) {
 			if fmt.Sprint(got[j]) != fmt.Sprint(want) {
 				t.Fatalf("row %d: %v, want %v", r, got[j], want)
 			}
+		}
+	}
+}
+
+// Damaged positions (cut short, or naming an index past the events) make
+// a streamed column fail as damage, never place a value out of bounds.
+func TestStreamedPositionsDamage(t *testing.T) {
+	for name, sql := range map[string]string{
+		"cut short": "UPDATE snapshot_positions SET positions = substr(positions, 1, 100)",
+		"past end":  "UPDATE snapshot_positions SET positions = x'80ade204' || substr(positions, 5)",
+		"missing":   "DELETE FROM snapshot_positions",
+	} {
+		db := snapshotDB(t)
+		ctx := context.Background()
+		if _, err := db.SQL.Exec(sql); err != nil {
+			t.Fatal(err)
+		}
+		o, err := db.LoadOrdered(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !o.fromSnapshot {
+			t.Fatalf("%s: the snapshot was not used", name)
+		}
+		if _, err := o.LoadPropOrdered(ctx, "tag"); !errors.Is(err, errCorrupt) {
+			t.Errorf("%s: %v, want the corrupt-chunk error", name, err)
 		}
 	}
 }

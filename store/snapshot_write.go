@@ -84,8 +84,9 @@ func (w *segmentWriter) finish(pos []int32, version int64) error {
 	return err
 }
 
-// positionsPart is how many storage rows one positions blob covers.
-const positionsPart = 1 << 20
+// positionsPart is how many storage rows one positions blob covers (a
+// variable so tests can make parts small).
+var positionsPart = 1 << 20
 
 // invert returns the inverse of the permutation perm.
 func invert(perm []int32) []int32 {
