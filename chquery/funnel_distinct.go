@@ -66,14 +66,15 @@ func packedSpan(f *facts) error {
 // step order and each may extend the chains its own instant began: the
 // "at or after" of the ordered mode. Per step k, A_k is the running
 // maximum over events of the latest step-1 time of a chain that has done
-// steps 1..k by that event; event i of step k extends A_{k-1} as it was
-// before i (so one event fills one step) when within the window. Each
-// step costs two array passes (the running maximum is built from
-// arrayCumSumNonNegative), linear in the person's events.
+// steps 1..k by that event; an event of step k extends A_{k-1} when within
+// the window (A_{k-1} is as it was before the event, which is not of step
+// k-1, so one event fills one step). Each step costs a few array passes
+// (the running maximum is built from arrayCumSumNonNegative), linear in
+// the person's events.
 //
 // The counted attempt starts at the deepest step's latest start t0. Its
-// chain is the one that reached that step first — the first event where
-// A_D equals t0 — and, back from there, the latest event of each earlier
+// chain is the one that reached that step first — the first event of
+// step D carrying t0 — and, back from there, the latest event of each earlier
 // step before the next step's event: the chain the local engine reports.
 func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
 	t := e.t
@@ -112,16 +113,18 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
 	st.let("NTW", "arrayMap(k -> "+lit(window)+" - bitShiftRight(k, "+shift+"), K)")
 	for k := 1; k <= n; k++ {
-		var nb string
-		if k == 1 {
-			nb = fmt.Sprintf("arrayMap((c, k) -> if(c = 1 AND k < %s, -bitShiftRight(k, %s), %s), C, K)", lit((span.To-base)<<codeBits), shift, big)
-		} else {
-			st.let(fmt.Sprintf("PA%d", k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(NA%d), %s)", k-1, big))
-			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, PA%d, NTW)", k, big, k-1)
+		nb := fmt.Sprintf("arrayMap((c, k) -> if(c = 1 AND k < %s, -bitShiftRight(k, %s), %s), C, K)", lit((span.To-base)<<codeBits), shift, big)
+		if k > 1 {
+			// An event of step k leaves NA_{k-1} as it was before it.
+			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, NA%d, NTW)", k, big, k-1)
 		}
 		st.let(fmt.Sprintf("NB%d", k), nb)
-		st.let(fmt.Sprintf("NA%d", k), fmt.Sprintf("arrayMap((b, s) -> b - s, NB%d, arrayCumSumNonNegative(arrayDifference(NB%d)))", k, k))
-		st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayElement(NA%d, -1)", k))
+		// The starts an event of step k carries on never decrease, so the
+		// latest is the least NB_k; the last step needs no running form.
+		st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayReduce('min', NB%d)", k))
+		if k < n {
+			st.let(fmt.Sprintf("NA%d", k), fmt.Sprintf("arrayMap((b, s) -> b - s, NB%d, arrayCumSumNonNegative(arrayDifference(NB%d)))", k, k))
+		}
 	}
 	level, start := "-1", neg
 	for k := 1; k <= n; k++ {
@@ -140,7 +143,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		}
 		// J_k: the index of the chain's step-k event (0 past the level).
 		for k := n; k >= 2; k-- {
-			first := fmt.Sprintf("indexOf(NA%d, -t0)", k)
+			first := fmt.Sprintf("indexOf(NB%d, -t0)", k)
 			j := fmt.Sprintf("if(level = %d, %s, 0)", k-1, first)
 			if k < n {
 				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, arrayElement(IX%d, arrayElement(CNT%d, J%d)), 0)", k-1, first, k-1, k, k, k+1)

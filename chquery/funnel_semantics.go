@@ -163,17 +163,15 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
 	st.let("NTW", "arrayMap(k -> "+lit(window)+" - bitShiftRight(k, "+shift+"), K)")
 	for k := 1; k <= n; k++ {
-		var nb string
-		if k == 1 {
-			nb = fmt.Sprintf("arrayMap((c, k) -> if(c = 1, -bitShiftRight(k, %s), %s), C, K)", shift, big)
-		} else {
-			st.let(fmt.Sprintf("PA%d", k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(NA%d), %s)", k-1, big))
-			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, PA%d, NTW)", k, big, k-1)
+		nb := fmt.Sprintf("arrayMap((c, k) -> if(c = 1, -bitShiftRight(k, %s), %s), C, K)", shift, big)
+		if k > 1 {
+			// An entry of step k leaves NA_{k-1} as it was before it.
+			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, NA%d, NTW)", k, big, k-1)
 		}
 		st.let(fmt.Sprintf("NB%d", k), nb)
-		st.let(fmt.Sprintf("NA%d", k), fmt.Sprintf("arrayMap((b, s) -> b - s, NB%d, arrayCumSumNonNegative(arrayDifference(NB%d)))", k, k))
-		st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayElement(NA%d, -1)", k))
+		st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayReduce('min', NB%d)", k))
 		if k < n {
+			st.let(fmt.Sprintf("NA%d", k), fmt.Sprintf("arrayMap((b, s) -> b - s, NB%d, arrayCumSumNonNegative(arrayDifference(NB%d)))", k, k))
 			// Where step k was reached (VI) and how often up to each
 			// entry (VC): the last before entry j is VI[VC[j-1]].
 			st.let(fmt.Sprintf("VC%d", k), fmt.Sprintf("arrayCumSum(arrayMap(b -> toUInt32(b < %s), NB%d))", big, k))
@@ -186,7 +184,7 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	}
 	st.let("level", level)
 	// J_k: the entry of the counted chain's step k (0 past the level).
-	st.let(fmt.Sprintf("J%d", n), fmt.Sprintf("if(level = %d, toInt64(arrayFirstIndex(x -> x < %s, NA%d)), 0)", n-1, big, n))
+	st.let(fmt.Sprintf("J%d", n), fmt.Sprintf("if(level = %d, toInt64(arrayFirstIndex(x -> x < %s, NB%d)), 0)", n-1, big, n))
 	for k := n - 1; k >= 1; k-- {
 		st.let(fmt.Sprintf("J%d", k), fmt.Sprintf("multiIf(level = %d, toInt64(arrayElement(VI%d, -1)), level > %d, toInt64(arrayElement(VI%d, arrayElement(VC%d, J%d - 1))), 0)", k-1, k, k-1, k, k, k+1))
 	}
