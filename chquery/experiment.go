@@ -14,14 +14,15 @@ import (
 
 // Experiment evaluates an A/B test (docs/semantics.md#experiments) where
 // the events are. Per person, on each shard: the variants they carried
-// (their earliest carrying one is the exposure, over all their data), and
-// whether that exposure is in the test (in range, passing --where); then
-// the steps done in order from the exposure's instant through the window
-// (each step the first matching event after the previous one: a linear
-// pass per step), and with --revenue the revenue texts of the goal events
-// counted. Users with the same outcome come back as one counted row, so
-// without --revenue what crosses the network is a few cells.
-// experiment.FromExposures makes the statistics as the local engine does.
+// and their exposure (the earliest event carrying one, over all their
+// data, an argMin) with whether it is in the test (in range, passing
+// --where); then, over their step events only, the steps done in order
+// from the exposure's instant through the window (each step the first
+// matching event after the previous one: a linear pass per step), and
+// with --revenue the revenue texts of the goal events counted. Users with
+// the same outcome come back as one counted row, so without --revenue
+// what crosses the network is a few cells. experiment.FromExposures makes
+// the statistics as the local engine does.
 func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experiment.Result, error) {
 	f, span, err := e.span(ctx, q.Common)
 	if err != nil {
@@ -76,29 +77,28 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 	if q.Revenue == "" {
 		revenue, hasRevenue = "''", "0"
 	}
-	// A value that assigns nothing (empty, null) reads as ''.
+	// A value that assigns nothing (empty, null) is no assignment.
 	assigned := "(" + hasVariant + " AND " + variant + " NOT IN ('', 'null'))"
+	mask := "(" + strings.Join(bits, " + ") + ")"
+	isStep := "(" + t.Event + " IN (" + clickhouse.Strings(names) + ") AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) + " AND " + mask + " != 0)"
+	// seen: the variants carried; x0: the exposure (time, variant,
+	// --where passed, --by value and whether set); ev: the step events
+	// that may count (time, storage order, the steps each may fill,
+	// revenue text and whether set), in order.
 	inner := func(from string) string {
 		return "SELECT " + t.Person + " AS person, arraySort(groupUniqArrayIf(" + variant + ", " + assigned + ")) AS seen," +
-			" arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", if(" + assigned + ", " + variant + ", ''), toUInt8(" + where + "), " +
-			strings.Join(bits, " + ") + ", " + byValue + ", toUInt8(" + byHas + "), " + revenue + ", toUInt8(" + hasRevenue + ")))) AS ev" +
-			" FROM " + from + " WHERE " + t.Where + " AND (" + assigned + " OR (" + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
-			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) + "))" +
+			" argMinIf((" + t.Time + ", " + variant + ", toUInt8(" + where + "), " + byValue + ", toUInt8(" + byHas + ")), (" + t.Time + ", " + tiebreak + "), " + assigned + ") AS x0," +
+			" arraySort(x -> (x.1, x.2), groupArrayIf((" + t.Time + ", " + tiebreak + ", " + mask + ", " + revenue + ", toUInt8(" + hasRevenue + ")), " + isStep + ")) AS ev" +
+			" FROM " + from + " WHERE " + t.Where + " AND (" + assigned + " OR " + isStep + ")" +
 			" GROUP BY person HAVING length(seen) > 0"
 	}
 	var st stages
 	st.let("T", "arrayMap(x -> x.1, ev)")
-	st.let("V", "arrayMap(x -> x.3, ev)")
-	st.let("M", "arrayMap(x -> x.5, ev)")
+	st.let("M", "arrayMap(x -> x.3, ev)")
 	st.let("I", "arrayEnumerate(ev)")
-	st.next()
-	st.let("fi", "arrayFirstIndex(x -> x != '', V)")
-	st.next()
-	st.let("x0", "arrayElement(ev, fi)")
-	st.next()
 	st.let("e0", "tupleElement(x0, 1)")
 	st.next()
-	st.let("inTest", "toUInt8(e0 >= "+lit(span.From)+" AND e0 < "+lit(span.To)+" AND tupleElement(x0, 4) = 1)")
+	st.let("inTest", "toUInt8(e0 >= "+lit(span.From)+" AND e0 < "+lit(span.To)+" AND tupleElement(x0, 3) = 1)")
 	// ei: the last event in the window (inclusive); p0: the one before
 	// the first at the exposure's instant.
 	st.let("ei", count("T", "<=", "e0 + "+lit(window)))
@@ -124,13 +124,13 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 	if q.Revenue != "" {
 		last := fmt.Sprintf("p%d", n)
 		// Short of the goal, the last step is past every event: none.
-		rev = fmt.Sprintf("arrayMap(x -> x.8, arrayFilter((x, i) -> x.9 = 1 AND bitTest(x.5, %d) AND i >= %s AND i <= ei, ev, I))", n-1, last)
+		rev = fmt.Sprintf("arrayMap(x -> x.4, arrayFilter((x, i) -> x.5 = 1 AND bitTest(x.3, %d) AND i >= %s AND i <= ei, ev, I))", n-1, last)
 		// last and ei named outside the lambda too (see count).
 		rev = "arraySlice(" + rev + ", 1 + 0 * (" + last + ") + 0 * (ei))"
 	}
 	st.let("rv", rev)
 	sql := func(from string) string {
-		return "SELECT seen, V[fi] AS variant, inTest, level, open, rv, tupleElement(x0, 6) AS byv, tupleElement(x0, 7) AS byh, count()" +
+		return "SELECT seen, tupleElement(x0, 2) AS variant, inTest, level, open, rv, tupleElement(x0, 4) AS byv, tupleElement(x0, 5) AS byh, count()" +
 			" FROM (" + st.wrap(inner(from)) + ") GROUP BY seen, variant, inTest, level, open, rv, byv, byh"
 	}
 	var exposures []experiment.Exposure

@@ -16,5 +16,7 @@ func init() {
 		"experiment: reading ClickHouse's row %q: %v":                                          "实验：读取 ClickHouse 返回的行 %q：%v",
 		"an experiment funnel of more than 63 steps is not compiled for ClickHouse yet; copy the events to a local database to run it": "超过 63 步的实验漏斗尚未为 ClickHouse 编译；请将事件复制到本地数据库后运行",
 		"the events span more than %d years, more than a ClickHouse funnel handles":                                                    "事件跨越超过 %d 年，超出 ClickHouse 漏斗的处理范围",
+		"churn: ClickHouse sent %d columns, expected %d":                                                                               "流失：ClickHouse 返回了 %d 列，应为 %d 列",
+		"churn: reading ClickHouse's row %q: %v":                                                                                       "流失：读取 ClickHouse 返回的行 %q：%v",
 	})
 }

@@ -66,6 +66,8 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"paths", "--to", "buy", "--depth", "6", "--session-gap", "2h", "--no-collapse", "--by", "plan", "--where", "price > 20", "--tz", "America/New_York", "--since", "2024-03-02", "--until", "2024-03-07"},
 			{"paths", "--from", "cart", "--session-gap", "0", "--top", "3"},
 			{"experiment", "--variant", "plan", "--goal", "buy"},
+			{"churn", "--window", "3d", "--baseline", "5d", "--min-score", "0"},
+			{"churn", "--window", "2d", "--min-score", "0.3", "--key-event", "buy", "--top", "5", "--tz", "America/New_York"},
 			{"experiment", "--variant", "plan", "--steps", "view,cart where price > 50,buy", "--window", "2h", "--revenue", "price", "--control", "pro", "--where", "price != 3", "--from", "2024-03-02", "--to", "2024-03-06", "--by", "plan", "--tz", "America/New_York"},
 		} {
 			args = append(args, "--format", "json")

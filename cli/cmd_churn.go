@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"github.com/spoorhq/spoor/chquery"
+	"github.com/spoorhq/spoor/query"
 	"strconv"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -41,12 +43,19 @@ func runChurn(env *Env, args []string) error {
 	if err := useTZ(env, *tz); err != nil {
 		return err
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	d, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	rep, err := segment.Churn(env.Ctx, d, opt)
+	defer closeData()
+	var rep *segment.ChurnReport
+	switch e := d.(type) {
+	case *chquery.Engine:
+		loc, _ := query.ZoneOf(env.Ctx) // --tz, else the table's zone
+		rep, err = e.Churn(env.Ctx, opt, loc)
+	case *query.Dataset:
+		rep, err = segment.Churn(env.Ctx, e, opt)
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
@@ -114,12 +115,6 @@ func churnScore(in *churnInput) float64 {
 // are those of churnScore; users are listed from opt.MinScore, ranked by
 // score, then days since last seen, then id.
 func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnReport, error) {
-	if opt.WindowDays <= 0 {
-		opt.WindowDays = 14
-	}
-	if opt.BaselineDays <= 0 {
-		opt.BaselineDays = 4 * opt.WindowDays
-	}
 	key := int32(-1)
 	if opt.KeyEvent != "" {
 		if err := d.CheckEvent(opt.KeyEvent); err != nil {
@@ -127,89 +122,142 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 		}
 		key, _ = d.EventID(opt.KeyEvent)
 	}
-	e := newEvaluator(d, Zone(ctx, d))
-	recentFrom, _ := e.rel(Rel{N: opt.WindowDays, Unit: 'd'})
-	baseFrom, _ := e.rel(Rel{N: opt.WindowDays + opt.BaselineDays, Unit: 'd'})
-	cal := query.NewCalendar(query.Day, e.loc, min(d.MinTime, baseFrom), d.MaxTime+1)
-	lastDay := cal.Bucket(d.MaxTime)
-	recentDay := cal.Bucket(recentFrom)
-	rep := &ChurnReport{WindowDays: opt.WindowDays, BaselineDays: opt.BaselineDays, MinScore: opt.MinScore}
+	c := newChurnCount(opt, Zone(ctx, d), d.MinTime, d.MaxTime)
 	var gaps []int
 	for p := range d.Users {
 		if p&4095 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		lo, hi := int(d.Start[p]), int(d.Start[p+1])
-		u := ChurnUser{User: d.Users[p]}
+		a := churnActivity{user: d.Users[p], keyAt: -1}
 		gaps = gaps[:0]
-		prevDay, firstDay, keyAt, daysBefore := -1, -1, -1, 0
+		prevDay := -1
 		for i := lo; i < hi; i++ {
 			t := d.Time[i]
 			switch {
-			case t >= recentFrom:
-				u.RecentEvents++
-			case t >= baseFrom:
-				u.BaselineEvents++
+			case t >= c.recentFrom:
+				a.recent++
+			case t >= c.baseFrom:
+				a.baseline++
 			}
 			// A person's events only move forward: step the calendar cursor.
 			day := prevDay
 			if day < 0 {
-				day = cal.Bucket(t)
+				day = c.cal.Bucket(t)
 			}
-			for cal.Starts[day+1] <= t {
+			for c.cal.Starts[day+1] <= t {
 				day++
 			}
-			if firstDay < 0 {
-				firstDay = day
-			}
-			if prevDay >= 0 && day > prevDay {
-				gaps = append(gaps, day-prevDay)
-			}
-			if day != prevDay && day < recentDay {
-				daysBefore++
-			}
+			c.addDay(&a, day)
 			prevDay = day
 			if key < 0 || d.Event[i] == key {
-				keyAt = i
+				a.keyAt, a.keyName = d.Time[i], d.Names[d.Event[i]]
 			}
 		}
-		if u.BaselineEvents == 0 {
-			continue // never active, or gone before the baseline: no habit left to lose
-		}
-		if daysBefore < 2 {
-			rep.TooLittleHistory++
-			continue
-		}
-		rep.Eligible++
-		baseDays := recentDay - max(firstDay, cal.Bucket(baseFrom))
-		in := churnInput{
-			window:   opt.WindowDays,
-			silent:   lastDay - prevDay,
-			usualGap: median(gaps),
-			gaps:     len(gaps),
-			ratio:    (float64(u.RecentEvents) / float64(opt.WindowDays)) / (float64(u.BaselineEvents) / float64(baseDays)),
-		}
-		u.Score = churnScore(&in)
-		if u.Score < opt.MinScore {
-			continue
-		}
-		u.ActivityRatio = in.ratio
-		u.DaysSinceLastSeen = in.silent
-		u.UsualGapDays = &in.usualGap
-		u.ActiveDays = len(gaps) + 1
-		u.ExpectedGapDays = in.expected
-		u.GapsOverdue = in.overdue
-		u.signals = churnSignals(&in)
-		u.Signals = make([]string, len(u.signals))
-		for i, m := range u.signals {
-			u.Signals[i] = m.In(i18n.English)
-		}
-		if keyAt >= 0 {
-			u.LastKeyEvent = d.Names[d.Event[keyAt]]
-			u.LastKeyEventTime = e.stamp(d.Time[keyAt])
-		}
-		rep.Users = append(rep.Users, u)
+		c.add(&a)
 	}
+	return c.finish(), nil
+}
+
+// churnCount scores users one at a time from their activity.
+type churnCount struct {
+	opt                  ChurnOptions
+	e                    *Evaluator // for the windows and the stamps
+	recentFrom, baseFrom int64
+	cal                  *query.Calendar
+	lastDay, recentDay   int
+	rep                  *ChurnReport
+}
+
+// churnActivity is a person's events as churn reads them: counts in the
+// windows and their active days (calendar buckets) in order.
+type churnActivity struct {
+	user              string
+	recent, baseline  int
+	gaps              []int // between consecutive active days
+	firstDay, lastDay int   // -1 before the first
+	daysBefore        int   // active days before the recent window
+	keyAt             int64 // the last key event's time, -1 for none
+	keyName           string
+	daysSeen          bool
+}
+
+func newChurnCount(opt ChurnOptions, loc *time.Location, minTime, maxTime int64) *churnCount {
+	if opt.WindowDays <= 0 {
+		opt.WindowDays = 14
+	}
+	if opt.BaselineDays <= 0 {
+		opt.BaselineDays = 4 * opt.WindowDays
+	}
+	c := &churnCount{opt: opt, e: &Evaluator{anchor: maxTime, loc: loc}}
+	c.recentFrom, _ = c.e.rel(Rel{N: opt.WindowDays, Unit: 'd'})
+	c.baseFrom, _ = c.e.rel(Rel{N: opt.WindowDays + opt.BaselineDays, Unit: 'd'})
+	c.cal = query.NewCalendar(query.Day, loc, min(minTime, c.baseFrom), maxTime+1)
+	c.lastDay = c.cal.Bucket(maxTime)
+	c.recentDay = c.cal.Bucket(c.recentFrom)
+	c.rep = &ChurnReport{WindowDays: opt.WindowDays, BaselineDays: opt.BaselineDays, MinScore: opt.MinScore}
+	return c
+}
+
+// addDay adds the day of the person's next event (days never go back).
+func (c *churnCount) addDay(a *churnActivity, day int) {
+	if !a.daysSeen {
+		a.daysSeen, a.firstDay, a.lastDay = true, day, -1
+	}
+	if a.lastDay >= 0 && day > a.lastDay {
+		a.gaps = append(a.gaps, day-a.lastDay)
+	}
+	if day != a.lastDay && day < c.recentDay {
+		a.daysBefore++
+	}
+	a.lastDay = day
+}
+
+// add scores a person.
+func (c *churnCount) add(a *churnActivity) {
+	rep, opt := c.rep, c.opt
+	if a.baseline == 0 {
+		return // never active, or gone before the baseline: no habit left to lose
+	}
+	if a.daysBefore < 2 {
+		rep.TooLittleHistory++
+		return
+	}
+	rep.Eligible++
+	u := ChurnUser{User: a.user, RecentEvents: a.recent, BaselineEvents: a.baseline}
+	baseDays := c.recentDay - max(a.firstDay, c.cal.Bucket(c.baseFrom))
+	in := churnInput{
+		window:   opt.WindowDays,
+		silent:   c.lastDay - a.lastDay,
+		usualGap: median(a.gaps),
+		gaps:     len(a.gaps),
+		ratio:    (float64(u.RecentEvents) / float64(opt.WindowDays)) / (float64(u.BaselineEvents) / float64(baseDays)),
+	}
+	u.Score = churnScore(&in)
+	if u.Score < opt.MinScore {
+		return
+	}
+	u.ActivityRatio = in.ratio
+	u.DaysSinceLastSeen = in.silent
+	u.UsualGapDays = &in.usualGap
+	u.ActiveDays = len(a.gaps) + 1
+	u.ExpectedGapDays = in.expected
+	u.GapsOverdue = in.overdue
+	u.signals = churnSignals(&in)
+	u.Signals = make([]string, len(u.signals))
+	for i, m := range u.signals {
+		u.Signals[i] = m.In(i18n.English)
+	}
+	if a.keyAt >= 0 {
+		u.LastKeyEvent = a.keyName
+		u.LastKeyEventTime = c.e.stamp(a.keyAt)
+	}
+	rep.Users = append(rep.Users, u)
+}
+
+// finish ranks the users at risk.
+func (c *churnCount) finish() *ChurnReport {
+	rep := c.rep
 	// The order is total (ids are unique), so an unstable sort is deterministic.
 	slices.SortFunc(rep.Users, func(a, b ChurnUser) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
@@ -221,13 +269,48 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 		return strings.Compare(a.User, b.User)
 	})
 	rep.AtRisk = len(rep.Users)
-	if opt.Top > 0 && len(rep.Users) > opt.Top {
-		rep.Users = rep.Users[:opt.Top]
+	if c.opt.Top > 0 && len(rep.Users) > c.opt.Top {
+		rep.Users = rep.Users[:c.opt.Top]
 	}
 	if rep.Users == nil {
 		rep.Users = []ChurnUser{}
 	}
-	return rep, nil
+	return rep
+}
+
+// ChurnPerson is a person's activity as a backend that reads each
+// person's events where they are (package chquery) sums it up for
+// ChurnFromPersons: their events in the recent window and in the baseline
+// (ChurnWindows), an instant in each day they were active, in order, and
+// their last key event (KeyAt -1: none).
+type ChurnPerson struct {
+	User             string
+	Recent, Baseline int
+	Days             []int64
+	KeyAt            int64
+	KeyEvent         string
+}
+
+// ChurnWindows returns where the recent window and the baseline start
+// (epoch ms) over data ending at maxTime, days being loc's.
+func ChurnWindows(opt ChurnOptions, loc *time.Location, minTime, maxTime int64) (recentFrom, baselineFrom int64) {
+	c := newChurnCount(opt, loc, minTime, maxTime)
+	return c.recentFrom, c.baseFrom
+}
+
+// ChurnFromPersons ranks users as Churn does, from their activity; persons
+// with no baseline event may be left out. loc is the zone of the days
+// (Zone's), minTime and maxTime the data's first and last instants.
+func ChurnFromPersons(opt ChurnOptions, loc *time.Location, minTime, maxTime int64, persons []ChurnPerson) *ChurnReport {
+	c := newChurnCount(opt, loc, minTime, maxTime)
+	for _, p := range persons {
+		a := churnActivity{user: p.User, recent: p.Recent, baseline: p.Baseline, keyAt: p.KeyAt, keyName: p.KeyEvent}
+		for _, at := range p.Days {
+			c.addDay(&a, c.cal.Bucket(at))
+		}
+		c.add(&a)
+	}
+	return c.finish()
 }
 
 // churnSignals names the terms that raised the score.
