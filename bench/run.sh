@@ -69,6 +69,7 @@ if [ -n "$small" ] && { command -v clickhouse-server >/dev/null 2>&1 || [ -x /us
   if [ -s data/ch.addr ]; then CH=1; else echo "ClickHouse servers did not start; no ClickHouse rows" >&2; fi
 fi
 
+declare -A duck # DuckDB's time per analysis, for the ClickHouse rows
 for n in $SIZES; do
   csv=data/ecommerce-$n.csv
   if [ ! -s "$csv" ]; then
@@ -113,6 +114,7 @@ for n in $SIZES; do
       continue
     fi
     d=$(best data/duckpeer -db data/d-$n.duckdb -q "$q" -steps "$STEPS")
+    duck[$q]=${d% *}
     echo "| $q | ${s% *} s (${s#* } MB) | ${d% *} s (${d#* } MB) | | $(awk -v a="${s% *}" -v b="${d% *}" 'BEGIN{printf "%.2f× DuckDB", a/b}') |" | tee -a "$out"
   done
   # The two engines must give the same answer, not only a fast one.
@@ -156,27 +158,39 @@ for n in $SIZES; do
     echo "| info on ClickHouse: one server / cluster | ${ci% *} s / ${cc% *} s | | | |"
     } | tee -a "$out"
     # The analyses compiled to ClickHouse SQL, end to end (a fresh process),
-    # on one server and on the cluster; the funnel beside a hand-written
-    # windowFunnel query on the same server (issue 12's budget: 1.5×). The
-    # two count differently (windowFunnel: whole seconds, one event may
-    # fill two steps), so their answers are printed side by side.
+    # on one server and on the cluster, beside the local engine and DuckDB;
+    # the funnel also beside a hand-written windowFunnel query on the same
+    # server (issue 12's budget: 1.5×). windowFunnel counts differently
+    # (whole seconds, one event may fill two steps), so its answer is
+    # printed beside ours. Every answer is compared with the local one.
     wf=""
     i=0
     for s in ${STEPS//,/ }; do i=$((i+1)); wf="$wf, event = '$s'"; done
     hand="SELECT level, count() FROM (SELECT person, windowFunnel(604800)(toDateTime(intDiv(time, 1000))$wf) AS level FROM bench.e$n GROUP BY person) GROUP BY level ORDER BY level"
     hf=$(best data/spoor sql --db "$one" "$hand" --format json)
-    for q in funnel retention trends lifecycle; do
+    echo "| (ClickHouse rows: load average $(cut -d' ' -f1-3 /proc/loadavg) when they start) | | | | |" | tee -a "$out"
+    for q in funnel retention paths trends lifecycle experiment churn; do
       case $q in
         funnel) args=(funnel --steps "$STEPS" --window 7d) ;;
         retention) args=(retention --period day --periods 31) ;;
+        paths) args=(paths --from view_item --depth 3 --session-gap 0 --no-collapse) ;;
         trends) args=(trends --measure users --interval day) ;;
         lifecycle) args=(lifecycle --interval day) ;;
+        experiment) args=(experiment --variant exp_checkout --goal purchase --revenue revenue) ;;
+        churn) args=(churn) ;;
       esac
       c1=$(best data/spoor "${args[@]}" --db "$one" --format json)
       c2=$(best data/spoor "${args[@]}" --db "$two" --format json)
-      ratio=""
-      if [ "$q" = funnel ]; then ratio=$(awk -v a="${c1% *}" -v b="${hf% *}" 'BEGIN{printf "%.2f× windowFunnel (%.3f s)", a/b, b}'); fi
-      echo "| $q on ClickHouse: one server / cluster | ${c1% *} s / ${c2% *} s | | | $ratio |" | tee -a "$out"
+      l=$(best data/spoor "${args[@]}" --db data/s-$n.db --format json)
+      want=$(data/spoor "${args[@]}" --db data/s-$n.db --format json | md5sum)
+      same="same answer as local"
+      for url in "$one" "$two"; do
+        if [ "$(data/spoor "${args[@]}" --db "$url" --format json | md5sum)" != "$want" ]; then same="DIFFERENT answer from local on $url"; fi
+      done
+      peer=""
+      if [ -n "${duck[$q]:-}" ]; then peer=$(awk -v a="${c1% *}" -v b="${duck[$q]}" 'BEGIN{printf "%.2f× DuckDB", a/b}'); fi
+      if [ "$q" = funnel ]; then peer="$peer; $(awk -v a="${c1% *}" -v b="${hf% *}" 'BEGIN{printf "%.2f× windowFunnel (%.3f s)", a/b, b}')"; fi
+      echo "| $q on ClickHouse: one server / cluster (local) | ${c1% *} s / ${c2% *} s (${l% *} s); $same | ${duck[$q]:+${duck[$q]} s} | | ${peer#; } |" | tee -a "$out"
     done
     ours=$(data/spoor funnel --steps "$STEPS" --db "$one" --format csv | tail -n +2 | cut -d, -f3 | tr '\n' ' ' | sed 's/ $//')
     local=$(data/spoor funnel --steps "$STEPS" --db data/s-$n.db --format csv | tail -n +2 | cut -d, -f3 | tr '\n' ' ' | sed 's/ $//')

@@ -2,6 +2,7 @@ package chquery
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -45,9 +46,20 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	if q.By != "" {
 		byValue, byHas = t.Prop(q.By)
 	}
+	// Events are walked as numbers (1 + their index in f.names): sorting
+	// and comparing them is cheaper than names.
+	codes := make([]string, len(f.names))
+	anchorCode := ""
+	for i, name := range f.names {
+		codes[i] = strconv.Itoa(i + 1)
+		if name == p.Anchor {
+			anchorCode = codes[i]
+		}
+	}
+	code := "transform(" + t.Event + ", [" + clickhouse.Strings(f.names) + "], CAST([" + strings.Join(codes, ", ") + "] AS Array(UInt32)), toUInt32(0))"
 	anchor := clickhouse.String(p.Anchor)
 	inner := func(from string) string {
-		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", " + t.Event +
+		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", " + code +
 			", " + byValue + ", toUInt8(" + byHas + ")))) AS ev" +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) + " AND " + where +
@@ -57,7 +69,7 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	st.let("E", "arrayMap(x -> x.3, ev)")
 	st.let("T", "arrayMap(x -> x.1, ev)")
 	st.next()
-	st.let("at", "indexOf(E, "+anchor+")")
+	st.let("at", "indexOf(E, toUInt32("+anchorCode+"))")
 	st.next()
 	// The walk, anchor first: SE its events, ST their times.
 	if p.Backward {
@@ -83,7 +95,7 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	if p.Collapse {
 		// An event the same as the one before it is a repeat; the anchor
 		// counts, so "view view cart" from view is view, cart.
-		st.let("K", "arrayFilter((x, y, i) -> i = 1 OR x != y, S, arrayPushFront(arrayPopBack(S), ''), arrayEnumerate(S))")
+		st.let("K", "arrayFilter((x, y, i) -> i = 1 OR x != y, S, arrayPushFront(arrayPopBack(S), toUInt32(0)), arrayEnumerate(S))")
 		st.next()
 		walked = "K"
 	}
@@ -100,10 +112,18 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 		if len(row) != 5 {
 			return i18n.Errorf("paths: ClickHouse sent %d columns, expected %d", len(row), 5)
 		}
-		steps, err1 := clickhouse.ParseArray(row[0])
+		walked, err1 := intArray(row[0])
 		n, err2 := strconv.ParseInt(row[4], 10, 64)
 		if err := firstErr(err1, err2); err != nil {
 			return i18n.Errorf("paths: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
+		}
+		steps := make([]string, len(walked))
+		for i, c := range walked {
+			if c < 1 || int(c) > len(f.names) {
+				// An event name stored after the names were read.
+				return i18n.Errorf("paths: reading ClickHouse's row %q: %w", strings.Join(row, " "), errors.New("unknown event code"))
+			}
+			steps[i] = f.names[c-1]
 		}
 		counts = append(counts, query.PathCount{Steps: steps, Early: row[1] == "1", By: row[2], HasBy: row[3] == "1", Users: n})
 		return nil

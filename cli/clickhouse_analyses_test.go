@@ -35,6 +35,8 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 	}
 	spec := filepath.Join(dir, "f.json")
 	os.WriteFile(spec, []byte(`{"analysis": "funnel", "steps": [{"event": "view"}, {"event": "buy"}], "window": "90m", "by": "plan"}`), 0o644)
+	expSpec := filepath.Join(dir, "x.json")
+	os.WriteFile(expSpec, []byte(`{"analysis": "experiment", "variant": "plan", "steps": [{"event": "view"}, {"event": "buy"}], "window": "1d", "revenue": "price"}`), 0o644)
 	name := c.NewDatabase(t)
 	for _, url := range []string{c.URL(0, name, "table=one"), c.URL(0, name, "table=two&cluster="+chtest.ClusterName)} {
 		if code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url); code != 0 {
@@ -66,6 +68,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"paths", "--to", "buy", "--depth", "6", "--session-gap", "2h", "--no-collapse", "--by", "plan", "--where", "price > 20", "--tz", "America/New_York", "--since", "2024-03-02", "--until", "2024-03-07"},
 			{"paths", "--from", "cart", "--session-gap", "0", "--top", "3"},
 			{"experiment", "--variant", "plan", "--goal", "buy"},
+			{"run", expSpec},
 			{"churn", "--window", "3d", "--baseline", "5d", "--min-score", "0"},
 			{"churn", "--window", "2d", "--min-score", "0.3", "--key-event", "buy", "--top", "5", "--tz", "America/New_York"},
 			{"experiment", "--variant", "plan", "--steps", "view,cart where price > 50,buy", "--window", "2h", "--revenue", "price", "--control", "pro", "--where", "price != 3", "--from", "2024-03-02", "--to", "2024-03-06", "--by", "plan", "--tz", "America/New_York"},

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"github.com/spoorhq/spoor/chquery"
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
@@ -81,13 +80,7 @@ func runExperiment(env *Env, args []string) error {
 		return err
 	}
 	defer closeData()
-	var r *experiment.Result
-	switch e := d.(type) {
-	case *chquery.Engine:
-		r, err = e.Experiment(env.Ctx, q)
-	case *query.Dataset:
-		r, err = experiment.Run(env.Ctx, e, q)
-	}
+	r, err := experiment.Evaluate(env.Ctx, d, q)
 	if err != nil {
 		return err
 	}

@@ -129,8 +129,7 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 			return nil, ctx.Err()
 		}
 		lo, hi := int(d.Start[p]), int(d.Start[p+1])
-		a := churnActivity{user: d.Users[p], keyAt: -1}
-		gaps = gaps[:0]
+		a := churnActivity{user: d.Users[p], keyAt: -1, gaps: gaps[:0]}
 		prevDay := -1
 		for i := lo; i < hi; i++ {
 			t := d.Time[i]
@@ -155,6 +154,7 @@ func Churn(ctx context.Context, d *query.Dataset, opt ChurnOptions) (*ChurnRepor
 			}
 		}
 		c.add(&a)
+		gaps = a.gaps
 	}
 	return c.finish(), nil
 }
@@ -175,11 +175,11 @@ type churnActivity struct {
 	user              string
 	recent, baseline  int
 	gaps              []int // between consecutive active days
-	firstDay, lastDay int   // -1 before the first
+	daysSeen          bool  // firstDay and lastDay are set
+	firstDay, lastDay int
 	daysBefore        int   // active days before the recent window
 	keyAt             int64 // the last key event's time, -1 for none
 	keyName           string
-	daysSeen          bool
 }
 
 func newChurnCount(opt ChurnOptions, loc *time.Location, minTime, maxTime int64) *churnCount {
@@ -303,12 +303,14 @@ func ChurnWindows(opt ChurnOptions, loc *time.Location, minTime, maxTime int64) 
 // (Zone's), minTime and maxTime the data's first and last instants.
 func ChurnFromPersons(opt ChurnOptions, loc *time.Location, minTime, maxTime int64, persons []ChurnPerson) *ChurnReport {
 	c := newChurnCount(opt, loc, minTime, maxTime)
+	var gaps []int
 	for _, p := range persons {
-		a := churnActivity{user: p.User, recent: p.Recent, baseline: p.Baseline, keyAt: p.KeyAt, keyName: p.KeyEvent}
+		a := churnActivity{user: p.User, recent: p.Recent, baseline: p.Baseline, keyAt: p.KeyAt, keyName: p.KeyEvent, gaps: gaps[:0]}
 		for _, at := range p.Days {
 			c.addDay(&a, c.cal.Bucket(at))
 		}
 		c.add(&a)
+		gaps = a.gaps
 	}
 	return c.finish()
 }
