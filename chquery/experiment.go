@@ -61,7 +61,7 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 	for k, st := range steps {
 		cond, err := e.conditions(ctx, st.Where)
 		if err != nil {
-			return nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+			return nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
 		}
 		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s AND %s AND %s), %d)", t.Event, clickhouse.String(st.Event), cond, where, k))
 		names = append(names, st.Event)
