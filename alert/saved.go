@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/store"
 )
@@ -29,7 +29,7 @@ type Definition struct {
 }
 
 // ErrNotFound is returned for an unknown alert name.
-var ErrNotFound = errors.New("no such alert")
+var ErrNotFound error = i18n.Error(i18n.N("no such alert"))
 
 // spec is what the alerts table keeps in its spec column.
 type spec struct {
@@ -42,10 +42,10 @@ type spec struct {
 // Normalize fills defaults and checks the values.
 func (d *Definition) Normalize() error {
 	if d.Name == "" {
-		return fmt.Errorf("an alert needs a name")
+		return i18n.Errorf("an alert needs a name")
 	}
 	if d.Metric == "" {
-		return fmt.Errorf("alert %q needs a metric (trends arguments, e.g. --metric '--events purchase')", d.Name)
+		return i18n.Errorf("alert %q needs a metric (trends arguments, e.g. --metric '--events purchase')", d.Name)
 	}
 	if d.Threshold == 0 {
 		d.Threshold = DefaultThreshold
@@ -57,7 +57,7 @@ func (d *Definition) Normalize() error {
 		d.Points = 1
 	}
 	if d.Threshold < 0 || d.Window < 1 || d.Points < 1 {
-		return fmt.Errorf("alert %q: threshold, window and points must be positive", d.Name)
+		return i18n.Errorf("alert %q: threshold, window and points must be positive", d.Name)
 	}
 	return nil
 }
@@ -74,13 +74,13 @@ func Save(ctx context.Context, db *store.DB, d Definition, replace bool) error {
 	}
 	if !replace {
 		if _, err := Get(ctx, db, d.Name); err == nil {
-			return fmt.Errorf("an alert named %q exists; remove it first or use --replace", d.Name)
+			return i18n.Errorf("an alert named %q exists; remove it first or use --replace", d.Name)
 		}
 	}
 	_, err = db.Exec(ctx, "INSERT OR REPLACE INTO alerts (name, spec, created_at) VALUES (?, ?, ?)",
 		d.Name, string(body), time.Now().UTC().Format(time.RFC3339))
 	if err != nil {
-		return fmt.Errorf("save alert %q: %w", d.Name, err)
+		return i18n.Errorf("save alert %q: %w", d.Name, err)
 	}
 	return nil
 }
@@ -89,7 +89,7 @@ func Save(ctx context.Context, db *store.DB, d Definition, replace bool) error {
 func List(ctx context.Context, db *store.DB) ([]Definition, error) {
 	rows, err := db.SQL.QueryContext(ctx, "SELECT name, spec, created_at FROM alerts ORDER BY name")
 	if err != nil {
-		return nil, fmt.Errorf("list alerts: %w", err)
+		return nil, i18n.Errorf("list alerts: %w", err)
 	}
 	defer rows.Close()
 	var out []Definition
@@ -108,7 +108,7 @@ func Get(ctx context.Context, db *store.DB, name string) (Definition, error) {
 	row := db.SQL.QueryRowContext(ctx, "SELECT name, spec, created_at FROM alerts WHERE name = ?", name)
 	d, err := scanDefinition(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return d, fmt.Errorf("%w %q", ErrNotFound, name)
+		return d, i18n.Errorf("%w %q", ErrNotFound, name)
 	}
 	return d, err
 }
@@ -117,10 +117,10 @@ func Get(ctx context.Context, db *store.DB, name string) (Definition, error) {
 func Remove(ctx context.Context, db *store.DB, name string) error {
 	res, err := db.Exec(ctx, "DELETE FROM alerts WHERE name = ?", name)
 	if err != nil {
-		return fmt.Errorf("remove alert %q: %w", name, err)
+		return i18n.Errorf("remove alert %q: %w", name, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w %q", ErrNotFound, name)
+		return i18n.Errorf("%w %q", ErrNotFound, name)
 	}
 	return nil
 }
@@ -133,7 +133,7 @@ func scanDefinition(row interface{ Scan(...any) error }) (Definition, error) {
 	}
 	var s spec
 	if err := json.Unmarshal([]byte(body), &s); err != nil {
-		return d, fmt.Errorf("alert %q has an unreadable spec: %w", d.Name, err)
+		return d, i18n.Errorf("alert %q has an unreadable spec: %w", d.Name, err)
 	}
 	d.Metric, d.Threshold, d.Window, d.Points = s.Metric, s.Threshold, s.Window, s.Points
 	return d, d.Normalize()

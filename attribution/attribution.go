@@ -6,13 +6,13 @@ package attribution
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/bits"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -82,7 +82,7 @@ func duration(name, v string, def int64) (int64, error) {
 	}
 	ms, err := query.ParseDuration(v)
 	if err != nil || ms <= 0 {
-		return 0, fmt.Errorf("%s %q: use a positive duration such as 12h or 7d", name, v)
+		return 0, i18n.Errorf("%s %q: use a positive duration such as 12h or 7d", name, v)
 	}
 	return ms, nil
 }
@@ -128,7 +128,7 @@ func CheckModel(m string) error {
 	if slices.Contains(Models, m) {
 		return nil
 	}
-	return fmt.Errorf("unknown model %q (use %s)", m, strings.Join(Models, ", "))
+	return i18n.Errorf("unknown model %q (use %s)", m, strings.Join(Models, ", "))
 }
 
 // Compute credits every conversion in range.
@@ -140,7 +140,7 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		return nil, err
 	}
 	if q.By != "" {
-		return nil, fmt.Errorf("attribution takes no --by: the touch property is the breakdown")
+		return nil, i18n.Errorf("attribution takes no --by: the touch property is the breakdown")
 	}
 	window, err := duration("--window", q.Window, DefaultWindow)
 	if err != nil {
@@ -151,10 +151,10 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		return nil, err
 	}
 	if q.Conversion == "" || q.Touch == "" {
-		return nil, fmt.Errorf("name the conversion event and the touch property")
+		return nil, i18n.Errorf("name the conversion event and the touch property")
 	}
 	if err := d.CheckEvent(q.Conversion); err != nil {
-		return nil, fmt.Errorf("--conversion: %w", err)
+		return nil, i18n.Errorf("--conversion: %w", err)
 	}
 	for _, k := range []string{q.Touch, q.Revenue} {
 		if k == "" {
@@ -228,7 +228,7 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		}
 	}
 	if c.overflow {
-		return nil, fmt.Errorf("the conversions' %s adds up past 9.2 trillion: too large to credit exactly (in millionths); filter the conversions or check the property", q.Revenue)
+		return nil, i18n.Errorf("the conversions' %s adds up past 9.2 trillion: too large to credit exactly (in millionths); filter the conversions or check the property", q.Revenue)
 	}
 	r := &Result{
 		Model: q.Model, Conversion: q.Conversion, Touch: q.Touch,
@@ -262,7 +262,7 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	}
 	// The invariant the integer credits guarantee; a failure is a bug.
 	if sumUnits != int64(c.conversions)*unit || sumMicro != c.micro {
-		return nil, fmt.Errorf("internal error: credits add up to %d/%d conversions, %d/%d revenue micro-units",
+		return nil, i18n.Errorf("internal error: credits add up to %d/%d conversions, %d/%d revenue micro-units",
 			sumUnits, int64(c.conversions)*unit, sumMicro, c.micro)
 	}
 	if q.Spend != nil {

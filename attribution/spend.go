@@ -3,13 +3,13 @@ package attribution
 import (
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -41,13 +41,13 @@ func ReadSpend(r io.Reader, name string) ([]SpendRow, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("spend file %s line %d: %v (it is CSV: touch value, date YYYY-MM-DD, cost)", name, pe.Line, pe.Err)
+				return nil, i18n.Errorf("spend file %s line %d: %v (it is CSV: touch value, date YYYY-MM-DD, cost)", name, pe.Line, pe.Err)
 			}
-			return nil, fmt.Errorf("spend file %s: %w", name, err)
+			return nil, i18n.Errorf("spend file %s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != 3 {
-			return nil, fmt.Errorf("spend file %s line %d: %d columns; want 3: touch value, date YYYY-MM-DD, cost", name, line, len(rec))
+			return nil, i18n.Errorf("spend file %s line %d: %d columns; want 3: touch value, date YYYY-MM-DD, cost", name, line, len(rec))
 		}
 		touch, dayText, costText := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
 		cost, cerr := strconv.ParseFloat(costText, 64)
@@ -55,22 +55,22 @@ func ReadSpend(r io.Reader, name string) ([]SpendRow, error) {
 			continue // a header
 		}
 		if cerr != nil || math.IsNaN(cost) || math.IsInf(cost, 0) || cost < 0 {
-			return nil, fmt.Errorf("spend file %s line %d: cost %q is not a number of 0 or more", name, line, costText)
+			return nil, i18n.Errorf("spend file %s line %d: cost %q is not a number of 0 or more", name, line, costText)
 		}
 		day, err := time.Parse("2006-01-02", dayText)
 		if err != nil {
-			return nil, fmt.Errorf("spend file %s line %d: date %q: use YYYY-MM-DD", name, line, dayText)
+			return nil, i18n.Errorf("spend file %s line %d: date %q: use YYYY-MM-DD", name, line, dayText)
 		}
 		if touch == "" {
-			return nil, fmt.Errorf("spend file %s line %d: the touch value (first column) is empty", name, line)
+			return nil, i18n.Errorf("spend file %s line %d: the touch value (first column) is empty", name, line)
 		}
 		if len(out) == MaxSpendRows {
-			return nil, fmt.Errorf("spend file %s has more than %d rows; sum them per touch value and day first", name, MaxSpendRows)
+			return nil, i18n.Errorf("spend file %s has more than %d rows; sum them per touch value and day first", name, MaxSpendRows)
 		}
 		out = append(out, SpendRow{Touch: touch, Day: day.Format("2006-01-02"), Cost: cost})
 	}
 	if out == nil {
-		return nil, fmt.Errorf("spend file %s has no rows (want CSV: touch value, date YYYY-MM-DD, cost)", name)
+		return nil, i18n.Errorf("spend file %s has no rows (want CSV: touch value, date YYYY-MM-DD, cost)", name)
 	}
 	return out, nil
 }

@@ -183,7 +183,7 @@ func alertsRun(env *Env, args []string) error {
 			r, js, err = metricSeries(env, db.Path, metric, d.Window, d.Threshold)
 		}
 		if err != nil {
-			res.Add(alert.Outcome{Name: d.Name, Metric: d.Metric, Error: err.Error(), Points: []alert.Point{}, Latest: []alert.Point{}})
+			res.Add(alert.Outcome{Name: d.Name, Metric: d.Metric, Error: i18n.InEnglish(err), Points: []alert.Point{}, Latest: []alert.Point{}})
 			continue
 		}
 		res.Add(alert.Evaluate(d, r, js))

@@ -28,6 +28,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -73,7 +74,7 @@ func Push(ctx context.Context, db *store.DB, c *clickhouse.Client, opt Options) 
 	var res Result
 	src := c.Source()
 	if src.Schema != "spoor" {
-		return res, fmt.Errorf("spoor push writes its own table layout; leave out schema=, user=, event= and time= (this URL reads an existing %s table)", src.Schema)
+		return res, i18n.Errorf("spoor push writes its own table layout; leave out schema=, user=, event= and time= (this URL reads an existing %s table)", src.Schema)
 	}
 	if opt.Batch <= 0 || opt.Batch > 1<<20 {
 		opt.Batch = defaultBatch
@@ -103,7 +104,7 @@ func Push(ctx context.Context, db *store.DB, c *clickhouse.Client, opt Options) 
 			return res, err
 		}
 		if r.Rows[0][0] != "0" {
-			return res, fmt.Errorf("table %s.%s already holds %s events that spoor push did not write; push to a new table (?table=NAME)", src.Database, src.Table, r.Rows[0][0])
+			return res, i18n.Errorf("table %s.%s already holds %s events that spoor push did not write; push to a new table (?table=NAME)", src.Database, src.Table, r.Rows[0][0])
 		}
 		// Claimed before the first INSERT, so a first push interrupted
 		// after one is resumed like any other.
@@ -113,10 +114,10 @@ func Push(ctx context.Context, db *store.DB, c *clickhouse.Client, opt Options) 
 		}
 	}
 	if mark.source != source {
-		return res, fmt.Errorf("table %s.%s holds events pushed from another spoor database (%s); push this one to a new table (?table=NAME)", src.Database, src.Table, mark.source)
+		return res, i18n.Errorf("table %s.%s holds events pushed from another spoor database (%s); push this one to a new table (?table=NAME)", src.Database, src.Table, mark.source)
 	}
 	if mark.pushed > uint64(len(rows.Time)) {
-		return res, fmt.Errorf("table %s.%s holds %d events pushed from this database, more than it has now (%d): was it replaced by an older copy? push to a new table", src.Database, src.Table, mark.pushed, len(rows.Time))
+		return res, i18n.Errorf("table %s.%s holds %d events pushed from this database, more than it has now (%d): was it replaced by an older copy? push to a new table", src.Database, src.Table, mark.pushed, len(rows.Time))
 	}
 	p := &pusher{t: t, db: db, rows: rows, opt: opt, source: source}
 	// An INSERT that landed before its watermark was written: its ids are
@@ -146,7 +147,7 @@ func sourceID(ctx context.Context, db *store.DB) (string, error) {
 	var sum, at string
 	err := db.SQL.QueryRowContext(ctx, "SELECT sha256, imported_at FROM imports ORDER BY id LIMIT 1").Scan(&sum, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("%s has no events to push: import a file into it first", db.Path)
+		return "", i18n.Errorf("%s has no events to push: import a file into it first", db.Path)
 	}
 	if err != nil {
 		return "", err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -49,7 +50,7 @@ func Evaluate(ctx context.Context, h *History, k int, includeBought bool) (*Eval
 		}
 	}
 	if ev.Cases == 0 {
-		return nil, fmt.Errorf("nothing to evaluate: no user has two items or more in a row (each test hides a user's last item and asks for it from the ones before)")
+		return nil, i18n.Errorf("nothing to evaluate: no user has two items or more in a row (each test hides a user's last item and asks for it from the ones before)")
 	}
 	for _, method := range Methods {
 		m, err := Train(ctx, train, method, k)

@@ -14,9 +14,9 @@ package recommend
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -56,10 +56,10 @@ func (h *History) Entries(u int) []int32 { return h.item[h.start[u]:h.end[u]] }
 // event carries the item; gap is the session gap in ms.
 func Build(ctx context.Context, d *query.Dataset, s *query.Scope, item, buy string, gap int64) (*History, error) {
 	if item == "" {
-		return nil, fmt.Errorf("name the item property with --item (e.g. --item product_id; spoor props lists the keys)")
+		return nil, i18n.Errorf("name the item property with --item (e.g. --item product_id; spoor props lists the keys)")
 	}
 	if err := d.CheckProp(ctx, item); err != nil {
-		return nil, fmt.Errorf("--item: %w", err)
+		return nil, i18n.Errorf("--item: %w", err)
 	}
 	p, err := d.Prop(ctx, item)
 	if err != nil {
@@ -124,11 +124,11 @@ func buyEvent(d *query.Dataset, p *query.Prop, name string) (id int32, _ string,
 	}
 	if name != "" {
 		if err := d.CheckEvent(name); err != nil {
-			return -1, "", fmt.Errorf("--buy: %w", err)
+			return -1, "", i18n.Errorf("--buy: %w", err)
 		}
 		id, _ := d.EventID(name)
 		if !carries[id] {
-			return -1, "", fmt.Errorf("--buy %s: no %s event carries %s, so no item counts as bought; name the event that does (spoor props EVENT lists the keys an event carries)", name, name, p.Key)
+			return -1, "", i18n.Errorf("--buy %s: no %s event carries %s, so no item counts as bought; name the event that does (spoor props EVENT lists the keys an event carries)", name, name, p.Key)
 		}
 		return id, name, nil
 	}

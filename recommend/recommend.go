@@ -2,11 +2,12 @@ package recommend
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // The methods. item is the default: it scored best on the public datasets
@@ -41,7 +42,7 @@ type Model struct {
 // item keeps for the item method (0: DefaultNeighbours).
 func Train(ctx context.Context, h *History, method string, k int) (*Model, error) {
 	if !slices.Contains(Methods, method) {
-		return nil, fmt.Errorf("unknown method %q: use item, sknn or popular", method)
+		return nil, i18n.Errorf("unknown method %q: use item, sknn or popular", method)
 	}
 	m := &Model{h: h, method: method, x: newIndex(sessions(h), len(h.Items))}
 	m.pop = make([]int32, 0, len(h.Items))

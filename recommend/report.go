@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -35,7 +36,7 @@ type UserItems struct {
 // Usable says why a History cannot make recommendations, or nil.
 func (h *History) Usable() error {
 	if h.Len() == 0 {
-		return fmt.Errorf("no event in the range carries %s: nothing to learn from (check --item, the date range and --where; spoor props lists the keys)", h.Item)
+		return i18n.Errorf("no event in the range carries %s: nothing to learn from (check --item, the date range and --where; spoor props lists the keys)", h.Item)
 	}
 	distinct := map[int32]bool{}
 	for u := range h.Users {
@@ -47,7 +48,7 @@ func (h *History) Usable() error {
 		}
 	}
 	for it := range distinct {
-		return fmt.Errorf("every event in the range with %s has the same value (%s): recommendations need two items or more", h.Item, h.Items[it])
+		return i18n.Errorf("every event in the range with %s has the same value (%s): recommendations need two items or more", h.Item, h.Items[it])
 	}
 	return nil
 }
@@ -185,11 +186,11 @@ func Associate(ctx context.Context, h *History, co, of string, top, k int) (*Ass
 		co, b = CoViewed, sessions(h)
 	case CoBought:
 		if h.Buy == "" {
-			return nil, fmt.Errorf("--co bought: no buy event carries %s; name it with --buy EVENT", h.Item)
+			return nil, i18n.Errorf("--co bought: no buy event carries %s; name it with --buy EVENT", h.Item)
 		}
 		b = purchases(h)
 	default:
-		return nil, fmt.Errorf("--co %q: use viewed (in one session) or bought (by one user)", co)
+		return nil, i18n.Errorf("--co %q: use viewed (in one session) or bought (by one user)", co)
 	}
 	x := newIndex(b, len(h.Items))
 	nb, err := x.neighbours(ctx, max(k, top))
@@ -200,7 +201,7 @@ func Associate(ctx context.Context, h *History, co, of string, top, k int) (*Ass
 	if of != "" {
 		at := slices.Index(h.Items, of)
 		if at < 0 || x.count[at] == 0 {
-			return nil, fmt.Errorf("no basket holds %s = %s", h.Item, of)
+			return nil, i18n.Errorf("no basket holds %s = %s", h.Item, of)
 		}
 		items = []int32{int32(at)}
 	} else {

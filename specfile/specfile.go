@@ -6,13 +6,13 @@ package specfile
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"regexp"
 
 	"github.com/spoorhq/spoor/attribution"
 	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/survival"
 )
@@ -49,10 +49,10 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a spec file: %s is not a regular file", path)
+		return nil, i18n.Errorf("not a spec file: %s is not a regular file", path)
 	}
 	if st.Size() > limit {
-		return nil, fmt.Errorf("a spec of %d bytes is too large: spec files are kept under %d KB (a saved analysis is usually under 2 KB)", st.Size(), limit>>10)
+		return nil, i18n.Errorf("a spec of %d bytes is too large: spec files are kept under %d KB (a saved analysis is usually under 2 KB)", st.Size(), limit>>10)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -61,7 +61,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err == nil && int64(len(b)) > limit { // grew since the Stat
-		err = fmt.Errorf("a spec over %d KB is too large", limit>>10)
+		err = i18n.Errorf("a spec over %d KB is too large", limit>>10)
 	}
 	return b, err
 }

@@ -7,9 +7,9 @@ package survival
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -78,7 +78,7 @@ type obs struct {
 // Analyze computes the curves.
 func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	if q.Start == "" || q.Event == "" {
-		return nil, fmt.Errorf("survival needs a start event and a target event")
+		return nil, i18n.Errorf("survival needs a start event and a target event")
 	}
 	for _, name := range []string{q.Start, q.Event} {
 		if err := d.CheckEvent(name); err != nil {
