@@ -120,7 +120,7 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 		// The verdict and the totals get lines of their own: the table's
 		// title would be cut at the screen's width.
 		b := bytes.NewBufferString(i18n.T("%s against %s\nbefore %s, after %s, change %s\n%s\n\n",
-			res.AfterPeriod, res.BeforePeriod, fnum(res.Before), fnum(res.After), fnum(res.Change), res.Verdict))
+			res.AfterPeriod, res.BeforePeriod, fnum(res.Before), fnum(res.After), fnum(res.Change), res.VerdictText()))
 		if err := output.Write(b, "table", res); err != nil {
 			return statusMsg{text: i18n.T("why: %v", err), err: true}
 		}

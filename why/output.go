@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -14,8 +15,8 @@ const DefaultRows = 20
 
 // Tables shows the ranking, then the top cause's users.
 func (r *Result) Tables() []output.Table {
-	title := fmt.Sprintf("why %s moved: %s against %s — before %s, after %s, change %s. %s",
-		r.Metric, r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.Verdict)
+	title := i18n.T("why %s moved: %s against %s — before %s, after %s, change %s. %s",
+		r.Metric, r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.VerdictText())
 	cols := []string{"property", "value", "before", "after", "contribution", "share"}
 	rate := len(r.Contributors) > 0 && r.Contributors[0].Mix != nil
 	if rate {

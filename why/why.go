@@ -8,10 +8,12 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -79,12 +81,14 @@ type Result struct {
 	After        float64       `json:"after"`
 	Change       float64       `json:"change"`
 	Test         string        `json:"test"`
-	Verdict      string        `json:"verdict"`
+	Verdict      string        `json:"verdict"` // English, as all JSON; VerdictText shows it
 	Explained    bool          `json:"explained"`
 	Contributors []Contributor `json:"contributors"`
 	Drill        *Drill        `json:"drill"`
 
 	Rows int `json:"-"` // contributors the text formats list; 0: DefaultRows
+
+	verdictMsg i18n.Msg // Verdict in any language (VerdictText)
 }
 
 // Contributor is one property value or pair of values.
@@ -191,7 +195,7 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	}
 	res.Change = res.After - res.Before
 	if len(u.idx) == 0 {
-		res.Verdict = "no units in either period: nothing to explain"
+		res.say(i18n.M("no units in either period: nothing to explain"))
 		return res, nil
 	}
 
@@ -431,7 +435,7 @@ func (r *Result) cause() *Contributor {
 func (r *Result) verdict(kind Kind) {
 	top := r.cause()
 	if top == nil || r.Change == 0 {
-		r.Verdict = "no change to explain"
+		r.say(i18n.M("no change to explain"))
 		return
 	}
 	if len(top.codes) == 1 && top.Significant {
@@ -457,20 +461,32 @@ func (r *Result) verdict(kind Kind) {
 	share := top.Contribution / r.Change
 	what := top.Property + " = " + top.Value
 	if kind == Sum || top.P == nil {
-		r.Verdict = fmt.Sprintf("%s accounts for %.0f%% of the change (sums are not tested)", what, 100*share)
+		r.say(i18n.M("%s accounts for %s%% of the change (sums are not tested)", what, percentOf(share)))
 		r.Explained = share >= 0.5
 		return
 	}
 	if share >= 0.5 && top.Significant {
 		r.Explained = true
-		r.Verdict = fmt.Sprintf("%s explains %.0f%% of the change (p %s)", what, 100*share, pText(*top.P))
+		r.say(i18n.M("%s explains %s%% of the change (p %s)", what, percentOf(share), pText(*top.P)))
 		return
 	}
-	r.Verdict = fmt.Sprintf("no single value explains the change: the largest, %s, accounts for %.0f%% of it", what, 100*share)
 	if !top.Significant {
-		r.Verdict += ", no more than its size predicts (not significant)"
+		r.say(i18n.M("no single value explains the change: the largest, %s, accounts for %s%% of it, no more than its size predicts (not significant)", what, percentOf(share)))
+		return
 	}
+	r.say(i18n.M("no single value explains the change: the largest, %s, accounts for %s%% of it", what, percentOf(share)))
 }
+
+// percentOf is a share in whole percent, as the verdict writes it.
+func percentOf(share float64) string { return strconv.FormatFloat(100*share, 'f', 0, 64) }
+
+// say sets the verdict: Verdict in English for the JSON, and the sentence
+// VerdictText shows in the interface language.
+func (r *Result) say(m i18n.Msg) { r.verdictMsg, r.Verdict = m, m.In(i18n.English) }
+
+// VerdictText is the verdict in the interface language (Verdict is the
+// JSON's English).
+func (r *Result) VerdictText() string { return r.verdictMsg.String() }
 
 func containsValue(pair, single *Contributor) bool {
 	props := strings.Split(pair.Property, ",")
