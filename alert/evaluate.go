@@ -2,6 +2,7 @@ package alert
 
 import (
 	"github.com/spoorhq/spoor/forecast"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -71,7 +72,7 @@ func (r *Outcomes) Add(o Outcome) {
 
 // Tables lists each alert's status and the points that fired it.
 func (r *Outcomes) Tables() []output.Table {
-	t := output.Table{Columns: []string{"alert", "status", "series", "t", "value", "expected", "score"}}
+	t := output.Table{Columns: []string{i18n.T("alert"), i18n.T("status"), i18n.T("series"), i18n.T("t"), i18n.T("value"), i18n.T("expected"), i18n.T("score")}}
 	for _, o := range r.Alerts {
 		switch {
 		case o.Error != "":

@@ -144,7 +144,7 @@ type Definitions []Definition
 
 // Tables lists the alerts.
 func (ds Definitions) Tables() []output.Table {
-	t := output.Table{Columns: []string{"name", "metric", "threshold", "window", "points", "created"}}
+	t := output.Table{Columns: []string{i18n.T("name"), i18n.T("metric"), i18n.T("threshold"), i18n.T("window"), i18n.T("points"), i18n.T("created")}}
 	for _, d := range ds {
 		t.Rows = append(t.Rows, []string{d.Name, d.Metric, num(d.Threshold), strconv.Itoa(d.Window), strconv.Itoa(d.Points), d.Created})
 	}

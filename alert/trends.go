@@ -6,11 +6,11 @@ package alert
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"strconv"
 
 	"github.com/spoorhq/spoor/forecast"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -110,8 +110,8 @@ func (ta *TrendsAlerts) Tables() []output.Table {
 // AnomalyTable lists anomalous points.
 func AnomalyTable(ps []Point, window int, threshold float64) output.Table {
 	t := output.Table{
-		Title:   fmt.Sprintf("anomalies (beyond %g robust standard deviations of the one-step forecast; for a series too short to forecast, of the trailing %d points' median)", threshold, window),
-		Columns: []string{"series", "t", "value", "expected", "lo", "hi", "score", "direction", "detector"},
+		Title:   i18n.T("anomalies (beyond %v robust standard deviations of the one-step forecast; for a series too short to forecast, of the trailing %d points' median)", strconv.FormatFloat(threshold, 'g', -1, 64), window),
+		Columns: []string{i18n.T("series"), i18n.T("t"), i18n.T("value"), i18n.T("expected"), i18n.T("lo"), i18n.T("hi"), i18n.T("score"), i18n.T("direction"), i18n.T("detector")},
 	}
 	for _, p := range ps {
 		t.Rows = append(t.Rows, []string{p.Series, p.T, valueText(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), zScore(p.Score), p.Direction, p.Detector})

@@ -1,27 +1,27 @@
 package attribution
 
 import (
-	"fmt"
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
 // Tables is the rows as one table, titled with the model and the totals.
 func (r *Result) Tables() []output.Table {
-	title := fmt.Sprintf("%s attribution of %d %s by %s, lookback %s", r.Model, r.Conversions, r.Conversion, r.Touch,
+	title := i18n.T("%s attribution of %d %s by %s, lookback %s", i18n.Text(r.Model), r.Conversions, r.Conversion, r.Touch,
 		output.Duration(r.WindowSeconds))
 	if r.HalfLifeSeconds != nil {
-		title += ", half-life " + output.Duration(*r.HalfLifeSeconds)
+		title += i18n.T(", half-life %s", output.Duration(*r.HalfLifeSeconds))
 	}
 	if r.From != "" {
 		title += ", " + r.From + ".." + r.To
 	}
-	t := output.Table{Title: title, Columns: []string{"touch", "conversions", "share", "revenue", "users"}}
+	t := output.Table{Title: title, Columns: []string{i18n.T("touch"), i18n.T("conversions"), i18n.T("share"), i18n.T("revenue"), i18n.T("users")}}
 	spend := len(r.Rows) > 0 && r.Rows[0].ROI != nil
 	if spend {
-		t.Columns = append(t.Columns, "cost", "cost_per_conversion", "roas", "roi")
+		t.Columns = append(t.Columns, i18n.T("cost"), i18n.T("cost_per_conversion"), i18n.T("roas"), i18n.T("roi"))
 	}
 	for _, row := range r.Rows {
 		share := query.Undefined

@@ -53,7 +53,7 @@ func runAudience(env *Env, args []string) error {
 type AudienceList []segment.Saved
 
 func (l AudienceList) Tables() []output.Table {
-	t := output.Table{Columns: []string{"name", "rule", "users", "previous", "change", "evaluated_at"}}
+	t := output.Table{Columns: []string{i18n.T("name"), i18n.T("rule"), i18n.T("users"), i18n.T("previous"), i18n.T("change"), i18n.T("evaluated_at")}}
 	for _, a := range l {
 		now, prev, change := "-", "-", "-"
 		if a.LastCount != nil {
@@ -88,7 +88,7 @@ type AudienceMatch struct {
 type AudienceUsers []AudienceMatch
 
 func (l AudienceUsers) Tables() []output.Table {
-	t := output.Table{Columns: []string{"user", "evidence"}}
+	t := output.Table{Columns: []string{i18n.T("user"), i18n.T("evidence")}}
 	items := 0
 	for _, m := range l {
 		items = max(items, len(m.Items))

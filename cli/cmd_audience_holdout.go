@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spoorhq/spoor/i18n"
-
 	"github.com/spoorhq/spoor/experiment"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
@@ -112,9 +111,9 @@ type AudienceReport struct {
 
 func (r AudienceReport) Tables() []output.Table {
 	t := output.Table{
-		Title: fmt.Sprintf("audience %s: %s within %s after each person's first export (%d exports, the last %s)",
+		Title: i18n.T("audience %s: %s within %s after each person's first export (%d exports, the last %s)",
 			r.Audience, r.Goal, output.Duration(r.WindowSeconds), r.Exports, r.LastExport),
-		Columns: []string{"group", "users", "converted", "rate", "lift", "ci_low", "ci_high", "p_value", "incremental"},
+		Columns: []string{i18n.T("group"), i18n.T("users"), i18n.T("converted"), i18n.T("rate"), i18n.T("lift"), i18n.T("ci_low"), i18n.T("ci_high"), i18n.T("p_value"), i18n.T("incremental")},
 	}
 	rate := func(g experiment.HoldoutGroup) string {
 		return output.Percent(float64(query.Ratio(g.Converted, g.Users)))

@@ -20,12 +20,12 @@ type doctorReport struct{ *importers.Doctor }
 
 func (d doctorReport) Tables() []output.Table {
 	q := d.Quality
-	checks := output.Table{Title: "data quality", Columns: []string{"check", "count", "detail"}}
+	checks := output.Table{Title: i18n.T("data quality"), Columns: []string{i18n.T("check"), i18n.T("count"), i18n.T("detail")}}
 	add := func(check string, n int64, detail string) {
 		checks.Rows = append(checks.Rows, []string{check, strconv.FormatInt(n, 10), detail})
 	}
-	add("events", d.Events, "")
-	add("users", d.Users, "distinct ids before identity stitching")
+	add(i18n.T("events (count)"), d.Events, "")
+	add(i18n.T("users"), d.Users, i18n.T("distinct ids before identity stitching"))
 	reasons := make([]string, 0, len(q.Rejected))
 	var rejected int64
 	for k, v := range q.Rejected {
@@ -33,34 +33,34 @@ func (d doctorReport) Tables() []output.Table {
 		rejected += v
 	}
 	sort.Strings(reasons)
-	add("rows rejected", rejected, "")
+	add(i18n.T("rows rejected"), rejected, "")
 	for _, k := range reasons {
 		add("  "+k, q.Rejected[k], "")
 	}
-	add("duplicates dropped", q.Duplicates, "")
-	add("events in the future", q.Future, "")
-	add("events before 2000", q.Before2000, "")
+	add(i18n.T("duplicates dropped"), q.Duplicates, "")
+	add(i18n.T("events in the future"), q.Future, "")
+	add(i18n.T("events before %s", "2000"), q.Before2000, "")
 	if o := q.Outliers; o != nil {
-		add("outlying events", o.Before+o.After, o.Text())
+		add(i18n.T("outlying events"), o.Before+o.After, o.Text())
 	} else {
-		add("outlying events", 0, "")
+		add(i18n.T("outlying events"), 0, "")
 	}
 	var variants []string
 	for _, g := range q.NameVariants {
 		variants = append(variants, strings.Join(g, " / "))
 	}
-	add("event-name variants", int64(len(q.NameVariants)), strings.Join(variants, "; "))
+	add(i18n.T("event-name variants"), int64(len(q.NameVariants)), strings.Join(variants, "; "))
 	var conf []string
 	for _, c := range d.Conflicts {
 		conf = append(conf, fmt.Sprintf("%s -> %s (+%d)", c.Anon, c.User, c.Conflicts))
 	}
-	add("identity conflicts", q.IdentityConflicts, strings.Join(conf, "; "))
+	add(i18n.T("identity conflicts"), q.IdentityConflicts, strings.Join(conf, "; "))
 	tz := q.Timezone
 	if tz == "" {
-		tz = "(no naive times)"
+		tz = i18n.T("(no naive times)")
 	}
-	add("naive times", q.NaiveTimes, "read in "+tz)
-	imports := output.Table{Title: "imports", Columns: []string{"file", "format", "imported at", "read", "imported", "duplicates", "rejected", "tz"}}
+	add(i18n.T("naive times"), q.NaiveTimes, i18n.T("read in %s", tz))
+	imports := output.Table{Title: i18n.T("imports"), Columns: []string{i18n.T("file"), i18n.T("format"), i18n.T("imported at"), i18n.T("read"), i18n.T("imported"), i18n.T("duplicates"), i18n.T("rejected"), i18n.T("tz")}}
 	for _, l := range d.Imports {
 		imports.Rows = append(imports.Rows, []string{l.File, l.Format, l.ImportedAt, strconv.FormatInt(l.RowsRead, 10),
 			strconv.FormatInt(l.Imported, 10), strconv.FormatInt(l.Duplicates, 10), strconv.FormatInt(l.Rejected, 10), l.Timezone})

@@ -29,7 +29,7 @@ type EventList struct {
 }
 
 func (l EventList) Tables() []output.Table {
-	t := output.Table{Columns: []string{"event", "events", "users", "first seen", "last seen"}}
+	t := output.Table{Columns: []string{i18n.T("event"), i18n.T("events (count)"), i18n.T("users"), i18n.T("first seen"), i18n.T("last seen")}}
 	for _, e := range l.Events {
 		t.Rows = append(t.Rows, []string{e.Name, strconv.Itoa(e.Events), strconv.Itoa(e.Users), e.FirstSeen, e.LastSeen})
 	}

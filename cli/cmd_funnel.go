@@ -25,11 +25,11 @@ type FunnelUsers struct {
 }
 
 func (f FunnelUsers) Tables() []output.Table {
-	what := "reached step %d (%s), did not reach the next, window closed"
+	title := i18n.T("reached step %d (%s), did not reach the next, window closed: %d users", f.Step, f.Event, len(f.Users))
 	if f.State == "in_progress" {
-		what = "reached step %d (%s), window still open"
+		title = i18n.T("reached step %d (%s), window still open: %d users", f.Step, f.Event, len(f.Users))
 	}
-	t := output.Table{Title: fmt.Sprintf(what, f.Step, f.Event) + fmt.Sprintf(": %d users", len(f.Users)), Columns: []string{"user"}}
+	t := output.Table{Title: title, Columns: []string{i18n.T("user")}}
 	for _, u := range f.Users {
 		t.Rows = append(t.Rows, []string{u})
 	}

@@ -25,14 +25,14 @@ type Info struct {
 }
 
 func (i Info) Tables() []output.Table {
-	return []output.Table{{Columns: []string{"key", "value"}, Rows: [][]string{
-		{"database", i.Database},
-		{"events", strconv.Itoa(i.Events)},
-		{"users", strconv.Itoa(i.Users)},
-		{"event names", strconv.Itoa(i.EventNames)},
-		{"first seen", i.FirstSeen},
-		{"last seen", i.LastSeen},
-		{"timezone", i.Timezone},
+	return []output.Table{{Columns: []string{i18n.T("key"), i18n.T("value")}, Rows: [][]string{
+		{i18n.T("database"), i.Database},
+		{i18n.T("events (count)"), strconv.Itoa(i.Events)},
+		{i18n.T("users"), strconv.Itoa(i.Users)},
+		{i18n.T("event names"), strconv.Itoa(i.EventNames)},
+		{i18n.T("first seen"), i.FirstSeen},
+		{i18n.T("last seen"), i.LastSeen},
+		{i18n.T("timezone"), i.Timezone},
 	}}}
 }
 

@@ -40,7 +40,7 @@ type PropList struct {
 }
 
 func (l PropList) Tables() []output.Table {
-	t := output.Table{Columns: []string{"property", "events", "share", "distinct", "top values"}}
+	t := output.Table{Columns: []string{i18n.T("property"), i18n.T("events (count)"), i18n.T("share"), i18n.T("distinct"), i18n.T("top values")}}
 	for _, p := range l.Properties {
 		top := make([]string, len(p.Top))
 		for i, v := range p.Top {

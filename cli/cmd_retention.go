@@ -25,12 +25,12 @@ type RetentionCell struct {
 }
 
 func (c RetentionCell) Tables() []output.Table {
-	title := "cohort " + c.Cohort + ", period " + strconv.Itoa(c.Period)
+	title := i18n.T("cohort %s, period %s", c.Cohort, strconv.Itoa(c.Period))
 	if c.Group != nil {
 		// As the group's own tables are titled.
 		title = c.By + " = " + *c.Group + ": " + title
 	}
-	t := output.Table{Title: title, Columns: []string{"user"}}
+	t := output.Table{Title: title, Columns: []string{i18n.T("user")}}
 	for _, u := range c.Users {
 		t.Rows = append(t.Rows, []string{u})
 	}

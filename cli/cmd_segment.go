@@ -56,7 +56,7 @@ func segmentCreate(env *Env, args []string) error { return saveExpr(env, segment
 type SavedList []segment.Saved
 
 func (l SavedList) Tables() []output.Table {
-	t := output.Table{Columns: []string{"name", "expression", "created_at"}}
+	t := output.Table{Columns: []string{i18n.T("name"), i18n.T("expression"), i18n.T("created_at")}}
 	for _, s := range l {
 		t.Rows = append(t.Rows, []string{s.Name, s.Expr, s.CreatedAt})
 	}

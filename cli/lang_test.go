@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"regexp"
 	"sort"
 	"strings"
@@ -203,4 +205,84 @@ func english(s string, allowed ...map[string]bool) []string {
 	}
 	sort.Strings(bad)
 	return bad
+}
+
+// Issue 18.5: the table headers and titles of every analysis are Chinese
+// under --lang zh. Read from the Markdown form, where titles (###) and
+// header rows (the row above |---|) are marked; what may stay in Latin
+// letters is the data (event and property names and values of the sample,
+// user ids), flag values and the names in allowedWords.
+func TestTableHeadersInChinese(t *testing.T) {
+	db := sampleDB(t)
+	allowed := dataWords(t, db)
+	for _, args := range langAnalyses(t, db) {
+		a := append(append([]string(nil), args...), "--format", "markdown", "--lang", "zh")
+		code, out, errs := runCLI(t, "", a...)
+		if code != 0 {
+			t.Errorf("spoor %s: exit %d: %s", strings.Join(a, " "), code, errs)
+			continue
+		}
+		argWords := map[string]bool{}
+		for _, w := range args {
+			for _, x := range latinWords(w) {
+				argWords[x] = true
+			}
+		}
+		lines := strings.Split(out, "\n")
+		for i, l := range lines {
+			var head string
+			switch {
+			case strings.HasPrefix(l, "### "):
+				head = strings.TrimPrefix(l, "### ")
+			case i+1 < len(lines) && strings.HasPrefix(lines[i+1], "|---") || i+1 < len(lines) && strings.HasPrefix(lines[i+1], "|--"):
+				head = l
+			default:
+				continue
+			}
+			if bad := english(head, allowed, argWords); len(bad) > 0 {
+				t.Errorf("spoor %s: English %q in %q", strings.Join(args[:len(args)-2], " "), bad, head)
+			}
+		}
+	}
+}
+
+// dataWords are the words of the sample's event names, property keys and
+// values and user ids: data, shown as it is in every language.
+func dataWords(t *testing.T, db string) map[string]bool {
+	m := map[string]bool{}
+	for w := range allowedWords {
+		m[w] = true
+	}
+	var props struct {
+		Properties []struct {
+			Key       string `json:"key"`
+			TopValues []struct {
+				Value string `json:"value"`
+			} `json:"top_values"`
+		} `json:"properties"`
+	}
+	_, out, _ := runCLI(t, "", "props", "--top", "0", "--db", db, "--format", "json")
+	if err := json.Unmarshal([]byte(out), &props); err != nil {
+		t.Fatal(err)
+	}
+	add := func(s string) {
+		for _, w := range latinWords(s) {
+			m[w] = true
+		}
+	}
+	for _, p := range props.Properties {
+		add(p.Key)
+		for _, v := range p.TopValues {
+			add(v.Value)
+		}
+	}
+	_, out, _ = runCLI(t, "", "sql", "SELECT name FROM event_names UNION ALL SELECT distinct_id FROM users", "--db", db, "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		add(r[0])
+	}
+	return m
 }

@@ -107,12 +107,12 @@ type Size struct {
 }
 
 func (s Size) Tables() []output.Table {
-	t := output.Table{Columns: []string{"key", "value"}}
+	t := output.Table{Columns: []string{i18n.T("key"), i18n.T("value")}}
 	if s.Name != "" {
-		t.Rows = append(t.Rows, []string{"name", s.Name})
+		t.Rows = append(t.Rows, []string{i18n.T("name"), s.Name})
 	}
-	t.Rows = append(t.Rows, []string{"expression", s.Expr}, []string{"users", strconv.Itoa(s.Users)},
-		[]string{"of", strconv.Itoa(s.Total)}, []string{"share", query.Percent(s.Share)})
+	t.Rows = append(t.Rows, []string{i18n.T("expression"), s.Expr}, []string{i18n.T("users"), strconv.Itoa(s.Users)},
+		[]string{i18n.T("of (total users)"), strconv.Itoa(s.Total)}, []string{i18n.T("share"), query.Percent(s.Share)})
 	if s.Trend != nil {
 		return []output.Table{t, segment.TrendTable(s.Trend)}
 	}
@@ -175,7 +175,7 @@ type UserRow struct {
 type UserList []UserRow
 
 func (l UserList) Tables() []output.Table {
-	t := output.Table{Columns: []string{"user"}}
+	t := output.Table{Columns: []string{i18n.T("user")}}
 	for _, u := range l {
 		t.Rows = append(t.Rows, []string{u.User})
 	}

@@ -87,9 +87,9 @@ func Evaluate(ctx context.Context, h *History, k int, includeBought bool) (*Eval
 }
 
 func (e *Evaluation) Tables() []output.Table {
-	title := fmt.Sprintf("Leave-last-item-out on %s: %d users tested of %d, %d items; the hidden item among the top %d", e.Item, e.Cases, e.Users, e.Items, e.K)
+	title := i18n.T("Leave-last-item-out on %s: %d users tested of %d, %d items; the hidden item among the top %d", e.Item, e.Cases, e.Users, e.Items, e.K)
 	k := strconv.Itoa(e.K)
-	t := output.Table{Title: title, Columns: []string{"method", "hit_rate@" + k, "mrr@" + k, "hits"}}
+	t := output.Table{Title: title, Columns: []string{i18n.T("method"), "hit_rate@" + k, "mrr@" + k, i18n.T("hits")}}
 	for _, m := range e.Methods {
 		t.Rows = append(t.Rows, []string{m.Method, strconv.FormatFloat(m.HitRate, 'f', 4, 64), strconv.FormatFloat(m.MRR, 'f', 4, 64), strconv.Itoa(m.Hits)})
 	}

@@ -167,7 +167,7 @@ func quintiles(vals []float64) []int {
 // Tables shows the tiers, or the users when listed.
 func (r *RFMReport) Tables() []output.Table {
 	if r.Users != nil {
-		t := output.Table{Columns: []string{"user", "tier", "r", "f", "m", "recency_days", "frequency", "monetary"}}
+		t := output.Table{Columns: []string{i18n.T("user"), i18n.T("tier"), i18n.T("r"), i18n.T("f"), i18n.T("m"), i18n.T("recency_days"), i18n.T("frequency"), i18n.T("monetary")}}
 		for _, u := range r.Users {
 			t.Rows = append(t.Rows, []string{u.User, u.Tier, strconv.Itoa(u.R), strconv.Itoa(u.F), strconv.Itoa(u.M),
 				strconv.Itoa(u.RecencyDays), strconv.Itoa(u.Frequency), strconv.FormatFloat(u.Monetary, 'f', -1, 64)})

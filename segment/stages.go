@@ -160,7 +160,7 @@ func (r *StageReport) Tables() []output.Table {
 }
 
 func userTable(col string, us []UserGroup) output.Table {
-	t := output.Table{Columns: []string{"user", col}}
+	t := output.Table{Columns: []string{i18n.T("user"), col}}
 	for _, u := range us {
 		t.Rows = append(t.Rows, []string{u.User, u.Group})
 	}

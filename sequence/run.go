@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -141,8 +142,8 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 // Tables is the table, CSV and Markdown form: one row per person.
 func (r *Result) Tables() []output.Table {
 	t := output.Table{
-		Title:   fmt.Sprintf("%d of %d users match %s over %s", r.Matched, len(r.Users), r.Pattern, conditionList(r.Conditions)),
-		Columns: []string{"user", "match", "count", "event times"},
+		Title:   i18n.T("%d of %d users match %s over %s", r.Matched, len(r.Users), r.Pattern, conditionList(r.Conditions)),
+		Columns: []string{i18n.T("user"), i18n.T("match"), i18n.T("count"), i18n.T("event times")},
 	}
 	for _, u := range r.Users {
 		t.Rows = append(t.Rows, []string{u.User, strconv.FormatBool(u.Match), strconv.Itoa(u.Count), strings.Join(u.EventTimes, " ")})

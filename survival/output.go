@@ -1,30 +1,30 @@
 package survival
 
 import (
-	"fmt"
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
 // Tables are the groups' summary, then every curve point.
 func (r *Result) Tables() []output.Table {
-	title := fmt.Sprintf("time from first %s to %s", r.Start, r.Event)
+	title := i18n.T("time from first %s to %s", r.Start, r.Event)
 	if r.By != "" {
-		title += " by " + r.By
+		title += i18n.T(" by %s", r.By)
 		switch {
 		case r.LogrankP.Valid():
-			title += fmt.Sprintf("; log-rank chi-square %.2f on %d df, p = %s", float64(r.LogrankChi2), r.LogrankDF, pValue(r.LogrankP))
+			title += i18n.T("; log-rank chi-square %.2f on %d df, p = %s", float64(r.LogrankChi2), r.LogrankDF, pValue(r.LogrankP))
 		case len(r.Groups) > MaxLogrankGroups:
-			title += fmt.Sprintf("; no log-rank test over %d groups", MaxLogrankGroups)
+			title += i18n.T("; no log-rank test over %d groups", MaxLogrankGroups)
 		case len(r.Groups) > 1:
-			title += "; no log-rank test: fewer than two groups at risk at an event time"
+			title += i18n.T("; no log-rank test: fewer than two groups at risk at an event time")
 		}
 	}
-	sum := output.Table{Title: title, Columns: []string{"group", "users", "events", "censored", "median", "median_lo95", "median_hi95"}}
-	curve := output.Table{Title: "survival after each event time (95% log-log band)",
-		Columns: []string{"group", "t", "t_seconds", "at_risk", "events", "survival", "lo95", "hi95"}}
+	sum := output.Table{Title: title, Columns: []string{i18n.T("group"), i18n.T("users"), i18n.T("events (count)"), i18n.T("censored"), i18n.T("median"), i18n.T("median_lo95"), i18n.T("median_hi95")}}
+	curve := output.Table{Title: i18n.T("survival after each event time (95%% log-log band)"),
+		Columns: []string{i18n.T("group"), i18n.T("t"), i18n.T("t_seconds"), i18n.T("at_risk"), i18n.T("events (count)"), i18n.T("survival"), i18n.T("lo95"), i18n.T("hi95")}}
 	for _, g := range r.Groups {
 		sum.Rows = append(sum.Rows, []string{g.Name, output.Count(g.Users), output.Count(g.Events), output.Count(g.Censored),
 			duration(g.MedianSeconds), duration(g.MedianLo95), duration(g.MedianHi95)})

@@ -1,0 +1,15 @@
+package why
+
+import "github.com/spoorhq/spoor/i18n"
+
+// The titles and column names of this package's tables in Chinese, for
+// the table and Markdown forms (CSV and JSON stay English).
+func init() {
+	i18n.Chinese.Add(map[string]string{
+		"contribution": "贡献",
+		"mix":          "结构效应",
+		"p":            "p 值",
+		"significant":  "显著",
+		"users of %s = %s: %d (the %d that changed most)": "%s = %s 的用户：%d 个（变化最大的 %d 个）",
+	})
+}
