@@ -18,7 +18,7 @@ func (r *Result) Tables() []output.Table {
 	if r.From != "" {
 		title += ", " + r.From + ".." + r.To
 	}
-	t := output.Table{Title: title, Columns: []string{i18n.T("touch"), i18n.T("conversions"), i18n.T("share"), i18n.T("revenue"), i18n.T("users")}}
+	t := output.Table{Title: title, Columns: []string{i18n.T("touch"), i18n.T("conversions (credited)"), i18n.T("share"), i18n.T("revenue"), i18n.T("users")}}
 	spend := len(r.Rows) > 0 && r.Rows[0].ROI != nil
 	if spend {
 		t.Columns = append(t.Columns, i18n.T("cost"), i18n.T("cost_per_conversion"), i18n.T("roas"), i18n.T("roi"))

@@ -312,9 +312,27 @@ func flagError(fs *flag.FlagSet, name string, err error) error {
 		fs.VisitAll(func(f *flag.Flag) { known = append(known, "--"+f.Name) })
 		return usagef("unknown flag --%s for spoor %s%s; spoor %s -h lists its flags", name, fs.Name(), suggest("--"+name, known), fs.Name())
 	}
-	msg := strings.Replace(err.Error(), " -"+name, " --"+name, 1)
-	return &UsageError{msg}
+	msg := err.Error()
+	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+		// The value's own error (m[2]) is in the interface language, but
+		// for the flag package's two words about numbers and booleans.
+		why := m[2]
+		switch why {
+		case "parse error":
+			why = i18n.T("parse error")
+		case "value out of range":
+			why = i18n.T("value out of range")
+		}
+		return usagef("invalid value %s for flag --%s: %s", m[1], name, why)
+	}
+	if strings.HasPrefix(msg, "flag needs an argument:") {
+		return usagef("flag needs an argument: --%s", name)
+	}
+	return &UsageError{strings.Replace(msg, " -"+name, " --"+name, 1)}
 }
+
+// invalidValue is the flag package's error for a value its flag refused.
+var invalidValue = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-[^:]+: (.*)$`)
 
 // stringList is a repeatable string flag.
 type stringList []string

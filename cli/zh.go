@@ -36,8 +36,12 @@ func init() {
 		"another import is writing to %s; waiting for it to finish (Ctrl-C stops)":                          "另一个导入正在写入 %s；等待它完成（按 Ctrl-C 停止）",
 		"the directory %s does not exist (check --db, or create the directory first)":                       "目录 %s 不存在（请检查 --db，或先创建该目录）",
 		"%s needs a local spoor database for now":                                                           "%s 目前需要本地的 spoor 数据库",
-		"note:":               "提示：",
-		" (did you mean %s?)": "（是不是想用 %s？）",
+		"note:":                              "提示：",
+		" (did you mean %s?)":                "（是不是想用 %s？）",
+		"invalid value %s for flag --%s: %s": "选项 --%[2]s 的值 %[1]s 无效：%[3]s",
+		"flag needs an argument: --%s":       "选项 --%s 需要一个值",
+		"parse error":                        "无法解析",
+		"value out of range":                 "超出范围",
 
 		// command summaries (spoor help)
 		"check saved alerts on the latest data (exit status 3 when one fires); alerts add|list|remove":                              "用最新数据检查已保存的告警（有告警触发时退出状态为 3）；alerts add|list|remove",

@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -24,7 +23,7 @@ func (r *Result) Tables() []output.Table {
 	for _, v := range r.Variants {
 		name := v.Name
 		if v.Control && !strings.Contains(strings.ToLower(name), "control") {
-			name += " (control)"
+			name = i18n.T("%s (control)", name)
 		}
 		row := []string{name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), rateInterval(v.Low, v.High)}
 		if v.Control {
@@ -46,7 +45,7 @@ func (r *Result) Tables() []output.Table {
 		tables = append(tables, f)
 	}
 	if r.Revenue != "" && len(r.Variants) > 0 {
-		m := output.Table{Title: i18n.T("revenue per user: %s", r.Revenue), Columns: []string{i18n.T("variant"), i18n.T("users"), i18n.T("mean"), i18n.T("sd"), i18n.T("total (sum)"), i18n.T("diff"), i18n.T("diff 95%% CI"), i18n.T("p-value (Welch)")}}
+		m := output.Table{Title: i18n.T("revenue per user: %s", r.Revenue), Columns: []string{i18n.T("variant"), i18n.T("users"), i18n.T("mean"), i18n.T("sd"), "total", i18n.T("diff"), i18n.T("diff 95%% CI"), i18n.T("p-value (Welch)")}}
 		for _, v := range r.Variants {
 			row := []string{v.Name, count(v.Users), money2(float64(v.Rev.Mean)), money2(float64(v.Rev.SD)), money2(float64(v.Rev.Total))}
 			if v.Control {
@@ -62,28 +61,28 @@ func (r *Result) Tables() []output.Table {
 	if len(r.Variants) > 1 {
 		var split []string
 		for _, v := range r.Variants {
-			split = append(split, fmt.Sprintf("%s %s (intended %s)", v.Name, percent(v.Share), percent(v.Expected)))
+			split = append(split, i18n.T("%s %s (intended %s)", v.Name, percent(v.Share), percent(v.Expected)))
 		}
-		srm := "ok"
+		srm := i18n.T("ok")
 		if r.SRMMismatch {
-			srm = "MISMATCH"
+			srm = i18n.T("MISMATCH")
 		}
-		sum.Rows = append(sum.Rows, []string{"sample ratio", fmt.Sprintf("%s: chi-square %.2f, %s; %s", srm, float64(r.SRMChi2), pEquals(r.SRMP), strings.Join(split, ", "))})
+		sum.Rows = append(sum.Rows, []string{i18n.T("sample ratio"), i18n.T("%s: chi-square %s, %s; %s", srm, strconv.FormatFloat(float64(r.SRMChi2), 'f', 2, 64), pEquals(r.SRMP), strings.Join(split, i18n.T(", ")))})
 	}
-	ex := "none"
+	ex := i18n.T("none")
 	if r.Excluded > 0 {
 		by := r.ConflictsText(func(mix string, n int) string { return mix + ": " + count(n) })
-		ex = fmt.Sprintf("%s users seen with more than one variant, excluded (%s)", count(r.Excluded), strings.Join(by, ", "))
+		ex = i18n.T("%s users seen with more than one variant, excluded (%s)", count(r.Excluded), strings.Join(by, i18n.T(", ")))
 	}
-	sum.Rows = append(sum.Rows, []string{"excluded", ex})
+	sum.Rows = append(sum.Rows, []string{i18n.T("excluded"), ex})
 	inProgress := 0
 	for _, v := range r.Variants {
 		inProgress += v.InProgress
 	}
 	if inProgress > 0 {
-		sum.Rows = append(sum.Rows, []string{"in progress", count(inProgress) + " users not converted yet with their window still open at the data's end (counted as not converted)"})
+		sum.Rows = append(sum.Rows, []string{i18n.T("in progress"), i18n.T("%s users not converted yet with their window still open at the data's end (counted as not converted)", count(inProgress))})
 	}
-	sum.Rows = append(sum.Rows, []string{"verdict", r.Text})
+	sum.Rows = append(sum.Rows, []string{i18n.T("verdict"), r.VerdictText()})
 	tables = append(tables, sum)
 	if r.By == "" {
 		return tables
@@ -93,7 +92,7 @@ func (r *Result) Tables() []output.Table {
 		Columns: []string{r.By, i18n.T("variant"), i18n.T("users"), i18n.T("conversions"), i18n.T("rate"), i18n.T("lift"), i18n.T("p-value"), i18n.T("verdict")}}
 	for _, g := range r.Breakdown {
 		if g.Result == nil {
-			bt.Rows = append(bt.Rows, []string{g.Value, "-", "-", "-", "-", "-", "-", g.Note})
+			bt.Rows = append(bt.Rows, []string{g.Value, "-", "-", "-", "-", "-", "-", g.note.String()})
 			continue
 		}
 		for _, v := range g.Variants {
@@ -101,7 +100,7 @@ func (r *Result) Tables() []output.Table {
 			if !v.Control {
 				lift, p = signed(float64(v.Lift), true), pvalue(v.P)
 			}
-			bt.Rows = append(bt.Rows, []string{g.Value, v.Name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), lift, p, g.Verdict})
+			bt.Rows = append(bt.Rows, []string{g.Value, v.Name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), lift, p, verdictName(g.Verdict).String()})
 		}
 	}
 	return append(tables, bt)

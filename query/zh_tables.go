@@ -6,7 +6,24 @@ import "github.com/spoorhq/spoor/i18n"
 // the table and Markdown forms (CSV and JSON stay English).
 func init() {
 	i18n.Chinese.Add(map[string]string{
-		"semantics": "口径",
+		// also the workbench's words (tui/zh.go), for the tables of
+		// programs that do not link it
+		"users":       "用户数",
+		"in progress": "进行中",
+		"size":        "人数",
+		"properties":  "属性",
+		"share":       "占比",
+		"hour":        "小时",
+		"day":         "天",
+		"week":        "周",
+		"month":       "月",
+		"total":       "总次数",
+		"avg":         "人均次数",
+		"stickiness":  "粘性",
+		"ordered":     "有序",
+		"strict":      "严格",
+		"any":         "任意顺序",
+		"semantics":   "口径",
 		"funnel (%s) under each product's semantics": "漏斗（%s）在各产品口径下的结果",
 		"any %d of %d": "%[2]d 步中任意 %[1]d 步",
 		"not compared": "未比较",
@@ -14,7 +31,7 @@ func init() {
 		"%d users counted differently under %s and %s (step 1: %d and %d users)": "%d 个用户在 %s 和 %s 口径下计数不同（第 1 步：%d 和 %d 个用户）",
 		" steps":                             " 步",
 		"funnel (%s, window %s)":             "漏斗（%s，窗口期 %s）",
-		"funnel (%s rules, %s, window %s)":   "漏斗（%s 口径，%s，窗口期 %s）",
+		"funnel (%s rules%s, %s, window %s)": "漏斗（%s 口径%s，%s，窗口期 %s）",
 		"step conversion":                    "步骤转化率",
 		"drop-off":                           "流失",
 		"median time":                        "耗时中位数",

@@ -175,5 +175,5 @@ func (r *RFMReport) Tables() []output.Table {
 		return []output.Table{t}
 	}
 	title := i18n.T("RFM tiers by %s: %d customers, %d users without a purchase", r.Revenue, r.Customers, r.NonCustomers)
-	return []output.Table{groupTable(title, "tier", r.Tiers)}
+	return []output.Table{groupTable(title, i18n.T("tier"), r.Tiers)}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
@@ -56,7 +57,7 @@ func Trend(ctx context.Context, d *query.Dataset, n Node, days int) ([]SizePoint
 
 // TrendTable shows a trend, one row per day.
 func TrendTable(pts []SizePoint) output.Table {
-	t := output.Table{Title: "size by day", Columns: []string{"day", "users", "of", "share"}}
+	t := output.Table{Title: i18n.T("size by day"), Columns: []string{i18n.T("day"), i18n.T("users"), i18n.T("of (total users)"), i18n.T("share")}}
 	for _, p := range pts {
 		t.Rows = append(t.Rows, []string{p.Day, strconv.Itoa(p.Users), strconv.Itoa(p.Total), pct(p.Share)})
 	}

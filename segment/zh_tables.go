@@ -6,6 +6,13 @@ import "github.com/spoorhq/spoor/i18n"
 // the table and Markdown forms (CSV and JSON stay English).
 func init() {
 	i18n.Chinese.Add(map[string]string{
+		"size by day":      "每天的人数",
+		"day":              "天",
+		"users":            "用户数",
+		"of (total users)": "总用户数",
+		"share":            "占比",
+		"Lifecycle stage (%d-day window), %d users": "生命周期阶段（%d 天窗口期），%d 个用户",
+		"stage":                                  "阶段",
 		"%s, then %s within %s of the day's end": "%s，之后在当天结束后 %s 之内 %s",
 		"goal_window":                            "目标窗口期",
 		"members":                                "成员数",
@@ -27,5 +34,9 @@ func init() {
 		"f":              "F 值",
 		"m":              "M 值",
 		"RFM tiers by %s: %d customers, %d users without a purchase": "按 %s 的 RFM 分层：%d 个客户，%d 个用户没有购买",
+	})
+	// Keys that tell two uses of one English word apart.
+	i18n.English.Add(map[string]string{
+		"of (total users)": "of",
 	})
 }
