@@ -316,3 +316,12 @@ func TestUsageErrorsInChinese(t *testing.T) {
 		}
 	}
 }
+
+// Issue 18.4: Chinese headers over Chinese data stay aligned by display
+// width (the education sample's event names), counts right-aligned.
+func TestChineseTablesGolden(t *testing.T) {
+	edu := exEduDB(t)
+	exGolden(t, "zh_events_table", "events", "--db", edu, "--format", "table", "--lang", "zh")
+	exGolden(t, "zh_funnel_table", "funnel", "--steps", "试听课,注册,首次付费", "--by", "city", "--db", edu, "--format", "table", "--lang", "zh")
+	exGolden(t, "zh_retention_table", "retention", "--period", "week", "--db", edu, "--format", "table", "--lang", "zh")
+}
