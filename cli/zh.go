@@ -465,8 +465,6 @@ func init() {
 		"user":         "用户",
 		"evidence":     "依据",
 		"audience %s: %s within %s after each person's first export (%d exports, the last %s)": "受众 %s：每人首次导出后 %s 之内的 %s（共 %d 次导出，最近一次 %s）",
-		"ci_low":                                 "置信区间下限",
-		"ci_high":                                "置信区间上限",
 		"p_value":                                "p 值",
 		"incremental":                            "增量",
 		"group":                                  "分组",
