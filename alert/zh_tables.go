@@ -6,6 +6,7 @@ import "github.com/spoorhq/spoor/i18n"
 // the table and Markdown forms (CSV and JSON stay English).
 func init() {
 	i18n.Chinese.Add(map[string]string{
+		"window":    "窗口期",
 		"value":     "值",
 		"expected":  "预期值",
 		"score":     "得分",

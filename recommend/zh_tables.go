@@ -6,6 +6,7 @@ import "github.com/spoorhq/spoor/i18n"
 // the table and Markdown forms (CSV and JSON stay English).
 func init() {
 	i18n.Chinese.Add(map[string]string{
+		"lift": "提升",
 		"Leave-last-item-out on %s: %d users tested of %d, %d items; the hidden item among the top %d": "按 %s 留出最后一个商品评估：%[3]d 个用户中测试了 %[2]d 个，%[4]d 个商品；看隐藏的商品是否在前 %[5]d 名",
 		"method":                             "方法",
 		"hits":                               "命中数",

@@ -24,7 +24,7 @@ func (r *Result) Tables() []output.Table {
 	}
 	sum := output.Table{Title: title, Columns: []string{i18n.T("group"), i18n.T("users"), i18n.T("events (count)"), i18n.T("censored"), i18n.T("median"), i18n.T("median_lo95"), i18n.T("median_hi95")}}
 	curve := output.Table{Title: i18n.T("survival after each event time (95%% log-log band)"),
-		Columns: []string{i18n.T("group"), i18n.T("t"), i18n.T("t_seconds"), i18n.T("at_risk"), i18n.T("events (count)"), i18n.T("survival"), i18n.T("lo95"), i18n.T("hi95")}}
+		Columns: []string{i18n.T("group"), i18n.T("t"), i18n.T("t_seconds"), i18n.T("at_risk"), i18n.T("events (count)"), i18n.T("survival (probability)"), i18n.T("lo95"), i18n.T("hi95")}}
 	for _, g := range r.Groups {
 		sum.Rows = append(sum.Rows, []string{g.Name, output.Count(g.Users), output.Count(g.Events), output.Count(g.Censored),
 			duration(g.MedianSeconds), duration(g.MedianLo95), duration(g.MedianHi95)})

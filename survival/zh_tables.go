@@ -6,6 +6,12 @@ import "github.com/spoorhq/spoor/i18n"
 // the table and Markdown forms (CSV and JSON stay English).
 func init() {
 	i18n.Chinese.Add(map[string]string{
+		"group":                    "分组",
+		"t":                        "时间",
+		"events (count)":           "事件数",
+		"survival (probability)":   "生存概率",
+		"lo95":                     "95%% 下限",
+		"hi95":                     "95%% 上限",
 		"time from first %s to %s": "从首次 %s 到 %s 的时间",
 		" by %s":                   "，按 %s 拆分",
 		"; log-rank chi-square %.2f on %d df, p = %s":                        "；log-rank 卡方 %.2f，自由度 %d，p = %s",
@@ -21,6 +27,7 @@ func init() {
 	})
 	// Keys that tell two uses of one English word apart.
 	i18n.English.Add(map[string]string{
-		"events (count)": "events",
+		"survival (probability)": "survival",
+		"events (count)":         "events",
 	})
 }
