@@ -2,7 +2,6 @@ package recommend
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"github.com/spoorhq/spoor/i18n"

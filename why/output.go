@@ -17,12 +17,12 @@ const DefaultRows = 20
 func (r *Result) Tables() []output.Table {
 	title := i18n.T("why %s moved: %s against %s — before %s, after %s, change %s. %s",
 		r.Metric, r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.VerdictText())
-	cols := []string{"property", "value", "before", "after", "contribution", "share"}
+	cols := []string{i18n.T("property"), i18n.T("value"), i18n.T("before"), i18n.T("after"), i18n.T("contribution"), i18n.T("share")}
 	rate := len(r.Contributors) > 0 && r.Contributors[0].Mix != nil
 	if rate {
-		cols = append(cols, "mix", "rate")
+		cols = append(cols, i18n.T("mix"), i18n.T("rate"))
 	}
-	cols = append(cols, "p", "significant")
+	cols = append(cols, i18n.T("p"), i18n.T("significant"))
 	t := output.Table{Title: title, Columns: cols}
 	shown, rows := 0, r.Rows
 	if rows <= 0 {
@@ -54,7 +54,7 @@ func (r *Result) Tables() []output.Table {
 	}
 	out := []output.Table{t}
 	if r.Drill != nil {
-		d := output.Table{Title: fmt.Sprintf("users of %s = %s: %d (the %d that changed most)", r.Drill.Property, r.Drill.Value, r.Drill.Users, len(r.Drill.Top)),
+		d := output.Table{Title: i18n.T("users of %s = %s: %d (the %d that changed most)", r.Drill.Property, r.Drill.Value, r.Drill.Users, len(r.Drill.Top)),
 			Columns: []string{"user", "before", "after"}}
 		for _, u := range r.Drill.Top {
 			d.Rows = append(d.Rows, []string{u.User, num(u.Before), num(u.After)})

@@ -6,16 +6,16 @@ import "github.com/spoorhq/spoor/i18n"
 // the table and Markdown forms (CSV and JSON stay English).
 func init() {
 	i18n.Chinese.Add(map[string]string{
-		"after":    "之后",
-		"before":   "之前",
-		"property": "属性",
-		"rate":     "转化率",
-		"value":    "值",
-		"why %s moved: %s against %s — before %s, after %s, change %s. %s": "%s 为什么变化：%s 对比 %s——之前 %s，之后 %s，变化 %s。%s",
 		"contribution": "贡献",
 		"mix":          "结构效应",
 		"p":            "p 值",
-		"significant":  "显著",
+		"share":        "占比",
 		"users of %s = %s: %d (the %d that changed most)": "%s = %s 的用户：%d 个（变化最大的 %d 个）",
+		"after":       "之后",
+		"before":      "之前",
+		"property":    "属性",
+		"rate":        "转化率",
+		"value":       "值",
+		"significant": "显著",
 	})
 }
