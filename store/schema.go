@@ -3,11 +3,13 @@ package store
 // SchemaVersion is the version of the database layout this build writes.
 // Opening a database with a larger version is refused; a smaller one is
 // migrated in place by running the missing steps of migrations.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // readableFrom is the oldest schema a read-only open reads as it is:
 // schema 2 only added the snapshot and schema 3 the audience holdouts,
-// which readers treat as optional (HasTable).
+// which readers treat as optional (HasTable); schema 4 only allows dense
+// property chunks, which readers of any version tell apart by their first
+// byte.
 const readableFrom = 1
 
 // migrations[i] upgrades a database from version i to version i+1.
@@ -145,4 +147,9 @@ CREATE TABLE audience_holdout (
 	PRIMARY KEY (audience, user)
 ) WITHOUT ROWID;
 `,
+	// 3 -> 4: property chunks may be stored densely (chunks.go, denseCodes).
+	// No table changes: the version is raised so that an older spoor, which
+	// cannot read a dense chunk, refuses the file as written by a newer
+	// spoor instead of calling it damaged.
+	`SELECT 1`,
 }
