@@ -43,7 +43,7 @@ func (r *FunnelResult) Tables() []output.Table {
 		tabs = append(tabs, bt)
 	}
 	if r.Query.Interval != "" {
-		tt := output.Table{Title: i18n.T("conversion by %s of step 1", periodName(r.Interval)), Columns: []string{periodName(r.Interval), i18n.T("users"), i18n.T("converted"), i18n.T("in progress"), i18n.T("conversion")}}
+		tt := output.Table{Title: i18n.T("conversion by %s of step 1", PeriodName(r.Interval)), Columns: []string{PeriodName(r.Interval), i18n.T("users"), i18n.T("converted"), i18n.T("in progress"), i18n.T("conversion")}}
 		for _, p := range r.Trend {
 			tt.Rows = append(tt.Rows, []string{p.T, strconv.Itoa(p.Users), strconv.Itoa(p.Converted), strconv.Itoa(p.InProgress), Percent(p.Conversion)})
 		}
@@ -75,9 +75,9 @@ func humanPtr(s *float64) string {
 	return output.Duration(*s)
 }
 
-// periodName is an interval or retention period (hour, day, week, month)
+// PeriodName is an interval or retention period (hour, day, week, month)
 // as a person reads it in a table.
-func periodName(p string) string {
+func PeriodName(p string) string {
 	switch p {
 	case "hour":
 		return i18n.T("hour")

@@ -222,7 +222,7 @@ func (r *LifecycleResult) finish(by *Prop, cal *Calendar, first, n, lastBucket i
 // Tables is one row per interval; the interval cut short by the data's
 // end says so in its own column.
 func (r *LifecycleResult) Tables() []output.Table {
-	t := output.Table{Columns: []string{periodName(r.Interval), i18n.T("new"), i18n.T("returning"), i18n.T("resurrecting"), i18n.T("dormant"), i18n.T("incomplete")}}
+	t := output.Table{Columns: []string{PeriodName(r.Interval), i18n.T("new"), i18n.T("returning"), i18n.T("resurrecting"), i18n.T("dormant"), i18n.T("incomplete")}}
 	for _, p := range r.Points {
 		t.Rows = append(t.Rows, lifecycleRow(p))
 	}

@@ -10,13 +10,13 @@ import (
 // Tables shows one row per interval and a column per series; stickiness
 // adds the histogram of active days with a column per series.
 func (r *TrendsResult) Tables() []output.Table {
-	cols := []string{periodName(r.Interval)}
+	cols := []string{PeriodName(r.Interval)}
 	for _, s := range r.Series {
 		cols = append(cols, s.Label)
 	}
-	title := i18n.T("%s per %s, %s to %s", r.Measure, periodName(r.Interval), r.From, r.To)
+	title := i18n.T("%s per %s, %s to %s", r.Measure, PeriodName(r.Interval), r.From, r.To)
 	if r.From == "" {
-		title = i18n.T("%s per %s: no events", r.Measure, periodName(r.Interval))
+		title = i18n.T("%s per %s: no events", r.Measure, PeriodName(r.Interval))
 	}
 	t := output.Table{Title: title, Columns: cols}
 	if len(r.Series) > 0 {

@@ -297,14 +297,8 @@ func valueLabel(v string) string {
 		return i18n.T("strict")
 	case "any":
 		return i18n.T("any")
-	case "hour":
-		return i18n.T("hour")
-	case "day":
-		return i18n.T("day")
-	case "week":
-		return i18n.T("week")
-	case "month":
-		return i18n.T("month")
+	case "hour", "day", "week", "month":
+		return query.PeriodName(v)
 	case "total":
 		return i18n.T("total")
 	case "users":
