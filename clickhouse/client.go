@@ -118,6 +118,11 @@ func (c *Client) Each(ctx context.Context, q string, fn func(row []string) error
 // names and types before the first row.
 func (c *Client) EachHeader(ctx context.Context, q string, header func(names, types []string) error, fn func(row []string) error) (names, types []string, err error) {
 	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "TabSeparatedWithNamesAndTypes")
+	for retry := 0; retry < 2 && transient(err) && ctx.Err() == nil; retry++ {
+		// A read that failed between shards sent no row (the server
+		// finishes before it sends), so asking again is safe.
+		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "TabSeparatedWithNamesAndTypes")
+	}
 	if err != nil {
 		return nil, nil, err
 	}

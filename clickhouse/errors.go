@@ -35,6 +35,18 @@ const (
 	CodeQueryCancelled   = 394
 )
 
+// transientCodes are a distributed query's connection between servers
+// failing mid-way (UNEXPECTED_PACKET_FROM_CLIENT, SOCKET_TIMEOUT,
+// NETWORK_ERROR): 18.16 sometimes drops one under load, and the same read
+// succeeds when asked again.
+var transientCodes = map[int]bool{101: true, 209: true, 210: true}
+
+// transient reports whether err is the server's transient network failure.
+func transient(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && transientCodes[e.Code]
+}
+
 // limitCodes are the server refusing or stopping a query over its limits.
 var limitCodes = map[int]bool{
 	158: true, // TOO_MANY_ROWS
