@@ -390,6 +390,16 @@ func count(arr, op, v string) string {
 
 func lit(v int64) string { return "toInt64(" + strconv.FormatInt(v, 10) + ")" }
 
+// windowAndWhere is what each funnel compiler reads first: the window in
+// milliseconds and the --where condition.
+func (e *Engine) windowAndWhere(ctx context.Context, q query.FunnelQuery) (window int64, where string, err error) {
+	if window, err = query.ParseDuration(windowOf(q)); err != nil {
+		return 0, "", err
+	}
+	where, err = e.conditions(ctx, q.Where)
+	return window, where, err
+}
+
 // strictSQL returns the per-person query of a strict funnel: the steps are
 // consecutive events (in time and storage order, among those --where
 // keeps). Each event carries the mask of the steps it matches; the event
@@ -400,11 +410,7 @@ func lit(v int64) string { return "toInt64(" + strconv.FormatInt(v, 10) + ")" }
 func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (func(from string) string, error) {
 	t := e.t
 	n := len(q.Steps)
-	window, err := query.ParseDuration(windowOf(q))
-	if err != nil {
-		return nil, err
-	}
-	where, err := e.conditions(ctx, q.Where)
+	window, where, err := e.windowAndWhere(ctx, q)
 	if err != nil {
 		return nil, err
 	}

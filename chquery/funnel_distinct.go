@@ -79,14 +79,10 @@ func packedSpan(f *facts) error {
 func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
 	t := e.t
 	n := len(q.Steps)
-	window, err := query.ParseDuration(windowOf(q))
-	if err != nil {
-		return nil, err
-	}
 	if err := packedSpan(f); err != nil {
 		return nil, err
 	}
-	where, err := e.conditions(ctx, q.Where)
+	window, where, err := e.windowAndWhere(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -52,11 +52,7 @@ func (e *Engine) stepBits(ctx context.Context, steps []query.FunnelStep) (string
 func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (func(from string) string, error) {
 	t := e.t
 	n := len(q.Steps)
-	window, err := query.ParseDuration(windowOf(q))
-	if err != nil {
-		return nil, err
-	}
-	where, err := e.conditions(ctx, q.Where)
+	window, where, err := e.windowAndWhere(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -124,14 +120,10 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
 	t := e.t
 	n := len(q.Steps)
-	window, err := query.ParseDuration(windowOf(q))
-	if err != nil {
-		return nil, err
-	}
 	if err := packedSpan(f); err != nil {
 		return nil, err
 	}
-	where, err := e.conditions(ctx, q.Where)
+	window, where, err := e.windowAndWhere(ctx, q)
 	if err != nil {
 		return nil, err
 	}
