@@ -105,6 +105,62 @@ func (e *Engine) JourneyOrder(ctx context.Context, events []string) ([]string, e
 	return out, nil
 }
 
+// PickCounts counts, for each of names, what the workbench reads to
+// choose its first queries (as it reads a local database's events): the
+// persons who did it, those who followed it with an event of another
+// name no more than gap ms after one of its own (in time and storage
+// order), and those who did it on two or more UTC days. Each shard
+// answers cells.
+func (e *Engine) PickCounts(ctx context.Context, names []string, gap int64) (users, followed, repeaters []int, err error) {
+	users, followed, repeaters = make([]int, len(names)), make([]int, len(names)), make([]int, len(names))
+	if len(names) == 0 {
+		return users, followed, repeaters, nil
+	}
+	t := e.t
+	codes := make([]string, len(names))
+	for i := range names {
+		codes[i] = strconv.Itoa(i + 1)
+	}
+	// Other events are code 0: all that matters of them is that they
+	// differ from each candidate.
+	code := "transform(" + t.Event + ", [" + clickhouse.Strings(names) + "], CAST([" + strings.Join(codes, ", ") + "] AS Array(UInt8)), toUInt8(0))"
+	var st stages
+	st.let("E", "arrayMap(x -> x.3, ev)")
+	st.let("T", "arrayMap(x -> x.1, ev)")
+	st.next()
+	st.let("did", "arrayFilter(c -> c > 0, arrayDistinct(E))")
+	// An event is followed when the next one of another name comes within
+	// the gap of the last repeat before it: the last of a run is followed
+	// when the very next event is.
+	st.let("F", "arrayDistinct(arrayMap((a, b, ta, tb) -> if(a != b AND tb - ta <= "+lit(gap)+", a, toUInt8(0)), arrayPopBack(E), arrayPopFront(E), arrayPopBack(T), arrayPopFront(T)))")
+	// The distinct (code, day) pairs, sorted: a code twice is a repeat.
+	st.let("PC", "arrayMap(x -> x.1, arraySort(arrayDistinct(arrayMap((c, s) -> (c, intDiv(s, 86400000)), E, T))))")
+	st.next()
+	st.let("R", "arrayFilter((a, b) -> a = b AND a > 0, arrayPopBack(PC), arrayPopFront(PC))")
+	sql := func(from string) string {
+		inner := "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + code + "))) AS ev" +
+			" FROM " + from + " WHERE " + t.Where + " GROUP BY person"
+		return "SELECT c, count(), sum(has(F, c)), sum(has(R, c)) FROM (" + st.wrap(inner) + ") ARRAY JOIN did AS c GROUP BY c"
+	}
+	err = e.eachPerson(ctx, sql, func(row []string) error {
+		var v [4]int
+		bad := len(row) != len(v)
+		for i := 0; i < len(v) && !bad; i++ {
+			var err error
+			v[i], err = strconv.Atoi(row[i])
+			bad = err != nil
+		}
+		if bad || v[0] < 1 || v[0] > len(names) {
+			return i18n.Errorf("ClickHouse answered %q for the workbench's first picks", strings.Join(row, " "))
+		}
+		users[v[0]-1] += v[1]
+		followed[v[0]-1] += v[2]
+		repeaters[v[0]-1] += v[3]
+		return nil
+	})
+	return users, followed, repeaters, err
+}
+
 // Timeline is spoor user on the table: the person of id (a person or a
 // distinct id), their ids, and their events in time order, times in loc.
 func (e *Engine) Timeline(ctx context.Context, id string, loc *time.Location) (query.Timeline, error) {

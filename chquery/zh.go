@@ -7,6 +7,7 @@ func init() {
 		"--segment and --by segment:NAME are not compiled for this analysis on ClickHouse yet": "此分析在 ClickHouse 上尚未编译 --segment 和 --by segment:NAME",
 		"no saved segment %q: no saved segments are known for this ClickHouse table":           "没有已保存的分群 %q：此 ClickHouse 表没有已知的已保存分群",
 		"segment: ClickHouse sent the count %q":                                                "分群：ClickHouse 返回的计数为 %q",
+		"ClickHouse answered %q for the workbench's first picks":                               "ClickHouse 为工作台的初始选择返回了 %q",
 		"unknown user %q: no event of %s has it as its user or person":                         "没有用户 %q：%s 中没有哪个事件的用户或人员是它",
 		"unreadable properties %.60q":                                                          "无法读取的属性 %.60q",
 		"segment: cannot compile %T for ClickHouse":                                            "分群：无法为 ClickHouse 编译 %T",

@@ -27,17 +27,23 @@ const pickCandidates = 8
 const followGap = 30 * 60 * 1000
 
 func pickDefaults(d *query.Dataset, events []named) picks {
-	n := min(pickCandidates, len(events))
-	if n == 0 {
-		return picks{}
-	}
+	users, followed, repeaters := pickCounts(d, events[:min(pickCandidates, len(events))])
+	return choosePicks(events, users, followed, repeaters)
+}
+
+// pickCounts counts, for each candidate event, the users who did it,
+// those who followed it with another event within followGap, and those
+// who did it on two or more days (UTC); a ClickHouse table counts the
+// same on the server (chquery's PickCounts).
+func pickCounts(d *query.Dataset, events []named) (users, followed, repeaters []int) {
+	n := len(events)
 	slot := make(map[int32]int, n)
 	for i := 0; i < n; i++ {
 		id, _ := d.EventID(events[i].name)
 		slot[id] = i
 	}
 	const dayMs = 24 * 60 * 60 * 1000
-	users, followed, repeaters := make([]int, n), make([]int, n), make([]int, n)
+	users, followed, repeaters = make([]int, n), make([]int, n), make([]int, n)
 	lastDay := make([]int64, n)
 	did, wasFollowed, repeated := make([]bool, n), make([]bool, n), make([]bool, n)
 	for p := 0; p+1 < len(d.Start); p++ {
@@ -77,6 +83,16 @@ func pickDefaults(d *query.Dataset, events []named) picks {
 				repeaters[s]++
 			}
 		}
+	}
+	return users, followed, repeaters
+}
+
+// choosePicks chooses among the first len(users) events (most frequent
+// first) by their counts.
+func choosePicks(events []named, users, followed, repeaters []int) picks {
+	n := len(users)
+	if n == 0 {
+		return picks{}
 	}
 	var out picks
 	if best := slices.Index(repeaters, slices.Max(repeaters)); repeaters[best] > 0 {

@@ -79,12 +79,17 @@ func remoteLoadCmd(ctx context.Context, src *clickhouse.Source, since func(time.
 		for i, k := range keys {
 			props[i] = named{name: k, count: counts[i]}
 		}
-		// The first queries open on the most common event and the
-		// journey's first (the local picks read every event).
-		var p picks
-		if len(seed) > 0 {
-			p = picks{repeat: events[0].name, anchor: seed[0]}
+		// The first queries open on what a local database's would: the
+		// same counts, made on the server.
+		cand := make([]string, min(pickCandidates, len(events)))
+		for i := range cand {
+			cand[i] = events[i].name
 		}
+		users, followed, repeaters, err := eng.PickCounts(ctx, cand, followGap)
+		if err != nil {
+			return loadedMsg{err: err}
+		}
+		p := choosePicks(events, users, followed, repeaters)
 		return loadedMsg{remote: &remote{eng: eng, src: src, over: over, saved: path}, source: src.String(), events: events, funnel: seed,
 			picks: p, props: props, propsErr: propsErr, ms: since(start).Milliseconds()}
 	}
