@@ -219,8 +219,15 @@ func newFlags(env *Env, name, usage string) *flag.FlagSet {
 // (Run reads it before the command's flags are parsed).
 func printDefaults(w io.Writer, fs *flag.FlagSet) {
 	var b strings.Builder
-	fs.SetOutput(&b)
-	fs.PrintDefaults()
+	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, hint := f.Value.(hintOnly); !hint {
+			shown.Var(f.Value, f.Name, f.Usage)
+			shown.Lookup(f.Name).DefValue = f.DefValue // not what a flag before -h set
+		}
+	})
+	shown.SetOutput(&b)
+	shown.PrintDefaults()
 	for _, line := range strings.SplitAfter(b.String(), "\n") {
 		if m := defaultNote.FindStringSubmatchIndex(line); m != nil {
 			line = line[:m[0]] + i18n.T(" (default %s)", line[m[2]:m[3]]) + line[m[4]:]
@@ -228,6 +235,18 @@ func printDefaults(w io.Writer, fs *flag.FlagSet) {
 		io.WriteString(w, line)
 	}
 	langHelp(w)
+}
+
+// hintOnly marks a flag a command accepts only to answer it with what to
+// give instead (why --from, attribution --by): -h does not list it. Only
+// for flags that take a value (it hides a bool flag's IsBoolFlag).
+type hintOnly struct{ flag.Value }
+
+// hideFlag keeps the flag name of fs out of -h; giving it still reaches
+// the command, which says what to use instead.
+func hideFlag(fs *flag.FlagSet, name string) {
+	f := fs.Lookup(name)
+	f.Value = hintOnly{f.Value}
 }
 
 // langHelp describes --lang as the flag list describes a flag.

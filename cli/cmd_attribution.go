@@ -24,6 +24,7 @@ func runAttribution(env *Env, args []string) error {
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q attribution.Query
 	commonFlags(fs, &q.Common)
+	hideFlag(fs, "by")
 	fs.StringVar(&q.Conversion, "conversion", "", i18n.T("the conversion event (required)"))
 	fs.StringVar(&q.Touch, "touch", "", i18n.T("the touch property, e.g. utm_source, campaign, channel (required)"))
 	fs.StringVar(&q.Model, "model", attribution.Last, i18n.T("first, last, linear, time_decay or position"))

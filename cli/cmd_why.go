@@ -26,7 +26,8 @@ func runWhy(env *Env, args []string) error {
 			"anomaly of the daily series (spoor forecast's) against the same weekday of up to 4 weeks before."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
 	var q why.Query
-	fs.StringVar(&q.From, "from", "", i18n.T("not used: give --before and --after"))
+	fs.StringVar(&q.From, "from", "", "")
+	hideFlag(fs, "from")
 	fs.Var((*stringList)(&q.Where), "where", i18n.T("property filter, repeatable and ANDed: 'country = CN'"))
 	fs.StringVar(&q.Segment, "segment", "", i18n.T("only users in this saved segment"))
 	fs.StringVar(&q.TZ, "tz", "", i18n.T("display timezone (IANA name), default the database's"))

@@ -44,6 +44,33 @@ func TestHelpFlag(t *testing.T) {
 	}
 }
 
+// A flag a command accepts only to say what to give instead is not listed
+// by -h, and giving it still gets that answer; a value given before -h is
+// not shown as the default.
+func TestHelpListsWhatWorks(t *testing.T) {
+	db := exShopDB(t)
+	for _, c := range []struct {
+		cmd, flag, hint string
+		args            []string
+	}{
+		{"attribution", "-by", "attribution takes no --by", []string{"--conversion", "purchase", "--touch", "country", "--by", "country"}},
+		{"why", "-from", "why compares two periods", []string{"--from", "2024-01-01"}},
+	} {
+		code, out, _ := runCLI(t, "", c.cmd, "-h")
+		if code != 0 || strings.Contains(out, "  "+c.flag+" ") || !strings.Contains(out, "  -where ") {
+			t.Errorf("%s -h: exit %d, lists %s (or not --where):\n%s", c.cmd, code, c.flag, out)
+		}
+		args := append(append([]string{c.cmd}, c.args...), "--db", db)
+		code, _, errs := runCLI(t, "", args...)
+		if code != 2 || !strings.Contains(errs, c.hint) {
+			t.Errorf("spoor %s: exit %d, stderr %q; want exit 2 with %q", strings.Join(args, " "), code, errs, c.hint)
+		}
+	}
+	if _, out, _ := runCLI(t, "", "funnel", "--window", "3d", "-h"); !strings.Contains(out, `(default "7d")`) {
+		t.Errorf("funnel --window 3d -h shows another default:\n%s", out)
+	}
+}
+
 // A --db in a directory that does not exist says so, for reading and for
 // creating a database, instead of "no database" or "read-only".
 func TestDBDirectoryMissing(t *testing.T) {
