@@ -16,7 +16,6 @@ package chquery
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,7 +95,7 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 		hi, err2 := strconv.ParseInt(row[2], 10, 64)
 		n, err3 := strconv.ParseInt(row[3], 10, 64)
 		if err1 != nil || err2 != nil || err3 != nil {
-			return nil, fmt.Errorf("ClickHouse answered %q for the events named %q", strings.Join(row[1:], " "), row[0])
+			return nil, i18n.Errorf("ClickHouse answered %q for the events named %q", strings.Join(row[1:], " "), row[0])
 		}
 		if i == 0 || lo < f.min {
 			f.min = lo
@@ -120,9 +119,9 @@ func (f *facts) checkEvent(name string) error {
 	}
 	near := query.Closest(name, f.names, 3)
 	if len(near) == 0 {
-		return fmt.Errorf("unknown event %q; run spoor events to list the %d known names", name, len(f.names))
+		return i18n.Errorf("unknown event %q; run spoor events to list the %d known names", name, len(f.names))
 	}
-	return fmt.Errorf("unknown event %q; closest known: %s", name, strings.Join(near, ", "))
+	return i18n.Errorf("unknown event %q; closest known: %s", name, strings.Join(near, i18n.T(", ")))
 }
 
 // span resolves the range and zone of c as the local engine does. An
@@ -209,14 +208,16 @@ func (e *Engine) EmptyNotes(ctx context.Context, c query.Common) []string {
 			values[i] = row[0]
 		}
 		if note := query.FilterNote(flt, values); note != "" {
-			notes = append(notes, fmt.Sprintf("--where %q: %s", w, note))
+			notes = append(notes, i18n.T("--where %q: %s", w, note))
 		}
 	}
 	return notes
 }
 
-func errNotYet(what string) error {
-	return fmt.Errorf("%s is not compiled for ClickHouse yet; copy the events to a local database to run it", what)
+// errNotYet says that what (an i18n.M, shown in the current language) has
+// no ClickHouse query yet.
+func errNotYet(what i18n.Msg) error {
+	return i18n.Errorf("%s is not compiled for ClickHouse yet; copy the events to a local database to run it", what)
 }
 
 // stages builds a per-person query as nested SELECTs, each adding

@@ -2,12 +2,12 @@ package chquery
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -87,7 +87,7 @@ func (e *Engine) passing(ctx context.Context, f query.Filter) ([]string, error) 
 		return nil, err
 	}
 	if len(r.Rows) > maxValues {
-		return nil, fmt.Errorf("filter on %q: the property has more than %d distinct values; compare with = or in instead", f.Prop, maxValues)
+		return nil, i18n.Errorf("filter on %q: the property has more than %d distinct values; compare with = or in instead", f.Prop, maxValues)
 	}
 	var out []string
 	for _, row := range r.Rows {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -55,9 +56,9 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	}
 	switch m := strings.ToLower(q.Mode); {
 	case m == query.FunnelStrict && len(q.Steps) > 63:
-		return nil, errNotYet("a strict funnel of more than 63 steps")
+		return nil, errNotYet(i18n.M("a strict funnel of more than 63 steps"))
 	case len(q.Exclude) > 0:
-		return nil, errNotYet("a funnel with exclusions")
+		return nil, errNotYet(i18n.M("a funnel with exclusions"))
 	}
 	vendor := !strings.EqualFold(strings.TrimSpace(q.Semantics), query.SemSpoor) && strings.TrimSpace(q.Semantics) != ""
 	var sql func(from string) string
@@ -110,14 +111,14 @@ func funnelPerson(row []string, by bool) (query.FunnelPerson, error) {
 		want = 6
 	}
 	if len(row) != want {
-		return ps, fmt.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(row), want)
+		return ps, i18n.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(row), want)
 	}
 	ps.User = row[0]
 	lvl, err1 := strconv.Atoi(row[1])
 	start, err2 := strconv.ParseInt(row[2], 10, 64)
 	deltas, err3 := intArray(row[3])
 	if err := firstErr(err1, err2, err3); err != nil {
-		return ps, fmt.Errorf("funnel: reading ClickHouse's row for %q: %w", row[0], err)
+		return ps, i18n.Errorf("funnel: reading ClickHouse's row for %q: %w", row[0], err)
 	}
 	ps.Level, ps.Start, ps.Deltas = lvl, start, deltas
 	if by {
@@ -139,7 +140,7 @@ func firstErr(errs ...error) error {
 func intArray(s string) ([]int64, error) {
 	s = strings.TrimSpace(s)
 	if !strings.HasPrefix(s, "[") || !strings.HasSuffix(s, "]") {
-		return nil, fmt.Errorf("not an array: %q", s)
+		return nil, i18n.Errorf("not an array: %.40q", s)
 	}
 	s = s[1 : len(s)-1]
 	out := []int64{}
@@ -183,7 +184,7 @@ func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) 
 		c, ok := index[key]
 		if !ok {
 			if k, clash := byName[st.Event]; clash {
-				return nil, nil, nil, errNotYet(fmt.Sprintf("a funnel whose steps %d and %d are both %q with different filters", k+1, s+1, st.Event))
+				return nil, nil, nil, errNotYet(i18n.M("a funnel whose steps %d and %d are both %q with different filters", k+1, s+1, st.Event))
 			}
 			c = len(names) + 1
 			index[key] = c
@@ -219,7 +220,7 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 	for c := 1; c <= K; c++ {
 		cond, err := e.conditions(ctx, classWhere[c-1])
 		if err != nil {
-			return nil, fmt.Errorf("step filter: %w", err)
+			return nil, i18n.Errorf("step filter: %w", err)
 		}
 		classIf = append(classIf, "("+t.Event+" = "+clickhouse.String(classNames[c-1])+" AND "+cond+"), "+strconv.Itoa(c))
 	}
@@ -418,7 +419,7 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 	for k, st := range q.Steps {
 		cond, err := e.conditions(ctx, st.Where)
 		if err != nil {
-			return nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+			return nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
 		}
 		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s AND %s), %d)", t.Event, clickhouse.String(st.Event), cond, k))
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -51,7 +52,7 @@ func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Spa
 	for c := 1; c <= len(classNames); c++ {
 		cond, err := e.conditions(ctx, classWhere[c-1])
 		if err != nil {
-			return nil, fmt.Errorf("step filter: %w", err)
+			return nil, i18n.Errorf("step filter: %w", err)
 		}
 		codes = append(codes, "("+t.Event+" = "+clickhouse.String(classNames[c-1])+" AND "+cond+"), "+strconv.Itoa(c))
 	}

@@ -92,7 +92,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	for k, st := range q.Steps {
 		cond, err := e.conditions(ctx, st.Where)
 		if err != nil {
-			return nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+			return nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
 		}
 		codes = append(codes, "("+t.Event+" = "+clickhouse.String(st.Event)+" AND "+cond+"), "+strconv.Itoa(k+1))
 		names = append(names, st.Event)

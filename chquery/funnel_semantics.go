@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -23,9 +24,9 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 	case sem == query.SemClickHouse && len(q.Options) == 0:
 		return e.windowFunnelSQL(ctx, q, span, f)
 	case sem == query.SemClickHouse:
-		return nil, errNotYet("--semantics clickhouse with --option")
+		return nil, errNotYet(i18n.M("--semantics clickhouse with --option"))
 	default:
-		return nil, errNotYet("--semantics " + q.Semantics)
+		return nil, errNotYet(i18n.M("--semantics %s", q.Semantics))
 	}
 }
 
@@ -36,7 +37,7 @@ func (e *Engine) stepBits(ctx context.Context, steps []query.FunnelStep) (string
 	for k, st := range steps {
 		cond, err := e.conditions(ctx, st.Where)
 		if err != nil {
-			return "", nil, fmt.Errorf("step %d (%s): %w", k+1, st.Event, err)
+			return "", nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
 		}
 		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s AND %s), %d)", e.t.Event, clickhouse.String(st.Event), cond, k))
 		names = append(names, st.Event)

@@ -2,11 +2,11 @@ package chquery
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -70,7 +70,7 @@ func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.
 		o, err1 := strconv.ParseInt(row[2], 10, 64)
 		n, err2 := strconv.Atoi(row[4])
 		if err := firstErr(err1, err2); err != nil {
-			return fmt.Errorf("lifecycle: reading ClickHouse's counts: %w", err)
+			return i18n.Errorf("lifecycle: reading ClickHouse's counts: %w", err)
 		}
 		c := query.LifecycleCell{Value: row[0], HasValue: row[1] == "1", Kind: row[3], Users: n}
 		if c.Kind != query.LifecycleUsers {

@@ -2,7 +2,6 @@ package chquery
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -121,7 +120,7 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 		for i, c := range walked {
 			if c < 1 || int(c) > len(f.names) {
 				// An event name stored after the names were read.
-				return i18n.Errorf("paths: reading ClickHouse's row %q: %w", strings.Join(row, " "), errors.New("unknown event code"))
+				return i18n.Errorf("paths: reading ClickHouse's row %q: %w", strings.Join(row, " "), i18n.Errorf("unknown event code"))
 			}
 			steps[i] = f.names[c-1]
 		}

@@ -2,11 +2,11 @@ package chquery
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -90,7 +90,7 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 		has, err3 := intArray(row[3])
 		returns, err4 := intArray(row[4])
 		if err := firstErr(err1, err2, err3, err4); err != nil {
-			return fmt.Errorf("retention: reading ClickHouse's row for %q: %w", row[0], err)
+			return i18n.Errorf("retention: reading ClickHouse's row for %q: %w", row[0], err)
 		}
 		ps := query.RetentionPerson{User: row[0]}
 		for i, s := range starts {

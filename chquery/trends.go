@@ -2,12 +2,12 @@ package chquery
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -76,12 +76,12 @@ func (e *Engine) Trends(ctx context.Context, q query.TrendsQuery) (*query.Trends
 	at := func(v string) (int64, error) { // a bucket key to an instant inside it
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("trends: ClickHouse sent the bucket %q", v)
+			return 0, i18n.Errorf("trends: ClickHouse sent the bucket %q", v)
 		}
 		if iv == query.Hour {
 			cal := query.NewCalendar(query.Hour, span.Loc, span.From, span.To)
 			if n < 0 || n >= int64(cal.Len()) {
-				return 0, fmt.Errorf("trends: ClickHouse sent the hour %d of %d", n, cal.Len())
+				return 0, i18n.Errorf("trends: ClickHouse sent the hour %d of %d", n, cal.Len())
 			}
 			return cal.Starts[n], nil
 		}
@@ -108,7 +108,7 @@ func (e *Engine) Trends(ctx context.Context, q query.TrendsQuery) (*query.Trends
 		total, err1 := strconv.ParseInt(row[5], 10, 64)
 		users, err2 := strconv.ParseInt(row[6], 10, 64)
 		if err := firstErr(err1, err2); err != nil {
-			return nil, fmt.Errorf("trends: reading ClickHouse's counts: %w", err)
+			return nil, i18n.Errorf("trends: reading ClickHouse's counts: %w", err)
 		}
 		c.Total, c.Users = total, users
 		if !c.Range {
@@ -172,7 +172,7 @@ func (e *Engine) rolling(ctx context.Context, q query.TrendsQuery, span query.Sp
 		hi, err3 := strconv.ParseInt(row[5], 10, 64)
 		n, err4 := strconv.ParseInt(row[6], 10, 64)
 		if err := firstErr(err1, err2, err3, err4); err != nil {
-			return fmt.Errorf("trends: reading ClickHouse's covers: %w", err)
+			return i18n.Errorf("trends: reading ClickHouse's covers: %w", err)
 		}
 		cells.Covers = append(cells.Covers, query.TrendCover{Series: k, Days: w, From: dayNoon(lo, span.Loc), To: dayNoon(hi, span.Loc), Users: n})
 		return nil
@@ -188,7 +188,7 @@ func (e *Engine) rolling(ctx context.Context, q query.TrendsQuery, span query.Sp
 		d, err1 := strconv.Atoi(row[3])
 		n, err2 := strconv.ParseInt(row[4], 10, 64)
 		if err := firstErr(err1, err2); err != nil {
-			return fmt.Errorf("trends: reading ClickHouse's active days: %w", err)
+			return i18n.Errorf("trends: reading ClickHouse's active days: %w", err)
 		}
 		cells.Active = append(cells.Active, query.TrendActive{Series: k, Days: d, Users: n})
 		return nil
@@ -213,12 +213,12 @@ const maxHourSlots = 400_000
 func hourBuckets(timeExpr string, cal *query.Calendar) (string, error) {
 	first, last := cal.Starts[0], cal.Starts[len(cal.Starts)-1]
 	if (last-first)/quarter > maxHourSlots {
-		return "", fmt.Errorf("hourly buckets over more than %d days are not compiled for ClickHouse; use --interval day or a shorter range", maxHourSlots/96)
+		return "", i18n.Errorf("hourly buckets over more than %d days are not compiled for ClickHouse; use --interval day or a shorter range", maxHourSlots/96)
 	}
 	var b strings.Builder
 	for i := 0; i < cal.Len(); i++ {
 		if cal.Starts[i]%quarter != 0 {
-			return "", fmt.Errorf("the hours of %s do not start on a quarter hour, which ClickHouse hourly buckets need; use --interval day", cal.Loc)
+			return "", i18n.Errorf("the hours of %s do not start on a quarter hour, which ClickHouse hourly buckets need; use --interval day", cal.Loc)
 		}
 		for s := cal.Starts[i]; s < cal.Starts[i+1]; s += quarter {
 			if b.Len() > 0 {

@@ -4,20 +4,60 @@ import "github.com/spoorhq/spoor/i18n"
 
 func init() {
 	i18n.Chinese.Add(map[string]string{
-		"--segment and --by segment:NAME are not compiled for this analysis on ClickHouse yet": "此分析在 ClickHouse 上尚未编译 --segment 和 --by segment:NAME",
-		"no saved segment %q: no saved segments are known for this ClickHouse table":           "没有已保存的分群 %q：此 ClickHouse 表没有已知的已保存分群",
-		"segment: ClickHouse sent the count %q":                                                "分群：ClickHouse 返回的计数为 %q",
-		"ClickHouse answered %q for the workbench's first picks":                               "ClickHouse 为工作台的初始选择返回了 %q",
-		"unknown user %q: no event of %s has it as its user or person":                         "没有用户 %q：%s 中没有哪个事件的用户或人员是它",
-		"unreadable properties %.60q":                                                          "无法读取的属性 %.60q",
-		"segment: cannot compile %T for ClickHouse":                                            "分群：无法为 ClickHouse 编译 %T",
-		"paths: ClickHouse sent %d columns, expected %d":                                       "路径：ClickHouse 返回了 %d 列，应为 %d 列",
-		"paths: reading ClickHouse's row %q: %v":                                               "路径：读取 ClickHouse 返回的行 %q：%v",
-		"experiment: ClickHouse sent %d columns, expected %d":                                  "实验：ClickHouse 返回了 %d 列，应为 %d 列",
-		"experiment: reading ClickHouse's row %q: %v":                                          "实验：读取 ClickHouse 返回的行 %q：%v",
-		"an experiment funnel of more than 63 steps is not compiled for ClickHouse yet; copy the events to a local database to run it": "超过 63 步的实验漏斗尚未为 ClickHouse 编译；请将事件复制到本地数据库后运行",
-		"the events span more than %d years, more than a ClickHouse funnel handles":                                                    "事件跨越超过 %d 年，超出 ClickHouse 漏斗的处理范围",
-		"churn: ClickHouse sent %d columns, expected %d":                                                                               "流失：ClickHouse 返回了 %d 列，应为 %d 列",
-		"churn: reading ClickHouse's row %q: %v":                                                                                       "流失：读取 ClickHouse 返回的行 %q：%v",
+		// chquery.go
+		"ClickHouse answered %q for the events named %q":                "ClickHouse 对事件 %[2]q 返回了 %[1]q",
+		"unknown event %q; run spoor events to list the %d known names": "未知事件 %q；运行 spoor events 可列出全部 %d 个事件名",
+		"unknown event %q; closest known: %s":                           "未知事件 %q；最接近的已有事件：%s",
+		", ":                                                            "、",
+		"--segment and --by segment:NAME are not compiled for this analysis on ClickHouse yet": "此分析在 ClickHouse 上暂不支持 --segment 和 --by segment:NAME",
+		"--where %q: %s": "--where %q：%s",
+		"%s is not compiled for ClickHouse yet; copy the events to a local database to run it": "ClickHouse 上暂不支持%s；请把事件复制到本地数据库后再运行",
+		// experiment.go
+		"an experiment funnel of more than 63 steps is not compiled for ClickHouse yet; copy the events to a local database to run it": "ClickHouse 上暂不支持超过 63 步的实验漏斗；请把事件复制到本地数据库后再运行",
+		"experiment: ClickHouse sent %d columns, expected %d":                                                                          "实验：ClickHouse 返回了 %d 列，应为 %d 列",
+		"experiment: reading ClickHouse's row %q: %w":                                                                                  "实验：读取 ClickHouse 返回的行 %q：%w",
+		// filter.go
+		"filter on %q: the property has more than %d distinct values; compare with = or in instead": "按 %q 筛选：该属性的不同取值超过 %d 个；请改用 = 或 in 比较",
+		// funnel.go
+		"a strict funnel of more than 63 steps":                             "超过 63 步的严格顺序漏斗",
+		"a funnel with exclusions":                                          "带排除事件的漏斗",
+		"funnel: ClickHouse sent %d columns, expected %d":                   "漏斗：ClickHouse 返回了 %d 列，应为 %d 列",
+		"funnel: reading ClickHouse's row for %q: %w":                       "漏斗：读取 ClickHouse 返回的 %q 的行：%w",
+		"not an array: %.40q":                                               "不是数组：%.40q",
+		"a funnel whose steps %d and %d are both %q with different filters": "第 %d 步和第 %d 步都是 %q 但筛选条件不同的漏斗",
+		"step filter: %w":                                                   "步骤筛选：%w",
+		"step %d (%s): %w":                                                  "步骤 %d（%s）：%w",
+		// funnel_distinct.go
+		"the events span more than %d years, more than a ClickHouse funnel handles": "事件跨度超过 %d 年，超出了 ClickHouse 漏斗能处理的范围",
+		// funnel_semantics.go
+		"--semantics clickhouse with --option": "同时带 --option 的 clickhouse 口径（--semantics clickhouse）",
+		"--semantics %s":                       "%[1]s 口径（--semantics %[1]s）",
+		// lifecycle.go
+		"lifecycle: reading ClickHouse's counts: %w": "生命周期：读取 ClickHouse 返回的计数：%w",
+		// paths.go
+		"paths: ClickHouse sent %d columns, expected %d": "路径：ClickHouse 返回了 %d 列，应为 %d 列",
+		"paths: reading ClickHouse's row %q: %w":         "路径：读取 ClickHouse 返回的行 %q：%w",
+		"unknown event code":                             "未知的事件编码",
+		// retention.go
+		"retention: reading ClickHouse's row for %q: %w": "留存：读取 ClickHouse 返回的 %q 的行：%w",
+		// segment.go
+		"no saved segment %q: no saved segments are known for this ClickHouse table": "没有已保存的分群 %q：此 ClickHouse 表还没有已保存的分群",
+		"segment: ClickHouse sent the count %q":                                      "分群：ClickHouse 返回的计数为 %q",
+		"segment: cannot compile %T for ClickHouse":                                  "分群：无法为 ClickHouse 编译 %T",
+		// trends.go
+		"trends: ClickHouse sent the bucket %q":        "趋势：ClickHouse 返回了时间桶 %q",
+		"trends: ClickHouse sent the hour %d of %d":    "趋势：ClickHouse 返回了第 %d 个小时（共 %d 个）",
+		"trends: reading ClickHouse's counts: %w":      "趋势：读取 ClickHouse 返回的计数：%w",
+		"trends: reading ClickHouse's covers: %w":      "趋势：读取 ClickHouse 返回的滚动窗口区间：%w",
+		"trends: reading ClickHouse's active days: %w": "趋势：读取 ClickHouse 返回的活跃天数：%w",
+		"hourly buckets over more than %d days are not compiled for ClickHouse; use --interval day or a shorter range": "ClickHouse 上暂不支持超过 %d 天的按小时统计；请用 --interval day 或缩短时间范围",
+		"the hours of %s do not start on a quarter hour, which ClickHouse hourly buckets need; use --interval day":     "%s 的整点不在 15 分钟的整数倍上，ClickHouse 无法按小时统计；请用 --interval day",
+		// workbench.go
+		"ClickHouse answered %q for the workbench's first picks":       "ClickHouse 为工作台的初始选择返回了 %q",
+		"unknown user %q: no event of %s has it as its user or person": "未知用户 %q：%s 中没有以它为用户的事件",
+		"unreadable properties %.60q":                                  "无法读取的属性 %.60q",
+		// churn.go
+		"churn: ClickHouse sent %d columns, expected %d": "流失：ClickHouse 返回了 %d 列，应为 %d 列",
+		"churn: reading ClickHouse's row %q: %w":         "流失：读取 ClickHouse 返回的行 %q：%w",
 	})
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Client runs queries on one server's HTTP interface. Each query has its own
@@ -157,7 +157,7 @@ func (c *Client) EachHeader(ctx context.Context, q string, header func(names, ty
 		line++
 	}
 	if line < 2 {
-		return names, types, fmt.Errorf("ClickHouse at %s sent no column header for the query", c.addr)
+		return names, types, i18n.Errorf("ClickHouse at %s sent no column header for the query", c.addr)
 	}
 	return names, types, nil
 }
@@ -253,7 +253,7 @@ func (c *Client) Version(ctx context.Context) ([]int, error) {
 		return nil, err
 	}
 	if len(r.Rows) != 1 {
-		return nil, fmt.Errorf("ClickHouse at %s did not say its version", c.addr)
+		return nil, i18n.Errorf("ClickHouse at %s did not say its version", c.addr)
 	}
 	var v []int
 	for _, p := range strings.Split(r.Rows[0][0], ".") {
@@ -358,7 +358,7 @@ func AppendTSVArray(dst []byte, ss []string) []byte {
 // [('k','v'),('k2','v2')], reads flattened: k, v, k2, v2.
 func ParseArray(s string) ([]string, error) {
 	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
-		return nil, fmt.Errorf("not an array: %.40q", s)
+		return nil, i18n.Errorf("not an array: %.40q", s)
 	}
 	s = s[1 : len(s)-1]
 	var out []string
@@ -388,7 +388,7 @@ func ParseArray(s string) ([]string, error) {
 				b.WriteByte(s[i])
 			}
 			if i == len(s) {
-				return nil, errors.New("unterminated string in array")
+				return nil, i18n.Errorf("unterminated string in array")
 			}
 			out = append(out, b.String())
 			s = s[i+1:]
@@ -405,7 +405,7 @@ func ParseArray(s string) ([]string, error) {
 		}
 		if len(s) > 0 {
 			if s[0] != ',' {
-				return nil, fmt.Errorf("unexpected %q in array", s[0])
+				return nil, i18n.Errorf("unexpected %q in array", s[0])
 			}
 			s = s[1:]
 		}

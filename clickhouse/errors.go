@@ -3,13 +3,14 @@ package clickhouse
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Error is an exception the server reported. Error() says what it means
@@ -62,15 +63,15 @@ var limitCodes = map[int]bool{
 func (e *Error) Error() string {
 	switch {
 	case e.Code == CodeUnknownUser || e.Code == CodeWrongPassword || e.Code == CodeRequiredPassword || e.Code == CodeAuthFailed:
-		return fmt.Sprintf("ClickHouse at %s refused user %q: wrong user name or password (give them in the URL as USER:PASSWORD@HOST, or the password in $%s)", e.addr, e.user, PasswordEnv)
+		return i18n.T("ClickHouse at %s refused user %q: wrong user name or password (give them in the URL as USER:PASSWORD@HOST, or the password in $%s)", e.addr, e.user, PasswordEnv)
 	case limitCodes[e.Code]:
-		return fmt.Sprintf("the query went over ClickHouse's limits at %s: %s (narrow it, e.g. with --from/--to or --where, or ask the server's administrator to raise the limit)", e.addr, e.Message)
+		return i18n.T("the query went over ClickHouse's limits at %s: %s (narrow it, e.g. with --from/--to or --where, or ask the server's administrator to raise the limit)", e.addr, e.Message)
 	case e.Code == CodeReadonly:
-		return fmt.Sprintf("ClickHouse at %s refused: %s (the statement writes, or user %q is read-only)", e.addr, e.Message, e.user)
+		return i18n.T("ClickHouse at %s refused: %s (the statement writes, or user %q is read-only)", e.addr, e.Message, e.user)
 	case e.Code == CodeQueryCancelled:
-		return "the query was cancelled on the server"
+		return i18n.T("the query was cancelled on the server")
 	}
-	return fmt.Sprintf("ClickHouse at %s: %s (code %d)", e.addr, e.Message, e.Code)
+	return i18n.T("ClickHouse at %s: %s (code %s)", e.addr, e.Message, strconv.Itoa(e.Code))
 }
 
 // IsCode reports whether err is a server exception with one of codes.
@@ -105,9 +106,9 @@ func (c *Client) serverError(status int, body string) error {
 	if strings.Contains(body, "clickhouse-client") {
 		// The native port answers HTTP with "Port 9000 is for
 		// clickhouse-client program. You must use port 8123 for HTTP."
-		return fmt.Errorf("%s is ClickHouse's native port, not its HTTP port (usually %d): %s", c.addr, DefaultPort, body)
+		return i18n.Errorf("%s is ClickHouse's native port, not its HTTP port (usually %s): %s", c.addr, strconv.Itoa(DefaultPort), body)
 	}
-	return fmt.Errorf("%s answered HTTP %d, not as ClickHouse's HTTP interface does (is it the HTTP port, usually %d?): %s", c.addr, status, DefaultPort, body)
+	return i18n.Errorf("%s answered HTTP %s, not as ClickHouse's HTTP interface does (is it the HTTP port, usually %s?): %s", c.addr, strconv.Itoa(status), strconv.Itoa(DefaultPort), body)
 }
 
 // netError explains a failure to talk to the server.
@@ -116,15 +117,18 @@ func (c *Client) netError(ctx context.Context, err error) error {
 		return ctx.Err()
 	}
 	var op *net.OpError
+	var dns *net.DNSError
 	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return i18n.Errorf("cannot reach ClickHouse at %s: no host is named %s (check the URL's host)", c.addr, dns.Name)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("cannot reach ClickHouse at %s: connection refused (is the server running, and is that its HTTP port? the default is %d)", c.addr, DefaultPort)
+		return i18n.Errorf("cannot reach ClickHouse at %s: connection refused (is the server running, and is that its HTTP port? the default is %s)", c.addr, strconv.Itoa(DefaultPort))
 	case errors.As(err, &op) && op.Op == "dial":
-		return fmt.Errorf("cannot reach ClickHouse at %s: %v", c.addr, op.Err)
+		return i18n.Errorf("cannot reach ClickHouse at %s: %v", c.addr, op.Err)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // without the request's URL
 	}
-	return fmt.Errorf("lost the connection to ClickHouse at %s: %v", c.addr, err)
+	return i18n.Errorf("lost the connection to ClickHouse at %s: %v", c.addr, err)
 }

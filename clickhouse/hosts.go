@@ -2,9 +2,10 @@ package clickhouse
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"strconv"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Host is a client for one host of a cluster and the shard it holds.
@@ -27,11 +28,11 @@ func Hosts(ctx context.Context, c *Client) ([]Host, error) {
 		return nil, err
 	}
 	if len(r.Rows) == 0 {
-		return nil, fmt.Errorf("ClickHouse at %s has no cluster %s (see SELECT DISTINCT cluster FROM system.clusters)", c.Addr(), src.Cluster)
+		return nil, i18n.Errorf("ClickHouse at %s has no cluster %s (see SELECT DISTINCT cluster FROM system.clusters)", c.Addr(), src.Cluster)
 	}
 	if len(src.Shards) > 0 {
 		if len(src.Shards) != len(r.Rows) {
-			return nil, fmt.Errorf("shards= names %d HTTP addresses but cluster %s has %d hosts", len(src.Shards), src.Cluster, len(r.Rows))
+			return nil, i18n.Errorf("shards= names %d HTTP addresses but cluster %s has %d hosts", len(src.Shards), src.Cluster, len(r.Rows))
 		}
 		var hs []Host
 		for i, a := range src.Shards {
@@ -48,7 +49,7 @@ func Hosts(ctx context.Context, c *Client) ([]Host, error) {
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("ClickHouse at %s is not itself a host of cluster %s, so the hosts' HTTP ports cannot be told: name them with &shards=HOST:PORT,HOST:PORT (in the order of system.clusters)", c.Addr(), src.Cluster)
+		return nil, i18n.Errorf("ClickHouse at %s is not itself a host of cluster %s, so the hosts' HTTP ports cannot be told: name them with &shards=HOST:PORT,HOST:PORT (in the order of system.clusters)", c.Addr(), src.Cluster)
 	}
 	var hs []Host
 	for _, row := range r.Rows {

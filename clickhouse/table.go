@@ -3,9 +3,10 @@ package clickhouse
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Table is how to read spoor's event model from a table: SQL expressions
@@ -138,7 +139,7 @@ func Describe(ctx context.Context, c *Client) (*Table, error) {
 		for _, col := range cols {
 			present = append(present, col.Name)
 		}
-		return fmt.Errorf("table %s.%s at %s has no column %s that a %s table has (its columns: %s)", s.Database, s.Table, c.Addr(), strings.Join(missing, ", "), schemaName(s), strings.Join(present, ", "))
+		return i18n.Errorf("table %s.%s at %s has no column %s that a %s table has (its columns: %s)", s.Database, s.Table, c.Addr(), strings.Join(missing, ", "), schemaName(s), strings.Join(present, ", "))
 	}
 	switch s.Schema {
 	case "spoor":
@@ -207,7 +208,7 @@ func schemaName(s *Source) string {
 	case "spoor":
 		return "spoor push"
 	case "posthog":
-		return "PostHog events"
+		return i18n.T("PostHog events")
 	}
 	return "user=" + s.UserCol + "&event=" + s.EventCol + "&time=" + s.TimeCol
 }
@@ -230,7 +231,7 @@ func timeExpr(col, typ string) (string, error) {
 	case strings.HasPrefix(base, "Int") || strings.HasPrefix(base, "UInt"):
 		return "toInt64(" + q + ")", nil
 	}
-	return "", fmt.Errorf("the time column %s is %s: spoor reads a DateTime, Date, DateTime64 or an integer of epoch milliseconds", col, typ)
+	return "", i18n.Errorf("the time column %s is %s: spoor reads a DateTime, Date, DateTime64 or an integer of epoch milliseconds", col, typ)
 }
 
 // columns reads a table's columns and engine, explaining a missing table.
@@ -270,14 +271,14 @@ func columns(ctx context.Context, c *Client, table string) ([]Column, string, er
 // missingTable explains why a table is not there: no database, or no table.
 func missingTable(ctx context.Context, c *Client, table string) error {
 	s := c.Source()
-	hint := "check the name"
+	hint := i18n.T("check the name")
 	if s.Schema == "spoor" {
-		hint = "copy a local database there with: spoor push --db FILE --to '" + s.String() + "'"
+		hint = i18n.T("copy a local database there with: %s", "spoor push --db FILE --to '"+s.String()+"'")
 	}
 	// In "system": the source's database may be the one missing.
 	r, err := c.InDatabase("system").Query(ctx, "SELECT count() FROM system.databases WHERE name = "+String(s.Database))
 	if err == nil && len(r.Rows) == 1 && r.Rows[0][0] == "0" {
-		return fmt.Errorf("ClickHouse at %s has no database %s (%s)", c.Addr(), s.Database, hint)
+		return i18n.Errorf("ClickHouse at %s has no database %s (%s)", c.Addr(), s.Database, hint)
 	}
-	return fmt.Errorf("ClickHouse at %s has no table %s.%s (%s)", c.Addr(), s.Database, table, hint)
+	return i18n.Errorf("ClickHouse at %s has no table %s.%s (%s)", c.Addr(), s.Database, table, hint)
 }

@@ -62,11 +62,11 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // the URL, which may hold a password.
 func ParseURL(raw string, getenv func(string) string) (*Source, error) {
 	if !IsURL(raw) {
-		return nil, fmt.Errorf("a ClickHouse data source starts with %s", Scheme)
+		return nil, i18n.Errorf("a ClickHouse data source starts with %s", Scheme)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("the ClickHouse URL is malformed (%s); the form is %sUSER:PASSWORD@HOST:PORT/DATABASE?table=TABLE", urlErrorReason(err), Scheme)
+		return nil, i18n.Errorf("the ClickHouse URL is malformed (%s); the form is %sUSER:PASSWORD@HOST:PORT/DATABASE?table=TABLE", urlErrorReason(err), Scheme)
 	}
 	s := &Source{User: "default", Port: DefaultPort, Database: "default", Schema: "spoor"}
 	if u.User != nil {
@@ -80,12 +80,12 @@ func ParseURL(raw string, getenv func(string) string) (*Source, error) {
 	}
 	s.Host = u.Hostname()
 	if s.Host == "" {
-		return nil, fmt.Errorf("the ClickHouse URL names no host: %sHOST:PORT/DATABASE?table=TABLE", Scheme)
+		return nil, i18n.Errorf("the ClickHouse URL names no host: %sHOST:PORT/DATABASE?table=TABLE", Scheme)
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("the ClickHouse port %q is not a port number (the HTTP port is usually %d)", p, DefaultPort)
+			return nil, i18n.Errorf("the ClickHouse port %q is not a port number (the HTTP port is usually %s)", p, strconv.Itoa(DefaultPort))
 		}
 		s.Port = n
 	}
@@ -94,11 +94,11 @@ func ParseURL(raw string, getenv func(string) string) (*Source, error) {
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("the ClickHouse URL's parameters do not parse: write them as ?table=TABLE&cluster=NAME, separated by &")
+		return nil, i18n.Errorf("the ClickHouse URL's parameters do not parse: write them as ?table=TABLE&cluster=NAME, separated by &")
 	}
 	for key, vals := range q {
 		if len(vals) > 1 {
-			return nil, fmt.Errorf("the ClickHouse URL gives %s twice", key)
+			return nil, i18n.Errorf("the ClickHouse URL gives %s twice", key)
 		}
 		switch key {
 		case "table":
@@ -116,34 +116,37 @@ func ParseURL(raw string, getenv func(string) string) (*Source, error) {
 		case "shards":
 			for _, a := range strings.Split(vals[0], ",") {
 				if _, _, err := net.SplitHostPort(a); err != nil {
-					return nil, fmt.Errorf("shards=%s: each shard is HOST:HTTP_PORT, separated by commas", vals[0])
+					return nil, i18n.Errorf("shards=%s: each shard is HOST:HTTP_PORT, separated by commas", vals[0])
 				}
 				s.Shards = append(s.Shards, a)
 			}
 		default:
-			return nil, fmt.Errorf("the ClickHouse URL has an unknown parameter %q (known: table, cluster, schema, user, event, time, shards)", key)
+			return nil, i18n.Errorf("the ClickHouse URL has an unknown parameter %q (known: table, cluster, schema, user, event, time, shards)", key)
 		}
 	}
 	if s.Table == "" {
-		return nil, fmt.Errorf("the ClickHouse URL names no table: add ?table=TABLE")
+		return nil, i18n.Errorf("the ClickHouse URL names no table: add ?table=TABLE")
 	}
 	cols := s.UserCol != "" || s.EventCol != "" || s.TimeCol != ""
 	switch {
 	case s.Schema != "spoor" && s.Schema != "posthog":
-		return nil, fmt.Errorf("schema=%s: the known schemas are posthog and spoor (the table spoor push writes); for another table name its columns with user=COL&event=COL&time=COL", s.Schema)
+		return nil, i18n.Errorf("schema=%s: the known schemas are posthog and spoor (the table spoor push writes); for another table name its columns with user=COL&event=COL&time=COL", s.Schema)
 	case cols && s.Schema == "posthog":
-		return nil, fmt.Errorf("give either schema=posthog or user=COL&event=COL&time=COL, not both")
+		return nil, i18n.Errorf("give either schema=posthog or user=COL&event=COL&time=COL, not both")
 	case cols && (s.UserCol == "" || s.EventCol == "" || s.TimeCol == ""):
-		return nil, fmt.Errorf("a table named by its columns needs all three of user=COL, event=COL and time=COL")
+		return nil, i18n.Errorf("a table named by its columns needs all three of user=COL, event=COL and time=COL")
 	case cols:
 		s.Schema = "columns"
 	}
-	for _, n := range []struct{ what, name string }{
-		{"database", s.Database}, {"table", s.Table}, {"cluster", s.Cluster},
-		{"user column", s.UserCol}, {"event column", s.EventCol}, {"time column", s.TimeCol},
+	for _, n := range []struct {
+		what i18n.Msg
+		name string
+	}{
+		{i18n.M("the database name %q", s.Database), s.Database}, {i18n.M("the table name %q", s.Table), s.Table}, {i18n.M("the cluster name %q", s.Cluster), s.Cluster},
+		{i18n.M("the user column's name %q", s.UserCol), s.UserCol}, {i18n.M("the event column's name %q", s.EventCol), s.EventCol}, {i18n.M("the time column's name %q", s.TimeCol), s.TimeCol},
 	} {
 		if n.name != "" && !identRE.MatchString(n.name) {
-			return nil, fmt.Errorf("the %s name %q has characters spoor does not accept in a ClickHouse name (letters, digits and _, not starting with a digit)", n.what, n.name)
+			return nil, i18n.Errorf("%s has characters spoor does not accept in a ClickHouse name (letters, digits and _, not starting with a digit)", n.what)
 		}
 	}
 	return s, nil
@@ -157,14 +160,14 @@ func urlErrorReason(err error) string {
 	}
 	switch err.(type) {
 	case url.EscapeError:
-		return "a % that does not start a %XX escape: write % as %25"
+		return i18n.T("a %% that does not start a %%XX escape: write %% as %%25")
 	case url.InvalidHostError:
-		return "the host has a character a host name cannot have"
+		return i18n.T("the host has a character a host name cannot have")
 	}
 	if strings.Contains(err.Error(), "invalid port") {
-		return "the port is not a number"
+		return i18n.T("the port is not a number")
 	}
-	return "it does not parse as a URL: letters such as @ / ? # in the password are written %40 %2F %3F %23"
+	return i18n.T("it does not parse as a URL: letters such as @ / ? # in the password are written %%40 %%2F %%3F %%23")
 }
 
 // HasPassword reports whether a password was given (URL or environment).

@@ -2,7 +2,8 @@ package sequence
 
 import (
 	"context"
-	"fmt"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // MaxIterations is ClickHouse's sequence_match_max_iterations: a
@@ -12,7 +13,15 @@ const MaxIterations = 1_000_000
 
 // ErrTooSlow is returned when a pattern with time conditions needs more
 // than MaxIterations steps for one person, as ClickHouse's TOO_SLOW.
-var ErrTooSlow = fmt.Errorf("the pattern needs more than %d backtracking steps (ClickHouse's limit); make it more specific, e.g. fewer .* or tighter (?t...) conditions", MaxIterations)
+var ErrTooSlow error = tooSlow{}
+
+// tooSlow is ErrTooSlow: its text is made when it is shown, in the
+// language chosen by then (the variable is made before that).
+type tooSlow struct{}
+
+func (tooSlow) Error() string {
+	return i18n.T("the pattern needs more than %d backtracking steps (ClickHouse's limit); make it more specific, e.g. fewer .* or tighter (?t...) conditions", MaxIterations)
+}
 
 // Event is one event of a person's timeline that meets at least one
 // condition: its time (epoch ms) and the conditions it meets (bit i for

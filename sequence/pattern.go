@@ -16,9 +16,10 @@
 package sequence
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // MaxConditions is ClickHouse's max_events.
@@ -68,12 +69,12 @@ func (p *Pattern) HasTime() bool { return p.hasTime }
 // parsePattern does; errors say where.
 func Parse(src string, conds int) (*Pattern, error) {
 	if conds < 1 || conds > MaxConditions {
-		return nil, fmt.Errorf("a pattern takes 1 to %d conditions, got %d", MaxConditions, conds)
+		return nil, i18n.Errorf("a pattern takes 1 to %d conditions, got %d", MaxConditions, conds)
 	}
 	p := &Pattern{src: src, actions: []action{{kind: star}}}
 	pos := 0
-	fail := func(msg string) error {
-		return fmt.Errorf("pattern %q: %s at position %d (%q); atoms are (?N), ., .* and (?t<=S), with <, >=, >, ==", src, msg, pos, src[pos:])
+	fail := func(msg i18n.Msg) error {
+		return i18n.Errorf("pattern %q: %s at position %d (%q); atoms are (?N), ., .* and (?t<=S), with <, >=, >, ==", src, msg, pos, src[pos:])
 	}
 	number := func() (int64, bool) {
 		end := pos
@@ -111,41 +112,41 @@ func Parse(src string, conds int) (*Pattern, error) {
 				case eat("=="):
 					k = timeEQ
 				default:
-					return nil, fail("unknown time condition")
+					return nil, fail(i18n.M("unknown time condition"))
 				}
 				secs, ok := number()
 				if !ok {
-					return nil, fail("expected a number of seconds")
+					return nil, fail(i18n.M("expected a number of seconds"))
 				}
 				if secs > 1<<40 {
-					return nil, fail("time too large")
+					return nil, fail(i18n.M("time too large"))
 				}
 				if last := p.actions[len(p.actions)-1].kind; last != specific && last != anyEvent && last != star {
-					return nil, fail("a time condition must follow an event")
+					return nil, fail(i18n.M("a time condition must follow an event"))
 				}
 				p.hasTime = true
 				p.actions = append(p.actions, action{kind: k, arg: secs * 1000})
 			} else {
 				n, ok := number()
 				if !ok {
-					return nil, fail("expected a condition number")
+					return nil, fail(i18n.M("expected a condition number"))
 				}
 				if n < 1 || n > int64(conds) {
-					return nil, fail(fmt.Sprintf("condition %d is not one of the %d conditions (they count from 1)", n, conds))
+					return nil, fail(i18n.M("condition %d is not one of the %d conditions (they count from 1)", n, conds))
 				}
 				p.actions = append(p.actions, action{kind: specific, arg: n - 1})
 				p.inUse |= 1 << uint(n-1)
 				p.atoms++
 			}
 			if !eat(")") {
-				return nil, fail("expected a closing parenthesis")
+				return nil, fail(i18n.M("expected a closing parenthesis"))
 			}
 		case eat(".*"):
 			p.actions = append(p.actions, action{kind: star})
 		case eat("."):
 			p.actions = append(p.actions, action{kind: anyEvent})
 		default:
-			return nil, fail("unexpected character")
+			return nil, fail(i18n.M("unexpected character"))
 		}
 	}
 	p.specBefore = make([]int, len(p.actions)+1)

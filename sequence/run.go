@@ -63,7 +63,7 @@ type condition struct {
 // --where and meet at least one condition, in stored (time) order.
 func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	if len(q.Conditions) == 0 {
-		return nil, fmt.Errorf("give the conditions the pattern numbers: --conditions signup,purchase")
+		return nil, i18n.Errorf("give the conditions the pattern numbers: --conditions signup,purchase")
 	}
 	p, err := Parse(q.Pattern, len(q.Conditions))
 	if err != nil {
@@ -81,11 +81,11 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		if id, ok := d.EventID(st.Event); ok {
 			conds[k].ev = id
 		} else {
-			res.Notes = append(res.Notes, fmt.Sprintf("condition %d: no event is named %q, so it never matches", k+1, st.Event))
+			res.Notes = append(res.Notes, i18n.T("condition %d: no event is named %q, so it never matches", k+1, st.Event))
 		}
 		if len(st.Where) > 0 {
 			if conds[k].scope, err = d.Resolve(ctx, query.Common{Where: st.Where}); err != nil {
-				return nil, fmt.Errorf("condition %d (%s): %w", k+1, spec, err)
+				return nil, i18n.Errorf("condition %d (%s): %w", k+1, spec, err)
 			}
 		}
 	}
@@ -124,7 +124,7 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		}
 		r, err := m.Eval(ctx, ev)
 		if err != nil {
-			return nil, fmt.Errorf("user %s: %w", d.Users[u], err)
+			return nil, i18n.Errorf("user %s: %w", d.Users[u], err)
 		}
 		ur := UserResult{User: d.Users[u], Match: r.Match, Count: r.Count, EventTimes: []string{}, Person: u}
 		for _, i := range r.Events {
@@ -146,7 +146,11 @@ func (r *Result) Tables() []output.Table {
 		Columns: []string{i18n.T("user"), i18n.T("match"), i18n.T("count"), i18n.T("event times")},
 	}
 	for _, u := range r.Users {
-		t.Rows = append(t.Rows, []string{u.User, strconv.FormatBool(u.Match), strconv.Itoa(u.Count), strings.Join(u.EventTimes, " ")})
+		match := i18n.T("false") // true and false in CSV, as in JSON
+		if u.Match {
+			match = i18n.T("true")
+		}
+		t.Rows = append(t.Rows, []string{u.User, match, strconv.Itoa(u.Count), strings.Join(u.EventTimes, " ")})
 	}
 	return []output.Table{t}
 }
