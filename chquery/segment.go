@@ -135,13 +135,8 @@ func (e *Engine) Segment(ctx context.Context, expr string, loc *time.Location, m
 		return nil, err
 	}
 	out := &SegmentSize{Unknown: b.unknown}
-	t := e.base
-	r, err := e.c.Query(ctx, "SELECT uniqExact("+t.Person+") FROM "+t.From+" WHERE "+t.Where)
-	if err != nil {
+	if out.Total, err = e.persons(ctx); err != nil {
 		return nil, err
-	}
-	if out.Total, err = strconv.Atoi(r.Rows[0][0]); err != nil {
-		return nil, i18n.Errorf("segment: ClickHouse sent the count %q", r.Rows[0][0])
 	}
 	if members {
 		out.Members = []string{}
@@ -190,9 +185,15 @@ func (b *segBuilder) agg(expr string) string {
 
 // persons is the person set of the condition cond over the aggregates.
 func (b *segBuilder) persons(from, cond string) string {
+	return b.perPerson(from, personCol) + " WHERE " + cond
+}
+
+// perPerson selects cols (SQL over sp_person and the aggregates) for
+// every person of the table from.
+func (b *segBuilder) perPerson(from string, cols string) string {
 	t := b.e.base
-	return "SELECT " + personCol + " FROM (SELECT " + t.Person + " AS " + personCol + ", " + strings.Join(append(b.aggs, "count() AS sp_n"), ", ") +
-		" FROM " + from + " WHERE " + t.Where + " GROUP BY " + personCol + ") WHERE " + cond
+	return "SELECT " + cols + " FROM (SELECT " + t.Person + " AS " + personCol + ", " + strings.Join(append(slices.Clone(b.aggs), "count() AS sp_n"), ", ") +
+		" FROM " + from + " WHERE " + t.Where + " GROUP BY " + personCol + ")"
 }
 
 func (e *Engine) segmentBuilder(loc *time.Location, f *facts) *segBuilder {
@@ -226,19 +227,20 @@ func (b *segBuilder) set(ctx context.Context, n segment.Node) (func(from string)
 // stage is the person set of lifecycle stage k (an index of
 // segment.StageNames) with a window of days, as segment.StagesIn decides.
 func (b *segBuilder) stage(k, window int) func(from string) string {
+	cond := b.stageIndex(window) + " = " + strconv.Itoa(k)
+	return func(from string) string { return b.persons(from, cond) }
+}
+
+// stageIndex is a person's lifecycle stage (an index of
+// segment.StageNames) over the aggregates, tested in segment.StagesIn's
+// order.
+func (b *segBuilder) stageIndex(window int) string {
 	t := b.e.base
 	recent, before := b.clk.Stages(window)
 	first, last := b.agg("min("+t.Time+")"), b.agg("max("+t.Time+")")
 	mid := b.agg("countIf(" + t.Time + " >= " + lit(before) + " AND " + t.Time + " < " + lit(recent) + ") > 0")
-	seen := last + " >= " + lit(recent) + " AND " + first + " < " + lit(recent)
-	cond := [...]string{
-		last + " >= " + lit(recent) + " AND " + first + " >= " + lit(recent), // new
-		seen + " AND " + mid,     // active
-		seen + " AND NOT " + mid, // returning
-		last + " >= " + lit(before) + " AND " + last + " < " + lit(recent), // dormant
-		last + " < " + lit(before), // churned
-	}[k]
-	return func(from string) string { return b.persons(from, cond) }
+	return "multiIf(" + last + " < " + lit(before) + ", 4, " + last + " < " + lit(recent) + ", 3, " +
+		first + " >= " + lit(recent) + ", 0, " + mid + ", 1, 2)"
 }
 
 // node compiles n to a condition on a person's group of events (its

@@ -71,6 +71,12 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"run", expSpec},
 			{"churn", "--window", "3d", "--baseline", "5d", "--min-score", "0"},
 			{"churn", "--window", "2d", "--min-score", "0.3", "--key-event", "buy", "--top", "5", "--tz", "America/New_York"},
+			{"segment", "rfm", "--revenue", "price"},
+			{"segment", "rfm", "--revenue", "price", "--event", "buy", "--users", "--tz", "America/New_York"},
+			{"segment", "rfm", "--revenue", "price", "--tier", "lost"},
+			{"segment", "stages", "--window", "3d"},
+			{"segment", "stages", "--window", "2d", "--users", "--tz", "Asia/Kolkata"},
+			{"segment", "stages", "--stage", "dormant", "--window", "1d"},
 			{"experiment", "--variant", "plan", "--steps", "view,cart where price > 50,buy", "--window", "2h", "--revenue", "price", "--control", "pro", "--where", "price != 3", "--from", "2024-03-02", "--to", "2024-03-06", "--by", "plan", "--tz", "America/New_York"},
 		} {
 			args = append(args, "--format", "json")

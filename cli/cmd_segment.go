@@ -4,8 +4,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/chquery"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
 
@@ -178,12 +180,20 @@ func segmentRFM(env *Env, args []string) error {
 	if err := useTZ(env, *tz); err != nil {
 		return err
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	e, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	rep, list, err := segment.RFM(env.Ctx, d, opt)
+	defer closeData()
+	var rep *segment.RFMReport
+	var list []segment.RFMUser
+	switch e := e.(type) {
+	case *chquery.Engine:
+		loc, _ := query.ZoneOf(env.Ctx) // --tz, else the table's zone
+		rep, list, err = e.RFM(env.Ctx, opt, loc)
+	case *query.Dataset:
+		rep, list, err = segment.RFM(env.Ctx, e, opt)
+	}
 	if err != nil {
 		return err
 	}
@@ -227,12 +237,19 @@ func segmentStages(env *Env, args []string) error {
 	if err := useTZ(env, *tz); err != nil {
 		return err
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	e, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	rep, err := segment.StageSummaryIn(d, segment.Zone(env.Ctx, d), w, *users || *stage != "", *stage)
+	defer closeData()
+	var rep *segment.StageReport
+	switch e := e.(type) {
+	case *chquery.Engine:
+		loc, _ := query.ZoneOf(env.Ctx) // --tz, else the table's zone
+		rep, err = e.Stages(env.Ctx, w, loc, *users || *stage != "", *stage)
+	case *query.Dataset:
+		rep, err = segment.StageSummaryIn(e, segment.Zone(env.Ctx, e), w, *users || *stage != "", *stage)
+	}
 	if err != nil {
 		return err
 	}

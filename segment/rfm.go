@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
@@ -84,7 +85,7 @@ func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []R
 		ev, _ = d.EventID(opt.Event)
 	}
 	loc := Zone(ctx, d)
-	lastDay := dayStart(d.MaxTime, loc)
+	lastDay := LastDay(d.MaxTime, loc)
 	var users []RFMUser
 	for p := range d.Users {
 		u := RFMUser{User: d.Users[p]}
@@ -111,12 +112,16 @@ func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []R
 		if u.Frequency == 0 {
 			continue
 		}
-		// Sums of prices like 19.99 carry float noise; micro-units are plenty.
-		u.Monetary = math.Round(u.Monetary*1e6) / 1e6
-		// Rounding absorbs the 23- and 25-hour days of DST changes.
-		u.RecencyDays = int(math.Round(float64(lastDay.UnixMilli()-dayStart(last, loc).UnixMilli()) / 86_400_000))
+		u.Monetary = RoundMonetary(u.Monetary)
+		u.RecencyDays = RecencyDays(lastDay, last, loc)
 		users = append(users, u)
 	}
+	return ScoreRFM(opt, users, len(d.Users))
+}
+
+// ScoreRFM scores customers whose RecencyDays, Frequency and Monetary are
+// set, out of persons users in all, as RFM does (any backend).
+func ScoreRFM(opt RFMOptions, users []RFMUser, persons int) (*RFMReport, []RFMUser, error) {
 	if len(users) == 0 {
 		if opt.Event != "" {
 			return nil, nil, i18n.Errorf("no %s event; name the revenue property with --revenue (spoor props lists them)", opt.Event)
@@ -147,10 +152,26 @@ func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []R
 			}
 		}
 	}
-	rep := &RFMReport{Revenue: opt.Revenue, Event: opt.Event, Customers: len(users), NonCustomers: len(d.Users) - len(users),
+	rep := &RFMReport{Revenue: opt.Revenue, Event: opt.Event, Customers: len(users), NonCustomers: persons - len(users),
 		Tiers: groupCounts(TierNames, counts, len(users))}
 	return rep, users, nil
 }
+
+// RoundMonetary rounds a sum of revenue to micro-units: sums of prices
+// like 19.99 carry float noise, and micro-units are plenty.
+func RoundMonetary(sum float64) float64 { return math.Round(sum*1e6) / 1e6 }
+
+// RecencyDays is the number of calendar days of loc from the day of the
+// instant last (ms) to lastDay, the start of the data's last day
+// (LastDay).
+func RecencyDays(lastDay time.Time, last int64, loc *time.Location) int {
+	// Rounding absorbs the 23- and 25-hour days of DST changes.
+	return int(math.Round(float64(lastDay.UnixMilli()-dayStart(last, loc).UnixMilli()) / 86_400_000))
+}
+
+// LastDay is the start of the calendar day of loc holding the instant ms
+// (the data's last event, for RecencyDays).
+func LastDay(ms int64, loc *time.Location) time.Time { return dayStart(ms, loc) }
 
 // quintiles scores values 1 to 5, higher values better (see RFM).
 func quintiles(vals []float64) []int {

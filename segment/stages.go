@@ -118,16 +118,25 @@ func StageSummaryIn(d *query.Dataset, loc *time.Location, window int, users bool
 		}
 	}
 	st := StagesIn(d, window, loc)
-	r := &StageReport{WindowDays: window, Total: len(st)}
 	counts := make([]int, len(StageNames))
+	var list []UserGroup
 	for p, s := range st {
 		counts[s]++
 		if users && (only == "" || strings.EqualFold(only, StageNames[s])) {
-			r.Users = append(r.Users, UserGroup{d.Users[p], StageNames[s]})
+			list = append(list, UserGroup{d.Users[p], StageNames[s]})
 		}
 	}
-	r.Stages = groupCounts(StageNames, counts, len(st))
-	return r, nil
+	return NewStageReport(window, counts, list), nil
+}
+
+// NewStageReport is the report of the persons in each stage (counts, in
+// the order of StageNames) and the users listed, from any backend.
+func NewStageReport(window int, counts []int, users []UserGroup) *StageReport {
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	return &StageReport{WindowDays: window, Total: total, Stages: groupCounts(StageNames, counts, total), Users: users}
 }
 
 func groupCounts(names []string, counts []int, total int) []GroupCount {
