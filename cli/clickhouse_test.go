@@ -105,7 +105,7 @@ func TestClickHousePasswordNeverPrinted(t *testing.T) {
 		{[]string{"info", "--db", strings.Replace(bad, "/"+name, ":notaport/"+name, 1)}, "", 2, "the port is not a number"},
 		{[]string{"info", "--db", "clickhouse://" + chtest.User + "@" + c.Servers[0].HTTPAddr() + "/" + name + "?table=t"}, chtest.Password, 0, "clickhouse://spoor:***@"},
 		{[]string{"info", "--db", "clickhouse://" + chtest.User + "@" + c.Servers[0].HTTPAddr() + "/" + name + "?table=t"}, "wrongHunter2", 1, "wrong user name or password"},
-		{[]string{"segment", "rfm", "--revenue", "price", "--db", good}, "", 1, "does not run on ClickHouse yet: --db names the table clickhouse://spoor:***@"},
+		{[]string{"survival", "--start", "view", "--event", "buy", "--db", good}, "", 1, "does not run on ClickHouse yet: --db names the table clickhouse://spoor:***@"},
 		{[]string{"trends", "--segment", "nope", "--db", good}, "", 1, "the segments of clickhouse://spoor:***@"},
 		{[]string{"info", "--db", c.URL(0, name, "table=missing")}, "", 1, "has no table " + name + ".missing (copy a local database there with: spoor push"},
 	} {
