@@ -175,9 +175,10 @@ func TestBacktestNeverSeesHoldout(t *testing.T) {
 	}
 }
 
-// A series too short to cross-validate (three weeks) keeps the robust
-// ETS forecast and its normal intervals; a longer one is calibrated and
-// averages Combine methods, best first.
+// A series too short to cross-validate (three weeks: 15 days of fit leave
+// 6 origins, under a season) keeps the robust ETS forecast and its normal
+// intervals; a longer one is calibrated and averages Combine methods, best
+// first.
 func TestChooseFallsBackWhenShort(t *testing.T) {
 	short, err := Choose(weekly(21, 100, 0, 3, 1), 7, 7)
 	if err != nil {
@@ -192,6 +193,27 @@ func TestChooseFallsBackWhenShort(t *testing.T) {
 	}
 	if !long.Calibrated || len(long.Methods) != Combine || long.CVOrigins != 23 {
 		t.Errorf("70 days: calibrated %v, methods %v, origins %d", long.Calibrated, long.Methods, long.CVOrigins)
+	}
+	// Three seasons of hours, the backtest's first origin on hourly data:
+	// fitted on the first two, cross-validated from each hour of the third
+	// (24 origins, 24+23+…+1 = 300 scores at 48 ahead).
+	if got := cvStart(72, 24); got != 48 {
+		t.Errorf("cvStart(72, 24) = %d, want 48", got)
+	}
+	if got := cvStart(21, 7); got != 15 {
+		t.Errorf("cvStart(21, 7) = %d, want 15 (ETS(A,Ad,A) has 13 parameters)", got)
+	}
+	r := rand.New(rand.NewSource(3))
+	hours := make([]float64, 72)
+	for i := range hours {
+		hours[i] = 500 + 300*math.Sin(2*math.Pi*float64(i%24)/24) + 20*r.NormFloat64()
+	}
+	three, err := Choose(hours, 24, 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !three.Calibrated || three.CVOrigins != 24 || three.CVScores != 300 {
+		t.Errorf("72 hours: calibrated %v, origins %d, scores %d", three.Calibrated, three.CVOrigins, three.CVScores)
 	}
 	truth := weekly(84, 200, 2, 0, 1)
 	for j, p := range long.Forecast(14) {

@@ -217,16 +217,7 @@ func FitModel(y []float64, m int, mod Model, mask []bool) *Fit {
 	if !mod.Seasonal {
 		m = 1
 	}
-	k := 1 + 1 + 1 // alpha, initial level, sigma
-	if mod.Trend {
-		k += 2
-	}
-	if mod.Damped {
-		k++
-	}
-	if mod.Seasonal {
-		k += 1 + m - 1
-	}
+	k := paramCount(mod, m)
 	init, ok := initialStates(y, mask, m, mod)
 	if !ok {
 		return nil
@@ -258,6 +249,23 @@ func FitModel(y []float64, m int, mod Model, mask []bool) *Fit {
 	}
 	f.Sigma = math.Sqrt(sse / float64(n-k))
 	return f
+}
+
+// paramCount is how many parameters AICc counts for mod with period m:
+// α, the initial level and σ; β and the initial slope; φ; γ and m − 1
+// free initial seasonal terms. FitModel needs more than k+1 points.
+func paramCount(mod Model, m int) int {
+	k := 1 + 1 + 1
+	if mod.Trend {
+		k += 2
+	}
+	if mod.Damped {
+		k++
+	}
+	if mod.Seasonal {
+		k += 1 + m - 1
+	}
+	return k
 }
 
 // robustScale is the standard deviation of the one-step errors estimated
