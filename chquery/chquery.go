@@ -43,6 +43,7 @@ type Engine struct {
 type cache struct {
 	mu    sync.Mutex
 	facts *facts
+	parts int // eachPart's parts per server, 0 until asked
 }
 
 var _ query.Engine = (*Engine)(nil)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -46,7 +45,8 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	if err != nil {
 		return nil, err
 	}
-	if _, err := query.FunnelFromPersons(q, span, nil); err != nil { // the query's own checks, as locally
+	persons, err := query.NewFunnelPersons(q, span) // the query's own checks, as locally
+	if err != nil {
 		return nil, err
 	}
 	for _, st := range q.Steps {
@@ -61,7 +61,7 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		return nil, errNotYet(i18n.M("a funnel with exclusions"))
 	}
 	vendor := !strings.EqualFold(strings.TrimSpace(q.Semantics), query.SemSpoor) && strings.TrimSpace(q.Semantics) != ""
-	var sql func(from string) string
+	var sql partSQL
 	switch {
 	case vendor:
 		sql, err = e.vendorSQL(ctx, q, span, f)
@@ -78,22 +78,18 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		return nil, err
 	}
 	window, _ := query.ParseDuration(windowOf(q))
-	var persons []query.FunnelPerson
-	err = e.eachPerson(ctx, sql, func(row []string) error {
-		ps, err := funnelPerson(row, q.By != "")
-		if err != nil {
+	var ps query.FunnelPerson
+	err = e.eachPart(ctx, sql, func(row []string) error {
+		if err := funnelPerson(row, q.By != "", &ps); err != nil {
 			return err
 		}
 		ps.Open = !vendor && ps.Start+window > f.max // other products have no "in progress"
-		persons = append(persons, ps)
-		return nil
+		return persons.Add(ps)
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Shards answer in any order: user lists are by id.
-	slices.SortFunc(persons, func(a, b query.FunnelPerson) int { return strings.Compare(a.User, b.User) })
-	return query.FunnelFromPersons(q, span, persons)
+	return persons.Result(), nil
 }
 
 func windowOf(q query.FunnelQuery) string {
@@ -103,28 +99,28 @@ func windowOf(q query.FunnelQuery) string {
 	return q.Window
 }
 
-// funnelPerson reads one row: person, level, start, deltas[, by, has].
-func funnelPerson(row []string, by bool) (query.FunnelPerson, error) {
-	var ps query.FunnelPerson
+// funnelPerson reads one row, person, level, start, deltas[, by, has],
+// into ps, reusing its Deltas.
+func funnelPerson(row []string, by bool, ps *query.FunnelPerson) error {
 	want := 4
 	if by {
 		want = 6
 	}
 	if len(row) != want {
-		return ps, i18n.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(row), want)
+		return i18n.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(row), want)
 	}
 	ps.User = row[0]
 	lvl, err1 := strconv.Atoi(row[1])
 	start, err2 := strconv.ParseInt(row[2], 10, 64)
-	deltas, err3 := intArray(row[3])
+	deltas, err3 := appendIntArray(ps.Deltas[:0], row[3])
 	if err := firstErr(err1, err2, err3); err != nil {
-		return ps, i18n.Errorf("funnel: reading ClickHouse's row for %q: %w", row[0], err)
+		return i18n.Errorf("funnel: reading ClickHouse's row for %q: %w", row[0], err)
 	}
 	ps.Level, ps.Start, ps.Deltas = lvl, start, deltas
 	if by {
 		ps.By, ps.HasBy = row[4], row[5] == "1"
 	}
-	return ps, nil
+	return nil
 }
 
 func firstErr(errs ...error) error {
@@ -137,24 +133,25 @@ func firstErr(errs ...error) error {
 }
 
 // intArray reads a ClickHouse array of integers: [1,-2,3].
-func intArray(s string) ([]int64, error) {
+func intArray(s string) ([]int64, error) { return appendIntArray([]int64{}, s) }
+
+// appendIntArray appends the integers of a ClickHouse array to dst.
+func appendIntArray(dst []int64, s string) ([]int64, error) {
 	s = strings.TrimSpace(s)
 	if !strings.HasPrefix(s, "[") || !strings.HasSuffix(s, "]") {
 		return nil, i18n.Errorf("not an array: %.40q", s)
 	}
 	s = s[1 : len(s)-1]
-	out := []int64{}
-	if s == "" {
-		return out, nil
-	}
-	for _, f := range strings.Split(s, ",") {
+	for s != "" {
+		f, rest, _ := strings.Cut(s, ",")
 		v, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		dst = append(dst, v)
+		s = rest
 	}
-	return out, nil
+	return dst, nil
 }
 
 // distinctNames reports whether no two steps share an event name.
@@ -199,7 +196,7 @@ func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) 
 
 // funnelSQL returns the per-person query over a table (the table, or a
 // shard's local table).
-func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
+func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
 	window, err := query.ParseDuration(windowOf(q))
@@ -377,8 +374,8 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 
-	return func(from string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
 }
 
@@ -408,7 +405,7 @@ func (e *Engine) windowAndWhere(ctx context.Context, q query.FunnelQuery) (windo
 // every start's level comes from n shifted copies of the person's arrays
 // (linear), and the counted attempt is the last start reaching the
 // deepest level, whose chain is the events that follow it.
-func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (func(from string) string, error) {
+func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
 	window, where, err := e.windowAndWhere(ctx, q)
@@ -432,10 +429,10 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 		v, has := t.Prop(q.By)
 		tuple += ", " + v + ", toUInt8(" + has + ")"
 	}
-	inner := func(from string) string {
+	inner := func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
 			" FROM " + from +
-			" WHERE " + t.Where + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) +
+			" WHERE " + t.Where + " AND " + part + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) +
 			" AND " + where + " GROUP BY person"
 	}
 	var st stages
@@ -478,7 +475,7 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 	if q.By != "" {
 		cols = append(cols, "tupleElement(arrayElement(ev, idx), 4)", "tupleElement(arrayElement(ev, idx), 5)")
 	}
-	return func(from string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
 }

@@ -27,7 +27,7 @@ import (
 //
 // The counted attempt's chain is, per class, its first k events in the
 // window, in time order: where the number of distinct steps grew.
-func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
+func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
 	t := e.t
 	window, err := query.ParseDuration(windowOf(q))
 	if err != nil {
@@ -103,7 +103,7 @@ func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Spa
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
-	return func(from string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
 }

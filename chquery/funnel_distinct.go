@@ -32,7 +32,7 @@ func (e *Engine) packed(base int64, code string) string {
 // condition, code pairs; names their event names), and with --by, byEv,
 // the (time, tiebreak, value, has) of the events byCode keeps, in stored
 // order.
-func (e *Engine) personKeys(q query.FunnelQuery, span query.Span, f *facts, window int64, where string, cases, names []string, byCode string) func(from string) string {
+func (e *Engine) personKeys(q query.FunnelQuery, span query.Span, f *facts, window int64, where string, cases, names []string, byCode string) func(from, part string) string {
 	t := e.t
 	code := "toInt64(multiIf(" + strings.Join(cases, ", ") + ", 0))"
 	byArray := ""
@@ -41,10 +41,10 @@ func (e *Engine) personKeys(q query.FunnelQuery, span query.Span, f *facts, wind
 		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + ")), " + byCode + ")) AS byEv"
 	}
 	hi := min(span.To+window, f.max+1)
-	return func(from string) string {
+	return func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, arraySort(groupArray(" + e.packed(f.min, code) + ")) AS K" + byArray +
 			" FROM " + from +
-			" WHERE " + t.Where + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
+			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(hi) +
 			" AND " + where + " AND code > 0" +
 			" GROUP BY person"
@@ -76,7 +76,7 @@ func packedSpan(f *facts) error {
 // chain is the one that reached that step first — the first event of
 // step D carrying t0 — and, back from there, the latest event of each earlier
 // step before the next step's event: the chain the local engine reports.
-func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
+func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
 	if err := packedSpan(f); err != nil {
@@ -161,8 +161,8 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
-	return func(from string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
 }
 

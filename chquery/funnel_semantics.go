@@ -17,7 +17,7 @@ import (
 
 // vendorSQL returns the per-person query of q under another product's
 // semantics, or an error saying it is not compiled.
-func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
+func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
 	switch sem := strings.ToLower(strings.TrimSpace(q.Semantics)); {
 	case sem == query.SemMixpanel:
 		return e.mixpanelSQL(ctx, q, span)
@@ -50,7 +50,7 @@ func (e *Engine) stepBits(ctx context.Context, steps []query.FunnelStep) (string
 // step's (in time and stored order) that meets it, within the window of
 // the entry, which may fall after the range. One pass per step, each
 // reading only the previous step's position.
-func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (func(from string) string, error) {
+func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
 	window, where, err := e.windowAndWhere(ctx, q)
@@ -66,10 +66,10 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 		v, has := t.Prop(q.By)
 		tuple += ", " + v + ", toUInt8(" + has + ")"
 	}
-	inner := func(from string) string {
+	inner := func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
 			" FROM " + from +
-			" WHERE " + t.Where + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
+			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) +
 			" AND " + where + " AND mask > 0 GROUP BY person"
 	}
@@ -104,8 +104,8 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 	if q.By != "" {
 		cols = append(cols, "tupleElement(arrayElement(ev, i1), 4)", "tupleElement(arrayElement(ev, i1), 5)")
 	}
-	return func(from string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
 }
 
@@ -118,7 +118,7 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 // maximum of distinctSQL. The chain counted is the one that last reached
 // the deepest step — or first reached the last step, where windowFunnel
 // stops — and, back from it, the latest entry of each step before.
-func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (func(from string) string, error) {
+func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
 	if err := packedSpan(f); err != nil {
@@ -143,10 +143,10 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 		v, has := t.Prop(q.By)
 		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + ")), bitTest(mask, 0))) AS byEv"
 	}
-	inner := func(from string) string {
+	inner := func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, arraySort(arrayFilter(k -> k > 0, groupArrayArray([" + strings.Join(entries, ", ") + "]))) AS K" + byArray +
 			" FROM (SELECT *, " + mask + " AS mask, (toInt64(" + t.Time + ") - " + lit(base) + ") * " + unit + " AS rel FROM " + from +
-			" WHERE " + t.Where + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
+			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) +
 			" AND " + where + ") WHERE mask > 0 GROUP BY person"
 	}
@@ -196,7 +196,7 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
-	return func(from string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from)) + ") WHERE level >= 0"
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
 }

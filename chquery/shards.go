@@ -2,6 +2,9 @@ package chquery
 
 import (
 	"context"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/spoorhq/spoor/clickhouse"
 )
@@ -22,4 +25,93 @@ func (e *Engine) shards(ctx context.Context) ([]*clickhouse.Client, error) {
 		}
 	}
 	return out, nil
+}
+
+// partSQL is a per-person query over a table (the table, or a shard's
+// local table) and the rows of one part of its persons (a condition).
+type partSQL func(from, part string) string
+
+// maxParts bounds how many queries one server gets for one analysis.
+const maxParts = 16
+
+// partEvents is how many events a table holds before eachPart splits
+// its persons: below, one query costs less than several (tests lower it).
+var partEvents int64 = 1 << 18
+
+// parts is how many parts eachPart splits each server's persons into:
+// the server's max_threads (its physical cores, by default), at least
+// two, as 18.16 counts no hyperthread; one for a small table.
+func (e *Engine) parts(ctx context.Context) int {
+	if f, err := e.data(ctx); err != nil || f.count < partEvents {
+		return 1
+	}
+	e.cache.mu.Lock()
+	defer e.cache.mu.Unlock()
+	if e.cache.parts == 0 {
+		e.cache.parts = 2
+		r, err := e.c.Query(ctx, "SELECT value FROM system.settings WHERE name = 'max_threads'")
+		if err == nil && len(r.Rows) == 1 {
+			if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(r.Rows[0][0], "auto("), ")")); err == nil {
+				e.cache.parts = min(max(n, 2), maxParts)
+			}
+		}
+	}
+	return e.cache.parts
+}
+
+// eachPart is eachPerson with each server's persons split into parts by a
+// hash of the person (not the one a cluster shards by, which is one value
+// per shard), a query per part, all at once: ClickHouse runs what a query
+// computes after its GROUP BY (the per-person arrays) on one thread, so
+// one query per core lets a server use all of its cores. sql gets the
+// table and the part's condition on the rows; fn is called one row at a
+// time.
+func (e *Engine) eachPart(ctx context.Context, sql partSQL, fn func(row []string) error) error {
+	clients, from := []*clickhouse.Client{e.c}, e.t.From
+	if e.t.ShardedByPerson {
+		var err error
+		if clients, err = e.shards(ctx); err != nil {
+			return err
+		}
+		from = e.t.Local
+	}
+	k := e.parts(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		if k > 1 {
+			c = c.With(clickhouse.Settings{"max_threads": "1"})
+		}
+		for i := range k {
+			part := "sipHash64(" + e.t.Person + ") % " + strconv.Itoa(k) + " = " + strconv.Itoa(i)
+			if k == 1 {
+				part = "1"
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, err := c.Each(ctx, sql(from, part), func(row []string) error {
+					mu.Lock()
+					defer mu.Unlock()
+					if first != nil {
+						return first
+					}
+					return fn(row)
+				})
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+						cancel()
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	return first
 }

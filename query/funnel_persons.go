@@ -2,6 +2,8 @@ package query
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -28,78 +30,148 @@ type FunnelPerson struct {
 // entered the funnel. q is checked as Dataset.Funnel checks it (steps,
 // mode, window, interval); its names are the backend's to check.
 func FunnelFromPersons(q FunnelQuery, span Span, persons []FunnelPerson) (*FunnelResult, error) {
-	p := &funnelPlan{q: q, n: len(q.Steps)}
-	iv, err := p.shape()
+	b, err := NewFunnelPersons(q, span)
 	if err != nil {
 		return nil, err
 	}
-	loc := span.Loc
+	for _, ps := range persons {
+		if err := b.Add(ps); err != nil {
+			return nil, err
+		}
+	}
+	return b.Result(), nil
+}
+
+// FunnelPersons assembles a funnel's result from per-person outcomes
+// added one at a time in any order, as a backend reads them from its
+// shards. They are kept in columns, a few dozen bytes a person, rather
+// than as FunnelPersons, whose pointers and separate times cost a
+// backend more to collect and sort than to compute on its server.
+type FunnelPersons struct {
+	q      FunnelQuery
+	span   Span
+	n      int
+	users  []string
+	start  []int64
+	level  []int8
+	open   []bool
+	by     []int32 // 1 + index in byValues; 0: no value
+	deltas []int64 // each person's times to convert, in the order added
+	index  map[string]int32
+	values []string
+}
+
+// NewFunnelPersons checks q as Dataset.Funnel checks it (steps, mode,
+// window, interval) and returns an empty result to add persons to.
+func NewFunnelPersons(q FunnelQuery, span Span) (*FunnelPersons, error) {
+	p := &funnelPlan{q: q, n: len(q.Steps)}
+	if _, err := p.shape(); err != nil {
+		return nil, err
+	}
+	return &FunnelPersons{q: q, span: span, n: p.n, index: map[string]int32{}}, nil
+}
+
+// Add adds one person's outcome; ps.Deltas is copied, so the caller may
+// reuse it.
+func (b *FunnelPersons) Add(ps FunnelPerson) error {
+	if ps.Level < 0 || ps.Level >= b.n || len(ps.Deltas) != ps.Level {
+		return fmt.Errorf("funnel: person %q has level %d and %d times for a %d-step funnel", ps.User, ps.Level, len(ps.Deltas), b.n)
+	}
+	var code int32
+	if ps.HasBy {
+		c, ok := b.index[ps.By]
+		if !ok {
+			b.values = append(b.values, ps.By)
+			c = int32(len(b.values))
+			b.index[ps.By] = c
+		}
+		code = c
+	}
+	b.users = append(b.users, ps.User)
+	b.start = append(b.start, ps.Start)
+	b.level = append(b.level, int8(ps.Level))
+	b.open = append(b.open, ps.Open && ps.Level < b.n-1)
+	b.by = append(b.by, code)
+	b.deltas = append(b.deltas, ps.Deltas...)
+	return nil
+}
+
+// Result is the funnel of the persons added, its user lists in the order
+// of their ids (as a Dataset's).
+func (b *FunnelPersons) Result() *FunnelResult {
+	q := b.q
+	p := &funnelPlan{q: q, n: b.n}
+	iv, _ := p.shape() // checked by NewFunnelPersons
+	loc := b.span.Loc
 	if loc == nil {
 		loc = time.UTC
 	}
-	p.s = &Scope{Loc: loc, From: span.From, To: span.To}
-	p.cal = NewCalendar(iv, loc, span.From, span.To)
-	np := len(persons)
+	p.s = &Scope{Loc: loc, From: b.span.From, To: b.span.To}
+	p.cal = NewCalendar(iv, loc, b.span.From, b.span.To)
+	np := len(b.users)
+	order := make([]int32, np)
+	off := make([]int, np) // where each person's times start in b.deltas
+	for u, at := 0, 0; u < np; u++ {
+		order[u], off[u] = int32(u), at
+		at += int(b.level[u])
+	}
+	slices.SortFunc(order, func(x, y int32) int {
+		if c := strings.Compare(b.users[x], b.users[y]); c != 0 {
+			return c
+		}
+		return int(x - y) // as added: a stable sort, at the cost of an unstable one
+	})
 	r := &FunnelResult{
 		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
 		Semantics: p.semLabel(), Options: q.Options,
 		By: q.By, Query: q, users: make([]string, np),
 		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
 	}
+	var codes []int32
 	if q.By != "" {
 		// The breakdown reads a property column by Attempt: here one
-		// value per person, Attempt being the person's own index.
-		r.byProp = personValues(q.By, persons)
+		// value per person, Attempt being the person's own index; values
+		// are numbered as they first come in id order.
+		codes = make([]int32, np)
+		renum := make([]int32, len(b.values)+1)
+		var values []string
+		for u, i := range order {
+			if c := b.by[i]; c > 0 {
+				if renum[c] == 0 {
+					values = append(values, b.values[c-1])
+					renum[c] = int32(len(values))
+				}
+				codes[u] = renum[c]
+			}
+		}
+		r.byProp = newProp(q.By, values, codes)
 		p.s.By = r.byProp
 	}
 	pt := funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),
 		ms: make([]blocks[int64], p.n), code: make([]blocks[int32], p.n)}
-	for u, ps := range persons {
-		if ps.Level < 0 || ps.Level >= p.n || len(ps.Deltas) != ps.Level {
-			return nil, fmt.Errorf("funnel: person %q has level %d and %d times for a %d-step funnel", ps.User, ps.Level, len(ps.Deltas), p.n)
-		}
-		open := ps.Open && ps.Level < p.n-1
-		r.users[u], r.Level[u], r.InProgress[u], r.Attempt[u] = ps.User, int8(ps.Level), open, int32(u)
-		pt.atLevel[ps.Level]++
+	for u, i := range order {
+		level, open := int(b.level[i]), b.open[i]
+		r.users[u], r.Level[u], r.InProgress[u], r.Attempt[u] = b.users[i], int8(level), open, int32(u)
+		pt.atLevel[level]++
 		if open {
-			pt.prog[ps.Level]++
+			pt.prog[level]++
 		}
-		if b := p.cal.Bucket(ps.Start); b >= 0 {
-			pt.trend[b][0]++
-			if ps.Level == p.n-1 {
-				pt.trend[b][1]++
+		if t := p.cal.Bucket(b.start[i]); t >= 0 {
+			pt.trend[t][0]++
+			if level == p.n-1 {
+				pt.trend[t][1]++
 			}
 			if open {
-				pt.trend[b][2]++
+				pt.trend[t][2]++
 			}
 		}
-		for k := 1; k <= ps.Level; k++ {
-			pt.ms[k].add(ps.Deltas[k-1])
-			if r.byProp != nil {
-				pt.code[k].add(r.byProp.Codes[u])
+		for k := 1; k <= level; k++ {
+			pt.ms[k].add(b.deltas[off[i]+k-1])
+			if codes != nil {
+				pt.code[k].add(codes[u])
 			}
 		}
 	}
 	p.finish(r, []funnelPart{pt})
-	return r, nil
-}
-
-// personValues is a property column over persons: value i is person i's.
-func personValues(key string, persons []FunnelPerson) *Prop {
-	codes := make([]int32, len(persons))
-	index := map[string]int32{}
-	var values []string
-	for i, ps := range persons {
-		if !ps.HasBy {
-			continue
-		}
-		c, ok := index[ps.By]
-		if !ok {
-			values = append(values, ps.By)
-			c = int32(len(values))
-			index[ps.By] = c
-		}
-		codes[i] = c
-	}
-	return newProp(key, values, codes)
+	return r
 }
