@@ -237,7 +237,7 @@ func printSummary(w io.Writer, r *importers.Result) {
 	if r.Links > 0 {
 		fmt.Fprint(w, i18n.T(", %d identity links", r.Links))
 	}
-	fmt.Fprintln(w, i18n.T(" in %s (%d rows/s)", r.Elapsed.Round(time.Millisecond), int64(math.Round(rate))))
+	fmt.Fprintln(w, i18n.T(" in %s (%d rows/s)", output.Duration(r.Elapsed.Seconds()), int64(math.Round(rate))))
 	printRejects(w, r)
 	q := r.Quality
 	var notes []string
@@ -400,7 +400,7 @@ func (p *progress) update(s importers.Progress) {
 		line += "  " + i18n.T("%d rows  %d rows/s", s.Rows, int64(float64(s.Rows)/secs))
 		if s.Size > 0 && s.Bytes > 0 && s.Bytes < s.Size {
 			eta := time.Duration(float64(s.Elapsed) * float64(s.Size-s.Bytes) / float64(s.Bytes))
-			line += "  " + i18n.T("ETA %s", eta.Round(time.Second).String())
+			line += "  " + i18n.T("ETA %s", output.Duration(eta.Seconds()))
 		}
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K%s", line)

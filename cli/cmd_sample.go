@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/store"
 )
@@ -144,5 +145,5 @@ func sampleToFile(env *Env, cfg sample.Config, sc *sample.Scenario, path string,
 
 func sampleRate(n int64, began time.Time) string {
 	el := time.Since(began)
-	return fmt.Sprintf("%.1fs, %.0f events/s", el.Seconds(), float64(n)/max(el.Seconds(), 1e-9))
+	return i18n.T("%s, %d events/s", output.Duration(el.Seconds()), int64(float64(n)/max(el.Seconds(), 1e-9)))
 }

@@ -1,9 +1,10 @@
 package output
 
 import (
-	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // The numbers of a result are written the same way wherever they appear:
@@ -25,34 +26,53 @@ func Percent(f float64) string {
 	return strconv.FormatFloat(100*f, 'f', 1, 64) + "%"
 }
 
-// Duration writes a number of seconds for people: 850ms, 45s, 12m 5s,
-// 3h 20m, 2d 4h (two units at most, rounded down); NaN (no one to time)
-// is "-".
-func Duration(sec float64) string {
+// Duration writes a number of seconds for people, in the current
+// language: 850ms, 45s, 12m 5s, 3h 20m, 2d 4h (two units at most, rounded
+// down; 1小时46分 in Chinese); NaN (no one to time) is "-".
+func Duration(sec float64) string { return Seconds(sec).In(i18n.Current()) }
+
+// Seconds is a duration kept to be shown later in either language: give
+// it, not Duration's text, to an i18n.M sentence, whose English form goes
+// into JSON.
+type Seconds float64
+
+// String is the duration in the current language.
+func (s Seconds) String() string { return s.In(i18n.Current()) }
+
+// In is the duration in l. The counts are passed as strings: a catalog
+// number would be grouped (1,234d), and the English text stays as it was.
+// The keys are marked with N, as the catalog test reads l.T's key only
+// through i18n.T.
+func (s Seconds) In(l i18n.Lang) string {
+	sec := float64(s)
 	if math.IsNaN(sec) {
 		return "-"
 	}
 	if sec < 1 {
-		return strconv.Itoa(int(math.Round(sec*1000))) + "ms"
+		return l.T(i18n.N("%sms"), strconv.Itoa(int(math.Round(sec*1000))))
 	}
-	s := int64(sec)
+	n := int64(sec)
 	switch {
-	case s < 60:
+	case n < 60:
 		if sec != math.Trunc(sec) {
-			return strconv.FormatFloat(sec, 'f', 1, 64) + "s"
+			return l.T(i18n.N("%ss"), strconv.FormatFloat(sec, 'f', 1, 64))
 		}
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return twoUnits(s/60, "m", s%60, "s")
-	case s < 86400:
-		return twoUnits(s/3600, "h", s%3600/60, "m")
+		return l.T(i18n.N("%ss"), itoa(n))
+	case n < 3600:
+		if n%60 == 0 {
+			return l.T(i18n.N("%sm"), itoa(n/60))
+		}
+		return l.T(i18n.N("%sm %ss"), itoa(n/60), itoa(n%60))
+	case n < 86400:
+		if n%3600/60 == 0 {
+			return l.T(i18n.N("%sh"), itoa(n/3600))
+		}
+		return l.T(i18n.N("%sh %sm"), itoa(n/3600), itoa(n%3600/60))
 	}
-	return twoUnits(s/86400, "d", s%86400/3600, "h")
+	if n%86400/3600 == 0 {
+		return l.T(i18n.N("%sd"), itoa(n/86400))
+	}
+	return l.T(i18n.N("%sd %sh"), itoa(n/86400), itoa(n%86400/3600))
 }
 
-func twoUnits(a int64, ua string, b int64, ub string) string {
-	if b == 0 {
-		return fmt.Sprintf("%d%s", a, ua)
-	}
-	return fmt.Sprintf("%d%s %d%s", a, ua, b, ub)
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

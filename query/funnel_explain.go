@@ -159,7 +159,7 @@ func (e *funnelExplainer) explain() *FunnelExplain {
 	x := &FunnelExplain{
 		User: p.d.Users[e.u], Mode: p.mode, Semantics: p.semLabel(), WindowSeconds: float64(p.window) / 1000, Timezone: p.s.Loc.String(),
 		StepsReached: e.level + 1, Steps: make([]FunnelExplainStep, n), Timeline: []FunnelExplainEvent{},
-		title: i18n.M("user %s — funnel %s (%s, window %s)", p.d.Users[e.u], strings.Join(names, " → "), rules, output.Duration(float64(p.window)/1000)),
+		title: i18n.M("user %s — funnel %s (%s, window %s)", p.d.Users[e.u], strings.Join(names, " → "), rules, output.Seconds(float64(p.window)/1000)),
 		loc:   p.s.Loc,
 	}
 	e.x = x
@@ -264,7 +264,7 @@ func (e *funnelExplainer) verdict() (status string, reason, line i18n.Msg) {
 	}
 	t0 := d.Time[w.cur[0]]
 	if e.level == n-1 {
-		return ExplainConverted, i18n.Msg{}, i18n.M("converted: all %d steps, from %s to %s (%s)", n, e.when(t0), e.when(d.Time[w.cur[n-1]]), output.Duration(float64(d.Time[w.cur[n-1]]-t0)/1000))
+		return ExplainConverted, i18n.Msg{}, i18n.M("converted: all %d steps, from %s to %s (%s)", n, e.when(t0), e.when(d.Time[w.cur[n-1]]), output.Seconds(float64(d.Time[w.cur[n-1]]-t0)/1000))
 	}
 	head := i18n.M("reached step %d of %d (%s)", e.level+1, n, e.stepName(e.level))
 	if p.mode == FunnelAny {
@@ -455,7 +455,7 @@ func (e *funnelExplainer) note(j int) (i18n.Msg, bool) {
 		if k == 0 {
 			return i18n.M("%s (counted attempt)", label), true
 		}
-		return i18n.M("%s (+%s)", label, output.Duration(float64(d.Time[j]-d.Time[w.cur[k-1]])/1000)), true
+		return i18n.M("%s (+%s)", label, output.Seconds(float64(d.Time[j]-d.Time[w.cur[k-1]])/1000)), true
 	}
 	if !s.Match(j) {
 		return i18n.M("hidden by --where"), false

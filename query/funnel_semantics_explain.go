@@ -25,7 +25,7 @@ func (e *funnelExplainer) vendorWhy() i18n.Msg {
 		}
 	}
 	if p.mode == FunnelAny {
-		return i18n.M("no window of %s held more than %d of the %d steps (each event counts for the first step it meets)", output.Duration(float64(p.window)/1000), e.level+1, p.n)
+		return i18n.M("no window of %s held more than %d of the %d steps (each event counts for the first step it meets)", output.Seconds(float64(p.window)/1000), e.level+1, p.n)
 	}
 	limit := d.Time[w.cur[0]] + p.window
 	closes := i18n.M("the window closed at %s", e.when(limit))

@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/importers"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/store"
 )
@@ -228,7 +229,7 @@ func (p *importPage) view(sh *shared, w, h int) string {
 	case p.done:
 		r := p.res
 		b.WriteString("\n\n" + sh.st.Status.Render(i18n.T("imported %d events (%d duplicates, %d rejected) as %s in %s",
-			r.Imported, r.Duplicates, r.Rejected, r.Format, r.Elapsed.Round(time.Millisecond).String())))
+			r.Imported, r.Duplicates, r.Rejected, r.Format, output.Duration(r.Elapsed.Seconds()))))
 		for reason, n := range r.Reasons {
 			b.WriteString("\n  " + sh.st.Dim.Render(truncate(i18n.T("%d rejected: %s", n, reason), w-2)))
 		}
