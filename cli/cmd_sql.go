@@ -4,18 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
-	"github.com/spoorhq/spoor/store"
 )
 
 func init() {
@@ -189,7 +184,9 @@ func runSQL(env *Env, args []string) error {
 	if src != nil {
 		err = chSQL(env, src, q, w)
 	} else {
-		db, oerr := openForSQL(env, *dbPath)
+		// Read-only: rows a bulk import deferred are served from the
+		// compact columns (store.QueryUser); the file is never written.
+		db, oerr := openDB(*dbPath, true)
 		if oerr != nil {
 			return oerr
 		}
@@ -201,48 +198,4 @@ func runSQL(env *Env, args []string) error {
 		err = cerr
 	}
 	return err
-}
-
-// openForSQL opens the database read-only for SQL, first writing the SQL
-// rows of events a bulk import deferred (which needs write access once).
-func openForSQL(env *Env, flagValue string) (*store.DB, error) {
-	db, err := openDB(flagValue, true)
-	if err != nil {
-		return nil, err
-	}
-	pending, err := db.RowsPending(env.Ctx)
-	if err != nil || !pending {
-		return db, err
-	}
-	db.Close()
-	fmt.Fprintln(env.Stderr, "spoor:", i18n.T("writing the SQL rows of the last bulk import (once)..."))
-	if err := ensureRows(env, flagValue); err != nil {
-		if errors.Is(err, store.ErrReadOnly) {
-			path := store.ResolvePath(flagValue)
-			return nil, i18n.Errorf("%s: the last bulk import left the SQL rows of its events to be written on first use, and this file cannot be written. Run once, as a user who can write it: spoor sql --db %s 'SELECT 1'; or query a copy: cp %s %s-wal /tmp/ (the -wal only if present) and spoor sql --db /tmp/%s '...'. Analyses (trends, funnel, ...) work on it as it is", path, path, path, path, filepath.Base(path))
-		}
-		return nil, err
-	}
-	return openDB(flagValue, true)
-}
-
-func ensureRows(env *Env, flagValue string) error {
-	db, err := openWrite(env, flagValue)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	f, ok := env.Stderr.(*os.File)
-	if !ok || !isatty.IsTerminal(f.Fd()) {
-		return db.EnsureRows(env.Ctx)
-	}
-	// About 5 s per million events: say how far it is.
-	defer fmt.Fprint(f, "\r\x1b[K")
-	return db.EnsureRowsProgress(env.Ctx, func(done, total int64, indexing bool) {
-		if indexing {
-			fmt.Fprint(f, "\r\x1b[K"+i18n.T("%d rows written, building the indexes…", total))
-			return
-		}
-		fmt.Fprint(f, "\r\x1b[K"+i18n.T("%d of %d rows (%s)", done, total, output.Percent(float64(done)/float64(max(total, 1)))))
-	})
 }

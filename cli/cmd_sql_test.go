@@ -2,7 +2,9 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,5 +116,42 @@ func TestSQLStopsAtLimits(t *testing.T) {
 	// Raised limits let a bounded query through.
 	if code, out, errs := exRun(t, "sql", "--db", shop, "--format", "csv", "--max-rows", "2", "SELECT 1 UNION ALL SELECT 2"); code != 0 || out != "1\n1\n2\n" {
 		t.Fatalf("exactly at the limit: exit %d %q %s", code, out, errs)
+	}
+}
+
+// TestSQLChangesNoByte checks spoor sql on a freshly bulk-imported
+// database (its SQL rows deferred) answers every event without writing:
+// the file and its -wal keep their bytes and mtimes, and no -wal or -shm
+// is left behind.
+func TestSQLChangesNoByte(t *testing.T) {
+	dir := t.TempDir()
+	csv, db := filepath.Join(dir, "s.csv"), filepath.Join(dir, "s.db")
+	if code, _, errs := exRun(t, "sample", "--users", "60", "--days", "10", "--seed", "4", "--out", csv); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := exRun(t, "import", csv, "--db", db); code != 0 {
+		t.Fatal(errs)
+	}
+	state := func() string {
+		var s string
+		for _, p := range []string{db, db + "-wal", db + "-shm"} {
+			if fi, err := os.Stat(p); err == nil {
+				s += fmt.Sprintf("%s %d %d %s; ", filepath.Base(p), fi.Size(), fi.ModTime().UnixNano(), fileHash(t, p))
+			}
+		}
+		return s
+	}
+	before := state()
+	_, info, _ := exRun(t, "info", "--db", db, "--format", "json")
+	code, out, errs := exRun(t, "sql", "--db", db, "--format", "csv", "SELECT count(*) AS n, count(props) AS p FROM events")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	n, p, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(out, "n,p\n")), ",")
+	if n == "0" || p == "0" || !strings.Contains(info, `"events": `+n+",") {
+		t.Fatalf("SQL counts %s events (%s with props); info says %s", n, p, info)
+	}
+	if after := state(); after != before {
+		t.Fatalf("spoor sql changed the files:\n before %s\n after  %s", before, after)
 	}
 }

@@ -408,10 +408,6 @@ func init() {
 		"Tables: events(id, user_id, event_id, time ms, props JSON, ...), event_names(id, name),\nusers(id, distinct_id), identities(anon_id, user_id), imports, settings.\nThe query runs read-only: statements that would write, ATTACH, VACUUM, BEGIN and\npragmas that set something are refused.": "表：events(id, user_id, event_id, time ms, props JSON, ...)、event_names(id, name)、\nusers(id, distinct_id)、identities(anon_id, user_id)、imports、settings。\n查询以只读方式运行：会写入的语句、ATTACH、VACUUM、BEGIN 以及修改设置的 pragma 都会被拒绝。",
 		"stop with an error after this many rows":                "超过这么多行时报错停止",
 		"stop with an error after this many megabytes of values": "取值超过这么多 MB 时报错停止",
-		"writing the SQL rows of the last bulk import (once)...": "正在写入上一次批量导入的 SQL 行（只需一次）…",
-		"%s: the last bulk import left the SQL rows of its events to be written on first use, and this file cannot be written. Run once, as a user who can write it: spoor sql --db %s 'SELECT 1'; or query a copy: cp %s %s-wal /tmp/ (the -wal only if present) and spoor sql --db /tmp/%s '...'. Analyses (trends, funnel, ...) work on it as it is": "%[1]s：上一次批量导入把事件的 SQL 行留到首次使用时再写，而这个文件不可写。请以有写权限的用户运行一次：spoor sql --db %[2]s 'SELECT 1'；或者查询一个副本：cp %[3]s %[4]s-wal /tmp/（-wal 文件存在时才需要），再运行 spoor sql --db /tmp/%[5]s '...'。分析命令（trends、funnel 等）可以直接在它上面运行",
-		"%d rows written, building the indexes…": "已写入 %d 行，正在建索引…",
-		"%d of %d rows (%s)":                     "%d / %d 行（%s）",
 		// cli/cmd_survival.go
 		"Each user's clock starts at their first --start event in the range; the event is their first\n--event at or after it (at the same instant counts, the start event itself does not). Users\nwithout it are censored at the data's last event. Kaplan–Meier estimate with a 95%% log-log\n(exponential Greenwood) band, the median with its interval, and with --by a log-rank test.": "每个用户从范围内第一个 --start 事件开始计时；终点是此后（含同一时刻，但不含起始事件本身）\n第一个 --event 事件。没有发生的用户在数据的最后一个事件处删失。给出 Kaplan–Meier 估计及\n95%% log-log（指数 Greenwood）置信带、中位数及其区间，使用 --by 时另做 log-rank 检验。",
 		"the event that starts each user's clock (required)": "开始为每个用户计时的事件（必填）",

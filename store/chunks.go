@@ -469,11 +469,7 @@ func flagPass(a []uint64, shift uint) (bounds [257]int) {
 
 // fillRows writes the events rows of every chunk after setting rows_upto,
 // so SQL sees every event. It runs inside the caller's write transaction.
-//
-// progress, when not nil, hears how many of the total rows are written
-// (every few thousand rows), then once more with indexing set while the
-// indexes are rebuilt.
-func fillRows(ctx context.Context, tx *sql.Tx, progress func(done, total int64, indexing bool)) error {
+func fillRows(ctx context.Context, tx *sql.Tx) error {
 	var upto int64
 	var v sql.NullString
 	if err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key='rows_upto'").Scan(&v); err != nil && err != sql.ErrNoRows {
@@ -533,7 +529,6 @@ func fillRows(ctx context.Context, tx *sql.Tx, progress func(done, total int64, 
 	}
 	defer batch.Close()
 	args := make([]any, 0, 7*batchRows)
-	var done int64
 	for _, p := range todo {
 		users, err := decodeSteps[int32](nil, p.u, p.n)
 		if err != nil {
@@ -563,9 +558,6 @@ func fillRows(ctx context.Context, tx *sql.Tx, progress func(done, total int64, 
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				if done += batchRows; progress != nil && done%(512*batchRows) == 0 {
-					progress(done, adding, false)
-				}
 				if _, err := batch.ExecContext(ctx, args...); err != nil {
 					return i18n.Errorf("write event rows: %w", err)
 				}
@@ -584,9 +576,6 @@ func fillRows(ctx context.Context, tx *sql.Tx, progress func(done, total int64, 
 		}
 	}
 	if rebuild {
-		if progress != nil {
-			progress(adding, adding, true)
-		}
 		for _, ix := range eventIndexes {
 			if _, err := tx.ExecContext(ctx, "CREATE INDEX "+ix.name+" ON events("+ix.cols+")"); err != nil {
 				return err
@@ -625,19 +614,27 @@ func chunkProps(ctx context.Context, tx *sql.Tx, chunkID int64, n int) (*chunkCo
 		if err := rows.Scan(&key, &dictB, &pairs); err != nil {
 			return nil, err
 		}
-		dict, err := decodeDict(dictB)
-		if err != nil {
+		if err := c.add(key, dictB, pairs, n); err != nil {
 			return nil, err
 		}
-		codes := make([]uint32, n)
-		if err := decodePairs(pairs, n, len(dict), func(row, lit int) { codes[row] = uint32(lit + 1) }); err != nil {
-			return nil, err
-		}
-		c.keys = append(c.keys, appendJSONString(nil, key))
-		c.lits = append(c.lits, dict)
-		c.codes = append(c.codes, codes)
 	}
 	return c, rows.Err()
+}
+
+// add decodes one property column of a chunk of n rows.
+func (c *chunkCols) add(key string, dictB, pairs []byte, n int) error {
+	dict, err := decodeDict(dictB)
+	if err != nil {
+		return err
+	}
+	codes := make([]uint32, n)
+	if err := decodePairs(pairs, n, len(dict), func(row, lit int) { codes[row] = uint32(lit + 1) }); err != nil {
+		return err
+	}
+	c.keys = append(c.keys, appendJSONString(nil, key))
+	c.lits = append(c.lits, dict)
+	c.codes = append(c.codes, codes)
+	return nil
 }
 
 // json appends row's canonical props object to dst; nothing when the row

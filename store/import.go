@@ -145,7 +145,7 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 	t.deferRows = info.DeferRows
 	if !t.deferRows {
 		// Rows written now must follow the rows of every earlier chunk.
-		if err := fillRows(ctx, tx, nil); err != nil {
+		if err := fillRows(ctx, tx); err != nil {
 			return fail(err)
 		}
 	}

@@ -457,20 +457,16 @@ func (db *DB) RowsPending(ctx context.Context) (bool, error) {
 	return last.Valid && last.Int64 > upto.Int64, nil
 }
 
-// EnsureRows writes the SQL rows of events whose import deferred them, so
-// SQL queries see every event. It needs write access.
-func (db *DB) EnsureRows(ctx context.Context) error { return db.EnsureRowsProgress(ctx, nil) }
-
-// EnsureRowsProgress is EnsureRows telling progress how far it is (rows
-// written of the total, then indexing), for a wait that takes a while at
-// millions of events.
-func (db *DB) EnsureRowsProgress(ctx context.Context, progress func(done, total int64, indexing bool)) error {
+// EnsureRows writes the SQL rows of events whose import deferred them into
+// the events table. Typed SQL does not need it (QueryUser serves deferred
+// rows from the columns); it needs write access.
+func (db *DB) EnsureRows(ctx context.Context) error {
 	pending, err := db.RowsPending(ctx)
 	if err != nil || !pending {
 		return err
 	}
 	if db.ReadOnly {
-		return i18n.Errorf("%s has events not yet written as SQL rows, and it is open read-only; open it writable once (e.g. spoor sql 'select 1' as its owner)", db.Path)
+		return i18n.Errorf("%s has events not yet written as SQL rows, and it is open read-only", db.Path)
 	}
 	if err := db.CheckSame(); err != nil {
 		return err
@@ -487,7 +483,7 @@ func (db *DB) EnsureRowsProgress(ctx context.Context, progress func(done, total 
 		if _, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE key = 'rows_lock'"); err != nil {
 			return err
 		}
-		if err := fillRows(ctx, tx, progress); err != nil {
+		if err := fillRows(ctx, tx); err != nil {
 			return err
 		}
 		return tx.Commit()

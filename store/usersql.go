@@ -57,6 +57,23 @@ func (db *DB) QueryUser(ctx context.Context, q string, cols func([]string) error
 		return err
 	}
 	defer conn.Close()
+	// The view of rows a bulk import deferred lives in the connection's temp
+	// schema, created before query_only forbids it and dropped after, so
+	// the store's own statements on a shared connection see main.events.
+	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.Background(), "DROP VIEW IF EXISTS temp.events")
+	var pending bool
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce((SELECT max(id) FROM main.chunks), 0) >
+		coalesce((SELECT CAST(value AS INTEGER) FROM main.settings WHERE key = 'rows_upto'), 0)`).Scan(&pending); err != nil {
+		return err
+	}
+	if pending {
+		if _, err := conn.ExecContext(ctx, pendingEventsView); err != nil {
+			return i18n.Errorf("sql: %w", err)
+		}
+	}
 	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
 		return err
 	}
@@ -80,12 +97,11 @@ func (db *DB) QueryUser(ctx context.Context, q string, cols func([]string) error
 		return err
 	}
 	// The connection goes back to the pool (the importer's pool, for the
-	// sample): take the guard off again, and query_only where it can write.
+	// sample): take the guard and query_only off again (the view is dropped
+	// next; a read-only connection stays read-only by its mode).
 	defer func() {
 		conn.Raw(func(dc any) error { return dc.(sqlite.AuthorizerRegisterer).RegisterAuthorizer(nil) })
-		if h == db.SQL && !db.ReadOnly {
-			conn.ExecContext(context.Background(), "PRAGMA query_only = 0")
-		}
+		conn.ExecContext(context.Background(), "PRAGMA query_only = 0")
 	}()
 	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
