@@ -56,5 +56,6 @@ func init() {
 		"the SQLite driver cannot restrict statements":        "SQLite 驱动无法限制语句",
 		"%w: refused %s (%v); use spoor import to add events": "%w：已拒绝 %s（%v）；添加事件请用 spoor import",
 		"sql: %w": "sql：%w",
+		"spoor_chunk_rows needs its seven arguments": "spoor_chunk_rows 需要它的七个参数",
 	})
 }
