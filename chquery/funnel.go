@@ -66,11 +66,11 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	case vendor:
 		sql, err = e.vendorSQL(ctx, q, span, f)
 	case strings.EqualFold(q.Mode, query.FunnelStrict):
-		sql, err = e.strictSQL(ctx, q, span)
+		sql, err = e.strictSQL(ctx, q, span, false)
 	case strings.EqualFold(q.Mode, query.FunnelAny) || strings.EqualFold(q.Mode, "unordered"):
 		sql, err = e.anySQL(ctx, q, span, f)
 	case distinctNames(q.Steps):
-		sql, err = e.distinctSQL(ctx, q, span, f)
+		sql, err = e.distinctSQL(ctx, q, span, f, false)
 	default:
 		sql, err = e.funnelSQL(ctx, q, span, f)
 	}
@@ -405,7 +405,10 @@ func (e *Engine) windowAndWhere(ctx context.Context, q query.FunnelQuery) (windo
 // every start's level comes from n shifted copies of the person's arrays
 // (linear), and the counted attempt is the last start reaching the
 // deepest level, whose chain is the events that follow it.
-func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.Span) (partSQL, error) {
+//
+// With earliest (Amplitude's "exact order") the first start reaching the
+// deepest level counts.
+func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.Span, earliest bool) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
 	window, where, err := e.windowAndWhere(ctx, q)
@@ -459,8 +462,13 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 	st.let("top", "arrayReduce('max', LV)")
 	st.next()
 	st.let("level", "toInt64(top) - 1")
-	// The last start reaching the deepest level.
-	st.let("idx", "toInt64(length(LV)) - toInt64(arrayFirstIndex((x, m) -> x = m, arrayReverse(LV), arrayResize([top], length(LV), top))) + 1")
+	// The last start reaching the deepest level (top is passed as an
+	// array: see count).
+	if earliest {
+		st.let("idx", "toInt64(arrayFirstIndex((x, m) -> x = m, LV, arrayResize([top], length(LV), top)))")
+	} else {
+		st.let("idx", "toInt64(length(LV)) - toInt64(arrayFirstIndex((x, m) -> x = m, arrayReverse(LV), arrayResize([top], length(LV), top))) + 1")
+	}
 	st.next()
 	st.let("t0", "arrayElement(T, idx)")
 	deltas := "emptyArrayInt64()"

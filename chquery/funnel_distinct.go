@@ -76,7 +76,15 @@ func packedSpan(f *facts) error {
 // chain is the one that reached that step first — the first event of
 // step D carrying t0 — and, back from there, the latest event of each earlier
 // step before the next step's event: the chain the local engine reports.
-func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
+//
+// With earliest (Amplitude's "earliest, longest path") the counted attempt
+// is the earliest step-1 event reaching the deepest step instead. Per
+// depth D, a backward pass finds for every event the earliest time steps
+// up to D can be completed after it (a running minimum over the reversed
+// events); the counted attempt is the first step-1 event in range whose
+// completion lies within its window, and its chain ends at that
+// completion, the first event of step D at that time.
+func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, earliest bool) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
 	if err := packedSpan(f); err != nil {
@@ -128,7 +136,59 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		start = fmt.Sprintf("if(last%d < %s, -last%d, %s)", k, big, k, start)
 	}
 	st.let("level", level)
-	st.let("t0", start)
+	toKey := lit((span.To - base) << codeBits)
+	// first(k): the index of the counted chain's step-k event when k is
+	// its deepest step.
+	first := func(k int) string { return fmt.Sprintf("indexOf(NB%d, -t0)", k) }
+	if !earliest {
+		st.let("t0", start)
+	} else {
+		st.next()
+		st.let("RC", "arrayReverse(C)")
+		st.let("RT", "arrayReverse(arrayMap(k -> bitShiftRight(k, "+shift+"), K))")
+		// S1..Sn: per depth, the earliest attempt reaching it (0: none).
+		starts := []string{fmt.Sprintf("toInt64(arrayFirstIndex((c, k) -> c = 1 AND k < %s, C, K))", toKey)}
+		for d := 2; d <= n; d++ {
+			// M<d>_<k>, reversed: the least completion time of steps k..d
+			// by events at or after each one (forward order).
+			for k := d; k >= 2; k-- {
+				st.next()
+				val := "t"
+				if k < d {
+					val = "m"
+				}
+				args := "RC, RT"
+				if k < d {
+					args += fmt.Sprintf(", M%d_%d", d, k+1)
+				}
+				params := "c, t"
+				if k < d {
+					params += ", m"
+				}
+				st.let(fmt.Sprintf("R%d_%d", d, k), fmt.Sprintf("arrayMap((%s) -> if(c = %d, %s, %s), %s)", params, k, val, big, args))
+				st.let(fmt.Sprintf("M%d_%d", d, k), fmt.Sprintf("arrayMap((b, s) -> b - s, R%d_%d, arrayCumSumNonNegative(arrayDifference(R%d_%d)))", d, k, d, k))
+			}
+			st.next()
+			st.let(fmt.Sprintf("FM%d", d), fmt.Sprintf("arrayReverse(M%d_2)", d))
+			st.next()
+			starts = append(starts, fmt.Sprintf("toInt64(arrayFirstIndex((c, k, m) -> c = 1 AND k < %s AND m - bitShiftRight(k, %s) <= %s, C, K, FM%d))", toKey, shift, lit(window), d))
+		}
+		idx := starts[0]
+		if n > 1 {
+			var cases []string
+			for d := 1; d <= n; d++ {
+				cases = append(cases, fmt.Sprintf("level = %d, %s", d-1, starts[d-1]))
+			}
+			idx = "multiIf(" + strings.Join(cases, ", ") + ", 0)"
+		}
+		st.next()
+		st.let("idx", idx)
+		st.next()
+		st.let("t0", "bitShiftRight(arrayElement(K, idx), "+shift+")")
+		first = func(k int) string {
+			return fmt.Sprintf("toInt64(indexOf(K, bitShiftLeft(arrayElement(FM%d, idx), %s) + %d))", k, shift, k)
+		}
+	}
 	deltas := "emptyArrayInt64()"
 	if n > 1 {
 		// Per middle step, where its events are (IX) and how many came up
@@ -139,10 +199,9 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		}
 		// J_k: the index of the chain's step-k event (0 past the level).
 		for k := n; k >= 2; k-- {
-			first := fmt.Sprintf("indexOf(NB%d, -t0)", k)
-			j := fmt.Sprintf("if(level = %d, %s, 0)", k-1, first)
+			j := fmt.Sprintf("if(level = %d, %s, 0)", k-1, first(k))
 			if k < n {
-				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, arrayElement(IX%d, arrayElement(CNT%d, J%d)), 0)", k-1, first, k-1, k, k, k+1)
+				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, arrayElement(IX%d, arrayElement(CNT%d, J%d)), 0)", k-1, first(k), k-1, k, k, k+1)
 			}
 			st.let(fmt.Sprintf("J%d", k), j)
 		}
@@ -158,7 +217,13 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
 	if q.By != "" {
 		st.next()
-		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")
+		// The counted step-1 event is the last stored at t0, or with
+		// earliest the first.
+		at := "-1"
+		if earliest {
+			at = "1"
+		}
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), "+at+")")
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {

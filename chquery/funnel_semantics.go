@@ -12,8 +12,9 @@ import (
 )
 
 // Other products' funnel semantics (docs/semantics.md#vendor-semantics),
-// compiled where they can be exactly: Mixpanel's, and ClickHouse's
-// windowFunnel without options. The rest say they are not compiled yet.
+// compiled where they can be exactly: Mixpanel's, Amplitude's (strict, or
+// steps of different names), and ClickHouse's windowFunnel without
+// options. The rest say they are not compiled yet.
 
 // vendorSQL returns the per-person query of q under another product's
 // semantics, or an error saying it is not compiled.
@@ -23,6 +24,10 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 		return e.mixpanelSQL(ctx, q, span)
 	case sem == query.SemClickHouse && len(q.Options) == 0:
 		return e.windowFunnelSQL(ctx, q, span, f)
+	case sem == query.SemAmplitude && strings.EqualFold(q.Mode, query.FunnelStrict):
+		return e.strictSQL(ctx, q, span, true)
+	case sem == query.SemAmplitude && distinctNames(q.Steps):
+		return e.distinctSQL(ctx, q, span, f, true)
 	case sem == query.SemClickHouse:
 		return nil, errNotYet(i18n.M("--semantics clickhouse with --option"))
 	default:

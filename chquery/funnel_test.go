@@ -227,8 +227,42 @@ func TestFunnelSemanticsHandChecked(t *testing.T) {
 	}
 }
 
-// TestFunnelSemanticsMatchLocal compares the compiled Mixpanel and
-// ClickHouse rules with the local engine's on random timelines with
+// TestFunnelAmplitudeHandChecked: Amplitude counts the earliest attempt
+// reaching the deepest step (its FAQ's user with step 1 on January 1, 5
+// and 20 and step 2 on January 2 and 6), spoor the latest: the time to
+// convert and the --by value follow the attempt, ordered and strict.
+func TestFunnelAmplitudeHandChecked(t *testing.T) {
+	c := chtest.Get(t)
+	db := c.NewDatabase(t)
+	at := func(d, h int) int64 { return day0 + int64(d-1)*86_400_000 + int64(h)*3_600_000 }
+	src := func(v string) map[string]string { return map[string]string{"src": v} }
+	raw := []query.RawEvent{
+		{User: "u1", Event: "a", Time: at(1, 0), Props: src("ad")}, {User: "u1", Event: "b", Time: at(2, 12)},
+		{User: "u1", Event: "a", Time: at(5, 0), Props: src("mail")}, {User: "u1", Event: "b", Time: at(6, 6)},
+		{User: "u1", Event: "a", Time: at(20, 0), Props: src("push")},
+		{User: "zz", Event: "other", Time: at(40, 0)},
+	}
+	b := load(t, c, db, raw, time.UTC)
+	for _, tc := range []struct {
+		sem, mode, by string
+		hours        float64
+	}{
+		{query.SemSpoor, "", "mail", 30},
+		{query.SemAmplitude, "", "ad", 36},
+		{query.SemAmplitude, query.FunnelStrict, "ad", 36},
+	} {
+		r := sameFunnel(t, b, query.FunnelQuery{Steps: query.FunnelSteps([]string{"a", "b"}), Window: "2d", Semantics: tc.sem, Mode: tc.mode, Common: query.Common{By: "src"}})
+		if m := r.Steps[1].MedianSeconds; r.Steps[1].Users != 1 || m == nil || *m != tc.hours*3600 {
+			t.Fatalf("%s %s: %d users at step 2 in %v s, want 1 in %v h", tc.sem, tc.mode, r.Steps[1].Users, m, tc.hours)
+		}
+		if len(r.Breakdown) != 1 || r.Breakdown[0].Value != tc.by {
+			t.Fatalf("%s %s: breakdown %+v, want all under %s", tc.sem, tc.mode, r.Breakdown, tc.by)
+		}
+	}
+}
+
+// TestFunnelSemanticsMatchLocal compares the compiled Mixpanel, Amplitude
+// (ordered and strict) and ClickHouse rules with the local engine's on random timelines with
 // equal times, same-named steps with and without different filters,
 // --where, --by and ranges; the rules not compiled must say so.
 func TestFunnelSemanticsMatchLocal(t *testing.T) {
@@ -255,7 +289,10 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
 		b := load(t, c, db, raw, time.UTC)
 		for qi := 0; qi < 10; qi++ {
-			q := query.FunnelQuery{Semantics: []string{query.SemMixpanel, query.SemClickHouse}[rng.Intn(2)]}
+			q := query.FunnelQuery{Semantics: []string{query.SemMixpanel, query.SemClickHouse, query.SemAmplitude}[rng.Intn(3)]}
+			if q.Semantics == query.SemAmplitude && rng.Intn(2) == 0 {
+				q.Mode = query.FunnelStrict
+			}
 			win := []int64{0, 1, 2, 5}[rng.Intn(4)]*hour + int64(rng.Intn(2))
 			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
 			for k := 0; k < 2+rng.Intn(3); k++ {
@@ -274,6 +311,10 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 			if rng.Intn(3) == 0 {
 				q.From, q.To = "2026-01-01", "2026-01-01"
 			}
+			if q.Semantics == query.SemAmplitude && q.Mode == "" && !distinctNames(q.Steps) {
+				notCompiled(t, b, q)
+				continue
+			}
 			sameFunnel(t, b, q)
 		}
 		if len(raw) == 0 {
@@ -285,9 +326,75 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 			{Steps: steps, Semantics: query.SemAmplitude},
 			{Steps: steps, Semantics: query.SemClickHouse, Options: []string{query.CHStrictOrder}},
 		} {
-			if _, err := b.single.Funnel(context.Background(), q); err == nil || !strings.Contains(err.Error(), "not compiled for ClickHouse yet") {
-				t.Fatalf("%+v: error %v, want one saying it is not compiled", q, err)
+			notCompiled(t, b, q)
+		}
+	}
+}
+
+// notCompiled fails unless the ClickHouse engine says q is not compiled.
+func notCompiled(t *testing.T, b *backends, q query.FunnelQuery) {
+	t.Helper()
+	if _, err := b.single.Funnel(context.Background(), q); err == nil || !strings.Contains(err.Error(), "not compiled for ClickHouse yet") {
+		t.Fatalf("%+v: error %v, want one saying it is not compiled", q, err)
+	}
+}
+
+// TestFunnelAmplitudeMatchesLocal: Amplitude's earliest attempt, ordered
+// over steps of different names and strict over any, against the local
+// engine on random timelines with equal times (stored out of order),
+// windows in milliseconds landing on event times, --where, --by, ranges
+// and step filters.
+func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
+	c := chtest.Get(t)
+	db := c.NewDatabase(t)
+	rng := rand.New(rand.NewSource(33))
+	const hour = int64(3_600_000)
+	datasets := 8
+	if testing.Short() {
+		datasets = 2
+	}
+	for it := 0; it < datasets; it++ {
+		names := []string{"a", "b", "c", "d"}
+		var raw []query.RawEvent
+		for u := 0; u < 1+rng.Intn(30); u++ {
+			for e := rng.Intn(14); e > 0; e-- {
+				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: day0 + int64(rng.Intn(36))*hour/2 + int64(rng.Intn(2))}
+				if rng.Intn(2) == 0 {
+					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
+				}
+				raw = append(raw, re)
 			}
+		}
+		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
+		b := load(t, c, db, raw, time.UTC)
+		for qi := 0; qi < 10; qi++ {
+			q := query.FunnelQuery{Semantics: query.SemAmplitude}
+			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour + int64(rng.Intn(2))
+			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			order := rng.Perm(len(names))
+			for k := 0; k < 1+rng.Intn(4); k++ {
+				st := query.FunnelStep{Event: names[order[k]]}
+				if rng.Intn(4) == 0 {
+					st.Where = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+				}
+				q.Steps = append(q.Steps, st)
+			}
+			if rng.Intn(3) == 0 {
+				q.Mode = query.FunnelStrict
+				if rng.Intn(2) == 0 && len(q.Steps) > 1 {
+					q.Steps[1] = q.Steps[0] // strict takes repeated steps too
+				}
+			}
+			if rng.Intn(4) == 0 {
+				q.Where = []string{"p != y"}
+			}
+			if rng.Intn(3) == 0 {
+				q.By = "p"
+			}
+			if rng.Intn(3) == 0 {
+				q.From, q.To = "2026-01-01", "2026-01-01"
+			}
+			sameFunnel(t, b, q)
 		}
 	}
 }
