@@ -245,7 +245,7 @@ func TestFunnelAmplitudeHandChecked(t *testing.T) {
 	b := load(t, c, db, raw, time.UTC)
 	for _, tc := range []struct {
 		sem, mode, by string
-		hours        float64
+		hours         float64
 	}{
 		{query.SemSpoor, "", "mail", 30},
 		{query.SemAmplitude, "", "ad", 36},
