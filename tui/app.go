@@ -22,15 +22,18 @@ import (
 
 // tabState is one tab: its query, the panel cursor and its last result.
 type tabState struct {
-	a       analysis // nil on tabs whose engine is not in this build
-	row     int      // query panel cursor
-	res     result
-	err     error
-	sel     int    // selected chart item (funnel step, retention cell)
-	scroll  int    // first line of the results shown
-	xoff    int    // first column of the tables shown (← → on wide tables)
-	lastRun string // spec of the last run, so an unchanged query is not re-run
-	ms      int64
+	a      analysis // nil on tabs whose engine is not in this build
+	row    int      // query panel cursor
+	res    result
+	err    error
+	sel    int // selected chart item (funnel step, retention cell)
+	scroll int // first line of the results shown
+	xoff   int // first column of the tables shown (← → on wide tables)
+	// key is the query (runKey) that res or err answers, so an unchanged
+	// query is not run again and an edited one's old result is not drawn
+	// as its answer; want is the query of this tab's run in flight.
+	key, want string
+	ms        int64
 }
 
 // Model is the root of the workbench.
@@ -47,10 +50,16 @@ type Model struct {
 	pages   []page
 	status  string
 	isErr   bool
-	seq     int                // newest run; older results are dropped
-	running int                // tab whose run is in flight, -1 when idle
-	cancel  context.CancelFunc // cancels the run in flight
-	imp     *importPage        // the import in progress or last finished
+	seq     int         // newest run; older results are dropped
+	cache   resultCache // results of earlier queries on this data
+	// filling is the result whose later work (later.go) is in flight;
+	// fillCancel cancels it, fillSeq tells its message from older ones.
+	filling    result
+	fillCancel context.CancelFunc
+	fillSeq    int
+	running    int                // tab whose run is in flight, -1 when idle
+	cancel     context.CancelFunc // cancels the run in flight
+	imp        *importPage        // the import in progress or last finished
 	// watchEvery > 0 looks for new data in the database file that often
 	// (run sets it; tests drive the looks by hand); newData is set when a
 	// look finds data newer than the screen's; replaced when it finds the
@@ -85,14 +94,24 @@ func (m *Model) Init() tea.Cmd {
 	if m.src != nil {
 		return tea.Batch(remoteLoadCmd(m.ctx, m.src, m.sh.since), m.spin.Tick)
 	}
-	return tea.Batch(loadCmd(m.ctx, m.open, nil, "", m.sh.since), m.spin.Tick)
+	return tea.Batch(loadCmd(m.ctx, m.open, nil, "", m.sh.since, m.sh.tm), m.spin.Tick)
 }
 
 func (m *Model) tab() *tabState { return m.tabs[m.active] }
 
-// Update routes a message: global keys first, then the dialog, the page
-// on top, or the active tab.
+// Update routes a message, then starts the later work of the result it
+// leaves on screen, if any (later.go).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(spinner.TickMsg); ok {
+		return m.update(msg)
+	}
+	_, cmd := m.update(msg)
+	return m, tea.Batch(cmd, m.fillActive())
+}
+
+// update routes a message: global keys first, then the dialog, the page
+// on top, or the active tab.
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.sh.width, m.sh.height = msg.Width, msg.Height
@@ -124,6 +143,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case resultMsg:
 		m.finished(msg)
 		return m, nil
+	case filledMsg:
+		return m, m.filled(msg)
 	case rangePickedMsg:
 		next, err := applyRange(msg.c, msg.value)
 		if err != nil {
@@ -191,8 +212,10 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		i18n.Set(msg.lang)
 		m.sh.keys = DefaultKeyMap()
 	}
+	m.stop()
+	m.cache.clear()
 	for i, t := range m.tabs {
-		t.lastRun = ""
+		t.key = ""
 		if first && t.a != nil && (msg.remote == nil || onServer(i)) {
 			t.a.seed(m.sh)
 		}
@@ -213,7 +236,9 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 }
 
 // savedRead keeps the saved segments the by pickers and the Segments tab
-// list, and re-runs that tab, whose sizes come from them.
+// list, and re-runs that tab, whose sizes come from them. After a save or
+// a delete (a status says which) every query may name what changed
+// (--segment, by segment:NAME): none of the results kept answers it now.
 func (m *Model) savedRead(msg savedMsg) tea.Cmd {
 	m.sh.saved, m.sh.savedErr = msg.entries, msg.err
 	if msg.saved != nil {
@@ -226,15 +251,25 @@ func (m *Model) savedRead(msg savedMsg) tea.Cmd {
 	if msg.status != "" {
 		m.setStatus(msg.status, false)
 	}
-	m.tabs[tabSegments].lastRun = ""
-	if m.active == tabSegments {
+	if msg.status != "" || msg.saved != nil {
+		m.cache.clear()
+		for _, t := range m.tabs {
+			t.key = ""
+		}
+	} else {
+		m.cache.drop(tabSegments)
+		m.tabs[tabSegments].key = ""
+	}
+	if m.active == tabSegments || m.tab().key == "" {
 		return m.rerun()
 	}
 	return nil
 }
 
-// rerun starts the active tab's query in the background when it changed
-// since its last run, cancelling whatever ran before.
+// rerun shows the active tab's result for its query: the one on screen
+// when the query is unchanged, a cached one when it ran before on this
+// data, or else a run started in the background, cancelling whatever ran
+// before.
 func (m *Model) rerun() tea.Cmd {
 	t := m.tab()
 	if t.a == nil || (m.sh.d == nil && m.sh.remote == nil) || (m.sh.remote != nil && !onServer(m.active)) {
@@ -242,43 +277,72 @@ func (m *Model) rerun() tea.Cmd {
 	}
 	spec, err := t.a.spec()
 	if err != nil {
-		t.res, t.err = nil, err
+		m.stop()
+		t.res, t.err, t.key = nil, err, ""
 		return nil
 	}
-	if string(spec) == t.lastRun {
+	key := runKey(spec)
+	if key == t.key {
+		// What is on screen answers the query (an edit undone before its
+		// run finished): a run for anything else is no longer wanted.
+		m.stop()
 		return nil
 	}
-	t.lastRun = string(spec)
+	if key == t.want && m.running == m.active {
+		return nil // its run is in flight
+	}
+	if c, ok := m.cache.get(m.active, key); ok {
+		m.stop()
+		m.sh.tm.mark("cached " + tabNames[m.active])
+		m.show(m.active, key, c.res, c.ms)
+		return nil
+	}
 	fn, err := t.a.runner(m.sh)
 	if err != nil {
-		t.res, t.err = nil, err
+		m.stop()
+		t.res, t.err, t.key = nil, err, ""
 		return nil
 	}
-	if m.cancel != nil {
-		m.cancel()
-	}
+	m.stop()
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.cancel = cancel
 	m.seq++
 	seq, tab, d, since := m.seq, m.active, m.sh.d, m.sh.since
 	wasIdle := m.running < 0
-	m.running = tab
+	m.running, t.want = tab, key
+	end := m.sh.tm.span("run " + tabNames[tab])
 	run := func() (msg tea.Msg) {
 		start := time.Now()
+		defer end()
 		defer func() {
 			// An engine panic becomes an error in the status line, not a
 			// dead terminal.
 			if r := recover(); r != nil {
-				msg = resultMsg{tab: tab, seq: seq, err: i18n.Errorf("the query crashed: %v", r)}
+				msg = resultMsg{tab: tab, seq: seq, key: key, err: i18n.Errorf("the query crashed: %v", r)}
 			}
 		}()
 		res, err := fn(ctx, d)
-		return resultMsg{tab: tab, seq: seq, res: res, err: err, ms: since(start).Milliseconds()}
+		return resultMsg{tab: tab, seq: seq, key: key, res: res, err: err, ms: since(start).Milliseconds()}
 	}
 	if wasIdle {
 		return tea.Batch(run, m.spin.Tick)
 	}
 	return run
+}
+
+// stop cancels the run in flight, whose result is no longer wanted: the
+// next run's sequence number, or the one bumped here, drops it if it
+// arrives all the same.
+func (m *Model) stop() {
+	if m.running < 0 {
+		return
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.tabs[m.running].want = ""
+	m.running = -1
+	m.seq++
 }
 
 // finished keeps a run's result unless a newer run has started since.
@@ -288,19 +352,28 @@ func (m *Model) finished(msg resultMsg) {
 	}
 	m.running = -1
 	t := m.tabs[msg.tab]
+	t.want = ""
 	if msg.err != nil {
 		if m.ctx.Err() == nil {
 			// The error takes the old result's place: a result left on
 			// screen would pass for the answer to the query that failed.
-			t.res, t.err = nil, msg.err
+			t.res, t.err, t.key = nil, msg.err, msg.key
 			t.a.shown(nil)
 			m.setStatus(i18n.T("%s: %s", i18n.Text(tabNames[msg.tab]), msg.err.Error()), true)
 		}
 		return
 	}
-	t.res, t.err, t.ms = msg.res, nil, msg.ms
-	t.a.shown(msg.res)
-	t.sel = min(t.sel, max(msg.res.items()-1, 0))
+	m.cache.put(cached{tab: msg.tab, key: msg.key, res: msg.res, ms: msg.ms})
+	m.show(msg.tab, msg.key, msg.res, msg.ms)
+	m.sh.tm.mark("shown " + tabNames[msg.tab])
+}
+
+// show puts the result of query key on tab i.
+func (m *Model) show(i int, key string, res result, ms int64) {
+	t := m.tabs[i]
+	t.res, t.err, t.ms, t.key = res, nil, ms, key
+	t.a.shown(res)
+	t.sel = min(t.sel, max(res.items()-1, 0))
 	if m.isErr {
 		m.setStatus("", false)
 	}
@@ -423,9 +496,7 @@ func (m *Model) rerunAfter(cmd tea.Cmd) tea.Cmd {
 }
 
 func (m *Model) quit() tea.Cmd {
-	if m.cancel != nil {
-		m.cancel()
-	}
+	m.stop()
 	return tea.Quit
 }
 

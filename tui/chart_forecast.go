@@ -133,6 +133,9 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 // past and its 95% interval ahead. The anomalies (points outside the band)
 // are marked, sel highlighted in the list under the legend.
 func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
+	if !r.fcDone {
+		return trendsChart(sh, r.top, w, r.markers()) + "\n" + sh.st.Status.Render(truncate(i18n.T("forecasting…"), w))
+	}
 	if r.fc == nil || len(r.fc.Series) == 0 || r.fc.Series[0].Refused != "" {
 		msg := i18n.T("no forecast")
 		switch {

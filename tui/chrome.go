@@ -79,7 +79,7 @@ func (m *Model) footer() string {
 		left = m.spin.View() + " " + i18n.T("running")
 	case m.imp != nil && !m.imp.done:
 		left = m.spin.View() + " " + i18n.T("importing %.0f%%", m.imp.fraction()*100)
-	case t.res != nil:
+	case current(t):
 		left = st.Dim.Render(i18n.T("query %d ms", t.ms))
 	}
 	// The reload hint comes first: an error stays until a run succeeds and

@@ -33,19 +33,23 @@ type Options struct {
 // Run opens the workbench on in and out until the user quits or ctx is
 // cancelled (a cancelled ctx is a normal way to leave, not an error).
 func Run(ctx context.Context, o Options, in io.Reader, out io.Writer) error {
+	var tm *timing
+	if os.Getenv("SPOOR_TIMING") != "" {
+		tm = newTiming(os.Stderr)
+	}
 	if path := store.ResolvePath(o.DB); o.Scenario == "" && clickhouse.IsURL(path) {
 		// A ClickHouse table: the analyses run on the server.
 		src, err := clickhouse.ParseURL(path, os.Getenv)
 		if err != nil {
 			return err
 		}
-		return run(ctx, nil, src, o.KeepLang, in, out)
+		return run(ctx, nil, src, o.KeepLang, tm, in, out)
 	}
 	open, err := chooseOpener(o.DB, o.Scenario)
 	if err != nil {
 		return err
 	}
-	return run(ctx, open, nil, o.KeepLang, in, out)
+	return run(ctx, open, nil, o.KeepLang, tm, in, out)
 }
 
 // chooseOpener picks the data: an explicit --db or $SPOOR_DB must exist;
@@ -111,7 +115,7 @@ func (g guarded) View() string {
 	return g.m.View()
 }
 
-func run(outer context.Context, open opener, src *clickhouse.Source, keepLang bool, in io.Reader, out io.Writer) error {
+func run(outer context.Context, open opener, src *clickhouse.Source, keepLang bool, tm *timing, in io.Reader, out io.Writer) error {
 	ctx, cancel := context.WithCancel(outer)
 	defer cancel()
 	color := lipgloss.ColorProfile() != termenv.Ascii
@@ -124,6 +128,7 @@ func run(outer context.Context, open opener, src *clickhouse.Source, keepLang bo
 		}
 	}
 	m := New(ctx, open, color)
+	m.sh.tm = tm
 	m.src = src
 	m.watchEvery = watchEvery
 	m.keepLang = keepLang

@@ -17,26 +17,35 @@ type opener func(ctx context.Context) (db *store.DB, source string, err error)
 
 // loadCmd opens and loads the data: the first thing the workbench does, and
 // again after an import.
-func loadCmd(ctx context.Context, open opener, db *store.DB, source string, since func(time.Time) time.Duration) tea.Cmd {
+func loadCmd(ctx context.Context, open opener, db *store.DB, source string, since func(time.Time) time.Duration, tm *timing) tea.Cmd {
 	return func() tea.Msg {
 		start := time.Now()
 		var err error
 		if db == nil {
-			if db, source, err = open(ctx); err != nil {
+			end := tm.span("open")
+			db, source, err = open(ctx)
+			end()
+			if err != nil {
 				return loadedMsg{err: err}
 			}
 		}
+		end := tm.span("load events")
 		d, err := query.Load(ctx, db)
+		end()
 		if err != nil {
 			return loadedMsg{err: err}
 		}
 		// --segment NAME and --by segment:NAME resolve saved segments of
 		// this database on every tab.
 		d.Segments = segment.Resolver{DB: db}
+		end = tm.span("first queries' choices")
 		events := eventCounts(d)
 		props, propsErr := propKeys(ctx, db)
-		return loadedMsg{db: db, d: d, source: source, events: events, funnel: funnelSeed(d, events, 4),
-			props: props, propsErr: propsErr, picks: pickDefaults(d, events), lang: storedLang(ctx, db), ms: since(start).Milliseconds()}
+		msg := loadedMsg{db: db, d: d, source: source, events: events, funnel: funnelSeed(d, events, 4),
+			props: props, propsErr: propsErr, picks: pickDefaults(d, events), lang: storedLang(ctx, db)}
+		end()
+		msg.ms = since(start).Milliseconds()
+		return msg
 	}
 }
 
@@ -99,11 +108,7 @@ func topValues(p *query.Prop) []named {
 // on screen reads like a journey (visit, view, cart, buy).
 func funnelSeed(d *query.Dataset, events []named, n int) []string {
 	n = min(n, len(events))
-	slot := make(map[int32]int, n)
-	for i := 0; i < n; i++ {
-		id, _ := d.EventID(events[i].name)
-		slot[id] = i
-	}
+	slot := eventSlots(d, events[:n])
 	rankSum := make([]float64, n)
 	users := make([]int, n)
 	seen := make([]bool, n)
@@ -111,8 +116,8 @@ func funnelSeed(d *query.Dataset, events []named, n int) []string {
 		clear(seen)
 		rank := 0
 		for i := d.Start[p]; i < d.Start[p+1] && rank < n; i++ {
-			s, ok := slot[d.Event[i]]
-			if !ok || seen[s] {
+			s := slot[d.Event[i]]
+			if s < 0 || seen[s] {
 				continue
 			}
 			seen[s] = true

@@ -34,5 +34,5 @@ func (m *Model) reload() tea.Cmd {
 		db.Close()
 		db = nil
 	}
-	return tea.Batch(loadCmd(m.ctx, m.open, db, m.sh.source, m.sh.since), m.spin.Tick)
+	return tea.Batch(loadCmd(m.ctx, m.open, db, m.sh.source, m.sh.since, m.sh.tm), m.spin.Tick)
 }

@@ -144,7 +144,7 @@ func TestExperimentEditsReachTheEngine(t *testing.T) {
 	}
 	// Without a variant property the tab says what to do.
 	expTab(h).q.Variant = ""
-	h.m.tabs[tabExperiments].lastRun = ""
+	h.m.tabs[tabExperiments].key = ""
 	h.run(h.m.rerun())
 	if err := h.m.tab().err; err == nil || !strings.Contains(err.Error(), "variant") {
 		t.Fatalf("no variant: err %v", err)

@@ -97,7 +97,13 @@ func runTrends(t *testing.T, d *query.Dataset, q query.TrendsQuery, show bool) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sh, res.(*trendsResult)
+	r := res.(*trendsResult)
+	// Shown, the forecast is computed after the run, as the model's
+	// later work.
+	if work := r.later(); work != nil {
+		work(context.Background())()
+	}
+	return sh, r
 }
 
 // On weeklyShop the forecast marks the spike day, draws a dotted

@@ -289,5 +289,5 @@ func (m *Model) switchTo(db *store.DB) tea.Cmd {
 	}
 	m.loading, m.fresh = true, true
 	m.setStatus(i18n.T("opening %s…", path), false)
-	return tea.Batch(loadCmd(m.ctx, m.open, db, path, m.sh.since), m.spin.Tick)
+	return tea.Batch(loadCmd(m.ctx, m.open, db, path, m.sh.since, m.sh.tm), m.spin.Tick)
 }

@@ -53,9 +53,8 @@ func (m *Model) useLang(l i18n.Lang) tea.Cmd {
 	}
 	i18n.Set(l)
 	m.sh.keys = DefaultKeyMap()
-	for _, t := range m.tabs {
-		t.lastRun = ""
-	}
+	// The language is part of each query's key: the tab runs again (or
+	// comes from the cache) when its result is in the other language.
 	return m.rerun()
 }
 

@@ -29,6 +29,7 @@ type loadedMsg struct {
 type resultMsg struct {
 	tab int
 	seq int
+	key string // the query it answers (runKey)
 	res result
 	ms  int64
 	err error

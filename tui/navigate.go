@@ -3,6 +3,7 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // panelKey edits the query: move between rows, Enter edits, a adds, d
@@ -137,6 +138,10 @@ func (m *Model) resultsAction(msg tea.KeyMsg) tea.Cmd {
 		m.dlg = rangeDialog(t.a.common())
 	case key.Matches(msg, k.Enter):
 		if t.res == nil || n == 0 {
+			return nil
+		}
+		if !current(t) {
+			m.setStatus(i18n.T("the result is not yet updated for your last edit: try again once it is"), true)
 			return nil
 		}
 		if cmd := t.res.open(m.sh, t.sel); cmd != nil {

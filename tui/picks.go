@@ -37,11 +37,7 @@ func pickDefaults(d *query.Dataset, events []named) picks {
 // same on the server (chquery's PickCounts).
 func pickCounts(d *query.Dataset, events []named) (users, followed, repeaters []int) {
 	n := len(events)
-	slot := make(map[int32]int, n)
-	for i := 0; i < n; i++ {
-		id, _ := d.EventID(events[i].name)
-		slot[id] = i
-	}
+	slot := eventSlots(d, events)
 	const dayMs = 24 * 60 * 60 * 1000
 	users, followed, repeaters = make([]int, n), make([]int, n), make([]int, n)
 	lastDay := make([]int64, n)
@@ -51,23 +47,29 @@ func pickCounts(d *query.Dataset, events []named) (users, followed, repeaters []
 		clear(wasFollowed)
 		clear(repeated)
 		lo, hi := d.Start[p], d.Start[p+1]
-		for i := lo; i < hi; i++ {
-			s, ok := slot[d.Event[i]]
-			if !ok {
+		// A run of one event at a time: the next other event follows the
+		// run's last, so whether it is followed is the run's, not each's.
+		for i := lo; i < hi; {
+			e := d.Event[i]
+			j := i + 1
+			for j < hi && d.Event[j] == e {
+				j++
+			}
+			s := slot[e]
+			if s < 0 {
+				i = j
 				continue
 			}
-			day := d.Time[i] / dayMs
-			if !did[s] {
-				did[s], lastDay[s] = true, day
-			} else if day != lastDay[s] {
-				repeated[s] = true
+			for ; i < j; i++ {
+				day := d.Time[i] / dayMs
+				if !did[s] {
+					did[s], lastDay[s] = true, day
+				} else if day != lastDay[s] {
+					repeated[s] = true
+				}
 			}
 			// Followed: the next event that is not a repeat of this one
 			// comes within the gap of the one before it.
-			j := i + 1
-			for j < hi && d.Event[j] == d.Event[i] {
-				j++
-			}
 			if j < hi && d.Time[j]-d.Time[j-1] <= followGap {
 				wasFollowed[s] = true
 			}
@@ -121,4 +123,19 @@ func choosePicks(events []named, users, followed, repeaters []int) picks {
 	}
 	out.anchor = events[best].name
 	return out
+}
+
+// eventSlots maps each event id of d to its index in events, -1 for
+// events not among them: a slice, read once per event of the data.
+func eventSlots(d *query.Dataset, events []named) []int {
+	slot := make([]int, len(d.Names))
+	for i := range slot {
+		slot[i] = -1
+	}
+	for i, e := range events {
+		if id, ok := d.EventID(e.name); ok {
+			slot[id] = i
+		}
+	}
+	return slot
 }

@@ -2,11 +2,15 @@ package tui
 
 import (
 	"context"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/sample"
 )
 
@@ -81,5 +85,78 @@ func TestDemoDefaultsAreTrue(t *testing.T) {
 				t.Fatalf("the hint does not name %q:\n%s", h.m.sh.picks.repeat, scr)
 			}
 		})
+	}
+}
+
+// pickCountsRef is pickCounts written the obvious way: for every event,
+// look ahead past its repeats.
+func pickCountsRef(d *query.Dataset, events []named) (users, followed, repeaters []int) {
+	n := len(events)
+	slot := map[int32]int{}
+	for i := 0; i < n; i++ {
+		id, _ := d.EventID(events[i].name)
+		slot[id] = i
+	}
+	const dayMs = 24 * 60 * 60 * 1000
+	users, followed, repeaters = make([]int, n), make([]int, n), make([]int, n)
+	for p := 0; p+1 < len(d.Start); p++ {
+		first := map[int]int64{}
+		wasFollowed, repeated := map[int]bool{}, map[int]bool{}
+		lo, hi := d.Start[p], d.Start[p+1]
+		for i := lo; i < hi; i++ {
+			s, ok := slot[d.Event[i]]
+			if !ok {
+				continue
+			}
+			day := d.Time[i] / dayMs
+			if f, seen := first[s]; !seen {
+				first[s] = day
+			} else if f != day {
+				repeated[s] = true
+			}
+			j := i + 1
+			for j < hi && d.Event[j] == d.Event[i] {
+				j++
+			}
+			if j < hi && d.Time[j]-d.Time[j-1] <= followGap {
+				wasFollowed[s] = true
+			}
+		}
+		for s := range first {
+			users[s]++
+		}
+		for s := range wasFollowed {
+			followed[s]++
+		}
+		for s := range repeated {
+			repeaters[s]++
+		}
+	}
+	return users, followed, repeaters
+}
+
+// pickCounts counts runs of one event at once; on random timelines full
+// of repeats and gaps it counts as the event-by-event reference does.
+func TestPickCountsMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 19))
+	names := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"}
+	for trial := 0; trial < 200; trial++ {
+		var ev []query.RawEvent
+		for u := 0; u < 1+rng.IntN(12); u++ {
+			at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+			for k := 0; k < rng.IntN(30); k++ {
+				// Mostly a few seconds apart, sometimes past the gap or a day.
+				at += []int64{1000, 5000, followGap, followGap + 1, 26 * 3600 * 1000}[rng.IntN(5)]
+				ev = append(ev, query.RawEvent{User: strconv.Itoa(u), Event: names[rng.IntN(1+rng.IntN(len(names)))], Time: at})
+			}
+		}
+		d := query.NewDataset(ev, time.UTC)
+		events := eventCounts(d)
+		cand := events[:min(pickCandidates, len(events))]
+		u, f, r := pickCounts(d, cand)
+		wu, wf, wr := pickCountsRef(d, cand)
+		if !slices.Equal(u, wu) || !slices.Equal(f, wf) || !slices.Equal(r, wr) {
+			t.Fatalf("trial %d: users %v followed %v repeaters %v, reference %v %v %v", trial, u, f, r, wu, wf, wr)
+		}
 	}
 }

@@ -74,6 +74,17 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 	}
 	lines := m.resultLines(t, w)
 	top := max(min(t.scroll, len(lines)-h), 0)
+	if !current(t) {
+		// The result of the query before the edit stays in view while the
+		// new one runs, so the screen does not jump, but without its
+		// colors and under a line that says it is not the answer.
+		head := st.Status.Render(i18n.T("not yet updated: this is the result before your last edit"))
+		if m.running == m.active {
+			head = m.spin.View() + " " + st.Status.Render(i18n.T("computing… below, the result before your last edit"))
+		}
+		old := ansi.Strip(strings.Join(lines[top:], "\n"))
+		return fitLines(head+"\n"+st.Dim.Render(old), w, h)
+	}
 	return fitLines(strings.Join(lines[top:], "\n"), w, h)
 }
 

@@ -196,6 +196,10 @@ func (m *Model) export() tea.Cmd {
 		m.setStatus(i18n.T("no result to export on this tab"), true)
 		return nil
 	}
+	if !current(t) {
+		m.setStatus(i18n.T("the result is not yet updated for your last edit: try again once it is"), true)
+		return nil
+	}
 	res, kind := t.res, t.a.kind()
 	spec, _ := t.a.spec()
 	head := queryHeader(t.a, m.sh.d)
@@ -281,6 +285,10 @@ func (m *Model) copyResult() tea.Cmd {
 	t := m.tab()
 	if t.res == nil {
 		m.setStatus(i18n.T("no result to copy on this tab"), true)
+		return nil
+	}
+	if !current(t) {
+		m.setStatus(i18n.T("the result is not yet updated for your last edit: try again once it is"), true)
 		return nil
 	}
 	data, err := render(t.res, "markdown")

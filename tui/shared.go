@@ -37,6 +37,8 @@ type shared struct {
 	// countDelay is how long typing must pause before the segment
 	// editor counts the expression's users; tests shorten it.
 	countDelay time.Duration
+	// tm writes where the time goes (SPOOR_TIMING); nil writes nothing.
+	tm *timing
 }
 
 // named is a pickable name with how often it occurs. label, when set,

@@ -87,8 +87,8 @@ func (a *trends) rows(sh *shared) []row {
 			a.hideAlerts = !a.hideAlerts
 			return nil
 		}},
-		// The forecast is computed with every run; Enter (or F on the
-		// chart) only shows or hides it.
+		// Enter (or F on the chart) shows or hides the forecast, computed
+		// in the background the first time it is shown; no query runs.
 		row{label: i18n.T("future"), value: onOff(a.showForecast), edit: func(sh *shared) dialog {
 			a.showForecast = !a.showForecast
 			return nil
@@ -118,18 +118,32 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 		if err != nil {
 			return nil, err
 		}
-		r := &trendsResult{q: q, full: full, top: top, hide: &a.hideAlerts, show: &a.showForecast}
+		r := &trendsResult{q: q, full: full, top: top, hide: &a.hideAlerts, show: &a.showForecast, d: d}
 		if d == nil { // a ClickHouse table: the detector and forecast read local events
-			r.fcErr = i18n.Errorf("the forecast and the anomaly markers need a local spoor database")
+			r.fcErr, r.fcDone = i18n.Errorf("the forecast and the anomaly markers need a local spoor database"), true
 			return r, nil
 		}
 		if r.alerts, err = chartAlerts(ctx, d, q, top); err != nil {
 			return nil, err
 		}
-		iv, _ := query.ParseInterval(q.Interval)
-		r.fc, r.fcErr = forecast.Trends(ctx, d, q, top, forecast.DefaultHorizon(iv), 1)
 		return r, nil
 	}, nil
+}
+
+// later computes the forecast the first time it is shown: fitting its
+// models takes most of a run's time, and it is hidden unless asked for.
+func (r *trendsResult) later() func(ctx context.Context) func() {
+	if !*r.show || r.fcDone {
+		return nil
+	}
+	return func(ctx context.Context) func() {
+		iv, _ := query.ParseInterval(r.q.Interval)
+		fc, err := forecast.Trends(ctx, r.d, r.q, r.top, forecast.DefaultHorizon(iv), 1)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return func() { r.fc, r.fcErr, r.fcDone = fc, err, true }
+	}
 }
 
 // trendsResult keeps every series for the table and exports, and the
@@ -141,8 +155,12 @@ type trendsResult struct {
 	alerts    []alert.Point
 	hide      *bool // the tab's toggle
 	show      *bool // the forecast's toggle
-	fc        *forecast.Result
-	fcErr     error
+	d         *query.Dataset
+	// The forecast, computed once shown (later): fcDone is set with
+	// fc or fcErr.
+	fc     *forecast.Result
+	fcErr  error
+	fcDone bool
 }
 
 func (r *trendsResult) Tables() []output.Table { return r.full.Tables() }

@@ -85,6 +85,9 @@ func init() {
 		"%s query":      "%s查询",
 		"computing…":    "计算中…",
 		"no result yet": "尚无结果",
+		"not yet updated: this is the result before your last edit":              "尚未更新：这是上次修改之前的结果",
+		"computing… below, the result before your last edit":                     "计算中… 下面是上次修改之前的结果",
+		"the result is not yet updated for your last edit: try again once it is": "结果尚未按上次修改更新：更新后再试",
 
 		// help.go
 		"In the query panel, Enter edits the row under the cursor with a picker that filters as you type; a adds a step or filter, d removes it, K/J move it. In the results, ↑↓ select a funnel step, retention cell or experiment variant and Enter lists its users (a variant's with converted yes/no and when). On a funnel step p lists those still in progress. On any list of users, e exports it (CSV, Markdown or JSON) and y copies it as Markdown; Enter on a user shows their timeline. On Segments, b back-tests the selected audience against a goal over 60 days. Esc goes back. On Experiments, the weights row sets the intended split for the sample-ratio check: 90/10, 50,25,25, A=90,B=10 or even.": "在查询面板中，Enter 用边输入边筛选的选择器编辑光标所在行；a 添加步骤或筛选条件，d 删除，K/J 调整顺序。在结果中，↑↓ 选择漏斗步骤、留存单元格或实验组，Enter 列出其用户（实验组的用户附带是否转化及转化时间）。在漏斗步骤上按 p 列出仍在进行中的用户。在任何用户列表中，e 导出（CSV、Markdown 或 JSON），y 以 Markdown 复制；在用户上按 Enter 查看其时间线。在分群标签页，b 用目标事件回测所选受众最近 60 天的表现。Esc 返回。在 A/B 实验标签页，分流行设定样本比例检验的预期分流：90/10、50,25,25、A=90,B=10 或 even。",
@@ -246,6 +249,7 @@ func init() {
 
 		// chart_forecast.go
 		"forecast: %v": "预测：%v",
+		"forecasting…": "预测中…",
 		"F shows the forecast; w explains one of its anomalies": "F 显示预测；w 解释其中一个异常",
 		"no anomaly to explain: every point is inside its band": "没有可解释的异常：所有点都在预测带内",
 		"why compares days: set every to day":                   "归因分析按天比较：请把粒度设为天",

@@ -1,0 +1,68 @@
+package tui
+
+import (
+	"context"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// laterWork is a result drawn before all it may show is computed: work
+// that only some views need (the trends forecast, while shown) runs in
+// the background once the result is on screen, so a run and the first
+// screen wait for none of it.
+type laterWork interface {
+	// later returns what is left to compute for the result as it is
+	// drawn now, or nil when nothing is. The func runs in the background
+	// and returns the func that fills the result in, which Update calls;
+	// it returns nil when ctx ended first.
+	later() func(ctx context.Context) func()
+}
+
+// filledMsg brings back a result's later work.
+type filledMsg struct {
+	seq  int
+	fill func()
+}
+
+// fillActive starts the later work of the active tab's result when it is
+// current and has some left, and cancels later work for any other result:
+// only what is on screen is worth the CPU.
+func (m *Model) fillActive() tea.Cmd {
+	t := m.tab()
+	if m.filling != nil && m.filling != t.res {
+		m.fillCancel()
+		m.filling = nil
+	}
+	if m.filling != nil || !current(t) {
+		return nil
+	}
+	lw, ok := t.res.(laterWork)
+	if !ok {
+		return nil
+	}
+	work := lw.later()
+	if work == nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.fillSeq++
+	m.filling, m.fillCancel = t.res, cancel
+	seq, end := m.fillSeq, m.sh.tm.span("later "+tabNames[m.active])
+	return func() tea.Msg {
+		defer end()
+		return filledMsg{seq: seq, fill: work(ctx)}
+	}
+}
+
+// filled fills the result in unless its work was cancelled since, then
+// starts whatever is left.
+func (m *Model) filled(msg filledMsg) tea.Cmd {
+	if msg.seq != m.fillSeq || m.filling == nil {
+		return nil
+	}
+	m.filling = nil
+	if msg.fill != nil {
+		msg.fill()
+	}
+	return m.fillActive()
+}

@@ -1,0 +1,51 @@
+package tui
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// timing reports where the workbench's time goes when SPOOR_TIMING is
+// set, as the commands do: a line per phase of loading the data and per
+// run of a tab, with its wall time and the process's CPU time over it
+// (user + system, every goroutine: on a shared machine wall time moves
+// with the others' load, CPU time much less). The screen is standard
+// output, so the lines go to standard error:
+// SPOOR_TIMING=1 spoor --db FILE 2>timing.log. A nil *timing reports
+// nothing.
+type timing struct {
+	mu    sync.Mutex
+	w     io.Writer
+	start time.Time // the workbench's start: each line says how long after it
+}
+
+func newTiming(w io.Writer) *timing { return &timing{w: w, start: time.Now()} }
+
+// span starts timing what; the returned func ends it and writes the line.
+func (t *timing) span(what string) func() {
+	if t == nil {
+		return func() {}
+	}
+	start, cpu := time.Now(), cpuTime()
+	return func() {
+		wall, used := time.Since(start), cpuTime()-cpu
+		t.line(fmt.Sprintf("%-34s %8.1f ms  cpu %8.1f ms", what, ms(wall), ms(used)))
+	}
+}
+
+// mark notes a moment: a result drawn, a run found in the cache.
+func (t *timing) mark(what string) {
+	if t != nil {
+		t.line(what)
+	}
+}
+
+func (t *timing) line(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintf(t.w, "spoor: +%8.1f ms  %s\n", ms(time.Since(t.start)), s)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
