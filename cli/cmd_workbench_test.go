@@ -19,7 +19,10 @@ func TestWorkbenchFlags(t *testing.T) {
 	}{
 		{nil, 0, WorkbenchOptions{}, ""},
 		{[]string{"--db", "x.db"}, 0, WorkbenchOptions{DB: "x.db"}, ""},
-		{[]string{"demo"}, 0, WorkbenchOptions{Scenario: "ecommerce"}, ""},
+		{[]string{"demo", "--lang", "en"}, 0, WorkbenchOptions{Scenario: "ecommerce", KeepLang: true}, ""},
+		// A Chinese interface opens the sample whose data is Chinese.
+		{[]string{"demo", "--lang", "zh"}, 0, WorkbenchOptions{Scenario: "education", KeepLang: true}, ""},
+		{[]string{"demo", "--lang", "zh", "--scenario", "saas"}, 0, WorkbenchOptions{Scenario: "saas", KeepLang: true}, ""},
 		{[]string{"demo", "--scenario", "saas"}, 0, WorkbenchOptions{Scenario: "saas"}, ""},
 		{[]string{"demo", "--scenario", "nope"}, 2, WorkbenchOptions{}, "nope"},
 		{[]string{"--scenario", "nope"}, 2, WorkbenchOptions{}, "nope"},

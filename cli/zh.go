@@ -228,7 +228,7 @@ func init() {
 		"list users scoring at least this, 0 to 1 (0 lists every scored user)":                                     "列出得分不低于此值的用户，0 到 1（0 列出所有有得分的用户）",
 		"then show only the N riskiest (default all)":                                                              "然后只显示风险最高的 N 个（默认全部）",
 		// cli/cmd_demo.go
-		"sample scenario to open": "要打开的示例场景",
+		"sample scenario to open (default education under a Chinese interface, else ecommerce)": "要打开的示例场景（中文界面默认 education，否则默认 ecommerce）",
 		// cli/cmd_events.go
 		"display timezone for first / last seen (IANA name), default the database's": "首次 / 最近出现时间的显示时区（IANA 名称），默认取数据库的时区",
 		// cli/cmd_experiment.go

@@ -49,6 +49,17 @@ func Lookup(name string) (*Scenario, error) {
 	return nil, i18n.Errorf("unknown scenario %q (use one of %s)", name, strings.Join(Names(), ", "))
 }
 
+// Default is the scenario opened when none is named (spoor demo, the
+// workbench with no database): the education sample, whose events and
+// values are Chinese, under a Chinese interface; the first scenario
+// (ecommerce) otherwise.
+func Default() string {
+	if i18n.Current() == i18n.Chinese {
+		return "education"
+	}
+	return Scenarios[0].Name
+}
+
 // Defaults for Config fields left zero.
 const (
 	DefaultUsers = 2000

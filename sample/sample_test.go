@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -400,6 +401,19 @@ func TestSaleSpike(t *testing.T) {
 	for _, e := range collect(t, Config{Scenario: "ecommerce", Users: 2000, Seed: 12, End: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}) {
 		if e.Props["utm_source"] == "promo_618" {
 			t.Fatalf("promo user %s in a range without June 18", e.User)
+		}
+	}
+}
+
+// TestDefaultFollowsLanguage: spoor demo and the workbench with no
+// database open the education sample (Chinese events) under a Chinese
+// interface, ecommerce otherwise.
+func TestDefaultFollowsLanguage(t *testing.T) {
+	defer i18n.Set(i18n.Current())
+	for l, want := range map[i18n.Lang]string{i18n.Chinese: "education", i18n.English: "ecommerce"} {
+		i18n.Set(l)
+		if got := Default(); got != want {
+			t.Errorf("%s: default sample %q, want %s", l, got, want)
 		}
 	}
 }

@@ -77,16 +77,3 @@ func TestLangKeyRemembered(t *testing.T) {
 	}
 	h3.contains("漏斗查询")
 }
-
-// TestDefaultSampleFollowsLanguage: with no database the workbench opens
-// the education sample (Chinese events) under a Chinese interface.
-func TestDefaultSampleFollowsLanguage(t *testing.T) {
-	inLang(t, i18n.Chinese)
-	if got := defaultScenario(); got != "education" {
-		t.Fatalf("zh default sample %q, want education", got)
-	}
-	i18n.Set(i18n.English)
-	if got := defaultScenario(); got != "ecommerce" {
-		t.Fatalf("en default sample %q, want ecommerce", got)
-	}
-}
