@@ -58,6 +58,12 @@ var (
 	registered = map[Lang]map[string]string{}
 	conflicts  []string
 	printers   sync.Map // Lang -> *message.Printer
+	// pending holds each language's messages not yet compiled into the
+	// builder. Compiling every Chinese text took a few milliseconds of
+	// every command's start (issue 19), most of them in English, so a
+	// language's texts are compiled when it is first printed in.
+	pending  = map[Lang][]func() error{}
+	compiled sync.Map // Lang -> true while pending[Lang] is empty
 )
 
 // Set makes l the language of every later message.
@@ -126,10 +132,36 @@ func (l Lang) Add(msgs map[string]string) {
 			continue
 		}
 		m[key] = text
-		if err := builder.SetString(l.tag(), key, text); err != nil {
-			conflicts = append(conflicts, fmt.Sprintf("%s: %q: %v", l, key, err))
+		l.later(key, func() error { return builder.SetString(l.tag(), key, text) })
+	}
+}
+
+// later queues compiling key's message in l until l is printed in (or
+// Conflicts asks). mu is held.
+func (l Lang) later(key string, set func() error) {
+	pending[l] = append(pending[l], func() error {
+		if err := set(); err != nil {
+			return fmt.Errorf("%s: %q: %v", l, key, err)
+		}
+		return nil
+	})
+	compiled.Delete(l)
+}
+
+// compile puts l's pending messages into the builder.
+func (l Lang) compile() {
+	if _, ok := compiled.Load(l); ok {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, set := range pending[l] {
+		if err := set(); err != nil {
+			conflicts = append(conflicts, err.Error())
 		}
 	}
+	delete(pending, l)
+	compiled.Store(l, true)
 }
 
 // AddPlural registers l's plural forms of a key, chosen by the argument
@@ -146,9 +178,7 @@ func (l Lang) AddPlural(key string, arg int, format string, cases ...any) {
 	}
 	key = plainW(key)
 	m[key] = fmt.Sprint(cases...)
-	if err := builder.Set(l.tag(), key, plural.Selectf(arg, format, cases...)); err != nil {
-		conflicts = append(conflicts, fmt.Sprintf("%s: %q: %v", l, key, err))
-	}
+	l.later(key, func() error { return builder.Set(l.tag(), key, plural.Selectf(arg, format, cases...)) })
 }
 
 // Has reports whether l has its own text for key.
@@ -173,12 +203,16 @@ func Keys(l Lang) []string {
 
 // Conflicts lists keys registered twice with different texts.
 func Conflicts() []string {
+	for _, l := range Langs {
+		l.compile() // a text the catalog refuses is a conflict too
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	return append([]string(nil), conflicts...)
 }
 
 func (l Lang) printer() *message.Printer {
+	l.compile()
 	if p, ok := printers.Load(l); ok {
 		return p.(*message.Printer)
 	}

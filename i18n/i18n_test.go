@@ -131,3 +131,22 @@ func TestInEnglish(t *testing.T) {
 		t.Errorf("InEnglish of an Error: %q", got)
 	}
 }
+
+// Texts are compiled when their language is first printed in: one added
+// after that (a package initialised late, a test) must still be found.
+func TestAddAfterFirstUse(t *testing.T) {
+	Chinese.Add(map[string]string{"lazy first %d": "懒一 %d"})
+	if got := Chinese.T("lazy first %d", 1200); got != "懒一 1,200" {
+		t.Fatalf("first text: %q", got)
+	}
+	Chinese.Add(map[string]string{"lazy second": "懒二"})
+	if _, ok := compiled.Load(Chinese); ok {
+		t.Fatal("a new text left the language marked compiled")
+	}
+	if got := Chinese.T("lazy second"); got != "懒二" {
+		t.Fatalf("text added after first use: %q", got)
+	}
+	if got := English.T("lazy second"); got != "lazy second" {
+		t.Fatalf("English: %q", got)
+	}
+}

@@ -156,15 +156,17 @@ func loadUserNames(ctx context.Context, tx *sql.Tx) ([]string, error) {
 		return nil, err
 	}
 	defer rows.Close()
+	var g garbage
 	for rows.Next() {
 		var first, n int64
-		var b []byte
+		var b sql.RawBytes // copied into one string below
 		if err := rows.Scan(&first, &n, &b); err != nil {
 			return nil, err
 		}
 		if first != int64(len(out)) {
 			return nil, errCorrupt
 		}
+		g.drop(len(b))
 		// One string per blob, which the ids slice: one allocation instead
 		// of one per user (hundreds of thousands at 10M events).
 		all := string(b)
@@ -286,6 +288,7 @@ type positionReader struct {
 	part int     // the part in buf
 	buf  []int32 // its positions
 	err  error   // the first failure, which stops the reader
+	g    garbage // the parts read
 }
 
 func (r *positionReader) at(row int) (int, error) {
@@ -324,6 +327,7 @@ func (r *positionReader) next() error {
 	if err := r.rows.Scan(&part, &b); err != nil {
 		return err
 	}
+	r.g.drop(len(b))
 	if part != r.part+1 {
 		return errCorrupt
 	}
@@ -370,6 +374,7 @@ func loadPropColumn(ctx context.Context, tx *sql.Tx, key string, total int64, si
 	}
 	defer rows.Close()
 	dict := map[string]int32{}
+	var g garbage
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -380,6 +385,7 @@ func loadPropColumn(ctx context.Context, tx *sql.Tx, key string, total int64, si
 		if err := rows.Scan(&first, &n, &dictB, &codes); err != nil {
 			return nil, err
 		}
+		g.drop(len(dictB) + len(codes))
 		lits, err := decodeDict(dictB)
 		if err != nil {
 			return nil, err

@@ -147,12 +147,14 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 		}
 		defer rows.Close()
 		var p0, e0 int
+		var g garbage
 		for rows.Next() {
 			var np, ne int
 			var pr, er, tr sql.RawBytes
 			if err := rows.Scan(&np, &ne, &pr, &er, &tr); err != nil {
 				return err
 			}
+			g.drop(len(pr) + len(er) + len(tr))
 			if np < 0 || ne < np || p0+np > len(o.Person) || e0+ne > len(o.Time) {
 				return errCorrupt
 			}

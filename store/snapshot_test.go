@@ -40,11 +40,12 @@ func sameOrder(t *testing.T, what string, got, want *Ordered) {
 // repeats) and checks after each that the snapshot read back is exactly
 // the order computed from the chunks, over segments of a few events.
 func TestSnapshotMatchesChunks(t *testing.T) {
-	defer func(n, m int) { segmentEvents, positionsPart = n, m }(segmentEvents, positionsPart)
+	defer func(n, m, g int) { segmentEvents, positionsPart, garbageBudget = n, m, g }(segmentEvents, positionsPart, garbageBudget)
 	rng := rand.New(rand.NewSource(5))
 	merges := snapshotMerges.Load()
 	for trial := 0; trial < 60; trial++ {
-		segmentEvents, positionsPart = 1+rng.Intn(12), 1+rng.Intn(20)
+		// Blob copies collected between segments now and then, too.
+		segmentEvents, positionsPart, garbageBudget = 1+rng.Intn(12), 1+rng.Intn(20), 1+rng.Intn(400)
 		db := openTemp(t)
 		ctx := context.Background()
 		for file := 0; file < 1+rng.Intn(5); file++ {
