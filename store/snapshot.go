@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -120,87 +121,30 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 	}
 	o.Names = eventNames[1:]
 	var (
-		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
 		timed    bool // o.MinTime and o.MaxTime hold a segment's range
 	)
-	fail := func(err error) {
+	err = eachSegment(ctx, tx, len(o.Person), len(o.Time), func(_ int, seg segmentView, pb, eb, tb []byte) {
+		seg.o = o
+		lo, hi, err := seg.decode(pb, eb, tb)
 		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		mu.Unlock()
-	}
-	// SQLite reads the segments in order while the other cores decode the
-	// ones already read. Each segment's blobs are copied into one of a few
-	// reused buffers (RawBytes spares database/sql's own copy); taking a
-	// free buffer also bounds the decodes in flight.
-	free := make(chan []byte, runtime.GOMAXPROCS(0))
-	for range cap(free) {
-		free <- nil
-	}
-	err = func() error {
-		rows, err := tx.QueryContext(ctx, "SELECT n_persons, n_events, persons, events, times FROM snapshot ORDER BY seg")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		var p0, e0 int
-		var g garbage
-		for rows.Next() {
-			var np, ne int
-			var pr, er, tr sql.RawBytes
-			if err := rows.Scan(&np, &ne, &pr, &er, &tr); err != nil {
-				return err
+		defer mu.Unlock()
+		switch {
+		case err != nil:
+			firstErr = cmp.Or(firstErr, err)
+		case seg.np > 0:
+			if !timed {
+				o.MinTime, o.MaxTime, timed = lo, hi, true
 			}
-			g.drop(len(pr) + len(er) + len(tr))
-			if np < 0 || ne < np || p0+np > len(o.Person) || e0+ne > len(o.Time) {
-				return errCorrupt
-			}
-			seg := segmentView{o: o, p0: p0, e0: e0, np: np, ne: ne}
-			p0, e0 = p0+np, e0+ne
-			decode := func(pb, eb, tb []byte) {
-				lo, hi, err := seg.decode(pb, eb, tb)
-				if err != nil {
-					fail(err)
-					return
-				}
-				if seg.np > 0 {
-					mu.Lock()
-					if !timed {
-						o.MinTime, o.MaxTime, timed = lo, hi, true
-					}
-					o.MinTime, o.MaxTime = min(o.MinTime, lo), max(o.MaxTime, hi)
-					mu.Unlock()
-				}
-			}
-			if e0 == len(o.Time) {
-				// The last segment: nothing is left to read meanwhile, so
-				// it is decoded in place, without a copy.
-				decode(pr, er, tr)
-				continue
-			}
-			buf := <-free
-			buf = append(append(append(buf[:0], pr...), er...), tr...)
-			wg.Add(1)
-			go func() {
-				defer func() { free <- buf; wg.Done() }()
-				decode(buf[:len(pr)], buf[len(pr):len(pr)+len(er)], buf[len(pr)+len(er):])
-			}()
+			o.MinTime, o.MaxTime = min(o.MinTime, lo), max(o.MaxTime, hi)
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if p0 != len(o.Person) || e0 != len(o.Time) {
-			return errCorrupt
-		}
-		o.Users, err = userIDs(ctx, tx, names)
-		return err
-	}()
-	wg.Wait()
+	})
 	if err == nil {
 		err = firstErr
+	}
+	if err == nil {
+		o.Users, err = userIDs(ctx, tx, names)
 	}
 	if err != nil {
 		return nil, err
@@ -216,6 +160,69 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 		prev = id
 	}
 	return o, nil
+}
+
+// eachSegment reads the snapshot's segments in order, which must hold
+// persons and events in all, and calls decode with each one's place (its
+// first person and event in the whole, and how many) and blobs. SQLite
+// reads the segments while the other cores decode the ones already read:
+// each segment's blobs are copied into one of a few reused buffers
+// (RawBytes spares database/sql's own copy), and taking a free buffer
+// bounds the decodes in flight. slot tells which of GOMAXPROCS+1 decodes
+// in flight it is, for scratch space. It returns once every decode has,
+// with the first error of reading; decode keeps its own.
+func eachSegment(ctx context.Context, tx *sql.Tx, persons, events int, decode func(slot int, seg segmentView, pb, eb, tb []byte)) error {
+	type buffer struct {
+		slot int
+		b    []byte
+	}
+	free := make(chan buffer, runtime.GOMAXPROCS(0))
+	for k := range cap(free) {
+		free <- buffer{slot: k}
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	rows, err := tx.QueryContext(ctx, "SELECT n_persons, n_events, persons, events, times FROM snapshot ORDER BY seg")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var p0, e0 int
+	var g garbage
+	for rows.Next() {
+		var np, ne int
+		var pr, er, tr sql.RawBytes
+		if err := rows.Scan(&np, &ne, &pr, &er, &tr); err != nil {
+			return err
+		}
+		g.drop(len(pr) + len(er) + len(tr))
+		if np < 0 || ne < np || p0+np > persons || e0+ne > events {
+			return errCorrupt
+		}
+		seg := segmentView{p0: p0, e0: e0, np: np, ne: ne}
+		p0, e0 = p0+np, e0+ne
+		if e0 == events {
+			// The last segment: nothing is left to read meanwhile, so it
+			// is decoded in place, without a copy.
+			decode(cap(free), seg, pr, er, tr)
+			continue
+		}
+		buf := <-free
+		buf.b = append(append(append(buf.b[:0], pr...), er...), tr...)
+		wg.Add(1)
+		go func() {
+			defer func() { free <- buf; wg.Done() }()
+			b := buf.b
+			decode(buf.slot, seg, b[:len(pr)], b[len(pr):len(pr)+len(er)], b[len(pr)+len(er):])
+		}()
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if p0 != persons || e0 != events {
+		return errCorrupt
+	}
+	return nil
 }
 
 // segmentView is where one snapshot segment's persons and events go in the
@@ -250,8 +257,10 @@ func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
 	if e != s.e0+s.ne || len(pb) != 0 {
 		return 0, 0, errCorrupt
 	}
-	if err := decodeEvents(o.Event[s.e0:s.e0+s.ne], eb, len(o.Names)); err != nil {
-		return 0, 0, err
+	if o.Event != nil { // nil: only the times are wanted (Summarize)
+		if err := decodeEvents(o.Event[s.e0:s.e0+s.ne], eb, len(o.Names)); err != nil {
+			return 0, 0, err
+		}
 	}
 	// Times: one group-varint step per event, the zigzag step between
 	// persons' first times at each person's first event (groupvarint.go).
@@ -372,4 +381,102 @@ func decodeEvents(ev []int32, eb []byte, names int) error {
 		return errCorrupt
 	}
 	return nil
+}
+
+// Summary is what spoor info tells of a database's events.
+type Summary struct {
+	Events, Persons  int
+	Names            int   // event names
+	MinTime, MaxTime int64 // 0 when there are no events
+}
+
+// Summarize counts the events and persons and finds their time span, as
+// LoadOrdered would, without keeping the events: from a current snapshot
+// it decodes each segment into scratch space and drops it, so it costs a
+// fraction of a load in time and no memory per event.
+func (db *DB) Summarize(ctx context.Context) (Summary, error) {
+	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return Summary{}, err
+	}
+	defer tx.Rollback()
+	version, err := dataVersion(ctx, tx)
+	if err != nil {
+		return Summary{}, err
+	}
+	snap, err := intSetting(ctx, tx, "snapshot_version")
+	if err != nil {
+		return Summary{}, err
+	}
+	if version > 0 && snap == version {
+		s, err := summarizeSnapshot(ctx, tx)
+		if err == nil || !errors.Is(err, errCorrupt) {
+			return s, err
+		}
+		// A damaged snapshot: the chunks answer, as LoadOrdered's do.
+	}
+	r, err := loadRows(ctx, tx, false)
+	if err != nil {
+		return Summary{}, err
+	}
+	o := orderRows(r)
+	return Summary{Events: len(o.Time), Persons: len(o.Person), Names: len(o.Names), MinTime: o.MinTime, MaxTime: o.MaxTime}, nil
+}
+
+// summarizeSnapshot is Summarize from the snapshot, which must hold every
+// stored event.
+func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
+	var stored, persons, events sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM chunks").Scan(&stored); err != nil {
+		return Summary{}, err
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events) FROM snapshot").Scan(&persons, &events); err != nil {
+		return Summary{}, err
+	}
+	if events.Int64 != stored.Int64 || persons.Int64 < 0 || persons.Int64 > events.Int64 || events.Int64 > 1<<31-1 {
+		return Summary{}, errCorrupt
+	}
+	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
+	if err != nil {
+		return Summary{}, err
+	}
+	s := Summary{Events: int(events.Int64), Persons: int(persons.Int64), Names: len(names) - 1}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		timed    bool
+		scratch  = make([]*Ordered, runtime.GOMAXPROCS(0)+1) // per slot
+	)
+	err = eachSegment(ctx, tx, s.Persons, s.Events, func(slot int, seg segmentView, pb, eb, tb []byte) {
+		o := scratch[slot]
+		if o == nil {
+			o = &Ordered{}
+			scratch[slot] = o
+		}
+		// The segment's persons and times decoded at the start of the
+		// slot's columns; its events are not read.
+		o.Person, o.Start, o.Time = grow(o.Person, seg.np), grow(o.Start, seg.np), grow(o.Time, seg.ne)
+		seg.o, seg.p0, seg.e0 = o, 0, 0
+		lo, hi, err := seg.decode(pb, eb, tb)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err != nil:
+			firstErr = cmp.Or(firstErr, err)
+		case seg.np > 0:
+			if !timed {
+				s.MinTime, s.MaxTime, timed = lo, hi, true
+			}
+			s.MinTime, s.MaxTime = min(s.MinTime, lo), max(s.MaxTime, hi)
+		}
+	})
+	return s, cmp.Or(err, firstErr)
+}
+
+// grow returns s with length n, reusing its array when it is big enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }

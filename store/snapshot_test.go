@@ -35,6 +35,19 @@ func sameOrder(t *testing.T, what string, got, want *Ordered) {
 	}
 }
 
+// sameSummary checks Summarize against the events ordered from the chunks.
+func sameSummary(t *testing.T, what string, db *DB, want *Ordered) {
+	t.Helper()
+	got, err := db.Summarize(context.Background())
+	if err != nil {
+		t.Fatalf("%s: summarize: %v", what, err)
+	}
+	w := Summary{Events: len(want.Time), Persons: len(want.Person), Names: len(want.Names), MinTime: want.MinTime, MaxTime: want.MaxTime}
+	if got != w {
+		t.Fatalf("%s: summary %+v, want %+v", what, got, w)
+	}
+}
+
 // TestSnapshotMatchesChunks imports random files one after another (equal
 // timestamps, times out of order, identity links that merge persons,
 // repeats) and checks after each that the snapshot read back is exactly
@@ -83,6 +96,7 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 				t.Fatalf("trial %d file %d: the snapshot was not used", trial, file)
 			}
 			sameOrder(t, fmt.Sprintf("trial %d file %d", trial, file), got, want)
+			sameSummary(t, fmt.Sprintf("trial %d file %d", trial, file), db, want)
 			// A column read through positions streamed part by part is
 			// the one placed by all the positions at once.
 			if got.fromSnapshot {
@@ -134,6 +148,7 @@ func TestStaleSnapshotIsNotRead(t *testing.T) {
 		t.Fatal("a stale snapshot was read")
 	}
 	sameOrder(t, "stale", got, want)
+	sameSummary(t, "stale", db, want)
 }
 
 // A damaged snapshot is only a cache: the chunks answer instead.
@@ -160,6 +175,7 @@ func TestDamagedSnapshotFallsBack(t *testing.T) {
 			t.Fatalf("%s: the damaged snapshot was read", damage)
 		}
 		sameOrder(t, damage, got, want)
+		sameSummary(t, damage, db, want)
 	}
 	// Positions are read later, on first use: damage there is an error.
 	for _, damage := range []string{"UPDATE snapshot_positions SET positions = x'02020202'", "UPDATE snapshot_positions SET positions = x'7f'",
