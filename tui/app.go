@@ -57,6 +57,7 @@ type Model struct {
 	filling    result
 	fillCancel context.CancelFunc
 	fillSeq    int
+	warmed     bool               // the property columns the tabs read are loading (warmCmd)
 	running    int                // tab whose run is in flight, -1 when idle
 	cancel     context.CancelFunc // cancels the run in flight
 	imp        *importPage        // the import in progress or last finished
@@ -141,8 +142,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case savedMsg:
 		return m, m.savedRead(msg)
 	case resultMsg:
-		m.finished(msg)
-		return m, nil
+		return m, m.finished(msg)
 	case filledMsg:
 		return m, m.filled(msg)
 	case rangePickedMsg:
@@ -214,6 +214,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	}
 	m.stop()
 	m.cache.clear()
+	m.warmed = false
 	for i, t := range m.tabs {
 		t.key = ""
 		if first && t.a != nil && (msg.remote == nil || onServer(i)) {
@@ -345,10 +346,11 @@ func (m *Model) stop() {
 	m.seq++
 }
 
-// finished keeps a run's result unless a newer run has started since.
-func (m *Model) finished(msg resultMsg) {
+// finished keeps a run's result unless a newer run has started since; the
+// first result on new data also starts loading what other tabs will read.
+func (m *Model) finished(msg resultMsg) tea.Cmd {
 	if msg.seq != m.seq {
-		return // stale: its query was changed or cancelled
+		return nil // stale: its query was changed or cancelled
 	}
 	m.running = -1
 	t := m.tabs[msg.tab]
@@ -361,11 +363,16 @@ func (m *Model) finished(msg resultMsg) {
 			t.a.shown(nil)
 			m.setStatus(i18n.T("%s: %s", i18n.Text(tabNames[msg.tab]), msg.err.Error()), true)
 		}
-		return
+		return nil
 	}
 	m.cache.put(cached{tab: msg.tab, key: msg.key, res: msg.res, ms: msg.ms})
 	m.show(msg.tab, msg.key, msg.res, msg.ms)
 	m.sh.tm.mark("shown " + tabNames[msg.tab])
+	if !m.warmed {
+		m.warmed = true
+		return m.warmCmd()
+	}
+	return nil
 }
 
 // show puts the result of query key on tab i.
@@ -506,6 +513,7 @@ func (m *Model) View() string {
 	if m.sh.width == 0 {
 		return i18n.T("starting spoor…")
 	}
+	defer m.sh.tm.drawn()()
 	header := m.header()
 	tabs := tabBar(m.sh, m.active)
 	footer := m.footer()

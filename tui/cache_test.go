@@ -217,3 +217,24 @@ func TestResultCacheKeepsRecent(t *testing.T) {
 		}
 	}
 }
+
+// The first result on new data starts loading the Experiments tab's
+// variant column in the background, once per load.
+func TestFirstScreenWarmsTheVariantColumn(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	if !h.m.warmed {
+		t.Fatal("the first result started no warming")
+	}
+	if h.m.warmCmd() == nil {
+		t.Fatal("the seeded experiment's variant is not warmed")
+	}
+	before := h.m.seq
+	h.keys("J") // a later result warms nothing more
+	if h.m.seq == before || !h.m.warmed {
+		t.Fatal("the edit did not run")
+	}
+	h.m.tabs[tabExperiments].a.(*experimentTab).q.Variant = ""
+	if h.m.warmCmd() != nil {
+		t.Fatal("warming with no variant chosen")
+	}
+}

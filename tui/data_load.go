@@ -40,9 +40,12 @@ func loadCmd(ctx context.Context, open opener, db *store.DB, source string, sinc
 		d.Segments = segment.Resolver{DB: db}
 		end = tm.span("first queries' choices")
 		events := eventCounts(d)
+		picked := make(chan picks)
+		go func() { picked <- pickDefaults(d, events) }()
 		props, propsErr := propKeys(ctx, db)
 		msg := loadedMsg{db: db, d: d, source: source, events: events, funnel: funnelSeed(d, events, 4),
-			props: props, propsErr: propsErr, picks: pickDefaults(d, events), lang: storedLang(ctx, db)}
+			props: props, propsErr: propsErr, lang: storedLang(ctx, db)}
+		msg.picks = <-picked
 		end()
 		msg.ms = since(start).Milliseconds()
 		return msg

@@ -25,7 +25,15 @@ type experimentTab struct {
 	last *experimentResult
 }
 
-func (a *experimentTab) shown(res result)   { a.last, _ = res.(*experimentResult) }
+func (a *experimentTab) shown(res result) { a.last, _ = res.(*experimentResult) }
+
+// warm: the variant property, which the tab's first run reads.
+func (a *experimentTab) warm() []string {
+	if a.q.Variant == "" {
+		return nil
+	}
+	return []string{a.q.Variant}
+}
 func (a *experimentTab) stored(*savedEntry) {}
 
 // The ecommerce sample's checkout test: the tab opens on it when the data

@@ -66,3 +66,38 @@ func (m *Model) filled(msg filledMsg) tea.Cmd {
 	}
 	return m.fillActive()
 }
+
+// warmer is a tab whose first query reads property columns, which take a
+// while to load the first time (a quarter second at 10M events): once the
+// first screen is up they load in the background, so the tab's first run
+// finds them loaded.
+type warmer interface {
+	warm() []string
+}
+
+// warmCmd loads the property columns the tabs' queries read, after the
+// first result of newly loaded data is on screen; nil when none does.
+func (m *Model) warmCmd() tea.Cmd {
+	d := m.sh.d
+	if d == nil {
+		return nil
+	}
+	var keys []string
+	for _, t := range m.tabs {
+		if w, ok := t.a.(warmer); ok {
+			keys = append(keys, w.warm()...)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	ctx, tm := m.ctx, m.sh.tm
+	return func() tea.Msg {
+		for _, k := range keys {
+			end := tm.span("  warm property " + k)
+			d.Prop(ctx, k) // an error shows when a run reads the column
+			end()
+		}
+		return nil
+	}
+}

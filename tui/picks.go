@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"runtime"
 	"slices"
+	"sort"
+	"sync"
 
 	"github.com/spoorhq/spoor/query"
 )
@@ -38,11 +41,38 @@ func pickDefaults(d *query.Dataset, events []named) picks {
 func pickCounts(d *query.Dataset, events []named) (users, followed, repeaters []int) {
 	n := len(events)
 	slot := eventSlots(d, events)
+	users, followed, repeaters = make([]int, n), make([]int, n), make([]int, n)
+	// Persons count apart: a part of them per CPU, summed after.
+	chunks := personChunks(d, runtime.GOMAXPROCS(0))
+	parts := make([][3][]int, len(chunks))
+	var wg sync.WaitGroup
+	for c, r := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u, f, rep := pickCountsIn(d, slot, n, r[0], r[1])
+			parts[c] = [3][]int{u, f, rep}
+		}()
+	}
+	wg.Wait()
+	for _, p := range parts {
+		for s := range n {
+			users[s] += p[0][s]
+			followed[s] += p[1][s]
+			repeaters[s] += p[2][s]
+		}
+	}
+	return users, followed, repeaters
+}
+
+// pickCountsIn counts persons lo to hi; slot maps an event id to its
+// candidate, -1 for none.
+func pickCountsIn(d *query.Dataset, slot []int, n, lo, hi int) (users, followed, repeaters []int) {
 	const dayMs = 24 * 60 * 60 * 1000
 	users, followed, repeaters = make([]int, n), make([]int, n), make([]int, n)
 	lastDay := make([]int64, n)
 	did, wasFollowed, repeated := make([]bool, n), make([]bool, n), make([]bool, n)
-	for p := 0; p+1 < len(d.Start); p++ {
+	for p := lo; p < hi; p++ {
 		clear(did)
 		clear(wasFollowed)
 		clear(repeated)
@@ -138,4 +168,23 @@ func eventSlots(d *query.Dataset, events []named) []int {
 		}
 	}
 	return slot
+}
+
+// personChunks cuts d's persons into up to n contiguous ranges [lo, hi)
+// of about as many events each.
+func personChunks(d *query.Dataset, n int) [][2]int {
+	persons := len(d.Start) - 1
+	if persons <= 0 {
+		return nil
+	}
+	n = max(1, min(n, persons))
+	out := make([][2]int, 0, n)
+	lo := 0
+	for k := 1; k < n; k++ {
+		target := int32(int64(d.Len()) * int64(k) / int64(n))
+		hi := max(lo, sort.Search(persons, func(p int) bool { return d.Start[p] >= target }))
+		out = append(out, [2]int{lo, hi})
+		lo = hi
+	}
+	return append(out, [2]int{lo, persons})
 }

@@ -19,6 +19,7 @@ type timing struct {
 	mu    sync.Mutex
 	w     io.Writer
 	start time.Time // the workbench's start: each line says how long after it
+	draw  string    // what the next frame shows, to time drawing it
 }
 
 func newTiming(w io.Writer) *timing { return &timing{w: w, start: time.Now()} }
@@ -35,11 +36,32 @@ func (t *timing) span(what string) func() {
 	}
 }
 
-// mark notes a moment: a result drawn, a run found in the cache.
+// mark notes a moment (a result shown, a run found in the cache) with
+// the CPU time the process has used since it started; the next frame
+// drawn is timed too (drawn).
 func (t *timing) mark(what string) {
-	if t != nil {
-		t.line(what)
+	if t == nil {
+		return
 	}
+	t.line(fmt.Sprintf("%-34s %8s     cpu %8.1f ms in all", what, "", ms(cpuTime())))
+	t.mu.Lock()
+	t.draw = what
+	t.mu.Unlock()
+}
+
+// drawn times View after a mark: the frame that shows what was marked.
+func (t *timing) drawn() func() {
+	if t == nil {
+		return func() {}
+	}
+	t.mu.Lock()
+	what := t.draw
+	t.draw = ""
+	t.mu.Unlock()
+	if what == "" {
+		return func() {}
+	}
+	return t.span("  drawn after " + what)
 }
 
 func (t *timing) line(s string) {
