@@ -86,6 +86,27 @@ type ExitStatus struct {
 
 func (e *ExitStatus) Error() string { return e.Msg }
 
+// fileErrorText is err's text with the system's complaint about a file
+// (open x.csv: no such file or directory), which Go gives in English
+// wherever it is wrapped, said in the interface language.
+func fileErrorText(err error) string {
+	msg := err.Error()
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		return msg
+	}
+	var said string
+	switch {
+	case errors.Is(pe.Err, fs.ErrNotExist):
+		said = i18n.T("%s %s: no such file or directory", pe.Op, pe.Path)
+	case errors.Is(pe.Err, fs.ErrPermission):
+		said = i18n.T("%s %s: permission denied", pe.Op, pe.Path)
+	default:
+		return msg
+	}
+	return strings.Replace(msg, pe.Error(), said, 1)
+}
+
 // Run executes one spoor command line and returns the exit status:
 // 0 success, 1 runtime error, 2 usage error, or a command's ExitStatus.
 // wb opens the workbench (nil where it is not built in).
@@ -133,7 +154,7 @@ func Run(ctx context.Context, wb Workbench, args []string, stdin io.Reader, stdo
 		// the busy timeout while an import holds the database for a file.
 		err = i18n.Errorf("%w — another process (an import?) is writing to the database and held it too long; run this again when it has finished", err)
 	}
-	fmt.Fprintln(stderr, "spoor:", err)
+	fmt.Fprintln(stderr, "spoor:", fileErrorText(err))
 	var ue *UsageError
 	if errors.As(err, &ue) {
 		return 2
@@ -550,7 +571,7 @@ func localOnly(e query.Engine, what string) (*query.Dataset, error) {
 // event has, a date range outside the data (query.Engine.EmptyNotes).
 func noteEmpty(env *Env, d query.Engine, c query.Common) {
 	for _, n := range d.EmptyNotes(env.Ctx, c) {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), n)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note: %s", n))
 	}
 }
 

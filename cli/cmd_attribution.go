@@ -72,7 +72,7 @@ func runAttribution(env *Env, args []string) error {
 	}
 	noteEmpty(env, d, q.Common)
 	if r.SpendOutside > 0 {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("%d spend rows fall outside %s..%s and are not counted", r.SpendOutside, r.From, r.To))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note: %s", i18n.T("%d spend rows fall outside %s..%s and are not counted", r.SpendOutside, r.From, r.To)))
 	}
 	return emit(env, *format, r)
 }

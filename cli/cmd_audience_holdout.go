@@ -81,8 +81,8 @@ func holdOut(env *Env, dbPath string, ro *store.DB, d *query.Dataset, name strin
 		if keep, last, err = segment.Unrecorded(env.Ctx, ro, name, ids); err != nil || last == nil {
 			return l, err
 		}
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("audience %s has a holdout: its control group (%d of %d now) is left out; this export is not recorded — pass --holdout to record it",
-			name, len(ids)-len(keep), len(ids)))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note: %s", i18n.T("audience %s has a holdout: its control group (%d of %d now) is left out; this export is not recorded — pass --holdout to record it",
+			name, len(ids)-len(keep), len(ids))))
 	}
 	in := make(map[string]bool, len(keep))
 	for _, u := range keep {
@@ -171,8 +171,8 @@ func audienceReport(env *Env, args []string) error {
 		return usagef("name the goal event: --goal EVENT (none was recorded with the exports)")
 	}
 	if c.Open > 0 {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("%d people have not converted and their %s window runs past the data's last event (%s): import newer events for the final count",
-			c.Open, output.Duration(float64(w)/1000), time.UnixMilli(d.MaxTime).In(d.Loc).Format(time.RFC3339)))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note: %s", i18n.T("%d people have not converted and their %s window runs past the data's last event (%s): import newer events for the final count",
+			c.Open, output.Duration(float64(w)/1000), time.UnixMilli(d.MaxTime).In(d.Loc).Format(time.RFC3339))))
 	}
 	stamp := func(ms int64) string { return time.UnixMilli(ms).In(d.Loc).Format(time.RFC3339) }
 	r := AudienceReport{

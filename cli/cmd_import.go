@@ -202,7 +202,7 @@ func adoptTimezone(env *Env, db *store.DB, tz string) error {
 	if err := db.SetSetting(env.Ctx, "timezone", tz); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stderr, " ", i18n.T("note:"), i18n.T("display timezone of %s set to %s (from --tz)", db.Path, tz))
+	fmt.Fprintln(env.Stderr, " ", i18n.T("note: %s", i18n.T("display timezone of %s set to %s (from --tz)", db.Path, tz)))
 	return nil
 }
 
@@ -221,7 +221,7 @@ func importError(err error) string {
 	if errors.Is(err, context.Canceled) {
 		return i18n.T("interrupted; the file was not imported and the database is unchanged")
 	}
-	msg := err.Error()
+	msg := fileErrorText(err)
 	if strings.Contains(msg, "disk I/O error") || strings.Contains(msg, "disk is full") || strings.Contains(msg, "file too large") {
 		return i18n.T("%s — is the disk full (or a file size limit reached)? Free space and import the file again; nothing of it was kept", msg)
 	}
@@ -263,7 +263,7 @@ func printSummary(w io.Writer, r *importers.Result) {
 		notes = append(notes, i18n.T("%d times had no zone and were read in %s", q.NaiveTimes, q.Timezone))
 	}
 	for _, n := range notes {
-		fmt.Fprintln(w, " ", i18n.T("note:"), n)
+		fmt.Fprintln(w, " ", i18n.T("note: %s", n))
 	}
 }
 

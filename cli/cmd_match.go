@@ -48,7 +48,7 @@ func runMatch(env *Env, args []string) error {
 		return err
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), n)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note: %s", n))
 	}
 	noteEmpty(env, d, q.Common)
 	return emit(env, *format, r)

@@ -132,7 +132,7 @@ func recommendHistory(env *Env, d *query.Dataset, c query.Common, item, buy stri
 	}
 	noteEmpty(env, d, c)
 	if h.Buy == "" && h.Len() > 0 {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("no purchase event carries %s, so no item counts as bought; name one with --buy EVENT", item))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note: %s", i18n.T("no purchase event carries %s, so no item counts as bought; name one with --buy EVENT", item)))
 	}
 	return h, nil
 }

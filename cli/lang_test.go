@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -324,4 +325,27 @@ func TestChineseTablesGolden(t *testing.T) {
 	exGolden(t, "zh_events_table", "events", "--db", edu, "--format", "table", "--lang", "zh")
 	exGolden(t, "zh_funnel_table", "funnel", "--steps", "试听课,注册,首次付费", "--by", "city", "--db", edu, "--format", "table", "--lang", "zh")
 	exGolden(t, "zh_retention_table", "retention", "--period", "week", "--db", edu, "--format", "table", "--lang", "zh")
+}
+
+// Runtime errors under zh say in Chinese what went wrong, the system's
+// complaint about a missing file included (Go gives it in English).
+func TestRuntimeErrorsInChinese(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nofile.csv")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", missing}, "spoor: " + missing + "：文件或目录不存在\n"},
+		{[]string{"import", "--db", filepath.Join(dir, "x.db"), missing}, "spoor: " + missing + "：文件或目录不存在\nspoor: 导入失败；失败的文件没有改动数据库\n"},
+		{[]string{"trends", "--db", "clickhouse://h:99999/db?table=t"}, `spoor: ClickHouse 端口 "99999" 不是有效的端口号（HTTP 端口通常为 8123）` + "\n"},
+	} {
+		code, out, errs := runCLI(t, "", append(c.args, "--lang", "zh")...)
+		if code == 0 || out != "" || errs != c.want {
+			t.Errorf("spoor %s: exit %d, stdout %q, stderr %q; want %q", strings.Join(c.args, " "), code, out, errs, c.want)
+		}
+	}
+	if _, _, errs := runCLI(t, "", "run", missing); errs != "spoor: stat "+missing+": no such file or directory\n" {
+		t.Errorf("in English: %q", errs)
+	}
 }

@@ -88,10 +88,10 @@ func zoneNamed(tz string) (*time.Location, error) {
 func warnUnknown(env *Env, ev *segment.Evaluator) {
 	d := ev.Dataset()
 	for _, n := range ev.Unknown {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("warning:"), d.CheckEvent(n))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("warning: %s", d.CheckEvent(n)))
 	}
 	for _, p := range ev.Unset {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("warning:"), i18n.T("no event has a property %q; spoor props lists the known ones", p))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("warning: %s", i18n.T("no event has a property %q; spoor props lists the known ones", p)))
 	}
 }
 

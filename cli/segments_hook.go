@@ -17,6 +17,6 @@ func refreshAudiences(env *Env, db *store.DB, imported bool) {
 		return
 	}
 	if err := segment.RefreshAudiences(env.Ctx, db); err != nil {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("warning:"), i18n.T("audience rules not re-evaluated:"), err)
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("warning: %s", i18n.T("audience rules not re-evaluated: %v", err)))
 	}
 }

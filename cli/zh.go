@@ -8,6 +8,9 @@ import "github.com/spoorhq/spoor/i18n"
 // typed.
 func init() {
 	i18n.Chinese.Add(map[string]string{
+		// cli.go: the system's complaint about a file; the system call's name is left out.
+		"%s %s: no such file or directory": "%[2]s：文件或目录不存在",
+		"%s %s: permission denied":         "%[2]s：没有访问权限",
 		// cli.go
 		"%v — another process (an import?) is writing to the database and held it too long; run this again when it has finished": "%v——另一个进程（可能是导入）正在写数据库，占用时间过长；等它结束后再运行一次",
 		"unknown command %q%s; run spoor help for the list":                                                                      "没有命令 %q%s；运行 spoor help 查看命令列表",
@@ -36,7 +39,7 @@ func init() {
 		"another import is writing to %s; waiting for it to finish (Ctrl-C stops)":                          "另一个导入正在写入 %s；等待它完成（按 Ctrl-C 停止）",
 		"the directory %s does not exist (check --db, or create the directory first)":                       "目录 %s 不存在（请检查 --db，或先创建该目录）",
 		"%s needs a local spoor database for now":                                                           "%s 目前需要本地的 spoor 数据库",
-		"note:":                              "提示：",
+		"note: %s":                           "提示：%s",
 		" (did you mean %s?)":                "（是不是想用 %s？）",
 		"invalid value %s for flag --%s: %s": "选项 --%[2]s 的值 %[1]s 无效：%[3]s",
 		"flag needs an argument: --%s":       "选项 --%s 需要一个值",
@@ -311,6 +314,7 @@ func init() {
 		"first %d rows: %d rows, %d events, %d rejected": "前 %d 行：%d 行，%d 个事件，拒绝 %d 条",
 		"checked:":                   "已检查：",
 		"warning:":                   "警告：",
+		"warning: %s":                "警告：%s",
 		"first events:":              "前几个事件：",
 		"(dry run: nothing written)": "（试运行：没有写入任何内容）",
 		"%d of %d events are before %s (earliest %s): is the time column a timestamp, and in the unit guessed? Name it with --time COL, the unit with --time-format unix|unix_ms|unix_us|unix_ns (%s)": "%[2]d 个事件中有 %[1]d 个早于 %[3]s 年（最早 %[4]s）：时间列是时间戳吗？单位猜对了吗？用 --time COL 指定时间列，用 --time-format unix|unix_ms|unix_us|unix_ns 指定单位（%[5]s）",
@@ -452,7 +456,7 @@ func init() {
 		"deleted segment %s":  "已删除分群 %s",
 		"deleted audience %s": "已删除受众 %s",
 		// cli/segments_hook.go
-		"audience rules not re-evaluated:": "受众规则没有重新计算：",
+		"audience rules not re-evaluated: %v": "受众规则未重新计算：%v",
 		// table titles, columns and row labels
 		"change":       "变化",
 		"evaluated_at": "计算时间",
