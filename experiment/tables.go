@@ -17,7 +17,7 @@ func (r *Result) Tables() []output.Table {
 		goal = strings.Join(r.Steps, " → ")
 	}
 	main := output.Table{
-		Title:   i18n.T("experiment %s → %s (window %s)", r.Property, goal, seconds(r.WindowSeconds)),
+		Title:   i18n.T("experiment %s → %s (window %s)", r.Property, goal, output.Duration(r.WindowSeconds)),
 		Columns: []string{i18n.T("variant"), i18n.T("users"), i18n.T("conversions"), i18n.T("rate"), i18n.T("95%% CI"), i18n.T("lift"), i18n.T("lift 95%% CI"), i18n.T("diff"), i18n.T("diff 95%% CI"), i18n.T("p-value"), i18n.T("test")},
 	}
 	for _, v := range r.Variants {
@@ -141,16 +141,4 @@ func signedPP(d Num) string {
 		s = "+" + s
 	}
 	return s
-}
-
-func seconds(s float64) string {
-	switch {
-	case s >= 86400 && int64(s)%86400 == 0:
-		return strconv.FormatInt(int64(s)/86400, 10) + "d"
-	case s >= 3600 && int64(s)%3600 == 0:
-		return strconv.FormatInt(int64(s)/3600, 10) + "h"
-	case s >= 60 && int64(s)%60 == 0:
-		return strconv.FormatInt(int64(s)/60, 10) + "m"
-	}
-	return strconv.FormatFloat(s, 'f', -1, 64) + "s"
 }
