@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -240,11 +239,11 @@ func (db *DB) LoadPropAt(ctx context.Context, key string, version int64, pos []i
 	if size < 0 {
 		size = int(total.Int64)
 	}
-	place := func(row int) (int, error) { return row, nil }
+	span := func(from, n int) ([]int32, error) { return nil, nil } // each row in place
 	if pos != nil {
-		place = func(row int) (int, error) { return int(pos[row]), nil }
+		span = func(from, n int) ([]int32, error) { return pos[from : from+n], nil }
 	}
-	return loadPropColumn(ctx, tx, key, total.Int64, size, place)
+	return loadPropColumn(ctx, tx, key, total.Int64, size, span)
 }
 
 // LoadPropOrdered reads one property of every event in analysis order.
@@ -271,7 +270,7 @@ func (o *Ordered) LoadPropOrdered(ctx context.Context, key string) (*PropColumn,
 	}
 	pr := &positionReader{ctx: ctx, tx: tx, n: n, part: -1}
 	defer pr.close()
-	return loadPropColumn(ctx, tx, key, total.Int64, n, pr.at)
+	return loadPropColumn(ctx, tx, key, total.Int64, n, pr.span)
 }
 
 // FromSnapshot reports whether the events were read from the snapshot,
@@ -289,6 +288,23 @@ type positionReader struct {
 	buf  []int32 // its positions
 	err  error   // the first failure, which stops the reader
 	g    garbage // the parts read
+	out  []int32 // span's answer
+}
+
+// span returns the analysis index of stored rows from to from+n-1, asked
+// in ascending order, in a buffer the next call reuses.
+func (r *positionReader) span(from, n int) ([]int32, error) {
+	r.out = r.out[:0]
+	for row := from; row < from+n; {
+		if _, err := r.at(row); err != nil { // reads the part holding row
+			return nil, err
+		}
+		lo := row % positionsPart
+		k := min(len(r.buf)-lo, from+n-row)
+		r.out = append(r.out, r.buf[lo:lo+k]...)
+		row += k
+	}
+	return r.out, nil
 }
 
 func (r *positionReader) at(row int) (int, error) {
@@ -360,72 +376,140 @@ func (r *positionReader) close() {
 }
 
 // loadPropColumn reads key's values of the total stored events into a
-// column of size codes, stored row i at place(i) (negative: left out).
-func loadPropColumn(ctx context.Context, tx *sql.Tx, key string, total int64, size int, place func(row int) (int, error)) (*PropColumn, error) {
-	col := &PropColumn{Codes: make([]int32, size)}
-	var firstID sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT min(first_id) FROM chunks").Scan(&firstID); err != nil {
-		return nil, err
+// column of size codes. span gives where stored rows from to from+n-1 go
+// (negative: left out; nil: each at its own row). A chunk's codes are
+// decoded into a buffer first and then placed in one plain loop: placing
+// each value through a call per row, position by position, took longer
+// than loading the events themselves (issue 19).
+func loadPropColumn(ctx context.Context, tx *sql.Tx, key string, total int64, size int, span func(from, n int) ([]int32, error)) (*PropColumn, error) {
+	col := &PropColumn{Codes: hugePages(make([]int32, size))}
+	// The chunks in order first, then each one's column by its key: a join
+	// ordered by first_id (no index) put every column's blob through
+	// SQLite's sorter.
+	type chunkAt struct {
+		id, first int64
+		n         int
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT c.first_id, c.n, p.dict, p.codes FROM chunks c
-		JOIN chunk_props p ON p.chunk_id = c.id AND p.key = ? ORDER BY c.first_id`, key)
+	var chunks []chunkAt
+	list, err := tx.QueryContext(ctx, "SELECT id, first_id, n FROM chunks ORDER BY first_id")
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	dict := map[string]int32{}
+	for list.Next() {
+		var c chunkAt
+		if err := list.Scan(&c.id, &c.first, &c.n); err != nil {
+			list.Close()
+			return nil, err
+		}
+		chunks = append(chunks, c)
+	}
+	list.Close()
+	if err := list.Err(); err != nil {
+		return nil, err
+	}
+	stmt, err := tx.PrepareContext(ctx, "SELECT dict, codes FROM chunk_props WHERE key = ? AND chunk_id = ?")
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	l := &propLoader{col: col, dict: map[string]int32{}, total: total, span: span}
 	var g garbage
-	for rows.Next() {
+	for _, c := range chunks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		var first int64
-		var n int
-		var dictB, codes sql.RawBytes // decoded before the next row: no copy
-		if err := rows.Scan(&first, &n, &dictB, &codes); err != nil {
-			return nil, err
-		}
-		g.drop(len(dictB) + len(codes))
-		lits, err := decodeDict(dictB)
+		rows, err := stmt.QueryContext(ctx, key, c.id)
 		if err != nil {
 			return nil, err
 		}
-		// Map this chunk's codes onto the column's dictionary of texts.
-		local := make([]int32, len(lits))
-		for i, lit := range lits {
-			text := literalText(lit)
-			c, ok := dict[text]
-			if !ok {
-				col.Values = append(col.Values, text)
-				c = int32(len(col.Values))
-				dict[text] = c
+		err = func() error {
+			defer rows.Close()
+			if !rows.Next() {
+				return rows.Err() // the chunk has no event with the key
 			}
-			local[i] = c
-		}
-		base := int(first - firstID.Int64)
-		if base < 0 || int64(base+n) > total {
-			return nil, errCorrupt
-		}
-		// decodePairs keeps row < n, so base+row is in range.
-		var placeErr error
-		if err := decodePairs(codes, n, len(lits), func(row, lit int) {
-			at, err := place(base + row)
-			switch {
-			case err != nil:
-				placeErr = cmp.Or(placeErr, err)
-			case at >= size:
-				placeErr = cmp.Or(placeErr, errCorrupt)
-			case at >= 0:
-				col.Codes[at] = local[lit]
+			var dictB, codesB sql.RawBytes // decoded before the next row: no copy
+			if err := rows.Scan(&dictB, &codesB); err != nil {
+				return err
 			}
-		}); err != nil {
+			g.drop(len(dictB) + len(codesB))
+			return l.chunk(int(c.first-chunks[0].first), c.n, dictB, codesB)
+		}()
+		if err != nil {
 			return nil, err
 		}
-		if placeErr != nil {
-			return nil, placeErr
+	}
+	return col, nil
+}
+
+// propLoader fills a column chunk by chunk.
+type propLoader struct {
+	col   *PropColumn
+	dict  map[string]int32 // col.Values -> code
+	total int64            // stored events
+	span  func(from, n int) ([]int32, error)
+	codes []int32 // one chunk's codes in col's dictionary, 0: unset
+}
+
+// chunk decodes the column of the n stored rows from base into l.codes,
+// in the column's dictionary, and places them by l.span.
+func (l *propLoader) chunk(base, n int, dictB, codesB []byte) error {
+	col := l.col
+	lits, err := decodeDict(dictB)
+	if err != nil {
+		return err
+	}
+	// Map this chunk's codes onto the column's dictionary of texts.
+	local := make([]int32, len(lits))
+	for i, lit := range lits {
+		text := literalText(lit)
+		c, ok := l.dict[text]
+		if !ok {
+			col.Values = append(col.Values, text)
+			c = int32(len(col.Values))
+			l.dict[text] = c
+		}
+		local[i] = c
+	}
+	if base < 0 || n < 0 || int64(base+n) > l.total {
+		return errCorrupt
+	}
+	l.codes = grow(l.codes, n)
+	cs := l.codes
+	clear(cs)
+	// decodePairs keeps row < n.
+	if err := decodePairs(codesB, n, len(lits), func(row, lit int) { cs[row] = local[lit] }); err != nil {
+		return err
+	}
+	at, err := l.span(base, n)
+	if err != nil {
+		return err
+	}
+	return place(col.Codes, cs, at, base)
+}
+
+// place writes the set codes of stored rows base onwards into dst: row
+// i's at at[i] (negative: left out), or with at nil at base+i.
+func place(dst, codes, at []int32, base int) error {
+	if at == nil {
+		for i, c := range codes {
+			if c != 0 {
+				if base+i >= len(dst) {
+					return errCorrupt
+				}
+				dst[base+i] = c
+			}
+		}
+		return nil
+	}
+	for i, c := range codes {
+		if p := at[i]; c != 0 && p >= 0 {
+			if int(p) >= len(dst) {
+				return errCorrupt
+			}
+			dst[p] = c
 		}
 	}
-	return col, rows.Err()
+	return nil
 }
 
 // PropKeys lists the property keys seen in stored events with how many

@@ -72,9 +72,14 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 			if file > 0 && rng.Intn(2) == 0 {
 				size = rng.Intn(8)
 			}
+			// Some files' chunks lack the property, some events too.
+			keyless := rng.Intn(4) == 0
 			for i := size; i > 0; i-- {
 				e := Event{User: fmt.Sprint("u", rng.Intn(9)), Name: fmt.Sprint("e", rng.Intn(4)),
 					Time: int64(rng.Intn(30)) * 1000 * int64(1+rng.Intn(100000)), Props: []Prop{{"k", float64(rng.Intn(3))}}}
+				if keyless || rng.Intn(5) == 0 {
+					e.Props = nil
+				}
 				if _, err := tx.Add(ctx, &e); err != nil {
 					t.Fatal(err)
 				}
@@ -114,6 +119,45 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 				}
 				if !slices.Equal(streamed.Codes, placed.Codes) || !slices.Equal(streamed.Values, placed.Values) {
 					t.Fatalf("trial %d file %d: streamed column %v %v, placed %v %v", trial, file, streamed.Codes, streamed.Values, placed.Codes, placed.Values)
+				}
+				// Both against each stored row's own properties, and a
+				// random few rows placed in a short column, the rest left out.
+				all := make([]int, len(pos))
+				for i := range all {
+					all[i] = i
+				}
+				props, err := db.PropsOf(ctx, got.Version, all)
+				if err != nil {
+					t.Fatal(err)
+				}
+				few, size := make([]int32, len(pos)), 0
+				for i := range few {
+					few[i] = -1
+					if rng.Intn(2) == 0 {
+						few[i], size = int32(size), size+1
+					}
+				}
+				picked, err := db.LoadPropAt(ctx, "k", got.Version, few, size)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := func(col *PropColumn, i int) string {
+					if c := col.Codes[i]; c > 0 {
+						return col.Values[c-1]
+					}
+					return "(unset)"
+				}
+				for row, p := range pos {
+					want := "(unset)"
+					if v, ok := props[row]["k"]; ok {
+						want = v
+					}
+					if got := text(streamed, int(p)); got != want {
+						t.Fatalf("trial %d file %d: row %d at %d is %s, want %s", trial, file, row, p, got, want)
+					}
+					if few[row] >= 0 && text(picked, int(few[row])) != want {
+						t.Fatalf("trial %d file %d: row %d picked at %d is %s, want %s", trial, file, row, few[row], text(picked, int(few[row])), want)
+					}
 				}
 			}
 		}
