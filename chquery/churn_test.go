@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
@@ -17,14 +16,10 @@ import (
 // random habits (daily, weekly, stopped, a single day) in DST zones, with
 // ms and equal times, key events, other --tz zones, windows and scores.
 func TestChurnMatchesLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(14))
 	zones := []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Europe/London", "UTC"}
-	datasets, queries := 6, 6
-	if testing.Short() {
-		datasets = 2
-	}
+	datasets, queries := runs(6, 2), 6
 	const day = int64(86_400_000)
 	for it := 0; it < datasets; it++ {
 		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
@@ -44,7 +39,7 @@ func TestChurnMatchesLocal(t *testing.T) {
 		}
 		raw = append(raw, query.RawEvent{User: "last", Event: "open", Time: base + 120*day})
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := load(t, c, db, raw, loc)
+		b := f.load(raw, loc)
 		for qi := 0; qi < queries; qi++ {
 			opt := segment.ChurnOptions{WindowDays: []int{0, 7, 14, 30}[rng.Intn(4)], BaselineDays: []int{0, 10, 56}[rng.Intn(3)],
 				MinScore: []float64{0, 0.5, 0.8}[rng.Intn(3)], Top: []int{0, 5}[rng.Intn(2)]}

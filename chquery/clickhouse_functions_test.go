@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/sequence"
 )
@@ -22,8 +21,7 @@ import (
 // condition and a person's events have distinct times (whole seconds,
 // as DateTime holds them).
 func TestWindowFunnelMatchesServer(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(21))
 	ctx := context.Background()
 	names := []string{"a", "b", "c", "d", "x"}
@@ -38,7 +36,7 @@ func TestWindowFunnelMatchesServer(t *testing.T) {
 		for i, n := range names { // every step is a known event
 			raw = append(raw, query.RawEvent{User: "names", Event: n, Time: day0 + int64(100+i)*1000})
 		}
-		b := load(t, c, db, raw, time.UTC)
+		b := f.load(raw, time.UTC)
 		order := rng.Perm(4)[:1+rng.Intn(4)]
 		var steps, conds []string
 		for _, i := range order {
@@ -72,8 +70,7 @@ func TestWindowFunnelMatchesServer(t *testing.T) {
 // sequenceMatch and sequenceCount on random patterns and data (distinct
 // whole-second times: the server's sort leaves equal times in any order).
 func TestSequenceMatchesServer(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(22))
 	ctx := context.Background()
 	names := []string{"a", "b", "c", "x"}
@@ -85,7 +82,7 @@ func TestSequenceMatchesServer(t *testing.T) {
 				raw = append(raw, query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: day0 + int64(s)*1000})
 			}
 		}
-		b := load(t, c, db, raw, time.UTC)
+		b := f.load(raw, time.UTC)
 		conds := []string{"a", "b", "c"}[:2+rng.Intn(2)] // ClickHouse takes at least two
 		var pattern strings.Builder
 		for i := range 1 + rng.Intn(4) {

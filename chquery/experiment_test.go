@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
 )
@@ -37,8 +36,7 @@ func sameExperiment(t *testing.T, b *backends, q experiment.Query) *experiment.R
 }
 
 func TestExperimentHandChecked(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	at := func(m int) int64 { return day0 + int64(m)*60_000 }
 	v := func(x string) map[string]string { return map[string]string{"v": x} }
 	raw := []query.RawEvent{
@@ -55,7 +53,7 @@ func TestExperimentHandChecked(t *testing.T) {
 		{User: "b3", Event: "open", Time: at(0), Props: v("")}, {User: "b3", Event: "open", Time: at(1), Props: v("B")}, {User: "b3", Event: "buy", Time: at(2)},
 		{User: "zz", Event: "buy", Time: at(600)},
 	}
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	r := sameExperiment(t, b, experiment.Query{Variant: "v", Goal: "buy", Window: "2h", Revenue: "rev"})
 	got := map[string][2]int{}
 	for _, x := range r.Variants {
@@ -74,14 +72,10 @@ func TestExperimentHandChecked(t *testing.T) {
 // mixed, empty and null, goals and funnels with step filters, --where,
 // --by, ranges in DST zones, revenue that is not always a number.
 func TestExperimentMatchesLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(9))
 	zones := []string{"America/New_York", "Australia/Lord_Howe", "Europe/London"}
-	datasets, queries := 8, 8
-	if testing.Short() {
-		datasets = 3
-	}
+	datasets, queries := runs(8, 3), 8
 	for it := 0; it < datasets; it++ {
 		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
 		base := time.Date(2026, []time.Month{3, 10, 11}[rng.Intn(3)], 1+rng.Intn(28), 0, 0, 0, 0, loc).UnixMilli()
@@ -104,7 +98,7 @@ func TestExperimentMatchesLocal(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := load(t, c, db, raw, loc)
+		b := f.load(raw, loc)
 		for qi := 0; qi < queries; qi++ {
 			q := experiment.Query{Variant: "v", Window: []string{"", "1ms", "1h", "1d", "3d"}[rng.Intn(5)]}
 			if rng.Intn(2) == 0 {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -32,8 +31,7 @@ func sameFunnel(t *testing.T, b *backends, q query.FunnelQuery) *query.FunnelRes
 }
 
 func TestFunnelHandChecked(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
 	raw := []query.RawEvent{
 		{User: "u1", Event: "view", Time: at(10, 0)}, {User: "u1", Event: "cart", Time: at(10, 5)}, {User: "u1", Event: "buy", Time: at(11, 0)},
@@ -44,7 +42,7 @@ func TestFunnelHandChecked(t *testing.T) {
 		{User: "u5", Event: "cart", Time: at(9, 0)}, {User: "u5", Event: "view", Time: at(9, 0)}, {User: "u5", Event: "buy", Time: at(9, 0)},
 		{User: "zz", Event: "other", Time: at(24*30, 0)},
 	}
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	r := sameFunnel(t, b, query.FunnelQuery{Steps: query.FunnelSteps([]string{"view", "cart", "buy"})})
 	var users []int
 	for _, s := range r.Steps {
@@ -59,8 +57,7 @@ func TestFunnelHandChecked(t *testing.T) {
 // in one window from any step event, a repeated step as often as it is
 // repeated.
 func TestFunnelAnyHandChecked(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
 	raw := []query.RawEvent{
 		{User: "u1", Event: "buy", Time: at(10, 0)}, {User: "u1", Event: "view", Time: at(10, 10)}, {User: "u1", Event: "cart", Time: at(10, 20)},
@@ -68,7 +65,7 @@ func TestFunnelAnyHandChecked(t *testing.T) {
 		{User: "u3", Event: "view", Time: at(10, 0)}, {User: "u3", Event: "view", Time: at(10, 30)},
 		{User: "u4", Event: "other", Time: at(10, 0)},
 	}
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	for _, tc := range []struct {
 		steps []string
 		users []int
@@ -96,14 +93,10 @@ func TestFunnelAnyHandChecked(t *testing.T) {
 // --where, --by, date ranges and windows in milliseconds that land on
 // event times. Every other dataset is read in parts, as a large table is.
 func TestFunnelMatchesLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(12))
 	const hour = int64(3_600_000)
-	datasets, queries := 12, 8
-	if testing.Short() {
-		datasets = 3
-	}
+	datasets, queries := runs(12, 3), 8
 	defer func(n int64) { partEvents = n }(partEvents)
 	for it := 0; it < datasets; it++ {
 		partEvents = int64(it%2) << 40
@@ -120,7 +113,7 @@ func TestFunnelMatchesLocal(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := load(t, c, db, raw, time.UTC)
+		b := f.load(raw, time.UTC)
 		for qi := 0; qi < queries; qi++ {
 			q := query.FunnelQuery{Mode: []string{"", query.FunnelStrict, query.FunnelAny}[rng.Intn(3)]}
 			win := []int64{0, 1, 2, 3, 5, 24}[rng.Intn(6)]*hour + int64(rng.Intn(2))
@@ -166,15 +159,14 @@ func TestFunnelHeavyPerson(t *testing.T) {
 	if testing.Short() {
 		t.Skip("200,000 events")
 	}
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(3))
 	var raw []query.RawEvent
 	for i := 0; i < 200_000; i++ {
 		raw = append(raw, query.RawEvent{User: "heavy", Event: []string{"view", "cart", "buy", "other"}[rng.Intn(4)], Time: day0 + int64(i/3)*60_000})
 	}
 	raw = append(raw, query.RawEvent{User: "light", Event: "view", Time: day0})
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -199,15 +191,14 @@ func TestFunnelHeavyPerson(t *testing.T) {
 // window, the stored order within an instant, one event filling two
 // steps.
 func TestFunnelSemanticsHandChecked(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
 	raw := []query.RawEvent{
 		{User: "u1", Event: "view", Time: at(10, 0)}, {User: "u1", Event: "view", Time: at(10, 40)}, {User: "u1", Event: "cart", Time: at(11, 20)},
 		{User: "u2", Event: "cart", Time: at(10, 0)}, {User: "u2", Event: "view", Time: at(10, 0)},
 		{User: "u3", Event: "view", Time: at(12, 0)},
 	}
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	for _, tc := range []struct {
 		steps []string
 		sem   string
@@ -232,8 +223,7 @@ func TestFunnelSemanticsHandChecked(t *testing.T) {
 // and 20 and step 2 on January 2 and 6), spoor the latest: the time to
 // convert and the --by value follow the attempt, ordered and strict.
 func TestFunnelAmplitudeHandChecked(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	at := func(d, h int) int64 { return day0 + int64(d-1)*86_400_000 + int64(h)*3_600_000 }
 	src := func(v string) map[string]string { return map[string]string{"src": v} }
 	raw := []query.RawEvent{
@@ -242,7 +232,7 @@ func TestFunnelAmplitudeHandChecked(t *testing.T) {
 		{User: "u1", Event: "a", Time: at(20, 0), Props: src("push")},
 		{User: "zz", Event: "other", Time: at(40, 0)},
 	}
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	for _, tc := range []struct {
 		sem, mode, by string
 		hours         float64
@@ -266,14 +256,10 @@ func TestFunnelAmplitudeHandChecked(t *testing.T) {
 // equal times, same-named steps with and without different filters,
 // --where, --by and ranges; the rules not compiled must say so.
 func TestFunnelSemanticsMatchLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(21))
 	const hour = int64(3_600_000)
-	datasets := 8
-	if testing.Short() {
-		datasets = 2
-	}
+	datasets := runs(8, 2)
 	for it := 0; it < datasets; it++ {
 		names := []string{"a", "b", "c"}[:2+rng.Intn(2)]
 		var raw []query.RawEvent
@@ -287,7 +273,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := load(t, c, db, raw, time.UTC)
+		b := f.load(raw, time.UTC)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Semantics: []string{query.SemMixpanel, query.SemClickHouse, query.SemAmplitude}[rng.Intn(3)]}
 			if q.Semantics == query.SemAmplitude && rng.Intn(2) == 0 {
@@ -345,14 +331,10 @@ func notCompiled(t *testing.T, b *backends, q query.FunnelQuery) {
 // windows in milliseconds landing on event times, --where, --by, ranges
 // and step filters.
 func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(33))
 	const hour = int64(3_600_000)
-	datasets := 8
-	if testing.Short() {
-		datasets = 2
-	}
+	datasets := runs(8, 2)
 	for it := 0; it < datasets; it++ {
 		names := []string{"a", "b", "c", "d"}
 		var raw []query.RawEvent
@@ -366,7 +348,7 @@ func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := load(t, c, db, raw, time.UTC)
+		b := f.load(raw, time.UTC)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Semantics: query.SemAmplitude}
 			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour + int64(rng.Intn(2))

@@ -34,9 +34,36 @@ const tableDDL = `(person String, distinct_id String, time Int64, event String,
 	prop_keys Array(String), prop_values Array(String), id UInt64)
 	ENGINE = MergeTree ORDER BY (person, time, id)`
 
+// fixture is what each test opens first: the two servers and a database
+// of its own for the tables it loads.
+type fixture struct {
+	t  testing.TB
+	c  *chtest.Cluster
+	db string
+}
+
+// newFixture starts the servers on first use (skipping the test when none
+// can be started) and makes the test's database.
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	c := chtest.Get(t)
+	return &fixture{t: t, c: c, db: c.NewDatabase(t)}
+}
+
+// runs is how many random datasets a cross-check tries: n, or short
+// under -short.
+func runs(n, short int) int {
+	if testing.Short() {
+		return short
+	}
+	return n
+}
+
 // load writes raw events (their order is the storage order) into new
-// tables of db and opens engines on them; loc is the display zone.
-func load(t testing.TB, c *chtest.Cluster, db string, raw []query.RawEvent, loc *time.Location) *backends {
+// tables of the test's database and opens engines on them; loc is the
+// display zone.
+func (f *fixture) load(raw []query.RawEvent, loc *time.Location) *backends {
+	t, c, db := f.t, f.c, f.db
 	t.Helper()
 	name := fmt.Sprintf("ev%d", tableSeq.Add(1))
 	// Each person's events go to one shard, as push sends them.

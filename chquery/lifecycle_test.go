@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -14,18 +13,14 @@ import (
 // with --event, --where, --by and ranges, in DST zones, on one server and
 // the 2-shard cluster.
 func TestLifecycleMatchesLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(31))
 	zones := []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"}
-	datasets, queries := 6, 8
-	if testing.Short() {
-		datasets = 2
-	}
+	datasets, queries := runs(6, 2), 8
 	ctx := context.Background()
 	for it := 0; it < datasets; it++ {
 		raw, loc, base := randomZoned(rng, zones, 90)
-		b := load(t, c, db, raw, loc)
+		b := f.load(raw, loc)
 		for qi := 0; qi < queries; qi++ {
 			q := query.LifecycleQuery{Interval: []string{"day", "week", "month"}[rng.Intn(3)]}
 			if rng.Intn(2) == 0 {

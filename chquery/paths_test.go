@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -20,8 +19,7 @@ func samePaths(t *testing.T, b *backends, q query.PathsQuery) *query.PathsResult
 // TestPathsHandChecked: sessions, collapse, equal times in storage order,
 // --where leaving events out of the walk, and both directions.
 func TestPathsHandChecked(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	at := func(m int) int64 { return day0 + int64(m)*60_000 }
 	raw := []query.RawEvent{
 		// u1: view view cart [40 min gap] buy
@@ -34,7 +32,7 @@ func TestPathsHandChecked(t *testing.T) {
 		// u4: cart before view, stored in the other order
 		{User: "u4", Event: "view", Time: at(3)}, {User: "u4", Event: "cart", Time: at(1)},
 	}
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	steps := func(r *query.PathsResult) []string {
 		var out []string
 		for _, p := range r.Paths {
@@ -71,14 +69,10 @@ func TestPathsHandChecked(t *testing.T) {
 // both directions, depths, sessions, collapse, top, --where, --by and
 // date ranges.
 func TestPathsMatchesLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(7))
 	zones := []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Europe/London"}
-	datasets, queries := 10, 10
-	if testing.Short() {
-		datasets = 3
-	}
+	datasets, queries := runs(10, 3), 10
 	for it := 0; it < datasets; it++ {
 		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
 		// Around a DST change in March or November.
@@ -98,7 +92,7 @@ func TestPathsMatchesLocal(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := load(t, c, db, raw, loc)
+		b := f.load(raw, loc)
 		for qi := 0; qi < queries; qi++ {
 			q := query.PathsQuery{Depth: 1 + rng.Intn(6), Top: []int{0, 1, 3, 100}[rng.Intn(4)], NoCollapse: rng.Intn(2) == 0,
 				SessionGap: []string{"", "0", "30m", "1ms", "1h"}[rng.Intn(5)]}
@@ -129,15 +123,14 @@ func TestPathsHeavyPerson(t *testing.T) {
 	if testing.Short() {
 		t.Skip("200,000 events")
 	}
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(5))
 	var raw []query.RawEvent
 	for i := 0; i < 200_000; i++ {
 		raw = append(raw, query.RawEvent{User: "heavy", Event: []string{"view", "view", "cart", "buy"}[rng.Intn(4)], Time: day0 + int64(i/3)*1000})
 	}
 	raw = append(raw, query.RawEvent{User: "light", Event: "view", Time: day0})
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	for _, q := range []query.PathsQuery{{From: "buy", Depth: 15, SessionGap: "0"}, {To: "cart", Depth: 15, NoCollapse: true}} {
 		start := time.Now()
 		samePaths(t, b, q)

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
@@ -60,16 +59,12 @@ func sameJSON(t *testing.T, what string, got, want any) {
 }
 
 func TestStagesAndRFMMatchLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(21))
-	datasets := 8
-	if testing.Short() {
-		datasets = 3
-	}
+	datasets := runs(8, 3)
 	for it := 0; it < datasets; it++ {
 		raw, loc := randomShop(rng)
-		b := load(t, c, db, raw, loc)
+		b := f.load(raw, loc)
 		for qi := 0; qi < 6; qi++ {
 			ctx, tz := zoneCtx(rng)
 			window := []int{1, 7, 30}[rng.Intn(3)]
@@ -106,8 +101,7 @@ func TestStagesAndRFMMatchLocal(t *testing.T) {
 // TestStagesAndRFMHandChecked: three customers and a browser on a
 // timeline whose last event is Mar 31, 2026 12:00 UTC.
 func TestStagesAndRFMHandChecked(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	at := func(m time.Month, d int) int64 { return time.Date(2026, m, d, 12, 0, 0, 0, time.UTC).UnixMilli() }
 	rev := func(v string) map[string]string { return map[string]string{"rev": v} }
 	raw := []query.RawEvent{
@@ -121,7 +115,7 @@ func TestStagesAndRFMHandChecked(t *testing.T) {
 		// browse: first seen Mar 25, no purchase.
 		{User: "browse", Event: "view", Time: at(3, 25)},
 	}
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	ctx := context.Background()
 	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
 		// 30-day window: recent from Mar 2, before it from Jan 31.

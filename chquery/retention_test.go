@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -16,18 +15,14 @@ import (
 // --where, --by and ranges in DST zones, and the users of every cell, on
 // one server and the 2-shard cluster.
 func TestRetentionMatchesLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(41))
 	zones := []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"}
-	datasets, queries := 6, 8
-	if testing.Short() {
-		datasets = 2
-	}
+	datasets, queries := runs(6, 2), 8
 	ctx := context.Background()
 	for it := 0; it < datasets; it++ {
 		raw, loc, base := randomZoned(rng, zones, 60)
-		b := load(t, c, db, raw, loc)
+		b := f.load(raw, loc)
 		for qi := 0; qi < queries; qi++ {
 			q := query.RetentionQuery{Period: []string{"day", "week", "month"}[rng.Intn(3)], Periods: []int{0, 3, 10}[rng.Intn(3)],
 				Unbounded: rng.Intn(3) == 0, Recurring: rng.Intn(3) == 0}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
@@ -123,14 +122,13 @@ func sortedMembers(d *query.Dataset, m []bool) []string {
 // TestSegmentMatchesLocal compares the members of random expressions, on
 // one server and on the two-shard cluster, with package segment's.
 func TestSegmentMatchesLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(31))
 	ctx := context.Background()
 	exprs := 0
 	for round := range 10 {
 		raw, loc, base := randomSegmentData(rng, 8)
-		b := load(t, c, db, raw, loc)
+		b := f.load(raw, loc)
 		for range 8 {
 			expr := randomExpr(rng, loc, base, 2)
 			if _, err := segment.Parse(expr); err != nil {
@@ -167,8 +165,7 @@ func TestSegmentMatchesLocal(t *testing.T) {
 // (saved segments, audiences and stages) and --by segment:NAME on random
 // data: the same JSON as the local engine.
 func TestSegmentScopesAnalyses(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(32))
 	ctx := context.Background()
 	for range 4 {
@@ -180,7 +177,7 @@ func TestSegmentScopesAnalyses(t *testing.T) {
 			}
 			return "", fmt.Errorf("no segment %q", name)
 		}
-		b := load(t, c, db, raw, loc)
+		b := f.load(raw, loc)
 		b.local.Segments = segment.Resolver{Rules: rules}
 		b = &backends{local: b.local, single: b.single.WithRules(rules), sharded: b.sharded.WithRules(rules)}
 		names := []string{"s", "audience:r", "stage:" + segment.StageNames[rng.Intn(len(segment.StageNames))], "nope"}
@@ -215,15 +212,14 @@ func TestSegmentScopesAnalyses(t *testing.T) {
 // TestSegmentLiterals: values with quotes, backslashes and SQL compare
 // literally, and a person with many events is linear (sequence, streak).
 func TestSegmentLiterals(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	ctx := context.Background()
 	nasty := `it's \ '; DROP TABLE x; --`
 	raw := []query.RawEvent{
 		{User: "q", Event: "a", Time: day0, Props: map[string]string{"p": nasty}},
 		{User: "r", Event: "a", Time: day0 + 1, Props: map[string]string{"p": "plain"}},
 	}
-	b := load(t, c, db, raw, time.UTC)
+	b := f.load(raw, time.UTC)
 	for _, expr := range []string{`p = "it's \ '; DROP TABLE x; --"`, `did a where p = "it's \ '; DROP TABLE x; --"`} {
 		for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
 			got, err := e.Segment(ctx, expr, nil, true)
@@ -239,7 +235,7 @@ func TestSegmentLiterals(t *testing.T) {
 	for i := range 200_000 {
 		heavy = append(heavy, query.RawEvent{User: "h", Event: []string{"a", "b"}[i%2], Time: day0 + int64(i)*60_000})
 	}
-	hb := load(t, c, db, heavy, time.UTC)
+	hb := f.load(heavy, time.UTC)
 	for _, expr := range []string{"did a then b within 1m", "did a then not b within 30s", "streak a >= 100 days without b"} {
 		start := time.Now()
 		got, err := hb.single.Segment(ctx, expr, nil, false)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -21,17 +20,13 @@ func sameTrends(t *testing.T, b *backends, q query.TrendsQuery) {
 // 2026-03-08 and 2026-11-01, London's, Lord Howe's half-hour shift),
 // with --where, --by, ranges and events named or not.
 func TestTrendsMatchesLocal(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
+	f := newFixture(t)
 	rng := rand.New(rand.NewSource(21))
 	zones := []string{"America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"}
 	bases := []time.Time{
 		time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 25, 0, 0, 0, 0, time.UTC),
 	}
-	datasets, queries := 6, 8
-	if testing.Short() {
-		datasets = 2
-	}
+	datasets, queries := runs(6, 2), 8
 	for it := 0; it < datasets; it++ {
 		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
 		base := bases[rng.Intn(len(bases))].UnixMilli()
@@ -46,7 +41,7 @@ func TestTrendsMatchesLocal(t *testing.T) {
 				raw = append(raw, re)
 			}
 		}
-		b := load(t, c, db, raw, loc)
+		b := f.load(raw, loc)
 		for qi := 0; qi < queries; qi++ {
 			q := query.TrendsQuery{Measure: []string{"total", "users", "avg", "dau", "wau", "mau", "stickiness"}[rng.Intn(7)]}
 			q.Interval = []string{"day", "week", "month", "hour"}[rng.Intn(4)]

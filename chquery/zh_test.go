@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
@@ -15,9 +14,8 @@ import (
 // engine says: an unknown event with the closest names, an analysis not
 // compiled for ClickHouse, a user the table does not have.
 func TestChineseErrors(t *testing.T) {
-	c := chtest.Get(t)
-	db := c.NewDatabase(t)
-	b := load(t, c, db, []query.RawEvent{
+	f := newFixture(t)
+	b := f.load([]query.RawEvent{
 		{User: "u1", Event: "view", Time: day0}, {User: "u1", Event: "cart", Time: day0 + 60_000},
 	}, time.UTC)
 	i18n.Set(i18n.Chinese)

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 )
 
 // The analysis commands print the same on a pushed table, on one server
@@ -18,9 +16,7 @@ import (
 // compiler does not handle yet fail saying so rather than answering
 // differently.
 func TestClickHouseAnalysesMatchLocal(t *testing.T) {
-	c := chtest.Get(t)
 	dir := t.TempDir()
-	db := filepath.Join(dir, "a.db")
 	var b strings.Builder
 	b.WriteString("user_id,event,time,plan,price\n")
 	r := rand.New(rand.NewSource(5))
@@ -28,17 +24,12 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 		fmt.Fprintf(&b, "u%d,%s,2024-03-%02dT%02d:%02d:00.%03dZ,%s,%d\n", r.Intn(40), []string{"view", "cart", "buy", "open"}[r.Intn(4)],
 			1+r.Intn(9), r.Intn(24), r.Intn(4)*15, r.Intn(2), []string{"free", "pro", "it's \\ '; DROP TABLE x; --"}[r.Intn(3)], r.Intn(200))
 	}
-	csv := filepath.Join(dir, "e.csv")
-	os.WriteFile(csv, []byte(b.String()), 0o644)
-	if code, _, stderr := runCLI(t, "", "import", "--db", db, csv); code != 0 {
-		t.Fatal(stderr)
-	}
+	db, urls := localAndClickHouse(t, dir, b.String())
 	spec := filepath.Join(dir, "f.json")
 	os.WriteFile(spec, []byte(`{"analysis": "funnel", "steps": [{"event": "view"}, {"event": "buy"}], "window": "90m", "by": "plan"}`), 0o644)
 	expSpec := filepath.Join(dir, "x.json")
 	os.WriteFile(expSpec, []byte(`{"analysis": "experiment", "variant": "plan", "steps": [{"event": "view"}, {"event": "buy"}], "window": "1d", "revenue": "price"}`), 0o644)
-	name := c.NewDatabase(t)
-	for _, url := range []string{c.URL(0, name, "table=one"), c.URL(0, name, "table=two&cluster="+chtest.ClusterName)} {
+	for _, url := range urls {
 		if code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url); code != 0 {
 			t.Fatalf("push: %d %s %s", code, out, stderr)
 		}

@@ -10,19 +10,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/spoorhq/spoor/clickhouse/chtest"
 )
 
 // Saved segments and audiences on a ClickHouse --db: kept in a local
 // database (--segments, else the local copy kept for the table), evaluated
 // on the server, with the same answers as on the local database.
 func TestClickHouseSegmentsMatchLocal(t *testing.T) {
-	c := chtest.Get(t)
 	dir := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	t.Setenv("SPOOR_SEGMENTS", "")
-	db := filepath.Join(dir, "a.db")
 	var b strings.Builder
 	b.WriteString("user_id,event,time,plan\n")
 	r := rand.New(rand.NewSource(7))
@@ -30,8 +26,7 @@ func TestClickHouseSegmentsMatchLocal(t *testing.T) {
 		fmt.Fprintf(&b, "u%d,%s,2024-03-%02dT%02d:%02d:00.%03dZ,%s\n", r.Intn(50), []string{"view", "cart", "buy"}[r.Intn(3)],
 			1+r.Intn(12), r.Intn(24), r.Intn(4)*15, r.Intn(2), []string{"free", "pro", "it's \\ '; DROP TABLE x; --"}[r.Intn(3)])
 	}
-	csv := filepath.Join(dir, "e.csv")
-	os.WriteFile(csv, []byte(b.String()), 0o644)
+	db, urls := localAndClickHouse(t, dir, b.String())
 	run := func(args ...string) (string, string) {
 		t.Helper()
 		code, out, stderr := runCLI(t, "", args...)
@@ -40,7 +35,6 @@ func TestClickHouseSegmentsMatchLocal(t *testing.T) {
 		}
 		return out, stderr
 	}
-	run("import", "--db", db, csv)
 	saved := map[string]string{
 		"buyers":  "did buy >= 2 in 7d",
 		"cartnot": "did cart then not buy within 1d",
@@ -53,8 +47,7 @@ func TestClickHouseSegmentsMatchLocal(t *testing.T) {
 	run("audience", "create", "later", "did view then buy within 2h", "--db", db)
 	before, _ := os.ReadFile(db)
 
-	name := c.NewDatabase(t)
-	for _, url := range []string{c.URL(0, name, "table=one"), c.URL(0, name, "table=two&cluster="+chtest.ClusterName)} {
+	for _, url := range urls {
 		run("push", "--db", db, "--to", url)
 		for _, args := range [][]string{
 			{"trends", "--measure", "users", "--segment", "buyers"},
@@ -88,7 +81,7 @@ func TestClickHouseSegmentsMatchLocal(t *testing.T) {
 	}
 
 	// Without --segments, the local copy kept for the table holds them.
-	url := c.URL(0, name, "table=two&cluster="+chtest.ClusterName)
+	url := urls[1]
 	code, _, stderr := runCLI(t, "", "trends", "--segment", "buyers", "--db", url)
 	if code != 1 || !strings.Contains(stderr, "does not exist yet") || !strings.Contains(stderr, "spoor segment create") {
 		t.Errorf("a segment before any is saved: exit %d: %s", code, stderr)

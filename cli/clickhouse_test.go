@@ -14,25 +14,36 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
 
+// localAndClickHouse is what each ClickHouse cross-check opens first: the
+// CSV text imported into a local database in dir, and the URLs of a table
+// on one server and of one on the two-shard cluster (asked through its
+// other server) in a new database, for the test to push to.
+func localAndClickHouse(t *testing.T, dir, csv string) (db string, urls []string) {
+	t.Helper()
+	c := chtest.Get(t)
+	db = filepath.Join(dir, "local.db")
+	path := filepath.Join(dir, "events.csv")
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "", "import", "--db", db, path); code != 0 {
+		t.Fatal(stderr)
+	}
+	name := c.NewDatabase(t)
+	return db, []string{c.URL(0, name, "table=one"), c.URL(1, name, "table=two&cluster="+chtest.ClusterName)}
+}
+
 // The exploring commands answer the same on a pushed ClickHouse table, on
 // one server and on the two-shard cluster, as on the local database.
 func TestClickHouseCommandsMatchLocal(t *testing.T) {
-	c := chtest.Get(t)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "s.db")
 	var b strings.Builder
 	b.WriteString("user_id,event,time,plan,note\n")
 	r := rand.New(rand.NewSource(3))
 	for i := 0; i < 400; i++ {
 		fmt.Fprintf(&b, "u%d,e%d,2024-03-%02dT%02d:00:%02d.%03dZ,%s,\"it's \"\"q\"\" \\\\ %d\"\n", r.Intn(30), r.Intn(5), 1+r.Intn(9), r.Intn(24), r.Intn(60), r.Intn(1000), []string{"free", "pro", "'; DROP TABLE events; --"}[r.Intn(3)], r.Intn(3))
 	}
-	csv := filepath.Join(dir, "e.csv")
-	os.WriteFile(csv, []byte(b.String()), 0o644)
-	if code, _, stderr := runCLI(t, "", "import", "--db", db, csv); code != 0 {
-		t.Fatal(stderr)
-	}
-	name := c.NewDatabase(t)
-	for _, url := range []string{c.URL(0, name, "table=one"), c.URL(1, name, "table=two&cluster="+chtest.ClusterName)} {
+	db, urls := localAndClickHouse(t, t.TempDir(), b.String())
+	for _, url := range urls {
 		code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url)
 		if code != 0 || !strings.Contains(out, "created the table and pushed 400 new events") {
 			t.Fatalf("push: %d %s %s", code, out, stderr)
@@ -66,9 +77,9 @@ func TestClickHouseCommandsMatchLocal(t *testing.T) {
 		// spoor sql sends only what reads, and the server refuses
 		// anything else with readonly=1.
 		for q, msg := range map[string]string{
-			"DROP TABLE " + name + ".one":                                "DROP is not sent",
+			"DROP TABLE " + src.Database + ".one":                        "DROP is not sent",
 			"/* x */ -- y\n kill query where 1":                          "KILL is not sent",
-			"SELECT 1; DROP TABLE " + name + ".one":                      "Multi-statements are not allowed",
+			"SELECT 1; DROP TABLE " + src.Database + ".one":              "Multi-statements are not allowed",
 			"SELECT * FROM file('x', 'CSV', 'a String')":                 "Table functions are forbidden in readonly mode",
 			"WITH 1 AS x SELECT x FROM system.one SETTINGS readonly = 0": "readonly",
 		} {
@@ -78,7 +89,8 @@ func TestClickHouseCommandsMatchLocal(t *testing.T) {
 			}
 		}
 	}
-	if out, _ := c.Exec(0, "SELECT count() FROM "+name+".one"); strings.TrimSpace(out) != "400" {
+	src, _ := clickhouse.ParseURL(urls[0], nil)
+	if out, _ := chtest.Get(t).Exec(0, "SELECT count() FROM "+src.Database+".one"); strings.TrimSpace(out) != "400" {
 		t.Errorf("after the refused DROP: %q", out)
 	}
 }
