@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,7 +59,9 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	case m == query.FunnelStrict && len(q.Steps) > 63:
 		return nil, errNotYet(i18n.M("a strict funnel of more than 63 steps"))
 	case len(q.Exclude) > 0:
-		return nil, errNotYet(i18n.M("a funnel with exclusions"))
+		if err := wholeExclusions(q); err != nil {
+			return nil, err
+		}
 	}
 	vendor := !strings.EqualFold(strings.TrimSpace(q.Semantics), query.SemSpoor) && strings.TrimSpace(q.Semantics) != ""
 	var sql partSQL
@@ -90,6 +93,26 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		return nil, err
 	}
 	return persons.Result(), nil
+}
+
+// wholeExclusions says which exclusions are not compiled: those of a
+// strict funnel, of steps sharing a name, of an event that is also a
+// step, and those between some of the steps rather than the whole funnel.
+// The rest distinctSQL compiles.
+func wholeExclusions(q query.FunnelQuery) error {
+	if strings.EqualFold(q.Mode, query.FunnelStrict) || !distinctNames(q.Steps) {
+		return errNotYet(i18n.M("a funnel with exclusions whose mode is strict or whose steps share an event name"))
+	}
+	n := len(q.Steps)
+	for _, x := range q.Exclude {
+		if x.From != 0 || x.To != 0 && x.To != n-1 {
+			return errNotYet(i18n.M("an exclusion between some of the steps (%s)", x.Event))
+		}
+		if slices.ContainsFunc(q.Steps, func(st query.FunnelStep) bool { return st.Event == x.Event }) {
+			return errNotYet(i18n.M("an exclusion of a step's event (%s)", x.Event))
+		}
+	}
+	return nil
 }
 
 func windowOf(q query.FunnelQuery) string {

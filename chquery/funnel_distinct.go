@@ -34,7 +34,7 @@ func (e *Engine) packed(base int64, code string) string {
 // order.
 func (e *Engine) personKeys(q query.FunnelQuery, span query.Span, f *facts, window int64, where string, cases, names []string, byCode string) func(from, part string) string {
 	t := e.t
-	code := "toInt64(multiIf(" + strings.Join(cases, ", ") + ", 0))"
+	code := "toInt64(multiIf(" + strings.Join(cases, ", ") + ", -1))"
 	byArray := ""
 	if q.By != "" {
 		v, has := t.Prop(q.By)
@@ -46,7 +46,7 @@ func (e *Engine) personKeys(q query.FunnelQuery, span query.Span, f *facts, wind
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(hi) +
-			" AND " + where + " AND code > 0" +
+			" AND " + where + " AND code >= 0" +
 			" GROUP BY person"
 	}
 }
@@ -84,6 +84,13 @@ func packedSpan(f *facts) error {
 // events); the counted attempt is the first step-1 event in range whose
 // completion lies within its window, and its chain ends at that
 // completion, the first event of step D at that time.
+//
+// Exclusions over the whole funnel (wholeExclusions) hold an attempt
+// with an excluded event after its step-1 event, within its window, at
+// step 1, unless it completes the funnel before that event: the running
+// starts take only attempts without one, a backward pass finds each
+// attempt's earliest completion, and the latest of the starts that
+// complete before their first excluded event converts.
 func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, earliest bool) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
@@ -105,6 +112,17 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		codes = append(codes, "("+t.Event+" = "+clickhouse.String(st.Event)+" AND "+cond+"), "+strconv.Itoa(k+1))
 		names = append(names, st.Event)
 	}
+	// Excluded events (of whole-funnel exclusions: wholeExclusions) are
+	// code 0, which sorts before the steps at their instant.
+	excluded := len(q.Exclude) > 0
+	if excluded {
+		var xs []string
+		for _, x := range q.Exclude {
+			xs = append(xs, x.Event)
+		}
+		codes = append(codes, "("+t.Event+" IN ("+clickhouse.Strings(xs)+")), 0")
+		names = append(names, xs...)
+	}
 	// The counted attempt's --by value is that of its step-1 event, the
 	// last stored at t0.
 	inner := e.personKeys(q, span, f, window, where, codes, names, "code = 1")
@@ -116,8 +134,32 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	var st stages
 	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
 	st.let("NTW", "arrayMap(k -> "+lit(window)+" - bitShiftRight(k, "+shift+"), K)")
+	reversed := false
+	reverse := func() {
+		if !reversed {
+			reversed = true
+			st.next()
+			st.let("RC", "arrayReverse(C)")
+			st.let("RT", "arrayReverse(arrayMap(k -> bitShiftRight(k, "+shift+"), K))")
+		}
+	}
+	toKey := lit((span.To - base) << codeBits)
+	nb1 := fmt.Sprintf("arrayMap((c, k) -> if(c = 1 AND k < %s, -bitShiftRight(k, %s), %s), C, K)", toKey, shift, big)
+	if excluded {
+		// X1: for every event, the first excluded time at or after it,
+		// which for a step-1 event is after its instant. A start with an
+		// excluded event in its window converts only before that event,
+		// else counts at step 1: the running starts take the others.
+		reverse()
+		st.next()
+		st.let("RX", "arrayMap((c, t) -> if(c = 0, t, "+big+"), RC, RT)")
+		st.next()
+		st.let("X1", "arrayReverse(arrayMap((b, s) -> b - s, RX, arrayCumSumNonNegative(arrayDifference(RX))))")
+		st.next()
+		nb1 = fmt.Sprintf("arrayMap((c, k, x) -> if(c = 1 AND k < %s AND x - bitShiftRight(k, %s) > %s, -bitShiftRight(k, %s), %s), C, K, X1)", toKey, shift, lit(window), shift, big)
+	}
 	for k := 1; k <= n; k++ {
-		nb := fmt.Sprintf("arrayMap((c, k) -> if(c = 1 AND k < %s, -bitShiftRight(k, %s), %s), C, K)", lit((span.To-base)<<codeBits), shift, big)
+		nb := nb1
 		if k > 1 {
 			// An event of step k leaves NA_{k-1} as it was before it.
 			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, NA%d, NTW)", k, big, k-1)
@@ -135,41 +177,58 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		level = fmt.Sprintf("if(last%d < %s, %d, %s)", k, big, k-1, level)
 		start = fmt.Sprintf("if(last%d < %s, -last%d, %s)", k, big, k, start)
 	}
-	st.let("level", level)
-	toKey := lit((span.To - base) << codeBits)
+	// completion(d) defines FM<d>: for every event, the earliest time
+	// steps 2..d can be completed after it, as a running minimum over the
+	// reversed events: M<d>_<k> is the least completion of steps k..d by
+	// the events at or after each one.
+	completion := func(d int) {
+		reverse()
+		for k := d; k >= 2; k-- {
+			st.next()
+			params, val, args := "c, t", "t", "RC, RT"
+			if k < d {
+				params, val, args = "c, t, m", "m", fmt.Sprintf("RC, RT, M%d_%d", d, k+1)
+			}
+			st.let(fmt.Sprintf("R%d_%d", d, k), fmt.Sprintf("arrayMap((%s) -> if(c = %d, %s, %s), %s)", params, k, val, big, args))
+			st.let(fmt.Sprintf("M%d_%d", d, k), fmt.Sprintf("arrayMap((b, s) -> b - s, R%d_%d, arrayCumSumNonNegative(arrayDifference(R%d_%d)))", d, k, d, k))
+		}
+		st.next()
+		st.let(fmt.Sprintf("FM%d", d), fmt.Sprintf("arrayReverse(M%d_2)", d))
+	}
 	// first(k): the index of the counted chain's step-k event when k is
 	// its deepest step.
 	first := func(k int) string { return fmt.Sprintf("indexOf(NB%d, -t0)", k) }
-	if !earliest {
-		st.let("t0", start)
-	} else {
+	// ended(d, at): the first event of step d at the completion time
+	// FM<d> holds at index at.
+	ended := func(d int, at string) string {
+		return fmt.Sprintf("toInt64(indexOf(K, bitShiftLeft(arrayElement(FM%d, %s), %s) + %d))", d, at, shift, d)
+	}
+	switch {
+	case excluded:
+		st.let("levelS", level)
+		st.let("startS", start)
+		completion(n)
 		st.next()
-		st.let("RC", "arrayReverse(C)")
-		st.let("RT", "arrayReverse(arrayMap(k -> bitShiftRight(k, "+shift+"), K))")
+		// The latest start converting before any excluded event, and the
+		// latest start of all.
+		st.let("fidx", fmt.Sprintf("arrayReduce('max', arrayMap((i, c, k, m, x) -> if(c = 1 AND k < %s AND m - bitShiftRight(k, %s) <= %s AND m <= x, i, 0), arrayEnumerate(C), C, K, FM%d, X1))", toKey, shift, lit(window), n))
+		st.let("aidx", fmt.Sprintf("arrayReduce('max', arrayMap((i, c, k) -> if(c = 1 AND k < %s, i, 0), arrayEnumerate(C), C, K))", toKey))
+		st.next()
+		st.let("level", fmt.Sprintf("multiIf(fidx > 0, %d, levelS >= 0, levelS, aidx > 0, 0, -1)", n-1))
+		st.next()
+		st.let("t0", fmt.Sprintf("multiIf(level = %d, bitShiftRight(arrayElement(K, fidx), %s), level = 0, bitShiftRight(arrayElement(K, aidx), %s), startS)", n-1, shift, shift))
+		first = func(k int) string {
+			if k == n {
+				return ended(n, "fidx")
+			}
+			return fmt.Sprintf("indexOf(NB%d, -t0)", k)
+		}
+	case earliest:
+		st.let("level", level)
 		// S1..Sn: per depth, the earliest attempt reaching it (0: none).
 		starts := []string{fmt.Sprintf("toInt64(arrayFirstIndex((c, k) -> c = 1 AND k < %s, C, K))", toKey)}
 		for d := 2; d <= n; d++ {
-			// M<d>_<k>, reversed: the least completion time of steps k..d
-			// by events at or after each one (forward order).
-			for k := d; k >= 2; k-- {
-				st.next()
-				val := "t"
-				if k < d {
-					val = "m"
-				}
-				args := "RC, RT"
-				if k < d {
-					args += fmt.Sprintf(", M%d_%d", d, k+1)
-				}
-				params := "c, t"
-				if k < d {
-					params += ", m"
-				}
-				st.let(fmt.Sprintf("R%d_%d", d, k), fmt.Sprintf("arrayMap((%s) -> if(c = %d, %s, %s), %s)", params, k, val, big, args))
-				st.let(fmt.Sprintf("M%d_%d", d, k), fmt.Sprintf("arrayMap((b, s) -> b - s, R%d_%d, arrayCumSumNonNegative(arrayDifference(R%d_%d)))", d, k, d, k))
-			}
-			st.next()
-			st.let(fmt.Sprintf("FM%d", d), fmt.Sprintf("arrayReverse(M%d_2)", d))
+			completion(d)
 			st.next()
 			starts = append(starts, fmt.Sprintf("toInt64(arrayFirstIndex((c, k, m) -> c = 1 AND k < %s AND m - bitShiftRight(k, %s) <= %s, C, K, FM%d))", toKey, shift, lit(window), d))
 		}
@@ -185,9 +244,10 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		st.let("idx", idx)
 		st.next()
 		st.let("t0", "bitShiftRight(arrayElement(K, idx), "+shift+")")
-		first = func(k int) string {
-			return fmt.Sprintf("toInt64(indexOf(K, bitShiftLeft(arrayElement(FM%d, idx), %s) + %d))", k, shift, k)
-		}
+		first = func(k int) string { return ended(k, "idx") }
+	default:
+		st.let("level", level)
+		st.let("t0", start)
 	}
 	deltas := "emptyArrayInt64()"
 	if n > 1 {
