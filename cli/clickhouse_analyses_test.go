@@ -43,6 +43,8 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "buy,view,cart", "--mode", "any", "--window", "3h", "--by", "plan", "--in-progress-at", "1"},
 			{"funnel", "--steps", "view,cart,buy", "--semantics", "mixpanel", "--by", "plan", "--window", "2h"},
 			{"funnel", "--steps", "view,view,buy", "--semantics", "clickhouse", "--where", "price > 20"},
+			{"funnel", "--steps", "view,cart,buy", "--exclude", "open", "--window", "3h", "--by", "plan"},
+			{"funnel", "--steps", "view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
 			{"trends"},
 			{"trends", "--where", "plan = Pro", "--where", "price > 500", "--from", "2023-01-01", "--to", "2023-01-31"},
 			{"trends", "--measure", "users", "--by", "plan", "--where", "price >= 50"},
@@ -78,7 +80,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			}
 		}
 		for _, args := range [][]string{
-			{"funnel", "--steps", "view,buy", "--exclude", "cart"},
+			{"funnel", "--steps", "view,cart,buy", "--exclude", "open:2-3"},
 			{"funnel", "--steps", "view,buy", "--semantics", "posthog"},
 		} {
 			code, _, stderr := runCLI(t, "", append(args, "--db", url)...)
