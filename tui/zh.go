@@ -52,7 +52,7 @@ func init() {
 		"Tr": "趋", "Fu": "漏", "Pa": "路", "Re": "留", "Li": "生", "Ex": "探", "Se": "分", "AB": "实",
 
 		// app.go
-		"loaded %s events in %d ms": "已加载 %s 个事件，耗时 %d ms",
+		"loaded %s events in %d ms": "已加载 %s 个事件，耗时 %d 毫秒",
 		"property keys: %s":         "属性名：%s",
 		"the query crashed: %v":     "查询崩溃：%v",
 		"%s: %s":                    "%s：%s",
@@ -79,7 +79,7 @@ func init() {
 		"%s ev·%s u·%s·%s":               "%s事件·%s用户·%s·%s",
 		"running":                        "运行中",
 		"importing %.0f%%":               "导入中 %.0f%%",
-		"query %d ms":                    "查询耗时 %d ms",
+		"query %d ms":                    "查询耗时 %d 毫秒",
 
 		// results.go
 		"%s query":      "%s查询",

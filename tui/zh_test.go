@@ -137,7 +137,7 @@ func TestGoldenScreensChinese(t *testing.T) {
 var zhAllowed = map[string]string{
 	"spoor": "the product's and its command's name", "English": "what L offers, in its own words",
 	"enter": "key name", "esc": "key name", "Enter": "key name", "Esc": "key name", "tab": "key name", "shift": "key name", "ctrl": "key name",
-	"ms": "unit", "KB": "unit",
+	"KB":  "unit",
 	"UTC": "time zone", "CSV": "format", "JSON": "format", "Markdown": "format", "OSC": "clipboard protocol",
 	"SQL": "the language typed on the sql row", "sql": "the sql row's name: what is typed there",
 	"RFM": "analysis name Chinese tools keep in English",
