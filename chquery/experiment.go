@@ -24,6 +24,51 @@ import (
 // what crosses the network is a few cells. experiment.FromExposures makes
 // the statistics as the local engine does.
 func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experiment.Result, error) {
+	p, err := e.experimentPlan(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	sql := func(from string) string {
+		return "SELECT seen, tupleElement(x0, 2) AS variant, inTest, level, open, rv, tupleElement(x0, 4) AS byv, tupleElement(x0, 5) AS byh, count()" +
+			" FROM (" + p.person(from) + ") GROUP BY seen, variant, inTest, level, open, rv, byv, byh"
+	}
+	var exposures []experiment.Exposure
+	err = e.eachPerson(ctx, sql, func(row []string) error {
+		if len(row) != 9 {
+			return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 9)
+		}
+		seen, err1 := clickhouse.ParseArray(row[0])
+		lvl, err2 := strconv.Atoi(row[3])
+		rv, err3 := clickhouse.ParseArray(row[5])
+		users, err4 := strconv.Atoi(row[8])
+		if err := firstErr(err1, err2, err3, err4); err != nil {
+			return i18n.Errorf("experiment: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
+		}
+		slices.Sort(seen)
+		exposures = append(exposures, experiment.Exposure{Users: users, Variants: seen, Variant: row[1], InTest: row[2] == "1",
+			Level: lvl, InProgress: row[4] == "1", Revenue: rv, By: row[6], HasBy: row[7] == "1"})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return experiment.FromExposures(q, p.a, exposures)
+}
+
+// expPlan is an experiment compiled to one row per person: the columns
+// person, seen (the variants carried), x0 (the exposure: time, variant,
+// --where passed, --by value and whether set), inTest, level (the steps
+// done), open (short of the goal, the window runs past the data), rv (the
+// revenue texts counted) and reached (the instant the goal was reached, 0
+// short of it).
+type expPlan struct {
+	a      experiment.Assignment
+	steps  int // a goal is one
+	person func(from string) string
+}
+
+// experimentPlan checks q as experiment.Run does and compiles it.
+func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPlan, error) {
 	f, span, err := e.span(ctx, q.Common)
 	if err != nil {
 		return nil, err
@@ -129,31 +174,9 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 		rev = "arraySlice(" + rev + ", 1 + 0 * (" + last + ") + 0 * (ei))"
 	}
 	st.let("rv", rev)
-	sql := func(from string) string {
-		return "SELECT seen, tupleElement(x0, 2) AS variant, inTest, level, open, rv, tupleElement(x0, 4) AS byv, tupleElement(x0, 5) AS byh, count()" +
-			" FROM (" + st.wrap(inner(from)) + ") GROUP BY seen, variant, inTest, level, open, rv, byv, byh"
-	}
-	var exposures []experiment.Exposure
-	err = e.eachPerson(ctx, sql, func(row []string) error {
-		if len(row) != 9 {
-			return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 9)
-		}
-		seen, err1 := clickhouse.ParseArray(row[0])
-		lvl, err2 := strconv.Atoi(row[3])
-		rv, err3 := clickhouse.ParseArray(row[5])
-		users, err4 := strconv.Atoi(row[8])
-		if err := firstErr(err1, err2, err3, err4); err != nil {
-			return i18n.Errorf("experiment: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
-		}
-		slices.Sort(seen)
-		exposures = append(exposures, experiment.Exposure{Users: users, Variants: seen, Variant: row[1], InTest: row[2] == "1",
-			Level: lvl, InProgress: row[4] == "1", Revenue: rv, By: row[6], HasBy: row[7] == "1"})
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return experiment.FromExposures(q, a, exposures)
+	// The goal's instant, for the members of a variant.
+	st.let("reached", fmt.Sprintf("if(level = %d, T[p%d], toInt64(0))", n, n))
+	return &expPlan{a: a, steps: n, person: func(from string) string { return st.wrap(inner(from)) }}, nil
 }
 
 // any reports whether some event has cond.

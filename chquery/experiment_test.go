@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +32,22 @@ func sameExperiment(t *testing.T, b *backends, q experiment.Query) *experiment.R
 		gj, _ := json.Marshal(got)
 		if string(wj) != string(gj) {
 			t.Fatalf("%s: %+v:\n got %s\nwant %s", name, q, gj, wj)
+		}
+		// Each variant's users, as the workbench lists them.
+		for _, v := range want.Variants {
+			wm, err := experiment.Members(ctx, b.local, q, v.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.SortFunc(wm, func(x, y experiment.Member) int { return strings.Compare(x.User, y.User) })
+			gm, err := e.ExperimentMembers(ctx, q, v.Name)
+			if err != nil {
+				t.Fatalf("%s: members of %s: %v", name, v.Name, err)
+			}
+			sameJSON(t, name+" members of "+v.Name, gm, wm)
+		}
+		if _, err := e.ExperimentMembers(ctx, q, "no such variant"); err == nil {
+			t.Fatalf("%s: the members of a variant the test has not: no error", name)
 		}
 	}
 	return want
@@ -64,6 +82,14 @@ func TestExperimentHandChecked(t *testing.T) {
 	}
 	if tot := r.Variants[0].Rev.Total; r.Variants[0].Name != "A" || tot != 17.5 {
 		t.Fatalf("A's revenue %v, want 17.5", tot)
+	}
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+		m, err := e.ExperimentMembers(context.Background(), experiment.Query{Variant: "v", Goal: "buy", Window: "2h", Revenue: "rev"}, "A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, name+" members of A", m, []experiment.Member{
+			{User: "a1", Exposed: at(0), Converted: true, At: at(5)}, {User: "a2", Exposed: at(0)}, {User: "a3", Exposed: at(1), Converted: true, At: at(1)}})
 	}
 }
 
