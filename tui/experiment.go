@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/chquery"
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
@@ -64,7 +65,7 @@ func (a *experimentTab) load(raw []byte) error {
 // seed opens on exp_checkout → purchase when the data has both (the
 // property keys are read with the data, in the load command).
 func (a *experimentTab) seed(sh *shared) {
-	if _, ok := sh.d.EventID(defaultGoal); !ok {
+	if !slices.ContainsFunc(sh.events, func(e named) bool { return e.name == defaultGoal }) {
 		return
 	}
 	if slices.ContainsFunc(sh.props, func(p named) bool { return p.name == defaultVariantProp }) {
@@ -243,12 +244,22 @@ func (a *experimentTab) runner(sh *shared) (func(ctx context.Context, d *query.D
 		q.Steps[i].Where = slices.Clone(q.Steps[i].Where)
 	}
 	q.Weights = slices.Clone(q.Weights)
+	var remote *chquery.Engine
+	if sh.remote != nil {
+		remote = sh.remote.eng
+	}
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
-		r, err := experiment.Run(ctx, d, q)
+		var r *experiment.Result
+		var err error
+		if remote != nil {
+			r, err = remote.Experiment(ctx, q)
+		} else {
+			r, err = experiment.Run(ctx, d, q)
+		}
 		if err != nil {
 			return nil, err
 		}
-		return &experimentResult{r: r, q: q, d: d}, nil
+		return &experimentResult{r: r, q: q, d: d, remote: remote}, nil
 	}, nil
 }
 
@@ -260,6 +271,8 @@ type experimentResult struct {
 	r *experiment.Result
 	q experiment.Query
 	d *query.Dataset
+	// remote is the ClickHouse table it ran on (d is nil then).
+	remote *chquery.Engine
 }
 
 func (r *experimentResult) Tables() []output.Table { return r.r.Tables() }

@@ -8,7 +8,6 @@ import (
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
-	"github.com/spoorhq/spoor/store"
 )
 
 // open lists variant sel's users in the background. experiment.Members
@@ -18,20 +17,32 @@ func (r *experimentResult) open(sh *shared, sel int) tea.Cmd {
 	if sel < 0 || sel >= len(r.r.Variants) {
 		return nil
 	}
-	v, q, d, db := r.r.Variants[sel], r.q, r.d, sh.db
+	v, q, d := r.r.Variants[sel], r.q, r.d
+	timeline := func(user string) tea.Cmd { return timelineCmd(sh.db, user) }
+	if r.remote != nil {
+		rem := sh.remote
+		timeline = func(user string) tea.Cmd { return remoteTimelineCmd(rem, user) }
+	}
 	return func() tea.Msg {
-		ms, err := experiment.Members(context.Background(), d, q, v.Name)
+		var ms []experiment.Member
+		var err error
+		loc := time.UTC // a ClickHouse table's display zone
+		if r.remote != nil {
+			ms, err = r.remote.ExperimentMembers(context.Background(), q, v.Name)
+		} else {
+			ms, err = experiment.Members(context.Background(), d, q, v.Name)
+			loc = d.Loc
+		}
 		if err != nil {
 			return statusMsg{text: i18n.T("users of %s: %v", v.Name, err), err: true}
 		}
-		loc := d.Loc
 		if q.TZ != "" {
 			// Run has accepted the zone already.
 			if l, err := time.LoadLocation(q.TZ); err == nil {
 				loc = l
 			}
 		}
-		return pageMsg{p: newVariantUsersPage(db, v, ms, loc)}
+		return pageMsg{p: newVariantUsersPage(timeline, v, ms, loc)}
 	}
 }
 
@@ -87,7 +98,7 @@ func (u *variantUsers) json() any {
 
 // newVariantUsersPage lists a variant's users: Enter shows a user's
 // timeline; e and y export and copy the list with its columns.
-func newVariantUsersPage(db *store.DB, v experiment.Variant, ms []experiment.Member, loc *time.Location) *listPage {
+func newVariantUsersPage(timeline func(user string) tea.Cmd, v experiment.Variant, ms []experiment.Member, loc *time.Location) *listPage {
 	u := &variantUsers{variant: v.Name, members: ms, loc: loc}
 	t := u.table()
 	userW := 8
@@ -110,7 +121,7 @@ func newVariantUsersPage(db *store.DB, v experiment.Variant, ms []experiment.Mem
 		title = i18n.T("Variant %s — %d users, %d converted, %d with the window still open", v.Name, v.Users, v.Conversions, v.InProgress)
 	}
 	head := line([]string{i18n.T("user"), i18n.T("converted"), i18n.T("exposed"), i18n.T("converted at")})
-	p := newListPage(title, head, lines, keys, func(user string) tea.Cmd { return timelineCmd(db, user) })
+	p := newListPage(title, head, lines, keys, timeline)
 	name := i18n.T("Variant %s", v.Name)
 	p.users = &userList{name: name, file: listFile("experiment", name), table: t, json: u.json()}
 	return p

@@ -31,7 +31,7 @@ type remote struct {
 // onServer reports whether a tab computes on a ClickHouse table.
 func onServer(tab int) bool {
 	switch tab {
-	case tabTrends, tabFunnel, tabPaths, tabRetention, tabLifecycle:
+	case tabTrends, tabFunnel, tabPaths, tabRetention, tabLifecycle, tabExperiments:
 		return true
 	}
 	return false

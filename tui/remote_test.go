@@ -116,6 +116,32 @@ func TestRemoteWorkbenchMatchesLocal(t *testing.T) {
 		remote.contains("The Explore tab needs the events in a local spoor database")
 		remote.keys("7")
 		remote.contains("The Segments tab needs the events in a local spoor database")
+		// The Experiments tab on the server: the same variants; Enter on
+		// one lists the same users (by id there, in import order here),
+		// and Enter on a user shows their timeline from the server.
+		local.keys("<esc>", "8")
+		remote.keys("8")
+		remote.contains("exp_checkout")
+		if l, r := body(local), body(remote); l != r {
+			t.Fatalf("%s: the Experiments tab:\nlocal\n%s\nclickhouse\n%s", url, l, r)
+		}
+		local.keys("<right>", "<enter>")
+		remote.keys("<right>", "<enter>")
+		remote.contains("Variant control —")
+		sorted := func(h *harness) []string {
+			lines := strings.Split(body(h), "\n")
+			for i := range lines {
+				lines[i] = strings.TrimPrefix(strings.TrimPrefix(lines[i], "▸"), " ")
+			}
+			slices.Sort(lines)
+			return lines
+		}
+		if l, r := sorted(local), sorted(remote); !slices.Equal(l, r) {
+			t.Fatalf("%s: the users of variant control:\nlocal\n%s\nclickhouse\n%s", url, body(local), body(remote))
+		}
+		user = strings.Fields(strings.TrimPrefix(strings.Split(body(remote), "\n")[3], "▸"))[0] // under the title and the column names
+		remote.keys("<enter>")
+		remote.contains("Timeline of " + user)
 	}
 }
 
