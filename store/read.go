@@ -1,10 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"sync"
+	"unsafe"
 
 	"github.com/spoorhq/spoor/i18n"
 )
@@ -149,38 +153,73 @@ func loadUserNames(ctx context.Context, tx *sql.Tx) ([]string, error) {
 	if covered.Int64 != maxID.Int64 {
 		return loadDict(ctx, tx, "SELECT id, distinct_id FROM users ORDER BY id")
 	}
-	out := make([]string, 1, maxID.Int64+1)
+	out := make([]string, maxID.Int64+1)
 	rows, err := tx.QueryContext(ctx, "SELECT first_id, n, names FROM user_names ORDER BY first_id")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var g garbage
-	for rows.Next() {
-		var first, n int64
-		var b sql.RawBytes // copied into one string below
-		if err := rows.Scan(&first, &n, &b); err != nil {
-			return nil, err
-		}
-		if first != int64(len(out)) {
-			return nil, errCorrupt
-		}
-		g.drop(len(b))
-		// One string per blob, which the ids slice: one allocation instead
-		// of one per user (hundreds of thousands at 10M events).
-		all := string(b)
-		at := 0
-		for i := int64(0); i < n; i++ {
-			l, k := binary.Uvarint(b[at:])
-			if k <= 0 || uint64(len(b)-at-k) < l {
-				return nil, errCorrupt
+	// Each blob is split on its own goroutine, on every core, while the
+	// next is read: splitting took a tenth of a 10M-event load.
+	var (
+		g        garbage
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	err = func() error {
+		next := int64(1)
+		for rows.Next() {
+			var first, n int64
+			var b sql.RawBytes // copied into one string below
+			if err := rows.Scan(&first, &n, &b); err != nil {
+				return err
 			}
-			at += k
-			out = append(out, all[at:at+int(l)])
-			at += int(l)
+			if first != next || n < 0 || first+n > int64(len(out)) {
+				return errCorrupt
+			}
+			next = first + n
+			g.drop(len(b))
+			// One string per blob, which the ids slice: one allocation
+			// instead of one per user (hundreds of thousands at 10M events).
+			all, dst := string(b), out[first:next]
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if err := splitNames(dst, all); err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+				}
+			}()
 		}
+		return rows.Err()
+	}()
+	wg.Wait()
+	if err = cmp.Or(err, firstErr); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// splitNames fills dst with the uvarint-length-prefixed ids in all,
+// slicing all rather than copying each.
+func splitNames(dst []string, all string) error {
+	// A read-only view of the string's bytes, to read the lengths.
+	b := unsafe.Slice(unsafe.StringData(all), len(all))
+	at := 0
+	for i := range dst {
+		l, k := binary.Uvarint(b[at:])
+		if k <= 0 || uint64(len(b)-at-k) < l {
+			return errCorrupt
+		}
+		at += k
+		dst[i] = all[at : at+int(l)]
+		at += int(l)
+	}
+	return nil
 }
 
 func loadDict(ctx context.Context, tx *sql.Tx, q string) ([]string, error) {

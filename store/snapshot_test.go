@@ -102,6 +102,19 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 			}
 			sameOrder(t, fmt.Sprintf("trial %d file %d", trial, file), got, want)
 			sameSummary(t, fmt.Sprintf("trial %d file %d", trial, file), db, want)
+			// The ids split from the user_names blobs are the users table's.
+			rtx, err := db.SQL.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			users, err := loadDict(ctx, rtx, "SELECT id, distinct_id FROM users ORDER BY id")
+			rtx.Rollback()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Users, users) {
+				t.Fatalf("trial %d file %d: users %q, want %q", trial, file, got.Users, users)
+			}
 			// A column read through positions streamed part by part is
 			// the one placed by all the positions at once.
 			if got.fromSnapshot {
