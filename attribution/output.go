@@ -16,7 +16,7 @@ func (r *Result) Tables() []output.Table {
 		title += i18n.T(", half-life %s", output.Duration(*r.HalfLifeSeconds))
 	}
 	if r.From != "" {
-		title += ", " + r.From + ".." + r.To
+		title += i18n.T(", %s..%s", r.From, r.To)
 	}
 	t := output.Table{Title: title, Columns: []string{i18n.T("touch"), i18n.T("conversions (credited)"), i18n.T("share"), i18n.T("revenue"), i18n.T("users")}}
 	spend := len(r.Rows) > 0 && r.Rows[0].ROI != nil

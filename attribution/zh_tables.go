@@ -6,8 +6,9 @@ import "github.com/spoorhq/spoor/i18n"
 // the table and Markdown forms (CSV and JSON stay English).
 func init() {
 	i18n.Chinese.Add(map[string]string{
-		"%s attribution of %d %s by %s, lookback %s": "归因（%[1]s 模型）：%[2]d 次 %[3]s 按 %[4]s 归因，回溯 %[5]s",
+		"%s attribution of %d %s by %s, lookback %s": "归因（%[1]s模型）：%[2]d 次 %[3]s 按 %[4]s 归因，回溯 %[5]s",
 		", half-life %s":         "，半衰期 %s",
+		", %s..%s":               "，%s..%s",
 		"revenue":                "收入",
 		"touch":                  "触点",
 		"conversions (credited)": "转化数",
