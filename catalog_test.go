@@ -136,4 +136,12 @@ func TestCatalogComplete(t *testing.T) {
 	for _, c := range i18n.Conflicts() {
 		t.Errorf("one key, two texts: %s", c)
 	}
+	// A text is a format: a % it shows is written %%, or it prints as
+	// %!(NOVERB). A key with no verb is shown with no arguments, so its
+	// Chinese must format cleanly without any.
+	for key := range keys {
+		if !strings.Contains(key, "%") && strings.Contains(i18n.Chinese.T(key), "%!") {
+			t.Errorf("the Chinese of %q is %q: write a %% sign as %%%%", key, i18n.Chinese.T(key))
+		}
+	}
 }

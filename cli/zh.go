@@ -55,7 +55,7 @@ func init() {
 		"data-quality report over the whole database":                                                                               "整个数据库的数据质量报告",
 		"event names with counts, users, first and last seen":                                                                       "事件名及其次数、用户数、首次和最近出现时间",
 		"A/B test results: rate, interval, lift, p-value, sample-ratio check and a verdict per variant":                             "A/B 实验结果：各组的转化率、置信区间、提升、p 值、样本比例检验和结论",
-		"a trends series continued into the future, with 80 and 95 percent intervals and a backtest":                                "把趋势序列延伸到未来，给出 80% 和 95% 区间及回测",
+		"a trends series continued into the future, with 80 and 95 percent intervals and a backtest":                                "把趋势序列延伸到未来，给出 80%% 和 95%% 区间及回测",
 		"conversion funnel: per step users, conversion, drop-off, time to convert":                                                  "转化漏斗：每一步的用户数、转化率、流失和转化耗时",
 		"load event files (CSV/TSV, JSON, JSON Lines, Parquet, vendor exports; gzip, zstd, zip) into the database":                  "把事件文件（CSV/TSV、JSON、JSON Lines、Parquet、各厂商导出；gzip、zstd、zip）导入数据库",
 		"summary of the database: events, users, names, time span":                                                                  "数据库概况：事件数、用户数、事件名、时间跨度",
