@@ -169,7 +169,7 @@ for n in $SIZES; do
     hand="SELECT level, count() FROM (SELECT person, windowFunnel(604800)(toDateTime(intDiv(time, 1000))$wf) AS level FROM bench.e$n GROUP BY person) GROUP BY level ORDER BY level"
     hf=$(best data/spoor sql --db "$one" "$hand" --format json)
     echo "| (ClickHouse rows: load average $(cut -d' ' -f1-3 /proc/loadavg) when they start) | | | | |" | tee -a "$out"
-    for q in funnel retention paths trends lifecycle experiment churn; do
+    for q in funnel retention paths trends lifecycle experiment churn rfm stages; do
       case $q in
         funnel) args=(funnel --steps "$STEPS" --window 7d) ;;
         retention) args=(retention --period day --periods 31) ;;
@@ -178,6 +178,8 @@ for n in $SIZES; do
         lifecycle) args=(lifecycle --interval day) ;;
         experiment) args=(experiment --variant exp_checkout --goal purchase --revenue revenue) ;;
         churn) args=(churn) ;;
+        rfm) args=(segment rfm --revenue revenue) ;;
+        stages) args=(segment stages) ;;
       esac
       c1=$(best data/spoor "${args[@]}" --db "$one" --format json)
       c2=$(best data/spoor "${args[@]}" --db "$two" --format json)
