@@ -139,7 +139,7 @@ func Describe(ctx context.Context, c *Client) (*Table, error) {
 		for _, col := range cols {
 			present = append(present, col.Name)
 		}
-		return i18n.Errorf("table %s.%s at %s has no column %s that a %s table has (its columns: %s)", s.Database, s.Table, c.Addr(), strings.Join(missing, ", "), schemaName(s), strings.Join(present, ", "))
+		return i18n.Errorf("table %s.%s at %s has no column %s that %s has (its columns: %s)", s.Database, s.Table, c.Addr(), strings.Join(missing, i18n.T(", ")), schemaTable(s), strings.Join(present, i18n.T(", ")))
 	}
 	switch s.Schema {
 	case "spoor":
@@ -203,14 +203,15 @@ func Describe(ctx context.Context, c *Client) (*Table, error) {
 // LocalSuffix names the table on each shard under push's Distributed table.
 const LocalSuffix = "_local"
 
-func schemaName(s *Source) string {
+// schemaTable names the kind of table the source's schema reads.
+func schemaTable(s *Source) string {
 	switch s.Schema {
 	case "spoor":
-		return "spoor push"
+		return i18n.T("a spoor push table")
 	case "posthog":
-		return i18n.T("PostHog events")
+		return i18n.T("a PostHog events table")
 	}
-	return "user=" + s.UserCol + "&event=" + s.EventCol + "&time=" + s.TimeCol
+	return i18n.T("a %s table", "user="+s.UserCol+"&event="+s.EventCol+"&time="+s.TimeCol)
 }
 
 // timeExpr is SQL for a time column as epoch milliseconds.

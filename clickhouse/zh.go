@@ -27,8 +27,11 @@ func init() {
 		"shards= names %d HTTP addresses but cluster %s has %d hosts":                                                                                                                "shards= 列出了 %d 个 HTTP 地址，但集群 %s 有 %d 台主机",
 		"ClickHouse at %s is not itself a host of cluster %s, so the hosts' HTTP ports cannot be told: name them with &shards=HOST:PORT,HOST:PORT (in the order of system.clusters)": "%s 上的 ClickHouse 本身不是集群 %s 的主机，无法推断各主机的 HTTP 端口：请用 &shards=HOST:PORT,HOST:PORT 列出（按 system.clusters 中的顺序）",
 		// table.go
-		"table %s.%s at %s has no column %s that a %s table has (its columns: %s)": "%[3]s 上的表 %[1]s.%[2]s 缺少 %[5]s 表应有的列 %[4]s（它的列为：%[6]s）",
-		"PostHog events": "PostHog 事件",
+		"table %s.%s at %s has no column %s that %s has (its columns: %s)": "%[3]s 上的表 %[1]s.%[2]s 缺少 %[5]s应有的列 %[4]s（它的列为：%[6]s）",
+		", ":                     "、",
+		"a spoor push table":     "spoor push 写入的表",
+		"a PostHog events table": "PostHog 事件表",
+		"a %s table":             "%s 表",
 		"the time column %s is %s: spoor reads a DateTime, Date, DateTime64 or an integer of epoch milliseconds": "时间列 %s 的类型是 %s：spoor 只能读取 DateTime、Date、DateTime64，或以毫秒计的 Unix 时间戳整数",
 		"check the name":                           "请检查名称",
 		"copy a local database there with: %s":     "可用以下命令把本地数据库复制过去：%s",
