@@ -14,7 +14,7 @@ import (
 // Other products' funnel semantics (docs/semantics.md#vendor-semantics),
 // compiled where they can be exactly: Mixpanel's, Amplitude's (strict, or
 // steps of different names), and ClickHouse's windowFunnel without
-// options. The rest say they are not compiled yet.
+// options or with strict_increase. The rest say they are not compiled yet.
 
 // vendorSQL returns the per-person query of q under another product's
 // semantics, or an error saying it is not compiled.
@@ -23,7 +23,9 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 	case sem == query.SemMixpanel:
 		return e.mixpanelSQL(ctx, q, span)
 	case sem == query.SemClickHouse && len(q.Options) == 0:
-		return e.windowFunnelSQL(ctx, q, span, f)
+		return e.windowFunnelSQL(ctx, q, span, f, false)
+	case sem == query.SemClickHouse && len(q.Options) == 1 && strings.TrimSpace(q.Options[0]) == query.CHStrictIncrease:
+		return e.windowFunnelSQL(ctx, q, span, f, true)
 	case sem == query.SemAmplitude && strings.EqualFold(q.Mode, query.FunnelStrict):
 		return e.strictSQL(ctx, q, span, true)
 	case sem == query.SemAmplitude && distinctNames(q.Steps):
@@ -123,7 +125,11 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 // maximum of distinctSQL. The chain counted is the one that last reached
 // the deepest step — or first reached the last step, where windowFunnel
 // stops — and, back from it, the latest entry of each step before.
-func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
+//
+// With strictIncrease (--option strict_increase) an entry extends a chain
+// only after the time that chain last moved: per step, a running maximum
+// of the times at which the step before was reached.
+func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, strictIncrease bool) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
 	if err := packedSpan(f); err != nil {
@@ -165,9 +171,18 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 		if k > 1 {
 			// An entry of step k leaves NA_{k-1} as it was before it.
 			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, NA%d, NTW)", k, big, k-1)
+			if strictIncrease {
+				nb = fmt.Sprintf("arrayMap((c, p, w, l, k) -> if(c = %d AND p <= w AND l < bitShiftRight(k, %s), p, %s), C, NA%d, NTW, LT%d, K)", k, shift, big, k-1, k-1)
+			}
 		}
 		st.let(fmt.Sprintf("NB%d", k), nb)
 		st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayReduce('min', NB%d)", k))
+		if k < n && strictIncrease {
+			// LT_k: when step k was last reached, at or before each entry.
+			st.next()
+			st.let(fmt.Sprintf("RL%d", k), fmt.Sprintf("arrayMap((b, k) -> if(b < %s, bitShiftRight(k, %s), %s), NB%d, K)", big, shift, neg, k))
+			st.let(fmt.Sprintf("LT%d", k), fmt.Sprintf("arrayMap((a, s) -> a + s, RL%d, arrayCumSumNonNegative(arrayMap(d -> -d, arrayDifference(RL%d))))", k, k))
+		}
 		if k < n {
 			st.let(fmt.Sprintf("NA%d", k), fmt.Sprintf("arrayMap((b, s) -> b - s, NB%d, arrayCumSumNonNegative(arrayDifference(NB%d)))", k, k))
 			// Where step k was reached (VI) and how often up to each

@@ -210,8 +210,17 @@ func TestFunnelSemanticsHandChecked(t *testing.T) {
 		{[]string{"view", "view"}, query.SemSpoor, 1},
 		{[]string{"view", "view"}, query.SemMixpanel, 1},
 		{[]string{"view", "view"}, query.SemClickHouse, 3},
+		// strict_increase: a view no longer fills two steps, and u1's
+		// second view restarts step 1 at its own time before it could
+		// be step 2, so no one gets there.
+		{[]string{"view", "view"}, query.SemClickHouse + "+" + query.CHStrictIncrease, 0},
+		{[]string{"view", "cart"}, query.SemClickHouse + "+" + query.CHStrictIncrease, 1},
 	} {
-		r := sameFunnel(t, b, query.FunnelQuery{Steps: query.FunnelSteps(tc.steps), Window: "1h", Semantics: tc.sem})
+		q := query.FunnelQuery{Steps: query.FunnelSteps(tc.steps), Window: "1h", Semantics: tc.sem}
+		if sem, opt, ok := strings.Cut(tc.sem, "+"); ok {
+			q.Semantics, q.Options = sem, []string{opt}
+		}
+		r := sameFunnel(t, b, q)
 		if r.Steps[0].Users != 3 || r.Steps[1].Users != tc.want {
 			t.Fatalf("%v under %s: users per step %d, %d, want 3, %d", tc.steps, tc.sem, r.Steps[0].Users, r.Steps[1].Users, tc.want)
 		}
@@ -252,7 +261,8 @@ func TestFunnelAmplitudeHandChecked(t *testing.T) {
 }
 
 // TestFunnelSemanticsMatchLocal compares the compiled Mixpanel, Amplitude
-// (ordered and strict) and ClickHouse rules with the local engine's on random timelines with
+// (ordered and strict) and ClickHouse rules (without options and with
+// strict_increase) with the local engine's on random timelines with
 // equal times, same-named steps with and without different filters,
 // --where, --by and ranges; the rules not compiled must say so.
 func TestFunnelSemanticsMatchLocal(t *testing.T) {
@@ -278,6 +288,9 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 			q := query.FunnelQuery{Semantics: []string{query.SemMixpanel, query.SemClickHouse, query.SemAmplitude}[rng.Intn(3)]}
 			if q.Semantics == query.SemAmplitude && rng.Intn(2) == 0 {
 				q.Mode = query.FunnelStrict
+			}
+			if q.Semantics == query.SemClickHouse && rng.Intn(2) == 0 {
+				q.Options = []string{query.CHStrictIncrease}
 			}
 			win := []int64{0, 1, 2, 5}[rng.Intn(4)]*hour + int64(rng.Intn(2))
 			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
