@@ -238,3 +238,25 @@ func TestFirstScreenWarmsTheVariantColumn(t *testing.T) {
 		t.Fatal("warming with no variant chosen")
 	}
 }
+
+// The trends run leaves the forecast out while it is hidden; F fits it in
+// the background, once, without a run, and the cached result keeps it.
+func TestForecastFittedOnlyWhenShown(t *testing.T) {
+	h := newHarness(t, 110, 50)
+	h.keys("1")
+	r := h.m.tab().res.(*trendsResult)
+	if r.fcDone || r.fc != nil {
+		t.Fatal("the run fitted the hidden forecast")
+	}
+	seq := h.m.seq
+	h.keys("l", "F")
+	if !r.fcDone || r.fc == nil || h.m.seq != seq {
+		t.Fatalf("F: forecast done %v, seq %d -> %d", r.fcDone, seq, h.m.seq)
+	}
+	h.contains("forecast 14 ahead")
+	fc := r.fc
+	h.keys("2", "1")
+	if h.m.tab().res != r || r.fc != fc {
+		t.Fatal("going back to Trends lost or refitted the forecast")
+	}
+}
