@@ -3,6 +3,7 @@ package chquery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,9 +24,9 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 	case sem == query.SemMixpanel:
 		return e.mixpanelSQL(ctx, q, span)
 	case sem == query.SemClickHouse && len(q.Options) == 0:
-		return e.windowFunnelSQL(ctx, q, span, f, false)
-	case sem == query.SemClickHouse && len(q.Options) == 1 && strings.TrimSpace(q.Options[0]) == query.CHStrictIncrease:
-		return e.windowFunnelSQL(ctx, q, span, f, true)
+		return e.windowFunnelSQL(ctx, q, span, f, "")
+	case sem == query.SemClickHouse && len(q.Options) == 1 && slices.Contains([]string{query.CHStrictIncrease, query.CHStrictDedup}, strings.TrimSpace(q.Options[0])):
+		return e.windowFunnelSQL(ctx, q, span, f, strings.TrimSpace(q.Options[0]))
 	case sem == query.SemAmplitude && strings.EqualFold(q.Mode, query.FunnelStrict):
 		return e.strictSQL(ctx, q, span, true)
 	case sem == query.SemAmplitude && distinctNames(q.Steps):
@@ -126,10 +127,13 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 // the deepest step — or first reached the last step, where windowFunnel
 // stops — and, back from it, the latest entry of each step before.
 //
-// With strictIncrease (--option strict_increase) an entry extends a chain
-// only after the time that chain last moved: per step, a running maximum
-// of the times at which the step before was reached.
-func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, strictIncrease bool) (partSQL, error) {
+// One option may be given. strict_increase: an entry extends a chain only
+// after the time that chain last moved (per step, a running maximum of
+// the times at which the step before was reached). strict_deduplication:
+// the search ends at the first entry of a step already reached (per step,
+// a running count of where it was), and what was reached before counts.
+func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, option string) (partSQL, error) {
+	strictIncrease, dedup := option == query.CHStrictIncrease, option == query.CHStrictDedup
 	t := e.t
 	n := len(q.Steps)
 	if err := packedSpan(f); err != nil {
@@ -191,15 +195,43 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 			st.let(fmt.Sprintf("VI%d", k), fmt.Sprintf("arrayFilter((i, b) -> b < %s, arrayEnumerate(NB%d), NB%d)", big, k, k))
 		}
 	}
+	// lastOf(k): the last entry reaching step k (of those before the
+	// search ends).
+	lastOf := func(k int) string { return fmt.Sprintf("toInt64(arrayElement(VI%d, -1))", k) }
+	if dedup && n > 1 {
+		// lim: the entry where the search ends, one past the last without.
+		st.next()
+		var params, args, cases []string
+		for k := 2; k <= n; k++ {
+			st.let(fmt.Sprintf("SC%d", k), fmt.Sprintf("arrayCumSum(arrayMap(b -> toInt64(b < %s), NB%d))", big, k))
+			params = append(params, fmt.Sprintf("s%d", k), fmt.Sprintf("b%d", k))
+			args = append(args, fmt.Sprintf("SC%d", k), fmt.Sprintf("NB%d", k))
+			cases = append(cases, fmt.Sprintf("c = %d, s%d - toInt64(b%d < %s) > 0", k, k, k, big))
+		}
+		st.next()
+		st.let("stop", fmt.Sprintf("toInt64(arrayFirstIndex((c, %s) -> multiIf(%s, 0), C, %s))", strings.Join(params, ", "), strings.Join(cases, ", "), strings.Join(args, ", ")))
+		st.next()
+		st.let("lim", "if(stop > 0, stop, toInt64(length(K)) + 1)")
+		st.next()
+		for k := 1; k <= n; k++ {
+			st.let(fmt.Sprintf("cut%d", k), fmt.Sprintf("arrayReduce('min', arrayPushBack(arraySlice(NB%d, 1, lim - 1), %s))", k, big))
+		}
+		lastOf = func(k int) string { return fmt.Sprintf("toInt64(arrayElement(VI%d, arrayElement(VC%d, lim - 1)))", k, k) }
+	}
 	level := "-1"
 	for k := 1; k <= n; k++ {
-		level = fmt.Sprintf("if(last%d < %s, %d, %s)", k, big, k-1, level)
+		last := fmt.Sprintf("last%d", k)
+		if dedup && n > 1 {
+			last = fmt.Sprintf("cut%d", k)
+		}
+		level = fmt.Sprintf("if(%s < %s, %d, %s)", last, big, k-1, level)
 	}
+	st.next()
 	st.let("level", level)
 	// J_k: the entry of the counted chain's step k (0 past the level).
 	st.let(fmt.Sprintf("J%d", n), fmt.Sprintf("if(level = %d, toInt64(arrayFirstIndex(x -> x < %s, NB%d)), 0)", n-1, big, n))
 	for k := n - 1; k >= 1; k-- {
-		st.let(fmt.Sprintf("J%d", k), fmt.Sprintf("multiIf(level = %d, toInt64(arrayElement(VI%d, -1)), level > %d, toInt64(arrayElement(VI%d, arrayElement(VC%d, J%d - 1))), 0)", k-1, k, k-1, k, k, k+1))
+		st.let(fmt.Sprintf("J%d", k), fmt.Sprintf("multiIf(level = %d, %s, level > %d, toInt64(arrayElement(VI%d, arrayElement(VC%d, J%d - 1))), 0)", k-1, lastOf(k), k-1, k, k, k+1))
 	}
 	st.let("t0", "bitShiftRight(arrayElement(K, J1), "+shift+")")
 	var ds []string

@@ -225,6 +225,18 @@ func TestFunnelSemanticsHandChecked(t *testing.T) {
 			t.Fatalf("%v under %s: users per step %d, %d, want 3, %d", tc.steps, tc.sem, r.Steps[0].Users, r.Steps[1].Users, tc.want)
 		}
 	}
+	// strict_deduplication ends the search at a step already reached: a
+	// second cart before the buy leaves the person at cart.
+	b = f.load([]query.RawEvent{
+		{User: "u1", Event: "view", Time: at(10, 0)}, {User: "u1", Event: "cart", Time: at(10, 5)}, {User: "u1", Event: "cart", Time: at(10, 6)}, {User: "u1", Event: "buy", Time: at(10, 7)},
+		{User: "u2", Event: "view", Time: at(10, 0)}, {User: "u2", Event: "cart", Time: at(10, 5)}, {User: "u2", Event: "buy", Time: at(10, 7)}, {User: "u2", Event: "cart", Time: at(10, 8)},
+	}, time.UTC)
+	for _, opts := range [][]string{nil, {query.CHStrictDedup}} {
+		r := sameFunnel(t, b, query.FunnelQuery{Steps: query.FunnelSteps([]string{"view", "cart", "buy"}), Window: "1h", Semantics: query.SemClickHouse, Options: opts})
+		if want := 2 - len(opts); r.Steps[2].Users != want {
+			t.Fatalf("options %v: %d users at buy, want %d", opts, r.Steps[2].Users, want)
+		}
+	}
 }
 
 // TestFunnelAmplitudeHandChecked: Amplitude counts the earliest attempt
@@ -261,8 +273,8 @@ func TestFunnelAmplitudeHandChecked(t *testing.T) {
 }
 
 // TestFunnelSemanticsMatchLocal compares the compiled Mixpanel, Amplitude
-// (ordered and strict) and ClickHouse rules (without options and with
-// strict_increase) with the local engine's on random timelines with
+// (ordered and strict) and ClickHouse rules (without options, with
+// strict_increase or strict_deduplication) with the local engine's on random timelines with
 // equal times, same-named steps with and without different filters,
 // --where, --by and ranges; the rules not compiled must say so.
 func TestFunnelSemanticsMatchLocal(t *testing.T) {
@@ -290,7 +302,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 				q.Mode = query.FunnelStrict
 			}
 			if q.Semantics == query.SemClickHouse && rng.Intn(2) == 0 {
-				q.Options = []string{query.CHStrictIncrease}
+				q.Options = []string{[]string{query.CHStrictIncrease, query.CHStrictDedup}[rng.Intn(2)]}
 			}
 			win := []int64{0, 1, 2, 5}[rng.Intn(4)]*hour + int64(rng.Intn(2))
 			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
