@@ -216,7 +216,9 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 		for k := 1; k <= n; k++ {
 			st.let(fmt.Sprintf("cut%d", k), fmt.Sprintf("arrayReduce('min', arrayPushBack(arraySlice(NB%d, 1, lim - 1), %s))", k, big))
 		}
-		lastOf = func(k int) string { return fmt.Sprintf("toInt64(arrayElement(VI%d, arrayElement(VC%d, lim - 1)))", k, k) }
+		lastOf = func(k int) string {
+			return fmt.Sprintf("toInt64(arrayElement(VI%d, arrayElement(VC%d, lim - 1)))", k, k)
+		}
 	}
 	level := "-1"
 	for k := 1; k <= n; k++ {
