@@ -113,7 +113,7 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 		return nil, errCorrupt
 	}
 	o := &Ordered{Version: version,
-		Person: make([]int32, persons.Int64), Start: make([]int32, persons.Int64+1),
+		Person: hugePages(make([]int32, persons.Int64)), Start: hugePages(make([]int32, persons.Int64+1)),
 		Event: hugePages(make([]int32, events.Int64)), Time: hugePages(make([]int64, events.Int64))}
 	eventNames, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
 	if err != nil {
