@@ -13,9 +13,13 @@ import (
 func runKey(spec []byte) string { return string(i18n.Current()) + "\x00" + string(spec) }
 
 // cacheSize is how many results are kept for going back to an earlier
-// query. A result holds a few bytes per person (a funnel's level of each),
-// so at 100M events a dozen stay within a few hundred MB.
-const cacheSize = 12
+// query, at most cachePerTab of one tab. Some hold a few bytes per person
+// or conversion (at 10M events a funnel's result is 16 MB, retention's
+// 10 MB): three of one tab add at most ~5 bytes an event to the data's.
+const (
+	cacheSize   = 12
+	cachePerTab = 3
+)
 
 // resultCache keeps the latest results of each tab's queries on the data
 // loaded now, so going back to a query, or to a tab, shows its result
@@ -42,10 +46,21 @@ func (c *resultCache) get(tab int, key string) (cached, bool) {
 	return e, true
 }
 
-// put keeps a result, dropping the least recently used beyond cacheSize.
+// put keeps a result, dropping the least recently used of its tab beyond
+// cachePerTab, then of all beyond cacheSize.
 func (c *resultCache) put(e cached) {
 	c.entries = slices.DeleteFunc(c.entries, func(o cached) bool { return o.tab == e.tab && o.key == e.key })
 	c.entries = append(c.entries, e)
+	n := 0
+	for _, o := range c.entries {
+		if o.tab == e.tab {
+			n++
+		}
+	}
+	if n > cachePerTab {
+		i := slices.IndexFunc(c.entries, func(o cached) bool { return o.tab == e.tab })
+		c.entries = slices.Delete(c.entries, i, i+1)
+	}
 	if n := len(c.entries) - cacheSize; n > 0 {
 		c.entries = slices.Delete(c.entries, 0, n)
 	}

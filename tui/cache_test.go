@@ -187,34 +187,42 @@ func TestCacheEmptiedWhenSegmentsChange(t *testing.T) {
 	}
 }
 
-// The cache keeps the most recently used results, up to its size.
+// The cache keeps the most recently used results, up to its size and up
+// to cachePerTab of one tab.
 func TestResultCacheKeepsRecent(t *testing.T) {
 	var c resultCache
-	for i := 0; i < cacheSize+3; i++ {
-		c.put(cached{tab: i % 2, key: string(rune('a' + i))})
+	for i := 0; i < cacheSize+3; i++ { // one result of each of many tabs
+		c.put(cached{tab: i, key: "k"})
 	}
 	if len(c.entries) != cacheSize {
 		t.Fatalf("%d entries, want %d", len(c.entries), cacheSize)
 	}
-	if _, ok := c.get(0, "a"); ok {
+	if _, ok := c.get(0, "k"); ok {
 		t.Fatal("the oldest entry was kept")
 	}
 	oldest := c.entries[0]
-	if _, ok := c.get(oldest.tab, oldest.key); !ok {
+	if _, ok := c.get(oldest.tab, "k"); !ok {
 		t.Fatal("an entry within the size was dropped")
 	}
-	c.put(cached{tab: 5, key: "z"}) // drops the least recently used, not the one just read
-	if _, ok := c.get(oldest.tab, oldest.key); !ok {
+	c.put(cached{tab: 100, key: "k"}) // drops the least recently used, not the one just read
+	if _, ok := c.get(oldest.tab, "k"); !ok {
 		t.Fatal("a read did not make the entry recent")
 	}
-	if _, ok := c.get(1, "a"); ok {
-		t.Fatal("a key of another tab matched")
+	if _, ok := c.get(oldest.tab, "other"); ok {
+		t.Fatal("another key of the tab matched")
 	}
-	c.drop(0)
-	for _, e := range c.entries {
-		if e.tab == 0 {
-			t.Fatal("drop kept a result of its tab")
-		}
+	// Of one tab, the latest cachePerTab.
+	c.clear()
+	for _, k := range []string{"a", "b", "c", "d"} {
+		c.put(cached{tab: 1, key: k})
+	}
+	c.put(cached{tab: 2, key: "a"})
+	if _, ok := c.get(1, "a"); ok || len(c.entries) != cachePerTab+1 {
+		t.Fatalf("%d entries after 4 results of a tab and 1 of another; the tab's first kept: %v", len(c.entries), ok)
+	}
+	c.drop(1)
+	if len(c.entries) != 1 || c.entries[0].tab != 2 {
+		t.Fatalf("drop kept %+v", c.entries)
 	}
 }
 
