@@ -21,8 +21,8 @@ func init() {
 		// funnel.go
 		"a strict funnel of more than 63 steps":                                            "超过 63 步的严格顺序漏斗",
 		"a funnel with exclusions whose mode is strict or whose steps share an event name": "严格顺序或步骤共用事件名的带排除事件的漏斗",
-		"an exclusion between some of the steps (%s)":                                      "只在部分步骤之间的排除事件（%s）",
-		"an exclusion of a step's event (%s)":                                              "排除的事件也是某个步骤的事件（%s）",
+		"an exclusion between some of the steps (%s)":                                      "只作用于部分步骤之间的排除事件（%s）",
+		"an exclusion of a step's event (%s)":                                              "排除某个步骤自身的事件（%s）",
 		"funnel: ClickHouse sent %d columns, expected %d":                                  "漏斗：ClickHouse 返回了 %d 列，应为 %d 列",
 		"funnel: reading ClickHouse's row for %q: %w":                                      "漏斗：读取 ClickHouse 返回的 %q 的行：%w",
 		"not an array: %.40q":                                                              "不是数组：%.40q",
