@@ -37,7 +37,6 @@ type chunk struct {
 	time     []byte // zigzag deltas
 	prev     int64
 	prevUser int32
-	dedup    []byte // little-endian uint64s
 	props    map[string]*propCol
 	bytes    int // held in the props' dictionaries and pairs, about
 
@@ -63,13 +62,13 @@ type propCol struct {
 }
 
 func (c *chunk) reset(firstID int64) {
-	*c = chunk{firstID: firstID, user: c.user[:0], event: c.event[:0], time: c.time[:0], dedup: c.dedup[:0], props: map[string]*propCol{},
+	*c = chunk{firstID: firstID, user: c.user[:0], event: c.event[:0], time: c.time[:0], props: map[string]*propCol{},
 		lastKeys: c.lastKeys[:0], lastCols: c.lastCols[:0]}
 }
 
 // add appends one event. enc is the event's canonical props encoding and
 // spans locate each kept property's value literal in it.
-func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, enc []byte, spans []propSpan) {
+func (c *chunk) add(user, event int32, t int64, props []Prop, enc []byte, spans []propSpan) {
 	// Exports list a user's events together: deltas of user ids are
 	// mostly 0 and take one byte.
 	c.user = binary.AppendVarint(c.user, int64(user)-int64(c.prevUser))
@@ -77,7 +76,6 @@ func (c *chunk) add(user, event int32, t int64, h uint64, props []Prop, enc []by
 	c.event = binary.AppendUvarint(c.event, uint64(uint32(event)))
 	c.time = binary.AppendVarint(c.time, t-c.prev)
 	c.prev = t
-	c.dedup = binary.LittleEndian.AppendUint64(c.dedup, h)
 	row := c.n
 	c.n++
 	for k, sp := range spans {
@@ -126,8 +124,9 @@ func (c *chunk) full() bool {
 }
 
 func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) (int64, error) {
+	// The dedup hashes go into dedup_index (dedup.go), not the chunk.
 	res, err := tx.ExecContext(ctx, `INSERT INTO chunks(import_id, first_id, n, users, events, times, dedup)
-		VALUES(?, ?, ?, ?, ?, ?, ?)`, importID, c.firstID, c.n, c.user, c.event, c.time, c.dedup)
+		VALUES(?, ?, ?, ?, ?, ?, x'')`, importID, c.firstID, c.n, c.user, c.event, c.time)
 	if err != nil {
 		return 0, i18n.Errorf("store columns: %w", err)
 	}
@@ -377,34 +376,6 @@ func startChunks(ctx context.Context, tx *sql.Tx, r *Rows, where string, args ..
 	return wait, nil
 }
 
-// loadDedup returns every stored dedup hash, sorted.
-func loadDedup(ctx context.Context, tx *sql.Tx) ([]uint64, error) {
-	// In rowid order, not first_id's: the hashes are sorted anyway, and
-	// ORDER BY first_id (no index) put every blob through SQLite's sorter,
-	// a third of a small import's time into a 10M-event database.
-	rows, err := tx.QueryContext(ctx, "SELECT dedup FROM chunks")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var total sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT sum(n) FROM chunks").Scan(&total); err != nil {
-		return nil, err
-	}
-	out := make([]uint64, 0, total.Int64)
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, err
-		}
-		for i := 0; i+8 <= len(b); i += 8 {
-			out = append(out, binary.LittleEndian.Uint64(b[i:]))
-		}
-	}
-	sortHashes(out)
-	return out, rows.Err()
-}
-
 // sortHashes sorts uniformly distributed hashes, with no extra memory: an
 // in-place pass distributes them by their top byte (American flag sort),
 // then each bucket, on all cores, by its next byte, and the small pieces
@@ -552,7 +523,10 @@ func fillRows(ctx context.Context, tx *sql.Tx) error {
 			if buf = props.json(buf[:0], i); len(buf) > 0 {
 				pj = string(buf)
 			}
-			h := int64(binary.LittleEndian.Uint64(p.dedup[8*i:]))
+			var h int64 // 0: the hash is only in dedup_index (schema 5)
+			if 8*i+8 <= len(p.dedup) {
+				h = int64(binary.LittleEndian.Uint64(p.dedup[8*i:]))
+			}
 			args = append(args, p.first+int64(i), users[i], events[i], times[i], pj, h, p.importID)
 			if len(args) == cap(args) {
 				if err := ctx.Err(); err != nil {

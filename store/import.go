@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/json"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -66,17 +65,23 @@ type ImportTx struct {
 	tx       *sql.Tx
 	importID int64
 	insert   *sql.Stmt
-	users    map[string]int64
+	users    map[string]int64 // every stored user, or (findUser set) those met so far
 	names    map[string]int64
 	nextUser int64
 	nextName int64
 	newUsers [][2]any
 	newNames [][2]any
+	// findUser looks a distinct id up in the users table, for a database
+	// with more users than it is worth reading whole; found counts those
+	// looked up, to read them whole after all when a file names many.
+	findUser *sql.Stmt
+	found    int64
 
-	// De-duplication. existing holds the sorted dedup hashes stored before
-	// this import; inFile counts the hashes this import has seen so far.
-	existing []uint64
-	inFile   map[uint64]int32
+	// De-duplication. dedup holds the hashes stored before this import
+	// (the buckets read so far) and those it adds; inFile counts the
+	// hashes this import has seen so far.
+	dedup  *dedupIndex
+	inFile map[uint64]int32
 
 	imported, duplicates int64
 	linked               bool
@@ -122,23 +127,24 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 		tx.Rollback()
 		return nil, i18n.Errorf("begin import: %w", err)
 	}
-	// The user_names blobs read hundreds of thousands of ids in a few rows.
-	users, err := loadUserNames(ctx, tx)
-	if err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM users").Scan(&t.nextUser); err != nil {
 		return fail(err)
 	}
-	t.users = make(map[string]int64, len(users))
-	for id, s := range users[1:] {
-		t.users[s] = int64(id + 1)
+	if t.nextUser <= usersReadWhole {
+		if err := t.readUsers(ctx); err != nil {
+			return fail(err)
+		}
+	} else if t.findUser, err = tx.PrepareContext(ctx, "SELECT id FROM users WHERE distinct_id = ?"); err != nil {
+		return fail(err)
 	}
-	t.nextUser = int64(len(users) - 1)
 	if err := loadInterned(ctx, tx, "SELECT id, name FROM event_names", t.names, &t.nextName); err != nil {
 		return fail(err)
 	}
-	if t.existing, err = loadDedup(ctx, tx); err != nil {
+	var stored int64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(first_id + n), 1), coalesce(sum(n), 0) FROM chunks").Scan(&t.nextID, &stored); err != nil {
 		return fail(err)
 	}
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(first_id + n), 1) FROM chunks").Scan(&t.nextID); err != nil {
+	if t.dedup, err = openDedupIndex(ctx, tx, stored); err != nil {
 		return fail(err)
 	}
 	t.cols.reset(t.nextID)
@@ -230,6 +236,59 @@ func loadInterned(ctx context.Context, tx *sql.Tx, q string, m map[string]int64,
 	return rows.Err()
 }
 
+// usersReadWhole is the stored users up to which an import reads every
+// distinct id at its start (the user_names blobs read hundreds of
+// thousands in a few rows); past it, it looks up the ids its file names,
+// so a small file into a large database reads a few, not millions.
+var usersReadWhole int64 = 1 << 16 // a variable so tests can take the other path
+
+// readUsers puts every stored user into t.users.
+func (t *ImportTx) readUsers(ctx context.Context) error {
+	users, err := loadUserNames(ctx, t.tx)
+	if err != nil {
+		return err
+	}
+	if len(t.users) == 0 {
+		t.users = make(map[string]int64, len(users))
+	}
+	for id, s := range users[1:] {
+		t.users[s] = int64(id + 1)
+	}
+	return nil
+}
+
+// internUser returns the users.id of a distinct id, a new one if it is new.
+func (t *ImportTx) internUser(ctx context.Context, s string) (int64, error) {
+	if id, ok := t.users[s]; ok {
+		return id, nil
+	}
+	if t.found++; t.findUser != nil && t.found > t.nextUser/8 {
+		// A file naming many users (a bulk import into a large database)
+		// reads them whole once instead: lookups would cost more. Users
+		// new in this file are in the map already, with their ids.
+		t.findUser = nil
+		if err := t.readUsers(ctx); err != nil {
+			return 0, err
+		}
+		if id, ok := t.users[s]; ok {
+			return id, nil
+		}
+	}
+	if t.findUser != nil {
+		// Users met in this file are in the map; the table holds the rest.
+		var id int64
+		err := t.findUser.QueryRowContext(ctx, s).Scan(&id)
+		if err == nil {
+			t.users[strings.Clone(s)] = id
+			return id, nil
+		}
+		if err != sql.ErrNoRows {
+			return 0, i18n.Errorf("look up user: %w", err)
+		}
+	}
+	return t.intern(t.users, &t.nextUser, &t.newUsers, s), nil
+}
+
 func (t *ImportTx) intern(m map[string]int64, next *int64, pending *[][2]any, s string) int64 {
 	if id, ok := m[s]; ok {
 		return id
@@ -242,15 +301,6 @@ func (t *ImportTx) intern(m map[string]int64, next *int64, pending *[][2]any, s 
 	m[s] = *next
 	*pending = append(*pending, [2]any{*next, s})
 	return *next
-}
-
-func (t *ImportTx) existingCount(h uint64) int32 {
-	lo := sort.Search(len(t.existing), func(i int) bool { return t.existing[i] >= h })
-	hi := lo
-	for hi < len(t.existing) && t.existing[hi] == h {
-		hi++
-	}
-	return int32(hi - lo)
 }
 
 // Add stores one event unless it duplicates one already stored. It reports
@@ -279,13 +329,17 @@ func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
 		d.Write(props)
 		h = d.Sum64()
 	}
+	have, err := t.dedup.count(ctx, h)
+	if err != nil {
+		return false, i18n.Errorf("read dedup index: %w", err)
+	}
 	if e.InsertID != "" {
-		if t.inFile[h] > 0 || t.existingCount(h) > 0 {
+		if t.inFile[h] > 0 || have > 0 {
 			t.duplicates++
 			return false, nil
 		}
 		t.inFile[h] = 1
-	} else if have := t.existingCount(h); have > 0 {
+	} else if have > 0 {
 		// Only rows already stored need counting: a row with no stored
 		// copy is new however often this file repeats it.
 		n := t.inFile[h] + 1
@@ -298,13 +352,18 @@ func (t *ImportTx) Add(ctx context.Context, e *Event) (bool, error) {
 	// Exports list a user's (and a name's) events together: the previous
 	// id usually answers without a map lookup.
 	if e.User != t.lastUser || t.lastUID == 0 {
-		t.lastUser, t.lastUID = e.User, t.intern(t.users, &t.nextUser, &t.newUsers, e.User)
+		uid, err := t.internUser(ctx, e.User)
+		if err != nil {
+			return false, err
+		}
+		t.lastUser, t.lastUID = e.User, uid
 	}
 	if e.Name != t.lastName || t.lastNID == 0 {
 		t.lastName, t.lastNID = e.Name, t.intern(t.names, &t.nextName, &t.newNames, e.Name)
 	}
 	uid, nid := t.lastUID, t.lastNID
-	t.cols.add(int32(uid), int32(nid), e.Time, h, e.Props, props, spans)
+	t.cols.add(int32(uid), int32(nid), e.Time, e.Props, props, spans)
+	t.dedup.added = append(t.dedup.added, h)
 	if !t.deferRows {
 		var propsArg, iidArg any
 		if len(e.Props) > 0 {
@@ -375,10 +434,16 @@ func (t *ImportTx) Link(ctx context.Context, anon, user string) error {
 	if anon == "" || user == "" || anon == user {
 		return nil
 	}
-	aid := t.intern(t.users, &t.nextUser, &t.newUsers, anon)
-	uid := t.intern(t.users, &t.nextUser, &t.newUsers, user)
+	aid, err := t.internUser(ctx, anon)
+	if err != nil {
+		return err
+	}
+	uid, err := t.internUser(ctx, user)
+	if err != nil {
+		return err
+	}
 	t.linked = true
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO identities(anon_id, user_id, import_id) VALUES(?, ?, ?)
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO identities(anon_id, user_id, import_id) VALUES(?, ?, ?)
 		ON CONFLICT(anon_id) DO UPDATE SET conflicts = conflicts + (identities.user_id != excluded.user_id)`,
 		aid, uid, t.importID)
 	return err
@@ -471,8 +536,11 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 			ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
 			return err
 		}
+		if err := t.dedup.write(ctx); err != nil {
+			return err
+		}
 		// The import's maps are done with: let the snapshot reuse the memory.
-		t.users, t.names, t.existing, t.inFile = nil, nil, nil, nil
+		t.users, t.names, t.dedup, t.inFile = nil, nil, nil, nil
 		version, err := dataVersion(ctx, t.tx)
 		merged := false
 		if err == nil && !t.linked && prevVersion > 0 && prevSnap == prevVersion {

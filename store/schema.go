@@ -3,13 +3,13 @@ package store
 // SchemaVersion is the version of the database layout this build writes.
 // Opening a database with a larger version is refused; a smaller one is
 // migrated in place by running the missing steps of migrations.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // readableFrom is the oldest schema a read-only open reads as it is:
 // schema 2 only added the snapshot and schema 3 the audience holdouts,
 // which readers treat as optional (HasTable); schema 4 only allows dense
 // property chunks, which readers of any version tell apart by their first
-// byte.
+// byte; schema 5 only moved the dedup hashes, which readers never use.
 const readableFrom = 1
 
 // migrations[i] upgrades a database from version i to version i+1.
@@ -60,7 +60,9 @@ CREATE TABLE imports (
 );
 -- events holds one row per event. time is epoch milliseconds UTC; props is a
 -- JSON object with sorted keys (NULL when empty); dedup is a 64-bit hash of
--- the insert id when the source has one, else of user+event+time+props.
+-- the insert id when the source has one, else of user+event+time+props
+-- (0 for rows written from chunks of schema 5, whose hashes are only in
+-- dedup_index).
 CREATE TABLE events (
 	id        INTEGER PRIMARY KEY,
 	user_id   INTEGER NOT NULL,
@@ -152,4 +154,7 @@ CREATE TABLE audience_holdout (
 	// cannot read a dense chunk, refuses the file as written by a newer
 	// spoor instead of calling it damaged.
 	`SELECT 1`,
+	// 4 -> 5: the dedup hashes move from the chunks into dedup_index
+	// (dedup.go), filled by migrateDedup.
+	dedupSchema,
 }

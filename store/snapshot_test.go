@@ -276,6 +276,7 @@ func TestSchemaOneWithoutSnapshot(t *testing.T) {
 	}
 	importEvents(t, db, someEvents(500, "a"))
 	want := chunkOrder(t, db)
+	asSchema4(t, db)
 	for _, q := range []string{"DROP TABLE audience_holdout", "DROP TABLE audience_exports", "DROP TABLE snapshot", "DROP TABLE snapshot_positions", "DELETE FROM settings WHERE key = 'snapshot_version'",
 		"UPDATE settings SET value = '1' WHERE key = 'schema_version'", "PRAGMA user_version = 1"} {
 		if _, err := db.SQL.Exec(q); err != nil {

@@ -24,7 +24,7 @@ func userRows(t *testing.T, db *DB, q string) []string {
 	return out
 }
 
-const everyColumn = `SELECT e.id, u.distinct_id, n.name, e.time, e.props, e.insert_id, e.dedup, e.import_id FROM events e
+const everyColumn = `SELECT e.id, u.distinct_id, n.name, e.time, e.props, e.insert_id, e.import_id FROM events e
 	JOIN users u ON u.id = e.user_id JOIN event_names n ON n.id = e.event_id ORDER BY e.id`
 
 // TestQueryUserSeesDeferredRows checks that typed SQL on a database whose

@@ -384,6 +384,11 @@ func (db *DB) migrate(version int) error {
 			return i18n.Errorf("migrate %s from schema %d: %w", db.Path, v, err)
 		}
 	}
+	if version < 5 {
+		if err := migrateDedup(context.Background(), tx); err != nil {
+			return i18n.Errorf("migrate %s to schema 5: %w", db.Path, err)
+		}
+	}
 	if version == 1 {
 		// Events imported before the snapshot existed get one now, once,
 		// rather than being ordered afresh by every command.

@@ -19,6 +19,7 @@ func TestSchemaTwoMigrates(t *testing.T) {
 	}
 	importEvents(t, db, someEvents(50, "a"))
 	want := chunkOrder(t, db)
+	asSchema4(t, db)
 	for _, q := range []string{"DROP TABLE audience_holdout", "DROP TABLE audience_exports",
 		"UPDATE settings SET value = '2' WHERE key = 'schema_version'", "PRAGMA user_version = 2"} {
 		if _, err := db.SQL.Exec(q); err != nil {

@@ -1,0 +1,264 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// indexHashes reads every hash of dedup_index, sorted.
+func indexHashes(t *testing.T, db *DB) []uint64 {
+	t.Helper()
+	rows, err := db.SQL.Query("SELECT bucket, hashes FROM dedup_index ORDER BY bucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var all []uint64
+	for rows.Next() {
+		var b int
+		var blob []byte
+		if err := rows.Scan(&b, &blob); err != nil {
+			t.Fatal(err)
+		}
+		if all, err = decodeBucket(all, b, blob); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return all
+}
+
+// asSchema4 turns db into the layout of schema 4: each chunk holds 8-byte
+// hashes (here the index's, dealt out in chunk order: migration reads them
+// as a multiset) and there is no dedup_index.
+func asSchema4(t *testing.T, db *DB) {
+	t.Helper()
+	all := indexHashes(t, db)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	rows, err := db.SQL.Query("SELECT id, n FROM chunks ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type ch struct{ id, n int }
+	var cs []ch
+	for rows.Next() {
+		var c ch
+		rows.Scan(&c.id, &c.n)
+		cs = append(cs, c)
+	}
+	rows.Close()
+	for _, c := range cs {
+		var blob []byte
+		for _, h := range all[:c.n] {
+			blob = binary.LittleEndian.AppendUint64(blob, h)
+		}
+		all = all[c.n:]
+		if _, err := db.SQL.Exec("UPDATE chunks SET dedup = ? WHERE id = ?", blob, c.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(all) != 0 {
+		t.Fatalf("%d hashes more than events", len(all))
+	}
+	for _, q := range []string{"DROP TABLE dedup_index", "UPDATE settings SET value = '4' WHERE key = 'schema_version'", "PRAGMA user_version = 4"} {
+		if _, err := db.SQL.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBucketRoundTrip encodes buckets of sorted hashes with repeats, the
+// extremes of the low bits included, and refuses a damaged one.
+func TestBucketRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, b := range []int{0, 1, 1<<dedupBits - 1, 4242} {
+		top := uint64(b) << (64 - dedupBits)
+		low := uint64(1)<<(64-dedupBits) - 1
+		hs := []uint64{top, top, top | low, top | low}
+		for range 300 {
+			h := top | r.Uint64()&low
+			hs = append(hs, h)
+			if r.IntN(10) == 0 {
+				hs = append(hs, h)
+			}
+		}
+		slices.Sort(hs)
+		got, err := decodeBucket(nil, b, appendBucket(nil, hs))
+		if err != nil || !slices.Equal(got, hs) {
+			t.Fatalf("bucket %d: %v, %d of %d hashes back", b, err, len(got), len(hs))
+		}
+	}
+	// Damage is refused: a step past the bucket's low bits (one hash, k 48,
+	// quotient 1), a count beyond the bits, a byte past the last hash.
+	if _, err := decodeBucket(nil, 7, []byte{1, 48, 0x01, 0, 0, 0, 0, 0, 0}); err == nil {
+		t.Fatal("a step past the bucket's low bits was accepted")
+	}
+	good := appendBucket(nil, []uint64{5, 9, 9, 1 << 40})
+	if got, err := decodeBucket(nil, 0, good); err != nil || !slices.Equal(got, []uint64{5, 9, 9, 1 << 40}) {
+		t.Fatalf("%v %v", got, err)
+	}
+	more := append([]byte{9}, good[1:]...)
+	if _, err := decodeBucket(nil, 0, more); err == nil {
+		t.Fatal("a count beyond the bits was accepted")
+	}
+	if _, err := decodeBucket(nil, 0, append(good, 0)); err == nil {
+		t.Fatal("a byte past the last hash was accepted")
+	}
+}
+
+// TestMigrateDedupFromSchema4 migrates a schema-4 file: the hashes move from
+// the chunks into dedup_index, one for one, and de-duplication works on
+// after it: the same events again add nothing, new ones are added.
+func TestMigrateDedupFromSchema4(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v4.db")
+	db, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := someEvents(700, "a"), someEvents(300, "b")
+	a = append(a, a[:50]...) // identical rows in one file are all kept
+	importEvents(t, db, a)
+	importEvents(t, db, b)
+	want := indexHashes(t, db)
+	if len(want) != 1050 {
+		t.Fatalf("%d hashes in the index, want 1050", len(want))
+	}
+	asSchema4(t, db)
+	db.Close()
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := indexHashes(t, db); !slices.Equal(got, want) {
+		t.Fatalf("after migrating: %d hashes, want %d", len(got), len(want))
+	}
+	var left int
+	db.SQL.QueryRow("SELECT sum(length(dedup)) FROM chunks").Scan(&left)
+	if left != 0 {
+		t.Fatalf("%d bytes of hashes left in the chunks", left)
+	}
+	if imp, dup := importEvents(t, db, a); imp != 0 || dup != 750 {
+		t.Fatalf("the first file again: %d imported, %d duplicates", imp, dup)
+	}
+	if imp, dup := importEvents(t, db, someEvents(400, "b")); imp != 100 || dup != 300 {
+		t.Fatalf("a longer second file: %d imported, %d duplicates", imp, dup)
+	}
+}
+
+// TestDedupBucketByBucket imports into a database past dedupWholeIndex, as
+// read bucket by bucket, and cross-checks every count against a plain
+// multiset kept beside it: insert ids, repeated rows within a file, and
+// rows repeating stored ones.
+func TestDedupBucketByBucket(t *testing.T) {
+	for _, whole := range []bool{true, false} {
+		t.Run(fmt.Sprint("whole index ", whole), func(t *testing.T) {
+			db := openTemp(t)
+			if !whole {
+				// Any stored event makes the import read bucket by bucket.
+				defer func(n int64) { dedupWholeIndex = n }(dedupWholeIndex)
+				dedupWholeIndex = 0
+			}
+			r := rand.New(rand.NewPCG(5, 6))
+			stored := map[string]int{} // row key -> copies stored
+			var ids = map[string]bool{}
+			for round := range 6 {
+				var evs []Event
+				for range 400 {
+					e := Event{User: fmt.Sprint("u", r.IntN(30)), Name: fmt.Sprint("e", r.IntN(3)), Time: int64(r.IntN(40)) * 1000}
+					if r.IntN(4) == 0 {
+						e.InsertID = fmt.Sprint("id", r.IntN(200))
+					}
+					evs = append(evs, e)
+				}
+				inFile := map[string]int{}
+				var want int64
+				for _, e := range evs {
+					if e.InsertID != "" {
+						if !ids[e.InsertID] {
+							ids[e.InsertID] = true
+							want++
+						}
+						continue
+					}
+					k := fmt.Sprint(e.User, e.Name, e.Time)
+					inFile[k]++
+					if inFile[k] > stored[k] {
+						want++
+					}
+				}
+				for k, n := range inFile {
+					stored[k] = max(stored[k], n)
+				}
+				imp, dup := importEvents(t, db, evs)
+				if imp != want || imp+dup != 400 {
+					t.Fatalf("round %d: %d imported, %d duplicates; want %d imported", round, imp, dup, want)
+				}
+			}
+			var n int64
+			db.SQL.QueryRow("SELECT sum(n) FROM chunks").Scan(&n)
+			if got := int64(len(indexHashes(t, db))); got != n {
+				t.Fatalf("%d hashes in the index for %d events", got, n)
+			}
+		})
+	}
+}
+
+// TestUsersLookedUp imports the same files into a database that reads its
+// users whole and one that looks them up one by one (and, for a file
+// naming many, switches to reading them whole midway): every event, link
+// and user id comes out the same.
+func TestUsersLookedUp(t *testing.T) {
+	files := [][]Event{someEvents(300, "a")}
+	r := rand.New(rand.NewPCG(7, 8))
+	for f := range 4 {
+		var evs []Event
+		for i := range 50 + 100*f {
+			evs = append(evs, Event{User: fmt.Sprint("u", r.IntN(60+40*f)), Name: "e", Time: int64(f*1000 + i)})
+		}
+		files = append(files, evs)
+	}
+	load := func(lookup bool) ([]string, []string) {
+		if lookup {
+			defer func(n int64) { usersReadWhole = n }(usersReadWhole)
+			usersReadWhole = 0
+		}
+		db := openTemp(t)
+		ctx := context.Background()
+		for i, evs := range files {
+			tx, err := db.BeginImport(ctx, ImportInfo{File: fmt.Sprint(i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j := range evs {
+				if _, err := tx.Add(ctx, &evs[j]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tx.Link(ctx, fmt.Sprint("anon", i), fmt.Sprint("u", i)); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(ctx, ImportStats{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := db.LoadRows(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var evs []string
+		for i := range rows.Time {
+			evs = append(evs, fmt.Sprint(rows.Users[rows.User[i]], rows.Users[rows.Canon[rows.User[i]]], rows.Time[i]))
+		}
+		return rows.Users, evs
+	}
+	u1, e1 := load(false)
+	u2, e2 := load(true)
+	if !slices.Equal(u1, u2) || !slices.Equal(e1, e2) || len(e1) != 300+50+150+250+350 {
+		t.Fatalf("read whole: %d users, %d events; looked up: %d users, %d events", len(u1), len(e1), len(u2), len(e2))
+	}
+}
