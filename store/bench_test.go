@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"math/rand"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -51,17 +50,4 @@ func benchImport(b *testing.B, evs []Event, deferRows bool) {
 		db.Close()
 	}
 	b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "events/s")
-}
-
-func BenchmarkSortHashes(b *testing.B) {
-	rng := rand.New(rand.NewSource(1))
-	src := make([]uint64, 10_000_000)
-	for i := range src {
-		src[i] = rng.Uint64()
-	}
-	a := make([]uint64, len(src))
-	for i := 0; i < b.N; i++ {
-		copy(a, src)
-		sortHashes(a)
-	}
 }

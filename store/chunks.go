@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -374,68 +373,6 @@ func startChunks(ctx context.Context, tx *sql.Tx, r *Rows, where string, args ..
 		return nil, err
 	}
 	return wait, nil
-}
-
-// sortHashes sorts uniformly distributed hashes, with no extra memory: an
-// in-place pass distributes them by their top byte (American flag sort),
-// then each bucket, on all cores, by its next byte, and the small pieces
-// left are sorted directly. At 10M hashes it takes about a fifth of the
-// time of one slices.Sort.
-func sortHashes(a []uint64) {
-	bounds := flagPass(a, 56)
-	var wg sync.WaitGroup
-	work := make(chan int, 256)
-	for b := 0; b < 256; b++ {
-		work <- b
-	}
-	close(work)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range work {
-				sortBucket(a[bounds[b]:bounds[b+1]], 48)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-func sortBucket(a []uint64, shift uint) {
-	if len(a) < 512 || shift < 40 {
-		slices.Sort(a)
-		return
-	}
-	bounds := flagPass(a, shift)
-	for b := 0; b < 256; b++ {
-		sortBucket(a[bounds[b]:bounds[b+1]], shift-8)
-	}
-}
-
-// flagPass reorders a in place by the byte at shift and returns where
-// each byte value's run starts (and, at 256, where the last one ends).
-func flagPass(a []uint64, shift uint) (bounds [257]int) {
-	for _, h := range a {
-		bounds[(h>>shift)&0xff+1]++
-	}
-	for i := 1; i <= 256; i++ {
-		bounds[i] += bounds[i-1]
-	}
-	var next [256]int
-	copy(next[:], bounds[:256])
-	for b := 0; b < 256; b++ {
-		for next[b] < bounds[b+1] {
-			h := a[next[b]]
-			d := int(h>>shift) & 0xff
-			if d == b {
-				next[b]++
-				continue
-			}
-			a[next[b]], a[next[d]] = a[next[d]], h
-			next[d]++
-		}
-	}
-	return bounds
 }
 
 // fillRows writes the events rows of every chunk after setting rows_upto,

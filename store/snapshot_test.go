@@ -318,28 +318,6 @@ func TestSchemaOneWithoutSnapshot(t *testing.T) {
 	sameOrder(t, "migrated and imported", got, chunkOrder(t, db))
 }
 
-func TestSortHashes(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	for _, n := range []int{0, 1, 2, 100, 5000, 300000} {
-		a := make([]uint64, n)
-		for i := range a {
-			a[i] = rng.Uint64()
-			if i > 0 && rng.Intn(5) == 0 {
-				a[i] = a[rng.Intn(i)] // repeats
-			}
-			if rng.Intn(7) == 0 {
-				a[i] >>= rng.Intn(64) // skewed top bytes
-			}
-		}
-		want := slices.Clone(a)
-		slices.Sort(want)
-		sortHashes(a)
-		if !slices.Equal(a, want) {
-			t.Fatalf("n=%d: not sorted", n)
-		}
-	}
-}
-
 // Wide values: steps beyond 32 bits (a user back after 50 days), event
 // indexes beyond one byte, first times before the previous person's.
 func TestSnapshotWideValues(t *testing.T) {
