@@ -23,16 +23,14 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 	switch sem := strings.ToLower(strings.TrimSpace(q.Semantics)); {
 	case sem == query.SemMixpanel:
 		return e.mixpanelSQL(ctx, q, span)
-	case sem == query.SemClickHouse && len(q.Options) == 0:
-		return e.windowFunnelSQL(ctx, q, span, f, "")
-	case sem == query.SemClickHouse && len(q.Options) == 1 && slices.Contains([]string{query.CHStrictIncrease, query.CHStrictDedup}, strings.TrimSpace(q.Options[0])):
-		return e.windowFunnelSQL(ctx, q, span, f, strings.TrimSpace(q.Options[0]))
+	case sem == query.SemClickHouse && !slices.ContainsFunc(q.Options, func(o string) bool { return strings.TrimSpace(o) == query.CHStrictOnce }):
+		return e.windowFunnelSQL(ctx, q, span, f)
 	case sem == query.SemAmplitude && strings.EqualFold(q.Mode, query.FunnelStrict):
 		return e.strictSQL(ctx, q, span, true)
 	case sem == query.SemAmplitude && distinctNames(q.Steps):
 		return e.distinctSQL(ctx, q, span, f, true)
 	case sem == query.SemClickHouse:
-		return nil, errNotYet(i18n.M("--semantics clickhouse with --option"))
+		return nil, errNotYet(i18n.M("--semantics clickhouse with --option strict_once"))
 	default:
 		return nil, errNotYet(i18n.M("--semantics %s", q.Semantics))
 	}
@@ -127,15 +125,31 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 // the deepest step — or first reached the last step, where windowFunnel
 // stops — and, back from it, the latest entry of each step before.
 //
-// One option may be given. strict_increase: an entry extends a chain only
-// after the time that chain last moved (per step, a running maximum of
-// the times at which the step before was reached). strict_deduplication:
-// the search ends at the first entry of a step already reached (per step,
-// a running count of where it was), and what was reached before counts.
-func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, option string) (partSQL, error) {
-	strictIncrease, dedup := option == query.CHStrictIncrease, option == query.CHStrictDedup
+// Options: strict_increase: an entry extends a chain only after the time
+// that chain last moved (per step, a running maximum of the times at
+// which the step before was reached). The others end the search at an
+// entry, and what was reached before it counts: strict_deduplication at
+// the first entry of a step already reached, strict_order at a row
+// meeting no step or (unless allow_reentry) at a step whose step before
+// was never reached, once a step 1 was (per step, running counts of
+// where it was reached).
+func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
+	var strictIncrease, dedup, order, reentry bool
+	for _, o := range q.Options {
+		switch strings.TrimSpace(o) {
+		case query.CHStrictIncrease:
+			strictIncrease = true
+		case query.CHStrictDedup:
+			dedup = true
+		case query.CHStrictOrder:
+			order = true
+		case query.CHAllowReentry:
+			reentry = true
+		}
+	}
 	t := e.t
 	n := len(q.Steps)
+	stops := (dedup || order) && n > 1
 	if err := packedSpan(f); err != nil {
 		return nil, err
 	}
@@ -151,7 +165,15 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	unit := strconv.Itoa(1 << codeBits)
 	var entries []string
 	for k := 0; k < n; k++ {
-		entries = append(entries, fmt.Sprintf("if(bitTest(mask, %d), rel + %d, 0)", k, k+1))
+		entries = append(entries, fmt.Sprintf("if(bitTest(mask, %d), rel + %d, -1)", k, k+1))
+	}
+	// strict_order reads every row: one meeting no step is an entry of
+	// its own, code 0.
+	rows := " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")"
+	steps := " WHERE mask > 0"
+	if order {
+		entries = append(entries, "if(mask = 0, rel, -1)")
+		rows, steps = "", ""
 	}
 	byArray := ""
 	if q.By != "" {
@@ -159,11 +181,11 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + ")), bitTest(mask, 0))) AS byEv"
 	}
 	inner := func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, arraySort(arrayFilter(k -> k > 0, groupArrayArray([" + strings.Join(entries, ", ") + "]))) AS K" + byArray +
+		return "SELECT " + t.Person + " AS person, arraySort(arrayFilter(k -> k >= 0, groupArrayArray([" + strings.Join(entries, ", ") + "]))) AS K" + byArray +
 			" FROM (SELECT *, " + mask + " AS mask, (toInt64(" + t.Time + ") - " + lit(base) + ") * " + unit + " AS rel FROM " + from +
-			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
+			" WHERE " + t.Where + " AND " + part + rows +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) +
-			" AND " + where + ") WHERE mask > 0 GROUP BY person"
+			" AND " + where + ")" + steps + " GROUP BY person"
 	}
 	shift := strconv.Itoa(codeBits)
 	const big = "toInt64(4611686018427387904)"
@@ -198,18 +220,39 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	// lastOf(k): the last entry reaching step k (of those before the
 	// search ends).
 	lastOf := func(k int) string { return fmt.Sprintf("toInt64(arrayElement(VI%d, -1))", k) }
-	if dedup && n > 1 {
+	if stops {
 		// lim: the entry where the search ends, one past the last without.
+		// SC_k: how often step k was reached up to each entry.
 		st.next()
-		var params, args, cases []string
-		for k := 2; k <= n; k++ {
+		params, args := []string{"c"}, []string{"C"}
+		for k := 1; k <= n; k++ {
 			st.let(fmt.Sprintf("SC%d", k), fmt.Sprintf("arrayCumSum(arrayMap(b -> toInt64(b < %s), NB%d))", big, k))
 			params = append(params, fmt.Sprintf("s%d", k), fmt.Sprintf("b%d", k))
 			args = append(args, fmt.Sprintf("SC%d", k), fmt.Sprintf("NB%d", k))
-			cases = append(cases, fmt.Sprintf("c = %d, s%d - toInt64(b%d < %s) > 0", k, k, k, big))
+		}
+		// An entry of step c >= 2 was reached before it s<c> - b<c> times;
+		// its step before, s<c-1> times (no entry reaches two steps).
+		var conds []string
+		if dedup {
+			var cases []string
+			for k := 2; k <= n; k++ {
+				cases = append(cases, fmt.Sprintf("c = %d, s%d - toInt64(b%d < %s) > 0", k, k, k, big))
+			}
+			conds = append(conds, "multiIf("+strings.Join(cases, ", ")+", 0)")
+		}
+		if order {
+			cond := "c = 0"
+			if !reentry {
+				var cases []string
+				for k := 2; k <= n; k++ {
+					cases = append(cases, fmt.Sprintf("c = %d, s%d = 0", k, k-1))
+				}
+				cond = "c = 0 OR multiIf(" + strings.Join(cases, ", ") + ", 0)"
+			}
+			conds = append(conds, "s1 > 0 AND ("+cond+")")
 		}
 		st.next()
-		st.let("stop", fmt.Sprintf("toInt64(arrayFirstIndex((c, %s) -> multiIf(%s, 0), C, %s))", strings.Join(params, ", "), strings.Join(cases, ", "), strings.Join(args, ", ")))
+		st.let("stop", fmt.Sprintf("toInt64(arrayFirstIndex((%s) -> %s, %s))", strings.Join(params, ", "), strings.Join(conds, " OR "), strings.Join(args, ", ")))
 		st.next()
 		st.let("lim", "if(stop > 0, stop, toInt64(length(K)) + 1)")
 		st.next()
@@ -223,7 +266,7 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	level := "-1"
 	for k := 1; k <= n; k++ {
 		last := fmt.Sprintf("last%d", k)
-		if dedup && n > 1 {
+		if stops {
 			last = fmt.Sprintf("cut%d", k)
 		}
 		level = fmt.Sprintf("if(%s < %s, %d, %s)", last, big, k-1, level)
