@@ -140,6 +140,7 @@ func audienceReport(env *Env, args []string) error {
 			"for small counts, as spoor experiment); incremental = treated conversions − treated users ×\n"+
 			"control rate."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
+	segmentsFlag(fs)
 	goal := fs.String("goal", "", i18n.T("the goal event (default: the one recorded with the latest export that named one)"))
 	window := fs.String("window", "14d", i18n.T("how long after their export a person's goal counts"))
 	pos, err := positional(fs, args, 1, i18n.T("an audience NAME"))
@@ -150,17 +151,56 @@ func audienceReport(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, d, a, err := loadSaved(env, segment.Audiences, *dbPath, pos[0])
+	// The exports are recorded in a local database; the conversions are
+	// counted where the events are.
+	var (
+		db        *store.DB
+		a         segment.Saved
+		checkGoal func(string) error
+		conv      func(as []segment.Assignment, goal string) (treated, control segment.Outcome, open int, err error)
+		last      int64
+		loc       = time.UTC // a ClickHouse table's display zone
+	)
+	cs, err := chSavedFor(env, *dbPath)
 	if err != nil {
 		return err
 	}
+	if cs != nil {
+		if a, err = cs.get(env, segment.Audiences, pos[0]); err != nil {
+			return err
+		}
+		eng, err := cs.engine(env)
+		if err != nil {
+			return err
+		}
+		if db, err = cs.open(env, false); err != nil {
+			return err
+		}
+		if last, err = eng.LastEvent(env.Ctx); err != nil {
+			db.Close()
+			return err
+		}
+		checkGoal = func(g string) error { return eng.CheckEvent(env.Ctx, g) }
+		conv = func(as []segment.Assignment, g string) (segment.Outcome, segment.Outcome, int, error) {
+			return eng.Conversions(env.Ctx, as, g, w)
+		}
+	} else {
+		var d *query.Dataset
+		if db, d, a, err = loadSaved(env, segment.Audiences, *dbPath, pos[0]); err != nil {
+			return err
+		}
+		last, loc, checkGoal = d.MaxTime, d.Loc, d.CheckEvent
+		conv = func(as []segment.Assignment, g string) (segment.Outcome, segment.Outcome, int, error) {
+			return segment.Conversions(env.Ctx, d, as, g, w)
+		}
+	}
 	defer db.Close()
 	if *goal != "" {
-		if err := d.CheckEvent(*goal); err != nil {
+		if err := checkGoal(*goal); err != nil {
 			return usagef("--goal: %v", err)
 		}
 	}
-	c, err := segment.MeasureCampaign(env.Ctx, db, d, a.Name, *goal, w)
+	c, err := segment.MeasureCampaignWith(env.Ctx, db, a.Name, *goal, conv)
 	if err != nil {
 		return err
 	}
@@ -171,10 +211,10 @@ func audienceReport(env *Env, args []string) error {
 		return usagef("name the goal event: --goal EVENT (none was recorded with the exports)")
 	}
 	if c.Open > 0 {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note: %s", i18n.T("%d people have not converted and their %s window runs past the data's last event (%s): import newer events for the final count",
-			c.Open, output.Duration(float64(w)/1000), time.UnixMilli(d.MaxTime).In(d.Loc).Format(time.RFC3339))))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("%d people have not converted and their %s window runs past the data's last event (%s): import newer events for the final count",
+			c.Open, output.Duration(float64(w)/1000), time.UnixMilli(last).In(loc).Format(time.RFC3339)))
 	}
-	stamp := func(ms int64) string { return time.UnixMilli(ms).In(d.Loc).Format(time.RFC3339) }
+	stamp := func(ms int64) string { return time.UnixMilli(ms).In(loc).Format(time.RFC3339) }
 	r := AudienceReport{
 		Audience: a.Name, Goal: c.Goal, WindowSeconds: float64(w) / 1000, Exports: len(c.Exports),
 		FirstExport: stamp(c.Exports[0].At), LastExport: stamp(c.Exports[len(c.Exports)-1].At),

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/store"
 )
@@ -125,6 +126,31 @@ func TestAudienceHoldout(t *testing.T) {
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("treated,%d,3,", len(treated))) {
 		t.Errorf("30d: %s", out)
 	}
+	// On ClickHouse, the exports read from this database (--segments) and
+	// the conversions counted on the server, one server and the cluster:
+	// the same report, notes and errors.
+	t.Run("clickhouse", func(t *testing.T) {
+		c := chtest.Get(t)
+		name := c.NewDatabase(t)
+		for _, url := range []string{c.URL(0, name, "table=one"), c.URL(0, name, "table=two&cluster="+chtest.ClusterName)} {
+			if code, _, errs := runCLI(t, "", "push", "--db", db, "--to", url, "--quiet"); code != 0 {
+				t.Fatal(errs)
+			}
+			for _, args := range [][]string{
+				{"audience", "report", "cart", "--format", "json"},
+				{"audience", "report", "cart", "--window", "30d", "--format", "csv"},
+				{"audience", "report", "cart", "--window", "1h", "--goal", "purchase"},
+				{"audience", "report", "cart", "--goal", "purchse"},
+				{"audience", "report", "nocart"},
+			} {
+				lc, lo, le := runCLI(t, "", append(args, "--db", db)...)
+				cc, co, ce := runCLI(t, "", append(args, "--db", url, "--segments", db)...)
+				if lc != cc || lo != co || le != ce {
+					t.Errorf("%v on %s:\nlocal (%d) %s%s\nclickhouse (%d) %s%s", args, url, lc, lo, le, cc, co, ce)
+				}
+			}
+		}
+	})
 	for _, c := range []struct {
 		args []string
 		code int

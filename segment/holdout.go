@@ -238,6 +238,14 @@ func Conversions(ctx context.Context, d *query.Dataset, as []Assignment, goal st
 			}
 		}
 	}
+	treated, control, open = Outcomes(as, converted, window, d.MaxTime)
+	return treated, control, open, nil
+}
+
+// Outcomes counts each group's people and those who converted (converted
+// is by assignment); open counts the rest whose window ends after last,
+// the data's last event (Conversions).
+func Outcomes(as []Assignment, converted []bool, window, last int64) (treated, control Outcome, open int) {
 	for k, a := range as {
 		o := &treated
 		if a.Control {
@@ -246,11 +254,11 @@ func Conversions(ctx context.Context, d *query.Dataset, as []Assignment, goal st
 		o.Users++
 		if converted[k] {
 			o.Converted++
-		} else if a.At+window > d.MaxTime {
+		} else if a.At+window > last {
 			open++
 		}
 	}
-	return treated, control, open, nil
+	return treated, control, open
 }
 
 // deleteHoldouts forgets an audience's exports and splits.
@@ -281,6 +289,15 @@ type Campaign struct {
 // latest export's that named one. It returns nil when the audience has
 // no export with a holdout.
 func MeasureCampaign(ctx context.Context, db *store.DB, d *query.Dataset, name, goal string, window int64) (*Campaign, error) {
+	return MeasureCampaignWith(ctx, db, name, goal, func(as []Assignment, goal string) (treated, control Outcome, open int, err error) {
+		return Conversions(ctx, d, as, goal, window)
+	})
+}
+
+// MeasureCampaignWith is MeasureCampaign with the conversions counted by
+// conv, as Conversions counts them, on any backend.
+func MeasureCampaignWith(ctx context.Context, db *store.DB, name, goal string,
+	conv func(as []Assignment, goal string) (treated, control Outcome, open int, err error)) (*Campaign, error) {
 	ex, err := Exports(ctx, db, name)
 	if err != nil || len(ex) == 0 {
 		return nil, err
@@ -296,6 +313,6 @@ func MeasureCampaign(ctx context.Context, db *store.DB, d *query.Dataset, name, 
 	if err != nil {
 		return nil, err
 	}
-	c.Treated, c.Control, c.Open, err = Conversions(ctx, d, as, c.Goal, window)
+	c.Treated, c.Control, c.Open, err = conv(as, c.Goal)
 	return c, err
 }
