@@ -33,7 +33,21 @@ func sameExperiment(t *testing.T, b *backends, q experiment.Query) *experiment.R
 		if string(wj) != string(gj) {
 			t.Fatalf("%s: %+v:\n got %s\nwant %s", name, q, gj, wj)
 		}
-		// Each variant's users, as the workbench lists them.
+	}
+	return want
+}
+
+// sameMembers compares the users of each variant of q (the workbench's
+// drill-down) with experiment.Members on both ClickHouse backends, and
+// that a variant the test has not is an error.
+func sameMembers(t *testing.T, b *backends, q experiment.Query) {
+	t.Helper()
+	ctx := context.Background()
+	want, err := experiment.Run(ctx, b.local, q)
+	if err != nil {
+		return
+	}
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
 		for _, v := range want.Variants {
 			wm, err := experiment.Members(ctx, b.local, q, v.Name)
 			if err != nil {
@@ -50,7 +64,6 @@ func sameExperiment(t *testing.T, b *backends, q experiment.Query) *experiment.R
 			t.Fatalf("%s: the members of a variant the test has not: no error", name)
 		}
 	}
-	return want
 }
 
 func TestExperimentHandChecked(t *testing.T) {
@@ -83,6 +96,7 @@ func TestExperimentHandChecked(t *testing.T) {
 	if tot := r.Variants[0].Rev.Total; r.Variants[0].Name != "A" || tot != 17.5 {
 		t.Fatalf("A's revenue %v, want 17.5", tot)
 	}
+	sameMembers(t, b, experiment.Query{Variant: "v", Goal: "buy", Window: "2h", Revenue: "rev"})
 	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
 		m, err := e.ExperimentMembers(context.Background(), experiment.Query{Variant: "v", Goal: "buy", Window: "2h", Revenue: "rev"}, "A")
 		if err != nil {
@@ -153,6 +167,9 @@ func TestExperimentMatchesLocal(t *testing.T) {
 				q.Control = "B"
 			}
 			sameExperiment(t, b, q)
+			if qi%4 == 0 {
+				sameMembers(t, b, q)
+			}
 		}
 	}
 }
