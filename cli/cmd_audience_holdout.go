@@ -211,8 +211,8 @@ func audienceReport(env *Env, args []string) error {
 		return usagef("name the goal event: --goal EVENT (none was recorded with the exports)")
 	}
 	if c.Open > 0 {
-		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note:"), i18n.T("%d people have not converted and their %s window runs past the data's last event (%s): import newer events for the final count",
-			c.Open, output.Duration(float64(w)/1000), time.UnixMilli(last).In(loc).Format(time.RFC3339)))
+		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note: %s", i18n.T("%d people have not converted and their %s window runs past the data's last event (%s): import newer events for the final count",
+			c.Open, output.Duration(float64(w)/1000), time.UnixMilli(last).In(loc).Format(time.RFC3339))))
 	}
 	stamp := func(ms int64) string { return time.UnixMilli(ms).In(loc).Format(time.RFC3339) }
 	r := AudienceReport{
