@@ -79,8 +79,8 @@ func sampleToDB(env *Env, cfg sample.Config, path string, began time.Time) error
 		return err
 	}
 	defer db.Close()
-	// A sample for benchmarks can be large: store the columns now and
-	// leave the SQL rows to EnsureRows, as bulk imports do.
+	// A sample for benchmarks can be large: store the columns only and
+	// leave the SQL rows unwritten, as bulk imports do.
 	n, err := sample.Import(env.Ctx, db, cfg, true)
 	if err != nil {
 		return err

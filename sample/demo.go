@@ -35,7 +35,7 @@ func OpenDemo(ctx context.Context, scenario string) (*store.DB, error) {
 // Import writes the events of cfg into db as one import, and gives the
 // database the scenario's display timezone unless it already has one. It
 // returns the number of events stored. deferRows leaves the SQL rows of the
-// events to store.EnsureRows, as bulk imports do.
+// events unwritten, as bulk imports do (typed SQL reads them from the columns).
 func Import(ctx context.Context, db *store.DB, cfg Config, deferRows bool) (int64, error) {
 	r, err := Resolve(cfg)
 	if err != nil {

@@ -38,9 +38,9 @@ type ImportInfo struct {
 	Format   string
 	Timezone string
 	// DeferRows skips writing the SQL rows of the events: only the compact
-	// columns are written, and the rows are filled in by EnsureRows when
-	// SQL first needs them. Bulk imports use it; the columns are the
-	// canonical copy either way.
+	// columns are written, and typed SQL reads the rows from them
+	// (sqlview.go). Bulk imports use it; the columns are the canonical
+	// copy either way.
 	DeferRows bool
 	// Waiting, when set, is called once if the import has to wait for
 	// another process's import to finish.
