@@ -45,7 +45,7 @@ func (r *Result) Tables() []output.Table {
 		tables = append(tables, f)
 	}
 	if r.Revenue != "" && len(r.Variants) > 0 {
-		m := output.Table{Title: i18n.T("revenue per user: %s", r.Revenue), Columns: []string{i18n.T("variant"), i18n.T("users"), i18n.T("mean"), i18n.T("sd"), "total", i18n.T("diff"), i18n.T("diff 95%% CI"), i18n.T("p-value (Welch)")}}
+		m := output.Table{Title: i18n.T("revenue per user: %s", r.Revenue), Columns: []string{i18n.T("variant"), i18n.T("users"), i18n.T("mean"), i18n.T("sd"), i18n.T("total (revenue)"), i18n.T("diff"), i18n.T("diff 95%% CI"), i18n.T("p-value (Welch)")}}
 		for _, v := range r.Variants {
 			row := []string{v.Name, count(v.Users), money2(float64(v.Rev.Mean)), money2(float64(v.Rev.SD)), money2(float64(v.Rev.Total))}
 			if v.Control {

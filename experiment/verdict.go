@@ -187,13 +187,13 @@ func controlName(name string) i18n.Msg {
 func (r *Result) compare(cm comparison, revenue bool) i18n.Msg {
 	c := r.Variants[0]
 	v := cm.v
-	test := "z-test"
+	test := i18n.M("z-test")
 	if revenue {
 		return i18n.M("mean %s vs %s per user (%s, %s, %s)",
-			money2(float64(v.Rev.Mean)), money2(float64(c.Rev.Mean)), signed(float64(v.Rev.Diff), false), pEquals(cm.p), "Welch t-test")
+			money2(float64(v.Rev.Mean)), money2(float64(c.Rev.Mean)), signed(float64(v.Rev.Diff), false), pEquals(cm.p), i18n.M("Welch t-test"))
 	}
 	if v.Test == "fisher" {
-		test = "Fisher's exact test"
+		test = i18n.M("Fisher's exact test")
 	}
 	if v.Lift.Valid() {
 		return i18n.M("%s vs %s (%s, %s, %s)", percent(float64(v.Rate)), percent(float64(c.Rate)), signed(float64(v.Lift), true), pEquals(cm.p), test)

@@ -42,6 +42,7 @@ func init() {
 		"revenue per user: %s":                                                                                             "人均收入：%s",
 		"mean":                                                                                                             "均值",
 		"sd":                                                                                                               "标准差",
+		"total (revenue)":                                                                                                  "总计",
 		"p-value (Welch)":                                                                                                  "p 值（Welch）",
 		"summary":                                                                                                          "汇总",
 		"check":                                                                                                            "检查项",
@@ -84,8 +85,15 @@ func init() {
 		"control %s":                          "对照组 %s",
 		"mean %s vs %s per user (%s, %s, %s)": "人均 %s 对比 %s（%s，%s，%s）",
 		"%s vs %s (%s, %s, %s)":               "%s 对比 %s（%s，%s，%s）",
+		"z-test":                              "z 检验",
+		"Welch t-test":                        "Welch t 检验",
+		"Fisher's exact test":                 "Fisher 精确检验",
 		"%s vs %s (%s, %s)":                   "%s 对比 %s（%s，%s）",
 		"cannot read %q (use e.g. 50,50 or A=90,B=10)": "无法识别 %q（例如 50,50 或 A=90,B=10）",
 		"%q is not a finite number":                    "%q 不是有限的数字",
+	})
+	// Keys that tell two uses of one English word apart.
+	i18n.English.Add(map[string]string{
+		"total (revenue)": "total",
 	})
 }

@@ -3,7 +3,8 @@ package forecast
 import (
 	"math"
 	"sort"
-	"strings"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Kind is a family of forecasting methods.
@@ -24,18 +25,8 @@ type Method struct {
 	Log   bool  // Smoothing only: the model is of log(1+y)
 }
 
-func (me Method) String() string {
-	switch me.Kind {
-	case SeasonalNaive:
-		return "seasonal naive"
-	case Drift:
-		return "naive with drift"
-	}
-	if me.Log {
-		return me.Model.String() + " of log(1+y)"
-	}
-	return me.Model.String()
-}
+// String is the method's name as JSON gives it (methodMsg in English).
+func (me Method) String() string { return me.msg().In(i18n.English) }
 
 // candidates lists the methods Choose compares, benchmarks first so that a
 // tie goes to the simpler method. The log scale is offered only for a
@@ -217,17 +208,8 @@ func Choose(y []float64, m, h int) (*Choice, error) {
 	return c, nil
 }
 
-// String names the forecast: the methods averaged.
-func (c *Choice) String() string {
-	names := make([]string, len(c.Methods))
-	for i, me := range c.Methods {
-		names[i] = me.String()
-	}
-	if len(names) == 1 {
-		return names[0]
-	}
-	return "mean of " + strings.Join(names, ", ")
-}
+// String names the forecast, the methods averaged, as JSON gives it.
+func (c *Choice) String() string { return c.msg().In(i18n.English) }
 
 // cvStart is the first cross-validation origin: the last third of the
 // series (at least two seasons of origins), leaving the fit before it two

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
 )
 
 // Result is the forecast of every series of one trends query.
@@ -38,7 +39,11 @@ type Series struct {
 	Past []PastPoint `json:"-"`
 
 	refused i18n.Msg
+	model   i18n.Msg // Model as a person reads it (ModelText)
 }
+
+// ModelText is Model in the interface language.
+func (s Series) ModelText() string { return s.model.String() }
 
 // RefusedText is why the series has no forecast, in the interface
 // language; "" when it has one.
@@ -105,7 +110,8 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 		s.judged(t, Detect(y, m, OutlierZ, TrailingWindow), false)
 		return s
 	}
-	s.Model = c.String()
+	s.model = c.msg()
+	s.Model = s.model.In(i18n.English)
 	for k, p := range c.Forecast(h) {
 		s.Forecast = append(s.Forecast, FuturePoint{T: future(k + 1), Value: p.Value, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
 	}
@@ -143,9 +149,10 @@ func (r *Result) Tables() []output.Table {
 	var out []output.Table
 	for _, s := range r.Series {
 		if s.Refused != "" {
-			out = append(out, output.Table{Title: i18n.T("%s: no forecast", s.Name), Columns: []string{i18n.T("reason")}, Rows: [][]string{{s.RefusedText()}}})
+			out = append(out, output.Table{Title: i18n.T("%s: no forecast", query.SeriesName(s.Name)), Columns: []string{i18n.T("reason")}, Rows: [][]string{{s.RefusedText()}}})
 		} else {
-			t := output.Table{Title: s.Name + " — " + s.Model + "; " + s.BacktestText(), Columns: []string{r.Interval, i18n.T("forecast"), "lo80", "hi80", "lo95", "hi95"}}
+			t := output.Table{Title: i18n.T("%s — %s; %s", query.SeriesName(s.Name), s.ModelText(), s.BacktestText()),
+				Columns: []string{query.PeriodName(r.Interval), i18n.T("forecast"), i18n.T("lo80"), i18n.T("hi80"), i18n.T("lo95"), i18n.T("hi95")}}
 			for _, p := range s.Forecast {
 				t.Rows = append(t.Rows, []string{p.T, num(p.Value), num(p.Lo80), num(p.Hi80), num(p.Lo95), num(p.Hi95)})
 			}
@@ -153,9 +160,9 @@ func (r *Result) Tables() []output.Table {
 		}
 		if len(s.Anomalies) > 0 {
 			// A refused series' are the trailing fallback's, named so.
-			a := output.Table{Title: i18n.T("%s — past points outside their expected band (anomalies)", s.Name), Columns: []string{r.Interval, i18n.T("value"), i18n.T("expected"), "lo", "hi", i18n.T("detector")}}
+			a := output.Table{Title: i18n.T("%s — past points outside their expected band (anomalies)", query.SeriesName(s.Name)), Columns: []string{query.PeriodName(r.Interval), i18n.T("value"), i18n.T("expected"), i18n.T("lo"), i18n.T("hi"), i18n.T("detector")}}
 			for _, p := range s.Anomalies {
-				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), p.Detector})
+				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), detectorName(p.Detector)})
 			}
 			out = append(out, a)
 		}

@@ -116,7 +116,7 @@ func complete(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *que
 	// simply starts with its first event, whatever the hour.
 	ranged := q.From != "" || q.Last != ""
 	if ranged && hi > 0 && s.From-cal.Starts[0] > (cal.Starts[1]-cal.Starts[0])/50 {
-		first = []any{string(iv), cal.Label(0)}
+		first = []any{query.PeriodMsg(string(iv)), cal.Label(0)}
 		lo++
 	}
 	dataEnd := s.To
@@ -127,7 +127,7 @@ func complete(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *que
 		dataEnd = query.NewCalendar(query.Day, s.Loc, d.MaxTime, d.MaxTime+1).Starts[1]
 	}
 	if hi > lo && cal.Starts[hi]-dataEnd > (cal.Starts[hi]-cal.Starts[hi-1])/50 {
-		last = []any{string(iv), cal.Label(hi - 1)}
+		last = []any{query.PeriodMsg(string(iv)), cal.Label(hi - 1)}
 		hi--
 	}
 	sp := span{lo: lo, hi: hi}

@@ -81,7 +81,7 @@ func stepSpec(st FunnelStep) string {
 
 // Tables shows one row per semantics, users per step, and the skipped.
 func (c *FunnelCompare) Tables() []output.Table {
-	t := output.Table{Title: i18n.T("funnel (%s) under each product's semantics", c.Mode), Columns: []string{i18n.T("semantics")}}
+	t := output.Table{Title: i18n.T("funnel (%s) under each product's semantics", ModeName(c.Mode)), Columns: []string{i18n.T("semantics")}}
 	for k, s := range c.Steps {
 		col := fmt.Sprintf("%d. %s", k+1, s)
 		if c.Mode == FunnelAny { // the column counts users who did that many distinct steps

@@ -152,9 +152,9 @@ func (e *funnelExplainer) explain() *FunnelExplain {
 	for k := range names {
 		names[k] = e.stepName(k)
 	}
-	rules := i18n.M("%s", p.mode)
+	rules := ModeMsg(p.mode)
 	if p.sem != SemSpoor {
-		rules = i18n.M("%s, %s semantics", p.mode, p.sem)
+		rules = i18n.M("%s, %s semantics", ModeMsg(p.mode), p.sem)
 	}
 	x := &FunnelExplain{
 		User: p.d.Users[e.u], Mode: p.mode, Semantics: p.semLabel(), WindowSeconds: float64(p.window) / 1000, Timezone: p.s.Loc.String(),

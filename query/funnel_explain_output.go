@@ -65,7 +65,7 @@ func (x *FunnelExplain) Tables() []output.Table {
 	verdict := output.Table{
 		Title:   x.title.String(),
 		Columns: []string{i18n.T("status"), i18n.T("steps reached"), i18n.T("window start"), i18n.T("window end"), i18n.T("reason")},
-		Rows:    [][]string{{x.Status, i18n.T("%d of %d", x.StepsReached, len(x.Steps)), window(x.WindowStart), window(x.WindowEnd), x.reason.String()}},
+		Rows:    [][]string{{ExplainStatusName(x.Status), i18n.T("%d of %d", x.StepsReached, len(x.Steps)), window(x.WindowStart), window(x.WindowEnd), x.reason.String()}},
 	}
 	steps := output.Table{Title: i18n.T("steps"), Columns: []string{i18n.T("step"), i18n.T("event"), i18n.T("reached"), i18n.T("time"), i18n.T("from start"), i18n.T("from previous")}}
 	for _, s := range x.Steps {

@@ -12,11 +12,12 @@ import (
 // Tables shows the funnel, the breakdown (every value) when --by is set,
 // and the conversion trend when an interval was asked for.
 func (r *FunnelResult) Tables() []output.Table {
-	title := i18n.T("funnel (%s, window %s)", r.Mode, output.Duration(r.WindowSeconds))
+	mode := ModeName(r.Mode)
+	title := i18n.T("funnel (%s, window %s)", mode, output.Duration(r.WindowSeconds))
 	if r.Semantics != "" { // another product's rules: say whose
-		title = i18n.T("funnel (%s rules, %s, window %s)", r.Semantics, r.Mode, output.Duration(r.WindowSeconds))
+		title = i18n.T("funnel (%s rules, %s, window %s)", r.Semantics, mode, output.Duration(r.WindowSeconds))
 		if len(r.Options) > 0 {
-			title = i18n.T("funnel (%s rules %s, %s, window %s)", r.Semantics, strings.Join(r.Options, ","), r.Mode, output.Duration(r.WindowSeconds))
+			title = i18n.T("funnel (%s rules %s, %s, window %s)", r.Semantics, strings.Join(r.Options, ","), mode, output.Duration(r.WindowSeconds))
 		}
 	}
 	tabs := []output.Table{{Title: title, Columns: []string{i18n.T("step"), i18n.T("event"), i18n.T("users"), i18n.T("conversion"), i18n.T("step conversion"), i18n.T("drop-off"), i18n.T("in progress"), i18n.T("median time")}}}
@@ -77,19 +78,7 @@ func humanPtr(s *float64) string {
 
 // PeriodName is an interval or retention period (hour, day, week, month)
 // as a person reads it in a table.
-func PeriodName(p string) string {
-	switch p {
-	case "hour":
-		return i18n.T("hour")
-	case "day":
-		return i18n.T("day")
-	case "week":
-		return i18n.T("week")
-	case "month":
-		return i18n.T("month")
-	}
-	return p
-}
+func PeriodName(p string) string { return PeriodMsg(p).String() }
 
 // periodNumber is the k-th period of a retention row: "week 2".
 func periodNumber(p string, k int) string {

@@ -21,7 +21,7 @@ func (r *PathsResult) Tables() []output.Table {
 	}
 	var walk func(n *PathNode, depth int)
 	walk = func(n *PathNode, depth int) {
-		tree.Rows = append(tree.Rows, []string{strings.Repeat("  ", depth) + n.Event, strconv.FormatInt(n.Users, 10), Percent(n.Share)})
+		tree.Rows = append(tree.Rows, []string{strings.Repeat("  ", depth) + PathStepName(n.Event), strconv.FormatInt(n.Users, 10), Percent(n.Share)})
 		for _, c := range n.Children {
 			walk(c, depth+1)
 		}
@@ -34,11 +34,11 @@ func (r *PathsResult) Tables() []output.Table {
 		Columns: []string{i18n.T("rank"), i18n.T("path"), i18n.T("users"), i18n.T("share")},
 	}
 	for i, p := range r.Paths {
-		paths.Rows = append(paths.Rows, []string{strconv.Itoa(i + 1), strings.Join(p.Steps, " → "), strconv.FormatInt(p.Users, 10), Percent(p.Share)})
+		paths.Rows = append(paths.Rows, []string{strconv.Itoa(i + 1), pathText(p.Steps), strconv.FormatInt(p.Users, 10), Percent(p.Share)})
 	}
 	moves := output.Table{Title: i18n.T("top transitions per step"), Columns: []string{i18n.T("step"), i18n.T("from"), i18n.T("to"), i18n.T("users"), i18n.T("share")}}
 	for _, t := range r.Transitions {
-		moves.Rows = append(moves.Rows, []string{strconv.Itoa(t.Step), t.From, t.To, strconv.FormatInt(t.Users, 10), Percent(t.Share)})
+		moves.Rows = append(moves.Rows, []string{strconv.Itoa(t.Step), PathStepName(t.From), PathStepName(t.To), strconv.FormatInt(t.Users, 10), Percent(t.Share)})
 	}
 	if r.By == "" {
 		return []output.Table{tree, paths, moves}
@@ -48,8 +48,17 @@ func (r *PathsResult) Tables() []output.Table {
 	for _, g := range r.Breakdown {
 		for i, p := range g.Paths {
 			groups.Rows = append(groups.Rows, []string{g.Value, strconv.FormatInt(g.Users, 10), strconv.Itoa(i + 1),
-				strings.Join(p.Steps, " → "), strconv.FormatInt(p.Users, 10), Percent(p.Share)})
+				pathText(p.Steps), strconv.FormatInt(p.Users, 10), Percent(p.Share)})
 		}
 	}
 	return []output.Table{tree, paths, moves, groups}
+}
+
+// pathText is a path's steps as a person reads them, joined by arrows.
+func pathText(steps []string) string {
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = PathStepName(s)
+	}
+	return strings.Join(names, " → ")
 }

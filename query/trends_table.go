@@ -12,11 +12,11 @@ import (
 func (r *TrendsResult) Tables() []output.Table {
 	cols := []string{PeriodName(r.Interval)}
 	for _, s := range r.Series {
-		cols = append(cols, s.Label)
+		cols = append(cols, SeriesName(s.Label))
 	}
-	title := i18n.T("%s per %s, %s to %s", r.Measure, PeriodName(r.Interval), r.From, r.To)
+	title := i18n.T("%s per %s, %s to %s", MeasureName(r.Measure), PeriodName(r.Interval), r.From, r.To)
 	if r.From == "" {
-		title = i18n.T("%s per %s: no events", r.Measure, PeriodName(r.Interval))
+		title = i18n.T("%s per %s: no events", MeasureName(r.Measure), PeriodName(r.Interval))
 	}
 	t := output.Table{Title: title, Columns: cols}
 	if len(r.Series) > 0 {

@@ -117,7 +117,7 @@ u2 buy 2026-01-01 11:30`)
 		t.Errorf("English text:\n%s", enText)
 	}
 	for _, want := range []string{
-		"用户 u1 — 漏斗 view → cart → buy（ordered，窗口期 1天）",
+		"用户 u1 — 漏斗 view → cart → buy（有序，窗口期 1天）",
 		"已流失：到达第 2 步（共 3 步，cart）；下一个 buy 发生在 2026-01-05 10:00:00.000，而窗口期已于 2026-01-02 10:00:00.000 结束",
 		"时间线（UTC），共 4 个事件：",
 		"view   ← 第 1 步（计入的这次尝试）",
@@ -144,7 +144,7 @@ u1 buy 2026-01-01 10:01`)
 	}
 	chinese(t)
 	tb := r.Tables()[0]
-	if tb.Title != "漏斗（ordered，窗口期 7天）" || strings.Join(tb.Columns, ",") != "步骤,事件,用户数,转化率,步骤转化率,流失,进行中,耗时中位数" || strings.Join(tb.Rows[1], ",") != "2,buy,1,100.0%,100.0%,0,0,1分钟" {
+	if tb.Title != "漏斗（有序，窗口期 7天）" || strings.Join(tb.Columns, ",") != "步骤,事件,用户数,转化率,步骤转化率,流失,进行中,耗时中位数" || strings.Join(tb.Rows[1], ",") != "2,buy,1,100.0%,100.0%,0,0,1分钟" {
 		t.Errorf("Chinese funnel table: %+v", tb)
 	}
 }

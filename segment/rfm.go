@@ -190,11 +190,11 @@ func (r *RFMReport) Tables() []output.Table {
 	if r.Users != nil {
 		t := output.Table{Columns: []string{i18n.T("user"), i18n.T("tier"), i18n.T("r"), i18n.T("f"), i18n.T("m"), i18n.T("recency_days"), i18n.T("frequency"), i18n.T("monetary")}}
 		for _, u := range r.Users {
-			t.Rows = append(t.Rows, []string{u.User, u.Tier, strconv.Itoa(u.R), strconv.Itoa(u.F), strconv.Itoa(u.M),
+			t.Rows = append(t.Rows, []string{u.User, TierName(u.Tier), strconv.Itoa(u.R), strconv.Itoa(u.F), strconv.Itoa(u.M),
 				strconv.Itoa(u.RecencyDays), strconv.Itoa(u.Frequency), strconv.FormatFloat(u.Monetary, 'f', -1, 64)})
 		}
 		return []output.Table{t}
 	}
 	title := i18n.T("RFM tiers by %s: %d customers, %d users without a purchase", r.Revenue, r.Customers, r.NonCustomers)
-	return []output.Table{groupTable(title, i18n.T("tier"), r.Tiers)}
+	return []output.Table{groupTable(title, i18n.T("tier"), r.Tiers, TierName)}
 }

@@ -150,10 +150,11 @@ func groupCounts(names []string, counts []int, total int) []GroupCount {
 	return out
 }
 
-func groupTable(title, col string, gs []GroupCount) output.Table {
+// groupTable lists the groups' sizes, each group named by name.
+func groupTable(title, col string, gs []GroupCount, name func(string) string) output.Table {
 	t := output.Table{Title: title, Columns: []string{col, i18n.T("users"), i18n.T("share")}}
 	for _, g := range gs {
-		t.Rows = append(t.Rows, []string{g.Name, strconv.Itoa(g.Users), pct(g.Share)})
+		t.Rows = append(t.Rows, []string{name(g.Name), strconv.Itoa(g.Users), pct(g.Share)})
 	}
 	return t
 }
@@ -163,15 +164,15 @@ func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%"
 // Tables shows the counts, or the user list when there is one.
 func (r *StageReport) Tables() []output.Table {
 	if r.Users != nil {
-		return []output.Table{userTable("stage", r.Users)}
+		return []output.Table{userTable(i18n.T("stage"), r.Users, StageName)}
 	}
-	return []output.Table{groupTable(i18n.T("Lifecycle stage (%d-day window), %d users", r.WindowDays, r.Total), i18n.T("stage"), r.Stages)}
+	return []output.Table{groupTable(i18n.T("Lifecycle stage (%d-day window), %d users", r.WindowDays, r.Total), i18n.T("stage"), r.Stages, StageName)}
 }
 
-func userTable(col string, us []UserGroup) output.Table {
+func userTable(col string, us []UserGroup, name func(string) string) output.Table {
 	t := output.Table{Columns: []string{i18n.T("user"), col}}
 	for _, u := range us {
-		t.Rows = append(t.Rows, []string{u.User, u.Group})
+		t.Rows = append(t.Rows, []string{u.User, name(u.Group)})
 	}
 	return t
 }

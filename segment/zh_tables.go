@@ -22,9 +22,25 @@ func init() {
 		"r":                "R 值",
 		"f":                "F 值",
 		"m":                "M 值",
+		// words.go: RFM tiers and lifecycle stages
+		"champions":           "核心客户",
+		"loyal":               "忠诚客户",
+		"potential loyalists": "潜力客户",
+		"new (RFM tier)":      "新客户",
+		"at risk":             "流失风险客户",
+		"can't lose":          "重要挽留客户",
+		"hibernating":         "沉睡客户",
+		"lost":                "已流失客户",
+		"new":                 "新增",
+		"active":              "活跃",
+		"returning (stage)":   "回流",
+		"dormant":             "沉睡",
+		"churned":             "流失",
 	})
 	// Keys that tell two uses of one English word apart.
 	i18n.English.Add(map[string]string{
-		"of (total users)": "of",
+		"of (total users)":  "of",
+		"new (RFM tier)":    "new",
+		"returning (stage)": "returning",
 	})
 }

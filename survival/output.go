@@ -26,14 +26,24 @@ func (r *Result) Tables() []output.Table {
 	curve := output.Table{Title: i18n.T("survival after each event time (95%% log-log band)"),
 		Columns: []string{i18n.T("group"), i18n.T("t"), i18n.T("t_seconds"), i18n.T("at_risk"), i18n.T("events (count)"), i18n.T("survival (probability)"), i18n.T("lo95"), i18n.T("hi95")}}
 	for _, g := range r.Groups {
-		sum.Rows = append(sum.Rows, []string{g.Name, output.Count(g.Users), output.Count(g.Events), output.Count(g.Censored),
+		sum.Rows = append(sum.Rows, []string{r.GroupName(g), output.Count(g.Users), output.Count(g.Events), output.Count(g.Censored),
 			duration(g.MedianSeconds), duration(g.MedianLo95), duration(g.MedianHi95)})
 		for _, p := range g.Curve {
-			curve.Rows = append(curve.Rows, []string{g.Name, output.Duration(p.TSeconds), strconv.FormatFloat(p.TSeconds, 'f', -1, 64),
+			curve.Rows = append(curve.Rows, []string{r.GroupName(g), output.Duration(p.TSeconds), strconv.FormatFloat(p.TSeconds, 'f', -1, 64),
 				output.Count(p.AtRisk), output.Count(p.Events), fraction(query.Num(p.Survival)), fraction(p.Lo95), fraction(p.Hi95)})
 		}
 	}
 	return []output.Table{sum, curve}
+}
+
+// GroupName is g's name as a person reads it: the --by value, or "all
+// users" in the interface language for the one group without --by (JSON
+// keeps AllUsers).
+func (r *Result) GroupName(g Group) string {
+	if r.By == "" && g.Name == AllUsers {
+		return i18n.T("all users")
+	}
+	return g.Name
 }
 
 // duration is a median as a readable duration; "-" when not reached.

@@ -7,6 +7,7 @@ import "github.com/spoorhq/spoor/i18n"
 func init() {
 	i18n.Chinese.Add(map[string]string{
 		"group":                    "分组",
+		"all users":                "全部用户",
 		"t":                        "时间",
 		"events (count)":           "事件数",
 		"survival (probability)":   "生存概率",

@@ -291,22 +291,12 @@ func choiceDialog(title string, values []string, set func(string)) *picker {
 // (names, durations, product names) are shown as they are.
 func valueLabel(v string) string {
 	switch v {
-	case "ordered":
-		return i18n.T("ordered")
-	case "strict":
-		return i18n.T("strict")
-	case "any":
-		return i18n.T("any")
+	case query.FunnelOrdered, query.FunnelStrict, query.FunnelAny:
+		return query.ModeName(v)
 	case "hour", "day", "week", "month":
 		return query.PeriodName(v)
-	case "total":
-		return i18n.T("total")
-	case "users":
-		return i18n.T("users")
-	case "avg":
-		return i18n.T("avg")
-	case "stickiness":
-		return i18n.T("stickiness")
+	case query.MeasureTotal, query.MeasureUsers, query.MeasureAvg, query.MeasureDAU, query.MeasureWAU, query.MeasureMAU, query.MeasureStickiness:
+		return query.MeasureName(v)
 	case "after":
 		return i18n.T("after")
 	case "before":

@@ -123,10 +123,10 @@ func groupChart(sh *shared, r *groupResult, w, sel int) string {
 	nameW := min(20, max(10, w/4))
 	barW := max(w-nameW-17, 4)
 	for i, g := range r.groups {
-		name := padRight(g.Name, nameW)
+		name := padRight(r.groupName(g.Name), nameW)
 		if i == sel {
 			if st.Plain {
-				name = padRight("▸ "+g.Name, nameW)
+				name = padRight("▸ "+r.groupName(g.Name), nameW)
 			}
 			name = st.Selected.Render(name)
 		}

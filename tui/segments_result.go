@@ -268,6 +268,15 @@ type groupResult struct {
 	users  [][]string                           // by group
 	report interface{ Tables() []output.Table } // the CLI's tables and JSON
 	note   string
+	name   func(string) string // a group's name as a person reads it (segment.TierName…)
+}
+
+// groupName is a group's name as a person reads it.
+func (r *groupResult) groupName(g string) string {
+	if r.name == nil {
+		return g
+	}
+	return r.name(g)
 }
 
 func (r *groupResult) Tables() []output.Table         { return r.report.Tables() }
@@ -279,7 +288,7 @@ func (r *groupResult) drill(sel int) (string, []string, bool) {
 	if sel < 0 || sel >= len(r.groups) {
 		return "", nil, false
 	}
-	return r.groups[sel].Name, r.users[sel], true
+	return r.groupName(r.groups[sel].Name), r.users[sel], true
 }
 
 func (r *groupResult) chart(sh *shared, w, sel int) string { return groupChart(sh, r, w, sel) }
@@ -290,7 +299,7 @@ func rfmResult(ctx context.Context, d *query.Dataset, revenue string) (result, e
 		return nil, err
 	}
 	r := &groupResult{title: i18n.T("RFM tiers by %s: %d customers", revenue, rep.Customers),
-		groups: rep.Tiers, users: make([][]string, len(rep.Tiers)), report: rep,
+		groups: rep.Tiers, users: make([][]string, len(rep.Tiers)), report: rep, name: segment.TierName,
 		note: i18n.T("%d users without a purchase are not scored · shares are of customers", rep.NonCustomers)}
 	for _, u := range users {
 		for i, t := range rep.Tiers {
@@ -308,7 +317,7 @@ func stagesResult(d *query.Dataset, window int) (result, error) {
 		return nil, err
 	}
 	r := &groupResult{title: i18n.T("Lifecycle stage (%s-day window): %d users", strconv.Itoa(window), rep.Total),
-		groups: rep.Stages, users: make([][]string, len(rep.Stages)), report: rep,
+		groups: rep.Stages, users: make([][]string, len(rep.Stages)), report: rep, name: segment.StageName,
 		note: i18n.T("new: first seen in the window · active: also in the window before · returning: back after a gap · dormant: seen only in the window before · churned: earlier")}
 	for p, s := range segment.Stages(d, window) {
 		r.users[s] = append(r.users[s], d.Users[p])

@@ -149,7 +149,7 @@ func survivalChart(sh *shared, r *survival.Result, w int) string {
 		if !g.MedianSeconds.Valid() {
 			median = i18n.T("median not reached")
 		}
-		legend = append(legend, clip(st.Series[i%len(st.Series)].Render(mark)+" "+truncate(g.Name, 20)+" "+
+		legend = append(legend, clip(st.Series[i%len(st.Series)].Render(mark)+" "+truncate(r.GroupName(g), 20)+" "+
 			st.Dim.Render(i18n.T("%d of %d did it · %d censored · %s", g.Events, g.Users, g.Censored, median)), w))
 	}
 	out += "\n" + strings.Join(legend, "\n")

@@ -137,17 +137,12 @@ func init() {
 		"(none)":                              "（无）",
 
 		// analysis.go: valueLabel
-		"ordered":       "有序",
-		"strict":        "严格",
-		"any":           "任意顺序",
 		"hour":          "小时",
 		"day":           "天",
 		"week":          "周",
 		"month":         "月",
-		"total":         "总次数",
 		"users":         "用户数",
 		"avg":           "人均次数",
-		"stickiness":    "粘性",
 		"after":         "之后",
 		"before":        "之前",
 		"yes":           "是",
