@@ -90,7 +90,8 @@ func SeriesName(label string) string {
 }
 
 // ExplainStatusName is a funnel explanation's status (converted, dropped,
-// in_progress, not_counted) as a person reads it.
+// in_progress, not_counted) as a person reads it; in English, as the CSV
+// and JSON keep it.
 func ExplainStatusName(status string) string {
 	switch status {
 	case ExplainConverted:
@@ -98,9 +99,9 @@ func ExplainStatusName(status string) string {
 	case ExplainDropped:
 		return i18n.T("dropped")
 	case ExplainInProgress:
-		return i18n.T("in progress")
+		return i18n.T("in_progress")
 	case ExplainNotCounted:
-		return i18n.T("not counted")
+		return i18n.T("not_counted")
 	}
 	return status
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -73,16 +74,58 @@ func newPicker(title string, items []named, freeText bool, onPick func(string) t
 	return &picker{title: title, items: items, input: in, freeText: freeText, onPick: onPick}
 }
 
-type namedSource []named
+// namedSource is the items as fuzzy reads them: what they show, or with
+// names set, their names.
+type namedSource struct {
+	items []named
+	names bool
+}
 
-func (s namedSource) String(i int) string { return s[i].shown() }
-func (s namedSource) Len() int            { return len(s) }
+func (s namedSource) String(i int) string {
+	if s.names {
+		return s.items[i].name
+	}
+	return s.items[i].shown()
+}
+func (s namedSource) Len() int { return len(s.items) }
+
+// pickerMatches fuzzy-matches q against what each item shows and against
+// its name where the two differ, best score first: under Chinese, typing
+// ordered finds 有序 as typing 有序 does. A match on the name alone marks
+// no characters, the name not being what is drawn.
+func pickerMatches(q string, items []named) []fuzzy.Match {
+	out := fuzzy.FindFrom(q, namedSource{items: items})
+	at := make(map[int]int, len(out)) // item -> its match in out
+	for i, m := range out {
+		at[m.Index] = i
+	}
+	for _, m := range fuzzy.FindFrom(q, namedSource{items: items, names: true}) {
+		it := items[m.Index]
+		if it.shown() == it.name {
+			continue // matched above
+		}
+		if i, ok := at[m.Index]; ok {
+			out[i].Score = max(out[i].Score, m.Score)
+			continue
+		}
+		m.Str, m.MatchedIndexes = it.shown(), nil
+		at[m.Index] = len(out)
+		out = append(out, m)
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		if out[a].Score != out[b].Score {
+			return out[a].Score > out[b].Score
+		}
+		return out[a].Index < out[b].Index
+	})
+	return out
+}
 
 func (p *picker) refilter() {
 	q := p.input.Value()
 	p.matches = nil
 	if q != "" {
-		p.matches = fuzzy.FindFrom(q, namedSource(p.items))
+		p.matches = pickerMatches(q, p.items)
 		if p.matches == nil {
 			p.matches = []fuzzy.Match{}
 		}

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -138,5 +139,52 @@ func TestDialogOverlaysTheScreen(t *testing.T) {
 				t.Fatalf("%dx%d line %d is %d cells: %q", size[0], size[1], i, w, l)
 			}
 		}
+	}
+}
+
+// Issue 18: under Chinese a picker matches what is typed against the
+// English name as well as the shown label: typing ordered finds 有序,
+// typing 严格 still finds 严格, and either picks the keyword the spec
+// keeps; a name match marks no characters of the label.
+func TestPickerMatchesNameAndLabel(t *testing.T) {
+	inLang(t, i18n.Chinese)
+	h := newHarness(t, 100, 30)
+	h.keys("2")
+	for _, c := range []struct{ typed, shown, mode string }{
+		{"ordered", "有序", "ordered"}, {"strict", "严格", "strict"}, {"严格", "严格", "strict"},
+		{"any", "任意顺序", "any"}, {"stri", "严格", "strict"},
+	} {
+		goRow(t, h, "模式")
+		h.keys("<enter>", c.typed)
+		p, ok := h.m.dlg.(*picker)
+		if !ok {
+			t.Fatalf("%s: no picker open: %T", c.typed, h.m.dlg)
+		}
+		if p.visible() == 0 {
+			t.Errorf("typing %q: no item, want %s", c.typed, c.shown)
+		} else if got := p.itemAt(0).shown(); got != c.shown {
+			t.Errorf("typing %q: first item %s of %d, want %s", c.typed, got, p.visible(), c.shown)
+		}
+		h.keys("<enter>")
+		if q := funnelQ(t, h); q.Mode != c.mode {
+			t.Errorf("typing %q picked mode %q, want %s", c.typed, q.Mode, c.mode)
+		}
+	}
+	// Names match only where they differ from what is shown; the marks
+	// fall on the label only when the label matched.
+	items := []named{{name: "ordered", label: "有序"}, {name: "strict", label: "严格"}, {name: "page_view"}}
+	ms := pickerMatches("ordered", items)
+	if len(ms) != 1 || ms[0].Index != 0 || ms[0].MatchedIndexes != nil {
+		t.Errorf("ordered: %+v", ms)
+	}
+	ms = pickerMatches("有", items)
+	if len(ms) != 1 || ms[0].Index != 0 || len(ms[0].MatchedIndexes) != 1 {
+		t.Errorf("有: %+v", ms)
+	}
+	if ms = pickerMatches("view", items); len(ms) != 1 || ms[0].Index != 2 || len(ms[0].MatchedIndexes) != 4 {
+		t.Errorf("view: %+v", ms)
+	}
+	if ms = pickerMatches("xyz", items); len(ms) != 0 {
+		t.Errorf("xyz: %+v", ms)
 	}
 }
