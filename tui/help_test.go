@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 )
@@ -49,5 +51,41 @@ func TestUserListFilterShowsNoEscapes(t *testing.T) {
 	}
 	if !strings.Contains(h.screen(), "/u0") {
 		t.Fatalf("the filter is not on screen:\n%s", h.screen())
+	}
+}
+
+// TestKeyTableIsTheOneSource: every binding of KeyMap is set from
+// keyTable (a field added without a row would match no key), each key
+// string is bound once, and the ? screen lists every row that has a
+// column, in the table's order.
+func TestKeyTableIsTheOneSource(t *testing.T) {
+	k := DefaultKeyMap()
+	v := reflect.ValueOf(k)
+	for i := 0; i < v.NumField(); i++ {
+		if b, ok := v.Field(i).Interface().(key.Binding); ok && len(b.Keys()) == 0 {
+			t.Errorf("KeyMap.%s has no keys: give it a row of keyTable", v.Type().Field(i).Name)
+		}
+	}
+	owner := map[string]string{}
+	var listed []string
+	for _, d := range keyTable {
+		for _, s := range d.keys {
+			if o, dup := owner[s]; dup {
+				t.Errorf("key %q bound by %q and %q", s, o, d.help)
+			}
+			owner[s] = d.help
+		}
+		if d.column >= 0 {
+			listed = append(listed, d.help)
+		}
+	}
+	var shown []string
+	for _, col := range k.FullHelp() {
+		for _, b := range col {
+			shown = append(shown, b.Help().Key)
+		}
+	}
+	if !reflect.DeepEqual(shown, listed) {
+		t.Errorf("? lists %q, the table %q", shown, listed)
 	}
 }
