@@ -120,28 +120,15 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 		return nil, err
 	}
 	o.Names = eventNames[1:]
-	var (
-		mu       sync.Mutex
-		firstErr error
-		timed    bool // o.MinTime and o.MaxTime hold a segment's range
-	)
+	var span segmentSpan
 	err = eachSegment(ctx, tx, len(o.Person), len(o.Time), func(_ int, seg segmentView, pb, eb, tb []byte) {
 		seg.o = o
 		lo, hi, err := seg.decode(pb, eb, tb)
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case err != nil:
-			firstErr = cmp.Or(firstErr, err)
-		case seg.np > 0:
-			if !timed {
-				o.MinTime, o.MaxTime, timed = lo, hi, true
-			}
-			o.MinTime, o.MaxTime = min(o.MinTime, lo), max(o.MaxTime, hi)
-		}
+		span.add(seg.np, lo, hi, err)
 	})
+	o.MinTime, o.MaxTime = span.min, span.max
 	if err == nil {
-		err = firstErr
+		err = span.err
 	}
 	if err == nil {
 		o.Users, err = userIDs(ctx, tx, names)
@@ -442,10 +429,8 @@ func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
 	}
 	s := Summary{Events: int(events.Int64), Persons: int(persons.Int64), Names: len(names) - 1}
 	var (
-		mu       sync.Mutex
-		firstErr error
-		timed    bool
-		scratch  = make([]*Ordered, runtime.GOMAXPROCS(0)+1) // per slot
+		span    segmentSpan
+		scratch = make([]*Ordered, runtime.GOMAXPROCS(0)+1) // per slot
 	)
 	err = eachSegment(ctx, tx, s.Persons, s.Events, func(slot int, seg segmentView, pb, eb, tb []byte) {
 		o := scratch[slot]
@@ -458,19 +443,33 @@ func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
 		o.Person, o.Start, o.Time = grow(o.Person, seg.np), grow(o.Start, seg.np), grow(o.Time, seg.ne)
 		seg.o, seg.p0, seg.e0 = o, 0, 0
 		lo, hi, err := seg.decode(pb, eb, tb)
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case err != nil:
-			firstErr = cmp.Or(firstErr, err)
-		case seg.np > 0:
-			if !timed {
-				s.MinTime, s.MaxTime, timed = lo, hi, true
-			}
-			s.MinTime, s.MaxTime = min(s.MinTime, lo), max(s.MaxTime, hi)
-		}
+		span.add(seg.np, lo, hi, err)
 	})
-	return s, cmp.Or(err, firstErr)
+	s.MinTime, s.MaxTime = span.min, span.max
+	return s, cmp.Or(err, span.err)
+}
+
+// segmentSpan gathers, from segments decoded on several cores, the time
+// range of those with persons and the first decoding error.
+type segmentSpan struct {
+	mu       sync.Mutex
+	min, max int64
+	timed    bool // min and max hold a segment's range
+	err      error
+}
+
+func (s *segmentSpan) add(persons int, lo, hi int64, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case err != nil:
+		s.err = cmp.Or(s.err, err)
+	case persons > 0:
+		if !s.timed {
+			s.min, s.max, s.timed = lo, hi, true
+		}
+		s.min, s.max = min(s.min, lo), max(s.max, hi)
+	}
 }
 
 // grow returns s with length n, reusing its array when it is big enough.

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -137,15 +136,7 @@ func TestTabLeftDuringItsRunRunsAgain(t *testing.T) {
 // screen and one that ran before it, runs again on the new data.
 func TestCacheEmptiedWhenDataReloads(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "c.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := addEvents(ctx, db, "seed", 1000); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	path := seededDB(t, 1000)
 	h := fileHarness(t, path, 100, 30)
 	users := func() int { return h.m.tabs[tabFunnel].res.(*funnelResult).r.Steps[0].Users }
 	if users() != 250 {

@@ -223,15 +223,7 @@ func TestWorkbenchStylesNotEscaped(t *testing.T) {
 // reload then sees the import whole, and ctrl+r after it shows every event.
 func TestWorkbenchDuringImport(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "w.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := addEvents(ctx, db, "seed", 2000); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	path := seededDB(t, 2000)
 	h := fileHarness(t, path, 80, 24)
 	m := h.m
 	if m.sh.d == nil || m.sh.d.Len() != 2000 {
@@ -281,6 +273,22 @@ func TestWorkbenchDuringImport(t *testing.T) {
 	t.Logf("reloads during the import saw %v", seen)
 }
 
+// seededDB is a new database file holding n events imported as "seed"
+// (addEvents), closed so the workbench under test opens it itself.
+func seededDB(t *testing.T, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "seed.db")
+	db, err := store.Open(path, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := addEvents(context.Background(), db, "seed", n); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	return path
+}
+
 // addEvents imports n events as the file named file: page views and
 // purchases of 500 users, a second apart.
 func addEvents(ctx context.Context, db *store.DB, file string, n int) error {
@@ -305,15 +313,7 @@ func addEvents(ctx context.Context, db *store.DB, file string, n int) error {
 // does. The in-memory sample is never watched.
 func TestWorkbenchNoticesNewData(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "w.db")
-	db, err := store.Open(path, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := addEvents(ctx, db, "seed", 1000); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	path := seededDB(t, 1000)
 	h := fileHarness(t, path, 80, 24)
 	m := h.m
 	if m.sh.d == nil || m.sh.d.Len() != 1000 {
