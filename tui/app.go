@@ -537,7 +537,7 @@ func (m *Model) body(w, h int) string {
 		return "\n  " + m.sh.st.Error.Render(i18n.T("could not open the data")) + "\n  " + m.status
 	}
 	if m.sh.remote != nil && !onServer(m.active) {
-		text := wrap(i18n.T("The %s tab needs the events in a local spoor database, so it does not run on a ClickHouse table. On ClickHouse: Trends, Funnel, Paths, Retention, Lifecycle and Experiments run on the server, with their user lists and timelines. To use this tab, copy the events into a local database (spoor import --db FILE) and open that.", i18n.Text(tabNames[m.active])), w-4)
+		text := wrap(localOnly(m.active), w-4)
 		return "\n  " + m.sh.st.Error.Render(strings.ReplaceAll(text, "\n", "\n  "))
 	}
 	return m.analysisView(m.tab(), w, h)

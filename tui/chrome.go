@@ -13,25 +13,44 @@ import (
 )
 
 // header: the database, event and user counts, the range in effect and
-// the timezone.
+// the timezone. A local database and a ClickHouse table read alike; on a
+// narrow screen the source gives way to its short name (the file's base
+// name, the table's) before the counts are compacted.
 func (m *Model) header() string {
 	st, w := m.sh.st, m.sh.width
-	if m.sh.remote != nil {
-		left := st.Header.Render("spoor") + " " + st.Value.Render(truncate(m.sh.source, w))
-		events, users, rng, loc := m.remoteCounts(false)
-		right := st.HeaderDim.Render(i18n.T("%s events · %s users · %s · %s", events, users, rng, loc))
-		if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
-			events, users, rng, loc = m.remoteCounts(true)
-			left = st.Header.Render("spoor") + " " + st.Value.Render(truncate(m.sh.remote.src.Table, 24))
-			right = st.HeaderDim.Render(i18n.T("%s ev · %s users · %s · %s", events, users, rng, loc))
-		}
-		return joinHeader(left, right, w)
-	}
-	if m.sh.d == nil {
+	var events, users int
+	var rng, short string
+	var loc *time.Location
+	switch {
+	case m.sh.remote != nil:
+		events, users, rng = m.remoteCounts()
+		loc, short = time.UTC, m.sh.remote.src.Table
+	case m.sh.d != nil:
+		events, users, rng = m.localCounts()
+		loc, short = m.sh.d.Loc, filepath.Base(m.sh.source)
+	default:
 		return clip(st.Header.Render("spoor"), w)
 	}
+	fits := func(left, right string) bool { return lipgloss.Width(left)+1+lipgloss.Width(right) <= w }
+	left := st.Header.Render("spoor") + " " + st.Value.Render(truncate(m.sh.source, w))
+	right := st.HeaderDim.Render(i18n.T("%s events · %s users · %s · %s", thousands(events), thousands(users), rng, loc))
+	if !fits(left, right) {
+		left = st.Header.Render("spoor") + " " + st.Value.Render(truncate(short, 24))
+	}
+	if !fits(left, right) {
+		right = st.HeaderDim.Render(i18n.T("%s ev · %s users · %s · %s", compact(events), compact(users), rng, loc))
+	}
+	if !fits(left, right) {
+		left = st.Header.Render("spoor")
+		right = st.HeaderDim.Render(i18n.T("%s ev·%s u·%s·%s", compact(events), compact(users), strings.ReplaceAll(rng, " ", ""), loc))
+	}
+	return joinHeader(left, right, w)
+}
+
+// localCounts are the header's counts and range on a local database.
+func (m *Model) localCounts() (events, users int, rng string) {
 	d := m.sh.d
-	rng := i18n.T("all time")
+	rng = i18n.T("all time")
 	if t := m.tab(); t.a != nil {
 		// Only the range: filters could load property columns and a --tz
 		// would read the zone database, and View must not do I/O.
@@ -42,18 +61,7 @@ func (m *Model) header() string {
 	} else if d.Len() > 0 {
 		rng = day(d.MinTime, d.Loc) + " → " + day(d.MaxTime, d.Loc)
 	}
-	left := st.Header.Render("spoor") + " " + st.Value.Render(truncate(m.sh.source, w))
-	right := st.HeaderDim.Render(i18n.T("%s events · %s users · %s · %s", thousands(d.Len()), thousands(len(d.Users)), rng, d.Loc))
-	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
-		// Narrow: compact counts and the database's base name.
-		left = st.Header.Render("spoor") + " " + st.Value.Render(truncate(filepath.Base(m.sh.source), 24))
-		right = st.HeaderDim.Render(i18n.T("%s ev · %s users · %s · %s", compact(d.Len()), compact(len(d.Users)), rng, d.Loc))
-	}
-	if lipgloss.Width(left)+1+lipgloss.Width(right) > w {
-		left = st.Header.Render("spoor")
-		right = st.HeaderDim.Render(i18n.T("%s ev·%s u·%s·%s", compact(d.Len()), compact(len(d.Users)), strings.ReplaceAll(rng, " ", ""), d.Loc))
-	}
-	return joinHeader(left, right, w)
+	return d.Len(), len(d.Users), rng
 }
 
 // joinHeader puts left and right at the ends of a line w cells wide.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -28,13 +30,23 @@ type remote struct {
 	saved string // the local database of its saved segments and audiences
 }
 
+// serverTabs are the tabs that run on a ClickHouse table, with their user
+// lists and timelines: the one list the gating (onServer) and the other
+// tabs' refusal (localOnly) read.
+var serverTabs = []int{tabTrends, tabFunnel, tabPaths, tabRetention, tabLifecycle, tabExperiments}
+
 // onServer reports whether a tab computes on a ClickHouse table.
-func onServer(tab int) bool {
-	switch tab {
-	case tabTrends, tabFunnel, tabPaths, tabRetention, tabLifecycle, tabExperiments:
-		return true
+func onServer(tab int) bool { return slices.Contains(serverTabs, tab) }
+
+// localOnly is what a tab that does not run on a ClickHouse table shows
+// instead: why, and the tabs that do.
+func localOnly(tab int) string {
+	names := make([]string, len(serverTabs))
+	for i, t := range serverTabs {
+		names[i] = i18n.Text(tabNames[t])
 	}
-	return false
+	return i18n.T("The %s tab needs the events in a local spoor database, so it does not run on a ClickHouse table. These run on the server, with their user lists and timelines: %s. To use this tab, copy the events into a local database (spoor import --db FILE) and open that.",
+		i18n.Text(tabNames[tab]), strings.Join(names, i18n.T(", ")))
 }
 
 // remoteLoadCmd connects to the table and reads what the workbench shows
@@ -140,8 +152,9 @@ func remoteTimelineCmd(r *remote, user string) tea.Cmd {
 	}
 }
 
-// remoteCounts are the header's counts, range and zone on a ClickHouse table.
-func (m *Model) remoteCounts(compactly bool) (events, users, rng string, loc *time.Location) {
+// remoteCounts are the header's counts and range on a ClickHouse table
+// (its zone is UTC).
+func (m *Model) remoteCounts() (events, users int, rng string) {
 	o := m.sh.remote.over
 	rng = i18n.T("all time")
 	if o.Events > 0 {
@@ -154,8 +167,5 @@ func (m *Model) remoteCounts(compactly bool) (events, users, rng string, loc *ti
 			rng = day(s.From, s.Loc) + " → " + day(s.To-1, s.Loc)
 		}
 	}
-	if compactly {
-		return compact(o.Events), compact(o.Users), rng, time.UTC
-	}
-	return thousands(o.Events), thousands(o.Users), rng, time.UTC
+	return o.Events, o.Users, rng
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spoorhq/spoor/chquery"
 	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/clickhouse/chtest"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/push"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
@@ -49,33 +50,63 @@ func body(h *harness) string {
 	return strings.Join(lines[1:len(lines)-1], "\n")
 }
 
-// The workbench on a pushed table, one server and the two-shard cluster,
-// shows what it shows on the local database: each analysis tab, a
-// breakdown by a saved segment, the users behind a funnel step and a
-// user's timeline; the other tabs say they need a local database.
-func TestRemoteWorkbenchMatchesLocal(t *testing.T) {
+// pushedFixture is the fixture database with a saved segment, pushed to
+// a table on one server and to one on the two-shard cluster, whose URLs
+// it returns; $SPOOR_SEGMENTS names the database for the test.
+func pushedFixture(t *testing.T) (path string, urls []string) {
+	t.Helper()
 	c := chtest.Get(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := dir + "/shop.db"
+	path = t.TempDir() + "/shop.db"
 	db, err := fixtureDBAt(ctx, path, 300, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer db.Close()
 	if err := segment.Segments.Save(ctx, db, "carts", "did add_to_cart then not purchase within 1d", false); err != nil {
 		t.Fatal(err)
 	}
 	name := c.NewDatabase(t)
-	urls := []string{c.URL(0, name, "table=one"), c.URL(0, name, "table=two&cluster="+chtest.ClusterName)}
+	urls = []string{c.URL(0, name, "table=one"), c.URL(0, name, "table=two&cluster="+chtest.ClusterName)}
 	for _, url := range urls {
 		src, _ := clickhouse.ParseURL(url, os.Getenv)
 		if _, err := push.Push(ctx, db, clickhouse.NewClient(src), push.Options{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	db.Close()
 	t.Setenv("SPOOR_SEGMENTS", path)
+	return path, urls
+}
 
+// On ClickHouse the header reads as on the local database, in Chinese as
+// in English: the URL gives way to the table's name before the counts are
+// compacted.
+func TestRemoteHeaderReadsLikeLocal(t *testing.T) {
+	path, urls := pushedFixture(t)
+	for _, l := range []i18n.Lang{i18n.English, i18n.Chinese} {
+		inLang(t, l)
+		for _, url := range urls {
+			for _, w := range []int{100, 80} {
+				local, remote := fileHarness(t, path, w, 30), remoteHarness(t, url, w, 30)
+				counts := func(h *harness) string {
+					line := strings.Split(h.screen(), "\n")[0]
+					return line[strings.Index(line, thousands(local.m.sh.d.Len())):]
+				}
+				if l, r := counts(local), counts(remote); l != r {
+					t.Fatalf("%s at %d columns in %s: the header reads\n%s\nlocally\n%s", url, w, i18n.Current(), r, l)
+				}
+			}
+		}
+	}
+}
+
+// The workbench on a pushed table, one server and the two-shard cluster,
+// shows what it shows on the local database: each analysis tab, a
+// breakdown by a saved segment, the users behind a funnel step and a
+// user's timeline; the other tabs say they need a local database.
+func TestRemoteWorkbenchMatchesLocal(t *testing.T) {
+	path, urls := pushedFixture(t)
+	ctx := context.Background()
 	for _, url := range urls {
 		local := fileHarness(t, path, 120, 40)
 		remote := remoteHarness(t, url, 120, 40)

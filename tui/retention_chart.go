@@ -17,15 +17,21 @@ const retentionCell = 5 // "100%" plus the incomplete mark
 func retentionChart(sh *shared, r *query.RetentionResult, w, sel int) string {
 	st := sh.st
 	var b strings.Builder
-	what := i18n.T("event")
-	if r.Start != "" {
-		what = r.Start
+	// Each wording whole, so that "any event" never sits in a slot meant
+	// for an event's name (Chinese spaces those off).
+	iv := valueLabel(r.Period)
+	var title string
+	switch {
+	case r.Start == "" && r.Return == "":
+		title = i18n.T("Retention by %s of first event, returning with any event", iv)
+	case r.Start == "":
+		title = i18n.T("Retention by %s of first event, returning with %s", iv, r.Return)
+	case r.Return == "":
+		title = i18n.T("Retention by %s of first %s, returning with any event", iv, r.Start)
+	default:
+		title = i18n.T("Retention by %s of first %s, returning with %s", iv, r.Start, r.Return)
 	}
-	back := i18n.T("any event")
-	if r.Return != "" {
-		back = r.Return
-	}
-	b.WriteString(st.Title.Render(truncate(i18n.T("Retention by %s of first %s, returning with %s", valueLabel(r.Period), what, back), w)))
+	b.WriteString(st.Title.Render(truncate(title, w)))
 	if len(r.Cohorts) == 0 {
 		return b.String() + "\n" + st.Dim.Render(i18n.T("no cohorts in range"))
 	}

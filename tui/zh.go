@@ -302,14 +302,16 @@ func init() {
 		"Cohort %s, %s %d":                  "同期群 %s，第 %[3]d %[2]s",
 
 		// retention_chart.go
-		"any event": "任意事件",
-		"Retention by %s of first %s, returning with %s": "留存：按首次 %[2]s 的%[1]s划分同期群，以 %[3]s 计回访",
-		"no cohorts in range":                            "所选时间范围内没有同期群",
-		"size":                                           "人数",
-		"average":                                        "平均",
-		" · periods %d-%d of %d (→ scrolls)":             " · 第 %d-%d 期，共 %d 期（→ 滚动）",
-		"* = period not complete yet":                    "* = 该期尚未结束",
-		"Average retained %% by %s":                      "平均留存率（%%），按%s",
+		"Retention by %s of first event, returning with any event": "留存：按首次事件的%s划分同期群，以任意事件计回访",
+		"Retention by %s of first event, returning with %s":        "留存：按首次事件的%s划分同期群，以 %s 计回访",
+		"Retention by %s of first %s, returning with any event":    "留存：按首次 %[2]s 的%[1]s划分同期群，以任意事件计回访",
+		"Retention by %s of first %s, returning with %s":           "留存：按首次 %[2]s 的%[1]s划分同期群，以 %[3]s 计回访",
+		"no cohorts in range":                "所选时间范围内没有同期群",
+		"size":                               "人数",
+		"average":                            "平均",
+		" · periods %d-%d of %d (→ scrolls)": " · 第 %d-%d 期，共 %d 期（→ 滚动）",
+		"* = period not complete yet":        "* = 该期尚未结束",
+		"Average retained %% by %s":          "平均留存率（%%），按%s",
 
 		// survival_chart.go
 		"Clock starts at the first": "从首次做此事件开始计时",
@@ -607,7 +609,7 @@ func init() {
 func init() {
 	i18n.Chinese.Add(map[string]string{
 		"opened %s events on ClickHouse in %d ms": "已在 ClickHouse 上打开 %s 个事件，用时 %d 毫秒",
-		"The %s tab needs the events in a local spoor database, so it does not run on a ClickHouse table. On ClickHouse: Trends, Funnel, Paths, Retention, Lifecycle and Experiments run on the server, with their user lists and timelines. To use this tab, copy the events into a local database (spoor import --db FILE) and open that.": "%s 标签页需要本地 spoor 数据库中的事件，因此不能在 ClickHouse 表上运行。在 ClickHouse 上，趋势、漏斗、路径、留存、生命周期和实验在服务器上计算，用户列表和时间线也可查看。要使用此标签页，请把事件复制到本地数据库（spoor import --db FILE）后打开它。",
+		"The %s tab needs the events in a local spoor database, so it does not run on a ClickHouse table. These run on the server, with their user lists and timelines: %s. To use this tab, copy the events into a local database (spoor import --db FILE) and open that.": "%s 标签页需要本地 spoor 数据库中的事件，因此不能在 ClickHouse 表上运行。以下标签页在服务器上计算，用户列表和时间线也可查看：%s。要使用此标签页，请把事件复制到本地数据库（spoor import --db FILE）后打开它。",
 		"the forecast and the anomaly markers need a local spoor database":                                          "预测和异常标记需要本地 spoor 数据库",
 		"events go into a ClickHouse table with spoor import --db URL FILE, or spoor push; then press %s to reload": "向 ClickHouse 表添加事件请用 spoor import --db URL FILE 或 spoor push；然后按 %s 重新载入",
 		"the attribution view needs a local spoor database; on ClickHouse the Funnel tab shows the funnel":          "归因视图需要本地 spoor 数据库；在 ClickHouse 上漏斗标签页只显示漏斗",
