@@ -15,7 +15,9 @@ import (
 )
 
 // catalogCalls are the i18n functions whose first argument is a message
-// key: a string literal, so the keys can be read out of the source.
+// key: a string literal, so the keys can be read out of the source. T is
+// also the method of a language, l.T("…"), which tables given their
+// language call: the module declares no other method T (sourceKeys checks).
 var catalogCalls = map[string]bool{"T": true, "Errorf": true, "N": true, "M": true}
 
 // wrappers are functions that hand their first argument to the catalog as
@@ -46,6 +48,9 @@ func sourceKeys(t *testing.T) (keys map[string]string, nonLiteral []string) {
 			if fn, ok := n.(*ast.FuncDecl); ok && fn.Recv == nil && wrappers[fn.Name.Name] {
 				return false
 			}
+			if fn, ok := n.(*ast.FuncDecl); ok && fn.Recv != nil && fn.Name.Name == "T" {
+				t.Errorf("%s: a method T besides i18n.Lang's: its calls would be read as message keys; name it otherwise", fset.Position(fn.Pos()))
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) == 0 || !isCatalogCall(call.Fun) {
 				return true
@@ -69,7 +74,8 @@ func sourceKeys(t *testing.T) (keys map[string]string, nonLiteral []string) {
 	return keys, nonLiteral
 }
 
-// isCatalogCall matches i18n.T(...), i18n.Chinese.T(...) and a wrapper's call.
+// isCatalogCall matches i18n.T(...), i18n.Chinese.T(...), a language's
+// l.T(...) and a wrapper's call.
 func isCatalogCall(fun ast.Expr) bool {
 	if id, ok := fun.(*ast.Ident); ok {
 		return wrappers[id.Name]
@@ -78,14 +84,11 @@ func isCatalogCall(fun ast.Expr) bool {
 	if !ok || !catalogCalls[sel.Sel.Name] {
 		return false
 	}
-	switch x := sel.X.(type) {
-	case *ast.Ident:
-		return x.Name == "i18n"
-	case *ast.SelectorExpr:
-		id, ok := x.X.(*ast.Ident)
-		return ok && id.Name == "i18n"
+	if sel.Sel.Name == "T" {
+		return true // i18n.T, or the method of a Lang value
 	}
-	return false
+	id, ok := sel.X.(*ast.Ident)
+	return ok && id.Name == "i18n"
 }
 
 // literal is the value of a string literal or a + of them.

@@ -41,38 +41,36 @@ func (s Seconds) String() string { return s.In(i18n.Current()) }
 
 // In is the duration in l. The counts are passed as strings: a catalog
 // number would be grouped (1,234d), and the English text stays as it was.
-// The keys are marked with N, as the catalog test reads l.T's key only
-// through i18n.T.
 func (s Seconds) In(l i18n.Lang) string {
 	sec := float64(s)
 	if math.IsNaN(sec) {
 		return "-"
 	}
 	if sec < 1 {
-		return l.T(i18n.N("%sms"), strconv.Itoa(int(math.Round(sec*1000))))
+		return l.T("%sms", strconv.Itoa(int(math.Round(sec*1000))))
 	}
 	n := int64(sec)
 	switch {
 	case n < 60:
 		if sec != math.Trunc(sec) {
-			return l.T(i18n.N("%ss"), strconv.FormatFloat(sec, 'f', 1, 64))
+			return l.T("%ss", strconv.FormatFloat(sec, 'f', 1, 64))
 		}
-		return l.T(i18n.N("%ss"), itoa(n))
+		return l.T("%ss", itoa(n))
 	case n < 3600:
 		if n%60 == 0 {
-			return l.T(i18n.N("%sm"), itoa(n/60))
+			return l.T("%sm", itoa(n/60))
 		}
-		return l.T(i18n.N("%sm %ss"), itoa(n/60), itoa(n%60))
+		return l.T("%sm %ss", itoa(n/60), itoa(n%60))
 	case n < 86400:
 		if n%3600/60 == 0 {
-			return l.T(i18n.N("%sh"), itoa(n/3600))
+			return l.T("%sh", itoa(n/3600))
 		}
-		return l.T(i18n.N("%sh %sm"), itoa(n/3600), itoa(n%3600/60))
+		return l.T("%sh %sm", itoa(n/3600), itoa(n%3600/60))
 	}
 	if n%86400/3600 == 0 {
-		return l.T(i18n.N("%sd"), itoa(n/86400))
+		return l.T("%sd", itoa(n/86400))
 	}
-	return l.T(i18n.N("%sd %sh"), itoa(n/86400), itoa(n%86400/3600))
+	return l.T("%sd %sh", itoa(n/86400), itoa(n%86400/3600))
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
