@@ -62,7 +62,7 @@ func TestCSVOutputHostile(t *testing.T) {
 		{[]string{"events"}, []string{`\x1b]0;pwned\x07,1`, `\x1b[2J,1`, "'@SUM(A1),1"}},
 		{[]string{"sql", "select -5 a, '-5' b, '-2+3' c, char(27)||'[2J' d, '=1+1' \"=e\""}, []string{"a,b,c,d,'=e\n-5,-5,'-2+3,\\x1b[2J,'=1+1\n"}},
 		{[]string{"user", "u2"}, []string{"'@SUM(A1),n=3 plan=pro", `\x1b[2J,n=3 plan=pro`}},
-		{[]string{"audience", "preview", `did "@SUM(A1)"`}, []string{`u2,"did ""@SUM(A1)"": 1 times (@SUM(A1) `}},
+		{[]string{"audience", "preview", `did "@SUM(A1)"`}, []string{`u2,"did ""@SUM(A1)"": 1 time (@SUM(A1) `}},
 		{[]string{"trends", "--by", "plan"}, []string{"day,pro,'-2+3+cmd|' /C calc'!A0\n"}},
 		{[]string{"sql", "--raw", "select '=1+1' \"=e\", char(27) f"}, []string{"=e,f\n=1+1,\\x1b\n"}},
 	} {

@@ -104,11 +104,12 @@ func (l AudienceUsers) Tables() []output.Table {
 }
 
 // flatEvidence writes evidence on one line for CSV and tables:
-// "term: detail (event time, ...); term: ...".
+// "term: detail (event time, ...); term: ...", with the punctuation of
+// the interface language (CSV is written in English).
 func flatEvidence(ev []segment.Evidence) string {
 	parts := make([]string, len(ev))
 	for i, e := range ev {
-		s := e.Term + ": " + e.Detail
+		s := i18n.T("%s: %s", e.Term, e.DetailText())
 		var refs []string
 		for _, r := range e.Events {
 			ref := r.Event + " " + r.Time
@@ -118,11 +119,11 @@ func flatEvidence(ev []segment.Evidence) string {
 			refs = append(refs, ref)
 		}
 		if len(refs) > 0 {
-			s += " (" + strings.Join(refs, ", ") + ")"
+			s = i18n.T("%s (%s)", s, strings.Join(refs, i18n.T(", ")))
 		}
 		parts[i] = s
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, i18n.T("; "))
 }
 
 // audienceMatches evaluates a rule and explains each match.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,8 +26,27 @@ type Evaluator struct {
 // Evidence says why a user matched one term: the events and when.
 type Evidence struct {
 	Term   string     `json:"term"`
-	Detail string     `json:"detail"`
+	Detail string     `json:"detail"` // in English, as all JSON; DetailText shows it
 	Events []EventRef `json:"events,omitempty"`
+	detail i18n.Msg
+}
+
+// evidence keeps detail to show in either language, in English in JSON.
+func evidence(term string, detail i18n.Msg, events ...EventRef) Evidence {
+	return Evidence{Term: term, Detail: detail.In(i18n.English), Events: events, detail: detail}
+}
+
+// DetailText is the detail in the interface language, for tables and
+// screens.
+func (e Evidence) DetailText() string { return e.DetailIn(i18n.Current()) }
+
+// DetailIn is the detail in l (as stored when the evidence was read back
+// from JSON rather than made by Explain).
+func (e Evidence) DetailIn(l i18n.Lang) string {
+	if e.detail.IsZero() {
+		return e.Detail
+	}
+	return e.detail.In(l)
 }
 
 // EventRef is one event shown as evidence.
@@ -371,7 +389,7 @@ func (n *notNode) eval(lo, hi int) bool { return !n.x.eval(lo, hi) }
 
 // explain: an absence has no events to show, only the statement.
 func (n *notNode) explain(lo, hi int, dst []Evidence) []Evidence {
-	return append(dst, Evidence{Term: n.text(), Detail: "does not hold: " + n.x.text()})
+	return append(dst, evidence(n.text(), i18n.M("does not hold: %s", n.x.text())))
 }
 
 func (n *notNode) text() string { return "not " + n.x.text() }
@@ -426,10 +444,11 @@ const evidenceEvents = 3
 func (n *didNode) explain(lo, hi int, dst []Evidence) []Evidence {
 	d := n.e.d
 	c := n.count(lo, hi, math.MaxInt)
-	ev := Evidence{Term: n.src, Detail: strconv.Itoa(c) + " times"}
+	detail := i18n.M("%d times", c)
 	if c > evidenceEvents {
-		ev.Detail += ", the " + strconv.Itoa(evidenceEvents) + " most recent shown"
+		detail = i18n.M("%d times, the %d most recent shown", c, evidenceEvents)
 	}
+	ev := evidence(n.src, detail)
 	for i := min(hi, lowerBound(d.Time, lo, hi, n.to)) - 1; i >= lo && d.Time[i] >= n.from && len(ev.Events) < evidenceEvents; i-- {
 		if n.m.ev >= 0 && n.m.match(d, i) {
 			ev.Events = append(ev.Events, n.e.ref(i))
@@ -488,11 +507,11 @@ func (n *seenNode) eval(lo, hi int) bool {
 
 func (n *seenNode) explain(lo, hi int, dst []Evidence) []Evidence {
 	i := n.at(lo, hi)
-	what := "first seen "
+	detail := i18n.M("first seen %s", n.e.stamp(n.e.d.Time[i]))
 	if n.last {
-		what = "last seen "
+		detail = i18n.M("last seen %s", n.e.stamp(n.e.d.Time[i]))
 	}
-	return append(dst, Evidence{Term: n.src, Detail: what + n.e.stamp(n.e.d.Time[i]), Events: []EventRef{n.e.ref(i)}})
+	return append(dst, evidence(n.src, detail, n.e.ref(i)))
 }
 
 func (n *seenNode) text() string { return n.src }
@@ -525,12 +544,12 @@ func (n *propNode) eval(lo, hi int) bool {
 func (n *propNode) explain(lo, hi int, dst []Evidence) []Evidence {
 	i := n.latest(lo, hi)
 	if i < 0 {
-		return append(dst, Evidence{Term: n.src, Detail: n.f.prop.Key + " never set"})
+		return append(dst, evidence(n.src, i18n.M("%s never set", n.f.prop.Key)))
 	}
 	v, _ := n.f.prop.Value(i)
 	ref := n.e.ref(i)
 	ref.Value = v
-	return append(dst, Evidence{Term: n.src, Detail: "latest " + n.f.prop.Key + " = " + v, Events: []EventRef{ref}})
+	return append(dst, evidence(n.src, i18n.M("latest %s = %s", n.f.prop.Key, v), ref))
 }
 
 func (n *propNode) text() string { return n.src }

@@ -2,10 +2,11 @@ package segment
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -91,24 +92,36 @@ func (n *seqNode) explain(lo, hi int, dst []Evidence) []Evidence {
 		if a < 0 {
 			return dst
 		}
-		detail := "no follow-up: that event is not in the data"
+		detail := i18n.M("no follow-up: that event is not in the data")
 		if n.b.ev >= 0 {
-			detail = "no " + n.e.d.Names[n.b.ev] + " after it"
+			detail = i18n.M("no %s after it", n.e.d.Names[n.b.ev])
 			if n.within > 0 {
-				detail = "no " + n.e.d.Names[n.b.ev] + " within " + human(n.within) + " after it"
+				detail = i18n.M("no %s within %s after it", n.e.d.Names[n.b.ev], span(n.within))
 			}
 		}
-		return append(dst, Evidence{Term: n.src, Detail: detail, Events: []EventRef{n.e.ref(a)}})
+		return append(dst, evidence(n.src, detail, n.e.ref(a)))
 	}
 	a, b := n.pair(lo, hi)
 	if a < 0 {
 		return dst
 	}
-	gap := human(n.e.d.Time[b] - n.e.d.Time[a])
-	return append(dst, Evidence{Term: n.src, Detail: "followed after " + gap, Events: []EventRef{n.e.ref(a), n.e.ref(b)}})
+	gap := span(n.e.d.Time[b] - n.e.d.Time[a])
+	return append(dst, evidence(n.src, i18n.M("followed after %s", gap), n.e.ref(a), n.e.ref(b)))
 }
 
 func (n *seqNode) text() string { return n.src }
+
+// span is a duration in milliseconds kept for an evidence sentence: in
+// English (and so in JSON) as human writes it, the way rules write
+// windows (24h), in another language in its units (24小时 under zh).
+type span int64
+
+func (s span) In(l i18n.Lang) string {
+	if l == i18n.English {
+		return human(int64(s))
+	}
+	return output.Seconds(float64(s) / 1000).In(l)
+}
 
 // human writes a duration without trailing zero units: 24h, 1h30m, 45s.
 func human(ms int64) string {
@@ -260,14 +273,15 @@ func (n *streakNode) explain(lo, hi int, dst []Evidence) []Evidence {
 	if !ok {
 		return dst
 	}
-	detail := strconv.Itoa(r.length) + " consecutive days, " + n.dayOf.Label(r.first) + " to " + n.dayOf.Label(r.last)
+	from, to := n.dayOf.Label(r.first), n.dayOf.Label(r.last)
+	detail := i18n.M("%d consecutive days, %s to %s", r.length, from, to)
 	first, last := n.e.ref(r.firstEvent), n.e.ref(r.lastEvent)
 	if n.by != nil {
 		v := n.by.Values[r.code-1]
-		detail = n.by.Key + " " + v + ": " + detail
+		detail = i18n.M("%s %s: %d consecutive days, %s to %s", n.by.Key, v, r.length, from, to)
 		first.Value, last.Value = v, v
 	}
-	return append(dst, Evidence{Term: n.src, Detail: detail, Events: []EventRef{first, last}})
+	return append(dst, evidence(n.src, detail, first, last))
 }
 
 func (n *streakNode) text() string { return n.src }
@@ -292,7 +306,7 @@ func (n *activeNode) explain(lo, hi int, dst []Evidence) []Evidence {
 	if hi <= lo {
 		return dst
 	}
-	return append(dst, Evidence{Term: n.src, Detail: "last seen " + n.e.stamp(n.e.d.Time[hi-1]), Events: []EventRef{n.e.ref(hi - 1)}})
+	return append(dst, evidence(n.src, i18n.M("last seen %s", n.e.stamp(n.e.d.Time[hi-1])), n.e.ref(hi-1)))
 }
 
 func (n *activeNode) text() string { return n.src }

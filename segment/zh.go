@@ -6,9 +6,16 @@ func init() {
 	i18n.Chinese.Add(map[string]string{
 		"backtest: days must be from 1 to %d":        "回测：天数必须在 1 到 %d 之间",
 		"backtest: the goal window must be positive": "回测：目标窗口期必须大于 0",
-		"--goal: %w":                  "--goal：%w",
-		"segment: cannot backtest %T": "分群：无法回测 %T",
-		"silent %sd, expected gap %sd: %s gaps overdue":                           "已沉默 %s 天，预期间隔 %s 天：已超出 %s 个间隔",
+		"--goal: %w": "--goal：%w",
+		// evidence of rules (rules.go)
+		"no follow-up: that event is not in the data": "没有后续：数据中没有这个事件",
+		"no %s after it":                                "之后没有 %s",
+		"no %s within %s after it":                      "之后 %[2]s 内没有 %[1]s",
+		"followed after %s":                             "相隔 %s 后完成",
+		"%d consecutive days, %s to %s":                 "连续 %d 天，%s 至 %s",
+		"%s %s: %d consecutive days, %s to %s":          "%s %s：连续 %d 天，%s 至 %s",
+		"segment: cannot backtest %T":                   "分群：无法回测 %T",
+		"silent %sd, expected gap %sd: %s gaps overdue": "已沉默 %s 天，预期间隔 %s 天：已超出 %s 个间隔",
 		"activity fell %s%%, counted %s%% (window shorter than the expected gap)": "活跃度下降 %s%%，按 %s%% 计入（窗口期短于预期间隔）",
 		"activity fell %s%%": "活跃度下降 %s%%",
 		"Churn risk over the last %d days against a %d-day baseline: %d of %d users score at least %s": "最近 %d 天的流失风险（以之前 %d 天为基线）：%[4]d 个用户中有 %[3]d 个得分不低于 %[5]s",
@@ -24,7 +31,15 @@ func init() {
 		"signals":                     "流失信号",
 		"; ":                          "；",
 		"segment: cannot evaluate %T": "分群：无法计算 %T",
-		"segment: cannot read date %q (use YYYY-MM-DD)":           "分群：无法识别日期 %q（请用 YYYY-MM-DD 格式）",
+		"segment: cannot read date %q (use YYYY-MM-DD)": "分群：无法识别日期 %q（请用 YYYY-MM-DD 格式）",
+		// evidence: why a user is in a segment or audience
+		"does not hold: %s":                  "不满足：%s",
+		"%d times":                           "%d 次",
+		"%d times, the %d most recent shown": "%d 次，显示最近 %d 次",
+		"first seen %s":                      "首次出现于 %s",
+		"last seen %s":                       "最后出现于 %s",
+		"%s never set":                       "%s 从未设置",
+		"latest %s = %s":                     "%s 的最新值为 %s",
 		"the holdout is a share above 0%% and below 100%%":        "留出组比例必须大于 0%% 且小于 100%%",
 		"record the export of audience %s: %w":                    "记录受众 %s 的导出失败：%w",
 		"segment: column %d: %s":                                  "分群条件第 %d 列：%s",
@@ -83,4 +98,8 @@ func init() {
 		"%s, then %s within %s of the day's end":                     "%s，之后在当天结束后 %[3]s 内 %[2]s",
 		"no saved segment %q: the segments of %s are kept in %s, which does not exist yet (spoor segment create NAME 'EXPR' --db URL saves one there; --segments FILE reads another spoor database's)": "没有已保存的分群 %q：%s 的分群保存在 %s，该文件尚不存在（spoor segment create NAME 'EXPR' --db URL 会在那里保存一个；--segments FILE 读取另一个 spoor 数据库中的分群）",
 	})
+	i18n.English.AddPlural("%d times", 1, "%d", "=1", "%d time", "other", "%d times")
+	i18n.English.AddPlural("%d consecutive days, %s to %s", 1, "%d", "=1", "%[1]d consecutive day, %[2]s to %[3]s", "other", "%[1]d consecutive days, %[2]s to %[3]s")
+	i18n.English.AddPlural("%s %s: %d consecutive days, %s to %s", 3, "%d",
+		"=1", "%[1]s %[2]s: %[3]d consecutive day, %[4]s to %[5]s", "other", "%[1]s %[2]s: %[3]d consecutive days, %[4]s to %[5]s")
 }
