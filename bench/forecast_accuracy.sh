@@ -12,7 +12,9 @@
 #   SHARED=/path/to/shared/data bench/forecast_accuracy.sh
 #
 # The model column names the best of the methods averaged (+ how many
-# more). Needs go, jq and GNU time. Databases go to bench/data/forecast/ (ignored).
+# more). Needs go, jq and GNU time. Databases go to bench/data/forecast/ (ignored),
+# each row's JSON to bench/data/forecast/rows/ (its backtest's held_out
+# scores every held-out interval; README "Forecast and why" reads them).
 # A row misses the bar (bold) when mase or rel_mae is ≥ 1 or cov80 is
 # outside 70–90%. naive_mase is seasonal naive's own MASE on the same
 # held-out points: above 1, those points were harder than the history
@@ -30,7 +32,7 @@ if [ -z "${SHARED:-}" ]; then
   SHARED=$d/shared/data
 fi
 dir=data/forecast
-mkdir -p "$dir"
+mkdir -p "$dir/rows"
 (cd .. && go build -o bench/$dir/spoor .)
 spoor=$dir/spoor
 
@@ -54,19 +56,22 @@ echo "|---|---|---|---|---|---|---|---|---|"
 row() { # row LABEL DB FLAGS...
   local name=$1 db=$dir/$2.db; shift 2
   [ -f "$db" ] || return 0
-  /usr/bin/time -f "%e" -o "$dir/time" $spoor forecast --db "$db" --format json "$@" >"$dir/out.json" 2>/dev/null
+  # Each row's JSON stays in $dir/rows/ (spaces as _): its backtest's
+  # held_out shows which held-out intervals the errors and misses are on.
+  local out=$dir/rows/${name// /_}.json
+  /usr/bin/time -f "%e" -o "$dir/time" $spoor forecast --db "$db" --format json "$@" >"$out" 2>/dev/null
   jq -r --arg name "$name" --arg time "$(cat "$dir/time")" '.series[0] as $s | $s.backtest as $b |
     def pct: (. * 100 | round | tostring) + "%";
     def f2: (. * 1000 | round / 1000 | tostring);
     def mark(bad): if bad then "**" + . + "**" else . end;
-    "| \($name) | \($s.model | sub("^mean of "; "") | split(", ") | .[0] + (if length > 1 then " +\(length - 1)" else "" end)) | \($b.mase | f2 | mark($b.mase >= 1)) | \(if $b.rel_mae == null then "-" else ($b.rel_mae | f2 | mark($b.rel_mae >= 1)) end) | \($b.naive_mase | f2) | \($b.coverage80 | pct | mark($b.coverage80 < 0.7 or $b.coverage80 > 0.9)) | \($b.coverage95 | pct) | \($b.points)/\($b.origins) | \($time) s |"' "$dir/out.json"
+    "| \($name) | \($s.model | sub("^mean of "; "") | split(", ") | .[0] + (if length > 1 then " +\(length - 1)" else "" end)) | \($b.mase | f2 | mark($b.mase >= 1)) | \(if $b.rel_mae == null then "-" else ($b.rel_mae | f2 | mark($b.rel_mae >= 1)) end) | \($b.naive_mase | f2) | \($b.coverage80 | pct | mark($b.coverage80 < 0.7 or $b.coverage80 > 0.9)) | \($b.coverage95 | pct) | \($b.points)/\($b.origins) | \($time) s |"' "$out"
   # The same series as the forecast's: the complete intervals only.
   local note series
-  note=$(jq -r '.note // ""' "$dir/out.json")
+  note=$(jq -r '.note // ""' "$out")
   series=$($spoor trends --db "$db" --format csv --raw "$@" | tail -n +2 | awk -F, '{print $NF}')
   case $note in *"partly covered first"*) series=$(echo "$series" | tail -n +2) ;; esac
   case $note in *"partly covered last"*|*" and last "*) series=$(echo "$series" | head -n -1) ;; esac
-  echo "$series" | awk -v m="$(jq .period "$dir/out.json")" -v h="$(jq .horizon "$dir/out.json")" -f forecast_hindsight.awk |
+  echo "$series" | awk -v m="$(jq .period "$out")" -v h="$(jq .horizon "$out")" -f forecast_hindsight.awk |
     while read -r naive constant profile points; do
       echo "| $name | $naive | $constant | $profile | $points |" >>"$dir/hindsight.md"
     done

@@ -23,6 +23,23 @@ type Backtest struct {
 	Origins    int // forecast origins evaluated
 	Points     int // held-out (origin, step) pairs scored
 	Horizon    int // steps ahead forecast from each origin
+	// HeldOut scores each held-out interval over the origins that forecast
+	// it, in time order: where in the held-out part the errors and the
+	// misses are (a gap, a sale day, a new level).
+	HeldOut []HeldOut
+}
+
+// HeldOut is one held-out interval of a backtest.
+type HeldOut struct {
+	Index     int     // position in the series
+	Value     float64 // the observed value
+	Forecasts int     // origins whose horizon reached it
+	// MASE and NaiveMASE are the means over those forecasts of the scaled
+	// absolute errors of the method and of seasonal naive: the backtest's
+	// MASE and NaiveMASE are the means over every (origin, step), so an
+	// interval weighs in proportion to Forecasts.
+	MASE, NaiveMASE float64
+	In80, In95      int // forecasts whose 80% (95%) interval held it
 }
 
 // MaxOrigins bounds the refits a backtest does.
@@ -59,6 +76,7 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 	var sumScaled, sumAbs, sumNaive, sumNaiveScaled float64
 	var in80, in95 int
 	bt.Horizon = h
+	held := make([]HeldOut, n)
 	for o := first; o < n; o += stride {
 		train := append([]float64(nil), y[:o]...)
 		// Scaled by the history Choose rests on: before a long empty run
@@ -84,17 +102,30 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 			sumAbs += e
 			sumNaive += math.Abs(v - naive)
 			sumNaiveScaled += math.Abs(v-naive) / scale
+			ho := &held[o+j]
+			ho.Forecasts++
+			ho.MASE += e / scale
+			ho.NaiveMASE += math.Abs(v-naive) / scale
 			if v >= p.Lo80 && v <= p.Hi80 {
 				in80++
+				ho.In80++
 			}
 			if v >= p.Lo95 && v <= p.Hi95 {
 				in95++
+				ho.In95++
 			}
 			bt.Points++
 		}
 	}
 	if bt.Points == 0 {
 		return Backtest{}, false
+	}
+	for i, ho := range held {
+		if ho.Forecasts > 0 {
+			k := float64(ho.Forecasts)
+			ho.Index, ho.Value, ho.MASE, ho.NaiveMASE = i, y[i], ho.MASE/k, ho.NaiveMASE/k
+			bt.HeldOut = append(bt.HeldOut, ho)
+		}
 	}
 	np := float64(bt.Points)
 	bt.MASE = sumScaled / np

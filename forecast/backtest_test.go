@@ -2,6 +2,8 @@ package forecast
 
 import (
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -99,5 +101,75 @@ func TestBacktestScalesSinceTheGap(t *testing.T) {
 	// Errors |4−2.5|, |1−2.5|, |3−2.5|, |4−2.5|, |5−2.5|.
 	if w := (1.5 + 1.5 + 0.5 + 1.5 + 2.5/1.4) / 5; math.Abs(bt.MASE-w) > 1e-12 {
 		t.Errorf("MASE %v, want %v", bt.MASE, w)
+	}
+}
+
+// HeldOut scores each held-out interval over the origins that reached it.
+// y as TestBacktestFiguresByHand's, two steps ahead: origin 6 (scale 1)
+// forecasts y[6] = 4 and y[7] = 5, origin 7 (scale 1.4) y[7] only; the
+// forecaster says 2.5 with an 80% interval [2, 4.5]. Seasonal naive from
+// origin 6 says y[4] = 1 for y[6] and y[5] = 3 for y[7]; from origin 7,
+// y[5] = 3 for y[7].
+//
+//	y[6] = 4: one forecast, error 1.5/1, naive 3/1, in the 80% interval
+//	y[7] = 5: two, errors (2.5/1 + 2.5/1.4)/2, naive (2/1 + 2/1.4)/2, out
+//
+// and the backtest's MASE is their mean weighted by forecasts.
+func TestBacktestHeldOutByHand(t *testing.T) {
+	y := []float64{1, 3, 2, 4, 1, 3, 4, 5}
+	bt, ok := rollingOrigin(y, 2, 2, func(train []float64) ([]Point, error) {
+		p := Point{Value: 2.5, Lo80: 2, Hi80: 4.5, Lo95: 0, Hi95: 10}
+		return []Point{p, p}, nil
+	})
+	if !ok || bt.Points != 3 || len(bt.HeldOut) != 2 {
+		t.Fatalf("ok %v points %d held out %+v", ok, bt.Points, bt.HeldOut)
+	}
+	near := func(got, want float64) bool { return math.Abs(got-want) < 1e-12 }
+	a, b := bt.HeldOut[0], bt.HeldOut[1]
+	if a.Index != 6 || a.Value != 4 || a.Forecasts != 1 || !near(a.MASE, 1.5) || !near(a.NaiveMASE, 3) || a.In80 != 1 || a.In95 != 1 {
+		t.Errorf("y[6]: %+v", a)
+	}
+	if b.Index != 7 || b.Value != 5 || b.Forecasts != 2 || !near(b.MASE, (2.5+2.5/1.4)/2) || !near(b.NaiveMASE, (2+2/1.4)/2) || b.In80 != 0 || b.In95 != 2 {
+		t.Errorf("y[7]: %+v", b)
+	}
+	if w := (a.MASE + 2*b.MASE) / 3; !near(bt.MASE, w) {
+		t.Errorf("MASE %v, want the weighted mean %v", bt.MASE, w)
+	}
+	if w := (a.NaiveMASE + 2*b.NaiveMASE) / 3; !near(bt.NaiveMASE, w) {
+		t.Errorf("naive MASE %v, want the weighted mean %v", bt.NaiveMASE, w)
+	}
+	if !near(bt.Coverage80, 1.0/3) {
+		t.Errorf("coverage80 %v, want 1/3", bt.Coverage80)
+	}
+}
+
+// The JSON's held_out labels each interval with its own t and adds up to
+// the backtest's figures: forecasts to points, in80 to coverage80·points,
+// and mase weighted by forecasts to mase.
+func TestHeldOutInJSON(t *testing.T) {
+	y := weekly(60, 300, 1.5, 6, 4)
+	labels := make([]string, len(y))
+	for i := range labels {
+		labels[i] = "d" + strconv.Itoa(i)
+	}
+	s := ForSeries("x", labels, y, 7, 7, func(k int) string { return "" }, true)
+	b := s.Backtest
+	if b == nil || len(b.HeldOut) == 0 {
+		t.Fatalf("backtest %+v", b)
+	}
+	points, in80, last := 0, 0, -1
+	var mase float64
+	for i, ho := range b.HeldOut {
+		idx, err := strconv.Atoi(strings.TrimPrefix(ho.T, "d"))
+		if err != nil || idx <= last || ho.Value != y[idx] || ho.Forecasts < 1 || ho.Forecasts > 7 {
+			t.Errorf("held out %d: %+v after d%d, y there %v", i, ho, last, y[idx])
+		}
+		last = idx
+		points += ho.Forecasts
+		in80 += ho.In80
+		mase += ho.MASE * float64(ho.Forecasts)
+	}
+	if points != b.Points || math.Abs(float64(in80)/float64(points)-b.Coverage80) > 1e-12 || math.Abs(mase/float64(points)-b.MASE) > 1e-9 {
+		t.Errorf("held out adds to %d points, coverage80 %v, mase %v; backtest %+v", points, float64(in80)/float64(points), mase/float64(points), b)
 	}
 }

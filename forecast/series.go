@@ -80,14 +80,26 @@ type Anomaly struct {
 // BacktestJSON is Backtest as documented in docs/json.md; rel_mae is null
 // when seasonal naive made no error.
 type BacktestJSON struct {
-	MASE       float64  `json:"mase"`
-	RelMAE     *float64 `json:"rel_mae"`
-	NaiveMASE  float64  `json:"naive_mase"`
-	Coverage80 float64  `json:"coverage80"`
-	Coverage95 float64  `json:"coverage95"`
-	Origins    int      `json:"origins"`
-	Points     int      `json:"points"`
-	Horizon    int      `json:"horizon"`
+	MASE       float64       `json:"mase"`
+	RelMAE     *float64      `json:"rel_mae"`
+	NaiveMASE  float64       `json:"naive_mase"`
+	Coverage80 float64       `json:"coverage80"`
+	Coverage95 float64       `json:"coverage95"`
+	Origins    int           `json:"origins"`
+	Points     int           `json:"points"`
+	Horizon    int           `json:"horizon"`
+	HeldOut    []HeldOutJSON `json:"held_out"`
+}
+
+// HeldOutJSON is HeldOut as documented in docs/json.md.
+type HeldOutJSON struct {
+	T         string  `json:"t"`
+	Value     float64 `json:"value"`
+	Forecasts int     `json:"forecasts"`
+	MASE      float64 `json:"mase"`
+	NaiveMASE float64 `json:"naive_mase"`
+	In80      int     `json:"in80"`
+	In95      int     `json:"in95"`
 }
 
 // ForSeries forecasts y (labelled t) h steps with seasonal period m;
@@ -123,6 +135,9 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 	}
 	if bt, ok := RollingOrigin(y, m, h); ok {
 		j := &BacktestJSON{MASE: bt.MASE, NaiveMASE: bt.NaiveMASE, Coverage80: bt.Coverage80, Coverage95: bt.Coverage95, Origins: bt.Origins, Points: bt.Points, Horizon: bt.Horizon}
+		for _, ho := range bt.HeldOut {
+			j.HeldOut = append(j.HeldOut, HeldOutJSON{T: t[ho.Index], Value: ho.Value, Forecasts: ho.Forecasts, MASE: ho.MASE, NaiveMASE: ho.NaiveMASE, In80: ho.In80, In95: ho.In95})
+		}
 		if !math.IsNaN(bt.RelMAE) {
 			j.RelMAE = &bt.RelMAE
 		}
