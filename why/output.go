@@ -1,12 +1,12 @@
 package why
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
 )
 
 // DefaultRows is how many contributors the text formats list when
@@ -16,7 +16,7 @@ const DefaultRows = 20
 // Tables shows the ranking, then the top cause's users.
 func (r *Result) Tables() []output.Table {
 	title := i18n.T("why %s moved: %s against %s — before %s, after %s, change %s. %s",
-		r.Metric, r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.VerdictText())
+		r.metricText(), r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.VerdictText())
 	cols := []string{i18n.T("property"), i18n.T("value"), i18n.T("before"), i18n.T("after"), i18n.T("contribution"), i18n.T("share")}
 	rate := len(r.Contributors) > 0 && r.Contributors[0].Mix != nil
 	if rate {
@@ -35,7 +35,7 @@ func (r *Result) Tables() []output.Table {
 		if c.Folded == 0 {
 			shown++
 		}
-		row := []string{c.Property, c.Value, num(c.Before), num(c.After), num(c.Contribution), pct(c.Share)}
+		row := []string{c.Property, c.valueText(), num(c.Before), num(c.After), num(c.Contribution), pct(c.Share)}
 		if rate {
 			row = append(row, opt(c.Mix), opt(c.Rate))
 		}
@@ -45,23 +45,45 @@ func (r *Result) Tables() []output.Table {
 		}
 		sig := ""
 		if c.Significant {
-			sig = "yes"
+			sig = i18n.T("yes")
 		}
 		t.Rows = append(t.Rows, append(row, p, sig))
 	}
 	if n := len(r.Contributors) - len(t.Rows); n > 0 {
-		t.Title += fmt.Sprintf(" (%d more values in --format json)", n)
+		t.Title += i18n.T(" (%d more values in --format json)", n)
 	}
 	out := []output.Table{t}
 	if r.Drill != nil {
 		d := output.Table{Title: i18n.T("users of %s = %s: %d (the %d that changed most)", r.Drill.Property, r.Drill.Value, r.Drill.Users, len(r.Drill.Top)),
-			Columns: []string{"user", "before", "after"}}
+			Columns: []string{i18n.T("user"), i18n.T("before"), i18n.T("after")}}
 		for _, u := range r.Drill.Top {
 			d.Rows = append(d.Rows, []string{u.User, num(u.Before), num(u.After)})
 		}
 		out = append(out, d)
 	}
 	return out
+}
+
+// metricText is the metric in the interface language (Metric, in JSON,
+// is English; a Result read back from JSON shows it as it is).
+func (r *Result) metricText() string {
+	if r.metricMsg.IsZero() {
+		return r.Metric
+	}
+	return r.metricMsg.String()
+}
+
+// valueText is the contributor's value as a person reads it: the row of
+// folded values and a missing value in the interface language, a value
+// of the data as it is.
+func (c Contributor) valueText() string {
+	switch {
+	case c.Folded > 0:
+		return i18n.T("(%d small values)", c.Folded)
+	case c.Value == query.NoneValue:
+		return i18n.T("(none)")
+	}
+	return c.Value
 }
 
 func num(v float64) string {

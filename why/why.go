@@ -89,6 +89,7 @@ type Result struct {
 	Rows int `json:"-"` // contributors the text formats list; 0: DefaultRows
 
 	verdictMsg i18n.Msg // Verdict in any language (VerdictText)
+	metricMsg  i18n.Msg // Metric in any language, for the table's title
 }
 
 // Contributor is one property value or pair of values.
@@ -168,7 +169,8 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		}
 		days[per] += n
 	}
-	res := &Result{Metric: metricName(q), AfterPeriod: q.After.String(), Contributors: []Contributor{}}
+	metric := metricName(q)
+	res := &Result{Metric: metric.In(i18n.English), metricMsg: metric, AfterPeriod: q.After.String(), Contributors: []Contributor{}}
 	var bp []string
 	for _, p := range q.Before {
 		bp = append(bp, p.String())
@@ -546,27 +548,29 @@ func drill(d *query.Dataset, cols []*query.Prop, keys []string, u *units, top *C
 	return out
 }
 
-func metricName(q Query) string {
+// metricName says what is measured: English in JSON, the interface
+// language in the table's title.
+func metricName(q Query) i18n.Msg {
 	switch {
 	case len(q.Steps) > 0:
 		var s []string
 		for _, st := range q.Steps {
 			s = append(s, st.Event)
 		}
-		return "conversion of " + strings.Join(s, " → ")
+		return i18n.M("conversion of %s", strings.Join(s, " → "))
 	case q.Sum != "":
-		return "sum of " + q.Sum + " over " + eventsName(q.Events)
+		return i18n.M("sum of %s over %s", q.Sum, eventsName(q.Events))
 	case q.Measure == query.MeasureUsers:
-		return "users doing " + eventsName(q.Events)
+		return i18n.M("users doing %s", eventsName(q.Events))
 	}
 	return eventsName(q.Events)
 }
 
-func eventsName(ev []string) string {
+func eventsName(ev []string) i18n.Msg {
 	if len(ev) == 0 {
-		return query.AnyEventLabel
+		return i18n.M("all events") // query.AnyEventLabel
 	}
-	return strings.Join(ev, ", ")
+	return i18n.M("%s", strings.Join(ev, ", "))
 }
 
 // loadProps reads the columns of keys (saved segments aside) at the
