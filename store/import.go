@@ -552,11 +552,11 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 		// The import's maps are done with: let the snapshot reuse the memory.
 		t.users, t.names, t.dedup, t.inFile = nil, nil, nil, nil
 		version, err := dataVersion(ctx, t.tx)
-		merged := false
-		if err == nil && !t.linked && prevVersion > 0 && prevSnap == prevVersion {
-			merged, err = mergeSnapshot(ctx, t.tx, t.importID, prevVersion, version)
-		}
-		if err == nil && !merged {
+		switch {
+		case err != nil:
+		case !t.linked && prevVersion > 0 && prevSnap == prevVersion:
+			err = extendSnapshot(ctx, t.tx, t.importID, version)
+		default:
 			err = writeSnapshot(ctx, t.tx, version)
 		}
 		if err != nil {

@@ -26,6 +26,7 @@ type Ordered struct {
 	pos          []int32
 	db           *DB
 	fromSnapshot bool
+	tail         *snapshotTail // where the snapshot's tail went, if it has one
 }
 
 // Positions returns, for each stored event (in storage order), its index
@@ -36,7 +37,7 @@ func (o *Ordered) Positions(ctx context.Context) ([]int32, error) {
 		o.pos, o.rows = invert(o.rows), nil
 	}
 	if o.pos == nil && len(o.Time) > 0 {
-		pos, err := o.db.loadSnapshotPositions(ctx, o.Version, len(o.Time))
+		pos, err := o.db.loadSnapshotPositions(ctx, o.Version, len(o.Time), o.tail)
 		if err != nil {
 			return nil, err
 		}

@@ -307,7 +307,10 @@ func (o *Ordered) LoadPropOrdered(ctx context.Context, key string) (*PropColumn,
 	if total.Int64 != int64(n) {
 		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}
-	pr := &positionReader{ctx: ctx, tx: tx, n: n, part: -1}
+	pr := &positionReader{ctx: ctx, tx: tx, n: n, part: -1, tail: o.tail}
+	if o.tail != nil {
+		pr.n = o.tail.base
+	}
 	defer pr.close()
 	return loadPropColumn(ctx, tx, key, total.Int64, n, pr.span)
 }
@@ -317,12 +320,14 @@ func (o *Ordered) LoadPropOrdered(ctx context.Context, key string) (*PropColumn,
 func (o *Ordered) FromSnapshot() bool { return o.fromSnapshot }
 
 // positionReader gives the analysis index of stored rows, asked in
-// ascending order, decoding one snapshot_positions part at a time.
+// ascending order, decoding one snapshot_positions part at a time and
+// placing the rows of the snapshot's tail as the load did.
 type positionReader struct {
 	ctx  context.Context
 	tx   *sql.Tx
 	rows *sql.Rows
-	n    int
+	tail *snapshotTail
+	n    int     // the rows in snapshot_positions
 	part int     // the part in buf
 	buf  []int32 // its positions
 	err  error   // the first failure, which stops the reader
@@ -334,14 +339,24 @@ type positionReader struct {
 // in ascending order, in a buffer the next call reuses.
 func (r *positionReader) span(from, n int) ([]int32, error) {
 	r.out = r.out[:0]
-	for row := from; row < from+n; {
+	// Rows past the snapshot's positions are its tail, placed by the load.
+	head := min(n, max(0, r.n-from))
+	for row := from; row < from+head; {
 		if _, err := r.at(row); err != nil { // reads the part holding row
 			return nil, err
 		}
 		lo := row % positionsPart
-		k := min(len(r.buf)-lo, from+n-row)
+		k := min(len(r.buf)-lo, from+head-row)
 		r.out = append(r.out, r.buf[lo:lo+k]...)
 		row += k
+	}
+	if r.tail != nil {
+		for i, x := range r.out {
+			r.out[i] = r.tail.at(x)
+		}
+		if from+n > r.n {
+			r.out = append(r.out, r.tail.pos[from+head-r.n:from+n-r.n]...)
+		}
 	}
 	return r.out, nil
 }

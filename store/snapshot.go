@@ -7,7 +7,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/spoorhq/spoor/i18n"
 )
@@ -101,20 +103,45 @@ func (db *DB) beginAt(ctx context.Context, version int64, snapshot bool) (*sql.T
 	return tx, nil
 }
 
-// readSnapshot decodes the snapshot, which must hold stored events. Without
-// names, Users holds empty strings: only the ids in use are known.
+// readSnapshot decodes the snapshot, whose segments and tail must hold
+// stored events, merging the tail into the segments' order. Without names,
+// Users holds empty strings: only the ids in use are known.
 func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names bool) (*Ordered, error) {
+	base, err := snapshotRows(ctx, tx, stored)
+	if err != nil {
+		return nil, err
+	}
+	o, err := readSegments(ctx, tx, version, base, int(stored-base), names)
+	if err != nil || base == stored {
+		return o, err
+	}
+	tail, err := freshEvents(ctx, tx, base, len(o.Users), len(o.Names))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(tail)) != stored-base {
+		return nil, errCorrupt
+	}
+	o.tail = o.mergeTail(tail, int(base))
+	return o, checkPersons(o)
+}
+
+// readSegments decodes the snapshot's segments, which must hold the first
+// base stored events, into columns with room for extra more events (and
+// persons).
+func readSegments(ctx context.Context, tx *sql.Tx, version, base int64, extra int, names bool) (*Ordered, error) {
 	var persons, events sql.NullInt64
 	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events) FROM snapshot").Scan(&persons, &events); err != nil {
 		return nil, err
 	}
 	// It must hold every stored event (a lost segment is damage too).
-	if events.Int64 != stored || persons.Int64 < 0 || persons.Int64 > events.Int64 || events.Int64 > 1<<31-1 {
+	if events.Int64 != base || persons.Int64 < 0 || persons.Int64 > events.Int64 || events.Int64+int64(extra) > 1<<31-1 {
 		return nil, errCorrupt
 	}
+	np, ne := int(persons.Int64), int(events.Int64)
 	o := &Ordered{Version: version,
-		Person: hugePages(make([]int32, persons.Int64)), Start: hugePages(make([]int32, persons.Int64+1)),
-		Event: hugePages(make([]int32, events.Int64)), Time: hugePages(make([]int64, events.Int64))}
+		Person: hugePages(make([]int32, np, np+extra)), Start: hugePages(make([]int32, np+1, np+extra+1)),
+		Event: hugePages(make([]int32, ne, ne+extra)), Time: hugePages(make([]int64, ne, ne+extra))}
 	eventNames, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
 	if err != nil {
 		return nil, err
@@ -137,16 +164,20 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 		return nil, err
 	}
 	o.Start[len(o.Person)] = int32(len(o.Time))
-	// Persons are distinct users in ascending id order: anything else is
-	// damage (decode checked the event indexes).
+	return o, checkPersons(o)
+}
+
+// checkPersons refuses persons that are not distinct users in ascending
+// id order: that is damage (decode checked the event indexes).
+func checkPersons(o *Ordered) error {
 	prev := int32(0)
 	for _, id := range o.Person {
 		if id <= prev || int(id) >= len(o.Users) {
-			return nil, errCorrupt
+			return errCorrupt
 		}
 		prev = id
 	}
-	return o, nil
+	return nil
 }
 
 // eachSegment reads the snapshot's segments in order, which must hold
@@ -289,20 +320,29 @@ func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
 }
 
 // loadSnapshotPositions reads, from the snapshot built at version, where
-// each stored event sits in analysis order.
-func (db *DB) loadSnapshotPositions(ctx context.Context, version int64, n int) ([]int32, error) {
+// each of the n stored events sits in analysis order, its tail placed as
+// the load that returned tail placed it.
+func (db *DB) loadSnapshotPositions(ctx context.Context, version int64, n int, tail *snapshotTail) ([]int32, error) {
 	tx, err := db.beginAt(ctx, version, true)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	return snapshotPositions(ctx, tx, n)
+	if tail == nil {
+		return snapshotPositions(ctx, tx, n, 0)
+	}
+	pos, err := snapshotPositions(ctx, tx, tail.base, n-tail.base)
+	if err != nil {
+		return nil, err
+	}
+	return tail.place(pos), nil
 }
 
-// snapshotPositions reads the analysis index of each of the n stored
-// events, checking that they form a permutation.
-func snapshotPositions(ctx context.Context, tx *sql.Tx, n int) ([]int32, error) {
-	out := make([]int32, 0, n)
+// snapshotPositions reads the index in the segments' order of each of the
+// n stored events they hold, checking that they form a permutation, into a
+// slice with room for extra more.
+func snapshotPositions(ctx context.Context, tx *sql.Tx, n, extra int) ([]int32, error) {
+	out := make([]int32, 0, n+extra)
 	rows, err := tx.QueryContext(ctx, "SELECT positions FROM snapshot_positions ORDER BY part")
 	if err != nil {
 		return nil, err
@@ -420,7 +460,11 @@ func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
 	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events) FROM snapshot").Scan(&persons, &events); err != nil {
 		return Summary{}, err
 	}
-	if events.Int64 != stored.Int64 || persons.Int64 < 0 || persons.Int64 > events.Int64 || events.Int64 > 1<<31-1 {
+	base, err := snapshotRows(ctx, tx, stored.Int64)
+	if err != nil {
+		return Summary{}, err
+	}
+	if events.Int64 != base || persons.Int64 < 0 || persons.Int64 > events.Int64 || stored.Int64 > 1<<31-1 {
 		return Summary{}, errCorrupt
 	}
 	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
@@ -431,7 +475,32 @@ func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
 	var (
 		span    segmentSpan
 		scratch = make([]*Ordered, runtime.GOMAXPROCS(0)+1) // per slot
+		// The tail's persons, ascending; those found in a segment are
+		// counted there already.
+		tailPersons []int32
+		found       atomic.Int64
 	)
+	if base < stored.Int64 {
+		var users sql.NullInt64
+		if err := tx.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&users); err != nil {
+			return Summary{}, err
+		}
+		tail, err := freshEvents(ctx, tx, base, int(users.Int64)+1, s.Names)
+		if err != nil {
+			return Summary{}, err
+		}
+		if int64(len(tail)) != stored.Int64-base {
+			return Summary{}, errCorrupt
+		}
+		lo, hi := tail[0].time, tail[0].time
+		for _, e := range tail {
+			if len(tailPersons) == 0 || tailPersons[len(tailPersons)-1] != e.person {
+				tailPersons = append(tailPersons, e.person)
+			}
+			lo, hi = min(lo, e.time), max(hi, e.time)
+		}
+		span.add(1, lo, hi, nil)
+	}
 	err = eachSegment(ctx, tx, s.Persons, s.Events, func(slot int, seg segmentView, pb, eb, tb []byte) {
 		o := scratch[slot]
 		if o == nil {
@@ -444,7 +513,19 @@ func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
 		seg.o, seg.p0, seg.e0 = o, 0, 0
 		lo, hi, err := seg.decode(pb, eb, tb)
 		span.add(seg.np, lo, hi, err)
+		if err != nil || seg.np == 0 {
+			return
+		}
+		ids := o.Person[:seg.np]
+		k, _ := slices.BinarySearch(tailPersons, ids[0])
+		for ; k < len(tailPersons) && tailPersons[k] <= ids[seg.np-1]; k++ {
+			if _, ok := slices.BinarySearch(ids, tailPersons[k]); ok {
+				found.Add(1)
+			}
+		}
 	})
+	s.Events = int(stored.Int64)
+	s.Persons += len(tailPersons) - int(found.Load())
 	s.MinTime, s.MaxTime = span.min, span.max
 	return s, cmp.Or(err, span.err)
 }

@@ -10,37 +10,32 @@ import (
 	"sync/atomic"
 )
 
-// mergeSnapshot rebuilds the snapshot from the one before this import plus
-// the import's own events, instead of ordering every stored event afresh.
-// It applies when that previous snapshot was current (prevVersion), the
-// import linked no identities (so no two persons merged and every old
-// person keeps its events in order) and the import adds at most a quarter
-// of the events already stored: a small file into a large database. It
-// reports whether it applied; the caller then rebuilds from scratch.
-func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, version int64) (bool, error) {
-	var stored, added sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT sum(CASE WHEN import_id = ?1 THEN 0 ELSE n END),
-		sum(CASE WHEN import_id = ?1 THEN n ELSE 0 END) FROM chunks`, importID).Scan(&stored, &added); err != nil {
-		return false, err
-	}
-	if stored.Int64 == 0 || added.Int64*4 > stored.Int64 {
+// mergeSnapshot rebuilds the snapshot from its segments, which hold the
+// first base stored events, plus the tail after them, instead of ordering
+// every stored event afresh. It applies when the snapshot was current
+// before this import, the import linked no identities (so no two persons
+// merged and every old person keeps its events in order) and the tail is
+// at most a quarter of the base. It reports whether it applied; the caller
+// then rebuilds from scratch.
+func mergeSnapshot(ctx context.Context, tx *sql.Tx, base, stored, version int64) (bool, error) {
+	if base == 0 || (stored-base)*4 > base {
 		return false, nil
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(20))
-	old, err := readSnapshot(ctx, tx, prevVersion, stored.Int64, false)
+	old, err := readSegments(ctx, tx, version, base, 0, false)
 	if err == nil {
 		var pos []int32
-		if pos, err = snapshotPositions(ctx, tx, int(stored.Int64)); err == nil {
+		if pos, err = snapshotPositions(ctx, tx, int(base), 0); err == nil {
 			old.rows = invert(pos)
 		}
+	}
+	var fresh []freshEvent
+	if err == nil {
+		fresh, err = freshEvents(ctx, tx, base, len(old.Users), len(old.Names))
 	}
 	if errors.Is(err, errCorrupt) {
 		return false, nil // the chunks, not the damaged snapshot, decide
 	}
-	if err != nil {
-		return false, err
-	}
-	fresh, err := freshEvents(ctx, tx, importID, int32(stored.Int64), len(old.Users), len(old.Names))
 	if err != nil {
 		return false, err
 	}
@@ -49,8 +44,8 @@ func mergeSnapshot(ctx context.Context, tx *sql.Tx, importID, prevVersion, versi
 		return false, err
 	}
 	seg := &Ordered{Start: []int32{0}}
-	pos := make([]int32, stored.Int64+added.Int64) // storage row -> new analysis index
-	at := int32(0)                                 // analysis index of seg's first event
+	pos := make([]int32, stored) // storage row -> new analysis index
+	at := int32(0)               // analysis index of seg's first event
 	flush := func() error {
 		if len(seg.Person) == 0 {
 			return nil
@@ -121,11 +116,11 @@ type freshEvent struct {
 	time               int64
 }
 
-// freshEvents reads one import's events (storage rows from first on) and
-// orders them by person, time and storage row.
-func freshEvents(ctx context.Context, tx *sql.Tx, importID int64, first int32, users, names int) ([]freshEvent, error) {
+// freshEvents reads the events of storage rows from first on (the
+// snapshot's tail) and orders them by person, time and storage row.
+func freshEvents(ctx context.Context, tx *sql.Tx, first int64, users, names int) ([]freshEvent, error) {
 	r := &Rows{}
-	wait, err := startChunks(ctx, tx, r, "WHERE import_id = ?", importID)
+	wait, err := startChunks(ctx, tx, r, "WHERE first_id > ?", first)
 	if err != nil {
 		return nil, err
 	}
@@ -142,10 +137,16 @@ func freshEvents(ctx context.Context, tx *sql.Tx, importID int64, first int32, u
 		if u < 1 || int(u) >= users || e < 1 || int(e) > names {
 			return nil, errCorrupt
 		}
-		out[i] = freshEvent{person: canon[u], event: e - 1, row: first + int32(i), time: r.Time[i]}
+		out[i] = freshEvent{person: canon[u], event: e - 1, row: int32(first) + int32(i), time: r.Time[i]}
 	}
 	slices.SortFunc(out, func(x, y freshEvent) int {
-		return cmp.Or(cmp.Compare(x.person, y.person), cmp.Compare(x.time, y.time), cmp.Compare(x.row, y.row))
+		switch {
+		case x.person != y.person:
+			return cmp.Compare(x.person, y.person)
+		case x.time != y.time:
+			return cmp.Compare(x.time, y.time)
+		}
+		return cmp.Compare(x.row, y.row)
 	})
 	return out, nil
 }

@@ -55,13 +55,17 @@ func sameSummary(t *testing.T, what string, db *DB, want *Ordered) {
 func TestSnapshotMatchesChunks(t *testing.T) {
 	defer func(n, m, g int) { segmentEvents, positionsPart, garbageBudget = n, m, g }(segmentEvents, positionsPart, garbageBudget)
 	rng := rand.New(rand.NewSource(5))
-	merges := snapshotMerges.Load()
+	defer func(n int) { tailEvents = n }(tailEvents)
+	merges, tails := snapshotMerges.Load(), snapshotTails.Load()
 	for trial := 0; trial < 60; trial++ {
 		// Blob copies collected between segments now and then, too.
 		segmentEvents, positionsPart, garbageBudget = 1+rng.Intn(12), 1+rng.Intn(20), 1+rng.Intn(400)
+		// Small files left in the snapshot's tail, merged on load, a few
+		// imports of them at a time.
+		tailEvents = rng.Intn(30)
 		db := openTemp(t)
 		ctx := context.Background()
-		for file := 0; file < 1+rng.Intn(5); file++ {
+		for file := 0; file < 1+rng.Intn(8); file++ {
 			tx, err := db.BeginImport(ctx, ImportInfo{File: fmt.Sprint("f", file), Format: "csv"})
 			if err != nil {
 				t.Fatal(err)
@@ -177,6 +181,9 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 	}
 	if n := snapshotMerges.Load() - merges; n < 10 {
 		t.Fatalf("only %d imports merged into the snapshot: the test no longer covers merging", n)
+	}
+	if n := snapshotTails.Load() - tails; n < 20 {
+		t.Fatalf("only %d imports left in the snapshot's tail: the test no longer covers tails", n)
 	}
 }
 

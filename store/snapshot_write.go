@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
-	"fmt"
 	"runtime/debug"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -65,7 +64,8 @@ func (w *segmentWriter) write(o *Ordered, p0, p1 int) error {
 }
 
 // finish writes where each stored event sits in analysis order (pos,
-// indexed by storage row) and marks the snapshot as built from data version.
+// indexed by storage row) and marks the snapshot as built from data
+// version, with no tail.
 func (w *segmentWriter) finish(pos []int32, version int64) error {
 	var b []byte
 	for part := 0; part*positionsPart < len(pos); part++ {
@@ -79,9 +79,7 @@ func (w *segmentWriter) finish(pos []int32, version int64) error {
 			return i18n.Errorf("store snapshot: %w", err)
 		}
 	}
-	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO settings(key, value) VALUES('snapshot_version', ?)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(version))
-	return err
+	return setSnapshot(w.ctx, w.tx, version, int64(len(pos)))
 }
 
 // positionsPart is how many storage rows one positions blob covers (a
