@@ -124,19 +124,28 @@ func interval(lo, hi Num, pct bool) string {
 	return "[" + money2(float64(lo)) + ", " + money2(float64(hi)) + "]"
 }
 
+// ppInterval writes an interval of rate differences in percentage
+// points: [+2.16 pp, +9.12 pp], or under zh [+2.16, +9.12] 个百分点, the
+// unit once as Chinese analysts write it.
 func ppInterval(lo, hi Num) string {
 	if !lo.Valid() || !hi.Valid() {
 		return "-"
 	}
-	return "[" + signedPP(lo) + ", " + signedPP(hi) + "]"
+	return i18n.T("[%s pp, %s pp]", signedPoints(lo), signedPoints(hi))
 }
 
-// signedPP writes an absolute rate difference in percentage points.
+// signedPP writes an absolute rate difference in percentage points:
+// +5.65 pp (+5.65 个百分点 under zh; CSV and JSON keep pp).
 func signedPP(d Num) string {
 	if !d.Valid() {
 		return "-"
 	}
-	s := strconv.FormatFloat(float64(d)*100, 'f', 2, 64) + " pp"
+	return i18n.T("%s pp", signedPoints(d))
+}
+
+// signedPoints is a rate difference in points with its sign, no unit.
+func signedPoints(d Num) string {
+	s := strconv.FormatFloat(float64(d)*100, 'f', 2, 64)
 	if d >= 0 {
 		s = "+" + s
 	}

@@ -33,6 +33,8 @@ func init() {
 		"diff 95%% CI":                                                                                                     "差值 95%% 置信区间",
 		"p-value":                                                                                                          "p 值",
 		"test":                                                                                                             "检验方法",
+		"%s pp":                                                                                                            "%s 个百分点",
+		"[%s pp, %s pp]":                                                                                                   "[%s, %s] 个百分点",
 		"%s (control)":                                                                                                     "%s（对照组）",
 		"funnel per variant":                                                                                               "各分组的漏斗",
 		"step":                                                                                                             "步骤",
