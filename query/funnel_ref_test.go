@@ -512,7 +512,7 @@ func heavyQuery(rng *rand.Rand) (FunnelQuery, int64) {
 func personBoth(t *testing.T, w *funnelWorker, u int) (level int, open bool) {
 	t.Helper()
 	defer func() { attemptBudget = 4 }()
-	attemptBudget = 1 << 40
+	attemptBudget = perAttempt
 	level, open = w.person(u)
 	start, cur := w.start, slices.Clone(w.cur[:max(level+1, 0)])
 	attemptBudget = -1
@@ -583,7 +583,7 @@ func TestFunnelSweepMatchesAttempts(t *testing.T) {
 		q, _ := heavyQuery(rng)
 		q.By = "p"
 		var runs [2]string
-		for i, budget := range []int{1 << 40, -1} {
+		for i, budget := range []int{perAttempt, -1} {
 			attemptBudget = budget
 			r, err := d.Funnel(ctx, q)
 			if err != nil {
