@@ -72,7 +72,25 @@ func SpecAnalysis() query.Analysis {
 	return query.Analysis{
 		NewQuery: func() any { return &Query{} },
 		Run:      func(ctx context.Context, d *query.Dataset, q any) (any, error) { return Compute(ctx, d, *q.(*Query)) },
+		OnEngine: func(ctx context.Context, e query.Engine, q any) (any, error) { return Evaluate(ctx, e, *q.(*Query)) },
 	}
+}
+
+// Backend is an engine that credits conversions where its events are
+// (package chquery's), with the same results as Compute.
+type Backend interface {
+	Attribution(ctx context.Context, q Query) (*Result, error)
+}
+
+// Evaluate runs the attribution on e: in memory, or on a Backend.
+func Evaluate(ctx context.Context, e query.Engine, q Query) (*Result, error) {
+	switch b := e.(type) {
+	case *query.Dataset:
+		return Compute(ctx, b, q)
+	case Backend:
+		return b.Attribution(ctx, q)
+	}
+	return nil, i18n.Errorf("a %s spec needs a local spoor database for now", "attribution")
 }
 
 // duration reads a positive duration, or def when v is empty.
@@ -131,8 +149,15 @@ func CheckModel(m string) error {
 	return i18n.Errorf("unknown model %q (use %s)", m, strings.Join(Models, ", "))
 }
 
-// Compute credits every conversion in range.
-func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
+// Plan is a query whose flags are checked: its model, lookback and
+// half-life resolved. Each engine checks the names against its data.
+type Plan struct {
+	Query
+	window, halfLife int64
+}
+
+// Check resolves q's defaults and refuses what no data could answer.
+func Check(q Query) (*Plan, error) {
 	if q.Model == "" {
 		q.Model = Last
 	}
@@ -152,6 +177,18 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	}
 	if q.Conversion == "" || q.Touch == "" {
 		return nil, i18n.Errorf("name the conversion event and the touch property")
+	}
+	return &Plan{Query: q, window: window, halfLife: halfLife}, nil
+}
+
+// Window is the lookback in ms.
+func (p *Plan) Window() int64 { return p.window }
+
+// Compute credits every conversion in range.
+func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
+	p, err := Check(q)
+	if err != nil {
+		return nil, err
 	}
 	if err := d.CheckEvent(q.Conversion); err != nil {
 		return nil, i18n.Errorf("--conversion: %w", err)
@@ -179,68 +216,126 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		}
 	}
 	conv, _ := d.EventID(q.Conversion)
-	c := newCredit(len(touch.Values) + 1)
-	w := weigher{slot: make([]int32, len(touch.Values)+1)}
-	// A conversion reads every event of its lookback: a person with many
-	// conversions close together costs conversions × lookback events, so
-	// cancellation is checked by work done, not only between persons.
-	work := 0
-	for p := range d.Users {
-		if p%1024 == 0 {
+	cr := p.crediter(len(touch.Values) + 1)
+	ev := localEvents{d: d, s: s, conv: conv, codes: touch.Codes, rev: rev}
+	for u := range d.Users {
+		if u%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		if !s.Person(p) {
+		if !s.Person(u) {
 			continue
 		}
-		lo, hi := int(d.Start[p]), int(d.Start[p+1])
-		a, b := lo, lo // the lookback's events: a..b-1
-		for i := lo; i < hi; i++ {
-			if d.Event[i] != conv || !s.Keep(i) {
-				continue
-			}
-			t := d.Time[i]
-			for a < hi && d.Time[a] < t-window {
-				a++
-			}
-			for b < hi && d.Time[b] <= t {
-				b++
-			}
-			w.reset()
-			work += b - a
-			if work > 1<<20 {
-				work = 0
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-			}
-			for j := a; j < b; j++ {
-				if d.Event[j] != conv && touch.Codes[j] != 0 {
-					w.add(touch.Codes[j], t-d.Time[j])
-				}
-			}
-			micro := int64(0)
-			if rev != nil {
-				micro = revenueMicro(rev, i)
-			}
-			c.add(p, w.credit(q.Model, halfLife), micro)
+		if err := creditPerson(ctx, cr, ev, int(d.Start[u]), int(d.Start[u+1]), u); err != nil {
+			return nil, err
 		}
 	}
+	return cr.result(s.From, s.To, s.Loc, touch.Values)
+}
+
+// events is one timeline as crediting reads it: events i in timeline
+// order (time, then storage order).
+type events interface {
+	time(i int) int64
+	conversion(i int) bool // a conversion the range and --where keep
+	touch(i int) int32     // the touch value's code; 0: none (unset, or a conversion event)
+	micro(i int) int64     // conversion i's revenue in micro-units
+}
+
+// localEvents are a dataset's.
+type localEvents struct {
+	d     *query.Dataset
+	s     *query.Scope
+	conv  int32
+	codes []int32     // the touch property's
+	rev   *query.Prop // nil without --revenue
+}
+
+func (l localEvents) time(i int) int64 { return l.d.Time[i] }
+
+func (l localEvents) conversion(i int) bool { return l.d.Event[i] == l.conv && l.s.Keep(i) }
+
+func (l localEvents) touch(i int) int32 {
+	if l.d.Event[i] == l.conv {
+		return 0
+	}
+	return l.codes[i]
+}
+
+func (l localEvents) micro(i int) int64 {
+	if l.rev == nil || l.rev.Codes[i] == 0 {
+		return 0
+	}
+	return revenueMicro(l.rev.Num[l.rev.Codes[i]-1])
+}
+
+// crediter accumulates the credit of persons' conversions.
+type crediter struct {
+	*Plan
+	c *credit
+	w weigher
+	// A conversion reads every event of its lookback: a person with many
+	// conversions close together costs conversions × lookback events, so
+	// cancellation is checked by work done, not only between persons.
+	work int
+}
+
+func (p *Plan) crediter(codes int) *crediter {
+	return &crediter{Plan: p, c: newCredit(codes), w: weigher{slot: make([]int32, codes)}}
+}
+
+// creditPerson credits the conversions of person u, events lo..hi-1.
+func creditPerson[E events](ctx context.Context, cr *crediter, ev E, lo, hi, u int) error {
+	a, b := lo, lo // the lookback's events: a..b-1
+	for i := lo; i < hi; i++ {
+		if !ev.conversion(i) {
+			continue
+		}
+		t := ev.time(i)
+		for a < hi && ev.time(a) < t-cr.window {
+			a++
+		}
+		for b < hi && ev.time(b) <= t {
+			b++
+		}
+		cr.w.reset()
+		cr.work += b - a
+		if cr.work > 1<<20 {
+			cr.work = 0
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		for j := a; j < b; j++ {
+			if code := ev.touch(j); code != 0 {
+				cr.w.add(code, t-ev.time(j))
+			}
+		}
+		cr.c.add(u, cr.w.credit(cr.Model, cr.halfLife), ev.micro(i))
+	}
+	return nil
+}
+
+// result is the credit per touch value (values[code-1]) of the
+// conversions in [from, to) of loc.
+func (cr *crediter) result(from, to int64, loc *time.Location, values []string) (*Result, error) {
+	c, q := cr.c, cr.Query
 	if c.overflow {
 		return nil, i18n.Errorf("the conversions' %s adds up past 9.2 trillion: too large to credit exactly (in millionths); filter the conversions or check the property", q.Revenue)
 	}
+	rev := q.Revenue != ""
 	r := &Result{
 		Model: q.Model, Conversion: q.Conversion, Touch: q.Touch,
-		WindowSeconds: float64(window) / 1000, Conversions: c.conversions, Revenue: query.Undefined,
+		WindowSeconds: float64(cr.window) / 1000, Conversions: c.conversions, Revenue: query.Undefined,
 		Rows: []Row{},
 	}
-	r.From, r.To = rangeDays(s)
+	r.From, r.To = rangeDays(from, to, loc)
 	if q.Model == TimeDecay {
-		h := float64(halfLife) / 1000
+		h := float64(cr.halfLife) / 1000
 		r.HalfLifeSeconds = &h
 	}
-	if rev != nil {
+	if rev {
 		r.Revenue = query.Num(float64(c.micro) / revenueScale)
 	}
 	var sumUnits, sumMicro int64
@@ -250,10 +345,10 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		}
 		row := Row{Touch: Direct, units: c.units[code], micro: c.revMicro[code], Users: c.users[code], Revenue: query.Undefined}
 		if code > 0 {
-			row.Touch = touch.Values[code-1]
+			row.Touch = values[code-1]
 		}
 		row.Conversions = float64(row.units) / unit
-		if rev != nil {
+		if rev {
 			row.Revenue = query.Num(float64(row.micro) / revenueScale)
 		}
 		sumUnits += row.units
@@ -266,7 +361,7 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 			sumUnits, int64(c.conversions)*unit, sumMicro, c.micro)
 	}
 	if q.Spend != nil {
-		r.addSpend(q.Spend, rev != nil)
+		r.addSpend(q.Spend, rev)
 	}
 	slices.SortStableFunc(r.Rows, func(x, y Row) int {
 		if x.units != y.units {
@@ -280,24 +375,18 @@ func Compute(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	return r, nil
 }
 
-// rangeDays is the scope's range as inclusive days in its timezone.
-func rangeDays(s *query.Scope) (from, to string) {
-	if s.To <= s.From {
+// rangeDays is the range [from, to) as inclusive days in loc.
+func rangeDays(from, to int64, loc *time.Location) (string, string) {
+	if to <= from {
 		return "", ""
 	}
-	f := time.UnixMilli(s.From).In(s.Loc).Format("2006-01-02")
-	t := time.UnixMilli(s.To - 1).In(s.Loc).Format("2006-01-02")
-	return f, t
+	return time.UnixMilli(from).In(loc).Format("2006-01-02"), time.UnixMilli(to - 1).In(loc).Format("2006-01-02")
 }
 
-// revenueMicro is event i's revenue in micro-units; 0 when it has none or
-// it is not a finite number.
-func revenueMicro(rev *query.Prop, i int) int64 {
-	code := rev.Codes[i]
-	if code == 0 {
-		return 0
-	}
-	v := rev.Num[code-1] * revenueScale
+// revenueMicro is a revenue's micro-units; 0 when it is not a finite
+// number.
+func revenueMicro(num float64) int64 {
+	v := num * revenueScale
 	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1<<62 {
 		return 0
 	}

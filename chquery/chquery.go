@@ -44,6 +44,9 @@ type cache struct {
 	mu    sync.Mutex
 	facts *facts
 	parts int // eachPart's parts per server, 0 until asked
+	// passing is each filter's passing values (Engine.passing): a backtest
+	// compiles its rule once per day.
+	passing map[string][]string
 }
 
 var _ query.Engine = (*Engine)(nil)

@@ -81,6 +81,13 @@ func (e *Engine) test(ctx context.Context, f query.Filter, value, has string) (s
 
 // passing reads the property's distinct values and keeps those f passes.
 func (e *Engine) passing(ctx context.Context, f query.Filter) ([]string, error) {
+	key := strconv.Quote(f.Prop) + " " + strconv.Quote(f.Op) + " " + strconv.Quote(strings.Join(f.Values, "\x00"))
+	e.cache.mu.Lock()
+	out, ok := e.cache.passing[key]
+	e.cache.mu.Unlock()
+	if ok {
+		return out, nil
+	}
 	value, has := e.base.Prop(f.Prop)
 	r, err := e.c.Query(ctx, "SELECT DISTINCT "+value+" FROM "+e.base.From+" WHERE "+e.base.Where+" AND "+has+" LIMIT "+strconv.Itoa(maxValues+1))
 	if err != nil {
@@ -89,7 +96,6 @@ func (e *Engine) passing(ctx context.Context, f query.Filter) ([]string, error) 
 	if len(r.Rows) > maxValues {
 		return nil, i18n.Errorf("filter on %q: the property has more than %d distinct values; compare with = or in instead", f.Prop, maxValues)
 	}
-	var out []string
 	for _, row := range r.Rows {
 		num, err := strconv.ParseFloat(row[0], 64)
 		if err != nil {
@@ -99,6 +105,12 @@ func (e *Engine) passing(ctx context.Context, f query.Filter) ([]string, error) 
 			out = append(out, row[0])
 		}
 	}
+	e.cache.mu.Lock()
+	if e.cache.passing == nil {
+		e.cache.passing = map[string][]string{}
+	}
+	e.cache.passing[key] = out
+	e.cache.mu.Unlock()
 	return out, nil
 }
 

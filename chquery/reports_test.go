@@ -3,6 +3,7 @@ package chquery
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/attribution"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
@@ -62,6 +64,7 @@ func TestStagesAndRFMMatchLocal(t *testing.T) {
 	f := newFixture(t)
 	rng := rand.New(rand.NewSource(21))
 	datasets := runs(8, 3)
+	attributed := 0
 	for it := 0; it < datasets; it++ {
 		raw, loc := randomShop(rng)
 		b := f.load(raw, loc)
@@ -94,8 +97,36 @@ func TestStagesAndRFMMatchLocal(t *testing.T) {
 				sameJSON(t, name+" rfm", gotR, wantR)
 				sameJSON(t, name+" rfm users", gotU, wantU)
 			}
+			// Attribution: buys credited to the rev values of the views
+			// before them (odd texts, equal times, ms), every model.
+			aq := attribution.Query{Conversion: "buy", Touch: "rev", Model: attribution.Models[rng.Intn(len(attribution.Models))],
+				Window: []string{"1ms", "1h", "1d", "7d", "30d"}[rng.Intn(5)], HalfLife: []string{"", "1h", "3d"}[rng.Intn(3)]}
+			if rng.Intn(2) == 0 {
+				aq.Revenue = "rev"
+			}
+			if rng.Intn(3) == 0 {
+				aq.Where = []string{[]string{"rev != x", "rev > 0.15", "rev is set"}[rng.Intn(3)]}
+			}
+			if rng.Intn(3) == 0 {
+				aq.Last = []string{"7d", "30d"}[rng.Intn(2)]
+			}
+			if rng.Intn(3) == 0 {
+				aq.TZ = "Asia/Kolkata"
+			}
+			wantA, werr := attribution.Compute(ctx, b.local, aq)
+			if werr == nil {
+				attributed += wantA.Conversions
+			}
+			for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+				gotA, err := e.Attribution(ctx, aq)
+				if (err != nil) != (werr != nil) {
+					t.Fatalf("%s: attribution %+v: error %v, local error %v", name, aq, err, werr)
+				}
+				sameJSON(t, fmt.Sprintf("%s: attribution %+v", name, aq), gotA, wantA)
+			}
 		}
 	}
+	t.Logf("attribution credited %d conversions", attributed)
 }
 
 // TestStagesAndRFMHandChecked: three customers and a browser on a
@@ -139,6 +170,67 @@ func TestStagesAndRFMHandChecked(t *testing.T) {
 		})
 		if rep.Customers != 3 || rep.NonCustomers != 1 {
 			t.Fatalf("%s: %d customers, %d not; want 3 and 1", name, rep.Customers, rep.NonCustomers)
+		}
+	}
+}
+
+// TestAttributionHandChecked: u1 sees ads, then mail, then an unset
+// source, buys for 100 at noon, and sees ads again at that instant
+// (stored after the buy: still a touch); u2 buys with no touch; u3's
+// only touch is 59 days before its buy, outside the 30-day lookback.
+func TestAttributionHandChecked(t *testing.T) {
+	f := newFixture(t)
+	at := func(m time.Month, h int) int64 { return time.Date(2026, m, 1, h, 0, 0, 0, time.UTC).UnixMilli() }
+	src := func(v string) map[string]string { return map[string]string{"src": v} }
+	raw := []query.RawEvent{
+		{User: "u1", Event: "view", Time: at(3, 10), Props: src("ads")},
+		{User: "u1", Event: "view", Time: at(3, 11), Props: src("mail")},
+		{User: "u1", Event: "view", Time: at(3, 11) + 1},
+		{User: "u1", Event: "buy", Time: at(3, 12), Props: map[string]string{"rev": "100"}},
+		{User: "u1", Event: "view", Time: at(3, 12), Props: src("ads")},
+		{User: "u2", Event: "buy", Time: at(3, 9), Props: map[string]string{"rev": "x"}},
+		{User: "u3", Event: "view", Time: at(1, 9), Props: src("mail")},
+		{User: "u3", Event: "buy", Time: at(3, 9)},
+	}
+	b := f.load(raw, time.UTC)
+	ctx := context.Background()
+	row := func(touch string, conv, rev float64, users int) attribution.Row {
+		return attribution.Row{Touch: touch, Conversions: conv, Revenue: query.Num(rev), Users: users}
+	}
+	for model, want := range map[string][]attribution.Row{
+		// the latest touch is the ads at the buy's instant
+		attribution.Last: {row("(direct)", 2, 0, 2), row("ads", 1, 100, 1)},
+		// ads twice, mail once: thirds rounded to billionths, the spare
+		// one to the larger remainder; revenue split by those credits
+		attribution.Linear: {row("(direct)", 2, 0, 2), row("ads", 0.666666667, 66.666667, 1), row("mail", 0.333333333, 33.333333, 1)},
+		// 40% first and last (both ads), 20% the middle
+		attribution.Position: {row("(direct)", 2, 0, 2), row("ads", 0.8, 80, 1), row("mail", 0.2, 20, 1)},
+	} {
+		q := attribution.Query{Conversion: "buy", Touch: "src", Model: model, Revenue: "rev"}
+		local, err := attribution.Compute(ctx, b.local, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, "local "+model, local.Rows, want)
+		for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+			got, err := e.Attribution(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameJSON(t, name+" "+model, got, local)
+		}
+	}
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+		for _, c := range []struct {
+			q   attribution.Query
+			msg string
+		}{
+			{attribution.Query{Conversion: "buyy", Touch: "src"}, `--conversion: unknown event "buyy"`},
+			{attribution.Query{Conversion: "buy", Touch: "srcc"}, `no event has the property "srcc"; closest known: src`},
+		} {
+			if _, err := e.Attribution(ctx, c.q); err == nil || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("%s: %+v: %v, want %s", name, c.q, err, c.msg)
+			}
 		}
 	}
 }

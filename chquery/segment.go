@@ -172,6 +172,17 @@ type segBuilder struct {
 	loc     *time.Location
 	unknown []string
 	aggs    []string // the per-person aggregates the condition reads, "expr AS name"
+	// until, when not 0, hides the events at or after it: the set is the
+	// one as of that instant (with clk anchored just before it).
+	until int64
+}
+
+// where is SQL true on the events the set sees.
+func (b *segBuilder) where() string {
+	if b.until == 0 {
+		return b.e.base.Where
+	}
+	return "(" + b.e.base.Where + ") AND " + b.e.base.Time + " < " + lit(b.until)
 }
 
 // agg names a per-person aggregate for the condition. (Aggregates stay in
@@ -193,7 +204,7 @@ func (b *segBuilder) persons(from, cond string) string {
 func (b *segBuilder) perPerson(from string, cols string) string {
 	t := b.e.base
 	return "SELECT " + cols + " FROM (SELECT " + t.Person + " AS " + personCol + ", " + strings.Join(append(slices.Clone(b.aggs), "count() AS sp_n"), ", ") +
-		" FROM " + from + " WHERE " + t.Where + " GROUP BY " + personCol + ")"
+		" FROM " + from + " WHERE " + b.where() + " GROUP BY " + personCol + ")"
 }
 
 func (e *Engine) segmentBuilder(loc *time.Location, f *facts) *segBuilder {
@@ -404,7 +415,7 @@ func (b *segBuilder) seq(ctx context.Context, n segment.Seq) (func(from string) 
 		return gap + " <= " + lit(n.Within)
 	}
 	inner := func(from, cols string) string {
-		return "SELECT " + t.Person + " AS " + personCol + ", " + cols + " FROM " + from + " WHERE " + t.Where +
+		return "SELECT " + t.Person + " AS " + personCol + ", " + cols + " FROM " + from + " WHERE " + b.where() +
 			" AND (" + isA + " OR " + bm + ") GROUP BY " + personCol
 	}
 	if n.Absent {
@@ -478,7 +489,7 @@ func (b *segBuilder) streak(ctx context.Context, n segment.Streak) (func(from st
 	}
 	return func(from string) string {
 		groups := "SELECT " + t.Person + " AS " + personCol + ", " + value + " AS sv, toUInt8(" + has + ") AS shv, " + cols +
-			" FROM " + from + " WHERE " + t.Where + " AND (" + m + " OR " + w + ") GROUP BY " + group
+			" FROM " + from + " WHERE " + b.where() + " AND (" + m + " OR " + w + ") GROUP BY " + group
 		if n.By == "" { // one group per person; (18.16 drops a constant w0 column)
 			return "SELECT " + personCol + " FROM (" + st.wrap(groups) + ") WHERE sF >= 0 AND sF > wv"
 		}

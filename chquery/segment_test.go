@@ -125,7 +125,7 @@ func TestSegmentMatchesLocal(t *testing.T) {
 	f := newFixture(t)
 	rng := rand.New(rand.NewSource(31))
 	ctx := context.Background()
-	exprs := 0
+	exprs, backtested := 0, 0
 	for round := range 10 {
 		raw, loc, base := randomSegmentData(rng, 8)
 		b := f.load(raw, loc)
@@ -155,9 +155,32 @@ func TestSegmentMatchesLocal(t *testing.T) {
 				}
 			}
 			exprs++
+			// One expression of each dataset is also backtested: replayed
+			// as of the end of each of the last days.
+			if exprs%10 == 1 {
+				n, _ := segment.Parse(expr)
+				days, goal := 1+rng.Intn(4), []string{"a", "b", "c", "zz"}[rng.Intn(4)]
+				within := []int64{3_600_000, 86_400_000, 3 * 86_400_000}[rng.Intn(3)]
+				want, werr := segment.Backtest(ctx, b.local, n, days, goal, within)
+				for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+					got, _, err := e.Backtest(ctx, n, days, goal, within, nil)
+					if (err != nil) != (werr != nil) {
+						t.Fatalf("round %d, %s, backtest %q: error %v, local error %v", round, name, expr, err, werr)
+					}
+					if err == nil {
+						if got.Complete != want.Complete {
+							t.Fatalf("round %d, %s, backtest %q: %d complete days, local %d", round, name, expr, got.Complete, want.Complete)
+						}
+						for _, d := range want.Days {
+							backtested += d.Members + d.NewMembers + d.Converted
+						}
+						sameJSON(t, fmt.Sprintf("round %d, %s (%s), backtest %q %d days, goal %s within %d", round, name, loc, expr, days, goal, within), got, want)
+					}
+				}
+			}
 		}
 	}
-	t.Logf("%d expressions", exprs)
+	t.Logf("%d expressions; backtests counted %d members, new members and conversions", exprs, backtested)
 }
 
 // TestSegmentScopesAnalyses runs every compiled analysis (trends,
@@ -248,6 +271,41 @@ func TestSegmentLiterals(t *testing.T) {
 		}
 		if d := time.Since(start); d > 30*time.Second {
 			t.Fatalf("%s over one person's 200,000 events took %v", expr, d)
+		}
+	}
+}
+
+// TestBacktestHandChecked: "did a" backtested over the three days up to
+// Mar 10, 2026 (UTC), goal b within a day of each day's end.
+func TestBacktestHandChecked(t *testing.T) {
+	f := newFixture(t)
+	at := func(d, h int) int64 { return time.Date(2026, time.March, d, h, 0, 0, 0, time.UTC).UnixMilli() }
+	raw := []query.RawEvent{
+		{User: "u1", Event: "a", Time: at(8, 10)}, {User: "u1", Event: "b", Time: at(9, 5)},
+		{User: "u1", Event: "b", Time: at(10, 0)}, // at the midnight ending Mar 9: counts for that day
+		{User: "u2", Event: "a", Time: at(9, 20)}, {User: "u2", Event: "b", Time: at(10, 12)},
+		{User: "u3", Event: "b", Time: at(7, 10)}, // never a member
+	}
+	b := f.load(raw, time.UTC)
+	n, _ := segment.Parse("did a")
+	want := []segment.BacktestDay{
+		{Day: "2026-03-08", Members: 1, NewMembers: 1, Converted: 1, Rate: 1},
+		{Day: "2026-03-09", Members: 2, NewMembers: 1, Converted: 2, Rate: 1},
+		{Day: "2026-03-10", Members: 2, NewMembers: 0, Converted: 0, Rate: 0},
+	}
+	local, err := segment.Backtest(context.Background(), b.local, n, 3, "b", 86_400_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, "local", local.Days, want)
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+		got, _, err := e.Backtest(context.Background(), n, 3, "b", 86_400_000, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, name, got.Days, want)
+		if got.Complete != 1 {
+			t.Fatalf("%s: %d complete days, want 1 (Mar 9's window ends after the last event)", name, got.Complete)
 		}
 	}
 }

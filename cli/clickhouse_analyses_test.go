@@ -29,6 +29,8 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 	os.WriteFile(spec, []byte(`{"analysis": "funnel", "steps": [{"event": "view"}, {"event": "buy"}], "window": "90m", "by": "plan"}`), 0o644)
 	expSpec := filepath.Join(dir, "x.json")
 	os.WriteFile(expSpec, []byte(`{"analysis": "experiment", "variant": "plan", "steps": [{"event": "view"}, {"event": "buy"}], "window": "1d", "revenue": "price"}`), 0o644)
+	attrSpec := filepath.Join(dir, "a.json")
+	os.WriteFile(attrSpec, []byte(`{"analysis": "attribution", "conversion": "buy", "touch": "plan", "model": "position", "revenue": "price"}`), 0o644)
 	for _, url := range urls {
 		if code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url); code != 0 {
 			t.Fatalf("push: %d %s %s", code, out, stderr)
@@ -70,6 +72,9 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"segment", "stages", "--window", "3d"},
 			{"segment", "stages", "--window", "2d", "--users", "--tz", "Asia/Kolkata"},
 			{"segment", "stages", "--stage", "dormant", "--window", "1d"},
+			{"attribution", "--conversion", "buy", "--touch", "plan"},
+			{"run", attrSpec},
+			{"attribution", "--conversion", "buy", "--touch", "plan", "--model", "time_decay", "--half-life", "3h", "--window", "1d", "--revenue", "price", "--where", "price > 20", "--from", "2024-03-02", "--tz", "America/New_York"},
 			{"experiment", "--variant", "plan", "--steps", "view,cart where price > 50,buy", "--window", "2h", "--revenue", "price", "--control", "pro", "--where", "price != 3", "--from", "2024-03-02", "--to", "2024-03-06", "--by", "plan", "--tz", "America/New_York"},
 		} {
 			args = append(args, "--format", "json")

@@ -61,6 +61,8 @@ func TestClickHouseSegmentsMatchLocal(t *testing.T) {
 			{"segment", "preview", "did view where plan != free >= 3 or last_seen before 2024-03-05"},
 			{"segment", "preview", "active in 3d and not did buy in 36h", "--users"},
 			{"audience", "list"},
+			{"audience", "backtest", "later", "--goal", "buy", "--days", "6", "--within", "1d"},
+			{"audience", "backtest", "later", "--goal", "cart", "--days", "3", "--within", "36h", "--tz", "America/New_York"},
 		} {
 			args = append(args, "--format", "json")
 			local := answer(t, append(args, "--db", db)...)

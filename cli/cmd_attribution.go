@@ -61,12 +61,12 @@ func runAttribution(env *Env, args []string) error {
 			return err
 		}
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	d, closeData, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	r, err := attribution.Compute(env.Ctx, d, q)
+	defer closeData()
+	r, err := attribution.Evaluate(env.Ctx, d, q)
 	if err != nil {
 		return err
 	}

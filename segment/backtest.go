@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
@@ -64,20 +65,7 @@ func Backtest(ctx context.Context, d *query.Dataset, n Node, days int, goal stri
 		return r, nil
 	}
 	loc := Zone(ctx, d)
-	// Checkpoint k is the midnight ending day k−1 of the listed days;
-	// checkpoint 0 ends the day before the first.
-	last := dayStart(d.MaxTime, loc)
-	mid := make([]int64, days+1)
-	for k := range mid {
-		mid[k] = last.AddDate(0, 0, k-days+1).UnixMilli()
-		if k > 0 {
-			day := last.AddDate(0, 0, k-days)
-			r.Days = append(r.Days, BacktestDay{Day: day.Format("2006-01-02")})
-			if mid[k]+within <= d.MaxTime+1 {
-				r.Complete = k
-			}
-		}
-	}
+	mid := r.Checkpoints(d.MaxTime, loc, days)
 	e := newEvaluator(d, loc)
 	bt := &backtest{e: e, mid: mid}
 	root, err := bt.compile(ctx, n)
@@ -118,10 +106,35 @@ func Backtest(ctx context.Context, d *query.Dataset, n Node, days int, goal stri
 			}
 		}
 	}
+	r.Rates()
+	return r, nil
+}
+
+// Checkpoints lays out the days of a backtest whose data ends at instant
+// maxTime, in loc, and returns its checkpoints: checkpoint k is the
+// midnight ending day k−1 of the listed days; checkpoint 0 ends the day
+// before the first. r.Within must be set.
+func (r *BacktestResult) Checkpoints(maxTime int64, loc *time.Location, days int) []int64 {
+	last := dayStart(maxTime, loc)
+	mid := make([]int64, days+1)
+	for k := range mid {
+		mid[k] = last.AddDate(0, 0, k-days+1).UnixMilli()
+		if k > 0 {
+			day := last.AddDate(0, 0, k-days)
+			r.Days = append(r.Days, BacktestDay{Day: day.Format("2006-01-02")})
+			if mid[k]+r.Within <= maxTime+1 {
+				r.Complete = k
+			}
+		}
+	}
+	return mid
+}
+
+// Rates sets each day's rate from its counts.
+func (r *BacktestResult) Rates() {
 	for i := range r.Days {
 		r.Days[i].Rate = query.Ratio(r.Days[i].Converted, r.Days[i].Members)
 	}
-	return r, nil
 }
 
 // Tables shows one row per day.
