@@ -63,13 +63,6 @@ type sqlWriter struct {
 	table output.Table
 }
 
-// errSQLLimit stops a query that returned more than the limits allow.
-type errSQLLimit struct{ what string }
-
-func (e errSQLLimit) Error() string {
-	return "stopped after " + e.what + ": add a LIMIT to the query, or raise --max-rows / --max-mb"
-}
-
 func (s *sqlWriter) columns(cols []string) error {
 	switch s.format {
 	case "csv":
@@ -90,7 +83,7 @@ func (s *sqlWriter) columns(cols []string) error {
 
 func (s *sqlWriter) row(vals []any) error {
 	if s.rows >= s.maxRows {
-		return errSQLLimit{fmt.Sprintf("%d rows (--max-rows)", s.maxRows)}
+		return i18n.Errorf("stopped after %d rows (--max-rows): add a LIMIT to the query, or raise --max-rows / --max-mb", s.maxRows)
 	}
 	for _, v := range vals {
 		if str, ok := v.(string); ok {
@@ -100,7 +93,7 @@ func (s *sqlWriter) row(vals []any) error {
 		}
 	}
 	if s.bytes > s.maxBytes {
-		return errSQLLimit{fmt.Sprintf("%d rows and %d MB of values (--max-mb)", s.rows, s.maxBytes>>20)}
+		return i18n.Errorf("stopped after %d rows and %d MB of values (--max-mb): add a LIMIT to the query, or raise --max-rows / --max-mb", s.rows, s.maxBytes>>20)
 	}
 	s.rows++
 	if s.format == "json" {

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/spoorhq/spoor/i18n"
 	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrSQLWrite is returned when SQL a person typed would change something:
@@ -186,6 +188,16 @@ func userError(err error, denied string) error {
 			denied = "a statement that changes the database"
 		}
 		return i18n.Errorf("%w: refused %s (%v); use spoor import to add events", ErrSQLWrite, denied, err)
+	}
+	// SQLite's own text (in English) stays as it is inside a sentence that
+	// says what to do. SQLITE_ERROR is the query's fault: a name that is
+	// not there, a typo, a value SQLite cannot compute.
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_ERROR {
+		if strings.Contains(msg, "no such table") || strings.Contains(msg, "no such column") {
+			return i18n.Errorf("sql: %w; the tables are events, event_names, users, identities, imports and settings, and PRAGMA table_info(events) lists a table's columns", err)
+		}
+		return i18n.Errorf("sql: %w; check the query's syntax and values", err)
 	}
 	return i18n.Errorf("sql: %w", err)
 }

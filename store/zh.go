@@ -60,6 +60,8 @@ func init() {
 		"the SQLite driver cannot restrict statements":        "SQLite 驱动无法限制语句",
 		"%w: refused %s (%v); use spoor import to add events": "%w：已拒绝 %s（%v）；添加事件请用 spoor import",
 		"sql: %w": "sql：%w",
-		"spoor_chunk_rows needs its seven arguments": "spoor_chunk_rows 需要它的七个参数",
+		"sql: %w; the tables are events, event_names, users, identities, imports and settings, and PRAGMA table_info(events) lists a table's columns": "SQLite 无法执行这条查询：%w。可查询的表有 events、event_names、users、identities、imports 和 settings，PRAGMA table_info(events) 可列出一张表的列",
+		"sql: %w; check the query's syntax and values": "SQLite 无法执行这条查询：%w。请检查查询的语法和取值",
+		"spoor_chunk_rows needs its seven arguments":   "spoor_chunk_rows 需要它的七个参数",
 	})
 }

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// Issue 18: an audience's evidence reads in Chinese in its table under
+// --lang zh, while its CSV and JSON, the detail included, are the same
+// bytes as under --lang en.
+func TestAudienceEvidenceInChinese(t *testing.T) {
+	db, _ := segDB(t)
+	rule := "streak view_item by product_id >= 3 days without purchase"
+	code, out, errs := exRun(t, "audience", "preview", rule, "--db", db, "--format", "table", "--lang", "zh")
+	if want := rule + "：product_id P1：连续 3 天，2026-03-25 至 2026-03-27（view_item 2026-03-25T"; code != 0 || !strings.Contains(out, want) {
+		t.Errorf("zh table: exit %d %s\n%s\nwant %q", code, errs, out, want)
+	}
+	if _, en, _ := exRun(t, "audience", "preview", rule, "--db", db, "--format", "table", "--lang", "en"); !strings.Contains(en, rule+": product_id P1: 3 consecutive days, 2026-03-25 to 2026-03-27 (view_item 2026-03-25T") {
+		t.Errorf("en table:\n%s", en)
+	}
+	for _, f := range []string{"csv", "json", "jsonl"} {
+		_, zh, _ := exRun(t, "audience", "preview", rule, "--db", db, "--format", f, "--lang", "zh")
+		_, en, _ := exRun(t, "audience", "preview", rule, "--db", db, "--format", f, "--lang", "en")
+		if zh != en || !strings.Contains(en, "3 consecutive days") {
+			t.Errorf("%s differs under zh:\n%s\nen:\n%s", f, zh, en)
+		}
+	}
+}
+
+// Issue 18: SQLite's complaint about a query stays as SQLite wrote it,
+// inside a sentence in the interface language that says what to do.
+func TestSQLErrorsInChinese(t *testing.T) {
+	shop := exShopDB(t)
+	for _, c := range []struct{ query, zh, en string }{
+		{"SELECT nope FROM events", "spoor: SQLite 无法执行这条查询：SQL logic error: no such column: nope (1)。可查询的表有 events、event_names、users、identities、imports 和 settings，PRAGMA table_info(events) 可列出一张表的列\n",
+			"spoor: sql: SQL logic error: no such column: nope (1); the tables are events, event_names, users, identities, imports and settings, and PRAGMA table_info(events) lists a table's columns\n"},
+		{"SELEC 1", "spoor: SQLite 无法执行这条查询：SQL logic error: near \"SELEC\": syntax error (1)。请检查查询的语法和取值\n",
+			"spoor: sql: SQL logic error: near \"SELEC\": syntax error (1); check the query's syntax and values\n"},
+	} {
+		if code, _, errs := exRun(t, "sql", c.query, "--db", shop, "--lang", "zh"); code != 1 || errs != c.zh {
+			t.Errorf("%s under zh: exit %d %q", c.query, code, errs)
+		}
+		if code, _, errs := exRun(t, "sql", c.query, "--db", shop, "--lang", "en"); code != 1 || errs != c.en {
+			t.Errorf("%s under en: exit %d %q", c.query, code, errs)
+		}
+	}
+	code, _, errs := exRun(t, "sql", "SELECT name FROM event_names", "--max-rows", "1", "--db", shop, "--format", "csv", "--lang", "zh")
+	if code != 1 || errs != "spoor: 已在 1 行后停止（--max-rows）：请给查询加上 LIMIT，或调大 --max-rows / --max-mb\n" {
+		t.Errorf("--max-rows under zh: exit %d %q", code, errs)
+	}
+}
