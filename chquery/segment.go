@@ -112,6 +112,9 @@ type SegmentSize struct {
 	// Unknown are the event names the expression uses that the table
 	// lacks (they match nothing), in the order they appear.
 	Unknown []string
+	// Unset are the properties it reads that no event carries, in the
+	// order they appear (segment.Evaluator's Unset).
+	Unset []string
 }
 
 // Segment evaluates an expression (package segment's language) on the
@@ -135,6 +138,9 @@ func (e *Engine) Segment(ctx context.Context, expr string, loc *time.Location, m
 		return nil, err
 	}
 	out := &SegmentSize{Unknown: b.unknown}
+	if out.Unset, err = e.unset(ctx, b.props); err != nil {
+		return nil, err
+	}
 	if out.Total, err = e.persons(ctx); err != nil {
 		return nil, err
 	}
@@ -171,6 +177,7 @@ type segBuilder struct {
 	clk     segment.Clock
 	loc     *time.Location
 	unknown []string
+	props   []string // the properties the expression reads, once each
 	aggs    []string // the per-person aggregates the condition reads, "expr AS name"
 	// until, when not 0, hides the events at or after it: the set is the
 	// one as of that instant (with clk anchored just before it).
@@ -183,6 +190,13 @@ func (b *segBuilder) where() string {
 		return b.e.base.Where
 	}
 	return "(" + b.e.base.Where + ") AND " + b.e.base.Time + " < " + lit(b.until)
+}
+
+// prop notes a property the expression reads, once.
+func (b *segBuilder) prop(key string) {
+	if !slices.Contains(b.props, key) {
+		b.props = append(b.props, key)
+	}
 }
 
 // agg names a per-person aggregate for the condition. (Aggregates stay in
@@ -310,6 +324,7 @@ func (b *segBuilder) node(ctx context.Context, n segment.Node) (func(from string
 		}
 		return fixed(b.range_(b.agg(at), from, to)), nil
 	case segment.UserProp:
+		b.prop(n.Filter.Prop)
 		value, has := t.Prop(n.Filter.Prop)
 		c, err := b.e.test(ctx, n.Filter, b.agg("argMaxIf("+value+", ("+t.Time+", "+b.tiebreak()+"), "+has+")"), b.agg("countIf("+has+") > 0"))
 		return fixed(c), err
@@ -371,6 +386,9 @@ func (b *segBuilder) tiebreak() string {
 // "0" for a name the table does not hold.
 func (b *segBuilder) matcher(ctx context.Context, m segment.EventMatch) (string, error) {
 	t := b.e.base
+	for _, f := range m.Where { // noted as the local evaluator does, named event or not
+		b.prop(f.Prop)
+	}
 	if !b.f.known[m.Name] {
 		if !slices.Contains(b.unknown, m.Name) {
 			b.unknown = append(b.unknown, m.Name)
@@ -466,6 +484,7 @@ func (b *segBuilder) streak(ctx context.Context, n segment.Streak) (func(from st
 	}
 	value, has := "''", "1"
 	if n.By != "" {
+		b.prop(n.By)
 		v, h := t.Prop(n.By)
 		value, has = "if("+h+", "+v+", '')", h
 		m = "(" + m + " AND " + h + ")"
