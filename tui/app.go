@@ -231,9 +231,9 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		m.setStatus(i18n.T("property keys: %s", msg.propsErr.Error()), true)
 	}
 	if msg.remote != nil {
-		return tea.Batch(m.rerun(), remoteSavedCmd(msg.remote))
+		return tea.Batch(m.rerun(), savedListCmd(savedStore{rem: msg.remote}, ""))
 	}
-	return tea.Batch(m.rerun(), savedListCmd(msg.db, ""), m.startWatch())
+	return tea.Batch(m.rerun(), savedListCmd(savedStore{db: msg.db}, ""), m.startWatch())
 }
 
 // savedRead keeps the saved segments the by pickers and the Segments tab

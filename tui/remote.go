@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"os"
 	"slices"
 	"sort"
@@ -15,7 +14,6 @@ import (
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
-	"github.com/spoorhq/spoor/store"
 )
 
 // remote is a ClickHouse table the workbench shows instead of a local
@@ -33,7 +31,7 @@ type remote struct {
 // serverTabs are the tabs that run on a ClickHouse table, with their user
 // lists and timelines: the one list the gating (onServer) and the other
 // tabs' refusal (localOnly) read.
-var serverTabs = []int{tabTrends, tabFunnel, tabPaths, tabRetention, tabLifecycle, tabExperiments}
+var serverTabs = []int{tabTrends, tabFunnel, tabPaths, tabRetention, tabLifecycle, tabSegments, tabExperiments}
 
 // onServer reports whether a tab computes on a ClickHouse table.
 func onServer(tab int) bool { return slices.Contains(serverTabs, tab) }
@@ -104,24 +102,6 @@ func remoteLoadCmd(ctx context.Context, src *clickhouse.Source, since func(time.
 		p := choosePicks(events, users, followed, repeaters)
 		return loadedMsg{remote: &remote{eng: eng, src: src, over: over, saved: path}, source: src.String(), events: events, funnel: seed,
 			picks: p, props: props, propsErr: propsErr, ms: since(start).Milliseconds()}
-	}
-}
-
-// remoteSavedCmd reads the saved segments and audiences kept for the
-// table, for the by and segment pickers; none before the first is saved.
-func remoteSavedCmd(r *remote) tea.Cmd {
-	return func() tea.Msg {
-		db, err := store.Open(r.saved, store.Options{ReadOnly: true})
-		if errors.Is(err, store.ErrNoDatabase) {
-			return savedMsg{}
-		}
-		if err != nil {
-			return savedMsg{err: err}
-		}
-		defer db.Close()
-		msg := savedMsg{}
-		msg.entries, msg.err = listSaved(context.Background(), db)
-		return msg
 	}
 }
 

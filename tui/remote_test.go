@@ -145,8 +145,33 @@ func TestRemoteWorkbenchMatchesLocal(t *testing.T) {
 		remote.contains(lines...)
 		remote.keys("<esc>", "<esc>", "6")
 		remote.contains("The Explore tab needs the events in a local spoor database")
-		remote.keys("7")
-		remote.contains("The Segments tab needs the events in a local spoor database")
+		// The Segments tab on the server: the saved segment's size, a
+		// preview with its trend of size and a property no event has, RFM
+		// tiers and lifecycle stages with the users of each.
+		local.keys("<esc>")
+		for _, step := range []struct {
+			keys []string
+			see  string
+		}{
+			{[]string{"7"}, "carts"},
+			{[]string{"<down>", "<enter>", "did add_to_cart >= 2 in 7d or (country = CN and plan = pro)", "<enter>"}, `no event has property "plan"`},
+			{[]string{"<up>", "<enter>", "<down>", "<enter>"}, "RFM tiers by revenue"},
+			{[]string{"<enter>", "<down>", "<down>", "<enter>", "<down>", "<enter>", "<ctrl+u>", "6", "<enter>"}, "Lifecycle stage (6-day window)"},
+		} {
+			local.keys(step.keys...)
+			remote.keys(step.keys...)
+			remote.contains(step.see)
+			if l, r := body(local), body(remote); l != r {
+				t.Fatalf("%s after %v:\nlocal\n%s\nclickhouse\n%s", url, step.keys, l, r)
+			}
+		}
+		lg, rg := local.m.tabs[tabSegments].res.(*groupResult), remote.m.tabs[tabSegments].res.(*groupResult)
+		for k := range lg.users {
+			if !slices.Equal(lg.users[k], rg.users[k]) {
+				t.Fatalf("%s: the users of stage %s:\nlocal %v\nclickhouse %v", url, lg.groups[k].Name, lg.users[k], rg.users[k])
+			}
+		}
+		local.keys("<esc>")
 		// The Experiments tab on the server: the same variants; Enter on
 		// one lists the same users (by id there, in import order here),
 		// and Enter on a user shows their timeline from the server.
@@ -262,5 +287,52 @@ func TestRemotePickCountsMatchLocal(t *testing.T) {
 		}
 		rng.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
 		check(events, nil)
+	}
+}
+
+// On ClickHouse the Segments tab saves into the local database kept for
+// the table, made by the first save: an audience rule with its size
+// counted on the server, listed with that size; d deletes it there.
+func TestRemoteSegmentsSave(t *testing.T) {
+	path, urls := pushedFixture(t)
+	ctx := context.Background()
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := query.Load(ctx, db)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := segment.Evaluate(ctx, d, "did purchase >= 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(memberIDs(d, m))
+	for _, url := range urls {
+		saved := t.TempDir() + "/saved.db"
+		t.Setenv("SPOOR_SEGMENTS", saved)
+		remote := remoteHarness(t, url, 120, 40)
+		remote.keys("7", "<down>", "<enter>", "did purchase >= 2", "<enter>", "<down>", "<enter>", "buyers", "<enter>", "<down>", "<enter>", "<down>", "<enter>")
+		remote.contains("saved audience buyers", "aud:buyers")
+		db, err := store.Open(saved, store.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := segment.Audiences.List(ctx, db)
+		db.Close()
+		if err != nil || len(list) != 1 || list[0].Expr != "did purchase >= 2" || list[0].LastCount == nil || *list[0].LastCount != int64(want) {
+			t.Fatalf("%s: saved %+v, %v; want buyers of %d users", url, list, err, want)
+		}
+		res := remote.m.tabs[tabSegments].res.(*savedResult)
+		if len(res.entries) != 1 || len(res.entries[0].members) != want {
+			t.Fatalf("%s: the tab lists %+v, want buyers of %d users", url, res.entries, want)
+		}
+		remote.keys("<down>", "d")
+		remote.contains("deleted audience buyers")
+		if res := remote.m.tabs[tabSegments].res.(*savedResult); len(res.entries) != 0 {
+			t.Fatalf("%s: after the delete the tab lists %+v", url, res.entries)
+		}
 	}
 }

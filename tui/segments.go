@@ -73,10 +73,10 @@ type savedMsg struct {
 
 // savedListCmd reads the saved entries in the background; status is the
 // footer's line once they are read (the save or delete that led here).
-func savedListCmd(db *store.DB, status string) tea.Cmd {
+func savedListCmd(s savedStore, status string) tea.Cmd {
 	return func() tea.Msg {
 		msg := savedMsg{status: status}
-		msg.entries, msg.err = listSaved(context.Background(), db)
+		msg.entries, msg.err = s.list(context.Background())
 		return msg
 	}
 }
@@ -179,23 +179,29 @@ func (a *segmentsTab) save(sh *shared, k segment.Kind) tea.Cmd {
 		return statusCmd(i18n.T("type an expression first (Enter on the expr row)"), true)
 	}
 	replace := a.editing != nil && a.editing.Name == a.Name && a.editing.kind == k
-	db, d, name, expr := sh.db, sh.d, a.Name, a.Expr
+	saved, src, name, expr := savedOf(sh), segmentsOf(sh.remote, sh.d), a.Name, a.Expr
 	return func() tea.Msg {
 		ctx := context.Background()
-		if err := k.Save(ctx, db, name, expr, replace); err != nil {
+		status := i18n.T("saved %s %s", valueLabel(k.Noun), name)
+		err := saved.with(true, func(db *store.DB) error {
+			if err := k.Save(ctx, db, name, expr, replace); err != nil {
+				return err
+			}
+			if k == segment.Audiences {
+				n, err := src.count(ctx, expr)
+				if err == nil {
+					err = segment.RecordAudience(ctx, db, name, n)
+				}
+				if err != nil {
+					status = i18n.T("audience %s saved, but its size was not recorded: %v", name, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			return statusMsg{text: err.Error(), err: true}
 		}
-		status := i18n.T("saved %s %s", valueLabel(k.Noun), name)
-		if k == segment.Audiences {
-			m, err := segment.Evaluate(ctx, d, expr)
-			if err == nil {
-				err = segment.RecordAudience(ctx, db, name, len(memberIDs(d, m)))
-			}
-			if err != nil {
-				status = i18n.T("audience %s saved, but its size was not recorded: %v", name, err)
-			}
-		}
-		msg := savedListCmd(db, status)().(savedMsg)
+		msg := savedListCmd(saved, status)().(savedMsg)
 		msg.saved = &savedEntry{kind: k, Saved: segment.Saved{Name: name, Expr: expr}}
 		return msg
 	}
@@ -206,12 +212,13 @@ func (a *segmentsTab) delete(sh *shared, e savedEntry) tea.Cmd {
 	if a.editing != nil && a.editing.Name == e.Name && a.editing.kind == e.kind {
 		a.editing = nil
 	}
-	db := sh.db
+	saved := savedOf(sh)
 	return func() tea.Msg {
-		if err := e.kind.Delete(context.Background(), db, e.Name); err != nil {
+		err := saved.with(true, func(db *store.DB) error { return e.kind.Delete(context.Background(), db, e.Name) })
+		if err != nil {
 			return statusMsg{text: err.Error(), err: true}
 		}
-		return savedListCmd(db, i18n.T("deleted %s %s", valueLabel(e.kind.Noun), e.Name))()
+		return savedListCmd(saved, i18n.T("deleted %s %s", valueLabel(e.kind.Noun), e.Name))()
 	}
 }
 
@@ -241,11 +248,11 @@ func (a *segmentsTab) actions(sh *shared, e savedEntry) dialog {
 			a.Expr, a.Name = e.Expr, e.Name
 			a.editing = &e
 		case actUsers:
-			return membersCmd(sh, e.ref(), func(users []string) tea.Msg {
+			return membersCmd(sh, e, func(users []string) tea.Msg {
 				return pageMsg{p: usersPage(sh, a.kind(), valueLabel(e.kind.Noun)+" "+e.Name, users)}
 			})
 		case actExport:
-			return membersCmd(sh, e.ref(), func(users []string) tea.Msg {
+			return membersCmd(sh, e, func(users []string) tea.Msg {
 				return dialogMsg{newUserList(a.kind(), valueLabel(e.kind.Noun)+" "+e.Name, users).exportDialog()}
 			})
 		case actFilter, actBreakdown, actClear:
@@ -311,10 +318,21 @@ func breaksDown(a analysis) bool {
 	return false
 }
 
-// membersCmd resolves a --segment name in the background, then hands the
+// membersCmd resolves a saved entry's --segment name in the background
+// (on a ClickHouse table, its expression on the server), then hands the
 // members' ids on.
-func membersCmd(sh *shared, ref string, then func([]string) tea.Msg) tea.Cmd {
-	d := sh.d
+func membersCmd(sh *shared, e savedEntry, then func([]string) tea.Msg) tea.Cmd {
+	d, ref := sh.d, e.ref()
+	if sh.remote != nil {
+		src := segmentsOf(sh.remote, nil)
+		return func() tea.Msg {
+			users, err := src.members(context.Background(), e.Expr)
+			if err != nil {
+				return statusMsg{text: i18n.T("%s: %s", ref, err.Error()), err: true}
+			}
+			return then(users)
+		}
+	}
 	return func() tea.Msg {
 		if d.Segments == nil {
 			return statusMsg{text: i18n.T("segments are not available on this data"), err: true}

@@ -38,6 +38,9 @@ func (r *savedResult) key(sh *shared, sel int, msg tea.KeyMsg) (tea.Cmd, bool) {
 	if e.kind != segment.Audiences {
 		return statusCmd(i18n.T("b back-tests audience rules; %s is a segment", e.Name), false), true
 	}
+	if sh.remote != nil {
+		return statusCmd(i18n.T("the back-test does not run on a ClickHouse table yet; run it on a local spoor database"), true), true
+	}
 	goal := ""
 	if e.campaign != nil {
 		goal = e.campaign.Goal

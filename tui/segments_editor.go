@@ -106,23 +106,23 @@ func (e *exprEditor) recount() tea.Cmd {
 func (e *exprEditor) message(ctx context.Context, sh *shared, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case exprTickMsg:
-		if msg.seq != e.seq || sh.d == nil {
+		if msg.seq != e.seq || sh.d == nil && sh.remote == nil {
 			return nil
 		}
 		ctx, cancel := context.WithCancel(ctx)
 		e.cancel, e.count = cancel, i18n.T("counting…")
-		d, expr, seq := sh.d, strings.TrimSpace(e.input.Value()), e.seq
+		src, expr, seq := segmentsOf(sh.remote, sh.d), strings.TrimSpace(e.input.Value()), e.seq
 		return func() tea.Msg {
 			defer cancel()
-			m, err := segment.Evaluate(ctx, d, expr)
+			n, err := src.count(ctx, expr)
 			switch {
 			case ctx.Err() != nil:
 				return nil // a newer expression or a closed editor
 			case err != nil:
 				return exprCountMsg{seq, err.Error()}
 			}
-			n := len(memberIDs(d, m))
-			return exprCountMsg{seq, i18n.T("%d users (%s of %d)", n, output.Percent(float64(n)/float64(max(len(d.Users), 1))), len(d.Users))}
+			total := src.total()
+			return exprCountMsg{seq, i18n.T("%d users (%s of %d)", n, output.Percent(float64(n)/float64(max(total, 1))), total)}
 		}
 	case exprCountMsg:
 		if msg.seq == e.seq {

@@ -11,47 +11,93 @@ import (
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
+	"github.com/spoorhq/spoor/store"
 )
 
 // previewDays is how far back the preview's trend of size goes.
 const previewDays = 30
 
 func (a *segmentsTab) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	rem := sh.remote
 	switch a.Show {
 	case "rfm":
-		rev := a.Revenue
-		return func(ctx context.Context, d *query.Dataset) (result, error) { return rfmResult(ctx, d, rev) }, nil
+		opt := segment.RFMOptions{Revenue: a.Revenue}
+		return func(ctx context.Context, d *query.Dataset) (result, error) {
+			var rep *segment.RFMReport
+			var users []segment.RFMUser
+			var err error
+			if rem != nil {
+				rep, users, err = rem.eng.RFM(ctx, opt, nil)
+			} else {
+				rep, users, err = segment.RFM(ctx, d, opt)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return rfmResult(rep, users, opt.Revenue), nil
+		}, nil
 	case "stages":
 		w := a.window()
-		return func(ctx context.Context, d *query.Dataset) (result, error) { return stagesResult(d, w) }, nil
+		return func(ctx context.Context, d *query.Dataset) (result, error) {
+			if rem != nil {
+				rep, err := rem.eng.Stages(ctx, w, nil, true, "")
+				if err != nil {
+					return nil, err
+				}
+				users := make([][]string, len(segment.StageNames))
+				for _, u := range rep.Users { // by id
+					k, _ := segment.StageIndex(u.Group)
+					users[k] = append(users[k], u.User)
+				}
+				rep.Users = nil // as the local report: the counts
+				return stagesResult(rep, users), nil
+			}
+			rep, err := segment.StageSummary(d, w, false, "")
+			if err != nil {
+				return nil, err
+			}
+			users := make([][]string, len(segment.StageNames))
+			for p, s := range segment.Stages(d, w) {
+				users[s] = append(users[s], d.Users[p])
+			}
+			return stagesResult(rep, users), nil
+		}, nil
 	}
 	// The entries are read again here, not taken from the panel, so sizes
 	// recorded by an import since (audiences' before and now) show.
-	expr, db := a.Expr, sh.db
+	expr, saved := a.Expr, savedOf(sh)
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
-		r := &savedResult{expr: expr, total: len(d.Users), loc: d.Loc}
+		src := segmentsOf(rem, d)
+		r := &savedResult{expr: expr, total: src.total(), loc: src.loc()}
 		if strings.TrimSpace(expr) != "" {
-			r.preview(ctx, d)
+			src.preview(ctx, r)
 		}
-		entries, err := listSaved(ctx, db)
+		err := saved.with(false, func(db *store.DB) error {
+			if db == nil {
+				return nil
+			}
+			entries, err := listSaved(ctx, db)
+			if err != nil {
+				return err
+			}
+			for _, e := range entries {
+				row := entryRow{savedEntry: e}
+				row.members, row.err = src.members(ctx, e.Expr)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if e.kind == segment.Audiences {
+					// An audience exported with a holdout shows its campaign's lift.
+					if row.campaign, err = src.campaign(ctx, db, e.Name); err != nil {
+						return err
+					}
+				}
+				r.entries = append(r.entries, row)
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, err
-		}
-		for _, e := range entries {
-			row := entryRow{savedEntry: e}
-			m, err := segment.Evaluate(ctx, d, e.Expr)
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			row.err = err
-			row.members = memberIDs(d, m)
-			if e.kind == segment.Audiences {
-				// An audience exported with a holdout shows its campaign's lift.
-				if row.campaign, err = segment.MeasureCampaign(ctx, db, d, e.Name, "", campaignWindow); err != nil {
-					return nil, err
-				}
-			}
-			r.entries = append(r.entries, row)
 		}
 		return r, nil
 	}, nil
@@ -85,35 +131,6 @@ const campaignWindow = 14 * 86_400_000
 // lift is the campaign's statistics (meaningful when it has a goal).
 func (e entryRow) lift() experiment.HoldoutLift {
 	return experiment.CompareHoldout(experiment.HoldoutGroup(e.campaign.Treated), experiment.HoldoutGroup(e.campaign.Control))
-}
-
-func (r *savedResult) preview(ctx context.Context, d *query.Dataset) {
-	n, err := segment.Parse(r.expr)
-	if err != nil {
-		r.err = err
-		return
-	}
-	e, err := segment.Compile(ctx, d, n)
-	if err != nil {
-		r.err = err
-		return
-	}
-	// Names the data lacks match nothing; say so with the closest known.
-	for _, n := range e.Unknown {
-		if err := d.CheckEvent(n); err != nil {
-			r.unknown = append(r.unknown, err.Error())
-		}
-	}
-	for _, k := range e.Unset {
-		r.unknown = append(r.unknown, i18n.T("no event has property %q", k))
-	}
-	m, err := e.Members(ctx)
-	if err != nil {
-		r.err = err
-		return
-	}
-	r.users = len(memberIDs(d, m))
-	r.trend, r.err = segment.Trend(ctx, d, n, previewDays)
 }
 
 func (r *savedResult) share(n int) float64 {
@@ -293,11 +310,8 @@ func (r *groupResult) drill(sel int) (string, []string, bool) {
 
 func (r *groupResult) chart(sh *shared, w, sel int) string { return groupChart(sh, r, w, sel) }
 
-func rfmResult(ctx context.Context, d *query.Dataset, revenue string) (result, error) {
-	rep, users, err := segment.RFM(ctx, d, segment.RFMOptions{Revenue: revenue})
-	if err != nil {
-		return nil, err
-	}
+// rfmResult shows RFM tiers: rep and users are segment.RFM's.
+func rfmResult(rep *segment.RFMReport, users []segment.RFMUser, revenue string) result {
 	r := &groupResult{title: i18n.T("RFM tiers by %s: %d customers", revenue, rep.Customers),
 		groups: rep.Tiers, users: make([][]string, len(rep.Tiers)), report: rep, name: segment.TierName,
 		note: i18n.T("%d users without a purchase are not scored · shares are of customers", rep.NonCustomers)}
@@ -308,19 +322,13 @@ func rfmResult(ctx context.Context, d *query.Dataset, revenue string) (result, e
 			}
 		}
 	}
-	return r, nil
+	return r
 }
 
-func stagesResult(d *query.Dataset, window int) (result, error) {
-	rep, err := segment.StageSummary(d, window, false, "")
-	if err != nil {
-		return nil, err
-	}
-	r := &groupResult{title: i18n.T("Lifecycle stage (%s-day window): %d users", strconv.Itoa(window), rep.Total),
-		groups: rep.Stages, users: make([][]string, len(rep.Stages)), report: rep, name: segment.StageName,
+// stagesResult shows lifecycle stages: the counts of rep and the users of
+// each stage.
+func stagesResult(rep *segment.StageReport, users [][]string) result {
+	return &groupResult{title: i18n.T("Lifecycle stage (%s-day window): %d users", strconv.Itoa(rep.WindowDays), rep.Total),
+		groups: rep.Stages, users: users, report: rep, name: segment.StageName,
 		note: i18n.T("new: first seen in the window · active: also in the window before · returning: back after a gap · dormant: seen only in the window before · churned: earlier")}
-	for p, s := range segment.Stages(d, window) {
-		r.users[s] = append(r.users[s], d.Users[p])
-	}
-	return r, nil
 }

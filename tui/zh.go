@@ -613,5 +613,6 @@ func init() {
 		"the forecast and the anomaly markers need a local spoor database":                                          "预测和异常标记需要本地 spoor 数据库",
 		"events go into a ClickHouse table with spoor import --db URL FILE, or spoor push; then press %s to reload": "向 ClickHouse 表添加事件请用 spoor import --db URL FILE 或 spoor push；然后按 %s 重新载入",
 		"the attribution view needs a local spoor database; on ClickHouse the Funnel tab shows the funnel":          "归因视图需要本地 spoor 数据库；在 ClickHouse 上漏斗标签页只显示漏斗",
+		"the back-test does not run on a ClickHouse table yet; run it on a local spoor database":                    "回测暂不能在 ClickHouse 表上运行；请在本地 spoor 数据库上运行",
 	})
 }
