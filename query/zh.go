@@ -242,6 +242,8 @@ func init() {
 		"id":                                "ID",
 		"properties":                        "属性",
 	})
+	// groups.go: the group outside a --by segment:NAME
+	i18n.Chinese.Add(map[string]string{"not %s": "非 %s"})
 	// English plural forms.
 	i18n.English.AddPlural("timeline (%s), %d events", 2, "%d", "=1", "timeline (%[1]s), %[2]d event", "other", "timeline (%[1]s), %[2]d events")
 	i18n.English.AddPlural("timeline (%s), %d events, %d earlier and %d later not shown", 2, "%d",
