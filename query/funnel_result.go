@@ -1,6 +1,8 @@
 package query
 
 import (
+	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"sync"
@@ -76,11 +78,16 @@ type FunnelTrendPoint struct {
 	Conversion Num    `json:"conversion"` // null when nobody started in the interval
 }
 
-// collectDeltas merges the workers' times, grouped by code: each step on
-// its own goroutine when it has many (the steps are independent).
+// collectDeltas groups the workers' times by breakdown code, for the
+// breakdown's quartiles (without --by the steps' quartiles read the parts'
+// times where they are): each step on its own goroutine when it has many
+// (the steps are independent).
 func (r *FunnelResult) collectDeltas(n int, parts []funnelPart) {
 	r.deltas = make([][]int64, n)
 	r.byOff = make([][]int, n)
+	if r.byProp == nil {
+		return
+	}
 	var wg sync.WaitGroup
 	for k := 1; k < n; k++ {
 		total := 0
@@ -96,16 +103,8 @@ func (r *FunnelResult) collectDeltas(n int, parts []funnelPart) {
 	wg.Wait()
 }
 
-// collectStep merges step k's total times from the parts.
+// collectStep groups step k's total times from the parts by code.
 func (r *FunnelResult) collectStep(k, total int, parts []funnelPart) {
-	if r.byProp == nil {
-		out := make([]int64, 0, total)
-		for _, ft := range parts {
-			ft.ms[k].each(func(ms []int64) { out = append(out, ms...) })
-		}
-		r.deltas[k], r.byOff[k] = out, []int{0, total}
-		return
-	}
 	codes := len(r.byProp.Values) + 1
 	off := make([]int, codes+1)
 	for _, ft := range parts {
@@ -137,16 +136,23 @@ func (r *FunnelResult) collectStep(k, total int, parts []funnelPart) {
 	r.deltas[k], r.byOff[k] = out, off
 }
 
-// allDeltas are step k's times for everyone; a copy when the groups by
-// code must survive the quantiles' reordering.
-func (r *FunnelResult) allDeltas(k int) []int64 {
-	if r.byProp == nil {
-		return r.deltas[k]
+// stepTimes gives step k's times for everyone, a run at a time, as they
+// lie: grouped by code with --by, else in the parts' blocks.
+func (r *FunnelResult) stepTimes(k int, parts []funnelPart) func(fn func([]int64)) {
+	if r.byProp != nil {
+		return func(fn func([]int64)) { fn(r.deltas[k]) }
 	}
-	return slices.Clone(r.deltas[k])
+	return func(fn func([]int64)) {
+		for _, pt := range parts {
+			pt.ms[k].each(fn)
+		}
+	}
 }
 
-func funnelRows(steps []FunnelStep, reached, prog []int, times func(k int) []int64) []FunnelStepResult {
+// funnelRows are the steps' rows from the persons reaching each step
+// (reached), those in progress at each (prog) and each step's quartiles
+// of the times to convert (steps >= 1).
+func funnelRows(steps []FunnelStep, reached, prog []int, quartiles func(k int) (p25, median, p75 *float64)) []FunnelStepResult {
 	rows := make([]FunnelStepResult, len(steps))
 	for k, st := range steps {
 		row := FunnelStepResult{Step: k + 1, Event: st.Event, Where: st.Where, Users: reached[k], InProgress: prog[k]}
@@ -162,18 +168,19 @@ func funnelRows(steps []FunnelStep, reached, prog []int, times func(k int) []int
 		rows[k] = row
 	}
 	// The steps' times are independent: with many converters (hundreds of
-	// thousands at 10M events) each step's selection runs on its own core;
-	// it was a serial quarter of a funnel in the workbench.
+	// thousands at 10M events) each step's quartiles are found on a core
+	// of their own; they were a serial quarter of a funnel in the
+	// workbench.
 	var wg sync.WaitGroup
 	for k := 1; k < len(steps); k++ {
-		quartiles := func() {
+		set := func() {
 			row := &rows[k]
-			row.P25Seconds, row.MedianSeconds, row.P75Seconds = quartileSeconds(times(k))
+			row.P25Seconds, row.MedianSeconds, row.P75Seconds = quartiles(k)
 		}
 		if reached[k] < parallelQuantiles {
-			quartiles()
+			set()
 		} else {
-			wg.Go(quartiles)
+			wg.Go(set)
 		}
 	}
 	wg.Wait()
@@ -189,33 +196,130 @@ var parallelQuantiles = 1 << 14
 // seconds, each interpolated linearly between the closest ranks (the
 // common "type 7" definition; the median of an even count is the mean of
 // the middle two); nil when ts is empty. It reorders ts: selections of the
-// ranks needed, not a full sort, since the times of every converter of a
-// big funnel are many, and each selection works only on the part the ones
-// before it left for its rank.
+// ranks needed, not a full sort, and each selection works only on the
+// part the ones before it left for its rank.
 func quartileSeconds(ts []int64) (p25, median, p75 *float64) {
-	if len(ts) == 0 {
-		return nil, nil, nil
+	ranks := quartileRanks(len(ts))
+	selectRanks(ts, 0, len(ts), ranks)
+	return quartilesAt(len(ts), func(i int) int64 { return ts[i] })
+}
+
+// quartilesOf is quartileSeconds of the times each gives, a run at a
+// time, which it neither copies nor reorders: a step's times for every
+// converter of a big funnel are many (hundreds of thousands at 10M
+// events), and copying them into one slice to select in cost as much as
+// the selection.
+func quartilesOf(each func(fn func([]int64))) (p25, median, p75 *float64) {
+	n, lo, hi := 0, int64(math.MaxInt64), int64(math.MinInt64)
+	each(func(vs []int64) {
+		n += len(vs)
+		for _, v := range vs {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	})
+	ranks := quartileRanks(n)
+	vals := rankValues(each, lo, hi, ranks)
+	return quartilesAt(n, func(i int) int64 { return vals[slices.Index(ranks, i)] })
+}
+
+var quartiles = [3]float64{0.25, 0.5, 0.75}
+
+// quartileRanks are the ranks (ascending, distinct) whose values the
+// quartiles of n values interpolate between.
+func quartileRanks(n int) []int {
+	if n == 0 {
+		return nil
 	}
-	qs := [3]float64{0.25, 0.5, 0.75}
-	ranks := make([]int, 0, 2*len(qs))
-	for _, q := range qs {
-		i := int(q * float64(len(ts)-1))
-		ranks = append(ranks, i, min(i+1, len(ts)-1))
+	ranks := make([]int, 0, 2*len(quartiles))
+	for _, q := range quartiles {
+		i := int(q * float64(n-1))
+		ranks = append(ranks, i, min(i+1, n-1))
 	}
 	slices.Sort(ranks)
-	selectRanks(ts, 0, len(ts), slices.Compact(ranks))
+	return slices.Compact(ranks)
+}
+
+// quartilesAt interpolates the quartiles of n values, in seconds, from the
+// value at each of quartileRanks(n) (ms); nil when n is 0.
+func quartilesAt(n int, at func(rank int) int64) (p25, median, p75 *float64) {
+	if n == 0 {
+		return nil, nil, nil
+	}
 	var out [3]*float64
-	for j, q := range qs {
-		h := q * float64(len(ts)-1)
+	for j, q := range quartiles {
+		h := q * float64(n-1)
 		i := int(h)
-		v := float64(ts[i])
+		v := float64(at(i))
 		if frac := h - float64(i); frac > 0 {
-			v += frac * float64(ts[i+1]-ts[i])
+			v += frac * float64(at(i+1)-at(i))
 		}
 		v /= 1000
 		out[j] = &v
 	}
 	return out[0], out[1], out[2]
+}
+
+// rankValues returns the value at each of ranks (ascending, distinct)
+// among the values each gives, all within lo..hi, without copying or
+// reordering them: a count of the values per bucket of their top 16 bits
+// above lo finds each rank's bucket and its rank inside it, and only the
+// values of those few buckets are gathered and selected in. Values
+// closer than 65,536 apart are their bucket, with nothing to gather.
+func rankValues(each func(fn func([]int64)), lo, hi int64, ranks []int) []int64 {
+	const buckets = 1 << 16
+	shift := max(0, bits.Len64(uint64(hi)-uint64(lo))-16)
+	key := func(v int64) int { return int((uint64(v) - uint64(lo)) >> shift) }
+	counts := make([]int, buckets)
+	each(func(vs []int64) {
+		for _, v := range vs {
+			counts[key(v)]++
+		}
+	})
+	bucket, within := make([]int, len(ranks)), make([]int, len(ranks))
+	b, before := 0, 0
+	for j, r := range ranks {
+		for before+counts[b] <= r {
+			before += counts[b]
+			b++
+		}
+		bucket[j], within[j] = b, r-before
+	}
+	out := make([]int64, len(ranks))
+	if shift == 0 {
+		for j := range ranks {
+			out[j] = lo + int64(bucket[j])
+		}
+		return out
+	}
+	want := slices.Compact(slices.Clone(bucket)) // ascending: ranks are
+	slot := make([]uint8, buckets)               // bucket -> 1 + index in want, 0: not wanted
+	gathered := make([][]int64, len(want))
+	for i, wb := range want {
+		slot[wb] = uint8(i + 1)
+		gathered[i] = make([]int64, 0, counts[wb])
+	}
+	each(func(vs []int64) {
+		for _, v := range vs {
+			if s := slot[key(v)]; s != 0 {
+				gathered[s-1] = append(gathered[s-1], v)
+			}
+		}
+	})
+	for i, wb := range want {
+		var in []int // the ranks in bucket wb, inside it
+		for j := range ranks {
+			if bucket[j] == wb {
+				in = append(in, within[j])
+			}
+		}
+		selectRanks(gathered[i], 0, len(gathered[i]), in)
+		for j := range ranks {
+			if bucket[j] == wb {
+				out[j] = gathered[i][within[j]]
+			}
+		}
+	}
+	return out
 }
 
 // selectRanks reorders a[lo:hi] so that each of ranks (ascending, each in
@@ -299,8 +403,10 @@ func (r *FunnelResult) breakdown(p *funnelPlan) []FunnelBreakdown {
 				reached[k] += atLevel[j*n+l]
 			}
 		}
-		times := func(k int) []int64 { return r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]] }
-		out[j] = FunnelBreakdown{Value: codeLabel(r.byProp, c), Steps: funnelRows(p.q.Steps, reached, prog[j*n:j*n+n], times)}
+		quartiles := func(k int) (p25, median, p75 *float64) {
+			return quartileSeconds(r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]])
+		}
+		out[j] = FunnelBreakdown{Value: codeLabel(r.byProp, c), Steps: funnelRows(p.q.Steps, reached, prog[j*n:j*n+n], quartiles)}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Steps[0].Users != out[j].Steps[0].Users {
@@ -348,17 +454,17 @@ func (r *FunnelResult) TopBreakdown(n int) []FunnelBreakdown {
 			prog[l]++
 		}
 	}
-	times := func(k int) []int64 {
-		var ts []int64
-		for c, o := range other {
-			if o {
-				ts = append(ts, r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]]...)
+	quartiles := func(k int) (p25, median, p75 *float64) {
+		return quartilesOf(func(fn func([]int64)) {
+			for c, o := range other {
+				if o {
+					fn(r.deltas[k][r.byOff[k][c]:r.byOff[k][c+1]])
+				}
 			}
-		}
-		return ts
+		})
 	}
 	out := slices.Clone(r.Breakdown[:n])
-	return append(out, FunnelBreakdown{Value: OtherValue, Steps: funnelRows(steps, reached, prog, times)})
+	return append(out, FunnelBreakdown{Value: OtherValue, Steps: funnelRows(steps, reached, prog, quartiles)})
 }
 
 // trendPoints is the share of persons reaching the last step, per

@@ -504,7 +504,9 @@ func (p *funnelPlan) finish(r *FunnelResult, parts []funnelPart) {
 			prog[l] += pt.prog[l]
 		}
 	}
-	r.Steps = funnelRows(p.q.Steps, reached, prog, r.allDeltas)
+	r.Steps = funnelRows(p.q.Steps, reached, prog, func(k int) (p25, median, p75 *float64) {
+		return quartilesOf(r.stepTimes(k, parts))
+	})
 	r.Breakdown = []FunnelBreakdown{}
 	if r.byProp != nil {
 		r.Breakdown = r.breakdown(p)

@@ -137,23 +137,45 @@ u1 buy  2026-01-01 10:01
 	}
 }
 
+// TestQuantileSelection checks the quartiles, selected in place
+// (quartileSeconds) and from runs left where they are (quartilesOf), bit
+// for bit against a full sort: small and wide spreads (one value a
+// bucket, buckets to gather), negative times, most times equal beside a
+// few far ones, counts of 1 to thousands.
 func TestQuantileSelection(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
-	for it := 0; it < 300; it++ {
-		n := 1 + rng.Intn(500)
+	for it := 0; it < 600; it++ {
+		n := 1 + rng.Intn([]int{10, 500, 20000}[it%3])
 		ts := make([]int64, n)
-		spread := []int64{1, 3, 1000, 1 << 40}[rng.Intn(4)] // few values: long runs of equal times
+		spread := []int64{1, 3, 1000, 70_000, 1 << 40, 1 << 62}[rng.Intn(6)] // few values: long runs of equal times
+		shape := rng.Intn(3)
 		for i := range ts {
 			ts[i] = rng.Int63n(spread)
+			switch {
+			case shape == 1:
+				ts[i] -= spread / 2
+			case shape == 2 && rng.Intn(50) != 0:
+				ts[i] = 7 // most equal, a few anywhere
+			}
 		}
 		sorted := slices.Clone(ts)
 		slices.Sort(sorted)
+		// The runs quartilesOf reads: random cuts of ts.
+		var runs [][]int64
+		for rest := ts; len(rest) > 0; {
+			k := 1 + rng.Intn(len(rest))
+			runs, rest = append(runs, rest[:k]), rest[k:]
+		}
+		q1, q2, q3 := quartilesOf(func(fn func([]int64)) {
+			for _, r := range runs {
+				fn(r)
+			}
+		})
+		if !slices.Equal(ts, slices.Concat(runs...)) {
+			t.Fatal("quartilesOf changed its input")
+		}
 		p25, median, p75 := quartileSeconds(ts)
 		for i, q := range []float64{0.25, 0.5, 0.75} {
-			got := []*float64{p25, median, p75}[i]
-			if want := deref(refQuantile(sorted, q)); deref(got) != want {
-				t.Fatalf("n=%d q=%v: %s, want %s", n, q, deref(got), want)
-			}
 			// Bit for bit what a full sort gives with the engine's formula
 			// (answers must not move with the selection strategy).
 			h := q * float64(n-1)
@@ -162,10 +184,21 @@ func TestQuantileSelection(t *testing.T) {
 			if frac := h - float64(j); frac > 0 {
 				want += frac * float64(sorted[j+1]-sorted[j])
 			}
-			if want /= 1000; *got != want {
-				t.Fatalf("n=%d q=%v: %v, want exactly %v", n, q, *got, want)
+			want /= 1000
+			for _, got := range []*float64{[]*float64{p25, median, p75}[i], []*float64{q1, q2, q3}[i]} {
+				if *got != want {
+					t.Fatalf("it %d n=%d spread %d shape %d q=%v: %v, want exactly %v", it, n, spread, shape, q, *got, want)
+				}
+			}
+			if spread < 1<<40 && shape != 1 {
+				if got, want := deref([]*float64{p25, median, p75}[i]), deref(refQuantile(sorted, q)); got != want {
+					t.Fatalf("n=%d q=%v: %s, reference %s", n, q, got, want)
+				}
 			}
 		}
+	}
+	if a, b, c := quartilesOf(func(func([]int64)) {}); a != nil || b != nil || c != nil {
+		t.Fatal("quartiles of no times should be nil")
 	}
 }
 
