@@ -97,19 +97,19 @@ func (l AudienceUsers) Tables() []output.Table {
 		t.Columns = append(t.Columns, "item_"+strconv.Itoa(k))
 	}
 	for _, m := range l {
-		row := append([]string{m.User, flatEvidence(m.Evidence)}, m.Items...)
+		row := append([]string{m.User, flatEvidence(i18n.Current(), m.Evidence)}, m.Items...)
 		t.Rows = append(t.Rows, append(row, make([]string, len(t.Columns)-len(row))...))
 	}
 	return []output.Table{t}
 }
 
 // flatEvidence writes evidence on one line for CSV and tables:
-// "term: detail (event time, ...); term: ...", with the punctuation of
-// the interface language (CSV is written in English).
-func flatEvidence(ev []segment.Evidence) string {
+// "term: detail (event time, ...); term: ...", in l's words and
+// punctuation (CSV is written in English).
+func flatEvidence(l i18n.Lang, ev []segment.Evidence) string {
 	parts := make([]string, len(ev))
 	for i, e := range ev {
-		s := i18n.T("%s: %s", e.Term, e.DetailText())
+		s := l.T("%s: %s", e.Term, e.DetailIn(l))
 		var refs []string
 		for _, r := range e.Events {
 			ref := r.Event + " " + r.Time
@@ -119,11 +119,11 @@ func flatEvidence(ev []segment.Evidence) string {
 			refs = append(refs, ref)
 		}
 		if len(refs) > 0 {
-			s = i18n.T("%s (%s)", s, strings.Join(refs, i18n.T(", ")))
+			s = l.T("%s (%s)", s, strings.Join(refs, l.T(", ")))
 		}
 		parts[i] = s
 	}
-	return strings.Join(parts, i18n.T("; "))
+	return strings.Join(parts, l.T("; "))
 }
 
 // audienceMatches evaluates a rule and explains each match.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
 )
 
 // Tables renders the result for table, CSV and Markdown output: the
@@ -30,7 +31,7 @@ func (r *Result) Tables() []output.Table {
 			row = append(row, "-", "-", "-", "-", "-", "-")
 		} else {
 			row = append(row, signed(float64(v.Lift), true), interval(v.LiftLow, v.LiftHigh, true),
-				signedPP(v.Diff), ppInterval(v.DiffLow, v.DiffHigh), pvalue(v.P), v.Test)
+				signedPP(i18n.Current(), v.Diff), ppInterval(i18n.Current(), v.DiffLow, v.DiffHigh), pvalue(v.P), v.Test)
 		}
 		main.Rows = append(main.Rows, row)
 	}
@@ -91,8 +92,9 @@ func (r *Result) Tables() []output.Table {
 	bt := output.Table{Title: i18n.T("by %s (each group against the control)", r.By),
 		Columns: []string{r.By, i18n.T("variant"), i18n.T("users"), i18n.T("conversions"), i18n.T("rate"), i18n.T("lift"), i18n.T("p-value"), i18n.T("verdict")}}
 	for _, g := range r.Breakdown {
+		group := query.GroupName(i18n.Current(), r.By, g.Value)
 		if g.Result == nil {
-			bt.Rows = append(bt.Rows, []string{g.Value, "-", "-", "-", "-", "-", "-", g.note.String()})
+			bt.Rows = append(bt.Rows, []string{group, "-", "-", "-", "-", "-", "-", g.note.String()})
 			continue
 		}
 		for _, v := range g.Variants {
@@ -100,7 +102,7 @@ func (r *Result) Tables() []output.Table {
 			if !v.Control {
 				lift, p = signed(float64(v.Lift), true), pvalue(v.P)
 			}
-			bt.Rows = append(bt.Rows, []string{g.Value, v.Name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), lift, p, verdictName(g.Verdict).String()})
+			bt.Rows = append(bt.Rows, []string{group, v.Name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), lift, p, verdictName(g.Verdict).String()})
 		}
 	}
 	return append(tables, bt)
@@ -127,20 +129,20 @@ func interval(lo, hi Num, pct bool) string {
 // ppInterval writes an interval of rate differences in percentage
 // points: [+2.16 pp, +9.12 pp], or under zh [+2.16, +9.12] 个百分点, the
 // unit once as Chinese analysts write it.
-func ppInterval(lo, hi Num) string {
+func ppInterval(l i18n.Lang, lo, hi Num) string {
 	if !lo.Valid() || !hi.Valid() {
 		return "-"
 	}
-	return i18n.T("[%s pp, %s pp]", signedPoints(lo), signedPoints(hi))
+	return l.T("[%s pp, %s pp]", signedPoints(lo), signedPoints(hi))
 }
 
 // signedPP writes an absolute rate difference in percentage points:
 // +5.65 pp (+5.65 个百分点 under zh; CSV and JSON keep pp).
-func signedPP(d Num) string {
+func signedPP(l i18n.Lang, d Num) string {
 	if !d.Valid() {
 		return "-"
 	}
-	return i18n.T("%s pp", signedPoints(d))
+	return l.T("%s pp", signedPoints(d))
 }
 
 // signedPoints is a rate difference in points with its sign, no unit.

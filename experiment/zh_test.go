@@ -52,7 +52,6 @@ func TestVerdictChinese(t *testing.T) {
 // A rate difference reads in percentage points, 个百分点 under zh, the
 // unit once after an interval; English keeps pp.
 func TestPointsChinese(t *testing.T) {
-	defer i18n.Set(i18n.English)
 	for _, c := range []struct {
 		l        i18n.Lang
 		d, lo    Num
@@ -62,11 +61,10 @@ func TestPointsChinese(t *testing.T) {
 		{i18n.Chinese, 0.0565, -0.0216, "+5.65 个百分点", "[-2.16, +5.65] 个百分点"},
 		{i18n.Chinese, -0.001, -0.2, "-0.10 个百分点", "[-20.00, -0.10] 个百分点"},
 	} {
-		i18n.Set(c.l)
-		if got := signedPP(c.d); got != c.diff {
+		if got := signedPP(c.l, c.d); got != c.diff {
 			t.Errorf("%s: %v is %q, want %q", c.l, c.d, got, c.diff)
 		}
-		if got := ppInterval(c.lo, c.d); got != c.ci {
+		if got := ppInterval(c.l, c.lo, c.d); got != c.ci {
 			t.Errorf("%s: [%v, %v] is %q, want %q", c.l, c.lo, c.d, got, c.ci)
 		}
 	}

@@ -16,7 +16,7 @@ const DefaultRows = 20
 // Tables shows the ranking, then the top cause's users.
 func (r *Result) Tables() []output.Table {
 	title := i18n.T("why %s moved: %s against %s — before %s, after %s, change %s. %s",
-		r.metricText(), r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.VerdictText())
+		r.metricText(i18n.Current()), r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.VerdictText())
 	cols := []string{i18n.T("property"), i18n.T("value"), i18n.T("before"), i18n.T("after"), i18n.T("contribution"), i18n.T("share")}
 	rate := len(r.Contributors) > 0 && r.Contributors[0].Mix != nil
 	if rate {
@@ -35,7 +35,7 @@ func (r *Result) Tables() []output.Table {
 		if c.Folded == 0 {
 			shown++
 		}
-		row := []string{c.Property, c.valueText(), num(c.Before), num(c.After), num(c.Contribution), pct(c.Share)}
+		row := []string{c.Property, c.valueText(i18n.Current()), num(c.Before), num(c.After), num(c.Contribution), pct(c.Share)}
 		if rate {
 			row = append(row, opt(c.Mix), opt(c.Rate))
 		}
@@ -64,26 +64,23 @@ func (r *Result) Tables() []output.Table {
 	return out
 }
 
-// metricText is the metric in the interface language (Metric, in JSON,
-// is English; a Result read back from JSON shows it as it is).
-func (r *Result) metricText() string {
+// metricText is the metric in l (Metric, in JSON, is English; a Result
+// read back from JSON shows it as it is).
+func (r *Result) metricText(l i18n.Lang) string {
 	if r.metricMsg.IsZero() {
 		return r.Metric
 	}
-	return r.metricMsg.String()
+	return r.metricMsg.In(l)
 }
 
-// valueText is the contributor's value as a person reads it: the row of
-// folded values and a missing value in the interface language, a value
-// of the data as it is.
-func (c Contributor) valueText() string {
-	switch {
-	case c.Folded > 0:
-		return i18n.T("(%d small values)", c.Folded)
-	case c.Value == query.NoneValue:
-		return i18n.T("(none)")
+// valueText is the contributor's value as a person reads it in l: the
+// row of folded values, a missing value and the group outside a saved
+// segment in l's words, a value of the data as it is.
+func (c Contributor) valueText(l i18n.Lang) string {
+	if c.Folded > 0 {
+		return l.T("(%d small values)", c.Folded)
 	}
-	return c.Value
+	return query.GroupName(l, c.Property, c.Value)
 }
 
 func num(v float64) string {

@@ -84,6 +84,10 @@ func TestTableChinese(t *testing.T) {
 	if got := en.Rows[0][len(en.Rows[0])-1]; got != "yes" {
 		t.Errorf("English significance %q", got)
 	}
+	outside := Contributor{Property: "segment:buyers", Value: "not buyers"}
+	if got := outside.valueText(i18n.Chinese); got != "非 buyers" {
+		t.Errorf("the group outside a segment under zh: %q", got)
+	}
 	r.Rows = 0
 	i18n.Set(i18n.Chinese)
 	defer i18n.Set(i18n.English)
