@@ -187,9 +187,9 @@ func funnelRows(steps []FunnelStep, reached, prog []int, quartiles func(k int) (
 	return rows
 }
 
-// parallelQuantiles is the number of times to convert from which a step's
-// are merged, and its quartiles selected, on a goroutine of their own (a
-// variable so tests can take that path on small data).
+// parallelQuantiles is the number of times to convert from which a
+// step's times are grouped, and its quartiles found, on a goroutine of
+// their own (a variable so tests can take that path on small data).
 var parallelQuantiles = 1 << 14
 
 // quartileSeconds returns the 25th, 50th and 75th percentiles of ts in
@@ -217,12 +217,15 @@ func quartilesOf(each func(fn func([]int64))) (p25, median, p75 *float64) {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 	})
+	if n == 0 {
+		return nil, nil, nil
+	}
 	ranks := quartileRanks(n)
 	vals := rankValues(each, lo, hi, ranks)
 	return quartilesAt(n, func(i int) int64 { return vals[slices.Index(ranks, i)] })
 }
 
-var quartiles = [3]float64{0.25, 0.5, 0.75}
+var quartileLevels = [3]float64{0.25, 0.5, 0.75}
 
 // quartileRanks are the ranks (ascending, distinct) whose values the
 // quartiles of n values interpolate between.
@@ -230,8 +233,8 @@ func quartileRanks(n int) []int {
 	if n == 0 {
 		return nil
 	}
-	ranks := make([]int, 0, 2*len(quartiles))
-	for _, q := range quartiles {
+	ranks := make([]int, 0, 2*len(quartileLevels))
+	for _, q := range quartileLevels {
 		i := int(q * float64(n-1))
 		ranks = append(ranks, i, min(i+1, n-1))
 	}
@@ -246,7 +249,7 @@ func quartilesAt(n int, at func(rank int) int64) (p25, median, p75 *float64) {
 		return nil, nil, nil
 	}
 	var out [3]*float64
-	for j, q := range quartiles {
+	for j, q := range quartileLevels {
 		h := q * float64(n-1)
 		i := int(h)
 		v := float64(at(i))

@@ -130,7 +130,7 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 	// finds the deepest level and the attempt to walk. Attempts stop early
 	// only at the last step: without its event every attempt is tried, and
 	// the pass is cheaper from the start (most persons of a big funnel
-	// never convert: a sixth of the funnel's time at 10M events).
+	// never convert: about a fifth of the funnel's time at 10M events).
 	budget := attemptBudget * (hi - lo + 16)
 	if attemptBudget < perAttempt && !slices.Contains(d.Event[lo:hi], p.ev[w.n-1]) {
 		budget = -1
