@@ -59,7 +59,7 @@ row() { # row LABEL DB FLAGS...
   # Each row's JSON stays in $dir/rows/ (spaces as _): its backtest's
   # held_out shows which held-out intervals the errors and misses are on.
   local out=$dir/rows/${name// /_}.json
-  /usr/bin/time -f "%e" -o "$dir/time" $spoor forecast --db "$db" --format json "$@" >"$out" 2>/dev/null
+  /usr/bin/time -f "%e" -o "$dir/time" $spoor forecast --db "$db" --format json --held-out "$@" >"$out" 2>/dev/null
   jq -r --arg name "$name" --arg time "$(cat "$dir/time")" '.series[0] as $s | $s.backtest as $b |
     def pct: (. * 100 | round | tostring) + "%";
     def f2: (. * 1000 | round / 1000 | tostring);

@@ -11,7 +11,7 @@ func init() {
 }
 
 func runForecast(env *Env, args []string) error {
-	fs := newFlags(env, "forecast", "[--events a,b] [--measure M] [--interval hour|day|week|month] [--by PROP] [--from DATE --to DATE | --last 30d] [--where ...] [--horizon N]\n\n"+i18n.T(
+	fs := newFlags(env, "forecast", "[--events a,b] [--measure M] [--interval hour|day|week|month] [--by PROP] [--from DATE --to DATE | --last 30d] [--where ...] [--horizon N] [--held-out]\n\n"+i18n.T(
 		"Continues each trends series (the flags are trends') for --horizon intervals: the mean of the five\n"+
 			"best of seasonal naive, naive with drift and exponential smoothing (ETS: none/additive/damped trend,\n"+
 			"none/additive season of a week of days or a day of hours, on y or log(1+y)), ranked by rolling-origin\n"+
@@ -25,6 +25,7 @@ func runForecast(env *Env, args []string) error {
 	check := trendsFlags(fs, &q)
 	horizon := fs.Int("horizon", 0, i18n.T("intervals to forecast (default 14 days, 48 hours, 8 weeks or 6 months)"))
 	top := fs.Int("top", 10, i18n.T("with --by: forecast the largest N values (the rest folded into other)"))
+	heldOut := fs.Bool("held-out", false, i18n.T("in the backtest, score each held-out interval (held_out in JSON: where the errors and misses are)"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -56,6 +57,9 @@ func runForecast(env *Env, args []string) error {
 	res, err := forecast.Trends(env.Ctx, d, q, r, *horizon, -1)
 	if err != nil {
 		return err
+	}
+	if !*heldOut {
+		res.DropHeldOut()
 	}
 	if len(res.Series) == 1 && res.Series[0].Refused != "" {
 		return i18n.Errorf("cannot forecast %s: %s", res.Series[0].Name, res.Series[0].RefusedText())

@@ -56,6 +56,33 @@ func TestForecastCommand(t *testing.T) {
 	if len(s.Anomalies) != 1 || s.Anomalies[0].T != "2026-06-18" {
 		t.Errorf("anomalies %+v, want the 618 sale", s.Anomalies)
 	}
+	if strings.Contains(out, "held_out") {
+		t.Error("held_out is in the JSON without --held-out")
+	}
+	// --held-out adds one entry per held-out interval, which add up to the
+	// backtest's points.
+	code, out, errs = runCLI(t, "", "forecast", "--db", db, "--format", "json", "--held-out")
+	if code != 0 {
+		t.Fatalf("--held-out: exit %d: %s", code, errs)
+	}
+	var h struct {
+		Series []struct {
+			Backtest struct {
+				Points  int
+				HeldOut []struct{ Forecasts int } `json:"held_out"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &h); err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for _, ho := range h.Series[0].Backtest.HeldOut {
+		sum += ho.Forecasts
+	}
+	if len(h.Series[0].Backtest.HeldOut) == 0 || sum != h.Series[0].Backtest.Points {
+		t.Errorf("--held-out: %d entries, forecasts add up to %d, want the %d points", len(h.Series[0].Backtest.HeldOut), sum, h.Series[0].Backtest.Points)
+	}
 	for _, f := range []string{"table", "csv", "markdown"} {
 		if code, out, errs := runCLI(t, "", "forecast", "--db", db, "--format", f); code != 0 || !strings.Contains(out, "2026-07-14") {
 			t.Errorf("--format %s: exit %d %s", f, code, errs)

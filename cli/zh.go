@@ -249,8 +249,9 @@ func init() {
 		"smallest relative lift worth detecting, e.g. 5%% or 0.05":                                 "值得检测的最小相对提升，例如 5%% 或 0.05",
 		// cli/cmd_forecast.go
 		"Continues each trends series (the flags are trends') for --horizon intervals: the mean of the five\nbest of seasonal naive, naive with drift and exponential smoothing (ETS: none/additive/damped trend,\nnone/additive season of a week of days or a day of hours, on y or log(1+y)), ranked by rolling-origin\ncross-validation on the series' past, with 80%% and 95%% intervals from the quantiles of those errors.\nPast points far outside their one-step forecast (sales, outages) are reported as anomalies and left\nout of the fit. Every series reports its rolling-origin backtest: MASE against seasonal naive and the\nshare of held-out points its intervals held. Under two seasons of history\n(14 days, 48 hours) a series is refused.": "把每条趋势序列（选项与 trends 相同）向后预测 --horizon 个周期：取季节朴素法、带漂移的朴素法\n和指数平滑（ETS：无 / 加法 / 阻尼趋势，无季节或以一周的天、一天的小时为季节的加法季节，\n作用于 y 或 log(1+y)）中最好的五个模型的均值，按序列历史上的滚动起点交叉验证排名，\n再由这些误差的分位数给出 80%% 和 95%% 区间。远离一步预测的历史数据点（促销、故障）\n会作为异常报告，并在拟合时剔除。每条序列都报告滚动起点回测：相对季节朴素法的 MASE，\n以及留出数据点落在区间内的比例。历史不足两个季节（14 天、48 小时）的序列不做预测。",
-		"intervals to forecast (default 14 days, 48 hours, 8 weeks or 6 months)": "预测的周期数（默认 14 天、48 小时、8 周或 6 个月）",
-		"with --by: forecast the largest N values (the rest folded into other)":  "配合 --by：只预测最大的 N 个取值（其余合并为 other）",
+		"intervals to forecast (default 14 days, 48 hours, 8 weeks or 6 months)":                            "预测的周期数（默认 14 天、48 小时、8 周或 6 个月）",
+		"in the backtest, score each held-out interval (held_out in JSON: where the errors and misses are)": "回测中逐个给留出区间打分（JSON 中的 held_out：误差和未覆盖点落在哪里）",
+		"with --by: forecast the largest N values (the rest folded into other)":                             "配合 --by：只预测最大的 N 个取值（其余合并为 other）",
 		"cannot forecast %s: %s": "无法预测 %s：%s",
 		// cli/cmd_funnel.go
 		"steps in order, comma-separated; a step may carry filters: 'view,purchase where price > 100'":                                  "按顺序排列的步骤，逗号分隔；步骤可带筛选条件：'view,purchase where price > 100'",

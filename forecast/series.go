@@ -88,7 +88,7 @@ type BacktestJSON struct {
 	Origins    int           `json:"origins"`
 	Points     int           `json:"points"`
 	Horizon    int           `json:"horizon"`
-	HeldOut    []HeldOutJSON `json:"held_out"`
+	HeldOut    []HeldOutJSON `json:"held_out,omitempty"` // only when asked: one entry per held-out interval
 }
 
 // HeldOutJSON is HeldOut as documented in docs/json.md.
@@ -144,6 +144,18 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 		s.Backtest = j
 	}
 	return s
+}
+
+// DropHeldOut leaves out every backtest's per-interval scores: they are
+// one entry per held-out interval (hundreds of KB for a year of hours,
+// ten times that with --by), wanted when studying a miss, not by every
+// script reading the forecast.
+func (r *Result) DropHeldOut() {
+	for _, s := range r.Series {
+		if s.Backtest != nil {
+			s.Backtest.HeldOut = nil
+		}
+	}
 }
 
 // judged lists the anomalies of js (and, with past, every point with its
