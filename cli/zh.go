@@ -471,7 +471,7 @@ func init() {
 		"%s (%s)":      "%s（%s）",
 		", ":           "、",
 		"; ":           "；",
-		"audience %s: %s within %s after each person's first export (%d exports, the last %s)": "受众 %s：每人首次导出后 %s 之内的 %s（共 %d 次导出，最近一次 %s）",
+		"audience %s: %s within %s after each person's first export (%d exports, the last %s)": "受众 %[1]s：每人首次导出后 %[3]s 之内的 %[2]s（共 %[4]d 次导出，最近一次 %[5]s）",
 		"p_value":                                "p 值",
 		"incremental":                            "增量",
 		"group":                                  "分组",

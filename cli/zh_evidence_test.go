@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Issue 18: an audience's evidence reads in Chinese in its table under
@@ -47,5 +49,14 @@ func TestSQLErrorsInChinese(t *testing.T) {
 	code, _, errs := exRun(t, "sql", "SELECT name FROM event_names", "--max-rows", "1", "--db", shop, "--format", "csv", "--lang", "zh")
 	if code != 1 || errs != "spoor: 已在 1 行后停止（--max-rows）：请给查询加上 LIMIT，或调大 --max-rows / --max-mb\n" {
 		t.Errorf("--max-rows under zh: exit %d %q", code, errs)
+	}
+}
+
+// The audience report's title puts the goal after its window in Chinese
+// as in English (it read 首次导出后 purchase 之内的 14天).
+func TestAudienceReportTitleChinese(t *testing.T) {
+	got := i18n.Chinese.T("audience %s: %s within %s after each person's first export (%d exports, the last %s)", "cart", "purchase", "14天", 2, "2026-06-30")
+	if want := "受众 cart：每人首次导出后 14天 之内的 purchase（共 2 次导出，最近一次 2026-06-30）"; got != want {
+		t.Errorf("%q, want %q", got, want)
 	}
 }
