@@ -60,3 +60,15 @@ func TestAudienceReportTitleChinese(t *testing.T) {
 		t.Errorf("%q, want %q", got, want)
 	}
 }
+
+// A write to events on a database whose sample deferred its SQL rows
+// (events is then a view) is refused as a write, not taken for a typo.
+func TestSQLWriteToDeferredEvents(t *testing.T) {
+	db := sampleDB(t)
+	for _, q := range []string{"DELETE FROM events", "UPDATE events SET user_id = 0"} {
+		code, _, errs := exRun(t, "sql", q, "--db", db, "--lang", "zh")
+		if code != 1 || !strings.HasPrefix(errs, "spoor: 这里的 SQL 是只读的：已拒绝") || !strings.Contains(errs, "添加事件请用 spoor import") {
+			t.Errorf("%s: exit %d %q", q, code, errs)
+		}
+	}
+}

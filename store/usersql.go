@@ -79,10 +79,10 @@ func (db *DB) QueryUser(ctx context.Context, q string, cols func([]string) error
 	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
 		return err
 	}
-	var denied string // what the authorizer refused, for the message
+	var denied i18n.Msg // what the authorizer refused, for the message
 	guard := func(action sqlite.AuthorizerActionCode, arg1, arg2, _, _ string) sqlite.AuthorizerReturnCode {
 		if ok, what := allowed(action, arg1, arg2); !ok {
-			if denied == "" {
+			if denied.IsZero() {
 				denied = what
 			}
 			return sqlite.AuthorizerDeny
@@ -156,36 +156,39 @@ var settingPragmas = map[string]bool{
 }
 
 // allowed is the authorizer's rule; when it refuses, what says what.
-func allowed(action sqlite.AuthorizerActionCode, arg1, arg2 string) (ok bool, what string) {
+func allowed(action sqlite.AuthorizerActionCode, arg1, arg2 string) (ok bool, what i18n.Msg) {
 	switch action {
 	case sqlite.AuthSelect, sqlite.AuthRead, sqlite.AuthFunction, sqlite.AuthRecursive:
-		return true, ""
+		return true, i18n.Msg{}
 	case sqlite.AuthPragma:
 		name := strings.ToLower(arg1)
 		if reportingPragmas[name] || settingPragmas[name] && arg2 == "" {
-			return true, ""
+			return true, i18n.Msg{}
 		}
 		if arg2 != "" {
-			return false, fmt.Sprintf("PRAGMA %s = %s", arg1, arg2)
+			return false, i18n.M("%s", fmt.Sprintf("PRAGMA %s = %s", arg1, arg2))
 		}
-		return false, "PRAGMA " + arg1
+		return false, i18n.M("%s", "PRAGMA "+arg1)
 	case sqlite.AuthAttach:
-		return false, "ATTACH (it opens or creates another file)"
+		return false, i18n.M("ATTACH (it opens or creates another file)")
 	case sqlite.AuthTransaction, sqlite.AuthSavepoint:
-		return false, "BEGIN/COMMIT/SAVEPOINT (a transaction left open would block imports)"
+		return false, i18n.M("BEGIN/COMMIT/SAVEPOINT (a transaction left open would block imports)")
 	}
-	return false, "a statement that changes the database"
+	return false, i18n.M("a statement that changes the database")
 }
 
 // userError explains a refused statement in spoor's words.
-func userError(err error, denied string) error {
+func userError(err error, denied i18n.Msg) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	if denied != "" || strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "not authorized") {
-		if denied == "" {
-			denied = "a statement that changes the database"
+	// "cannot modify events because it is a view": the view of rows a bulk
+	// import deferred stands in for events, and SQLite refuses the write
+	// before the authorizer hears of it.
+	if !denied.IsZero() || strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "not authorized") || strings.Contains(msg, "cannot modify") {
+		if denied.IsZero() {
+			denied = i18n.M("a statement that changes the database")
 		}
 		return i18n.Errorf("%w: refused %s (%v); use spoor import to add events", ErrSQLWrite, denied, err)
 	}
