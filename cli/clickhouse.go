@@ -214,42 +214,17 @@ func chUser(env *Env, src *clickhouse.Source, id string, loc *time.Location) (qu
 // chSQL runs spoor sql on the ClickHouse server with readonly=1, so the
 // server itself refuses anything that writes or changes a setting.
 func chSQL(env *Env, src *clickhouse.Source, q string, w *sqlWriter) error {
-	// readonly=1 still lets KILL QUERY through: only statements that read
-	// are sent at all.
-	switch kw := firstKeyword(q); kw {
-	case "SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "EXISTS", "EXPLAIN", "(":
-	default:
-		return i18n.Errorf("spoor sql on ClickHouse only reads: %s is not sent (use SELECT, WITH, SHOW, DESCRIBE, EXISTS or EXPLAIN)", kw)
-	}
-	c := clickhouse.NewClient(src)
-	ro := c.With(clickhouse.Settings{
-		"readonly": "1",
-		// The server stops one row past --max-rows, so w says why.
-		"max_result_rows":      strconv.Itoa(w.maxRows + 1),
-		"result_overflow_mode": "break",
-	})
 	var types []string
-	started := false
-	each := func(row []string) error {
+	return clickhouse.NewClient(src).ReadOnly(env.Ctx, q, w.maxRows, func(names, ts []string) error {
+		types = ts
+		return w.columns(names)
+	}, func(row []string) error {
 		vals := make([]any, len(row))
 		for i, cell := range row {
 			vals[i] = sqlValue(cell, types[i])
 		}
 		return w.row(vals)
-	}
-	_, _, err := ro.EachHeader(env.Ctx, q, func(names, ts []string) error {
-		started, types = true, ts
-		return w.columns(names)
-	}, each)
-	if !started && clickhouse.IsCode(err, clickhouse.CodeReadonly) && strings.Contains(err.Error(), "Cannot modify") {
-		// The user's profile is read-only already (readonly=1 there
-		// refuses even setting readonly): run it as it is.
-		_, _, err = c.EachHeader(env.Ctx, q, func(names, ts []string) error {
-			started, types = true, ts
-			return w.columns(names)
-		}, each)
-	}
-	return err
+	})
 }
 
 // sqlValue is a result cell as spoor sql's local rows have it: numbers as
@@ -271,36 +246,4 @@ func sqlValue(cell, typ string) any {
 		}
 	}
 	return cell
-}
-
-// firstKeyword is the statement's first word, upper-cased, after
-// whitespace and comments; "(" for a parenthesised query.
-func firstKeyword(q string) string {
-	for {
-		q = strings.TrimLeft(q, " \t\r\n")
-		switch {
-		case strings.HasPrefix(q, "--"):
-			i := strings.IndexByte(q, '\n')
-			if i < 0 {
-				return ""
-			}
-			q = q[i:]
-		case strings.HasPrefix(q, "/*"):
-			i := strings.Index(q, "*/")
-			if i < 0 {
-				return ""
-			}
-			q = q[i+2:]
-		case strings.HasPrefix(q, "("):
-			return "("
-		default:
-			end := strings.IndexFunc(q, func(r rune) bool {
-				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-			})
-			if end < 0 {
-				end = len(q)
-			}
-			return strings.ToUpper(q[:end])
-		}
-	}
 }

@@ -4,6 +4,7 @@ import "github.com/spoorhq/spoor/i18n"
 
 func init() {
 	i18n.Chinese.Add(map[string]string{
+		"spoor sql on ClickHouse only reads: %s is not sent (use SELECT, WITH, SHOW, DESCRIBE, EXISTS or EXPLAIN)": "ClickHouse 上的 spoor sql 只读：不会发送 %s（请用 SELECT、WITH、SHOW、DESCRIBE、EXISTS 或 EXPLAIN）",
 		// client.go
 		"ClickHouse at %s sent no column header for the query": "%s 上的 ClickHouse 没有返回这条查询的列头",
 		"ClickHouse at %s did not say its version":             "%s 上的 ClickHouse 没有返回版本号",

@@ -183,8 +183,8 @@ func checkDates(v string) error {
 // the background) or a typed condition, and adds it to where.
 func filterDialog(sh *shared, where *[]string) dialog {
 	return newPicker(i18n.T("Filter on property"), sh.props, true, func(k string) tea.Cmd {
-		return loadValues(sh, k, func(values []named) dialog {
-			return filterValueDialog(k, values, func(expr string) { *where = append(*where, expr) })
+		return loadValues(sh, k, func(k string, values []named) tea.Msg {
+			return dialogMsg{filterValueDialog(k, values, func(expr string) { *where = append(*where, expr) })}
 		})
 	})
 }

@@ -8,7 +8,6 @@ package tui
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -215,9 +214,9 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 	m.stop()
 	m.cache.clear()
 	m.warmed = false
-	for i, t := range m.tabs {
+	for _, t := range m.tabs {
 		t.key = ""
-		if first && t.a != nil && (msg.remote == nil || onServer(i)) {
+		if first && t.a != nil {
 			t.a.seed(m.sh)
 		}
 	}
@@ -273,7 +272,7 @@ func (m *Model) savedRead(msg savedMsg) tea.Cmd {
 // before.
 func (m *Model) rerun() tea.Cmd {
 	t := m.tab()
-	if t.a == nil || (m.sh.d == nil && m.sh.remote == nil) || (m.sh.remote != nil && !onServer(m.active)) {
+	if t.a == nil || (m.sh.d == nil && m.sh.remote == nil) {
 		return nil
 	}
 	spec, err := t.a.spec()
@@ -474,7 +473,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 			return m.switchTab(i)
 		}
 	}
-	if m.tab().a == nil || (m.sh.remote != nil && !onServer(m.active)) {
+	if m.tab().a == nil {
 		return nil
 	}
 	if m.focus == 0 {
@@ -535,10 +534,6 @@ func (m *Model) body(w, h int) string {
 	}
 	if m.sh.d == nil && m.sh.remote == nil {
 		return "\n  " + m.sh.st.Error.Render(i18n.T("could not open the data")) + "\n  " + m.status
-	}
-	if m.sh.remote != nil && !onServer(m.active) {
-		text := wrap(localOnly(m.active), w-4)
-		return "\n  " + m.sh.st.Error.Render(strings.ReplaceAll(text, "\n", "\n  "))
 	}
 	return m.analysisView(m.tab(), w, h)
 }

@@ -78,10 +78,11 @@ func eventCounts(d *query.Dataset) []named {
 }
 
 // loadValues loads a property's values with their event counts, most
-// frequent first, then opens the dialog pick builds over them.
-func loadValues(sh *shared, k string, pick func(values []named) dialog) tea.Cmd {
+// frequent first (on a ClickHouse table the most frequent 1,000), then
+// hands them to then in the background.
+func loadValues(sh *shared, k string, then func(k string, values []named) tea.Msg) tea.Cmd {
 	if sh.remote != nil {
-		return remoteValues(sh.remote, k, pick)
+		return remoteValues(sh.remote, k, then)
 	}
 	d := sh.d
 	return func() tea.Msg {
@@ -89,7 +90,7 @@ func loadValues(sh *shared, k string, pick func(values []named) dialog) tea.Cmd 
 		if err != nil {
 			return statusMsg{text: err.Error(), err: true}
 		}
-		return dialogMsg{pick(topValues(p))}
+		return then(k, topValues(p))
 	}
 }
 

@@ -97,8 +97,8 @@ func (a *experimentTab) rows(sh *shared) []row {
 					q.Control = ""
 					return nil
 				}
-				return loadValues(sh, q.Variant, func(values []named) dialog {
-					return newPicker(i18n.T("Control variant: value of %s", q.Variant), values, true, func(v string) tea.Cmd { q.Control = v; return nil })
+				return loadValues(sh, q.Variant, func(k string, values []named) tea.Msg {
+					return dialogMsg{newPicker(i18n.T("Control variant: value of %s", k), values, true, func(v string) tea.Cmd { q.Control = v; return nil })}
 				})
 			})
 		}, remove: func() { q.Control = "" }},

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/chquery"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
@@ -40,8 +42,11 @@ func (e *explore) rows(sh *shared) []row {
 		}},
 		{label: i18n.T("user"), value: i18n.T("find a user…"), edit: func(sh *shared) dialog { return userDialog(sh) }},
 		{label: "sql", value: orDash(e.SQL), edit: func(sh *shared) dialog {
-			return newPrompt(i18n.T("Read-only SQL"), i18n.T("tables: events(user_id, event_id, time, props), event_names(id, name), users(id, distinct_id), identities, imports, settings"),
-				e.SQL, nil, func(v string) tea.Cmd { e.SQL, e.Show = v, "sql"; return nil })
+			hint := i18n.T("tables: events(user_id, event_id, time, props), event_names(id, name), users(id, distinct_id), identities, imports, settings")
+			if sh.remote != nil {
+				hint = i18n.T("ClickHouse SQL, statements that read: the table is %s.%s", sh.remote.src.Database, sh.remote.src.Table)
+			}
+			return newPrompt(i18n.T("Read-only SQL"), hint, e.SQL, nil, func(v string) tea.Cmd { e.SQL, e.Show = v, "sql"; return nil })
 		}},
 	}, e.sequenceRows()...)
 }
@@ -53,8 +58,13 @@ func orDash(s string) string {
 	return s
 }
 
-// userDialog picks a user id; Enter shows their timeline.
+// userDialog picks a user id; Enter shows their timeline. On a ClickHouse
+// table, whose users are not loaded, the id is typed.
 func userDialog(sh *shared) dialog {
+	if rem := sh.remote; rem != nil {
+		return newPrompt(i18n.T("User"), i18n.T("a user's id or distinct id: their events are read from the server"), "", nil,
+			func(u string) tea.Cmd { return remoteTimelineCmd(rem, strings.TrimSpace(u)) })
+	}
 	items := make([]named, len(sh.d.Users))
 	for i, u := range sh.d.Users {
 		items[i] = named{name: u, count: int(sh.d.Start[i+1] - sh.d.Start[i])}
@@ -64,6 +74,9 @@ func userDialog(sh *shared) dialog {
 }
 
 func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	if sh.remote != nil {
+		return e.remoteRunner(sh)
+	}
 	switch e.Show {
 	case "properties":
 		props := sh.props
@@ -213,24 +226,35 @@ func eventsResult(ctx context.Context, d *query.Dataset) (result, error) {
 			}
 		}
 	}
-	order := eventCounts(d)
+	var stats []chquery.EventStat
+	for _, o := range eventCounts(d) {
+		id, _ := d.EventID(o.name)
+		stats = append(stats, chquery.EventStat{Name: o.name, Events: events[id], Users: users[id], First: first[id], Last: last[id]})
+	}
+	return eventsList(stats, d.Loc, func(_ context.Context, name string) ([]string, error) { return usersWhoDid(d, name), nil }), nil
+}
+
+// eventsList lists event names, most events first; Enter lists the users
+// who did one (usersOf, in the background).
+func eventsList(stats []chquery.EventStat, loc *time.Location, usersOf func(ctx context.Context, name string) ([]string, error)) result {
 	r := &listResult{does: listUsers, head: func() (string, []string) {
 		return i18n.T("Events"), []string{i18n.T("event"), i18n.T("events"), i18n.T("users"), i18n.T("first seen"), i18n.T("last seen")}
 	}}
-	for _, o := range order {
-		id, _ := d.EventID(o.name)
-		r.t.Rows = append(r.t.Rows, []string{o.name, strconv.Itoa(events[id]), strconv.Itoa(users[id]),
-			day(first[id], d.Loc), day(last[id], d.Loc)})
-		r.bars = append(r.bars, events[id])
+	for _, e := range stats {
+		r.t.Rows = append(r.t.Rows, []string{e.Name, strconv.Itoa(e.Events), strconv.Itoa(e.Users), day(e.First, loc), day(e.Last, loc)})
+		r.bars = append(r.bars, e.Events)
 	}
 	r.onEnter = func(sh *shared, sel int) tea.Cmd {
 		name := r.t.Rows[sel][0]
 		return func() tea.Msg {
-			users := usersWhoDid(d, name)
+			users, err := usersOf(context.Background(), name)
+			if err != nil {
+				return statusMsg{text: err.Error(), err: true}
+			}
 			return pageMsg{p: usersPage(sh, "explore", i18n.T("Users who did %s", name), users)}
 		}
 	}
-	return r, nil
+	return r
 }
 
 // usersWhoDid lists the persons with at least one event of that name.
@@ -261,20 +285,13 @@ func propsResult(props []named) result {
 		r.bars = append(r.bars, p.count)
 	}
 	r.onEnter = func(sh *shared, sel int) tea.Cmd {
-		k := r.t.Rows[sel][0]
-		d := sh.d
-		return func() tea.Msg {
-			p, err := d.Prop(context.Background(), k)
-			if err != nil {
-				return statusMsg{text: err.Error(), err: true}
-			}
-			vals := topValues(p)
+		return loadValues(sh, r.t.Rows[sel][0], func(k string, vals []named) tea.Msg {
 			lines := make([]string, len(vals))
 			for i, v := range vals {
 				lines[i] = padRight(v.name, 40) + " " + padLeft(thousands(v.count), 12)
 			}
 			return pageMsg{p: newListPage(i18n.T("Values of %s (%d)", k, len(vals)), "", lines, lines, nil)}
-		}
+		})
 	}
 	return r
 }

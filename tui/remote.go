@@ -3,9 +3,7 @@ package tui
 import (
 	"context"
 	"os"
-	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -26,25 +24,6 @@ type remote struct {
 	src   *clickhouse.Source
 	over  *chquery.Overview
 	saved string // the local database of its saved segments and audiences
-}
-
-// serverTabs are the tabs that run on a ClickHouse table, with their user
-// lists and timelines: the one list the gating (onServer) and the other
-// tabs' refusal (localOnly) read.
-var serverTabs = []int{tabTrends, tabFunnel, tabPaths, tabRetention, tabLifecycle, tabSegments, tabExperiments}
-
-// onServer reports whether a tab computes on a ClickHouse table.
-func onServer(tab int) bool { return slices.Contains(serverTabs, tab) }
-
-// localOnly is what a tab that does not run on a ClickHouse table shows
-// instead: why, and the tabs that do.
-func localOnly(tab int) string {
-	names := make([]string, len(serverTabs))
-	for i, t := range serverTabs {
-		names[i] = i18n.Text(tabNames[t])
-	}
-	return i18n.T("The %s tab needs the events in a local spoor database, so it does not run on a ClickHouse table. These run on the server, with their user lists and timelines: %s. To use this tab, copy the events into a local database (spoor import --db FILE) and open that.",
-		i18n.Text(tabNames[tab]), strings.Join(names, i18n.T(", ")))
 }
 
 // remoteLoadCmd connects to the table and reads what the workbench shows
@@ -105,9 +84,9 @@ func remoteLoadCmd(ctx context.Context, src *clickhouse.Source, since func(time.
 	}
 }
 
-// remoteValues opens the value picker of a property over its most
-// frequent values on the server.
-func remoteValues(r *remote, k string, pick func(values []named) dialog) tea.Cmd {
+// remoteValues reads a property's most frequent values on the server
+// and hands them on.
+func remoteValues(r *remote, k string, then func(k string, values []named) tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		values, counts, err := r.eng.Values(context.Background(), k)
 		if err != nil {
@@ -117,7 +96,7 @@ func remoteValues(r *remote, k string, pick func(values []named) dialog) tea.Cmd
 		for i, v := range values {
 			out[i] = named{name: v, count: counts[i]}
 		}
-		return dialogMsg{pick(out)}
+		return then(k, out)
 	}
 }
 

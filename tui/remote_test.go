@@ -101,9 +101,10 @@ func TestRemoteHeaderReadsLikeLocal(t *testing.T) {
 }
 
 // The workbench on a pushed table, one server and the two-shard cluster,
-// shows what it shows on the local database: each analysis tab, a
-// breakdown by a saved segment, the users behind a funnel step and a
-// user's timeline; the other tabs say they need a local database.
+// shows what it shows on the local database: every tab, a breakdown by a
+// saved segment, the users behind a funnel step and a user's timeline;
+// the SQL box reads from the server, and the sequence view says it needs
+// a local database.
 func TestRemoteWorkbenchMatchesLocal(t *testing.T) {
 	path, urls := pushedFixture(t)
 	ctx := context.Background()
@@ -143,12 +144,33 @@ func TestRemoteWorkbenchMatchesLocal(t *testing.T) {
 			t.Fatal(err)
 		}
 		remote.contains(lines...)
-		remote.keys("<esc>", "<esc>", "6")
-		remote.contains("The Explore tab needs the events in a local spoor database")
+		remote.keys("<esc>", "<esc>")
+		// The Explore tab on the server: the events with their counts and
+		// span, the property keys; typed SQL goes to the server read-only;
+		// the sequence view says it needs a local database.
+		local.keys("<esc>")
+		for _, keys := range [][]string{{"6"}, {"<enter>", "<down>", "<enter>"}} {
+			local.keys(keys...)
+			remote.keys(keys...)
+			if l, r := body(local), body(remote); l != r {
+				t.Fatalf("%s: Explore after %v:\nlocal\n%s\nclickhouse\n%s", url, keys, l, r)
+			}
+		}
+		remote.contains("Properties", "exp_checkout")
+		src, _ := clickhouse.ParseURL(url, os.Getenv)
+		remote.keys("<down>", "<down>", "<enter>", "SELECT event, count() AS n FROM "+src.Table+" WHERE event IN ('purchase', 'view_item') GROUP BY event ORDER BY event", "<enter>")
+		res := remote.m.tabs[tabExplore].res.(*listResult)
+		if want := [][]string{{"purchase", strconv.Itoa(local.m.sh.events[slices.IndexFunc(local.m.sh.events, func(e named) bool { return e.name == "purchase" })].count)},
+			{"view_item", strconv.Itoa(local.m.sh.events[slices.IndexFunc(local.m.sh.events, func(e named) bool { return e.name == "view_item" })].count)}}; !slices.EqualFunc(res.t.Rows, want, slices.Equal) {
+			t.Fatalf("%s: the SQL box answered %v, want %v", url, res.t.Rows, want)
+		}
+		remote.keys("<enter>", "<ctrl+u>", "DROP TABLE "+src.Table, "<enter>")
+		remote.contains("only reads: DROP is not sent")
+		remote.keys("<up>", "<up>", "<enter>", "<down>", "<down>", "<down>", "<enter>")
+		remote.contains("the sequence view needs the events in a local spoor database")
 		// The Segments tab on the server: the saved segment's size, a
 		// preview with its trend of size and a property no event has, RFM
 		// tiers and lifecycle stages with the users of each.
-		local.keys("<esc>")
 		for _, step := range []struct {
 			keys []string
 			see  string

@@ -1,0 +1,78 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/output"
+	"github.com/spoorhq/spoor/query"
+)
+
+// remoteRunner is the Explore tab on a ClickHouse table: the event list
+// and the property keys are counted on the server (chquery), typed SQL
+// goes to it read-only; the sequence view matches events one by one and
+// needs them local.
+func (e *explore) remoteRunner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+	rem := sh.remote
+	switch e.Show {
+	case "properties":
+		props := sh.props
+		return func(ctx context.Context, d *query.Dataset) (result, error) { return propsResult(props), nil }, nil
+	case "sql":
+		if strings.TrimSpace(e.SQL) == "" {
+			return nil, i18n.Errorf("no SQL yet: press Enter on the sql row and type a query")
+		}
+		q := e.SQL
+		return func(ctx context.Context, d *query.Dataset) (result, error) {
+			return remoteSQL(ctx, clickhouse.NewClient(rem.src), q)
+		}, nil
+	case "sequence":
+		return nil, i18n.Errorf("the sequence view needs the events in a local spoor database; on ClickHouse the Explore tab shows the events, properties, timelines and SQL")
+	}
+	return func(ctx context.Context, d *query.Dataset) (result, error) {
+		stats, err := rem.eng.EventStats(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sort.SliceStable(stats, func(i, j int) bool { return stats[i].Events > stats[j].Events })
+		return eventsList(stats, time.UTC, rem.eng.UsersWhoDid), nil // the table's display zone
+	}, nil
+}
+
+// remoteSQL runs typed SQL on the server, read-only, keeping what the SQL
+// box keeps of a local query's rows.
+func remoteSQL(ctx context.Context, c *clickhouse.Client, q string) (result, error) {
+	r := &listResult{t: output.Table{Title: "SQL: " + q}}
+	errFull := errors.New("full")
+	size := 0
+	err := c.ReadOnly(ctx, q, sqlMaxRows, func(names, _ []string) error {
+		r.t.Columns = names
+		return nil
+	}, func(row []string) error {
+		for i, v := range row {
+			if v == `\N` {
+				row[i] = "NULL"
+			}
+			size += len(row[i])
+		}
+		if len(r.t.Rows) == sqlMaxRows || size > sqlMaxBytes {
+			return errFull
+		}
+		r.t.Rows = append(r.t.Rows, row)
+		return nil
+	})
+	if err == errFull {
+		n := len(r.t.Rows)
+		r.head = func() (string, []string) { return i18n.T("SQL (first %d rows only; add a LIMIT): %s", n, q), nil }
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
