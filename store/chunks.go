@@ -123,7 +123,8 @@ func (c *chunk) full() bool {
 }
 
 func (c *chunk) write(ctx context.Context, tx *sql.Tx, importID int64) (int64, error) {
-	// The dedup hashes go into dedup_index (dedup.go), not the chunk.
+	// The dedup hashes go into dedup_index (dedup.go), not the chunk; a
+	// small import's are written into it at commit (the dedup tail).
 	res, err := tx.ExecContext(ctx, `INSERT INTO chunks(import_id, first_id, n, users, events, times, dedup)
 		VALUES(?, ?, ?, ?, ?, ?, x'')`, importID, c.firstID, c.n, c.user, c.event, c.time)
 	if err != nil {

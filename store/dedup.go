@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -178,8 +179,18 @@ func (r *bitReader) bits(k uint) uint64 {
 	return v
 }
 
+// The dedup tail. Rewriting the buckets of a small import's hashes
+// rewrote most pages of the index (1,000 hashes into 10M touch 600 of its
+// 820 64 KB pages), so its cost grew with the database (issue 19, point
+// 4). Instead the hashes of such an import stay in its chunks' dedup
+// column (8 bytes each, in row order), where every import reads them:
+// settings.dedup_upto names the last chunk whose hashes are in the
+// buckets (unset: every chunk). An import that would make that tail
+// longer than tailLimit folds it into the buckets and empties the tail
+// chunks' column, in its transaction.
+
 // dedupIndex is an import's view of dedup_index: the buckets read so far
-// (the hashes stored before the import) and the hashes it adds.
+// (the hashes stored before the import), the tail, and the hashes it adds.
 type dedupIndex struct {
 	tx     *sql.Tx
 	get    *sql.Stmt
@@ -187,6 +198,10 @@ type dedupIndex struct {
 	read   []bool
 	added  [][]uint64 // blocks of the hashes this import stores
 	none   bool       // nothing stored: every count is 0
+
+	events int64    // stored before the import
+	upto   int64    // dedup_upto: chunks after it form the tail
+	tail   []uint64 // the tail's hashes, sorted
 }
 
 // dedupWholeIndex is the stored events up to which an import reads the
@@ -195,10 +210,13 @@ type dedupIndex struct {
 var dedupWholeIndex int64 = 1 << 22
 
 func openDedupIndex(ctx context.Context, tx *sql.Tx, storedEvents int64) (*dedupIndex, error) {
-	d := &dedupIndex{tx: tx}
+	d := &dedupIndex{tx: tx, events: storedEvents}
 	if storedEvents == 0 {
 		d.none = true // a first import: no bucket to read, nor to look at per event
 		return d, nil
+	}
+	if err := d.readTail(ctx); err != nil {
+		return nil, err
 	}
 	d.stored, d.read = make([][]uint64, 1<<dedupBits), make([]bool, 1<<dedupBits)
 	if storedEvents > dedupWholeIndex {
@@ -230,33 +248,81 @@ func openDedupIndex(ctx context.Context, tx *sql.Tx, storedEvents int64) (*dedup
 	return d, rows.Err()
 }
 
+// readTail reads dedup_upto and the tail's hashes.
+func (d *dedupIndex) readTail(ctx context.Context) error {
+	var upto sql.NullString
+	err := d.tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'dedup_upto'").Scan(&upto)
+	if err == sql.ErrNoRows || err == nil && !upto.Valid {
+		// Unset: every chunk's hashes are in the buckets.
+		return d.tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM chunks").Scan(&d.upto)
+	}
+	if err != nil {
+		return err
+	}
+	if d.upto, err = strconv.ParseInt(upto.String, 10, 64); err != nil {
+		return errCorrupt
+	}
+	rows, err := d.tx.QueryContext(ctx, "SELECT n, dedup FROM chunks WHERE id > ? ORDER BY id", d.upto)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		var b sql.RawBytes
+		if err := rows.Scan(&n, &b); err != nil {
+			return err
+		}
+		if len(b) != 8*n {
+			return errCorrupt
+		}
+		for i := 0; i < len(b); i += 8 {
+			d.tail = append(d.tail, binary.LittleEndian.Uint64(b[i:]))
+		}
+	}
+	slices.Sort(d.tail)
+	return rows.Err()
+}
+
+// bucket returns the stored hashes of bucket b, reading it on first use.
+func (d *dedupIndex) bucket(ctx context.Context, b int) ([]uint64, error) {
+	if !d.read[b] {
+		var blob []byte
+		err := d.get.QueryRowContext(ctx, b).Scan(&blob)
+		if err != nil && err != sql.ErrNoRows {
+			return nil, err
+		}
+		if d.stored[b], err = decodeBucket(nil, b, blob); err != nil {
+			return nil, err
+		}
+		d.read[b] = true
+	}
+	return d.stored[b], nil
+}
+
 // count returns how many stored events (before this import) have hash h.
 func (d *dedupIndex) count(ctx context.Context, h uint64) (int32, error) {
 	if d.none {
 		return 0, nil
 	}
-	b := dedupBucket(h)
-	if !d.read[b] {
-		var blob []byte
-		err := d.get.QueryRowContext(ctx, b).Scan(&blob)
-		if err != nil && err != sql.ErrNoRows {
-			return 0, err
-		}
-		if d.stored[b], err = decodeBucket(nil, b, blob); err != nil {
-			return 0, err
-		}
-		d.read[b] = true
+	s, err := d.bucket(ctx, dedupBucket(h))
+	if err != nil {
+		return 0, err
 	}
-	s := d.stored[b]
+	return copies(s, h) + copies(d.tail, h), nil
+}
+
+// copies counts h in the sorted hashes s.
+func copies(s []uint64, h uint64) int32 {
 	lo, found := slices.BinarySearch(s, h)
 	if !found {
-		return 0, nil
+		return 0
 	}
 	hi := lo + 1
 	for hi < len(s) && s[hi] == h {
 		hi++
 	}
-	return int32(hi - lo), nil
+	return int32(hi - lo)
 }
 
 // add records the hash of an event this import stores. The hashes are
@@ -275,10 +341,88 @@ func (d *dedupIndex) add(h uint64) {
 	*last = append(*last, h)
 }
 
-// write stores the added hashes into their buckets, rewriting only those.
+// write stores the hashes of import importID: in its chunks while the
+// tail stays within tailLimit, else in the buckets with the tail's.
+func (d *dedupIndex) write(ctx context.Context, importID int64) error {
+	total := len(d.tail)
+	for _, blk := range d.added {
+		total += len(blk)
+	}
+	if total == len(d.tail) {
+		return nil
+	}
+	if !d.none && int64(total) <= tailLimit(d.events) {
+		return d.keepInChunks(ctx, importID)
+	}
+	if len(d.tail) > 0 {
+		// The tail joins the buckets: read those the import did not.
+		for _, h := range d.tail {
+			if _, err := d.bucket(ctx, dedupBucket(h)); err != nil {
+				return err
+			}
+		}
+		d.added = append(d.added, d.tail)
+		if _, err := d.tx.ExecContext(ctx, "UPDATE chunks SET dedup = x'' WHERE id > ?", d.upto); err != nil {
+			return err
+		}
+	}
+	if err := d.fold(ctx); err != nil {
+		return err
+	}
+	_, err := d.tx.ExecContext(ctx, `INSERT INTO settings(key, value) SELECT 'dedup_upto', coalesce(max(id), 0) FROM chunks WHERE true
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+	return err
+}
+
+// keepInChunks writes the import's hashes into its chunks, in row order.
+func (d *dedupIndex) keepInChunks(ctx context.Context, importID int64) error {
+	rows, err := d.tx.QueryContext(ctx, "SELECT id, n FROM chunks WHERE import_id = ? ORDER BY id", importID)
+	if err != nil {
+		return err
+	}
+	var chunks [][2]int64
+	for rows.Next() {
+		var c [2]int64
+		if err := rows.Scan(&c[0], &c[1]); err != nil {
+			rows.Close()
+			return err
+		}
+		chunks = append(chunks, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var all []uint64
+	for _, blk := range d.added {
+		all = append(all, blk...)
+	}
+	var b []byte
+	for _, c := range chunks {
+		if c[1] > int64(len(all)) {
+			return errCorrupt
+		}
+		b = b[:0]
+		for _, h := range all[:c[1]] {
+			b = binary.LittleEndian.AppendUint64(b, h)
+		}
+		all = all[c[1]:]
+		if _, err := d.tx.ExecContext(ctx, "UPDATE chunks SET dedup = ? WHERE id = ?", b, c[0]); err != nil {
+			return i18n.Errorf("store dedup index: %w", err)
+		}
+	}
+	if len(all) != 0 {
+		return errCorrupt
+	}
+	_, err = d.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('dedup_upto', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(d.upto, 10))
+	return err
+}
+
+// fold stores the added hashes into their buckets, rewriting only those.
 // The hashes are first dealt into one array by bucket (a counting sort),
 // releasing each block once dealt, then each bucket is sorted.
-func (d *dedupIndex) write(ctx context.Context) error {
+func (d *dedupIndex) fold(ctx context.Context) error {
 	// ends[b] counts the hashes of buckets before b, then, once they are
 	// dealt, where bucket b ends.
 	ends := make([]int, 1<<dedupBits)
@@ -392,5 +536,5 @@ func migrateDedup(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	d := &dedupIndex{tx: tx, added: [][]uint64{all}}
-	return d.write(ctx)
+	return d.fold(ctx)
 }

@@ -153,8 +153,11 @@ func TestMigrateDedupFromSchema4(t *testing.T) {
 // TestDedupBucketByBucket imports into a database past dedupWholeIndex, as
 // read bucket by bucket, and cross-checks every count against a plain
 // multiset kept beside it: insert ids, repeated rows within a file, and
-// rows repeating stored ones.
+// rows repeating stored ones; small files among them leave their hashes
+// in the dedup tail, a few at a time, until one folds it in.
 func TestDedupBucketByBucket(t *testing.T) {
+	defer func(n int) { tailEvents = n }(tailEvents)
+	tailEvents = 1 << 20 // tails of up to an eighth of the stored events
 	for _, whole := range []bool{true, false} {
 		t.Run(fmt.Sprint("whole index ", whole), func(t *testing.T) {
 			db := openTemp(t)
@@ -166,9 +169,14 @@ func TestDedupBucketByBucket(t *testing.T) {
 			r := rand.New(rand.NewPCG(5, 6))
 			stored := map[string]int{} // row key -> copies stored
 			var ids = map[string]bool{}
-			for round := range 6 {
+			tails, folds := 0, 0
+			for round := range 16 {
+				size := 400
+				if round >= 2 {
+					size = 20 + r.IntN(60)
+				}
 				var evs []Event
-				for range 400 {
+				for range size {
 					e := Event{User: fmt.Sprint("u", r.IntN(30)), Name: fmt.Sprint("e", r.IntN(3)), Time: int64(r.IntN(40)) * 1000}
 					if r.IntN(4) == 0 {
 						e.InsertID = fmt.Sprint("id", r.IntN(200))
@@ -194,15 +202,30 @@ func TestDedupBucketByBucket(t *testing.T) {
 				for k, n := range inFile {
 					stored[k] = max(stored[k], n)
 				}
+				index := indexHashes(t, db)
 				imp, dup := importEvents(t, db, evs)
-				if imp != want || imp+dup != 400 {
+				if imp != want || imp+dup != int64(size) {
 					t.Fatalf("round %d: %d imported, %d duplicates; want %d imported", round, imp, dup, want)
 				}
+				// Every stored event's hash is in the buckets or the tail,
+				// once; a file left in the tail leaves the buckets as they were.
+				var n, inTail int64
+				db.SQL.QueryRow("SELECT sum(n), sum(length(dedup)) / 8 FROM chunks").Scan(&n, &inTail)
+				after := indexHashes(t, db)
+				if int64(len(after))+inTail != n {
+					t.Fatalf("round %d: %d hashes in the index and %d in the tail for %d events", round, len(after), inTail, n)
+				}
+				switch {
+				case inTail == 0:
+					folds++
+				case slices.Equal(index, after):
+					tails++
+				default:
+					t.Fatalf("round %d: the buckets changed and the tail holds %d hashes", round, inTail)
+				}
 			}
-			var n int64
-			db.SQL.QueryRow("SELECT sum(n) FROM chunks").Scan(&n)
-			if got := int64(len(indexHashes(t, db))); got != n {
-				t.Fatalf("%d hashes in the index for %d events", got, n)
+			if tails < 3 || folds < 3 {
+				t.Fatalf("%d files left in the tail, %d folds: the test no longer covers both", tails, folds)
 			}
 		})
 	}

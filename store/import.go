@@ -546,7 +546,7 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 			ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`); err != nil {
 			return err
 		}
-		if err := t.dedup.write(ctx); err != nil {
+		if err := t.dedup.write(ctx, t.importID); err != nil {
 			return err
 		}
 		// The import's maps are done with: let the snapshot reuse the memory.

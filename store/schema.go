@@ -3,13 +3,13 @@ package store
 // SchemaVersion is the version of the database layout this build writes.
 // Opening a database with a larger version is refused; a smaller one is
 // migrated in place by running the missing steps of migrations.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // readableFrom is the oldest schema a read-only open reads as it is:
 // schema 2 only added the snapshot and schema 3 the audience holdouts,
 // which readers treat as optional (HasTable); schema 4 only allows dense
 // property chunks, which readers of any version tell apart by their first
-// byte; schema 5 only moved the dedup hashes, which readers never use.
+// byte; schemas 5 and 6 only moved the dedup hashes, which readers never use.
 const readableFrom = 1
 
 // migrations[i] upgrades a database from version i to version i+1.
@@ -157,4 +157,9 @@ CREATE TABLE audience_holdout (
 	// 4 -> 5: the dedup hashes move from the chunks into dedup_index
 	// (dedup.go), filled by migrateDedup.
 	dedupSchema,
+	// 5 -> 6: the hashes of small imports stay in their chunks, past
+	// settings.dedup_upto (dedup.go, the dedup tail). No table changes:
+	// the version is raised so that an older spoor, which would not look
+	// there and so store such events again, refuses the file.
+	`SELECT 1`,
 }
