@@ -65,7 +65,8 @@ func init() {
 		"%s":                                                                   "%s",
 		"sql: %w":                                                              "sql：%w",
 		"sql: %w; the tables are events, event_names, users, identities, imports and settings, and PRAGMA table_info(events) lists a table's columns": "SQLite 无法执行这条查询：%w。可查询的表有 events、event_names、users、identities、imports 和 settings，PRAGMA table_info(events) 可列出一张表的列",
-		"sql: %w; check the query's syntax and values": "SQLite 无法执行这条查询：%w。请检查查询的语法和取值",
-		"spoor_chunk_rows needs its seven arguments":   "spoor_chunk_rows 需要它的七个参数",
+		"sql: %w; check the query's syntax and values":                 "SQLite 无法执行这条查询：%w。请检查查询的语法和取值",
+		"spoor_chunk_rows needs its seven arguments":                   "spoor_chunk_rows 需要它的七个参数",
+		"spoor_chunk_rows takes its properties from spoor_chunk_props": "spoor_chunk_rows 的属性参数必须来自 spoor_chunk_props",
 	})
 }
