@@ -45,23 +45,25 @@ func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.
 	if opt.KeyEvent != "" {
 		key = t.Event + " = " + clickhouse.String(opt.KeyEvent)
 	}
-	sql := func(from string) string {
+	sql := func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, countIf(" + t.Time + " >= " + lit(recentFrom) + ")," +
 			" countIf(" + t.Time + " >= " + lit(baseFrom) + " AND " + t.Time + " < " + lit(recentFrom) + ") AS base," +
-			" arraySort(groupUniqArray(" + day + ")), countIf(" + key + ")," +
-			" argMaxIf((" + t.Time + ", " + t.Event + "), (" + t.Time + ", " + tiebreak + "), " + key + ") AS k, tupleElement(k, 1), tupleElement(k, 2)" +
-			" FROM " + from + " WHERE " + t.Where + " GROUP BY person HAVING base > 0"
+			" arraySort(groupUniqArray(toInt32(" + day + "))), countIf(" + key + ")," +
+			// The latest key event's time, and its name by (time, storage
+			// order): an argMax carrying only the name costs a third less.
+			" maxIf(" + t.Time + ", " + key + "), argMaxIf(" + t.Event + ", (" + t.Time + ", " + tiebreak + "), " + key + ")" +
+			" FROM " + from + " WHERE " + t.Where + " AND " + part + " GROUP BY person HAVING base > 0"
 	}
 	var persons []segment.ChurnPerson
-	err = e.eachPerson(ctx, sql, func(row []string) error {
-		if len(row) != 8 {
-			return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 8)
+	err = e.eachPart(ctx, sql, func(row []string) error {
+		if len(row) != 7 {
+			return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 7)
 		}
 		recent, err1 := strconv.Atoi(row[1])
 		base, err2 := strconv.Atoi(row[2])
 		days, err3 := intArray(row[3])
 		keys, err4 := strconv.Atoi(row[4])
-		keyAt, err5 := strconv.ParseInt(row[6], 10, 64)
+		keyAt, err5 := strconv.ParseInt(row[5], 10, 64)
 		if err := firstErr(err1, err2, err3, err4, err5); err != nil {
 			return i18n.Errorf("churn: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
 		}
@@ -70,7 +72,7 @@ func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.
 			p.Days = append(p.Days, at(d))
 		}
 		if keys > 0 {
-			p.KeyAt, p.KeyEvent = keyAt, row[7]
+			p.KeyAt, p.KeyEvent = keyAt, row[6]
 		}
 		persons = append(persons, p)
 		return nil

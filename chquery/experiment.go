@@ -28,12 +28,12 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 	if err != nil {
 		return nil, err
 	}
-	sql := func(from string) string {
+	sql := func(from, part string) string {
 		return "SELECT seen, tupleElement(x0, 2) AS variant, inTest, level, open, rv, tupleElement(x0, 4) AS byv, tupleElement(x0, 5) AS byh, count()" +
-			" FROM (" + p.person(from) + ") GROUP BY seen, variant, inTest, level, open, rv, byv, byh"
+			" FROM (" + p.person(from, part) + ") GROUP BY seen, variant, inTest, level, open, rv, byv, byh"
 	}
 	var exposures []experiment.Exposure
-	err = e.eachPerson(ctx, sql, func(row []string) error {
+	err = e.eachPart(ctx, sql, func(row []string) error {
 		if len(row) != 9 {
 			return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 9)
 		}
@@ -64,7 +64,7 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 type expPlan struct {
 	a      experiment.Assignment
 	steps  int // a goal is one
-	person func(from string) string
+	person partSQL // over a table and a part of its persons (eachPart)
 }
 
 // experimentPlan checks q as experiment.Run does and compiles it.
@@ -130,11 +130,11 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 	// --where passed, --by value and whether set); ev: the step events
 	// that may count (time, storage order, the steps each may fill,
 	// revenue text and whether set), in order.
-	inner := func(from string) string {
+	inner := func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, arraySort(groupUniqArrayIf(" + variant + ", " + assigned + ")) AS seen," +
 			" argMinIf((" + t.Time + ", " + variant + ", toUInt8(" + where + "), " + byValue + ", toUInt8(" + byHas + ")), (" + t.Time + ", " + tiebreak + "), " + assigned + ") AS x0," +
 			" arraySort(x -> (x.1, x.2), groupArrayIf((" + t.Time + ", " + tiebreak + ", " + mask + ", " + revenue + ", toUInt8(" + hasRevenue + ")), " + isStep + ")) AS ev" +
-			" FROM " + from + " WHERE " + t.Where + " AND (" + assigned + " OR " + isStep + ")" +
+			" FROM " + from + " WHERE " + t.Where + " AND " + part + " AND (" + assigned + " OR " + isStep + ")" +
 			" GROUP BY person HAVING length(seen) > 0"
 	}
 	var st stages
@@ -176,7 +176,7 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 	st.let("rv", rev)
 	// The goal's instant, for the members of a variant.
 	st.let("reached", fmt.Sprintf("if(level = %d, T[p%d], toInt64(0))", n, n))
-	return &expPlan{a: a, steps: n, person: func(from string) string { return st.wrap(inner(from)) }}, nil
+	return &expPlan{a: a, steps: n, person: func(from, part string) string { return st.wrap(inner(from, part)) }}, nil
 }
 
 // any reports whether some event has cond.

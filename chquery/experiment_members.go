@@ -22,7 +22,7 @@ func (e *Engine) ExperimentMembers(ctx context.Context, q experiment.Query, vari
 		return nil, err
 	}
 	sql := func(from string) string {
-		return "SELECT person, tupleElement(x0, 1), level = " + strconv.Itoa(p.steps) + ", reached, open FROM (" + p.person(from) + ")" +
+		return "SELECT person, tupleElement(x0, 1), level = " + strconv.Itoa(p.steps) + ", reached, open FROM (" + p.person(from, "1") + ")" +
 			" WHERE length(seen) = 1 AND inTest = 1 AND tupleElement(x0, 2) = " + clickhouse.String(variant)
 	}
 	list := []experiment.Member{}

@@ -116,7 +116,9 @@ func TestExperimentMatchesLocal(t *testing.T) {
 	rng := rand.New(rand.NewSource(9))
 	zones := []string{"America/New_York", "Australia/Lord_Howe", "Europe/London"}
 	datasets, queries := runs(8, 3), 8
+	inParts := partsEvery(t)
 	for it := 0; it < datasets; it++ {
+		inParts(it)
 		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
 		base := time.Date(2026, []time.Month{3, 10, 11}[rng.Intn(3)], 1+rng.Intn(28), 0, 0, 0, 0, loc).UnixMilli()
 		var raw []query.RawEvent

@@ -174,3 +174,12 @@ func randomZoned(rng *rand.Rand, zones []string, days int64) (raw []query.RawEve
 	rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
 	return raw, loc, base
 }
+
+// partsEvery returns a function making dataset i of a loop read in parts,
+// as a large table is (eachPart), when i is even, and in one query when
+// odd; the test's end restores the threshold.
+func partsEvery(t testing.TB) func(i int) {
+	n := partEvents
+	t.Cleanup(func() { partEvents = n })
+	return func(i int) { partEvents = int64(i%2) << 40 }
+}

@@ -3,6 +3,7 @@ package chquery
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
@@ -58,15 +59,15 @@ func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.
 		}
 		group = "argMin((" + v + ", toUInt8(" + has + ")), (" + t.Time + ", " + tiebreak + "))"
 	}
-	sql := func(from string) string {
-		persons := "SELECT " + group + " AS g, arraySort(groupUniqArray(" + ord + ")) AS A FROM " + from + " WHERE " + cond + " GROUP BY " + t.Person
+	sql := func(from, part string) string {
+		persons := "SELECT " + group + " AS g, arraySort(groupUniqArray(" + ord + ")) AS A FROM " + from + " WHERE " + cond + " AND " + part + " GROUP BY " + t.Person
 		kinds := "arrayConcat([(toInt64(0), 'users')]," +
 			" arrayMap((a, p) -> (a, multiIf(p < 0, 'new', p = a - 1, 'returning', 'resurrecting')), A, arrayPushFront(arrayPopBack(A), toInt64(-1)))," +
 			" arrayMap(a -> (a + 1, 'dormant'), arrayFilter((a, nx) -> nx > a + 1, A, arrayPushBack(arrayPopFront(A), toInt64(9223372036854775807)))))"
 		return "SELECT g.1, g.2, x.1 AS o, x.2 AS k, count() FROM (" + persons + ") ARRAY JOIN " + kinds + " AS x GROUP BY g.1, g.2, o, k"
 	}
 	var cells []query.LifecycleCell
-	err = e.eachPerson(ctx, sql, func(row []string) error {
+	err = e.eachPart(ctx, sql, func(row []string) error {
 		o, err1 := strconv.ParseInt(row[2], 10, 64)
 		n, err2 := strconv.Atoi(row[4])
 		if err := firstErr(err1, err2); err != nil {
@@ -89,7 +90,19 @@ func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.
 // event so that consecutive periods differ by one, and the way back from
 // a number to an instant inside its period.
 func (e *Engine) ordinal(iv query.Interval, loc *time.Location) (string, func(int64) int64) {
-	date := "toDate(toDateTime(intDiv(" + e.t.Time + ", 1000)), " + clickhouse.String(loc.String()) + ")"
+	return e.ordinalOf(iv, loc, e.t.Time)
+}
+
+// ordinalOf is ordinal of the instant at (SQL of epoch milliseconds).
+func (e *Engine) ordinalOf(iv query.Interval, loc *time.Location, at string) (string, func(int64) int64) {
+	date := "toDate(toDateTime(intDiv(" + at + ", 1000)), " + clickhouse.String(loc.String()) + ")"
+	day, fast := e.dayNumberOf(loc, at)
+	switch {
+	case fast && iv == query.Week:
+		return "intDiv(" + day + " - 4, 7)", func(n int64) int64 { return dayNoon(n*7+4, loc) }
+	case fast && iv == query.Day:
+		return day, func(n int64) int64 { return dayNoon(n, loc) }
+	}
 	switch iv {
 	case query.Week:
 		// Mondays are days 4, 11, ... since 1970-01-01 (a Thursday).
@@ -100,4 +113,46 @@ func (e *Engine) ordinal(iv query.Interval, loc *time.Location) (string, func(in
 		}
 	}
 	return "toInt64(toUInt16(" + date + "))", func(n int64) int64 { return dayNoon(n, loc) }
+}
+
+// dayNumber is SQL numbering the calendar day in loc of an event (days
+// since 1970-01-01, as toDate counts them) by integer arithmetic: the
+// time plus loc's offset, which is one constant, or one per stretch
+// between the zone's transitions inside the data's span (a few a year).
+// It is what toDate(toDateTime(...), zone) gives at a fraction of its
+// cost; ok is false where that shortcut is not taken: facts not read
+// yet, times before 1970-01-08 or past 2105 (where toDate's UInt16 and
+// toDateTime's UInt32 wrap), or more than maxTransitions transitions.
+func (e *Engine) dayNumber(loc *time.Location) (sql string, ok bool) { return e.dayNumberOf(loc, e.t.Time) }
+
+// dayNumberOf is dayNumber of the instant at.
+func (e *Engine) dayNumberOf(loc *time.Location, at string) (sql string, ok bool) {
+	e.cache.mu.Lock()
+	f := e.cache.facts
+	e.cache.mu.Unlock()
+	const maxTransitions = 64
+	if f == nil || f.count == 0 || f.min < 7*86_400_000+14*3_600_000 || f.max >= time.Date(2105, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() {
+		return "", false
+	}
+	t := time.UnixMilli(f.min).In(loc)
+	_, off := t.Zone()
+	offset := lit(int64(off) * 1000)
+	var branches []string
+	for {
+		_, end := t.ZoneBounds()
+		if end.IsZero() || end.UnixMilli() > f.max {
+			break
+		}
+		if len(branches) == 2*maxTransitions {
+			return "", false
+		}
+		branches = append(branches, at+" < "+lit(end.UnixMilli()), offset)
+		t = end
+		_, off = t.Zone()
+		offset = lit(int64(off) * 1000)
+	}
+	if len(branches) > 0 {
+		offset = "multiIf(" + strings.Join(append(branches, offset), ", ") + ")"
+	}
+	return "intDiv(" + at + " + " + offset + ", 86400000)", true
 }

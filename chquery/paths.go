@@ -41,9 +41,12 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	if tiebreak == "" {
 		tiebreak = "0"
 	}
-	byValue, byHas := "''", "0"
+	// Each event's tuple carries the --by value only when there is one:
+	// groupArray's cost grows with the tuple.
+	by, byCols := "", "'' AS byv, toUInt8(0) AS byh"
 	if q.By != "" {
-		byValue, byHas = t.Prop(q.By)
+		byValue, byHas := t.Prop(q.By)
+		by, byCols = ", "+byValue+", toUInt8("+byHas+")", "tupleElement(anchorBy, 4) AS byv, tupleElement(anchorBy, 5) AS byh"
 	}
 	// Events are walked as numbers (1 + their index in f.names): sorting
 	// and comparing them is cheaper than names.
@@ -57,11 +60,11 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	}
 	code := "transform(" + t.Event + ", [" + clickhouse.Strings(f.names) + "], CAST([" + strings.Join(codes, ", ") + "] AS Array(UInt32)), toUInt32(0))"
 	anchor := clickhouse.String(p.Anchor)
-	inner := func(from string) string {
+	inner := func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", " + code +
-			", " + byValue + ", toUInt8(" + byHas + ")))) AS ev" +
+			by + "))) AS ev" +
 			" FROM " + from +
-			" WHERE " + t.Where + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) + " AND " + where +
+			" WHERE " + t.Where + " AND " + part + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) + " AND " + where +
 			" GROUP BY person HAVING countIf(" + t.Event + " = " + anchor + ") > 0"
 	}
 	var st stages
@@ -102,12 +105,12 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	st.let("steps", "arraySlice("+walked+", 2, "+depth+")")
 	st.next()
 	st.let("early", "toUInt8(length(steps) < "+depth+")")
-	sql := func(from string) string {
-		return "SELECT steps, early, tupleElement(anchorBy, 4) AS byv, tupleElement(anchorBy, 5) AS byh, count()" +
-			" FROM (" + st.wrap(inner(from)) + ") GROUP BY steps, early, byv, byh"
+	sql := func(from, part string) string {
+		return "SELECT steps, early, " + byCols + ", count()" +
+			" FROM (" + st.wrap(inner(from, part)) + ") GROUP BY steps, early, byv, byh"
 	}
 	var counts []query.PathCount
-	err = e.eachPerson(ctx, sql, func(row []string) error {
+	err = e.eachPart(ctx, sql, func(row []string) error {
 		if len(row) != 5 {
 			return i18n.Errorf("paths: ClickHouse sent %d columns, expected %d", len(row), 5)
 		}

@@ -73,7 +73,9 @@ func TestPathsMatchesLocal(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	zones := []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Europe/London"}
 	datasets, queries := runs(10, 3), 10
+	inParts := partsEvery(t)
 	for it := 0; it < datasets; it++ {
+		inParts(it)
 		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
 		// Around a DST change in March or November.
 		base := time.Date(2026, []time.Month{3, 10, 11}[rng.Intn(3)], 1+rng.Intn(28), 0, 0, 0, 0, loc).UnixMilli()

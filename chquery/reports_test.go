@@ -65,7 +65,9 @@ func TestStagesAndRFMMatchLocal(t *testing.T) {
 	rng := rand.New(rand.NewSource(21))
 	datasets := runs(8, 3)
 	attributed := 0
+	inParts := partsEvery(t)
 	for it := 0; it < datasets; it++ {
+		inParts(it)
 		raw, loc := randomShop(rng)
 		b := f.load(raw, loc)
 		for qi := 0; qi < 6; qi++ {

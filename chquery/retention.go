@@ -68,12 +68,21 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 	first := func(what string) string {
 		return "argMinIf((" + what + "), (" + t.Time + ", " + tiebreak + "), " + inStart + ")"
 	}
-	sql := func(from string) string {
-		rows := " FROM " + from + " WHERE " + t.Where + " AND " + where + " AND " + t.Time + " >= " + lit(cal.Starts[0]) + " AND (" + isStart + " OR " + isReturn + ")"
+	sql := func(from, part string) string {
+		rows := " FROM " + from + " WHERE " + t.Where + " AND " + part + " AND " + where + " AND " + t.Time + " >= " + lit(cal.Starts[0]) + " AND (" + isStart + " OR " + isReturn + ")"
 		if !q.Recurring {
-			return "SELECT person, [tupleElement(f, 1)], [tupleElement(f, 2)], [tupleElement(f, 3)], R FROM (SELECT " + t.Person + " AS person, " +
-				first(ord+", "+v+", toUInt8("+has+")") + " AS f," +
-				" arraySort(groupUniqArrayIf(" + ord + ", " + isReturn + ")) AS R" + rows +
+			// The first start's period is the period of the least start
+			// time, taken once per person; only its --by value needs the
+			// storage order (an argMin over (time, order) costs about as
+			// much as the rest of the query).
+			f := "('', toUInt8(0))"
+			if q.By != "" {
+				f = first(v + ", toUInt8(" + has + ")")
+			}
+			firstOrd, _ := e.ordinalOf(iv, span.Loc, "ft")
+			return "SELECT person, [" + firstOrd + "], [tupleElement(f, 1)], [tupleElement(f, 2)], R FROM (SELECT " + t.Person + " AS person, " +
+				"minIf(" + t.Time + ", " + inStart + ") AS ft, " + f + " AS f," +
+				" arraySort(groupUniqArrayIf(toInt32(" + ord + "), " + isReturn + ")) AS R" + rows +
 				" GROUP BY person HAVING countIf(" + inStart + ") > 0)"
 		}
 		// Per person and period, then per person.
@@ -84,7 +93,7 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 			" FROM (" + periods + ") GROUP BY person HAVING length(S) > 0)"
 	}
 	var persons []query.RetentionPerson
-	err = e.eachPerson(ctx, sql, func(row []string) error {
+	err = e.eachPart(ctx, sql, func(row []string) error {
 		starts, err1 := intArray(row[1])
 		by, err2 := clickhouse.ParseArray(row[2])
 		has, err3 := intArray(row[3])

@@ -489,7 +489,10 @@ func (b *segBuilder) streak(ctx context.Context, n segment.Streak) (func(from st
 		value, has = "if("+h+", "+v+", '')", h
 		m = "(" + m + " AND " + h + ")"
 	}
-	day := "toInt64(toUInt16(toDate(toDateTime(intDiv(" + t.Time + ", 1000)), " + clickhouse.String(b.loc.String()) + ")))"
+	day, ok := b.e.dayNumber(b.loc)
+	if !ok {
+		day = "toInt64(toUInt16(toDate(toDateTime(intDiv(" + t.Time + ", 1000)), " + clickhouse.String(b.loc.String()) + ")))"
+	}
 	cols := "arraySort(groupUniqArrayIf(" + day + ", " + m + ")) AS ds, if(countIf(" + w + ") > 0, maxIf(" + day + ", " + w + "), toInt64(-1)) AS wv"
 	var st stages
 	// Days of a run less their index are one number: the run's key.

@@ -68,10 +68,16 @@ func (e *Engine) Trends(ctx context.Context, q query.TrendsQuery) (*query.Trends
 		}
 	case query.Week:
 		bucket = "toUInt16(toMonday(toDate(" + sec + ", " + zone + ")))"
+		if day, ok := e.dayNumber(span.Loc); ok { // Mondays are days 4, 11, ...
+			bucket = "(4 + 7 * intDiv(" + day + " - 4, 7))"
+		}
 	case query.Month:
 		bucket = "toUInt16(toStartOfMonth(toDate(" + sec + ", " + zone + ")))"
 	default:
 		bucket = "toUInt16(toDate(" + sec + ", " + zone + "))"
+		if day, ok := e.dayNumber(span.Loc); ok {
+			bucket = day
+		}
 	}
 	at := func(v string) (int64, error) { // a bucket key to an instant inside it
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -149,7 +155,10 @@ func rollingWindows(measure string) []int {
 func (e *Engine) rolling(ctx context.Context, q query.TrendsQuery, span query.Span, scanFrom int64, windows []int, key, cond, zone, sec string,
 	series func([]string) query.TrendSeriesKey, cells *query.TrendsCells) error {
 	t := e.t
-	day := "toInt64(toUInt16(toDate(" + sec + ", " + zone + ")))"
+	day, ok := e.dayNumber(span.Loc)
+	if !ok {
+		day = "toInt64(toUInt16(toDate(" + sec + ", " + zone + ")))"
+	}
 	first := time.UnixMilli(span.From).In(span.Loc)
 	firstDay := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
 	var ws []string
