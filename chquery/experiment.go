@@ -63,7 +63,7 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 // short of it).
 type expPlan struct {
 	a      experiment.Assignment
-	steps  int // a goal is one
+	steps  int     // a goal is one
 	person partSQL // over a table and a part of its persons (eachPart)
 }
 

@@ -123,7 +123,9 @@ func (e *Engine) ordinalOf(iv query.Interval, loc *time.Location, at string) (st
 // cost; ok is false where that shortcut is not taken: facts not read
 // yet, times before 1970-01-08 or past 2105 (where toDate's UInt16 and
 // toDateTime's UInt32 wrap), or more than maxTransitions transitions.
-func (e *Engine) dayNumber(loc *time.Location) (sql string, ok bool) { return e.dayNumberOf(loc, e.t.Time) }
+func (e *Engine) dayNumber(loc *time.Location) (sql string, ok bool) {
+	return e.dayNumberOf(loc, e.t.Time)
+}
 
 // dayNumberOf is dayNumber of the instant at.
 func (e *Engine) dayNumberOf(loc *time.Location, at string) (sql string, ok bool) {
