@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -37,10 +36,11 @@ const neg = "toInt64(-4611686018427387904)"
 //     reports. Each step is one pass over that step's events.
 //
 // This is the general form, for steps that repeat a class; steps of all
-// different names take distinctSQL, a strict funnel strictSQL and an
-// any-order one anySQL. Exclusions and other products' semantics are not
-// compiled yet: they return an error saying so rather than a different
-// number.
+// different names take distinctSQL, a strict funnel strictSQL, an
+// any-order one anySQL and other products' semantics vendorSQL. What is
+// not compiled yet (some exclusions of ordered funnels, some semantics
+// over same-named steps) returns an error saying so rather than a
+// different number.
 func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.FunnelResult, error) {
 	e, f, span, err := e.scope(ctx, q.Common)
 	if err != nil {
@@ -55,9 +55,15 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 			return nil, err
 		}
 	}
+	for _, x := range q.Exclude {
+		if err := f.checkEvent(x.Event); err != nil {
+			return nil, i18n.Errorf("exclusion: %w", err)
+		}
+	}
 	switch m := strings.ToLower(q.Mode); {
-	case m == query.FunnelStrict && len(q.Steps) > 63:
-		return nil, errNotYet(i18n.M("a strict funnel of more than 63 steps"))
+	case m == query.FunnelStrict && len(q.Steps)+len(q.Exclude) > 64:
+		return nil, errNotYet(i18n.M("a strict funnel of more than 64 steps and exclusions"))
+	case m == query.FunnelStrict:
 	case len(q.Exclude) > 0:
 		if err := wholeExclusions(q); err != nil {
 			return nil, err
@@ -70,10 +76,10 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		sql, err = e.vendorSQL(ctx, q, span, f)
 	case strings.EqualFold(q.Mode, query.FunnelStrict):
 		sql, err = e.strictSQL(ctx, q, span, false)
-	case strings.EqualFold(q.Mode, query.FunnelAny) || strings.EqualFold(q.Mode, "unordered"):
+	case anyOrder(q.Mode):
 		sql, err = e.anySQL(ctx, q, span, f)
 	case distinctNames(q.Steps):
-		sql, err = e.distinctSQL(ctx, q, span, f, false)
+		sql, err = e.distinctSQL(ctx, q, span, f, latestAttempt)
 	default:
 		sql, err = e.funnelSQL(ctx, q, span, f)
 	}
@@ -95,24 +101,27 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	return persons.Result(), nil
 }
 
-// wholeExclusions says which exclusions are not compiled: those of a
-// strict funnel, of steps sharing a name, of an event that is also a
-// step, and those between some of the steps rather than the whole funnel.
-// The rest distinctSQL compiles.
+// wholeExclusions says which exclusions of an ordered funnel are not
+// compiled: those of steps sharing a name, and those between some of the
+// steps rather than the whole funnel.
+// The rest distinctSQL compiles (strictSQL compiles every exclusion).
 func wholeExclusions(q query.FunnelQuery) error {
-	if strings.EqualFold(q.Mode, query.FunnelStrict) || !distinctNames(q.Steps) {
-		return errNotYet(i18n.M("a funnel with exclusions whose mode is strict or whose steps share an event name"))
+	if !distinctNames(q.Steps) {
+		return errNotYet(i18n.M("an ordered funnel with exclusions whose steps share an event name"))
 	}
 	n := len(q.Steps)
 	for _, x := range q.Exclude {
 		if x.From != 0 || x.To != 0 && x.To != n-1 {
 			return errNotYet(i18n.M("an exclusion between some of the steps (%s)", x.Event))
 		}
-		if slices.ContainsFunc(q.Steps, func(st query.FunnelStep) bool { return st.Event == x.Event }) {
-			return errNotYet(i18n.M("an exclusion of a step's event (%s)", x.Event))
-		}
 	}
 	return nil
+}
+
+// anyOrder reports whether mode is the any-order mode (as the local
+// engine reads it).
+func anyOrder(mode string) bool {
+	return strings.EqualFold(mode, query.FunnelAny) || strings.EqualFold(mode, "unordered")
 }
 
 func windowOf(q query.FunnelQuery) string {
@@ -446,6 +455,10 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 		}
 		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s AND %s), %d)", t.Event, clickhouse.String(st.Event), cond, k))
 	}
+	// Bit n+x: the event is exclusion x's.
+	for x, ex := range q.Exclude {
+		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s), %d)", t.Event, clickhouse.String(ex.Event), n+x))
+	}
 	tiebreak := t.Tiebreak
 	if tiebreak == "" {
 		tiebreak = "0"
@@ -474,13 +487,31 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 		args = append(args, fmt.Sprintf("T%d", k), fmt.Sprintf("M%d", k))
 	}
 	// lv: 0 when the event starts nothing, else the steps its chain does.
+	// An exclusion ending at step k stops the chain there when one of the
+	// chain's events between its step From and step k is the excluded
+	// event, strictly between their times: with consecutive steps no other
+	// event lies between them.
 	lv := strconv.Itoa(n)
 	for k := n - 1; k >= 1; k-- {
-		lv = fmt.Sprintf("if(bitTest(m%d, %d) AND t%d >= t0 AND t%d <= t0 + %s, %s, %d)", k, k, k, k, lit(window), lv, k)
+		cond := fmt.Sprintf("bitTest(m%d, %d) AND t%d >= t0 AND t%d <= t0 + %s", k, k, k, k, lit(window))
+		for x, ex := range exclusionSteps(q) {
+			if ex[1] != k {
+				continue
+			}
+			for j := ex[0] + 1; j < k; j++ {
+				cond += fmt.Sprintf(" AND NOT (bitTest(m%d, %d) AND t%d > t%d AND t%d < t%d)", j, n+x, j, ex[0], j, k)
+			}
+		}
+		lv = fmt.Sprintf("if(%s, %s, %d)", cond, lv, k)
 	}
 	lv = fmt.Sprintf("if(bitTest(m0, 0) AND t0 < %s, %s, 0)", lit(span.To), lv)
 	st.next()
-	st.let("LV", "arrayMap(("+strings.Join(params, ", ")+") -> "+lv+", "+strings.Join(args, ", ")+")")
+	if len(q.Exclude) == 0 {
+		st.let("LV", "arrayMap(("+strings.Join(params, ", ")+") -> "+lv+", "+strings.Join(args, ", ")+")")
+	} else {
+		st.let("LV0", "arrayMap(("+strings.Join(params, ", ")+") -> "+lv+", "+strings.Join(args, ", ")+")")
+		strictCaps(&st, q, window)
+	}
 	st.next()
 	st.let("top", "arrayReduce('max', LV)")
 	st.next()
@@ -509,4 +540,70 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 	return func(from, part string) string {
 		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
+}
+
+// exclusionSteps is each exclusion's steps (0-based), To 0 read as the
+// last step.
+func exclusionSteps(q query.FunnelQuery) [][2]int {
+	var out [][2]int
+	for _, x := range q.Exclude {
+		to := x.To
+		if to == 0 {
+			to = len(q.Steps) - 1
+		}
+		out = append(out, [2]int{x.From, to})
+	}
+	return out
+}
+
+// runningMax is SQL for the running maximum of an Int64 array: built from
+// arrayCumSumNonNegative, linear.
+func runningMax(arr string) string {
+	return "arrayMap((a, b) -> a + b, " + arr + ", arrayCumSumNonNegative(arrayMap(d -> -d, arrayDifference(" + arr + "))))"
+}
+
+// strictCaps defines LV, strictSQL's steps per start, from LV0, those of
+// chains without the exclusions' events between their steps: a start
+// that does not convert is held at step From of an exclusion it has
+// passed (From <= level < To) when the latest excluded event up to the end
+// of its window comes after its step From (query's funnelWorker.strict).
+// That latest event is read per start from the excluded times merged with
+// the starts' window ends, a running maximum.
+func strictCaps(st *stages, q query.FunnelQuery, window int64) {
+	n := len(q.Steps)
+	exs := exclusionSteps(q)
+	params, args := []string{"lv", "t0"}, []string{"LV0", "T"}
+	for k := 1; k < n; k++ {
+		params = append(params, fmt.Sprintf("t%d", k))
+		args = append(args, fmt.Sprintf("T%d", k))
+	}
+	for x := range exs {
+		st.next()
+		st.let(fmt.Sprintf("XT%d", x), fmt.Sprintf("arrayFilter((t, m) -> bitTest(m, %d), T, M)", n+x))
+		st.next()
+		// An excluded time t is 2t, a window end e 2e+1: at one instant
+		// the excluded event is within the window.
+		st.let(fmt.Sprintf("XM%d", x), fmt.Sprintf("arraySort(arrayConcat(arrayMap(t -> t * 2, XT%d), arrayMap(t -> (t + %s) * 2 + 1, T)))", x, lit(window)))
+		st.next()
+		st.let(fmt.Sprintf("XR%d", x), fmt.Sprintf("arrayMap(v -> if(bitAnd(v, 1) = 0, intDiv(v, 2), %s), XM%d)", neg, x))
+		st.next()
+		st.let(fmt.Sprintf("XS%d", x), runningMax(fmt.Sprintf("XR%d", x)))
+		st.next()
+		st.let(fmt.Sprintf("X%d", x), fmt.Sprintf("arrayFilter((r, v) -> bitAnd(v, 1) = 1, XS%d, XM%d)", x, x))
+		params = append(params, fmt.Sprintf("x%d", x))
+		args = append(args, fmt.Sprintf("X%d", x))
+	}
+	// The level is the most any k <= the chain's level is capped to.
+	best := "0"
+	for k := 0; k < n-1; k++ {
+		c := strconv.Itoa(k)
+		for x, ex := range exs {
+			if ex[0] <= k && k < ex[1] {
+				c = fmt.Sprintf("if(x%d > t%d, least(%s, %d), %s)", x, ex[0], c, ex[0], c)
+			}
+		}
+		best = fmt.Sprintf("greatest(%s, if(%d < lv, %s, 0))", best, k, c)
+	}
+	st.next()
+	st.let("LV", fmt.Sprintf("arrayMap((%s) -> if(lv = 0 OR lv = %d, lv, 1 + %s), %s)", strings.Join(params, ", "), n, best, strings.Join(args, ", ")))
 }

@@ -15,20 +15,25 @@ import (
 // a step event in range, its window the events at its time or up to the
 // window after, and its level the number of distinct steps the window's
 // events fill, less one; the latest start of the highest level counts.
-// Steps are classes (a name with its filters); a class that k steps share
-// fills at most k of them, so a window's steps are the sum over classes of
-// min(events of the class, k).
 //
-// The count per class in every start's window is a difference of running
+// Steps sharing a name may have different filters, so "distinct steps" is
+// a maximum matching of events to the steps they meet. An event's type is
+// its name with the set of that name's classes (filters) it meets, coded
+// per name; only a name's types compete for its steps, and by Hall's
+// theorem the steps of one name its window fills are the least, over the
+// sets X of its classes, of its steps outside X plus the window's events
+// meeting a class of X (X empty: all its steps). A name of one class
+// fills min(its events, its steps).
+//
+// The count per type in every start's window is a difference of running
 // counts, read at markers merged into the person's sorted keys: one just
 // before the start's time and one just after its window's end (codes 0
 // and 255 sort around the events of one instant). One sort and a few
-// passes per class, linear in the person's events up to the sort.
+// passes per type, linear in the person's events up to the sort.
 //
-// The counted attempt's chain is, per class, its first k events in the
-// window, in time order: where the number of distinct steps grew.
+// The counted attempt's chain is where the number of distinct steps grew
+// over its window's events in time order.
 func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
-	t := e.t
 	window, err := query.ParseDuration(windowOf(q))
 	if err != nil {
 		return nil, err
@@ -36,30 +41,23 @@ func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Spa
 	if err := packedSpan(f); err != nil {
 		return nil, err
 	}
-	cls, classWhere, classNames, err := stepClasses(q.Steps)
-	if err != nil {
-		return nil, err
-	}
-	need := make([]int, len(classNames)+1)
-	for _, c := range cls {
-		need[c]++
-	}
 	where, err := e.conditions(ctx, q.Where)
 	if err != nil {
 		return nil, err
 	}
-	var codes []string
-	for c := 1; c <= len(classNames); c++ {
-		cond, err := e.conditions(ctx, classWhere[c-1])
-		if err != nil {
-			return nil, i18n.Errorf("step filter: %w", err)
-		}
-		codes = append(codes, "("+t.Event+" = "+clickhouse.String(classNames[c-1])+" AND "+cond+"), "+strconv.Itoa(c))
+	names, err := e.anyTypes(ctx, q.Steps)
+	if err != nil {
+		return nil, err
+	}
+	var cases, eventNames []string
+	for _, nm := range names {
+		cases = append(cases, nm.codeCase())
+		eventNames = append(eventNames, nm.event)
 	}
 	base := f.min
 	// The counted attempt's --by value is that of its start: the last
 	// stored step event at its time.
-	inner := e.personKeys(q, span, f, window, where, codes, classNames, "1")
+	inner := e.personKeys(q, span, f, window, where, cases, eventNames, "1")
 	shift := strconv.Itoa(codeBits)
 	unit := int64(1) << codeBits
 	var st stages
@@ -68,17 +66,16 @@ func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Spa
 	st.let("M", fmt.Sprintf("arraySort(arrayConcat(K, arrayMap(k -> bitAnd(k, %d), K), arrayMap(k -> bitOr(bitAnd(k, %d) + %s, %d), K)))",
 		-unit, -unit, lit(window<<codeBits), unit-1))
 	st.let("MC", fmt.Sprintf("arrayMap(m -> bitAnd(m, %d), M)", unit-1))
-	var sizes []string
-	for c := 1; c <= len(classNames); c++ {
-		st.let(fmt.Sprintf("R%d", c), fmt.Sprintf("arrayCumSum(arrayMap(m -> toInt64(m = %d), MC))", c))
-		st.let(fmt.Sprintf("B%d", c), fmt.Sprintf("arrayFilter((r, m) -> m = 0, R%d, MC)", c))
-		st.let(fmt.Sprintf("E%d", c), fmt.Sprintf("arrayFilter((r, m) -> m = %d, R%d, MC)", unit-1, c))
-		sizes = append(sizes, fmt.Sprintf("least(e%d - b%d, %d)", c, c, need[c]))
-	}
-	var params, args []string
-	for c := 1; c <= len(classNames); c++ {
-		params = append(params, fmt.Sprintf("e%d", c), fmt.Sprintf("b%d", c))
-		args = append(args, fmt.Sprintf("E%d", c), fmt.Sprintf("B%d", c))
+	var params, args, sizes []string
+	for _, nm := range names {
+		for _, c := range nm.codes() {
+			st.let(fmt.Sprintf("R%d", c), fmt.Sprintf("arrayCumSum(arrayMap(m -> toInt64(m = %d), MC))", c))
+			st.let(fmt.Sprintf("B%d", c), fmt.Sprintf("arrayFilter((r, m) -> m = 0, R%d, MC)", c))
+			st.let(fmt.Sprintf("E%d", c), fmt.Sprintf("arrayFilter((r, m) -> m = %d, R%d, MC)", unit-1, c))
+			params = append(params, fmt.Sprintf("e%d", c), fmt.Sprintf("b%d", c))
+			args = append(args, fmt.Sprintf("E%d", c), fmt.Sprintf("B%d", c))
+		}
+		sizes = append(sizes, nm.filled(func(c int) string { return fmt.Sprintf("(e%d - b%d)", c, c) }))
 	}
 	// SZ: per event (in K's order), its window's steps, 0 when it
 	// starts nothing (after the range).
@@ -91,12 +88,27 @@ func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Spa
 	st.let("lo", "t0 * "+strconv.FormatInt(unit, 10))
 	st.let("hi", "(t0 + "+lit(window)+") * "+strconv.FormatInt(unit, 10)+" + "+strconv.FormatInt(unit-1, 10))
 	st.next()
-	var firsts []string
-	for c := 1; c <= len(classNames); c++ {
-		// lo and hi are named outside the lambda as well (see count).
-		firsts = append(firsts, fmt.Sprintf("arraySlice(arrayFilter(k -> bitAnd(k, %d) = %d AND k >= lo AND k <= hi, K), 1, %d + 0 * (lo + hi))", unit-1, c, need[c]))
+	// W: the counted window's events; lo and hi are named outside the
+	// lambda as well (see count).
+	st.let("W", "arraySlice(arrayFilter(k -> k >= lo AND k <= hi, K), 1 + 0 * (lo + hi))")
+	st.next()
+	st.let("WC", fmt.Sprintf("arrayMap(k -> bitAnd(k, %d), W)", unit-1))
+	st.next()
+	params, args, sizes = nil, nil, nil
+	for _, nm := range names {
+		for _, c := range nm.codes() {
+			st.let(fmt.Sprintf("CW%d", c), fmt.Sprintf("arrayCumSum(arrayMap(m -> toInt64(m = %d), WC))", c))
+			params = append(params, fmt.Sprintf("c%d", c))
+			args = append(args, fmt.Sprintf("CW%d", c))
+		}
+		sizes = append(sizes, nm.filled(func(c int) string { return fmt.Sprintf("c%d", c) }))
 	}
-	st.let("chain", "arraySort(arrayConcat("+strings.Join(firsts, ", ")+"))")
+	st.next()
+	// GW: the steps filled by the window's events up to each; the chain
+	// is where it grew (by one at a time).
+	st.let("GW", fmt.Sprintf("arrayMap((%s) -> %s, %s)", strings.Join(params, ", "), strings.Join(sizes, " + "), strings.Join(args, ", ")))
+	st.next()
+	st.let("chain", "arrayFilter((k, g, p) -> g > p, W, GW, arrayPushFront(arrayPopBack(GW), 0))")
 	deltas := "arrayPopFront(arrayDifference(arrayMap(k -> bitShiftRight(k, " + shift + "), chain)))"
 	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
 	if q.By != "" {
@@ -106,4 +118,114 @@ func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Spa
 	return func(from, part string) string {
 		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
+}
+
+// anyName is the steps of an any-order funnel sharing one event name: its
+// classes (distinct filters, each with how many steps it is), the SQL
+// condition of each, and the first of its type codes. A type is the set
+// of classes an event meets, as a bit mask: code offset + mask - 1.
+type anyName struct {
+	event  string
+	is     string // SQL: the event has the name
+	conds  []string
+	mult   []int
+	offset int
+}
+
+// maxAnyClasses bounds the classes of one name: the matching takes the
+// least over 2^classes sets.
+const maxAnyClasses = 4
+
+// anyTypes groups the steps by name and, within a name, by filters.
+func (e *Engine) anyTypes(ctx context.Context, steps []query.FunnelStep) ([]anyName, error) {
+	var names []anyName
+	byName := map[string]int{}
+	byClass := map[string]int{}
+	for k, st := range steps {
+		g, ok := byName[st.Event]
+		if !ok {
+			g = len(names)
+			byName[st.Event] = g
+			names = append(names, anyName{event: st.Event, is: e.t.Event + " = " + clickhouse.String(st.Event)})
+		}
+		key := st.Event + "\x00" + strings.Join(st.Where, "\x00")
+		if c, ok := byClass[key]; ok {
+			names[g].mult[c]++
+			continue
+		}
+		if len(names[g].conds) == maxAnyClasses {
+			return nil, errNotYet(i18n.M("an any-order funnel with more than %d different filters on steps of one event (%s)", maxAnyClasses, st.Event))
+		}
+		cond, err := e.conditions(ctx, st.Where)
+		if err != nil {
+			return nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
+		}
+		byClass[key] = len(names[g].conds)
+		names[g].conds = append(names[g].conds, cond)
+		names[g].mult = append(names[g].mult, 1)
+	}
+	code := 1 // 0 and 255 are the markers
+	for g := range names {
+		names[g].offset = code
+		code += 1<<len(names[g].conds) - 1
+	}
+	if code > 255 {
+		return nil, errNotYet(i18n.M("an any-order funnel whose steps' filters make more than 254 kinds of event"))
+	}
+	return names, nil
+}
+
+// codeCase is the name's multiIf case: its event meeting one of its
+// classes, and the code of the classes it meets.
+func (nm anyName) codeCase() string {
+	if len(nm.conds) == 1 {
+		return "(" + nm.is + " AND " + nm.conds[0] + "), " + strconv.Itoa(nm.offset)
+	}
+	var bits []string
+	for c, cond := range nm.conds {
+		bits = append(bits, fmt.Sprintf("%d * toInt64(%s)", 1<<c, cond))
+	}
+	return "(" + nm.is + " AND (" + strings.Join(nm.conds, " OR ") + ")), " + strconv.Itoa(nm.offset-1) + " + " + strings.Join(bits, " + ")
+}
+
+// codes lists the name's type codes.
+func (nm anyName) codes() []int {
+	var cs []int
+	for m := 1; m < 1<<len(nm.conds); m++ {
+		cs = append(cs, nm.offset+m-1)
+	}
+	return cs
+}
+
+// filled is SQL for how many of the name's steps events fill, count(c)
+// being the number of events of type code c.
+func (nm anyName) filled(count func(c int) string) string {
+	steps := 0
+	for _, m := range nm.mult {
+		steps += m
+	}
+	if len(nm.conds) == 1 {
+		return fmt.Sprintf("least(%s, %d)", count(nm.offset), steps) // least takes two arguments on 18.16
+	}
+	terms := []string{strconv.Itoa(steps)}
+	for x := 1; x < 1<<len(nm.conds); x++ { // the classes in X
+		outside := steps
+		for c := range nm.conds {
+			if x&(1<<c) != 0 {
+				outside -= nm.mult[c]
+			}
+		}
+		sum := []string{strconv.Itoa(outside)}
+		for m := 1; m < 1<<len(nm.conds); m++ {
+			if m&x != 0 {
+				sum = append(sum, count(nm.offset+m-1))
+			}
+		}
+		terms = append(terms, strings.Join(sum, " + "))
+	}
+	least := terms[0]
+	for _, x := range terms[1:] {
+		least = "least(" + least + ", " + x + ")"
+	}
+	return least
 }

@@ -3,6 +3,7 @@ package chquery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,19 +31,30 @@ func (e *Engine) packed(base int64, code string) string {
 // the sorted packed keys of the events in the span's range up to the
 // window after it that pass --where and have a code (cases are multiIf's
 // condition, code pairs; names their event names), and with --by, byEv,
-// the (time, tiebreak, value, has) of the events byCode keeps, in stored
-// order.
+// the (time, tiebreak, value, has, code) of the events byCode keeps, in
+// stored order.
 func (e *Engine) personKeys(q query.FunnelQuery, span query.Span, f *facts, window int64, where string, cases, names []string, byCode string) func(from, part string) string {
+	return e.personKeysTwice(q, span, f, window, where, cases, names, byCode, "")
+}
+
+// personKeysTwice is personKeys where the events meeting twice (SQL; ""
+// none) and having a code above 0 are also keyed with code 0: excluded
+// events that are also steps' events.
+func (e *Engine) personKeysTwice(q query.FunnelQuery, span query.Span, f *facts, window int64, where string, cases, names []string, byCode, twice string) func(from, part string) string {
 	t := e.t
 	code := "toInt64(multiIf(" + strings.Join(cases, ", ") + ", -1))"
+	keys := "arraySort(groupArray(" + e.packed(f.min, code) + "))"
+	if twice != "" {
+		keys = "arraySort(arrayConcat(groupArray(" + e.packed(f.min, code) + "), groupArrayIf((toInt64(" + t.Time + ") - " + lit(f.min) + ") * " + strconv.Itoa(1<<codeBits) + ", " + twice + " AND code > 0)))"
+	}
 	byArray := ""
 	if q.By != "" {
 		v, has := t.Prop(q.By)
-		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + ")), " + byCode + ")) AS byEv"
+		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + "), code), " + byCode + ")) AS byEv"
 	}
 	hi := min(span.To+window, f.max+1)
 	return func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, arraySort(groupArray(" + e.packed(f.min, code) + ")) AS K" + byArray +
+		return "SELECT " + t.Person + " AS person, " + keys + " AS K" + byArray +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(hi) +
@@ -85,13 +97,21 @@ func packedSpan(f *facts) error {
 // completion lies within its window, and its chain ends at that
 // completion, the first event of step D at that time.
 //
+// With posthogAttempt (PostHog's ordered funnel) only the events in the
+// range are read; every step-1 event opens an entry that replaces the
+// last and a step keeps the first event reaching it from an entry, so a
+// step's entry is the running maximum above too, the counted entry is
+// that of the first event reaching the deepest step, and its chain is, per
+// step, the first event carrying that entry.
+//
 // Exclusions over the whole funnel (wholeExclusions) hold an attempt
 // with an excluded event after its step-1 event, within its window, at
 // step 1, unless it completes the funnel before that event: the running
 // starts take only attempts without one, a backward pass finds each
 // attempt's earliest completion, and the latest of the starts that
 // complete before their first excluded event converts.
-func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, earliest bool) (partSQL, error) {
+func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, rule attemptRule) (partSQL, error) {
+	earliest := rule == earliestAttempt
 	t := e.t
 	n := len(q.Steps)
 	if err := packedSpan(f); err != nil {
@@ -115,17 +135,28 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	// Excluded events (of whole-funnel exclusions: wholeExclusions) are
 	// code 0, which sorts before the steps at their instant.
 	excluded := len(q.Exclude) > 0
+	twice := "" // excluded events that are also steps' are keyed as both
 	if excluded {
-		var xs []string
+		var xs, steps []string
 		for _, x := range q.Exclude {
 			xs = append(xs, x.Event)
+			if slices.Contains(names, x.Event) {
+				steps = append(steps, x.Event)
+			}
 		}
 		codes = append(codes, "("+t.Event+" IN ("+clickhouse.Strings(xs)+")), 0")
+		if len(steps) > 0 {
+			twice = t.Event + " IN (" + clickhouse.Strings(steps) + ")"
+		}
 		names = append(names, xs...)
 	}
 	// The counted attempt's --by value is that of its step-1 event, the
 	// last stored at t0.
-	inner := e.personKeys(q, span, f, window, where, codes, names, "code = 1")
+	keysWindow := window
+	if rule == posthogAttempt { // every step in the range
+		keysWindow = 0
+	}
+	inner := e.personKeysTwice(q, span, f, keysWindow, where, codes, names, "code = 1", twice)
 	// Starts are kept negated (NA_k = -A_k, a running minimum), so that
 	// each step's pass compares and selects without arithmetic: the
 	// functions an array pass applies per element are its cost.
@@ -223,6 +254,16 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 			}
 			return fmt.Sprintf("indexOf(NB%d, -t0)", k)
 		}
+	case rule == posthogAttempt:
+		st.let("level", level)
+		// The entry of the first event reaching the deepest step, and per
+		// step the first event carrying that entry.
+		var cases []string
+		for k := 1; k <= n; k++ {
+			cases = append(cases, fmt.Sprintf("level = %d, -arrayFirst(x -> x < %s, NB%d)", k-1, big, k))
+		}
+		st.next()
+		st.let("t0", "multiIf("+strings.Join(cases, ", ")+", "+neg+")")
 	case earliest:
 		st.let("level", level)
 		// S1..Sn: per depth, the earliest attempt reaching it (0: none).
@@ -253,14 +294,17 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	if n > 1 {
 		// Per middle step, where its events are (IX) and how many came up
 		// to each event (CNT): the latest before an index j is IX[CNT[j]].
-		for k := 2; k < n; k++ {
+		for k := 2; k < n && rule != posthogAttempt; k++ {
 			st.let(fmt.Sprintf("CNT%d", k), fmt.Sprintf("arrayCumSum(arrayMap(c -> toUInt32(c = %d), C))", k))
 			st.let(fmt.Sprintf("IX%d", k), fmt.Sprintf("arrayFilter((i, c) -> c = %d, arrayEnumerate(C), C)", k))
 		}
 		// J_k: the index of the chain's step-k event (0 past the level).
 		for k := n; k >= 2; k-- {
 			j := fmt.Sprintf("if(level = %d, %s, 0)", k-1, first(k))
-			if k < n {
+			switch {
+			case rule == posthogAttempt:
+				j = fmt.Sprintf("if(level >= %d, %s, 0)", k-1, first(k))
+			case k < n:
 				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, arrayElement(IX%d, arrayElement(CNT%d, J%d)), 0)", k-1, first(k), k-1, k, k, k+1)
 			}
 			st.let(fmt.Sprintf("J%d", k), j)
@@ -280,7 +324,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		// The counted step-1 event is the last stored at t0, or with
 		// earliest the first.
 		at := "-1"
-		if earliest {
+		if rule != latestAttempt {
 			at = "1"
 		}
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), "+at+")")
@@ -290,6 +334,21 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
 }
+
+// attemptRule is which attempt distinctSQL counts and whose chain it
+// reports.
+type attemptRule int
+
+const (
+	// latestAttempt: spoor's, the latest step-1 event reaching the deepest
+	// step.
+	latestAttempt attemptRule = iota
+	// earliestAttempt: Amplitude's, the earliest.
+	earliestAttempt
+	// posthogAttempt: PostHog's (query/funnel_semantics.go, posthogPerson)
+	// over events that each meet at most one step.
+	posthogAttempt
+)
 
 // tiebreakOf is SQL ordering a person's events at one time as stored.
 func tiebreakOf(t *clickhouse.Table) string {

@@ -14,8 +14,9 @@ import (
 
 // Other products' funnel semantics (docs/semantics.md#vendor-semantics),
 // compiled where they can be exactly: Mixpanel's, Amplitude's (strict, or
-// steps of different names), and ClickHouse's windowFunnel without
-// options or with strict_increase. The rest say they are not compiled yet.
+// steps of different names), PostHog's (any order, or ordered over steps
+// of different names) and ClickHouse's windowFunnel with every option but
+// strict_once. The rest say they are not compiled yet.
 
 // vendorSQL returns the per-person query of q under another product's
 // semantics, or an error saying it is not compiled.
@@ -28,7 +29,11 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 	case sem == query.SemAmplitude && strings.EqualFold(q.Mode, query.FunnelStrict):
 		return e.strictSQL(ctx, q, span, true)
 	case sem == query.SemAmplitude && distinctNames(q.Steps):
-		return e.distinctSQL(ctx, q, span, f, true)
+		return e.distinctSQL(ctx, q, span, f, earliestAttempt)
+	case sem == query.SemPostHog && anyOrder(q.Mode):
+		return e.posthogAnySQL(ctx, q, span, f)
+	case sem == query.SemPostHog && !strings.EqualFold(q.Mode, query.FunnelStrict) && distinctNames(q.Steps):
+		return e.distinctSQL(ctx, q, span, f, posthogAttempt)
 	case sem == query.SemClickHouse:
 		return nil, errNotYet(i18n.M("--semantics clickhouse with --option strict_once"))
 	default:

@@ -87,9 +87,10 @@ func TestFunnelAnyHandChecked(t *testing.T) {
 	}
 }
 
-// TestFunnelMatchesLocal compares the compiled ordered and strict funnels with the local
+// TestFunnelMatchesLocal compares the compiled ordered, strict and any-order funnels with the local
 // engine on many random small datasets: few distinct times (many equal
-// timestamps, in shuffled storage order), same-named steps, step filters,
+// timestamps, in shuffled storage order), same-named steps (in any order
+// with different filters too), step filters,
 // --where, --by, date ranges and windows in milliseconds that land on
 // event times. Every other dataset is read in parts, as a large table is.
 func TestFunnelMatchesLocal(t *testing.T) {
@@ -122,7 +123,7 @@ func TestFunnelMatchesLocal(t *testing.T) {
 			for k := 0; k < 2+rng.Intn(3); k++ {
 				st := query.FunnelStep{Event: names[rng.Intn(len(names))]}
 				w, seen := filterPerName[st.Event]
-				if !seen {
+				if !seen || q.Mode == query.FunnelAny && rng.Intn(3) == 0 { // any order takes different filters on one name
 					if rng.Intn(3) == 0 {
 						w = []string{[]string{"p = x", "p != y", "p > 9", "p is set"}[rng.Intn(4)]}
 					}
@@ -313,9 +314,12 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
 		b := f.load(raw, time.UTC)
 		for qi := 0; qi < 10; qi++ {
-			q := query.FunnelQuery{Semantics: []string{query.SemMixpanel, query.SemClickHouse, query.SemAmplitude}[rng.Intn(3)]}
+			q := query.FunnelQuery{Semantics: []string{query.SemMixpanel, query.SemClickHouse, query.SemAmplitude, query.SemPostHog}[rng.Intn(4)]}
 			if q.Semantics == query.SemAmplitude && rng.Intn(2) == 0 {
 				q.Mode = query.FunnelStrict
+			}
+			if q.Semantics == query.SemPostHog {
+				q.Mode = []string{"", query.FunnelAny, query.FunnelStrict}[rng.Intn(3)]
 			}
 			if q.Semantics == query.SemClickHouse && rng.Intn(2) == 0 {
 				for _, o := range []string{query.CHStrictIncrease, query.CHStrictDedup, query.CHStrictOrder} {
@@ -345,7 +349,8 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 			if rng.Intn(3) == 0 {
 				q.From, q.To = "2026-01-01", "2026-01-01"
 			}
-			if q.Semantics == query.SemAmplitude && q.Mode == "" && !distinctNames(q.Steps) {
+			if q.Semantics == query.SemAmplitude && q.Mode == "" && !distinctNames(q.Steps) ||
+				q.Semantics == query.SemPostHog && (q.Mode == query.FunnelStrict || q.Mode == "" && !distinctNames(q.Steps)) {
 				notCompiled(t, b, q)
 				continue
 			}
@@ -457,13 +462,35 @@ func TestFunnelExclusionsHandChecked(t *testing.T) {
 	if m := r.Steps[2].MedianSeconds; m == nil || *m != 90 {
 		t.Fatalf("median time to buy %v s, want 90 (u2 1m, u4 2m)", m)
 	}
+	// Excluding a step's own event: u4's second view holds its first
+	// attempt, the second converts; no one else views twice.
+	// Strict, refund excluded before buy, a 3h window: u2 (at cart when
+	// its refund comes) and u3 (refund at 12:00) are held at view.
+	for _, tc := range []struct {
+		q     query.FunnelQuery
+		users []int
+	}{
+		{query.FunnelQuery{Window: "1h", Exclude: []query.Exclusion{{Event: "view"}}}, []int{4, 4, 3}},
+		{query.FunnelQuery{Window: "3h", Mode: query.FunnelStrict}, []int{4, 3, 1}},
+		{query.FunnelQuery{Window: "3h", Mode: query.FunnelStrict, Exclude: []query.Exclusion{{Event: "refund", To: 2}}}, []int{4, 1, 1}},
+	} {
+		tc.q.Steps = query.FunnelSteps([]string{"view", "cart", "buy"})
+		r := sameFunnel(t, b, tc.q)
+		var users []int
+		for _, s := range r.Steps {
+			users = append(users, s.Users)
+		}
+		if !slices.Equal(users, tc.users) {
+			t.Fatalf("%+v: users per step %v, want %v", tc.q, users, tc.users)
+		}
+	}
 }
 
 // TestFunnelExclusionsMatchLocal compares ordered funnels with
-// exclusions over the whole funnel against the local engine on random
-// timelines with equal times (excluded events at the steps' instants
-// too), windows in milliseconds, --where, --by and ranges; the
-// exclusions not compiled must say so.
+// exclusions over the whole funnel, and strict ones with any exclusion,
+// against the local engine on random timelines with equal times
+// (excluded events at the steps' instants too), windows in milliseconds,
+// --where, --by and ranges; the exclusions not compiled must say so.
 func TestFunnelExclusionsMatchLocal(t *testing.T) {
 	f := newFixture(t)
 	rng := rand.New(rand.NewSource(44))
@@ -501,6 +528,24 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 				q.Exclude = append(q.Exclude, query.Exclusion{Event: "y"})
 			}
 			if rng.Intn(4) == 0 {
+				q.Exclude[0].Event = q.Steps[rng.Intn(len(q.Steps))].Event // a step's own event
+			}
+			if rng.Intn(3) == 0 {
+				// Strict takes every exclusion: between some steps, of a
+				// step's event, over repeated steps.
+				q.Mode = query.FunnelStrict
+				if rng.Intn(2) == 0 {
+					q.Steps[1] = q.Steps[0]
+				}
+				for i := range q.Exclude {
+					if rng.Intn(2) == 0 {
+						q.Exclude[i].Event = names[rng.Intn(4)]
+					}
+					from := rng.Intn(len(q.Steps) - 1)
+					q.Exclude[i].From, q.Exclude[i].To = from, from+1+rng.Intn(len(q.Steps)-1-from)
+				}
+			}
+			if rng.Intn(4) == 0 {
 				q.Where = []string{"p != y"}
 			}
 			if rng.Intn(3) == 0 {
@@ -516,12 +561,55 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 		}
 		steps := query.FunnelSteps([]string{"a", "b", "c"})
 		for _, q := range []query.FunnelQuery{
-			{Steps: steps, Mode: query.FunnelStrict, Exclude: []query.Exclusion{{Event: "x"}}},
 			{Steps: query.FunnelSteps([]string{"a", "b", "a"}), Exclude: []query.Exclusion{{Event: "x"}}},
 			{Steps: steps, Exclude: []query.Exclusion{{Event: "x", From: 1, To: 2}}},
-			{Steps: steps, Exclude: []query.Exclusion{{Event: "b"}}},
 		} {
 			notCompiled(t, b, q)
+		}
+	}
+}
+
+// TestFunnelPostHogHandChecked: PostHog's rules where they part from
+// spoor's (docs/semantics.md's examples): a new step-1 event replaces the
+// entry (u1's window runs from 13:30), the chain first reaching a step is
+// counted (u3's b at 10:10 from the entry at 10:00, where spoor counts the
+// attempt at 10:20), a step after the range does not count (u2), and in
+// any order an event joins the first step it meets (u4's pro view fills
+// only the first view step).
+func TestFunnelPostHogHandChecked(t *testing.T) {
+	f := newFixture(t)
+	at := func(d, h, m int) int64 { return day0 + int64(d-1)*86_400_000 + int64(h)*3_600_000 + int64(m)*60_000 }
+	plan := func(v string) map[string]string { return map[string]string{"plan": v} }
+	raw := []query.RawEvent{
+		{User: "u1", Event: "a", Time: at(1, 13, 0)}, {User: "u1", Event: "a", Time: at(1, 13, 30)}, {User: "u1", Event: "b", Time: at(1, 13, 45)}, {User: "u1", Event: "c", Time: at(1, 14, 15)},
+		{User: "u2", Event: "a", Time: at(1, 23, 0)}, {User: "u2", Event: "b", Time: at(2, 1, 0)},
+		{User: "u3", Event: "a", Time: at(1, 10, 0)}, {User: "u3", Event: "b", Time: at(1, 10, 10)}, {User: "u3", Event: "a", Time: at(1, 10, 20)}, {User: "u3", Event: "b", Time: at(1, 10, 25)},
+		{User: "u4", Event: "view", Time: at(1, 10, 0), Props: plan("pro")}, {User: "u4", Event: "view", Time: at(1, 10, 10), Props: plan("free")},
+		{User: "zz", Event: "other", Time: at(30, 0, 0)},
+	}
+	b := f.load(raw, time.UTC)
+	for _, tc := range []struct {
+		sem, mode string
+		steps     []string
+		users     []int
+		median    float64 // at step 2, seconds
+	}{
+		{query.SemPostHog, "", []string{"a", "b", "c"}, []int{3, 2, 1}, 750},
+		{query.SemSpoor, "", []string{"a", "b", "c"}, []int{3, 3, 1}, 900},
+		{query.SemPostHog, query.FunnelAny, []string{"view", "view where plan = pro"}, []int{1, 0}, 0},
+		{query.SemSpoor, query.FunnelAny, []string{"view", "view where plan = pro"}, []int{1, 1}, 600},
+	} {
+		q := query.FunnelQuery{Steps: query.FunnelSteps(tc.steps), Window: "2h", Semantics: tc.sem, Mode: tc.mode, Common: query.Common{From: "2026-01-01", To: "2026-01-01"}}
+		r := sameFunnel(t, b, q)
+		var users []int
+		for _, s := range r.Steps {
+			users = append(users, s.Users)
+		}
+		if !slices.Equal(users, tc.users) {
+			t.Fatalf("%s %s %v: users per step %v, want %v", tc.sem, tc.mode, tc.steps, users, tc.users)
+		}
+		if m := r.Steps[1].MedianSeconds; tc.median > 0 && (m == nil || *m != tc.median) {
+			t.Fatalf("%s %s %v: median time to step 2 %v s, want %v", tc.sem, tc.mode, tc.steps, m, tc.median)
 		}
 	}
 }

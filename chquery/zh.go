@@ -19,16 +19,18 @@ func init() {
 		// filter.go
 		"filter on %q: the property has more than %d distinct values; compare with = or in instead": "按 %q 筛选：该属性的不同取值超过 %d 个；请改用 = 或 in 比较",
 		// funnel.go
-		"a strict funnel of more than 63 steps":                                            "超过 63 步的严格顺序漏斗",
-		"a funnel with exclusions whose mode is strict or whose steps share an event name": "严格顺序或步骤共用事件名的带排除事件的漏斗",
-		"an exclusion between some of the steps (%s)":                                      "只作用于部分步骤之间的排除事件（%s）",
-		"an exclusion of a step's event (%s)":                                              "排除某个步骤自身的事件（%s）",
-		"funnel: ClickHouse sent %d columns, expected %d":                                  "漏斗：ClickHouse 返回了 %d 列，应为 %d 列",
-		"funnel: reading ClickHouse's row for %q: %w":                                      "漏斗：读取 ClickHouse 返回的 %q 的行：%w",
-		"not an array: %.40q":                                                              "不是数组：%.40q",
-		"a funnel whose steps %d and %d are both %q with different filters":                "第 %d 步和第 %d 步都是 %q 但筛选条件不同的漏斗",
+		"a strict funnel of more than 64 steps and exclusions":              "步骤与排除事件合计超过 64 个的严格顺序漏斗",
+		"an ordered funnel with exclusions whose steps share an event name": "步骤共用事件名的带排除事件的有序漏斗",
+		"an exclusion between some of the steps (%s)":                       "只作用于部分步骤之间的排除事件（%s）",
+		"funnel: ClickHouse sent %d columns, expected %d":                   "漏斗：ClickHouse 返回了 %d 列，应为 %d 列",
+		"funnel: reading ClickHouse's row for %q: %w":                       "漏斗：读取 ClickHouse 返回的 %q 的行：%w",
+		"not an array: %.40q":                                               "不是数组：%.40q",
+		"a funnel whose steps %d and %d are both %q with different filters": "第 %d 步和第 %d 步都是 %q 但筛选条件不同的漏斗",
 		"step filter: %w":  "步骤筛选：%w",
 		"step %d (%s): %w": "步骤 %d（%s）：%w",
+		// funnel_any.go
+		"an any-order funnel with more than %d different filters on steps of one event (%s)": "同一事件（%[2]s）的步骤带有超过 %[1]d 种不同筛选条件的任意顺序漏斗",
+		"an any-order funnel whose steps' filters make more than 254 kinds of event":         "步骤筛选条件组合出超过 254 类事件的任意顺序漏斗",
 		// funnel_distinct.go
 		"the events span more than %d years, more than a ClickHouse funnel handles": "事件跨度超过 %d 年，超出了 ClickHouse 漏斗能处理的范围",
 		// funnel_semantics.go
