@@ -102,17 +102,16 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 }
 
 // wholeExclusions says which exclusions of an ordered funnel are not
-// compiled: those of steps sharing a name, and those between some of the
-// steps rather than the whole funnel.
-// The rest distinctSQL compiles (strictSQL compiles every exclusion).
+// compiled: those of steps sharing a name, and those from a step after
+// the first. The rest distinctSQL compiles (strictSQL compiles every
+// exclusion).
 func wholeExclusions(q query.FunnelQuery) error {
 	if !distinctNames(q.Steps) {
 		return errNotYet(i18n.M("an ordered funnel with exclusions whose steps share an event name"))
 	}
-	n := len(q.Steps)
 	for _, x := range q.Exclude {
-		if x.From != 0 || x.To != 0 && x.To != n-1 {
-			return errNotYet(i18n.M("an exclusion between some of the steps (%s)", x.Event))
+		if x.From != 0 {
+			return errNotYet(i18n.M("an exclusion in an ordered funnel from a step after the first (%s)", x.Event))
 		}
 	}
 	return nil

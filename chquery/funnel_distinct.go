@@ -34,18 +34,36 @@ func (e *Engine) packed(base int64, code string) string {
 // the (time, tiebreak, value, has, code) of the events byCode keeps, in
 // stored order.
 func (e *Engine) personKeys(q query.FunnelQuery, span query.Span, f *facts, window int64, where string, cases, names []string, byCode string) func(from, part string) string {
-	return e.personKeysTwice(q, span, f, window, where, cases, names, byCode, "")
+	return e.personKeysWith(q, span, f, window, where, cases, names, byCode, keyOptions{})
 }
 
-// personKeysTwice is personKeys where the events meeting twice (SQL; ""
-// none) and having a code above 0 are also keyed with code 0: excluded
-// events that are also steps' events.
-func (e *Engine) personKeysTwice(q query.FunnelQuery, span query.Span, f *facts, window int64, where string, cases, names []string, byCode, twice string) func(from, part string) string {
+// keyOptions are personKeysWith's additions to personKeys.
+type keyOptions struct {
+	// twice: SQL for the events with a code above 0 that are keyed a
+	// second time with code 0 (excluded events that are also steps').
+	twice string
+	// stepsOnly: K holds only the keys of code above 0.
+	stepsOnly bool
+	// times: per SQL condition, a sorted array XK<i> of the keys with code
+	// 0 of the events meeting it.
+	times []string
+}
+
+// personKeysWith is personKeys with o's additions.
+func (e *Engine) personKeysWith(q query.FunnelQuery, span query.Span, f *facts, window int64, where string, cases, names []string, byCode string, o keyOptions) func(from, part string) string {
 	t := e.t
 	code := "toInt64(multiIf(" + strings.Join(cases, ", ") + ", -1))"
 	keys := "arraySort(groupArray(" + e.packed(f.min, code) + "))"
-	if twice != "" {
-		keys = "arraySort(arrayConcat(groupArray(" + e.packed(f.min, code) + "), groupArrayIf((toInt64(" + t.Time + ") - " + lit(f.min) + ") * " + strconv.Itoa(1<<codeBits) + ", " + twice + " AND code > 0)))"
+	zero := "(toInt64(" + t.Time + ") - " + lit(f.min) + ") * " + strconv.Itoa(1<<codeBits)
+	switch {
+	case o.twice != "":
+		keys = "arraySort(arrayConcat(groupArray(" + e.packed(f.min, code) + "), groupArrayIf(" + zero + ", " + o.twice + " AND code > 0)))"
+	case o.stepsOnly:
+		keys = "arraySort(groupArrayIf(" + e.packed(f.min, code) + ", code > 0))"
+	}
+	keys += " AS K"
+	for i, cond := range o.times {
+		keys += ", arraySort(groupArrayIf(" + zero + ", " + cond + ")) AS XK" + strconv.Itoa(i)
 	}
 	byArray := ""
 	if q.By != "" {
@@ -54,7 +72,7 @@ func (e *Engine) personKeysTwice(q query.FunnelQuery, span query.Span, f *facts,
 	}
 	hi := min(span.To+window, f.max+1)
 	return func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, " + keys + " AS K" + byArray +
+		return "SELECT " + t.Person + " AS person, " + keys + byArray +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(hi) +
@@ -110,6 +128,19 @@ func packedSpan(f *facts) error {
 // starts take only attempts without one, a backward pass finds each
 // attempt's earliest completion, and the latest of the starts that
 // complete before their first excluded event converts.
+//
+// Exclusions from step 1 to an earlier step To (partial; wholeExclusions
+// refuses those from a later step) depend only on the start and on when
+// step To is done, so the earliest chain decides: per depth d a backward
+// pass finds every start's earliest completion of steps 2..d (the same
+// chain for every d), which must come within the window and pass each
+// exclusion's step To no later than that exclusion's next event after
+// the start; a start short of the last step with an exclusion it has not
+// passed whose event comes within its window is held at step 1. The
+// latest start of the highest level counts; its chain ends at its
+// earliest completion and, back from there, takes the latest event of
+// each earlier step before the next step's, and no later than the next
+// event of an exclusion ending at that step.
 func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, rule attemptRule) (partSQL, error) {
 	earliest := rule == earliestAttempt
 	t := e.t
@@ -156,7 +187,17 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	if rule == posthogAttempt { // every step in the range
 		keysWindow = 0
 	}
-	inner := e.personKeysTwice(q, span, f, keysWindow, where, codes, names, "code = 1", twice)
+	// Exclusions ending before the last step (all from step 1:
+	// wholeExclusions) read each exclusion's times on their own.
+	partial := slices.ContainsFunc(q.Exclude, func(x query.Exclusion) bool { return x.To != 0 && x.To != n-1 })
+	opts := keyOptions{twice: twice}
+	if partial {
+		opts = keyOptions{stepsOnly: true}
+		for _, x := range q.Exclude {
+			opts.times = append(opts.times, t.Event+" = "+clickhouse.String(x.Event))
+		}
+	}
+	inner := e.personKeysWith(q, span, f, keysWindow, where, codes, names, "code = 1", opts)
 	// Starts are kept negated (NA_k = -A_k, a running minimum), so that
 	// each step's pass compares and selects without arithmetic: the
 	// functions an array pass applies per element are its cost.
@@ -176,7 +217,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	}
 	toKey := lit((span.To - base) << codeBits)
 	nb1 := fmt.Sprintf("arrayMap((c, k) -> if(c = 1 AND k < %s, -bitShiftRight(k, %s), %s), C, K)", toKey, shift, big)
-	if excluded {
+	if excluded && !partial {
 		// X1: for every event, the first excluded time at or after it,
 		// which for a step-1 event is after its instant. A start with an
 		// excluded event in its window converts only before that event,
@@ -189,7 +230,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		st.next()
 		nb1 = fmt.Sprintf("arrayMap((c, k, x) -> if(c = 1 AND k < %s AND x - bitShiftRight(k, %s) > %s, -bitShiftRight(k, %s), %s), C, K, X1)", toKey, shift, lit(window), shift, big)
 	}
-	for k := 1; k <= n; k++ {
+	for k := 1; k <= n && !partial; k++ {
 		nb := nb1
 		if k > 1 {
 			// An event of step k leaves NA_{k-1} as it was before it.
@@ -234,7 +275,75 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	ended := func(d int, at string) string {
 		return fmt.Sprintf("toInt64(indexOf(K, bitShiftLeft(arrayElement(FM%d, %s), %s) + %d))", d, at, shift, d)
 	}
+	// caps: per 1-based step, the scalars its chain event may not come
+	// after (partial exclusions).
+	caps := map[int][]string{}
 	switch {
+	case partial:
+		// Per exclusion x, X<x>: for every event, the first excluded time
+		// after its instant, from the excluded keys (code 0) merged in.
+		var xs []string
+		for x := range q.Exclude {
+			st.next()
+			st.let(fmt.Sprintf("XM%d", x), fmt.Sprintf("arraySort(arrayConcat(K, XK%d))", x))
+			st.next()
+			st.let(fmt.Sprintf("XR%d", x), fmt.Sprintf("arrayReverse(arrayMap(k -> if(bitAnd(k, %d) = 0, bitShiftRight(k, %s), %s), XM%d))", 1<<codeBits-1, shift, big, x))
+			st.next()
+			st.let(fmt.Sprintf("XS%d", x), fmt.Sprintf("arrayReverse(arrayMap((b, s) -> b - s, XR%d, arrayCumSumNonNegative(arrayDifference(XR%d))))", x, x))
+			st.next()
+			st.let(fmt.Sprintf("X%d", x), fmt.Sprintf("arrayFilter((v, k) -> bitAnd(k, %d) != 0, XS%d, XM%d)", 1<<codeBits-1, x, x))
+			xs = append(xs, fmt.Sprintf("x%d", x))
+		}
+		for d := 2; d <= n; d++ {
+			completion(d)
+		}
+		// A start does steps 1..d when the earliest completion of steps
+		// 2..d (the same chain for every d: steps of different names) is
+		// within its window and reaches each exclusion's step To before
+		// that exclusion's next event; short of the last step, an
+		// exclusion it has not passed whose event comes within its
+		// window holds it at step 1. FL: that level plus one, 0 for an
+		// event that starts nothing.
+		params, args := []string{"c", "k"}, []string{"C", "K"}
+		var oks []string
+		for d := 2; d <= n; d++ {
+			params = append(params, fmt.Sprintf("fm%d", d))
+			args = append(args, fmt.Sprintf("FM%d", d))
+			ok := fmt.Sprintf("fm%d - bitShiftRight(k, %s) <= %s", d, shift, lit(window))
+			for x, ex := range exclusionSteps(q) {
+				if ex[1]+1 <= d {
+					ok += fmt.Sprintf(" AND fm%d <= x%d", ex[1]+1, x)
+				}
+			}
+			oks = append(oks, "toUInt8("+ok+")")
+		}
+		params = append(params, xs...)
+		for x := range q.Exclude {
+			args = append(args, fmt.Sprintf("X%d", x))
+		}
+		st.next()
+		st.let("DL", fmt.Sprintf("arrayMap((%s) -> toInt64(%s), %s)", strings.Join(params, ", "), strings.Join(oks, " + "), strings.Join(args, ", ")))
+		var held []string
+		for x, ex := range exclusionSteps(q) {
+			held = append(held, fmt.Sprintf("%d > dl AND x%d - bitShiftRight(k, %s) <= %s", ex[1], x, shift, lit(window)))
+		}
+		st.next()
+		st.let("FL", fmt.Sprintf("arrayMap((c, k, dl, %s) -> if(c = 1 AND k < %s, if(dl < %d AND (%s), 0, dl) + 1, 0), C, K, DL, %s)",
+			strings.Join(xs, ", "), toKey, n-1, strings.Join(held, " OR "), strings.Join(args[len(args)-len(xs):], ", ")))
+		st.next()
+		st.let("top", "arrayReduce('max', FL)")
+		st.next()
+		st.let("level", "toInt64(top) - 1")
+		st.let("idx", "toInt64(length(FL)) - toInt64(indexOf(arrayReverse(FL), top)) + 1")
+		st.next()
+		st.let("t0", "bitShiftRight(arrayElement(K, idx), "+shift+")")
+		// Each exclusion's step To no later than its next event after
+		// the counted start.
+		for x, ex := range exclusionSteps(q) {
+			st.let(fmt.Sprintf("xi%d", x), fmt.Sprintf("arrayElement(X%d, idx)", x))
+			caps[ex[1]+1] = append(caps[ex[1]+1], fmt.Sprintf("xi%d", x))
+		}
+		first = func(k int) string { return ended(k, "idx") }
 	case excluded:
 		st.let("levelS", level)
 		st.let("startS", start)
@@ -304,6 +413,15 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 			switch {
 			case rule == posthogAttempt:
 				j = fmt.Sprintf("if(level >= %d, %s, 0)", k-1, first(k))
+			case k < n && len(caps[k]) > 0:
+				// The latest of step k before step k+1's and not after its caps.
+				cnt := fmt.Sprintf("arrayElement(CNT%d, J%d)", k, k+1)
+				for _, c := range caps[k] {
+					// c is named outside the lambda as well (see count).
+					// (big, for no excluded event, is cut to the longest span)
+					cnt = fmt.Sprintf("least(%s, toUInt32(arrayCount((c, k) -> c = %d AND k <= bitShiftLeft(least(%s, %s), %s) + %d, C, K) + 0 * %s))", cnt, k, c, lit(maxPackedSpan), shift, 1<<codeBits-1, c)
+				}
+				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, arrayElement(IX%d, %s), 0)", k-1, first(k), k-1, k, cnt)
 			case k < n:
 				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, arrayElement(IX%d, arrayElement(CNT%d, J%d)), 0)", k-1, first(k), k-1, k, k, k+1)
 			}
