@@ -61,8 +61,8 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		}
 	}
 	switch m := strings.ToLower(q.Mode); {
-	case m == query.FunnelStrict && len(q.Steps)+len(q.Exclude) > 64:
-		return nil, errNotYet(i18n.M("a strict funnel of more than 64 steps and exclusions"))
+	case m == query.FunnelStrict && len(q.Steps)+len(q.Exclude) > 63:
+		return nil, errNotYet(i18n.M("a strict funnel of more than 63 steps and exclusions"))
 	case m == query.FunnelStrict:
 	case len(q.Exclude) > 0:
 		if err := wholeExclusions(q); err != nil {

@@ -19,7 +19,7 @@ func init() {
 		// filter.go
 		"filter on %q: the property has more than %d distinct values; compare with = or in instead": "按 %q 筛选：该属性的不同取值超过 %d 个；请改用 = 或 in 比较",
 		// funnel.go
-		"a strict funnel of more than 64 steps and exclusions":               "步骤与排除事件合计超过 64 个的严格顺序漏斗",
+		"a strict funnel of more than 63 steps and exclusions":               "步骤与排除事件合计超过 63 个的严格顺序漏斗",
 		"an ordered funnel with exclusions whose steps share an event name":  "步骤共用事件名的带排除事件的有序漏斗",
 		"an exclusion in an ordered funnel from a step after the first (%s)": "有序漏斗中从第一步之后的某一步开始的排除事件（%s）",
 		"funnel: ClickHouse sent %d columns, expected %d":                    "漏斗：ClickHouse 返回了 %d 列，应为 %d 列",

@@ -27,7 +27,7 @@ func TestChineseErrors(t *testing.T) {
 		t.Errorf("unknown event: %v, want %s", err, want)
 	}
 	_, err = b.single.Funnel(ctx, query.FunnelQuery{Mode: query.FunnelStrict, Steps: query.FunnelSteps(slices.Repeat([]string{"view"}, 64))})
-	if want := "ClickHouse 上暂不支持超过 63 步的严格顺序漏斗；请把事件复制到本地数据库后再运行"; err == nil || err.Error() != want {
+	if want := "ClickHouse 上暂不支持步骤与排除事件合计超过 63 个的严格顺序漏斗；请把事件复制到本地数据库后再运行"; err == nil || err.Error() != want {
 		t.Errorf("a strict funnel of 64 steps: %v, want %s", err, want)
 	}
 	_, err = b.single.Timeline(ctx, "nobody", time.UTC)
