@@ -14,14 +14,17 @@ import (
 	"github.com/spoorhq/spoor/i18n"
 )
 
-// The snapshot is the events in analysis order (Ordered), written by every
-// import inside its transaction, so a process loads it without sorting:
-// the counting sort and permutation of 10M events cost more than reading
-// them. It is split into segments of whole persons (about segmentEvents
-// events each) that decode in parallel while SQLite reads the next: small
-// enough that 1M events keep both cores busy and the read buffers small. settings.snapshot_version names the
-// data version it was built from; any other version means it is stale and
-// is never read — the chunks are then ordered afresh.
+// The snapshot is the events in analysis order (Ordered), kept current by
+// every import inside its transaction, so a process loads it without
+// sorting: the counting sort and permutation of 10M events cost more than
+// reading them. It is split into segments of whole persons (about
+// segmentEvents events each) that decode in parallel while SQLite reads
+// the next: small enough that 1M events keep both cores busy and the read
+// buffers small. The events of the last small imports are left out of the
+// segments and merged in by each load (the tail, snapshot_tail.go).
+// settings.snapshot_version names the data version it was built from; any
+// other version means it is stale and is never read — the chunks are then
+// ordered afresh.
 var segmentEvents = 1 << 18 // a variable so tests can make segments small
 
 // snapshotSchema is migration 1 -> 2.
