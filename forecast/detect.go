@@ -92,19 +92,36 @@ func (f *Fit) judge(y []float64, threshold float64) []Judgement {
 // engine that is not a local dataset): every interval is then judged.
 // threshold and window are Detect's.
 func DetectTrends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult, threshold float64, window int) ([][]Judgement, error) {
-	iv, err := query.ParseInterval(q.Interval)
-	if err != nil {
-		return nil, err
+	if d != nil {
+		b, err := BoundsOf(d, q.Common)
+		if err != nil {
+			return nil, err
+		}
+		return DetectTrendsWithin(b, q, r, threshold, window)
 	}
 	n := 0
 	if len(r.Series) > 0 {
 		n = len(r.Series[0].Points)
 	}
-	sp := span{lo: 0, hi: n}
-	if d != nil {
-		if sp, err = complete(ctx, d, q, r); err != nil {
-			return nil, err
-		}
+	return judge(q, r, span{lo: 0, hi: n}, threshold, window)
+}
+
+// DetectTrendsWithin is DetectTrends on a result computed anywhere, the
+// data's bounds given: over the complete intervals only.
+func DetectTrendsWithin(b Bounds, q query.TrendsQuery, r *query.TrendsResult, threshold float64, window int) ([][]Judgement, error) {
+	sp, err := complete(b, q, r)
+	if err != nil {
+		return nil, err
+	}
+	return judge(q, r, sp, threshold, window)
+}
+
+// judge runs Detect over the intervals sp of every series; the others are
+// not judged.
+func judge(q query.TrendsQuery, r *query.TrendsResult, sp span, threshold float64, window int) ([][]Judgement, error) {
+	iv, err := query.ParseInterval(q.Interval)
+	if err != nil {
+		return nil, err
 	}
 	out := make([][]Judgement, len(r.Series))
 	for k, s := range r.Series {

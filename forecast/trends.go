@@ -40,6 +40,23 @@ func DefaultHorizon(iv query.Interval) int {
 // MaxHorizon bounds --horizon.
 const MaxHorizon = 1000
 
+// Bounds are what a forecast reads of the data besides the series: the
+// span a query's range resolves to, and the data's first and last
+// instants (ms) and its number of events. They come from a local dataset
+// (BoundsOf) or from another engine's table (a ClickHouse table's
+// overview), so a series computed there is forecast as a local one is.
+type Bounds struct {
+	Span        query.Span
+	First, Last int64
+	Events      int
+}
+
+// BoundsOf is d's bounds for the range of c.
+func BoundsOf(d *query.Dataset, c query.Common) (Bounds, error) {
+	s, err := c.Span(d.Loc, d.MinTime, d.MaxTime)
+	return Bounds{Span: s, First: d.MinTime, Last: d.MaxTime, Events: d.Len()}, err
+}
+
 // Trends forecasts every series of r, the result of query q on d, h
 // intervals ahead, backtesting the first backtests series (all when
 // negative; the workbench backtests only the first, to answer quickly).
@@ -47,6 +64,16 @@ const MaxHorizon = 1000
 // --from starts mid-week) is left out, since its count is not comparable
 // with the others; Result.Note says so.
 func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult, h, backtests int) (*Result, error) {
+	b, err := BoundsOf(d, q.Common)
+	if err != nil {
+		return nil, err
+	}
+	return TrendsWithin(ctx, b, q, r, h, backtests)
+}
+
+// TrendsWithin is Trends on a result computed anywhere, the data's bounds
+// given.
+func TrendsWithin(ctx context.Context, b Bounds, q query.TrendsQuery, r *query.TrendsResult, h, backtests int) (*Result, error) {
 	iv, err := query.ParseInterval(q.Interval)
 	if err != nil {
 		return nil, err
@@ -54,7 +81,7 @@ func Trends(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query
 	if h < 1 || h > MaxHorizon {
 		return nil, i18n.Errorf("--horizon %d is out of range (use 1 to %d)", h, MaxHorizon)
 	}
-	sp, err := complete(ctx, d, q, r)
+	sp, err := complete(b, q, r)
 	if err != nil {
 		return nil, err
 	}
@@ -83,28 +110,25 @@ type span struct {
 	ahead func(h int) func(k int) string
 }
 
-// dateStamped says whether d's first and last events are both at midnight
-// in loc: data stamped with dates only. Events with real times almost never
-// land on 00:00:00.000 at both ends.
-func dateStamped(d *query.Dataset, loc *time.Location) bool {
+// dateStamped says whether the data's first and last events are both at
+// midnight in loc: data stamped with dates only. Events with real times
+// almost never land on 00:00:00.000 at both ends.
+func dateStamped(b Bounds, loc *time.Location) bool {
 	midnight := func(ms int64) bool {
 		t := time.UnixMilli(ms).In(loc)
 		return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 	}
-	return d.Len() > 0 && midnight(d.MinTime) && midnight(d.MaxTime)
+	return b.Events > 0 && midnight(b.First) && midnight(b.Last)
 }
 
-// complete finds the intervals of r (query q on d) the range covers
-// whole.
-func complete(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult) (span, error) {
+// complete finds the intervals of r (query q on data of bounds b) the
+// range covers whole.
+func complete(b Bounds, q query.TrendsQuery, r *query.TrendsResult) (span, error) {
 	iv, err := query.ParseInterval(q.Interval)
 	if err != nil {
 		return span{}, err
 	}
-	s, err := d.Resolve(ctx, q.Common)
-	if err != nil {
-		return span{}, err
-	}
+	s := b.Span
 	cal := query.NewCalendar(iv, s.Loc, s.From, s.To)
 	lo, hi := 0, cal.Len()
 	if len(r.Series) > 0 && len(r.Series[0].Points) != hi {
@@ -120,11 +144,11 @@ func complete(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *que
 		lo++
 	}
 	dataEnd := s.To
-	if q.To == "" && q.Last == "" && iv != query.Hour && dateStamped(d, s.Loc) {
+	if q.To == "" && q.Last == "" && iv != query.Hour && dateStamped(b, s.Loc) {
 		// The data has dates, not times (an export's "eventdate" column):
 		// its last event stands for the whole of its day, not for a day
 		// cut short at 00:00.
-		dataEnd = query.NewCalendar(query.Day, s.Loc, d.MaxTime, d.MaxTime+1).Starts[1]
+		dataEnd = query.NewCalendar(query.Day, s.Loc, b.Last, b.Last+1).Starts[1]
 	}
 	if hi > lo && cal.Starts[hi]-dataEnd > (cal.Starts[hi]-cal.Starts[hi-1])/50 {
 		last = []any{query.PeriodMsg(string(iv)), cal.Label(hi - 1)}

@@ -51,7 +51,11 @@ func TestCompleteDateStamped(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sp, err := complete(ctx, d, q, r)
+		b, err := BoundsOf(d, q.Common)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := complete(b, q, r)
 		if err != nil {
 			t.Fatal(err)
 		}

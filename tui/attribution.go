@@ -35,7 +35,7 @@ func (v *attributionView) seed(sh *shared, steps []query.FunnelStep) {
 	if len(steps) > 0 {
 		v.q.Conversion = steps[len(steps)-1].Event
 	}
-	if _, ok := sh.d.EventID("purchase"); ok {
+	if slices.ContainsFunc(sh.events, func(e named) bool { return e.name == "purchase" }) {
 		v.q.Conversion = "purchase"
 	}
 	for _, k := range []string{"utm_source", "campaign", "channel", "source", "utm_campaign"} {
@@ -71,11 +71,7 @@ func (a *funnel) loadKind(kind string, raw []byte) (bool, error) {
 // starts from the funnel's last step.
 func (a *funnel) viewRow() row {
 	return row{label: i18n.T("view"), value: valueLabel(orDefault(a.View, viewFunnel)), edit: func(sh *shared) dialog {
-		views := []string{viewFunnel, viewAttribution}
-		if sh.remote != nil {
-			views = views[:1] // attribution reads local events
-		}
-		return choiceDialog(i18n.T("Funnel tab view"), views, func(v string) {
+		return choiceDialog(i18n.T("Funnel tab view"), []string{viewFunnel, viewAttribution}, func(v string) {
 			a.View = v
 			if v == viewAttribution && a.attr.q.Conversion == "" && a.attr.q.Touch == "" {
 				// The first switch carries the range and filters over.
@@ -124,7 +120,10 @@ func (v *attributionView) rows(sh *shared) []row {
 	}, commonRows(sh, &q.Common, false)...)
 }
 
-func (v *attributionView) runner() (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+// runner credits the conversions under every model on eng: the loaded
+// events, or a ClickHouse table (one row per converting person comes
+// back, credited by package attribution's own loop).
+func (v *attributionView) runner(eng query.Engine) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	switch {
 	case v.q.Conversion == "":
 		return nil, i18n.Errorf("pick the conversion event: Enter on convert")
@@ -137,7 +136,7 @@ func (v *attributionView) runner() (func(ctx context.Context, d *query.Dataset) 
 		r := &attributionResult{order: orDefault(q.Model, attribution.Last)}
 		for _, m := range attribution.Models {
 			q.Model = m
-			res, err := attribution.Compute(ctx, d, q)
+			res, err := attribution.Evaluate(ctx, eng, q)
 			if err != nil {
 				return nil, err
 			}

@@ -85,6 +85,9 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 	if iv, _ := query.ParseInterval(r.q.Interval); iv != query.Day {
 		return statusCmd(i18n.T("why compares days: set every to day"), false)
 	}
+	if r.d == nil {
+		return statusCmd(i18n.T("why reads every property of the events: it needs a local spoor database"), true)
+	}
 	a := as[min(sel, len(as)-1)]
 	s := r.top.Series[a.series]
 	q := why.Query{Events: r.q.Events, Measure: query.MeasureTotal, Keys: make([]string, 0, len(sh.props))}
@@ -111,7 +114,7 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 	if len(q.Before) == 0 {
 		return statusCmd(i18n.T("%s has no earlier week to compare with", a.pt.T), false)
 	}
-	d := sh.d
+	d := r.d
 	return func() tea.Msg {
 		res, err := why.Analyze(context.Background(), d, q)
 		if err != nil {

@@ -205,10 +205,7 @@ func namedList(vs []string) []named {
 
 func (a *funnel) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	if a.attributing() {
-		if sh.d == nil {
-			return nil, i18n.Errorf("the attribution view needs a local spoor database; on ClickHouse the Funnel tab shows the funnel")
-		}
-		return a.attr.runner()
+		return a.attr.runner(sh.eng)
 	}
 	if len(a.q.Steps) < 2 {
 		return nil, i18n.Errorf("a funnel needs at least two steps: press a to add one")

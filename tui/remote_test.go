@@ -358,3 +358,90 @@ func TestRemoteSegmentsSave(t *testing.T) {
 		}
 	}
 }
+
+// On ClickHouse the Trends tab's anomaly markers and forecast (fitted
+// locally on the series the server sends), the Funnel tab's attribution
+// view (every model) and an audience's back-test on the Segments tab show
+// what they show on the local database; w (why) says it needs one.
+func TestRemoteForecastAttributionBacktest(t *testing.T) {
+	path, urls := pushedFixture(t)
+	ctx := context.Background()
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = segment.Audiences.Save(ctx, db, "browsers", "did view_item >= 2 in 7d", false)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range urls {
+		local, remote := fileHarness(t, path, 120, 40), remoteHarness(t, url, 120, 40)
+		same := func(what string, keys ...string) {
+			t.Helper()
+			local.keys(keys...)
+			remote.keys(keys...)
+			if l, r := body(local), body(remote); l != r {
+				t.Fatalf("%s: %s:\nlocal\n%s\nclickhouse\n%s", url, what, l, r)
+			}
+		}
+		same("the trends by device", "1")
+		goRow(t, local, "by")
+		goRow(t, remote, "by")
+		same("the trends by device", "<enter>", "device", "<enter>")
+		if r := remote.m.tab().res.(*trendsResult); len(r.alerts) == 0 && len(local.m.tab().res.(*trendsResult).alerts) != 0 {
+			t.Fatalf("%s: no anomaly marked on the server's series", url)
+		}
+		same("the forecast", "l", "F")
+		remote.contains("forecast 14 ahead (F hides)", "backtest MASE")
+		if as := remote.m.tab().res.(*trendsResult).forecastAnomalies(); len(as) > 0 {
+			remote.keys("w")
+			remote.contains("why reads every property of the events: it needs a local spoor database")
+		}
+		same("the funnel", "F", "h", "2")
+		goRow(t, local, "view")
+		goRow(t, remote, "view")
+		same("the attribution view", "<enter>", "attribution", "<enter>")
+		goRow(t, local, "touch")
+		goRow(t, remote, "touch")
+		same("attribution by device", "<enter>", "device", "<enter>")
+		remote.contains("purchase credited by device", "time_decay")
+		same("the saved entries", "<esc>", "7")
+		same("the back-test", "l", "<down>", "b", "<enter>")
+		remote.contains("Back-test of audience browsers")
+	}
+}
+
+// The anomaly marker of a spike is the same on the server's series.
+func TestRemoteAnomalyMarker(t *testing.T) {
+	c := chtest.Get(t)
+	ctx := context.Background()
+	path := t.TempDir() + "/spike.db"
+	var events []store.Event
+	day0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	for d := 0; d < 40; d++ {
+		n := 10 + d%2
+		if d == 30 {
+			n = 100
+		}
+		for i := 0; i < n; i++ {
+			events = append(events, store.Event{User: "u" + strconv.Itoa(i), Name: "signup", Time: day0 + int64(d)*86_400_000 + int64(i)*60_000})
+		}
+	}
+	db := importedDB(t, path, events)
+	name := c.NewDatabase(t)
+	for _, url := range []string{c.URL(0, name, "table=one"), c.URL(0, name, "table=two&cluster="+chtest.ClusterName)} {
+		src, _ := clickhouse.ParseURL(url, os.Getenv)
+		if _, err := push.Push(ctx, db, clickhouse.NewClient(src), push.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		local, remote := fileHarness(t, path, 120, 40), remoteHarness(t, url, 120, 40)
+		local.keys("1")
+		remote.keys("1")
+		remote.contains("▲ 05-31 signup spike: 100")
+		if l, r := body(local), body(remote); l != r {
+			t.Fatalf("%s:\nlocal\n%s\nclickhouse\n%s", url, l, r)
+		}
+	}
+	db.Close()
+}

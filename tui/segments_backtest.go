@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,30 +39,38 @@ func (r *savedResult) key(sh *shared, sel int, msg tea.KeyMsg) (tea.Cmd, bool) {
 	if e.kind != segment.Audiences {
 		return statusCmd(i18n.T("b back-tests audience rules; %s is a segment", e.Name), false), true
 	}
-	if sh.remote != nil {
-		return statusCmd(i18n.T("the back-test does not run on a ClickHouse table yet; run it on a local spoor database"), true), true
-	}
 	goal := ""
 	if e.campaign != nil {
 		goal = e.campaign.Goal
 	}
-	d := sh.d
-	return func() tea.Msg { return dialogMsg{backtestPrompt(sh, d, e.savedEntry, goal)} }, true
+	return func() tea.Msg { return dialogMsg{backtestPrompt(sh, e.savedEntry, goal)} }, true
 }
 
 // backtestPrompt asks for the goal event, offering the one recorded with
 // the audience's exports, else purchase as the Experiments tab does, else
 // the end of the data's usual journey (the funnel tab's last seeded step).
-func backtestPrompt(sh *shared, d *query.Dataset, e savedEntry, goal string) dialog {
-	if _, ok := d.EventID(defaultGoal); goal == "" && ok {
+func backtestPrompt(sh *shared, e savedEntry, goal string) dialog {
+	if goal == "" && slices.ContainsFunc(sh.events, func(n named) bool { return n.name == defaultGoal }) {
 		goal = defaultGoal
 	}
 	if goal == "" && len(sh.funnelSeed) > 0 {
 		goal = sh.funnelSeed[len(sh.funnelSeed)-1]
 	}
 	hint := i18n.T("the event that counts as converting: members as of each of the last %d days' end who did it within %s after", backtestDays, backtestWithin)
-	return newPrompt(i18n.T("Back-test audience %s: goal event", e.Name), hint, goal, d.CheckEvent, func(goal string) tea.Cmd {
-		return backtestCmd(d, e, goal)
+	// The names are known either way: a ClickHouse table's are read once.
+	d := sh.d
+	check, run := d.CheckEvent, func(ctx context.Context, n segment.Node, goal string, within int64) (*segment.BacktestResult, error) {
+		return segment.Backtest(ctx, d, n, backtestDays, goal, within)
+	}
+	if rem := sh.remote; rem != nil {
+		check = func(name string) error { return rem.eng.CheckEvent(context.Background(), name) }
+		run = func(ctx context.Context, n segment.Node, goal string, within int64) (*segment.BacktestResult, error) {
+			r, _, err := rem.eng.Backtest(ctx, n, backtestDays, goal, within, nil)
+			return r, err
+		}
+	}
+	return newPrompt(i18n.T("Back-test audience %s: goal event", e.Name), hint, goal, check, func(goal string) tea.Cmd {
+		return backtestCmd(run, e, goal)
 	})
 }
 
@@ -82,8 +91,9 @@ type backtestMsg struct {
 	err error
 }
 
-// backtestCmd opens the page and runs the back-test in the background.
-func backtestCmd(d *query.Dataset, e savedEntry, goal string) tea.Cmd {
+// backtestCmd opens the page and runs the back-test in the background
+// (backtest: on the loaded events or on the server).
+func backtestCmd(backtest func(ctx context.Context, n segment.Node, goal string, within int64) (*segment.BacktestResult, error), e savedEntry, goal string) tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &backtestPage{title: i18n.T("Back-test of audience %s: %s within %s, last %d days", e.Name, goal, backtestWithin, backtestDays), cancel: cancel}
 	within, _ := query.ParseDuration(backtestWithin)
@@ -93,7 +103,7 @@ func backtestCmd(d *query.Dataset, e savedEntry, goal string) tea.Cmd {
 		if err != nil {
 			return backtestMsg{p: p, err: err}
 		}
-		r, err := segment.Backtest(ctx, d, n, backtestDays, goal, within)
+		r, err := backtest(ctx, n, goal, within)
 		if r != nil {
 			r.Rule = e.Expr
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/alert"
@@ -108,7 +109,7 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 	q := a.q
 	q.Events = slices.Clone(q.Events)
 	q.Where = slices.Clone(q.Where)
-	eng := sh.eng
+	eng, rem := sh.eng, sh.remote
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
 		full, err := eng.Trends(ctx, q)
 		if err != nil {
@@ -119,11 +120,19 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 			return nil, err
 		}
 		r := &trendsResult{q: q, full: full, top: top, hide: &a.hideAlerts, show: &a.showForecast, d: d}
-		if d == nil { // a ClickHouse table: the detector and forecast read local events
-			r.fcErr, r.fcDone = i18n.Errorf("the forecast and the anomaly markers need a local spoor database"), true
-			return r, nil
+		// The detector and the forecast read the series (on a ClickHouse
+		// table, the cells the server sent) and the data's bounds.
+		if rem != nil {
+			o := rem.over
+			s, err := q.Span(time.UTC, o.Min, o.Max)
+			if err != nil {
+				return nil, err
+			}
+			r.bounds = forecast.Bounds{Span: s, First: o.Min, Last: o.Max, Events: o.Events}
+		} else if r.bounds, err = forecast.BoundsOf(d, q.Common); err != nil {
+			return nil, err
 		}
-		if r.alerts, err = chartAlerts(ctx, d, q, top); err != nil {
+		if r.alerts, err = chartAlerts(r.bounds, q, top); err != nil {
 			return nil, err
 		}
 		return r, nil
@@ -138,7 +147,7 @@ func (r *trendsResult) later() func(ctx context.Context) func() {
 	}
 	return func(ctx context.Context) func() {
 		iv, _ := query.ParseInterval(r.q.Interval)
-		fc, err := forecast.Trends(ctx, r.d, r.q, r.top, forecast.DefaultHorizon(iv), 1)
+		fc, err := forecast.TrendsWithin(ctx, r.bounds, r.q, r.top, forecast.DefaultHorizon(iv), 1)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -153,9 +162,10 @@ type trendsResult struct {
 	q         query.TrendsQuery
 	full, top *query.TrendsResult
 	alerts    []alert.Point
-	hide      *bool // the tab's toggle
-	show      *bool // the forecast's toggle
-	d         *query.Dataset
+	hide      *bool          // the tab's toggle
+	show      *bool          // the forecast's toggle
+	d         *query.Dataset // nil on a ClickHouse table
+	bounds    forecast.Bounds
 	// The forecast, computed once shown (later): fcDone is set with
 	// fc or fcErr.
 	fc     *forecast.Result

@@ -1,12 +1,13 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -24,13 +25,20 @@ func spikeSeries(n, at int) *query.TrendsResult {
 	return &query.TrendsResult{Measure: "total", Interval: "day", From: "2026-06-01", To: fmt.Sprintf("2026-06-%02d", n), Series: []query.TrendSeries{s}}
 }
 
+// wholeDays are the bounds of data covering each day of r whole.
+func wholeDays(r *query.TrendsResult) forecast.Bounds {
+	from := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	to := from + int64(len(r.Series[0].Points))*86_400_000
+	return forecast.Bounds{Span: query.Span{Loc: time.UTC, From: from, To: to}, First: from, Last: to - 1, Events: 1}
+}
+
 // The ▲ sits under the spike's peak: the only plot characters on the
 // chart's top row.
 func TestAlertMarkerUnderTheSpike(t *testing.T) {
 	sh := &shared{st: DefaultStyles(false)}
 	for _, c := range []struct{ n, at, w int }{{30, 20, 56}, {30, 20, 86}, {21, 15, 56}, {28, 27, 70}, {60, 40, 100}} {
 		r := spikeSeries(c.n, c.at)
-		alerts, err := chartAlerts(context.Background(), nil, query.TrendsQuery{Interval: "day"}, r)
+		alerts, err := chartAlerts(wholeDays(r), query.TrendsQuery{Interval: "day"}, r)
 		if err != nil || len(alerts) != 1 || alerts[0].Index != c.at || alerts[0].Direction != "spike" {
 			t.Fatalf("%+v: alerts %+v, want one spike at %d", c, alerts, c.at)
 		}
@@ -65,7 +73,7 @@ func TestAlertMarkerUnderTheSpike(t *testing.T) {
 // A series without anomalies gets no marker row and no list.
 func TestNoAlertsOnASteadySeries(t *testing.T) {
 	r := spikeSeries(30, -1)
-	if a, _ := chartAlerts(context.Background(), nil, query.TrendsQuery{Interval: "day"}, r); len(a) != 0 {
+	if a, _ := chartAlerts(wholeDays(r), query.TrendsQuery{Interval: "day"}, r); len(a) != 0 {
 		t.Fatalf("steady series has alerts %+v", a)
 	}
 	if s := ansi.Strip(trendsChart(&shared{st: DefaultStyles(false)}, r, 80, nil)); strings.Contains(s, "▲") {

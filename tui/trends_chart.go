@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"math"
 	"strconv"
 	"strings"
@@ -143,8 +142,8 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point)
 // chartAlerts finds the anomalous points of the charted series (q's
 // result on d) with the one detector and the defaults of spoor trends
 // --alerts: the points the forecast draws outside its band.
-func chartAlerts(ctx context.Context, d *query.Dataset, q query.TrendsQuery, r *query.TrendsResult) ([]alert.Point, error) {
-	js, err := forecast.DetectTrends(ctx, d, q, r, alert.DefaultThreshold, alert.DefaultWindow)
+func chartAlerts(b forecast.Bounds, q query.TrendsQuery, r *query.TrendsResult) ([]alert.Point, error) {
+	js, err := forecast.DetectTrendsWithin(b, q, r, alert.DefaultThreshold, alert.DefaultWindow)
 	if err != nil {
 		return nil, err
 	}

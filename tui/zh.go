@@ -609,10 +609,8 @@ func init() {
 func init() {
 	i18n.Chinese.Add(map[string]string{
 		"opened %s events on ClickHouse in %d ms":                                                                   "已在 ClickHouse 上打开 %s 个事件，用时 %d 毫秒",
-		"the forecast and the anomaly markers need a local spoor database":                                          "预测和异常标记需要本地 spoor 数据库",
+		"why reads every property of the events: it needs a local spoor database":                                   "why 需要读取事件的全部属性：它需要本地 spoor 数据库",
 		"events go into a ClickHouse table with spoor import --db URL FILE, or spoor push; then press %s to reload": "向 ClickHouse 表添加事件请用 spoor import --db URL FILE 或 spoor push；然后按 %s 重新载入",
-		"the attribution view needs a local spoor database; on ClickHouse the Funnel tab shows the funnel":          "归因视图需要本地 spoor 数据库；在 ClickHouse 上漏斗标签页只显示漏斗",
-		"the back-test does not run on a ClickHouse table yet; run it on a local spoor database":                    "回测暂不能在 ClickHouse 表上运行；请在本地 spoor 数据库上运行",
 		"ClickHouse SQL, statements that read: the table is %s.%s":                                                  "ClickHouse SQL，只能执行读取语句：表为 %s.%s",
 		"User": "用户",
 		"a user's id or distinct id: their events are read from the server":                                                                           "用户 ID 或 distinct id：其事件从服务器读取",
