@@ -58,6 +58,9 @@ func TestClickHouseSegmentsMatchLocal(t *testing.T) {
 			{"paths", "--from", "view", "--segment", "pro"},
 			{"segment", "users", "streak"},
 			{"segment", "show", "pro", "--tz", "Asia/Kolkata"},
+			{"segment", "show", "cartnot", "--trend", "5d"},
+			{"audience", "show", "later", "--trend", "4d", "--tz", "America/New_York"},
+			{"segment", "preview", "did buy in 2d or streak view >= 2 days", "--trend", "7d"},
 			{"segment", "preview", "did view where plan != free >= 3 or last_seen before 2024-03-05"},
 			{"segment", "preview", "active in 3d and not did buy in 36h", "--users"},
 			{"audience", "list"},
@@ -108,8 +111,8 @@ func TestClickHouseSegmentsMatchLocal(t *testing.T) {
 	if code, _, stderr := runCLI(t, "", "segment", "show", "buyers", "--db", url); code != 1 || !strings.Contains(stderr, `no segment "buyers"`) {
 		t.Errorf("after delete: exit %d: %s", code, stderr)
 	}
-	if code, _, stderr := runCLI(t, "", "segment", "preview", "did view", "--trend", "7d", "--db", url); code != 2 || !strings.Contains(stderr, "--trend") {
-		t.Errorf("--trend on ClickHouse: exit %d: %s", code, stderr)
+	if code, _, stderr := runCLI(t, "", "segment", "preview", "did view", "--trend", "0d", "--db", url); code != 2 || !strings.Contains(stderr, "--trend") {
+		t.Errorf("--trend 0d on ClickHouse: exit %d: %s", code, stderr)
 	}
 }
 

@@ -130,15 +130,15 @@ func segmentPreview(env *Env, args []string) error {
 		return err
 	}
 	if cs != nil {
-		if err := noTrend(*trend); err != nil {
-			return err
-		}
 		size, ids, err := cs.measure(env, "", pos[0], *users)
 		if err != nil {
 			return err
 		}
 		if *users {
 			return emit(env, *format, userList(ids))
+		}
+		if err := cs.addTrend(env, &size, *trend); err != nil {
+			return err
 		}
 		return emit(env, *format, size)
 	}

@@ -342,15 +342,15 @@ func showSaved(env *Env, k segment.Kind, args []string) error {
 		return err
 	}
 	if cs != nil {
-		if err := noTrend(*trend); err != nil {
-			return err
-		}
 		s, err := cs.get(env, k, pos[0])
 		if err != nil {
 			return err
 		}
 		size, _, err := cs.measure(env, s.Name, s.Expr, false)
 		if err != nil {
+			return err
+		}
+		if err := cs.addTrend(env, &size, *trend); err != nil {
 			return err
 		}
 		return emit(env, *format, size)

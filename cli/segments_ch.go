@@ -151,12 +151,24 @@ func matches(env *Env, ids []string) AudienceUsers {
 	return out
 }
 
-// noTrend refuses --trend, which is not computed on the server.
-func noTrend(trend string) error {
-	if trend != "" {
-		return usagef("--trend is not computed on ClickHouse yet; leave it out, or run it on a local spoor database")
+// addTrend fills size.Trend when --trend was given: the size as of each
+// day's end, counted on the server in the zone of env.Ctx (--tz, else the
+// table's).
+func (s *chSaved) addTrend(env *Env, size *Size, flagValue string) error {
+	if flagValue == "" {
+		return nil
 	}
-	return nil
+	days, err := wholeDays("trend", flagValue)
+	if err != nil {
+		return err
+	}
+	eng, err := s.engine(env)
+	if err != nil {
+		return err
+	}
+	loc, _ := query.ZoneOf(env.Ctx)
+	size.Trend, err = eng.SegmentTrend(env.Ctx, size.Expr, loc, days)
+	return err
 }
 
 // save stores an expression and reports its size on the server; an

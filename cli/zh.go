@@ -532,10 +532,9 @@ func init() {
 		"cannot create %s: %w": "无法创建 %s：%w",
 		"no %s %q: the saved segments and audiences of %s are kept in %s, which does not exist yet (spoor %s create NAME 'EXPR' --db URL saves one there; --segments FILE reads another spoor database's)": "没有 %s %q：%s 的已保存分群和受众保存在 %s，该文件尚不存在（spoor %s create NAME 'EXPR' --db URL 会在那里保存一个；--segments FILE 读取另一个 spoor 数据库中的）",
 		"spoor: warning:": "spoor：警告：",
-		"spoor: note: on ClickHouse the users are listed without evidence":                             "spoor：提示：在 ClickHouse 上列出的用户不附证据",
-		"--trend is not computed on ClickHouse yet; leave it out, or run it on a local spoor database": "--trend 在 ClickHouse 上尚未计算；请去掉它，或在本地 spoor 数据库上运行",
-		"saved %s %s in %s: %d of %d users":                                                            "已在 %[3]s 保存 %[1]s %[2]s：%[5]d 个用户中的 %[4]d 个",
-		"  %d users in UTC, the size audience list tracks":                                             "  按 UTC 计为 %d 个用户，即 audience list 跟踪的规模",
+		"spoor: note: on ClickHouse the users are listed without evidence": "spoor：提示：在 ClickHouse 上列出的用户不附证据",
+		"saved %s %s in %s: %d of %d users":                                "已在 %[3]s 保存 %[1]s %[2]s：%[5]d 个用户中的 %[4]d 个",
+		"  %d users in UTC, the size audience list tracks":                 "  按 UTC 计为 %d 个用户，即 audience list 跟踪的规模",
 		"audience %s: %w": "受众 %s：%w",
 		"--holdout and --recommend are not computed on ClickHouse yet; leave them out, or run them on a local spoor database": "--holdout 和 --recommend 在 ClickHouse 上尚未计算；请去掉它们，或在本地 spoor 数据库上运行",
 	})
