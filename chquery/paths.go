@@ -2,6 +2,7 @@ package chquery
 
 import (
 	"context"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -60,16 +61,22 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	}
 	code := "transform(" + t.Event + ", [" + clickhouse.Strings(f.names) + "], CAST([" + strings.Join(codes, ", ") + "] AS Array(UInt32)), toUInt32(0))"
 	anchor := clickhouse.String(p.Anchor)
+	events, E, T := "arraySort(x -> (x.1, x.2), groupArray(("+t.Time+", "+tiebreak+", "+code+by+")))", "arrayMap(x -> x.3, ev)", "arrayMap(x -> x.1, ev)"
+	packed := false
+	if q.By == "" {
+		if k, ok := e.packedOrder(ctx, max(span.From, f.min), code, len(f.names)); ok {
+			events, E, T, packed = "arraySort(groupArray("+k.key+"))", k.code, k.time, true
+		}
+	}
 	inner := func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", " + code +
-			by + "))) AS ev" +
+		return "SELECT " + t.Person + " AS person, " + events + " AS ev" +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) + " AND " + where +
 			" GROUP BY person HAVING countIf(" + t.Event + " = " + anchor + ") > 0"
 	}
 	var st stages
-	st.let("E", "arrayMap(x -> x.3, ev)")
-	st.let("T", "arrayMap(x -> x.1, ev)")
+	st.let("E", E)
+	st.let("T", T)
 	st.next()
 	st.let("at", "indexOf(E, toUInt32("+anchorCode+"))")
 	st.next()
@@ -110,7 +117,7 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 			" FROM (" + st.wrap(inner(from, part)) + ") GROUP BY steps, early, byv, byh"
 	}
 	var counts []query.PathCount
-	err = e.eachPart(ctx, sql, func(row []string) error {
+	collect := func(row []string) error {
 		if len(row) != 5 {
 			return i18n.Errorf("paths: ClickHouse sent %d columns, expected %d", len(row), 5)
 		}
@@ -129,9 +136,63 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 		}
 		counts = append(counts, query.PathCount{Steps: steps, Early: row[1] == "1", By: row[2], HasBy: row[3] == "1", Users: n})
 		return nil
-	})
+	}
+	each := func(sql partSQL) error {
+		counts = counts[:0]
+		return e.eachPart(ctx, sql, collect)
+	}
+	err = each(sql)
+	if packed && clickhouse.IsCode(err, codeThrowIf) {
+		// Events pushed since the bounds were read do not fit the packed
+		// key: walk the tuples instead.
+		st.list[0] = []string{"arrayMap(x -> x.3, ev) AS E", "arrayMap(x -> x.1, ev) AS T"}
+		events = "arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", " + code + ")))"
+		err = each(sql)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return query.PathsFromCounts(q, counts)
+}
+
+// codeThrowIf is the error of throwIf (FUNCTION_THROW_IF_VALUE_IS_NON_ZERO).
+const codeThrowIf = 395
+
+// packedKey is one UInt64 per event ordering a person's events by (time,
+// storage order) and carrying the event's code, with SQL taking the time
+// (Int64) and the code (UInt32) back out of an array of them (ev): one
+// number per event costs groupArray and arraySort far less than a tuple.
+type packedKey struct{ key, time, code string }
+
+// packedOrder packs (time − lo, id, code) into one UInt64 for a table of
+// push's layout (a numeric id), when the bits of the data's time span
+// from lo, of the largest id and of the codes (1..names) fit in 64. An
+// event outside those bounds (pushed after they were read) makes the
+// query fail with throwIf (codeThrowIf), never order wrongly.
+func (e *Engine) packedOrder(ctx context.Context, lo int64, code string, names int) (packedKey, bool) {
+	t := e.t
+	if t.Source.Schema != "spoor" || t.Tiebreak != "id" {
+		return packedKey{}, false
+	}
+	r, err := e.c.Query(ctx, "SELECT max(id), max("+t.Time+") FROM "+t.From+" WHERE "+t.Where)
+	if err != nil || len(r.Rows) != 1 {
+		return packedKey{}, false
+	}
+	maxID, err1 := strconv.ParseUint(r.Rows[0][0], 10, 64)
+	maxTime, err2 := strconv.ParseInt(r.Rows[0][1], 10, 64)
+	if err1 != nil || err2 != nil || maxTime < lo {
+		return packedKey{}, false
+	}
+	cb, ib, tb := bits.Len(uint(names)), bits.Len64(maxID), bits.Len64(uint64(maxTime-lo))
+	if cb+ib+tb > 64 {
+		return packedKey{}, false
+	}
+	shift := func(x string, n int) string { return "bitShiftLeft(toUInt64(" + x + "), " + strconv.Itoa(n) + ")" }
+	rel := "(" + t.Time + " - " + lit(lo) + ")"
+	fits := "id < " + strconv.FormatUint(1<<ib, 10) + " AND " + rel + " >= 0 AND " + rel + " < " + strconv.FormatUint(1<<tb, 10)
+	return packedKey{
+		key:  "bitOr(bitOr(" + shift(rel, ib+cb) + ", " + shift("id", cb) + "), toUInt64(" + code + ")) + throwIf(NOT (" + fits + "))",
+		time: "arrayMap(x -> toInt64(bitShiftRight(x, " + strconv.Itoa(ib+cb) + ")) + " + lit(lo) + ", ev)",
+		code: "arrayMap(x -> toUInt32(bitAnd(x, " + strconv.FormatUint(1<<cb-1, 10) + ")), ev)",
+	}, true
 }
