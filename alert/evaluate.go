@@ -71,8 +71,8 @@ func (r *Outcomes) Add(o Outcome) {
 }
 
 // Tables lists each alert's status and the points that fired it.
-func (r *Outcomes) Tables() []output.Table {
-	t := output.Table{Columns: []string{i18n.T("alert"), i18n.T("status"), i18n.T("series"), i18n.T("t"), i18n.T("value"), i18n.T("expected"), i18n.T("score")}}
+func (r *Outcomes) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{l.T("alert"), l.T("status"), l.T("series"), l.T("t"), l.T("value"), l.T("expected"), l.T("score")}}
 	for _, o := range r.Alerts {
 		switch {
 		case o.Error != "":

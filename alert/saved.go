@@ -143,8 +143,8 @@ func scanDefinition(row interface{ Scan(...any) error }) (Definition, error) {
 type Definitions []Definition
 
 // Tables lists the alerts.
-func (ds Definitions) Tables() []output.Table {
-	t := output.Table{Columns: []string{i18n.T("name"), i18n.T("metric"), i18n.T("threshold"), i18n.T("window"), i18n.T("points"), i18n.T("created")}}
+func (ds Definitions) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{l.T("name"), l.T("metric"), l.T("threshold"), l.T("window"), l.T("points"), l.T("created")}}
 	for _, d := range ds {
 		t.Rows = append(t.Rows, []string{d.Name, d.Metric, num(d.Threshold), strconv.Itoa(d.Window), strconv.Itoa(d.Points), d.Created})
 	}

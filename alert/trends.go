@@ -103,15 +103,15 @@ func ForTrends(r *query.TrendsResult, js [][]forecast.Judgement, window int, thr
 }
 
 // Tables is the trends tables followed by the anomalies.
-func (ta *TrendsAlerts) Tables() []output.Table {
-	return append(ta.TrendsResult.Tables(), AnomalyTable(ta.Anomalies, ta.Window, ta.Threshold))
+func (ta *TrendsAlerts) Tables(l i18n.Lang) []output.Table {
+	return append(ta.TrendsResult.Tables(l), AnomalyTable(l, ta.Anomalies, ta.Window, ta.Threshold))
 }
 
 // AnomalyTable lists anomalous points.
-func AnomalyTable(ps []Point, window int, threshold float64) output.Table {
+func AnomalyTable(l i18n.Lang, ps []Point, window int, threshold float64) output.Table {
 	t := output.Table{
-		Title:   i18n.T("anomalies (beyond %v robust standard deviations of the one-step forecast; for a series too short to forecast, of the trailing %d points' median)", strconv.FormatFloat(threshold, 'g', -1, 64), window),
-		Columns: []string{i18n.T("series"), i18n.T("t"), i18n.T("value"), i18n.T("expected"), i18n.T("lo"), i18n.T("hi"), i18n.T("score"), i18n.T("direction"), i18n.T("detector")},
+		Title:   l.T("anomalies (beyond %v robust standard deviations of the one-step forecast; for a series too short to forecast, of the trailing %d points' median)", strconv.FormatFloat(threshold, 'g', -1, 64), window),
+		Columns: []string{l.T("series"), l.T("t"), l.T("value"), l.T("expected"), l.T("lo"), l.T("hi"), l.T("score"), l.T("direction"), l.T("detector")},
 	}
 	for _, p := range ps {
 		t.Rows = append(t.Rows, []string{p.Series, p.T, valueText(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), zScore(p.Score), p.Direction, p.Detector})

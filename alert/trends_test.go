@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/spoorhq/spoor/forecast"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -83,7 +84,7 @@ func TestForTrendsBreakdown(t *testing.T) {
 	if len(ta.Anomalies) != 1 || ta.Anomalies[0].Series != "buy · CN" || ta.Anomalies[0].Index != 8 || ta.Anomalies[0].Detector != forecast.DetectorTrailing {
 		t.Fatalf("%+v", ta)
 	}
-	tables := ta.Tables()
+	tables := ta.Tables(i18n.English)
 	last := tables[len(tables)-1]
 	if len(last.Rows) != 1 || last.Rows[0][0] != "buy · CN" || last.Rows[0][7] != "spike" {
 		t.Fatalf("anomaly table: %+v", last)

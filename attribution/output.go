@@ -9,19 +9,19 @@ import (
 )
 
 // Tables is the rows as one table, titled with the model and the totals.
-func (r *Result) Tables() []output.Table {
-	title := i18n.T("%s attribution of %d %s by %s, lookback %s", i18n.Text(r.Model), r.Conversions, r.Conversion, r.Touch,
-		output.Duration(r.WindowSeconds))
+func (r *Result) Tables(l i18n.Lang) []output.Table {
+	title := l.T("%s attribution of %d %s by %s, lookback %s", l.Text(r.Model), r.Conversions, r.Conversion, r.Touch,
+		output.Seconds(r.WindowSeconds).In(l))
 	if r.HalfLifeSeconds != nil {
-		title += i18n.T(", half-life %s", output.Duration(*r.HalfLifeSeconds))
+		title += l.T(", half-life %s", output.Seconds(*r.HalfLifeSeconds).In(l))
 	}
 	if r.From != "" {
-		title += i18n.T(", %s..%s", r.From, r.To)
+		title += l.T(", %s..%s", r.From, r.To)
 	}
-	t := output.Table{Title: title, Columns: []string{i18n.T("touch"), i18n.T("conversions (credited)"), i18n.T("share"), i18n.T("revenue"), i18n.T("users")}}
+	t := output.Table{Title: title, Columns: []string{l.T("touch"), l.T("conversions (credited)"), l.T("share"), l.T("revenue"), l.T("users")}}
 	spend := len(r.Rows) > 0 && r.Rows[0].ROI != nil
 	if spend {
-		t.Columns = append(t.Columns, i18n.T("cost"), i18n.T("cost_per_conversion"), i18n.T("roas"), i18n.T("roi"))
+		t.Columns = append(t.Columns, l.T("cost"), l.T("cost_per_conversion"), l.T("roas"), l.T("roi"))
 	}
 	for _, row := range r.Rows {
 		share := query.Undefined

@@ -52,9 +52,9 @@ func runAudience(env *Env, args []string) error {
 // AudienceList is spoor audience list.
 type AudienceList []segment.Saved
 
-func (l AudienceList) Tables() []output.Table {
-	t := output.Table{Columns: []string{i18n.T("name"), i18n.T("rule"), i18n.T("users"), i18n.T("previous"), i18n.T("change"), i18n.T("evaluated_at")}}
-	for _, a := range l {
+func (ls AudienceList) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{l.T("name"), l.T("rule"), l.T("users"), l.T("previous"), l.T("change"), l.T("evaluated_at")}}
+	for _, a := range ls {
 		now, prev, change := "-", "-", "-"
 		if a.LastCount != nil {
 			now = strconv.FormatInt(*a.LastCount, 10)
@@ -87,17 +87,17 @@ type AudienceMatch struct {
 // AudienceUsers is the export of spoor audience users.
 type AudienceUsers []AudienceMatch
 
-func (l AudienceUsers) Tables() []output.Table {
-	t := output.Table{Columns: []string{i18n.T("user"), i18n.T("evidence")}}
+func (ls AudienceUsers) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{l.T("user"), l.T("evidence")}}
 	items := 0
-	for _, m := range l {
+	for _, m := range ls {
 		items = max(items, len(m.Items))
 	}
 	for k := 1; k <= items; k++ {
 		t.Columns = append(t.Columns, "item_"+strconv.Itoa(k))
 	}
-	for _, m := range l {
-		row := append([]string{m.User, flatEvidence(i18n.Current(), m.Evidence)}, m.Items...)
+	for _, m := range ls {
+		row := append([]string{m.User, flatEvidence(l, m.Evidence)}, m.Items...)
 		t.Rows = append(t.Rows, append(row, make([]string, len(t.Columns)-len(row))...))
 	}
 	return []output.Table{t}

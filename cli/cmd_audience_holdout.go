@@ -109,11 +109,11 @@ type AudienceReport struct {
 	experiment.HoldoutLift
 }
 
-func (r AudienceReport) Tables() []output.Table {
+func (r AudienceReport) Tables(l i18n.Lang) []output.Table {
 	t := output.Table{
-		Title: i18n.T("audience %s: %s within %s after each person's first export (%d exports, the last %s)",
-			r.Audience, r.Goal, output.Duration(r.WindowSeconds), r.Exports, r.LastExport),
-		Columns: []string{i18n.T("group"), i18n.T("users"), i18n.T("converted"), i18n.T("rate"), i18n.T("lift"), i18n.T("ci_low"), i18n.T("ci_high"), i18n.T("p_value"), i18n.T("incremental")},
+		Title: l.T("audience %s: %s within %s after each person's first export (%d exports, the last %s)",
+			r.Audience, r.Goal, output.Seconds(r.WindowSeconds).In(l), r.Exports, r.LastExport),
+		Columns: []string{l.T("group"), l.T("users"), l.T("converted"), l.T("rate"), l.T("lift"), l.T("ci_low"), l.T("ci_high"), l.T("p_value"), l.T("incremental")},
 	}
 	rate := func(g experiment.HoldoutGroup) string {
 		return output.Percent(float64(query.Ratio(g.Converted, g.Users)))

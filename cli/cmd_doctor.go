@@ -18,14 +18,14 @@ func init() {
 // doctorReport renders importers.Doctor as tables; JSON is the struct.
 type doctorReport struct{ *importers.Doctor }
 
-func (d doctorReport) Tables() []output.Table {
+func (d doctorReport) Tables(l i18n.Lang) []output.Table {
 	q := d.Quality
-	checks := output.Table{Title: i18n.T("data quality"), Columns: []string{i18n.T("check"), i18n.T("count"), i18n.T("detail")}}
+	checks := output.Table{Title: l.T("data quality"), Columns: []string{l.T("check"), l.T("count"), l.T("detail")}}
 	add := func(check string, n int64, detail string) {
 		checks.Rows = append(checks.Rows, []string{check, strconv.FormatInt(n, 10), detail})
 	}
-	add(i18n.T("events (count)"), d.Events, "")
-	add(i18n.T("users"), d.Users, i18n.T("distinct ids before identity stitching"))
+	add(l.T("events (count)"), d.Events, "")
+	add(l.T("users"), d.Users, l.T("distinct ids before identity stitching"))
 	reasons := make([]string, 0, len(q.Rejected))
 	var rejected int64
 	for k, v := range q.Rejected {
@@ -33,34 +33,34 @@ func (d doctorReport) Tables() []output.Table {
 		rejected += v
 	}
 	sort.Strings(reasons)
-	add(i18n.T("rows rejected"), rejected, "")
+	add(l.T("rows rejected"), rejected, "")
 	for _, k := range reasons {
 		add("  "+k, q.Rejected[k], "")
 	}
-	add(i18n.T("duplicates dropped"), q.Duplicates, "")
-	add(i18n.T("events in the future"), q.Future, "")
-	add(i18n.T("events before %s", "2000"), q.Before2000, "")
+	add(l.T("duplicates dropped"), q.Duplicates, "")
+	add(l.T("events in the future"), q.Future, "")
+	add(l.T("events before %s", "2000"), q.Before2000, "")
 	if o := q.Outliers; o != nil {
-		add(i18n.T("outlying events"), o.Before+o.After, o.Text())
+		add(l.T("outlying events"), o.Before+o.After, o.Text())
 	} else {
-		add(i18n.T("outlying events"), 0, "")
+		add(l.T("outlying events"), 0, "")
 	}
 	var variants []string
 	for _, g := range q.NameVariants {
 		variants = append(variants, strings.Join(g, " / "))
 	}
-	add(i18n.T("event-name variants"), int64(len(q.NameVariants)), strings.Join(variants, "; "))
+	add(l.T("event-name variants"), int64(len(q.NameVariants)), strings.Join(variants, "; "))
 	var conf []string
 	for _, c := range d.Conflicts {
 		conf = append(conf, fmt.Sprintf("%s -> %s (+%d)", c.Anon, c.User, c.Conflicts))
 	}
-	add(i18n.T("identity conflicts"), q.IdentityConflicts, strings.Join(conf, "; "))
+	add(l.T("identity conflicts"), q.IdentityConflicts, strings.Join(conf, "; "))
 	tz := q.Timezone
 	if tz == "" {
-		tz = i18n.T("(no naive times)")
+		tz = l.T("(no naive times)")
 	}
-	add(i18n.T("naive times"), q.NaiveTimes, i18n.T("read in %s", tz))
-	imports := output.Table{Title: i18n.T("imports"), Columns: []string{i18n.T("file"), i18n.T("format"), i18n.T("imported at"), i18n.T("read"), i18n.T("imported"), i18n.T("duplicates"), i18n.T("rejected"), i18n.T("tz")}}
+	add(l.T("naive times"), q.NaiveTimes, l.T("read in %s", tz))
+	imports := output.Table{Title: l.T("imports"), Columns: []string{l.T("file"), l.T("format"), l.T("imported at"), l.T("read"), l.T("imported"), l.T("duplicates"), l.T("rejected"), l.T("tz")}}
 	for _, l := range d.Imports {
 		imports.Rows = append(imports.Rows, []string{l.File, l.Format, l.ImportedAt, strconv.FormatInt(l.RowsRead, 10),
 			strconv.FormatInt(l.Imported, 10), strconv.FormatInt(l.Duplicates, 10), strconv.FormatInt(l.Rejected, 10), l.Timezone})

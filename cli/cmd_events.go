@@ -28,9 +28,9 @@ type EventList struct {
 	Events []EventStat `json:"events"`
 }
 
-func (l EventList) Tables() []output.Table {
-	t := output.Table{Columns: []string{i18n.T("event"), i18n.T("events (count)"), i18n.T("users"), i18n.T("first seen"), i18n.T("last seen")}}
-	for _, e := range l.Events {
+func (ls EventList) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{l.T("event"), l.T("events (count)"), l.T("users"), l.T("first seen"), l.T("last seen")}}
+	for _, e := range ls.Events {
 		t.Rows = append(t.Rows, []string{e.Name, strconv.Itoa(e.Events), strconv.Itoa(e.Users), e.FirstSeen, e.LastSeen})
 	}
 	return []output.Table{t}

@@ -24,12 +24,12 @@ type FunnelUsers struct {
 	Users []string `json:"users"`
 }
 
-func (f FunnelUsers) Tables() []output.Table {
-	title := i18n.T("reached step %d (%s), did not reach the next, window closed: %d users", f.Step, f.Event, len(f.Users))
+func (f FunnelUsers) Tables(l i18n.Lang) []output.Table {
+	title := l.T("reached step %d (%s), did not reach the next, window closed: %d users", f.Step, f.Event, len(f.Users))
 	if f.State == "in_progress" {
-		title = i18n.T("reached step %d (%s), window still open: %d users", f.Step, f.Event, len(f.Users))
+		title = l.T("reached step %d (%s), window still open: %d users", f.Step, f.Event, len(f.Users))
 	}
-	t := output.Table{Title: title, Columns: []string{i18n.T("user")}}
+	t := output.Table{Title: title, Columns: []string{l.T("user")}}
 	for _, u := range f.Users {
 		t.Rows = append(t.Rows, []string{u})
 	}

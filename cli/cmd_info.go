@@ -24,15 +24,15 @@ type Info struct {
 	Timezone   string `json:"timezone"`
 }
 
-func (i Info) Tables() []output.Table {
-	return []output.Table{{Columns: []string{i18n.T("key"), i18n.T("value")}, Rows: [][]string{
-		{i18n.T("database"), i.Database},
-		{i18n.T("events (count)"), strconv.Itoa(i.Events)},
-		{i18n.T("users"), strconv.Itoa(i.Users)},
-		{i18n.T("event names"), strconv.Itoa(i.EventNames)},
-		{i18n.T("first seen"), i.FirstSeen},
-		{i18n.T("last seen"), i.LastSeen},
-		{i18n.T("timezone"), i.Timezone},
+func (i Info) Tables(l i18n.Lang) []output.Table {
+	return []output.Table{{Columns: []string{l.T("key"), l.T("value")}, Rows: [][]string{
+		{l.T("database"), i.Database},
+		{l.T("events (count)"), strconv.Itoa(i.Events)},
+		{l.T("users"), strconv.Itoa(i.Users)},
+		{l.T("event names"), strconv.Itoa(i.EventNames)},
+		{l.T("first seen"), i.FirstSeen},
+		{l.T("last seen"), i.LastSeen},
+		{l.T("timezone"), i.Timezone},
 	}}}
 }
 

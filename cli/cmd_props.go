@@ -39,9 +39,9 @@ type PropList struct {
 	Properties []PropStat `json:"properties"`
 }
 
-func (l PropList) Tables() []output.Table {
-	t := output.Table{Columns: []string{i18n.T("property"), i18n.T("events (count)"), i18n.T("share"), i18n.T("distinct"), i18n.T("top values")}}
-	for _, p := range l.Properties {
+func (ls PropList) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{l.T("property"), l.T("events (count)"), l.T("share"), l.T("distinct"), l.T("top values")}}
+	for _, p := range ls.Properties {
 		top := make([]string, len(p.Top))
 		for i, v := range p.Top {
 			top[i] = fmt.Sprintf("%s (%d)", v.Value, v.Count)

@@ -24,13 +24,13 @@ type RetentionCell struct {
 	Users  []string `json:"users"`
 }
 
-func (c RetentionCell) Tables() []output.Table {
-	title := i18n.T("cohort %s, period %s", c.Cohort, strconv.Itoa(c.Period))
+func (c RetentionCell) Tables(l i18n.Lang) []output.Table {
+	title := l.T("cohort %s, period %s", c.Cohort, strconv.Itoa(c.Period))
 	if c.Group != nil {
 		// As the group's own tables are titled.
 		title = c.By + " = " + *c.Group + ": " + title
 	}
-	t := output.Table{Title: title, Columns: []string{i18n.T("user")}}
+	t := output.Table{Title: title, Columns: []string{l.T("user")}}
 	for _, u := range c.Users {
 		t.Rows = append(t.Rows, []string{u})
 	}

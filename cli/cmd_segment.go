@@ -57,9 +57,9 @@ func segmentCreate(env *Env, args []string) error { return saveExpr(env, segment
 // SavedList is spoor segment list.
 type SavedList []segment.Saved
 
-func (l SavedList) Tables() []output.Table {
-	t := output.Table{Columns: []string{i18n.T("name"), i18n.T("expression"), i18n.T("created_at")}}
-	for _, s := range l {
+func (ls SavedList) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{l.T("name"), l.T("expression"), l.T("created_at")}}
+	for _, s := range ls {
 		t.Rows = append(t.Rows, []string{s.Name, s.Expr, s.CreatedAt})
 	}
 	return []output.Table{t}

@@ -28,7 +28,7 @@ const (
 // sqlResult is what spoor sql returns for the text formats it cannot stream.
 type sqlResult struct{ t output.Table }
 
-func (r sqlResult) Tables() []output.Table { return []output.Table{r.t} }
+func (r sqlResult) Tables(l i18n.Lang) []output.Table { return []output.Table{r.t} }
 
 func sqlCell(v any) string {
 	switch x := v.(type) {

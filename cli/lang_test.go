@@ -12,13 +12,25 @@ import (
 )
 
 // langAnalyses are command lines of every analysis on the ecommerce sample
-// (sampleDB), each form that prints a table of its own.
+// (sampleDB), each form that prints a table of its own. It saves a
+// segment, an audience with an export and an alert in db first, for the
+// commands that list and read them.
 func langAnalyses(t *testing.T, db string) [][]string {
 	code, out, errs := runCLI(t, "", "segment", "preview", "did purchase", "--users", "--db", db, "--format", "csv")
 	if code != 0 {
 		t.Fatal(errs)
 	}
 	buyer := strings.Split(out, "\n")[1]
+	for _, setup := range [][]string{
+		{"segment", "create", "buyers", "did purchase"},
+		{"audience", "create", "carts", "did add_to_cart then not purchase within 24h"},
+		{"audience", "users", "carts", "--holdout", "20%", "--goal", "purchase", "--format", "csv"},
+		{"alerts", "add", "views", "--metric", "--events page_view"},
+	} {
+		if code, _, errs := runCLI(t, "", append(setup, "--db", db)...); code != 0 {
+			t.Fatalf("spoor %s: %s", strings.Join(setup, " "), errs)
+		}
+	}
 	cmds := [][]string{
 		{"events"}, {"info"}, {"props"}, {"props", "view_item"}, {"doctor"}, {"user", buyer},
 		{"trends", "--events", "purchase", "--measure", "users", "--interval", "week"},
@@ -50,6 +62,11 @@ func langAnalyses(t *testing.T, db string) [][]string {
 		{"recommend", "--item", "product_id", "--associations", "--top", "3"},
 		{"match", "--conditions", "view_item,purchase", "--pattern", "(?1).*(?2)"},
 		{"sql", "SELECT name FROM event_names ORDER BY id LIMIT 3"},
+		{"retention", "--period", "week", "--users", "0:1"},
+		{"segment", "list"}, {"segment", "show", "buyers", "--trend", "7d"}, {"segment", "users", "buyers"},
+		{"audience", "list"}, {"audience", "show", "carts"}, {"audience", "users", "carts"}, {"audience", "report", "carts"},
+		{"audience", "backtest", "carts", "--goal", "purchase", "--days", "5", "--within", "2d"},
+		{"alerts", "list"}, {"alerts"},
 	}
 	for i := range cmds {
 		cmds[i] = append(cmds[i], "--db", db)
@@ -67,7 +84,7 @@ func TestMachineOutputSameInEveryLanguage(t *testing.T) {
 			a := append(append([]string(nil), args...), "--format", f)
 			codeEn, en, errs := runCLI(t, "", append(a, "--lang", "en")...)
 			codeZh, zh, _ := runCLI(t, "", append(a, "--lang", "zh")...)
-			if codeEn != 0 {
+			if codeEn != 0 && !(args[0] == "alerts" && codeEn == AlertFired) {
 				t.Errorf("spoor %s: exit %d: %s", strings.Join(a, " "), codeEn, errs)
 				continue
 			}
@@ -235,7 +252,7 @@ func TestTableHeadersInChinese(t *testing.T) {
 	for _, args := range langAnalyses(t, db) {
 		a := append(append([]string(nil), args...), "--format", "markdown", "--lang", "zh")
 		code, out, errs := runCLI(t, "", a...)
-		if code != 0 {
+		if code != 0 && !(args[0] == "alerts" && code == AlertFired) {
 			t.Errorf("spoor %s: exit %d: %s", strings.Join(a, " "), code, errs)
 			continue
 		}

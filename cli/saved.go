@@ -106,15 +106,15 @@ type Size struct {
 	Trend []segment.SizePoint `json:"trend,omitempty"`
 }
 
-func (s Size) Tables() []output.Table {
-	t := output.Table{Columns: []string{i18n.T("key"), i18n.T("value")}}
+func (s Size) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{l.T("key"), l.T("value")}}
 	if s.Name != "" {
-		t.Rows = append(t.Rows, []string{i18n.T("name"), s.Name})
+		t.Rows = append(t.Rows, []string{l.T("name"), s.Name})
 	}
-	t.Rows = append(t.Rows, []string{i18n.T("expression"), s.Expr}, []string{i18n.T("users"), strconv.Itoa(s.Users)},
-		[]string{i18n.T("of (total users)"), strconv.Itoa(s.Total)}, []string{i18n.T("share"), query.Percent(s.Share)})
+	t.Rows = append(t.Rows, []string{l.T("expression"), s.Expr}, []string{l.T("users"), strconv.Itoa(s.Users)},
+		[]string{l.T("of (total users)"), strconv.Itoa(s.Total)}, []string{l.T("share"), query.Percent(s.Share)})
 	if s.Trend != nil {
-		return []output.Table{t, segment.TrendTable(s.Trend)}
+		return []output.Table{t, segment.TrendTable(l, s.Trend)}
 	}
 	return []output.Table{t}
 }
@@ -174,9 +174,9 @@ type UserRow struct {
 // UserList is an exported user list: a JSON array of {"user": ...}.
 type UserList []UserRow
 
-func (l UserList) Tables() []output.Table {
-	t := output.Table{Columns: []string{i18n.T("user")}}
-	for _, u := range l {
+func (ls UserList) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{l.T("user")}}
+	for _, u := range ls {
 		t.Rows = append(t.Rows, []string{u.User})
 	}
 	return []output.Table{t}

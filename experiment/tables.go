@@ -12,32 +12,32 @@ import (
 // Tables renders the result for table, CSV and Markdown output: the
 // per-variant comparison, the funnel and revenue per variant when asked
 // for, and a summary with the sample-ratio check, exclusions and verdict.
-func (r *Result) Tables() []output.Table {
+func (r *Result) Tables(l i18n.Lang) []output.Table {
 	goal := r.Goal
 	if goal == "" {
 		goal = strings.Join(r.Steps, " → ")
 	}
 	main := output.Table{
-		Title:   i18n.T("experiment %s → %s (window %s)", r.Property, goal, output.Duration(r.WindowSeconds)),
-		Columns: []string{i18n.T("variant"), i18n.T("users"), i18n.T("conversions"), i18n.T("rate"), i18n.T("95%% CI"), i18n.T("lift"), i18n.T("lift 95%% CI"), i18n.T("diff"), i18n.T("diff 95%% CI"), i18n.T("p-value"), i18n.T("test")},
+		Title:   l.T("experiment %s → %s (window %s)", r.Property, goal, output.Seconds(r.WindowSeconds).In(l)),
+		Columns: []string{l.T("variant"), l.T("users"), l.T("conversions"), l.T("rate"), l.T("95%% CI"), l.T("lift"), l.T("lift 95%% CI"), l.T("diff"), l.T("diff 95%% CI"), l.T("p-value"), l.T("test")},
 	}
 	for _, v := range r.Variants {
 		name := v.Name
 		if v.Control && !strings.Contains(strings.ToLower(name), "control") {
-			name = i18n.T("%s (control)", name)
+			name = l.T("%s (control)", name)
 		}
 		row := []string{name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), rateInterval(v.Low, v.High)}
 		if v.Control {
 			row = append(row, "-", "-", "-", "-", "-", "-")
 		} else {
 			row = append(row, signed(float64(v.Lift), true), interval(v.LiftLow, v.LiftHigh, true),
-				signedPP(i18n.Current(), v.Diff), ppInterval(i18n.Current(), v.DiffLow, v.DiffHigh), pvalue(v.P), v.Test)
+				signedPP(l, v.Diff), ppInterval(l, v.DiffLow, v.DiffHigh), pvalue(v.P), v.Test)
 		}
 		main.Rows = append(main.Rows, row)
 	}
 	tables := []output.Table{main}
 	if len(r.Steps) > 0 && len(r.Variants) > 0 {
-		f := output.Table{Title: i18n.T("funnel per variant"), Columns: []string{i18n.T("variant"), i18n.T("step"), i18n.T("event"), i18n.T("users"), i18n.T("conversion"), i18n.T("from previous")}}
+		f := output.Table{Title: l.T("funnel per variant"), Columns: []string{l.T("variant"), l.T("step"), l.T("event"), l.T("users"), l.T("conversion"), l.T("from previous")}}
 		for _, v := range r.Variants {
 			for k, s := range v.Steps {
 				f.Rows = append(f.Rows, []string{v.Name, strconv.Itoa(k + 1), s.Event, count(s.Users), percent(float64(s.Conversion)), percent(float64(s.StepConv))})
@@ -46,7 +46,7 @@ func (r *Result) Tables() []output.Table {
 		tables = append(tables, f)
 	}
 	if r.Revenue != "" && len(r.Variants) > 0 {
-		m := output.Table{Title: i18n.T("revenue per user: %s", r.Revenue), Columns: []string{i18n.T("variant"), i18n.T("users"), i18n.T("mean"), i18n.T("sd"), i18n.T("total (revenue)"), i18n.T("diff"), i18n.T("diff 95%% CI"), i18n.T("p-value (Welch)")}}
+		m := output.Table{Title: l.T("revenue per user: %s", r.Revenue), Columns: []string{l.T("variant"), l.T("users"), l.T("mean"), l.T("sd"), l.T("total (revenue)"), l.T("diff"), l.T("diff 95%% CI"), l.T("p-value (Welch)")}}
 		for _, v := range r.Variants {
 			row := []string{v.Name, count(v.Users), money2(float64(v.Rev.Mean)), money2(float64(v.Rev.SD)), money2(float64(v.Rev.Total))}
 			if v.Control {
@@ -58,43 +58,43 @@ func (r *Result) Tables() []output.Table {
 		}
 		tables = append(tables, m)
 	}
-	sum := output.Table{Title: i18n.T("summary"), Columns: []string{i18n.T("check"), i18n.T("result")}}
+	sum := output.Table{Title: l.T("summary"), Columns: []string{l.T("check"), l.T("result")}}
 	if len(r.Variants) > 1 {
 		var split []string
 		for _, v := range r.Variants {
-			split = append(split, i18n.T("%s %s (intended %s)", v.Name, percent(v.Share), percent(v.Expected)))
+			split = append(split, l.T("%s %s (intended %s)", v.Name, percent(v.Share), percent(v.Expected)))
 		}
-		srm := i18n.T("ok")
+		srm := l.T("ok")
 		if r.SRMMismatch {
-			srm = i18n.T("MISMATCH")
+			srm = l.T("MISMATCH")
 		}
-		sum.Rows = append(sum.Rows, []string{i18n.T("sample ratio"), i18n.T("%s: chi-square %s, %s; %s", srm, strconv.FormatFloat(float64(r.SRMChi2), 'f', 2, 64), pEquals(r.SRMP), strings.Join(split, i18n.T(", ")))})
+		sum.Rows = append(sum.Rows, []string{l.T("sample ratio"), l.T("%s: chi-square %s, %s; %s", srm, strconv.FormatFloat(float64(r.SRMChi2), 'f', 2, 64), pEquals(r.SRMP), strings.Join(split, l.T(", ")))})
 	}
-	ex := i18n.T("none")
+	ex := l.T("none")
 	if r.Excluded > 0 {
 		by := r.ConflictsText(func(mix string, n int) string { return mix + ": " + count(n) })
-		ex = i18n.T("%s users seen with more than one variant, excluded (%s)", count(r.Excluded), strings.Join(by, i18n.T(", ")))
+		ex = l.T("%s users seen with more than one variant, excluded (%s)", count(r.Excluded), strings.Join(by, l.T(", ")))
 	}
-	sum.Rows = append(sum.Rows, []string{i18n.T("excluded"), ex})
+	sum.Rows = append(sum.Rows, []string{l.T("excluded"), ex})
 	inProgress := 0
 	for _, v := range r.Variants {
 		inProgress += v.InProgress
 	}
 	if inProgress > 0 {
-		sum.Rows = append(sum.Rows, []string{i18n.T("in progress"), i18n.T("%s users not converted yet with their window still open at the data's end (counted as not converted)", count(inProgress))})
+		sum.Rows = append(sum.Rows, []string{l.T("in progress"), l.T("%s users not converted yet with their window still open at the data's end (counted as not converted)", count(inProgress))})
 	}
-	sum.Rows = append(sum.Rows, []string{i18n.T("verdict"), r.VerdictText()})
+	sum.Rows = append(sum.Rows, []string{l.T("verdict"), r.text.In(l)})
 	tables = append(tables, sum)
 	if r.By == "" {
 		return tables
 	}
 	// Variant x group: each group's own comparison with the control.
-	bt := output.Table{Title: i18n.T("by %s (each group against the control)", r.By),
-		Columns: []string{r.By, i18n.T("variant"), i18n.T("users"), i18n.T("conversions"), i18n.T("rate"), i18n.T("lift"), i18n.T("p-value"), i18n.T("verdict")}}
+	bt := output.Table{Title: l.T("by %s (each group against the control)", r.By),
+		Columns: []string{r.By, l.T("variant"), l.T("users"), l.T("conversions"), l.T("rate"), l.T("lift"), l.T("p-value"), l.T("verdict")}}
 	for _, g := range r.Breakdown {
-		group := query.GroupName(i18n.Current(), r.By, g.Value)
+		group := query.GroupName(l, r.By, g.Value)
 		if g.Result == nil {
-			bt.Rows = append(bt.Rows, []string{group, "-", "-", "-", "-", "-", "-", g.note.String()})
+			bt.Rows = append(bt.Rows, []string{group, "-", "-", "-", "-", "-", "-", g.note.In(l)})
 			continue
 		}
 		for _, v := range g.Variants {
@@ -102,7 +102,7 @@ func (r *Result) Tables() []output.Table {
 			if !v.Control {
 				lift, p = signed(float64(v.Lift), true), pvalue(v.P)
 			}
-			bt.Rows = append(bt.Rows, []string{group, v.Name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), lift, p, verdictName(g.Verdict).String()})
+			bt.Rows = append(bt.Rows, []string{group, v.Name, count(v.Users), count(v.Conversions), percent(float64(v.Rate)), lift, p, verdictName(g.Verdict).In(l)})
 		}
 	}
 	return append(tables, bt)

@@ -39,7 +39,7 @@ func TestVerdictChinese(t *testing.T) {
 	if v := zh.VerdictText(); !strings.HasPrefix(v, "样本量不足：B 对比 control：50.00% 对比 50.00%（+0.0%，p = ") || !strings.Contains(v, "；要检测出 ±") {
 		t.Errorf("Chinese verdict: %s", v)
 	}
-	tables := zh.Tables()
+	tables := zh.Tables(i18n.Current())
 	sum, by := tables[len(tables)-2], tables[len(tables)-1]
 	if sum.Title != "汇总" || sum.Rows[len(sum.Rows)-1][0] != "结论" || sum.Rows[len(sum.Rows)-1][1] != zh.VerdictText() {
 		t.Errorf("Chinese summary: %+v", sum)

@@ -172,14 +172,14 @@ func (s *Series) judged(t []string, js []Judgement, past bool) {
 }
 
 // Tables shows each series' forecast, then its anomalies.
-func (r *Result) Tables() []output.Table {
+func (r *Result) Tables(l i18n.Lang) []output.Table {
 	var out []output.Table
 	for _, s := range r.Series {
 		if s.Refused != "" {
-			out = append(out, output.Table{Title: i18n.T("%s: no forecast", query.SeriesName(s.Name)), Columns: []string{i18n.T("reason")}, Rows: [][]string{{s.RefusedText()}}})
+			out = append(out, output.Table{Title: l.T("%s: no forecast", query.SeriesName(l, s.Name)), Columns: []string{l.T("reason")}, Rows: [][]string{{s.refused.In(l)}}})
 		} else {
-			t := output.Table{Title: i18n.T("%s — %s; %s", query.SeriesName(s.Name), s.ModelText(), s.BacktestText()),
-				Columns: []string{query.PeriodName(r.Interval), i18n.T("forecast"), i18n.T("lo80"), i18n.T("hi80"), i18n.T("lo95"), i18n.T("hi95")}}
+			t := output.Table{Title: l.T("%s — %s; %s", query.SeriesName(l, s.Name), s.model.In(l), s.BacktestText(l)),
+				Columns: []string{query.PeriodMsg(r.Interval).In(l), l.T("forecast"), l.T("lo80"), l.T("hi80"), l.T("lo95"), l.T("hi95")}}
 			for _, p := range s.Forecast {
 				t.Rows = append(t.Rows, []string{p.T, num(p.Value), num(p.Lo80), num(p.Hi80), num(p.Lo95), num(p.Hi95)})
 			}
@@ -187,31 +187,31 @@ func (r *Result) Tables() []output.Table {
 		}
 		if len(s.Anomalies) > 0 {
 			// A refused series' are the trailing fallback's, named so.
-			a := output.Table{Title: i18n.T("%s — past points outside their expected band (anomalies)", query.SeriesName(s.Name)), Columns: []string{query.PeriodName(r.Interval), i18n.T("value"), i18n.T("expected"), i18n.T("lo"), i18n.T("hi"), i18n.T("detector")}}
+			a := output.Table{Title: l.T("%s — past points outside their expected band (anomalies)", query.SeriesName(l, s.Name)), Columns: []string{query.PeriodMsg(r.Interval).In(l), l.T("value"), l.T("expected"), l.T("lo"), l.T("hi"), l.T("detector")}}
 			for _, p := range s.Anomalies {
-				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), detectorName(p.Detector)})
+				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), detectorName(l, p.Detector)})
 			}
 			out = append(out, a)
 		}
 	}
 	if r.Note != "" && len(out) > 0 {
-		out[0].Title = i18n.T("%s (%s)", out[0].Title, r.NoteText())
+		out[0].Title = l.T("%s (%s)", out[0].Title, r.note.In(l))
 	}
 	return out
 }
 
 // BacktestText is the backtest in one line, for titles and the workbench.
-func (s Series) BacktestText() string {
+func (s Series) BacktestText(l i18n.Lang) string {
 	b := s.Backtest
 	if b == nil {
-		return i18n.T("too little history for a backtest")
+		return l.T("too little history for a backtest")
 	}
 	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
 	if b.RelMAE != nil {
-		return i18n.T("backtest MASE %s (MAE %s× seasonal naive's), 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)",
+		return l.T("backtest MASE %s (MAE %s× seasonal naive's), 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)",
 			f(b.MASE, 2), f(*b.RelMAE, 2), f(100*b.Coverage80, 0), f(100*b.Coverage95, 0), b.Points, b.Origins, b.Horizon)
 	}
-	return i18n.T("backtest MASE %s, 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)",
+	return l.T("backtest MASE %s, 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)",
 		f(b.MASE, 2), f(100*b.Coverage80, 0), f(100*b.Coverage95, 0), b.Points, b.Origins, b.Horizon)
 }
 

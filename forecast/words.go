@@ -47,12 +47,12 @@ func (ms msgList) In(l i18n.Lang) string {
 
 // detectorName is an anomaly's detector (forecast, trailing) in the
 // interface language.
-func detectorName(d string) string {
+func detectorName(l i18n.Lang, d string) string {
 	switch d {
 	case DetectorForecast:
-		return i18n.T("forecast")
+		return l.T("forecast")
 	case DetectorTrailing:
-		return i18n.T("trailing (detector)")
+		return l.T("trailing (detector)")
 	}
 	return d
 }

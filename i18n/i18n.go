@@ -224,14 +224,28 @@ func (l Lang) printer() *message.Printer {
 // fmt.Sprintf would (numbers grouped by thousands). key is a literal.
 func T(key string, args ...any) string { return Current().T(key, args...) }
 
-// T is the message key in l.
+// T is the message key in l. An argument that has its own language
+// (an M message, a duration with In(Lang)) is given in l too, not in the
+// current language its String method would use.
 func (l Lang) T(key string, args ...any) string {
+	copied := false
+	for i, a := range args {
+		if sub, ok := a.(interface{ In(Lang) string }); ok {
+			if !copied { // the caller's slice (a Msg's arguments) stays as it was
+				args, copied = append([]any(nil), args...), true
+			}
+			args[i] = sub.In(l)
+		}
+	}
 	return l.printer().Sprintf(plainW(key), args...)
 }
 
 // Text is s in the current language, where s is a key marked with N
 // elsewhere (a tab name from a table, say): no formatting.
-func Text(s string) string { return Current().printer().Sprintf(escapePercent(s)) }
+func Text(s string) string { return Current().Text(s) }
+
+// Text is s in l, where s is a key marked with N.
+func (l Lang) Text(s string) string { return l.printer().Sprintf(escapePercent(s)) }
 
 // N marks a literal as a message key without translating it, for keys kept
 // in tables and translated later by Text.
@@ -330,14 +344,7 @@ func (m Msg) In(l Lang) string {
 	if m.key == "" {
 		return ""
 	}
-	args := make([]any, len(m.args))
-	for i, a := range m.args {
-		if sub, ok := a.(interface{ In(Lang) string }); ok {
-			a = sub.In(l)
-		}
-		args[i] = a
-	}
-	return l.T(m.key, args...)
+	return l.T(m.key, m.args...)
 }
 
 // String is the message in the current language.

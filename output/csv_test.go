@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // The attacks of issue 20.8: event names that retitle the terminal, write
@@ -53,11 +55,11 @@ func TestCSVToFileEscapesControls(t *testing.T) {
 
 type tab struct{ t Table }
 
-func (t tab) Tables() []Table { return []Table{t.t} }
+func (t tab) Tables(i18n.Lang) []Table { return []Table{t.t} }
 
 type tabs []Table
 
-func (t tabs) Tables() []Table { return t }
+func (t tabs) Tables(i18n.Lang) []Table { return t }
 
 // TestCSVTitleEscaped: the "# title" line of a multi-table CSV is escaped
 // like the cells.

@@ -12,19 +12,22 @@ func init() {
 	i18n.Chinese.Add(map[string]string{"users by %s": "按 %s 的用户数", "users": "用户数"})
 }
 
-// langTables heads its table through the catalog, as analyses do.
+// langTables heads its table through the catalog, as analyses do, in the
+// language it is given.
 type langTables struct{}
 
-func (langTables) Tables() []Table {
+func (langTables) Tables(l i18n.Lang) []Table {
 	return []Table{
-		{Title: i18n.T("users by %s", "country"), Columns: []string{"country", i18n.T("users")}, Rows: [][]string{{"中国", "1200"}, {"US", "7"}}},
-		{Title: i18n.T("users"), Columns: []string{i18n.T("users")}},
+		{Title: l.T("users by %s", "country"), Columns: []string{"country", l.T("users")}, Rows: [][]string{{"中国", "1200"}, {"US", "7"}}},
+		{Title: l.T("users"), Columns: []string{l.T("users")}},
 	}
 }
 
 // CSV and JSON are the same bytes in every interface language; the table
 // and Markdown forms are in the interface language, CJK cells aligned by
-// display width; writing leaves the interface language as it was.
+// display width. Writing never sets the interface language, not even for
+// a moment: the workbench writes an export while other goroutines render
+// (TestWriteLeavesTheLanguageAlone).
 func TestMachineFormatsStayEnglish(t *testing.T) {
 	defer i18n.Set(i18n.Current())
 	write := func(l i18n.Lang, format string) string {
@@ -53,4 +56,35 @@ func TestMachineFormatsStayEnglish(t *testing.T) {
 	if got := write(i18n.Chinese, "markdown"); !strings.Contains(got, "### 按 country 的用户数\n\n| country | 用户数 |") {
 		t.Errorf("markdown under zh:\n%s", got)
 	}
+}
+
+// The CSV of a table is asked for in English while the interface stays
+// Chinese for everyone else: the tables get the language as an argument,
+// the global one is not switched around the write.
+func TestWriteLeavesTheLanguageAlone(t *testing.T) {
+	defer i18n.Set(i18n.Current())
+	i18n.Set(i18n.Chinese)
+	seen := &seenLang{}
+	var b bytes.Buffer
+	if err := Write(&b, "csv", seen); err != nil {
+		t.Fatal(err)
+	}
+	if seen.given != i18n.English || seen.current != i18n.Chinese {
+		t.Errorf("CSV: tables given %q while the interface language was %q; want en while zh", seen.given, seen.current)
+	}
+	if err := Write(&b, "markdown", seen); err != nil {
+		t.Fatal(err)
+	}
+	if seen.given != i18n.Chinese {
+		t.Errorf("Markdown: tables given %q under zh", seen.given)
+	}
+}
+
+// seenLang records the language its tables were asked for in, and the
+// interface language at that moment.
+type seenLang struct{ given, current i18n.Lang }
+
+func (s *seenLang) Tables(l i18n.Lang) []Table {
+	s.given, s.current = l, i18n.Current()
+	return []Table{{Columns: []string{"x"}}}
 }

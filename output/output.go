@@ -23,10 +23,10 @@ type Table struct {
 	Rows    [][]string
 }
 
-// Tabular is a result that can be shown as tables; it is also marshalled
-// directly for --format json.
+// Tabular is a result that can be shown as tables, titled and headed in
+// the language l; it is also marshalled directly for --format json.
 type Tabular interface {
-	Tables() []Table
+	Tables(l i18n.Lang) []Table
 }
 
 // Formats lists the --format values.
@@ -71,14 +71,11 @@ func Write(w io.Writer, format string, v any) error {
 //
 // CSV and JSON are machine interfaces: they are written in English
 // whatever the interface language, so a script reads the same bytes under
-// --lang zh and --lang en. A result's Tables may therefore title and head
-// its tables through the catalog (i18n.T): a person reading the table or
-// Markdown form sees the interface language, the CSV keeps English.
+// --lang zh and --lang en. A result's Tables are asked for in English for
+// CSV, and in the interface language for the table and Markdown forms a
+// person reads. The language is given, not set: the workbench writes an
+// export while its other goroutines render in the interface language.
 func WriteOptions(w io.Writer, format string, v any, opt Options) error {
-	if format == "csv" || format == "json" {
-		defer i18n.Set(i18n.Current())
-		i18n.Set(i18n.English)
-	}
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -89,7 +86,11 @@ func WriteOptions(w io.Writer, format string, v any, opt Options) error {
 	if !ok {
 		return i18n.Errorf("this result has no %s form; use --format json", format)
 	}
-	tables := t.Tables()
+	lang := i18n.Current()
+	if format == "csv" {
+		lang = i18n.English
+	}
+	tables := t.Tables(lang)
 	for i, tb := range tables {
 		if i > 0 {
 			fmt.Fprintln(w)

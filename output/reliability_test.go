@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Hostile names and values (issue 8): table and markdown output never pass
@@ -79,4 +81,4 @@ func TestHostileTableCells(t *testing.T) {
 
 type tables []Table
 
-func (ts tables) Tables() []Table { return ts }
+func (ts tables) Tables(i18n.Lang) []Table { return ts }

@@ -80,16 +80,16 @@ func stepSpec(st FunnelStep) string {
 }
 
 // Tables shows one row per semantics, users per step, and the skipped.
-func (c *FunnelCompare) Tables() []output.Table {
-	t := output.Table{Title: i18n.T("funnel (%s) under each product's semantics", ModeName(c.Mode)), Columns: []string{i18n.T("semantics")}}
+func (c *FunnelCompare) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Title: l.T("funnel (%s) under each product's semantics", ModeMsg(c.Mode).In(l)), Columns: []string{l.T("semantics")}}
 	for k, s := range c.Steps {
 		col := fmt.Sprintf("%d. %s", k+1, s)
 		if c.Mode == FunnelAny { // the column counts users who did that many distinct steps
-			col = i18n.T("any %d of %d", k+1, len(c.Steps))
+			col = l.T("any %d of %d", k+1, len(c.Steps))
 		}
 		t.Columns = append(t.Columns, col)
 	}
-	t.Columns = append(t.Columns, i18n.T("conversion"))
+	t.Columns = append(t.Columns, l.T("conversion"))
 	for _, r := range c.Rows {
 		name := r.Semantics
 		if len(r.Options) > 0 {
@@ -104,9 +104,9 @@ func (c *FunnelCompare) Tables() []output.Table {
 	}
 	out := []output.Table{t}
 	if len(c.Skipped) > 0 {
-		s := output.Table{Title: i18n.T("not compared"), Columns: []string{i18n.T("semantics"), i18n.T("why")}}
+		s := output.Table{Title: l.T("not compared"), Columns: []string{l.T("semantics"), l.T("why")}}
 		for _, k := range c.Skipped {
-			s.Rows = append(s.Rows, []string{k.Semantics, k.reason.String()})
+			s.Rows = append(s.Rows, []string{k.Semantics, k.reason.In(l)})
 		}
 		out = append(out, s)
 	}
@@ -189,13 +189,13 @@ func (d *Dataset) DiffFunnel(ctx context.Context, q FunnelQuery, a, b string) (*
 }
 
 // Tables shows the differing users with both verdicts.
-func (f *FunnelDiff) Tables() []output.Table {
+func (f *FunnelDiff) Tables(l i18n.Lang) []output.Table {
 	t := output.Table{
-		Title:   i18n.T("%d users counted differently under %s and %s (step 1: %d and %d users)", len(f.Users), f.A, f.B, f.Counted[0], f.Counted[1]),
-		Columns: []string{i18n.T("user"), i18n.T("%s steps", f.A), i18n.T("%s steps", f.B), f.A, f.B},
+		Title:   l.T("%d users counted differently under %s and %s (step 1: %d and %d users)", len(f.Users), f.A, f.B, f.Counted[0], f.Counted[1]),
+		Columns: []string{l.T("user"), l.T("%s steps", f.A), l.T("%s steps", f.B), f.A, f.B},
 	}
 	for _, u := range f.Users {
-		t.Rows = append(t.Rows, []string{u.User, strconv.Itoa(u.A.StepsReached), strconv.Itoa(u.B.StepsReached), u.A.verdict.String(), u.B.verdict.String()})
+		t.Rows = append(t.Rows, []string{u.User, strconv.Itoa(u.A.StepsReached), strconv.Itoa(u.B.StepsReached), u.A.verdict.In(l), u.B.verdict.In(l)})
 	}
 	return []output.Table{t}
 }

@@ -55,7 +55,7 @@ func (ev FunnelExplainEvent) textNote() string {
 
 // Tables gives the CSV and Markdown forms: the verdict, the steps with
 // their matched events, and the timeline.
-func (x *FunnelExplain) Tables() []output.Table {
+func (x *FunnelExplain) Tables(l i18n.Lang) []output.Table {
 	window := func(s *string) string {
 		if s == nil {
 			return ""
@@ -63,39 +63,39 @@ func (x *FunnelExplain) Tables() []output.Table {
 		return *s
 	}
 	verdict := output.Table{
-		Title:   x.title.String(),
-		Columns: []string{i18n.T("status"), i18n.T("steps reached"), i18n.T("window start"), i18n.T("window end"), i18n.T("reason")},
-		Rows:    [][]string{{ExplainStatusName(x.Status), i18n.T("%d of %d", x.StepsReached, len(x.Steps)), window(x.WindowStart), window(x.WindowEnd), x.reason.String()}},
+		Title:   x.title.In(l),
+		Columns: []string{l.T("status"), l.T("steps reached"), l.T("window start"), l.T("window end"), l.T("reason")},
+		Rows:    [][]string{{ExplainStatusName(l, x.Status), l.T("%d of %d", x.StepsReached, len(x.Steps)), window(x.WindowStart), window(x.WindowEnd), x.reason.In(l)}},
 	}
-	steps := output.Table{Title: i18n.T("steps"), Columns: []string{i18n.T("step"), i18n.T("event"), i18n.T("reached"), i18n.T("time"), i18n.T("from start"), i18n.T("from previous")}}
+	steps := output.Table{Title: l.T("steps"), Columns: []string{l.T("step"), l.T("event"), l.T("reached"), l.T("time"), l.T("from start"), l.T("from previous")}}
 	for _, s := range x.Steps {
 		name := s.Event
 		if len(s.Where) > 0 {
 			name += " (" + strings.Join(s.Where, "; ") + ")"
 		}
-		row := []string{strconv.Itoa(s.Step), name, i18n.T("no"), "", "", ""}
+		row := []string{strconv.Itoa(s.Step), name, l.T("no"), "", "", ""}
 		if s.Reached {
-			row[2], row[3], row[4], row[5] = i18n.T("yes"), *s.Time, humanPtr(s.SecondsFromStart), humanPtr(s.SecondsFromPrevious)
+			row[2], row[3], row[4], row[5] = l.T("yes"), *s.Time, humanPtr(l, s.SecondsFromStart), humanPtr(l, s.SecondsFromPrevious)
 		}
 		steps.Rows = append(steps.Rows, row)
 	}
-	title := i18n.T("timeline (%s), %d events", x.Timezone, x.Events)
+	title := l.T("timeline (%s), %d events", x.Timezone, x.Events)
 	if x.EarlierEvents+x.LaterEvents > 0 {
-		title = i18n.T("timeline (%s), %d events, %d earlier and %d later not shown", x.Timezone, x.Events, x.EarlierEvents, x.LaterEvents)
+		title = l.T("timeline (%s), %d events, %d earlier and %d later not shown", x.Timezone, x.Events, x.EarlierEvents, x.LaterEvents)
 	}
-	tl := output.Table{Title: title, Columns: []string{i18n.T("time"), i18n.T("event"), i18n.T("step"), i18n.T("in window"), i18n.T("note")}}
+	tl := output.Table{Title: title, Columns: []string{l.T("time"), l.T("event"), l.T("step"), l.T("in window"), l.T("note")}}
 	for _, ev := range x.Timeline {
 		step, in := "", ""
 		if ev.Step > 0 {
 			step = strconv.Itoa(ev.Step)
 		}
 		if x.WindowEnd != nil {
-			in = i18n.T("no")
+			in = l.T("no")
 			if ev.InWindow {
-				in = i18n.T("yes")
+				in = l.T("yes")
 			}
 		}
-		tl.Rows = append(tl.Rows, []string{ev.Time, ev.Event, step, in, ev.note.String()})
+		tl.Rows = append(tl.Rows, []string{ev.Time, ev.Event, step, in, ev.note.In(l)})
 	}
 	return []output.Table{verdict, steps, tl}
 }

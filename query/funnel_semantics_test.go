@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // semLevels renders, per semantics, each user's 0-based level as
@@ -242,7 +244,7 @@ func TestFunnelSemanticsTitle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.sem, err)
 		}
-		if got := r.Tables()[0].Title; got != c.want {
+		if got := r.Tables(i18n.English)[0].Title; got != c.want {
 			t.Errorf("%s %v: title %q, want %q", c.sem, c.opts, got, c.want)
 		}
 	}

@@ -11,28 +11,28 @@ import (
 
 // Tables shows the funnel, the breakdown (every value) when --by is set,
 // and the conversion trend when an interval was asked for.
-func (r *FunnelResult) Tables() []output.Table {
-	mode := ModeName(r.Mode)
-	title := i18n.T("funnel (%s, window %s)", mode, output.Duration(r.WindowSeconds))
+func (r *FunnelResult) Tables(l i18n.Lang) []output.Table {
+	mode := ModeMsg(r.Mode).In(l)
+	title := l.T("funnel (%s, window %s)", mode, output.Seconds(r.WindowSeconds).In(l))
 	if r.Semantics != "" { // another product's rules: say whose
-		title = i18n.T("funnel (%s rules, %s, window %s)", r.Semantics, mode, output.Duration(r.WindowSeconds))
+		title = l.T("funnel (%s rules, %s, window %s)", r.Semantics, mode, output.Seconds(r.WindowSeconds).In(l))
 		if len(r.Options) > 0 {
-			title = i18n.T("funnel (%s rules %s, %s, window %s)", r.Semantics, strings.Join(r.Options, ","), mode, output.Duration(r.WindowSeconds))
+			title = l.T("funnel (%s rules %s, %s, window %s)", r.Semantics, strings.Join(r.Options, ","), mode, output.Seconds(r.WindowSeconds).In(l))
 		}
 	}
-	tabs := []output.Table{{Title: title, Columns: []string{i18n.T("step"), i18n.T("event"), i18n.T("users"), i18n.T("conversion"), i18n.T("step conversion"), i18n.T("drop-off"), i18n.T("in progress"), i18n.T("median time")}}}
+	tabs := []output.Table{{Title: title, Columns: []string{l.T("step"), l.T("event"), l.T("users"), l.T("conversion"), l.T("step conversion"), l.T("drop-off"), l.T("in progress"), l.T("median time")}}}
 	for _, s := range r.Steps {
 		tabs[0].Rows = append(tabs[0].Rows, []string{
-			strconv.Itoa(s.Step), r.stepLabel(s), strconv.Itoa(s.Users), Percent(s.Conversion), Percent(s.StepConversion),
-			strconv.Itoa(s.DropOff), strconv.Itoa(s.InProgress), humanPtr(s.MedianSeconds),
+			strconv.Itoa(s.Step), r.stepLabel(l, s), strconv.Itoa(s.Users), Percent(s.Conversion), Percent(s.StepConversion),
+			strconv.Itoa(s.DropOff), strconv.Itoa(s.InProgress), humanPtr(l, s.MedianSeconds),
 		})
 	}
 	if r.By != "" {
-		bt := output.Table{Title: i18n.T("breakdown by %s", r.By), Columns: []string{r.By}}
+		bt := output.Table{Title: l.T("breakdown by %s", r.By), Columns: []string{r.By}}
 		for _, s := range r.Steps {
-			bt.Columns = append(bt.Columns, fmt.Sprintf("%d. %s", s.Step, r.stepLabel(s)))
+			bt.Columns = append(bt.Columns, fmt.Sprintf("%d. %s", s.Step, r.stepLabel(l, s)))
 		}
-		bt.Columns = append(bt.Columns, i18n.T("conversion"))
+		bt.Columns = append(bt.Columns, l.T("conversion"))
 		for _, b := range r.Breakdown {
 			row := []string{b.Value}
 			for _, s := range b.Steps {
@@ -44,7 +44,7 @@ func (r *FunnelResult) Tables() []output.Table {
 		tabs = append(tabs, bt)
 	}
 	if r.Query.Interval != "" {
-		tt := output.Table{Title: i18n.T("conversion by %s of step 1", PeriodName(r.Interval)), Columns: []string{PeriodName(r.Interval), i18n.T("users"), i18n.T("converted"), i18n.T("in progress"), i18n.T("conversion")}}
+		tt := output.Table{Title: l.T("conversion by %s of step 1", PeriodMsg(r.Interval).In(l)), Columns: []string{PeriodMsg(r.Interval).In(l), l.T("users"), l.T("converted"), l.T("in progress"), l.T("conversion")}}
 		for _, p := range r.Trend {
 			tt.Rows = append(tt.Rows, []string{p.T, strconv.Itoa(p.Users), strconv.Itoa(p.Converted), strconv.Itoa(p.InProgress), Percent(p.Conversion)})
 		}
@@ -55,9 +55,9 @@ func (r *FunnelResult) Tables() []output.Table {
 
 // stepLabel names a step: its event and filters; in any-order mode a row
 // counts persons who did that many distinct steps.
-func (r *FunnelResult) stepLabel(s FunnelStepResult) string {
+func (r *FunnelResult) stepLabel(l i18n.Lang, s FunnelStepResult) string {
 	if r.Mode == FunnelAny {
-		return i18n.T("any %d of %d", s.Step, len(r.Steps))
+		return l.T("any %d of %d", s.Step, len(r.Steps))
 	}
 	if len(s.Where) == 0 {
 		return s.Event
@@ -69,11 +69,11 @@ func (r *FunnelResult) stepLabel(s FunnelStepResult) string {
 // (output.Percent, for the nullable shares of the results).
 func Percent(f Num) string { return output.Percent(float64(f)) }
 
-func humanPtr(s *float64) string {
+func humanPtr(l i18n.Lang, s *float64) string {
 	if s == nil {
 		return "-"
 	}
-	return output.Duration(*s)
+	return output.Seconds(*s).In(l)
 }
 
 // PeriodName is an interval or retention period (hour, day, week, month)
@@ -81,16 +81,16 @@ func humanPtr(s *float64) string {
 func PeriodName(p string) string { return PeriodMsg(p).String() }
 
 // periodNumber is the k-th period of a retention row: "week 2".
-func periodNumber(p string, k int) string {
+func periodNumber(l i18n.Lang, p string, k int) string {
 	switch p {
 	case "hour":
-		return i18n.T("hour %d", k)
+		return l.T("hour %d", k)
 	case "day":
-		return i18n.T("day %d", k)
+		return l.T("day %d", k)
 	case "week":
-		return i18n.T("week %d", k)
+		return l.T("week %d", k)
 	case "month":
-		return i18n.T("month %d", k)
+		return l.T("month %d", k)
 	}
 	return p + " " + strconv.Itoa(k)
 }

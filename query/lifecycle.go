@@ -221,27 +221,27 @@ func (r *LifecycleResult) finish(by *Prop, cal *Calendar, first, n, lastBucket i
 
 // Tables is one row per interval; the interval cut short by the data's
 // end says so in its own column.
-func (r *LifecycleResult) Tables() []output.Table {
-	t := output.Table{Columns: []string{PeriodName(r.Interval), i18n.T("new"), i18n.T("returning"), i18n.T("resurrecting"), i18n.T("dormant"), i18n.T("incomplete")}}
+func (r *LifecycleResult) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Columns: []string{PeriodMsg(r.Interval).In(l), l.T("new"), l.T("returning"), l.T("resurrecting"), l.T("dormant"), l.T("incomplete")}}
 	for _, p := range r.Points {
-		t.Rows = append(t.Rows, lifecycleRow(p))
+		t.Rows = append(t.Rows, lifecycleRow(l, p))
 	}
 	if r.By == "" {
 		return []output.Table{t}
 	}
-	bt := output.Table{Title: i18n.T("breakdown by %s", r.By), Columns: append([]string{r.By, i18n.T("users")}, t.Columns...)}
+	bt := output.Table{Title: l.T("breakdown by %s", r.By), Columns: append([]string{r.By, l.T("users")}, t.Columns...)}
 	for _, g := range r.Breakdown {
 		for _, p := range g.Points {
-			bt.Rows = append(bt.Rows, append([]string{g.Value, strconv.Itoa(g.Users)}, lifecycleRow(p)...))
+			bt.Rows = append(bt.Rows, append([]string{g.Value, strconv.Itoa(g.Users)}, lifecycleRow(l, p)...))
 		}
 	}
 	return []output.Table{t, bt}
 }
 
-func lifecycleRow(p LifecyclePoint) []string {
+func lifecycleRow(l i18n.Lang, p LifecyclePoint) []string {
 	inc := ""
 	if p.Incomplete {
-		inc = i18n.T("yes")
+		inc = l.T("yes")
 	}
 	return []string{p.T, strconv.Itoa(p.New), strconv.Itoa(p.Returning), strconv.Itoa(p.Resurrecting), strconv.Itoa(p.Dormant), inc}
 }

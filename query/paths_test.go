@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // pathsLines renders every path of a result as "users: a > b > c" lines.
@@ -64,7 +66,7 @@ func TestPathsEmptyAndSingleEvent(t *testing.T) {
 	one := textTimeline(t, time.UTC, "u1 a 2026-03-02 10:00\n")
 	// An anchor outside the range leaves no users, and empty lists, not nulls.
 	r := pathsRun(t, one, PathsQuery{From: "a", Common: Common{From: "2026-03-01", To: "2026-03-01"}})
-	if r.Users != 0 || r.Paths == nil || r.Transitions == nil || len(r.Tables()[0].Rows) != 0 {
+	if r.Users != 0 || r.Paths == nil || r.Transitions == nil || len(r.Tables(i18n.English)[0].Rows) != 0 {
 		t.Errorf("no anchor in range: %+v", r)
 	}
 }

@@ -116,23 +116,23 @@ func (d *Dataset) ExplainRetention(ctx context.Context, q RetentionQuery, user s
 }
 
 // Tables lists each membership's periods with their return events.
-func (x *RetentionExplain) Tables() []output.Table {
+func (x *RetentionExplain) Tables(l i18n.Lang) []output.Table {
 	if len(x.Cohorts) == 0 {
-		return []output.Table{{Title: i18n.T("user %s", x.User), Columns: []string{i18n.T("cohort"), i18n.T("reason")}, Rows: [][]string{{i18n.T("(none)"), x.reason.String()}}}}
+		return []output.Table{{Title: l.T("user %s", x.User), Columns: []string{l.T("cohort"), l.T("reason")}, Rows: [][]string{{l.T("(none)"), x.reason.In(l)}}}}
 	}
 	var out []output.Table
 	for _, c := range x.Cohorts {
 		t := output.Table{
-			Title:   i18n.T("user %s: cohort %s (start: %s at %s)", x.User, c.Start, c.StartEvent.Event, c.StartEvent.Time),
-			Columns: []string{x.Period, i18n.T("start"), i18n.T("returned"), i18n.T("return events")},
+			Title:   l.T("user %s: cohort %s (start: %s at %s)", x.User, c.Start, c.StartEvent.Event, c.StartEvent.Time),
+			Columns: []string{x.Period, l.T("start"), l.T("returned"), l.T("return events")},
 		}
 		for _, p := range c.Periods {
-			ret := i18n.T("no")
+			ret := l.T("no")
 			if p.Returned {
-				ret = i18n.T("yes")
+				ret = l.T("yes")
 			}
 			if p.Incomplete {
-				ret = i18n.T("%s (incomplete)", ret)
+				ret = l.T("%s (incomplete)", ret)
 			}
 			var evs []string
 			for _, e := range p.Events {

@@ -9,15 +9,15 @@ import (
 
 // Tables shows the percent table (with the average row), then the counts,
 // for the whole population and then for each --by value.
-func (r *RetentionResult) Tables() []output.Table {
-	tables := r.groupTables("", r.Cohorts, r.Average)
+func (r *RetentionResult) Tables(l i18n.Lang) []output.Table {
+	tables := r.groupTables(l, "", r.Cohorts, r.Average)
 	for _, g := range r.Breakdown {
-		tables = append(tables, r.groupTables(r.By+" = "+g.Value+": ", g.Cohorts, g.Average)...)
+		tables = append(tables, r.groupTables(l, r.By+" = "+g.Value+": ", g.Cohorts, g.Average)...)
 	}
 	return tables
 }
 
-func (r *RetentionResult) groupTables(prefix string, cohorts []RetentionCohort, avg []float64) []output.Table {
+func (r *RetentionResult) groupTables(l i18n.Lang, prefix string, cohorts []RetentionCohort, avg []float64) []output.Table {
 	// The incomplete period is named in its own column rather than marked
 	// in the cells, so the cells stay numbers (aligned, and parseable in CSV).
 	// Periods no cohort has reached yet get no column.
@@ -25,13 +25,13 @@ func (r *RetentionResult) groupTables(prefix string, cohorts []RetentionCohort, 
 	for _, c := range cohorts {
 		n = max(n, len(c.Retained))
 	}
-	cols := []string{i18n.T("cohort"), i18n.T("size")}
+	cols := []string{l.T("cohort"), l.T("size")}
 	for k := range n {
-		cols = append(cols, periodNumber(r.Period, k))
+		cols = append(cols, periodNumber(l, r.Period, k))
 	}
-	cols = append(cols, i18n.T("incomplete from"))
-	pct := output.Table{Title: prefix + i18n.T("retained %%"), Columns: cols}
-	cnt := output.Table{Title: prefix + i18n.T("retained users"), Columns: cols}
+	cols = append(cols, l.T("incomplete from"))
+	pct := output.Table{Title: prefix + l.T("retained %%"), Columns: cols}
+	cnt := output.Table{Title: prefix + l.T("retained users"), Columns: cols}
 	total := 0
 	for _, c := range cohorts {
 		total += c.Size
@@ -50,12 +50,12 @@ func (r *RetentionResult) groupTables(prefix string, cohorts []RetentionCohort, 
 		}
 		inc := ""
 		if c.IncompleteFrom != nil {
-			inc = periodNumber(r.Period, *c.IncompleteFrom)
+			inc = periodNumber(l, r.Period, *c.IncompleteFrom)
 		}
 		pct.Rows = append(pct.Rows, append(prow, inc))
 		cnt.Rows = append(cnt.Rows, append(crow, inc))
 	}
-	arow := []string{i18n.T("average"), strconv.Itoa(total)}
+	arow := []string{l.T("average"), strconv.Itoa(total)}
 	for k := range n {
 		if k < len(avg) {
 			arow = append(arow, strconv.FormatFloat(avg[k], 'f', 1, 64)+"%")

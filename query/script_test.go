@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query/querytest"
 )
@@ -505,7 +506,7 @@ func pathsView(t *testing.T, c *querytest.Cmd, r *PathsResult, view []string) st
 				fmt.Fprintf(&b, "  %d %s > %s %d %s\n", tr.Step, tr.From, tr.To, tr.Users, ratio(tr.Share))
 			}
 		}
-		b.WriteString(strings.Join(tableTitles(r.Tables()), "\n"))
+		b.WriteString(strings.Join(tableTitles(r.Tables(i18n.English)), "\n"))
 	default:
 		t.Fatalf("%s: unknown paths view %q", c.Where(), strings.Join(view, " "))
 	}
@@ -544,7 +545,7 @@ func retentionView(t *testing.T, c *querytest.Cmd, r *RetentionResult, view []st
 				lines = append(lines, "  "+l)
 			}
 		}
-		return strings.Join(append(lines, tableTitles(r.Tables())...), "\n")
+		return strings.Join(append(lines, tableTitles(r.Tables(i18n.English))...), "\n")
 	}
 	t.Fatalf("%s: unknown retention view %q", c.Where(), strings.Join(view, " "))
 	return ""
@@ -632,7 +633,7 @@ func lifecycleView(t *testing.T, c *querytest.Cmd, r *LifecycleResult, view []st
 				lines = append(lines, "  "+l)
 			}
 		}
-		return strings.Join(append(lines, tableTitles(r.Tables())...), "\n")
+		return strings.Join(append(lines, tableTitles(r.Tables(i18n.English))...), "\n")
 	}
 	t.Fatalf("%s: unknown lifecycle view %q", c.Where(), strings.Join(view, " "))
 	return ""

@@ -31,20 +31,20 @@ type Timeline struct {
 	Events []TimelineEvent `json:"events"`
 }
 
-func (tl Timeline) Tables() []output.Table {
-	title := i18n.T("user %s", tl.User)
+func (tl Timeline) Tables(l i18n.Lang) []output.Table {
+	title := l.T("user %s", tl.User)
 	if tl.Asked != tl.User {
-		title = i18n.T("%s is linked to user %s", tl.Asked, tl.User)
+		title = l.T("%s is linked to user %s", tl.Asked, tl.User)
 	}
 	if len(tl.IDs) > 1 {
-		title = i18n.T("%s (ids %s)", title, strings.Join(tl.IDs, ", "))
+		title = l.T("%s (ids %s)", title, strings.Join(tl.IDs, ", "))
 	}
-	t := output.Table{Title: i18n.T("%s: %d events", title, len(tl.Events)), Columns: []string{i18n.T("time"), i18n.T("event")}}
+	t := output.Table{Title: l.T("%s: %d events", title, len(tl.Events)), Columns: []string{l.T("time"), l.T("event")}}
 	linked := len(tl.IDs) > 1
 	if linked {
-		t.Columns = append(t.Columns, i18n.T("id"))
+		t.Columns = append(t.Columns, l.T("id"))
 	}
-	t.Columns = append(t.Columns, i18n.T("properties"))
+	t.Columns = append(t.Columns, l.T("properties"))
 	for _, e := range tl.Events {
 		row := []string{e.Time, e.Event}
 		if linked {

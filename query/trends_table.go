@@ -9,14 +9,14 @@ import (
 
 // Tables shows one row per interval and a column per series; stickiness
 // adds the histogram of active days with a column per series.
-func (r *TrendsResult) Tables() []output.Table {
-	cols := []string{PeriodName(r.Interval)}
+func (r *TrendsResult) Tables(l i18n.Lang) []output.Table {
+	cols := []string{PeriodMsg(r.Interval).In(l)}
 	for _, s := range r.Series {
-		cols = append(cols, SeriesName(s.Label))
+		cols = append(cols, SeriesName(l, s.Label))
 	}
-	title := i18n.T("%s per %s, %s to %s", MeasureName(r.Measure), PeriodName(r.Interval), r.From, r.To)
+	title := l.T("%s per %s, %s to %s", MeasureMsg(r.Measure).In(l), PeriodMsg(r.Interval).In(l), r.From, r.To)
 	if r.From == "" {
-		title = i18n.T("%s per %s: no events", MeasureName(r.Measure), PeriodName(r.Interval))
+		title = l.T("%s per %s: no events", MeasureMsg(r.Measure).In(l), PeriodMsg(r.Interval).In(l))
 	}
 	t := output.Table{Title: title, Columns: cols}
 	if len(r.Series) > 0 {
@@ -30,7 +30,7 @@ func (r *TrendsResult) Tables() []output.Table {
 	}
 	tables := []output.Table{t}
 	if r.Measure == MeasureStickiness && len(r.Series) > 0 {
-		h := output.Table{Title: i18n.T("users by days active in the range"), Columns: append([]string{i18n.T("days active")}, cols[1:]...)}
+		h := output.Table{Title: l.T("users by days active in the range"), Columns: append([]string{l.T("days active")}, cols[1:]...)}
 		for n := range r.Series[0].StickinessHistogram {
 			row := []string{strconv.Itoa(n + 1)}
 			for _, s := range r.Series {

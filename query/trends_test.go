@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 func TestTrendsErrors(t *testing.T) {
@@ -43,7 +45,7 @@ func TestTrendsEmpty(t *testing.T) {
 		if len(r.Series) != 1 || len(r.Series[0].Points) != 0 || !sameNum(r.Series[0].Total, float64(wantTotal)) || r.From != "" {
 			t.Errorf("%s on no data: %+v, want one series without points", m, r)
 		}
-		if tb := r.Tables(); len(tb[0].Rows) != 0 {
+		if tb := r.Tables(i18n.English); len(tb[0].Rows) != 0 {
 			t.Errorf("%s on no data: table rows %v", m, tb[0].Rows)
 		}
 	}

@@ -69,12 +69,12 @@ func PeriodMsg(p string) i18n.Msg {
 // PathStepName is a step of a path as a person reads it: an event name,
 // or the marker of a session that ended ((end)) or started ((start))
 // before the path's depth.
-func PathStepName(step string) string {
+func PathStepName(l i18n.Lang, step string) string {
 	switch step {
 	case PathEnd:
-		return i18n.T("(end)")
+		return l.T("(end)")
 	case PathStart:
-		return i18n.T("(start)")
+		return l.T("(start)")
 	}
 	return step
 }
@@ -82,9 +82,9 @@ func PathStepName(step string) string {
 // SeriesName is a trends series' label as a person reads it: the events
 // and breakdown value it counts, or "all events" (AnyEventLabel) in the
 // interface language.
-func SeriesName(label string) string {
+func SeriesName(l i18n.Lang, label string) string {
 	if label == AnyEventLabel {
-		return i18n.T("all events")
+		return l.T("all events")
 	}
 	return label
 }
@@ -92,16 +92,16 @@ func SeriesName(label string) string {
 // ExplainStatusName is a funnel explanation's status (converted, dropped,
 // in_progress, not_counted) as a person reads it; in English, as the CSV
 // and JSON keep it.
-func ExplainStatusName(status string) string {
+func ExplainStatusName(l i18n.Lang, status string) string {
 	switch status {
 	case ExplainConverted:
-		return i18n.T("converted")
+		return l.T("converted")
 	case ExplainDropped:
-		return i18n.T("dropped")
+		return l.T("dropped")
 	case ExplainInProgress:
-		return i18n.T("in_progress")
+		return l.T("in_progress")
 	case ExplainNotCounted:
-		return i18n.T("not_counted")
+		return l.T("not_counted")
 	}
 	return status
 }

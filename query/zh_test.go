@@ -68,7 +68,7 @@ u1 purchase 2026-01-01 10:01`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tables := c.Tables()
+		tables := c.Tables(i18n.Current())
 		return string(js), tables[len(tables)-1].Rows[0][1]
 	}
 	enJSON, enRow := run()
@@ -143,7 +143,7 @@ u1 buy 2026-01-01 10:01`)
 		t.Fatal(err)
 	}
 	chinese(t)
-	tb := r.Tables()[0]
+	tb := r.Tables(i18n.Current())[0]
 	if tb.Title != "漏斗（有序，窗口期 7天）" || strings.Join(tb.Columns, ",") != "步骤,事件,用户数,转化率,步骤转化率,流失,进行中,耗时中位数" || strings.Join(tb.Rows[1], ",") != "2,buy,1,100.0%,100.0%,0,0,1分钟" {
 		t.Errorf("Chinese funnel table: %+v", tb)
 	}

@@ -85,10 +85,10 @@ func Evaluate(ctx context.Context, h *History, k int, includeBought bool) (*Eval
 	return ev, nil
 }
 
-func (e *Evaluation) Tables() []output.Table {
-	title := i18n.T("Leave-last-item-out on %s: %d users tested of %d, %d items; the hidden item among the top %d", e.Item, e.Cases, e.Users, e.Items, e.K)
+func (e *Evaluation) Tables(l i18n.Lang) []output.Table {
+	title := l.T("Leave-last-item-out on %s: %d users tested of %d, %d items; the hidden item among the top %d", e.Item, e.Cases, e.Users, e.Items, e.K)
 	k := strconv.Itoa(e.K)
-	t := output.Table{Title: title, Columns: []string{i18n.T("method"), "hit_rate@" + k, "mrr@" + k, i18n.T("hits")}}
+	t := output.Table{Title: title, Columns: []string{l.T("method"), "hit_rate@" + k, "mrr@" + k, l.T("hits")}}
 	for _, m := range e.Methods {
 		t.Rows = append(t.Rows, []string{m.Method, strconv.FormatFloat(m.HitRate, 'f', 4, 64), strconv.FormatFloat(m.MRR, 'f', 4, 64), strconv.Itoa(m.Hits)})
 	}

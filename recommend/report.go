@@ -123,12 +123,12 @@ func (h *History) values(items []int32) []string {
 	return out
 }
 
-func (r *Recommendations) Tables() []output.Table {
-	title := i18n.T("Top %d %s per user by %s, %d users", r.Top, r.Item, r.Method, len(r.Users))
+func (r *Recommendations) Tables(l i18n.Lang) []output.Table {
+	title := l.T("Top %d %s per user by %s, %d users", r.Top, r.Item, r.Method, len(r.Users))
 	if r.Buy != "" {
-		title += i18n.T("; items bought (%s) left out", r.Buy)
+		title += l.T("; items bought (%s) left out", r.Buy)
 	}
-	cols := []string{i18n.T("user")}
+	cols := []string{l.T("user")}
 	for k := 1; k <= r.Top; k++ {
 		cols = append(cols, "item_"+strconv.Itoa(k))
 	}
@@ -225,9 +225,9 @@ func Associate(ctx context.Context, h *History, co, of string, top, k int) (*Ass
 	return a, nil
 }
 
-func (a *Associations) Tables() []output.Table {
-	title := i18n.T("Items %s together (%d baskets)", a.Co, a.Baskets)
-	t := output.Table{Title: title, Columns: []string{i18n.T("item"), i18n.T("other"), i18n.T("together"), i18n.T("support"), i18n.T("confidence"), i18n.T("lift"), i18n.T("similarity")}}
+func (a *Associations) Tables(l i18n.Lang) []output.Table {
+	title := l.T("Items %s together (%d baskets)", a.Co, a.Baskets)
+	t := output.Table{Title: title, Columns: []string{l.T("item"), l.T("other"), l.T("together"), l.T("support"), l.T("confidence"), l.T("lift"), l.T("similarity")}}
 	for _, r := range a.Rows {
 		t.Rows = append(t.Rows, []string{r.Item, r.Other, strconv.Itoa(r.Together), strconv.FormatFloat(r.Support, 'f', 4, 64),
 			strconv.FormatFloat(r.Confidence, 'f', 4, 64), strconv.FormatFloat(r.Lift, 'f', 2, 64), strconv.FormatFloat(r.Similarity, 'f', 4, 64)})

@@ -138,14 +138,14 @@ func (r *BacktestResult) Rates() {
 }
 
 // Tables shows one row per day.
-func (r *BacktestResult) Tables() []output.Table {
-	t := output.Table{Title: i18n.T("%s, then %s within %s of the day's end", r.Rule, r.Goal, human(r.Within)),
-		Columns: []string{"day", "members", "new_members", "converted", "rate", "goal_window"}}
+func (r *BacktestResult) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Title: l.T("%s, then %s within %s of the day's end", r.Rule, r.Goal, human(r.Within)),
+		Columns: []string{l.T("day"), l.T("members"), l.T("new_members"), l.T("converted"), l.T("rate"), l.T("goal_window")}}
 	for i, d := range r.Days {
 		// A window still open at the data's end undercounts conversions.
-		window := "complete"
+		window := l.T("complete")
 		if i >= r.Complete {
-			window = "open"
+			window = l.T("open")
 		}
 		t.Rows = append(t.Rows, []string{d.Day, strconv.Itoa(d.Members), strconv.Itoa(d.NewMembers), strconv.Itoa(d.Converted),
 			output.Percent(float64(d.Rate)), window})

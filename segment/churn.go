@@ -348,33 +348,33 @@ func median(xs []int) float64 {
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // Tables lists the users at risk, riskiest first.
-func (r *ChurnReport) Tables() []output.Table {
-	title := i18n.T("Churn risk over the last %d days against a %d-day baseline: %d of %d users score at least %s",
+func (r *ChurnReport) Tables(l i18n.Lang) []output.Table {
+	title := l.T("Churn risk over the last %d days against a %d-day baseline: %d of %d users score at least %s",
 		r.WindowDays, r.BaselineDays, r.AtRisk, r.Eligible, strconv.FormatFloat(r.MinScore, 'f', 2, 64))
 	if len(r.Users) < r.AtRisk {
-		title += i18n.T(" (top %d shown)", len(r.Users))
+		title += l.T(" (top %d shown)", len(r.Users))
 	}
 	if r.TooLittleHistory > 0 {
-		title += i18n.T("; %d with a single active day before the window not scored", r.TooLittleHistory)
+		title += l.T("; %d with a single active day before the window not scored", r.TooLittleHistory)
 	}
-	t := output.Table{Title: title, Columns: []string{i18n.T("user"), i18n.T("score"), i18n.T("days_since"), i18n.T("activity_ratio"), i18n.T("usual_gap_days"), i18n.T("active_days"), i18n.T("last_key_event"), i18n.T("signals")}}
+	t := output.Table{Title: title, Columns: []string{l.T("user"), l.T("score"), l.T("days_since"), l.T("activity_ratio"), l.T("usual_gap_days"), l.T("active_days"), l.T("last_key_event"), l.T("signals")}}
 	for _, u := range r.Users {
 		last := "-"
 		if u.LastKeyEvent != "" {
 			last = u.LastKeyEvent + " " + u.LastKeyEventTime
 		}
 		t.Rows = append(t.Rows, []string{u.User, strconv.FormatFloat(u.Score, 'f', 3, 64), strconv.Itoa(u.DaysSinceLastSeen),
-			strconv.FormatFloat(u.ActivityRatio, 'f', 2, 64), num(*u.UsualGapDays), strconv.Itoa(u.ActiveDays), last, u.SignalsText()})
+			strconv.FormatFloat(u.ActivityRatio, 'f', 2, 64), num(*u.UsualGapDays), strconv.Itoa(u.ActiveDays), last, u.SignalsText(l)})
 	}
 	return []output.Table{t}
 }
 
 // SignalsText is the user's signals in the interface language (Signals is
 // the JSON's English).
-func (u ChurnUser) SignalsText() string {
+func (u ChurnUser) SignalsText(l i18n.Lang) string {
 	parts := make([]string, len(u.signals))
 	for i, m := range u.signals {
-		parts[i] = m.String()
+		parts[i] = m.In(l)
 	}
-	return strings.Join(parts, i18n.T("; "))
+	return strings.Join(parts, l.T("; "))
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -58,7 +59,7 @@ func TestChurnDocsExample(t *testing.T) {
 		{churnInput{window: 14, silent: 11, usualGap: 21, gaps: 5}, 0.452, "activity fell 100%, counted 82% (window shorter than the expected gap)"},
 	} {
 		score := churnScore(&c.in)
-		if signals := (ChurnUser{signals: churnSignals(&c.in)}).SignalsText(); math.Abs(score-c.score) > 5e-4 || signals != c.signals {
+		if signals := (ChurnUser{signals: churnSignals(&c.in)}).SignalsText(i18n.English); math.Abs(score-c.score) > 5e-4 || signals != c.signals {
 			t.Errorf("%+v: score %.4f, signals %q; want %.3f %q", c.in, score, signals, c.score, c.signals)
 		}
 	}

@@ -186,15 +186,15 @@ func quintiles(vals []float64) []int {
 }
 
 // Tables shows the tiers, or the users when listed.
-func (r *RFMReport) Tables() []output.Table {
+func (r *RFMReport) Tables(l i18n.Lang) []output.Table {
 	if r.Users != nil {
-		t := output.Table{Columns: []string{i18n.T("user"), i18n.T("tier"), i18n.T("r"), i18n.T("f"), i18n.T("m"), i18n.T("recency_days"), i18n.T("frequency"), i18n.T("monetary")}}
+		t := output.Table{Columns: []string{l.T("user"), l.T("tier"), l.T("r"), l.T("f"), l.T("m"), l.T("recency_days"), l.T("frequency"), l.T("monetary")}}
 		for _, u := range r.Users {
-			t.Rows = append(t.Rows, []string{u.User, TierName(u.Tier), strconv.Itoa(u.R), strconv.Itoa(u.F), strconv.Itoa(u.M),
+			t.Rows = append(t.Rows, []string{u.User, TierName(l, u.Tier), strconv.Itoa(u.R), strconv.Itoa(u.F), strconv.Itoa(u.M),
 				strconv.Itoa(u.RecencyDays), strconv.Itoa(u.Frequency), strconv.FormatFloat(u.Monetary, 'f', -1, 64)})
 		}
 		return []output.Table{t}
 	}
-	title := i18n.T("RFM tiers by %s: %d customers, %d users without a purchase", r.Revenue, r.Customers, r.NonCustomers)
-	return []output.Table{groupTable(title, i18n.T("tier"), r.Tiers, TierName)}
+	title := l.T("RFM tiers by %s: %d customers, %d users without a purchase", r.Revenue, r.Customers, r.NonCustomers)
+	return []output.Table{groupTable(l, title, l.T("tier"), r.Tiers, TierName)}
 }

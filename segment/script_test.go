@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/query/querytest"
 	"github.com/spoorhq/spoor/query/querytest/scriptload"
@@ -218,7 +219,7 @@ func scriptOutput(ctx context.Context, t *testing.T, c *querytest.Cmd, d *query.
 			}
 			fmt.Fprintf(&b, ": %s\n", strings.Join(u.Signals, "; "))
 		}
-		fmt.Fprintf(&b, "eligible %d too little history %d at risk %d\ntable %s\n", rep.Eligible, rep.TooLittleHistory, rep.AtRisk, rep.Tables()[0].Title)
+		fmt.Fprintf(&b, "eligible %d too little history %d at risk %d\ntable %s\n", rep.Eligible, rep.TooLittleHistory, rep.AtRisk, rep.Tables(i18n.English)[0].Title)
 	default:
 		t.Fatalf("%s: unknown command %q (load, eval, explain, trend, stages, rfm or churn)", c.Where(), c.Verb)
 	}

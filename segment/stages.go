@@ -151,10 +151,10 @@ func groupCounts(names []string, counts []int, total int) []GroupCount {
 }
 
 // groupTable lists the groups' sizes, each group named by name.
-func groupTable(title, col string, gs []GroupCount, name func(string) string) output.Table {
-	t := output.Table{Title: title, Columns: []string{col, i18n.T("users"), i18n.T("share")}}
+func groupTable(l i18n.Lang, title, col string, gs []GroupCount, name func(i18n.Lang, string) string) output.Table {
+	t := output.Table{Title: title, Columns: []string{col, l.T("users"), l.T("share")}}
 	for _, g := range gs {
-		t.Rows = append(t.Rows, []string{name(g.Name), strconv.Itoa(g.Users), pct(g.Share)})
+		t.Rows = append(t.Rows, []string{name(l, g.Name), strconv.Itoa(g.Users), pct(g.Share)})
 	}
 	return t
 }
@@ -162,17 +162,17 @@ func groupTable(title, col string, gs []GroupCount, name func(string) string) ou
 func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
 
 // Tables shows the counts, or the user list when there is one.
-func (r *StageReport) Tables() []output.Table {
+func (r *StageReport) Tables(l i18n.Lang) []output.Table {
 	if r.Users != nil {
-		return []output.Table{userTable(i18n.T("stage"), r.Users, StageName)}
+		return []output.Table{userTable(l, l.T("stage"), r.Users, StageName)}
 	}
-	return []output.Table{groupTable(i18n.T("Lifecycle stage (%d-day window), %d users", r.WindowDays, r.Total), i18n.T("stage"), r.Stages, StageName)}
+	return []output.Table{groupTable(l, l.T("Lifecycle stage (%d-day window), %d users", r.WindowDays, r.Total), l.T("stage"), r.Stages, StageName)}
 }
 
-func userTable(col string, us []UserGroup, name func(string) string) output.Table {
-	t := output.Table{Columns: []string{i18n.T("user"), col}}
+func userTable(l i18n.Lang, col string, us []UserGroup, name func(i18n.Lang, string) string) output.Table {
+	t := output.Table{Columns: []string{l.T("user"), col}}
 	for _, u := range us {
-		t.Rows = append(t.Rows, []string{u.User, name(u.Group)})
+		t.Rows = append(t.Rows, []string{u.User, name(l, u.Group)})
 	}
 	return t
 }

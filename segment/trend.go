@@ -56,8 +56,8 @@ func Trend(ctx context.Context, d *query.Dataset, n Node, days int) ([]SizePoint
 }
 
 // TrendTable shows a trend, one row per day.
-func TrendTable(pts []SizePoint) output.Table {
-	t := output.Table{Title: i18n.T("size by day"), Columns: []string{i18n.T("day"), i18n.T("users"), i18n.T("of (total users)"), i18n.T("share")}}
+func TrendTable(l i18n.Lang, pts []SizePoint) output.Table {
+	t := output.Table{Title: l.T("size by day"), Columns: []string{l.T("day"), l.T("users"), l.T("of (total users)"), l.T("share")}}
 	for _, p := range pts {
 		t.Rows = append(t.Rows, []string{p.Day, strconv.Itoa(p.Users), strconv.Itoa(p.Total), pct(p.Share)})
 	}

@@ -4,42 +4,42 @@ import "github.com/spoorhq/spoor/i18n"
 
 // TierName is an RFM tier (TierNames) as a person reads it; flags,
 // segment expressions and JSON keep the English name.
-func TierName(tier string) string {
+func TierName(l i18n.Lang, tier string) string {
 	switch tier {
 	case "champions":
-		return i18n.T("champions")
+		return l.T("champions")
 	case "loyal":
-		return i18n.T("loyal")
+		return l.T("loyal")
 	case "potential loyalists":
-		return i18n.T("potential loyalists")
+		return l.T("potential loyalists")
 	case "new":
-		return i18n.T("new (RFM tier)")
+		return l.T("new (RFM tier)")
 	case "at risk":
-		return i18n.T("at risk")
+		return l.T("at risk")
 	case "can't lose":
-		return i18n.T("can't lose")
+		return l.T("can't lose")
 	case "hibernating":
-		return i18n.T("hibernating")
+		return l.T("hibernating")
 	case "lost":
-		return i18n.T("lost")
+		return l.T("lost")
 	}
 	return tier
 }
 
 // StageName is a lifecycle stage (StageNames) as a person reads it;
 // flags, stage: references and JSON keep the English name.
-func StageName(stage string) string {
+func StageName(l i18n.Lang, stage string) string {
 	switch stage {
 	case "new":
-		return i18n.T("new")
+		return l.T("new")
 	case "active":
-		return i18n.T("active")
+		return l.T("active")
 	case "returning":
-		return i18n.T("returning (stage)")
+		return l.T("returning (stage)")
 	case "dormant":
-		return i18n.T("dormant")
+		return l.T("dormant")
 	case "churned":
-		return i18n.T("churned")
+		return l.T("churned")
 	}
 	return stage
 }

@@ -96,6 +96,11 @@ func init() {
 		"stage": "阶段",
 		"RFM tiers by %s: %d customers, %d users without a purchase": "按 %s 的 RFM 分层：%d 个付费用户，%d 个用户没有购买",
 		"%s, then %s within %s of the day's end":                     "%s，之后在当天结束后 %[3]s 内 %[2]s",
+		"members":                                                    "成员数",
+		"new_members":                                                "新成员数",
+		"goal_window":                                                "目标窗口期",
+		"complete":                                                   "已结束",
+		"open":                                                       "未结束",
 		"no saved segment %q: the segments of %s are kept in %s, which does not exist yet (spoor segment create NAME 'EXPR' --db URL saves one there; --segments FILE reads another spoor database's)": "没有已保存的分群 %q：%s 的分群保存在 %s，该文件尚不存在（spoor segment create NAME 'EXPR' --db URL 会在那里保存一个；--segments FILE 读取另一个 spoor 数据库中的分群）",
 	})
 	i18n.English.AddPlural("%d times", 1, "%d", "=1", "%d time", "other", "%d times")

@@ -29,7 +29,7 @@ func TestChinese(t *testing.T) {
 	in := churnInput{window: 14, silent: 29, usualGap: 2.5, gaps: 10}
 	churnScore(&in)
 	u := ChurnUser{signals: churnSignals(&in)}
-	if got := u.SignalsText(); got != "已沉默 29 天，预期间隔 3.3 天：已超出 7.9 个间隔；活跃度下降 100%" {
+	if got := u.SignalsText(i18n.Current()); got != "已沉默 29 天，预期间隔 3.3 天：已超出 7.9 个间隔；活跃度下降 100%" {
 		t.Errorf("Chinese signals: %q", got)
 	}
 	if got := u.signals[0].In(i18n.English); !strings.HasPrefix(got, "silent 29d, expected gap 3.3d") {

@@ -140,15 +140,15 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 }
 
 // Tables is the table, CSV and Markdown form: one row per person.
-func (r *Result) Tables() []output.Table {
+func (r *Result) Tables(l i18n.Lang) []output.Table {
 	t := output.Table{
-		Title:   i18n.T("%d of %d users match %s over %s", r.Matched, len(r.Users), r.Pattern, conditionList(r.Conditions)),
-		Columns: []string{i18n.T("user"), i18n.T("match"), i18n.T("count"), i18n.T("event times")},
+		Title:   l.T("%d of %d users match %s over %s", r.Matched, len(r.Users), r.Pattern, conditionList(r.Conditions)),
+		Columns: []string{l.T("user"), l.T("match"), l.T("count"), l.T("event times")},
 	}
 	for _, u := range r.Users {
-		match := i18n.T("false") // true and false in CSV, as in JSON
+		match := l.T("false") // true and false in CSV, as in JSON
 		if u.Match {
-			match = i18n.T("true")
+			match = l.T("true")
 		}
 		t.Rows = append(t.Rows, []string{u.User, match, strconv.Itoa(u.Count), strings.Join(u.EventTimes, " ")})
 	}

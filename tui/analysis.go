@@ -289,52 +289,55 @@ func choiceDialog(title string, values []string, set func(string)) *picker {
 // a view) as the panel and the pickers show it: the spec keeps the
 // keyword, a person reads it in the interface language. Other values
 // (names, durations, product names) are shown as they are.
-func valueLabel(v string) string {
+func valueLabel(v string) string { return valueIn(i18n.Current(), v) }
+
+// valueIn is valueLabel in l, for a table also exported in English.
+func valueIn(l i18n.Lang, v string) string {
 	switch v {
 	case query.FunnelOrdered, query.FunnelStrict, query.FunnelAny:
-		return query.ModeName(v)
+		return query.ModeMsg(v).In(l)
 	case "hour", "day", "week", "month":
-		return query.PeriodName(v)
+		return query.PeriodMsg(v).In(l)
 	case query.MeasureTotal, query.MeasureUsers, query.MeasureAvg, query.MeasureDAU, query.MeasureWAU, query.MeasureMAU, query.MeasureStickiness:
-		return query.MeasureName(v)
+		return query.MeasureMsg(v).In(l)
 	case "after":
-		return i18n.T("after")
+		return l.T("after")
 	case "before":
-		return i18n.T("before")
+		return l.T("before")
 	case "yes":
-		return i18n.T("yes")
+		return l.T("yes")
 	case "no":
-		return i18n.T("no")
+		return l.T("no")
 	case "on":
-		return i18n.T("on")
+		return l.T("on")
 	case "off":
-		return i18n.T("off")
+		return l.T("off")
 	case "cohorts":
-		return i18n.T("cohorts")
+		return l.T("cohorts")
 	case "survival":
-		return i18n.T("survival")
+		return l.T("survival")
 	case "in period k":
-		return i18n.T("in period k")
+		return l.T("in period k")
 	case "in k or later":
-		return i18n.T("in k or later")
+		return l.T("in k or later")
 	case "first time":
-		return i18n.T("first time")
+		return l.T("first time")
 	case "recurring":
-		return i18n.T("recurring")
+		return l.T("recurring")
 	case "funnel":
-		return i18n.T("funnel")
+		return l.T("funnel")
 	case "attribution":
-		return i18n.T("attribution")
+		return l.T("attribution")
 	case "events":
-		return i18n.T("events")
+		return l.T("events")
 	case "properties":
-		return i18n.T("properties")
+		return l.T("properties")
 	case "sequence":
-		return i18n.T("sequence")
+		return l.T("sequence")
 	case "saved":
-		return i18n.T("saved")
+		return l.T("saved")
 	case "stages":
-		return i18n.T("stages")
+		return l.T("stages")
 	case "rfm":
 		return "RFM"
 	case "csv":
@@ -344,11 +347,11 @@ func valueLabel(v string) string {
 	case "json":
 		return "JSON"
 	case "segment":
-		return i18n.T("segment")
+		return l.T("segment")
 	case "audience":
-		return i18n.T("audience")
+		return l.T("audience")
 	case "audience rule":
-		return i18n.T("audience rule")
+		return l.T("audience rule")
 	}
 	return v
 }

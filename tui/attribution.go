@@ -114,7 +114,7 @@ func (v *attributionView) rows(sh *shared) []row {
 				return nil
 			})
 		}},
-		{label: i18n.T("order"), value: i18n.T("by %s", modelLabel(orDefault(q.Model, attribution.Last))), edit: func(sh *shared) dialog {
+		{label: i18n.T("order"), value: i18n.T("by %s", modelLabel(i18n.Current(), orDefault(q.Model, attribution.Last))), edit: func(sh *shared) dialog {
 			return choiceDialog(i18n.T("Order the values by the credit of"), attribution.Models, func(s string) { q.Model = s })
 		}},
 	}, commonRows(sh, &q.Common, false)...)
@@ -203,15 +203,15 @@ func (r *attributionResult) credit(k int, v string) attribution.Row {
 
 // Tables is the conversions credited to each value under each model, and
 // the revenue the same way when a revenue property is set.
-func (r *attributionResult) Tables() []output.Table {
+func (r *attributionResult) Tables(l i18n.Lang) []output.Table {
 	m := r.models[0]
-	cols := []string{i18n.T("touch")}
+	cols := []string{l.T("touch")}
 	for _, model := range attribution.Models {
-		cols = append(cols, modelLabel(model))
+		cols = append(cols, modelLabel(l, model))
 	}
-	conv := output.Table{Title: i18n.T("%s credited by %s under each model (%d conversions, lookback %s)", m.Conversion, m.Touch, m.Conversions, output.Duration(m.WindowSeconds)),
+	conv := output.Table{Title: l.T("%s credited by %s under each model (%d conversions, lookback %s)", m.Conversion, m.Touch, m.Conversions, output.Seconds(m.WindowSeconds).In(l)),
 		Columns: cols}
-	rev := output.Table{Title: i18n.T("revenue credited under each model"), Columns: conv.Columns}
+	rev := output.Table{Title: l.T("revenue credited under each model"), Columns: conv.Columns}
 	for _, v := range r.values {
 		c, rv := []string{v}, []string{v}
 		for k := range r.models {
@@ -255,7 +255,7 @@ func (r *attributionResult) chart(sh *shared, w, _ int) string {
 	nameW := min(18, max(8, w/5))
 	modelW := 0
 	for _, model := range attribution.Models {
-		modelW = max(modelW, lipglossWidth(modelLabel(model)))
+		modelW = max(modelW, lipglossWidth(modelLabel(i18n.Current(), model)))
 	}
 	numW := 9
 	barW := max(w-nameW-modelW-numW-3, 4)
@@ -265,9 +265,9 @@ func (r *attributionResult) chart(sh *shared, w, _ int) string {
 			if k == 0 {
 				name = v
 			}
-			label := st.Dim.Render(padRight(modelLabel(model), modelW))
+			label := st.Dim.Render(padRight(modelLabel(i18n.Current(), model), modelW))
 			if model == orDefault(r.order, attribution.Last) {
-				label = st.Label.Render(padRight(modelLabel(model), modelW))
+				label = st.Label.Render(padRight(modelLabel(i18n.Current(), model), modelW))
 			}
 			c := r.credit(k, v).Conversions
 			full := 0
@@ -284,18 +284,18 @@ func (r *attributionResult) chart(sh *shared, w, _ int) string {
 
 // modelLabel is an attribution model (its --model value) as a person
 // reads it.
-func modelLabel(model string) string {
+func modelLabel(l i18n.Lang, model string) string {
 	switch model {
 	case attribution.First:
-		return i18n.T("first")
+		return l.T("first")
 	case attribution.Last:
-		return i18n.T("last")
+		return l.T("last")
 	case attribution.Linear:
-		return i18n.T("linear")
+		return l.T("linear")
 	case attribution.TimeDecay:
-		return i18n.T("time_decay")
+		return l.T("time_decay")
 	case attribution.Position:
-		return i18n.T("position")
+		return l.T("position")
 	}
 	return model
 }

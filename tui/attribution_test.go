@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/spoorhq/spoor/attribution"
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // TestAttributionView: the Funnel tab's attribution view, driven by keys,
@@ -54,7 +55,7 @@ func TestAttributionView(t *testing.T) {
 		t.Error("every model gave the same credit")
 	}
 	// Tables: a column per model, the values in the order model's order.
-	tb := res.Tables()
+	tb := res.Tables(i18n.English)
 	if len(tb) != 2 || strings.Join(tb[0].Columns, ",") != "touch,first,last,linear,time_decay,position" || tb[0].Rows[0][0] != res.values[0] {
 		t.Errorf("tables %+v", tb)
 	}

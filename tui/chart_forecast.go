@@ -127,7 +127,7 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 		if err := output.Write(b, "table", res); err != nil {
 			return statusMsg{text: i18n.T("why: %v", err), err: true}
 		}
-		return pageMsg{p: &textPage{title: i18n.T("Why %s moved on %s", query.SeriesName(s.Label), a.pt.T), lines: strings.Split(strings.TrimRight(b.String(), "\n"), "\n")}}
+		return pageMsg{p: &textPage{title: i18n.T("Why %s moved on %s", query.SeriesName(i18n.Current(), s.Label), a.pt.T), lines: strings.Split(strings.TrimRight(b.String(), "\n"), "\n")}}
 	}
 }
 
@@ -210,8 +210,8 @@ func forecastChart(sh *shared, r *trendsResult, w, sel int) string {
 		labels = append(labels, p.T)
 	}
 	plot, plotW := datedPlot(lines, top, w, n, func(i int) string { return labels[i] })
-	title := sh.st.Title.Render(truncate(i18n.T("%s per %s, forecast %d ahead (F hides) — %s %s", valueLabel(r.top.Measure), valueLabel(r.top.Interval), h, query.SeriesName(fc.Series[0].Name), fc.Series[0].ModelText()), w))
-	bt := sh.st.Dim.Render(truncate(fc.Series[0].BacktestText(), w))
+	title := sh.st.Title.Render(truncate(i18n.T("%s per %s, forecast %d ahead (F hides) — %s %s", valueLabel(r.top.Measure), valueLabel(r.top.Interval), h, query.SeriesName(i18n.Current(), fc.Series[0].Name), fc.Series[0].ModelText()), w))
+	bt := sh.st.Dim.Render(truncate(fc.Series[0].BacktestText(i18n.Current()), w))
 	legend := sh.st.Dim.Render(truncate(i18n.T("solid: history · dotted: forecast · ˙ band: expected range (95%% ahead); ▲ outside it"), w))
 	out := title + "\n" + plot
 	as := r.forecastAnomalies()

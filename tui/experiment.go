@@ -275,8 +275,8 @@ type experimentResult struct {
 	remote *chquery.Engine
 }
 
-func (r *experimentResult) Tables() []output.Table { return r.r.Tables() }
-func (r *experimentResult) json() any              { return r.r }
+func (r *experimentResult) Tables(l i18n.Lang) []output.Table { return r.r.Tables(l) }
+func (r *experimentResult) json() any                         { return r.r }
 
 // items are the variants: Enter on one lists its users (open).
 func (r *experimentResult) items() int { return len(r.r.Variants) }

@@ -101,7 +101,7 @@ type listResult struct {
 	// head titles the table and names its columns (nil: t's own) when it
 	// is written, in the language of the moment: the screen's, or English
 	// for CSV and JSON exports (output.Write).
-	head    func() (title string, cols []string)
+	head    func(l i18n.Lang) (title string, cols []string)
 	onEnter func(sh *shared, sel int) tea.Cmd
 	does    string // what onEnter shows, named in the footer (a catalog key)
 }
@@ -113,10 +113,10 @@ var (
 	listTimeline = i18n.N("show timeline")
 )
 
-func (r *listResult) table() output.Table {
+func (r *listResult) table(l i18n.Lang) output.Table {
 	t := r.t
 	if r.head != nil {
-		title, cols := r.head()
+		title, cols := r.head(l)
 		t.Title = title
 		if cols != nil {
 			t.Columns = cols
@@ -125,15 +125,15 @@ func (r *listResult) table() output.Table {
 	return t
 }
 
-func (r *listResult) Tables() []output.Table { return []output.Table{r.table()} }
-func (r *listResult) items() int             { return len(r.t.Rows) }
-func (r *listResult) json() any              { return listJSON{r} }
+func (r *listResult) Tables(l i18n.Lang) []output.Table { return []output.Table{r.table(l)} }
+func (r *listResult) items() int                        { return len(r.t.Rows) }
+func (r *listResult) json() any                         { return listJSON{r} }
 
 // listJSON marshals the table when it is written, in the export's
 // language.
 type listJSON struct{ r *listResult }
 
-func (l listJSON) MarshalJSON() ([]byte, error) { return json.Marshal(l.r.table()) }
+func (l listJSON) MarshalJSON() ([]byte, error) { return json.Marshal(l.r.table(i18n.English)) }
 
 // resultKeys: / jumps to the row picked by a fuzzy filter.
 func (r *listResult) resultKeys(k KeyMap) []key.Binding { return []key.Binding{k.Filter} }
@@ -186,7 +186,7 @@ func (r *listResult) chart(sh *shared, w, sel int) string {
 	nameW := min(24, w/3)
 	barW := max(w-nameW-12, 4)
 	var b strings.Builder
-	b.WriteString(sh.st.Title.Render(truncate(r.table().Title, w)) + "\n")
+	b.WriteString(sh.st.Title.Render(truncate(r.table(i18n.Current()).Title, w)) + "\n")
 	for i, v := range r.bars {
 		name := padRight(r.t.Rows[i][0], nameW)
 		if i == sel {
@@ -237,8 +237,8 @@ func eventsResult(ctx context.Context, d *query.Dataset) (result, error) {
 // eventsList lists event names, most events first; Enter lists the users
 // who did one (usersOf, in the background).
 func eventsList(stats []chquery.EventStat, loc *time.Location, usersOf func(ctx context.Context, name string) ([]string, error)) result {
-	r := &listResult{does: listUsers, head: func() (string, []string) {
-		return i18n.T("Events"), []string{i18n.T("event"), i18n.T("events"), i18n.T("users"), i18n.T("first seen"), i18n.T("last seen")}
+	r := &listResult{does: listUsers, head: func(l i18n.Lang) (string, []string) {
+		return l.T("Events"), []string{l.T("event"), l.T("events"), l.T("users"), l.T("first seen"), l.T("last seen")}
 	}}
 	for _, e := range stats {
 		r.t.Rows = append(r.t.Rows, []string{e.Name, strconv.Itoa(e.Events), strconv.Itoa(e.Users), day(e.First, loc), day(e.Last, loc)})
@@ -277,8 +277,8 @@ func usersWhoDid(d *query.Dataset, name string) []string {
 
 // propsResult lists property keys; Enter shows a key's values.
 func propsResult(props []named) result {
-	r := &listResult{does: listValues, head: func() (string, []string) {
-		return i18n.T("Properties"), []string{i18n.T("property"), i18n.T("events")}
+	r := &listResult{does: listValues, head: func(l i18n.Lang) (string, []string) {
+		return l.T("Properties"), []string{l.T("property"), l.T("events")}
 	}}
 	for _, p := range props {
 		r.t.Rows = append(r.t.Rows, []string{p.name, strconv.Itoa(p.count)})
@@ -332,7 +332,9 @@ func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
 	})
 	if err == errFull {
 		n := len(r.t.Rows)
-		r.head = func() (string, []string) { return i18n.T("SQL (first %d rows only; add a LIMIT): %s", n, q), nil }
+		r.head = func(l i18n.Lang) (string, []string) {
+			return l.T("SQL (first %d rows only; add a LIMIT): %s", n, q), nil
+		}
 		err = nil
 	}
 	if err != nil {

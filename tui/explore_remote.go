@@ -68,7 +68,9 @@ func remoteSQL(ctx context.Context, c *clickhouse.Client, q string) (result, err
 	})
 	if err == errFull {
 		n := len(r.t.Rows)
-		r.head = func() (string, []string) { return i18n.T("SQL (first %d rows only; add a LIMIT): %s", n, q), nil }
+		r.head = func(l i18n.Lang) (string, []string) {
+			return l.T("SQL (first %d rows only; add a LIMIT): %s", n, q), nil
+		}
 		err = nil
 	}
 	if err != nil {

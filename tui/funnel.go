@@ -236,9 +236,9 @@ type funnelResult struct {
 	top []query.FunnelBreakdown
 }
 
-func (r *funnelResult) Tables() []output.Table { return r.r.Tables() }
-func (r *funnelResult) json() any              { return r.r }
-func (r *funnelResult) items() int             { return len(r.r.Steps) }
+func (r *funnelResult) Tables(l i18n.Lang) []output.Table { return r.r.Tables(l) }
+func (r *funnelResult) json() any                         { return r.r }
+func (r *funnelResult) items() int                        { return len(r.r.Steps) }
 
 // line is where step sel's bar is: after the title, each step before it
 // takes its bar and its info lines.

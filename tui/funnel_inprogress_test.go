@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
@@ -53,7 +54,7 @@ func naiveInProgress(d *query.Dataset, steps []string, window time.Duration) [][
 // results pane prints under the chart.
 func tableInProgress(t *testing.T, h *harness, k int) int {
 	t.Helper()
-	tab := h.m.tab().res.Tables()[0]
+	tab := h.m.tab().res.Tables(i18n.English)[0]
 	for c, name := range tab.Columns {
 		if name == "in progress" {
 			n, err := strconv.Atoi(tab.Rows[k][c])

@@ -69,6 +69,6 @@ type lifecycleResult struct {
 	r *query.LifecycleResult
 }
 
-func (r *lifecycleResult) Tables() []output.Table              { return r.r.Tables() }
+func (r *lifecycleResult) Tables(l i18n.Lang) []output.Table   { return r.r.Tables(l) }
 func (r *lifecycleResult) json() any                           { return r.r }
 func (r *lifecycleResult) chart(sh *shared, w, sel int) string { return lifecycleChart(sh, r.r, w) }

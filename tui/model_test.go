@@ -15,6 +15,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/sample"
 	"github.com/spoorhq/spoor/specfile"
@@ -413,7 +414,7 @@ func TestExploreSQLIsReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.Tables()[0].Rows[0][0]; got != "2822" {
+	if got := r.Tables(i18n.English)[0].Rows[0][0]; got != "2822" {
 		t.Fatalf("events after refused writes: %s, want 2822", got)
 	}
 	// Through the panel: the sql row's prompt runs the query.
@@ -450,7 +451,7 @@ func TestExploreSQLOnAFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r.Tables()[0].Rows[0][0]
+		return r.Tables(i18n.English)[0].Rows[0][0]
 	}
 	before := count()
 	attacks := t.TempDir()

@@ -118,6 +118,6 @@ type pathsResult struct {
 	r *query.PathsResult
 }
 
-func (r *pathsResult) Tables() []output.Table              { return r.r.Tables() }
+func (r *pathsResult) Tables(l i18n.Lang) []output.Table   { return r.r.Tables(l) }
 func (r *pathsResult) json() any                           { return r.r }
 func (r *pathsResult) chart(sh *shared, w, sel int) string { return pathsChart(sh, r.r, w) }

@@ -54,11 +54,11 @@ func pathsChart(sh *shared, r *query.PathsResult, w int) string {
 			if end {
 				branch, next = "└─ ", "   "
 			}
-			line(prefix+branch, query.PathStepName(k.Event), k.Users, k.Share.Or(0))
+			line(prefix+branch, query.PathStepName(i18n.Current(), k.Event), k.Users, k.Share.Or(0))
 			walk(k, prefix+next)
 		}
 	}
-	line("", query.PathStepName(r.Tree.Event), r.Tree.Users, r.Tree.Share.Or(0))
+	line("", query.PathStepName(i18n.Current(), r.Tree.Event), r.Tree.Users, r.Tree.Share.Or(0))
 	walk(r.Tree, "")
 	return b.String()
 }

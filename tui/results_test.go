@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
 )
 
@@ -83,7 +84,7 @@ func TestEnterUsersOnlyWhereItWorks(t *testing.T) {
 func TestChartAndTableAgree(t *testing.T) {
 	h := newHarness(t, 160, 50)
 	r := h.m.tab().res.(*funnelResult).r
-	chart := r.Tables()[0]
+	chart := r.Tables(i18n.English)[0]
 	scr := h.screen()
 	for i, s := range r.Steps {
 		row := chart.Rows[i]

@@ -178,10 +178,10 @@ type retentionResult struct {
 	r *query.RetentionResult
 }
 
-func (r *retentionResult) Tables() []output.Table         { return r.r.Tables() }
-func (r *retentionResult) json() any                      { return r.r }
-func (r *retentionResult) items() int                     { return len(r.r.Cohorts) * r.r.Periods }
-func (r *retentionResult) line(_ *shared, w, sel int) int { return 2 + sel/max(r.r.Periods, 1) }
+func (r *retentionResult) Tables(l i18n.Lang) []output.Table { return r.r.Tables(l) }
+func (r *retentionResult) json() any                         { return r.r }
+func (r *retentionResult) items() int                        { return len(r.r.Cohorts) * r.r.Periods }
+func (r *retentionResult) line(_ *shared, w, sel int) int    { return 2 + sel/max(r.r.Periods, 1) }
 
 func (r *retentionResult) chart(sh *shared, w, sel int) string {
 	return retentionChart(sh, r.r, w, sel)

@@ -426,7 +426,7 @@ func (l *userList) copy() tea.Cmd {
 // tableOnly renders one table through the CLI's writers.
 type tableOnly struct{ t output.Table }
 
-func (r tableOnly) Tables() []output.Table { return []output.Table{r.t} }
+func (r tableOnly) Tables(i18n.Lang) []output.Table { return []output.Table{r.t} }
 
 func statusCmd(text string, isErr bool) tea.Cmd {
 	return func() tea.Msg { return statusMsg{text: text, err: isErr} }

@@ -168,10 +168,10 @@ func (r *savedResult) chart(sh *shared, w, sel int) string {
 }
 
 // Tables lists the saved entries with their sizes, then the preview.
-func (r *savedResult) Tables() []output.Table {
-	t := output.Table{Title: i18n.T("Saved segments and audience rules"), Columns: []string{i18n.T("kind"), i18n.T("name"), i18n.T("users"), i18n.T("share"), i18n.T("before import"), i18n.T("expression")}}
+func (r *savedResult) Tables(l i18n.Lang) []output.Table {
+	t := output.Table{Title: l.T("Saved segments and audience rules"), Columns: []string{l.T("kind"), l.T("name"), l.T("users"), l.T("share"), l.T("before import"), l.T("expression")}}
 	for _, e := range r.entries {
-		users, share := i18n.T("error"), e.err
+		users, share := l.T("error"), e.err
 		if e.err == nil {
 			users, share = strconv.Itoa(len(e.members)), nil
 		}
@@ -181,9 +181,9 @@ func (r *savedResult) Tables() []output.Table {
 		}
 		s := output.Percent(r.share(len(e.members)))
 		if share != nil {
-			s = share.Error()
+			s = i18n.ErrorMsg(share).In(l)
 		}
-		t.Rows = append(t.Rows, []string{valueLabel(e.kind.Noun), e.Name, users, s, before, e.Expr})
+		t.Rows = append(t.Rows, []string{valueIn(l, e.kind.Noun), e.Name, users, s, before, e.Expr})
 	}
 	var out []output.Table
 	if len(t.Rows) > 0 || r.expr == "" || r.err != nil {
@@ -193,7 +193,7 @@ func (r *savedResult) Tables() []output.Table {
 		out = append(out, c)
 	}
 	if r.expr != "" && r.err == nil {
-		out = append(out, output.Table{Title: i18n.T("Preview"), Columns: []string{i18n.T("expression"), i18n.T("users"), i18n.T("of"), i18n.T("share")},
+		out = append(out, output.Table{Title: l.T("Preview"), Columns: []string{l.T("expression"), l.T("users"), l.T("of"), l.T("share")},
 			Rows: [][]string{{r.expr, strconv.Itoa(r.users), strconv.Itoa(r.total), output.Percent(r.share(r.users))}}})
 	}
 	return out
@@ -282,10 +282,10 @@ type groupResult struct {
 	resultBase
 	title  string
 	groups []segment.GroupCount
-	users  [][]string                           // by group
-	report interface{ Tables() []output.Table } // the CLI's tables and JSON
+	users  [][]string     // by group
+	report output.Tabular // the CLI's tables and JSON
 	note   string
-	name   func(string) string // a group's name as a person reads it (segment.TierName…)
+	name   func(i18n.Lang, string) string // a group's name as a person reads it (segment.TierName…)
 }
 
 // groupName is a group's name as a person reads it.
@@ -293,13 +293,13 @@ func (r *groupResult) groupName(g string) string {
 	if r.name == nil {
 		return g
 	}
-	return r.name(g)
+	return r.name(i18n.Current(), g)
 }
 
-func (r *groupResult) Tables() []output.Table         { return r.report.Tables() }
-func (r *groupResult) json() any                      { return r.report }
-func (r *groupResult) items() int                     { return len(r.groups) }
-func (r *groupResult) line(_ *shared, w, sel int) int { return 1 + sel }
+func (r *groupResult) Tables(l i18n.Lang) []output.Table { return r.report.Tables(l) }
+func (r *groupResult) json() any                         { return r.report }
+func (r *groupResult) items() int                        { return len(r.groups) }
+func (r *groupResult) line(_ *shared, w, sel int) int    { return 1 + sel }
 
 func (r *groupResult) drill(sel int) (string, []string, bool) {
 	if sel < 0 || sel >= len(r.groups) {

@@ -93,8 +93,8 @@ func sequenceResult(d *query.Dataset, r *sequence.Result) result {
 		}
 	}
 	slices.SortStableFunc(users, func(a, b sequence.UserResult) int { return cmp.Compare(b.Count, a.Count) })
-	lr := &listResult{does: listTimeline, head: func() (string, []string) {
-		return i18n.T("%d of %d users match %s", r.Matched, len(r.Users), r.Pattern), []string{i18n.T("user"), i18n.T("matches"), i18n.T("first match")}
+	lr := &listResult{does: listTimeline, head: func(l i18n.Lang) (string, []string) {
+		return l.T("%d of %d users match %s", r.Matched, len(r.Users), r.Pattern), []string{l.T("user"), l.T("matches"), l.T("first match")}
 	}}
 	for _, u := range users {
 		lr.t.Rows = append(lr.t.Rows, []string{u.User, strconv.Itoa(u.Count), strings.Join(u.EventTimes, " ")})

@@ -77,10 +77,10 @@ func newSurvivalResult(r *survival.Result) *survivalResult {
 	return res
 }
 
-func (r *survivalResult) Tables() []output.Table {
-	ts := r.shown.Tables()
+func (r *survivalResult) Tables(l i18n.Lang) []output.Table {
+	ts := r.shown.Tables(l)
 	if r.cut {
-		ts[1].Title += i18n.T("; at most %d points per group shown, export (e) writes every one", viewPoints)
+		ts[1].Title += l.T("; at most %d points per group shown, export (e) writes every one", viewPoints)
 	}
 	return ts
 }
@@ -149,7 +149,7 @@ func survivalChart(sh *shared, r *survival.Result, w int) string {
 		if !g.MedianSeconds.Valid() {
 			median = i18n.T("median not reached")
 		}
-		legend = append(legend, clip(st.Series[i%len(st.Series)].Render(mark)+" "+truncate(r.GroupName(g), 20)+" "+
+		legend = append(legend, clip(st.Series[i%len(st.Series)].Render(mark)+" "+truncate(r.GroupName(i18n.Current(), g), 20)+" "+
 			st.Dim.Render(i18n.T("%d of %d did it · %d censored · %s", g.Events, g.Users, g.Censored, median)), w))
 	}
 	out += "\n" + strings.Join(legend, "\n")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/survival"
 )
 
@@ -109,7 +110,7 @@ func TestSurvivalTableAbridged(t *testing.T) {
 		g.Curve = append(g.Curve, survival.Point{TSeconds: float64(i + 1), AtRisk: 1000 - i, Events: 1, Survival: float64(999-i) / 1000})
 	}
 	res := newSurvivalResult(&survival.Result{Start: "a", Event: "b", Groups: []survival.Group{g}})
-	curve := res.Tables()[1]
+	curve := res.Tables(i18n.English)[1]
 	if len(curve.Rows) != viewPoints || curve.Rows[0][2] != "1" || curve.Rows[viewPoints-1][2] != "1000" ||
 		!strings.Contains(curve.Title, "export (e) writes every one") {
 		t.Fatalf("screen table: %d rows, first %v, last %v, title %q", len(curve.Rows), curve.Rows[0], curve.Rows[len(curve.Rows)-1], curve.Title)

@@ -173,8 +173,8 @@ type trendsResult struct {
 	fcDone bool
 }
 
-func (r *trendsResult) Tables() []output.Table { return r.full.Tables() }
-func (r *trendsResult) json() any              { return r.full }
+func (r *trendsResult) Tables(l i18n.Lang) []output.Table { return r.full.Tables(l) }
+func (r *trendsResult) json() any                         { return r.full }
 
 // items are the forecast's anomalies while it is shown (w explains the
 // selected one); without them ↑/↓ scroll the table.

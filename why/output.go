@@ -14,15 +14,15 @@ import (
 const DefaultRows = 20
 
 // Tables shows the ranking, then the top cause's users.
-func (r *Result) Tables() []output.Table {
-	title := i18n.T("why %s moved: %s against %s — before %s, after %s, change %s. %s",
-		r.metricText(i18n.Current()), r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.VerdictText())
-	cols := []string{i18n.T("property"), i18n.T("value"), i18n.T("before"), i18n.T("after"), i18n.T("contribution"), i18n.T("share")}
+func (r *Result) Tables(l i18n.Lang) []output.Table {
+	title := l.T("why %s moved: %s against %s — before %s, after %s, change %s. %s",
+		r.metricText(l), r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.verdictMsg.In(l))
+	cols := []string{l.T("property"), l.T("value"), l.T("before"), l.T("after"), l.T("contribution"), l.T("share")}
 	rate := len(r.Contributors) > 0 && r.Contributors[0].Mix != nil
 	if rate {
-		cols = append(cols, i18n.T("mix"), i18n.T("rate"))
+		cols = append(cols, l.T("mix"), l.T("rate"))
 	}
-	cols = append(cols, i18n.T("p"), i18n.T("significant"))
+	cols = append(cols, l.T("p"), l.T("significant"))
 	t := output.Table{Title: title, Columns: cols}
 	shown, rows := 0, r.Rows
 	if rows <= 0 {
@@ -35,7 +35,7 @@ func (r *Result) Tables() []output.Table {
 		if c.Folded == 0 {
 			shown++
 		}
-		row := []string{c.Property, c.valueText(i18n.Current()), num(c.Before), num(c.After), num(c.Contribution), pct(c.Share)}
+		row := []string{c.Property, c.valueText(l), num(c.Before), num(c.After), num(c.Contribution), pct(c.Share)}
 		if rate {
 			row = append(row, opt(c.Mix), opt(c.Rate))
 		}
@@ -45,17 +45,17 @@ func (r *Result) Tables() []output.Table {
 		}
 		sig := ""
 		if c.Significant {
-			sig = i18n.T("yes")
+			sig = l.T("yes")
 		}
 		t.Rows = append(t.Rows, append(row, p, sig))
 	}
 	if n := len(r.Contributors) - len(t.Rows); n > 0 {
-		t.Title += i18n.T(" (%d more values in --format json)", n)
+		t.Title += l.T(" (%d more values in --format json)", n)
 	}
 	out := []output.Table{t}
 	if r.Drill != nil {
-		d := output.Table{Title: i18n.T("users of %s = %s: %d (the %d that changed most)", r.Drill.Property, r.Drill.Value, r.Drill.Users, len(r.Drill.Top)),
-			Columns: []string{i18n.T("user"), i18n.T("before"), i18n.T("after")}}
+		d := output.Table{Title: l.T("users of %s = %s: %d (the %d that changed most)", r.Drill.Property, r.Drill.Value, r.Drill.Users, len(r.Drill.Top)),
+			Columns: []string{l.T("user"), l.T("before"), l.T("after")}}
 		for _, u := range r.Drill.Top {
 			d.Rows = append(d.Rows, []string{u.User, num(u.Before), num(u.After)})
 		}

@@ -61,7 +61,7 @@ func TestTableChinese(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r.Tables()[0], string(js)
+		return r.Tables(l)[0], string(js)
 	}
 	en, enJSON := in(i18n.English)
 	zh, zhJSON := in(i18n.Chinese)
@@ -91,7 +91,7 @@ func TestTableChinese(t *testing.T) {
 	r.Rows = 0
 	i18n.Set(i18n.Chinese)
 	defer i18n.Set(i18n.English)
-	all := r.Tables()[0]
+	all := r.Tables(i18n.Chinese)[0]
 	if len(all.Rows) != 4 || all.Rows[2][1] != "（无）" && all.Rows[1][1] != "（无）" {
 		t.Errorf("the missing value under zh: %v", all.Rows)
 	}
