@@ -285,3 +285,39 @@ func TestUsersLookedUp(t *testing.T) {
 		t.Fatalf("read whole: %d users, %d events; looked up: %d users, %d events", len(u1), len(e1), len(u2), len(e2))
 	}
 }
+
+// TestImportUnmapsItsConnection: an import looking up hashes bucket by
+// bucket maps the file for it, and its connection reads through the page
+// cache again afterwards, committed or rolled back, small or large.
+func TestImportUnmapsItsConnection(t *testing.T) {
+	defer func(n int64) { dedupWholeIndex = n }(dedupWholeIndex)
+	dedupWholeIndex = 0
+	db := openTemp(t)
+	db.SQL.SetMaxOpenConns(1) // the pragma is per connection: see the import's
+	importEvents(t, db, someEvents(500, "a"))
+	mmap := func(what string) {
+		t.Helper()
+		var n int64
+		if err := db.SQL.QueryRow("PRAGMA mmap_size").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%s: mmap_size %d (%v), want 0", what, n, err)
+		}
+	}
+	ctx := context.Background()
+	tx, err := db.BeginImport(ctx, ImportInfo{File: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tx.mapped {
+		t.Fatal("a bucket-by-bucket import did not map the file")
+	}
+	ev := Event{User: "x", Name: "e", Time: 1}
+	if _, err := tx.Add(ctx, &ev); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback()
+	mmap("rolled back")
+	importEvents(t, db, someEvents(20, "b"))
+	mmap("small import")
+	importEvents(t, db, someEvents(mappedEvents+10, "c"))
+	mmap("large import")
+}

@@ -178,7 +178,8 @@ func Open(path string, opt Options) (*DB, error) {
 		}
 	}
 	// No mmap: pages of a memory-mapped file count as resident memory,
-	// which is budgeted at 40 bytes per event for an analysis. The
+	// which is budgeted at 40 bytes per event for an analysis (a small
+	// import maps it for its dedup lookups only: ImportTx.mapped). The
 	// switch to WAL waits until the file is known to be spoor's (prepare).
 	q := "_pragma=busy_timeout(" + strconv.Itoa(busyTimeoutMs) + ")&_pragma=foreign_keys(0)"
 	if opt.ReadOnly {
