@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"regexp"
@@ -228,6 +229,46 @@ func TestChineseScreensComplete(t *testing.T) {
 			if len(english) > 0 {
 				t.Errorf("%s %dx%d: English words %q on a Chinese screen:\n%s", c.name, size[0], size[1], english, h.screen())
 			}
+		}
+	}
+}
+
+// Exports are machine output (issue 18.3): a tab's result exported as
+// CSV or JSON is the same bytes whether the workbench runs in Chinese or
+// English, while the screens above it are Chinese. The tables are given
+// English for the export; the interface language is never switched for it.
+func TestExportsSameInEveryLanguage(t *testing.T) {
+	export := func(l i18n.Lang, keys []string) (csv, js []byte, ok bool) {
+		inLang(t, l)
+		h := newHarness(t, 120, 40)
+		h.keys(keys...)
+		res := h.m.tab().res
+		if res == nil {
+			return nil, nil, false
+		}
+		var err error
+		if csv, err = exportResult(res, "csv", "spoor", nil); err != nil {
+			t.Fatal(err)
+		}
+		if i18n.Current() != l {
+			t.Fatalf("exporting changed the language to %s", i18n.Current())
+		}
+		if js, err = exportResult(res, "json", "spoor", []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+		return csv, js, true
+	}
+	for _, c := range zhScreens {
+		zhCSV, zhJSON, ok := export(i18n.Chinese, c.keys)
+		if !ok {
+			continue
+		}
+		enCSV, enJSON, _ := export(i18n.English, c.keys)
+		if !bytes.Equal(zhCSV, enCSV) {
+			t.Errorf("%s: CSV under zh\n%s\nunder en\n%s", c.name, zhCSV, enCSV)
+		}
+		if !bytes.Equal(zhJSON, enJSON) {
+			t.Errorf("%s: JSON under zh\n%s\nunder en\n%s", c.name, zhJSON, enJSON)
 		}
 	}
 }
