@@ -72,3 +72,30 @@ func TestSQLWriteToDeferredEvents(t *testing.T) {
 		}
 	}
 }
+
+// Issue 18: the group outside --by segment:NAME reads 非 NAME in the
+// tables of every analysis under zh; CSV keeps "not NAME".
+func TestSegmentGroupInChinese(t *testing.T) {
+	db, _ := segDB(t)
+	if code, _, errs := exRun(t, "segment", "create", "buyers", "did purchase", "--db", db); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, args := range [][]string{
+		{"trends", "--by", "segment:buyers"},
+		{"funnel", "--steps", "view_item,purchase", "--by", "segment:buyers"},
+		{"lifecycle", "--by", "segment:buyers"},
+		{"retention", "--by", "segment:buyers"},
+		{"survival", "--start", "view_item", "--event", "purchase", "--by", "segment:buyers"},
+	} {
+		a := append(args, "--db", db)
+		_, zh, errs := exRun(t, append(a, "--format", "table", "--lang", "zh")...)
+		if !strings.Contains(zh, "非 buyers") || strings.Contains(zh, "not buyers") {
+			t.Errorf("spoor %s under zh: %s\n%s", strings.Join(args, " "), errs, zh)
+		}
+		_, csvZh, _ := exRun(t, append(a, "--format", "csv", "--lang", "zh")...)
+		_, csvEn, _ := exRun(t, append(a, "--format", "csv", "--lang", "en")...)
+		if csvZh != csvEn || !strings.Contains(csvEn, "not buyers") {
+			t.Errorf("spoor %s: CSV under zh\n%s\nunder en\n%s", strings.Join(args, " "), csvZh, csvEn)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func (r *FunnelResult) Tables(l i18n.Lang) []output.Table {
 		}
 		bt.Columns = append(bt.Columns, l.T("conversion"))
 		for _, b := range r.Breakdown {
-			row := []string{b.Value}
+			row := []string{GroupName(l, r.By, b.Value)}
 			for _, s := range b.Steps {
 				row = append(row, strconv.Itoa(s.Users))
 			}

@@ -19,3 +19,17 @@ func GroupName(l i18n.Lang, by, value string) string {
 	}
 	return value
 }
+
+// SeriesText is a trends series' label as a person reads it in l: its
+// breakdown value through GroupName (非 buyers under zh), after its
+// event when it has one, or SeriesName's words.
+func (r *TrendsResult) SeriesText(l i18n.Lang, s TrendSeries) string {
+	if r.by == "" || s.Value == "" {
+		return SeriesName(l, s.Label)
+	}
+	v := GroupName(l, r.by, s.Value)
+	if s.Event == "" {
+		return v
+	}
+	return s.Event + " · " + v
+}

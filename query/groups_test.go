@@ -29,3 +29,28 @@ func TestGroupName(t *testing.T) {
 		}
 	}
 }
+
+// A trends series under --by segment:NAME names the group outside it in
+// the interface language, after its event; without --by the label (or
+// SeriesName's words) stays.
+func TestSeriesText(t *testing.T) {
+	r := &TrendsResult{by: "segment:buyers"}
+	for _, c := range []struct {
+		s    TrendSeries
+		want string
+	}{
+		{TrendSeries{Label: "not buyers", Value: "not buyers"}, "非 buyers"},
+		{TrendSeries{Label: "view · not buyers", Event: "view", Value: "not buyers"}, "view · 非 buyers"},
+		{TrendSeries{Label: "view · buyers", Event: "view", Value: "buyers"}, "view · buyers"},
+	} {
+		if got := r.SeriesText(i18n.Chinese, c.s); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.s, got, c.want)
+		}
+		if got := r.SeriesText(i18n.English, c.s); got != c.s.Label {
+			t.Errorf("%+v in English: %q", c.s, got)
+		}
+	}
+	if got := (&TrendsResult{}).SeriesText(i18n.Chinese, TrendSeries{Label: AnyEventLabel}); got != "全部事件" {
+		t.Errorf("all events: %q", got)
+	}
+}

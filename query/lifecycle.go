@@ -232,7 +232,7 @@ func (r *LifecycleResult) Tables(l i18n.Lang) []output.Table {
 	bt := output.Table{Title: l.T("breakdown by %s", r.By), Columns: append([]string{r.By, l.T("users")}, t.Columns...)}
 	for _, g := range r.Breakdown {
 		for _, p := range g.Points {
-			bt.Rows = append(bt.Rows, append([]string{g.Value, strconv.Itoa(g.Users)}, lifecycleRow(l, p)...))
+			bt.Rows = append(bt.Rows, append([]string{GroupName(l, r.By, g.Value), strconv.Itoa(g.Users)}, lifecycleRow(l, p)...))
 		}
 	}
 	return []output.Table{t, bt}

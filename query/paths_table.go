@@ -47,7 +47,7 @@ func (r *PathsResult) Tables(l i18n.Lang) []output.Table {
 	groups := output.Table{Title: l.T("top paths by %s", r.By), Columns: []string{r.By, l.T("users"), l.T("rank"), l.T("path"), l.T("path users"), l.T("share")}}
 	for _, g := range r.Breakdown {
 		for i, p := range g.Paths {
-			groups.Rows = append(groups.Rows, []string{g.Value, strconv.FormatInt(g.Users, 10), strconv.Itoa(i + 1),
+			groups.Rows = append(groups.Rows, []string{GroupName(l, r.By, g.Value), strconv.FormatInt(g.Users, 10), strconv.Itoa(i + 1),
 				pathText(l, p.Steps), strconv.FormatInt(p.Users, 10), Percent(p.Share)})
 		}
 	}

@@ -56,6 +56,7 @@ type TrendsResult struct {
 	Series   []TrendSeries `json:"series"`
 
 	plan *trendsPlan // to fold breakdown values in Top
+	by   string      // the --by key, to name generated groups (SeriesText)
 }
 
 // TrendSeries is one line of the chart. Total is the series over the whole
@@ -164,7 +165,7 @@ func (d *Dataset) planTrends(ctx context.Context, q TrendsQuery) (*trendsPlan, e
 	if err != nil {
 		return nil, err
 	}
-	p := &trendsPlan{s: s, measure: measure, windows: trendWindows[measure]}
+	p := &trendsPlan{s: s, by: q.By, measure: measure, windows: trendWindows[measure]}
 	p.slot = make([]int32, len(d.Names))
 	if len(q.Events) == 0 {
 		p.events = []string{""}

@@ -8,6 +8,7 @@ import (
 // and the calendars to bucket them.
 type trendsPlan struct {
 	s       *Scope
+	by      string // the --by key as given (segment:NAME), for SeriesText
 	measure string
 	windows []int // trailing windows in days for rolling measures, ascending
 
@@ -311,7 +312,7 @@ func (p *trendsPlan) scan(ctx context.Context, a *trendsAcc, lo, hi int) error {
 
 // result turns the merged counters into series.
 func (p *trendsPlan) result(a *trendsAcc) *TrendsResult {
-	r := &TrendsResult{Measure: p.measure, Interval: string(p.cal.Interval), From: p.rangeFrom, To: p.rangeTo, Series: []TrendSeries{}, plan: p}
+	r := &TrendsResult{Measure: p.measure, Interval: string(p.cal.Interval), From: p.rangeFrom, To: p.rangeTo, Series: []TrendSeries{}, plan: p, by: p.by}
 	nb := p.cal.Len()
 	if p.noDays {
 		nb = 0

@@ -12,7 +12,7 @@ import (
 func (r *TrendsResult) Tables(l i18n.Lang) []output.Table {
 	cols := []string{PeriodMsg(r.Interval).In(l)}
 	for _, s := range r.Series {
-		cols = append(cols, SeriesName(l, s.Label))
+		cols = append(cols, r.SeriesText(l, s))
 	}
 	title := l.T("%s per %s, %s to %s", MeasureMsg(r.Measure).In(l), PeriodMsg(r.Interval).In(l), r.From, r.To)
 	if r.From == "" {

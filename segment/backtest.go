@@ -139,7 +139,7 @@ func (r *BacktestResult) Rates() {
 
 // Tables shows one row per day.
 func (r *BacktestResult) Tables(l i18n.Lang) []output.Table {
-	t := output.Table{Title: l.T("%s, then %s within %s of the day's end", r.Rule, r.Goal, human(r.Within)),
+	t := output.Table{Title: l.T("%s, then %s within %s of the day's end", r.Rule, r.Goal, span(r.Within)),
 		Columns: []string{l.T("day"), l.T("members"), l.T("new_members"), l.T("converted"), l.T("rate"), l.T("goal_window")}}
 	for i, d := range r.Days {
 		// A window still open at the data's end undercounts conversions.

@@ -36,14 +36,15 @@ func (r *Result) Tables(l i18n.Lang) []output.Table {
 	return []output.Table{sum, curve}
 }
 
-// GroupName is g's name as a person reads it: the --by value, or "all
-// users" in the interface language for the one group without --by (JSON
-// keeps AllUsers).
+// GroupName is g's name as a person reads it: the --by value (the group
+// outside a segment and the one without the property in l's words,
+// query.GroupName), or "all users" in l for the one group without --by
+// (JSON keeps the names).
 func (r *Result) GroupName(l i18n.Lang, g Group) string {
 	if r.By == "" && g.Name == AllUsers {
 		return l.T("all users")
 	}
-	return g.Name
+	return query.GroupName(l, r.By, g.Name)
 }
 
 // duration is a median as a readable duration; "-" when not reached.

@@ -60,7 +60,7 @@ func funnelChart(sh *shared, r *query.FunnelResult, top []query.FunnelBreakdown,
 			}
 			c := g.Steps[len(g.Steps)-1].Conversion
 			full := int(c.Or(0)*float64(barW) + 0.5)
-			b.WriteString("\n" + padRight(g.Value, nameW) + " " + st.Bar.Render(strings.Repeat("▇", full)) +
+			b.WriteString("\n" + padRight(query.GroupName(i18n.Current(), r.By, g.Value), nameW) + " " + st.Bar.Render(strings.Repeat("▇", full)) +
 				strings.Repeat(" ", barW-full) + " " + padLeft(thousands(g.Steps[0].Users), 8) + " " + padLeft(query.Percent(c), 6))
 		}
 	}

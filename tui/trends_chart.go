@@ -129,7 +129,7 @@ func trendsChart(sh *shared, r *query.TrendsResult, w int, alerts []alert.Point)
 			mark = noColorChars[i%len(noColorChars)]
 		}
 		st := sh.st.Series[i%len(sh.st.Series)]
-		legend = append(legend, st.Render(mark)+" "+truncate(query.SeriesName(i18n.Current(), s.Label), 24)+" "+sh.st.Dim.Render(formatTotal(r.Measure, s.Total)))
+		legend = append(legend, st.Render(mark)+" "+truncate(r.SeriesText(i18n.Current(), s), 24)+" "+sh.st.Dim.Render(formatTotal(r.Measure, s.Total)))
 	}
 	out := title + "\n" + plot
 	if len(alerts) > 0 {
