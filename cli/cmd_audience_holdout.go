@@ -125,9 +125,9 @@ func (r AudienceReport) Tables(l i18n.Lang) []output.Table {
 		return strconv.FormatFloat(float64(n), 'f', digits, 64)
 	}
 	t.Rows = [][]string{
-		{"treated", output.Count(r.Treated.Users), output.Count(r.Treated.Converted), rate(r.Treated),
+		{l.T("treated"), output.Count(r.Treated.Users), output.Count(r.Treated.Converted), rate(r.Treated),
 			output.Percent(float64(r.Lift)), output.Percent(float64(r.Low)), output.Percent(float64(r.High)), num(r.P, 4), num(r.Incremental, 1)},
-		{"control", output.Count(r.Control.Users), output.Count(r.Control.Converted), rate(r.Control), "-", "-", "-", "-", "-"},
+		{l.T("control"), output.Count(r.Control.Users), output.Count(r.Control.Converted), rate(r.Control), "-", "-", "-", "-", "-"},
 	}
 	return []output.Table{t}
 }

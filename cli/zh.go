@@ -466,6 +466,8 @@ func init() {
 		"previous":     "上次",
 		"user":         "用户",
 		"evidence":     "依据",
+		"treated":      "投放组",
+		"control":      "对照组",
 		"%s: %s":       "%s：%s",
 		"%s (%s)":      "%s（%s）",
 		", ":           "、",

@@ -99,3 +99,23 @@ func TestSegmentGroupInChinese(t *testing.T) {
 		}
 	}
 }
+
+// The audience report's two groups read 投放组 and 对照组 under zh; its
+// CSV keeps treated and control.
+func TestAudienceReportGroupsInChinese(t *testing.T) {
+	db, _ := segDB(t)
+	if code, _, errs := exRun(t, "audience", "create", "cart", "did add_to_cart", "--db", db); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := exRun(t, "audience", "users", "cart", "--holdout", "50%", "--goal", "purchase", "--db", db, "--format", "csv"); code != 0 {
+		t.Fatal(errs)
+	}
+	_, zh, errs := exRun(t, "audience", "report", "cart", "--db", db, "--format", "table", "--lang", "zh")
+	if !strings.Contains(zh, "\n投放组") || !strings.Contains(zh, "\n对照组") {
+		t.Errorf("under zh: %s\n%s", errs, zh)
+	}
+	_, csvZh, _ := exRun(t, "audience", "report", "cart", "--db", db, "--format", "csv", "--lang", "zh")
+	if !strings.Contains(csvZh, "\ntreated,") || !strings.Contains(csvZh, "\ncontrol,") {
+		t.Errorf("CSV under zh:\n%s", csvZh)
+	}
+}
