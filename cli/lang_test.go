@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -67,6 +68,10 @@ func langAnalyses(t *testing.T, db string) [][]string {
 		{"audience", "list"}, {"audience", "show", "carts"}, {"audience", "users", "carts"}, {"audience", "report", "carts"},
 		{"audience", "backtest", "carts", "--goal", "purchase", "--days", "5", "--within", "2d"},
 		{"alerts", "list"}, {"alerts"},
+		{"funnel", "--steps", "view_item,purchase", "--by", "segment:buyers"},
+		{"lifecycle", "--interval", "week", "--by", "segment:buyers"},
+		{"paths", "--from", "view_item", "--by", "segment:buyers"},
+		{"retention", "--period", "week", "--by", "segment:buyers"},
 	}
 	for i := range cmds {
 		cmds[i] = append(cmds[i], "--db", db)
@@ -91,6 +96,22 @@ func TestMachineOutputSameInEveryLanguage(t *testing.T) {
 			if codeZh != codeEn || zh != en {
 				t.Errorf("spoor %s: under --lang zh exit %d and\n%s\nunder en exit %d and\n%s", strings.Join(a, " "), codeZh, zh, codeEn, en)
 			}
+		}
+	}
+}
+
+// The group outside a --by segment:NAME reads 非 NAME on a Chinese table
+// of every breakdown; CSV keeps the value "not NAME".
+func TestSegmentGroupChinese(t *testing.T) {
+	db := sampleDB(t)
+	for _, args := range langAnalyses(t, db) {
+		if !slices.Contains(args, "segment:buyers") {
+			continue
+		}
+		_, table, _ := runCLI(t, "", append(args, "--format", "table", "--lang", "zh")...)
+		_, csv, _ := runCLI(t, "", append(args, "--format", "csv", "--lang", "zh")...)
+		if !strings.Contains(table, "非 buyers") || strings.Contains(table, "not buyers") || !strings.Contains(csv, "not buyers") {
+			t.Errorf("spoor %s: table\n%s\nCSV\n%s", strings.Join(args, " "), table, csv)
 		}
 	}
 }
