@@ -111,11 +111,7 @@ func (s remoteSegments) count(ctx context.Context, expr string) (int, error) {
 
 func (s remoteSegments) preview(ctx context.Context, r *savedResult) {
 	eng := s.r.eng
-	if _, err := segment.Parse(r.expr); err != nil {
-		r.err = err
-		return
-	}
-	size, err := eng.Segment(ctx, r.expr, nil, false)
+	size, err := eng.Segment(ctx, r.expr, nil, false) // a parse error included
 	if err != nil {
 		r.err = err
 		return
