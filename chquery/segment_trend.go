@@ -68,6 +68,13 @@ func (e *Engine) SegmentTrend(ctx context.Context, expr string, loc *time.Locati
 	if loc == nil {
 		loc = e.loc
 	}
+	// Compiled once on the whole table first, so that the filters' passing
+	// values, which the engine keeps (Engine.passing), are read from every
+	// event: a day's engine sees only the events up to its end, and values
+	// read there would miss later ones, on that day and in later queries.
+	if _, err := e.segmentBuilder(loc, f).node(ctx, n); err != nil {
+		return nil, err
+	}
 	t := time.UnixMilli(f.max).In(loc)
 	last := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 	out := make([]segment.SizePoint, days)

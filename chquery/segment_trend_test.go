@@ -6,7 +6,9 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
 
@@ -51,6 +53,37 @@ func TestSegmentTrendMatchesLocal(t *testing.T) {
 					t.Fatalf("round %d, %s, %q: unset %q unknown %q (%v); locally %q %q", round, name, expr, size.Unset, size.Unknown, err, ev.Unset, ev.Unknown)
 				}
 			}
+		}
+	}
+}
+
+// A filter's passing values come from every event, also for the days
+// before a value first appears: p = 9 is first stored on the last day, and
+// the days' sizes, then the size now, count its person there.
+func TestSegmentTrendLateValue(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const dayMs = 86_400_000
+	raw := []query.RawEvent{
+		{User: "u1", Event: "a", Time: day0, Props: map[string]string{"p": "1"}},
+		{User: "u2", Event: "a", Time: day0 + dayMs, Props: map[string]string{"p": "2"}},
+		{User: "u2", Event: "a", Time: day0 + 3*dayMs, Props: map[string]string{"p": "9"}},
+	}
+	b := f.load(raw, time.UTC)
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+		got, err := e.SegmentTrend(ctx, "did a where p > 4", nil, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users := []int{}
+		for _, p := range got {
+			users = append(users, p.Users)
+		}
+		if !slices.Equal(users, []int{0, 0, 0, 1}) {
+			t.Fatalf("%s: members by day %v, want [0 0 0 1]", name, got)
+		}
+		if size, err := e.Segment(ctx, "did a where p > 4", nil, false); err != nil || size.Users != 1 {
+			t.Fatalf("%s: size now %+v, %v; want 1", name, size, err)
 		}
 	}
 }
