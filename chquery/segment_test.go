@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/attribution"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
 )
@@ -228,6 +229,10 @@ func TestSegmentScopesAnalyses(t *testing.T) {
 			same(t, b, pq, func(e query.Engine) (*query.PathsResult, error) { return e.Paths(ctx, pq) }, nil)
 			lq := query.LifecycleQuery{Common: cm, Interval: "week"}
 			same(t, b, lq, func(e query.Engine) (*query.LifecycleResult, error) { return e.Lifecycle(ctx, lq) }, nil)
+			if cm.Segment != "" { // attribution takes no --by
+				aq := attribution.Query{Common: cm, Conversion: "b", Touch: "p", Model: attribution.Linear, Window: "2d"}
+				same(t, b, aq, func(e query.Engine) (*attribution.Result, error) { return attribution.Evaluate(ctx, e, aq) }, nil)
+			}
 		}
 	}
 }
