@@ -45,17 +45,17 @@ func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.
 	if opt.KeyEvent != "" {
 		key = t.Event + " = " + clickhouse.String(opt.KeyEvent)
 	}
-	sql := func(from, part string) string {
+	sql := func(from string) string {
 		return "SELECT " + t.Person + " AS person, countIf(" + t.Time + " >= " + lit(recentFrom) + ")," +
 			" countIf(" + t.Time + " >= " + lit(baseFrom) + " AND " + t.Time + " < " + lit(recentFrom) + ") AS base," +
 			" arraySort(groupUniqArray(toInt32(" + day + "))), countIf(" + key + ")," +
 			// The latest key event's time, and its name by (time, storage
 			// order): an argMax carrying only the name costs a third less.
 			" maxIf(" + t.Time + ", " + key + "), argMaxIf(" + t.Event + ", (" + t.Time + ", " + tiebreak + "), " + key + ")" +
-			" FROM " + from + " WHERE " + t.Where + " AND " + part + " GROUP BY person HAVING base > 0"
+			" FROM " + from + " WHERE " + t.Where + " GROUP BY person HAVING base > 0"
 	}
 	var persons []segment.ChurnPerson
-	err = e.eachPart(ctx, sql, func(row []string) error {
+	err = e.eachPerson(ctx, sql, func(row []string) error {
 		if len(row) != 7 {
 			return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 7)
 		}

@@ -59,15 +59,15 @@ func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.
 		}
 		group = "argMin((" + v + ", toUInt8(" + has + ")), (" + t.Time + ", " + tiebreak + "))"
 	}
-	sql := func(from, part string) string {
-		persons := "SELECT " + group + " AS g, arraySort(groupUniqArray(" + ord + ")) AS A FROM " + from + " WHERE " + cond + " AND " + part + " GROUP BY " + t.Person
+	sql := func(from string) string {
+		persons := "SELECT " + group + " AS g, arraySort(groupUniqArray(" + ord + ")) AS A FROM " + from + " WHERE " + cond + " GROUP BY " + t.Person
 		kinds := "arrayConcat([(toInt64(0), 'users')]," +
 			" arrayMap((a, p) -> (a, multiIf(p < 0, 'new', p = a - 1, 'returning', 'resurrecting')), A, arrayPushFront(arrayPopBack(A), toInt64(-1)))," +
 			" arrayMap(a -> (a + 1, 'dormant'), arrayFilter((a, nx) -> nx > a + 1, A, arrayPushBack(arrayPopFront(A), toInt64(9223372036854775807)))))"
 		return "SELECT g.1, g.2, x.1 AS o, x.2 AS k, count() FROM (" + persons + ") ARRAY JOIN " + kinds + " AS x GROUP BY g.1, g.2, o, k"
 	}
 	var cells []query.LifecycleCell
-	err = e.eachPart(ctx, sql, func(row []string) error {
+	err = e.eachPerson(ctx, sql, func(row []string) error {
 		o, err1 := strconv.ParseInt(row[2], 10, 64)
 		n, err2 := strconv.Atoi(row[4])
 		if err := firstErr(err1, err2); err != nil {

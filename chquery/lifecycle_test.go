@@ -18,9 +18,7 @@ func TestLifecycleMatchesLocal(t *testing.T) {
 	zones := []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"}
 	datasets, queries := runs(6, 2), 8
 	ctx := context.Background()
-	inParts := partsEvery(t)
 	for it := 0; it < datasets; it++ {
-		inParts(it)
 		raw, loc, base := randomZoned(rng, zones, 90)
 		b := f.load(raw, loc)
 		for qi := 0; qi < queries; qi++ {

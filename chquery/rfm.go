@@ -48,14 +48,14 @@ func (e *Engine) RFM(ctx context.Context, opt segment.RFMOptions, loc *time.Loca
 	if opt.Event != "" {
 		purchase = "(" + t.Event + " = " + clickhouse.String(opt.Event) + ")"
 	}
-	sql := func(from, part string) string {
+	sql := func(from string) string {
 		return "SELECT " + t.Person + " AS person, countIf(" + purchase + ") AS n, maxIf(" + t.Time + ", " + purchase + ")," +
 			" arrayMap(x -> x.3, arraySort(x -> (x.1, x.2), groupArrayIf((" + t.Time + ", " + tiebreakOf(t) + ", " + value + "), " + purchase + " AND " + numeric + ")))" +
-			" FROM " + from + " WHERE " + t.Where + " AND " + part + " GROUP BY person HAVING n > 0"
+			" FROM " + from + " WHERE " + t.Where + " GROUP BY person HAVING n > 0"
 	}
 	lastDay := segment.LastDay(f.max, loc)
 	var users []segment.RFMUser
-	err = e.eachPart(ctx, sql, func(row []string) error {
+	err = e.eachPerson(ctx, sql, func(row []string) error {
 		if len(row) != 4 {
 			return i18n.Errorf("rfm: ClickHouse sent %d columns, expected %d", len(row), 4)
 		}
