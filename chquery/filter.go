@@ -81,7 +81,9 @@ func (e *Engine) test(ctx context.Context, f query.Filter, value, has string) (s
 
 // passing reads the property's distinct values and keeps those f passes.
 func (e *Engine) passing(ctx context.Context, f query.Filter) ([]string, error) {
-	key := strconv.Quote(f.Prop) + " " + strconv.Quote(f.Op) + " " + strconv.Quote(strings.Join(f.Values, "\x00"))
+	// The values read depend on the rows the base table holds: engines
+	// that share the cache may see fewer (a day's, up to its end).
+	key := strconv.Quote(e.base.From) + " " + strconv.Quote(e.base.Where) + " " + strconv.Quote(f.Prop) + " " + strconv.Quote(f.Op) + " " + strconv.Quote(strings.Join(f.Values, "\x00"))
 	e.cache.mu.Lock()
 	out, ok := e.cache.passing[key]
 	e.cache.mu.Unlock()
