@@ -41,7 +41,7 @@ func (d doctorReport) Tables(l i18n.Lang) []output.Table {
 	add(l.T("events in the future"), q.Future, "")
 	add(l.T("events before %s", "2000"), q.Before2000, "")
 	if o := q.Outliers; o != nil {
-		add(l.T("outlying events"), o.Before+o.After, o.Text())
+		add(l.T("outlying events"), o.Before+o.After, o.Text(l))
 	} else {
 		add(l.T("outlying events"), 0, "")
 	}

@@ -364,7 +364,7 @@ func timeWarnings(res *importers.Result) []string {
 			q.Future, res.Imported, ts(res.TimeMax), res.Mapping))
 	}
 	if q.Outliers != nil {
-		out = append(out, q.Outliers.Text())
+		out = append(out, q.Outliers.Text(i18n.Current()))
 	}
 	return out
 }

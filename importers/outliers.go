@@ -1,8 +1,9 @@
 package importers
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 // Outliers are a few events lying far before or after the bulk of the
@@ -80,29 +81,30 @@ func FindOutliers(t []int64, loc *time.Location) *Outliers {
 	return o
 }
 
-// Text describes the outliers in a sentence with the flag that leaves
-// them out.
-func (o *Outliers) Text() string {
+// Text describes the outliers in a sentence in l with the flag that
+// leaves them out.
+func (o *Outliers) Text(l i18n.Lang) string {
 	day := func(ms int64) string { return time.UnixMilli(ms).In(o.loc).Format(time.DateOnly) }
 	days := func(ms int64) int64 { return ms / int64(outlierMinGap) }
-	s := ""
-	if o.Before > 0 {
-		s = fmt.Sprintf("%d %s far before the rest (earliest %s, %d days before the bulk starts on %s): --from %s leaves %s out",
-			o.Before, plural(o.Before, "event lies", "events lie"), day(o.BeforeFirst), days(o.BulkFrom-o.BeforeFirst), day(o.BulkFrom), o.From, plural(o.Before, "it", "them"))
+	var before, after string
+	switch {
+	case o.Before == 1:
+		before = l.T("%d event lies far before the rest (earliest %s, %d days before the bulk starts on %s): --from %s leaves it out",
+			o.Before, day(o.BeforeFirst), days(o.BulkFrom-o.BeforeFirst), day(o.BulkFrom), o.From)
+	case o.Before > 1:
+		before = l.T("%d events lie far before the rest (earliest %s, %d days before the bulk starts on %s): --from %s leaves them out",
+			o.Before, day(o.BeforeFirst), days(o.BulkFrom-o.BeforeFirst), day(o.BulkFrom), o.From)
 	}
-	if o.After > 0 {
-		if s != "" {
-			s += "; "
-		}
-		s += fmt.Sprintf("%d %s far after the rest (latest %s, %d days after the bulk ends on %s): --to %s leaves %s out",
-			o.After, plural(o.After, "event lies", "events lie"), day(o.AfterLast), days(o.AfterLast-o.BulkTo), day(o.BulkTo), o.To, plural(o.After, "it", "them"))
+	switch {
+	case o.After == 1:
+		after = l.T("%d event lies far after the rest (latest %s, %d days after the bulk ends on %s): --to %s leaves it out",
+			o.After, day(o.AfterLast), days(o.AfterLast-o.BulkTo), day(o.BulkTo), o.To)
+	case o.After > 1:
+		after = l.T("%d events lie far after the rest (latest %s, %d days after the bulk ends on %s): --to %s leaves them out",
+			o.After, day(o.AfterLast), days(o.AfterLast-o.BulkTo), day(o.BulkTo), o.To)
 	}
-	return s
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return one
+	if before != "" && after != "" {
+		return l.T("%s; %s", before, after)
 	}
-	return many
+	return before + after
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/spoorhq/spoor/i18n"
 )
 
 const day = int64(24 * time.Hour / time.Millisecond)
@@ -55,8 +57,14 @@ func TestFindOutliers(t *testing.T) {
 			if o == nil || o.Before != c.before || o.After != c.after || o.From != c.from || o.To != c.to {
 				t.Fatalf("%+v; want %d before (--from %s), %d after (--to %s)", o, c.before, c.from, c.after, c.to)
 			}
-			if c.text != "" && o.Text() != c.text {
-				t.Fatalf("text %q\nwant %q", o.Text(), c.text)
+			if c.text != "" && o.Text(i18n.English) != c.text {
+				t.Fatalf("text %q\nwant %q", o.Text(i18n.English), c.text)
+			}
+			if c.name == "two before, one after" {
+				want := "2 个事件远早于其余数据（最早 2017-09-26，比主体早 60 天，主体始于 2017-11-25）：--from 2017-11-25 可将其排除；1 个事件远晚于其余数据（最晚 2019-01-08，比主体晚 400 天，主体止于 2017-12-04）：--to 2017-12-04 可将其排除"
+				if got := o.Text(i18n.Chinese); got != want {
+					t.Fatalf("Chinese text %q\nwant %q", got, want)
+				}
 			}
 		})
 	}

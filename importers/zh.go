@@ -4,6 +4,12 @@ import "github.com/spoorhq/spoor/i18n"
 
 func init() {
 	i18n.Chinese.Add(map[string]string{
+		// importers/outliers.go
+		"%d event lies far before the rest (earliest %s, %d days before the bulk starts on %s): --from %s leaves it out":   "%d 个事件远早于其余数据（最早 %s，比主体早 %d 天，主体始于 %s）：--from %s 可将其排除",
+		"%d events lie far before the rest (earliest %s, %d days before the bulk starts on %s): --from %s leaves them out": "%d 个事件远早于其余数据（最早 %s，比主体早 %d 天，主体始于 %s）：--from %s 可将其排除",
+		"%d event lies far after the rest (latest %s, %d days after the bulk ends on %s): --to %s leaves it out":           "%d 个事件远晚于其余数据（最晚 %s，比主体晚 %d 天，主体止于 %s）：--to %s 可将其排除",
+		"%d events lie far after the rest (latest %s, %d days after the bulk ends on %s): --to %s leaves them out":         "%d 个事件远晚于其余数据（最晚 %s，比主体晚 %d 天，主体止于 %s）：--to %s 可将其排除",
+		"%s; %s": "%s；%s",
 		"this is an Excel workbook (.xlsx), whatever its name: save it as CSV (File > Save As > CSV UTF-8) and import that":            "这是一个 Excel 工作簿（.xlsx），不管它的文件名是什么：请另存为 CSV（文件 > 另存为 > CSV UTF-8）后再导入",
 		"this is a Word document (.docx), not an event table":                                                                          "这是一个 Word 文档（.docx），不是事件表",
 		"this is an OpenDocument file (.ods/.odt), whatever its name: save it as CSV and import that":                                  "这是一个 OpenDocument 文件（.ods/.odt），不管它的文件名是什么：请另存为 CSV 后再导入",
