@@ -75,6 +75,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"attribution", "--conversion", "buy", "--touch", "plan"},
 			{"run", attrSpec},
 			{"attribution", "--conversion", "buy", "--touch", "plan", "--model", "time_decay", "--half-life", "3h", "--window", "1d", "--revenue", "price", "--where", "price > 20", "--from", "2024-03-02", "--tz", "America/New_York"},
+			{"funnel", "--steps", "view,buy", "--semantics", "posthog"},
 			{"experiment", "--variant", "plan", "--steps", "view,cart where price > 50,buy", "--window", "2h", "--revenue", "price", "--control", "pro", "--where", "price != 3", "--from", "2024-03-02", "--to", "2024-03-06", "--by", "plan", "--tz", "America/New_York"},
 		} {
 			args = append(args, "--format", "json")
@@ -86,7 +87,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 		}
 		for _, args := range [][]string{
 			{"funnel", "--steps", "view,cart,buy", "--exclude", "open:2-3"},
-			{"funnel", "--steps", "view,buy", "--semantics", "posthog"},
+			{"funnel", "--steps", "view,buy", "--semantics", "posthog", "--mode", "strict"},
 		} {
 			code, _, stderr := runCLI(t, "", append(args, "--db", url)...)
 			if code != 1 || !strings.Contains(stderr, "not compiled for ClickHouse yet") {
