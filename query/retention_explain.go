@@ -124,7 +124,7 @@ func (x *RetentionExplain) Tables(l i18n.Lang) []output.Table {
 	for _, c := range x.Cohorts {
 		t := output.Table{
 			Title:   l.T("user %s: cohort %s (start: %s at %s)", x.User, c.Start, c.StartEvent.Event, c.StartEvent.Time),
-			Columns: []string{x.Period, l.T("start"), l.T("returned"), l.T("return events")},
+			Columns: []string{l.Text(x.Period), l.T("start"), l.T("returned"), l.T("return events")},
 		}
 		for _, p := range c.Periods {
 			ret := l.T("no")
@@ -138,7 +138,7 @@ func (x *RetentionExplain) Tables(l i18n.Lang) []output.Table {
 			for _, e := range p.Events {
 				evs = append(evs, e.Time+" "+e.Event)
 			}
-			t.Rows = append(t.Rows, []string{strconv.Itoa(p.Period), p.Start, ret, strings.Join(evs, "; ")})
+			t.Rows = append(t.Rows, []string{strconv.Itoa(p.Period), p.Start, ret, strings.Join(evs, l.T("; "))})
 		}
 		out = append(out, t)
 	}

@@ -12,7 +12,7 @@ import (
 func (r *RetentionResult) Tables(l i18n.Lang) []output.Table {
 	tables := r.groupTables(l, "", r.Cohorts, r.Average)
 	for _, g := range r.Breakdown {
-		tables = append(tables, r.groupTables(l, r.By+" = "+GroupName(l, r.By, g.Value)+": ", g.Cohorts, g.Average)...)
+		tables = append(tables, r.groupTables(l, l.T("%s = %s: ", r.By, GroupName(l, r.By, g.Value)), g.Cohorts, g.Average)...)
 	}
 	return tables
 }

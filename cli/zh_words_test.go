@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// zhTable runs a command with --format table --lang zh and fails on a
+// non-zero exit.
+func zhTable(t *testing.T, args ...string) string {
+	t.Helper()
+	a := append(append([]string(nil), args...), "--format", "table", "--lang", "zh")
+	code, out, errs := runCLI(t, "", a...)
+	if code != 0 {
+		t.Fatalf("spoor %s: exit %d: %s", strings.Join(a, " "), code, errs)
+	}
+	return out
+}
+
+// wantText fails unless out holds every want and none of the unwanted
+// English forms.
+func wantText(t *testing.T, what, out string, want, unwanted []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("%s: no %q in\n%s", what, w, out)
+		}
+	}
+	for _, u := range unwanted {
+		if strings.Contains(out, u) {
+			t.Errorf("%s: English %q left in\n%s", what, u, out)
+		}
+	}
+}
+
+// Issue 18: retention --explain names its period column and separates the
+// return events in Chinese; per-group titles use the full-width colon.
+// (Their CSV and JSON stay byte-identical: TestMachineOutputSameInEveryLanguage
+// runs both command lines.)
+func TestRetentionWordsInChinese(t *testing.T) {
+	db := sampleDB(t)
+	code, out, errs := runCLI(t, "", "segment", "preview", "did purchase", "--users", "--db", db, "--format", "csv")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	buyer := strings.Split(out, "\n")[1]
+	x := zhTable(t, "retention", "--period", "week", "--explain", buyer, "--db", db)
+	header := strings.Split(x, "\n")[1]
+	wantText(t, "retention --explain", x, []string{"Z session_start；"}, []string{"; "})
+	if f := strings.Fields(header); len(f) == 0 || f[0] != "周" {
+		t.Errorf("retention --explain header %q: want the period column 周", header)
+	}
+	if code, _, errs := runCLI(t, "", "segment", "create", "buyers", "did purchase", "--db", db); code != 0 {
+		t.Fatal(errs)
+	}
+	g := zhTable(t, "retention", "--period", "week", "--by", "segment:buyers", "--db", db)
+	wantText(t, "retention --by segment:buyers", g, []string{"segment:buyers = 非 buyers：留存率", "segment:buyers = buyers：留存用户数"}, []string{"buyers: "})
+}
