@@ -56,3 +56,10 @@ func TestRetentionWordsInChinese(t *testing.T) {
 	g := zhTable(t, "retention", "--period", "week", "--by", "segment:buyers", "--db", db)
 	wantText(t, "retention --by segment:buyers", g, []string{"segment:buyers = 非 buyers：留存率", "segment:buyers = buyers：留存用户数"}, []string{"buyers: "})
 }
+
+// Issue 18: match's title lists its conditions with 、 under zh.
+func TestMatchTitleInChinese(t *testing.T) {
+	db := sampleDB(t)
+	out := zhTable(t, "match", "--conditions", "view_item,purchase", "--pattern", "(?1).*(?2)", "--db", db)
+	wantText(t, "match", out, []string{"条件为 (?1) view_item、(?2) purchase"}, []string{"view_item, "})
+}

@@ -142,7 +142,7 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 // Tables is the table, CSV and Markdown form: one row per person.
 func (r *Result) Tables(l i18n.Lang) []output.Table {
 	t := output.Table{
-		Title:   l.T("%d of %d users match %s over %s", r.Matched, len(r.Users), r.Pattern, conditionList(r.Conditions)),
+		Title:   l.T("%d of %d users match %s over %s", r.Matched, len(r.Users), r.Pattern, conditionList(l, r.Conditions)),
 		Columns: []string{l.T("user"), l.T("match"), l.T("count"), l.T("event times")},
 	}
 	for _, u := range r.Users {
@@ -155,11 +155,12 @@ func (r *Result) Tables(l i18n.Lang) []output.Table {
 	return []output.Table{t}
 }
 
-// conditionList numbers the conditions as the pattern does.
-func conditionList(cs []string) string {
+// conditionList numbers the conditions as the pattern does, in a list of
+// l's punctuation.
+func conditionList(l i18n.Lang, cs []string) string {
 	var parts []string
 	for k, c := range cs {
 		parts = append(parts, fmt.Sprintf("(?%d) %s", k+1, c))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, l.T(", "))
 }

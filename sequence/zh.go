@@ -25,6 +25,7 @@ func init() {
 		"condition %d (%s): %w":           "条件 %d（%s）：%w",
 		"user %s: %w":                     "用户 %s：%w",
 		"%d of %d users match %s over %s": "%[2]d 个用户中有 %[1]d 个匹配 %[3]s，条件为 %[4]s",
+		", ":                              "、",
 		"user":                            "用户",
 		"match":                           "匹配",
 		"count":                           "次数",
