@@ -54,7 +54,7 @@ func savedChart(sh *shared, r *savedResult, w, sel int) (string, int) {
 	for i, e := range r.entries {
 		name := e.Name
 		if e.kind == segment.Audiences {
-			name = "aud:" + name
+			name = i18n.T("aud:%s", name)
 		}
 		name = padRight(name, nameW)
 		if i == sel {

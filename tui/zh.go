@@ -400,6 +400,7 @@ func init() {
 		"as %s":                        "为 %s",
 		"seg":                          "分群",
 		"aud":                          "受众",
+		"aud:%s":                       "受众：%s",
 		"error":                        "错误",
 		"a number of days, at least 1": "天数，至少为 1",
 		"Save %s as":                   "将 %s 保存为",

@@ -1,0 +1,37 @@
+package tui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/segment"
+	"github.com/spoorhq/spoor/store"
+)
+
+// Issue 18: the Segments tab marks an audience rule 受众：NAME under zh
+// (aud:NAME in English).
+func TestSegmentsAudienceLabelChinese(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC).UnixMilli()
+	db := importedDB(t, path, []store.Event{{User: "u1", Name: "view", Time: at}, {User: "u2", Name: "buy", Time: at}})
+	if err := segment.Audiences.Save(context.Background(), db, "viewers", "did view", false); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, c := range []struct {
+		l         i18n.Lang
+		want, not string
+	}{{i18n.English, "aud:viewers", "受众：viewers"}, {i18n.Chinese, "受众：viewers", "aud:viewers"}} {
+		inLang(t, c.l)
+		h := fileHarness(t, path, 120, 40)
+		h.keys("7", "<right>")
+		h.contains(c.want)
+		if v := h.screen(); strings.Contains(v, c.not) {
+			t.Errorf("%s: %q on the Segments tab:\n%s", c.l, c.not, v)
+		}
+	}
+}
