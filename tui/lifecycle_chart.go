@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
@@ -91,8 +92,9 @@ func lifecycleChart(sh *shared, r *query.LifecycleResult, w int) string {
 			b.WriteString(cell(p, (float64(row)+0.5)*unit, true))
 		}
 	}
-	firstT, lastT := pts[0].T, pts[len(pts)-1].T
-	space := max(len(pts)*cw-len(firstT)-len(lastT), 1)
+	// Dates read as on the trends chart: 06-01 in English, 6月1日 in Chinese.
+	firstT, lastT := shortDate(pts[0].T), shortDate(pts[len(pts)-1].T)
+	space := max(len(pts)*cw-ansi.StringWidth(firstT)-ansi.StringWidth(lastT), 1)
 	b.WriteString("\n" + strings.Repeat(" ", axisW) + firstT + strings.Repeat(" ", space) + lastT)
 	var legend []string
 	for i, part := range lifecycleParts {

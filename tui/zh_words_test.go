@@ -35,3 +35,25 @@ func TestSegmentsAudienceLabelChinese(t *testing.T) {
 		}
 	}
 }
+
+// Issue 18: the Lifecycle chart's x axis reads its dates as the trends
+// chart does (6月1日 under zh, 06-01 in English), not ISO.
+func TestLifecycleAxisDates(t *testing.T) {
+	for _, c := range []struct {
+		l           i18n.Lang
+		first, last string
+	}{{i18n.English, "06-01", "06-29"}, {i18n.Chinese, "6月1日", "6月29日"}} {
+		inLang(t, c.l)
+		h := newHarness(t, 120, 40)
+		h.keys("5")
+		var axis string
+		for _, line := range strings.Split(h.screen(), "\n") {
+			if strings.Contains(line, c.first) && strings.Contains(line, c.last) {
+				axis = line
+			}
+		}
+		if axis == "" || strings.Contains(axis, "2026-") {
+			t.Errorf("%s: no axis line with %s … %s:\n%s", c.l, c.first, c.last, h.screen())
+		}
+	}
+}
