@@ -26,7 +26,7 @@ type Evaluator struct {
 // Evidence says why a user matched one term: the events and when.
 type Evidence struct {
 	Term   string     `json:"term"`
-	Detail string     `json:"detail"` // in English, as all JSON; DetailText shows it
+	Detail string     `json:"detail"` // in English, as all JSON; DetailIn shows it
 	Events []EventRef `json:"events,omitempty"`
 	detail i18n.Msg
 }
@@ -35,10 +35,6 @@ type Evidence struct {
 func evidence(term string, detail i18n.Msg, events ...EventRef) Evidence {
 	return Evidence{Term: term, Detail: detail.In(i18n.English), Events: events, detail: detail}
 }
-
-// DetailText is the detail in the interface language, for tables and
-// screens.
-func (e Evidence) DetailText() string { return e.DetailIn(i18n.Current()) }
 
 // DetailIn is the detail in l (as stored when the evidence was read back
 // from JSON rather than made by Explain).

@@ -37,7 +37,7 @@ func TestChinese(t *testing.T) {
 	}
 }
 
-// Evidence reads in Chinese on tables and screens (DetailText) while its
+// Evidence reads in Chinese on tables and screens (DetailIn) while its
 // JSON, Detail included, is byte-identical under zh and en.
 func TestEvidenceChinese(t *testing.T) {
 	_, d := timeline(t, time.UTC, `
@@ -94,7 +94,7 @@ b 2026-03-10T10:00 view
 		if enJSON != zhJSON {
 			t.Errorf("%q: JSON differs under zh:\n%s\n%s", c.expr, enJSON, zhJSON)
 		}
-		if len(en) != 1 || en[0].Detail != c.en || en[0].DetailText() != c.en {
+		if len(en) != 1 || en[0].Detail != c.en || en[0].DetailIn(i18n.English) != c.en {
 			t.Errorf("%q: English evidence %+v, want %q", c.expr, en, c.en)
 			continue
 		}

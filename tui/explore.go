@@ -303,36 +303,42 @@ const (
 	sqlMaxBytes = 64 << 20
 )
 
-// runSQL runs typed SQL through the store's guard, the one spoor sql uses:
-// a read-only connection on which nothing typed here can write.
-func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
-	// Rows a bulk import deferred are served from the compact columns:
-	// the SQL box writes nothing.
-	r := &listResult{t: output.Table{Title: "SQL: " + q}}
-	errFull := errors.New("full")
-	size := 0
-	err := db.QueryUser(ctx, q, func(cols []string) error {
-		r.t.Columns = cols
-		return nil
-	}, func(vals []any) error {
-		row := make([]string, len(vals))
-		for i, v := range vals {
-			if v == nil {
-				row[i] = "NULL"
-			} else {
-				row[i] = fmt.Sprint(v)
-			}
-			size += len(row[i])
-		}
-		if len(r.t.Rows) == sqlMaxRows || size > sqlMaxBytes {
-			return errFull
-		}
-		r.t.Rows = append(r.t.Rows, row)
-		return nil
-	})
-	if err == errFull {
-		n := len(r.t.Rows)
-		r.head = func(l i18n.Lang) (string, []string) {
+// sqlRows keeps what the SQL box shows of a query's rows, on a local
+// database or a ClickHouse table: at most sqlMaxRows rows and sqlMaxBytes
+// of values, and then a title that says so.
+type sqlRows struct {
+	r    *listResult
+	q    string
+	size int
+}
+
+var errSQLFull = errors.New("full")
+
+func newSQLRows(q string) *sqlRows {
+	return &sqlRows{r: &listResult{t: output.Table{Title: "SQL: " + q}}, q: q}
+}
+
+func (s *sqlRows) columns(names []string) error {
+	s.r.t.Columns = names
+	return nil
+}
+
+func (s *sqlRows) add(row []string) error {
+	for _, v := range row {
+		s.size += len(v)
+	}
+	if len(s.r.t.Rows) == sqlMaxRows || s.size > sqlMaxBytes {
+		return errSQLFull
+	}
+	s.r.t.Rows = append(s.r.t.Rows, row)
+	return nil
+}
+
+// done is the result once the query returned err.
+func (s *sqlRows) done(err error) (result, error) {
+	if err == errSQLFull {
+		n, q := len(s.r.t.Rows), s.q
+		s.r.head = func(l i18n.Lang) (string, []string) {
 			return l.T("SQL (first %d rows only; add a LIMIT): %s", n, q), nil
 		}
 		err = nil
@@ -340,5 +346,24 @@ func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r, nil
+	return s.r, nil
+}
+
+// runSQL runs typed SQL through the store's guard, the one spoor sql uses:
+// a read-only connection on which nothing typed here can write.
+func runSQL(ctx context.Context, db *store.DB, q string) (result, error) {
+	// Rows a bulk import deferred are served from the compact columns:
+	// the SQL box writes nothing.
+	rows := newSQLRows(q)
+	return rows.done(db.QueryUser(ctx, q, rows.columns, func(vals []any) error {
+		row := make([]string, len(vals))
+		for i, v := range vals {
+			if v == nil {
+				row[i] = "NULL"
+			} else {
+				row[i] = fmt.Sprint(v)
+			}
+		}
+		return rows.add(row)
+	}))
 }

@@ -2,14 +2,12 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/i18n"
-	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -47,34 +45,13 @@ func (e *explore) remoteRunner(sh *shared) (func(ctx context.Context, d *query.D
 // remoteSQL runs typed SQL on the server, read-only, keeping what the SQL
 // box keeps of a local query's rows.
 func remoteSQL(ctx context.Context, c *clickhouse.Client, q string) (result, error) {
-	r := &listResult{t: output.Table{Title: "SQL: " + q}}
-	errFull := errors.New("full")
-	size := 0
-	err := c.ReadOnly(ctx, q, sqlMaxRows, func(names, _ []string) error {
-		r.t.Columns = names
-		return nil
-	}, func(row []string) error {
+	rows := newSQLRows(q)
+	return rows.done(c.ReadOnly(ctx, q, sqlMaxRows, func(names, _ []string) error { return rows.columns(names) }, func(row []string) error {
 		for i, v := range row {
 			if v == `\N` {
 				row[i] = "NULL"
 			}
-			size += len(row[i])
 		}
-		if len(r.t.Rows) == sqlMaxRows || size > sqlMaxBytes {
-			return errFull
-		}
-		r.t.Rows = append(r.t.Rows, row)
-		return nil
-	})
-	if err == errFull {
-		n := len(r.t.Rows)
-		r.head = func(l i18n.Lang) (string, []string) {
-			return l.T("SQL (first %d rows only; add a LIMIT): %s", n, q), nil
-		}
-		err = nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
+		return rows.add(row)
+	}))
 }
