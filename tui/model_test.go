@@ -417,6 +417,17 @@ func TestExploreSQLIsReadOnly(t *testing.T) {
 	if got := r.Tables(i18n.English)[0].Rows[0][0]; got != "2822" {
 		t.Fatalf("events after refused writes: %s, want 2822", got)
 	}
+	// A query of more rows than the box holds keeps the first sqlMaxRows,
+	// and its title says so.
+	many := "with recursive c(x) as (select 1 union all select x + 1 from c limit 10005) select x, null as y from c"
+	r, err = runSQL(ctx, h.m.sh.db, many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := r.Tables(i18n.English)[0]
+	if len(tb.Rows) != sqlMaxRows || tb.Rows[sqlMaxRows-1][0] != "10000" || tb.Rows[0][1] != "NULL" || !strings.HasPrefix(tb.Title, "SQL (first 10,000 rows only; add a LIMIT)") {
+		t.Fatalf("%d rows, last %v, title %q", len(tb.Rows), tb.Rows[len(tb.Rows)-1], tb.Title)
+	}
 	// Through the panel: the sql row's prompt runs the query.
 	h.keys("6", "j", "j", "<enter>", "select count(*) as n from users", "<enter>")
 	h.contains("n", "400")
