@@ -35,7 +35,7 @@ func (d doctorReport) Tables(l i18n.Lang) []output.Table {
 	sort.Strings(reasons)
 	add(l.T("rows rejected"), rejected, "")
 	for _, k := range reasons {
-		add("  "+k, q.Rejected[k], "")
+		add("  "+l.Text(k), q.Rejected[k], "") // the reason is a catalog key (importers.Reason*)
 	}
 	add(l.T("duplicates dropped"), q.Duplicates, "")
 	add(l.T("events in the future"), q.Future, "")

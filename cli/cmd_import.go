@@ -277,12 +277,12 @@ func printRejects(w io.Writer, r *importers.Result) {
 	}
 	sort.Strings(reasons)
 	for _, k := range reasons {
-		fmt.Fprint(w, "  ", i18n.T("rejected %d: %s", r.Reasons[k], k))
+		fmt.Fprint(w, "  ", i18n.T("rejected %d: %s", r.Reasons[k], i18n.Text(k))) // the reason is a catalog key (importers.Reason*)
 		sep := i18n.T(" — e.g. ")
 		for _, e := range r.Examples {
 			if e.Reason == k {
 				fmt.Fprintf(w, "%s%s:%d %s", sep, r.File, e.Line, strings.TrimPrefix(strings.TrimPrefix(e.Detail, k), ": "))
-				sep = "; "
+				sep = i18n.T("; ")
 			}
 		}
 		fmt.Fprintln(w)

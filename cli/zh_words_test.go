@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -62,4 +64,28 @@ func TestMatchTitleInChinese(t *testing.T) {
 	db := sampleDB(t)
 	out := zhTable(t, "match", "--conditions", "view_item,purchase", "--pattern", "(?1).*(?2)", "--db", db)
 	wantText(t, "match", out, []string{"条件为 (?1) view_item、(?2) purchase"}, []string{"view_item, "})
+}
+
+// Issue 18: import's summary and doctor's table name a rejection's reason
+// in Chinese under zh; the JSON and CSV keep the English code.
+func TestRejectReasonsInChinese(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(csv, []byte("user_id,event,time\nu1,a,2026-01-01T00:00:00Z\nu2,b,notatime\nu3,b,alsobad\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "r.db")
+	code, out, errs := runCLI(t, "", "import", csv, "--db", db, "--lang", "zh")
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errs)
+	}
+	wantText(t, "import", out+errs, []string{"拒绝 2 条：时间无法解析——例如 ", `"notatime"；`}, []string{"unparseable"})
+	wantText(t, "doctor", zhTable(t, "doctor", "--db", db), []string{"  时间无法解析 "}, []string{"unparseable"})
+	for _, f := range []string{"json", "csv"} {
+		_, en, _ := runCLI(t, "", "doctor", "--db", db, "--format", f, "--lang", "en")
+		_, zh, _ := runCLI(t, "", "doctor", "--db", db, "--format", f, "--lang", "zh")
+		if zh != en || !strings.Contains(en, "unparseable time") {
+			t.Errorf("doctor --format %s: zh\n%s\nen\n%s", f, zh, en)
+		}
+	}
 }

@@ -231,7 +231,7 @@ func (p *importPage) view(sh *shared, w, h int) string {
 		b.WriteString("\n\n" + sh.st.Status.Render(i18n.T("imported %d events (%d duplicates, %d rejected) as %s in %s",
 			r.Imported, r.Duplicates, r.Rejected, r.Format, output.Duration(r.Elapsed.Seconds()))))
 		for reason, n := range r.Reasons {
-			b.WriteString("\n  " + sh.st.Dim.Render(truncate(i18n.T("%d rejected: %s", n, reason), w-2)))
+			b.WriteString("\n  " + sh.st.Dim.Render(truncate(i18n.T("%d rejected: %s", n, i18n.Text(reason)), w-2)))
 		}
 	}
 	b.WriteString("\n\n" + sh.st.Dim.Render(i18n.T("esc back (the import goes on; I shows it again)")))

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/progress"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/importers"
 	"github.com/spoorhq/spoor/segment"
 	"github.com/spoorhq/spoor/store"
 )
@@ -55,5 +58,17 @@ func TestLifecycleAxisDates(t *testing.T) {
 		if axis == "" || strings.Contains(axis, "2026-") {
 			t.Errorf("%s: no axis line with %s … %s:\n%s", c.l, c.first, c.last, h.screen())
 		}
+	}
+}
+
+// Issue 18: the import page names a rejection's reason in Chinese under zh.
+func TestImportPageRejectReasonChinese(t *testing.T) {
+	inLang(t, i18n.Chinese)
+	h := newHarness(t, 100, 30)
+	p := &importPage{path: "bad.csv", bar: progress.New(), done: true,
+		res: &importers.Result{Format: "csv", Rejected: 2, Reasons: map[string]int64{importers.ReasonBadTime: 2}}}
+	v := ansi.Strip(p.view(h.m.sh, 100, 30))
+	if !strings.Contains(v, "2 个被拒：时间无法解析") || strings.Contains(v, "unparseable") {
+		t.Errorf("import page:\n%s", v)
 	}
 }
