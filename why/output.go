@@ -3,6 +3,7 @@ package why
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
@@ -16,7 +17,7 @@ const DefaultRows = 20
 // Tables shows the ranking, then the top cause's users.
 func (r *Result) Tables(l i18n.Lang) []output.Table {
 	title := l.T("why %s moved: %s against %s — before %s, after %s, change %s. %s",
-		r.metricText(l), r.AfterPeriod, r.BeforePeriod, num(r.Before), num(r.After), num(r.Change), r.verdictMsg.In(l))
+		r.metricText(l), r.AfterPeriod, strings.ReplaceAll(r.BeforePeriod, ", ", l.T(", ")), num(r.Before), num(r.After), num(r.Change), r.verdictMsg.In(l))
 	cols := []string{l.T("property"), l.T("value"), l.T("before"), l.T("after"), l.T("contribution"), l.T("share")}
 	rate := len(r.Contributors) > 0 && r.Contributors[0].Mix != nil
 	if rate {

@@ -4,6 +4,7 @@ import "github.com/spoorhq/spoor/i18n"
 
 func init() {
 	i18n.Chinese.Add(map[string]string{
+		", ": "、", // the before periods in a title
 		"why %s moved: %s against %s — before %s, after %s, change %s. %s": "%s 为什么变化：%s 对比 %s — 之前 %s，之后 %s，变化 %s。%s",
 		"conversion of %s":  "%s 的转化率",
 		"sum of %s over %s": "%[2]s 的 %[1]s 之和",

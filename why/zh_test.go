@@ -74,6 +74,16 @@ func TestTableChinese(t *testing.T) {
 	if !strings.HasPrefix(zh.Title, "全部事件 的用户数 为什么变化：") || !strings.HasSuffix(zh.Title, "（另有 2 个取值，见 --format json）") {
 		t.Errorf("Chinese title %q", zh.Title)
 	}
+	// Several before periods are listed as a person writes a list: 、 in
+	// Chinese; JSON keeps before_period as it is.
+	two := *r
+	two.BeforePeriod = "2026-05-25, 2026-06-01"
+	if got := two.Tables(i18n.Chinese)[0].Title; !strings.Contains(got, "2026-06-02 对比 2026-05-25、2026-06-01 —") {
+		t.Errorf("Chinese title of two before periods %q", got)
+	}
+	if got := two.Tables(i18n.English)[0].Title; !strings.Contains(got, "2026-06-02 against 2026-05-25, 2026-06-01 —") {
+		t.Errorf("English title of two before periods %q", got)
+	}
 	var cells []string
 	for _, row := range zh.Rows {
 		cells = append(cells, row[1]+" "+row[len(row)-1])
