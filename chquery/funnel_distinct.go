@@ -27,6 +27,20 @@ func (e *Engine) packed(base int64, code string) string {
 	return "(toInt64(" + e.t.Time + ") - " + lit(base) + ") * " + strconv.Itoa(1<<codeBits) + " + (" + code + " AS code)"
 }
 
+// stepCodes are multiIf's cases giving an event the code of the first
+// step it meets (1-based), and the steps' event names.
+func (e *Engine) stepCodes(ctx context.Context, q query.FunnelQuery) (cases, names []string, err error) {
+	for k, st := range q.Steps {
+		cond, err := e.conditions(ctx, st.Where)
+		if err != nil {
+			return nil, nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
+		}
+		cases = append(cases, "("+e.t.Event+" = "+clickhouse.String(st.Event)+" AND "+cond+"), "+strconv.Itoa(k+1))
+		names = append(names, st.Event)
+	}
+	return cases, names, nil
+}
+
 // personKeys is the innermost SELECT of a packed funnel: per person, K,
 // the sorted packed keys of the events in the span's range up to the
 // window after it that pass --where and have a code (cases are multiIf's
@@ -153,15 +167,9 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		return nil, err
 	}
 	base := f.min
-	var codes []string
-	var names []string
-	for k, st := range q.Steps {
-		cond, err := e.conditions(ctx, st.Where)
-		if err != nil {
-			return nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
-		}
-		codes = append(codes, "("+t.Event+" = "+clickhouse.String(st.Event)+" AND "+cond+"), "+strconv.Itoa(k+1))
-		names = append(names, st.Event)
+	codes, names, err := e.stepCodes(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	// Excluded events (of whole-funnel exclusions: wholeExclusions) are
 	// code 0, which sorts before the steps at their instant.

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spoorhq/spoor/clickhouse"
-	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -27,7 +25,6 @@ import (
 // or after t*-W), in time order, ties by step. --by reads the first of
 // those, the first stored of its step at its time.
 func (e *Engine) posthogAnySQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
-	t := e.t
 	n := len(q.Steps)
 	window, where, err := e.windowAndWhere(ctx, q)
 	if err != nil {
@@ -38,14 +35,9 @@ func (e *Engine) posthogAnySQL(ctx context.Context, q query.FunnelQuery, span qu
 	}
 	// The code of an event is the first step it meets (multiIf's first
 	// true case).
-	var cases, names []string
-	for k, st := range q.Steps {
-		cond, err := e.conditions(ctx, st.Where)
-		if err != nil {
-			return nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
-		}
-		cases = append(cases, "("+t.Event+" = "+clickhouse.String(st.Event)+" AND "+cond+"), "+strconv.Itoa(k+1))
-		names = append(names, st.Event)
+	cases, names, err := e.stepCodes(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	base := f.min
 	// Only the events in the range count: window 0 ends the keys there.
