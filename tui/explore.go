@@ -74,17 +74,18 @@ func userDialog(sh *shared) dialog {
 }
 
 func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
-	if sh.remote != nil {
+	switch {
+	case e.Show == "properties":
+		// The keys were read with the data, on either backend.
+		props := sh.props
+		return func(ctx context.Context, d *query.Dataset) (result, error) { return propsResult(props), nil }, nil
+	case e.Show == "sql" && strings.TrimSpace(e.SQL) == "":
+		return nil, i18n.Errorf("no SQL yet: press Enter on the sql row and type a query")
+	case sh.remote != nil:
 		return e.remoteRunner(sh)
 	}
 	switch e.Show {
-	case "properties":
-		props := sh.props
-		return func(ctx context.Context, d *query.Dataset) (result, error) { return propsResult(props), nil }, nil
 	case "sql":
-		if strings.TrimSpace(e.SQL) == "" {
-			return nil, i18n.Errorf("no SQL yet: press Enter on the sql row and type a query")
-		}
 		db, q := sh.db, e.SQL
 		return func(ctx context.Context, d *query.Dataset) (result, error) { return runSQL(ctx, db, q) }, nil
 	case "sequence":

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
@@ -18,13 +17,7 @@ import (
 func (e *explore) remoteRunner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	rem := sh.remote
 	switch e.Show {
-	case "properties":
-		props := sh.props
-		return func(ctx context.Context, d *query.Dataset) (result, error) { return propsResult(props), nil }, nil
 	case "sql":
-		if strings.TrimSpace(e.SQL) == "" {
-			return nil, i18n.Errorf("no SQL yet: press Enter on the sql row and type a query")
-		}
 		q := e.SQL
 		return func(ctx context.Context, d *query.Dataset) (result, error) {
 			return remoteSQL(ctx, clickhouse.NewClient(rem.src), q)
