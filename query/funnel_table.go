@@ -76,10 +76,6 @@ func humanPtr(l i18n.Lang, s *float64) string {
 	return output.Seconds(*s).In(l)
 }
 
-// PeriodName is an interval or retention period (hour, day, week, month)
-// as a person reads it in a table.
-func PeriodName(p string) string { return PeriodMsg(p).String() }
-
 // periodNumber is the k-th period of a retention row: "week 2".
 func periodNumber(l i18n.Lang, p string, k int) string {
 	switch p {
