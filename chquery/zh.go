@@ -72,6 +72,7 @@ func init() {
 		"the property %q has more than %d distinct values, more than spoor reads to tell its numbers": "属性 %q 的不同取值超过 %d 个，超出 spoor 为识别数值而读取的上限",
 		// attribution.go, backtest.go
 		"attribution: ClickHouse sent the row %q": "归因：ClickHouse 返回的行 %q 无法读取",
+		"match: ClickHouse sent the row %q":       "序列匹配：ClickHouse 返回的行 %q 无法读取",
 		"backtest: ClickHouse sent the row %q":    "回测：ClickHouse 返回的行 %q 无法读取",
 	})
 }

@@ -38,18 +38,18 @@ func runMatch(env *Env, args []string) error {
 	if _, err := sequence.Parse(q.Pattern, len(q.Conditions)); err != nil {
 		return &UsageError{err.Error()}
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	e, closeDB, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	r, err := sequence.Run(env.Ctx, d, q)
+	defer closeDB()
+	r, err := sequence.Evaluate(env.Ctx, e, q)
 	if err != nil {
 		return err
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintln(env.Stderr, "spoor:", i18n.T("note: %s", n))
 	}
-	noteEmpty(env, d, q.Common)
+	noteEmpty(env, e, q.Common)
 	return emit(env, *format, r)
 }

@@ -3,6 +3,7 @@ package sequence
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -44,24 +45,55 @@ type UserResult struct {
 	// one per (?N) atom, or of the longest partial match; ISO 8601 with
 	// milliseconds in the display timezone.
 	EventTimes []string `json:"event_times"`
-	// Events are those events' Dataset indices, for timelines.
+	// Events are those events' Dataset indices, for timelines (none on
+	// a Backend).
 	Events []int32 `json:"-"`
+	// Marks are those events' times and names, for a timeline read from
+	// elsewhere.
+	Marks []Mark `json:"-"`
 	// Person is the Dataset person index.
 	Person int `json:"-"`
+}
+
+// Mark is one event of a match: its time (epoch ms) and name.
+type Mark struct {
+	T     int64
+	Event string
 }
 
 // timeLayout is the event_times format.
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
-type condition struct {
-	ev    int32 // -1: the event never occurs
-	scope *query.Scope
+// Backend is an engine that matches patterns where its events are
+// (package chquery's), with the same results as Run.
+type Backend interface {
+	Match(ctx context.Context, q Query) (*Result, error)
 }
 
-// Run evaluates q for every person of d (docs/semantics.md#sequence-patterns).
-// The events a person's pattern sees are those in the range that pass
-// --where and meet at least one condition, in stored (time) order.
-func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
+// Evaluate runs q on e: in memory, or on a Backend.
+func Evaluate(ctx context.Context, e query.Engine, q Query) (*Result, error) {
+	switch b := e.(type) {
+	case *query.Dataset:
+		return Run(ctx, b, q)
+	case Backend:
+		return b.Match(ctx, q)
+	}
+	return nil, i18n.Errorf("%s needs a local spoor database for now", "spoor match")
+}
+
+// Collector builds a Result person by person, so Run and a Backend share
+// the pattern's evaluation and the result's form: Run feeds it a
+// Dataset's persons, a Backend the rows its server sends.
+type Collector struct {
+	m     *Matcher
+	res   *Result
+	loc   *time.Location
+	steps []query.FunnelStep // each condition's event and filters
+}
+
+// NewCollector checks q's conditions and pattern; loc is the zone of the
+// event times.
+func NewCollector(q Query, loc *time.Location) (*Collector, error) {
 	if len(q.Conditions) == 0 {
 		return nil, i18n.Errorf("give the conditions the pattern numbers: --conditions signup,purchase")
 	}
@@ -69,27 +101,76 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &Collector{
+		m:     p.NewMatcher(),
+		res:   &Result{Users: []UserResult{}, Pattern: q.Pattern, Conditions: q.Conditions},
+		loc:   loc,
+		steps: query.FunnelSteps(q.Conditions),
+	}, nil
+}
+
+// Steps are the conditions as funnel steps: an event and its filters.
+func (c *Collector) Steps() []query.FunnelStep { return c.steps }
+
+// Never notes that condition k (0-based) names an event that never
+// occurs, so it never matches.
+func (c *Collector) Never(k int) {
+	c.res.Notes = append(c.res.Notes, i18n.T("condition %d: no event is named %q, so it never matches", k+1, c.steps[k].Event))
+}
+
+// Add answers one person with an event in scope from those of their
+// events, in time order, that meet a condition. The UserResult it
+// returns is the one in the Result, valid until the next Add.
+func (c *Collector) Add(ctx context.Context, user string, ev []Event) (Answer, *UserResult, error) {
+	r, err := c.m.Eval(ctx, ev)
+	if err != nil {
+		return r, nil, i18n.Errorf("user %s: %w", user, err)
+	}
+	ur := UserResult{User: user, Match: r.Match, Count: r.Count, EventTimes: []string{}}
+	for _, i := range r.Events {
+		ur.EventTimes = append(ur.EventTimes, time.UnixMilli(ev[i].T).In(c.loc).Format(timeLayout))
+		ur.Marks = append(ur.Marks, Mark{T: ev[i].T, Event: c.steps[bits.TrailingZeros32(ev[i].Conds)].Event})
+	}
+	if r.Match {
+		c.res.Matched++
+	}
+	c.res.Users = append(c.res.Users, ur)
+	return r, &c.res.Users[len(c.res.Users)-1], nil
+}
+
+// Result is every person added so far.
+func (c *Collector) Result() *Result { return c.res }
+
+// Run evaluates q for every person of d (docs/semantics.md#sequence-patterns).
+// The events a person's pattern sees are those in the range that pass
+// --where and meet at least one condition, in stored (time) order.
+func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	s, err := d.Resolve(ctx, q.Common)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Users: []UserResult{}, Pattern: q.Pattern, Conditions: q.Conditions}
+	c, err := NewCollector(q, s.Loc)
+	if err != nil {
+		return nil, err
+	}
+	type condition struct {
+		ev    int32 // -1: the event never occurs
+		scope *query.Scope
+	}
 	conds := make([]condition, len(q.Conditions))
-	for k, spec := range q.Conditions {
-		st := query.FunnelSteps([]string{spec})[0]
+	for k, st := range c.Steps() {
 		conds[k].ev = -1
 		if id, ok := d.EventID(st.Event); ok {
 			conds[k].ev = id
 		} else {
-			res.Notes = append(res.Notes, i18n.T("condition %d: no event is named %q, so it never matches", k+1, st.Event))
+			c.Never(k)
 		}
 		if len(st.Where) > 0 {
 			if conds[k].scope, err = d.Resolve(ctx, query.Common{Where: st.Where}); err != nil {
-				return nil, i18n.Errorf("condition %d (%s): %w", k+1, spec, err)
+				return nil, i18n.Errorf("condition %d (%s): %w", k+1, q.Conditions[k], err)
 			}
 		}
 	}
-	m := p.NewMatcher()
 	var ev []Event
 	var idx []int32
 	for u := range d.Users {
@@ -122,21 +203,16 @@ func Run(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		if !seen {
 			continue
 		}
-		r, err := m.Eval(ctx, ev)
+		r, ur, err := c.Add(ctx, d.Users[u], ev)
 		if err != nil {
-			return nil, i18n.Errorf("user %s: %w", d.Users[u], err)
+			return nil, err
 		}
-		ur := UserResult{User: d.Users[u], Match: r.Match, Count: r.Count, EventTimes: []string{}, Person: u}
+		ur.Person = u
 		for _, i := range r.Events {
 			ur.Events = append(ur.Events, idx[i])
-			ur.EventTimes = append(ur.EventTimes, time.UnixMilli(d.Time[idx[i]]).In(s.Loc).Format(timeLayout))
 		}
-		if r.Match {
-			res.Matched++
-		}
-		res.Users = append(res.Users, ur)
 	}
-	return res, nil
+	return c.Result(), nil
 }
 
 // Tables is the table, CSV and Markdown form: one row per person.

@@ -81,6 +81,8 @@ func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset
 		return func(ctx context.Context, d *query.Dataset) (result, error) { return propsResult(props), nil }, nil
 	case e.Show == "sql" && strings.TrimSpace(e.SQL) == "":
 		return nil, i18n.Errorf("no SQL yet: press Enter on the sql row and type a query")
+	case e.Show == "sequence":
+		return e.sequenceRunner(sh)
 	case sh.remote != nil:
 		return e.remoteRunner(sh)
 	}
@@ -88,8 +90,6 @@ func (e *explore) runner(sh *shared) (func(ctx context.Context, d *query.Dataset
 	case "sql":
 		db, q := sh.db, e.SQL
 		return func(ctx context.Context, d *query.Dataset) (result, error) { return runSQL(ctx, db, q) }, nil
-	case "sequence":
-		return e.sequenceRunner()
 	}
 	return func(ctx context.Context, d *query.Dataset) (result, error) { return eventsResult(ctx, d) }, nil
 }

@@ -6,14 +6,13 @@ import (
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
-	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
 
 // remoteRunner is the Explore tab on a ClickHouse table: the event list
 // and the property keys are counted on the server (chquery), typed SQL
-// goes to it read-only; the sequence view matches events one by one and
-// needs them local.
+// goes to it read-only (the sequence view is sequenceRunner's, on either
+// backend).
 func (e *explore) remoteRunner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	rem := sh.remote
 	switch e.Show {
@@ -22,8 +21,6 @@ func (e *explore) remoteRunner(sh *shared) (func(ctx context.Context, d *query.D
 		return func(ctx context.Context, d *query.Dataset) (result, error) {
 			return remoteSQL(ctx, clickhouse.NewClient(rem.src), q)
 		}, nil
-	case "sequence":
-		return nil, i18n.Errorf("the sequence view needs the events in a local spoor database; on ClickHouse the Explore tab shows the events, properties, timelines and SQL")
 	}
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
 		stats, err := rem.eng.EventStats(ctx)

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"math/rand"
 	"os"
 	"slices"
@@ -15,9 +16,11 @@ import (
 	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/output"
 	"github.com/spoorhq/spoor/push"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
+	"github.com/spoorhq/spoor/sequence"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -167,7 +170,21 @@ func TestRemoteWorkbenchMatchesLocal(t *testing.T) {
 		remote.keys("<enter>", "<ctrl+u>", "DROP TABLE "+src.Table, "<enter>")
 		remote.contains("only reads: DROP is not sent")
 		remote.keys("<up>", "<up>", "<enter>", "<down>", "<down>", "<down>", "<enter>")
-		remote.contains("the sequence view needs the events in a local spoor database")
+		// The sequence view, matched on the server: the counts spoor match
+		// gives locally, and a user's timeline read from the server with
+		// the first match's three events marked.
+		conds, pattern := "view_item,add_to_cart,purchase", "(?1).*(?2)(?t<=3600)(?3)"
+		want, err := sequence.Run(ctx, local.m.sh.d, sequence.Query{Conditions: splitConditions(conds), Pattern: pattern})
+		if err != nil || want.Matched == 0 {
+			t.Fatalf("the fixture matches %+v (%v): the test would show nothing", want, err)
+		}
+		remote.keys("j", "j", "j", "<enter>", conds, "<enter>", "j", "<enter>", pattern, "<enter>")
+		remote.contains(fmt.Sprintf("%s of %s users match %s", output.Count(want.Matched), output.Count(len(want.Users)), pattern))
+		remote.keys("l", "<enter>")
+		if s := remote.screen(); !strings.Contains(s, "first match of "+pattern+" marked") || strings.Count(s, "← match event") != 3 {
+			t.Fatalf("%s: timeline:\n%s", url, s)
+		}
+		remote.keys("<esc>", "h")
 		// The Segments tab on the server: the saved segment's size, a
 		// preview with its trend of size and a property no event has, RFM
 		// tiers and lifecycle stages with the users of each.

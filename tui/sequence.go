@@ -69,23 +69,37 @@ func splitConditions(s string) []string {
 	return out
 }
 
-func (e *explore) sequenceRunner() (func(ctx context.Context, d *query.Dataset) (result, error), error) {
+func (e *explore) sequenceRunner(sh *shared) (func(ctx context.Context, d *query.Dataset) (result, error), error) {
 	conds := splitConditions(e.Conditions)
 	if len(conds) == 0 || strings.TrimSpace(e.Pattern) == "" {
 		return nil, i18n.Errorf("no pattern yet: set the conditions and the pattern rows, e.g. view_item,purchase and (?1).*(?2)")
 	}
 	q := sequence.Query{Common: e.c, Conditions: conds, Pattern: e.Pattern}
+	if rem := sh.remote; rem != nil {
+		return func(ctx context.Context, d *query.Dataset) (result, error) {
+			r, err := rem.eng.Match(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			return sequenceResult(r, func(u sequence.UserResult) tea.Cmd { return remoteSequenceTimeline(rem, r.Pattern, u) }), nil
+		}, nil
+	}
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
 		r, err := sequence.Run(ctx, d, q)
 		if err != nil {
 			return nil, err
 		}
-		return sequenceResult(d, r), nil
+		return sequenceResult(r, func(u sequence.UserResult) tea.Cmd {
+			return func() tea.Msg {
+				return pageMsg{p: &textPage{title: i18n.T("Timeline of %s — first match of %s marked", u.User, r.Pattern), lines: sequenceTimeline(d, u)}}
+			}
+		}), nil
 	}, nil
 }
 
-// sequenceResult lists the matched users, most matches first.
-func sequenceResult(d *query.Dataset, r *sequence.Result) result {
+// sequenceResult lists the matched users, most matches first; Enter
+// shows one's timeline.
+func sequenceResult(r *sequence.Result, timeline func(sequence.UserResult) tea.Cmd) result {
 	var users []sequence.UserResult
 	for _, u := range r.Users {
 		if u.Match {
@@ -100,12 +114,7 @@ func sequenceResult(d *query.Dataset, r *sequence.Result) result {
 		lr.t.Rows = append(lr.t.Rows, []string{u.User, strconv.Itoa(u.Count), strings.Join(u.EventTimes, " ")})
 		lr.bars = append(lr.bars, u.Count)
 	}
-	lr.onEnter = func(sh *shared, sel int) tea.Cmd {
-		u := users[sel]
-		return func() tea.Msg {
-			return pageMsg{p: &textPage{title: i18n.T("Timeline of %s — first match of %s marked", u.User, r.Pattern), lines: sequenceTimeline(d, u)}}
-		}
-	}
+	lr.onEnter = func(sh *shared, sel int) tea.Cmd { return timeline(users[sel]) }
 	return lr
 }
 
@@ -121,11 +130,45 @@ func sequenceTimeline(d *query.Dataset, u sequence.UserResult) []string {
 			lines = append(lines, i18n.T("… stopped at %d events; spoor user %s prints them all", timelineLimit, u.User))
 			break
 		}
-		line := time.UnixMilli(d.Time[j]).In(d.Loc).Format("2006-01-02 15:04:05") + "  " + padRight(d.Names[d.Event[j]], 18)
-		if k, ok := atom[j]; ok {
-			line += "  " + i18n.T("← match event %d of %d", k, len(u.Events))
-		}
-		lines = append(lines, line)
+		lines = append(lines, sequenceLine(d.Time[j], d.Loc, d.Names[d.Event[j]], atom[j], len(u.Events)))
 	}
 	return lines
+}
+
+// remoteSequenceTimeline reads the user's events from the server and
+// marks the first match's: each mark on the first event, in stored
+// order, at its time with its name (of two events alike in both, the
+// first is marked).
+func remoteSequenceTimeline(r *remote, pattern string, u sequence.UserResult) tea.Cmd {
+	return func() tea.Msg {
+		tl, err := r.eng.Timeline(context.Background(), u.User, time.UTC)
+		if err != nil {
+			return statusMsg{text: i18n.T("timeline of %s: %v", u.User, err), err: true}
+		}
+		var lines []string
+		k := 0
+		for _, ev := range tl.Events {
+			if len(lines) == timelineLimit {
+				lines = append(lines, i18n.T("… stopped at %d events; spoor user %s prints them all", timelineLimit, u.User))
+				break
+			}
+			mark := 0
+			if k < len(u.Marks) && ev.Millis == u.Marks[k].T && ev.Event == u.Marks[k].Event {
+				k++
+				mark = k
+			}
+			lines = append(lines, sequenceLine(ev.Millis, time.UTC, ev.Event, mark, len(u.Marks)))
+		}
+		return pageMsg{p: &textPage{title: i18n.T("Timeline of %s — first match of %s marked", u.User, pattern), lines: lines}}
+	}
+}
+
+// sequenceLine is one event of a sequence timeline, marked as event k
+// (from 1) of a match of n, or unmarked when k is 0.
+func sequenceLine(ms int64, loc *time.Location, name string, k, n int) string {
+	line := time.UnixMilli(ms).In(loc).Format("2006-01-02 15:04:05") + "  " + padRight(name, 18)
+	if k > 0 {
+		line += "  " + i18n.T("← match event %d of %d", k, n)
+	}
+	return line
 }

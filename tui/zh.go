@@ -614,7 +614,6 @@ func init() {
 		"events go into a ClickHouse table with spoor import --db URL FILE, or spoor push; then press %s to reload": "向 ClickHouse 表添加事件请用 spoor import --db URL FILE 或 spoor push；然后按 %s 重新载入",
 		"ClickHouse SQL, statements that read: the table is %s.%s":                                                  "ClickHouse SQL，只能执行读取语句：表为 %s.%s",
 		"User": "用户",
-		"a user's id or distinct id: their events are read from the server":                                                                           "用户 ID 或 distinct id：其事件从服务器读取",
-		"the sequence view needs the events in a local spoor database; on ClickHouse the Explore tab shows the events, properties, timelines and SQL": "序列视图需要本地 spoor 数据库中的事件；在 ClickHouse 上，探索标签页显示事件、属性、时间线和 SQL",
+		"a user's id or distinct id: their events are read from the server": "用户 ID 或 distinct id：其事件从服务器读取",
 	})
 }
