@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -439,6 +440,57 @@ func TestDensePropColumns(t *testing.T) {
 		if (first == "00") != dense {
 			t.Errorf("%s: first byte %s, want dense=%v", key, first, dense)
 		}
+		col, err := db.LoadProp(context.Background(), key, mustVersion(t, db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range col.Codes {
+			got := ""
+			if c > 0 {
+				got = col.Values[c-1]
+			}
+			if got != want[key][i] {
+				t.Fatalf("%s event %d: %q, want %q", key, i, got, want[key][i])
+			}
+		}
+	}
+}
+
+// TestColumnsReusedAcrossChunks imports events over many small chunks, whose
+// property columns reuse the previous chunk's buffers and dictionaries: a
+// key's values read back as imported whether it was in the last chunk or not.
+func TestColumnsReusedAcrossChunks(t *testing.T) {
+	defer func(n int) { chunkEvents = n }(chunkEvents)
+	chunkEvents = 64
+	db := openTemp(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	keys := []string{"a", "b", "c", "d"}
+	want := map[string][]string{}
+	var evs []Event
+	for i := 0; i < 2000; i++ {
+		e := Event{User: fmt.Sprintf("u%d", rng.IntN(50)), Name: "e", Time: int64(i)}
+		chunk := i / chunkEvents
+		for k, key := range keys {
+			// Key k is absent from every (k+2)-th chunk and otherwise set
+			// on a share of the rows, with values that differ by chunk.
+			v := ""
+			if chunk%(k+2) != 0 && rng.IntN(4) <= k {
+				v = fmt.Sprintf("%s%d", key, rng.IntN(3+chunk%5))
+				e.Props = append(e.Props, Prop{key, v})
+			}
+			want[key] = append(want[key], v)
+		}
+		evs = append(evs, e)
+	}
+	importInfo(t, db, ImportInfo{File: "a", DeferRows: true}, evs)
+	var chunks int
+	if err := db.SQL.QueryRow("SELECT count(*) FROM chunks").Scan(&chunks); err != nil {
+		t.Fatal(err)
+	}
+	if chunks != 2000/64+1 {
+		t.Fatalf("%d chunks, want %d", chunks, 2000/64+1)
+	}
+	for _, key := range keys {
 		col, err := db.LoadProp(context.Background(), key, mustVersion(t, db))
 		if err != nil {
 			t.Fatal(err)
