@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/forecast"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
@@ -40,6 +41,17 @@ func (e *Engine) Overview(ctx context.Context) (*Overview, error) {
 	o := &Overview{Events: int(f.count), Min: f.min, Max: f.max, Names: f.names, Counts: f.counts}
 	o.Users, _ = strconv.Atoi(r.Rows[0][0])
 	return o, nil
+}
+
+// ForecastBounds are the table's first and last instants and events, and
+// the span of c's range, for a forecast of a series computed here.
+func (e *Engine) ForecastBounds(ctx context.Context, c query.Common) (forecast.Bounds, error) {
+	f, err := e.data(ctx)
+	if err != nil {
+		return forecast.Bounds{}, err
+	}
+	s, err := c.Span(e.loc, f.min, f.max)
+	return forecast.Bounds{Span: s, First: f.min, Last: f.max, Events: int(f.count)}, err
 }
 
 // PropKeys lists the property keys with the events that carry each, most

@@ -77,6 +77,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"attribution", "--conversion", "buy", "--touch", "plan", "--model", "time_decay", "--half-life", "3h", "--window", "1d", "--revenue", "price", "--where", "price > 20", "--from", "2024-03-02", "--tz", "America/New_York"},
 			{"funnel", "--steps", "view,buy", "--semantics", "posthog"},
 			{"match", "--conditions", "view,buy", "--pattern", "(?1).*(?2)"},
+			{"forecast", "--interval", "hour", "--horizon", "5", "--by", "plan", "--where", "price > 20"},
 			{"match", "--conditions", "view,cart where price > 100,buy,nosuch", "--pattern", "(?1)(?t<=3600).*(?2).(?3)", "--where", "plan != free", "--from", "2024-03-02", "--tz", "America/New_York"},
 			{"experiment", "--variant", "plan", "--steps", "view,cart where price > 50,buy", "--window", "2h", "--revenue", "price", "--control", "pro", "--where", "price != 3", "--from", "2024-03-02", "--to", "2024-03-06", "--by", "plan", "--tz", "America/New_York"},
 		} {

@@ -42,19 +42,23 @@ func runForecast(env *Env, args []string) error {
 	if *top < 1 {
 		return usagef("--top must be at least 1")
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	e, closeDB, err := openEngine(env, *dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	r, err := d.Trends(env.Ctx, q)
+	defer closeDB()
+	r, err := e.Trends(env.Ctx, q)
 	if err == nil {
 		r, err = r.Top(env.Ctx, *top)
 	}
 	if err != nil {
 		return err
 	}
-	res, err := forecast.Trends(env.Ctx, d, q, r, *horizon, -1)
+	b, err := forecast.BoundsOn(env.Ctx, e, q.Common)
+	if err != nil {
+		return err
+	}
+	res, err := forecast.TrendsWithin(env.Ctx, b, q, r, *horizon, -1)
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,24 @@ func BoundsOf(d *query.Dataset, c query.Common) (Bounds, error) {
 	return Bounds{Span: s, First: d.MinTime, Last: d.MaxTime, Events: d.Len()}, err
 }
 
+// Bounded is an engine that reads its data's bounds itself (package
+// chquery's, from the table).
+type Bounded interface {
+	ForecastBounds(ctx context.Context, c query.Common) (Bounds, error)
+}
+
+// BoundsOn is e's bounds for the range of c: a local dataset's, or a
+// Bounded engine's.
+func BoundsOn(ctx context.Context, e query.Engine, c query.Common) (Bounds, error) {
+	switch b := e.(type) {
+	case *query.Dataset:
+		return BoundsOf(b, c)
+	case Bounded:
+		return b.ForecastBounds(ctx, c)
+	}
+	return Bounds{}, i18n.Errorf("%s needs a local spoor database for now", "spoor forecast")
+}
+
 // Trends forecasts every series of r, the result of query q on d, h
 // intervals ahead, backtesting the first backtests series (all when
 // negative; the workbench backtests only the first, to answer quickly).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spoorhq/spoor/alert"
@@ -109,7 +108,7 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 	q := a.q
 	q.Events = slices.Clone(q.Events)
 	q.Where = slices.Clone(q.Where)
-	eng, rem := sh.eng, sh.remote
+	eng := sh.eng
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
 		full, err := eng.Trends(ctx, q)
 		if err != nil {
@@ -122,14 +121,7 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 		r := &trendsResult{q: q, full: full, top: top, hide: &a.hideAlerts, show: &a.showForecast, d: d}
 		// The detector and the forecast read the series (on a ClickHouse
 		// table, the cells the server sent) and the data's bounds.
-		if rem != nil {
-			o := rem.over
-			s, err := q.Span(time.UTC, o.Min, o.Max)
-			if err != nil {
-				return nil, err
-			}
-			r.bounds = forecast.Bounds{Span: s, First: o.Min, Last: o.Max, Events: o.Events}
-		} else if r.bounds, err = forecast.BoundsOf(d, q.Common); err != nil {
+		if r.bounds, err = forecast.BoundsOn(ctx, eng, q.Common); err != nil {
 			return nil, err
 		}
 		if r.alerts, err = chartAlerts(r.bounds, q, top); err != nil {
