@@ -68,13 +68,7 @@ type Query struct {
 
 // SpecAnalysis lets attributions be saved as spec files and run with spoor
 // run: {"analysis":"attribution","conversion":"purchase","touch":"utm_source"}.
-func SpecAnalysis() query.Analysis {
-	return query.Analysis{
-		NewQuery: func() any { return &Query{} },
-		Run:      func(ctx context.Context, d *query.Dataset, q any) (any, error) { return Compute(ctx, d, *q.(*Query)) },
-		OnEngine: func(ctx context.Context, e query.Engine, q any) (any, error) { return Evaluate(ctx, e, *q.(*Query)) },
-	}
-}
+func SpecAnalysis() query.Analysis { return query.SpecOf(Evaluate) }
 
 // Backend is an engine that credits conversions where its events are
 // (package chquery's), with the same results as Compute.
@@ -84,13 +78,7 @@ type Backend interface {
 
 // Evaluate runs the attribution on e: in memory, or on a Backend.
 func Evaluate(ctx context.Context, e query.Engine, q Query) (*Result, error) {
-	switch b := e.(type) {
-	case *query.Dataset:
-		return Compute(ctx, b, q)
-	case Backend:
-		return b.Attribution(ctx, q)
-	}
-	return nil, i18n.Errorf("a %s spec needs a local spoor database for now", "attribution")
+	return query.On(ctx, e, q, Compute, Backend.Attribution, "attribution")
 }
 
 // duration reads a positive duration, or def when v is empty.

@@ -72,13 +72,7 @@ type Backend interface {
 
 // Evaluate runs q on e: in memory, or on a Backend.
 func Evaluate(ctx context.Context, e query.Engine, q Query) (*Result, error) {
-	switch b := e.(type) {
-	case *query.Dataset:
-		return Run(ctx, b, q)
-	case Backend:
-		return b.Match(ctx, q)
-	}
-	return nil, i18n.Errorf("%s needs a local spoor database for now", "spoor match")
+	return query.On(ctx, e, q, Run, Backend.Match, "spoor match")
 }
 
 // Collector builds a Result person by person, so Run and a Backend share
