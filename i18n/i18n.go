@@ -63,7 +63,13 @@ var (
 	// every command's start (issue 19), most of them in English, so a
 	// language's texts are compiled when it is first printed in.
 	pending  = map[Lang][]func() error{}
-	compiled sync.Map // Lang -> true while pending[Lang] is empty
+	compiled sync.Map // Lang -> true while pending[Lang] and added[Lang] are empty
+	// added holds the maps Add was given and has not yet read: going
+	// through each key at every start (into registered and pending) took
+	// a tenth of a command's CPU before main ran, in a language most
+	// commands never print in (issue 19), so they are read when a
+	// language is compiled or its keys are asked for.
+	added = map[Lang][]map[string]string{}
 )
 
 // Set makes l the language of every later message.
@@ -120,20 +126,30 @@ func Detect(flag string, getenv func(string) string) (Lang, error) {
 func (l Lang) Add(msgs map[string]string) {
 	mu.Lock()
 	defer mu.Unlock()
+	added[l] = append(added[l], msgs)
+	compiled.Delete(l)
+}
+
+// merge reads the maps Add was given for l into registered and pending,
+// in the order they were added. mu is held.
+func (l Lang) merge() {
 	m := registered[l]
 	if m == nil {
 		m = map[string]string{}
 		registered[l] = m
 	}
-	for key, text := range msgs {
-		key, text = plainW(key), plainW(text)
-		if old, ok := m[key]; ok && old != text {
-			conflicts = append(conflicts, fmt.Sprintf("%s: %q is %q and %q", l, key, old, text))
-			continue
+	for _, msgs := range added[l] {
+		for key, text := range msgs {
+			key, text = plainW(key), plainW(text)
+			if old, ok := m[key]; ok && old != text {
+				conflicts = append(conflicts, fmt.Sprintf("%s: %q is %q and %q", l, key, old, text))
+				continue
+			}
+			m[key] = text
+			l.later(key, func() error { return builder.SetString(l.tag(), key, text) })
 		}
-		m[key] = text
-		l.later(key, func() error { return builder.SetString(l.tag(), key, text) })
 	}
+	delete(added, l)
 }
 
 // later queues compiling key's message in l until l is printed in (or
@@ -155,6 +171,7 @@ func (l Lang) compile() {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	l.merge()
 	for _, set := range pending[l] {
 		if err := set(); err != nil {
 			conflicts = append(conflicts, err.Error())
@@ -171,11 +188,8 @@ func (l Lang) compile() {
 func (l Lang) AddPlural(key string, arg int, format string, cases ...any) {
 	mu.Lock()
 	defer mu.Unlock()
+	l.merge() // a plural form replaces the text added before it
 	m := registered[l]
-	if m == nil {
-		m = map[string]string{}
-		registered[l] = m
-	}
 	key = plainW(key)
 	m[key] = fmt.Sprint(cases...)
 	l.later(key, func() error { return builder.Set(l.tag(), key, plural.Selectf(arg, format, cases...)) })
@@ -185,6 +199,7 @@ func (l Lang) AddPlural(key string, arg int, format string, cases ...any) {
 func Has(l Lang, key string) bool {
 	mu.Lock()
 	defer mu.Unlock()
+	l.merge()
 	_, ok := registered[l][plainW(key)]
 	return ok
 }
@@ -193,6 +208,7 @@ func Has(l Lang, key string) bool {
 func Keys(l Lang) []string {
 	mu.Lock()
 	defer mu.Unlock()
+	l.merge()
 	keys := make([]string, 0, len(registered[l]))
 	for k := range registered[l] {
 		keys = append(keys, k)
