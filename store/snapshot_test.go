@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -507,6 +508,64 @@ func TestStreamedPositionsDamage(t *testing.T) {
 		}
 		if _, err := o.LoadPropOrdered(ctx, "tag"); !errors.Is(err, errCorrupt) {
 			t.Errorf("%s: %v, want the corrupt-chunk error", name, err)
+		}
+	}
+}
+
+// TestDriverOwnsBlobs checks what eachSegment relies on: a blob the SQLite
+// driver returns as RawBytes is its own new copy, which later rows neither
+// reuse nor write, so a decode may go on reading it while the next rows
+// are read. A driver that reused its buffers would fail here (and
+// eachSegment would have to copy each segment again).
+func TestDriverOwnsBlobs(t *testing.T) {
+	c, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "blobs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Exec("CREATE TABLE b(k INTEGER PRIMARY KEY, v BLOB NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	// Small blobs on the row's page and large ones on overflow pages,
+	// each of its own bytes.
+	var want [][]byte
+	for k, n := range []int{10, 200_000, 3, 70_000, 200_000, 5000} {
+		v := make([]byte, n)
+		for i := range v {
+			v[i] = byte(k*31 + i)
+		}
+		want = append(want, v)
+		if _, err := c.Exec("INSERT INTO b VALUES (?, ?)", k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, err := c.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query("SELECT v FROM b ORDER BY k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []sql.RawBytes
+	for rows.Next() {
+		var b sql.RawBytes
+		if err := rows.Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, b)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if len(kept) != len(want) {
+		t.Fatalf("%d rows, want %d", len(kept), len(want))
+	}
+	for k := range want {
+		if !slices.Equal([]byte(kept[k]), want[k]) {
+			t.Fatalf("row %d's blob changed after the rows read after it: the driver reuses its buffers", k)
 		}
 	}
 }
