@@ -27,6 +27,10 @@ type Backtest struct {
 	// it, in time order: where in the held-out part the errors and the
 	// misses are (a gap, a sale day, a new level).
 	HeldOut []HeldOut
+	// Excluded are the positions of the held-out intervals a forecast
+	// reached but the backtest did not score because they are missing: an
+	// undefined value, or a recording gap (Gaps) left out as missing.
+	Excluded []int
 }
 
 // HeldOut is one held-out interval of a backtest.
@@ -50,9 +54,10 @@ const MaxOrigins = 30
 // y[:o] only and forecasts y[o], …, y[o+h-1] (as far as the data goes).
 // Origins start once three seasons are known and cover the last third of
 // the series at most, spaced so at most MaxOrigins refits run. NaN points
-// are not scored. An origin whose history since its last long empty run
-// (SinceGap) is too short to forecast from is skipped, and MASE's scale is
-// that history's. ok is false when the history leaves no origin.
+// are not scored (Backtest.Excluded lists them). An origin whose history
+// since its last long empty run (SinceGap) is too short to forecast from
+// is skipped, and MASE's scale is that history's. ok is false when the
+// history leaves no origin.
 func RollingOrigin(y []float64, m, h int) (bt Backtest, ok bool) {
 	return rollingOrigin(y, m, h, func(train []float64) ([]Point, error) {
 		c, err := Choose(train, m, h)
@@ -77,6 +82,7 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 	var in80, in95 int
 	bt.Horizon = h
 	held := make([]HeldOut, n)
+	missing := make([]bool, n)
 	for o := first; o < n; o += stride {
 		train := append([]float64(nil), y[:o]...)
 		// Scaled by the history Choose rests on: before a long empty run
@@ -94,7 +100,11 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 		for j, p := range fc[:min(h, n-o)] {
 			v := y[o+j]
 			naive := seasonalNaive(train, max(m, 1), j+1)
-			if math.IsNaN(v) || math.IsNaN(naive) {
+			if math.IsNaN(v) {
+				missing[o+j] = true
+				continue
+			}
+			if math.IsNaN(naive) {
 				continue
 			}
 			e := math.Abs(v - p.Value)
@@ -121,6 +131,9 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 		return Backtest{}, false
 	}
 	for i, ho := range held {
+		if missing[i] {
+			bt.Excluded = append(bt.Excluded, i)
+		}
 		if ho.Forecasts > 0 {
 			k := float64(ho.Forecasts)
 			ho.Index, ho.Value, ho.MASE, ho.NaiveMASE = i, y[i], ho.MASE/k, ho.NaiveMASE/k
@@ -156,8 +169,11 @@ func naiveScale(y []float64, m int) float64 {
 }
 
 // seasonalNaive forecasts h steps after the end of y with the last
-// observed value of the same season position.
+// observed value of the same season position (NaN when there is none).
 func seasonalNaive(y []float64, m, h int) float64 {
-	k := (h-1)/m + 1
-	return y[len(y)+h-k*m-1]
+	i := len(y) + h - ((h-1)/m+1)*m - 1
+	for i >= m && math.IsNaN(y[i]) {
+		i -= m
+	}
+	return y[i]
 }

@@ -101,14 +101,18 @@ func MinPoints(period int) int { return 2 * max(period, 2) }
 // Select fits every model of the family to y with seasonal period m and
 // returns the one with the lowest AICc. Seasonal models need m ≥ 2; a
 // series shorter than MinPoints(m) is refused with ErrShort. NaN values
-// are treated as missing.
+// are treated as missing. Near-empty points (nearEmpty: a possible
+// recording gap) are left out of the fit from the start, as outliers are
+// after the first round, so that a run of them neither drags the level
+// down nor widens the band; they are judged against the band of the rest.
 func Select(y []float64, m int) (*Fit, error) {
 	if len(y) < MinPoints(m) {
 		return nil, i18n.Errorf("%w: %d points, need %d (two seasons of %d)", ErrShort, len(y), MinPoints(m), m)
 	}
 	mask := make([]bool, len(y)) // true: left out
+	near := nearEmpty(y, m)
 	for i, v := range y {
-		mask[i] = math.IsNaN(v)
+		mask[i] = math.IsNaN(v) || near[i]
 	}
 	// The family is fitted to y and, for a series that is never negative,
 	// to log(1+y) too: seasonal swings and growth proportional to the

@@ -75,6 +75,9 @@ type Anomaly struct {
 	Lo       float64 `json:"lo"`
 	Hi       float64 `json:"hi"`
 	Detector string  `json:"detector"` // "forecast", or "trailing" for a series too short to forecast
+	// Gap: a recording gap (Gaps), near empty far below the band, which the
+	// forecast and its backtest treat as missing.
+	Gap bool `json:"gap,omitempty"`
 }
 
 // BacktestJSON is Backtest as documented in docs/json.md; rel_mae is null
@@ -89,6 +92,9 @@ type BacktestJSON struct {
 	Points     int           `json:"points"`
 	Horizon    int           `json:"horizon"`
 	HeldOut    []HeldOutJSON `json:"held_out,omitempty"` // only when asked: one entry per held-out interval
+	// Excluded are the held-out intervals not scored because missing (a
+	// recording gap, an undefined value).
+	Excluded []string `json:"excluded"`
 }
 
 // HeldOutJSON is HeldOut as documented in docs/json.md.
@@ -108,6 +114,12 @@ type HeldOutJSON struct {
 // seasons comes back Refused, with a message that says what to do.
 func ForSeries(name string, t []string, y []float64, m, h int, future func(k int) string, backtest bool) Series {
 	s := Series{Name: name, Forecast: []FuturePoint{}, Anomalies: []Anomaly{}}
+	// The anomalies and the band are Detect's over the whole history, as
+	// everywhere (Choose may fit only the latest MaxHistory points); its
+	// recording gaps are missing points to the forecast and the backtest.
+	js := Detect(y, m, OutlierZ, TrailingWindow)
+	gaps := Gaps(js)
+	y = withoutGaps(y, gaps)
 	c, err := Choose(y, m, h)
 	if err != nil {
 		if start := SinceGap(y, m); errors.Is(err, ErrShort) && start > 0 {
@@ -119,7 +131,7 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 		}
 		s.Refused = s.refused.In(i18n.English)
 		// Its anomalies are the fallback detector's, as everywhere else.
-		s.judged(t, Detect(y, m, OutlierZ, TrailingWindow), false)
+		s.judged(t, js, gaps, false)
 		return s
 	}
 	s.model = c.msg()
@@ -127,14 +139,15 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 	for k, p := range c.Forecast(h) {
 		s.Forecast = append(s.Forecast, FuturePoint{T: future(k + 1), Value: p.Value, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
 	}
-	// The anomalies and the band are Detect's over the whole history, as
-	// everywhere (Choose may fit only the latest MaxHistory points).
-	s.judged(t, Detect(y, m, OutlierZ, TrailingWindow), true)
+	s.judged(t, js, gaps, true)
 	if !backtest {
 		return s
 	}
 	if bt, ok := RollingOrigin(y, m, h); ok {
-		j := &BacktestJSON{MASE: bt.MASE, NaiveMASE: bt.NaiveMASE, Coverage80: bt.Coverage80, Coverage95: bt.Coverage95, Origins: bt.Origins, Points: bt.Points, Horizon: bt.Horizon}
+		j := &BacktestJSON{MASE: bt.MASE, NaiveMASE: bt.NaiveMASE, Coverage80: bt.Coverage80, Coverage95: bt.Coverage95, Origins: bt.Origins, Points: bt.Points, Horizon: bt.Horizon, Excluded: []string{}}
+		for _, i := range bt.Excluded {
+			j.Excluded = append(j.Excluded, t[i])
+		}
 		for _, ho := range bt.HeldOut {
 			j.HeldOut = append(j.HeldOut, HeldOutJSON{T: t[ho.Index], Value: ho.Value, Forecasts: ho.Forecasts, MASE: ho.MASE, NaiveMASE: ho.NaiveMASE, In80: ho.In80, In95: ho.In95})
 		}
@@ -158,15 +171,15 @@ func (r *Result) DropHeldOut() {
 	}
 }
 
-// judged lists the anomalies of js (and, with past, every point with its
-// band, for charts).
-func (s *Series) judged(t []string, js []Judgement, past bool) {
+// judged lists the anomalies of js, gaps marking the recording gaps among
+// them (and, with past, every point with its band, for charts).
+func (s *Series) judged(t []string, js []Judgement, gaps []bool, past bool) {
 	for i, j := range js {
 		if past {
 			s.Past = append(s.Past, PastPoint{T: t[i], Value: j.Value, Expected: j.Expected, Lo: j.Lo, Hi: j.Hi, Anomaly: j.Anomaly})
 		}
 		if j.Anomaly {
-			s.Anomalies = append(s.Anomalies, Anomaly{T: t[i], Value: j.Value, Expected: j.Expected, Lo: j.Lo, Hi: j.Hi, Detector: j.Detector})
+			s.Anomalies = append(s.Anomalies, Anomaly{T: t[i], Value: j.Value, Expected: j.Expected, Lo: j.Lo, Hi: j.Hi, Detector: j.Detector, Gap: gaps[i]})
 		}
 	}
 }
@@ -189,7 +202,11 @@ func (r *Result) Tables(l i18n.Lang) []output.Table {
 			// A refused series' are the trailing fallback's, named so.
 			a := output.Table{Title: l.T("%s — past points outside their expected band (anomalies)", query.SeriesName(l, s.Name)), Columns: []string{query.PeriodMsg(r.Interval).In(l), l.T("value"), l.T("expected"), l.T("lo"), l.T("hi"), l.T("detector")}}
 			for _, p := range s.Anomalies {
-				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), detectorName(l, p.Detector)})
+				d := detectorName(l, p.Detector)
+				if p.Gap {
+					d = l.T("%s; recording gap, left out as missing", d)
+				}
+				a.Rows = append(a.Rows, []string{p.T, num(p.Value), num(p.Expected), num(p.Lo), num(p.Hi), d})
 			}
 			out = append(out, a)
 		}
@@ -206,6 +223,15 @@ func (s Series) BacktestText(l i18n.Lang) string {
 	if b == nil {
 		return l.T("too little history for a backtest")
 	}
+	text := s.backtestFigures(l)
+	if n := len(b.Excluded); n > 0 {
+		return l.T("%s; %d missing held-out intervals not scored", text, n)
+	}
+	return text
+}
+
+func (s Series) backtestFigures(l i18n.Lang) string {
+	b := s.Backtest
 	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
 	if b.RelMAE != nil {
 		return l.T("backtest MASE %s (MAE %s× seasonal naive's), 80%% interval held %s%% and 95%% held %s%% of %d points (%d origins, up to %d ahead)",
