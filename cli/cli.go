@@ -514,12 +514,21 @@ func langArg(args []string) (rest []string, lang string) {
 
 // loadDataset opens the database read-only and loads its events.
 func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) {
+	return loadEvents(env, flagValue, true)
+}
+
+// loadEvents is loadDataset, leaving the users' ids out without names.
+func loadEvents(env *Env, flagValue string, names bool) (*store.DB, *query.Dataset, error) {
 	db, err := openDB(flagValue, true)
 	if err != nil {
 		return nil, nil, err
 	}
 	env.mark("opened")
-	d, err := query.Load(env.Ctx, db)
+	load := query.LoadWithoutNames
+	if names {
+		load = query.Load
+	}
+	d, err := load(env.Ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -534,6 +543,12 @@ func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) 
 // table the analyses are compiled for. close releases it once the command
 // is done.
 func openEngine(env *Env, flagValue string) (e query.Engine, close func() error, err error) {
+	return openAnalysis(env, flagValue, true)
+}
+
+// openAnalysis is openEngine for an analysis that, without names, prints,
+// lists and hashes no user id: local events load without them.
+func openAnalysis(env *Env, flagValue string, names bool) (e query.Engine, close func() error, err error) {
 	src, err := chSource(flagValue)
 	if err != nil {
 		return nil, nil, err
@@ -550,11 +565,18 @@ func openEngine(env *Env, flagValue string) (e query.Engine, close func() error,
 		// A ClickHouse table's display zone is UTC, as spoor info says.
 		return chquery.New(c, t, time.UTC).WithRules(segment.SavedAt(path, src.String())), func() error { return nil }, nil
 	}
-	db, d, err := loadDataset(env, flagValue)
+	db, d, err := loadEvents(env, flagValue, names)
 	if err != nil {
 		return nil, nil, err
 	}
 	return d, db.Close, nil
+}
+
+// segmentNamed reports whether an analysis's flags name a saved segment
+// (--segment, --by segment:NAME), whose members may be matched by user id
+// (an audience's exports, a holdout's hash): it needs the users' ids.
+func segmentNamed(c query.Common) bool {
+	return c.Segment != "" || strings.HasPrefix(c.By, "segment:")
 }
 
 // localOnly returns the in-memory Dataset behind e, or an error naming

@@ -100,7 +100,11 @@ func runFunnel(env *Env, args []string) error {
 	if *droppedAt == len(q.Steps) {
 		return usagef("step %d is the last step: users there converted, nobody drops after it", *droppedAt)
 	}
-	d, closeData, err := openEngine(env, *dbPath)
+	// The user lists, --explain and the diff name users; clickhouse's
+	// semantics names one in its error on a person of too many chains
+	// (--compare counts under it too).
+	names := segmentNamed(q.Common) || asks > 0 || strings.EqualFold(strings.TrimSpace(q.Semantics), query.SemClickHouse)
+	d, closeData, err := openAnalysis(env, *dbPath, names)
 	if err != nil {
 		return err
 	}

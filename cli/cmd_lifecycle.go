@@ -28,7 +28,7 @@ func runLifecycle(env *Env, args []string) error {
 	default:
 		return usagef("unknown --interval %q (use day, week or month)", q.Interval)
 	}
-	d, closeData, err := openEngine(env, *dbPath)
+	d, closeData, err := openAnalysis(env, *dbPath, segmentNamed(q.Common))
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func runPaths(env *Env, args []string) error {
 	if _, err := query.ParseDuration(q.SessionGap); err != nil {
 		return usagef("--session-gap: %v", err)
 	}
-	d, closeData, err := openEngine(env, *dbPath)
+	d, closeData, err := openAnalysis(env, *dbPath, segmentNamed(q.Common))
 	if err != nil {
 		return err
 	}

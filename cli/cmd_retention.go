@@ -85,7 +85,8 @@ func runRetention(env *Env, args []string) error {
 		}
 		cohort, period = c, k
 	}
-	d, closeData, err := openEngine(env, *dbPath)
+	// --users lists ids; --explain finds one.
+	d, closeData, err := openAnalysis(env, *dbPath, segmentNamed(q.Common) || *cell != "" || *explain != "")
 	if err != nil {
 		return err
 	}

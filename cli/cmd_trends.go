@@ -29,7 +29,7 @@ func runTrends(env *Env, args []string) error {
 	if err := check(); err != nil {
 		return err
 	}
-	d, closeData, err := openEngine(env, *dbPath)
+	d, closeData, err := openAnalysis(env, *dbPath, segmentNamed(q.Common))
 	if err != nil {
 		return err
 	}

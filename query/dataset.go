@@ -160,11 +160,27 @@ func newProp(key string, values []string, codes []int32) *Prop {
 
 // Load reads every event of db into a Dataset.
 func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
+	return load(ctx, db, true)
+}
+
+// LoadWithoutNames is Load leaving every person's user id empty (Users
+// keeps one entry per person), for an analysis that prints, lists and
+// hashes no user id: it spares reading them all (a tenth of a funnel's
+// CPU at 100M events) and the memory they take.
+func LoadWithoutNames(ctx context.Context, db *store.DB) (*Dataset, error) {
+	return load(ctx, db, false)
+}
+
+func load(ctx context.Context, db *store.DB, names bool) (*Dataset, error) {
 	// Loading allocates a few large pointer-free arrays and drops the
 	// storage blobs: collecting more often keeps peak memory
 	// near what stays resident (the budget: 40 bytes per event).
 	defer lowGC(50)()
-	o, err := db.LoadOrdered(ctx)
+	ordered := db.LoadOrderedIDs
+	if names {
+		ordered = db.LoadOrdered
+	}
+	o, err := ordered(ctx)
 	if err != nil {
 		return nil, i18n.Errorf("load events: %w", err)
 	}
@@ -178,7 +194,7 @@ func Load(ctx context.Context, db *store.DB) (*Dataset, error) {
 	if len(o.Person) != len(users) {
 		users = make([]string, len(o.Person))
 		for p, id := range o.Person {
-			users[p] = o.Users[id]
+			users[p] = o.Users[id] // "" without names
 		}
 	}
 	// o lives on in the property loaders below, which need neither the

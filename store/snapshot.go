@@ -46,6 +46,18 @@ CREATE TABLE snapshot_positions (
 // it is current, else from the chunks, in one read transaction: what it
 // returns is one data version, whatever imports commit meanwhile.
 func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
+	return db.loadOrdered(ctx, true)
+}
+
+// LoadOrderedIDs is LoadOrdered without the users' distinct ids: Users
+// holds an empty string per users.id. An analysis that prints and hashes
+// no user id needs no more, and at 100M events reading the 6.7M ids was
+// a tenth of a funnel's CPU.
+func (db *DB) LoadOrderedIDs(ctx context.Context) (*Ordered, error) {
+	return db.loadOrdered(ctx, false)
+}
+
+func (db *DB) loadOrdered(ctx context.Context, names bool) (*Ordered, error) {
 	tx, err := db.SQL.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -64,7 +76,7 @@ func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM chunks").Scan(&stored); err != nil {
 			return nil, err
 		}
-		o, err := readSnapshot(ctx, tx, version, stored, true)
+		o, err := readSnapshot(ctx, tx, version, stored, names)
 		if err == nil {
 			o.db, o.fromSnapshot = db, true
 			return o, nil
@@ -74,7 +86,7 @@ func (db *DB) LoadOrdered(ctx context.Context) (*Ordered, error) {
 			return nil, err
 		}
 	}
-	r, err := loadRows(ctx, tx, true)
+	r, err := loadRows(ctx, tx, names)
 	if err != nil {
 		return nil, err
 	}
