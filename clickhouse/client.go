@@ -43,7 +43,10 @@ func NewClient(src *Source) *Client {
 			Proxy:               nil, // a loopback or LAN server is reached directly
 			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConnsPerHost: 8,
-			IdleConnTimeout:     60 * time.Second,
+			// Below the server's keep_alive_timeout (3 s in the Debian
+			// package's config, 10 s unset): a query sent on a connection
+			// the server is closing at that moment fails with EOF.
+			IdleConnTimeout: 2 * time.Second,
 		}},
 		settings: url.Values{},
 	}

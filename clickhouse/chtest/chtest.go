@@ -275,6 +275,13 @@ func (c *Cluster) PasswordURL(i int, db, query string) string {
 	return fmt.Sprintf("clickhouse://%s@%s/%s?%s", url.UserPassword(User, Password).String(), c.Servers[i].HTTPAddr(), db, query)
 }
 
+// execClient sends Exec's statements. Its idle connections are closed
+// after a second, well before the server closes them (keep_alive_timeout,
+// 10 s when unset): reusing a connection the server is closing at that
+// moment fails a POST with EOF, and Go does not send a POST again, which
+// made the loading of a test table fail now and then on a loaded machine.
+var execClient = &http.Client{Transport: &http.Transport{Proxy: nil, IdleConnTimeout: time.Second}}
+
 // Exec runs a statement as the default user on server i.
 func (c *Cluster) Exec(i int, q string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -283,7 +290,7 @@ func (c *Cluster) Exec(i int, q string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := execClient.Do(req)
 	if err != nil {
 		return "", err
 	}
