@@ -26,6 +26,9 @@ func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
 type backends struct {
 	local           *query.Dataset
 	single, sharded *Engine
+	name            string           // the tables' name
+	raw             []query.RawEvent // the events, in storage order
+	loc             *time.Location   // the display zone
 }
 
 var tableSeq atomic.Int64
@@ -66,50 +69,13 @@ func (f *fixture) load(raw []query.RawEvent, loc *time.Location) *backends {
 	t, c, db := f.t, f.c, f.db
 	t.Helper()
 	name := fmt.Sprintf("ev%d", tableSeq.Add(1))
-	// Each person's events go to one shard, as push sends them.
-	var rows strings.Builder
-	var shard [2]strings.Builder
-	for i, e := range raw {
-		var keys, vals []string
-		for k := range e.Props {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			vals = append(vals, e.Props[k])
-		}
-		b := clickhouse.AppendTSV(nil, e.User)
-		b = append(b, '\t')
-		b = clickhouse.AppendTSV(b, e.User)
-		b = fmt.Appendf(b, "\t%d\t", e.Time)
-		b = clickhouse.AppendTSV(b, e.Event)
-		b = append(b, '\t')
-		b = clickhouse.AppendTSVArray(b, keys)
-		b = append(b, '\t')
-		b = clickhouse.AppendTSVArray(b, vals)
-		b = fmt.Appendf(b, "\t%d\n", i+1)
-		rows.Write(b)
-		shard[crc32.ChecksumIEEE([]byte(e.User))%2].Write(b)
-	}
-	exec := func(i int, q string) {
-		t.Helper()
-		if out, err := c.Exec(i, q); err != nil {
-			t.Fatalf("%v: %s", err, out)
-		}
-	}
-	exec(0, "CREATE TABLE "+db+"."+name+"_one "+tableDDL)
+	f.exec(0, "CREATE TABLE "+db+"."+name+"_one "+tableDDL)
 	for i := range c.Servers {
-		exec(i, "CREATE TABLE "+db+"."+name+"_local "+tableDDL)
+		f.exec(i, "CREATE TABLE "+db+"."+name+"_local "+tableDDL)
 	}
-	exec(0, "CREATE TABLE "+db+"."+name+" AS "+db+"."+name+"_local ENGINE = Distributed("+chtest.ClusterName+", "+db+", "+name+"_local, cityHash64(person))")
-	if len(raw) > 0 {
-		exec(0, "INSERT INTO "+db+"."+name+"_one FORMAT TabSeparated\n"+rows.String())
-		for i := range c.Servers {
-			if shard[i].Len() > 0 {
-				exec(i, "INSERT INTO "+db+"."+name+"_local FORMAT TabSeparated\n"+shard[i].String())
-			}
-		}
-	}
+	f.exec(0, "CREATE TABLE "+db+"."+name+" AS "+db+"."+name+"_local ENGINE = Distributed("+chtest.ClusterName+", "+db+", "+name+"_local, cityHash64(person))")
+	b := &backends{name: name, loc: loc}
+	f.add(b, raw)
 	open := func(query string) *Engine {
 		src, err := clickhouse.ParseURL(c.URL(0, db, query), func(string) string { return "" })
 		if err != nil {
@@ -122,11 +88,60 @@ func (f *fixture) load(raw []query.RawEvent, loc *time.Location) *backends {
 		}
 		return New(cl, tab, loc)
 	}
-	b := &backends{local: query.NewDataset(raw, loc), single: open("table=" + name + "_one"), sharded: open("table=" + name + "&cluster=" + chtest.ClusterName)}
+	b.single, b.sharded = open("table="+name+"_one"), open("table="+name+"&cluster="+chtest.ClusterName)
 	if !b.sharded.t.ShardedByPerson {
 		t.Fatal("the Distributed table is not read as sharded by person")
 	}
 	return b
+}
+
+// add stores more events after b's (as a later push does) and makes
+// b.local the dataset of all of them. The engines keep what they cached.
+func (f *fixture) add(b *backends, raw []query.RawEvent) {
+	f.t.Helper()
+	// Each person's events go to one shard, as push sends them.
+	var rows strings.Builder
+	var shard [2]strings.Builder
+	for i, e := range raw {
+		var keys, vals []string
+		for k := range e.Props {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			vals = append(vals, e.Props[k])
+		}
+		r := clickhouse.AppendTSV(nil, e.User)
+		r = append(r, '\t')
+		r = clickhouse.AppendTSV(r, e.User)
+		r = fmt.Appendf(r, "\t%d\t", e.Time)
+		r = clickhouse.AppendTSV(r, e.Event)
+		r = append(r, '\t')
+		r = clickhouse.AppendTSVArray(r, keys)
+		r = append(r, '\t')
+		r = clickhouse.AppendTSVArray(r, vals)
+		r = fmt.Appendf(r, "\t%d\n", len(b.raw)+i+1)
+		rows.Write(r)
+		shard[crc32.ChecksumIEEE([]byte(e.User))%2].Write(r)
+	}
+	if len(raw) > 0 {
+		f.exec(0, "INSERT INTO "+f.db+"."+b.name+"_one FORMAT TabSeparated\n"+rows.String())
+		for i := range f.c.Servers {
+			if shard[i].Len() > 0 {
+				f.exec(i, "INSERT INTO "+f.db+"."+b.name+"_local FORMAT TabSeparated\n"+shard[i].String())
+			}
+		}
+	}
+	b.raw = append(b.raw, raw...)
+	b.local = query.NewDataset(b.raw, b.loc)
+}
+
+// exec runs a statement on server i, failing the test on an error.
+func (f *fixture) exec(i int, q string) {
+	f.t.Helper()
+	if out, err := f.c.Exec(i, q); err != nil {
+		f.t.Fatalf("%v: %s", err, out)
+	}
 }
 
 // same runs one analysis on the local engine and on both ClickHouse

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -137,5 +138,43 @@ func TestPathsHeavyPerson(t *testing.T) {
 		start := time.Now()
 		samePaths(t, b, q)
 		t.Logf("200,000 events of one person, %+v on the three engines: %v (a shared machine)", q, time.Since(start))
+	}
+}
+
+// TestPathsPackedFallback: events stored after an engine read the data's
+// bounds may not fit the packed sort key (here, earlier than the first
+// event then stored); the packed query then fails by throwIf and paths
+// walks the tuples instead, with the new events counted.
+func TestPathsPackedFallback(t *testing.T) {
+	f := newFixture(t)
+	at := func(m int) int64 { return day0 + int64(m)*60_000 }
+	b := f.load([]query.RawEvent{
+		{User: "u1", Event: "view", Time: at(60)}, {User: "u1", Event: "cart", Time: at(61)},
+		{User: "u2", Event: "view", Time: at(62)},
+	}, time.UTC)
+	q := query.PathsQuery{From: "view", Depth: 1, Common: query.Common{From: "2026-01-01", To: "2026-01-01"}}
+	samePaths(t, b, q) // the engines read and keep the data's first instant
+	f.add(b, []query.RawEvent{{User: "u3", Event: "view", Time: at(10)}, {User: "u3", Event: "cart", Time: at(11)}})
+	ctx := context.Background()
+	for _, e := range []*Engine{b.single, b.sharded} {
+		fa, err := e.data(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, ok := e.packedOrder(ctx, fa.min, "toUInt32(1)", len(fa.names))
+		if !ok {
+			t.Fatal("the table's events are not packed")
+		}
+		_, err = e.c.Query(ctx, "SELECT sum("+k.key+") FROM "+e.t.From)
+		if !clickhouse.IsCode(err, codeThrowIf) {
+			t.Fatalf("the packed key on an event before the first one read: %v, want a throwIf error", err)
+		}
+	}
+	var got []string
+	for _, p := range samePaths(t, b, q).Paths {
+		got = append(got, strings.Join(p.Steps, ">")+"="+strconv.FormatInt(p.Users, 10))
+	}
+	if want := "view>cart=2 view>(end)=1"; strings.Join(got, " ") != want {
+		t.Fatalf("got %v, want %s", got, want)
 	}
 }
