@@ -41,9 +41,9 @@ type Engine struct {
 }
 
 type cache struct {
-	mu    sync.Mutex
-	facts *facts
-	parts int // eachPart's parts per server, 0 until asked
+	mu      sync.Mutex
+	facts   *facts
+	threads int // Engine.threads, 0 until asked
 	// passing is each filter's passing values (Engine.passing): a backtest
 	// compiles its rule once per day.
 	passing map[string][]string
@@ -83,13 +83,14 @@ type facts struct {
 
 // data reads the facts once per engine.
 func (e *Engine) data(ctx context.Context) (*facts, error) {
+	c := e.client(ctx)
 	e.cache.mu.Lock()
 	defer e.cache.mu.Unlock()
 	if e.cache.facts != nil {
 		return e.cache.facts, nil
 	}
 	t := e.base
-	r, err := e.c.Query(ctx, "SELECT "+t.Event+" AS e, min("+t.Time+"), max("+t.Time+"), count() FROM "+t.From+" WHERE "+t.Where+" GROUP BY e ORDER BY e")
+	r, err := c.Query(ctx, "SELECT "+t.Event+" AS e, min("+t.Time+"), max("+t.Time+"), count() FROM "+t.From+" WHERE "+t.Where+" GROUP BY e ORDER BY e")
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func (e *Engine) span(ctx context.Context, c query.Common) (*facts, query.Span, 
 // one row per person and never an event. fn is called from one goroutine.
 func (e *Engine) eachPerson(ctx context.Context, sql func(from string) string, fn func(row []string) error) error {
 	if !e.t.ShardedByPerson {
-		_, _, err := e.c.Each(ctx, sql(e.t.From), fn)
+		_, _, err := e.client(ctx).Each(ctx, sql(e.t.From), fn)
 		return err
 	}
 	shards, err := e.shards(ctx)

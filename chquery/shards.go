@@ -12,7 +12,7 @@ import (
 // shards are clients for one host of every shard of the table's cluster:
 // each holds all the events of its persons.
 func (e *Engine) shards(ctx context.Context) ([]*clickhouse.Client, error) {
-	hosts, err := clickhouse.Hosts(ctx, e.c)
+	hosts, err := clickhouse.Hosts(ctx, e.client(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -39,24 +39,36 @@ const maxParts = 16
 var partEvents int64 = 1 << 18
 
 // parts is how many parts eachPart splits each server's persons into:
-// the server's max_threads (its physical cores, by default), at least
-// two, as 18.16 counts no hyperthread; one for a small table.
+// the server's threads, one for a small table.
 func (e *Engine) parts(ctx context.Context) int {
 	if f, err := e.data(ctx); err != nil || f.count < partEvents {
 		return 1
 	}
+	return e.threads(ctx)
+}
+
+// threads is how many threads a query may use on the server: its
+// max_threads (its physical cores, by default), at least two, as 18.16
+// counts no hyperthread and counts one core on some two-core machines.
+func (e *Engine) threads(ctx context.Context) int {
 	e.cache.mu.Lock()
 	defer e.cache.mu.Unlock()
-	if e.cache.parts == 0 {
-		e.cache.parts = 2
+	if e.cache.threads == 0 {
+		e.cache.threads = 2
 		r, err := e.c.Query(ctx, "SELECT value FROM system.settings WHERE name = 'max_threads'")
 		if err == nil && len(r.Rows) == 1 {
 			if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(r.Rows[0][0], "auto("), ")")); err == nil {
-				e.cache.parts = min(max(n, 2), maxParts)
+				e.cache.threads = min(max(n, 2), maxParts)
 			}
 		}
 	}
-	return e.cache.parts
+	return e.cache.threads
+}
+
+// client is e.c with the server's threads (Engine.threads) for one query
+// that scans the table.
+func (e *Engine) client(ctx context.Context) *clickhouse.Client {
+	return e.c.With(clickhouse.Settings{"max_threads": strconv.Itoa(e.threads(ctx))})
 }
 
 // eachPart is eachPerson with each server's persons split into parts by a

@@ -79,11 +79,7 @@ func (e *Engine) Trends(ctx context.Context, q query.TrendsQuery) (*query.Trends
 			bucket = day
 		}
 	}
-	at := func(v string) (int64, error) { // a bucket key to an instant inside it
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, i18n.Errorf("trends: ClickHouse sent the bucket %q", v)
-		}
+	at := func(n int64) (int64, error) { // a bucket key to an instant inside it
 		if iv == query.Hour {
 			cal := query.NewCalendar(query.Hour, span.Loc, span.From, span.To)
 			if n < 0 || n >= int64(cal.Len()) {
@@ -103,26 +99,40 @@ func (e *Engine) Trends(ctx context.Context, q query.TrendsQuery) (*query.Trends
 		}
 		return k
 	}
+	// One scan: each bucket's count and set of persons (uniqExactState),
+	// the range's persons merged from those sets. A table sharded by
+	// person is counted on each shard alone: its persons are on no other,
+	// so the shards' counts add up and no set crosses the network.
 	inRange := cond + " AND " + t.Time + " >= " + lit(span.From)
-	r, err := e.c.Query(ctx, "SELECT "+key+", 1, toUInt32("+bucket+") AS b, count(), uniqExact("+t.Person+") FROM "+t.From+" WHERE "+inRange+" GROUP BY k1, k2, k3, b"+
-		" UNION ALL SELECT "+key+", 0, toUInt32(0), toUInt64(0), uniqExact("+t.Person+") FROM "+t.From+" WHERE "+inRange+" GROUP BY k1, k2, k3")
+	sql := func(from string) string {
+		return "SELECT k1, k2, k3, groupArray(b), groupArray(n), groupArray(finalizeAggregation(u)), uniqExactMerge(u) FROM (" +
+			"SELECT " + key + ", toUInt32(" + bucket + ") AS b, count() AS n, uniqExactState(" + t.Person + ") AS u FROM " + from + " WHERE " + inRange +
+			" GROUP BY k1, k2, k3, b) GROUP BY k1, k2, k3"
+	}
+	err = e.eachPerson(ctx, sql, func(row []string) error {
+		k := series(row)
+		buckets, err1 := intArray(row[3])
+		totals, err2 := intArray(row[4])
+		users, err3 := intArray(row[5])
+		all, err4 := strconv.ParseInt(row[6], 10, 64)
+		if err := firstErr(err1, err2, err3, err4); err != nil {
+			return i18n.Errorf("trends: reading ClickHouse's counts: %w", err)
+		}
+		if len(totals) != len(buckets) || len(users) != len(buckets) {
+			return i18n.Errorf("trends: ClickHouse sent the bucket %q", strings.Join(row[3:6], " "))
+		}
+		for i, b := range buckets {
+			at, err := at(b)
+			if err != nil {
+				return err
+			}
+			cells.Cells = append(cells.Cells, query.TrendCell{Series: k, At: at, Total: totals[i], Users: users[i]})
+		}
+		cells.Cells = append(cells.Cells, query.TrendCell{Series: k, Range: true, Users: all})
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	for _, row := range r.Rows {
-		c := query.TrendCell{Series: series(row), Range: row[3] == "0"}
-		total, err1 := strconv.ParseInt(row[5], 10, 64)
-		users, err2 := strconv.ParseInt(row[6], 10, 64)
-		if err := firstErr(err1, err2); err != nil {
-			return nil, i18n.Errorf("trends: reading ClickHouse's counts: %w", err)
-		}
-		c.Total, c.Users = total, users
-		if !c.Range {
-			if c.At, err = at(row[4]); err != nil {
-				return nil, err
-			}
-		}
-		cells.Cells = append(cells.Cells, c)
 	}
 	measure, _ := query.ParseMeasure(q.Measure)
 	if windows := rollingWindows(measure); windows != nil {
