@@ -182,6 +182,15 @@ type segBuilder struct {
 	// until, when not 0, hides the events at or after it: the set is the
 	// one as of that instant (with clk anchored just before it).
 	until int64
+	// aggUntil, when not 0, hides those events from the aggregates only,
+	// as until does: several sets as of different instants then share one
+	// grouping of every event (SegmentTrend). prefix names the aggregates
+	// (sp_a when empty), apart from other builders' in that grouping.
+	aggUntil int64
+	prefix   string
+	// subqueries is set once a sequence or a streak is compiled: a
+	// subquery of its own, which sees b.where(), not aggUntil.
+	subqueries bool
 }
 
 // where is SQL true on the events the set sees.
@@ -199,11 +208,26 @@ func (b *segBuilder) prop(key string) {
 	}
 }
 
-// agg names a per-person aggregate for the condition. (Aggregates stay in
-// the grouping SELECT and the condition goes outside it: in a HAVING,
-// 18.16 takes the aggregates of a sequence's subquery for its own.)
-func (b *segBuilder) agg(expr string) string {
-	name := "sp_a" + strconv.Itoa(len(b.aggs))
+// agg names a per-person aggregate for the condition: fn of args over the
+// events where cond holds ("": all; fn takes the -If combinator). (Aggregates
+// stay in the grouping SELECT and the condition goes outside it: in a
+// HAVING, 18.16 takes the aggregates of a sequence's subquery for its own.)
+func (b *segBuilder) agg(fn, cond string, args ...string) string {
+	if b.aggUntil != 0 {
+		if cond != "" {
+			cond += " AND "
+		}
+		cond += b.e.base.Time + " < " + lit(b.aggUntil)
+	}
+	expr := fn + "(" + strings.Join(args, ", ") + ")"
+	if cond != "" {
+		expr = fn + "If(" + strings.Join(append(args, cond), ", ") + ")"
+	}
+	prefix := b.prefix
+	if prefix == "" {
+		prefix = "sp_a"
+	}
+	name := prefix + strconv.Itoa(len(b.aggs))
 	b.aggs = append(b.aggs, expr+" AS "+name)
 	return name
 }
@@ -262,8 +286,8 @@ func (b *segBuilder) stage(k, window int) func(from string) string {
 func (b *segBuilder) stageIndex(window int) string {
 	t := b.e.base
 	recent, before := b.clk.Stages(window)
-	first, last := b.agg("min("+t.Time+")"), b.agg("max("+t.Time+")")
-	mid := b.agg("countIf(" + t.Time + " >= " + lit(before) + " AND " + t.Time + " < " + lit(recent) + ") > 0")
+	first, last := b.agg("min", "", t.Time), b.agg("max", "", t.Time)
+	mid := "(" + b.agg("count", t.Time+" >= "+lit(before)+" AND "+t.Time+" < "+lit(recent)) + " > 0)"
 	return "multiIf(" + last + " < " + lit(before) + ", 4, " + last + " < " + lit(recent) + ", 3, " +
 		first + " >= " + lit(recent) + ", 0, " + mid + ", 1, 2)"
 }
@@ -312,21 +336,21 @@ func (b *segBuilder) node(ctx context.Context, n segment.Node) (func(from string
 		if err != nil {
 			return nil, err
 		}
-		return fixed(b.agg("countIf("+m+b.between(from, to)+")") + " " + n.Cmp + " " + strconv.Itoa(n.N)), nil
+		return fixed(b.agg("count", m+b.between(from, to)) + " " + n.Cmp + " " + strconv.Itoa(n.N)), nil
 	case segment.Seen:
 		from, to, err := b.clk.Seen(n)
 		if err != nil {
 			return nil, err
 		}
-		at := "min(" + t.Time + ")"
+		at := "min"
 		if n.Last {
-			at = "max(" + t.Time + ")"
+			at = "max"
 		}
-		return fixed(b.range_(b.agg(at), from, to)), nil
+		return fixed(b.range_(b.agg(at, "", t.Time), from, to)), nil
 	case segment.UserProp:
 		b.prop(n.Filter.Prop)
 		value, has := t.Prop(n.Filter.Prop)
-		c, err := b.e.test(ctx, n.Filter, b.agg("argMaxIf("+value+", ("+t.Time+", "+b.tiebreak()+"), "+has+")"), b.agg("countIf("+has+") > 0"))
+		c, err := b.e.test(ctx, n.Filter, b.agg("argMax", has, value, "("+t.Time+", "+b.tiebreak()+")"), "("+b.agg("count", has)+" > 0)")
 		return fixed(c), err
 	case segment.Active:
 		from, _ := b.clk.Rel(n.Rel)
@@ -334,14 +358,16 @@ func (b *segBuilder) node(ctx context.Context, n segment.Node) (func(from string
 		if n.Silent {
 			op = " < "
 		}
-		return fixed(b.agg("max("+t.Time+")") + op + lit(from)), nil
+		return fixed(b.agg("max", "", t.Time) + op + lit(from)), nil
 	case segment.Seq:
+		b.subqueries = true
 		set, err := b.seq(ctx, n)
 		if err != nil {
 			return nil, err
 		}
 		return func(from string) string { return personCol + " IN (" + set(from) + ")" }, nil
 	case segment.Streak:
+		b.subqueries = true
 		set, err := b.streak(ctx, n)
 		if err != nil {
 			return nil, err
