@@ -18,7 +18,8 @@
 # A row misses the bar (bold) when mase or rel_mae is ≥ 1 or cov80 is
 # outside 70–90%. naive_mase is seasonal naive's own MASE on the same
 # held-out points: above 1, those points were harder than the history
-# the scale comes from.
+# the scale comes from. excluded counts the held-out intervals not scored
+# because they are missing (recording gaps: docs/json.md, forecast).
 #
 # A second table bounds what any forecast could score on the same points
 # with hindsight (bench/forecast_hindsight.awk): the best constant for each
@@ -51,8 +52,8 @@ imp tianchi tianchi-mobile-2014/tianchi_mobile_user_behavior_sample.csv --tz Asi
 imp taobao taobao-userbehavior/UserBehavior.csv --columns user_id,item_id,category_id,behavior_type,timestamp
 
 : >"$dir/hindsight.md"
-echo "| series | model | mase | rel_mae | naive_mase | cov80 | cov95 | points/origins | time |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| series | model | mase | rel_mae | naive_mase | cov80 | cov95 | points/origins | excluded | time |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 row() { # row LABEL DB FLAGS...
   local name=$1 db=$dir/$2.db; shift 2
   [ -f "$db" ] || return 0
@@ -64,7 +65,7 @@ row() { # row LABEL DB FLAGS...
     def pct: (. * 100 | round | tostring) + "%";
     def f2: (. * 1000 | round / 1000 | tostring);
     def mark(bad): if bad then "**" + . + "**" else . end;
-    "| \($name) | \($s.model | sub("^mean of "; "") | split(", ") | .[0] + (if length > 1 then " +\(length - 1)" else "" end)) | \($b.mase | f2 | mark($b.mase >= 1)) | \(if $b.rel_mae == null then "-" else ($b.rel_mae | f2 | mark($b.rel_mae >= 1)) end) | \($b.naive_mase | f2) | \($b.coverage80 | pct | mark($b.coverage80 < 0.7 or $b.coverage80 > 0.9)) | \($b.coverage95 | pct) | \($b.points)/\($b.origins) | \($time) s |"' "$out"
+    "| \($name) | \($s.model | sub("^mean of "; "") | split(", ") | .[0] + (if length > 1 then " +\(length - 1)" else "" end)) | \($b.mase | f2 | mark($b.mase >= 1)) | \(if $b.rel_mae == null then "-" else ($b.rel_mae | f2 | mark($b.rel_mae >= 1)) end) | \($b.naive_mase | f2) | \($b.coverage80 | pct | mark($b.coverage80 < 0.7 or $b.coverage80 > 0.9)) | \($b.coverage95 | pct) | \($b.points)/\($b.origins) | \($b.excluded | length) | \($time) s |"' "$out"
   # The same series as the forecast's: the complete intervals only.
   local note series
   note=$(jq -r '.note // ""' "$out")

@@ -65,6 +65,7 @@ type PastPoint struct {
 	Value, Expected float64
 	Lo, Hi          float64
 	Anomaly         bool
+	Gap             bool // a recording gap (Gaps): the forecast treats it as missing
 }
 
 // Anomaly is a past point outside its band: a Judgement of Detect.
@@ -176,7 +177,7 @@ func (r *Result) DropHeldOut() {
 func (s *Series) judged(t []string, js []Judgement, gaps []bool, past bool) {
 	for i, j := range js {
 		if past {
-			s.Past = append(s.Past, PastPoint{T: t[i], Value: j.Value, Expected: j.Expected, Lo: j.Lo, Hi: j.Hi, Anomaly: j.Anomaly})
+			s.Past = append(s.Past, PastPoint{T: t[i], Value: j.Value, Expected: j.Expected, Lo: j.Lo, Hi: j.Hi, Anomaly: j.Anomaly, Gap: gaps[i]})
 		}
 		if j.Anomaly {
 			s.Anomalies = append(s.Anomalies, Anomaly{T: t[i], Value: j.Value, Expected: j.Expected, Lo: j.Lo, Hi: j.Hi, Detector: j.Detector, Gap: gaps[i]})

@@ -39,7 +39,10 @@ func (r *trendsResult) forecastAnomalies() []fcAnomaly {
 				continue
 			}
 			dir := "spike"
-			if p.Value < p.Expected {
+			switch {
+			case p.Gap:
+				dir = "gap" // nothing recorded: left out of the forecast
+			case p.Value < p.Expected:
 				dir = "drop"
 			}
 			out = append(out, fcAnomaly{series: s, index: i, pt: alert.Point{Index: i, T: p.T, Series: fs.Name, Value: query.Num(p.Value), Expected: p.Expected, Lo: p.Lo, Hi: p.Hi, Direction: dir}})

@@ -181,3 +181,32 @@ func TestOneDetectorInTheWorkbench(t *testing.T) {
 		}
 	}
 }
+
+// Two days of weeklyShop with one event each (recording stopped) are
+// anomalies the chart calls recording gaps, left out of the forecast.
+func TestForecastGapMarked(t *testing.T) {
+	var ev []query.RawEvent
+	for d := 0; d < 35; d++ {
+		day := time.Date(2026, 5, 4+d, 12, 0, 0, 0, time.UTC)
+		n := []int{20, 18, 18, 19, 22, 30, 28}[d%7] + (d*7)%3
+		if d == 20 || d == 21 {
+			n = 1
+		}
+		for k := 0; k < n; k++ {
+			ev = append(ev, query.RawEvent{User: fmt.Sprintf("u%d", k), Event: "checkout", Time: day.UnixMilli() + int64(k*1000)})
+		}
+	}
+	sh, r := runTrends(t, query.NewDataset(ev, time.UTC), query.TrendsQuery{Events: []string{"checkout"}, Measure: "total", Interval: "day"}, true)
+	var gaps []string
+	for _, a := range r.forecastAnomalies() {
+		if a.pt.Direction == "gap" {
+			gaps = append(gaps, a.pt.T)
+		}
+	}
+	if !slices.Equal(gaps, []string{"2026-05-24", "2026-05-25"}) {
+		t.Fatalf("gaps %v, anomalies %+v", gaps, r.forecastAnomalies())
+	}
+	if chart := r.chart(sh, 100, 0); !strings.Contains(chart, "05-24 checkout recording gap (left out of the forecast): 1") {
+		t.Errorf("chart lacks the gap:\n%s", chart)
+	}
+}

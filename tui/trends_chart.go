@@ -201,14 +201,16 @@ func onOff(on bool) string {
 	return valueLabel("off")
 }
 
-// direction is an anomaly's direction (alert's "spike" or "drop") as a
-// person reads it.
+// direction is an anomaly's direction (alert's "spike" or "drop", or the
+// forecast's "gap") as a person reads it.
 func direction(d string) string {
 	switch d {
 	case "spike":
 		return i18n.T("spike")
 	case "drop":
 		return i18n.T("drop")
+	case "gap":
+		return i18n.T("recording gap (left out of the forecast)")
 	}
 	return d
 }

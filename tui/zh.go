@@ -227,6 +227,7 @@ func init() {
 		"%s %s %s: %s, expected %s (%s)": "%s %s %s：%s，预期 %s（%s）",
 		"spike":                          "激增",
 		"drop":                           "骤降",
+		"recording gap (left out of the forecast)": "记录缺口（预测时按缺失处理）",
 
 		// trends.go
 		"Add event":          "添加事件",
