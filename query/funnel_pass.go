@@ -22,6 +22,14 @@ func (w *funnelWorker) latestStart(lo, hi int) (int, int64) {
 	}
 	for g := lo; g < hi; {
 		t := d.Time[g]
+		if g+1 == hi || d.Time[g+1] != t {
+			// Alone at its instant, as most events are: no group to gather.
+			if ev := d.Event[g]; (len(p.later[ev]) > 0 || ev == p.ev[0]) && s.Match(g) {
+				w.passOne(g, t)
+			}
+			g++
+			continue
+		}
 		end := g
 		w.group = w.group[:0]
 		for ; end < hi && d.Time[end] == t; end++ {
@@ -30,16 +38,7 @@ func (w *funnelWorker) latestStart(lo, hi int) (int, int64) {
 			}
 		}
 		if len(w.group) == 1 {
-			x := int(w.group[0])
-			for _, k32 := range p.later[d.Event[x]] { // descending: x extends pre-x chains only
-				k := int(k32)
-				if S[k-1] != noStart && t-S[k-1] <= p.window && p.stepOK(x, k) {
-					S[k] = max(S[k], S[k-1])
-				}
-			}
-			if w.fits(x, 0) {
-				S[0] = t
-			}
+			w.passOne(int(w.group[0]), t)
 		} else if len(w.group) > 1 {
 			w.passGroup(t)
 		}
@@ -51,6 +50,21 @@ func (w *funnelWorker) latestStart(lo, hi int) (int, int64) {
 		}
 	}
 	return -1, noStart
+}
+
+// passOne extends the latest starts with x, the one event at instant t
+// that can be a step.
+func (w *funnelWorker) passOne(x int, t int64) {
+	p, S := w.p, w.starts
+	for _, k32 := range p.later[p.d.Event[x]] { // descending: x extends pre-x chains only
+		k := int(k32)
+		if S[k-1] != noStart && t-S[k-1] <= p.window && p.stepOK(x, k) {
+			S[k] = max(S[k], S[k-1])
+		}
+	}
+	if w.fits(x, 0) {
+		S[0] = t
+	}
 }
 
 // passGroup extends the latest starts with the events of one instant,

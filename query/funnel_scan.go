@@ -238,20 +238,26 @@ func (w *funnelWorker) ordered(i1, lo, hi, stop int) int {
 	}
 	for g < hi && d.Time[g] <= limit && level < stop {
 		t := d.Time[g]
-		end := g
-		w.group = w.group[:0]
-		for end < hi && d.Time[end] == t {
-			if end != i1 && len(p.later[d.Event[end]]) > 0 && s.Match(end) {
-				w.group = append(w.group, int32(end))
+		end := g + 1
+		if end == hi || d.Time[end] != t {
+			// Alone at its instant, as most events are: no group to gather.
+			if g != i1 && len(p.later[d.Event[g]]) > 0 && s.Match(g) {
+				level = w.extendOne(g, t, level)
 			}
-			end++
-		}
-		switch len(w.group) {
-		case 0:
-		case 1:
-			level = w.extendOne(int(w.group[0]), t, level)
-		default:
-			level = w.extendGroup(t, level)
+		} else {
+			w.group = w.group[:0]
+			for end = g; end < hi && d.Time[end] == t; end++ {
+				if end != i1 && len(p.later[d.Event[end]]) > 0 && s.Match(end) {
+					w.group = append(w.group, int32(end))
+				}
+			}
+			switch len(w.group) {
+			case 0:
+			case 1:
+				level = w.extendOne(int(w.group[0]), t, level)
+			default:
+				level = w.extendGroup(t, level)
+			}
 		}
 		if len(p.excl) > 0 {
 			// Exclusion events at t count only for later steps: "between"
