@@ -258,7 +258,7 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 	base := f.min
 	// The counted attempt's --by value is that of its step-1 event, the
 	// last stored at t0.
-	inner := e.personKeys(q, span, f, window, where, classIf, classNames, "code = "+strconv.Itoa(c1))
+	inner := e.personKeysWith(q, span, f, window, where, classIf, classNames, "code = "+strconv.Itoa(c1), keyOptions{total: unfiltered(q.Steps)})
 
 	// Aliases within one SELECT are expanded into copies of their
 	// expressions (see stages), so a new stage starts wherever a chain of

@@ -61,6 +61,21 @@ type keyOptions struct {
 	// times: per SQL condition, a sorted array XK<i> of the keys with code
 	// 0 of the events meeting it.
 	times []string
+	// total: every event of the names has a code (no step has filters),
+	// so no row is dropped for its code and the WHERE leaves the codes
+	// out (they are computed once, for the keys).
+	total bool
+}
+
+// unfiltered reports whether no step has filters: stepCodes then gives
+// every event of the steps' names a code (keyOptions.total).
+func unfiltered(steps []query.FunnelStep) bool {
+	for _, st := range steps {
+		if len(st.Where) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // personKeysWith is personKeys with o's additions.
@@ -85,12 +100,16 @@ func (e *Engine) personKeysWith(q query.FunnelQuery, span query.Span, f *facts, 
 		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + "), code), " + byCode + ")) AS byEv"
 	}
 	hi := min(span.To+window, f.max+1)
+	coded := " AND code >= 0"
+	if o.total {
+		coded = ""
+	}
 	return func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, " + keys + byArray +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(hi) +
-			" AND " + where + " AND code >= 0" +
+			" AND " + where + coded +
 			" GROUP BY person"
 	}
 }
@@ -205,6 +224,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 			opts.times = append(opts.times, t.Event+" = "+clickhouse.String(x.Event))
 		}
 	}
+	opts.total = unfiltered(q.Steps)
 	inner := e.personKeysWith(q, span, f, keysWindow, where, codes, names, "code = 1", opts)
 	// Starts are kept negated (NA_k = -A_k, a running minimum), so that
 	// each step's pass compares and selects without arithmetic: the
@@ -241,15 +261,20 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	for k := 1; k <= n && !partial; k++ {
 		nb := nb1
 		if k > 1 {
-			// An event of step k leaves NA_{k-1} as it was before it.
-			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, NA%d, NTW)", k, big, k-1)
+			// An event of step k leaves NA_{k-1} = NB_{k-1} - S_{k-1}
+			// as it was before it; the difference is taken here rather
+			// than in a pass of its own.
+			nb = fmt.Sprintf("arrayMap((c, b, s, w) -> if(c = %d AND b - s <= w, b - s, %s), C, NB%d, S%d, NTW)", k, big, k-1, k-1)
 		}
 		st.let(fmt.Sprintf("NB%d", k), nb)
 		// The starts an event of step k carries on never decrease, so the
-		// latest is the least NB_k; the last step needs no running form.
-		st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayReduce('min', NB%d)", k))
+		// latest is the least NB_k, the last of its running minimum; the
+		// last step needs no running form.
 		if k < n {
-			st.let(fmt.Sprintf("NA%d", k), fmt.Sprintf("arrayMap((b, s) -> b - s, NB%d, arrayCumSumNonNegative(arrayDifference(NB%d)))", k, k))
+			st.let(fmt.Sprintf("S%d", k), fmt.Sprintf("arrayCumSumNonNegative(arrayDifference(NB%d))", k))
+			st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayElement(NB%d, -1) - arrayElement(S%d, -1)", k, k))
+		} else {
+			st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayReduce('min', NB%d)", k))
 		}
 	}
 	level, start := "-1", neg
@@ -409,15 +434,32 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 	}
 	deltas := "emptyArrayInt64()"
 	if n > 1 {
-		// Per middle step, where its events are (IX) and how many came up
-		// to each event (CNT): the latest before an index j is IX[CNT[j]].
+		// Per middle step with caps, where its events are (IX) and how
+		// many came up to each event (CNT): the latest before an index j
+		// is IX[CNT[j]].
 		for k := 2; k < n && rule != posthogAttempt; k++ {
-			st.let(fmt.Sprintf("CNT%d", k), fmt.Sprintf("arrayCumSum(arrayMap(c -> toUInt32(c = %d), C))", k))
-			st.let(fmt.Sprintf("IX%d", k), fmt.Sprintf("arrayFilter((i, c) -> c = %d, arrayEnumerate(C), C)", k))
+			if len(caps[k]) > 0 {
+				st.let(fmt.Sprintf("CNT%d", k), fmt.Sprintf("arrayCumSum(arrayMap(c -> toUInt32(c = %d), C))", k))
+				st.let(fmt.Sprintf("IX%d", k), fmt.Sprintf("arrayFilter((i, c) -> c = %d, arrayEnumerate(C), C)", k))
+			}
+		}
+		// Other middle steps read the keys reversed (below).
+		latest := func(k int) bool { return k < n && rule != posthogAttempt && len(caps[k]) == 0 }
+		for k := 2; k < n; k++ {
+			if latest(k) {
+				st.let("RK", "arrayReverse(K)")
+				break
+			}
 		}
 		// J_k: the index of the chain's step-k event (0 past the level).
 		for k := n; k >= 2; k-- {
 			j := fmt.Sprintf("if(level = %d, %s, 0)", k-1, first(k))
+			if latest(k) {
+				// KJ_{k+1}, the key of the next step's event, is read in
+				// a lambda below: from an earlier stage.
+				st.let(fmt.Sprintf("KJ%d", k+1), fmt.Sprintf("arrayElement(K, J%d)", k+1))
+				st.next()
+			}
 			switch {
 			case rule == posthogAttempt:
 				j = fmt.Sprintf("if(level >= %d, %s, 0)", k-1, first(k))
@@ -430,8 +472,13 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 					cnt = fmt.Sprintf("least(%s, toUInt32(arrayCount((c, k) -> c = %d AND k <= bitShiftLeft(least(%s, %s), %s) + %d, C, K) + 0 * %s))", cnt, k, c, lit(maxPackedSpan), shift, 1<<codeBits-1, c)
 				}
 				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, arrayElement(IX%d, %s), 0)", k-1, first(k), k-1, k, cnt)
-			case k < n:
-				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, arrayElement(IX%d, arrayElement(CNT%d, J%d)), 0)", k-1, first(k), k-1, k, k, k+1)
+			case latest(k):
+				// The latest event of step k before the next step's, as
+				// the first of the reversed keys of code k below KJ_{k+1}
+				// (the key of an earlier event: of an event at that time
+				// with a lower code, or of an earlier time): one pass.
+				// KJ_{k+1} is named outside the lambda too (see count).
+				j = fmt.Sprintf("multiIf(level = %d, toInt64(%s), level > %d, toInt64(length(K) + 1 - arrayFirstIndex(x -> bitAnd(x, %d) = %d AND x < KJ%d, RK)) + 0 * KJ%d, 0)", k-1, first(k), k-1, 1<<codeBits-1, k, k+1, k+1)
 			}
 			st.let(fmt.Sprintf("J%d", k), j)
 		}

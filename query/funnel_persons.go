@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -109,18 +110,29 @@ func (b *FunnelPersons) Result() *FunnelResult {
 	p.s = &Scope{Loc: loc, From: b.span.From, To: b.span.To}
 	p.cal = NewCalendar(iv, loc, b.span.From, b.span.To)
 	np := len(b.users)
-	order := make([]int32, np)
 	off := make([]int, np) // where each person's times start in b.deltas
+	// Sorted by the first 8 bytes of each name as a number, then by the
+	// name: most comparisons are of integers held in the slice, not of
+	// strings read through it (at 590,000 persons the sort was most of
+	// the client's time).
+	keys := make([]userKey, np)
 	for u, at := 0, 0; u < np; u++ {
-		order[u], off[u] = int32(u), at
+		keys[u], off[u] = userKey{prefix: namePrefix(b.users[u]), i: int32(u)}, at
 		at += int(b.level[u])
 	}
-	slices.SortFunc(order, func(x, y int32) int {
-		if c := strings.Compare(b.users[x], b.users[y]); c != 0 {
+	slices.SortFunc(keys, func(x, y userKey) int {
+		if x.prefix != y.prefix {
+			return cmp.Compare(x.prefix, y.prefix)
+		}
+		if c := strings.Compare(b.users[x.i], b.users[y.i]); c != 0 {
 			return c
 		}
-		return int(x - y) // as added: a stable sort, at the cost of an unstable one
+		return int(x.i - y.i) // as added: a stable sort, at the cost of an unstable one
 	})
+	order := make([]int32, np)
+	for u, k := range keys {
+		order[u] = k.i
+	}
 	r := &FunnelResult{
 		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
 		Semantics: p.semLabel(), Options: q.Options,
@@ -174,4 +186,25 @@ func (b *FunnelPersons) Result() *FunnelResult {
 	}
 	p.finish(r, []funnelPart{pt})
 	return r
+}
+
+// userKey is a person's place in FunnelPersons' columns with its name's
+// prefix (namePrefix).
+type userKey struct {
+	prefix uint64
+	i      int32
+}
+
+// namePrefix is the first 8 bytes of s as a big-endian number, zero
+// padded: a < b when namePrefix(a) < namePrefix(b), and equal prefixes
+// leave the order to the whole names.
+func namePrefix(s string) uint64 {
+	var p uint64
+	for i := range 8 {
+		p <<= 8
+		if i < len(s) {
+			p |= uint64(s[i])
+		}
+	}
+	return p
 }

@@ -2,6 +2,7 @@ package query
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -49,5 +50,44 @@ func TestFunnelFromPersonsMatchesScan(t *testing.T) {
 	}
 	if _, err := FunnelFromPersons(q, span, []FunnelPerson{{User: "x", Level: 1}}); err == nil {
 		t.Fatal("a person at level 1 without a time to convert was accepted")
+	}
+}
+
+// TestFunnelPersonsUserOrder: persons added in any order are listed in
+// the order of their names, whatever their first 8 bytes (short names,
+// shared prefixes, zero and high bytes), as strings sort.
+func TestFunnelPersonsUserOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 12))
+	alphabet := []byte{0, 1, '0', '1', 'u', 0x7f, 0x80, 0xff}
+	q := FunnelQuery{Steps: FunnelSteps([]string{"a", "b"})}
+	span := Span{From: 0, To: 86_400_000, Loc: time.UTC}
+	for round := range 200 {
+		b, err := NewFunnelPersons(q, span)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		var want []string
+		for range rng.IntN(40) {
+			name := make([]byte, rng.IntN(12))
+			for i := range name {
+				name[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+			if seen[string(name)] {
+				continue
+			}
+			seen[string(name)] = true
+			want = append(want, string(name))
+			if err := b.Add(FunnelPerson{User: string(name), Start: 1000}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		slices.Sort(want)
+		if got := b.Result().UsersAt(0); !slices.Equal(got, want) {
+			t.Fatalf("round %d: users %q, want %q", round, got, want)
+		}
+	}
+	if namePrefix("u1") != namePrefix("u1\x00") || namePrefix("u1\x00") >= namePrefix("u10") {
+		t.Fatal("a name padded with zero bytes must tie with the name, and sort before its other extensions")
 	}
 }
