@@ -37,45 +37,43 @@ func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.
 	t := e.t
 	recentFrom, baseFrom := segment.ChurnWindows(opt, loc, f.min, f.max)
 	day, at := e.ordinal(query.Day, loc)
-	tiebreak := t.Tiebreak
-	if tiebreak == "" {
-		tiebreak = "0"
-	}
 	key := "1"
 	if opt.KeyEvent != "" {
 		key = t.Event + " = " + clickhouse.String(opt.KeyEvent)
 	}
-	sql := func(from string) string {
-		return "SELECT " + t.Person + " AS person, countIf(" + t.Time + " >= " + lit(recentFrom) + ")," +
-			" countIf(" + t.Time + " >= " + lit(baseFrom) + " AND " + t.Time + " < " + lit(recentFrom) + ") AS base," +
-			" arraySort(groupUniqArray(toInt32(" + day + "))), countIf(" + key + ")," +
-			// The latest key event's time, and its name by (time, storage
-			// order): an argMax carrying only the name costs a third less.
-			" maxIf(" + t.Time + ", " + key + "), argMaxIf(" + t.Event + ", (" + t.Time + ", " + tiebreak + "), " + key + ")" +
-			" FROM " + from + " WHERE " + t.Where + " GROUP BY person HAVING base > 0"
-	}
 	var persons []segment.ChurnPerson
-	err = e.eachPerson(ctx, sql, func(row []string) error {
-		if len(row) != 7 {
-			return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 7)
-		}
-		recent, err1 := strconv.Atoi(row[1])
-		base, err2 := strconv.Atoi(row[2])
-		days, err3 := intArray(row[3])
-		keys, err4 := strconv.Atoi(row[4])
-		keyAt, err5 := strconv.ParseInt(row[5], 10, 64)
-		if err := firstErr(err1, err2, err3, err4, err5); err != nil {
-			return i18n.Errorf("churn: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
-		}
-		p := segment.ChurnPerson{User: row[0], Recent: recent, Baseline: base, KeyAt: -1}
-		for _, d := range days {
-			p.Days = append(p.Days, at(d))
-		}
-		if keys > 0 {
-			p.KeyAt, p.KeyEvent = keyAt, row[6]
-		}
-		persons = append(persons, p)
-		return nil
+	err = e.withOrder(ctx, f.min, func(order string) error {
+		persons = persons[:0]
+		return e.eachPerson(ctx, func(from string) string {
+			return "SELECT " + t.Person + " AS person, countIf(" + t.Time + " >= " + lit(recentFrom) + ")," +
+				" countIf(" + t.Time + " >= " + lit(baseFrom) + " AND " + t.Time + " < " + lit(recentFrom) + ") AS base," +
+				" arraySort(groupUniqArray(toInt32(" + day + "))), countIf(" + key + ")," +
+				// The latest key event's time, and its name by (time, storage
+				// order): an argMax carrying only the name costs a third less.
+				" maxIf(" + t.Time + ", " + key + "), argMaxIf(" + t.Event + ", " + order + ", " + key + ")" +
+				" FROM " + from + " WHERE " + t.Where + " GROUP BY person HAVING base > 0"
+		}, func(row []string) error {
+			if len(row) != 7 {
+				return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 7)
+			}
+			recent, err1 := strconv.Atoi(row[1])
+			base, err2 := strconv.Atoi(row[2])
+			days, err3 := intArray(row[3])
+			keys, err4 := strconv.Atoi(row[4])
+			keyAt, err5 := strconv.ParseInt(row[5], 10, 64)
+			if err := firstErr(err1, err2, err3, err4, err5); err != nil {
+				return i18n.Errorf("churn: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
+			}
+			p := segment.ChurnPerson{User: row[0], Recent: recent, Baseline: base, KeyAt: -1}
+			for _, d := range days {
+				p.Days = append(p.Days, at(d))
+			}
+			if keys > 0 {
+				p.KeyAt, p.KeyEvent = keyAt, row[6]
+			}
+			persons = append(persons, p)
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -33,21 +33,24 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 			" FROM (" + p.person(from, part) + ") GROUP BY seen, variant, inTest, level, open, rv, byv, byh"
 	}
 	var exposures []experiment.Exposure
-	err = e.eachPart(ctx, sql, func(row []string) error {
-		if len(row) != 9 {
-			return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 9)
-		}
-		seen, err1 := clickhouse.ParseArray(row[0])
-		lvl, err2 := strconv.Atoi(row[3])
-		rv, err3 := clickhouse.ParseArray(row[5])
-		users, err4 := strconv.Atoi(row[8])
-		if err := firstErr(err1, err2, err3, err4); err != nil {
-			return i18n.Errorf("experiment: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
-		}
-		slices.Sort(seen)
-		exposures = append(exposures, experiment.Exposure{Users: users, Variants: seen, Variant: row[1], InTest: row[2] == "1",
-			Level: lvl, InProgress: row[4] == "1", Revenue: rv, By: row[6], HasBy: row[7] == "1"})
-		return nil
+	err = p.run(ctx, e, func(ctx context.Context) error {
+		exposures = exposures[:0]
+		return e.eachPart(ctx, sql, func(row []string) error {
+			if len(row) != 9 {
+				return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 9)
+			}
+			seen, err1 := clickhouse.ParseArray(row[0])
+			lvl, err2 := strconv.Atoi(row[3])
+			rv, err3 := clickhouse.ParseArray(row[5])
+			users, err4 := strconv.Atoi(row[8])
+			if err := firstErr(err1, err2, err3, err4); err != nil {
+				return i18n.Errorf("experiment: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
+			}
+			slices.Sort(seen)
+			exposures = append(exposures, experiment.Exposure{Users: users, Variants: seen, Variant: row[1], InTest: row[2] == "1",
+				Level: lvl, InProgress: row[4] == "1", Revenue: rv, By: row[6], HasBy: row[7] == "1"})
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err
@@ -65,6 +68,19 @@ type expPlan struct {
 	a      experiment.Assignment
 	steps  int     // a goal is one
 	person partSQL // over a table and a part of its persons (eachPart)
+	// order is SQL ordering a person's events (Engine.withOrder) that
+	// person reads, set by run; lo is the data's first instant.
+	order string
+	lo    int64
+}
+
+// run runs queries of p.person (a failed attempt must leave nothing
+// behind), with the packed order first (Engine.withOrder).
+func (p *expPlan) run(ctx context.Context, e *Engine, queries func(context.Context) error) error {
+	return e.withOrder(ctx, p.lo, func(order string) error {
+		p.order = order
+		return queries(ctx)
+	})
 }
 
 // experimentPlan checks q as experiment.Run does and compiles it.
@@ -111,10 +127,7 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s AND %s AND %s), %d)", t.Event, clickhouse.String(st.Event), cond, where, k))
 		names = append(names, st.Event)
 	}
-	tiebreak := t.Tiebreak
-	if tiebreak == "" {
-		tiebreak = "0"
-	}
+	p := &expPlan{a: a, steps: n, lo: f.min}
 	byValue, byHas := "''", "0"
 	if q.By != "" {
 		byValue, byHas = t.Prop(q.By)
@@ -128,12 +141,12 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 	isStep := "(" + t.Event + " IN (" + clickhouse.Strings(names) + ") AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) + " AND " + mask + " != 0)"
 	// seen: the variants carried; x0: the exposure (time, variant,
 	// --where passed, --by value and whether set); ev: the step events
-	// that may count (time, storage order, the steps each may fill,
+	// that may count (time, their order key, the steps each may fill,
 	// revenue text and whether set), in order.
 	inner := func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, arraySort(groupUniqArrayIf(" + variant + ", " + assigned + ")) AS seen," +
-			" argMinIf((" + t.Time + ", " + variant + ", toUInt8(" + where + "), " + byValue + ", toUInt8(" + byHas + ")), (" + t.Time + ", " + tiebreak + "), " + assigned + ") AS x0," +
-			" arraySort(x -> (x.1, x.2), groupArrayIf((" + t.Time + ", " + tiebreak + ", " + mask + ", " + revenue + ", toUInt8(" + hasRevenue + ")), " + isStep + ")) AS ev" +
+			" argMinIf((" + t.Time + ", " + variant + ", toUInt8(" + where + "), " + byValue + ", toUInt8(" + byHas + ")), " + p.order + ", " + assigned + ") AS x0," +
+			" arraySort(x -> x.2, groupArrayIf((" + t.Time + ", " + p.order + ", " + mask + ", " + revenue + ", toUInt8(" + hasRevenue + ")), " + isStep + ")) AS ev" +
 			" FROM " + from + " WHERE " + t.Where + " AND " + part + " AND (" + assigned + " OR " + isStep + ")" +
 			" GROUP BY person HAVING length(seen) > 0"
 	}
@@ -176,7 +189,8 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 	st.let("rv", rev)
 	// The goal's instant, for the members of a variant.
 	st.let("reached", fmt.Sprintf("if(level = %d, T[p%d], toInt64(0))", n, n))
-	return &expPlan{a: a, steps: n, person: func(from, part string) string { return st.wrap(inner(from, part)) }}, nil
+	p.person = func(from, part string) string { return st.wrap(inner(from, part)) }
+	return p, nil
 }
 
 // any reports whether some event has cond.

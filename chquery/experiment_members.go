@@ -26,17 +26,20 @@ func (e *Engine) ExperimentMembers(ctx context.Context, q experiment.Query, vari
 			" WHERE length(seen) = 1 AND inTest = 1 AND tupleElement(x0, 2) = " + clickhouse.String(variant)
 	}
 	list := []experiment.Member{}
-	err = e.eachPerson(ctx, sql, func(row []string) error {
-		if len(row) != 5 {
-			return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 5)
-		}
-		exposed, err1 := strconv.ParseInt(row[1], 10, 64)
-		at, err2 := strconv.ParseInt(row[3], 10, 64)
-		if err := firstErr(err1, err2); err != nil {
-			return i18n.Errorf("experiment: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
-		}
-		list = append(list, experiment.Member{User: row[0], Exposed: exposed, Converted: row[2] == "1", At: at, InProgress: row[4] == "1"})
-		return nil
+	err = p.run(ctx, e, func(ctx context.Context) error {
+		list = list[:0]
+		return e.eachPerson(ctx, sql, func(row []string) error {
+			if len(row) != 5 {
+				return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 5)
+			}
+			exposed, err1 := strconv.ParseInt(row[1], 10, 64)
+			at, err2 := strconv.ParseInt(row[3], 10, 64)
+			if err := firstErr(err1, err2); err != nil {
+				return i18n.Errorf("experiment: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
+			}
+			list = append(list, experiment.Member{User: row[0], Exposed: exposed, Converted: row[2] == "1", At: at, InProgress: row[4] == "1"})
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -166,21 +166,26 @@ type packedKey struct{ key, time, code string }
 
 // packedOrder packs (time − lo, id, code) into one UInt64 for a table of
 // push's layout (a numeric id), when the bits of the data's time span
-// from lo, of the largest id and of the codes (1..names) fit in 64. An
-// event outside those bounds (pushed after they were read) makes the
-// query fail with throwIf (codeThrowIf), never order wrongly.
+// from lo (to its last instant, of the engine's facts), of the largest id
+// and of the codes (1..names) fit in 64. An event outside those bounds
+// (pushed after they were read) makes the query fail with throwIf
+// (codeThrowIf), never order wrongly.
 func (e *Engine) packedOrder(ctx context.Context, lo int64, code string, names int) (packedKey, bool) {
 	t := e.t
 	if t.Source.Schema != "spoor" || t.Tiebreak != "id" {
 		return packedKey{}, false
 	}
-	r, err := e.c.Query(ctx, "SELECT max(id), max("+t.Time+") FROM "+t.From+" WHERE "+t.Where)
+	f, err := e.data(ctx)
+	if err != nil {
+		return packedKey{}, false
+	}
+	r, err := e.client(ctx).Query(ctx, "SELECT max(id) FROM "+t.From+" WHERE "+t.Where)
 	if err != nil || len(r.Rows) != 1 {
 		return packedKey{}, false
 	}
-	maxID, err1 := strconv.ParseUint(r.Rows[0][0], 10, 64)
-	maxTime, err2 := strconv.ParseInt(r.Rows[0][1], 10, 64)
-	if err1 != nil || err2 != nil || maxTime < lo {
+	maxID, err := strconv.ParseUint(r.Rows[0][0], 10, 64)
+	maxTime := f.max
+	if err != nil || maxTime < lo {
 		return packedKey{}, false
 	}
 	cb, ib, tb := bits.Len(uint(names)), bits.Len64(maxID), bits.Len64(uint64(maxTime-lo))
@@ -195,4 +200,19 @@ func (e *Engine) packedOrder(ctx context.Context, lo int64, code string, names i
 		time: "arrayMap(x -> toInt64(bitShiftRight(x, " + strconv.Itoa(ib+cb) + ")) + " + lit(lo) + ", ev)",
 		code: "arrayMap(x -> toUInt32(bitAnd(x, " + strconv.FormatUint(1<<cb-1, 10) + ")), ev)",
 	}, true
+}
+
+// withOrder runs a query built around key, SQL ordering a person's events
+// by (time, storage order) from lo on (for argMin, argMax and arraySort):
+// first the packed number of packedOrder, whose comparisons cost far less
+// than a tuple's, then, when there is none or it fails by throwIf (events
+// stored since its bounds were read), the tuple (time, storage order).
+// run must keep nothing of a failed attempt.
+func (e *Engine) withOrder(ctx context.Context, lo int64, run func(key string) error) error {
+	if k, ok := e.packedOrder(ctx, lo, "toUInt32(0)", 0); ok {
+		if err := run(k.key); !clickhouse.IsCode(err, codeThrowIf) {
+			return err
+		}
+	}
+	return run("(" + e.t.Time + ", " + tiebreakOf(e.t) + ")")
 }

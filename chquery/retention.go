@@ -58,15 +58,12 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 	if q.By != "" {
 		v, has = t.Prop(q.By)
 	}
-	tiebreak := t.Tiebreak
-	if tiebreak == "" {
-		tiebreak = "0"
-	}
 	// The first start event (of each period, with --recurring) is the
 	// least (time, storage order) among them: an argMin, so no person's
 	// events are collected or sorted.
+	var order string // Engine.withOrder's
 	first := func(what string) string {
-		return "argMinIf((" + what + "), (" + t.Time + ", " + tiebreak + "), " + inStart + ")"
+		return "argMinIf((" + what + "), " + order + ", " + inStart + ")"
 	}
 	sql := func(from, part string) string {
 		rows := " FROM " + from + " WHERE " + t.Where + " AND " + part + " AND " + where + " AND " + t.Time + " >= " + lit(cal.Starts[0]) + " AND (" + isStart + " OR " + isReturn + ")"
@@ -93,28 +90,36 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 			" FROM (" + periods + ") GROUP BY person HAVING length(S) > 0)"
 	}
 	var persons []query.RetentionPerson
-	err = e.eachPart(ctx, sql, func(row []string) error {
-		starts, err1 := intArray(row[1])
-		by, err2 := clickhouse.ParseArray(row[2])
-		has, err3 := intArray(row[3])
-		returns, err4 := intArray(row[4])
-		if err := firstErr(err1, err2, err3, err4); err != nil {
-			return i18n.Errorf("retention: reading ClickHouse's row for %q: %w", row[0], err)
-		}
-		ps := query.RetentionPerson{User: row[0]}
-		for i, s := range starts {
-			ps.Starts = append(ps.Starts, at(s))
-			if q.By != "" {
-				ps.By = append(ps.By, by[i])
-				ps.HasBy = append(ps.HasBy, has[i] == 1)
+	run := func(key string) error {
+		order, persons = key, persons[:0]
+		return e.eachPart(ctx, sql, func(row []string) error {
+			starts, err1 := intArray(row[1])
+			by, err2 := clickhouse.ParseArray(row[2])
+			has, err3 := intArray(row[3])
+			returns, err4 := intArray(row[4])
+			if err := firstErr(err1, err2, err3, err4); err != nil {
+				return i18n.Errorf("retention: reading ClickHouse's row for %q: %w", row[0], err)
 			}
-		}
-		for _, r := range returns {
-			ps.Returns = append(ps.Returns, at(r))
-		}
-		persons = append(persons, ps)
-		return nil
-	})
+			ps := query.RetentionPerson{User: row[0]}
+			for i, s := range starts {
+				ps.Starts = append(ps.Starts, at(s))
+				if q.By != "" {
+					ps.By = append(ps.By, by[i])
+					ps.HasBy = append(ps.HasBy, has[i] == 1)
+				}
+			}
+			for _, r := range returns {
+				ps.Returns = append(ps.Returns, at(r))
+			}
+			persons = append(persons, ps)
+			return nil
+		})
+	}
+	if q.By == "" && !q.Recurring {
+		err = run("") // no first start's value is asked for
+	} else {
+		err = e.withOrder(ctx, f.min, run)
+	}
 	if err != nil {
 		return nil, err
 	}

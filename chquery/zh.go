@@ -65,11 +65,10 @@ func init() {
 		"churn: ClickHouse sent %d columns, expected %d": "流失：ClickHouse 返回了 %d 列，应为 %d 列",
 		"churn: reading ClickHouse's row %q: %w":         "流失：读取 ClickHouse 返回的行 %q：%w",
 		// stages.go, rfm.go
-		"stages: ClickHouse sent %d columns, expected %d":                                             "生命周期阶段：ClickHouse 返回了 %d 列，应为 %d 列",
-		"stages: ClickHouse sent the row %q":                                                          "生命周期阶段：ClickHouse 返回的行 %q 无法读取",
-		"rfm: ClickHouse sent %d columns, expected %d":                                                "RFM：ClickHouse 返回了 %d 列，应为 %d 列",
-		"rfm: ClickHouse sent the row %q":                                                             "RFM：ClickHouse 返回的行 %q 无法读取",
-		"the property %q has more than %d distinct values, more than spoor reads to tell its numbers": "属性 %q 的不同取值超过 %d 个，超出 spoor 为识别数值而读取的上限",
+		"stages: ClickHouse sent %d columns, expected %d": "生命周期阶段：ClickHouse 返回了 %d 列，应为 %d 列",
+		"stages: ClickHouse sent the row %q":              "生命周期阶段：ClickHouse 返回的行 %q 无法读取",
+		"rfm: ClickHouse sent %d columns, expected %d":    "RFM：ClickHouse 返回了 %d 列，应为 %d 列",
+		"rfm: ClickHouse sent the row %q":                 "RFM：ClickHouse 返回的行 %q 无法读取",
 		// attribution.go, backtest.go
 		"attribution: ClickHouse sent the row %q": "归因：ClickHouse 返回的行 %q 无法读取",
 		"match: ClickHouse sent the row %q":       "序列匹配：ClickHouse 返回的行 %q 无法读取",
