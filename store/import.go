@@ -586,11 +586,14 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 		if err := t.unmap(ctx); err != nil {
 			return err
 		}
+		// The import's maps are done with: let the dedup index and the
+		// snapshot reuse the memory (at 100M events the users' map alone
+		// is hundreds of MB, which each collection would scan).
+		t.users, t.names, t.inFile = nil, nil, nil
 		if err := t.dedup.write(ctx, t.importID); err != nil {
 			return err
 		}
-		// The import's maps are done with: let the snapshot reuse the memory.
-		t.users, t.names, t.dedup, t.inFile = nil, nil, nil, nil
+		t.dedup = nil
 		version, err := dataVersion(ctx, t.tx)
 		switch {
 		case err != nil:
