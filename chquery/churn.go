@@ -41,9 +41,9 @@ func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.
 	if opt.KeyEvent != "" {
 		key = t.Event + " = " + clickhouse.String(opt.KeyEvent)
 	}
-	var persons []segment.ChurnPerson
+	var persons chunked[segment.ChurnPerson]
 	err = e.withOrder(ctx, f.min, func(order string) error {
-		persons = persons[:0]
+		persons.reset()
 		return e.eachPerson(ctx, func(from string) string {
 			return "SELECT " + t.Person + " AS person, countIf(" + t.Time + " >= " + lit(recentFrom) + ")," +
 				" countIf(" + t.Time + " >= " + lit(baseFrom) + " AND " + t.Time + " < " + lit(recentFrom) + ") AS base," +
@@ -71,12 +71,12 @@ func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.
 			if keys > 0 {
 				p.KeyAt, p.KeyEvent = keyAt, row[6]
 			}
-			persons = append(persons, p)
+			persons.add(p)
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return segment.ChurnFromPersons(opt, loc, f.min, f.max, persons), nil
+	return segment.ChurnFromPersons(opt, loc, f.min, f.max, persons.slice()), nil
 }

@@ -2,7 +2,6 @@ package chquery
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/spoorhq/spoor/clickhouse"
@@ -89,9 +88,10 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 			" arraySort(groupArrayIf((o, tupleElement(f, 1), tupleElement(f, 2)), started)) AS S, arraySort(groupArrayIf(o, returned)) AS R" +
 			" FROM (" + periods + ") GROUP BY person HAVING length(S) > 0)"
 	}
-	var persons []query.RetentionPerson
+	var persons chunked[query.RetentionPerson]
 	run := func(key string) error {
-		order, persons = key, persons[:0]
+		order = key
+		persons.reset()
 		return e.eachPart(ctx, sql, func(row []string) error {
 			starts, err1 := intArray(row[1])
 			by, err2 := clickhouse.ParseArray(row[2])
@@ -111,7 +111,7 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 			for _, r := range returns {
 				ps.Returns = append(ps.Returns, at(r))
 			}
-			persons = append(persons, ps)
+			persons.add(ps)
 			return nil
 		})
 	}
@@ -123,7 +123,6 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 	if err != nil {
 		return nil, err
 	}
-	// Shards answer in any order: user lists are by id.
-	slices.SortFunc(persons, func(a, b query.RetentionPerson) int { return strings.Compare(a.User, b.User) })
-	return query.RetentionFromPersons(q, span, f.min, f.max, false, persons)
+	// User lists are by id.
+	return query.RetentionFromPersons(q, span, f.min, f.max, false, persons.sorted(func(p *query.RetentionPerson) string { return p.User }))
 }

@@ -117,7 +117,7 @@ func (b *FunnelPersons) Result() *FunnelResult {
 	// the client's time).
 	keys := make([]userKey, np)
 	for u, at := 0, 0; u < np; u++ {
-		keys[u], off[u] = userKey{prefix: namePrefix(b.users[u]), i: int32(u)}, at
+		keys[u], off[u] = userKey{prefix: NamePrefix(b.users[u]), i: int32(u)}, at
 		at += int(b.level[u])
 	}
 	slices.SortFunc(keys, func(x, y userKey) int {
@@ -189,16 +189,16 @@ func (b *FunnelPersons) Result() *FunnelResult {
 }
 
 // userKey is a person's place in FunnelPersons' columns with its name's
-// prefix (namePrefix).
+// prefix (NamePrefix).
 type userKey struct {
 	prefix uint64
 	i      int32
 }
 
-// namePrefix is the first 8 bytes of s as a big-endian number, zero
-// padded: a < b when namePrefix(a) < namePrefix(b), and equal prefixes
+// NamePrefix is the first 8 bytes of s as a big-endian number, zero
+// padded: a < b when NamePrefix(a) < NamePrefix(b), and equal prefixes
 // leave the order to the whole names.
-func namePrefix(s string) uint64 {
+func NamePrefix(s string) uint64 {
 	var p uint64
 	for i := range 8 {
 		p <<= 8

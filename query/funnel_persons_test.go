@@ -87,7 +87,7 @@ func TestFunnelPersonsUserOrder(t *testing.T) {
 			t.Fatalf("round %d: users %q, want %q", round, got, want)
 		}
 	}
-	if namePrefix("u1") != namePrefix("u1\x00") || namePrefix("u1\x00") >= namePrefix("u10") {
+	if NamePrefix("u1") != NamePrefix("u1\x00") || NamePrefix("u1\x00") >= NamePrefix("u10") {
 		t.Fatal("a name padded with zero bytes must tie with the name, and sort before its other extensions")
 	}
 }
