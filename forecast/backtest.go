@@ -53,8 +53,12 @@ const MaxOrigins = 30
 // of the series, the method is chosen, fitted and calibrated on a copy of
 // y[:o] only and forecasts y[o], …, y[o+h-1] (as far as the data goes).
 // Origins start once three seasons are known and cover the last third of
-// the series at most, spaced so at most MaxOrigins refits run. NaN points
-// are not scored (Backtest.Excluded lists them). An origin whose history
+// the series at most, spaced so at most MaxOrigins refits run. Missing
+// points are not scored (Backtest.Excluded lists them): NaN, and the
+// recording gaps Detect finds in the whole series. Each origin's history
+// has the gaps Detect finds in that history alone (its latest MaxHistory
+// points, the ones Choose fits) left out as missing, as the forecast of
+// the whole series has its own. An origin whose history
 // since its last long empty run (SinceGap) is too short to forecast from
 // is skipped, and MASE's scale is that history's. ok is false when the
 // history leaves no origin.
@@ -70,9 +74,10 @@ func RollingOrigin(y []float64, m, h int) (bt Backtest, ok bool) {
 
 // rollingOrigin is RollingOrigin with the forecaster given: forecast gets
 // a copy of the points before the origin, never a slice of y, so nothing
-// it does can reach the held-out points.
+// it does can reach the held-out points; its gaps are found in that copy.
 func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Point, error)) (bt Backtest, ok bool) {
 	n := len(y)
+	scored := withoutGaps(y, Gaps(Detect(y, m, OutlierZ, TrailingWindow)))
 	first := max(MinPoints(m)+max(m, 1), n-max(n/3, 3*max(m, 1)))
 	if h < 1 || first >= n {
 		return Backtest{}, false
@@ -85,6 +90,7 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 	missing := make([]bool, n)
 	for o := first; o < n; o += stride {
 		train := append([]float64(nil), y[:o]...)
+		train = withoutGaps(train, recentGaps(train, m))
 		// Scaled by the history Choose rests on: before a long empty run
 		// the in-sample error is that of forecasting zeros from zeros, and
 		// an origin inside one has no scale (nothing to forecast from).
@@ -98,7 +104,7 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 		}
 		bt.Origins++
 		for j, p := range fc[:min(h, n-o)] {
-			v := y[o+j]
+			v := scored[o+j]
 			naive := seasonalNaive(train, max(m, 1), j+1)
 			if math.IsNaN(v) {
 				missing[o+j] = true

@@ -173,6 +173,24 @@ func TestBacktestNeverSeesHoldout(t *testing.T) {
 			}
 		}
 	}
+	// Nor do the recording gaps the first origin's history has left out
+	// depend on later points: days 35–38 of 25 among days of about 220 are
+	// a gap to it whether the level comes back after them (a gap in the
+	// whole series too) or stays at 30 (in the whole series a drop: the
+	// median of their season positions' days either side is about 125).
+	y = weekly(60, 200, 1, 5, 11)
+	for i := 35; i < 39; i++ {
+		y[i] = 25
+	}
+	base = record(y)
+	z := slices.Clone(y)
+	for i := 39; i < len(z); i++ {
+		z[i] = 30
+	}
+	alt := record(z)
+	if fc := base[39]; fc == nil || !slices.Equal(fc, alt[39]) || fc[0].Value < 150 {
+		t.Errorf("from the first origin, after a gap, the forecast is the level before it (about 220) whatever comes later: %v, %v", fc, alt[39])
+	}
 }
 
 // A series too short to cross-validate (three weeks: 15 days of fit leave

@@ -117,13 +117,13 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 	s := Series{Name: name, Forecast: []FuturePoint{}, Anomalies: []Anomaly{}}
 	// The anomalies and the band are Detect's over the whole history, as
 	// everywhere (Choose may fit only the latest MaxHistory points); its
-	// recording gaps are missing points to the forecast and the backtest.
+	// recording gaps are missing points to the forecast (the backtest finds
+	// each origin's own).
 	js := Detect(y, m, OutlierZ, TrailingWindow)
 	gaps := Gaps(js)
-	y = withoutGaps(y, gaps)
-	c, err := Choose(y, m, h)
+	c, err := Choose(withoutGaps(y, gaps), m, h)
 	if err != nil {
-		if start := SinceGap(y, m); errors.Is(err, ErrShort) && start > 0 {
+		if start := SinceGap(withoutGaps(y, gaps), m); errors.Is(err, ErrShort) && start > 0 {
 			s.refused = i18n.M("%d intervals since %s, after %d or more with no event; a forecast needs at least %d (two seasons of %d)", len(y)-start, t[start], MinPoints(m), MinPoints(m), m)
 		} else if errors.Is(err, ErrShort) {
 			s.refused = i18n.M("%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range", len(y), MinPoints(m), m)
