@@ -40,51 +40,49 @@ func (e *Engine) RFM(ctx context.Context, opt segment.RFMOptions, loc *time.Loca
 	if opt.Event != "" {
 		candidate = "(" + t.Event + " = " + clickhouse.String(opt.Event) + ")"
 	}
+	// Few events per person are grouped: their tuples are sorted as they
+	// are (a packed order would cost a scan of the ids, Engine.withOrder).
+	sql := func(from string) string {
+		return "SELECT person, arrayMap(x -> x.1, s), arrayMap(x -> x.3, s), arrayMap(x -> x.4, s) FROM (SELECT " + t.Person + " AS person," +
+			" arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreakOf(t) + ", " + value + ", toUInt8(" + has + ")))) AS s" +
+			" FROM " + from + " WHERE " + t.Where + " AND " + candidate + " GROUP BY person)"
+	}
 	lastDay := segment.LastDay(f.max, loc)
 	var users []segment.RFMUser
-	base := e.unscoped()
-	err = base.withOrder(ctx, f.min, func(order string) error {
-		users = users[:0]
-		sql := func(from string) string {
-			return "SELECT person, arrayMap(x -> x.1, s), arrayMap(x -> x.3, s), arrayMap(x -> x.4, s) FROM (SELECT " + t.Person + " AS person," +
-				" arraySort(x -> x.2, groupArray((" + t.Time + ", " + order + ", " + value + ", toUInt8(" + has + ")))) AS s" +
-				" FROM " + from + " WHERE " + t.Where + " AND " + candidate + " GROUP BY person)"
+	err = e.unscoped().eachPerson(ctx, sql, func(row []string) error {
+		if len(row) != 4 {
+			return i18n.Errorf("rfm: ClickHouse sent %d columns, expected %d", len(row), 4)
 		}
-		return base.eachPerson(ctx, sql, func(row []string) error {
-			if len(row) != 4 {
-				return i18n.Errorf("rfm: ClickHouse sent %d columns, expected %d", len(row), 4)
+		times, err1 := intArray(row[1])
+		revs, err2 := clickhouse.ParseArray(row[2])
+		set, err3 := intArray(row[3])
+		if err := firstErr(err1, err2, err3); err != nil || len(revs) != len(times) || len(set) != len(times) {
+			return i18n.Errorf("rfm: ClickHouse sent the row %q", strings.Join(row, " "))
+		}
+		u := segment.RFMUser{User: row[0]}
+		last := int64(-1)
+		for i, text := range revs {
+			v := math.NaN()
+			if x, err := strconv.ParseFloat(text, 64); set[i] == 1 && err == nil {
+				v = x
 			}
-			times, err1 := intArray(row[1])
-			revs, err2 := clickhouse.ParseArray(row[2])
-			set, err3 := intArray(row[3])
-			if err := firstErr(err1, err2, err3); err != nil || len(revs) != len(times) || len(set) != len(times) {
-				return i18n.Errorf("rfm: ClickHouse sent the row %q", strings.Join(row, " "))
-			}
-			u := segment.RFMUser{User: row[0]}
-			last := int64(-1)
-			for i, text := range revs {
-				v := math.NaN()
-				if x, err := strconv.ParseFloat(text, 64); set[i] == 1 && err == nil {
-					v = x
+			if opt.Event != "" {
+				if math.IsNaN(v) {
+					v = 0
 				}
-				if opt.Event != "" {
-					if math.IsNaN(v) {
-						v = 0
-					}
-				} else if math.IsNaN(v) {
-					continue
-				}
-				u.Frequency++
-				u.Monetary += v
-				last = times[i]
+			} else if math.IsNaN(v) {
+				continue
 			}
-			if u.Frequency > 0 {
-				u.Monetary = segment.RoundMonetary(u.Monetary)
-				u.RecencyDays = segment.RecencyDays(lastDay, last, loc)
-				users = append(users, u)
-			}
-			return nil
-		})
+			u.Frequency++
+			u.Monetary += v
+			last = times[i]
+		}
+		if u.Frequency > 0 {
+			u.Monetary = segment.RoundMonetary(u.Monetary)
+			u.RecencyDays = segment.RecencyDays(lastDay, last, loc)
+			users = append(users, u)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err
