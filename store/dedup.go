@@ -45,20 +45,26 @@ func appendBucket(dst []byte, hashes []uint64) []byte {
 	// The parameter nearest the mean step, or one below or above: the
 	// one that takes fewest bits.
 	mean := (hashes[len(hashes)-1]&lowBits)/uint64(len(hashes)) + 1
+	lo, hi := max(0, bits.Len64(mean)-2), min(bits.Len64(mean), 64-dedupBits)
+	// The steps' quotients for the three parameters, summed in one pass.
+	var sums [3]uint64
+	prev := uint64(0)
+	for _, h := range hashes {
+		d := h&lowBits - prev
+		prev = h & lowBits
+		sums[0] += d >> lo
+		sums[1] += d >> (lo + 1)
+		sums[2] += d >> (lo + 2)
+	}
 	best, bestBits := 0, uint64(1<<63)
-	for k := max(0, bits.Len64(mean)-2); k <= bits.Len64(mean) && k <= 64-dedupBits; k++ {
-		n, prev := uint64(0), uint64(0)
-		for _, h := range hashes {
-			n += uint64(k+1) + (h&lowBits-prev)>>k
-			prev = h & lowBits
-		}
-		if n < bestBits {
+	for k := lo; k <= hi; k++ {
+		if n := uint64(len(hashes))*uint64(k+1) + sums[k-lo]; n < bestBits {
 			best, bestBits = k, n
 		}
 	}
 	dst = append(dst, byte(best))
 	w := bitWriter{b: dst}
-	prev := uint64(0)
+	prev = 0
 	for _, h := range hashes {
 		d := h&lowBits - prev
 		prev = h & lowBits
@@ -421,19 +427,9 @@ func (d *dedupIndex) keepInChunks(ctx context.Context, importID int64) error {
 }
 
 // fold stores the added hashes into their buckets, rewriting only those.
-// The hashes are first dealt into one array by bucket (a counting sort),
-// releasing each block once dealt, then each bucket is sorted.
 func (d *dedupIndex) fold(ctx context.Context) error {
-	// ends[b] counts the hashes of buckets before b, then, once they are
-	// dealt, where bucket b ends.
-	ends := make([]int, 1<<dedupBits)
 	total := 0
 	for _, blk := range d.added {
-		for _, h := range blk {
-			if b := dedupBucket(h) + 1; b < len(ends) {
-				ends[b]++
-			}
-		}
 		total += len(blk)
 	}
 	if total == 0 {
@@ -443,34 +439,8 @@ func (d *dedupIndex) fold(ctx context.Context) error {
 	// collecting more often reuses their memory instead of holding both
 	// (at 100M events 800 MB each).
 	defer debug.SetGCPercent(debug.SetGCPercent(20))
-	for b := 1; b < len(ends); b++ {
-		ends[b] += ends[b-1]
-	}
-	all := make([]uint64, total)
-	for i, blk := range d.added {
-		for _, h := range blk {
-			b := dedupBucket(h)
-			all[ends[b]] = h
-			ends[b]++
-		}
-		d.added[i] = nil
-	}
+	all, ends := dealHashes(d.added, total)
 	d.added = nil
-	// Each bucket sorted on its own, the buckets shared out among the cores.
-	var wg sync.WaitGroup
-	cores := runtime.GOMAXPROCS(0)
-	for c := range cores {
-		wg.Go(func() {
-			for b := c; b < len(ends); b += cores {
-				start := 0
-				if b > 0 {
-					start = ends[b-1]
-				}
-				slices.Sort(all[start:ends[b]])
-			}
-		})
-	}
-	wg.Wait()
 	put, err := d.tx.PrepareContext(ctx, "INSERT OR REPLACE INTO dedup_index(bucket, hashes) VALUES(?, ?)")
 	if err != nil {
 		return err
@@ -508,6 +478,70 @@ func mergeSorted(dst, a, b []uint64) []uint64 {
 		}
 	}
 	return append(append(dst, a...), b...)
+}
+
+// dealHashes sorts the hashes of blocks (total in all), releasing each
+// block once read, and returns them with where each bucket ends. They are
+// dealt by their top byte (256 runs, written in step), then each run, a
+// 256th of the whole, by its second byte within a small buffer, and each
+// bucket is sorted where it lies; the runs go to the cores in turn. Dealt
+// straight into the 65,536 buckets, most writes missed the cache: 20M
+// hashes took 2.4-3.1 s of CPU to deal and sort, now 2.3-2.5 s.
+func dealHashes(blocks [][]uint64, total int) (all []uint64, ends []int) {
+	// Two bytes of a hash name its bucket: the dealing below needs that.
+	const _ = uint(dedupBits-16) + uint(16-dedupBits)
+	const shift = 64 - 8
+	var at [257]int // where each top-byte run starts, then ends
+	for _, blk := range blocks {
+		for _, h := range blk {
+			at[h>>shift+1]++
+		}
+	}
+	for r := 1; r <= 256; r++ {
+		at[r] += at[r-1]
+	}
+	all = make([]uint64, total)
+	next := at
+	for i, blk := range blocks {
+		for _, h := range blk {
+			all[next[h>>shift]] = h
+			next[h>>shift]++
+		}
+		blocks[i] = nil
+	}
+	ends = make([]int, 1<<dedupBits)
+	var wg sync.WaitGroup
+	cores := runtime.GOMAXPROCS(0)
+	for c := range cores {
+		wg.Go(func() {
+			var buf []uint64
+			for r := c; r < 256; r += cores {
+				run := all[at[r]:at[r+1]]
+				buf = slices.Grow(buf[:0], len(run))[:len(run)]
+				// Each run holds the buckets r<<8 to r<<8+255.
+				var cut [257]int
+				for _, h := range run {
+					cut[dedupBucket(h)&0xff+1]++
+				}
+				for b := 1; b <= 256; b++ {
+					cut[b] += cut[b-1]
+				}
+				pos := cut
+				for _, h := range run {
+					b := dedupBucket(h) & 0xff
+					buf[pos[b]] = h
+					pos[b]++
+				}
+				copy(run, buf)
+				for b := 0; b < 256; b++ {
+					slices.Sort(run[cut[b]:cut[b+1]])
+					ends[r<<8|b] = at[r] + cut[b+1]
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return all, ends
 }
 
 // migrateDedup moves the 8-byte hashes of the chunks (schema 1-4) into

@@ -321,3 +321,62 @@ func TestImportUnmapsItsConnection(t *testing.T) {
 	importEvents(t, db, someEvents(mappedEvents+10, "c"))
 	mmap("large import")
 }
+
+// TestDealHashes checks the fold's dealing against a plain sort: random
+// blocks with repeats, the extreme hashes and a crowded bucket, and the end
+// of every bucket.
+func TestDealHashes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := 0; round < 20; round++ {
+		var blocks [][]uint64
+		var want []uint64
+		for range 1 + rng.IntN(5) {
+			blk := make([]uint64, rng.IntN(5000))
+			for i := range blk {
+				switch rng.IntN(10) {
+				case 0:
+					blk[i] = 0
+				case 1:
+					blk[i] = 1<<64 - 1
+				case 2:
+					blk[i] = 0x1234<<48 | rng.Uint64()&lowBits // one bucket
+				case 3:
+					if i > 0 {
+						blk[i] = blk[i-1] // a repeat
+						break
+					}
+					fallthrough
+				default:
+					blk[i] = rng.Uint64()
+				}
+			}
+			blocks = append(blocks, blk)
+			want = append(want, blk...)
+		}
+		slices.Sort(want)
+		all, ends := dealHashes(blocks, len(want))
+		if !slices.Equal(all, want) {
+			t.Fatalf("round %d: dealt hashes are not sorted", round)
+		}
+		start := 0
+		for b, end := range ends {
+			if end < start {
+				t.Fatalf("round %d: bucket %d ends at %d before it starts (%d)", round, b, end, start)
+			}
+			for _, h := range all[start:end] {
+				if dedupBucket(h) != b {
+					t.Fatalf("round %d: hash %x in bucket %d", round, h, b)
+				}
+			}
+			start = end
+		}
+		if start != len(want) {
+			t.Fatalf("round %d: buckets end at %d of %d hashes", round, start, len(want))
+		}
+		for i, blk := range blocks {
+			if blk != nil {
+				t.Fatalf("round %d: block %d kept after dealing", round, i)
+			}
+		}
+	}
+}
