@@ -92,15 +92,16 @@ func TestFunnelAnyHandChecked(t *testing.T) {
 // timestamps, in shuffled storage order), same-named steps (in any order
 // with different filters too), step filters,
 // --where, --by, date ranges and windows in milliseconds that land on
-// event times. Every other dataset is read in parts, as a large table is.
+// event times. Every other dataset is read in parts, as a large table is
+// (partsEvery).
 func TestFunnelMatchesLocal(t *testing.T) {
 	f := newFixture(t)
 	rng := rand.New(rand.NewSource(12))
 	const hour = int64(3_600_000)
 	datasets, queries := runs(12, 3), 8
-	defer func(n int64) { partEvents = n }(partEvents)
+	parts := partsEvery(t)
 	for it := 0; it < datasets; it++ {
-		partEvents = int64(it%2) << 40
+		parts(it)
 		names := []string{"a", "b", "c", "d"}[:2+rng.Intn(3)]
 		slots := []int{3, 8, 60}[rng.Intn(3)]
 		var raw []query.RawEvent

@@ -191,10 +191,11 @@ func randomZoned(rng *rand.Rand, zones []string, days int64) (raw []query.RawEve
 }
 
 // partsEvery returns a function making dataset i of a loop read in parts,
-// as a large table is (eachPart), when i is even, and in one query when
-// odd; the test's end restores the threshold.
+// as a large table is (eachPart), when i is even (grouped in two levels
+// when i is a multiple of 4, as a large part is), and in one query when
+// odd; the test's end restores the thresholds.
 func partsEvery(t testing.TB) func(i int) {
-	n := partEvents
-	t.Cleanup(func() { partEvents = n })
-	return func(i int) { partEvents = int64(i%2) << 40 }
+	n, m := partEvents, twoLevelEvents
+	t.Cleanup(func() { partEvents, twoLevelEvents = n, m })
+	return func(i int) { partEvents, twoLevelEvents = int64(i%2)<<40, int64(i%4)<<40 }
 }
