@@ -57,7 +57,7 @@ func New(c *clickhouse.Client, t *clickhouse.Table, loc *time.Location) *Engine 
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Engine{c: c.With(clickhouse.Settings{
+	return &Engine{c: c.Tune(clickhouse.Settings{
 		// Filters on many values compare with IN lists longer than the
 		// default limit of 256 KiB of query text.
 		"max_query_size": strconv.Itoa(64 << 20),

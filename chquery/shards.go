@@ -72,7 +72,7 @@ func (e *Engine) threads(ctx context.Context) int {
 // client is e.c with the server's threads (Engine.threads) for one query
 // that scans the table.
 func (e *Engine) client(ctx context.Context) *clickhouse.Client {
-	return e.c.With(clickhouse.Settings{"max_threads": strconv.Itoa(e.threads(ctx))})
+	return e.c.Tune(clickhouse.Settings{"max_threads": strconv.Itoa(e.threads(ctx))})
 }
 
 // eachPart is eachPerson with each server's persons split into parts by a
@@ -111,13 +111,13 @@ func (e *Engine) eachPart(ctx context.Context, sql partSQL, fn func(row []string
 	for _, c := range clients {
 		switch {
 		case k > 1 && events >= twoLevelEvents:
-			c = c.With(clickhouse.Settings{
+			c = c.Tune(clickhouse.Settings{
 				"max_threads":                        "1",
 				"group_by_two_level_threshold":       "4096",
 				"max_bytes_before_external_group_by": strconv.FormatInt(1<<50, 10),
 			})
 		case k > 1:
-			c = c.With(clickhouse.Settings{"max_threads": "1"})
+			c = c.Tune(clickhouse.Settings{"max_threads": "1"})
 		}
 		for i := range k {
 			// cityHash64 costs a part's scan a tenth of what sipHash64

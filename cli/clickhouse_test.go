@@ -215,3 +215,43 @@ func TestClickHouseExistingTables(t *testing.T) {
 		}
 	}
 }
+
+// A user whose profile is readonly=1 (an analyst's account) may change no
+// setting: the analyses run without the settings that only tune them, and
+// answer as for any user.
+func TestClickHouseReadOnlyUser(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("user_id,event,time,plan\n")
+	r := rand.New(rand.NewSource(9))
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "u%d,%s,2024-03-%02dT%02d:%02d:00Z,%s\n", r.Intn(30), []string{"view", "cart", "buy"}[r.Intn(3)], 1+r.Intn(9), r.Intn(24), r.Intn(60), []string{"free", "pro"}[r.Intn(2)])
+	}
+	db, urls := localAndClickHouse(t, t.TempDir(), b.String())
+	for _, url := range urls {
+		if code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url); code != 0 {
+			t.Fatalf("push: %d %s %s", code, out, stderr)
+		}
+		reader := strings.Replace(url, "clickhouse://default@", "clickhouse://"+chtest.ReadOnlyUser+"@", 1)
+		for _, args := range [][]string{
+			{"info"},
+			{"trends", "--measure", "users", "--by", "plan"},
+			{"funnel", "--steps", "view,cart,buy", "--window", "1d"},
+			{"retention", "--by", "plan"},
+			{"paths", "--from", "view"},
+			{"lifecycle"},
+			{"churn", "--window", "2d", "--min-score", "0"},
+			{"match", "--conditions", "view,buy", "--pattern", "(?1).*(?2)"},
+		} {
+			args = append(args, "--format", "json")
+			lc, local, lerr := runCLI(t, "", append(args, "--db", db)...)
+			rc, remote, rerr := runCLI(t, "", append(args, "--db", reader)...)
+			if args[0] == "info" {
+				src, _ := clickhouse.ParseURL(reader, nil)
+				local = strings.Replace(local, `"`+db+`"`, `"`+src.String()+`"`, 1)
+			}
+			if lc != 0 || rc != 0 || sameUsers(local) != sameUsers(remote) {
+				t.Errorf("%s as %s on %s:\nlocal (%d) %s%s\nclickhouse (%d) %s%s", args, chtest.ReadOnlyUser, url, lc, local, lerr, rc, remote, rerr)
+			}
+		}
+	}
+}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -26,6 +28,12 @@ type Client struct {
 	database string // the default database of queries
 	http     *http.Client
 	settings url.Values
+	// tuning are settings that only make queries faster or larger
+	// (Tune); a user whose profile is readonly=1 may change no setting,
+	// so once the server refuses them they are left out (untuned, shared
+	// by every client made from this one).
+	tuning  url.Values
+	untuned *atomic.Bool
 }
 
 // Settings are ClickHouse settings (max_execution_time, readonly, ...)
@@ -49,6 +57,8 @@ func NewClient(src *Source) *Client {
 			IdleConnTimeout: 2 * time.Second,
 		}},
 		settings: url.Values{},
+		tuning:   url.Values{},
+		untuned:  &atomic.Bool{},
 	}
 }
 
@@ -69,6 +79,41 @@ func (c *Client) With(s Settings) *Client {
 		d.settings.Set(k, v)
 	}
 	return &d
+}
+
+// Tune returns a client sending settings that only tune its queries
+// (max_threads, max_query_size, ...) with every query, on top of c's:
+// unlike With's, they are dropped for a user whose profile forbids
+// changing settings, and the queries run without them.
+func (c *Client) Tune(s Settings) *Client {
+	d := *c
+	d.tuning = url.Values{}
+	for k, v := range c.tuning {
+		d.tuning[k] = v
+	}
+	for k, v := range s {
+		d.tuning.Set(k, v)
+	}
+	return &d
+}
+
+// settingsRefused reports whether err is the server refusing to change a
+// setting for a user whose profile is readonly=1 (18.16: "Cannot
+// override setting (max_threads) in readonly mode"; later: "Cannot modify
+// 'max_threads' setting in readonly mode").
+func settingsRefused(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == CodeReadonly && (strings.Contains(e.Message, "Cannot override setting") || strings.Contains(e.Message, "Cannot modify"))
+}
+
+// untune reports whether a query that failed with err should be sent
+// again without the tuning settings, and from then on leaves them out.
+func (c *Client) untune(err error) bool {
+	if len(c.tuning) == 0 || c.untuned.Load() || !settingsRefused(err) {
+		return false
+	}
+	c.untuned.Store(true)
+	return true
 }
 
 // InDatabase returns a client whose queries default to database name: for
@@ -121,6 +166,9 @@ func (c *Client) Each(ctx context.Context, q string, fn func(row []string) error
 // names and types before the first row.
 func (c *Client) EachHeader(ctx context.Context, q string, header func(names, types []string) error, fn func(row []string) error) (names, types []string, err error) {
 	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "TabSeparatedWithNamesAndTypes")
+	if c.untune(err) {
+		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "TabSeparatedWithNamesAndTypes")
+	}
 	for retry := 0; retry < 2 && transient(err) && ctx.Err() == nil; retry++ {
 		// A read that failed between shards sent no row (the server
 		// finishes before it sends), so asking again is safe.
@@ -168,6 +216,9 @@ func (c *Client) EachHeader(ctx context.Context, q string, header func(names, ty
 // Exec runs a statement that returns no rows (DDL, INSERT ... SELECT).
 func (c *Client) Exec(ctx context.Context, q string) error {
 	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "")
+	if c.untune(err) {
+		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "")
+	}
 	if err != nil {
 		return err
 	}
@@ -194,6 +245,11 @@ func (c *Client) Insert(ctx context.Context, q string, data io.Reader) error {
 func (c *Client) do(ctx context.Context, q string, data io.Reader, extra url.Values, format string) (io.Reader, func(), error) {
 	id := newQueryID()
 	params := url.Values{"database": {c.database}, "query_id": {id}}
+	if !c.untuned.Load() {
+		for k, v := range c.tuning {
+			params[k] = v
+		}
+	}
 	for k, v := range c.settings {
 		params[k] = v
 	}
@@ -236,7 +292,7 @@ func (c *Client) kill(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	d := *c
-	d.settings = url.Values{} // a readonly=1 setting must not stop the kill
+	d.settings, d.tuning = url.Values{}, url.Values{} // a readonly=1 setting must not stop the kill
 	if body, done, err := d.do(ctx, "KILL QUERY WHERE query_id = "+String(id)+" ASYNC", nil, nil, ""); err == nil {
 		io.Copy(io.Discard, body)
 		done()
