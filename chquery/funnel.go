@@ -69,6 +69,7 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 			return nil, err
 		}
 	}
+	from, to, between := betweenExclusions(q)
 	vendor := !strings.EqualFold(strings.TrimSpace(q.Semantics), query.SemSpoor) && strings.TrimSpace(q.Semantics) != ""
 	var sql partSQL
 	switch {
@@ -78,6 +79,8 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		sql, err = e.strictSQL(ctx, q, span, false)
 	case anyOrder(q.Mode):
 		sql, err = e.anySQL(ctx, q, span, f)
+	case between:
+		sql, err = e.betweenSQL(ctx, q, span, f, from, to)
 	case distinctNames(q.Steps):
 		sql, err = e.distinctSQL(ctx, q, span, f, latestAttempt)
 	default:
@@ -103,15 +106,18 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 
 // wholeExclusions says which exclusions of an ordered funnel are not
 // compiled: those of steps sharing a name, and those from a step after
-// the first. The rest distinctSQL compiles (strictSQL compiles every
-// exclusion).
+// the first unless all run between the same two steps (betweenSQL). The
+// rest distinctSQL compiles (strictSQL compiles every exclusion).
 func wholeExclusions(q query.FunnelQuery) error {
 	if !distinctNames(q.Steps) {
 		return errNotYet(i18n.M("an ordered funnel with exclusions whose steps share an event name"))
 	}
+	if _, _, ok := betweenExclusions(q); ok {
+		return nil
+	}
 	for _, x := range q.Exclude {
 		if x.From != 0 {
-			return errNotYet(i18n.M("an exclusion in an ordered funnel from a step after the first (%s)", x.Event))
+			return errNotYet(i18n.M("an exclusion in an ordered funnel from a step after the first (%s) beside exclusions between other steps", x.Event))
 		}
 	}
 	return nil

@@ -87,6 +87,29 @@ func TestFunnelAnyHandChecked(t *testing.T) {
 	}
 }
 
+// zoneOf is where random dataset it lies: every other one in
+// Europe/Berlin, from the evening before its clocks spring forward
+// (2026-03-29, a 23-hour day) or fall back (2026-10-25, a 25-hour day),
+// the rest in UTC from day0. It returns the zone, the dataset's first
+// time, and the local day of that time and the next, for ranges.
+func zoneOf(t *testing.T, it int) (loc *time.Location, t0 int64, day, next string) {
+	t.Helper()
+	loc, t0 = time.UTC, day0
+	if it%2 == 1 {
+		berlin, err := time.LoadLocation("Europe/Berlin")
+		if err != nil {
+			t.Skipf("no Europe/Berlin zone data: %v", err)
+		}
+		loc = berlin
+		t0 = time.Date(2026, 3, 28, 20, 0, 0, 0, time.UTC).UnixMilli()
+		if it%4 == 3 {
+			t0 = time.Date(2026, 10, 24, 20, 0, 0, 0, time.UTC).UnixMilli()
+		}
+	}
+	first := time.UnixMilli(t0).In(loc)
+	return loc, t0, first.Format("2006-01-02"), first.AddDate(0, 0, 1).Format("2006-01-02")
+}
+
 // TestFunnelMatchesLocal compares the compiled ordered, strict and any-order funnels with the local
 // engine on many random small datasets: few distinct times (many equal
 // timestamps, in shuffled storage order), same-named steps (in any order
@@ -102,12 +125,13 @@ func TestFunnelMatchesLocal(t *testing.T) {
 	parts := partsEvery(t)
 	for it := 0; it < datasets; it++ {
 		parts(it)
+		loc, t0, day, next := zoneOf(t, it)
 		names := []string{"a", "b", "c", "d"}[:2+rng.Intn(3)]
 		slots := []int{3, 8, 60}[rng.Intn(3)]
 		var raw []query.RawEvent
 		for u := 0; u < 1+rng.Intn(30); u++ {
 			for e := rng.Intn(12); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: day0 + int64(rng.Intn(slots))*hour + int64(rng.Intn(2))}
+				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(slots))*hour + int64(rng.Intn(2))}
 				if rng.Intn(2) == 0 {
 					re.Props = map[string]string{"p": []string{"x", "y", "10", "9.5"}[rng.Intn(4)]}
 				}
@@ -115,7 +139,7 @@ func TestFunnelMatchesLocal(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, time.UTC)
+		b := f.load(raw, loc)
 		for qi := 0; qi < queries; qi++ {
 			q := query.FunnelQuery{Mode: []string{"", query.FunnelStrict, query.FunnelAny}[rng.Intn(3)]}
 			win := []int64{0, 1, 2, 3, 5, 24}[rng.Intn(6)]*hour + int64(rng.Intn(2))
@@ -140,10 +164,9 @@ func TestFunnelMatchesLocal(t *testing.T) {
 				q.By = "p"
 			}
 			if rng.Intn(3) == 0 {
-				q.From = "2026-01-01"
-				q.To = "2026-01-02"
+				q.From, q.To = day, next
 				if rng.Intn(2) == 0 {
-					q.From = "2026-01-02"
+					q.From = next
 				}
 			}
 			if rng.Intn(3) == 0 {
@@ -187,10 +210,13 @@ func TestFunnelHeavyPerson(t *testing.T) {
 	sameFunnel(t, b, q)
 	t.Logf("the same, strict, on the three engines: %v", time.Since(start))
 	// The forms compiled later: an exclusion before a middle step (every
-	// depth's completion), strict with an exclusion, PostHog's any order
-	// and any order over one name with two filters.
+	// depth's completion), exclusions between later steps (of a step's own
+	// event, before a middle step), strict with an exclusion, PostHog's
+	// any order and any order over one name with two filters.
 	for _, q := range []query.FunnelQuery{
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", To: 1}}},
+		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
+		{Steps: query.FunnelSteps([]string{"view", "cart", "other", "buy"}), Window: "1h", Exclude: []query.Exclusion{{Event: "view", From: 1, To: 2}}},
 		{Steps: q.Steps, Window: "1h", Mode: query.FunnelStrict, Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
 		{Steps: q.Steps, Window: "1h", Mode: query.FunnelAny, Semantics: query.SemPostHog},
 		{Steps: query.FunnelSteps([]string{"view", "view where p = x", "buy"}), Window: "1h", Mode: query.FunnelAny},
@@ -311,11 +337,12 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 	const hour = int64(3_600_000)
 	datasets := runs(8, 2)
 	for it := 0; it < datasets; it++ {
+		loc, t0, day, _ := zoneOf(t, it)
 		names := []string{"a", "b", "c"}[:2+rng.Intn(2)]
 		var raw []query.RawEvent
 		for u := 0; u < 1+rng.Intn(30); u++ {
 			for e := rng.Intn(12); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: day0 + int64(rng.Intn(8))*hour + int64(rng.Intn(2))}
+				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(8))*hour + int64(rng.Intn(2))}
 				if rng.Intn(6) == 0 {
 					re.Event = "z" // in no step: strict_order's break
 				}
@@ -326,7 +353,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, time.UTC)
+		b := f.load(raw, loc)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Semantics: []string{query.SemMixpanel, query.SemClickHouse, query.SemAmplitude, query.SemPostHog}[rng.Intn(4)]}
 			if q.Semantics == query.SemAmplitude && rng.Intn(2) == 0 {
@@ -361,7 +388,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 				q.By = "p"
 			}
 			if rng.Intn(3) == 0 {
-				q.From, q.To = "2026-01-01", "2026-01-01"
+				q.From, q.To = day, day
 			}
 			if q.Semantics == query.SemAmplitude && q.Mode == "" && !distinctNames(q.Steps) ||
 				q.Semantics == query.SemPostHog && (q.Mode == query.FunnelStrict || q.Mode == "" && !distinctNames(q.Steps)) {
@@ -403,11 +430,12 @@ func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
 	const hour = int64(3_600_000)
 	datasets := runs(5, 2)
 	for it := 0; it < datasets; it++ {
+		loc, t0, day, _ := zoneOf(t, it)
 		names := []string{"a", "b", "c", "d"}
 		var raw []query.RawEvent
 		for u := 0; u < 1+rng.Intn(30); u++ {
 			for e := rng.Intn(14); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: day0 + int64(rng.Intn(36))*hour/2 + int64(rng.Intn(2))}
+				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(36))*hour/2 + int64(rng.Intn(2))}
 				if rng.Intn(2) == 0 {
 					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
 				}
@@ -415,7 +443,7 @@ func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, time.UTC)
+		b := f.load(raw, loc)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Semantics: query.SemAmplitude}
 			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour + int64(rng.Intn(2))
@@ -441,7 +469,7 @@ func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
 				q.By = "p"
 			}
 			if rng.Intn(3) == 0 {
-				q.From, q.To = "2026-01-01", "2026-01-01"
+				q.From, q.To = day, day
 			}
 			sameFunnel(t, b, q)
 		}
@@ -515,11 +543,12 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 	rng := rand.New(rand.NewSource(44))
 	const hour = int64(3_600_000)
 	for it := 0; it < runs(5, 2); it++ {
+		loc, t0, day, _ := zoneOf(t, it)
 		names := []string{"a", "b", "c", "d", "x", "y"}
 		var raw []query.RawEvent
 		for u := 0; u < 1+rng.Intn(30); u++ {
 			for e := rng.Intn(14); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: day0 + int64(rng.Intn(30))*hour/2 + int64(rng.Intn(2))}
+				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(30))*hour/2 + int64(rng.Intn(2))}
 				if rng.Intn(2) == 0 {
 					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
 				}
@@ -527,7 +556,7 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 			}
 		}
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, time.UTC)
+		b := f.load(raw, loc)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Exclude: []query.Exclusion{{Event: "x"}}}
 			win := []int64{0, 1, 2, 4, 8}[rng.Intn(5)]*hour + int64(rng.Intn(2))
@@ -571,7 +600,7 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 				q.By = "p"
 			}
 			if rng.Intn(3) == 0 {
-				q.From, q.To = "2026-01-01", "2026-01-01"
+				q.From, q.To = day, day
 			}
 			sameFunnel(t, b, q)
 		}
@@ -581,7 +610,7 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 		steps := query.FunnelSteps([]string{"a", "b", "c"})
 		for _, q := range []query.FunnelQuery{
 			{Steps: query.FunnelSteps([]string{"a", "b", "a"}), Exclude: []query.Exclusion{{Event: "x"}}},
-			{Steps: steps, Exclude: []query.Exclusion{{Event: "x", From: 1, To: 2}}},
+			{Steps: steps, Exclude: []query.Exclusion{{Event: "x", From: 1, To: 2}, {Event: "y"}}},
 		} {
 			notCompiled(t, b, q)
 		}

@@ -1,0 +1,307 @@
+package chquery
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/query"
+)
+
+// betweenExclusions reports whether q is an ordered funnel of steps with
+// different names whose exclusions all run between the same two steps,
+// the first of them after step 1 (--exclude x:2-3): betweenSQL's form.
+// It returns those steps, 0-based, To resolved.
+func betweenExclusions(q query.FunnelQuery) (from, to int, ok bool) {
+	if len(q.Exclude) == 0 || !distinctNames(q.Steps) || anyOrder(q.Mode) || strings.EqualFold(q.Mode, query.FunnelStrict) {
+		return 0, 0, false
+	}
+	exs := exclusionSteps(q)
+	for _, x := range exs {
+		if x != exs[0] {
+			return 0, 0, false
+		}
+	}
+	// Codes up to n+3 go in the low bits of a packed key (below).
+	return exs[0][0], exs[0][1], exs[0][0] > 0 && len(q.Steps)+4 < 1<<codeBits
+}
+
+// betweenSQL is the ordered funnel, steps of different names, whose
+// exclusions all run from step F > 1 to step T (1-based here; the code
+// is 0-based). An attempt's chain may reach T only when no excluded event
+// comes strictly between its step-F and step-T events; one that stops
+// short of the last step, at a level in [F, T), is held at F when an
+// excluded event comes after its step-F event within its window (query's
+// funnelWorker.ordered, capped).
+//
+// Per attempt (start s, window end s+W), from backward passes over the
+// person's sorted keys — each a running minimum, linear:
+//
+//   - r: the earliest time steps 2..F-1 are done after s (greedy), s
+//     itself when F = 2. Below F every level is the greedy earliest
+//     completion, as without exclusions.
+//   - The levels in [F, T): the greedy completion from the first step-F
+//     event at or after r.
+//   - From T on: the chain runs through the first "good" step-F event g at
+//     or after r, one whose greedy completion of steps F+1..T comes no
+//     later than the next excluded event after it. Any chain reaching T
+//     passes a good step-F event no earlier than g, so none completes
+//     sooner.
+//   - Held at F: the latest chain at a level k in [F, T) has no excluded
+//     event after its step-F event within the window exactly when the
+//     first step-F event at or after max(r, the last excluded event up to
+//     s+W) completes steps F+1..k within the window.
+//
+// Each "first step-F event at or after a time" is read for all attempts at
+// once: the times, which grow with s, are merged into the keys as markers
+// sorting before the steps of their instant, and the backward passes carry
+// the completion of the next step-F event to them.
+//
+// The latest attempt of the deepest level counts. Its chain is the one the
+// local engine reports: the first event of the level's step at the
+// completion above, and back from it, the latest event of each earlier
+// step before the next step's — for step T, the latest whose own latest
+// step-F event has no excluded event after it before T's.
+func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, from, to int) (partSQL, error) {
+	t := e.t
+	n := len(q.Steps)
+	if err := packedSpan(f); err != nil {
+		return nil, err
+	}
+	window, where, err := e.windowAndWhere(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	base := f.min
+	codes, names, err := e.stepCodes(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var xs []string
+	for _, x := range q.Exclude {
+		xs = append(xs, x.Event)
+	}
+	excluded := t.Event + " IN (" + clickhouse.Strings(xs) + ")"
+	codes = append(codes, "("+excluded+"), 0")
+	names = append(names, xs...)
+	// K: the step events' keys (step k+1's code is k+1); XK0: the excluded
+	// events' keys, code 0.
+	inner := e.personKeysWith(q, span, f, window, where, codes, names, "code = 1", keyOptions{stepsOnly: true, times: []string{excluded}})
+
+	const big = "toInt64(4611686018427387904)" // -neg: "never"
+	shift := strconv.Itoa(codeBits)
+	mask := 1<<codeBits - 1
+	unit := strconv.Itoa(1 << codeBits)
+	span54 := lit(maxPackedSpan)
+	W := lit(window)
+	toKey := lit((span.To - base) << codeBits)
+	var st stages
+	st.let("C", fmt.Sprintf("arrayMap(k -> bitAnd(k, %d), K)", mask))
+	st.let("T", "arrayMap(k -> bitShiftRight(k, "+shift+"), K)")
+	st.let("isS", fmt.Sprintf("arrayMap(k -> bitAnd(k, %d) = 1 AND k < %s, K)", mask, toKey))
+	st.next()
+	st.let("RC", "arrayReverse(C)")
+	st.let("RT", "arrayReverse(T)")
+	st.let("RS", "arrayReverse(isS)")
+	st.let("ST", "arrayFilter((t, s) -> s, T, isS)")
+	// perStart: a reversed per-position array read at the starts, in
+	// their order.
+	perStart := func(arr string) string { return "arrayReverse(arrayFilter((m, s) -> s, " + arr + ", RS))" }
+	// X_k, 1 <= k < F: per start, the greedy completion of steps 1..k.
+	for k := 1; k < from; k++ {
+		backward(&st, fmt.Sprintf("FA%d_", k), "RC", "RT", 2, k+1)
+		st.next()
+		st.let(fmt.Sprintf("X%d", k), perStart(fmt.Sprintf("FA%d_2", k)))
+	}
+	r := "ST"
+	if from > 1 {
+		r = fmt.Sprintf("X%d", from-1)
+	}
+	// LX: per start, the last excluded time up to s+W: window ends (code
+	// mask, after the excluded events of their instant) merged into the
+	// excluded keys, a running maximum.
+	st.next()
+	st.let("XW", fmt.Sprintf("arraySort(arrayConcat(XK0, arrayMap(s -> least(s + %s, %s) * %s + %d, ST)))", W, span54, unit, mask))
+	st.next()
+	st.let("XV", fmt.Sprintf("arrayMap(k -> if(bitAnd(k, %d) = 0, bitShiftRight(k, %s), %s), XW)", mask, shift, neg))
+	st.next()
+	st.let("XS", runningMax("XV"))
+	st.next()
+	st.let("LX", fmt.Sprintf("arrayFilter((v, k) -> bitAnd(k, %d) = %d, XS, XW)", mask, mask))
+	// L: the keys of steps F.. (code +2), the excluded events' (code 2),
+	// and per start markers at r (code 0) and at max(r, LX) (code 1).
+	st.next()
+	st.let("L", fmt.Sprintf("arraySort(arrayConcat(arrayMap(k -> k + 2, arrayFilter(k -> bitAnd(k, %d) > %d, K)), arrayMap(k -> k + 2, XK0), "+
+		"arrayMap(v -> least(v, %s) * %s, %s), arrayMap((v, x) -> least(greatest(v, x), %s) * %s + 1, %s, LX)))",
+		mask, from, span54, unit, r, span54, unit, r))
+	st.next()
+	st.let("LRC", fmt.Sprintf("arrayReverse(arrayMap(k -> bitAnd(k, %d), L))", mask))
+	st.let("LRT", "arrayReverse(arrayMap(k -> bitShiftRight(k, "+shift+"), L))")
+	cF := from + 3 // step F's code in L
+	// CF<k>_<cF>: the completion of steps F..k from the first step-F event
+	// at or after each position; CG<k>_<cF+1>: of steps F+1..k after it.
+	for k := from; k < to; k++ {
+		backward(&st, fmt.Sprintf("CF%d_", k), "LRC", "LRT", cF, k+3)
+	}
+	for k := to; k < n; k++ {
+		backward(&st, fmt.Sprintf("CG%d_", k), "LRC", "LRT", cF+1, k+3)
+	}
+	// NX: the first excluded time after each position (those of a step-F
+	// event's instant sort before it).
+	st.next()
+	st.let("NXV", fmt.Sprintf("arrayMap((c, t) -> if(c = 2, t, %s), LRC, LRT)", big))
+	st.next()
+	st.let("NX", runningMin("NXV"))
+	// GV<k>: the completion of steps F..k through the first good step-F
+	// event at or after each position.
+	for k := to; k < n; k++ {
+		st.next()
+		st.let(fmt.Sprintf("GR%d", k), fmt.Sprintf("arrayMap((c, x, g, m) -> if(c = %d AND x >= g, m, %s), LRC, NX, CG%d_%d, CG%d_%d)", cF, big, to, cF+1, k, cF+1))
+		st.next()
+		st.let(fmt.Sprintf("GV%d", k), runningMin(fmt.Sprintf("GR%d", k)))
+	}
+	// Per start, read at its markers: the completions from r (X<k>, every
+	// level from F) and from max(r, LX) (Q<k>, levels F..T-1).
+	marker := func(arr string, code int) string {
+		return fmt.Sprintf("arrayReverse(arrayFilter((m, c) -> c = %d, %s, LRC))", code, arr)
+	}
+	st.next()
+	for k := from; k < n; k++ {
+		if k < to {
+			st.let(fmt.Sprintf("X%d", k), marker(fmt.Sprintf("CF%d_%d", k, cF), 0))
+			st.let(fmt.Sprintf("Q%d", k), marker(fmt.Sprintf("CF%d_%d", k, cF), 1))
+		} else {
+			st.let(fmt.Sprintf("X%d", k), marker(fmt.Sprintf("GV%d", k), 0))
+		}
+	}
+	// FL: per start its level plus one. The levels reached are a prefix
+	// (each completion is no earlier than the one before).
+	params, args := []string{"s"}, []string{"ST"}
+	var reach, held []string
+	for k := 1; k < n; k++ {
+		params = append(params, fmt.Sprintf("x%d", k))
+		args = append(args, fmt.Sprintf("X%d", k))
+		reach = append(reach, fmt.Sprintf("toInt64(x%d - s <= %s)", k, W))
+	}
+	for k := from; k < to; k++ {
+		params = append(params, fmt.Sprintf("q%d", k))
+		args = append(args, fmt.Sprintf("Q%d", k))
+		held = append(held, fmt.Sprintf("toInt64(q%d - s <= %s)", k, W))
+	}
+	st.next()
+	st.let("U", fmt.Sprintf("arrayMap((%s) -> %s, %s)", strings.Join(params, ", "), strings.Join(reach, " + "), strings.Join(args, ", ")))
+	st.let("H", fmt.Sprintf("arrayMap((%s) -> %d + %s, %s)", strings.Join(params, ", "), from-1, strings.Join(held, " + "), strings.Join(args, ", ")))
+	st.next()
+	st.let("FL", fmt.Sprintf("arrayMap((u, h) -> if(u >= %d AND u < %d, greatest(h, %d), u) + 1, U, H)", from, to, from))
+	st.next()
+	st.let("top", "arrayReduce('max', FL)")
+	st.next()
+	st.let("level", "toInt64(top) - 1")
+	st.let("idx", "toInt64(length(FL)) - toInt64(indexOf(arrayReverse(FL), top)) + 1")
+	st.next()
+	st.let("t0", "arrayElement(ST, idx)")
+	var done []string // the completion of each level
+	for k := 1; k < n; k++ {
+		done = append(done, fmt.Sprintf("level = %d, arrayElement(X%d, idx)", k, k))
+	}
+	deltas := "emptyArrayInt64()"
+	if n > 1 {
+		st.let("fin", "multiIf("+strings.Join(done, ", ")+", t0)")
+		st.next()
+		// Per step, where its events are (IX) and how many came up to each
+		// event (CNT): the latest before an index j is IX[CNT[j]].
+		for k := 1; k < n-1; k++ {
+			if k == to {
+				validT(&st, from, to)
+				continue
+			}
+			st.let(fmt.Sprintf("CNT%d", k), fmt.Sprintf("arrayCumSum(arrayMap(c -> toUInt32(c = %d), C))", k+1))
+			st.let(fmt.Sprintf("IX%d", k), fmt.Sprintf("arrayFilter((i, c) -> c = %d, arrayEnumerate(C), C)", k+1))
+		}
+		for k := n - 1; k >= 1; k-- {
+			first := fmt.Sprintf("toInt64(indexOf(K, fin * %s + %d))", unit, k+1)
+			j := fmt.Sprintf("if(level = %d, %s, 0)", k, first)
+			if k < n-1 {
+				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, toInt64(arrayElement(IX%d, arrayElement(CNT%d, J%d))), 0)", k, first, k, k, k, k+1)
+			}
+			st.let(fmt.Sprintf("J%d", k), j)
+		}
+		var ds []string
+		prev := "t0"
+		for k := 1; k < n; k++ {
+			cur := fmt.Sprintf("arrayElement(T, J%d)", k)
+			ds = append(ds, cur+" - "+prev)
+			prev = cur
+		}
+		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
+	}
+	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
+	if q.By != "" {
+		st.next()
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")
+		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
+	}
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+	}, nil
+}
+
+// validT redefines IX<to> and CNT<to> over the step-T events (0-based
+// to) a chain may reach: those whose latest step-F event (from) before
+// them, through steps F+1..T-1, has no excluded event after it before
+// their instant. Forward running maxima over the keys merged with the
+// excluded ones (code mask: after the steps of their instant).
+func validT(st *stages, from, to int) {
+	mask := 1<<codeBits - 1
+	shift := strconv.Itoa(codeBits)
+	st.next()
+	st.let("KX", fmt.Sprintf("arraySort(arrayConcat(K, arrayMap(x -> x + %d, XK0)))", mask))
+	st.next()
+	st.let("KC", fmt.Sprintf("arrayMap(k -> bitAnd(k, %d), KX)", mask))
+	st.let("KT", "arrayMap(k -> bitShiftRight(k, "+shift+"), KX)")
+	st.next()
+	st.let("LBV", fmt.Sprintf("arrayMap((c, t) -> if(c = %d, t, %s), KC, KT)", mask, neg))
+	st.let("AB"+strconv.Itoa(from), fmt.Sprintf("arrayMap((c, t) -> if(c = %d, t, %s), KC, KT)", from+1, neg))
+	st.next()
+	st.let("LB", runningMax("LBV"))
+	for k := from; k < to; k++ {
+		st.next()
+		st.let(fmt.Sprintf("A%d", k), runningMax(fmt.Sprintf("AB%d", k)))
+		st.next()
+		st.let(fmt.Sprintf("AB%d", k+1), fmt.Sprintf("arrayMap((c, a) -> if(c = %d, a, %s), KC, A%d)", k+2, neg, k))
+	}
+	st.next()
+	st.let("VX", fmt.Sprintf("arrayMap((b, x) -> b > %s AND b >= x, AB%d, LB)", neg, to))
+	st.next()
+	st.let("VT", fmt.Sprintf("arrayFilter((v, c) -> c != %d, VX, KC)", mask))
+	st.next()
+	st.let(fmt.Sprintf("CNT%d", to), "arrayCumSum(arrayMap(v -> toUInt32(v), VT))")
+	st.let(fmt.Sprintf("IX%d", to), "arrayFilter((i, v) -> v, arrayEnumerate(VT), VT)")
+}
+
+// backward defines, over reversed codes rc and times rt, <name><c> for c
+// from to down to from: per position, the least time the steps of codes
+// c..to can be done by events at or after it, one after another (an
+// instant's codes sort in step order), big for never: a running minimum
+// per code, linear.
+func backward(st *stages, name, rc, rt string, from, to int) {
+	const big = "toInt64(4611686018427387904)"
+	prev := ""
+	for c := to; c >= from; c-- {
+		st.next()
+		r := fmt.Sprintf("arrayMap((c, t) -> if(c = %d, t, %s), %s, %s)", c, big, rc, rt)
+		if prev != "" {
+			r = fmt.Sprintf("arrayMap((c, m) -> if(c = %d, m, %s), %s, %s)", c, big, rc, prev)
+		}
+		st.let(fmt.Sprintf("%sR%d", name, c), r)
+		prev = fmt.Sprintf("%s%d", name, c)
+		st.let(prev, runningMin(fmt.Sprintf("%sR%d", name, c)))
+	}
+}
+
+// runningMin is SQL for the running minimum of an Int64 array, linear.
+func runningMin(arr string) string {
+	return "arrayMap((b, s) -> b - s, " + arr + ", arrayCumSumNonNegative(arrayDifference(" + arr + ")))"
+}
