@@ -15,8 +15,9 @@ import (
 // Other products' funnel semantics (docs/semantics.md#vendor-semantics),
 // compiled where they can be exactly: Mixpanel's, Amplitude's (strict, or
 // steps of different names), PostHog's (any order, or ordered over steps
-// of different names) and ClickHouse's windowFunnel with every option but
-// strict_once. The rest say they are not compiled yet.
+// of different names) and ClickHouse's windowFunnel with every option
+// (strict_once over steps of different names: funnel_once.go). The rest
+// say they are not compiled yet.
 
 // vendorSQL returns the per-person query of q under another product's
 // semantics, or an error saying it is not compiled.
@@ -24,7 +25,7 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 	switch sem := strings.ToLower(strings.TrimSpace(q.Semantics)); {
 	case sem == query.SemMixpanel:
 		return e.mixpanelSQL(ctx, q, span)
-	case sem == query.SemClickHouse && !slices.ContainsFunc(q.Options, func(o string) bool { return strings.TrimSpace(o) == query.CHStrictOnce }):
+	case sem == query.SemClickHouse && (distinctNames(q.Steps) || !slices.ContainsFunc(q.Options, func(o string) bool { return strings.TrimSpace(o) == query.CHStrictOnce })):
 		return e.windowFunnelSQL(ctx, q, span, f)
 	case sem == query.SemAmplitude && strings.EqualFold(q.Mode, query.FunnelStrict):
 		return e.strictSQL(ctx, q, span, true)
@@ -35,7 +36,7 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 	case sem == query.SemPostHog && !strings.EqualFold(q.Mode, query.FunnelStrict) && distinctNames(q.Steps):
 		return e.distinctSQL(ctx, q, span, f, posthogAttempt)
 	case sem == query.SemClickHouse:
-		return nil, errNotYet(i18n.M("--semantics clickhouse with --option strict_once"))
+		return nil, errNotYet(i18n.M("--semantics clickhouse with --option strict_once over steps sharing an event name"))
 	default:
 		return nil, errNotYet(i18n.M("--semantics %s", q.Semantics))
 	}
@@ -139,9 +140,12 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 // was never reached, once a step 1 was (per step, running counts of
 // where it was reached).
 func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
-	var strictIncrease, dedup, order, reentry bool
+	n := len(q.Steps)
+	var strictIncrease, dedup, order, reentry, once bool
 	for _, o := range q.Options {
 		switch strings.TrimSpace(o) {
+		case query.CHStrictOnce: // steps of different names (vendorSQL): funnel_once.go
+			once = n > 1
 		case query.CHStrictIncrease:
 			strictIncrease = true
 		case query.CHStrictDedup:
@@ -153,7 +157,6 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 		}
 	}
 	t := e.t
-	n := len(q.Steps)
 	stops := (dedup || order) && n > 1
 	if err := packedSpan(f); err != nil {
 		return nil, err
@@ -197,18 +200,24 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	var st stages
 	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
 	st.let("NTW", "arrayMap(k -> "+lit(window)+" - bitShiftRight(k, "+shift+"), K)")
+	if once && strictIncrease {
+		onceInstants(&st)
+	}
 	for k := 1; k <= n; k++ {
 		nb := fmt.Sprintf("arrayMap((c, k) -> if(c = 1, -bitShiftRight(k, %s), %s), C, K)", shift, big)
 		if k > 1 {
 			// An entry of step k leaves NA_{k-1} as it was before it.
 			nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, NA%d, NTW)", k, big, k-1)
-			if strictIncrease {
+			switch {
+			case once && strictIncrease:
+				nb = fmt.Sprintf("arrayMap((c, p, w) -> if(c = %d AND p <= w, p, %s), C, NAL%d, NTW)", k, big, k-1)
+			case strictIncrease:
 				nb = fmt.Sprintf("arrayMap((c, p, w, l, k) -> if(c = %d AND p <= w AND l < bitShiftRight(k, %s), p, %s), C, NA%d, NTW, LT%d, K)", k, shift, big, k-1, k-1)
 			}
 		}
 		st.let(fmt.Sprintf("NB%d", k), nb)
 		st.let(fmt.Sprintf("last%d", k), fmt.Sprintf("arrayReduce('min', NB%d)", k))
-		if k < n && strictIncrease {
+		if k < n && strictIncrease && !once {
 			// LT_k: when step k was last reached, at or before each entry.
 			st.next()
 			st.let(fmt.Sprintf("RL%d", k), fmt.Sprintf("arrayMap((b, k) -> if(b < %s, bitShiftRight(k, %s), %s), NB%d, K)", big, shift, neg, k))
@@ -220,6 +229,9 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 			// entry (VC): the last before entry j is VI[VC[j-1]].
 			st.let(fmt.Sprintf("VC%d", k), fmt.Sprintf("arrayCumSum(arrayMap(b -> toUInt32(b < %s), NB%d))", big, k))
 			st.let(fmt.Sprintf("VI%d", k), fmt.Sprintf("arrayFilter((i, b) -> b < %s, arrayEnumerate(NB%d), NB%d)", big, k, k))
+			if once && strictIncrease {
+				onceLagged(&st, k, big)
+			}
 		}
 	}
 	// lastOf(k): the last entry reaching step k (of those before the
@@ -279,14 +291,24 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	st.next()
 	st.let("level", level)
 	// J_k: the entry of the counted chain's step k (0 past the level).
-	st.let(fmt.Sprintf("J%d", n), fmt.Sprintf("if(level = %d, toInt64(arrayFirstIndex(x -> x < %s, NB%d)), 0)", n-1, big, n))
-	for k := n - 1; k >= 1; k-- {
-		st.let(fmt.Sprintf("J%d", k), fmt.Sprintf("multiIf(level = %d, %s, level > %d, toInt64(arrayElement(VI%d, arrayElement(VC%d, J%d - 1))), 0)", k-1, lastOf(k), k-1, k, k, k+1))
+	var times []string
+	byAt := "-1"
+	if once {
+		times, byAt = onceChain(&st, n, window, strictIncrease, big, lastOf)
+		st.next()
+	} else {
+		st.let(fmt.Sprintf("J%d", n), fmt.Sprintf("if(level = %d, toInt64(arrayFirstIndex(x -> x < %s, NB%d)), 0)", n-1, big, n))
+		for k := n - 1; k >= 1; k-- {
+			st.let(fmt.Sprintf("J%d", k), fmt.Sprintf("multiIf(level = %d, %s, level > %d, toInt64(arrayElement(VI%d, arrayElement(VC%d, J%d - 1))), 0)", k-1, lastOf(k), k-1, k, k, k+1))
+		}
+		for k := 1; k <= n; k++ {
+			times = append(times, fmt.Sprintf("bitShiftRight(arrayElement(K, J%d), %s)", k, shift))
+		}
 	}
-	st.let("t0", "bitShiftRight(arrayElement(K, J1), "+shift+")")
+	st.let("t0", times[0])
 	var ds []string
 	for k := 2; k <= n; k++ {
-		ds = append(ds, fmt.Sprintf("bitShiftRight(arrayElement(K, J%d), %s) - bitShiftRight(arrayElement(K, J%d), %s)", k, shift, k-1, shift))
+		ds = append(ds, times[k-1]+" - "+times[k-2])
 	}
 	deltas := "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
 	if n == 1 {
@@ -295,7 +317,7 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
 	if q.By != "" {
 		st.next()
-		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), "+byAt+")")
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {

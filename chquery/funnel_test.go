@@ -212,11 +212,13 @@ func TestFunnelHeavyPerson(t *testing.T) {
 	// The forms compiled later: an exclusion before a middle step (every
 	// depth's completion), exclusions between later steps (of a step's own
 	// event, before a middle step), strict with an exclusion, PostHog's
-	// any order and any order over one name with two filters.
+	// any order, any order over one name with two filters, and
+	// windowFunnel's strict_once.
 	for _, q := range []query.FunnelQuery{
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", To: 1}}},
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
 		{Steps: query.FunnelSteps([]string{"view", "cart", "other", "buy"}), Window: "1h", Exclude: []query.Exclusion{{Event: "view", From: 1, To: 2}}},
+		{Steps: q.Steps, Window: "1h", Semantics: query.SemClickHouse, Options: []string{query.CHStrictOnce, query.CHStrictIncrease}},
 		{Steps: q.Steps, Window: "1h", Mode: query.FunnelStrict, Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
 		{Steps: q.Steps, Window: "1h", Mode: query.FunnelAny, Semantics: query.SemPostHog},
 		{Steps: query.FunnelSteps([]string{"view", "view where p = x", "buy"}), Window: "1h", Mode: query.FunnelAny},
@@ -327,8 +329,8 @@ func TestFunnelAmplitudeHandChecked(t *testing.T) {
 }
 
 // TestFunnelSemanticsMatchLocal compares the compiled Mixpanel, Amplitude
-// (ordered and strict) and ClickHouse rules (with every option but
-// strict_once, alone and together) with the local engine's on random timelines with
+// (ordered and strict) and ClickHouse rules (with every option, alone and
+// together; strict_once over steps of different names) with the local engine's on random timelines with
 // equal times, same-named steps with and without different filters,
 // --where, --by and ranges; the rules not compiled must say so.
 func TestFunnelSemanticsMatchLocal(t *testing.T) {
@@ -371,6 +373,9 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 				if slices.Contains(q.Options, query.CHStrictOrder) && rng.Intn(2) == 0 {
 					q.Options = append(q.Options, query.CHAllowReentry)
 				}
+				if rng.Intn(3) == 0 {
+					q.Options = append(q.Options, query.CHStrictOnce)
+				}
 			}
 			win := []int64{0, 1, 2, 5}[rng.Intn(4)]*hour + int64(rng.Intn(2))
 			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
@@ -391,7 +396,8 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 				q.From, q.To = day, day
 			}
 			if q.Semantics == query.SemAmplitude && q.Mode == "" && !distinctNames(q.Steps) ||
-				q.Semantics == query.SemPostHog && (q.Mode == query.FunnelStrict || q.Mode == "" && !distinctNames(q.Steps)) {
+				q.Semantics == query.SemPostHog && (q.Mode == query.FunnelStrict || q.Mode == "" && !distinctNames(q.Steps)) ||
+				slices.Contains(q.Options, query.CHStrictOnce) && !distinctNames(q.Steps) {
 				notCompiled(t, b, q)
 				continue
 			}
