@@ -297,7 +297,11 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 		times, byAt = onceChain(&st, n, window, strictIncrease, big, lastOf)
 		st.next()
 	} else {
-		st.let(fmt.Sprintf("J%d", n), fmt.Sprintf("if(level = %d, toInt64(arrayFirstIndex(x -> x < %s, NB%d)), 0)", n-1, big, n))
+		j := fmt.Sprintf("toInt64(arrayFirstIndex(x -> x < %s, NB%d))", big, n)
+		if n == 1 {
+			j = oneStepChain(&st, order)
+		}
+		st.let(fmt.Sprintf("J%d", n), fmt.Sprintf("if(level = %d, %s, 0)", n-1, j))
 		for k := n - 1; k >= 1; k-- {
 			st.let(fmt.Sprintf("J%d", k), fmt.Sprintf("multiIf(level = %d, %s, level > %d, toInt64(arrayElement(VI%d, arrayElement(VC%d, J%d - 1))), 0)", k-1, lastOf(k), k-1, k, k, k+1))
 		}
@@ -323,4 +327,22 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	return func(from, part string) string {
 		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
+}
+
+// oneStepChain defines what a funnel of one step needs and returns SQL for
+// the entry windowFunnel's chain ends with: no entry of the step ends the
+// search, so it is the last step-1 entry, before the first row meeting no
+// condition after one with strict_order.
+func oneStepChain(st *stages, order bool) string {
+	st.next()
+	st.let("S1", "arrayCumSum(arrayMap(c -> toUInt32(c = 1), C))")
+	st.let("I1", "arrayFilter((i, c) -> c = 1, arrayEnumerate(C), C)")
+	seen := "toUInt32(length(I1))"
+	if order {
+		st.next()
+		st.let("stop1", "toInt64(arrayFirstIndex((c, s) -> c = 0 AND s > 0, C, S1))")
+		st.next()
+		seen = "if(stop1 > 0, arrayElement(S1, stop1), " + seen + ")"
+	}
+	return "toInt64(arrayElement(I1, " + seen + "))"
 }
