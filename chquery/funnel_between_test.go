@@ -73,13 +73,16 @@ func TestFunnelBetweenHandChecked(t *testing.T) {
 // own event among them) with the local engine on random timelines: equal
 // times (excluded events at the steps' instants too), repeated starts,
 // windows in milliseconds landing on event times, --where, --by, ranges,
-// and zones whose clocks change inside the data (zoneOf).
+// zones whose clocks change inside the data (zoneOf), every other
+// dataset read in parts (partsEvery).
 func TestFunnelBetweenMatchesLocal(t *testing.T) {
 	f := newFixture(t)
 	rng := rand.New(rand.NewSource(23))
 	const hour = int64(3_600_000)
+	parts := partsEvery(t)
 	for it := 0; it < runs(4, 2); it++ {
 		loc, t0, day, _ := zoneOf(t, it)
+		parts(it)
 		names := []string{"a", "b", "c", "d", "x", "y"}
 		var raw []query.RawEvent
 		for u := 0; u < 1+rng.Intn(30); u++ {

@@ -56,13 +56,16 @@ func TestFunnelStrictOnceHandChecked(t *testing.T) {
 // alone and with every other option, over steps of different names with
 // the local engine on random timelines crowded at few instants (several
 // rows of a step at one instant, stored out of order), windows in
-// milliseconds, --where, --by, ranges and zones with a clock change.
+// milliseconds, --where, --by, ranges, zones with a clock change, and
+// every other dataset read in parts (partsEvery).
 func TestFunnelStrictOnceMatchesLocal(t *testing.T) {
 	f := newFixture(t)
 	rng := rand.New(rand.NewSource(57))
 	const hour = int64(3_600_000)
+	parts := partsEvery(t)
 	for it := 0; it < runs(4, 2); it++ {
 		loc, t0, day, _ := zoneOf(t, it)
+		parts(it)
 		names := []string{"a", "b", "c", "d", "z"}
 		var raw []query.RawEvent
 		for u := 0; u < 1+rng.Intn(30); u++ {
