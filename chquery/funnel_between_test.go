@@ -84,18 +84,7 @@ func TestFunnelBetweenMatchesLocal(t *testing.T) {
 		loc, t0, day, _ := zoneOf(t, it)
 		parts(it)
 		names := []string{"a", "b", "c", "d", "x", "y"}
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(30); u++ {
-			for e := rng.Intn(16); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(30))*hour/2 + int64(rng.Intn(2))}
-				if rng.Intn(2) == 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
-				}
-				raw = append(raw, re)
-			}
-		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, loc)
+		b := f.load(halfHourly(rng, t0, names, 16), loc)
 		for qi := 0; qi < 10; qi++ {
 			var q query.FunnelQuery
 			win := []int64{0, 1, 2, 4, 8}[rng.Intn(5)]*hour + int64(rng.Intn(2))

@@ -559,18 +559,7 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 	for it := 0; it < runs(5, 2); it++ {
 		loc, t0, day, _ := zoneOf(t, it)
 		names := []string{"a", "b", "c", "d", "x", "y"}
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(30); u++ {
-			for e := rng.Intn(14); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(30))*hour/2 + int64(rng.Intn(2))}
-				if rng.Intn(2) == 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
-				}
-				raw = append(raw, re)
-			}
-		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, loc)
+		b := f.load(halfHourly(rng, t0, names, 14), loc)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Exclude: []query.Exclusion{{Event: "x"}}}
 			win := []int64{0, 1, 2, 4, 8}[rng.Intn(5)]*hour + int64(rng.Intn(2))
@@ -674,4 +663,24 @@ func TestFunnelPostHogHandChecked(t *testing.T) {
 			t.Fatalf("%s %s %v: median time to step 2 %v s, want %v", tc.sem, tc.mode, tc.steps, m, tc.median)
 		}
 	}
+}
+
+// halfHourly is a random timeline of up to 30 users from t0, each with
+// fewer than perUser events of names at whole or half hours (some a
+// millisecond later), half of them with a property p of x, y or 10,
+// shuffled out of time order.
+func halfHourly(rng *rand.Rand, t0 int64, names []string, perUser int) []query.RawEvent {
+	const hour = int64(3_600_000)
+	var raw []query.RawEvent
+	for u := 0; u < 1+rng.Intn(30); u++ {
+		for e := rng.Intn(perUser); e > 0; e-- {
+			re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(30))*hour/2 + int64(rng.Intn(2))}
+			if rng.Intn(2) == 0 {
+				re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
+			}
+			raw = append(raw, re)
+		}
+	}
+	rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
+	return raw
 }
