@@ -84,7 +84,7 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	case distinctNames(q.Steps):
 		sql, err = e.distinctSQL(ctx, q, span, f, latestAttempt)
 	default:
-		sql, err = e.funnelSQL(ctx, q, span, f)
+		sql, err = e.funnelSQL(ctx, q, span, f, latestAttempt)
 	}
 	if err != nil {
 		return nil, err
@@ -232,8 +232,10 @@ func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) 
 }
 
 // funnelSQL returns the per-person query over a table (the table, or a
-// shard's local table).
-func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
+// shard's local table). With earliestAttempt (Amplitude's rule) the
+// counted attempt is the earliest start reaching the deepest level
+// (earliestStart, funnel_vendor.go) rather than the latest.
+func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, rule attemptRule) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
 	window, err := query.ParseDuration(windowOf(q))
@@ -334,7 +336,11 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 		start = fmt.Sprintf("if(last%d > %s, last%d, %s)", k, neg, k, start)
 	}
 	st.let("level", level)
-	st.let("t0", start)
+	if rule == earliestAttempt {
+		earliestStart(&st, cls, K, window, span.To)
+	} else {
+		st.let("t0", start)
+	}
 
 	// The counted attempt's chain, for the times to convert.
 	deltas := "emptyArrayInt64()"
@@ -407,7 +413,13 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 	cols := []string{"person", "level", "t0", deltas}
 	if q.By != "" {
 		st.next()
-		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0, byEv), -1)")
+		// The counted step-1 event is the last stored at t0, or with
+		// earliest the first.
+		at := "-1"
+		if rule == earliestAttempt {
+			at = "1"
+		}
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0, byEv), "+at+")")
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 

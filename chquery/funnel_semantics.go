@@ -14,7 +14,7 @@ import (
 
 // Other products' funnel semantics (docs/semantics.md#vendor-semantics),
 // compiled where they can be exactly: Mixpanel's, Amplitude's (strict, or
-// steps of different names), PostHog's (any order, or ordered over steps
+// ordered over steps whose filters agree per name), PostHog's (any order, or ordered over steps
 // of different names) and ClickHouse's windowFunnel with every option
 // (strict_once over steps of different names: funnel_once.go). The rest
 // say they are not compiled yet.
@@ -31,6 +31,8 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 		return e.strictSQL(ctx, q, span, true)
 	case sem == query.SemAmplitude && distinctNames(q.Steps):
 		return e.distinctSQL(ctx, q, span, f, earliestAttempt)
+	case sem == query.SemAmplitude:
+		return e.funnelSQL(ctx, q, span, f, earliestAttempt)
 	case sem == query.SemPostHog && anyOrder(q.Mode):
 		return e.posthogAnySQL(ctx, q, span, f)
 	case sem == query.SemPostHog && !strings.EqualFold(q.Mode, query.FunnelStrict) && distinctNames(q.Steps):

@@ -214,8 +214,8 @@ func TestFunnelHeavyPerson(t *testing.T) {
 	// The forms compiled later: an exclusion before a middle step (every
 	// depth's completion), exclusions between later steps (of a step's own
 	// event, before a middle step), strict with an exclusion, PostHog's
-	// any order, any order over one name with two filters, and
-	// windowFunnel's strict_once.
+	// any order, any order over one name with two filters, windowFunnel's
+	// strict_once and Amplitude's rule over repeated steps.
 	for _, q := range []query.FunnelQuery{
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", To: 1}}},
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
@@ -223,6 +223,7 @@ func TestFunnelHeavyPerson(t *testing.T) {
 		{Steps: q.Steps, Window: "1h", Semantics: query.SemClickHouse, Options: []string{query.CHStrictOnce, query.CHStrictIncrease}},
 		{Steps: q.Steps, Window: "1h", Mode: query.FunnelStrict, Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
 		{Steps: q.Steps, Window: "1h", Mode: query.FunnelAny, Semantics: query.SemPostHog},
+		{Steps: query.FunnelSteps([]string{"view", "cart", "view", "buy"}), Window: "1h", Semantics: query.SemAmplitude},
 		{Steps: query.FunnelSteps([]string{"view", "view where p = x", "buy"}), Window: "1h", Mode: query.FunnelAny},
 	} {
 		start = time.Now()
@@ -330,6 +331,44 @@ func TestFunnelAmplitudeHandChecked(t *testing.T) {
 	}
 }
 
+// TestFunnelAmplitudeRepeatedHandChecked: Amplitude over steps a, b, a.
+// u1 does the funnel twice, the first time with b and the second a at one
+// instant (stored a first): Amplitude counts the first (ad: 6 h, then 0),
+// spoor the second (mail: 1 h, 1 h). u2's first a cannot reach b within
+// its window, its second can: both count the second (push: 1 day, 1 h).
+func TestFunnelAmplitudeRepeatedHandChecked(t *testing.T) {
+	f := newFixture(t)
+	at := func(d, h int) int64 { return day0 + int64(d-1)*86_400_000 + int64(h)*3_600_000 }
+	src := func(v string) map[string]string { return map[string]string{"src": v} }
+	raw := []query.RawEvent{
+		{User: "u1", Event: "a", Time: at(1, 0), Props: src("ad")}, {User: "u1", Event: "a", Time: at(1, 6)}, {User: "u1", Event: "b", Time: at(1, 6)},
+		{User: "u1", Event: "a", Time: at(5, 0), Props: src("mail")}, {User: "u1", Event: "b", Time: at(5, 1)}, {User: "u1", Event: "a", Time: at(5, 2)},
+		{User: "u2", Event: "a", Time: at(1, 0), Props: src("web")}, {User: "u2", Event: "a", Time: at(3, 0), Props: src("push")},
+		{User: "u2", Event: "b", Time: at(4, 0)}, {User: "u2", Event: "a", Time: at(4, 1)},
+		{User: "zz", Event: "other", Time: at(40, 0)},
+	}
+	b := f.load(raw, time.UTC)
+	for _, tc := range []struct {
+		sem  string
+		want map[string][2]float64 // --by value: hours to step 2, to step 3
+	}{
+		{query.SemSpoor, map[string][2]float64{"mail": {1, 1}, "push": {24, 1}}},
+		{query.SemAmplitude, map[string][2]float64{"ad": {6, 0}, "push": {24, 1}}},
+	} {
+		r := sameFunnel(t, b, query.FunnelQuery{Steps: query.FunnelSteps([]string{"a", "b", "a"}), Window: "2d", Semantics: tc.sem, Common: query.Common{By: "src"}})
+		if r.Steps[2].Users != 2 || len(r.Breakdown) != len(tc.want) {
+			t.Fatalf("%s: %d users at step 3, breakdown %+v, want 2 under %v", tc.sem, r.Steps[2].Users, r.Breakdown, tc.want)
+		}
+		for _, bd := range r.Breakdown {
+			w, ok := tc.want[bd.Value]
+			m2, m3 := bd.Steps[1].MedianSeconds, bd.Steps[2].MedianSeconds
+			if !ok || bd.Steps[2].Users != 1 || m2 == nil || m3 == nil || *m2 != w[0]*3600 || *m3 != w[1]*3600 {
+				t.Fatalf("%s: breakdown %s: %d at step 3 in %v, %v s; want %v h", tc.sem, bd.Value, bd.Steps[2].Users, m2, m3, w)
+			}
+		}
+	}
+}
+
 // TestFunnelSemanticsMatchLocal compares the compiled Mixpanel, Amplitude
 // (ordered and strict) and ClickHouse rules (with every option, alone and
 // together; strict_once over steps of different names) with the local engine's on random timelines with
@@ -397,7 +436,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 			if rng.Intn(3) == 0 {
 				q.From, q.To = day, day
 			}
-			if q.Semantics == query.SemAmplitude && q.Mode == "" && !distinctNames(q.Steps) ||
+			if q.Semantics == query.SemAmplitude && q.Mode == "" && filtersDiffer(q.Steps) ||
 				q.Semantics == query.SemPostHog && (q.Mode == query.FunnelStrict || q.Mode == "" && !distinctNames(q.Steps)) ||
 				slices.Contains(q.Options, query.CHStrictOnce) && !distinctNames(q.Steps) {
 				notCompiled(t, b, q)
@@ -409,14 +448,21 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 			continue
 		}
 		steps := query.FunnelSteps([]string{raw[0].Event, raw[0].Event})
+		sameFunnel(t, b, query.FunnelQuery{Steps: steps, Semantics: query.SemAmplitude})
 		for _, q := range []query.FunnelQuery{
 			{Steps: steps, Semantics: query.SemPostHog},
-			{Steps: steps, Semantics: query.SemAmplitude},
 			{Steps: steps, Semantics: query.SemClickHouse, Options: []string{query.CHStrictOnce}},
 		} {
 			notCompiled(t, b, q)
 		}
 	}
+}
+
+// filtersDiffer reports whether two steps of one name have different
+// filters (stepClasses refuses them).
+func filtersDiffer(steps []query.FunnelStep) bool {
+	_, _, _, err := stepClasses(steps)
+	return err != nil
 }
 
 // notCompiled fails unless the ClickHouse engine says q is not compiled,
@@ -434,7 +480,8 @@ func notCompiled(t *testing.T, b *backends, q query.FunnelQuery) {
 }
 
 // TestFunnelAmplitudeMatchesLocal: Amplitude's earliest attempt, ordered
-// over steps of different names and strict over any, against the local
+// over steps of different names or repeated ones (one filter per name) and
+// strict over any, against the local
 // engine on random timelines with equal times (stored out of order),
 // windows in milliseconds landing on event times, --where, --by, ranges
 // and step filters.
@@ -463,11 +510,19 @@ func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
 			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour + int64(rng.Intn(2))
 			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
 			order := rng.Perm(len(names))
+			repeated := rng.Intn(2) == 0 // names drawn again, one filter per name
+			filterOf := map[string][]string{}
 			for k := 0; k < 1+rng.Intn(4); k++ {
 				st := query.FunnelStep{Event: names[order[k]]}
-				if rng.Intn(4) == 0 {
+				if repeated {
+					st.Event = names[rng.Intn(2)]
+				}
+				if w, ok := filterOf[st.Event]; ok {
+					st.Where = w
+				} else if rng.Intn(4) == 0 {
 					st.Where = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
 				}
+				filterOf[st.Event] = st.Where
 				q.Steps = append(q.Steps, st)
 			}
 			if rng.Intn(3) == 0 {
