@@ -24,15 +24,8 @@ func writeSnapshot(ctx context.Context, tx *sql.Tx, version int64) error {
 	if err != nil {
 		return err
 	}
-	for p0 := 0; p0 < len(o.Person); {
-		p1 := p0 + 1
-		for p1 < len(o.Person) && int(o.Start[p1+1]-o.Start[p0]) <= segmentEvents {
-			p1++
-		}
-		if err := w.write(o, p0, p1); err != nil {
-			return err
-		}
-		p0 = p1
+	if err := w.writeAll(o); err != nil {
+		return err
 	}
 	return w.finish(invert(o.rows), version)
 }
@@ -50,6 +43,22 @@ func newSegmentWriter(ctx context.Context, tx *sql.Tx) (*segmentWriter, error) {
 		return nil, i18n.Errorf("store snapshot: %w", err)
 	}
 	return &segmentWriter{ctx: ctx, tx: tx}, nil
+}
+
+// writeAll stores every person of o as segments of whole persons, each of
+// at most segmentEvents events unless one person has more.
+func (w *segmentWriter) writeAll(o *Ordered) error {
+	for p0 := 0; p0 < len(o.Person); {
+		p1 := p0 + 1
+		for p1 < len(o.Person) && int(o.Start[p1+1]-o.Start[p0]) <= segmentEvents {
+			p1++
+		}
+		if err := w.write(o, p0, p1); err != nil {
+			return err
+		}
+		p0 = p1
+	}
+	return nil
 }
 
 // write stores persons p0..p1-1 of o as the next segment.
