@@ -11,7 +11,8 @@
 # the three databases) and a few GB of memory; nothing holds the CSV in
 # memory. Above CH_MAX events (default 10M) the ClickHouse rows are left
 # out, and above WHY_MAX (default 10M) the why row, which imports a second
-# sample of the same size.
+# sample of the same size, and above ADD_MAX (default 10M) the small
+# imports, which copy the database (ADD_MAX=100000000: 2.7 GB more).
 #
 # Needs: go, gcc (DuckDB peer uses cgo), sqlite3 (apt-get install sqlite3),
 # GNU time (/usr/bin/time); clickhouse-server for the ClickHouse rows. Data
@@ -23,6 +24,7 @@ SIZES=${SIZES:-"1000000 10000000"}
 REPEAT=${REPEAT:-3}
 CH_MAX=${CH_MAX:-10000000}
 WHY_MAX=${WHY_MAX:-10000000}
+ADD_MAX=${ADD_MAX:-10000000}
 STEPS=${STEPS:-view_item,add_to_cart,begin_checkout,purchase}
 mkdir -p data results
 out=results/$(date -u +%Y%m%dT%H%M%S).md
@@ -132,6 +134,33 @@ for n in $SIZES; do
   # event resident).
   rss=$(timed data/spoor trends --measure users --interval day --by country --db data/s-$n.db --format json)
   echo "| trends --by country: time, bytes per event | ${rss% *} s, $(awk -v m="${rss#* }" -v e="$events" 'BEGIN{printf "%.1f", m*1048576/e}') | | | |" | tee -a "$out"
+  # Small imports into the stored events (issue 19, point 4: 1,000 events
+  # in at most 2 s), on a copy so the rows above and below keep the CSV's
+  # events: one kept in the snapshot's tail; the funnel with that tail
+  # nearly full, which every load merges in; and the import that folds it
+  # into the segments and the dedup index. The tail holds at most
+  # max(65,536, a 256th of the events), at most an eighth
+  # (store/snapshot_tail.go tailLimit); a filler import brings it near that.
+  if [ "$n" -le "$ADD_MAX" ] && [ ! -s data/s-$n.db-wal ]; then
+    cp data/s-$n.db data/a-$n.db
+    limit=$(( n >> 8 > 65536 ? n >> 8 : 65536 )); limit=$(( limit < n / 8 ? limit : n / 8 ))
+    data/spoor sample --scenario ecommerce --events 1000 --days 60 --seed 8 --out data/add-a.csv >/dev/null 2>&1
+    data/spoor sample --scenario ecommerce --events 1000 --days 60 --seed 9 --out data/add-b.csv >/dev/null 2>&1
+    data/spoor sample --scenario ecommerce --events $((limit - 1500)) --days 60 --seed 10 --out data/add-fill.csv >/dev/null 2>&1
+    a=$(timed data/spoor import --db data/a-$n.db data/add-a.csv)
+    data/spoor import --db data/a-$n.db data/add-fill.csv >/dev/null 2>&1
+    f=$(best data/spoor funnel --steps "$STEPS" --window 7d --db data/a-$n.db --format json)
+    b=$(timed data/spoor import --db data/a-$n.db data/add-b.csv)
+    # Folded: the segments hold every stored event again.
+    folded=$(sqlite3 data/a-$n.db "SELECT (SELECT value FROM settings WHERE key = 'snapshot_rows') = (SELECT sum(n) FROM chunks)")
+    if [ "$folded" = 1 ]; then what="the tail folded in"; else what="NOT FOLDED: the filler missed the tail's limit"; fi
+    {
+    echo "| import 1,000 events (kept in the tail) | ${a% *} s (${a#* } MB) | | | |"
+    echo "| funnel with a tail of $((limit - 500)) events | ${f% *} s (${f#* } MB) | | | |"
+    echo "| import 1,000 events ($what) | ${b% *} s (${b#* } MB) | | | |"
+    } | tee -a "$out"
+    rm -f data/a-$n.db* data/add-*.csv
+  fi
   # spoor why ranks every property of the units (issue 16: under 2 s at
   # 10M events), on the incident sample, whose drop is in late June.
   if [ "$n" -le "$WHY_MAX" ]; then
