@@ -6,7 +6,6 @@ package query
 import (
 	"context"
 	"math"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -121,7 +120,7 @@ func (d *Dataset) loadProp(ctx context.Context, key string) (*Prop, error) {
 	// with the events already resident, the default GC goal would let
 	// them pile up to the size of everything loaded (issue 19: 100M events
 	// with one property column peaked at 27.6 bytes an event).
-	defer lowGC(10)()
+	defer store.CollectAt(10)()
 	var col *store.PropColumn
 	var err error
 	if d.loadOrdered != nil {
@@ -172,10 +171,6 @@ func LoadWithoutNames(ctx context.Context, db *store.DB) (*Dataset, error) {
 }
 
 func load(ctx context.Context, db *store.DB, names bool) (*Dataset, error) {
-	// Loading allocates a few large pointer-free arrays and drops the
-	// storage blobs: collecting more often keeps peak memory
-	// near what stays resident (the budget: 40 bytes per event).
-	defer lowGC(50)()
 	ordered := db.LoadOrderedIDs
 	if names {
 		ordered = db.LoadOrdered
@@ -317,33 +312,4 @@ func build(users, names []string, person, event []int32, tm []int64, loc *time.L
 		d.MinTime, d.MaxTime = slices.Min(tm), slices.Max(tm)
 	}
 	return d
-}
-
-// gcLow counts the loads running with a lowered GC percent (a process
-// setting): the first lowers it, the last one to end restores it, so
-// loads that overlap (workbench tabs) never leave it lowered.
-var gcLow struct {
-	sync.Mutex
-	n, prev int
-}
-
-// lowGC collects garbage once it reaches percent of the live heap until
-// the returned func is called; overlapping calls keep the lowest.
-func lowGC(percent int) (restore func()) {
-	gcLow.Lock()
-	defer gcLow.Unlock()
-	old := debug.SetGCPercent(percent)
-	if gcLow.n == 0 {
-		gcLow.prev = old
-	} else if old < percent {
-		debug.SetGCPercent(old)
-	}
-	gcLow.n++
-	return func() {
-		gcLow.Lock()
-		defer gcLow.Unlock()
-		if gcLow.n--; gcLow.n == 0 {
-			debug.SetGCPercent(gcLow.prev)
-		}
-	}
 }

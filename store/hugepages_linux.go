@@ -5,15 +5,19 @@ import (
 	"unsafe"
 )
 
+const huge = 2 << 20
+
+// hugeMin is the smallest slice hugePages advises.
+const hugeMin = 2 * huge
+
 // hugePages asks the kernel to back the 2 MB-aligned part of a large,
 // not yet touched slice with transparent huge pages: touching 10M events'
 // times (80 MB) then takes 40 page faults instead of 20,000, and on a
 // virtual machine each fault costs microseconds. Where the system does
 // not allow it (THP off) this is a no-op; nothing depends on it.
 func hugePages[T any](s []T) []T {
-	const huge = 2 << 20
 	size := uintptr(len(s)) * unsafe.Sizeof(*new(T))
-	if size < 2*huge {
+	if size < hugeMin {
 		return s
 	}
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
@@ -24,4 +28,14 @@ func hugePages[T any](s []T) []T {
 		syscall.Madvise(b[from-p:to-p], 14) // MADV_HUGEPAGE
 	}
 	return s
+}
+
+// hugeHeap advises the huge pages that hold any of b, which is Go heap
+// not yet touched (reserveHeap): unlike a slice kept, its neighbours
+// outside the aligned part are heap too, and are used first.
+func hugeHeap(b []byte) {
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	from := p &^ (huge - 1)
+	to := (p + uintptr(len(b)) + huge - 1) &^ (huge - 1)
+	syscall.Syscall(syscall.SYS_MADVISE, from, to-from, 14) // MADV_HUGEPAGE
 }

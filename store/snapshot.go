@@ -71,11 +71,12 @@ func (db *DB) loadOrdered(ctx context.Context, names bool) (*Ordered, error) {
 	if err != nil {
 		return nil, err
 	}
+	var stored int64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM chunks").Scan(&stored); err != nil {
+		return nil, err
+	}
+	defer loadHeap(stored)()
 	if version > 0 && snap == version {
-		var stored int64
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM chunks").Scan(&stored); err != nil {
-			return nil, err
-		}
 		o, err := readSnapshot(ctx, tx, version, stored, names)
 		if err == nil {
 			o.db, o.fromSnapshot = db, true

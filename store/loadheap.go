@@ -1,0 +1,114 @@
+package store
+
+import (
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+)
+
+// The collector's percent is one process setting, and loads overlap (the
+// workbench loads a property column while another tab loads the events):
+// each load asks for a percent while it runs, the process runs with the
+// lowest asked (off only while every running load asks for off), and its
+// own percent comes back when the last one ends.
+var gcAsked struct {
+	sync.Mutex
+	asks map[int]int // percent (-1: off) -> running loads asking for it
+	prev int         // the process's own
+}
+
+// CollectAt asks for the collector to run at percent (-1: off) until the
+// returned func is called.
+func CollectAt(percent int) (restore func()) {
+	gcAsked.Lock()
+	defer gcAsked.Unlock()
+	if len(gcAsked.asks) == 0 {
+		gcAsked.asks = map[int]int{}
+		gcAsked.prev = debug.SetGCPercent(percent)
+	}
+	gcAsked.asks[percent]++
+	setAsked()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			gcAsked.Lock()
+			defer gcAsked.Unlock()
+			if gcAsked.asks[percent]--; gcAsked.asks[percent] == 0 {
+				delete(gcAsked.asks, percent)
+			}
+			if len(gcAsked.asks) == 0 {
+				debug.SetGCPercent(gcAsked.prev)
+				return
+			}
+			setAsked()
+		})
+	}
+}
+
+// setAsked sets the lowest percent a running load asked for, off only
+// when none asked for collection.
+func setAsked() {
+	best := -1
+	for p := range gcAsked.asks {
+		if p >= 0 && (best < 0 || p < best) {
+			best = p
+		}
+	}
+	debug.SetGCPercent(best)
+}
+
+// smallLoad is how many events a load may hold and still run with the
+// collector off and its heap reserved (loadHeap).
+var smallLoad int64 = 16 << 20
+
+// loadBytes is about what a load allocates per event: the columns (16
+// bytes), the snapshot's blob copies (4) and the users' ids.
+const loadBytes = 24
+
+// loadHeap prepares the heap for loading events events; the returned func
+// ends what it began.
+//
+// Up to smallLoad events the collector is off while the events load: what
+// it would reclaim is the blob copies, a fifth of what the load keeps, and
+// at 1M events its cycles and their metadata were a tenth of the load. And
+// the heap the load will use is first taken from the system in one piece
+// and handed back to the Go heap (reserveHeap): on a virtual machine
+// touching a fresh 4 KB page costs some 15 µs of CPU, and a fresh process
+// loading 1M events touched 4,800 of them (70 of its 130 ms of CPU); in
+// huge pages it touches a few dozen.
+//
+// Above smallLoad the load collects at 50%: with the events resident, the
+// default goal would let the dropped blobs pile up toward the size of
+// everything loaded, and the peak is budgeted (40 bytes an event).
+func loadHeap(events int64) (done func()) {
+	if events > smallLoad {
+		return CollectAt(50)
+	}
+	done = CollectAt(-1)
+	reserveHeap(int(events) * loadBytes)
+	return done
+}
+
+var heapLive = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+
+// reserveHeap makes the next n bytes the Go heap hands out come from
+// memory asked for in huge pages (hugeHeap), when the heap holds little
+// yet: at the start of a process, not in a workbench that holds a
+// dataset, where it would cost a collection of all of it.
+func reserveHeap(n int) {
+	if n < hugeMin {
+		return
+	}
+	metrics.Read(heapLive)
+	if heapLive[0].Value.Kind() == metrics.KindUint64 && heapLive[0].Value.Uint64() > uint64(n/4) {
+		return
+	}
+	b := make([]byte, n)
+	hugeHeap(b)
+	runtime.KeepAlive(b)
+	// Collected at once and returned to the system, the pages are free
+	// in the Go heap, untouched, and advised: the load's columns and blob
+	// copies are carved from them.
+	debug.FreeOSMemory()
+}
