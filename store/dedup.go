@@ -101,11 +101,9 @@ func decodeBucket(dst []uint64, b int, blob []byte) ([]uint64, error) {
 	top := uint64(b) << (64 - dedupBits)
 	prev := uint64(0)
 	for range n {
-		q := uint64(0)
-		for r.bit() == 1 {
-			if q++; q > lowBits>>k {
-				return nil, errCorrupt
-			}
+		q := r.unary(lowBits >> k)
+		if q > lowBits>>k {
+			return nil, errCorrupt
 		}
 		d := q<<k | r.bits(k)
 		if r.over || d > lowBits-prev {
@@ -114,81 +112,113 @@ func decodeBucket(dst []uint64, b int, blob []byte) ([]uint64, error) {
 		prev += d
 		dst = append(dst, top|prev)
 	}
-	if len(r.b) > 0 || r.over {
+	if r.rest() >= 8 || r.over {
 		return nil, errCorrupt // bytes past the last hash
 	}
 	return dst, nil
 }
 
-// bitWriter appends bits, least significant first.
+// bitWriter appends bits, least significant first: acc holds the n (under
+// 32) bits not yet appended, which go out four bytes at a time.
 type bitWriter struct {
 	b   []byte
 	acc uint64
 	n   uint
 }
 
-// put appends the n (at most 56) low bits of v.
+// put appends the n (at most 56) low bits of v; v has no bits above them.
 func (w *bitWriter) put(v uint64, n uint) {
 	if n > 32 {
 		w.put(v&(1<<32-1), 32)
 		v, n = v>>32, n-32
 	}
 	w.acc |= v << w.n
-	w.n += n
-	for w.n >= 8 {
-		w.b = append(w.b, byte(w.acc))
-		w.acc >>= 8
-		w.n -= 8
+	if w.n += n; w.n >= 32 {
+		w.b = binary.LittleEndian.AppendUint32(w.b, uint32(w.acc))
+		w.acc >>= 32
+		w.n -= 32
 	}
 }
 
+// flush appends the bits left, the last byte padded with zeros.
 func (w *bitWriter) flush() []byte {
-	if w.n > 0 {
+	for ; w.n > 0; w.n = max(w.n, 8) - 8 {
 		w.b = append(w.b, byte(w.acc))
+		w.acc >>= 8
 	}
 	return w.b
 }
 
-// bitReader reads what bitWriter wrote; over is set when it reads past the end.
+// bitReader reads what bitWriter wrote, a word at a time: acc holds the
+// next n unread bits, least significant first (the bits above them are
+// the ones after, or zero). Reading a bit at a time, decoding was half of
+// folding a tail into 30M events' buckets. over is set when it reads past
+// the end.
 type bitReader struct {
 	b    []byte
-	cur  byte
-	left uint // bits of cur not yet read
+	acc  uint64
+	n    uint
 	over bool
 }
 
-func (r *bitReader) bit() uint64 {
-	if r.left == 0 {
-		if len(r.b) == 0 {
+// refill moves whole bytes from b into acc while they fit.
+func (r *bitReader) refill() {
+	if len(r.b) >= 8 {
+		// The bytes past the ones counted are loaded again, at the same
+		// places, by the next refill: or-ing them twice changes nothing.
+		r.acc |= binary.LittleEndian.Uint64(r.b) << r.n
+		k := (63 - r.n) >> 3
+		r.b, r.n = r.b[k:], r.n+k<<3
+		return
+	}
+	for ; r.n <= 56 && len(r.b) > 0; r.b = r.b[1:] {
+		r.acc |= uint64(r.b[0]) << r.n
+		r.n += 8
+	}
+}
+
+// unary reads ones up to a zero and returns how many, or stops once they
+// are more than limit.
+func (r *bitReader) unary(limit uint64) uint64 {
+	q := uint64(0)
+	for {
+		if r.n == 0 {
+			if r.refill(); r.n == 0 {
+				r.over = true
+				return q
+			}
+		}
+		ones := uint(bits.TrailingZeros64(^r.acc))
+		if ones < r.n {
+			r.acc >>= ones + 1
+			r.n -= ones + 1
+			return q + uint64(ones)
+		}
+		q += uint64(r.n)
+		r.acc >>= r.n
+		r.n = 0
+		if q > limit {
+			return q
+		}
+	}
+}
+
+// bits reads k (at most 48) bits.
+func (r *bitReader) bits(k uint) uint64 {
+	if r.n < k {
+		if r.refill(); r.n < k {
 			r.over = true
 			return 0
 		}
-		r.cur, r.b, r.left = r.b[0], r.b[1:], 8
 	}
-	v := uint64(r.cur & 1)
-	r.cur >>= 1
-	r.left--
+	v := r.acc & (1<<k - 1)
+	r.acc >>= k
+	r.n -= k
 	return v
 }
 
-func (r *bitReader) bits(k uint) uint64 {
-	var v uint64
-	for got := uint(0); got < k; {
-		if r.left == 0 {
-			if len(r.b) == 0 {
-				r.over = true
-				return 0
-			}
-			r.cur, r.b, r.left = r.b[0], r.b[1:], 8
-		}
-		take := min(r.left, k-got)
-		v |= uint64(r.cur&(1<<take-1)) << got
-		r.cur >>= take
-		r.left -= take
-		got += take
-	}
-	return v
-}
+// rest is how many bits are left unread.
+func (r *bitReader) rest() int { return int(r.n) + 8*len(r.b) }
 
 // The dedup tail. Rewriting the buckets of a small import's hashes
 // rewrote most pages of the index (1,000 hashes into 10M touch 600 of its

@@ -380,3 +380,154 @@ func TestDealHashes(t *testing.T) {
 		}
 	}
 }
+
+// TestBucketDecodeMatchesBitByBit decodes buckets with the word reader and
+// with a plain bit-by-bit one: random buckets (steps that take a long run
+// of ones, repeats, the bucket's extremes), each whole and damaged (a byte
+// changed, cut short, one more byte), give the same hashes or both fail.
+func TestBucketDecodeMatchesBitByBit(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for round := range 3000 {
+		b := r.IntN(1 << dedupBits)
+		top := uint64(b) << (64 - dedupBits)
+		var hs []uint64
+		for range 1 + r.IntN(40) {
+			switch r.IntN(4) {
+			case 0: // far from the others: a long unary quotient
+				hs = append(hs, top|r.Uint64()&lowBits)
+			case 1:
+				if len(hs) > 0 {
+					hs = append(hs, hs[len(hs)-1])
+					break
+				}
+				fallthrough
+			default: // near one another: a small Rice parameter
+				hs = append(hs, top|uint64(r.IntN(1<<(4+r.IntN(20)))))
+			}
+		}
+		slices.Sort(hs)
+		blob := appendBucket(nil, hs)
+		blobs := [][]byte{blob, blob[:r.IntN(len(blob)+1)], append(slices.Clone(blob), byte(r.IntN(256)))}
+		if len(blob) > 0 {
+			bad := slices.Clone(blob)
+			bad[r.IntN(len(bad))] ^= byte(1 << r.IntN(8))
+			blobs = append(blobs, bad)
+		}
+		for i, blob := range blobs {
+			got, err := decodeBucket(nil, b, blob)
+			want, werr := slowDecodeBucket(b, blob)
+			if (err == nil) != (werr == nil) || !slices.Equal(got, want) {
+				t.Fatalf("round %d blob %d (%d hashes): %d hashes, %v; bit by bit %d, %v", round, i, len(hs), len(got), err, len(want), werr)
+			}
+			if i == 0 && (err != nil || !slices.Equal(got, hs)) {
+				t.Fatalf("round %d: %v, %d of %d hashes back", round, err, len(got), len(hs))
+			}
+		}
+	}
+}
+
+// slowDecodeBucket is decodeBucket reading a bit at a time.
+func slowDecodeBucket(b int, blob []byte) ([]uint64, error) {
+	if len(blob) == 0 {
+		return nil, nil
+	}
+	n, m := binary.Uvarint(blob)
+	if m <= 0 || len(blob) == m || n > uint64(len(blob))*8 {
+		return nil, errCorrupt
+	}
+	k := uint(blob[m])
+	if k > 64-dedupBits {
+		return nil, errCorrupt
+	}
+	r := slowBits{b: blob[m+1:]}
+	top := uint64(b) << (64 - dedupBits)
+	var dst []uint64
+	prev := uint64(0)
+	for range n {
+		q := uint64(0)
+		for r.bit() == 1 {
+			if q++; q > lowBits>>k {
+				return nil, errCorrupt
+			}
+		}
+		d := q<<k | r.bits(k)
+		if r.over || d > lowBits-prev {
+			return nil, errCorrupt
+		}
+		prev += d
+		dst = append(dst, top|prev)
+	}
+	if len(r.b) > 0 || r.over {
+		return nil, errCorrupt
+	}
+	return dst, nil
+}
+
+// slowBits reads what bitWriter wrote a bit at a time, as decodeBucket
+// did before it read words: the reference for TestBucketDecodeMatchesBitByBit.
+type slowBits struct {
+	b    []byte
+	cur  byte
+	left uint // bits of cur not yet read
+	over bool
+}
+
+func (r *slowBits) bit() uint64 {
+	if r.left == 0 {
+		if len(r.b) == 0 {
+			r.over = true
+			return 0
+		}
+		r.cur, r.b, r.left = r.b[0], r.b[1:], 8
+	}
+	v := uint64(r.cur & 1)
+	r.cur >>= 1
+	r.left--
+	return v
+}
+
+func (r *slowBits) bits(k uint) uint64 {
+	var v uint64
+	for got := uint(0); got < k; {
+		if r.left == 0 {
+			if len(r.b) == 0 {
+				r.over = true
+				return 0
+			}
+			r.cur, r.b, r.left = r.b[0], r.b[1:], 8
+		}
+		take := min(r.left, k-got)
+		v |= uint64(r.cur&(1<<take-1)) << got
+		r.cur >>= take
+		r.left -= take
+		got += take
+	}
+	return v
+}
+
+// TestBitWriterBytes checks the word writer against appending a bit at a
+// time: the same bytes, so buckets written before it read the same.
+func TestBitWriterBytes(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for round := range 2000 {
+		w := bitWriter{b: []byte{7}}
+		want, acc, nb := []byte{7}, byte(0), uint(0)
+		for range r.IntN(60) {
+			n := uint(r.IntN(57))
+			v := r.Uint64() & (1<<n - 1)
+			w.put(v, n)
+			for i := range n {
+				acc |= byte(v>>i&1) << nb
+				if nb++; nb == 8 {
+					want, acc, nb = append(want, acc), 0, 0
+				}
+			}
+		}
+		if nb > 0 {
+			want = append(want, acc)
+		}
+		if got := w.flush(); !slices.Equal(got, want) {
+			t.Fatalf("round %d: % x, want % x", round, got, want)
+		}
+	}
+}
