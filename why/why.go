@@ -3,7 +3,6 @@ package why
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -107,8 +106,8 @@ type Contributor struct {
 	Folded       int      `json:"folded,omitempty"` // values folded into this row (too few units to judge)
 	Units        [2]int   `json:"units"`            // units before and after (events, users or entrants), unscaled
 
-	props []string
-	codes []int32
+	keys   []int   // indexes of Query.Keys; nil for a folded row
+	values []Value // the value of each key
 }
 
 // Drill lists the users of the top contributor.
@@ -144,31 +143,22 @@ func (u *units) add(i int, per uint8, num, den float64, person int) {
 	u.person = append(u.person, int32(person))
 }
 
-// Analyze computes the contributions.
-func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
+// check refuses a query without periods.
+func (q Query) check() error {
 	if len(q.Before) == 0 || q.After.From == "" {
-		return nil, fmt.Errorf("no periods to compare")
+		return fmt.Errorf("no periods to compare")
 	}
-	kind := Count
-	switch {
-	case len(q.Steps) > 0:
-		kind = Rate
-	case q.Sum != "":
-		kind = Sum
+	return nil
+}
+
+// analyze computes the contributions from c's counts.
+func analyze(ctx context.Context, q Query, c Counter) (*Result, error) {
+	kind := q.Kind()
+	counts, err := c.Count(ctx, q.Keys)
+	if err != nil {
+		return nil, err
 	}
-	u := &units{}
-	var days [2]int
-	for k, p := range append([]Period{q.After}, q.Before...) {
-		per := uint8(1)
-		if k > 0 {
-			per = 0
-		}
-		n, err := collect(ctx, d, q, kind, p, per, u)
-		if err != nil {
-			return nil, err
-		}
-		days[per] += n
-	}
+	days := counts.Days
 	metric := metricName(q)
 	res := &Result{Metric: metric.In(i18n.English), metricMsg: metric, AfterPeriod: q.After.String(), Contributors: []Contributor{}}
 	var bp []string
@@ -181,10 +171,7 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		scale = float64(days[1]) / float64(days[0])
 	}
 	res.Scale = scale
-	var tot [2]Cell
-	for k := range u.idx {
-		tot[u.period[k]].add(u.num[k], u.den[k])
-	}
+	tot := counts.Total
 	if kind == Rate {
 		res.Before, res.After = ratio(tot[0].Num, tot[0].Den), ratio(tot[1].Num, tot[1].Den)
 		res.Test = "two-proportion z-test of the value's conversion before against after"
@@ -196,54 +183,21 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 		}
 	}
 	res.Change = res.After - res.Before
-	if len(u.idx) == 0 {
+	if tot[0].N+tot[1].N == 0 {
 		res.say(i18n.M("no units in either period: nothing to explain"))
 		return res, nil
 	}
 
-	// Single properties. Only the units' values are read, every column
-	// at once: reading them is most of the time at millions of events.
-	pick, err := d.Pick(ctx, u.idx)
-	if err != nil {
-		return nil, err
-	}
-	loaded, errs := loadProps(ctx, d, pick, q.Keys)
-	cols := make([]*query.Prop, 0, len(q.Keys))
+	// Single properties.
 	var singles [][]Contributor
 	for n, key := range q.Keys {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		p, err := loaded[n], errs[n]
-		if name, ok := strings.CutPrefix(key, "segment:"); ok && d.Segments != nil {
-			// A saved segment: in or out of it, per event's person.
-			if p, err = d.Segments.Breakdown(ctx, d, name); err == nil {
-				p = p.At(u.idx)
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, p)
-		cells := map[int32]*[2]Cell{}
-		for k := range u.idx {
-			c := p.Codes[k]
-			g := cells[c]
-			if g == nil {
-				g = &[2]Cell{}
-				cells[c] = g
-			}
-			g[u.period[k]].add(u.num[k], u.den[k])
-		}
-		if len(cells) == 1 {
+		if len(counts.Values[n]) <= 1 {
 			// One value holds every unit (a key these events never have):
 			// it splits nothing, so it explains nothing.
 			singles = append(singles, nil)
 			continue
 		}
-		singles = append(singles, groups(kind, []string{key}, cells, func(c int32) ([]int32, string) {
-			return []int32{c}, label(p, c)
-		}, tot, scale))
+		singles = append(singles, groups(kind, []string{key}, []int{n}, counts.Values[n], tot, scale))
 	}
 	var all []Contributor
 	for _, s := range singles {
@@ -252,60 +206,45 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 
 	// Pairs, among the properties with the largest single contributions
 	// and each one's largest values: at most PairProps·(PairProps−1)/2
-	// passes over the units, each with a (PairTop+1)² table.
-	order := make([]int, len(cols))
-	best := make([]float64, len(cols))
+	// pairs, each a (PairTop+1)² table.
+	order := make([]int, len(singles))
+	best := make([]float64, len(singles))
 	for k, s := range singles {
 		order[k] = k
 		for _, c := range s {
-			if c.Folded == 0 && c.codes[0] != 0 {
+			if c.Folded == 0 && !c.values[0].None {
 				best[k] = max(best[k], math.Abs(c.Contribution))
 			}
 		}
 	}
 	sort.SliceStable(order, func(a, b int) bool { return best[order[a]] > best[order[b]] })
 	order = order[:min(len(order), PairProps)]
-	remap := make([]map[int32]int32, len(cols))
-	values := make([][]int32, len(cols))
+	values := make([][]Value, len(singles))
 	for _, k := range order {
-		remap[k] = map[int32]int32{}
 		for _, c := range singles[k] { // ranked by |contribution|
 			// A missing value pairs with nothing: "(none)" of a key the
 			// event type never has would only repeat the other value.
-			if c.Folded == 0 && c.codes[0] != 0 && len(values[k]) < PairTop {
-				values[k] = append(values[k], c.codes[0])
-				remap[k][c.codes[0]] = int32(len(values[k]))
+			if c.Folded == 0 && !c.values[0].None && len(values[k]) < PairTop {
+				values[k] = append(values[k], c.values[0])
 			}
 		}
 	}
+	var pairs []Pair
 	for x := 0; x < len(order); x++ {
 		for y := x + 1; y < len(order); y++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			a, b := min(order[x], order[y]), max(order[x], order[y]) // named in the order of Keys
-			pa, pb := cols[a], cols[b]
-			// Dense code lookups for this pass.
-			w := int32(PairTop + 1)
-			cells := map[int32]*[2]Cell{}
-			table := make([][2]Cell, w*w)
-			for k := range u.idx {
-				ka, kb := remap[a][pa.Codes[k]], remap[b][pb.Codes[k]]
-				if ka == 0 || kb == 0 {
-					continue
-				}
-				table[ka*w+kb][u.period[k]].add(u.num[k], u.den[k])
+			if len(values[a]) > 0 && len(values[b]) > 0 {
+				pairs = append(pairs, Pair{A: a, B: b, VA: values[a], VB: values[b]})
 			}
-			for key := range table {
-				if table[key][0].N+table[key][1].N > 0 {
-					cells[int32(key)] = &table[key]
-				}
-			}
-			pair := groups(kind, []string{q.Keys[a], q.Keys[b]}, cells, func(key int32) ([]int32, string) {
-				ca, cb := values[a][key/w-1], values[b][key%w-1]
-				return []int32{ca, cb}, label(pa, ca) + "," + label(pb, cb)
-			}, tot, scale)
-			for _, c := range pair {
+		}
+	}
+	if len(pairs) > 0 {
+		cells, err := c.Pairs(ctx, pairs)
+		if err != nil {
+			return nil, err
+		}
+		for n, pr := range pairs {
+			for _, c := range groups(kind, []string{q.Keys[pr.A], q.Keys[pr.B]}, []int{pr.A, pr.B}, cells[n], tot, scale) {
 				if c.Folded == 0 { // small pairs are left out, not folded: their values are listed singly
 					all = append(all, c)
 				}
@@ -345,34 +284,48 @@ func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
 	res.Contributors = all
 	res.verdict(kind)
 	if top := res.cause(); top != nil {
-		res.Drill = drill(d, cols, q.Keys, u, top)
+		n, users, err := c.Users(ctx, top.keys, top.values)
+		if err != nil {
+			return nil, err
+		}
+		res.Drill = &Drill{Property: top.Property, Value: top.Value, Users: n, Top: users}
 	}
 	return res, nil
 }
 
-// groups turns one property's (or pair's) cells into contributors, the
+// groups turns one property's (or pair's) groups into contributors, the
 // values with fewer than MinUnits units folded into one row, ranked by
 // |contribution|.
-func groups(kind Kind, props []string, cells map[int32]*[2]Cell, name func(int32) ([]int32, string), tot [2]Cell, scale float64) []Contributor {
+func groups(kind Kind, props []string, keys []int, gs []Group, tot [2]Cell, scale float64) []Contributor {
 	var out []Contributor
 	var small [2]Cell
 	folded := 0
-	// In code order: the folded sums are floats, and a map's order would
-	// change their last digits from run to run.
-	for _, key := range slices.Sorted(maps.Keys(cells)) {
-		g := cells[key]
-		if g[0].N+g[1].N < MinUnits {
-			small[0].Num += g[0].Num
-			small[0].Den += g[0].Den
-			small[0].N += g[0].N
-			small[1].Num += g[1].Num
-			small[1].Den += g[1].Den
-			small[1].N += g[1].N
+	// In value order: the folded sums are floats, and an engine's order
+	// would change their last digits from run to run.
+	gs = slices.Clone(gs)
+	slices.SortFunc(gs, func(a, b Group) int {
+		for k := range a.Values {
+			if c := compareValues(a.Values[k], b.Values[k]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	for _, g := range gs {
+		if g.Cells[0].N+g.Cells[1].N < MinUnits {
+			for p := range small {
+				small[p].Num += g.Cells[p].Num
+				small[p].Den += g.Cells[p].Den
+				small[p].N += g.Cells[p].N
+			}
 			folded++
 			continue
 		}
-		codes, v := name(key)
-		out = append(out, contributor(kind, props, v, codes, g[0], g[1], tot, scale))
+		var names []string
+		for _, v := range g.Values {
+			names = append(names, v.label())
+		}
+		out = append(out, contributor(kind, props, keys, strings.Join(names, ","), g.Values, g.Cells[0], g.Cells[1], tot, scale))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		ai, aj := math.Abs(out[i].Contribution), math.Abs(out[j].Contribution)
@@ -382,17 +335,28 @@ func groups(kind Kind, props []string, cells map[int32]*[2]Cell, name func(int32
 		return out[i].Value < out[j].Value
 	})
 	if folded > 0 {
-		c := contributor(kind, props, fmt.Sprintf("(%d small values)", folded), nil, small[0], small[1], tot, scale)
+		c := contributor(kind, props, keys, fmt.Sprintf("(%d small values)", folded), nil, small[0], small[1], tot, scale)
 		c.P, c.Folded = nil, folded
 		out = append(out, c)
 	}
 	return out
 }
 
-func contributor(kind Kind, props []string, value string, codes []int32, g0, g1 Cell, tot [2]Cell, scale float64) Contributor {
+// compareValues orders a missing value first, then by text.
+func compareValues(a, b Value) int {
+	if a.None != b.None {
+		if a.None {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a.Text, b.Text)
+}
+
+func contributor(kind Kind, props []string, keys []int, value string, values []Value, g0, g1 Cell, tot [2]Cell, scale float64) Contributor {
 	ct := contribute(kind, g0, g1, tot[0], tot[1], scale)
 	c := Contributor{Property: strings.Join(props, ","), Value: value, Before: ct.Before, After: ct.After,
-		Contribution: ct.Contribution, Units: [2]int{int(g0.N), int(g1.N)}, props: props, codes: codes}
+		Contribution: ct.Contribution, Units: [2]int{int(g0.N), int(g1.N)}, keys: keys, values: values}
 	if kind == Rate {
 		c.Mix, c.Rate = &ct.Mix, &ct.Rate
 	}
@@ -400,13 +364,6 @@ func contributor(kind Kind, props []string, value string, codes []int32, g0, g1 
 		c.P = &ct.P
 	}
 	return c
-}
-
-func label(p *query.Prop, c int32) string {
-	if c == 0 {
-		return query.NoneValue
-	}
-	return p.Values[c-1]
 }
 
 // cause is the contributor the verdict names: the largest significant
@@ -440,10 +397,10 @@ func (r *Result) verdict(kind Kind) {
 		r.say(i18n.M("no change to explain"))
 		return
 	}
-	if len(top.codes) == 1 && top.Significant {
+	if len(top.values) == 1 && top.Significant {
 		for k := range r.Contributors {
 			c := &r.Contributors[k]
-			if len(c.codes) == 2 && c.Contribution*top.Contribution > 0 && math.Abs(c.Contribution) >= 0.8*math.Abs(top.Contribution) &&
+			if len(c.values) == 2 && c.Contribution*top.Contribution > 0 && math.Abs(c.Contribution) >= 0.8*math.Abs(top.Contribution) &&
 				c.Significant && containsValue(c, top) {
 				top = c
 				break
@@ -491,9 +448,8 @@ func (r *Result) say(m i18n.Msg) { r.verdictMsg, r.Verdict = m, m.In(i18n.Englis
 func (r *Result) VerdictText() string { return r.verdictMsg.String() }
 
 func containsValue(pair, single *Contributor) bool {
-	props := strings.Split(pair.Property, ",")
-	for k, p := range props {
-		if p == single.Property && pair.codes[k] == single.codes[0] {
+	for k, key := range pair.keys {
+		if key == single.keys[0] && pair.values[k].same(single.values[0]) {
 			return true
 		}
 	}
@@ -505,47 +461,6 @@ func pText(p float64) string {
 		return "< 0.0001"
 	}
 	return fmt.Sprintf("%.4f", p)
-}
-
-// drill sums each user's amount in the top contributor's group.
-func drill(d *query.Dataset, cols []*query.Prop, keys []string, u *units, top *Contributor) *Drill {
-	var match []*query.Prop
-	for _, p := range top.props {
-		for k, key := range keys {
-			if key == p {
-				match = append(match, cols[k])
-			}
-		}
-	}
-	per := map[int32]*[2]float64{}
-	for k := range u.idx {
-		ok := true
-		for j, p := range match {
-			ok = ok && p.Codes[k] == top.codes[j]
-		}
-		if !ok {
-			continue
-		}
-		g := per[u.person[k]]
-		if g == nil {
-			g = &[2]float64{}
-			per[u.person[k]] = g
-		}
-		g[u.period[k]] += u.num[k]
-	}
-	out := &Drill{Property: top.Property, Value: top.Value, Users: len(per), Top: []DrillUser{}}
-	for p, g := range per {
-		out.Top = append(out.Top, DrillUser{User: d.Users[p], Before: g[0], After: g[1]})
-	}
-	sort.Slice(out.Top, func(i, j int) bool {
-		a, b := math.Abs(out.Top[i].After-out.Top[i].Before), math.Abs(out.Top[j].After-out.Top[j].Before)
-		if a != b {
-			return a > b
-		}
-		return out.Top[i].User < out.Top[j].User
-	})
-	out.Top = out.Top[:min(len(out.Top), 20)]
-	return out
 }
 
 // metricName says what is measured: English in JSON, the interface
