@@ -85,7 +85,9 @@ func Evaluate(ctx context.Context, e query.Engine, q Query) (*Result, error) {
 }
 
 // Analyze explains the change on a Dataset.
-func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) { return Evaluate(ctx, d, q) }
+func Analyze(ctx context.Context, d *query.Dataset, q Query) (*Result, error) {
+	return Evaluate(ctx, d, q)
+}
 
 // Kind is how q's units combine.
 func (q Query) Kind() Kind {
