@@ -8,6 +8,7 @@ import (
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/segment"
+	"github.com/spoorhq/spoor/store"
 	"github.com/spoorhq/spoor/why"
 )
 
@@ -25,6 +26,7 @@ func runWhy(env *Env, args []string) error {
 			"two-proportion z-test. Values with under 10 units are folded. Without periods: the latest\n"+
 			"anomaly of the daily series (spoor forecast's) against the same weekday of up to 4 weeks before."))
 	dbPath, format := dbFlag(fs), formatFlag(fs)
+	segmentsFlag(fs)
 	var q why.Query
 	fs.StringVar(&q.From, "from", "", "")
 	hideFlag(fs, "from")
@@ -79,45 +81,89 @@ func runWhy(env *Env, args []string) error {
 		}
 		q.Before, q.After = []why.Period{b}, a
 	}
-	db, d, err := loadDataset(env, *dbPath)
+	src, err := chSource(*dbPath)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	var e query.Engine
+	var checkProp func(string) error
+	var keys func() ([]string, error) // every property, then every saved segment
+	if src != nil {
+		s, err := chSavedFor(env, *dbPath)
+		if err != nil {
+			return err
+		}
+		eng, err := s.engine(env)
+		if err != nil {
+			return err
+		}
+		e = eng
+		checkProp = func(k string) error { return eng.CheckProp(env.Ctx, k) }
+		keys = func() ([]string, error) {
+			props, _, err := eng.PropKeys(env.Ctx)
+			if err != nil {
+				return nil, err
+			}
+			db, err := s.open(env, false)
+			if err != nil || db == nil {
+				return props, err
+			}
+			defer db.Close()
+			return withSegments(env, db, props)
+		}
+	} else {
+		db, d, err := loadDataset(env, *dbPath)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		e = d
+		checkProp = func(k string) error { return d.CheckProp(env.Ctx, k) }
+		keys = func() ([]string, error) {
+			props, _, err := db.PropKeys(env.Ctx)
+			if err != nil {
+				return nil, err
+			}
+			return withSegments(env, db, props)
+		}
+	}
 	if *props != "" {
 		q.Keys = trendsEventNames(*props)
 		for _, k := range q.Keys {
 			if strings.HasPrefix(k, "segment:") {
 				continue // checked when resolved
 			}
-			if err := d.CheckProp(env.Ctx, k); err != nil {
+			if err := checkProp(k); err != nil {
 				return usagef("--props: %v", err)
 			}
 		}
-	} else {
-		// Every property, and every saved segment (in or out of it).
-		if q.Keys, _, err = db.PropKeys(env.Ctx); err != nil {
-			return err
-		}
-		saved, err := segment.Segments.List(env.Ctx, db)
-		if err != nil {
-			return err
-		}
-		for _, s := range saved {
-			q.Keys = append(q.Keys, "segment:"+s.Name)
-		}
+	} else if q.Keys, err = keys(); err != nil {
+		return err
 	}
 	if q.After.From == "" {
-		if err := latestAnomaly(env, d, &q); err != nil {
+		if err := latestAnomaly(env, e, &q); err != nil {
 			return err
 		}
 	}
-	r, err := why.Analyze(env.Ctx, d, q)
+	r, err := why.Evaluate(env.Ctx, e, q)
 	if err != nil {
 		return err
 	}
 	r.Rows = *top
 	return emit(env, *format, r)
+}
+
+// withSegments is props followed by every segment saved in db (in or out
+// of it is a candidate too).
+func withSegments(env *Env, db *store.DB, props []string) ([]string, error) {
+	saved, err := segment.Segments.List(env.Ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range saved {
+		props = append(props, "segment:"+s.Name)
+	}
+	return props, nil
 }
 
 // parsePeriod reads FROM..TO or a single day.
@@ -140,16 +186,20 @@ func parsePeriod(v string) (why.Period, error) {
 
 // latestAnomaly sets the periods to the daily series' latest anomaly (the
 // forecast's detector) against the same weekday of up to four weeks before.
-func latestAnomaly(env *Env, d *query.Dataset, q *why.Query) error {
+func latestAnomaly(env *Env, e query.Engine, q *why.Query) error {
 	if len(q.Steps) > 0 || q.Sum != "" {
 		return usagef("with --steps or --sum give the periods: --before FROM..TO --after FROM..TO")
 	}
 	tq := query.TrendsQuery{Common: query.Common{Where: q.Where, Segment: q.Segment, TZ: q.TZ}, Events: q.Events, Measure: q.Measure, Interval: "day"}
-	r, err := d.Trends(env.Ctx, tq)
+	r, err := e.Trends(env.Ctx, tq)
 	if err != nil {
 		return err
 	}
-	f, err := forecast.Trends(env.Ctx, d, tq, r, 1, 0)
+	b, err := forecast.BoundsOn(env.Ctx, e, tq.Common)
+	if err != nil {
+		return err
+	}
+	f, err := forecast.TrendsWithin(env.Ctx, b, tq, r, 1, 0)
 	if err != nil {
 		return err
 	}

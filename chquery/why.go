@@ -1,0 +1,405 @@
+package chquery
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/query"
+	"github.com/spoorhq/spoor/why"
+)
+
+// WhyCounter counts spoor why's units on the server (why.Backend): package
+// why ranks, tests and folds them as it does a local database's.
+//
+// A unit is a matching event, a user's first matching event in a period
+// (by time, then storage order), or a funnel entrant's counted step-1
+// event (the funnel's own per-person SQL, its --by value being every
+// key's value at once). Each query makes the units of every period on each
+// shard (a user's, an entrant's events are all on one shard), attaches to
+// each the array of (set, value) of the keys asked for, and groups them:
+// by key and value, by pair of listed values, or by person for the drill.
+// What comes back is a row per value, per pair cell or the drill's 20
+// users and their count, never an event.
+func (e *Engine) WhyCounter(ctx context.Context, q why.Query) (why.Counter, error) {
+	c := query.Common{From: q.After.From, To: q.After.To, Where: q.Where, Segment: q.Segment, TZ: q.TZ}
+	s, f, _, err := e.scope(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	w := &whyCounter{e: s, base: e, q: q, f: f, kind: q.Kind()}
+	for k, p := range q.Periods() {
+		c.From, c.To = p.From, p.To
+		span, err := c.Span(e.loc, f.min, f.max)
+		if err != nil {
+			return nil, err
+		}
+		w.spans = append(w.spans, span)
+		w.days[period(k+1)] += query.NewCalendar(query.Day, span.Loc, span.From, span.To).Len()
+	}
+	if w.kind == why.Rate {
+		fq := query.FunnelQuery{Common: c, Steps: q.Steps, Window: q.Window}
+		if _, err := query.NewFunnelPersons(fq, w.spans[0]); err != nil {
+			return nil, err
+		}
+		for _, st := range q.Steps {
+			if err := f.checkEvent(st.Event); err != nil {
+				return nil, err
+			}
+		}
+		return w, nil
+	}
+	for _, ev := range q.Events {
+		if err := f.checkEvent(ev); err != nil {
+			return nil, err
+		}
+	}
+	if w.where, err = s.conditions(ctx, q.Where); err != nil {
+		return nil, err
+	}
+	if w.kind == why.Sum {
+		if err := e.checkProp(ctx, q.Sum); err != nil {
+			return nil, err
+		}
+		if w.num, w.numeric, err = s.numbers(ctx, q.Sum); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+type whyCounter struct {
+	e, base *Engine // e reads the table kept to --segment's persons
+	q       why.Query
+	f       *facts
+	kind    why.Kind
+	spans   []query.Span // the after period's, then each before period's
+	days    [2]int
+	where   string // --where's condition (not for funnels, which apply it themselves)
+	// num is SQL for a --sum's number on an event, numeric SQL true where
+	// it has one.
+	num, numeric string
+	keys         []string // Count's
+	vals         []string // SQL (set, value) of each of keys, made once
+}
+
+// numbers is SQL for property key's number on an event (as the local
+// engine reads it: Go's ParseFloat of the text) and SQL true on the
+// events that have one: the table's distinct texts are read and parsed
+// here.
+func (e *Engine) numbers(ctx context.Context, key string) (num, numeric string, err error) {
+	t := e.t
+	v, has := t.Prop(key)
+	var texts, nums []string
+	_, _, err = e.client(ctx).Each(ctx, "SELECT "+v+" AS v FROM "+t.From+" WHERE "+t.Where+" AND "+has+" GROUP BY v", func(row []string) error {
+		if x, err := strconv.ParseFloat(row[0], 64); err == nil && !math.IsNaN(x) {
+			texts, nums = append(texts, row[0]), append(nums, strconv.FormatFloat(x, 'g', -1, 64))
+		}
+		return nil
+	})
+	if err != nil || len(texts) == 0 {
+		return "toFloat64(0)", "0", err
+	}
+	list := clickhouse.Strings(texts)
+	return "transform(" + v + ", [" + list + "], [toFloat64(" + strings.Join(nums, "), toFloat64(") + ")], toFloat64(0))",
+		"(" + has + " AND " + v + " IN (" + list + "))", nil
+}
+
+// keyValues is SQL for the (set, value) of each key on an event, in an
+// array: a saved segment's label is in or out of it, per person.
+func (w *whyCounter) keyValues(ctx context.Context, keys []string) ([]string, error) {
+	var out []string
+	for _, key := range keys {
+		if name, ok := strings.CutPrefix(key, "segment:"); ok {
+			in, err := w.base.inSegment(ctx, name, w.spans[0].Loc, w.f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, "(toUInt8(1), if("+in+", "+clickhouse.String(name)+", "+clickhouse.String("not "+name)+"))")
+			continue
+		}
+		v, has := w.e.t.Prop(key)
+		out = append(out, "(toUInt8("+has+"), if("+has+", "+v+", ''))")
+	}
+	return out, nil
+}
+
+// units is SQL for the units of every period on a table (the table, or a
+// shard's local table): w_p (1 the after period, 2... the before ones),
+// w_person, w_num, w_den and w_kv, the array of vals on the unit's event.
+func (w *whyCounter) units(ctx context.Context, vals []string) (func(from string) string, error) {
+	t := w.e.t
+	kv := "[" + strings.Join(vals, ", ") + "]"
+	if w.kind == why.Rate {
+		return w.entrants(ctx, kv)
+	}
+	var in, per []string
+	for k, s := range w.spans {
+		r := t.Time + " >= " + lit(s.From) + " AND " + t.Time + " < " + lit(s.To)
+		in = append(in, "("+r+")")
+		per = append(per, "if("+r+", "+strconv.Itoa(k+1)+", 0)")
+	}
+	cond := t.Where + " AND " + w.where + " AND (" + strings.Join(in, " OR ") + ")"
+	if len(w.q.Events) > 0 {
+		cond += " AND " + t.Event + " IN (" + clickhouse.Strings(w.q.Events) + ")"
+	}
+	num := "toFloat64(1)"
+	if w.kind == why.Sum {
+		cond += " AND " + w.numeric
+		num = w.num
+	}
+	// An event in overlapping periods is a unit of each.
+	events := func(from string) string {
+		return "SELECT arrayJoin(arrayFilter(x -> x > 0, [" + strings.Join(per, ", ") + "])) AS w_p, " + t.Person + " AS w_person, " +
+			num + " AS w_num, toFloat64(0) AS w_den, " + kv + " AS w_kv, " + t.Time + " AS w_t, " + tiebreakOf(t) + " AS w_tb FROM " + from + " WHERE " + cond
+	}
+	if w.q.Measure != query.MeasureUsers {
+		return events, nil
+	}
+	// A user once per period, with the keys of their first event there.
+	return func(from string) string {
+		return "SELECT w_p, w_person, toFloat64(1) AS w_num, toFloat64(0) AS w_den, argMin(w_kv, (w_t, w_tb)) AS w_kv FROM (" + events(from) + ") GROUP BY w_p, w_person"
+	}, nil
+}
+
+// entrants is units for a funnel's conversion: per period, the funnel's
+// per-person rows (persons who entered it) with the keys of the counted
+// attempt's step-1 event, which the funnel reports as its --by value.
+func (w *whyCounter) entrants(ctx context.Context, kv string) (func(from string) string, error) {
+	const byKey = "\x00why"
+	e := *w.e
+	t := *e.t
+	t.Virtual = map[string][2]string{byKey: {kv, "1"}}
+	e.t = &t
+	last := strconv.Itoa(len(w.q.Steps) - 1)
+	var parts []func(from string) string
+	for k, span := range w.spans {
+		p := w.q.Periods()[k]
+		fq := query.FunnelQuery{Common: query.Common{From: p.From, To: p.To, Where: w.q.Where, Segment: w.q.Segment, TZ: w.q.TZ, By: byKey},
+			Steps: w.q.Steps, Window: w.q.Window}
+		var sql partSQL
+		var err error
+		if distinctNames(fq.Steps) {
+			sql, err = e.distinctSQL(ctx, fq, span, w.f, latestAttempt)
+		} else {
+			sql, err = e.funnelSQL(ctx, fq, span, w.f)
+		}
+		if err != nil {
+			return nil, err
+		}
+		// The funnel's columns are named by their expressions, as the
+		// server names them: asked for, once. Every one is read: 18.16
+		// drops a column a query does not read from its subquery, and
+		// with it one that only a lambda there reads (the step-1 time
+		// the --by row is found by), failing on an unknown identifier.
+		names, _, err := e.c.Each(ctx, "SELECT * FROM ("+sql(w.e.t.From, "1")+") LIMIT 0", func([]string) error { return nil })
+		if err != nil {
+			return nil, err
+		}
+		if len(names) != 6 {
+			return nil, i18n.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(names), 6)
+		}
+		cols := make([]string, len(names))
+		for i, n := range names {
+			cols[i] = clickhouse.Ident(n)
+		}
+		parts = append(parts, func(from string) string {
+			return "SELECT toUInt8(" + strconv.Itoa(k+1) + ") AS w_p, " + cols[0] + " AS w_person, toFloat64(" + cols[1] + " = " + last + ") AS w_num, toFloat64(1) AS w_den, " +
+				cols[4] + " AS w_kv FROM (" + sql(from, "1") + ") WHERE NOT ignore(" + strings.Join(cols, ", ") + ")"
+		})
+	}
+	return func(from string) string {
+		var sel []string
+		for _, sql := range parts {
+			sel = append(sel, sql(from))
+		}
+		return strings.Join(sel, " UNION ALL ")
+	}, nil
+}
+
+// each runs sql, given the units' SQL on a table, on every shard and
+// calls fn with each row.
+func (w *whyCounter) each(ctx context.Context, vals []string, sql func(units string) string, fn func(row []string) error) error {
+	units, err := w.units(ctx, vals)
+	if err != nil {
+		return err
+	}
+	return w.e.eachPerson(ctx, func(from string) string { return sql(units(from)) }, fn)
+}
+
+// cell adds a row's sum of num, of den and count to c.
+// atoi is a period number ClickHouse sent (0, never an after period, when
+// it is not one).
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func cell(c *why.Cell, row []string) error {
+	num, err1 := strconv.ParseFloat(row[0], 64)
+	den, err2 := strconv.ParseFloat(row[1], 64)
+	n, err3 := strconv.ParseFloat(row[2], 64)
+	if err := firstErr(err1, err2, err3); err != nil {
+		return i18n.Errorf("why: ClickHouse sent the counts %q", strings.Join(row, " "))
+	}
+	c.Num += num
+	c.Den += den
+	c.N += n
+	return nil
+}
+
+// period is the Cell of a w_p: 1 the after period, 0 the before ones.
+func period(p int) int {
+	if p == 1 {
+		return 1
+	}
+	return 0
+}
+
+func (w *whyCounter) Count(ctx context.Context, keys []string) (*why.Counts, error) {
+	vals, err := w.keyValues(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	w.keys, w.vals = keys, vals
+	out := &why.Counts{Days: w.days, Values: make([][]why.Group, len(keys))}
+	// Key 1 is the total.
+	all := append([]string{"(toUInt8(1), '')"}, vals...)
+	type gkey struct {
+		k    int
+		none bool
+		v    string
+	}
+	at := map[gkey]int{}
+	sql := func(units string) string {
+		return "SELECT w_p, k, tupleElement(kv, 1) AS h, tupleElement(kv, 2) AS v, sum(w_num), sum(w_den), count() FROM (" + units +
+			") ARRAY JOIN w_kv AS kv, arrayEnumerate(w_kv) AS k GROUP BY w_p, k, h, v"
+	}
+	err = w.each(ctx, all, sql, func(row []string) error {
+		if len(row) != 7 {
+			return i18n.Errorf("why: ClickHouse sent %d columns, expected %d", len(row), 7)
+		}
+		k, err := strconv.Atoi(row[1])
+		if err != nil || k < 1 || k > len(all) {
+			return i18n.Errorf("why: ClickHouse sent the key %q", row[1])
+		}
+		p := period(atoi(row[0]))
+		if k == 1 {
+			return cell(&out.Total[p], row[4:])
+		}
+		g := gkey{k - 2, row[2] == "0", row[3]}
+		i, ok := at[g]
+		if !ok {
+			i = len(out.Values[g.k])
+			at[g] = i
+			out.Values[g.k] = append(out.Values[g.k], why.Group{Values: []why.Value{{Text: g.v, None: g.none}}})
+		}
+		return cell(&out.Values[g.k][i].Cells[p], row[4:])
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (w *whyCounter) Pairs(ctx context.Context, pairs []why.Pair) ([][]why.Group, error) {
+	// The keys in play, each once in the units' array.
+	pos := map[int]int{}
+	var vals []string
+	place := func(k int) string {
+		if _, ok := pos[k]; !ok {
+			vals = append(vals, w.vals[k])
+			pos[k] = len(vals)
+		}
+		return strconv.Itoa(pos[k])
+	}
+	index := func(k int, vs []why.Value) string {
+		var texts []string
+		for _, v := range vs {
+			texts = append(texts, v.Text)
+		}
+		kv := "arrayElement(w_kv, " + place(k) + ")"
+		return "if(tupleElement(" + kv + ", 1) = 1, indexOf([" + clickhouse.Strings(texts) + "], tupleElement(" + kv + ", 2)), 0)"
+	}
+	var cells []string
+	for n, pr := range pairs {
+		cells = append(cells, "(toUInt64("+strconv.Itoa(n)+"), "+index(pr.A, pr.VA)+", "+index(pr.B, pr.VB)+")")
+	}
+	sql := func(units string) string {
+		return "SELECT w_p, tupleElement(c, 1) AS n, tupleElement(c, 2) AS a, tupleElement(c, 3) AS b, sum(w_num), sum(w_den), count() FROM (" + units +
+			") ARRAY JOIN arrayFilter(x -> tupleElement(x, 2) > 0 AND tupleElement(x, 3) > 0, [" + strings.Join(cells, ", ") + "]) AS c GROUP BY w_p, n, a, b"
+	}
+	out := make([][]why.Group, len(pairs))
+	at := map[[3]int]int{}
+	err := w.each(ctx, vals, sql, func(row []string) error {
+		var k [3]int
+		for i := range k {
+			var err error
+			if k[i], err = strconv.Atoi(row[1+i]); err != nil {
+				return i18n.Errorf("why: ClickHouse sent the pair %q", strings.Join(row[1:4], " "))
+			}
+		}
+		if k[0] < 0 || k[0] >= len(pairs) || k[1] < 1 || k[1] > len(pairs[k[0]].VA) || k[2] < 1 || k[2] > len(pairs[k[0]].VB) {
+			return i18n.Errorf("why: ClickHouse sent the pair %q", strings.Join(row[1:4], " "))
+		}
+		i, ok := at[k]
+		if !ok {
+			i = len(out[k[0]])
+			at[k] = i
+			pr := pairs[k[0]]
+			out[k[0]] = append(out[k[0]], why.Group{Values: []why.Value{pr.VA[k[1]-1], pr.VB[k[2]-1]}})
+		}
+		return cell(&out[k[0]][i].Cells[period(atoi(row[0]))], row[4:])
+	})
+	return out, err
+}
+
+func (w *whyCounter) Users(ctx context.Context, keys []int, values []why.Value) (int, []why.DrillUser, error) {
+	var vals, conds []string
+	for j, k := range keys {
+		vals = append(vals, w.vals[k])
+		kv := "arrayElement(w_kv, " + strconv.Itoa(j+1) + ")"
+		if values[j].None {
+			conds = append(conds, "tupleElement("+kv+", 1) = 0")
+		} else {
+			conds = append(conds, "tupleElement("+kv+", 1) = 1 AND tupleElement("+kv+", 2) = "+clickhouse.String(values[j].Text))
+		}
+	}
+	top := strconv.Itoa(why.DrillTop)
+	sql := func(units string) string {
+		return "SELECT n, arrayMap(x -> tupleElement(x, 1), s), arrayMap(x -> tupleElement(x, 2), s), arrayMap(x -> tupleElement(x, 3), s) FROM (" +
+			"SELECT count() AS n, arraySlice(arraySort(x -> (-abs(tupleElement(x, 3) - tupleElement(x, 2)), tupleElement(x, 1)), groupArray((w_person, b, a))), 1, " + top + ") AS s FROM (" +
+			"SELECT w_person, sumIf(w_num, w_p != 1) AS b, sumIf(w_num, w_p = 1) AS a FROM (" + units + ") WHERE " + strings.Join(conds, " AND ") + " GROUP BY w_person))"
+	}
+	n := 0
+	var users []why.DrillUser
+	err := w.each(ctx, vals, sql, func(row []string) error {
+		m, err1 := strconv.Atoi(row[0])
+		ids, err2 := clickhouse.ParseArray(row[1])
+		before, err3 := clickhouse.ParseArray(row[2])
+		after, err4 := clickhouse.ParseArray(row[3])
+		if err := firstErr(err1, err2, err3, err4); err != nil || len(before) != len(ids) || len(after) != len(ids) {
+			return i18n.Errorf("why: ClickHouse sent the users %q", strings.Join(row, " "))
+		}
+		n += m
+		for i, id := range ids {
+			b, err1 := strconv.ParseFloat(before[i], 64)
+			a, err2 := strconv.ParseFloat(after[i], 64)
+			if err := firstErr(err1, err2); err != nil {
+				return i18n.Errorf("why: ClickHouse sent the users %q", strings.Join(row, " "))
+			}
+			users = append(users, why.DrillUser{User: id, Before: b, After: a})
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, why.TopUsers(users), nil
+}
+
+// CheckProp says, as the local engine does, that no event has a property.
+func (e *Engine) CheckProp(ctx context.Context, key string) error { return e.checkProp(ctx, key) }
