@@ -243,7 +243,7 @@ func cell(c *why.Cell, row []string) error {
 	den, err2 := strconv.ParseFloat(row[1], 64)
 	n, err3 := strconv.ParseFloat(row[2], 64)
 	if err := firstErr(err1, err2, err3); err != nil {
-		return i18n.Errorf("why: ClickHouse sent the counts %q", strings.Join(row, " "))
+		return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row, " "))
 	}
 	c.Num += num
 	c.Den += den
@@ -284,7 +284,7 @@ func (w *whyCounter) Count(ctx context.Context, keys []string) (*why.Counts, err
 		}
 		k, err := strconv.Atoi(row[1])
 		if err != nil || k < 1 || k > len(all) {
-			return i18n.Errorf("why: ClickHouse sent the key %q", row[1])
+			return i18n.Errorf("why: ClickHouse sent the row %q", row[1])
 		}
 		p := period(atoi(row[0]))
 		if k == 1 {
@@ -335,15 +335,18 @@ func (w *whyCounter) Pairs(ctx context.Context, pairs []why.Pair) ([][]why.Group
 	out := make([][]why.Group, len(pairs))
 	at := map[[3]int]int{}
 	err := w.each(ctx, vals, sql, func(row []string) error {
+		if len(row) != 7 {
+			return i18n.Errorf("why: ClickHouse sent %d columns, expected %d", len(row), 7)
+		}
 		var k [3]int
 		for i := range k {
 			var err error
 			if k[i], err = strconv.Atoi(row[1+i]); err != nil {
-				return i18n.Errorf("why: ClickHouse sent the pair %q", strings.Join(row[1:4], " "))
+				return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[1:4], " "))
 			}
 		}
 		if k[0] < 0 || k[0] >= len(pairs) || k[1] < 1 || k[1] > len(pairs[k[0]].VA) || k[2] < 1 || k[2] > len(pairs[k[0]].VB) {
-			return i18n.Errorf("why: ClickHouse sent the pair %q", strings.Join(row[1:4], " "))
+			return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[1:4], " "))
 		}
 		i, ok := at[k]
 		if !ok {
@@ -377,19 +380,22 @@ func (w *whyCounter) Users(ctx context.Context, keys []int, values []why.Value) 
 	n := 0
 	var users []why.DrillUser
 	err := w.each(ctx, vals, sql, func(row []string) error {
+		if len(row) != 4 {
+			return i18n.Errorf("why: ClickHouse sent %d columns, expected %d", len(row), 4)
+		}
 		m, err1 := strconv.Atoi(row[0])
 		ids, err2 := clickhouse.ParseArray(row[1])
 		before, err3 := clickhouse.ParseArray(row[2])
 		after, err4 := clickhouse.ParseArray(row[3])
 		if err := firstErr(err1, err2, err3, err4); err != nil || len(before) != len(ids) || len(after) != len(ids) {
-			return i18n.Errorf("why: ClickHouse sent the users %q", strings.Join(row, " "))
+			return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row, " "))
 		}
 		n += m
 		for i, id := range ids {
 			b, err1 := strconv.ParseFloat(before[i], 64)
 			a, err2 := strconv.ParseFloat(after[i], 64)
 			if err := firstErr(err1, err2); err != nil {
-				return i18n.Errorf("why: ClickHouse sent the users %q", strings.Join(row, " "))
+				return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row, " "))
 			}
 			users = append(users, why.DrillUser{User: id, Before: b, After: a})
 		}

@@ -88,9 +88,6 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 	if iv, _ := query.ParseInterval(r.q.Interval); iv != query.Day {
 		return statusCmd(i18n.T("why compares days: set every to day"), false)
 	}
-	if r.d == nil {
-		return statusCmd(i18n.T("why reads every property of the events: it needs a local spoor database"), true)
-	}
 	a := as[min(sel, len(as)-1)]
 	s := r.top.Series[a.series]
 	q := why.Query{Events: r.q.Events, Measure: query.MeasureTotal, Keys: make([]string, 0, len(sh.props))}
@@ -117,9 +114,9 @@ func (r *trendsResult) why(sh *shared, sel int) tea.Cmd {
 	if len(q.Before) == 0 {
 		return statusCmd(i18n.T("%s has no earlier week to compare with", a.pt.T), false)
 	}
-	d := r.d
+	eng := r.eng
 	return func() tea.Msg {
-		res, err := why.Analyze(context.Background(), d, q)
+		res, err := why.Evaluate(context.Background(), eng, q)
 		if err != nil {
 			return statusMsg{text: i18n.T("why: %v", err), err: true}
 		}

@@ -379,7 +379,7 @@ func TestRemoteSegmentsSave(t *testing.T) {
 // On ClickHouse the Trends tab's anomaly markers and forecast (fitted
 // locally on the series the server sends), the Funnel tab's attribution
 // view (every model) and an audience's back-test on the Segments tab show
-// what they show on the local database; w (why) says it needs one.
+// what they show on the local database, and so does w (why).
 func TestRemoteForecastAttributionBacktest(t *testing.T) {
 	path, urls := pushedFixture(t)
 	ctx := context.Background()
@@ -412,8 +412,8 @@ func TestRemoteForecastAttributionBacktest(t *testing.T) {
 		same("the forecast", "l", "F")
 		remote.contains("forecast 14 ahead (F hides)", "backtest MASE")
 		if as := remote.m.tab().res.(*trendsResult).forecastAnomalies(); len(as) > 0 {
-			remote.keys("w")
-			remote.contains("why reads every property of the events: it needs a local spoor database")
+			same("why the anomaly moved", "w")
+			same("back from why", "<esc>")
 		}
 		same("the funnel", "F", "h", "2")
 		goRow(t, local, "view")
@@ -429,7 +429,9 @@ func TestRemoteForecastAttributionBacktest(t *testing.T) {
 	}
 }
 
-// The anomaly marker of a spike is the same on the server's series.
+// The anomaly marker of a spike is the same on the server's series, and w
+// explains it as on the local database: the spike's extra signups are all
+// on android.
 func TestRemoteAnomalyMarker(t *testing.T) {
 	c := chtest.Get(t)
 	ctx := context.Background()
@@ -442,7 +444,12 @@ func TestRemoteAnomalyMarker(t *testing.T) {
 			n = 100
 		}
 		for i := 0; i < n; i++ {
-			events = append(events, store.Event{User: "u" + strconv.Itoa(i), Name: "signup", Time: day0 + int64(d)*86_400_000 + int64(i)*60_000})
+			device := []string{"ios", "web"}[i%2]
+			if i >= 11 {
+				device = "android"
+			}
+			events = append(events, store.Event{User: "u" + strconv.Itoa(i), Name: "signup", Time: day0 + int64(d)*86_400_000 + int64(i)*60_000,
+				Props: []store.Prop{{Key: "device", Value: device}}})
 		}
 	}
 	db := importedDB(t, path, events)
@@ -458,6 +465,12 @@ func TestRemoteAnomalyMarker(t *testing.T) {
 		remote.contains("▲ 05-31 signup spike: 100")
 		if l, r := body(local), body(remote); l != r {
 			t.Fatalf("%s:\nlocal\n%s\nclickhouse\n%s", url, l, r)
+		}
+		local.keys("l", "F", "w")
+		remote.keys("l", "F", "w")
+		remote.contains("Why signup moved on 2026-05-31", "device = android explains")
+		if l, r := body(local), body(remote); l != r {
+			t.Fatalf("%s: why:\nlocal\n%s\nclickhouse\n%s", url, l, r)
 		}
 	}
 	db.Close()

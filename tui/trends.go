@@ -118,7 +118,7 @@ func (a *trends) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 		if err != nil {
 			return nil, err
 		}
-		r := &trendsResult{q: q, full: full, top: top, hide: &a.hideAlerts, show: &a.showForecast, d: d}
+		r := &trendsResult{q: q, full: full, top: top, hide: &a.hideAlerts, show: &a.showForecast, eng: eng}
 		// The detector and the forecast read the series (on a ClickHouse
 		// table, the cells the server sent) and the data's bounds.
 		if r.bounds, err = forecast.BoundsOn(ctx, eng, q.Common); err != nil {
@@ -154,9 +154,9 @@ type trendsResult struct {
 	q         query.TrendsQuery
 	full, top *query.TrendsResult
 	alerts    []alert.Point
-	hide      *bool          // the tab's toggle
-	show      *bool          // the forecast's toggle
-	d         *query.Dataset // nil on a ClickHouse table
+	hide      *bool        // the tab's toggle
+	show      *bool        // the forecast's toggle
+	eng       query.Engine // what ran it: why explains an anomaly on it
 	bounds    forecast.Bounds
 	// The forecast, computed once shown (later): fcDone is set with
 	// fc or fcErr.

@@ -611,7 +611,6 @@ func init() {
 func init() {
 	i18n.Chinese.Add(map[string]string{
 		"opened %s events on ClickHouse in %d ms":                                                                   "已在 ClickHouse 上打开 %s 个事件，用时 %d 毫秒",
-		"why reads every property of the events: it needs a local spoor database":                                   "why 需要读取事件的全部属性：它需要本地 spoor 数据库",
 		"events go into a ClickHouse table with spoor import --db URL FILE, or spoor push; then press %s to reload": "向 ClickHouse 表添加事件请用 spoor import --db URL FILE 或 spoor push；然后按 %s 重新载入",
 		"ClickHouse SQL, statements that read: the table is %s.%s":                                                  "ClickHouse SQL，只能执行读取语句：表为 %s.%s",
 		"User": "用户",
