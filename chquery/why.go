@@ -185,7 +185,7 @@ func (w *whyCounter) entrants(ctx context.Context, kv string) (func(from string)
 		if distinctNames(fq.Steps) {
 			sql, err = e.distinctSQL(ctx, fq, span, w.f, latestAttempt)
 		} else {
-			sql, err = e.funnelSQL(ctx, fq, span, w.f)
+			sql, err = e.funnelSQL(ctx, fq, span, w.f, latestAttempt)
 		}
 		if err != nil {
 			return nil, err

@@ -610,7 +610,7 @@ func init() {
 // The workbench on a ClickHouse table (remote.go).
 func init() {
 	i18n.Chinese.Add(map[string]string{
-		"opened %s events on ClickHouse in %d ms":                                                                   "已在 ClickHouse 上打开 %s 个事件，用时 %d 毫秒",
+		"opened %s events on ClickHouse in %d ms": "已在 ClickHouse 上打开 %s 个事件，用时 %d 毫秒",
 		"events go into a ClickHouse table with spoor import --db URL FILE, or spoor push; then press %s to reload": "向 ClickHouse 表添加事件请用 spoor import --db URL FILE 或 spoor push；然后按 %s 重新载入",
 		"ClickHouse SQL, statements that read: the table is %s.%s":                                                  "ClickHouse SQL，只能执行读取语句：表为 %s.%s",
 		"User": "用户",
