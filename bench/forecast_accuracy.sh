@@ -21,6 +21,11 @@
 # the scale comes from. excluded counts the held-out intervals not scored
 # because they are missing (recording gaps: docs/json.md, forecast).
 #
+# Each row's series goes to $dir/series/ (its period and horizon, then a
+# value a line), where forecast/candidates_test.go backtests every
+# candidate method alone:
+#   SPOOR_FORECAST_SERIES=$PWD/bench/data/forecast/series go test ./forecast -run TestEachCandidateAlone -v
+#
 # A second table bounds what any forecast could score on the same points
 # with hindsight (bench/forecast_hindsight.awk): the best constant for each
 # held-out window, and the seasonal profile scaled to fit each window.
@@ -33,7 +38,7 @@ if [ -z "${SHARED:-}" ]; then
   SHARED=$d/shared/data
 fi
 dir=data/forecast
-mkdir -p "$dir/rows"
+mkdir -p "$dir/rows" "$dir/series"
 (cd .. && go build -o bench/$dir/spoor .)
 spoor=$dir/spoor
 
@@ -72,6 +77,9 @@ row() { # row LABEL DB FLAGS...
   series=$($spoor trends --db "$db" --format csv --raw "$@" | tail -n +2 | awk -F, '{print $NF}')
   case $note in *"partly covered first"*) series=$(echo "$series" | tail -n +2) ;; esac
   case $note in *"partly covered last"*|*" and last "*) series=$(echo "$series" | head -n -1) ;; esac
+  # The series as the forecast reads it, for forecast/candidates_test.go:
+  # the period and horizon, then a value a line.
+  { echo "$(jq .period "$out") $(jq .horizon "$out")"; echo "$series"; } >"$dir/series/${name// /_}.txt"
   echo "$series" | awk -v m="$(jq .period "$out")" -v h="$(jq .horizon "$out")" -f forecast_hindsight.awk |
     while read -r naive constant profile points; do
       echo "| $name | $naive | $constant | $profile | $points |" >>"$dir/hindsight.md"
