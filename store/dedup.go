@@ -475,7 +475,7 @@ func (d *dedupIndex) fold(ctx context.Context) error {
 		return err
 	}
 	defer put.Close()
-	var merged, old []uint64
+	var merged, scratch []uint64
 	var blob []byte
 	var unread [foldRange][]byte
 	start := 0
@@ -490,15 +490,16 @@ func (d *dedupIndex) fold(ctx context.Context) error {
 		if len(add) == 0 {
 			continue
 		}
-		old = old[:0]
+		var old []uint64
 		switch {
 		case d.stored == nil: // nothing stored before
 		case d.read[b]:
 			old = d.stored[b]
 		default:
-			if old, err = decodeBucket(old, b, unread[b%foldRange]); err != nil {
+			if scratch, err = decodeBucket(scratch[:0], b, unread[b%foldRange]); err != nil {
 				return err
 			}
+			old = scratch
 		}
 		merged = mergeSorted(merged[:0], old, add)
 		blob = appendBucket(blob[:0], merged)
@@ -510,9 +511,9 @@ func (d *dedupIndex) fold(ctx context.Context) error {
 }
 
 // foldRange is how many buckets fold reads in one query. The hashes of a
-// tail folded in fall in most buckets, which no lookup read: one query a
-// bucket cost 25 µs each, 65,536 of them most of a fold's time at 10M
-// events; in ranges, what a fold holds at once stays small.
+// tail folded in fall in most buckets, which no lookup read: a query per
+// bucket, about 25 µs each, was most of a fold's time at 10M events; read
+// in ranges, what a fold holds at once stays small.
 const foldRange = 1 << 10
 
 // readRange reads into unread the stored buckets from first on, up to
