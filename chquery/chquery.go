@@ -41,12 +41,16 @@ type Engine struct {
 }
 
 type cache struct {
-	mu      sync.Mutex
-	facts   *facts
-	threads int // Engine.threads, 0 until asked
+	mu    sync.Mutex
+	facts *facts
 	// passing is each filter's passing values (Engine.passing): a backtest
 	// compiles its rule once per day.
 	passing map[string][]string
+	// server guards what is read of the server once, apart from mu: the
+	// facts' key needs them while mu is held.
+	server  sync.Mutex
+	threads int                  // Engine.threads, 0 until asked
+	shards  []*clickhouse.Client // Engine.shards, nil until asked
 }
 
 var _ query.Engine = (*Engine)(nil)
@@ -81,7 +85,9 @@ type facts struct {
 	known           map[string]bool
 }
 
-// data reads the facts once per engine.
+// data reads the facts once per engine: from the cache of an earlier
+// process when the table's key is the one they were read under
+// (factscache.go), else with a scan, kept for the next process.
 func (e *Engine) data(ctx context.Context) (*facts, error) {
 	c := e.client(ctx)
 	e.cache.mu.Lock()
@@ -90,7 +96,19 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 		return e.cache.facts, nil
 	}
 	t := e.base
-	r, err := c.Query(ctx, "SELECT "+t.Event+" AS e, min("+t.Time+"), max("+t.Time+"), count() FROM "+t.From+" WHERE "+t.Where+" GROUP BY e ORDER BY e")
+	sql := "SELECT " + t.Event + " AS e, min(" + t.Time + "), max(" + t.Time + "), count() FROM " + t.From + " WHERE " + t.Where + " GROUP BY e ORDER BY e"
+	file, id, cached := e.factsFile(sql)
+	var key string
+	if cached {
+		key, cached = e.factsKey(ctx)
+	}
+	if cached {
+		if f := loadFacts(file, id, key); f != nil {
+			e.cache.facts = f
+			return f, nil
+		}
+	}
+	r, err := c.Query(ctx, sql)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +132,13 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 		f.known[row[0]] = true
 	}
 	e.cache.facts = f
+	// Kept only when the key still holds: rows that arrived during the
+	// scan may or may not be in it.
+	if cached {
+		if after, ok := e.factsKey(ctx); ok && after == key {
+			storeFacts(file, id, key, f)
+		}
+	}
 	return f, nil
 }
 

@@ -10,9 +10,15 @@ import (
 )
 
 // shards are clients for one host of every shard of the table's cluster:
-// each holds all the events of its persons.
+// each holds all the events of its persons. They are read once per engine.
 func (e *Engine) shards(ctx context.Context) ([]*clickhouse.Client, error) {
-	hosts, err := clickhouse.Hosts(ctx, e.client(ctx))
+	c := e.client(ctx)
+	e.cache.server.Lock()
+	defer e.cache.server.Unlock()
+	if e.cache.shards != nil {
+		return e.cache.shards, nil
+	}
+	hosts, err := clickhouse.Hosts(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -24,6 +30,7 @@ func (e *Engine) shards(ctx context.Context) ([]*clickhouse.Client, error) {
 			out = append(out, h.Client)
 		}
 	}
+	e.cache.shards = out
 	return out, nil
 }
 
@@ -55,8 +62,8 @@ func (e *Engine) parts(ctx context.Context) int {
 // max_threads (its physical cores, by default), at least two, as 18.16
 // counts no hyperthread and counts one core on some two-core machines.
 func (e *Engine) threads(ctx context.Context) int {
-	e.cache.mu.Lock()
-	defer e.cache.mu.Unlock()
+	e.cache.server.Lock()
+	defer e.cache.server.Unlock()
 	if e.cache.threads == 0 {
 		e.cache.threads = 2
 		r, err := e.c.Query(ctx, "SELECT value FROM system.settings WHERE name = 'max_threads'")

@@ -93,8 +93,14 @@ func Get(t testing.TB) *Cluster {
 	return shared
 }
 
-// Main runs the tests and then stops the servers Get started.
+// Main runs the tests and then stops the servers Get started. What the
+// tests' engines cache for later processes (the facts of a table) goes to
+// a cache directory of their own, not the user's, removed at the end.
 func Main(m *testing.M) int {
+	if dir, err := os.MkdirTemp("", "spoor-cache-"); err == nil {
+		defer os.RemoveAll(dir)
+		os.Setenv("XDG_CACHE_HOME", dir)
+	}
 	code := m.Run()
 	if shared != nil {
 		shared.Stop()

@@ -1,0 +1,198 @@
+package chquery
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spoorhq/spoor/query"
+)
+
+// cacheIn points the facts cache at dir for the test.
+func cacheIn(t *testing.T, dir string) {
+	saved := userCacheDir
+	t.Cleanup(func() { userCacheDir = saved })
+	userCacheDir = func() (string, error) { return dir, nil }
+}
+
+// fresh is an engine on e's table as a new process opens it: nothing
+// read yet.
+func fresh(e *Engine) *Engine { return New(e.c, e.base, e.loc) }
+
+// wantFacts are the facts of raw, counted here.
+func wantFacts(raw []query.RawEvent) facts {
+	f := facts{}
+	counts := map[string]int{}
+	for i, e := range raw {
+		if i == 0 || e.Time < f.min {
+			f.min = e.Time
+		}
+		if i == 0 || e.Time > f.max {
+			f.max = e.Time
+		}
+		counts[e.Event]++
+	}
+	for n := range counts {
+		f.names = append(f.names, n)
+	}
+	sort.Strings(f.names)
+	for _, n := range f.names {
+		f.counts = append(f.counts, counts[n])
+		f.count += int64(counts[n])
+	}
+	return f
+}
+
+// checkFacts fails unless a new process's engine on e's table reads the
+// facts of raw.
+func checkFacts(t *testing.T, what string, e *Engine, raw []query.RawEvent) {
+	t.Helper()
+	got, err := fresh(e).data(context.Background())
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	want := wantFacts(raw)
+	g := facts{min: got.min, max: got.max, count: got.count, names: got.names, counts: got.counts}
+	if !reflect.DeepEqual(g, want) {
+		t.Fatalf("%s: facts %+v, want %+v", what, g, want)
+	}
+}
+
+// cacheFiles are the cache files under dir.
+func cacheFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "spoor", "clickhouse", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestFactsCacheNeverStale: a new process reads the facts from the cache
+// only while the table's parts are those they were read under. Rows added
+// (on one shard of the cluster alone, too), parts merged, rows deleted by
+// a mutation, the table dropped and made again: each next engine sees the
+// rows as they are. A cached entry is used (a doctored one shows), and a
+// damaged file, a cache directory that cannot be made or none at all only
+// cost the scan.
+func TestFactsCacheNeverStale(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	cacheIn(t, dir)
+	day := time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC).UnixMilli()
+	raw := []query.RawEvent{
+		{User: "u1", Event: "a", Time: day + 1000}, {User: "u2", Event: "b", Time: day + 2000},
+		{User: "u3", Event: "a", Time: day + 3000}, {User: "u1", Event: "b", Time: day + 86_400_000},
+	}
+	b := f.load(raw, time.UTC)
+	engines := map[string]*Engine{"single": b.single, "sharded": b.sharded}
+	for name, e := range engines {
+		checkFacts(t, name+", first read", e, b.raw)
+		checkFacts(t, name+", from the cache", e, b.raw)
+	}
+	files := cacheFiles(t, dir)
+	if len(files) != 2 {
+		t.Fatalf("cache files %v, want one per table", files)
+	}
+
+	// A doctored entry under the right key is what a new engine reads:
+	// the cache is used.
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c cachedFacts
+		if err := json.Unmarshal(data, &c); err != nil {
+			t.Fatal(err)
+		}
+		c.Counts[0] += 1000
+		data, _ = json.Marshal(c)
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, e := range engines {
+		got, err := fresh(e).data(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.counts[0] != wantFacts(b.raw).counts[0]+1000 {
+			t.Fatalf("%s: counts %v: the cached entry was not read", name, got.counts)
+		}
+	}
+
+	// Rows added: a new name, a later time; on the cluster u9's rows go to
+	// one shard only, whose parts alone change.
+	f.add(b, []query.RawEvent{{User: "u9", Event: "c", Time: day + 5*86_400_000}})
+	for name, e := range engines {
+		checkFacts(t, name+", after an insert", e, b.raw)
+		checkFacts(t, name+", after an insert, from the cache", e, b.raw)
+	}
+	// The analyses of a new engine see the new rows.
+	q := query.TrendsQuery{Measure: query.MeasureUsers, Interval: "day"}
+	sameTrends(t, &backends{local: b.local, single: fresh(b.single), sharded: fresh(b.sharded)}, q)
+
+	// Parts merged: the same rows under new part names.
+	f.exec(0, "OPTIMIZE TABLE "+f.db+"."+b.name+"_one FINAL")
+	for i := range f.c.Servers {
+		f.exec(i, "OPTIMIZE TABLE "+f.db+"."+b.name+"_local FINAL")
+	}
+	for name, e := range engines {
+		checkFacts(t, name+", after a merge", e, b.raw)
+	}
+
+	// Rows deleted by a mutation.
+	f.exec(0, "ALTER TABLE "+f.db+"."+b.name+"_one DELETE WHERE event = 'c'")
+	for i := range f.c.Servers {
+		f.exec(i, "ALTER TABLE "+f.db+"."+b.name+"_local DELETE WHERE event = 'c'")
+	}
+	for i := range f.c.Servers {
+		for {
+			out, err := f.c.Exec(i, "SELECT count() FROM system.mutations WHERE database = '"+f.db+"' AND is_done = 0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(out) == "0" {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	b.raw = b.raw[:len(b.raw)-1]
+	for name, e := range engines {
+		checkFacts(t, name+", after a delete", e, b.raw)
+	}
+
+	// The one-server table dropped and made again with other rows.
+	f.exec(0, "DROP TABLE "+f.db+"."+b.name+"_one")
+	f.exec(0, "CREATE TABLE "+f.db+"."+b.name+"_one "+tableDDL)
+	f.exec(0, "INSERT INTO "+f.db+"."+b.name+"_one (person, distinct_id, time, event, prop_keys, prop_values, id) VALUES ('u5', 'u5', "+lit(day+7000)+", 'd', [], [], 1)")
+	checkFacts(t, "single, after the table was made again", b.single, []query.RawEvent{{User: "u5", Event: "d", Time: day + 7000}})
+
+	// A damaged cache file is read as none, and written anew.
+	for _, file := range cacheFiles(t, dir) {
+		if err := os.WriteFile(file, []byte(`{"id": "trunc`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkFacts(t, "sharded, over a damaged file", b.sharded, b.raw)
+	checkFacts(t, "sharded, rewritten", b.sharded, b.raw)
+
+	// No cache directory to be had: a file where it would be made, or
+	// none known.
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cacheIn(t, filepath.Join(blocker, "cache"))
+	checkFacts(t, "sharded, cache directory cannot be made", b.sharded, b.raw)
+	userCacheDir = func() (string, error) { return "", os.ErrNotExist }
+	checkFacts(t, "sharded, no cache directory", b.sharded, b.raw)
+}

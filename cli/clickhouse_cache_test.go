@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A command on a ClickHouse table reads the table's facts (event names,
+// counts, first and last times) from the cache an earlier command left,
+// yet never stale ones: after a push of new events (a new name, later
+// days) the next commands answer as the local database does.
+func TestClickHouseCacheSeesNewRows(t *testing.T) {
+	dir := t.TempDir()
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	db, urls := localAndClickHouse(t, dir, "user_id,event,time\nu1,view,2024-03-01T10:00:00Z\nu2,view,2024-03-01T11:00:00Z\nu1,buy,2024-03-02T10:00:00Z\n")
+	more := filepath.Join(dir, "more.csv")
+	if err := os.WriteFile(more, []byte("user_id,event,time\nu2,buy,2024-03-05T10:00:00Z\nu3,share,2024-03-06T10:00:00Z\nu3,view,2024-03-06T09:00:00Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	commands := [][]string{
+		{"trends", "--format", "json"},
+		{"trends", "--events", "share", "--format", "json"},
+		{"funnel", "--steps", "view,buy", "--format", "json"},
+		{"lifecycle", "--format", "json"},
+	}
+	compare := func(when string) {
+		t.Helper()
+		for _, url := range urls {
+			for _, args := range commands {
+				lc, local, lerr := runCLI(t, "", append(args, "--db", db)...)
+				cc, remote, cerr := runCLI(t, "", append(args, "--db", url)...)
+				if lc != cc || local != remote || lerr != cerr {
+					t.Errorf("%s, %s on %s:\nlocal (%d) %s%s\nclickhouse (%d) %s%s", when, args, url, lc, local, lerr, cc, remote, cerr)
+				}
+			}
+		}
+	}
+	for _, url := range urls {
+		if code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url); code != 0 {
+			t.Fatalf("push: %d %s %s", code, out, stderr)
+		}
+	}
+	compare("before")
+	files, _ := filepath.Glob(filepath.Join(cache, "spoor", "clickhouse", "*.json"))
+	if len(files) != len(urls) {
+		t.Fatalf("cache files %v: want one per table", files)
+	}
+	if code, _, stderr := runCLI(t, "", "import", "--db", db, more); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, url := range urls {
+		if code, out, stderr := runCLI(t, "", "push", "--db", db, "--to", url); code != 0 || !strings.Contains(out, "pushed 3 new events") {
+			t.Fatalf("push: %d %s %s", code, out, stderr)
+		}
+	}
+	compare("after a push of new events")
+}
