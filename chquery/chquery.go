@@ -83,6 +83,9 @@ type facts struct {
 	names           []string
 	counts          []int // events of each name
 	known           map[string]bool
+	// maxID is the largest id of a table of push's layout (packedOrder
+	// packs it); 0 for other tables.
+	maxID uint64
 }
 
 // data reads the facts once per engine: from the cache of an earlier
@@ -96,14 +99,18 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 		return e.cache.facts, nil
 	}
 	t := e.base
-	sql := "SELECT " + t.Event + " AS e, min(" + t.Time + "), max(" + t.Time + "), count() FROM " + t.From + " WHERE " + t.Where + " GROUP BY e ORDER BY e"
-	file, id, cached := e.factsFile(sql)
+	id := "toUInt64(0)"
+	if hasID(t) {
+		id = "max(id)"
+	}
+	sql := "SELECT " + t.Event + " AS e, min(" + t.Time + "), max(" + t.Time + "), count(), " + id + " FROM " + t.From + " WHERE " + t.Where + " GROUP BY e ORDER BY e"
+	file, fileID, cached := e.factsFile(sql)
 	var key string
 	if cached {
 		key, cached = e.factsKey(ctx)
 	}
 	if cached {
-		if f := loadFacts(file, id, key); f != nil {
+		if f := loadFacts(file, fileID, key); f != nil {
 			e.cache.facts = f
 			return f, nil
 		}
@@ -117,7 +124,8 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 		lo, err1 := strconv.ParseInt(row[1], 10, 64)
 		hi, err2 := strconv.ParseInt(row[2], 10, 64)
 		n, err3 := strconv.ParseInt(row[3], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil {
+		maxID, err4 := strconv.ParseUint(row[4], 10, 64)
+		if err := firstErr(err1, err2, err3, err4); err != nil {
 			return nil, i18n.Errorf("ClickHouse answered %q for the events named %q", strings.Join(row[1:], " "), row[0])
 		}
 		if i == 0 || lo < f.min {
@@ -127,6 +135,7 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 			f.max = hi
 		}
 		f.count += n
+		f.maxID = max(f.maxID, maxID)
 		f.names = append(f.names, row[0])
 		f.counts = append(f.counts, int(n))
 		f.known[row[0]] = true
@@ -136,7 +145,7 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 	// scan may or may not be in it.
 	if cached {
 		if after, ok := e.factsKey(ctx); ok && after == key {
-			storeFacts(file, id, key, f)
+			storeFacts(file, fileID, key, f)
 		}
 	}
 	return f, nil

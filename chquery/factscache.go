@@ -33,7 +33,7 @@ func (e *Engine) factsFile(sql string) (path, id string, ok bool) {
 	if err != nil || dir == "" {
 		return "", "", false
 	}
-	id = strings.Join([]string{"spoor facts 1", e.c.Addr(), e.c.Source().User, e.c.Source().Database, sql}, "\x00")
+	id = strings.Join([]string{"spoor facts 2", e.c.Addr(), e.c.Source().User, e.c.Source().Database, sql}, "\x00")
 	sum := sha256.Sum256([]byte(id))
 	return filepath.Join(dir, "spoor", "clickhouse", hex.EncodeToString(sum[:16])+".json"), id, true
 }
@@ -46,6 +46,7 @@ type cachedFacts struct {
 	Max    int64    `json:"max"`
 	Names  []string `json:"names"`
 	Counts []int    `json:"counts"`
+	MaxID  uint64   `json:"max_id"`
 }
 
 // loadFacts returns the cached facts of file when they were stored under
@@ -59,7 +60,7 @@ func loadFacts(file, id, key string) *facts {
 	if json.Unmarshal(b, &c) != nil || c.ID != id || c.Key != key || len(c.Names) != len(c.Counts) {
 		return nil
 	}
-	f := &facts{min: c.Min, max: c.Max, names: c.Names, counts: c.Counts, known: map[string]bool{}}
+	f := &facts{min: c.Min, max: c.Max, names: c.Names, counts: c.Counts, maxID: c.MaxID, known: map[string]bool{}}
 	for i, n := range c.Names {
 		f.count += int64(c.Counts[i])
 		f.known[n] = true
@@ -70,7 +71,7 @@ func loadFacts(file, id, key string) *facts {
 // storeFacts writes f to file under id and key, whole or not at all (a
 // temporary file renamed over it); a failure is only a cache miss later.
 func storeFacts(file, id, key string, f *facts) {
-	b, err := json.Marshal(cachedFacts{ID: id, Key: key, Min: f.min, Max: f.max, Names: f.names, Counts: f.counts})
+	b, err := json.Marshal(cachedFacts{ID: id, Key: key, Min: f.min, Max: f.max, Names: f.names, Counts: f.counts, MaxID: f.maxID})
 	if err != nil {
 		return
 	}

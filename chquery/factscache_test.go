@@ -25,9 +25,10 @@ func cacheIn(t *testing.T, dir string) {
 // read yet.
 func fresh(e *Engine) *Engine { return New(e.c, e.base, e.loc) }
 
-// wantFacts are the facts of raw, counted here.
+// wantFacts are the facts of raw, counted here (the fixture's ids number
+// the events from 1).
 func wantFacts(raw []query.RawEvent) facts {
-	f := facts{}
+	f := facts{maxID: uint64(len(raw))}
 	counts := map[string]int{}
 	for i, e := range raw {
 		if i == 0 || e.Time < f.min {
@@ -58,7 +59,7 @@ func checkFacts(t *testing.T, what string, e *Engine, raw []query.RawEvent) {
 		t.Fatalf("%s: %v", what, err)
 	}
 	want := wantFacts(raw)
-	g := facts{min: got.min, max: got.max, count: got.count, names: got.names, counts: got.counts}
+	g := facts{min: got.min, max: got.max, count: got.count, names: got.names, counts: got.counts, maxID: got.maxID}
 	if !reflect.DeepEqual(g, want) {
 		t.Fatalf("%s: facts %+v, want %+v", what, g, want)
 	}

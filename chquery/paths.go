@@ -172,23 +172,14 @@ type packedKey struct{ key, time, code string }
 // (codeThrowIf), never order wrongly.
 func (e *Engine) packedOrder(ctx context.Context, lo int64, code string, names int) (packedKey, bool) {
 	t := e.t
-	if t.Source.Schema != "spoor" || t.Tiebreak != "id" {
+	if !hasID(t) {
 		return packedKey{}, false
 	}
 	f, err := e.data(ctx)
-	if err != nil {
+	if err != nil || f.max < lo {
 		return packedKey{}, false
 	}
-	r, err := e.client(ctx).Query(ctx, "SELECT max(id) FROM "+t.From+" WHERE "+t.Where)
-	if err != nil || len(r.Rows) != 1 {
-		return packedKey{}, false
-	}
-	maxID, err := strconv.ParseUint(r.Rows[0][0], 10, 64)
-	maxTime := f.max
-	if err != nil || maxTime < lo {
-		return packedKey{}, false
-	}
-	cb, ib, tb := bits.Len(uint(names)), bits.Len64(maxID), bits.Len64(uint64(maxTime-lo))
+	cb, ib, tb := bits.Len(uint(names)), bits.Len64(f.maxID), bits.Len64(uint64(f.max-lo))
 	if cb+ib+tb > 64 {
 		return packedKey{}, false
 	}
@@ -201,6 +192,10 @@ func (e *Engine) packedOrder(ctx context.Context, lo int64, code string, names i
 		code: "arrayMap(x -> toUInt32(bitAnd(x, " + strconv.FormatUint(1<<cb-1, 10) + ")), ev)",
 	}, true
 }
+
+// hasID reports whether t is of push's layout, whose numeric id orders a
+// person's events at one time.
+func hasID(t *clickhouse.Table) bool { return t.Source.Schema == "spoor" && t.Tiebreak == "id" }
 
 // withOrder runs a query built around key, SQL ordering a person's events
 // by (time, storage order) from lo on (for argMin, argMax and arraySort):

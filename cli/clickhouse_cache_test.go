@@ -10,7 +10,8 @@ import (
 // A command on a ClickHouse table reads the table's facts (event names,
 // counts, first and last times) from the cache an earlier command left,
 // yet never stale ones: after a push of new events (a new name, later
-// days) the next commands answer as the local database does.
+// days) the next commands answer as the local database does. Without a
+// cache directory they answer too.
 func TestClickHouseCacheSeesNewRows(t *testing.T) {
 	dir := t.TempDir()
 	cache := t.TempDir()
@@ -57,4 +58,11 @@ func TestClickHouseCacheSeesNewRows(t *testing.T) {
 		}
 	}
 	compare("after a push of new events")
+	// No cache directory can be made: the commands still answer.
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(blocker, "cache"))
+	compare("without a cache directory")
 }
