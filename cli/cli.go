@@ -19,6 +19,7 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -250,7 +251,7 @@ func printDefaults(w io.Writer, fs *flag.FlagSet) {
 	shown.SetOutput(&b)
 	shown.PrintDefaults()
 	for _, line := range strings.SplitAfter(b.String(), "\n") {
-		if m := defaultNote.FindStringSubmatchIndex(line); m != nil {
+		if m := defaultNote().FindStringSubmatchIndex(line); m != nil {
 			line = line[:m[0]] + i18n.T(" (default %s)", line[m[2]:m[3]]) + line[m[4]:]
 		}
 		io.WriteString(w, line)
@@ -276,7 +277,9 @@ func langHelp(w io.Writer) {
 }
 
 // defaultNote is the flag package's " (default x)" at the end of a line.
-var defaultNote = regexp.MustCompile(` \(default (.*)\)(\n?)$`)
+// The patterns here are compiled on first use: every command runs every
+// package's init, and a fresh process's start is part of each analysis.
+var defaultNote = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` \(default (.*)\)(\n?)$`) })
 
 // flagFailure swallows the flag package's own error text (parse words it).
 type flagFailure struct{ seen bool }
@@ -353,7 +356,7 @@ func flagError(fs *flag.FlagSet, name string, err error) error {
 		return usagef("unknown flag --%s for spoor %s%s; spoor %s -h lists its flags", name, fs.Name(), suggest("--"+name, known), fs.Name())
 	}
 	msg := err.Error()
-	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+	if m := invalidValue().FindStringSubmatch(msg); m != nil {
 		// The value's own error (m[2]) is in the interface language, but
 		// for the flag package's two words about numbers and booleans.
 		why := m[2]
@@ -372,7 +375,9 @@ func flagError(fs *flag.FlagSet, name string, err error) error {
 }
 
 // invalidValue is the flag package's error for a value its flag refused.
-var invalidValue = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-[^:]+: (.*)$`)
+var invalidValue = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-[^:]+: (.*)$`)
+})
 
 // stringList is a repeatable string flag.
 type stringList []string

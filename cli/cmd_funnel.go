@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/output"
@@ -208,12 +209,13 @@ func appendStep(out []string, s string) []string {
 	return out
 }
 
-var exclusionRange = regexp.MustCompile(`^(.*):(\d+)-(\d+)$`)
+// Compiled on first use, not in a fresh process's init.
+var exclusionRange = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(.*):(\d+)-(\d+)$`) })
 
 // parseExclusion reads E or E:FROM-TO (1-based steps) into the 0-based
 // query form.
 func parseExclusion(v string, steps int) (query.Exclusion, error) {
-	m := exclusionRange.FindStringSubmatch(v)
+	m := exclusionRange().FindStringSubmatch(v)
 	if m == nil {
 		if strings.TrimSpace(v) == "" {
 			return query.Exclusion{}, usagef("--exclude needs an event name")

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -92,10 +93,13 @@ func IsCode(err error, codes ...int) bool {
 // e.displayText() = DB::Exception: Table x doesn't exist., e.what() =
 // DB::Exception" and newer "Code: 60. DB::Exception: Table x doesn't exist.
 // (UNKNOWN_TABLE) (version 23.8.1)".
-var exceptionRE = regexp.MustCompile(`(?s)^Code: (\d+)[.,] (?:e\.displayText\(\) = )?(?:DB::Exception: )?(.*?)(?:, e\.what\(\) = \S+)?(?: \([A-Z_]+\))?(?: \(version [^)]*\))?\s*$`)
+// (Compiled on first use, not in a fresh process's init.)
+var exceptionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?s)^Code: (\d+)[.,] (?:e\.displayText\(\) = )?(?:DB::Exception: )?(.*?)(?:, e\.what\(\) = \S+)?(?: \([A-Z_]+\))?(?: \(version [^)]*\))?\s*$`)
+})
 
 func (c *Client) serverError(status int, body string) error {
-	if m := exceptionRE.FindStringSubmatch(strings.TrimSpace(body)); m != nil {
+	if m := exceptionRE().FindStringSubmatch(strings.TrimSpace(body)); m != nil {
 		code, _ := strconv.Atoi(m[1])
 		return &Error{Code: code, Message: strings.TrimSpace(m[2]), addr: c.addr, user: c.src.User}
 	}

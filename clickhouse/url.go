@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spoorhq/spoor/i18n"
 )
@@ -55,7 +56,8 @@ func IsURL(s string) bool { return strings.HasPrefix(strings.ToLower(s), Scheme)
 
 // identRE is what a database, table, cluster or column name may be: the
 // names ClickHouse accepts unquoted (they are quoted in SQL all the same).
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// (Compiled on first use, not in a fresh process's init.)
+var identRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // ParseURL parses a data source URL. getenv (os.Getenv) supplies the
 // password when the URL has none. Errors name the mistake and never repeat
@@ -145,7 +147,7 @@ func ParseURL(raw string, getenv func(string) string) (*Source, error) {
 		{i18n.M("the database name %q", s.Database), s.Database}, {i18n.M("the table name %q", s.Table), s.Table}, {i18n.M("the cluster name %q", s.Cluster), s.Cluster},
 		{i18n.M("the user column's name %q", s.UserCol), s.UserCol}, {i18n.M("the event column's name %q", s.EventCol), s.EventCol}, {i18n.M("the time column's name %q", s.TimeCol), s.TimeCol},
 	} {
-		if n.name != "" && !identRE.MatchString(n.name) {
+		if n.name != "" && !identRE().MatchString(n.name) {
 			return nil, i18n.Errorf("%s has characters spoor does not accept in a ClickHouse name (letters, digits and _, not starting with a digit)", n.what)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"sync"
 	"time"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -46,8 +47,8 @@ type product struct {
 
 // catalog is fixed (its own seed), so a product id always means the same
 // category and price whatever the run's seed. Earlier products are the
-// popular ones.
-var catalog = func() []product {
+// popular ones. Built on first use, not in every command's start.
+var catalog = sync.OnceValue(func() []product {
 	cats := []struct {
 		name     string
 		lo, hi   float64
@@ -70,7 +71,7 @@ var catalog = func() []product {
 		out[i].id = fmt.Sprintf("p%04d", i+1)
 	}
 	return out
-}()
+})
 
 // shopper generates one customer: acquired on some day through a channel,
 // then sessions whose spacing depends on how engaged they are and stretches
@@ -151,8 +152,9 @@ func shopSession(g *gen, treatment bool, buyer float64, broken func() bool) (bou
 		return false, true
 	}
 	var cart []*product
+	products := catalog()
 	for n := 1 + geometric(g, 0.4); n > 0; n-- {
-		p := &catalog[int(float64(len(catalog))*math.Pow(g.r.Float64(), 2.2))]
+		p := &products[int(float64(len(products))*math.Pow(g.r.Float64(), 2.2))]
 		if !g.event("view_item", store.Prop{Key: "category", Value: p.category}, store.Prop{Key: "price", Value: p.boxedPrice}, store.Prop{Key: "product_id", Value: p.id}) {
 			return false, false
 		}

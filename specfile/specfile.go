@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"sync"
 
 	"github.com/spoorhq/spoor/attribution"
 	"github.com/spoorhq/spoor/experiment"
@@ -69,7 +70,10 @@ func readBounded(path string, limit int64) ([]byte, error) {
 // kindHead is how much of a file Kind reads.
 const kindHead = 4 << 10
 
-var kindRE = regexp.MustCompile(`(?m)(?:^|[{,\s])"?analysis"?\s*[:=]\s*["']([a-z]+)["']`)
+// Compiled on first use, not in a fresh process's init.
+var kindRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)(?:^|[{,\s])"?analysis"?\s*[:=]\s*["']([a-z]+)["']`)
+})
 
 // Kind returns the analysis a spec file names, read from its first 4 KB
 // without decoding it, or "" when it names none there or is no spec (too
@@ -86,7 +90,7 @@ func Kind(path string) string {
 	defer f.Close()
 	head := make([]byte, kindHead)
 	n, _ := io.ReadFull(f, head)
-	m := kindRE.FindSubmatch(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")))
+	m := kindRE().FindSubmatch(bytes.TrimPrefix(head[:n], []byte("\xef\xbb\xbf")))
 	if m == nil {
 		return ""
 	}
