@@ -15,12 +15,15 @@ var garbageBudget = 16 << 20 // a variable so tests can make it small
 
 // garbage counts the blob bytes a read has dropped since it last
 // collected them.
-type garbage struct{ n int }
+type garbage struct {
+	n    int
+	keep bool // a small load keeps them: its heap was reserved (loadHeap)
+}
 
 // drop notes n more bytes of dropped blobs, collecting them all once they
 // pass the budget.
 func (g *garbage) drop(n int) {
-	if g.n += n; g.n >= garbageBudget {
+	if g.n += n; g.n >= garbageBudget && !g.keep {
 		runtime.GC()
 		g.n = 0
 	}

@@ -16,6 +16,10 @@ var gcAsked struct {
 	sync.Mutex
 	asks map[int]int // percent (-1: off) -> running loads asking for it
 	prev int         // the process's own
+	// Small loads whose pause lasts until the next collection
+	// (collectLater), and the process's own memory limit meanwhile.
+	later int
+	limit int64
 }
 
 // CollectAt asks for the collector to run at percent (-1: off) until the
@@ -69,9 +73,12 @@ const loadBytes = 24
 // loadHeap prepares the heap for loading events events; the returned func
 // ends what it began.
 //
-// Up to smallLoad events the collector is off while the events load: what
-// it would reclaim is the blob copies, a fifth of what the load keeps, and
-// at 1M events its cycles and their metadata were a tenth of the load. And
+// Up to smallLoad events the collector is off while the events load, and
+// until the heap grows past what they took (collectLater): what it would
+// reclaim is the blob copies, a fifth of what the load keeps (they stay:
+// garbage.keep), and at 1M events its cycles and their metadata were a
+// tenth of the load; at 10M the two collections the blobs forced cost
+// more than the 42 MB they take. And
 // the heap the load will use is first taken from the system in one piece
 // and handed back to the Go heap (reserveHeap): on a virtual machine
 // touching a fresh 4 KB page costs some 15 µs of CPU, and a fresh process
@@ -85,12 +92,47 @@ func loadHeap(events int64) (done func()) {
 	if events > smallLoad {
 		return CollectAt(50)
 	}
-	done = CollectAt(-1)
+	restore := CollectAt(-1)
 	reserveHeap(int(events) * loadBytes)
-	return done
+	return func() { collectLater(restore) }
 }
 
-var heapLive = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+// collectLater ends a small load's pause of the collector at the next
+// collection, which comes once the heap has grown by as much as the load
+// left plus 64 MB (a memory limit, as the percent would set it), not at
+// once: the percent's goal still comes from the nearly empty heap before
+// the load, so restoring it now would start a collection on the spot, in
+// the middle of the analysis the load is for (at 1M events a tenth of
+// its CPU). A process that ends first never collects.
+func collectLater(restore func()) {
+	heap := int64(heapObjects())
+	gcAsked.Lock()
+	if gcAsked.later == 0 {
+		gcAsked.limit = debug.SetMemoryLimit(-1)
+	}
+	gcAsked.later++
+	debug.SetMemoryLimit(min(debug.SetMemoryLimit(-1), 2*heap+64<<20))
+	gcAsked.Unlock()
+	// Not a tiny allocation, which could share a block with live ones.
+	runtime.AddCleanup(new([64]byte), func(struct{}) {
+		gcAsked.Lock()
+		if gcAsked.later--; gcAsked.later == 0 {
+			debug.SetMemoryLimit(gcAsked.limit)
+		}
+		gcAsked.Unlock()
+		restore()
+	}, struct{}{})
+}
+
+// heapObjects is the bytes of the heap's objects, live or not yet swept.
+func heapObjects() uint64 {
+	m := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(m)
+	if m[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return m[0].Value.Uint64()
+}
 
 // reserveHeap makes the next n bytes the Go heap hands out come from
 // memory asked for in huge pages (hugeHeap), when the heap holds little
@@ -100,8 +142,7 @@ func reserveHeap(n int) {
 	if n < hugeMin {
 		return
 	}
-	metrics.Read(heapLive)
-	if heapLive[0].Value.Kind() == metrics.KindUint64 && heapLive[0].Value.Uint64() > uint64(n/4) {
+	if heapObjects() > uint64(n/4) {
 		return
 	}
 	b := make([]byte, n)
