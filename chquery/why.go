@@ -159,9 +159,10 @@ func (w *whyCounter) units(ctx context.Context, vals []string) (func(from string
 	if w.q.Measure != query.MeasureUsers {
 		return events, nil
 	}
-	// A user once per period, with the keys of their first event there.
+	// A user once per period, with the keys (and with --sum the number)
+	// of their first event there.
 	return func(from string) string {
-		return "SELECT w_p, w_person, toFloat64(1) AS w_num, toFloat64(0) AS w_den, argMin(w_kv, (w_t, w_tb)) AS w_kv FROM (" + events(from) + ") GROUP BY w_p, w_person"
+		return "SELECT w_p, w_person, argMin(w_num, (w_t, w_tb)) AS w_num, toFloat64(0) AS w_den, argMin(w_kv, (w_t, w_tb)) AS w_kv FROM (" + events(from) + ") GROUP BY w_p, w_person"
 	}, nil
 }
 

@@ -49,7 +49,7 @@ func TestWhyMatchesLocal(t *testing.T) {
 			}
 		}
 		b := f.load(raw, loc)
-		for k := range 6 {
+		for k := range 7 {
 			q := why.Query{Keys: []string{"d", "v", "ref", "nosuch"}}
 			q.After = why.Period{From: day(28 + rng.Intn(2)), To: day(30 + rng.Intn(3))}
 			for range 1 + rng.Intn(3) {
@@ -64,6 +64,7 @@ func TestWhyMatchesLocal(t *testing.T) {
 				q.Events = [][]string{nil, {"a", "c"}}[rng.Intn(2)]
 			case 2:
 				q.Sum = "n"
+				q.Measure = []string{query.MeasureTotal, query.MeasureUsers}[rng.Intn(2)]
 			case 3:
 				q.Steps = [][]query.FunnelStep{
 					{{Event: "a"}, {Event: "b"}},
