@@ -231,18 +231,34 @@ func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) 
 	return cls, where, names, nil
 }
 
+// classCases numbers the steps' classes (stepClasses) and returns
+// multiIf's cases giving an event its class, and the classes' names.
+func (e *Engine) classCases(ctx context.Context, steps []query.FunnelStep) (cls []int, cases, names []string, err error) {
+	cls, where, names, err := stepClasses(steps)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for c := range names {
+		cond, err := e.conditions(ctx, where[c])
+		if err != nil {
+			return nil, nil, nil, i18n.Errorf("step filter: %w", err)
+		}
+		cases = append(cases, "("+e.t.Event+" = "+clickhouse.String(names[c])+" AND "+cond+"), "+strconv.Itoa(c+1))
+	}
+	return cls, cases, names, nil
+}
+
 // funnelSQL returns the per-person query over a table (the table, or a
 // shard's local table). With earliestAttempt (Amplitude's rule) the
 // counted attempt is the earliest start reaching the deepest level
 // (earliestStart, funnel_vendor.go) rather than the latest.
 func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, rule attemptRule) (partSQL, error) {
-	t := e.t
 	n := len(q.Steps)
 	window, err := query.ParseDuration(windowOf(q))
 	if err != nil {
 		return nil, err
 	}
-	cls, classWhere, classNames, err := stepClasses(q.Steps)
+	cls, classIf, classNames, err := e.classCases(ctx, q.Steps)
 	if err != nil {
 		return nil, err
 	}
@@ -251,14 +267,6 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 	where, err := e.conditions(ctx, q.Where)
 	if err != nil {
 		return nil, err
-	}
-	var classIf []string
-	for c := 1; c <= K; c++ {
-		cond, err := e.conditions(ctx, classWhere[c-1])
-		if err != nil {
-			return nil, i18n.Errorf("step filter: %w", err)
-		}
-		classIf = append(classIf, "("+t.Event+" = "+clickhouse.String(classNames[c-1])+" AND "+cond+"), "+strconv.Itoa(c))
 	}
 	if err := packedSpan(f); err != nil {
 		return nil, err
@@ -273,17 +281,9 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 	// aliases would otherwise double at each step: at each level, and
 	// every few steps of the chains.
 	var st stages
-	st.let("T", "arrayMap(k -> bitShiftRight(k, "+strconv.Itoa(codeBits)+") + "+lit(base)+", K)")
-	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
-	st.let("isEnd", "arrayMap((a, b) -> a != b, T, arrayPushBack(arrayPopFront(T), "+neg+"))")
-	st.let("GT", "arrayFilter((x, y) -> y, T, isEnd)")
+	groupCounts(&st, base, 1, K)
 	for c := 1; c <= K; c++ {
-		st.let(fmt.Sprintf("cum%d", c), fmt.Sprintf("arrayFilter((x, y) -> y, arrayCumSum(arrayMap(x -> toInt64(x = %d), C)), isEnd)", c))
 		st.let(fmt.Sprintf("TX%d", c), fmt.Sprintf("arrayFilter((x, y) -> y = %d, T, C)", c))
-	}
-	st.next()
-	for c := 1; c <= K; c++ {
-		st.let(fmt.Sprintf("G%d", c), fmt.Sprintf("arrayMap((a, b) -> a - b, cum%d, arrayPushFront(arrayPopBack(cum%d), toInt64(0)))", c, c))
 	}
 	// need(j, k): per class, how many of steps j+1..k (1-based) it fills.
 	need := func(j, k int) map[int]int {
@@ -426,6 +426,24 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 	return func(from, part string) string {
 		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
+}
+
+// groupCounts defines, over the packed keys K (times from base), T and C
+// (each event's time and code), GT (the distinct times: the groups of
+// equal time) and, per code c from lo to hi, G<c>: how many events of each
+// group have it.
+func groupCounts(st *stages, base int64, lo, hi int) {
+	st.let("T", "arrayMap(k -> bitShiftRight(k, "+strconv.Itoa(codeBits)+") + "+lit(base)+", K)")
+	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
+	st.let("isEnd", "arrayMap((a, b) -> a != b, T, arrayPushBack(arrayPopFront(T), "+neg+"))")
+	st.let("GT", "arrayFilter((x, y) -> y, T, isEnd)")
+	for c := lo; c <= hi; c++ {
+		st.let(fmt.Sprintf("cum%d", c), fmt.Sprintf("arrayFilter((x, y) -> y, arrayCumSum(arrayMap(x -> toInt64(x = %d), C)), isEnd)", c))
+	}
+	st.next()
+	for c := lo; c <= hi; c++ {
+		st.let(fmt.Sprintf("G%d", c), fmt.Sprintf("arrayMap((a, b) -> a - b, cum%d, arrayPushFront(arrayPopBack(cum%d), toInt64(0)))", c, c))
+	}
 }
 
 // count is SQL for the number of elements of arr that are op v (a

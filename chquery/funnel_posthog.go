@@ -92,3 +92,191 @@ func (e *Engine) posthogAnySQL(ctx context.Context, q query.FunnelQuery, span qu
 		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
 }
+
+// posthogOrderedSQL is PostHog's ordered funnel (query's posthogPerson)
+// over steps that share an event name, one filter per name (funnelSQL's
+// classes; steps of different names take distinctSQL). It reads the
+// events of the steps' names in the range that pass --where, in groups of
+// equal time. Per step k, A_k is the entry (step-1 time) the step was last
+// reached from; it only grows, never passes A_{k-1}, and after a group is
+// the most of its value before and what the group brings (B_k): a running
+// maximum over the groups, linear in the person's events.
+//
+// A group whose events all meet the same steps (all of one class) takes
+// them in turn, each its steps last first: m events move the entries up a
+// run of consecutive steps of the class by up to m steps, so step k gets
+// A_{k-m} from before the group (or, past the run's first step k0,
+// A_{k0-1}, or the group's own time for step 1) when within the window of
+// the group's time. Any other group takes its (event, step) pairs by step:
+// step k gets A_{k-1} from after the group's lower steps, when within the
+// window and the group holds an event of k's class not already in that
+// entry's chain, which reaches into the group along the run of steps just
+// reached in it (RS: where that run starts).
+//
+// The counted entry is the one the deepest step was first reached from
+// (its first value in its first group: in a group of one class, the
+// first source within the window); the chain's step j is at the first
+// group where A_j reaches that entry, and --by reads the first step-1
+// event stored at the entry's time.
+func (e *Engine) posthogOrderedSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
+	n := len(q.Steps)
+	window, where, err := e.windowAndWhere(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := packedSpan(f); err != nil {
+		return nil, err
+	}
+	cls, cases, names, err := e.classCases(ctx, q.Steps)
+	if err != nil {
+		return nil, err
+	}
+	K := len(names)
+	// An event of the steps' names meeting no step is code 0: beside
+	// others at its instant it makes the group one of pairs.
+	cases = append(cases, "1, 0")
+	inner := e.personKeysWith(q, span, f, 0, where, cases, names, "code = "+strconv.Itoa(cls[0]), keyOptions{total: true})
+	var st stages
+	groupCounts(&st, f.min, 0, K)
+	var gs, any []string
+	for c := 0; c <= K; c++ {
+		gs = append(gs, fmt.Sprintf("g%d", c))
+		any = append(any, fmt.Sprintf("(g%d > 0)", c))
+	}
+	st.next()
+	st.let("SM", fmt.Sprintf("arrayMap((%s) -> %s = 1, %s)", strings.Join(gs, ", "), strings.Join(any, " + "), strings.Join(gcols(0, K), ", ")))
+	pass := func(x, gt string) string {
+		return fmt.Sprintf("(%s > %s AND %s - %s <= %s)", x, neg, gt, x, lit(window))
+	}
+	// runStart: the first step of the run of consecutive steps of k's
+	// class that ends at k.
+	runStart := func(k int) int {
+		k0 := k
+		for k0 > 1 && cls[k0-2] == cls[k-1] {
+			k0--
+		}
+		return k0
+	}
+	// prefix(c, k): how many of steps 1..k are of class c.
+	prefix := func(c, k int) int {
+		m := 0
+		for s := 0; s < k; s++ {
+			if cls[s] == c {
+				m++
+			}
+		}
+		return m
+	}
+	for k := 1; k <= n; k++ {
+		c, k0 := cls[k-1], runStart(k)
+		params, args := []string{"gt", "sm", "g"}, []string{"GT", "SM", fmt.Sprintf("G%d", c)}
+		// The sources of a group of k's class: A_{k-i} before it, i
+		// events on, then the run's own source P.
+		var src []string
+		for i := 1; i <= k-k0; i++ {
+			params = append(params, fmt.Sprintf("ab%d", k-i))
+			args = append(args, fmt.Sprintf("AB%d", k-i))
+			src = append(src, fmt.Sprintf("g = %d, ab%d", i, k-i))
+		}
+		p := "gt"
+		if k0 > 1 {
+			p = fmt.Sprintf("ab%d", k0-1)
+			params = append(params, p)
+			args = append(args, fmt.Sprintf("AB%d", k0-1))
+		}
+		same := p
+		if len(src) > 0 {
+			same = "multiIf(" + strings.Join(src, ", ") + ", " + p + ")"
+		}
+		pairs := "if(g > 0, gt, " + neg + ")"
+		if k > 1 {
+			var pre []string
+			for r := 1; r <= k; r++ {
+				pre = append(pre, strconv.Itoa(prefix(c, r-1)))
+			}
+			params = append(params, "a", "rs")
+			args = append(args, fmt.Sprintf("A%d", k-1), fmt.Sprintf("RS%d", k-1))
+			inChain := fmt.Sprintf("(%d - arrayElement([%s], rs))", prefix(c, k-1), strings.Join(pre, ", "))
+			pairs = fmt.Sprintf("if(g > %s AND %s, a, %s)", inChain, pass("a", "gt"), neg)
+		}
+		st.next()
+		st.let(fmt.Sprintf("B%d", k), fmt.Sprintf("arrayMap((%s) -> if(sm, if(g > 0, if(%s, %s, %s), %s), %s), %s)",
+			strings.Join(params, ", "), pass("("+same+")", "gt"), same, neg, neg, pairs, strings.Join(args, ", ")))
+		st.next()
+		st.let(fmt.Sprintf("A%d", k), runningMax(fmt.Sprintf("B%d", k)))
+		st.next()
+		st.let(fmt.Sprintf("AB%d", k), fmt.Sprintf("arrayPushFront(arrayPopBack(A%d), %s)", k, neg))
+		rs := fmt.Sprintf("arrayMap((b, a) -> if(b > a, 1, 2), B%d, AB%d)", k, k)
+		if k > 1 {
+			rs = fmt.Sprintf("arrayMap((b, a, r) -> if(b > a, r, %d), B%d, AB%d, RS%d)", k+1, k, k, k-1)
+		}
+		st.let(fmt.Sprintf("RS%d", k), rs)
+	}
+	st.next()
+	level := "-1"
+	for k := 1; k <= n; k++ {
+		level = fmt.Sprintf("if(arrayElement(A%d, -1) > %s, %d, %s)", k, neg, k-1, level)
+	}
+	st.let("level", level)
+	st.next()
+	// gi: the group where the deepest step was first reached.
+	var firsts []string
+	for k := 1; k <= n; k++ {
+		firsts = append(firsts, fmt.Sprintf("level = %d, arrayFirstIndex(a -> a > %s, A%d)", k-1, neg, k))
+	}
+	st.let("gi", "toInt64(multiIf("+strings.Join(firsts, ", ")+", 0))")
+	st.next()
+	at := func(arr string) string { return "arrayElement(" + arr + ", gi)" }
+	var entries []string
+	for k := 1; k <= n; k++ {
+		c, k0 := cls[k-1], runStart(k)
+		gt, g := at("GT"), at(fmt.Sprintf("G%d", c))
+		p := gt
+		if k0 > 1 {
+			p = at(fmt.Sprintf("AB%d", k0-1))
+		}
+		var src []string
+		for i := 1; i <= k-k0; i++ {
+			x := at(fmt.Sprintf("AB%d", k-i))
+			src = append(src, fmt.Sprintf("%s >= %d AND %s, %s", g, i, pass(x, gt), x))
+		}
+		first := p
+		if len(src) > 0 {
+			first = "multiIf(" + strings.Join(src, ", ") + ", " + p + ")"
+		}
+		entries = append(entries, fmt.Sprintf("level = %d, if(%s, %s, %s)", k-1, at("SM"), first, at(fmt.Sprintf("B%d", k))))
+	}
+	st.let("t0", "multiIf("+strings.Join(entries, ", ")+", "+neg+")")
+	deltas := "emptyArrayInt64()"
+	if n > 1 {
+		st.next()
+		var ts []string
+		for k := 1; k <= n; k++ {
+			// t0 is named outside the lambda as well (see count).
+			ts = append(ts, fmt.Sprintf("arrayElement(GT, toInt64(arrayFirstIndex(a -> a >= t0, A%d)) + 0 * t0)", k))
+		}
+		var ds []string
+		for k := 1; k < n; k++ {
+			ds = append(ds, ts[k]+" - "+ts[k-1])
+		}
+		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
+	}
+	cols := []string{"person", "level", "t0", deltas}
+	if q.By != "" {
+		st.next()
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0, byEv), 1)")
+		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
+	}
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+	}, nil
+}
+
+// gcols lists G<lo>..G<hi>.
+func gcols(lo, hi int) []string {
+	var out []string
+	for c := lo; c <= hi; c++ {
+		out = append(out, fmt.Sprintf("G%d", c))
+	}
+	return out
+}

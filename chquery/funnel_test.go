@@ -215,7 +215,7 @@ func TestFunnelHeavyPerson(t *testing.T) {
 	// depth's completion), exclusions between later steps (of a step's own
 	// event, before a middle step), strict with an exclusion, PostHog's
 	// any order, any order over one name with two filters, windowFunnel's
-	// strict_once and Amplitude's rule over repeated steps.
+	// strict_once, and Amplitude's and PostHog's rules over repeated steps.
 	for _, q := range []query.FunnelQuery{
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", To: 1}}},
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
@@ -224,6 +224,7 @@ func TestFunnelHeavyPerson(t *testing.T) {
 		{Steps: q.Steps, Window: "1h", Mode: query.FunnelStrict, Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
 		{Steps: q.Steps, Window: "1h", Mode: query.FunnelAny, Semantics: query.SemPostHog},
 		{Steps: query.FunnelSteps([]string{"view", "cart", "view", "buy"}), Window: "1h", Semantics: query.SemAmplitude},
+		{Steps: query.FunnelSteps([]string{"view", "cart", "view", "buy"}), Window: "1h", Semantics: query.SemPostHog},
 		{Steps: query.FunnelSteps([]string{"view", "view where p = x", "buy"}), Window: "1h", Mode: query.FunnelAny},
 	} {
 		start = time.Now()
@@ -437,7 +438,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 				q.From, q.To = day, day
 			}
 			if q.Semantics == query.SemAmplitude && q.Mode == "" && filtersDiffer(q.Steps) ||
-				q.Semantics == query.SemPostHog && (q.Mode == query.FunnelStrict || q.Mode == "" && !distinctNames(q.Steps)) ||
+				q.Semantics == query.SemPostHog && (q.Mode == query.FunnelStrict || q.Mode == "" && filtersDiffer(q.Steps)) ||
 				slices.Contains(q.Options, query.CHStrictOnce) && !distinctNames(q.Steps) {
 				notCompiled(t, b, q)
 				continue
@@ -449,8 +450,8 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 		}
 		steps := query.FunnelSteps([]string{raw[0].Event, raw[0].Event})
 		sameFunnel(t, b, query.FunnelQuery{Steps: steps, Semantics: query.SemAmplitude})
+		sameFunnel(t, b, query.FunnelQuery{Steps: steps, Semantics: query.SemPostHog})
 		for _, q := range []query.FunnelQuery{
-			{Steps: steps, Semantics: query.SemPostHog},
 			{Steps: steps, Semantics: query.SemClickHouse, Options: []string{query.CHStrictOnce}},
 		} {
 			notCompiled(t, b, q)
@@ -738,4 +739,104 @@ func halfHourly(rng *rand.Rand, t0 int64, names []string, perUser int) []query.R
 	}
 	rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
 	return raw
+}
+
+// TestFunnelPostHogRepeatedHandChecked: PostHog over steps sharing a name.
+// u1's two a at 10:30 are taken one after the other: the first reaches
+// step 2 from the 10:00 entry (30 min), the second from its own. u2's a
+// and b at 10:30 are taken by step (PostHog's pairs): the a starts an
+// entry that b reaches, and the same a cannot be step 3 too; u3 holds a
+// second a there that can. spoor's rules count u1 at 0 min and take u2
+// through all three steps from 10:00.
+func TestFunnelPostHogRepeatedHandChecked(t *testing.T) {
+	f := newFixture(t)
+	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
+	raw := []query.RawEvent{
+		{User: "u1", Event: "a", Time: at(10, 0)}, {User: "u1", Event: "a", Time: at(10, 30)}, {User: "u1", Event: "a", Time: at(10, 30)},
+		{User: "u2", Event: "a", Time: at(10, 0)}, {User: "u2", Event: "b", Time: at(10, 30)}, {User: "u2", Event: "a", Time: at(10, 30)},
+		{User: "u3", Event: "a", Time: at(10, 0)}, {User: "u3", Event: "a", Time: at(10, 30)}, {User: "u3", Event: "b", Time: at(10, 30)}, {User: "u3", Event: "a", Time: at(10, 30)},
+		{User: "zz", Event: "other", Time: at(24*30, 0)},
+	}
+	b := f.load(raw, time.UTC)
+	for _, tc := range []struct {
+		sem    string
+		steps  []string
+		users  []int
+		median float64 // at step 2, seconds
+	}{
+		{query.SemPostHog, []string{"a", "a"}, []int{3, 3}, 1800},
+		{query.SemSpoor, []string{"a", "a"}, []int{3, 3}, 0},
+		{query.SemPostHog, []string{"a", "b", "a"}, []int{3, 2, 1}, 0},
+		{query.SemSpoor, []string{"a", "b", "a"}, []int{3, 2, 2}, 900},
+	} {
+		r := sameFunnel(t, b, query.FunnelQuery{Steps: query.FunnelSteps(tc.steps), Window: "1h", Semantics: tc.sem})
+		var users []int
+		for _, s := range r.Steps {
+			users = append(users, s.Users)
+		}
+		if m := r.Steps[1].MedianSeconds; !slices.Equal(users, tc.users) || m == nil || *m != tc.median {
+			t.Fatalf("%s %v: users per step %v, median to step 2 %v s; want %v, %v s", tc.sem, tc.steps, users, m, tc.users, tc.median)
+		}
+	}
+}
+
+// TestFunnelPostHogRepeatedMatchesLocal: PostHog's ordered funnel over
+// steps that share an event name (one filter per name) against the local
+// engine, on random timelines where most events share their instant with
+// others (of one name, of several, of a step's name failing its filter),
+// windows in milliseconds landing on event times, --where, --by, ranges,
+// Berlin's DST nights, whole and in parts.
+func TestFunnelPostHogRepeatedMatchesLocal(t *testing.T) {
+	f := newFixture(t)
+	rng := rand.New(rand.NewSource(44))
+	const hour = int64(3_600_000)
+	datasets := runs(8, 2)
+	parts := partsEvery(t)
+	for it := 0; it < datasets; it++ {
+		parts(it)
+		loc, t0, day, _ := zoneOf(t, it)
+		names := []string{"a", "b", "c"}
+		slots := []int{4, 12, 30}[rng.Intn(3)]
+		var raw []query.RawEvent
+		for u := 0; u < 1+rng.Intn(30); u++ {
+			for e := rng.Intn(14); e > 0; e-- {
+				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(slots))*hour/2 + int64(rng.Intn(2))}
+				if rng.Intn(2) == 0 {
+					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
+				}
+				raw = append(raw, re)
+				if rng.Intn(3) == 0 { // the same event again at its instant
+					raw = append(raw, query.RawEvent{User: re.User, Event: re.Event, Time: re.Time})
+				}
+			}
+		}
+		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
+		b := f.load(raw, loc)
+		for qi := 0; qi < 10; qi++ {
+			q := query.FunnelQuery{Semantics: query.SemPostHog}
+			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour/2 + int64(rng.Intn(2))
+			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			filterOf := map[string][]string{}
+			for k := 0; k < 1+rng.Intn(5); k++ {
+				st := query.FunnelStep{Event: names[rng.Intn(2+rng.Intn(2))]}
+				if w, ok := filterOf[st.Event]; ok {
+					st.Where = w
+				} else if rng.Intn(3) == 0 {
+					st.Where = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+				}
+				filterOf[st.Event] = st.Where
+				q.Steps = append(q.Steps, st)
+			}
+			if rng.Intn(4) == 0 {
+				q.Where = []string{"p != y"}
+			}
+			if rng.Intn(3) == 0 {
+				q.By = "p"
+			}
+			if rng.Intn(3) == 0 {
+				q.From, q.To = day, day
+			}
+			sameFunnel(t, b, q)
+		}
+	}
 }

@@ -49,6 +49,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "view,cart,buy", "--exclude", "open:2-3", "--window", "3h"},
 			{"funnel", "--steps", "view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
+			{"funnel", "--steps", "view,cart,view,buy", "--semantics", "posthog", "--window", "2h", "--by", "plan"},
 			{"trends"},
 			{"trends", "--where", "plan = Pro", "--where", "price > 500", "--from", "2023-01-01", "--to", "2023-01-31"},
 			{"trends", "--measure", "users", "--by", "plan", "--where", "price >= 50"},
