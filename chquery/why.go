@@ -82,8 +82,7 @@ type whyCounter struct {
 	// num is SQL for a --sum's number on an event, numeric SQL true where
 	// it has one.
 	num, numeric string
-	keys         []string // Count's
-	vals         []string // SQL (set, value) of each of keys, made once
+	vals         []string // SQL (set, value) of each of Count's keys, made once
 }
 
 // numbers is SQL for property key's number on an event (as the local
@@ -265,7 +264,7 @@ func (w *whyCounter) Count(ctx context.Context, keys []string) (*why.Counts, err
 	if err != nil {
 		return nil, err
 	}
-	w.keys, w.vals = keys, vals
+	w.vals = vals
 	out := &why.Counts{Days: w.days, Values: make([][]why.Group, len(keys))}
 	// Key 1 is the total.
 	all := append([]string{"(toUInt8(1), '')"}, vals...)
