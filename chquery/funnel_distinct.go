@@ -65,6 +65,9 @@ type keyOptions struct {
 	// so no row is dropped for its code and the WHERE leaves the codes
 	// out (they are computed once, for the keys).
 	total bool
+	// every: K holds the events of every name, not only the steps'
+	// (their code is the last case's).
+	every bool
 }
 
 // unfiltered reports whether no step has filters: stepCodes then gives
@@ -104,10 +107,14 @@ func (e *Engine) personKeysWith(q query.FunnelQuery, span query.Span, f *facts, 
 	if o.total {
 		coded = ""
 	}
+	named := " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")"
+	if o.every {
+		named = ""
+	}
 	return func(from, part string) string {
 		return "SELECT " + t.Person + " AS person, " + keys + byArray +
 			" FROM " + from +
-			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
+			" WHERE " + t.Where + " AND " + part + named +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(hi) +
 			" AND " + where + coded +
 			" GROUP BY person"

@@ -93,33 +93,38 @@ func (e *Engine) posthogAnySQL(ctx context.Context, q query.FunnelQuery, span qu
 	}, nil
 }
 
-// posthogOrderedSQL is PostHog's ordered funnel (query's posthogPerson)
-// over steps that share an event name, one filter per name (funnelSQL's
-// classes; steps of different names take distinctSQL). It reads the
-// events of the steps' names in the range that pass --where, in groups of
-// equal time. Per step k, A_k is the entry (step-1 time) the step was last
-// reached from; it only grows, never passes A_{k-1}, and after a group is
-// the most of its value before and what the group brings (B_k): a running
-// maximum over the groups, linear in the person's events.
+// posthogSQL is PostHog's ordered and strict funnels (query's
+// posthogPerson) over steps of one filter per name (funnelSQL's classes;
+// ordered steps of different names take distinctSQL). It reads the events
+// in the range that pass --where (of the steps' names; strict, of every
+// name), in groups of equal time. Per step k the entry (step-1 time) it
+// was last reached from only grows from one placement to the next, so R_k,
+// the running maximum of what each group places (B_k), is the step's
+// entry: linear in the person's events. Strict clears a step at a group
+// of one class that does not meet it (or of events meeting no step): A_k
+// is R_k while the last placement comes after the last clearing.
 //
-// A group whose events all meet the same steps (all of one class) takes
-// them in turn, each its steps last first: m events move the entries up a
-// run of consecutive steps of the class by up to m steps, so step k gets
-// A_{k-m} from before the group (or, past the run's first step k0,
-// A_{k0-1}, or the group's own time for step 1) when within the window of
-// the group's time. Any other group takes its (event, step) pairs by step:
-// step k gets A_{k-1} from after the group's lower steps, when within the
-// window and the group holds an event of k's class not already in that
-// entry's chain, which reaches into the group along the run of steps just
-// reached in it (RS: where that run starts).
+// A group whose events all meet the same steps (all of one class, or
+// none) takes them in turn, each its steps last first: its m events move
+// entries up a run of consecutive steps of the class, step k getting the
+// most, within the window of the group's time, of A_{k-i} from before the
+// group for i <= m within the run, and of the run's own source P (A_{k0-1}
+// before the group, past the run's first step k0, or the group's own time
+// for step 1) once m reaches past the run's start. Any other group takes
+// its (event, step) pairs by step: step k gets A_{k-1} from after the
+// group's lower steps, when within the window and the group holds an event
+// of k's class not already in that entry's chain, which reaches into the
+// group along the run of steps just reached in it (RS: where that run
+// starts).
 //
 // The counted entry is the one the deepest step was first reached from
 // (its first value in its first group: in a group of one class, the
-// first source within the window); the chain's step j is at the first
-// group where A_j reaches that entry, and --by reads the first step-1
-// event stored at the entry's time.
-func (e *Engine) posthogOrderedSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
+// source of the fewest events within the window); the chain's step j is
+// at the first group where R_j reaches that entry, and --by reads the
+// first step-1 event stored at the entry's time.
+func (e *Engine) posthogSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
 	n := len(q.Steps)
+	strict := strings.EqualFold(q.Mode, query.FunnelStrict)
 	window, where, err := e.windowAndWhere(ctx, q)
 	if err != nil {
 		return nil, err
@@ -132,10 +137,10 @@ func (e *Engine) posthogOrderedSQL(ctx context.Context, q query.FunnelQuery, spa
 		return nil, err
 	}
 	K := len(names)
-	// An event of the steps' names meeting no step is code 0: beside
-	// others at its instant it makes the group one of pairs.
+	// An event meeting no step is code 0: beside others at its instant it
+	// makes the group one of pairs.
 	cases = append(cases, "1, 0")
-	inner := e.personKeysWith(q, span, f, 0, where, cases, names, "code = "+strconv.Itoa(cls[0]), keyOptions{total: true})
+	inner := e.personKeysWith(q, span, f, 0, where, cases, names, "code = "+strconv.Itoa(cls[0]), keyOptions{total: true, every: strict})
 	var st stages
 	groupCounts(&st, f.min, 0, K)
 	var gs, any []string
@@ -145,8 +150,18 @@ func (e *Engine) posthogOrderedSQL(ctx context.Context, q query.FunnelQuery, spa
 	}
 	st.next()
 	st.let("SM", fmt.Sprintf("arrayMap((%s) -> %s = 1, %s)", strings.Join(gs, ", "), strings.Join(any, " + "), strings.Join(gcols(0, K), ", ")))
+	if strict {
+		st.let("GI", "arrayMap(i -> toInt64(i), arrayEnumerate(GT))")
+	}
 	pass := func(x, gt string) string {
 		return fmt.Sprintf("(%s > %s AND %s - %s <= %s)", x, neg, gt, x, lit(window))
+	}
+	// entry: the name of step k's entry after each group.
+	entry := func(k int) string {
+		if strict {
+			return fmt.Sprintf("A%d", k)
+		}
+		return fmt.Sprintf("R%d", k)
 	}
 	// runStart: the first step of the run of consecutive steps of k's
 	// class that ends at k.
@@ -156,6 +171,19 @@ func (e *Engine) posthogOrderedSQL(ctx context.Context, q query.FunnelQuery, spa
 			k0--
 		}
 		return k0
+	}
+	// sources: step k's sources in a group of its class, the i-th of
+	// them taken once the group has i events; of names as the caller gives
+	// them (the arrays AB, or their elements).
+	sources := func(k int, ab func(j int) string, gt string) []string {
+		var src []string
+		for i := 1; i <= k-runStart(k); i++ {
+			src = append(src, ab(k-i))
+		}
+		if k0 := runStart(k); k0 > 1 {
+			return append(src, ab(k0-1))
+		}
+		return append(src, gt)
 	}
 	// prefix(c, k): how many of steps 1..k are of class c.
 	prefix := func(c, k int) int {
@@ -168,25 +196,17 @@ func (e *Engine) posthogOrderedSQL(ctx context.Context, q query.FunnelQuery, spa
 		return m
 	}
 	for k := 1; k <= n; k++ {
-		c, k0 := cls[k-1], runStart(k)
+		c := cls[k-1]
 		params, args := []string{"gt", "sm", "g"}, []string{"GT", "SM", fmt.Sprintf("G%d", c)}
-		// The sources of a group of k's class: A_{k-i} before it, i
-		// events on, then the run's own source P.
-		var src []string
-		for i := 1; i <= k-k0; i++ {
-			params = append(params, fmt.Sprintf("ab%d", k-i))
-			args = append(args, fmt.Sprintf("AB%d", k-i))
-			src = append(src, fmt.Sprintf("g = %d, ab%d", i, k-i))
-		}
-		p := "gt"
-		if k0 > 1 {
-			p = fmt.Sprintf("ab%d", k0-1)
-			params = append(params, p)
-			args = append(args, fmt.Sprintf("AB%d", k0-1))
-		}
-		same := p
-		if len(src) > 0 {
-			same = "multiIf(" + strings.Join(src, ", ") + ", " + p + ")"
+		src := sources(k, func(j int) string {
+			params = append(params, fmt.Sprintf("ab%d", j))
+			args = append(args, fmt.Sprintf("AB%d", j))
+			return fmt.Sprintf("ab%d", j)
+		}, "gt")
+		same := neg
+		for i, x := range src {
+			// greatest takes two arguments on 18.16.
+			same = fmt.Sprintf("greatest(%s, if(g >= %d AND %s, %s, %s))", same, i+1, pass(x, "gt"), x, neg)
 		}
 		pairs := "if(g > 0, gt, " + neg + ")"
 		if k > 1 {
@@ -195,17 +215,24 @@ func (e *Engine) posthogOrderedSQL(ctx context.Context, q query.FunnelQuery, spa
 				pre = append(pre, strconv.Itoa(prefix(c, r-1)))
 			}
 			params = append(params, "a", "rs")
-			args = append(args, fmt.Sprintf("A%d", k-1), fmt.Sprintf("RS%d", k-1))
+			args = append(args, entry(k-1), fmt.Sprintf("RS%d", k-1))
 			inChain := fmt.Sprintf("(%d - arrayElement([%s], rs))", prefix(c, k-1), strings.Join(pre, ", "))
 			pairs = fmt.Sprintf("if(g > %s AND %s, a, %s)", inChain, pass("a", "gt"), neg)
 		}
 		st.next()
-		st.let(fmt.Sprintf("B%d", k), fmt.Sprintf("arrayMap((%s) -> if(sm, if(g > 0, if(%s, %s, %s), %s), %s), %s)",
-			strings.Join(params, ", "), pass("("+same+")", "gt"), same, neg, neg, pairs, strings.Join(args, ", ")))
+		st.let(fmt.Sprintf("B%d", k), fmt.Sprintf("arrayMap((%s) -> if(sm, if(g > 0, %s, %s), %s), %s)",
+			strings.Join(params, ", "), same, neg, pairs, strings.Join(args, ", ")))
 		st.next()
-		st.let(fmt.Sprintf("A%d", k), runningMax(fmt.Sprintf("B%d", k)))
+		st.let(fmt.Sprintf("R%d", k), runningMax(fmt.Sprintf("B%d", k)))
+		if strict {
+			// The last placement and the last clearing up to each group.
+			st.let(fmt.Sprintf("LP%d", k), runningMax(fmt.Sprintf("arrayMap((b, i) -> if(b > %s, i, 0), B%d, GI)", neg, k)))
+			st.let(fmt.Sprintf("LR%d", k), runningMax(fmt.Sprintf("arrayMap((sm, g, i) -> if(sm AND g = 0, i, 0), SM, G%d, GI)", c)))
+			st.next()
+			st.let(fmt.Sprintf("A%d", k), fmt.Sprintf("arrayMap((r, p, x) -> if(p > x, r, %s), R%d, LP%d, LR%d)", neg, k, k, k))
+		}
 		st.next()
-		st.let(fmt.Sprintf("AB%d", k), fmt.Sprintf("arrayPushFront(arrayPopBack(A%d), %s)", k, neg))
+		st.let(fmt.Sprintf("AB%d", k), fmt.Sprintf("arrayPushFront(arrayPopBack(%s), %s)", entry(k), neg))
 		rs := fmt.Sprintf("arrayMap((b, a) -> if(b > a, 1, 2), B%d, AB%d)", k, k)
 		if k > 1 {
 			rs = fmt.Sprintf("arrayMap((b, a, r) -> if(b > a, r, %d), B%d, AB%d, RS%d)", k+1, k, k, k-1)
@@ -215,35 +242,26 @@ func (e *Engine) posthogOrderedSQL(ctx context.Context, q query.FunnelQuery, spa
 	st.next()
 	level := "-1"
 	for k := 1; k <= n; k++ {
-		level = fmt.Sprintf("if(arrayElement(A%d, -1) > %s, %d, %s)", k, neg, k-1, level)
+		level = fmt.Sprintf("if(arrayElement(R%d, -1) > %s, %d, %s)", k, neg, k-1, level)
 	}
 	st.let("level", level)
 	st.next()
 	// gi: the group where the deepest step was first reached.
 	var firsts []string
 	for k := 1; k <= n; k++ {
-		firsts = append(firsts, fmt.Sprintf("level = %d, arrayFirstIndex(a -> a > %s, A%d)", k-1, neg, k))
+		firsts = append(firsts, fmt.Sprintf("level = %d, arrayFirstIndex(a -> a > %s, R%d)", k-1, neg, k))
 	}
 	st.let("gi", "toInt64(multiIf("+strings.Join(firsts, ", ")+", 0))")
 	st.next()
 	at := func(arr string) string { return "arrayElement(" + arr + ", gi)" }
 	var entries []string
 	for k := 1; k <= n; k++ {
-		c, k0 := cls[k-1], runStart(k)
-		gt, g := at("GT"), at(fmt.Sprintf("G%d", c))
-		p := gt
-		if k0 > 1 {
-			p = at(fmt.Sprintf("AB%d", k0-1))
+		gt, g := at("GT"), at(fmt.Sprintf("G%d", cls[k-1]))
+		var firstOf []string
+		for i, x := range sources(k, func(j int) string { return at(fmt.Sprintf("AB%d", j)) }, gt) {
+			firstOf = append(firstOf, fmt.Sprintf("%s >= %d AND %s, %s", g, i+1, pass(x, gt), x))
 		}
-		var src []string
-		for i := 1; i <= k-k0; i++ {
-			x := at(fmt.Sprintf("AB%d", k-i))
-			src = append(src, fmt.Sprintf("%s >= %d AND %s, %s", g, i, pass(x, gt), x))
-		}
-		first := p
-		if len(src) > 0 {
-			first = "multiIf(" + strings.Join(src, ", ") + ", " + p + ")"
-		}
+		first := "multiIf(" + strings.Join(firstOf, ", ") + ", " + neg + ")"
 		entries = append(entries, fmt.Sprintf("level = %d, if(%s, %s, %s)", k-1, at("SM"), first, at(fmt.Sprintf("B%d", k))))
 	}
 	st.let("t0", "multiIf("+strings.Join(entries, ", ")+", "+neg+")")
@@ -253,7 +271,7 @@ func (e *Engine) posthogOrderedSQL(ctx context.Context, q query.FunnelQuery, spa
 		var ts []string
 		for k := 1; k <= n; k++ {
 			// t0 is named outside the lambda as well (see count).
-			ts = append(ts, fmt.Sprintf("arrayElement(GT, toInt64(arrayFirstIndex(a -> a >= t0, A%d)) + 0 * t0)", k))
+			ts = append(ts, fmt.Sprintf("arrayElement(GT, toInt64(arrayFirstIndex(a -> a >= t0, R%d)) + 0 * t0)", k))
 		}
 		var ds []string
 		for k := 1; k < n; k++ {

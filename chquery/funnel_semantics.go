@@ -15,9 +15,10 @@ import (
 // Other products' funnel semantics (docs/semantics.md#vendor-semantics),
 // compiled where they can be exactly: Mixpanel's, Amplitude's (strict, or
 // ordered over steps whose filters agree per name), PostHog's (any order,
-// or ordered over steps whose filters agree per name) and ClickHouse's
-// windowFunnel with every option (strict_once over steps of different
-// names: funnel_once.go). The rest say they are not compiled yet.
+// or ordered and strict over steps whose filters agree per name) and
+// ClickHouse's windowFunnel with every option (strict_once over steps of
+// different names: funnel_once.go). The rest say they are not compiled
+// yet.
 
 // vendorSQL returns the per-person query of q under another product's
 // semantics, or an error saying it is not compiled.
@@ -37,8 +38,8 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 		return e.posthogAnySQL(ctx, q, span, f)
 	case sem == query.SemPostHog && !strings.EqualFold(q.Mode, query.FunnelStrict) && distinctNames(q.Steps):
 		return e.distinctSQL(ctx, q, span, f, posthogAttempt)
-	case sem == query.SemPostHog && !strings.EqualFold(q.Mode, query.FunnelStrict):
-		return e.posthogOrderedSQL(ctx, q, span, f)
+	case sem == query.SemPostHog:
+		return e.posthogSQL(ctx, q, span, f)
 	case sem == query.SemClickHouse:
 		return nil, errNotYet(i18n.M("--semantics clickhouse with --option strict_once over steps sharing an event name"))
 	default:

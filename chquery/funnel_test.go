@@ -225,6 +225,7 @@ func TestFunnelHeavyPerson(t *testing.T) {
 		{Steps: q.Steps, Window: "1h", Mode: query.FunnelAny, Semantics: query.SemPostHog},
 		{Steps: query.FunnelSteps([]string{"view", "cart", "view", "buy"}), Window: "1h", Semantics: query.SemAmplitude},
 		{Steps: query.FunnelSteps([]string{"view", "cart", "view", "buy"}), Window: "1h", Semantics: query.SemPostHog},
+		{Steps: query.FunnelSteps([]string{"view", "cart", "view", "buy"}), Window: "1h", Semantics: query.SemPostHog, Mode: query.FunnelStrict},
 		{Steps: query.FunnelSteps([]string{"view", "view where p = x", "buy"}), Window: "1h", Mode: query.FunnelAny},
 	} {
 		start = time.Now()
@@ -438,7 +439,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 				q.From, q.To = day, day
 			}
 			if q.Semantics == query.SemAmplitude && q.Mode == "" && filtersDiffer(q.Steps) ||
-				q.Semantics == query.SemPostHog && (q.Mode == query.FunnelStrict || q.Mode == "" && filtersDiffer(q.Steps)) ||
+				q.Semantics == query.SemPostHog && q.Mode != query.FunnelAny && filtersDiffer(q.Steps) ||
 				slices.Contains(q.Options, query.CHStrictOnce) && !distinctNames(q.Steps) {
 				notCompiled(t, b, q)
 				continue
@@ -780,10 +781,44 @@ func TestFunnelPostHogRepeatedHandChecked(t *testing.T) {
 	}
 }
 
-// TestFunnelPostHogRepeatedMatchesLocal: PostHog's ordered funnel over
-// steps that share an event name (one filter per name) against the local
-// engine, on random timelines where most events share their instant with
-// others (of one name, of several, of a step's name failing its filter),
+// TestFunnelPostHogStrictHandChecked: PostHog's strict funnel. u1's b and
+// a at one instant, stored b first, are taken by step (PostHog's pairs)
+// and convert at once, where spoor's strict mode keeps the stored order;
+// u2's z between a and b clears the entry; u3 converts in 20 minutes.
+func TestFunnelPostHogStrictHandChecked(t *testing.T) {
+	f := newFixture(t)
+	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
+	raw := []query.RawEvent{
+		{User: "u1", Event: "b", Time: at(10, 0)}, {User: "u1", Event: "a", Time: at(10, 0)},
+		{User: "u2", Event: "a", Time: at(10, 0)}, {User: "u2", Event: "z", Time: at(10, 10)}, {User: "u2", Event: "b", Time: at(10, 20)},
+		{User: "u3", Event: "a", Time: at(10, 0)}, {User: "u3", Event: "b", Time: at(10, 20)},
+		{User: "zz", Event: "other", Time: at(24*30, 0)},
+	}
+	b := f.load(raw, time.UTC)
+	for _, tc := range []struct {
+		sem    string
+		users  []int
+		median float64 // at step 2, seconds
+	}{
+		{query.SemPostHog, []int{3, 2}, 600},
+		{query.SemSpoor, []int{3, 1}, 1200},
+	} {
+		r := sameFunnel(t, b, query.FunnelQuery{Steps: query.FunnelSteps([]string{"a", "b"}), Window: "1h", Semantics: tc.sem, Mode: query.FunnelStrict})
+		var users []int
+		for _, s := range r.Steps {
+			users = append(users, s.Users)
+		}
+		if m := r.Steps[1].MedianSeconds; !slices.Equal(users, tc.users) || m == nil || *m != tc.median {
+			t.Fatalf("%s: users per step %v, median to step 2 %v s; want %v, %v s", tc.sem, users, m, tc.users, tc.median)
+		}
+	}
+}
+
+// TestFunnelPostHogRepeatedMatchesLocal: PostHog's ordered and strict
+// funnels over steps that share an event name (one filter per name) against
+// the local engine, on random timelines where most events share their
+// instant with others (of one name, of several, of a step's name failing
+// its filter, of a name in no step),
 // windows in milliseconds landing on event times, --where, --by, ranges,
 // Berlin's DST nights, whole and in parts.
 func TestFunnelPostHogRepeatedMatchesLocal(t *testing.T) {
@@ -801,6 +836,9 @@ func TestFunnelPostHogRepeatedMatchesLocal(t *testing.T) {
 		for u := 0; u < 1+rng.Intn(30); u++ {
 			for e := rng.Intn(14); e > 0; e-- {
 				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(slots))*hour/2 + int64(rng.Intn(2))}
+				if rng.Intn(6) == 0 {
+					re.Event = "z" // in no step: strict's break
+				}
 				if rng.Intn(2) == 0 {
 					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
 				}
@@ -813,7 +851,7 @@ func TestFunnelPostHogRepeatedMatchesLocal(t *testing.T) {
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
 		b := f.load(raw, loc)
 		for qi := 0; qi < 10; qi++ {
-			q := query.FunnelQuery{Semantics: query.SemPostHog}
+			q := query.FunnelQuery{Semantics: query.SemPostHog, Mode: []string{"", query.FunnelStrict}[rng.Intn(2)]}
 			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour/2 + int64(rng.Intn(2))
 			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
 			filterOf := map[string][]string{}

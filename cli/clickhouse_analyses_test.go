@@ -50,6 +50,8 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,view,buy", "--semantics", "posthog", "--window", "2h", "--by", "plan"},
+			{"funnel", "--steps", "view,buy", "--semantics", "posthog", "--mode", "strict"},
+			{"funnel", "--steps", "view,view,cart", "--semantics", "posthog", "--mode", "strict", "--window", "3h", "--by", "plan", "--where", "price > 20"},
 			{"trends"},
 			{"trends", "--where", "plan = Pro", "--where", "price > 500", "--from", "2023-01-01", "--to", "2023-01-31"},
 			{"trends", "--measure", "users", "--by", "plan", "--where", "price >= 50"},
@@ -93,7 +95,6 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 		}
 		for _, args := range [][]string{
 			{"funnel", "--steps", "view,view,buy", "--exclude", "open"},
-			{"funnel", "--steps", "view,buy", "--semantics", "posthog", "--mode", "strict"},
 		} {
 			code, _, stderr := runCLI(t, "", append(args, "--db", url)...)
 			if code != 1 || !strings.Contains(stderr, "not compiled for ClickHouse yet") {
