@@ -43,6 +43,9 @@ type Engine struct {
 type cache struct {
 	mu    sync.Mutex
 	facts *facts
+	// file is where the facts are cached and under which key, nil when
+	// they are not (factscache.go).
+	file *factsAt
 	// passing is each filter's passing values (Engine.passing): a backtest
 	// compiles its rule once per day.
 	passing map[string][]string
@@ -86,6 +89,9 @@ type facts struct {
 	// maxID is the largest id of a table of push's layout (packedOrder
 	// packs it); 0 for other tables.
 	maxID uint64
+	// persons is how many persons the table holds, -1 until counted
+	// (Engine.persons): kept in the cache beside the rest once counted.
+	persons int64
 }
 
 // data reads the facts once per engine: from the cache of an earlier
@@ -110,6 +116,7 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 		key, cached = e.factsKey(ctx)
 	}
 	if cached {
+		e.cache.file = &factsAt{file: file, id: fileID, key: key}
 		if f := loadFacts(file, fileID, key); f != nil {
 			e.cache.facts = f
 			return f, nil
@@ -119,7 +126,7 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &facts{known: map[string]bool{}}
+	f := &facts{known: map[string]bool{}, persons: -1}
 	for i, row := range r.Rows {
 		lo, err1 := strconv.ParseInt(row[1], 10, 64)
 		hi, err2 := strconv.ParseInt(row[2], 10, 64)
@@ -141,13 +148,7 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 		f.known[row[0]] = true
 	}
 	e.cache.facts = f
-	// Kept only when the key still holds: rows that arrived during the
-	// scan may or may not be in it.
-	if cached {
-		if after, ok := e.factsKey(ctx); ok && after == key {
-			storeFacts(file, fileID, key, f)
-		}
-	}
+	e.keep(ctx, f)
 	return f, nil
 }
 

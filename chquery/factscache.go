@@ -47,7 +47,13 @@ type cachedFacts struct {
 	Names  []string `json:"names"`
 	Counts []int    `json:"counts"`
 	MaxID  uint64   `json:"max_id"`
+	// Persons is the number of persons, once a command counted them.
+	Persons *int64 `json:"persons,omitempty"`
 }
+
+// factsAt is where an engine's facts are cached and the key they were
+// read under.
+type factsAt struct{ file, id, key string }
 
 // loadFacts returns the cached facts of file when they were stored under
 // id and key.
@@ -60,7 +66,10 @@ func loadFacts(file, id, key string) *facts {
 	if json.Unmarshal(b, &c) != nil || c.ID != id || c.Key != key || len(c.Names) != len(c.Counts) {
 		return nil
 	}
-	f := &facts{min: c.Min, max: c.Max, names: c.Names, counts: c.Counts, maxID: c.MaxID, known: map[string]bool{}}
+	f := &facts{min: c.Min, max: c.Max, names: c.Names, counts: c.Counts, maxID: c.MaxID, persons: -1, known: map[string]bool{}}
+	if c.Persons != nil {
+		f.persons = *c.Persons
+	}
 	for i, n := range c.Names {
 		f.count += int64(c.Counts[i])
 		f.known[n] = true
@@ -68,10 +77,25 @@ func loadFacts(file, id, key string) *facts {
 	return f
 }
 
+// keep caches f, read under the engine's key (its cache.file), when the
+// key still holds: rows that arrived while f was read may or may not be
+// in it.
+func (e *Engine) keep(ctx context.Context, f *facts) {
+	if at := e.cache.file; at != nil {
+		if key, ok := e.factsKey(ctx); ok && key == at.key {
+			storeFacts(at.file, at.id, at.key, f)
+		}
+	}
+}
+
 // storeFacts writes f to file under id and key, whole or not at all (a
 // temporary file renamed over it); a failure is only a cache miss later.
 func storeFacts(file, id, key string, f *facts) {
-	b, err := json.Marshal(cachedFacts{ID: id, Key: key, Min: f.min, Max: f.max, Names: f.names, Counts: f.counts, MaxID: f.maxID})
+	c := cachedFacts{ID: id, Key: key, Min: f.min, Max: f.max, Names: f.names, Counts: f.counts, MaxID: f.maxID}
+	if f.persons >= 0 {
+		c.Persons = &f.persons
+	}
+	b, err := json.Marshal(c)
 	if err != nil {
 		return
 	}

@@ -65,6 +65,23 @@ func checkFacts(t *testing.T, what string, e *Engine, raw []query.RawEvent) {
 	}
 }
 
+// checkPersons fails unless a new process's engine on e's table counts
+// the persons of raw.
+func checkPersons(t *testing.T, what string, e *Engine, raw []query.RawEvent) {
+	t.Helper()
+	got, err := fresh(e).persons(context.Background())
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	users := map[string]bool{}
+	for _, ev := range raw {
+		users[ev.User] = true
+	}
+	if got != len(users) {
+		t.Fatalf("%s: %d persons, want %d", what, got, len(users))
+	}
+}
+
 // cacheFiles are the cache files under dir.
 func cacheFiles(t *testing.T, dir string) []string {
 	t.Helper()
@@ -75,8 +92,9 @@ func cacheFiles(t *testing.T, dir string) []string {
 	return files
 }
 
-// TestFactsCacheNeverStale: a new process reads the facts from the cache
-// only while the table's parts are those they were read under. Rows added
+// TestFactsCacheNeverStale: a new process reads the facts (and the count
+// of persons) from the cache only while the table's parts are those they
+// were read under. Rows added
 // (on one shard of the cluster alone, too), parts merged, rows deleted by
 // a mutation, the table dropped and made again: each next engine sees the
 // rows as they are. A cached entry is used (a doctored one shows), and a
@@ -96,6 +114,8 @@ func TestFactsCacheNeverStale(t *testing.T) {
 	for name, e := range engines {
 		checkFacts(t, name+", first read", e, b.raw)
 		checkFacts(t, name+", from the cache", e, b.raw)
+		checkPersons(t, name+", first count", e, b.raw)
+		checkPersons(t, name+", count from the cache", e, b.raw)
 	}
 	files := cacheFiles(t, dir)
 	if len(files) != 2 {
@@ -113,7 +133,11 @@ func TestFactsCacheNeverStale(t *testing.T) {
 		if err := json.Unmarshal(data, &c); err != nil {
 			t.Fatal(err)
 		}
+		if c.Persons == nil {
+			t.Fatalf("%s: the count of persons was not kept", file)
+		}
 		c.Counts[0] += 1000
+		*c.Persons += 1000
 		data, _ = json.Marshal(c)
 		if err := os.WriteFile(file, data, 0o600); err != nil {
 			t.Fatal(err)
@@ -127,6 +151,9 @@ func TestFactsCacheNeverStale(t *testing.T) {
 		if got.counts[0] != wantFacts(b.raw).counts[0]+1000 {
 			t.Fatalf("%s: counts %v: the cached entry was not read", name, got.counts)
 		}
+		if n, err := fresh(e).persons(context.Background()); err != nil || n != 3+1000 {
+			t.Fatalf("%s: %d persons (%v): the cached count was not read", name, n, err)
+		}
 	}
 
 	// Rows added: a new name, a later time; on the cluster u9's rows go to
@@ -135,6 +162,8 @@ func TestFactsCacheNeverStale(t *testing.T) {
 	for name, e := range engines {
 		checkFacts(t, name+", after an insert", e, b.raw)
 		checkFacts(t, name+", after an insert, from the cache", e, b.raw)
+		checkPersons(t, name+", after an insert", e, b.raw)
+		checkPersons(t, name+", after an insert, from the cache", e, b.raw)
 	}
 	// The analyses of a new engine see the new rows.
 	q := query.TrendsQuery{Measure: query.MeasureUsers, Interval: "day"}
@@ -169,6 +198,7 @@ func TestFactsCacheNeverStale(t *testing.T) {
 	b.raw = b.raw[:len(b.raw)-1]
 	for name, e := range engines {
 		checkFacts(t, name+", after a delete", e, b.raw)
+		checkPersons(t, name+", after a delete", e, b.raw)
 	}
 
 	// The one-server table dropped and made again with other rows.

@@ -96,21 +96,54 @@ func (e *Engine) RFM(ctx context.Context, opt segment.RFMOptions, loc *time.Loca
 }
 
 // persons counts the persons of the table: on a table sharded by person,
-// each shard counts its own and the counts add up.
+// each shard counts its own and the counts add up. The count is kept with
+// the facts, in the cache too.
 func (e *Engine) persons(ctx context.Context) (int, error) {
+	f, err := e.data(ctx)
+	if err != nil {
+		return 0, err
+	}
+	e.cache.mu.Lock()
+	n := f.persons
+	e.cache.mu.Unlock()
+	if n >= 0 {
+		return int(n), nil
+	}
 	t := e.base
-	n := 0
-	err := e.unscoped().eachPerson(ctx, func(from string) string {
+	n = 0
+	err = e.unscoped().eachPerson(ctx, func(from string) string {
 		return "SELECT uniqExact(" + t.Person + ") FROM " + from + " WHERE " + t.Where
 	}, func(row []string) error {
-		k, err := strconv.Atoi(row[0])
+		k, err := strconv.ParseInt(row[0], 10, 64)
 		if err != nil {
 			return i18n.Errorf("segment: ClickHouse sent the count %q", row[0])
 		}
 		n += k
 		return nil
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	e.cache.mu.Lock()
+	defer e.cache.mu.Unlock()
+	f.persons = n
+	e.keep(ctx, f)
+	return int(n), nil
+}
+
+// Summary is what spoor info shows of the table: its events, persons and
+// event names, and its first and last instants (0 when it has no event),
+// from the facts (cached across processes).
+func (e *Engine) Summary(ctx context.Context) (events, persons, names int, first, last int64, err error) {
+	f, err := e.data(ctx)
+	if err != nil {
+		return 0, 0, 0, 0, 0, err
+	}
+	n, err := e.persons(ctx)
+	if err != nil {
+		return 0, 0, 0, 0, 0, err
+	}
+	return int(f.count), n, len(f.names), f.min, f.max, nil
 }
 
 // unscoped is the engine on the table as opened, without a --segment's or

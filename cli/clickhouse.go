@@ -48,17 +48,14 @@ func chInfo(env *Env, src *clickhouse.Source) (Info, error) {
 	if err != nil {
 		return info, err
 	}
-	r, err := c.Query(env.Ctx, "SELECT count(), uniqExact("+t.Person+"), uniqExact("+t.Event+"), min("+t.Time+"), max("+t.Time+") FROM "+t.From+" WHERE "+t.Where)
+	events, users, names, first, last, err := chquery.New(c, t, time.UTC).Summary(env.Ctx)
 	if err != nil {
 		return info, err
 	}
-	row := r.Rows[0]
-	info.Events, _ = strconv.Atoi(row[0])
-	info.Users, _ = strconv.Atoi(row[1])
-	info.EventNames, _ = strconv.Atoi(row[2])
+	info.Events, info.Users, info.EventNames = events, users, names
 	if info.Events > 0 {
-		info.FirstSeen = formatSeen(atoi64(row[3]), time.UTC)
-		info.LastSeen = formatSeen(atoi64(row[4]), time.UTC)
+		info.FirstSeen = formatSeen(first, time.UTC)
+		info.LastSeen = formatSeen(last, time.UTC)
 	}
 	return info, nil
 }

@@ -235,38 +235,24 @@ func timeExpr(col, typ string) (string, error) {
 	return "", i18n.Errorf("the time column %s is %s: spoor reads a DateTime, Date, DateTime64 or an integer of epoch milliseconds", col, typ)
 }
 
-// columns reads a table's columns and engine, explaining a missing table.
+// columns reads a table's columns and engine in one query, explaining a
+// missing table. system.columns lists a table's columns in their order
+// (18.16 has no position column to sort by).
 func columns(ctx context.Context, c *Client, table string) ([]Column, string, error) {
 	s := c.Source()
-	r, err := c.Query(ctx, "SELECT name, type FROM system.columns WHERE database = "+String(s.Database)+" AND table = "+String(table)+" ORDER BY position")
-	if err != nil {
-		// 18.16's system.columns has no position column.
-		if IsCode(err, CodeNoSuchColumn, CodeUnknownIdent) {
-			r, err = c.Query(ctx, "SELECT name, type FROM system.columns WHERE database = "+String(s.Database)+" AND table = "+String(table))
-		}
-		if IsCode(err, CodeUnknownDatabase) {
-			return nil, "", missingTable(ctx, c, table)
-		}
-		if err != nil {
-			return nil, "", err
-		}
-	}
-	if len(r.Rows) == 0 {
+	db, name := String(s.Database), String(table)
+	r, err := c.Query(ctx, "SELECT name, type, (SELECT any(engine) FROM system.tables WHERE database = "+db+" AND name = "+name+") FROM system.columns WHERE database = "+db+" AND table = "+name)
+	if IsCode(err, CodeUnknownDatabase) || err == nil && len(r.Rows) == 0 {
 		return nil, "", missingTable(ctx, c, table)
+	}
+	if err != nil {
+		return nil, "", err
 	}
 	var cols []Column
 	for _, row := range r.Rows {
 		cols = append(cols, Column{row[0], row[1]})
 	}
-	e, err := c.Query(ctx, "SELECT engine FROM system.tables WHERE database = "+String(s.Database)+" AND name = "+String(table))
-	if err != nil {
-		return nil, "", err
-	}
-	engine := ""
-	if len(e.Rows) == 1 {
-		engine = e.Rows[0][0]
-	}
-	return cols, engine, nil
+	return cols, r.Rows[0][2], nil
 }
 
 // missingTable explains why a table is not there: no database, or no table.
