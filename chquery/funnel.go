@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -105,12 +106,19 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 }
 
 // wholeExclusions says which exclusions of an ordered funnel are not
-// compiled: those of steps sharing a name, and those from a step after
-// the first unless all run between the same two steps (betweenSQL). The
-// rest distinctSQL compiles (strictSQL compiles every exclusion).
+// compiled: over steps sharing a name, those from a step after the first
+// (funnelSQL compiles those from step 1); over steps of different names,
+// those from a step after the first unless all run between the same two
+// steps (betweenSQL). The rest distinctSQL compiles (strictSQL compiles
+// every exclusion).
 func wholeExclusions(q query.FunnelQuery) error {
 	if !distinctNames(q.Steps) {
-		return errNotYet(i18n.M("an ordered funnel with exclusions whose steps share an event name"))
+		for _, x := range q.Exclude {
+			if x.From != 0 {
+				return errNotYet(i18n.M("an exclusion in an ordered funnel over steps sharing an event name from a step after the first (%s)", x.Event))
+			}
+		}
+		return nil
 	}
 	if _, _, ok := betweenExclusions(q); ok {
 		return nil
@@ -251,7 +259,9 @@ func (e *Engine) classCases(ctx context.Context, steps []query.FunnelStep) (cls 
 // funnelSQL returns the per-person query over a table (the table, or a
 // shard's local table). With earliestAttempt (Amplitude's rule) the
 // counted attempt is the earliest start reaching the deepest level
-// (earliestStart, funnel_vendor.go) rather than the latest.
+// (earliestStart, funnel_vendor.go) rather than the latest. Exclusions
+// (all from step 1: wholeExclusions; other products' semantics take
+// none) gate its running maxima as classExclusions says.
 func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, rule attemptRule) (partSQL, error) {
 	n := len(q.Steps)
 	window, err := query.ParseDuration(windowOf(q))
@@ -272,18 +282,33 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 		return nil, err
 	}
 	base := f.min
+	var x *classExclusions // exclusions, all from step 1 (wholeExclusions)
+	names, byCode, opts, k1 := classNames, "code = "+strconv.Itoa(c1), keyOptions{total: unfiltered(q.Steps)}, 0
+	if len(q.Exclude) > 0 {
+		var ok bool
+		if x, ok = newClassExclusions(q, K); !ok {
+			return nil, errNotYet(i18n.M("an ordered funnel over steps sharing an event name with %d excluded events", len(x.names)))
+		}
+		classIf = x.cases(e.t, classIf, classNames)
+		names = append(slices.Clone(classNames), x.names...)
+		k1 = x.k1
+		byCode, opts = "code % "+strconv.Itoa(k1)+" = "+strconv.Itoa(c1), keyOptions{}
+	}
 	// The counted attempt's --by value is that of its step-1 event, the
 	// last stored at t0.
-	inner := e.personKeysWith(q, span, f, window, where, classIf, classNames, "code = "+strconv.Itoa(c1), keyOptions{total: unfiltered(q.Steps)})
+	inner := e.personKeysWith(q, span, f, window, where, classIf, names, byCode, opts)
 
 	// Aliases within one SELECT are expanded into copies of their
 	// expressions (see stages), so a new stage starts wherever a chain of
 	// aliases would otherwise double at each step: at each level, and
 	// every few steps of the chains.
 	var st stages
-	groupCounts(&st, base, 1, K)
+	groupCounts(&st, base, 1, K, k1)
 	for c := 1; c <= K; c++ {
 		st.let(fmt.Sprintf("TX%d", c), fmt.Sprintf("arrayFilter((x, y) -> y = %d, T, C)", c))
+	}
+	if x != nil {
+		x.keys(&st)
 	}
 	// need(j, k): per class, how many of steps j+1..k (1-based) it fills.
 	need := func(j, k int) map[int]int {
@@ -293,47 +318,104 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 		}
 		return m
 	}
+	// A run defines, with prefix p, A<k> for k up to hi: per group, the
+	// latest start of a chain that has done steps 1..k by it, of the
+	// starts meeting startIf (SQL over ms, the group's M; "" for all).
+	// Without exclusions there is one, of every start.
+	type run struct {
+		p, startIf string
+		hi         int
+	}
+	runs := []run{{hi: n}}
+	// lastOf(k): the latest start of a person's chain counted at k steps.
+	lastOf := func(k int) string { return fmt.Sprintf("last%d", k) }
+	if x != nil {
+		x.define(&st, window)
+		bound, lo, hi := x.sets(n)
+		runs = runs[:0]
+		setOf := make([]string, n+1) // the prefix of the run answering k steps
+		for s := range bound {
+			r := run{fmt.Sprintf("S%d_", s), fmt.Sprintf("ms <= %d", bound[s]), hi[s]}
+			if s == len(bound)-1 { // every start: the run answering a single step too
+				r = run{hi: n}
+			}
+			runs = append(runs, r)
+			for k := lo[s]; k <= hi[s]; k++ {
+				setOf[k] = r.p
+			}
+		}
+		lastOf = func(k int) string { return fmt.Sprintf("%slast%d", setOf[k], k) }
+	}
+	// The runs' levels share stages: each of 18.16's nested SELECTs costs
+	// the analysis of every column again.
 	for k := 1; k <= n; k++ {
-		params := []string{"gt"}
-		args := []string{"GT"}
-		for c := 1; c <= K; c++ {
-			params = append(params, fmt.Sprintf("g%d", c))
-			args = append(args, fmt.Sprintf("G%d", c))
-		}
-		best := ""
-		for j := 0; j < k; j++ {
-			var conds []string
-			for c, m := range need(j, k) {
-				conds = append(conds, fmt.Sprintf("g%d >= %d", c, m))
-			}
-			val := "if(gt < " + lit(span.To) + ", gt, " + neg + ")"
-			if j > 0 {
-				params = append(params, fmt.Sprintf("p%d", j))
-				args = append(args, fmt.Sprintf("PA%d", j))
-				val = fmt.Sprintf("p%d", j)
-			}
-			term := "if(" + strings.Join(conds, " AND ") + ", " + val + ", " + neg + ")"
-			if best == "" {
-				best = term
-			} else {
-				best = "greatest(" + best + ", " + term + ")"
-			}
-		}
 		if k > 1 {
 			st.next()
-			st.let(fmt.Sprintf("PA%d", k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(A%d), %s)", k-1, neg))
-			st.let(fmt.Sprintf("last%d", k-1), fmt.Sprintf("arrayElement(A%d, -1)", k-1))
 		}
-		st.let(fmt.Sprintf("B%d", k), "arrayMap(("+strings.Join(params, ", ")+") -> if("+best+" >= gt - "+lit(window)+", "+best+", "+neg+"), "+strings.Join(args, ", ")+")")
-		st.let(fmt.Sprintf("A%d", k), fmt.Sprintf("arrayMap((a, b) -> a + b, B%d, arrayCumSumNonNegative(arrayMap(d -> -d, arrayDifference(B%d))))", k, k))
+		for _, r := range runs {
+			if k > r.hi {
+				continue
+			}
+			p := r.p
+			params := []string{"gt"}
+			args := []string{"GT"}
+			for c := 1; c <= K; c++ {
+				params = append(params, fmt.Sprintf("g%d", c))
+				args = append(args, fmt.Sprintf("G%d", c))
+			}
+			if x != nil {
+				params = append(params, "ms")
+				args = append(args, "M")
+				for j := 1; j <= len(x.names); j++ {
+					params = append(params, fmt.Sprintf("lx%d", j))
+					args = append(args, fmt.Sprintf("LX%d", j))
+				}
+			}
+			best := ""
+			for j := 0; j < k; j++ {
+				var conds []string
+				for c, m := range need(j, k) {
+					conds = append(conds, fmt.Sprintf("g%d >= %d", c, m))
+				}
+				start := "gt < " + lit(span.To)
+				if r.startIf != "" {
+					start += " AND " + r.startIf
+				}
+				val := "if(" + start + ", gt, " + neg + ")"
+				if j > 0 {
+					params = append(params, fmt.Sprintf("p%d", j))
+					args = append(args, fmt.Sprintf("%sPA%d", p, j))
+					val = fmt.Sprintf("p%d", j)
+					if x != nil {
+						if g := x.gate(j, k, val); g != "" {
+							conds = append(conds, g)
+						}
+					}
+				}
+				term := "if(" + strings.Join(conds, " AND ") + ", " + val + ", " + neg + ")"
+				if best == "" {
+					best = term
+				} else {
+					best = "greatest(" + best + ", " + term + ")"
+				}
+			}
+			if k > 1 {
+				st.let(fmt.Sprintf("%sPA%d", p, k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(%sA%d), %s)", p, k-1, neg))
+				st.let(fmt.Sprintf("%slast%d", p, k-1), fmt.Sprintf("arrayElement(%sA%d, -1)", p, k-1))
+			}
+			st.let(fmt.Sprintf("%sB%d", p, k), "arrayMap(("+strings.Join(params, ", ")+") -> if("+best+" >= gt - "+lit(window)+", "+best+", "+neg+"), "+strings.Join(args, ", ")+")")
+			st.let(fmt.Sprintf("%sA%d", p, k), fmt.Sprintf("arrayMap((a, b) -> a + b, %sB%d, arrayCumSumNonNegative(arrayMap(d -> -d, arrayDifference(%sB%d))))", p, k, p, k))
+		}
 	}
 	st.next()
-	st.let(fmt.Sprintf("last%d", n), fmt.Sprintf("arrayElement(A%d, -1)", n))
+	for _, r := range runs {
+		st.let(fmt.Sprintf("%slast%d", r.p, r.hi), fmt.Sprintf("arrayElement(%sA%d, -1)", r.p, r.hi))
+	}
 	st.next()
 	level, start := "-1", neg
 	for k := 1; k <= n; k++ {
-		level = fmt.Sprintf("if(last%d > %s, %d, %s)", k, neg, k-1, level)
-		start = fmt.Sprintf("if(last%d > %s, last%d, %s)", k, neg, k, start)
+		level = fmt.Sprintf("if(%s > %s, %d, %s)", lastOf(k), neg, k-1, level)
+		start = fmt.Sprintf("if(%s > %s, %s, %s)", lastOf(k), neg, lastOf(k), start)
 	}
 	st.let("level", level)
 	if rule == earliestAttempt {
@@ -348,6 +430,9 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 		st.next()
 		// att: the counted step-1 event, the last of its class at t0.
 		st.let("att", count(fmt.Sprintf("TX%d", c1), "<=", "t0"))
+		if x != nil {
+			x.firstAfter(&st)
+		}
 		prevSame := func(s int) int { // the closest earlier step >= 1 of s's class
 			for p := s - 1; p >= 1; p-- {
 				if cls[p] == cls[s] {
@@ -393,6 +478,9 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 			if p := nextSame(s); p > 0 {
 				hi = fmt.Sprintf("least(%s, if(level >= %d, ob%d - 1, %d))", hi, p, p, math.MaxInt32)
 			}
+			if x != nil && s < n-1 {
+				hi = x.capped(hi, s, fmt.Sprintf("TX%d", cls[s]))
+			}
 			if cls[s] == c1 { // skip the start event
 				hi = fmt.Sprintf("arrayMap((h, s) -> h - toInt64(h = s), [%s], [att])[1]", hi)
 			}
@@ -429,12 +517,16 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 }
 
 // groupCounts defines, over the packed keys K (times from base), T and C
-// (each event's time and code), GT (the distinct times: the groups of
-// equal time) and, per code c from lo to hi, G<c>: how many events of each
-// group have it.
-func groupCounts(st *stages, base int64, lo, hi int) {
+// (each event's time and code, or with mod > 0 its code % mod), GT (the
+// distinct times: the groups of equal time) and, per code c from lo to
+// hi, G<c>: how many events of each group have it.
+func groupCounts(st *stages, base int64, lo, hi, mod int) {
 	st.let("T", "arrayMap(k -> bitShiftRight(k, "+strconv.Itoa(codeBits)+") + "+lit(base)+", K)")
-	st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
+	if mod > 0 {
+		st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+") % "+strconv.Itoa(mod)+", K)")
+	} else {
+		st.let("C", "arrayMap(k -> bitAnd(k, "+strconv.Itoa(1<<codeBits-1)+"), K)")
+	}
 	st.let("isEnd", "arrayMap((a, b) -> a != b, T, arrayPushBack(arrayPopFront(T), "+neg+"))")
 	st.let("GT", "arrayFilter((x, y) -> y, T, isEnd)")
 	for c := lo; c <= hi; c++ {

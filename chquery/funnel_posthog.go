@@ -142,7 +142,7 @@ func (e *Engine) posthogSQL(ctx context.Context, q query.FunnelQuery, span query
 	cases = append(cases, "1, 0")
 	inner := e.personKeysWith(q, span, f, 0, where, cases, names, "code = "+strconv.Itoa(cls[0]), keyOptions{total: true, every: strict})
 	var st stages
-	groupCounts(&st, f.min, 0, K)
+	groupCounts(&st, f.min, 0, K, 0)
 	var gs, any []string
 	for c := 0; c <= K; c++ {
 		gs = append(gs, fmt.Sprintf("g%d", c))

@@ -669,7 +669,7 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 		}
 		steps := query.FunnelSteps([]string{"a", "b", "c"})
 		for _, q := range []query.FunnelQuery{
-			{Steps: query.FunnelSteps([]string{"a", "b", "a"}), Exclude: []query.Exclusion{{Event: "x"}}},
+			{Steps: query.FunnelSteps([]string{"a", "b", "a"}), Exclude: []query.Exclusion{{Event: "x", From: 1}}},
 			{Steps: steps, Exclude: []query.Exclusion{{Event: "x", From: 1, To: 2}, {Event: "y"}}},
 		} {
 			notCompiled(t, b, q)

@@ -20,13 +20,14 @@ func init() {
 		"filter on %q: the property has more than %d distinct values; compare with = or in instead": "按 %q 筛选：该属性的不同取值超过 %d 个；请改用 = 或 in 比较",
 		// funnel.go
 		"a strict funnel of more than 63 steps and exclusions":                                                     "步骤与排除事件合计超过 63 个的严格顺序漏斗",
-		"an ordered funnel with exclusions whose steps share an event name":                                        "步骤共用事件名的带排除事件的有序漏斗",
+		"an exclusion in an ordered funnel over steps sharing an event name from a step after the first (%s)":      "步骤共用事件名的有序漏斗中从第一步之后开始的排除事件（%s）",
 		"an exclusion in an ordered funnel from a step after the first (%s) beside exclusions between other steps": "有序漏斗中从第一步之后开始的排除事件（%s）与其他步骤之间的排除事件同时使用",
 		"funnel: ClickHouse sent %d columns, expected %d":                                                          "漏斗：ClickHouse 返回了 %d 列，应为 %d 列",
 		"funnel: reading ClickHouse's row for %q: %w":                                                              "漏斗：读取 ClickHouse 返回的 %q 的行：%w",
 		"not an array: %.40q": "不是数组：%.40q",
 		"a funnel whose steps %d and %d are both %q with different filters": "第 %d 步和第 %d 步都是 %q 但筛选条件不同的漏斗",
-		"step filter: %w":  "步骤筛选：%w",
+		"step filter: %w": "步骤筛选：%w",
+		"an ordered funnel over steps sharing an event name with %d excluded events": "步骤共用事件名且带 %d 个排除事件的有序漏斗",
 		"step %d (%s): %w": "步骤 %d（%s）：%w",
 		// funnel_any.go
 		"an any-order funnel with more than %d different filters on steps of one event (%s)": "同一事件（%[2]s）的步骤带有超过 %[1]d 种不同筛选条件的任意顺序漏斗",
