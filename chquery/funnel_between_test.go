@@ -93,7 +93,7 @@ func TestFunnelBetweenMatchesLocal(t *testing.T) {
 			for k := 0; k < 3+rng.Intn(2); k++ {
 				st := query.FunnelStep{Event: names[order[k]]}
 				if rng.Intn(4) == 0 {
-					st.Where = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+					st.Where = randomFilter(rng)
 				}
 				q.Steps = append(q.Steps, st)
 			}
@@ -110,15 +110,7 @@ func TestFunnelBetweenMatchesLocal(t *testing.T) {
 			if rng.Intn(4) == 0 {
 				q.Exclude[0].Event = q.Steps[rng.Intn(n)].Event // a step's own event
 			}
-			if rng.Intn(4) == 0 {
-				q.Where = []string{"p != y"}
-			}
-			if rng.Intn(3) == 0 {
-				q.By = "p"
-			}
-			if rng.Intn(3) == 0 {
-				q.From, q.To = day, day
-			}
+			randomScope(rng, &q, day)
 			if rng.Intn(3) == 0 {
 				q.Interval = "hour"
 			}

@@ -87,7 +87,7 @@ func TestFunnelExcludeSharedMatchesLocal(t *testing.T) {
 				if _, ok := filter[name]; !ok {
 					filter[name] = nil
 					if rng.Intn(4) == 0 {
-						filter[name] = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+						filter[name] = randomFilter(rng)
 					}
 				}
 				q.Steps = append(q.Steps, query.FunnelStep{Event: name, Where: filter[name]})
@@ -103,15 +103,7 @@ func TestFunnelExcludeSharedMatchesLocal(t *testing.T) {
 			if rng.Intn(4) == 0 {
 				q.Exclude[0].Event = q.Steps[rng.Intn(n)].Event // a step's own event
 			}
-			if rng.Intn(4) == 0 {
-				q.Where = []string{"p != y"}
-			}
-			if rng.Intn(3) == 0 {
-				q.By = "p"
-			}
-			if rng.Intn(3) == 0 {
-				q.From, q.To = day, day
-			}
+			randomScope(rng, &q, day)
 			if rng.Intn(3) == 0 {
 				q.Interval = "hour"
 			}

@@ -95,19 +95,11 @@ func TestFunnelStrictOnceMatchesLocal(t *testing.T) {
 			for k := 0; k < 1+rng.Intn(4); k++ {
 				st := query.FunnelStep{Event: names[order[k]]}
 				if rng.Intn(3) == 0 {
-					st.Where = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+					st.Where = randomFilter(rng)
 				}
 				q.Steps = append(q.Steps, st)
 			}
-			if rng.Intn(4) == 0 {
-				q.Where = []string{"p != y"}
-			}
-			if rng.Intn(3) == 0 {
-				q.By = "p"
-			}
-			if rng.Intn(3) == 0 {
-				q.From, q.To = day, day
-			}
+			randomScope(rng, &q, day)
 			sameFunnel(t, b, q)
 		}
 	}

@@ -87,6 +87,26 @@ func TestFunnelAnyHandChecked(t *testing.T) {
 	}
 }
 
+// randomScope gives a random funnel of the loops, at random, a --where,
+// a --by and a one-day range, drawn in that order (the loops' datasets and
+// queries depend on the order of the draws).
+func randomScope(rng *rand.Rand, q *query.FunnelQuery, day string) {
+	if rng.Intn(4) == 0 {
+		q.Where = []string{"p != y"}
+	}
+	if rng.Intn(3) == 0 {
+		q.By = "p"
+	}
+	if rng.Intn(3) == 0 {
+		q.From, q.To = day, day
+	}
+}
+
+// randomFilter is one of the loops' step filters on p, at random.
+func randomFilter(rng *rand.Rand) []string {
+	return []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+}
+
 // zoneOf is where random dataset it lies: the second of every four in
 // Europe/Berlin from the evening before its clocks spring forward
 // (2026-03-29, a 23-hour day), the third from the evening before they
@@ -425,19 +445,11 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 			for k := 0; k < 2+rng.Intn(3); k++ {
 				st := query.FunnelStep{Event: names[rng.Intn(len(names))]}
 				if rng.Intn(3) == 0 {
-					st.Where = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+					st.Where = randomFilter(rng)
 				}
 				q.Steps = append(q.Steps, st)
 			}
-			if rng.Intn(4) == 0 {
-				q.Where = []string{"p != y"}
-			}
-			if rng.Intn(3) == 0 {
-				q.By = "p"
-			}
-			if rng.Intn(3) == 0 {
-				q.From, q.To = day, day
-			}
+			randomScope(rng, &q, day)
 			if q.Semantics == query.SemAmplitude && q.Mode == "" && filtersDiffer(q.Steps) ||
 				q.Semantics == query.SemPostHog && q.Mode != query.FunnelAny && filtersDiffer(q.Steps) ||
 				slices.Contains(q.Options, query.CHStrictOnce) && !distinctNames(q.Steps) {
@@ -522,7 +534,7 @@ func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
 				if w, ok := filterOf[st.Event]; ok {
 					st.Where = w
 				} else if rng.Intn(4) == 0 {
-					st.Where = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+					st.Where = randomFilter(rng)
 				}
 				filterOf[st.Event] = st.Where
 				q.Steps = append(q.Steps, st)
@@ -533,15 +545,7 @@ func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
 					q.Steps[1] = q.Steps[0] // strict takes repeated steps too
 				}
 			}
-			if rng.Intn(4) == 0 {
-				q.Where = []string{"p != y"}
-			}
-			if rng.Intn(3) == 0 {
-				q.By = "p"
-			}
-			if rng.Intn(3) == 0 {
-				q.From, q.To = day, day
-			}
+			randomScope(rng, &q, day)
 			sameFunnel(t, b, q)
 		}
 	}
@@ -625,7 +629,7 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 			for k := 0; k < 2+rng.Intn(3); k++ {
 				st := query.FunnelStep{Event: names[order[k]]}
 				if rng.Intn(4) == 0 {
-					st.Where = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+					st.Where = randomFilter(rng)
 				}
 				q.Steps = append(q.Steps, st)
 			}
@@ -653,15 +657,7 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 					q.Exclude[i].From, q.Exclude[i].To = from, from+1+rng.Intn(len(q.Steps)-1-from)
 				}
 			}
-			if rng.Intn(4) == 0 {
-				q.Where = []string{"p != y"}
-			}
-			if rng.Intn(3) == 0 {
-				q.By = "p"
-			}
-			if rng.Intn(3) == 0 {
-				q.From, q.To = day, day
-			}
+			randomScope(rng, &q, day)
 			sameFunnel(t, b, q)
 		}
 		if it > 0 {
@@ -860,20 +856,12 @@ func TestFunnelPostHogRepeatedMatchesLocal(t *testing.T) {
 				if w, ok := filterOf[st.Event]; ok {
 					st.Where = w
 				} else if rng.Intn(3) == 0 {
-					st.Where = []string{[]string{"p = x", "p != y", "p is set"}[rng.Intn(3)]}
+					st.Where = randomFilter(rng)
 				}
 				filterOf[st.Event] = st.Where
 				q.Steps = append(q.Steps, st)
 			}
-			if rng.Intn(4) == 0 {
-				q.Where = []string{"p != y"}
-			}
-			if rng.Intn(3) == 0 {
-				q.By = "p"
-			}
-			if rng.Intn(3) == 0 {
-				q.From, q.To = day, day
-			}
+			randomScope(rng, &q, day)
 			sameFunnel(t, b, q)
 		}
 	}
