@@ -21,8 +21,7 @@ import (
 // after an x, may not follow its b: its chain is a b c d by the first c.
 func TestFunnelBetweenHandChecked(t *testing.T) {
 	f := newFixture(t)
-	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
-	ev := func(u, e string, h, m int) query.RawEvent { return query.RawEvent{User: u, Event: e, Time: at(h, m)} }
+	ev := eventAt
 	raw := []query.RawEvent{
 		ev("u1", "view", 10, 0), ev("u1", "cart", 10, 1), ev("u1", "refund", 10, 2), ev("u1", "buy", 10, 3),
 		ev("u2", "view", 10, 0), ev("u2", "cart", 10, 1), ev("u2", "refund", 10, 2), ev("u2", "cart", 10, 4), ev("u2", "buy", 10, 9),

@@ -20,8 +20,7 @@ import (
 // its chain from 10:05 has no step 2 before that instant; u3's does.
 func TestFunnelStrictOnceHandChecked(t *testing.T) {
 	f := newFixture(t)
-	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
-	ev := func(u, e string, h, m int) query.RawEvent { return query.RawEvent{User: u, Event: e, Time: at(h, m)} }
+	ev := eventAt
 	b := f.load([]query.RawEvent{
 		ev("u1", "a", 10, 0), ev("u1", "b", 10, 0), ev("u1", "a", 10, 5), ev("u1", "b", 10, 5), ev("u1", "c", 10, 5),
 		ev("u3", "a", 10, 0), ev("u3", "b", 10, 1), ev("u3", "a", 10, 4), ev("u3", "b", 10, 5), ev("u3", "c", 10, 5),

@@ -32,7 +32,7 @@ func sameFunnel(t *testing.T, b *backends, q query.FunnelQuery) *query.FunnelRes
 
 func TestFunnelHandChecked(t *testing.T) {
 	f := newFixture(t)
-	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
+	at := hourAt
 	raw := []query.RawEvent{
 		{User: "u1", Event: "view", Time: at(10, 0)}, {User: "u1", Event: "cart", Time: at(10, 5)}, {User: "u1", Event: "buy", Time: at(11, 0)},
 		{User: "u2", Event: "view", Time: at(10, 0)}, {User: "u2", Event: "cart", Time: at(34, 0)},
@@ -58,7 +58,7 @@ func TestFunnelHandChecked(t *testing.T) {
 // repeated.
 func TestFunnelAnyHandChecked(t *testing.T) {
 	f := newFixture(t)
-	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
+	at := hourAt
 	raw := []query.RawEvent{
 		{User: "u1", Event: "buy", Time: at(10, 0)}, {User: "u1", Event: "view", Time: at(10, 10)}, {User: "u1", Event: "cart", Time: at(10, 20)},
 		{User: "u2", Event: "cart", Time: at(10, 0)}, {User: "u2", Event: "view", Time: at(12, 0)},
@@ -85,6 +85,14 @@ func TestFunnelAnyHandChecked(t *testing.T) {
 			t.Fatalf("%v: median time to the third step %v s, want 600", tc.steps, m)
 		}
 	}
+}
+
+// hourAt is h:m on the first day of the funnel fixtures (day0, UTC).
+func hourAt(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
+
+// eventAt is u's event e at h:m on that day.
+func eventAt(u, e string, h, m int) query.RawEvent {
+	return query.RawEvent{User: u, Event: e, Time: hourAt(h, m)}
 }
 
 // randomScope gives a random funnel of the loops, at random, a --where,
@@ -260,7 +268,7 @@ func TestFunnelHeavyPerson(t *testing.T) {
 // steps.
 func TestFunnelSemanticsHandChecked(t *testing.T) {
 	f := newFixture(t)
-	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
+	at := hourAt
 	raw := []query.RawEvent{
 		{User: "u1", Event: "view", Time: at(10, 0)}, {User: "u1", Event: "view", Time: at(10, 40)}, {User: "u1", Event: "cart", Time: at(11, 20)},
 		{User: "u2", Event: "cart", Time: at(10, 0)}, {User: "u2", Event: "view", Time: at(10, 0)},
@@ -558,8 +566,7 @@ func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
 // refund falls outside the window.
 func TestFunnelExclusionsHandChecked(t *testing.T) {
 	f := newFixture(t)
-	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
-	ev := func(u, e string, h, m int) query.RawEvent { return query.RawEvent{User: u, Event: e, Time: at(h, m)} }
+	ev := eventAt
 	raw := []query.RawEvent{
 		ev("u1", "view", 10, 0), ev("u1", "refund", 10, 1), ev("u1", "cart", 10, 2), ev("u1", "buy", 10, 3),
 		ev("u4", "view", 10, 0), ev("u4", "refund", 10, 1), ev("u4", "view", 10, 2), ev("u4", "cart", 10, 3), ev("u4", "buy", 10, 5),
@@ -747,7 +754,7 @@ func halfHourly(rng *rand.Rand, t0 int64, names []string, perUser int) []query.R
 // through all three steps from 10:00.
 func TestFunnelPostHogRepeatedHandChecked(t *testing.T) {
 	f := newFixture(t)
-	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
+	at := hourAt
 	raw := []query.RawEvent{
 		{User: "u1", Event: "a", Time: at(10, 0)}, {User: "u1", Event: "a", Time: at(10, 30)}, {User: "u1", Event: "a", Time: at(10, 30)},
 		{User: "u2", Event: "a", Time: at(10, 0)}, {User: "u2", Event: "b", Time: at(10, 30)}, {User: "u2", Event: "a", Time: at(10, 30)},
@@ -783,7 +790,7 @@ func TestFunnelPostHogRepeatedHandChecked(t *testing.T) {
 // u2's z between a and b clears the entry; u3 converts in 20 minutes.
 func TestFunnelPostHogStrictHandChecked(t *testing.T) {
 	f := newFixture(t)
-	at := func(h, m int) int64 { return day0 + int64(h)*3_600_000 + int64(m)*60_000 }
+	at := hourAt
 	raw := []query.RawEvent{
 		{User: "u1", Event: "b", Time: at(10, 0)}, {User: "u1", Event: "a", Time: at(10, 0)},
 		{User: "u2", Event: "a", Time: at(10, 0)}, {User: "u2", Event: "z", Time: at(10, 10)}, {User: "u2", Event: "b", Time: at(10, 20)},

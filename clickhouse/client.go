@@ -71,13 +71,7 @@ func (c *Client) Addr() string { return c.addr }
 // With returns a client sending settings with every query, on top of c's.
 func (c *Client) With(s Settings) *Client {
 	d := *c
-	d.settings = url.Values{}
-	for k, v := range c.settings {
-		d.settings[k] = v
-	}
-	for k, v := range s {
-		d.settings.Set(k, v)
-	}
+	d.settings = overlay(c.settings, s)
 	return &d
 }
 
@@ -87,14 +81,21 @@ func (c *Client) With(s Settings) *Client {
 // changing settings, and the queries run without them.
 func (c *Client) Tune(s Settings) *Client {
 	d := *c
-	d.tuning = url.Values{}
-	for k, v := range c.tuning {
-		d.tuning[k] = v
+	d.tuning = overlay(c.tuning, s)
+	return &d
+}
+
+// overlay returns a copy of base with s set on top (base is shared by
+// the clients made from one another, so it is never changed).
+func overlay(base url.Values, s Settings) url.Values {
+	out := url.Values{}
+	for k, v := range base {
+		out[k] = v
 	}
 	for k, v := range s {
-		d.tuning.Set(k, v)
+		out.Set(k, v)
 	}
-	return &d
+	return out
 }
 
 // settingsRefused reports whether err is the server refusing to change a
