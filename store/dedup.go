@@ -229,6 +229,17 @@ func (r *bitReader) rest() int { return int(r.n) + 8*len(r.b) }
 // buckets (unset: every chunk). An import that would make that tail
 // longer than tailLimit folds it into the buckets and empties the tail
 // chunks' column, in its transaction.
+//
+// Folding a whole tail rewrites nearly every bucket (at 100M events about
+// 500 MB, most of a 10 s import), so a tail past half its limit is folded
+// a range of buckets per import instead (a fold cycle): settings
+// dedup_fold_to names the last chunk of the tail being folded and
+// dedup_fold_at the first bucket whose hashes from those chunks are not
+// in the buckets yet. Each import folds a share of the buckets in
+// proportion to the hashes it adds, so the cycle ends before the tail
+// reaches its limit; the cycle's last import empties the folded chunks'
+// column and moves dedup_upto to dedup_fold_to. A file too large for that
+// folds every hash not in the buckets at once, as before.
 
 // dedupIndex is an import's view of dedup_index: the buckets read so far
 // (the hashes stored before the import), the tail, and the hashes it adds.
@@ -242,7 +253,10 @@ type dedupIndex struct {
 
 	events int64    // stored before the import
 	upto   int64    // dedup_upto: chunks after it form the tail
-	tail   []uint64 // the tail's hashes, sorted
+	foldTo int64    // dedup_fold_to: the chunks upto+1 .. foldTo are being folded in (0: no cycle)
+	foldAt int      // dedup_fold_at: their hashes of buckets from here on are not in the buckets
+	gen    []uint64 // those hashes, sorted
+	tail   []uint64 // the hashes of the chunks after foldTo (or upto), sorted
 }
 
 // dedupWholeIndex is the stored events up to which an import reads the
@@ -303,24 +317,43 @@ func (d *dedupIndex) readTail(ctx context.Context) error {
 	if d.upto, err = strconv.ParseInt(upto.String, 10, 64); err != nil {
 		return errCorrupt
 	}
-	rows, err := d.tx.QueryContext(ctx, "SELECT n, dedup FROM chunks WHERE id > ? ORDER BY id", d.upto)
+	foldAt, err := intSetting(ctx, d.tx, "dedup_fold_at")
+	if err == nil {
+		d.foldTo, err = intSetting(ctx, d.tx, "dedup_fold_to")
+	}
+	if err != nil {
+		return err
+	}
+	if d.foldTo != 0 && (d.foldTo <= d.upto || foldAt < 0 || foldAt >= 1<<dedupBits) {
+		return errCorrupt
+	}
+	d.foldAt = int(foldAt)
+	rows, err := d.tx.QueryContext(ctx, "SELECT id, n, dedup FROM chunks WHERE id > ? ORDER BY id", d.upto)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var id int64
 		var n int
 		var b sql.RawBytes
-		if err := rows.Scan(&n, &b); err != nil {
+		if err := rows.Scan(&id, &n, &b); err != nil {
 			return err
 		}
 		if len(b) != 8*n {
 			return errCorrupt
 		}
 		for i := 0; i < len(b); i += 8 {
-			d.tail = append(d.tail, binary.LittleEndian.Uint64(b[i:]))
+			switch h := binary.LittleEndian.Uint64(b[i:]); {
+			case id > d.foldTo:
+				d.tail = append(d.tail, h)
+			case dedupBucket(h) >= d.foldAt:
+				d.gen = append(d.gen, h)
+			}
+			// Else the cycle folded it into its bucket already.
 		}
 	}
+	slices.Sort(d.gen)
 	slices.Sort(d.tail)
 	return rows.Err()
 }
@@ -350,7 +383,7 @@ func (d *dedupIndex) count(ctx context.Context, h uint64) (int32, error) {
 	if err != nil {
 		return 0, err
 	}
-	return copies(s, h) + copies(d.tail, h), nil
+	return copies(s, h) + copies(d.gen, h) + copies(d.tail, h), nil
 }
 
 // copies counts h in the sorted hashes s.
@@ -383,21 +416,81 @@ func (d *dedupIndex) add(h uint64) {
 }
 
 // write stores the hashes of import importID: in its chunks while the
-// tail stays within tailLimit, else in the buckets with the tail's.
+// hashes outside the buckets stay within tailLimit, folding a share of a
+// cycle's; else in the buckets with every other hash outside them.
 func (d *dedupIndex) write(ctx context.Context, importID int64) error {
-	total := len(d.tail)
+	added := 0
 	for _, blk := range d.added {
-		total += len(blk)
+		added += len(blk)
 	}
-	if total == len(d.tail) {
+	if added == 0 {
 		return nil
 	}
-	if !d.none && int64(total) <= tailLimit(d.events) {
-		return d.keepInChunks(ctx, importID)
+	limit := tailLimit(d.events)
+	out := int64(len(d.gen) + len(d.tail) + added) // hashes outside the buckets
+	if d.none || out > limit {
+		return d.foldAll(ctx)
 	}
-	if len(d.tail) > 0 {
+	if err := d.keepInChunks(ctx, importID); err != nil {
+		return err
+	}
+	if d.foldTo == 0 {
+		if out <= limit/2 {
+			return nil
+		}
+		// A cycle starts, over every chunk of the tail, this import's too.
+		if err := d.tx.QueryRowContext(ctx, "SELECT max(id) FROM chunks").Scan(&d.foldTo); err != nil {
+			return err
+		}
+		for _, blk := range d.added {
+			d.tail = append(d.tail, blk...)
+		}
+		slices.Sort(d.tail)
+		d.gen, d.tail, d.foldAt = d.tail, nil, 0
+	}
+	// The share: 4 buckets' worth of the index per limit/2^dedupBits
+	// hashes added, so the cycle ends after a quarter of limit more.
+	share := int((int64(added)<<(dedupBits+2) + limit - 1) / limit)
+	return d.foldStep(ctx, min(d.foldAt+share, 1<<dedupBits))
+}
+
+// foldStep folds the cycle's hashes of buckets foldAt .. end-1 into their
+// buckets; at the last bucket the cycle ends.
+func (d *dedupIndex) foldStep(ctx context.Context, end int) error {
+	k, _ := slices.BinarySearch(d.gen, uint64(end)<<(64-dedupBits))
+	if end == 1<<dedupBits {
+		k = len(d.gen)
+	}
+	d.added = [][]uint64{d.gen[:k]}
+	if err := d.fold(ctx); err != nil {
+		return err
+	}
+	d.gen, d.foldAt = d.gen[k:], end
+	if foldHook != nil {
+		foldHook()
+	}
+	if end < 1<<dedupBits {
+		if err := putSetting(ctx, d.tx, "dedup_fold_to", d.foldTo); err != nil {
+			return err
+		}
+		return putSetting(ctx, d.tx, "dedup_fold_at", int64(end))
+	}
+	if _, err := d.tx.ExecContext(ctx, "UPDATE chunks SET dedup = x'' WHERE id > ? AND id <= ?", d.upto, d.foldTo); err != nil {
+		return err
+	}
+	d.upto = d.foldTo
+	return d.endCycle(ctx)
+}
+
+// foldHook, when set, runs inside each fold step, after it wrote and
+// before the import commits: a test stops the process there.
+var foldHook func()
+
+// foldAll folds every hash outside the buckets into them.
+func (d *dedupIndex) foldAll(ctx context.Context) error {
+	if len(d.gen)+len(d.tail) > 0 {
 		// The tail joins the buckets; fold reads those the import did not.
-		d.added = append(d.added, d.tail)
+		d.added = append(d.added, d.gen, d.tail)
 		if _, err := d.tx.ExecContext(ctx, "UPDATE chunks SET dedup = x'' WHERE id > ?", d.upto); err != nil {
 			return err
 		}
@@ -405,8 +498,25 @@ func (d *dedupIndex) write(ctx context.Context, importID int64) error {
 	if err := d.fold(ctx); err != nil {
 		return err
 	}
-	_, err := d.tx.ExecContext(ctx, `INSERT INTO settings(key, value) SELECT 'dedup_upto', coalesce(max(id), 0) FROM chunks WHERE true
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+	if err := d.tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM chunks").Scan(&d.upto); err != nil {
+		return err
+	}
+	return d.endCycle(ctx)
+}
+
+// endCycle records that the chunks up to d.upto are in the buckets and no
+// cycle is under way.
+func (d *dedupIndex) endCycle(ctx context.Context) error {
+	if _, err := d.tx.ExecContext(ctx, "DELETE FROM settings WHERE key IN ('dedup_fold_to', 'dedup_fold_at')"); err != nil {
+		return err
+	}
+	return putSetting(ctx, d.tx, "dedup_upto", d.upto)
+}
+
+// putSetting sets the integer setting key.
+func putSetting(ctx context.Context, tx *sql.Tx, key string, v int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES(?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, strconv.FormatInt(v, 10))
 	return err
 }
 
@@ -450,9 +560,7 @@ func (d *dedupIndex) keepInChunks(ctx context.Context, importID int64) error {
 	if len(all) != 0 {
 		return errCorrupt
 	}
-	_, err = d.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('dedup_upto', ?)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(d.upto, 10))
-	return err
+	return putSetting(ctx, d.tx, "dedup_upto", d.upto)
 }
 
 // fold stores the added hashes into their buckets, rewriting only those.

@@ -32,6 +32,47 @@ func indexHashes(t *testing.T, db *DB) []uint64 {
 	return all
 }
 
+// tailHashes reads the hashes of the dedup tail not in the buckets yet
+// (those of a fold cycle's chunks in buckets it has not reached, and all
+// of the later chunks').
+func tailHashes(t *testing.T, db *DB) []uint64 {
+	t.Helper()
+	upto, foldTo, foldAt := settingInt(t, db, "dedup_upto"), settingInt(t, db, "dedup_fold_to"), settingInt(t, db, "dedup_fold_at")
+	rows, err := db.SQL.Query("SELECT id, dedup FROM chunks WHERE id > ?", upto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var all []uint64
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+8 <= len(b); i += 8 {
+			if h := binary.LittleEndian.Uint64(b[i:]); id > foldTo || int64(h>>(64-dedupBits)) >= foldAt {
+				all = append(all, h)
+			}
+		}
+	}
+	return all
+}
+
+// subset reports whether the multiset a is within b.
+func subset(a, b []uint64) bool {
+	n := map[uint64]int{}
+	for _, h := range b {
+		n[h]++
+	}
+	for _, h := range a {
+		if n[h]--; n[h] < 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // asSchema4 turns db into the layout of schema 4: each chunk holds 8-byte
 // hashes (here the index's, dealt out in chunk order: migration reads them
 // as a multiset) and there is no dedup_index.
@@ -154,7 +195,8 @@ func TestMigrateDedupFromSchema4(t *testing.T) {
 // read bucket by bucket, and cross-checks every count against a plain
 // multiset kept beside it: insert ids, repeated rows within a file, and
 // rows repeating stored ones; small files among them leave their hashes
-// in the dedup tail, a few at a time, until one folds it in.
+// in the dedup tail, a few at a time, fold it into the buckets a range at
+// a time over several imports, or, larger, at once.
 func TestDedupBucketByBucket(t *testing.T) {
 	defer func(n int) { tailEvents = n }(tailEvents)
 	tailEvents = 1 << 20 // tails of up to an eighth of the stored events
@@ -169,11 +211,14 @@ func TestDedupBucketByBucket(t *testing.T) {
 			r := rand.New(rand.NewPCG(5, 6))
 			stored := map[string]int{} // row key -> copies stored
 			var ids = map[string]bool{}
-			tails, folds := 0, 0
-			for round := range 16 {
+			tails, steps, open, folds := 0, 0, 0, 0
+			for round := range 48 {
 				size := 400
-				if round >= 2 {
-					size = 20 + r.IntN(60)
+				switch {
+				case round >= 2 && r.IntN(8) == 0:
+					size = 100 + r.IntN(100) // past the tail's limit
+				case round >= 2:
+					size = 2 + r.IntN(30)
 				}
 				var evs []Event
 				for range size {
@@ -202,30 +247,41 @@ func TestDedupBucketByBucket(t *testing.T) {
 				for k, n := range inFile {
 					stored[k] = max(stored[k], n)
 				}
-				index := indexHashes(t, db)
+				index, tailBefore := indexHashes(t, db), tailHashes(t, db)
 				imp, dup := importEvents(t, db, evs)
 				if imp != want || imp+dup != int64(size) {
 					t.Fatalf("round %d: %d imported, %d duplicates; want %d imported", round, imp, dup, want)
 				}
 				// Every stored event's hash is in the buckets or the tail,
-				// once; a file left in the tail leaves the buckets as they were.
-				var n, inTail int64
-				db.SQL.QueryRow("SELECT sum(n), sum(length(dedup)) / 8 FROM chunks").Scan(&n, &inTail)
+				// once (a cycle's chunks keep those it folded, which the
+				// tail leaves out); a file left in the tail leaves the
+				// buckets as they were.
+				var n, chunked int64
+				db.SQL.QueryRow("SELECT sum(n), sum(length(dedup)) / 8 FROM chunks").Scan(&n, &chunked)
+				tail := tailHashes(t, db)
 				after := indexHashes(t, db)
-				if int64(len(after))+inTail != n {
-					t.Fatalf("round %d: %d hashes in the index and %d in the tail for %d events", round, len(after), inTail, n)
+				if int64(len(after)+len(tail)) != n {
+					t.Fatalf("round %d: %d hashes in the index and %d in the tail for %d events", round, len(after), len(tail), n)
+				}
+				// Nothing is lost or counted twice: what was stored is
+				// still there, beside the hashes the file added.
+				if !subset(append(index, tailBefore...), append(after, tail...)) {
+					t.Fatalf("round %d: a hash stored before is gone", round)
 				}
 				switch {
-				case inTail == 0:
+				case chunked == 0:
 					folds++
 				case slices.Equal(index, after):
 					tails++
 				default:
-					t.Fatalf("round %d: the buckets changed and the tail holds %d hashes", round, inTail)
+					steps++
+				}
+				if settingInt(t, db, "dedup_fold_to") > 0 {
+					open++
 				}
 			}
-			if tails < 3 || folds < 3 {
-				t.Fatalf("%d files left in the tail, %d folds: the test no longer covers both", tails, folds)
+			if tails < 3 || steps < 6 || open < 3 || folds < 3 {
+				t.Fatalf("%d files left in the tail, %d steps of a fold cycle (%d leaving it open), %d folds: the test no longer covers each", tails, steps, open, folds)
 			}
 		})
 	}

@@ -3,13 +3,13 @@ package store
 // SchemaVersion is the version of the database layout this build writes.
 // Opening a database with a larger version is refused; a smaller one is
 // migrated in place by running the missing steps of migrations.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // readableFrom is the oldest schema a read-only open reads as it is:
 // schema 2 only added the snapshot and schema 3 the audience holdouts,
 // which readers treat as optional (HasTable); schema 4 only allows dense
 // property chunks, which readers of any version tell apart by their first
-// byte; schemas 5 and 6 only moved the dedup hashes, which readers never use.
+// byte; schemas 5 to 7 only moved the dedup hashes, which readers never use.
 const readableFrom = 1
 
 // migrations[i] upgrades a database from version i to version i+1.
@@ -161,5 +161,10 @@ CREATE TABLE audience_holdout (
 	// settings.dedup_upto (dedup.go, the dedup tail). No table changes:
 	// the version is raised so that an older spoor, which would not look
 	// there and so store such events again, refuses the file.
+	`SELECT 1`,
+	// 6 -> 7: the dedup tail may be folded into the buckets over several
+	// imports (settings dedup_fold_to and dedup_fold_at). No table changes:
+	// an older spoor would count the hashes of the buckets folded so far
+	// twice, and so drop events as repeats: it refuses the file.
 	`SELECT 1`,
 }

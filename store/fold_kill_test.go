@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// foldState is what a killed import must leave as it was: the settings,
+// the chunks, the dedup index and tail, and the snapshot's tables.
+func foldState(t *testing.T, db *DB) string {
+	t.Helper()
+	var s string
+	err := db.SQL.QueryRow(`SELECT (SELECT group_concat(key || '=' || value, ',') FROM settings)
+		|| '/' || (SELECT count(*) || ':' || sum(n) || ':' || sum(length(dedup)) FROM chunks)
+		|| '/' || (SELECT count(*) || ':' || coalesce(sum(length(hashes)), 0) FROM dedup_index)`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s + "/" + snapshotBytes(t, db)
+}
+
+// killedFoldEnv names the database a child process of
+// TestKilledMidFold imports into, stopping inside a fold step.
+const killedFoldEnv = "SPOOR_TEST_KILLED_FOLD"
+
+// TestKilledMidFold kills a process inside an import's fold step (the
+// first of a cycle, then one while a cycle is open), after it wrote
+// folded buckets and segments and before it committed: the database
+// reads as before, every event there, and the same file then imports
+// in full, once.
+func TestKilledMidFold(t *testing.T) {
+	defer func(n int) { tailEvents = n }(tailEvents)
+	tailEvents = 64
+	if path := os.Getenv(killedFoldEnv); path != "" {
+		db, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		foldHook = func() {
+			os.WriteFile(path+".folding", nil, 0o644)
+			select {} // killed here
+		}
+		importEvents(t, db, someEvents(10, "killed"))
+		t.Fatal("the import ended without a fold step")
+	}
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { db.Close() }()
+	importEvents(t, db, someEvents(2000, "base"))
+	// The limit is 64 events: a tail of 30 is kept as it is, the import
+	// taking it past 32 starts a cycle.
+	for k := range 3 {
+		importEvents(t, db, someEvents(10, fmt.Sprint("small", k)))
+	}
+	for try := range 2 {
+		if try == 1 {
+			// A cycle under way.
+			importEvents(t, db, someEvents(10, "cycle"))
+			if settingInt(t, db, "dedup_fold_to") == 0 {
+				t.Fatal("no dedup fold cycle under way")
+			}
+		}
+		before := foldState(t, db)
+		events := countEvents(t, db)
+		db.Close()
+		os.Remove(path + ".folding")
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestKilledMidFold$")
+		cmd.Env = append(os.Environ(), killedFoldEnv+"="+path)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			if _, err := os.Stat(path + ".folding"); err == nil {
+				break
+			}
+			if i == 600 {
+				cmd.Process.Kill()
+				t.Fatal("the child never reached a fold step")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		if db, err = Open(path, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if ok := integrity(t, db); ok != "ok" {
+			t.Fatalf("try %d: integrity %s", try, ok)
+		}
+		if after := foldState(t, db); after != before {
+			t.Fatalf("try %d: the killed import changed the database\nbefore %s\n after %s", try, before, after)
+		}
+		if n := countEvents(t, db); n != events {
+			t.Fatalf("try %d: %d events after the kill, want %d", try, n, events)
+		}
+		got, err := db.LoadOrdered(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameOrder(t, fmt.Sprint("try ", try), got, chunkOrder(t, db))
+	}
+	// The killed file imports in full, then is a repeat.
+	if imp, dup := importEvents(t, db, someEvents(10, "killed")); imp != 10 || dup != 0 {
+		t.Fatalf("the killed file: %d imported, %d repeats; want 10, 0", imp, dup)
+	}
+	if imp, dup := importEvents(t, db, someEvents(10, "killed")); imp != 0 || dup != 10 {
+		t.Fatalf("the killed file again: %d imported, %d repeats; want 0, 10", imp, dup)
+	}
+	got, err := db.LoadOrdered(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameOrder(t, "after", got, chunkOrder(t, db))
+}
