@@ -186,10 +186,14 @@ func load(ctx context.Context, db *store.DB, names bool) (*Dataset, error) {
 	// Persons are users with events in id order: when every user is one
 	// (no stitching, no event-less ids), their names are the users' as is.
 	users := o.Users[min(1, len(o.Users)):]
-	if len(o.Person) != len(users) {
+	switch {
+	case len(o.Person) == len(users):
+	case !names:
+		users = store.EmptyStrings(len(o.Person))
+	default:
 		users = make([]string, len(o.Person))
 		for p, id := range o.Person {
-			users[p] = o.Users[id] // "" without names
+			users[p] = o.Users[id]
 		}
 	}
 	// o lives on in the property loaders below, which need neither the

@@ -39,3 +39,24 @@ func hugeHeap(b []byte) {
 	to := (p + uintptr(len(b)) + huge - 1) &^ (huge - 1)
 	syscall.Syscall(syscall.SYS_MADVISE, from, to-from, 14) // MADV_HUGEPAGE
 }
+
+// EmptyStrings returns n empty strings. Many of them are a read-only
+// private mapping of no memory: reading them maps the kernel's one page of
+// zeros, which is n empty strings, so they cost neither the zeroing nor
+// the page faults of a slice from the heap (a load without names at 100M
+// events spent a seventh of its CPU making 6.7M empty user ids). The
+// garbage collector ignores memory it does not manage, which is sound
+// because the strings hold no pointers and never can: a write faults. The
+// mapping is never returned (only the analysis commands, which run once
+// per process, load without names); where it fails, the heap serves.
+func EmptyStrings(n int) []string {
+	size := n * int(unsafe.Sizeof(""))
+	if size < hugeMin {
+		return make([]string, n)
+	}
+	b, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS)
+	if err != nil {
+		return make([]string, n)
+	}
+	return unsafe.Slice((*string)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}

@@ -10,3 +10,6 @@ func hugePages[T any](s []T) []T { return s }
 
 // hugeHeap is a no-op where transparent huge pages are not asked for.
 func hugeHeap([]byte) {}
+
+// EmptyStrings returns n empty strings.
+func EmptyStrings(n int) []string { return make([]string, n) }

@@ -136,8 +136,10 @@ func userIDs(ctx context.Context, tx *sql.Tx, names bool) ([]string, error) {
 		return loadUserNames(ctx, tx)
 	}
 	var maxID sql.NullInt64
-	err := tx.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&maxID)
-	return make([]string, maxID.Int64+1), err
+	if err := tx.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&maxID); err != nil {
+		return nil, err
+	}
+	return EmptyStrings(int(maxID.Int64) + 1), nil
 }
 
 // loadUserNames reads every distinct id from the user_names blobs when
