@@ -2,6 +2,8 @@ package chquery
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spoorhq/spoor/clickhouse"
@@ -12,10 +14,12 @@ import (
 // Retention compiles cohort retention (docs/semantics.md#retention): per
 // person, on each shard, the periods of their start events in the cohort
 // range (the first, or with --recurring each), the --by value on each such
-// period's first start event, and the periods they returned in. One row
-// per person with a cohort comes back; query.RetentionFromPersons builds
-// the memberships, table, average and user lists from them as the local
-// engine does.
+// period's first start event, and the periods they returned in; from
+// those, per membership, the periods it counts as returned in. What comes
+// back is the memberships counted per cohort, --by value and period, and
+// query.RetentionFromCells builds the table, average and breakdown from
+// them as the local engine does. A cell's user list is the same per-person
+// query kept to one cohort's persons.
 func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.RetentionResult, error) {
 	e, f, span, err := e.scope(ctx, q.Common)
 	if err != nil {
@@ -34,16 +38,77 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 	}
 	from, to := max(span.From, f.min), min(span.To, f.max+1)
 	if f.count == 0 || from >= to {
-		return query.RetentionFromPersons(q, span, f.min, f.max, f.count == 0, nil)
+		return query.RetentionFromCells(q, span, f.min, f.max, f.count == 0, nil, nil)
 	}
 	iv := query.Interval(strings.ToLower(empty.Period))
 	cal := query.NewCalendar(iv, span.Loc, from, f.max+1)
-	cohortEnd := cal.Starts[cal.Bucket(to-1)+1]
-	t := e.t
 	where, err := e.conditions(ctx, q.Where)
 	if err != nil {
 		return nil, err
 	}
+	rp := &retentionPersons{e: e, q: q, iv: iv, span: span, cohortEnd: cal.Starts[cal.Bucket(to-1)+1], from: cal.Starts[0], where: where}
+	ord, at := e.ordinal(iv, span.Loc)
+	rp.at = at
+	periods := strconv.Itoa(empty.Periods)
+	// Per membership, the periods k it counts as returned in: 0, and each
+	// later period it returned in, or with --unbounded each up to the
+	// last one.
+	ks := "arrayFilter(x -> x > 0 AND x < " + periods + ", arrayMap(r -> toInt32(r - c), pr))"
+	if q.Unbounded {
+		ks = "arrayMap(x -> toInt32(x + 1), range(toUInt32(greatest(0, least(arrayReduce('max', arrayPushBack(pr, c)) - c, " + periods + " - 1)))))"
+	}
+	var cells []query.RetentionCell
+	run := func(key string) error {
+		cells = cells[:0]
+		sql := func(from, part string) string {
+			return "SELECT c, v, h, k, count() FROM (" + rp.members(from, part, key, ord) + ") ARRAY JOIN arrayPushFront(" + ks + ", toInt32(0)) AS k GROUP BY c, v, h, k"
+		}
+		return e.eachPart(ctx, sql, func(row []string) error {
+			c, err1 := strconv.ParseInt(row[0], 10, 64)
+			k, err2 := strconv.Atoi(row[3])
+			n, err3 := strconv.Atoi(row[4])
+			if err := firstErr(err1, err2, err3); err != nil {
+				return i18n.Errorf("retention: reading ClickHouse's counts: %w", err)
+			}
+			cells = append(cells, query.RetentionCell{Cohort: at(c), Value: row[1], HasValue: row[2] == "1", Period: k, Members: n})
+			return nil
+		})
+	}
+	if err := rp.ordered(ctx, f, run); err != nil {
+		return nil, err
+	}
+	return query.RetentionFromCells(q, span, f.min, f.max, false, cells, rp.of)
+}
+
+// retentionPersons is the per-person query of a retention query.
+type retentionPersons struct {
+	e     *Engine
+	q     query.RetentionQuery
+	iv    query.Interval
+	span  query.Span
+	where string
+	// from is the calendar's first instant, cohortEnd the end of the last
+	// cohort period.
+	from, cohortEnd int64
+	at              func(int64) int64 // an ordinal back to an instant
+}
+
+// ordered runs run with the order of a person's events that the first
+// start event of a period needs: none without --by or --recurring.
+func (rp *retentionPersons) ordered(ctx context.Context, f *facts, run func(key string) error) error {
+	if rp.q.By == "" && !rp.q.Recurring {
+		return run("") // no first start's value is asked for
+	}
+	return rp.e.withOrder(ctx, f.min, run)
+}
+
+// members is SQL of one row per cohort membership: person, the ordinal
+// (ord) of its cohort period (c), the --by value on its first start event
+// and whether it is set (v, h), and the ordinals of the periods the person
+// returned in (pr, in any order). key orders a person's events
+// (Engine.withOrder's).
+func (rp *retentionPersons) members(from, part, key, ord string) string {
+	e, q, t := rp.e, rp.q, rp.e.t
 	isStart, isReturn := "1", "1"
 	if q.Start != "" {
 		isStart = "(" + t.Event + " = " + clickhouse.String(q.Start) + ")"
@@ -51,8 +116,7 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 	if q.Return != "" {
 		isReturn = "(" + t.Event + " = " + clickhouse.String(q.Return) + ")"
 	}
-	inStart := isStart + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(min(span.To, cohortEnd))
-	ord, at := e.ordinal(iv, span.Loc)
+	inStart := isStart + " AND " + t.Time + " >= " + lit(rp.span.From) + " AND " + t.Time + " < " + lit(min(rp.span.To, rp.cohortEnd))
 	v, has := "''", "0"
 	if q.By != "" {
 		v, has = t.Prop(q.By)
@@ -60,69 +124,71 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 	// The first start event (of each period, with --recurring) is the
 	// least (time, storage order) among them: an argMin, so no person's
 	// events are collected or sorted.
-	var order string // Engine.withOrder's
 	first := func(what string) string {
-		return "argMinIf((" + what + "), " + order + ", " + inStart + ")"
+		return "argMinIf((" + what + "), " + key + ", " + inStart + ")"
 	}
-	sql := func(from, part string) string {
-		rows := " FROM " + from + " WHERE " + t.Where + " AND " + part + " AND " + where + " AND " + t.Time + " >= " + lit(cal.Starts[0]) + " AND (" + isStart + " OR " + isReturn + ")"
-		if !q.Recurring {
-			// The first start's period is the period of the least start
-			// time, taken once per person; only its --by value needs the
-			// storage order (an argMin over (time, order) costs about as
-			// much as the rest of the query).
-			f := "('', toUInt8(0))"
-			if q.By != "" {
-				f = first(v + ", toUInt8(" + has + ")")
-			}
-			firstOrd, _ := e.ordinalOf(iv, span.Loc, "ft")
-			return "SELECT person, [" + firstOrd + "], [tupleElement(f, 1)], [tupleElement(f, 2)], R FROM (SELECT " + t.Person + " AS person, " +
-				"minIf(" + t.Time + ", " + inStart + ") AS ft, " + f + " AS f," +
-				" arraySort(groupUniqArrayIf(toInt32(" + ord + "), " + isReturn + ")) AS R" + rows +
-				" GROUP BY person HAVING countIf(" + inStart + ") > 0)"
+	rows := " FROM " + from + " WHERE " + t.Where + " AND " + part + " AND " + rp.where + " AND " + t.Time + " >= " + lit(rp.from) + " AND (" + isStart + " OR " + isReturn + ")"
+	if !q.Recurring {
+		// The first start's period is the period of the least start
+		// time, taken once per person; only its --by value needs the
+		// storage order (an argMin over (time, order) costs about as
+		// much as the rest of the query).
+		f := "('', toUInt8(0))"
+		if q.By != "" {
+			f = first(v + ", toUInt8(" + has + ")")
 		}
-		// Per person and period, then per person.
-		periods := "SELECT " + t.Person + " AS person, " + ord + " AS o, countIf(" + inStart + ") > 0 AS started, " + first(v+", toUInt8("+has+")") + " AS f," +
-			" countIf(" + isReturn + ") > 0 AS returned" + rows + " GROUP BY person, o"
-		return "SELECT person, arrayMap(x -> x.1, S), arrayMap(x -> x.2, S), arrayMap(x -> x.3, S), R FROM (SELECT person," +
-			" arraySort(groupArrayIf((o, tupleElement(f, 1), tupleElement(f, 2)), started)) AS S, arraySort(groupArrayIf(o, returned)) AS R" +
-			" FROM (" + periods + ") GROUP BY person HAVING length(S) > 0)"
+		firstOrd, _ := e.ordinalOf(rp.iv, rp.span.Loc, "ft")
+		return "SELECT person, toInt32(" + firstOrd + ") AS c, tupleElement(f, 1) AS v, tupleElement(f, 2) AS h, pr FROM (SELECT " + t.Person + " AS person, " +
+			"minIf(" + t.Time + ", " + inStart + ") AS ft, " + f + " AS f," +
+			" groupUniqArrayIf(toInt32(" + ord + "), " + isReturn + ") AS pr" + rows +
+			" GROUP BY person HAVING countIf(" + inStart + ") > 0)"
 	}
+	// Per person and period, then per person, then per membership.
+	periods := "SELECT " + t.Person + " AS person, toInt32(" + ord + ") AS o, countIf(" + inStart + ") > 0 AS started, " + first(v+", toUInt8("+has+")") + " AS f," +
+		" countIf(" + isReturn + ") > 0 AS returned" + rows + " GROUP BY person, o"
+	return "SELECT person, s.1 AS c, s.2 AS v, s.3 AS h, pr FROM (SELECT person," +
+		" groupArrayIf((o, tupleElement(f, 1), tupleElement(f, 2)), started) AS S, groupArrayIf(o, returned) AS pr" +
+		" FROM (" + periods + ") GROUP BY person) ARRAY JOIN S AS s"
+}
+
+// of is the persons with a membership in the cohort period holding instant
+// cohort, by id (query.RetentionPersonsIn), each with that membership only:
+// its counts depend on no other.
+func (rp *retentionPersons) of(ctx context.Context, cohort int64) ([]query.RetentionPerson, error) {
+	e := rp.e
+	f, err := e.data(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ord, _ := e.ordinal(rp.iv, rp.span.Loc)
+	c, _ := e.ordinalOf(rp.iv, rp.span.Loc, lit(cohort))
 	var persons chunked[query.RetentionPerson]
 	run := func(key string) error {
-		order = key
 		persons.reset()
+		sql := func(from, part string) string {
+			return "SELECT person, c, v, h, pr FROM (" + rp.members(from, part, key, ord) + ") WHERE c = toInt32(" + c + ")"
+		}
 		return e.eachPart(ctx, sql, func(row []string) error {
-			starts, err1 := intArray(row[1])
-			by, err2 := clickhouse.ParseArray(row[2])
-			has, err3 := intArray(row[3])
-			returns, err4 := intArray(row[4])
-			if err := firstErr(err1, err2, err3, err4); err != nil {
+			start, err1 := strconv.ParseInt(row[1], 10, 64)
+			returns, err2 := intArray(row[4])
+			if err := firstErr(err1, err2); err != nil {
 				return i18n.Errorf("retention: reading ClickHouse's row for %q: %w", row[0], err)
 			}
-			ps := query.RetentionPerson{User: row[0]}
-			for i, s := range starts {
-				ps.Starts = append(ps.Starts, at(s))
-				if q.By != "" {
-					ps.By = append(ps.By, by[i])
-					ps.HasBy = append(ps.HasBy, has[i] == 1)
-				}
+			ps := query.RetentionPerson{User: row[0], Starts: []int64{rp.at(start)}}
+			if rp.q.By != "" {
+				ps.By, ps.HasBy = []string{row[2]}, []bool{row[3] == "1"}
 			}
+			slices.Sort(returns)
 			for _, r := range returns {
-				ps.Returns = append(ps.Returns, at(r))
+				ps.Returns = append(ps.Returns, rp.at(r))
 			}
 			persons.add(ps)
 			return nil
 		})
 	}
-	if q.By == "" && !q.Recurring {
-		err = run("") // no first start's value is asked for
-	} else {
-		err = e.withOrder(ctx, f.min, run)
-	}
-	if err != nil {
+	if err := rp.ordered(ctx, f, run); err != nil {
 		return nil, err
 	}
 	// User lists are by id.
-	return query.RetentionFromPersons(q, span, f.min, f.max, false, persons.sorted(func(p *query.RetentionPerson) string { return p.User }))
+	return persons.sorted(func(p *query.RetentionPerson) string { return p.User }), nil
 }

@@ -44,6 +44,7 @@ func init() {
 		"paths: reading ClickHouse's row %q: %w":         "路径：读取 ClickHouse 返回的行 %q：%w",
 		"unknown event code":                             "未知的事件编码",
 		// retention.go
+		"retention: reading ClickHouse's counts: %w":     "留存：读取 ClickHouse 返回的计数：%w",
 		"retention: reading ClickHouse's row for %q: %w": "留存：读取 ClickHouse 返回的 %q 的行：%w",
 		// segment.go
 		"no saved segment %q: no saved segments are known for this ClickHouse table": "没有已保存的分群 %q：此 ClickHouse 表还没有已保存的分群",

@@ -122,14 +122,15 @@ func runRetention(env *Env, args []string) error {
 		return usagef("cohort %s has periods 0 to %d so far", r.Cohorts[row].Start, len(r.Cohorts[row].Retained)-1)
 	}
 	out := RetentionCell{Cohort: r.Cohorts[row].Start, Period: period}
-	if group == nil {
-		out.Users = r.CellUsers(row, period)
-		return emit(env, *format, out)
+	g := -1 // the overall table
+	if group != nil {
+		if g, err = r.FindGroup(*group); err != nil {
+			return usagef("--group: %v", err)
+		}
+		out.By, out.Group = r.By, &r.Breakdown[g].Value
 	}
-	g, err := r.FindGroup(*group)
-	if err != nil {
-		return usagef("--group: %v", err)
+	if out.Users, err = r.Users(env.Ctx, g, row, period); err != nil {
+		return err
 	}
-	out.By, out.Group, out.Users = r.By, &r.Breakdown[g].Value, r.GroupCellUsers(g, row, period)
 	return emit(env, *format, out)
 }

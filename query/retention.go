@@ -50,6 +50,10 @@ type RetentionResult struct {
 
 	plan *retPlan
 	m    []retMembers // per scan part, in person order
+	// personsIn is, for a result built from cells (RetentionFromCells),
+	// the result of one cohort's persons, whose memberships its user
+	// lists come from; nil when m holds every membership.
+	personsIn func(ctx context.Context, cohort int) (*RetentionResult, error)
 }
 
 // RetentionCohort is one row of the cohort table. Retained[0] is Size:
@@ -330,11 +334,7 @@ func (p *retPlan) span(c int) int { return min(p.periods, p.last-c+1) }
 // tally counts the memberships whose --by code is code (all when codes is
 // nil) into the cohort table and the average curve.
 func (p *retPlan) tally(parts []retMembers, codes []int32, code int32) ([]RetentionCohort, []float64) {
-	size := make([]int, p.cohorts)
-	ret := make([][]int, p.cohorts)
-	for c := range ret {
-		ret[c] = make([]int, p.span(c))
-	}
+	size, ret := p.counts()
 	for _, m := range parts {
 		for i, c := range m.cohort {
 			if codes != nil && codes[m.first[i]] != code {
@@ -353,6 +353,22 @@ func (p *retPlan) tally(parts []retMembers, codes []int32, code int32) ([]Retent
 			}
 		}
 	}
+	return p.table(size, ret)
+}
+
+// counts are zero memberships per cohort (size) and per cohort and
+// reported period (ret), for tally and RetentionFromCells to fill.
+func (p *retPlan) counts() (size []int, ret [][]int) {
+	size = make([]int, p.cohorts)
+	ret = make([][]int, p.cohorts)
+	for c := range ret {
+		ret[c] = make([]int, p.span(c))
+	}
+	return size, ret
+}
+
+// table is the cohort table and the average curve of the counts.
+func (p *retPlan) table(size []int, ret [][]int) ([]RetentionCohort, []float64) {
 	cohorts := make([]RetentionCohort, p.cohorts)
 	for c := range cohorts {
 		pct := make([]float64, len(ret[c]))
@@ -393,6 +409,13 @@ func (p *retPlan) breakdown(parts []retMembers) []RetentionGroup {
 			total[by.Codes[f]]++
 		}
 	}
+	return groupsBySize(total, by.Values, func(code int32) ([]RetentionCohort, []float64) { return p.tally(parts, by.Codes, code) })
+}
+
+// groupsBySize orders the --by groups with memberships (total, per code;
+// code 0: start events without the property, the others values[code-1])
+// largest first, then by label, each with its table from tally.
+func groupsBySize(total []int, values []string, tally func(code int32) ([]RetentionCohort, []float64)) []RetentionGroup {
 	var order []int32
 	for code, n := range total {
 		if n > 0 {
@@ -403,7 +426,7 @@ func (p *retPlan) breakdown(parts []retMembers) []RetentionGroup {
 		if code == 0 {
 			return NoneValue
 		}
-		return by.Values[code-1]
+		return values[code-1]
 	}
 	sort.Slice(order, func(i, j int) bool {
 		a, b := order[i], order[j]
@@ -414,7 +437,7 @@ func (p *retPlan) breakdown(parts []retMembers) []RetentionGroup {
 	})
 	groups := make([]RetentionGroup, 0, len(order))
 	for _, code := range order {
-		cohorts, avg := p.tally(parts, by.Codes, code)
+		cohorts, avg := tally(code)
 		groups = append(groups, RetentionGroup{Value: label(code), Size: total[code], Cohorts: cohorts, Average: avg, code: code})
 	}
 	return groups

@@ -69,7 +69,8 @@ func (r *RetentionResult) groupTables(l i18n.Lang, prefix string, cohorts []Rete
 
 // CellUsers lists the persons counted in row cohort (an index into
 // Cohorts) at period k, in person order: the memberships that produced the
-// counts. For a period not reported for that cohort it returns nil.
+// counts. For a period not reported for that cohort, or a result built
+// from cells (whose lists Users fetches), it returns nil.
 func (r *RetentionResult) CellUsers(cohort, k int) []string {
 	return r.cellUsers(cohort, k, nil, 0)
 }
@@ -78,7 +79,7 @@ func (r *RetentionResult) CellUsers(cohort, k int) []string {
 // whose --by code is code when codes is not nil: the same filter tally
 // counts with, so a list always has as many users as its cell says.
 func (r *RetentionResult) cellUsers(cohort, k int, codes []int32, code int32) []string {
-	if r.plan == nil || r.plan.cal == nil || cohort < 0 || cohort >= len(r.Cohorts) ||
+	if r.plan == nil || r.plan.cal == nil || r.personsIn != nil || cohort < 0 || cohort >= len(r.Cohorts) ||
 		k < 0 || k >= len(r.Cohorts[cohort].Retained) {
 		return nil
 	}

@@ -24,22 +24,11 @@ type RetentionPerson struct {
 // events run from minTime to maxTime (empty: none); persons without a
 // start event in the cohort periods may be left out.
 func RetentionFromPersons(q RetentionQuery, span Span, minTime, maxTime int64, empty bool, persons []RetentionPerson) (*RetentionResult, error) {
-	loc := span.Loc
-	if loc == nil {
-		loc = time.UTC
+	r, err := retentionShell(q, span, minTime, maxTime, empty)
+	if err != nil || r.plan.cal == nil {
+		return r, err
 	}
-	s := &Scope{Loc: loc, From: span.From, To: span.To}
-	p, err := newRetPlan(q, s)
-	if err != nil {
-		return nil, err
-	}
-	p.calendar(minTime, maxTime, empty)
-	r := &RetentionResult{Period: string(p.iv), Periods: p.periods, Start: q.Start, Return: q.Return,
-		Unbounded: q.Unbounded, Recurring: q.Recurring, By: q.By, plan: p,
-		Cohorts: []RetentionCohort{}, Average: []float64{}}
-	if p.cal == nil {
-		return r, nil
-	}
+	p, s := r.plan, r.plan.s
 	var m retMembers
 	by := &Prop{Key: q.By}
 	codes := map[string]int32{}
@@ -102,4 +91,21 @@ func RetentionFromPersons(q RetentionQuery, span Span, minTime, maxTime int64, e
 		r.Breakdown = p.breakdown(r.m)
 	}
 	return r, nil
+}
+
+// retentionShell is the result of q with its plan and calendar and no
+// cohorts yet, for a backend's rows to fill.
+func retentionShell(q RetentionQuery, span Span, minTime, maxTime int64, empty bool) (*RetentionResult, error) {
+	loc := span.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	p, err := newRetPlan(q, &Scope{Loc: loc, From: span.From, To: span.To})
+	if err != nil {
+		return nil, err
+	}
+	p.calendar(minTime, maxTime, empty)
+	return &RetentionResult{Period: string(p.iv), Periods: p.periods, Start: q.Start, Return: q.Return,
+		Unbounded: q.Unbounded, Recurring: q.Recurring, By: q.By, plan: p,
+		Cohorts: []RetentionCohort{}, Average: []float64{}}, nil
 }

@@ -115,6 +115,16 @@ func TestRemoteWorkbenchMatchesLocal(t *testing.T) {
 		local := fileHarness(t, path, 120, 40)
 		remote := remoteHarness(t, url, 120, 40)
 		remote.contains("opened", "events on ClickHouse")
+		// Enter on a retention cell: its users, fetched from the server
+		// (by id there, in import order here).
+		local.keys("4", "<right>", "<enter>")
+		remote.keys("4", "<right>", "<enter>")
+		remote.contains("Cohort ")
+		if l, r := sortedBody(local), sortedBody(remote); !slices.Equal(l, r) || len(l) < 3 {
+			t.Fatalf("%s: the users of a retention cell:\nlocal\n%s\nclickhouse\n%s", url, body(local), body(remote))
+		}
+		local.keys("<esc>", "<left>")
+		remote.keys("<esc>", "<left>")
 		for _, step := range []struct {
 			keys []string
 			see  string
@@ -223,21 +233,23 @@ func TestRemoteWorkbenchMatchesLocal(t *testing.T) {
 		local.keys("<right>", "<enter>")
 		remote.keys("<right>", "<enter>")
 		remote.contains("Variant control —")
-		sorted := func(h *harness) []string {
-			lines := strings.Split(body(h), "\n")
-			for i := range lines {
-				lines[i] = strings.TrimPrefix(strings.TrimPrefix(lines[i], "▸"), " ")
-			}
-			slices.Sort(lines)
-			return lines
-		}
-		if l, r := sorted(local), sorted(remote); !slices.Equal(l, r) {
+		if l, r := sortedBody(local), sortedBody(remote); !slices.Equal(l, r) {
 			t.Fatalf("%s: the users of variant control:\nlocal\n%s\nclickhouse\n%s", url, body(local), body(remote))
 		}
 		user = strings.Fields(strings.TrimPrefix(strings.Split(body(remote), "\n")[3], "▸"))[0] // under the title and the column names
 		remote.keys("<enter>")
 		remote.contains("Timeline of " + user)
 	}
+}
+
+// sortedBody is the lines of h's body in sorted order, without the cursor.
+func sortedBody(h *harness) []string {
+	lines := strings.Split(body(h), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimPrefix(strings.TrimPrefix(lines[i], "▸"), " ")
+	}
+	slices.Sort(lines)
+	return lines
 }
 
 // The first queries' picks count on ClickHouse what they count locally:

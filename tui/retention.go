@@ -188,17 +188,44 @@ func (r *retentionResult) chart(sh *shared, w, sel int) string {
 }
 
 func (r *retentionResult) drill(sel int) (string, []string, bool) {
-	p := max(r.r.Periods, 1)
-	c, k := sel/p, sel%p
-	if c >= len(r.r.Cohorts) || k >= len(r.r.Cohorts[c].Retained) {
+	title, c, k, ok := r.cell(sel)
+	if !ok {
 		return "", nil, false
 	}
-	title := i18n.T("Cohort %s, %s %d", r.r.Cohorts[c].Start, valueLabel(r.r.Period), k)
+	return title, r.r.CellUsers(c, k), true
+}
+
+// open fetches the users of a cell of a result computed on ClickHouse,
+// which holds counts, not memberships, in the background; a local result
+// lists them at once (drill).
+func (r *retentionResult) open(sh *shared, sel int) tea.Cmd {
+	title, c, k, ok := r.cell(sel)
+	if !ok || !r.r.Remote() {
+		return nil
+	}
+	res := r.r
+	return func() tea.Msg {
+		users, err := res.Users(context.Background(), -1, c, k)
+		if err != nil {
+			return statusMsg{text: i18n.T("users of %s: %v", title, err), err: true}
+		}
+		return pageMsg{p: usersPage(sh, "retention", title, users)}
+	}
+}
+
+// cell is the cohort and period of item sel, and the title of its users.
+func (r *retentionResult) cell(sel int) (title string, c, k int, ok bool) {
+	p := max(r.r.Periods, 1)
+	c, k = sel/p, sel%p
+	if c >= len(r.r.Cohorts) || k >= len(r.r.Cohorts[c].Retained) {
+		return "", 0, 0, false
+	}
+	title = i18n.T("Cohort %s, %s %d", r.r.Cohorts[c].Start, valueLabel(r.r.Period), k)
 	if r.r.By != "" {
 		// The heat map is the overall table even with a breakdown on.
 		title += i18n.T(" (overall, every %s)", r.r.By)
 	}
-	return title, r.r.CellUsers(c, k), true
+	return title, c, k, true
 }
 
 // move walks the grid: up/down change cohort, left/right change period;
