@@ -16,17 +16,37 @@ const (
 	Smoothing     Kind = iota // ETS: Model on y or log(1+y)
 	SeasonalNaive             // the last observed value of the same season position
 	Drift                     // the last value plus the mean change per step so far
+	// Adjusted is ETS without a season on the seasonally adjusted series:
+	// the season's profile (seasonProfile over the whole history fitted)
+	// taken out and added back to the forecast, as Hyndman's stlf does
+	// with a periodic STL season. Offered for long seasons only (LongSeason).
+	Adjusted
 )
 
-// Method is one candidate: a family and, for Smoothing, its model and scale.
+// Method is one candidate: a family and, for Smoothing and Adjusted, its
+// model and scale.
 type Method struct {
 	Kind  Kind
-	Model Model // Smoothing only
-	Log   bool  // Smoothing only: the model is of log(1+y)
+	Model Model // Smoothing and Adjusted (no season) only
+	Log   bool  // Smoothing and Adjusted only: the model is of log(1+y)
 }
 
 // String is the method's name as JSON gives it (methodMsg in English).
 func (me Method) String() string { return me.msg().In(i18n.English) }
+
+// LongSeason is the shortest season the Adjusted candidates are offered
+// for: a day of hours, or a year of weeks. ETS updates each of its m
+// seasonal terms once a season, from one point's error, so over a long
+// season of noisy counts (a night hour's 0–3 events) the terms learn
+// slowly and noisily, and fitting m−1 initial terms costs as many
+// parameters (R's ets() refuses seasons over 24 for this and points to
+// stlf). A profile averaged over every season of the history is steadier.
+// Measured on README's backtest table: with them every hourly series
+// scores a lower mase (GA360 0.728 → 0.719, YOOCHOOSE 1.405 → 1.382,
+// Tianchi 1.083 → 1.059, Taobao 0.874 → 0.846), and no other row moves;
+// offered for a week of days too, they took education's 80% coverage
+// under 70% (67% and 66%) and incident total's rel_mae over 1.
+const LongSeason = 24
 
 // candidates lists the methods Choose compares, benchmarks first so that a
 // tie goes to the simpler method. The log scale is offered only for a
@@ -42,6 +62,11 @@ func candidates(m int, nonNeg bool) []Method {
 				continue
 			}
 			out = append(out, Method{Kind: Smoothing, Model: mod, Log: log})
+		}
+		if m >= LongSeason {
+			for _, mod := range []Model{{}, {Trend: true, Damped: true}} {
+				out = append(out, Method{Kind: Adjusted, Model: mod, Log: log})
+			}
 		}
 	}
 	return out
@@ -305,8 +330,9 @@ func (c *Choice) cvScores(o0, h int, fc, sp []float64) []float64 {
 }
 
 // predictor fits me on the first o points (ETS parameters by least
-// squares; the benchmarks, on the cleaned series, need none) and returns
-// its forecasts from any origin from o on; nil when me cannot be fitted.
+// squares; Adjusted's profile from them too; the benchmarks, on the
+// cleaned series, need none) and returns its forecasts from any origin
+// from o on; nil when me cannot be fitted.
 func (c *Choice) predictor(me Method, o int) *predictor {
 	m := max(c.m, 1)
 	switch me.Kind {
@@ -334,6 +360,31 @@ func (c *Choice) predictor(me Method, o int) *predictor {
 			z[i] = math.Log1p(v)
 		}
 	}
+	// Adjusted: the profile of the points before o, taken out of every
+	// point (the later ones only move the state, as for Smoothing). It is
+	// the profile of the cleaned series, outliers and missing points
+	// replaced by their expected value: on a few days of hours, skipping
+	// each moving-average window with a left-out point would leave some
+	// positions with one window or none.
+	var season []float64
+	if me.Kind == Adjusted {
+		if o <= 2*c.m { // more than two seasons, as R's stl() asks
+			return nil
+		}
+		clean := make([]float64, o)
+		for i, v := range c.clean[:o] {
+			clean[i] = v
+			if me.Log {
+				clean[i] = math.Log1p(max(v, 0))
+			}
+		}
+		season = seasonProfile(clean, make([]bool, o), c.m, o)
+		adj := make([]float64, len(z))
+		for i, v := range z {
+			adj[i] = v - season[i%c.m]
+		}
+		z = adj
+	}
 	f := FitModel(z[:o], c.m, me.Model, c.mask[:o])
 	if f == nil {
 		return nil
@@ -348,8 +399,12 @@ func (c *Choice) predictor(me Method, o int) *predictor {
 			st.season[(o+j)%f.Period] = s
 		}
 	}
+	point := st.ahead
+	if season != nil {
+		point = func(o, j int) float64 { return st.ahead(o, j) + season[(o+j-1)%c.m] }
+	}
 	return &predictor{
-		point:  st.ahead,
+		point:  point,
 		spread: func(_, j int) float64 { return math.Sqrt(f.varianceFactor(j)) },
 		advance: func(o int) {
 			e := 0.0

@@ -309,3 +309,135 @@ func TestChooseStartsAfterAGap(t *testing.T) {
 		t.Errorf("refused %q, want %q", s.Refused, want)
 	}
 }
+
+// The classical decomposition's profile by hand: a line plus a season
+// that sums to 0. The centred moving average of a whole season (2×m for
+// even m) of such a series is the line itself, so every deviation from it
+// is the season term exactly: m = 4, season (2, −1, 0, −1); m = 3,
+// season (1, −3, 2). A masked point drops the windows that hold it; a
+// position left without one gets 0 before the centring.
+func TestSeasonProfileByHand(t *testing.T) {
+	for _, season := range [][]float64{{2, -1, 0, -1}, {1, -3, 2}} {
+		m := len(season)
+		y := make([]float64, 5*m)
+		for i := range y {
+			y[i] = 10 + 0.5*float64(i) + season[i%m]
+		}
+		got := seasonProfile(y, make([]bool, len(y)), m, len(y))
+		for j, w := range season {
+			near(t, fmt.Sprintf("m=%d profile[%d]", m, j), got[j], w, 1e-12)
+		}
+		// Only the first 2m points: still exact, from fewer windows.
+		got = seasonProfile(y, make([]bool, len(y)), m, 2*m)
+		for j, w := range season {
+			near(t, fmt.Sprintf("m=%d profile[%d] of 2m points", m, j), got[j], w, 1e-12)
+		}
+	}
+	// y = 0, 0, 0, 6 (m = 3, odd): windows centred on t = 1, 2 only; the
+	// means are 0 and 2, so the deviations are 0 at position 1 and −2 at
+	// position 2, position 0 has none (0); centred: (2/3, 2/3, −4/3).
+	got := seasonProfile([]float64{0, 0, 0, 6}, make([]bool, 4), 3, 4)
+	for j, w := range []float64{2.0 / 3, 2.0 / 3, -4.0 / 3} {
+		near(t, fmt.Sprintf("small profile[%d]", j), got[j], w, 1e-12)
+	}
+	// Masking point 3 drops the window of t = 2: only t = 1 is left.
+	got = seasonProfile([]float64{0, 0, 0, 6}, []bool{false, false, false, true}, 3, 4)
+	for j, w := range []float64{0, 0, 0} {
+		near(t, fmt.Sprintf("masked profile[%d]", j), got[j], w, 1e-12)
+	}
+}
+
+// The seasonally adjusted candidates are offered for seasons of 24 and
+// more only, on both scales, without and with a damped trend.
+func TestAdjustedOfferedForLongSeasons(t *testing.T) {
+	count := func(m int) int {
+		n := 0
+		for _, me := range candidates(m, true) {
+			if me.Kind == Adjusted {
+				n++
+				if me.Model.Seasonal {
+					t.Errorf("m=%d: %s has a season of its own", m, me)
+				}
+			}
+		}
+		return n
+	}
+	if n := count(7); n != 0 {
+		t.Errorf("a week of days got %d adjusted candidates, want none", n)
+	}
+	if n := count(24); n != 4 {
+		t.Errorf("a day of hours got %d adjusted candidates, want 4", n)
+	}
+	if n := count(LongSeason - 1); n != 0 {
+		t.Errorf("m=%d got %d adjusted candidates", LongSeason-1, n)
+	}
+}
+
+// The adjusted candidates' cross-validation forecasts against the slow
+// way: the profile of the cleaned points before the first origin o0, ETS
+// fitted on the adjusted points before o0, and for every origin o that
+// fit filtered with the same parameters up to o: its forecast plus the
+// profile. Changing the points from o0 on must not change the forecast
+// from o0, and two seasons are too few to fit on.
+func TestAdjustedMatchesReplay(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	const m = 24
+	for trial := range 4 {
+		n := 4*m + 1 + r.Intn(2*m) // cross-validated from more than two seasons
+		y := make([]float64, n)
+		for i := range y {
+			y[i] = math.Max(0, math.Round(20+10*math.Sin(2*math.Pi*float64(i%m)/m)+0.05*float64(i)+4*r.NormFloat64()))
+		}
+		mask := make([]bool, n)
+		out := r.Intn(n)
+		mask[out] = true
+		clean := slices.Clone(y)
+		clean[out] = 25
+		me := Method{Kind: Adjusted, Model: Models[2*(trial%2)], Log: trial >= 2}
+		c := &Choice{y: y, clean: clean, mask: mask, m: m, nonNeg: true}
+		if c.predictor(me, 2*m) != nil {
+			t.Fatal("fitted on two seasons; stl asks for more")
+		}
+		o0 := cvStart(n, m)
+		p := c.predictor(me, o0)
+		if p == nil {
+			t.Fatalf("trial %d: no fit from %d of %d points", trial, o0, n)
+		}
+		scale := func(v float64) float64 {
+			if me.Log {
+				return math.Log1p(math.Max(v, 0))
+			}
+			return v
+		}
+		zc := make([]float64, o0)
+		for i := range zc {
+			zc[i] = scale(clean[i])
+		}
+		season := seasonProfile(zc, make([]bool, o0), m, o0)
+		adj := make([]float64, n)
+		for i := range adj {
+			adj[i] = scale(y[i]) - season[i%m]
+		}
+		f := FitModel(adj[:o0], m, me.Model, mask[:o0])
+		// The future of o0 changes nothing from o0.
+		c2 := &Choice{y: slices.Clone(y), clean: slices.Clone(clean), mask: mask, m: m, nonNeg: true}
+		for i := o0; i < n; i++ {
+			c2.y[i], c2.clean[i] = 1e6, 1e6
+		}
+		q := c2.predictor(me, o0)
+		for j := 1; j <= 30; j++ {
+			if q.point(o0, j) != p.point(o0, j) {
+				t.Fatalf("trial %d: the points after the origin moved its forecast", trial)
+			}
+		}
+		for o := o0; o < n; o++ {
+			ref := *f
+			ref.filter(adj[:o], mask[:o], f.start)
+			for j, w := range ref.Forecast(30) {
+				want := w.Value + season[(o+j)%m]
+				near(t, me.String()+" forecast", p.point(o, j+1), want, 1e-9*math.Abs(want)+1e-9)
+			}
+			p.advance(o)
+		}
+	}
+}

@@ -323,36 +323,7 @@ func initialStates(y []float64, mask []bool, m int, mod Model) (states, bool) {
 	w := min(len(y), 4*max(m, 3))
 	var st states
 	if mod.Seasonal {
-		st.season = make([]float64, m)
-		sum := make([]float64, m)
-		cnt := make([]float64, m)
-		half := m / 2
-		for t := half; t+half < w; t++ {
-			// Centred moving average: m terms for odd m, 2×m for even m.
-			ma, ok := 0.0, !mask[t]
-			for k := t - half; k <= t+half && ok; k++ {
-				wt := 1.0
-				if m%2 == 0 && (k == t-half || k == t+half) {
-					wt = 0.5
-				}
-				ok = !mask[k]
-				ma += wt * y[k]
-			}
-			if ok {
-				sum[t%m] += y[t] - ma/float64(m)
-				cnt[t%m]++
-			}
-		}
-		mean := 0.0
-		for j := range m {
-			if cnt[j] > 0 {
-				st.season[j] = sum[j] / cnt[j]
-			}
-			mean += st.season[j] / float64(m)
-		}
-		for j := range m {
-			st.season[j] -= mean
-		}
+		st.season = seasonProfile(y, mask, m, w)
 	}
 	// A line through the seasonally adjusted points.
 	var n, sx, sy, sxx, sxy float64
@@ -380,6 +351,44 @@ func initialStates(y []float64, mask []bool, m int, mod Model) (states, bool) {
 		st.level = (sy-st.slope*sx)/n - st.slope
 	}
 	return st, true
+}
+
+// seasonProfile is the seasonal profile of the classical decomposition of
+// y[:w]: at each position mod m, the mean deviation of the points from
+// their centred moving average (m terms for odd m, 2×m for even m), over
+// the windows without a masked point, shifted so the terms sum to 0. A
+// position without such a window gets 0.
+func seasonProfile(y []float64, mask []bool, m, w int) []float64 {
+	season := make([]float64, m)
+	sum := make([]float64, m)
+	cnt := make([]float64, m)
+	half := m / 2
+	for t := half; t+half < w; t++ {
+		ma, ok := 0.0, !mask[t]
+		for k := t - half; k <= t+half && ok; k++ {
+			wt := 1.0
+			if m%2 == 0 && (k == t-half || k == t+half) {
+				wt = 0.5
+			}
+			ok = !mask[k]
+			ma += wt * y[k]
+		}
+		if ok {
+			sum[t%m] += y[t] - ma/float64(m)
+			cnt[t%m]++
+		}
+	}
+	mean := 0.0
+	for j := range m {
+		if cnt[j] > 0 {
+			season[j] = sum[j] / cnt[j]
+		}
+		mean += season[j] / float64(m)
+	}
+	for j := range m {
+		season[j] -= mean
+	}
+	return season
 }
 
 // filter runs the model over y from init, recording the one-step

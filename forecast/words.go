@@ -16,6 +16,11 @@ func (me Method) msg() i18n.Msg {
 		return i18n.M("seasonal naive")
 	case Drift:
 		return i18n.M("naive with drift")
+	case Adjusted:
+		if me.Log {
+			return i18n.M("%s of the seasonally adjusted log(1+y)", me.Model.String())
+		}
+		return i18n.M("%s of the seasonally adjusted series", me.Model.String())
 	}
 	if me.Log {
 		return i18n.M("%s of log(1+y)", me.Model.String())
