@@ -77,7 +77,7 @@ func (db *DB) loadOrdered(ctx context.Context, names bool) (*Ordered, error) {
 	}
 	defer loadHeap(stored)()
 	if version > 0 && snap == version {
-		o, err := readSnapshot(ctx, tx, version, stored, names)
+		o, err := db.readColumns(ctx, tx, version, stored, names)
 		if err == nil {
 			o.db, o.fromSnapshot = db, true
 			return o, nil
@@ -118,6 +118,46 @@ func (db *DB) beginAt(ctx context.Context, version int64, snapshot bool) (*sql.T
 	}
 	return tx, nil
 }
+
+// readColumns is readSnapshot through the column cache (colcache_linux.go)
+// for a load without names, which only one-shot analyses ask for: the
+// cached columns are a mapping held for the process's life.
+func (db *DB) readColumns(ctx context.Context, tx *sql.Tx, version, stored int64, names bool) (*Ordered, error) {
+	if names || stored < columnCacheMin {
+		return readSnapshot(ctx, tx, version, stored, names)
+	}
+	base, err := snapshotRows(ctx, tx, stored)
+	if err != nil || base != stored {
+		return readSnapshot(ctx, tx, version, stored, names)
+	}
+	file, key, ok := columnKey(ctx, tx, db, version, stored)
+	if !ok {
+		return readSnapshot(ctx, tx, version, stored, names)
+	}
+	if o := cachedColumns(file, key); o != nil {
+		eventNames, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
+		if err != nil {
+			return nil, err
+		}
+		o.Version, o.Names = version, eventNames[1:]
+		if o.Users, err = userIDs(ctx, tx, false); err != nil {
+			return nil, err
+		}
+		if checkPersons(o) == nil {
+			columnCacheHits.Add(1)
+			return o, nil
+		}
+	}
+	o, err := readSnapshot(ctx, tx, version, stored, names)
+	if err == nil {
+		keepColumns(file, key, o)
+	}
+	return o, err
+}
+
+// columnCacheHits counts loads from the column cache, so tests can tell
+// which path ran.
+var columnCacheHits atomic.Int64
 
 // readSnapshot decodes the snapshot, whose segments and tail must hold
 // stored events, merging the tail into the segments' order. Without names,

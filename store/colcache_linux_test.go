@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// withColumnCache caches every load's columns in a directory of the
+// test's own, returned.
+func withColumnCache(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "columns")
+	min, where := columnCacheMin, columnCacheDir
+	columnCacheMin, columnCacheDir = 1, func() string { return dir }
+	t.Cleanup(func() { columnCacheMin, columnCacheDir = min, where })
+	return dir
+}
+
+// sameColumns checks a load without names against the events ordered
+// from the chunks, and says whether it came from the cache.
+func sameColumns(t *testing.T, what string, db *DB) (cached bool) {
+	t.Helper()
+	hits := columnCacheHits.Load()
+	got, err := db.LoadOrderedIDs(context.Background())
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	want := chunkOrder(t, db)
+	if !got.fromSnapshot || got.Version != want.Version || !slices.Equal(got.Person, want.Person) || !slices.Equal(got.Start, want.Start) ||
+		!slices.Equal(got.Event, want.Event) || !slices.Equal(got.Time, want.Time) || got.MinTime != want.MinTime ||
+		got.MaxTime != want.MaxTime || !slices.Equal(got.Names, want.Names) || len(got.Users) != len(want.Users) {
+		t.Fatalf("%s: the columns differ from the chunks'\n got %+v\nwant %+v", what, *got, *want)
+	}
+	// A property column is placed as from a decoded snapshot.
+	col, err := got.LoadPropOrdered(context.Background(), "i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos, err := got.Positions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	placed, err := db.LoadPropAt(context.Background(), "i", got.Version, pos, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(col.Codes, placed.Codes) || !slices.Equal(col.Values, placed.Values) {
+		t.Fatalf("%s: property column differs", what)
+	}
+	return columnCacheHits.Load() > hits
+}
+
+// cacheFiles lists the cache files of dir.
+func cacheFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestColumnCache loads a database's columns once decoded and written,
+// then from the cache, and checks that what must not be read is not: the
+// file after an import, or a damaged, cut or stale one, or another
+// database in the same place.
+func TestColumnCache(t *testing.T) {
+	dir := withColumnCache(t)
+	defer func(n int) { segmentEvents = n }(segmentEvents)
+	segmentEvents = 500
+	db := snapshotDB(t)
+	if sameColumns(t, "first load", db) {
+		t.Fatal("the first load came from the cache")
+	}
+	files := cacheFiles(t, dir)
+	if len(files) != 1 {
+		t.Fatalf("cache files %q, want one", files)
+	}
+	if !sameColumns(t, "second load", db) {
+		t.Fatal("the second load did not come from the cache")
+	}
+
+	// Damage: one byte of the times, the file cut short, a stranger's
+	// header. Each is decoded again and written anew.
+	damage := []func(b []byte) []byte{
+		func(b []byte) []byte { b[len(b)-4*2-100] ^= 1; return b },
+		func(b []byte) []byte { return b[:len(b)-1] },
+		func(b []byte) []byte { b[20] ^= 0xff; return b },
+		func(b []byte) []byte { return b[:100] },
+	}
+	for k, harm := range damage {
+		b, err := os.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(files[0], harm(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if sameColumns(t, fmt.Sprint("damage ", k), db) {
+			t.Fatalf("damage %d: the damaged file was read", k)
+		}
+		if !sameColumns(t, fmt.Sprint("after damage ", k), db) {
+			t.Fatalf("damage %d: the file was not written anew", k)
+		}
+	}
+
+	// An import makes the file stale.
+	importEvents(t, db, someEvents(5000, "c"))
+	if sameColumns(t, "after an import", db) {
+		t.Fatal("a stale file was read after an import")
+	}
+	if !sameColumns(t, "after an import, again", db) {
+		t.Fatal("the file was not written anew after an import")
+	}
+
+	// Another database at the same path, of the same shape and data
+	// version (the same users, times and counts: blobs of the same sizes)
+	// but other event names, is not this one.
+	path := db.Path
+	db.Close()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+	other, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	later := func(n int, tag string) []Event {
+		evs := someEvents(n, tag)
+		for i := range evs {
+			evs[i].Name = fmt.Sprintf("e%d", (i+1)%5)
+		}
+		return evs
+	}
+	importEvents(t, other, later(3000, "a"))
+	importEvents(t, other, later(2000, "b"))
+	importEvents(t, other, later(5000, "c"))
+	if sameColumns(t, "another database", other) {
+		t.Fatal("another database's file was read")
+	}
+}
+
+// TestColumnCacheBounds: a load with names never maps the cache; at most
+// columnCacheFiles databases are kept; a cache directory that cannot be
+// made costs nothing but the decode.
+func TestColumnCacheBounds(t *testing.T) {
+	dir := withColumnCache(t)
+	var dbs []*DB
+	for range columnCacheFiles + 1 {
+		db := snapshotDB(t)
+		dbs = append(dbs, db)
+		sameColumns(t, "load", db)
+		if !sameColumns(t, "load again", db) {
+			t.Fatal("not from the cache")
+		}
+	}
+	if files := cacheFiles(t, dir); len(files) != columnCacheFiles {
+		t.Fatalf("cache files %q, want %d", files, columnCacheFiles)
+	}
+	hits := columnCacheHits.Load()
+	if _, err := dbs[len(dbs)-1].LoadOrdered(context.Background()); err != nil || columnCacheHits.Load() != hits {
+		t.Fatalf("a load with names: %v, from the cache: %v", err, columnCacheHits.Load() != hits)
+	}
+
+	blocked := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	columnCacheDir = func() string { return filepath.Join(blocked, "columns") }
+	for range 2 {
+		if sameColumns(t, "no cache directory", dbs[0]) {
+			t.Fatal("from a cache that cannot exist")
+		}
+	}
+}

@@ -1,0 +1,19 @@
+//go:build !linux
+
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// columnCacheMin: see colcache_linux.go; here nothing is cached.
+var columnCacheMin = smallLoad
+
+func columnKey(context.Context, *sql.Tx, *DB, int64, int64) (string, [32]byte, bool) {
+	return "", [32]byte{}, false
+}
+
+func cachedColumns(string, [32]byte) *Ordered { return nil }
+
+func keepColumns(string, [32]byte, *Ordered) {}
