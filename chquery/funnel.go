@@ -96,6 +96,9 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		if err := funnelPerson(row, q.By != "", &ps); err != nil {
 			return err
 		}
+		if ps.Level == -2 { // onceSharedSQL: too many chains at ps.Start
+			return query.StrictOnceOverflow(ps.User, ps.Start)
+		}
 		ps.Open = !vendor && ps.Start+window > f.max // other products have no "in progress"
 		return persons.Add(ps)
 	})

@@ -1,12 +1,17 @@
 package chquery
 
 import (
+	"context"
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/spoorhq/spoor/query"
 )
 
 // windowFunnel's strict_once over steps of different names (each row
-// meets at most one condition, so no row can fill two steps of a chain):
+// meets at most one condition, so no row can fill two steps of a chain),
+// or with strict_increase (a chain's steps are at different instants):
 // ClickHouse keeps every partial chain, and the local port
 // (query/funnel_clickhouse.go, chStrictOnce) keeps, of each step's chains
 // from earlier instants, the one with the latest start ("collapsed"),
@@ -80,4 +85,180 @@ func onceChain(st *stages, n int, window int64, strictIncrease bool, big string,
 		times = append(times, fmt.Sprintf("if(%s AND m < %d, ts, bitShiftRight(arrayElement(K, J%d), %s))", done, k, k, shift))
 	}
 	return times, fmt.Sprintf("if(%s AND m = 0, 1, -1)", done)
+}
+
+// onceSharedSQL is windowFunnel's strict_once alone over steps sharing an
+// event name (one filter per name: stepClasses), over the person's events
+// in the range that pass --where. The local port (chStrictOnce) keeps, per
+// step, the chain of earlier instants with the latest start (C_k, the
+// collapsed one) and enumerates at each instant every chain its rows make,
+// one row filling at most one step of a chain, in the order of (step,
+// row, chain extended). Taken in groups of equal time, as funnelSQL:
+//
+//   - A chain reaches k at group g from a base C_j (j >= 1, within the
+//     window of g) or from a start at g (j = 0) when the group holds, class
+//     by class, as many rows as steps j+1..k take (rows of a class are
+//     interchangeable). C_j's start is later the smaller j, so C_k after g
+//     (the latest start, the last made of those) has the least such j, JS_k;
+//     the latest start per group and step is funnelSQL's running maximum.
+//   - The search ends at the first group completing the funnel, with the
+//     first chain made there: from the deepest C_m within the window, the
+//     steps after m at the group, the rows of each class taken from the
+//     first down from the last step. A person short of the last step counts
+//     C of their deepest step at the end: at its last group, the base JS,
+//     the rows taken from the last down.
+//   - A chain's steps below its base are those of the base, C_j as it was
+//     before the group: the last group before it where JS_j was defined.
+//     So each step's group is read from the one above, top down.
+//
+// The start row (--by) is the row of step 1's class the order above gives
+// step 1 at its group. A group whose chains of steps 1..n-1, counted as
+// products of falling factorials, pass query.CHMaxChains (with one made by
+// extending a chain) fails the query as the local engine does: the row
+// says so with level -2 and the group's time.
+func (e *Engine) onceSharedSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
+	n := len(q.Steps)
+	window, where, err := e.windowAndWhere(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	cls, classIf, classNames, err := e.classCases(ctx, q.Steps)
+	if err != nil {
+		return nil, err
+	}
+	if err := packedSpan(f); err != nil {
+		return nil, err
+	}
+	nc, c1 := len(classNames), cls[0]
+	// windowFunnel reads the range only: no window after it.
+	inner := e.personKeysWith(q, span, f, 0, where, classIf, classNames, "code = "+strconv.Itoa(c1), keyOptions{total: unfiltered(q.Steps)})
+	W := lit(window)
+	var st stages
+	groupCounts(&st, f.min, 1, nc, 0)
+	// need(j, k): per class, how many of steps j+1..k (1-based) it fills.
+	need := func(j, k int) map[int]int {
+		m := map[int]int{}
+		for s := j; s < k; s++ {
+			m[cls[s]]++
+		}
+		return m
+	}
+	feasible := func(j, k int) string {
+		var conds []string
+		for c := 1; c <= nc; c++ {
+			if m := need(j, k)[c]; m > 0 {
+				conds = append(conds, fmt.Sprintf("g%d >= %d", c, m))
+			}
+		}
+		return strings.Join(conds, " AND ")
+	}
+	// base(j): C_j exists and is within the window of the group.
+	valid := func(j int) string { return fmt.Sprintf("p%d >= gt - %s", j, W) }
+	params, args := []string{"gt"}, []string{"GT"}
+	for c := 1; c <= nc; c++ {
+		params = append(params, fmt.Sprintf("g%d", c))
+		args = append(args, fmt.Sprintf("G%d", c))
+	}
+	for k := 1; k <= n; k++ {
+		st.next()
+		if k > 1 {
+			st.let(fmt.Sprintf("PA%d", k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(A%d), %s)", k-1, neg))
+			params = append(params, fmt.Sprintf("p%d", k-1))
+			args = append(args, fmt.Sprintf("PA%d", k-1))
+		}
+		js, b := []string{feasible(0, k), "0"}, []string{feasible(0, k), "gt"}
+		for j := 1; j < k; j++ {
+			js = append(js, feasible(j, k)+" AND "+valid(j), strconv.Itoa(j))
+			b = append(b, feasible(j, k)+" AND "+valid(j), fmt.Sprintf("p%d", j))
+		}
+		lambda := "arrayMap((" + strings.Join(params, ", ") + ") -> multiIf(%s, %s), " + strings.Join(args, ", ") + ")"
+		st.let(fmt.Sprintf("JS%d", k), fmt.Sprintf(lambda, strings.Join(js, ", "), "-1"))
+		st.let(fmt.Sprintf("B%d", k), fmt.Sprintf(lambda, strings.Join(b, ", "), neg))
+		st.next()
+		st.let(fmt.Sprintf("A%d", k), runningMax(fmt.Sprintf("B%d", k)))
+		if k < n {
+			// Where C_k was made (RI) and how often up to each group (RC):
+			// the last before group g is RI[RC[g-1]].
+			st.let(fmt.Sprintf("RC%d", k), fmt.Sprintf("arrayCumSum(arrayMap(b -> toUInt32(b > %s), B%d))", neg, k))
+			st.let(fmt.Sprintf("RI%d", k), fmt.Sprintf("arrayFilter((i, b) -> b > %s, arrayEnumerate(B%d), B%d)", neg, k, k))
+		}
+	}
+	// Chains at a group, per step below n: from each valid base, the
+	// products of the rows' falling factorials (Float64: only the bound
+	// matters), and whether one of steps 2..n-1 is made.
+	chains, extended := "toFloat64(0)", "toFloat64(0)"
+	for k := 1; k < n; k++ {
+		for j := 0; j < k; j++ {
+			prod := "toFloat64(1)"
+			for c, m := range need(j, k) {
+				for i := 0; i < m; i++ {
+					prod += fmt.Sprintf(" * greatest(toFloat64(g%d) - %d, 0)", c, i)
+				}
+			}
+			term := prod
+			if j > 0 {
+				term = fmt.Sprintf("if(%s, %s, 0)", valid(j), prod)
+			}
+			chains += " + " + term
+			if k > 1 {
+				extended += " + " + term
+			}
+		}
+	}
+	st.next()
+	st.let("OV", "arrayMap(("+strings.Join(params, ", ")+") -> "+chains+" > "+strconv.Itoa(query.CHMaxChains)+" AND "+extended+" > 0, "+strings.Join(args, ", ")+")")
+	// gi: the group completing the funnel (0: none); m its base.
+	st.let("gi", fmt.Sprintf("toInt64(arrayFirstIndex(x -> x > %s, B%d))", neg, n))
+	level := "-1"
+	for k := 1; k <= n; k++ {
+		level = fmt.Sprintf("if(arrayElement(A%d, -1) > %s, %d, %s)", k, neg, k-1, level)
+	}
+	st.let("level", level)
+	st.next()
+	st.let("ov", "toInt64(arrayFirstIndex(x -> x, OV))")
+	st.let("ts", "arrayElement(GT, gi)")
+	m := "0"
+	for j := 1; j < n; j++ {
+		m = fmt.Sprintf("if(arrayElement(PA%d, gi) >= ts - %s, %d, %s)", j, W, j, m)
+	}
+	// TG<k>: the group of the counted chain's step k; BS<k>: the base of
+	// the part of the chain holding it; TOP<k>: that part's top step (n:
+	// the part made at gi, whose rows are taken from the first).
+	for k := n; k >= 1; k-- {
+		st.next()
+		if k == n {
+			st.let(fmt.Sprintf("TG%d", k), "gi")
+			st.let(fmt.Sprintf("BS%d", k), m)
+			st.let(fmt.Sprintf("TOP%d", k), strconv.Itoa(n))
+			continue
+		}
+		before := fmt.Sprintf("toInt64(arrayElement(RI%d, arrayElement(RC%d, TG%d - 1)))", k, k, k+1)
+		own := fmt.Sprintf("toInt64(arrayElement(RI%d, -1))", k)
+		st.let(fmt.Sprintf("TG%d", k), fmt.Sprintf("multiIf(level = %d, %s, level < %d, 0, %d > BS%d, TG%d, %s)", k-1, own, k-1, k, k+1, k+1, before))
+		st.let(fmt.Sprintf("BS%d", k), fmt.Sprintf("multiIf(level < %d, 0, level > %d AND %d > BS%d, BS%d, toInt64(arrayElement(JS%d, TG%d)))", k-1, k-1, k, k+1, k+1, k, k))
+		st.let(fmt.Sprintf("TOP%d", k), fmt.Sprintf("multiIf(level < %d, 0, level > %d AND %d > BS%d, TOP%d, %d)", k-1, k-1, k, k+1, k+1, k))
+	}
+	st.next()
+	st.let("t0", "arrayElement(GT, TG1)")
+	// q(L): how many of steps 1..L are of step 1's class.
+	q1 := func(l int) int { return need(0, l)[c1] }
+	idx := fmt.Sprintf("toInt64(arrayElement(G%d, TG1))", c1)
+	var tops []string
+	for l := 1; l < n; l++ {
+		tops = append(tops, fmt.Sprintf("TOP1 = %d, %s - %d", l, idx, q1(l)-1))
+	}
+	st.let("row", fmt.Sprintf("multiIf(%s, %d)", strings.Join(tops, ", "), q1(n)))
+	var ds []string
+	for k := 2; k <= n; k++ {
+		ds = append(ds, fmt.Sprintf("arrayElement(GT, TG%d) - arrayElement(GT, TG%d)", k, k-1))
+	}
+	cols := []string{"person", "if(ov > 0 AND (gi = 0 OR ov <= gi), -2, level) AS lv", "if(lv = -2, arrayElement(GT, ov), t0)", "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"}
+	if q.By != "" {
+		st.next()
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0, byEv), row)")
+		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
+	}
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE lv != -1"
+	}, nil
 }

@@ -16,9 +16,9 @@ import (
 // compiled where they can be exactly: Mixpanel's, Amplitude's (strict, or
 // ordered over steps whose filters agree per name), PostHog's (any order,
 // or ordered and strict over steps whose filters agree per name) and
-// ClickHouse's windowFunnel with every option (strict_once over steps of
-// different names: funnel_once.go). The rest say they are not compiled
-// yet.
+// ClickHouse's windowFunnel with every option (strict_once: funnel_once.go;
+// over steps sharing a name, with strict_increase, or alone over steps
+// whose filters agree per name). The rest say they are not compiled yet.
 
 // vendorSQL returns the per-person query of q under another product's
 // semantics, or an error saying it is not compiled.
@@ -26,7 +26,7 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 	switch sem := strings.ToLower(strings.TrimSpace(q.Semantics)); {
 	case sem == query.SemMixpanel:
 		return e.mixpanelSQL(ctx, q, span)
-	case sem == query.SemClickHouse && (distinctNames(q.Steps) || !slices.ContainsFunc(q.Options, func(o string) bool { return strings.TrimSpace(o) == query.CHStrictOnce })):
+	case sem == query.SemClickHouse && (distinctNames(q.Steps) || !hasOption(q, query.CHStrictOnce) || hasOption(q, query.CHStrictIncrease)):
 		return e.windowFunnelSQL(ctx, q, span, f)
 	case sem == query.SemAmplitude && strings.EqualFold(q.Mode, query.FunnelStrict):
 		return e.strictSQL(ctx, q, span, true)
@@ -40,11 +40,18 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 		return e.distinctSQL(ctx, q, span, f, posthogAttempt)
 	case sem == query.SemPostHog:
 		return e.posthogSQL(ctx, q, span, f)
+	case sem == query.SemClickHouse && !hasOption(q, query.CHStrictDedup) && !hasOption(q, query.CHStrictOrder):
+		return e.onceSharedSQL(ctx, q, span, f)
 	case sem == query.SemClickHouse:
-		return nil, errNotYet(i18n.M("--semantics clickhouse with --option strict_once over steps sharing an event name"))
+		return nil, errNotYet(i18n.M("--semantics clickhouse with --option strict_once and strict_deduplication or strict_order, without strict_increase, over steps sharing an event name"))
 	default:
 		return nil, errNotYet(i18n.M("--semantics %s", q.Semantics))
 	}
+}
+
+// hasOption reports whether q names the windowFunnel option o.
+func hasOption(q query.FunnelQuery, o string) bool {
+	return slices.ContainsFunc(q.Options, func(s string) bool { return strings.TrimSpace(s) == o })
 }
 
 // stepBits returns SQL for the mask of the steps an event meets (bit k:
@@ -149,7 +156,7 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	var strictIncrease, dedup, order, reentry, once bool
 	for _, o := range q.Options {
 		switch strings.TrimSpace(o) {
-		case query.CHStrictOnce: // steps of different names (vendorSQL): funnel_once.go
+		case query.CHStrictOnce: // steps of different names, or with strict_increase (vendorSQL): funnel_once.go
 			once = n > 1
 		case query.CHStrictIncrease:
 			strictIncrease = true

@@ -35,7 +35,7 @@ func init() {
 		// funnel_distinct.go
 		"the events span more than %d years, more than a ClickHouse funnel handles": "事件跨度超过 %d 年，超出了 ClickHouse 漏斗能处理的范围",
 		// funnel_semantics.go
-		"--semantics clickhouse with --option strict_once over steps sharing an event name": "步骤共用事件名、带 --option strict_once 的 clickhouse 口径漏斗（--semantics clickhouse）",
+		"--semantics clickhouse with --option strict_once and strict_deduplication or strict_order, without strict_increase, over steps sharing an event name": "步骤共用事件名、带 --option strict_once 及 strict_deduplication 或 strict_order（不带 strict_increase）的 clickhouse 口径漏斗（--semantics clickhouse）",
 		"--semantics %s": "按 %[1]s 口径计算的漏斗（--semantics %[1]s）",
 		// lifecycle.go
 		"lifecycle: reading ClickHouse's counts: %w": "生命周期：读取 ClickHouse 返回的计数：%w",

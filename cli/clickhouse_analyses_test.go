@@ -45,6 +45,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "buy,view,cart", "--mode", "any", "--window", "3h", "--by", "plan", "--in-progress-at", "1"},
 			{"funnel", "--steps", "view,cart,buy", "--semantics", "mixpanel", "--by", "plan", "--window", "2h"},
 			{"funnel", "--steps", "view,view,buy", "--semantics", "clickhouse", "--where", "price > 20"},
+			{"funnel", "--steps", "view,view,buy", "--semantics", "clickhouse", "--option", "strict_once", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,buy", "--exclude", "open", "--window", "3h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,buy", "--exclude", "open:2-3", "--window", "3h"},
 			{"funnel", "--steps", "view,view,buy", "--exclude", "open", "--exclude", "cart:1-2", "--window", "3h", "--by", "plan"},

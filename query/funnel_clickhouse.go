@@ -25,10 +25,17 @@ import (
 // chMaxSteps is windowFunnel's MAX_EVENTS.
 const chMaxSteps = 32
 
-// chMaxChains bounds strict_once's partial chains at one instant: each
+// CHMaxChains bounds strict_once's partial chains at one instant: each
 // row at an instant may extend every chain of the step before it, which
 // ClickHouse enumerates without limit.
-const chMaxChains = 1 << 17
+const CHMaxChains = 1 << 17
+
+// StrictOnceOverflow is the error of a person (user) with more than
+// CHMaxChains partial chains of strict_once at one instant (at, ms).
+func StrictOnceOverflow(user string, at int64) error {
+	return i18n.Errorf("windowFunnel strict_once: user %s has more than %d partial chains at %s (events of one instant filling several steps); ClickHouse would enumerate them all — drop strict_once or make the steps distinct",
+		user, CHMaxChains, time.UnixMilli(at).UTC().Format(time.RFC3339Nano))
+}
 
 // ClickHouse windowFunnel options, as --option names them.
 const (
@@ -211,7 +218,7 @@ type chSeq struct {
 // every older chain, so of a level's chains only the one with the latest
 // first timestamp can still matter, and it alone is kept. Within one
 // timestamp the chains are kept as ClickHouse keeps them, up to
-// chMaxChains.
+// CHMaxChains.
 func (w *funnelWorker) chStrictOnce(es []chEntry) int {
 	o, n, win := w.p.ch, w.n, w.p.window
 	if len(w.chSeqs) < n {
@@ -281,9 +288,8 @@ func (w *funnelWorker) chStrictOnce(es []chEntry) int {
 				if idx+1 == n {
 					return done(n)
 				}
-				if created++; created > chMaxChains {
-					w.err = i18n.Errorf("windowFunnel strict_once: user %s has more than %d partial chains at %s (events of one instant filling several steps); ClickHouse would enumerate them all — drop strict_once or make the steps distinct",
-						w.p.d.Users[w.u], chMaxChains, time.UnixMilli(e.t).UTC().Format(time.RFC3339Nano))
+				if created++; created > CHMaxChains {
+					w.err = StrictOnceOverflow(w.p.d.Users[w.u], e.t)
 					return deepest()
 				}
 			}
