@@ -84,6 +84,8 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		sql, err = e.betweenSQL(ctx, q, span, f, from, to)
 	case distinctNames(q.Steps):
 		sql, err = e.distinctSQL(ctx, q, span, f, latestAttempt)
+	case len(q.Exclude) == 0 && filtersDiffer(q.Steps):
+		sql, err = e.typedSQL(ctx, q, span, f, latestAttempt)
 	default:
 		sql, err = e.funnelSQL(ctx, q, span, f, latestAttempt)
 	}

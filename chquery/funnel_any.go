@@ -136,9 +136,28 @@ type anyName struct {
 // least over 2^classes sets.
 const maxAnyClasses = 4
 
-// anyTypes groups the steps by name and, within a name, by filters.
+// anyTypes groups the steps by name and, within a name, by filters
+// (stepTypes), within what the matching takes.
 func (e *Engine) anyTypes(ctx context.Context, steps []query.FunnelStep) ([]anyName, error) {
-	var names []anyName
+	names, _, err := e.stepTypes(ctx, steps)
+	if err != nil {
+		return nil, err
+	}
+	for _, nm := range names {
+		if len(nm.conds) > maxAnyClasses {
+			return nil, errNotYet(i18n.M("an any-order funnel with more than %d different filters on steps of one event (%s)", maxAnyClasses, nm.event))
+		}
+	}
+	if nextCode(names) > 255 {
+		return nil, errNotYet(i18n.M("an any-order funnel whose steps' filters make more than 254 kinds of event"))
+	}
+	return names, nil
+}
+
+// stepTypes groups the steps by name and, within a name, by filters, and
+// says per step its name (an index of names) and its class within it.
+// Codes start at 1 (0 and 255 are anySQL's markers).
+func (e *Engine) stepTypes(ctx context.Context, steps []query.FunnelStep) (names []anyName, of [][2]int, err error) {
 	byName := map[string]int{}
 	byClass := map[string]int{}
 	for k, st := range steps {
@@ -151,28 +170,30 @@ func (e *Engine) anyTypes(ctx context.Context, steps []query.FunnelStep) ([]anyN
 		key := st.Event + "\x00" + strings.Join(st.Where, "\x00")
 		if c, ok := byClass[key]; ok {
 			names[g].mult[c]++
+			of = append(of, [2]int{g, c})
 			continue
-		}
-		if len(names[g].conds) == maxAnyClasses {
-			return nil, errNotYet(i18n.M("an any-order funnel with more than %d different filters on steps of one event (%s)", maxAnyClasses, st.Event))
 		}
 		cond, err := e.conditions(ctx, st.Where)
 		if err != nil {
-			return nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
+			return nil, nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
 		}
 		byClass[key] = len(names[g].conds)
+		of = append(of, [2]int{g, len(names[g].conds)})
 		names[g].conds = append(names[g].conds, cond)
 		names[g].mult = append(names[g].mult, 1)
 	}
-	code := 1 // 0 and 255 are the markers
+	code := 1
 	for g := range names {
 		names[g].offset = code
-		code += 1<<len(names[g].conds) - 1
+		code += 1<<min(len(names[g].conds), codeBits) - 1
 	}
-	if code > 255 {
-		return nil, errNotYet(i18n.M("an any-order funnel whose steps' filters make more than 254 kinds of event"))
-	}
-	return names, nil
+	return names, of, nil
+}
+
+// nextCode is the code after the names' last type's.
+func nextCode(names []anyName) int {
+	nm := names[len(names)-1]
+	return nm.offset + 1<<min(len(nm.conds), codeBits) - 1
 }
 
 // codeCase is the name's multiIf case: its event meeting one of its

@@ -68,6 +68,9 @@ type keyOptions struct {
 	// every: K holds the events of every name, not only the steps'
 	// (their code is the last case's).
 	every bool
+	// order: byEv even without --by (value '' and has 0), for the stored
+	// order of the events byCode keeps.
+	order bool
 }
 
 // unfiltered reports whether no step has filters: stepCodes then gives
@@ -98,8 +101,11 @@ func (e *Engine) personKeysWith(q query.FunnelQuery, span query.Span, f *facts, 
 		keys += ", arraySort(groupArrayIf(" + zero + ", " + cond + ")) AS XK" + strconv.Itoa(i)
 	}
 	byArray := ""
-	if q.By != "" {
-		v, has := t.Prop(q.By)
+	if q.By != "" || o.order {
+		v, has := "''", "0"
+		if q.By != "" {
+			v, has = t.Prop(q.By)
+		}
 		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + "), code), " + byCode + ")) AS byEv"
 	}
 	hi := min(span.To+window, f.max+1)

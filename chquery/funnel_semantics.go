@@ -32,6 +32,8 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 		return e.strictSQL(ctx, q, span, true)
 	case sem == query.SemAmplitude && distinctNames(q.Steps):
 		return e.distinctSQL(ctx, q, span, f, earliestAttempt)
+	case sem == query.SemAmplitude && filtersDiffer(q.Steps):
+		return e.typedSQL(ctx, q, span, f, earliestAttempt)
 	case sem == query.SemAmplitude:
 		return e.funnelSQL(ctx, q, span, f, earliestAttempt)
 	case sem == query.SemPostHog && anyOrder(q.Mode):

@@ -243,8 +243,9 @@ func TestFunnelHeavyPerson(t *testing.T) {
 	// depth's completion), exclusions between later steps (of a step's own
 	// event, before a middle step), strict with an exclusion, PostHog's
 	// any order, any order over one name with two filters, windowFunnel's
-	// strict_once (with strict_increase; alone over repeated steps), and
-	// Amplitude's and PostHog's rules over repeated steps.
+	// strict_once (with strict_increase; alone over repeated steps),
+	// Amplitude's and PostHog's rules over repeated steps, and steps of one
+	// name with different filters (both met by every view).
 	for _, q := range []query.FunnelQuery{
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", To: 1}}},
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
@@ -257,6 +258,7 @@ func TestFunnelHeavyPerson(t *testing.T) {
 		{Steps: query.FunnelSteps([]string{"view", "cart", "view", "buy"}), Window: "1h", Semantics: query.SemPostHog},
 		{Steps: query.FunnelSteps([]string{"view", "cart", "view", "buy"}), Window: "1h", Semantics: query.SemPostHog, Mode: query.FunnelStrict},
 		{Steps: query.FunnelSteps([]string{"view", "view where p = x", "buy"}), Window: "1h", Mode: query.FunnelAny},
+		{Steps: []query.FunnelStep{{Event: "view"}, {Event: "cart"}, {Event: "view", Where: []string{"p is not set"}}, {Event: "buy"}}, Window: "1h"},
 	} {
 		start = time.Now()
 		sameFunnel(t, b, q)
@@ -461,8 +463,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 				q.Steps = append(q.Steps, st)
 			}
 			randomScope(rng, &q, day)
-			if q.Semantics == query.SemAmplitude && q.Mode == "" && filtersDiffer(q.Steps) ||
-				q.Semantics == query.SemPostHog && q.Mode != query.FunnelAny && filtersDiffer(q.Steps) ||
+			if q.Semantics == query.SemPostHog && q.Mode != query.FunnelAny && filtersDiffer(q.Steps) ||
 				slices.Contains(q.Options, query.CHStrictOnce) && !slices.Contains(q.Options, query.CHStrictIncrease) && !distinctNames(q.Steps) &&
 					(slices.Contains(q.Options, query.CHStrictDedup) || slices.Contains(q.Options, query.CHStrictOrder) || filtersDiffer(q.Steps)) {
 				notCompiled(t, b, q)
@@ -478,13 +479,6 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 		sameFunnel(t, b, query.FunnelQuery{Steps: steps, Semantics: query.SemPostHog})
 		notCompiled(t, b, query.FunnelQuery{Steps: steps, Semantics: query.SemClickHouse, Options: []string{query.CHStrictOnce, query.CHStrictDedup}})
 	}
-}
-
-// filtersDiffer reports whether two steps of one name have different
-// filters (stepClasses refuses them).
-func filtersDiffer(steps []query.FunnelStep) bool {
-	_, _, _, err := stepClasses(steps)
-	return err != nil
 }
 
 // notCompiled fails unless the ClickHouse engine says q is not compiled,

@@ -23,8 +23,10 @@ import (
 // step-1 event at t0 reaches the same level and gives the chain the same
 // times.
 func earliestStart(st *stages, cls []int, classes int, window, to int64) {
-	n := len(cls)
-	const big = "toInt64(4611686018427387904)"
+	var cols groupCols
+	for c := 1; c <= classes; c++ {
+		cols.add(fmt.Sprintf("G%d", c), fmt.Sprintf("g%d", c))
+	}
 	// fill: the condition that a group fills steps k..m (1-based).
 	fill := func(k, m int) string {
 		need := map[int]int{}
@@ -39,19 +41,36 @@ func earliestStart(st *stages, cls []int, classes int, window, to int64) {
 		}
 		return strings.Join(conds, " AND ")
 	}
+	earliestOf(st, len(cls), cols, fill, fmt.Sprintf("G%d", cls[0]), window, to)
+}
+
+// groupCols are per-group count arrays and the lambda parameter each is
+// bound to where a fill condition reads it.
+type groupCols struct{ arrays, params []string }
+
+func (c *groupCols) add(array, param string) {
+	c.arrays = append(c.arrays, array)
+	c.params = append(c.params, param)
+}
+
+// earliestOf is earliestStart over any per-group counts: fill(k, m) is the
+// condition, over cols' parameters, that a group fills steps k..m, and
+// starts the array of each group's step-1 events.
+func earliestOf(st *stages, n int, cols groupCols, fill func(k, m int) string, starts string, window, to int64) {
+	const big = "toInt64(4611686018427387904)"
 	st.next()
 	st.let("RGT", "arrayReverse(GT)")
-	for c := 1; c <= classes; c++ {
-		st.let(fmt.Sprintf("RG%d", c), fmt.Sprintf("arrayReverse(G%d)", c))
+	for _, a := range cols.arrays {
+		st.let("R"+a, "arrayReverse("+a+")")
 	}
 	// L is passed as an array: 18.16 drops from a subquery's * a column
 	// the outer SELECT uses only inside a lambda (see count).
 	st.let("LA", "arrayResize([level + 1], length(GT), level + 1)")
 	for k := n; k >= 1; k-- {
 		params, args := []string{"gt", "l"}, []string{"RGT", "LA"}
-		for c := 1; c <= classes; c++ {
-			params = append(params, fmt.Sprintf("g%d", c))
-			args = append(args, fmt.Sprintf("RG%d", c))
+		params = append(params, cols.params...)
+		for _, a := range cols.arrays {
+			args = append(args, "R"+a)
 		}
 		var terms []string
 		for m := k; m <= n; m++ {
@@ -79,5 +98,5 @@ func earliestStart(st *stages, cls []int, classes int, window, to int64) {
 	st.next()
 	st.let("V1", "arrayReverse(RV1)")
 	st.next()
-	st.let("t0", fmt.Sprintf("arrayFirst((gt, v, g) -> g >= 1 AND gt < %s AND v - gt <= %s, GT, V1, G%d)", lit(to), lit(window), cls[0]))
+	st.let("t0", fmt.Sprintf("arrayFirst((gt, v, g) -> g >= 1 AND gt < %s AND v - gt <= %s, GT, V1, %s)", lit(to), lit(window), starts))
 }
