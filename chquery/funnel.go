@@ -37,8 +37,9 @@ const neg = "toInt64(-4611686018427387904)"
 //     reports. Each step is one pass over that step's events.
 //
 // This is the general form, for steps that repeat a class; steps of all
-// different names take distinctSQL, a strict funnel strictSQL, an
-// any-order one anySQL and other products' semantics vendorSQL. What is
+// different names take distinctSQL, steps sharing a name with different
+// filters typedSQL, a strict funnel strictSQL, an any-order one anySQL
+// and other products' semantics vendorSQL. What is
 // not compiled yet (some exclusions of ordered funnels, some semantics
 // over same-named steps) returns an error saying so rather than a
 // different number.
@@ -219,7 +220,8 @@ func distinctNames(steps []query.FunnelStep) bool {
 // stepClasses numbers the steps' classes: steps with the same name and the
 // same filters are one class (their events interchangeable). Steps sharing
 // a name with different filters could both claim one event, which the
-// counting in funnelSQL does not model: those are refused.
+// counting in funnelSQL does not model: those take typedSQL, or are
+// refused (with exclusions).
 func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) {
 	cls := make([]int, len(steps))
 	var where [][]string

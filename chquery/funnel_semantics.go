@@ -13,8 +13,8 @@ import (
 )
 
 // Other products' funnel semantics (docs/semantics.md#vendor-semantics),
-// compiled where they can be exactly: Mixpanel's, Amplitude's (strict, or
-// ordered over steps whose filters agree per name), PostHog's (any order,
+// compiled where they can be exactly: Mixpanel's, Amplitude's (strict or
+// ordered, over any steps), PostHog's (any order,
 // or ordered and strict over steps whose filters agree per name) and
 // ClickHouse's windowFunnel with every option (strict_once: funnel_once.go;
 // over steps sharing a name, with strict_increase, or alone over steps
