@@ -17,6 +17,7 @@ const noStart = math.MinInt64
 func (w *funnelWorker) latestStart(lo, hi int) (int, int64) {
 	p, d, s, n := w.p, w.p.d, w.p.s, w.n
 	S := w.starts
+	only, ev0 := p.only, p.ev[0]
 	for k := range S {
 		S[k] = noStart
 	}
@@ -24,7 +25,18 @@ func (w *funnelWorker) latestStart(lo, hi int) (int, int64) {
 		t := d.Time[g]
 		if g+1 == hi || d.Time[g+1] != t {
 			// Alone at its instant, as most events are: no group to gather.
-			if ev := d.Event[g]; (len(p.later[ev]) > 0 || ev == p.ev[0]) && s.Match(g) {
+			ev := d.Event[g]
+			if only != nil {
+				// passOne without its loop and filter tests.
+				if k := int(only[ev]); (k > 0 || ev == ev0) && s.Match(g) {
+					if k > 0 && S[k-1] != noStart && t-S[k-1] <= p.window {
+						S[k] = max(S[k], S[k-1])
+					}
+					if ev == ev0 && s.InRange(t) {
+						S[0] = t
+					}
+				}
+			} else if (len(p.later[ev]) > 0 || ev == ev0) && s.Match(g) {
 				w.passOne(g, t)
 			}
 			g++

@@ -422,8 +422,14 @@ func TestFunnelMatchesReference(t *testing.T) {
 		if len(q.Exclude) > 0 {
 			checked["exclusions"]++
 		}
+		if p.only != nil && p.mode == FunnelOrdered && len(q.Exclude) == 0 {
+			checked["ordered, one step per name"]++
+		}
 	}
 	t.Logf("datasets checked: %v", checked)
+	if checked["ordered, one step per name"] < iters/50 {
+		t.Errorf("only %d datasets took the path of funnels with one step per name and no filters", checked["ordered, one step per name"])
+	}
 }
 
 func deref(f *float64) string {

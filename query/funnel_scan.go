@@ -241,7 +241,12 @@ func (w *funnelWorker) ordered(i1, lo, hi, stop int) int {
 		end := g + 1
 		if end == hi || d.Time[end] != t {
 			// Alone at its instant, as most events are: no group to gather.
-			if g != i1 && len(p.later[d.Event[g]]) > 0 && s.Match(g) {
+			if p.only != nil && len(p.excl) == 0 {
+				// extendOne without its loop, filter and exclusion tests.
+				if k := int(p.only[d.Event[g]]); k > 0 && g != i1 && w.valid[k-1] && s.Match(g) {
+					level = w.extendTo(k, g, level)
+				}
+			} else if g != i1 && len(p.later[d.Event[g]]) > 0 && s.Match(g) {
 				level = w.extendOne(g, t, level)
 			}
 		} else {
@@ -346,6 +351,21 @@ func (w *funnelWorker) extendOne(x int, t int64, level int) int {
 		level = w.setChain(k, c, level)
 	}
 	return level
+}
+
+// extendTo extends the level k-1 chain with event x to level k (extendOne
+// and setChain for one step, with no candidate row between them).
+func (w *funnelWorker) extendTo(k, x, level int) int {
+	n := w.n
+	dst := w.chain[k*n : k*n+k+1]
+	copy(dst, w.chain[(k-1)*n:(k-1)*n+k])
+	dst[k] = int32(x)
+	w.moved = true
+	if !w.valid[k] {
+		w.valid[k] = true
+		copy(w.reach[k*n:], dst)
+	}
+	return max(level, k)
 }
 
 // extendGroup handles several candidate events at one instant: from each
