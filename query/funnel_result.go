@@ -37,6 +37,9 @@ type FunnelResult struct {
 
 	users  []string
 	byProp *Prop
+	// d is the Dataset whose indexes Attempt holds (FunnelAgain), nil in a
+	// result assembled by FunnelFromPersons.
+	d *Dataset
 	// Per step k >= 1, the times to convert (ms) of the persons reaching
 	// it, grouped by breakdown code (byOff[k][c]..byOff[k][c+1]); without
 	// --by there is one group. Order inside a group is arbitrary.

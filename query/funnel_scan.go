@@ -501,7 +501,7 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 	r := &FunnelResult{
 		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
 		Semantics: p.semLabel(), Options: p.q.Options,
-		By: p.q.By, Query: p.q, users: p.d.Users, byProp: p.s.By,
+		By: p.q.By, Query: p.q, users: p.d.Users, byProp: p.s.By, d: p.d,
 		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
 	}
 	parts := make([]funnelPart, len(ranges))

@@ -22,6 +22,16 @@ type funnel struct {
 	q    query.FunnelQuery
 	View string // viewFunnel ("") or viewAttribution
 	attr attributionView
+	// shownFunnel is the funnel on screen: an edit of its trend interval
+	// alone is answered from it (query.Dataset.FunnelAgain), no scan.
+	shownFunnel *query.FunnelResult
+}
+
+func (a *funnel) shown(res result) {
+	a.shownFunnel = nil
+	if fr, ok := res.(*funnelResult); ok {
+		a.shownFunnel = fr.r
+	}
 }
 
 func (a *funnel) attributing() bool { return a.View == viewAttribution }
@@ -218,9 +228,12 @@ func (a *funnel) runner(sh *shared) (func(ctx context.Context, d *query.Dataset)
 	for i := range q.Steps {
 		q.Steps[i].Where = slices.Clone(q.Steps[i].Where)
 	}
-	eng := sh.eng
+	eng, prev := sh.eng, a.shownFunnel
 	return func(ctx context.Context, d *query.Dataset) (result, error) {
-		r, err := eng.Funnel(ctx, q)
+		r, ok, err := d.FunnelAgain(ctx, prev, q)
+		if !ok {
+			r, err = eng.Funnel(ctx, q)
+		}
 		if err != nil {
 			return nil, err
 		}

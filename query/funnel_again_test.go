@@ -1,0 +1,130 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestFunnelAgainMatchesFunnel changes the trend interval of random
+// funnels (every mode and rules, --by, --where, ranges, a DST zone): the
+// result FunnelAgain derives from the earlier one must be the one Funnel
+// computes, to the byte of its JSON and the per-person result.
+func TestFunnelAgainMatchesFunnel(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	ctx := context.Background()
+	base := time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC).UnixMilli()
+	names := []string{"a", "b", "c"}
+	intervals := []string{"", "day", "week", "month", "hour"}
+	iters := 300
+	if testing.Short() {
+		iters = 60
+	}
+	derived := 0
+	for it := 0; it < iters; it++ {
+		var raw []RawEvent
+		for u := 0; u < 1+rng.Intn(20); u++ {
+			for e := rng.Intn(12); e > 0; e-- {
+				raw = append(raw, RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(3)],
+					Time:  base + rng.Int63n(40*86_400_000),
+					Props: map[string]string{"p": []string{"x", "y", "z"}[rng.Intn(3)]}})
+			}
+		}
+		if len(raw) == 0 {
+			continue
+		}
+		loc := time.UTC
+		if rng.Intn(2) == 0 {
+			loc, _ = time.LoadLocation("Europe/Berlin")
+		}
+		d := NewDataset(raw, loc)
+		q := FunnelQuery{Window: []string{"1h", "2d", "7d"}[rng.Intn(3)],
+			Mode:      []string{FunnelOrdered, FunnelStrict, FunnelAny}[rng.Intn(3)],
+			Semantics: []string{SemSpoor, SemSpoor, "posthog", "amplitude"}[rng.Intn(4)]}
+		if q.Semantics != SemSpoor {
+			q.Mode = FunnelOrdered
+		}
+		for k := 0; k < 2+rng.Intn(2); k++ {
+			q.Steps = append(q.Steps, FunnelStep{Event: names[rng.Intn(3)]})
+		}
+		if rng.Intn(3) == 0 {
+			q.By = "p"
+		}
+		if rng.Intn(3) == 0 {
+			q.Where = []string{"p != z"}
+		}
+		if rng.Intn(3) == 0 {
+			q.From, q.To = "2026-03-25", "2026-04-10"
+		}
+		q.Interval = intervals[rng.Intn(len(intervals))]
+		prev, err := d.Funnel(ctx, q)
+		if err != nil {
+			continue // a query the engine refuses: nothing to derive from
+		}
+		q2 := q
+		q2.Interval = intervals[rng.Intn(len(intervals))]
+		want, err := d.Funnel(ctx, q2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := d.FunnelAgain(ctx, prev, q2)
+		if !ok || err != nil {
+			t.Fatalf("iteration %d: FunnelAgain ok %v, err %v for %+v", it, ok, err, q2)
+		}
+		derived++
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(want)
+		if string(gj) != string(wj) {
+			t.Fatalf("iteration %d: %+v\nderived %s\nfunnel  %s", it, q2, gj, wj)
+		}
+		if !slices.Equal(got.Level, want.Level) || !slices.Equal(got.InProgress, want.InProgress) || !slices.Equal(got.Attempt, want.Attempt) {
+			t.Fatalf("iteration %d: per-person results differ", it)
+		}
+		gt, _ := json.Marshal(got.TopBreakdown(1))
+		wt, _ := json.Marshal(want.TopBreakdown(1))
+		if string(gt) != string(wt) {
+			t.Fatalf("iteration %d: top breakdown %s, want %s", it, gt, wt)
+		}
+	}
+	if derived < iters/2 {
+		t.Fatalf("only %d of %d funnels derived", derived, iters)
+	}
+}
+
+// TestFunnelAgainRefuses leaves every other change to a new run.
+func TestFunnelAgainRefuses(t *testing.T) {
+	ctx := context.Background()
+	raw := []RawEvent{{User: "u", Event: "a", Time: 1_000}, {User: "u", Event: "b", Time: 2_000}}
+	d, other := NewDataset(raw, time.UTC), NewDataset(raw, time.UTC)
+	q := FunnelQuery{Steps: FunnelSteps([]string{"a", "b"})}
+	prev, err := d.Funnel(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := q
+	week.Interval = "week"
+	if _, ok, _ := d.FunnelAgain(ctx, prev, week); !ok {
+		t.Fatal("an interval change was not derived")
+	}
+	for name, c := range map[string]struct {
+		d *Dataset
+		q FunnelQuery
+	}{
+		"other data":   {other, week},
+		"other window": {d, FunnelQuery{Steps: q.Steps, Window: "1d", Interval: "week"}},
+		"other steps":  {d, FunnelQuery{Steps: FunnelSteps([]string{"b", "a"}), Interval: "week"}},
+		"--by":         {d, FunnelQuery{Steps: q.Steps, Common: Common{By: "p"}, Interval: "week"}},
+		"a segment":    {d, FunnelQuery{Steps: q.Steps, Common: Common{Segment: "s"}}},
+	} {
+		if r, ok, err := c.d.FunnelAgain(ctx, prev, c.q); ok || r != nil || err != nil {
+			t.Errorf("%s: derived (ok %v, err %v)", name, ok, err)
+		}
+	}
+	if _, ok, _ := d.FunnelAgain(ctx, nil, week); ok {
+		t.Error("derived from no result")
+	}
+}

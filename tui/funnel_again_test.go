@@ -1,0 +1,44 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+// TestFunnelIntervalEditReusesResult: picking another trend interval is
+// answered from the funnel on screen (the same per-person result, not a
+// new scan), and the answer is the engine's for the edited query; any
+// other edit runs the funnel again.
+func TestFunnelIntervalEditReusesResult(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	h.keys("2")
+	before, ok := h.m.tab().res.(*funnelResult)
+	if !ok {
+		t.Fatalf("no funnel on screen: %v", h.m.tab().err)
+	}
+	goRow(t, h, "trend")
+	h.keys("<enter>", "week", "<enter>")
+	after, ok := h.m.tab().res.(*funnelResult)
+	if !ok || funnelQ(t, h).Interval != "week" || after.r.Interval != "week" {
+		t.Fatalf("after the edit: %+v, query %+v", h.m.tab().res, funnelQ(t, h))
+	}
+	if &after.r.Level[0] != &before.r.Level[0] {
+		t.Error("the interval edit scanned the events again")
+	}
+	want, err := h.m.sh.d.Funnel(context.Background(), funnelQ(t, h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gj, _ := json.Marshal(after.r)
+	wj, _ := json.Marshal(want)
+	if string(gj) != string(wj) {
+		t.Fatalf("shown %s\nengine %s", gj, wj)
+	}
+	goRow(t, h, "window")
+	h.keys("<enter>", "1d", "<enter>")
+	again, ok := h.m.tab().res.(*funnelResult)
+	if !ok || again.r.WindowSeconds != 86400 || &again.r.Level[0] == &after.r.Level[0] {
+		t.Fatalf("a window edit was not run: %+v", h.m.tab().res)
+	}
+}
