@@ -9,24 +9,34 @@
 #
 #   bench/workbench.sh                      # 10M events
 #   EVENTS=100000000 bench/workbench.sh     # 100M (a few GB of disk and memory)
-#   SPOOR_BIN=/path/spoor bench/workbench.sh
+#   SPOOR_BIN=/path/spoor bench/workbench.sh  # that binary, run in place
+#   LOG=/tmp/wb.log bench/workbench.sh        # the log elsewhere
 #
 # Needs go and tmux. The database goes to bench/data/ (ignored by git), the
-# log to bench/data/workbench-EVENTS.log. Wall times move with the
-# machine's load (printed first); CPU time much less.
+# log to bench/data/workbench-EVENTS.log unless LOG names another file.
+# bench/data may be shared by several checkouts: without SPOOR_BIN the
+# build goes to a private temporary file, never over bench/data/spoor,
+# which run.sh may be running. Wall times move with the machine's load
+# (printed first); CPU time much less.
 set -euo pipefail
 cd "$(dirname "$0")"
 EVENTS=${EVENTS:-10000000}
 mkdir -p data
-if [ -n "${SPOOR_BIN:-}" ]; then cp "$SPOOR_BIN" data/spoor; else (cd .. && go build -o bench/data/spoor .); fi
-db=$PWD/data/s-$EVENTS.db
-[ -f "$db" ] || data/spoor sample --events "$EVENTS" --db "$db" >&2
-log=$PWD/data/workbench-$EVENTS.log
-: >"$log"
 s=spoorbench$$
-tmux kill-session -t "$s" 2>/dev/null || true
-trap 'tmux kill-session -t "$s" 2>/dev/null || true' EXIT
-tmux new-session -d -s "$s" -x 100 -y 30 "SPOOR_TIMING=1 $PWD/data/spoor --db $db 2>>$log"
+bin=${SPOOR_BIN:-}
+tmp=
+trap 'tmux kill-session -t "$s" 2>/dev/null || true; [ -z "$tmp" ] || rm -f "$tmp"' EXIT
+if [ -z "$bin" ]; then
+  tmp=$(mktemp "${TMPDIR:-/tmp}/spoor-workbench.XXXXXX")
+  (cd .. && go build -o "$tmp" .)
+  bin=$tmp
+fi
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+db=$PWD/data/s-$EVENTS.db
+[ -f "$db" ] || "$bin" sample --events "$EVENTS" --db "$db" >&2
+log=${LOG:-$PWD/data/workbench-$EVENTS.log}
+: >"$log"
+tmux new-session -d -s "$s" -x 100 -y 30 "SPOOR_TIMING=1 $bin --db $db 2>>$log"
 
 n=0
 # shown WHAT: waits for the next result shown (run or cached), at most 60 s.
