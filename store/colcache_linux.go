@@ -204,13 +204,19 @@ func keepColumns(file string, key [32]byte, o *Ordered) {
 	if os.MkdirAll(dir, 0o700) != nil {
 		return
 	}
+	np, ne := len(o.Person), len(o.Time)
+	person, start, event, tm, size := columnLayout(np, ne)
+	// A cache never takes the last of the disk: the file is written only
+	// while as much again stays free.
+	var fs syscall.Statfs_t
+	if syscall.Statfs(dir, &fs) != nil || fs.Bavail*uint64(fs.Bsize) < 2*uint64(size) {
+		return
+	}
 	f, err := os.CreateTemp(dir, "cols-*.tmp")
 	if err != nil {
 		return
 	}
 	defer os.Remove(f.Name()) // after the rename, nothing to remove
-	np, ne := len(o.Person), len(o.Time)
-	person, start, event, tm, size := columnLayout(np, ne)
 	head := make([]byte, columnHeader)
 	le := binary.LittleEndian
 	copy(head, columnMagic)
