@@ -10,7 +10,8 @@ import (
 // Kind is a family of forecasting methods.
 type Kind uint8
 
-// The candidate families: exponential smoothing, and the two benchmarks a
+// The candidate families: exponential smoothing (of the series, or of the
+// seasonally adjusted series for a long season), and the two benchmarks a
 // forecast must beat to be worth drawing.
 const (
 	Smoothing     Kind = iota // ETS: Model on y or log(1+y)

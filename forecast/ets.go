@@ -1,6 +1,8 @@
 // Package forecast extends a series into the future and says how much to
 // trust it: Choose averages the best of seasonal naive, drift and
-// exponential smoothing (ETS, the state-space form of Holt-Winters) by
+// exponential smoothing (ETS, the state-space form of Holt-Winters; for a
+// season of a day of hours or longer, also of the seasonally adjusted
+// series) by
 // rolling-origin cross-validation and calibrates the prediction intervals
 // on those errors; RollingOrigin backtests the whole method on the
 // series' history.

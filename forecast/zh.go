@@ -36,9 +36,9 @@ func init() {
 		// words.go
 		"seasonal naive":                         "季节性朴素预测",
 		"naive with drift":                       "带漂移的朴素预测",
-		"%s of log(1+y)":                         "%s（log(1+y)）",
 		"%s of the seasonally adjusted log(1+y)": "%s（季节调整后的 log(1+y)）",
 		"%s of the seasonally adjusted series":   "%s（季节调整后）",
+		"%s of log(1+y)":                         "%s（log(1+y)）",
 		"mean of %s":                             "平均：%s",
 		"trailing (detector)":                    "近期窗口",
 	})
