@@ -57,20 +57,28 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 	if q.Unbounded {
 		ks = "arrayMap(x -> toInt32(x + 1), range(toUInt32(greatest(0, least(arrayReduce('max', arrayPushBack(pr, c)) - c, " + periods + " - 1)))))"
 	}
+	// Each membership's periods as numbers cohort × 1024 + period (at most
+	// 1000 periods), and no --by columns without --by: one Int64 per
+	// period costs the expansion and the count less than a tuple beside
+	// constants (as for lifecycle). Period 0 is 0 * c: c is named
+	// outside the lambdas too (see count).
+	by := "'', toUInt8(0)"
+	if q.By != "" {
+		by = "v, h"
+	}
 	var cells []query.RetentionCell
 	run := func(key string) error {
 		cells = cells[:0]
 		sql := func(from, part string) string {
-			return "SELECT c, v, h, k, count() FROM (" + rp.members(from, part, key, ord) + ") ARRAY JOIN arrayPushFront(" + ks + ", toInt32(0)) AS k GROUP BY c, v, h, k"
+			return "SELECT " + by + ", x, count() FROM (" + rp.members(from, part, key, ord) + ") ARRAY JOIN arrayMap(k -> c * 1024 + k, arrayPushFront(" + ks + ", toInt32(0 * c))) AS x GROUP BY " + by + ", x"
 		}
 		return e.eachPart(ctx, sql, func(row []string) error {
-			c, err1 := strconv.ParseInt(row[0], 10, 64)
-			k, err2 := strconv.Atoi(row[3])
-			n, err3 := strconv.Atoi(row[4])
-			if err := firstErr(err1, err2, err3); err != nil {
+			x, err1 := strconv.ParseInt(row[2], 10, 64)
+			n, err2 := strconv.Atoi(row[3])
+			if err := firstErr(err1, err2); err != nil {
 				return i18n.Errorf("retention: reading ClickHouse's counts: %w", err)
 			}
-			cells = append(cells, query.RetentionCell{Cohort: at(c), Value: row[1], HasValue: row[2] == "1", Period: k, Members: n})
+			cells = append(cells, query.RetentionCell{Cohort: at(x >> 10), Value: row[0], HasValue: row[1] == "1", Period: int(x & 1023), Members: n})
 			return nil
 		})
 	}
