@@ -72,7 +72,11 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 		sql := func(from, part string) string {
 			return "SELECT " + by + ", x, count() FROM (" + rp.members(from, part, key, ord) + ") ARRAY JOIN arrayMap(k -> c * 1024 + k, arrayPushFront(" + ks + ", toInt32(0 * c))) AS x GROUP BY " + by + ", x"
 		}
-		return e.eachPart(ctx, sql, func(row []string) error {
+		// One query on each server's threads rather than one per part:
+		// what follows the per-person GROUP BY is small, and parts each
+		// read every event (10M events, load 31: 1.72-2.14 s of server
+		// CPU against 2.10-2.57 s in two parts).
+		return e.eachPerson(ctx, func(from string) string { return sql(from, "1") }, func(row []string) error {
 			x, err1 := strconv.ParseInt(row[2], 10, 64)
 			n, err2 := strconv.Atoi(row[3])
 			if err := firstErr(err1, err2); err != nil {
