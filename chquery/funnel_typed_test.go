@@ -15,7 +15,8 @@ import (
 // fill both view steps. u3's views x and y share an instant, stored x
 // first: only the y view as step 1 leaves the x view for step 2, so the
 // counted start is the y view (--by p: y), though stored last. u4's two x
-// views share an instant: both view steps at once, no buy.
+// views share an instant: both view steps at once, no buy. What is not
+// compiled says so.
 func TestFunnelFiltersDifferHandChecked(t *testing.T) {
 	f := newFixture(t)
 	ev := func(u, e string, h, m int, p string) query.RawEvent {
@@ -54,6 +55,15 @@ func TestFunnelFiltersDifferHandChecked(t *testing.T) {
 	}
 	// Amplitude counts the earliest start: u3's, still the y view.
 	sameFunnel(t, b, query.FunnelQuery{Steps: steps, Common: query.Common{By: "p"}, Semantics: query.SemAmplitude})
+	// Not compiled: with an exclusion, more than four filters on a name,
+	// PostHog's rules.
+	notCompiled(t, b, query.FunnelQuery{Steps: steps, Exclude: []query.Exclusion{{Event: "other"}}})
+	five := []query.FunnelStep{{Event: "view"}}
+	for _, w := range []string{"p = x", "p = y", "p != x", "p is set"} {
+		five = append(five, query.FunnelStep{Event: "view", Where: []string{w}})
+	}
+	notCompiled(t, b, query.FunnelQuery{Steps: five})
+	notCompiled(t, b, query.FunnelQuery{Steps: steps, Semantics: query.SemPostHog})
 }
 
 // TestFunnelFiltersDifferMatchesLocal compares ordered funnels whose steps
