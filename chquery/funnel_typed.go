@@ -35,11 +35,11 @@ import (
 //     The counted event is the last (first) stored at t0 whose type
 //     reaches the deepest step.
 //  3. Its chain is the local engine's: the latest chain reaching the
-//     deepest step L by its first reach rL. Back from rL, W<e> is the
+//     deepest step L by its first reach rL. Back from rL, w<e> is the
 //     latest group time at which steps e+1..L can begin with the rest of
 //     them later and by rL; step s's time is the latest group time
 //     holding a block j+1..e around s with steps 1..j done before it and
-//     W<e> after it.
+//     w<e> after it.
 //
 // Each step is a pass over the person's groups (each r, W and chain step
 // a least or greatest over them), linear in the person's events.
@@ -292,8 +292,9 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 		}
 		return plain(g, x)
 	}
-	// block(j, e, after): a block of steps j+1..e in the group, with steps
-	// e+1..lv after it (W<e>) and by rL.
+	// block(j, e): the condition that the group holds steps j+1..e (less
+	// the counted start at t0), with steps e+1..lv after it (w<e>), and
+	// the scalars it reads.
 	block := func(j, e int) (string, []string) {
 		cond := fmt.Sprintf("%d <= lv AND %s", e, fill(j, e, counted))
 		if e < n {
