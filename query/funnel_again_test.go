@@ -10,10 +10,12 @@ import (
 	"time"
 )
 
-// TestFunnelAgainMatchesFunnel changes the trend interval of random
-// funnels (every mode and rules, --by, --where, ranges, a DST zone): the
-// result FunnelAgain derives from the earlier one must be the one Funnel
-// computes, to the byte of its JSON and the per-person result.
+// TestFunnelAgainMatchesFunnel changes the trend interval and the --by
+// property of random funnels (every mode and rules, exclusions, --where,
+// ranges, a DST zone): the result FunnelAgain derives from the earlier
+// one must be the one Funnel computes, to the byte of its JSON and the
+// per-person result; it refuses another --by where its walk does not
+// apply.
 func TestFunnelAgainMatchesFunnel(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	ctx := context.Background()
@@ -24,14 +26,14 @@ func TestFunnelAgainMatchesFunnel(t *testing.T) {
 	if testing.Short() {
 		iters = 60
 	}
-	derived := 0
+	derived, byDerived := 0, 0
 	for it := 0; it < iters; it++ {
 		var raw []RawEvent
 		for u := 0; u < 1+rng.Intn(20); u++ {
 			for e := rng.Intn(12); e > 0; e-- {
 				raw = append(raw, RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(3)],
 					Time:  base + rng.Int63n(40*86_400_000),
-					Props: map[string]string{"p": []string{"x", "y", "z"}[rng.Intn(3)]}})
+					Props: map[string]string{"p": []string{"x", "y", "z"}[rng.Intn(3)], "r": []string{"1", "2"}[rng.Intn(2)]}})
 			}
 		}
 		if len(raw) == 0 {
@@ -43,8 +45,8 @@ func TestFunnelAgainMatchesFunnel(t *testing.T) {
 		}
 		d := NewDataset(raw, loc)
 		q := FunnelQuery{Window: []string{"1h", "2d", "7d"}[rng.Intn(3)],
-			Mode:      []string{FunnelOrdered, FunnelStrict, FunnelAny}[rng.Intn(3)],
-			Semantics: []string{SemSpoor, SemSpoor, "posthog", "amplitude"}[rng.Intn(4)]}
+			Mode:      []string{FunnelOrdered, FunnelOrdered, FunnelStrict, FunnelAny}[rng.Intn(4)],
+			Semantics: []string{SemSpoor, SemSpoor, SemSpoor, "posthog", "amplitude"}[rng.Intn(5)]}
 		if q.Semantics != SemSpoor {
 			q.Mode = FunnelOrdered
 		}
@@ -60,22 +62,35 @@ func TestFunnelAgainMatchesFunnel(t *testing.T) {
 		if rng.Intn(3) == 0 {
 			q.From, q.To = "2026-03-25", "2026-04-10"
 		}
+		if q.Mode != FunnelAny && rng.Intn(4) == 0 {
+			q.Exclude = []Exclusion{{Event: names[rng.Intn(3)]}}
+		}
 		q.Interval = intervals[rng.Intn(len(intervals))]
 		prev, err := d.Funnel(ctx, q)
 		if err != nil {
 			continue // a query the engine refuses: nothing to derive from
 		}
+		walks := q.Semantics == SemSpoor && q.Mode == FunnelOrdered && len(q.Exclude) == 0
 		q2 := q
 		q2.Interval = intervals[rng.Intn(len(intervals))]
+		if rng.Intn(3) > 0 {
+			q2.By = []string{"", "p", "r"}[rng.Intn(3)]
+		}
 		want, err := d.Funnel(ctx, q2)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, ok, err := d.FunnelAgain(ctx, prev, q2)
-		if !ok || err != nil {
-			t.Fatalf("iteration %d: FunnelAgain ok %v, err %v for %+v", it, ok, err, q2)
+		if err != nil || ok != (q2.By == q.By || walks) {
+			t.Fatalf("iteration %d: FunnelAgain ok %v, err %v for %+v after %+v", it, ok, err, q2, q)
+		}
+		if !ok {
+			continue
 		}
 		derived++
+		if q2.By != q.By {
+			byDerived++
+		}
 		gj, _ := json.Marshal(got)
 		wj, _ := json.Marshal(want)
 		if string(gj) != string(wj) {
@@ -90,8 +105,9 @@ func TestFunnelAgainMatchesFunnel(t *testing.T) {
 			t.Fatalf("iteration %d: top breakdown %s, want %s", it, gt, wt)
 		}
 	}
-	if derived < iters/2 {
-		t.Fatalf("only %d of %d funnels derived", derived, iters)
+	t.Logf("%d of %d funnels derived, %d of them with another --by", derived, iters, byDerived)
+	if derived < iters/2 || byDerived < iters/20 {
+		t.Fatalf("only %d of %d funnels derived, %d of them with another --by", derived, iters, byDerived)
 	}
 }
 
@@ -117,7 +133,6 @@ func TestFunnelAgainRefuses(t *testing.T) {
 		"other data":   {other, week},
 		"other window": {d, FunnelQuery{Steps: q.Steps, Window: "1d", Interval: "week"}},
 		"other steps":  {d, FunnelQuery{Steps: FunnelSteps([]string{"b", "a"}), Interval: "week"}},
-		"--by":         {d, FunnelQuery{Steps: q.Steps, Common: Common{By: "p"}, Interval: "week"}},
 		"a segment":    {d, FunnelQuery{Steps: q.Steps, Common: Common{Segment: "s"}}},
 	} {
 		if r, ok, err := c.d.FunnelAgain(ctx, prev, c.q); ok || r != nil || err != nil {

@@ -498,12 +498,8 @@ func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
 // merges their counts.
 func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelResult, error) {
 	np := len(p.d.Users)
-	r := &FunnelResult{
-		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
-		Semantics: p.semLabel(), Options: p.q.Options,
-		By: p.q.By, Query: p.q, users: p.d.Users, byProp: p.s.By, d: p.d,
-		Level: make([]int8, np), InProgress: make([]bool, np), Attempt: make([]int32, np),
-	}
+	r := p.newResult()
+	r.Level, r.InProgress, r.Attempt = make([]int8, np), make([]bool, np), make([]int32, np)
 	parts := make([]funnelPart, len(ranges))
 	err := eachRange(ctx, ranges, func(part, lo, hi int) (err error) {
 		parts[part], err = p.scan(ctx, r, lo, hi)
@@ -514,6 +510,15 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 	}
 	p.finish(r, parts)
 	return r, nil
+}
+
+// newResult is the result of p before its per-person result and counts.
+func (p *funnelPlan) newResult() *FunnelResult {
+	return &FunnelResult{
+		Mode: p.mode, WindowSeconds: float64(p.window) / 1000, Interval: string(p.cal.Interval),
+		Semantics: p.semLabel(), Options: p.q.Options,
+		By: p.q.By, Query: p.q, users: p.d.Users, byProp: p.s.By, d: p.d,
+	}
 }
 
 // finish derives the counts, breakdown and trend from the per-person
@@ -554,10 +559,8 @@ type funnelPart struct {
 // scan evaluates persons lo..hi, writing their per-person result and
 // returning their counts and times to convert.
 func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (funnelPart, error) {
-	d := p.d
 	w := newFunnelWorker(p)
-	pt := funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),
-		ms: make([]blocks[int64], p.n), code: make([]blocks[int32], p.n)}
+	pt := p.newPart()
 	for u := lo; u < hi; u++ {
 		if err := stopped(ctx, lo, u); err != nil {
 			return pt, err
@@ -567,28 +570,45 @@ func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (fun
 			return pt, w.err
 		}
 		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)
-		if level < 0 {
-			continue
-		}
-		pt.atLevel[level]++
-		if open {
-			pt.prog[level]++
-		}
-		if b := p.cal.Bucket(d.Time[w.start]); b >= 0 { // always: step 1 is in range, which the calendar covers
-			pt.trend[b][0]++
-			if level == p.n-1 {
-				pt.trend[b][1]++
-			}
-			if open {
-				pt.trend[b][2]++
-			}
-		}
-		for k := 1; k <= level; k++ {
-			pt.ms[k].add(d.Time[w.cur[k]] - d.Time[w.cur[k-1]])
-			if p.s.By != nil {
-				pt.code[k].add(p.s.By.Codes[w.start])
-			}
+		if level >= 0 {
+			pt.count(p, level, open, w.start)
+			pt.times(p, level, w.start, w.cur)
 		}
 	}
 	return pt, nil
+}
+
+func (p *funnelPlan) newPart() funnelPart {
+	return funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),
+		ms: make([]blocks[int64], p.n), code: make([]blocks[int32], p.n)}
+}
+
+// count counts a person at level (>= 0), in progress or not, whose
+// counted attempt starts at event start.
+func (pt *funnelPart) count(p *funnelPlan, level int, open bool, start int) {
+	pt.atLevel[level]++
+	if open {
+		pt.prog[level]++
+	}
+	if b := p.cal.Bucket(p.d.Time[start]); b >= 0 { // always: step 1 is in range, which the calendar covers
+		pt.trend[b][0]++
+		if level == p.n-1 {
+			pt.trend[b][1]++
+		}
+		if open {
+			pt.trend[b][2]++
+		}
+	}
+}
+
+// times adds the person's times to convert along chain (the counted
+// attempt's events of steps 0..level), with --by its breakdown code.
+func (pt *funnelPart) times(p *funnelPlan, level, start int, chain []int32) {
+	d := p.d
+	for k := 1; k <= level; k++ {
+		pt.ms[k].add(d.Time[chain[k]] - d.Time[chain[k-1]])
+		if p.s.By != nil {
+			pt.code[k].add(p.s.By.Codes[start])
+		}
+	}
 }
