@@ -11,6 +11,7 @@
 #   EVENTS=100000000 bench/workbench.sh     # 100M (a few GB of disk and memory)
 #   SPOOR_BIN=/path/spoor bench/workbench.sh  # that binary, run in place
 #   LOG=/tmp/wb.log bench/workbench.sh        # the log elsewhere
+#   WAIT=300 bench/workbench.sh               # wait longer for each result
 #
 # Needs go and tmux. The database goes to bench/data/ (ignored by git), the
 # log to bench/data/workbench-EVENTS.log unless LOG names another file.
@@ -39,10 +40,11 @@ log=${LOG:-$PWD/data/workbench-$EVENTS.log}
 tmux new-session -d -s "$s" -x 100 -y 30 "SPOOR_TIMING=1 $bin --db $db 2>>$log"
 
 n=0
-# shown WHAT: waits for the next result shown (run or cached), at most 60 s.
+# shown WHAT: waits for the next result shown (run or cached), at most
+# WAIT seconds (default 60; more for 100M on a busy machine).
 shown() {
   n=$((n + 1))
-  local end=$(($(date +%s) + 60))
+  local end=$(($(date +%s) + ${WAIT:-60}))
   while [ "$(grep -c 'ms  shown \|ms  cached ' "$log")" -lt "$n" ]; do
     if [ "$(date +%s)" -gt "$end" ]; then
       cat "$log"
