@@ -152,6 +152,24 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 	return f, nil
 }
 
+// personCols is the person columns of a query grouped by person: person,
+// and po, the person's place in the local engine's lists
+// (clickhouse.Table.Order), 0 for every person of a table without one
+// (lists are then in person order). The order is the same on all of a
+// person's events, so any subset of them gives it.
+func (e *Engine) personCols() string {
+	return e.t.Person + " AS person, " + orderOf(e.t) + " AS po"
+}
+
+// orderOf is SQL, in a query of t grouped by person, for the person's
+// place in the local engine's lists (personCols).
+func orderOf(t *clickhouse.Table) string {
+	if t.Order == "" {
+		return "toUInt64(0)"
+	}
+	return "any(" + t.Order + ")"
+}
+
 // checkEvent says, as the local engine does, that an event name is unknown.
 func (f *facts) checkEvent(name string) error {
 	if f.known[name] {

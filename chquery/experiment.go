@@ -144,7 +144,7 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 	// that may count (time, their order key, the steps each may fill,
 	// revenue text and whether set), in order.
 	inner := func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, arraySort(groupUniqArrayIf(" + variant + ", " + assigned + ")) AS seen," +
+		return "SELECT " + e.personCols() + ", arraySort(groupUniqArrayIf(" + variant + ", " + assigned + ")) AS seen," +
 			" argMinIf((" + t.Time + ", " + variant + ", toUInt8(" + where + "), " + byValue + ", toUInt8(" + byHas + ")), " + p.order + ", " + assigned + ") AS x0," +
 			" arraySort(x -> x.2, groupArrayIf((" + t.Time + ", " + p.order + ", " + mask + ", " + revenue + ", toUInt8(" + hasRevenue + ")), " + isStep + ")) AS ev" +
 			" FROM " + from + " WHERE " + t.Where + " AND " + part + " AND (" + assigned + " OR " + isStep + ")" +

@@ -3,7 +3,6 @@ package chquery
 import (
 	"context"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -15,29 +14,30 @@ import (
 // ExperimentMembers lists the users of one variant as Experiment counts
 // them (experiment.Members on a local dataset): one row per member, with
 // their exposure, whether and when they reached the goal, and whether
-// their window is still open; sorted by user id.
+// their window is still open; in the local engine's order.
 func (e *Engine) ExperimentMembers(ctx context.Context, q experiment.Query, variant string) ([]experiment.Member, error) {
 	p, err := e.experimentPlan(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	sql := func(from string) string {
-		return "SELECT person, tupleElement(x0, 1), level = " + strconv.Itoa(p.steps) + ", reached, open FROM (" + p.person(from, "1") + ")" +
+		return "SELECT person, tupleElement(x0, 1), level = " + strconv.Itoa(p.steps) + ", reached, open, po FROM (" + p.person(from, "1") + ")" +
 			" WHERE length(seen) = 1 AND inTest = 1 AND tupleElement(x0, 2) = " + clickhouse.String(variant)
 	}
-	list := []experiment.Member{}
+	var list []placed[experiment.Member]
 	err = p.run(ctx, e, func(ctx context.Context) error {
 		list = list[:0]
 		return e.eachPerson(ctx, sql, func(row []string) error {
-			if len(row) != 5 {
-				return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 5)
+			if len(row) != 6 {
+				return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 6)
 			}
 			exposed, err1 := strconv.ParseInt(row[1], 10, 64)
 			at, err2 := strconv.ParseInt(row[3], 10, 64)
-			if err := firstErr(err1, err2); err != nil {
+			order, err3 := parseOrder(row[5])
+			if err := firstErr(err1, err2, err3); err != nil {
 				return i18n.Errorf("experiment: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
 			}
-			list = append(list, experiment.Member{User: row[0], Exposed: exposed, Converted: row[2] == "1", At: at, InProgress: row[4] == "1"})
+			list = append(list, placed[experiment.Member]{experiment.Member{User: row[0], Exposed: exposed, Converted: row[2] == "1", At: at, InProgress: row[4] == "1"}, order})
 			return nil
 		})
 	})
@@ -55,6 +55,5 @@ func (e *Engine) ExperimentMembers(ctx context.Context, q experiment.Query, vari
 			return nil, i18n.Errorf("no variant %q among the exposed users", variant)
 		}
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].User < list[j].User })
-	return list, nil
+	return inListOrder(list, func(m experiment.Member) string { return m.User }), nil
 }

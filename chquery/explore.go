@@ -2,7 +2,6 @@ package chquery
 
 import (
 	"context"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -40,17 +39,18 @@ func (e *Engine) EventStats(ctx context.Context) ([]EventStat, error) {
 	return out, err
 }
 
-// UsersWhoDid lists, sorted by id, the persons with an event of that name.
+// UsersWhoDid lists, in the local engine's order, the persons with an
+// event of that name.
 func (e *Engine) UsersWhoDid(ctx context.Context, name string) ([]string, error) {
 	t := e.base
-	out := []string{}
+	var list []placed[string]
 	sql := func(from string) string {
-		return "SELECT DISTINCT " + t.Person + " FROM " + from + " WHERE " + t.Where + " AND " + t.Event + " = " + clickhouse.String(name)
+		return "SELECT " + t.Person + " AS person, " + orderOf(t) + " FROM " + from + " WHERE " + t.Where + " AND " + t.Event + " = " + clickhouse.String(name) + " GROUP BY person"
 	}
 	err := e.eachPerson(ctx, sql, func(row []string) error {
-		out = append(out, row[0])
-		return nil
+		order, err := parseOrder(row[1])
+		list = append(list, placed[string]{row[0], order})
+		return err
 	})
-	sort.Strings(out)
-	return out, err
+	return inListOrder(list, func(u string) string { return u }), err
 }

@@ -150,26 +150,27 @@ func windowOf(q query.FunnelQuery) string {
 	return q.Window
 }
 
-// funnelPerson reads one row, person, level, start, deltas[, by, has],
-// into ps, reusing its Deltas.
+// funnelPerson reads one row, person, po (personCols), level, start,
+// deltas[, by, has], into ps, reusing its Deltas.
 func funnelPerson(row []string, by bool, ps *query.FunnelPerson) error {
-	want := 4
+	want := 5
 	if by {
-		want = 6
+		want = 7
 	}
 	if len(row) != want {
 		return i18n.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(row), want)
 	}
 	ps.User = row[0]
-	lvl, err1 := strconv.Atoi(row[1])
-	start, err2 := strconv.ParseInt(row[2], 10, 64)
-	deltas, err3 := appendIntArray(ps.Deltas[:0], row[3])
-	if err := firstErr(err1, err2, err3); err != nil {
+	order, err0 := parseOrder(row[1])
+	lvl, err1 := strconv.Atoi(row[2])
+	start, err2 := strconv.ParseInt(row[3], 10, 64)
+	deltas, err3 := appendIntArray(ps.Deltas[:0], row[4])
+	if err := firstErr(err0, err1, err2, err3); err != nil {
 		return i18n.Errorf("funnel: reading ClickHouse's row for %q: %w", row[0], err)
 	}
-	ps.Level, ps.Start, ps.Deltas = lvl, start, deltas
+	ps.Order, ps.Level, ps.Start, ps.Deltas = order, lvl, start, deltas
 	if by {
-		ps.By, ps.HasBy = row[4], row[5] == "1"
+		ps.By, ps.HasBy = row[5], row[6] == "1"
 	}
 	return nil
 }
@@ -505,7 +506,7 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 		}
 		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
 	}
-	cols := []string{"person", "level", "t0", deltas}
+	cols := []string{"person", "po", "level", "t0", deltas}
 	if q.By != "" {
 		st.next()
 		// The counted step-1 event is the last stored at t0, or with
@@ -603,7 +604,7 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 		tuple += ", " + v + ", toUInt8(" + has + ")"
 	}
 	inner := func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
+		return "SELECT " + e.personCols() + ", arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) +
 			" AND " + where + " GROUP BY person"
@@ -667,7 +668,7 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 		}
 		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
 	}
-	cols := []string{"person", "level", "t0", deltas}
+	cols := []string{"person", "po", "level", "t0", deltas}
 	if q.By != "" {
 		cols = append(cols, "tupleElement(arrayElement(ev, idx), 4)", "tupleElement(arrayElement(ev, idx), 5)")
 	}

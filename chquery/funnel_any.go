@@ -110,7 +110,7 @@ func (e *Engine) anySQL(ctx context.Context, q query.FunnelQuery, span query.Spa
 	st.next()
 	st.let("chain", "arrayFilter((k, g, p) -> g > p, W, GW, arrayPushFront(arrayPopBack(GW), 0))")
 	deltas := "arrayPopFront(arrayDifference(arrayMap(k -> bitShiftRight(k, " + shift + "), chain)))"
-	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
+	cols := []string{"person", "po", "level", "t0 + " + lit(base), deltas}
 	if q.By != "" {
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")

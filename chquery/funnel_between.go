@@ -237,7 +237,7 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 		}
 		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
 	}
-	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
+	cols := []string{"person", "po", "level", "t0 + " + lit(base), deltas}
 	if q.By != "" {
 		st.next()
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), -1)")

@@ -118,7 +118,7 @@ func (e *Engine) personKeysWith(q query.FunnelQuery, span query.Span, f *facts, 
 		named = ""
 	}
 	return func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, " + keys + byArray +
+		return "SELECT " + e.personCols() + ", " + keys + byArray +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + named +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(hi) +
@@ -504,7 +504,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		}
 		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
 	}
-	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
+	cols := []string{"person", "po", "level", "t0 + " + lit(base), deltas}
 	if q.By != "" {
 		st.next()
 		// The counted step-1 event is the last stored at t0, or with

@@ -252,7 +252,7 @@ func (e *Engine) onceSharedSQL(ctx context.Context, q query.FunnelQuery, span qu
 	for k := 2; k <= n; k++ {
 		ds = append(ds, fmt.Sprintf("arrayElement(GT, TG%d) - arrayElement(GT, TG%d)", k, k-1))
 	}
-	cols := []string{"person", "if(ov > 0 AND (gi = 0 OR ov <= gi), -2, level) AS lv", "if(lv = -2, arrayElement(GT, ov), t0)", "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"}
+	cols := []string{"person", "po", "if(ov > 0 AND (gi = 0 OR ov <= gi), -2, level) AS lv", "if(lv = -2, arrayElement(GT, ov), t0)", "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"}
 	if q.By != "" {
 		st.next()
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0, byEv), row)")

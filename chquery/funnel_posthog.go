@@ -81,7 +81,7 @@ func (e *Engine) posthogAnySQL(ctx context.Context, q query.FunnelQuery, span qu
 	st.let("t0", "bitShiftRight(chain[1], "+shift+")")
 	st.let("c0", fmt.Sprintf("bitAnd(chain[1], %d)", unit-1))
 	deltas := "arrayPopFront(arrayDifference(arrayMap(k -> bitShiftRight(k, " + shift + "), chain)))"
-	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
+	cols := []string{"person", "po", "level", "t0 + " + lit(base), deltas}
 	if q.By != "" {
 		st.next()
 		// c0 is named outside the lambda as well (see count).
@@ -279,7 +279,7 @@ func (e *Engine) posthogSQL(ctx context.Context, q query.FunnelQuery, span query
 		}
 		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
 	}
-	cols := []string{"person", "level", "t0", deltas}
+	cols := []string{"person", "po", "level", "t0", deltas}
 	if q.By != "" {
 		st.next()
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0, byEv), 1)")

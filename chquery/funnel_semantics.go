@@ -93,7 +93,7 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 		tuple += ", " + v + ", toUInt8(" + has + ")"
 	}
 	inner := func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
+		return "SELECT " + e.personCols() + ", arraySort(x -> (x.1, x.2), groupArray((" + tuple + "))) AS ev" +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + " AND " + t.Event + " IN (" + clickhouse.Strings(names) + ")" +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) +
@@ -126,7 +126,7 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 	if n == 1 {
 		deltas = "emptyArrayInt64()"
 	}
-	cols := []string{"person", "level", "arrayElement(T, i1)", deltas}
+	cols := []string{"person", "po", "level", "arrayElement(T, i1)", deltas}
 	if q.By != "" {
 		cols = append(cols, "tupleElement(arrayElement(ev, i1), 4)", "tupleElement(arrayElement(ev, i1), 5)")
 	}
@@ -203,7 +203,7 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 		byArray = ", arraySort(x -> (x.1, x.2), groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + v + ", toUInt8(" + has + ")), bitTest(mask, 0))) AS byEv"
 	}
 	inner := func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, arraySort(arrayFilter(k -> k >= 0, groupArrayArray([" + strings.Join(entries, ", ") + "]))) AS K" + byArray +
+		return "SELECT " + e.personCols() + ", arraySort(arrayFilter(k -> k >= 0, groupArrayArray([" + strings.Join(entries, ", ") + "]))) AS K" + byArray +
 			" FROM (SELECT *, " + mask + " AS mask, (toInt64(" + t.Time + ") - " + lit(base) + ") * " + unit + " AS rel FROM " + from +
 			" WHERE " + t.Where + " AND " + part + rows +
 			" AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) +
@@ -332,7 +332,7 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 	if n == 1 {
 		deltas = "emptyArrayInt64()"
 	}
-	cols := []string{"person", "level", "t0 + " + lit(base), deltas}
+	cols := []string{"person", "po", "level", "t0 + " + lit(base), deltas}
 	if q.By != "" {
 		st.next()
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), "+byAt+")")

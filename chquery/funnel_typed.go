@@ -340,7 +340,7 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 	for s := 1; s < n; s++ {
 		ds = append(ds, times[s]+" - "+times[s-1])
 	}
-	cols2 := []string{"person", "level", "t0", "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"}
+	cols2 := []string{"person", "po", "level", "t0", "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"}
 	if q.By != "" {
 		cols2 = append(cols2, "tupleElement("+row+", 3)", "tupleElement("+row+", 4)")
 	}

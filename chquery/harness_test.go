@@ -34,7 +34,7 @@ type backends struct {
 var tableSeq atomic.Int64
 
 const tableDDL = `(person String, distinct_id String, time Int64, event String,
-	prop_keys Array(String), prop_values Array(String), id UInt64)
+	prop_keys Array(String), prop_values Array(String), id UInt64, person_order UInt64)
 	ENGINE = MergeTree ORDER BY (person, time, id)`
 
 // fixture is what each test opens first: the two servers and a database
@@ -99,7 +99,16 @@ func (f *fixture) load(raw []query.RawEvent, loc *time.Location) *backends {
 // b.local the dataset of all of them. The engines keep what they cached.
 func (f *fixture) add(b *backends, raw []query.RawEvent) {
 	f.t.Helper()
-	// Each person's events go to one shard, as push sends them.
+	// Each person's events go to one shard, as push sends them; a
+	// person's place is the order of first appearance, the Dataset's.
+	place := map[string]int{}
+	for _, evs := range [][]query.RawEvent{b.raw, raw} {
+		for _, e := range evs {
+			if _, ok := place[e.User]; !ok {
+				place[e.User] = len(place)
+			}
+		}
+	}
 	var rows strings.Builder
 	var shard [2]strings.Builder
 	for i, e := range raw {
@@ -120,7 +129,7 @@ func (f *fixture) add(b *backends, raw []query.RawEvent) {
 		r = clickhouse.AppendTSVArray(r, keys)
 		r = append(r, '\t')
 		r = clickhouse.AppendTSVArray(r, vals)
-		r = fmt.Appendf(r, "\t%d\n", len(b.raw)+i+1)
+		r = fmt.Appendf(r, "\t%d\t%d\n", len(b.raw)+i+1, place[e.User])
 		rows.Write(r)
 		shard[crc32.ChecksumIEEE([]byte(e.User))%2].Write(r)
 	}

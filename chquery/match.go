@@ -2,7 +2,6 @@ package chquery
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -52,34 +51,34 @@ func (e *Engine) Match(ctx context.Context, q sequence.Query) (*sequence.Result,
 		code = "toUInt32(" + strings.Join(bits, " + ") + ")"
 	}
 	sql := func(from, part string) string {
-		persons := "SELECT " + t.Person + " AS person, arraySort(groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + code + "), " + code + " != 0)) AS ev" +
+		persons := "SELECT " + e.personCols() + ", arraySort(groupArrayIf((toInt64(" + t.Time + "), " + tiebreakOf(t) + ", " + code + "), " + code + " != 0)) AS ev" +
 			" FROM " + from + " WHERE " + t.Where + " AND " + part + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) + " AND " + where +
 			" GROUP BY person"
-		return "SELECT person, arrayMap(x -> x.1, ev), arrayMap(x -> x.3, ev) FROM (" + persons + ")"
+		return "SELECT person, arrayMap(x -> x.1, ev), arrayMap(x -> x.3, ev), po FROM (" + persons + ")"
 	}
 	type person struct {
 		user string
 		ev   []sequence.Event
 	}
-	var persons []person
+	var persons []placed[person]
 	err = e.eachPart(ctx, sql, func(row []string) error {
 		times, err1 := intArray(row[1])
 		codes, err2 := intArray(row[2])
-		if err := firstErr(err1, err2); err != nil || len(codes) != len(times) {
+		order, err3 := parseOrder(row[3])
+		if err := firstErr(err1, err2, err3); err != nil || len(codes) != len(times) {
 			return i18n.Errorf("match: ClickHouse sent the row %q", strings.Join(row, " "))
 		}
 		ev := make([]sequence.Event, len(times))
 		for i := range times {
 			ev[i] = sequence.Event{T: times[i], Conds: uint32(codes[i])}
 		}
-		persons = append(persons, person{row[0], ev})
+		persons = append(persons, placed[person]{person{row[0], ev}, order})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(persons, func(a, b person) int { return strings.Compare(a.user, b.user) })
-	for _, p := range persons {
+	for _, p := range inListOrder(persons, func(p person) string { return p.user }) {
 		if _, _, err := c.Add(ctx, p.user, p.ev); err != nil {
 			return nil, err
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,13 +78,11 @@ func TestStagesAndRFMMatchLocal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			slices.SortFunc(want.Users, func(x, y segment.UserGroup) int { return strings.Compare(x.User, y.User) })
 			opt := segment.RFMOptions{Revenue: "rev"}
 			if rng.Intn(2) == 0 {
 				opt.Event = "buy"
 			}
 			wantR, wantU, werr := segment.RFM(ctx, b.local, opt)
-			slices.SortFunc(wantU, func(x, y segment.RFMUser) int { return strings.Compare(x.User, y.User) })
 			for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
 				got, err := e.Stages(ctx, window, tz, users, only)
 				if err != nil {
@@ -159,7 +156,8 @@ func TestStagesAndRFMHandChecked(t *testing.T) {
 		sameJSON(t, name+" stages", st, &segment.StageReport{WindowDays: 30, Total: 4, Stages: []segment.GroupCount{
 			{Name: "new", Users: 1, Share: 0.25}, {Name: "active", Users: 1, Share: 0.25}, {Name: "returning", Users: 1, Share: 0.25},
 			{Name: "dormant", Users: 1, Share: 0.25}, {Name: "churned", Users: 0}},
-			Users: []segment.UserGroup{{User: "big", Group: "returning"}, {User: "browse", Group: "new"}, {User: "mid", Group: "active"}, {User: "old", Group: "dormant"}}})
+			// In import order, as locally.
+			Users: []segment.UserGroup{{User: "big", Group: "returning"}, {User: "old", Group: "dormant"}, {User: "mid", Group: "active"}, {User: "browse", Group: "new"}}})
 		rep, users, err := e.RFM(ctx, segment.RFMOptions{Revenue: "rev"}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -167,8 +165,8 @@ func TestStagesAndRFMHandChecked(t *testing.T) {
 		// Scores: 1 + 5 × (customers strictly worse) / 3.
 		sameJSON(t, name+" rfm users", users, []segment.RFMUser{
 			{User: "big", RecencyDays: 0, Frequency: 2, Monetary: 150, R: 4, F: 4, M: 4, Tier: "loyal"},
-			{User: "mid", RecencyDays: 30, Frequency: 1, Monetary: 20, R: 2, F: 1, M: 2, Tier: "hibernating"},
 			{User: "old", RecencyDays: 59, Frequency: 1, Monetary: 10, R: 1, F: 1, M: 1, Tier: "lost"},
+			{User: "mid", RecencyDays: 30, Frequency: 1, Monetary: 20, R: 2, F: 1, M: 2, Tier: "hibernating"},
 		})
 		if rep.Customers != 3 || rep.NonCustomers != 1 {
 			t.Fatalf("%s: %d customers, %d not; want 3 and 1", name, rep.Customers, rep.NonCustomers)

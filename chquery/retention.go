@@ -116,8 +116,9 @@ func (rp *retentionPersons) ordered(ctx context.Context, f *facts, run func(key 
 
 // members is SQL of one row per cohort membership: person, the ordinal
 // (ord) of its cohort period (c), the --by value on its first start event
-// and whether it is set (v, h), and the ordinals of the periods the person
-// returned in (pr, in any order). key orders a person's events
+// and whether it is set (v, h), the ordinals of the periods the person
+// returned in (pr, in any order) and the person's place in the local
+// engine's lists (po, personCols). key orders a person's events
 // (Engine.withOrder's).
 func (rp *retentionPersons) members(from, part, key, ord string) string {
 	e, q, t := rp.e, rp.q, rp.e.t
@@ -150,22 +151,22 @@ func (rp *retentionPersons) members(from, part, key, ord string) string {
 			f = first(v + ", toUInt8(" + has + ")")
 		}
 		firstOrd, _ := e.ordinalOf(rp.iv, rp.span.Loc, "ft")
-		return "SELECT person, toInt32(" + firstOrd + ") AS c, tupleElement(f, 1) AS v, tupleElement(f, 2) AS h, pr FROM (SELECT " + t.Person + " AS person, " +
+		return "SELECT person, toInt32(" + firstOrd + ") AS c, tupleElement(f, 1) AS v, tupleElement(f, 2) AS h, pr, po FROM (SELECT " + e.personCols() + ", " +
 			"minIf(" + t.Time + ", " + inStart + ") AS ft, " + f + " AS f," +
 			" groupUniqArrayIf(toInt32(" + ord + "), " + isReturn + ") AS pr" + rows +
 			" GROUP BY person HAVING countIf(" + inStart + ") > 0)"
 	}
 	// Per person and period, then per person, then per membership.
-	periods := "SELECT " + t.Person + " AS person, toInt32(" + ord + ") AS o, countIf(" + inStart + ") > 0 AS started, " + first(v+", toUInt8("+has+")") + " AS f," +
+	periods := "SELECT " + e.personCols() + ", toInt32(" + ord + ") AS o, countIf(" + inStart + ") > 0 AS started, " + first(v+", toUInt8("+has+")") + " AS f," +
 		" countIf(" + isReturn + ") > 0 AS returned" + rows + " GROUP BY person, o"
-	return "SELECT person, s.1 AS c, s.2 AS v, s.3 AS h, pr FROM (SELECT person," +
+	return "SELECT person, s.1 AS c, s.2 AS v, s.3 AS h, pr, po FROM (SELECT person, any(po) AS po," +
 		" groupArrayIf((o, tupleElement(f, 1), tupleElement(f, 2)), started) AS S, groupArrayIf(o, returned) AS pr" +
 		" FROM (" + periods + ") GROUP BY person) ARRAY JOIN S AS s"
 }
 
 // of is the persons with a membership in the cohort period holding instant
-// cohort, by id (query.RetentionPersonsIn), each with that membership only:
-// its counts depend on no other.
+// cohort, in the local engine's order (query.RetentionPersonsIn), each
+// with that membership only: its counts depend on no other.
 func (rp *retentionPersons) of(ctx context.Context, cohort int64) ([]query.RetentionPerson, error) {
 	e := rp.e
 	f, err := e.data(ctx)
@@ -178,15 +179,16 @@ func (rp *retentionPersons) of(ctx context.Context, cohort int64) ([]query.Reten
 	run := func(key string) error {
 		persons.reset()
 		sql := func(from, part string) string {
-			return "SELECT person, c, v, h, pr FROM (" + rp.members(from, part, key, ord) + ") WHERE c = toInt32(" + c + ")"
+			return "SELECT person, c, v, h, pr, po FROM (" + rp.members(from, part, key, ord) + ") WHERE c = toInt32(" + c + ")"
 		}
 		return e.eachPart(ctx, sql, func(row []string) error {
 			start, err1 := strconv.ParseInt(row[1], 10, 64)
 			returns, err2 := intArray(row[4])
-			if err := firstErr(err1, err2); err != nil {
+			order, err3 := parseOrder(row[5])
+			if err := firstErr(err1, err2, err3); err != nil {
 				return i18n.Errorf("retention: reading ClickHouse's row for %q: %w", row[0], err)
 			}
-			ps := query.RetentionPerson{User: row[0], Starts: []int64{rp.at(start)}}
+			ps := query.RetentionPerson{User: row[0], Order: order, Starts: []int64{rp.at(start)}}
 			if rp.q.By != "" {
 				ps.By, ps.HasBy = []string{row[2]}, []bool{row[3] == "1"}
 			}
@@ -201,6 +203,6 @@ func (rp *retentionPersons) of(ctx context.Context, cohort int64) ([]query.Reten
 	if err := rp.ordered(ctx, f, run); err != nil {
 		return nil, err
 	}
-	// User lists are by id.
-	return persons.sorted(func(p *query.RetentionPerson) string { return p.User }), nil
+	// User lists are in the local engine's order.
+	return persons.sorted(func(p *query.RetentionPerson) (uint64, string) { return p.Order, p.User }), nil
 }

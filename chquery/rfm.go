@@ -3,7 +3,6 @@ package chquery
 import (
 	"context"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -43,20 +42,21 @@ func (e *Engine) RFM(ctx context.Context, opt segment.RFMOptions, loc *time.Loca
 	// Few events per person are grouped: their tuples are sorted as they
 	// are (a packed order would cost a scan of the ids, Engine.withOrder).
 	sql := func(from string) string {
-		return "SELECT person, arrayMap(x -> x.1, s), arrayMap(x -> x.3, s), arrayMap(x -> x.4, s) FROM (SELECT " + t.Person + " AS person," +
+		return "SELECT person, arrayMap(x -> x.1, s), arrayMap(x -> x.3, s), arrayMap(x -> x.4, s), po FROM (SELECT " + e.personCols() + "," +
 			" arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreakOf(t) + ", " + value + ", toUInt8(" + has + ")))) AS s" +
 			" FROM " + from + " WHERE " + t.Where + " AND " + candidate + " GROUP BY person)"
 	}
 	lastDay := segment.LastDay(f.max, loc)
-	var users []segment.RFMUser
+	var users []placed[segment.RFMUser]
 	err = e.unscoped().eachPerson(ctx, sql, func(row []string) error {
-		if len(row) != 4 {
-			return i18n.Errorf("rfm: ClickHouse sent %d columns, expected %d", len(row), 4)
+		if len(row) != 5 {
+			return i18n.Errorf("rfm: ClickHouse sent %d columns, expected %d", len(row), 5)
 		}
 		times, err1 := intArray(row[1])
 		revs, err2 := clickhouse.ParseArray(row[2])
 		set, err3 := intArray(row[3])
-		if err := firstErr(err1, err2, err3); err != nil || len(revs) != len(times) || len(set) != len(times) {
+		order, err4 := parseOrder(row[4])
+		if err := firstErr(err1, err2, err3, err4); err != nil || len(revs) != len(times) || len(set) != len(times) {
 			return i18n.Errorf("rfm: ClickHouse sent the row %q", strings.Join(row, " "))
 		}
 		u := segment.RFMUser{User: row[0]}
@@ -80,19 +80,18 @@ func (e *Engine) RFM(ctx context.Context, opt segment.RFMOptions, loc *time.Loca
 		if u.Frequency > 0 {
 			u.Monetary = segment.RoundMonetary(u.Monetary)
 			u.RecencyDays = segment.RecencyDays(lastDay, last, loc)
-			users = append(users, u)
+			users = append(users, placed[segment.RFMUser]{u, order})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	sort.Slice(users, func(i, j int) bool { return users[i].User < users[j].User })
 	persons, err := e.persons(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	return segment.ScoreRFM(opt, users, persons)
+	return segment.ScoreRFM(opt, inListOrder(users, func(u segment.RFMUser) string { return u.User }), persons)
 }
 
 // persons counts the persons of the table: on a table sharded by person,

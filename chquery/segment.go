@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -144,16 +143,22 @@ func (e *Engine) Segment(ctx context.Context, expr string, loc *time.Location, m
 	if out.Total, err = e.persons(ctx); err != nil {
 		return nil, err
 	}
-	if members {
-		out.Members = []string{}
-	}
 	sql := func(from string) string { return "SELECT count() FROM (" + set(from) + ")" }
+	var list []placed[string]
 	if members {
-		sql = set
+		// Each member with its place in the local engine's lists.
+		t := e.base
+		sql = func(from string) string {
+			return "SELECT " + t.Person + " AS sp_m, " + orderOf(t) + " FROM " + from + " WHERE " + t.Where + " AND sp_m IN (" + set(from) + ") GROUP BY sp_m"
+		}
 	}
 	err = e.eachPerson(ctx, sql, func(row []string) error {
 		if members {
-			out.Members = append(out.Members, row[0])
+			order, err := parseOrder(row[1])
+			list = append(list, placed[string]{row[0], order})
+			if err != nil {
+				return i18n.Errorf("segment: ClickHouse sent the row %q", strings.Join(row, " "))
+			}
 			return nil
 		}
 		n, err := strconv.Atoi(row[0])
@@ -164,7 +169,7 @@ func (e *Engine) Segment(ctx context.Context, expr string, loc *time.Location, m
 		return nil
 	})
 	if members {
-		sort.Strings(out.Members)
+		out.Members = inListOrder(list, func(u string) string { return u })
 		out.Users = len(out.Members)
 	}
 	return out, err

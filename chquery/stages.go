@@ -2,7 +2,6 @@ package chquery
 
 import (
 	"context"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,10 +37,15 @@ func (e *Engine) Stages(ctx context.Context, window int, loc *time.Location, use
 	}
 	b := e.segmentBuilder(loc, f)
 	stage := b.stageIndex(window)
+	cols := personCol + ", " + stage + " AS sp_stage"
+	if users {
+		b.aggs = append(b.aggs, orderOf(e.base)+" AS sp_po")
+		cols += ", sp_po"
+	}
 	// Without users, the counts; with them, also one row per listed person
 	// (user, stage), and the counts of the rest.
 	sql := func(from string) string {
-		inner := b.perPerson(from, personCol+", "+stage+" AS sp_stage")
+		inner := b.perPerson(from, cols)
 		if !users {
 			return "SELECT '', sp_stage, count() FROM (" + inner + ") GROUP BY sp_stage"
 		}
@@ -49,27 +53,39 @@ func (e *Engine) Stages(ctx context.Context, window int, loc *time.Location, use
 		if k >= 0 {
 			listed = "sp_stage = " + strconv.Itoa(k)
 		}
-		return "SELECT if(" + listed + ", " + personCol + ", '') AS u, sp_stage, count() FROM (" + inner + ") GROUP BY u, sp_stage"
+		return "SELECT if(" + listed + ", " + personCol + ", '') AS u, sp_stage, count(), any(sp_po) FROM (" + inner + ") GROUP BY u, sp_stage"
 	}
-	var list []segment.UserGroup
+	var list []placed[segment.UserGroup]
 	err = e.eachPerson(ctx, sql, func(row []string) error {
-		if len(row) != 3 {
-			return i18n.Errorf("stages: ClickHouse sent %d columns, expected %d", len(row), 3)
+		want := 3
+		if users {
+			want = 4
+		}
+		if len(row) != want {
+			return i18n.Errorf("stages: ClickHouse sent %d columns, expected %d", len(row), want)
 		}
 		s, err1 := strconv.Atoi(row[1])
 		n, err2 := strconv.Atoi(row[2])
-		if err := firstErr(err1, err2); err != nil || s < 0 || s >= len(counts) {
+		var order uint64
+		var err3 error
+		if users {
+			order, err3 = parseOrder(row[3])
+		}
+		if err := firstErr(err1, err2, err3); err != nil || s < 0 || s >= len(counts) {
 			return i18n.Errorf("stages: ClickHouse sent the row %q", strings.Join(row, " "))
 		}
 		counts[s] += n
 		if users && (k < 0 || s == k) {
-			list = append(list, segment.UserGroup{User: row[0], Group: segment.StageNames[s]})
+			list = append(list, placed[segment.UserGroup]{segment.UserGroup{User: row[0], Group: segment.StageNames[s]}, order})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].User < list[j].User })
-	return segment.NewStageReport(window, counts, list), nil
+	var ordered []segment.UserGroup // nil, as before, when none is listed
+	if len(list) > 0 {
+		ordered = inListOrder(list, func(u segment.UserGroup) string { return u.User })
+	}
+	return segment.NewStageReport(window, counts, ordered), nil
 }

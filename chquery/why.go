@@ -199,16 +199,16 @@ func (w *whyCounter) entrants(ctx context.Context, kv string) (func(from string)
 		if err != nil {
 			return nil, err
 		}
-		if len(names) != 6 {
-			return nil, i18n.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(names), 6)
+		if len(names) != 7 {
+			return nil, i18n.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(names), 7)
 		}
 		cols := make([]string, len(names))
 		for i, n := range names {
 			cols[i] = clickhouse.Ident(n)
 		}
 		parts = append(parts, func(from string) string {
-			return "SELECT toUInt8(" + strconv.Itoa(k+1) + ") AS w_p, " + cols[0] + " AS w_person, toFloat64(" + cols[1] + " = " + last + ") AS w_num, toFloat64(1) AS w_den, " +
-				cols[4] + " AS w_kv FROM (" + sql(from, "1") + ") WHERE NOT ignore(" + strings.Join(cols, ", ") + ")"
+			return "SELECT toUInt8(" + strconv.Itoa(k+1) + ") AS w_p, " + cols[0] + " AS w_person, toFloat64(" + cols[2] + " = " + last + ") AS w_num, toFloat64(1) AS w_den, " +
+				cols[5] + " AS w_kv FROM (" + sql(from, "1") + ") WHERE NOT ignore(" + strings.Join(cols, ", ") + ")"
 		})
 	}
 	return func(from string) string {

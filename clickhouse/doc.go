@@ -22,6 +22,11 @@
 //	                           storage order (0-based): the local engine's
 //	                           order among events of one person at one time,
 //	                           and push's watermark
+//	person_order UInt64        the local database's id of the stitched user
+//	                           (users.id): the local engine lists persons
+//	                           in this order (import order); tables pushed
+//	                           before it existed lack it, and their user
+//	                           lists come in person order
 //
 // ENGINE = MergeTree ORDER BY (person, time, id). With a cluster the rows sit
 // in TABLE_local on every shard and TABLE is a Distributed table over them,

@@ -25,6 +25,12 @@ type Table struct {
 	// Tiebreak orders a person's events at one time as the local engine
 	// does (its import order); empty when the table has no such column.
 	Tiebreak string
+	// Order is SQL for a number that is the same on every event of a
+	// person and orders persons as the local engine lists them (by the
+	// local database's id of the stitched user, its import order); empty
+	// when the table has none: user lists then come in person order
+	// (distinct id, byte-wise).
+	Order string
 	// Where keeps the rows that are events (a NULL time or user is not);
 	// "1" when every row is.
 	Where string
@@ -147,6 +153,9 @@ func Describe(ctx context.Context, c *Client) (*Table, error) {
 			return nil, err
 		}
 		t.Person, t.DistinctID, t.Time, t.Event, t.Tiebreak = "person", "distinct_id", "time", "event", "id"
+		if _, ok := has["person_order"]; ok {
+			t.Order = "person_order"
+		}
 		if strings.HasPrefix(engine, "Distributed") && s.Cluster != "" {
 			t.ShardedByPerson = true
 			t.Local = Ident(s.Database) + "." + Ident(s.Table+LocalSuffix)

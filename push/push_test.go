@@ -57,7 +57,8 @@ func importText(t *testing.T, db *store.DB, dir, name, text string) {
 	}
 }
 
-// localRows is what the table must hold: one line per event, by id.
+// localRows is what the table must hold: one line per event, by id, with
+// its person's place in the local engine's lists (the stitched user's id).
 func localRows(t *testing.T, db *store.DB) []string {
 	t.Helper()
 	r, err := db.LoadRows(bg)
@@ -67,7 +68,7 @@ func localRows(t *testing.T, db *store.DB) []string {
 	var out []string
 	err = db.EachProps(bg, r.Version, 0, func(row int, keys, values []string) error {
 		u := r.User[row]
-		out = append(out, fmt.Sprintf("%d|%s|%s|%d|%s|%q|%q", row, r.Users[r.Canon[u]], r.Users[u], r.Time[row], r.Names[r.Event[row]], keys, values))
+		out = append(out, fmt.Sprintf("%d|%s|%s|%d|%s|%q|%q|%d", row, r.Users[r.Canon[u]], r.Users[u], r.Time[row], r.Names[r.Event[row]], keys, values, r.Canon[u]))
 		return nil
 	})
 	if err != nil {
@@ -76,9 +77,11 @@ func localRows(t *testing.T, db *store.DB) []string {
 	return out
 }
 
-func serverRows(t *testing.T, c *clickhouse.Client) []string {
+// serverRows is what the table holds, as localRows; order is SQL for the
+// last column, person_order.
+func serverRows(t *testing.T, c *clickhouse.Client, order string) []string {
 	t.Helper()
-	res, err := c.Query(bg, "SELECT id, person, distinct_id, time, event, prop_keys, prop_values FROM "+clickhouse.Ident(c.Source().Table)+" ORDER BY id")
+	res, err := c.Query(bg, "SELECT id, person, distinct_id, time, event, prop_keys, prop_values, "+order+" FROM "+clickhouse.Ident(c.Source().Table)+" ORDER BY id")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +98,14 @@ func serverRows(t *testing.T, c *clickhouse.Client) []string {
 		if values == nil {
 			values = []string{}
 		}
-		out = append(out, fmt.Sprintf("%s|%s|%s|%s|%s|%q|%q", row[0], row[1], row[2], row[3], row[4], keys, values))
+		out = append(out, fmt.Sprintf("%s|%s|%s|%s|%s|%q|%q|%s", row[0], row[1], row[2], row[3], row[4], keys, values, row[7]))
 	}
 	return out
 }
 
 func sameRows(t *testing.T, what string, db *store.DB, c *clickhouse.Client) {
 	t.Helper()
-	want, got := localRows(t, db), serverRows(t, c)
+	want, got := localRows(t, db), serverRows(t, c, "person_order")
 	if !slices.Equal(want, got) {
 		t.Errorf("%s: the server holds %d events, the local database %d", what, len(got), len(want))
 		for i := 0; i < len(want) && i < len(got); i++ {
@@ -332,5 +335,39 @@ func TestPushEmptyDatabase(t *testing.T) {
 	}
 	if out, _ := c.Exec(0, "EXISTS TABLE default.never"); strings.TrimSpace(out) != "0" {
 		t.Errorf("pushing an empty database created the table")
+	}
+}
+
+// A table made by a spoor before person_order (its layout then) is still
+// pushed to, with every other column; its user lists come in person order
+// (clickhouse.Table.Order is empty).
+func TestPushToTableWithoutPersonOrder(t *testing.T) {
+	c := chtest.Get(t)
+	dbName := c.NewDatabase(t)
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	importText(t, db, dir, "1.jsonl", segmentLines(rand.New(rand.NewSource(4)), 200, 1, true))
+	if _, err := c.Exec(0, "CREATE TABLE "+dbName+".old (person String, distinct_id String, time Int64, event String, prop_keys Array(String), prop_values Array(String), id UInt64) ENGINE = MergeTree ORDER BY (person, time, id)"); err != nil {
+		t.Fatal(err)
+	}
+	cl := newClient(t, c.URL(0, dbName, "table=old"))
+	res, err := Push(bg, db, cl, Options{Batch: 64})
+	if err != nil || res.Sent != res.Events || res.Created {
+		t.Fatalf("push to a table of the earlier layout: %+v %v", res, err)
+	}
+	want := localRows(t, db)
+	for i, w := range want {
+		want[i] = w[:strings.LastIndexByte(w, '|')+1]
+	}
+	if got := serverRows(t, cl, "''"); !slices.Equal(got, want) {
+		t.Fatalf("the table holds %d events, want %d:\n%q\n%q", len(got), len(want), got[:min(3, len(got))], want[:min(3, len(want))])
+	}
+	tab, err := clickhouse.Describe(bg, cl)
+	if err != nil || tab.Order != "" {
+		t.Fatalf("Describe: order %q, %v", tab.Order, err)
 	}
 }

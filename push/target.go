@@ -19,6 +19,9 @@ type target struct {
 	meta    string             // `db`.`t_spoor_push`, on the URL's server
 	hosts   []clickhouse.Host
 	created bool
+	// order: the table has person_order (one made by an older spoor has
+	// not: its persons' lists come in name order, see package clickhouse).
+	order bool
 }
 
 // MetaSuffix names the watermark table beside the events table.
@@ -73,6 +76,9 @@ func prepare(ctx context.Context, c *clickhouse.Client) (*target, error) {
 			t.created = true
 		}
 	}
+	if t.order, err = hasColumn(ctx, c, src.Table, "person_order"); err != nil {
+		return nil, err
+	}
 	err = c.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+t.meta+` (
 	seq    UInt64,
 	pushed UInt64,
@@ -86,6 +92,15 @@ func prepare(ctx context.Context, c *clickhouse.Client) (*target, error) {
 
 func tableExists(ctx context.Context, c *clickhouse.Client, table string) (bool, error) {
 	r, err := c.InDatabase("system").Query(ctx, "SELECT count() FROM system.tables WHERE database = "+clickhouse.String(c.Source().Database)+" AND name = "+clickhouse.String(table))
+	if err != nil {
+		return false, err
+	}
+	return r.Rows[0][0] != "0", nil
+}
+
+// hasColumn reports whether the source database's table has column.
+func hasColumn(ctx context.Context, c *clickhouse.Client, table, column string) (bool, error) {
+	r, err := c.InDatabase("system").Query(ctx, "SELECT count() FROM system.columns WHERE database = "+clickhouse.String(c.Source().Database)+" AND table = "+clickhouse.String(table)+" AND name = "+clickhouse.String(column))
 	if err != nil {
 		return false, err
 	}

@@ -14,7 +14,10 @@ import (
 // FunnelFromPersons derives every count, so counts and user lists agree
 // as they do locally.
 type FunnelPerson struct {
-	User  string
+	User string
+	// Order is the person's place in the Dataset's lists (its stitched
+	// user's id there); persons of equal Order are listed by User.
+	Order uint64
 	Level int   // deepest 0-based step reached; persons with no step-1 event in range are left out
 	Open  bool  // in progress: stopped before the last step, the counted attempt's window still open
 	Start int64 // the counted attempt's step-1 time, epoch ms
@@ -53,6 +56,7 @@ type FunnelPersons struct {
 	span   Span
 	n      int
 	users  []string
+	order  []uint64
 	start  []int64
 	level  []int8
 	open   []bool
@@ -89,6 +93,7 @@ func (b *FunnelPersons) Add(ps FunnelPerson) error {
 		code = c
 	}
 	b.users = append(b.users, ps.User)
+	b.order = append(b.order, ps.Order)
 	b.start = append(b.start, ps.Start)
 	b.level = append(b.level, int8(ps.Level))
 	b.open = append(b.open, ps.Open && ps.Level < b.n-1)
@@ -98,7 +103,8 @@ func (b *FunnelPersons) Add(ps FunnelPerson) error {
 }
 
 // Result is the funnel of the persons added, its user lists in the order
-// of their ids (as a Dataset's).
+// of FunnelPerson.Order, then of their ids (a Dataset's order when Order
+// is its).
 func (b *FunnelPersons) Result() *FunnelResult {
 	q := b.q
 	p := &funnelPlan{q: q, n: b.n}
@@ -111,16 +117,19 @@ func (b *FunnelPersons) Result() *FunnelResult {
 	p.cal = NewCalendar(iv, loc, b.span.From, b.span.To)
 	np := len(b.users)
 	off := make([]int, np) // where each person's times start in b.deltas
-	// Sorted by the first 8 bytes of each name as a number, then by the
-	// name: most comparisons are of integers held in the slice, not of
-	// strings read through it (at 590,000 persons the sort was most of
-	// the client's time).
+	// Sorted by Order, then by the first 8 bytes of each name as a
+	// number, then by the name: most comparisons are of integers held in
+	// the slice, not of strings read through it (at 590,000 persons the
+	// sort was most of the client's time).
 	keys := make([]userKey, np)
 	for u, at := 0, 0; u < np; u++ {
-		keys[u], off[u] = userKey{prefix: NamePrefix(b.users[u]), i: int32(u)}, at
+		keys[u], off[u] = userKey{order: b.order[u], prefix: NamePrefix(b.users[u]), i: int32(u)}, at
 		at += int(b.level[u])
 	}
 	slices.SortFunc(keys, func(x, y userKey) int {
+		if x.order != y.order {
+			return cmp.Compare(x.order, y.order)
+		}
 		if x.prefix != y.prefix {
 			return cmp.Compare(x.prefix, y.prefix)
 		}
@@ -188,9 +197,10 @@ func (b *FunnelPersons) Result() *FunnelResult {
 	return r
 }
 
-// userKey is a person's place in FunnelPersons' columns with its name's
-// prefix (NamePrefix).
+// userKey is a person's place in FunnelPersons' columns with its Order
+// and its name's prefix (NamePrefix).
 type userKey struct {
+	order  uint64
 	prefix uint64
 	i      int32
 }

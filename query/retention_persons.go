@@ -13,7 +13,10 @@ import (
 // in. FunnelFromPersons's counterpart: memberships, counts and user lists
 // come from these as the Dataset's scan makes them.
 type RetentionPerson struct {
-	User    string
+	User string
+	// Order is the person's place in the Dataset's lists (its stitched
+	// user's id there); RetentionFromPersons takes persons in list order.
+	Order   uint64
 	Starts  []int64
 	By      []string
 	HasBy   []bool
