@@ -17,7 +17,7 @@ import (
 // ordered, over any steps), PostHog's (any order,
 // or ordered and strict over steps whose filters agree per name) and
 // ClickHouse's windowFunnel with every option (strict_once: funnel_once.go;
-// over steps sharing a name, with strict_increase, or alone over steps
+// over steps sharing a name, with strict_increase, or else over steps
 // whose filters agree per name). The rest say they are not compiled yet.
 
 // vendorSQL returns the per-person query of q under another product's
@@ -42,10 +42,8 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 		return e.distinctSQL(ctx, q, span, f, posthogAttempt)
 	case sem == query.SemPostHog:
 		return e.posthogSQL(ctx, q, span, f)
-	case sem == query.SemClickHouse && !hasOption(q, query.CHStrictDedup) && !hasOption(q, query.CHStrictOrder):
-		return e.onceSharedSQL(ctx, q, span, f)
 	case sem == query.SemClickHouse:
-		return nil, errNotYet(i18n.M("--semantics clickhouse with --option strict_once and strict_deduplication or strict_order, without strict_increase, over steps sharing an event name"))
+		return e.onceSharedSQL(ctx, q, span, f)
 	default:
 		return nil, errNotYet(i18n.M("--semantics %s", q.Semantics))
 	}

@@ -35,7 +35,6 @@ func init() {
 		// funnel_distinct.go
 		"the events span more than %d years, more than a ClickHouse funnel handles": "事件跨度超过 %d 年，超出了 ClickHouse 漏斗能处理的范围",
 		// funnel_semantics.go
-		"--semantics clickhouse with --option strict_once and strict_deduplication or strict_order, without strict_increase, over steps sharing an event name": "步骤共用事件名、带 --option strict_once 及 strict_deduplication 或 strict_order（不带 strict_increase）的 clickhouse 口径漏斗（--semantics clickhouse）",
 		"--semantics %s": "按 %[1]s 口径计算的漏斗（--semantics %[1]s）",
 		// funnel_typed.go
 		"a funnel with more than %d different filters on steps of one event (%s)": "同一事件（%[2]s）的步骤带有超过 %[1]d 种不同筛选条件的漏斗",
