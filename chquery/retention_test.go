@@ -47,8 +47,9 @@ func TestRetentionMatchesLocal(t *testing.T) {
 			}
 			same(t, b, q, func(e query.Engine) (*query.RetentionResult, error) { return e.Retention(ctx, q) }, func(name string, got, want *query.RetentionResult) {
 				// The users of a cell are fetched with a query of their
-				// own: one random cell of the table, and one of a group's.
-				if len(want.Cohorts) == 0 {
+				// own: one cell of the table, and one of a group's, in
+				// every other query (each list costs a query per engine).
+				if len(want.Cohorts) == 0 || qi%2 == 1 {
 					return
 				}
 				ci := (it + qi) % len(want.Cohorts)
