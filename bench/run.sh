@@ -136,28 +136,32 @@ for n in $SIZES; do
   echo "| trends --by country: time, bytes per event | ${rss% *} s, $(awk -v m="${rss#* }" -v e="$events" 'BEGIN{printf "%.1f", m*1048576/e}') | | | |" | tee -a "$out"
   # Small imports into the stored events (issue 19, point 4: 1,000 events
   # in at most 2 s), on a copy so the rows above and below keep the CSV's
-  # events: one kept in the snapshot's tail; the funnel with that tail
-  # nearly full, which every load merges in; and the import that folds it
+  # events: one kept in the snapshot's tail; the funnel with that tail at
+  # half its limit, which every load merges in; the import that starts a
+  # fold cycle and one that continues it, each folding a share of the tail
   # into the segments and the dedup index. The tail holds at most
   # max(65,536, a 256th of the events), at most an eighth
-  # (store/snapshot_tail.go tailLimit); a filler import brings it near that.
+  # (store/snapshot_tail.go tailLimit); a filler import brings it near half.
   if [ "$n" -le "$ADD_MAX" ] && [ ! -s data/s-$n.db-wal ]; then
     cp data/s-$n.db data/a-$n.db
     limit=$(( n >> 8 > 65536 ? n >> 8 : 65536 )); limit=$(( limit < n / 8 ? limit : n / 8 ))
     data/spoor sample --scenario ecommerce --events 1000 --days 60 --seed 8 --out data/add-a.csv >/dev/null 2>&1
     data/spoor sample --scenario ecommerce --events 1000 --days 60 --seed 9 --out data/add-b.csv >/dev/null 2>&1
-    data/spoor sample --scenario ecommerce --events $((limit - 1500)) --days 60 --seed 10 --out data/add-fill.csv >/dev/null 2>&1
+    data/spoor sample --scenario ecommerce --events 1000 --days 60 --seed 12 --out data/add-c.csv >/dev/null 2>&1
+    data/spoor sample --scenario ecommerce --events $((limit / 2 - 1500)) --days 60 --seed 10 --out data/add-fill.csv >/dev/null 2>&1
     a=$(timed data/spoor import --db data/a-$n.db data/add-a.csv)
     data/spoor import --db data/a-$n.db data/add-fill.csv >/dev/null 2>&1
     f=$(best data/spoor funnel --steps "$STEPS" --window 7d --db data/a-$n.db --format json)
     b=$(timed data/spoor import --db data/a-$n.db data/add-b.csv)
-    # Folded: the segments hold every stored event again.
-    folded=$(sqlite3 data/a-$n.db "SELECT (SELECT value FROM settings WHERE key = 'snapshot_rows') = (SELECT sum(n) FROM chunks)")
-    if [ "$folded" = 1 ]; then what="the tail folded in"; else what="NOT FOLDED: the filler missed the tail's limit"; fi
+    c=$(timed data/spoor import --db data/a-$n.db data/add-c.csv)
+    # A cycle under way: the segments hold part of the tail.
+    open=$(sqlite3 data/a-$n.db "SELECT count(*) FROM settings WHERE key = 'snapshot_fold_to'")
+    if [ "$open" = 1 ]; then what="a fold cycle under way"; else what="NO FOLD CYCLE: the filler missed half the tail's limit"; fi
     {
     echo "| import 1,000 events (kept in the tail) | ${a% *} s (${a#* } MB) | | | |"
-    echo "| funnel with a tail of $((limit - 500)) events | ${f% *} s (${f#* } MB) | | | |"
-    echo "| import 1,000 events ($what) | ${b% *} s (${b#* } MB) | | | |"
+    echo "| funnel with a tail of $((limit / 2 - 500)) events | ${f% *} s (${f#* } MB) | | | |"
+    echo "| import 1,000 events (starts a fold cycle) | ${b% *} s (${b#* } MB) | | | |"
+    echo "| import 1,000 events ($what) | ${c% *} s (${c#* } MB) | | | |"
     } | tee -a "$out"
     rm -f data/a-$n.db* data/add-*.csv
   fi

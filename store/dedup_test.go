@@ -105,7 +105,7 @@ func asSchema4(t *testing.T, db *DB) {
 	if len(all) != 0 {
 		t.Fatalf("%d hashes more than events", len(all))
 	}
-	for _, q := range []string{"DROP TABLE dedup_index", "UPDATE settings SET value = '4' WHERE key = 'schema_version'", "PRAGMA user_version = 4"} {
+	for _, q := range []string{"DROP TABLE dedup_index", "DROP TABLE snapshot_added", "UPDATE settings SET value = '4' WHERE key = 'schema_version'", "PRAGMA user_version = 4"} {
 		if _, err := db.SQL.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// foldState is what a killed import must leave as it was: the settings,
+// dbState is what a killed import must leave as it was: the settings,
 // the chunks, the dedup index and tail, and the snapshot's tables.
-func foldState(t *testing.T, db *DB) string {
+func dbState(t *testing.T, db *DB) string {
 	t.Helper()
 	var s string
 	err := db.SQL.QueryRow(`SELECT (SELECT group_concat(key || '=' || value, ',') FROM settings)
@@ -28,22 +28,26 @@ func foldState(t *testing.T, db *DB) string {
 // TestKilledMidFold imports into, stopping inside a fold step.
 const killedFoldEnv = "SPOOR_TEST_KILLED_FOLD"
 
-// TestKilledMidFold kills a process inside an import's fold step (the
-// first of a cycle, then one while a cycle is open), after it wrote
-// folded buckets and segments and before it committed: the database
-// reads as before, every event there, and the same file then imports
-// in full, once.
+// TestKilledMidFold kills a process inside an import's fold steps (the
+// first of a cycle, then one while a cycle is open; in the dedup index's,
+// then in the snapshot's, which runs after it), after it wrote folded
+// buckets and segments and before it committed: the database reads as
+// before, every event there, and the same file then imports in full, once.
 func TestKilledMidFold(t *testing.T) {
-	defer func(n int) { tailEvents = n }(tailEvents)
-	tailEvents = 64
+	defer func(n, m int) { tailEvents, segmentEvents = n, m }(tailEvents, segmentEvents)
+	tailEvents, segmentEvents = 64, 100
 	if path := os.Getenv(killedFoldEnv); path != "" {
 		db, err := Open(path, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		stop := os.Getenv(killedFoldEnv + "_STEP") // the fold step to stop in: 1 or 2
+		steps := 0
 		foldHook = func() {
-			os.WriteFile(path+".folding", nil, 0o644)
-			select {} // killed here
+			if steps++; fmt.Sprint(steps) == stop {
+				os.WriteFile(path+".folding", nil, 0o644)
+				select {} // killed here
+			}
 		}
 		importEvents(t, db, someEvents(10, "killed"))
 		t.Fatal("the import ended without a fold step")
@@ -60,20 +64,20 @@ func TestKilledMidFold(t *testing.T) {
 	for k := range 3 {
 		importEvents(t, db, someEvents(10, fmt.Sprint("small", k)))
 	}
-	for try := range 2 {
-		if try == 1 {
+	for try := range 4 {
+		if try == 2 {
 			// A cycle under way.
 			importEvents(t, db, someEvents(10, "cycle"))
-			if settingInt(t, db, "dedup_fold_to") == 0 {
-				t.Fatal("no dedup fold cycle under way")
+			if settingInt(t, db, "dedup_fold_to") == 0 || settingInt(t, db, "snapshot_fold_to") == 0 {
+				t.Fatal("no fold cycle under way")
 			}
 		}
-		before := foldState(t, db)
+		before := dbState(t, db)
 		events := countEvents(t, db)
 		db.Close()
 		os.Remove(path + ".folding")
 		cmd := exec.Command(os.Args[0], "-test.run", "^TestKilledMidFold$")
-		cmd.Env = append(os.Environ(), killedFoldEnv+"="+path)
+		cmd.Env = append(os.Environ(), killedFoldEnv+"="+path, fmt.Sprint(killedFoldEnv, "_STEP=", 1+try%2))
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +99,7 @@ func TestKilledMidFold(t *testing.T) {
 		if ok := integrity(t, db); ok != "ok" {
 			t.Fatalf("try %d: integrity %s", try, ok)
 		}
-		if after := foldState(t, db); after != before {
+		if after := dbState(t, db); after != before {
 			t.Fatalf("try %d: the killed import changed the database\nbefore %s\n after %s", try, before, after)
 		}
 		if n := countEvents(t, db); n != events {

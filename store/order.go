@@ -26,7 +26,9 @@ type Ordered struct {
 	pos          []int32
 	db           *DB
 	fromSnapshot bool
-	tail         *snapshotTail // where the snapshot's tail went, if it has one
+	tail         *loadTail     // where the snapshot's tail went, if it has one
+	fold         foldState     // the snapshot's, as loaded
+	placed       *snapshotTail // where the rows the positions do not place went (Ordered.placement)
 }
 
 // Positions returns, for each stored event (in storage order), its index
@@ -37,7 +39,7 @@ func (o *Ordered) Positions(ctx context.Context) ([]int32, error) {
 		o.pos, o.rows = invert(o.rows), nil
 	}
 	if o.pos == nil && len(o.Time) > 0 {
-		pos, err := o.db.loadSnapshotPositions(ctx, o.Version, len(o.Time), o.tail)
+		pos, err := o.db.loadSnapshotPositions(ctx, o)
 		if err != nil {
 			return nil, err
 		}

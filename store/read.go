@@ -317,9 +317,13 @@ func (o *Ordered) LoadPropOrdered(ctx context.Context, key string) (*PropColumn,
 	if total.Int64 != int64(n) {
 		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}
-	pr := &positionReader{ctx: ctx, tx: tx, n: n, part: -1, tail: o.tail}
-	if o.tail != nil {
-		pr.n = o.tail.base
+	placed, err := o.placement(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	pr := &positionReader{ctx: ctx, tx: tx, n: n, part: -1, tail: placed}
+	if placed != nil {
+		pr.n = placed.base
 	}
 	defer pr.close()
 	return loadPropColumn(ctx, tx, key, total.Int64, n, pr.span)

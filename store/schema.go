@@ -3,13 +3,15 @@ package store
 // SchemaVersion is the version of the database layout this build writes.
 // Opening a database with a larger version is refused; a smaller one is
 // migrated in place by running the missing steps of migrations.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // readableFrom is the oldest schema a read-only open reads as it is:
 // schema 2 only added the snapshot and schema 3 the audience holdouts,
 // which readers treat as optional (HasTable); schema 4 only allows dense
 // property chunks, which readers of any version tell apart by their first
-// byte; schemas 5 to 7 only moved the dedup hashes, which readers never use.
+// byte; schemas 5 to 7 only moved the dedup hashes, which readers never use;
+// schema 8 added snapshot_added, which readers look at only when the
+// settings say a fold cycle wrote it.
 const readableFrom = 1
 
 // migrations[i] upgrades a database from version i to version i+1.
@@ -167,4 +169,8 @@ CREATE TABLE audience_holdout (
 	// an older spoor would count the hashes of the buckets folded so far
 	// twice, and so drop events as repeats: it refuses the file.
 	`SELECT 1`,
+	// 7 -> 8: the snapshot's tail may be folded into the segments over
+	// several imports, and segments hold events the positions do not place
+	// (snapshot_fold.go); an older spoor would misplace them.
+	snapshotAddedSchema,
 }

@@ -126,9 +126,9 @@ func (db *DB) readColumns(ctx context.Context, tx *sql.Tx, version, stored int64
 	if names || stored < columnCacheMin {
 		return readSnapshot(ctx, tx, version, stored, names)
 	}
-	base, err := snapshotRows(ctx, tx, stored)
-	if err != nil || base != stored {
-		return readSnapshot(ctx, tx, version, stored, names)
+	st, err := readFoldState(ctx, tx, stored, stored)
+	if err != nil || st.rows != stored {
+		return readSnapshot(ctx, tx, version, stored, names) // a tail
 	}
 	file, key, ok := columnKey(ctx, tx, db, version, stored)
 	if !ok {
@@ -139,7 +139,7 @@ func (db *DB) readColumns(ctx context.Context, tx *sql.Tx, version, stored int64
 		if err != nil {
 			return nil, err
 		}
-		o.Version, o.Names = version, eventNames[1:]
+		o.Version, o.Names, o.fold = version, eventNames[1:], st
 		if o.Users, err = userIDs(ctx, tx, false); err != nil {
 			return nil, err
 		}
@@ -163,22 +163,28 @@ var columnCacheHits atomic.Int64
 // stored events, merging the tail into the segments' order. Without names,
 // Users holds empty strings: only the ids in use are known.
 func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names bool) (*Ordered, error) {
-	base, err := snapshotRows(ctx, tx, stored)
+	st, err := readFoldState(ctx, tx, stored, stored)
 	if err != nil {
 		return nil, err
 	}
-	o, err := readSegments(ctx, tx, version, base, int(stored-base), names)
-	if err != nil || base == stored {
-		return o, err
-	}
-	tail, err := freshEvents(ctx, tx, base, len(o.Users), len(o.Names))
+	return readSnapshotAt(ctx, tx, version, stored, st, names)
+}
+
+// readSnapshotAt is readSnapshot in fold state st.
+func readSnapshotAt(ctx context.Context, tx *sql.Tx, version, stored int64, st foldState, names bool) (*Ordered, error) {
+	tail, err := unfoldedTail(ctx, tx, st, stored)
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(tail)) != stored-base {
-		return nil, errCorrupt
+	o, err := readSegments(ctx, tx, version, stored-int64(len(tail)), len(tail), names)
+	if err != nil {
+		return nil, err
 	}
-	o.tail = o.mergeTail(tail, int(base))
+	o.fold = st
+	if len(tail) == 0 {
+		return o, nil
+	}
+	o.tail = o.mergeTail(tail)
 	return o, checkPersons(o)
 }
 
@@ -373,23 +379,126 @@ func (s segmentView) decode(pb, eb, tb []byte) (lo, hi int64, err error) {
 	return lo, hi, nil
 }
 
-// loadSnapshotPositions reads, from the snapshot built at version, where
-// each of the n stored events sits in analysis order, its tail placed as
-// the load that returned tail placed it.
-func (db *DB) loadSnapshotPositions(ctx context.Context, version int64, n int, tail *snapshotTail) ([]int32, error) {
-	tx, err := db.beginAt(ctx, version, true)
+// loadSnapshotPositions reads, from the snapshot o was loaded from,
+// where each stored event sits in analysis order.
+func (db *DB) loadSnapshotPositions(ctx context.Context, o *Ordered) ([]int32, error) {
+	tx, err := db.beginAt(ctx, o.Version, true)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if tail == nil {
-		return snapshotPositions(ctx, tx, n, 0)
-	}
-	pos, err := snapshotPositions(ctx, tx, tail.base, n-tail.base)
+	return o.positionsIn(ctx, tx)
+}
+
+// positionsIn reads the positions of o's stored events in tx, which sees
+// the snapshot o was loaded from.
+func (o *Ordered) positionsIn(ctx context.Context, tx *sql.Tx) ([]int32, error) {
+	t, err := o.placement(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	return tail.place(pos), nil
+	if t == nil {
+		return snapshotPositions(ctx, tx, len(o.Time), 0)
+	}
+	pos, err := snapshotPositions(ctx, tx, t.base, len(o.Time)-t.base)
+	if err != nil {
+		return nil, err
+	}
+	return t.place(pos), nil
+}
+
+// placement returns where the stored rows the positions do not place went
+// (nil: there are none), reading the segments' added lists in tx.
+func (o *Ordered) placement(ctx context.Context, tx *sql.Tx) (*snapshotTail, error) {
+	if o.placed != nil || int64(len(o.Time)) == o.fold.positioned {
+		return o.placed, nil
+	}
+	base := int(o.fold.positioned)
+	var rows, cur []int32 // ascending in cur
+	if o.fold.positioned < o.fold.rows || o.fold.foldTo > 0 {
+		// The added events of each segment, at its start in the
+		// segments' order, moved by the tail as the load moved them.
+		type span struct{ start, n int32 }
+		spans := map[int64]span{}
+		segs, err := tx.QueryContext(ctx, "SELECT seg, n_events FROM snapshot ORDER BY seg")
+		if err != nil {
+			return nil, err
+		}
+		at := int32(0)
+		for segs.Next() {
+			var key int64
+			var n int32
+			if err := segs.Scan(&key, &n); err != nil {
+				segs.Close()
+				return nil, err
+			}
+			spans[key], at = span{at, n}, at+n
+		}
+		segs.Close()
+		if err := segs.Err(); err != nil {
+			return nil, err
+		}
+		lists, err := tx.QueryContext(ctx, "SELECT seg, added FROM snapshot_added ORDER BY seg")
+		if err != nil {
+			return nil, err
+		}
+		defer lists.Close()
+		lt := o.tail
+		k := 0 // the tail events placed so far
+		for lists.Next() {
+			var key int64
+			var b []byte
+			if err := lists.Scan(&key, &b); err != nil {
+				return nil, err
+			}
+			sp, ok := spans[key]
+			if !ok {
+				return nil, errCorrupt
+			}
+			added, err := decodeAdded(b, int(sp.n))
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range added {
+				x := sp.start + a.at
+				if lt != nil {
+					x = lt.shift.at(x)
+					for ; k < len(lt.cur) && lt.cur[k] < x; k++ {
+						rows, cur = append(rows, lt.rows[k]), append(cur, lt.cur[k])
+					}
+				}
+				rows, cur = append(rows, a.row), append(cur, x)
+			}
+		}
+		if err := lists.Err(); err != nil {
+			return nil, err
+		}
+		if lt != nil {
+			rows, cur = append(rows, lt.rows[k:]...), append(cur, lt.cur[k:]...)
+		}
+	} else if o.tail != nil {
+		rows, cur = o.tail.rows, o.tail.cur
+	}
+	n := len(o.Time) - base
+	if len(rows) != n {
+		return nil, errCorrupt
+	}
+	t := &snapshotTail{base: base, pos: make([]int32, n)}
+	for r := range t.pos {
+		t.pos[r] = -1
+	}
+	before := make([]int32, n)
+	for k, r := range rows {
+		r -= int32(base)
+		if r < 0 || int(r) >= n || t.pos[r] >= 0 || k > 0 && cur[k] <= cur[k-1] {
+			return nil, errCorrupt
+		}
+		t.pos[r], before[k] = cur[k], cur[k]-int32(k)
+	}
+	s := newSnapshotTail(before, base)
+	t.before, t.blocks, t.shift = s.before, s.blocks, s.shift
+	o.placed = t
+	return t, nil
 }
 
 // snapshotPositions reads the index in the segments' order of each of the
@@ -514,11 +623,15 @@ func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
 	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events) FROM snapshot").Scan(&persons, &events); err != nil {
 		return Summary{}, err
 	}
-	base, err := snapshotRows(ctx, tx, stored.Int64)
+	st, err := readFoldState(ctx, tx, stored.Int64, stored.Int64)
+	var tail []freshEvent
+	if err == nil {
+		tail, err = unfoldedTail(ctx, tx, st, stored.Int64)
+	}
 	if err != nil {
 		return Summary{}, err
 	}
-	if events.Int64 != base || persons.Int64 < 0 || persons.Int64 > events.Int64 || stored.Int64 > 1<<31-1 {
+	if events.Int64+int64(len(tail)) != stored.Int64 || persons.Int64 < 0 || persons.Int64 > events.Int64 || stored.Int64 > 1<<31-1 {
 		return Summary{}, errCorrupt
 	}
 	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
@@ -534,18 +647,7 @@ func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
 		tailPersons []int32
 		found       atomic.Int64
 	)
-	if base < stored.Int64 {
-		var users sql.NullInt64
-		if err := tx.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&users); err != nil {
-			return Summary{}, err
-		}
-		tail, err := freshEvents(ctx, tx, base, int(users.Int64)+1, s.Names)
-		if err != nil {
-			return Summary{}, err
-		}
-		if int64(len(tail)) != stored.Int64-base {
-			return Summary{}, errCorrupt
-		}
+	if len(tail) > 0 {
 		lo, hi := tail[0].time, tail[0].time
 		for _, e := range tail {
 			if len(tailPersons) == 0 || tailPersons[len(tailPersons)-1] != e.person {

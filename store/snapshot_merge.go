@@ -10,42 +10,25 @@ import (
 	"sync/atomic"
 )
 
-// mergeSnapshot rebuilds the snapshot from its segments, which hold the
-// first base stored events, plus the tail after them, instead of ordering
-// every stored event afresh. It applies when the snapshot was current
-// before this import, the import linked no identities (so no two persons
-// merged and every old person keeps its events in order) and the tail is
-// at most a quarter of the base. It reports whether it applied; the caller
-// then rebuilds from scratch.
+// mergeSnapshot rebuilds the snapshot from its segments plus the tail,
+// in fold state st, instead of ordering every stored event afresh. It
+// applies when the snapshot was current before this import and the import
+// linked no identities (so no two persons merged and every old person
+// keeps its events in order); the caller checks the tail is at most a
+// quarter of the segments' events. It reports whether it applied; the caller then
+// rebuilds from scratch.
 //
 // The tail is placed as a load places it (mergeTail, in place), and the
 // positions of the segments' events are shifted as a load shifts them
-// (snapshotTail.place): copying every event into new columns and
+// (Ordered.positionsIn): copying every event into new columns and
 // inverting every position cost a third more CPU and 8 bytes an event
 // more memory (at 100M events, 800 MB).
-func mergeSnapshot(ctx context.Context, tx *sql.Tx, base, stored, version int64) (bool, error) {
-	if base == 0 || (stored-base)*4 > base {
-		return false, nil
-	}
+func mergeSnapshot(ctx context.Context, tx *sql.Tx, stored int64, st foldState, version int64) (bool, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(20))
-	o, err := readSegments(ctx, tx, version, base, int(stored-base), false)
-	var fresh []freshEvent
-	if err == nil {
-		fresh, err = freshEvents(ctx, tx, base, len(o.Users), len(o.Names))
-	}
-	if err == nil && int64(len(fresh)) != stored-base {
-		err = errCorrupt
-	}
+	o, err := readSnapshotAt(ctx, tx, version, stored, st, false)
 	var pos []int32
 	if err == nil {
-		tail := o.mergeTail(fresh, int(base))
-		fresh = nil
-		if err = checkPersons(o); err == nil {
-			pos, err = snapshotPositions(ctx, tx, int(base), int(stored-base))
-		}
-		if err == nil {
-			pos = tail.place(pos)
-		}
+		pos, err = o.positionsIn(ctx, tx)
 	}
 	if errors.Is(err, errCorrupt) {
 		return false, nil // the chunks, not the damaged snapshot, decide
@@ -53,6 +36,7 @@ func mergeSnapshot(ctx context.Context, tx *sql.Tx, base, stored, version int64)
 	if err != nil {
 		return false, err
 	}
+	o.placed, o.tail = nil, nil
 	w, err := newSegmentWriter(ctx, tx)
 	if err == nil {
 		err = w.writeAll(o)
@@ -73,11 +57,12 @@ type freshEvent struct {
 	time               int64
 }
 
-// freshEvents reads the events of storage rows from first on (the
-// snapshot's tail) and orders them by person, time and storage row.
-func freshEvents(ctx context.Context, tx *sql.Tx, first int64, users, names int) ([]freshEvent, error) {
+// freshEvents reads the events of storage rows first .. end-1 (the
+// snapshot's tail, or a fold cycle's part of it) and orders them by
+// person, time and storage row.
+func freshEvents(ctx context.Context, tx *sql.Tx, first, end int64, users, names int) ([]freshEvent, error) {
 	r := &Rows{}
-	wait, err := startChunks(ctx, tx, r, "WHERE first_id > ?", first)
+	wait, err := startChunks(ctx, tx, r, "WHERE first_id > ? AND first_id <= ?", first, end)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"slices"
 	"strconv"
-	"sync/atomic"
 )
 
 // The snapshot's tail. Rewriting every segment and position for each small
@@ -14,9 +13,11 @@ import (
 // out of the segments: settings.snapshot_rows names the stored rows the
 // segments and positions hold (the first ones, in storage order; unset:
 // all), and the rows after them, the tail, are read from their chunks and
-// merged into the analysis order by every load. A commit that would make
-// the tail larger than tailLimit folds it into the segments (mergeSnapshot)
-// in the same transaction, so a load merges at most that many events.
+// merged into the analysis order by every load. Once the tail passes half
+// of tailLimit, imports fold it into the segments a few at a time (a fold
+// cycle, snapshot_fold.go); a commit that would make it larger than
+// tailLimit folds it all (mergeSnapshot), so a load merges at most that
+// many events.
 
 // tailEvents is the least number of events a tail may hold; a larger
 // database may keep a larger one (tailLimit). A variable so tests can make
@@ -30,99 +31,147 @@ func tailLimit(base int64) int64 {
 	return min(max(int64(tailEvents), base>>8), base/8)
 }
 
-// snapshotRows reads how many stored rows the snapshot's segments hold:
-// settings.snapshot_rows, or all stored events when it is unset.
-func snapshotRows(ctx context.Context, tx *sql.Tx, stored int64) (int64, error) {
+// foldState is how the stored rows stand against the snapshot, from its
+// settings (snapshot_fold.go): the rows before rows are in the segments,
+// and the positions place the rows before positioned. With a fold cycle
+// under way (foldTo > 0), the segments also hold the events of rows
+// rows .. foldTo-1 whose persons are at most foldAt. Every other stored
+// event is the tail.
+type foldState struct {
+	rows, positioned, foldTo, foldAt int64
+}
+
+// readFoldState reads the fold state of stored rows; settings unset mean
+// every row up to unset (all, or all before an import) is in the segments
+// and placed by the positions.
+func readFoldState(ctx context.Context, tx *sql.Tx, stored, unset int64) (foldState, error) {
+	var st foldState
+	var err error
+	for _, s := range []struct {
+		key string
+		v   *int64
+		def int64
+	}{{"snapshot_rows", &st.rows, unset}, {"snapshot_positioned", &st.positioned, -1},
+		{"snapshot_fold_to", &st.foldTo, 0}, {"snapshot_fold_at", &st.foldAt, 0}} {
+		if *s.v, err = optSetting(ctx, tx, s.key, s.def); err != nil {
+			return st, err
+		}
+	}
+	if st.positioned < 0 {
+		st.positioned = st.rows
+	}
+	if st.positioned < 0 || st.positioned > st.rows || st.rows > stored || st.foldAt < 0 ||
+		st.foldTo != 0 && (st.foldTo <= st.rows || st.foldTo > stored) {
+		return st, errCorrupt
+	}
+	return st, nil
+}
+
+// optSetting reads the integer setting key, or def when it is unset.
+func optSetting(ctx context.Context, tx *sql.Tx, key string, def int64) (int64, error) {
 	var v sql.NullString
-	err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'snapshot_rows'").Scan(&v)
+	err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
 	if err == sql.ErrNoRows || err == nil && !v.Valid {
-		return stored, nil
+		return def, nil
 	}
 	if err != nil {
 		return 0, err
 	}
 	n, err := strconv.ParseInt(v.String, 10, 64)
-	if err != nil || n < 0 || n > stored {
+	if err != nil {
 		return 0, errCorrupt
 	}
 	return n, nil
 }
 
-// extendSnapshot makes the snapshot current at version after an import
-// that linked no identities, into a database whose snapshot was current
-// before it: while the events outside the segments stay within
-// tailLimit, by only saying so (its cost does not grow with the stored
-// events); else by folding them in, or rebuilding it.
-func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64) error {
-	var stored, before sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT sum(n), sum(CASE WHEN import_id = ? THEN 0 ELSE n END) FROM chunks`,
-		importID).Scan(&stored, &before); err != nil {
-		return err
+// unfoldedTail reads the events of the stored rows from st.rows up to end
+// that are outside the segments, ordered by person, time and storage row
+// (freshEvents).
+func unfoldedTail(ctx context.Context, tx *sql.Tx, st foldState, end int64) ([]freshEvent, error) {
+	var users, names sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT (SELECT max(id) FROM users), (SELECT max(id) FROM event_names)").Scan(&users, &names); err != nil {
+		return nil, err
 	}
-	// Unset, the segments hold every event stored before this import.
-	base, err := snapshotRows(ctx, tx, before.Int64)
-	var segs sql.NullInt64
-	if err == nil {
-		err = tx.QueryRowContext(ctx, "SELECT sum(n_events) FROM snapshot").Scan(&segs)
+	tail, err := freshEvents(ctx, tx, st.rows, end, int(users.Int64)+1, int(names.Int64))
+	if err != nil || st.foldTo == 0 {
+		return tail, err
 	}
-	if err == errCorrupt || err == nil && segs.Int64 != base {
-		// Written by a build without tails, or damaged: start again.
-		return writeSnapshot(ctx, tx, version)
+	kept := tail[:0]
+	for _, e := range tail {
+		if int64(e.row) >= st.foldTo || int64(e.person) > st.foldAt {
+			kept = append(kept, e)
+		}
 	}
-	if err != nil {
-		return err
-	}
-	if stored.Int64-base <= tailLimit(base) {
-		snapshotTails.Add(1)
-		return setSnapshot(ctx, tx, version, base)
-	}
-	merged, err := mergeSnapshot(ctx, tx, base, stored.Int64, version)
-	if err == nil && !merged {
-		err = writeSnapshot(ctx, tx, version)
-	}
-	return err
+	return kept, nil
 }
 
-// snapshotTails counts imports left in the tail, so tests can tell which
-// path ran.
-var snapshotTails atomic.Int64
-
-// setSnapshot marks the snapshot as current at data version, its segments
-// holding the first rows stored events.
-func setSnapshot(ctx context.Context, tx *sql.Tx, version, rows int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('snapshot_version', ?1), ('snapshot_rows', ?2)
-		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(version, 10), strconv.FormatInt(rows, 10))
-	return err
+// setSnapshot marks the snapshot as current at data version, in state st.
+func setSnapshot(ctx context.Context, tx *sql.Tx, version int64, st foldState) error {
+	for _, s := range []struct {
+		key string
+		v   int64
+	}{{"snapshot_version", version}, {"snapshot_rows", st.rows}, {"snapshot_positioned", st.positioned}} {
+		if err := putSetting(ctx, tx, s.key, s.v); err != nil {
+			return err
+		}
+	}
+	if st.foldTo == 0 {
+		_, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE key IN ('snapshot_fold_to', 'snapshot_fold_at')")
+		return err
+	}
+	if err := putSetting(ctx, tx, "snapshot_fold_to", st.foldTo); err != nil {
+		return err
+	}
+	return putSetting(ctx, tx, "snapshot_fold_at", st.foldAt)
 }
 
-// snapshotTail is where a load placed the tail's events, for Positions and
-// LoadPropOrdered: stored rows from base on are the tail.
+// snapshotTail places events among others: those of an order (the
+// segments', or the rows snapshot_positions places) among the events
+// merged into it. For positions, rows from base on are placed by pos.
 type snapshotTail struct {
 	base int
-	// before[k] is how many segment events precede the k-th tail event in
-	// analysis order (ascending in k); blocks[b] is the first k whose
-	// before[k] is at least b<<tailBlock, which finds the shift of a
-	// segment event in a step or two.
+	// before[k] is how many events of the order precede the k-th merged
+	// event in analysis order (ascending in k); blocks[b] is the first k
+	// whose before[k] is at least b<<shift, which finds the shift of an
+	// event of the order in a step or two.
 	before []int32
 	blocks []int32
+	shift  uint
 	// pos[r] is the analysis index of stored row base+r.
 	pos []int32
 }
 
-const tailBlock = 8
+// newSnapshotTail indexes before, over an order of n events.
+func newSnapshotTail(before []int32, n int) *snapshotTail {
+	// Blocks of about one merged event each, of at most 256 events: a
+	// step or two per lookup however dense the merged events are.
+	shift := uint(8)
+	for shift > 0 && n>>shift < len(before) {
+		shift--
+	}
+	t := &snapshotTail{before: before, shift: shift, blocks: make([]int32, n>>shift+1)}
+	k := int32(0)
+	for b := range t.blocks {
+		for int(k) < len(before) && int(before[k]) < b<<shift {
+			k++
+		}
+		t.blocks[b] = k
+	}
+	return t
+}
 
-// at returns the analysis index of the segment event at index x of the
-// segments' own order: x plus the tail events placed before it.
+// at returns the analysis index of the event at index x of the order: x
+// plus the merged events placed before it.
 func (t *snapshotTail) at(x int32) int32 {
-	k := t.blocks[x>>tailBlock]
+	k := t.blocks[x>>t.shift]
 	for int(k) < len(t.before) && t.before[k] <= x {
 		k++
 	}
 	return x + k
 }
 
-// place turns the segments' positions of the base stored rows into those
-// of every stored row, in place when pos has room.
+// place turns the positions of the order's stored rows (the first base)
+// into those of every stored row, in place when pos has room.
 func (t *snapshotTail) place(pos []int32) []int32 {
 	for i, x := range pos {
 		pos[i] = t.at(x)
@@ -130,14 +179,22 @@ func (t *snapshotTail) place(pos []int32) []int32 {
 	return append(pos, t.pos...)
 }
 
+// loadTail is where a load merged the tail: shift places the segments'
+// events, and the tail's k-th event in analysis order is stored row
+// rows[k], at cur[k].
+type loadTail struct {
+	shift     *snapshotTail
+	rows, cur []int32
+}
+
 // mergeTail places the tail's events (sorted by person, time and storage
-// row: freshEvents) among o's, decoded from the segments into the front
-// of columns with room for them, and returns where they went. A person's
-// segment events come before its tail events at equal times (their
-// storage rows are lower), as ordering afresh puts them. It merges from
-// the back, in place: each event moves only towards the end, by the tail
-// events not placed yet, and nothing before the first tail person moves.
-func (o *Ordered) mergeTail(tail []freshEvent, base int) *snapshotTail {
+// row: freshEvents) among o's, decoded into the front of columns with
+// room for them, and returns where they went. A person's segment events
+// come before its tail events at equal times (their storage rows are
+// lower), as ordering afresh puts them. It merges from the back, in place:
+// each event moves only towards the end, by the tail events not placed
+// yet, and nothing before the first tail person moves.
+func (o *Ordered) mergeTail(tail []freshEvent) *loadTail {
 	persons, events := len(o.Person), len(o.Time)
 	added := 0 // persons with no segment event
 	for k := 0; k < len(tail); {
@@ -151,7 +208,8 @@ func (o *Ordered) mergeTail(tail []freshEvent, base int) *snapshotTail {
 	}
 	o.Person, o.Start = o.Person[:persons+added], o.Start[:persons+added+1]
 	o.Event, o.Time = o.Event[:events+len(tail)], o.Time[:events+len(tail)]
-	t := &snapshotTail{base: base, before: make([]int32, len(tail)), pos: make([]int32, len(tail))}
+	t := &loadTail{rows: make([]int32, len(tail)), cur: make([]int32, len(tail))}
+	before := make([]int32, len(tail))
 	i, j := persons-1, len(tail)-1 // the last segment person and tail event not yet placed
 	p, at := persons+added, events+len(tail)
 	o.Start[p] = int32(at)
@@ -177,22 +235,15 @@ func (o *Ordered) mergeTail(tail []freshEvent, base int) *snapshotTail {
 			} else {
 				e := tail[j]
 				o.Time[at], o.Event[at] = e.time, e.event
-				t.pos[int(e.row)-base] = int32(at)
-				t.before[j] = int32(at - j)
+				t.rows[j], t.cur[j] = e.row, int32(at)
+				before[j] = int32(at - j)
 				j--
 			}
 		}
 		p--
 		o.Person[p], o.Start[p] = id, int32(at)
 	}
-	t.blocks = make([]int32, events>>tailBlock+1)
-	k := int32(0)
-	for b := range t.blocks {
-		for int(k) < len(t.before) && int(t.before[k]) < b<<tailBlock {
-			k++
-		}
-		t.blocks[b] = k
-	}
+	t.shift = newSnapshotTail(before, events)
 	for k, e := range tail {
 		if k == 0 && events == 0 {
 			o.MinTime, o.MaxTime = e.time, e.time

@@ -6,12 +6,14 @@ import (
 	"testing"
 )
 
-// snapshotBytes is every byte of the snapshot's segments and positions.
+// snapshotBytes is every byte of the snapshot's segments, positions and
+// added lists.
 func snapshotBytes(t *testing.T, db *DB) string {
 	t.Helper()
 	var s string
 	err := db.SQL.QueryRow(`SELECT coalesce((SELECT group_concat(seg || ':' || hex(persons) || hex(events) || hex(times), ',') FROM snapshot), '')
-		|| '/' || coalesce((SELECT group_concat(part || ':' || hex(positions), ',') FROM snapshot_positions), '')`).Scan(&s)
+		|| '/' || coalesce((SELECT group_concat(part || ':' || hex(positions), ',') FROM snapshot_positions), '')
+		|| '/' || coalesce((SELECT group_concat(seg || ':' || hex(added), ',') FROM snapshot_added), '')`).Scan(&s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,10 +47,32 @@ func checkLoads(t *testing.T, what string, db *DB) {
 	sameSummary(t, what, db, want)
 }
 
+// segmentBlobs reads each segment's bytes by key.
+func segmentBytes(t *testing.T, db *DB) map[int64]string {
+	t.Helper()
+	rows, err := db.SQL.Query("SELECT seg, hex(persons) || hex(events) || hex(times) FROM snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var k int64
+		var b string
+		if err := rows.Scan(&k, &b); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = b
+	}
+	return out
+}
+
 // TestSmallImportsLeaveSegments: a small import into a larger database
 // leaves every segment and position as it was (its cost does not grow
-// with what is stored); loads merge the tail of such imports, until one
-// more would make it too long and the commit folds it in.
+// with what is stored), and loads merge the tail of such imports, until
+// the tail passes half its limit: then each import folds it into a few
+// segments (a fold cycle), never all of them and never the positions,
+// until the cycle has gone through every segment.
 func TestSmallImportsLeaveSegments(t *testing.T) {
 	defer func(n int) { segmentEvents = n }(segmentEvents)
 	segmentEvents = 300 // several segments
@@ -67,8 +91,9 @@ func TestSmallImportsLeaveSegments(t *testing.T) {
 		}
 		return evs
 	}
-	for file := 1; file <= 4; file++ {
-		importEvents(t, db, small(file, 120))
+	file := 1
+	for ; file <= 6; file++ {
+		importEvents(t, db, small(file, 40))
 		if got := snapshotBytes(t, db); got != before {
 			t.Fatalf("file %d: a small import rewrote the segments", file)
 		}
@@ -77,21 +102,46 @@ func TestSmallImportsLeaveSegments(t *testing.T) {
 		}
 		checkLoads(t, fmt.Sprint("file ", file), db)
 	}
-	// 480 tail events; 120 more pass 500: folded into the segments.
-	importEvents(t, db, small(5, 120))
-	if snapshotBytes(t, db) == before || settingInt(t, db, "snapshot_rows") != 4600 {
-		t.Fatalf("the tail was not folded in: snapshot_rows %d", settingInt(t, db, "snapshot_rows"))
+	// 240 tail events; 40 more pass 250: a cycle starts.
+	positions := func() string {
+		var s string
+		db.SQL.QueryRow("SELECT group_concat(hex(positions)) FROM snapshot_positions").Scan(&s)
+		return s
+	}
+	pos, steps := positions(), 0
+	for ; steps == 0 || settingInt(t, db, "snapshot_fold_to") > 0; file++ {
+		segs := segmentBytes(t, db)
+		importEvents(t, db, small(file, 40))
+		steps++
+		changed := 0
+		for k, b := range segmentBytes(t, db) {
+			if segs[k] != b {
+				changed++
+			}
+		}
+		if changed == 0 || changed == len(segs) || positions() != pos {
+			t.Fatalf("file %d: %d of %d segments rewritten, positions rewritten %v", file, changed, len(segs), positions() != pos)
+		}
+		checkLoads(t, fmt.Sprint("file ", file), db)
+	}
+	// The cycle folded the rows stored when it started, with file 7.
+	if steps < 3 || settingInt(t, db, "snapshot_rows") != 4000+7*40 {
+		t.Fatalf("the cycle ended after %d steps, snapshot_rows %d, want %d", steps, settingInt(t, db, "snapshot_rows"), 4000+7*40)
+	}
+	// A file past the limit folds everything, positions too.
+	importEvents(t, db, small(file, 600))
+	stored := settingInt(t, db, "snapshot_rows")
+	if positions() == pos || settingInt(t, db, "snapshot_positioned") != stored {
+		t.Fatalf("the tail was not folded in: snapshot_rows %d", stored)
 	}
 	checkLoads(t, "folded", db)
 
 	// A build without tails rewrites the whole snapshot and leaves
 	// snapshot_rows behind: loads then order the chunks, and the next
 	// import rebuilds it.
-	importEvents(t, db, small(6, 50))
-	if _, err := db.SQL.Exec("UPDATE settings SET value = '4600' WHERE key = 'snapshot_rows'"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SQL.Exec("DELETE FROM snapshot; DELETE FROM snapshot_positions"); err != nil {
+	importEvents(t, db, small(file+1, 50))
+	stale := fmt.Sprintf("UPDATE settings SET value = '%d' WHERE key IN ('snapshot_rows', 'snapshot_positioned')", stored)
+	if _, err := db.SQL.Exec(stale); err != nil {
 		t.Fatal(err)
 	}
 	tx, err := db.SQL.Begin()
@@ -101,7 +151,7 @@ func TestSmallImportsLeaveSegments(t *testing.T) {
 	if err := writeSnapshot(context.Background(), tx, settingInt(t, db, "data_version")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec("UPDATE settings SET value = '4600' WHERE key = 'snapshot_rows'"); err != nil {
+	if _, err := tx.Exec(stale); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -112,9 +162,9 @@ func TestSmallImportsLeaveSegments(t *testing.T) {
 	} else {
 		sameOrder(t, "stale snapshot_rows", got, chunkOrder(t, db))
 	}
-	importEvents(t, db, small(7, 10))
-	if n := settingInt(t, db, "snapshot_rows"); n != 4660 {
-		t.Fatalf("after a stale snapshot_rows: snapshot_rows %d, want 4660 (rebuilt)", n)
+	importEvents(t, db, small(file+2, 10))
+	if n := settingInt(t, db, "snapshot_rows"); n != stored+60 {
+		t.Fatalf("after a stale snapshot_rows: snapshot_rows %d, want %d (rebuilt)", n, stored+60)
 	}
 	checkLoads(t, "rebuilt", db)
 }

@@ -57,7 +57,7 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 	defer func(n, m, g int) { segmentEvents, positionsPart, garbageBudget = n, m, g }(segmentEvents, positionsPart, garbageBudget)
 	rng := rand.New(rand.NewSource(5))
 	defer func(n int) { tailEvents = n }(tailEvents)
-	merges, tails := snapshotMerges.Load(), snapshotTails.Load()
+	merges, tails, steps := snapshotMerges.Load(), snapshotTails.Load(), snapshotSteps.Load()
 	for trial := 0; trial < 60; trial++ {
 		// Blob copies collected between segments now and then, too.
 		segmentEvents, positionsPart, garbageBudget = 1+rng.Intn(12), 1+rng.Intn(20), 1+rng.Intn(400)
@@ -97,87 +97,7 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 			if err := tx.Commit(ctx, ImportStats{}); err != nil {
 				t.Fatal(err)
 			}
-			got, err := db.LoadOrdered(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := chunkOrder(t, db)
-			if want.Version > 0 && !got.fromSnapshot {
-				t.Fatalf("trial %d file %d: the snapshot was not used", trial, file)
-			}
-			sameOrder(t, fmt.Sprintf("trial %d file %d", trial, file), got, want)
-			sameSummary(t, fmt.Sprintf("trial %d file %d", trial, file), db, want)
-			// The ids split from the user_names blobs are the users table's.
-			rtx, err := db.SQL.BeginTx(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			users, err := loadDict(ctx, rtx, "SELECT id, distinct_id FROM users ORDER BY id")
-			rtx.Rollback()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(got.Users, users) {
-				t.Fatalf("trial %d file %d: users %q, want %q", trial, file, got.Users, users)
-			}
-			// A column read through positions streamed part by part is
-			// the one placed by all the positions at once.
-			if got.fromSnapshot {
-				streamed, err := got.LoadPropOrdered(ctx, "k")
-				if err != nil {
-					t.Fatal(err)
-				}
-				pos, err := got.Positions(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				placed, err := db.LoadPropAt(ctx, "k", got.Version, pos, -1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !slices.Equal(streamed.Codes, placed.Codes) || !slices.Equal(streamed.Values, placed.Values) {
-					t.Fatalf("trial %d file %d: streamed column %v %v, placed %v %v", trial, file, streamed.Codes, streamed.Values, placed.Codes, placed.Values)
-				}
-				// Both against each stored row's own properties, and a
-				// random few rows placed in a short column, the rest left out.
-				all := make([]int, len(pos))
-				for i := range all {
-					all[i] = i
-				}
-				props, err := db.PropsOf(ctx, got.Version, all)
-				if err != nil {
-					t.Fatal(err)
-				}
-				few, size := make([]int32, len(pos)), 0
-				for i := range few {
-					few[i] = -1
-					if rng.Intn(2) == 0 {
-						few[i], size = int32(size), size+1
-					}
-				}
-				picked, err := db.LoadPropAt(ctx, "k", got.Version, few, size)
-				if err != nil {
-					t.Fatal(err)
-				}
-				text := func(col *PropColumn, i int) string {
-					if c := col.Codes[i]; c > 0 {
-						return col.Values[c-1]
-					}
-					return "(unset)"
-				}
-				for row, p := range pos {
-					want := "(unset)"
-					if v, ok := props[row]["k"]; ok {
-						want = v
-					}
-					if got := text(streamed, int(p)); got != want {
-						t.Fatalf("trial %d file %d: row %d at %d is %s, want %s", trial, file, row, p, got, want)
-					}
-					if few[row] >= 0 && text(picked, int(few[row])) != want {
-						t.Fatalf("trial %d file %d: row %d picked at %d is %s, want %s", trial, file, row, few[row], text(picked, int(few[row])), want)
-					}
-				}
-			}
+			checkSnapshot(t, fmt.Sprintf("trial %d file %d", trial, file), db, rng)
 		}
 	}
 	if n := snapshotMerges.Load() - merges; n < 10 {
@@ -185,6 +105,158 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 	}
 	if n := snapshotTails.Load() - tails; n < 20 {
 		t.Fatalf("only %d imports left in the snapshot's tail: the test no longer covers tails", n)
+	}
+	if n := snapshotSteps.Load() - steps; n < 10 {
+		t.Fatalf("only %d steps of fold cycles: the test no longer covers them", n)
+	}
+}
+
+// TestFoldCyclesMatchChunks imports many small files into databases of a
+// few hundred events in small segments, so fold cycles start, stay open
+// over several imports and end, segments grow past twice their size and
+// split, and now and then a larger file or an identity link rewrites it
+// all: after each, the snapshot is the order computed from the chunks.
+func TestFoldCyclesMatchChunks(t *testing.T) {
+	defer func(n, m, g, e int) { segmentEvents, positionsPart, garbageBudget, tailEvents = n, m, g, e }(segmentEvents, positionsPart, garbageBudget, tailEvents)
+	rng := rand.New(rand.NewSource(7))
+	tailEvents = 1 << 20 // tails of an eighth of the segments' events
+	steps, splits, open := snapshotSteps.Load(), snapshotSplits.Load(), 0
+	for trial := range 3 {
+		segmentEvents, positionsPart, garbageBudget = 4+rng.Intn(30), 1+rng.Intn(200), 1+rng.Intn(400)
+		db := openTemp(t)
+		ctx := context.Background()
+		users := 20 + rng.Intn(60)
+		for file := range 30 {
+			tx, err := db.BeginImport(ctx, ImportInfo{File: fmt.Sprint("f", file), Format: "csv"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			size := 1 + rng.Intn(8)
+			switch {
+			case file == 0:
+				size = 300 + rng.Intn(500)
+			case rng.Intn(15) == 0:
+				size = 60 + rng.Intn(60) // past the tail's limit
+			}
+			for range size {
+				// Known persons and new ones, which go to the last segment.
+				u := rng.Intn(users)
+				if rng.Intn(3) == 0 {
+					users++
+					u = users
+				}
+				e := Event{User: fmt.Sprint("u", u), Name: fmt.Sprint("e", rng.Intn(4)),
+					Time: int64(rng.Intn(50)) * 1000 * int64(1+rng.Intn(1000)), Props: []Prop{{"k", float64(rng.Intn(3))}}}
+				if _, err := tx.Add(ctx, &e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if file > 0 && rng.Intn(25) == 0 {
+				if err := tx.Link(ctx, fmt.Sprint("u", rng.Intn(users)), fmt.Sprint("u", rng.Intn(users))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tx.Commit(ctx, ImportStats{}); err != nil {
+				t.Fatal(err)
+			}
+			if settingInt(t, db, "snapshot_fold_to") > 0 {
+				open++
+			}
+			checkSnapshot(t, fmt.Sprintf("trial %d file %d", trial, file), db, rng)
+		}
+	}
+	if n, m := snapshotSteps.Load()-steps, snapshotSplits.Load()-splits; n < 12 || open < 8 || m < 2 {
+		t.Fatalf("%d steps of fold cycles, %d imports leaving one open, %d segments split: the test no longer covers them", n, open, m)
+	}
+}
+
+// checkSnapshot checks that the snapshot read back is exactly the order
+// computed from the chunks, its positions too, and that a property column
+// placed by them (streamed, all at once, a random few rows) holds each
+// stored row's own value of k.
+func checkSnapshot(t *testing.T, what string, db *DB, rng *rand.Rand) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := db.LoadOrdered(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := chunkOrder(t, db)
+	if want.Version > 0 && !got.fromSnapshot {
+		t.Fatalf("%s: the snapshot was not used", what)
+	}
+	sameOrder(t, what, got, want)
+	sameSummary(t, what, db, want)
+	// The ids split from the user_names blobs are the users table's.
+	rtx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := loadDict(ctx, rtx, "SELECT id, distinct_id FROM users ORDER BY id")
+	rtx.Rollback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Users, users) {
+		t.Fatalf("%s: users %q, want %q", what, got.Users, users)
+	}
+	// A column read through positions streamed part by part is
+	// the one placed by all the positions at once.
+	if got.fromSnapshot {
+		streamed, err := got.LoadPropOrdered(ctx, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos, err := got.Positions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		placed, err := db.LoadPropAt(ctx, "k", got.Version, pos, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(streamed.Codes, placed.Codes) || !slices.Equal(streamed.Values, placed.Values) {
+			t.Fatalf("%s: streamed column %v %v, placed %v %v", what, streamed.Codes, streamed.Values, placed.Codes, placed.Values)
+		}
+		// Both against each stored row's own properties, and a
+		// random few rows placed in a short column, the rest left out.
+		all := make([]int, len(pos))
+		for i := range all {
+			all[i] = i
+		}
+		props, err := db.PropsOf(ctx, got.Version, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		few, size := make([]int32, len(pos)), 0
+		for i := range few {
+			few[i] = -1
+			if rng.Intn(2) == 0 {
+				few[i], size = int32(size), size+1
+			}
+		}
+		picked, err := db.LoadPropAt(ctx, "k", got.Version, few, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := func(col *PropColumn, i int) string {
+			if c := col.Codes[i]; c > 0 {
+				return col.Values[c-1]
+			}
+			return "(unset)"
+		}
+		for row, p := range pos {
+			want := "(unset)"
+			if v, ok := props[row]["k"]; ok {
+				want = v
+			}
+			if got := text(streamed, int(p)); got != want {
+				t.Fatalf("%s: row %d at %d is %s, want %s", what, row, p, got, want)
+			}
+			if few[row] >= 0 && text(picked, int(few[row])) != want {
+				t.Fatalf("%s: row %d picked at %d is %s, want %s", what, row, few[row], text(picked, int(few[row])), want)
+			}
+		}
 	}
 }
 
@@ -508,6 +580,40 @@ func TestStreamedPositionsDamage(t *testing.T) {
 		}
 		if _, err := o.LoadPropOrdered(ctx, "tag"); !errors.Is(err, errCorrupt) {
 			t.Errorf("%s: %v, want the corrupt-chunk error", name, err)
+		}
+	}
+	// The lists of events folded segments hold beyond the positions.
+	defer func(n, m int) { tailEvents, segmentEvents = n, m }(tailEvents, segmentEvents)
+	tailEvents, segmentEvents = 1<<20, 200
+	for name, sql := range map[string]string{
+		"cut short": "UPDATE snapshot_added SET added = substr(added, 1, length(added) - 1) WHERE length(added) > 1",
+		"repeated":  "UPDATE snapshot_added SET added = added || substr(added, 2) WHERE length(added) > 1",
+		"missing":   "DELETE FROM snapshot_added",
+		"elsewhere": "UPDATE snapshot_added SET seg = seg + 1",
+	} {
+		db := snapshotDB(t)
+		ctx := context.Background()
+		for k := 0; settingInt(t, db, "snapshot_fold_to") == 0; k++ {
+			importEvents(t, db, someEvents(50, fmt.Sprint("c", k)))
+		}
+		if _, err := db.SQL.Exec(sql); err != nil {
+			t.Fatal(err)
+		}
+		o, err := db.LoadOrdered(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.LoadPropOrdered(ctx, "tag"); !errors.Is(err, errCorrupt) {
+			t.Errorf("added lists %s: %v, want the corrupt-chunk error", name, err)
+		}
+		if _, err := o.Positions(ctx); !errors.Is(err, errCorrupt) {
+			t.Errorf("added lists %s: positions %v, want the corrupt-chunk error", name, err)
+		}
+		// Imports go on (a fold step that reads a damaged list rebuilds
+		// the snapshot from the chunks; one that does not leaves it, as
+		// damaged positions are left, until the snapshot is rewritten).
+		for k := range 3 {
+			importEvents(t, db, someEvents(50, fmt.Sprint("after", k)))
 		}
 	}
 }

@@ -39,7 +39,7 @@ type segmentWriter struct {
 }
 
 func newSegmentWriter(ctx context.Context, tx *sql.Tx) (*segmentWriter, error) {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot; DELETE FROM snapshot_positions;"); err != nil {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot; DELETE FROM snapshot_positions; DELETE FROM snapshot_added;"); err != nil {
 		return nil, i18n.Errorf("store snapshot: %w", err)
 	}
 	return &segmentWriter{ctx: ctx, tx: tx}, nil
@@ -63,12 +63,17 @@ func (w *segmentWriter) writeAll(o *Ordered) error {
 
 // write stores persons p0..p1-1 of o as the next segment.
 func (w *segmentWriter) write(o *Ordered, p0, p1 int) error {
-	o.encode(p0, p1, &w.b)
-	if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot(seg, n_persons, n_events, persons, events, times) VALUES(?, ?, ?, ?, ?, ?)",
-		w.seg, p1-p0, o.Start[p1]-o.Start[p0], w.b.persons, w.b.events, w.b.times); err != nil {
+	w.seg++
+	return putSegment(w.ctx, w.tx, int64(w.seg-1)*segKeyStep, o, p0, p1, &w.b)
+}
+
+// putSegment stores persons p0..p1-1 of o as segment key, encoded in b.
+func putSegment(ctx context.Context, tx *sql.Tx, key int64, o *Ordered, p0, p1 int, b *segmentBlobs) error {
+	o.encode(p0, p1, b)
+	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO snapshot(seg, n_persons, n_events, persons, events, times) VALUES(?, ?, ?, ?, ?, ?)",
+		key, p1-p0, o.Start[p1]-o.Start[p0], b.persons, b.events, b.times); err != nil {
 		return i18n.Errorf("store snapshot: %w", err)
 	}
-	w.seg++
 	return nil
 }
 
@@ -88,7 +93,8 @@ func (w *segmentWriter) finish(pos []int32, version int64) error {
 			return i18n.Errorf("store snapshot: %w", err)
 		}
 	}
-	return setSnapshot(w.ctx, w.tx, version, int64(len(pos)))
+	n := int64(len(pos))
+	return setSnapshot(w.ctx, w.tx, version, foldState{rows: n, positioned: n})
 }
 
 // positionsPart is how many storage rows one positions blob covers (a
