@@ -155,10 +155,10 @@ func (e *Engine) Segment(ctx context.Context, expr string, loc *time.Location, m
 	err = e.eachPerson(ctx, sql, func(row []string) error {
 		if members {
 			order, err := parseOrder(row[1])
-			list = append(list, placed[string]{row[0], order})
 			if err != nil {
 				return i18n.Errorf("segment: ClickHouse sent the row %q", strings.Join(row, " "))
 			}
+			list = append(list, placed[string]{row[0], order})
 			return nil
 		}
 		n, err := strconv.Atoi(row[0])

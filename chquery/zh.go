@@ -50,6 +50,7 @@ func init() {
 		"retention: reading ClickHouse's row for %q: %w": "留存：读取 ClickHouse 返回的 %q 的行：%w",
 		// segment.go
 		"no saved segment %q: no saved segments are known for this ClickHouse table": "没有已保存的分群 %q：此 ClickHouse 表还没有已保存的分群",
+		"segment: ClickHouse sent the row %q":                                        "分群：ClickHouse 返回的行 %q 无法读取",
 		"segment: ClickHouse sent the count %q":                                      "分群：ClickHouse 返回的计数为 %q",
 		"segment: ClickHouse answered %d rows for the properties' presence":          "分群：ClickHouse 对属性是否存在的查询返回了 %d 行",
 		"segment: cannot compile %T for ClickHouse":                                  "分群：无法为 ClickHouse 编译 %T",
