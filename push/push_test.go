@@ -293,21 +293,29 @@ func TestPushRefusesForeignTables(t *testing.T) {
 	}
 }
 
-// A push cancelled part way (Ctrl-C) leaves what it sent; the next push
-// sends the rest, nothing twice.
-func TestPushCancelledResumes(t *testing.T) {
-	c := chtest.Get(t)
-	dbName := c.NewDatabase(t)
+// segmentDB is a fresh database holding n random Segment events (one
+// stitched person per anonymous id) drawn from seed.
+func segmentDB(t *testing.T, seed int64, n int) *store.DB {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	importText(t, db, dir, "1.jsonl", segmentLines(rand.New(rand.NewSource(9)), 500, 1, true))
+	t.Cleanup(func() { db.Close() })
+	importText(t, db, dir, "1.jsonl", segmentLines(rand.New(rand.NewSource(seed)), n, 1, true))
+	return db
+}
+
+// A push cancelled part way (Ctrl-C) leaves what it sent; the next push
+// sends the rest, nothing twice.
+func TestPushCancelledResumes(t *testing.T) {
+	c := chtest.Get(t)
+	dbName := c.NewDatabase(t)
+	db := segmentDB(t, 9, 500)
 	cl := newClient(t, c.URL(1, dbName, "table=events&cluster="+chtest.ClusterName))
 	ctx, cancel := context.WithCancel(bg)
-	_, err = Push(ctx, db, cl, Options{Batch: 100, Progress: func(done, total int64) {
+	_, err := Push(ctx, db, cl, Options{Batch: 100, Progress: func(done, total int64) {
 		if done >= 200 {
 			cancel()
 		}
@@ -344,13 +352,7 @@ func TestPushEmptyDatabase(t *testing.T) {
 func TestPushToTableWithoutPersonOrder(t *testing.T) {
 	c := chtest.Get(t)
 	dbName := c.NewDatabase(t)
-	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	importText(t, db, dir, "1.jsonl", segmentLines(rand.New(rand.NewSource(4)), 200, 1, true))
+	db := segmentDB(t, 4, 200)
 	if _, err := c.Exec(0, "CREATE TABLE "+dbName+".old (person String, distinct_id String, time Int64, event String, prop_keys Array(String), prop_values Array(String), id UInt64) ENGINE = MergeTree ORDER BY (person, time, id)"); err != nil {
 		t.Fatal(err)
 	}
