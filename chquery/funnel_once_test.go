@@ -135,13 +135,7 @@ func TestFunnelStrictOnceMatchesLocal(t *testing.T) {
 // three steps, 60 + 60*59, it converts.
 func TestFunnelStrictOnceSharedHandChecked(t *testing.T) {
 	f := newFixture(t)
-	ev := func(u, e string, m int, p string) query.RawEvent {
-		re := eventAt(u, e, 10, m)
-		if p != "" {
-			re.Props = map[string]string{"p": p}
-		}
-		return re
-	}
+	ev := func(u, e string, m int, p string) query.RawEvent { return propEventAt(u, e, 10, m, p) }
 	b := f.load([]query.RawEvent{
 		ev("u1", "view", 0, "x"), ev("u1", "view", 0, "y"), ev("u1", "buy", 5, ""),
 		ev("u2", "view", 0, "x"), ev("u2", "buy", 1, ""),
@@ -224,13 +218,7 @@ func TestFunnelStrictOnceSharedHandChecked(t *testing.T) {
 // converts.
 func TestFunnelStrictOnceSharedStops(t *testing.T) {
 	f := newFixture(t)
-	ev := func(u, e string, m int, p string) query.RawEvent {
-		re := eventAt(u, e, 10, m)
-		if p != "" {
-			re.Props = map[string]string{"p": p}
-		}
-		return re
-	}
+	ev := func(u, e string, m int, p string) query.RawEvent { return propEventAt(u, e, 10, m, p) }
 	b := f.load([]query.RawEvent{
 		ev("u1", "view", 0, ""), ev("u1", "view", 1, ""), ev("u1", "buy", 2, ""),
 		ev("u2", "view", 0, ""), ev("u2", "view", 1, ""), ev("u2", "view", 2, ""), ev("u2", "buy", 3, ""),

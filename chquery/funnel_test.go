@@ -96,6 +96,15 @@ func eventAt(u, e string, h, m int) query.RawEvent {
 	return query.RawEvent{User: u, Event: e, Time: hourAt(h, m)}
 }
 
+// propEventAt is eventAt with property p set to v, or none when v is "".
+func propEventAt(u, e string, h, m int, v string) query.RawEvent {
+	re := eventAt(u, e, h, m)
+	if v != "" {
+		re.Props = map[string]string{"p": v}
+	}
+	return re
+}
+
 // randomScope gives a random funnel of the loops, at random, a --where,
 // a --by and a one-day range, drawn in that order (the loops' datasets and
 // queries depend on the order of the draws).

@@ -19,13 +19,7 @@ import (
 // compiled says so.
 func TestFunnelFiltersDifferHandChecked(t *testing.T) {
 	f := newFixture(t)
-	ev := func(u, e string, h, m int, p string) query.RawEvent {
-		re := eventAt(u, e, h, m)
-		if p != "" {
-			re.Props = map[string]string{"p": p}
-		}
-		return re
-	}
+	ev := propEventAt
 	raw := []query.RawEvent{
 		ev("u1", "view", 10, 0, "y"), ev("u1", "view", 10, 5, "x"), ev("u1", "buy", 10, 10, ""),
 		ev("u2", "view", 10, 0, "x"), ev("u2", "buy", 10, 10, ""),
