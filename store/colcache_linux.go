@@ -6,14 +6,17 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -34,6 +37,16 @@ import (
 // decode. Only snapshots without a tail are kept (the tail changes with
 // every small import), only from columnCacheMin events, and at most
 // columnCacheFiles files, the least recently written removed.
+//
+// Checking every block's checksum at every load cost as much CPU as a
+// retention at 100M events (it reads 1.2 GB that the analysis then reads
+// again), so a file's sums are checked once per boot: a stamp beside it
+// (verifiedStamp) names the file as it was when written or last checked —
+// its inode, size, and modification and change times, which any write to
+// it moves (the change time cannot be set back) — and the boot; a load
+// that finds the file so skips the sums. A file torn by a crash (it is
+// not synced) is checked after the reboot, and a file written or replaced
+// since, by anything, is checked again.
 
 // columnCacheMin is how many events a load needs to use the cache (a
 // variable so tests can make it small): below it a decode costs little.
@@ -138,16 +151,65 @@ func cachedColumns(file string, key [32]byte) *Ordered {
 	if err != nil {
 		return nil
 	}
-	o := columnsIn(m, key)
+	stamp := verifiedStamp(fi)
+	checked := stamp == "" || readStamp(file) != stamp
+	o := columnsIn(m, key, checked)
 	if o == nil {
 		syscall.Munmap(m)
+	} else if checked {
+		writeStamp(file, stamp)
 	}
 	return o
 }
 
-// columnsIn checks a cache file's bytes against key, its size and its
-// checksums, and returns the columns they hold, or nil.
-func columnsIn(m []byte, key [32]byte) *Ordered {
+// columnSums counts the loads that checked a cache file's checksums, so
+// tests can tell.
+var columnSums atomic.Int64
+
+// bootID names the running boot ("" when unknown: every load then checks
+// the sums). A variable so tests can reboot.
+var bootID = func() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// verifiedStamp is what a cache file's stamp holds when the file, whose
+// information fi is, was written or checked in this boot and not changed
+// since; "" when that cannot be known.
+func verifiedStamp(fi os.FileInfo) string {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	boot := bootID()
+	if !ok || boot == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s %d %d %d %d.%d %d.%d\n", boot, st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec)
+}
+
+// stampFile is where the stamp of the cache file file is kept.
+func stampFile(file string) string { return strings.TrimSuffix(file, ".cols") + ".ok" }
+
+func readStamp(file string) string {
+	b, err := os.ReadFile(stampFile(file))
+	if err != nil || len(b) > 4096 {
+		return ""
+	}
+	return string(b)
+}
+
+// writeStamp keeps stamp for file; a stamp torn or lost only costs a load
+// the check.
+func writeStamp(file, stamp string) {
+	if stamp != "" {
+		os.WriteFile(stampFile(file), []byte(stamp), 0o600)
+	}
+}
+
+// columnsIn checks a cache file's bytes against key, its size and, when
+// sums is set, its checksums, and returns the columns they hold, or nil.
+func columnsIn(m []byte, key [32]byte, sums bool) *Ordered {
 	le := binary.LittleEndian
 	if string(m[:8]) != columnMagic || le.Uint32(m[8:]) != columnFormat || [32]byte(m[16:48]) != key {
 		return nil
@@ -158,8 +220,14 @@ func columnsIn(m []byte, key [32]byte) *Ordered {
 	}
 	person, start, event, tm, size := columnLayout(int(np), int(ne))
 	blocks := (size - columnHeader + columnBlock - 1) / columnBlock
-	if len(m) != size+4*blocks || !sumsMatch(m[columnHeader:size], m[size:]) {
+	if len(m) != size+4*blocks {
 		return nil
+	}
+	if sums {
+		columnSums.Add(1)
+		if !sumsMatch(m[columnHeader:size], m[size:]) {
+			return nil
+		}
 	}
 	o := &Ordered{
 		Person: unsafe.Slice((*int32)(unsafe.Pointer(&m[person])), np),
@@ -208,8 +276,8 @@ func keepColumns(file string, key [32]byte, o *Ordered) {
 	person, start, event, tm, size := columnLayout(np, ne)
 	// A cache never takes the last of the disk: the file is written only
 	// while as much again stays free.
-	var fs syscall.Statfs_t
-	if syscall.Statfs(dir, &fs) != nil || fs.Bavail*uint64(fs.Bsize) < 2*uint64(size) {
+	var disk syscall.Statfs_t
+	if syscall.Statfs(dir, &disk) != nil || disk.Bavail*uint64(disk.Bsize) < 2*uint64(size) {
 		return
 	}
 	f, err := os.CreateTemp(dir, "cols-*.tmp")
@@ -264,11 +332,18 @@ func keepColumns(file string, key [32]byte, o *Ordered) {
 			return
 		}
 	}
-	if _, err := f.Write(sums); err != nil || f.Close() != nil {
+	if _, err := f.Write(sums); err != nil {
+		f.Close()
 		return
 	}
-	if os.Rename(f.Name(), file) != nil {
+	written, err := f.Stat()
+	if f.Close() != nil || err != nil || os.Rename(f.Name(), file) != nil {
 		return
+	}
+	// Stamped as checked only if the file at the name is still the one
+	// written here (a rename moves its change time).
+	if now, err := os.Stat(file); err == nil && os.SameFile(now, written) {
+		writeStamp(file, verifiedStamp(now))
 	}
 	pruneColumns(dir, file)
 }
@@ -297,11 +372,16 @@ func pruneColumns(dir, keep string) {
 			os.Remove(path)
 		case strings.HasSuffix(e.Name(), ".cols") && path != keep:
 			files = append(files, cached{path, info.ModTime()})
+		case strings.HasSuffix(e.Name(), ".ok"):
+			if _, err := os.Stat(strings.TrimSuffix(path, ".ok") + ".cols"); errors.Is(err, fs.ErrNotExist) {
+				os.Remove(path) // its file's is gone
+			}
 		}
 	}
 	slices.SortFunc(files, func(a, b cached) int { return b.at.Compare(a.at) })
 	for _, c := range files[min(len(files), columnCacheFiles-1):] {
 		os.Remove(c.path)
+		os.Remove(stampFile(c.path))
 	}
 }
 

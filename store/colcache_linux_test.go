@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -77,11 +78,26 @@ func TestColumnCache(t *testing.T) {
 		t.Fatal("the first load came from the cache")
 	}
 	files := cacheFiles(t, dir)
-	if len(files) != 1 {
-		t.Fatalf("cache files %q, want one", files)
+	if len(files) != 2 || !strings.HasSuffix(files[0], ".cols") || files[1] != stampFile(files[0]) {
+		t.Fatalf("cache files %q, want one and its stamp", files)
 	}
+	sums := columnSums.Load()
 	if !sameColumns(t, "second load", db) {
 		t.Fatal("the second load did not come from the cache")
+	}
+	// The file was written in this boot: its sums are not read again.
+	if columnSums.Load() != sums {
+		t.Fatal("the second load checked the sums of the file it wrote")
+	}
+	// After a reboot they are, once.
+	boot := bootID
+	defer func() { bootID = boot }()
+	bootID = func() string { return "another boot" }
+	if !sameColumns(t, "after a reboot", db) || columnSums.Load() != sums+1 {
+		t.Fatalf("after a reboot: sums checked %d times, want once, from the cache", columnSums.Load()-sums)
+	}
+	if !sameColumns(t, "after a reboot, again", db) || columnSums.Load() != sums+1 {
+		t.Fatal("after a reboot the sums were checked twice")
 	}
 
 	// Damage: one byte of the times, the file cut short, a stranger's
@@ -106,6 +122,30 @@ func TestColumnCache(t *testing.T) {
 		if !sameColumns(t, fmt.Sprint("after damage ", k), db) {
 			t.Fatalf("damage %d: the file was not written anew", k)
 		}
+	}
+
+	// A byte changed with the file's times put back: the change time
+	// still moves, so the sums are checked.
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-4*2-100] ^= 1
+	if err := os.WriteFile(files[0], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(files[0], info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if sameColumns(t, "damage, times put back", db) {
+		t.Fatal("a damaged file with its times put back was read")
+	}
+	if !sameColumns(t, "after damage, times put back", db) {
+		t.Fatal("the file was not written anew")
 	}
 
 	// An import makes the file stale.
@@ -159,8 +199,9 @@ func TestColumnCacheBounds(t *testing.T) {
 			t.Fatal("not from the cache")
 		}
 	}
-	if files := cacheFiles(t, dir); len(files) != columnCacheFiles {
-		t.Fatalf("cache files %q, want %d", files, columnCacheFiles)
+	// Each file kept with its stamp; the removed one's stamp went with it.
+	if files := cacheFiles(t, dir); len(files) != 2*columnCacheFiles {
+		t.Fatalf("cache files %q, want %d and their stamps", files, columnCacheFiles)
 	}
 	hits := columnCacheHits.Load()
 	if _, err := dbs[len(dbs)-1].LoadOrdered(context.Background()); err != nil || columnCacheHits.Load() != hits {
