@@ -132,10 +132,32 @@ func columnLayout(np, ne int) (person, start, event, tm, size int) {
 	return
 }
 
+// columnMap is the cache file a DB handle mapped, if any. A mapping is
+// never released: its columns go into datasets whose end nothing tracks.
+// So a handle maps at most one file in its life, and its later loads of
+// the same data share that mapping; a load of other data (the workbench
+// reloading after an import) decodes, which bounds what one process
+// holds on to — a replaced file's disk space is freed only when its
+// mapping ends.
+type columnMap struct {
+	mu  sync.Mutex
+	key [32]byte
+	m   []byte
+}
+
 // cachedColumns maps the cached columns of key, or returns nil. The
 // mapping is private and writable (a write copies the page, never
 // reaching the file) and stays for the process's life.
-func cachedColumns(file string, key [32]byte) *Ordered {
+func (db *DB) cachedColumns(file string, key [32]byte) *Ordered {
+	c := &db.cols
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m != nil {
+		if c.key != key {
+			return nil
+		}
+		return columnsIn(c.m, key, false) // checked when mapped
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil
@@ -156,9 +178,12 @@ func cachedColumns(file string, key [32]byte) *Ordered {
 	o := columnsIn(m, key, checked)
 	if o == nil {
 		syscall.Munmap(m)
-	} else if checked {
+		return nil
+	}
+	if checked {
 		writeStamp(file, stamp)
 	}
+	c.key, c.m = key, m
 	return o
 }
 

@@ -21,12 +21,24 @@ func withColumnCache(t *testing.T) string {
 	return dir
 }
 
-// sameColumns checks a load without names against the events ordered
-// from the chunks, and says whether it came from the cache.
+// sameColumns checks a load without names, through a handle of its own
+// on db's file (a handle maps one cache file in its life), against the
+// events ordered from the chunks, and says whether it came from the cache.
 func sameColumns(t *testing.T, what string, db *DB) (cached bool) {
 	t.Helper()
+	h, err := Open(db.Path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	return sameColumnsIn(t, what, h, db)
+}
+
+// sameColumnsIn is sameColumns through the handle h.
+func sameColumnsIn(t *testing.T, what string, h, db *DB) (cached bool) {
+	t.Helper()
 	hits := columnCacheHits.Load()
-	got, err := db.LoadOrderedIDs(context.Background())
+	got, err := h.LoadOrderedIDs(context.Background())
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
@@ -185,9 +197,8 @@ func TestColumnCache(t *testing.T) {
 	}
 }
 
-// TestColumnCacheBounds: a load with names never maps the cache; at most
-// columnCacheFiles databases are kept; a cache directory that cannot be
-// made costs nothing but the decode.
+// TestColumnCacheBounds: at most columnCacheFiles databases are kept; a
+// cache directory that cannot be made costs nothing but the decode.
 func TestColumnCacheBounds(t *testing.T) {
 	dir := withColumnCache(t)
 	var dbs []*DB
@@ -203,10 +214,6 @@ func TestColumnCacheBounds(t *testing.T) {
 	if files := cacheFiles(t, dir); len(files) != 2*columnCacheFiles {
 		t.Fatalf("cache files %q, want %d and their stamps", files, columnCacheFiles)
 	}
-	hits := columnCacheHits.Load()
-	if _, err := dbs[len(dbs)-1].LoadOrdered(context.Background()); err != nil || columnCacheHits.Load() != hits {
-		t.Fatalf("a load with names: %v, from the cache: %v", err, columnCacheHits.Load() != hits)
-	}
 
 	blocked := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
@@ -217,5 +224,47 @@ func TestColumnCacheBounds(t *testing.T) {
 		if sameColumns(t, "no cache directory", dbs[0]) {
 			t.Fatal("from a cache that cannot exist")
 		}
+	}
+}
+
+// TestColumnCacheHandle: one handle maps one cache file in its life. Its
+// loads of the same data share the mapping, with names or without; after
+// an import its loads decode (and write the file for others), and a new
+// handle maps that file.
+func TestColumnCacheHandle(t *testing.T) {
+	withColumnCache(t)
+	ctx := context.Background()
+	db := snapshotDB(t)
+	if sameColumnsIn(t, "first load", db, db) || !sameColumnsIn(t, "second load", db, db) {
+		t.Fatal("the second load, and only it, should come from the cache")
+	}
+	a, err := db.LoadOrderedIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := columnCacheHits.Load()
+	named, err := db.LoadOrdered(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := chunkOrder(t, db)
+	if columnCacheHits.Load() != hits+1 || &named.Event[0] != &a.Event[0] || &named.Time[0] != &a.Time[0] {
+		t.Fatal("a load with names did not share the handle's mapping")
+	}
+	if !slices.Equal(named.Users, want.Users) || !slices.Equal(named.Event, want.Event) || !slices.Equal(named.Time, want.Time) {
+		t.Fatal("a load with names from the cache differs from the chunks'")
+	}
+	if named.Users[len(named.Users)-1] == "" {
+		t.Fatal("a load with names has no names")
+	}
+
+	importEvents(t, db, someEvents(5000, "c"))
+	for _, what := range []string{"after an import", "after an import, again"} {
+		if sameColumnsIn(t, what, db, db) {
+			t.Fatalf("%s: the handle mapped a second file", what)
+		}
+	}
+	if !sameColumns(t, "after an import, another handle", db) {
+		t.Fatal("after an import, another handle did not map the file written")
 	}
 }

@@ -14,6 +14,8 @@ func columnKey(context.Context, *sql.Tx, *DB, int64, int64) (string, [32]byte, b
 	return "", [32]byte{}, false
 }
 
-func cachedColumns(string, [32]byte) *Ordered { return nil }
+type columnMap struct{}
+
+func (db *DB) cachedColumns(string, [32]byte) *Ordered { return nil }
 
 func keepColumns(string, [32]byte, *Ordered) {}

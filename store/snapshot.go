@@ -119,11 +119,9 @@ func (db *DB) beginAt(ctx context.Context, version int64, snapshot bool) (*sql.T
 	return tx, nil
 }
 
-// readColumns is readSnapshot through the column cache (colcache_linux.go)
-// for a load without names, which only one-shot analyses ask for: the
-// cached columns are a mapping held for the process's life.
+// readColumns is readSnapshot through the column cache (colcache_linux.go).
 func (db *DB) readColumns(ctx context.Context, tx *sql.Tx, version, stored int64, names bool) (*Ordered, error) {
-	if names || stored < columnCacheMin {
+	if stored < columnCacheMin {
 		return readSnapshot(ctx, tx, version, stored, names)
 	}
 	st, err := readFoldState(ctx, tx, stored, stored)
@@ -134,13 +132,13 @@ func (db *DB) readColumns(ctx context.Context, tx *sql.Tx, version, stored int64
 	if !ok {
 		return readSnapshot(ctx, tx, version, stored, names)
 	}
-	if o := cachedColumns(file, key); o != nil {
+	if o := db.cachedColumns(file, key); o != nil {
 		eventNames, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
 		if err != nil {
 			return nil, err
 		}
 		o.Version, o.Names, o.fold = version, eventNames[1:], st
-		if o.Users, err = userIDs(ctx, tx, false); err != nil {
+		if o.Users, err = userIDs(ctx, tx, names); err != nil {
 			return nil, err
 		}
 		if checkPersons(o) == nil {

@@ -69,7 +69,8 @@ type DB struct {
 	// cleanup: a read-only open created the -wal/-shm files (usersql.go's
 	// Close removes them again when it is the last to use them).
 	cleanup bool
-	id      fileID // the file opened, to notice it deleted or replaced
+	id      fileID    // the file opened, to notice it deleted or replaced
+	cols    columnMap // the column cache file this handle mapped
 }
 
 // ResolvePath applies the --db flag, then SPOOR_DB, then the default.
