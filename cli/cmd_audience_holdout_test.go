@@ -89,7 +89,7 @@ func TestAudienceHoldout(t *testing.T) {
 		{User: treated[0], Name: "purchase", Time: soon}, {User: treated[1], Name: "purchase", Time: soon},
 		{User: control[0], Name: "purchase", Time: soon}, {User: treated[2], Name: "purchase", Time: late},
 	} {
-		if _, err := tx.Add(t.Context(), &e); err != nil {
+		if err := tx.Add(t.Context(), &e); err != nil {
 			t.Fatal(err)
 		}
 	}

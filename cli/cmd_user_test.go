@@ -109,7 +109,7 @@ func TestUserRandomLinks(t *testing.T) {
 				e.props = "{}"
 			}
 			// Same id, name, time and props twice is a real repeat: kept.
-			if _, err := tx.Add(ctx, &store.Event{User: e.id, Name: e.name, Time: e.at, Props: props}); err != nil {
+			if err := tx.Add(ctx, &store.Event{User: e.id, Name: e.name, Time: e.at, Props: props}); err != nil {
 				t.Fatal(err)
 			}
 			evs = append(evs, e)

@@ -61,7 +61,7 @@ func fixtureDB(t *testing.T, f fixture) string {
 		t.Fatal(err)
 	}
 	for i := range f.events {
-		if _, err := tx.Add(ctx, &f.events[i]); err != nil {
+		if err := tx.Add(ctx, &f.events[i]); err != nil {
 			t.Fatalf("event %d: %v", i, err)
 		}
 	}

@@ -42,7 +42,7 @@ func TestAnalysesWhileImportsCommit(t *testing.T) {
 			}
 			e := store.Event{User: fmt.Sprintf("x%d", i), Name: "page_view", Time: 1_780_000_000_000 + int64(i),
 				Props: []store.Prop{{Key: "country", Value: "FR"}, {Key: "device", Value: "ios"}}}
-			if _, err := tx.Add(ctx, &e); err != nil {
+			if err := tx.Add(ctx, &e); err != nil {
 				tx.Rollback()
 				return
 			}

@@ -271,8 +271,12 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 	res.SHA256 = src.sha256()
 	res.Elapsed = time.Since(start)
 	if w != nil {
-		res.Imported, res.Duplicates = w.tx.Counts()
+		var err error
+		res.Imported, res.Duplicates, err = w.tx.Counts(ctx)
 		res.Links = w.links
+		if err != nil && ctx.Err() == nil {
+			return res, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err // the reader may have stopped early: never commit a part

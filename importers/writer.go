@@ -59,7 +59,7 @@ func (w *writer) add(ctx context.Context, r *row, q *Quality) error {
 		w.lastName = r.ev.Name
 	}
 	q.observe(r.ev.Time, w.start)
-	_, err := w.tx.Add(ctx, &r.ev)
+	err := w.tx.Add(ctx, &r.ev)
 	return err
 }
 

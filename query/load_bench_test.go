@@ -31,7 +31,7 @@ func BenchmarkLoad(b *testing.B) {
 				for i := src.Start[p]; i < src.Start[p+1]; i++ {
 					ev := store.Event{User: src.Users[p], Name: src.Names[src.Event[i]], Time: src.Time[i],
 						Props: []store.Prop{{Key: "device", Value: devices[int(i)%3]}}}
-					if _, err := tx.Add(ctx, &ev); err != nil {
+					if err := tx.Add(ctx, &ev); err != nil {
 						b.Fatal(err)
 					}
 				}

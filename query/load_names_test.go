@@ -32,7 +32,7 @@ func TestLoadWithoutNames(t *testing.T) {
 		e := store.Event{User: fmt.Sprintf("u%d", rng.Intn(60)), Name: names[rng.Intn(3)],
 			Time: 1_780_000_000_000 + rng.Int63n(40*86_400_000)}
 		e.Props = []store.Prop{{Key: "country", Value: []string{"US", "CN", "DE"}[rng.Intn(3)]}}
-		if _, err := tx.Add(ctx, &e); err != nil {
+		if err := tx.Add(ctx, &e); err != nil {
 			t.Fatal(err)
 		}
 	}

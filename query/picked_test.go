@@ -33,7 +33,7 @@ func storedDataset(t *testing.T, evs []RawEvent) *Dataset {
 				ev.Props = append(ev.Props, store.Prop{Key: k, Value: v})
 			}
 		}
-		if _, err := tx.Add(ctx, &ev); err != nil {
+		if err := tx.Add(ctx, &ev); err != nil {
 			t.Fatal(err)
 		}
 	}

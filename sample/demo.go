@@ -48,14 +48,18 @@ func Import(ctx context.Context, db *store.DB, cfg Config, deferRows bool) (int6
 	var read int64
 	err = Generate(ctx, r.Config, func(e *store.Event) error {
 		read++
-		_, err := tx.Add(ctx, e)
+		err := tx.Add(ctx, e)
 		return err
 	})
 	if err != nil {
 		tx.Rollback()
 		return 0, err
 	}
-	imported, _ := tx.Counts()
+	imported, _, err := tx.Counts(ctx)
+	if err != nil {
+		tx.Rollback()
+		return 0, err
+	}
 	if err := tx.Commit(ctx, store.ImportStats{RowsRead: read}); err != nil {
 		return 0, err
 	}

@@ -20,7 +20,7 @@ func importInto(t *testing.T, db *store.DB, file string, evs []store.Event) {
 		t.Fatal(err)
 	}
 	for i := range evs {
-		if _, err := tx.Add(ctx, &evs[i]); err != nil {
+		if err := tx.Add(ctx, &evs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}

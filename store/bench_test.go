@@ -40,7 +40,7 @@ func benchImport(b *testing.B, evs []Event, deferRows bool) {
 			b.Fatal(err)
 		}
 		for i := range evs {
-			if _, err := tx.Add(ctx, &evs[i]); err != nil {
+			if err := tx.Add(ctx, &evs[i]); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -200,13 +200,18 @@ func TestMigrateDedupFromSchema4(t *testing.T) {
 func TestDedupBucketByBucket(t *testing.T) {
 	defer func(n int) { tailEvents = n }(tailEvents)
 	tailEvents = 1 << 20 // tails of up to an eighth of the stored events
-	for _, whole := range []bool{true, false} {
-		t.Run(fmt.Sprint("whole index ", whole), func(t *testing.T) {
+	for _, mode := range []string{"whole index", "bucket by bucket", "small batches"} {
+		t.Run(mode, func(t *testing.T) {
 			db := openTemp(t)
-			if !whole {
+			if mode != "whole index" {
 				// Any stored event makes the import read bucket by bucket.
 				defer func(n int64) { dedupWholeIndex = n }(dedupWholeIndex)
 				dedupWholeIndex = 0
+			}
+			if mode == "small batches" {
+				// Batches of 3 read in ranges; a file past 2 of them
+				// reads the index whole.
+				defer holdFor(3, 2, 0)()
 			}
 			r := rand.New(rand.NewPCG(5, 6))
 			stored := map[string]int{} // row key -> copies stored
@@ -314,7 +319,7 @@ func TestUsersLookedUp(t *testing.T) {
 				t.Fatal(err)
 			}
 			for j := range evs {
-				if _, err := tx.Add(ctx, &evs[j]); err != nil {
+				if err := tx.Add(ctx, &evs[j]); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -367,7 +372,7 @@ func TestImportUnmapsItsConnection(t *testing.T) {
 		t.Fatal("a bucket-by-bucket import did not map the file")
 	}
 	ev := Event{User: "x", Name: "e", Time: 1}
-	if _, err := tx.Add(ctx, &ev); err != nil {
+	if err := tx.Add(ctx, &ev); err != nil {
 		t.Fatal(err)
 	}
 	tx.Rollback()
@@ -585,5 +590,112 @@ func TestBitWriterBytes(t *testing.T) {
 		if got := w.flush(); !slices.Equal(got, want) {
 			t.Fatalf("round %d: % x, want % x", round, got, want)
 		}
+	}
+}
+
+// holdFor sets the batches of held events (holdEvents, holdPasses) and
+// sparseRange, returning what puts them back.
+func holdFor(events, passes, sparse int) func() {
+	e, p, s := holdEvents, holdPasses, sparseRange
+	holdEvents, holdPasses, sparseRange = events, passes, sparse
+	return func() { holdEvents, holdPasses, sparseRange = e, p, s }
+}
+
+// TestHeldLookupsMatchWholeIndex imports the same files, with identity
+// links between their events, into a database that reads its dedup index
+// whole and into ones that hold events for batched lookups: batches of a
+// few events read bucket by bucket or in ranges, links storing a batch
+// early, and files past holdPasses batches reading the index whole. Each
+// import counts the same events and duplicates, and the stored events,
+// users and links come out the same.
+func TestHeldLookupsMatchWholeIndex(t *testing.T) {
+	type step struct {
+		ev   Event
+		link [2]string
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	var files [][]step
+	for f := range 14 {
+		n := 1 + r.IntN(60)
+		if f == 4 || f == 9 {
+			n = 300
+		}
+		var steps []step
+		for range n {
+			if r.IntN(12) == 0 {
+				steps = append(steps, step{link: [2]string{fmt.Sprint("a", r.IntN(20)), fmt.Sprint("u", r.IntN(40))}})
+				continue
+			}
+			e := Event{User: fmt.Sprint("u", r.IntN(40)), Name: fmt.Sprint("e", r.IntN(3)), Time: int64(r.IntN(50)) * 1000}
+			if r.IntN(3) == 0 {
+				e.Props = []Prop{{"p", fmt.Sprint(r.IntN(3))}, {"q", float64(r.IntN(2))}, {"z", nil}}
+			}
+			if r.IntN(5) == 0 {
+				e.InsertID = fmt.Sprint("id", r.IntN(100))
+			}
+			steps = append(steps, step{ev: e})
+		}
+		files = append(files, steps)
+	}
+	ctx := context.Background()
+	run := func(t *testing.T) (counts []int64, events []string, users []string) {
+		db := openTemp(t)
+		for i, steps := range files {
+			tx, err := db.BeginImport(ctx, ImportInfo{File: fmt.Sprint(i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j := range steps {
+				if s := &steps[j]; s.link[0] != "" {
+					err = tx.Link(ctx, s.link[0], s.link[1])
+				} else {
+					err = tx.Add(ctx, &s.ev)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			imp, dup, err := tx.Counts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(ctx, ImportStats{}); err != nil {
+				t.Fatal(err)
+			}
+			counts = append(counts, imp, dup)
+		}
+		rows, err := db.LoadRows(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rows.Time {
+			events = append(events, fmt.Sprint(rows.Users[rows.User[i]], rows.Users[rows.Canon[rows.User[i]]], rows.Event[i], rows.Time[i]))
+		}
+		var n int
+		if err := db.SQL.QueryRow("SELECT count(*) FROM events WHERE props IS NOT NULL").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return counts, append(events, fmt.Sprint(n, " rows with props")), rows.Users
+	}
+	c0, e0, u0 := run(t)
+	dups := 0
+	for i := 1; i < len(c0); i += 2 {
+		if c0[i] > 0 {
+			dups++
+		}
+	}
+	if dups < 8 {
+		t.Fatalf("counts %v: only %d files repeat events", c0, dups)
+	}
+	defer func(n int64) { dedupWholeIndex = n }(dedupWholeIndex)
+	dedupWholeIndex = 0
+	for _, h := range [][3]int{{1 << 18, 4, sparseRange}, {5, 3, sparseRange}, {5, 3, 0}, {7, 100, 0}} {
+		t.Run(fmt.Sprint(h), func(t *testing.T) {
+			defer holdFor(h[0], h[1], h[2])()
+			c, e, u := run(t)
+			if !slices.Equal(c, c0) || !slices.Equal(e, e0) || !slices.Equal(u, u0) {
+				t.Fatalf("counts %v, %d events, %d users; whole index: %v, %d events, %d users", c, len(e), len(u), c0, len(e0), len(u0))
+			}
+		})
 	}
 }

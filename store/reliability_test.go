@@ -238,7 +238,7 @@ func TestFullDiskPageLimit(t *testing.T) {
 	var failed error
 	for _, e := range someEvents(200000, strings.Repeat("x", 200)) {
 		e := e
-		if _, failed = tx.Add(ctx, &e); failed != nil {
+		if failed = tx.Add(ctx, &e); failed != nil {
 			break
 		}
 	}

@@ -85,7 +85,7 @@ func TestSnapshotMatchesChunks(t *testing.T) {
 				if keyless || rng.Intn(5) == 0 {
 					e.Props = nil
 				}
-				if _, err := tx.Add(ctx, &e); err != nil {
+				if err := tx.Add(ctx, &e); err != nil {
 					t.Fatal(err)
 				}
 				if links && rng.Intn(10) == 0 {
@@ -147,7 +147,7 @@ func TestFoldCyclesMatchChunks(t *testing.T) {
 				}
 				e := Event{User: fmt.Sprint("u", u), Name: fmt.Sprint("e", rng.Intn(4)),
 					Time: int64(rng.Intn(50)) * 1000 * int64(1+rng.Intn(1000)), Props: []Prop{{"k", float64(rng.Intn(3))}}}
-				if _, err := tx.Add(ctx, &e); err != nil {
+				if err := tx.Add(ctx, &e); err != nil {
 					t.Fatal(err)
 				}
 			}

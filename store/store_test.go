@@ -19,11 +19,14 @@ func importEvents(t *testing.T, db *DB, evs []Event) (int64, int64) {
 		t.Fatal(err)
 	}
 	for i := range evs {
-		if _, err := tx.Add(ctx, &evs[i]); err != nil {
+		if err := tx.Add(ctx, &evs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	imp, dup := tx.Counts()
+	imp, dup, err := tx.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := tx.Commit(ctx, ImportStats{RowsRead: int64(len(evs))}); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +149,7 @@ func importInfo(t *testing.T, db *DB, info ImportInfo, evs []Event) {
 		t.Fatal(err)
 	}
 	for i := range evs {
-		if _, err := tx.Add(ctx, &evs[i]); err != nil {
+		if err := tx.Add(ctx, &evs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}

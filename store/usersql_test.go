@@ -41,7 +41,7 @@ func TestQueryUserRefusesAttacks(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 20 {
-			if _, err := tx.Add(ctx, &store.Event{User: "u", Name: "e", Time: int64(i)}); err != nil {
+			if err := tx.Add(ctx, &store.Event{User: "u", Name: "e", Time: int64(i)}); err != nil {
 				t.Fatal(err)
 			}
 		}

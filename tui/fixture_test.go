@@ -54,7 +54,7 @@ func fixtureDBAt(ctx context.Context, path string, users int, seed int64) (*stor
 				if name == "purchase" {
 					props = append(props, store.Prop{Key: "revenue", Value: int64(20 + rng.Intn(200))})
 				}
-				if _, err := tx.Add(ctx, &store.Event{User: user, Name: name, Time: t, Props: props}); err != nil {
+				if err := tx.Add(ctx, &store.Event{User: user, Name: name, Time: t, Props: props}); err != nil {
 					tx.Rollback()
 					db.Close()
 					return nil, err
@@ -64,7 +64,7 @@ func fixtureDBAt(ctx context.Context, path string, users int, seed int64) (*stor
 			if rng.Intn(4) == 0 {
 				city := []string{"北京", "上海", "广州"}[rng.Intn(3)]
 				e := &store.Event{User: user, Name: "领取优惠券", Time: t, Props: []store.Prop{{Key: "城市", Value: city}}}
-				if _, err := tx.Add(ctx, e); err != nil {
+				if err := tx.Add(ctx, e); err != nil {
 					tx.Rollback()
 					db.Close()
 					return nil, err

@@ -147,7 +147,7 @@ func importedDB(t *testing.T, path string, evs []store.Event) *store.DB {
 		t.Fatal(err)
 	}
 	for i := range evs {
-		if _, err := tx.Add(ctx, &evs[i]); err != nil {
+		if err := tx.Add(ctx, &evs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}

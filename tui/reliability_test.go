@@ -34,7 +34,7 @@ func TestWorkbenchOnDamagedFiles(t *testing.T) {
 	}
 	for i := 0; i < 3000; i++ {
 		e := store.Event{User: fmt.Sprintf("u%d", i%50), Name: "view", Time: 1_700_000_000_000 + int64(i)*60_000}
-		if _, err := tx.Add(context.Background(), &e); err != nil {
+		if err := tx.Add(context.Background(), &e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -120,7 +120,7 @@ func TestWorkbenchHostileNames(t *testing.T) {
 			for i, name := range hostileNames {
 				e := store.Event{User: fmt.Sprintf("u%d%s", u, name), Name: name, Time: 1_780_000_000_000 + int64(u*3600_000+i*60_000),
 					Props: []store.Prop{{Key: name, Value: hostileNames[(i+u)%len(hostileNames)]}}}
-				if _, err := tx.Add(ctx, &e); err != nil {
+				if err := tx.Add(ctx, &e); err != nil {
 					return nil, "", err
 				}
 			}
@@ -299,7 +299,7 @@ func addEvents(ctx context.Context, db *store.DB, file string, n int) error {
 	for i := 0; i < n; i++ {
 		e := store.Event{User: fmt.Sprintf("%s-%d", file, i%500), Name: []string{"page_view", "purchase"}[i%2],
 			Time: 1_780_000_000_000 + int64(i)*1000, Props: []store.Prop{{Key: "country", Value: []string{"CN", "US"}[i%2]}}}
-		if _, err := tx.Add(ctx, &e); err != nil {
+		if err := tx.Add(ctx, &e); err != nil {
 			tx.Rollback()
 			return err
 		}

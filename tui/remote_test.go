@@ -268,7 +268,7 @@ func TestRemotePickCountsMatchLocal(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, e := range events {
-			if _, err := tx.Add(ctx, &store.Event{User: e.user, Name: e.name, Time: day0 + e.at}); err != nil {
+			if err := tx.Add(ctx, &store.Event{User: e.user, Name: e.name, Time: day0 + e.at}); err != nil {
 				t.Fatal(err)
 			}
 		}
