@@ -69,11 +69,11 @@ var columnCacheDir = func() string {
 }
 
 const (
-	columnMagic     = "spoorcol"
-	columnFormat    = 1
-	columnHeader    = 4096    // bytes before the columns
-	columnBlock     = 8 << 20 // bytes per checksum
-	columnHeadBytes = 8 + 4 + 4 + 32 + 8*5
+	columnMagic  = "spoorcol" // a file of columns
+	propMagic    = "spoorprp" // a file of one property's column
+	columnFormat = 2
+	columnHeader = 4096    // bytes before the arrays
+	columnBlock  = 8 << 20 // bytes per checksum
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -120,71 +120,333 @@ func columnKey(ctx context.Context, tx *sql.Tx, db *DB, version, stored int64) (
 	return filepath.Join(dir, hex.EncodeToString(name[:16])+".cols"), sha256.Sum256([]byte(b.String())), true
 }
 
-// columnLayout is where each column sits in a cache file of np persons
-// and ne events: every column starts 8-byte aligned.
-func columnLayout(np, ne int) (person, start, event, tm, size int) {
-	pad := func(n int) int { return (n + 7) &^ 7 }
-	person = columnHeader
-	start = person + pad(4*np)
-	event = start + pad(4*(np+1))
-	tm = event + pad(4*ne)
-	size = tm + 8*ne
-	return
-}
+// A cache file: a header of columnHeader bytes (magic, format, how many
+// arrays, the key, each array's length in bytes, then up to four numbers
+// of the kind's own), the arrays each from an 8-byte boundary, then a
+// CRC-32C of every columnBlock of the bytes between header and sums.
+const (
+	headArrays = 48              // the arrays' lengths
+	headNums   = headArrays + 32 // the kind's numbers
+	maxArrays  = 4
+)
 
-// columnMap is the cache file a DB handle mapped, if any. A mapping is
-// never released: its columns go into datasets whose end nothing tracks.
-// So a handle maps at most one file in its life, and its later loads of
-// the same data share that mapping; a load of other data (the workbench
-// reloading after an import) decodes, which bounds what one process
-// holds on to — a replaced file's disk space is freed only when its
-// mapping ends.
-type columnMap struct {
-	mu  sync.Mutex
-	key [32]byte
-	m   []byte
-}
-
-// cachedColumns maps the cached columns of key, or returns nil. The
-// mapping is private and writable (a write copies the page, never
-// reaching the file) and stays for the process's life.
-func (db *DB) cachedColumns(file string, key [32]byte) *Ordered {
-	c := &db.cols
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m != nil {
-		if c.key != key {
-			return nil
-		}
-		return columnsIn(c.m, key, false) // checked when mapped
+// cacheLayout is where each of the arrays of the given byte lengths
+// starts, and where the sums do.
+func cacheLayout(lens []int) (at []int, end int) {
+	end = columnHeader
+	for _, n := range lens {
+		at = append(at, end)
+		end += (n + 7) &^ 7
 	}
+	return at, end
+}
+
+// mapping is a cache file mapped: its arrays and numbers.
+type mapping struct {
+	m      []byte
+	arrays [][]byte
+	nums   [4]uint64
+}
+
+// mapCache maps the cache file of the given magic and key and checks it
+// (its sums once per boot: verifiedStamp), or returns ok false. The
+// mapping is private and writable (a write copies the page, never
+// reaching the file).
+func mapCache(file, magic string, key [32]byte) (mp mapping, ok bool) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil
+		return mp, false
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil || fi.Size() < columnHeader || fi.Size() > 1<<40 {
-		return nil
+		return mp, false
 	}
 	// Not MAP_POPULATE: on a writable private mapping it would copy every
-	// page. The checksums' pass maps the pages instead.
+	// page. The analysis maps the pages it reads.
 	m, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
 	if err != nil {
-		return nil
+		return mp, false
 	}
 	stamp := verifiedStamp(fi)
 	checked := stamp == "" || readStamp(file) != stamp
-	o := columnsIn(m, key, checked)
-	if o == nil {
+	if mp, ok = cacheIn(m, magic, key, checked); !ok {
 		syscall.Munmap(m)
-		return nil
+		return mp, false
 	}
 	if checked {
 		writeStamp(file, stamp)
 	}
-	c.key, c.m = key, m
+	return mp, true
+}
+
+// cacheIn checks a cache file's bytes against magic and key, its size
+// and, when sums is set, its checksums, and returns its arrays.
+func cacheIn(m []byte, magic string, key [32]byte, sums bool) (mp mapping, ok bool) {
+	le := binary.LittleEndian
+	narr := int(le.Uint32(m[12:]))
+	if string(m[:8]) != magic || le.Uint32(m[8:]) != columnFormat || narr > maxArrays || [32]byte(m[16:48]) != key {
+		return mp, false
+	}
+	lens := make([]int, narr)
+	for k := range lens {
+		n := le.Uint64(m[headArrays+8*k:])
+		if n > uint64(len(m)) {
+			return mp, false
+		}
+		lens[k] = int(n)
+	}
+	at, end := cacheLayout(lens)
+	blocks := (end - columnHeader + columnBlock - 1) / columnBlock
+	if len(m) != end+4*blocks {
+		return mp, false
+	}
+	if sums {
+		columnSums.Add(1)
+		if !sumsMatch(m[columnHeader:end], m[end:]) {
+			return mp, false
+		}
+	}
+	mp.m = m
+	for k, n := range lens {
+		mp.arrays = append(mp.arrays, m[at[k]:at[k]+n])
+	}
+	for k := range mp.nums {
+		mp.nums[k] = le.Uint64(m[headNums+8*k:])
+	}
+	return mp, true
+}
+
+// columnMap is what a DB handle mapped of the cache, all of one data
+// key. A mapping is never released: its columns go into datasets whose
+// end nothing tracks. So a handle maps the files of one key in its life
+// (the columns, and each property once), and its later loads of that
+// data share them; a load of other data (the workbench reloading after
+// an import) decodes, which bounds what one process holds on to — a
+// replaced file's disk space is freed only when its mapping ends.
+type columnMap struct {
+	mu     sync.Mutex
+	key    [32]byte
+	mapped bool
+	cols   mapping
+	props  map[string]PropColumn
+}
+
+// may reports whether the handle may map files of key, taking key as
+// its own if it has none. c.mu is held.
+func (c *columnMap) may(key [32]byte) bool {
+	if !c.mapped {
+		c.key, c.mapped = key, true
+	}
+	return c.key == key
+}
+
+// cachedColumns maps the cached columns of key, or returns nil.
+func (db *DB) cachedColumns(file string, key [32]byte) *Ordered {
+	c := &db.cols
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cols.m == nil {
+		if !c.may(key) {
+			return nil
+		}
+		mp, ok := mapCache(file, columnMagic, key)
+		if !ok {
+			return nil
+		}
+		if columnsOf(mp) == nil {
+			syscall.Munmap(mp.m)
+			return nil
+		}
+		c.cols = mp
+	} else if c.key != key {
+		return nil
+	}
+	return columnsOf(c.cols) // checked when mapped
+}
+
+// columnsOf is the columns a cache file's mapping holds, or nil.
+func columnsOf(mp mapping) *Ordered {
+	if len(mp.arrays) != 4 {
+		return nil
+	}
+	np, ne := len(mp.arrays[0])/4, len(mp.arrays[2])/4
+	if len(mp.arrays[0]) != 4*np || len(mp.arrays[1]) != 4*(np+1) || len(mp.arrays[2]) != 4*ne || len(mp.arrays[3]) != 8*ne || np > ne {
+		return nil
+	}
+	o := &Ordered{
+		Person: sliceOf[int32](mp.arrays[0]), Start: sliceOf[int32](mp.arrays[1]),
+		Event: sliceOf[int32](mp.arrays[2]), Time: sliceOf[int64](mp.arrays[3]),
+	}
+	o.MinTime, o.MaxTime = int64(mp.nums[0]), int64(mp.nums[1])
 	return o
+}
+
+// keepColumns writes o's columns to file under key and removes the
+// database's property files of other keys and the oldest cache files
+// past columnCacheFiles.
+func keepColumns(file string, key [32]byte, o *Ordered) {
+	nums := [4]uint64{uint64(o.MinTime), uint64(o.MaxTime)}
+	if writeCache(file, columnMagic, key, nums, bytesOf(o.Person), bytesOf(o.Start), bytesOf(o.Event), bytesOf(o.Time)) {
+		pruneColumns(filepath.Dir(file), file)
+	}
+}
+
+// propFile is where the cache keeps property key of the database whose
+// columns are in file, and its key.
+func propFile(file string, cols [32]byte, key string) (string, [32]byte) {
+	name := sha256.Sum256([]byte(key))
+	return strings.TrimSuffix(file, ".cols") + "." + hex.EncodeToString(name[:8]) + ".prop",
+		sha256.Sum256(append(cols[:], "\x00"+key...))
+}
+
+// cachedProp is property key's column from the cache, for the data whose
+// columns are kept in file under cols, or nil.
+func (db *DB) cachedProp(file string, cols [32]byte, key string) *PropColumn {
+	c := &db.cols
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if col, ok := c.props[key]; ok && c.key == cols {
+		return &col
+	}
+	if !c.may(cols) {
+		return nil
+	}
+	pf, pkey := propFile(file, cols, key)
+	mp, ok := mapCache(pf, propMagic, pkey)
+	if !ok {
+		return nil
+	}
+	col, ok := propOf(mp)
+	if !ok {
+		syscall.Munmap(mp.m)
+		return nil
+	}
+	if c.props == nil {
+		c.props = map[string]PropColumn{}
+	}
+	c.props[key] = col
+	return &col
+}
+
+// propOf is the property column a cache file's mapping holds: its codes,
+// and its values as uvarint lengths, then the bytes.
+func propOf(mp mapping) (PropColumn, bool) {
+	if len(mp.arrays) != 3 || len(mp.arrays[0])%4 != 0 {
+		return PropColumn{}, false
+	}
+	col := PropColumn{Codes: sliceOf[int32](mp.arrays[0])}
+	lens, text := mp.arrays[1], string(mp.arrays[2])
+	for len(lens) > 0 {
+		n, k := binary.Uvarint(lens)
+		if k <= 0 || n > uint64(len(text)) {
+			return PropColumn{}, false
+		}
+		col.Values, text, lens = append(col.Values, text[:n]), text[n:], lens[k:]
+	}
+	return col, len(text) == 0 && uint64(len(col.Values)) == mp.nums[0]
+}
+
+// keepProp writes property key's column of the data whose columns are
+// kept in file under cols.
+func keepProp(file string, cols [32]byte, key string, col *PropColumn) {
+	var lens []byte
+	var text []byte
+	for _, v := range col.Values {
+		lens = binary.AppendUvarint(lens, uint64(len(v)))
+		text = append(text, v...)
+	}
+	pf, pkey := propFile(file, cols, key)
+	writeCache(pf, propMagic, pkey, [4]uint64{uint64(len(col.Values))}, bytesOf(col.Codes), lens, text)
+}
+
+// writeCache writes a cache file through a temporary file renamed into
+// place, stamped as checked, and reports whether it did. Failing costs
+// only the next load's decode.
+func writeCache(file, magic string, key [32]byte, nums [4]uint64, arrays ...[]byte) bool {
+	dir := filepath.Dir(file)
+	if os.MkdirAll(dir, 0o700) != nil {
+		return false
+	}
+	lens := make([]int, len(arrays))
+	for k, a := range arrays {
+		lens[k] = len(a)
+	}
+	at, end := cacheLayout(lens)
+	blocks := (end - columnHeader + columnBlock - 1) / columnBlock
+	size := end + 4*blocks
+	// A cache never takes the last of the disk: the file is written only
+	// while as much again stays free.
+	var disk syscall.Statfs_t
+	if syscall.Statfs(dir, &disk) != nil || disk.Bavail*uint64(disk.Bsize) < 2*uint64(size) {
+		return false
+	}
+	f, err := os.CreateTemp(dir, "cols-*.tmp")
+	if err != nil {
+		return false
+	}
+	defer os.Remove(f.Name()) // after the rename, nothing to remove
+	head := make([]byte, columnHeader)
+	le := binary.LittleEndian
+	copy(head, magic)
+	le.PutUint32(head[8:], columnFormat)
+	le.PutUint32(head[12:], uint32(len(arrays)))
+	copy(head[16:48], key[:])
+	for k, n := range lens {
+		le.PutUint64(head[headArrays+8*k:], uint64(n))
+	}
+	for k, v := range nums {
+		le.PutUint64(head[headNums+8*k:], v)
+	}
+	sums := make([]byte, 4*blocks)
+	var crc uint32
+	pos, zeros := columnHeader, make([]byte, 8)
+	w := func(b []byte) bool {
+		for len(b) > 0 {
+			// Whole blocks' checksums as they fill.
+			k := min(len(b), columnBlock-(pos-columnHeader)%columnBlock)
+			crc = crc32.Update(crc, castagnoli, b[:k])
+			if _, err := f.Write(b[:k]); err != nil {
+				return false
+			}
+			pos += k
+			b = b[k:]
+			if (pos-columnHeader)%columnBlock == 0 || pos == end {
+				le.PutUint32(sums[4*((pos-columnHeader-1)/columnBlock):], crc)
+				crc = 0
+			}
+		}
+		return true
+	}
+	if _, err := f.Write(head); err != nil {
+		f.Close()
+		return false
+	}
+	// Each array, then the zeros up to the next (or the sums).
+	for k, a := range arrays {
+		if !w(zeros[:at[k]-pos]) || !w(a) {
+			f.Close()
+			return false
+		}
+	}
+	if !w(zeros[:end-pos]) {
+		f.Close()
+		return false
+	}
+	if _, err := f.Write(sums); err != nil {
+		f.Close()
+		return false
+	}
+	written, err := f.Stat()
+	if f.Close() != nil || err != nil || os.Rename(f.Name(), file) != nil {
+		return false
+	}
+	// Stamped as checked only if the file at the name is still the one
+	// written here (a rename moves its change time).
+	if now, err := os.Stat(file); err == nil && os.SameFile(now, written) {
+		writeStamp(file, verifiedStamp(now))
+	}
+	return true
 }
 
 // columnSums counts the loads that checked a cache file's checksums, so
@@ -214,7 +476,7 @@ func verifiedStamp(fi os.FileInfo) string {
 }
 
 // stampFile is where the stamp of the cache file file is kept.
-func stampFile(file string) string { return strings.TrimSuffix(file, ".cols") + ".ok" }
+func stampFile(file string) string { return file + ".ok" }
 
 func readStamp(file string) string {
 	b, err := os.ReadFile(stampFile(file))
@@ -230,38 +492,6 @@ func writeStamp(file, stamp string) {
 	if stamp != "" {
 		os.WriteFile(stampFile(file), []byte(stamp), 0o600)
 	}
-}
-
-// columnsIn checks a cache file's bytes against key, its size and, when
-// sums is set, its checksums, and returns the columns they hold, or nil.
-func columnsIn(m []byte, key [32]byte, sums bool) *Ordered {
-	le := binary.LittleEndian
-	if string(m[:8]) != columnMagic || le.Uint32(m[8:]) != columnFormat || [32]byte(m[16:48]) != key {
-		return nil
-	}
-	np, ne := le.Uint64(m[48:]), le.Uint64(m[56:])
-	if np > ne || ne > 1<<31-1 {
-		return nil
-	}
-	person, start, event, tm, size := columnLayout(int(np), int(ne))
-	blocks := (size - columnHeader + columnBlock - 1) / columnBlock
-	if len(m) != size+4*blocks {
-		return nil
-	}
-	if sums {
-		columnSums.Add(1)
-		if !sumsMatch(m[columnHeader:size], m[size:]) {
-			return nil
-		}
-	}
-	o := &Ordered{
-		Person: unsafe.Slice((*int32)(unsafe.Pointer(&m[person])), np),
-		Start:  unsafe.Slice((*int32)(unsafe.Pointer(&m[start])), np+1),
-		Event:  unsafe.Slice((*int32)(unsafe.Pointer(&m[event])), ne),
-		Time:   unsafe.Slice((*int64)(unsafe.Pointer(&m[tm])), ne),
-	}
-	o.MinTime, o.MaxTime = int64(le.Uint64(m[64:])), int64(le.Uint64(m[72:]))
-	return o
 }
 
 // sumsMatch checks each columnBlock of data against its checksum in sums,
@@ -289,93 +519,11 @@ func sumsMatch(data, sums []byte) bool {
 	return ok
 }
 
-// keepColumns writes o's columns to file under key, through a temporary
-// file renamed into place, and removes the oldest cache files past
-// columnCacheFiles. Failing costs only the next load's decode.
-func keepColumns(file string, key [32]byte, o *Ordered) {
-	dir := filepath.Dir(file)
-	if os.MkdirAll(dir, 0o700) != nil {
-		return
-	}
-	np, ne := len(o.Person), len(o.Time)
-	person, start, event, tm, size := columnLayout(np, ne)
-	// A cache never takes the last of the disk: the file is written only
-	// while as much again stays free.
-	var disk syscall.Statfs_t
-	if syscall.Statfs(dir, &disk) != nil || disk.Bavail*uint64(disk.Bsize) < 2*uint64(size) {
-		return
-	}
-	f, err := os.CreateTemp(dir, "cols-*.tmp")
-	if err != nil {
-		return
-	}
-	defer os.Remove(f.Name()) // after the rename, nothing to remove
-	head := make([]byte, columnHeader)
-	le := binary.LittleEndian
-	copy(head, columnMagic)
-	le.PutUint32(head[8:], columnFormat)
-	copy(head[16:48], key[:])
-	le.PutUint64(head[48:], uint64(np))
-	le.PutUint64(head[56:], uint64(ne))
-	le.PutUint64(head[64:], uint64(o.MinTime))
-	le.PutUint64(head[72:], uint64(o.MaxTime))
-	// The columns' bytes, each followed by the zeros up to the next.
-	parts := []struct {
-		at int
-		b  []byte
-	}{
-		{person, bytesOf(o.Person)}, {start, bytesOf(o.Start)}, {event, bytesOf(o.Event)}, {tm, bytesOf(o.Time)},
-	}
-	blocks := (size - columnHeader + columnBlock - 1) / columnBlock
-	sums := make([]byte, 4*blocks)
-	var crc uint32
-	at, zeros := columnHeader, make([]byte, 8)
-	w := func(b []byte) bool {
-		for len(b) > 0 {
-			// Whole blocks' checksums as they fill.
-			k := min(len(b), columnBlock-(at-columnHeader)%columnBlock)
-			crc = crc32.Update(crc, castagnoli, b[:k])
-			if _, err := f.Write(b[:k]); err != nil {
-				return false
-			}
-			at += k
-			b = b[k:]
-			if (at-columnHeader)%columnBlock == 0 || at == size {
-				le.PutUint32(sums[4*((at-columnHeader-1)/columnBlock):], crc)
-				crc = 0
-			}
-		}
-		return true
-	}
-	if _, err := f.Write(head); err != nil {
-		f.Close()
-		return
-	}
-	for _, p := range parts {
-		if !w(zeros[:p.at-at]) || !w(p.b) {
-			f.Close()
-			return
-		}
-	}
-	if _, err := f.Write(sums); err != nil {
-		f.Close()
-		return
-	}
-	written, err := f.Stat()
-	if f.Close() != nil || err != nil || os.Rename(f.Name(), file) != nil {
-		return
-	}
-	// Stamped as checked only if the file at the name is still the one
-	// written here (a rename moves its change time).
-	if now, err := os.Stat(file); err == nil && os.SameFile(now, written) {
-		writeStamp(file, verifiedStamp(now))
-	}
-	pruneColumns(dir, file)
-}
-
 // pruneColumns removes the cache files of dir past the columnCacheFiles
-// most recently written (keep among them), and temporary files an hour
-// old (a process that died writing).
+// most recently written (keep, just written, among them), temporary files
+// an hour old (a process that died writing), the property files of
+// databases whose columns are gone or were just written anew (they hold
+// the data before), and the stamps of files gone.
 func pruneColumns(dir, keep string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -397,16 +545,29 @@ func pruneColumns(dir, keep string) {
 			os.Remove(path)
 		case strings.HasSuffix(e.Name(), ".cols") && path != keep:
 			files = append(files, cached{path, info.ModTime()})
-		case strings.HasSuffix(e.Name(), ".ok"):
-			if _, err := os.Stat(strings.TrimSuffix(path, ".ok") + ".cols"); errors.Is(err, fs.ErrNotExist) {
-				os.Remove(path) // its file's is gone
-			}
 		}
 	}
 	slices.SortFunc(files, func(a, b cached) int { return b.at.Compare(a.at) })
 	for _, c := range files[min(len(files), columnCacheFiles-1):] {
 		os.Remove(c.path)
-		os.Remove(stampFile(c.path))
+	}
+	gone := func(path string) bool {
+		_, err := os.Stat(path)
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		db, _, _ := strings.Cut(e.Name(), ".")
+		cols := filepath.Join(dir, db+".cols")
+		if strings.HasSuffix(e.Name(), ".prop") && (cols == keep || gone(cols)) {
+			os.Remove(path)
+		}
+	}
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		if strings.HasSuffix(e.Name(), ".ok") && gone(strings.TrimSuffix(path, ".ok")) {
+			os.Remove(path)
+		}
 	}
 }
 
@@ -416,4 +577,13 @@ func bytesOf[T int32 | int64](s []T) []byte {
 		return nil
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
+}
+
+// sliceOf is bytes of a mapping, 8-byte aligned, as a column.
+func sliceOf[T int32 | int64](b []byte) []T {
+	var zero T
+	if len(b) == 0 {
+		return []T{}
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b)/int(unsafe.Sizeof(zero)))
 }

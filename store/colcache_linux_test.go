@@ -89,27 +89,47 @@ func TestColumnCache(t *testing.T) {
 	if sameColumns(t, "first load", db) {
 		t.Fatal("the first load came from the cache")
 	}
+	// The columns, the property column the load read, and their stamps.
 	files := cacheFiles(t, dir)
-	if len(files) != 2 || !strings.HasSuffix(files[0], ".cols") || files[1] != stampFile(files[0]) {
-		t.Fatalf("cache files %q, want one and its stamp", files)
+	if len(files) != 4 || !strings.HasSuffix(files[0], ".cols") || files[1] != stampFile(files[0]) ||
+		!strings.HasSuffix(files[2], ".prop") || files[3] != stampFile(files[2]) {
+		t.Fatalf("cache files %q, want the columns, a property and their stamps", files)
 	}
-	sums := columnSums.Load()
-	if !sameColumns(t, "second load", db) {
-		t.Fatal("the second load did not come from the cache")
+	sums, props := columnSums.Load(), propCacheHits.Load()
+	if !sameColumns(t, "second load", db) || propCacheHits.Load() != props+1 {
+		t.Fatal("the second load, or its property column, did not come from the cache")
 	}
-	// The file was written in this boot: its sums are not read again.
+	// The files were written in this boot: their sums are not read again.
 	if columnSums.Load() != sums {
-		t.Fatal("the second load checked the sums of the file it wrote")
+		t.Fatal("the second load checked the sums of the files it wrote")
 	}
 	// After a reboot they are, once.
 	boot := bootID
 	defer func() { bootID = boot }()
 	bootID = func() string { return "another boot" }
-	if !sameColumns(t, "after a reboot", db) || columnSums.Load() != sums+1 {
-		t.Fatalf("after a reboot: sums checked %d times, want once, from the cache", columnSums.Load()-sums)
+	if !sameColumns(t, "after a reboot", db) || columnSums.Load() != sums+2 {
+		t.Fatalf("after a reboot: sums checked %d times, want once a file, from the cache", columnSums.Load()-sums)
 	}
-	if !sameColumns(t, "after a reboot, again", db) || columnSums.Load() != sums+1 {
+	if !sameColumns(t, "after a reboot, again", db) || columnSums.Load() != sums+2 {
 		t.Fatal("after a reboot the sums were checked twice")
+	}
+
+	// A damaged property file is not read; the column is read from the
+	// database and written anew.
+	b, err := os.ReadFile(files[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[columnHeader] ^= 1
+	if err := os.WriteFile(files[2], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	props = propCacheHits.Load()
+	if !sameColumns(t, "property damaged", db) || propCacheHits.Load() != props {
+		t.Fatal("a damaged property file was read")
+	}
+	if !sameColumns(t, "property damaged, again", db) || propCacheHits.Load() != props+1 {
+		t.Fatal("the property file was not written anew")
 	}
 
 	// Damage: one byte of the times, the file cut short, a stranger's
@@ -138,7 +158,7 @@ func TestColumnCache(t *testing.T) {
 
 	// A byte changed with the file's times put back: the change time
 	// still moves, so the sums are checked.
-	b, err := os.ReadFile(files[0])
+	b, err = os.ReadFile(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,13 +180,18 @@ func TestColumnCache(t *testing.T) {
 		t.Fatal("the file was not written anew")
 	}
 
-	// An import makes the file stale.
+	// An import makes the files stale: the columns written anew take the
+	// old property file with them.
 	importEvents(t, db, someEvents(5000, "c"))
-	if sameColumns(t, "after an import", db) {
+	props = propCacheHits.Load()
+	if sameColumns(t, "after an import", db) || propCacheHits.Load() != props {
 		t.Fatal("a stale file was read after an import")
 	}
-	if !sameColumns(t, "after an import, again", db) {
-		t.Fatal("the file was not written anew after an import")
+	if !sameColumns(t, "after an import, again", db) || propCacheHits.Load() != props+1 {
+		t.Fatal("the files were not written anew after an import")
+	}
+	if n := len(cacheFiles(t, dir)); n != 4 {
+		t.Fatalf("%d cache files after an import, want 4", n)
 	}
 
 	// Another database at the same path, of the same shape and data
@@ -210,9 +235,10 @@ func TestColumnCacheBounds(t *testing.T) {
 			t.Fatal("not from the cache")
 		}
 	}
-	// Each file kept with its stamp; the removed one's stamp went with it.
-	if files := cacheFiles(t, dir); len(files) != 2*columnCacheFiles {
-		t.Fatalf("cache files %q, want %d and their stamps", files, columnCacheFiles)
+	// Each database's columns and property kept with their stamps; the
+	// removed one's went with it.
+	if files := cacheFiles(t, dir); len(files) != 4*columnCacheFiles {
+		t.Fatalf("cache files %q, want %d databases' and their stamps", files, columnCacheFiles)
 	}
 
 	blocked := filepath.Join(t.TempDir(), "file")
@@ -256,6 +282,18 @@ func TestColumnCacheHandle(t *testing.T) {
 	}
 	if named.Users[len(named.Users)-1] == "" {
 		t.Fatal("a load with names has no names")
+	}
+	// Its property columns too: each is mapped once.
+	p1, err := a.LoadPropOrdered(ctx, "i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := named.LoadPropOrdered(ctx, "i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &p1.Codes[0] != &p2.Codes[0] || !slices.Equal(p1.Values, p2.Values) {
+		t.Fatal("a handle's property column was mapped twice")
 	}
 
 	importEvents(t, db, someEvents(5000, "c"))

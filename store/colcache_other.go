@@ -19,3 +19,7 @@ type columnMap struct{}
 func (db *DB) cachedColumns(string, [32]byte) *Ordered { return nil }
 
 func keepColumns(string, [32]byte, *Ordered) {}
+
+func (db *DB) cachedProp(string, [32]byte, string) *PropColumn { return nil }
+
+func keepProp(string, [32]byte, string, *PropColumn) {}

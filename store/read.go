@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -317,6 +318,12 @@ func (o *Ordered) LoadPropOrdered(ctx context.Context, key string) (*PropColumn,
 	if total.Int64 != int64(n) {
 		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}
+	if o.cacheFile != "" {
+		if col := o.db.cachedProp(o.cacheFile, o.cacheKey, key); col != nil {
+			propCacheHits.Add(1)
+			return col, nil
+		}
+	}
 	placed, err := o.placement(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -326,8 +333,16 @@ func (o *Ordered) LoadPropOrdered(ctx context.Context, key string) (*PropColumn,
 		pr.n = placed.base
 	}
 	defer pr.close()
-	return loadPropColumn(ctx, tx, key, total.Int64, n, pr.span)
+	col, err := loadPropColumn(ctx, tx, key, total.Int64, n, pr.span)
+	if err == nil && o.cacheFile != "" {
+		keepProp(o.cacheFile, o.cacheKey, key, col)
+	}
+	return col, err
 }
+
+// propCacheHits counts property columns read from the column cache, so
+// tests can tell.
+var propCacheHits atomic.Int64
 
 // FromSnapshot reports whether the events were read from the snapshot,
 // which LoadPropOrdered needs.

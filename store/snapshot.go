@@ -143,12 +143,14 @@ func (db *DB) readColumns(ctx context.Context, tx *sql.Tx, version, stored int64
 		}
 		if checkPersons(o) == nil {
 			columnCacheHits.Add(1)
+			o.cacheFile, o.cacheKey = file, key
 			return o, nil
 		}
 	}
 	o, err := readSnapshot(ctx, tx, version, stored, names)
 	if err == nil {
 		keepColumns(file, key, o)
+		o.cacheFile, o.cacheKey = file, key
 	}
 	return o, err
 }
