@@ -30,9 +30,11 @@ const killedFoldEnv = "SPOOR_TEST_KILLED_FOLD"
 
 // TestKilledMidFold kills a process inside an import's fold steps (the
 // first of a cycle, then one while a cycle is open; in the dedup index's,
-// then in the snapshot's, which runs after it), after it wrote folded
-// buckets and segments and before it committed: the database reads as
-// before, every event there, and the same file then imports in full, once.
+// then in the snapshot's, which runs after it; last, in a snapshot step
+// that moved segments keyed as before schema 8 apart to split them),
+// after it wrote folded buckets and segments and before it committed: the
+// database reads as before, every event there, and the same file then
+// imports in full, once.
 func TestKilledMidFold(t *testing.T) {
 	defer func(n, m int) { tailEvents, segmentEvents = n, m }(tailEvents, segmentEvents)
 	tailEvents, segmentEvents = 64, 100
@@ -42,10 +44,13 @@ func TestKilledMidFold(t *testing.T) {
 			t.Fatal(err)
 		}
 		stop := os.Getenv(killedFoldEnv + "_STEP") // the fold step to stop in: 1 or 2
+		if os.Getenv(killedFoldEnv+"_SPLIT") != "" {
+			segmentEvents = 20 // every segment folded splits
+		}
 		steps := 0
 		foldHook = func() {
 			if steps++; fmt.Sprint(steps) == stop {
-				os.WriteFile(path+".folding", nil, 0o644)
+				os.WriteFile(path+".folding", fmt.Append(nil, snapshotRespaces.Load()), 0o644)
 				select {} // killed here
 			}
 		}
@@ -64,7 +69,7 @@ func TestKilledMidFold(t *testing.T) {
 	for k := range 3 {
 		importEvents(t, db, someEvents(10, fmt.Sprint("small", k)))
 	}
-	for try := range 4 {
+	for try := range 5 {
 		if try == 2 {
 			// A cycle under way.
 			importEvents(t, db, someEvents(10, "cycle"))
@@ -72,17 +77,31 @@ func TestKilledMidFold(t *testing.T) {
 				t.Fatal("no fold cycle under way")
 			}
 		}
+		step := 1 + try%2
+		if try == 4 {
+			// Segments keyed 0, 1, 2, ... as before schema 8, moved
+			// apart by the killed snapshot step to split.
+			asConsecutiveKeys(t, db)
+			step = 2
+		}
 		before := dbState(t, db)
 		events := countEvents(t, db)
 		db.Close()
 		os.Remove(path + ".folding")
 		cmd := exec.Command(os.Args[0], "-test.run", "^TestKilledMidFold$")
-		cmd.Env = append(os.Environ(), killedFoldEnv+"="+path, fmt.Sprint(killedFoldEnv, "_STEP=", 1+try%2))
+		cmd.Env = append(os.Environ(), killedFoldEnv+"="+path, fmt.Sprint(killedFoldEnv, "_STEP=", step))
+		if try == 4 {
+			cmd.Env = append(cmd.Env, killedFoldEnv+"_SPLIT=1")
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		for i := 0; ; i++ {
-			if _, err := os.Stat(path + ".folding"); err == nil {
+			if moved, err := os.ReadFile(path + ".folding"); err == nil {
+				if try == 4 && string(moved) == "0" {
+					cmd.Process.Kill()
+					t.Fatal("the killed snapshot step moved no segment apart")
+				}
 				break
 			}
 			if i == 600 {
@@ -123,4 +142,31 @@ func TestKilledMidFold(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameOrder(t, "after", got, chunkOrder(t, db))
+}
+
+// asConsecutiveKeys keys the snapshot's segments 0, 1, 2, ... as a
+// database written before schema 8 did (moved down in order, so no key is
+// taken twice).
+func asConsecutiveKeys(t *testing.T, db *DB) {
+	t.Helper()
+	rows, err := db.SQL.Query("SELECT seg FROM snapshot ORDER BY seg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []int64
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	for i, k := range keys {
+		for _, q := range []string{"UPDATE snapshot SET seg = ? WHERE seg = ?", "UPDATE snapshot_added SET seg = ? WHERE seg = ?"} {
+			if _, err := db.SQL.Exec(q, i, k); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }

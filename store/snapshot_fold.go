@@ -101,10 +101,11 @@ func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64) er
 	return setSnapshot(ctx, tx, version, st)
 }
 
-// snapshotTails, snapshotSteps and snapshotSplits count imports left in
-// the tail, steps of fold cycles and segments split, so tests can tell
-// which path ran.
-var snapshotTails, snapshotSteps, snapshotSplits atomic.Int64
+// snapshotTails, snapshotSteps, snapshotSplits and snapshotRespaces count
+// imports left in the tail, steps of fold cycles, segments split and
+// segments moved apart to make room for a split, so tests can tell which
+// path ran.
+var snapshotTails, snapshotSteps, snapshotSplits, snapshotRespaces atomic.Int64
 
 // segmentHead is a segment's key, size and first person.
 type segmentHead struct {
@@ -163,6 +164,17 @@ func foldSegments(ctx context.Context, tx *sql.Tx, st *foldState, gen []freshEve
 		for k < len(gen) && int64(gen[k].person) < upper(i) {
 			k++
 		}
+		// It splits into at most 2*grown/segmentEvents+1 pieces (any
+		// two in a row hold more than segmentEvents), which need as
+		// many keys from its own up to the next segment's. Without
+		// them (a database written before schema 8 keyed its segments
+		// 0, 1, 2, ...) the segments after it move apart.
+		grown := segs[i].events + int64(k)
+		if grown > 2*int64(segmentEvents) && i+1 < len(segs) && segs[i+1].key-segs[i].key < 2*grown/int64(segmentEvents)+2 {
+			if err := respace(ctx, tx, segs[i+1:], segs[i].key); err != nil {
+				return err
+			}
+		}
 		next := int64(math.MaxInt64)
 		if i+1 < len(segs) {
 			next = segs[i+1].key
@@ -180,6 +192,27 @@ func foldSegments(ctx context.Context, tx *sql.Tx, st *foldState, gen []freshEve
 	if foldHook != nil {
 		foldHook()
 	}
+	return nil
+}
+
+// respace keys segs (ascending, all after key after) segKeyStep apart
+// from after on, with their added lists, and updates their heads. Each
+// moves up, the last first, so no key is taken twice: a gap between keys
+// is never wider than segKeyStep.
+func respace(ctx context.Context, tx *sql.Tx, segs []segmentHead, after int64) error {
+	for j := len(segs) - 1; j >= 0; j-- {
+		key := after + int64(j+1)*segKeyStep
+		if key == segs[j].key {
+			continue
+		}
+		for _, q := range []string{"UPDATE snapshot SET seg = ? WHERE seg = ?", "UPDATE snapshot_added SET seg = ? WHERE seg = ?"} {
+			if _, err := tx.ExecContext(ctx, q, key, segs[j].key); err != nil {
+				return i18n.Errorf("store snapshot: %w", err)
+			}
+		}
+		segs[j].key = key
+	}
+	snapshotRespaces.Add(1)
 	return nil
 }
 

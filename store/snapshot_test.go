@@ -170,6 +170,41 @@ func TestFoldCyclesMatchChunks(t *testing.T) {
 	}
 }
 
+// TestFoldSplitsConsecutiveKeys: a database written before schema 8 keyed
+// its segments 0, 1, 2, ..., so a segment grown past twice its size had no
+// keys to split into but for the last. Its segments now move apart first:
+// small imports into persons of every segment split segments in the
+// middle, and after each the snapshot is the order computed from the
+// chunks.
+func TestFoldSplitsConsecutiveKeys(t *testing.T) {
+	defer func(n, e int) { segmentEvents, tailEvents = n, e }(segmentEvents, tailEvents)
+	segmentEvents, tailEvents = 10, 1<<20
+	rng := rand.New(rand.NewSource(9))
+	db := openTemp(t)
+	splits, respaces := snapshotSplits.Load(), snapshotRespaces.Load()
+	for file := range 40 {
+		size := 10 + rng.Intn(10)
+		if file == 0 {
+			size = 400
+		}
+		var evs []Event
+		for range size {
+			evs = append(evs, Event{User: fmt.Sprint("u", rng.Intn(400)), Name: fmt.Sprint("e", rng.Intn(4)),
+				Time: int64(rng.Intn(500)) * 1000, Props: []Prop{{"k", float64(rng.Intn(3))}}})
+		}
+		importEvents(t, db, evs)
+		if file == 0 {
+			asConsecutiveKeys(t, db) // as schema 7 left them
+		}
+		checkSnapshot(t, fmt.Sprintf("file %d", file), db, rng)
+	}
+	var middle int64 // segments keyed between two of the first import's
+	db.SQL.QueryRow("SELECT count(*) FROM snapshot WHERE seg % ? != 0", segKeyStep).Scan(&middle)
+	if n, m := snapshotSplits.Load()-splits, snapshotRespaces.Load()-respaces; n < 3 || m < 1 || middle < 3 {
+		t.Fatalf("%d segments split, %d moves apart, %d segments keyed between others: the test no longer covers them", n, m, middle)
+	}
+}
+
 // checkSnapshot checks that the snapshot read back is exactly the order
 // computed from the chunks, its positions too, and that a property column
 // placed by them (streamed, all at once, a random few rows) holds each
