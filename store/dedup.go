@@ -501,6 +501,9 @@ func (d *dedupIndex) write(ctx context.Context, importID int64) error {
 			return nil
 		}
 		// A cycle starts, over every chunk of the tail, this import's too.
+		// The import pays for its hashes past half the limit only, as
+		// the snapshot's (extendSnapshot).
+		added = min(added, int(out-limit/2))
 		if err := d.tx.QueryRowContext(ctx, "SELECT max(id) FROM chunks").Scan(&d.foldTo); err != nil {
 			return err
 		}
@@ -511,7 +514,8 @@ func (d *dedupIndex) write(ctx context.Context, importID int64) error {
 		d.gen, d.tail, d.foldAt = d.tail, nil, 0
 	}
 	// The share: 4 buckets' worth of the index per limit/2^dedupBits
-	// hashes added, so the cycle ends after a quarter of limit more.
+	// hashes added (since the tail passed half the limit), so the cycle
+	// ends before the tail passes three quarters of it.
 	share := int((int64(added)<<(dedupBits+2) + limit - 1) / limit)
 	return d.foldStep(ctx, min(d.foldAt+share, 1<<dedupBits))
 }

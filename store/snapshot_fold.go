@@ -70,6 +70,7 @@ func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64) er
 		return err
 	}
 	limit := tailLimit(segs.Int64)
+	added := stored.Int64 - before.Int64
 	switch {
 	case segs.Int64 == 0 || 4*tail > segs.Int64:
 		return writeSnapshot(ctx, tx, version)
@@ -83,15 +84,20 @@ func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64) er
 		snapshotTails.Add(1)
 		return setSnapshot(ctx, tx, version, st)
 	case st.foldTo == 0:
-		// A cycle starts, over every row of the tail.
+		// A cycle starts, over every row of the tail. The import pays
+		// for its events past half the limit only: charged for all of
+		// them, a file of a quarter of the limit or more (at 100M
+		// events, 98K) folded the whole cycle at once.
 		st.foldTo, st.foldAt = stored.Int64, 0
 		if gen, err = unfoldedTail(ctx, tx, st, st.foldTo); err != nil {
 			return err
 		}
+		added = min(added, tail-limit/2)
 	}
-	// The share: 4 times the segments' events per limit events added,
-	// so the cycle ends after a quarter of limit more.
-	quota := (stored.Int64-before.Int64)*4*segs.Int64/limit + 1
+	// The share: 4 times the segments' events per limit events added
+	// (since the tail passed half the limit), so the cycle ends before
+	// the tail passes three quarters of it.
+	quota := added*4*segs.Int64/limit + 1
 	if err := foldSegments(ctx, tx, &st, gen, quota); errors.Is(err, errCorrupt) {
 		return writeSnapshot(ctx, tx, version) // the chunks, not the damaged snapshot, decide
 	} else if err != nil {

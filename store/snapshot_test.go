@@ -170,6 +170,51 @@ func TestFoldCyclesMatchChunks(t *testing.T) {
 	}
 }
 
+// TestLargeFileStartsCycleInPart: a file taking the tail from nothing past
+// half its limit starts both fold cycles and pays for its events past
+// that half only, leaving them open (charged for all of them, it folded
+// each whole); small files then end them before the tail reaches its
+// limit. After each import the snapshot is the order computed from the
+// chunks, and every file imported again is all repeats.
+func TestLargeFileStartsCycleInPart(t *testing.T) {
+	defer func(n, m int) { segmentEvents, tailEvents = n, m }(segmentEvents, tailEvents)
+	segmentEvents, tailEvents = 100, 1<<20 // limits of an eighth: 1,000 events over 8,000
+	rng := rand.New(rand.NewSource(3))
+	db := openTemp(t)
+	files := [][]Event{someEvents(8000, "base"), someEvents(560, "large")}
+	merges, steps := snapshotMerges.Load(), snapshotSteps.Load()
+	for k := 0; ; k++ {
+		evs := files[len(files)-1]
+		if k > 0 {
+			evs = someEvents(40, fmt.Sprint("small", k))
+			files = append(files, evs)
+		}
+		if k == 0 {
+			importEvents(t, db, files[0])
+		}
+		importEvents(t, db, evs)
+		checkSnapshot(t, fmt.Sprint("file ", k), db, rng)
+		open := settingInt(t, db, "snapshot_fold_to") > 0
+		if k == 0 && (!open || settingInt(t, db, "dedup_fold_to") == 0) {
+			t.Fatalf("the large file folded a whole cycle (snapshot cycle open: %v, dedup fold_to %d)", open, settingInt(t, db, "dedup_fold_to"))
+		}
+		if !open && settingInt(t, db, "dedup_fold_to") == 0 {
+			break
+		}
+		if k == 10 {
+			t.Fatal("the cycles never ended")
+		}
+	}
+	if n, m := snapshotMerges.Load()-merges, snapshotSteps.Load()-steps; n != 0 || m < 3 {
+		t.Fatalf("%d merges of the whole tail, %d steps: want none and some", n, m)
+	}
+	for i, evs := range files {
+		if imp, dup := importEvents(t, db, evs); imp != 0 || dup != int64(len(evs)) {
+			t.Fatalf("file %d again: %d imported, %d repeats", i, imp, dup)
+		}
+	}
+}
+
 // TestFoldSplitsConsecutiveKeys: a database written before schema 8 keyed
 // its segments 0, 1, 2, ..., so a segment grown past twice its size had no
 // keys to split into but for the last. Its segments now move apart first:
