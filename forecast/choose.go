@@ -99,6 +99,10 @@ type Choice struct {
 	// CVOrigins and CVScores count the rolling origins and the (origin,
 	// step) errors the choice and the calibration rest on.
 	CVOrigins, CVScores int
+	// Break is the position in the series given to Choose of the first
+	// point of the history after a break (Break), 0 when the forecast
+	// rests on the whole history.
+	Break int
 
 	y      []float64 // the series, as given
 	clean  []float64 // y with outliers and missing points replaced by Robust's one-step forecast
@@ -165,16 +169,31 @@ const MinScores = 30
 // approximation it replaces held 55% to 95% of held-out points on real
 // series instead of 80%.
 //
-// Only the points from SinceGap on are used, the last MaxHistory of them.
+// Only the points from SinceGap on are used, the last MaxHistory of them,
+// and of those only the ones after a break in the series (Break) when the
+// history after it is long enough to cross-validate and calibrate on.
 // Deterministic: the same y gives the same forecast. Under MinPoints(m)
 // points it returns ErrShort, like Select.
 func Choose(y []float64, m, h int) (*Choice, error) {
-	y = y[SinceGap(y, m):]
-	y = y[max(0, len(y)-MaxHistory):]
+	start := max(SinceGap(y, m), len(y)-MaxHistory)
+	y = y[start:]
 	robust, err := Select(y, m)
 	if err != nil {
 		return nil, err
 	}
+	if b := Break(y, m, robust); b > 0 {
+		if after, err := Select(y[b:], m); err == nil {
+			if c := chooseOn(y[b:], m, h, after); c.Calibrated {
+				c.Break = start + b
+				return c, nil
+			}
+		}
+	}
+	return chooseOn(y, m, h, robust), nil
+}
+
+// chooseOn is Choose on the whole of y, robust being Select's fit of y.
+func chooseOn(y []float64, m, h int, robust *Fit) *Choice {
 	n := len(y)
 	c := &Choice{Robust: robust, Methods: []Method{{Kind: Smoothing, Model: robust.Model, Log: robust.Log}},
 		y: y, m: m, nonNeg: nonNegative(y), clean: make([]float64, n), mask: make([]bool, n)}
@@ -191,7 +210,7 @@ func Choose(y []float64, m, h int) (*Choice, error) {
 	}
 	o0 := cvStart(n, m)
 	if n-o0 < max(m, 1) {
-		return c, nil
+		return c
 	}
 	type run struct {
 		me     Method
@@ -206,7 +225,7 @@ func Choose(y []float64, m, h int) (*Choice, error) {
 		}
 	}
 	if len(runs) == 0 {
-		return c, nil
+		return c
 	}
 	sort.SliceStable(runs, func(a, b int) bool { return runs[a].mae < runs[b].mae })
 	k := min(Combine, len(runs))
@@ -222,7 +241,7 @@ func Choose(y []float64, m, h int) (*Choice, error) {
 	}
 	scores := c.cvScores(o0, h, fc, sp)
 	if len(scores) < MinScores {
-		return c, nil
+		return c
 	}
 	c.Methods, c.Calibrated, c.CVOrigins, c.CVScores = methods, true, n-o0, len(scores)
 	for i, v := range scores {
@@ -231,7 +250,7 @@ func Choose(y []float64, m, h int) (*Choice, error) {
 	sort.Float64s(scores)
 	q80, q95 := conformalQuantile(scores, 0.8), conformalQuantile(scores, 0.95)
 	c.q = [4]float64{-q95, -q80, q80, q95}
-	return c, nil
+	return c
 }
 
 // String names the forecast, the methods averaged, as JSON gives it.

@@ -136,6 +136,9 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 		return s
 	}
 	s.model = c.msg()
+	if c.Break > 0 {
+		s.model = i18n.M("%s; fitted on the history from %s on (after a break in the series)", s.model, t[c.Break])
+	}
 	s.Model = s.model.In(i18n.English)
 	for k, p := range c.Forecast(h) {
 		s.Forecast = append(s.Forecast, FuturePoint{T: future(k + 1), Value: p.Value, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
