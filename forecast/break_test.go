@@ -3,6 +3,7 @@ package forecast
 import (
 	"fmt"
 	"math"
+	"math/rand"
 	"slices"
 	"strings"
 	"testing"
@@ -129,5 +130,85 @@ func TestBreakFalseAlarms(t *testing.T) {
 	}
 	if found > 5 {
 		t.Errorf("a break found in %d of 100 series without one", found)
+	}
+}
+
+// cusumPeak against the definition computed afresh for every k (each
+// partial sum from the start, σ̂ from the deviations), on random errors,
+// some with a shift in them.
+func TestCusumPeakMatchesDefinition(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	for trial := range 300 {
+		n := 10 + r.Intn(60)
+		e := make([]float64, n)
+		shift := r.Intn(n)
+		for i := range e {
+			e[i] = r.NormFloat64()
+			if trial%2 == 0 && i >= shift {
+				e[i] += 2
+			}
+		}
+		mean := 0.0
+		for _, v := range e {
+			mean += v
+		}
+		mean /= float64(n)
+		ss := 0.0
+		for _, v := range e {
+			ss += (v - mean) * (v - mean)
+		}
+		sd := math.Sqrt(ss / float64(n-1))
+		wantK, wantW := 0, 0.0
+		for k := range n {
+			s := 0.0
+			for _, v := range e[:k+1] {
+				s += v - mean
+			}
+			if w := math.Abs(s) / (sd * math.Sqrt(float64(n))); w > wantW {
+				wantK, wantW = k, w
+			}
+		}
+		if k, w := cusumPeak(e); k != wantK || math.Abs(w-wantW) > 1e-9 {
+			t.Fatalf("trial %d: cusumPeak = %d, %v; the definition gives %d, %v", trial, k, w, wantK, wantW)
+		}
+	}
+}
+
+// A backtest origin finds breaks in its own history only: on a launch
+// series, where origins forecast from after the ramp, what comes after an
+// origin (here a new level three times as high) never changes its
+// forecast.
+func TestBreakNeverLooksAhead(t *testing.T) {
+	record := func(y []float64) (map[int][]Point, int) {
+		got, breaks := map[int][]Point{}, 0
+		rollingOrigin(y, 7, 7, func(train []float64) ([]Point, error) {
+			c, err := Choose(train, 7, 7)
+			if err != nil {
+				return nil, err
+			}
+			if c.Break > 0 {
+				breaks++
+			}
+			got[len(train)] = c.Forecast(7)
+			return got[len(train)], nil
+		})
+		return got, breaks
+	}
+	y := launch(90, 2)
+	base, breaks := record(y)
+	if breaks == 0 {
+		t.Fatal("no origin forecast from after a break: the case does not test them")
+	}
+	for _, cut := range []int{70} {
+		z := slices.Clone(y)
+		for i := cut; i < len(z); i++ {
+			z[i] *= 3
+		}
+		alt, _ := record(z)
+		for o, fc := range base {
+			if o <= cut && !slices.Equal(fc, alt[o]) {
+				t.Errorf("changing the points from %d on changed the forecast from origin %d", cut, o)
+			}
+		}
 	}
 }
