@@ -3,6 +3,7 @@ package chquery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -172,18 +173,8 @@ func (e *Engine) posthogSQL(ctx context.Context, q query.FunnelQuery, span query
 		}
 		return k0
 	}
-	// sources: step k's sources in a group of its class, the i-th of
-	// them taken once the group has i events; of names as the caller gives
-	// them (the arrays AB, or their elements).
 	sources := func(k int, ab func(j int) string, gt string) []string {
-		var src []string
-		for i := 1; i <= k-runStart(k); i++ {
-			src = append(src, ab(k-i))
-		}
-		if k0 := runStart(k); k0 > 1 {
-			return append(src, ab(k0-1))
-		}
-		return append(src, gt)
+		return runSources(k, runStart(k), ab, gt)
 	}
 	// prefix(c, k): how many of steps 1..k are of class c.
 	prefix := func(c, k int) int {
@@ -290,6 +281,23 @@ func (e *Engine) posthogSQL(ctx context.Context, q query.FunnelQuery, span query
 	}, nil
 }
 
+// runSources lists step k's sources in a group of one class (or type)
+// whose run of consecutive steps it meets reaches k from step r: the i-th
+// is taken once the group has i events, the run's own source (step r-1's
+// entry, or the group's time for r = 1) last. ab names step j's entry
+// before the group as the caller reads it (the array AB<j>, or its
+// element).
+func runSources(k, r int, ab func(j int) string, gt string) []string {
+	var src []string
+	for i := 1; i <= k-r; i++ {
+		src = append(src, ab(k-i))
+	}
+	if r > 1 {
+		return append(src, ab(r-1))
+	}
+	return append(src, gt)
+}
+
 // gcols lists G<lo>..G<hi>.
 func gcols(lo, hi int) []string {
 	var out []string
@@ -297,4 +305,271 @@ func gcols(lo, hi int) []string {
 		out = append(out, fmt.Sprintf("G%d", c))
 	}
 	return out
+}
+
+// posthogTypedSQL is PostHog's ordered and strict funnels (query's
+// posthogPerson) over steps that share an event name with different
+// filters, so one event may meet several steps. An event's type is the
+// set of steps it meets (stepTypes' codes; 0 for an event meeting none).
+// The groups of equal time are posthogSQL's, with types for classes:
+//
+//   - A group whose events are all of one type (SM) takes them in turn:
+//     step k of the type gets, within the window, the most of A_{k-i}
+//     from before the group for i <= m (its event count) within the run
+//     of the type's consecutive steps ending at k, and of that run's
+//     source once m reaches past its start.
+//   - Any other group takes its (event, step) pairs by step, and which
+//     event fills a step decides what is left for the later ones: step k
+//     is filled by the first event stored in the group that meets k and
+//     is not already in the chain of the entry k is reached from (the
+//     fillers F_j of the steps of k's name in the run of steps just
+//     reached in the group, from RS). So the events are read in stored
+//     order and, per step k, P<k>_<i> is the i-th event of the group
+//     meeting k: a running maximum of positions per rank, where a rank
+//     past the number of earlier steps of k's name is never needed.
+//
+// Strict clears the steps a group of one type does not meet, as in
+// posthogSQL. The counted entry t0 is the one the deepest step was first
+// reached from; back from there, step k's placement in the chain is in
+// step k+1's group when k did not hold t0 before it, else in the last
+// earlier group where k came to hold t0 (in strict, an entry cleared and
+// reached again from a step that kept it is a new placement). Each step
+// is a few passes over the person's events or groups: linear.
+func (e *Engine) posthogTypedSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
+	n := len(q.Steps)
+	strict := strings.EqualFold(q.Mode, query.FunnelStrict)
+	window, where, err := e.windowAndWhere(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := packedSpan(f); err != nil {
+		return nil, err
+	}
+	names, of, err := e.stepTypes(ctx, q.Steps)
+	if err != nil {
+		return nil, err
+	}
+	if err := typedLimits(names); err != nil {
+		return nil, err
+	}
+	var cases, events []string
+	for _, nm := range names {
+		cases = append(cases, nm.codeCase())
+		events = append(events, nm.event)
+	}
+	cases = append(cases, "1, 0") // of a step's name (strict: any) meeting none
+	// meets[k-1]: the codes of the types meeting step k.
+	meets := make([][]int, n)
+	for k := range n {
+		nm, c := names[of[k][0]], of[k][1]
+		for m := 1; m < 1<<len(nm.conds); m++ {
+			if m&(1<<c) != 0 {
+				meets[k] = append(meets[k], nm.offset+m-1)
+			}
+		}
+	}
+	meet := func(code, k int) bool { return slices.Contains(meets[k-1], code) }
+	codeList := func(codes []int) string {
+		var s []string
+		for _, c := range codes {
+			s = append(s, strconv.Itoa(c))
+		}
+		return strings.Join(s, ", ")
+	}
+	// earlier(k): the steps before k of k's name, whose fillers step k's
+	// may not be: its filler is among the group's first 1+len(earlier(k))
+	// events meeting k. later(k): whether a step after k shares its name
+	// (k's filler is then kept, F<k>).
+	earlier := func(k int) []int {
+		var js []int
+		for j := 1; j < k; j++ {
+			if of[j-1][0] == of[k-1][0] {
+				js = append(js, j)
+			}
+		}
+		return js
+	}
+	later := func(k int) bool {
+		for j := k + 1; j <= n; j++ {
+			if of[j-1][0] == of[k-1][0] {
+				return true
+			}
+		}
+		return false
+	}
+	// Every event of the range in byEv, in stored order (personKeysWith's
+	// K, sorted by code within an instant, is not read).
+	inner := e.personKeysWith(q, span, f, 0, where, cases, events, "1", keyOptions{total: true, every: strict, order: true})
+	var st stages
+	st.let("T", "arrayMap(x -> x.1, byEv)")
+	st.let("C", "arrayMap(x -> toInt64(x.5), byEv)")
+	st.let("isStart", "arrayMap((a, b) -> a != b, T, arrayPushFront(arrayPopBack(T), "+neg+"))")
+	st.let("isEnd", "arrayMap((a, b) -> a != b, T, arrayPushBack(arrayPopFront(T), "+neg+"))")
+	st.let("PS", "arrayMap(i -> toInt64(i), arrayEnumerate(T))")
+	st.let("GT", "arrayFilter((t, e) -> e, T, isEnd)")
+	st.let("GI", "arrayMap(i -> toInt64(i), arrayEnumerate(GT))")
+	st.let("GS", "arrayFilter((p, s) -> s, PS, isStart)")
+	st.let("GM", "arrayMap((a, b) -> a - b + 1, arrayFilter((p, e) -> e, PS, isEnd), GS)")
+	st.let("TP", "arrayFilter((c, e) -> e, C, isEnd)") // a group of one type: its type
+	// SM: no event's type differs from the one stored before it.
+	st.let("cumChg", "arrayFilter((x, e) -> e, arrayCumSum(arrayMap((c, p, s) -> toInt64(NOT s AND c != p), C, arrayPushFront(arrayPopBack(C), toInt64(-1)), isStart)), isEnd)")
+	st.let("SM", "arrayMap((a, b) -> a = b, cumChg, arrayPushFront(arrayPopBack(cumChg), toInt64(0)))")
+	for k := 1; k <= n; k++ {
+		// RK: an event's rank among its group's events meeting k (0: it
+		// does not meet k), its count of them less the count before its
+		// group (a running maximum read at group starts).
+		st.let(fmt.Sprintf("MK%d", k), fmt.Sprintf("arrayMap(c -> toInt64(c IN (%s)), C)", codeList(meets[k-1])))
+		st.let(fmt.Sprintf("CM%d", k), fmt.Sprintf("arrayCumSum(MK%d)", k))
+		st.let(fmt.Sprintf("BS%d", k), runningMax(fmt.Sprintf("arrayMap((c, s) -> if(s, c, 0), arrayPushFront(arrayPopBack(CM%d), toInt64(0)), isStart)", k)))
+		st.let(fmt.Sprintf("RK%d", k), fmt.Sprintf("arrayMap((c, b, m) -> if(m = 1, c - b, 0), CM%d, BS%d, MK%d)", k, k, k))
+		for i := 1; i <= 1+len(earlier(k)); i++ {
+			// The position of the rank-i event up to each group, kept
+			// when it lies in the group.
+			st.let(fmt.Sprintf("P%d_%d", k, i), fmt.Sprintf("arrayMap((q, s) -> if(q >= s, q, 0), arrayFilter((q, e) -> e, %s, isEnd), GS)",
+				runningMax(fmt.Sprintf("arrayMap((r, p) -> if(r = %d, p, 0), RK%d, PS)", i, k))))
+		}
+	}
+	pass := func(x, gt string) string {
+		return fmt.Sprintf("(%s > %s AND %s - %s <= %s)", x, neg, gt, x, lit(window))
+	}
+	entry := func(k int) string {
+		if strict {
+			return fmt.Sprintf("A%d", k)
+		}
+		return fmt.Sprintf("R%d", k)
+	}
+	// runs(k): the types meeting k by the start of the run of their steps
+	// ending at k.
+	runs := func(k int) map[int][]int {
+		by := map[int][]int{}
+		for _, code := range meets[k-1] {
+			r := k
+			for r > 1 && meet(code, r-1) {
+				r--
+			}
+			by[r] = append(by[r], code)
+		}
+		return by
+	}
+	for k := 1; k <= n; k++ {
+		fk := fmt.Sprintf("P%d_1", k)
+		if js := earlier(k); len(js) > 0 {
+			params, args := []string{"rs"}, []string{fmt.Sprintf("RS%d", k-1)}
+			for _, j := range js {
+				params = append(params, fmt.Sprintf("f%d", j))
+				args = append(args, fmt.Sprintf("F%d", j))
+			}
+			var firsts []string
+			for i := 1; i <= 1+len(js); i++ {
+				p := fmt.Sprintf("p%d", i)
+				params = append(params, p)
+				args = append(args, fmt.Sprintf("P%d_%d", k, i))
+				var in []string
+				for _, j := range js {
+					in = append(in, fmt.Sprintf("(rs <= %d AND f%d = %s)", j, j, p))
+				}
+				firsts = append(firsts, fmt.Sprintf("%s > 0 AND NOT (%s), %s", p, strings.Join(in, " OR "), p))
+			}
+			fk = fmt.Sprintf("FC%d", k)
+			st.let(fk, fmt.Sprintf("arrayMap((%s) -> multiIf(%s, 0), %s)", strings.Join(params, ", "), strings.Join(firsts, ", "), strings.Join(args, ", ")))
+		}
+		params, args := []string{"gt", "sm", "m", "tp", "f"}, []string{"GT", "SM", "GM", "TP", fk}
+		abParam := func(j int) string {
+			p := fmt.Sprintf("ab%d", j)
+			if !slices.Contains(params, p) {
+				params = append(params, p)
+				args = append(args, fmt.Sprintf("AB%d", j))
+			}
+			return p
+		}
+		var same []string
+		for r, codes := range runs(k) {
+			v := neg
+			for i, x := range runSources(k, r, abParam, "gt") {
+				// greatest takes two arguments on 18.16.
+				v = fmt.Sprintf("greatest(%s, if(m >= %d AND %s, %s, %s))", v, i+1, pass(x, "gt"), x, neg)
+			}
+			same = append(same, fmt.Sprintf("tp IN (%s), %s", codeList(codes), v))
+		}
+		slices.Sort(same) // map order: the text stays the same run to run
+		pairs := "if(f > 0, gt, " + neg + ")"
+		if k > 1 {
+			params = append(params, "a")
+			args = append(args, entry(k-1))
+			pairs = fmt.Sprintf("if(f > 0 AND %s, a, %s)", pass("a", "gt"), neg)
+		}
+		st.let(fmt.Sprintf("B%d", k), fmt.Sprintf("arrayMap((%s) -> if(sm, multiIf(%s, %s), %s), %s)",
+			strings.Join(params, ", "), strings.Join(same, ", "), neg, pairs, strings.Join(args, ", ")))
+		st.let(fmt.Sprintf("R%d", k), runningMax(fmt.Sprintf("B%d", k)))
+		if strict {
+			// The last placement and the last clearing up to each group.
+			st.let(fmt.Sprintf("LP%d", k), runningMax(fmt.Sprintf("arrayMap((b, i) -> if(b > %s, i, 0), B%d, GI)", neg, k)))
+			st.let(fmt.Sprintf("LR%d", k), runningMax(fmt.Sprintf("arrayMap((sm, tp, i) -> if(sm AND tp NOT IN (%s), i, 0), SM, TP, GI)", codeList(meets[k-1]))))
+			st.let(fmt.Sprintf("A%d", k), fmt.Sprintf("arrayMap((r, p, x) -> if(p > x, r, %s), R%d, LP%d, LR%d)", neg, k, k, k))
+		}
+		st.let(fmt.Sprintf("AB%d", k), fmt.Sprintf("arrayPushFront(arrayPopBack(%s), %s)", entry(k), neg))
+		rs := fmt.Sprintf("arrayMap((b, a) -> if(b > a, 1, 2), B%d, AB%d)", k, k)
+		if k > 1 {
+			rs = fmt.Sprintf("arrayMap((b, a, r) -> if(b > a, r, %d), B%d, AB%d, RS%d)", k+1, k, k, k-1)
+		}
+		st.let(fmt.Sprintf("RS%d", k), rs)
+		if later(k) {
+			st.let(fmt.Sprintf("F%d", k), fmt.Sprintf("arrayMap((b, a, f) -> if(b > a, f, 0), B%d, AB%d, %s)", k, k, fk))
+		}
+	}
+	level := "-1"
+	for k := 1; k <= n; k++ {
+		level = fmt.Sprintf("if(arrayElement(R%d, -1) > %s, %d, %s)", k, neg, k-1, level)
+	}
+	st.let("level", level)
+	// gi: the group where the deepest step was first reached.
+	var firsts []string
+	for k := 1; k <= n; k++ {
+		firsts = append(firsts, fmt.Sprintf("level = %d, arrayFirstIndex(a -> a > %s, R%d)", k-1, neg, k))
+	}
+	st.let("gi", "toInt64(multiIf("+strings.Join(firsts, ", ")+", 0))")
+	at := func(arr string) string { return "arrayElement(" + arr + ", gi)" }
+	var entries []string
+	for k := 1; k <= n; k++ {
+		gt := at("GT")
+		var byRun []string
+		for r, codes := range runs(k) {
+			var firstOf []string
+			for i, x := range runSources(k, r, func(j int) string { return at(fmt.Sprintf("AB%d", j)) }, gt) {
+				firstOf = append(firstOf, fmt.Sprintf("%s >= %d AND %s, %s", at("GM"), i+1, pass(x, gt), x))
+			}
+			byRun = append(byRun, fmt.Sprintf("%s IN (%s), multiIf(%s, %s)", at("TP"), codeList(codes), strings.Join(firstOf, ", "), neg))
+		}
+		slices.Sort(byRun)
+		first := "multiIf(" + strings.Join(byRun, ", ") + ", " + neg + ")"
+		entries = append(entries, fmt.Sprintf("level = %d, if(%s, %s, %s)", k-1, at("SM"), first, at(fmt.Sprintf("B%d", k))))
+	}
+	st.let("t0", "multiIf("+strings.Join(entries, ", ")+", "+neg+")")
+	deltas := "emptyArrayInt64()"
+	if n > 1 {
+		// gg<k>: the group of step k's placement in the counted chain,
+		// back from the deepest step's (steps past it: gi, unused).
+		st.let(fmt.Sprintf("gg%d", n), "gi")
+		for k := n - 1; k >= 1; k-- {
+			next := fmt.Sprintf("gg%d", k+1)
+			// t0 and next are named outside the lambda as well (see count).
+			became := fmt.Sprintf("toInt64(arrayReduce('max', arrayMap((i, a, b) -> if(i < %s AND a = t0 AND b != t0, i, 0), GI, %s, AB%d))) + 0 * (t0 + %s)", next, entry(k), k, next)
+			st.next()
+			st.let(fmt.Sprintf("gg%d", k), fmt.Sprintf("if(level < %d OR arrayElement(AB%d, %s) != t0, %s, %s)", k, k, next, next, became))
+		}
+		var ds []string
+		for k := 1; k < n; k++ {
+			ds = append(ds, fmt.Sprintf("arrayElement(GT, gg%d) - arrayElement(GT, gg%d)", k+1, k))
+		}
+		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
+	}
+	cols := []string{"person", "po", "level", "t0", deltas}
+	if q.By != "" {
+		st.next()
+		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 AND x.5 IN ("+codeList(meets[0])+"), byEv), 1)")
+		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
+	}
+	return func(from, part string) string {
+		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+	}, nil
 }

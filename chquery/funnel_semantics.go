@@ -14,8 +14,8 @@ import (
 
 // Other products' funnel semantics (docs/semantics.md#vendor-semantics),
 // compiled where they can be exactly: Mixpanel's, Amplitude's (strict or
-// ordered, over any steps), PostHog's (any order,
-// or ordered and strict over steps whose filters agree per name) and
+// ordered, over any steps), PostHog's (any order, ordered and strict,
+// over any steps: posthogTypedSQL where filters differ within a name) and
 // ClickHouse's windowFunnel with every option (strict_once: funnel_once.go;
 // over steps sharing a name, with strict_increase, or else over steps
 // whose filters agree per name). The rest say they are not compiled yet.
@@ -40,6 +40,8 @@ func (e *Engine) vendorSQL(ctx context.Context, q query.FunnelQuery, span query.
 		return e.posthogAnySQL(ctx, q, span, f)
 	case sem == query.SemPostHog && !strings.EqualFold(q.Mode, query.FunnelStrict) && distinctNames(q.Steps):
 		return e.distinctSQL(ctx, q, span, f, posthogAttempt)
+	case sem == query.SemPostHog && filtersDiffer(q.Steps):
+		return e.posthogTypedSQL(ctx, q, span, f)
 	case sem == query.SemPostHog:
 		return e.posthogSQL(ctx, q, span, f)
 	case sem == query.SemClickHouse:

@@ -56,13 +56,8 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 	if err != nil {
 		return nil, err
 	}
-	for _, nm := range names {
-		if len(nm.conds) > maxAnyClasses {
-			return nil, errNotYet(i18n.M("a funnel with more than %d different filters on steps of one event (%s)", maxAnyClasses, nm.event))
-		}
-	}
-	if nextCode(names) > 255 {
-		return nil, errNotYet(i18n.M("a funnel whose steps' filters make more than 254 kinds of event"))
+	if err := typedLimits(names); err != nil {
+		return nil, err
 	}
 	var cases, events []string
 	for _, nm := range names {
@@ -354,4 +349,19 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 func filtersDiffer(steps []query.FunnelStep) bool {
 	_, _, _, err := stepClasses(steps)
 	return err != nil
+}
+
+// typedLimits refuses the steps whose types typedSQL and posthogTypedSQL
+// do not take: more than maxAnyClasses filters on one name, or more types
+// than a code holds.
+func typedLimits(names []anyName) error {
+	for _, nm := range names {
+		if len(nm.conds) > maxAnyClasses {
+			return errNotYet(i18n.M("a funnel with more than %d different filters on steps of one event (%s)", maxAnyClasses, nm.event))
+		}
+	}
+	if nextCode(names) > 255 {
+		return errNotYet(i18n.M("a funnel whose steps' filters make more than 254 kinds of event"))
+	}
+	return nil
 }

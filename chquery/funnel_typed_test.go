@@ -49,20 +49,79 @@ func TestFunnelFiltersDifferHandChecked(t *testing.T) {
 	}
 	// Amplitude counts the earliest start: u3's, still the y view.
 	sameFunnel(t, b, query.FunnelQuery{Steps: steps, Common: query.Common{By: "p"}, Semantics: query.SemAmplitude})
-	// Not compiled: with an exclusion, more than four filters on a name,
-	// PostHog's rules.
+	// Not compiled: with an exclusion, more than four filters on a name.
 	notCompiled(t, b, query.FunnelQuery{Steps: steps, Exclude: []query.Exclusion{{Event: "other"}}})
 	five := []query.FunnelStep{{Event: "view"}}
 	for _, w := range []string{"p = x", "p = y", "p != x", "p is set"} {
 		five = append(five, query.FunnelStep{Event: "view", Where: []string{w}})
 	}
 	notCompiled(t, b, query.FunnelQuery{Steps: five})
-	notCompiled(t, b, query.FunnelQuery{Steps: steps, Semantics: query.SemPostHog})
+}
+
+// TestFunnelPostHogFiltersDifferHandChecked: PostHog's rules over steps
+// view, view where p = x, buy (window 1h). u1 views y then x and buys:
+// converts. u2's one x view is step 1 only. u3's views x and y share an
+// instant, stored x first: taken by step, the x view is step 1 and cannot
+// be step 2 as well, so u3 stops at step 1 where spoor's rules convert;
+// u5 holds the same views stored y first and converts. u4's two x views
+// share an instant: taken in turn, the second reaches step 2 from the
+// first. u6 (x, x, y, x views a minute apart, then a buy) converts from
+// its y view, the last entry before the buy. --by p reads the first stored
+// step-1 event at the entry: y for u1, u5 and u6. Strict mode counts the
+// same. Strict, over a, view, view where p = x, buy: u6's y view clears
+// step 3 (reached at 12:02) but not step 2, so the x view at 12:04 reaches
+// step 3 again, and the chain's step 3 is that one (3 minutes after step
+// 2).
+func TestFunnelPostHogFiltersDifferHandChecked(t *testing.T) {
+	f := newFixture(t)
+	ev := propEventAt
+	raw := []query.RawEvent{
+		ev("u1", "view", 10, 0, "y"), ev("u1", "view", 10, 5, "x"), ev("u1", "buy", 10, 10, ""),
+		ev("u2", "view", 10, 0, "x"), ev("u2", "buy", 10, 10, ""),
+		ev("u3", "view", 10, 0, "x"), ev("u3", "view", 10, 0, "y"), ev("u3", "buy", 10, 30, ""),
+		ev("u4", "view", 10, 0, "x"), ev("u4", "view", 10, 0, "x"),
+		ev("u5", "view", 10, 0, "y"), ev("u5", "view", 10, 0, "x"), ev("u5", "buy", 10, 30, ""),
+		ev("u6", "a", 12, 0, ""), ev("u6", "view", 12, 1, "x"), ev("u6", "view", 12, 2, "x"), ev("u6", "view", 12, 3, "y"),
+		ev("u6", "view", 12, 4, "x"), ev("u6", "buy", 12, 5, ""),
+		ev("zz", "other", 24*30, 0, ""),
+	}
+	b := f.load(raw, time.UTC)
+	perStep := func(steps []query.FunnelStepResult) []int {
+		var users []int
+		for _, s := range steps {
+			users = append(users, s.Users)
+		}
+		return users
+	}
+	for _, mode := range []string{"", query.FunnelStrict} {
+		steps := []query.FunnelStep{{Event: "view"}, {Event: "view", Where: []string{"p = x"}}, {Event: "buy"}}
+		r := sameFunnel(t, b, query.FunnelQuery{Steps: steps, Window: "1h", Mode: mode, Semantics: query.SemPostHog, Common: query.Common{By: "p"}})
+		if got := perStep(r.Steps); !slices.Equal(got, []int{6, 4, 3}) {
+			t.Fatalf("%q: users per step %v, want 6 4 3", mode, got)
+		}
+		for _, br := range r.Breakdown {
+			want := map[string][]int{"y": {3, 3, 3}, "x": {3, 1, 0}}[br.Value]
+			if got := perStep(br.Steps); !slices.Equal(got, want) {
+				t.Fatalf("%q: --by p = %s: users per step %v, want %v", mode, br.Value, got, want)
+			}
+		}
+	}
+	steps := []query.FunnelStep{{Event: "a"}, {Event: "view"}, {Event: "view", Where: []string{"p = x"}}, {Event: "buy"}}
+	r := sameFunnel(t, b, query.FunnelQuery{Steps: steps, Window: "1h", Mode: query.FunnelStrict, Semantics: query.SemPostHog})
+	if got := perStep(r.Steps); !slices.Equal(got, []int{1, 1, 1, 1}) {
+		t.Fatalf("strict: users per step %v, want 1 1 1 1", got)
+	}
+	for k, want := range []float64{60, 180, 60} {
+		if m := r.Steps[k+1].MedianSeconds; m == nil || *m != want {
+			t.Fatalf("strict: median time to step %d %v s, want %v", k+2, m, want)
+		}
+	}
 }
 
 // TestFunnelFiltersDifferMatchesLocal compares ordered funnels whose steps
-// share an event name with different filters, under spoor's rules and
-// Amplitude's, with the local engine on random timelines where most
+// share an event name with different filters, under spoor's rules,
+// Amplitude's and PostHog's (ordered and strict, c in no step), with the
+// local engine on random timelines where most
 // events share their instant with others of their name, windows in
 // milliseconds landing on event times, --where, --by, ranges, Berlin's DST
 // nights, whole and in parts.
@@ -91,7 +150,10 @@ func TestFunnelFiltersDifferMatchesLocal(t *testing.T) {
 		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
 		b := f.load(raw, loc)
 		for qi := 0; qi < 4; qi++ {
-			q := query.FunnelQuery{Semantics: []string{"", query.SemAmplitude}[rng.Intn(2)]}
+			q := query.FunnelQuery{Semantics: []string{"", query.SemAmplitude, query.SemPostHog}[rng.Intn(3)]}
+			if q.Semantics == query.SemPostHog && rng.Intn(2) == 0 {
+				q.Mode = query.FunnelStrict
+			}
 			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour/2 + int64(rng.Intn(2))
 			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
 			for len(q.Steps) < 2 || !filtersDiffer(q.Steps) {

@@ -54,6 +54,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "view,cart,view,buy", "--semantics", "posthog", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,buy", "--semantics", "posthog", "--mode", "strict"},
 			{"funnel", "--steps", "view,view,cart", "--semantics", "posthog", "--mode", "strict", "--window", "3h", "--by", "plan", "--where", "price > 20"},
+			{"funnel", "--steps", "view,cart,view where plan = pro,buy", "--semantics", "posthog", "--mode", "strict", "--window", "3h", "--by", "plan"},
 			{"trends"},
 			{"trends", "--where", "plan = Pro", "--where", "price > 500", "--from", "2023-01-01", "--to", "2023-01-31"},
 			{"trends", "--measure", "users", "--by", "plan", "--where", "price >= 50"},
