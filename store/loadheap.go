@@ -63,7 +63,7 @@ func setAsked() {
 }
 
 // smallLoad is how many events a load may hold and still run with the
-// collector off and its heap reserved (loadHeap).
+// collector off and its heap reserved (loadHeap, decodeHeap).
 var smallLoad int64 = 16 << 20
 
 // loadBytes is about what a load allocates per event: the columns (16
@@ -78,12 +78,7 @@ const loadBytes = 24
 // reclaim is the blob copies, a fifth of what the load keeps (they stay:
 // garbage.keep), and at 1M events its cycles and their metadata were a
 // tenth of the load; at 10M the two collections the blobs forced cost
-// more than the 42 MB they take. And
-// the heap the load will use is first taken from the system in one piece
-// and handed back to the Go heap (reserveHeap): on a virtual machine
-// touching a fresh 4 KB page costs some 15 µs of CPU, and a fresh process
-// loading 1M events touched 4,800 of them (70 of its 130 ms of CPU); in
-// huge pages it touches a few dozen.
+// more than the 42 MB they take.
 //
 // Above smallLoad the load collects at 50%: with the events resident, the
 // default goal would let the dropped blobs pile up toward the size of
@@ -93,8 +88,22 @@ func loadHeap(events int64) (done func()) {
 		return CollectAt(50)
 	}
 	restore := CollectAt(-1)
-	reserveHeap(int(events) * loadBytes)
 	return func() { collectLater(restore) }
+}
+
+// decodeHeap prepares the heap for decoding events events, up to
+// smallLoad: the heap the decode will use is first taken from the system
+// in one piece and handed back to the Go heap (reserveHeap). On a virtual
+// machine touching a fresh 4 KB page costs some 15 µs of CPU, and a fresh
+// process loading 1M events touched 4,800 of them (70 of its 130 ms of
+// CPU); in huge pages it touches a few dozen. A load from the column
+// cache decodes nothing and skips it: the columns are a mapping, and the
+// reserve's collection alone took 8 of the 56 ms a 1M-event retention
+// spent after the runtime started.
+func decodeHeap(events int64) {
+	if events <= smallLoad {
+		reserveHeap(int(events) * loadBytes)
+	}
 }
 
 // collectLater ends a small load's pause of the collector at the next

@@ -87,6 +87,7 @@ func (db *DB) loadOrdered(ctx context.Context, names bool) (*Ordered, error) {
 			return nil, err
 		}
 	}
+	decodeHeap(stored)
 	r, err := loadRows(ctx, tx, names)
 	if err != nil {
 		return nil, err
@@ -163,6 +164,7 @@ var columnCacheHits atomic.Int64
 // stored events, merging the tail into the segments' order. Without names,
 // Users holds empty strings: only the ids in use are known.
 func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names bool) (*Ordered, error) {
+	decodeHeap(stored)
 	st, err := readFoldState(ctx, tx, stored, stored)
 	if err != nil {
 		return nil, err
