@@ -13,18 +13,18 @@ import (
 // standard deviation √(10/9), so σ̂√n = 10/3) peak after the fifth with
 // |W| = 5 / (10/3) = 1.5.
 func TestCusumPeakByHand(t *testing.T) {
-	k, w := cusumPeak([]float64{1, 1, 1, 1, 1, -1, -1, -1, -1, -1})
+	k, w := cusumPeak([]float64{1, 1, 1, 1, 1, -1, -1, -1, -1, -1}, 0)
 	if k != 4 || math.Abs(w-1.5) > 1e-12 {
 		t.Errorf("cusumPeak = %d, %v; want 4, 1.5", k, w)
 	}
 	// Shifted by a constant: the same (the errors are centred).
-	if k, w := cusumPeak([]float64{8, 8, 8, 8, 8, 6, 6, 6, 6, 6}); k != 4 || math.Abs(w-1.5) > 1e-12 {
+	if k, w := cusumPeak([]float64{8, 8, 8, 8, 8, 6, 6, 6, 6, 6}, 0); k != 4 || math.Abs(w-1.5) > 1e-12 {
 		t.Errorf("shifted: %d, %v; want 4, 1.5", k, w)
 	}
-	if k, w := cusumPeak([]float64{3, 3, 3, 3, 3, 3, 3, 3, 3, 3}); k != 0 || w != 0 {
+	if k, w := cusumPeak([]float64{3, 3, 3, 3, 3, 3, 3, 3, 3, 3}, 0); k != 0 || w != 0 {
 		t.Errorf("equal errors: %d, %v; want 0, 0", k, w)
 	}
-	if k, w := cusumPeak([]float64{1, 1, 1, -1, -1, -1}); k != 0 || w != 0 {
+	if k, w := cusumPeak([]float64{1, 1, 1, -1, -1, -1}, 0); k != 0 || w != 0 {
 		t.Errorf("six errors: %d, %v; want 0, 0", k, w)
 	}
 }
@@ -114,6 +114,23 @@ func TestBreakFindsALevelShift(t *testing.T) {
 	}
 }
 
+// A series the season fits exactly has no break, whatever its residuals'
+// rounding noise sums to; nor has one that is all one value.
+func TestBreakNotInRounding(t *testing.T) {
+	for _, y := range [][]float64{weekly(70, 200, 0, 0, 1), weekly(70, 200, 1.5, 0, 1), slices.Repeat([]float64{40}, 30)} {
+		f, err := Select(y, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := Break(y, 7, f); b != 0 {
+			t.Errorf("%v: break at %d", y[:8], b)
+		}
+	}
+	if k, w := cusumPeak([]float64{1, 1, 1, 1, 1, -1, -1, -1, -1, -1}, 1.1); k != 0 || w != 0 {
+		t.Errorf("σ̂ √(10/9) under minSD 1.1: %d, %v; want 0, 0", k, w)
+	}
+}
+
 // Without a break the test seldom fires: at its 1% level about one series
 // in a hundred (0 of these 100 when written).
 func TestBreakFalseAlarms(t *testing.T) {
@@ -168,7 +185,7 @@ func TestCusumPeakMatchesDefinition(t *testing.T) {
 				wantK, wantW = k, w
 			}
 		}
-		if k, w := cusumPeak(e); k != wantK || math.Abs(w-wantW) > 1e-9 {
+		if k, w := cusumPeak(e, 0); k != wantK || math.Abs(w-wantW) > 1e-9 {
 			t.Fatalf("trial %d: cusumPeak = %d, %v; the definition gives %d, %v", trial, k, w, wantK, wantW)
 		}
 	}
