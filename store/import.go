@@ -740,8 +740,8 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 		version, err := dataVersion(ctx, t.tx)
 		switch {
 		case err != nil:
-		case !t.linked && prevVersion > 0 && prevSnap == prevVersion:
-			err = extendSnapshot(ctx, t.tx, t.importID, version)
+		case prevVersion > 0 && prevSnap == prevVersion:
+			err = extendSnapshot(ctx, t.tx, t.importID, version, t.linked)
 		default:
 			err = writeSnapshot(ctx, t.tx, version)
 		}

@@ -98,11 +98,16 @@ func loadRows(ctx context.Context, tx *sql.Tx, names bool) (*Rows, error) {
 // loadCanon maps each of n user ids to the person it belongs to: the end
 // of its chain of identity links (anon -> device -> user), guarding cycles.
 func loadCanon(ctx context.Context, tx *sql.Tx, n int) ([]int32, error) {
+	return canonOf(ctx, tx, n, "SELECT anon_id, user_id FROM identities")
+}
+
+// canonOf is loadCanon over the links query q selects.
+func canonOf(ctx context.Context, tx *sql.Tx, n int, q string, args ...any) ([]int32, error) {
 	canon := make([]int32, n)
 	for i := range canon {
 		canon[i] = int32(i)
 	}
-	links, err := tx.QueryContext(ctx, "SELECT anon_id, user_id FROM identities")
+	links, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ import (
 // snapshot_positioned) is left alone; each segment lists the events it
 // holds that the positions do not place, with their storage rows, in
 // snapshot_added. A load places those as it places the tail
-// (Ordered.placement). A full rewrite (identity links, a file too large
+// (Ordered.placement). A full rewrite (identity links moving stored events, a file too large
 // for the cycle) writes the positions of every row again.
 const snapshotAddedSchema = `
 CREATE TABLE snapshot_added (
@@ -42,12 +42,13 @@ CREATE TABLE snapshot_added (
 const segKeyStep = 1 << 20
 
 // extendSnapshot makes the snapshot current at version after an import
-// that linked no identities, into a database whose snapshot was current
-// before it: while the tail stays within half of tailLimit, by only
+// into a database whose snapshot was current before it, rebuilding it when
+// the import linked identities that may move events the segments hold
+// (linksMoveStored): while the tail stays within half of tailLimit, by only
 // saying so (its cost does not grow with the stored events); else by a
 // step of a fold cycle, or, for a tail past the limit, by folding it all
 // or rebuilding the snapshot.
-func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64) error {
+func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64, linked bool) error {
 	var stored, before, segs sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `SELECT sum(n), sum(CASE WHEN import_id = ? THEN 0 ELSE n END), (SELECT sum(n_events) FROM snapshot) FROM chunks`,
 		importID).Scan(&stored, &before, &segs); err != nil {
@@ -68,6 +69,16 @@ func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64) er
 	}
 	if err != nil {
 		return err
+	}
+	if linked {
+		moved, err := linksMoveStored(ctx, tx, importID, st)
+		if err != nil {
+			return err
+		}
+		if moved {
+			return writeSnapshot(ctx, tx, version)
+		}
+		snapshotLinksKept.Add(1)
 	}
 	limit := tailLimit(segs.Int64)
 	added := stored.Int64 - before.Int64

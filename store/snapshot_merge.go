@@ -13,7 +13,7 @@ import (
 // mergeSnapshot rebuilds the snapshot from its segments plus the tail,
 // in fold state st, instead of ordering every stored event afresh. It
 // applies when the snapshot was current before this import and the import
-// linked no identities (so no two persons merged and every old person
+// moved no stored event to another person (linksMoveStored: so no two persons merged and every old person
 // keeps its events in order); the caller checks the tail is at most a
 // quarter of the segments' events. It reports whether it applied; the caller then
 // rebuilds from scratch.
