@@ -181,6 +181,7 @@ func (c *Client) EachHeader(ctx context.Context, q string, header func(names, ty
 	defer done()
 	br := bufio.NewReaderSize(body, 64<<10)
 	line := 0
+	var slab []string
 	for {
 		text, rerr := br.ReadString('\n')
 		if rerr == io.EOF && text == "" {
@@ -189,7 +190,8 @@ func (c *Client) EachHeader(ctx context.Context, q string, header func(names, ty
 		if rerr != nil && rerr != io.EOF {
 			return names, types, c.netError(ctx, rerr)
 		}
-		row := strings.Split(strings.TrimSuffix(text, "\n"), "\t")
+		var row []string
+		row, slab = splitTabs(strings.TrimSuffix(text, "\n"), slab)
 		switch line {
 		case 0:
 			names = unescapeRow(row, nil)
@@ -212,6 +214,24 @@ func (c *Client) EachHeader(ctx context.Context, q string, header func(names, ty
 		return names, types, i18n.Errorf("ClickHouse at %s sent no column header for the query", c.addr)
 	}
 	return names, types, nil
+}
+
+// splitTabs splits a line at its tabs into a row cut from slab, a block
+// of strings shared by many rows (one allocation per row was a fifth of a
+// funnel's client CPU at 590,000 persons), and returns the rest of slab.
+// The row's capacity is its length, so appending to it copies.
+func splitTabs(line string, slab []string) (row, rest []string) {
+	n := strings.Count(line, "\t") + 1
+	if len(slab) < n {
+		slab = make([]string, max(n, 1024))
+	}
+	row = slab[:n:n]
+	for i := range n - 1 {
+		j := strings.IndexByte(line, '\t')
+		row[i], line = line[:j], line[j+1:]
+	}
+	row[n-1] = line
+	return row, slab[n:]
 }
 
 // Exec runs a statement that returns no rows (DDL, INSERT ... SELECT).

@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,5 +88,33 @@ func TestSourceRedacts(t *testing.T) {
 	s, _ = ParseURL("clickhouse://h/db?table=t", func(string) string { return "hunter2" })
 	if got := s.String(); got != "clickhouse://default:***@h:8123/db?table=t" {
 		t.Errorf("String() = %s", got)
+	}
+}
+
+// TestSplitTabs: rows cut from one slab hold their own fields, empty ones
+// included, and appending to a row never writes into the next.
+func TestSplitTabs(t *testing.T) {
+	var slab []string
+	lines := []string{"a\tb\tc", "", "\t", "x\t\ty", "one"}
+	want := [][]string{{"a", "b", "c"}, {""}, {"", ""}, {"x", "", "y"}, {"one"}}
+	var rows [][]string
+	for _, l := range lines {
+		var row []string
+		row, slab = splitTabs(l, slab)
+		rows = append(rows, row)
+	}
+	if grown := append(rows[0], "appended"); grown[3] != "appended" {
+		t.Fatalf("append gave %q", grown)
+	}
+	for i, row := range rows {
+		if !slices.Equal(row, want[i]) {
+			t.Errorf("line %q: got %q, want %q", lines[i], row, want[i])
+		}
+	}
+	// A row longer than the slab's rest takes a new slab.
+	long := strings.Repeat("f\t", 2000) + "f"
+	row, _ := splitTabs(long, make([]string, 3))
+	if len(row) != 2001 || row[0] != "f" || row[2000] != "f" {
+		t.Errorf("a 2,001-field row came back with %d fields", len(row))
 	}
 }

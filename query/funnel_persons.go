@@ -48,22 +48,29 @@ func FunnelFromPersons(q FunnelQuery, span Span, persons []FunnelPerson) (*Funne
 
 // FunnelPersons assembles a funnel's result from per-person outcomes
 // added one at a time in any order, as a backend reads them from its
-// shards. They are kept in columns, a few dozen bytes a person, rather
-// than as FunnelPersons, whose pointers and separate times cost a
+// shards. They are kept as a few dozen bytes a person in blocks that are
+// never copied to grow (growing slices of hundreds of thousands of
+// persons cost the client more than the server's rows took to read),
+// rather than as FunnelPersons, whose pointers and separate times cost a
 // backend more to collect and sort than to compute on its server.
 type FunnelPersons struct {
 	q      FunnelQuery
 	span   Span
 	n      int
-	users  []string
-	order  []uint64
-	start  []int64
-	level  []int8
-	open   []bool
-	by     []int32 // 1 + index in byValues; 0: no value
-	deltas []int64 // each person's times to convert, in the order added
+	rows   blocks[personRow]
+	deltas blocks[int64] // each person's times to convert, in the order added
 	index  map[string]int32
 	values []string
+}
+
+// personRow is one person added to FunnelPersons.
+type personRow struct {
+	user  string
+	order uint64
+	start int64
+	by    int32 // 1 + index in values; 0: no value
+	level int8
+	open  bool
 }
 
 // NewFunnelPersons checks q as Dataset.Funnel checks it (steps, mode,
@@ -92,13 +99,10 @@ func (b *FunnelPersons) Add(ps FunnelPerson) error {
 		}
 		code = c
 	}
-	b.users = append(b.users, ps.User)
-	b.order = append(b.order, ps.Order)
-	b.start = append(b.start, ps.Start)
-	b.level = append(b.level, int8(ps.Level))
-	b.open = append(b.open, ps.Open && ps.Level < b.n-1)
-	b.by = append(b.by, code)
-	b.deltas = append(b.deltas, ps.Deltas...)
+	b.rows.add(personRow{user: ps.User, order: ps.Order, start: ps.Start, by: code, level: int8(ps.Level), open: ps.Open && ps.Level < b.n-1})
+	for _, d := range ps.Deltas {
+		b.deltas.add(d)
+	}
 	return nil
 }
 
@@ -115,16 +119,20 @@ func (b *FunnelPersons) Result() *FunnelResult {
 	}
 	p.s = &Scope{Loc: loc, From: b.span.From, To: b.span.To}
 	p.cal = NewCalendar(iv, loc, b.span.From, b.span.To)
-	np := len(b.users)
-	off := make([]int, np) // where each person's times start in b.deltas
+	np := b.rows.Len()
+	// The persons and their times in one slice each, copied once.
+	rows, deltas := make([]personRow, 0, np), make([]int64, 0, b.deltas.Len())
+	b.rows.each(func(vs []personRow) { rows = append(rows, vs...) })
+	b.deltas.each(func(vs []int64) { deltas = append(deltas, vs...) })
+	off := make([]int, np) // where each person's times start in deltas
 	// Sorted by Order, then by the first 8 bytes of each name as a
 	// number, then by the name: most comparisons are of integers held in
 	// the slice, not of strings read through it (at 590,000 persons the
 	// sort was most of the client's time).
 	keys := make([]userKey, np)
 	for u, at := 0, 0; u < np; u++ {
-		keys[u], off[u] = userKey{order: b.order[u], prefix: NamePrefix(b.users[u]), i: int32(u)}, at
-		at += int(b.level[u])
+		keys[u], off[u] = userKey{order: rows[u].order, prefix: NamePrefix(rows[u].user), i: int32(u)}, at
+		at += int(rows[u].level)
 	}
 	slices.SortFunc(keys, func(x, y userKey) int {
 		if x.order != y.order {
@@ -133,7 +141,7 @@ func (b *FunnelPersons) Result() *FunnelResult {
 		if x.prefix != y.prefix {
 			return cmp.Compare(x.prefix, y.prefix)
 		}
-		if c := strings.Compare(b.users[x.i], b.users[y.i]); c != 0 {
+		if c := strings.Compare(rows[x.i].user, rows[y.i].user); c != 0 {
 			return c
 		}
 		return int(x.i - y.i) // as added: a stable sort, at the cost of an unstable one
@@ -157,7 +165,7 @@ func (b *FunnelPersons) Result() *FunnelResult {
 		renum := make([]int32, len(b.values)+1)
 		var values []string
 		for u, i := range order {
-			if c := b.by[i]; c > 0 {
+			if c := rows[i].by; c > 0 {
 				if renum[c] == 0 {
 					values = append(values, b.values[c-1])
 					renum[c] = int32(len(values))
@@ -171,13 +179,14 @@ func (b *FunnelPersons) Result() *FunnelResult {
 	pt := funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),
 		ms: make([]blocks[int64], p.n), code: make([]blocks[int32], p.n)}
 	for u, i := range order {
-		level, open := int(b.level[i]), b.open[i]
-		r.users[u], r.Level[u], r.InProgress[u], r.Attempt[u] = b.users[i], int8(level), open, int32(u)
+		row := &rows[i]
+		level, open := int(row.level), row.open
+		r.users[u], r.Level[u], r.InProgress[u], r.Attempt[u] = row.user, int8(level), open, int32(u)
 		pt.atLevel[level]++
 		if open {
 			pt.prog[level]++
 		}
-		if t := p.cal.Bucket(b.start[i]); t >= 0 {
+		if t := p.cal.Bucket(row.start); t >= 0 {
 			pt.trend[t][0]++
 			if level == p.n-1 {
 				pt.trend[t][1]++
@@ -187,7 +196,7 @@ func (b *FunnelPersons) Result() *FunnelResult {
 			}
 		}
 		for k := 1; k <= level; k++ {
-			pt.ms[k].add(b.deltas[off[i]+k-1])
+			pt.ms[k].add(deltas[off[i]+k-1])
 			if codes != nil {
 				pt.code[k].add(codes[u])
 			}
