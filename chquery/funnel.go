@@ -85,7 +85,7 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		sql, err = e.betweenSQL(ctx, q, span, f, from, to)
 	case distinctNames(q.Steps):
 		sql, err = e.distinctSQL(ctx, q, span, f, latestAttempt)
-	case len(q.Exclude) == 0 && filtersDiffer(q.Steps):
+	case filtersDiffer(q.Steps):
 		sql, err = e.typedSQL(ctx, q, span, f, latestAttempt)
 	default:
 		sql, err = e.funnelSQL(ctx, q, span, f, latestAttempt)
@@ -221,8 +221,7 @@ func distinctNames(steps []query.FunnelStep) bool {
 // stepClasses numbers the steps' classes: steps with the same name and the
 // same filters are one class (their events interchangeable). Steps sharing
 // a name with different filters could both claim one event, which the
-// counting in funnelSQL does not model: those take typedSQL, or are
-// refused (with exclusions).
+// counting in funnelSQL does not model: those take typedSQL.
 func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) {
 	cls := make([]int, len(steps))
 	var where [][]string
@@ -328,32 +327,12 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 	}
 	// A run defines, with prefix p, A<k> for k up to hi: per group, the
 	// latest start of a chain that has done steps 1..k by it, of the
-	// starts meeting startIf (SQL over ms, the group's M; "" for all).
-	// Without exclusions there is one, of every start.
-	type run struct {
-		p, startIf string
-		hi         int
-	}
-	runs := []run{{hi: n}}
-	// lastOf(k): the latest start of a person's chain counted at k steps.
-	lastOf := func(k int) string { return fmt.Sprintf("last%d", k) }
+	// starts meeting startIf. Without exclusions there is one, of every
+	// start.
 	if x != nil {
 		x.define(&st, window)
-		bound, lo, hi := x.sets(n)
-		runs = runs[:0]
-		setOf := make([]string, n+1) // the prefix of the run answering k steps
-		for s := range bound {
-			r := run{fmt.Sprintf("S%d_", s), fmt.Sprintf("ms <= %d", bound[s]), hi[s]}
-			if s == len(bound)-1 { // every start: the run answering a single step too
-				r = run{hi: n}
-			}
-			runs = append(runs, r)
-			for k := lo[s]; k <= hi[s]; k++ {
-				setOf[k] = r.p
-			}
-		}
-		lastOf = func(k int) string { return fmt.Sprintf("%slast%d", setOf[k], k) }
 	}
+	runs, lastOf := x.runs(n)
 	// The runs' levels share stages: each of 18.16's nested SELECTs costs
 	// the analysis of every column again.
 	for k := 1; k <= n; k++ {

@@ -109,6 +109,38 @@ func (x *classExclusions) define(st *stages, window int64) {
 		st.let(fmt.Sprintf("LX%d", j), runningMax(lxv))
 		st.let(fmt.Sprintf("NX%d", j), "arrayReverse("+runningMin(nxv)+")")
 	}
+	x.startBounds(st, window)
+}
+
+// fromKeys defines LX<j> and NX<j> as define does, for typedSQL, whose
+// codes leave no room for the excluded names: from XK<j-1>, the sorted
+// keys of excluded name j's events (personKeysWith's times), merged with
+// the groups (GT; times from base). Merged at double time, a group sorts
+// before the excluded events of its instant for LX and after them for
+// NX, so both are strict; each is a running maximum (minimum) read at
+// the groups. Then M, as define.
+func (x *classExclusions) fromKeys(st *stages, base int64, window int64) {
+	const big = "toInt64(4611686018427387904)" // -neg: "never"
+	xt := func(j int) string { return fmt.Sprintf("arrayMap(k -> bitShiftRight(k, %d) * 2, XK%d)", codeBits, j-1) }
+	for j := 1; j <= len(x.names); j++ {
+		st.next()
+		st.let(fmt.Sprintf("LM%d", j), fmt.Sprintf("arraySort(arrayConcat(arrayMap(t -> (t - %s) * 2, GT), arrayMap(v -> v + 1, %s)))", lit(base), xt(j)))
+		st.let(fmt.Sprintf("NM%d", j), fmt.Sprintf("arraySort(arrayConcat(arrayMap(t -> (t - %s) * 2 + 1, GT), %s))", lit(base), xt(j)))
+		st.next()
+		st.let(fmt.Sprintf("LV%d", j), fmt.Sprintf("arrayMap(v -> if(bitAnd(v, 1) = 1, intDiv(v, 2) + %s, %s), LM%d)", lit(base), neg, j))
+		st.let(fmt.Sprintf("NV%d", j), fmt.Sprintf("arrayReverse(arrayMap(v -> if(bitAnd(v, 1) = 0, intDiv(v, 2) + %s, %s), NM%d))", lit(base), big, j))
+		st.next()
+		st.let(fmt.Sprintf("LS%d", j), runningMax(fmt.Sprintf("LV%d", j)))
+		st.let(fmt.Sprintf("NS%d", j), runningMin(fmt.Sprintf("NV%d", j)))
+		st.next()
+		st.let(fmt.Sprintf("LX%d", j), fmt.Sprintf("arrayFilter((v, m) -> bitAnd(m, 1) = 0, LS%d, LM%d)", j, j))
+		st.let(fmt.Sprintf("NX%d", j), fmt.Sprintf("arrayReverse(arrayFilter((v, m) -> bitAnd(m, 1) = 1, NS%d, arrayReverse(NM%d)))", j, j))
+	}
+	x.startBounds(st, window)
+}
+
+// startBounds defines M from NX<j> (define).
+func (x *classExclusions) startBounds(st *stages, window int64) {
 	st.next()
 	m := "toInt64(0)"
 	params, args := []string{"gt"}, []string{"GT"}
@@ -145,6 +177,38 @@ func (x *classExclusions) sets(n int) (bound, lo, hi []int) {
 	return bound, lo, hi
 }
 
+// startRun is one of funnelSQL's (and typedSQL's) running maxima: its
+// arrays' prefix p, the condition startIf on a start's group (SQL over
+// ms, the group's M; "" for every start), and the most steps it answers
+// for.
+type startRun struct {
+	p, startIf string
+	hi         int
+}
+
+// runs are the running maxima to compute for n steps (one of every start
+// without exclusions, x nil; else sets') and lastOf(k), the column of
+// the latest start of a chain counted at k steps.
+func (x *classExclusions) runs(n int) ([]startRun, func(k int) string) {
+	if x == nil {
+		return []startRun{{hi: n}}, func(k int) string { return fmt.Sprintf("last%d", k) }
+	}
+	bound, lo, hi := x.sets(n)
+	var runs []startRun
+	setOf := make([]string, n+1) // the prefix of the run answering k steps
+	for s := range bound {
+		r := startRun{fmt.Sprintf("S%d_", s), fmt.Sprintf("ms <= %d", bound[s]), hi[s]}
+		if s == len(bound)-1 { // every start: the run answering a single step too
+			r = startRun{hi: n}
+		}
+		runs = append(runs, r)
+		for k := lo[s]; k <= hi[s]; k++ {
+			setOf[k] = r.p
+		}
+	}
+	return runs, func(k int) string { return fmt.Sprintf("%slast%d", setOf[k], k) }
+}
+
 // gate is the condition on p (a chain's latest start) for extending it
 // from j steps done to k in one group: no excluded event of an exclusion
 // whose step To it does in between, strictly between its start and the
@@ -159,6 +223,26 @@ func (x *classExclusions) gate(j, k int, p string) string {
 		}
 	}
 	return strings.Join(conds, " AND ")
+}
+
+// blockIf is the condition on a group (gt) that fills steps j+1..k (a
+// count of steps done before it, 1-based k) of the counted chain, whose
+// start is at t0: no exclusion whose step To it fills has an event
+// strictly between t0 and gt — gt is no later than the exclusion's first
+// event after t0 (nxc<j>: firstAfter). It returns "" for none, and the
+// scalars it reads.
+func (x *classExclusions) blockIf(j, k int) (string, []string) {
+	var conds, used []string
+	seen := map[int]bool{}
+	for i, to := range x.to {
+		if j < to && to <= k && !seen[x.name[i]] {
+			seen[x.name[i]] = true
+			v := fmt.Sprintf("nxc%d", x.name[i])
+			conds = append(conds, "gt <= "+v)
+			used = append(used, v)
+		}
+	}
+	return strings.Join(conds, " AND "), used
 }
 
 // firstAfter defines nxc<j>, per excluded name j, its first event after

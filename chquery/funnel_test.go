@@ -255,8 +255,9 @@ func TestFunnelHeavyPerson(t *testing.T) {
 	// any order, any order over one name with two filters, windowFunnel's
 	// strict_once (with strict_increase; alone over repeated steps),
 	// Amplitude's and PostHog's rules over repeated steps, and steps of one
-	// name with different filters (both met by every view; also PostHog's
-	// strict, whose groups of mixed names track which event fills a step).
+	// name with different filters (both met by every view), also under
+	// PostHog's strict rules (whose groups of mixed names track which event
+	// fills a step) and with exclusions from step 1.
 	for _, q := range []query.FunnelQuery{
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", To: 1}}},
 		{Steps: q.Steps, Window: "1h", Exclude: []query.Exclusion{{Event: "other", From: 1, To: 2}}},
@@ -271,6 +272,7 @@ func TestFunnelHeavyPerson(t *testing.T) {
 		{Steps: query.FunnelSteps([]string{"view", "view where p = x", "buy"}), Window: "1h", Mode: query.FunnelAny},
 		{Steps: []query.FunnelStep{{Event: "view"}, {Event: "cart"}, {Event: "view", Where: []string{"p is not set"}}, {Event: "buy"}}, Window: "1h"},
 		{Steps: []query.FunnelStep{{Event: "view"}, {Event: "cart"}, {Event: "view", Where: []string{"p is not set"}}, {Event: "buy"}}, Window: "1h", Semantics: query.SemPostHog, Mode: query.FunnelStrict},
+		{Steps: []query.FunnelStep{{Event: "view"}, {Event: "cart"}, {Event: "view", Where: []string{"p is not set"}}, {Event: "buy"}}, Window: "1h", Exclude: []query.Exclusion{{Event: "other", To: 2}, {Event: "cart"}}},
 	} {
 		start = time.Now()
 		sameFunnel(t, b, q)

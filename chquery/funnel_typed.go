@@ -3,9 +3,11 @@ package chquery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/query"
 )
@@ -41,6 +43,12 @@ import (
 //     holding a block j+1..e around s with steps 1..j done before it and
 //     w<e> after it.
 //
+// Exclusions (all from step 1: wholeExclusions) are funnelSQL's
+// (classExclusions): the running maxima per set of starts, gated; and a
+// group that fills the step To of an exclusion for the counted chain
+// (in 2 and 3) comes no later than that exclusion's first event after
+// t0.
+//
 // Each step is a pass over the person's groups (each r, W and chain step
 // a least or greatest over them), linear in the person's events.
 func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, rule attemptRule) (partSQL, error) {
@@ -75,7 +83,22 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 		}
 	}
 	pick := q.By != "" || len(starts) > 1 // the counted event is looked up
-	inner := e.personKeysWith(q, span, f, window, where, cases, events, "code IN ("+strings.Join(startCodes, ", ")+")", keyOptions{order: pick})
+	opts := keyOptions{order: pick}
+	// Exclusions, all from step 1 (wholeExclusions), as funnelSQL's
+	// (classExclusions), their events' times apart from K, as the type
+	// codes take the key's code bits. Events of an excluded name that are
+	// of no type have code 0: in K they only add groups no step fills,
+	// and a person with only those has groups but no start.
+	var x *classExclusions
+	if len(q.Exclude) > 0 {
+		x, _ = newClassExclusions(q, 0)
+		cases = append(cases, "("+e.t.Event+" IN ("+clickhouse.Strings(x.names)+")), 0")
+		events = append(events, x.names...)
+		for _, nm := range x.names {
+			opts.times = append(opts.times, e.t.Event+" = "+clickhouse.String(nm))
+		}
+	}
+	inner := e.personKeysWith(q, span, f, window, where, cases, events, "code IN ("+strings.Join(startCodes, ", ")+")", opts)
 
 	var st stages
 	groupCounts(&st, f.min, 1, 0, 0) // T, C, GT
@@ -138,39 +161,70 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 	}
 
 	// 1. Per level k, the latest start of a chain that has done steps
-	// 1..k by each group (funnelSQL's A_k).
+	// 1..k by each group (funnelSQL's A_k); with exclusions, per set of
+	// starts (classExclusions.sets, prefix S<s>_), gated as funnelSQL's.
+	var xParams, xArgs []string
+	if x != nil {
+		x.fromKeys(&st, f.min, window)
+		xParams, xArgs = []string{"ms"}, []string{"M"}
+		for j := 1; j <= len(x.names); j++ {
+			xParams = append(xParams, fmt.Sprintf("lx%d", j))
+			xArgs = append(xArgs, fmt.Sprintf("LX%d", j))
+		}
+	}
+	runs, lastOf := x.runs(n)
 	for k := 1; k <= n; k++ {
-		var params, args []string
 		if k > 1 {
 			st.next()
-			st.let(fmt.Sprintf("PA%d", k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(A%d), %s)", k-1, neg))
-			st.let(fmt.Sprintf("last%d", k-1), fmt.Sprintf("arrayElement(A%d, -1)", k-1))
 		}
-		best := ""
-		for j := 0; j < k; j++ {
-			val := "if(gt < " + lit(span.To) + ", gt, " + neg + ")"
-			if j > 0 {
-				params = append(params, fmt.Sprintf("p%d", j))
-				args = append(args, fmt.Sprintf("PA%d", j))
-				val = fmt.Sprintf("p%d", j)
+		for _, r := range runs {
+			if k > r.hi {
+				continue
 			}
-			term := "if(" + fill(j, k, plain) + ", " + val + ", " + neg + ")"
-			if best == "" {
-				best = term
-			} else {
-				best = "greatest(" + best + ", " + term + ")"
+			p := r.p
+			params, args := slices.Clone(xParams), slices.Clone(xArgs)
+			if k > 1 {
+				st.let(fmt.Sprintf("%sPA%d", p, k-1), fmt.Sprintf("arrayPushFront(arrayPopBack(%sA%d), %s)", p, k-1, neg))
+				st.let(fmt.Sprintf("%slast%d", p, k-1), fmt.Sprintf("arrayElement(%sA%d, -1)", p, k-1))
 			}
+			best := ""
+			for j := 0; j < k; j++ {
+				start := "gt < " + lit(span.To)
+				if r.startIf != "" {
+					start += " AND " + r.startIf
+				}
+				val := "if(" + start + ", gt, " + neg + ")"
+				cond := fill(j, k, plain)
+				if j > 0 {
+					params = append(params, fmt.Sprintf("p%d", j))
+					args = append(args, fmt.Sprintf("%sPA%d", p, j))
+					val = fmt.Sprintf("p%d", j)
+					if x != nil {
+						if g := x.gate(j, k, val); g != "" {
+							cond += " AND " + g
+						}
+					}
+				}
+				term := "if(" + cond + ", " + val + ", " + neg + ")"
+				if best == "" {
+					best = term
+				} else {
+					best = "greatest(" + best + ", " + term + ")"
+				}
+			}
+			st.let(fmt.Sprintf("%sB%d", p, k), lambda("if("+best+" >= gt - "+lit(window)+", "+best+", "+neg+")", params, args))
+			st.let(fmt.Sprintf("%sA%d", p, k), runningMax(fmt.Sprintf("%sB%d", p, k)))
 		}
-		st.let(fmt.Sprintf("B%d", k), lambda("if("+best+" >= gt - "+lit(window)+", "+best+", "+neg+")", params, args))
-		st.let(fmt.Sprintf("A%d", k), runningMax(fmt.Sprintf("B%d", k)))
 	}
 	st.next()
-	st.let(fmt.Sprintf("last%d", n), fmt.Sprintf("arrayElement(A%d, -1)", n))
+	for _, r := range runs {
+		st.let(fmt.Sprintf("%slast%d", r.p, r.hi), fmt.Sprintf("arrayElement(%sA%d, -1)", r.p, r.hi))
+	}
 	st.next()
 	level, start := "-1", neg
 	for k := 1; k <= n; k++ {
-		level = fmt.Sprintf("if(last%d > %s, %d, %s)", k, neg, k-1, level)
-		start = fmt.Sprintf("if(last%d > %s, last%d, %s)", k, neg, k, start)
+		level = fmt.Sprintf("if(%s > %s, %d, %s)", lastOf(k), neg, k-1, level)
+		start = fmt.Sprintf("if(%s > %s, %s, %s)", lastOf(k), neg, lastOf(k), start)
 	}
 	st.let("level", level)
 	if rule == earliestAttempt {
@@ -180,6 +234,22 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 	}
 	st.next()
 	st.let("lv", "level + 1")
+	if x != nil {
+		x.firstAfter(&st)
+	}
+	// gated(j, k, cond, used): cond for a group filling steps j+1..k of
+	// the counted chain with the exclusions' condition (blockIf), and the
+	// scalars both read.
+	gated := func(j, k int, cond string, used []string) (string, []string) {
+		if x == nil {
+			return cond, used
+		}
+		c, u := x.blockIf(j, k)
+		if c == "" {
+			return cond, used
+		}
+		return cond + " AND " + c, append(used, u...)
+	}
 
 	// 2. Per step-1 type i, r<i>_<k>. Scalars a lambda reads are named
 	// outside it as well (see count).
@@ -207,7 +277,9 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 				after = "gt > " + r(j)
 				used = append(used, r(j))
 			}
-			ors = append(ors, "("+after+" AND "+fill(j, k, count)+")")
+			var cond string
+			cond, used = gated(j, k, after+" AND "+fill(j, k, count), used)
+			ors = append(ors, "("+cond+")")
 		}
 		return least(inWindow+" AND ("+strings.Join(ors, " OR ")+")", append(used, "t0")...)
 	}
@@ -293,9 +365,9 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 	block := func(j, e int) (string, []string) {
 		cond := fmt.Sprintf("%d <= lv AND %s", e, fill(j, e, counted))
 		if e < n {
-			return cond + fmt.Sprintf(" AND (lv = %d OR w%d > gt)", e, e), []string{fmt.Sprintf("w%d", e)}
+			return gated(j, e, cond+fmt.Sprintf(" AND (lv = %d OR w%d > gt)", e, e), []string{fmt.Sprintf("w%d", e)})
 		}
-		return cond + fmt.Sprintf(" AND lv = %d", e), nil
+		return gated(j, e, cond+fmt.Sprintf(" AND lv = %d", e), nil)
 	}
 	scalars := append([]string{"t0", "lv", "rL"}, adj...)
 	for e := n - 1; e >= 2; e-- {

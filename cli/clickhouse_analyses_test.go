@@ -50,6 +50,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,view where plan = pro,buy", "--window", "2h", "--by", "plan", "--dropped-at", "2"},
+			{"funnel", "--steps", "view,view where plan = pro,buy", "--exclude", "open", "--exclude", "cart:1-2", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view where plan != free,cart,view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,view,buy", "--semantics", "posthog", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,buy", "--semantics", "posthog", "--mode", "strict"},
