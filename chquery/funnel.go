@@ -115,8 +115,8 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 // compiled: over steps sharing a name, those from a step after the first
 // (funnelSQL compiles those from step 1); over steps of different names,
 // those from a step after the first unless all run between the same two
-// steps (betweenSQL). The rest distinctSQL compiles (strictSQL compiles
-// every exclusion).
+// steps, with those from step 1 ending outside them (betweenSQL). The
+// rest distinctSQL compiles (strictSQL compiles every exclusion).
 func wholeExclusions(q query.FunnelQuery) error {
 	if !distinctNames(q.Steps) {
 		for _, x := range q.Exclude {

@@ -3,6 +3,7 @@ package chquery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,21 +12,36 @@ import (
 )
 
 // betweenExclusions reports whether q is an ordered funnel of steps with
-// different names whose exclusions all run between the same two steps,
-// the first of them after step 1 (--exclude x:2-3): betweenSQL's form.
-// It returns those steps, 0-based, To resolved.
+// different names whose exclusions from a step after the first all run
+// between the same two steps (--exclude x:2-3), with any from step 1
+// that end before the first of them or at or after the second
+// (--exclude y, --exclude y:1-2): betweenSQL's form. It returns those
+// two steps, 0-based, To resolved.
 func betweenExclusions(q query.FunnelQuery) (from, to int, ok bool) {
 	if len(q.Exclude) == 0 || !distinctNames(q.Steps) || anyOrder(q.Mode) || strings.EqualFold(q.Mode, query.FunnelStrict) {
 		return 0, 0, false
 	}
 	exs := exclusionSteps(q)
+	from, to = -1, -1
 	for _, x := range exs {
-		if x != exs[0] {
+		if x[0] == 0 {
+			continue
+		}
+		if from >= 0 && x != [2]int{from, to} {
+			return 0, 0, false
+		}
+		from, to = x[0], x[1]
+	}
+	if from < 0 {
+		return 0, 0, false
+	}
+	for _, x := range exs {
+		if x[0] == 0 && x[1] >= from && x[1] < to {
 			return 0, 0, false
 		}
 	}
 	// Codes up to n+3 go in the low bits of a packed key (below).
-	return exs[0][0], exs[0][1], exs[0][0] > 0 && len(q.Steps)+4 < 1<<codeBits
+	return from, to, len(q.Steps)+4 < 1<<codeBits
 }
 
 // betweenSQL is the ordered funnel, steps of different names, whose
@@ -59,11 +75,23 @@ func betweenExclusions(q query.FunnelQuery) (from, to int, ok bool) {
 // sorting before the steps of their instant, and the backward passes carry
 // the completion of the next step-F event to them.
 //
+// Exclusions from step 1 (To outside [F, T)) bound, per start, when their
+// step To may be done: no later than their next event after the start
+// (NO<j>, a reversed running minimum over their keys merged with the
+// starts). Whatever the level, the chain above passes step To at its
+// earliest (To < F: the greedy prefix; To >= T: through the first good
+// step-F event, greedy after it), so a start reaches level k >= To when
+// that completion X<To> is no later than the bound; and a start whose
+// level is below the To of one whose event comes in its window counts
+// at step 1 (as in distinctSQL).
+//
 // The latest attempt of the deepest level counts. Its chain is the one the
 // local engine reports: the first event of the level's step at the
 // completion above, and back from it, the latest event of each earlier
 // step before the next step's — for step T, the latest whose own latest
-// step-F event has no excluded event after it before T's.
+// step-F event has no excluded event after it before T's — and no later
+// than the next event after the start of an exclusion from step 1 ending
+// at that step.
 func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, from, to int) (partSQL, error) {
 	t := e.t
 	n := len(q.Steps)
@@ -79,16 +107,34 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 	if err != nil {
 		return nil, err
 	}
-	var xs []string
-	for _, x := range q.Exclude {
-		xs = append(xs, x.Event)
+	// xs: the events excluded between F and T; ones: those excluded from
+	// step 1 (names numbered from 1), with per exclusion its name and To.
+	var xs, ones []string
+	var oneName, oneTo []int
+	for i, ex := range exclusionSteps(q) {
+		name := q.Exclude[i].Event
+		if ex[0] > 0 {
+			xs = append(xs, name)
+			continue
+		}
+		j := slices.Index(ones, name)
+		if j < 0 {
+			ones = append(ones, name)
+			j = len(ones) - 1
+		}
+		oneName, oneTo = append(oneName, j+1), append(oneTo, ex[1])
 	}
 	excluded := t.Event + " IN (" + clickhouse.Strings(xs) + ")"
-	codes = append(codes, "("+excluded+"), 0")
+	codes = append(codes, "("+t.Event+" IN ("+clickhouse.Strings(append(slices.Clone(xs), ones...))+")), 0")
 	names = append(names, xs...)
+	names = append(names, ones...)
 	// K: the step events' keys (step k+1's code is k+1); XK0: the excluded
-	// events' keys, code 0.
-	inner := e.personKeysWith(q, span, f, window, where, codes, names, "code = 1", keyOptions{stepsOnly: true, times: []string{excluded}})
+	// events' keys, code 0; XK<j>: those of ones[j-1].
+	times := []string{excluded}
+	for _, name := range ones {
+		times = append(times, t.Event+" = "+clickhouse.String(name))
+	}
+	inner := e.personKeysWith(q, span, f, window, where, codes, names, "code = 1", keyOptions{stepsOnly: true, times: times})
 
 	const big = "toInt64(4611686018427387904)" // -neg: "never"
 	shift := strconv.Itoa(codeBits)
@@ -176,14 +222,43 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 			st.let(fmt.Sprintf("X%d", k), marker(fmt.Sprintf("GV%d", k), 0))
 		}
 	}
+	// NO<j>: per start, the next event of ones[j-1] after its instant
+	// (starts sort after the excluded events of their instant).
+	for j := 1; j <= len(ones); j++ {
+		st.next()
+		st.let(fmt.Sprintf("OW%d", j), fmt.Sprintf("arraySort(arrayConcat(XK%d, arrayMap(s -> s * %s + %d, ST)))", j, unit, mask))
+		st.next()
+		st.let(fmt.Sprintf("OV%d", j), fmt.Sprintf("arrayReverse(arrayMap(k -> if(bitAnd(k, %d) = 0, bitShiftRight(k, %s), %s), OW%d))", mask, shift, big, j))
+		st.next()
+		st.let(fmt.Sprintf("OS%d", j), runningMin(fmt.Sprintf("OV%d", j)))
+		st.next()
+		st.let(fmt.Sprintf("NO%d", j), fmt.Sprintf("arrayReverse(arrayFilter((v, k) -> bitAnd(k, %d) = %d, OS%d, arrayReverse(OW%d)))", mask, mask, j, j))
+	}
 	// FL: per start its level plus one. The levels reached are a prefix
-	// (each completion is no earlier than the one before).
+	// (each completion is no earlier than the one before, and a level
+	// past an exclusion's To needs what that To needs).
 	params, args := []string{"s"}, []string{"ST"}
 	var reach, held []string
 	for k := 1; k < n; k++ {
 		params = append(params, fmt.Sprintf("x%d", k))
 		args = append(args, fmt.Sprintf("X%d", k))
-		reach = append(reach, fmt.Sprintf("toInt64(x%d - s <= %s)", k, W))
+		cond := fmt.Sprintf("x%d - s <= %s", k, W)
+		for i, to1 := range oneTo {
+			if to1 <= k {
+				cond += fmt.Sprintf(" AND x%d <= no%d", to1, oneName[i])
+			}
+		}
+		reach = append(reach, "toInt64("+cond+")")
+	}
+	// m1: the highest To of an exclusion from step 1 whose event comes in
+	// the start's window (0: none).
+	m1 := "toInt64(0)"
+	for j := 1; j <= len(ones); j++ {
+		params = append(params, fmt.Sprintf("no%d", j))
+		args = append(args, fmt.Sprintf("NO%d", j))
+	}
+	for i, to1 := range oneTo {
+		m1 = fmt.Sprintf("greatest(%s, if(no%d - s <= %s, toInt64(%d), toInt64(0)))", m1, oneName[i], W, to1)
 	}
 	for k := from; k < to; k++ {
 		params = append(params, fmt.Sprintf("q%d", k))
@@ -193,8 +268,9 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 	st.next()
 	st.let("U", fmt.Sprintf("arrayMap((%s) -> %s, %s)", strings.Join(params, ", "), strings.Join(reach, " + "), strings.Join(args, ", ")))
 	st.let("H", fmt.Sprintf("arrayMap((%s) -> %d + %s, %s)", strings.Join(params, ", "), from-1, strings.Join(held, " + "), strings.Join(args, ", ")))
+	st.let("M1", fmt.Sprintf("arrayMap((%s) -> %s, %s)", strings.Join(params, ", "), m1, strings.Join(args, ", ")))
 	st.next()
-	st.let("FL", fmt.Sprintf("arrayMap((u, h) -> if(u >= %d AND u < %d, greatest(h, %d), u) + 1, U, H)", from, to, from))
+	st.let("FL", fmt.Sprintf("arrayMap((u, h, m) -> if(u < m, 0, if(u >= %d AND u < %d, greatest(h, %d), u)) + 1, U, H, M1)", from, to, from))
 	st.next()
 	st.let("top", "arrayReduce('max', FL)")
 	st.next()
@@ -220,11 +296,23 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 			st.let(fmt.Sprintf("CNT%d", k), fmt.Sprintf("arrayCumSum(arrayMap(c -> toUInt32(c = %d), C))", k+1))
 			st.let(fmt.Sprintf("IX%d", k), fmt.Sprintf("arrayFilter((i, c) -> c = %d, arrayEnumerate(C), C)", k+1))
 		}
+		// PO<j>: how many keys come up to the counted start's next event
+		// of ones[j-1] (CNT there bounds the steps it ends at).
+		for j := 1; j <= len(ones); j++ {
+			st.let(fmt.Sprintf("PO%d", j), count("K", "<", fmt.Sprintf("(least(arrayElement(NO%d, idx), %s) + 1) * %s", j, span54, unit)))
+		}
+		st.next()
 		for k := n - 1; k >= 1; k-- {
 			first := fmt.Sprintf("toInt64(indexOf(K, fin * %s + %d))", unit, k+1)
 			j := fmt.Sprintf("if(level = %d, %s, 0)", k, first)
 			if k < n-1 {
-				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, toInt64(arrayElement(IX%d, arrayElement(CNT%d, J%d))), 0)", k, first, k, k, k, k+1)
+				at := fmt.Sprintf("arrayElement(CNT%d, J%d)", k, k+1)
+				for i, to1 := range oneTo {
+					if to1 == k {
+						at = fmt.Sprintf("least(%s, arrayElement(CNT%d, PO%d))", at, k, oneName[i])
+					}
+				}
+				j = fmt.Sprintf("multiIf(level = %d, %s, level > %d, toInt64(arrayElement(IX%d, %s)), 0)", k, first, k, k, at)
 			}
 			st.let(fmt.Sprintf("J%d", k), j)
 		}

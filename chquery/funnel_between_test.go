@@ -67,9 +67,59 @@ func TestFunnelBetweenHandChecked(t *testing.T) {
 	}
 }
 
+// TestFunnelBetweenBesideStartHandChecked: a b c d within an hour, x
+// excluded between c and d, and y from step 1 to b, then over the whole
+// funnel. v1 (a b c d) converts. v2's y comes between its a and b: at a
+// either way. v3's x comes between its c and d: held at c, and at a when
+// its later y runs to d. v4's y comes after its b: it converts, and is
+// held at a when y runs to d. v5's second a, after its y, starts a clean
+// chain (3m from c to d). v6 (a b y b c d) converts through its first b,
+// the second coming after the y: 3m from b to c, not 1m.
+func TestFunnelBetweenBesideStartHandChecked(t *testing.T) {
+	f := newFixture(t)
+	ev := eventAt
+	raw := []query.RawEvent{
+		ev("v1", "a", 10, 0), ev("v1", "b", 10, 1), ev("v1", "c", 10, 2), ev("v1", "d", 10, 3),
+		ev("v2", "a", 10, 0), ev("v2", "y", 10, 1), ev("v2", "b", 10, 2), ev("v2", "c", 10, 3), ev("v2", "d", 10, 4),
+		ev("v3", "a", 10, 0), ev("v3", "b", 10, 1), ev("v3", "c", 10, 4), ev("v3", "x", 10, 5), ev("v3", "d", 10, 6), ev("v3", "y", 10, 7),
+		ev("v4", "a", 10, 0), ev("v4", "b", 10, 1), ev("v4", "c", 10, 2), ev("v4", "y", 10, 3), ev("v4", "d", 10, 4),
+		ev("v5", "a", 10, 0), ev("v5", "y", 10, 1), ev("v5", "a", 10, 2), ev("v5", "b", 10, 3), ev("v5", "c", 10, 4), ev("v5", "d", 10, 7),
+		ev("v6", "a", 10, 0), ev("v6", "b", 10, 1), ev("v6", "y", 10, 2), ev("v6", "b", 10, 3), ev("v6", "c", 10, 4), ev("v6", "d", 10, 5),
+		ev("zz", "other", 24*30, 0),
+	}
+	b := f.load(raw, time.UTC)
+	for _, tc := range []struct {
+		yTo     int
+		users   []int
+		medians []float64 // per step after the first, seconds
+		p75c    float64   // the third quartile from b to c
+	}{
+		// b to c: v1, v4, v5 1m, v3 and v6 3m; c to d: v1, v6 1m, v4 2m,
+		// v5 3m.
+		{1, []int{6, 5, 5, 4}, []float64{60, 60, 90}, 180},
+		{0, []int{6, 2, 2, 2}, []float64{60, 60, 120}, 60},
+	} {
+		q := query.FunnelQuery{Steps: query.FunnelSteps([]string{"a", "b", "c", "d"}), Window: "1h", Exclude: []query.Exclusion{{Event: "x", From: 2, To: 3}, {Event: "y", To: tc.yTo}}}
+		r := sameFunnel(t, b, q)
+		var users []int
+		var medians []float64
+		for k, s := range r.Steps {
+			users = append(users, s.Users)
+			if k > 0 && s.MedianSeconds != nil {
+				medians = append(medians, *s.MedianSeconds)
+			}
+		}
+		if !slices.Equal(users, tc.users) || !slices.Equal(medians, tc.medians) || *r.Steps[2].P75Seconds != tc.p75c {
+			t.Fatalf("y to %d: users per step %v, medians %v, b to c %+v; want %v, %v, %v", tc.yTo+1, users, medians, r.Steps[2], tc.users, tc.medians, tc.p75c)
+		}
+	}
+}
+
 // TestFunnelBetweenMatchesLocal compares ordered funnels whose exclusions
 // run between two steps after the first (one or several events, a step's
-// own event among them) with the local engine on random timelines: equal
+// own event among them), half of them beside exclusions from step 1 that
+// end before the first or at or after the second, with the local engine
+// on random timelines: equal
 // times (excluded events at the steps' instants too), repeated starts,
 // windows in milliseconds landing on event times, --where, --by, ranges,
 // zones whose clocks change inside the data (zoneOf), every other
@@ -108,6 +158,24 @@ func TestFunnelBetweenMatchesLocal(t *testing.T) {
 			}
 			if rng.Intn(4) == 0 {
 				q.Exclude[0].Event = q.Steps[rng.Intn(n)].Event // a step's own event
+			}
+			if rng.Intn(2) == 0 {
+				// From step 1 to a step outside [from, to).
+				last := to
+				if to == 0 {
+					last = n - 1
+				}
+				var tos []int
+				for k := 1; k < n; k++ {
+					if k < from || k >= last {
+						tos = append(tos, k)
+					}
+				}
+				x := query.Exclusion{Event: []string{"y", "x", q.Steps[rng.Intn(n)].Event}[rng.Intn(3)], To: tos[rng.Intn(len(tos))]}
+				if x.To == n-1 && rng.Intn(2) == 0 {
+					x.To = 0
+				}
+				q.Exclude = append(q.Exclude, x)
 			}
 			randomScope(rng, &q, day)
 			if rng.Intn(3) == 0 {

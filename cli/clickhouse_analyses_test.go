@@ -46,6 +46,7 @@ func TestClickHouseAnalysesMatchLocal(t *testing.T) {
 			{"funnel", "--steps", "view,view,buy", "--semantics", "clickhouse", "--option", "strict_once", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,buy", "--exclude", "open", "--window", "3h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,buy", "--exclude", "open:2-3", "--window", "3h"},
+			{"funnel", "--steps", "view,cart,open,buy", "--exclude", "view:3-4", "--exclude", "buy:1-2", "--exclude", "cart", "--window", "3h", "--by", "plan"},
 			{"funnel", "--steps", "view,view,buy", "--exclude", "open", "--exclude", "cart:1-2", "--window", "3h", "--by", "plan"},
 			{"funnel", "--steps", "view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
 			{"funnel", "--steps", "view,cart,view,buy", "--semantics", "amplitude", "--window", "2h", "--by", "plan"},
