@@ -29,6 +29,11 @@ type backends struct {
 	name            string           // the tables' name
 	raw             []query.RawEvent // the events, in storage order
 	loc             *time.Location   // the display zone
+	// cols are the property keys of the sharded tables' property columns,
+	// in their INSERT order (push's layout: each key its own column);
+	// the single server's table keeps every property in the arrays (the
+	// layout of tables pushed by an older spoor).
+	cols []string
 }
 
 var tableSeq atomic.Int64
@@ -36,6 +41,10 @@ var tableSeq atomic.Int64
 const tableDDL = `(person String, distinct_id String, time Int64, event String,
 	prop_keys Array(String), prop_values Array(String), id UInt64, person_order UInt64)
 	ENGINE = MergeTree ORDER BY (person, time, id)`
+
+// columnsDDL is tableDDL with properties as columns (clickhouse.PropColumn):
+// columns are added as keys arrive.
+var columnsDDL = strings.Replace(tableDDL, "prop_keys Array(String)", "prop_keys Array(String) COMMENT "+clickhouse.String(clickhouse.PropKeysComment), 1)
 
 // fixture is what each test opens first: the two servers and a database
 // of its own for the tables it loads.
@@ -71,7 +80,7 @@ func (f *fixture) load(raw []query.RawEvent, loc *time.Location) *backends {
 	name := fmt.Sprintf("ev%d", tableSeq.Add(1))
 	f.exec(0, "CREATE TABLE "+db+"."+name+"_one "+tableDDL)
 	for i := range c.Servers {
-		f.exec(i, "CREATE TABLE "+db+"."+name+"_local "+tableDDL)
+		f.exec(i, "CREATE TABLE "+db+"."+name+"_local "+columnsDDL)
 	}
 	f.exec(0, "CREATE TABLE "+db+"."+name+" AS "+db+"."+name+"_local ENGINE = Distributed("+chtest.ClusterName+", "+db+", "+name+"_local, cityHash64(person))")
 	b := &backends{name: name, loc: loc}
@@ -109,6 +118,36 @@ func (f *fixture) add(b *backends, raw []query.RawEvent) {
 			}
 		}
 	}
+	// New keys get columns on both shards, then on the Distributed table,
+	// as push adds them.
+	have := map[string]bool{}
+	for _, k := range b.cols {
+		have[k] = true
+	}
+	var add []string
+	for _, e := range raw {
+		for k := range e.Props {
+			if !have[k] {
+				have[k] = true
+				add = append(add, k)
+			}
+		}
+	}
+	if len(add) > 0 {
+		if b.sharded != nil {
+			f.t.Fatalf("events add property keys %q after the engines read the table's columns", add)
+		}
+		sort.Strings(add)
+		var alter []string
+		for _, k := range add {
+			alter = append(alter, clickhouse.AddPropColumn(k))
+		}
+		for i := range f.c.Servers {
+			f.exec(i, "ALTER TABLE "+f.db+"."+b.name+"_local "+strings.Join(alter, ", "))
+		}
+		f.exec(0, "ALTER TABLE "+f.db+"."+b.name+" "+strings.Join(alter, ", "))
+		b.cols = append(b.cols, add...)
+	}
 	var rows strings.Builder
 	var shard [2]strings.Builder
 	for i, e := range raw {
@@ -126,18 +165,35 @@ func (f *fixture) add(b *backends, raw []query.RawEvent) {
 		r = fmt.Appendf(r, "\t%d\t", e.Time)
 		r = clickhouse.AppendTSV(r, e.Event)
 		r = append(r, '\t')
+		head := len(r)
 		r = clickhouse.AppendTSVArray(r, keys)
 		r = append(r, '\t')
 		r = clickhouse.AppendTSVArray(r, vals)
-		r = fmt.Appendf(r, "\t%d\t%d\n", len(b.raw)+i+1, place[e.User])
+		tail := fmt.Appendf(nil, "\t%d\t%d", len(b.raw)+i+1, place[e.User])
 		rows.Write(r)
-		shard[crc32.ChecksumIEEE([]byte(e.User))%2].Write(r)
+		rows.Write(tail)
+		rows.WriteByte('\n')
+		// The sharded row: empty arrays, a column per key.
+		r = append(append(r[:head], "[]\t[]"...), tail...)
+		for _, k := range b.cols {
+			r = append(r, '\t')
+			if v, ok := e.Props[k]; ok {
+				r = clickhouse.AppendTSV(r, v)
+			} else {
+				r = append(r, `\N`...)
+			}
+		}
+		shard[crc32.ChecksumIEEE([]byte(e.User))%2].Write(append(r, '\n'))
 	}
 	if len(raw) > 0 {
 		f.exec(0, "INSERT INTO "+f.db+"."+b.name+"_one FORMAT TabSeparated\n"+rows.String())
+		cols := "person, distinct_id, time, event, prop_keys, prop_values, id, person_order"
+		for _, k := range b.cols {
+			cols += ", " + clickhouse.Ident(clickhouse.PropColumn(k))
+		}
 		for i := range f.c.Servers {
 			if shard[i].Len() > 0 {
-				f.exec(i, "INSERT INTO "+f.db+"."+b.name+"_local FORMAT TabSeparated\n"+shard[i].String())
+				f.exec(i, "INSERT INTO "+f.db+"."+b.name+"_local ("+cols+") FORMAT TabSeparated\n"+shard[i].String())
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package chquery
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -189,22 +190,23 @@ func (e *Engine) Timeline(ctx context.Context, id string, loc *time.Location) (q
 	tl.User = r.Rows[0][0]
 	person := t.Person + " = " + clickhouse.String(tl.User)
 	props := "properties"
-	switch t.Source.Schema {
-	case "spoor":
+	if t.Source.Schema == "spoor" {
 		props = "arrayMap((k, v) -> (k, v), prop_keys, prop_values)"
-	case "columns":
-		var pairs []string
-		for _, col := range t.Columns {
-			if col.Name == src.UserCol || col.Name == src.EventCol || col.Name == src.TimeCol {
-				continue
-			}
-			v, p := t.Prop(col.Name)
-			pairs = append(pairs, "("+clickhouse.String(col.Name)+", "+v+", toUInt8("+p+"))")
+	}
+	if keys := t.PropColumnKeys(); len(keys) > 0 {
+		pairs := make([]string, len(keys))
+		for i, k := range keys {
+			v, p := t.Prop(k)
+			pairs[i] = "(" + clickhouse.String(k) + ", " + v + ", toUInt8(" + p + "))"
 		}
-		props = "arrayMap(x -> (x.1, x.2), arrayFilter(x -> x.3 = 1, [" + strings.Join(pairs, ", ") + "]))"
-		if len(pairs) == 0 {
-			props = "[]"
+		cols := "arrayMap(x -> (x.1, x.2), arrayFilter(x -> x.3 = 1, [" + strings.Join(pairs, ", ") + "]))"
+		if t.Source.Schema == "spoor" {
+			// Push's layout: the keys without a column are in the arrays.
+			cols = "arrayConcat(" + props + ", " + cols + ")"
 		}
+		props = cols
+	} else if t.Source.Schema == "columns" {
+		props = "[]"
 	}
 	order := t.Time
 	if t.Tiebreak != "" {
@@ -237,19 +239,26 @@ func (e *Engine) Timeline(ctx context.Context, id string, loc *time.Location) (q
 	return tl, err
 }
 
-// pairsJSON turns a result's [('k','v'),...] into a JSON object of texts.
+// pairsJSON turns a result's [('k','v'),...] into a JSON object of texts,
+// keys sorted as the local timeline's (push's arrays and columns are each
+// sorted, not together).
 func pairsJSON(s string) (json.RawMessage, error) {
 	elems, err := clickhouse.ParseArray(s)
 	if err != nil || len(elems)%2 != 0 {
 		return nil, i18n.Errorf("unreadable properties %.60q", s)
 	}
+	pairs := make([][2]string, len(elems)/2)
+	for i := range pairs {
+		pairs[i] = [2]string{elems[2*i], elems[2*i+1]}
+	}
+	slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	b := []byte{'{'}
-	for i := 0; i < len(elems); i += 2 {
+	for i, kv := range pairs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		k, _ := json.Marshal(elems[i])
-		v, _ := json.Marshal(elems[i+1])
+		k, _ := json.Marshal(kv[0])
+		v, _ := json.Marshal(kv[1])
 		b = append(append(append(b, k...), ':'), v...)
 	}
 	return append(b, '}'), nil

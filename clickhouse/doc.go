@@ -14,7 +14,8 @@
 //	distinct_id String         the user id the event arrived with
 //	time        Int64          epoch milliseconds, UTC
 //	event       String         event name
-//	prop_keys   Array(String)  property keys, sorted
+//	prop_keys   Array(String)  property keys without a column (below), sorted;
+//	                           its comment is PropKeysComment
 //	prop_values Array(String)  each key's value as the local engine compares it:
 //	                           strings unquoted, numbers, true/false, null and
 //	                           nested JSON as written
@@ -28,14 +29,21 @@
 //	                           before it existed lack it, and their user
 //	                           lists come in person order
 //
+//	p_KEY       Nullable(String) a property's value (as in prop_values), NULL
+//	                           where the event lacks it: one column per key of
+//	                           the most common, named by PropColumn, the key
+//	                           as its comment; push adds them as keys arrive
+//
 // ENGINE = MergeTree ORDER BY (person, time, id). With a cluster the rows sit
 // in TABLE_local on every shard and TABLE is a Distributed table over them,
 // sharded by cityHash64(person), so each person's events are on one shard.
 // Push's progress is in the table TABLE_spoor_push (see package push);
 // Describe sets Table.ShardedByPerson, Local and Cluster for such a table.
 //
-// A property's value is prop_values[indexOf(prop_keys, 'key')]; the key is
-// present when indexOf(...) > 0. Table.Prop builds these expressions for
+// A property's value is its column's, or, for a key without one,
+// prop_values[indexOf(prop_keys, 'key')], the key present when
+// indexOf(...) > 0. A table pushed by an older spoor has no property
+// columns and no comment on prop_keys: every key is in the arrays. Table.Prop builds these expressions for
 // every layout, so a compiler need not know which layout a table has.
 //
 // # Existing tables

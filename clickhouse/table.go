@@ -3,7 +3,8 @@ package clickhouse
 import (
 	"context"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -46,11 +47,30 @@ type Table struct {
 	// Virtual are properties computed from other columns, by key: the SQL
 	// of the value and of whether it is set (a --by segment:NAME label).
 	Virtual map[string][2]string
-	props   map[string]Column // schema "columns": the property columns
+	// PropColumns is true for a table of push's layout whose properties
+	// may be columns (PropKeysComment); false for one made by an older
+	// spoor, whose properties are all in the arrays.
+	PropColumns bool
+	// props are the property columns by key: every column but the user,
+	// event and time of schema "columns"; the p_ columns of push's layout.
+	props map[string]Column
 }
 
 // Column is a table column.
-type Column struct{ Name, Type string }
+type Column struct{ Name, Type, Comment string }
+
+// PropColumn returns the column that holds property key, if one does.
+func (t *Table) PropColumn(key string) (Column, bool) {
+	c, ok := t.props[key]
+	return c, ok
+}
+
+// PropColumnKeys lists, sorted, the keys of the properties that are
+// columns: the table's other columns (schema "columns"), push's p_
+// columns.
+func (t *Table) PropColumnKeys() []string {
+	return slices.Sorted(maps.Keys(t.props))
+}
 
 // Prop returns SQL for the text of property key on a row, as the local
 // engine compares it (strings unquoted; numbers, true/false, null and
@@ -59,11 +79,13 @@ func (t *Table) Prop(key string) (value, present string) {
 	if v, ok := t.Virtual[key]; ok {
 		return v[0], v[1]
 	}
-	switch t.Source.Schema {
-	case "spoor":
+	c, ok := t.props[key]
+	switch {
+	case t.Source.Schema == "spoor" && !ok:
+		// Not a column of its own (push's layout): in the arrays.
 		idx := "indexOf(prop_keys, " + String(key) + ")"
 		return "prop_values[" + idx + "]", "(" + idx + " > 0)"
-	case "posthog":
+	case t.Source.Schema == "posthog":
 		// visitParam functions find "key": in the JSON text (the key as it
 		// is written there, escapes included). PostHog writes a space after
 		// the colon, which visitParamExtractString does not skip, so the
@@ -75,7 +97,6 @@ func (t *Table) Prop(key string) (value, present string) {
 		value = "if(startsWith(" + raw + ", '\"'), visitParamExtractString(concat('{\"v\":', " + raw + ", '}'), 'v'), " + raw + ")"
 		return value, "visitParamHas(properties, " + needle + ")"
 	}
-	c, ok := t.props[key]
 	switch {
 	case !ok:
 		return "''", "0"
@@ -91,7 +112,9 @@ func (t *Table) Prop(key string) (value, present string) {
 func (t *Table) PropKeys() string {
 	switch t.Source.Schema {
 	case "spoor":
-		return "prop_keys"
+		if len(t.props) == 0 {
+			return "prop_keys"
+		}
 	case "posthog":
 		// Every "key": in the JSON text: nested objects' keys are listed
 		// too (18.16 has no JSON parser that lists only the top level).
@@ -99,16 +122,16 @@ func (t *Table) PropKeys() string {
 		// taken for a key.
 		return `extractAll(properties, '"((?:[^"\\\\]|\\\\.)*)"\\s*:')`
 	}
-	var names []string
-	for name := range t.props {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := t.PropColumnKeys()
 	if len(names) == 0 {
 		return "emptyArrayString()"
 	}
-	// A column's key is listed where the row has a value.
+	// A column's key is listed where the row has a value; push's layout
+	// has the other keys in prop_keys.
 	var parts []string
+	if t.Source.Schema == "spoor" {
+		parts = append(parts, "prop_keys")
+	}
 	for _, n := range names {
 		_, present := t.Prop(n)
 		parts = append(parts, "if("+present+", ["+String(n)+"], emptyArrayString())")
@@ -155,6 +178,19 @@ func Describe(ctx context.Context, c *Client) (*Table, error) {
 		t.Person, t.DistinctID, t.Time, t.Event, t.Tiebreak = "person", "distinct_id", "time", "event", "id"
 		if _, ok := has["person_order"]; ok {
 			t.Order = "person_order"
+		}
+		for _, col := range cols {
+			if col.Name == "prop_keys" && col.Comment == PropKeysComment {
+				t.PropColumns = true
+			}
+		}
+		if t.PropColumns {
+			t.props = map[string]Column{}
+			for _, col := range cols {
+				if strings.HasPrefix(col.Name, "p_") {
+					t.props[col.Comment] = col
+				}
+			}
 		}
 		if strings.HasPrefix(engine, "Distributed") && s.Cluster != "" {
 			t.ShardedByPerson = true
@@ -244,13 +280,13 @@ func timeExpr(col, typ string) (string, error) {
 	return "", i18n.Errorf("the time column %s is %s: spoor reads a DateTime, Date, DateTime64 or an integer of epoch milliseconds", col, typ)
 }
 
-// columns reads a table's columns and engine in one query, explaining a
+// columns reads a table's columns (with their comments) and engine in one query, explaining a
 // missing table. system.columns lists a table's columns in their order
 // (18.16 has no position column to sort by).
 func columns(ctx context.Context, c *Client, table string) ([]Column, string, error) {
 	s := c.Source()
 	db, name := String(s.Database), String(table)
-	r, err := c.Query(ctx, "SELECT name, type, (SELECT any(engine) FROM system.tables WHERE database = "+db+" AND name = "+name+") FROM system.columns WHERE database = "+db+" AND table = "+name)
+	r, err := c.Query(ctx, "SELECT name, type, comment, (SELECT any(engine) FROM system.tables WHERE database = "+db+" AND name = "+name+") FROM system.columns WHERE database = "+db+" AND table = "+name)
 	if IsCode(err, CodeUnknownDatabase) || err == nil && len(r.Rows) == 0 {
 		return nil, "", missingTable(ctx, c, table)
 	}
@@ -259,9 +295,9 @@ func columns(ctx context.Context, c *Client, table string) ([]Column, string, er
 	}
 	var cols []Column
 	for _, row := range r.Rows {
-		cols = append(cols, Column{row[0], row[1]})
+		cols = append(cols, Column{row[0], row[1], row[2]})
 	}
-	return cols, r.Rows[0][2], nil
+	return cols, r.Rows[0][3], nil
 }
 
 // missingTable explains why a table is not there: no database, or no table.

@@ -2,7 +2,9 @@ package push
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -77,11 +79,23 @@ func localRows(t *testing.T, db *store.DB) []string {
 	return out
 }
 
-// serverRows is what the table holds, as localRows; order is SQL for the
+// serverRows is what the table holds, as localRows (the properties of the
+// arrays and the property columns together, by key); order is SQL for the
 // last column, person_order.
 func serverRows(t *testing.T, c *clickhouse.Client, order string) []string {
 	t.Helper()
-	res, err := c.Query(bg, "SELECT id, person, distinct_id, time, event, prop_keys, prop_values, "+order+" FROM "+clickhouse.Ident(c.Source().Table)+" ORDER BY id")
+	tab, err := clickhouse.Describe(bg, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols, colKeys []string
+	for _, col := range tab.Columns {
+		if strings.HasPrefix(col.Name, "p_") {
+			q := clickhouse.Ident(col.Name)
+			cols, colKeys = append(cols, ", isNotNull("+q+"), ifNull("+q+", '')"), append(colKeys, col.Comment)
+		}
+	}
+	res, err := c.Query(bg, "SELECT id, person, distinct_id, time, event, prop_keys, prop_values, "+order+strings.Join(cols, "")+" FROM "+clickhouse.Ident(c.Source().Table)+" ORDER BY id")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +106,21 @@ func serverRows(t *testing.T, c *clickhouse.Client, order string) []string {
 		if err1 != nil || err2 != nil {
 			t.Fatal(err1, err2)
 		}
-		if keys == nil {
-			keys = []string{}
+		props := map[string]string{}
+		for i, k := range keys {
+			props[k] = values[i]
 		}
-		if values == nil {
-			values = []string{}
+		for i, k := range colKeys {
+			if row[8+2*i] == "1" {
+				if _, dup := props[k]; dup {
+					t.Fatalf("event %s has %q in the arrays and in its column", row[0], k)
+				}
+				props[k] = row[9+2*i]
+			}
+		}
+		keys, values = []string{}, []string{}
+		for _, k := range slices.Sorted(maps.Keys(props)) {
+			keys, values = append(keys, k), append(values, props[k])
 		}
 		out = append(out, fmt.Sprintf("%s|%s|%s|%s|%s|%q|%q|%s", row[0], row[1], row[2], row[3], row[4], keys, values, row[7]))
 	}
@@ -371,5 +395,81 @@ func TestPushToTableWithoutPersonOrder(t *testing.T) {
 	tab, err := clickhouse.Describe(bg, cl)
 	if err != nil || tab.Order != "" {
 		t.Fatalf("Describe: order %q, %v", tab.Order, err)
+	}
+}
+
+// Property keys get columns of their own, the most common first, while the
+// table has fewer than maxPropColumns, also when an incremental push
+// brings new keys (names with any characters among them); a key without a
+// column stays in the arrays for good, so none is split between the two.
+func TestPushPropertyColumns(t *testing.T) {
+	c := chtest.Get(t)
+	defer func(n int) { maxPropColumns = n }(maxPropColumns)
+	maxPropColumns = 4
+	long := strings.Repeat("长", 60) // too long to name a file after
+	odd := "a.b`\\#'\n"
+	for _, cluster := range []bool{false, true} {
+		t.Run(map[bool]string{false: "one server", true: "two shards"}[cluster], func(t *testing.T) {
+			dbName := c.NewDatabase(t)
+			q := "table=events"
+			if cluster {
+				q += "&cluster=" + chtest.ClusterName
+			}
+			cl := newClient(t, c.URL(0, dbName, q))
+			dir := t.TempDir()
+			db, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Create: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			lines := func(day int, props ...string) string {
+				var b strings.Builder
+				for i := 0; i < 40; i++ {
+					p := map[string]any{}
+					for j, k := range props {
+						if (i+j)%3 != 0 {
+							p[k] = fmt.Sprintf("v%d", i%5)
+						}
+					}
+					js, _ := json.Marshal(map[string]any{"userId": fmt.Sprintf("u%d", i%7), "event": "e", "type": "track", "timestamp": fmt.Sprintf("2024-03-%02dT00:00:%02dZ", day, i), "properties": p})
+					b.Write(append(js, '\n'))
+				}
+				return b.String()
+			}
+			columns := func(want ...string) {
+				t.Helper()
+				tab, err := clickhouse.Describe(bg, cl)
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(want)
+				if got := tab.PropColumnKeys(); !slices.Equal(got, want) {
+					t.Errorf("property columns %q, want %q", got, want)
+				}
+			}
+			push := func(what string) {
+				t.Helper()
+				if _, err := Push(bg, db, cl, Options{Batch: 30}); err != nil {
+					t.Fatal(err)
+				}
+				sameRows(t, what, db, cl)
+			}
+			importText(t, db, dir, "1.jsonl", lines(1, "plan", "n"))
+			push("first push")
+			columns("plan", "n")
+			importText(t, db, dir, "2.jsonl", lines(2, "plan", "国家", odd, long))
+			push("new keys")
+			columns("plan", "n", "国家", odd)
+			tab, _ := clickhouse.Describe(bg, cl)
+			if col, _ := tab.PropColumn("国家"); col.Name != "p_国家" {
+				t.Errorf("the column of 国家 is %q", col.Name)
+			}
+			if col, _ := tab.PropColumn(odd); !strings.HasPrefix(col.Name, "p_#") {
+				t.Errorf("the column of %q is %q", odd, col.Name)
+			}
+			importText(t, db, dir, "3.jsonl", lines(3, long, "z", "n"))
+			push("a full table")
+			columns("plan", "n", "国家", odd)
+		})
 	}
 }

@@ -3,10 +3,14 @@ package push
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/store"
 )
 
 // target is where a push writes: the table (or, with a cluster, the
@@ -22,6 +26,11 @@ type target struct {
 	// order: the table has person_order (one made by an older spoor has
 	// not: its persons' lists come in name order, see package clickhouse).
 	order bool
+	// props are the keys whose values go to property columns, in the
+	// INSERT's order, and column each one's place there; empty for a
+	// table made by an older spoor (its properties all go to the arrays).
+	props  []string
+	column map[string]int
 }
 
 // MetaSuffix names the watermark table beside the events table.
@@ -105,6 +114,95 @@ func hasColumn(ctx context.Context, c *clickhouse.Client, table, column string) 
 		return false, err
 	}
 	return r.Rows[0][0] != "0", nil
+}
+
+// propColumns gives the database's property keys columns of their own, the
+// most common first, while the table has fewer than maxPropColumns; the
+// other keys stay in the arrays. A key's events are never split between a
+// column and the arrays: a table short of the limit has a column for every
+// key pushed to it, so a key that gets one now has no events there yet,
+// and a full table gets no more. The columns
+// are added on every shard's table before the Distributed table (so it
+// never names a column a shard lacks) and before any event is sent; a
+// push interrupted in between adds what is missing the next time.
+func (t *target) propColumns(ctx context.Context, db *store.DB) error {
+	src := t.c.Source()
+	onDist, marked, err := propColumnsOf(ctx, t.c, src.Table)
+	if err != nil || !marked {
+		return err
+	}
+	type table struct {
+		c    *clickhouse.Client
+		name string
+		keys map[string]bool // its property columns
+	}
+	var tables []table
+	want := maps.Clone(onDist)
+	if t.local != "" {
+		for _, h := range t.hosts {
+			keys, _, err := propColumnsOf(ctx, h.Client, src.Table+clickhouse.LocalSuffix)
+			if err != nil {
+				return err
+			}
+			maps.Copy(want, keys)
+			tables = append(tables, table{h.Client, t.local, keys})
+		}
+	}
+	tables = append(tables, table{t.c, t.dist, onDist})
+	if len(want) < maxPropColumns {
+		keys, _, err := db.PropKeys(ctx)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if len(want) == maxPropColumns {
+				break
+			}
+			want[k] = true
+		}
+	}
+	t.props = slices.Sorted(maps.Keys(want))
+	for _, tab := range tables {
+		var add []string
+		for _, k := range t.props {
+			if !tab.keys[k] {
+				add = append(add, clickhouse.AddPropColumn(k))
+			}
+		}
+		if len(add) > 0 {
+			if err := tab.c.Exec(ctx, "ALTER TABLE "+tab.name+" "+strings.Join(add, ", ")); err != nil {
+				return err
+			}
+		}
+	}
+	t.column = make(map[string]int, len(t.props))
+	for i, k := range t.props {
+		t.column[k] = i
+	}
+	return nil
+}
+
+// maxPropColumns bounds the property columns of a table: each is a few
+// files in every part on the server.
+var maxPropColumns = 100
+
+// propColumnsOf reads the keys of a table's property columns, and whether
+// it has push's layout with property columns (clickhouse.PropKeysComment).
+func propColumnsOf(ctx context.Context, c *clickhouse.Client, table string) (map[string]bool, bool, error) {
+	r, err := c.InDatabase("system").Query(ctx, "SELECT name, comment FROM system.columns WHERE database = "+clickhouse.String(c.Source().Database)+" AND table = "+clickhouse.String(table))
+	if err != nil {
+		return nil, false, err
+	}
+	keys, marked := map[string]bool{}, false
+	for _, row := range r.Rows {
+		switch {
+		case row[0] == "prop_keys":
+			marked = row[1] == clickhouse.PropKeysComment
+		case strings.HasPrefix(row[0], "p_"):
+			keys[row[1]] = true
+		}
+	}
+	return keys, marked, nil
 }
 
 // delete removes the events matching cond from the table on every host

@@ -1,0 +1,66 @@
+package clickhouse
+
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Property columns (see the package doc): a table push makes holds its most
+// common property keys as columns of their own, so an analysis that reads
+// one property reads one column, not every event's key and value arrays.
+
+// PropKeysComment is the comment on prop_keys of a table whose properties
+// may be columns; a table without it (made by an older spoor) keeps every
+// property in the arrays.
+const PropKeysComment = "spoor: the keys without a property column"
+
+// PropColumn names the column of property key: p_KEY when KEY is short
+// and safe as a file name and a column name on every server, else p_#
+// and a hash of the key. A server names a column's files after it (bytes
+// other than letters, digits and _ written %XX), which must stay under the
+// file system's 255 bytes; a dot would read as a subcolumn on newer
+// servers. The key itself is the column's comment.
+func PropColumn(key string) string {
+	if plainKey(key) {
+		return "p_" + key
+	}
+	return "p_#" + strconv.FormatUint(xxhash.Sum64String(key), 16)
+}
+
+// plainKey reports whether key can name its column as it is.
+func plainKey(key string) bool {
+	if key == "" || !utf8.ValidString(key) {
+		return false
+	}
+	escaped := 0
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			escaped++
+		case c < 0x20 || c == 0x7f || c == '.' || c == '#' || c == '`' || c == '\\':
+			return false
+		default:
+			escaped += 3
+		}
+	}
+	return escaped <= 120
+}
+
+// AddPropColumn is the ALTER TABLE clauses that add the column of property
+// key, NULL where an event lacks the key, and set its comment. 18.16
+// drops the comment of ADD COLUMN ... COMMENT; a COMMENT COLUMN in the
+// same statement takes.
+func AddPropColumn(key string) string {
+	col := Ident(PropColumn(key))
+	return "ADD COLUMN " + col + " Nullable(String), COMMENT COLUMN " + col + " " + String(key)
+}
+
+// AppendNullableString appends a Nullable(String) value: NULL when !set.
+func AppendNullableString(dst []byte, s string, set bool) []byte {
+	if !set {
+		return append(dst, 1)
+	}
+	return AppendString(append(dst, 0), s)
+}
