@@ -5,7 +5,6 @@ package output
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -77,10 +76,7 @@ func Write(w io.Writer, format string, v any) error {
 // export while its other goroutines render in the interface language.
 func WriteOptions(w io.Writer, format string, v any, opt Options) error {
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(v)
+		return writeJSON(w, v)
 	}
 	t, ok := v.(Tabular)
 	if !ok {
