@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spoorhq/spoor/i18n"
+	"github.com/spoorhq/spoor/store"
 )
 
 // RetentionQuery is a cohort retention analysis (docs/semantics.md#retention).
@@ -109,12 +110,24 @@ type retMembers struct {
 
 // grow reserves room for n more memberships of words words each.
 func (m *retMembers) grow(n, words int, keepFirst bool) {
-	m.person = slices.Grow(m.person, n)
-	m.cohort = slices.Grow(m.cohort, n)
+	m.person = reserve(m.person, n)
+	m.cohort = reserve(m.cohort, n)
 	if keepFirst {
-		m.first = slices.Grow(m.first, n)
+		m.first = reserve(m.first, n)
 	}
-	m.bits = slices.Grow(m.bits, n*words)
+	m.bits = reserve(m.bits, n*words)
+}
+
+// reserve is slices.Grow(s, n), but a first reservation is made, not
+// grown: slices.Grow clears the room it adds, touching every page of it
+// in 4 KB faults before the appends fill it, while made it is fresh
+// memory the appends touch, in huge pages where it is large (retention
+// at 100M events: 42,600 -> 22,300 page faults).
+func reserve[T any](s []T, n int) []T {
+	if s == nil {
+		return store.HugePages(make([]T, 0, n))
+	}
+	return slices.Grow(s, n)
 }
 
 func (d *Dataset) planRetention(ctx context.Context, q RetentionQuery) (*retPlan, error) {

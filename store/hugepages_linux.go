@@ -7,16 +7,16 @@ import (
 
 const huge = 2 << 20
 
-// hugeMin is the smallest slice hugePages advises.
+// hugeMin is the smallest slice HugePages advises.
 const hugeMin = 2 * huge
 
-// hugePages asks the kernel to back the 2 MB-aligned part of a large,
-// not yet touched slice with transparent huge pages: touching 10M events'
+// HugePages asks the kernel to back the 2 MB-aligned part of a large,
+// not yet touched slice (all of its capacity) with transparent huge pages: touching 10M events'
 // times (80 MB) then takes 40 page faults instead of 20,000, and on a
 // virtual machine each fault costs microseconds. Where the system does
 // not allow it (THP off) this is a no-op; nothing depends on it.
-func hugePages[T any](s []T) []T {
-	size := uintptr(len(s)) * unsafe.Sizeof(*new(T))
+func HugePages[T any](s []T) []T {
+	size := uintptr(cap(s)) * unsafe.Sizeof(*new(T))
 	if size < hugeMin {
 		return s
 	}

@@ -5,8 +5,8 @@ package store
 // hugeMin: no slice is advised, and reserveHeap reserves nothing.
 const hugeMin = int(^uint(0) >> 1)
 
-// hugePages is a no-op where transparent huge pages are not asked for.
-func hugePages[T any](s []T) []T { return s }
+// HugePages is a no-op where transparent huge pages are not asked for.
+func HugePages[T any](s []T) []T { return s }
 
 // hugeHeap is a no-op where transparent huge pages are not asked for.
 func hugeHeap([]byte) {}

@@ -470,7 +470,7 @@ func (r *positionReader) close() {
 // each value through a call per row, position by position, took longer
 // than loading the events themselves (issue 19).
 func loadPropColumn(ctx context.Context, tx *sql.Tx, key string, total int64, size int, span func(from, n int) ([]int32, error)) (*PropColumn, error) {
-	col := &PropColumn{Codes: hugePages(make([]int32, size))}
+	col := &PropColumn{Codes: HugePages(make([]int32, size))}
 	// The chunks in order first, then each one's column by its key: a join
 	// ordered by first_id (no index) put every column's blob through
 	// SQLite's sorter.

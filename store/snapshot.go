@@ -204,8 +204,8 @@ func readSegments(ctx context.Context, tx *sql.Tx, version, base int64, extra in
 	}
 	np, ne := int(persons.Int64), int(events.Int64)
 	o := &Ordered{Version: version,
-		Person: hugePages(make([]int32, np, np+extra)), Start: hugePages(make([]int32, np+1, np+extra+1)),
-		Event: hugePages(make([]int32, ne, ne+extra)), Time: hugePages(make([]int64, ne, ne+extra))}
+		Person: HugePages(make([]int32, np, np+extra)), Start: HugePages(make([]int32, np+1, np+extra+1)),
+		Event: HugePages(make([]int32, ne, ne+extra)), Time: HugePages(make([]int64, ne, ne+extra))}
 	eventNames, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
 	if err != nil {
 		return nil, err
