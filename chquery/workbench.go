@@ -59,22 +59,22 @@ func (e *Engine) ForecastBounds(ctx context.Context, c query.Common) (forecast.B
 // frequent first.
 func (e *Engine) PropKeys(ctx context.Context) ([]string, []int, error) {
 	t := e.base
-	var keys []string
-	var counts []int
-	_, _, err := e.c.Each(ctx, "SELECT k, count() AS n FROM "+t.From+" ARRAY JOIN "+t.PropKeys()+" AS k WHERE "+t.Where+" GROUP BY k ORDER BY n DESC, k", func(row []string) error {
-		k := row[0]
+	keys, n, err := clickhouse.KeyCounts(ctx, e.c, t, t.Where)
+	if err != nil {
+		return nil, nil, err
+	}
+	counts := make([]int, len(keys))
+	for i, k := range keys {
 		if t.Source.Schema == "posthog" {
 			// The key as written in the JSON: unescape it.
 			var s string
 			if json.Unmarshal([]byte(`"`+k+`"`), &s) == nil {
-				k = s
+				keys[i] = s
 			}
 		}
-		n, _ := strconv.Atoi(row[1])
-		keys, counts = append(keys, k), append(counts, n)
-		return nil
-	})
-	return keys, counts, err
+		counts[i] = int(n[i])
+	}
+	return keys, counts, nil
 }
 
 // maxPicked bounds the values a picker lists.

@@ -105,13 +105,12 @@ func chProps(env *Env, src *clickhouse.Source, event string, top int) (PropList,
 	if out.Events == 0 && event != "" {
 		return out, chUnknownEvent(env, c, t, event)
 	}
-	r, err = c.Query(env.Ctx, "SELECT DISTINCT arrayJoin("+t.PropKeys()+") FROM "+t.From+" WHERE "+where)
+	found, _, err := clickhouse.KeyCounts(env.Ctx, c, t, where)
 	if err != nil {
 		return out, err
 	}
 	var keys []string
-	for _, row := range r.Rows {
-		k := row[0]
+	for _, k := range found {
 		if t.Source.Schema == "posthog" {
 			// The key as written in the JSON: unescape it.
 			var s string

@@ -1,7 +1,12 @@
 package clickhouse
 
 import (
+	"cmp"
+	"context"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
@@ -63,4 +68,60 @@ func AppendNullableString(dst []byte, s string, set bool) []byte {
 		return append(dst, 1)
 	}
 	return AppendString(append(dst, 0), s)
+}
+
+// KeyCounts lists the property keys of the table's events that pass where
+// (SQL), with how many carry each, most first, then by key. A property
+// column is counted by itself (countIf of its presence, all in one pass):
+// listing it in every event's array of keys to count them cost about four
+// times as much at 10M events.
+func KeyCounts(ctx context.Context, c *Client, t *Table, where string) ([]string, []int64, error) {
+	counts := map[string]int64{}
+	cols := t.PropColumnKeys()
+	if len(cols) == 0 || t.Source.Schema == "spoor" {
+		arrays := t.PropKeys()
+		if len(cols) > 0 {
+			arrays = "prop_keys" // the keys without a column
+		}
+		_, _, err := c.Each(ctx, "SELECT k, count() FROM "+t.From+" ARRAY JOIN "+arrays+" AS k WHERE "+where+" GROUP BY k", func(row []string) error {
+			n, err := strconv.ParseInt(row[1], 10, 64)
+			counts[row[0]] += n
+			return err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(cols) > 0 {
+		sel := make([]string, len(cols))
+		for i, k := range cols {
+			_, has := t.Prop(k)
+			sel[i] = "countIf(" + has + ")"
+		}
+		r, err := c.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+t.From+" WHERE "+where)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, k := range cols {
+			n, err := strconv.ParseInt(r.Rows[0][i], 10, 64)
+			if err != nil {
+				return nil, nil, err
+			}
+			if n > 0 {
+				counts[k] += n
+			}
+		}
+	}
+	keys := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(keys, func(a, b string) int {
+		if counts[a] != counts[b] {
+			return cmp.Compare(counts[b], counts[a])
+		}
+		return strings.Compare(a, b)
+	})
+	n := make([]int64, len(keys))
+	for i, k := range keys {
+		n[i] = counts[k]
+	}
+	return keys, n, nil
 }
