@@ -47,12 +47,10 @@ type Table struct {
 	// Virtual are properties computed from other columns, by key: the SQL
 	// of the value and of whether it is set (a --by segment:NAME label).
 	Virtual map[string][2]string
-	// PropColumns is true for a table of push's layout whose properties
-	// may be columns (PropKeysComment); false for one made by an older
-	// spoor, whose properties are all in the arrays.
-	PropColumns bool
 	// props are the property columns by key: every column but the user,
-	// event and time of schema "columns"; the p_ columns of push's layout.
+	// event and time of schema "columns"; the p_ columns of push's layout
+	// (none on a table made by an older spoor, without PropKeysComment:
+	// its properties are all in the arrays).
 	props map[string]Column
 }
 
@@ -181,15 +179,12 @@ func Describe(ctx context.Context, c *Client) (*Table, error) {
 		}
 		for _, col := range cols {
 			if col.Name == "prop_keys" && col.Comment == PropKeysComment {
-				t.PropColumns = true
+				t.props = map[string]Column{}
 			}
 		}
-		if t.PropColumns {
-			t.props = map[string]Column{}
-			for _, col := range cols {
-				if strings.HasPrefix(col.Name, "p_") {
-					t.props[col.Comment] = col
-				}
+		for _, col := range cols {
+			if t.props != nil && strings.HasPrefix(col.Name, "p_") {
+				t.props[col.Comment] = col
 			}
 		}
 		if strings.HasPrefix(engine, "Distributed") && s.Cluster != "" {
@@ -280,9 +275,9 @@ func timeExpr(col, typ string) (string, error) {
 	return "", i18n.Errorf("the time column %s is %s: spoor reads a DateTime, Date, DateTime64 or an integer of epoch milliseconds", col, typ)
 }
 
-// columns reads a table's columns (with their comments) and engine in one query, explaining a
-// missing table. system.columns lists a table's columns in their order
-// (18.16 has no position column to sort by).
+// columns reads a table's columns (with their comments) and engine in one
+// query, explaining a missing table. system.columns lists a table's columns
+// in their order (18.16 has no position column to sort by).
 func columns(ctx context.Context, c *Client, table string) ([]Column, string, error) {
 	s := c.Source()
 	db, name := String(s.Database), String(table)
