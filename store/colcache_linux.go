@@ -235,14 +235,11 @@ type columnMap struct {
 	props  map[string]PropColumn
 }
 
-// may reports whether the handle may map files of key, taking key as
-// its own if it has none. c.mu is held.
-func (c *columnMap) may(key [32]byte) bool {
-	if !c.mapped {
-		c.key, c.mapped = key, true
-	}
-	return c.key == key
-}
+// may reports whether the handle may map files of key. c.mu is held.
+func (c *columnMap) may(key [32]byte) bool { return !c.mapped || c.key == key }
+
+// took records that the handle mapped a file of key. c.mu is held.
+func (c *columnMap) took(key [32]byte) { c.key, c.mapped = key, true }
 
 // cachedColumns maps the cached columns of key, or returns nil.
 func (db *DB) cachedColumns(file string, key [32]byte) *Ordered {
@@ -262,6 +259,7 @@ func (db *DB) cachedColumns(file string, key [32]byte) *Ordered {
 			return nil
 		}
 		c.cols = mp
+		c.took(key)
 	} else if c.key != key {
 		return nil
 	}
@@ -329,6 +327,7 @@ func (db *DB) cachedProp(file string, cols [32]byte, key string) *PropColumn {
 		c.props = map[string]PropColumn{}
 	}
 	c.props[key] = col
+	c.took(cols)
 	return &col
 }
 

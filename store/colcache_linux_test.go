@@ -305,4 +305,15 @@ func TestColumnCacheHandle(t *testing.T) {
 	if !sameColumns(t, "after an import, another handle", db) {
 		t.Fatal("after an import, another handle did not map the file written")
 	}
+
+	// A handle that mapped nothing (its loads decoded) maps the file of
+	// the data after an import.
+	fresh := snapshotDB(t)
+	if sameColumnsIn(t, "fresh, first load", fresh, fresh) {
+		t.Fatal("the first load came from the cache")
+	}
+	importEvents(t, fresh, someEvents(5000, "c"))
+	if sameColumnsIn(t, "fresh, after an import", fresh, fresh) || !sameColumnsIn(t, "fresh, after an import, again", fresh, fresh) {
+		t.Fatal("a handle that mapped nothing did not map the file of the data after an import")
+	}
 }
