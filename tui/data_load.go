@@ -2,7 +2,9 @@ package tui
 
 import (
 	"context"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -63,11 +65,20 @@ func propKeys(ctx context.Context, db *store.DB) ([]named, error) {
 	return ps, err
 }
 
-// eventCounts counts events per name, most frequent first.
+// eventCounts counts events per name, most frequent first, a part of the
+// events per CPU.
 func eventCounts(d *query.Dataset) []named {
 	counts := make([]int, len(d.Names))
-	for _, e := range d.Event {
-		counts[e]++
+	for _, part := range eachPart(len(d.Event), func(lo, hi int) []int {
+		c := make([]int, len(d.Names))
+		for _, e := range d.Event[lo:hi] {
+			c[e]++
+		}
+		return c
+	}) {
+		for e, n := range part {
+			counts[e] += n
+		}
 	}
 	out := make([]named, len(d.Names))
 	for i, n := range d.Names {
@@ -113,21 +124,34 @@ func topValues(p *query.Prop) []named {
 func funnelSeed(d *query.Dataset, events []named, n int) []string {
 	n = min(n, len(events))
 	slot := eventSlots(d, events[:n])
+	// Per event, the sum of its ranks then its users, counted a part of
+	// the persons per CPU; the sums are of whole numbers, so exact in any
+	// order.
 	rankSum := make([]float64, n)
 	users := make([]int, n)
-	seen := make([]bool, n)
-	for p := 0; p+1 < len(d.Start); p++ {
-		clear(seen)
-		rank := 0
-		for i := d.Start[p]; i < d.Start[p+1] && rank < n; i++ {
-			s := slot[d.Event[i]]
-			if s < 0 || seen[s] {
-				continue
+	chunks := personChunks(d, runtime.GOMAXPROCS(0))
+	for _, part := range eachPart(len(chunks), func(lo, hi int) []int {
+		c := make([]int, 2*n)
+		seen := make([]bool, n)
+		for p := chunks[lo][0]; p < chunks[hi-1][1]; p++ {
+			clear(seen)
+			rank := 0
+			for i := d.Start[p]; i < d.Start[p+1] && rank < n; i++ {
+				s := slot[d.Event[i]]
+				if s < 0 || seen[s] {
+					continue
+				}
+				seen[s] = true
+				c[s] += rank
+				c[n+s]++
+				rank++
 			}
-			seen[s] = true
-			rankSum[s] += float64(rank)
-			users[s]++
-			rank++
+		}
+		return c
+	}) {
+		for s := range n {
+			rankSum[s] += float64(part[s])
+			users[s] += part[n+s]
 		}
 	}
 	out := make([]string, n)
@@ -141,5 +165,22 @@ func funnelSeed(d *query.Dataset, events []named, n int) []string {
 	for i, s := range order {
 		out[i] = events[s].name
 	}
+	return out
+}
+
+// eachPart runs count on up to GOMAXPROCS contiguous parts [lo, hi) of n
+// items at once, none empty, and returns what each returned.
+func eachPart(n int, count func(lo, hi int) []int) [][]int {
+	parts := min(n, runtime.GOMAXPROCS(0))
+	out := make([][]int, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[k] = count(n*k/parts, n*(k+1)/parts)
+		}()
+	}
+	wg.Wait()
 	return out
 }

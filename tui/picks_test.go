@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -142,8 +143,11 @@ func TestPickCountsMatchesReference(t *testing.T) {
 	names := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"}
 	for trial := 0; trial < 200; trial++ {
 		var ev []query.RawEvent
+		// Times in 2026, and around the epoch, where days (divided towards
+		// zero) are not calendar days.
+		start := []int64{time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), -3 * 24 * 3600 * 1000, -2 * followGap}[rng.IntN(3)]
 		for u := 0; u < 1+rng.IntN(12); u++ {
-			at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+			at := start
 			for k := 0; k < rng.IntN(30); k++ {
 				// Mostly a few seconds apart, sometimes past the gap or a day.
 				at += []int64{1000, 5000, followGap, followGap + 1, 26 * 3600 * 1000}[rng.IntN(5)]
@@ -158,5 +162,53 @@ func TestPickCountsMatchesReference(t *testing.T) {
 		if !slices.Equal(u, wu) || !slices.Equal(f, wf) || !slices.Equal(r, wr) {
 			t.Fatalf("trial %d: users %v followed %v repeaters %v, reference %v %v %v", trial, u, f, r, wu, wf, wr)
 		}
+		// The event counts and the first funnel's steps, counted in parts,
+		// as counted in one pass.
+		counts := map[string]int{}
+		for _, e := range ev {
+			counts[e.Event]++
+		}
+		for _, e := range events {
+			if counts[e.name] != e.count {
+				t.Fatalf("trial %d: %s counted %d, want %d", trial, e.name, e.count, counts[e.name])
+			}
+		}
+		if got, want := funnelSeed(d, events, 4), funnelSeedRef(d, events, 4); !slices.Equal(got, want) {
+			t.Fatalf("trial %d: funnel seed %q, reference %q", trial, got, want)
+		}
 	}
+}
+
+// funnelSeedRef is funnelSeed in one pass over the persons.
+func funnelSeedRef(d *query.Dataset, events []named, n int) []string {
+	n = min(n, len(events))
+	slot := eventSlots(d, events[:n])
+	rankSum := make([]float64, n)
+	users := make([]int, n)
+	for p := 0; p+1 < len(d.Start); p++ {
+		seen := make([]bool, n)
+		rank := 0
+		for i := d.Start[p]; i < d.Start[p+1] && rank < n; i++ {
+			s := slot[d.Event[i]]
+			if s < 0 || seen[s] {
+				continue
+			}
+			seen[s] = true
+			rankSum[s] += float64(rank)
+			users[s]++
+			rank++
+		}
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return rankSum[order[a]]/float64(max(users[order[a]], 1)) < rankSum[order[b]]/float64(max(users[order[b]], 1))
+	})
+	out := make([]string, n)
+	for i, s := range order {
+		out[i] = events[s].name
+	}
+	return out
 }
