@@ -150,22 +150,31 @@ func newClient(t *testing.T, raw string) *clickhouse.Client {
 	return clickhouse.NewClient(src)
 }
 
+// pushTarget makes a new ClickHouse database with its client (on the
+// 2-shard cluster when cluster) and an empty local database in a temp
+// folder, closed when the test ends.
+func pushTarget(t *testing.T, c *chtest.Cluster, cluster bool) (*clickhouse.Client, *store.DB, string) {
+	t.Helper()
+	q := "table=events"
+	if cluster {
+		q += "&cluster=" + chtest.ClusterName
+	}
+	cl := newClient(t, c.URL(0, c.NewDatabase(t), q))
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return cl, db, dir
+}
+
 func TestPushIdempotentAndIncremental(t *testing.T) {
 	c := chtest.Get(t)
 	for _, cluster := range []bool{false, true} {
 		t.Run(map[bool]string{false: "one server", true: "two shards"}[cluster], func(t *testing.T) {
-			dbName := c.NewDatabase(t)
-			q := "table=events"
-			if cluster {
-				q += "&cluster=" + chtest.ClusterName
-			}
-			cl := newClient(t, c.URL(0, dbName, q))
-			dir := t.TempDir()
-			db, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Create: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			cl, db, dir := pushTarget(t, c, cluster)
+			dbName := cl.Source().Database
 			r := rand.New(rand.NewSource(1))
 			importText(t, db, dir, "1.jsonl", segmentLines(r, 700, 1, false))
 
@@ -410,18 +419,7 @@ func TestPushPropertyColumns(t *testing.T) {
 	odd := "a.b`\\#'\n"
 	for _, cluster := range []bool{false, true} {
 		t.Run(map[bool]string{false: "one server", true: "two shards"}[cluster], func(t *testing.T) {
-			dbName := c.NewDatabase(t)
-			q := "table=events"
-			if cluster {
-				q += "&cluster=" + chtest.ClusterName
-			}
-			cl := newClient(t, c.URL(0, dbName, q))
-			dir := t.TempDir()
-			db, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Create: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			cl, db, dir := pushTarget(t, c, cluster)
 			lines := func(day int, props ...string) string {
 				var b strings.Builder
 				for i := 0; i < 40; i++ {
