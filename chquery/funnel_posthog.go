@@ -338,25 +338,11 @@ func gcols(lo, hi int) []string {
 func (e *Engine) posthogTypedSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts) (partSQL, error) {
 	n := len(q.Steps)
 	strict := strings.EqualFold(q.Mode, query.FunnelStrict)
-	window, where, err := e.windowAndWhere(ctx, q)
+	p, err := e.planTyped(ctx, q, f)
 	if err != nil {
 		return nil, err
 	}
-	if err := packedSpan(f); err != nil {
-		return nil, err
-	}
-	names, of, err := e.stepTypes(ctx, q.Steps)
-	if err != nil {
-		return nil, err
-	}
-	if err := typedLimits(names); err != nil {
-		return nil, err
-	}
-	var cases, events []string
-	for _, nm := range names {
-		cases = append(cases, nm.codeCase())
-		events = append(events, nm.event)
-	}
+	window, where, names, of, cases, events := p.window, p.where, p.names, p.of, p.cases, p.events
 	cases = append(cases, "1, 0") // of a step's name (strict: any) meeting none
 	// meets[k-1]: the codes of the types meeting step k.
 	meets := make([][]int, n)

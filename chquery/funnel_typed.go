@@ -53,25 +53,11 @@ import (
 // a least or greatest over them), linear in the person's events.
 func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.Span, f *facts, rule attemptRule) (partSQL, error) {
 	n := len(q.Steps)
-	window, where, err := e.windowAndWhere(ctx, q)
+	p, err := e.planTyped(ctx, q, f)
 	if err != nil {
 		return nil, err
 	}
-	if err := packedSpan(f); err != nil {
-		return nil, err
-	}
-	names, of, err := e.stepTypes(ctx, q.Steps)
-	if err != nil {
-		return nil, err
-	}
-	if err := typedLimits(names); err != nil {
-		return nil, err
-	}
-	var cases, events []string
-	for _, nm := range names {
-		cases = append(cases, nm.codeCase())
-		events = append(events, nm.event)
-	}
+	window, where, names, of, cases, events := p.window, p.where, p.names, p.of, p.cases, p.events
 	// The types of step-1 events: of step 1's name, meeting its class.
 	g1, c1 := of[0][0], of[0][1]
 	var starts []int // their masks
@@ -426,6 +412,40 @@ func filtersDiffer(steps []query.FunnelStep) bool {
 // typedLimits refuses the steps whose types typedSQL and posthogTypedSQL
 // do not take: more than maxAnyClasses filters on one name, or more types
 // than a code holds.
+// typedPlan is where typedSQL and posthogTypedSQL both start: the window,
+// the --where condition, the steps grouped by name and filters (names, and
+// of: per step its name and class, as stepTypes says) within typedLimits,
+// and each name's code CASE branch and event.
+type typedPlan struct {
+	window        int64
+	where         string
+	names         []anyName
+	of            [][2]int
+	cases, events []string
+}
+
+func (e *Engine) planTyped(ctx context.Context, q query.FunnelQuery, f *facts) (typedPlan, error) {
+	var p typedPlan
+	var err error
+	if p.window, p.where, err = e.windowAndWhere(ctx, q); err != nil {
+		return p, err
+	}
+	if err := packedSpan(f); err != nil {
+		return p, err
+	}
+	if p.names, p.of, err = e.stepTypes(ctx, q.Steps); err != nil {
+		return p, err
+	}
+	if err := typedLimits(p.names); err != nil {
+		return p, err
+	}
+	for _, nm := range p.names {
+		p.cases = append(p.cases, nm.codeCase())
+		p.events = append(p.events, nm.event)
+	}
+	return p, nil
+}
+
 func typedLimits(names []anyName) error {
 	for _, nm := range names {
 		if len(nm.conds) > maxAnyClasses {
