@@ -37,7 +37,7 @@ db=$PWD/data/s-$EVENTS.db
 [ -f "$db" ] || "$bin" sample --events "$EVENTS" --db "$db" >&2
 log=${LOG:-$PWD/data/workbench-$EVENTS.log}
 : >"$log"
-tmux new-session -d -s "$s" -x 100 -y 30 "SPOOR_TIMING=1 $bin --db $db 2>>$log"
+tmux new-session -d -s "$s" -x 100 -y 30 "SPOOR_TIMING=1 SPOOR_LANG=en $bin --db $db 2>>$log"
 
 n=0
 # shown WHAT: waits for the next result shown (run or cached), at most
@@ -56,6 +56,20 @@ shown() {
 }
 note() { echo "spoor: ---- $1" >>"$log"; }
 key() { tmux send-keys -t "$s" "$@"; sleep 0.3; }
+# screen TEXT: waits until the pane shows TEXT (a dialog that loads its
+# choices first: at 100M the device values take seconds, and an Enter sent
+# before they show goes to the query panel instead).
+screen() {
+  local end=$(($(date +%s) + ${WAIT:-60}))
+  until tmux capture-pane -p -t "$s" | grep -qF "$1"; do
+    if [ "$(date +%s)" -gt "$end" ]; then
+      tmux capture-pane -p -t "$s"
+      echo "never shown: $1" >&2
+      exit 1
+    fi
+    sleep 0.05
+  done
+}
 # pick ROWS TEXT: moves down ROWS rows of the query panel, opens the row's
 # picker, types TEXT and takes the first match.
 pick() {
@@ -80,7 +94,7 @@ note "Funnel: window -> 1d"; pick 3 1d; shown window
 note "Funnel: trend per day -> week"; pick 3 week; shown interval
 note "Funnel: by country (first read of the column)"; pick 3 country; shown by
 note "Funnel: where device = (first value)"
-key k; key Enter; key -l device; key Enter; sleep 1; tmux send-keys -t "$s" Enter; shown where
+key k; key Enter; key -l device; key Enter; screen "Value of device"; tmux send-keys -t "$s" Enter; shown where
 note "Funnel: where removed (the query before it: cached)"; key d; shown undo
 note "Trends: tab (its result unchanged: no run)"; key 1
 note "Trends: every day -> week"; pick 4 week; shown trends-week
