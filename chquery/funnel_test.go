@@ -676,10 +676,13 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 		if it > 0 {
 			continue
 		}
-		steps := query.FunnelSteps([]string{"a", "b", "c"})
+		// A later-step exclusion beside one over the whole funnel compiles;
+		// over same-named steps, or beside one between another pair of
+		// later steps, it does not yet.
+		sameFunnel(t, b, query.FunnelQuery{Steps: query.FunnelSteps([]string{"a", "b", "c"}), Exclude: []query.Exclusion{{Event: "x", From: 1, To: 2}, {Event: "y"}}})
 		for _, q := range []query.FunnelQuery{
 			{Steps: query.FunnelSteps([]string{"a", "b", "a"}), Exclude: []query.Exclusion{{Event: "x", From: 1}}},
-			{Steps: steps, Exclude: []query.Exclusion{{Event: "x", From: 1, To: 2}, {Event: "y"}}},
+			{Steps: query.FunnelSteps([]string{"a", "b", "c", "d"}), Exclude: []query.Exclusion{{Event: "x", From: 1, To: 2}, {Event: "y", From: 2, To: 3}}},
 		} {
 			notCompiled(t, b, q)
 		}
