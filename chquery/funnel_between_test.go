@@ -53,14 +53,7 @@ func TestFunnelBetweenHandChecked(t *testing.T) {
 			q.Exclude[0].Event = "x"
 		}
 		r := sameFunnel(t, b, q)
-		var users []int
-		var medians []float64
-		for k, s := range r.Steps {
-			users = append(users, s.Users)
-			if k > 0 && s.MedianSeconds != nil {
-				medians = append(medians, *s.MedianSeconds)
-			}
-		}
+		users, medians := stepFigures(r)
 		if !slices.Equal(users, tc.users) || !slices.Equal(medians, tc.medians) {
 			t.Fatalf("%v, x from %d to %d: users per step %v, medians %v; want %v, %v", tc.steps, tc.from+1, tc.to+1, users, medians, tc.users, tc.medians)
 		}
@@ -101,14 +94,7 @@ func TestFunnelBetweenBesideStartHandChecked(t *testing.T) {
 	} {
 		q := query.FunnelQuery{Steps: query.FunnelSteps([]string{"a", "b", "c", "d"}), Window: "1h", Exclude: []query.Exclusion{{Event: "x", From: 2, To: 3}, {Event: "y", To: tc.yTo}}}
 		r := sameFunnel(t, b, q)
-		var users []int
-		var medians []float64
-		for k, s := range r.Steps {
-			users = append(users, s.Users)
-			if k > 0 && s.MedianSeconds != nil {
-				medians = append(medians, *s.MedianSeconds)
-			}
-		}
+		users, medians := stepFigures(r)
 		if !slices.Equal(users, tc.users) || !slices.Equal(medians, tc.medians) || *r.Steps[2].P75Seconds != tc.p75c {
 			t.Fatalf("y to %d: users per step %v, medians %v, b to c %+v; want %v, %v, %v", tc.yTo+1, users, medians, r.Steps[2], tc.users, tc.medians, tc.p75c)
 		}

@@ -44,14 +44,7 @@ func TestFunnelExcludeSharedHandChecked(t *testing.T) {
 	} {
 		q := query.FunnelQuery{Steps: query.FunnelSteps([]string{"view", "view", "buy"}), Window: "1h", Exclude: []query.Exclusion{{Event: "refund", To: tc.to}}}
 		r := sameFunnel(t, b, q)
-		var users []int
-		var medians []float64
-		for k, s := range r.Steps {
-			users = append(users, s.Users)
-			if k > 0 && s.MedianSeconds != nil {
-				medians = append(medians, *s.MedianSeconds)
-			}
-		}
+		users, medians := stepFigures(r)
 		if !slices.Equal(users, tc.users) || !slices.Equal(medians, tc.medians) {
 			t.Fatalf("refund to step %d: users per step %v, medians %v; want %v, %v", tc.to+1, users, medians, tc.users, tc.medians)
 		}

@@ -38,14 +38,7 @@ func TestFunnelStrictOnceHandChecked(t *testing.T) {
 	} {
 		q := query.FunnelQuery{Steps: query.FunnelSteps([]string{"a", "b", "c"}), Window: "1h", Semantics: query.SemClickHouse, Options: tc.options}
 		r := sameFunnel(t, b, q)
-		var users []int
-		var medians []float64
-		for k, s := range r.Steps {
-			users = append(users, s.Users)
-			if k > 0 && s.MedianSeconds != nil {
-				medians = append(medians, *s.MedianSeconds)
-			}
-		}
+		users, medians := stepFigures(r)
 		if !slices.Equal(users, tc.users) || !slices.Equal(medians, tc.medians) {
 			t.Fatalf("%v: users per step %v, medians %v; want %v, %v", tc.options, users, medians, tc.users, tc.medians)
 		}
@@ -160,14 +153,7 @@ func TestFunnelStrictOnceSharedHandChecked(t *testing.T) {
 			q.By = "p"
 		}
 		r := sameFunnel(t, b, q)
-		var users []int
-		var medians []float64
-		for k, s := range r.Steps {
-			users = append(users, s.Users)
-			if k > 0 && s.MedianSeconds != nil {
-				medians = append(medians, *s.MedianSeconds)
-			}
-		}
+		users, medians := stepFigures(r)
 		if !slices.Equal(users, tc.users) || !slices.Equal(medians, tc.medians) {
 			t.Fatalf("%v: users per step %v, medians %v; want %v, %v", tc.options, users, medians, tc.users, tc.medians)
 		}

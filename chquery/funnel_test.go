@@ -14,6 +14,18 @@ import (
 
 var day0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 
+// stepFigures lists a funnel's users per step and its median seconds per
+// step after the first (where a median is known), for hand-checked tests.
+func stepFigures(r *query.FunnelResult) (users []int, medians []float64) {
+	for k, s := range r.Steps {
+		users = append(users, s.Users)
+		if k > 0 && s.MedianSeconds != nil {
+			medians = append(medians, *s.MedianSeconds)
+		}
+	}
+	return users, medians
+}
+
 // sameFunnel runs q on the three backends and fails unless every number
 // and every user list agrees.
 func sameFunnel(t *testing.T, b *backends, q query.FunnelQuery) *query.FunnelResult {
