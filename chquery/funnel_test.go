@@ -434,7 +434,9 @@ func TestFunnelAmplitudeRepeatedHandChecked(t *testing.T) {
 // together; strict_once over steps sharing a name too, unless their
 // filters differ) with the local engine's on random timelines with
 // equal times, same-named steps with and without different filters,
-// --where, --by and ranges; the rules not compiled must say so.
+// --where, --by and ranges; the rules not compiled must say so. PostHog's
+// over same-named steps with different filters is left to
+// TestFunnelFiltersDifferMatchesLocal.
 func TestFunnelSemanticsMatchLocal(t *testing.T) {
 	f := newFixture(t)
 	rng := rand.New(rand.NewSource(21))
@@ -489,6 +491,9 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 				q.Steps = append(q.Steps, st)
 			}
 			randomScope(rng, &q, day)
+			if q.Semantics == query.SemPostHog && filtersDiffer(q.Steps) {
+				continue // TestFunnelFiltersDifferMatchesLocal draws these, on data made for them
+			}
 			if slices.Contains(q.Options, query.CHStrictOnce) && !slices.Contains(q.Options, query.CHStrictIncrease) && filtersDiffer(q.Steps) {
 				notCompiled(t, b, q)
 				continue
