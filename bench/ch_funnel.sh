@@ -31,6 +31,8 @@ one="clickhouse://127.0.0.1:${ch0#*:}/bench?table=e"
 two="clickhouse://127.0.0.1:${ch0#*:}/bench?table=c&cluster=$cluster"
 data/spoor push --db "$db" --to "$one" --quiet >/dev/null
 data/spoor push --db "$db" --to "$two" --quiet >/dev/null
+. ./ch_settle.sh
+settle "$ch0" "$ch1" # the pushed parts merged before anything is timed
 
 server_cpu() { for p in $pids; do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "%d", s * 1000 / hz}'; }
 # best CMD...: "wall_ms client_ms server_ms", each the least of REPEAT runs.

@@ -71,6 +71,8 @@ if [ -n "$small" ] && { command -v clickhouse-server >/dev/null 2>&1 || [ -x /us
   if [ -s data/ch.addr ]; then CH=1; else echo "ClickHouse servers did not start; no ClickHouse rows" >&2; fi
 fi
 
+. ./ch_settle.sh
+
 declare -A duck # DuckDB's time per analysis, for the ClickHouse rows
 for n in $SIZES; do
   csv=data/ecommerce-$n.csv
@@ -182,6 +184,7 @@ for n in $SIZES; do
     p1=$(timed data/spoor push --db data/s-$n.db --to "$one" --quiet)
     p2=$(timed data/spoor push --db data/s-$n.db --to "$two" --quiet)
     pa=$(timed data/spoor push --db data/s-$n.db --to "$one" --quiet)
+    settle "$ch0" "$ch1" # the pushed parts merged before anything is timed
     ci=$(best data/spoor info --db "$one" --format json)
     cc=$(best data/spoor info --db "$two" --format json)
     # Every row below but this one reads the table's facts from the cache
