@@ -20,7 +20,8 @@ const (
 	// Adjusted is ETS without a season on the seasonally adjusted series:
 	// the season's profile (seasonProfile over the whole history fitted)
 	// taken out and added back to the forecast, as Hyndman's stlf does
-	// with a periodic STL season. Offered for long seasons only (LongSeason).
+	// with a periodic STL season. Offered for long seasons only (LongSeason),
+	// and on a day of hours with a week's profile too (Method.Weekly).
 	Adjusted
 )
 
@@ -30,6 +31,9 @@ type Method struct {
 	Kind  Kind
 	Model Model // Smoothing and Adjusted (no season) only
 	Log   bool  // Smoothing and Adjusted only: the model is of log(1+y)
+	// Weekly (Adjusted only, on a day of hours): the profile taken out is
+	// a week long, weekProfile's.
+	Weekly bool
 }
 
 // String is the method's name as JSON gives it (methodMsg in English).
@@ -49,6 +53,10 @@ func (me Method) String() string { return me.msg().In(i18n.English) }
 // under 70% (67% and 66%) and incident total's rel_mae over 1.
 const LongSeason = 24
 
+// WeekDays is how many seasons make a week on a day of hours (m = 24),
+// where the Adjusted candidates are offered with a week's profile too.
+const WeekDays = 7
+
 // candidates lists the methods Choose compares, benchmarks first so that a
 // tie goes to the simpler method. The log scale is offered only for a
 // series that is never negative.
@@ -67,6 +75,9 @@ func candidates(m int, nonNeg bool) []Method {
 		if m >= LongSeason {
 			for _, mod := range []Model{{}, {Trend: true, Damped: true}} {
 				out = append(out, Method{Kind: Adjusted, Model: mod, Log: log})
+				if m == 24 {
+					out = append(out, Method{Kind: Adjusted, Model: mod, Log: log, Weekly: true})
+				}
 			}
 		}
 	}
@@ -388,7 +399,11 @@ func (c *Choice) predictor(me Method, o int) *predictor {
 	// positions with one window or none.
 	var season []float64
 	if me.Kind == Adjusted {
-		if o <= 2*c.m { // more than two seasons, as R's stl() asks
+		period := c.m
+		if me.Weekly {
+			period *= WeekDays
+		}
+		if o <= 2*period { // more than two seasons, as R's stl() asks
 			return nil
 		}
 		clean := make([]float64, o)
@@ -398,10 +413,14 @@ func (c *Choice) predictor(me Method, o int) *predictor {
 				clean[i] = math.Log1p(max(v, 0))
 			}
 		}
-		season = seasonProfile(clean, make([]bool, o), c.m, o)
+		if me.Weekly {
+			season = weekProfile(clean, c.m)
+		} else {
+			season = seasonProfile(clean, make([]bool, o), c.m, o)
+		}
 		adj := make([]float64, len(z))
 		for i, v := range z {
-			adj[i] = v - season[i%c.m]
+			adj[i] = v - season[i%period]
 		}
 		z = adj
 	}
@@ -421,7 +440,7 @@ func (c *Choice) predictor(me Method, o int) *predictor {
 	}
 	point := st.ahead
 	if season != nil {
-		point = func(o, j int) float64 { return st.ahead(o, j) + season[(o+j-1)%c.m] }
+		point = func(o, j int) float64 { return st.ahead(o, j) + season[(o+j-1)%len(season)] }
 	}
 	return &predictor{
 		point:  point,
@@ -498,4 +517,36 @@ func back(v float64, log bool) float64 {
 		return math.Expm1(v)
 	}
 	return v
+}
+
+// weekProfile is the profile of a week of seasons m (a week of hours) of
+// y: the season's profile (seasonProfile) plus, for each of the WeekDays
+// seasons of the week, one offset — the mean over that season of the
+// week's profile of the seasonally adjusted series. A multiple seasonal
+// decomposition (as MSTL's, Bandara, Hyndman & Bergmeir 2021) with the
+// week's part a step a day: the hours of the day are averaged over every
+// day, the weekday's level over every week, so each of the 168 positions
+// does not rest on the five or six points a week's worth of history gives
+// it (a week's profile of 168 free terms was never among the five best on
+// README's hourly rows, the offsets took GA360 hourly's mase 0.719 →
+// 0.701). Without missing points: it is taken of the cleaned series.
+func weekProfile(y []float64, m int) []float64 {
+	n, w := len(y), WeekDays*m
+	day := seasonProfile(y, make([]bool, n), m, n)
+	adj := make([]float64, n)
+	for i, v := range y {
+		adj[i] = v - day[i%m]
+	}
+	week := seasonProfile(adj, make([]bool, n), w, n)
+	out := make([]float64, w)
+	for d := range WeekDays {
+		off := 0.0
+		for k := range m {
+			off += week[d*m+k] / float64(m)
+		}
+		for k := range m {
+			out[d*m+k] = day[k] + off
+		}
+	}
+	return out
 }

@@ -17,6 +17,12 @@ func (me Method) msg() i18n.Msg {
 	case Drift:
 		return i18n.M("naive with drift")
 	case Adjusted:
+		if me.Weekly && me.Log {
+			return i18n.M("%s of log(1+y) adjusted for the hour and the weekday", me.Model.String())
+		}
+		if me.Weekly {
+			return i18n.M("%s of the series adjusted for the hour and the weekday", me.Model.String())
+		}
 		if me.Log {
 			return i18n.M("%s of the seasonally adjusted log(1+y)", me.Model.String())
 		}

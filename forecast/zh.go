@@ -35,13 +35,15 @@ func init() {
 		"left out the partly covered first %s %s":                "已略去数据不完整的第一期（%[2]s）",
 		"left out the partly covered last %s %s":                 "已略去数据不完整的最后一期（%[2]s）",
 		// words.go
-		"seasonal naive":                         "季节性朴素预测",
-		"naive with drift":                       "带漂移的朴素预测",
-		"%s of the seasonally adjusted log(1+y)": "%s（季节调整后的 log(1+y)）",
-		"%s of the seasonally adjusted series":   "%s（季节调整后）",
-		"%s of log(1+y)":                         "%s（log(1+y)）",
-		"mean of %s":                             "平均：%s",
-		"trailing (detector)":                    "近期窗口",
+		"seasonal naive":                                         "季节性朴素预测",
+		"naive with drift":                                       "带漂移的朴素预测",
+		"%s of the seasonally adjusted log(1+y)":                 "%s（季节调整后的 log(1+y)）",
+		"%s of the seasonally adjusted series":                   "%s（季节调整后）",
+		"%s of log(1+y) adjusted for the hour and the weekday":   "%s（按小时和星期调整后的 log(1+y)）",
+		"%s of the series adjusted for the hour and the weekday": "%s（按小时和星期调整后）",
+		"%s of log(1+y)":                                         "%s（log(1+y)）",
+		"mean of %s":                                             "平均：%s",
+		"trailing (detector)":                                    "近期窗口",
 	})
 	// Keys that tell two uses of one English word apart.
 	i18n.English.Add(map[string]string{
