@@ -52,7 +52,7 @@ func (d *Dataset) FunnelAgain(ctx context.Context, prev *FunnelResult, q FunnelQ
 	}
 	r = p.newResult()
 	r.Level, r.InProgress, r.Attempt = prev.Level, prev.InProgress, prev.Attempt
-	ranges := d.personRanges()
+	ranges := d.funnelRanges()
 	parts := make([]funnelPart, len(ranges))
 	err = eachRange(ctx, ranges, func(part, lo, hi int) error {
 		w, pt := newFunnelWorker(p), p.newPart()

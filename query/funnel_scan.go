@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 )
@@ -173,19 +174,27 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 }
 
 // after is the number of times in ts (ascending) at or before t: the
-// index of the first after it. A binary search without sort.Search's
-// closure, which cost a twentieth of the funnel's time.
+// index of the first after it. A binary search whose halving does not
+// branch: sort.Search's closure and its mispredicted branches cost a
+// tenth of the funnel's time.
 func after(ts []int64, t int64) int {
-	lo, hi := 0, len(ts)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if ts[m] <= t {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	if len(ts) == 0 {
+		return 0
 	}
-	return lo
+	base, n := 0, len(ts)
+	for n > 1 {
+		half := n / 2
+		mid := base + half
+		// base = mid unless ts[mid] > t, in arithmetic: the compiler
+		// keeps a branch for a loop's own variable. Event times are
+		// far from overflowing the difference.
+		base = mid + (base-mid)&int((t-ts[mid])>>63)
+		n -= half
+	}
+	if ts[base] <= t {
+		base++
+	}
+	return base
 }
 
 // exclusionTimes lists, per exclusion, the times of the person's
@@ -521,8 +530,19 @@ func (w *funnelWorker) strictExclOK(k, x int) bool {
 }
 
 func (p *funnelPlan) run(ctx context.Context) (*FunnelResult, error) {
-	return p.runRanges(ctx, p.d.personRanges())
+	return p.runRanges(ctx, p.d.funnelRanges())
 }
+
+// funnelRanges cuts the persons into funnelChunks ranges per core. With
+// one range per core, a core the machine's other work held back left
+// the other idle at the end: the wall time was the slower range's. Each
+// range is a goroutine, and the scheduler hands the next to whichever
+// core is free.
+func (d *Dataset) funnelRanges() [][2]int {
+	return d.splitPersons(runtime.GOMAXPROCS(0) * funnelChunks)
+}
+
+const funnelChunks = 8
 
 // runRanges evaluates each range of persons in its own goroutine and
 // merges their counts.
