@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/spoorhq/spoor/i18n"
 	"github.com/spoorhq/spoor/store"
@@ -51,6 +52,10 @@ type RetentionResult struct {
 
 	plan *retPlan
 	m    []retMembers // per scan part, in person order
+	// lists, for a result the scan only counted (Dataset.Retention
+	// without --by), scans again for the memberships the first user list
+	// asks for, once; nil when m holds them.
+	lists func() []retMembers
 	// personsIn is, for a result built from cells (RetentionFromCells),
 	// the result of one cohort's persons, whose memberships its user
 	// lists come from; nil when m holds every membership.
@@ -106,6 +111,40 @@ type retMembers struct {
 	cohort []int32  // calendar bucket of the cohort
 	first  []int32  // event index of the start event that made the membership; nil unless keepFirst
 	bits   []uint64 // words per membership; bit k = counted as returned in period k
+	// counts, when set, tallies each membership (bits in row) instead of
+	// keeping it: the table alone needs no list of them, and at 1M events
+	// keeping them took a 4 KB page fault per 4 KB of the lists, the
+	// largest share of a retention's faults (on a virtual machine about
+	// 15 µs each).
+	counts *retCounts
+	row    []uint64
+}
+
+// retCounts are memberships per cohort (size) and per cohort and reported
+// period (ret), as tally counts them from kept memberships.
+type retCounts struct {
+	size []int
+	ret  [][]int
+}
+
+// add counts one membership of cohort c with return bits row.
+func (t *retCounts) add(c int32, row []uint64) {
+	t.size[c]++
+	countBits(row, t.ret[c])
+}
+
+// countBits adds one to counts[k] for each bit k set in row, up to
+// len(counts).
+func countBits(row []uint64, counts []int) {
+	for w, word := range row {
+		for word != 0 {
+			k := w*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			if k < len(counts) {
+				counts[k]++
+			}
+		}
+	}
 }
 
 // grow reserves room for n more memberships of words words each.
@@ -208,30 +247,60 @@ func (d *Dataset) Retention(ctx context.Context, q RetentionQuery) (*RetentionRe
 	if p.cal == nil {
 		return r, nil
 	}
+	if p.keepFirst {
+		// The breakdown reads each membership's start event.
+		if r.m, err = d.retScan(ctx, p, false); err != nil {
+			return nil, err
+		}
+		r.Cohorts, r.Average = p.tally(r.m, nil, 0)
+		r.Breakdown = p.breakdown(r.m)
+		return r, nil
+	}
+	found, err := d.retScan(ctx, p, true)
+	if err != nil {
+		return nil, err
+	}
+	all := found[0].counts
+	for _, f := range found[1:] {
+		for c, n := range f.counts.size {
+			all.size[c] += n
+			for k, m := range f.counts.ret[c] {
+				all.ret[c][k] += m
+			}
+		}
+	}
+	r.Cohorts, r.Average = p.table(all.size, all.ret)
+	r.lists = sync.OnceValue(func() []retMembers {
+		m, _ := d.retScan(context.Background(), p, false)
+		return m
+	})
+	return r, nil
+}
+
+// retScan scans every person for p's memberships, per part of the
+// persons: kept, or with count only counted (retMembers.counts).
+func (d *Dataset) retScan(ctx context.Context, p *retPlan, count bool) ([]retMembers, error) {
 	parts := d.personRanges()
 	found := make([]retMembers, len(parts))
-	err = eachRange(ctx, parts, func(part, lo, hi int) error {
+	err := eachRange(ctx, parts, func(part, lo, hi int) error {
 		var sc retScratch
-		if !p.recurring {
-			found[part].grow(hi-lo, p.words, p.keepFirst) // at most one membership per person
+		f := &found[part]
+		switch {
+		case count:
+			size, ret := p.counts()
+			f.counts, f.row = &retCounts{size, ret}, make([]uint64, p.words)
+		case !p.recurring:
+			f.grow(hi-lo, p.words, p.keepFirst) // at most one membership per person
 		}
 		for pr := lo; pr < hi; pr++ {
 			if err := stopped(ctx, lo, pr); err != nil {
 				return err
 			}
-			p.person(pr, &sc, &found[part])
+			p.person(pr, &sc, f)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	r.m = found
-	r.Cohorts, r.Average = p.tally(r.m, nil, 0)
-	if p.s.By != nil {
-		r.Breakdown = p.breakdown(r.m)
-	}
-	return r, nil
+	return found, err
 }
 
 // retScratch are per-worker buffers reused across persons.
@@ -305,38 +374,53 @@ func (p *retPlan) person(pr int, sc *retScratch, out *retMembers) {
 func (p *retPlan) add(pr int, starts, firsts, returns []int32, out *retMembers) {
 	j := 0 // first return bucket after the current cohort
 	for k, c := range starts {
-		out.person = append(out.person, int32(pr))
-		out.cohort = append(out.cohort, c)
-		if p.keepFirst {
-			out.first = append(out.first, firsts[k])
+		var row []uint64
+		if out.counts != nil {
+			row = out.row
+			clear(row)
+		} else {
+			out.person = append(out.person, int32(pr))
+			out.cohort = append(out.cohort, c)
+			if p.keepFirst {
+				out.first = append(out.first, firsts[k])
+			}
+			w := len(out.bits)
+			for range p.words {
+				out.bits = append(out.bits, 0)
+			}
+			row = out.bits[w:]
 		}
-		w := len(out.bits)
-		for range p.words {
-			out.bits = append(out.bits, 0)
-		}
-		row := out.bits[w:]
 		row[0] = 1 // period 0 is the cohort itself
 		for j < len(returns) && returns[j] <= c {
 			j++
 		}
-		if p.unbounded {
-			// Returned in k when they returned in cohort+k or later: every
-			// period up to the last return.
-			if n := len(returns); j < n {
-				top := min(int(returns[n-1]-c), p.periods-1)
-				for k := 1; k <= top; k++ {
-					row[k>>6] |= 1 << (k & 63)
-				}
-			}
-			continue
+		p.returned(row, c, returns[j:])
+		if out.counts != nil {
+			out.counts.add(c, row)
 		}
-		for _, q := range returns[j:] {
-			k := int(q - c)
-			if k >= p.periods {
-				break
+	}
+}
+
+// returned sets in row the periods a membership of cohort c counts as
+// returned in, from the return periods after c (ascending).
+func (p *retPlan) returned(row []uint64, c int32, returns []int32) {
+	if p.unbounded {
+		// Returned in k when they returned in cohort+k or later: every
+		// period up to the last return.
+		if n := len(returns); n > 0 {
+			top := min(int(returns[n-1]-c), p.periods-1)
+			for k := 1; k <= top; k++ {
+				row[k>>6] |= 1 << (k & 63)
 			}
-			row[k>>6] |= 1 << (k & 63)
 		}
+		return
+	}
+	for _, q := range returns {
+		k := int(q - c)
+		if k >= p.periods {
+			break
+		}
+		row[k>>6] |= 1 << (k & 63)
 	}
 }
 
@@ -354,16 +438,7 @@ func (p *retPlan) tally(parts []retMembers, codes []int32, code int32) ([]Retent
 				continue
 			}
 			size[c]++
-			row, counts := m.bits[i*p.words:(i+1)*p.words], ret[c]
-			for w, word := range row {
-				for word != 0 {
-					k := w*64 + bits.TrailingZeros64(word)
-					word &= word - 1
-					if k < len(counts) {
-						counts[k]++
-					}
-				}
-			}
+			countBits(m.bits[i*p.words:(i+1)*p.words], ret[c])
 		}
 	}
 	return p.table(size, ret)

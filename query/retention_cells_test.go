@@ -87,7 +87,7 @@ func rtCells(d *Dataset, r *RetentionResult) ([]RetentionCell, RetentionPersonsI
 		return p.s.By.Value(int(first))
 	}
 	var cells []RetentionCell
-	for _, m := range r.m {
+	for _, m := range r.members() {
 		for i, c := range m.cohort {
 			var v string
 			var has bool

@@ -86,7 +86,7 @@ func (r *RetentionResult) cellUsers(cohort, k int, codes []int32, code int32) []
 	users := r.plan.users
 	out := []string{}
 	w := r.plan.words
-	for _, m := range r.m {
+	for _, m := range r.members() {
 		for i, c := range m.cohort {
 			if int(c) == cohort && m.bits[i*w+(k>>6)]&(1<<(k&63)) != 0 &&
 				(codes == nil || codes[m.first[i]] == code) {
@@ -95,6 +95,15 @@ func (r *RetentionResult) cellUsers(cohort, k int, codes []int32, code int32) []
 		}
 	}
 	return out
+}
+
+// members is the result's memberships: those kept, or for a result that
+// only counted them, the scan's again (once).
+func (r *RetentionResult) members() []retMembers {
+	if r.m == nil && r.lists != nil {
+		return r.lists()
+	}
+	return r.m
 }
 
 // CohortIndex finds the row whose cohort starts on date (YYYY-MM-DD).

@@ -460,7 +460,7 @@ func TestRetentionTwoPartsMatchesNaive(t *testing.T) {
 		if want := naiveRetention(evs, time.UTC, q, "", nil); !rtSame(r, want) {
 			t.Errorf("%+v: engine and naive differ", q)
 		}
-		if len(r.m) != 2 || len(r.m[1].cohort) == 0 {
+		if m := r.members(); len(m) != 2 || len(m[1].cohort) == 0 {
 			t.Errorf("%+v: memberships not from two parts", q)
 		}
 		for ci, c := range r.Cohorts {

@@ -142,3 +142,26 @@ func TestRetentionManyPeriods(t *testing.T) {
 		t.Errorf("CellUsers(0,64) = %v", got)
 	}
 }
+
+// The table alone is counted as the scan goes, keeping no membership; the
+// first user list scans for them, and lists what the hand-made timeline
+// says: u1 and u2 start on D0, u1 comes back on D1 and D3, u2 on D2.
+func TestRetentionCountsThenLists(t *testing.T) {
+	d := NewDataset(rtTimeline(t, time.UTC, rtBasic), time.UTC)
+	r := rtRun(t, d, RetentionQuery{Periods: 5})
+	if r.m != nil || r.lists == nil {
+		t.Fatalf("the table kept %d parts of memberships", len(r.m))
+	}
+	if got := r.Cohorts[0].Retained; !reflect.DeepEqual(got, []int{2, 1, 1, 1, 0}) {
+		t.Errorf("D0 cohort retained %v", got)
+	}
+	for k, want := range [][]string{{"u1", "u2"}, {"u1"}, {"u2"}, {"u1"}, {}} {
+		if got := r.CellUsers(0, k); !reflect.DeepEqual(got, want) {
+			t.Errorf("CellUsers(0, %d) = %v, want %v", k, got, want)
+		}
+	}
+	// With --by the breakdown reads the memberships: they are kept.
+	if r := rtRun(t, d, RetentionQuery{Periods: 5, Common: Common{By: "plan"}}); r.m == nil {
+		t.Error("--by kept no memberships")
+	}
+}
