@@ -49,6 +49,9 @@ type cache struct {
 	// passing is each filter's passing values (Engine.passing): a backtest
 	// compiles its rule once per day.
 	passing map[string][]string
+	// keys is, per event name, the events carrying each property key
+	// (Engine.eventKeys), nil until read.
+	keys map[string]map[string]int64
 	// server guards what is read of the server once, apart from mu: the
 	// facts' key needs them while mu is held.
 	server  sync.Mutex

@@ -95,7 +95,12 @@ func storeFacts(file, id, key string, f *facts) {
 	if f.persons >= 0 {
 		c.Persons = &f.persons
 	}
-	b, err := json.Marshal(c)
+	storeJSON(file, c)
+}
+
+// storeJSON writes v to the cache file, whole or not at all.
+func storeJSON(file string, v any) {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return
 	}

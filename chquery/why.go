@@ -20,10 +20,11 @@ import (
 // event (the funnel's own per-person SQL, its --by value being every
 // key's value at once). Each query makes the units of every period on each
 // shard (a user's, an entrant's events are all on one shard), attaches to
-// each the array of (set, value) of the keys asked for, and groups them:
-// by key and value, by pair of listed values, or by person for the drill.
-// What comes back is a row per value, per pair cell or the drill's 20
-// users and their count, never an event.
+// each the array of the values of the keys asked for (one String each),
+// and groups them: by key and value, by the places of listed values, or by
+// person for the drill. What comes back is a row per value (the small ones
+// folded into one row per key on a table the server holds whole), per pair
+// cell or the drill's 20 users and their count, never an event.
 func (e *Engine) WhyCounter(ctx context.Context, q why.Query) (why.Counter, error) {
 	c := query.Common{From: q.After.From, To: q.After.To, Where: q.Where, Segment: q.Segment, TZ: q.TZ}
 	s, f, _, err := e.scope(ctx, c)
@@ -82,7 +83,7 @@ type whyCounter struct {
 	// num is SQL for a --sum's number on an event, numeric SQL true where
 	// it has one.
 	num, numeric string
-	vals         []string // SQL (set, value) of each of Count's keys, made once
+	vals         []string // SQL value of each of Count's keys (keyValues), made once
 }
 
 // numbers is SQL for property key's number on an event (as the local
@@ -107,9 +108,14 @@ func (e *Engine) numbers(ctx context.Context, key string) (num, numeric string, 
 		"(" + has + " AND " + v + " IN (" + list + "))", nil
 }
 
-// keyValues is SQL for the (set, value) of each key on an event, in an
-// array: a saved segment's label is in or out of it, per person.
+// keyValues is SQL for each key's value on an event as one String (see
+// valueText): a saved segment's label is in or out of it, per person.
+// Grouping by one String is the server's cheapest key.
 func (w *whyCounter) keyValues(ctx context.Context, keys []string) ([]string, error) {
+	absent, err := w.absent(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
 	for _, key := range keys {
 		if name, ok := strings.CutPrefix(key, "segment:"); ok {
@@ -117,18 +123,64 @@ func (w *whyCounter) keyValues(ctx context.Context, keys []string) ([]string, er
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, "(toUInt8(1), if("+in+", "+clickhouse.String(name)+", "+clickhouse.String("not "+name)+"))")
+			out = append(out, "if("+in+", "+clickhouse.String(valueText(why.Value{Text: name}))+", "+clickhouse.String(valueText(why.Value{Text: "not " + name}))+")")
+			continue
+		}
+		if absent(key) {
+			// No unit has it: its column is not read.
+			out = append(out, "''")
 			continue
 		}
 		v, has := w.e.t.Prop(key)
-		out = append(out, "(toUInt8("+has+"), if("+has+", "+v+", ''))")
+		out = append(out, "if("+has+", concat('=', "+v+"), '')")
 	}
 	return out, nil
 }
 
+// absent reports whether no event of the units' names carries a key, as
+// far as the table's keys per event name are at hand (Engine.eventKeys,
+// which spoor why's listing of every key has read): reading a property
+// column is most of Count's cost, and most keys belong to a few of the
+// event names.
+func (w *whyCounter) absent(ctx context.Context) (func(key string) bool, error) {
+	never := func(string) bool { return false }
+	names := w.q.Events
+	if w.kind == why.Rate {
+		names = []string{w.q.Steps[0].Event} // an entrant's unit is its step-1 event
+	}
+	// Only push's tables name keys as the listing counts them.
+	if len(names) == 0 || w.base.base.Source.Schema != "spoor" {
+		return never, nil
+	}
+	by, err := w.base.eventKeys(ctx, false)
+	if err != nil || by == nil {
+		return never, err
+	}
+	return func(key string) bool {
+		for _, n := range names {
+			if by[n][key] > 0 {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// valueText is a value as keyValues writes it: empty where the event lacks
+// the key, else = and the value. A row of Count whose value is
+// foldedText stands for the small values it folded.
+func valueText(v why.Value) string {
+	if v.None {
+		return ""
+	}
+	return "=" + v.Text
+}
+
+const foldedText = "!"
+
 // units is SQL for the units of every period on a table (the table, or a
 // shard's local table): w_p (1 the after period, 2... the before ones),
-// w_person, w_num, w_den and w_kv, the array of vals on the unit's event.
+// w_person, w_num, w_den and w_v, the array of vals on the unit's event.
 func (w *whyCounter) units(ctx context.Context, vals []string) (func(from string) string, error) {
 	t := w.e.t
 	kv := "[" + strings.Join(vals, ", ") + "]"
@@ -153,7 +205,7 @@ func (w *whyCounter) units(ctx context.Context, vals []string) (func(from string
 	// An event in overlapping periods is a unit of each.
 	events := func(from string) string {
 		return "SELECT arrayJoin(arrayFilter(x -> x > 0, [" + strings.Join(per, ", ") + "])) AS w_p, " + t.Person + " AS w_person, " +
-			num + " AS w_num, toFloat64(0) AS w_den, " + kv + " AS w_kv, " + t.Time + " AS w_t, " + tiebreakOf(t) + " AS w_tb FROM " + from + " WHERE " + cond
+			num + " AS w_num, toFloat64(0) AS w_den, " + kv + " AS w_v, " + t.Time + " AS w_t, " + tiebreakOf(t) + " AS w_tb FROM " + from + " WHERE " + cond
 	}
 	if w.q.Measure != query.MeasureUsers {
 		return events, nil
@@ -161,7 +213,7 @@ func (w *whyCounter) units(ctx context.Context, vals []string) (func(from string
 	// A user once per period, with the keys (and with --sum the number)
 	// of their first event there.
 	return func(from string) string {
-		return "SELECT w_p, w_person, argMin(w_num, (w_t, w_tb)) AS w_num, toFloat64(0) AS w_den, argMin(w_kv, (w_t, w_tb)) AS w_kv FROM (" + events(from) + ") GROUP BY w_p, w_person"
+		return "SELECT w_p, w_person, argMin(w_num, (w_t, w_tb)) AS w_num, toFloat64(0) AS w_den, argMin(w_v, (w_t, w_tb)) AS w_v FROM (" + events(from) + ") GROUP BY w_p, w_person"
 	}, nil
 }
 
@@ -208,7 +260,7 @@ func (w *whyCounter) entrants(ctx context.Context, kv string) (func(from string)
 		}
 		parts = append(parts, func(from string) string {
 			return "SELECT toUInt8(" + strconv.Itoa(k+1) + ") AS w_p, " + cols[0] + " AS w_person, toFloat64(" + cols[2] + " = " + last + ") AS w_num, toFloat64(1) AS w_den, " +
-				cols[5] + " AS w_kv FROM (" + sql(from, "1") + ") WHERE NOT ignore(" + strings.Join(cols, ", ") + ")"
+				cols[5] + " AS w_v FROM (" + sql(from, "1") + ") WHERE NOT ignore(" + strings.Join(cols, ", ") + ")"
 		})
 	}
 	return func(from string) string {
@@ -259,6 +311,19 @@ func period(p int) int {
 	return 0
 }
 
+// cells adds a row's three sums of num, den and units in the before
+// periods, then in the after period, to c.
+func cells(c *[2]why.Cell, row []string) error {
+	if err := cell(&c[0], row[0:3]); err != nil {
+		return err
+	}
+	return cell(&c[1], row[3:6])
+}
+
+// periodSums is SQL for the sums cells reads, of units grouped together.
+const periodSums = "sumIf(w_num, w_p != 1) AS x0, sumIf(w_den, w_p != 1) AS d0, countIf(w_p != 1) AS n0, " +
+	"sumIf(w_num, w_p = 1) AS x1, sumIf(w_den, w_p = 1) AS d1, countIf(w_p = 1) AS n1"
+
 func (w *whyCounter) Count(ctx context.Context, keys []string) (*why.Counts, error) {
 	vals, err := w.keyValues(ctx, keys)
 	if err != nil {
@@ -267,37 +332,57 @@ func (w *whyCounter) Count(ctx context.Context, keys []string) (*why.Counts, err
 	w.vals = vals
 	out := &why.Counts{Days: w.days, Values: make([][]why.Group, len(keys))}
 	// Key 1 is the total.
-	all := append([]string{"(toUInt8(1), '')"}, vals...)
-	type gkey struct {
-		k    int
-		none bool
-		v    string
+	all := append([]string{"''"}, vals...)
+	// A value with fewer than why.MinUnits units in both periods together
+	// is folded where it is counted, into one row per key, so an id's
+	// thousands of values never leave the server. A shard holds only its
+	// persons' units of a value: there every value comes back, and why
+	// folds the sums of the shards.
+	fold := strconv.Itoa(why.MinUnits)
+	if w.e.t.ShardedByPerson {
+		fold = "0"
 	}
-	at := map[gkey]int{}
 	sql := func(units string) string {
-		return "SELECT w_p, k, tupleElement(kv, 1) AS h, tupleElement(kv, 2) AS v, sum(w_num), sum(w_den), count() FROM (" + units +
-			") ARRAY JOIN w_kv AS kv, arrayEnumerate(w_kv) AS k GROUP BY w_p, k, h, v"
+		return "SELECT k, if(k > 1 AND n0 + n1 < " + fold + ", " + clickhouse.String(foldedText) + ", v) AS g, count(), " +
+			"sum(x0), sum(d0), sum(n0), sum(x1), sum(d1), sum(n1) FROM (" +
+			"SELECT k, v, " + periodSums + " FROM (" + units + ") ARRAY JOIN w_v AS v, arrayEnumerate(w_v) AS k GROUP BY k, v" +
+			") GROUP BY k, g"
 	}
+	at := map[[2]string]int{}
 	err = w.each(ctx, all, sql, func(row []string) error {
-		if len(row) != 7 {
-			return i18n.Errorf("why: ClickHouse sent %d columns, expected %d", len(row), 7)
+		if len(row) != 9 {
+			return i18n.Errorf("why: ClickHouse sent %d columns, expected %d", len(row), 9)
 		}
-		k, err := strconv.Atoi(row[1])
-		if err != nil || k < 1 || k > len(all) {
-			return i18n.Errorf("why: ClickHouse sent the row %q", row[1])
+		k, err1 := strconv.Atoi(row[0])
+		m, err2 := strconv.Atoi(row[2])
+		if firstErr(err1, err2) != nil || k < 1 || k > len(all) || m < 1 {
+			return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[:3], " "))
 		}
-		p := period(atoi(row[0]))
 		if k == 1 {
-			return cell(&out.Total[p], row[4:])
+			return cells(&out.Total, row[3:])
 		}
-		g := gkey{k - 2, row[2] == "0", row[3]}
-		i, ok := at[g]
+		v, folded := why.Value{None: row[1] == ""}, 0
+		switch {
+		case row[1] == foldedText:
+			folded = m
+		case !v.None:
+			var ok bool
+			if v.Text, ok = strings.CutPrefix(row[1], "="); !ok {
+				return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[:3], " "))
+			}
+		}
+		vs := out.Values[k-2]
+		i, ok := at[[2]string{row[0], row[1]}]
 		if !ok {
-			i = len(out.Values[g.k])
-			at[g] = i
-			out.Values[g.k] = append(out.Values[g.k], why.Group{Values: []why.Value{{Text: g.v, None: g.none}}})
+			i = len(vs)
+			at[[2]string{row[0], row[1]}] = i
+			g := why.Group{Folded: folded}
+			if folded == 0 {
+				g.Values = []why.Value{v}
+			}
+			out.Values[k-2] = append(vs, g)
 		}
-		return cell(&out.Values[g.k][i].Cells[p], row[4:])
+		return cells(&out.Values[k-2][i].Cells, row[3:])
 	})
 	if err != nil {
 		return nil, err
@@ -305,48 +390,56 @@ func (w *whyCounter) Count(ctx context.Context, keys []string) (*why.Counts, err
 	return out, nil
 }
 
+// Pairs groups the units by the place of each listed value of every key
+// in play (0: none listed), a small int per key, and then the groups into
+// each pair's cells: a unit is grouped once, not once per pair.
 func (w *whyCounter) Pairs(ctx context.Context, pairs []why.Pair) ([][]why.Group, error) {
-	// The keys in play, each once in the units' array.
-	pos := map[int]int{}
-	var vals []string
-	place := func(k int) string {
+	pos := map[int]int{}       // a key's place in the units' array
+	col := map[string]string{} // a place's SQL: its column
+	var vals, places, names []string
+	place := func(k int, vs []why.Value) string {
 		if _, ok := pos[k]; !ok {
 			vals = append(vals, w.vals[k])
 			pos[k] = len(vals)
 		}
-		return strconv.Itoa(pos[k])
-	}
-	index := func(k int, vs []why.Value) string {
-		var texts []string
-		for _, v := range vs {
-			texts = append(texts, v.Text)
+		texts := make([]string, len(vs))
+		for i, v := range vs {
+			texts[i] = valueText(v)
 		}
-		kv := "arrayElement(w_kv, " + place(k) + ")"
-		return "if(tupleElement(" + kv + ", 1) = 1, indexOf([" + clickhouse.Strings(texts) + "], tupleElement(" + kv + ", 2)), 0)"
+		sql := "indexOf([" + clickhouse.Strings(texts) + "], w_v[" + strconv.Itoa(pos[k]) + "])"
+		if c, ok := col[sql]; ok {
+			return c
+		}
+		c := "w_i" + strconv.Itoa(len(names))
+		col[sql] = c
+		names = append(names, c)
+		places = append(places, sql+" AS "+c)
+		return c
 	}
-	var cells []string
+	var cellsOf []string
 	for n, pr := range pairs {
-		cells = append(cells, "(toUInt64("+strconv.Itoa(n)+"), "+index(pr.A, pr.VA)+", "+index(pr.B, pr.VB)+")")
+		cellsOf = append(cellsOf, "(toUInt64("+strconv.Itoa(n)+"), "+place(pr.A, pr.VA)+", "+place(pr.B, pr.VB)+")")
 	}
 	sql := func(units string) string {
-		return "SELECT w_p, tupleElement(c, 1) AS n, tupleElement(c, 2) AS a, tupleElement(c, 3) AS b, sum(w_num), sum(w_den), count() FROM (" + units +
-			") ARRAY JOIN arrayFilter(x -> tupleElement(x, 2) > 0 AND tupleElement(x, 3) > 0, [" + strings.Join(cells, ", ") + "]) AS c GROUP BY w_p, n, a, b"
+		return "SELECT tupleElement(c, 1) AS n, tupleElement(c, 2) AS a, tupleElement(c, 3) AS b, sum(x0), sum(d0), sum(n0), sum(x1), sum(d1), sum(n1) FROM (" +
+			"SELECT " + strings.Join(places, ", ") + ", " + periodSums + " FROM (" + units + ") GROUP BY " + strings.Join(names, ", ") +
+			") ARRAY JOIN arrayFilter(x -> tupleElement(x, 2) > 0 AND tupleElement(x, 3) > 0, [" + strings.Join(cellsOf, ", ") + "]) AS c GROUP BY n, a, b"
 	}
 	out := make([][]why.Group, len(pairs))
 	at := map[[3]int]int{}
 	err := w.each(ctx, vals, sql, func(row []string) error {
-		if len(row) != 7 {
-			return i18n.Errorf("why: ClickHouse sent %d columns, expected %d", len(row), 7)
+		if len(row) != 9 {
+			return i18n.Errorf("why: ClickHouse sent %d columns, expected %d", len(row), 9)
 		}
 		var k [3]int
 		for i := range k {
 			var err error
-			if k[i], err = strconv.Atoi(row[1+i]); err != nil {
-				return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[1:4], " "))
+			if k[i], err = strconv.Atoi(row[i]); err != nil {
+				return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[:3], " "))
 			}
 		}
 		if k[0] < 0 || k[0] >= len(pairs) || k[1] < 1 || k[1] > len(pairs[k[0]].VA) || k[2] < 1 || k[2] > len(pairs[k[0]].VB) {
-			return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[1:4], " "))
+			return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[:3], " "))
 		}
 		i, ok := at[k]
 		if !ok {
@@ -355,7 +448,7 @@ func (w *whyCounter) Pairs(ctx context.Context, pairs []why.Pair) ([][]why.Group
 			pr := pairs[k[0]]
 			out[k[0]] = append(out[k[0]], why.Group{Values: []why.Value{pr.VA[k[1]-1], pr.VB[k[2]-1]}})
 		}
-		return cell(&out[k[0]][i].Cells[period(atoi(row[0]))], row[4:])
+		return cells(&out[k[0]][i].Cells, row[3:])
 	})
 	return out, err
 }
@@ -364,12 +457,7 @@ func (w *whyCounter) Users(ctx context.Context, keys []int, values []why.Value) 
 	var vals, conds []string
 	for j, k := range keys {
 		vals = append(vals, w.vals[k])
-		kv := "arrayElement(w_kv, " + strconv.Itoa(j+1) + ")"
-		if values[j].None {
-			conds = append(conds, "tupleElement("+kv+", 1) = 0")
-		} else {
-			conds = append(conds, "tupleElement("+kv+", 1) = 1 AND tupleElement("+kv+", 2) = "+clickhouse.String(values[j].Text))
-		}
+		conds = append(conds, "w_v["+strconv.Itoa(j+1)+"] = "+clickhouse.String(valueText(values[j])))
 	}
 	top := strconv.Itoa(why.DrillTop)
 	sql := func(units string) string {

@@ -59,10 +59,17 @@ func (e *Engine) ForecastBounds(ctx context.Context, c query.Common) (forecast.B
 // frequent first.
 func (e *Engine) PropKeys(ctx context.Context) ([]string, []int, error) {
 	t := e.base
-	keys, n, err := clickhouse.KeyCounts(ctx, e.c, t, t.Where)
+	by, err := e.eventKeys(ctx, true)
 	if err != nil {
 		return nil, nil, err
 	}
+	sum := map[string]int64{}
+	for _, keys := range by {
+		for k, n := range keys {
+			sum[k] += n
+		}
+	}
+	keys, n := clickhouse.SortKeys(sum)
 	counts := make([]int, len(keys))
 	for i, k := range keys {
 		if t.Source.Schema == "posthog" {

@@ -71,25 +71,43 @@ func AppendNullableString(dst []byte, s string, set bool) []byte {
 }
 
 // KeyCounts lists the property keys of the table's events that pass where
-// (SQL), with how many carry each, most first, then by key. A property
-// column is counted by itself (countIf of its presence, all in one pass):
-// listing it in every event's array of keys to count them cost about four
-// times as much at 10M events.
+// (SQL), with how many carry each, most first, then by key.
 func KeyCounts(ctx context.Context, c *Client, t *Table, where string) ([]string, []int64, error) {
-	counts := map[string]int64{}
+	by, err := KeyCountsBy(ctx, c, t, where, "''")
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, n := SortKeys(by[""])
+	return keys, n, nil
+}
+
+// KeyCountsBy counts the property keys of the table's events that pass
+// where for each value of the SQL by (an event's name, say): how many
+// events of that value carry each key, keys carried by none left out. A
+// property column is counted by itself (countIf of its presence, all in
+// one pass): listing it in every event's array of keys to count them cost
+// about four times as much at 10M events.
+func KeyCountsBy(ctx context.Context, c *Client, t *Table, where, by string) (map[string]map[string]int64, error) {
+	counts := map[string]map[string]int64{}
+	add := func(b, k string, n int64) {
+		if counts[b] == nil {
+			counts[b] = map[string]int64{}
+		}
+		counts[b][k] += n
+	}
 	cols := t.PropColumnKeys()
 	if len(cols) == 0 || t.Source.Schema == "spoor" {
 		arrays := t.PropKeys()
 		if len(cols) > 0 {
 			arrays = "prop_keys" // the keys without a column
 		}
-		_, _, err := c.Each(ctx, "SELECT k, count() FROM "+t.From+" ARRAY JOIN "+arrays+" AS k WHERE "+where+" GROUP BY k", func(row []string) error {
-			n, err := strconv.ParseInt(row[1], 10, 64)
-			counts[row[0]] += n
+		_, _, err := c.Each(ctx, "SELECT "+by+" AS b, k, count() FROM "+t.From+" ARRAY JOIN "+arrays+" AS k WHERE "+where+" GROUP BY b, k", func(row []string) error {
+			n, err := strconv.ParseInt(row[2], 10, 64)
+			add(row[0], row[1], n)
 			return err
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if len(cols) > 0 {
@@ -98,20 +116,28 @@ func KeyCounts(ctx context.Context, c *Client, t *Table, where string) ([]string
 			_, has := t.Prop(k)
 			sel[i] = "countIf(" + has + ")"
 		}
-		r, err := c.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+t.From+" WHERE "+where)
+		_, _, err := c.Each(ctx, "SELECT "+by+" AS b, "+strings.Join(sel, ", ")+" FROM "+t.From+" WHERE "+where+" GROUP BY b", func(row []string) error {
+			for i, k := range cols {
+				n, err := strconv.ParseInt(row[1+i], 10, 64)
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					add(row[0], k, n)
+				}
+			}
+			return nil
+		})
 		if err != nil {
-			return nil, nil, err
-		}
-		for i, k := range cols {
-			n, err := strconv.ParseInt(r.Rows[0][i], 10, 64)
-			if err != nil {
-				return nil, nil, err
-			}
-			if n > 0 {
-				counts[k] += n
-			}
+			return nil, err
 		}
 	}
+	return counts, nil
+}
+
+// SortKeys lists the keys of counts, most counted first, then by key, and
+// their counts.
+func SortKeys(counts map[string]int64) ([]string, []int64) {
 	keys := slices.Collect(maps.Keys(counts))
 	slices.SortFunc(keys, func(a, b string) int {
 		if counts[a] != counts[b] {
@@ -123,5 +149,5 @@ func KeyCounts(ctx context.Context, c *Client, t *Table, where string) ([]string
 	for i, k := range keys {
 		n[i] = counts[k]
 	}
-	return keys, n, nil
+	return keys, n
 }

@@ -28,10 +28,23 @@ func (v Value) label() string {
 func (v Value) same(w Value) bool { return v.None == w.None && (v.None || v.Text == w.Text) }
 
 // Group is the units of one value, or one pair of values, in each period:
-// 0 every before period pooled, 1 after.
+// 0 every before period pooled, 1 after. A Backend may fold small values
+// where it counts them (an id's thousands of values need not travel): a
+// group with Folded > 0 and no Values stands for that many values, each
+// with fewer than MinUnits units, their cells summed.
 type Group struct {
 	Values []Value
 	Cells  [2]Cell
+	Folded int
+}
+
+// distinct is how many values gs holds, folded ones included.
+func distinct(gs []Group) int {
+	n := 0
+	for _, g := range gs {
+		n += max(g.Folded, 1)
+	}
+	return n
 }
 
 // Pair asks for the units of every combination of the listed values of

@@ -191,7 +191,7 @@ func analyze(ctx context.Context, q Query, c Counter) (*Result, error) {
 	// Single properties.
 	var singles [][]Contributor
 	for n, key := range q.Keys {
-		if len(counts.Values[n]) <= 1 {
+		if distinct(counts.Values[n]) <= 1 {
 			// One value holds every unit (a key these events never have):
 			// it splits nothing, so it explains nothing.
 			singles = append(singles, nil)
@@ -300,9 +300,23 @@ func groups(kind Kind, props []string, keys []int, gs []Group, tot [2]Cell, scal
 	var out []Contributor
 	var small [2]Cell
 	folded := 0
-	// In value order: the folded sums are floats, and an engine's order
-	// would change their last digits from run to run.
-	gs = slices.Clone(gs)
+	fold := func(g Group, values int) {
+		for p := range small {
+			small[p].Num += g.Cells[p].Num
+			small[p].Den += g.Cells[p].Den
+			small[p].N += g.Cells[p].N
+		}
+		folded += values
+	}
+	// Groups the engine folded first, then the rest in value order: the
+	// folded sums are floats, and an engine's order would change their
+	// last digits from run to run.
+	gs = slices.DeleteFunc(slices.Clone(gs), func(g Group) bool {
+		if g.Folded > 0 {
+			fold(g, g.Folded)
+		}
+		return g.Folded > 0
+	})
 	slices.SortFunc(gs, func(a, b Group) int {
 		for k := range a.Values {
 			if c := compareValues(a.Values[k], b.Values[k]); c != 0 {
@@ -313,12 +327,7 @@ func groups(kind Kind, props []string, keys []int, gs []Group, tot [2]Cell, scal
 	})
 	for _, g := range gs {
 		if g.Cells[0].N+g.Cells[1].N < MinUnits {
-			for p := range small {
-				small[p].Num += g.Cells[p].Num
-				small[p].Den += g.Cells[p].Den
-				small[p].N += g.Cells[p].N
-			}
-			folded++
+			fold(g, 1)
 			continue
 		}
 		var names []string
