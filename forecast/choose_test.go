@@ -596,3 +596,81 @@ func weekProfileRef(y []float64, m int) []float64 {
 	}
 	return out
 }
+
+// The seasonal median by hand, m = 3, on four seasons 1 2 3 | 4 5 6 |
+// 10 0 9 | 7 8 20. From the end (o = 12) over 3 seasons: the next point's
+// position holds 7, 10, 4 in the last three seasons (median 7), the one
+// after 8, 0, 5 (5), the third 20, 9, 6 (9); the fourth point ahead is
+// the first's position again, from the same seasons (7). Over 2 seasons
+// the first is the mean of the middle two, 7 and 10: 8.5. From o = 4 the
+// next point's position has one season known (2): the median of what
+// there is. Its spread grows as seasonal naive's, √2 a season ahead.
+func TestSeasonalMedianByHand(t *testing.T) {
+	y := []float64{1, 2, 3, 4, 5, 6, 10, 0, 9, 7, 8, 20}
+	c := &Choice{y: y, clean: y, mask: make([]bool, len(y)), m: 3, nonNeg: true}
+	p := c.predictor(Method{Kind: SeasonalMedian, Seasons: 3}, 6)
+	for j, want := range []float64{7, 5, 9, 7} {
+		near(t, fmt.Sprintf("3 seasons, step %d", j+1), p.point(12, j+1), want, 0)
+	}
+	near(t, "3 seasons from o=4", p.point(4, 1), 2, 0)
+	near(t, "spread a season ahead", p.spread(12, 4), math.Sqrt2, 1e-15)
+	p2 := c.predictor(Method{Kind: SeasonalMedian, Seasons: 2}, 6)
+	near(t, "2 seasons, step 1", p2.point(12, 1), 8.5, 0)
+	for _, m := range []int{1, 7, 24} {
+		var got []int
+		for _, me := range candidates(m, true) {
+			if me.Kind == SeasonalMedian {
+				got = append(got, me.Seasons)
+			}
+		}
+		if want := MedianSeasons; m < 2 {
+			if len(got) != 0 {
+				t.Errorf("m=%d: seasonal medians %v offered without a season", m, got)
+			}
+		} else if !slices.Equal(got, want) {
+			t.Errorf("m=%d: seasonal medians of %v seasons, want %v", m, got, want)
+		}
+	}
+}
+
+// The seasonal median against its definition on random series: the
+// median (by sorting) of the values at the step's position in the latest
+// season the origin knows it in and the seasons before, up to Seasons of
+// them; and nothing from the origin on moves it.
+func TestSeasonalMedianMatchesDefinition(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	for trial := range 300 {
+		m := 2 + r.Intn(30)
+		n := 2*m + r.Intn(20*m)
+		y := make([]float64, n)
+		for i := range y {
+			y[i] = float64(r.Intn(50))
+		}
+		k := 1 + r.Intn(20)
+		o := 2*m + r.Intn(n-2*m+1)
+		j := 1 + r.Intn(3*m)
+		var vs []float64
+		for s := 0; s < k; s++ {
+			i := o + j - 1 - m*int(math.Ceil(float64(j)/float64(m))) - s*m
+			if i < 0 {
+				break
+			}
+			vs = append(vs, y[i])
+		}
+		slices.Sort(vs)
+		want := vs[len(vs)/2]
+		if len(vs)%2 == 0 {
+			want = (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+		}
+		me := Method{Kind: SeasonalMedian, Seasons: k}
+		clean := slices.Clone(y)
+		got := (&Choice{y: y, clean: clean, mask: make([]bool, n), m: m}).predictor(me, o).point(o, j)
+		for i := o; i < n; i++ {
+			clean[i] = 1e9
+		}
+		blind := (&Choice{y: y, clean: clean, mask: make([]bool, n), m: m}).predictor(me, o).point(o, j)
+		if got != want || blind != want {
+			t.Fatalf("trial %d (m=%d, k=%d, o=%d, j=%d): %v (%v with the future changed), want %v", trial, m, k, o, j, got, blind, want)
+		}
+	}
+}

@@ -14,6 +14,8 @@ func (me Method) msg() i18n.Msg {
 	switch me.Kind {
 	case SeasonalNaive:
 		return i18n.M("seasonal naive")
+	case SeasonalMedian:
+		return i18n.M("seasonal median of up to %d seasons", me.Seasons)
 	case Drift:
 		return i18n.M("naive with drift")
 	case Adjusted:

@@ -37,6 +37,7 @@ func init() {
 		// words.go
 		"seasonal naive":                                         "季节性朴素预测",
 		"naive with drift":                                       "带漂移的朴素预测",
+		"seasonal median of up to %d seasons":                    "最多 %d 个周期的季节性中位数",
 		"%s of the seasonally adjusted log(1+y)":                 "%s（季节调整后的 log(1+y)）",
 		"%s of the seasonally adjusted series":                   "%s（季节调整后）",
 		"%s of log(1+y) adjusted for the hour and the weekday":   "%s（按小时和星期调整后的 log(1+y)）",
