@@ -96,6 +96,10 @@ type ImportTx struct {
 	cols      chunk
 	deferRows bool
 
+	// totals are the chunks' (chunk_totals.go) with the import's own
+	// written so far; before, without them.
+	totals, before chunkTotals
+
 	// Events held until their hashes are looked up together
 	// (dedupIndex.countSorted): their canonical props one after another,
 	// their kept properties, the keys those name, and the batches so far.
@@ -156,11 +160,11 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 	if err := loadInterned(ctx, tx, "SELECT id, name FROM event_names", t.names, &t.nextName); err != nil {
 		return fail(err)
 	}
-	var stored int64
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(first_id + n), 1), coalesce(sum(n), 0) FROM chunks").Scan(&t.nextID, &stored); err != nil {
+	if t.before, err = readChunkTotals(ctx, tx); err != nil {
 		return fail(err)
 	}
-	if t.dedup, err = openDedupIndex(ctx, tx, stored); err != nil {
+	t.totals, t.nextID = t.before, t.before.nextID
+	if t.dedup, err = openDedupIndex(ctx, tx, t.before.events); err != nil {
 		return fail(err)
 	}
 	if t.dedup.get != nil {
@@ -570,6 +574,7 @@ func (t *ImportTx) writeChunk(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	t.totals = chunkTotals{last: id, events: t.totals.events + int64(t.cols.n), nextID: t.nextID}
 	if err := t.flushInterned(ctx); err != nil {
 		return err
 	}
@@ -694,6 +699,11 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 	if err := t.writeChunk(ctx); err != nil {
 		return err
 	}
+	if t.totals != t.before {
+		if err := keepChunkTotals(ctx, t.tx, t.totals); err != nil {
+			return err
+		}
+	}
 	if err := t.flushInterned(ctx); err != nil {
 		return err
 	}
@@ -741,7 +751,7 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 		switch {
 		case err != nil:
 		case prevVersion > 0 && prevSnap == prevVersion:
-			err = extendSnapshot(ctx, t.tx, t.importID, version, t.linked)
+			err = extendSnapshot(ctx, t.tx, t.importID, version, t.linked, t.totals.events, t.before.events)
 		default:
 			err = writeSnapshot(ctx, t.tx, version)
 		}

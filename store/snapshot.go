@@ -71,8 +71,8 @@ func (db *DB) loadOrdered(ctx context.Context, names bool) (*Ordered, error) {
 	if err != nil {
 		return nil, err
 	}
-	var stored int64
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM chunks").Scan(&stored); err != nil {
+	stored, err := storedEvents(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
 	defer loadHeap(stored)()
@@ -618,22 +618,23 @@ func (db *DB) Summarize(ctx context.Context) (Summary, error) {
 // summarizeSnapshot is Summarize from the snapshot, which must hold every
 // stored event.
 func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
-	var stored, persons, events sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0) FROM chunks").Scan(&stored); err != nil {
+	var persons, events sql.NullInt64
+	stored, err := storedEvents(ctx, tx)
+	if err != nil {
 		return Summary{}, err
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT sum(n_persons), sum(n_events) FROM snapshot").Scan(&persons, &events); err != nil {
 		return Summary{}, err
 	}
-	st, err := readFoldState(ctx, tx, stored.Int64, stored.Int64)
+	st, err := readFoldState(ctx, tx, stored, stored)
 	var tail []freshEvent
 	if err == nil {
-		tail, err = unfoldedTail(ctx, tx, st, stored.Int64)
+		tail, err = unfoldedTail(ctx, tx, st, stored)
 	}
 	if err != nil {
 		return Summary{}, err
 	}
-	if events.Int64+int64(len(tail)) != stored.Int64 || persons.Int64 < 0 || persons.Int64 > events.Int64 || stored.Int64 > 1<<31-1 {
+	if events.Int64+int64(len(tail)) != stored || persons.Int64 < 0 || persons.Int64 > events.Int64 || stored > 1<<31-1 {
 		return Summary{}, errCorrupt
 	}
 	names, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
@@ -682,7 +683,7 @@ func summarizeSnapshot(ctx context.Context, tx *sql.Tx) (Summary, error) {
 			}
 		}
 	})
-	s.Events = int(stored.Int64)
+	s.Events = int(stored)
 	s.Persons += len(tailPersons) - int(found.Load())
 	s.MinTime, s.MaxTime = span.min, span.max
 	return s, cmp.Or(err, span.err)

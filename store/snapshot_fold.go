@@ -48,22 +48,24 @@ const segKeyStep = 1 << 20
 // saying so (its cost does not grow with the stored events); else by a
 // step of a fold cycle, or, for a tail past the limit, by folding it all
 // or rebuilding the snapshot.
-func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64, linked bool) error {
-	var stored, before, segs sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT sum(n), sum(CASE WHEN import_id = ? THEN 0 ELSE n END), (SELECT sum(n_events) FROM snapshot) FROM chunks`,
-		importID).Scan(&stored, &before, &segs); err != nil {
+//
+// stored and before are the events the chunks hold, and held before the
+// import (chunk_totals.go).
+func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64, linked bool, stored, before int64) error {
+	var segs sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT sum(n_events) FROM snapshot`).Scan(&segs); err != nil {
 		return err
 	}
 	// Unset, the segments hold every event stored before this import.
-	st, err := readFoldState(ctx, tx, stored.Int64, before.Int64)
+	st, err := readFoldState(ctx, tx, stored, before)
 	// The tail: every row from st.rows on, but for a cycle's events
 	// already folded, which only a cycle reads.
 	var gen []freshEvent // the cycle's events not folded yet
 	if err == nil && st.foldTo > 0 {
 		gen, err = unfoldedTail(ctx, tx, st, st.foldTo)
 	}
-	tail := stored.Int64 - max(st.rows, st.foldTo) + int64(len(gen))
-	if errors.Is(err, errCorrupt) || err == nil && segs.Int64+tail != stored.Int64 {
+	tail := stored - max(st.rows, st.foldTo) + int64(len(gen))
+	if errors.Is(err, errCorrupt) || err == nil && segs.Int64+tail != stored {
 		// Written by a build without tails, or damaged: start again.
 		return writeSnapshot(ctx, tx, version)
 	}
@@ -81,12 +83,12 @@ func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64, li
 		snapshotLinksKept.Add(1)
 	}
 	limit := tailLimit(segs.Int64)
-	added := stored.Int64 - before.Int64
+	added := stored - before
 	switch {
 	case segs.Int64 == 0 || 4*tail > segs.Int64:
 		return writeSnapshot(ctx, tx, version)
 	case tail > limit:
-		merged, err := mergeSnapshot(ctx, tx, stored.Int64, st, version)
+		merged, err := mergeSnapshot(ctx, tx, stored, st, version)
 		if err == nil && !merged {
 			err = writeSnapshot(ctx, tx, version)
 		}
@@ -99,7 +101,7 @@ func extendSnapshot(ctx context.Context, tx *sql.Tx, importID, version int64, li
 		// for its events past half the limit only: charged for all of
 		// them, a file of a quarter of the limit or more (at 100M
 		// events, 98K) folded the whole cycle at once.
-		st.foldTo, st.foldAt = stored.Int64, 0
+		st.foldTo, st.foldAt = stored, 0
 		if gen, err = unfoldedTail(ctx, tx, st, st.foldTo); err != nil {
 			return err
 		}
