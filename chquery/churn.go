@@ -14,8 +14,9 @@ import (
 )
 
 // maxDayWords bounds the 64-day words of churn's day bitmaps: past 256
-// days of data a person's days are a sorted set instead.
-const maxDayWords = 4
+// days of data a person's days are a sorted set instead (tests set 0 to
+// take that way).
+var maxDayWords = 4
 
 // Churn ranks users at risk of churning (docs/segments.md) from their
 // activity summed up where the events are: per person with an event in
@@ -49,23 +50,29 @@ func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.
 		return segment.ChurnFromPersons(opt, loc, f.min, f.max, nil), nil
 	}
 	var persons []segment.ChurnPerson
+	tooLittle := 0
+	report := func() *segment.ChurnReport {
+		r := segment.ChurnFromPersons(opt, loc, f.min, f.max, persons)
+		r.TooLittleHistory += tooLittle
+		return r
+	}
 	if k, ok := e.churnPacked(ctx, opt, loc, f); ok {
-		persons, err = e.churnPersons(ctx, opt, loc, f, k)
+		persons, tooLittle, err = e.churnPersons(ctx, opt, loc, f, k)
 		if !clickhouse.IsCode(err, codeThrowIf) {
 			if err != nil {
 				return nil, err
 			}
-			return segment.ChurnFromPersons(opt, loc, f.min, f.max, persons), nil
+			return report(), nil
 		}
 	}
 	err = e.withOrder(ctx, f.min, func(order string) error {
-		persons, err = e.churnPersons(ctx, opt, loc, f, &churnFast{order: order})
+		persons, tooLittle, err = e.churnPersons(ctx, opt, loc, f, &churnFast{order: order})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return segment.ChurnFromPersons(opt, loc, f.min, f.max, persons), nil
+	return report(), nil
 }
 
 // churnFast is how churnPersons reads days and the last key event: with
@@ -112,8 +119,10 @@ func civilDay(ms int64, loc *time.Location) int64 {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
-// churnPersons reads each person's activity as fast says.
-func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc *time.Location, f *facts, fast *churnFast) ([]segment.ChurnPerson, error) {
+// churnPersons reads each person's activity as fast says, with the
+// persons active in the baseline but on a single day before the recent
+// window only counted (too little history) when fast reads bitmaps.
+func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc *time.Location, f *facts, fast *churnFast) ([]segment.ChurnPerson, int, error) {
 	t := e.t
 	recentFrom, baseFrom := segment.ChurnWindows(opt, loc, f.min, f.max)
 	day, at := e.ordinal(query.Day, loc)
@@ -125,6 +134,7 @@ func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc
 	days := "arraySort(groupUniqArray(toInt32(" + day + ")))"
 	// last: the latest key event's name, by (time, storage order).
 	last := "argMaxIf(" + t.Event + ", " + fast.order + ", " + key + ")"
+	eligible := "1"
 	if fast.words > 0 {
 		// The day since day0, checked on every event (a comparison, where
 		// a set of days hashed each).
@@ -139,6 +149,19 @@ func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc
 			words = append(words, "groupBitOr("+bit+")")
 		}
 		days = "[" + strings.Join(words, ", ") + "]"
+		// Active on fewer than two days before the recent window: counted
+		// (too little history), not scored, so not sent one by one.
+		r := civilDay(recentFrom, loc) - fast.day0
+		var before []string
+		for w := range fast.words {
+			below := min(max(r-int64(64*w), 0), 64)
+			mask := uint64(1)<<below - 1
+			if below == 64 {
+				mask = ^uint64(0)
+			}
+			before = append(before, "length(bitmaskToArray(bitAnd(sp_days["+strconv.Itoa(w+1)+"], toUInt64("+strconv.FormatUint(mask, 10)+"))))")
+		}
+		eligible = strings.Join(before, " + ") + " >= 2"
 		// The code of the latest key event (any name: the codes of the
 		// facts' names, 1 up; a named one: its name).
 		last = "toString(bitAnd(maxIf(" + fast.order + ", " + key + "), " + strconv.FormatUint(1<<fast.codeBits-1, 10) + "))"
@@ -153,14 +176,29 @@ func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc
 		last = strings.Replace(last, "maxIf("+fast.order+", 1)", "max("+fast.order+")", 1)
 	}
 	var persons chunked[segment.ChurnPerson]
+	tooLittle := 0
 	err := e.eachPerson(ctx, func(from string) string {
-		return "SELECT " + t.Person + " AS person, countIf(" + t.Time + " >= " + lit(recentFrom) + ")," +
+		inner := "SELECT " + t.Person + " AS person, countIf(" + t.Time + " >= " + lit(recentFrom) + ") AS sp_recent," +
 			" countIf(" + t.Time + " >= " + lit(baseFrom) + " AND " + t.Time + " < " + lit(recentFrom) + ") AS base," +
-			" " + days + ", " + keys + ", " + keyAt + ", " + last +
+			" " + days + " AS sp_days, " + keys + " AS sp_keys, " + keyAt + " AS sp_at, " + last + " AS sp_last" +
 			" FROM " + from + " WHERE " + t.Where + " GROUP BY person HAVING base > 0"
+		if eligible == "1" {
+			return "SELECT person, sp_recent, base, sp_days, sp_keys, sp_at, sp_last, 1, 1 FROM (" + inner + ")"
+		}
+		// The persons not eligible come back as one row: their count.
+		return "SELECT if(sp_ok, person, '') AS u, any(sp_recent), any(base), any(sp_days), any(sp_keys), any(sp_at), any(sp_last), count(), sp_ok" +
+			" FROM (SELECT *, " + eligible + " AS sp_ok FROM (" + inner + ")) GROUP BY sp_ok, u"
 	}, func(row []string) error {
-		if len(row) != 7 {
-			return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 7)
+		if len(row) != 9 {
+			return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 9)
+		}
+		if row[8] == "0" {
+			n, err := strconv.Atoi(row[7])
+			if err != nil {
+				return i18n.Errorf("churn: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
+			}
+			tooLittle += n
+			return nil
 		}
 		recent, err1 := strconv.Atoi(row[1])
 		base, err2 := strconv.Atoi(row[2])
@@ -207,7 +245,7 @@ func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc
 		persons.add(p)
 		return nil
 	})
-	return persons.slice(), err
+	return persons.slice(), tooLittle, err
 }
 
 // uintArray reads a ClickHouse array of unsigned integers: [1,2,3].

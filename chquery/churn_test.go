@@ -21,7 +21,12 @@ func TestChurnMatchesLocal(t *testing.T) {
 	zones := []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Europe/London", "UTC"}
 	datasets, queries := runs(6, 2), 6
 	const day = int64(86_400_000)
+	words := maxDayWords
+	t.Cleanup(func() { maxDayWords = words })
 	for it := 0; it < datasets; it++ {
+		// Every other dataset, days as sets and the last event by argMax
+		// (as past maxDayWords), else as bitmaps.
+		maxDayWords = words * (it % 2)
 		loc, _ := time.LoadLocation(zones[rng.Intn(len(zones))])
 		base := time.Date(2026, time.Month(1+rng.Intn(8)), 1, 0, 0, 0, 0, loc).UnixMilli()
 		var raw []query.RawEvent
