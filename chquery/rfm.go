@@ -41,29 +41,33 @@ func (e *Engine) RFM(ctx context.Context, opt segment.RFMOptions, loc *time.Loca
 	}
 	// Few events per person are grouped: their tuples are sorted as they
 	// are (a packed order would cost a scan of the ids, Engine.withOrder).
+	// An event without the property sends no text: no number either way.
+	text := value
+	if has != "1" {
+		text = "if(" + has + ", " + value + ", '')"
+	}
 	sql := func(from string) string {
-		return "SELECT person, arrayMap(x -> x.1, s), arrayMap(x -> x.3, s), arrayMap(x -> x.4, s), po FROM (SELECT " + e.personCols() + "," +
-			" arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreakOf(t) + ", " + value + ", toUInt8(" + has + ")))) AS s" +
+		return "SELECT person, arrayMap(x -> x.1, s), arrayMap(x -> x.3, s), po FROM (SELECT " + e.personCols() + "," +
+			" arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreakOf(t) + ", " + text + "))) AS s" +
 			" FROM " + from + " WHERE " + t.Where + " AND " + candidate + " GROUP BY person)"
 	}
 	lastDay := segment.LastDay(f.max, loc)
 	var users []placed[segment.RFMUser]
 	err = e.unscoped().eachPerson(ctx, sql, func(row []string) error {
-		if len(row) != 5 {
-			return i18n.Errorf("rfm: ClickHouse sent %d columns, expected %d", len(row), 5)
+		if len(row) != 4 {
+			return i18n.Errorf("rfm: ClickHouse sent %d columns, expected %d", len(row), 4)
 		}
 		times, err1 := intArray(row[1])
 		revs, err2 := clickhouse.ParseArray(row[2])
-		set, err3 := intArray(row[3])
-		order, err4 := parseOrder(row[4])
-		if err := firstErr(err1, err2, err3, err4); err != nil || len(revs) != len(times) || len(set) != len(times) {
+		order, err3 := parseOrder(row[3])
+		if err := firstErr(err1, err2, err3); err != nil || len(revs) != len(times) {
 			return i18n.Errorf("rfm: ClickHouse sent the row %q", strings.Join(row, " "))
 		}
 		u := segment.RFMUser{User: row[0]}
 		last := int64(-1)
 		for i, text := range revs {
 			v := math.NaN()
-			if x, err := strconv.ParseFloat(text, 64); set[i] == 1 && err == nil {
+			if x, err := strconv.ParseFloat(text, 64); err == nil {
 				v = x
 			}
 			if opt.Event != "" {
