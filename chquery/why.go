@@ -84,7 +84,21 @@ type whyCounter struct {
 	// it has one.
 	num, numeric string
 	vals         []string // SQL value of each of Count's keys (keyValues), made once
+	// combos are the units' combinations of Count's values (a total's
+	// empty value, then each key's), with their cells, when the server
+	// sent them all (at most maxCombos): Pairs sums them instead of
+	// reading the columns again.
+	combos []combo
 }
+
+type combo struct {
+	values []string // as keyValues writes them
+	cells  [2]why.Cell
+}
+
+// maxCombos bounds the combinations of values Count takes (an id among
+// the keys makes about one per unit; Pairs then asks the server).
+var maxCombos = 1 << 15
 
 // numbers is SQL for property key's number on an event (as the local
 // engine reads it: Go's ParseFloat of the text) and SQL true on the
@@ -342,24 +356,45 @@ func (w *whyCounter) Count(ctx context.Context, keys []string) (*why.Counts, err
 	if w.e.t.ShardedByPerson {
 		fold = "0"
 	}
+	// The units are grouped by their combination of values first: the
+	// keys' values are counted from those groups, and while there are
+	// few of them they come back too (key len(all)+1, each combination
+	// written as an array), at most maxCombos+1 of them from a server.
+	last := strconv.Itoa(len(all) + 1)
 	sql := func(units string) string {
-		return "SELECT k, if(k > 1 AND n0 + n1 < " + fold + ", " + clickhouse.String(foldedText) + ", v) AS g, count(), " +
+		return "SELECT k, if(k > 1 AND k < " + last + " AND n0 + n1 < " + fold + ", " + clickhouse.String(foldedText) + ", v) AS g, count(), " +
 			"sum(x0), sum(d0), sum(n0), sum(x1), sum(d1), sum(n1) FROM (" +
-			"SELECT k, v, " + periodSums + " FROM (" + units + ") ARRAY JOIN w_v AS v, arrayEnumerate(w_v) AS k GROUP BY k, v" +
-			") GROUP BY k, g"
+			"SELECT k, v, sum(x0) AS x0, sum(d0) AS d0, sum(n0) AS n0, sum(x1) AS x1, sum(d1) AS d1, sum(n1) AS n1 FROM (" +
+			"SELECT w_v, " + periodSums + " FROM (" + units + ") GROUP BY w_v" +
+			") ARRAY JOIN arrayConcat(w_v, [toString(w_v)]) AS v, arrayEnumerate(arrayConcat(w_v, [''])) AS k GROUP BY k, v" +
+			") GROUP BY k, g LIMIT " + strconv.Itoa(maxCombos+1) + " BY k, if(k = " + last + ", '', g)"
 	}
 	at := map[[2]string]int{}
+	w.combos = nil
+	combos := 0
 	err = w.each(ctx, all, sql, func(row []string) error {
 		if len(row) != 9 {
 			return i18n.Errorf("why: ClickHouse sent %d columns, expected %d", len(row), 9)
 		}
 		k, err1 := strconv.Atoi(row[0])
 		m, err2 := strconv.Atoi(row[2])
-		if firstErr(err1, err2) != nil || k < 1 || k > len(all) || m < 1 {
+		if firstErr(err1, err2) != nil || k < 1 || k > len(all)+1 || m < 1 {
 			return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[:3], " "))
 		}
-		if k == 1 {
+		switch k {
+		case 1:
 			return cells(&out.Total, row[3:])
+		case len(all) + 1:
+			combos++
+			if combos > maxCombos {
+				return nil
+			}
+			vs, err := clickhouse.ParseArray(row[1])
+			if err != nil || len(vs) != len(all) {
+				return i18n.Errorf("why: ClickHouse sent the row %q", strings.Join(row[:3], " "))
+			}
+			w.combos = append(w.combos, combo{values: vs})
+			return cells(&w.combos[len(w.combos)-1].cells, row[3:])
 		}
 		v, folded := why.Value{None: row[1] == ""}, 0
 		switch {
@@ -387,13 +422,56 @@ func (w *whyCounter) Count(ctx context.Context, keys []string) (*why.Counts, err
 	if err != nil {
 		return nil, err
 	}
+	if combos > maxCombos {
+		w.combos = nil
+	}
 	return out, nil
 }
 
-// Pairs groups the units by the place of each listed value of every key
-// in play (0: none listed), a small int per key, and then the groups into
-// each pair's cells: a unit is grouped once, not once per pair.
+// pairsOf counts pairs from the combinations Count took.
+func (w *whyCounter) pairsOf(pairs []why.Pair) [][]why.Group {
+	out := make([][]why.Group, len(pairs))
+	places := func(vs []why.Value) map[string]int {
+		m := map[string]int{}
+		for i, v := range vs {
+			m[valueText(v)] = i + 1
+		}
+		return m
+	}
+	for n, pr := range pairs {
+		ia, ib := places(pr.VA), places(pr.VB)
+		at := map[[2]int]int{}
+		for _, c := range w.combos {
+			// A combination's values start with the total's.
+			a, b := ia[c.values[pr.A+1]], ib[c.values[pr.B+1]]
+			if a == 0 || b == 0 {
+				continue
+			}
+			i, ok := at[[2]int{a, b}]
+			if !ok {
+				i = len(out[n])
+				at[[2]int{a, b}] = i
+				out[n] = append(out[n], why.Group{Values: []why.Value{pr.VA[a-1], pr.VB[b-1]}})
+			}
+			g := &out[n][i]
+			for p := range g.Cells {
+				g.Cells[p].Num += c.cells[p].Num
+				g.Cells[p].Den += c.cells[p].Den
+				g.Cells[p].N += c.cells[p].N
+			}
+		}
+	}
+	return out
+}
+
+// Pairs sums the combinations Count took, or when there were too many
+// asks the server: it groups the units by the place of each listed value
+// of every key in play (0: none listed), a small int per key, and then the
+// groups into each pair's cells: a unit is grouped once, not once per pair.
 func (w *whyCounter) Pairs(ctx context.Context, pairs []why.Pair) ([][]why.Group, error) {
+	if w.combos != nil {
+		return w.pairsOf(pairs), nil
+	}
 	pos := map[int]int{}       // a key's place in the units' array
 	col := map[string]string{} // a place's SQL: its column
 	var vals, places, names []string
