@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+
+	"github.com/spoorhq/spoor/store"
 )
 
 // funnelWorker evaluates one person at a time with buffers reused across
@@ -549,7 +551,10 @@ const funnelChunks = 8
 func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelResult, error) {
 	np := len(p.d.Users)
 	r := p.newResult()
-	r.Level, r.InProgress, r.Attempt = make([]int8, np), make([]bool, np), make([]int32, np)
+	// Huge pages: at 100M events these are 40 MB that every funnel
+	// touches fresh, 10,000 page faults of microseconds each on a
+	// virtual machine.
+	r.Level, r.InProgress, r.Attempt = store.HugePages(make([]int8, np)), store.HugePages(make([]bool, np)), store.HugePages(make([]int32, np))
 	parts := make([]funnelPart, len(ranges))
 	err := eachRange(ctx, ranges, func(part, lo, hi int) (err error) {
 		parts[part], err = p.scan(ctx, r, lo, hi)
