@@ -121,7 +121,8 @@ func civilDay(ms int64, loc *time.Location) int64 {
 
 // churnPersons reads each person's activity as fast says, with the
 // persons active in the baseline but on a single day before the recent
-// window only counted (too little history) when fast reads bitmaps.
+// window only counted (too little history) when fast reads bitmaps: 231,564
+// of 486,319 at 10M events, whose days and names are then not sent.
 func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc *time.Location, f *facts, fast *churnFast) ([]segment.ChurnPerson, int, error) {
 	t := e.t
 	recentFrom, baseFrom := segment.ChurnWindows(opt, loc, f.min, f.max)
@@ -185,9 +186,10 @@ func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc
 		if eligible == "1" {
 			return "SELECT person, sp_recent, base, sp_days, sp_keys, sp_at, sp_last, 1, 1 FROM (" + inner + ")"
 		}
-		// The persons not eligible come back as one row: their count.
-		return "SELECT if(sp_ok, person, '') AS u, any(sp_recent), any(base), any(sp_days), any(sp_keys), any(sp_at), any(sp_last), count(), sp_ok" +
-			" FROM (SELECT *, " + eligible + " AS sp_ok FROM (" + inner + ")) GROUP BY sp_ok, u"
+		// The persons not eligible come back as rows of nothing but that
+		// (grouped into one, their any() cost the server a third again).
+		return "SELECT if(sp_ok, person, ''), sp_recent, base, if(sp_ok, sp_days, emptyArrayUInt64()), sp_keys, sp_at, if(sp_ok, sp_last, ''), 1, sp_ok" +
+			" FROM (SELECT *, " + eligible + " AS sp_ok FROM (" + inner + "))"
 	}, func(row []string) error {
 		if len(row) != 9 {
 			return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 9)
