@@ -297,13 +297,6 @@ func (w *whyCounter) each(ctx context.Context, vals []string, sql func(units str
 }
 
 // cell adds a row's sum of num, of den and count to c.
-// atoi is a period number ClickHouse sent (0, never an after period, when
-// it is not one).
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
-}
-
 func cell(c *why.Cell, row []string) error {
 	num, err1 := strconv.ParseFloat(row[0], 64)
 	den, err2 := strconv.ParseFloat(row[1], 64)
