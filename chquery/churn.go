@@ -252,10 +252,12 @@ func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc
 
 // uintArray reads a ClickHouse array of unsigned integers: [1,2,3].
 func uintArray(s string) ([]uint64, error) {
-	s, ok := strings.CutPrefix(s, "[")
-	if s, ok = strings.CutSuffix(s, "]"); !ok {
+	inner, open := strings.CutPrefix(s, "[")
+	inner, closed := strings.CutSuffix(inner, "]")
+	if !open || !closed {
 		return nil, i18n.Errorf("not an array: %.40q", s)
 	}
+	s = inner
 	var out []uint64
 	for s != "" {
 		f, rest, _ := strings.Cut(s, ",")
