@@ -72,6 +72,7 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		}
 	}
 	from, to, between := betweenExclusions(q)
+	lfrom, later := laterExclusions(q)
 	vendor := !strings.EqualFold(strings.TrimSpace(q.Semantics), query.SemSpoor) && strings.TrimSpace(q.Semantics) != ""
 	var sql partSQL
 	switch {
@@ -83,6 +84,8 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		sql, err = e.anySQL(ctx, q, span, f)
 	case between:
 		sql, err = e.betweenSQL(ctx, q, span, f, from, to)
+	case later:
+		sql, err = e.laterSQL(ctx, q, span, f, lfrom)
 	case distinctNames(q.Steps):
 		sql, err = e.distinctSQL(ctx, q, span, f, latestAttempt)
 	case filtersDiffer(q.Steps):
@@ -113,15 +116,19 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 
 // wholeExclusions says which exclusions of an ordered funnel are not
 // compiled: over steps sharing a name, those from a step after the first
-// (funnelSQL compiles those from step 1); over steps of different names,
+// (funnelSQL compiles those from step 1, laterSQL those all from one
+// step to the last); over steps of different names,
 // those from a step after the first unless all run between the same two
 // steps, with those from step 1 ending outside them (betweenSQL). The
 // rest distinctSQL compiles (strictSQL compiles every exclusion).
 func wholeExclusions(q query.FunnelQuery) error {
 	if !distinctNames(q.Steps) {
+		if _, ok := laterExclusions(q); ok {
+			return nil
+		}
 		for _, x := range q.Exclude {
 			if x.From != 0 {
-				return errNotYet(i18n.M("an exclusion in an ordered funnel over steps sharing an event name from a step after the first (%s)", x.Event))
+				return errNotYet(i18n.M("an exclusion in an ordered funnel over steps sharing an event name from a step after the first (%s), other than all from one step to the last", x.Event))
 			}
 		}
 		return nil
