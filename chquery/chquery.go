@@ -95,6 +95,9 @@ type facts struct {
 	// persons is how many persons the table holds, -1 until counted
 	// (Engine.persons): kept in the cache beside the rest once counted.
 	persons int64
+	// bounds are where the persons split into parts by their events
+	// (Engine.partBounds), nil until read; kept like persons.
+	bounds []string
 }
 
 // data reads the facts once per engine: from the cache of an earlier

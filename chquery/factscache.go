@@ -49,6 +49,8 @@ type cachedFacts struct {
 	MaxID  uint64   `json:"max_id"`
 	// Persons is the number of persons, once a command counted them.
 	Persons *int64 `json:"persons,omitempty"`
+	// Bounds are the persons' quantiles of Engine.partBounds, once read.
+	Bounds []string `json:"bounds,omitempty"`
 }
 
 // factsAt is where an engine's facts are cached and the key they were
@@ -70,6 +72,7 @@ func loadFacts(file, id, key string) *facts {
 	if c.Persons != nil {
 		f.persons = *c.Persons
 	}
+	f.bounds = c.Bounds
 	for i, n := range c.Names {
 		f.count += int64(c.Counts[i])
 		f.known[n] = true
@@ -91,7 +94,7 @@ func (e *Engine) keep(ctx context.Context, f *facts) {
 // storeFacts writes f to file under id and key, whole or not at all (a
 // temporary file renamed over it); a failure is only a cache miss later.
 func storeFacts(file, id, key string, f *facts) {
-	c := cachedFacts{ID: id, Key: key, Min: f.min, Max: f.max, Names: f.names, Counts: f.counts, MaxID: f.maxID}
+	c := cachedFacts{ID: id, Key: key, Min: f.min, Max: f.max, Names: f.names, Counts: f.counts, MaxID: f.maxID, Bounds: f.bounds}
 	if f.persons >= 0 {
 		c.Persons = &f.persons
 	}

@@ -2,6 +2,11 @@ package chquery
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +103,8 @@ func (e *Engine) eachPart(ctx context.Context, sql partSQL, fn func(row []string
 		from = e.t.Local
 	}
 	k := e.parts(ctx)
+	conds := e.partConds(ctx, k)
+	k = len(conds)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
@@ -126,16 +133,7 @@ func (e *Engine) eachPart(ctx context.Context, sql partSQL, fn func(row []string
 		case k > 1:
 			c = c.Tune(clickhouse.Settings{"max_threads": "1"})
 		}
-		for i := range k {
-			// cityHash64 costs a part's scan a tenth of what sipHash64
-			// did (10M events: 10 against 130 ms of server CPU); mixed
-			// by intHash64, it is not the value push's Distributed
-			// table shards by (cityHash64(person)), which is one value
-			// per shard.
-			part := "intHash64(cityHash64(" + e.t.Person + ")) % " + strconv.Itoa(k) + " = " + strconv.Itoa(i)
-			if k == 1 {
-				part = "1"
-			}
+		for _, part := range conds {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -160,4 +158,128 @@ func (e *Engine) eachPart(ctx context.Context, sql partSQL, fn func(row []string
 	}
 	wg.Wait()
 	return first
+}
+
+// partConds are the conditions on the rows of eachPart's k parts (fewer
+// when the persons do not split so far). On push's layout, ordered by
+// person, a part is a range of persons between partBounds, so each
+// part's query reads only its range's granules: at 1M events two parts
+// cost 291-305 ms of server CPU against 350-374 split by a hash, which
+// read every row in each part. On other tables, or when the bounds
+// cannot be read, a part is the persons of one value of a hash.
+func (e *Engine) partConds(ctx context.Context, k int) []string {
+	if k <= 1 {
+		return []string{"1"}
+	}
+	p := e.t.Person
+	if hasID(e.base) {
+		if b, err := e.partBounds(ctx, k); err == nil {
+			if len(b) == 0 {
+				return []string{"1"}
+			}
+			conds := []string{p + " < " + clickhouse.String(b[0])}
+			for i := 1; i < len(b); i++ {
+				conds = append(conds, p+" >= "+clickhouse.String(b[i-1])+" AND "+p+" < "+clickhouse.String(b[i]))
+			}
+			return append(conds, p+" >= "+clickhouse.String(b[len(b)-1]))
+		}
+	}
+	conds := make([]string, k)
+	for i := range conds {
+		// cityHash64 costs a part's scan a tenth of what sipHash64 did
+		// (10M events: 10 against 130 ms of server CPU); mixed by
+		// intHash64, it is not the value push's Distributed table
+		// shards by (cityHash64(person)), which is one value per shard.
+		conds[i] = "intHash64(cityHash64(" + p + ")) % " + strconv.Itoa(k) + " = " + strconv.Itoa(i)
+	}
+	return conds
+}
+
+// partQuantiles is how finely partBounds reads the persons' spread: the
+// i/partQuantiles quantiles, i = 1..partQuantiles-1.
+const partQuantiles = maxParts
+
+// partBounds returns at most k-1 persons, sorted and distinct, that split
+// the events of the table's persons into k parts of about as many events:
+// from the quantiles of the persons' first 8 bytes over the events, read
+// once per table (with the facts, in the cache). Any bounds split the
+// persons into parts; these only balance them. On a table sharded by
+// person the quantiles are the whole table's, which hold for each shard:
+// push spreads the persons by a hash.
+func (e *Engine) partBounds(ctx context.Context, k int) ([]string, error) {
+	f, err := e.data(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.cache.mu.Lock()
+	q := f.bounds
+	e.cache.mu.Unlock()
+	if q == nil {
+		t := e.base
+		levels := make([]string, partQuantiles-1)
+		for i := range levels {
+			levels[i] = strconv.FormatFloat(float64(i+1)/partQuantiles, 'g', -1, 64)
+		}
+		// The first 8 bytes, padded with zero bytes, as a big-endian number.
+		prefix := "reinterpretAsUInt64(reverse(substring(concat(" + t.Person + ", '" + strings.Repeat(`\0`, 8) + "'), 1, 8)))"
+		r, err := e.client(ctx).Query(ctx, "SELECT quantiles("+strings.Join(levels, ", ")+")("+prefix+") FROM "+t.From+" WHERE "+t.Where)
+		if err != nil {
+			return nil, err
+		}
+		if len(r.Rows) != 1 || len(r.Rows[0]) != 1 {
+			return nil, errors.New("quantiles: no row")
+		}
+		if q, err = prefixBounds(r.Rows[0][0]); err != nil {
+			return nil, err
+		}
+		e.cache.mu.Lock()
+		f.bounds = q
+		e.keep(ctx, f)
+		e.cache.mu.Unlock()
+	}
+	var b []string
+	for i := 1; i < k; i++ {
+		if v := q[i*partQuantiles/k-1]; v != "" && (len(b) == 0 || v > b[len(b)-1]) {
+			b = append(b, v)
+		}
+	}
+	return b, nil
+}
+
+// prefixBounds reads partBounds' array of quantiles into the persons
+// they stand for: each number's 8 big-endian bytes, up to the first that
+// is not printable ASCII (so they keep in the JSON cache as they are),
+// sorted. The partQuantiles-1 strings may repeat.
+func prefixBounds(arr string) ([]string, error) {
+	s, ok := strings.CutPrefix(strings.TrimSpace(arr), "[")
+	if s, ok = strings.CutSuffix(s, "]"); !ok {
+		return nil, fmt.Errorf("quantiles: not an array: %.40q", arr)
+	}
+	fs := strings.Split(s, ",")
+	if len(fs) != partQuantiles-1 {
+		return nil, fmt.Errorf("quantiles: %d values, expected %d", len(fs), partQuantiles-1)
+	}
+	out := make([]string, len(fs))
+	for i, v := range fs {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, err
+		}
+		var n uint64
+		switch {
+		case x >= math.MaxUint64:
+			n = math.MaxUint64
+		case x > 0:
+			n = uint64(x)
+		}
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], n)
+		end := 0
+		for end < 8 && b[end] >= 0x20 && b[end] < 0x7f {
+			end++
+		}
+		out[i] = string(b[:end])
+	}
+	slices.Sort(out)
+	return out, nil
 }
