@@ -48,6 +48,17 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	if err != nil {
 		return nil, err
 	}
+	// The persons' places in the lists cost a 10M-event part's query 0.3
+	// to 0.4 of its 2 s of server CPU, and only a list shows them: they
+	// are read for the persons of a list when it is asked (listPlaces).
+	lazy := e.t.Order != ""
+	if lazy {
+		t := *e.t
+		t.Order = ""
+		s := *e
+		s.t = &t
+		e = &s
+	}
 	persons, err := query.NewFunnelPersons(q, span) // the query's own checks, as locally
 	if err != nil {
 		return nil, err
@@ -111,7 +122,54 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	if err != nil {
 		return nil, err
 	}
-	return persons.Result(), nil
+	r := persons.Result()
+	if lazy {
+		r.SetListOrder(e.listPlaces(context.WithoutCancel(ctx)))
+	}
+	return r, nil
+}
+
+// listChunk is how many persons one query of listPlaces names.
+const listChunk = 10_000
+
+// listPlaces returns the function that reads the places in the local
+// engine's lists (clickhouse.Table.Order) of the persons of a list, for
+// query.FunnelResult.SetListOrder: sorted and named in chunks, so each
+// query reads the table's granules of a range of persons (it is ordered
+// by person) rather than the whole table.
+func (e *Engine) listPlaces(ctx context.Context) func(users []string) ([]uint64, error) {
+	t := e.base
+	return func(users []string) ([]uint64, error) {
+		sorted := slices.Clone(users)
+		slices.Sort(sorted)
+		sorted = slices.Compact(sorted)
+		place := make(map[string]uint64, len(sorted))
+		for len(sorted) > 0 {
+			chunk := sorted[:min(listChunk, len(sorted))]
+			sorted = sorted[len(chunk):]
+			sql := "SELECT " + t.Person + " AS person, any(" + t.Order + ") FROM " + t.From + " WHERE " + t.Where + " AND person IN (" + clickhouse.Strings(chunk) + ") GROUP BY person"
+			_, _, err := e.c.Each(ctx, sql, func(row []string) error {
+				if len(row) != 2 {
+					return i18n.Errorf("funnel: ClickHouse sent %d columns, expected %d", len(row), 2)
+				}
+				o, err := parseOrder(row[1])
+				place[row[0]] = o
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		out := make([]uint64, len(users))
+		for i, u := range users {
+			o, ok := place[u]
+			if !ok {
+				return nil, fmt.Errorf("funnel: ClickHouse has no event of %q", u) // not shown: the list keeps the order of ids
+			}
+			out[i] = o
+		}
+		return out, nil
+	}
 }
 
 // wholeExclusions says which exclusions of an ordered funnel are not

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -40,6 +41,8 @@ type FunnelResult struct {
 	// d is the Dataset whose indexes Attempt holds (FunnelAgain), nil in a
 	// result assembled by FunnelFromPersons.
 	d *Dataset
+	// place is SetListOrder's, nil when the persons came with their Order.
+	place func(users []string) ([]uint64, error)
 	// Per step k >= 1, the times to convert (ms) of the persons reaching
 	// it, grouped by breakdown code (byOff[k][c]..byOff[k][c+1]); without
 	// --by there is one group. Order inside a group is arbitrary.
@@ -513,5 +516,30 @@ func (r *FunnelResult) list(keep func(u int) bool) []string {
 			out = append(out, r.users[u])
 		}
 	}
+	if r.place != nil && len(out) > 1 {
+		// out is by user id: a stable sort by Order gives the Dataset's.
+		if order, err := r.place(out); err == nil && len(order) == len(out) {
+			idx := make([]int, len(out))
+			for i := range idx {
+				idx[i] = i
+			}
+			slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(order[a], order[b]) })
+			sorted := make([]string, len(out))
+			for i, j := range idx {
+				sorted[i] = out[j]
+			}
+			out = sorted
+		}
+	}
 	return out
+}
+
+// SetListOrder is for a backend that adds its persons without their
+// FunnelPerson.Order (reading it costs its server a share of the query
+// for every person, and only a list shows it): place returns the Order of
+// each of the users it is given, and UsersAt, DroppedAt and InProgressAt
+// put their lists in that order when asked, as a Dataset lists them.
+// Should place fail, a list stays in the order of user ids.
+func (r *FunnelResult) SetListOrder(place func(users []string) ([]uint64, error)) {
+	r.place = place
 }
