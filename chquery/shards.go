@@ -237,13 +237,20 @@ func (e *Engine) partBounds(ctx context.Context, k int) ([]string, error) {
 		e.keep(ctx, f)
 		e.cache.mu.Unlock()
 	}
+	return pickBounds(q, k), nil
+}
+
+// pickBounds returns, of the sorted quantiles q (partBounds'), the bounds
+// of k parts: the i/k quantiles, i = 1..k-1, those that repeat or are
+// empty left out.
+func pickBounds(q []string, k int) []string {
 	var b []string
 	for i := 1; i < k; i++ {
 		if v := q[i*partQuantiles/k-1]; v != "" && (len(b) == 0 || v > b[len(b)-1]) {
 			b = append(b, v)
 		}
 	}
-	return b, nil
+	return b
 }
 
 // prefixBounds reads partBounds' array of quantiles into the persons
