@@ -258,8 +258,9 @@ func pickBounds(q []string, k int) []string {
 // is not printable ASCII (so they keep in the JSON cache as they are),
 // sorted. The partQuantiles-1 strings may repeat.
 func prefixBounds(arr string) ([]string, error) {
-	s, ok := strings.CutPrefix(strings.TrimSpace(arr), "[")
-	if s, ok = strings.CutSuffix(s, "]"); !ok {
+	s, open := strings.CutPrefix(strings.TrimSpace(arr), "[")
+	s, closed := strings.CutSuffix(s, "]")
+	if !open || !closed {
 		return nil, fmt.Errorf("quantiles: not an array: %.40q", arr)
 	}
 	fs := strings.Split(s, ",")

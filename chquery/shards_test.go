@@ -48,7 +48,7 @@ func TestPrefixBounds(t *testing.T) {
 			t.Errorf("pickBounds(k=%d) = %q, want %q", c.k, b, c.want)
 		}
 	}
-	for _, bad := range []string{"", "[]", "[1,2]", "1,2,3", "[" + strings.Repeat("x,", 14) + "x]"} {
+	for _, bad := range []string{"", "[]", "[1,2]", "1,2,3", "[" + strings.Repeat("x,", 14) + "x]", strings.Repeat("1,", 14) + "1]", "[" + strings.Repeat("1,", 14) + "1"} {
 		if _, err := prefixBounds(bad); err == nil {
 			t.Errorf("prefixBounds(%q): no error", bad)
 		}
