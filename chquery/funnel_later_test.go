@@ -57,7 +57,6 @@ func TestFunnelLaterHandChecked(t *testing.T) {
 		medians []float64
 	}{
 		{[]string{"view", "view", "buy"}, query.Exclusion{Event: "open", From: 1, To: 2}, []int{7, 7, 3}, []float64{60, 60}},
-		{[]string{"view", "view", "buy"}, query.Exclusion{Event: "open", From: 1}, []int{7, 7, 3}, []float64{60, 60}},
 		{[]string{"view", "view", "cart", "buy"}, query.Exclusion{Event: "open", From: 1}, []int{7, 7, 2, 0}, []float64{60, 60}},
 	} {
 		q := query.FunnelQuery{Steps: query.FunnelSteps(tc.steps), Window: "1h", Exclude: []query.Exclusion{tc.ex}}
