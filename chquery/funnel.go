@@ -3,7 +3,6 @@ package chquery
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -493,14 +492,6 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 			}
 			return -1
 		}
-		nextSame := func(s int) int {
-			for p := s + 1; p < n; p++ {
-				if cls[p] == cls[s] {
-					return p
-				}
-			}
-			return -1
-		}
 		for s := 1; s < n; s++ {
 			prev := "t0"
 			if s > 1 {
@@ -517,38 +508,14 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 			st.let(fmt.Sprintf("o%d", s), lo)
 			st.let(fmt.Sprintf("e%d", s), fmt.Sprintf("arrayElement(TX%d, o%d)", cls[s], s))
 		}
-		for s := n - 1; s >= 1; s-- {
-			// The latest event of step s at or before the next step's
-			// (for the deepest step, at or before its greedy time, so a
-			// later event at that same time leaves the earlier steps
-			// more room), below the next same-class step's.
-			bound := fmt.Sprintf("e%d", s)
-			if s < n-1 {
-				bound = fmt.Sprintf("if(level = %d, e%d, b%d)", s, s, s+1)
-			}
-			hi := count(fmt.Sprintf("TX%d", cls[s]), "<=", bound)
-			if p := nextSame(s); p > 0 {
-				hi = fmt.Sprintf("least(%s, if(level >= %d, ob%d - 1, %d))", hi, p, p, math.MaxInt32)
-			}
-			if x != nil && s < n-1 {
-				hi = x.capped(hi, s, fmt.Sprintf("TX%d", cls[s]))
-			}
-			if cls[s] == c1 { // skip the start event
-				hi = fmt.Sprintf("arrayMap((h, s) -> h - toInt64(h = s), [%s], [att])[1]", hi)
-			}
-			st.next()
-			st.let(fmt.Sprintf("ob%d", s), hi)
-			st.let(fmt.Sprintf("b%d", s), fmt.Sprintf("arrayElement(TX%d, ob%d)", cls[s], s))
+		// The latest event of each step at or before the next step's (for
+		// the deepest step, at or before its greedy time e<s>, so a later
+		// event at that same time leaves the earlier steps more room).
+		var capped func(hi string, s int) string
+		if x != nil {
+			capped = func(hi string, s int) string { return x.capped(hi, s, fmt.Sprintf("TX%d", cls[s])) }
 		}
-		var ds []string
-		for s := 1; s < n; s++ {
-			prev := "t0"
-			if s > 1 {
-				prev = fmt.Sprintf("b%d", s-1)
-			}
-			ds = append(ds, fmt.Sprintf("b%d - %s", s, prev))
-		}
-		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
+		deltas = latestChain(&st, cls, func(s int) string { return fmt.Sprintf("e%d", s) }, capped)
 	}
 	cols := []string{"person", "po", "level", "t0", deltas}
 	if q.By != "" {

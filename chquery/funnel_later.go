@@ -218,7 +218,9 @@ func (e *Engine) laterSQL(ctx context.Context, q query.FunnelQuery, span query.S
 		for c := 1; c <= K; c++ {
 			st.let(fmt.Sprintf("TX%d", c), fmt.Sprintf("arrayFilter((x, y) -> y = %d, T, C)", c))
 		}
-		deltas = latestChain(&st, cls, func(int) string { return "fin" })
+		st.next()
+		st.let("att", count(fmt.Sprintf("TX%d", cls[0]), "<=", "t0"))
+		deltas = latestChain(&st, cls, func(int) string { return "fin" }, nil)
 	}
 	cols := []string{"person", "po", "level", "t0", deltas}
 	if q.By != "" {
@@ -276,16 +278,16 @@ func atMarkers(st *stages, name, keys, vals, mkeys string, after, backward bool)
 }
 
 // latestChain defines the counted chain back from its deepest step, given
-// TX<c> (the times of class c's events), t0, level (0-based) and, per step
+// TX<c> (the times of class c's events), t0, level (0-based), att (the
+// counted step-1 event's place in its class: the last at t0) and, per step
 // s (0-based, >= 1), deepest(s): the time of step s's event when s is the
 // level. Each earlier step takes the latest event of its class at or before
 // the next step's, below the next same-class step's, never the counted
-// step-1 event (the last of its class at t0). It returns the deltas.
-func latestChain(st *stages, cls []int, deepest func(s int) string) string {
+// step-1 event; capped, when not nil, bounds the place of a step below the
+// deepest further (funnelSQL's exclusions). It returns the deltas.
+func latestChain(st *stages, cls []int, deepest func(s int) string, capped func(hi string, s int) string) string {
 	n := len(cls)
 	c1 := cls[0]
-	st.next()
-	st.let("att", count(fmt.Sprintf("TX%d", c1), "<=", "t0"))
 	nextSame := func(s int) int {
 		for p := s + 1; p < n; p++ {
 			if cls[p] == cls[s] {
@@ -302,6 +304,9 @@ func latestChain(st *stages, cls []int, deepest func(s int) string) string {
 		hi := count(fmt.Sprintf("TX%d", cls[s]), "<=", bound)
 		if p := nextSame(s); p > 0 {
 			hi = fmt.Sprintf("least(%s, if(level >= %d, ob%d - 1, %d))", hi, p, p, math.MaxInt32)
+		}
+		if capped != nil && s < n-1 {
+			hi = capped(hi, s)
 		}
 		if cls[s] == c1 { // skip the start event
 			hi = fmt.Sprintf("arrayMap((h, s) -> h - toInt64(h = s), [%s], [att])[1]", hi)
