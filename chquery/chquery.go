@@ -363,3 +363,15 @@ func (e *Engine) CheckEvent(ctx context.Context, name string) error {
 	}
 	return f.checkEvent(name)
 }
+
+// lastDeepest defines top (the deepest level any element of the per-event
+// array arr reaches), level (0-based) and idx (the place in arr of the last
+// element reaching it), in stages of their own.
+func lastDeepest(st *stages, arr string) {
+	st.next()
+	st.let("top", "arrayReduce('max', "+arr+")")
+	st.next()
+	st.let("level", "toInt64(top) - 1")
+	st.let("idx", "toInt64(length("+arr+")) - toInt64(indexOf(arrayReverse("+arr+"), top)) + 1")
+	st.next()
+}

@@ -271,12 +271,7 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 	st.let("M1", fmt.Sprintf("arrayMap((%s) -> %s, %s)", strings.Join(params, ", "), m1, strings.Join(args, ", ")))
 	st.next()
 	st.let("FL", fmt.Sprintf("arrayMap((u, h, m) -> if(u < m, 0, if(u >= %d AND u < %d, greatest(h, %d), u)) + 1, U, H, M1)", from, to, from))
-	st.next()
-	st.let("top", "arrayReduce('max', FL)")
-	st.next()
-	st.let("level", "toInt64(top) - 1")
-	st.let("idx", "toInt64(length(FL)) - toInt64(indexOf(arrayReverse(FL), top)) + 1")
-	st.next()
+	lastDeepest(&st, "FL")
 	st.let("t0", "arrayElement(ST, idx)")
 	var done []string // the completion of each level
 	for k := 1; k < n; k++ {

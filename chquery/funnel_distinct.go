@@ -384,12 +384,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		st.next()
 		st.let("FL", fmt.Sprintf("arrayMap((c, k, dl, %s) -> if(c = 1 AND k < %s, if(dl < %d AND (%s), 0, dl) + 1, 0), C, K, DL, %s)",
 			strings.Join(xs, ", "), toKey, n-1, strings.Join(held, " OR "), strings.Join(args[len(args)-len(xs):], ", ")))
-		st.next()
-		st.let("top", "arrayReduce('max', FL)")
-		st.next()
-		st.let("level", "toInt64(top) - 1")
-		st.let("idx", "toInt64(length(FL)) - toInt64(indexOf(arrayReverse(FL), top)) + 1")
-		st.next()
+		lastDeepest(&st, "FL")
 		st.let("t0", "bitShiftRight(arrayElement(K, idx), "+shift+")")
 		// Each exclusion's step To no later than its next event after
 		// the counted start.

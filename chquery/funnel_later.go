@@ -201,12 +201,7 @@ func (e *Engine) laterSQL(ctx context.Context, q query.FunnelQuery, span query.S
 	st.let("H", "arrayMap("+lambda+strings.Join(clean, " + ")+", "+strings.Join(args, ", ")+")")
 	st.next()
 	st.let("FL", fmt.Sprintf("arrayMap((u, h) -> if(u >= %d AND u < %d, h, u), U, H)", a, n))
-	st.next()
-	st.let("top", "arrayReduce('max', FL)")
-	st.next()
-	st.let("level", "toInt64(top) - 1")
-	st.let("idx", "toInt64(length(FL)) - toInt64(indexOf(arrayReverse(FL), top)) + 1")
-	st.next()
+	lastDeepest(&st, "FL")
 	st.let("t0", "arrayElement(ST, idx)")
 	deltas := "emptyArrayInt64()"
 	if n > 1 {
