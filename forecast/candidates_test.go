@@ -3,7 +3,6 @@ package forecast
 import (
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,18 +19,14 @@ import (
 // keeps the one AICc model, as the forecast does. It runs only when
 // SPOOR_FORECAST_SERIES names that folder (Tianchi's row takes a minute).
 func TestEachCandidateAlone(t *testing.T) {
-	dir := os.Getenv("SPOOR_FORECAST_SERIES")
-	if dir == "" {
-		t.Skip("SPOOR_FORECAST_SERIES not set: run bench/forecast_accuracy.sh, then point it at bench/data/forecast/series")
+	series := benchSeries(t)
+	names := make([]string, 0, len(series))
+	for name := range series {
+		names = append(names, name)
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no series in %s (%v): run bench/forecast_accuracy.sh first", dir, err)
-	}
-	sort.Strings(files)
-	for _, f := range files {
-		y, m, h := readBenchSeries(t, f)
-		name := strings.TrimSuffix(filepath.Base(f), ".txt")
+	sort.Strings(names)
+	for _, name := range names {
+		y, m, h := readBenchSeries(t, series[name])
 		alone := func(me *Method) (Backtest, int) {
 			short := 0
 			bt, _ := rollingOrigin(y, m, h, func(train []float64) ([]Point, error) {
