@@ -6,6 +6,15 @@
 #   SIZES="1000000" bench/run.sh # one size
 #   SIZES="10000000 100000000" bench/run.sh  # 10M and 100M (issue 19)
 #   SPOOR_BIN=/path/spoor bench/run.sh  # benchmark a prebuilt binary
+#   REUSE=1 SIZES=100000000 bench/run.sh  # re-time from existing databases
+#
+# REUSE=1 keeps every database of a size that already exists (s-N.db,
+# q-N.sqlite, d-N.duckdb) and imports only the missing ones, so the 100M
+# peers are built once and their analyses re-timed later in minutes. The
+# import row then shows the time recorded beside the database when it was
+# built (data/X-N.*.time: seconds, MB, date, load), marked "recorded".
+# REUSE=1 also leaves out the ClickHouse, why and small-import rows: it
+# times open and the analyses of spoor and DuckDB only.
 #
 # 100M events need about 30 GB of disk under bench/data (an 8.6 GB CSV and
 # the three databases) and a few GB of memory; nothing holds the CSV in
@@ -25,13 +34,16 @@ REPEAT=${REPEAT:-3}
 CH_MAX=${CH_MAX:-10000000}
 WHY_MAX=${WHY_MAX:-10000000}
 ADD_MAX=${ADD_MAX:-10000000}
+REUSE=${REUSE:-}
+if [ -n "$REUSE" ]; then CH_MAX=0; WHY_MAX=0; ADD_MAX=0; fi
 STEPS=${STEPS:-view_item,add_to_cart,begin_checkout,purchase}
 mkdir -p data results
 out=results/$(date -u +%Y%m%dT%H%M%S).md
 
 echo "building spoor and the DuckDB peer..." >&2
 if [ -n "${SPOOR_BIN:-}" ]; then cp "$SPOOR_BIN" data/spoor; else (cd .. && go build -o bench/data/spoor .); fi
-go build -o data/duckpeer ./duckpeer
+# Reusing databases, the peer built before is kept: its cgo build takes minutes.
+if [ -z "$REUSE" ] || [ ! -x data/duckpeer ]; then go build -o data/duckpeer ./duckpeer; fi
 
 # timed CMD...: runs CMD, prints "seconds max_rss_mb" of the run.
 timed() {
@@ -49,6 +61,29 @@ best() {
   done
   echo "$b"
 }
+
+# build DB CMD...: imports DB with CMD (timed) and records "seconds mb date
+# load" beside it in DB.time; under REUSE=1 an existing DB is kept and its
+# record printed instead, marked "recorded".
+build() {
+  local db=$1 r a b c; shift
+  if [ -n "$REUSE" ] && [ -s "$db" ]; then
+    if [ -s "$db.time" ]; then
+      read -r a b c _ < "$db.time"; echo "$a $b recorded $c"
+    else
+      echo "? ? kept, no record"
+    fi
+    return
+  fi
+  rm -f "$db" "$db"-* "$db.time" "$db.wal"
+  local l; l=$(cut -d' ' -f1 /proc/loadavg)
+  r=$(timed "$@")
+  echo "$r $(date -u +%Y-%m-%dT%H:%MZ) load $l-$(cut -d' ' -f1 /proc/loadavg)" > "$db.time"
+  echo "$r"
+}
+
+# cell SECONDS MB [NOTE...]: a table cell of build's answer.
+cell() { local t=$1 m=$2; shift 2; echo "$t s ($m MB${*:+, $*})"; }
 
 {
 echo "# spoor benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -81,12 +116,10 @@ for n in $SIZES; do
     data/spoor sample --scenario ecommerce --events "$n" --days 60 --seed 7 --out "$csv"
   fi
   events=$(($(wc -l < "$csv") - 1))
-  size=$(du -m "$csv" | cut -f1)
-  rm -f data/s-$n.db* data/q-$n.sqlite data/d-$n.duckdb*
-
-  imp=$(timed data/spoor import --db data/s-$n.db "$csv")
-  sq=$(timed sqlite3 data/q-$n.sqlite -cmd ".mode csv" -cmd ".import $csv events" "CREATE INDEX ev_user_time ON events(user_id, time);")
-  dl=$(timed data/duckpeer -db data/d-$n.duckdb -csv "$csv")
+  size=$(du -mL "$csv" | cut -f1)
+  imp=$(build data/s-$n.db data/spoor import --db data/s-$n.db "$csv")
+  sq=$(build data/q-$n.sqlite sqlite3 data/q-$n.sqlite -cmd ".mode csv" -cmd ".import $csv events" "CREATE INDEX ev_user_time ON events(user_id, time);")
+  dl=$(build data/d-$n.duckdb data/duckpeer -db data/d-$n.duckdb -csv "$csv")
   open=$(best data/spoor info --db data/s-$n.db --format json)
   # Distinct user ids of the file, as spoor counted them on import (a sort
   # of the CSV's first column took minutes at 100M).
@@ -99,7 +132,7 @@ for n in $SIZES; do
   echo
   echo "| task | spoor | DuckDB | sqlite3 CLI | spoor / peer |"
   echo "|---|---:|---:|---:|---:|"
-  echo "| import CSV | ${imp% *} s (${imp#* } MB) | ${dl% *} s (${dl#* } MB) | ${sq% *} s (${sq#* } MB) | $(awk -v a="${imp% *}" -v b="${sq% *}" 'BEGIN{printf "%.2f× sqlite3", a/b}') |"
+  echo "| import CSV | $(cell $imp) | $(cell $dl) | $(cell $sq) | $(awk -v a="${imp%% *}" -v b="${sq%% *}" 'BEGIN{if (a > 0 && b > 0) printf "%.2f× sqlite3", a/b}') |"
   echo "| open + summary (spoor info) | ${open% *} s (${open#* } MB) | | | |"
   echo "| database file, bytes per event | $(perev data/s-$n.db) | $(perev data/d-$n.duckdb) (no property columns) | $(perev data/q-$n.sqlite) | |"
   } | tee -a "$out"
