@@ -16,9 +16,14 @@
 # each row's JSON to bench/data/forecast/rows/ (its backtest's held_out
 # scores every held-out interval; README "Forecast and why" reads them).
 # A row misses the bar (bold) when mase or rel_mae is ≥ 1 or cov80 is
-# outside 70–90%. naive_mase is seasonal naive's own MASE on the same
-# held-out points: above 1, those points were harder than the history
-# the scale comes from. excluded counts the held-out intervals not scored
+# outside 70–90%. span is the complete days the forecast read: the bar
+# names the datasets with at least 8 weeks (56 days) of daily data "and
+# hourly series where the data is hourly"; YOOCHOOSE (6 days), Taobao (9)
+# and Tianchi (30.5) have under 8 weeks, so on the narrower reading of
+# that clause (hourly series of those datasets only) their rows are
+# outside the bar; they stay in the table either way. naive_mase is
+# seasonal naive's own MASE on the same held-out points: above 1, those
+# points were harder than the history the scale comes from. excluded counts the held-out intervals not scored
 # because they are missing (recording gaps: docs/json.md, forecast).
 #
 # Each row's series goes to $dir/series/ (its period and horizon, then a
@@ -57,8 +62,8 @@ imp tianchi tianchi-mobile-2014/tianchi_mobile_user_behavior_sample.csv --tz Asi
 imp taobao taobao-userbehavior/UserBehavior.csv --columns user_id,item_id,category_id,behavior_type,timestamp
 
 : >"$dir/hindsight.md"
-echo "| series | model | mase | rel_mae | naive_mase | cov80 | cov95 | points/origins | excluded | time |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| series | span | model | mase | rel_mae | naive_mase | cov80 | cov95 | points/origins | excluded | time |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 row() { # row LABEL DB FLAGS...
   local name=$1 db=$dir/$2.db; shift 2
   [ -f "$db" ] || return 0
@@ -66,11 +71,6 @@ row() { # row LABEL DB FLAGS...
   # held_out shows which held-out intervals the errors and misses are on.
   local out=$dir/rows/${name// /_}.json
   /usr/bin/time -f "%e" -o "$dir/time" $spoor forecast --db "$db" --format json --held-out "$@" >"$out" 2>/dev/null
-  jq -r --arg name "$name" --arg time "$(cat "$dir/time")" '.series[0] as $s | $s.backtest as $b |
-    def pct: (. * 100 | round | tostring) + "%";
-    def f2: (. * 1000 | round / 1000 | tostring);
-    def mark(bad): if bad then "**" + . + "**" else . end;
-    "| \($name) | \($s.model | sub("^mean of "; "") | split(", ") | .[0] + (if length > 1 then " +\(length - 1)" else "" end)) | \($b.mase | f2 | mark($b.mase >= 1)) | \(if $b.rel_mae == null then "-" else ($b.rel_mae | f2 | mark($b.rel_mae >= 1)) end) | \($b.naive_mase | f2) | \($b.coverage80 | pct | mark($b.coverage80 < 0.7 or $b.coverage80 > 0.9)) | \($b.coverage95 | pct) | \($b.points)/\($b.origins) | \($b.excluded | length) | \($time) s |"' "$out"
   # The same series as the forecast's: the complete intervals only.
   local note series
   note=$(jq -r '.note // ""' "$out")
@@ -80,6 +80,15 @@ row() { # row LABEL DB FLAGS...
   # The series as the forecast reads it, for forecast/candidates_test.go:
   # the period and horizon, then a value a line.
   { echo "$(jq .period "$out") $(jq .horizon "$out")"; echo "$series"; } >"$dir/series/${name// /_}.txt"
+  # The span of complete intervals the forecast read, in days: the
+  # accuracy bar covers datasets with at least 8 weeks (56 days) of them.
+  local span
+  span=$(echo "$series" | awk -v iv="$(jq -r .interval "$out")" 'END { d = iv == "hour" ? NR / 24 : NR; printf(d == int(d) ? "%d d" : "%.1f d", d) }')
+  jq -r --arg name "$name" --arg time "$(cat "$dir/time")" --arg span "$span" '.series[0] as $s | $s.backtest as $b |
+    def pct: (. * 100 | round | tostring) + "%";
+    def f2: (. * 1000 | round / 1000 | tostring);
+    def mark(bad): if bad then "**" + . + "**" else . end;
+    "| \($name) | \($span) | \($s.model | sub("^mean of "; "") | split(", ") | .[0] + (if length > 1 then " +\(length - 1)" else "" end)) | \($b.mase | f2 | mark($b.mase >= 1)) | \(if $b.rel_mae == null then "-" else ($b.rel_mae | f2 | mark($b.rel_mae >= 1)) end) | \($b.naive_mase | f2) | \($b.coverage80 | pct | mark($b.coverage80 < 0.7 or $b.coverage80 > 0.9)) | \($b.coverage95 | pct) | \($b.points)/\($b.origins) | \($b.excluded | length) | \($time) s |"' "$out"
   echo "$series" | awk -v m="$(jq .period "$out")" -v h="$(jq .horizon "$out")" -f forecast_hindsight.awk |
     while read -r naive constant profile points; do
       echo "| $name | $naive | $constant | $profile | $points |" >>"$dir/hindsight.md"
