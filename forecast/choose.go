@@ -291,6 +291,18 @@ func chooseOn(y []float64, m, h int, robust *Fit) *Choice {
 	return c
 }
 
+// WithoutWeekday says whether c forecasts hours (m = 24) from a history
+// too short for the week's profile (Method.Weekly) to have been a
+// candidate: the cross-validation fits it on the points before its first
+// origin, which must hold more than two weeks (two seasons, as for every
+// profile), so the history must be over three weeks (505 hours). Such a
+// forecast knows the hours of the day but not the weekdays: six days of
+// hours tell nothing of a Sunday that differs from a Friday. days is the
+// history it rests on, in days.
+func (c *Choice) WithoutWeekday() (days float64, ok bool) {
+	return float64(len(c.y)) / float64(c.m), c.m == 24 && cvStart(len(c.y), c.m) <= 2*WeekDays*c.m
+}
+
 // String names the forecast, the methods averaged, as JSON gives it.
 func (c *Choice) String() string { return c.msg().In(i18n.English) }
 

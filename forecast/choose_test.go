@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -672,5 +673,64 @@ func TestSeasonalMedianMatchesDefinition(t *testing.T) {
 		if got != want || blind != want {
 			t.Fatalf("trial %d (m=%d, k=%d, o=%d, j=%d): %v (%v with the future changed), want %v", trial, m, k, o, j, got, blind, want)
 		}
+	}
+}
+
+// A forecast of hours says when its history is too short for the
+// weekday's pattern: the week's profile candidate is cross-validated from
+// 505 hours (its fit before the first origin over two weeks: cvStart(505,
+// 24) = 337 > 336) and not from 504 (cvStart 336), and the model's name
+// says so with the days of history it rests on — those after a two-day
+// empty stretch only. Days of days never get the note.
+func TestWithoutWeekdaySaysSo(t *testing.T) {
+	const m = 24
+	r := rand.New(rand.NewSource(8))
+	hours := func(n int) []float64 {
+		y := make([]float64, n)
+		for i := range y {
+			y[i] = math.Round(40 + 15*math.Sin(2*math.Pi*float64(i%m)/m) + 4*r.NormFloat64())
+		}
+		return y
+	}
+	weekly := Method{Kind: Adjusted, Weekly: true}
+	for _, tc := range []struct {
+		n       int
+		without bool
+	}{{504, true}, {505, false}} {
+		c, err := Choose(hours(tc.n), m, 2*m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		days, without := c.WithoutWeekday()
+		if without != tc.without || days != float64(tc.n)/m {
+			t.Errorf("%d hours: WithoutWeekday %v, %v days; want %v, %v", tc.n, without, days, tc.without, float64(tc.n)/m)
+		}
+		// The note is true of the cross-validation: the week's profile
+		// can be fitted before its first origin exactly when it is absent.
+		if fits := c.predictor(weekly, cvStart(tc.n, m)) != nil; fits == tc.without {
+			t.Errorf("%d hours: week's profile fitted before the first origin: %v", tc.n, fits)
+		}
+	}
+	label := func(n int) []string { return make([]string, n) }
+	none := func(int) string { return "" }
+	// Six days of hours, and 20 days after 10 empty ones (two seasons and
+	// more of zeros: the history starts after them).
+	six := hours(6 * m)
+	late := append(make([]float64, 10*m), hours(20*m)...)
+	for _, tc := range []struct {
+		y    []float64
+		want string
+	}{{six, "; no weekday pattern: 6.0 days of hours, under the three weeks it needs"},
+		{late, "; no weekday pattern: 20.0 days of hours, under the three weeks it needs"}} {
+		s := ForSeries("x", label(len(tc.y)), tc.y, m, 2*m, none, false)
+		if !strings.HasSuffix(s.Model, tc.want) {
+			t.Errorf("%d hours: model %q, want it to end in %q", len(tc.y), s.Model, tc.want)
+		}
+	}
+	if s := ForSeries("x", label(22*m), hours(22*m), m, 2*m, none, false); strings.Contains(s.Model, "weekday pattern") {
+		t.Errorf("22 days of hours: model %q says it has no weekday pattern", s.Model)
+	}
+	if s := ForSeries("x", label(20), hours(20), 7, 14, none, false); strings.Contains(s.Model, "weekday pattern") {
+		t.Errorf("20 days: model %q", s.Model)
 	}
 }

@@ -139,6 +139,9 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 	if c.Break > 0 {
 		s.model = i18n.M("%s; fitted on the history from %s on (after a break in the series)", s.model, t[c.Break])
 	}
+	if days, ok := c.WithoutWeekday(); ok {
+		s.model = i18n.M("%s; no weekday pattern: %s days of hours, under the three weeks it needs", s.model, strconv.FormatFloat(days, 'f', 1, 64))
+	}
 	s.Model = s.model.In(i18n.English)
 	for k, p := range c.Forecast(h) {
 		s.Forecast = append(s.Forecast, FuturePoint{T: future(k + 1), Value: p.Value, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})

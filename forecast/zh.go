@@ -10,6 +10,7 @@ func init() {
 		"%w: %d points":                              "%w：只有 %d 个点",
 		"%d intervals of history; a forecast needs at least %d (two seasons of %d) — widen the range": "历史只有 %d 个区间；预测至少需要 %d 个（%d 的两个周期）——请扩大时间范围",
 		"%s; fitted on the history from %s on (after a break in the series)":                          "%s；只用 %s 起的历史拟合（此前序列发生了结构变化）",
+		"%s; no weekday pattern: %s days of hours, under the three weeks it needs":                    "%s；未建模星期规律：只有 %s 天的小时数据，不足所需的三周",
 		"%s: no forecast": "%s：无法预测",
 		"reason":          "原因",
 		"%s — %s; %s":     "%s — %s；%s",
