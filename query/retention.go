@@ -326,6 +326,10 @@ func (p *retPlan) person(pr int, sc *retScratch, out *retMembers) {
 	sc.cur.seek(d.Time[lo])
 	nb := p.cal.Len()
 	times, events, filtered := d.Time, d.Event, s.Filters()
+	// Without --start or --return every event is both, and the events
+	// column is never read: its 4 bytes per event are pages a fresh
+	// process would touch for nothing (a 1M command's 4 MB, ~2 ms).
+	named := p.startID >= 0 || p.returnID >= 0
 	for i := lo; i < hi; i++ {
 		t := times[i]
 		b := sc.cur.at(t)
@@ -335,9 +339,12 @@ func (p *retPlan) person(pr int, sc *retScratch, out *retMembers) {
 		if b >= nb {
 			break
 		}
-		ev := events[i]
-		isStart := p.startID < 0 || ev == p.startID
-		isReturn := p.returnID < 0 || ev == p.returnID
+		isStart, isReturn := true, true
+		if named {
+			ev := events[i]
+			isStart = p.startID < 0 || ev == p.startID
+			isReturn = p.returnID < 0 || ev == p.returnID
+		}
 		if !isStart && !isReturn || filtered && !s.Match(i) {
 			continue
 		}

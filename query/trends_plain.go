@@ -14,6 +14,10 @@ func (p *trendsPlan) scanPlain(ctx context.Context, a *trendsAcc, lo, hi int) er
 	total, users, seriesUsers := a.total, a.users, a.seriesUsers
 	starts := p.cal.Starts
 	nb := p.cal.Len()
+	// Without events named, every event is series 0 and the events column
+	// is never read: its 4 bytes per event are pages a fresh process would
+	// touch for nothing (a 1M command's 4 MB, ~2 ms).
+	anyEvent := len(p.events) == 1 && p.events[0] == ""
 	// lastB[ser] is the last interval in which the current person was
 	// counted for ser, -1 before their first event of it.
 	lastB := a.lastB
@@ -45,9 +49,11 @@ func (p *trendsPlan) scanPlain(ctx context.Context, a *trendsAcc, lo, hi int) er
 				b++
 				next = starts[b+1]
 			}
-			ser := slot[events[i]]
-			if ser < 0 {
-				continue
+			var ser int32
+			if !anyEvent {
+				if ser = slot[events[i]]; ser < 0 {
+					continue
+				}
 			}
 			total[int(ser)*nb+b]++
 			if lastB[ser] != int32(b) {
