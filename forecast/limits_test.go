@@ -28,6 +28,19 @@ func benchSeries(t *testing.T) map[string]string {
 	for _, f := range files {
 		out[strings.TrimSuffix(filepath.Base(f), ".txt")] = f
 	}
+	// SPOOR_FORECAST_ONLY=name,… keeps those series only (a draw-heavy test
+	// on one row takes a minute, on all of them a quarter of an hour).
+	if only := os.Getenv("SPOOR_FORECAST_ONLY"); only != "" {
+		kept := map[string]string{}
+		for _, name := range strings.Split(only, ",") {
+			f, ok := out[name]
+			if !ok {
+				t.Fatalf("SPOOR_FORECAST_ONLY: no series %q in %s", name, dir)
+			}
+			kept[name] = f
+		}
+		out = kept
+	}
 	return out
 }
 
@@ -66,30 +79,67 @@ func TestCoverageSpread(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		r := rand.New(rand.NewSource(1))
-		covs := make([]float64, sims)
+		covs, mases, naives, oracles := make([]float64, sims), make([]float64, sims), make([]float64, sims), make([]float64, sims)
 		for k := range covs {
-			bt, ok := RollingOrigin(simulate(f, y, r), m, h)
+			sim, states := simulate(f, y, r)
+			bt, ok := RollingOrigin(sim, m, h)
 			if !ok {
 				t.Fatalf("%s: draw %d has no backtest", name, k)
 			}
-			covs[k] = bt.Coverage80
+			// The model that drew the series, forecasting from its true
+			// state at each origin with its true parameters: the best any
+			// method could do there, scored by the same backtest.
+			oracle, _ := rollingOrigin(sim, m, h, func(train []float64) ([]Point, error) {
+				o, fc := len(train), make([]Point, h)
+				for j := range fc {
+					fc[j] = Point{Value: max(0, f.back(states[o].ahead(o, j+1)))}
+				}
+				return fc, nil
+			})
+			covs[k], mases[k], naives[k], oracles[k] = bt.Coverage80, bt.MASE, bt.NaiveMASE, oracle.MASE
 		}
-		sort.Float64s(covs)
-		in := 0
-		for _, c := range covs {
+		in, under, harder, oracleUnder := 0, 0, 0, 0
+		for k, c := range covs {
 			if c >= 0.7 && c <= 0.9 {
 				in++
 			}
+			if mases[k] < 1 {
+				under++
+			}
+			if naives[k] >= real.NaiveMASE {
+				harder++
+			}
+			if oracles[k] < 1 {
+				oracleUnder++
+			}
 		}
-		q := func(p float64) float64 { return 100 * covs[int(p*float64(sims-1)+0.5)] }
+		// The spread of xs (sorted in place): min, p10, median, p90, max.
+		spread := func(xs []float64, scale float64) []any {
+			sort.Float64s(xs)
+			var out []any
+			for _, p := range []float64{0, 0.1, 0.5, 0.9, 1} {
+				out = append(out, scale*xs[int(p*float64(sims-1)+0.5)])
+			}
+			return out
+		}
 		t.Logf("%s (cov80 %.1f%%): %s of log %v drawn %d times: cov80 min %.1f%%, p10 %.1f%%, median %.1f%%, p90 %.1f%%, max %.1f%%; %d of %d within 70–90%%",
-			name, 100*real.Coverage80, f.Model, f.Log, sims, q(0), q(0.1), q(0.5), q(0.9), q(1), in, sims)
+			append(append([]any{name, 100 * real.Coverage80, f.Model, f.Log, sims}, spread(covs, 100)...), in, sims)...)
+		// The same draws' mase and naive_mase: how often a series from the
+		// model the forecast assumes scores under 1, and whether its
+		// held-out part is as much harder than its history as the real one's.
+		t.Logf("%s (mase %.3f, naive_mase %.3f): the draws' mase min %.3f, p10 %.3f, median %.3f, p90 %.3f, max %.3f, %d of %d under 1",
+			append(append([]any{name, real.MASE, real.NaiveMASE}, spread(mases, 1)...), under, sims)...)
+		t.Logf("%s: the draws' naive_mase min %.3f, p10 %.3f, median %.3f, p90 %.3f, max %.3f, %d of %d at least the real one's",
+			append(append([]any{name}, spread(naives, 1)...), harder, sims)...)
+		t.Logf("%s: the drawing model's own forecast (true state and parameters): mase min %.3f, p10 %.3f, median %.3f, p90 %.3f, max %.3f, %d of %d under 1",
+			append(append([]any{name}, spread(oracles, 1)...), oracleUnder, sims)...)
 	}
 }
 
 // simulate draws a series like y from fit f: f's model run from its
-// initial state with errors drawn from its one-step errors.
-func simulate(f *Fit, y []float64, r *rand.Rand) []float64 {
+// initial state with errors drawn from its one-step errors. states[i] is
+// the model's state before point i (states[len(y)] after the last).
+func simulate(f *Fit, y []float64, r *rand.Rand) (sim []float64, states []step) {
 	out := map[int]bool{}
 	for _, i := range f.Outliers {
 		out[i] = true
@@ -108,14 +158,21 @@ func simulate(f *Fit, y []float64, r *rand.Rand) []float64 {
 	if f.Model.Seasonal {
 		st.season = append([]float64(nil), f.start.season...)
 	}
-	sim := make([]float64, len(y))
+	sim = make([]float64, len(y))
+	states = make([]step, len(y)+1)
+	save := func(i int) { // update changes the season in place
+		states[i] = st
+		states[i].season = append([]float64(nil), st.season...)
+	}
 	for i := range sim {
+		save(i)
 		e := errs[r.Intn(len(errs))]
 		v := st.forecast(i) + e
 		st.update(i, e)
 		sim[i] = math.Max(0, math.Round(f.back(v)))
 	}
-	return sim
+	save(len(y))
+	return sim, states
 }
 
 // TestHindsightBounds bounds what any forecast could score on the bench's
