@@ -317,3 +317,30 @@ func TestColumnCacheHandle(t *testing.T) {
 		t.Fatal("a handle that mapped nothing did not map the file of the data after an import")
 	}
 }
+
+// TestColumnCacheUnmapped: a load tries the cache with SQLite reading its
+// pages mapped (loadCached), and whether the cache served it or not, its
+// connection goes back to the pool unmapped: a later read of the
+// snapshot's blobs on it would count them all as resident memory.
+func TestColumnCacheUnmapped(t *testing.T) {
+	withColumnCache(t)
+	db := snapshotDB(t)
+	for _, want := range []bool{false, true} {
+		h, err := Open(db.Path, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.SQL.SetMaxOpenConns(1) // the load's connection is the one asked below
+		if got := sameColumnsIn(t, fmt.Sprint("from the cache: ", want), h, db); got != want {
+			t.Fatalf("from the cache: %v, want %v", got, want)
+		}
+		var size int64
+		if err := h.SQL.QueryRow("PRAGMA mmap_size").Scan(&size); err != nil {
+			t.Fatal(err)
+		}
+		h.Close()
+		if size != 0 {
+			t.Fatalf("from the cache %v: the connection is left with mmap_size %d", want, size)
+		}
+	}
+}
