@@ -285,8 +285,10 @@ func distinctNames(steps []query.FunnelStep) bool {
 // stepClasses numbers the steps' classes: steps with the same name and the
 // same filters are one class (their events interchangeable). Steps sharing
 // a name with different filters could both claim one event, which the
-// counting in funnelSQL does not model: those take typedSQL.
+// counting in funnelSQL does not model: those take typedSQL, unless no
+// event can meet two of them (disjointNames).
 func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) {
+	split := disjointNames(steps)
 	cls := make([]int, len(steps))
 	var where [][]string
 	var names []string
@@ -296,8 +298,9 @@ func stepClasses(steps []query.FunnelStep) ([]int, [][]string, []string, error) 
 		key := st.Event + "\x00" + strings.Join(st.Where, "\x00")
 		c, ok := index[key]
 		if !ok {
-			if k, clash := byName[st.Event]; clash {
-				return nil, nil, nil, errNotYet(i18n.M("a funnel whose steps %d and %d are both %q with different filters", k+1, s+1, st.Event))
+			if _, clash := byName[st.Event]; clash && !split[st.Event] {
+				k, s := overlapping(steps, st.Event)
+				return nil, nil, nil, errNotYet(i18n.M("a funnel whose steps %d and %d are both %q with different filters that one event can meet both of", k+1, s+1, st.Event))
 			}
 			c = len(names) + 1
 			index[key] = c

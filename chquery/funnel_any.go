@@ -145,7 +145,7 @@ func (e *Engine) anyTypes(ctx context.Context, steps []query.FunnelStep) ([]anyN
 	}
 	for _, nm := range names {
 		if len(nm.conds) > maxAnyClasses {
-			return nil, errNotYet(i18n.M("an any-order funnel with more than %d different filters on steps of one event (%s)", maxAnyClasses, nm.event))
+			return nil, errNotYet(i18n.M("an any-order funnel with more than %d different filters on steps of one event (%s) that one event can meet several of", maxAnyClasses, nm.event))
 		}
 	}
 	if nextCode(names) > 255 {
@@ -154,17 +154,20 @@ func (e *Engine) anyTypes(ctx context.Context, steps []query.FunnelStep) ([]anyN
 	return names, nil
 }
 
-// stepTypes groups the steps by name and, within a name, by filters, and
-// says per step its name (an index of names) and its class within it.
+// stepTypes groups the steps by name (a name's filters split into groups
+// no event meets two of count as names of their own: typeKeys) and,
+// within a name, by filters, and says per step its name (an index of
+// names) and its class within it.
 // Codes start at 1 (0 and 255 are anySQL's markers).
 func (e *Engine) stepTypes(ctx context.Context, steps []query.FunnelStep) (names []anyName, of [][2]int, err error) {
+	keys := typeKeys(steps) // filters no event meets two of: names of their own
 	byName := map[string]int{}
 	byClass := map[string]int{}
 	for k, st := range steps {
-		g, ok := byName[st.Event]
+		g, ok := byName[keys[k]]
 		if !ok {
 			g = len(names)
-			byName[st.Event] = g
+			byName[keys[k]] = g
 			names = append(names, anyName{event: st.Event, is: e.t.Event + " = " + clickhouse.String(st.Event)})
 		}
 		key := st.Event + "\x00" + strings.Join(st.Where, "\x00")

@@ -449,7 +449,7 @@ func (e *Engine) planTyped(ctx context.Context, q query.FunnelQuery, f *facts) (
 func typedLimits(names []anyName) error {
 	for _, nm := range names {
 		if len(nm.conds) > maxAnyClasses {
-			return errNotYet(i18n.M("a funnel with more than %d different filters on steps of one event (%s)", maxAnyClasses, nm.event))
+			return errNotYet(i18n.M("a funnel with more than %d different filters on steps of one event (%s) that one event can meet several of", maxAnyClasses, nm.event))
 		}
 	}
 	if nextCode(names) > 255 {

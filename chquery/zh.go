@@ -22,23 +22,23 @@ func init() {
 		"a strict funnel of more than 63 steps and exclusions": "步骤与排除事件合计超过 63 个的严格顺序漏斗",
 		"an exclusion in an ordered funnel over steps sharing an event name from a step after the first (%s), other than all from one step to the last": "步骤共用事件名的有序漏斗中从第一步之后开始的排除事件（%s），全部从同一步到最后一步的除外",
 		"an exclusion in an ordered funnel from a step after the first (%s) beside exclusions between other steps":                                      "有序漏斗中从第一步之后开始的排除事件（%s）与其他步骤之间的排除事件同时使用",
-		"funnel: ClickHouse sent %d columns, expected %d":                            "漏斗：ClickHouse 返回了 %d 列，应为 %d 列",
-		"funnel: reading ClickHouse's row for %q: %w":                                "漏斗：读取 ClickHouse 返回的 %q 的行：%w",
-		"not an array: %.40q":                                                        "不是数组：%.40q",
-		"a funnel whose steps %d and %d are both %q with different filters":          "第 %d 步和第 %d 步都是 %q 但筛选条件不同的漏斗",
-		"step filter: %w":                                                            "步骤筛选：%w",
+		"funnel: ClickHouse sent %d columns, expected %d": "漏斗：ClickHouse 返回了 %d 列，应为 %d 列",
+		"funnel: reading ClickHouse's row for %q: %w":     "漏斗：读取 ClickHouse 返回的 %q 的行：%w",
+		"not an array: %.40q":                             "不是数组：%.40q",
+		"a funnel whose steps %d and %d are both %q with different filters that one event can meet both of": "第 %d 步和第 %d 步都是 %q、筛选条件不同且同一事件可能同时满足两者的漏斗",
+		"step filter: %w": "步骤筛选：%w",
 		"an ordered funnel over steps sharing an event name with %d excluded events": "步骤共用事件名且带 %d 个排除事件的有序漏斗",
-		"step %d (%s): %w":                                                           "步骤 %d（%s）：%w",
+		"step %d (%s): %w": "步骤 %d（%s）：%w",
 		// funnel_any.go
-		"an any-order funnel with more than %d different filters on steps of one event (%s)": "同一事件（%[2]s）的步骤带有超过 %[1]d 种不同筛选条件的任意顺序漏斗",
-		"an any-order funnel whose steps' filters make more than 254 kinds of event":         "步骤筛选条件组合出超过 254 类事件的任意顺序漏斗",
+		"an any-order funnel with more than %d different filters on steps of one event (%s) that one event can meet several of": "同一事件（%[2]s）的步骤带有超过 %[1]d 种不同且同一事件可能同时满足其中几种的筛选条件的任意顺序漏斗",
+		"an any-order funnel whose steps' filters make more than 254 kinds of event":                                            "步骤筛选条件组合出超过 254 类事件的任意顺序漏斗",
 		// funnel_distinct.go
 		"the events span more than %d years, more than a ClickHouse funnel handles": "事件跨度超过 %d 年，超出了 ClickHouse 漏斗能处理的范围",
 		// funnel_semantics.go
 		"--semantics %s": "按 %[1]s 口径计算的漏斗（--semantics %[1]s）",
 		// funnel_typed.go
-		"a funnel with more than %d different filters on steps of one event (%s)": "同一事件（%[2]s）的步骤带有超过 %[1]d 种不同筛选条件的漏斗",
-		"a funnel whose steps' filters make more than 254 kinds of event":         "步骤筛选条件组合出超过 254 类事件的漏斗",
+		"a funnel with more than %d different filters on steps of one event (%s) that one event can meet several of": "同一事件（%[2]s）的步骤带有超过 %[1]d 种不同且同一事件可能同时满足其中几种的筛选条件的漏斗",
+		"a funnel whose steps' filters make more than 254 kinds of event":                                            "步骤筛选条件组合出超过 254 类事件的漏斗",
 		// lifecycle.go
 		"lifecycle: reading ClickHouse's counts: %w": "生命周期：读取 ClickHouse 返回的计数：%w",
 		// paths.go
