@@ -66,9 +66,8 @@ func (d *Dataset) FunnelAgain(ctx context.Context, prev *FunnelResult, q FunnelQ
 			}
 			// The chain first reaching each level does not depend on
 			// where the walk stops after it: the one person() reported.
-			w.ordered(start, int(d.Start[u]), int(d.Start[u+1]), level)
 			pt.count(p, level, r.InProgress[u], start)
-			pt.times(p, level, start, w.reach[level*w.n:])
+			pt.times(p, level, start, w.chainOf(u, start, level))
 		}
 		parts[part] = pt
 		return nil

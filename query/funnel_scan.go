@@ -65,6 +65,7 @@ type funnelWorker struct {
 	codes             []laneCode // nil: passEach
 	far               int64      // no start yet
 	masked            []int32    // filtered
+	passed            []int32    // the event ids the last passLanes read
 
 	// other products' semantics (funnel_semantics.go, funnel_clickhouse.go)
 	u               int // the person being evaluated
@@ -139,7 +140,12 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 		if target < 0 {
 			return -1, false
 		}
-		level, open, _ = w.attempts(lo, lo+after(d.Time[lo:hi], t0), hi, target, math.MaxInt)
+		end := lo + after(d.Time[lo:hi], t0)
+		if w.codes != nil && laneChains && w.laneChain(lo, hi, end-1, target, w.passed) {
+			w.start = end - 1
+			return target, d.Time[end-1]+p.window > p.maxTime && target < w.n-1
+		}
+		level, open, _ = w.attempts(lo, end, hi, target, math.MaxInt)
 		return level, open
 	}
 	end := lo + after(d.Time[lo:hi], s.To-1)

@@ -1,0 +1,90 @@
+package query
+
+import (
+	"context"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/spoorhq/spoor/store"
+)
+
+// BenchmarkFunnelEdits times the workbench's Funnel-tab edits
+// (bench/workbench.sh) on a real database once loaded, each as the tab
+// runs it: FunnelAgain, else Funnel, then the chart's top values.
+// SPOOR_BENCH_DB=bench/data/s-10000000.db go test ./query -run '^$'
+// -bench FunnelEdits
+func BenchmarkFunnelEdits(b *testing.B) {
+	path := os.Getenv("SPOOR_BENCH_DB")
+	if path == "" {
+		b.Skip("set SPOOR_BENCH_DB to a database written by spoor import")
+	}
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	d, err := Load(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The workbench's first funnel on the sample: its four most common
+	// events in the order persons first do them.
+	q := FunnelQuery{Steps: FunnelSteps([]string{"session_start", "page_view", "view_item", "add_to_cart"})}
+	step := q
+	step.Steps = slices.Clone(q.Steps)
+	step.Steps[3].Event = "purchase"
+	window := step
+	window.Window = "1d"
+	by := window
+	by.By = "country"
+	device, err := d.Prop(ctx, "device")
+	if err != nil {
+		b.Fatal(err)
+	}
+	where := by
+	where.Where = []string{"device = " + device.Values[mostCommon(device)-1]}
+	// Each edit is answered with the result of the query before it on
+	// screen, as in the workbench.
+	var prev *FunnelResult
+	for _, c := range []struct {
+		name string
+		q    FunnelQuery
+	}{{"first", q}, {"step", step}, {"window", window}, {"by", by}, {"where", where}} {
+		run := func() *FunnelResult {
+			r, ok, err := d.FunnelAgain(ctx, prev, c.q)
+			if !ok {
+				r, err = d.Funnel(ctx, c.q)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.TopBreakdown(5)
+			return r
+		}
+		b.Run(c.name, func(b *testing.B) {
+			defer cpuPerOp(b)()
+			for i := 0; i < b.N; i++ {
+				run()
+			}
+		})
+		prev = run()
+	}
+}
+
+// mostCommon is the code of p's most common set value.
+func mostCommon(p *Prop) int {
+	counts := make([]int, len(p.Values)+1)
+	for _, c := range p.Codes {
+		counts[c]++
+	}
+	counts[0] = -1
+	best := 0
+	for c, n := range counts {
+		if n > counts[best] {
+			best = c
+		}
+	}
+	return best
+}
