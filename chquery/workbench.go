@@ -84,6 +84,25 @@ func (e *Engine) PropKeys(ctx context.Context) ([]string, []int, error) {
 	return keys, counts, nil
 }
 
+// Fresh is the engine on the table as it is now. A push while the
+// workbench is open may add property columns, and a key given a column
+// has its events there only (push's propColumns): an analysis compiled
+// for the columns read at open would look for that key in the arrays and
+// find none of its events. Fresh reads the columns again (one query):
+// when their property columns are the same it returns e and false, else
+// a new engine on the table (same zone and saved segments; its facts,
+// names and counts read anew) and true.
+func (e *Engine) Fresh(ctx context.Context) (*Engine, bool, error) {
+	t, err := clickhouse.Describe(ctx, e.c)
+	if err != nil {
+		return e, false, err
+	}
+	if t.SamePropColumns(e.base) {
+		return e, false, nil
+	}
+	return New(e.c, t, e.loc).WithRules(e.rules), true, nil
+}
+
 // maxPicked bounds the values a picker lists.
 const maxPicked = 1000
 

@@ -53,6 +53,14 @@ func plainKey(key string) bool {
 	return escaped <= 120
 }
 
+// SamePropColumns reports whether t and u read every property from the
+// same place: the same keys are columns, of the same names and types.
+// A push adds columns to a table that is open elsewhere (AddPropColumn),
+// after which a key's events are in its column only.
+func (t *Table) SamePropColumns(u *Table) bool {
+	return maps.Equal(t.props, u.props)
+}
+
 // AddPropColumn is the ALTER TABLE clauses that add the column of property
 // key, NULL where an event lacks the key, and set its comment. 18.16
 // drops the comment of ADD COLUMN ... COMMENT; a COMMENT COLUMN in the

@@ -130,6 +130,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.watchTick()
 	case versionMsg:
 		return m, m.versionRead(msg)
+	case freshMsg:
+		return m, m.freshRead(msg)
 	case exprTickMsg, exprCountMsg:
 		if e, ok := m.dlg.(*exprEditor); ok {
 			return m, e.message(m.ctx, m.sh, msg)
@@ -230,7 +232,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 		m.setStatus(i18n.T("property keys: %s", msg.propsErr.Error()), true)
 	}
 	if msg.remote != nil {
-		return tea.Batch(m.rerun(), savedListCmd(savedStore{rem: msg.remote}, ""))
+		return tea.Batch(m.rerun(), savedListCmd(savedStore{rem: msg.remote}, ""), m.startWatch())
 	}
 	return tea.Batch(m.rerun(), savedListCmd(savedStore{db: msg.db}, ""), m.startWatch())
 }

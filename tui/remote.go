@@ -84,6 +84,58 @@ func remoteLoadCmd(ctx context.Context, src *clickhouse.Source, since func(time.
 	}
 }
 
+// freshMsg is a look at a ClickHouse table's property columns: eng is
+// the engine on the columns as they are now, nil when they are those r's
+// engine reads; props its property keys.
+type freshMsg struct {
+	r        *remote
+	eng      *chquery.Engine
+	props    []named
+	propsErr error
+}
+
+// remoteFreshCmd looks whether a push added property columns to the
+// table since r's engine read them (chquery.Engine.Fresh): its analyses
+// would miss those keys' new events. A failed look is not worth a
+// message: the next one tries again.
+func remoteFreshCmd(ctx context.Context, r *remote) tea.Cmd {
+	return func() tea.Msg {
+		eng, changed, err := r.eng.Fresh(ctx)
+		if err != nil || !changed {
+			return freshMsg{r: r}
+		}
+		keys, counts, err := eng.PropKeys(ctx)
+		props := make([]named, len(keys))
+		for i, k := range keys {
+			props[i] = named{name: k, count: counts[i]}
+		}
+		return freshMsg{r: r, eng: eng, props: props, propsErr: err}
+	}
+}
+
+// freshRead takes the engine on the table's new columns, with its
+// property keys, and runs the tab again on it; the header's counts are
+// those read at open, so the footer asks for a reload. A look that
+// started before a reload is dropped. The remote is copied, not changed:
+// commands still running read the engine they started with.
+func (m *Model) freshRead(msg freshMsg) tea.Cmd {
+	if msg.r != m.sh.remote || msg.eng == nil || m.ctx.Err() != nil {
+		return m.nextWatch()
+	}
+	r := *msg.r
+	r.eng = msg.eng
+	m.sh.remote, m.sh.eng = &r, msg.eng
+	if msg.propsErr == nil {
+		m.sh.props = msg.props
+	}
+	m.newData = true
+	m.cache.clear()
+	for _, t := range m.tabs {
+		t.key = ""
+	}
+	return tea.Batch(m.rerun(), m.nextWatch())
+}
+
 // remoteValues reads a property's most frequent values on the server
 // and hands them on.
 func remoteValues(r *remote, k string, then func(k string, values []named) tea.Msg) tea.Cmd {

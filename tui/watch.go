@@ -23,10 +23,11 @@ type versionMsg struct {
 	err error
 }
 
-// startWatch begins the checks after the first load of a database file;
-// the in-memory sample changes only through the workbench itself.
+// startWatch begins the checks after the first load of a database file
+// or a ClickHouse table; the in-memory sample changes only through the
+// workbench itself.
 func (m *Model) startWatch() tea.Cmd {
-	if m.watching || m.watchEvery <= 0 || m.sh.db == nil || m.sh.db.Path == ":memory:" {
+	if m.watching || m.watchEvery <= 0 || m.sh.remote == nil && (m.sh.db == nil || m.sh.db.Path == ":memory:") {
 		return nil
 	}
 	m.watching = true
@@ -43,6 +44,9 @@ func (m *Model) nextWatch() tea.Cmd {
 // watchTick reads the data version in a command: Update and View do no
 // I/O. A reload in progress skips the look; it reads the version anyway.
 func (m *Model) watchTick() tea.Cmd {
+	if r := m.sh.remote; r != nil && !m.loading {
+		return remoteFreshCmd(m.ctx, r)
+	}
 	if m.sh.db == nil || m.loading {
 		return m.nextWatch()
 	}
