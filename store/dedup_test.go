@@ -2,12 +2,15 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // indexHashes reads every hash of dedup_index, sorted.
@@ -348,39 +351,63 @@ func TestUsersLookedUp(t *testing.T) {
 }
 
 // TestImportUnmapsItsConnection: an import looking up hashes bucket by
-// bucket maps the file for it, and its connection reads through the page
-// cache again afterwards, committed or rolled back, small or large.
+// bucket maps the file for it and shrinks its page cache, and its
+// connection reads through the full page cache again afterwards, committed
+// or rolled back, small or large; a large one gets it back once it is.
 func TestImportUnmapsItsConnection(t *testing.T) {
 	defer func(n int64) { dedupWholeIndex = n }(dedupWholeIndex)
 	dedupWholeIndex = 0
 	db := openTemp(t)
-	db.SQL.SetMaxOpenConns(1) // the pragma is per connection: see the import's
+	db.SQL.SetMaxOpenConns(1) // the pragmas are per connection: see the import's
 	importEvents(t, db, someEvents(500, "a"))
-	mmap := func(what string) {
+	type querier interface {
+		QueryRow(string, ...any) *sql.Row
+	}
+	pragmas := func(q querier, what string, mapped bool, cache int64) {
 		t.Helper()
-		var n int64
-		if err := db.SQL.QueryRow("PRAGMA mmap_size").Scan(&n); err != nil || n != 0 {
-			t.Fatalf("%s: mmap_size %d (%v), want 0", what, n, err)
+		var m, c int64
+		if err := q.QueryRow("PRAGMA mmap_size").Scan(&m); err != nil || (m > 0) != mapped {
+			t.Fatalf("%s: mmap_size %d (%v), want mapped %v", what, m, err, mapped)
+		}
+		if err := q.QueryRow("PRAGMA cache_size").Scan(&c); err != nil || c != cache {
+			t.Fatalf("%s: cache_size %d (%v), want %d", what, c, err, cache)
 		}
 	}
+	settled := func(what string) { t.Helper(); pragmas(db.SQL, what, false, -cacheKB) }
 	ctx := context.Background()
 	tx, err := db.BeginImport(ctx, ImportInfo{File: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tx.mapped {
-		t.Fatal("a bucket-by-bucket import did not map the file")
+	if !tx.mapped || !tx.small {
+		t.Fatal("a bucket-by-bucket import did not map the file and shrink its cache")
 	}
+	pragmas(tx.tx, "a small import", true, -smallCacheKB)
 	ev := Event{User: "x", Name: "e", Time: 1}
 	if err := tx.Add(ctx, &ev); err != nil {
 		t.Fatal(err)
 	}
 	tx.Rollback()
-	mmap("rolled back")
+	settled("rolled back")
 	importEvents(t, db, someEvents(20, "b"))
-	mmap("small import")
-	importEvents(t, db, someEvents(mappedEvents+10, "c"))
-	mmap("large import")
+	settled("small import")
+	tx, err = db.BeginImport(ctx, ImportInfo{File: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range someEvents(mappedEvents+10, "c") {
+		if err := tx.Add(ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := tx.Counts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pragmas(tx.tx, "a large import", false, -cacheKB)
+	if err := tx.Commit(ctx, ImportStats{}); err != nil {
+		t.Fatal(err)
+	}
+	settled("large import")
 }
 
 // TestDealHashes checks the fold's dealing against a plain sort: random
@@ -697,5 +724,51 @@ func TestHeldLookupsMatchWholeIndex(t *testing.T) {
 				t.Fatalf("counts %v, %d events, %d users; whole index: %v, %d events, %d users", c, len(e), len(u), c0, len(e0), len(u0))
 			}
 		})
+	}
+}
+
+// TestDedupPeekThenKeep: a bucket looked up bucket by bucket is read but
+// not kept the first time, and kept the second; the counts are the same
+// either way. Batches of two events: A's bucket is read for [A, X], again
+// for [A, Y], and answered from memory for the last A. A is stored once,
+// so the file's first A is a duplicate and the two others are new.
+func TestDedupPeekThenKeep(t *testing.T) {
+	defer func(n int64) { dedupWholeIndex = n }(dedupWholeIndex)
+	dedupWholeIndex = 0
+	defer holdFor(2, 10, foldRange)()
+	db := openTemp(t)
+	a := Event{User: "a", Name: "e", Time: 1000}
+	importEvents(t, db, []Event{a, {User: "b", Name: "e", Time: 2000}})
+	ctx := context.Background()
+	tx, err := db.BeginImport(ctx, ImportInfo{File: "f"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	add := func(e Event) {
+		t.Helper()
+		if err := tx.Add(ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := xxhash.Sum64String("a\x00e\x001000\x00{}") // Add's digest of A
+	b := dedupBucket(h)
+	add(a)
+	add(Event{User: "x", Name: "e", Time: 3000})
+	if d := tx.dedup; !d.peeked[b] || d.read[b] {
+		t.Fatalf("after one lookup: peeked %v, kept %v; want read, not kept", d.peeked[b], d.read[b])
+	}
+	add(a)
+	add(Event{User: "y", Name: "e", Time: 4000})
+	if d := tx.dedup; !d.read[b] || len(d.stored[b]) != 1 || d.stored[b][0] != h {
+		t.Fatalf("after two lookups: kept %v, %x; want A's hash kept", d.read[b], d.stored[b])
+	}
+	add(a)
+	imp, dup, err := tx.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp != 4 || dup != 1 {
+		t.Fatalf("%d imported, %d duplicates; want 4 and 1", imp, dup)
 	}
 }

@@ -69,7 +69,7 @@ func freshEvents(ctx context.Context, tx *sql.Tx, first, end int64, users, names
 	if err := wait(); err != nil {
 		return nil, err
 	}
-	canon, err := loadCanon(ctx, tx, users)
+	person, err := personsOf(ctx, tx, users)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func freshEvents(ctx context.Context, tx *sql.Tx, first, end int64, users, names
 		if u < 1 || int(u) >= users || e < 1 || int(e) > names {
 			return nil, errCorrupt
 		}
-		out[i] = freshEvent{person: canon[u], event: e - 1, row: int32(first) + int32(i), time: r.Time[i]}
+		out[i] = freshEvent{person: person(u), event: e - 1, row: int32(first) + int32(i), time: r.Time[i]}
 	}
 	slices.SortFunc(out, func(x, y freshEvent) int {
 		switch {

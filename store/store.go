@@ -146,6 +146,9 @@ func damagedError(path, why string) error {
 	return i18n.Errorf("%s: %w (%s): it was probably cut short by a copy that stopped or a full disk; restore it from a backup, or import the source files again into a new database (spoor import FILE --db NEW.db); `spoor doctor --db NEW.db` then checks it", path, ErrDamaged, why)
 }
 
+// cacheKB is the page cache of a connection that writes, in KB.
+const cacheKB = 64 << 10
+
 // Open opens (and with Create, creates) the database at path, migrating an
 // older schema in place and refusing a newer one. Only a spoor database is
 // migrated, and only an empty file gets the schema (with Create); any other
@@ -189,7 +192,7 @@ func Open(path string, opt Options) (*DB, error) {
 		// A 64 MB page cache keeps the index pages of a bulk row fill in
 		// memory; imports write compact chunks and need little of it.
 		// mode=rw: a file deleted meanwhile is not quietly made anew.
-		q += "&mode=rw&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"
+		q += "&mode=rw&_pragma=synchronous(NORMAL)&_pragma=cache_size(-" + strconv.Itoa(cacheKB) + ")"
 	}
 	fresh := opt.ReadOnly && !exists(path+"-wal") && !exists(path+"-shm")
 	db, err := openDSN(fileURI(path)+"?"+q, path, opt, true)
