@@ -154,16 +154,8 @@ func (e *Engine) posthogSQL(ctx context.Context, q query.FunnelQuery, span query
 	if strict {
 		st.let("GI", "arrayMap(i -> toInt64(i), arrayEnumerate(GT))")
 	}
-	pass := func(x, gt string) string {
-		return fmt.Sprintf("(%s > %s AND %s - %s <= %s)", x, neg, gt, x, lit(window))
-	}
-	// entry: the name of step k's entry after each group.
-	entry := func(k int) string {
-		if strict {
-			return fmt.Sprintf("A%d", k)
-		}
-		return fmt.Sprintf("R%d", k)
-	}
+	ph := posthogRefs{window, strict}
+	pass, entry := ph.pass, ph.entry
 	// runStart: the first step of the run of consecutive steps of k's
 	// class that ends at k.
 	runStart := func(k int) int {
@@ -422,15 +414,8 @@ func (e *Engine) posthogTypedSQL(ctx context.Context, q query.FunnelQuery, span 
 		}
 	}
 	st.next()
-	pass := func(x, gt string) string {
-		return fmt.Sprintf("(%s > %s AND %s - %s <= %s)", x, neg, gt, x, lit(window))
-	}
-	entry := func(k int) string {
-		if strict {
-			return fmt.Sprintf("A%d", k)
-		}
-		return fmt.Sprintf("R%d", k)
-	}
+	ph := posthogRefs{window, strict}
+	pass, entry := ph.pass, ph.entry
 	// runs(k): the types meeting k by the start of the run of their steps
 	// ending at k.
 	runs := func(k int) map[int][]int {
@@ -565,4 +550,25 @@ func (e *Engine) posthogTypedSQL(ctx context.Context, q query.FunnelQuery, span 
 	return func(from, part string) string {
 		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
 	}, nil
+}
+
+// posthogRefs names what posthogSQL and posthogTypedSQL both read.
+type posthogRefs struct {
+	window int64
+	strict bool
+}
+
+// pass is SQL true when entry x (a step-1 time; neg: none) is set and a
+// group at gt is within its window.
+func (p posthogRefs) pass(x, gt string) string {
+	return fmt.Sprintf("(%s > %s AND %s - %s <= %s)", x, neg, gt, x, lit(p.window))
+}
+
+// entry names step k's entry after each group: A<k> in strict mode (R<k>
+// less the clearings), else R<k>.
+func (p posthogRefs) entry(k int) string {
+	if p.strict {
+		return fmt.Sprintf("A%d", k)
+	}
+	return fmt.Sprintf("R%d", k)
 }
