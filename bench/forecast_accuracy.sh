@@ -12,8 +12,9 @@
 #   SHARED=/path/to/shared/data bench/forecast_accuracy.sh
 #
 # The model column names the best of the methods averaged (+ how many
-# more). Needs go, jq and GNU time. Databases go to bench/data/forecast/ (ignored),
-# each row's JSON to bench/data/forecast/rows/ (its backtest's held_out
+# more; what the model string says after "; " is left out). Needs go, jq
+# and GNU time. Databases go to bench/data/forecast/ (ignored), each row's
+# JSON to bench/data/forecast/rows/ (its backtest's held_out
 # scores every held-out interval; README "Forecast and why" reads them).
 # A row misses the bar (bold) when mase or rel_mae is ≥ 1 or cov80 is
 # outside 70–90%. span is the complete days the forecast read: the bar
@@ -88,7 +89,7 @@ row() { # row LABEL DB FLAGS...
     def pct: (. * 100 | round | tostring) + "%";
     def f2: (. * 1000 | round / 1000 | tostring);
     def mark(bad): if bad then "**" + . + "**" else . end;
-    "| \($name) | \($span) | \($s.model | sub("^mean of "; "") | split(", ") | .[0] + (if length > 1 then " +\(length - 1)" else "" end)) | \($b.mase | f2 | mark($b.mase >= 1)) | \(if $b.rel_mae == null then "-" else ($b.rel_mae | f2 | mark($b.rel_mae >= 1)) end) | \($b.naive_mase | f2) | \($b.coverage80 | pct | mark($b.coverage80 < 0.7 or $b.coverage80 > 0.9)) | \($b.coverage95 | pct) | \($b.points)/\($b.origins) | \($b.excluded | length) | \($time) s |"' "$out"
+    "| \($name) | \($span) | \($s.model | sub("^mean of "; "") | sub("; .*$"; "") | split(", ") | .[0] + (if length > 1 then " +\(length - 1)" else "" end)) | \($b.mase | f2 | mark($b.mase >= 1)) | \(if $b.rel_mae == null then "-" else ($b.rel_mae | f2 | mark($b.rel_mae >= 1)) end) | \($b.naive_mase | f2) | \($b.coverage80 | pct | mark($b.coverage80 < 0.7 or $b.coverage80 > 0.9)) | \($b.coverage95 | pct) | \($b.points)/\($b.origins) | \($b.excluded | length) | \($time) s |"' "$out"
   echo "$series" | awk -v m="$(jq .period "$out")" -v h="$(jq .horizon "$out")" -f forecast_hindsight.awk |
     while read -r naive constant profile points; do
       echo "| $name | $naive | $constant | $profile | $points |" >>"$dir/hindsight.md"
