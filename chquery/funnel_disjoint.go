@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spoorhq/spoor/query"
 )
@@ -119,7 +120,7 @@ func disjointWhere(a, b []string) bool {
 // excludes reports whether no value meets both a and b, by Filter.Test: a
 // missing property meets only the negative operators; = and in compare
 // as text or, when both sides are numbers, as numbers; the order
-// operators compare numbers only.
+// operators compare numbers only; contains looks for text, ignoring case.
 func excludes(a, b query.Filter) bool {
 	eq := func(f query.Filter) bool { return f.Op == "=" || f.Op == "in" }
 	switch {
@@ -139,6 +140,15 @@ func excludes(a, b query.Filter) bool {
 		// as well.
 		for _, x := range a.Values {
 			if !slices.Contains(b.Values, x) {
+				return false
+			}
+		}
+		return true
+	case eq(a) && b.Op == "contains":
+		// A value meeting = x is x when x is no number (a number's
+		// value may be written many ways).
+		for _, x := range a.Values {
+			if _, err := strconv.ParseFloat(x, 64); err == nil || strings.Contains(strings.ToLower(x), strings.ToLower(b.Values[0])) {
 				return false
 			}
 		}

@@ -33,7 +33,10 @@ func TestDisjointWhere(t *testing.T) {
 		{"p > 10", "p = 10", true},
 		{"p > 10", "p = z", true},
 		{"p > 10", "p in (z, 11)", false},
-		{"p contains a", "p = b", false},
+		{"p contains a", "p = b", true},
+		{"path contains /Blog", "path in (/blog/1, /pricing)", false},
+		{"path contains /blog", "path = /pricing", true},
+		{"p contains 5", "p = 6", false},
 		{"p = x", "q = y", false},
 	} {
 		if got := disjointWhere([]string{tc.a}, []string{tc.b}); got != tc.want {
@@ -56,8 +59,8 @@ func TestDisjointWhere(t *testing.T) {
 	if len(disjointNames(steps)) != 0 || !disjointNames(slices.Delete(slices.Clone(steps), 2, 3))["view"] {
 		t.Error("view's filters are disjoint without p is set only")
 	}
-	values := []string{"", "x", "y", "z", "5", "5.0", "6", "10", "10.0", "11", "-1", "1e1"}
-	ops := []string{"= x", "= 5", "= 5.0", "!= x", "!= 10", "in (x, 10)", "in (y, 5)", "not in (x, 6)", "> 5", ">= 5", "< 10", "<= 10", "> 10", "< 5", "is set", "is not set", "contains x"}
+	values := []string{"", "x", "y", "z", "5", "5.0", "6", "10", "10.0", "11", "-1", "1e1", "Xy", "06"}
+	ops := []string{"= x", "= 5", "= 5.0", "!= x", "!= 10", "in (x, 10)", "in (y, 5)", "not in (x, 6)", "> 5", ">= 5", "< 10", "<= 10", "> 10", "< 5", "is set", "is not set", "contains x", "contains 6", "= xy", "in (y, z)"}
 	for _, a := range ops {
 		for _, b := range ops {
 			if !disjointWhere([]string{"p " + a}, []string{"p " + b}) {
