@@ -166,15 +166,7 @@ func (c *Client) Each(ctx context.Context, q string, fn func(row []string) error
 // EachHeader is Each that also calls header, when set, with the columns'
 // names and types before the first row.
 func (c *Client) EachHeader(ctx context.Context, q string, header func(names, types []string) error, fn func(row []string) error) (names, types []string, err error) {
-	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "TabSeparatedWithNamesAndTypes")
-	if c.untune(err) {
-		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "TabSeparatedWithNamesAndTypes")
-	}
-	for retry := 0; retry < 2 && transient(err) && ctx.Err() == nil; retry++ {
-		// A read that failed between shards sent no row (the server
-		// finishes before it sends), so asking again is safe.
-		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "TabSeparatedWithNamesAndTypes")
-	}
+	body, done, err := c.send(ctx, q, "TabSeparatedWithNamesAndTypes")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -214,6 +206,23 @@ func (c *Client) EachHeader(ctx context.Context, q string, header func(names, ty
 		return names, types, i18n.Errorf("ClickHouse at %s sent no column header for the query", c.addr)
 	}
 	return names, types, nil
+}
+
+// send runs a query whose answer comes in format, the whole of it once
+// the server has finished (wait_end_of_query): again without the tuning
+// settings when the user may not change them, and up to twice more when
+// it failed between shards.
+func (c *Client) send(ctx context.Context, q, format string) (io.Reader, func(), error) {
+	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, format)
+	if c.untune(err) {
+		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, format)
+	}
+	for retry := 0; retry < 2 && transient(err) && ctx.Err() == nil; retry++ {
+		// A read that failed between shards sent no row (the server
+		// finishes before it sends), so asking again is safe.
+		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, format)
+	}
+	return body, done, err
 }
 
 // splitTabs splits a line at its tabs into a row cut from slab, a block

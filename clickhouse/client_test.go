@@ -89,6 +89,22 @@ func TestStringLiteralsCompareLiterally(t *testing.T) {
 			}
 		}
 	}
+	// Read back in RowBinary.
+	rb, err := cl.QueryRowBinary(ctx, "SELECT k, v FROM "+clickhouse.Ident("we`ird\\name")+" WHERE k < "+itoa(len(nasty))+" ORDER BY k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rb.More() {
+		if k := rb.UInt64(); k != uint64(len(got)) {
+			t.Errorf("RowBinary: key %d at row %d", k, len(got))
+		}
+		got = append(got, string(rb.Bytes()))
+	}
+	rb.Close()
+	if rb.Err() != nil || strings.Join(got, "|") != strings.Join(nasty, "|") {
+		t.Errorf("RowBinary read back %q (%v)", got, rb.Err())
+	}
 	// The table is still there: no value ended a statement.
 	r, err := cl.Query(ctx, "SELECT count() FROM "+clickhouse.Ident("we`ird\\name"))
 	if err != nil || r.Rows[0][0] != itoa(2*len(nasty)) {
@@ -145,6 +161,42 @@ func TestErrors(t *testing.T) {
 	if !clickhouse.IsCode(err, clickhouse.CodeReadonly) {
 		t.Errorf("a write under readonly=1: %v", err)
 	}
+}
+
+// RowBinary answers: a string longer than the reader's buffer, an error
+// in the query (before any row, as the server finishes first), an answer
+// read with the wrong types (cut short mid-row).
+func TestRowBinary(t *testing.T) {
+	c := chtest.Get(t)
+	ctx := context.Background()
+	cl := open(t, c.URL(0, c.NewDatabase(t), "table=t"))
+	r, err := cl.QueryRowBinary(ctx, "SELECT number, arrayStringConcat(arrayResize([''], 300000 * number + 1, ''), 'x') FROM numbers(3)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ; r.More(); n++ {
+		if k, s := r.UInt64(), r.Bytes(); k != uint64(n) || len(s) != 300000*n || strings.Trim(string(s), "x") != "" {
+			t.Errorf("row %d: %d and %d bytes", n, k, len(s))
+		}
+	}
+	r.Close()
+	if n != 3 || r.Err() != nil {
+		t.Errorf("%d rows, %v", n, r.Err())
+	}
+	_, err = cl.QueryRowBinary(ctx, "SELECT number, throwIf(number = 300000) FROM system.numbers LIMIT 500000")
+	if !clickhouse.IsCode(err, 395) {
+		t.Errorf("throwIf: %v", err)
+	}
+	r, err = cl.QueryRowBinary(ctx, "SELECT 'abc'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.More() {
+		r.UInt64()
+	}
+	r.Close()
+	want(t, r.Err(), "ended its answer in the middle of a row")
 }
 
 func want(t *testing.T, err error, text string) {

@@ -6,11 +6,12 @@ func init() {
 	i18n.Chinese.Add(map[string]string{
 		"spoor sql on ClickHouse only reads: %s is not sent (use SELECT, WITH, SHOW, DESCRIBE, EXISTS or EXPLAIN)": "ClickHouse 上的 spoor sql 只读：不会发送 %s（请用 SELECT、WITH、SHOW、DESCRIBE、EXISTS 或 EXPLAIN）",
 		// client.go
-		"ClickHouse at %s sent no column header for the query": "%s 上的 ClickHouse 没有返回这条查询的列头",
-		"ClickHouse at %s did not say its version":             "%s 上的 ClickHouse 没有返回版本号",
-		"not an array: %.40q":                                  "不是数组：%.40q",
-		"unterminated string in array":                         "数组中的字符串没有结束引号",
-		"unexpected %q in array":                               "数组中出现了意外的 %q",
+		"ClickHouse at %s sent no column header for the query":     "%s 上的 ClickHouse 没有返回这条查询的列头",
+		"ClickHouse at %s ended its answer in the middle of a row": "%s 上的 ClickHouse 的回答在一行中间就结束了",
+		"ClickHouse at %s did not say its version":                 "%s 上的 ClickHouse 没有返回版本号",
+		"not an array: %.40q":                                      "不是数组：%.40q",
+		"unterminated string in array":                             "数组中的字符串没有结束引号",
+		"unexpected %q in array":                                   "数组中出现了意外的 %q",
 		// errors.go
 		"ClickHouse at %s refused user %q: wrong user name or password (give them in the URL as USER:PASSWORD@HOST, or the password in $%s)":                    "%s 上的 ClickHouse 拒绝了用户 %q：用户名或密码错误（请在 URL 中写成 USER:PASSWORD@HOST，或把密码放在 $%s 中）",
 		"the query went over ClickHouse's limits at %s: %s (narrow it, e.g. with --from/--to or --where, or ask the server's administrator to raise the limit)": "查询超出了 %s 上 ClickHouse 的限额：%s（请缩小查询范围，例如用 --from/--to 或 --where，或请服务器管理员调高限额）",
