@@ -15,6 +15,7 @@
 package chquery
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 	"strings"
@@ -237,6 +238,57 @@ func (e *Engine) eachPerson(ctx context.Context, sql func(from string) string, f
 		}
 	}
 	return nil
+}
+
+// eachPersonBinary is eachPerson with the rows in RowBinary: fn reads
+// one row's columns from r. On a sharded table every shard's query starts
+// at once, and their answers are read one after another (each server
+// holds its whole answer until it is read).
+func (e *Engine) eachPersonBinary(ctx context.Context, sql func(from string) string, fn func(r *clickhouse.RowBinary) error) error {
+	read := func(r *clickhouse.RowBinary) error {
+		defer r.Close()
+		for r.More() {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return r.Err()
+	}
+	if !e.t.ShardedByPerson {
+		r, err := e.client(ctx).QueryRowBinary(ctx, sql(e.t.From))
+		if err != nil {
+			return err
+		}
+		return read(r)
+	}
+	shards, err := e.shards(ctx)
+	if err != nil {
+		return err
+	}
+	results := make([]chan *clickhouse.RowBinary, len(shards))
+	errs := make([]error, len(shards))
+	for i, c := range shards {
+		results[i] = make(chan *clickhouse.RowBinary, 1)
+		go func() {
+			r, err := c.QueryRowBinary(ctx, sql(e.t.Local))
+			errs[i] = err
+			results[i] <- r
+		}()
+	}
+	var first error
+	for i := range shards {
+		// Every answer is waited for and closed, read or not.
+		r := <-results[i]
+		switch {
+		case errs[i] != nil:
+			first = cmp.Or(first, errs[i])
+		case first != nil:
+			r.Close()
+		default:
+			first = read(r)
+		}
+	}
+	return first
 }
 
 // EmptyNotes says what the local engine's notes say: a date range outside

@@ -26,13 +26,8 @@ var maxDayWords = 4
 // local engine does.
 //
 // On a table of push's layout whose data spans at most maxDayWords × 64
-// days, a person's days are bitmaps of the days since the data's first
-// (a bitwise or per event, where a set of days hashed every event) and
-// their last key event is the largest packed order (packedOrder) with the
-// event's code in its low bits (where argMax copied the name of nearly
-// every event, as each is later than the one before). An event outside
-// the bounds read with the facts (stored since) fails the query by
-// throwIf, and it runs again the general way.
+// days, that is three aggregates of numbers per person (churnBits);
+// else days are a set and the last key event an argMax (churnPersons).
 func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.Location) (*segment.ChurnReport, error) {
 	if loc == nil {
 		loc = e.loc
@@ -49,67 +44,62 @@ func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.
 	if f.count == 0 {
 		return segment.ChurnFromPersons(opt, loc, f.min, f.max, nil), nil
 	}
-	var persons []segment.ChurnPerson
-	tooLittle := 0
-	report := func() *segment.ChurnReport {
-		r := segment.ChurnFromPersons(opt, loc, f.min, f.max, persons)
-		r.TooLittleHistory += tooLittle
-		return r
-	}
-	if k, ok := e.churnPacked(ctx, opt, loc, f); ok {
-		persons, tooLittle, err = e.churnPersons(ctx, opt, loc, f, k)
+	// Persons are scored as they are read: none is held.
+	var s *segment.ChurnScorer
+	score := func(p segment.ChurnPerson) { s.Add(p) }
+	if b, ok := e.churnPacking(opt, loc, f); ok {
+		s = segment.NewChurnScorer(opt, loc, f.min, f.max)
+		tooLittle, err := e.churnBits(ctx, opt, loc, f, b, score)
 		if !clickhouse.IsCode(err, codeThrowIf) {
 			if err != nil {
 				return nil, err
 			}
-			return report(), nil
+			r := s.Report()
+			r.TooLittleHistory += tooLittle
+			return r, nil
 		}
 	}
 	err = e.withOrder(ctx, f.min, func(order string) error {
-		persons, tooLittle, err = e.churnPersons(ctx, opt, loc, f, &churnFast{order: order})
-		return err
+		s = segment.NewChurnScorer(opt, loc, f.min, f.max)
+		return e.churnPersons(ctx, opt, loc, f, order, score)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return report(), nil
+	return s.Report(), nil
 }
 
-// churnFast is how churnPersons reads days and the last key event: with
-// words > 0, days as that many bitmaps from day0 and the key event's code
-// in the low codeBits of the packed order; else as a set and by argMax
-// over order.
-type churnFast struct {
-	order           string
-	words, codeBits int
-	day0            int64
+// churnPacked is how churnBits packs a person's events: days as bitmaps
+// of words × 64 days from day0 (words 1, 2 or 4), and each event's order
+// as (time − f.min) << (idBits + codeBits) | id << codeBits | code, the
+// code of its name (1 up, by the facts' names), or 1 for every event when
+// a key event is named (its name is known).
+type churnPacked struct {
+	words                      int
+	day0                       int64
+	timeBits, idBits, codeBits int
 }
 
-// churnPacked is the fast way of Churn when the table and its span allow.
-func (e *Engine) churnPacked(ctx context.Context, opt segment.ChurnOptions, loc *time.Location, f *facts) (*churnFast, bool) {
-	if _, fast := e.dayNumber(loc); !fast {
-		return nil, false
+// churnPacking is churnBits's packing for the table and its span, when
+// they allow one.
+func (e *Engine) churnPacking(opt segment.ChurnOptions, loc *time.Location, f *facts) (churnPacked, bool) {
+	if _, fast := e.dayNumber(loc); !fast || !hasID(e.t) {
+		return churnPacked{}, false
 	}
 	lo, hi := civilDay(f.min, loc), civilDay(f.max, loc)
-	words := int((hi-lo)/64) + 1
-	if words > maxDayWords {
-		return nil, false
+	words := 1
+	for int64(64*words) <= hi-lo {
+		words *= 2 // a power of two, so one shift checks the range
 	}
-	code := "toUInt32(0)"
-	names := 0
+	names := 1
 	if opt.KeyEvent == "" {
-		codes := make([]string, len(f.names))
-		for i := range codes {
-			codes[i] = strconv.Itoa(i + 1)
-		}
-		code = "transform(" + e.t.Event + ", [" + clickhouse.Strings(f.names) + "], [" + strings.Join(codes, ", ") + "], 0)"
 		names = len(f.names)
 	}
-	k, ok := e.packedOrder(ctx, f.min, code, names)
-	if !ok {
-		return nil, false
+	b := churnPacked{words: words, day0: lo, timeBits: bits.Len64(uint64(f.max - f.min)), idBits: bits.Len64(f.maxID), codeBits: bits.Len(uint(names))}
+	if words > maxDayWords || b.timeBits+b.idBits+b.codeBits > 64 {
+		return churnPacked{}, false
 	}
-	return &churnFast{order: k.key, words: words, codeBits: bits.Len(uint(names)), day0: lo}, true
+	return b, true
 }
 
 // civilDay is the day number (since 1970-01-01, as toDate counts) of the
@@ -119,11 +109,101 @@ func civilDay(ms int64, loc *time.Location) int64 {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
-// churnPersons reads each person's activity as fast says, with the
-// persons active in the baseline but on a single day before the recent
-// window only counted (too little history) when fast reads bitmaps: 231,564
-// of 486,319 at 10M events, whose days and names are then not sent.
-func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc *time.Location, f *facts, fast *churnFast) ([]segment.ChurnPerson, int, error) {
+// churnBits reads each person's activity as three aggregates of numbers,
+// where each aggregate costs the server about as much as grouping the
+// events by person does: the sum of both window counts (recent in the
+// high 32 bits), the bitwise or of each event's day bit, and the largest
+// packed order (churnPacked), which gives the last key event's time and
+// name. An event the packing does not hold (stored since the facts were
+// read, or a name they lack) fails the query by throwIf, and Churn reads
+// the general way. Persons active in the baseline but on a single day
+// before the recent window are only counted (too little history): 231,564
+// of 486,319 at 10M events.
+func (e *Engine) churnBits(ctx context.Context, opt segment.ChurnOptions, loc *time.Location, f *facts, b churnPacked, score func(segment.ChurnPerson)) (tooLittle int, err error) {
+	t := e.t
+	recentFrom, baseFrom := segment.ChurnWindows(opt, loc, f.min, f.max)
+	day, at := e.ordinal(query.Day, loc)
+	u64 := func(x string) string { return "toUInt64(" + x + ")" }
+	shift := func(fn, x string, n int) string { return fn + "(" + x + ", " + strconv.Itoa(n) + ")" }
+	rel := u64(t.Time + " - " + lit(f.min))
+	dayRel := u64(day + " - " + lit(b.day0))
+	code, key, last := "toUInt8(1)", t.Event+" = "+clickhouse.String(opt.KeyEvent), "maxIf"
+	if opt.KeyEvent == "" {
+		codes := make([]string, len(f.names))
+		for i := range codes {
+			codes[i] = strconv.Itoa(i + 1)
+		}
+		code = "transform(" + t.Event + ", [" + clickhouse.Strings(f.names) + "], [" + strings.Join(codes, ", ") + "], 0)"
+		key, last = "", "max"
+	}
+	order := "bitOr(bitOr(" + shift("bitShiftLeft", rel, b.idBits+b.codeBits) + ", " + shift("bitShiftLeft", t.Tiebreak, b.codeBits) + "), " + code + ")"
+	// One check of every bound, a few bit operations on columns the
+	// query computes anyway.
+	wordBits := bits.Len(uint(b.words)) - 1
+	guard := "throwIf(bitOr(bitOr(" + shift("bitShiftRight", rel, b.timeBits) + ", " + shift("bitShiftRight", t.Tiebreak, b.idBits) + "), bitOr(" +
+		shift("bitShiftRight", dayRel, 6+wordBits) + ", " + code + " = 0)))"
+	cols := []string{"sum(if(" + t.Time + " >= " + lit(recentFrom) + ", toUInt64(4294967296), toUInt64(" + t.Time + " >= " + lit(baseFrom) + "))) AS sp_counts"}
+	for w := range b.words {
+		bit := "bitShiftLeft(toUInt64(1), bitAnd(" + dayRel + ", 63))"
+		if b.words > 1 {
+			bit = "if(" + shift("bitShiftRight", dayRel, 6) + " = " + strconv.Itoa(w) + ", " + bit + ", toUInt64(0))"
+		}
+		cols = append(cols, "groupBitOr("+bit+")")
+	}
+	if key != "" {
+		key = ", " + key
+	}
+	cols = append(cols, last+"(bitOr("+order+", "+guard+")"+key+")")
+	recentDay := civilDay(recentFrom, loc) - b.day0
+	lowCodes := uint64(1)<<b.codeBits - 1
+	nums := make([]uint64, len(cols))
+	var days []int64 // each person's in turn: score keeps none
+	err = e.eachPersonBinary(ctx, func(from string) string {
+		// The person last: its bytes are read in place, after the numbers.
+		return "SELECT " + strings.Join(cols, ", ") + ", " + t.Person + " FROM " + from + " WHERE " + t.Where +
+			" GROUP BY " + t.Person + " HAVING bitAnd(sp_counts, 4294967295) > 0"
+	}, func(r *clickhouse.RowBinary) error {
+		for i := range nums {
+			nums[i] = r.UInt64()
+		}
+		user := r.Bytes()
+		if r.Err() != nil {
+			return r.Err()
+		}
+		words, o := nums[1:1+b.words], nums[1+b.words]
+		// Active on fewer than two days before the recent window: counted
+		// (too little history), not scored.
+		before := 0
+		for w, m := range words {
+			below := min(max(recentDay-int64(64*w), 0), 64)
+			before += bits.OnesCount64(m & (uint64(1)<<below - 1)) // 1<<64 is 0 in Go: all bits
+		}
+		if before < 2 {
+			tooLittle++
+			return nil
+		}
+		days = days[:0]
+		for w, m := range words {
+			for u := m; u != 0; u &= u - 1 {
+				days = append(days, at(b.day0+int64(64*w+bits.TrailingZeros64(u))))
+			}
+		}
+		p := segment.ChurnPerson{User: string(user), Recent: int(nums[0] >> 32), Baseline: int(nums[0] & (1<<32 - 1)), Days: days, KeyAt: -1}
+		if o != 0 {
+			p.KeyAt, p.KeyEvent = int64(o>>(b.idBits+b.codeBits))+f.min, opt.KeyEvent
+			if p.KeyEvent == "" {
+				p.KeyEvent = f.names[o&lowCodes-1] // 1 up: the guard refused 0
+			}
+		}
+		score(p)
+		return nil
+	})
+	return tooLittle, err
+}
+
+// churnPersons reads each person's activity the general way: days as a
+// sorted set, the last key event by argMax over order.
+func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc *time.Location, f *facts, order string, score func(segment.ChurnPerson)) error {
 	t := e.t
 	recentFrom, baseFrom := segment.ChurnWindows(opt, loc, f.min, f.max)
 	day, at := e.ordinal(query.Day, loc)
@@ -131,141 +211,32 @@ func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc
 	if opt.KeyEvent != "" {
 		key = t.Event + " = " + clickhouse.String(opt.KeyEvent)
 	}
-	// days: the set, or the bitmaps (in range, as throwIf checks).
-	days := "arraySort(groupUniqArray(toInt32(" + day + ")))"
-	// last: the latest key event's name, by (time, storage order).
-	last := "argMaxIf(" + t.Event + ", " + fast.order + ", " + key + ")"
-	eligible := "1"
-	if fast.words > 0 {
-		// The day since day0, checked on every event (a comparison, where
-		// a set of days hashed each).
-		rel := "(" + day + " - " + lit(fast.day0) + ")"
-		rel = "(" + rel + " + throwIf(" + rel + " < 0 OR " + rel + " >= " + strconv.Itoa(64*fast.words) + "))"
-		var words []string
-		for w := range fast.words {
-			bit := "bitShiftLeft(toUInt64(1), toUInt8(" + rel + " - " + strconv.Itoa(64*w) + "))"
-			if fast.words > 1 {
-				bit = "if(intDiv(" + rel + ", 64) = " + strconv.Itoa(w) + ", " + bit + ", toUInt64(0))"
-			}
-			words = append(words, "groupBitOr("+bit+")")
-		}
-		days = "[" + strings.Join(words, ", ") + "]"
-		// Active on fewer than two days before the recent window: counted
-		// (too little history), not scored, so not sent one by one.
-		r := civilDay(recentFrom, loc) - fast.day0
-		var before []string
-		for w := range fast.words {
-			below := min(max(r-int64(64*w), 0), 64)
-			mask := uint64(1)<<below - 1
-			if below == 64 {
-				mask = ^uint64(0)
-			}
-			before = append(before, "length(bitmaskToArray(bitAnd(sp_days["+strconv.Itoa(w+1)+"], toUInt64("+strconv.FormatUint(mask, 10)+"))))")
-		}
-		eligible = strings.Join(before, " + ") + " >= 2"
-		// The code of the latest key event (any name: the codes of the
-		// facts' names, 1 up; a named one: its name).
-		last = "toString(bitAnd(maxIf(" + fast.order + ", " + key + "), " + strconv.FormatUint(1<<fast.codeBits-1, 10) + "))"
-		if opt.KeyEvent != "" {
-			last = clickhouse.String(opt.KeyEvent)
-		}
-	}
-	// Of every event: count and max, where countIf(1) and maxIf cost more.
-	keys, keyAt := "countIf("+key+")", "maxIf("+t.Time+", "+key+")"
-	if key == "1" {
-		keys, keyAt = "count()", "max("+t.Time+")"
-		last = strings.Replace(last, "maxIf("+fast.order+", 1)", "max("+fast.order+")", 1)
-	}
-	var persons chunked[segment.ChurnPerson]
-	tooLittle := 0
-	err := e.eachPerson(ctx, func(from string) string {
-		inner := "SELECT " + t.Person + " AS person, countIf(" + t.Time + " >= " + lit(recentFrom) + ") AS sp_recent," +
+	return e.eachPerson(ctx, func(from string) string {
+		return "SELECT " + t.Person + " AS person, countIf(" + t.Time + " >= " + lit(recentFrom) + ") AS sp_recent," +
 			" countIf(" + t.Time + " >= " + lit(baseFrom) + " AND " + t.Time + " < " + lit(recentFrom) + ") AS base," +
-			" " + days + " AS sp_days, " + keys + " AS sp_keys, " + keyAt + " AS sp_at, " + last + " AS sp_last" +
+			" arraySort(groupUniqArray(toInt32(" + day + "))), countIf(" + key + "), maxIf(" + t.Time + ", " + key + ")," +
+			" argMaxIf(" + t.Event + ", " + order + ", " + key + ")" +
 			" FROM " + from + " WHERE " + t.Where + " GROUP BY person HAVING base > 0"
-		if eligible == "1" {
-			return "SELECT person, sp_recent, base, sp_days, sp_keys, sp_at, sp_last, 1, 1 FROM (" + inner + ")"
-		}
-		// The persons not eligible come back as rows of nothing but that
-		// (grouped into one, their any() cost the server a third again).
-		return "SELECT if(sp_ok, person, ''), sp_recent, base, if(sp_ok, sp_days, emptyArrayUInt64()), sp_keys, sp_at, if(sp_ok, sp_last, ''), 1, sp_ok" +
-			" FROM (SELECT *, " + eligible + " AS sp_ok FROM (" + inner + "))"
 	}, func(row []string) error {
-		if len(row) != 9 {
-			return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 9)
-		}
-		if row[8] == "0" {
-			n, err := strconv.Atoi(row[7])
-			if err != nil {
-				return i18n.Errorf("churn: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
-			}
-			tooLittle += n
-			return nil
+		if len(row) != 7 {
+			return i18n.Errorf("churn: ClickHouse sent %d columns, expected %d", len(row), 7)
 		}
 		recent, err1 := strconv.Atoi(row[1])
 		base, err2 := strconv.Atoi(row[2])
-		var days []int64
-		var masks []uint64
-		var err3 error
-		if fast.words > 0 {
-			masks, err3 = uintArray(row[3])
-		} else {
-			days, err3 = intArray(row[3])
-		}
+		days, err3 := intArray(row[3])
 		keys, err4 := strconv.Atoi(row[4])
 		keyAt, err5 := strconv.ParseInt(row[5], 10, 64)
-		var err6 error
-		name := row[6]
-		if fast.words > 0 && opt.KeyEvent == "" && keys > 0 {
-			var c int
-			c, err6 = strconv.Atoi(name)
-			if err6 == nil && (c < 1 || c > len(f.names)) {
-				err6 = i18n.Errorf("no event has the code %d", c)
-			}
-			if err6 == nil {
-				name = f.names[c-1]
-			}
-		}
-		if err := firstErr(err1, err2, err3, err4, err5, err6); err != nil {
+		if err := firstErr(err1, err2, err3, err4, err5); err != nil {
 			return i18n.Errorf("churn: reading ClickHouse's row %q: %w", strings.Join(row, " "), err)
 		}
 		p := segment.ChurnPerson{User: row[0], Recent: recent, Baseline: base, KeyAt: -1}
-		if fast.words > 0 {
-			for w, m := range masks {
-				for u := m; u != 0; u &= u - 1 {
-					p.Days = append(p.Days, at(fast.day0+int64(64*w+bits.TrailingZeros64(u))))
-				}
-			}
-		} else {
-			for _, d := range days {
-				p.Days = append(p.Days, at(d))
-			}
+		for _, d := range days {
+			p.Days = append(p.Days, at(d))
 		}
 		if keys > 0 {
-			p.KeyAt, p.KeyEvent = keyAt, name
+			p.KeyAt, p.KeyEvent = keyAt, row[6]
 		}
-		persons.add(p)
+		score(p)
 		return nil
 	})
-	return persons.slice(), tooLittle, err
-}
-
-// uintArray reads a ClickHouse array of unsigned integers: [1,2,3].
-func uintArray(s string) ([]uint64, error) {
-	inner, open := strings.CutPrefix(s, "[")
-	inner, closed := strings.CutSuffix(inner, "]")
-	if !open || !closed {
-		return nil, i18n.Errorf("not an array: %.40q", s)
-	}
-	s = inner
-	var out []uint64
-	for s != "" {
-		f, rest, _ := strings.Cut(s, ",")
-		v, err := strconv.ParseUint(f, 10, 64)
-		if err != nil {
-			return nil, err
-		}
-		out, s = append(out, v), rest
-	}
-	return out, nil
 }
