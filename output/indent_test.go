@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"math/rand"
 	"strings"
 	"testing"
@@ -83,3 +84,64 @@ func TestWriteJSONError(t *testing.T) {
 		t.Errorf("writeJSON of a func: %v, wrote %q", err, b.Bytes())
 	}
 }
+
+// Long lists at the end of a struct go element by element (writeList):
+// the same bytes as json.Encoder, for lists of random values, with and
+// without the shapes writeList must leave to the encoder (omitempty, a
+// field after the list, a MarshalJSON), and an element that fails writes
+// nothing.
+func TestWriteJSONLongList(t *testing.T) {
+	type withList struct {
+		N    int   `json:"n"`
+		List []any `json:"list"`
+	}
+	type omitted struct {
+		List []any `json:"list,omitempty"`
+	}
+	type after struct {
+		List []any
+		Z    string `json:"z"`
+	}
+	rng := rand.New(rand.NewSource(2))
+	long := func(n int) []any {
+		l := make([]any, n)
+		for i := range l {
+			l[i] = randomValue(rng, 1)
+		}
+		return l
+	}
+	for i, v := range []any{
+		&withList{N: 1, List: long(minList)}, withList{N: 2, List: long(3 * minList)}, &withList{List: long(5)},
+		&omitted{List: long(minList + 1)}, &after{List: long(minList), Z: "z"}, &marshals{List: long(minList)},
+		&struct{ List []point }{List: make([]point, 2*minList)},
+	} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		werr := enc.Encode(v)
+		var got bytes.Buffer
+		err := writeJSON(&got, v)
+		if werr != nil || err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("value %d: got %d bytes (%v), want %d (%v)", i, got.Len(), err, want.Len(), werr)
+		}
+	}
+	l := long(2 * minList)
+	l[minList+7] = math.NaN()
+	var b bytes.Buffer
+	if err := writeJSON(&b, &withList{List: l}); err == nil || b.Len() > 0 {
+		t.Errorf("a list with a NaN: %v, wrote %d bytes", err, b.Len())
+	}
+}
+
+// marshals has its own encoding: writeList leaves it to the encoder.
+type marshals struct{ List []any }
+
+func (m marshals) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]int{"n": len(m.List)})
+}
+
+// point's encoding is its pointer's: list elements are addressable.
+type point struct{ X int }
+
+func (p *point) MarshalJSON() ([]byte, error) { return []byte(`"p"`), nil }
