@@ -83,6 +83,8 @@ type funnelPlan struct {
 	anyType  []int32
 	anyMasks []uint64
 
+	keep []keepMask // --where, for the lane pass (filtered)
+
 	excl   []exclPlan
 	exclTo [][]int   // step -> exclusions ending at that step
 	exclBy [][]int32 // event id -> exclusions naming it
@@ -127,6 +129,7 @@ func (d *Dataset) planFunnel(ctx context.Context, q FunnelQuery) (*funnelPlan, e
 		return nil, err
 	}
 	p.cal = NewCalendar(iv, p.s.Loc, p.s.From, p.s.To)
+	p.keep = keepMasks(p.s)
 	if err := p.index(ctx); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"reflect"
 	"strings"
+
+	"github.com/spoorhq/spoor/store"
 )
 
 // FunnelAgain answers q from prev, the result of an earlier query on d,
@@ -52,6 +54,9 @@ func (d *Dataset) FunnelAgain(ctx context.Context, prev *FunnelResult, q FunnelQ
 	}
 	r = p.newResult()
 	r.Level, r.InProgress, r.Attempt = prev.Level, prev.InProgress, prev.Attempt
+	if r.byProp != nil {
+		r.byCode = store.HugePages(make([]int32, len(r.Level)))
+	}
 	ranges := d.funnelRanges()
 	parts := make([]funnelPart, len(ranges))
 	err = eachRange(ctx, ranges, func(part, lo, hi int) error {
@@ -67,7 +72,7 @@ func (d *Dataset) FunnelAgain(ctx context.Context, prev *FunnelResult, q FunnelQ
 			// The chain first reaching each level does not depend on
 			// where the walk stops after it: the one person() reported.
 			pt.count(p, level, r.InProgress[u], start)
-			pt.times(p, level, start, w.chainOf(u, start, level))
+			pt.times(p, level, r.code(u, start), w.chainOf(u, start, level))
 		}
 		parts[part] = pt
 		return nil

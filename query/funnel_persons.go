@@ -174,6 +174,7 @@ func (b *FunnelPersons) Result() *FunnelResult {
 			}
 		}
 		r.byProp = newProp(q.By, values, codes)
+		r.byCode = codes
 		p.s.By = r.byProp
 	}
 	pt := funnelPart{atLevel: make([]int, p.n), prog: make([]int, p.n), trend: make([][3]int, p.cal.Len()),

@@ -38,6 +38,10 @@ type FunnelResult struct {
 
 	users  []string
 	byProp *Prop
+	// byCode is, per person with --by, the code of byProp on the counted
+	// attempt (byProp.Codes[Attempt[u]]), read in order by the breakdown:
+	// looked up by Attempt, every person cost a cache miss.
+	byCode []int32
 	// d is the Dataset whose indexes Attempt holds (FunnelAgain), nil in a
 	// result assembled by FunnelFromPersons.
 	d *Dataset
@@ -391,7 +395,7 @@ func (r *FunnelResult) breakdown(p *funnelPlan) []FunnelBreakdown {
 		if l < 0 {
 			continue
 		}
-		c := r.byProp.Codes[r.Attempt[u]]
+		c := r.byCode[u]
 		if slot[c] == 0 {
 			codes = append(codes, int(c))
 			slot[c] = int32(len(codes))
@@ -453,7 +457,7 @@ func (r *FunnelResult) TopBreakdown(n int) []FunnelBreakdown {
 	reached := make([]int, len(steps))
 	prog := make([]int, len(steps))
 	for u, l := range r.Level {
-		if l < 0 || !other[r.byProp.Codes[r.Attempt[u]]] {
+		if l < 0 || !other[r.byCode[u]] {
 			continue
 		}
 		for k := 0; k <= int(l); k++ {

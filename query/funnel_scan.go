@@ -561,6 +561,9 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 	// touches fresh, 10,000 page faults of microseconds each on a
 	// virtual machine.
 	r.Level, r.InProgress, r.Attempt = store.HugePages(make([]int8, np)), store.HugePages(make([]bool, np)), store.HugePages(make([]int32, np))
+	if r.byProp != nil {
+		r.byCode = store.HugePages(make([]int32, np))
+	}
 	parts := make([]funnelPart, len(ranges))
 	err := eachRange(ctx, ranges, func(part, lo, hi int) (err error) {
 		parts[part], err = p.scan(ctx, r, lo, hi)
@@ -633,7 +636,7 @@ func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (fun
 		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)
 		if level >= 0 {
 			pt.count(p, level, open, w.start)
-			pt.times(p, level, w.start, w.cur)
+			pt.times(p, level, r.code(u, w.start), w.cur)
 		}
 	}
 	return pt, nil
@@ -664,12 +667,23 @@ func (pt *funnelPart) count(p *funnelPlan, level int, open bool, start int) {
 
 // times adds the person's times to convert along chain (the counted
 // attempt's events of steps 0..level), with --by its breakdown code.
-func (pt *funnelPart) times(p *funnelPlan, level, start int, chain []int32) {
+func (pt *funnelPart) times(p *funnelPlan, level int, code int32, chain []int32) {
 	d := p.d
 	for k := 1; k <= level; k++ {
 		pt.ms[k].add(d.Time[chain[k]] - d.Time[chain[k-1]])
 		if p.s.By != nil {
-			pt.code[k].add(p.s.By.Codes[start])
+			pt.code[k].add(code)
 		}
 	}
+}
+
+// code records, with --by, person u's breakdown code, that of the counted
+// attempt's step-1 event start, and returns it (0 without --by).
+func (r *FunnelResult) code(u, start int) int32 {
+	if r.byCode == nil {
+		return 0
+	}
+	c := r.byProp.Codes[start]
+	r.byCode[u] = c
+	return c
 }
