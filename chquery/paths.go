@@ -3,6 +3,7 @@ package chquery
 import (
 	"context"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,22 +62,34 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	}
 	code := "transform(" + t.Event + ", [" + clickhouse.Strings(f.names) + "], CAST([" + strings.Join(codes, ", ") + "] AS Array(UInt32)), toUInt32(0))"
 	anchor := clickhouse.String(p.Anchor)
-	events, E, T := "arraySort(x -> (x.1, x.2), groupArray(("+t.Time+", "+tiebreak+", "+code+by+")))", "arrayMap(x -> x.3, ev)", "arrayMap(x -> x.1, ev)"
-	packed := false
-	if q.By == "" {
-		if k, ok := e.packedOrder(ctx, max(span.From, f.min), code, len(f.names)); ok {
-			events, E, T, packed = "arraySort(groupArray("+k.key+"))", k.code, k.time, true
+	// The forms tried in turn, each when the one before fails by throwIf:
+	// the events as packed numbers (packedOrder; without --by) and the
+	// persons as numbers (personNumber), then each given up.
+	type form struct{ events, E, T, person string }
+	tuples := form{"arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", " + code + by + ")))", "arrayMap(x -> x.3, ev)", "arrayMap(x -> x.1, ev)", t.Person}
+	var forms []form
+	if k, ok := e.packedOrder(ctx, max(span.From, f.min), code, len(f.names)); ok && q.By == "" {
+		forms = append(forms, form{"arraySort(groupArray(" + k.key + "))", k.code, k.time, t.Person})
+	}
+	forms = append(forms, tuples)
+	if hasID(t) {
+		// Each form with the persons as numbers first.
+		for i := len(forms) - 1; i >= 0; i-- {
+			n := forms[i]
+			n.person = personNumber(t)
+			forms = slices.Insert(forms, i, n)
 		}
 	}
+	fm := forms[0]
 	inner := func(from, part string) string {
-		return "SELECT " + t.Person + " AS person, " + events + " AS ev" +
+		return "SELECT " + fm.person + " AS sp_person, " + fm.events + " AS ev" +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) + " AND " + where +
-			" GROUP BY person HAVING countIf(" + t.Event + " = " + anchor + ") > 0"
+			" GROUP BY sp_person HAVING countIf(" + t.Event + " = " + anchor + ") > 0"
 	}
 	var st stages
-	st.let("E", E)
-	st.let("T", T)
+	st.let("E", "E")
+	st.let("T", "T")
 	st.next()
 	st.let("at", "indexOf(E, toUInt32("+anchorCode+"))")
 	st.next()
@@ -141,18 +154,27 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 		counts = counts[:0]
 		return e.eachPart(ctx, sql, collect)
 	}
-	err = each(sql)
-	if packed && clickhouse.IsCode(err, codeThrowIf) {
-		// Events pushed since the bounds were read do not fit the packed
-		// key: walk the tuples instead.
-		st.list[0] = []string{"arrayMap(x -> x.3, ev) AS E", "arrayMap(x -> x.1, ev) AS T"}
-		events = "arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", " + code + ")))"
-		err = each(sql)
+	for _, fm = range forms {
+		st.list[0] = []string{fm.E + " AS E", fm.T + " AS T"}
+		if err = each(sql); !clickhouse.IsCode(err, codeThrowIf) {
+			break
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	return query.PathsFromCounts(q, counts)
+}
+
+// personNumber is SQL for a number that stands for a person of push's
+// layout whose text is at most 7 bytes: its bytes, with its length above
+// them. Grouping by it costs a quarter less than by the text (10M events:
+// a paths part 1.3 -> 1.0 s of server CPU), for analyses that need no
+// person's text back. A longer person fails the query with throwIf
+// (codeThrowIf).
+func personNumber(t *clickhouse.Table) string {
+	p := t.Person
+	return "bitOr(reinterpretAsUInt64(" + p + "), bitShiftLeft(toUInt64(length(" + p + ")), 56)) + throwIf(length(" + p + ") > 7)"
 }
 
 // codeThrowIf is the error of throwIf (FUNCTION_THROW_IF_VALUE_IS_NON_ZERO).

@@ -177,4 +177,18 @@ func TestPathsPackedFallback(t *testing.T) {
 	if want := "view>cart=2 view>(end)=1"; strings.Join(got, " ") != want {
 		t.Fatalf("got %v, want %s", got, want)
 	}
+	// A person of 8 bytes, which personNumber cannot hold: the query by
+	// the persons' text, events still packed.
+	f.add(b, []query.RawEvent{{User: "12345678", Event: "view", Time: at(63)}, {User: "12345678", Event: "buy", Time: at(64)}})
+	b.single, b.sharded = fresh(b.single), fresh(b.sharded)
+	if _, err := b.single.c.Query(ctx, "SELECT sum("+personNumber(b.single.t)+") FROM "+b.single.t.From); !clickhouse.IsCode(err, codeThrowIf) {
+		t.Fatalf("personNumber of a person of 8 bytes: %v, want a throwIf error", err)
+	}
+	got = got[:0]
+	for _, p := range samePaths(t, b, q).Paths {
+		got = append(got, strings.Join(p.Steps, ">")+"="+strconv.FormatInt(p.Users, 10))
+	}
+	if want := "view>cart=2 view>(end)=1 view>buy=1"; strings.Join(got, " ") != want {
+		t.Fatalf("with a person of 8 bytes: got %v, want %s", got, want)
+	}
 }
