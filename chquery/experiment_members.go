@@ -21,7 +21,7 @@ func (e *Engine) ExperimentMembers(ctx context.Context, q experiment.Query, vari
 		return nil, err
 	}
 	sql := func(from string) string {
-		return "SELECT person, tupleElement(x0, 1), level = " + strconv.Itoa(p.steps) + ", reached, open, po FROM (" + p.person(from, "1") + ")" +
+		return "SELECT person, tupleElement(x0, 1), level = " + strconv.Itoa(p.steps) + ", reached, open, po FROM (" + p.inner(from, "1", nil) + ")" +
 			" WHERE length(seen) = 1 AND inTest = 1 AND tupleElement(x0, 2) = " + clickhouse.String(variant)
 	}
 	var list []placed[experiment.Member]

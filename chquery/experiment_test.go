@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/experiment"
 	"github.com/spoorhq/spoor/query"
 )
@@ -171,4 +172,72 @@ func TestExperimentMatchesLocal(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestExperimentVariantMask checks the query that keys persons by a number
+// and variants by a mask (expPlan.inner with values) and each way back to
+// the one by text: a person's text too long for the number, more variants
+// than the mask holds, a variant stored after the cached values were read.
+func TestExperimentVariantMask(t *testing.T) {
+	f := newFixture(t)
+	cacheIn(t, t.TempDir())
+	ctx := context.Background()
+	q := experiment.Query{Variant: "v", Goal: "buy", Window: "1d", Revenue: "rev"}
+	at := func(m int) int64 { return day0 + int64(m)*60_000 }
+	event := func(user, name string, m int, v string) query.RawEvent {
+		props := map[string]string{"rev": strconv.Itoa(m)}
+		if v != "-" {
+			props["v"] = v
+		}
+		return query.RawEvent{User: user, Event: name, Time: at(m), Props: props}
+	}
+	// masked runs q's counting query with the values read (nil: none).
+	masked := func(e *Engine) ([]string, error) {
+		p, err := e.experimentPlan(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals, err := e.variantValues(ctx, p, false)
+		if err != nil || vals == nil {
+			return vals, err
+		}
+		return vals, p.run(ctx, e, func(ctx context.Context) error {
+			_, err := e.c.Query(ctx, p.inner(e.t.From, "1", vals))
+			return err
+		})
+	}
+	raw := []query.RawEvent{
+		event("a", "open", 0, "A"), event("a", "buy", 5, "-"), event("b", "open", 1, "B"), event("b", "buy", 2, "-"),
+		event("c", "open", 0, "A"), event("c", "open", 3, "B"), event("d", "buy", 0, "-"), event("d", "open", 1, "null"),
+		event("1234567", "open", 2, "B"), event("1234567", "buy", 2, "A"),
+	}
+	b := f.load(raw, time.UTC)
+	sameExperiment(t, b, q)
+	if vals, err := masked(b.single); err != nil || len(vals) != 2 {
+		t.Fatalf("masked query on persons of up to 7 bytes: values %q, error %v", vals, err)
+	}
+	// A variant stored since: the cached values lack it.
+	f.add(b, []query.RawEvent{event("e", "open", 4, "C"), event("e", "buy", 6, "-")})
+	b.single, b.sharded = fresh(b.single), fresh(b.sharded)
+	sameExperiment(t, b, q)
+	if vals, err := masked(fresh(b.single)); err != nil || len(vals) != 3 {
+		t.Fatalf("after a new variant: values %q, error %v; want A, B, C", vals, err)
+	}
+	// A person of 8 bytes: the number cannot hold them.
+	f.add(b, []query.RawEvent{event("12345678", "open", 7, "A"), event("12345678", "buy", 8, "-")})
+	b.single, b.sharded = fresh(b.single), fresh(b.sharded)
+	if _, err := masked(b.single); !clickhouse.IsCode(err, codeThrowIf) {
+		t.Fatalf("masked query on a person of 8 bytes: error %v, want throwIf's", err)
+	}
+	sameExperiment(t, b, q)
+	// More variants than the mask holds.
+	var many []query.RawEvent
+	for i := range maxVariantBits + 1 {
+		many = append(many, event("u"+strconv.Itoa(i%9), "open", i, "v"+strconv.Itoa(i)), event("u"+strconv.Itoa(i), "buy", i+1, "-"))
+	}
+	b = f.load(many, time.UTC)
+	if vals, err := masked(b.single); err != nil || vals != nil {
+		t.Fatalf("%d variants: values %q, error %v; want none", maxVariantBits+1, vals, err)
+	}
+	sameExperiment(t, b, q)
 }
