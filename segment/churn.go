@@ -170,7 +170,9 @@ type churnCount struct {
 	// users at risk in blocks, joined by finish: appending to one slice
 	// copied every user again at each doubling (92,121 at 10M events).
 	users   [][]ChurnUser
-	scratch []int // median's
+	scratch []int               // median's
+	english map[string][]string // signals in English by signalsOf's id
+	id      []byte              // signalsOf's
 }
 
 // churnActivity is a person's events as churn reads them: counts in the
@@ -247,10 +249,19 @@ func (c *churnCount) add(a *churnActivity) {
 	u.ActiveDays = len(a.gaps) + 1
 	u.ExpectedGapDays = in.expected
 	u.GapsOverdue = in.overdue
-	u.signals = churnSignals(&in)
-	u.Signals = make([]string, len(u.signals))
-	for i, m := range u.signals {
-		u.Signals[i] = m.In(i18n.English)
+	u.signals, c.id = signalsOf(&in, c.id[:0])
+	// In English once per distinct message: formatting through the
+	// catalog was a fifth of scoring at 92,121 users, most of whom share
+	// their signals' text with others. The slice is shared, never changed.
+	if u.Signals = c.english[string(c.id)]; u.Signals == nil {
+		u.Signals = make([]string, len(u.signals))
+		for i, m := range u.signals {
+			u.Signals[i] = m.In(i18n.English)
+		}
+		if c.english == nil {
+			c.english = map[string][]string{}
+		}
+		c.english[string(c.id)] = u.Signals
 	}
 	if a.keyAt >= 0 {
 		u.LastKeyEvent = a.keyName
@@ -353,17 +364,30 @@ func (s *ChurnScorer) Report() *ChurnReport { return s.c.finish() }
 
 // churnSignals names the terms that raised the score.
 func churnSignals(in *churnInput) []i18n.Msg {
-	var s []i18n.Msg
+	s, _ := signalsOf(in, nil)
+	return s
+}
+
+// signalsOf is churnSignals, and id with the messages' keys and arguments
+// appended: the same for the same messages.
+func signalsOf(in *churnInput, id []byte) (s []i18n.Msg, _ []byte) {
+	add := func(key string, args ...any) {
+		for _, v := range args {
+			id = append(append(id, v.(string)...), 0)
+		}
+		id = append(append(id, key...), 0)
+		s = append(s, i18n.M(key, args...))
+	}
 	if in.overdue > 0 {
-		s = append(s, i18n.M("silent %sd, expected gap %sd: %s gaps overdue", strconv.Itoa(in.silent), fixed(in.expected, 1), fixed(in.overdue, 1)))
+		add("silent %sd, expected gap %sd: %s gaps overdue", strconv.Itoa(in.silent), fixed(in.expected, 1), fixed(in.overdue, 1))
 	}
 	switch {
 	case in.fell > 0 && in.cover < 1:
-		s = append(s, i18n.M("activity fell %s%%, counted %s%% (window shorter than the expected gap)", strconv.FormatFloat(100*in.fell, 'f', 0, 64), strconv.FormatFloat(100*in.cover, 'f', 0, 64)))
+		add("activity fell %s%%, counted %s%% (window shorter than the expected gap)", strconv.FormatFloat(100*in.fell, 'f', 0, 64), strconv.FormatFloat(100*in.cover, 'f', 0, 64))
 	case in.fell > 0:
-		s = append(s, i18n.M("activity fell %s%%", strconv.FormatFloat(100*in.fell, 'f', 0, 64)))
+		add("activity fell %s%%", strconv.FormatFloat(100*in.fell, 'f', 0, 64))
 	}
-	return s
+	return s, id
 }
 
 // fixed formats f with at most prec decimals, without trailing zeros.
