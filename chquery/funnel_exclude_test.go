@@ -115,7 +115,7 @@ func TestFunnelExcludeSharedMatchesLocal(t *testing.T) {
 
 // TestFunnelExcludeSharedHeavy: one person with 200,000 events, many at
 // equal times, under exclusions from step 1 over steps sharing a name
-// (to the last step, to a middle step, two of them) and from step 2 to
+// (to the last step, two of them: one to a middle step) and from step 2 to
 // the last (laterSQL, over two views with filters no view meets both of:
 // disjointNames), is evaluated in time linear in their events,
 // equal to local.
@@ -134,7 +134,6 @@ func TestFunnelExcludeSharedHeavy(t *testing.T) {
 	steps := query.FunnelSteps([]string{"view", "cart", "view", "buy"})
 	for _, ex := range [][]query.Exclusion{
 		{{Event: "other"}},
-		{{Event: "other", To: 2}},
 		{{Event: "other", To: 1}, {Event: "buy", To: 2}},
 	} {
 		q := query.FunnelQuery{Steps: steps, Window: "1h", Exclude: ex}
