@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"reflect"
+	"runtime"
+	"sync"
 )
 
 // writeJSON writes v as json.Encoder does with SetIndent("", "  ") and
@@ -40,7 +42,8 @@ const minList = 1024
 // whole value in one buffer, doubling and clearing it as it grows, which
 // was about half of churn's JSON time at 92,121 users (42 MB). Nothing is
 // written until every element is encoded, so an error still writes
-// nothing. done is false, and nothing written, for any other value, or
+// nothing. The elements are encoded and indented in parts at once, one
+// per core. done is false, and nothing written, for any other value, or
 // when the struct's encoding does not end with the list (a MarshalJSON,
 // an omitempty list, fields after it).
 func writeList(x *indenter, v any) (done bool, err error) {
@@ -76,19 +79,50 @@ func writeList(x *indenter, v any) (done bool, err error) {
 	if err1 != nil || err2 != nil || !ok || string(one) != string(open)+"["+string(first)+"]}" {
 		return false, nil
 	}
-	var b blocks
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	for i := range list.Len() {
-		if err := enc.Encode(list.Index(i).Addr().Interface()); err != nil {
-			return true, err
+	// The list in parts encoded and indented at once, one per core, each
+	// at the depth the head leaves.
+	var top chunks
+	hw := bufio.NewWriter(&top)
+	hx := &indenter{w: hw}
+	hx.indent(open)
+	hx.indent([]byte("["))
+	hw.Flush()
+	n := list.Len()
+	parts := min(runtime.GOMAXPROCS(0), n/minList, 8)
+	outs := make([]chunks, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Go(func() {
+			e := &elements{comma: k > 0}
+			enc := json.NewEncoder(e)
+			enc.SetEscapeHTML(false)
+			for i := k * n / parts; i < (k+1)*n/parts; i++ {
+				if err := enc.Encode(list.Index(i).Addr().Interface()); err != nil {
+					errs[k] = err
+					return
+				}
+			}
+			w := bufio.NewWriterSize(&outs[k], 64<<10)
+			ix := &indenter{w: w, depth: hx.depth}
+			for _, p := range e.list {
+				ix.indent(p)
+			}
+			w.Flush()
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return true, err // the first element's to fail, as in one pass
 		}
 	}
-	x.Write(open)
-	x.Write([]byte("["))
-	for _, p := range b.list {
-		x.Write(p)
+	for _, c := range append([]chunks{top}, outs...) {
+		for _, p := range c.list {
+			x.w.Write(p)
+		}
 	}
+	x.depth = hx.depth
 	x.Write([]byte("]}\n"))
 	return true, nil
 }
@@ -102,24 +136,42 @@ func compact(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
 }
 
-// blocks holds the elements json.Encoder writes, one Write each, comma
-// separated, in blocks of at least 1 MB that are never copied or grown.
-type blocks struct {
+// chunks holds what is written in blocks of at least 1 MB that are never
+// copied or grown.
+type chunks struct {
 	list [][]byte
 }
 
-func (b *blocks) Write(p []byte) (int, error) {
-	n := len(p)
-	p = bytes.TrimSuffix(p, []byte("\n")) // Encode ends each value with one
-	last := len(b.list) - 1
-	if last < 0 || len(b.list[last])+1+len(p) > cap(b.list[last]) {
-		b.list = append(b.list, make([]byte, 0, max(1<<20, 1+len(p))))
+func (c *chunks) Write(p []byte) (int, error) {
+	last := len(c.list) - 1
+	if last < 0 || len(c.list[last])+len(p) > cap(c.list[last]) {
+		c.list = append(c.list, make([]byte, 0, max(1<<20, len(p))))
 		last++
 	}
-	if len(b.list) > 1 || len(b.list[last]) > 0 {
-		b.list[last] = append(b.list[last], ',')
+	c.list[last] = append(c.list[last], p...)
+	return len(p), nil
+}
+
+// elements holds the elements json.Encoder writes, one Write each, comma
+// separated (also before the first when comma is set).
+type elements struct {
+	chunks
+	comma bool
+}
+
+func (e *elements) Write(p []byte) (int, error) {
+	n := len(p)
+	p = bytes.TrimSuffix(p, []byte("\n")) // Encode ends each value with one
+	last := len(e.list) - 1
+	if last < 0 || len(e.list[last])+1+len(p) > cap(e.list[last]) {
+		e.list = append(e.list, make([]byte, 0, max(1<<20, 1+len(p))))
+		last++
 	}
-	b.list[last] = append(b.list[last], p...)
+	if e.comma {
+		e.list[last] = append(e.list[last], ',')
+	}
+	e.comma = true
+	e.list[last] = append(e.list[last], p...)
 	return n, nil
 }
 
