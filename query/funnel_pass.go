@@ -330,7 +330,7 @@ func (w *funnelWorker) laneChain(lo, hi, i1, level int, events []int32) bool {
 	f[0] = int32(e)
 	limit := t0 + p.window
 	lv := 0
-	for g := e + 1; g < len(events) && times[g] <= limit; g++ {
+	for g := e + 1; lv < level && g < len(events) && times[g] <= limit; g++ {
 		if times[g] == times[g-1] {
 			return false
 		}
