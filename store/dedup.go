@@ -260,6 +260,7 @@ type dedupIndex struct {
 	tail   []uint64 // the hashes of the chunks after foldTo (or upto), sorted
 
 	peeked []bool // buckets read once and not kept (readRange)
+	ends   []int  // countSorted's, by bucket
 	buf    []byte // their blobs, for one range
 }
 
@@ -432,7 +433,12 @@ func (d *dedupIndex) countSorted(ctx context.Context, hs []uint64) ([]int32, err
 	if d.none {
 		return out, nil
 	}
-	ends := make([]int, 1<<dedupBits)
+	// Reused: a file linking identities between its events counts a few
+	// hashes at a time, and 512 KB afresh each time was most of it.
+	if d.ends == nil {
+		d.ends = make([]int, 1<<dedupBits)
+	}
+	ends := d.ends
 	k := 0
 	for b := range ends {
 		for k < len(hs) && dedupBucket(hs[k]) == b {

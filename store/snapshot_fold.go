@@ -132,6 +132,31 @@ type segmentHead struct {
 	first                int64
 }
 
+// segmentHeads reads the heads of the snapshot's segments, in order.
+func segmentHeads(ctx context.Context, tx *sql.Tx) ([]segmentHead, error) {
+	// The first person of a segment is the first uvarint of its persons.
+	rows, err := tx.QueryContext(ctx, "SELECT seg, n_persons, n_events, substr(persons, 1, 10) FROM snapshot ORDER BY seg")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var segs []segmentHead
+	for rows.Next() {
+		var h segmentHead
+		var pb []byte
+		if err := rows.Scan(&h.key, &h.persons, &h.events, &pb); err != nil {
+			return nil, err
+		}
+		first, k := binary.Uvarint(pb)
+		if k <= 0 || first > math.MaxInt32 {
+			return nil, errCorrupt
+		}
+		h.first = int64(first)
+		segs = append(segs, h)
+	}
+	return segs, rows.Err()
+}
+
 // foldSegments folds the cycle's events not folded yet (gen, sorted by
 // person) into the segments after st.foldAt, rewriting segments of about
 // quota events in all (at least one), and advances st.
@@ -140,29 +165,8 @@ func foldSegments(ctx context.Context, tx *sql.Tx, st *foldState, gen []freshEve
 	if err := tx.QueryRowContext(ctx, "SELECT max(id) FROM event_names").Scan(&names); err != nil {
 		return err
 	}
-	// The first person of a segment is the first uvarint of its persons.
-	rows, err := tx.QueryContext(ctx, "SELECT seg, n_persons, n_events, substr(persons, 1, 10) FROM snapshot ORDER BY seg")
+	segs, err := segmentHeads(ctx, tx)
 	if err != nil {
-		return err
-	}
-	var segs []segmentHead
-	for rows.Next() {
-		var h segmentHead
-		var pb []byte
-		if err := rows.Scan(&h.key, &h.persons, &h.events, &pb); err != nil {
-			rows.Close()
-			return err
-		}
-		first, k := binary.Uvarint(pb)
-		if k <= 0 || first > math.MaxInt32 {
-			rows.Close()
-			return errCorrupt
-		}
-		h.first = int64(first)
-		segs = append(segs, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	// Segment i holds the persons from its first (any, for the first

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -229,6 +230,7 @@ func TestLinksKeepSnapshot(t *testing.T) {
 	ctx := context.Background()
 	kept, linked := snapshotLinksKept.Load(), 0
 	anons := 0
+	answers := map[bool]int{} // linksMoveStored against its reference, after each file
 	for file := range 60 {
 		tx, err := db.BeginImport(ctx, ImportInfo{File: fmt.Sprint("f", file)})
 		if err != nil {
@@ -267,17 +269,101 @@ func TestLinksKeepSnapshot(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if links > 0 {
+			linked++
+			answers[sameLinkAnswer(t, tx, fmt.Sprint("file ", file))]++
+		}
 		if err := tx.Commit(ctx, ImportStats{}); err != nil {
 			t.Fatal(err)
 		}
-		if links > 0 {
-			linked++
-		}
 		checkSnapshot(t, fmt.Sprint("file ", file), db, rng)
 	}
-	if n := int(snapshotLinksKept.Load() - kept); n < 5 || linked-n < 5 {
-		t.Fatalf("of %d files with links, %d left the segments as they were: the test no longer covers both", linked, n)
+	if n := int(snapshotLinksKept.Load() - kept); n < 5 || linked-n < 5 || answers[true] < 3 || answers[false] < 3 {
+		t.Fatalf("of %d files with links, %d left the segments as they were, and the cross-check saw %v: the test no longer covers both", linked, n, answers)
 	}
+}
+
+// sameLinkAnswer checks that linksMoveStored answers as the reference
+// does for an import before it commits (its links stored, its events not
+// yet), and returns the answer.
+func sameLinkAnswer(t *testing.T, imp *ImportTx, what string) bool {
+	t.Helper()
+	ctx, tx := context.Background(), imp.tx
+	stored, err := storedEvents(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := readFoldState(ctx, tx, stored, stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err1 := linksMoveStored(ctx, tx, imp.importID, st)
+	want, err2 := linksMoveStoredRef(ctx, tx, imp.importID, st)
+	if got != want || err1 != nil || err2 != nil {
+		t.Fatalf("%s: links move stored events %v (%v), the reference says %v (%v)", what, got, err1, want, err2)
+	}
+	return got
+}
+
+// linksMoveStoredRef is linksMoveStored as it was: every user's person
+// before and after the links, and every segment's persons scanned.
+func linksMoveStoredRef(ctx context.Context, tx *sql.Tx, importID int64, st foldState) (bool, error) {
+	var users sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT max(id) FROM users").Scan(&users); err != nil {
+		return false, err
+	}
+	after, err := loadCanon(ctx, tx, int(users.Int64)+1)
+	if err != nil {
+		return false, err
+	}
+	// Conflicting links of this import only count on the rows before it.
+	before, err := canonOf(ctx, tx, len(after), "SELECT anon_id, user_id FROM identities WHERE import_id IS NOT ?", importID)
+	if err != nil {
+		return false, err
+	}
+	var moved []int32 // persons, before the links, of users given another
+	for u := range after {
+		if after[u] == before[u] {
+			continue
+		}
+		if st.foldTo > 0 && int64(before[u]) > st.foldAt && int64(after[u]) <= st.foldAt {
+			return true, nil
+		}
+		moved = append(moved, before[u])
+	}
+	if len(moved) == 0 {
+		return false, nil
+	}
+	slices.Sort(moved)
+	moved = slices.Compact(moved)
+	rows, err := tx.QueryContext(ctx, "SELECT persons FROM snapshot")
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pb sql.RawBytes
+		if err := rows.Scan(&pb); err != nil {
+			return false, err
+		}
+		id := uint64(0)
+		for len(pb) > 0 {
+			step, k := binary.Uvarint(pb)
+			if k <= 0 {
+				return true, nil // damaged: the rewrite decides
+			}
+			id += step
+			if _, found := slices.BinarySearch(moved, int32(id)); found {
+				return true, nil
+			}
+			if _, k2 := binary.Uvarint(pb[k:]); k2 > 0 {
+				pb = pb[k+k2:]
+			} else {
+				return true, nil
+			}
+		}
+	}
+	return false, rows.Err()
 }
 
 // TestLinkAcrossFoldCycle: an anonymous id whose events are in a fold
