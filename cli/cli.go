@@ -446,6 +446,11 @@ func commonFlags(fs *flag.FlagSet, c *query.Common) {
 
 // openDB opens an existing database with a message that says what to do.
 func openDB(flagValue string, readOnly bool) (*store.DB, error) {
+	return openWith(flagValue, store.Options{ReadOnly: readOnly})
+}
+
+// openWith is openDB with the store's options.
+func openWith(flagValue string, opt store.Options) (*store.DB, error) {
 	path := store.ResolvePath(flagValue)
 	if src, err := chSource(flagValue); err != nil || src != nil {
 		if err != nil {
@@ -453,7 +458,7 @@ func openDB(flagValue string, readOnly bool) (*store.DB, error) {
 		}
 		return nil, i18n.Errorf("this command does not run on ClickHouse yet: --db names the table %s; give it a local spoor database file (on ClickHouse: info, events, props, user, sql)", src)
 	}
-	db, err := store.Open(path, store.Options{ReadOnly: readOnly})
+	db, err := store.Open(path, opt)
 	if errors.Is(err, store.ErrNoDatabase) {
 		if err := dirMissing(path); err != nil {
 			return nil, i18n.Errorf("no database at %s: %w", path, err)
@@ -524,7 +529,7 @@ func loadDataset(env *Env, flagValue string) (*store.DB, *query.Dataset, error) 
 
 // loadEvents is loadDataset, leaving the users' ids out without names.
 func loadEvents(env *Env, flagValue string, names bool) (*store.DB, *query.Dataset, error) {
-	db, err := openDB(flagValue, true)
+	db, err := openWith(flagValue, store.Options{ReadOnly: true, Warm: true})
 	if err != nil {
 		return nil, nil, err
 	}

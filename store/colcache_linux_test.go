@@ -344,3 +344,74 @@ func TestColumnCacheUnmapped(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnCacheWarm: a handle opened with Warm maps the cache file at
+// the open and its load takes that mapping when the file is the one it
+// checks; a file written anew meanwhile is mapped afresh, and a warm
+// mapping nothing took is released at Close.
+func TestColumnCacheWarm(t *testing.T) {
+	withColumnCache(t)
+	db := snapshotDB(t)
+	open := func() *DB {
+		h, err := Open(db.Path, Options{ReadOnly: true, Warm: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h := open()
+	if h.cols.warmed != nil {
+		t.Fatal("warmed a cache file before there was one")
+	}
+	if sameColumnsIn(t, "first load", h, db) {
+		t.Fatal("the first load came from the cache")
+	}
+	h.Close()
+
+	h = open()
+	w := h.cols.warmed
+	if w == nil {
+		t.Fatal("the cache file was not warmed")
+	}
+	if !sameColumnsIn(t, "warm", h, db) {
+		t.Fatal("the load did not come from the cache")
+	}
+	if h.cols.warmed != nil || w.stop.Load() || &h.cols.cols.m[0] != &w.m[0] {
+		t.Fatal("the load did not take the warm mapping")
+	}
+	h.Close()
+
+	// The cache file replaced after the open: the warm mapping is of
+	// another file and is released; the load maps the new one.
+	h = open()
+	w = h.cols.warmed
+	if w == nil {
+		t.Fatal("the cache file was not warmed")
+	}
+	b, err := os.ReadFile(w.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(w.file); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !sameColumnsIn(t, "replaced", h, db) {
+		t.Fatal("the replaced file's columns were not read")
+	}
+	// (The new mapping may well be at the address the released one had.)
+	if h.cols.warmed != nil || !w.stop.Load() {
+		t.Fatal("the load took the warm mapping of a replaced file")
+	}
+	h.Close()
+
+	// Closed without a load: released.
+	h = open()
+	w = h.cols.warmed
+	h.Close()
+	if w == nil || !w.stop.Load() {
+		t.Fatal("a warm mapping nothing took was not released at Close")
+	}
+}

@@ -16,6 +16,10 @@ func columnKey(context.Context, *sql.Tx, *DB, int64, int64) (string, [32]byte, b
 
 type columnMap struct{}
 
+func (c *columnMap) warm(string) {}
+
+func (c *columnMap) dropWarm() {}
+
 func (db *DB) cachedColumns(string, [32]byte) *Ordered { return nil }
 
 func keepColumns(string, [32]byte, *Ordered) {}

@@ -55,6 +55,10 @@ var ErrEmpty error = i18n.Error(i18n.N("empty database"))
 type Options struct {
 	Create   bool // create the file when missing, give an empty file the schema
 	ReadOnly bool // never write: no migration, no WAL checkpoint, a mode=ro connection
+	// Warm, for a read-only open about to load every event: the column
+	// cache's file is touched on another core while SQLite opens
+	// (colcache_linux.go).
+	Warm bool
 }
 
 // DB is an open spoor database.
@@ -197,6 +201,9 @@ func Open(path string, opt Options) (*DB, error) {
 	fresh := opt.ReadOnly && !exists(path+"-wal") && !exists(path+"-shm")
 	db, err := openDSN(fileURI(path)+"?"+q, path, opt, true)
 	if err == nil {
+		if opt.ReadOnly && opt.Warm {
+			db.cols.warm(path)
+		}
 		db.cleanup = fresh
 		if db.id, err = statID(path); err == nil {
 			err = db.prepare(opt)
@@ -282,6 +289,7 @@ func (db *DB) Close() error {
 	}
 	err := db.SQL.Close()
 	db.removeLeftovers()
+	db.cols.dropWarm()
 	return err
 }
 
