@@ -15,7 +15,7 @@
 # more; what the model string says after "; " is left out). Needs go, jq
 # and GNU time. Databases go to bench/data/forecast/ (ignored), each row's
 # JSON to bench/data/forecast/rows/ (its backtest's held_out
-# scores every held-out interval; README "Forecast and why" reads them).
+# scores every held-out interval; docs/forecast.md reads them).
 # A row misses the bar (bold) when mase or rel_mae is ≥ 1 or cov80 is
 # outside 70–90%. span is the complete days the forecast read: the bar
 # names the datasets with at least 8 weeks (56 days) of daily data "and

@@ -11,8 +11,8 @@ import (
 
 // TestEachCandidateAlone backtests every candidate method alone on the
 // series bench/forecast_accuracy.sh writes (bench/data/forecast/series/:
-// the period and horizon, then a value a line), for README "Forecast and
-// why": whether any one of the methods the forecast averages could meet
+// the period and horizon, then a value a line), for docs/forecast.md:
+// whether any one of the methods the forecast averages could meet
 // the bar where the mean does not. At each origin the method is chosen,
 // fitted and calibrated as the backtest does, and the candidate's point
 // forecast takes the mean's place; an origin too short to cross-validate
