@@ -227,7 +227,7 @@ func (e *Engine) laterSQL(ctx context.Context, q query.FunnelQuery, span query.S
 		// Persons with excluded events only have no step keys (groupCounts
 		// needs one).
 		keyed := "SELECT * FROM (" + inner(from, part) + ") WHERE notEmpty(K)"
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(keyed) + ") WHERE level >= 0"
+		return st.selectWhere(cols, keyed, "level >= 0")
 	}, nil
 }
 
