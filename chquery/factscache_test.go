@@ -227,3 +227,36 @@ func TestFactsCacheNeverStale(t *testing.T) {
 	userCacheDir = func() (string, error) { return "", os.ErrNotExist }
 	checkFacts(t, "sharded, no cache directory", b.sharded, b.raw)
 }
+
+// TestThreadsCache: a server's threads come from a cache file written
+// within threadsAge; an old, damaged or out-of-range file, or none, is
+// asked again (pure: no server).
+func TestThreadsCache(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "threads", "x.json")
+	if _, fresh := loadThreads(file, true); fresh {
+		t.Fatal("no file read as fresh")
+	}
+	storeJSON(file, cachedThreads{Threads: 4})
+	if n, fresh := loadThreads(file, true); !fresh || n != 4 {
+		t.Fatalf("fresh file: %d %v, want 4 true", n, fresh)
+	}
+	if _, fresh := loadThreads(file, false); fresh {
+		t.Fatal("read without a cache directory")
+	}
+	old := time.Now().Add(-threadsAge - time.Minute)
+	if err := os.Chtimes(file, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, fresh := loadThreads(file, true); fresh {
+		t.Fatal("a file older than threadsAge read as fresh")
+	}
+	for _, body := range []string{`{"threads":1}`, `{"threads":99}`, `{"thr`, ``} {
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if n, fresh := loadThreads(file, true); fresh {
+			t.Fatalf("%q read as %d", body, n)
+		}
+	}
+}

@@ -2,14 +2,20 @@ package chquery
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
 )
@@ -70,15 +76,68 @@ func (e *Engine) threads(ctx context.Context) int {
 	e.cache.server.Lock()
 	defer e.cache.server.Unlock()
 	if e.cache.threads == 0 {
+		file, ok := e.threadsFile()
+		if n, fresh := loadThreads(file, ok); fresh {
+			e.cache.threads = n
+			return n
+		}
 		e.cache.threads = 2
 		r, err := e.c.Query(ctx, "SELECT value FROM system.settings WHERE name = 'max_threads'")
 		if err == nil && len(r.Rows) == 1 {
 			if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(r.Rows[0][0], "auto("), ")")); err == nil {
 				e.cache.threads = min(max(n, 2), maxParts)
+				if ok {
+					storeJSON(file, cachedThreads{Threads: e.cache.threads})
+				}
 			}
 		}
 	}
 	return e.cache.threads
+}
+
+// threadsAge is how long a server's threads (Engine.threads) are taken
+// from the cache rather than asked again. They only tune how a query is
+// split, never its answer, so a setting changed on the server within
+// that time costs speed at most; asking costs every command a round trip
+// before its first query.
+const threadsAge = time.Hour
+
+// cachedThreads is the cache file of a server's threads.
+type cachedThreads struct {
+	Threads int `json:"threads"`
+}
+
+// threadsFile is the cache file of the threads of the engine's server and
+// user (their settings profile), ok false without a cache directory.
+func (e *Engine) threadsFile() (file string, ok bool) {
+	dir, err := userCacheDir()
+	if err != nil || dir == "" {
+		return "", false
+	}
+	sum := sha256.Sum256([]byte("spoor threads 1\x00" + e.c.Addr() + "\x00" + e.c.Source().User))
+	// A folder of their own: the facts files are the folder's *.json.
+	return filepath.Join(dir, "spoor", "clickhouse", "threads", hex.EncodeToString(sum[:16])+".json"), true
+}
+
+// loadThreads reads a threads cache file written less than threadsAge
+// ago; fresh is false when there is none, or it is older or damaged.
+func loadThreads(file string, ok bool) (n int, fresh bool) {
+	if !ok {
+		return 0, false
+	}
+	st, err := os.Stat(file)
+	if err != nil || time.Since(st.ModTime()) > threadsAge || time.Since(st.ModTime()) < -time.Minute {
+		return 0, false
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0, false
+	}
+	var c cachedThreads
+	if json.Unmarshal(b, &c) != nil || c.Threads < 2 || c.Threads > maxParts {
+		return 0, false
+	}
+	return c.Threads, true
 }
 
 // client is e.c with the server's threads (Engine.threads) for one query
