@@ -65,15 +65,6 @@ func (c *chunked[T]) sorted(key func(*T) (uint64, string)) []T {
 	return out
 }
 
-// slice returns the values in one slice, in the order added.
-func (c *chunked[T]) slice() []T {
-	out := make([]T, 0, c.n)
-	for _, ch := range c.chunks {
-		out = append(out, ch...)
-	}
-	return out
-}
-
 // placed is a value of one person with the person's place in the local
 // engine's lists (personCols' po).
 type placed[T any] struct {
