@@ -15,7 +15,6 @@
 package chquery
 
 import (
-	"cmp"
 	"context"
 	"strconv"
 	"strings"
@@ -240,12 +239,13 @@ func (e *Engine) eachPerson(ctx context.Context, sql func(from string) string, f
 	return nil
 }
 
-// eachPersonBinary is eachPerson with the rows in RowBinary: fn reads
-// one row's columns from r. On a sharded table every shard's query starts
-// at once, and their answers are read one after another (each server
-// holds its whole answer until it is read).
-func (e *Engine) eachPersonBinary(ctx context.Context, sql func(from string) string, fn func(r *clickhouse.RowBinary) error) error {
-	read := func(r *clickhouse.RowBinary) error {
+// eachPersonBinary is eachPerson with the rows in RowBinary, read in
+// parts at once: one for a table on one server, one per shard for a
+// sharded one. parts(n) gives each part's reader of a row, each called
+// from its own goroutine (so each keeps its own state); the first error
+// in part order is returned.
+func (e *Engine) eachPersonBinary(ctx context.Context, sql func(from string) string, parts func(n int) []func(r *clickhouse.RowBinary) error) error {
+	read := func(r *clickhouse.RowBinary, fn func(r *clickhouse.RowBinary) error) error {
 		defer r.Close()
 		for r.More() {
 			if err := fn(r); err != nil {
@@ -259,36 +259,31 @@ func (e *Engine) eachPersonBinary(ctx context.Context, sql func(from string) str
 		if err != nil {
 			return err
 		}
-		return read(r)
+		return read(r, parts(1)[0])
 	}
 	shards, err := e.shards(ctx)
 	if err != nil {
 		return err
 	}
-	results := make([]chan *clickhouse.RowBinary, len(shards))
+	fns := parts(len(shards))
 	errs := make([]error, len(shards))
+	var wg sync.WaitGroup
 	for i, c := range shards {
-		results[i] = make(chan *clickhouse.RowBinary, 1)
-		go func() {
+		wg.Go(func() {
 			r, err := c.QueryRowBinary(ctx, sql(e.t.Local))
+			if err == nil {
+				err = read(r, fns[i])
+			}
 			errs[i] = err
-			results[i] <- r
-		}()
+		})
 	}
-	var first error
-	for i := range shards {
-		// Every answer is waited for and closed, read or not.
-		r := <-results[i]
-		switch {
-		case errs[i] != nil:
-			first = cmp.Or(first, errs[i])
-		case first != nil:
-			r.Close()
-		default:
-			first = read(r)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
-	return first
+	return nil
 }
 
 // EmptyNotes says what the local engine's notes say: a date range outside

@@ -359,6 +359,19 @@ func (s *ChurnScorer) Add(p ChurnPerson) {
 	s.gaps = a.gaps
 }
 
+// TooLittle counts n persons with too little history that were not
+// given to Add (active in the baseline, on a single day before the
+// recent window).
+func (s *ChurnScorer) TooLittle(n int) { s.c.rep.TooLittleHistory += n }
+
+// Merge adds the persons o scored (with the same options) to s's; o is
+// not used after.
+func (s *ChurnScorer) Merge(o *ChurnScorer) {
+	s.c.users = append(s.c.users, o.c.users...)
+	s.c.rep.Eligible += o.c.rep.Eligible
+	s.c.rep.TooLittleHistory += o.c.rep.TooLittleHistory
+}
+
 // Report ranks the users scored.
 func (s *ChurnScorer) Report() *ChurnReport { return s.c.finish() }
 
