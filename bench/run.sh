@@ -13,8 +13,10 @@
 # peers are built once and their analyses re-timed later in minutes. The
 # import row then shows the time recorded beside the database when it was
 # built (data/X-N.*.time: seconds, MB, date, load), marked "recorded".
-# REUSE=1 also leaves out the ClickHouse, why and small-import rows: it
-# times open and the analyses of spoor and DuckDB only.
+# REUSE=1 also leaves out the ClickHouse, why and small-import rows unless
+# their CH_MAX, WHY_MAX or ADD_MAX is set: it times open and the analyses
+# of spoor and DuckDB only (REUSE=1 ADD_MAX=100000000 SIZES=100000000 adds
+# the small imports into 100M, on a copy).
 #
 # 100M events need about 30 GB of disk under bench/data (an 8.6 GB CSV and
 # the three databases) and a few GB of memory; nothing holds the CSV in
@@ -31,11 +33,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SIZES=${SIZES:-"1000000 10000000"}
 REPEAT=${REPEAT:-3}
-CH_MAX=${CH_MAX:-10000000}
-WHY_MAX=${WHY_MAX:-10000000}
-ADD_MAX=${ADD_MAX:-10000000}
 REUSE=${REUSE:-}
-if [ -n "$REUSE" ]; then CH_MAX=0; WHY_MAX=0; ADD_MAX=0; fi
+big=10000000
+if [ -n "$REUSE" ]; then big=0; fi # unless asked for by name
+CH_MAX=${CH_MAX:-$big}
+WHY_MAX=${WHY_MAX:-$big}
+ADD_MAX=${ADD_MAX:-$big}
 STEPS=${STEPS:-view_item,add_to_cart,begin_checkout,purchase}
 mkdir -p data results
 out=results/$(date -u +%Y%m%dT%H%M%S).md
