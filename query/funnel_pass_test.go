@@ -12,8 +12,9 @@ import (
 // TestLaneChainMatchesOrdered compares, person by person, the counted
 // attempt of lane funnels (one step per name, no step filters) found by
 // laneChain with the one ordered walks: level, in progress, start and
-// every step's event. Times are in ms over days, so most persons have no
-// two events at one instant (laneChain's case) and some do (ordered's).
+// every step's event; and the scan's result (by ranges of persons) with
+// one person's. Times are in ms over days, so most persons have no two
+// events at one instant (laneChain's case) and some do (ordered's).
 func TestLaneChainMatchesOrdered(t *testing.T) {
 	rng := rand.New(rand.NewSource(19))
 	ctx := context.Background()
@@ -62,6 +63,10 @@ func TestLaneChainMatchesOrdered(t *testing.T) {
 		if p.only == nil {
 			continue
 		}
+		r, err := d.Funnel(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
 		w := newFunnelWorker(p)
 		for u := range d.Users {
 			laneChains = false
@@ -72,6 +77,10 @@ func TestLaneChainMatchesOrdered(t *testing.T) {
 			if l2 != level || o2 != open || w.start != start || !slices.Equal(w.cur[:max(l2+1, 0)], cur) {
 				t.Fatalf("iteration %d, user %s: ordered level %d open %v start %d chain %v; laneChain %d %v %d %v\nquery %+v",
 					it, d.Users[u], level, open, start, cur, l2, o2, w.start, w.cur[:max(l2+1, 0)], q)
+			}
+			if int(r.Level[u]) != level || r.InProgress[u] != open || int(r.Attempt[u]) != start {
+				t.Fatalf("iteration %d, user %s: scan level %d open %v start %d, one person %d %v %d\nquery %+v",
+					it, d.Users[u], r.Level[u], r.InProgress[u], r.Attempt[u], level, open, start, q)
 			}
 			if level > 0 && w.laneChain(int(d.Start[u]), int(d.Start[u+1]), start, level, w.passed) {
 				quick++
