@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The compiled ClickHouse funnel beside a hand-written windowFunnel query
 # on the same server (issue 12's budget: 1.5x), on one server and on the
-# two-shard cluster: for each, the best of REPEAT fresh processes of
+# two-shard cluster: for each, the median and the best of REPEAT fresh processes of
 #   spoor funnel --steps STEPS --window 7d --db URL
 #   spoor sql --db URL 'SELECT level, count() FROM (... windowFunnel ...)'
 # as wall time, the spoor process's CPU and the ClickHouse servers' CPU
@@ -9,6 +9,9 @@
 # The answers are checked against the local database's.
 #
 #   bench/ch_funnel.sh [EVENTS]        default 1000000; REPEAT=5
+#
+# The two commands take turns, so a load that changes meanwhile weighs on
+# both alike; wall times are read to the microsecond (EPOCHREALTIME).
 #
 # Data (an ecommerce sample) and the servers (the test harness's chserve)
 # live under bench/data and are removed at exit, servers included.
@@ -35,36 +38,39 @@ data/spoor push --db "$db" --to "$two" --quiet >/dev/null
 settle "$ch0" "$ch1" # the pushed parts merged before anything is timed
 
 server_cpu() { for p in $pids; do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk -v hz="$(getconf CLK_TCK)" '{s += $1} END {printf "%d", s * 1000 / hz}'; }
-# best CMD...: "wall_ms client_ms server_ms", each the least of REPEAT runs.
-best() {
-  local bw=0 bc=0 bs=0
-  for _ in $(seq "$REPEAT"); do
-    local s0 t0 t1 c s1
-    s0=$(server_cpu); t0=$(date +%s%N)
-    /usr/bin/time -o data/chf.time -f '%U %S' "$@" >/dev/null 2>&1
-    c=$(awk '{printf "%d", ($1 + $2) * 1000}' data/chf.time)
-    t1=$(date +%s%N); s1=$(server_cpu)
-    local w=$(( (t1 - t0) / 1000000 )) s=$(( s1 - s0 ))
-    if [ "$bw" = 0 ] || [ "$w" -lt "$bw" ]; then bw=$w; fi
-    if [ "$bc" = 0 ] || [ "$c" -lt "$bc" ]; then bc=$c; fi
-    if [ "$bs" = 0 ] || [ "$s" -lt "$bs" ]; then bs=$s; fi
-  done
-  echo "$bw $bc $bs"
+# runs CMD...: one fresh process, "wall_ms client_ms server_ms" (wall to
+# the microsecond, client CPU from GNU time in hundredths).
+runs() {
+  local s0 t0 t1 s1
+  s0=$(server_cpu); t0=$EPOCHREALTIME
+  /usr/bin/time -o data/chf.time -f '%U %S' "$@" >/dev/null 2>&1
+  t1=$EPOCHREALTIME; s1=$(server_cpu)
+  echo "$(( (${t1/./} - ${t0/./}) / 1000 )) $(awk '{printf "%d", ($1 + $2) * 1000}' data/chf.time) $(( s1 - s0 ))"
+}
+# stats FILE: per column of FILE's lines, "median/best".
+stats() {
+  for col in 1 2 3; do cut -d' ' -f$col "$1" | sort -n | awk '{a[NR] = $1} END {printf "%d/%d ", a[int((NR + 1) / 2)], a[1]}'; done
+  echo
 }
 wf=""
 for s in ${STEPS//,/ }; do wf="$wf, event = '$s'"; done
 want=$(data/spoor funnel --steps "$STEPS" --window 7d --db "$db" --format json | md5sum)
-echo "$n events, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; best of $REPEAT fresh processes (ms)"
-echo "| table | compiled funnel: wall / spoor CPU / server CPU | windowFunnel via spoor sql: wall / spoor CPU / server CPU | ratio wall / server CPU | answer |"
+echo "$n events, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start; median/best of $REPEAT fresh processes each, taking turns (ms)"
+echo "| table | compiled funnel: wall / spoor CPU / server CPU | windowFunnel via spoor sql: wall / spoor CPU / server CPU | ratio of medians: wall / server CPU | answer |"
 echo "|---|---|---|---|---|"
 for url in "$one" "$two"; do
   table=${url##*table=}; table=${table%%&*}
   hand="SELECT level, count() FROM (SELECT person, windowFunnel(604800)(toDateTime(intDiv(time, 1000))$wf) AS level FROM bench.$table GROUP BY person) GROUP BY level ORDER BY level"
-  read -r fw fc fs < <(best data/spoor funnel --steps "$STEPS" --window 7d --db "$url" --format json)
-  read -r hw hc hs < <(best data/spoor sql --db "$url" "$hand" --format json)
+  : > data/chf.f; : > data/chf.h
+  for _ in $(seq "$REPEAT"); do
+    runs data/spoor funnel --steps "$STEPS" --window 7d --db "$url" --format json >> data/chf.f
+    runs data/spoor sql --db "$url" "$hand" --format json >> data/chf.h
+  done
+  read -r fw fc fs < <(stats data/chf.f)
+  read -r hw hc hs < <(stats data/chf.h)
   same="same as local"
   [ "$(data/spoor funnel --steps "$STEPS" --window 7d --db "$url" --format json | md5sum)" = "$want" ] || same="DIFFERENT from local"
   where="one server"; [ "$table" = c ] && where="2-shard cluster"
-  echo "| $where | $fw / $fc / $fs | $hw / $hc / $hs | $(awk -v a="$fw" -v b="$hw" -v c="$fs" -v d="$hs" 'BEGIN{printf "%.2f× / %.2f×", a/b, c/(d > 0 ? d : 1)}') | $same |"
+  echo "| $where | $fw / $fc / $fs | $hw / $hc / $hs | $(awk -v a="${fw%%/*}" -v b="${hw%%/*}" -v c="${fs%%/*}" -v d="${hs%%/*}" 'BEGIN{printf "%.2f× / %.2f×", a/b, c/(d > 0 ? d : 1)}') | $same |"
 done
 echo "(load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
