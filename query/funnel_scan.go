@@ -607,6 +607,14 @@ func (p *funnelPlan) finish(r *FunnelResult, parts []funnelPart) {
 		r.Breakdown = r.breakdown(p)
 	}
 	r.Trend = trendPoints(p, parts)
+	// Nothing reads the parts' times after this: the steps' quartiles
+	// are found, and the breakdown's are in copies (collectDeltas).
+	for _, pt := range parts {
+		for k := range pt.ms {
+			pt.ms[k].release()
+			pt.code[k].release()
+		}
+	}
 }
 
 // funnelPart is what a worker counts over its persons: persons per deepest
