@@ -68,7 +68,6 @@ func init() {
 		"unreadable properties %.60q":                                  "无法读取的属性 %.60q",
 		// churn.go
 		"churn: ClickHouse sent %d columns, expected %d": "流失：ClickHouse 返回了 %d 列，应为 %d 列",
-		"no event has the code %d":                       "没有事件的编码是 %d",
 		"churn: reading ClickHouse's row %q: %w":         "流失：读取 ClickHouse 返回的行 %q：%w",
 		// stages.go, rfm.go
 		"stages: ClickHouse sent %d columns, expected %d": "生命周期阶段：ClickHouse 返回了 %d 列，应为 %d 列",

@@ -381,24 +381,32 @@ func churnSignals(in *churnInput) []i18n.Msg {
 	return s
 }
 
-// signalsOf is churnSignals, and id with the messages' keys and arguments
+// signalsOf is churnSignals, and id with the messages' kinds and arguments
 // appended: the same for the same messages.
 func signalsOf(in *churnInput, id []byte) (s []i18n.Msg, _ []byte) {
-	add := func(key string, args ...any) {
+	// mark appends one message's arguments and kind to id. The keys are
+	// written at the i18n.M calls, where the catalog test finds them.
+	mark := func(kind byte, args ...string) {
 		for _, v := range args {
-			id = append(append(id, v.(string)...), 0)
+			id = append(append(id, v...), 0)
 		}
-		id = append(append(id, key...), 0)
-		s = append(s, i18n.M(key, args...))
+		id = append(id, kind, 0)
 	}
 	if in.overdue > 0 {
-		add("silent %sd, expected gap %sd: %s gaps overdue", strconv.Itoa(in.silent), fixed(in.expected, 1), fixed(in.overdue, 1))
+		silent, expected, overdue := strconv.Itoa(in.silent), fixed(in.expected, 1), fixed(in.overdue, 1)
+		s = append(s, i18n.M("silent %sd, expected gap %sd: %s gaps overdue", silent, expected, overdue))
+		mark('o', silent, expected, overdue)
 	}
-	switch {
-	case in.fell > 0 && in.cover < 1:
-		add("activity fell %s%%, counted %s%% (window shorter than the expected gap)", strconv.FormatFloat(100*in.fell, 'f', 0, 64), strconv.FormatFloat(100*in.cover, 'f', 0, 64))
-	case in.fell > 0:
-		add("activity fell %s%%", strconv.FormatFloat(100*in.fell, 'f', 0, 64))
+	if in.fell > 0 {
+		fell := strconv.FormatFloat(100*in.fell, 'f', 0, 64)
+		if in.cover < 1 {
+			cover := strconv.FormatFloat(100*in.cover, 'f', 0, 64)
+			s = append(s, i18n.M("activity fell %s%%, counted %s%% (window shorter than the expected gap)", fell, cover))
+			mark('c', fell, cover)
+		} else {
+			s = append(s, i18n.M("activity fell %s%%", fell))
+			mark('f', fell)
+		}
 	}
 	return s, id
 }
