@@ -10,10 +10,9 @@ import (
 	"github.com/spoorhq/spoor/store"
 )
 
-// BenchmarkFileAnalyses runs analyses on a real database once loaded, as
-// the workbench does: SPOOR_BENCH_DB=bench/data/s-10000000.db go test
-// ./query -run '^$' -bench FileAnalyses
-func BenchmarkFileAnalyses(b *testing.B) {
+// benchDataset loads the database SPOOR_BENCH_DB names, read-only, and
+// closes it when b ends; without the variable b is skipped.
+func benchDataset(b *testing.B) *Dataset {
 	path := os.Getenv("SPOOR_BENCH_DB")
 	if path == "" {
 		b.Skip("set SPOOR_BENCH_DB to a database written by spoor import")
@@ -22,11 +21,19 @@ func BenchmarkFileAnalyses(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	d, err := Load(context.Background(), db)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return d
+}
+
+// BenchmarkFileAnalyses runs analyses on a real database once loaded, as
+// the workbench does: SPOOR_BENCH_DB=bench/data/s-10000000.db go test
+// ./query -run '^$' -bench FileAnalyses
+func BenchmarkFileAnalyses(b *testing.B) {
+	d := benchDataset(b)
 	b.Run("trends", func(b *testing.B) {
 		defer cpuPerOp(b)()
 		for i := 0; i < b.N; i++ {

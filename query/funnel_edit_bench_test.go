@@ -2,11 +2,8 @@ package query
 
 import (
 	"context"
-	"os"
 	"slices"
 	"testing"
-
-	"github.com/spoorhq/spoor/store"
 )
 
 // BenchmarkFunnelEdits times the workbench's Funnel-tab edits
@@ -15,20 +12,8 @@ import (
 // SPOOR_BENCH_DB=bench/data/s-10000000.db go test ./query -run '^$'
 // -bench FunnelEdits
 func BenchmarkFunnelEdits(b *testing.B) {
-	path := os.Getenv("SPOOR_BENCH_DB")
-	if path == "" {
-		b.Skip("set SPOOR_BENCH_DB to a database written by spoor import")
-	}
-	db, err := store.Open(path, store.Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	d := benchDataset(b)
 	ctx := context.Background()
-	d, err := Load(ctx, db)
-	if err != nil {
-		b.Fatal(err)
-	}
 	// The workbench's first funnel on the sample: its four most common
 	// events in the order persons first do them.
 	q := FunnelQuery{Steps: FunnelSteps([]string{"session_start", "page_view", "view_item", "add_to_cart"})}
