@@ -26,7 +26,7 @@
 # imports, which copy the database (ADD_MAX=100000000: 2.7 GB more).
 #
 # Needs: go, gcc (DuckDB peer uses cgo), sqlite3 (apt-get install sqlite3),
-# GNU time (/usr/bin/time); clickhouse-server for the ClickHouse rows. Data
+# python3 (3.9+, the timer); clickhouse-server for the ClickHouse rows. Data
 # and databases go to bench/data/ (ignored by git); the results table is
 # printed and written to bench/results/.
 set -euo pipefail
