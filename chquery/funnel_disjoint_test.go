@@ -199,14 +199,7 @@ func TestFunnelDisjointMatchesLocal(t *testing.T) {
 			}
 			if qi == 0 {
 				// From step 1, of c or of a step's name, one or two.
-				n := len(q.Steps)
-				for x := 1 + rng.Intn(2); x > 0; x-- {
-					ex := query.Exclusion{Event: "c", To: rng.Intn(n)}
-					if rng.Intn(3) == 0 {
-						ex.Event = q.Steps[rng.Intn(n)].Event
-					}
-					q.Exclude = append(q.Exclude, ex)
-				}
+				startExclusions(rng, &q)
 			}
 			randomScope(rng, &q, day)
 			if slices.Contains(q.Options, query.CHStrictOnce) && filtersDiffer(q.Steps) {

@@ -222,17 +222,23 @@ func TestFunnelFiltersDifferMatchesLocal(t *testing.T) {
 			if q.Semantics == "" && rng.Intn(2) == 0 {
 				// Exclusions from step 1 to any step: of c, or of a step's
 				// own name; one or two.
-				n := len(q.Steps)
-				for x := 1 + rng.Intn(2); x > 0; x-- {
-					ex := query.Exclusion{Event: "c", To: rng.Intn(n)}
-					if rng.Intn(3) == 0 {
-						ex.Event = q.Steps[rng.Intn(n)].Event
-					}
-					q.Exclude = append(q.Exclude, ex)
-				}
+				startExclusions(rng, &q)
 			}
 			randomScope(rng, &q, day)
 			sameFunnel(t, b, q)
 		}
+	}
+}
+
+// startExclusions adds one or two exclusions from step 1 to a random
+// step, of the event c or of a step's own name.
+func startExclusions(rng *rand.Rand, q *query.FunnelQuery) {
+	n := len(q.Steps)
+	for x := 1 + rng.Intn(2); x > 0; x-- {
+		ex := query.Exclusion{Event: "c", To: rng.Intn(n)}
+		if rng.Intn(3) == 0 {
+			ex.Event = q.Steps[rng.Intn(n)].Event
+		}
+		q.Exclude = append(q.Exclude, ex)
 	}
 }
