@@ -59,18 +59,24 @@ func randomString(rng *rand.Rand) string {
 	return b.String()
 }
 
+// writeBoth writes v with writeJSON and with the json.Encoder settings
+// writeJSON must reproduce.
+func writeBoth(v any) (got, want *bytes.Buffer, err, werr error) {
+	got, want = new(bytes.Buffer), new(bytes.Buffer)
+	enc := json.NewEncoder(want)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	werr = enc.Encode(v)
+	err = writeJSON(got, v)
+	return got, want, err, werr
+}
+
 // writeJSON writes exactly what json.Encoder with the same settings does.
 func TestWriteJSONSameAsEncoder(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for i := range 3000 {
 		v := randomValue(rng, 0)
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		werr := enc.Encode(v)
-		var got bytes.Buffer
-		err := writeJSON(&got, v)
+		got, want, err, werr := writeBoth(v)
 		if (err != nil) != (werr != nil) || !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Fatalf("value %d: %#v\ngot  %q (%v)\nwant %q (%v)", i, v, got.Bytes(), err, want.Bytes(), werr)
 		}
@@ -116,13 +122,7 @@ func TestWriteJSONLongList(t *testing.T) {
 		&omitted{List: long(minList + 1)}, &after{List: long(minList), Z: "z"}, &marshals{List: long(minList)},
 		&struct{ List []point }{List: make([]point, 2*minList)},
 	} {
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		werr := enc.Encode(v)
-		var got bytes.Buffer
-		err := writeJSON(&got, v)
+		got, want, err, werr := writeBoth(v)
 		if werr != nil || err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Fatalf("value %d: got %d bytes (%v), want %d (%v)", i, got.Len(), err, want.Len(), werr)
 		}
