@@ -6,11 +6,19 @@ import "math"
 // break: without one, the peak is asymptotically that of a Brownian
 // bridge, which exceeds 1.628 with probability 0.01 (Kolmogorov's
 // distribution; 1.358 is its 5% and 1.224 its 10% critical value).
-// Measured on README's backtest table: at 1% no row gets worse and four
-// get a lower mase; at 5% two more do, but YOOCHOOSE's gets worse (1.382
-// → 1.409) and both SaaS rows' a little; at 10% incident total's 80%
-// coverage leaves the bar.
-const BreakW = 1.628
+// The test's conventional 5% level. Measured on README's backtest table
+// (docs/forecast.md): against no break test, 1% took four rows' mase down
+// and no row's up. Against 1%, with the method of 7 December (seasonal
+// median, gap edges), 5% takes ecommerce total 0.892 → 0.881, users
+// 0.952 → 0.902, education users 0.758 → 0.731, DIGINETICA users 0.921 →
+// 0.904 and YOOCHOOSE 1.288 → 1.287 (cov80 72% → 78%), SaaS users' cov80
+// 92.1% → 91.6%; SaaS total and users rise 0.435 → 0.440 and 0.305 →
+// 0.310; no other row moves and no verdict changes. At 10% incident
+// total's cov80 leaves the bar (69.0%). (Before the seasonal median, 5%
+// had taken YOOCHOOSE 1.382 → 1.409.) Series without a break seldom reach
+// it: the line and the profile fitted first take up part of any drift,
+// and 1 of 400 weekly series of 140 days did (0 of 400 at 1%).
+const BreakW = 1.358
 
 // Break finds a break in y, seasonal period m, with the OLS-based CUSUM
 // test of Ploberger & Krämer (1992): the series (log(1+y) for counts, as
