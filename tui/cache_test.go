@@ -217,8 +217,9 @@ func TestResultCacheKeepsRecent(t *testing.T) {
 	}
 }
 
-// The first result on new data starts loading the Experiments tab's
-// variant column in the background, once per load.
+// The first result on new data starts loading, in the background and
+// once per load, the Experiments tab's variant column and the property
+// columns the by and filter pickers list first.
 func TestFirstScreenWarmsTheVariantColumn(t *testing.T) {
 	h := newHarness(t, 100, 30)
 	if !h.m.warmed {
@@ -227,14 +228,31 @@ func TestFirstScreenWarmsTheVariantColumn(t *testing.T) {
 	if h.m.warmCmd() == nil {
 		t.Fatal("the seeded experiment's variant is not warmed")
 	}
+	// The variant first, then the pickers' top keys (most common
+	// first), each once.
+	var top []string
+	for _, p := range h.m.sh.props[:warmProps] {
+		top = append(top, p.name)
+	}
+	if !slices.Contains(top, "exp_checkout") || !slices.Contains(top, "country") {
+		t.Fatalf("the fixture's keys set on every event are not the most common: %v", top)
+	}
+	want := append([]string{"exp_checkout"}, slices.DeleteFunc(slices.Clone(top), func(k string) bool { return k == "exp_checkout" })...)
+	if got := h.m.warmKeys(); !slices.Equal(got, want) {
+		t.Fatalf("warmed %v, want %v", got, want)
+	}
 	before := h.m.seq
 	h.keys("J") // a later result warms nothing more
 	if h.m.seq == before || !h.m.warmed {
 		t.Fatal("the edit did not run")
 	}
 	h.m.tabs[tabExperiments].a.(*experimentTab).q.Variant = ""
+	if got := h.m.warmKeys(); !slices.Equal(got, top) {
+		t.Fatalf("with no variant chosen, warmed %v, want %v", got, top)
+	}
+	h.m.sh.props = nil
 	if h.m.warmCmd() != nil {
-		t.Fatal("warming with no variant chosen")
+		t.Fatal("warming with no variant chosen and no property keys")
 	}
 }
 
