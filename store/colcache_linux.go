@@ -34,9 +34,10 @@ import (
 // block of the columns, both checked before use, so a stale, torn or
 // damaged file costs only the decode it replaces and is written anew. A
 // cache directory that is missing or unwritable costs nothing but the
-// decode. Only snapshots without a tail are kept (the tail changes with
-// every small import), only from columnCacheMin events, and at most
-// columnCacheFiles files, the least recently written removed.
+// decode. The file holds the segments' columns, without the tail, which
+// a load merges in (cacheID, colcache.go); only from columnCacheMin
+// events, and at most columnCacheFiles files, the least recently written
+// removed.
 //
 // Checking every block's checksum at every load cost as much CPU as a
 // retention at 100M events (it reads 1.2 GB that the analysis then reads
@@ -81,45 +82,55 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// columnKey names the database file and what it held when the columns
-// were decoded: its identity on disk (device, inode, size, change and
-// modification times: a file replaced or rewritten has others), the data
-// and snapshot versions, the stored events and every segment's counts and
-// blob sizes. It returns the cache file and the key's digest, or ok false
+// columnKey names the cache files of a load in fold state st (cacheID).
+// The segments are named by the database's path and identity on disk
+// (device and inode), the id their last write gave them
+// (settings.snapshot_segments, set by putSegment: unset in a database
+// whose segments were last written before it), the fold state and every
+// segment's counts and blob sizes. The whole data adds the file's size
+// and change and modification times (a file replaced or rewritten has
+// others), the data version and the stored events. It returns ok false
 // when nothing can be cached.
-func columnKey(ctx context.Context, tx *sql.Tx, db *DB, version, stored int64) (file string, key [32]byte, ok bool) {
+func columnKey(ctx context.Context, tx *sql.Tx, db *DB, version, stored int64, st foldState) (id cacheID, ok bool) {
 	dir := columnCacheDir()
 	if dir == "" || db.Path == "" || db.Path == ":memory:" {
-		return "", key, false
+		return id, false
 	}
 	abs, err := filepath.Abs(db.Path)
 	if err != nil {
-		return "", key, false
+		return id, false
 	}
-	var st syscall.Stat_t
-	if syscall.Stat(abs, &st) != nil {
-		return "", key, false
+	var fi syscall.Stat_t
+	if syscall.Stat(abs, &fi) != nil {
+		return id, false
+	}
+	var written sql.NullString
+	if err := tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = 'snapshot_segments'").Scan(&written); err != nil && err != sql.ErrNoRows {
+		return id, false
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %d\x00%s\x00%d %d %d %d.%d %d.%d\x00%d %d\x00", columnMagic, columnFormat, abs,
-		st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec, version, stored)
+	fmt.Fprintf(&b, "%s %d\x00%s\x00%d %d\x00%q %d %d %d\x00", columnMagic, columnFormat, abs,
+		fi.Dev, fi.Ino, written.String, st.rows, st.foldTo, st.foldAt)
 	// length() of a blob reads its record's header, not the blob.
 	rows, err := tx.QueryContext(ctx, "SELECT seg, n_persons, n_events, length(persons), length(events), length(times) FROM snapshot ORDER BY seg")
 	if err != nil {
-		return "", key, false
+		return id, false
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var s [6]int64
 		if rows.Scan(&s[0], &s[1], &s[2], &s[3], &s[4], &s[5]) != nil {
-			return "", key, false
+			return id, false
 		}
 		fmt.Fprintln(&b, s)
 	}
 	if rows.Err() != nil {
-		return "", key, false
+		return id, false
 	}
-	return columnFile(dir, abs), sha256.Sum256([]byte(b.String())), true
+	id.file, id.cols = columnFile(dir, abs), sha256.Sum256([]byte(b.String()))
+	fmt.Fprintf(&b, "\x00%d %d.%d %d.%d\x00%d %d", fi.Size, fi.Mtim.Sec, fi.Mtim.Nsec, fi.Ctim.Sec, fi.Ctim.Nsec, version, stored)
+	id.data = sha256.Sum256([]byte(b.String()))
+	return id, true
 }
 
 // columnFile is the cache file in dir of the database whose absolute path
@@ -155,6 +166,9 @@ type mapping struct {
 	m      []byte
 	arrays [][]byte
 	nums   [4]uint64
+	file   string
+	fi     os.FileInfo // the file's when mapped
+	warm   *warmMap    // the warm mapping taken, if it was (its touching may go on)
 }
 
 // mapCache maps the cache file of the given magic and key and checks it
@@ -174,7 +188,8 @@ func mapCache(file, magic string, key [32]byte, w *warmMap) (mp mapping, ok bool
 	}
 	var m []byte
 	unmap := func() { syscall.Munmap(m) }
-	if w != nil && w.file == file && sameVersion(w.fi, fi) {
+	taken := w != nil && w.file == file && sameVersion(w.fi, fi)
+	if taken {
 		m, unmap = w.m, w.release
 	} else {
 		if w != nil {
@@ -192,6 +207,10 @@ func mapCache(file, magic string, key [32]byte, w *warmMap) (mp mapping, ok bool
 	}
 	if checked {
 		writeStamp(file, stamp)
+	}
+	mp.file, mp.fi = file, fi
+	if taken {
+		mp.warm = w
 	}
 	return mp, true
 }
@@ -370,7 +389,7 @@ type columnMap struct {
 	key    [32]byte
 	mapped bool
 	cols   mapping
-	props  map[string]PropColumn
+	props  map[[32]byte]PropColumn // by the property file's key
 }
 
 // may reports whether the handle may map files of key. c.mu is held.
@@ -404,6 +423,46 @@ func (db *DB) cachedColumns(file string, key [32]byte) *Ordered {
 	return columnsOf(c.cols) // checked when mapped
 }
 
+// columnReader returns how withTail copies the handle's mapped columns:
+// read from the file (pread), not through the mapping. A process pays
+// for the first touch of each page it maps (~2.8 us a 4 KB page on this
+// VM), and every page it touched counts as its resident memory: a copy
+// of 1.2 GB of columns through the mapping cost both, on top of the
+// copy's own fresh pages. The warm mapping's touching (columnMap.warm)
+// stops too: the mapping is read only for the tail's persons. When the
+// file is no longer the one mapped, the mapping is copied.
+func (db *DB) columnReader() (read func(dst, src []byte), done func()) {
+	c := &db.cols
+	c.mu.Lock()
+	mp := c.cols
+	c.mu.Unlock()
+	copying := func(dst, src []byte) { copy(dst, src) }
+	if mp.warm != nil {
+		mp.warm.stop.Store(true)
+	}
+	if mp.m == nil {
+		return copying, func() {}
+	}
+	f, err := os.Open(mp.file)
+	if err != nil {
+		return copying, func() {}
+	}
+	if fi, err := f.Stat(); err != nil || !sameVersion(fi, mp.fi) {
+		f.Close()
+		return copying, func() {}
+	}
+	base := uintptr(unsafe.Pointer(&mp.m[0]))
+	return func(dst, src []byte) {
+		if len(src) == 0 {
+			return
+		}
+		at := int64(uintptr(unsafe.Pointer(&src[0])) - base)
+		if n, err := f.ReadAt(dst[:len(src)], at); err != nil || n != len(src) {
+			copy(dst, src) // the same bytes, through the mapping
+		}
+	}, func() { f.Close() }
+}
+
 // columnsOf is the columns a cache file's mapping holds, or nil.
 func columnsOf(mp mapping) *Ordered {
 	if len(mp.arrays) != 4 {
@@ -431,27 +490,27 @@ func keepColumns(file string, key [32]byte, o *Ordered) {
 	}
 }
 
-// propFile is where the cache keeps property key of the database whose
-// columns are in file, and its key.
-func propFile(file string, cols [32]byte, key string) (string, [32]byte) {
+// propFile is where the cache keeps property key of the data id names,
+// and its key.
+func propFile(id cacheID, key string) (string, [32]byte) {
 	name := sha256.Sum256([]byte(key))
-	return strings.TrimSuffix(file, ".cols") + "." + hex.EncodeToString(name[:8]) + ".prop",
-		sha256.Sum256(append(cols[:], "\x00"+key...))
+	return strings.TrimSuffix(id.file, ".cols") + "." + hex.EncodeToString(name[:8]) + ".prop",
+		sha256.Sum256(append(id.data[:], "\x00"+key...))
 }
 
-// cachedProp is property key's column from the cache, for the data whose
-// columns are kept in file under cols, or nil.
-func (db *DB) cachedProp(file string, cols [32]byte, key string) *PropColumn {
+// cachedProp is property key's column from the cache, for the data id
+// names, or nil.
+func (db *DB) cachedProp(id cacheID, key string) *PropColumn {
 	c := &db.cols
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if col, ok := c.props[key]; ok && c.key == cols {
+	pf, pkey := propFile(id, key)
+	if col, ok := c.props[pkey]; ok {
 		return &col
 	}
-	if !c.may(cols) {
+	if !c.may(id.cols) {
 		return nil
 	}
-	pf, pkey := propFile(file, cols, key)
 	mp, ok := mapCache(pf, propMagic, pkey, nil)
 	if !ok {
 		return nil
@@ -462,10 +521,10 @@ func (db *DB) cachedProp(file string, cols [32]byte, key string) *PropColumn {
 		return nil
 	}
 	if c.props == nil {
-		c.props = map[string]PropColumn{}
+		c.props = map[[32]byte]PropColumn{}
 	}
-	c.props[key] = col
-	c.took(cols)
+	c.props[pkey] = col
+	c.took(id.cols)
 	return &col
 }
 
@@ -487,16 +546,15 @@ func propOf(mp mapping) (PropColumn, bool) {
 	return col, len(text) == 0 && uint64(len(col.Values)) == mp.nums[0]
 }
 
-// keepProp writes property key's column of the data whose columns are
-// kept in file under cols.
-func keepProp(file string, cols [32]byte, key string, col *PropColumn) {
+// keepProp writes property key's column of the data id names.
+func keepProp(id cacheID, key string, col *PropColumn) {
 	var lens []byte
 	var text []byte
 	for _, v := range col.Values {
 		lens = binary.AppendUvarint(lens, uint64(len(v)))
 		text = append(text, v...)
 	}
-	pf, pkey := propFile(file, cols, key)
+	pf, pkey := propFile(id, key)
 	writeCache(pf, propMagic, pkey, [4]uint64{uint64(len(col.Values))}, bytesOf(col.Codes), lens, text)
 }
 
@@ -709,14 +767,6 @@ func pruneColumns(dir, keep string) {
 			os.Remove(path)
 		}
 	}
-}
-
-// bytesOf is the memory of a column, as bytes.
-func bytesOf[T int32 | int64](s []T) []byte {
-	if len(s) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
 }
 
 // sliceOf is bytes of a mapping, 8-byte aligned, as a column.

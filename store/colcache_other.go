@@ -10,8 +10,10 @@ import (
 // columnCacheMin: see colcache_linux.go; here nothing is cached.
 var columnCacheMin = smallLoad
 
-func columnKey(context.Context, *sql.Tx, *DB, int64, int64) (string, [32]byte, bool) {
-	return "", [32]byte{}, false
+var columnCacheDir = func() string { return "" }
+
+func columnKey(context.Context, *sql.Tx, *DB, int64, int64, foldState) (cacheID, bool) {
+	return cacheID{}, false
 }
 
 type columnMap struct{}
@@ -24,6 +26,10 @@ func (db *DB) cachedColumns(string, [32]byte) *Ordered { return nil }
 
 func keepColumns(string, [32]byte, *Ordered) {}
 
-func (db *DB) cachedProp(string, [32]byte, string) *PropColumn { return nil }
+func (db *DB) cachedProp(cacheID, string) *PropColumn { return nil }
 
-func keepProp(string, [32]byte, string, *PropColumn) {}
+func keepProp(cacheID, string, *PropColumn) {}
+
+func (db *DB) columnReader() (func(dst, src []byte), func()) {
+	return func(dst, src []byte) { copy(dst, src) }, func() {}
+}

@@ -29,11 +29,9 @@ type Ordered struct {
 	tail         *loadTail     // where the snapshot's tail went, if it has one
 	fold         foldState     // the snapshot's, as loaded
 	placed       *snapshotTail // where the rows the positions do not place went (Ordered.placement)
-	// cacheFile and cacheKey name the column cache file of this data
-	// (colcache_linux.go), "" when it has none: property columns are
-	// kept beside it.
-	cacheFile string
-	cacheKey  [32]byte
+	// cache names the column cache's files of this data (colcache.go):
+	// property columns are kept beside the columns.
+	cache cacheID
 }
 
 // Positions returns, for each stored event (in storage order), its index

@@ -323,8 +323,8 @@ func (o *Ordered) LoadPropOrdered(ctx context.Context, key string) (*PropColumn,
 	if total.Int64 != int64(n) {
 		return nil, fmt.Errorf("%w; reload", ErrChanged)
 	}
-	if o.cacheFile != "" {
-		if col := o.db.cachedProp(o.cacheFile, o.cacheKey, key); col != nil {
+	if o.cache.file != "" {
+		if col := o.db.cachedProp(o.cache, key); col != nil {
 			propCacheHits.Add(1)
 			return col, nil
 		}
@@ -339,8 +339,8 @@ func (o *Ordered) LoadPropOrdered(ctx context.Context, key string) (*PropColumn,
 	}
 	defer pr.close()
 	col, err := loadPropColumn(ctx, tx, key, total.Int64, n, pr.span)
-	if err == nil && o.cacheFile != "" {
-		keepProp(o.cacheFile, o.cacheKey, key, col)
+	if err == nil && o.cache.file != "" {
+		keepProp(o.cache, key, col)
 	}
 	return col, err
 }

@@ -4,12 +4,10 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -125,119 +123,6 @@ func (db *DB) beginAt(ctx context.Context, version int64, snapshot bool) (*sql.T
 	return tx, nil
 }
 
-// readColumns is readSnapshot through the column cache (colcache_linux.go).
-func (db *DB) readColumns(ctx context.Context, tx *sql.Tx, version, stored int64, names bool) (*Ordered, error) {
-	if stored < columnCacheMin {
-		return readSnapshot(ctx, tx, version, stored, names)
-	}
-	st, err := readFoldState(ctx, tx, stored, stored)
-	if err != nil || st.rows != stored {
-		return readSnapshot(ctx, tx, version, stored, names) // a tail
-	}
-	file, key, ok := columnKey(ctx, tx, db, version, stored)
-	if !ok {
-		return readSnapshot(ctx, tx, version, stored, names)
-	}
-	if o, err := db.cachedOrdered(ctx, tx, file, key, version, st, names); o != nil || err != nil {
-		return o, err
-	}
-	o, err := readSnapshot(ctx, tx, version, stored, names)
-	if err == nil {
-		keepColumns(file, key, o)
-		o.cacheFile, o.cacheKey = file, key
-	}
-	return o, err
-}
-
-// cachedOrdered is the columns of the cache file when it holds key's,
-// with the event names and users read in tx; nil when it does not.
-func (db *DB) cachedOrdered(ctx context.Context, tx *sql.Tx, file string, key [32]byte, version int64, st foldState, names bool) (*Ordered, error) {
-	o := db.cachedColumns(file, key)
-	if o == nil {
-		return nil, nil
-	}
-	eventNames, err := loadDict(ctx, tx, "SELECT id, name FROM event_names ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	o.Version, o.Names, o.fold = version, eventNames[1:], st
-	if o.Users, err = userIDs(ctx, tx, names); err != nil {
-		return nil, err
-	}
-	if checkPersons(o) != nil {
-		return nil, nil
-	}
-	columnCacheHits.Add(1)
-	o.cacheFile, o.cacheKey = file, key
-	return o, nil
-}
-
-// loadCached is loadOrdered when the column cache holds the columns,
-// with SQLite reading its pages in place (mmap) for the few rows that name
-// them: read through its page cache, each 64 KB page went into freshly
-// allocated memory the kernel had to zero, 16 faults of ~12 us each on
-// this VM, and the settings, the snapshot's rows (the cache key), the
-// event names and the users took ~180 of them at 1M events (~5 ms of a
-// 57 ms retention). It returns nil when the cache cannot serve the load,
-// for any reason: loadOrdered then reads afresh, unmapped, as a mapped
-// read of the snapshot's blobs would count them all as resident memory.
-// The connection is unmapped again before it goes back to the pool.
-func (db *DB) loadCached(ctx context.Context, names bool) *Ordered {
-	if columnCacheDir() == "" || db.Path == "" || db.Path == ":memory:" {
-		return nil
-	}
-	conn, err := db.SQL.Conn(ctx)
-	if err != nil {
-		return nil
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA mmap_size = "+strconv.FormatInt(1<<40, 10)); err != nil {
-		return nil
-	}
-	defer func() {
-		// After the rollback below, when no page is in use and the map goes.
-		if _, err := conn.ExecContext(context.Background(), "PRAGMA mmap_size = 0"); err != nil {
-			conn.Raw(func(any) error { return driver.ErrBadConn }) // a mapped connection is not reused
-		}
-	}()
-	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil
-	}
-	defer tx.Rollback()
-	version, err := dataVersion(ctx, tx)
-	if err != nil || version <= 0 {
-		return nil
-	}
-	snap, err := intSetting(ctx, tx, "snapshot_version")
-	if err != nil || snap != version {
-		return nil
-	}
-	stored, err := storedEvents(ctx, tx)
-	if err != nil || stored < columnCacheMin {
-		return nil
-	}
-	defer loadHeap(stored)()
-	st, err := readFoldState(ctx, tx, stored, stored)
-	if err != nil || st.rows != stored {
-		return nil
-	}
-	file, key, ok := columnKey(ctx, tx, db, version, stored)
-	if !ok {
-		return nil
-	}
-	o, err := db.cachedOrdered(ctx, tx, file, key, version, st, names)
-	if o == nil || err != nil {
-		return nil
-	}
-	o.db, o.fromSnapshot = db, true
-	return o
-}
-
-// columnCacheHits counts loads from the column cache, so tests can tell
-// which path ran.
-var columnCacheHits atomic.Int64
-
 // readSnapshot decodes the snapshot, whose segments and tail must hold
 // stored events, merging the tail into the segments' order. Without names,
 // Users holds empty strings: only the ids in use are known.
@@ -252,6 +137,13 @@ func readSnapshot(ctx context.Context, tx *sql.Tx, version, stored int64, names 
 
 // readSnapshotAt is readSnapshot in fold state st.
 func readSnapshotAt(ctx context.Context, tx *sql.Tx, version, stored int64, st foldState, names bool) (*Ordered, error) {
+	return readSnapshotThen(ctx, tx, version, stored, st, names, nil)
+}
+
+// readSnapshotThen is readSnapshotAt calling decoded, when set, with the
+// segments' columns before the tail is merged into them (the column
+// cache keeps those: colcache.go).
+func readSnapshotThen(ctx context.Context, tx *sql.Tx, version, stored int64, st foldState, names bool, decoded func(*Ordered)) (*Ordered, error) {
 	tail, err := unfoldedTail(ctx, tx, st, stored)
 	if err != nil {
 		return nil, err
@@ -259,6 +151,9 @@ func readSnapshotAt(ctx context.Context, tx *sql.Tx, version, stored int64, st f
 	o, err := readSegments(ctx, tx, version, stored-int64(len(tail)), len(tail), names)
 	if err != nil {
 		return nil, err
+	}
+	if decoded != nil {
+		decoded(o)
 	}
 	o.fold = st
 	if len(tail) == 0 {

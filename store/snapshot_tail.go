@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"slices"
 	"strconv"
 )
 
@@ -185,70 +184,4 @@ func (t *snapshotTail) place(pos []int32) []int32 {
 type loadTail struct {
 	shift     *snapshotTail
 	rows, cur []int32
-}
-
-// mergeTail places the tail's events (sorted by person, time and storage
-// row: freshEvents) among o's, decoded into the front of columns with
-// room for them, and returns where they went. A person's segment events
-// come before its tail events at equal times (their storage rows are
-// lower), as ordering afresh puts them. It merges from the back, in place:
-// each event moves only towards the end, by the tail events not placed
-// yet, and nothing before the first tail person moves.
-func (o *Ordered) mergeTail(tail []freshEvent) *loadTail {
-	persons, events := len(o.Person), len(o.Time)
-	added := 0 // persons with no segment event
-	for k := 0; k < len(tail); {
-		id := tail[k].person
-		if _, ok := slices.BinarySearch(o.Person, id); !ok {
-			added++
-		}
-		for k < len(tail) && tail[k].person == id {
-			k++
-		}
-	}
-	o.Person, o.Start = o.Person[:persons+added], o.Start[:persons+added+1]
-	o.Event, o.Time = o.Event[:events+len(tail)], o.Time[:events+len(tail)]
-	t := &loadTail{rows: make([]int32, len(tail)), cur: make([]int32, len(tail))}
-	before := make([]int32, len(tail))
-	i, j := persons-1, len(tail)-1 // the last segment person and tail event not yet placed
-	p, at := persons+added, events+len(tail)
-	o.Start[p] = int32(at)
-	end := events // where segment person i's events end
-	for j >= 0 {
-		id := tail[j].person
-		a, b := end, end // segment person id's events
-		if i >= 0 && o.Person[i] >= id {
-			id = o.Person[i]
-			a, b = int(o.Start[i]), end
-			end = a
-			i--
-		}
-		k := j // tail events of person id: k+1 .. j
-		for k >= 0 && tail[k].person == id {
-			k--
-		}
-		for b > a || j > k {
-			at--
-			if j == k || b > a && o.Time[b-1] > tail[j].time {
-				b--
-				o.Time[at], o.Event[at] = o.Time[b], o.Event[b]
-			} else {
-				e := tail[j]
-				o.Time[at], o.Event[at] = e.time, e.event
-				t.rows[j], t.cur[j] = e.row, int32(at)
-				before[j] = int32(at - j)
-				j--
-			}
-		}
-		p--
-		o.Person[p], o.Start[p] = id, int32(at)
-	}
-	t.shift = newSnapshotTail(before, events)
-	for k, e := range tail {
-		if k == 0 && events == 0 {
-			o.MinTime, o.MaxTime = e.time, e.time
-		}
-		o.MinTime, o.MaxTime = min(o.MinTime, e.time), max(o.MaxTime, e.time)
-	}
-	return t
 }

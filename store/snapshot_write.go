@@ -67,11 +67,16 @@ func (w *segmentWriter) write(o *Ordered, p0, p1 int) error {
 	return putSegment(w.ctx, w.tx, int64(w.seg-1)*segKeyStep, o, p0, p1, &w.b)
 }
 
-// putSegment stores persons p0..p1-1 of o as segment key, encoded in b.
+// putSegment stores persons p0..p1-1 of o as segment key, encoded in b,
+// and names the segments so written anew (snapshot_segments, a random
+// id): the column cache keeps them decoded under that name (colcache.go).
 func putSegment(ctx context.Context, tx *sql.Tx, key int64, o *Ordered, p0, p1 int, b *segmentBlobs) error {
 	o.encode(p0, p1, b)
 	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO snapshot(seg, n_persons, n_events, persons, events, times) VALUES(?, ?, ?, ?, ?, ?)",
 		key, p1-p0, o.Start[p1]-o.Start[p0], b.persons, b.events, b.times); err != nil {
+		return i18n.Errorf("store snapshot: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO settings(key, value) VALUES('snapshot_segments', lower(hex(randomblob(8))))"); err != nil {
 		return i18n.Errorf("store snapshot: %w", err)
 	}
 	return nil
