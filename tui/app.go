@@ -76,6 +76,11 @@ type Model struct {
 	keepLang bool
 	// src, when set, is the ClickHouse table to show instead of open's database.
 	src *clickhouse.Source
+	// ticked is set while the last message was a spinner tick, which
+	// changes nothing on screen but the spinner; stale is the old result's
+	// text the last frame drew (staleText).
+	ticked bool
+	stale  staleFrame
 }
 
 // New builds the workbench; open is called in the background by Init.
@@ -103,8 +108,10 @@ func (m *Model) tab() *tabState { return m.tabs[m.active] }
 // leaves on screen, if any (later.go).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if _, ok := msg.(spinner.TickMsg); ok {
+		m.ticked = true
 		return m.update(msg)
 	}
+	m.ticked = false
 	_, cmd := m.update(msg)
 	return m, tea.Batch(cmd, m.fillActive())
 }
@@ -312,7 +319,7 @@ func (m *Model) rerun() tea.Cmd {
 	seq, tab, d, since := m.seq, m.active, m.sh.d, m.sh.since
 	wasIdle := m.running < 0
 	m.running, t.want = tab, key
-	end := m.sh.tm.span("run " + tabNames[tab])
+	end := m.sh.tm.runSpan("run " + tabNames[tab])
 	run := func() (msg tea.Msg) {
 		start := time.Now()
 		defer end()
@@ -515,6 +522,7 @@ func (m *Model) View() string {
 		return i18n.T("starting spoor…")
 	}
 	defer m.sh.tm.drawn()()
+	defer m.sh.tm.frame()()
 	header := m.header()
 	tabs := tabBar(m.sh, m.active)
 	footer := m.footer()

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -72,8 +73,6 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 	case t.res == nil:
 		return st.Dim.Render(i18n.T("no result yet"))
 	}
-	lines := m.resultLines(t, w)
-	top := max(min(t.scroll, len(lines)-h), 0)
 	if !current(t) {
 		// The result of the query before the edit stays in view while the
 		// new one runs, so the screen does not jump, but without its
@@ -82,10 +81,52 @@ func (m *Model) resultsView(t *tabState, w, h int) string {
 		if m.running == m.active {
 			head = m.spin.View() + " " + st.Status.Render(i18n.T("computing… below, the result before your last edit"))
 		}
-		old := ansi.Strip(strings.Join(lines[top:], "\n"))
-		return fitLines(head+"\n"+st.Dim.Render(old), w, h)
+		if h <= 1 {
+			return fitLines(head, w, h)
+		}
+		return fitLines(head, w, 1) + "\n" + m.staleText(t, w, h)
 	}
+	lines := m.resultLines(t, w)
+	top := max(min(t.scroll, len(lines)-h), 0)
 	return fitLines(strings.Join(lines[top:], "\n"), w, h)
+}
+
+// staleFrame is the old result's text as last drawn below the line that
+// says it is not the answer (h-1 lines of a results view h high), and
+// what it was drawn from.
+type staleFrame struct {
+	res                     result
+	w, h, scroll, xoff, sel int
+	lang                    i18n.Lang
+	text                    string
+}
+
+// staleText is the old result t shows while its edited query runs,
+// greyed, h-1 lines of it. The frames a spinner tick draws (ten a second
+// while a run is in flight: at 100M events a dozen an edit) change only
+// the spinner: they take the text the frame before drew when it was drawn
+// from the same result the same way, rather than draw the chart and
+// tables again, strip their colors and grey them.
+func (m *Model) staleText(t *tabState, w, h int) string {
+	k := staleFrame{res: t.res, w: w, h: h, scroll: t.scroll, xoff: t.xoff, sel: t.sel, lang: i18n.Current()}
+	// A result that is not a pointer cannot be told from another equal
+	// to it (nor compared, if it holds slices): never reused.
+	reuse := m.ticked && reflect.ValueOf(t.res).Kind() == reflect.Pointer
+	if was := m.stale; reuse && was.text != "" {
+		was.text = ""
+		if was == k {
+			return m.stale.text
+		}
+	}
+	lines := m.resultLines(t, w)
+	top := max(min(t.scroll, len(lines)-h), 0)
+	old := ansi.Strip(strings.Join(lines[top:], "\n"))
+	k.text = fitLines(m.sh.st.Dim.Render(old), w, h-1)
+	m.stale = staleFrame{}
+	if reflect.ValueOf(t.res).Kind() == reflect.Pointer {
+		m.stale = k
+	}
+	return k.text
 }
 
 // resultLines are the results drawn at width w: the chart, the tables

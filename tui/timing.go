@@ -20,6 +20,12 @@ type timing struct {
 	w     io.Writer
 	start time.Time // the workbench's start: each line says how long after it
 	draw  string    // what the next frame shows, to time drawing it
+	// Frames drawn while a run is in flight (runSpan), and their time:
+	// the screen is drawn on the goroutine beside the run's, on the same
+	// cores.
+	running bool
+	frames  int
+	drawing time.Duration
 }
 
 func newTiming(w io.Writer) *timing { return &timing{w: w, start: time.Now()} }
@@ -33,6 +39,44 @@ func (t *timing) span(what string) func() {
 	return func() {
 		wall, used := time.Since(start), cpuTime()-cpu
 		t.line(fmt.Sprintf("%-34s %8.1f ms  cpu %8.1f ms", what, ms(wall), ms(used)))
+	}
+}
+
+// runSpan is span for a run, whose line also says how many frames were
+// drawn while it ran and how long they took. One run at a time: a run
+// started before the last one ended takes the count over.
+func (t *timing) runSpan(what string) func() {
+	if t == nil {
+		return func() {}
+	}
+	t.mu.Lock()
+	t.running, t.frames, t.drawing = true, 0, 0
+	t.mu.Unlock()
+	start, cpu := time.Now(), cpuTime()
+	return func() {
+		wall, used := time.Since(start), cpuTime()-cpu
+		t.mu.Lock()
+		frames, drawing := t.frames, t.drawing
+		t.running = false
+		t.mu.Unlock()
+		t.line(fmt.Sprintf("%-34s %8.1f ms  cpu %8.1f ms  (%d frames drawn meanwhile, %.1f ms)", what, ms(wall), ms(used), frames, ms(drawing)))
+	}
+}
+
+// frame times one View, counted when a run is in flight.
+func (t *timing) frame() func() {
+	if t == nil {
+		return func() {}
+	}
+	start := time.Now()
+	return func() {
+		d := time.Since(start)
+		t.mu.Lock()
+		if t.running {
+			t.frames++
+			t.drawing += d
+		}
+		t.mu.Unlock()
 	}
 }
 
