@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+
+	"github.com/spoorhq/spoor/store"
 )
 
 // FunnelResult is a computed funnel. The counts, breakdown and trend are
@@ -127,7 +129,9 @@ func (r *FunnelResult) collectStep(k, total int, parts []funnelPart) {
 	for c := 0; c < codes; c++ {
 		off[c+1] += off[c]
 	}
-	out := make([]int64, total)
+	// Huge pages: at 100M events a step's times are tens of megabytes,
+	// grouped afresh by every --by or --where edit.
+	out := store.HugePages(make([]int64, total))
 	pos := slices.Clone(off[:codes])
 	for _, ft := range parts {
 		// Codes and times were added together: block i of one is
