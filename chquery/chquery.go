@@ -239,53 +239,6 @@ func (e *Engine) eachPerson(ctx context.Context, sql func(from string) string, f
 	return nil
 }
 
-// eachPersonBinary is eachPerson with the rows in RowBinary, read in
-// parts at once: one for a table on one server, one per shard for a
-// sharded one. parts(n) gives each part's reader of a row, each called
-// from its own goroutine (so each keeps its own state); the first error
-// in part order is returned.
-func (e *Engine) eachPersonBinary(ctx context.Context, sql func(from string) string, parts func(n int) []func(r *clickhouse.RowBinary) error) error {
-	read := func(r *clickhouse.RowBinary, fn func(r *clickhouse.RowBinary) error) error {
-		defer r.Close()
-		for r.More() {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		return r.Err()
-	}
-	if !e.t.ShardedByPerson {
-		r, err := e.client(ctx).QueryRowBinary(ctx, sql(e.t.From))
-		if err != nil {
-			return err
-		}
-		return read(r, parts(1)[0])
-	}
-	shards, err := e.shards(ctx)
-	if err != nil {
-		return err
-	}
-	fns := parts(len(shards))
-	errs := make([]error, len(shards))
-	var wg sync.WaitGroup
-	for i, c := range shards {
-		wg.Go(func() {
-			r, err := c.QueryRowBinary(ctx, sql(e.t.Local))
-			if err == nil {
-				err = read(r, fns[i])
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // EmptyNotes says what the local engine's notes say: a date range outside
 // the data, a --where filter no stored value passes (read from the
 // property's distinct values, as the filter's own check reads them).
