@@ -172,13 +172,13 @@ func (e *Engine) churnBits(ctx context.Context, opt segment.ChurnOptions, loc *t
 	// Each part's answer is read and scored on its own goroutine, into
 	// its own scorer, ranked there; they are merged at the end.
 	var scorers []*segment.ChurnScorer
-	part := func() func(r *clickhouse.RowBinary) error {
+	part := func() partReader {
 		s := segment.NewChurnScorer(opt, loc, f.min, f.max)
 		scorers = append(scorers, s)
 		nums := make([]uint64, len(cols))
 		var days []int64 // each person's in turn: Add keeps none
 		var text [8]byte
-		return func(r *clickhouse.RowBinary) error {
+		return partReader{end: s.Rank, row: func(r *clickhouse.RowBinary) error {
 			for i := range nums {
 				nums[i] = r.UInt64()
 			}
@@ -221,14 +221,14 @@ func (e *Engine) churnBits(ctx context.Context, opt segment.ChurnOptions, loc *t
 			}
 			s.Add(p)
 			return nil
-		}
+		}}
 	}
 	err := e.churnParts(ctx, func(from, part string) string {
 		// The person last: its bytes are read in place, after the numbers.
 		return "SELECT " + strings.Join(cols, ", ") + ", " + person + " AS sp_person FROM " + from + " WHERE " + t.Where + " AND " + part +
 			" GROUP BY sp_person HAVING bitAnd(sp_counts, 4294967295) > 0"
-	}, func(n int) []func(r *clickhouse.RowBinary) error {
-		fns := make([]func(r *clickhouse.RowBinary) error, n)
+	}, func(n int) []partReader {
+		fns := make([]partReader, n)
 		for i := range fns {
 			fns[i] = part()
 		}
@@ -283,6 +283,13 @@ func (e *Engine) churnPersons(ctx context.Context, opt segment.ChurnOptions, loc
 	})
 }
 
+// partReader reads one of churnParts' answers: row reads a row, end is
+// called after the last (on the same goroutine).
+type partReader struct {
+	row func(r *clickhouse.RowBinary) error
+	end func()
+}
+
 // churnPartEvents is how many events one of churnParts' parts holds at
 // least (tests lower it).
 var churnPartEvents int64 = 1 << 21
@@ -295,10 +302,10 @@ var churnPartEvents int64 = 1 << 21
 // push's layout is read in ranges of persons (partConds) of at least
 // churnPartEvents events, one query after another on each server, and
 // the client scores a range's answer while the server computes the next.
-// parts(n) gives the reader of a row of each of the n answers (server
-// by server, range by range), each called from its own goroutine; the
-// first error is returned.
-func (e *Engine) churnParts(ctx context.Context, sql partSQL, parts func(n int) []func(r *clickhouse.RowBinary) error) error {
+// parts(n) gives the reader of each of the n answers (server by server,
+// range by range), each called from its own goroutine; the first error is
+// returned.
+func (e *Engine) churnParts(ctx context.Context, sql partSQL, parts func(n int) []partReader) error {
 	clients, from := []*clickhouse.Client{e.client(ctx)}, e.t.From
 	if e.t.ShardedByPerson {
 		shards, err := e.shards(ctx)
@@ -341,14 +348,16 @@ func (e *Engine) churnParts(ctx context.Context, sql partSQL, parts func(n int) 
 				wg.Go(func() {
 					defer r.Close()
 					for r.More() {
-						if err := fn(r); err != nil {
+						if err := fn.row(r); err != nil {
 							fail(err)
 							return
 						}
 					}
 					if err := r.Err(); err != nil {
 						fail(err)
+						return
 					}
+					fn.end()
 				})
 			}
 		})

@@ -170,9 +170,19 @@ type churnCount struct {
 	// users at risk in blocks, joined by finish: appending to one slice
 	// copied every user again at each doubling (92,121 at 10M events).
 	users   [][]ChurnUser
-	scratch []int               // median's
-	english map[string][]string // signals in English by signalsOf's id
-	id      []byte              // signalsOf's
+	ranked  []churnRef    // users in rank order (rank), nil when not ranked
+	merged  []*churnCount // other scorers' users (Merge), ranked
+	gaps    []float64     // a block of UsualGapDays' values
+	scratch []int         // median's
+	signals map[string]churnSigns
+	id      []byte // signalsOf's
+}
+
+// churnSigns are the signals of users whose signals read the same
+// (signalsOf's id), shared by them and never changed.
+type churnSigns struct {
+	msgs    []i18n.Msg
+	english []string
 }
 
 // churnActivity is a person's events as churn reads them: counts in the
@@ -245,64 +255,110 @@ func (c *churnCount) add(a *churnActivity) {
 	}
 	u.ActivityRatio = in.ratio
 	u.DaysSinceLastSeen = in.silent
-	u.UsualGapDays = &in.usualGap
+	// The usual gaps are kept in blocks: a variable of its own per user
+	// scored (in escaped when it held it) was a fifth of scoring's CPU.
+	if len(c.gaps) == cap(c.gaps) {
+		c.gaps = make([]float64, 0, 4096)
+	}
+	c.gaps = append(c.gaps, in.usualGap)
+	u.UsualGapDays = &c.gaps[len(c.gaps)-1]
 	u.ActiveDays = len(a.gaps) + 1
 	u.ExpectedGapDays = in.expected
 	u.GapsOverdue = in.overdue
-	u.signals, c.id = signalsOf(&in, c.id[:0])
-	// In English once per distinct message: formatting through the
-	// catalog was a fifth of scoring at 92,121 users, most of whom share
-	// their signals' text with others. The slice is shared, never changed.
-	if u.Signals = c.english[string(c.id)]; u.Signals == nil {
-		u.Signals = make([]string, len(u.signals))
-		for i, m := range u.signals {
-			u.Signals[i] = m.In(i18n.English)
+	// The messages, and their English, once per distinct text: formatting
+	// through the catalog was a fifth of scoring at 92,121 users, and
+	// making the messages another, most of whom share their signals' text
+	// with others.
+	_, c.id = signalsOf(&in, c.id[:0], false)
+	sig, ok := c.signals[string(c.id)]
+	if !ok {
+		sig.msgs, _ = signalsOf(&in, nil, true)
+		sig.english = make([]string, len(sig.msgs))
+		for i, m := range sig.msgs {
+			sig.english[i] = m.In(i18n.English)
 		}
-		if c.english == nil {
-			c.english = map[string][]string{}
+		if c.signals == nil {
+			c.signals = map[string]churnSigns{}
 		}
-		c.english[string(c.id)] = u.Signals
+		c.signals[string(c.id)] = sig
 	}
+	u.signals, u.Signals = sig.msgs, sig.english
 	if a.keyAt >= 0 {
 		u.LastKeyEvent = a.keyName
 		u.LastKeyEventTime = c.e.stamp(a.keyAt)
 	}
 	if n := len(c.users); n == 0 || len(c.users[n-1]) == cap(c.users[n-1]) {
-		c.users = append(c.users, make([]ChurnUser, 0, 4096))
+		c.users = append(c.users, make([]ChurnUser, 0, 4096)) // rank's blocks
 	}
+	c.ranked = nil
 	last := &c.users[len(c.users)-1]
 	*last = append(*last, u)
 }
 
-// finish ranks the users at risk.
+// churnRisk is the ranking of users at risk: by score, then days since
+// last seen, highest first, then by id. The order is total (ids are
+// unique), so an unstable sort is deterministic.
+func churnRisk(a, b *ChurnUser) int {
+	if c := cmp.Compare(b.Score, a.Score); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.DaysSinceLastSeen, a.DaysSinceLastSeen); c != 0 {
+		return c
+	}
+	return strings.Compare(a.User, b.User)
+}
+
+// churnRef is a user at risk: their block and place in churnCount.users.
+type churnRef struct{ block, i int32 }
+
+func (c *churnCount) at(r churnRef) *ChurnUser { return &c.users[r.block][r.i] }
+
+// rank ranks the users at risk (churnRisk) as references: a ChurnUser is
+// 176 bytes, and sorting them in place moved each many times.
+func (c *churnCount) rank() {
+	if c.ranked != nil {
+		return
+	}
+	c.ranked = []churnRef{}
+	for b, users := range c.users {
+		for i := range users {
+			c.ranked = append(c.ranked, churnRef{int32(b), int32(i)})
+		}
+	}
+	slices.SortFunc(c.ranked, func(a, b churnRef) int { return churnRisk(c.at(a), c.at(b)) })
+}
+
+// finish ranks the users at risk, its own and those merged, each moved
+// once.
 func (c *churnCount) finish() *ChurnReport {
 	rep := c.rep
+	parts := append([]*churnCount{c}, c.merged...)
 	n := 0
-	for _, b := range c.users {
-		n += len(b)
+	for _, p := range parts {
+		p.rank()
+		n += len(p.ranked)
 	}
+	rep.AtRisk = n
+	if c.opt.Top > 0 {
+		n = min(n, c.opt.Top)
+	}
+	// The parts' next users, interleaved by rank.
 	rep.Users = make([]ChurnUser, 0, n)
-	for _, b := range c.users {
-		rep.Users = append(rep.Users, b...)
-	}
-	c.users = nil
-	// The order is total (ids are unique), so an unstable sort is deterministic.
-	slices.SortFunc(rep.Users, func(a, b ChurnUser) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
+	for len(rep.Users) < n {
+		best := -1
+		for i, p := range parts {
+			if len(p.ranked) > 0 && (best < 0 || churnRisk(p.at(p.ranked[0]), parts[best].at(parts[best].ranked[0])) < 0) {
+				best = i
+			}
 		}
-		if c := cmp.Compare(b.DaysSinceLastSeen, a.DaysSinceLastSeen); c != 0 {
-			return c
-		}
-		return strings.Compare(a.User, b.User)
-	})
-	rep.AtRisk = len(rep.Users)
-	if c.opt.Top > 0 && len(rep.Users) > c.opt.Top {
-		rep.Users = rep.Users[:c.opt.Top]
+		p := parts[best]
+		rep.Users = append(rep.Users, *p.at(p.ranked[0]))
+		p.ranked = p.ranked[1:]
 	}
-	if rep.Users == nil {
-		rep.Users = []ChurnUser{}
+	for _, p := range parts {
+		p.users, p.ranked = nil, nil
 	}
+	c.merged = nil
 	return rep
 }
 
@@ -364,10 +420,16 @@ func (s *ChurnScorer) Add(p ChurnPerson) {
 // recent window).
 func (s *ChurnScorer) TooLittle(n int) { s.c.rep.TooLittleHistory += n }
 
+// Rank ranks the users at risk scored so far, which Report would do: a
+// backend that scores parts on goroutines of their own ranks each part
+// there, and Report then only interleaves them.
+func (s *ChurnScorer) Rank() { s.c.rank() }
+
 // Merge adds the persons o scored (with the same options) to s's; o is
 // not used after.
 func (s *ChurnScorer) Merge(o *ChurnScorer) {
-	s.c.users = append(s.c.users, o.c.users...)
+	s.c.merged = append(append(s.c.merged, o.c), o.c.merged...)
+	o.c.merged = nil
 	s.c.rep.Eligible += o.c.rep.Eligible
 	s.c.rep.TooLittleHistory += o.c.rep.TooLittleHistory
 }
@@ -377,43 +439,59 @@ func (s *ChurnScorer) Report() *ChurnReport { return s.c.finish() }
 
 // churnSignals names the terms that raised the score.
 func churnSignals(in *churnInput) []i18n.Msg {
-	s, _ := signalsOf(in, nil)
+	s, _ := signalsOf(in, nil, true)
 	return s
 }
 
-// signalsOf is churnSignals, and id with the messages' kinds and arguments
-// appended: the same for the same messages.
-func signalsOf(in *churnInput, id []byte) (s []i18n.Msg, _ []byte) {
-	// mark appends one message's arguments and kind to id. The keys are
-	// written at the i18n.M calls, where the catalog test finds them.
-	mark := func(kind byte, args ...string) {
-		for _, v := range args {
-			id = append(append(id, v...), 0)
+// signalsOf appends to id the signals' kinds and arguments, the same for
+// the same messages, and with msgs returns the messages (churnSignals'):
+// the arguments are the text appended.
+func signalsOf(in *churnInput, id []byte, msgs bool) (s []i18n.Msg, _ []byte) {
+	// arg appends one argument and returns its text when msgs asks for it.
+	arg := func(appendArg func([]byte) []byte) string {
+		from := len(id)
+		id = append(appendArg(id), 0)
+		if !msgs {
+			return ""
 		}
-		id = append(id, kind, 0)
+		return string(id[from : len(id)-1])
 	}
+	percent := func(f float64) func([]byte) []byte {
+		return func(b []byte) []byte { return strconv.AppendFloat(b, 100*f, 'f', 0, 64) }
+	}
+	// The keys are written at the i18n.M calls, where the catalog test
+	// finds them.
 	if in.overdue > 0 {
-		silent, expected, overdue := strconv.Itoa(in.silent), fixed(in.expected, 1), fixed(in.overdue, 1)
-		s = append(s, i18n.M("silent %sd, expected gap %sd: %s gaps overdue", silent, expected, overdue))
-		mark('o', silent, expected, overdue)
+		silent := arg(func(b []byte) []byte { return strconv.AppendInt(b, int64(in.silent), 10) })
+		expected := arg(func(b []byte) []byte { return appendFixed(b, in.expected, 1) })
+		overdue := arg(func(b []byte) []byte { return appendFixed(b, in.overdue, 1) })
+		id = append(id, 'o', 0)
+		if msgs {
+			s = append(s, i18n.M("silent %sd, expected gap %sd: %s gaps overdue", silent, expected, overdue))
+		}
 	}
 	if in.fell > 0 {
-		fell := strconv.FormatFloat(100*in.fell, 'f', 0, 64)
+		fell := arg(percent(in.fell))
 		if in.cover < 1 {
-			cover := strconv.FormatFloat(100*in.cover, 'f', 0, 64)
-			s = append(s, i18n.M("activity fell %s%%, counted %s%% (window shorter than the expected gap)", fell, cover))
-			mark('c', fell, cover)
+			cover := arg(percent(in.cover))
+			id = append(id, 'c', 0)
+			if msgs {
+				s = append(s, i18n.M("activity fell %s%%, counted %s%% (window shorter than the expected gap)", fell, cover))
+			}
 		} else {
-			s = append(s, i18n.M("activity fell %s%%", fell))
-			mark('f', fell)
+			id = append(id, 'f', 0)
+			if msgs {
+				s = append(s, i18n.M("activity fell %s%%", fell))
+			}
 		}
 	}
 	return s, id
 }
 
-// fixed formats f with at most prec decimals, without trailing zeros.
-func fixed(f float64, prec int) string {
-	return num(math.Round(f*math.Pow10(prec)) / math.Pow10(prec))
+// appendFixed appends f with at most prec decimals, without trailing
+// zeros.
+func appendFixed(b []byte, f float64, prec int) []byte {
+	return strconv.AppendFloat(b, math.Round(f*math.Pow10(prec))/math.Pow10(prec), 'f', -1, 64)
 }
 
 // median is the median of xs (left as they are).

@@ -2,7 +2,10 @@ package segment
 
 import (
 	"context"
+	"encoding/json"
 	"math"
+	"math/rand"
+	"strconv"
 	"testing"
 	"time"
 
@@ -61,6 +64,55 @@ func TestChurnDocsExample(t *testing.T) {
 		score := churnScore(&c.in)
 		if signals := (ChurnUser{signals: churnSignals(&c.in)}).SignalsText(i18n.English); math.Abs(score-c.score) > 5e-4 || signals != c.signals {
 			t.Errorf("%+v: score %.4f, signals %q; want %.3f %q", c.in, score, signals, c.score, c.signals)
+		}
+	}
+}
+
+// Persons scored in parts (ChurnScorer.Rank and Merge, as a backend
+// reading parts at once does) rank as when scored by one scorer: many
+// users tie on score and days since last seen, and are then ranked by id.
+func TestChurnScorerMerge(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	loc := time.UTC
+	lo := time.Date(2026, 1, 1, 0, 0, 0, 0, loc).UnixMilli()
+	hi := lo + 100*86_400_000
+	for it := range 50 {
+		var persons []ChurnPerson
+		for u := range rng.Intn(300) {
+			p := ChurnPerson{User: "u" + strconv.Itoa(rng.Intn(1000)) + "-" + strconv.Itoa(u), Recent: rng.Intn(3), Baseline: 1 + rng.Intn(4), KeyAt: -1}
+			for d := int64(rng.Intn(20)); d < 100; d += 1 + int64(rng.Intn(30)) {
+				p.Days = append(p.Days, lo+d*86_400_000)
+			}
+			if len(p.Days) > 0 && rng.Intn(2) == 0 {
+				p.KeyAt, p.KeyEvent = p.Days[len(p.Days)-1], "buy"
+			}
+			persons = append(persons, p)
+		}
+		opt := ChurnOptions{MinScore: []float64{0, 0.5}[rng.Intn(2)], Top: []int{0, 3, 1000}[rng.Intn(3)]}
+		want, _ := json.Marshal(ChurnFromPersons(opt, loc, lo, hi, persons))
+		scorers := make([]*ChurnScorer, 1+rng.Intn(5))
+		for i := range scorers {
+			scorers[i] = NewChurnScorer(opt, loc, lo, hi)
+		}
+		for _, p := range persons {
+			scorers[rng.Intn(len(scorers))].Add(p)
+		}
+		for i, s := range scorers {
+			if rng.Intn(2) == 0 {
+				s.Rank()
+			}
+			if i > 1 && rng.Intn(2) == 0 {
+				scorers[1].Merge(s) // merged into one merged later
+				scorers[i] = nil
+			}
+		}
+		for _, s := range scorers[1:] {
+			if s != nil {
+				scorers[0].Merge(s)
+			}
+		}
+		if got, _ := json.Marshal(scorers[0].Report()); string(got) != string(want) {
+			t.Fatalf("dataset %d, %d scorers, %+v:\n got %s\nwant %s", it, len(scorers), opt, got, want)
 		}
 	}
 }
