@@ -14,9 +14,8 @@ import (
 // betweenExclusions reports whether q is an ordered funnel of steps with
 // different names whose exclusions from a step after the first all run
 // between the same two steps (--exclude x:2-3), with any from step 1
-// that end before the first of them or at or after the second
-// (--exclude y, --exclude y:1-2): betweenSQL's form. It returns those
-// two steps, 0-based, To resolved.
+// (--exclude y, --exclude y:1-2, --exclude y:1-3 ending between them):
+// betweenSQL's form. It returns those two steps, 0-based, To resolved.
 func betweenExclusions(q query.FunnelQuery) (from, to int, ok bool) {
 	if len(q.Exclude) == 0 || !distinctNames(q.Steps) || anyOrder(q.Mode) || strings.EqualFold(q.Mode, query.FunnelStrict) {
 		return 0, 0, false
@@ -34,11 +33,6 @@ func betweenExclusions(q query.FunnelQuery) (from, to int, ok bool) {
 	}
 	if from < 0 {
 		return 0, 0, false
-	}
-	for _, x := range exs {
-		if x[0] == 0 && x[1] >= from && x[1] < to {
-			return 0, 0, false
-		}
 	}
 	// Codes up to n+3 go in the low bits of a packed key (below).
 	return from, to, len(q.Steps)+4 < 1<<codeBits
@@ -75,15 +69,24 @@ func betweenExclusions(q query.FunnelQuery) (from, to int, ok bool) {
 // sorting before the steps of their instant, and the backward passes carry
 // the completion of the next step-F event to them.
 //
-// Exclusions from step 1 (To outside [F, T)) bound, per start, when their
-// step To may be done: no later than their next event after the start
-// (NO<j>, a reversed running minimum over their keys merged with the
-// starts). Whatever the level, the chain above passes step To at its
-// earliest (To < F: the greedy prefix; To >= T: through the first good
-// step-F event, greedy after it), so a start reaches level k >= To when
-// that completion X<To> is no later than the bound; and a start whose
-// level is below the To of one whose event comes in its window counts
-// at step 1 (as in distinctSQL).
+// Exclusions from step 1 bound, per start, when their step To may be
+// done: no later than their next event after the start (NO<j>, a reversed
+// running minimum over their keys merged with the starts). Whatever the
+// level, the chain above passes step To at its earliest (To < F: the
+// greedy prefix; To >= T: through the first good step-F event, greedy
+// after it; F <= To < T: the greedy completion from r for the levels
+// below T, through the first good step-F event, Y<To>, for those from T),
+// so a start reaches level k >= To when that completion is no later than
+// the bound. The chain held at F's check above, from the first step-F
+// event at or after max(r, LX), must pass such a To by the bound too.
+//
+// A start's level is the highest over the levels k it reaches of k capped:
+// at F when k is in [F, T) and not held; at step 1 when k is below the To
+// of an exclusion from step 1 whose event comes in its window (M1: the
+// highest such To). So a start reaching a level u below M1 counts at step
+// 1, one reaching u in [F, T) at the highest level h it holds when h >=
+// M1, else at F (the levels in [M1, u] are capped at F, those below M1 at
+// step 1); from T on, at u.
 //
 // The latest attempt of the deepest level counts. Its chain is the one the
 // local engine reports: the first event of the level's step at the
@@ -123,6 +126,13 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 			j = len(ones) - 1
 		}
 		oneName, oneTo = append(oneName, j+1), append(oneTo, ex[1])
+	}
+	// inside: the To of exclusions from step 1 that end in [F, T).
+	var inside []int
+	for _, to1 := range oneTo {
+		if to1 >= from && to1 < to && !slices.Contains(inside, to1) {
+			inside = append(inside, to1)
+		}
 	}
 	excluded := t.Event + " IN (" + clickhouse.Strings(xs) + ")"
 	codes = append(codes, "("+t.Event+" IN ("+clickhouse.Strings(append(slices.Clone(xs), ones...))+")), 0")
@@ -208,8 +218,18 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 		st.next()
 		st.let(fmt.Sprintf("GV%d", k), runningMin(fmt.Sprintf("GR%d", k)))
 	}
+	// GM<m>, m in inside: the completion of steps F..m through the first
+	// good step-F event at or after each position (a running minimum: the
+	// completion grows with the step-F event).
+	for _, m := range inside {
+		st.next()
+		st.let(fmt.Sprintf("GMR%d", m), fmt.Sprintf("arrayMap((c, x, g, v) -> if(c = %d AND x >= g, v, %s), LRC, NX, CG%d_%d, CF%d_%d)", cF, big, to, cF+1, m, cF))
+		st.next()
+		st.let(fmt.Sprintf("GM%d", m), runningMin(fmt.Sprintf("GMR%d", m)))
+	}
 	// Per start, read at its markers: the completions from r (X<k>, every
-	// level from F) and from max(r, LX) (Q<k>, levels F..T-1).
+	// level from F) and from max(r, LX) (Q<k>, levels F..T-1), and through
+	// the first good step-F event (Y<m>, m in inside).
 	marker := func(arr string, code int) string {
 		return fmt.Sprintf("arrayReverse(arrayFilter((m, c) -> c = %d, %s, LRC))", code, arr)
 	}
@@ -221,6 +241,9 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 		} else {
 			st.let(fmt.Sprintf("X%d", k), marker(fmt.Sprintf("GV%d", k), 0))
 		}
+	}
+	for _, m := range inside {
+		st.let(fmt.Sprintf("Y%d", m), marker(fmt.Sprintf("GM%d", m), 0))
 	}
 	// NO<j>: per start, the next event of ones[j-1] after its instant
 	// (starts sort after the excluded events of their instant).
@@ -244,11 +267,20 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 		args = append(args, fmt.Sprintf("X%d", k))
 		cond := fmt.Sprintf("x%d - s <= %s", k, W)
 		for i, to1 := range oneTo {
-			if to1 <= k {
-				cond += fmt.Sprintf(" AND x%d <= no%d", to1, oneName[i])
+			if to1 > k {
+				continue
 			}
+			done := "x"
+			if k >= to && slices.Contains(inside, to1) {
+				done = "y"
+			}
+			cond += fmt.Sprintf(" AND %s%d <= no%d", done, to1, oneName[i])
 		}
 		reach = append(reach, "toInt64("+cond+")")
+	}
+	for _, m := range inside {
+		params = append(params, fmt.Sprintf("y%d", m))
+		args = append(args, fmt.Sprintf("Y%d", m))
 	}
 	// m1: the highest To of an exclusion from step 1 whose event comes in
 	// the start's window (0: none).
@@ -263,14 +295,20 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 	for k := from; k < to; k++ {
 		params = append(params, fmt.Sprintf("q%d", k))
 		args = append(args, fmt.Sprintf("Q%d", k))
-		held = append(held, fmt.Sprintf("toInt64(q%d - s <= %s)", k, W))
+		cond := fmt.Sprintf("q%d - s <= %s", k, W)
+		for i, to1 := range oneTo {
+			if to1 >= from && to1 <= k {
+				cond += fmt.Sprintf(" AND q%d <= no%d", to1, oneName[i])
+			}
+		}
+		held = append(held, "toInt64("+cond+")")
 	}
 	st.next()
 	st.let("U", fmt.Sprintf("arrayMap((%s) -> %s, %s)", strings.Join(params, ", "), strings.Join(reach, " + "), strings.Join(args, ", ")))
 	st.let("H", fmt.Sprintf("arrayMap((%s) -> %d + %s, %s)", strings.Join(params, ", "), from-1, strings.Join(held, " + "), strings.Join(args, ", ")))
 	st.let("M1", fmt.Sprintf("arrayMap((%s) -> %s, %s)", strings.Join(params, ", "), m1, strings.Join(args, ", ")))
 	st.next()
-	st.let("FL", fmt.Sprintf("arrayMap((u, h, m) -> if(u < m, 0, if(u >= %d AND u < %d, greatest(h, %d), u)) + 1, U, H, M1)", from, to, from))
+	st.let("FL", fmt.Sprintf("arrayMap((u, h, m) -> if(u < m, 0, if(u >= %d AND u < %d, greatest(if(h >= m, h, 0), %d), u)) + 1, U, H, M1)", from, to, from))
 	lastDeepest(&st, "FL")
 	st.let("t0", "arrayElement(ST, idx)")
 	var done []string // the completion of each level
@@ -280,12 +318,25 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 	deltas := "emptyArrayInt64()"
 	if n > 1 {
 		st.let("fin", "multiIf("+strings.Join(done, ", ")+", t0)")
+		// noAt<m>: the counted start's bound on step m in inside, a column
+		// of its own so validT's lambdas capture a number, not NO.
+		caps := map[int]string{}
+		for _, m := range inside {
+			bound := big
+			for i, to1 := range oneTo {
+				if to1 == m {
+					bound = fmt.Sprintf("least(%s, arrayElement(NO%d, idx))", bound, oneName[i])
+				}
+			}
+			caps[m] = fmt.Sprintf("noAt%d", m)
+			st.let(caps[m], bound)
+		}
 		st.next()
 		// Per step, where its events are (IX) and how many came up to each
 		// event (CNT): the latest before an index j is IX[CNT[j]].
 		for k := 1; k < n-1; k++ {
 			if k == to {
-				validT(&st, from, to)
+				validT(&st, from, to, caps)
 				continue
 			}
 			st.let(fmt.Sprintf("CNT%d", k), fmt.Sprintf("arrayCumSum(arrayMap(c -> toUInt32(c = %d), C))", k+1))
@@ -335,8 +386,11 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 // to) a chain may reach: those whose latest step-F event (from) before
 // them, through steps F+1..T-1, has no excluded event after it before
 // their instant. Forward running maxima over the keys merged with the
-// excluded ones (code mask: after the steps of their instant).
-func validT(st *stages, from, to int) {
+// excluded ones (code mask: after the steps of their instant). caps
+// names, per step in [F, T) that an exclusion from step 1 ends at, the
+// column holding the latest time its event may have (the latest chain
+// passes it no later).
+func validT(st *stages, from, to int, caps map[int]string) {
 	mask := 1<<codeBits - 1
 	shift := strconv.Itoa(codeBits)
 	st.next()
@@ -346,14 +400,24 @@ func validT(st *stages, from, to int) {
 	st.let("KT", "arrayMap(k -> bitShiftRight(k, "+shift+"), KX)")
 	st.next()
 	st.let("LBV", fmt.Sprintf("arrayMap((c, t) -> if(c = %d, t, %s), KC, KT)", mask, neg))
-	st.let("AB"+strconv.Itoa(from), fmt.Sprintf("arrayMap((c, t) -> if(c = %d, t, %s), KC, KT)", from+1, neg))
+	// bounded takes the keys of step k, at times within its cap if any.
+	// 18.16 drops a column of an inner SELECT that only a lambda reads:
+	// arraySlice from 1 reads the cap outside it.
+	bounded := func(k int, expr string) string {
+		c, ok := caps[k]
+		if !ok {
+			return fmt.Sprintf(expr, "")
+		}
+		return "arraySlice(" + fmt.Sprintf(expr, " AND t <= "+c) + ", 1 + 0 * (" + c + "))"
+	}
+	st.let("AB"+strconv.Itoa(from), bounded(from, fmt.Sprintf("arrayMap((c, t) -> if(c = %d%%s, t, %s), KC, KT)", from+1, neg)))
 	st.next()
 	st.let("LB", runningMax("LBV"))
 	for k := from; k < to; k++ {
 		st.next()
 		st.let(fmt.Sprintf("A%d", k), runningMax(fmt.Sprintf("AB%d", k)))
 		st.next()
-		st.let(fmt.Sprintf("AB%d", k+1), fmt.Sprintf("arrayMap((c, a) -> if(c = %d, a, %s), KC, A%d)", k+2, neg, k))
+		st.let(fmt.Sprintf("AB%d", k+1), bounded(k+1, fmt.Sprintf("arrayMap((c, t, a) -> if(c = %d%%s, a, %s), KC, KT, A%d)", k+2, neg, k)))
 	}
 	st.next()
 	st.let("VX", fmt.Sprintf("arrayMap((b, x) -> b > %s AND b >= x, AB%d, LB)", neg, to))
