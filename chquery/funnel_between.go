@@ -378,7 +378,7 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+		return st.selectWhere(cols, inner(from, part), "level >= 0")
 	}, nil
 }
 

@@ -378,6 +378,6 @@ func (e *Engine) onceSharedSQL(ctx context.Context, q query.FunnelQuery, span qu
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE lv != -1"
+		return st.selectWhere(cols, inner(from, part), "lv != -1")
 	}, nil
 }

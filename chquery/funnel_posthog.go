@@ -90,7 +90,7 @@ func (e *Engine) posthogAnySQL(ctx context.Context, q query.FunnelQuery, span qu
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+		return st.selectWhere(cols, inner(from, part), "level >= 0")
 	}, nil
 }
 
@@ -269,7 +269,7 @@ func (e *Engine) posthogSQL(ctx context.Context, q query.FunnelQuery, span query
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+		return st.selectWhere(cols, inner(from, part), "level >= 0")
 	}, nil
 }
 
@@ -548,7 +548,7 @@ func (e *Engine) posthogTypedSQL(ctx context.Context, q query.FunnelQuery, span 
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+		return st.selectWhere(cols, inner(from, part), "level >= 0")
 	}, nil
 }
 

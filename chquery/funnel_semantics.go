@@ -131,7 +131,7 @@ func (e *Engine) mixpanelSQL(ctx context.Context, q query.FunnelQuery, span quer
 		cols = append(cols, "tupleElement(arrayElement(ev, i1), 4)", "tupleElement(arrayElement(ev, i1), 5)")
 	}
 	return func(from, part string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+		return st.selectWhere(cols, inner(from, part), "level >= 0")
 	}, nil
 }
 
@@ -339,7 +339,7 @@ func (e *Engine) windowFunnelSQL(ctx context.Context, q query.FunnelQuery, span 
 		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {
-		return "SELECT " + strings.Join(cols, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+		return st.selectWhere(cols, inner(from, part), "level >= 0")
 	}, nil
 }
 

@@ -398,7 +398,7 @@ func (e *Engine) typedSQL(ctx context.Context, q query.FunnelQuery, span query.S
 		cols2 = append(cols2, "tupleElement("+row+", 3)", "tupleElement("+row+", 4)")
 	}
 	return func(from, part string) string {
-		return "SELECT " + strings.Join(cols2, ", ") + " FROM (" + st.wrap(inner(from, part)) + ") WHERE level >= 0"
+		return st.selectWhere(cols2, inner(from, part), "level >= 0")
 	}, nil
 }
 
