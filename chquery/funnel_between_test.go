@@ -200,8 +200,7 @@ func TestFunnelBetweenMatchesLocal(t *testing.T) {
 		b := f.load(halfHourly(rng, t0, names, 16), loc)
 		for qi := 0; qi < 10; qi++ {
 			var q query.FunnelQuery
-			win := []int64{0, 1, 2, 4, 8}[rng.Intn(5)]*hour + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			q.Window = randomWindow(rng, hour, 0, 1, 2, 4, 8)
 			order := rng.Perm(4)
 			for k := 0; k < 3+rng.Intn(2); k++ {
 				st := query.FunnelStep{Event: names[order[k]]}

@@ -159,18 +159,13 @@ func TestFunnelDisjointMatchesLocal(t *testing.T) {
 		loc, t0, day, _ := zoneOf(t, it)
 		names := []string{"a", "b", "c"}
 		slots := []int{3, 8, 20}[rng.Intn(3)]
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(30); u++ {
-			for e := rng.Intn(16); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(slots))*hour/2 + int64(rng.Intn(2))}
-				if v := rng.Intn(7); v > 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", "z", "10", "11", "10.0"}[v-1]}
-				}
-				raw = append(raw, re)
+		sixP := func(raw []query.RawEvent, re query.RawEvent) []query.RawEvent { // p on six events in seven
+			if v := rng.Intn(7); v > 0 {
+				re.Props = map[string]string{"p": []string{"x", "y", "z", "10", "11", "10.0"}[v-1]}
 			}
+			return append(raw, re)
 		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, loc)
+		b := f.load(randomEvents(rng, 30, 16, names, slotted(rng, t0, slots, hour/2), sixP), loc)
 		for qi := 0; qi < 3; qi++ {
 			// The first query is ordered with exclusions from step 1 (those
 			// from a later step, laterSQL, cost 5-10 times as much on
@@ -189,8 +184,7 @@ func TestFunnelDisjointMatchesLocal(t *testing.T) {
 			default:
 				q.Semantics, q.Options = query.SemClickHouse, []string{query.CHStrictOnce}
 			}
-			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour/2 + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			q.Window = randomWindow(rng, hour/2, 0, 1, 2, 3, 6)
 			for len(q.Steps) < 2 || len(disjointNames(q.Steps)) == 0 {
 				if len(q.Steps) == 5 {
 					q.Steps = q.Steps[:0]

@@ -3,7 +3,6 @@ package chquery
 import (
 	"math/rand"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -72,18 +71,10 @@ func TestFunnelExcludeSharedMatchesLocal(t *testing.T) {
 		b := f.load(halfHourly(rng, t0, names, 18), loc)
 		for qi := 0; qi < 10; qi++ {
 			var q query.FunnelQuery
-			win := []int64{0, 1, 2, 4, 8}[rng.Intn(5)]*hour + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
-			filter := map[string][]string{}
+			q.Window = randomWindow(rng, hour, 0, 1, 2, 4, 8)
+			step := oneFilterPerName(rng, 4)
 			for len(q.Steps) < 2+rng.Intn(3) || distinctNames(q.Steps) {
-				name := names[rng.Intn(3)]
-				if _, ok := filter[name]; !ok {
-					filter[name] = nil
-					if rng.Intn(4) == 0 {
-						filter[name] = randomFilter(rng)
-					}
-				}
-				q.Steps = append(q.Steps, query.FunnelStep{Event: name, Where: filter[name]})
+				q.Steps = append(q.Steps, step(names[rng.Intn(3)]))
 			}
 			n := len(q.Steps)
 			q.Exclude = []query.Exclusion{{Event: "x"}}

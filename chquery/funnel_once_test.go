@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -61,18 +60,7 @@ func TestFunnelStrictOnceMatchesLocal(t *testing.T) {
 		loc, t0, day, _ := zoneOf(t, it)
 		parts(it)
 		names := []string{"a", "b", "c", "d", "z"}
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(30); u++ {
-			for e := rng.Intn(14); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(6))*hour + int64(rng.Intn(2))}
-				if rng.Intn(2) == 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
-				}
-				raw = append(raw, re)
-			}
-		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, loc)
+		b := f.load(randomEvents(rng, 30, 14, names, slotted(rng, t0, 6, hour), withP(rng, 2, "x", "y", "10")), loc)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Semantics: query.SemClickHouse, Options: []string{query.CHStrictOnce}}
 			for _, o := range []string{query.CHStrictIncrease, query.CHStrictDedup, query.CHStrictOrder} {
@@ -83,23 +71,16 @@ func TestFunnelStrictOnceMatchesLocal(t *testing.T) {
 			if slices.Contains(q.Options, query.CHStrictOrder) && rng.Intn(2) == 0 {
 				q.Options = append(q.Options, query.CHAllowReentry)
 			}
-			win := []int64{0, 1, 2, 5}[rng.Intn(4)]*hour + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			q.Window = randomWindow(rng, hour, 0, 1, 2, 5)
 			order := rng.Perm(4)
 			shared := rng.Intn(2) == 0 // steps may share a name, with one filter per name
-			filter := map[string][]string{}
+			step := oneFilterPerName(rng, 3)
 			for k := 0; k < 1+rng.Intn(4); k++ {
-				st := query.FunnelStep{Event: names[order[k]]}
+				name := names[order[k]]
 				if shared {
-					st.Event = names[rng.Intn(3)]
+					name = names[rng.Intn(3)]
 				}
-				if f, ok := filter[st.Event]; ok {
-					st.Where = f
-				} else if rng.Intn(3) == 0 {
-					st.Where = randomFilter(rng)
-				}
-				filter[st.Event] = st.Where
-				q.Steps = append(q.Steps, st)
+				q.Steps = append(q.Steps, step(name))
 			}
 			randomScope(rng, &q, day)
 			sameFunnel(t, b, q)

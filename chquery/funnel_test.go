@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -180,22 +179,10 @@ func TestFunnelMatchesLocal(t *testing.T) {
 		loc, t0, day, next := zoneOf(t, it)
 		names := []string{"a", "b", "c", "d"}[:2+rng.Intn(3)]
 		slots := []int{3, 8, 60}[rng.Intn(3)]
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(30); u++ {
-			for e := rng.Intn(12); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(slots))*hour + int64(rng.Intn(2))}
-				if rng.Intn(2) == 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", "10", "9.5"}[rng.Intn(4)]}
-				}
-				raw = append(raw, re)
-			}
-		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, loc)
+		b := f.load(randomEvents(rng, 30, 12, names, slotted(rng, t0, slots, hour), withP(rng, 2, "x", "y", "10", "9.5")), loc)
 		for qi := 0; qi < queries; qi++ {
 			q := query.FunnelQuery{Mode: []string{"", query.FunnelStrict, query.FunnelAny}[rng.Intn(3)]}
-			win := []int64{0, 1, 2, 3, 5, 24}[rng.Intn(6)]*hour + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			q.Window = randomWindow(rng, hour, 0, 1, 2, 3, 5, 24)
 			filterPerName := map[string][]string{}
 			for k := 0; k < 2+rng.Intn(3); k++ {
 				st := query.FunnelStep{Event: names[rng.Intn(len(names))]}
@@ -445,20 +432,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 	for it := 0; it < datasets; it++ {
 		loc, t0, day, _ := zoneOf(t, it)
 		names := []string{"a", "b", "c"}[:2+rng.Intn(2)]
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(30); u++ {
-			for e := rng.Intn(12); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(8))*hour + int64(rng.Intn(2))}
-				if rng.Intn(6) == 0 {
-					re.Event = "z" // in no step: strict_order's break
-				}
-				if rng.Intn(2) == 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
-				}
-				raw = append(raw, re)
-			}
-		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
+		raw := randomEvents(rng, 30, 12, names, slotted(rng, t0, 8, hour), orZ(rng, withP(rng, 2, "x", "y", "10"))) // z: strict_order's break
 		b := f.load(raw, loc)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Semantics: []string{query.SemMixpanel, query.SemClickHouse, query.SemAmplitude, query.SemPostHog}[rng.Intn(4)]}
@@ -481,8 +455,7 @@ func TestFunnelSemanticsMatchLocal(t *testing.T) {
 					q.Options = append(q.Options, query.CHStrictOnce)
 				}
 			}
-			win := []int64{0, 1, 2, 5}[rng.Intn(4)]*hour + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			q.Window = randomWindow(rng, hour, 0, 1, 2, 5)
 			for k := 0; k < 2+rng.Intn(3); k++ {
 				st := query.FunnelStep{Event: names[rng.Intn(len(names))]}
 				if rng.Intn(3) == 0 {
@@ -538,37 +511,19 @@ func TestFunnelAmplitudeMatchesLocal(t *testing.T) {
 	for it := 0; it < datasets; it++ {
 		loc, t0, day, _ := zoneOf(t, it)
 		names := []string{"a", "b", "c", "d"}
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(30); u++ {
-			for e := rng.Intn(14); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(36))*hour/2 + int64(rng.Intn(2))}
-				if rng.Intn(2) == 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
-				}
-				raw = append(raw, re)
-			}
-		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, loc)
+		b := f.load(randomEvents(rng, 30, 14, names, slotted(rng, t0, 36, hour/2), withP(rng, 2, "x", "y", "10")), loc)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Semantics: query.SemAmplitude}
-			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			q.Window = randomWindow(rng, hour, 0, 1, 2, 3, 6)
 			order := rng.Perm(len(names))
 			repeated := rng.Intn(2) == 0 // names drawn again, one filter per name
-			filterOf := map[string][]string{}
+			step := oneFilterPerName(rng, 4)
 			for k := 0; k < 1+rng.Intn(4); k++ {
-				st := query.FunnelStep{Event: names[order[k]]}
+				name := names[order[k]]
 				if repeated {
-					st.Event = names[rng.Intn(2)]
+					name = names[rng.Intn(2)]
 				}
-				if w, ok := filterOf[st.Event]; ok {
-					st.Where = w
-				} else if rng.Intn(4) == 0 {
-					st.Where = randomFilter(rng)
-				}
-				filterOf[st.Event] = st.Where
-				q.Steps = append(q.Steps, st)
+				q.Steps = append(q.Steps, step(name))
 			}
 			if rng.Intn(3) == 0 {
 				q.Mode = query.FunnelStrict
@@ -653,8 +608,7 @@ func TestFunnelExclusionsMatchLocal(t *testing.T) {
 		b := f.load(halfHourly(rng, t0, names, 14), loc)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Exclude: []query.Exclusion{{Event: "x"}}}
-			win := []int64{0, 1, 2, 4, 8}[rng.Intn(5)]*hour + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			q.Window = randomWindow(rng, hour, 0, 1, 2, 4, 8)
 			order := rng.Perm(4)
 			for k := 0; k < 2+rng.Intn(3); k++ {
 				st := query.FunnelStep{Event: names[order[k]]}
@@ -759,18 +713,7 @@ func TestFunnelPostHogHandChecked(t *testing.T) {
 // shuffled out of time order.
 func halfHourly(rng *rand.Rand, t0 int64, names []string, perUser int) []query.RawEvent {
 	const hour = int64(3_600_000)
-	var raw []query.RawEvent
-	for u := 0; u < 1+rng.Intn(30); u++ {
-		for e := rng.Intn(perUser); e > 0; e-- {
-			re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(30))*hour/2 + int64(rng.Intn(2))}
-			if rng.Intn(2) == 0 {
-				re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
-			}
-			raw = append(raw, re)
-		}
-	}
-	rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-	return raw
+	return randomEvents(rng, 30, perUser, names, slotted(rng, t0, 30, hour/2), withP(rng, 2, "x", "y", "10"))
 }
 
 // TestFunnelPostHogRepeatedHandChecked: PostHog over steps sharing a name.
@@ -863,38 +806,22 @@ func TestFunnelPostHogRepeatedMatchesLocal(t *testing.T) {
 		loc, t0, day, _ := zoneOf(t, it)
 		names := []string{"a", "b", "c"}
 		slots := []int{4, 12, 30}[rng.Intn(3)]
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(30); u++ {
-			for e := rng.Intn(14); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(slots))*hour/2 + int64(rng.Intn(2))}
-				if rng.Intn(6) == 0 {
-					re.Event = "z" // in no step: strict's break
-				}
-				if rng.Intn(2) == 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
-				}
-				raw = append(raw, re)
-				if rng.Intn(3) == 0 { // the same event again at its instant
-					raw = append(raw, query.RawEvent{User: re.User, Event: re.Event, Time: re.Time})
-				}
+		p := orZ(rng, withP(rng, 2, "x", "y", "10")) // z: strict's break
+		again := func(raw []query.RawEvent, re query.RawEvent) []query.RawEvent {
+			raw = p(raw, re)
+			if rng.Intn(3) == 0 { // the same event again at its instant
+				re = raw[len(raw)-1]
+				raw = append(raw, query.RawEvent{User: re.User, Event: re.Event, Time: re.Time})
 			}
+			return raw
 		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, loc)
+		b := f.load(randomEvents(rng, 30, 14, names, slotted(rng, t0, slots, hour/2), again), loc)
 		for qi := 0; qi < 10; qi++ {
 			q := query.FunnelQuery{Semantics: query.SemPostHog, Mode: []string{"", query.FunnelStrict}[rng.Intn(2)]}
-			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour/2 + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
-			filterOf := map[string][]string{}
+			q.Window = randomWindow(rng, hour/2, 0, 1, 2, 3, 6)
+			step := oneFilterPerName(rng, 3)
 			for k := 0; k < 1+rng.Intn(5); k++ {
-				st := query.FunnelStep{Event: names[rng.Intn(2+rng.Intn(2))]}
-				if w, ok := filterOf[st.Event]; ok {
-					st.Where = w
-				} else if rng.Intn(3) == 0 {
-					st.Where = randomFilter(rng)
-				}
-				filterOf[st.Event] = st.Where
-				q.Steps = append(q.Steps, st)
+				q.Steps = append(q.Steps, step(names[rng.Intn(2+rng.Intn(2))]))
 			}
 			randomScope(rng, &q, day)
 			sameFunnel(t, b, q)

@@ -3,7 +3,6 @@ package chquery
 import (
 	"math/rand"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -194,25 +193,19 @@ func TestFunnelFiltersDifferMatchesLocal(t *testing.T) {
 		loc, t0, day, _ := zoneOf(t, it)
 		names := []string{"a", "b", "c"}
 		slots := []int{3, 8, 20}[rng.Intn(3)]
-		var raw []query.RawEvent
-		for u := 0; u < 1+rng.Intn(30); u++ {
-			for e := rng.Intn(14); e > 0; e-- {
-				re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))], Time: t0 + int64(rng.Intn(slots))*hour/2 + int64(rng.Intn(2))}
-				if rng.Intn(4) != 0 {
-					re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
-				}
-				raw = append(raw, re)
+		mostlyP := func(raw []query.RawEvent, re query.RawEvent) []query.RawEvent { // p on three events in four
+			if rng.Intn(4) != 0 {
+				re.Props = map[string]string{"p": []string{"x", "y", "10"}[rng.Intn(3)]}
 			}
+			return append(raw, re)
 		}
-		rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-		b := f.load(raw, loc)
+		b := f.load(randomEvents(rng, 30, 14, names, slotted(rng, t0, slots, hour/2), mostlyP), loc)
 		for qi := 0; qi < 4; qi++ {
 			q := query.FunnelQuery{Semantics: []string{"", query.SemAmplitude, query.SemPostHog}[rng.Intn(3)]}
 			if q.Semantics == query.SemPostHog && rng.Intn(2) == 0 {
 				q.Mode = query.FunnelStrict
 			}
-			win := []int64{0, 1, 2, 3, 6}[rng.Intn(5)]*hour/2 + int64(rng.Intn(2))
-			q.Window = strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+			q.Window = randomWindow(rng, hour/2, 0, 1, 2, 3, 6)
 			for len(q.Steps) < 2 || !filtersDiffer(q.Steps) {
 				if len(q.Steps) == 4 {
 					q.Steps = q.Steps[:0]

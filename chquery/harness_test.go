@@ -242,17 +242,80 @@ func same[R any](t *testing.T, b *backends, q any, run func(query.Engine) (R, er
 func randomZoned(rng *rand.Rand, zones []string, days int64) (raw []query.RawEvent, loc *time.Location, base int64) {
 	loc, _ = time.LoadLocation(zones[rng.Intn(len(zones))])
 	base = time.Date(2026, time.Month(1+rng.Intn(11)), 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	for u := 0; u < 1+rng.Intn(25); u++ {
-		for e := rng.Intn(15); e > 0; e-- {
-			re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: []string{"a", "b"}[rng.Intn(2)], Time: base + rng.Int63n(days*86_400_000)}
-			if rng.Intn(2) == 0 {
-				re.Props = map[string]string{"p": []string{"x", "y", ""}[rng.Intn(3)]}
-			}
-			raw = append(raw, re)
+	when := func() int64 { return base + rng.Int63n(days*86_400_000) }
+	return randomEvents(rng, 25, 15, []string{"a", "b"}, when, withP(rng, 2, "x", "y", "")), loc, base
+}
+
+// dressing appends a drawn event to raw: as it is, with a property, under
+// another name, or with a copy at its instant.
+type dressing func(raw []query.RawEvent, re query.RawEvent) []query.RawEvent
+
+// randomEvents draws a random loop's timeline: persons u0, u1, ... (1 to
+// users of them), each with up to perUser-1 events of names, at times
+// when draws, each passed to dress; all shuffled out of time order (the
+// storage order, which the engines must not depend on). The draws come in
+// the order the loops drew them inline, so their datasets are the same.
+func randomEvents(rng *rand.Rand, users, perUser int, names []string, when func() int64, dress dressing) []query.RawEvent {
+	var raw []query.RawEvent
+	for u := 0; u < 1+rng.Intn(users); u++ {
+		for e := rng.Intn(perUser); e > 0; e-- {
+			re := query.RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(len(names))]}
+			re.Time = when()
+			raw = dress(raw, re)
 		}
 	}
 	rng.Shuffle(len(raw), func(i, j int) { raw[i], raw[j] = raw[j], raw[i] })
-	return raw, loc, base
+	return raw
+}
+
+// slotted draws times at t0 plus a whole number below slots of unit,
+// plus 0 or 1 ms: many equal times, and windows in milliseconds that land
+// on event times.
+func slotted(rng *rand.Rand, t0 int64, slots int, unit int64) func() int64 {
+	return func() int64 { return t0 + int64(rng.Intn(slots))*unit + int64(rng.Intn(2)) }
+}
+
+// withP gives one time in odds the event a property p of one of vals.
+func withP(rng *rand.Rand, odds int, vals ...string) dressing {
+	return func(raw []query.RawEvent, re query.RawEvent) []query.RawEvent {
+		if rng.Intn(odds) == 0 {
+			re.Props = map[string]string{"p": vals[rng.Intn(len(vals))]}
+		}
+		return append(raw, re)
+	}
+}
+
+// orZ renames one event in six z, an event of no step, then dresses it
+// with next.
+func orZ(rng *rand.Rand, next dressing) dressing {
+	return func(raw []query.RawEvent, re query.RawEvent) []query.RawEvent {
+		if rng.Intn(6) == 0 {
+			re.Event = "z"
+		}
+		return next(raw, re)
+	}
+}
+
+// randomWindow draws a loop's window: one of units (of unit ms) plus 0 or
+// 1 ms, in seconds as a query reads it.
+func randomWindow(rng *rand.Rand, unit int64, units ...int64) string {
+	win := units[rng.Intn(len(units))]*unit + int64(rng.Intn(2))
+	return strconv.FormatFloat(float64(win)/1000, 'f', -1, 64) + "s"
+}
+
+// oneFilterPerName makes the steps of a loop whose steps share names with
+// one filter a name: a name's first step draws it (one time in odds a
+// random filter, else none), its later steps take it.
+func oneFilterPerName(rng *rand.Rand, odds int) func(name string) query.FunnelStep {
+	filterOf := map[string][]string{}
+	return func(name string) query.FunnelStep {
+		w, ok := filterOf[name]
+		if !ok && rng.Intn(odds) == 0 {
+			w = randomFilter(rng)
+		}
+		filterOf[name] = w
+		return query.FunnelStep{Event: name, Where: w}
+	}
 }
 
 // partsEvery returns a function making dataset i of a loop read in parts,
