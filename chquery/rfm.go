@@ -17,8 +17,8 @@ import (
 // purchases (of opt.Event, else those with the revenue property), in
 // timeline order, with their times and revenue texts; here, as
 // segment.RFM reads them, the purchases among them are counted, the last
-// one's day taken and the revenues summed in that order, so the monetary
-// values agree to the last bit. Only those events are grouped by person.
+// one's day taken and the revenues summed in that order
+// (segment.RFMCounter), so the monetary values agree to the last bit. Only those events are grouped by person.
 // segment.ScoreRFM then scores them. The users come back sorted by id.
 func (e *Engine) RFM(ctx context.Context, opt segment.RFMOptions, loc *time.Location) (*segment.RFMReport, []segment.RFMUser, error) {
 	if loc == nil {
@@ -51,7 +51,7 @@ func (e *Engine) RFM(ctx context.Context, opt segment.RFMOptions, loc *time.Loca
 			" arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreakOf(t) + ", " + text + "))) AS s" +
 			" FROM " + from + " WHERE " + t.Where + " AND " + candidate + " GROUP BY person)"
 	}
-	lastDay := segment.LastDay(f.max, loc)
+	c := segment.NewRFMCounter(opt, f.max, loc)
 	var users []placed[segment.RFMUser]
 	err = e.unscoped().eachPerson(ctx, sql, func(row []string) error {
 		if len(row) != 4 {
@@ -63,27 +63,15 @@ func (e *Engine) RFM(ctx context.Context, opt segment.RFMOptions, loc *time.Loca
 		if err := firstErr(err1, err2, err3); err != nil || len(revs) != len(times) {
 			return i18n.Errorf("rfm: ClickHouse sent the row %q", strings.Join(row, " "))
 		}
-		u := segment.RFMUser{User: row[0]}
-		last := int64(-1)
+		c.Start(row[0])
 		for i, text := range revs {
 			v := math.NaN()
 			if x, err := strconv.ParseFloat(text, 64); err == nil {
 				v = x
 			}
-			if opt.Event != "" {
-				if math.IsNaN(v) {
-					v = 0
-				}
-			} else if math.IsNaN(v) {
-				continue
-			}
-			u.Frequency++
-			u.Monetary += v
-			last = times[i]
+			c.Add(times[i], v)
 		}
-		if u.Frequency > 0 {
-			u.Monetary = segment.RoundMonetary(u.Monetary)
-			u.RecencyDays = segment.RecencyDays(lastDay, last, loc)
+		if u, ok := c.User(); ok {
 			users = append(users, placed[segment.RFMUser]{u, order})
 		}
 		return nil

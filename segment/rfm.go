@@ -84,39 +84,72 @@ func RFM(ctx context.Context, d *query.Dataset, opt RFMOptions) (*RFMReport, []R
 		}
 		ev, _ = d.EventID(opt.Event)
 	}
-	loc := Zone(ctx, d)
-	lastDay := LastDay(d.MaxTime, loc)
+	c := NewRFMCounter(opt, d.MaxTime, Zone(ctx, d))
 	var users []RFMUser
 	for p := range d.Users {
-		u := RFMUser{User: d.Users[p]}
-		last := int64(-1)
+		c.Start(d.Users[p])
 		for i := d.Start[p]; i < d.Start[p+1]; i++ {
-			v := math.NaN()
-			if c := rev.Codes[i]; c != 0 {
-				v = rev.Num[c-1]
-			}
-			if ev >= 0 {
-				if d.Event[i] != ev {
-					continue
-				}
-				if math.IsNaN(v) {
-					v = 0
-				}
-			} else if math.IsNaN(v) {
+			if ev >= 0 && d.Event[i] != ev {
 				continue
 			}
-			u.Frequency++
-			u.Monetary += v
-			last = d.Time[i]
+			v := math.NaN()
+			if code := rev.Codes[i]; code != 0 {
+				v = rev.Num[code-1]
+			}
+			c.Add(d.Time[i], v)
 		}
-		if u.Frequency == 0 {
-			continue
+		if u, ok := c.User(); ok {
+			users = append(users, u)
 		}
-		u.Monetary = RoundMonetary(u.Monetary)
-		u.RecencyDays = RecencyDays(lastDay, last, loc)
-		users = append(users, u)
 	}
 	return ScoreRFM(opt, users, len(d.Users))
+}
+
+// RFMCounter counts one customer's purchases at a time as RFM does, from
+// the candidate events in timeline order (any backend).
+type RFMCounter struct {
+	opt     RFMOptions
+	loc     *time.Location
+	lastDay time.Time
+	u       RFMUser
+	last    int64 // the last purchase's time, -1 before any
+}
+
+// NewRFMCounter counts purchases with days in loc, over data whose last
+// event is at maxTime.
+func NewRFMCounter(opt RFMOptions, maxTime int64, loc *time.Location) *RFMCounter {
+	return &RFMCounter{opt: opt, loc: loc, lastDay: LastDay(maxTime, loc)}
+}
+
+// Start starts counting a customer's purchases.
+func (c *RFMCounter) Start(user string) { c.u, c.last = RFMUser{User: user}, -1 }
+
+// Add counts an event at the instant at with revenue v (NaN: the event
+// has no numeric revenue). With opt.Event the caller gives only events
+// of that name, each a purchase (of revenue 0 when it has none); else
+// only an event with a revenue is one.
+func (c *RFMCounter) Add(at int64, v float64) {
+	if math.IsNaN(v) {
+		if c.opt.Event == "" {
+			return
+		}
+		v = 0
+	}
+	c.u.Frequency++
+	c.u.Monetary += v
+	c.last = at
+}
+
+// User is the customer counted since Start, ok false when they made no
+// purchase.
+func (c *RFMCounter) User() (u RFMUser, ok bool) {
+	if c.u.Frequency == 0 {
+		return RFMUser{}, false
+	}
+	u = c.u
+	u.Monetary = RoundMonetary(u.Monetary)
+	u.RecencyDays = RecencyDays(c.lastDay, c.last, c.loc)
+	return u, true
 }
 
 // ScoreRFM scores customers whose RecencyDays, Frequency and Monetary are
