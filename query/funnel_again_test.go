@@ -104,6 +104,9 @@ func TestFunnelAgainMatchesFunnel(t *testing.T) {
 		if string(gt) != string(wt) {
 			t.Fatalf("iteration %d: top breakdown %s, want %s", it, gt, wt)
 		}
+		for n := range 3 {
+			checkTopOther(t, want, n)
+		}
 	}
 	t.Logf("%d of %d funnels derived, %d of them with another --by", derived, iters, byDerived)
 	if derived < iters/2 || byDerived < iters/20 {
@@ -141,5 +144,45 @@ func TestFunnelAgainRefuses(t *testing.T) {
 	}
 	if _, ok, _ := d.FunnelAgain(ctx, nil, week); ok {
 		t.Error("derived from no result")
+	}
+}
+
+// checkTopOther checks TopBreakdown(n)'s "other" funnel, which sums the
+// other values' rows of the breakdown, against the persons themselves:
+// those whose counted attempt's value is not among the top n, per step
+// reached and in progress.
+func checkTopOther(t *testing.T, r *FunnelResult, n int) {
+	t.Helper()
+	rows := r.TopBreakdown(n)
+	if r.byProp == nil || len(r.Breakdown) <= n+1 {
+		if len(rows) != len(r.Breakdown) {
+			t.Fatalf("top %d of %d values: %d rows", n, len(r.Breakdown), len(rows))
+		}
+		return
+	}
+	other := rows[len(rows)-1]
+	if len(rows) != n+1 || other.Value != OtherValue {
+		t.Fatalf("top %d: %d rows, the last %q", n, len(rows), other.Value)
+	}
+	top := map[string]bool{}
+	for _, b := range r.Breakdown[:n] {
+		top[b.Value] = true
+	}
+	reached, prog := make([]int, len(r.Steps)), make([]int, len(r.Steps))
+	for u, l := range r.Level {
+		if l < 0 || top[codeLabel(r.byProp, int(r.byProp.Codes[r.Attempt[u]]))] {
+			continue
+		}
+		for k := 0; k <= int(l); k++ {
+			reached[k]++
+		}
+		if r.InProgress[u] {
+			prog[l]++
+		}
+	}
+	for k, s := range other.Steps {
+		if s.Users != reached[k] || s.InProgress != prog[k] {
+			t.Fatalf("top %d, other's step %d: %d users, %d in progress; the persons say %d, %d", n, k+1, s.Users, s.InProgress, reached[k], prog[k])
+		}
 	}
 }
