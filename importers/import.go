@@ -264,6 +264,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 		}
 	}
 	p.stop() // the reader goroutine is done with the source and tp
+	store.Phase("read")
 	// Said again now that the rows are read: a reader may have learnt how
 	// its fields came (PostHog properties as JSON text, unpacked or not).
 	res.Mapping = rd.describe()
@@ -277,6 +278,7 @@ func ImportFile(ctx context.Context, db *store.DB, path string, opt Options) (*R
 		if err != nil && ctx.Err() == nil {
 			return res, err
 		}
+		store.Phase("held events")
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err // the reader may have stopped early: never commit a part

@@ -371,7 +371,11 @@ func startChunks(ctx context.Context, tx *sql.Tx, r *Rows, where string, args ..
 	}
 	wait = func() error { wg.Wait(); return firstErr }
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	rows, err := tx.QueryContext(ctx, "SELECT n, users, events, times FROM chunks "+where+" ORDER BY first_id", args...)
+	// Chunks are only ever appended, their ids and first ids growing
+	// together, so id order is event order. Ordered by first_id (no
+	// index), SQLite copied every chunk's blobs into a sorter first: 0.6 s
+	// of a 10M-event import's CPU, ten times that at 100M.
+	rows, err := tx.QueryContext(ctx, "SELECT n, users, events, times FROM chunks "+where+" ORDER BY id", args...)
 	if err != nil {
 		return nil, err
 	}

@@ -722,6 +722,7 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 	if err := t.tx.Commit(); err != nil {
 		return i18n.Errorf("commit import: %w", err)
 	}
+	Phase("commit")
 	return nil
 }
 
@@ -737,6 +738,7 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 	if err := t.writeChunk(ctx); err != nil {
 		return err
 	}
+	Phase("last chunk")
 	if t.totals != t.before {
 		if err := keepChunkTotals(ctx, t.tx, t.totals); err != nil {
 			return err
@@ -785,6 +787,7 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 			return err
 		}
 		t.dedup = nil
+		Phase("dedup index")
 		version, err := dataVersion(ctx, t.tx)
 		switch {
 		case err != nil:
@@ -796,6 +799,7 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 		if err != nil {
 			return err
 		}
+		Phase("snapshot")
 	}
 	return nil
 }
@@ -827,6 +831,7 @@ func (db *DB) truncateWAL() {
 	defer conn.Close()
 	conn.ExecContext(ctx, "PRAGMA busy_timeout = 100")
 	conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	Phase("checkpoint")
 	conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(busyTimeoutMs))
 }
 

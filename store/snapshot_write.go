@@ -19,7 +19,9 @@ func writeSnapshot(ctx context.Context, tx *sql.Tx, version int64) error {
 	if err != nil {
 		return err
 	}
+	Phase("snapshot load")
 	o := orderRows(r)
+	Phase("snapshot order")
 	w, err := newSegmentWriter(ctx, tx)
 	if err != nil {
 		return err
