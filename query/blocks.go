@@ -48,35 +48,59 @@ func (b *blocks[T]) each(fn func(vs []T)) {
 func (b *blocks[T]) release() {
 	for _, blk := range append(b.full, b.last) {
 		if c := cap(blk); c >= 256 && c <= blockLen && c&(c-1) == 0 {
-			if pool := blockPool[T](c); pool != nil {
-				blk = blk[:0]
-				pool.Put(&blk)
-			}
+			keepBlock(blk[:0])
 		}
 	}
 	*b = blocks[T]{}
 }
 
-// blockPools keep released blocks per element size and capacity (powers
-// of two from 256 to blockLen): the workbench's edits each took tens of
+// blockFree keeps released blocks for the next funnel, per element type
+// (int64 or int32) and capacity (powers of two from 256 to blockLen), up
+// to blockKeep bytes in all: the workbench's edits each took tens of
 // megabytes of fresh memory at 10M events for the times to convert,
-// which the kernel faulted in and Go cleared (a tenth of an edit's CPU
-// with the collector). A pool empties at garbage collections, which keeps
-// nothing for long.
-var blockPools [2][blockClasses]sync.Pool
+// which the kernel zeroed page by page and Go cleared. A sync.Pool kept
+// them until the next garbage collection only, and at 100M events the
+// edits collect between one another: the blocks' page faults were still
+// 3% of the edits' CPU (perf record). A block taken is empty (length 0):
+// nothing of the funnel that released it is read again.
+var blockFree struct {
+	sync.Mutex
+	lists [2][blockClasses][]any // *[]T
+	bytes int
+}
 
-const blockClasses = 12 // 1<<8 .. blockLen
+const (
+	blockClasses = 12        // 1<<8 .. blockLen
+	blockKeep    = 256 << 20 // bytes kept at most: a funnel's at 100M events
+)
 
-// blockPool is the pool of blocks of T (int64 or int32, else nil) of
-// capacity c.
-func blockPool[T any](c int) *sync.Pool {
+// blockClass is the list of blocks of T (int64 or int32, else ok false)
+// of capacity c, and the bytes of one.
+func blockClass[T any](c int) (kind, class, size int, ok bool) {
+	class = bits.TrailingZeros(uint(c)) - 8
 	switch any(*new(T)).(type) {
 	case int64:
-		return &blockPools[0][bits.TrailingZeros(uint(c))-8]
+		return 0, class, 8 * c, true
 	case int32:
-		return &blockPools[1][bits.TrailingZeros(uint(c))-8]
+		return 1, class, 4 * c, true
 	}
-	return nil
+	return 0, 0, 0, false
+}
+
+// keepBlock keeps blk (empty, its capacity a power of two from 256 to
+// blockLen) for newBlock, unless blockKeep bytes are kept already.
+func keepBlock[T any](blk []T) {
+	kind, class, size, ok := blockClass[T](cap(blk))
+	if !ok {
+		return
+	}
+	blockFree.Lock()
+	defer blockFree.Unlock()
+	if blockFree.bytes+size > blockKeep {
+		return
+	}
+	blockFree.lists[kind][class] = append(blockFree.lists[kind][class], &blk)
+	blockFree.bytes += size
 }
 
 // newBlock is an empty block of capacity c (a power of two from 256 to
@@ -84,10 +108,18 @@ func blockPool[T any](c int) *sync.Pool {
 // 100M events a funnel's times are 64 MB, whose page faults cost as much
 // as a sixth of the funnel.
 func newBlock[T any](c int) []T {
-	if pool := blockPool[T](c); pool != nil {
-		if p, ok := pool.Get().(*[]T); ok {
-			return *p
+	if kind, class, size, ok := blockClass[T](c); ok {
+		blockFree.Lock()
+		l := blockFree.lists[kind][class]
+		if n := len(l); n > 0 {
+			blk := *l[n-1].(*[]T)
+			l[n-1] = nil
+			blockFree.lists[kind][class] = l[:n-1]
+			blockFree.bytes -= size
+			blockFree.Unlock()
+			return blk[:0]
 		}
+		blockFree.Unlock()
 	}
 	return store.HugePages(make([]T, 0, c))
 }
