@@ -105,10 +105,21 @@ func loadValues(sh *shared, k string, then func(k string, values []named) tea.Ms
 	}
 }
 
+// topValues lists p's values, most events first. The events are counted
+// a part per CPU: at 100M events one pass took half a second of the
+// filter dialog's wait for its values.
 func topValues(p *query.Prop) []named {
 	counts := make([]int, len(p.Values)+1)
-	for _, c := range p.Codes {
-		counts[c]++
+	for _, part := range eachPart(len(p.Codes), func(lo, hi int) []int {
+		c := make([]int, len(p.Values)+1)
+		for _, v := range p.Codes[lo:hi] {
+			c[v]++
+		}
+		return c
+	}) {
+		for v, n := range part {
+			counts[v] += n
+		}
 	}
 	var out []named
 	for i, v := range p.Values {
