@@ -58,9 +58,12 @@ func (db *DB) cachedOrdered(ctx context.Context, tx *sql.Tx, id cacheID, version
 	if o == nil {
 		return nil, nil
 	}
-	tail, err := unfoldedTail(ctx, tx, st, stored)
-	if err != nil {
-		return nil, err
+	var tail []freshEvent
+	if st.rows < stored { // else no tail, and nothing to read for it
+		var err error
+		if tail, err = unfoldedTail(ctx, tx, st, stored); err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(o.Time)+len(tail)) != stored {
 		return nil, nil // not these segments after all: decode them
