@@ -59,7 +59,14 @@ func (db *DB) cachedOrdered(ctx context.Context, tx *sql.Tx, id cacheID, version
 		return nil, nil
 	}
 	var tail []freshEvent
+	read := func(dst, src []byte) { copy(dst, src) }
 	if st.rows < stored { // else no tail, and nothing to read for it
+		// The reader first: it stops the warm mapping's touching, which
+		// would fault in pages the merge reads from the file instead,
+		// while SQLite reads the tail (at 100M events up to 390K events).
+		var done func()
+		read, done = db.columnReader()
+		defer done()
 		var err error
 		if tail, err = unfoldedTail(ctx, tx, st, stored); err != nil {
 			return nil, err
@@ -74,9 +81,7 @@ func (db *DB) cachedOrdered(ctx context.Context, tx *sql.Tx, id cacheID, version
 	}
 	o.Names = eventNames[1:]
 	if len(tail) > 0 {
-		read, done := db.columnReader()
 		o = o.withTail(tail, read)
-		done()
 	}
 	o.Version, o.fold = version, st
 	if o.Users, err = userIDs(ctx, tx, names); err != nil {
