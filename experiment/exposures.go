@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,8 +117,12 @@ func (sc *scan) add(q Query, steps int, x Exposure) {
 				sum += f
 			}
 		}
-		for range x.Users {
-			a.revenue = append(a.revenue, sum)
+		// One row stands for many users (a ClickHouse row for a whole
+		// group): room for them all at once, not an append each.
+		n := len(a.revenue)
+		a.revenue = slices.Grow(a.revenue, x.Users)[:n+x.Users]
+		for i := n; i < len(a.revenue); i++ {
+			a.revenue[i] = sum
 		}
 	}
 }

@@ -394,9 +394,11 @@ type stats struct {
 // moments uses Welford's update, stable for large sums of revenue, over
 // the values in ascending order: the sums of floating-point numbers depend
 // on their order, and users come in a different order from each backend
-// (import order locally, shard by shard on ClickHouse).
+// (import order locally, shard by shard on ClickHouse). It sorts xs in
+// place (a copy through an iterator cost a tenth of a second at 10M
+// events).
 func moments(xs []float64) stats {
-	xs = slices.Sorted(slices.Values(xs))
+	slices.Sort(xs)
 	s := stats{n: len(xs)}
 	m2 := 0.0
 	for i, x := range xs {
