@@ -52,7 +52,7 @@ func TestChurnMatchesLocal(t *testing.T) {
 		// four.
 		churnPartEvents = partEvents
 		if it%4 != 3 {
-			churnPartEvents = int64(len(raw)/8 + 1)
+			churnPartEvents = int64(len(raw)/4 + 1)
 		}
 		for qi := 0; qi < queries; qi++ {
 			opt := segment.ChurnOptions{WindowDays: []int{0, 7, 14, 30}[rng.Intn(4)], BaselineDays: []int{0, 10, 56}[rng.Intn(3)],
