@@ -165,11 +165,12 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 	// perStart: a reversed per-position array read at the starts, in
 	// their order.
 	perStart := func(arr string) string { return "arrayReverse(arrayFilter((m, s) -> s, " + arr + ", RS))" }
+	// The chains of stages up to L, side by side (sideBySide).
+	var chains [][]lets
 	// X_k, 1 <= k < F: per start, the greedy completion of steps 1..k.
 	for k := 1; k < from; k++ {
-		backward(&st, fmt.Sprintf("FA%d_", k), "RC", "RT", 2, k+1)
-		st.next()
-		st.let(fmt.Sprintf("X%d", k), perStart(fmt.Sprintf("FA%d_2", k)))
+		ch := backwardChain(fmt.Sprintf("FA%d_", k), "RC", "RT", 2, k+1)
+		chains = append(chains, append(ch, lets{{fmt.Sprintf("X%d", k), perStart(fmt.Sprintf("FA%d_2", k))}}))
 	}
 	r := "ST"
 	if from > 1 {
@@ -178,14 +179,23 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 	// LX: per start, the last excluded time up to s+W: window ends (code
 	// mask, after the excluded events of their instant) merged into the
 	// excluded keys, a running maximum.
-	st.next()
-	st.let("XW", fmt.Sprintf("arraySort(arrayConcat(XK0, arrayMap(s -> least(s + %s, %s) * %s + %d, ST)))", W, span54, unit, mask))
-	st.next()
-	st.let("XV", fmt.Sprintf("arrayMap(k -> if(bitAnd(k, %d) = 0, bitShiftRight(k, %s), %s), XW)", mask, shift, neg))
-	st.next()
-	st.let("XS", runningMax("XV"))
-	st.next()
-	st.let("LX", fmt.Sprintf("arrayFilter((v, k) -> bitAnd(k, %d) = %d, XS, XW)", mask, mask))
+	chains = append(chains, []lets{
+		{{"XW", fmt.Sprintf("arraySort(arrayConcat(XK0, arrayMap(s -> least(s + %s, %s) * %s + %d, ST)))", W, span54, unit, mask)}},
+		{{"XV", fmt.Sprintf("arrayMap(k -> if(bitAnd(k, %d) = 0, bitShiftRight(k, %s), %s), XW)", mask, shift, neg)}},
+		{{"XS", runningMax("XV")}},
+		{{"LX", fmt.Sprintf("arrayFilter((v, k) -> bitAnd(k, %d) = %d, XS, XW)", mask, mask)}},
+	})
+	// NO<j>: per start, the next event of ones[j-1] after its instant
+	// (starts sort after the excluded events of their instant).
+	for j := 1; j <= len(ones); j++ {
+		chains = append(chains, []lets{
+			{{fmt.Sprintf("OW%d", j), fmt.Sprintf("arraySort(arrayConcat(XK%d, arrayMap(s -> s * %s + %d, ST)))", j, unit, mask)}},
+			{{fmt.Sprintf("OV%d", j), fmt.Sprintf("arrayReverse(arrayMap(k -> if(bitAnd(k, %d) = 0, bitShiftRight(k, %s), %s), OW%d))", mask, shift, big, j)}},
+			{{fmt.Sprintf("OS%d", j), runningMin(fmt.Sprintf("OV%d", j))}},
+			{{fmt.Sprintf("NO%d", j), fmt.Sprintf("arrayReverse(arrayFilter((v, k) -> bitAnd(k, %d) = %d, OS%d, arrayReverse(OW%d)))", mask, mask, j, j)}},
+		})
+	}
+	sideBySide(&st, chains...)
 	// L: the keys of steps F.. (code +2), the excluded events' (code 2),
 	// and per start markers at r (code 0) and at max(r, LX) (code 1).
 	st.next()
@@ -198,35 +208,36 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 	cF := from + 3 // step F's code in L
 	// CF<k>_<cF>: the completion of steps F..k from the first step-F event
 	// at or after each position; CG<k>_<cF+1>: of steps F+1..k after it.
+	// Beside them, NX: the first excluded time after each position (those
+	// of a step-F event's instant sort before it).
+	chains = [][]lets{{
+		{{"NXV", fmt.Sprintf("arrayMap((c, t) -> if(c = 2, t, %s), LRC, LRT)", big)}},
+		{{"NX", runningMin("NXV")}},
+	}}
 	for k := from; k < to; k++ {
-		backward(&st, fmt.Sprintf("CF%d_", k), "LRC", "LRT", cF, k+3)
+		chains = append(chains, backwardChain(fmt.Sprintf("CF%d_", k), "LRC", "LRT", cF, k+3))
 	}
 	for k := to; k < n; k++ {
-		backward(&st, fmt.Sprintf("CG%d_", k), "LRC", "LRT", cF+1, k+3)
+		chains = append(chains, backwardChain(fmt.Sprintf("CG%d_", k), "LRC", "LRT", cF+1, k+3))
 	}
-	// NX: the first excluded time after each position (those of a step-F
-	// event's instant sort before it).
-	st.next()
-	st.let("NXV", fmt.Sprintf("arrayMap((c, t) -> if(c = 2, t, %s), LRC, LRT)", big))
-	st.next()
-	st.let("NX", runningMin("NXV"))
+	sideBySide(&st, chains...)
 	// GV<k>: the completion of steps F..k through the first good step-F
-	// event at or after each position.
+	// event at or after each position; GM<m>, m in inside, of steps F..m
+	// (a running minimum: the completion grows with the step-F event).
+	chains = nil
 	for k := to; k < n; k++ {
-		st.next()
-		st.let(fmt.Sprintf("GR%d", k), fmt.Sprintf("arrayMap((c, x, g, m) -> if(c = %d AND x >= g, m, %s), LRC, NX, CG%d_%d, CG%d_%d)", cF, big, to, cF+1, k, cF+1))
-		st.next()
-		st.let(fmt.Sprintf("GV%d", k), runningMin(fmt.Sprintf("GR%d", k)))
+		chains = append(chains, []lets{
+			{{fmt.Sprintf("GR%d", k), fmt.Sprintf("arrayMap((c, x, g, m) -> if(c = %d AND x >= g, m, %s), LRC, NX, CG%d_%d, CG%d_%d)", cF, big, to, cF+1, k, cF+1)}},
+			{{fmt.Sprintf("GV%d", k), runningMin(fmt.Sprintf("GR%d", k))}},
+		})
 	}
-	// GM<m>, m in inside: the completion of steps F..m through the first
-	// good step-F event at or after each position (a running minimum: the
-	// completion grows with the step-F event).
 	for _, m := range inside {
-		st.next()
-		st.let(fmt.Sprintf("GMR%d", m), fmt.Sprintf("arrayMap((c, x, g, v) -> if(c = %d AND x >= g, v, %s), LRC, NX, CG%d_%d, CF%d_%d)", cF, big, to, cF+1, m, cF))
-		st.next()
-		st.let(fmt.Sprintf("GM%d", m), runningMin(fmt.Sprintf("GMR%d", m)))
+		chains = append(chains, []lets{
+			{{fmt.Sprintf("GMR%d", m), fmt.Sprintf("arrayMap((c, x, g, v) -> if(c = %d AND x >= g, v, %s), LRC, NX, CG%d_%d, CF%d_%d)", cF, big, to, cF+1, m, cF)}},
+			{{fmt.Sprintf("GM%d", m), runningMin(fmt.Sprintf("GMR%d", m))}},
+		})
 	}
+	sideBySide(&st, chains...)
 	// Per start, read at its markers: the completions from r (X<k>, every
 	// level from F) and from max(r, LX) (Q<k>, levels F..T-1), and through
 	// the first good step-F event (Y<m>, m in inside).
@@ -244,18 +255,6 @@ func (e *Engine) betweenSQL(ctx context.Context, q query.FunnelQuery, span query
 	}
 	for _, m := range inside {
 		st.let(fmt.Sprintf("Y%d", m), marker(fmt.Sprintf("GM%d", m), 0))
-	}
-	// NO<j>: per start, the next event of ones[j-1] after its instant
-	// (starts sort after the excluded events of their instant).
-	for j := 1; j <= len(ones); j++ {
-		st.next()
-		st.let(fmt.Sprintf("OW%d", j), fmt.Sprintf("arraySort(arrayConcat(XK%d, arrayMap(s -> s * %s + %d, ST)))", j, unit, mask))
-		st.next()
-		st.let(fmt.Sprintf("OV%d", j), fmt.Sprintf("arrayReverse(arrayMap(k -> if(bitAnd(k, %d) = 0, bitShiftRight(k, %s), %s), OW%d))", mask, shift, big, j))
-		st.next()
-		st.let(fmt.Sprintf("OS%d", j), runningMin(fmt.Sprintf("OV%d", j)))
-		st.next()
-		st.let(fmt.Sprintf("NO%d", j), fmt.Sprintf("arrayReverse(arrayFilter((v, k) -> bitAnd(k, %d) = %d, OS%d, arrayReverse(OW%d)))", mask, mask, j, j))
 	}
 	// FL: per start its level plus one. The levels reached are a prefix
 	// (each completion is no earlier than the one before, and a level
@@ -428,23 +427,53 @@ func validT(st *stages, from, to int, caps map[int]string) {
 	st.let(fmt.Sprintf("IX%d", to), "arrayFilter((i, v) -> v, arrayEnumerate(VT), VT)")
 }
 
-// backward defines, over reversed codes rc and times rt, <name><c> for c
-// from to down to from: per position, the least time the steps of codes
-// c..to can be done by events at or after it, one after another (an
-// instant's codes sort in step order), big for never: a running minimum
-// per code, linear.
-func backward(st *stages, name, rc, rt string, from, to int) {
+// backwardChain is the stages defining, over reversed codes rc and times
+// rt, <name><c> for c from to down to from: per position, the least time
+// the steps of codes c..to can be done by events at or after it, one after
+// another (an instant's codes sort in step order), big for never: a
+// running minimum per code, linear.
+func backwardChain(name, rc, rt string, from, to int) []lets {
 	const big = "toInt64(4611686018427387904)"
+	var out []lets
 	prev := ""
 	for c := to; c >= from; c-- {
-		st.next()
 		r := fmt.Sprintf("arrayMap((c, t) -> if(c = %d, t, %s), %s, %s)", c, big, rc, rt)
 		if prev != "" {
 			r = fmt.Sprintf("arrayMap((c, m) -> if(c = %d, m, %s), %s, %s)", c, big, rc, prev)
 		}
-		st.let(fmt.Sprintf("%sR%d", name, c), r)
 		prev = fmt.Sprintf("%s%d", name, c)
-		st.let(prev, runningMin(fmt.Sprintf("%sR%d", name, c)))
+		out = append(out, lets{{fmt.Sprintf("%sR%d", name, c), r}, {prev, runningMin(fmt.Sprintf("%sR%d", name, c))}})
+	}
+	return out
+}
+
+// lets is one stage's columns of a chain, name and expression, in order
+// (a column may read one before it).
+type lets [][2]string
+
+// sideBySide defines chains of stages that do not read each other's
+// columns with stage d of each chain in one SELECT: the query nests as
+// deep as the longest chain, not as their sum. 18.16 analyses a nested
+// SELECT again for each SELECT around it: a five-step betweenSQL with
+// its chains one after another cost ~4 s of server CPU before reading a
+// row.
+func sideBySide(st *stages, chains ...[]lets) {
+	for d := 0; ; d++ {
+		more := false
+		for _, ch := range chains {
+			if d < len(ch) {
+				if !more {
+					st.next()
+					more = true
+				}
+				for _, l := range ch[d] {
+					st.let(l[0], l[1])
+				}
+			}
+		}
+		if !more {
+			return
+		}
 	}
 }
 
