@@ -296,7 +296,8 @@ var churnPartEvents int64 = 1 << 21
 
 // churnParts runs a per-person query (sql, given the table and a
 // condition on its rows) where the events are, on the table or on every
-// shard of a table sharded by person at once, and reads its answers in
+// shard of a table sharded by person at once (with hostShards' threads),
+// and reads its answers in
 // RowBinary. A server finishes a query before it sends its answer
 // (QueryRowBinary), so the client scores only after it: a large table of
 // push's layout is read in ranges of persons (partConds) of at least
@@ -308,7 +309,7 @@ var churnPartEvents int64 = 1 << 21
 func (e *Engine) churnParts(ctx context.Context, sql partSQL, parts func(n int) []partReader) error {
 	clients, from := []*clickhouse.Client{e.client(ctx)}, e.t.From
 	if e.t.ShardedByPerson {
-		shards, err := e.shards(ctx)
+		shards, err := e.hostShards(ctx)
 		if err != nil {
 			return err
 		}
