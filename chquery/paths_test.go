@@ -178,7 +178,7 @@ func TestPathsPackedFallback(t *testing.T) {
 		t.Fatalf("got %v, want %s", got, want)
 	}
 	// A person of 8 bytes, which personNumber cannot hold: the query by
-	// the persons' text, events still packed.
+	// person_order (personKey), events still packed.
 	f.add(b, []query.RawEvent{{User: "12345678", Event: "view", Time: at(63)}, {User: "12345678", Event: "buy", Time: at(64)}})
 	b.single, b.sharded = fresh(b.single), fresh(b.sharded)
 	if _, err := b.single.c.Query(ctx, "SELECT sum("+personNumber(b.single.t)+") FROM "+b.single.t.From); !clickhouse.IsCode(err, codeThrowIf) {
@@ -191,4 +191,15 @@ func TestPathsPackedFallback(t *testing.T) {
 	if want := "view>cart=2 view>(end)=1 view>buy=1"; strings.Join(got, " ") != want {
 		t.Fatalf("with a person of 8 bytes: got %v, want %s", got, want)
 	}
+	// A table without person_order (pushed by an older spoor): the query
+	// by personNumber fails by throwIf, then the one by the persons' text.
+	for _, e := range []*Engine{b.single, b.sharded} {
+		tbl := *e.t
+		tbl.Order = ""
+		e.t = &tbl
+	}
+	if k := personKey(b.single.t); k != personNumber(b.single.t) {
+		t.Fatalf("personKey without person_order: %s", k)
+	}
+	samePaths(t, b, q)
 }
