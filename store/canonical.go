@@ -109,9 +109,23 @@ func appendValue(dst []byte, v any) []byte {
 	}
 }
 
+// jsonPlain marks the bytes json.Marshal writes into a string as they
+// are: not control characters, '"', '\\', '<', '>', '&' or non-ASCII. A
+// table lookup a byte instead of seven comparisons: the keys and values
+// of every event pass here (a tenth of a bulk import's writer CPU).
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\\<>&` {
+		t[c] = false
+	}
+	return t
+}()
+
 func appendJSONString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80 {
+		if !jsonPlain[s[i]] {
 			b, _ := json.Marshal(s) // rare path: escapes and non-ASCII
 			return append(dst, b...)
 		}

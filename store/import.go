@@ -94,8 +94,20 @@ type ImportTx struct {
 	nextID    int64 // events.id of the next row: ids are assigned here so the chunk knows them
 	pending   []any // parameters of rows not yet written, 8 per row
 	batch     *sql.Stmt
-	cols      chunk
+	cols      *chunk // the chunk filling
 	deferRows bool
+
+	// A bulk import (deferRows) writes each full chunk on a goroutine of
+	// its own while the next fills: storing a chunk and its new users
+	// (SQLite's B-trees) was a fifth of the CPU of the goroutine that
+	// paces the import, with parsing on the other core. writing is the
+	// chunk being written (nil: none), written gets its error and
+	// writtenID its id; spareCols is the chunk written before, whose
+	// buffers the next chunk reuses.
+	writing   *chunk
+	written   chan error
+	writtenID int64
+	spareCols *chunk
 
 	// totals are the chunks' (chunk_totals.go) with the import's own
 	// written so far; before, without them.
@@ -192,6 +204,7 @@ func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, erro
 		}
 		t.small = true
 	}
+	t.cols, t.spareCols, t.written = &chunk{}, &chunk{}, make(chan error, 1)
 	t.cols.reset(t.nextID)
 	t.deferRows = info.DeferRows
 	if !t.deferRows {
@@ -312,6 +325,11 @@ func (t *ImportTx) internUser(ctx context.Context, s string) (int64, error) {
 		// reads them whole once instead: lookups would cost more. Users
 		// new in this file are in the map already, with their ids.
 		t.findUser = nil
+		// A chunk being written adds users and their names blob in
+		// several statements: readUsers must not see half of them.
+		if err := t.waitChunk(); err != nil {
+			return 0, err
+		}
 		if err := t.readUsers(ctx); err != nil {
 			return 0, err
 		}
@@ -599,7 +617,9 @@ func (t *ImportTx) fullCache(ctx context.Context) error {
 }
 
 // writeChunk writes the columns gathered so far (and the rows of a last
-// partial batch) and starts a new chunk.
+// partial batch) and starts a new chunk. A bulk import's chunk is written
+// in the background (see writing): the chunk written before must be done
+// first, so at most one is under way and chunks keep their order.
 func (t *ImportTx) writeChunk(ctx context.Context) error {
 	if t.cols.n == 0 {
 		return nil
@@ -607,22 +627,49 @@ func (t *ImportTx) writeChunk(ctx context.Context) error {
 	if err := t.flushPending(ctx); err != nil {
 		return err
 	}
-	id, err := t.cols.write(ctx, t.tx, t.importID)
-	if err != nil {
+	if err := t.waitChunk(); err != nil {
 		return err
 	}
-	t.totals = chunkTotals{last: id, events: t.totals.events + int64(t.cols.n), nextID: t.nextID}
-	if err := t.flushInterned(ctx); err != nil {
-		return err
-	}
-	if !t.deferRows {
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('rows_upto', ?)
-			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(id, 10)); err != nil {
+	c, users, names := t.cols, t.newUsers, t.newNames
+	t.totals.events += int64(c.n)
+	t.totals.nextID = t.nextID
+	t.cols, t.spareCols = t.spareCols, c
+	t.cols.reset(t.nextID)
+	t.newUsers, t.newNames = nil, nil
+	write := func() error {
+		id, err := c.write(ctx, t.tx, t.importID)
+		if err != nil {
 			return err
 		}
+		t.writtenID = id
+		return flushInterned(ctx, t.tx, users, names)
 	}
-	t.cols.reset(t.nextID)
-	return nil
+	if t.deferRows {
+		t.writing = c
+		go func() { t.written <- write() }()
+		return nil
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	t.totals.last = t.writtenID
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES('rows_upto', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(t.writtenID, 10))
+	return err
+}
+
+// waitChunk waits for the chunk being written, if any, and returns its
+// error.
+func (t *ImportTx) waitChunk() error {
+	if t.writing == nil {
+		return nil
+	}
+	err := <-t.written
+	t.writing = nil
+	if err == nil {
+		t.totals.last = t.writtenID
+	}
+	return err
 }
 
 // flushPending writes the rows of a last, partial batch.
@@ -663,12 +710,20 @@ func (t *ImportTx) Link(ctx context.Context, anon, user string) error {
 }
 
 // flushInterned stores the users and event names interned since the last
-// flush. New users also go into user_names as one blob, which is how a
-// reader gets every distinct id without a query row per user.
+// flush (t.newUsers, t.newNames).
 func (t *ImportTx) flushInterned(ctx context.Context) error {
-	if len(t.newUsers) > 0 {
-		first, blob := t.newUsers[0][0], []byte(nil)
-		for _, p := range t.newUsers {
+	err := flushInterned(ctx, t.tx, t.newUsers, t.newNames)
+	t.newUsers, t.newNames = t.newUsers[:0], t.newNames[:0]
+	return err
+}
+
+// flushInterned stores new users and event names, each an (id, name)
+// pair. New users also go into user_names as one blob, which is how a
+// reader gets every distinct id without a query row per user.
+func flushInterned(ctx context.Context, tx *sql.Tx, newUsers, newNames [][2]any) error {
+	if len(newUsers) > 0 {
+		first, blob := newUsers[0][0], []byte(nil)
+		for _, p := range newUsers {
 			blob = binary.AppendUvarint(blob, uint64(len(p[1].(string))))
 			blob = append(blob, p[1].(string)...)
 		}
@@ -676,31 +731,29 @@ func (t *ImportTx) flushInterned(ctx context.Context) error {
 		// on distinct_id then takes each of its pages once per flush rather
 		// than once per user (at 100M events its 6.7M keys outgrow the page
 		// cache), and the statements' own cost is paid once per batch.
-		slices.SortFunc(t.newUsers, func(a, b [2]any) int { return strings.Compare(a[1].(string), b[1].(string)) })
-		for rest := t.newUsers; len(rest) > 0; {
+		slices.SortFunc(newUsers, func(a, b [2]any) int { return strings.Compare(a[1].(string), b[1].(string)) })
+		for rest := newUsers; len(rest) > 0; {
 			n := min(len(rest), batchRows)
 			args := make([]any, 0, 2*n)
 			for _, p := range rest[:n] {
 				args = append(args, p[0], p[1])
 			}
 			q := "INSERT INTO users(id, distinct_id) VALUES" + strings.Repeat("(?,?),", n-1) + "(?,?)"
-			if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return i18n.Errorf("store user: %w", err)
 			}
 			rest = rest[n:]
 		}
-		if _, err := t.tx.ExecContext(ctx, "INSERT INTO user_names(first_id, n, names) VALUES(?, ?, ?)",
-			first, len(t.newUsers), blob); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO user_names(first_id, n, names) VALUES(?, ?, ?)",
+			first, len(newUsers), blob); err != nil {
 			return i18n.Errorf("store user names: %w", err)
 		}
-		t.newUsers = t.newUsers[:0]
 	}
-	for _, p := range t.newNames {
-		if _, err := t.tx.ExecContext(ctx, "INSERT INTO event_names(id, name) VALUES(?, ?)", p[0], p[1]); err != nil {
+	for _, p := range newNames {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO event_names(id, name) VALUES(?, ?)", p[0], p[1]); err != nil {
 			return i18n.Errorf("store event name: %w", err)
 		}
 	}
-	t.newNames = t.newNames[:0]
 	return nil
 }
 
@@ -716,6 +769,7 @@ func (t *ImportTx) Commit(ctx context.Context, st ImportStats) error {
 	defer t.db.truncateWAL() // runs last: the transaction has ended either way
 	defer t.closeStmts()
 	if err := t.finish(ctx, st); err != nil {
+		t.waitChunk() // its error, if any, is the same failure
 		t.tx.Rollback()
 		return err
 	}
@@ -736,6 +790,9 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 		return err
 	}
 	if err := t.writeChunk(ctx); err != nil {
+		return err
+	}
+	if err := t.waitChunk(); err != nil {
 		return err
 	}
 	Phase("last chunk")
@@ -806,6 +863,7 @@ func (t *ImportTx) finish(ctx context.Context, st ImportStats) error {
 
 // Rollback abandons the import; the database is left as it was.
 func (t *ImportTx) Rollback() error {
+	t.waitChunk()                 // nothing may write into the transaction as it ends
 	t.unmap(context.Background()) // the rollback below ends the transaction either way
 	t.fullCache(context.Background())
 	t.closeStmts()
