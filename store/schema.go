@@ -3,7 +3,7 @@ package store
 // SchemaVersion is the version of the database layout this build writes.
 // Opening a database with a larger version is refused; a smaller one is
 // migrated in place by running the missing steps of migrations.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // readableFrom is the oldest schema a read-only open reads as it is:
 // schema 2 only added the snapshot and schema 3 the audience holdouts,
@@ -11,7 +11,8 @@ const SchemaVersion = 8
 // property chunks, which readers of any version tell apart by their first
 // byte; schemas 5 to 7 only moved the dedup hashes, which readers never use;
 // schema 8 added snapshot_added, which readers look at only when the
-// settings say a fold cycle wrote it.
+// settings say a fold cycle wrote it; schema 9 only changed how chunk_props
+// is stored and added indexes, under the same SQL.
 const readableFrom = 1
 
 // migrations[i] upgrades a database from version i to version i+1.
@@ -173,4 +174,30 @@ CREATE TABLE audience_holdout (
 	// several imports, and segments hold events the positions do not place
 	// (snapshot_fold.go); an older spoor would misplace them.
 	snapshotAddedSchema,
+	// 8 -> 9: chunk_props becomes a rowid table found through indexes on
+	// (key, chunk_id) and (chunk_id, key). Keyed by (key, chunk_id)
+	// WITHOUT ROWID, its B-tree held the rows themselves, dictionaries and
+	// codes of up to a MB at 100M events, and SQLite reads an overflowing
+	// record whole for each comparison of a search: each property column
+	// a small import stored read several whole rows (60-70 ms at 100M).
+	// snapshot_sizes answers the segments' counts from a page or two
+	// instead of a leaf per segment. All in the migration's transaction.
+	chunkPropsRowidSchema,
 }
+
+const chunkPropsRowidSchema = `
+CREATE TABLE chunk_props_rowid (
+	id       INTEGER PRIMARY KEY,
+	chunk_id INTEGER NOT NULL,
+	key      TEXT NOT NULL,
+	n_set    INTEGER NOT NULL,
+	dict     BLOB NOT NULL,
+	codes    BLOB NOT NULL
+);
+INSERT INTO chunk_props_rowid(chunk_id, key, n_set, dict, codes) SELECT chunk_id, key, n_set, dict, codes FROM chunk_props;
+DROP TABLE chunk_props;
+ALTER TABLE chunk_props_rowid RENAME TO chunk_props;
+CREATE UNIQUE INDEX chunk_props_key ON chunk_props(key, chunk_id);
+CREATE UNIQUE INDEX chunk_props_chunk ON chunk_props(chunk_id, key);
+CREATE INDEX IF NOT EXISTS snapshot_sizes ON snapshot(seg, n_persons, n_events);
+`

@@ -396,6 +396,9 @@ func (db *DB) migrate(version int) error {
 		if _, err := tx.Exec(migrations[v]); err != nil {
 			return i18n.Errorf("migrate %s from schema %d: %w", db.Path, v, err)
 		}
+		if migrateHook != nil {
+			migrateHook(v)
+		}
 	}
 	if version < 5 {
 		if err := migrateDedup(context.Background(), tx); err != nil {
@@ -423,6 +426,10 @@ func (db *DB) migrate(version int) error {
 	}
 	return tx.Commit()
 }
+
+// migrateHook, when set, runs after each migration step, before the
+// migration commits: a test stops the process there.
+var migrateHook func(from int)
 
 // Setting returns a setting, or def when it is not set.
 func (db *DB) Setting(ctx context.Context, key, def string) (string, error) {
