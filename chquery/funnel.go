@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/i18n"
@@ -85,39 +87,68 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 	lfrom, later := laterExclusions(q)
 	vendor := !strings.EqualFold(strings.TrimSpace(q.Semantics), query.SemSpoor) && strings.TrimSpace(q.Semantics) != ""
 	var sql partSQL
+	// typed: the part's columns are funnelRow's, read in RowBinary.
+	typed := false
 	switch {
 	case vendor:
 		sql, err = e.vendorSQL(ctx, q, span, f)
 	case strings.EqualFold(q.Mode, query.FunnelStrict):
 		sql, err = e.strictSQL(ctx, q, span, false)
+		typed = true
 	case anyOrder(q.Mode):
 		sql, err = e.anySQL(ctx, q, span, f)
 	case between:
 		sql, err = e.betweenSQL(ctx, q, span, f, from, to)
 	case later:
 		sql, err = e.laterSQL(ctx, q, span, f, lfrom)
+		typed = true
 	case distinctNames(q.Steps):
 		sql, err = e.distinctSQL(ctx, q, span, f, latestAttempt)
+		typed = true
 	case filtersDiffer(q.Steps):
 		sql, err = e.typedSQL(ctx, q, span, f, latestAttempt)
 	default:
 		sql, err = e.funnelSQL(ctx, q, span, f, latestAttempt)
+		typed = true
 	}
 	if err != nil {
 		return nil, err
 	}
 	window, _ := query.ParseDuration(windowOf(q))
-	var ps query.FunnelPerson
-	err = e.eachPart(ctx, sql, func(row []string) error {
-		if err := funnelPerson(row, q.By != "", &ps); err != nil {
-			return err
-		}
+	add := func(ps *query.FunnelPerson) error {
 		if ps.Level == -2 { // onceSharedSQL: too many chains at ps.Start
 			return query.StrictOnceOverflow(ps.User, ps.Start)
 		}
 		ps.Open = !vendor && ps.Start+window > f.max // other products have no "in progress"
-		return persons.Add(ps)
-	})
+		return persons.Add(*ps)
+	}
+	if typed {
+		var mu sync.Mutex
+		err = e.eachPartBinary(ctx, sql, func(n int) []func(r *clickhouse.RowBinary) error {
+			fns := make([]func(r *clickhouse.RowBinary) error, n)
+			for i := range fns {
+				var ps query.FunnelPerson
+				var names arena
+				fns[i] = func(r *clickhouse.RowBinary) error {
+					if err := readFunnelPerson(r, q.By != "", &ps, &names); err != nil {
+						return err
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					return add(&ps)
+				}
+			}
+			return fns
+		})
+	} else {
+		var ps query.FunnelPerson
+		err = e.eachPart(ctx, sql, func(row []string) error {
+			if err := funnelPerson(row, q.By != "", &ps); err != nil {
+				return err
+			}
+			return add(&ps)
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +268,57 @@ func funnelPerson(row []string, by bool, ps *query.FunnelPerson) error {
 		ps.By, ps.HasBy = row[5], row[6] == "1"
 	}
 	return nil
+}
+
+// funnelRow is a funnel part's columns from SQL for the level, t0 and the
+// deltas (funnelPerson's) and, with --by, for the value and whether the
+// event has it, cast to the types readFunnelPerson reads in RowBinary:
+// person String, po UInt64, level and t0 Int64, deltas Array(Int64), the
+// value String (as every property's is; uncast, as why's value of its
+// own is an array), has UInt64. The casts change no TabSeparated text.
+func funnelRow(level, t0, deltas string, by ...string) []string {
+	cols := []string{"person", "toUInt64(po)", "toInt64(" + level + ")", "toInt64(" + t0 + ")", "CAST(" + deltas + " AS Array(Int64))"}
+	if len(by) == 2 {
+		cols = append(cols, by[0], "toUInt64("+by[1]+")")
+	}
+	return cols
+}
+
+// readFunnelPerson reads one row of funnelRow's columns in RowBinary into
+// ps, reusing its Deltas; the names (person, --by value) are kept in
+// names.
+func readFunnelPerson(r *clickhouse.RowBinary, by bool, ps *query.FunnelPerson, names *arena) error {
+	ps.User = names.string(r.Bytes())
+	ps.Order = r.UInt64()
+	ps.Level = int(int64(r.UInt64()))
+	ps.Start = int64(r.UInt64())
+	ps.Deltas = r.AppendInt64s(ps.Deltas[:0])
+	if by {
+		ps.By = names.string(r.Bytes())
+		ps.HasBy = r.UInt64() == 1
+	}
+	if err := r.Err(); err != nil {
+		return i18n.Errorf("funnel: reading ClickHouse's row for %q: %w", ps.User, err)
+	}
+	return nil
+}
+
+// arena holds strings in shared blocks: one allocation per 64 KiB of
+// names rather than one per name. A block is never written again below
+// its length, so the strings cut from it stay as they were.
+type arena struct{ buf []byte }
+
+// string returns a string of b's bytes.
+func (a *arena) string(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(a.buf)+len(b) > cap(a.buf) {
+		a.buf = make([]byte, 0, max(64<<10, len(b)))
+	}
+	at := len(a.buf)
+	a.buf = append(a.buf, b...)
+	return unsafe.String(&a.buf[at], len(b))
 }
 
 func firstErr(errs ...error) error {
@@ -520,7 +602,7 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 		}
 		deltas = latestChain(&st, cls, func(s int) string { return fmt.Sprintf("e%d", s) }, capped)
 	}
-	cols := []string{"person", "po", "level", "t0", deltas}
+	cols := funnelRow("level", "t0", deltas)
 	if q.By != "" {
 		st.next()
 		// The counted step-1 event is the last stored at t0, or with
@@ -530,7 +612,7 @@ func (e *Engine) funnelSQL(ctx context.Context, q query.FunnelQuery, span query.
 			at = "1"
 		}
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0, byEv), "+at+")")
-		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
+		cols = funnelRow("level", "t0", deltas, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 
 	return func(from, part string) string {
@@ -682,9 +764,9 @@ func (e *Engine) strictSQL(ctx context.Context, q query.FunnelQuery, span query.
 		}
 		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
 	}
-	cols := []string{"person", "po", "level", "t0", deltas}
+	cols := funnelRow("level", "t0", deltas)
 	if q.By != "" {
-		cols = append(cols, "tupleElement(arrayElement(ev, idx), 4)", "tupleElement(arrayElement(ev, idx), 5)")
+		cols = funnelRow("level", "t0", deltas, "tupleElement(arrayElement(ev, idx), 4)", "tupleElement(arrayElement(ev, idx), 5)")
 	}
 	return func(from, part string) string {
 		return st.selectWhere(cols, inner(from, part), "level >= 0")

@@ -497,7 +497,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 		}
 		deltas = "arraySlice([" + strings.Join(ds, ", ") + "], 1, level)"
 	}
-	cols := []string{"person", "po", "level", "t0 + " + lit(base), deltas}
+	cols := funnelRow("level", "t0 + "+lit(base), deltas)
 	if q.By != "" {
 		st.next()
 		// The counted step-1 event is the last stored at t0, or with
@@ -507,7 +507,7 @@ func (e *Engine) distinctSQL(ctx context.Context, q query.FunnelQuery, span quer
 			at = "1"
 		}
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0 + "+lit(base)+", byEv), "+at+")")
-		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
+		cols = funnelRow("level", "t0 + "+lit(base), deltas, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {
 		return st.selectWhere(cols, inner(from, part), "level >= 0")

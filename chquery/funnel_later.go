@@ -217,11 +217,11 @@ func (e *Engine) laterSQL(ctx context.Context, q query.FunnelQuery, span query.S
 		st.let("att", count(fmt.Sprintf("TX%d", cls[0]), "<=", "t0"))
 		deltas = latestChain(&st, cls, func(int) string { return "fin" }, nil)
 	}
-	cols := []string{"person", "po", "level", "t0", deltas}
+	cols := funnelRow("level", "t0", deltas)
 	if q.By != "" {
 		st.next()
 		st.let("byRow", "arrayElement(arrayFilter(x -> x.1 = t0, byEv), -1)")
-		cols = append(cols, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
+		cols = funnelRow("level", "t0", deltas, "tupleElement(byRow, 3)", "tupleElement(byRow, 4)")
 	}
 	return func(from, part string) string {
 		// Persons with excluded events only have no step keys (groupCounts
