@@ -119,7 +119,10 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 	sql := "SELECT " + t.Event + " AS e, min(" + t.Time + "), max(" + t.Time + "), count(), " + id + " FROM " + t.From + " WHERE " + t.Where + " GROUP BY e ORDER BY e"
 	file, fileID, cached := e.factsFile(sql)
 	var key string
-	if cached {
+	switch {
+	case cached && t.Key != "" && !t.ShardedByPerson && !t.Distributed && time.Since(t.KeyRead) < keyFresh:
+		key = t.Key // read by Describe just before
+	case cached:
 		key, cached = e.factsKey(ctx)
 	}
 	if cached {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spoorhq/spoor/clickhouse"
 )
@@ -143,25 +144,11 @@ func (e *Engine) factsKey(ctx context.Context) (key string, ok bool) {
 	case t.Distributed:
 		return "", false
 	}
-	db, name := clickhouse.String(src.Database), clickhouse.String(table)
-	sql := "SELECT engine, toUInt32(metadata_modification_time), (SELECT concat(toString(count()), ' ', toString(sum(rows)), ' ', toString(sum(cityHash64(name, rows, bytes_on_disk, toUInt32(modification_time), data_version, path)))) FROM system.parts WHERE database = " + db + " AND table = " + name + " AND active) FROM system.tables WHERE database = " + db + " AND name = " + name
 	keys := make([]string, len(clients))
 	errs := make([]error, len(clients))
 	var wg sync.WaitGroup
 	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := c.InDatabase("system").Query(ctx, sql)
-			switch {
-			case err != nil:
-				errs[i] = err
-			case len(r.Rows) != 1 || !strings.HasSuffix(r.Rows[0][0], "MergeTree"):
-				errs[i] = os.ErrNotExist
-			default:
-				keys[i] = c.Addr() + " " + strings.Join(r.Rows[0], " ")
-			}
-		}()
+		wg.Go(func() { keys[i], _, errs[i] = partsKey(ctx, c, src.Database, table) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -170,4 +157,77 @@ func (e *Engine) factsKey(ctx context.Context) (key string, ok bool) {
 		}
 	}
 	return strings.Join(keys, "\n"), true
+}
+
+// partsKey is factsKey's part for a table on one server, and the table's
+// engine; os.ErrNotExist when it is not a MergeTree table.
+func partsKey(ctx context.Context, c *clickhouse.Client, database, table string) (key, engine string, err error) {
+	db, name := clickhouse.String(database), clickhouse.String(table)
+	sql := "SELECT engine, toUInt32(metadata_modification_time), (SELECT concat(toString(count()), ' ', toString(sum(rows)), ' ', toString(sum(cityHash64(name, rows, bytes_on_disk, toUInt32(modification_time), data_version, path)))) FROM system.parts WHERE database = " + db + " AND table = " + name + " AND active) FROM system.tables WHERE database = " + db + " AND name = " + name
+	r, err := c.InDatabase("system").Query(ctx, sql)
+	switch {
+	case err != nil:
+		return "", "", err
+	case len(r.Rows) != 1 || !strings.HasSuffix(r.Rows[0][0], "MergeTree"):
+		return "", "", os.ErrNotExist
+	}
+	return c.Addr() + " " + strings.Join(r.Rows[0], " "), r.Rows[0][0], nil
+}
+
+// The columns of a table (Describe) are kept in the cache beside its
+// facts, under the same key: an ALTER changes the table's
+// metadata_modification_time, which the key holds, and a table dropped
+// and created again has new parts. So a fresh process sends one query,
+// the key, before its analysis's, where it sent the columns' and the
+// key's. Only a MergeTree table's columns are kept: a Distributed
+// table's key is its shards' (factsKey), which an ALTER of the
+// Distributed table alone would not change.
+
+// keyFresh is how long after Describe read a table's key the first
+// analysis's facts are checked against it rather than a key read again.
+const keyFresh = 5 * time.Second
+
+// cachedTable is a cache file of a table's columns.
+type cachedTable struct {
+	ID      string              `json:"id"`
+	Key     string              `json:"key"`
+	Engine  string              `json:"engine"`
+	Columns []clickhouse.Column `json:"columns"`
+}
+
+// Describe is clickhouse.Describe for the analyses: a MergeTree table's
+// columns come from the cache when the table's key is the one they were
+// read under, and the table carries the key (clickhouse.Table.Key), so
+// the first analysis's facts need not read it again.
+func Describe(ctx context.Context, c *clickhouse.Client) (*clickhouse.Table, error) {
+	dir, err := userCacheDir()
+	if err != nil || dir == "" {
+		return clickhouse.Describe(ctx, c)
+	}
+	src := c.Source()
+	id := strings.Join([]string{"spoor table 1", c.Addr(), src.User, src.String()}, "\x00")
+	sum := sha256.Sum256([]byte(id))
+	// A folder of their own: the facts files are the folder's *.json.
+	file := filepath.Join(dir, "spoor", "clickhouse", "tables", hex.EncodeToString(sum[:16])+".json")
+	read := time.Now()
+	key, engine, err := partsKey(ctx, c, src.Database, src.Table)
+	if err != nil {
+		return clickhouse.Describe(ctx, c) // which explains a missing table
+	}
+	var ct cachedTable
+	if b, err := os.ReadFile(file); err == nil && json.Unmarshal(b, &ct) == nil && ct.ID == id && ct.Key == key && ct.Engine == engine {
+		if t, err := clickhouse.TableOf(src, c.Addr(), ct.Columns, ct.Engine); err == nil {
+			t.Key, t.KeyRead = key, read
+			return t, nil
+		}
+	}
+	t, err := clickhouse.Describe(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	// Stored under the key read before the columns: had an ALTER come in
+	// between, the next process reads them again.
+	storeJSON(file, cachedTable{ID: id, Key: key, Engine: engine, Columns: t.Columns})
+	t.Key, t.KeyRead = key, read
+	return t, nil
 }

@@ -31,10 +31,11 @@ func chSource(flagValue string) (*clickhouse.Source, error) {
 	return src, nil
 }
 
-// openClickHouse connects to the source's table and reads its layout.
+// openClickHouse connects to the source's table and reads its layout
+// (from the cache when the table has not changed: chquery.Describe).
 func openClickHouse(env *Env, src *clickhouse.Source) (*clickhouse.Client, *clickhouse.Table, error) {
 	c := clickhouse.NewClient(src)
-	t, err := clickhouse.Describe(env.Ctx, c)
+	t, err := chquery.Describe(env.Ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spoorhq/spoor/i18n"
 )
@@ -47,6 +48,11 @@ type Table struct {
 	// Virtual are properties computed from other columns, by key: the SQL
 	// of the value and of whether it is set (a --by segment:NAME label).
 	Virtual map[string][2]string
+	// Key, when set, is the table's facts key (package chquery), read at
+	// KeyRead just before its columns were taken from chquery's cache of
+	// them; empty when they were read from the server.
+	Key     string
+	KeyRead time.Time
 	// props are the property columns by key: every column but the user,
 	// event and time of schema "columns"; the p_ columns of push's layout
 	// (none on a table made by an older spoor, without PropKeysComment:
@@ -140,12 +146,19 @@ func (t *Table) PropKeys() string {
 // Describe reads the table's columns and checks it has what its schema
 // needs, explaining a missing table or column.
 func Describe(ctx context.Context, c *Client) (*Table, error) {
-	s := c.Source()
-	t := &Table{Source: s, From: Ident(s.Database) + "." + Ident(s.Table), Where: "1"}
-	cols, engine, err := columns(ctx, c, s.Table)
+	cols, engine, err := columns(ctx, c, c.Source().Table)
 	if err != nil {
 		return nil, err
 	}
+	return TableOf(c.Source(), c.Addr(), cols, engine)
+}
+
+// TableOf is Describe's table for a source whose table, on the server at
+// addr, has the columns cols and the engine engine (as Describe reads
+// them, or a cache of what it read: package chquery).
+func TableOf(s *Source, addr string, cols []Column, engine string) (*Table, error) {
+	t := &Table{Source: s, From: Ident(s.Database) + "." + Ident(s.Table), Where: "1"}
+	var err error
 	has := map[string]string{}
 	for _, col := range cols {
 		has[col.Name] = col.Type
@@ -166,7 +179,7 @@ func Describe(ctx context.Context, c *Client) (*Table, error) {
 		for _, col := range cols {
 			present = append(present, col.Name)
 		}
-		return i18n.Errorf("table %s.%s at %s has no column %s that %s has (its columns: %s)", s.Database, s.Table, c.Addr(), strings.Join(missing, i18n.T(", ")), schemaTable(s), strings.Join(present, i18n.T(", ")))
+		return i18n.Errorf("table %s.%s at %s has no column %s that %s has (its columns: %s)", s.Database, s.Table, addr, strings.Join(missing, i18n.T(", ")), schemaTable(s), strings.Join(present, i18n.T(", ")))
 	}
 	switch s.Schema {
 	case "spoor":
