@@ -255,17 +255,7 @@ func (e *Engine) hostShards(ctx context.Context) ([]*clickhouse.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hosts := map[string]int{}
-	host := func(c *clickhouse.Client) string {
-		h, _, err := net.SplitHostPort(c.Addr())
-		if err != nil {
-			return c.Addr()
-		}
-		return h
-	}
-	for _, c := range shards {
-		hosts[host(c)]++
-	}
+	onHost := onHost(shards)
 	var events int64
 	if f, err := e.data(ctx); err == nil {
 		events = f.count / int64(len(shards))
@@ -273,7 +263,7 @@ func (e *Engine) hostShards(ctx context.Context) ([]*clickhouse.Client, error) {
 	out := make([]*clickhouse.Client, len(shards))
 	for i, c := range shards {
 		out[i] = c
-		n := hosts[host(c)]
+		n := onHost[i]
 		if n == 1 {
 			continue
 		}
@@ -286,6 +276,27 @@ func (e *Engine) hostShards(ctx context.Context) ([]*clickhouse.Client, error) {
 		out[i] = c.Tune(tune)
 	}
 	return out, nil
+}
+
+// onHost is, per client, how many of clients are on its host (the host
+// of their addresses).
+func onHost(clients []*clickhouse.Client) []int {
+	host := func(c *clickhouse.Client) string {
+		h, _, err := net.SplitHostPort(c.Addr())
+		if err != nil {
+			return c.Addr()
+		}
+		return h
+	}
+	hosts := map[string]int{}
+	for _, c := range clients {
+		hosts[host(c)]++
+	}
+	n := make([]int, len(clients))
+	for i, c := range clients {
+		n[i] = hosts[host(c)]
+	}
+	return n
 }
 
 // EmptyNotes says what the local engine's notes say: a date range outside

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -219,8 +218,24 @@ func (e *Engine) partPlan(ctx context.Context) (*partPlan, error) {
 		}
 		from = e.t.Local
 	}
-	conds := e.partConds(ctx, e.parts(ctx)/sharing(clients))
-	k := len(conds)
+	// Servers on one host share its cores, which each server's threads
+	// count (its max_threads), so each splits its persons into its share
+	// of them; with one part each a server's query is eachPerson's
+	// (hostShards). The test cluster's two shards on two cores split in two
+	// parts each cost, at 10M events, 4.3-4.7 s of server CPU for a funnel
+	// against 4.0-4.1 s in one query each on two threads, and 2.4-3.0 s
+	// against 2.2-2.7 s for retention (7 runs each in turns, load 31-35).
+	k := e.parts(ctx)
+	if e.t.ShardedByPerson {
+		k /= slices.Max(onHost(clients))
+		if k <= 1 {
+			if clients, err := e.hostShards(ctx); err == nil {
+				return &partPlan{clients: clients, from: from, conds: []string{"1"}}, nil
+			}
+		}
+	}
+	conds := e.partConds(ctx, k)
+	k = len(conds)
 	// On one thread 18.16 groups in one hash table (two levels are
 	// allowed only to several threads or to a group by that may spill)
 	// and hands all of a part's persons on as one block, whose every
@@ -275,27 +290,6 @@ func (pl *partPlan) run(ctx context.Context, sql partSQL, run func(ctx context.C
 	}
 	wg.Wait()
 	return first
-}
-
-// sharing is the most servers of clients on one host (by the host of
-// their addresses). Servers on one host share its cores, which each
-// server's threads count (its max_threads), so each splits its persons
-// into its share of them: the test cluster's two shards on two cores
-// split in two parts each cost, at 10M events, 4.3-4.7 s of server CPU
-// for a funnel against 4.0-4.1 s in one query each, and 2.4-3.0 s
-// against 2.2-2.7 s for retention (7 runs each in turns, load 31-35).
-func sharing(clients []*clickhouse.Client) int {
-	n := map[string]int{}
-	most := 1
-	for _, c := range clients {
-		host, _, err := net.SplitHostPort(c.Addr())
-		if err != nil {
-			continue
-		}
-		n[host]++
-		most = max(most, n[host])
-	}
-	return most
 }
 
 // partConds are the conditions on the rows of eachPart's k parts (fewer
