@@ -21,7 +21,7 @@ n=${1:-1000000}
 REPEAT=${REPEAT:-5}
 STEPS=${STEPS:-view_item,add_to_cart,begin_checkout,purchase}
 mkdir -p data
-(cd .. && go build -o bench/data/spoor . && go build -o bench/data/chserve ./clickhouse/chtest/chserve)
+(cd .. && CGO_ENABLED=0 go build -o bench/data/spoor . && go build -o bench/data/chserve ./clickhouse/chtest/chserve)
 db=data/f-$n.db
 [ -f "$db" ] || data/spoor sample --scenario ecommerce --events "$n" --days 60 --seed 7 --db "$db" >/dev/null
 rm -f data/chf.hold && mkfifo data/chf.hold

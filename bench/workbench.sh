@@ -29,7 +29,7 @@ tmp=
 trap 'tmux kill-session -t "$s" 2>/dev/null || true; [ -z "$tmp" ] || rm -f "$tmp"' EXIT
 if [ -z "$bin" ]; then
   tmp=$(mktemp "${TMPDIR:-/tmp}/spoor-workbench.XXXXXX")
-  (cd .. && go build -o "$tmp" .)
+  (cd .. && CGO_ENABLED=0 go build -o "$tmp" .)
   bin=$tmp
 fi
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
