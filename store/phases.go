@@ -21,5 +21,5 @@ func Phase(name string) {
 		return
 	}
 	fmt.Fprintf(os.Stderr, "spoor: %-16s %9.1f ms wall %9.1f ms cpu\n", name,
-		float64(time.Since(phases.start).Microseconds())/1000, float64(cpuTime().Microseconds())/1000)
+		float64(time.Since(phases.start).Microseconds())/1000, float64(CPUTime().Microseconds())/1000)
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/spoorhq/spoor/store"
 )
 
 // timing reports where the workbench's time goes when SPOOR_TIMING is
@@ -35,9 +37,9 @@ func (t *timing) span(what string) func() {
 	if t == nil {
 		return func() {}
 	}
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), store.CPUTime()
 	return func() {
-		wall, used := time.Since(start), cpuTime()-cpu
+		wall, used := time.Since(start), store.CPUTime()-cpu
 		t.line(fmt.Sprintf("%-34s %8.1f ms  cpu %8.1f ms", what, ms(wall), ms(used)))
 	}
 }
@@ -52,9 +54,9 @@ func (t *timing) runSpan(what string) func() {
 	t.mu.Lock()
 	t.running, t.frames, t.drawing = true, 0, 0
 	t.mu.Unlock()
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), store.CPUTime()
 	return func() {
-		wall, used := time.Since(start), cpuTime()-cpu
+		wall, used := time.Since(start), store.CPUTime()-cpu
 		t.mu.Lock()
 		frames, drawing := t.frames, t.drawing
 		t.running = false
@@ -87,7 +89,7 @@ func (t *timing) mark(what string) {
 	if t == nil {
 		return
 	}
-	t.line(fmt.Sprintf("%-34s %8s     cpu %8.1f ms in all", what, "", ms(cpuTime())))
+	t.line(fmt.Sprintf("%-34s %8s     cpu %8.1f ms in all", what, "", ms(store.CPUTime())))
 	t.mu.Lock()
 	t.draw = what
 	t.mu.Unlock()
