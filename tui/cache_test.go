@@ -250,6 +250,16 @@ func TestFirstScreenWarmsTheVariantColumn(t *testing.T) {
 	if got := h.m.warmKeys(); !slices.Equal(got, top) {
 		t.Fatalf("with no variant chosen, warmed %v, want %v", got, top)
 	}
+	// Above warmPropsEvents the pickers' keys are left to the runs.
+	defer func(n int) { warmPropsEvents = n }(warmPropsEvents)
+	warmPropsEvents = h.m.sh.d.Len() - 1
+	if got := h.m.warmKeys(); len(got) != 0 {
+		t.Fatalf("above warmPropsEvents, warmed %v, want none", got)
+	}
+	warmPropsEvents = h.m.sh.d.Len()
+	if got := h.m.warmKeys(); !slices.Equal(got, top) {
+		t.Fatalf("at warmPropsEvents, warmed %v, want %v", got, top)
+	}
 	h.m.sh.props = nil
 	if h.m.warmCmd() != nil {
 		t.Fatal("warming with no variant chosen and no property keys")

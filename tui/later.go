@@ -85,6 +85,13 @@ type warmer interface {
 // first screen leaves idle.
 const warmProps = 4
 
+// warmPropsEvents is the most events at which the pickers' keys are
+// warmed. Above it a column not yet in the column cache is decoded from
+// the database (7-12 s of CPU each at 100M events), which competes with
+// the first screen and the first edits on a 2-core laptop (first screen
+// 4.0 -> 8.4 s at 100M); a column the cache holds maps in a run anyway.
+var warmPropsEvents = 20_000_000
+
 // warmKeys are the property columns warmCmd loads: the tabs' first
 // queries' (needed soonest), then the pickers' first ones.
 func (m *Model) warmKeys() []string {
@@ -93,6 +100,9 @@ func (m *Model) warmKeys() []string {
 		if w, ok := t.a.(warmer); ok {
 			keys = append(keys, w.warm()...)
 		}
+	}
+	if m.sh.d == nil || m.sh.d.Len() > warmPropsEvents {
+		return keys
 	}
 	for _, p := range m.sh.props[:min(warmProps, len(m.sh.props))] {
 		if !slices.Contains(keys, p.name) {
