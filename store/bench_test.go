@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -50,4 +51,43 @@ func benchImport(b *testing.B, evs []Event, deferRows bool) {
 		db.Close()
 	}
 	b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkOpenReadOnly measures the fixed cost an analysis pays to open a
+// database read-only, read a setting and close it again (removing
+// the -wal and -shm the open made): with SPOOR_BENCH_DB, on that file.
+func BenchmarkOpenReadOnly(b *testing.B) {
+	path := os.Getenv("SPOOR_BENCH_DB")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "b.db")
+		db, err := Open(path, Options{Create: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tx, err := db.BeginImport(context.Background(), ImportInfo{File: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range 1000 {
+			if err := tx.Add(context.Background(), &Event{User: "u" + strconv.Itoa(i%50), Name: "e", Time: int64(i) * 1000}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(context.Background(), ImportStats{}); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+	cpu0 := CPUTime()
+	for b.Loop() {
+		db, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.Setting(context.Background(), "timezone", ""); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+	b.ReportMetric(float64((CPUTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }

@@ -44,10 +44,12 @@ func (db *DB) CheckSame() error {
 // removeLeftovers undoes what a read-only open left beside the file: SQLite
 // creates -wal and -shm to read a WAL database but, read-only, cannot remove
 // them, and a -shm left with the reader's owner and mode can stop a later
-// writer. A plain connection that reads and closes removes them when it is
-// the last one using the file (SQLite checks that under an exclusive lock);
-// with the log empty, it writes nothing into the database.
-func (db *DB) removeLeftovers() {
+// writer. They are removed only when no other connection uses the file
+// (SQLite's own test, an exclusive lock on the database, made without a
+// second SQLite connection where the system allows: removeIfLast), and
+// nothing is written into the database. last: no other database is open
+// in this process.
+func (db *DB) removeLeftovers(last bool) {
 	if !db.cleanup || db.CheckSame() != nil {
 		return
 	}
@@ -55,7 +57,14 @@ func (db *DB) removeLeftovers() {
 	if err != nil {
 		return // not ours to tidy up
 	}
+	done := last && removeIfLast(f, db.Path)
 	f.Close()
+	if done {
+		return
+	}
+	// A plain connection that reads and closes removes them when it is the
+	// last one using the file; with the log empty, it writes nothing into
+	// the database.
 	c, err := sql.Open("sqlite", fileURI(db.Path)+"?mode=rw")
 	if err != nil {
 		return

@@ -140,6 +140,55 @@ func TestReadOnlyLeavesNoWALFiles(t *testing.T) {
 	}
 }
 
+// A read-only open that made the -wal and -shm leaves them in place when it
+// closes while another connection uses them: one opened after it in this
+// process, read-only or a writer. The writer, closing last, removes them.
+func TestReadOnlyFirstLeavesFilesInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	db, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	importEvents(t, db, someEvents(50, "e"))
+	db.Close()
+	sum := fileHash(t, path)
+	for _, other := range []Options{{ReadOnly: true}, {}} {
+		ro, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		countEvents(t, ro)
+		o, err := Open(path, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		countEvents(t, o)
+		ro.Close()
+		if left, _ := filepath.Glob(path + "-*"); len(left) != 2 {
+			t.Fatalf("%+v still open: %v left, want -wal and -shm", other, left)
+		}
+		if n := countEvents(t, o); n != 50 {
+			t.Fatalf("%+v after the first closed: %d events", other, n)
+		}
+		o.Close()
+		if other.ReadOnly {
+			// It found the files there: a writer's close removes them.
+			w, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			countEvents(t, w)
+			w.Close()
+		}
+		if left, _ := filepath.Glob(path + "-*"); len(left) > 0 {
+			t.Fatalf("%+v closed last: %v left", other, left)
+		}
+	}
+	if fileHash(t, path) != sum {
+		t.Fatal("the database bytes changed")
+	}
+}
+
 // A database cut short (a stopped copy, a full disk) is reported as damaged
 // with advice, not as "not a spoor database" (issue 20.10).
 func TestTruncatedIsDamaged(t *testing.T) {

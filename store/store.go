@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spoorhq/spoor/i18n"
@@ -75,6 +76,7 @@ type DB struct {
 	cleanup bool
 	id      fileID    // the file opened, to notice it deleted or replaced
 	cols    columnMap // the column cache file this handle mapped
+	open    bool      // counted in openFiles, until Close
 }
 
 // ResolvePath applies the --db flag, then SPOOR_DB, then the default.
@@ -189,10 +191,13 @@ func Open(path string, opt Options) (*DB, error) {
 	// which is budgeted at 40 bytes per event for an analysis (a small
 	// import maps it for its dedup lookups only: ImportTx.mapped). The
 	// switch to WAL waits until the file is known to be spoor's (prepare).
-	q := "_pragma=busy_timeout(" + strconv.Itoa(busyTimeoutMs) + ")&_pragma=foreign_keys(0)"
+	q := "_pragma=busy_timeout(" + strconv.Itoa(busyTimeoutMs) + ")"
 	if opt.ReadOnly {
+		// Foreign keys are off by default; a connection that never writes
+		// skips saying so (each pragma is a statement at connect).
 		q += "&mode=ro"
 	} else {
+		q += "&_pragma=foreign_keys(0)"
 		// A 64 MB page cache keeps the index pages of a bulk row fill in
 		// memory; imports write compact chunks and need little of it.
 		// mode=rw: a file deleted meanwhile is not quietly made anew.
@@ -214,14 +219,31 @@ func Open(path string, opt Options) (*DB, error) {
 	}
 	if err != nil && cantOpen(err) && !errors.Is(err, ErrNotSQLite) {
 		if opt.ReadOnly {
-			return openReadOnlyDir(path, q, opt, err)
+			db, err = openReadOnlyDir(path, q, opt, err)
+			if err != nil {
+				return nil, err
+			}
+			return db.counted(), nil
 		}
 		return nil, readOnlyError(path, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return db, nil
+	return db.counted(), nil
+}
+
+// openFiles counts the databases open on files in this process: a
+// read-only handle removes the -wal and -shm it made without a SQLite
+// connection only when it is the last (removeIfLast), because the locks of
+// this process's own connections are SQLite's to know.
+var openFiles atomic.Int64
+
+// counted adds db to openFiles.
+func (db *DB) counted() *DB {
+	openFiles.Add(1)
+	db.open = true
+	return db
 }
 
 func exists(path string) bool {
@@ -288,7 +310,12 @@ func (db *DB) Close() error {
 		db.user.db.Close()
 	}
 	err := db.SQL.Close()
-	db.removeLeftovers()
+	last := false
+	if db.open {
+		db.open = false
+		last = openFiles.Add(-1) == 0
+	}
+	db.removeLeftovers(last)
 	db.cols.dropWarm()
 	return err
 }
@@ -329,39 +356,23 @@ func (db *DB) prepare(opt Options) error {
 	return db.migrate(version)
 }
 
-// schemaSnapshot reads the schema version and the table names in one read
-// transaction: read apart, another process creating the schema in between
-// makes a new spoor file look like another program's (version 0, tables).
+// schemaSnapshot reads the schema version and the table names in one
+// statement, so in one read transaction: read apart, another process
+// creating the schema in between makes a new spoor file look like another
+// program's (version 0, tables). One statement, not a transaction of two:
+// every statement and transaction costs a read lock's system calls.
 func (db *DB) schemaSnapshot() (version int, tables []string, err error) {
-	tx, err := db.SQL.Begin()
+	var names sql.NullString
+	err = db.SQL.QueryRow(`SELECT user_version, (SELECT group_concat(name, char(0)) FROM sqlite_master WHERE type = 'table')
+		FROM pragma_user_version`).Scan(&version, &names)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer tx.Rollback()
-	if err = tx.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
-		return 0, nil, err
+	if names.Valid {
+		tables = strings.Split(names.String, "\x00")
+		slices.Sort(tables)
 	}
-	tables, err = tableNames(tx)
-	return version, tables, err
-}
-
-func tableNames(q interface {
-	Query(string, ...any) (*sql.Rows, error)
-}) ([]string, error) {
-	rows, err := q.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	return names, rows.Err()
+	return version, tables, nil
 }
 
 func (db *DB) migrate(version int) error {
