@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // genCSV writes n rows shaped like a product export: 50k users, six event
@@ -103,4 +104,40 @@ func BenchmarkImportJSONL(b *testing.B) {
 		}
 	}
 	b.ReportMetric(200000*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkReadCSVFile reads the file named by SPOOR_BENCH_CSV (bench/data's
+// ecommerce-10000000.csv, say) row by row as an import does, without a
+// store: the reading side of a large import alone.
+func BenchmarkReadCSVFile(b *testing.B) {
+	path := os.Getenv("SPOOR_BENCH_CSV")
+	if path == "" {
+		b.Skip("SPOOR_BENCH_CSV names no file")
+	}
+	for i := 0; i < b.N; i++ {
+		tp, err := NewTimeParser("", time.UTC)
+		if err != nil {
+			b.Fatal(err)
+		}
+		src, err := openSource(path, nil, "", 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rd, _, err := openReader(src, Options{}, tp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := &pump{rd: rd}
+		rows := 0
+		for bt := range p.start(bg) {
+			if bt.err != nil {
+				b.Fatal(bt.err)
+			}
+			rows += len(bt.items)
+			p.recycle(bt)
+		}
+		p.stop()
+		src.Close()
+		b.ReportMetric(float64(rows), "rows")
+	}
 }
