@@ -99,6 +99,9 @@ type facts struct {
 	// bounds are where the persons split into parts by their events
 	// (Engine.partBounds), nil until read; kept like persons.
 	bounds []string
+	// some is, per condition of Engine.any, whether an event meets it;
+	// kept like persons.
+	some map[string]bool
 }
 
 // data reads the facts once per engine: from the cache of an earlier

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -240,4 +241,49 @@ func TestExperimentVariantMask(t *testing.T) {
 		t.Fatalf("%d variants: values %q, error %v; want none", maxVariantBits+1, vals, err)
 	}
 	sameExperiment(t, b, q)
+}
+
+// TestExperimentCarriedCached: whether any event carries the variant and
+// the revenue is kept with the facts, so a new process asks neither; a
+// doctored entry under the table's key is what it reads.
+func TestExperimentCarriedCached(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	cacheIn(t, dir)
+	raw := []query.RawEvent{
+		{User: "a1", Event: "open", Time: day0, Props: map[string]string{"v": "A"}},
+		{User: "a1", Event: "buy", Time: day0 + 60_000, Props: map[string]string{"rev": "4"}},
+		{User: "b1", Event: "open", Time: day0, Props: map[string]string{"v": "B"}},
+	}
+	b := f.load(raw, time.UTC)
+	q := experiment.Query{Variant: "v", Goal: "buy", Window: "1h", Revenue: "rev"}
+	r := sameExperiment(t, b, q)
+	if len(r.Variants) != 2 || r.Variants[0].Name != "A" || r.Variants[0].Conversions != 1 || r.Variants[0].Rev.Total != 4 {
+		t.Fatalf("variants %+v, want A with 1 conversion and revenue 4, then B", r.Variants)
+	}
+	for _, file := range cacheFiles(t, dir) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c cachedFacts
+		if json.Unmarshal(data, &c) != nil || c.Names == nil {
+			continue // not a facts file
+		}
+		if len(c.Some) != 2 {
+			t.Fatalf("%s: kept %v, want the variant's and the revenue's answers", file, c.Some)
+		}
+		for k := range c.Some {
+			c.Some[k] = false
+		}
+		data, _ = json.Marshal(c)
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+		if _, err := fresh(e).Experiment(context.Background(), q); err == nil {
+			t.Fatalf("%s: the doctored entry (no event carries the variant) was not read", name)
+		}
+	}
 }

@@ -52,6 +52,8 @@ type cachedFacts struct {
 	Persons *int64 `json:"persons,omitempty"`
 	// Bounds are the persons' quantiles of Engine.partBounds, once read.
 	Bounds []string `json:"bounds,omitempty"`
+	// Some are Engine.any's answers, once read.
+	Some map[string]bool `json:"some,omitempty"`
 }
 
 // factsAt is where an engine's facts are cached and the key they were
@@ -73,7 +75,7 @@ func loadFacts(file, id, key string) *facts {
 	if c.Persons != nil {
 		f.persons = *c.Persons
 	}
-	f.bounds = c.Bounds
+	f.bounds, f.some = c.Bounds, c.Some
 	for i, n := range c.Names {
 		f.count += int64(c.Counts[i])
 		f.known[n] = true
@@ -95,7 +97,7 @@ func (e *Engine) keep(ctx context.Context, f *facts) {
 // storeFacts writes f to file under id and key, whole or not at all (a
 // temporary file renamed over it); a failure is only a cache miss later.
 func storeFacts(file, id, key string, f *facts) {
-	c := cachedFacts{ID: id, Key: key, Min: f.min, Max: f.max, Names: f.names, Counts: f.counts, MaxID: f.maxID, Bounds: f.bounds}
+	c := cachedFacts{ID: id, Key: key, Min: f.min, Max: f.max, Names: f.names, Counts: f.counts, MaxID: f.maxID, Bounds: f.bounds, Some: f.some}
 	if f.persons >= 0 {
 		c.Persons = &f.persons
 	}
