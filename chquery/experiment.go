@@ -41,9 +41,24 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 	}
 	var exposures []experiment.Exposure
 	count := func(vals []string) error {
+		// A column that is the same on every row (the variant, read from
+		// the mask with vals; the --by value without --by) is selected as
+		// a constant, not grouped: as a key it was a string hashed per
+		// person (10M events, a part's server CPU 1.14 -> 1.09 s).
+		variant, by, keys := "tupleElement(x0, 2)", "tupleElement(x0, 4) AS byv, tupleElement(x0, 5) AS byh", "seen, inTest, level, open, rv"
+		if vals != nil {
+			variant = "''"
+		} else {
+			keys += ", variant"
+		}
+		if q.By == "" {
+			by = "'' AS byv, toUInt8(0) AS byh"
+		} else {
+			keys += ", byv, byh"
+		}
 		sql := func(from, part string) string {
-			return "SELECT seen, tupleElement(x0, 2) AS variant, inTest, level, open, rv, tupleElement(x0, 4) AS byv, tupleElement(x0, 5) AS byh, count()" +
-				" FROM (" + p.inner(from, part, vals) + ") GROUP BY seen, variant, inTest, level, open, rv, byv, byh"
+			return "SELECT seen, " + variant + " AS variant, inTest, level, open, rv, " + by + ", count()" +
+				" FROM (" + p.inner(from, part, vals) + ") GROUP BY " + keys
 		}
 		return p.run(ctx, e, func(ctx context.Context) error {
 			exposures = exposures[:0]
