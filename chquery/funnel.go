@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unsafe"
 
 	"github.com/spoorhq/spoor/clickhouse"
@@ -115,38 +114,38 @@ func (e *Engine) Funnel(ctx context.Context, q query.FunnelQuery) (*query.Funnel
 		return nil, err
 	}
 	window, _ := query.ParseDuration(windowOf(q))
-	add := func(ps *query.FunnelPerson) error {
+	add := func(part *query.FunnelPersonsPart, ps *query.FunnelPerson) error {
 		if ps.Level == -2 { // onceSharedSQL: too many chains at ps.Start
 			return query.StrictOnceOverflow(ps.User, ps.Start)
 		}
 		ps.Open = !vendor && ps.Start+window > f.max // other products have no "in progress"
-		return persons.Add(*ps)
+		return part.Add(*ps)
 	}
 	if typed {
-		var mu sync.Mutex
+		// Each answer fills a part of its own: no lock, and the parts are
+		// sorted at once (FunnelPersons.Result).
 		err = e.eachPartBinary(ctx, sql, func(n int) []func(r *clickhouse.RowBinary) error {
 			fns := make([]func(r *clickhouse.RowBinary) error, n)
-			for i := range fns {
+			for i, part := range persons.Parts(n) {
 				var ps query.FunnelPerson
 				var names arena
 				fns[i] = func(r *clickhouse.RowBinary) error {
 					if err := readFunnelPerson(r, q.By != "", &ps, &names); err != nil {
 						return err
 					}
-					mu.Lock()
-					defer mu.Unlock()
-					return add(&ps)
+					return add(part, &ps)
 				}
 			}
 			return fns
 		})
 	} else {
 		var ps query.FunnelPerson
+		part := persons.Parts(1)[0]
 		err = e.eachPart(ctx, sql, func(row []string) error {
 			if err := funnelPerson(row, q.By != "", &ps); err != nil {
 				return err
 			}
-			return add(&ps)
+			return add(part, &ps)
 		})
 	}
 	if err != nil {
