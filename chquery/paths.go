@@ -61,12 +61,12 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 		}
 	}
 	code := "transform(" + t.Event + ", [" + clickhouse.Strings(f.names) + "], CAST([" + strings.Join(codes, ", ") + "] AS Array(UInt32)), toUInt32(0))"
-	anchor := clickhouse.String(p.Anchor)
 	// The forms tried in turn, each when the one before fails by throwIf:
 	// the events as packed numbers (packedOrder; without --by) and the
-	// persons as numbers (personNumber), then each given up.
+	// persons as numbers (personNumber), then each given up. E and T are
+	// an event's code and time as lambda bodies over x, one element of ev.
 	type form struct{ events, E, T, person string }
-	tuples := form{"arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", " + code + by + ")))", "arrayMap(x -> x.3, ev)", "arrayMap(x -> x.1, ev)", t.Person}
+	tuples := form{"arraySort(x -> (x.1, x.2), groupArray((" + t.Time + ", " + tiebreak + ", " + code + by + ")))", "x.3", "x.1", t.Person}
 	var forms []form
 	if k, ok := e.packedOrder(ctx, max(span.From, f.min), code, len(f.names)); ok && q.By == "" {
 		forms = append(forms, form{"arraySort(groupArray(" + k.key + "))", k.code, k.time, t.Person})
@@ -80,38 +80,41 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 			forms = slices.Insert(forms, i, n)
 		}
 	}
-	fm := forms[0]
-	inner := func(from, part string) string {
-		return "SELECT " + fm.person + " AS sp_person, " + fm.events + " AS ev" +
+	depth := strconv.Itoa(p.Depth)
+	// at is the first anchor's place in ev, the person's events in order;
+	// a person without one (at = 0) is left out after the grouping, where
+	// a HAVING countIf on the event's text cost every event a string
+	// comparison.
+	walk := func(fm form, from, part string) string {
+		inner := "SELECT " + fm.person + " AS sp_person, " + fm.events + " AS ev" +
 			" FROM " + from +
 			" WHERE " + t.Where + " AND " + part + " AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To) + " AND " + where +
-			" GROUP BY sp_person HAVING countIf(" + t.Event + " = " + anchor + ") > 0"
+			" GROUP BY sp_person"
+		return "SELECT *, arrayFirstIndex(x -> " + fm.E + " = toUInt32(" + anchorCode + "), ev) AS at FROM (" + inner + ") WHERE at > 0"
 	}
-	// Times are walked only to cut sessions.
+	// Only the walked events are mapped to codes and times: W, the anchor
+	// first. Without sessions or collapse the walk is at most depth steps
+	// past the anchor, so only those are taken.
 	var st stages
-	cols := func(fm form) []string {
-		if p.GapMs > 0 {
-			return []string{fm.E + " AS E", fm.T + " AS T"}
-		}
-		return []string{fm.E + " AS E"}
-	}
-	st.list = [][]string{cols(fm)}
 	st.next()
-	st.let("at", "indexOf(E, toUInt32("+anchorCode+"))")
-	st.next()
-	// The walk, anchor first: SE its events, ST their times.
-	if p.Backward {
-		st.let("SE", "arrayReverse(arraySlice(E, 1, at))")
-		if p.GapMs > 0 {
-			st.let("ST", "arrayReverse(arraySlice(T, 1, at))")
-		}
-	} else {
-		st.let("SE", "arraySlice(E, at)")
-		if p.GapMs > 0 {
-			st.let("ST", "arraySlice(T, at)")
-		}
+	bounded := p.GapMs == 0 && !p.Collapse
+	switch {
+	case p.Backward && bounded:
+		st.let("W", "arrayReverse(arraySlice(ev, greatest(toInt64(at) - "+depth+", 1), toInt64(at) - greatest(toInt64(at) - "+depth+", 1) + 1))")
+	case p.Backward:
+		st.let("W", "arrayReverse(arraySlice(ev, 1, at))")
+	case bounded:
+		st.let("W", "arraySlice(ev, at, "+depth+" + 1)")
+	default:
+		st.let("W", "arraySlice(ev, at)")
 	}
-	st.let("anchorBy", "arrayElement(ev, at)")
+	if q.By != "" {
+		st.let("anchorBy", "arrayElement(ev, at)")
+	}
+	st.next()
+	// The walk, anchor first: SE its events, ST their times (set per form
+	// below, as the first stage).
+	seStage := len(st.list) - 1
 	st.next()
 	// cut: the first event past the session's end (0: none). The first
 	// difference is 0, so a cut is never the anchor.
@@ -131,13 +134,17 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 		st.next()
 		walked = "K"
 	}
-	depth := strconv.Itoa(p.Depth)
 	st.let("steps", "arraySlice("+walked+", 2, "+depth+")")
 	st.next()
 	st.let("early", "toUInt8(length(steps) < "+depth+")")
+	var fm form
 	sql := func(from, part string) string {
+		st.list[seStage] = []string{"arrayMap(x -> " + fm.E + ", W) AS SE"}
+		if p.GapMs > 0 {
+			st.list[seStage] = append(st.list[seStage], "arrayMap(x -> "+fm.T+", W) AS ST")
+		}
 		return "SELECT steps, early, " + byCols + ", count()" +
-			" FROM (" + st.wrap(inner(from, part)) + ") GROUP BY steps, early, byv, byh"
+			" FROM (" + st.wrap(walk(fm, from, part)) + ") GROUP BY steps, early, byv, byh"
 	}
 	var counts []query.PathCount
 	collect := func(row []string) error {
@@ -172,7 +179,6 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 		return e.eachPart(ctx, sql, collect)
 	}
 	for _, fm = range forms {
-		st.list[0] = cols(fm)
 		if err = each(sql); !clickhouse.IsCode(err, codeThrowIf) {
 			break
 		}
@@ -218,8 +224,9 @@ const codeThrowIf = 395
 
 // packedKey is one UInt64 per event ordering a person's events by (time,
 // storage order) and carrying the event's code, with SQL taking the time
-// (Int64) and the code (UInt32) back out of an array of them (ev): one
-// number per event costs groupArray and arraySort far less than a tuple.
+// (Int64) and the code (UInt32) back out of one of them (x, in a lambda):
+// one number per event costs groupArray and arraySort far less than a
+// tuple.
 type packedKey struct{ key, time, code string }
 
 // packedOrder packs (time − lo, id, code) into one UInt64 for a table of
@@ -246,8 +253,8 @@ func (e *Engine) packedOrder(ctx context.Context, lo int64, code string, names i
 	fits := "id < " + strconv.FormatUint(1<<ib, 10) + " AND " + rel + " >= 0 AND " + rel + " < " + strconv.FormatUint(1<<tb, 10)
 	return packedKey{
 		key:  "bitOr(bitOr(" + shift(rel, ib+cb) + ", " + shift("id", cb) + "), toUInt64(" + code + ")) + throwIf(NOT (" + fits + "))",
-		time: "arrayMap(x -> toInt64(bitShiftRight(x, " + strconv.Itoa(ib+cb) + ")) + " + lit(lo) + ", ev)",
-		code: "arrayMap(x -> toUInt32(bitAnd(x, " + strconv.FormatUint(1<<cb-1, 10) + ")), ev)",
+		time: "toInt64(bitShiftRight(x, " + strconv.Itoa(ib+cb) + ")) + " + lit(lo),
+		code: "toUInt32(bitAnd(x, " + strconv.FormatUint(1<<cb-1, 10) + "))",
 	}, true
 }
 
