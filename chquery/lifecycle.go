@@ -69,7 +69,7 @@ func (e *Engine) Lifecycle(ctx context.Context, q query.LifecycleQuery) (*query.
 	// per-person scan).
 	kinds := []string{query.LifecycleUsers, query.LifecycleNew, query.LifecycleReturning, query.LifecycleResurrecting, query.LifecycleDormant}
 	sql := func(from string) string {
-		persons := "SELECT " + group + "arraySort(groupUniqArray(toInt32(" + ord + "))) AS A FROM " + from + " WHERE " + cond + " GROUP BY " + t.Person
+		persons := "SELECT " + group + "arraySort(groupUniqArray(toInt32(" + ord + "))) AS A FROM " + from + " WHERE " + cond + " GROUP BY " + personGroup(t)
 		codes := "arrayConcat([toInt64(0)]," +
 			" arrayMap((a, p) -> a * 8 + multiIf(p < 0, 1, p = a - 1, 2, 3), A, arrayPushFront(arrayPopBack(A), toInt32(-1)))," +
 			" arrayMap(a -> (a + 1) * 8 + 4, arrayFilter((a, nx) -> nx > a + 1, A, arrayPushBack(arrayPopFront(A), toInt32(2147483647)))))"

@@ -70,7 +70,7 @@ func (e *Engine) Retention(ctx context.Context, q query.RetentionQuery) (*query.
 	run := func(key string) error {
 		cells = cells[:0]
 		sql := func(from, part string) string {
-			return "SELECT " + by + ", x, count() FROM (" + rp.members(from, part, key, ord) + ") ARRAY JOIN arrayMap(k -> c * 1024 + k, arrayPushFront(" + ks + ", toInt32(0 * c))) AS x GROUP BY " + by + ", x"
+			return "SELECT " + by + ", x, count() FROM (" + rp.members(from, part, key, ord, false) + ") ARRAY JOIN arrayMap(k -> c * 1024 + k, arrayPushFront(" + ks + ", toInt32(0 * c))) AS x GROUP BY " + by + ", x"
 		}
 		// One query on each server's threads rather than one per part:
 		// what follows the per-person GROUP BY is small, and parts each
@@ -119,9 +119,17 @@ func (rp *retentionPersons) ordered(ctx context.Context, f *facts, run func(key 
 // and whether it is set (v, h), the ordinals of the periods the person
 // returned in (pr, in any order) and the person's place in the local
 // engine's lists (po, personCols). key orders a person's events
-// (Engine.withOrder's).
-func (rp *retentionPersons) members(from, part, key, ord string) string {
+// (Engine.withOrder's). Unless named, person is personGroup's number
+// where the table has one and po is 0: the counts need neither the
+// person's text nor place.
+func (rp *retentionPersons) members(from, part, key, ord string, named bool) string {
 	e, q, t := rp.e, rp.q, rp.e.t
+	// The key is not aliased person, which t.Where (a --segment's
+	// person IN ...) may name.
+	pcols, pkey := e.personCols(), "person"
+	if !named {
+		pcols, pkey = personGroup(t)+" AS sp_pk, toUInt64(0) AS po", "sp_pk"
+	}
 	isStart, isReturn := "1", "1"
 	if q.Start != "" {
 		isStart = "(" + t.Event + " = " + clickhouse.String(q.Start) + ")"
@@ -151,15 +159,15 @@ func (rp *retentionPersons) members(from, part, key, ord string) string {
 			f = first(v + ", toUInt8(" + has + ")")
 		}
 		firstOrd, _ := e.ordinalOf(rp.iv, rp.span.Loc, "ft")
-		return "SELECT person, toInt32(" + firstOrd + ") AS c, tupleElement(f, 1) AS v, tupleElement(f, 2) AS h, pr, po FROM (SELECT " + e.personCols() + ", " +
+		return "SELECT " + pkey + " AS person, toInt32(" + firstOrd + ") AS c, tupleElement(f, 1) AS v, tupleElement(f, 2) AS h, pr, po FROM (SELECT " + pcols + ", " +
 			"minIf(" + t.Time + ", " + inStart + ") AS ft, " + f + " AS f," +
 			" groupUniqArrayIf(toInt32(" + ord + "), " + isReturn + ") AS pr" + rows +
-			" GROUP BY person HAVING countIf(" + inStart + ") > 0)"
+			" GROUP BY " + pkey + " HAVING countIf(" + inStart + ") > 0)"
 	}
 	// Per person and period, then per person, then per membership.
-	periods := "SELECT " + e.personCols() + ", toInt32(" + ord + ") AS o, countIf(" + inStart + ") > 0 AS started, " + first(v+", toUInt8("+has+")") + " AS f," +
-		" countIf(" + isReturn + ") > 0 AS returned" + rows + " GROUP BY person, o"
-	return "SELECT person, s.1 AS c, s.2 AS v, s.3 AS h, pr, po FROM (SELECT person, any(po) AS po," +
+	periods := "SELECT " + pcols + ", toInt32(" + ord + ") AS o, countIf(" + inStart + ") > 0 AS started, " + first(v+", toUInt8("+has+")") + " AS f," +
+		" countIf(" + isReturn + ") > 0 AS returned" + rows + " GROUP BY " + pkey + ", o"
+	return "SELECT person, s.1 AS c, s.2 AS v, s.3 AS h, pr, po FROM (SELECT " + pkey + " AS person, any(po) AS po," +
 		" groupArrayIf((o, tupleElement(f, 1), tupleElement(f, 2)), started) AS S, groupArrayIf(o, returned) AS pr" +
 		" FROM (" + periods + ") GROUP BY person) ARRAY JOIN S AS s"
 }
@@ -179,7 +187,7 @@ func (rp *retentionPersons) of(ctx context.Context, cohort int64) ([]query.Reten
 	run := func(key string) error {
 		persons.reset()
 		sql := func(from, part string) string {
-			return "SELECT person, c, v, h, pr, po FROM (" + rp.members(from, part, key, ord) + ") WHERE c = toInt32(" + c + ")"
+			return "SELECT person, c, v, h, pr, po FROM (" + rp.members(from, part, key, ord, true) + ") WHERE c = toInt32(" + c + ")"
 		}
 		return e.eachPart(ctx, sql, func(row []string) error {
 			start, err1 := strconv.ParseInt(row[1], 10, 64)

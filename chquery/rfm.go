@@ -103,7 +103,7 @@ func (e *Engine) persons(ctx context.Context) (int, error) {
 	t := e.base
 	n = 0
 	err = e.unscoped().eachPerson(ctx, func(from string) string {
-		return "SELECT uniqExact(" + t.Person + ") FROM " + from + " WHERE " + t.Where
+		return "SELECT uniqExact(" + personGroup(t) + ") FROM " + from + " WHERE " + t.Where
 	}, func(row []string) error {
 		k, err := strconv.ParseInt(row[0], 10, 64)
 		if err != nil {
