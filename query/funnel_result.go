@@ -209,14 +209,23 @@ var parallelQuantiles = 1 << 14
 // quartileSeconds returns the 25th, 50th and 75th percentiles of ts in
 // seconds, each interpolated linearly between the closest ranks (the
 // common "type 7" definition; the median of an even count is the mean of
-// the middle two); nil when ts is empty. It reorders ts: selections of the
-// ranks needed, not a full sort, and each selection works only on the
-// part the ones before it left for its rank.
+// the middle two); nil when ts is empty. It may reorder ts: a few values
+// are selected in place, more are counted into buckets (quartilesOf).
 func quartileSeconds(ts []int64) (p25, median, p75 *float64) {
+	if len(ts) > selectInPlace {
+		// The breakdown's groups at 10M events: selections in place
+		// (partitions mispredicting on every other value) were a fifth
+		// of a --by edit.
+		return quartilesOf(func(fn func([]int64)) { fn(ts) })
+	}
 	ranks := quartileRanks(len(ts))
 	selectRanks(ts, 0, len(ts), ranks)
 	return quartilesAt(len(ts), func(i int) int64 { return ts[i] })
 }
+
+// selectInPlace is the most values quartileSeconds selects among in
+// place: below it, the buckets' counts cost more than the partitions.
+const selectInPlace = 256
 
 // quartilesOf is quartileSeconds of the times each gives, a run at a
 // time, which it neither copies nor reorders: a step's times for every
@@ -235,7 +244,7 @@ func quartilesOf(each func(fn func([]int64))) (p25, median, p75 *float64) {
 		return nil, nil, nil
 	}
 	ranks := quartileRanks(n)
-	vals := rankValues(each, lo, hi, ranks)
+	vals := rankValues(each, n, lo, hi, ranks)
 	return quartilesAt(n, func(i int) int64 { return vals[slices.Index(ranks, i)] })
 }
 
@@ -277,14 +286,18 @@ func quartilesAt(n int, at func(rank int) int64) (p25, median, p75 *float64) {
 }
 
 // rankValues returns the value at each of ranks (ascending, distinct)
-// among the values each gives, all within lo..hi, without copying or
-// reordering them: a count of the values per bucket of their top 16 bits
-// above lo finds each rank's bucket and its rank inside it, and only the
-// values of those few buckets are gathered and selected in. Values
-// closer than 65,536 apart are their bucket, with nothing to gather.
-func rankValues(each func(fn func([]int64)), lo, hi int64, ranks []int) []int64 {
-	const buckets = 1 << 16
-	shift := max(0, bits.Len64(uint64(hi)-uint64(lo))-16)
+// among the n values each gives, all within lo..hi, without copying or
+// reordering them: a count of the values per bucket of their top bits
+// above lo (about n/8 buckets, at most 65,536) finds each rank's bucket
+// and its rank inside it, and only the values of those few buckets are
+// gathered and selected in. Values closer than the buckets are their
+// bucket, with nothing to gather; a gathered bucket still large (times
+// to convert crowd below a minute of a week's window) is counted again
+// over its own span.
+func rankValues(each func(fn func([]int64)), n int, lo, hi int64, ranks []int) []int64 {
+	width := min(max(bits.Len(uint(n))-3, 6), 16)
+	buckets := 1 << width
+	shift := max(0, bits.Len64(uint64(hi)-uint64(lo))-width)
 	key := func(v int64) int { return int((uint64(v) - uint64(lo)) >> shift) }
 	counts := make([]int, buckets)
 	each(func(vs []int64) {
@@ -329,10 +342,23 @@ func rankValues(each func(fn func([]int64)), lo, hi int64, ranks []int) []int64 
 				in = append(in, within[j])
 			}
 		}
-		selectRanks(gathered[i], 0, len(gathered[i]), in)
+		g := gathered[i]
+		var vals []int64
+		if len(g) > selectInPlace {
+			blo, bhi := slices.Min(g), slices.Max(g)
+			vals = rankValues(func(fn func([]int64)) { fn(g) }, len(g), blo, bhi, in)
+		} else {
+			selectRanks(g, 0, len(g), in)
+			vals = make([]int64, len(in))
+			for x, r := range in {
+				vals[x] = g[r]
+			}
+		}
+		x := 0
 		for j := range ranks {
 			if bucket[j] == wb {
-				out[j] = gathered[i][within[j]]
+				out[j] = vals[x]
+				x++
 			}
 		}
 	}
