@@ -1,10 +1,12 @@
 package chquery
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,6 +97,14 @@ func TestStagesAndRFMMatchLocal(t *testing.T) {
 				}
 				sameJSON(t, name+" rfm", gotR, wantR)
 				sameJSON(t, name+" rfm users", gotU, wantU)
+				// Without ids (RFMTiers): the same report, and the same
+				// customers' scores in some order.
+				gotR, gotU, err = e.rfm(ctx, opt, tz, false)
+				if (err != nil) != (werr != nil) {
+					t.Fatalf("%s: rfm tiers %+v: error %v, local error %v", name, opt, err, werr)
+				}
+				sameJSON(t, name+" rfm tiers", gotR, wantR)
+				sameJSON(t, name+" rfm tiers' users", unnamed(gotU), unnamed(wantU))
 			}
 			// Attribution: buys credited to the rev values of the views
 			// before them (odd texts, equal times, ms), every model.
@@ -126,6 +136,74 @@ func TestStagesAndRFMMatchLocal(t *testing.T) {
 		}
 	}
 	t.Logf("attribution credited %d conversions", attributed)
+}
+
+// unnamed is users without their ids, in an order of their scores alone.
+func unnamed(users []segment.RFMUser) []segment.RFMUser {
+	out := make([]segment.RFMUser, len(users))
+	for i, u := range users {
+		u.User = ""
+		out[i] = u
+	}
+	slices.SortFunc(out, func(a, b segment.RFMUser) int {
+		return cmp.Or(cmp.Compare(a.Monetary, b.Monetary), cmp.Compare(a.Frequency, b.Frequency), cmp.Compare(a.RecencyDays, b.RecencyDays),
+			cmp.Compare(a.R, b.R), cmp.Compare(a.F, b.F), cmp.Compare(a.M, b.M), strings.Compare(a.Tier, b.Tier))
+	})
+	return out
+}
+
+// TestRFMTiesHandChecked: revenues at one instant are summed in storage
+// order, also where RFMTiers reads them without it. "three" buys 1e16,
+// -1e16 and 1 at noon, stored in that order: 1e16 + -1e16 + 1 = 1, where
+// 1e16 + 1 + -1e16 = 0 (1e16 + 1 rounds to 1e16). "two" buys 1e16 and 1
+// at one instant (either order gives 1e16 + 1 = 1e16) and "one" buys 2.5.
+func TestRFMTiesHandChecked(t *testing.T) {
+	f := newFixture(t)
+	noon := time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC).UnixMilli()
+	buy := func(user, rev string, at int64) query.RawEvent {
+		return query.RawEvent{User: user, Event: "buy", Time: at, Props: map[string]string{"rev": rev}}
+	}
+	raw := []query.RawEvent{
+		buy("two", "1e16", noon-86_400_000), buy("three", "1e16", noon), buy("one", "2.5", noon),
+		buy("three", "-1e16", noon), buy("two", "1", noon-86_400_000), buy("three", "1", noon),
+	}
+	b := f.load(raw, time.UTC)
+	ctx := context.Background()
+	want := []segment.RFMUser{
+		// Scores: 1 + 5 × (customers strictly worse) / 3; the tier by R and
+		// (F + M + 1) / 2.
+		{User: "two", RecencyDays: 1, Frequency: 2, Monetary: 1e16, R: 1, F: 2, M: 4, Tier: "at risk"},
+		{User: "three", RecencyDays: 0, Frequency: 3, Monetary: 1, R: 2, F: 4, M: 1, Tier: "at risk"},
+		{User: "one", RecencyDays: 0, Frequency: 1, Monetary: 2.5, R: 2, F: 1, M: 2, Tier: "hibernating"},
+	}
+	_, local, err := segment.RFM(ctx, b.local, segment.RFMOptions{Revenue: "rev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, "local", local, want)
+	// Also as a table without person_order (pushed by an older spoor):
+	// grouped by the persons' text, listed in its order.
+	noOrder := func(e *Engine) *Engine {
+		tbl := *e.base
+		tbl.Order = ""
+		return New(e.c, &tbl, e.loc)
+	}
+	engines := map[string]*Engine{"single": b.single, "sharded": b.sharded, "single, no order": noOrder(b.single), "sharded, no order": noOrder(b.sharded)}
+	for name, e := range engines {
+		for _, named := range []bool{true, false} {
+			rep, users, err := e.rfm(ctx, segment.RFMOptions{Revenue: "rev"}, nil, named)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if named && e.base.Order != "" {
+				sameJSON(t, name+" rfm users", users, want)
+			}
+			sameJSON(t, fmt.Sprintf("%s rfm users (named %v)", name, named), unnamed(users), unnamed(want))
+			if rep.Customers != 3 || rep.NonCustomers != 0 {
+				t.Fatalf("%s: %d customers, %d not; want 3 and 0", name, rep.Customers, rep.NonCustomers)
+			}
+		}
+	}
 }
 
 // TestStagesAndRFMHandChecked: three customers and a browser on a
@@ -232,5 +310,36 @@ func TestAttributionHandChecked(t *testing.T) {
 				t.Errorf("%s: %+v: %v, want %s", name, c.q, err, c.msg)
 			}
 		}
+	}
+}
+
+// TestRFMCustomerRead: a row's events in any order come sorted by time,
+// and three or more with a shared time are tied (their storage order is
+// not in the row); two are not, nor any row already in timeline order.
+func TestRFMCustomerRead(t *testing.T) {
+	for _, c := range []struct {
+		times, texts string
+		ordered      bool
+		want         []rfmEvent
+		tied         bool
+	}{
+		{"[3,1,2]", "['c','a','b']", false, []rfmEvent{{1, "a"}, {2, "b"}, {3, "c"}}, false},
+		{"[5,5]", "['x','y']", false, []rfmEvent{{5, "x"}, {5, "y"}}, false},
+		{"[5,4,5]", "['x','','y']", false, []rfmEvent{{4, ""}, {5, "x"}, {5, "y"}}, true},
+		{"[5,4,5]", "['x','','y']", true, []rfmEvent{{5, "x"}, {4, ""}, {5, "y"}}, false},
+		{"[7]", "['1e2']", false, []rfmEvent{{7, "1e2"}}, false},
+	} {
+		var cu rfmCustomer
+		order, err := cu.read([]string{"p", c.times, c.texts, "9"}, c.ordered)
+		if err != nil || order != 9 {
+			t.Fatalf("%s: order %d, error %v", c.times, order, err)
+		}
+		if c.tied != cu.tied || (!cu.tied && !slices.Equal(cu.events, c.want)) || (cu.tied && len(cu.events) != len(c.want)) {
+			t.Fatalf("%s %s ordered %v: %v tied %v, want %v tied %v", c.times, c.texts, c.ordered, cu.events, cu.tied, c.want, c.tied)
+		}
+	}
+	var cu rfmCustomer
+	if _, err := cu.read([]string{"p", "[1,2]", "['a']", "0"}, false); err == nil {
+		t.Fatal("two times and one text: no error")
 	}
 }

@@ -190,7 +190,11 @@ func segmentRFM(env *Env, args []string) error {
 	switch e := e.(type) {
 	case *chquery.Engine:
 		loc, _ := query.ZoneOf(env.Ctx) // --tz, else the table's zone
-		rep, list, err = e.RFM(env.Ctx, opt, loc)
+		if *users || *tier != "" {
+			rep, list, err = e.RFM(env.Ctx, opt, loc)
+		} else {
+			rep, err = e.RFMTiers(env.Ctx, opt, loc) // reads no user id
+		}
 	case *query.Dataset:
 		rep, list, err = segment.RFM(env.Ctx, e, opt)
 	}
