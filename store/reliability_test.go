@@ -42,6 +42,20 @@ func integrity(t *testing.T, db *DB) string {
 	return ok
 }
 
+// seededDB is a closed database in a temporary directory holding
+// someEvents(n, tag).
+func seededDB(t *testing.T, n int, tag string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "a.db")
+	db, err := Open(path, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	importEvents(t, db, someEvents(n, tag))
+	db.Close()
+	return path
+}
+
 func someEvents(n int, tag string) []Event {
 	evs := make([]Event, n)
 	for i := range evs {
@@ -147,19 +161,13 @@ func TestReadOnlyDirectory(t *testing.T) {
 // is refused at once with ErrReadOnly instead of SQLite opening it
 // read-only behind our back and failing at the first write.
 func TestReadOnlyFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "a.db")
-	db, err := Open(path, Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	importEvents(t, db, someEvents(50, "f"))
-	db.Close()
+	path := seededDB(t, 50, "f")
 	chattrImmutable(t, path)
 	sum := fileHash(t, path)
 	if _, err := Open(path, Options{}); !errors.Is(err, ErrReadOnly) {
 		t.Fatalf("write open of a read-only file: %v, want ErrReadOnly", err)
 	}
-	db, err = Open(path, Options{ReadOnly: true})
+	db, err := Open(path, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,13 +90,7 @@ func TestEmptyFile(t *testing.T) {
 // removes them again on Close, so none are left to trip a later writer.
 // Files another connection is using are left alone.
 func TestReadOnlyLeavesNoWALFiles(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "a.db")
-	db, err := Open(path, Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	importEvents(t, db, someEvents(50, "e"))
-	db.Close()
+	path := seededDB(t, 50, "e")
 	if left, _ := filepath.Glob(path + "-*"); len(left) > 0 {
 		t.Fatalf("the writer left %v", left)
 	}
@@ -144,13 +138,7 @@ func TestReadOnlyLeavesNoWALFiles(t *testing.T) {
 // closes while another connection uses them: one opened after it in this
 // process, read-only or a writer. The writer, closing last, removes them.
 func TestReadOnlyFirstLeavesFilesInUse(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "a.db")
-	db, err := Open(path, Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	importEvents(t, db, someEvents(50, "e"))
-	db.Close()
+	path := seededDB(t, 50, "e")
 	sum := fileHash(t, path)
 	for _, other := range []Options{{ReadOnly: true}, {}} {
 		ro, err := Open(path, Options{ReadOnly: true})
