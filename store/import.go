@@ -138,6 +138,12 @@ type ImportTx struct {
 // statements cut the per-statement cost that dominates bulk loads.
 const batchRows = 128
 
+// usersPerInsert is how many users one INSERT statement carries. A
+// statement of many rows journals each page it changes (to undo its rows
+// if one fails), once per statement: 1,024 rows a statement instead of
+// 128 took 4.4 -> 3.2 s CPU for 1.33M users in 20 flushes (load ~35).
+const usersPerInsert = 1024
+
 // BeginImport starts importing one file.
 func (db *DB) BeginImport(ctx context.Context, info ImportInfo) (*ImportTx, error) {
 	if db.ReadOnly {
@@ -737,16 +743,36 @@ func flushInterned(ctx context.Context, tx *sql.Tx, newUsers, newNames [][2]any)
 		// In distinct_id order and many rows a statement: the unique index
 		// on distinct_id then takes each of its pages once per flush rather
 		// than once per user (at 100M events its 6.7M keys outgrow the page
-		// cache), and the statements' own cost is paid once per batch.
+		// cache), and the statements' own cost is paid once per batch; the
+		// full batches' statement is prepared once per flush.
 		slices.SortFunc(newUsers, func(a, b [2]any) int { return strings.Compare(a[1].(string), b[1].(string)) })
+		const insert = "INSERT INTO users(id, distinct_id) VALUES"
+		var full *sql.Stmt
+		defer func() {
+			if full != nil {
+				full.Close()
+			}
+		}()
+		args := make([]any, 0, 2*usersPerInsert)
 		for rest := newUsers; len(rest) > 0; {
-			n := min(len(rest), batchRows)
-			args := make([]any, 0, 2*n)
+			n := min(len(rest), usersPerInsert)
+			args = args[:0]
 			for _, p := range rest[:n] {
 				args = append(args, p[0], p[1])
 			}
-			q := "INSERT INTO users(id, distinct_id) VALUES" + strings.Repeat("(?,?),", n-1) + "(?,?)"
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			var err error
+			switch {
+			case n < usersPerInsert:
+				_, err = tx.ExecContext(ctx, insert+strings.Repeat("(?,?),", n-1)+"(?,?)", args...)
+			case full == nil:
+				if full, err = tx.PrepareContext(ctx, insert+strings.Repeat("(?,?),", n-1)+"(?,?)"); err != nil {
+					break
+				}
+				fallthrough
+			default:
+				_, err = full.ExecContext(ctx, args...)
+			}
+			if err != nil {
 				return i18n.Errorf("store user: %w", err)
 			}
 			rest = rest[n:]
