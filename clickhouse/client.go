@@ -107,10 +107,13 @@ func settingsRefused(err error) bool {
 	return errors.As(err, &e) && e.Code == CodeReadonly && (strings.Contains(e.Message, "Cannot override setting") || strings.Contains(e.Message, "Cannot modify"))
 }
 
-// untune reports whether a query that failed with err should be sent
-// again without the tuning settings, and from then on leaves them out.
-func (c *Client) untune(err error) bool {
-	if len(c.tuning) == 0 || c.untuned.Load() || !settingsRefused(err) {
+// untune reports whether a query sent with the tuning settings (tuned)
+// that failed with err should be sent again without them, and from then
+// on leaves them out. Whether another query left them out meanwhile does
+// not matter: queries sent at once with them (a cluster's shards, each
+// by a client made from one) are each refused, and each is sent again.
+func (c *Client) untune(tuned bool, err error) bool {
+	if !tuned || len(c.tuning) == 0 || !settingsRefused(err) {
 		return false
 	}
 	c.untuned.Store(true)
@@ -213,8 +216,9 @@ func (c *Client) EachHeader(ctx context.Context, q string, header func(names, ty
 // settings when the user may not change them, and up to twice more when
 // it failed between shards.
 func (c *Client) send(ctx context.Context, q, format string) (io.Reader, func(), error) {
+	tuned := !c.untuned.Load()
 	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, format)
-	if c.untune(err) {
+	if c.untune(tuned, err) {
 		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, format)
 	}
 	for retry := 0; retry < 2 && transient(err) && ctx.Err() == nil; retry++ {
@@ -245,8 +249,9 @@ func splitTabs(line string, slab []string) (row, rest []string) {
 
 // Exec runs a statement that returns no rows (DDL, INSERT ... SELECT).
 func (c *Client) Exec(ctx context.Context, q string) error {
+	tuned := !c.untuned.Load()
 	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "")
-	if c.untune(err) {
+	if c.untune(tuned, err) {
 		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "")
 	}
 	if err != nil {

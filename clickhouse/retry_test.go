@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/spoorhq/spoor/clickhouse"
 )
 
 // fakeServer answers each query with the next of answers: a string is an
@@ -44,5 +47,46 @@ func TestReadRetriesTransientShardFailure(t *testing.T) {
 	url, calls = fakeServer(t, &syntax)
 	if _, err := open(t, url).Query(context.Background(), "SELEC 1"); err == nil || *calls != 1 {
 		t.Fatalf("a syntax error is not asked again: %v after %d calls", err, *calls)
+	}
+}
+
+// TestUntuneAtOnce: for a user whose profile may change no setting,
+// tuned queries sent at once by clients made from one (a cluster's
+// shards) are each refused, and each is sent again without the tuning,
+// though another one's refusal left the tuning out meanwhile.
+func TestUntuneAtOnce(t *testing.T) {
+	const n = 4
+	var arrived sync.WaitGroup
+	arrived.Add(n)
+	var tuned atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("max_threads") != "" {
+			if tuned.Add(1) <= n {
+				// Every query is sent before any is refused.
+				arrived.Done()
+				arrived.Wait()
+			}
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, "Code: 164, e.displayText() = DB::Exception: Cannot override setting (max_threads) in readonly mode, e.what() = DB::Exception")
+			return
+		}
+		fmt.Fprint(w, "x\nUInt8\n1\n")
+	}))
+	t.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	c := open(t, "clickhouse://"+addr+"/db?table=t").Tune(clickhouse.Settings{"max_threads": "1"})
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = c.At(addr).Query(context.Background(), "SELECT 1 AS x") })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("query %d: %v", i, err)
+		}
+	}
+	if got := tuned.Load(); got != n {
+		t.Errorf("%d queries sent with the tuning, want %d", got, n)
 	}
 }
