@@ -123,7 +123,7 @@ func (e *Engine) data(ctx context.Context) (*facts, error) {
 	file, fileID, cached := e.factsFile(sql)
 	var key string
 	switch {
-	case cached && t.Key != "" && !t.ShardedByPerson && !t.Distributed && time.Since(t.KeyRead) < keyFresh:
+	case cached && t.Key != "" && (t.ShardedByPerson || !t.Distributed) && time.Since(t.KeyRead) < keyFresh:
 		key = t.Key // read by Describe just before
 	case cached:
 		key, cached = e.factsKey(ctx)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -146,19 +147,26 @@ func (e *Engine) factsKey(ctx context.Context) (key string, ok bool) {
 	case t.Distributed:
 		return "", false
 	}
+	key, err := serversKey(ctx, clients, src.Database, table)
+	return key, err == nil
+}
+
+// serversKey is factsKey's key of a table on the servers clients, each
+// server's partsKey read at once.
+func serversKey(ctx context.Context, clients []*clickhouse.Client, database, table string) (string, error) {
 	keys := make([]string, len(clients))
 	errs := make([]error, len(clients))
 	var wg sync.WaitGroup
 	for i, c := range clients {
-		wg.Go(func() { keys[i], _, errs[i] = partsKey(ctx, c, src.Database, table) })
+		wg.Go(func() { keys[i], _, errs[i] = partsKey(ctx, c, database, table) })
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return "", false
+			return "", err
 		}
 	}
-	return strings.Join(keys, "\n"), true
+	return strings.Join(keys, "\n"), nil
 }
 
 // partsKey is factsKey's part for a table on one server, and the table's
@@ -195,6 +203,8 @@ type cachedTable struct {
 	Key     string              `json:"key"`
 	Engine  string              `json:"engine"`
 	Columns []clickhouse.Column `json:"columns"`
+	// Hosts are a sharded table's cluster's hosts (describeSharded).
+	Hosts []clickhouse.HostAddr `json:"hosts,omitempty"`
 }
 
 // Describe is clickhouse.Describe for the analyses: a MergeTree table's
@@ -212,6 +222,11 @@ func Describe(ctx context.Context, c *clickhouse.Client) (*clickhouse.Table, err
 	// A folder of their own: the facts files are the folder's *.json.
 	file := filepath.Join(dir, "spoor", "clickhouse", "tables", hex.EncodeToString(sum[:16])+".json")
 	read := time.Now()
+	if src.Cluster != "" && src.Schema == "spoor" {
+		if t, err := describeSharded(ctx, c, file, id, read); err == nil {
+			return t, nil
+		}
+	}
 	key, engine, err := partsKey(ctx, c, src.Database, src.Table)
 	if err != nil {
 		return clickhouse.Describe(ctx, c) // which explains a missing table
@@ -232,4 +247,93 @@ func Describe(ctx context.Context, c *clickhouse.Client) (*clickhouse.Table, err
 	storeJSON(file, cachedTable{ID: id, Key: key, Engine: engine, Columns: t.Columns})
 	t.Key, t.KeyRead = key, read
 	return t, nil
+}
+
+// describeSharded is Describe for push's Distributed table over a
+// cluster, in one round trip where there were four (its key, its
+// columns, the cluster's hosts, each shard's key, one after another):
+// its definition and the cluster's hosts in one query, and at the same
+// time each shard's key on the hosts the last process found (kept with
+// the columns), read again on the hosts found now when they differ. The
+// columns are kept under the definition (an ALTER of the Distributed
+// table changes it), and the table carries the shards' key (factsKey's)
+// and the hosts, so neither the first analysis's facts nor its shards
+// read them again. An error (no such cluster or table, not a
+// Distributed table) leaves the explaining to Describe's other path.
+func describeSharded(ctx context.Context, c *clickhouse.Client, file, id string, read time.Time) (*clickhouse.Table, error) {
+	src := c.Source()
+	table := src.Table + clickhouse.LocalSuffix
+	var ct cachedTable
+	if b, err := os.ReadFile(file); err != nil || json.Unmarshal(b, &ct) != nil || ct.ID != id {
+		ct = cachedTable{}
+	}
+	type keyRead struct {
+		key string
+		err error
+	}
+	var early chan keyRead
+	if len(ct.Hosts) > 0 {
+		early = make(chan keyRead, 1)
+		ectx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			key, err := serversKey(ectx, shardsAt(c, ct.Hosts), src.Database, table)
+			early <- keyRead{key, err}
+		}()
+	}
+	db, name := clickhouse.String(src.Database), clickhouse.String(src.Table)
+	def := "(SELECT concat(engine, ' ', toString(toUInt32(metadata_modification_time)), ' ', toString(cityHash64(create_table_query))) FROM system.tables WHERE database = " + db + " AND name = " + name + ")"
+	r, err := c.InDatabase("system").Query(ctx, "SELECT "+clickhouse.HostColumns+", "+def+" FROM system.clusters WHERE cluster = "+clickhouse.String(src.Cluster)+" ORDER BY shard_num, replica_num")
+	if err != nil {
+		return nil, err
+	}
+	hosts, err := clickhouse.HostAddrsOf(c, r.Rows)
+	if err != nil {
+		return nil, err
+	}
+	tableKey := r.Rows[0][4]
+	engine, _, _ := strings.Cut(tableKey, " ")
+	if engine != "Distributed" {
+		return nil, os.ErrNotExist
+	}
+	tableKey = c.Addr() + " " + tableKey
+	var kr keyRead
+	if early != nil && slices.Equal(hosts, ct.Hosts) {
+		kr = <-early
+	} else {
+		kr.key, kr.err = serversKey(ctx, shardsAt(c, hosts), src.Database, table)
+	}
+	if kr.err != nil {
+		return nil, kr.err
+	}
+	var t *clickhouse.Table
+	if ct.Key == tableKey && ct.Engine == engine {
+		t, _ = clickhouse.TableOf(src, c.Addr(), ct.Columns, ct.Engine)
+	}
+	if t == nil {
+		if t, err = clickhouse.Describe(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	if t == nil || !t.ShardedByPerson {
+		return nil, os.ErrNotExist
+	}
+	if ct.Key != tableKey || !slices.Equal(hosts, ct.Hosts) {
+		storeJSON(file, cachedTable{ID: id, Key: tableKey, Engine: engine, Columns: t.Columns, Hosts: hosts})
+	}
+	t.Key, t.KeyRead, t.Hosts = kr.key, read, hosts
+	return t, nil
+}
+
+// shardsAt are clients for one host of each shard of hosts, made from c.
+func shardsAt(c *clickhouse.Client, hosts []clickhouse.HostAddr) []*clickhouse.Client {
+	var out []*clickhouse.Client
+	seen := map[string]bool{}
+	for _, h := range clickhouse.HostsAt(c, hosts) {
+		if !seen[h.Shard] {
+			seen[h.Shard] = true
+			out = append(out, h.Client)
+		}
+	}
+	return out
 }

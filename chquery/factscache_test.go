@@ -3,14 +3,21 @@ package chquery
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/clickhouse"
+	"github.com/spoorhq/spoor/clickhouse/chtest"
 	"github.com/spoorhq/spoor/query"
 )
 
@@ -259,4 +266,154 @@ func TestThreadsCache(t *testing.T) {
 			t.Fatalf("%q read as %d", body, n)
 		}
 	}
+}
+
+// TestDescribeSharded: on push's Distributed table a new process reads
+// the table's definition with the cluster's hosts in one query, then each
+// shard's key at once; the columns come from the cache while the
+// Distributed table is unchanged, and the first analysis's facts and
+// shards need no further query. An ALTER of the Distributed table alone
+// is seen.
+func TestDescribeSharded(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	cacheIn(t, dir)
+	raw := []query.RawEvent{
+		{User: "u1", Event: "a", Time: day0 + 1000}, {User: "u2", Event: "b", Time: day0 + 2000},
+		{User: "u3", Event: "a", Time: day0 + 3000}, {User: "u1", Event: "b", Time: day0 + 86_400_000},
+	}
+	b := f.load(raw, time.UTC)
+	// Every request passes a proxy counting the queries by their ids;
+	// the URL names the shards by their proxies.
+	var mu sync.Mutex
+	queries := map[string]bool{}
+	proxy := func(addr string) string {
+		u, err := url.Parse("http://" + addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp := httputil.NewSingleHostReverseProxy(u)
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			queries[r.URL.Query().Get("query_id")] = true
+			mu.Unlock()
+			rp.ServeHTTP(w, r)
+		}))
+		t.Cleanup(s.Close)
+		return strings.TrimPrefix(s.URL, "http://")
+	}
+	p0, p1 := proxy(f.c.Servers[0].HTTPAddr()), proxy(f.c.Servers[1].HTTPAddr())
+	src, err := clickhouse.ParseURL("clickhouse://default@"+p0+"/"+f.db+"?table="+b.name+"&cluster="+chtest.ClusterName+"&shards="+p0+","+p1, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// open is a new process's engine, its facts and shards read, and
+	// the requests that cost.
+	open := func(what string) (*Engine, int) {
+		t.Helper()
+		mu.Lock()
+		clear(queries)
+		mu.Unlock()
+		c := clickhouse.NewClient(src)
+		tab, err := Describe(ctx, c)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if !tab.ShardedByPerson {
+			t.Fatalf("%s: the table is not read as sharded by person", what)
+		}
+		e := New(c, tab, time.UTC)
+		got, err := e.data(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if g, want := (facts{min: got.min, max: got.max, count: got.count, names: got.names, counts: got.counts, maxID: got.maxID}), wantFacts(raw); !reflect.DeepEqual(g, want) {
+			t.Fatalf("%s: facts %+v, want %+v", what, g, want)
+		}
+		shards, err := e.shards(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if len(shards) != 2 || shards[0].Addr() != p0 || shards[1].Addr() != p1 {
+			t.Fatalf("%s: %d shards", what, len(shards))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return e, len(queries)
+	}
+	open("first process")
+	// The definition and hosts, the two shards' keys; before, the
+	// Distributed table's key, its columns, the hosts and the shards'
+	// keys, 5 queries.
+	if _, n := open("second process"); n != 3 {
+		t.Fatalf("a new process sent %d queries before its analysis, want 3", n)
+	}
+	// A doctored entry is what the next process reads: the columns come
+	// from the cache.
+	files, err := filepath.Glob(filepath.Join(dir, "spoor", "clickhouse", "tables", "*.json"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("cached tables %v (%v), want one", files, err)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ct cachedTable
+	if err := json.Unmarshal(data, &ct); err != nil {
+		t.Fatal(err)
+	}
+	ct.Columns = append(ct.Columns, clickhouse.Column{Name: clickhouse.PropColumn("doctored"), Type: "Nullable(String)", Comment: "doctored"})
+	data, _ = json.Marshal(ct)
+	if err := os.WriteFile(files[0], data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := open("doctored"); !hasProp(e, "doctored") {
+		t.Fatal("the cached columns were not read")
+	}
+	// A column added to the Distributed table alone (its shards' tables
+	// and their facts unchanged): its columns are read again, in one
+	// more query.
+	f.exec(0, "ALTER TABLE "+f.db+"."+b.name+" "+clickhouse.AddPropColumn("plan"))
+	e, n := open("after an ALTER")
+	if !hasProp(e, "plan") || hasProp(e, "doctored") {
+		t.Fatalf("after an ALTER, columns %v", e.t.PropColumnKeys())
+	}
+	if n != 4 {
+		t.Fatalf("after an ALTER a new process sent %d queries before its analysis, want 4", n)
+	}
+	// The hosts kept are another's (the second shard moved): the shards'
+	// keys are read on the hosts found (open checks the shards), and
+	// those are kept.
+	cached := func() cachedTable {
+		t.Helper()
+		data, err := os.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ct cachedTable
+		if err := json.Unmarshal(data, &ct); err != nil {
+			t.Fatal(err)
+		}
+		return ct
+	}
+	ct = cached()
+	if len(ct.Hosts) != 2 || ct.Hosts[1].Addr != p1 {
+		t.Fatalf("hosts kept %+v", ct.Hosts)
+	}
+	ct.Hosts[1].Addr = "127.0.0.1:1"
+	data, _ = json.Marshal(ct)
+	if err := os.WriteFile(files[0], data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open("hosts moved")
+	if ct = cached(); ct.Hosts[1].Addr != p1 {
+		t.Fatalf("hosts kept after they moved: %+v", ct.Hosts)
+	}
+}
+
+// hasProp reports whether e's table has a column for property key.
+func hasProp(e *Engine, key string) bool {
+	_, ok := e.t.PropColumn(key)
+	return ok
 }

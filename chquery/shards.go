@@ -29,20 +29,15 @@ func (e *Engine) shards(ctx context.Context) ([]*clickhouse.Client, error) {
 	if e.cache.shards != nil {
 		return e.cache.shards, nil
 	}
-	hosts, err := clickhouse.Hosts(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	var out []*clickhouse.Client
-	seen := map[string]bool{}
-	for _, h := range hosts {
-		if !seen[h.Shard] {
-			seen[h.Shard] = true
-			out = append(out, h.Client)
+	hosts := e.base.Hosts // read by Describe
+	if hosts == nil {
+		var err error
+		if hosts, err = clickhouse.HostAddrs(ctx, c); err != nil {
+			return nil, err
 		}
 	}
-	e.cache.shards = out
-	return out, nil
+	e.cache.shards = shardsAt(c, hosts)
+	return e.cache.shards, nil
 }
 
 // partSQL is a per-person query over a table (the table, or a shard's

@@ -49,10 +49,14 @@ type Table struct {
 	// of the value and of whether it is set (a --by segment:NAME label).
 	Virtual map[string][2]string
 	// Key, when set, is the table's facts key (package chquery), read at
-	// KeyRead just before its columns were taken from chquery's cache of
-	// them; empty when they were read from the server.
+	// KeyRead by chquery.Describe, just before its columns were taken
+	// from chquery's cache of them or read.
 	Key     string
 	KeyRead time.Time
+	// Hosts are the hosts of a sharded table's cluster when
+	// chquery.Describe read them, in the query of its definition; nil
+	// when they were not read.
+	Hosts []HostAddr
 	// props are the property columns by key: every column but the user,
 	// event and time of schema "columns"; the p_ columns of push's layout
 	// (none on a table made by an older spoor, without PropKeysComment:
