@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -295,25 +294,54 @@ func (c *churnCount) add(a *churnActivity) {
 	*last = append(*last, u)
 }
 
-// churnRisk is the ranking of users at risk: by score, then days since
-// last seen, highest first, then by id. The order is total (ids are
-// unique), so an unstable sort is deterministic.
-func churnRisk(a, b *ChurnUser) int {
-	if c := cmp.Compare(b.Score, a.Score); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(b.DaysSinceLastSeen, a.DaysSinceLastSeen); c != 0 {
-		return c
-	}
-	return strings.Compare(a.User, b.User)
+// churnRef is a user at risk: their block and place in churnCount.users,
+// and their score and days since last seen as riskOf compares them,
+// at hand (comparing through the users, the floats by cmp.Compare, was
+// most of ranking's CPU: 0.1 of 0.6 s at 10M events).
+type churnRef struct {
+	score    uint64 // scoreKey(Score)
+	days     int64  // DaysSinceLastSeen
+	block, i int32
 }
-
-// churnRef is a user at risk: their block and place in churnCount.users.
-type churnRef struct{ block, i int32 }
 
 func (c *churnCount) at(r churnRef) *ChurnUser { return &c.users[r.block][r.i] }
 
-// rank ranks the users at risk (churnRisk) as references: a ChurnUser is
+// scoreKey orders scores as cmp.Compare does (NaN below all, -0 equal to
+// +0) and is equal for scores it finds equal.
+func scoreKey(f float64) uint64 {
+	switch {
+	case f != f:
+		return 0
+	case f == 0:
+		f = 0 // -0
+	}
+	b := math.Float64bits(f)
+	if b>>63 != 0 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+// riskOf is the ranking of users at risk, a of ca against b of cb: by
+// score, then days since last seen, highest first, then by id. The order
+// is total (ids are unique), so an unstable sort is deterministic.
+func riskOf(ca *churnCount, a churnRef, cb *churnCount, b churnRef) int {
+	if a.score != b.score {
+		if a.score > b.score {
+			return -1
+		}
+		return 1
+	}
+	if a.days != b.days {
+		if a.days > b.days {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(ca.at(a).User, cb.at(b).User)
+}
+
+// rank ranks the users at risk (riskOf) as references: a ChurnUser is
 // 176 bytes, and sorting them in place moved each many times.
 func (c *churnCount) rank() {
 	if c.ranked != nil {
@@ -322,10 +350,11 @@ func (c *churnCount) rank() {
 	c.ranked = []churnRef{}
 	for b, users := range c.users {
 		for i := range users {
-			c.ranked = append(c.ranked, churnRef{int32(b), int32(i)})
+			u := &users[i]
+			c.ranked = append(c.ranked, churnRef{scoreKey(u.Score), int64(u.DaysSinceLastSeen), int32(b), int32(i)})
 		}
 	}
-	slices.SortFunc(c.ranked, func(a, b churnRef) int { return churnRisk(c.at(a), c.at(b)) })
+	slices.SortFunc(c.ranked, func(a, b churnRef) int { return riskOf(c, a, c, b) })
 }
 
 // finish ranks the users at risk, its own and those merged, each moved
@@ -347,7 +376,7 @@ func (c *churnCount) finish() *ChurnReport {
 	for len(rep.Users) < n {
 		best := -1
 		for i, p := range parts {
-			if len(p.ranked) > 0 && (best < 0 || churnRisk(p.at(p.ranked[0]), parts[best].at(parts[best].ranked[0])) < 0) {
+			if len(p.ranked) > 0 && (best < 0 || riskOf(p, p.ranked[0], parts[best], parts[best].ranked[0]) < 0) {
 				best = i
 			}
 		}

@@ -1,11 +1,13 @@
 package segment
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"math"
 	"math/rand"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,6 +115,48 @@ func TestChurnScorerMerge(t *testing.T) {
 		}
 		if got, _ := json.Marshal(scorers[0].Report()); string(got) != string(want) {
 			t.Fatalf("dataset %d, %d scorers, %+v:\n got %s\nwant %s", it, len(scorers), opt, got, want)
+		}
+	}
+}
+
+// churnRisk is the ranking riskOf keeps, on the users themselves: by
+// score, then days since last seen, highest first, then by id.
+func churnRisk(a, b *ChurnUser) int {
+	if c := cmp.Compare(b.Score, a.Score); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.DaysSinceLastSeen, a.DaysSinceLastSeen); c != 0 {
+		return c
+	}
+	return strings.Compare(a.User, b.User)
+}
+
+// TestRiskOfRanking: riskOf, on the references' keys, orders every pair
+// of users as churnRisk does, scores at the floats' edges (NaN, ±0, ±Inf,
+// the smallest and largest) and ties of score and days included.
+func TestRiskOfRanking(t *testing.T) {
+	scores := []float64{math.NaN(), math.Inf(-1), -math.MaxFloat64, -1, -math.SmallestNonzeroFloat64, math.Copysign(0, -1), 0,
+		math.SmallestNonzeroFloat64, 0.25, 0.5, 0.5000000000000001, 0.8, 1, math.MaxFloat64, math.Inf(1)}
+	c := &churnCount{}
+	var users []ChurnUser
+	for i, s := range scores {
+		for d := range 3 {
+			for _, u := range []string{"a", "b"} {
+				users = append(users, ChurnUser{User: u + strconv.Itoa(i), Score: s, DaysSinceLastSeen: d})
+			}
+		}
+	}
+	c.users = [][]ChurnUser{users}
+	c.rank()
+	for i, a := range c.ranked {
+		for _, b := range c.ranked {
+			want := churnRisk(c.at(a), c.at(b))
+			if got := riskOf(c, a, c, b); got != want {
+				t.Fatalf("%+v against %+v: %d, want %d", *c.at(a), *c.at(b), got, want)
+			}
+		}
+		if i > 0 && churnRisk(c.at(c.ranked[i-1]), c.at(a)) >= 0 {
+			t.Fatalf("ranked %+v before %+v", *c.at(c.ranked[i-1]), *c.at(a))
 		}
 	}
 }
