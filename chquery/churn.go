@@ -150,7 +150,7 @@ func civilDay(ms int64, loc *time.Location) int64 {
 func (e *Engine) churnBits(ctx context.Context, opt segment.ChurnOptions, loc *time.Location, f *facts, b churnPacked, number, exact bool) (*segment.ChurnScorer, error) {
 	t := e.t
 	recentFrom, baseFrom := segment.ChurnWindows(opt, loc, f.min, f.max)
-	day, at := e.ordinal(query.Day, loc)
+	day, _ := e.ordinal(query.Day, loc)
 	u64 := func(x string) string { return "toUInt64(" + x + ")" }
 	shift := func(fn, x string, n int) string { return fn + "(" + x + ", " + strconv.Itoa(n) + ")" }
 	rel := u64(t.Time + " - " + lit(f.min))
@@ -245,10 +245,10 @@ func (e *Engine) churnBits(ctx context.Context, opt segment.ChurnOptions, loc *t
 			days = days[:0]
 			for w, m := range words {
 				for u := m; u != 0; u &= u - 1 {
-					days = append(days, at(b.day0+int64(64*w+bits.TrailingZeros64(u))))
+					days = append(days, b.day0+int64(64*w+bits.TrailingZeros64(u)))
 				}
 			}
-			p := segment.ChurnPerson{User: string(user), Recent: int(nums[0] >> 32), Baseline: int(nums[0] & (1<<32 - 1)), Days: days, KeyAt: -1}
+			p := segment.ChurnPerson{User: string(user), Recent: int(nums[0] >> 32), Baseline: int(nums[0] & (1<<32 - 1)), CivilDays: days, KeyAt: -1}
 			if o != 0 {
 				p.KeyAt, p.KeyEvent = int64(o>>(b.idBits+b.codeBits))+f.min, opt.KeyEvent
 				if p.KeyEvent == "" {

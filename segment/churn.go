@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
 	"slices"
 	"sort"
@@ -301,7 +302,16 @@ func (c *churnCount) add(a *churnActivity) {
 type churnRef struct {
 	score    uint64 // scoreKey(Score)
 	days     int64  // DaysSinceLastSeen
+	user     uint64 // userKey(User)
 	block, i int32
+}
+
+// userKey orders users as their texts' first 8 bytes do (padded with
+// zero bytes): two users of different keys compare as their texts do.
+func userKey(u string) uint64 {
+	var b [8]byte
+	copy(b[:], u)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 func (c *churnCount) at(r churnRef) *ChurnUser { return &c.users[r.block][r.i] }
@@ -338,6 +348,12 @@ func riskOf(ca *churnCount, a churnRef, cb *churnCount, b churnRef) int {
 		}
 		return 1
 	}
+	if a.user != b.user {
+		if a.user < b.user {
+			return -1
+		}
+		return 1
+	}
 	return strings.Compare(ca.at(a).User, cb.at(b).User)
 }
 
@@ -347,11 +363,15 @@ func (c *churnCount) rank() {
 	if c.ranked != nil {
 		return
 	}
-	c.ranked = []churnRef{}
+	n := 0
+	for _, users := range c.users {
+		n += len(users)
+	}
+	c.ranked = make([]churnRef, 0, n)
 	for b, users := range c.users {
 		for i := range users {
 			u := &users[i]
-			c.ranked = append(c.ranked, churnRef{scoreKey(u.Score), int64(u.DaysSinceLastSeen), int32(b), int32(i)})
+			c.ranked = append(c.ranked, churnRef{scoreKey(u.Score), int64(u.DaysSinceLastSeen), userKey(u.User), int32(b), int32(i)})
 		}
 	}
 	slices.SortFunc(c.ranked, func(a, b churnRef) int { return riskOf(c, a, c, b) })
@@ -395,11 +415,14 @@ func (c *churnCount) finish() *ChurnReport {
 // person's events where they are (package chquery) sums it up for
 // ChurnFromPersons: their events in the recent window and in the baseline
 // (ChurnWindows), an instant in each day they were active, in order, and
-// their last key event (KeyAt -1: none).
+// their last key event (KeyAt -1: none). CivilDays, when set, are those
+// days instead, as day numbers (days since 1970-01-01 of their date in
+// the scorer's zone), which cost no calendar look-up.
 type ChurnPerson struct {
 	User             string
 	Recent, Baseline int
 	Days             []int64
+	CivilDays        []int64
 	KeyAt            int64
 	KeyEvent         string
 }
@@ -427,18 +450,28 @@ func ChurnFromPersons(opt ChurnOptions, loc *time.Location, minTime, maxTime int
 type ChurnScorer struct {
 	c    *churnCount
 	gaps []int
+	day0 int64 // the day number of the calendar's first day
 }
 
 // NewChurnScorer starts scoring as ChurnFromPersons does.
 func NewChurnScorer(opt ChurnOptions, loc *time.Location, minTime, maxTime int64) *ChurnScorer {
-	return &ChurnScorer{c: newChurnCount(opt, loc, minTime, maxTime)}
+	c := newChurnCount(opt, loc, minTime, maxTime)
+	y, m, d := time.UnixMilli(c.cal.Starts[0]).In(loc).Date()
+	return &ChurnScorer{c: c, day0: time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400}
 }
 
-// Add scores a person; it keeps nothing of p.Days.
+// Add scores a person; it keeps nothing of p.Days or p.CivilDays.
 func (s *ChurnScorer) Add(p ChurnPerson) {
 	a := churnActivity{user: p.User, recent: p.Recent, baseline: p.Baseline, keyAt: p.KeyAt, keyName: p.KeyEvent, gaps: s.gaps[:0]}
 	for _, at := range p.Days {
 		s.c.addDay(&a, s.c.cal.Bucket(at))
+	}
+	for _, d := range p.CivilDays {
+		b := int(d - s.day0) // the calendar's buckets are its days, one each
+		if b < 0 || b >= s.c.cal.Len() {
+			b = -1 // as Bucket
+		}
+		s.c.addDay(&a, b)
 	}
 	s.c.add(&a)
 	s.gaps = a.gaps

@@ -133,7 +133,8 @@ func churnRisk(a, b *ChurnUser) int {
 
 // TestRiskOfRanking: riskOf, on the references' keys, orders every pair
 // of users as churnRisk does, scores at the floats' edges (NaN, ±0, ±Inf,
-// the smallest and largest) and ties of score and days included.
+// the smallest and largest), ties of score and days, and users of one
+// first 8 bytes included.
 func TestRiskOfRanking(t *testing.T) {
 	scores := []float64{math.NaN(), math.Inf(-1), -math.MaxFloat64, -1, -math.SmallestNonzeroFloat64, math.Copysign(0, -1), 0,
 		math.SmallestNonzeroFloat64, 0.25, 0.5, 0.5000000000000001, 0.8, 1, math.MaxFloat64, math.Inf(1)}
@@ -141,7 +142,8 @@ func TestRiskOfRanking(t *testing.T) {
 	var users []ChurnUser
 	for i, s := range scores {
 		for d := range 3 {
-			for _, u := range []string{"a", "b"} {
+			// Texts the first 8 bytes do not tell apart, and a NUL byte.
+			for _, u := range []string{"a", "a\x00", "b", "abcdefgh", "abcdefgh\x00", "abcdefghij"} {
 				users = append(users, ChurnUser{User: u + strconv.Itoa(i), Score: s, DaysSinceLastSeen: d})
 			}
 		}
