@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,5 +150,37 @@ func TestLengthCode(t *testing.T) {
 	}
 	if _, _, ok := lengthCode("event", []string{"aa", "bb", "cc", "dd", "ee"}); ok {
 		t.Fatal("four comparisons allowed")
+	}
+}
+
+// TestChurnLongPerson: a person of 256 bytes, whose length in a byte
+// would read 0 and whose 8th byte is below 8, is told from the persons of
+// up to 7 bytes: the answer is the local engine's.
+func TestChurnLongPerson(t *testing.T) {
+	f := newFixture(t)
+	const day = int64(86_400_000)
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	var raw []query.RawEvent
+	for _, u := range []string{"u1", strings.Repeat("\x01", 256)} {
+		for d := int64(0); d < 40; d += 2 {
+			raw = append(raw, query.RawEvent{User: u, Event: "open", Time: base + d*day})
+		}
+	}
+	raw = append(raw, query.RawEvent{User: "last", Event: "open", Time: base + 60*day})
+	b := f.load(raw, time.UTC)
+	opt := segment.ChurnOptions{WindowDays: 7, BaselineDays: 28}
+	want, err := segment.Churn(context.Background(), b.local, opt)
+	if err != nil || len(want.Users) != 2 {
+		t.Fatalf("local: %+v, %v: want both persons at risk", want, err)
+	}
+	wj, _ := json.Marshal(want)
+	for name, e := range map[string]*Engine{"single": b.single, "sharded": b.sharded} {
+		got, err := e.Churn(context.Background(), opt, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gj, _ := json.Marshal(got); string(gj) != string(wj) {
+			t.Fatalf("%s:\n got %s\nwant %s", name, gj, wj)
+		}
 	}
 }
