@@ -200,7 +200,19 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 		if err != nil {
 			return nil, i18n.Errorf("step %d (%s): %w", k+1, st.Event, err)
 		}
-		bits = append(bits, fmt.Sprintf("bitShiftLeft(toUInt64(%s = %s AND %s AND %s), %d)", t.Event, clickhouse.String(st.Event), cond, where, k))
+		// Every event is tested: no AND with a constant 1 and no shift by
+		// 0, each a pass over the rows.
+		bit := "toUInt64(" + t.Event + " = " + clickhouse.String(st.Event)
+		for _, c := range []string{cond, where} {
+			if c != "1" {
+				bit += " AND " + c
+			}
+		}
+		bit += ")"
+		if k > 0 {
+			bit = fmt.Sprintf("bitShiftLeft(%s, %d)", bit, k)
+		}
+		bits = append(bits, bit)
 		names = append(names, st.Event)
 	}
 	p := &expPlan{a: a, steps: n, lo: f.min, events: f.count}
@@ -220,7 +232,11 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 	// comparisons cost a tenth of NOT IN's set lookup on every event.
 	assigned := "(" + hasVariant + " AND " + variant + " != '' AND " + variant + " != 'null')"
 	mask := "(" + strings.Join(bits, " + ") + ")"
-	isStep := "(" + t.Event + " IN (" + clickhouse.Strings(names) + ") AND " + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) + " AND " + mask + " != 0)"
+	// A mask other than 0 is an event of a step's name: no IN besides.
+	isStep := "(" + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) + " AND " + mask + " != 0)"
+	if len(bits) == 1 {
+		isStep = "(" + t.Time + " >= " + lit(span.From) + " AND " + t.Time + " < " + lit(span.To+window) + " AND " + strings.TrimPrefix(bits[0], "toUInt64") + ")"
+	}
 	// seen: the variants carried; x0: the exposure (time, variant,
 	// --where passed, --by value and whether set); ev: the step events
 	// that may count (time, storage order, the steps each may fill,
@@ -234,7 +250,7 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 	// given (one argMin of the whole tuple, copying the variant's text on
 	// every event, was two thirds of the query at 10M events).
 	p.variant, p.assigned = variant, assigned
-	p.inner = func(from, part string, vals []string) string {
+	inner := func(from, part string, vals []string, tail string) string {
 		passed := "toUInt8(1)"
 		if where != "1" {
 			passed = "argMinIf(toUInt8(" + where + "), " + p.order + ", " + assigned + ")"
@@ -257,51 +273,59 @@ func (e *Engine) experimentPlan(ctx context.Context, q experiment.Query) (*expPl
 		return "SELECT " + key + " " + seen + " AS seen," +
 			" minIf(" + t.Time + ", " + assigned + ") AS sp_exposed, " + passed + " AS sp_passed," + byCols +
 			" (sp_exposed, " + one + ", sp_passed, " + by + ") AS x0," +
-			" arraySort(x -> (x.1, x.2), groupArrayIf((" + t.Time + ", " + tiebreakOf(t) + ", " + mask + ", " + revenue + ", toUInt8(" + hasRevenue + ")), " + isStep + ")) AS ev" +
+			" arraySort(x -> (x.1, x.2), groupArrayIf((" + t.Time + ", " + tiebreakOf(t) + ", " + mask + ", " + revenue + ", toUInt8(" + hasRevenue + ")), " + isStep + ")) AS ev" + tail +
 			" FROM " + from + " WHERE " + t.Where + " AND " + part + " AND (" + assigned + " OR " + isStep + ")" +
 			" GROUP BY " + group + " HAVING " + some
 	}
+	// Each nested SELECT costs ClickHouse 18.16 its analysis again (with
+	// the one below: at 10M events 70 of a part's ms were analysis with
+	// six stages, 24 with one) and a pass over the persons, so the
+	// arrays are taken apart in the grouping's own SELECT (inner's tail)
+	// and a step's first event and its bound share a stage: a stage
+	// holds what may not be a lambda's alias of the same stage.
 	var st stages
-	st.let("T", "arrayMap(x -> x.1, ev)")
-	st.let("M", "arrayMap(x -> x.3, ev)")
-	st.let("I", "arrayEnumerate(ev)")
-	st.let("e0", "tupleElement(x0, 1)")
-	st.next()
 	st.let("inTest", "toUInt8(e0 >= "+lit(span.From)+" AND e0 < "+lit(span.To)+" AND tupleElement(x0, 3) = 1)")
-	// ei: the last event in the window (inclusive); p0: the one before
-	// the first at the exposure's instant.
+	// ei: the last event in the window (inclusive).
 	st.let("ei", count("T", "<=", "e0 + "+lit(window)))
-	st.let("p0", count("T", "<", "e0"))
 	past := "(toInt64(length(T)) + 1)"
 	for k := 1; k <= n; k++ {
-		st.next()
-		prev := fmt.Sprintf("p%d", k-1)
-		found := fmt.Sprintf("(toInt64(arrayFirstIndex((m, i) -> bitTest(m, %d) AND i > %s, M, I)) + 0 * (%s))", k-1, prev, prev)
+		// The first event of step 1 is the first at or after the
+		// exposure's instant (T is sorted); of a later step, the first
+		// after the previous step's, by index (equal times).
+		found := "(toInt64(arrayFirstIndex((m, t) -> bitTest(m, 0) AND t >= e0, M, T)) + 0 * (e0))"
+		if k > 1 {
+			st.next()
+			prev := fmt.Sprintf("p%d", k-1)
+			found = fmt.Sprintf("(toInt64(arrayFirstIndex((m, i) -> bitTest(m, %d) AND i > %s, M, I)) + 0 * (%s))", k-1, prev, prev)
+		}
 		st.let(fmt.Sprintf("q%d", k), found)
-		st.next()
 		st.let(fmt.Sprintf("p%d", k), fmt.Sprintf("if(q%d > 0 AND q%d <= ei, q%d, %s)", k, k, k, past))
 	}
-	st.next()
 	level := "0"
 	for k := 1; k <= n; k++ {
 		level += fmt.Sprintf(" + toInt64(p%d <= ei)", k)
 	}
 	st.let("level", level)
-	st.next()
 	st.let("open", "toUInt8(level < "+strconv.Itoa(n)+" AND e0 + "+lit(window)+" > "+lit(f.max)+")")
 	rev := "emptyArrayString()"
 	if q.Revenue != "" {
+		// The goal's events from the last step's through the window's
+		// end (none short of the goal: the last step is past them all);
+		// a slice, not a filter by index, so that no alias of this stage
+		// is in a lambda.
 		last := fmt.Sprintf("p%d", n)
-		// Short of the goal, the last step is past every event: none.
-		rev = fmt.Sprintf("arrayMap(x -> x.4, arrayFilter((x, i) -> x.5 = 1 AND bitTest(x.3, %d) AND i >= %s AND i <= ei, ev, I))", n-1, last)
-		// last and ei named outside the lambda too (see count).
-		rev = "arraySlice(" + rev + ", 1 + 0 * (" + last + ") + 0 * (ei))"
+		rev = fmt.Sprintf("arrayMap(x -> x.4, arrayFilter(x -> x.5 = 1 AND bitTest(x.3, %d), arraySlice(ev, %s, greatest(ei - %s + 1, 0))))", n-1, last, last)
 	}
 	st.let("rv", rev)
 	// The goal's instant, for the members of a variant.
 	st.let("reached", fmt.Sprintf("if(level = %d, T[p%d], toInt64(0))", n, n))
-	inner := p.inner
-	p.inner = func(from, part string, vals []string) string { return st.wrap(inner(from, part, vals)) }
+	// T (times), M (masks), I (indexes) and e0 (the exposure's instant)
+	// in the grouping's SELECT: their lambdas use no alias.
+	arrays := ", arrayMap(x -> x.1, ev) AS T, arrayMap(x -> x.3, ev) AS M, sp_exposed AS e0"
+	if n > 1 {
+		arrays += ", arrayEnumerate(ev) AS I"
+	}
+	p.inner = func(from, part string, vals []string) string { return st.wrap(inner(from, part, vals, arrays)) }
 	return p, nil
 }
 
