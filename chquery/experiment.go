@@ -39,7 +39,9 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 			return nil, err
 		}
 	}
-	var exposures []experiment.Exposure
+	// The rows as they come, in chunks that are never copied to grow
+	// (tens of thousands of rows at 10M events).
+	var exposures [][]experiment.Exposure
 	count := func(vals []string) error {
 		// A column that is the same on every row (the variant, read from
 		// the mask with vals; the --by value without --by) is selected as
@@ -61,7 +63,7 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 				" FROM (" + p.inner(from, part, vals) + ") GROUP BY " + keys
 		}
 		return p.run(ctx, e, func(ctx context.Context) error {
-			exposures = exposures[:0]
+			exposures = nil
 			return p.each(ctx, e, sql, func(row []string) error {
 				if len(row) != 9 {
 					return i18n.Errorf("experiment: ClickHouse sent %d columns, expected %d", len(row), 9)
@@ -81,7 +83,10 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 				if vals != nil && len(seen) == 1 {
 					x.Variant = seen[0]
 				}
-				exposures = append(exposures, x)
+				if len(exposures) == 0 || len(exposures[len(exposures)-1]) == exposureChunk {
+					exposures = append(exposures, make([]experiment.Exposure, 0, exposureChunk))
+				}
+				exposures[len(exposures)-1] = append(exposures[len(exposures)-1], x)
 				return nil
 			})
 		})
@@ -102,8 +107,19 @@ func (e *Engine) Experiment(ctx context.Context, q experiment.Query) (*experimen
 	if err != nil {
 		return nil, err
 	}
-	return experiment.FromExposures(q, p.a, exposures)
+	return experiment.FromExposures(q, p.a, func(yield func(experiment.Exposure) bool) {
+		for _, chunk := range exposures {
+			for _, x := range chunk {
+				if !yield(x) {
+					return
+				}
+			}
+		}
+	})
 }
+
+// exposureChunk is how many rows of Experiment's answer a chunk holds.
+const exposureChunk = 1024
 
 // expPlan is an experiment compiled to one row per person: the columns
 // person, seen (the variants carried), x0 (the exposure: time, variant,

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -62,15 +63,30 @@ func checkAssigned(q Query, a Assignment) (Query, []query.FunnelStep, int64, err
 }
 
 // FromExposures evaluates q from the backend's exposures, as Run does from
-// the events.
-func FromExposures(q Query, a Assignment, exposures []Exposure) (*Result, error) {
+// the events. It reads them twice: with --revenue, each arm's room for
+// its users' revenue is made at once (at 10M events a ClickHouse
+// experiment's 660,000 users grew the arms' slices copy after copy, a
+// sixth of the client's CPU with the page faults of each new copy).
+func FromExposures(q Query, a Assignment, exposures iter.Seq[Exposure]) (*Result, error) {
 	q, steps, window, err := checkAssigned(q, a)
 	if err != nil {
 		return nil, err
 	}
 	sc := newScan()
+	if q.Revenue != "" {
+		users := map[string]int{}
+		for x := range exposures {
+			if x.InTest && len(x.Variants) == 1 {
+				users[x.Variant] += x.Users
+			}
+		}
+		// The arms add would make, as it makes them.
+		for v, n := range users {
+			sc.arms[v] = &arm{name: v, levels: make([]int, len(steps)), revenue: make([]float64, 0, n)}
+		}
+	}
 	groups := map[group]*scan{}
-	for _, x := range exposures {
+	for x := range exposures {
 		sc.add(q, len(steps), x)
 		if q.By != "" && len(x.Variants) > 0 {
 			key := group{value: x.By, has: x.HasBy}
