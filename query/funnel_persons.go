@@ -343,9 +343,21 @@ func compareKeys(x, y userKey, rows []personRow, base int) int {
 
 // mergeKeys merges keys, sorted between each two bases, into one sorted
 // list (which it returns): the parts two by two, until one is left. Parts
-// of push's layout are ranges of persons one after another, which merge
-// at a comparison each.
+// of push's layout are ranges of persons one after another: when each
+// part's first key follows the last of the part before, keys is sorted
+// as it is, and neither a buffer (fresh pages: at 1M events 1.4 MB) nor a
+// pass over the keys is needed.
 func mergeKeys(keys []userKey, base []int, rows []personRow) []userKey {
+	ordered := true
+	for _, b := range base[1 : len(base)-1] {
+		if b > 0 && b < len(keys) && compareKeys(keys[b-1], keys[b], rows, 0) > 0 {
+			ordered = false
+			break
+		}
+	}
+	if ordered {
+		return keys
+	}
 	bounds := slices.Clone(base)
 	buf := make([]userKey, 0, len(keys))
 	for len(bounds) > 2 {

@@ -201,3 +201,38 @@ func TestFunnelPersonsParts(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeKeys: parts that are ranges one after another (push's layout,
+// empty parts among them) come back as they are; parts out of order, or
+// overlapping, are merged.
+func TestMergeKeys(t *testing.T) {
+	rows := []personRow{{user: "a"}, {user: "b"}, {user: "c"}, {user: "d"}, {user: "e"}}
+	key := func(i int) userKey { return userKey{prefix: NamePrefix(rows[i].user), i: int32(i)} }
+	names := func(keys []userKey) string {
+		var s string
+		for _, k := range keys {
+			s += rows[k.i].user
+		}
+		return s
+	}
+	for _, c := range []struct {
+		order []int // the row of each key, as the parts hold them
+		base  []int
+		want  string
+	}{
+		{[]int{0, 1, 2, 3, 4}, []int{0, 2, 5}, "abcde"},
+		{[]int{0, 1, 2, 3, 4}, []int{0, 0, 2, 2, 5, 5}, "abcde"},
+		{[]int{3, 4, 0, 1, 2}, []int{0, 2, 5}, "abcde"},
+		{[]int{1, 3, 0, 2, 4}, []int{0, 2, 5}, "abcde"},
+		{[]int{4, 2, 3, 0, 1}, []int{0, 1, 3, 5}, "abcde"},
+		{[]int{0, 1, 4, 2, 3}, []int{0, 2, 3, 5}, "abcde"},
+	} {
+		keys := make([]userKey, len(c.order))
+		for i, r := range c.order {
+			keys[i] = key(r)
+		}
+		if got := names(mergeKeys(keys, c.base, rows)); got != c.want {
+			t.Errorf("parts %v at %v: %s, want %s", c.order, c.base, got, c.want)
+		}
+	}
+}
