@@ -25,55 +25,73 @@ const noStart = math.MinInt64
 // so it never extends a chain, and subtracting it cannot overflow.
 //
 // lanes[0] is never set, lanes[1+k] is the latest start of level k, and
-// lanes[n+1] takes the writes of events that fill no step.
+// lanes[trashLane] takes the writes of events that fill no step (a
+// funnel has at most 127 steps).
 type laneCode uint32 // src | dst<<8 | start<<16
+
+// trashLane is the lane nothing reads, the same for every funnel.
+const trashLane = 0xff
 
 // laneCodes returns the lane code of every event id, or nil when the pass
 // must take passOne per event: steps with filters or sharing a name, or
-// times so far apart that far would overflow.
-func (p *funnelPlan) laneCodes() (codes []laneCode, far int64) {
+// times so far apart that far would overflow. late are the same codes
+// without starts, for the events after the date range.
+func (p *funnelPlan) laneCodes() (codes, late []laneCode, far int64) {
 	d := p.d
 	const limit = math.MaxInt64 / 4
 	if p.only == nil || p.window > limit {
-		return nil, noStart
+		return nil, nil, noStart
 	}
 	for _, t := range []int64{d.MinTime, d.MaxTime, p.s.From, p.s.To} {
 		if t < -limit || t > limit {
-			return nil, noStart
+			return nil, nil, noStart
 		}
 	}
+	if d.MinTime-p.window-1 <= -laneTimes || d.MaxTime >= laneTimes {
+		return nil, nil, noStart // beyond laneKey
+	}
 	codes = make([]laneCode, len(p.only)+1) // the last: events hidden by --where (filtered)
-	codes[len(p.only)] = noLane(p.n)
+	late = make([]laneCode, len(codes))
+	codes[len(p.only)] = noLane
 	for ev, k := range p.only {
-		c := noLane(p.n)
+		c := noLane
 		if k > 0 {
 			c = c&^0xffff | laneCode(k) | laneCode(k+1)<<8
 		}
+		late[ev] = c
 		if int32(ev) == p.ev[0] {
 			c = c&^(0xff<<16) | 1<<16
 		}
 		codes[ev] = c
 	}
-	return codes, d.MinTime - p.window - 1
+	late[len(p.only)] = noLane
+	return codes, late, d.MinTime - p.window - 1
 }
 
-// noLane is the lane code of an event that fills no step in a funnel of
-// n steps.
-func noLane(n int) laneCode { return laneCode(uint32(n+1)<<8 | uint32(n+1)<<16) }
+// noLane is the lane code of an event that fills no step.
+const noLane = laneCode(trashLane<<8 | trashLane<<16)
 
 // latestStart returns the deepest level reached (-1 when none) and the
 // latest step-1 time of a chain reaching it.
 func (w *funnelWorker) latestStart(lo, hi int) (int, int64) {
 	n := w.n
-	L := w.lanes[:n+2]
+	L := w.lanes[:n+1]
 	for k := range L {
 		L[k] = w.far
 	}
 	if w.codes != nil {
+		w.best = 0
 		w.passLanes(lo, hi)
-	} else {
-		w.passEach(lo, hi)
+		if w.best > 0 {
+			lane, start := fromKey(w.best)
+			return lane - 1, start
+		}
+		if L[1] != w.far {
+			return 0, L[1]
+		}
+		return -1, noStart
 	}
+	w.passEach(lo, hi)
 	for k := n; k >= 1; k-- {
 		if L[k] != w.far {
 			return k - 1, L[k]
@@ -82,58 +100,106 @@ func (w *funnelWorker) latestStart(lo, hi int) (int, int64) {
 	return -1, noStart
 }
 
-// passLanes is the pass with lane codes.
+// passLanes is the pass with lane codes. Times ascend, so the events in
+// the date range are one span: those before it can neither start a
+// chain nor extend one (no start precedes them) and are skipped, those
+// after it pass with codes that start nothing. The loop then tests no
+// range.
 func (w *funnelWorker) passLanes(lo, hi int) {
 	p, s := w.p, w.p.s
 	times, events := p.d.Time[lo:hi], p.d.Event[lo:hi]
-	from, span := s.From, uint64(s.To-s.From) // in range: t-from < span, unsigned
-	if s.To <= s.From {
-		span = 0
-	}
 	if s.Filters() {
 		events = w.filtered(lo, hi)
 	}
 	w.passed = events
-	for g := 0; g < len(events); {
-		g += laneRun(w.lanes, w.codes, times[g:], events[g:], p.window, from, span, uint(w.n+1))
-		if g < len(events) {
+	if len(events) == 0 {
+		return
+	}
+	a, b := 0, len(events)
+	if times[0] < s.From {
+		a = after(times, s.From-1)
+	}
+	if times[b-1] >= s.To {
+		b = max(a, after(times, s.To-1))
+	}
+	w.laneSpan(lo, hi, a, b, w.codes)
+	w.laneSpan(lo, hi, b, len(events), w.late)
+}
+
+// laneSpan passes the person's events g..end (relative to lo) with codes,
+// an instant at a time where events share one.
+func (w *funnelWorker) laneSpan(lo, hi, g, end int, codes []laneCode) {
+	times, events := w.p.d.Time[lo:lo+end], w.passed[:end]
+	for g < end {
+		var k int
+		k, w.best = laneRun(w.lanes, codes, times[g:], events[g:], w.p.window, w.best)
+		if g += k; g < end {
 			g = w.passInstant(lo+g, hi, times[g]) - lo
 		}
 	}
 }
 
 // laneRun passes events until two share an instant, and returns how many
-// it passed. Latest starts only grow and never exceed the level before
-// (S[k] <= S[k-1]: a chain reaching k reached k-1 first), so extending
-// level k sets S[k] to S[k-1] outright, and a start sets S[0] to t: each
-// event stores into its lane or the trash without reading it first. With
-// a read, every event waited for the store of the one before it (most
-// write the trash): the pass took half as long again. A function of its
-// own, with the lanes an array indexed by bytes, so that the loop checks
-// no bounds and keeps its values in registers.
-func laneRun(L *[256]int64, codes []laneCode, times []int64, events []int32, win, from int64, span uint64, trash uint) int {
-	if len(times) < len(events) {
-		return 0
+// it passed and best raised to the laneKey of every chain they extend.
+//
+// Latest starts only grow and never exceed the level before (S[k] <=
+// S[k-1]: a chain reaching k reached k-1 first), so extending level k
+// sets S[k] to S[k-1] outright, and a start sets S[0] to t: each event
+// stores into its lane without reading it first. An event of step k
+// stores S[k-1] into S[k] even when it is too late for the window (t -
+// S[k-1] > win): S[k] then holds a start no chain reached k from, but
+// one too early for the window at t, as was the start it overwrote (S[k]
+// <= S[k-1]), and times only grow: no later event extends a chain from
+// either, so the pass goes on as if it had not been stored. The level
+// reached and its latest start come from best instead, which only the
+// chains truly extended raise. Choosing the lane to store into by the
+// window test instead (the trash when too late) made each store's
+// address wait for the load before it, and the next load for that
+// address: the pass took half as long again. A function of its own, with
+// the lanes an array indexed by bytes, so that the loop checks no bounds
+// and keeps its values in registers.
+func laneRun(L *[256]int64, codes []laneCode, times []int64, events []int32, win, best int64) (int, int64) {
+	n := len(events)
+	if n == 0 || len(times) < n {
+		return 0, best
 	}
-	for g, ev := range events {
-		t := times[g]
-		if g+1 < len(events) && times[g+1] == t {
-			return g
+	times = times[:n]
+	t := times[0]
+	for g := 1; g < n; g++ {
+		next := times[g]
+		if next == t {
+			return g - 1, best
 		}
-		c := codes[ev]
-		// Each if below is a conditional move, not a branch. Lane 0
-		// holds far: an event of no step reads it and writes nothing.
-		v, dst, st := L[c&0xff], uint(c>>8), uint(c>>16)
-		if t-v > win {
-			dst = trash
-		}
-		L[dst&0xff] = v
-		if uint64(t-from) >= span {
-			st = trash
-		}
-		L[st&0xff] = t
+		c := codes[events[g-1]]
+		// Lane 0 holds far: an event of no step reads it, stores it
+		// in the trash, and raises nothing.
+		v := L[c&0xff]
+		L[(c>>8)&0xff] = v
+		L[(c>>16)&0xff] = t
+		// Within the window, win-(t-v) >= 0: its sign keeps the key.
+		best = max(best, laneKey(int(c>>8&0xff), v)&^((win-t+v)>>63))
+		t = next
 	}
-	return len(events)
+	c := codes[events[n-1]]
+	v := L[c&0xff]
+	L[(c>>8)&0xff] = v
+	L[(c>>16)&0xff] = t
+	return n, max(best, laneKey(int(c>>8&0xff), v)&^((win-t+v)>>63))
+}
+
+// laneKey orders the chains a lane pass extends by the lane they reach,
+// then by their start: lane << 55 plus the start, whose magnitude
+// laneCodes holds under laneTimes. Every lane a chain reaches is 2 or
+// more, so a key is above 0 (the best of none).
+func laneKey(lane int, start int64) int64 { return int64(lane)<<55 + start }
+
+// laneTimes bounds the magnitude of every time a lane pass keys.
+const laneTimes = 1 << 54
+
+// fromKey is the lane and start of a laneKey.
+func fromKey(key int64) (lane int, start int64) {
+	lane = int((key + laneTimes) >> 55)
+	return lane, key - int64(lane)<<55
 }
 
 // filtered is the person's events under --where: each event's id, or
@@ -228,6 +294,7 @@ func (w *funnelWorker) passOne(x int, t int64) {
 		k := int(k32)
 		if S[k-1] != noStart && t-S[k-1] <= p.window && p.stepOK(x, k) {
 			S[k] = max(S[k], S[k-1])
+			w.best = max(w.best, laneKey(k+1, S[k-1]))
 		}
 	}
 	if w.fits(x, 0) {
@@ -263,6 +330,9 @@ func (w *funnelWorker) passGroup(t int64) {
 				break
 			}
 			S[k] = max(S[k], from)
+			if k > 0 { // level 0's latest start is lane 1's
+				w.best = max(w.best, laneKey(k+1, from))
+			}
 		}
 	}
 }

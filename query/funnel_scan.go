@@ -63,6 +63,8 @@ type funnelWorker struct {
 	starts, preStarts []int64
 	lanes             *[256]int64
 	codes             []laneCode // nil: passEach
+	late              []laneCode // codes without starts, after the date range
+	best              int64      // passLanes: the laneKey of the deepest chain, latest start
 	far               int64      // no start yet
 	masked            []int32    // filtered
 	passed            []int32    // the event ids the last passLanes read
@@ -104,7 +106,7 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 		lanes:     new([256]int64),
 	}
 	w.starts = w.lanes[1 : n+1]
-	w.codes, w.far = p.laneCodes()
+	w.codes, w.late, w.far = p.laneCodes()
 	return w
 }
 
