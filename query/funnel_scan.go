@@ -99,7 +99,7 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 		preOK:     make([]bool, n),
 		matchOf:   make([]int32, n),
 		assign:    make([]int32, n),
-		cur:       make([]int32, n),
+		cur:       make([]int32, n, n+1), // laneChain's spare slot past the steps
 		preStarts: make([]int64, n),
 		chFirst:   make([]int64, n),
 		chLast:    make([]int64, n),
