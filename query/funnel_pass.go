@@ -131,8 +131,10 @@ func (w *funnelWorker) passLanes(lo, hi int) {
 func (w *funnelWorker) laneSpan(lo, hi, g, end int, codes []laneCode) {
 	times, events := w.p.d.Time[lo:lo+end], w.passed[:end]
 	for g < end {
-		var k int
-		k, w.best = laneRun(w.lanes, codes, times[g:], events[g:], w.p.window, w.best)
+		k, best, at := laneRun(w.lanes, codes, times[g:], events[g:], w.p.window, w.best)
+		if best > w.best {
+			w.best, w.bestAt = best, g+at
+		}
 		if g += k; g < end {
 			g = w.passInstant(lo+g, hi, times[g]) - lo
 		}
@@ -140,7 +142,8 @@ func (w *funnelWorker) laneSpan(lo, hi, g, end int, codes []laneCode) {
 }
 
 // laneRun passes events until two share an instant, and returns how many
-// it passed and best raised to the laneKey of every chain they extend.
+// it passed, best raised to the laneKey of every chain they extend, and
+// the event that first raised it to that (-1: none did).
 //
 // Latest starts only grow and never exceed the level before (S[k] <=
 // S[k-1]: a chain reaching k reached k-1 first), so extending level k
@@ -158,17 +161,19 @@ func (w *funnelWorker) laneSpan(lo, hi, g, end int, codes []laneCode) {
 // address: the pass took half as long again. A function of its own, with
 // the lanes an array indexed by bytes, so that the loop checks no bounds
 // and keeps its values in registers.
-func laneRun(L *[256]int64, codes []laneCode, times []int64, events []int32, win, best int64) (int, int64) {
-	n := len(events)
+func laneRun(L *[256]int64, codes []laneCode, times []int64, events []int32, win, best int64) (int, int64, int) {
+	n, at := len(events), -1
 	if n == 0 || len(times) < n {
-		return 0, best
+		return 0, best, at
 	}
 	times = times[:n]
 	t := times[0]
-	for g := 1; g < n; g++ {
-		next := times[g]
-		if next == t {
-			return g - 1, best
+	for g := 1; g <= n; g++ {
+		next := t
+		if g < n {
+			if next = times[g]; next == t {
+				return g - 1, best, at
+			}
 		}
 		c := codes[events[g-1]]
 		// Lane 0 holds far: an event of no step reads it, stores it
@@ -177,14 +182,12 @@ func laneRun(L *[256]int64, codes []laneCode, times []int64, events []int32, win
 		L[(c>>8)&0xff] = v
 		L[(c>>16)&0xff] = t
 		// Within the window, win-(t-v) >= 0: its sign keeps the key.
-		best = max(best, laneKey(int(c>>8&0xff), v)&^((win-t+v)>>63))
+		if key := laneKey(int(c>>8&0xff), v) &^ ((win - t + v) >> 63); key > best {
+			best, at = key, g-1
+		}
 		t = next
 	}
-	c := codes[events[n-1]]
-	v := L[c&0xff]
-	L[(c>>8)&0xff] = v
-	L[(c>>16)&0xff] = t
-	return n, max(best, laneKey(int(c>>8&0xff), v)&^((win-t+v)>>63))
+	return n, best, at
 }
 
 // laneKey orders the chains a lane pass extends by the lane they reach,
@@ -286,6 +289,14 @@ func (w *funnelWorker) passInstant(g, hi int, t int64) int {
 	return end
 }
 
+// raise raises w.best to key, for a chain extended by an instant's
+// events: laneBack does not walk back from them.
+func (w *funnelWorker) raise(key int64) {
+	if key > w.best {
+		w.best, w.bestAt = key, -1
+	}
+}
+
 // passOne extends the latest starts with x, the one event at instant t
 // that can be a step.
 func (w *funnelWorker) passOne(x int, t int64) {
@@ -294,7 +305,7 @@ func (w *funnelWorker) passOne(x int, t int64) {
 		k := int(k32)
 		if S[k-1] != noStart && t-S[k-1] <= p.window && p.stepOK(x, k) {
 			S[k] = max(S[k], S[k-1])
-			w.best = max(w.best, laneKey(k+1, S[k-1]))
+			w.raise(laneKey(k+1, S[k-1]))
 		}
 	}
 	if w.fits(x, 0) {
@@ -331,7 +342,7 @@ func (w *funnelWorker) passGroup(t int64) {
 			}
 			S[k] = max(S[k], from)
 			if k > 0 { // level 0's latest start is lane 1's
-				w.best = max(w.best, laneKey(k+1, from))
+				w.raise(laneKey(k+1, from))
 			}
 		}
 	}
@@ -375,6 +386,50 @@ func (w *funnelWorker) chainOf(u, start, level int) []int32 {
 // laneChains is whether lane funnels take laneChain (tests compare it with
 // ordered).
 var laneChains = true
+
+// laneBack is laneChain for the counted attempt found by the lane pass
+// when it saw the chain first reach level at event at (w.bestAt, from
+// lo; level >= 1): the attempt is the latest start at or before it, at
+// t0, and it first reached level there (a later start reaching level
+// before would be counted instead). So no walk forward from the start,
+// and no search for it: the chain's steps are found walking back from
+// at, then the start. It returns the start, or false where laneChain
+// would.
+func (w *funnelWorker) laneBack(lo, hi, at, level int, t0 int64, events []int32) (int, bool) {
+	times, codes := w.p.d.Time[lo:hi], w.codes
+	g := at
+	if g+1 < len(times) && times[g+1] == times[g] {
+		return 0, false
+	}
+	f := w.cur[:w.n+1] // f[n]: the spare slot
+	f[level] = int32(lo + g)
+	for j := level - 1; j > 0; {
+		if g--; g < 0 || times[g] == times[g+1] {
+			return 0, false
+		}
+		k, c := w.n, int(codes[events[g]]&0xff)
+		if c == j {
+			k = j
+		}
+		f[k] = int32(lo + g)
+		if c == j {
+			j--
+		}
+	}
+	for {
+		if g--; g < 0 || times[g] == times[g+1] {
+			return 0, false
+		}
+		if times[g] <= t0 {
+			break
+		}
+	}
+	if times[g] != t0 || events[g] != w.p.ev[0] || (g > 0 && times[g-1] == t0) {
+		return 0, false
+	}
+	f[0] = int32(lo + g)
+	return lo + g, true
+}
 
 // laneChain fills w.cur with the chain of the attempt at event i1 (the
 // latest step-1 event at its time) that first reaches level, for its

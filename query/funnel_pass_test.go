@@ -12,7 +12,7 @@ import (
 // TestLaneChainMatchesOrdered compares, person by person, the counted
 // attempt of lane funnels (one step per name, no step filters) found by
 // laneChain with the one ordered walks: level, in progress, start and
-// every step's event; and the scan's result (by ranges of persons) with
+// every step's event (laneBack's too); and the scan's result (by ranges of persons) with
 // one person's. Times are in ms over days, so most persons have no two
 // events at one instant (laneChain's case) and some do (ordered's).
 func TestLaneChainMatchesOrdered(t *testing.T) {
@@ -25,7 +25,7 @@ func TestLaneChainMatchesOrdered(t *testing.T) {
 	if testing.Short() {
 		iters = 80
 	}
-	quick := 0
+	quick, back := 0, 0
 	for it := 0; it < iters; it++ {
 		var raw []RawEvent
 		spread := []int64{1000, 60_000, 3_600_000, 86_400_000}[rng.Intn(4)]
@@ -82,13 +82,21 @@ func TestLaneChainMatchesOrdered(t *testing.T) {
 				t.Fatalf("iteration %d, user %s: scan level %d open %v start %d, one person %d %v %d\nquery %+v",
 					it, d.Users[u], r.Level[u], r.InProgress[u], r.Attempt[u], level, open, start, q)
 			}
+			if level > 0 && w.bestAt >= 0 {
+				if i, ok := w.laneBack(int(d.Start[u]), int(d.Start[u+1]), w.bestAt, level, d.Time[start], w.passed); ok {
+					if i != start || !slices.Equal(w.cur[:level+1], cur) {
+						t.Fatalf("iteration %d, user %s: laneBack start %d chain %v, want %d %v", it, d.Users[u], i, w.cur[:level+1], start, cur)
+					}
+					back++
+				}
+			}
 			if level > 0 && w.laneChain(int(d.Start[u]), int(d.Start[u+1]), start, level, w.passed) {
 				quick++
 			}
 		}
 	}
-	if quick < iters {
-		t.Errorf("laneChain answered only %d persons", quick)
+	if quick < iters || back < iters {
+		t.Errorf("laneChain answered only %d persons, laneBack %d", quick, back)
 	}
-	t.Logf("persons answered by laneChain: %d", quick)
+	t.Logf("persons answered by laneChain: %d, by laneBack: %d", quick, back)
 }

@@ -65,6 +65,7 @@ type funnelWorker struct {
 	codes             []laneCode // nil: passEach
 	late              []laneCode // codes without starts, after the date range
 	best              int64      // passLanes: the laneKey of the deepest chain, latest start
+	bestAt            int        // the event (from the person's first) that first reached best, -1: an instant's group
 	far               int64      // no start yet
 	masked            []int32    // filtered
 	passed            []int32    // the event ids the last passLanes read
@@ -141,6 +142,12 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 		target, t0 := w.latestStart(lo, hi)
 		if target < 0 {
 			return -1, false
+		}
+		if w.codes != nil && laneChains && target > 0 && w.bestAt >= 0 {
+			if i, ok := w.laneBack(lo, hi, w.bestAt, target, t0, w.passed); ok {
+				w.start = i
+				return target, t0+p.window > p.maxTime && target < w.n-1
+			}
 		}
 		end := lo + after(d.Time[lo:hi], t0)
 		if w.codes != nil && laneChains && w.laneChain(lo, hi, end-1, target, w.passed) {
