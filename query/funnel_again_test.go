@@ -10,30 +10,33 @@ import (
 	"time"
 )
 
-// TestFunnelAgainMatchesFunnel changes the trend interval and the --by
-// property of random funnels (every mode and rules, exclusions, --where,
-// ranges, a DST zone): the result FunnelAgain derives from the earlier
-// one must be the one Funnel computes, to the byte of its JSON and the
-// per-person result; it refuses another --by where its walk does not
-// apply.
+// TestFunnelAgainMatchesFunnel changes the trend interval, the --by
+// property and the --where filters of random funnels (every mode and
+// rules, exclusions, ranges, a DST zone), twice in a row: the result
+// FunnelAgain derives from the earlier one (itself derived, the second
+// time) must be the one Funnel computes, to the byte of its JSON and the
+// per-person result.
 func TestFunnelAgainMatchesFunnel(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	ctx := context.Background()
 	base := time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC).UnixMilli()
 	names := []string{"a", "b", "c"}
 	intervals := []string{"", "day", "week", "month", "hour"}
+	wheres := [][]string{nil, {"p != z"}, {"r = 1"}, {"p != z", "r = 1"}, {"r = 1", "p = x"}, {"q = 1"}}
 	iters := 300
 	if testing.Short() {
 		iters = 60
 	}
-	derived, byDerived := 0, 0
+	derived, byDerived, whereDerived := 0, 0, 0
 	for it := 0; it < iters; it++ {
 		var raw []RawEvent
 		for u := 0; u < 1+rng.Intn(20); u++ {
+			// q is the person's own (as a device is), p and r the event's.
+			q := []string{"1", "2"}[rng.Intn(2)]
 			for e := rng.Intn(12); e > 0; e-- {
 				raw = append(raw, RawEvent{User: "u" + strconv.Itoa(u), Event: names[rng.Intn(3)],
 					Time:  base + rng.Int63n(40*86_400_000),
-					Props: map[string]string{"p": []string{"x", "y", "z"}[rng.Intn(3)], "r": []string{"1", "2"}[rng.Intn(2)]}})
+					Props: map[string]string{"p": []string{"x", "y", "z"}[rng.Intn(3)], "r": []string{"1", "2"}[rng.Intn(2)], "q": q}})
 			}
 		}
 		if len(raw) == 0 {
@@ -56,9 +59,7 @@ func TestFunnelAgainMatchesFunnel(t *testing.T) {
 		if rng.Intn(3) == 0 {
 			q.By = "p"
 		}
-		if rng.Intn(3) == 0 {
-			q.Where = []string{"p != z"}
-		}
+		q.Where = wheres[rng.Intn(len(wheres))]
 		if rng.Intn(3) == 0 {
 			q.From, q.To = "2026-03-25", "2026-04-10"
 		}
@@ -70,47 +71,52 @@ func TestFunnelAgainMatchesFunnel(t *testing.T) {
 		if err != nil {
 			continue // a query the engine refuses: nothing to derive from
 		}
-		walks := q.Semantics == SemSpoor && q.Mode == FunnelOrdered && len(q.Exclude) == 0
-		q2 := q
-		q2.Interval = intervals[rng.Intn(len(intervals))]
-		if rng.Intn(3) > 0 {
-			q2.By = []string{"", "p", "r"}[rng.Intn(3)]
-		}
-		want, err := d.Funnel(ctx, q2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok, err := d.FunnelAgain(ctx, prev, q2)
-		if err != nil || ok != (q2.By == q.By || walks) {
-			t.Fatalf("iteration %d: FunnelAgain ok %v, err %v for %+v after %+v", it, ok, err, q2, q)
-		}
-		if !ok {
-			continue
-		}
-		derived++
-		if q2.By != q.By {
-			byDerived++
-		}
-		gj, _ := json.Marshal(got)
-		wj, _ := json.Marshal(want)
-		if string(gj) != string(wj) {
-			t.Fatalf("iteration %d: %+v\nderived %s\nfunnel  %s", it, q2, gj, wj)
-		}
-		if !slices.Equal(got.Level, want.Level) || !slices.Equal(got.InProgress, want.InProgress) || !slices.Equal(got.Attempt, want.Attempt) {
-			t.Fatalf("iteration %d: per-person results differ", it)
-		}
-		gt, _ := json.Marshal(got.TopBreakdown(1))
-		wt, _ := json.Marshal(want.TopBreakdown(1))
-		if string(gt) != string(wt) {
-			t.Fatalf("iteration %d: top breakdown %s, want %s", it, gt, wt)
-		}
-		for n := range 3 {
-			checkTopOther(t, want, n)
+		for range 2 {
+			q2 := q
+			q2.Interval = intervals[rng.Intn(len(intervals))]
+			if rng.Intn(3) > 0 {
+				q2.By = []string{"", "p", "r", "q"}[rng.Intn(4)]
+			}
+			if rng.Intn(2) == 0 {
+				q2.Where = wheres[rng.Intn(len(wheres))]
+			}
+			want, err := d.Funnel(ctx, q2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok, err := d.FunnelAgain(ctx, prev, q2)
+			if err != nil || !ok {
+				t.Fatalf("iteration %d: FunnelAgain ok %v, err %v for %+v after %+v", it, ok, err, q2, q)
+			}
+			derived++
+			if q2.By != q.By {
+				byDerived++
+			}
+			if !slices.Equal(q2.Where, q.Where) {
+				whereDerived++
+			}
+			gj, _ := json.Marshal(got)
+			wj, _ := json.Marshal(want)
+			if string(gj) != string(wj) {
+				t.Fatalf("iteration %d: %+v after %+v\nderived %s\nfunnel  %s", it, q2, q, gj, wj)
+			}
+			if !slices.Equal(got.Level, want.Level) || !slices.Equal(got.InProgress, want.InProgress) || !slices.Equal(got.Attempt, want.Attempt) {
+				t.Fatalf("iteration %d: per-person results differ", it)
+			}
+			gt, _ := json.Marshal(got.TopBreakdown(1))
+			wt, _ := json.Marshal(want.TopBreakdown(1))
+			if string(gt) != string(wt) {
+				t.Fatalf("iteration %d: top breakdown %s, want %s", it, gt, wt)
+			}
+			for n := range 3 {
+				checkTopOther(t, want, n)
+			}
+			prev, q = got, q2
 		}
 	}
-	t.Logf("%d of %d funnels derived, %d of them with another --by", derived, iters, byDerived)
-	if derived < iters/2 || byDerived < iters/20 {
-		t.Fatalf("only %d of %d funnels derived, %d of them with another --by", derived, iters, byDerived)
+	t.Logf("%d funnels derived, %d with another --by, %d with other --where", derived, byDerived, whereDerived)
+	if derived < iters || byDerived < iters/4 || whereDerived < iters/4 {
+		t.Fatalf("only %d funnels derived, %d with another --by, %d with other --where", derived, byDerived, whereDerived)
 	}
 }
 
@@ -183,6 +189,61 @@ func checkTopOther(t *testing.T, r *FunnelResult, n int) {
 	for k, s := range other.Steps {
 		if s.Users != reached[k] || s.InProgress != prog[k] {
 			t.Fatalf("top %d, other's step %d: %d users, %d in progress; the persons say %d, %d", n, k+1, s.Users, s.InProgress, reached[k], prog[k])
+		}
+	}
+}
+
+// TestFunnelAgainRanges derives from a result scanned in several ranges
+// of persons (as large data is), whose times FunnelAgain reads range by
+// range: other --by and --where, twice in a row, match Funnel's.
+func TestFunnelAgainRanges(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	var evs []RawEvent
+	for i := 0; i < 20000; i++ {
+		u := rng.Intn(700)
+		evs = append(evs, RawEvent{
+			User:  "u" + strconv.Itoa(u),
+			Event: []string{"view", "cart", "buy", "search"}[rng.Intn(4)],
+			Time:  base + rng.Int63n(40*86_400_000),
+			Props: map[string]string{"src": []string{"ads", "seo", "mail"}[rng.Intn(3)], "dev": []string{"ios", "web"}[u%2]},
+		})
+	}
+	d := NewDataset(evs, time.UTC)
+	ctx := context.Background()
+	for _, q := range []FunnelQuery{
+		{Steps: FunnelSteps([]string{"view", "cart", "buy"}), Interval: "week", Common: Common{By: "src"}},
+		{Steps: FunnelSteps([]string{"view", "cart", "buy"}), Mode: "any", Window: "2d"},
+		{Steps: FunnelSteps([]string{"view", "buy"}), Mode: "strict", Exclude: []Exclusion{{Event: "search"}}},
+	} {
+		p, err := d.planFunnel(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		np := len(d.Users)
+		prev, err := p.runRanges(ctx, [][2]int{{0, np / 3}, {np / 3, np / 3}, {np / 3, np - 5}, {np - 5, np}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, edit := range []struct {
+			by    string
+			where []string
+		}{{"dev", nil}, {"dev", []string{"dev = ios"}}, {"src", []string{"dev = ios", "src != seo"}}, {"", []string{"src != seo"}}, {"src", nil}} {
+			q.By, q.Where = edit.by, edit.where
+			want, err := d.Funnel(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok, err := d.FunnelAgain(ctx, prev, q)
+			if !ok || err != nil {
+				t.Fatalf("%+v: ok %v, err %v", q, ok, err)
+			}
+			gj, _ := json.Marshal(got)
+			wj, _ := json.Marshal(want)
+			if string(gj) != string(wj) || !slices.Equal(got.Level, want.Level) || !slices.Equal(got.Attempt, want.Attempt) {
+				t.Fatalf("%+v:\nderived %s\nfunnel  %s", q, gj, wj)
+			}
+			prev = got
 		}
 	}
 }

@@ -570,6 +570,7 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 	// touches fresh, 10,000 page faults of microseconds each on a
 	// virtual machine.
 	r.Level, r.InProgress, r.Attempt = store.HugePages(make([]int8, np)), store.HugePages(make([]bool, np)), store.HugePages(make([]int32, np))
+	r.startAt = store.HugePages(make([]int64, np))
 	if r.byProp != nil {
 		r.byCode = store.HugePages(make([]int32, np))
 	}
@@ -581,6 +582,7 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 	if err != nil {
 		return nil, err
 	}
+	r.ranges = ranges
 	p.finish(r, parts)
 	return r, nil
 }
@@ -616,12 +618,25 @@ func (p *funnelPlan) finish(r *FunnelResult, parts []funnelPart) {
 		r.Breakdown = r.breakdown(p)
 	}
 	r.Trend = trendPoints(p, parts)
-	// Nothing reads the parts' times after this: the steps' quartiles
-	// are found, and the breakdown's are in copies (collectDeltas).
+	// Nothing reads the codes after this: the breakdown's times are in
+	// copies (collectDeltas). A result FunnelAgain can answer from keeps
+	// its times, in person order, for the next edit of --by or --where;
+	// else nothing reads them again either.
+	for _, pt := range parts {
+		for k := range pt.code {
+			pt.code[k].release()
+		}
+	}
+	if r.d != nil {
+		r.times = make([][]blocks[int64], len(parts))
+		for i, pt := range parts {
+			r.times[i] = pt.ms
+		}
+		return
+	}
 	for _, pt := range parts {
 		for k := range pt.ms {
 			pt.ms[k].release()
-			pt.code[k].release()
 		}
 	}
 }
@@ -652,7 +667,9 @@ func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (fun
 		}
 		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)
 		if level >= 0 {
-			pt.count(p, level, open, w.start)
+			t := p.d.Time[w.start]
+			r.startAt[u] = t
+			pt.countAt(p, level, open, t)
 			pt.times(p, level, r.code(u, w.start), w.cur)
 		}
 	}
@@ -664,14 +681,14 @@ func (p *funnelPlan) newPart() funnelPart {
 		ms: make([]blocks[int64], p.n), code: make([]blocks[int32], p.n)}
 }
 
-// count counts a person at level (>= 0), in progress or not, whose
-// counted attempt starts at event start.
-func (pt *funnelPart) count(p *funnelPlan, level int, open bool, start int) {
+// countAt counts a person at level (>= 0), in progress or not, whose
+// counted attempt starts at time t.
+func (pt *funnelPart) countAt(p *funnelPlan, level int, open bool, t int64) {
 	pt.atLevel[level]++
 	if open {
 		pt.prog[level]++
 	}
-	if b := p.cal.Bucket(p.d.Time[start]); b >= 0 { // always: step 1 is in range, which the calendar covers
+	if b := p.cal.Bucket(t); b >= 0 { // always: step 1 is in range, which the calendar covers
 		pt.trend[b][0]++
 		if level == p.n-1 {
 			pt.trend[b][1]++

@@ -22,8 +22,9 @@ type funnel struct {
 	q    query.FunnelQuery
 	View string // viewFunnel ("") or viewAttribution
 	attr attributionView
-	// shownFunnel is the funnel on screen: an edit of its trend interval
-	// alone is answered from it (query.Dataset.FunnelAgain), no scan.
+	// shownFunnel is the funnel on screen: an edit of its trend interval,
+	// breakdown or filters is answered from it (query.Dataset.FunnelAgain)
+	// without scanning every person's events again.
 	shownFunnel *query.FunnelResult
 }
 
