@@ -366,23 +366,6 @@ func (w *funnelWorker) prepareGroup() {
 	w.owner, w.seen = w.owner[:len(w.group)], w.seen[:len(w.group)]
 }
 
-// chainOf is the chain of person u's attempt at event start first
-// reaching level, as person() found it.
-func (w *funnelWorker) chainOf(u, start, level int) []int32 {
-	d, lo, hi := w.p.d, int(w.p.d.Start[u]), int(w.p.d.Start[u+1])
-	if w.codes != nil && laneChains {
-		events := d.Event[lo:hi]
-		if w.p.s.Filters() {
-			events = w.filtered(lo, hi)
-		}
-		if w.laneChain(lo, hi, start, level, events) {
-			return w.cur
-		}
-	}
-	w.ordered(start, lo, hi, level)
-	return w.reach[level*w.n:]
-}
-
 // laneChains is whether lane funnels take laneChain (tests compare it with
 // ordered).
 var laneChains = true
