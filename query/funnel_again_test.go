@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -14,8 +15,8 @@ import (
 // property and the --where filters of random funnels (every mode and
 // rules, exclusions, ranges, a DST zone), twice in a row: the result
 // FunnelAgain derives from the earlier one (itself derived, the second
-// time) must be the one Funnel computes, to the byte of its JSON and the
-// per-person result.
+// time, and the earlier one released or not) must be the one Funnel
+// computes, to the byte of its JSON and the per-person result.
 func TestFunnelAgainMatchesFunnel(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	ctx := context.Background()
@@ -84,9 +85,17 @@ func TestFunnelAgainMatchesFunnel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// want's times go to the free list, for the blocks of got
+			// or of the next funnel: were any of them still held by
+			// prev, or by a result derived from it, they would be
+			// written over and the next answer from them would differ.
+			want.Release()
 			got, ok, err := d.FunnelAgain(ctx, prev, q2)
 			if err != nil || !ok {
 				t.Fatalf("iteration %d: FunnelAgain ok %v, err %v for %+v after %+v", it, ok, err, q2, q)
+			}
+			if rng.Intn(2) == 0 {
+				prev.Release() // as the workbench once got is shown
 			}
 			derived++
 			if q2.By != q.By {
@@ -246,4 +255,152 @@ func TestFunnelAgainRanges(t *testing.T) {
 			prev = got
 		}
 	}
+}
+
+// holds is how many results (and FunnelAgain calls) hold k's times, and
+// whether its blocks were handed back. Other tests' results, collected
+// meanwhile, hand theirs to the free list too: its bytes are not this
+// test's to count.
+func holds(k *keptTimes) (int, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.holds, k.parts == nil
+}
+
+// TestFunnelAgainReleased hands kept times back: a scan's times go back
+// to the free list when the last result holding them (the scan's, those
+// derived with the same persons' times) is released or collected, never
+// before; a released result answers no edit once nothing holds them.
+func TestFunnelAgainReleased(t *testing.T) {
+	// 300 persons each do a, b, c a minute apart; even persons' events
+	// carry p = x, odd persons' p = y.
+	var raw []RawEvent
+	base := time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC).UnixMilli()
+	for u := range 300 {
+		for k, ev := range []string{"a", "b", "c"} {
+			raw = append(raw, RawEvent{User: "u" + strconv.Itoa(u), Event: ev, Time: base + int64(u*1000+k*60_000),
+				Props: map[string]string{"p": []string{"x", "y"}[u%2]}})
+		}
+	}
+	d := NewDataset(raw, time.UTC)
+	ctx := context.Background()
+	q := FunnelQuery{Steps: FunnelSteps([]string{"a", "b", "c"})}
+	again := func(prev *FunnelResult, q FunnelQuery) (*FunnelResult, bool) {
+		r, ok, err := d.FunnelAgain(ctx, prev, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, ok
+	}
+	check := func(what string, k *keptTimes, wantHolds int) {
+		t.Helper()
+		n, back := holds(k)
+		if n != wantHolds || back != (n == 0) {
+			t.Fatalf("%s: %d holds (want %d), blocks handed back %v", what, n, wantHolds, back)
+		}
+	}
+	by, week, where := q, q, q
+	by.By, week.Interval, where.Where = "p", "week", []string{"p = x"}
+
+	r1, err := d.Funnel(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := r1.times.k
+	check("a scan", k, 1)
+	r2, ok2 := again(r1, by)
+	r3, ok3 := again(r1, week)
+	if !ok2 || !ok3 {
+		t.Fatal("a --by or interval edit was not derived")
+	}
+	if r2.times.k != k || r3.times.k != k {
+		t.Fatal("a --by or interval edit keeps times of its own")
+	}
+	check("two results derived", k, 3)
+	r1.Release()
+	r1.Release()
+	check("r1 released twice", k, 2)
+	r4, ok := again(r1, by)
+	if !ok {
+		t.Fatal("a released result's times, still held by others, answered no edit")
+	}
+	check("r4 derived from r1", k, 3)
+	r4.Release()
+	r2.Release()
+	check("r4 and r2 released", k, 1)
+	r3.Release()
+	check("r3 released", k, 0)
+	for _, r := range []*FunnelResult{r1, r2, r3} {
+		if _, ok := again(r, by); ok {
+			t.Fatal("an edit was answered from times handed back")
+		}
+	}
+
+	// A --where edit keeps times of its own (the 150 even persons'),
+	// which stay its own once its source is released and its blocks
+	// reused.
+	r5, err := d.Funnel(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r6, ok := again(r5, where)
+	if !ok {
+		t.Fatal("a --where edit was not derived")
+	}
+	if r6.times.k == r5.times.k {
+		t.Fatal("a --where edit shares its source's times")
+	}
+	r5.Release()
+	check("r5 released", r5.times.k, 0)
+	check("r6, r5 released", r6.times.k, 1)
+	for range 3 {
+		r, err := d.Funnel(ctx, week) // over r5's blocks
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Release()
+	}
+	w := where
+	w.By = "p"
+	want, err := d.Funnel(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := again(r6, w)
+	if gj, wj := mustJSON(t, got), mustJSON(t, want); gj != wj {
+		t.Fatalf("derived after its source was released:\n%s\nwant\n%s", gj, wj)
+	}
+	r6.Release()
+	check("r6 released", r6.times.k, 1) // got holds them
+	got.Release()
+	check("got released", r6.times.k, 0)
+
+	// A result nobody releases hands its times back once collected.
+	k = func() *keptTimes {
+		r, err := d.Funnel(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.times.k
+	}()
+	for i := 0; ; i++ {
+		if n, _ := holds(k); n == 0 {
+			break
+		}
+		if i == 1000 {
+			t.Fatal("a result collected 1000 times over still holds its times")
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	check("a result collected", k, 0)
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	j, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(j)
 }

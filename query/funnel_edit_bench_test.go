@@ -31,7 +31,8 @@ func BenchmarkFunnelEdits(b *testing.B) {
 	where := by
 	where.Where = []string{"device = " + device.Values[mostCommon(device)-1]}
 	// Each edit is answered with the result of the query before it on
-	// screen, as in the workbench.
+	// screen, as in the workbench, which releases a result it no longer
+	// shows, and the one on screen when it cannot answer the edit.
 	var prev *FunnelResult
 	for _, c := range []struct {
 		name string
@@ -40,6 +41,7 @@ func BenchmarkFunnelEdits(b *testing.B) {
 		run := func() *FunnelResult {
 			r, ok, err := d.FunnelAgain(ctx, prev, c.q)
 			if !ok {
+				prev.Release()
 				r, err = d.Funnel(ctx, c.q)
 			}
 			if err != nil {
@@ -51,10 +53,12 @@ func BenchmarkFunnelEdits(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			defer cpuPerOp(b)()
 			for i := 0; i < b.N; i++ {
-				run()
+				run().Release()
 			}
 		})
-		prev = run()
+		r := run()
+		prev.Release()
+		prev = r
 	}
 }
 

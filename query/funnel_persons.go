@@ -219,7 +219,7 @@ func (b *FunnelPersons) Result() *FunnelResult {
 		r.byCode = codes
 		p.s.By = r.byProp
 	}
-	p.finish(r, pts)
+	p.finish(r, nil, pts)
 	return r
 }
 

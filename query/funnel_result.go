@@ -54,13 +54,10 @@ type FunnelResult struct {
 	// --by there is one group. Order inside a group is arbitrary.
 	deltas [][]int64
 	byOff  [][]int
-	// times are, per range of persons the scan split them in (ranges),
-	// per step k >= 1 the times to convert of the persons reaching it, in
-	// person order (FunnelAgain reads them instead of walking the chains
-	// again); nil in a result assembled by FunnelFromPersons. Never
-	// released: results share them.
-	ranges [][2]int
-	times  [][]blocks[int64]
+	// times is this result's hold on its times to convert in person
+	// order, which FunnelAgain reads instead of walking the chains again
+	// (keptTimes); nil in a result assembled by FunnelFromPersons.
+	times *timesHold
 	// startAt is, per person reaching step 1, the time of the counted
 	// attempt's step-1 event (FunnelAgain's trend: looked up by Attempt,
 	// at 10M events, each was a cache line of the time column to read).

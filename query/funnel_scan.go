@@ -582,8 +582,7 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 	if err != nil {
 		return nil, err
 	}
-	r.ranges = ranges
-	p.finish(r, parts)
+	p.finish(r, ranges, parts)
 	return r, nil
 }
 
@@ -597,8 +596,9 @@ func (p *funnelPlan) newResult() *FunnelResult {
 }
 
 // finish derives the counts, breakdown and trend from the per-person
-// result and the parts' counts and times.
-func (p *funnelPlan) finish(r *FunnelResult, parts []funnelPart) {
+// result and the parts' counts and times, those of the persons of
+// ranges[i] in parts[i].
+func (p *funnelPlan) finish(r *FunnelResult, ranges [][2]int, parts []funnelPart) {
 	r.collectDeltas(p.n, parts)
 	reached := make([]int, p.n)
 	prog := make([]int, p.n)
@@ -620,23 +620,27 @@ func (p *funnelPlan) finish(r *FunnelResult, parts []funnelPart) {
 	r.Trend = trendPoints(p, parts)
 	// Nothing reads the codes after this: the breakdown's times are in
 	// copies (collectDeltas). A result FunnelAgain can answer from keeps
-	// its times, in person order, for the next edit of --by or --where;
-	// else nothing reads them again either.
+	// its times, in person order, for the next edit of --by or --where,
+	// until Release; else nothing reads them again either. A result
+	// FunnelAgain derived with prev's times holds prev's already.
 	for _, pt := range parts {
 		for k := range pt.code {
 			pt.code[k].release()
 		}
 	}
-	if r.d != nil {
-		r.times = make([][]blocks[int64], len(parts))
+	switch {
+	case r.times != nil:
+	case r.d != nil:
+		k := &keptTimes{ranges: ranges, parts: make([][]blocks[int64], len(parts)), holds: 1}
 		for i, pt := range parts {
-			r.times[i] = pt.ms
+			k.parts[i] = pt.ms
 		}
-		return
-	}
-	for _, pt := range parts {
-		for k := range pt.ms {
-			pt.ms[k].release()
+		r.times = holdTimes(k)
+	default:
+		for _, pt := range parts {
+			for k := range pt.ms {
+				pt.ms[k].release()
+			}
 		}
 	}
 }
