@@ -33,7 +33,7 @@ import (
 // result of another engine, or a saved segment, which may have changed
 // since. The result is the one Funnel gives.
 func (d *Dataset) FunnelAgain(ctx context.Context, prev *FunnelResult, q FunnelQuery) (r *FunnelResult, ok bool, err error) {
-	if d == nil || prev == nil || prev.d != d || prev.times == nil || prev.startAt == nil || q.Segment != "" || strings.HasPrefix(q.By, "segment:") {
+	if d == nil || prev == nil || prev.d != d || prev.times == nil || q.Segment != "" || strings.HasPrefix(q.By, "segment:") {
 		return nil, false, nil
 	}
 	was, now := prev.Query, q
@@ -58,12 +58,13 @@ func (d *Dataset) FunnelAgain(ctx context.Context, prev *FunnelResult, q FunnelQ
 		parts := make([]funnelPart, len(kept.ranges))
 		err := eachRange(ctx, kept.ranges, func(part, lo, hi int) error {
 			pt := p.newPart()
+			start := newBlockCursor(&kept.parts[part][0])
 			for u := lo; u < hi; u++ {
 				if err := stopped(ctx, lo, u); err != nil {
 					return err
 				}
 				if l := prev.Level[u]; l >= 0 {
-					pt.countAt(p, int(l), prev.InProgress[u], prev.startAt[u])
+					pt.countAt(p, int(l), prev.InProgress[u], start.next())
 				}
 			}
 			parts[part] = pt
@@ -91,10 +92,9 @@ func (d *Dataset) FunnelAgain(ctx context.Context, prev *FunnelResult, q FunnelQ
 	r = p.newResult()
 	np := len(prev.Level)
 	if change == nil {
-		r.Level, r.InProgress, r.Attempt, r.startAt = prev.Level, prev.InProgress, prev.Attempt, prev.startAt
+		r.Level, r.InProgress, r.Attempt = prev.Level, prev.InProgress, prev.Attempt
 	} else {
 		r.Level, r.InProgress, r.Attempt = store.HugePages(make([]int8, np)), store.HugePages(make([]bool, np)), store.HugePages(make([]int32, np))
-		r.startAt = store.HugePages(make([]int64, np))
 	}
 	// The codes of prev's counted attempts: prev's own, read in order,
 	// where its --by is r's.
@@ -127,7 +127,10 @@ func (d *Dataset) FunnelAgain(ctx context.Context, prev *FunnelResult, q FunnelQ
 			if codes != nil {
 				at.gather(prev, codes, u, hi)
 			}
-			level, open, start, t := int(prev.Level[u]), prev.InProgress[u], int(prev.Attempt[u]), prev.startAt[u]
+			level, open, start, t := int(prev.Level[u]), prev.InProgress[u], int(prev.Attempt[u]), int64(0)
+			if level >= 0 {
+				t = from[0].next()
+			}
 			fresh := false // evaluated again, not prev's
 			if change != nil {
 				if same, anyKept := change.classify(u, level); !same {
@@ -151,10 +154,13 @@ func (d *Dataset) FunnelAgain(ctx context.Context, prev *FunnelResult, q FunnelQ
 						}
 					}
 				}
-				r.Level[u], r.InProgress[u], r.Attempt[u], r.startAt[u] = int8(level), open, int32(start), t
+				r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(start)
 			}
 			if level < 0 {
 				continue
+			}
+			if change != nil {
+				pt.ms[0].add(t)
 			}
 			pt.countAt(p, level, open, t)
 			code := int32(0)
@@ -315,7 +321,10 @@ func (c *scopeChange) classify(u, level int) (same, anyKept bool) {
 
 // keptTimes are a funnel's times to convert kept for FunnelAgain: per
 // range of persons the scan split them in (ranges), per step k >= 1, the
-// times of the persons reaching it, in person order. A result derived
+// times of the persons reaching it, in person order, and at 0 the counted
+// attempt's step-1 time of each person reaching step 1 (the trend's: read
+// by Attempt, at 10M events each was a cache line of the time column;
+// kept in blocks, the next scan reuses their memory). A result derived
 // with the same persons' times shares them. Their blocks go back to
 // blockFree once no result holds them (FunnelResult.Release, or the
 // garbage collector finding the result unreachable): kept for good, they

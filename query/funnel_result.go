@@ -58,10 +58,6 @@ type FunnelResult struct {
 	// order, which FunnelAgain reads instead of walking the chains again
 	// (keptTimes); nil in a result assembled by FunnelFromPersons.
 	times *timesHold
-	// startAt is, per person reaching step 1, the time of the counted
-	// attempt's step-1 event (FunnelAgain's trend: looked up by Attempt,
-	// at 10M events, each was a cache line of the time column to read).
-	startAt []int64
 }
 
 // FunnelStepResult is one row of the funnel.

@@ -570,7 +570,6 @@ func (p *funnelPlan) runRanges(ctx context.Context, ranges [][2]int) (*FunnelRes
 	// touches fresh, 10,000 page faults of microseconds each on a
 	// virtual machine.
 	r.Level, r.InProgress, r.Attempt = store.HugePages(make([]int8, np)), store.HugePages(make([]bool, np)), store.HugePages(make([]int32, np))
-	r.startAt = store.HugePages(make([]int64, np))
 	if r.byProp != nil {
 		r.byCode = store.HugePages(make([]int32, np))
 	}
@@ -647,8 +646,9 @@ func (p *funnelPlan) finish(r *FunnelResult, ranges [][2]int, parts []funnelPart
 
 // funnelPart is what a worker counts over its persons: persons per deepest
 // level, in progress per level, per trend interval (persons, converted, in
-// progress), and the times to convert (ms) per step, with --by the
-// breakdown code of each person's counted attempt alongside.
+// progress), and the times to convert (ms) per step k >= 1, with --by
+// the breakdown code of each person's counted attempt alongside; a scan
+// adds at ms[0] each counted attempt's step-1 time (keptTimes).
 type funnelPart struct {
 	atLevel, prog []int
 	trend         [][3]int
@@ -672,7 +672,7 @@ func (p *funnelPlan) scan(ctx context.Context, r *FunnelResult, lo, hi int) (fun
 		r.Level[u], r.InProgress[u], r.Attempt[u] = int8(level), open, int32(w.start)
 		if level >= 0 {
 			t := p.d.Time[w.start]
-			r.startAt[u] = t
+			pt.ms[0].add(t) // the step-1 times FunnelAgain keeps
 			pt.countAt(p, level, open, t)
 			pt.times(p, level, r.code(u, w.start), w.cur)
 		}
