@@ -135,16 +135,17 @@ func civilDay(ms int64, loc *time.Location) int64 {
 
 // churnBits reads each person's activity as three aggregates of numbers
 // (each one a call per event on the server, about a quarter of the cost
-// of grouping the events by person at 10M): the sum of both window counts (recent in the
-// high 32 bits), the bitwise or of each event's day bit, and the largest
-// packed order (churnPacked), which gives the last key event's time and
-// name. An event the packing does not hold (stored since the facts were
-// read, or a name they lack) fails the query by throwIf, and Churn reads
-// the general way. With exact, the facts were read under the table's key
-// and no event is checked: the key is read again once the servers have
-// answered, and errChurnStale says it changed (the answer may be wrong). Persons active in the baseline but on a single day
-// before the recent window are only counted (too little history): 231,564
-// of 486,319 at 10M events. Each part's answer (churnParts) is scored on
+// of grouping the events by person at 10M): the sum of both window
+// counts (recent in the high 32 bits), the bitwise or of each event's day
+// bit, and the largest packed order (churnPacked), which gives the last
+// key event's time and name. An event the packing does not hold (stored
+// since the facts were read, or a name they lack) fails the query by
+// throwIf, and Churn reads the general way. With exact, the facts were
+// read under the table's key and no event is checked: the key is read
+// again once the servers have answered, and errChurnStale says it
+// changed (the answer may be wrong). Persons active in the baseline but
+// on a single day before the recent window are only counted (too little
+// history): 231,564 of 486,319 at 10M events. Each part's answer (churnParts) is scored on
 // its own goroutine as it is read.
 //
 // With number, persons are grouped by a number whose bytes are the
