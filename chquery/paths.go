@@ -139,12 +139,17 @@ func (e *Engine) Paths(ctx context.Context, q query.PathsQuery) (*query.PathsRes
 	st.let("early", "toUInt8(length(steps) < "+depth+")")
 	var fm form
 	sql := func(from, part string) string {
-		st.list[seStage] = []string{"arrayMap(x -> " + fm.E + ", W) AS SE"}
+		// Called for each part at once (eachPart's goroutines): the
+		// form's stage goes into a copy of the list, never into st, where
+		// one part's query could be read while another's was half set.
+		se := []string{"arrayMap(x -> " + fm.E + ", W) AS SE"}
 		if p.GapMs > 0 {
-			st.list[seStage] = append(st.list[seStage], "arrayMap(x -> "+fm.T+", W) AS ST")
+			se = append(se, "arrayMap(x -> "+fm.T+", W) AS ST")
 		}
+		own := stages{list: slices.Clone(st.list)}
+		own.list[seStage] = se
 		return "SELECT steps, early, " + byCols + ", count()" +
-			" FROM (" + st.wrap(walk(fm, from, part)) + ") GROUP BY steps, early, byv, byh"
+			" FROM (" + own.wrap(walk(fm, from, part)) + ") GROUP BY steps, early, byv, byh"
 	}
 	var counts []query.PathCount
 	collect := func(row []string) error {
