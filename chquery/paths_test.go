@@ -3,6 +3,7 @@ package chquery
 import (
 	"context"
 	"math/rand"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,8 +144,9 @@ func TestPathsHeavyPerson(t *testing.T) {
 
 // TestPathsPackedFallback: events stored after an engine read the data's
 // bounds may not fit the packed sort key (here, earlier than the first
-// event then stored); the packed query then fails by throwIf and paths
-// walks the tuples instead, with the new events counted.
+// event then stored, with ids past the bits of the largest id then
+// stored); the packed query then fails by throwIf and paths walks the
+// tuples instead, with the new events counted.
 func TestPathsPackedFallback(t *testing.T) {
 	f := newFixture(t)
 	at := func(m int) int64 { return day0 + int64(m)*60_000 }
@@ -202,4 +204,69 @@ func TestPathsPackedFallback(t *testing.T) {
 		t.Fatalf("personKey without person_order: %s", k)
 	}
 	samePaths(t, b, q)
+}
+
+// TestPathsPackedSpan: paths packs its events from the start of its range
+// (packedIn), not from the data's first instant, so events stored later
+// before that instant, within the range and with ids that fit, are
+// walked packed and in order, where packedOrder's key fails.
+func TestPathsPackedSpan(t *testing.T) {
+	f := newFixture(t)
+	at := func(m int) int64 { return day0 + int64(m)*60_000 }
+	// 8 events: ids 1..8, so the ids take 4 bits and 9..15 fit.
+	b := f.load([]query.RawEvent{
+		{User: "u1", Event: "view", Time: at(60)}, {User: "u1", Event: "cart", Time: at(61)},
+		{User: "u2", Event: "view", Time: at(62)},
+		{User: "u4", Event: "view", Time: at(70)}, {User: "u4", Event: "buy", Time: at(71)},
+		{User: "u5", Event: "cart", Time: at(75)}, {User: "u5", Event: "view", Time: at(76)}, {User: "u5", Event: "buy", Time: at(77)},
+	}, time.UTC)
+	q := query.PathsQuery{From: "view", Depth: 1, Common: query.Common{From: "2026-01-01", To: "2026-01-01"}}
+	paths := func() string {
+		var got []string
+		for _, p := range samePaths(t, b, q).Paths {
+			got = append(got, strings.Join(p.Steps, ">")+"="+strconv.FormatInt(p.Users, 10))
+		}
+		sort.Strings(got)
+		return strings.Join(got, " ")
+	}
+	if got, want := paths(), "view>(end)=1 view>buy=2 view>cart=1"; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	// Ids 9..12, all before the first instant the engines read: u3's two
+	// at one time in storage order (view, cart), u6's cart before view.
+	f.add(b, []query.RawEvent{
+		{User: "u3", Event: "view", Time: at(10)}, {User: "u3", Event: "cart", Time: at(10)},
+		{User: "u6", Event: "cart", Time: at(20)}, {User: "u6", Event: "view", Time: at(21)},
+	})
+	ctx := context.Background()
+	for _, e := range []*Engine{b.single, b.sharded} {
+		fa, span, err := e.span(ctx, q.Common)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fa.min != at(60) || span.From != day0 {
+			t.Fatalf("facts from %d, span from %d: want %d and %d", fa.min, span.From, at(60), day0)
+		}
+		if k, ok := e.packedOrder(ctx, fa.min, "toUInt32(1)", len(fa.names)); !ok {
+			t.Fatal("the table's events are not packed")
+		} else if _, err := e.c.Query(ctx, "SELECT sum("+k.key+") FROM "+e.t.From); !clickhouse.IsCode(err, codeThrowIf) {
+			t.Fatalf("packedOrder's key on an event before the first one read: %v, want a throwIf error", err)
+		}
+		k, ok := e.packedIn(ctx, span, "toUInt32(1)", len(fa.names))
+		if !ok {
+			t.Fatal("the range's events are not packed")
+		}
+		// Every event of the range packs, and its time comes back out.
+		r, err := e.c.Query(ctx, "SELECT count(), countIf("+k.time+" = "+e.t.Time+") FROM (SELECT "+k.key+" AS x, "+e.t.Time+" FROM "+e.t.From+
+			" WHERE "+e.t.Time+" >= "+lit(span.From)+" AND "+e.t.Time+" < "+lit(span.To)+")")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(r.Rows[0], " "); got != "12 12" {
+			t.Fatalf("events packed, times read back: %s, want 12 12", got)
+		}
+	}
+	if got, want := paths(), "view>(end)=2 view>buy=2 view>cart=2"; got != want {
+		t.Fatalf("with events before the first instant read: got %s, want %s", got, want)
+	}
 }
