@@ -355,16 +355,21 @@ func TestDescribeSharded(t *testing.T) {
 	if err != nil || len(files) != 1 {
 		t.Fatalf("cached tables %v (%v), want one", files, err)
 	}
-	data, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
+	cached := func() cachedTable {
+		t.Helper()
+		data, err := os.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ct cachedTable
+		if err := json.Unmarshal(data, &ct); err != nil {
+			t.Fatal(err)
+		}
+		return ct
 	}
-	var ct cachedTable
-	if err := json.Unmarshal(data, &ct); err != nil {
-		t.Fatal(err)
-	}
+	ct := cached()
 	ct.Columns = append(ct.Columns, clickhouse.Column{Name: clickhouse.PropColumn("doctored"), Type: "Nullable(String)", Comment: "doctored"})
-	data, _ = json.Marshal(ct)
+	data, _ := json.Marshal(ct)
 	if err := os.WriteFile(files[0], data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -385,18 +390,6 @@ func TestDescribeSharded(t *testing.T) {
 	// The hosts kept are another's (the second shard moved): the shards'
 	// keys are read on the hosts found (open checks the shards), and
 	// those are kept.
-	cached := func() cachedTable {
-		t.Helper()
-		data, err := os.ReadFile(files[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ct cachedTable
-		if err := json.Unmarshal(data, &ct); err != nil {
-			t.Fatal(err)
-		}
-		return ct
-	}
 	ct = cached()
 	if len(ct.Hosts) != 2 || ct.Hosts[1].Addr != p1 {
 		t.Fatalf("hosts kept %+v", ct.Hosts)
