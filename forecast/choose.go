@@ -558,7 +558,7 @@ func (c *Choice) predictor(me Method, o int) *predictor {
 	// The fitted state after y[:o] goes on through the later points with
 	// the parameters fixed: the state at each origin has seen only the
 	// points before it.
-	st := step{m: f.Period, mod: me.Model, p: f.Params, level: f.Level, slope: f.Slope}
+	st := step{m: f.Period, mod: me.Model, p: f.Params, level: f.Level, slope: f.Slope, missed: f.missed}
 	if me.Model.Seasonal {
 		st.season = make([]float64, f.Period)
 		for j, s := range f.Season {
@@ -573,11 +573,11 @@ func (c *Choice) predictor(me Method, o int) *predictor {
 		point:  point,
 		spread: func(_, j int) float64 { return math.Sqrt(f.varianceFactor(j)) },
 		advance: func(o int) {
-			e := 0.0
-			if !c.mask[o] {
-				e = z[o] - st.forecast(o)
+			if c.mask[o] {
+				st.skip(o, math.IsNaN(z[o]))
+				return
 			}
-			st.update(o, e)
+			st.update(o, z[o]-st.forecast(o))
 		},
 		log: me.Log,
 	}

@@ -54,6 +54,28 @@ func TestHoltWintersByHand(t *testing.T) {
 	}
 }
 
+// A missing point raises the next level gain, by hand: α = .5, so the
+// steady prior variance is P = α/(1−α) = 1 and the level noise
+// q = α²/(1−α) = .5 (both over the error variance). y = (10, NaN, 12,
+// 13.2), ℓ0 = 10: ŷ1 = 10, e = 0 (gain .5, P stays 1); the missing point
+// adds q: P = 1.5; ŷ3 = 10, e = 2, gain 1.5/2.5 = .6 (not .5): ℓ = 11.2,
+// and P = .6 + .5 = 1.1; ŷ4 = 11.2, e = 2, gain 1.1/2.1: ℓ = 11.2 +
+// 2.2/2.1 = 12.247619…; then P = 1.1/2.1 + .5, excess 1.1/2.1 − .5 =
+// .0238095…. An outlier (masked, observed) leaves the gain at α
+// (TestHoltWintersByHand).
+func TestMissingRaisesLevelGain(t *testing.T) {
+	y := []float64{10, math.NaN(), 12, 13.2}
+	mask := []bool{false, true, false, false}
+	fitted := make([]float64, 4)
+	sse, n, end := run(y, mask, 1, Model{}, Params{Alpha: 0.5}, states{level: 10}, fitted)
+	if n != 3 || math.Abs(sse-8) > 1e-12 {
+		t.Fatalf("sse %v n %d, want 8 3", sse, n)
+	}
+	near(t, "fitted[3]", fitted[3], 11.2, 1e-12)
+	near(t, "level", end.level, 11.2+2.2/2.1, 1e-12)
+	near(t, "missed", end.missed, 1.1/2.1-0.5, 1e-12)
+}
+
 // The closed-form variances of Hyndman et al. (2008, Table 6.1) for the
 // simple cases, with σ = 2.
 func TestVarianceClosedForms(t *testing.T) {
