@@ -59,6 +59,25 @@ func BenchmarkFileAnalyses(b *testing.B) {
 			}
 		}
 	})
+	// A property column's first read, as a first --by or --where makes
+	// it: with SPOOR_COLUMN_CACHE=off from the database every time, else
+	// from the column cache from the second time on.
+	b.Run("prop", func(b *testing.B) {
+		defer cpuPerOp(b)()
+		for i := 0; i < b.N; i++ {
+			forgetProp(d, "country")
+			if _, err := d.Prop(context.Background(), "country"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// forgetProp drops d's column of key, for the next use to read it again.
+func forgetProp(d *Dataset, key string) {
+	d.mu.Lock()
+	delete(d.props, key)
+	d.mu.Unlock()
 }
 
 // cpuPerOp reports the process's CPU time (user + system) per operation:
