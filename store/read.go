@@ -436,19 +436,9 @@ func (r *positionReader) next() error {
 		return errCorrupt
 	}
 	want := min(positionsPart, r.n-part*positionsPart)
-	r.buf = r.buf[:0]
-	var prev int64
-	for len(b) > 0 {
-		d, k := binary.Varint(b)
-		if k <= 0 || len(r.buf) == want {
-			return errCorrupt
-		}
-		b = b[k:]
-		prev += d
-		if prev < 0 || prev >= int64(r.n) {
-			return errCorrupt
-		}
-		r.buf = append(r.buf, int32(prev))
+	var err error
+	if r.buf, err = appendPositions(r.buf[:0], b, r.n, want); err != nil {
+		return err
 	}
 	if len(r.buf) != want {
 		return errCorrupt
