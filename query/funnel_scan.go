@@ -596,27 +596,32 @@ func (p *funnelPlan) newResult() *FunnelResult {
 
 // finish derives the counts, breakdown and trend from the per-person
 // result and the parts' counts and times, those of the persons of
-// ranges[i] in parts[i].
+// ranges[i] in parts[i]. Steps and a trend r has already are kept
+// (FunnelAgain's, when the parts did not count them again).
 func (p *funnelPlan) finish(r *FunnelResult, ranges [][2]int, parts []funnelPart) {
 	r.collectDeltas(p.n, parts)
-	reached := make([]int, p.n)
-	prog := make([]int, p.n)
-	for _, pt := range parts {
-		for l := range p.n {
-			for k := 0; k <= l; k++ {
-				reached[k] += pt.atLevel[l]
+	if r.Steps == nil {
+		reached := make([]int, p.n)
+		prog := make([]int, p.n)
+		for _, pt := range parts {
+			for l := range p.n {
+				for k := 0; k <= l; k++ {
+					reached[k] += pt.atLevel[l]
+				}
+				prog[l] += pt.prog[l]
 			}
-			prog[l] += pt.prog[l]
 		}
+		r.Steps = funnelRows(p.q.Steps, reached, prog, func(k int) (p25, median, p75 *float64) {
+			return quartilesOf(r.stepTimes(k, parts))
+		})
 	}
-	r.Steps = funnelRows(p.q.Steps, reached, prog, func(k int) (p25, median, p75 *float64) {
-		return quartilesOf(r.stepTimes(k, parts))
-	})
 	r.Breakdown = []FunnelBreakdown{}
 	if r.byProp != nil {
 		r.Breakdown = r.breakdown(p)
 	}
-	r.Trend = trendPoints(p, parts)
+	if r.Trend == nil {
+		r.Trend = trendPoints(p, parts)
+	}
 	// Nothing reads the codes after this: the breakdown's times are in
 	// copies (collectDeltas). A result FunnelAgain can answer from keeps
 	// its times, in person order, for the next edit of --by or --where,
