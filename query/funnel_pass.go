@@ -50,9 +50,14 @@ func (p *funnelPlan) laneCodes() (codes, late []laneCode, far int64) {
 	if d.MinTime-p.window-1 <= -laneTimes || d.MaxTime >= laneTimes {
 		return nil, nil, noStart // beyond laneKey
 	}
-	codes = make([]laneCode, len(p.only)+1) // the last: events hidden by --where (filtered)
+	// The ids from len(p.only) on fill no step: the first is that of
+	// the events --where hides (filtered). At least codeTable codes, so
+	// that laneFast reads them as a table.
+	codes = make([]laneCode, max(len(p.only)+1, codeTable))
 	late = make([]laneCode, len(codes))
-	codes[len(p.only)] = noLane
+	for ev := len(p.only); ev < len(codes); ev++ {
+		codes[ev], late[ev] = noLane, noLane
+	}
 	for ev, k := range p.only {
 		c := noLane
 		if k > 0 {
@@ -64,9 +69,12 @@ func (p *funnelPlan) laneCodes() (codes, late []laneCode, far int64) {
 		}
 		codes[ev] = c
 	}
-	late[len(p.only)] = noLane
 	return codes, late, d.MinTime - p.window - 1
 }
+
+// codeTable is how many lane codes laneFast reads by an event id's low
+// byte: those of the funnels over fewer than codeTable event names.
+const codeTable = 256
 
 // noLane is the lane code of an event that fills no step.
 const noLane = laneCode(trashLane<<8 | trashLane<<16)
@@ -100,30 +108,114 @@ func (w *funnelWorker) latestStart(lo, hi int) (int, int64) {
 	return -1, noStart
 }
 
-// passLanes is the pass with lane codes. Times ascend, so the events in
-// the date range are one span: those before it can neither start a
-// chain nor extend one (no start precedes them) and are skipped, those
-// after it pass with codes that start nothing. The loop then tests no
-// range.
+// passLanes is the pass with lane codes.
 func (w *funnelWorker) passLanes(lo, hi int) {
+	events, a, b := w.laneEvents(lo, hi)
+	w.from = a
+	w.laneSpan(lo, hi, a, b, w.codes)
+	w.laneSpan(lo, hi, b, len(events), w.late)
+}
+
+// laneEvents returns the person's events as a lane pass reads them (the
+// ids, or past the names where --where hides an event; also w.passed)
+// and the span a..b of those in the date range. Times ascend, so those
+// are one span: the events before it can neither start a chain nor
+// extend one (no start precedes them) and are skipped, those after it
+// pass with codes that start nothing. The pass then tests no range.
+func (w *funnelWorker) laneEvents(lo, hi int) (events []int32, a, b int) {
 	p, s := w.p, w.p.s
 	times, events := p.d.Time[lo:hi], p.d.Event[lo:hi]
 	if s.Filters() {
 		events = w.filtered(lo, hi)
 	}
 	w.passed = events
-	if len(events) == 0 {
-		return
+	a, b = 0, len(events)
+	if b == 0 {
+		return events, a, b
 	}
-	a, b := 0, len(events)
 	if times[0] < s.From {
 		a = after(times, s.From-1)
 	}
 	if times[b-1] >= s.To {
 		b = max(a, after(times, s.To-1))
 	}
-	w.laneSpan(lo, hi, a, b, w.codes)
-	w.laneSpan(lo, hi, b, len(events), w.late)
+	return events, a, b
+}
+
+// lanePerson is person for a lane funnel whose codes fit a table
+// (w.table), for a person no two of whose events from the date range on
+// share an instant, as most persons' (else ok false): the lane pass
+// (laneFast), the level reached and the walk back to the counted
+// attempt (laneBack) in one function. At 10M events a person has 15
+// events on average: the calls and tests between latestStart,
+// passLanes, laneSpan and laneRun were a good part of a person's cost.
+func (w *funnelWorker) lanePerson(lo, hi int) (level int, open, ok bool) {
+	p := w.p
+	times := p.d.Time[lo:hi]
+	events, a, b := w.laneEvents(lo, hi)
+	if untied(times[a:]) < len(times)-a {
+		return 0, false, false
+	}
+	L := w.lanes
+	for k := range w.n + 1 {
+		L[k] = w.far
+	}
+	best, at := laneFast(L, w.table, times[a:b], events[a:b], p.window, 0)
+	at += a
+	if late, lateAt := laneFast(L, w.lateTable, times[b:], events[b:], p.window, best); lateAt >= 0 {
+		best, at = late, b+lateAt
+	}
+	w.best, w.bestAt, w.bestFrom = best, at, a
+	var t0 int64
+	switch {
+	case best > 0:
+		lane, start := fromKey(best)
+		level, t0 = lane-1, start
+		if w.start, ok = w.laneBack(lo, hi, at, a, level, t0, events); !ok {
+			return 0, false, false
+		}
+	case L[1] != w.far:
+		// Level 0: the latest start, the one event at its time.
+		level, t0 = 0, L[1]
+		w.start = lo + a + after(times[a:b], t0) - 1
+		w.cur[0] = int32(w.start)
+	default:
+		return -1, false, true
+	}
+	return level, t0+p.window > p.maxTime && level < w.n-1, true
+}
+
+// untied is how many of times (ascending) come before the first two
+// equal ones: all of them when no two are equal.
+func untied(times []int64) int {
+	for g := 1; g < len(times); g++ {
+		if times[g] == times[g-1] {
+			return g - 1
+		}
+	}
+	return len(times)
+}
+
+// laneFast is laneRun for events no two of which share an instant, each
+// with an id below codeTable: no test for the next event's time, and no
+// bounds checked on the codes, so that every value of the loop stays in
+// a register (laneRun keeps some on the stack), about 28 instructions
+// an event instead of 45. It returns best raised by the chains extended
+// and the event that first raised it to that (-1: none did).
+func laneFast(L *[256]int64, codes *[codeTable]laneCode, times []int64, events []int32, win, best int64) (int64, int) {
+	at := -1
+	times = times[:len(events)]
+	for g, ev := range events {
+		t := times[g]
+		c := codes[uint8(ev)]
+		v := L[uint8(c)]
+		L[uint8(c>>8)] = v
+		L[uint8(c>>16)] = t
+		if key := laneKey(int(uint8(c>>8)), v) &^ ((win - t + v) >> 63); key > best {
+			best, at = key, g
+		}
+	}
+	return best, at
 }
 
 // laneSpan passes the person's events g..end (relative to lo) with codes,
@@ -133,10 +225,11 @@ func (w *funnelWorker) laneSpan(lo, hi, g, end int, codes []laneCode) {
 	for g < end {
 		k, best, at := laneRun(w.lanes, codes, times[g:], events[g:], w.p.window, w.best)
 		if best > w.best {
-			w.best, w.bestAt = best, g+at
+			w.best, w.bestAt, w.bestFrom = best, g+at, w.from
 		}
 		if g += k; g < end {
 			g = w.passInstant(lo+g, hi, times[g]) - lo
+			w.from = g
 		}
 	}
 }
@@ -376,18 +469,17 @@ var laneChains = true
 // t0, and it first reached level there (a later start reaching level
 // before would be counted instead). So no walk forward from the start,
 // and no search for it: the chain's steps are found walking back from
-// at, then the start. It returns the start, or false where laneChain
-// would.
-func (w *funnelWorker) laneBack(lo, hi, at, level int, t0 int64, events []int32) (int, bool) {
+// at, then the start (a few events: at 10M, 4.5 a person on average).
+// No two events from from to at share an instant (w.bestFrom), so the
+// walk tests no instant; it returns the start, or false where laneChain
+// would: when the attempt begins before from.
+func (w *funnelWorker) laneBack(lo, hi, at, from, level int, t0 int64, events []int32) (int, bool) {
 	times, codes := w.p.d.Time[lo:hi], w.codes
 	g := at
-	if g+1 < len(times) && times[g+1] == times[g] {
-		return 0, false
-	}
 	f := w.cur[:w.n+1] // f[n]: the spare slot
 	f[level] = int32(lo + g)
 	for j := level - 1; j > 0; {
-		if g--; g < 0 || times[g] == times[g+1] {
+		if g--; g < from {
 			return 0, false
 		}
 		k, c := w.n, int(codes[events[g]]&0xff)
@@ -399,15 +491,10 @@ func (w *funnelWorker) laneBack(lo, hi, at, level int, t0 int64, events []int32)
 			j--
 		}
 	}
-	for {
-		if g--; g < 0 || times[g] == times[g+1] {
-			return 0, false
-		}
-		if times[g] <= t0 {
-			break
-		}
+	for g--; g >= from && times[g] > t0; g-- {
 	}
-	if times[g] != t0 || events[g] != w.p.ev[0] || (g > 0 && times[g-1] == t0) {
+	// Below from, an event shares the instant before it.
+	if g < from || times[g] != t0 || events[g] != w.p.ev[0] || (g == from && g > 0 && times[g-1] == t0) {
 		return 0, false
 	}
 	f[0] = int32(lo + g)

@@ -11,9 +11,10 @@ import (
 
 // TestLaneChainMatchesOrdered compares, person by person, the counted
 // attempt of lane funnels (one step per name, no step filters) found by
-// laneChain with the one ordered walks: level, in progress, start and
-// every step's event (laneBack's too); and the scan's result (by ranges of persons) with
-// one person's. Times are in ms over days, so most persons have no two
+// lanePerson, laneChain and laneBack, and by them without the code table
+// (laneRun's pass), with the one ordered walks: level, in progress,
+// start and every step's event; and the scan's result (by ranges of
+// persons) with one person's. Times are in ms over days, so most persons have no two
 // events at one instant (laneChain's case) and some do (ordered's).
 func TestLaneChainMatchesOrdered(t *testing.T) {
 	rng := rand.New(rand.NewSource(19))
@@ -68,6 +69,10 @@ func TestLaneChainMatchesOrdered(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := newFunnelWorker(p)
+		// Without the code table, as over more event names than it
+		// holds: laneRun's pass for every person.
+		wide := newFunnelWorker(p)
+		wide.table, wide.lateTable = nil, nil
 		for u := range d.Users {
 			laneChains = false
 			level, open := w.person(u)
@@ -78,12 +83,16 @@ func TestLaneChainMatchesOrdered(t *testing.T) {
 				t.Fatalf("iteration %d, user %s: ordered level %d open %v start %d chain %v; laneChain %d %v %d %v\nquery %+v",
 					it, d.Users[u], level, open, start, cur, l2, o2, w.start, w.cur[:max(l2+1, 0)], q)
 			}
+			if l3, o3 := wide.person(u); l3 != level || o3 != open || wide.start != start || !slices.Equal(wide.cur[:max(l3+1, 0)], cur) {
+				t.Fatalf("iteration %d, user %s: ordered level %d open %v start %d chain %v; without the table %d %v %d %v\nquery %+v",
+					it, d.Users[u], level, open, start, cur, l3, o3, wide.start, wide.cur[:max(l3+1, 0)], q)
+			}
 			if int(r.Level[u]) != level || r.InProgress[u] != open || int(r.Attempt[u]) != start {
 				t.Fatalf("iteration %d, user %s: scan level %d open %v start %d, one person %d %v %d\nquery %+v",
 					it, d.Users[u], r.Level[u], r.InProgress[u], r.Attempt[u], level, open, start, q)
 			}
 			if level > 0 && w.bestAt >= 0 {
-				if i, ok := w.laneBack(int(d.Start[u]), int(d.Start[u+1]), w.bestAt, level, d.Time[start], w.passed); ok {
+				if i, ok := w.laneBack(int(d.Start[u]), int(d.Start[u+1]), w.bestAt, w.bestFrom, level, d.Time[start], w.passed); ok {
 					if i != start || !slices.Equal(w.cur[:level+1], cur) {
 						t.Fatalf("iteration %d, user %s: laneBack start %d chain %v, want %d %v", it, d.Users[u], i, w.cur[:level+1], start, cur)
 					}

@@ -62,13 +62,16 @@ type funnelWorker struct {
 	// reaching it (starts is lanes[1:n+1]), and the lanes' codes
 	starts, preStarts []int64
 	lanes             *[256]int64
-	codes             []laneCode // nil: passEach
-	late              []laneCode // codes without starts, after the date range
-	best              int64      // passLanes: the laneKey of the deepest chain, latest start
-	bestAt            int        // the event (from the person's first) that first reached best, -1: an instant's group
-	far               int64      // no start yet
-	masked            []int32    // filtered
-	passed            []int32    // the event ids the last passLanes read
+	codes             []laneCode           // nil: passEach
+	table, lateTable  *[codeTable]laneCode // codes and late when they fit a table (lanePerson), else nil
+	late              []laneCode           // codes without starts, after the date range
+	best              int64                // passLanes: the laneKey of the deepest chain, latest start
+	bestAt            int                  // the event (from the person's first) that first reached best, -1: an instant's group
+	bestFrom          int                  // no two events from this one to bestAt share an instant
+	from              int                  // laneSpan: the same for the events it passes
+	far               int64                // no start yet
+	masked            []int32              // filtered
+	passed            []int32              // the event ids the last passLanes read
 
 	// other products' semantics (funnel_semantics.go, funnel_clickhouse.go)
 	u               int // the person being evaluated
@@ -108,6 +111,9 @@ func newFunnelWorker(p *funnelPlan) *funnelWorker {
 	}
 	w.starts = w.lanes[1 : n+1]
 	w.codes, w.late, w.far = p.laneCodes()
+	if len(w.codes) == codeTable {
+		w.table, w.lateTable = (*[codeTable]laneCode)(w.codes), (*[codeTable]laneCode)(w.late)
+	}
 	return w
 }
 
@@ -139,12 +145,17 @@ func (w *funnelWorker) person(u int) (level int, open bool) {
 		// converting person with fewer events read, but it read the
 		// timeline once more to find the last step's event, which most
 		// persons lack, and its window scans cost more than the pass.
+		if w.table != nil && laneChains {
+			if level, open, ok := w.lanePerson(lo, hi); ok {
+				return level, open
+			}
+		}
 		target, t0 := w.latestStart(lo, hi)
 		if target < 0 {
 			return -1, false
 		}
 		if w.codes != nil && laneChains && target > 0 && w.bestAt >= 0 {
-			if i, ok := w.laneBack(lo, hi, w.bestAt, target, t0, w.passed); ok {
+			if i, ok := w.laneBack(lo, hi, w.bestAt, w.bestFrom, target, t0, w.passed); ok {
 				w.start = i
 				return target, t0+p.window > p.maxTime && target < w.n-1
 			}
