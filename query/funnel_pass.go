@@ -493,7 +493,8 @@ func (w *funnelWorker) laneBack(lo, hi, at, from, level int, t0 int64, events []
 	}
 	for g--; g >= from && times[g] > t0; g-- {
 	}
-	// Below from, an event shares the instant before it.
+	// Below from, the walk would pass two events at one instant (the
+	// group before a run of laneRun's) or leave the date range (a).
 	if g < from || times[g] != t0 || events[g] != w.p.ev[0] || (g == from && g > 0 && times[g-1] == t0) {
 		return 0, false
 	}
