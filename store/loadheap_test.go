@@ -47,12 +47,33 @@ func TestCollectAtOverlapping(t *testing.T) {
 // A small load leaves the collector off until the next collection, then
 // the process's percent and memory limit come back.
 func TestSmallLoadCollectsLater(t *testing.T) {
+	collectsLater(t, func() func() { return loadHeap(1000) })
+}
+
+// A small answer read (AnswerHeap) pauses the collector as a small load
+// does; a large one leaves it as it is.
+func TestAnswerHeap(t *testing.T) {
+	collectsLater(t, func() func() { return AnswerHeap(1000) })
+	orig := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(orig)
+	done := AnswerHeap(answerMax + 1)
+	if p := debug.SetGCPercent(100); p != 100 {
+		t.Fatalf("reading a large answer: percent %d, want the process's 100", p)
+	}
+	done()
+}
+
+// collectsLater checks that start, which begins a small load or read,
+// turns the collector off until the collection after its end, then
+// gives the process its percent and memory limit back.
+func collectsLater(t *testing.T, start func() (done func())) {
+	t.Helper()
 	settleLoads(t)
 	orig := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(orig)
 	limit := debug.SetMemoryLimit(-1)
 	cur := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
-	done := loadHeap(1000)
+	done := start()
 	if cur() != -1 {
 		t.Fatalf("loading: percent %d, want off", cur())
 	}
