@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // WriteJSON writes r as --format json does (json.Encoder indented by two
@@ -19,6 +20,10 @@ import (
 // end. done is false, and nothing written, when a number has no JSON
 // form (NaN, ±Inf): the reflecting encoder then reports it, writing
 // nothing. The only error is w's.
+//
+// Users share most of their numbers and signals (at 10M events 92,121
+// users have 1,372 scores, 1,824 lists of signals, each list one slice
+// shared by its users): each is written once and then copied (jsonMemo).
 func (r *ChurnReport) WriteJSON(w io.Writer) (done bool, err error) {
 	if !finite(r.MinScore) {
 		return false, nil
@@ -31,6 +36,7 @@ func (r *ChurnReport) WriteJSON(w io.Writer) (done bool, err error) {
 		}
 	}
 	j := jsonOut{w: w, b: make([]byte, 0, 64<<10)}
+	m := new(jsonMemo)
 	b := append(j.b, "{\n  \"window_days\": "...)
 	b = strconv.AppendInt(b, int64(r.WindowDays), 10)
 	b = append(b, ",\n  \"baseline_days\": "...)
@@ -55,7 +61,7 @@ func (r *ChurnReport) WriteJSON(w io.Writer) (done bool, err error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = r.Users[i].appendJSON(b)
+			b = r.Users[i].appendJSON(b, m)
 			if len(b) >= 60<<10 {
 				b = j.flush(b)
 			}
@@ -69,11 +75,11 @@ func (r *ChurnReport) WriteJSON(w io.Writer) (done bool, err error) {
 
 // appendJSON appends u as an element of the report's users, at their
 // depth, from the newline before its "{".
-func (u *ChurnUser) appendJSON(b []byte) []byte {
+func (u *ChurnUser) appendJSON(b []byte, m *jsonMemo) []byte {
 	b = append(b, "\n    {\n      \"user\": "...)
 	b = appendJSONString(b, u.User)
 	b = append(b, ",\n      \"score\": "...)
-	b = appendJSONFloat(b, u.Score)
+	b = m.float(b, u.Score)
 	b = append(b, ",\n      \"days_since_last_seen\": "...)
 	b = strconv.AppendInt(b, int64(u.DaysSinceLastSeen), 10)
 	b = append(b, ",\n      \"recent_events\": "...)
@@ -81,41 +87,103 @@ func (u *ChurnUser) appendJSON(b []byte) []byte {
 	b = append(b, ",\n      \"baseline_events\": "...)
 	b = strconv.AppendInt(b, int64(u.BaselineEvents), 10)
 	b = append(b, ",\n      \"activity_ratio\": "...)
-	b = appendJSONFloat(b, u.ActivityRatio)
+	b = m.float(b, u.ActivityRatio)
 	b = append(b, ",\n      \"usual_gap_days\": "...)
 	if u.UsualGapDays == nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendJSONFloat(b, *u.UsualGapDays)
+		b = m.float(b, *u.UsualGapDays)
 	}
 	b = append(b, ",\n      \"active_days\": "...)
 	b = strconv.AppendInt(b, int64(u.ActiveDays), 10)
 	b = append(b, ",\n      \"expected_gap_days\": "...)
-	b = appendJSONFloat(b, u.ExpectedGapDays)
+	b = m.float(b, u.ExpectedGapDays)
 	b = append(b, ",\n      \"gaps_overdue\": "...)
-	b = appendJSONFloat(b, u.GapsOverdue)
+	b = m.float(b, u.GapsOverdue)
 	b = append(b, ",\n      \"last_key_event\": "...)
 	b = appendJSONString(b, u.LastKeyEvent)
 	b = append(b, ",\n      \"last_key_event_time\": "...)
 	b = appendJSONString(b, u.LastKeyEventTime)
 	b = append(b, ",\n      \"signals\": "...)
-	switch {
-	case u.Signals == nil:
-		b = append(b, "null"...)
-	case len(u.Signals) == 0:
-		b = append(b, "[]"...)
-	default:
-		b = append(b, '[')
-		for i, s := range u.Signals {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, "\n        "...)
-			b = appendJSONString(b, s)
-		}
-		b = append(b, "\n      ]"...)
-	}
+	b = m.signals(b, u.Signals)
 	return append(b, "\n    }"...)
+}
+
+// appendSignals appends a user's signals as appendJSON does.
+func appendSignals(b []byte, signals []string) []byte {
+	switch {
+	case signals == nil:
+		return append(b, "null"...)
+	case len(signals) == 0:
+		return append(b, "[]"...)
+	}
+	b = append(b, '[')
+	for i, s := range signals {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n        "...)
+		b = appendJSONString(b, s)
+	}
+	return append(b, "\n      ]"...)
+}
+
+// jsonMemoSlots is how many values of each kind jsonMemo remembers (a
+// power of two): a value is remembered in one slot, chosen by a hash, so
+// values that meet there take turns.
+const jsonMemoSlots = 4096
+
+// jsonMemo remembers the text of the floats and lists of signals it
+// wrote last, by value (a float's bits) and by slice (the address of its
+// first element and its length: users given the same list share it), so
+// that writing one again copies it. Its zero value is empty.
+type jsonMemo struct {
+	floats [jsonMemoSlots]memoFloat
+	lists  [jsonMemoSlots]memoSignals
+}
+
+type memoFloat struct {
+	bits uint64
+	n    uint8 // the text's length; 0: the slot is empty
+	text [31]byte
+}
+
+type memoSignals struct {
+	first *string
+	n     int
+	text  []byte
+}
+
+// float appends f as appendJSONFloat does.
+func (m *jsonMemo) float(b []byte, f float64) []byte {
+	bits := math.Float64bits(f)
+	e := &m.floats[(bits*0x9E3779B97F4A7C15)>>(64-12)]
+	if e.n > 0 && e.bits == bits {
+		return append(b, e.text[:e.n]...)
+	}
+	from := len(b)
+	b = appendJSONFloat(b, f)
+	if n := len(b) - from; n <= len(e.text) {
+		e.bits, e.n = bits, uint8(n)
+		copy(e.text[:], b[from:])
+	}
+	return b
+}
+
+// signals appends a user's signals as appendSignals does.
+func (m *jsonMemo) signals(b []byte, signals []string) []byte {
+	if len(signals) == 0 {
+		return appendSignals(b, signals)
+	}
+	first := unsafe.SliceData(signals)
+	e := &m.lists[(uint64(uintptr(unsafe.Pointer(first)))*0x9E3779B97F4A7C15)>>(64-12)]
+	if e.first == first && e.n == len(signals) {
+		return append(b, e.text...)
+	}
+	from := len(b)
+	b = appendSignals(b, signals)
+	e.first, e.n, e.text = first, len(signals), append(e.text[:0], b[from:]...)
+	return b
 }
 
 // jsonOut writes WriteJSON's buffer and keeps the first error.

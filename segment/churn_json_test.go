@@ -68,9 +68,11 @@ func jsonFloat(rng *rand.Rand) float64 {
 
 // WriteJSON writes the bytes the reflecting encoder writes, for random
 // reports: no users, an empty list, users with and without a usual gap,
-// with nil, empty and several signals, texts the encoder escapes, and
-// floats in every form; through output.Write too, as --format json
-// writes.
+// with nil, empty and several signals, signals shared with an earlier
+// user or its first signal alone (the same first element, a shorter
+// list: WriteJSON writes a list it wrote again as a copy), texts the
+// encoder escapes, and floats in every form; through output.Write too,
+// as --format json writes.
 func TestChurnWriteJSONSameAsEncoder(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
 	for it := range 400 {
@@ -89,10 +91,20 @@ func TestChurnWriteJSONSameAsEncoder(t *testing.T) {
 				g := jsonFloat(rng)
 				u.UsualGapDays = &g
 			}
-			switch rng.Intn(4) {
+			switch rng.Intn(6) {
 			case 0:
 			case 1:
 				u.Signals = []string{}
+			case 2:
+				if i > 0 {
+					u.Signals = r.Users[rng.Intn(i)].Signals
+				}
+			case 3:
+				if i > 0 {
+					if s := r.Users[rng.Intn(i)].Signals; len(s) > 0 {
+						u.Signals = s[:1]
+					}
+				}
 			default:
 				for range 1 + rng.Intn(3) {
 					u.Signals = append(u.Signals, jsonText(rng))
@@ -157,14 +169,24 @@ func TestChurnWriteJSONScored(t *testing.T) {
 
 // BenchmarkChurnWriteJSON writes a list of 92,121 users (10M events'),
 // with its CPU per write (the machine is shared: wall time says little).
+// Its users share numbers and lists of signals as that report's do: each
+// float one of about 1,400 values, the signals one of 1,824 lists.
 func BenchmarkChurnWriteJSON(b *testing.B) {
 	rng := rand.New(rand.NewSource(7))
 	r := &ChurnReport{Users: make([]ChurnUser, 92_121)}
-	gap := 3.5
+	gaps := make([]float64, 27)
+	for i := range gaps {
+		gaps[i] = float64(1+i) / 2
+	}
+	lists := make([][]string, 1_824)
+	for i := range lists {
+		lists[i] = []string{"silent " + strconv.Itoa(i) + "d, expected gap 1.3d: 10.7 gaps overdue", "activity fell 100%"}
+	}
+	value := func() float64 { return float64(rng.Intn(1_400)) / 1_401 }
 	for i := range r.Users {
-		r.Users[i] = ChurnUser{User: "u" + strconv.Itoa(rng.Intn(1e6)), Score: rng.Float64(), DaysSinceLastSeen: rng.Intn(60), RecentEvents: rng.Intn(9), BaselineEvents: rng.Intn(90),
-			ActivityRatio: rng.Float64(), UsualGapDays: &gap, ActiveDays: rng.Intn(40), ExpectedGapDays: rng.Float64() * 9, GapsOverdue: rng.Float64() * 4,
-			LastKeyEvent: "view_item", LastKeyEventTime: "2026-06-01T12:34:56Z", Signals: []string{"silent 15d, expected gap 1.3d: 10.7 gaps overdue", "activity fell 100%"}}
+		r.Users[i] = ChurnUser{User: "u" + strconv.Itoa(rng.Intn(1e6)), Score: value(), DaysSinceLastSeen: rng.Intn(60), RecentEvents: rng.Intn(9), BaselineEvents: rng.Intn(90),
+			ActivityRatio: value(), UsualGapDays: &gaps[rng.Intn(len(gaps))], ActiveDays: rng.Intn(40), ExpectedGapDays: value() * 9, GapsOverdue: value() * 4,
+			LastKeyEvent: "view_item", LastKeyEventTime: "2026-06-01T12:34:" + strconv.Itoa(10+rng.Intn(50)) + "Z", Signals: lists[rng.Intn(len(lists))]}
 	}
 	var u0, u1 syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &u0)
