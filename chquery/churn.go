@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/spoorhq/spoor/clickhouse"
 	"github.com/spoorhq/spoor/i18n"
@@ -259,7 +260,8 @@ func (e *Engine) churnBits(ctx context.Context, opt segment.ChurnOptions, loc *t
 					days = append(days, b.day0+int64(64*w+bits.TrailingZeros64(u)))
 				}
 			}
-			p := segment.ChurnPerson{User: string(user), Recent: int(nums[0] >> 32), Baseline: int(nums[0] & (1<<32 - 1)), CivilDays: days, KeyAt: -1}
+			// The user's bytes lent: Add copies only a user it lists.
+			p := segment.ChurnPerson{User: unsafe.String(unsafe.SliceData(user), len(user)), Recent: int(nums[0] >> 32), Baseline: int(nums[0] & (1<<32 - 1)), CivilDays: days, KeyAt: -1}
 			if o != 0 {
 				p.KeyAt, p.KeyEvent = int64(o>>(b.idBits+b.codeBits))+f.min, opt.KeyEvent
 				if p.KeyEvent == "" {

@@ -240,7 +240,7 @@ func (c *churnCount) add(a *churnActivity) {
 		return
 	}
 	rep.Eligible++
-	u := ChurnUser{User: a.user, RecentEvents: a.recent, BaselineEvents: a.baseline}
+	u := ChurnUser{RecentEvents: a.recent, BaselineEvents: a.baseline}
 	baseDays := c.recentDay - max(a.firstDay, c.cal.Bucket(c.baseFrom))
 	in := churnInput{
 		window:   opt.WindowDays,
@@ -253,6 +253,9 @@ func (c *churnCount) add(a *churnActivity) {
 	if u.Score < opt.MinScore {
 		return
 	}
+	// A copy: ChurnScorer.Add's person may lend its bytes (a backend's
+	// read buffer), and most persons scored are not listed.
+	u.User = strings.Clone(a.user)
 	u.ActivityRatio = in.ratio
 	u.DaysSinceLastSeen = in.silent
 	// The usual gaps are kept in blocks: a variable of its own per user
@@ -460,7 +463,8 @@ func NewChurnScorer(opt ChurnOptions, loc *time.Location, minTime, maxTime int64
 	return &ChurnScorer{c: c, day0: time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400}
 }
 
-// Add scores a person; it keeps nothing of p.Days or p.CivilDays.
+// Add scores a person; it keeps nothing of p.Days or p.CivilDays, nor
+// p.User's bytes.
 func (s *ChurnScorer) Add(p ChurnPerson) {
 	a := churnActivity{user: p.User, recent: p.Recent, baseline: p.Baseline, keyAt: p.KeyAt, keyName: p.KeyEvent, gaps: s.gaps[:0]}
 	for _, at := range p.Days {
