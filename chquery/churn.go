@@ -194,7 +194,16 @@ func (e *Engine) churnBits(ctx context.Context, opt segment.ChurnOptions, loc *t
 		order = "bitOr(" + order + ", throwIf(bitOr(bitOr(" + shift("bitShiftRight", rel, b.timeBits) + ", " + shift("bitShiftRight", t.Tiebreak, b.idBits) + "), bitOr(" +
 			shift("bitShiftRight", dayRel, 6+wordBits) + ", " + code + " = 0))))"
 	}
-	cols := []string{"sum(if(" + t.Time + " >= " + lit(recentFrom) + ", toUInt64(4294967296), toUInt64(" + t.Time + " >= " + lit(baseFrom) + "))) AS sp_counts"}
+	// An event before the recent window counts in the baseline when
+	// there is nothing before it: every event is at f.min or later, as
+	// the packing's bounds hold (checked, or under the table's key). At
+	// 10M events (60 days against the default 70) a comparison a row less
+	// cost the server 1.27 s against 1.31 (median of 9, in turns, load 20).
+	inBase := "toUInt64(1)"
+	if baseFrom > f.min {
+		inBase = "toUInt64(" + t.Time + " >= " + lit(baseFrom) + ")"
+	}
+	cols := []string{"sum(if(" + t.Time + " >= " + lit(recentFrom) + ", toUInt64(4294967296), " + inBase + ")) AS sp_counts"}
 	for w := range b.words {
 		bit := "bitShiftLeft(toUInt64(1), bitAnd(" + dayRel + ", 63))"
 		if b.words > 1 {
