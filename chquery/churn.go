@@ -98,7 +98,9 @@ func (e *Engine) Churn(ctx context.Context, opt segment.ChurnOptions, loc *time.
 // of words × 64 days from day0 (words 1, 2 or 4), and each event's order
 // as (time − f.min) << (idBits + codeBits) | id << codeBits | code, the
 // code of its name (1 up, by the facts' names), or 1 for every event when
-// a key event is named (its name is known).
+// a key event is named (its name is known). Then only the last key
+// event's time is read, which events at one instant share: the id is
+// left out (idBits 0).
 type churnPacked struct {
 	words                      int
 	day0                       int64
@@ -120,7 +122,11 @@ func (e *Engine) churnPacking(opt segment.ChurnOptions, loc *time.Location, f *f
 	if opt.KeyEvent == "" {
 		names = len(f.names)
 	}
-	b := churnPacked{words: words, day0: lo, timeBits: bits.Len64(uint64(f.max - f.min)), idBits: bits.Len64(f.maxID), codeBits: bits.Len(uint(names))}
+	idBits := bits.Len64(f.maxID)
+	if opt.KeyEvent != "" {
+		idBits = 0
+	}
+	b := churnPacked{words: words, day0: lo, timeBits: bits.Len64(uint64(f.max - f.min)), idBits: idBits, codeBits: bits.Len(uint(names))}
 	if words > maxDayWords || b.timeBits+b.idBits+b.codeBits > 64 {
 		return churnPacked{}, false
 	}
@@ -186,12 +192,17 @@ func (e *Engine) churnBits(ctx context.Context, opt segment.ChurnOptions, loc *t
 	for i, c := range codes {
 		nameOf[c] = i
 	}
-	order := "bitOr(bitOr(" + shift("bitShiftLeft", rel, b.idBits+b.codeBits) + ", " + shift("bitShiftLeft", t.Tiebreak, b.codeBits) + "), " + code + ")"
+	packed, bounds := shift("bitShiftLeft", rel, b.idBits+b.codeBits), shift("bitShiftRight", rel, b.timeBits)
+	if opt.KeyEvent == "" {
+		packed = "bitOr(" + packed + ", " + shift("bitShiftLeft", t.Tiebreak, b.codeBits) + ")"
+		bounds = "bitOr(" + bounds + ", " + shift("bitShiftRight", t.Tiebreak, b.idBits) + ")"
+	}
+	order := "bitOr(" + packed + ", " + code + ")"
 	if !exact {
 		// One check of every bound, a few bit operations on columns the
 		// query computes anyway.
 		wordBits := bits.Len(uint(b.words)) - 1
-		order = "bitOr(" + order + ", throwIf(bitOr(bitOr(" + shift("bitShiftRight", rel, b.timeBits) + ", " + shift("bitShiftRight", t.Tiebreak, b.idBits) + "), bitOr(" +
+		order = "bitOr(" + order + ", throwIf(bitOr(" + bounds + ", bitOr(" +
 			shift("bitShiftRight", dayRel, 6+wordBits) + ", " + code + " = 0))))"
 	}
 	// An event before the recent window counts in the baseline when
