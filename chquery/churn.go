@@ -379,8 +379,14 @@ type partReader struct {
 }
 
 // churnPartEvents is how many events one of churnParts' parts holds at
-// least (tests lower it).
-var churnPartEvents int64 = 1 << 21
+// least (tests lower it). Each part is a query of its own, with its own
+// fixed cost and its own merge of the server's threads' tables: at 10M
+// events (quiet 2-core machine, 5 rounds in turns, wall ms medians) 4M
+// events a part (2 parts on one server, 1 a shard on the 2-shard
+// cluster) took 867 / 807 against 1,080 / 983 at 2M (4 parts, 2 a
+// shard); one part, 876 / 789: the client's scoring of a part while the
+// server runs the next gains less than a part costs.
+var churnPartEvents int64 = 1 << 22
 
 // churnParts runs a per-person query (sql, given the table and a
 // condition on its rows) where the events are, on the table or on every
