@@ -474,22 +474,11 @@ var laneChains = true
 // walk tests no instant; it returns the start, or false where laneChain
 // would: when the attempt begins before from.
 func (w *funnelWorker) laneBack(lo, hi, at, from, level int, t0 int64, events []int32) (int, bool) {
-	times, codes := w.p.d.Time[lo:hi], w.codes
-	g := at
-	f := w.cur[:w.n+1] // f[n]: the spare slot
-	f[level] = int32(lo + g)
-	for j := level - 1; j > 0; {
-		if g--; g < from {
-			return 0, false
-		}
-		k, c := w.n, int(codes[events[g]]&0xff)
-		if c == j {
-			k = j
-		}
-		f[k] = int32(lo + g)
-		if c == j {
-			j--
-		}
+	times := w.p.d.Time[lo:hi]
+	w.cur[level] = int32(lo + at)
+	g, ok := w.chainBack(lo, at, from, level, events)
+	if !ok {
+		return 0, false
 	}
 	for g--; g >= from && times[g] > t0; g-- {
 	}
@@ -498,7 +487,7 @@ func (w *funnelWorker) laneBack(lo, hi, at, from, level int, t0 int64, events []
 	if g < from || times[g] != t0 || events[g] != w.p.ev[0] || (g == from && g > 0 && times[g-1] == t0) {
 		return 0, false
 	}
-	f[0] = int32(lo + g)
+	w.cur[0] = int32(lo + g)
 	return lo + g, true
 }
 
@@ -539,10 +528,23 @@ func (w *funnelWorker) laneChain(lo, hi, i1, level int, events []int32) bool {
 	if g+1 < len(times) && times[g+1] == times[g] {
 		return false
 	}
-	f := w.cur[:w.n+1] // f[n]: the spare slot
-	f[0], f[level] = int32(i1), int32(lo+g)
+	w.cur[0], w.cur[level] = int32(i1), int32(lo+g)
+	w.chainBack(lo, g, e, level, events) // steps 1..level-1 lie after e
+	return true
+}
+
+// chainBack fills w.cur[1:level] walking back from event g (of step
+// level) over the person's events: each event is stored into its step's
+// slot when it is the step sought, else into the spare slot w.cur[n], so
+// no branch depends on an event's step (mispredicted on most events). It
+// returns the event of step 1, or false when the walk would pass below
+// from.
+func (w *funnelWorker) chainBack(lo, g, from, level int, events []int32) (int, bool) {
+	f, codes := w.cur[:w.n+1], w.codes
 	for j := level - 1; j > 0; {
-		g--
+		if g--; g < from {
+			return 0, false
+		}
 		k, c := w.n, int(codes[events[g]]&0xff)
 		if c == j {
 			k = j
@@ -552,5 +554,5 @@ func (w *funnelWorker) laneChain(lo, hi, i1, level int, events []int32) bool {
 			j--
 		}
 	}
-	return true
+	return g, true
 }
