@@ -194,10 +194,8 @@ func partsKey(ctx context.Context, c *clickhouse.Client, database, table string)
 // Distributed table alone would not change.
 
 // keyFresh is how long after Describe read a table's key the first
-// analysis's facts are checked against it rather than a key read again
-// (a var: tests that count queries must not depend on a loaded machine's
-// latency).
-var keyFresh = 5 * time.Second
+// analysis's facts are checked against it rather than a key read again.
+const keyFresh = 5 * time.Second
 
 // cachedTable is a cache file of a table's columns.
 type cachedTable struct {
