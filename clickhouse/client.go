@@ -217,14 +217,14 @@ func (c *Client) EachHeader(ctx context.Context, q string, header func(names, ty
 // it failed between shards.
 func (c *Client) send(ctx context.Context, q, format string) (io.Reader, func(), error) {
 	tuned := !c.untuned.Load()
-	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, format)
+	body, done, err := c.do(ctx, q, true, nil, url.Values{"wait_end_of_query": {"1"}}, format)
 	if c.untune(tuned, err) {
-		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, format)
+		body, done, err = c.do(ctx, q, true, nil, url.Values{"wait_end_of_query": {"1"}}, format)
 	}
 	for retry := 0; retry < 2 && transient(err) && ctx.Err() == nil; retry++ {
 		// A read that failed between shards sent no row (the server
 		// finishes before it sends), so asking again is safe.
-		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, format)
+		body, done, err = c.do(ctx, q, true, nil, url.Values{"wait_end_of_query": {"1"}}, format)
 	}
 	return body, done, err
 }
@@ -250,9 +250,9 @@ func splitTabs(line string, slab []string) (row, rest []string) {
 // Exec runs a statement that returns no rows (DDL, INSERT ... SELECT).
 func (c *Client) Exec(ctx context.Context, q string) error {
 	tuned := !c.untuned.Load()
-	body, done, err := c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "")
+	body, done, err := c.do(ctx, q, false, nil, url.Values{"wait_end_of_query": {"1"}}, "")
 	if c.untune(tuned, err) {
-		body, done, err = c.do(ctx, q, nil, url.Values{"wait_end_of_query": {"1"}}, "")
+		body, done, err = c.do(ctx, q, false, nil, url.Values{"wait_end_of_query": {"1"}}, "")
 	}
 	if err != nil {
 		return err
@@ -265,7 +265,7 @@ func (c *Client) Exec(ctx context.Context, q string) error {
 // Insert runs an INSERT whose rows are data, in the format the statement
 // names (INSERT INTO t (a, b) FORMAT TabSeparated).
 func (c *Client) Insert(ctx context.Context, q string, data io.Reader) error {
-	body, done, err := c.do(ctx, q, data, nil, "")
+	body, done, err := c.do(ctx, q, false, data, nil, "")
 	if err != nil {
 		return err
 	}
@@ -275,9 +275,9 @@ func (c *Client) Insert(ctx context.Context, q string, data io.Reader) error {
 }
 
 // do sends one query. The query text goes in the body, or in the query
-// parameter when the body carries data. On success the caller reads body
+// parameter when the body carries data; read says it only reads. On success the caller reads body
 // and calls done; when ctx ends first the query is killed on the server.
-func (c *Client) do(ctx context.Context, q string, data io.Reader, extra url.Values, format string) (io.Reader, func(), error) {
+func (c *Client) do(ctx context.Context, q string, read bool, data io.Reader, extra url.Values, format string) (io.Reader, func(), error) {
 	id := newQueryID()
 	params := url.Values{"database": {c.database}, "query_id": {id}}
 	if !c.untuned.Load() {
@@ -304,6 +304,13 @@ func (c *Client) do(ctx context.Context, q string, data io.Reader, extra url.Val
 		return nil, nil, err
 	}
 	req.SetBasicAuth(c.src.User, c.src.password)
+	if read {
+		// A read may be sent again: on a kept-alive connection the server
+		// closed just as the request went out (its keep_alive_timeout, a
+		// proxy's idle limit) the transport then retries on a new one
+		// instead of failing. The key marks it so and is not sent.
+		req.Header["X-Idempotency-Key"] = nil
+	}
 	// Cancelling ctx closes the connection; the server learns of it only
 	// when it writes, so the query is also killed by its id.
 	stop := context.AfterFunc(ctx, func() { c.kill(id) })
@@ -328,7 +335,7 @@ func (c *Client) kill(id string) {
 	defer cancel()
 	d := *c
 	d.settings, d.tuning = url.Values{}, url.Values{} // a readonly=1 setting must not stop the kill
-	if body, done, err := d.do(ctx, "KILL QUERY WHERE query_id = "+String(id)+" ASYNC", nil, nil, ""); err == nil {
+	if body, done, err := d.do(ctx, "KILL QUERY WHERE query_id = "+String(id)+" ASYNC", false, nil, nil, ""); err == nil {
 		io.Copy(io.Discard, body)
 		done()
 	}

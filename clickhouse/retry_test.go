@@ -1,8 +1,11 @@
 package clickhouse_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -88,5 +91,74 @@ func TestUntuneAtOnce(t *testing.T) {
 	}
 	if got := tuned.Load(); got != n {
 		t.Errorf("%d queries sent with the tuning, want %d", got, n)
+	}
+}
+
+// closingServer answers the first request on each connection and closes
+// the connection on reading the second, unanswered: a server whose
+// keep_alive_timeout ran out just as a request was sent on its idle
+// connection. It returns the URL and the requests read.
+func closingServer(t *testing.T) (url string, reads *int32) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	reads = new(int32)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for i := 0; ; i++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					atomic.AddInt32(reads, 1)
+					if i == 1 {
+						return
+					}
+					body := "x\nUInt8\n1\n"
+					fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+				}
+			}()
+		}
+	}()
+	return "clickhouse://" + ln.Addr().String() + "/db?table=t", reads
+}
+
+// TestReadSentAgainOnClosedIdleConnection: a read sent on a kept-alive
+// connection the server closes on receiving it is sent again on a new
+// connection and answered; a statement that may write is not (it may have
+// run), and says what failed.
+func TestReadSentAgainOnClosedIdleConnection(t *testing.T) {
+	url, reads := closingServer(t)
+	c := open(t, url)
+	ctx := context.Background()
+	for i := range 3 {
+		r, err := c.Query(ctx, "SELECT 1 AS x")
+		if err != nil || len(r.Rows) != 1 || r.Rows[0][0] != "1" {
+			t.Fatalf("read %d: %v, %v; want the row", i, r, err)
+		}
+	}
+	// Connection 1 answers read 1 and drops read 2, sent again on
+	// connection 2, which drops read 3, sent again on connection 3.
+	if got := atomic.LoadInt32(reads); got != 5 {
+		t.Fatalf("the server read %d requests, want 5", got)
+	}
+
+	url, _ = closingServer(t)
+	c = open(t, url)
+	if err := c.Exec(ctx, "CREATE TABLE t (x UInt8) ENGINE = Memory"); err != nil {
+		t.Fatalf("the first statement: %v", err)
+	}
+	if err := c.Exec(ctx, "INSERT INTO t SELECT 1"); err == nil {
+		t.Fatal("a statement the server dropped unanswered succeeded; want an error, not a second run")
 	}
 }
