@@ -63,8 +63,8 @@ const MaxOrigins = 30
 // is skipped, and MASE's scale is that history's. ok is false when the
 // history leaves no origin.
 func RollingOrigin(y []float64, m, h int) (bt Backtest, ok bool) {
-	return rollingOrigin(y, m, h, func(train []float64) ([]Point, error) {
-		c, err := Choose(train, m, h)
+	return rollingOrigin(y, m, h, func(train []float64, gap []bool) ([]Point, error) {
+		c, err := chooseGaps(train, gap, m, h)
 		if err != nil {
 			return nil, err
 		}
@@ -74,8 +74,9 @@ func RollingOrigin(y []float64, m, h int) (bt Backtest, ok bool) {
 
 // rollingOrigin is RollingOrigin with the forecaster given: forecast gets
 // a copy of the points before the origin, never a slice of y, so nothing
-// it does can reach the held-out points; its gaps are found in that copy.
-func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Point, error)) (bt Backtest, ok bool) {
+// it does can reach the held-out points; its gaps are found in that copy,
+// are missing points in it (NaN) and are marked in gap.
+func rollingOrigin(y []float64, m, h int, forecast func(train []float64, gap []bool) ([]Point, error)) (bt Backtest, ok bool) {
 	n := len(y)
 	scored := withoutGaps(y, Gaps(Detect(y, m, OutlierZ, TrailingWindow)))
 	first := max(MinPoints(m)+max(m, 1), n-max(n/3, 3*max(m, 1)))
@@ -90,7 +91,8 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 	missing := make([]bool, n)
 	for o := first; o < n; o += stride {
 		train := append([]float64(nil), y[:o]...)
-		train = withoutGaps(train, recentGaps(train, m))
+		gap := recentGaps(train, m)
+		train = withoutGaps(train, gap)
 		// Scaled by the history Choose rests on: before a long empty run
 		// the in-sample error is that of forecasting zeros from zeros, and
 		// an origin inside one has no scale (nothing to forecast from).
@@ -98,7 +100,7 @@ func rollingOrigin(y []float64, m, h int, forecast func(train []float64) ([]Poin
 		if scale == 0 || math.IsNaN(scale) {
 			continue
 		}
-		fc, err := forecast(train)
+		fc, err := forecast(train, gap)
 		if err != nil {
 			continue
 		}

@@ -65,7 +65,7 @@ func TestBacktestNeedsHistory(t *testing.T) {
 func TestBacktestFiguresByHand(t *testing.T) {
 	y := []float64{1, 3, 2, 4, 1, 3, 4, 5}
 	var trains []int
-	bt, ok := rollingOrigin(y, 2, 1, func(train []float64) ([]Point, error) {
+	bt, ok := rollingOrigin(y, 2, 1, func(train []float64, gap []bool) ([]Point, error) {
 		trains = append(trains, len(train))
 		return []Point{{Value: 2.5, Lo80: 2, Hi80: 3, Lo95: 0, Hi95: 10}}, nil
 	})
@@ -92,7 +92,7 @@ func TestBacktestFiguresByHand(t *testing.T) {
 // (origin 8's would be 10/6).
 func TestBacktestScalesSinceTheGap(t *testing.T) {
 	y := []float64{5, 0, 0, 0, 0, 1, 3, 2, 4, 1, 3, 4, 5}
-	bt, ok := rollingOrigin(y, 2, 1, func(train []float64) ([]Point, error) {
+	bt, ok := rollingOrigin(y, 2, 1, func(train []float64, gap []bool) ([]Point, error) {
 		return []Point{{Value: 2.5, Lo80: 2, Hi80: 3, Lo95: 0, Hi95: 10}}, nil
 	})
 	if !ok || bt.Origins != 5 || bt.Points != 5 {
@@ -117,7 +117,7 @@ func TestBacktestScalesSinceTheGap(t *testing.T) {
 // and the backtest's MASE is their mean weighted by forecasts.
 func TestBacktestHeldOutByHand(t *testing.T) {
 	y := []float64{1, 3, 2, 4, 1, 3, 4, 5}
-	bt, ok := rollingOrigin(y, 2, 2, func(train []float64) ([]Point, error) {
+	bt, ok := rollingOrigin(y, 2, 2, func(train []float64, gap []bool) ([]Point, error) {
 		p := Point{Value: 2.5, Lo80: 2, Hi80: 4.5, Lo95: 0, Hi95: 10}
 		return []Point{p, p}, nil
 	})

@@ -58,7 +58,7 @@ func TestChooseAfterABreak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		alone := chooseOn(y[c.Break:], 7, 14, robust)
+		alone := chooseOn(y[c.Break:], nil, 7, 14, robust)
 		if !c.Calibrated || !slices.Equal(c.Forecast(14), alone.Forecast(14)) || c.String() != alone.String() {
 			t.Fatalf("seed %d: the forecast after the break is not the one of the history after it", seed)
 		}
@@ -91,7 +91,7 @@ func TestBreakTooLateIsIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Break != 0 || !slices.Equal(c.Forecast(14), chooseOn(y, 7, 14, robust).Forecast(14)) {
+	if c.Break != 0 || !slices.Equal(c.Forecast(14), chooseOn(y, nil, 7, 14, robust).Forecast(14)) {
 		t.Errorf("break at %d: want the whole history's forecast", c.Break)
 	}
 }
@@ -204,8 +204,8 @@ func TestCusumPeakMatchesDefinition(t *testing.T) {
 func TestBreakNeverLooksAhead(t *testing.T) {
 	record := func(y []float64) (map[int][]Point, int) {
 		got, breaks := map[int][]Point{}, 0
-		rollingOrigin(y, 7, 7, func(train []float64) ([]Point, error) {
-			c, err := Choose(train, 7, 7)
+		rollingOrigin(y, 7, 7, func(train []float64, gap []bool) ([]Point, error) {
+			c, err := chooseGaps(train, gap, 7, 7)
 			if err != nil {
 				return nil, err
 			}

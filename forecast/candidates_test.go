@@ -29,8 +29,8 @@ func TestEachCandidateAlone(t *testing.T) {
 		y, m, h := readBenchSeries(t, series[name])
 		alone := func(me *Method) (Backtest, int) {
 			short := 0
-			bt, _ := rollingOrigin(y, m, h, func(train []float64) ([]Point, error) {
-				c, err := Choose(train, m, h)
+			bt, _ := rollingOrigin(y, m, h, func(train []float64, gap []bool) ([]Point, error) {
+				c, err := chooseGaps(train, gap, m, h)
 				if err != nil {
 					return nil, err
 				}

@@ -144,6 +144,7 @@ type Choice struct {
 	Break int
 
 	y      []float64 // the series, as given
+	gap    []bool    // the missing points of y that are recording gaps (chooseGaps), nil for none
 	clean  []float64 // y with outliers and missing points replaced by Robust's one-step forecast
 	mask   []bool    // left out of the fits: missing or outlier
 	m      int
@@ -213,22 +214,36 @@ const MinScores = 30
 // history after it is long enough to cross-validate and calibrate on.
 // Deterministic: the same y gives the same forecast. Under MinPoints(m)
 // points it returns ErrShort, like Select.
-func Choose(y []float64, m, h int) (*Choice, error) {
+func Choose(y []float64, m, h int) (*Choice, error) { return chooseGaps(y, nil, m, h) }
+
+// chooseGaps is Choose with the recording gaps of y marked: gap[i] says
+// y[i] is missing as one (withoutGaps), after which the level is diffuse
+// (step.skip); nil when there are none, every missing point then being an
+// undefined value.
+func chooseGaps(y []float64, gap []bool, m, h int) (*Choice, error) {
 	start := max(SinceGap(y, m), len(y)-MaxHistory)
-	y = y[start:]
-	robust, err := selectBesideGaps(y, m)
+	y, gap = y[start:], from(gap, start)
+	robust, err := selectBesideGaps(y, gap, m)
 	if err != nil {
 		return nil, err
 	}
 	if b := Break(y, m, robust); b > 0 {
-		if after, err := selectBesideGaps(y[b:], m); err == nil {
-			if c := chooseOn(y[b:], m, h, after); c.Calibrated {
+		if after, err := selectBesideGaps(y[b:], from(gap, b), m); err == nil {
+			if c := chooseOn(y[b:], from(gap, b), m, h, after); c.Calibrated {
 				c.Break = start + b
 				return c, nil
 			}
 		}
 	}
-	return chooseOn(y, m, h, robust), nil
+	return chooseOn(y, gap, m, h, robust), nil
+}
+
+// from is gap[i:], nil when gap is.
+func from(gap []bool, i int) []bool {
+	if gap == nil {
+		return nil
+	}
+	return gap[i:]
 }
 
 // EdgeShare is how near empty a point next to a missing one must be to
@@ -268,8 +283,8 @@ func gapEdges(y []float64, f *Fit) []int {
 // widen the band, and among Fit.Outliers, so that every method leaves them
 // out as it does a sale day. They are observed values still: the
 // calibration and the backtest count them, the anomalies are Detect's.
-func selectBesideGaps(y []float64, m int) (*Fit, error) {
-	f, err := Select(y, m)
+func selectBesideGaps(y []float64, gap []bool, m int) (*Fit, error) {
+	f, err := selectGaps(y, m, gap)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +307,7 @@ func selectBesideGaps(y []float64, m int) (*Fit, error) {
 		for _, i := range grown {
 			cut[i] = math.NaN()
 		}
-		g, err := Select(cut, m)
+		g, err := selectGaps(cut, m, gap)
 		if err != nil {
 			break
 		}
@@ -303,11 +318,12 @@ func selectBesideGaps(y []float64, m int) (*Fit, error) {
 	return f, nil
 }
 
-// chooseOn is Choose on the whole of y, robust being Select's fit of y.
-func chooseOn(y []float64, m, h int, robust *Fit) *Choice {
+// chooseOn is chooseGaps on the whole of y, robust being selectGaps' fit
+// of y.
+func chooseOn(y []float64, gap []bool, m, h int, robust *Fit) *Choice {
 	n := len(y)
 	c := &Choice{Robust: robust, Methods: []Method{{Kind: Smoothing, Model: robust.Model, Log: robust.Log}},
-		y: y, m: m, nonNeg: nonNegative(y), clean: make([]float64, n), mask: make([]bool, n)}
+		y: y, gap: gap, m: m, nonNeg: nonNegative(y), clean: make([]float64, n), mask: make([]bool, n)}
 	out := map[int]bool{}
 	for _, i := range robust.Outliers {
 		out[i] = true
@@ -551,7 +567,11 @@ func (c *Choice) predictor(me Method, o int) *predictor {
 		}
 		z = adj
 	}
-	f := FitModel(z[:o], c.m, me.Model, c.mask[:o])
+	var gap []bool
+	if c.gap != nil {
+		gap = c.gap[:o]
+	}
+	f := fitModel(z[:o], c.m, me.Model, c.mask[:o], gap)
 	if f == nil {
 		return nil
 	}
@@ -574,7 +594,7 @@ func (c *Choice) predictor(me Method, o int) *predictor {
 		spread: func(_, j int) float64 { return math.Sqrt(f.varianceFactor(j)) },
 		advance: func(o int) {
 			if c.mask[o] {
-				st.skip(o, math.IsNaN(z[o]))
+				st.skip(o, math.IsNaN(z[o]), c.gap != nil && c.gap[o])
 				return
 			}
 			st.update(o, z[o]-st.forecast(o))

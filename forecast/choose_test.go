@@ -105,7 +105,7 @@ func TestCrossValidationMatchesReplay(t *testing.T) {
 		f := FitModel(z[:o0], 7, me.Model, mask[:o0])
 		for o := o0; o < len(y); o++ {
 			ref := *f
-			ref.filter(z[:o], mask[:o], f.start)
+			ref.filter(z[:o], mask[:o], nil, f.start)
 			for j, w := range ref.Forecast(9) {
 				near(t, me.String()+" forecast", p.point(o, j+1), w.Value, 1e-9*math.Abs(w.Value)+1e-9)
 			}
@@ -121,7 +121,7 @@ func TestBacktestNeverSeesHoldout(t *testing.T) {
 	y := weekly(60, 200, 1, 5, 11)
 	orig := slices.Clone(y)
 	var origins []int
-	bt, ok := rollingOrigin(y, 7, 5, func(train []float64) ([]Point, error) {
+	bt, ok := rollingOrigin(y, 7, 5, func(train []float64, gap []bool) ([]Point, error) {
 		o := len(train)
 		if !slices.Equal(train, y[:o]) {
 			t.Fatalf("origin %d: training data differs from the series' first %d points", o, o)
@@ -151,8 +151,8 @@ func TestBacktestNeverSeesHoldout(t *testing.T) {
 	// whatever the held-out points are.
 	record := func(y []float64) map[int][]Point {
 		got := map[int][]Point{}
-		rollingOrigin(y, 7, 7, func(train []float64) ([]Point, error) {
-			c, err := Choose(train, 7, 7)
+		rollingOrigin(y, 7, 7, func(train []float64, gap []bool) ([]Point, error) {
+			c, err := chooseGaps(train, gap, 7, 7)
 			if err != nil {
 				return nil, err
 			}
@@ -455,7 +455,7 @@ func TestAdjustedMatchesReplay(t *testing.T) {
 		}
 		for o := o0; o < n; o++ {
 			ref := *f
-			ref.filter(adj[:o], mask[:o], f.start)
+			ref.filter(adj[:o], mask[:o], nil, f.start)
 			for j, w := range ref.Forecast(30) {
 				want := w.Value + season[(o+j)%period]
 				near(t, me.String()+" forecast", p.point(o, j+1), want, 1e-9*math.Abs(want)+1e-9)

@@ -108,7 +108,12 @@ func MinPoints(period int) int { return 2 * max(period, 2) }
 // recording gap) are left out of the fit from the start, as outliers are
 // after the first round, so that a run of them neither drags the level
 // down nor widens the band; they are judged against the band of the rest.
-func Select(y []float64, m int) (*Fit, error) {
+func Select(y []float64, m int) (*Fit, error) { return selectGaps(y, m, nil) }
+
+// selectGaps is Select with the recording gaps marked: gap[i] says the
+// missing y[i] (NaN) is one, after which the level is diffuse (step.skip);
+// nil when there are none. Another missing point is an undefined value.
+func selectGaps(y []float64, m int, gap []bool) (*Fit, error) {
 	if len(y) < MinPoints(m) {
 		return nil, i18n.Errorf("%w: %d points, need %d (two seasons of %d)", ErrShort, len(y), MinPoints(m), m)
 	}
@@ -130,11 +135,11 @@ func Select(y []float64, m int) (*Fit, error) {
 		}
 	}
 	choose := func() *Fit {
-		best := selectWith(y, m, mask)
+		best := selectWith(y, m, mask, gap)
 		if logY == nil {
 			return best
 		}
-		lf := selectWith(logY, m, mask)
+		lf := selectWith(logY, m, mask, gap)
 		if lf == nil {
 			return best
 		}
@@ -202,13 +207,13 @@ func nonNegative(y []float64) bool {
 
 // selectWith fits every model to the unmasked points and returns the one
 // with the lowest AICc (nil when none has enough points).
-func selectWith(y []float64, m int, mask []bool) *Fit {
+func selectWith(y []float64, m int, mask, gap []bool) *Fit {
 	var best *Fit
 	for _, mod := range Models {
 		if mod.Seasonal && m < 2 {
 			continue
 		}
-		f := FitModel(y, m, mod, mask)
+		f := fitModel(y, m, mod, mask, gap)
 		if f != nil && (best == nil || f.AICc < best.AICc-1e-9) {
 			best = f
 		}
@@ -221,6 +226,11 @@ func selectWith(y []float64, m int, mask []bool) *Fit {
 // region) from a decomposition start. It returns nil when there are too
 // few points for the model's parameters.
 func FitModel(y []float64, m int, mod Model, mask []bool) *Fit {
+	return fitModel(y, m, mod, mask, nil)
+}
+
+// fitModel is FitModel with the recording gaps marked (selectGaps).
+func fitModel(y []float64, m int, mod Model, mask, gap []bool) *Fit {
 	if !mod.Seasonal {
 		m = 1
 	}
@@ -229,8 +239,8 @@ func FitModel(y []float64, m int, mod Model, mask []bool) *Fit {
 	if !ok {
 		return nil
 	}
-	f := &Fit{Model: mod, Params: optimize(y, mask, m, mod, init), Period: m, K: k, nonNeg: nonNegative(y), start: init}
-	sse, n := f.filter(y, mask, init)
+	f := &Fit{Model: mod, Params: optimize(y, mask, gap, m, mod, init), Period: m, K: k, nonNeg: nonNegative(y), start: init}
+	sse, n := f.filter(y, mask, gap, init)
 	if n <= k+1 {
 		return nil
 	}
@@ -399,9 +409,9 @@ func seasonProfile(y []float64, mask []bool, m, w int) []float64 {
 // forecasts and the end state; masked points are forecast but do not
 // update the states. It returns the sum of squared errors over unmasked
 // points and their number.
-func (f *Fit) filter(y []float64, mask []bool, init states) (float64, int) {
+func (f *Fit) filter(y []float64, mask, gap []bool, init states) (float64, int) {
 	f.Fitted = make([]float64, len(y))
-	sse, n, end := run(y, mask, f.Period, f.Model, f.Params, init, f.Fitted)
+	sse, n, end := run(y, mask, gap, f.Period, f.Model, f.Params, init, f.Fitted)
 	f.Level, f.Slope, f.missed = end.level, end.slope, end.missed
 	if f.Model.Seasonal {
 		// Rotate so that Season[0] is the term of the next point.
@@ -417,8 +427,9 @@ func (f *Fit) filter(y []float64, mask []bool, init states) (float64, int) {
 // run is the ETS recursion (Hyndman et al. 2008, Table 2.1, additive
 // error): ŷ = l + φb + s; e = y − ŷ; l ← l + φb + αe; b ← φb + βe;
 // s ← s + γe. fitted, when not nil, receives ŷ of every point. The end
-// state's seasonal terms are indexed by position mod m.
-func run(y []float64, mask []bool, m int, mod Model, p Params, init states, fitted []float64) (sse float64, n int, end states) {
+// state's seasonal terms are indexed by position mod m. gap marks the
+// missing points that are recording gaps (selectGaps), nil for none.
+func run(y []float64, mask, gap []bool, m int, mod Model, p Params, init states, fitted []float64) (sse float64, n int, end states) {
 	st := step{m: m, mod: mod, p: p, level: init.level, slope: init.slope}
 	if mod.Seasonal {
 		st.season = append([]float64(nil), init.season...)
@@ -429,12 +440,19 @@ func run(y []float64, mask []bool, m int, mod Model, p Params, init states, fitt
 			fitted[i] = yhat
 		}
 		if mask[i] {
-			st.skip(i, math.IsNaN(v))
+			st.skip(i, math.IsNaN(v), gap != nil && gap[i])
 			continue
 		}
 		e := v - yhat
-		sse += e * e
-		n++
+		// The first point after a recording gap has an error of unbounded
+		// variance (the level is diffuse, step.skip), so it adds nothing
+		// to the likelihood (Durbin & Koopman 2012, 7.2.2, the diffuse
+		// loglikelihood): it sets the level and does not weigh on the
+		// parameters.
+		if !st.diffuse() {
+			sse += e * e
+			n++
+		}
 		st.update(i, e)
 	}
 	return sse, n, states{level: st.level, slope: st.slope, season: st.season, missed: st.missed}
@@ -448,7 +466,9 @@ type step struct {
 	season       []float64 // by position i mod m
 	// missed is the level's prior variance in excess of its steady
 	// state, over the one-step error variance: 0 while every point is
-	// observed, grown by each left-out point (skip).
+	// observed, grown by each undefined point and +Inf after a recording
+	// gap (skip: the level is diffuse), back towards 0 as points come in
+	// (levelGain).
 	missed float64
 }
 
@@ -489,12 +509,23 @@ func (s *step) ahead(o, j int) float64 {
 }
 
 // update moves the state past observed point i with one-step error e.
+// When the level is diffuse (after missing points) the error is all the
+// level's: the Kalman gain of a state whose variance is finite, the slope
+// or a seasonal term, is its covariance with the level over the level's
+// variance, 0 when that variance is unbounded.
 func (s *step) update(i int, e float64) {
 	phi := s.phi()
 	trend := 0.0
 	if s.mod.Trend {
 		trend = phi * s.slope
-		s.slope = trend + s.p.Beta*e
+		s.slope = trend
+	}
+	if s.diffuse() {
+		s.level += trend + s.levelGain()*e
+		return
+	}
+	if s.mod.Trend {
+		s.slope += s.p.Beta * e
 	}
 	s.level += trend + s.levelGain()*e
 	if s.mod.Seasonal {
@@ -503,46 +534,37 @@ func (s *step) update(i int, e float64) {
 }
 
 // skip moves the state past a left-out point: the forecast goes on and
-// nothing is learnt. A missing point (NaN: nothing recorded, a recording
-// gap) also leaves the level as uncertain as one more step of its random
-// walk makes it (levelGain). An outlier was recorded, a sale day say, and
+// nothing is learnt. After a recording gap (gap: nothing was recorded
+// where the series is normally observed) the level is unknown — diffuse —
+// and the next observed point sets it (levelGain). An outage is an
+// intervention of unknown size, not more steps of the level's random
+// walk: the tracking that comes back need not count as it did before
+// (DIGINETICA's days after its 21–23 April and 11–20 May gaps are at
+// levels the days before them never had), and a level that wandered only
+// by the walk's noise while nothing was recorded made README's DIGINETICA
+// total mase 1.127 where the diffuse level makes it 1.025 (users 0.903 →
+// 0.941, Taobao 0.847 → 0.842, no other row has a missing point). Another
+// missing point (missing: an undefined value, a ratio with nothing to
+// divide by, as every night hour of a quiet product's events per user)
+// is a point not observed, no intervention: it leaves the level as
+// uncertain as one more step of its random walk makes it, its variance
+// grown by q = α²/(1−α) over the error's (Durbin & Koopman 2012, 2.7,
+// missing observations). An outlier was recorded, a sale day say, and
 // says the level did not wander off; to the Kalman filter an additive
 // outlier is a missing observation too, but growing the gain after
 // outliers as well took README's YOOCHOOSE hourly mase 1.287 → 1.303 and
-// DIGINETICA total only to 1.125 (1.127 with missing points alone).
-func (s *step) skip(_ int, missing bool) {
+// DIGINETICA total only to 1.125.
+func (s *step) skip(_ int, missing, gap bool) {
 	if s.mod.Trend {
 		s.slope *= s.phi()
 		s.level += s.slope
 	}
-	if missing {
+	switch {
+	case gap:
+		s.missed = math.Inf(1)
+	case missing:
 		s.missed += levelNoise(s.p.Alpha)
 	}
-}
-
-// levelGain is the weight of a one-step error in the level: α, as long as
-// every point is observed; after missing points, the Kalman gain of the
-// local level model whose steady-state gain is α (Durbin & Koopman 2012,
-// 2.7, missing observations; the steady state, Harvey 1989: prior
-// variance P = α/(1−α) and level noise q = α²/(1−α), both over the error
-// variance; a missing point adds q to P, an observed one takes P to its
-// gain P/(1+P), and the next step's P is that plus q). So the first points
-// after a recording gap move the level more, as the level could have
-// wandered anywhere while nothing was recorded — DIGINETICA's days after
-// its 11–20 May outage are at a level the days before it never reached —
-// and the gain decays back to α as points come in. A series with no
-// missing point is smoothed with α throughout (missed stays 0).
-func (s *step) levelGain() float64 {
-	a := s.p.Alpha
-	if s.missed == 0 || a <= 0 || a >= 1 {
-		return a
-	}
-	p := a/(1-a) + s.missed
-	k := p / (1 + p)
-	// The next prior variance is k + q; its excess over the steady state
-	// α/(1−α) = α + q is k − α.
-	s.missed = max(k-a, 0)
-	return k
 }
 
 // levelNoise is q = α²/(1−α): the local level model's level noise over
@@ -554,11 +576,45 @@ func levelNoise(a float64) float64 {
 	return a * a / (1 - a)
 }
 
+// diffuse says whether the level is unknown: a recording gap came after
+// the last observed point.
+func (s *step) diffuse() bool { return math.IsInf(s.missed, 1) }
+
+// levelGain is the weight of a one-step error in the level: α, as long as
+// every point is observed; after missing points, the Kalman gain of the
+// local level model whose steady-state gain is α (Durbin & Koopman 2012,
+// 2.7; the steady state, Harvey 1989: prior variance P = α/(1−α) and
+// level noise q = α²/(1−α), both over the error variance; a missing
+// point adds q to P, an observed one takes P to its gain P/(1+P), and
+// the next step's P is that plus q). The first point after a recording
+// gap, the level diffuse (P unbounded), has gain 1: it sets the level. The next P is 1 + q, so the
+// next points still count more than α — at α = 0.3 the gains after a gap
+// are 1, 0.53, 0.40, 0.35, … — and the gain decays back to α as points
+// come in; at α = 0 (a constant level) the gains are 1, 1/2, 1/3, …: the
+// mean of the points since the gap. A series with no missing point is
+// smoothed with α throughout (missed stays 0).
+func (s *step) levelGain() float64 {
+	a := s.p.Alpha
+	if s.missed == 0 || a >= 1 { // at α = 1 the level is the last point anyway
+		s.missed = 0
+		return a
+	}
+	k := 1.0
+	if !s.diffuse() {
+		p := a/(1-a) + s.missed
+		k = p / (1 + p)
+	}
+	// The next prior variance is k + q; its excess over the steady state
+	// α/(1−α) = α + q is k − α.
+	s.missed = max(k-a, 0)
+	return k
+}
+
 // optimize finds the smoothing parameters with the least squared one-step
 // error, searching in the usual admissible region 0 < β < α < 1,
 // 0 < γ < 1 − α, 0.8 ≤ φ ≤ 0.98 through a logistic reparametrisation, so
 // Nelder-Mead needs no constraints.
-func optimize(y []float64, mask []bool, m int, mod Model, init states) Params {
+func optimize(y []float64, mask, gap []bool, m int, mod Model, init states) Params {
 	dims := 1
 	if mod.Trend {
 		dims++
@@ -588,7 +644,7 @@ func optimize(y []float64, mask []bool, m int, mod Model, init states) Params {
 		return p
 	}
 	cost := func(u []float64) float64 {
-		sse, _, _ := run(y, mask, m, mod, decode(u), init, nil)
+		sse, _, _ := run(y, mask, gap, m, mod, decode(u), init, nil)
 		return sse
 	}
 	// Start at α = 0.5, β = 0.1α, γ = 0.1(1−α), φ = 0.89 (logit of the

@@ -19,7 +19,7 @@ func near(t *testing.T, what string, got, want, tol float64) {
 func TestRunSimpleByHand(t *testing.T) {
 	y := []float64{10, 12, 11}
 	fitted := make([]float64, 3)
-	sse, n, end := run(y, make([]bool, 3), 1, Model{}, Params{Alpha: 0.5}, states{level: 10}, fitted)
+	sse, n, end := run(y, make([]bool, 3), nil, 1, Model{}, Params{Alpha: 0.5}, states{level: 10}, fitted)
 	if n != 3 || sse != 4 || end.level != 11 {
 		t.Fatalf("sse %v n %d level %v, want 4 3 11", sse, n, end.level)
 	}
@@ -37,7 +37,7 @@ func TestRunSimpleByHand(t *testing.T) {
 // Forecasts: h=1 (position 0): 11.5+.9+1 = 13.4; h=2: 11.5+1.8−1.2 = 12.1.
 func TestHoltWintersByHand(t *testing.T) {
 	f := &Fit{Model: Model{Trend: true, Seasonal: true}, Params: Params{Alpha: .5, Beta: .1, Gamma: .2}, Period: 2}
-	sse, n := f.filter([]float64{12, 10}, make([]bool, 2), states{level: 10, slope: 1, season: []float64{1, -1}})
+	sse, n := f.filter([]float64{12, 10}, make([]bool, 2), nil, states{level: 10, slope: 1, season: []float64{1, -1}})
 	if n != 2 || sse != 1 {
 		t.Fatalf("sse %v n %d, want 1 2", sse, n)
 	}
@@ -48,26 +48,78 @@ func TestHoltWintersByHand(t *testing.T) {
 	near(t, "h2", fc[1].Value, 12.1, 1e-12)
 	// A masked point is forecast but changes no state.
 	g := &Fit{Model: Model{}, Params: Params{Alpha: .5}, Period: 1}
-	sse, n = g.filter([]float64{10, 50, 12}, []bool{false, true, false}, states{level: 10})
+	sse, n = g.filter([]float64{10, 50, 12}, []bool{false, true, false}, nil, states{level: 10})
 	if n != 2 || sse != 4 || g.Level != 11 {
 		t.Fatalf("masked: sse %v n %d level %v, want 4 2 11", sse, n, g.Level)
 	}
 }
 
-// A missing point raises the next level gain, by hand: α = .5, so the
-// steady prior variance is P = α/(1−α) = 1 and the level noise
-// q = α²/(1−α) = .5 (both over the error variance). y = (10, NaN, 12,
-// 13.2), ℓ0 = 10: ŷ1 = 10, e = 0 (gain .5, P stays 1); the missing point
-// adds q: P = 1.5; ŷ3 = 10, e = 2, gain 1.5/2.5 = .6 (not .5): ℓ = 11.2,
+// After a recording gap the level is diffuse, by hand: the next observed
+// point sets it (gain 1), adds nothing to the squared errors, and moves
+// neither the slope nor the seasonal terms; the gains after it decay back
+// to α. α = .5: steady prior variance P = α/(1−α) = 1, level noise
+// q = α²/(1−α) = .5 (over the error variance).
+//
+// No trend, y = (10, NaN, 12, 13.2), ℓ0 = 10: ŷ1 = 10, e = 0; the missing
+// point makes the level diffuse; ŷ3 = 10, e = 2, gain 1: ℓ = 12, not in
+// the sse; the next P is 1 + q = 1.5, so ŷ4 = 12, e = 1.2, gain
+// 1.5/2.5 = .6: ℓ = 12.72, sse 1.44 over 2 points, and the excess of the
+// next P over the steady one is .6 + .5 − 1 = .1.
+//
+// Seasonal, m = 2, γ = .2, s = (1, −1), y = (10, NaN, 14, 8): ŷ1 = 11,
+// e = −1: ℓ = 9.5, s0 = .8; ŷ3 = 10.3, e = 3.7, all the level's: ℓ = 13.2,
+// s0 stays .8; ŷ4 = 13.2 − 1 = 12.2, e = −4.2, gain .6: ℓ = 10.68,
+// s1 = −1 − .84 = −1.84; sse 1 + 17.64.
+//
+// Trend, β = .1, ℓ0 = 10, b0 = 1, y = (11, NaN, 20): ŷ1 = 11, e = 0;
+// skipped: ℓ = 12; ŷ3 = 13, e = 7: ℓ = 20, b stays 1, sse 0 over 1 point.
+// An outlier (masked, observed) leaves the gain at α
+// (TestHoltWintersByHand), an undefined value raises it
+// (TestUndefinedRaisesLevelGain).
+func TestGapMakesLevelDiffuse(t *testing.T) {
+	nan := math.NaN()
+	gap4 := []bool{false, true, false, false} // left out, and a recording gap
+	fitted := make([]float64, 4)
+	sse, n, end := run([]float64{10, nan, 12, 13.2}, gap4, gap4, 1, Model{}, Params{Alpha: 0.5}, states{level: 10}, fitted)
+	if n != 2 || math.Abs(sse-1.44) > 1e-12 {
+		t.Fatalf("sse %v n %d, want 1.44 2", sse, n)
+	}
+	near(t, "fitted[2]", fitted[2], 10, 1e-12)
+	near(t, "fitted[3]", fitted[3], 12, 1e-12)
+	near(t, "level", end.level, 12.72, 1e-12)
+	near(t, "missed", end.missed, 0.1, 1e-12)
+
+	sse, n, end = run([]float64{10, nan, 14, 8}, gap4, gap4, 2, Model{Seasonal: true},
+		Params{Alpha: 0.5, Gamma: 0.2}, states{level: 10, season: []float64{1, -1}}, fitted)
+	if n != 2 || math.Abs(sse-18.64) > 1e-12 {
+		t.Fatalf("seasonal: sse %v n %d, want 18.64 2", sse, n)
+	}
+	near(t, "seasonal fitted[3]", fitted[3], 12.2, 1e-12)
+	near(t, "seasonal level", end.level, 10.68, 1e-12)
+	near(t, "s0", end.season[0], 0.8, 1e-12)
+	near(t, "s1", end.season[1], -1.84, 1e-12)
+
+	sse, n, end = run([]float64{11, nan, 20}, gap4[:3], gap4[:3], 1, Model{Trend: true},
+		Params{Alpha: 0.5, Beta: 0.1}, states{level: 10, slope: 1}, fitted[:3])
+	if n != 1 || sse != 0 {
+		t.Fatalf("trend: sse %v n %d, want 0 1", sse, n)
+	}
+	near(t, "trend level", end.level, 20, 1e-12)
+	near(t, "trend slope", end.slope, 1, 1e-12)
+}
+
+// An undefined value (missing, not a recording gap) raises the next level
+// gain, by hand: α = .5, so P = 1 and q = .5. y = (10, NaN, 12, 13.2),
+// ℓ0 = 10: ŷ1 = 10, e = 0 (gain .5, P stays 1); the missing point adds
+// q: P = 1.5; ŷ3 = 10, e = 2, gain 1.5/2.5 = .6 (not .5 nor 1): ℓ = 11.2,
 // and P = .6 + .5 = 1.1; ŷ4 = 11.2, e = 2, gain 1.1/2.1: ℓ = 11.2 +
 // 2.2/2.1 = 12.247619…; then P = 1.1/2.1 + .5, excess 1.1/2.1 − .5 =
-// .0238095…. An outlier (masked, observed) leaves the gain at α
-// (TestHoltWintersByHand).
-func TestMissingRaisesLevelGain(t *testing.T) {
+// .0238095…. Every error is in the sse: 0 + 4 + 4.
+func TestUndefinedRaisesLevelGain(t *testing.T) {
 	y := []float64{10, math.NaN(), 12, 13.2}
 	mask := []bool{false, true, false, false}
 	fitted := make([]float64, 4)
-	sse, n, end := run(y, mask, 1, Model{}, Params{Alpha: 0.5}, states{level: 10}, fitted)
+	sse, n, end := run(y, mask, nil, 1, Model{}, Params{Alpha: 0.5}, states{level: 10}, fitted)
 	if n != 3 || math.Abs(sse-8) > 1e-12 {
 		t.Fatalf("sse %v n %d, want 8 3", sse, n)
 	}

@@ -89,7 +89,7 @@ func TestCoverageSpread(t *testing.T) {
 			// The model that drew the series, forecasting from its true
 			// state at each origin with its true parameters: the best any
 			// method could do there, scored by the same backtest.
-			oracle, _ := rollingOrigin(sim, m, h, func(train []float64) ([]Point, error) {
+			oracle, _ := rollingOrigin(sim, m, h, func(train []float64, gap []bool) ([]Point, error) {
 				o, fc := len(train), make([]Point, h)
 				for j := range fc {
 					fc[j] = Point{Value: max(0, f.back(states[o].ahead(o, j+1)))}
@@ -207,15 +207,15 @@ func TestHindsightBounds(t *testing.T) {
 		}
 		y, m, h := readBenchSeries(t, file)
 		scored := withoutGaps(y, Gaps(Detect(y, m, OutlierZ, TrailingWindow)))
-		method := func(train []float64) ([]Point, error) {
-			c, err := Choose(train, m, h)
+		method := func(train []float64, gap []bool) ([]Point, error) {
+			c, err := chooseGaps(train, gap, m, h)
 			if err != nil {
 				return nil, err
 			}
 			return c.Forecast(h), nil
 		}
 		real, _ := rollingOrigin(y, m, h, method)
-		window, _ := rollingOrigin(y, m, h, func(train []float64) ([]Point, error) {
+		window, _ := rollingOrigin(y, m, h, func(train []float64, gap []bool) ([]Point, error) {
 			o := len(train)
 			var w []float64
 			for _, v := range scored[o:min(o+h, len(y))] {
@@ -247,7 +247,7 @@ func TestHindsightBounds(t *testing.T) {
 				profile[p] = median(vs)
 			}
 		}
-		own, _ := rollingOrigin(y, m, h, func(train []float64) ([]Point, error) {
+		own, _ := rollingOrigin(y, m, h, func(train []float64, gap []bool) ([]Point, error) {
 			fc := make([]Point, h)
 			for j := range fc {
 				fc[j] = Point{Value: profile[(len(train)+j)%m]}
@@ -257,10 +257,10 @@ func TestHindsightBounds(t *testing.T) {
 		t.Logf("%s: backtest mase %.3f (%d points); each window's own median %.3f; the held-out part's own profile %.3f",
 			name, real.MASE, real.Points, window.MASE, own.MASE)
 		if cut, ok := cuts[name]; ok {
-			exact, _ := rollingOrigin(y, m, h, func(train []float64) ([]Point, error) {
+			exact, _ := rollingOrigin(y, m, h, func(train []float64, gap []bool) ([]Point, error) {
 				o := len(train)
 				if o < cut {
-					return method(train)
+					return method(train, gap)
 				}
 				fc := make([]Point, h)
 				for j := range fc {

@@ -121,7 +121,7 @@ func ForSeries(name string, t []string, y []float64, m, h int, future func(k int
 	// each origin's own).
 	js := Detect(y, m, OutlierZ, TrailingWindow)
 	gaps := Gaps(js)
-	c, err := Choose(withoutGaps(y, gaps), m, h)
+	c, err := chooseGaps(withoutGaps(y, gaps), gaps, m, h)
 	if err != nil {
 		if start := SinceGap(withoutGaps(y, gaps), m); errors.Is(err, ErrShort) && start > 0 {
 			s.refused = i18n.M("%d intervals since %s, after %d or more with no event; a forecast needs at least %d (two seasons of %d)", len(y)-start, t[start], MinPoints(m), MinPoints(m), m)
