@@ -333,7 +333,7 @@ func (o *Ordered) LoadPropOrdered(ctx context.Context, key string) (*PropColumn,
 	if err != nil {
 		return nil, err
 	}
-	pr := &positionReader{ctx: ctx, tx: tx, n: n, part: -1, tail: placed}
+	pr := &positionReader{parts: &sqlParts{ctx: ctx, tx: tx}, n: n, part: -1, tail: placed}
 	if placed != nil {
 		pr.n = placed.base
 	}
@@ -357,16 +357,14 @@ func (o *Ordered) FromSnapshot() bool { return o.fromSnapshot }
 // ascending order, decoding one snapshot_positions part at a time and
 // placing the rows of the snapshot's tail as the load did.
 type positionReader struct {
-	ctx  context.Context
-	tx   *sql.Tx
-	rows *sql.Rows
-	tail *snapshotTail
-	n    int     // the rows in snapshot_positions
-	part int     // the part in buf
-	buf  []int32 // its positions
-	err  error   // the first failure, which stops the reader
-	g    garbage // the parts read
-	out  []int32 // span's answer
+	parts partSource
+	tail  *snapshotTail
+	n     int     // the rows in snapshot_positions
+	part  int     // the part in buf
+	buf   []int32 // its positions
+	err   error   // the first failure, which stops the reader
+	g     garbage // the parts read
+	out   []int32 // span's answer
 }
 
 // span returns the analysis index of stored rows from to from+n-1, asked
@@ -413,22 +411,8 @@ func (r *positionReader) at(row int) (int, error) {
 // next decodes the following part, checking it covers its rows exactly
 // and names indexes in range.
 func (r *positionReader) next() error {
-	if r.rows == nil {
-		rows, err := r.tx.QueryContext(r.ctx, "SELECT part, positions FROM snapshot_positions ORDER BY part")
-		if err != nil {
-			return err
-		}
-		r.rows = rows
-	}
-	if !r.rows.Next() {
-		if err := r.rows.Err(); err != nil {
-			return err
-		}
-		return errCorrupt // a part is missing
-	}
-	var part int
-	var b sql.RawBytes
-	if err := r.rows.Scan(&part, &b); err != nil {
+	part, b, err := r.parts.next()
+	if err != nil {
 		return err
 	}
 	r.g.drop(len(b))
@@ -436,7 +420,6 @@ func (r *positionReader) next() error {
 		return errCorrupt
 	}
 	want := min(positionsPart, r.n-part*positionsPart)
-	var err error
 	if r.buf, err = appendPositions(r.buf[:0], b, r.n, want); err != nil {
 		return err
 	}
@@ -447,9 +430,47 @@ func (r *positionReader) next() error {
 	return nil
 }
 
-func (r *positionReader) close() {
-	if r.rows != nil {
-		r.rows.Close()
+func (r *positionReader) close() { r.parts.close() }
+
+// partSource gives the parts of snapshot_positions in order: each one's
+// number and blob, valid until the next call.
+type partSource interface {
+	next() (int, []byte, error)
+	close()
+}
+
+// sqlParts reads the parts from the database.
+type sqlParts struct {
+	ctx  context.Context
+	tx   *sql.Tx
+	rows *sql.Rows
+}
+
+func (p *sqlParts) next() (int, []byte, error) {
+	if p.rows == nil {
+		rows, err := p.tx.QueryContext(p.ctx, "SELECT part, positions FROM snapshot_positions ORDER BY part")
+		if err != nil {
+			return 0, nil, err
+		}
+		p.rows = rows
+	}
+	if !p.rows.Next() {
+		if err := p.rows.Err(); err != nil {
+			return 0, nil, err
+		}
+		return 0, nil, errCorrupt // a part is missing
+	}
+	var part int
+	var b sql.RawBytes
+	if err := p.rows.Scan(&part, &b); err != nil {
+		return 0, nil, err
+	}
+	return part, b, nil
+}
+
+func (p *sqlParts) close() {
+	if p.rows != nil {
+		p.rows.Close()
 	}
 }
 

@@ -90,18 +90,24 @@ func putSegment(ctx context.Context, tx *sql.Tx, key int64, o *Ordered, p0, p1 i
 func (w *segmentWriter) finish(pos []int32, version int64) error {
 	var b []byte
 	for part := 0; part*positionsPart < len(pos); part++ {
-		b = b[:0]
-		prev := int64(0)
-		for _, x := range pos[part*positionsPart : min(len(pos), (part+1)*positionsPart)] {
-			b = binary.AppendVarint(b, int64(x)-prev)
-			prev = int64(x)
-		}
+		b = encodePositions(b[:0], pos[part*positionsPart:min(len(pos), (part+1)*positionsPart)])
 		if _, err := w.tx.ExecContext(w.ctx, "INSERT INTO snapshot_positions(part, positions) VALUES(?, ?)", part, b); err != nil {
 			return i18n.Errorf("store snapshot: %w", err)
 		}
 	}
 	n := int64(len(pos))
 	return setSnapshot(w.ctx, w.tx, version, foldState{rows: n, positioned: n})
+}
+
+// encodePositions appends a part of snapshot_positions: each position
+// as a zigzag varint step from the one before (from 0).
+func encodePositions(b []byte, pos []int32) []byte {
+	prev := int64(0)
+	for _, x := range pos {
+		b = binary.AppendVarint(b, int64(x)-prev)
+		prev = int64(x)
+	}
+	return b
 }
 
 // positionsPart is how many storage rows one positions blob covers (a
