@@ -572,34 +572,48 @@ func (l *propLoader) chunk(base, n int, dictB, codesB []byte) error {
 	if base < 0 || n < 0 || int64(base+n) > l.total {
 		return errCorrupt
 	}
-	l.codes = grow(l.codes, n)
-	cs := l.codes
-	clear(cs)
-	// decodePairs keeps row < n.
-	if err := decodePairs(codesB, n, len(lits), func(row, lit int) { cs[row] = local[lit] }); err != nil {
-		return err
-	}
 	at, err := l.span(base, n)
 	if err != nil {
 		return err
 	}
-	return place(col.Codes, cs, at, base)
+	// Rows stored in analysis order (as a sample or a CSV written person
+	// by person are) decode straight into the column: not into a buffer
+	// first, then a pass to place them.
+	if p, ok := run(at, base); ok {
+		if p+n > len(col.Codes) {
+			return errCorrupt
+		}
+		return decodeCodes(col.Codes[p:p+n], codesB, local)
+	}
+	l.codes = grow(l.codes, n)
+	cs := l.codes
+	clear(cs)
+	if err := decodeCodes(cs, codesB, local); err != nil {
+		return err
+	}
+	return place(col.Codes, cs, at)
 }
 
-// place writes the set codes of stored rows base onwards into dst: row
-// i's at at[i] (negative: left out), or with at nil at base+i.
-func place(dst, codes, at []int32, base int) error {
+// run reports whether the rows of a span go to consecutive indexes, and
+// from which: at nil places them from base.
+func run(at []int32, base int) (int, bool) {
 	if at == nil {
-		for i, c := range codes {
-			if c != 0 {
-				if base+i >= len(dst) {
-					return errCorrupt
-				}
-				dst[base+i] = c
-			}
-		}
-		return nil
+		return base, true
 	}
+	if len(at) == 0 || at[0] < 0 || int(at[len(at)-1]-at[0]) != len(at)-1 {
+		return 0, false
+	}
+	for i, p := range at {
+		if p != at[0]+int32(i) {
+			return 0, false
+		}
+	}
+	return int(at[0]), true
+}
+
+// place writes the set codes of a span's rows into dst, row i's at at[i]
+// (negative: left out).
+func place(dst, codes, at []int32) error {
 	for i, c := range codes {
 		if p := at[i]; c != 0 && p >= 0 {
 			if int(p) >= len(dst) {

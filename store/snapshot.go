@@ -516,10 +516,28 @@ func snapshotPositions(ctx context.Context, tx *sql.Tx, n, extra int) ([]int32, 
 // dst grows to at most limit. A delta of one byte is decoded inline: in
 // the samples and the bench's data every one is (stored events come
 // mostly in analysis order), and binary.Varint was most of placing a
-// property column read at 10M events.
+// property column read at 10M events. Steps of one, the next event in
+// analysis order, are counted eight bytes at a time: at 100M events
+// decoding them one by one was a third of reading a property column.
 func appendPositions(dst []int32, b []byte, n, limit int) ([]int32, error) {
+	const ones = 0x0202020202020202 // eight zigzag steps of +1
 	var prev int64
 	for len(b) > 0 {
+		if len(b) >= 8 && binary.LittleEndian.Uint64(b) == ones {
+			k := 8
+			for k+8 <= len(b) && binary.LittleEndian.Uint64(b[k:]) == ones {
+				k += 8
+			}
+			if prev+int64(k) >= int64(n) || len(dst)+k > limit {
+				return dst, errCorrupt
+			}
+			for range k {
+				prev++
+				dst = append(dst, int32(prev))
+			}
+			b = b[k:]
+			continue
+		}
 		var d int64
 		if x := b[0]; x < 0x80 {
 			d, b = int64(x>>1)^-int64(x&1), b[1:] // zigzag, as binary.Varint
