@@ -21,7 +21,7 @@ func TestAppendPositionsRuns(t *testing.T) {
 				p++
 			}
 			pos = append(pos, p)
-			p += int32(1 + rng.Intn(300)) // a jump, maybe of several bytes
+			p += int32(1 + rng.Intn(1<<(1+rng.Intn(27)))) // a jump, of 1-4 bytes
 			if rng.Intn(3) == 0 {
 				p -= int32(rng.Intn(int(p) + 1)) // or back
 			}
@@ -111,5 +111,30 @@ func TestRun(t *testing.T) {
 		if p, ok := run(c.at, c.base); p != c.p || ok != c.ok {
 			t.Errorf("run(%v, %d) = %d, %v, want %d, %v", c.at, c.base, p, ok, c.p, c.ok)
 		}
+	}
+}
+
+// TestVarint8 decodes uvarints of every length as binary.Uvarint does,
+// leaving it those it cannot hold in one load.
+func TestVarint8(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for range 20000 {
+		b := binary.AppendUvarint(nil, rng.Uint64()>>rng.Intn(64))
+		if rng.Intn(4) == 0 {
+			b = append([]byte{0x80 | byte(rng.Intn(128))}, b...) // a byte more
+		}
+		b = append(b, make([]byte, rng.Intn(9))...)
+		want, wk := binary.Uvarint(b)
+		u, k := varint8(b)
+		long := len(b) < 8 || !slices.ContainsFunc(b[:8], func(x byte) bool { return x < 0x80 })
+		switch {
+		case k == 0 && long:
+		case k != wk || u != want:
+			t.Fatalf("% x: %d, %d, want %d, %d", b, u, k, want, wk)
+		}
+	}
+	// Hand-checked: 300 is 0xac 0x02.
+	if u, k := varint8([]byte{0xac, 0x02, 9, 9, 9, 9, 9, 9}); u != 300 || k != 2 {
+		t.Fatalf("got %d, %d, want 300, 2", u, k)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -541,8 +542,9 @@ func appendPositions(dst []int32, b []byte, n, limit int) ([]int32, error) {
 		var d int64
 		if x := b[0]; x < 0x80 {
 			d, b = int64(x>>1)^-int64(x&1), b[1:] // zigzag, as binary.Varint
+		} else if u, k := varint8(b); k > 0 {
+			d, b = int64(u>>1)^-int64(u&1), b[k:]
 		} else {
-			var k int
 			if d, k = binary.Varint(b); k <= 0 {
 				return dst, errCorrupt
 			}
@@ -555,6 +557,26 @@ func appendPositions(dst []int32, b []byte, n, limit int) ([]int32, error) {
 		dst = append(dst, int32(prev))
 	}
 	return dst, nil
+}
+
+// varint8 decodes the uvarint at the start of b from one 8-byte load, and
+// its length; 0 when b is shorter or the uvarint longer (binary.Uvarint
+// then). Events stored by time rather than by person step several bytes
+// between positions, and binary.Varint, a byte at a time, was then half
+// of reading a property column at 100M events.
+func varint8(b []byte) (uint64, int) {
+	if len(b) < 8 {
+		return 0, 0
+	}
+	x := binary.LittleEndian.Uint64(b)
+	stop := ^x & 0x8080808080808080 // the high bit clear: a last byte
+	if stop == 0 {
+		return 0, 0
+	}
+	k := bits.TrailingZeros64(stop)/8 + 1
+	u := x&0x7f | x>>1&(0x7f<<7) | x>>2&(0x7f<<14) | x>>3&(0x7f<<21) |
+		x>>4&(0x7f<<28) | x>>5&(0x7f<<35) | x>>6&(0x7f<<42) | x>>7&(0x7f<<49)
+	return u & (1<<(7*k) - 1), k
 }
 
 // decodeEvents reads one uvarint event index per element of ev; each must
