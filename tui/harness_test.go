@@ -17,7 +17,7 @@ import (
 // once and its message is fed back, except spinner ticks, which only
 // animate. Elapsed times are pinned to zero so screens are stable.
 type harness struct {
-	t *testing.T
+	t testing.TB
 	m *Model
 }
 
@@ -45,7 +45,7 @@ func fileHarness(t *testing.T, path string, w, h int) *harness {
 
 // startHarness starts the workbench with open at w x h, and closes
 // whatever database it has open when the test ends.
-func startHarness(t *testing.T, w, h int, open func(context.Context) (*store.DB, string, error)) *harness {
+func startHarness(t testing.TB, w, h int, open func(context.Context) (*store.DB, string, error)) *harness {
 	m := New(context.Background(), open, false)
 	m.sh.since = func(time.Time) time.Duration { return 0 }
 	m.sh.countDelay = 0
