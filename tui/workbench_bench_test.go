@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
 )
 
@@ -94,6 +95,45 @@ func BenchmarkWorkbenchEdits(b *testing.B) {
 			b.ReportMetric(float64(run.Microseconds())/1000/n, "run-cpu-ms/op")
 			b.ReportMetric(float64(tui.Microseconds())/1000/n, "tui-cpu-ms/op")
 			b.ReportMetric(float64(wall.Microseconds())/1000/n, "wall-ms/op")
+		})
+	}
+}
+
+// BenchmarkFirstChoices times the choices the first screen waits for
+// after the events load (loadCmd): the event counts, the first funnel's
+// steps and the picks of the other tabs' first queries, in CPU time per
+// op (they run a part per CPU).
+//
+//	SPOOR_BENCH_DB=bench/data/s-10000000.db go test ./tui -run '^$' -bench FirstChoices
+func BenchmarkFirstChoices(b *testing.B) {
+	path := os.Getenv("SPOOR_BENCH_DB")
+	if path == "" {
+		b.Skip("set SPOOR_BENCH_DB to a database written by spoor import")
+	}
+	db, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	d, err := query.Load(context.Background(), db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	events := eventCounts(d)
+	for _, c := range []struct {
+		name string
+		run  func()
+	}{
+		{"events", func() { eventCounts(d) }},
+		{"funnel-seed", func() { funnelSeed(d, events, 4) }},
+		{"picks", func() { pickDefaults(d, events) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cpu := store.CPUTime()
+			for i := 0; i < b.N; i++ {
+				c.run()
+			}
+			b.ReportMetric(float64((store.CPUTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
 }
