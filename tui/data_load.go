@@ -42,12 +42,9 @@ func loadCmd(ctx context.Context, open opener, db *store.DB, source string, sinc
 		d.Segments = segment.Resolver{DB: db}
 		end = tm.span("first queries' choices")
 		events := eventCounts(d)
-		picked := make(chan picks)
-		go func() { picked <- pickDefaults(d, events) }()
 		props, propsErr := propKeys(ctx, db)
-		msg := loadedMsg{db: db, d: d, source: source, events: events, funnel: funnelSeed(d, events, 4),
-			props: props, propsErr: propsErr, lang: storedLang(ctx, db)}
-		msg.picks = <-picked
+		msg := loadedMsg{db: db, d: d, source: source, events: events, props: props, propsErr: propsErr, lang: storedLang(ctx, db)}
+		msg.funnel, msg.picks = firstChoices(d, events)
 		end()
 		msg.ms = since(start).Milliseconds()
 		return msg
@@ -126,56 +123,6 @@ func topValues(p *query.Prop) []named {
 		out = append(out, named{name: v, count: counts[i+1]})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].count > out[j].count })
-	return out
-}
-
-// funnelSeed picks the n most common events and orders them by the mean
-// position of each user's first occurrence among them, so the first funnel
-// on screen reads like a journey (visit, view, cart, buy).
-func funnelSeed(d *query.Dataset, events []named, n int) []string {
-	n = min(n, len(events))
-	slot := eventSlots(d, events[:n])
-	// Per event, the sum of its ranks then its users, counted a part of
-	// the persons per CPU; the sums are of whole numbers, so exact in any
-	// order.
-	rankSum := make([]float64, n)
-	users := make([]int, n)
-	chunks := personChunks(d, runtime.GOMAXPROCS(0))
-	for _, part := range eachPart(len(chunks), func(lo, hi int) []int {
-		c := make([]int, 2*n)
-		seen := make([]bool, n)
-		for p := chunks[lo][0]; p < chunks[hi-1][1]; p++ {
-			clear(seen)
-			rank := 0
-			for i := d.Start[p]; i < d.Start[p+1] && rank < n; i++ {
-				s := slot[d.Event[i]]
-				if s < 0 || seen[s] {
-					continue
-				}
-				seen[s] = true
-				c[s] += rank
-				c[n+s]++
-				rank++
-			}
-		}
-		return c
-	}) {
-		for s := range n {
-			rankSum[s] += float64(part[s])
-			users[s] += part[n+s]
-		}
-	}
-	out := make([]string, n)
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		return rankSum[order[a]]/float64(max(users[order[a]], 1)) < rankSum[order[b]]/float64(max(users[order[b]], 1))
-	})
-	for i, s := range order {
-		out[i] = events[s].name
-	}
 	return out
 }
 

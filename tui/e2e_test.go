@@ -169,7 +169,7 @@ func expectedSampleFunnel(t *testing.T) *query.FunnelResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := funnelSeed(d, eventCounts(d), 4)
+	steps, _ := firstChoices(d, eventCounts(d))
 	steps[3] = "purchase"
 	var q query.FunnelQuery
 	for _, s := range steps {

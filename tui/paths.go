@@ -30,7 +30,7 @@ func (a *paths) load(raw []byte) error {
 	return nil
 }
 
-// seed starts after the data's path anchor (pickDefaults): a common
+// seed starts after the data's path anchor (firstChoices): a common
 // event that its users follow with another.
 func (a *paths) seed(sh *shared) { a.q.From = sh.picks.anchor }
 

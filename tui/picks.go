@@ -29,9 +29,15 @@ const pickCandidates = 8
 // paths tab's default session gap.
 const followGap = 30 * 60 * 1000
 
-func pickDefaults(d *query.Dataset, events []named) picks {
-	users, followed, repeaters := pickCounts(d, events[:min(pickCandidates, len(events))])
-	return choosePicks(events, users, followed, repeaters)
+// seedSteps is how many of the most common events the first funnel has.
+const seedSteps = 4
+
+// firstChoices makes the first queries' choices from the data's events,
+// most frequent first: the first funnel's steps (funnelOrder) and the
+// picks, counted in one pass over the persons.
+func firstChoices(d *query.Dataset, events []named) (funnel []string, p picks) {
+	c := countChoices(d, events[:min(pickCandidates, len(events))], seedSteps)
+	return funnelOrder(events, c), choosePicks(events, c.users, c.followed, c.repeaters)
 }
 
 // pickCounts counts, for each candidate event, the users who did it,
@@ -39,7 +45,23 @@ func pickDefaults(d *query.Dataset, events []named) picks {
 // who did it on two or more days (UTC); a ClickHouse table counts the
 // same on the server (chquery's PickCounts).
 func pickCounts(d *query.Dataset, events []named) (users, followed, repeaters []int) {
-	n := len(events)
+	c := countChoices(d, events, 0)
+	return c.users, c.followed, c.repeaters
+}
+
+// choiceCounts are what the first queries' choices are made from: per
+// candidate its users, followed and repeaters (pickCounts); per event of
+// the first funnel, the first candidates, its users and the sum of its
+// ranks among them in each user's first occurrences (funnelOrder).
+type choiceCounts struct {
+	users, followed, repeaters []int
+	seedUsers, rankSum         []int
+}
+
+// countChoices counts the candidates events, the first seedN of them
+// (at most all) for the first funnel, a part of the persons per CPU.
+func countChoices(d *query.Dataset, events []named, seedN int) choiceCounts {
+	n, m := len(events), min(seedN, len(events))
 	// Every other event goes to slot n, counted and never read: the pass
 	// over the events then tests nothing per event.
 	slot := eventSlots(d, events)
@@ -48,39 +70,46 @@ func pickCounts(d *query.Dataset, events []named) (users, followed, repeaters []
 			slot[e] = n
 		}
 	}
-	users, followed, repeaters = make([]int, n), make([]int, n), make([]int, n)
-	// Persons count apart: a part of them per CPU, summed after.
+	c := choiceCounts{users: make([]int, n), followed: make([]int, n), repeaters: make([]int, n), seedUsers: make([]int, m), rankSum: make([]int, m)}
+	// Persons count apart, summed after; the sums are of whole numbers,
+	// so exact in any order.
 	chunks := personChunks(d, runtime.GOMAXPROCS(0))
 	for _, part := range eachPart(len(chunks), func(lo, hi int) []int {
-		return pickCountsIn(d, slot, n, chunks[lo][0], chunks[hi-1][1])
+		return countChoicesIn(d, slot, n, m, chunks[lo][0], chunks[hi-1][1])
 	}) {
 		for s := range n {
-			users[s] += part[s]
-			followed[s] += part[n+s]
-			repeaters[s] += part[2*n+s]
+			c.users[s] += part[s]
+			c.followed[s] += part[n+s]
+			c.repeaters[s] += part[2*n+s]
+		}
+		for s := range m {
+			c.seedUsers[s] += part[3*n+s]
+			c.rankSum[s] += part[3*n+m+s]
 		}
 	}
-	return users, followed, repeaters
+	return c
 }
 
-// pickCountsIn counts persons lo to hi: the users, followed and repeaters
-// of each of the n candidates; slot maps an event id to its candidate, n
-// for none. A person's times ascend, so an event is done on two days
-// when the last time it is done is past the last instant of the day it
-// was first done: one division a candidate a person, not one an event.
-// The pass over a person's events keeps, per slot, its first and last
-// time and whether one of its runs was followed, with no branch on the
-// data (the least time is the first, as the times ascend): the branches
-// of a walk run by run mispredicted at most events, and at 10M events
-// took 142 of the first screen's ~190 ms of CPU for its choices.
-func pickCountsIn(d *query.Dataset, slot []int, n, lo, hi int) []int {
-	counts := make([]int, 3*n)
-	users, followed, repeaters := counts[:n], counts[n:2*n], counts[2*n:]
-	// Per candidate, then slot n: its first and last time in the
-	// person's events, whether it was done, and whether one of its runs
-	// was followed.
+// countChoicesIn counts persons lo to hi: the users, followed and
+// repeaters of each of the n candidates, then the users and rank sums of
+// the first m; slot maps an event id to its candidate, n for none. A
+// person's times ascend, so an event is done on two days when the last
+// time it is done is past the last instant of the day it was first done:
+// one division a candidate a person, not one an event. The pass over a
+// person's events keeps, per slot, where it is first and last done and
+// whether one of its runs was followed, with no branch on the data (the
+// least index is the first): the branches of a walk run by run
+// mispredicted at most events, and at 10M events took 142 of the first
+// screen's ~190 ms of CPU for its choices.
+func countChoicesIn(d *query.Dataset, slot []int, n, m, lo, hi int) []int {
+	counts := make([]int, 3*n+2*m)
+	users, followed, repeaters := counts[:n], counts[n:2*n], counts[2*n:3*n]
+	seedUsers, rankSum := counts[3*n:3*n+m], counts[3*n+m:]
+	// Per candidate, then slot n: the index of its first and last event
+	// in the person's, whether it was done, whether a run of it was
+	// followed.
 	type seen struct {
-		first, last int64
+		first, last int
 		did         bool
 		followed    uint8
 	}
@@ -91,31 +120,57 @@ func pickCountsIn(d *query.Dataset, slot []int, n, lo, hi int) []int {
 			continue
 		}
 		for s := range at {
-			at[s] = seen{first: math.MaxInt64}
+			at[s] = seen{first: math.MaxInt}
 		}
 		end := len(ev) - 1
 		tm = tm[:len(ev)]
 		for i, e := range ev[:end] {
-			c, t := &at[slot[e]], tm[i]
-			c.did, c.first, c.last = true, min(c.first, t), t
+			c := &at[slot[e]]
+			c.did, c.first, c.last = true, min(c.first, i), i
 			// Followed: the next event is another one (e is the last of
 			// a run of it) and comes within the gap.
-			c.followed |= bit(ev[i+1] != e) & bit(tm[i+1]-t <= followGap)
+			c.followed |= bit(ev[i+1] != e) & bit(tm[i+1]-tm[i] <= followGap)
 		}
-		c, t := &at[slot[ev[end]]], tm[end]
-		c.did, c.first, c.last = true, min(c.first, t), t
+		c := &at[slot[ev[end]]]
+		c.did, c.first, c.last = true, min(c.first, end), end
 		for s, c := range at[:n] {
 			if !c.did {
 				continue
 			}
 			users[s]++
 			followed[s] += int(c.followed)
-			if c.last > lastOfDay(c.first) {
+			if tm[c.last] > lastOfDay(tm[c.first]) {
 				repeaters[s]++
+			}
+			if s < m {
+				// Its rank: how many of the first m this person did first.
+				seedUsers[s]++
+				for _, o := range at[:m] {
+					if o.did && o.first < c.first {
+						rankSum[s]++
+					}
+				}
 			}
 		}
 	}
 	return counts
+}
+
+// funnelOrder orders the first funnel's events, the first candidates, by
+// the mean rank of each user's first occurrence among them, so the first
+// funnel on screen reads like a journey (visit, view, cart, buy).
+func funnelOrder(events []named, c choiceCounts) []string {
+	order := make([]int, len(c.seedUsers))
+	for i := range order {
+		order[i] = i
+	}
+	mean := func(s int) float64 { return float64(c.rankSum[s]) / float64(max(c.seedUsers[s], 1)) }
+	sort.SliceStable(order, func(a, b int) bool { return mean(order[a]) < mean(order[b]) })
+	out := make([]string, len(order))
+	for i, s := range order {
+		out[i] = events[s].name
+	}
+	return out
 }
 
 // bit is 1 for true: a flag set without a branch.

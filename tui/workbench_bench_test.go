@@ -100,9 +100,9 @@ func BenchmarkWorkbenchEdits(b *testing.B) {
 }
 
 // BenchmarkFirstChoices times the choices the first screen waits for
-// after the events load (loadCmd): the event counts, the first funnel's
-// steps and the picks of the other tabs' first queries, in CPU time per
-// op (they run a part per CPU).
+// after the events load (loadCmd): the event counts, then the first
+// funnel's steps and the picks of the other tabs' first queries (one
+// pass), in CPU time per op (they run a part per CPU).
 //
 //	SPOOR_BENCH_DB=bench/data/s-10000000.db go test ./tui -run '^$' -bench FirstChoices
 func BenchmarkFirstChoices(b *testing.B) {
@@ -125,8 +125,7 @@ func BenchmarkFirstChoices(b *testing.B) {
 		run  func()
 	}{
 		{"events", func() { eventCounts(d) }},
-		{"funnel-seed", func() { funnelSeed(d, events, 4) }},
-		{"picks", func() { pickDefaults(d, events) }},
+		{"funnel-picks", func() { firstChoices(d, events) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			cpu := store.CPUTime()
