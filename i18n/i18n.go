@@ -9,7 +9,9 @@
 // source and fails when one has no Chinese. Each package registers its
 // Chinese in its own zh.go:
 //
-//	func init() { i18n.Chinese.Add(map[string]string{"%d users": "%d 个用户"}) }
+//	func init() {
+//		i18n.Chinese.Add(func() map[string]string { return map[string]string{"%d users": "%d 个用户"} })
+//	}
 //
 // The catalog is golang.org/x/text/message: it was already a dependency
 // (the GBK decoder), and it brings plural selection and locale number
@@ -64,12 +66,12 @@ var (
 	// language's texts are compiled when it is first printed in.
 	pending  = map[Lang][]func() error{}
 	compiled sync.Map // Lang -> true while pending[Lang] and added[Lang] are empty
-	// added holds the maps Add was given and has not yet read: going
-	// through each key at every start (into registered and pending) took
-	// a tenth of a command's CPU before main ran, in a language most
-	// commands never print in (issue 19), so they are read when a
-	// language is compiled or its keys are asked for.
-	added = map[Lang][]map[string]string{}
+	// added holds, in order, what Add and AddPlural were given and have
+	// not yet done: going through each key at every start (into
+	// registered and pending) took a tenth of a command's CPU before main
+	// ran, in a language most commands never print in (issue 19), so it
+	// is done when a language is compiled or its keys are asked for.
+	added = map[Lang][]func(){}
 )
 
 // Set makes l the language of every later message.
@@ -121,35 +123,51 @@ func Detect(flag string, getenv func(string) string) (Lang, error) {
 	return English, nil
 }
 
-// Add registers l's text for each English key. A key given two different
-// texts is a conflict the catalog test reports.
-func (l Lang) Add(msgs map[string]string) {
+// Add registers l's text for each English key, in the map msgs returns.
+// A key given two different texts is a conflict the catalog test reports.
+// msgs is called when l is first compiled or its keys are asked for, not
+// at Add: building the maps of every package's catalog at each start
+// (their keys hashed into fresh pages) cost every command some 6% of the
+// CPU it spent before main, for a language it mostly never prints in.
+func (l Lang) Add(msgs func() map[string]string) {
 	mu.Lock()
 	defer mu.Unlock()
-	added[l] = append(added[l], msgs)
+	added[l] = append(added[l], func() { l.addMap(msgs()) })
 	compiled.Delete(l)
 }
 
-// merge reads the maps Add was given for l into registered and pending,
-// in the order they were added. mu is held.
-func (l Lang) merge() {
+// registeredIn is l's map of registered keys. mu is held.
+func (l Lang) registeredIn() map[string]string {
 	m := registered[l]
 	if m == nil {
 		m = map[string]string{}
 		registered[l] = m
 	}
-	for _, msgs := range added[l] {
-		for key, text := range msgs {
-			key, text = plainW(key), plainW(text)
-			if old, ok := m[key]; ok && old != text {
-				conflicts = append(conflicts, fmt.Sprintf("%s: %q is %q and %q", l, key, old, text))
-				continue
-			}
-			m[key] = text
-			l.later(key, func() error { return builder.SetString(l.tag(), key, text) })
+	return m
+}
+
+// addMap registers msgs, as Add. mu is held.
+func (l Lang) addMap(msgs map[string]string) {
+	m := l.registeredIn()
+	for key, text := range msgs {
+		key, text = plainW(key), plainW(text)
+		if old, ok := m[key]; ok && old != text {
+			conflicts = append(conflicts, fmt.Sprintf("%s: %q is %q and %q", l, key, old, text))
+			continue
 		}
+		m[key] = text
+		l.later(key, func() error { return builder.SetString(l.tag(), key, text) })
 	}
+}
+
+// merge does what Add and AddPlural were given for l, in the order they
+// were given. mu is held.
+func (l Lang) merge() {
+	todo := added[l]
 	delete(added, l)
+	for _, add := range todo {
+		add()
+	}
 }
 
 // later queues compiling key's message in l until l is printed in (or
@@ -185,14 +203,18 @@ func (l Lang) compile() {
 // at position arg (1-based) and printed with format, e.g. for English
 //
 //	English.AddPlural("%d users", 1, "%d", "=1", "%d user", "other", "%d users")
+//
+// A plural form replaces the text added before it. Like Add's, its work
+// waits until l is compiled or its keys are asked for.
 func (l Lang) AddPlural(key string, arg int, format string, cases ...any) {
 	mu.Lock()
 	defer mu.Unlock()
-	l.merge() // a plural form replaces the text added before it
-	m := registered[l]
-	key = plainW(key)
-	m[key] = fmt.Sprint(cases...)
-	l.later(key, func() error { return builder.Set(l.tag(), key, plural.Selectf(arg, format, cases...)) })
+	added[l] = append(added[l], func() {
+		key := plainW(key)
+		l.registeredIn()[key] = fmt.Sprint(cases...)
+		l.later(key, func() error { return builder.Set(l.tag(), key, plural.Selectf(arg, format, cases...)) })
+	})
+	compiled.Delete(l)
 }
 
 // Has reports whether l has its own text for key.

@@ -39,7 +39,9 @@ func TestDetect(t *testing.T) {
 
 func TestCatalog(t *testing.T) {
 	defer Set(Current())
-	Chinese.Add(map[string]string{"test: %d users in %s": "测试：%[2]s 有 %[1]d 个用户", "test: read %s: %w": "测试：读取 %s 失败：%w"})
+	Chinese.Add(func() map[string]string {
+		return map[string]string{"test: %d users in %s": "测试：%[2]s 有 %[1]d 个用户", "test: read %s: %w": "测试：读取 %s 失败：%w"}
+	})
 	English.AddPlural("test: %d users in %s", 1, "%d", "=1", "test: %d user in %[2]s", "other", "test: %d users in %[2]s")
 	Set(English)
 	if got := T("test: %d users in %s", 1, "Beijing"); got != "test: 1 user in Beijing" {
@@ -62,7 +64,7 @@ func TestCatalog(t *testing.T) {
 	if !Has(Chinese, "test: read %s: %w") || Has(Chinese, "test: no entry %d") {
 		t.Error("Has")
 	}
-	Chinese.Add(map[string]string{"test: %d users in %s": "别的"})
+	Chinese.Add(func() map[string]string { return map[string]string{"test: %d users in %s": "别的"} })
 	if len(Conflicts()) == 0 {
 		t.Error("a second, different text for one key is a conflict")
 	}
@@ -83,10 +85,12 @@ func TestForms(t *testing.T) {
 
 func TestMsgAndError(t *testing.T) {
 	defer Set(Current())
-	Chinese.Add(map[string]string{
-		"test: dropped at step %d: %s": "测试：在第 %d 步流失：%s",
-		"test: no %s":                  "测试：没有 %s",
-		"test: empty database":         "测试：空数据库",
+	Chinese.Add(func() map[string]string {
+		return map[string]string{
+			"test: dropped at step %d: %s": "测试：在第 %d 步流失：%s",
+			"test: no %s":                  "测试：没有 %s",
+			"test: empty database":         "测试：空数据库",
+		}
 	})
 	m := M("test: dropped at step %d: %s", 2000, M("test: no %s", "buy"))
 	Set(Chinese)
@@ -112,9 +116,11 @@ func TestMsgAndError(t *testing.T) {
 
 func TestInEnglish(t *testing.T) {
 	defer Set(Current())
-	Chinese.Add(map[string]string{
-		"test: group %s: %w":  "测试：分组 %s：%w",
-		"test: no control %q": "测试：没有对照组 %q",
+	Chinese.Add(func() map[string]string {
+		return map[string]string{
+			"test: group %s: %w":  "测试：分组 %s：%w",
+			"test: no control %q": "测试：没有对照组 %q",
+		}
 	})
 	Set(Chinese)
 	err := Errorf("test: group %s: %w", "ios", Errorf("test: no control %q", "A"))
@@ -135,11 +141,11 @@ func TestInEnglish(t *testing.T) {
 // Texts are compiled when their language is first printed in: one added
 // after that (a package initialised late, a test) must still be found.
 func TestAddAfterFirstUse(t *testing.T) {
-	Chinese.Add(map[string]string{"lazy first %d": "懒一 %d"})
+	Chinese.Add(func() map[string]string { return map[string]string{"lazy first %d": "懒一 %d"} })
 	if got := Chinese.T("lazy first %d", 1200); got != "懒一 1,200" {
 		t.Fatalf("first text: %q", got)
 	}
-	Chinese.Add(map[string]string{"lazy second": "懒二"})
+	Chinese.Add(func() map[string]string { return map[string]string{"lazy second": "懒二"} })
 	if _, ok := compiled.Load(Chinese); ok {
 		t.Fatal("a new text left the language marked compiled")
 	}
@@ -148,5 +154,33 @@ func TestAddAfterFirstUse(t *testing.T) {
 	}
 	if got := English.T("lazy second"); got != "lazy second" {
 		t.Fatalf("English: %q", got)
+	}
+}
+
+// Add and AddPlural do their work when the language is first used, not
+// when they are called (each package's init), and in the order they were
+// called: a plural form replaces the text an earlier Add gave its key.
+func TestAddWaitsForUse(t *testing.T) {
+	built := 0
+	Chinese.Add(func() map[string]string {
+		built++
+		return map[string]string{"test: waits %d": "测试：等待 %d", "test: %d waiting": "测试：%d 个等待"}
+	})
+	Chinese.AddPlural("test: %d waiting", 1, "%d", "=1", "测试：一个等待", "other", "测试：%d 个在等")
+	if built != 0 {
+		t.Fatalf("Add built its map %d times before the language was used", built)
+	}
+	if got := Chinese.T("test: waits %d", 3); got != "测试：等待 3" || built != 1 {
+		t.Fatalf("after first use: %q, map built %d times", got, built)
+	}
+	if got := Chinese.T("test: %d waiting", 1); got != "测试：一个等待" {
+		t.Errorf("plural after an Add of its key, one: %q", got)
+	}
+	if got := Chinese.T("test: %d waiting", 1500); got != "测试：1,500 个在等" {
+		t.Errorf("plural after an Add of its key, many: %q", got)
+	}
+	Chinese.T("test: waits %d", 4)
+	if built != 1 {
+		t.Errorf("map built %d times, want once", built)
 	}
 }

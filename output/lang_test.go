@@ -9,7 +9,9 @@ import (
 )
 
 func init() {
-	i18n.Chinese.Add(map[string]string{"users by %s": "按 %s 的用户数", "users": "用户数"})
+	i18n.Chinese.Add(func() map[string]string {
+		return map[string]string{"users by %s": "按 %s 的用户数", "users": "用户数"}
+	})
 }
 
 // langTables heads its table through the catalog, as analyses do, in the
