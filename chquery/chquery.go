@@ -258,7 +258,7 @@ func (e *Engine) hostShards(ctx context.Context) ([]*clickhouse.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	onHost := onHost(shards)
+	onHost, threads := onHost(shards), e.shardThreads(ctx, shards)
 	var events int64
 	if f, err := e.data(ctx); err == nil {
 		events = f.count / int64(len(shards))
@@ -266,11 +266,10 @@ func (e *Engine) hostShards(ctx context.Context) ([]*clickhouse.Client, error) {
 	out := make([]*clickhouse.Client, len(shards))
 	for i, c := range shards {
 		out[i] = c
-		n := onHost[i]
-		if n == 1 {
+		if onHost[i] == 1 {
 			continue
 		}
-		threads := max(1, e.threads(ctx)/n)
+		threads := threads[i]
 		tune := clickhouse.Settings{"max_threads": strconv.Itoa(threads)}
 		if threads == 1 && events >= twoLevelEvents {
 			tune["group_by_two_level_threshold"] = "4096"
@@ -279,6 +278,16 @@ func (e *Engine) hostShards(ctx context.Context) ([]*clickhouse.Client, error) {
 		out[i] = c.Tune(tune)
 	}
 	return out, nil
+}
+
+// shardThreads is, per shard, how many threads its query of hostShards
+// runs on: the server's threads shared by the shards on its host.
+func (e *Engine) shardThreads(ctx context.Context, shards []*clickhouse.Client) []int {
+	out := make([]int, len(shards))
+	for i, n := range onHost(shards) {
+		out[i] = max(1, e.threads(ctx)/n)
+	}
+	return out
 }
 
 // onHost is, per client, how many of clients are on its host (the host
