@@ -2,21 +2,18 @@ package query
 
 import (
 	"context"
-	"os"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/spoorhq/spoor/store"
+	"github.com/spoorhq/spoor/store/storetest"
 )
 
 // benchDataset loads the database SPOOR_BENCH_DB names, read-only, and
 // closes it when b ends; without the variable b is skipped.
 func benchDataset(b *testing.B) *Dataset {
-	path := os.Getenv("SPOOR_BENCH_DB")
-	if path == "" {
-		b.Skip("set SPOOR_BENCH_DB to a database written by spoor import")
-	}
+	path := storetest.BenchDB(b)
 	db, err := store.Open(path, store.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)

@@ -2,12 +2,12 @@ package tui
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/spoorhq/spoor/query"
 	"github.com/spoorhq/spoor/store"
+	"github.com/spoorhq/spoor/store/storetest"
 )
 
 // BenchmarkWorkbenchEdits makes bench/workbench.sh's edits through the
@@ -20,10 +20,7 @@ import (
 //
 //	SPOOR_BENCH_DB=bench/data/s-10000000.db go test ./tui -run '^$' -bench WorkbenchEdits
 func BenchmarkWorkbenchEdits(b *testing.B) {
-	path := os.Getenv("SPOOR_BENCH_DB")
-	if path == "" {
-		b.Skip("set SPOOR_BENCH_DB to a database written by spoor import")
-	}
+	path := storetest.BenchDB(b)
 	h := startHarness(b, 100, 30, func(ctx context.Context) (*store.DB, string, error) {
 		db, err := store.Open(path, store.Options{ReadOnly: true})
 		return db, path, err
@@ -106,10 +103,7 @@ func BenchmarkWorkbenchEdits(b *testing.B) {
 //
 //	SPOOR_BENCH_DB=bench/data/s-10000000.db go test ./tui -run '^$' -bench FirstChoices
 func BenchmarkFirstChoices(b *testing.B) {
-	path := os.Getenv("SPOOR_BENCH_DB")
-	if path == "" {
-		b.Skip("set SPOOR_BENCH_DB to a database written by spoor import")
-	}
+	path := storetest.BenchDB(b)
 	db, err := store.Open(path, store.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)

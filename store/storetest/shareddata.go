@@ -24,3 +24,14 @@ func SharedData(t testing.TB) string {
 		dir = parent
 	}
 }
+
+// BenchDB is the database SPOOR_BENCH_DB names, for the benchmarks that
+// run on real data (bench/data/s-10000000.db), or skips without it.
+func BenchDB(t testing.TB) string {
+	t.Helper()
+	path := os.Getenv("SPOOR_BENCH_DB")
+	if path == "" {
+		t.Skip("set SPOOR_BENCH_DB to a database written by spoor import")
+	}
+	return path
+}
